@@ -1,0 +1,266 @@
+import {
+  CORE_SCHEMA,
+  EVENT_ID,
+  YAMLException,
+  constructFromEvents,
+  getScalarValue,
+  parseEvents,
+  type Event as YamlEvent,
+} from 'js-yaml';
+import type { Diagnostic } from './diagnostics.js';
+import { formatPath } from './diagnostics.js';
+import type { ErrorCode } from './error-codes.js';
+
+export type YamlPath = readonly (string | number)[];
+
+export interface SourcePosition {
+  /** 1-based */
+  readonly line: number;
+  /** 1-based */
+  readonly column: number;
+}
+
+/**
+ * Where each node of one YAML document starts in the file. Lookups fall back to the
+ * nearest ancestor that has a position, so every diagnostic gets a line even when it
+ * is about a key that is missing.
+ */
+export class PositionMap {
+  readonly #values = new Map<string, SourcePosition>();
+  readonly #keys = new Map<string, SourcePosition>();
+
+  setValue(path: YamlPath, pos: SourcePosition): void {
+    this.#values.set(pathKey(path), pos);
+  }
+
+  setKey(path: YamlPath, pos: SourcePosition): void {
+    this.#keys.set(pathKey(path), pos);
+  }
+
+  /** Position of the value at `path`, else of its key, else of the nearest ancestor. */
+  get(path: YamlPath): SourcePosition {
+    for (let n = path.length; n >= 0; n -= 1) {
+      const key = pathKey(path.slice(0, n));
+      const pos = this.#values.get(key) ?? this.#keys.get(key);
+      if (pos) return pos;
+    }
+    return { line: 1, column: 1 };
+  }
+
+  /** Position of the key that introduces `path` (useful for "unknown key" messages). */
+  getKey(path: YamlPath): SourcePosition {
+    return this.#keys.get(pathKey(path)) ?? this.get(path);
+  }
+}
+
+export interface YamlDocument {
+  readonly value: unknown;
+  /** 0-based index of the document within a multi-document file. */
+  readonly index: number;
+  readonly positions: PositionMap;
+}
+
+export interface LoadedYaml {
+  readonly file: string;
+  readonly documents: readonly YamlDocument[];
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+/**
+ * Parses a (possibly multi-document) YAML source with js-yaml's CORE schema: no implicit
+ * timestamps, duplicate keys rejected. Syntax problems become diagnostics with the line and
+ * column js-yaml reports; they are never thrown.
+ */
+export function loadYaml(source: string, file: string): LoadedYaml {
+  let events: YamlEvent[];
+  let values: unknown[];
+  try {
+    events = parseEvents(source, { filename: file });
+    values = constructFromEvents(events, { source, filename: file, schema: CORE_SCHEMA });
+  } catch (err) {
+    return { file, documents: [], diagnostics: [yamlErrorToDiagnostic(err, file)] };
+  }
+  const positionMaps = mapPositions(events, source);
+  const documents = values.map((value, index) => ({
+    value,
+    index,
+    positions: positionMaps[index] ?? new PositionMap(),
+  }));
+  return { file, documents, diagnostics: [] };
+}
+
+function yamlErrorToDiagnostic(err: unknown, file: string): Diagnostic {
+  if (err instanceof YAMLException) {
+    const duplicate = /duplicated mapping key/i.test(err.reason);
+    return {
+      code: duplicate ? 'CORDON_ERR_YAML_DUPLICATE_KEY' : 'CORDON_ERR_YAML_SYNTAX',
+      severity: 'error',
+      message: duplicate
+        ? 'Mapping repeats a key; YAML keeps only one of them silently in other tools, Cordon refuses. Remove or rename the duplicate.'
+        : `YAML syntax error: ${err.reason}. Fix the syntax at this position.`,
+      file,
+      line: (err.mark?.line ?? 0) + 1,
+      column: (err.mark?.column ?? 0) + 1,
+      path: '',
+    };
+  }
+  return {
+    code: 'CORDON_ERR_YAML_SYNTAX',
+    severity: 'error',
+    message: `YAML could not be parsed: ${err instanceof Error ? err.message : String(err)}.`,
+    file,
+    line: 1,
+    column: 1,
+    path: '',
+  };
+}
+
+interface Frame {
+  readonly kind: 'map' | 'seq';
+  readonly path: YamlPath;
+  expectKey: boolean;
+  pendingKey: string;
+  nextIndex: number;
+  /** Frames opened by complex (non-scalar) mapping keys are tracked but not recorded. */
+  readonly ignored: boolean;
+}
+
+function mapPositions(events: readonly YamlEvent[], source: string): PositionMap[] {
+  const lineStarts = computeLineStarts(source);
+  const toPos = (offset: number): SourcePosition => offsetToPosition(lineStarts, offset);
+  const maps: PositionMap[] = [];
+  let current: PositionMap | undefined;
+  const stack: Frame[] = [];
+
+  for (const ev of events) {
+    if (ev.type === EVENT_ID.DOCUMENT) {
+      current = new PositionMap();
+      maps.push(current);
+      stack.length = 0;
+      continue;
+    }
+    if (!current) continue;
+    if (ev.type === EVENT_ID.POP) {
+      stack.pop();
+      continue;
+    }
+    const offset = startOffset(ev);
+    const top = stack[stack.length - 1];
+    let path: YamlPath | undefined;
+    let ignored = top?.ignored ?? false;
+
+    if (!top) {
+      path = [];
+    } else if (top.kind === 'map' && top.expectKey) {
+      top.expectKey = false;
+      if (ev.type === EVENT_ID.SCALAR) {
+        top.pendingKey = getScalarValue(source, ev);
+        if (!top.ignored && offset >= 0) current.setKey([...top.path, top.pendingKey], toPos(offset));
+        continue;
+      }
+      top.pendingKey = '?';
+      ignored = true;
+    } else if (top.kind === 'map') {
+      top.expectKey = true;
+      path = [...top.path, top.pendingKey];
+    } else {
+      path = [...top.path, top.nextIndex];
+      top.nextIndex += 1;
+    }
+
+    if (path && !ignored && offset >= 0) current.setValue(path, toPos(offset));
+    if (ev.type === EVENT_ID.MAPPING || ev.type === EVENT_ID.SEQUENCE) {
+      stack.push({
+        kind: ev.type === EVENT_ID.MAPPING ? 'map' : 'seq',
+        path: path ?? [],
+        expectKey: true,
+        pendingKey: '',
+        nextIndex: 0,
+        ignored,
+      });
+    }
+  }
+  return maps;
+}
+
+function startOffset(ev: YamlEvent): number {
+  switch (ev.type) {
+    case EVENT_ID.MAPPING:
+    case EVENT_ID.SEQUENCE:
+      return firstNonNegative(ev.anchorStart, ev.tagStart, ev.start);
+    case EVENT_ID.SCALAR:
+      return firstNonNegative(ev.anchorStart, ev.tagStart, ev.valueStart);
+    case EVENT_ID.ALIAS:
+      return ev.anchorStart;
+    default:
+      return -1;
+  }
+}
+
+function firstNonNegative(...offsets: number[]): number {
+  const valid = offsets.filter((o) => o >= 0);
+  return valid.length ? Math.min(...valid) : -1;
+}
+
+function computeLineStarts(source: string): number[] {
+  const starts = [0];
+  for (let i = 0; i < source.length; i += 1) if (source.charCodeAt(i) === 10) starts.push(i + 1);
+  return starts;
+}
+
+function offsetToPosition(lineStarts: readonly number[], offset: number): SourcePosition {
+  let lo = 0;
+  let hi = lineStarts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if ((lineStarts[mid] ?? 0) <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return { line: lo + 1, column: offset - (lineStarts[lo] ?? 0) + 1 };
+}
+
+function pathKey(path: YamlPath): string {
+  return JSON.stringify(path);
+}
+
+/**
+ * Collects diagnostics for one document, resolving each path to a source position.
+ * Validators call `error(path, code, message)` and never deal with line numbers.
+ */
+export class DiagnosticSink {
+  readonly diagnostics: Diagnostic[] = [];
+
+  constructor(
+    readonly file: string,
+    readonly positions: PositionMap,
+    readonly basePath: YamlPath = [],
+  ) {}
+
+  error(path: YamlPath, code: ErrorCode, message: string, onKey = false): void {
+    this.push('error', path, code, message, onKey);
+  }
+
+  warning(path: YamlPath, code: ErrorCode, message: string, onKey = false): void {
+    this.push('warning', path, code, message, onKey);
+  }
+
+  private push(
+    severity: Diagnostic['severity'],
+    path: YamlPath,
+    code: ErrorCode,
+    message: string,
+    onKey: boolean,
+  ): void {
+    const full = [...this.basePath, ...path];
+    const pos = onKey ? this.positions.getKey(full) : this.positions.get(full);
+    this.diagnostics.push({
+      code,
+      severity,
+      message,
+      file: this.file,
+      line: pos.line,
+      column: pos.column,
+      path: formatPath(full),
+    });
+  }
+}

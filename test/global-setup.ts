@@ -1,0 +1,24 @@
+import { execFileSync } from 'node:child_process';
+import { Redis } from 'ioredis';
+import { TEST_REDIS_URL } from './helpers/redis.js';
+
+export default async function setup(): Promise<void> {
+  const redis = new Redis(TEST_REDIS_URL, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  try {
+    await redis.connect();
+    await redis.ping();
+  } catch {
+    throw new Error(
+      `The tests need a real Redis at ${TEST_REDIS_URL} and none answered. Start one with ` +
+        '`redis-server --daemonize yes --port 6379` (Debian: apt-get install redis-server) or set REDIS_URL.',
+    );
+  } finally {
+    redis.disconnect();
+  }
+  // The restart tests spawn dist/cli/main.js: build it from the current sources first.
+  execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
+}
