@@ -31,8 +31,11 @@ export type ThresholdOp = 'gt' | 'gte' | 'lt' | 'lte' | 'eq' | 'neq';
 export interface GroupField {
   /** The name matches and incidents show (`api_key`), as written in `group-by`. */
   readonly name: string;
-  /** Canonical event path it reads (`entity.api_key`), after field mapping and aliases. */
-  readonly path: string;
+  /**
+   * Canonical event path to read, per referenced detection key (`entity.api_key`), after
+   * Sigma `aliases` and the field map. Every key of `rules` has an entry.
+   */
+  readonly pathByRule: Readonly<Record<string, string>>;
 }
 
 export interface CompiledEventCount {
