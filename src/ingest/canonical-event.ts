@@ -70,14 +70,27 @@ export interface CanonicalEvent {
 export type NormalisedEvent = Omit<CanonicalEvent, 'received' | 'source'>;
 
 /**
- * Reads a dotted path (`entity.geo.region`) from an event. Returns undefined for any
- * missing segment; never throws.
+ * Reads a dotted path (`entity.geo.region`, `labels.splunk.sid`) from an event. Keys may
+ * themselves contain dots (label names such as `splunk.sid`), so at each level the longest
+ * run of remaining segments that names a key wins. Returns undefined for a missing path.
  */
 export function getEventField(event: unknown, path: string): unknown {
+  const segments = path.split('.');
   let node: unknown = event;
-  for (const segment of path.split('.')) {
+  let i = 0;
+  while (i < segments.length) {
     if (node === null || typeof node !== 'object') return undefined;
-    node = (node as Record<string, unknown>)[segment];
+    const record = node as Record<string, unknown>;
+    let next = -1;
+    for (let j = segments.length; j > i; j -= 1) {
+      if (Object.prototype.hasOwnProperty.call(record, segments.slice(i, j).join('.'))) {
+        next = j;
+        break;
+      }
+    }
+    if (next === -1) return undefined;
+    node = record[segments.slice(i, next).join('.')];
+    i = next;
   }
   return node;
 }

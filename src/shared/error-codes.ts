@@ -29,6 +29,8 @@ export const ERROR_CODES = {
   CORDON_ERR_RULE_UNKNOWN_REFERENCE: { status: 400, description: 'A correlation references a rule that does not exist.' },
   CORDON_ERR_RULE_UNSUPPORTED: { status: 400, description: 'A rule uses a feature this version does not implement yet.' },
   CORDON_ERR_RULE_FIELD: { status: 400, description: 'A field name maps to no canonical event path.' },
+  CORDON_WARN_RULE_NEVER_MATCHES: { status: 400, description: 'A rule can never match a Cordon event (e.g. its logsource category is not an event kind).' },
+  CORDON_WARN_RULE_UNUSED: { status: 400, description: 'A search identifier or alias is defined but never used.' },
 
   // PLAYBOOK: playbooks/*.yaml.
   CORDON_ERR_PLAYBOOK_UNKNOWN_TARGET: { status: 400, description: 'A transition points at a state that does not exist.' },
@@ -41,6 +43,7 @@ export const ERROR_CODES = {
   CORDON_ERR_PLAYBOOK_UNGUARDED_MUTATION: { status: 400, description: 'A mutating action is neither behind an approval nor marked automatic.' },
   CORDON_ERR_PLAYBOOK_NO_END: { status: 400, description: 'A state has no way to reach an end state.' },
   CORDON_ERR_PLAYBOOK_TRIGGER: { status: 400, description: 'The `on` trigger names an unknown correlation or severity.' },
+  CORDON_ERR_PLAYBOOK_UNSUPPORTED: { status: 400, description: 'A playbook uses a state kind this version does not implement yet.' },
   CORDON_WARN_PLAYBOOK_NO_UNDO: { status: 400, description: 'A reversible action declares no undo.' },
 
   // CONNECTOR: connectors/*.yaml.

@@ -1,0 +1,76 @@
+import { UnrecoverableError, type Job } from 'bullmq';
+import { checkInputs, OPERATIONS } from './operations.js';
+import type { Clock } from '../shared/clock.js';
+import type { CrashHook } from '../shared/crash-points.js';
+import { CordonError, isCordonError } from '../shared/errors.js';
+import type { Logger } from '../shared/logger.js';
+import type { ActionJob } from '../playbook/runtime/jobs.js';
+import type { Runner } from '../playbook/runtime/runner.js';
+import type { ExecutorTable } from './executors.js';
+
+/** Failures a retry cannot fix: the job fails at once instead of burning its attempts. */
+const NON_RETRYABLE = new Set(['CORDON_ERR_ACTION_INPUT', 'CORDON_ERR_ACTION_CONNECTOR', 'CORDON_ERR_ACTION_APPROVAL_MISMATCH']);
+
+export interface ActionWorkerDeps {
+  readonly executors: ExecutorTable;
+  readonly runner: Runner;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly crash: CrashHook;
+}
+
+/**
+ * Processes one `actions` job: validates the rendered inputs again, runs the connector with a
+ * deadline, then reports the outcome to the run before the job completes. A retry (BullMQ
+ * attempts, or a stalled job after a crash) reaches the connector with the same effect key,
+ * which the built-in connectors answer from their ledger instead of acting twice.
+ */
+export function createActionProcessor(deps: ActionWorkerDeps): (job: Job<ActionJob>) => Promise<unknown> {
+  return async (job) => {
+    const data = job.data;
+    const attempt = job.attemptsMade + 1;
+    const log = deps.logger.child({ runId: data.runId, state: data.state, jobId: job.id, operation: data.operation, attempt });
+    try {
+      const executor = deps.executors[data.connectorType]?.[data.operation];
+      if (!executor) {
+        throw new CordonError('CORDON_ERR_ACTION_CONNECTOR', `Connector type ${data.connectorType} (connector "${data.connector}") has no operation ${data.operation}.`);
+      }
+      const op = OPERATIONS[data.operation];
+      const problems = op ? checkInputs(op, data.inputs) : ['unknown operation'];
+      if (problems.length > 0) throw new CordonError('CORDON_ERR_ACTION_INPUT', `Inputs of ${data.operation}: ${problems.join('; ')}.`);
+
+      const result = await withDeadline(data.timeoutMs, (signal) =>
+        executor(data.inputs, { effectKey: data.effectKey, runId: data.runId, incidentId: data.incidentId, now: deps.clock.now(), signal }),
+      );
+      deps.crash('action.after-effect');
+      await deps.runner.reportAction(data, { ok: true, result }, attempt);
+      log.info('action succeeded');
+      return result;
+    } catch (err) {
+      const code = isCordonError(err) ? err.code : 'CORDON_ERR_ACTION_FAILED';
+      const message = err instanceof Error ? err.message : String(err);
+      const retryable = !NON_RETRYABLE.has(code);
+      const lastAttempt = !retryable || attempt >= (job.opts.attempts ?? 1);
+      log.warn({ err, code, retryable, lastAttempt }, 'action failed');
+      if (lastAttempt) await deps.runner.reportAction(data, { ok: false, code, message }, attempt);
+      if (!retryable) throw new UnrecoverableError(`${code}: ${message}`);
+      throw err;
+    }
+  };
+}
+
+async function withDeadline<T>(timeoutMs: number, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      controller.abort();
+      reject(new CordonError('CORDON_ERR_ACTION_TIMEOUT', `The action did not finish within ${timeoutMs} ms.`));
+    }, timeoutMs);
+  });
+  try {
+    return await Promise.race([run(controller.signal), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,47 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { hasRole, type Principal, type PrincipalDirectory } from '../config/principals.js';
+import { CordonError } from '../shared/errors.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+  interface FastifyContextConfig {
+    /** No token needed (health probes, API docs). */
+    public?: boolean;
+    /** Any of these roles (admin always qualifies); absent = any authenticated principal. */
+    roles?: readonly string[];
+  }
+}
+
+/**
+ * Bearer-token authentication on every route not marked `public`, checked in onRequest so an
+ * unauthenticated body is never read. Roles come from the principal; route handlers that need
+ * finer checks (ingest source scope, approval roles) do them with `request.principal`.
+ */
+export function registerAuth(app: FastifyInstance, principals: PrincipalDirectory): void {
+  app.decorateRequest('principal', null);
+  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    const config = request.routeOptions.config;
+    if (config.public) return;
+    const header = request.headers.authorization;
+    const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+    const principal = match?.[1] ? principals.authenticate(match[1]) : undefined;
+    if (!principal) {
+      void reply.header('WWW-Authenticate', 'Bearer realm="cordon"');
+      throw new CordonError(
+        'CORDON_ERR_API_UNAUTHENTICATED',
+        header ? 'The bearer token is not valid. Use a token from the tokens file (see README "Authentication").' : 'This endpoint needs "Authorization: Bearer <token>".',
+      );
+    }
+    request.principal = principal;
+    if (config.roles && !hasRole(principal, ...config.roles, 'admin')) {
+      throw new CordonError('CORDON_ERR_API_FORBIDDEN', `Principal "${principal.id}" lacks the role this endpoint needs: one of ${config.roles.join(', ')}.`);
+    }
+  });
+}
+
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw new CordonError('CORDON_ERR_API_UNAUTHENTICATED', 'Not authenticated.');
+  return request.principal;
+}

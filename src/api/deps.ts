@@ -1,0 +1,40 @@
+import type { PrincipalDirectory } from '../config/principals.js';
+import type { IngestService } from '../ingest/ingest-service.js';
+import type { Runner } from '../playbook/runtime/runner.js';
+import type { Clock } from '../shared/clock.js';
+import type { Logger } from '../shared/logger.js';
+import type { Metrics } from '../shared/metrics.js';
+import type { ApprovalStore } from '../store/approval-store.js';
+import type { CaseStore } from '../store/case-store.js';
+import type { DeadLetterStore } from '../store/dead-letters.js';
+import type { EventLog } from '../store/event-log.js';
+import type { IncidentStore } from '../store/incident-store.js';
+import type { LimiterStore } from '../store/limiter-store.js';
+import type { RunStore } from '../store/run-store.js';
+
+export interface ReadinessCheck {
+  readonly name: string;
+  check(): Promise<boolean>;
+}
+
+/** What the HTTP layer needs: services and stores, never raw Redis clients. */
+export interface ApiDeps {
+  readonly principals: PrincipalDirectory;
+  readonly ingest: IngestService;
+  readonly eventLog: EventLog;
+  readonly deadLetters: DeadLetterStore;
+  readonly incidents: IncidentStore;
+  readonly runs: RunStore;
+  readonly approvals: ApprovalStore;
+  readonly runner: Runner;
+  readonly limiter: LimiterStore;
+  readonly cases: CaseStore;
+  readonly metrics: Metrics;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly readiness: readonly ReadinessCheck[];
+  readonly ingestBodyLimitBytes: number;
+}
+
+/** Roles that may read incidents, runs, approvals, cases and dead letters. */
+export const READ_ROLES = ['analyst', 'approver', 'admin'] as const;

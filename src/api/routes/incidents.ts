@@ -1,0 +1,92 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { CordonError } from '../../shared/errors.js';
+import { principalOf } from '../auth.js';
+import { READ_ROLES, type ApiDeps } from '../deps.js';
+import { errorResponses, idParams, limitQuery, openObject } from '../schemas.js';
+
+const incidentSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    title: { type: 'string' },
+    status: { type: 'string', enum: ['open', 'resolved'] },
+    rule: { type: 'string' },
+    ruleTitle: { type: 'string' },
+    ruleType: { type: 'string' },
+    severity: { type: 'string' },
+    tags: { type: 'array', items: { type: 'string' } },
+    group: { type: 'object', additionalProperties: { type: 'string' } },
+    groupKey: { type: 'string' },
+    createdAt: { type: 'integer' },
+    updatedAt: { type: 'integer' },
+    firstSeen: { type: 'integer' },
+    lastSeen: { type: 'integer' },
+    matchCount: { type: 'integer' },
+    eventCount: { type: 'integer' },
+    resolvedAt: { type: 'integer' },
+    resolvedBy: { type: 'string' },
+    resolveComment: { type: 'string' },
+  },
+} as const;
+
+export const incidentRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
+  app.get<{ Querystring: { status?: 'open' | 'resolved'; limit: number; before?: number } }>(
+    '/v1/incidents',
+    {
+      config: { roles: READ_ROLES },
+      schema: {
+        summary: 'List incidents, newest first',
+        tags: ['incidents'],
+        querystring: {
+          type: 'object',
+          properties: { status: { type: 'string', enum: ['open', 'resolved'] }, limit: limitQuery, before: { type: 'integer', description: 'createdAt cursor (epoch ms, exclusive)' } },
+          additionalProperties: false,
+        },
+        response: { 200: { type: 'object', properties: { incidents: { type: 'array', items: incidentSchema } } }, ...errorResponses },
+      },
+    },
+    async (request) => ({ incidents: await deps.incidents.list(request.query) }),
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/v1/incidents/:id',
+    {
+      config: { roles: READ_ROLES },
+      schema: {
+        summary: 'One incident with its matches (newest first) and playbook runs',
+        tags: ['incidents'],
+        params: idParams,
+        response: {
+          200: { ...incidentSchema, properties: { ...incidentSchema.properties, matches: { type: 'array', items: openObject }, runs: { type: 'array', items: { type: 'string' } } } },
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const incident = await deps.incidents.get(request.params.id);
+      if (!incident) throw new CordonError('CORDON_ERR_API_NOT_FOUND', `No incident ${request.params.id}.`);
+      return incident;
+    },
+  );
+
+  app.post<{ Params: { id: string }; Body: { comment: string } }>(
+    '/v1/incidents/:id/resolve',
+    {
+      config: { roles: ['analyst'] },
+      schema: {
+        summary: 'Resolve an incident; the next match of its rule and group opens a new one',
+        tags: ['incidents'],
+        params: idParams,
+        body: { type: 'object', required: ['comment'], properties: { comment: { type: 'string', minLength: 1, maxLength: 4000 } }, additionalProperties: false },
+        response: { 200: incidentSchema, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      const outcome = await deps.incidents.resolve(request.params.id, principal.id, request.body.comment, deps.clock.now());
+      if (outcome === 'not-found') throw new CordonError('CORDON_ERR_API_NOT_FOUND', `No incident ${request.params.id}.`);
+      if (outcome === 'already-resolved') throw new CordonError('CORDON_ERR_API_CONFLICT', `Incident ${request.params.id} is already resolved.`);
+      return deps.incidents.get(request.params.id);
+    },
+  );
+};

@@ -1,0 +1,127 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { CordonError } from '../../shared/errors.js';
+import { READ_ROLES, type ApiDeps } from '../deps.js';
+import { errorResponses, idParams, limitQuery, openObject } from '../schemas.js';
+
+const caseSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    status: { type: 'string' },
+    summary: { type: 'string' },
+    description: { type: 'string' },
+    severity: { type: 'string' },
+    dedupe: { type: 'string' },
+    openedBy: { type: 'string' },
+    incidentId: { type: 'string' },
+    createdAt: { type: 'integer' },
+  },
+} as const;
+
+const deadLetterSummary = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    source: { type: 'string' },
+    reason: { type: 'string' },
+    errors: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, reason: { type: 'string' } } } },
+    contentType: { type: 'string' },
+    principal: { type: 'string' },
+    received: { type: 'integer' },
+    size: { type: 'integer' },
+    truncated: { type: 'boolean' },
+  },
+} as const;
+
+/** Read-only records: the built-in case store, accepted events, dead letters. */
+export const recordRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
+  app.get<{ Querystring: { limit: number } }>(
+    '/v1/cases',
+    {
+      config: { roles: READ_ROLES },
+      schema: {
+        summary: 'Cases in the built-in case store, newest first',
+        tags: ['cases'],
+        querystring: { type: 'object', properties: { limit: limitQuery }, additionalProperties: false },
+        response: { 200: { type: 'object', properties: { cases: { type: 'array', items: caseSchema } } }, ...errorResponses },
+      },
+    },
+    async (request) => ({ cases: await deps.cases.list(request.query.limit) }),
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/v1/cases/:id',
+    { config: { roles: READ_ROLES }, schema: { summary: 'One case', tags: ['cases'], params: idParams, response: { 200: caseSchema, ...errorResponses } } },
+    async (request) => {
+      const found = await deps.cases.get(request.params.id);
+      if (!found) throw new CordonError('CORDON_ERR_API_NOT_FOUND', `No case ${request.params.id}.`);
+      return found;
+    },
+  );
+
+  app.get<{ Params: { source: string; id: string } }>(
+    '/v1/events/:source/:id',
+    {
+      config: { roles: READ_ROLES },
+      schema: {
+        summary: 'An accepted event by source and id (while its id is remembered for deduplication)',
+        tags: ['events'],
+        params: { type: 'object', required: ['source', 'id'], properties: { source: { type: 'string' }, id: { type: 'string', maxLength: 256 } } },
+        response: { 200: { type: 'object', properties: { seq: { type: 'string' }, event: openObject } }, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const found = await deps.eventLog.get(request.params.source, request.params.id);
+      if (!found) throw new CordonError('CORDON_ERR_API_NOT_FOUND', `No event ${request.params.id} from source ${request.params.source}.`);
+      return found;
+    },
+  );
+
+  app.get<{ Querystring: { source?: string; limit: number; before?: string } }>(
+    '/v1/deadletters',
+    {
+      config: { roles: READ_ROLES },
+      schema: {
+        summary: 'Rejected payloads, newest first, with why they were rejected',
+        tags: ['ingest'],
+        querystring: {
+          type: 'object',
+          properties: { source: { type: 'string' }, limit: limitQuery, before: { type: 'string', pattern: '^\\d+-\\d+$' } },
+          additionalProperties: false,
+        },
+        response: {
+          200: {
+            type: 'object',
+            properties: { deadLetters: { type: 'array', items: deadLetterSummary }, totals: { type: 'object', additionalProperties: { type: 'integer' } } },
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const [deadLetters, totals] = await Promise.all([deps.deadLetters.list(request.query), deps.deadLetters.totals()]);
+      return { deadLetters, totals };
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/v1/deadletters/:id',
+    {
+      config: { roles: READ_ROLES },
+      schema: {
+        summary: 'One rejected payload with its body as received',
+        tags: ['ingest'],
+        params: idParams,
+        response: {
+          200: { ...deadLetterSummary, properties: { ...deadLetterSummary.properties, encoding: { type: 'string', enum: ['utf8', 'base64'] }, body: { type: 'string' } } },
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const found = await deps.deadLetters.get(request.params.id);
+      if (!found) throw new CordonError('CORDON_ERR_API_NOT_FOUND', `No dead letter ${request.params.id}.`);
+      return found;
+    },
+  );
+};

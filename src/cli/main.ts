@@ -1,0 +1,50 @@
+#!/usr/bin/env node
+import { formatDiagnostic } from '../shared/diagnostics.js';
+import { DefinitionError, isCordonError } from '../shared/errors.js';
+import { runStart } from './start.js';
+import { runValidate } from './validate.js';
+
+const USAGE = `Usage: cordon <command>
+
+Commands:
+  start              Run every role (API, correlator, runner, worker) on embedded defaults
+  validate [dir]     Check correlations/, connectors/ and playbooks/ under dir (default .)
+  help               Show this help
+
+Configuration is read from the environment; see README.md "Configuration".`;
+
+async function main(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'start':
+      return runStart();
+    case 'validate':
+      return runValidate(rest[0]);
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      console.log(USAGE);
+      return 0;
+    default:
+      console.error(`cordon: unknown command "${command}".\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof DefinitionError) {
+      console.error(`cordon: ${err.diagnostics.length} problem(s) in the definitions:`);
+      for (const d of err.diagnostics) console.error(`  ${formatDiagnostic(d)}`);
+    } else if (isCordonError(err)) {
+      console.error(`cordon: ${err.message} [${err.code}]`);
+    } else {
+      console.error('cordon: unexpected error:', err);
+    }
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,87 @@
+import { access } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { loadConfig } from '../config/load-config.js';
+import { generateDefaultPrincipals } from '../config/principals.js';
+import { startCordon } from '../main.js';
+import { createLogger } from '../shared/logger.js';
+import { resolveRedis } from './embedded-redis.js';
+
+/**
+ * `cordon start`: every role in one process on embedded defaults, until SIGINT/SIGTERM, which
+ * drain in-flight work (HTTP requests, the event batch in hand, running jobs) before exiting.
+ */
+export async function runStart(): Promise<number> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel);
+  const redis = await resolveRedis(config.redisUrl, config.homeDir);
+
+  let generated: Awaited<ReturnType<typeof generateDefaultPrincipals>> | undefined;
+  const defaultTokensFile = resolve(config.homeDir, 'tokens.json');
+  if (!(await exists(config.tokensFile))) {
+    if (config.tokensFile !== defaultTokensFile) {
+      await redis.stop();
+      console.error(`cordon: the tokens file ${config.tokensFile} (CORDON_TOKENS_FILE) does not exist.`);
+      return 1;
+    }
+    generated = await generateDefaultPrincipals(config.tokensFile);
+  }
+
+  let cordon;
+  try {
+    cordon = await startCordon({ config, redisUrl: redis.url, logger, listen: true });
+  } catch (err) {
+    await redis.stop();
+    throw err;
+  }
+
+  const sources = cordon.content.connectors.filter((c) => c.kind === 'source').map((c) => c.name);
+  const lines = [
+    '',
+    `Cordon is running at ${cordon.url ?? '(no API role)'}  (roles: ${cordon.roles.join(', ')})`,
+    `  Redis:       ${redis.origin}${redis.origin === 'REDIS_URL' ? '' : ` ${redis.url}`}`,
+    `  Content:     ${cordon.content.rules.detections.size} detection rule(s), ${cordon.content.rules.correlations.length} correlation(s), ${cordon.content.playbooks.length} playbook(s) from ${config.contentDir}`,
+    `  Ingest:      POST ${cordon.url ?? ''}/v1/ingest/{${sources.join('|')}}`,
+    `  API docs:    ${cordon.url ?? ''}/docs`,
+    `  Auth:        every endpoint but /healthz, /readyz and /docs needs "Authorization: Bearer <token>".`,
+    generated
+      ? `               Tokens were generated for this installation: source ${generated.credentialsFile}\n               (CORDON_INGEST_TOKEN, CORDON_APPROVER_TOKEN, CORDON_ANALYST_TOKEN, CORDON_GATEWAY_TOKEN, CORDON_ADMIN_TOKEN).`
+      : `               Tokens come from ${config.tokensFile}${config.tokensFile === defaultTokensFile ? ` (plain values in ${resolve(config.homeDir, 'credentials.env')})` : ''}.`,
+    '  Stop with Ctrl-C.',
+    '',
+  ];
+  console.log(lines.join('\n'));
+
+  return new Promise<number>((resolveExit) => {
+    let stopping = false;
+    const stop = (signal: string): void => {
+      if (stopping) {
+        console.error('cordon: second signal, exiting without draining.');
+        process.exit(130);
+      }
+      stopping = true;
+      logger.info({ signal }, 'stopping: draining in-flight work');
+      void (async () => {
+        try {
+          await cordon.stop();
+          await redis.stop();
+          logger.info('stopped');
+          resolveExit(0);
+        } catch (err) {
+          logger.error({ err }, 'error while stopping');
+          resolveExit(1);
+        }
+      })();
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await access(file);
+    return true;
+  } catch {
+    return false;
+  }
+}

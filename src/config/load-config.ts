@@ -1,0 +1,194 @@
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { CordonError } from '../shared/errors.js';
+
+/**
+ * Everything Cordon reads from the environment, read here and nowhere else, validated in
+ * one pass (every problem reported together) and frozen. Modules receive the slice they need.
+ */
+export const ROLES = ['api', 'correlator', 'runner', 'worker'] as const;
+export type ProcessRole = (typeof ROLES)[number];
+
+export interface Config {
+  readonly host: string;
+  readonly port: number;
+  /** Explicit REDIS_URL, or undefined to use the embedded default (6379 or a private server). */
+  readonly redisUrl: string | undefined;
+  /** Prefix of every Redis key Cordon writes (BullMQ queues included). */
+  readonly redisPrefix: string;
+  /** Where correlations/, playbooks/ and connectors/ are read from. */
+  readonly contentDir: string;
+  /** Private state: embedded redis-server data, generated tokens. */
+  readonly homeDir: string;
+  /** Principals file (tokens with roles). */
+  readonly tokensFile: string;
+  readonly logLevel: string;
+  readonly roles: readonly ProcessRole[];
+  /** Names this process's consumer in Redis consumer groups; stable across restarts. */
+  readonly instanceId: string;
+  readonly ingest: {
+    readonly bodyLimitBytes: number;
+    /** Bodies larger than this are dead-lettered truncated. */
+    readonly deadLetterBodyLimitBytes: number;
+    readonly deadLetterMaxEntries: number;
+    /** How long an event id is remembered for deduplication. */
+    readonly dedupeWindowMs: number;
+    /** Accepted events are kept this long for replay once every consumer has read them. */
+    readonly eventRetentionMs: number;
+  };
+  readonly correlate: {
+    readonly batchSize: number;
+    readonly maxGroupsPerRule: number;
+    readonly maxEventsPerGroup: number;
+    /** Pending entries of a dead consumer are claimed after this much idle time. */
+    readonly claimIdleMs: number;
+  };
+  readonly jobs: {
+    /** BullMQ lock: a crashed worker's job is retried after at most this long. */
+    readonly lockDurationMs: number;
+    readonly stalledIntervalMs: number;
+    readonly actionConcurrency: number;
+    readonly runConcurrency: number;
+    /** Completed jobs are kept this long so deterministic job ids keep deduplicating. */
+    readonly keepCompletedMs: number;
+    /** How often unfinished runs are checked for lost effects, decisions and jobs. */
+    readonly reconcileIntervalMs: number;
+  };
+  /** Comma list of named crash points; for kill tests only (see shared/crash-points.ts). */
+  readonly crashPoints: readonly string[];
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
+  const problems: string[] = [];
+  const read = new EnvReader(env, problems);
+
+  const homeDir = resolve(cwd, read.string('CORDON_HOME', '.cordon'));
+  const config: Config = {
+    host: read.string('CORDON_HOST', '127.0.0.1'),
+    port: read.integer('CORDON_PORT', 8080, 0, 65535),
+    redisUrl: read.optionalUrl('REDIS_URL', ['redis:', 'rediss:']),
+    redisPrefix: read.pattern('CORDON_REDIS_PREFIX', 'cordon', /^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - (at most 64)'),
+    contentDir: resolve(cwd, read.string('CORDON_CONTENT_DIR', '.')),
+    homeDir,
+    tokensFile: resolve(cwd, read.string('CORDON_TOKENS_FILE', resolve(homeDir, 'tokens.json'))),
+    logLevel: read.oneOf('CORDON_LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    roles: read.roles('CORDON_ROLES'),
+    instanceId: read.pattern('CORDON_INSTANCE_ID', sanitize(hostname()), /^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - (at most 64)'),
+    ingest: {
+      bodyLimitBytes: read.integer('CORDON_INGEST_BODY_LIMIT_BYTES', 16 * 1024 * 1024, 1024, 512 * 1024 * 1024),
+      deadLetterBodyLimitBytes: read.integer('CORDON_DEADLETTER_BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
+      deadLetterMaxEntries: read.integer('CORDON_DEADLETTER_MAX_ENTRIES', 10_000, 10, 10_000_000),
+      dedupeWindowMs: read.integer('CORDON_DEDUPE_WINDOW_MS', 24 * 3_600_000, 1_000, 90 * 86_400_000),
+      eventRetentionMs: read.integer('CORDON_EVENT_RETENTION_MS', 7 * 86_400_000, 60_000, 365 * 86_400_000),
+    },
+    correlate: {
+      batchSize: read.integer('CORDON_CORRELATE_BATCH', 200, 1, 10_000),
+      maxGroupsPerRule: read.integer('CORDON_MAX_GROUPS_PER_RULE', 100_000, 1, 10_000_000),
+      maxEventsPerGroup: read.integer('CORDON_MAX_EVENTS_PER_GROUP', 10_000, 10, 1_000_000),
+      claimIdleMs: read.integer('CORDON_CLAIM_IDLE_MS', 60_000, 100, 3_600_000),
+    },
+    jobs: {
+      lockDurationMs: read.integer('CORDON_JOB_LOCK_MS', 30_000, 500, 600_000),
+      stalledIntervalMs: read.integer('CORDON_JOB_STALLED_INTERVAL_MS', 30_000, 500, 600_000),
+      actionConcurrency: read.integer('CORDON_ACTION_CONCURRENCY', 8, 1, 256),
+      runConcurrency: read.integer('CORDON_RUN_CONCURRENCY', 8, 1, 256),
+      keepCompletedMs: read.integer('CORDON_KEEP_COMPLETED_JOBS_MS', 7 * 86_400_000, 60_000, 365 * 86_400_000),
+      reconcileIntervalMs: read.integer('CORDON_RECONCILE_INTERVAL_MS', 15_000, 200, 3_600_000),
+    },
+    crashPoints: read.list('CORDON_CRASH_POINTS'),
+  };
+
+  if (problems.length > 0) {
+    throw new CordonError(
+      'CORDON_ERR_CONFIG_INVALID',
+      `Configuration has ${problems.length} problem(s):\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+      { details: { problems } },
+    );
+  }
+  return deepFreeze(config);
+}
+
+function sanitize(name: string): string {
+  return name.replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 64) || 'cordon';
+}
+
+class EnvReader {
+  constructor(
+    private readonly env: Env,
+    private readonly problems: string[],
+  ) {}
+
+  /** Blank counts as unset, so `FOO=` in a .env file means "use the default". */
+  private raw(name: string): string | undefined {
+    const value = this.env[name];
+    return value === undefined || value.trim() === '' ? undefined : value.trim();
+  }
+
+  string(name: string, fallback: string): string {
+    return this.raw(name) ?? fallback;
+  }
+
+  pattern(name: string, fallback: string, re: RegExp, rule: string): string {
+    const value = this.raw(name) ?? fallback;
+    if (!re.test(value)) this.problems.push(`${name} must be ${rule}; got "${value}".`);
+    return value;
+  }
+
+  integer(name: string, fallback: number, min: number, max: number): number {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      this.problems.push(`${name} must be a whole number from ${min} to ${max}; got "${value}".`);
+      return fallback;
+    }
+    return n;
+  }
+
+  oneOf<T extends string>(name: string, fallback: T, allowed: readonly T[]): T {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    if (!(allowed as readonly string[]).includes(value)) {
+      this.problems.push(`${name} must be one of ${allowed.join(', ')}; got "${value}".`);
+      return fallback;
+    }
+    return value as T;
+  }
+
+  optionalUrl(name: string, protocols: readonly string[]): string | undefined {
+    const value = this.raw(name);
+    if (value === undefined) return undefined;
+    try {
+      const url = new URL(value);
+      if (!protocols.includes(url.protocol)) throw new Error('protocol');
+      return value;
+    } catch {
+      // Never echo the value: Redis URLs carry passwords.
+      this.problems.push(`${name} must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')} (value not shown: it may hold a password).`);
+      return undefined;
+    }
+  }
+
+  list(name: string): string[] {
+    const value = this.raw(name);
+    return value === undefined ? [] : value.split(',').map((s) => s.trim()).filter(Boolean);
+  }
+
+  roles(name: string): ProcessRole[] {
+    const values = this.list(name);
+    if (values.length === 0) return [...ROLES];
+    const bad = values.filter((v) => !(ROLES as readonly string[]).includes(v));
+    if (bad.length > 0) this.problems.push(`${name} lists unknown role(s) ${bad.map((b) => `"${b}"`).join(', ')}; use ${ROLES.join(', ')}.`);
+    return values.filter((v): v is ProcessRole => (ROLES as readonly string[]).includes(v));
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,79 @@
+import { resolve } from 'node:path';
+import { buildConnectorSet, type ConnectorDefinition } from './config/connectors.js';
+import { buildRuleSet, loadRuleSources } from './correlate/rule/index.js';
+import type { CompiledRuleSet } from './correlate/rule/types.js';
+import type { CompiledPlaybook } from './playbook/definition/compile-playbook.js';
+import { buildPlaybooks } from './playbook/definition/build-playbooks.js';
+import type { Diagnostic } from './shared/diagnostics.js';
+import { hasErrors } from './shared/diagnostics.js';
+import { DefinitionError } from './shared/errors.js';
+import { readYamlFiles } from './shared/yaml-files.js';
+
+/** Everything an installation defines in YAML: rules, connectors and playbooks. */
+export interface Content {
+  readonly rules: CompiledRuleSet;
+  readonly connectors: readonly ConnectorDefinition[];
+  readonly playbooks: readonly CompiledPlaybook[];
+  /** Rule name or id → the rule key incidents carry, so triggers may name either. */
+  readonly ruleKeys: ReadonlyMap<string, string>;
+  /** Warnings (errors make loading fail). */
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+/**
+ * Loads and validates `correlations/`, `connectors/` and `playbooks/` under `dir`, reporting
+ * every problem of every file together. Playbooks are checked against the rules that trigger
+ * them and the connectors they act on.
+ */
+export async function loadContent(dir: string): Promise<{ content: Content | undefined; diagnostics: Diagnostic[] }> {
+  const [ruleSources, connectorSources, playbookSources] = await Promise.all([
+    loadRuleSources(resolve(dir, 'correlations')),
+    readYamlFiles(resolve(dir, 'connectors')),
+    readYamlFiles(resolve(dir, 'playbooks')),
+  ]);
+  const rules = buildRuleSet(ruleSources);
+  const connectors = buildConnectorSet(connectorSources);
+  const triggers = rules.ruleSet ? incidentRules(rules.ruleSet) : undefined;
+  const playbooks = buildPlaybooks(playbookSources, {
+    connectors: new Map((connectors.connectors ?? []).filter((c) => c.kind === 'action').map((c) => [c.name, c.type])),
+    rules: triggers,
+  });
+  const diagnostics = [...rules.diagnostics, ...connectors.diagnostics, ...playbooks.diagnostics];
+  if (hasErrors(diagnostics) || !rules.ruleSet || !connectors.connectors || !playbooks.playbooks) {
+    return { content: undefined, diagnostics };
+  }
+  return {
+    content: { rules: rules.ruleSet, connectors: connectors.connectors, playbooks: playbooks.playbooks, ruleKeys: ruleKeysOf(rules.ruleSet), diagnostics },
+    diagnostics,
+  };
+}
+
+export async function loadContentOrThrow(dir: string): Promise<Content> {
+  const { content, diagnostics } = await loadContent(dir);
+  if (!content) {
+    const errors = diagnostics.filter((d) => d.severity === 'error');
+    throw new DefinitionError('CORDON_ERR_DEFINITION_INVALID', `${errors.length} error(s) in correlations/, connectors/ or playbooks/ under ${dir}:`, errors);
+  }
+  return content;
+}
+
+/** Rules that open incidents (and so can trigger playbooks) → their group-by field names. */
+function incidentRules(rules: CompiledRuleSet): Map<string, readonly string[]> {
+  const out = new Map<string, readonly string[]>();
+  for (const d of rules.detections.values()) {
+    if (!d.standalone) continue;
+    for (const k of [d.key, d.name, d.id]) if (k) out.set(k, []);
+  }
+  for (const c of rules.correlations) {
+    for (const k of [c.key, c.name, c.id]) if (k) out.set(k, c.groupBy.map((g) => g.name));
+  }
+  return out;
+}
+
+function ruleKeysOf(rules: CompiledRuleSet): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const r of [...rules.detections.values(), ...rules.correlations]) {
+    for (const k of [r.key, r.name, r.id]) if (k) out.set(k, r.key);
+  }
+  return out;
+}

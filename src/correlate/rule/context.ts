@@ -1,0 +1,18 @@
+import type { DiagnosticSink } from '../../shared/yaml.js';
+
+/**
+ * What a validator needs to report a problem about one rule document: where to report it (the
+ * sink knows the document's positions) and how to name the rule at the start of every message
+ * (`Rule "model_extraction_by_query_volume"`).
+ */
+export interface RuleContext {
+  readonly sink: DiagnosticSink;
+  readonly subject: string;
+}
+
+/** `"a", "b" or "c"` for messages. */
+export function quoteList(items: readonly string[], last = 'or'): string {
+  const quoted = items.map((i) => `"${i}"`);
+  if (quoted.length <= 1) return quoted.join('');
+  return `${quoted.slice(0, -1).join(', ')} ${last} ${quoted[quoted.length - 1] ?? ''}`;
+}

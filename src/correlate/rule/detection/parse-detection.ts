@@ -1,0 +1,154 @@
+import type { EventKind } from '../../../ingest/canonical-event.js';
+import { EVENT_KINDS } from '../../../ingest/canonical-event.js';
+import { describe } from '../../../shared/duration.js';
+import { isMapping } from '../../../shared/shape.js';
+import type { RuleContext } from '../context.js';
+import { parseCondition } from './condition.js';
+import type { ConditionNode, DetectionIR, SearchIR } from './ir.js';
+import { parseSearch } from './parse-search.js';
+
+/**
+ * Validates the `logsource` and `detection` blocks of a Sigma detection rule. Returns the IR
+ * when both are usable; every problem found along the way has been reported.
+ */
+export function parseDetectionRule(ctx: RuleContext, doc: Record<string, unknown>): DetectionIR | undefined {
+  const eventKind = parseLogsource(ctx, doc.logsource);
+  const detection = doc.detection;
+  if (detection === undefined || detection === null) return undefined; // reported as a missing key
+  if (!isMapping(detection)) {
+    ctx.sink.error(
+      ['detection'],
+      'CORDON_ERR_RULE_DETECTION',
+      `${ctx.subject} detection must be a mapping of search identifiers and a condition; got ${describe(detection)}. Write "detection: { selection: {...}, condition: selection }".`,
+    );
+    return undefined;
+  }
+
+  let ok = eventKind !== false;
+  const searches = new Map<string, SearchIR>();
+  const identifiers = Object.keys(detection).filter((k) => k !== 'condition' && k !== 'timeframe');
+  if ('timeframe' in detection) {
+    ok = false;
+    ctx.sink.error(
+      ['detection', 'timeframe'],
+      'CORDON_ERR_RULE_UNSUPPORTED',
+      `${ctx.subject} detection uses "timeframe", a Sigma v1 aggregation window; got ${describe(detection.timeframe)}. Count events with a correlation rule (type: event_count, timespan: ...) instead.`,
+      true,
+    );
+  }
+  if (identifiers.length === 0) {
+    ok = false;
+    ctx.sink.error(
+      ['detection'],
+      'CORDON_ERR_RULE_DETECTION',
+      `${ctx.subject} detection defines no search identifier; got only ${Object.keys(detection).map((k) => `"${k}"`).join(', ') || 'an empty mapping'}. Add one, e.g. "selection: { api_key|exists: true }".`,
+    );
+  }
+  for (const name of identifiers) {
+    const search = parseSearch(ctx, ['detection', name], name, detection[name]);
+    if (search) searches.set(name, search);
+    else ok = false;
+  }
+
+  const conditions = parseConditions(ctx, detection.condition, identifiers);
+  if (!conditions) return undefined;
+  reportUnused(ctx, identifiers, conditions.used);
+  if (!ok || eventKind === false) return undefined;
+  return { eventKind, searches, conditions: conditions.nodes };
+}
+
+/**
+ * The event kind the rule is restricted to: undefined without a category, null for a category
+ * Cordon never emits (warned; the rule never matches), false after a reported error.
+ */
+function parseLogsource(ctx: RuleContext, logsource: unknown): EventKind | null | undefined | false {
+  if (logsource === undefined) return undefined;
+  if (!isMapping(logsource)) {
+    ctx.sink.error(
+      ['logsource'],
+      'CORDON_ERR_YAML_NOT_MAPPING',
+      `${ctx.subject} logsource must be a mapping; got ${describe(logsource)}. Write "logsource: { category: inference }".`,
+    );
+    return false;
+  }
+  let ok = true;
+  for (const key of ['category', 'product', 'service', 'definition']) {
+    const value = logsource[key];
+    if (value !== undefined && typeof value !== 'string') {
+      ok = false;
+      ctx.sink.error(
+        ['logsource', key],
+        'CORDON_ERR_DEFINITION_TYPE',
+        `${ctx.subject} logsource.${key} must be a string; got ${describe(value)}. Quote it or remove it.`,
+      );
+    }
+  }
+  const category = logsource.category;
+  if (!ok) return false;
+  if (typeof category !== 'string') return undefined;
+  const kind = EVENT_KINDS.find((k) => k === category.toLowerCase());
+  if (kind) return kind;
+  ctx.sink.warning(
+    ['logsource', 'category'],
+    'CORDON_WARN_RULE_NEVER_MATCHES',
+    `${ctx.subject} logsource.category is not a Cordon event kind, so the rule never matches; got "${category}". Use one of ${EVENT_KINDS.join(', ')}, or remove the category to match every kind.`,
+  );
+  return null;
+}
+
+function parseConditions(
+  ctx: RuleContext,
+  condition: unknown,
+  identifiers: readonly string[],
+): { nodes: ConditionNode[]; used: Set<string> } | undefined {
+  if (condition === undefined || condition === null) {
+    ctx.sink.error(
+      ['detection'],
+      'CORDON_ERR_DEFINITION_REQUIRED',
+      `${ctx.subject} detection is missing required key "condition". Add e.g. "condition: selection".`,
+    );
+    return undefined;
+  }
+  const list = Array.isArray(condition) ? (condition as unknown[]) : [condition];
+  if (list.length === 0 || !list.every((c): c is string => typeof c === 'string')) {
+    ctx.sink.error(
+      ['detection', 'condition'],
+      'CORDON_ERR_DEFINITION_TYPE',
+      `${ctx.subject} condition must be a string or a list of strings; got ${describe(condition)}. Write e.g. "condition: selection and not filter".`,
+    );
+    return undefined;
+  }
+  const nodes: ConditionNode[] = [];
+  const used = new Set<string>();
+  let ok = true;
+  list.forEach((text, i) => {
+    const result = parseCondition(text, identifiers);
+    if (result.ok) {
+      nodes.push(result.node);
+      for (const n of result.used) used.add(n);
+      return;
+    }
+    ok = false;
+    const { offset, token, problem, fix } = result.error;
+    const path = Array.isArray(condition) ? ['detection', 'condition', i] : ['detection', 'condition'];
+    const got = token === '' ? 'the end of the condition' : `"${token}"`;
+    ctx.sink.error(
+      path,
+      'CORDON_ERR_RULE_CONDITION',
+      `${ctx.subject} condition ${problem} at character ${offset + 1} of "${text}"; got ${got}. ${fix}`,
+    );
+  });
+  return ok ? { nodes, used } : undefined;
+}
+
+function reportUnused(ctx: RuleContext, identifiers: readonly string[], used: ReadonlySet<string>): void {
+  for (const name of identifiers) {
+    if (used.has(name)) continue;
+    ctx.sink.warning(
+      ['detection', name],
+      'CORDON_WARN_RULE_UNUSED',
+      `${ctx.subject} search identifier "${name}" is not used by the condition; got a condition that never refers to it. Use it in the condition or remove it.`,
+      true,
+    );
+  }
+}

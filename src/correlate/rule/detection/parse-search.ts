@@ -1,0 +1,283 @@
+import { describe } from '../../../shared/duration.js';
+import { isMapping, suggest } from '../../../shared/shape.js';
+import type { YamlPath } from '../../../shared/yaml.js';
+import { knownFieldNames, resolveFieldPath } from '../../field-map.js';
+import type { RuleContext } from '../context.js';
+import { parseNetwork } from './cidr.js';
+import type { FieldConditionIR, KeywordsIR, SearchIR, ValueIR } from './ir.js';
+import type { ModifierSet } from './modifiers.js';
+import { parseNumber } from './number.js';
+import { parseModifiers } from './modifiers.js';
+import { compileRegex, findUnsupportedRegexConstruct } from './regex.js';
+import type { Position, WildcardToken } from './wildcard.js';
+import { foldTokens, literalTokens, normaliseTokens, parseWildcards, positionTokens } from './wildcard.js';
+
+/**
+ * Validates one search identifier of a Sigma `detection` block and turns it into SearchIR.
+ * Every problem is reported (with the position of the offending key or value); the result is
+ * undefined when any was found.
+ */
+export function parseSearch(ctx: RuleContext, path: YamlPath, name: string, value: unknown): SearchIR | undefined {
+  const where = `${ctx.subject} search identifier "${name}"`;
+  if (isMapping(value)) return parseMapping(ctx, path, where, value);
+  if (Array.isArray(value)) {
+    if (value.length === 0) {
+      ctx.sink.error(path, 'CORDON_ERR_RULE_DETECTION', `${where} is an empty list; got []. List field mappings or keywords, or remove it.`);
+      return undefined;
+    }
+    if (value.every(isMapping)) {
+      const items = value.map((item, i) => parseMapping(ctx, [...path, i], where, item));
+      return items.every((i) => i !== undefined) ? { kind: 'or', items } : undefined;
+    }
+    if (value.every(isKeywordValue)) {
+      return keywordsIR(value, 'any', false);
+    }
+    ctx.sink.error(
+      path,
+      'CORDON_ERR_RULE_DETECTION',
+      `${where} mixes field mappings and plain values in one list; got ${value.map(describe).join(', ')}. Use either a list of mappings (OR) or a list of keywords, in separate search identifiers.`,
+    );
+    return undefined;
+  }
+  ctx.sink.error(
+    path,
+    'CORDON_ERR_RULE_DETECTION',
+    `${where} must be a mapping of field conditions or a list; got ${describe(value)}. Write e.g. "${name}: { api_key|exists: true }".`,
+  );
+  return undefined;
+}
+
+function isKeywordValue(v: unknown): v is string | number {
+  return typeof v === 'string' || typeof v === 'number';
+}
+
+function keywordsIR(values: readonly (string | number)[], combine: 'any' | 'all', cased: boolean): KeywordsIR {
+  return {
+    kind: 'keywords',
+    combine,
+    values: values.map((v) => ({ tokens: textTokens(v, 'contains', cased), cased })),
+  };
+}
+
+/** Sigma wildcards for strings; numbers are literal text. Folded when matching ignores case. */
+function textTokens(value: string | number | boolean, position: Position, cased: boolean): WildcardToken[] {
+  const base = typeof value === 'string' ? parseWildcards(value) : literalTokens(String(value));
+  const tokens = normaliseTokens(positionTokens(base, position));
+  return cased ? tokens : foldTokens(tokens);
+}
+
+function parseMapping(
+  ctx: RuleContext,
+  path: YamlPath,
+  where: string,
+  map: Record<string, unknown>,
+): SearchIR | undefined {
+  const keys = Object.keys(map);
+  if (keys.length === 0) {
+    ctx.sink.error(path, 'CORDON_ERR_RULE_DETECTION', `${where} has an empty mapping; got {}. Add field conditions or remove it.`);
+    return undefined;
+  }
+  const items: (FieldConditionIR | KeywordsIR)[] = [];
+  let ok = true;
+  for (const key of keys) {
+    const item = parseEntry(ctx, [...path, key], key, map[key]);
+    if (item) items.push(item);
+    else ok = false;
+  }
+  return ok ? { kind: 'and', items } : undefined;
+}
+
+function parseEntry(
+  ctx: RuleContext,
+  path: YamlPath,
+  key: string,
+  value: unknown,
+): FieldConditionIR | KeywordsIR | undefined {
+  const [field = '', ...modifierNames] = key.split('|');
+  const mods = parseModifiers(ctx, path, key, modifierNames);
+  const canonical = field === '' ? '' : resolveField(ctx, path, field);
+  if (!mods || canonical === undefined) return undefined;
+  const values = valueList(ctx, path, key, value, mods);
+  if (!values) return undefined;
+  if (field === '') return keywordEntry(ctx, path, key, values, mods);
+
+  if (mods.type === 'exists') {
+    const [only] = values.items;
+    if (values.isList || typeof only !== 'boolean') {
+      return reject(ctx, path, `${ctx.subject} field "${key}" must be true or false`, value, 'Write "exists: true" or "exists: false".');
+    }
+    return { kind: 'exists', path: canonical, expected: only };
+  }
+  if (values.items.includes(null)) {
+    if (values.isList) {
+      return reject(
+        ctx,
+        path,
+        `${ctx.subject} field "${key}" lists null among other values`,
+        value,
+        'Sigma forbids this; test null in a separate search identifier and combine them in the condition.',
+      );
+    }
+    if (modifierNames.length > 0) {
+      return reject(
+        ctx,
+        path,
+        `${ctx.subject} field "${key}" combines null with modifiers`,
+        value,
+        'Write "field: null" alone, and "not" that search identifier in the condition for "is set".',
+      );
+    }
+    return { kind: 'null', path: canonical };
+  }
+  const irs: ValueIR[] = [];
+  let ok = true;
+  values.items.forEach((item, i) => {
+    const itemPath = values.isList ? [...path, i] : path;
+    const ir = item === null ? undefined : valueIR(ctx, itemPath, key, item, mods);
+    if (ir) irs.push(ir);
+    else ok = false;
+  });
+  if (!ok) return undefined;
+  return { kind: 'values', path: canonical, combine: mods.all ? 'all' : 'any', negate: mods.neq, values: irs };
+}
+
+function resolveField(ctx: RuleContext, path: YamlPath, field: string): string | undefined {
+  const canonical = resolveFieldPath(field);
+  if (canonical !== undefined) return canonical;
+  ctx.sink.error(path, 'CORDON_ERR_RULE_FIELD', unknownFieldMessage(`${ctx.subject} field "${field}"`, field), true);
+  return undefined;
+}
+
+/** `<prefix> maps to no canonical event path; got "<field>". <suggestion and fix>` */
+export function unknownFieldMessage(prefix: string, field: string): string {
+  const hint = suggest(field, knownFieldNames());
+  return (
+    `${prefix} maps to no canonical event path; got "${field}". ` +
+    `${hint ? `Did you mean "${hint}"? ` : ''}Use a dotted canonical path such as "entity.api_key" or "labels.<name>".`
+  );
+}
+
+type Scalar = string | number | boolean | null;
+
+/** The values of one entry as a list, or undefined after reporting a non-scalar. */
+function valueList(
+  ctx: RuleContext,
+  path: YamlPath,
+  key: string,
+  value: unknown,
+  mods: ModifierSet,
+): { items: Scalar[]; isList: boolean } | undefined {
+  const isScalar = (v: unknown): v is Scalar =>
+    v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
+  if (!Array.isArray(value)) {
+    if (!isScalar(value)) {
+      return reject(ctx, path, `${ctx.subject} field "${key}" must be a value or a list of values`, value, 'Nested mappings are not part of Sigma; use dotted field names.');
+    }
+    if (mods.all) {
+      return reject(ctx, path, `${ctx.subject} field "${key}" uses "all" with a single value`, value, 'Sigma allows "all" only on lists; remove it.', 'CORDON_ERR_RULE_MODIFIER');
+    }
+    return { items: [value], isList: false };
+  }
+  if (value.length === 0) {
+    return reject(ctx, path, `${ctx.subject} field "${key}" has an empty list, which matches nothing`, value, 'List at least one value or remove the field.');
+  }
+  const bad = value.findIndex((v) => !isScalar(v));
+  if (bad >= 0) {
+    return reject(ctx, [...path, bad], `${ctx.subject} field "${key}" lists a non-scalar value`, value[bad], 'List strings, numbers or booleans only.');
+  }
+  if (mods.all && value.length === 1) {
+    return reject(ctx, path, `${ctx.subject} field "${key}" uses "all" with a single value`, value, 'Sigma allows "all" only on lists of two or more; remove it.', 'CORDON_ERR_RULE_MODIFIER');
+  }
+  return { items: value as Scalar[], isList: true };
+}
+
+function keywordEntry(
+  ctx: RuleContext,
+  path: YamlPath,
+  key: string,
+  values: { items: Scalar[] },
+  mods: ModifierSet,
+): KeywordsIR | undefined {
+  if (mods.type !== 'plain' || mods.position !== 'exact' || mods.neq) {
+    return reject(ctx, path, `${ctx.subject} keyword search "${key}" uses a modifier other than "all" or "cased"`, key, 'Keyword searches always match as "contains"; keep only "|all" or "|cased".', 'CORDON_ERR_RULE_MODIFIER');
+  }
+  const items = values.items.filter(isKeywordValue);
+  if (items.length !== values.items.length) {
+    return reject(ctx, path, `${ctx.subject} keyword search "${key}" lists a value that is not a string or number`, values.items.find((v) => !isKeywordValue(v)), 'List strings only.');
+  }
+  return keywordsIR(items, mods.all ? 'all' : 'any', mods.cased);
+}
+
+function valueIR(
+  ctx: RuleContext,
+  path: YamlPath,
+  key: string,
+  value: string | number | boolean,
+  mods: ModifierSet,
+): ValueIR | undefined {
+  const where = `${ctx.subject} field "${key}"`;
+  switch (mods.type) {
+    case 'plain':
+      if (typeof value === 'number' && mods.position === 'exact') return { kind: 'number', value };
+      if (typeof value === 'boolean' && mods.position === 'exact') return { kind: 'boolean', value };
+      return { kind: 'text', tokens: textTokens(value, mods.position, mods.cased), cased: mods.cased };
+    case 'compare': {
+      const n = typeof value === 'number' ? value : typeof value === 'string' ? parseNumber(value) : undefined;
+      if (n === undefined || mods.compareOp === undefined) {
+        return reject(ctx, path, `${where} compares with a value that is not a number`, value, 'Write a number, e.g. "gt: 100".');
+      }
+      return { kind: 'compare', op: mods.compareOp, value: n };
+    }
+    case 're': {
+      if (typeof value !== 'string') {
+        return reject(ctx, path, `${where} needs a regular expression string`, value, 'Quote the pattern.');
+      }
+      const construct = findUnsupportedRegexConstruct(value);
+      if (construct !== undefined) {
+        return reject(
+          ctx,
+          path,
+          `${where} uses a ${construct}, which is outside Sigma's regular-expression subset`,
+          value,
+          'Rewrite it without look-arounds, atomic groups or backreferences (e.g. split it into two conditions joined with "and not").',
+        );
+      }
+      const compiled = compileRegex(value, mods.reFlags);
+      if (!compiled.ok) {
+        return reject(ctx, path, `${where} has an invalid regular expression (${compiled.reason})`, value, 'Fix the pattern.');
+      }
+      return { kind: 'regex', source: value, flags: mods.reFlags };
+    }
+    case 'cidr':
+      if (typeof value !== 'string' || !parseNetwork(value)) {
+        return reject(ctx, path, `${where} needs an IPv4 or IPv6 network`, value, 'Write e.g. "10.0.0.0/8" or "2001:db8::/32".');
+      }
+      return { kind: 'cidr', network: value };
+    case 'fieldref': {
+      if (typeof value !== 'string' || value === '') {
+        return reject(ctx, path, `${where} needs the name of the field to compare with`, value, 'Write e.g. "fieldref: entity.user".');
+      }
+      const target = resolveFieldPath(value);
+      if (target === undefined) {
+        ctx.sink.error(path, 'CORDON_ERR_RULE_FIELD', unknownFieldMessage(`${where} refers to a field that`, value));
+        return undefined;
+      }
+      return { kind: 'fieldref', path: target, position: mods.position, cased: mods.cased };
+    }
+    case 'exists':
+      // Handled by the caller; kept for exhaustiveness.
+      return undefined;
+  }
+}
+
+function reject(
+  ctx: RuleContext,
+  path: YamlPath,
+  problem: string,
+  got: unknown,
+  fix: string,
+  code: 'CORDON_ERR_RULE_DETECTION' | 'CORDON_ERR_RULE_MODIFIER' = 'CORDON_ERR_RULE_DETECTION',
+): undefined {
+  ctx.sink.error(path, code, `${problem}; got ${describe(got)}. ${fix}`);
+  return undefined;
+}

@@ -1,0 +1,126 @@
+import type { Diagnostic } from '../../shared/diagnostics.js';
+import { describe } from '../../shared/duration.js';
+import { checkKeys, isMapping } from '../../shared/shape.js';
+import type { PositionMap } from '../../shared/yaml.js';
+import { DiagnosticSink, loadYaml } from '../../shared/yaml.js';
+import type { RuleContext } from './context.js';
+import type { DetectionIR } from './detection/ir.js';
+import { parseDetectionRule } from './detection/parse-detection.js';
+import type { CorrelationDraft } from './parse-correlation.js';
+import { parseCorrelationRule } from './parse-correlation.js';
+import type { RuleMetadata } from './rule-metadata.js';
+import { parseMetadata, readIdentity, ruleSubject } from './rule-metadata.js';
+import type { RuleSource } from './rule-source.js';
+
+/**
+ * Step one of building a rule set: YAML → one ParsedRule per document, each checked on its own
+ * (shape, modifiers, conditions). Cross-document checks (duplicates, references) come next, in
+ * validate-rules.ts.
+ */
+
+const COMMON_KEYS = [
+  'id',
+  'name',
+  'status',
+  'description',
+  'author',
+  'date',
+  'modified',
+  'references',
+  'tags',
+  'level',
+  'falsepositives',
+] as const;
+const DETECTION_KEYS = [...COMMON_KEYS, 'logsource', 'fields', 'related', 'license', 'taxonomy', 'scope'];
+const CORRELATION_KEYS = [...COMMON_KEYS, 'generate', 'cordon'];
+
+interface ParsedBase extends RuleMetadata {
+  readonly ctx: RuleContext;
+  readonly file: string;
+  /** `file:line` of the document. */
+  readonly origin: string;
+  readonly positions: PositionMap;
+}
+
+export interface ParsedDetection extends ParsedBase {
+  readonly kind: 'detection';
+  /** Undefined when the detection block had errors. */
+  readonly detection: DetectionIR | undefined;
+}
+
+export interface ParsedCorrelation extends ParsedBase {
+  readonly kind: 'correlation';
+  readonly correlation: CorrelationDraft;
+}
+
+export type ParsedRule = ParsedDetection | ParsedCorrelation;
+
+export interface ParsedSources {
+  readonly rules: readonly ParsedRule[];
+  /** Every sink, so later steps can add diagnostics that resolve to the right position. */
+  readonly sinks: readonly DiagnosticSink[];
+  /** YAML syntax problems (they have no sink: the file yielded no documents). */
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+export function parseRuleSources(sources: readonly RuleSource[]): ParsedSources {
+  const rules: ParsedRule[] = [];
+  const sinks: DiagnosticSink[] = [];
+  const diagnostics: Diagnostic[] = [];
+  for (const source of sources) {
+    const loaded = loadYaml(source.text, source.file);
+    diagnostics.push(...loaded.diagnostics);
+    const multi = loaded.documents.length > 1;
+    for (const doc of loaded.documents) {
+      const sink = new DiagnosticSink(source.file, doc.positions);
+      sinks.push(sink);
+      const where = multi ? `Document ${doc.index + 1} of ${source.file}` : `Document ${source.file}`;
+      const rule = parseDocument(sink, source.file, doc.positions, doc.value, where);
+      if (rule) rules.push(rule);
+    }
+  }
+  return { rules, sinks, diagnostics };
+}
+
+function parseDocument(
+  sink: DiagnosticSink,
+  file: string,
+  positions: PositionMap,
+  value: unknown,
+  where: string,
+): ParsedRule | undefined {
+  if (!isMapping(value)) {
+    sink.error(
+      [],
+      'CORDON_ERR_YAML_NOT_MAPPING',
+      `${where} must be a mapping with a title and a detection or correlation; got ${value === null ? 'an empty document' : describe(value)}. Remove the empty document (a stray "---") or write a rule.`,
+    );
+    return undefined;
+  }
+  const identity = readIdentity(value);
+  const ctx: RuleContext = { sink, subject: ruleSubject(identity, where) };
+  const hasDetection = value.detection !== undefined;
+  const hasCorrelation = value.correlation !== undefined;
+  if (hasDetection === hasCorrelation) {
+    sink.error(
+      [],
+      hasDetection ? 'CORDON_ERR_DEFINITION_VALUE' : 'CORDON_ERR_DEFINITION_REQUIRED',
+      hasDetection
+        ? `${ctx.subject} has both "detection" and "correlation"; got a document that is two rules at once. Split it into two documents separated by "---".`
+        : `${ctx.subject} has neither "detection" nor "correlation"; got keys ${Object.keys(value).join(', ') || '(none)'}. Add a detection block (a Sigma rule) or a correlation block (a Sigma correlation).`,
+    );
+    return undefined;
+  }
+
+  const origin = `${file}:${positions.get([]).line}`;
+  if (hasDetection) {
+    checkKeys(sink, [], value, ctx.subject, { required: ['title', 'detection'], optional: DETECTION_KEYS });
+    const metadata = parseMetadata(ctx, value);
+    const detection = parseDetectionRule(ctx, value);
+    return { kind: 'detection', ...metadata, ctx, file, origin, positions, detection };
+  }
+  checkKeys(sink, [], value, ctx.subject, { required: ['title', 'correlation'], optional: CORRELATION_KEYS });
+  const metadata = parseMetadata(ctx, value);
+  const correlation = parseCorrelationRule(ctx, value);
+  return { kind: 'correlation', ...metadata, ctx, file, origin, positions, correlation };
+}

@@ -1,0 +1,102 @@
+import type { FieldError, NormaliseResult } from './types.js';
+import type { NormalisedEvent } from '../canonical-event.js';
+
+/** The Normaliser contract caps errors so one huge bad batch cannot produce a huge response. */
+export const MAX_ERRORS = 50;
+/** Warnings are capped alike: a large batch of odd-but-valid alerts must not flood the reply. */
+export const MAX_WARNINGS = 50;
+
+/**
+ * Collects every error and warning of one body, so a sender sees all problems at once.
+ * Past the cap the last slot becomes a count of what was left out, never silence.
+ */
+export class Findings {
+  readonly #errors: FieldError[] = [];
+  readonly #warnings: string[] = [];
+  #overflow = 0;
+  #warningOverflow = 0;
+
+  error(path: string, reason: string): void {
+    if (this.#errors.length < MAX_ERRORS) this.#errors.push({ path, reason });
+    else this.#overflow += 1;
+  }
+
+  warn(message: string): void {
+    if (this.#warnings.length < MAX_WARNINGS) this.#warnings.push(message);
+    else this.#warningOverflow += 1;
+  }
+
+  get failed(): boolean {
+    return this.#errors.length > 0;
+  }
+
+  /** The body-level location (`''`), where every other location starts. */
+  root(): Location {
+    return new Location(this, '', '');
+  }
+
+  /** All-or-nothing: one bad item rejects the whole body, since the sender resends it whole. */
+  result(events: NormalisedEvent[]): NormaliseResult {
+    if (!this.failed) return { ok: true, events, warnings: this.#cappedWarnings() };
+    const errors = [...this.#errors];
+    if (this.#overflow > 0) {
+      const left = this.#overflow + 1;
+      errors[MAX_ERRORS - 1] = {
+        path: '',
+        reason: `${left} more problems are not listed (at most ${MAX_ERRORS} are reported); fix the ones above and resend to see the rest.`,
+      };
+    }
+    return { ok: false, errors };
+  }
+
+  #cappedWarnings(): string[] {
+    const warnings = [...this.#warnings];
+    if (this.#warningOverflow > 0) {
+      warnings[MAX_WARNINGS - 1] =
+        `${this.#warningOverflow + 1} more warnings are not listed (at most ${MAX_WARNINGS} are reported).`;
+    }
+    return warnings;
+  }
+}
+
+/**
+ * A place in the parsed body: its JSON Pointer plus a reason prefix (NDJSON items say
+ * which line they came from, because senders look for lines, not array indexes).
+ */
+export class Location {
+  constructor(
+    private readonly findings: Findings,
+    readonly path: string,
+    private readonly prefix: string,
+  ) {}
+
+  child(segment: string | number): Location {
+    return new Location(
+      this.findings,
+      `${this.path}/${escapePointerSegment(String(segment))}`,
+      this.prefix,
+    );
+  }
+
+  /** A child that also prefixes every reason, e.g. `line 3: `. */
+  item(segment: string | number, prefix: string): Location {
+    return new Location(
+      this.findings,
+      `${this.path}/${escapePointerSegment(String(segment))}`,
+      prefix,
+    );
+  }
+
+  error(reason: string): void {
+    this.findings.error(this.path, this.prefix + reason);
+  }
+
+  warn(message: string): void {
+    this.findings.warn(`${this.path === '' ? '(body)' : this.path}: ${this.prefix}${message}`);
+  }
+}
+
+/** RFC 6901: `~` and `/` inside a key would otherwise change the pointer's meaning. */
+export function escapePointerSegment(segment: string): string {
+  return segment.replace(/~/g, '~0').replace(/\//g, '~1');
+}

@@ -1,0 +1,25 @@
+import type { NormalisedEvent } from '../canonical-event.js';
+import type { Location } from './findings.js';
+import { RESERVED_LABEL_PREFIX } from './canonical-maps.js';
+import { clampFutureTime, FUTURE_SKEW_MS } from './time.js';
+
+/** Records where a clamped time came from, so the original stays visible to analysts. */
+export const TIME_CLAMPED_LABEL = `${RESERVED_LABEL_PREFIX}time_clamped_from`;
+
+/**
+ * Applies the future-skew clamp to a finished event (after its id is fixed, so resends
+ * still dedupe) and warns about it: a sender's clock running ahead is worth fixing.
+ */
+export function applyTimeClamp(event: NormalisedEvent, now: number, at: Location): NormalisedEvent {
+  const clamp = clampFutureTime(event.time, now);
+  if (clamp.clampedFrom === undefined) return event;
+  at.warn(
+    `${clamp.clampedFrom} is more than ${FUTURE_SKEW_MS / 60_000} minutes after receipt ` +
+      `(${new Date(now).toISOString()}); the event time was clamped to the receipt time. Check the sender's clock.`,
+  );
+  return {
+    ...event,
+    time: clamp.time,
+    labels: { ...event.labels, [TIME_CLAMPED_LABEL]: clamp.clampedFrom },
+  };
+}

@@ -1,0 +1,290 @@
+import { Queue, Worker, type Job } from 'bullmq';
+import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import { createActionProcessor } from './actions/action-worker.js';
+import { builtinExecutors } from './actions/executors.js';
+import { buildApp } from './api/build-app.js';
+import type { ReadinessCheck } from './api/deps.js';
+import type { Config, ProcessRole } from './config/load-config.js';
+import { loadPrincipals, readSecret, type PrincipalDirectory } from './config/principals.js';
+import { loadContentOrThrow, type Content } from './content.js';
+import { CorrelationEngine } from './correlate/engine.js';
+import { Correlator } from './correlate/correlator.js';
+import type { Match } from './correlate/match.js';
+import { IngestService } from './ingest/ingest-service.js';
+import type { ActionJob, JobState, RunJob, RunQueues } from './playbook/runtime/jobs.js';
+import { PlaybookCatalog } from './playbook/runtime/playbook-catalog.js';
+import { Runner } from './playbook/runtime/runner.js';
+import { systemClock, type Clock } from './shared/clock.js';
+import { createCrashHook } from './shared/crash-points.js';
+import { CordonError } from './shared/errors.js';
+import { sha256Hex } from './shared/hash.js';
+import type { Logger } from './shared/logger.js';
+import { Metrics } from './shared/metrics.js';
+import { ApprovalStore } from './store/approval-store.js';
+import { CaseStore } from './store/case-store.js';
+import { CorrelationStore } from './store/correlation-store.js';
+import { DeadLetterStore } from './store/dead-letters.js';
+import { EventLog } from './store/event-log.js';
+import { IncidentStore } from './store/incident-store.js';
+import { Keys } from './store/keys.js';
+import { LimiterStore } from './store/limiter-store.js';
+import { createRedis } from './store/redis.js';
+import { RunStore } from './store/run-store.js';
+
+export const RUN_QUEUE = 'runs';
+export const ACTION_QUEUE = 'actions';
+
+export interface CordonOptions {
+  readonly config: Config;
+  /** The Redis to use (resolved by the CLI: REDIS_URL, 6379, or a private server). */
+  readonly redisUrl: string;
+  readonly logger: Logger;
+  readonly clock?: Clock;
+  /** Defaults to the principals file named by the config. */
+  readonly principals?: PrincipalDirectory;
+  /** Defaults to the config's content dir. */
+  readonly content?: Content;
+  /** Listen on config.host:port (the CLI); tests use `app.inject()` instead. */
+  readonly listen?: boolean;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+export interface Cordon {
+  readonly app: FastifyInstance | undefined;
+  /** Base URL when listening. */
+  readonly url: string | undefined;
+  readonly content: Content;
+  readonly runner: Runner;
+  readonly roles: readonly ProcessRole[];
+  /** Runs one reconcile pass now (tests; the runner role also runs it periodically). */
+  reconcile(): Promise<void>;
+  /** Stops accepting work, finishes what is in flight, closes connections. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The composition root: the only place that knows every concrete adapter. Starts the roles the
+ * config asks for (all of them by default) against one Redis.
+ */
+export async function startCordon(options: CordonOptions): Promise<Cordon> {
+  const { config, logger } = options;
+  const clock = options.clock ?? systemClock;
+  const roles = config.roles;
+  const has = (role: ProcessRole): boolean => roles.includes(role);
+  const crash = createCrashHook(config.crashPoints);
+  const metrics = new Metrics();
+  const keys = new Keys(config.redisPrefix);
+  const content = options.content ?? (await loadContentOrThrow(config.contentDir));
+  for (const d of content.diagnostics) logger.warn({ diagnostic: d }, `${d.file}:${d.line}:${d.column} ${d.message}`);
+
+  const redis = createRedis(options.redisUrl, { connectionName: `cordon:${config.instanceId}` });
+  redis.on('error', (err) => logger.error({ err }, 'redis connection error'));
+  await redis.ping();
+  await warnIfNotDurable(redis, logger);
+
+  const eventLog = new EventLog(redis, keys);
+  const deadLetters = new DeadLetterStore(redis, keys, { maxEntries: config.ingest.deadLetterMaxEntries, bodyLimitBytes: config.ingest.deadLetterBodyLimitBytes });
+  const incidents = new IncidentStore(redis, keys);
+  const runs = new RunStore(redis, keys);
+  const approvals = new ApprovalStore(redis, keys);
+  const limiter = new LimiterStore(redis, keys);
+  const cases = new CaseStore(redis, keys);
+  const correlationStore = new CorrelationStore(redis, keys, {
+    maxGroupsPerRule: config.correlate.maxGroupsPerRule,
+    maxEventsPerGroup: config.correlate.maxEventsPerGroup,
+    maxRefsPerMatch: 50,
+  });
+  // A group created before the first event means trimming can never drop unread events.
+  await eventLog.ensureGroup('correlator');
+
+  const queueOptions = { connection: redis, prefix: keys.bullPrefix };
+  const runQueue = new Queue<RunJob>(RUN_QUEUE, queueOptions);
+  const actionQueue = new Queue<ActionJob>(ACTION_QUEUE, queueOptions);
+  const keepCompleted = { age: Math.round(config.jobs.keepCompletedMs / 1000) };
+  const keepFailed = { age: 30 * 86_400 };
+  const queues: RunQueues = {
+    async addRunJob(job, opts) {
+      await runQueue.add(job.type, job, {
+        jobId: opts.jobId,
+        ...(opts.delayMs ? { delay: opts.delayMs } : {}),
+        attempts: 20,
+        backoff: { type: 'exponential', delay: 250, jitter: 0.5 },
+        removeOnComplete: keepCompleted,
+        removeOnFail: keepFailed,
+      });
+    },
+    async removeRunJob(jobId) {
+      const job = await runQueue.getJob(jobId);
+      if (job && (await job.isDelayed())) await job.remove().catch(() => undefined);
+    },
+    async addActionJob(job, opts) {
+      await actionQueue.add(job.operation, job, {
+        jobId: opts.jobId,
+        attempts: opts.attempts,
+        backoff: { type: opts.backoff.type, delay: opts.backoff.delayMs, ...(opts.backoff.type === 'exponential' ? { jitter: 0.3 } : {}) },
+        removeOnComplete: keepCompleted,
+        removeOnFail: keepFailed,
+      });
+    },
+    async actionJobState(jobId) {
+      const job = await actionQueue.getJob(jobId);
+      if (!job) return { state: 'unknown', attempts: 0 };
+      return { state: (await job.getState()) as JobState, attempts: job.attemptsMade, ...(job.failedReason ? { failedReason: job.failedReason } : {}) };
+    },
+  };
+
+  const catalog = new PlaybookCatalog(content.playbooks, runs, content.ruleKeys);
+  const runner = new Runner({ runs, approvals, playbooks: catalog, queues, clock, logger: logger.child({ domain: 'playbook' }), crash });
+
+  const closers: (() => Promise<void>)[] = [];
+  const readiness: ReadinessCheck[] = [{ name: 'redis', check: async () => (await redis.ping()) === 'PONG' }];
+
+  if (has('correlator')) {
+    const onMatch = async (match: Match): Promise<void> => {
+      const outcome = await incidents.recordMatch(match, clock.now());
+      if (!outcome.created) return;
+      const incident = await incidents.get(outcome.incidentId);
+      if (!incident) return;
+      if (!outcome.replayed) logger.info({ incidentId: incident.id, rule: match.rule, group: match.group }, 'incident opened');
+      metrics.inc('cordon_incidents_opened_total', 'Incidents opened.', { rule: match.rule });
+      await runner.trigger(incident, `correlation:${match.rule}`);
+    };
+    const engine = new CorrelationEngine(content.rules, correlationStore, onMatch, clock, metrics);
+    const blocking = createRedis(options.redisUrl, { connectionName: `cordon:${config.instanceId}:correlator` });
+    blocking.on('error', () => undefined);
+    const correlator = new Correlator(
+      eventLog,
+      blocking,
+      engine,
+      { consumer: config.instanceId, batchSize: config.correlate.batchSize, claimIdleMs: config.correlate.claimIdleMs, retentionMs: config.ingest.eventRetentionMs },
+      clock,
+      logger.child({ domain: 'correlate' }),
+      metrics,
+      crash,
+    );
+    await correlator.start();
+    closers.push(() => correlator.stop());
+    readiness.push({ name: 'correlator', check: async () => blocking.status === 'ready' });
+  }
+
+  const workerOptions = {
+    connection: redis,
+    prefix: keys.bullPrefix,
+    lockDuration: config.jobs.lockDurationMs,
+    stalledInterval: config.jobs.stalledIntervalMs,
+    // A job survives several crashes of the process running it before BullMQ gives up on it.
+    maxStalledCount: 10,
+  };
+  if (has('runner')) {
+    const worker = new Worker<RunJob>(
+      RUN_QUEUE,
+      async (job: Job<RunJob>) => {
+        if (job.data.type === 'start') await runner.start(job.data);
+        else await runner.apply(job.data);
+      },
+      { ...workerOptions, concurrency: config.jobs.runConcurrency },
+    );
+    worker.on('failed', (job, err) => logger.error({ err, jobId: job?.id }, 'run job failed'));
+    worker.on('error', (err) => logger.error({ err }, 'run worker error'));
+    await runner.reconcile();
+    const timer = setInterval(() => {
+      runner.reconcile().catch((err: unknown) => logger.error({ err }, 'reconcile failed'));
+    }, config.jobs.reconcileIntervalMs);
+    timer.unref();
+    closers.push(async () => {
+      clearInterval(timer);
+      await worker.close();
+    });
+    readiness.push({ name: 'runner', check: async () => worker.isRunning() });
+  }
+
+  if (has('worker')) {
+    const processor = createActionProcessor({
+      executors: builtinExecutors({ limiter, cases }),
+      runner,
+      clock,
+      logger: logger.child({ domain: 'actions' }),
+      crash,
+    });
+    const worker = new Worker<ActionJob>(ACTION_QUEUE, processor, { ...workerOptions, concurrency: config.jobs.actionConcurrency });
+    worker.on('error', (err) => logger.error({ err }, 'action worker error'));
+    closers.push(() => worker.close());
+    readiness.push({ name: 'worker', check: async () => worker.isRunning() });
+  }
+
+  let app: FastifyInstance | undefined;
+  let url: string | undefined;
+  if (has('api')) {
+    const principals = options.principals ?? (await loadPrincipals(config.tokensFile, options.env));
+    await addSourceTokens(principals, content, options.env ?? process.env);
+    const sources = new Map(content.connectors.filter((c) => c.kind === 'source').map((c) => [c.name, { name: c.name, type: c.type }]));
+    const ingest = new IngestService(sources, eventLog, deadLetters, clock, metrics, logger.child({ domain: 'ingest' }), config.ingest.dedupeWindowMs);
+    app = await buildApp({
+      principals,
+      ingest,
+      eventLog,
+      deadLetters,
+      incidents,
+      runs,
+      approvals,
+      runner,
+      limiter,
+      cases,
+      metrics,
+      clock,
+      logger,
+      readiness,
+      ingestBodyLimitBytes: config.ingest.bodyLimitBytes,
+    });
+    await app.ready();
+    if (options.listen) url = await app.listen({ host: config.host, port: config.port });
+  }
+
+  let stopped: Promise<void> | undefined;
+  return {
+    app,
+    url,
+    content,
+    runner,
+    roles,
+    reconcile: () => runner.reconcile(),
+    stop() {
+      stopped ??= (async () => {
+        // HTTP first (no new work; in-flight requests finish), then the consumers drain.
+        if (app) await app.close();
+        for (const close of closers.reverse()) await close().catch((err: unknown) => logger.error({ err }, 'error while stopping'));
+        await runQueue.close();
+        await actionQueue.close();
+        await redis.quit().catch(() => redis.disconnect());
+      })();
+      return stopped;
+    },
+  };
+}
+
+/** Source connectors with `auth.bearer` get their own ingest-only principals. */
+async function addSourceTokens(principals: PrincipalDirectory, content: Content, env: Readonly<Record<string, string | undefined>>): Promise<void> {
+  const problems: string[] = [];
+  for (const source of content.connectors.filter((c) => c.kind === 'source')) {
+    for (const ref of source.bearerTokens) {
+      const secret = await readSecret('env' in ref ? ref.env : undefined, 'file' in ref ? ref.file : undefined, env);
+      if (!secret.ok) problems.push(`connector ${source.name} (${source.origin}) auth.bearer: ${secret.reason}`);
+      else principals.add({ id: `source:${source.name}`, roles: ['ingest'], sources: [source.name] }, sha256Hex(secret.value));
+    }
+  }
+  if (problems.length > 0) {
+    throw new CordonError('CORDON_ERR_CONNECTOR_SECRET', `Source tokens could not be resolved:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+async function warnIfNotDurable(redis: Redis, logger: Logger): Promise<void> {
+  try {
+    const reply = (await redis.config('GET', 'appendonly')) as string[];
+    if (reply[1] === 'no') {
+      logger.warn('Redis has appendonly=no: accepted events survive a Cordon crash but not a Redis restart. Production Redis should run with appendonly yes.');
+    }
+  } catch {
+    // CONFIG is often disabled on managed Redis; durability is then the operator's setting.
+  }
+}

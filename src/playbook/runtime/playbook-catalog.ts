@@ -1,0 +1,49 @@
+import type { Incident } from '../../store/incident-store.js';
+import type { RunStore } from '../../store/run-store.js';
+import { compilePlaybook, type CompiledPlaybook } from '../definition/compile-playbook.js';
+import type { PlaybookDefinition } from '../definition/types.js';
+
+/**
+ * The playbooks this process runs: the current set (from playbooks/) for triggering, and any
+ * version by hash for resuming, loaded from Redis where every started run pinned its definition.
+ */
+export class PlaybookCatalog {
+  readonly #byHash = new Map<string, CompiledPlaybook>();
+
+  constructor(
+    private readonly current: readonly CompiledPlaybook[],
+    private readonly runs: RunStore,
+    /** Rule name or id → rule key (incidents carry keys; triggers may name either). */
+    private readonly ruleKeys: ReadonlyMap<string, string> = new Map(),
+  ) {
+    for (const p of current) this.#byHash.set(p.hash, p);
+  }
+
+  get all(): readonly CompiledPlaybook[] {
+    return this.current;
+  }
+
+  /** Current playbooks whose trigger matches the incident's rule and severity. */
+  forIncident(incident: Pick<Incident, 'rule' | 'severity'>): CompiledPlaybook[] {
+    return this.current.filter(
+      (p) =>
+        p.definition.trigger.rules.some((r) => (this.ruleKeys.get(r) ?? r) === incident.rule) &&
+        (p.definition.trigger.severities.length === 0 || p.definition.trigger.severities.includes(incident.severity)),
+    );
+  }
+
+  /** Makes `hash` resolvable by any process (runs resume on other machines). */
+  async pin(playbook: CompiledPlaybook): Promise<void> {
+    await this.runs.storePlaybook(playbook.hash, JSON.stringify(playbook.definition));
+  }
+
+  async byHash(hash: string): Promise<CompiledPlaybook | undefined> {
+    const known = this.#byHash.get(hash);
+    if (known) return known;
+    const json = await this.runs.loadPlaybook(hash);
+    if (!json) return undefined;
+    const compiled = compilePlaybook(JSON.parse(json) as PlaybookDefinition);
+    this.#byHash.set(hash, compiled);
+    return compiled;
+  }
+}

@@ -1,0 +1,35 @@
+import type { RunContext } from '../definition/compile-playbook.js';
+import type { Effect } from './effects.js';
+
+export type RunStatus = 'running' | 'waiting' | 'resolved' | 'failed' | 'cancelled';
+
+export const FINAL_STATUSES: readonly RunStatus[] = ['resolved', 'failed', 'cancelled'];
+
+export interface RunRecord {
+  readonly id: string;
+  readonly playbookId: string;
+  /** The exact playbook version this run executes. */
+  readonly playbookHash: string;
+  readonly incidentId: string;
+  /** Who or what started it (`correlation:<rule>`); may never approve its own steps. */
+  readonly initiator: string;
+  readonly status: RunStatus;
+  /** Current state name. */
+  readonly state: string;
+  /** Transitions applied so far; identifies the current visit of `state`. */
+  readonly step: number;
+  /** Compare-and-set token; bumps on every save. */
+  readonly version: number;
+  readonly context: RunContext;
+  /** Effects decided by the last transition and not yet confirmed performed (outbox). */
+  readonly pendingEffects: readonly Effect[];
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  readonly endedAt: number | undefined;
+}
+
+export type TimelineEntry = {
+  readonly at: number;
+  readonly type: string;
+  readonly [field: string]: unknown;
+};

@@ -1,0 +1,24 @@
+/**
+ * Named points where a process can be made to die abruptly (SIGKILL, no cleanup), so kill
+ * tests can prove that a crash at the worst moment loses nothing and repeats no side effect.
+ * Enabled only by CORDON_CRASH_POINTS; a no-op otherwise.
+ */
+export const CRASH_POINTS = [
+  /** The action's side effect is done; its result is not yet reported to the run. */
+  'action.after-effect',
+  /** The run's new state is saved; its effects (jobs, approvals) are not yet created. */
+  'run.after-save',
+  /** An event batch is correlated; it is not yet acknowledged. */
+  'correlate.before-ack',
+] as const;
+export type CrashPoint = (typeof CRASH_POINTS)[number];
+
+export type CrashHook = (point: CrashPoint) => void;
+
+export function createCrashHook(enabled: readonly string[]): CrashHook {
+  if (enabled.length === 0) return () => undefined;
+  const armed = new Set(enabled);
+  return (point) => {
+    if (armed.has(point)) process.kill(process.pid, 'SIGKILL');
+  };
+}

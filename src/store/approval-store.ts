@@ -1,0 +1,158 @@
+import type { Redis } from 'ioredis';
+import type { Keys } from './keys.js';
+import { ScriptRunner } from './redis-scripts.js';
+
+export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'expired';
+
+export interface ApprovalVote {
+  readonly by: string;
+  readonly role: string;
+  readonly decision: 'approved' | 'rejected';
+  readonly comment: string;
+  readonly at: number;
+}
+
+/** The exact action an approval lets through, so approvers see (and bind to) what will run. */
+export interface GatedAction {
+  readonly state: string;
+  readonly operation: string;
+  readonly connector: string;
+  readonly inputs: Readonly<Record<string, unknown>>;
+  /** sha256 of the rendered inputs; the action refuses to run if its inputs differ. */
+  readonly inputsHash: string;
+}
+
+export interface Approval {
+  readonly id: string;
+  readonly status: ApprovalStatus;
+  readonly runId: string;
+  readonly playbookId: string;
+  readonly incidentId: string;
+  readonly state: string;
+  readonly step: number;
+  readonly roles: readonly string[];
+  readonly quorum: number;
+  readonly message: string;
+  readonly initiator: string;
+  readonly gated: GatedAction | null;
+  readonly votes: readonly ApprovalVote[];
+  readonly createdAt: number;
+  readonly expiresAt: number;
+  readonly decidedAt: number | undefined;
+}
+
+export type NewApproval = Omit<Approval, 'status' | 'votes' | 'decidedAt'>;
+
+export type DecideOutcome =
+  | { readonly kind: 'decided'; readonly status: 'approved' | 'rejected' }
+  | { readonly kind: 'vote-recorded' }
+  | { readonly kind: 'not-pending'; readonly status: string }
+  | { readonly kind: 'not-found' }
+  | { readonly kind: 'expired' }
+  | { readonly kind: 'already-voted' };
+
+export class ApprovalStore {
+  readonly #scripts: ScriptRunner;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+  ) {
+    this.#scripts = new ScriptRunner(redis);
+  }
+
+  async create(a: NewApproval): Promise<boolean> {
+    const fields = {
+      runId: a.runId,
+      playbookId: a.playbookId,
+      incidentId: a.incidentId,
+      state: a.state,
+      step: String(a.step),
+      roles: JSON.stringify(a.roles),
+      quorum: String(a.quorum),
+      message: a.message,
+      initiator: a.initiator,
+      gated: JSON.stringify(a.gated),
+      createdAt: String(a.createdAt),
+      expiresAt: String(a.expiresAt),
+    };
+    const created = await this.#scripts.run(
+      'createApproval',
+      [this.keys.approval(a.id), this.keys.approvalIndex, this.keys.approvalPending],
+      [a.id, JSON.stringify(fields), a.createdAt, a.expiresAt],
+    );
+    return created === 1;
+  }
+
+  async get(id: string): Promise<Approval | undefined> {
+    const h = await this.redis.hgetall(this.keys.approval(id));
+    return h.id ? toApproval(h) : undefined;
+  }
+
+  async decide(id: string, decision: 'approve' | 'reject', by: string, role: string, comment: string, now: number): Promise<DecideOutcome> {
+    const [code, status] = (await this.#scripts.run(
+      'decideApproval',
+      [this.keys.approval(id), this.keys.approvalPending],
+      [now, decision, by, role, comment],
+    )) as [number, string];
+    switch (code) {
+      case 1:
+        return { kind: 'decided', status: status as 'approved' | 'rejected' };
+      case 2:
+        return { kind: 'vote-recorded' };
+      case 0:
+        return { kind: 'not-pending', status };
+      case -2:
+        return { kind: 'expired' };
+      case -3:
+        return { kind: 'already-voted' };
+      default:
+        return { kind: 'not-found' };
+    }
+  }
+
+  /** 'expired' if it was pending, else the status that won (a decision recorded first). */
+  async expire(id: string, now: number): Promise<ApprovalStatus | 'not-found'> {
+    const [code, status] = (await this.#scripts.run('expireApproval', [this.keys.approval(id), this.keys.approvalPending], [now])) as [number, string];
+    return code === -1 ? 'not-found' : (status as ApprovalStatus);
+  }
+
+  /** Newest first; `status: 'pending'` reads the pending index directly. */
+  async list(options: { limit: number; status?: ApprovalStatus; runId?: string }): Promise<Approval[]> {
+    const ids =
+      options.status === 'pending'
+        ? await this.redis.zrange(this.keys.approvalPending, 0, -1)
+        : await this.redis.zrevrange(this.keys.approvalIndex, 0, Math.max(options.limit * 4, 200) - 1);
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) pipeline.hgetall(this.keys.approval(id));
+    const rows = (await pipeline.exec()) ?? [];
+    return rows
+      .map(([, row]) => row as Record<string, string>)
+      .filter((h) => h.id)
+      .map(toApproval)
+      .filter((a) => (!options.status || a.status === options.status) && (!options.runId || a.runId === options.runId))
+      .sort((a, b) => b.createdAt - a.createdAt)
+      .slice(0, options.limit);
+  }
+}
+
+function toApproval(h: Record<string, string>): Approval {
+  return {
+    id: h.id ?? '',
+    status: (h.status ?? 'pending') as ApprovalStatus,
+    runId: h.runId ?? '',
+    playbookId: h.playbookId ?? '',
+    incidentId: h.incidentId ?? '',
+    state: h.state ?? '',
+    step: Number(h.step ?? 0),
+    roles: JSON.parse(h.roles ?? '[]') as string[],
+    quorum: Number(h.quorum ?? 1),
+    message: h.message ?? '',
+    initiator: h.initiator ?? '',
+    gated: JSON.parse(h.gated ?? 'null') as GatedAction | null,
+    votes: JSON.parse(h.votes ?? '[]') as ApprovalVote[],
+    createdAt: Number(h.createdAt ?? 0),
+    expiresAt: Number(h.expiresAt ?? 0),
+    decidedAt: h.decidedAt ? Number(h.decidedAt) : undefined,
+  };
+}

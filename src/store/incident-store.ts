@@ -1,0 +1,180 @@
+import type { Redis } from 'ioredis';
+import type { Match } from '../correlate/match.js';
+import type { Severity } from '../ingest/canonical-event.js';
+import { deterministicId } from '../shared/hash.js';
+import type { Keys } from './keys.js';
+import { ScriptRunner } from './redis-scripts.js';
+
+export interface Incident {
+  readonly id: string;
+  readonly title: string;
+  readonly status: 'open' | 'resolved';
+  readonly rule: string;
+  readonly ruleTitle: string;
+  readonly ruleType: string;
+  readonly severity: Severity;
+  readonly tags: readonly string[];
+  readonly group: Readonly<Record<string, string>>;
+  readonly groupKey: string;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  /** Event time of the first and latest contributing events. */
+  readonly firstSeen: number;
+  readonly lastSeen: number;
+  readonly matchCount: number;
+  readonly eventCount: number;
+  readonly resolvedAt?: number;
+  readonly resolvedBy?: string;
+  readonly resolveComment?: string;
+}
+
+export interface IncidentDetail extends Incident {
+  /** Newest first, capped. */
+  readonly matches: readonly Match[];
+  readonly runs: readonly string[];
+}
+
+export interface RecordMatchOutcome {
+  readonly incidentId: string;
+  /** This match opened the incident (so playbooks start for it). */
+  readonly created: boolean;
+  /** The match had been recorded before (redelivery). */
+  readonly replayed: boolean;
+}
+
+const MAX_MATCHES_KEPT = 100;
+const MATCH_MEMORY_MS = 30 * 86_400_000;
+
+export class IncidentStore {
+  readonly #scripts: ScriptRunner;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+  ) {
+    this.#scripts = new ScriptRunner(redis);
+  }
+
+  /** Records a match: attaches it to the open incident of its rule + group or opens one. */
+  async recordMatch(match: Match, now: number): Promise<RecordMatchOutcome> {
+    const openField = `${match.rule}\n${match.groupKey}`;
+    const newId = deterministicId('inc', match.matchId);
+    const fields = {
+      title: incidentTitle(match),
+      rule: match.rule,
+      ruleTitle: match.ruleTitle,
+      ruleType: match.ruleType,
+      severity: match.level,
+      tags: JSON.stringify(match.tags),
+      group: JSON.stringify(match.group),
+      groupKey: match.groupKey,
+      firstSeen: String(match.firstTime),
+      lastSeen: String(match.lastTime),
+    };
+    for (let attempt = 0; attempt < 10; attempt += 1) {
+      const expected = (await this.redis.hget(this.keys.incidentOpen, openField)) ?? '';
+      const target = expected || newId;
+      const [status, id, created] = (await this.#scripts.run(
+        'recordMatch',
+        [
+          this.keys.incidentByMatch,
+          `${this.keys.incidentByMatch}:time`,
+          this.keys.incidentOpen,
+          this.keys.incidentIndex,
+          this.keys.incident(target),
+          this.keys.incidentMatches(target),
+        ],
+        [
+          now,
+          match.matchId,
+          openField,
+          expected,
+          newId,
+          JSON.stringify(match),
+          MAX_MATCHES_KEPT,
+          MATCH_MEMORY_MS,
+          JSON.stringify(fields),
+          match.lastTime,
+          match.count,
+        ],
+      )) as [number, string, number];
+      if (status !== -1) return { incidentId: id, created: created === 1, replayed: status === 0 };
+    }
+    throw new Error(`Incident for ${match.rule} kept changing while recording match ${match.matchId}.`);
+  }
+
+  async get(id: string): Promise<IncidentDetail | undefined> {
+    const [hash, matches, runs] = await Promise.all([
+      this.redis.hgetall(this.keys.incident(id)),
+      this.redis.lrange(this.keys.incidentMatches(id), 0, -1),
+      this.redis.smembers(this.keys.incidentRuns(id)),
+    ]);
+    if (!hash.id) return undefined;
+    return { ...toIncident(hash), matches: matches.map((m) => JSON.parse(m) as Match), runs: runs.sort() };
+  }
+
+  /** Newest first; `before` is a createdAt cursor (epoch ms, exclusive). */
+  async list(options: { limit: number; status?: 'open' | 'resolved'; before?: number }): Promise<Incident[]> {
+    const out: Incident[] = [];
+    let max = options.before === undefined ? '+inf' : `(${options.before}`;
+    while (out.length < options.limit) {
+      const ids = await this.redis.zrevrangebyscore(this.keys.incidentIndex, max, '-inf', 'WITHSCORES', 'LIMIT', 0, 200);
+      if (ids.length === 0) break;
+      const pipeline = this.redis.pipeline();
+      for (let i = 0; i < ids.length; i += 2) pipeline.hgetall(this.keys.incident(ids[i] as string));
+      const rows = (await pipeline.exec()) ?? [];
+      for (const [, row] of rows) {
+        const inc = toIncident(row as Record<string, string>);
+        if (!options.status || inc.status === options.status) out.push(inc);
+        if (out.length >= options.limit) break;
+      }
+      max = `(${ids[ids.length - 1] ?? 0}`;
+      if (ids.length < 400) break;
+    }
+    return out;
+  }
+
+  async addRun(incidentId: string, runId: string): Promise<void> {
+    await this.redis.sadd(this.keys.incidentRuns(incidentId), runId);
+  }
+
+  /** 'resolved' | 'already-resolved' | 'not-found' */
+  async resolve(id: string, by: string, comment: string, now: number): Promise<'resolved' | 'already-resolved' | 'not-found'> {
+    const code = await this.#scripts.run('resolveIncident', [this.keys.incident(id), this.keys.incidentOpen], [now, by, comment]);
+    return code === 1 ? 'resolved' : code === 0 ? 'already-resolved' : 'not-found';
+  }
+}
+
+function incidentTitle(match: Match): string {
+  const group = Object.entries(match.group)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ');
+  return group ? `${match.ruleTitle} (${group})` : match.ruleTitle;
+}
+
+function toIncident(h: Record<string, string>): Incident {
+  const optional = {
+    ...(h.resolvedAt ? { resolvedAt: Number(h.resolvedAt) } : {}),
+    ...(h.resolvedBy ? { resolvedBy: h.resolvedBy } : {}),
+    ...(h.resolveComment ? { resolveComment: h.resolveComment } : {}),
+  };
+  return {
+    id: h.id ?? '',
+    title: h.title ?? '',
+    status: h.status === 'resolved' ? 'resolved' : 'open',
+    rule: h.rule ?? '',
+    ruleTitle: h.ruleTitle ?? '',
+    ruleType: h.ruleType ?? '',
+    severity: (h.severity ?? 'medium') as Severity,
+    tags: JSON.parse(h.tags ?? '[]') as string[],
+    group: JSON.parse(h.group ?? '{}') as Record<string, string>,
+    groupKey: h.groupKey ?? '',
+    createdAt: Number(h.createdAt ?? 0),
+    updatedAt: Number(h.updatedAt ?? 0),
+    firstSeen: Number(h.firstSeen ?? 0),
+    lastSeen: Number(h.lastSeen ?? 0),
+    matchCount: Number(h.matchCount ?? 0),
+    eventCount: Number(h.eventCount ?? 0),
+    ...optional,
+  };
+}

@@ -1,0 +1,133 @@
+/**
+ * Every Redis key name Cordon uses, in one place. Keys of one correlation rule share the hash
+ * tag `{r:<rule>}` so a script touching a rule's state stays in one cluster slot.
+ */
+/** User-chosen names inside key names are encoded so `:` or `{}` in them cannot collide or move slots. */
+const enc = (part: string): string => encodeURIComponent(part);
+
+export class Keys {
+  constructor(readonly prefix: string) {}
+
+  /** BullMQ's own prefix; queue names are appended by BullMQ. */
+  get bullPrefix(): string {
+    return `${this.prefix}:bull`;
+  }
+
+  // ingest
+  get eventLog(): string {
+    return `${this.prefix}:events:log`;
+  }
+  get eventSeen(): string {
+    return `${this.prefix}:events:seen`;
+  }
+  get eventWhere(): string {
+    return `${this.prefix}:events:where`;
+  }
+  get deadLetters(): string {
+    return `${this.prefix}:deadletters`;
+  }
+  get deadLetterCounts(): string {
+    return `${this.prefix}:deadletters:count`;
+  }
+
+  // correlation, per rule and group
+  ruleState(rule: string): string {
+    return `${this.prefix}:corr:{r:${enc(rule)}}:state`;
+  }
+  rulePending(rule: string): string {
+    return `${this.prefix}:corr:{r:${enc(rule)}}:pending`;
+  }
+  ruleGroups(rule: string): string {
+    return `${this.prefix}:corr:{r:${enc(rule)}}:groups`;
+  }
+  groupWindow(rule: string, groupHash: string): string {
+    return `${this.prefix}:corr:{r:${enc(rule)}}:w:${groupHash}`;
+  }
+  groupConsumed(rule: string, groupHash: string): string {
+    return `${this.prefix}:corr:{r:${enc(rule)}}:c:${groupHash}`;
+  }
+  get ruleIndex(): string {
+    return `${this.prefix}:corr:rules`;
+  }
+
+  // incidents
+  incident(id: string): string {
+    return `${this.prefix}:inc:${id}`;
+  }
+  incidentMatches(id: string): string {
+    return `${this.prefix}:inc:${id}:matches`;
+  }
+  get incidentIndex(): string {
+    return `${this.prefix}:inc:index`;
+  }
+  get incidentOpen(): string {
+    return `${this.prefix}:inc:open`;
+  }
+  get incidentByMatch(): string {
+    return `${this.prefix}:inc:bymatch`;
+  }
+
+  // playbook runs
+  run(id: string): string {
+    return `${this.prefix}:run:${id}`;
+  }
+  runTimeline(id: string): string {
+    return `${this.prefix}:run:${id}:timeline`;
+  }
+  runApplied(id: string): string {
+    return `${this.prefix}:run:${id}:applied`;
+  }
+  get runIndex(): string {
+    return `${this.prefix}:run:index`;
+  }
+  get runActive(): string {
+    return `${this.prefix}:run:active`;
+  }
+  incidentRuns(incidentId: string): string {
+    return `${this.prefix}:inc:${incidentId}:runs`;
+  }
+  playbookSource(hash: string): string {
+    return `${this.prefix}:playbook:src:${hash}`;
+  }
+
+  // approvals
+  approval(id: string): string {
+    return `${this.prefix}:apr:${id}`;
+  }
+  get approvalIndex(): string {
+    return `${this.prefix}:apr:index`;
+  }
+  get approvalPending(): string {
+    return `${this.prefix}:apr:pending`;
+  }
+
+  // effects ledger: one hash per side effect, written atomically with built-in effects
+  effect(key: string): string {
+    return `${this.prefix}:effect:${enc(key)}`;
+  }
+
+  // built-in limiter
+  limiterRule(key: string): string {
+    return `${this.prefix}:lim:rule:${enc(key)}`;
+  }
+  limiterCounter(key: string): string {
+    return `${this.prefix}:lim:count:${enc(key)}`;
+  }
+  limiterHistory(key: string): string {
+    return `${this.prefix}:lim:history:${enc(key)}`;
+  }
+  get limiterIndex(): string {
+    return `${this.prefix}:lim:rules`;
+  }
+
+  // built-in case store
+  case(id: string): string {
+    return `${this.prefix}:case:${id}`;
+  }
+  get caseIndex(): string {
+    return `${this.prefix}:case:index`;
+  }
+  get caseDedupe(): string {
+    return `${this.prefix}:case:dedupe`;
+  }
+}

@@ -1,0 +1,155 @@
+import type { Redis } from 'ioredis';
+import type { RunContext } from '../playbook/definition/compile-playbook.js';
+import type { Effect } from '../playbook/runtime/effects.js';
+import type { RunRecord, RunStatus, TimelineEntry } from '../playbook/runtime/run-record.js';
+import type { Keys } from './keys.js';
+import { ScriptRunner } from './redis-scripts.js';
+
+export interface RunPatch {
+  readonly status: RunStatus;
+  readonly state: string;
+  readonly step: number;
+  readonly context: RunContext;
+  readonly pendingEffects: readonly Effect[];
+  readonly updatedAt: number;
+  readonly endedAt?: number;
+}
+
+/** Playbook runs: the record (CAS-saved), its timeline, and the set of applied event ids. */
+export class RunStore {
+  readonly #scripts: ScriptRunner;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+  ) {
+    this.#scripts = new ScriptRunner(redis);
+  }
+
+  async create(run: RunRecord, timeline: readonly TimelineEntry[]): Promise<boolean> {
+    const created = await this.#scripts.run(
+      'createRun',
+      [this.keys.run(run.id), this.keys.runTimeline(run.id), this.keys.runIndex, this.keys.runActive, this.keys.incidentRuns(run.incidentId)],
+      [run.createdAt, run.id, JSON.stringify(toFields(run)), JSON.stringify(timeline.map((t) => JSON.stringify(t)))],
+    );
+    return created === 1;
+  }
+
+  async get(id: string): Promise<RunRecord | undefined> {
+    const h = await this.redis.hgetall(this.keys.run(id));
+    return h.id ? fromFields(h) : undefined;
+  }
+
+  /** Saves a transition if the run is still at `expectedVersion`. */
+  async save(
+    run: RunRecord,
+    patch: RunPatch,
+    timeline: readonly TimelineEntry[],
+    appliedEventId: string,
+  ): Promise<'saved' | 'conflict' | 'missing'> {
+    const fields: Record<string, string> = {
+      status: patch.status,
+      state: patch.state,
+      step: String(patch.step),
+      version: String(run.version + 1),
+      context: JSON.stringify(patch.context),
+      pendingEffects: JSON.stringify(patch.pendingEffects),
+      updatedAt: String(patch.updatedAt),
+      ...(patch.endedAt === undefined ? {} : { endedAt: String(patch.endedAt) }),
+    };
+    const ended = patch.endedAt !== undefined;
+    const code = await this.#scripts.run(
+      'saveRun',
+      [this.keys.run(run.id), this.keys.runTimeline(run.id), this.keys.runApplied(run.id), this.keys.runActive],
+      [String(run.version), JSON.stringify(fields), JSON.stringify(timeline.map((t) => JSON.stringify(t))), appliedEventId, ended ? '1' : '0', run.id],
+    );
+    return code === 1 ? 'saved' : code === 0 ? 'conflict' : 'missing';
+  }
+
+  /** Marks the outbox performed (only if nothing changed the run meanwhile). */
+  async clearEffects(run: RunRecord, now: number, timeline: readonly TimelineEntry[] = []): Promise<boolean> {
+    const code = await this.#scripts.run(
+      'saveRun',
+      [this.keys.run(run.id), this.keys.runTimeline(run.id), this.keys.runApplied(run.id), this.keys.runActive],
+      [String(run.version), JSON.stringify({ pendingEffects: '[]', version: String(run.version + 1), updatedAt: String(now) }), JSON.stringify(timeline.map((t) => JSON.stringify(t))), '', '0', run.id],
+    );
+    return code === 1;
+  }
+
+  async appendTimeline(id: string, entry: TimelineEntry): Promise<void> {
+    await this.redis.rpush(this.keys.runTimeline(id), JSON.stringify(entry));
+  }
+
+  async wasApplied(id: string, eventId: string): Promise<boolean> {
+    return (await this.redis.sismember(this.keys.runApplied(id), eventId)) === 1;
+  }
+
+  async timeline(id: string): Promise<TimelineEntry[]> {
+    const raw = await this.redis.lrange(this.keys.runTimeline(id), 0, -1);
+    return raw.map((r) => JSON.parse(r) as TimelineEntry);
+  }
+
+  async activeIds(): Promise<string[]> {
+    return this.redis.smembers(this.keys.runActive);
+  }
+
+  /** Newest first. */
+  async list(options: { limit: number; incidentId?: string }): Promise<RunRecord[]> {
+    const ids = options.incidentId
+      ? (await this.redis.smembers(this.keys.incidentRuns(options.incidentId))).slice(0, options.limit)
+      : await this.redis.zrevrange(this.keys.runIndex, 0, options.limit - 1);
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) pipeline.hgetall(this.keys.run(id));
+    const rows = (await pipeline.exec()) ?? [];
+    return rows
+      .map(([, row]) => row as Record<string, string>)
+      .filter((h) => h.id)
+      .map(fromFields)
+      .sort((a, b) => b.createdAt - a.createdAt);
+  }
+
+  async storePlaybook(hash: string, definitionJson: string): Promise<void> {
+    await this.redis.set(this.keys.playbookSource(hash), definitionJson, 'NX');
+  }
+
+  async loadPlaybook(hash: string): Promise<string | undefined> {
+    return (await this.redis.get(this.keys.playbookSource(hash))) ?? undefined;
+  }
+}
+
+function toFields(run: RunRecord): Record<string, string> {
+  return {
+    id: run.id,
+    playbookId: run.playbookId,
+    playbookHash: run.playbookHash,
+    incidentId: run.incidentId,
+    initiator: run.initiator,
+    status: run.status,
+    state: run.state,
+    step: String(run.step),
+    version: String(run.version),
+    context: JSON.stringify(run.context),
+    pendingEffects: JSON.stringify(run.pendingEffects),
+    createdAt: String(run.createdAt),
+    updatedAt: String(run.updatedAt),
+  };
+}
+
+function fromFields(h: Record<string, string>): RunRecord {
+  return {
+    id: h.id ?? '',
+    playbookId: h.playbookId ?? '',
+    playbookHash: h.playbookHash ?? '',
+    incidentId: h.incidentId ?? '',
+    initiator: h.initiator ?? '',
+    status: (h.status ?? 'running') as RunStatus,
+    state: h.state ?? '',
+    step: Number(h.step ?? 0),
+    version: Number(h.version ?? 0),
+    context: JSON.parse(h.context ?? '{}') as RunContext,
+    pendingEffects: JSON.parse(h.pendingEffects ?? '[]') as Effect[],
+    createdAt: Number(h.createdAt ?? 0),
+    updatedAt: Number(h.updatedAt ?? 0),
+    endedAt: h.endedAt ? Number(h.endedAt) : undefined,
+  };
+}

@@ -1,0 +1,30 @@
+--[[
+clearLimit: remove a key's limit in the built-in limiter, exactly once per effect key.
+
+KEYS[1] rule     HASH the key's limit
+KEYS[2] history  LIST newest-first JSON of every set/clear on this key
+KEYS[3] index    ZSET limited key -> time set
+KEYS[4] ledger   HASH effect ledger entry
+
+ARGV[1] now, epoch ms
+ARGV[2] effect key
+ARGV[3] limited key
+ARGV[4] who cleared it
+ARGV[5] reason
+
+Returns JSON {applied, key, existed}.
+]]
+local done = redis.call('HGET', KEYS[4], 'result')
+if done then
+  local prior = cjson.decode(done)
+  prior.applied = false
+  return cjson.encode(prior)
+end
+local now = tonumber(ARGV[1])
+local existed = redis.call('DEL', KEYS[1]) == 1
+redis.call('ZREM', KEYS[3], ARGV[3])
+redis.call('LPUSH', KEYS[2], cjson.encode({ op = 'clear', at = now, effect = ARGV[2], existed = existed, by = ARGV[4], reason = ARGV[5] }))
+redis.call('LTRIM', KEYS[2], 0, 999)
+local encoded = cjson.encode({ applied = true, key = ARGV[3], existed = existed })
+redis.call('HSET', KEYS[4], 'status', 'done', 'result', encoded, 'at', now)
+return encoded

@@ -1,0 +1,17 @@
+--[[
+expireApproval: mark a pending approval expired when its timeout fires. Loses to a decision
+that was recorded first, so exactly one of "decided" and "timed out" wins.
+
+KEYS[1] approval HASH
+KEYS[2] pending  ZSET
+
+ARGV[1] now, epoch ms
+
+Returns {code, status}: 1 expired now, 0 not pending (status says what it is), -1 no such approval.
+]]
+if redis.call('EXISTS', KEYS[1]) == 0 then return {-1, ''} end
+local status = redis.call('HGET', KEYS[1], 'status')
+if status ~= 'pending' then return {0, status} end
+redis.call('HSET', KEYS[1], 'status', 'expired', 'decidedAt', ARGV[1])
+redis.call('ZREM', KEYS[2], redis.call('HGET', KEYS[1], 'id'))
+return {1, 'expired'}

@@ -1,0 +1,139 @@
+--[[
+recordEventCount: count one event into an event_count correlation's sliding event-time window
+for one group, and fire a match when the threshold is crossed (Sigma event_count, gt/gte).
+
+Semantics (reference/correlation-anchors.md §3.1):
+- The rule watermark basis is the largest event time seen (maxT). An event older than
+  maxT - T - L (T = timespan, L = allowed lateness) is too late: dropped and counted.
+- Windows are inclusive [s, s + T]. For an in-order event the window is [t - T, t]; for a late
+  one, the best window of length T that contains t.
+- On a match the contributing events move to the consumed set (action: reset), so they never
+  count twice, and the match is written to the rule's outbox in the same atomic step. A match id
+  is deterministic: the same events always produce the same id, on any worker or replay.
+
+KEYS[1] window    ZSET member = event ref "<source>/<id>", score = event time (ms); not yet consumed
+KEYS[2] consumed  ZSET event refs already part of a match (same scores)
+KEYS[3] state     HASH per rule: maxT, late_dropped, duplicates, matches, evicted_events
+KEYS[4] pending   HASH outbox: match id -> match JSON, removed once the incident is recorded
+KEYS[5] groups    ZSET group hash -> last processing time (ms), bounds the number of groups
+
+ARGV[1]  event ref
+ARGV[2]  event time t, epoch ms
+ARGV[3]  timespan T, ms
+ARGV[4]  allowed lateness L, ms
+ARGV[5]  threshold (integer)
+ARGV[6]  "gt" or "gte"
+ARGV[7]  max events kept per group (oldest evicted beyond it; the match is flagged partial)
+ARGV[8]  now, processing time, epoch ms
+ARGV[9]  rule key
+ARGV[10] group key (canonical JSON of the group-by values)
+ARGV[11] group hash (this group's key suffix)
+ARGV[12] max groups per rule
+ARGV[13] max event refs listed in a match
+
+Returns {status, count, match id, match JSON}; status:
+  0 counted, no match   1 counted and matched   2 duplicate (already counted or consumed)
+  3 too late, dropped   4 the rule is at its group limit: evict the stalest group, then retry
+]]
+local ref = ARGV[1]
+local t = tonumber(ARGV[2])
+local T = tonumber(ARGV[3])
+local L = tonumber(ARGV[4])
+local threshold = tonumber(ARGV[5])
+local op = ARGV[6]
+local maxEvents = tonumber(ARGV[7])
+local now = tonumber(ARGV[8])
+local ruleKey = ARGV[9]
+local groupKey = ARGV[10]
+local groupHash = ARGV[11]
+local maxGroups = tonumber(ARGV[12])
+local maxRefs = tonumber(ARGV[13])
+
+local maxTRaw = redis.call('HGET', KEYS[3], 'maxT')
+local maxT = maxTRaw and tonumber(maxTRaw) or nil
+
+if maxT and t < maxT - T - L then
+  redis.call('HINCRBY', KEYS[3], 'late_dropped', 1)
+  return {3, 0, '', ''}
+end
+if redis.call('ZSCORE', KEYS[1], ref) or redis.call('ZSCORE', KEYS[2], ref) then
+  redis.call('HINCRBY', KEYS[3], 'duplicates', 1)
+  return {2, 0, '', ''}
+end
+if not redis.call('ZSCORE', KEYS[5], groupHash) and redis.call('ZCARD', KEYS[5]) >= maxGroups then
+  return {4, 0, '', ''}
+end
+
+redis.call('ZADD', KEYS[1], t, ref)
+redis.call('ZADD', KEYS[5], now, groupHash)
+local late = maxT ~= nil and t < maxT
+if not maxT or t > maxT then
+  maxT = t
+  redis.call('HSET', KEYS[3], 'maxT', t)
+end
+
+-- Nothing older than maxT - 2T - L can share a window with any event still accepted.
+local keepFrom = maxT - 2 * T - L
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. keepFrom)
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. keepFrom)
+
+local partial = false
+local size = redis.call('ZCARD', KEYS[1])
+if size > maxEvents then
+  redis.call('ZPOPMIN', KEYS[1], size - maxEvents)
+  redis.call('HINCRBY', KEYS[3], 'evicted_events', size - maxEvents)
+  partial = true
+end
+
+local count, lo
+if not late then
+  lo = t - T
+  count = redis.call('ZCOUNT', KEYS[1], lo, t)
+else
+  local flat = redis.call('ZRANGEBYSCORE', KEYS[1], t - T, t + T, 'WITHSCORES')
+  local scores = {}
+  for i = 2, #flat, 2 do scores[#scores + 1] = tonumber(flat[i]) end
+  count, lo = 0, t - T
+  local j = 1
+  for i = 1, #scores do
+    if scores[i] > t then break end
+    if j < i then j = i end
+    while j < #scores and scores[j + 1] <= scores[i] + T do j = j + 1 end
+    if j - i + 1 > count then
+      count = j - i + 1
+      lo = scores[i]
+    end
+  end
+end
+
+local met = (op == 'gt' and count > threshold) or (op == 'gte' and count >= threshold)
+if not met then return {0, count, '', ''} end
+
+local hi = lo + T
+local members = redis.call('ZRANGEBYSCORE', KEYS[1], lo, hi, 'WITHSCORES')
+local refs = {}
+local firstRef, firstT, lastT = members[1], tonumber(members[2]), tonumber(members[#members])
+for i = 1, #members, 2 do
+  redis.call('ZREM', KEYS[1], members[i])
+  redis.call('ZADD', KEYS[2], members[i + 1], members[i])
+  if #refs < maxRefs then refs[#refs + 1] = members[i] end
+end
+
+local matchId = 'm_' .. string.sub(redis.sha1hex(ruleKey .. '\n' .. groupKey .. '\n' .. members[2] .. '\n' .. firstRef), 1, 32)
+local match = cjson.encode({
+  matchId = matchId,
+  rule = ruleKey,
+  groupKey = groupKey,
+  count = #members / 2,
+  firstTime = firstT,
+  lastTime = lastT,
+  windowStart = lo,
+  windowEnd = hi,
+  firedAt = now,
+  late = late,
+  partial = partial,
+  refs = refs,
+})
+redis.call('HSET', KEYS[4], matchId, match)
+redis.call('HINCRBY', KEYS[3], 'matches', 1)
+return {1, #members / 2, matchId, match}
