@@ -35,11 +35,11 @@ export async function loadContent(dir: string): Promise<{ content: Content | und
   const connectors = buildConnectorSet(connectorSources);
   const triggers = rules.ruleSet ? incidentRules(rules.ruleSet) : undefined;
   const playbooks = buildPlaybooks(playbookSources, {
-    connectors: new Map((connectors.connectors ?? []).filter((c) => c.kind === 'action').map((c) => [c.name, c.type])),
+    connectors: new Map(connectors.connectors.filter((c) => c.kind === 'action').map((c) => [c.name, c.type])),
     rules: triggers,
   });
   const diagnostics = [...rules.diagnostics, ...connectors.diagnostics, ...playbooks.diagnostics];
-  if (hasErrors(diagnostics) || !rules.ruleSet || !connectors.connectors || !playbooks.playbooks) {
+  if (hasErrors(diagnostics) || !rules.ruleSet || !playbooks.playbooks) {
     return { content: undefined, diagnostics };
   }
   return {

@@ -21,9 +21,14 @@ const DEFAULT_URL = 'redis://127.0.0.1:6379';
  * A private server left running by a crashed Cordon is adopted rather than started twice on
  * the same data directory.
  */
-export async function resolveRedis(explicitUrl: string | undefined, homeDir: string): Promise<ResolvedRedis> {
+export async function resolveRedis(
+  explicitUrl: string | undefined,
+  homeDir: string,
+  options: { defaultUrl?: string; path?: string } = {},
+): Promise<ResolvedRedis> {
+  const defaultUrl = options.defaultUrl ?? DEFAULT_URL;
   if (explicitUrl) return { url: explicitUrl, origin: 'REDIS_URL', stop: async () => undefined };
-  if (await redisAnswers(DEFAULT_URL)) return { url: DEFAULT_URL, origin: 'local 6379', stop: async () => undefined };
+  if (await redisAnswers(defaultUrl)) return { url: defaultUrl, origin: 'local 6379', stop: async () => undefined };
 
   const dir = join(homeDir, 'redis');
   const stateFile = join(dir, 'cordon-redis.json');
@@ -34,7 +39,7 @@ export async function resolveRedis(explicitUrl: string | undefined, homeDir: str
     return { url, origin: 'private redis-server', stop: () => shutdown(url, stateFile) };
   }
 
-  const binary = await findOnPath('redis-server');
+  const binary = await findOnPath('redis-server', options.path ?? process.env.PATH ?? '');
   if (!binary) {
     throw new CordonError(
       'CORDON_ERR_CONFIG_REDIS_UNAVAILABLE',
@@ -82,8 +87,8 @@ async function readState(file: string): Promise<{ port: number } | undefined> {
   }
 }
 
-async function findOnPath(name: string): Promise<string | undefined> {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+async function findOnPath(name: string, searchPath: string): Promise<string | undefined> {
+  for (const dir of searchPath.split(delimiter)) {
     if (!dir) continue;
     const candidate = join(dir, name);
     try {

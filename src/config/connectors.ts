@@ -1,5 +1,4 @@
 import type { Diagnostic } from '../shared/diagnostics.js';
-import { hasErrors } from '../shared/diagnostics.js';
 import { checkKeys, expectMapping, expectString, isMapping, suggest } from '../shared/shape.js';
 import { DiagnosticSink, loadYaml } from '../shared/yaml.js';
 import type { YamlSource } from '../shared/yaml-files.js';
@@ -28,8 +27,12 @@ export interface ConnectorDefinition {
 
 const NAME = /^[a-z][a-z0-9-]{0,62}$/;
 
+/**
+ * Validates every connector file. `connectors` holds the valid ones even when others have
+ * errors, so checks that depend on connectors (playbooks) do not cascade from one bad file.
+ */
 export function buildConnectorSet(sources: readonly YamlSource[]): {
-  connectors: ConnectorDefinition[] | undefined;
+  connectors: ConnectorDefinition[];
   diagnostics: Diagnostic[];
 } {
   const diagnostics: Diagnostic[] = [];
@@ -53,7 +56,7 @@ export function buildConnectorSet(sources: readonly YamlSource[]): {
       out.push(def);
     }
   }
-  return { connectors: hasErrors(diagnostics) ? undefined : out, diagnostics };
+  return { connectors: out, diagnostics };
 }
 
 function validateConnector(value: unknown, sink: DiagnosticSink, origin: string): ConnectorDefinition | undefined {

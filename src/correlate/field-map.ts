@@ -11,7 +11,16 @@ import { ENTITY_FIELDS, GEO_FIELDS, TEXT_FIELDS } from '../ingest/canonical-even
  */
 
 /** Top-level keys of the canonical event that hold a single scalar. */
-const SCALAR_ROOTS = ['id', 'time', 'received', 'source', 'kind', 'name', 'severity', 'outcome'] as const;
+const SCALAR_ROOTS = [
+  'id',
+  'time',
+  'received',
+  'source',
+  'kind',
+  'name',
+  'severity',
+  'outcome',
+] as const;
 
 /** Top-level keys whose children are open-ended (`labels.<anything>`). */
 const OPEN_ROOTS = ['measures', 'labels'] as const;
@@ -67,7 +76,13 @@ const ALIASES: Readonly<Record<string, readonly string[]>> = {
     'client.geo.region_name',
     'src_endpoint.location.region',
   ],
-  'entity.geo.city': ['city', 'geo.city', 'source.geo.city_name', 'client.geo.city_name', 'src_endpoint.location.city'],
+  'entity.geo.city': [
+    'city',
+    'geo.city',
+    'source.geo.city_name',
+    'client.geo.city_name',
+    'src_endpoint.location.city',
+  ],
   'entity.user_agent': [
     'user_agent',
     'useragent',
@@ -81,11 +96,24 @@ const ALIASES: Readonly<Record<string, readonly string[]>> = {
   'entity.model': ['model', 'model.name', 'model_name', 'modelname', 'model_id', 'model.id'],
   'entity.model_version': ['model_version', 'model.version', 'modelversion'],
   'entity.endpoint': ['endpoint', 'endpoint_name', 'url.path'],
-  'entity.host': ['host', 'hostname', 'host.name', 'host.hostname', 'computername', 'device.hostname'],
+  'entity.host': [
+    'host',
+    'hostname',
+    'host.name',
+    'host.hostname',
+    'computername',
+    'device.hostname',
+  ],
   'entity.tenant': ['tenant', 'tenant.id', 'tenant_id', 'tenantid', 'organization.id', 'org_id'],
   'entity.feature': ['feature', 'feature_name'],
   'measures.latency_ms': ['latency_ms', 'latency'],
-  'measures.tokens_in': ['tokens_in', 'prompt_tokens', 'input_tokens', 'usage.prompt_tokens', 'usage.input_tokens'],
+  'measures.tokens_in': [
+    'tokens_in',
+    'prompt_tokens',
+    'input_tokens',
+    'usage.prompt_tokens',
+    'usage.input_tokens',
+  ],
   'measures.tokens_out': [
     'tokens_out',
     'completion_tokens',
@@ -108,7 +136,9 @@ const ALIASES: Readonly<Record<string, readonly string[]>> = {
 };
 
 const ALIAS_TO_PATH: ReadonlyMap<string, string> = new Map(
-  Object.entries(ALIASES).flatMap(([path, names]) => names.map((n) => [n.toLowerCase(), path] as const)),
+  Object.entries(ALIASES).flatMap(([path, names]) =>
+    names.map((n) => [n.toLowerCase(), path] as const),
+  ),
 );
 
 /** Every canonical leaf path a rule can name without an alias (for suggestions). */
@@ -132,21 +162,34 @@ export function resolveFieldPath(name: string): string | undefined {
   if (segments.some((s) => s === '' || s.trim() !== s)) return undefined;
   const [first = '', ...rest] = segments;
   const root = first.toLowerCase();
-  if ((SCALAR_ROOTS as readonly string[]).includes(root)) return rest.length === 0 ? root : undefined;
-  if ((OPEN_ROOTS as readonly string[]).includes(root)) return rest.length > 0 ? [root, ...rest].join('.') : undefined;
+  if ((SCALAR_ROOTS as readonly string[]).includes(root))
+    return rest.length === 0 ? root : undefined;
+  if ((OPEN_ROOTS as readonly string[]).includes(root))
+    return rest.length > 0 ? [root, ...rest].join('.') : undefined;
   const lowered = rest.map((s) => s.toLowerCase());
   if (root === 'text') {
     const [field] = lowered;
-    return lowered.length === 1 && field !== undefined && (TEXT_FIELDS as readonly string[]).includes(field)
+    return lowered.length === 1 &&
+      field !== undefined &&
+      (TEXT_FIELDS as readonly string[]).includes(field)
       ? `text.${field}`
       : undefined;
   }
   if (root === 'entity') {
     const [field, sub] = lowered;
-    if (lowered.length === 1 && field !== undefined && (ENTITY_FIELDS as readonly string[]).includes(field)) {
+    if (
+      lowered.length === 1 &&
+      field !== undefined &&
+      (ENTITY_FIELDS as readonly string[]).includes(field)
+    ) {
       return `entity.${field}`;
     }
-    if (lowered.length === 2 && field === 'geo' && sub !== undefined && (GEO_FIELDS as readonly string[]).includes(sub)) {
+    if (
+      lowered.length === 2 &&
+      field === 'geo' &&
+      sub !== undefined &&
+      (GEO_FIELDS as readonly string[]).includes(sub)
+    ) {
       return `entity.geo.${sub}`;
     }
   }

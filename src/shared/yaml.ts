@@ -1,6 +1,7 @@
 import {
   CORE_SCHEMA,
   EVENT_ID,
+  SCALAR_STYLE,
   YAMLException,
   constructFromEvents,
   getScalarValue,
@@ -188,8 +189,11 @@ function startOffset(ev: YamlEvent): number {
     case EVENT_ID.MAPPING:
     case EVENT_ID.SEQUENCE:
       return firstNonNegative(ev.anchorStart, ev.tagStart, ev.start);
-    case EVENT_ID.SCALAR:
-      return firstNonNegative(ev.anchorStart, ev.tagStart, ev.valueStart);
+    case EVENT_ID.SCALAR: {
+      // Quoted scalars report where their text starts; point at the opening quote instead.
+      const quoted = ev.style === SCALAR_STYLE.SINGLE_QUOTED || ev.style === SCALAR_STYLE.DOUBLE_QUOTED;
+      return firstNonNegative(ev.anchorStart, ev.tagStart, ev.valueStart >= 0 && quoted ? ev.valueStart - 1 : ev.valueStart);
+    }
     case EVENT_ID.ALIAS:
       return ev.anchorStart;
     default:

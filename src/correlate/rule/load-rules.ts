@@ -48,7 +48,10 @@ async function listYamlFiles(dir: string): Promise<string[]> {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) {
       out.push(...(await listYamlFiles(full)));
-    } else if (/\.ya?ml$/i.test(entry.name) && (entry.isFile() || (entry.isSymbolicLink() && (await isFile(full))))) {
+    } else if (
+      /\.ya?ml$/i.test(entry.name) &&
+      (entry.isFile() || (entry.isSymbolicLink() && (await isFile(full))))
+    ) {
       out.push(full);
     }
   }
@@ -67,7 +70,9 @@ async function isFile(file: string): Promise<boolean> {
 function displayPath(file: string): string {
   const absolute = path.resolve(file);
   const relative = path.relative(process.cwd(), absolute);
-  return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : absolute;
+  return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative)
+    ? relative
+    : absolute;
 }
 
 function isNotFound(err: unknown): boolean {

@@ -1,9 +1,11 @@
-import { describe, formatDurationMs, parseDuration } from '../../shared/duration.js';
+import { describe, parseDuration } from '../../shared/duration.js';
 import { checkKeys, isMapping, suggest } from '../../shared/shape.js';
 import type { YamlPath } from '../../shared/yaml.js';
 import { resolveFieldPath } from '../field-map.js';
 import type { RuleContext } from './context.js';
 import { quoteList } from './context.js';
+import { DEFAULT_LATENESS_MS, parseExtension } from './cordon-extension.js';
+import { parseThreshold } from './correlation-condition.js';
 import { unknownFieldMessage } from './detection/parse-search.js';
 
 /**
@@ -24,12 +26,8 @@ export const CORRELATION_TYPES = [
 ] as const;
 export type CorrelationType = (typeof CORRELATION_TYPES)[number];
 
-const THRESHOLD_OPS = ['gt', 'gte', 'lt', 'lte', 'eq', 'neq'] as const;
-type ThresholdOp = (typeof THRESHOLD_OPS)[number];
-
 /** Sliding windows keep every event of the window; beyond this they need bucketing. */
 export const MAX_TIMESPAN_MS = 48 * 3_600_000;
-export const DEFAULT_LATENESS_MS = 5 * 60_000;
 
 export interface RuleReference {
   readonly ref: string;
@@ -63,12 +61,18 @@ export interface CorrelationDraft {
   readonly ok: boolean;
 }
 
-export function parseCorrelationRule(ctx: RuleContext, doc: Record<string, unknown>): CorrelationDraft {
-  let ok = true;
+export function parseCorrelationRule(
+  ctx: RuleContext,
+  doc: Record<string, unknown>,
+): CorrelationDraft {
   const block = doc.correlation;
   const { sink, subject } = ctx;
   if (!isMapping(block)) {
-    sink.error(['correlation'], 'CORDON_ERR_YAML_NOT_MAPPING', `${subject} correlation must be a mapping; got ${describe(block)}. Write "correlation: { type: event_count, rules: [...], timespan: 1m, condition: { gt: 100 } }".`);
+    sink.error(
+      ['correlation'],
+      'CORDON_ERR_YAML_NOT_MAPPING',
+      `${subject} correlation must be a mapping; got ${describe(block)}. Write "correlation: { type: event_count, rules: [...], timespan: 1m, condition: { gt: 100 } }".`,
+    );
     return emptyDraft();
   }
   const before = sink.diagnostics.length;
@@ -87,7 +91,7 @@ export function parseCorrelationRule(ctx: RuleContext, doc: Record<string, unkno
   const generate = parseGenerate(ctx, doc.generate, block.generate);
   const extension = parseExtension(ctx, doc.cordon);
 
-  ok = !sink.diagnostics.slice(before).some((d) => d.severity === 'error');
+  const ok = !sink.diagnostics.slice(before).some((d) => d.severity === 'error');
   return {
     type,
     supported: typeSupported && condition !== undefined,
@@ -146,7 +150,11 @@ function parseRuleList(ctx: RuleContext, value: unknown): RuleReference[] | unde
   const items: unknown[] = isList ? (value as unknown[]) : [value];
   const fix = 'List the names or ids of detection rules, e.g. "rules: [inference_request]".';
   if (items.length === 0) {
-    ctx.sink.error(['correlation', 'rules'], 'CORDON_ERR_DEFINITION_VALUE', `${ctx.subject} correlation rules is empty; got []. ${fix}`);
+    ctx.sink.error(
+      ['correlation', 'rules'],
+      'CORDON_ERR_DEFINITION_VALUE',
+      `${ctx.subject} correlation rules is empty; got []. ${fix}`,
+    );
     return undefined;
   }
   const refs: RuleReference[] = [];
@@ -155,10 +163,18 @@ function parseRuleList(ctx: RuleContext, value: unknown): RuleReference[] | unde
     const path = isList ? ['correlation', 'rules', i] : ['correlation', 'rules'];
     if (typeof item !== 'string' || item.trim() === '') {
       ok = false;
-      ctx.sink.error(path, 'CORDON_ERR_DEFINITION_TYPE', `${ctx.subject} correlation rules must list rule names or ids; got ${describe(item)}. ${fix}`);
+      ctx.sink.error(
+        path,
+        'CORDON_ERR_DEFINITION_TYPE',
+        `${ctx.subject} correlation rules must list rule names or ids; got ${describe(item)}. ${fix}`,
+      );
     } else if (refs.some((r) => r.ref === item)) {
       ok = false;
-      ctx.sink.error(path, 'CORDON_ERR_DEFINITION_VALUE', `${ctx.subject} correlation rules lists "${item}" twice; got a repeated entry. Remove the duplicate.`);
+      ctx.sink.error(
+        path,
+        'CORDON_ERR_DEFINITION_VALUE',
+        `${ctx.subject} correlation rules lists "${item}" twice; got a repeated entry. Remove the duplicate.`,
+      );
     } else {
       refs.push({ ref: item, path });
     }
@@ -174,9 +190,17 @@ function parseGroupBy(ctx: RuleContext, value: unknown): GroupByDraft[] {
   items.forEach((item, i) => {
     const path = isList ? ['correlation', 'group-by', i] : ['correlation', 'group-by'];
     if (typeof item !== 'string' || item.trim() === '') {
-      ctx.sink.error(path, 'CORDON_ERR_DEFINITION_TYPE', `${ctx.subject} group-by must list field names; got ${describe(item)}. Write e.g. "group-by: [api_key]".`);
+      ctx.sink.error(
+        path,
+        'CORDON_ERR_DEFINITION_TYPE',
+        `${ctx.subject} group-by must list field names; got ${describe(item)}. Write e.g. "group-by: [api_key]".`,
+      );
     } else if (out.some((g) => g.name === item)) {
-      ctx.sink.error(path, 'CORDON_ERR_DEFINITION_VALUE', `${ctx.subject} group-by lists "${item}" twice; got a repeated entry. Remove the duplicate.`);
+      ctx.sink.error(
+        path,
+        'CORDON_ERR_DEFINITION_VALUE',
+        `${ctx.subject} group-by lists "${item}" twice; got a repeated entry. Remove the duplicate.`,
+      );
     } else {
       out.push({ name: item, path });
     }
@@ -193,25 +217,41 @@ function parseAliases(
   if (value === undefined || value === null) return aliases;
   const shape = 'Write "aliases: { <alias>: { <rule name>: <field> } }".';
   if (!isMapping(value)) {
-    ctx.sink.error(['correlation', 'aliases'], 'CORDON_ERR_YAML_NOT_MAPPING', `${ctx.subject} aliases must be a mapping; got ${describe(value)}. ${shape}`);
+    ctx.sink.error(
+      ['correlation', 'aliases'],
+      'CORDON_ERR_YAML_NOT_MAPPING',
+      `${ctx.subject} aliases must be a mapping; got ${describe(value)}. ${shape}`,
+    );
     return aliases;
   }
   for (const [alias, perRule] of Object.entries(value)) {
     const aliasPath = ['correlation', 'aliases', alias];
     if (!isMapping(perRule)) {
-      ctx.sink.error(aliasPath, 'CORDON_ERR_YAML_NOT_MAPPING', `${ctx.subject} alias "${alias}" must map rule names to fields; got ${describe(perRule)}. ${shape}`);
+      ctx.sink.error(
+        aliasPath,
+        'CORDON_ERR_YAML_NOT_MAPPING',
+        `${ctx.subject} alias "${alias}" must map rule names to fields; got ${describe(perRule)}. ${shape}`,
+      );
       continue;
     }
     const entries = new Map<string, AliasEntry>();
     for (const [ruleRef, field] of Object.entries(perRule)) {
       const path = [...aliasPath, ruleRef];
       if (typeof field !== 'string' || field.trim() === '') {
-        ctx.sink.error(path, 'CORDON_ERR_DEFINITION_TYPE', `${ctx.subject} alias "${alias}" for rule "${ruleRef}" must be a field name; got ${describe(field)}. ${shape}`);
+        ctx.sink.error(
+          path,
+          'CORDON_ERR_DEFINITION_TYPE',
+          `${ctx.subject} alias "${alias}" for rule "${ruleRef}" must be a field name; got ${describe(field)}. ${shape}`,
+        );
         continue;
       }
       const eventPath = resolveFieldPath(field);
       if (eventPath === undefined) {
-        ctx.sink.error(path, 'CORDON_ERR_RULE_FIELD', unknownFieldMessage(`${ctx.subject} alias "${alias}" for rule "${ruleRef}"`, field));
+        ctx.sink.error(
+          path,
+          'CORDON_ERR_RULE_FIELD',
+          unknownFieldMessage(`${ctx.subject} alias "${alias}" for rule "${ruleRef}"`, field),
+        );
       }
       entries.set(ruleRef, { eventPath, path });
     }
@@ -220,7 +260,14 @@ function parseAliases(
       ctx.sink.warning(
         aliasPath,
         'CORDON_WARN_RULE_UNUSED',
-        `${ctx.subject} alias "${alias}" is not used in group-by; got group-by ${groupBy.length ? quoteList(groupBy.map((g) => g.name), 'and') : '(empty)'}. Add it to group-by or remove it.`,
+        `${ctx.subject} alias "${alias}" is not used in group-by; got group-by ${
+          groupBy.length
+            ? quoteList(
+                groupBy.map((g) => g.name),
+                'and',
+              )
+            : '(empty)'
+        }. Add it to group-by or remove it.`,
         true,
       );
     }
@@ -233,85 +280,22 @@ function parseTimespan(ctx: RuleContext, value: unknown): number | undefined {
   const path = ['correlation', 'timespan'];
   const parsed = parseDuration(value);
   if (!parsed.ok) {
-    ctx.sink.error(path, 'CORDON_ERR_DEFINITION_VALUE', `${ctx.subject} timespan is not a duration; ${parsed.reason}.`);
+    ctx.sink.error(
+      path,
+      'CORDON_ERR_DEFINITION_VALUE',
+      `${ctx.subject} timespan is not a duration; ${parsed.reason}.`,
+    );
     return undefined;
   }
   if (parsed.ms > MAX_TIMESPAN_MS) {
     ctx.sink.error(
       path,
       'CORDON_ERR_DEFINITION_VALUE',
-      `${ctx.subject} timespan exceeds the ${formatDurationMs(MAX_TIMESPAN_MS)} limit of sliding windows; got ${describe(value)}. Use at most 48h; longer windows need time buckets, which this version lacks.`,
+      `${ctx.subject} timespan exceeds the 48h limit of sliding windows; got ${describe(value)}. Use at most 48h; longer windows need time buckets, which this version lacks.`,
     );
     return undefined;
   }
   return parsed.ms;
-}
-
-function parseThreshold(
-  ctx: RuleContext,
-  type: CorrelationType | undefined,
-  value: unknown,
-): { op: 'gt' | 'gte'; value: number } | undefined {
-  const path = ['correlation', 'condition'];
-  const temporal = type === 'temporal' || type === 'temporal_ordered';
-  if (value === undefined || value === null) {
-    if (!temporal) {
-      ctx.sink.error(['correlation'], 'CORDON_ERR_DEFINITION_REQUIRED', `${ctx.subject} correlation is missing required key "condition". Add e.g. "condition: { gte: 10 }".`);
-    }
-    return undefined;
-  }
-  // Sigma v2.2 drafts a boolean condition over rule names for temporal types; accept its shape.
-  if (temporal && typeof value === 'string') return undefined;
-  if (!isMapping(value)) {
-    ctx.sink.error(path, 'CORDON_ERR_YAML_NOT_MAPPING', `${ctx.subject} condition must be a mapping such as { gte: 10 }; got ${describe(value)}. Rewrite it as a mapping.`);
-    return undefined;
-  }
-  const extra = type === 'value_percentile' ? ['field', 'percentile'] : type?.startsWith('value_') ? ['field'] : [];
-  checkKeys(ctx.sink, path, value, `${ctx.subject} condition`, { optional: [...THRESHOLD_OPS, ...extra] });
-  const ops = THRESHOLD_OPS.filter((op) => value[op] !== undefined);
-  const counts = type === 'event_count' || type === 'value_count' || temporal;
-  for (const op of ops) {
-    const n = value[op];
-    const valid = typeof n === 'number' && Number.isFinite(n) && n >= 0 && (!counts || Number.isInteger(n));
-    if (!valid) {
-      ctx.sink.error(
-        [...path, op],
-        'CORDON_ERR_DEFINITION_VALUE',
-        `${ctx.subject} condition ${op} must be a non-negative ${counts ? 'integer' : 'number'}; got ${describe(n)}. Write e.g. "${op}: 100".`,
-      );
-      return undefined;
-    }
-  }
-  if (ops.length === 0) {
-    ctx.sink.error(path, 'CORDON_ERR_DEFINITION_REQUIRED', `${ctx.subject} condition needs one of ${THRESHOLD_OPS.join(', ')}; got none. Add e.g. "gte: 10".`);
-    return undefined;
-  }
-  const [first, second] = ops;
-  if (ops.length > 2 || (second !== undefined && !isRange(first, second))) {
-    ctx.sink.error(
-      path,
-      'CORDON_ERR_DEFINITION_VALUE',
-      `${ctx.subject} condition must be one comparison, or a range of one lower (gt/gte) and one upper (lt/lte) bound; got ${quoteList(ops, 'and')}. Keep one comparison or a lower/upper pair.`,
-    );
-    return undefined;
-  }
-  if (type !== 'event_count') return undefined; // the type itself is reported as unsupported
-  if (second === undefined && (first === 'gt' || first === 'gte')) {
-    return { op: first, value: value[first] as number };
-  }
-  const written = ops.map((op) => `${op}: ${String(value[op])}`).join(', ');
-  ctx.sink.error(
-    path,
-    'CORDON_ERR_RULE_UNSUPPORTED',
-    `${ctx.subject} condition ${second === undefined ? `"${first ?? ''}"` : 'range'} can only be decided when the window closes (on-close firing), which arrives with the full correlation engine; got { ${written} }. Use a single gt or gte for now.`,
-  );
-  return undefined;
-}
-
-function isRange(a: ThresholdOp | undefined, b: ThresholdOp): boolean {
-  const lower = (op: ThresholdOp | undefined): boolean => op === 'gt' || op === 'gte';
-  const upper = (op: ThresholdOp | undefined): boolean => op === 'lt' || op === 'lte';
-  return (lower(a) && upper(b)) || (upper(a) && lower(b));
 }
 
 /**
@@ -319,63 +303,24 @@ function isRange(a: ThresholdOp | undefined, b: ThresholdOp): boolean {
  * the correlation block; both are accepted, and must agree when both are given.
  */
 function parseGenerate(ctx: RuleContext, topLevel: unknown, inBlock: unknown): boolean {
-  let result = false;
   const check = (value: unknown, path: YamlPath): boolean | undefined => {
     if (value === undefined || value === null) return undefined;
     if (typeof value === 'boolean') return value;
-    ctx.sink.error(path, 'CORDON_ERR_DEFINITION_TYPE', `${ctx.subject} generate must be true or false; got ${describe(value)}. Write "generate: true" to also alert on the referenced rules.`);
+    ctx.sink.error(
+      path,
+      'CORDON_ERR_DEFINITION_TYPE',
+      `${ctx.subject} generate must be true or false; got ${describe(value)}. Write "generate: true" to also alert on the referenced rules.`,
+    );
     return undefined;
   };
   const a = check(topLevel, ['generate']);
   const b = check(inBlock, ['correlation', 'generate']);
   if (a !== undefined && b !== undefined && a !== b) {
-    ctx.sink.error(['correlation', 'generate'], 'CORDON_ERR_DEFINITION_VALUE', `${ctx.subject} generate is given twice with different values; got ${String(a)} at the top level and ${String(b)} under correlation. Keep the top-level one.`);
+    ctx.sink.error(
+      ['correlation', 'generate'],
+      'CORDON_ERR_DEFINITION_VALUE',
+      `${ctx.subject} generate is given twice with different values; got ${String(a)} at the top level and ${String(b)} under correlation. Keep the top-level one.`,
+    );
   }
-  result = a ?? b ?? false;
-  return result;
-}
-
-/** Cordon's extension keys, kept under `cordon:` so the file stays valid Sigma. */
-function parseExtension(ctx: RuleContext, value: unknown): { allowedLatenessMs: number } {
-  const result = { allowedLatenessMs: DEFAULT_LATENESS_MS };
-  if (value === undefined || value === null) return result;
-  const path = ['cordon'];
-  if (!isMapping(value)) {
-    ctx.sink.error(path, 'CORDON_ERR_YAML_NOT_MAPPING', `${ctx.subject} cordon must be a mapping of Cordon settings; got ${describe(value)}. Write e.g. "cordon: { lateness: 5m }".`);
-    return result;
-  }
-  checkKeys(ctx.sink, path, value, `${ctx.subject} cordon`, { optional: ['lateness', 'window', 'action', 'suppress'] });
-  if (value.lateness !== undefined) {
-    const lateness = parseLateness(value.lateness);
-    if (typeof lateness === 'string') {
-      ctx.sink.error([...path, 'lateness'], 'CORDON_ERR_DEFINITION_VALUE', `${ctx.subject} cordon.lateness is not a duration; ${lateness}.`);
-    } else if (lateness > MAX_TIMESPAN_MS) {
-      ctx.sink.error([...path, 'lateness'], 'CORDON_ERR_DEFINITION_VALUE', `${ctx.subject} cordon.lateness exceeds 48h; got ${describe(value.lateness)}. Use at most 48h; events that late belong in a replay.`);
-    } else {
-      result.allowedLatenessMs = lateness;
-    }
-  }
-  checkChoice(ctx, 'window', value.window, 'sliding', ['tumbling', 'session'], 'Windows slide with each event in this version; remove "window" or set it to sliding.');
-  checkChoice(ctx, 'action', value.action, 'reset', ['continue'], 'After firing, a group starts counting afresh in this version; remove "action" or set it to reset.');
-  if (value.suppress !== undefined) {
-    ctx.sink.error([...path, 'suppress'], 'CORDON_ERR_RULE_UNSUPPORTED', `${ctx.subject} cordon.suppress arrives with the full correlation engine; got ${describe(value.suppress)}. Remove it for now (action: reset already stops repeats from the same events).`);
-  }
-  return result;
-}
-
-function checkChoice(ctx: RuleContext, key: string, value: unknown, supported: string, later: readonly string[], fix: string): void {
-  if (value === undefined || value === supported) return;
-  const path = ['cordon', key];
-  if (typeof value === 'string' && later.includes(value)) {
-    ctx.sink.error(path, 'CORDON_ERR_RULE_UNSUPPORTED', `${ctx.subject} cordon.${key} "${value}" arrives with the full correlation engine; got "${value}". ${fix}`);
-    return;
-  }
-  ctx.sink.error(path, 'CORDON_ERR_DEFINITION_VALUE', `${ctx.subject} cordon.${key} must be one of ${[supported, ...later].join(', ')}; got ${describe(value)}. ${fix}`);
-}
-
-/** Like parseDuration, but zero (`0`, `0s`) is allowed: no lateness at all. */
-function parseLateness(value: unknown): number | string {
-  if (value === 0 || (typeof value === 'string' && /^\s*0+\s*(ms|s|m|h|d|w)?\s*$/.test(value))) return 0;
-  const parsed = parseDuration(value);
-  return parsed.ok ? parsed.ms : parsed.reason;
+  return a ?? b ?? false;
 }

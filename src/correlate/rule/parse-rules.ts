@@ -31,7 +31,15 @@ const COMMON_KEYS = [
   'level',
   'falsepositives',
 ] as const;
-const DETECTION_KEYS = [...COMMON_KEYS, 'logsource', 'fields', 'related', 'license', 'taxonomy', 'scope'];
+const DETECTION_KEYS = [
+  ...COMMON_KEYS,
+  'logsource',
+  'fields',
+  'related',
+  'license',
+  'taxonomy',
+  'scope',
+];
 const CORRELATION_KEYS = [...COMMON_KEYS, 'generate', 'cordon'];
 
 interface ParsedBase extends RuleMetadata {
@@ -72,9 +80,14 @@ export function parseRuleSources(sources: readonly RuleSource[]): ParsedSources 
     diagnostics.push(...loaded.diagnostics);
     const multi = loaded.documents.length > 1;
     for (const doc of loaded.documents) {
+      // An empty document has no node to point at; point at the "---" that opened it instead.
+      if (doc.value === null)
+        doc.positions.setValue([], { line: separatorLine(source.text, doc.index), column: 1 });
       const sink = new DiagnosticSink(source.file, doc.positions);
       sinks.push(sink);
-      const where = multi ? `Document ${doc.index + 1} of ${source.file}` : `Document ${source.file}`;
+      const where = multi
+        ? `Document ${doc.index + 1} of ${source.file}`
+        : `Document ${source.file}`;
       const rule = parseDocument(sink, source.file, doc.positions, doc.value, where);
       if (rule) rules.push(rule);
     }
@@ -114,13 +127,36 @@ function parseDocument(
 
   const origin = `${file}:${positions.get([]).line}`;
   if (hasDetection) {
-    checkKeys(sink, [], value, ctx.subject, { required: ['title', 'detection'], optional: DETECTION_KEYS });
+    checkKeys(sink, [], value, ctx.subject, {
+      required: ['title', 'detection'],
+      optional: DETECTION_KEYS,
+    });
     const metadata = parseMetadata(ctx, value);
     const detection = parseDetectionRule(ctx, value);
     return { kind: 'detection', ...metadata, ctx, file, origin, positions, detection };
   }
-  checkKeys(sink, [], value, ctx.subject, { required: ['title', 'correlation'], optional: CORRELATION_KEYS });
+  checkKeys(sink, [], value, ctx.subject, {
+    required: ['title', 'correlation'],
+    optional: CORRELATION_KEYS,
+  });
   const metadata = parseMetadata(ctx, value);
   const correlation = parseCorrelationRule(ctx, value);
   return { kind: 'correlation', ...metadata, ctx, file, origin, positions, correlation };
+}
+
+/**
+ * Line of the `---` that opens document `index` (1 when unknown). Document 0 has a separator
+ * only when the file starts with one.
+ */
+function separatorLine(text: string, index: number): number {
+  const lines = text.split('\n');
+  const separators: number[] = [];
+  lines.forEach((line, i) => {
+    if (/^---(\s|$)/.test(line)) separators.push(i + 1);
+  });
+  const firstContent = lines.find(
+    (l) => l.trim() !== '' && !l.trimStart().startsWith('#') && !l.startsWith('%'),
+  );
+  const leading = firstContent !== undefined && /^---(\s|$)/.test(firstContent);
+  return separators[leading ? index : index - 1] ?? 1;
 }

@@ -25,7 +25,8 @@ export interface RuleMetadata extends RuleIdentity {
 
 /** name/id/title as far as they are usable strings; used to name the rule in messages. */
 export function readIdentity(doc: Record<string, unknown>): RuleIdentity {
-  const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v : undefined);
+  const str = (v: unknown): string | undefined =>
+    typeof v === 'string' && v.trim() !== '' ? v : undefined;
   return { name: str(doc.name), id: str(doc.id), title: str(doc.title) };
 }
 
@@ -45,12 +46,20 @@ export function parseMetadata(ctx: RuleContext, doc: Record<string, unknown>): R
   const { sink, subject } = ctx;
 
   if (doc.title !== undefined && doc.title !== null && identity.title === undefined) {
-    sink.error(['title'], 'CORDON_ERR_DEFINITION_TYPE', `${subject} title must be a non-empty string; got ${describe(doc.title)}. Describe what the rule detects.`);
+    sink.error(
+      ['title'],
+      'CORDON_ERR_DEFINITION_TYPE',
+      `${subject} title must be a non-empty string; got ${describe(doc.title)}. Describe what the rule detects.`,
+    );
   }
   for (const key of ['name', 'id'] as const) {
     const value = doc[key];
     if (value !== undefined && identity[key] === undefined) {
-      sink.error([key], 'CORDON_ERR_DEFINITION_TYPE', `${subject} ${key} must be a non-empty string; got ${describe(value)}. Quote it if it looks like a number.`);
+      sink.error(
+        [key],
+        'CORDON_ERR_DEFINITION_TYPE',
+        `${subject} ${key} must be a non-empty string; got ${describe(value)}. Quote it if it looks like a number.`,
+      );
     }
   }
   if (doc.name === undefined && doc.id === undefined) {
@@ -89,7 +98,11 @@ export function parseMetadata(ctx: RuleContext, doc: Record<string, unknown>): R
   for (const key of ['description', 'author', 'date', 'modified', 'license', 'taxonomy']) {
     const value = doc[key];
     if (value !== undefined && value !== null && typeof value !== 'string') {
-      sink.error([key], 'CORDON_ERR_DEFINITION_TYPE', `${subject} ${key} must be a string; got ${describe(value)}. Quote it.`);
+      sink.error(
+        [key],
+        'CORDON_ERR_DEFINITION_TYPE',
+        `${subject} ${key} must be a string; got ${describe(value)}. Quote it.`,
+      );
     }
   }
   for (const key of ['references', 'falsepositives', 'fields', 'scope']) {
@@ -97,13 +110,22 @@ export function parseMetadata(ctx: RuleContext, doc: Record<string, unknown>): R
   }
   const tags = checkStringList(ctx, 'tags', doc.tags, false) ?? [];
   if (doc.related !== undefined && !(Array.isArray(doc.related) && doc.related.every(isMapping))) {
-    sink.error(['related'], 'CORDON_ERR_DEFINITION_TYPE', `${subject} related must be a list of { id, type } mappings; got ${describe(doc.related)}. Fix its shape.`);
+    sink.error(
+      ['related'],
+      'CORDON_ERR_DEFINITION_TYPE',
+      `${subject} related must be a list of { id, type } mappings; got ${describe(doc.related)}. Fix its shape.`,
+    );
   }
   return { ...identity, level, tags };
 }
 
 /** Accepts a list of strings (or, when `single` is true, one string); reports anything else. */
-function checkStringList(ctx: RuleContext, key: string, value: unknown, single: boolean): string[] | undefined {
+function checkStringList(
+  ctx: RuleContext,
+  key: string,
+  value: unknown,
+  single: boolean,
+): string[] | undefined {
   if (value === undefined || value === null) return undefined;
   if (single && typeof value === 'string') return [value];
   if (Array.isArray(value) && value.every((v): v is string => typeof v === 'string')) return value;

@@ -27,7 +27,9 @@ export function ruleKey(rule: ParsedRule): string | undefined {
   return rule.name ?? rule.id;
 }
 
-export function validateRuleSet(rules: readonly ParsedRule[]): Map<ParsedCorrelation, ResolvedCorrelation> {
+export function validateRuleSet(
+  rules: readonly ParsedRule[],
+): Map<ParsedCorrelation, ResolvedCorrelation> {
   const registry = registerIdentifiers(rules);
   const resolved = new Map<ParsedCorrelation, ResolvedCorrelation>();
   for (const rule of rules) {
@@ -108,7 +110,8 @@ function resolveCorrelation(
     const byKey = new Map<string, string | undefined>();
     for (const [ref, entry] of entries) {
       const target = registry.get(ref)?.rule;
-      const key = target && detections.includes(target as ParsedDetection) ? ruleKey(target) : undefined;
+      const key =
+        target && detections.includes(target as ParsedDetection) ? ruleKey(target) : undefined;
       if (key === undefined) {
         ok = false;
         ctx.sink.error(

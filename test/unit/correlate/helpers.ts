@@ -6,8 +6,13 @@ import { buildRuleSet } from '../../../src/correlate/rule/index.js';
 
 /** Removes the common indentation of a template literal, so YAML can be indented in tests. */
 export function dedent(text: string): string {
-  const lines = text.replace(/^\n/, '').replace(/\n\s*$/, '\n').split('\n');
-  const indent = Math.min(...lines.filter((l) => l.trim() !== '').map((l) => /^ */.exec(l)![0].length));
+  const lines = text
+    .replace(/^\n/, '')
+    .replace(/\n\s*$/, '\n')
+    .split('\n');
+  const indent = Math.min(
+    ...lines.filter((l) => l.trim() !== '').map((l) => /^ */.exec(l)![0].length),
+  );
   return lines.map((l) => l.slice(indent)).join('\n');
 }
 

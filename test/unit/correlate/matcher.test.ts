@@ -251,8 +251,12 @@ describe('fieldref', () => {
     const cased = field('user|fieldref|cased', 'labels.owner');
     expect(cased(makeEvent({ entity: { user: 'Alice' }, labels: { owner: 'alice' } }))).toBe(false);
     const starts = field('user|fieldref|startswith', 'labels.prefix');
-    expect(starts(makeEvent({ entity: { user: 'svc-batch' }, labels: { prefix: 'svc-' } }))).toBe(true);
-    expect(starts(makeEvent({ entity: { user: 'alice' }, labels: { prefix: 'svc-' } }))).toBe(false);
+    expect(starts(makeEvent({ entity: { user: 'svc-batch' }, labels: { prefix: 'svc-' } }))).toBe(
+      true,
+    );
+    expect(starts(makeEvent({ entity: { user: 'alice' }, labels: { prefix: 'svc-' } }))).toBe(
+      false,
+    );
   });
 });
 
@@ -267,13 +271,19 @@ describe('keyword search', () => {
 
   it('looks for any value, case-insensitively, in any string of the event', () => {
     expect(keywords.matches(withPrompt('Now IGNORE PREVIOUS INSTRUCTIONS.'))).toBe(true);
-    expect(keywords.matches(makeEvent({ labels: { note: 'jailbreak developer mode' } }))).toBe(true);
-    expect(keywords.matches(makeEvent({ entity: { user: 'ignore previous instructions' } }))).toBe(true);
+    expect(keywords.matches(makeEvent({ labels: { note: 'jailbreak developer mode' } }))).toBe(
+      true,
+    );
+    expect(keywords.matches(makeEvent({ entity: { user: 'ignore previous instructions' } }))).toBe(
+      true,
+    );
     expect(keywords.matches(withPrompt('hello'))).toBe(false);
   });
 
   it('does not look inside raw', () => {
-    expect(keywords.matches(makeEvent({ raw: { body: 'ignore previous instructions' } }))).toBe(false);
+    expect(keywords.matches(makeEvent({ raw: { body: 'ignore previous instructions' } }))).toBe(
+      false,
+    );
   });
 
   it('with "|all", needs every value', () => {
@@ -323,7 +333,9 @@ describe('conditions', () => {
         condition: ${condition}
     `);
     return (a, b, c) =>
-      rule.matches(makeEvent({ labels: { a: a ? 'yes' : 'no', b: b ? 'yes' : 'no', c: c ? 'yes' : 'no' } }));
+      rule.matches(
+        makeEvent({ labels: { a: a ? 'yes' : 'no', b: b ? 'yes' : 'no', c: c ? 'yes' : 'no' } }),
+      );
   };
 
   it('binds not tighter than and, and tighter than or: a or b and not c', () => {
@@ -365,7 +377,10 @@ describe('conditions', () => {
     return (labels) =>
       rule.matches(
         makeEvent({
-          entity: { ...(labels.user ? { user: labels.user } : {}), ...(labels.key ? { api_key: labels.key } : {}) },
+          entity: {
+            ...(labels.user ? { user: labels.user } : {}),
+            ...(labels.key ? { api_key: labels.key } : {}),
+          },
           labels: labels.noise ? { noise: labels.noise } : {},
         }),
       );
@@ -453,11 +468,15 @@ describe('robustness', () => {
       { text: { prompt: 42 } },
     ] as unknown as CanonicalEvent[];
     for (const e of odd) expect(() => rule.matches(e)).not.toThrow();
-    expect(rule.matches({ entity: { user: ['bob', 'carol'] } } as unknown as CanonicalEvent)).toBe(false);
+    expect(rule.matches({ entity: { user: ['bob', 'carol'] } } as unknown as CanonicalEvent)).toBe(
+      false,
+    );
   });
 
   it('matches any element of an array-valued field', () => {
     const m = field('labels.tags', 'pii');
-    expect(m({ ...makeEvent(), labels: { tags: ['x', 'PII'] } } as unknown as CanonicalEvent)).toBe(true);
+    expect(m({ ...makeEvent(), labels: { tags: ['x', 'PII'] } } as unknown as CanonicalEvent)).toBe(
+      true,
+    );
   });
 });

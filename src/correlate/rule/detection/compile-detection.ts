@@ -2,7 +2,15 @@ import type { CanonicalEvent } from '../../../ingest/canonical-event.js';
 import { inNetwork, parseIp, parseNetwork } from './cidr.js';
 import type { FieldGetter } from './event-access.js';
 import { compileGetter, scalarText, stringLeaves } from './event-access.js';
-import type { CompareOp, ConditionNode, DetectionIR, FieldConditionIR, KeywordsIR, SearchIR, ValueIR } from './ir.js';
+import type {
+  CompareOp,
+  ConditionNode,
+  DetectionIR,
+  FieldConditionIR,
+  KeywordsIR,
+  SearchIR,
+  ValueIR,
+} from './ir.js';
 import { parseNumber } from './number.js';
 import { compileWildcard } from './wildcard.js';
 
@@ -19,7 +27,12 @@ type Test = (event: unknown) => boolean;
  * One value test. `text` is the event value's string form (undefined for non-scalars) and
  * `folded` its lower-cased form, computed once per field rather than once per listed value.
  */
-type ValueTest = (value: unknown, text: string | undefined, folded: string, event: unknown) => boolean;
+type ValueTest = (
+  value: unknown,
+  text: string | undefined,
+  folded: string,
+  event: unknown,
+) => boolean;
 
 export function compileDetection(ir: DetectionIR): EventPredicate {
   if (ir.eventKind === null) return () => false;
@@ -27,7 +40,8 @@ export function compileDetection(ir: DetectionIR): EventPredicate {
   for (const [name, search] of ir.searches) searches.set(name, compileSearch(search));
   const condition = anyOf(ir.conditions.map((c) => compileCondition(c, searches)));
   const kind = ir.eventKind;
-  const test: Test = kind === undefined ? condition : (e) => (e as { kind?: unknown }).kind === kind && condition(e);
+  const test: Test =
+    kind === undefined ? condition : (e) => (e as { kind?: unknown }).kind === kind && condition(e);
   return (event) => {
     try {
       return test(event);
@@ -78,7 +92,11 @@ function compileCondition(node: ConditionNode, searches: ReadonlyMap<string, Tes
 function compileSearch(search: SearchIR): Test {
   switch (search.kind) {
     case 'and':
-      return allOf(search.items.map((item) => (item.kind === 'keywords' ? compileKeywords(item) : compileField(item))));
+      return allOf(
+        search.items.map((item) =>
+          item.kind === 'keywords' ? compileKeywords(item) : compileField(item),
+        ),
+      );
     case 'or':
       return anyOf(search.items.map(compileSearch));
     case 'keywords':
@@ -142,12 +160,14 @@ function compileValue(ir: ValueIR): ValueTest {
     }
     case 'number': {
       const n = ir.value;
-      return (v) => (typeof v === 'number' ? v === n : typeof v === 'string' && parseNumber(v) === n);
+      return (v) =>
+        typeof v === 'number' ? v === n : typeof v === 'string' && parseNumber(v) === n;
     }
     case 'boolean': {
       const b = ir.value;
       const word = String(b);
-      return (v) => (typeof v === 'boolean' ? v === b : typeof v === 'string' && v.trim().toLowerCase() === word);
+      return (v) =>
+        typeof v === 'boolean' ? v === b : typeof v === 'string' && v.trim().toLowerCase() === word;
     }
     case 'compare': {
       const cmp = comparator(ir.op, ir.value);
@@ -173,11 +193,15 @@ function compileValue(ir: ValueIR): ValueTest {
   }
 }
 
-function compileFieldRef(getOther: FieldGetter, ir: Extract<ValueIR, { kind: 'fieldref' }>): ValueTest {
+function compileFieldRef(
+  getOther: FieldGetter,
+  ir: Extract<ValueIR, { kind: 'fieldref' }>,
+): ValueTest {
   const { position, cased } = ir;
   return (v, text, folded, e) => {
     const other = getOther(e);
-    if (typeof v === 'number' && typeof other === 'number' && position === 'exact') return v === other;
+    if (typeof v === 'number' && typeof other === 'number' && position === 'exact')
+      return v === other;
     const otherText = scalarText(other);
     if (text === undefined || otherText === undefined) return false;
     const a = cased ? text : folded;

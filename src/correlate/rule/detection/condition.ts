@@ -68,8 +68,20 @@ export function parseCondition(text: string, identifiers: readonly string[]): Co
   const isWord = (t: Token | undefined, word: string): boolean =>
     t?.kind === 'word' && t.text.toLowerCase() === word;
   const fail = (token: Token | undefined, problem: string, fix: string): never => {
-    throw new ParseFailure({ offset: token?.offset ?? text.length, token: token?.text ?? '', problem, fix });
+    throw new ParseFailure({
+      offset: token?.offset ?? text.length,
+      token: token?.text ?? '',
+      problem,
+      fix,
+    });
   };
+
+  const failAggregation = (token: Token): never =>
+    fail(
+      token,
+      'uses a Sigma v1 aggregation ("| count() ...")',
+      'Aggregations are written as Sigma correlation rules (type: event_count) in Cordon; move it into one.',
+    );
 
   const parseOr = (): ConditionNode => {
     const operands = [parseAnd()];
@@ -101,7 +113,11 @@ export function parseCondition(text: string, identifiers: readonly string[]): Co
     const target = peek();
     const targetWord = target?.kind === 'word' ? target.text.toLowerCase() : undefined;
     if (targetWord === undefined || (KEYWORDS.has(targetWord) && targetWord !== 'them')) {
-      return fail(target, 'expects a search-identifier pattern or "them" after "of"', 'Write e.g. "1 of selection*" or "all of them".');
+      return fail(
+        target,
+        'expects a search-identifier pattern or "them" after "of"',
+        'Write e.g. "1 of selection*" or "all of them".',
+      );
     }
     pos += 1;
     const isThem = targetWord === 'them';
@@ -112,7 +128,13 @@ export function parseCondition(text: string, identifiers: readonly string[]): Co
       const fix = isThem
         ? 'Every search identifier starts with "_", which "them" excludes; name the pattern explicitly.'
         : `Defined search identifiers: ${identifiers.join(', ')}.`;
-      return fail(target, isThem ? 'has "them" but no search identifier qualifies' : 'has a pattern that matches no search identifier', fix);
+      return fail(
+        target,
+        isThem
+          ? 'has "them" but no search identifier qualifies'
+          : 'has a pattern that matches no search identifier',
+        fix,
+      );
     }
     for (const n of names) used.add(n);
     return { kind: 'of', quantifier, names };
@@ -127,20 +149,18 @@ export function parseCondition(text: string, identifiers: readonly string[]): Co
       pos += 1;
       const inner = parseOr();
       const close = peek();
-      if (close?.kind !== 'rparen') {
-        return fail(close, `is missing the ")" that closes the "(" at character ${token.offset + 1}`, 'Add the closing parenthesis.');
-      }
+      if (close?.kind !== 'rparen')
+        return fail(token, 'has a "(" that is never closed', 'Add the closing ")".');
       pos += 1;
       return inner;
     }
-    if (token.kind === 'rparen') return fail(token, 'has a ")" without a matching "("', 'Remove it or add the opening parenthesis.');
-    if (token.kind === 'pipe') {
+    if (token.kind === 'rparen')
       return fail(
         token,
-        'uses a Sigma v1 aggregation ("| count() ...")',
-        'Aggregations are written as Sigma correlation rules (type: event_count) in Cordon; move it into one.',
+        'has a ")" without a matching "("',
+        'Remove it or add the opening parenthesis.',
       );
-    }
+    if (token.kind === 'pipe') return failAggregation(token);
     const word = token.text.toLowerCase();
     const next = tokens[pos + 1];
     if (isWord(next, 'of')) {
@@ -148,20 +168,34 @@ export function parseCondition(text: string, identifiers: readonly string[]): Co
         pos += 2;
         return parseQuantified(word === 'all' ? 'all' : 'one');
       }
-      return fail(token, 'uses a quantifier other than "1", "any" or "all"', 'Sigma supports "1 of" and "all of" only; combine identifiers with "and"/"or" for other counts.');
+      return fail(
+        token,
+        'uses a quantifier other than "1", "any" or "all"',
+        'Sigma supports "1 of" and "all of" only; combine identifiers with "and"/"or" for other counts.',
+      );
     }
     if (KEYWORDS.has(word)) {
-      return fail(token, `has the keyword "${token.text}" where a search identifier was expected`, 'Check the operators around it.');
+      return fail(
+        token,
+        `has the keyword "${token.text}" where a search identifier was expected`,
+        'Check the operators around it.',
+      );
     }
     if (token.text.includes('*')) {
-      return fail(token, 'uses a wildcard outside "1 of" / "all of"', `Write "1 of ${token.text}" or "all of ${token.text}".`);
+      return fail(
+        token,
+        'uses a wildcard outside "1 of" / "all of"',
+        `Write "1 of ${token.text}" or "all of ${token.text}".`,
+      );
     }
     if (!identifiers.includes(token.text)) {
       const hint = suggest(token.text, identifiers);
       return fail(
         token,
         `refers to unknown search identifier "${token.text}"`,
-        hint ? `Did you mean "${hint}"?` : `Defined search identifiers: ${identifiers.join(', ') || '(none)'}.`,
+        hint
+          ? `Did you mean "${hint}"?`
+          : `Defined search identifiers: ${identifiers.join(', ') || '(none)'}.`,
       );
     }
     pos += 1;
@@ -170,12 +204,20 @@ export function parseCondition(text: string, identifiers: readonly string[]): Co
   };
 
   try {
-    if (tokens.length === 0) return fail(undefined, 'is empty', 'Write e.g. "selection and not filter".');
+    if (tokens.length === 0)
+      return fail(undefined, 'is empty', 'Write e.g. "selection and not filter".');
     const node = parseOr();
     const rest = peek();
+    if (rest?.kind === 'pipe') return failAggregation(rest);
     if (rest !== undefined) {
-      const fix = rest.kind === 'rparen' ? 'Remove it or add the opening parenthesis.' : 'Join expressions with "and" or "or".';
-      const problem = rest.kind === 'rparen' ? 'has a ")" without a matching "("' : 'has an unexpected token where "and", "or" or the end was expected';
+      const fix =
+        rest.kind === 'rparen'
+          ? 'Remove it or add the opening parenthesis.'
+          : 'Join expressions with "and" or "or".';
+      const problem =
+        rest.kind === 'rparen'
+          ? 'has a ")" without a matching "("'
+          : 'has an unexpected token where "and", "or" or the end was expected';
       return fail(rest, problem, fix);
     }
     return { ok: true, node, used };

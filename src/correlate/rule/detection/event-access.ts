@@ -16,7 +16,8 @@ export function compileGetter(path: string): FieldGetter {
   const [a = '', b, c] = segments;
   if (segments.length === 1) return (e) => own(e, a);
   if (segments.length === 2 && b !== undefined) return (e) => own(own(e, a), b);
-  if (segments.length === 3 && b !== undefined && c !== undefined) return (e) => own(own(own(e, a), b), c);
+  if (segments.length === 3 && b !== undefined && c !== undefined)
+    return (e) => own(own(own(e, a), b), c);
   return (e) => {
     let node = e;
     for (const s of segments) node = own(node, s);
@@ -41,7 +42,8 @@ export function stringLeaves(event: unknown): string[] {
     const node = stack.pop();
     if (typeof node === 'string') out.push(node);
     else if (Array.isArray(node)) stack.push(...(node as unknown[]));
-    else if (node !== null && typeof node === 'object') stack.push(...Object.values(node as Record<string, unknown>));
+    else if (node !== null && typeof node === 'object')
+      stack.push(...Object.values(node as Record<string, unknown>));
   }
   return out;
 }

@@ -46,7 +46,10 @@ export type FieldConditionIR =
 export interface KeywordsIR {
   readonly kind: 'keywords';
   readonly combine: 'any' | 'all';
-  readonly values: readonly { readonly tokens: readonly WildcardToken[]; readonly cased: boolean }[];
+  readonly values: readonly {
+    readonly tokens: readonly WildcardToken[];
+    readonly cased: boolean;
+  }[];
 }
 
 export type SearchIR =

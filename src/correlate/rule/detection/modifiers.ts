@@ -13,7 +13,17 @@ import type { Position } from './wildcard.js';
 const POSITIONS = ['contains', 'startswith', 'endswith'] as const;
 const COMPARISONS = ['gt', 'gte', 'lt', 'lte'] as const;
 const RE_FLAGS = ['i', 'm', 's'] as const;
-const IMPLEMENTED = [...POSITIONS, ...COMPARISONS, 'all', 'exists', 'cased', 're', 'neq', 'cidr', 'fieldref'] as const;
+const IMPLEMENTED = [
+  ...POSITIONS,
+  ...COMPARISONS,
+  'all',
+  'exists',
+  'cased',
+  're',
+  'neq',
+  'cidr',
+  'fieldref',
+] as const;
 
 /** Sigma modifiers this version refuses, each with the way to express the rule without it. */
 const UNSUPPORTED: Readonly<Record<string, string>> = {
@@ -62,7 +72,11 @@ export function parseModifiers(
 ): ModifierSet | undefined {
   const field = key.split('|')[0] ?? '';
   const where = `${ctx.subject} field "${field}"`;
-  const fail = (code: 'CORDON_ERR_RULE_MODIFIER' | 'CORDON_ERR_RULE_UNSUPPORTED', problem: string, fix: string): undefined => {
+  const fail = (
+    code: 'CORDON_ERR_RULE_MODIFIER' | 'CORDON_ERR_RULE_UNSUPPORTED',
+    problem: string,
+    fix: string,
+  ): undefined => {
     ctx.sink.error(path, code, `${where} ${problem}; got "${key}". ${fix}`, true);
     return undefined;
   };
@@ -80,7 +94,11 @@ export function parseModifiers(
 
   const setType = (next: ValueType, name: string): boolean => {
     if (type !== 'plain') {
-      fail('CORDON_ERR_RULE_MODIFIER', `combines "${typeModifier}" and "${name}", which exclude each other`, 'Keep one of them.');
+      fail(
+        'CORDON_ERR_RULE_MODIFIER',
+        `combines "${typeModifier}" and "${name}", which exclude each other`,
+        'Keep one of them.',
+      );
       return false;
     }
     type = next;
@@ -90,8 +108,14 @@ export function parseModifiers(
 
   for (const raw of modifiers) {
     const mod = raw.toLowerCase();
-    if (mod === '') return fail('CORDON_ERR_RULE_MODIFIER', 'has an empty modifier (two "|" in a row or a trailing "|")', 'Remove the extra "|".');
-    if (seen.has(mod)) return fail('CORDON_ERR_RULE_MODIFIER', `repeats modifier "${mod}"`, 'Write it once.');
+    if (mod === '')
+      return fail(
+        'CORDON_ERR_RULE_MODIFIER',
+        'has an empty modifier (two "|" in a row or a trailing "|")',
+        'Remove the extra "|".',
+      );
+    if (seen.has(mod))
+      return fail('CORDON_ERR_RULE_MODIFIER', `repeats modifier "${mod}"`, 'Write it once.');
     seen.add(mod);
     const unsupported = UNSUPPORTED[mod];
     if (unsupported !== undefined) {
@@ -103,12 +127,20 @@ export function parseModifiers(
     }
     if (isOneOf(RE_FLAGS, mod)) {
       if (type !== 're') {
-        return fail('CORDON_ERR_RULE_MODIFIER', `uses "${mod}", which is a flag of the "re" modifier and must follow it`, `Write "${field}|re|${mod}".`);
+        return fail(
+          'CORDON_ERR_RULE_MODIFIER',
+          `uses "${mod}", which is a flag of the "re" modifier and must follow it`,
+          `Write "${field}|re|${mod}".`,
+        );
       }
       reFlags.push(mod);
     } else if (isOneOf(POSITIONS, mod)) {
       if (position !== 'exact') {
-        return fail('CORDON_ERR_RULE_MODIFIER', `combines "${position}" and "${mod}", which exclude each other`, 'Keep one of them, or use a wildcard pattern such as "abc*xyz".');
+        return fail(
+          'CORDON_ERR_RULE_MODIFIER',
+          `combines "${position}" and "${mod}", which exclude each other`,
+          'Keep one of them, or use a wildcard pattern such as "abc*xyz".',
+        );
       }
       position = mod;
     } else if (isOneOf(COMPARISONS, mod)) {
@@ -134,17 +166,36 @@ export function parseModifiers(
 
   // Combinations that parse but mean nothing (or something other than the author thinks).
   if (position !== 'exact' && type !== 'plain' && type !== 'fieldref') {
-    return fail('CORDON_ERR_RULE_MODIFIER', `combines "${position}" and "${typeModifier}", which exclude each other`, 'Keep one of them.');
+    return fail(
+      'CORDON_ERR_RULE_MODIFIER',
+      `combines "${position}" and "${typeModifier}", which exclude each other`,
+      'Keep one of them.',
+    );
   }
   if (cased && type !== 'plain' && type !== 'fieldref') {
-    const fix = type === 're' ? 'Remove "cased": re is case-sensitive already (use re|i for the opposite).' : 'Remove "cased".';
-    return fail('CORDON_ERR_RULE_MODIFIER', `uses "cased" with "${typeModifier}", where it has no effect`, fix);
+    const fix =
+      type === 're'
+        ? 'Remove "cased": re is case-sensitive already (use re|i for the opposite).'
+        : 'Remove "cased".';
+    return fail(
+      'CORDON_ERR_RULE_MODIFIER',
+      `uses "cased" with "${typeModifier}", where it has no effect`,
+      fix,
+    );
   }
   if (neq && (type === 'compare' || type === 'exists')) {
-    return fail('CORDON_ERR_RULE_MODIFIER', `combines "neq" and "${typeModifier}", which exclude each other`, 'Keep one of them.');
+    return fail(
+      'CORDON_ERR_RULE_MODIFIER',
+      `combines "neq" and "${typeModifier}", which exclude each other`,
+      'Keep one of them.',
+    );
   }
   if (all && type === 'exists') {
-    return fail('CORDON_ERR_RULE_MODIFIER', 'combines "all" and "exists", which takes a single true or false', 'Remove "all".');
+    return fail(
+      'CORDON_ERR_RULE_MODIFIER',
+      'combines "all" and "exists", which takes a single true or false',
+      'Remove "all".',
+    );
   }
   return { type, position, compareOp, all, cased, neq, reFlags };
 }

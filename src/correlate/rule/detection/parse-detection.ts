@@ -11,7 +11,10 @@ import { parseSearch } from './parse-search.js';
  * Validates the `logsource` and `detection` blocks of a Sigma detection rule. Returns the IR
  * when both are usable; every problem found along the way has been reported.
  */
-export function parseDetectionRule(ctx: RuleContext, doc: Record<string, unknown>): DetectionIR | undefined {
+export function parseDetectionRule(
+  ctx: RuleContext,
+  doc: Record<string, unknown>,
+): DetectionIR | undefined {
   const eventKind = parseLogsource(ctx, doc.logsource);
   const detection = doc.detection;
   if (detection === undefined || detection === null) return undefined; // reported as a missing key
@@ -41,7 +44,11 @@ export function parseDetectionRule(ctx: RuleContext, doc: Record<string, unknown
     ctx.sink.error(
       ['detection'],
       'CORDON_ERR_RULE_DETECTION',
-      `${ctx.subject} detection defines no search identifier; got only ${Object.keys(detection).map((k) => `"${k}"`).join(', ') || 'an empty mapping'}. Add one, e.g. "selection: { api_key|exists: true }".`,
+      `${ctx.subject} detection defines no search identifier; got only ${
+        Object.keys(detection)
+          .map((k) => `"${k}"`)
+          .join(', ') || 'an empty mapping'
+      }. Add one, e.g. "selection: { api_key|exists: true }".`,
     );
   }
   for (const name of identifiers) {
@@ -61,7 +68,10 @@ export function parseDetectionRule(ctx: RuleContext, doc: Record<string, unknown
  * The event kind the rule is restricted to: undefined without a category, null for a category
  * Cordon never emits (warned; the rule never matches), false after a reported error.
  */
-function parseLogsource(ctx: RuleContext, logsource: unknown): EventKind | null | undefined | false {
+function parseLogsource(
+  ctx: RuleContext,
+  logsource: unknown,
+): EventKind | null | undefined | false {
   if (logsource === undefined) return undefined;
   if (!isMapping(logsource)) {
     ctx.sink.error(
@@ -130,7 +140,9 @@ function parseConditions(
     }
     ok = false;
     const { offset, token, problem, fix } = result.error;
-    const path = Array.isArray(condition) ? ['detection', 'condition', i] : ['detection', 'condition'];
+    const path = Array.isArray(condition)
+      ? ['detection', 'condition', i]
+      : ['detection', 'condition'];
     const got = token === '' ? 'the end of the condition' : `"${token}"`;
     ctx.sink.error(
       path,
@@ -141,7 +153,11 @@ function parseConditions(
   return ok ? { nodes, used } : undefined;
 }
 
-function reportUnused(ctx: RuleContext, identifiers: readonly string[], used: ReadonlySet<string>): void {
+function reportUnused(
+  ctx: RuleContext,
+  identifiers: readonly string[],
+  used: ReadonlySet<string>,
+): void {
   for (const name of identifiers) {
     if (used.has(name)) continue;
     ctx.sink.warning(

@@ -10,19 +10,34 @@ import { parseNumber } from './number.js';
 import { parseModifiers } from './modifiers.js';
 import { compileRegex, findUnsupportedRegexConstruct } from './regex.js';
 import type { Position, WildcardToken } from './wildcard.js';
-import { foldTokens, literalTokens, normaliseTokens, parseWildcards, positionTokens } from './wildcard.js';
+import {
+  foldTokens,
+  literalTokens,
+  normaliseTokens,
+  parseWildcards,
+  positionTokens,
+} from './wildcard.js';
 
 /**
  * Validates one search identifier of a Sigma `detection` block and turns it into SearchIR.
  * Every problem is reported (with the position of the offending key or value); the result is
  * undefined when any was found.
  */
-export function parseSearch(ctx: RuleContext, path: YamlPath, name: string, value: unknown): SearchIR | undefined {
+export function parseSearch(
+  ctx: RuleContext,
+  path: YamlPath,
+  name: string,
+  value: unknown,
+): SearchIR | undefined {
   const where = `${ctx.subject} search identifier "${name}"`;
   if (isMapping(value)) return parseMapping(ctx, path, where, value);
   if (Array.isArray(value)) {
     if (value.length === 0) {
-      ctx.sink.error(path, 'CORDON_ERR_RULE_DETECTION', `${where} is an empty list; got []. List field mappings or keywords, or remove it.`);
+      ctx.sink.error(
+        path,
+        'CORDON_ERR_RULE_DETECTION',
+        `${where} is an empty list; got []. List field mappings or keywords, or remove it.`,
+      );
       return undefined;
     }
     if (value.every(isMapping)) {
@@ -51,7 +66,11 @@ function isKeywordValue(v: unknown): v is string | number {
   return typeof v === 'string' || typeof v === 'number';
 }
 
-function keywordsIR(values: readonly (string | number)[], combine: 'any' | 'all', cased: boolean): KeywordsIR {
+function keywordsIR(
+  values: readonly (string | number)[],
+  combine: 'any' | 'all',
+  cased: boolean,
+): KeywordsIR {
   return {
     kind: 'keywords',
     combine,
@@ -60,7 +79,11 @@ function keywordsIR(values: readonly (string | number)[], combine: 'any' | 'all'
 }
 
 /** Sigma wildcards for strings; numbers are literal text. Folded when matching ignores case. */
-function textTokens(value: string | number | boolean, position: Position, cased: boolean): WildcardToken[] {
+function textTokens(
+  value: string | number | boolean,
+  position: Position,
+  cased: boolean,
+): WildcardToken[] {
   const base = typeof value === 'string' ? parseWildcards(value) : literalTokens(String(value));
   const tokens = normaliseTokens(positionTokens(base, position));
   return cased ? tokens : foldTokens(tokens);
@@ -74,7 +97,11 @@ function parseMapping(
 ): SearchIR | undefined {
   const keys = Object.keys(map);
   if (keys.length === 0) {
-    ctx.sink.error(path, 'CORDON_ERR_RULE_DETECTION', `${where} has an empty mapping; got {}. Add field conditions or remove it.`);
+    ctx.sink.error(
+      path,
+      'CORDON_ERR_RULE_DETECTION',
+      `${where} has an empty mapping; got {}. Add field conditions or remove it.`,
+    );
     return undefined;
   }
   const items: (FieldConditionIR | KeywordsIR)[] = [];
@@ -104,7 +131,13 @@ function parseEntry(
   if (mods.type === 'exists') {
     const [only] = values.items;
     if (values.isList || typeof only !== 'boolean') {
-      return reject(ctx, path, `${ctx.subject} field "${key}" must be true or false`, value, 'Write "exists: true" or "exists: false".');
+      return reject(
+        ctx,
+        path,
+        `${ctx.subject} field "${key}" must be true or false`,
+        value,
+        'Write "exists: true" or "exists: false".',
+      );
     }
     return { kind: 'exists', path: canonical, expected: only };
   }
@@ -112,9 +145,9 @@ function parseEntry(
     if (values.isList) {
       return reject(
         ctx,
-        path,
+        [...path, values.items.indexOf(null)],
         `${ctx.subject} field "${key}" lists null among other values`,
-        value,
+        null,
         'Sigma forbids this; test null in a separate search identifier and combine them in the condition.',
       );
     }
@@ -138,13 +171,24 @@ function parseEntry(
     else ok = false;
   });
   if (!ok) return undefined;
-  return { kind: 'values', path: canonical, combine: mods.all ? 'all' : 'any', negate: mods.neq, values: irs };
+  return {
+    kind: 'values',
+    path: canonical,
+    combine: mods.all ? 'all' : 'any',
+    negate: mods.neq,
+    values: irs,
+  };
 }
 
 function resolveField(ctx: RuleContext, path: YamlPath, field: string): string | undefined {
   const canonical = resolveFieldPath(field);
   if (canonical !== undefined) return canonical;
-  ctx.sink.error(path, 'CORDON_ERR_RULE_FIELD', unknownFieldMessage(`${ctx.subject} field "${field}"`, field), true);
+  ctx.sink.error(
+    path,
+    'CORDON_ERR_RULE_FIELD',
+    unknownFieldMessage(`${ctx.subject} field "${field}"`, field),
+    true,
+  );
   return undefined;
 }
 
@@ -171,22 +215,54 @@ function valueList(
     v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
   if (!Array.isArray(value)) {
     if (!isScalar(value)) {
-      return reject(ctx, path, `${ctx.subject} field "${key}" must be a value or a list of values`, value, 'Nested mappings are not part of Sigma; use dotted field names.');
+      return reject(
+        ctx,
+        path,
+        `${ctx.subject} field "${key}" must be a value or a list of values`,
+        value,
+        'Nested mappings are not part of Sigma; use dotted field names.',
+      );
     }
     if (mods.all) {
-      return reject(ctx, path, `${ctx.subject} field "${key}" uses "all" with a single value`, value, 'Sigma allows "all" only on lists; remove it.', 'CORDON_ERR_RULE_MODIFIER');
+      return reject(
+        ctx,
+        path,
+        `${ctx.subject} field "${key}" uses "all" with a single value`,
+        value,
+        'Sigma allows "all" only on lists; remove it.',
+        'CORDON_ERR_RULE_MODIFIER',
+      );
     }
     return { items: [value], isList: false };
   }
   if (value.length === 0) {
-    return reject(ctx, path, `${ctx.subject} field "${key}" has an empty list, which matches nothing`, value, 'List at least one value or remove the field.');
+    return reject(
+      ctx,
+      path,
+      `${ctx.subject} field "${key}" has an empty list, which matches nothing`,
+      value,
+      'List at least one value or remove the field.',
+    );
   }
   const bad = value.findIndex((v) => !isScalar(v));
   if (bad >= 0) {
-    return reject(ctx, [...path, bad], `${ctx.subject} field "${key}" lists a non-scalar value`, value[bad], 'List strings, numbers or booleans only.');
+    return reject(
+      ctx,
+      [...path, bad],
+      `${ctx.subject} field "${key}" lists a non-scalar value`,
+      value[bad],
+      'List strings, numbers or booleans only.',
+    );
   }
   if (mods.all && value.length === 1) {
-    return reject(ctx, path, `${ctx.subject} field "${key}" uses "all" with a single value`, value, 'Sigma allows "all" only on lists of two or more; remove it.', 'CORDON_ERR_RULE_MODIFIER');
+    return reject(
+      ctx,
+      path,
+      `${ctx.subject} field "${key}" uses "all" with a single value`,
+      value,
+      'Sigma allows "all" only on lists of two or more; remove it.',
+      'CORDON_ERR_RULE_MODIFIER',
+    );
   }
   return { items: value as Scalar[], isList: true };
 }
@@ -199,11 +275,24 @@ function keywordEntry(
   mods: ModifierSet,
 ): KeywordsIR | undefined {
   if (mods.type !== 'plain' || mods.position !== 'exact' || mods.neq) {
-    return reject(ctx, path, `${ctx.subject} keyword search "${key}" uses a modifier other than "all" or "cased"`, key, 'Keyword searches always match as "contains"; keep only "|all" or "|cased".', 'CORDON_ERR_RULE_MODIFIER');
+    return reject(
+      ctx,
+      path,
+      `${ctx.subject} keyword search "${key}" uses a modifier other than "all" or "cased"`,
+      key,
+      'Keyword searches always match as "contains"; keep only "|all" or "|cased".',
+      'CORDON_ERR_RULE_MODIFIER',
+    );
   }
   const items = values.items.filter(isKeywordValue);
   if (items.length !== values.items.length) {
-    return reject(ctx, path, `${ctx.subject} keyword search "${key}" lists a value that is not a string or number`, values.items.find((v) => !isKeywordValue(v)), 'List strings only.');
+    return reject(
+      ctx,
+      path,
+      `${ctx.subject} keyword search "${key}" lists a value that is not a string or number`,
+      values.items.find((v) => !isKeywordValue(v)),
+      'List strings only.',
+    );
   }
   return keywordsIR(items, mods.all ? 'all' : 'any', mods.cased);
 }
@@ -219,18 +308,40 @@ function valueIR(
   switch (mods.type) {
     case 'plain':
       if (typeof value === 'number' && mods.position === 'exact') return { kind: 'number', value };
-      if (typeof value === 'boolean' && mods.position === 'exact') return { kind: 'boolean', value };
-      return { kind: 'text', tokens: textTokens(value, mods.position, mods.cased), cased: mods.cased };
+      if (typeof value === 'boolean' && mods.position === 'exact')
+        return { kind: 'boolean', value };
+      return {
+        kind: 'text',
+        tokens: textTokens(value, mods.position, mods.cased),
+        cased: mods.cased,
+      };
     case 'compare': {
-      const n = typeof value === 'number' ? value : typeof value === 'string' ? parseNumber(value) : undefined;
+      const n =
+        typeof value === 'number'
+          ? value
+          : typeof value === 'string'
+            ? parseNumber(value)
+            : undefined;
       if (n === undefined || mods.compareOp === undefined) {
-        return reject(ctx, path, `${where} compares with a value that is not a number`, value, 'Write a number, e.g. "gt: 100".');
+        return reject(
+          ctx,
+          path,
+          `${where} compares with a value that is not a number`,
+          value,
+          'Write a number, e.g. "gt: 100".',
+        );
       }
       return { kind: 'compare', op: mods.compareOp, value: n };
     }
     case 're': {
       if (typeof value !== 'string') {
-        return reject(ctx, path, `${where} needs a regular expression string`, value, 'Quote the pattern.');
+        return reject(
+          ctx,
+          path,
+          `${where} needs a regular expression string`,
+          value,
+          'Quote the pattern.',
+        );
       }
       const construct = findUnsupportedRegexConstruct(value);
       if (construct !== undefined) {
@@ -244,22 +355,44 @@ function valueIR(
       }
       const compiled = compileRegex(value, mods.reFlags);
       if (!compiled.ok) {
-        return reject(ctx, path, `${where} has an invalid regular expression (${compiled.reason})`, value, 'Fix the pattern.');
+        return reject(
+          ctx,
+          path,
+          `${where} has an invalid regular expression (${compiled.reason})`,
+          value,
+          'Fix the pattern.',
+        );
       }
       return { kind: 'regex', source: value, flags: mods.reFlags };
     }
     case 'cidr':
       if (typeof value !== 'string' || !parseNetwork(value)) {
-        return reject(ctx, path, `${where} needs an IPv4 or IPv6 network`, value, 'Write e.g. "10.0.0.0/8" or "2001:db8::/32".');
+        return reject(
+          ctx,
+          path,
+          `${where} needs an IPv4 or IPv6 network`,
+          value,
+          'Write e.g. "10.0.0.0/8" or "2001:db8::/32".',
+        );
       }
       return { kind: 'cidr', network: value };
     case 'fieldref': {
       if (typeof value !== 'string' || value === '') {
-        return reject(ctx, path, `${where} needs the name of the field to compare with`, value, 'Write e.g. "fieldref: entity.user".');
+        return reject(
+          ctx,
+          path,
+          `${where} needs the name of the field to compare with`,
+          value,
+          'Write e.g. "fieldref: entity.user".',
+        );
       }
       const target = resolveFieldPath(value);
       if (target === undefined) {
-        ctx.sink.error(path, 'CORDON_ERR_RULE_FIELD', unknownFieldMessage(`${where} refers to a field that`, value));
+        ctx.sink.error(
+          path,
+          'CORDON_ERR_RULE_FIELD',
+          unknownFieldMessage(`${where} refers to a field that`, value),
+        );
         return undefined;
       }
       return { kind: 'fieldref', path: target, position: mods.position, cased: mods.cased };

@@ -52,7 +52,10 @@ export function literalTokens(value: string): WildcardToken[] {
 export type Position = 'exact' | 'contains' | 'startswith' | 'endswith';
 
 /** Applies contains/startswith/endswith by adding stars, as Sigma defines them. */
-export function positionTokens(tokens: readonly WildcardToken[], position: Position): WildcardToken[] {
+export function positionTokens(
+  tokens: readonly WildcardToken[],
+  position: Position,
+): WildcardToken[] {
   const star: WildcardToken = { kind: 'star' };
   const lead = position === 'contains' || position === 'endswith' ? [star] : [];
   const trail = position === 'contains' || position === 'startswith' ? [star] : [];
@@ -127,7 +130,12 @@ export function compileWildcard(tokens: readonly WildcardToken[]): (s: string) =
   }
   const [first, second, third] = tokens;
   if (tokens.length === 1 && first?.kind === 'star') return () => true;
-  if (tokens.length === 3 && first?.kind === 'star' && second?.kind === 'text' && third?.kind === 'star') {
+  if (
+    tokens.length === 3 &&
+    first?.kind === 'star' &&
+    second?.kind === 'text' &&
+    third?.kind === 'star'
+  ) {
     const text = second.text;
     return (s) => s.includes(text);
   }

@@ -1,0 +1,127 @@
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { loadConfig } from '../../src/config/load-config.js';
+import { PrincipalDirectory } from '../../src/config/principals.js';
+import { startCordon, type Cordon } from '../../src/main.js';
+import { sha256Hex } from '../../src/shared/hash.js';
+import { createLogger } from '../../src/shared/logger.js';
+import { createTestRedis, TEST_REDIS_URL, type TestRedis } from './redis.js';
+
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const SAMPLES = fileURLToPath(new URL('../../../shared/samples/', import.meta.url));
+
+/** Known tokens for tests, one principal per duty (plus a second approver for quorums). */
+export const TOKENS = {
+  admin: 'test-admin-token',
+  ingest: 'test-ingest-token',
+  approver: 'test-approver-token',
+  approver2: 'test-approver2-token',
+  analyst: 'test-analyst-token',
+  gateway: 'test-gateway-token',
+  eventsOnly: 'test-events-only-token',
+} as const;
+
+export function testPrincipals(): PrincipalDirectory {
+  const dir = new PrincipalDirectory();
+  const add = (id: string, roles: string[], token: string, sources: string[] = []): void =>
+    dir.add({ id, roles, sources }, sha256Hex(token));
+  add('admin', ['admin'], TOKENS.admin);
+  add('ingest', ['ingest'], TOKENS.ingest, ['*']);
+  add('approver', ['approver', 'analyst'], TOKENS.approver);
+  add('approver-2', ['approver', 'analyst'], TOKENS.approver2);
+  add('analyst', ['analyst', 'metrics'], TOKENS.analyst);
+  add('gateway', ['gateway'], TOKENS.gateway);
+  add('events-only', ['ingest'], TOKENS.eventsOnly, ['events']);
+  return dir;
+}
+
+export interface TestCordon {
+  readonly cordon: Cordon;
+  readonly app: FastifyInstance;
+  readonly store: TestRedis;
+  call(method: 'GET' | 'POST', url: string, token: string | undefined, body?: unknown, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
+  stop(): Promise<void>;
+}
+
+/** An in-process Cordon with every role, on its own Redis key prefix. */
+export async function startTestCordon(options: { contentDir?: string; env?: Record<string, string> } = {}): Promise<TestCordon> {
+  const store = createTestRedis('e2e');
+  const config = loadConfig(
+    {
+      CORDON_REDIS_PREFIX: store.prefix,
+      CORDON_CONTENT_DIR: options.contentDir ?? REPO_ROOT,
+      CORDON_INSTANCE_ID: `test-${store.prefix}`,
+      CORDON_RECONCILE_INTERVAL_MS: '60000',
+      CORDON_LOG_LEVEL: 'silent',
+      ...options.env,
+    },
+    REPO_ROOT,
+  );
+  const cordon = await startCordon({ config, redisUrl: TEST_REDIS_URL, logger: createLogger(config.logLevel), principals: testPrincipals() });
+  const app = cordon.app as FastifyInstance;
+  return {
+    cordon,
+    app,
+    store,
+    call(method, url, token, body, headers = {}) {
+      const payload = body === undefined ? undefined : typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
+      return app.inject({
+        method,
+        url,
+        headers: {
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...(payload !== undefined && !headers['content-type'] ? { 'content-type': 'application/json' } : {}),
+          ...headers,
+        },
+        ...(payload === undefined ? {} : { payload }),
+      });
+    },
+    async stop() {
+      await cordon.stop();
+      await store.cleanup();
+    },
+  };
+}
+
+/**
+ * Polls until `probe` returns a value that is not undefined, or fails after `timeoutMs`.
+ * For asynchronous pipelines (correlator, queues), not for measuring time.
+ */
+export async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
+}
+
+/** Reads a counter from GET /metrics (sum over its label sets). */
+export async function metricValue(t: TestCordon, name: string): Promise<number> {
+  const res = await t.call('GET', '/metrics', TOKENS.analyst);
+  let total = 0;
+  for (const line of res.body.split('\n')) {
+    if (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) total += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return total;
+}
+
+/** Waits until the correlator has processed at least `count` events in total. */
+export async function correlated(t: TestCordon, count: number): Promise<void> {
+  await eventually(async () => ((await metricValue(t, 'cordon_correlator_events_total')) >= count ? true : undefined), `${count} correlated events`);
+}
+
+/** NDJSON body of `count` inference events for one API key, distinct by time. */
+export function inferenceEvents(apiKey: string, count: number, startMs: number, extra: Record<string, unknown> = {}): string {
+  const lines: string[] = [];
+  for (let i = 0; i < count; i += 1) {
+    lines.push(JSON.stringify({ kind: 'inference', time: startMs + i * 10, name: 'chat.completions', entity: { api_key: apiKey, model: 'fraud-scorer' }, measures: { latency_ms: 40 + (i % 7) }, ...extra }));
+  }
+  return `${lines.join('\n')}\n`;
+}

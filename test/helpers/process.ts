@@ -1,0 +1,107 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { REPO_ROOT } from './cordon.js';
+import { TEST_REDIS_URL } from './redis.js';
+
+export interface CordonProcess {
+  readonly child: ChildProcess;
+  readonly url: string;
+  output(): string;
+  /** Resolves with the exit code, or the signal that killed it. */
+  exited(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+export function tempHome(): string {
+  return mkdtempSync(join(tmpdir(), 'cordon-home-'));
+}
+
+/**
+ * Runs the built CLI (`node dist/cli/main.js start`) as a real process. Short job locks and
+ * reconcile intervals let a restarted process pick up a killed one's work within seconds.
+ */
+export function spawnCordon(options: { home: string; prefix: string; port: number; env?: Record<string, string> }): CordonProcess {
+  let out = '';
+  const child = spawn(process.execPath, ['dist/cli/main.js', 'start'], {
+    cwd: REPO_ROOT,
+    env: {
+      PATH: process.env.PATH ?? '',
+      REDIS_URL: TEST_REDIS_URL,
+      CORDON_HOME: options.home,
+      CORDON_REDIS_PREFIX: options.prefix,
+      CORDON_PORT: String(options.port),
+      CORDON_INSTANCE_ID: 'restart-test',
+      CORDON_JOB_LOCK_MS: '1500',
+      CORDON_JOB_STALLED_INTERVAL_MS: '500',
+      CORDON_RECONCILE_INTERVAL_MS: '500',
+      CORDON_CLAIM_IDLE_MS: '500',
+      CORDON_LOG_LEVEL: 'info',
+      ...options.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+  });
+  return { child, url: `http://127.0.0.1:${options.port}`, output: () => out, exited: () => exit };
+}
+
+export async function waitReady(proc: CordonProcess, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (proc.child.exitCode !== null || proc.child.signalCode !== null) {
+      throw new Error(`Cordon exited before it was ready:\n${proc.output()}`);
+    }
+    try {
+      const res = await fetch(`${proc.url}/readyz`);
+      if (res.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`Cordon was not ready within ${timeoutMs} ms:\n${proc.output()}`);
+}
+
+/** Tokens `cordon start` generated in its home on first start. */
+export function generatedTokens(home: string): Record<string, string> {
+  const text = readFileSync(join(home, 'credentials.env'), 'utf8');
+  const tokens: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const m = /^CORDON_(\w+)_TOKEN=(.+)$/.exec(line);
+    if (m?.[1] && m[2]) tokens[m[1].toLowerCase()] = m[2];
+  }
+  return tokens;
+}
+
+export async function http(
+  base: string,
+  method: 'GET' | 'POST',
+  path: string,
+  token: string,
+  body?: string,
+  contentType = 'application/json',
+): Promise<{ status: number; json: any }> {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': contentType }) },
+    ...(body === undefined ? {} : { body }),
+  });
+  const text = await res.text();
+  return { status: res.status, json: text ? JSON.parse(text) : undefined };
+}
