@@ -12,7 +12,7 @@ import { CorrelationEngine } from './correlate/engine.js';
 import { Correlator } from './correlate/correlator.js';
 import type { Match } from './correlate/match.js';
 import { IngestService } from './ingest/ingest-service.js';
-import type { ActionJob, JobState, RunJob, RunQueues } from './playbook/runtime/jobs.js';
+import type { ActionJob, RunJob, RunQueues } from './playbook/runtime/jobs.js';
 import { PlaybookCatalog } from './playbook/runtime/playbook-catalog.js';
 import { Runner } from './playbook/runtime/runner.js';
 import { systemClock, type Clock } from './shared/clock.js';
@@ -130,7 +130,7 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
     async actionJobState(jobId) {
       const job = await actionQueue.getJob(jobId);
       if (!job) return { state: 'unknown', attempts: 0 };
-      return { state: (await job.getState()) as JobState, attempts: job.attemptsMade, ...(job.failedReason ? { failedReason: job.failedReason } : {}) };
+      return { state: (await job.getState()), attempts: job.attemptsMade, ...(job.failedReason ? { failedReason: job.failedReason } : {}) };
     },
   };
 

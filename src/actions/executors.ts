@@ -35,23 +35,23 @@ export function builtinExecutors(deps: { limiter: LimiterStore; cases: CaseStore
           if (!d.ok) throw new CordonError('CORDON_ERR_ACTION_INPUT', `ratelimit.set expires ${d.reason}.`);
           expiresAt = ctx.now + d.ms;
         }
-        return deps.limiter.set(ctx.effectKey, String(inputs.key), rate.rate, expiresAt, ctx.runId, String(inputs.reason ?? ''), ctx.now);
+        return deps.limiter.set(ctx.effectKey, text(inputs.key), rate.rate, expiresAt, ctx.runId, text(inputs.reason), ctx.now);
       },
       'ratelimit.clear': (inputs, ctx) =>
-        deps.limiter.clear(ctx.effectKey, String(inputs.key), ctx.runId, String(inputs.reason ?? ''), ctx.now),
+        deps.limiter.clear(ctx.effectKey, text(inputs.key), ctx.runId, text(inputs.reason), ctx.now),
     },
     'builtin-cases': {
       'ticket.open': (inputs, ctx) => {
-        const dedupe = inputs.dedupe === undefined ? '' : String(inputs.dedupe);
+        const dedupe = text(inputs.dedupe);
         const caseId = deterministicId('case', dedupe || ctx.effectKey);
         return deps.cases.open(
           ctx.effectKey,
           caseId,
           dedupe,
           {
-            summary: String(inputs.summary),
-            description: String(inputs.description ?? ''),
-            severity: String(inputs.severity ?? 'medium'),
+            summary: text(inputs.summary),
+            description: text(inputs.description),
+            severity: text(inputs.severity) || 'medium',
             openedBy: ctx.runId,
             incidentId: ctx.incidentId,
           },
@@ -60,4 +60,9 @@ export function builtinExecutors(deps: { limiter: LimiterStore; cases: CaseStore
       },
     },
   };
+}
+
+/** Inputs were validated as scalars; this renders one as text ('' when absent). */
+function text(value: unknown): string {
+  return typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'boolean' ? String(value) : '';
 }

@@ -16,8 +16,10 @@ import { runRoutes } from './routes/runs.js';
  * Every route declares schemas; the OpenAPI document is served at /docs.
  */
 export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
+  // Typed as Fastify's logger so the instance keeps Fastify's default generic parameters.
+  const logger: FastifyBaseLogger = deps.logger.child({ domain: 'api' });
   const app = Fastify({
-    loggerInstance: deps.logger.child({ domain: 'api' }) as FastifyBaseLogger,
+    loggerInstance: logger,
     // Bodies other than ingest are small JSON documents.
     bodyLimit: 64 * 1024,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } },

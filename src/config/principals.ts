@@ -108,7 +108,7 @@ export async function loadPrincipals(file: string, env: Env = process.env): Prom
       continue;
     }
     const digest = await resolveTokenDigest(p, where, env, problems);
-    if (digest) directory.add({ id, roles: roles as string[], sources: sources as string[] }, digest);
+    if (digest) directory.add({ id, roles: roles as string[], sources: sources }, digest);
   }
   if (problems.length > 0) {
     throw new CordonError('CORDON_ERR_CONFIG_INVALID', `Tokens file has ${problems.length} problem(s):\n${problems.map((x) => `  - ${x}`).join('\n')}`, { details: { problems } });

@@ -1,5 +1,5 @@
 import type { CanonicalEvent } from '../ingest/canonical-event.js';
-import { getEventField } from '../ingest/canonical-event.js';
+import { compileFieldGetter, type FieldGetter } from '../ingest/canonical-event.js';
 import type { Clock } from '../shared/clock.js';
 import { deterministicId, sha256Hex, stableStringify } from '../shared/hash.js';
 import type { Metrics } from '../shared/metrics.js';
@@ -17,6 +17,8 @@ export type MatchSink = (match: Match) => Promise<void>;
  */
 export class CorrelationEngine {
   readonly #byDetection = new Map<string, CompiledCorrelation[]>();
+  /** Group-by readers per correlation and detection, compiled once. */
+  readonly #groupGetters = new Map<string, (FieldGetter | undefined)[]>();
 
   constructor(
     private readonly rules: CompiledRuleSet,
@@ -30,6 +32,10 @@ export class CorrelationEngine {
         const list = this.#byDetection.get(key) ?? [];
         list.push(corr);
         this.#byDetection.set(key, list);
+        this.#groupGetters.set(`${corr.key}\n${key}`, corr.groupBy.map((g) => {
+          const path = g.pathByRule[key];
+          return path === undefined ? undefined : compileFieldGetter(path);
+        }));
       }
     }
   }
@@ -61,9 +67,8 @@ export class CorrelationEngine {
 
   private async count(corr: CompiledCorrelation, detectionKey: string, event: CanonicalEvent, ref: string, now: number): Promise<void> {
     const values: string[] = [];
-    for (const field of corr.groupBy) {
-      const path = field.pathByRule[detectionKey];
-      const value = path === undefined ? undefined : getEventField(event, path);
+    for (const getter of this.#groupGetters.get(`${corr.key}\n${detectionKey}`) ?? []) {
+      const value = getter?.(event);
       // Events without a value for a group-by field do not belong to any group of this rule.
       if (value === undefined || value === null || value === '' || typeof value === 'object') {
         this.metrics.inc('cordon_rule_events_without_group_total', 'Events skipped by a correlation because a group-by field was empty.', { rule: corr.key });

@@ -69,28 +69,36 @@ export interface CanonicalEvent {
 /** The canonical event without the fields Cordon sets on acceptance. */
 export type NormalisedEvent = Omit<CanonicalEvent, 'received' | 'source'>;
 
+export type FieldGetter = (event: unknown) => unknown;
+
+/** Top-level maps whose keys are free-form and may themselves contain dots (`splunk.sid`). */
+const FLAT_MAPS = new Set(['labels', 'measures']);
+
+function own(node: unknown, key: string): unknown {
+  return node !== null && typeof node === 'object' && Object.hasOwn(node, key) ? (node as Record<string, unknown>)[key] : undefined;
+}
+
 /**
- * Reads a dotted path (`entity.geo.region`, `labels.splunk.sid`) from an event. Keys may
- * themselves contain dots (label names such as `splunk.sid`), so at each level the longest
- * run of remaining segments that names a key wins. Returns undefined for a missing path.
+ * Compiles a dotted path (`entity.geo.region`, `labels.splunk.sid`) into a reader, once, so the
+ * per-event cost is a few property reads. Only own properties are read (`labels.constructor` is
+ * missing, not Object's constructor); under `labels` and `measures` the rest of the path is one
+ * key, because label names may contain dots.
  */
+export function compileFieldGetter(path: string): FieldGetter {
+  const parts = path.split('.');
+  const segments = parts.length > 2 && FLAT_MAPS.has(parts[0] ?? '') ? [parts[0] ?? '', parts.slice(1).join('.')] : parts;
+  const [a = '', b, c] = segments;
+  if (segments.length === 1) return (e) => own(e, a);
+  if (segments.length === 2 && b !== undefined) return (e) => own(own(e, a), b);
+  if (segments.length === 3 && b !== undefined && c !== undefined) return (e) => own(own(own(e, a), b), c);
+  return (e) => {
+    let node = e;
+    for (const segment of segments) node = own(node, segment);
+    return node;
+  };
+}
+
+/** Reads one path once; hot paths should keep a getter from `compileFieldGetter` instead. */
 export function getEventField(event: unknown, path: string): unknown {
-  const segments = path.split('.');
-  let node: unknown = event;
-  let i = 0;
-  while (i < segments.length) {
-    if (node === null || typeof node !== 'object') return undefined;
-    const record = node as Record<string, unknown>;
-    let next = -1;
-    for (let j = segments.length; j > i; j -= 1) {
-      if (Object.prototype.hasOwnProperty.call(record, segments.slice(i, j).join('.'))) {
-        next = j;
-        break;
-      }
-    }
-    if (next === -1) return undefined;
-    node = record[segments.slice(i, next).join('.')];
-    i = next;
-  }
-  return node;
+  return compileFieldGetter(path)(event);
 }

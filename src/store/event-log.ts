@@ -119,7 +119,7 @@ export class EventLog {
     for (const g of groups) {
       const info = toRecord(g);
       const name = String(info.name);
-      const lastDelivered = String(info['last-delivered-id'] ?? '0-0');
+      const lastDelivered = typeof info['last-delivered-id'] === 'string' ? info['last-delivered-id'] : '0-0';
       bound = minStreamId(bound, nextStreamId(lastDelivered));
       const summary = (await this.redis.xpending(this.keys.eventLog, name)) as [number, string | null, ...unknown[]];
       if (summary[0] > 0 && summary[1]) bound = minStreamId(bound, summary[1]);

@@ -99,7 +99,7 @@ export async function eventually<T>(probe: () => Promise<T | undefined>, what: s
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
+  throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${last instanceof Error ? last.message : JSON.stringify(last)})` : ''}`);
 }
 
 /** Reads a counter from GET /metrics (sum over its label sets). */

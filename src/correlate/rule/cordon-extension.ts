@@ -3,8 +3,9 @@ import { checkKeys, isMapping } from '../../shared/shape.js';
 import type { RuleContext } from './context.js';
 
 /**
- * Cordon's settings for a correlation, under a top-level `cordon:` key so the file stays valid
- * Sigma (other tools ignore unknown top-level keys less often than unknown correlation keys).
+ * Cordon's own settings for a correlation live under one top-level `cordon:` key: Sigma's schema
+ * allows extra top-level attributes (pySigma keeps them as custom attributes), so the file stays
+ * valid Sigma while the correlation block stays exactly as the specification defines it.
  */
 
 export const DEFAULT_LATENESS_MS = 5 * 60_000;

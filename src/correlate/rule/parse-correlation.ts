@@ -47,8 +47,6 @@ export interface AliasEntry {
 
 export interface CorrelationDraft {
   readonly type: CorrelationType | undefined;
-  /** True when this version can run the rule (event_count with a single gt/gte). */
-  readonly supported: boolean;
   readonly rules: readonly RuleReference[];
   readonly groupBy: readonly GroupByDraft[];
   /** alias name → rule reference (name or id, as written) → field. */
@@ -82,7 +80,6 @@ export function parseCorrelationRule(
   });
 
   const type = parseType(ctx, block.type);
-  const typeSupported = type === 'event_count';
   const rules = parseRuleList(ctx, block.rules);
   const groupBy = parseGroupBy(ctx, block['group-by']);
   const aliases = parseAliases(ctx, block.aliases, groupBy);
@@ -94,7 +91,6 @@ export function parseCorrelationRule(
   const ok = !sink.diagnostics.slice(before).some((d) => d.severity === 'error');
   return {
     type,
-    supported: typeSupported && condition !== undefined,
     rules: rules ?? [],
     groupBy,
     aliases,
@@ -109,7 +105,6 @@ export function parseCorrelationRule(
 function emptyDraft(): CorrelationDraft {
   return {
     type: undefined,
-    supported: false,
     rules: [],
     groupBy: [],
     aliases: new Map(),

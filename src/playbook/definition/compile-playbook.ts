@@ -108,7 +108,7 @@ export function compilePlaybook(def: PlaybookDefinition): CompiledPlaybook {
   }
 
   const machine = setup({
-    types: {} as { context: RunContext; events: RunEvent; input: RunContext },
+    types: { context: {} as RunContext, events: {} as RunEvent, input: {} as RunContext },
     actions: {
       // Performed by the runtime, durably, from the action list transition() returns.
       'cordon.action': () => undefined,

@@ -229,8 +229,8 @@ function validateAction(
     retry,
     timeoutMs,
     automatic: value.automatic === true,
-    next: next as string,
-    onFailure: onFailure as string | undefined,
+    next: next,
+    onFailure: onFailure,
   };
 }
 
@@ -389,7 +389,7 @@ function durationOr(value: unknown, fallback: number, path: YamlPath, sink: Diag
     return fallback;
   }
   if (d.ms > maxMs) {
-    sink.error(path, 'CORDON_ERR_DEFINITION_VALUE', `${what} is ${String(value)}; the most allowed is ${maxMs / 60_000} minutes.`);
+    sink.error(path, 'CORDON_ERR_DEFINITION_VALUE', `${what} is ${describe(value)}; the most allowed is ${maxMs / 60_000} minutes.`);
     return fallback;
   }
   return d.ms;

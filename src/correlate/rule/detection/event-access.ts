@@ -1,29 +1,8 @@
 /**
- * Reading canonical events from compiled rules. Paths are split once at compile time, and only
- * own properties are read, so a rule naming `labels.constructor` sees a missing label rather than
- * `Object.prototype.constructor`.
+ * Reading canonical events from compiled rules: paths are compiled once into getters that read
+ * own properties only (see `compileFieldGetter`).
  */
-export type FieldGetter = (event: unknown) => unknown;
-
-function own(node: unknown, key: string): unknown {
-  return node !== null && typeof node === 'object' && Object.hasOwn(node, key)
-    ? (node as Record<string, unknown>)[key]
-    : undefined;
-}
-
-export function compileGetter(path: string): FieldGetter {
-  const segments = path.split('.');
-  const [a = '', b, c] = segments;
-  if (segments.length === 1) return (e) => own(e, a);
-  if (segments.length === 2 && b !== undefined) return (e) => own(own(e, a), b);
-  if (segments.length === 3 && b !== undefined && c !== undefined)
-    return (e) => own(own(own(e, a), b), c);
-  return (e) => {
-    let node = e;
-    for (const s of segments) node = own(node, s);
-    return node;
-  };
-}
+export { compileFieldGetter as compileGetter, type FieldGetter } from '../../../ingest/canonical-event.js';
 
 /** The text form Sigma compares strings against; undefined for objects, arrays and null. */
 export function scalarText(v: unknown): string | undefined {
