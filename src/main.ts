@@ -98,7 +98,10 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
   // A group created before the first event means trimming can never drop unread events.
   await eventLog.ensureGroup('correlator');
 
-  const queueOptions = { connection: redis, prefix: keys.bullPrefix };
+  // BullMQ gets its own plain connection (no auto-pipelining; it manages its own commands).
+  const bullRedis = createRedis(options.redisUrl, { connectionName: `cordon:${config.instanceId}:bull`, enableAutoPipelining: false });
+  bullRedis.on('error', (err) => logger.error({ err }, 'redis connection error (queues)'));
+  const queueOptions = { connection: bullRedis, prefix: keys.bullPrefix };
   const runQueue = new Queue<RunJob>(RUN_QUEUE, queueOptions);
   const actionQueue = new Queue<ActionJob>(ACTION_QUEUE, queueOptions);
   const keepCompleted = { age: Math.round(config.jobs.keepCompletedMs / 1000) };
@@ -162,6 +165,17 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
       logger.child({ domain: 'correlate' }),
       metrics,
       crash,
+      async ({ event }, err) => {
+        await deadLetters.add({
+          source: event.source,
+          reason: 'correlate',
+          errors: [{ path: '', reason: `correlation failed repeatedly: ${err instanceof Error ? err.message : String(err)}` }],
+          contentType: 'application/json',
+          body: Buffer.from(JSON.stringify(event)),
+          principal: 'correlator',
+          received: clock.now(),
+        });
+      },
     );
     await correlator.start();
     closers.push(() => correlator.stop());
@@ -169,7 +183,7 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
   }
 
   const workerOptions = {
-    connection: redis,
+    connection: bullRedis,
     prefix: keys.bullPrefix,
     lockDuration: config.jobs.lockDurationMs,
     stalledInterval: config.jobs.stalledIntervalMs,
@@ -256,6 +270,7 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
         for (const close of closers.reverse()) await close().catch((err: unknown) => logger.error({ err }, 'error while stopping'));
         await runQueue.close();
         await actionQueue.close();
+        await bullRedis.quit().catch(() => bullRedis.disconnect());
         await redis.quit().catch(() => redis.disconnect());
       })();
       return stopped;

@@ -8,8 +8,13 @@ import type { CorrelationEngine } from './engine.js';
 
 export const CORRELATOR_GROUP = 'correlator';
 
+/** Called for an event that failed correlation `maxAttempts` times; it is then acknowledged. */
+export type PoisonHandler = (entry: LoggedEvent, error: unknown) => Promise<void>;
+
 export interface CorrelatorOptions {
   readonly consumer: string;
+  /** Failed processings of one event before it is set aside (poison), so it cannot block the log. */
+  readonly maxAttempts?: number;
   readonly batchSize: number;
   readonly claimIdleMs: number;
   readonly retentionMs: number;
@@ -29,6 +34,8 @@ export class Correlator {
   #lastTrim = 0;
   #idle: Promise<void> = Promise.resolve();
   #wake: (() => void) | undefined;
+  /** Failures per entry id in this process; a restart gives an event fresh attempts. */
+  readonly #failures = new Map<string, number>();
 
   constructor(
     private readonly log: EventLog,
@@ -39,6 +46,7 @@ export class Correlator {
     private readonly logger: Logger,
     private readonly metrics: Metrics,
     private readonly crash: CrashHook,
+    private readonly onPoison: PoisonHandler,
   ) {}
 
   async start(): Promise<void> {
@@ -85,9 +93,20 @@ export class Correlator {
   private async processBatch(batch: readonly LoggedEvent[]): Promise<void> {
     const done: string[] = [];
     try {
-      for (const { seq, event } of batch) {
-        await this.engine.process(event);
-        done.push(seq);
+      for (const entry of batch) {
+        try {
+          await this.engine.process(entry.event);
+        } catch (err) {
+          const failures = (this.#failures.get(entry.seq) ?? 0) + 1;
+          this.#failures.set(entry.seq, failures);
+          if (failures < (this.options.maxAttempts ?? 5)) throw err;
+          // Always failing (a bug, or an event no rule can handle): set it aside, visibly.
+          this.logger.error({ err, seq: entry.seq, source: entry.event.source, id: entry.event.id }, 'event failed correlation repeatedly; dead-lettered and skipped');
+          this.metrics.inc('cordon_correlator_poison_events_total', 'Events set aside after repeated correlation failures (see dead letters).');
+          await this.onPoison(entry, err);
+        }
+        this.#failures.delete(entry.seq);
+        done.push(entry.seq);
         this.metrics.inc('cordon_correlator_events_total', 'Events correlated.');
       }
     } finally {

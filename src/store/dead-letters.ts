@@ -5,7 +5,7 @@ import type { Keys } from './keys.js';
 
 export interface DeadLetterInput {
   readonly source: string;
-  readonly reason: 'parse' | 'validate' | 'media-type';
+  readonly reason: 'parse' | 'validate' | 'media-type' | 'correlate';
   readonly errors: readonly FieldError[];
   readonly contentType: string;
   readonly body: Buffer;

@@ -135,4 +135,13 @@ describe('ApprovalStore', () => {
     expect(await ids({ limit: 10, runId: 'run_2', status: 'pending' })).toEqual(['apr_b']);
     expect(await ids({ limit: 10, runId: 'run_9' })).toEqual([]);
   });
+
+  it('a status or run filter still finds approvals older than the 200 newest', async () => {
+    const store = new ApprovalStore(env.t.redis, env.fresh('list-deep'));
+    await store.create(approval('apr_old', { createdAt: BASE, runId: 'run_old' }));
+    await store.decide('apr_old', 'approve', 'alice', 'soc-lead', '', BASE + 1);
+    for (let i = 1; i <= 200; i += 1) await store.create(approval(`apr_new_${i}`, { createdAt: BASE + 10 + i, runId: 'run_busy' }));
+    expect((await store.list({ limit: 10, status: 'approved' })).map((a) => a.id)).toEqual(['apr_old']);
+    expect((await store.list({ limit: 10, runId: 'run_old' })).map((a) => a.id)).toEqual(['apr_old']);
+  });
 });

@@ -19,7 +19,6 @@ import {
   timerEffectId,
   toEffects,
   type Effect,
-  type XstateAction,
 } from '../../../src/playbook/runtime/effects.js';
 
 /**
@@ -408,7 +407,7 @@ describe('playbookHash', () => {
   });
 
   it('changes when list order changes', () => {
-    const swapped = structuredClone(def) as { trigger: { severities: string[] } };
+    const swapped = structuredClone(def) as unknown as { trigger: { severities: string[] } };
     swapped.trigger.severities.reverse();
     expect(playbookHash(swapped as unknown as PlaybookDefinition)).not.toBe(playbookHash(def));
   });
