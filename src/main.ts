@@ -94,6 +94,7 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
     maxGroupsPerRule: config.correlate.maxGroupsPerRule,
     maxEventsPerGroup: config.correlate.maxEventsPerGroup,
     maxRefsPerMatch: 50,
+    maxOutOfOrdernessMs: config.correlate.maxOutOfOrdernessMs,
   });
   // A group created before the first event means trimming can never drop unread events.
   await eventLog.ensureGroup('correlator');

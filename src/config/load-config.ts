@@ -42,6 +42,8 @@ export interface Config {
     readonly maxEventsPerGroup: number;
     /** Pending entries of a dead consumer are claimed after this much idle time. */
     readonly claimIdleMs: number;
+    /** How far behind the latest event time the watermark trails (bounded out-of-orderness). */
+    readonly maxOutOfOrdernessMs: number;
   };
   readonly jobs: {
     /** BullMQ lock: a crashed worker's job is retried after at most this long. */
@@ -88,6 +90,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       maxGroupsPerRule: read.integer('CORDON_MAX_GROUPS_PER_RULE', 100_000, 1, 10_000_000),
       maxEventsPerGroup: read.integer('CORDON_MAX_EVENTS_PER_GROUP', 10_000, 10, 1_000_000),
       claimIdleMs: read.integer('CORDON_CLAIM_IDLE_MS', 60_000, 100, 3_600_000),
+      maxOutOfOrdernessMs: read.integer('CORDON_MAX_OUT_OF_ORDERNESS_MS', 30_000, 0, 86_400_000),
     },
     jobs: {
       lockDurationMs: read.integer('CORDON_JOB_LOCK_MS', 30_000, 500, 600_000),

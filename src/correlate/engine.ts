@@ -74,7 +74,7 @@ export class CorrelationEngine {
         this.metrics.inc('cordon_rule_events_without_group_total', 'Events skipped by a correlation because a group-by field was empty.', { rule: corr.key });
         return;
       }
-      values.push(String(value));
+      values.push(typeof value === 'string' ? value : JSON.stringify(value));
     }
     const key = stableStringify(values);
     const outcome = await this.store.recordEventCount(corr, { key, hash: sha256Hex(key).slice(0, 24) }, ref, event.time, now);

@@ -26,7 +26,10 @@ export function parseDuration(value: unknown): DurationResult {
   const amount = Number(match[1]);
   const unit = match[2] as keyof typeof UNIT_MS;
   const ms = amount * UNIT_MS[unit];
-  if (!Number.isSafeInteger(ms) || ms <= 0) {
+  if (!Number.isSafeInteger(ms)) {
+    return { ok: false, reason: `got "${value}", which is too large to represent; use a smaller amount` };
+  }
+  if (ms <= 0) {
     return { ok: false, reason: `got "${value}"; a duration must be greater than zero` };
   }
   return { ok: true, ms };

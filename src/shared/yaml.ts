@@ -79,7 +79,7 @@ export function loadYaml(source: string, file: string): LoadedYaml {
     events = parseEvents(source, { filename: file });
     values = constructFromEvents(events, { source, filename: file, schema: CORE_SCHEMA });
   } catch (err) {
-    return { file, documents: [], diagnostics: [yamlErrorToDiagnostic(err, file)] };
+    return { file, documents: [], diagnostics: [yamlErrorToDiagnostic(err, file, source)] };
   }
   const positionMaps = mapPositions(events, source);
   const documents = values.map((value, index) => ({
@@ -90,20 +90,35 @@ export function loadYaml(source: string, file: string): LoadedYaml {
   return { file, documents, diagnostics: [] };
 }
 
-function yamlErrorToDiagnostic(err: unknown, file: string): Diagnostic {
+function yamlErrorToDiagnostic(err: unknown, file: string, source: string): Diagnostic {
   if (err instanceof YAMLException) {
-    const duplicate = /duplicated mapping key/i.test(err.reason);
-    return {
-      code: duplicate ? 'CORDON_ERR_YAML_DUPLICATE_KEY' : 'CORDON_ERR_YAML_SYNTAX',
-      severity: 'error',
-      message: duplicate
-        ? 'Mapping repeats a key; YAML keeps only one of them silently in other tools, Cordon refuses. Remove or rename the duplicate.'
-        : `YAML syntax error: ${err.reason}. Fix the syntax at this position.`,
-      file,
-      line: (err.mark?.line ?? 0) + 1,
-      column: (err.mark?.column ?? 0) + 1,
-      path: '',
-    };
+    const line = (err.mark?.line ?? 0) + 1;
+    const column = (err.mark?.column ?? 0) + 1;
+    if (/duplicated mapping key/i.test(err.reason)) {
+      const key = keyAt(source, err.mark?.position ?? -1);
+      return {
+        code: 'CORDON_ERR_YAML_DUPLICATE_KEY',
+        severity: 'error',
+        message: `Mapping repeats the key ${key ? `"${key}"` : 'at this position'}; other tools silently keep one of the values, Cordon refuses. Remove or rename the duplicate.`,
+        file,
+        line,
+        column,
+        path: '',
+      };
+    }
+    const unquoted = /complex key/i.test(err.reason) ? unquotedTemplate(source) : undefined;
+    if (unquoted) {
+      return {
+        code: 'CORDON_ERR_YAML_SYNTAX',
+        severity: 'error',
+        message: 'A value starting with "{{" must be quoted: YAML reads an unquoted {{ ... }} as a nested mapping. Write it as "{{ ... }}".',
+        file,
+        line: unquoted.line,
+        column: unquoted.column,
+        path: '',
+      };
+    }
+    return { code: 'CORDON_ERR_YAML_SYNTAX', severity: 'error', message: `YAML syntax error: ${err.reason}. Fix the syntax at this position.`, file, line, column, path: '' };
   }
   return {
     code: 'CORDON_ERR_YAML_SYNTAX',
@@ -114,6 +129,24 @@ function yamlErrorToDiagnostic(err: unknown, file: string): Diagnostic {
     column: 1,
     path: '',
   };
+}
+
+/** The mapping key written at `position` (up to its colon), without quotes. */
+function keyAt(source: string, position: number): string | undefined {
+  if (position < 0) return undefined;
+  const match = /^\s*(?:"([^"]*)"|'([^']*)'|([^:#\n]+?))\s*:/.exec(source.slice(position));
+  const key = match?.[1] ?? match?.[2] ?? match?.[3];
+  return key?.trim() || undefined;
+}
+
+/** Where the first unquoted `{{` value is (a mapping value or a sequence item). */
+function unquotedTemplate(source: string): SourcePosition | undefined {
+  const lines = source.split('\n');
+  for (const [i, text] of lines.entries()) {
+    const match = /^(\s*(?:-\s+)?(?:[^'"#\s][^:#]*:\s+)?)\{\{/.exec(text);
+    if (match && !text.trimStart().startsWith('#')) return { line: i + 1, column: (match[1]?.length ?? 0) + 1 };
+  }
+  return undefined;
 }
 
 interface Frame {
@@ -186,19 +219,24 @@ function mapPositions(events: readonly YamlEvent[], source: string): PositionMap
 
 function startOffset(ev: YamlEvent): number {
   switch (ev.type) {
+    // js-yaml's anchorStart is the anchor's name; the node starts at the "&" (or "*") before it.
     case EVENT_ID.MAPPING:
     case EVENT_ID.SEQUENCE:
-      return firstNonNegative(ev.anchorStart, ev.tagStart, ev.start);
+      return firstNonNegative(markStart(ev.anchorStart), ev.tagStart, ev.start);
     case EVENT_ID.SCALAR: {
       // Quoted scalars report where their text starts; point at the opening quote instead.
       const quoted = ev.style === SCALAR_STYLE.SINGLE_QUOTED || ev.style === SCALAR_STYLE.DOUBLE_QUOTED;
-      return firstNonNegative(ev.anchorStart, ev.tagStart, ev.valueStart >= 0 && quoted ? ev.valueStart - 1 : ev.valueStart);
+      return firstNonNegative(markStart(ev.anchorStart), ev.tagStart, ev.valueStart >= 0 && quoted ? ev.valueStart - 1 : ev.valueStart);
     }
     case EVENT_ID.ALIAS:
-      return ev.anchorStart;
+      return markStart(ev.anchorStart);
     default:
       return -1;
   }
+}
+
+function markStart(nameStart: number): number {
+  return nameStart > 0 ? nameStart - 1 : nameStart;
 }
 
 function firstNonNegative(...offsets: number[]): number {

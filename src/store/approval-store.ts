@@ -111,28 +111,38 @@ export class ApprovalStore {
     }
   }
 
-  /** 'expired' if it was pending, else the status that won (a decision recorded first). */
+  /**
+   * 'expired' if it was pending and is due, 'pending' if its expiry is still ahead (a timer that
+   * fired early), else the status that won (a decision recorded first).
+   */
   async expire(id: string, now: number): Promise<ApprovalStatus | 'not-found'> {
     const [code, status] = (await this.#scripts.run('expireApproval', [this.keys.approval(id), this.keys.approvalPending], [now])) as [number, string];
     return code === -1 ? 'not-found' : (status as ApprovalStatus);
   }
 
-  /** Newest first; `status: 'pending'` reads the pending index directly. */
+  /** Newest first; `status: 'pending'` reads the pending index, other filters page the full index. */
   async list(options: { limit: number; status?: ApprovalStatus; runId?: string }): Promise<Approval[]> {
-    const ids =
-      options.status === 'pending'
-        ? await this.redis.zrange(this.keys.approvalPending, 0, -1)
-        : await this.redis.zrevrange(this.keys.approvalIndex, 0, Math.max(options.limit * 4, 200) - 1);
+    const matches = (a: Approval): boolean => (!options.status || a.status === options.status) && (!options.runId || a.runId === options.runId);
+    if (options.status === 'pending') {
+      const ids = await this.redis.zrange(this.keys.approvalPending, 0, -1);
+      return (await this.load(ids)).filter(matches).sort((a, b) => b.createdAt - a.createdAt).slice(0, options.limit);
+    }
+    const out: Approval[] = [];
+    const page = 200;
+    for (let start = 0; out.length < options.limit; start += page) {
+      const ids = await this.redis.zrevrange(this.keys.approvalIndex, start, start + page - 1);
+      for (const a of await this.load(ids)) if (matches(a) && out.length < options.limit) out.push(a);
+      if (ids.length < page) break;
+    }
+    return out;
+  }
+
+  private async load(ids: readonly string[]): Promise<Approval[]> {
+    if (ids.length === 0) return [];
     const pipeline = this.redis.pipeline();
     for (const id of ids) pipeline.hgetall(this.keys.approval(id));
     const rows = (await pipeline.exec()) ?? [];
-    return rows
-      .map(([, row]) => row as Record<string, string>)
-      .filter((h) => h.id)
-      .map(toApproval)
-      .filter((a) => (!options.status || a.status === options.status) && (!options.runId || a.runId === options.runId))
-      .sort((a, b) => b.createdAt - a.createdAt)
-      .slice(0, options.limit);
+    return rows.map(([, row]) => row as Record<string, string>).filter((h) => h.id).map(toApproval);
   }
 }
 

@@ -33,7 +33,14 @@ export interface WindowLimits {
   readonly maxGroupsPerRule: number;
   readonly maxEventsPerGroup: number;
   readonly maxRefsPerMatch: number;
+  /** Bounded out-of-orderness: the watermark trails the latest event time by this much. */
+  readonly maxOutOfOrdernessMs?: number;
+  /** A group idle this long (processing time) is garbage-collected. */
+  readonly groupIdleMs?: number;
 }
+
+export const DEFAULT_OUT_OF_ORDERNESS_MS = 30_000;
+export const DEFAULT_GROUP_IDLE_MS = 86_400_000;
 
 const STATUS: Record<number, RecordStatus> = { 0: 'counted', 1: 'matched', 2: 'duplicate', 3: 'too-late' };
 
@@ -82,6 +89,9 @@ export class CorrelationStore {
           group.hash,
           this.limits.maxGroupsPerRule,
           this.limits.maxRefsPerMatch,
+          this.limits.maxOutOfOrdernessMs ?? DEFAULT_OUT_OF_ORDERNESS_MS,
+          // Collect idle groups only well after anything in them could still count.
+          Math.max(this.limits.groupIdleMs ?? DEFAULT_GROUP_IDLE_MS, 2 * (rule.timespanMs + rule.allowedLatenessMs) + DEFAULT_GROUP_IDLE_MS),
         ],
       )) as [number, number, string, string];
       const [code, count, , matchJson] = reply;

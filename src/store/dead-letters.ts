@@ -43,7 +43,7 @@ export class DeadLetterStore {
 
   async add(input: DeadLetterInput): Promise<string> {
     const truncated = input.body.length > this.limits.bodyLimitBytes;
-    const kept = truncated ? input.body.subarray(0, this.limits.bodyLimitBytes) : input.body;
+    const kept = truncated ? input.body.subarray(0, utf8Boundary(input.body, this.limits.bodyLimitBytes)) : input.body;
     const utf8 = isUtf8(kept);
     const id = await this.redis
       .multi()
@@ -117,4 +117,15 @@ function toDeadLetter(id: string, flat: readonly string[]): DeadLetter {
     encoding: f.encoding === 'base64' ? 'base64' : 'utf8',
     body: f.body ?? '',
   };
+}
+
+/**
+ * The largest cut at or below `limit` that does not split a UTF-8 sequence, so a text body
+ * truncated for storage stays text. Binary bodies are stored base64 either way.
+ */
+function utf8Boundary(buf: Buffer, limit: number): number {
+  let end = limit;
+  // Continuation bytes are 10xxxxxx; a sequence is at most 4 bytes long.
+  while (end > 0 && limit - end < 3 && ((buf[end] ?? 0) & 0xc0) === 0x80) end -= 1;
+  return end;
 }

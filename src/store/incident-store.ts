@@ -96,6 +96,7 @@ export class IncidentStore {
           JSON.stringify(fields),
           match.lastTime,
           match.count,
+          match.firstTime,
         ],
       )) as [number, string, number];
       if (status !== -1) return { incidentId: id, created: created === 1, replayed: status === 0 };

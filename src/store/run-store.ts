@@ -95,9 +95,19 @@ export class RunStore {
 
   /** Newest first. */
   async list(options: { limit: number; incidentId?: string }): Promise<RunRecord[]> {
-    const ids = options.incidentId
-      ? (await this.redis.smembers(this.keys.incidentRuns(options.incidentId))).slice(0, options.limit)
-      : await this.redis.zrevrange(this.keys.runIndex, 0, options.limit - 1);
+    let ids: string[];
+    if (options.incidentId) {
+      // The per-incident set is unordered: order by creation time before cutting to the limit.
+      const members = await this.redis.smembers(this.keys.incidentRuns(options.incidentId));
+      const scores = members.length ? await this.redis.zmscore(this.keys.runIndex, ...members) : [];
+      ids = members
+        .map((id, i) => ({ id, at: Number(scores[i] ?? 0) }))
+        .sort((a, b) => b.at - a.at || (a.id < b.id ? 1 : -1))
+        .slice(0, options.limit)
+        .map((r) => r.id);
+    } else {
+      ids = await this.redis.zrevrange(this.keys.runIndex, 0, options.limit - 1);
+    }
     const pipeline = this.redis.pipeline();
     for (const id of ids) pipeline.hgetall(this.keys.run(id));
     const rows = (await pipeline.exec()) ?? [];

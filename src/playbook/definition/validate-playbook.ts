@@ -1,6 +1,6 @@
 import { OPERATIONS, checkInputValue, type OperationSpec } from '../../actions/operations.js';
 import { SEVERITIES, type Severity } from '../../ingest/canonical-event.js';
-import { describe, parseDuration } from '../../shared/duration.js';
+import { describe, formatDurationMs, parseDuration } from '../../shared/duration.js';
 import { checkKeys, expectMapping, expectString, isMapping, suggest } from '../../shared/shape.js';
 import type { DiagnosticSink, YamlPath } from '../../shared/yaml.js';
 import { collectTemplates, parseTemplate, type TemplateRef } from '../template.js';
@@ -72,7 +72,8 @@ export function validatePlaybook(
   if (startState !== undefined && expectString(sink, ['start'], startState, `${label} start`) && isMapping(rawStates)) {
     if (!(startState in rawStates)) unknownTarget(sink, ['start'], startState, Object.keys(rawStates), `${label} start`);
   }
-  if (sink.diagnostics.length > start || typeof id !== 'string' || typeof startState !== 'string' || !trigger) {
+  const hasErrorsSinceStart = (): boolean => sink.diagnostics.some((d, i) => i >= start && d.severity === 'error');
+  if (hasErrorsSinceStart() || typeof id !== 'string' || typeof startState !== 'string' || !trigger) {
     return undefined;
   }
   const definition: PlaybookDefinition = {
@@ -85,7 +86,7 @@ export function validatePlaybook(
     states: Object.fromEntries(states),
   };
   checkGraph(definition, sink, (name) => OPERATIONS[name]);
-  return sink.diagnostics.some((d, i) => i >= start && d.severity === 'error') ? undefined : definition;
+  return hasErrorsSinceStart() ? undefined : definition;
 }
 
 function validateTrigger(
@@ -143,7 +144,7 @@ function validateState(
     return undefined;
   }
   const checkTemplates = (at: YamlPath, v: unknown): void =>
-    validateTemplates(v, at, sink, rawStates, groupNames, label);
+    validateTemplates(v, at, sink, rawStates, groupNames, label, name);
   const target = (key: YamlPath, v: unknown, what: string): v is string => {
     if (!expectString(sink, key, v, `${label} ${what}`)) return false;
     if (stateNames.includes(v)) return true;
@@ -389,7 +390,7 @@ function durationOr(value: unknown, fallback: number, path: YamlPath, sink: Diag
     return fallback;
   }
   if (d.ms > maxMs) {
-    sink.error(path, 'CORDON_ERR_DEFINITION_VALUE', `${what} is ${describe(value)}; the most allowed is ${maxMs / 60_000} minutes.`);
+    sink.error(path, 'CORDON_ERR_DEFINITION_VALUE', `${what} is ${describe(value)}; the most allowed is ${formatDurationMs(maxMs)}.`);
     return fallback;
   }
   return d.ms;
@@ -402,6 +403,7 @@ function validateTemplates(
   rawStates: Record<string, unknown>,
   groupNames: ReadonlySet<string> | undefined,
   label: string,
+  stateName: string,
 ): void {
   for (const found of collectTemplates(value, at)) {
     const parsed = parseTemplate(found.text);
@@ -411,8 +413,8 @@ function validateTemplates(
     }
     for (const part of parsed.parts) {
       if (typeof part === 'string') continue;
-      const problem = checkTemplateRef(part, rawStates, groupNames);
-      if (problem) sink.error(found.at, 'CORDON_ERR_PLAYBOOK_TEMPLATE', `${label}: {{ ${part.source} }} ${problem}.`);
+      const problem = checkTemplateRef(part, rawStates, groupNames, stateName);
+      if (problem) sink.error(found.at, 'CORDON_ERR_PLAYBOOK_TEMPLATE', `${label}: {{ ${part.source} }} ${problem}${/[.?]$/.test(problem) ? '' : '.'}`);
     }
   }
 }
@@ -421,6 +423,7 @@ function checkTemplateRef(
   ref: TemplateRef,
   rawStates: Record<string, unknown>,
   groupNames: ReadonlySet<string> | undefined,
+  stateName: string,
 ): string | undefined {
   const [root, first, second] = ref.path;
   const pick = (v: unknown, list: readonly string[], what: string): string | undefined => {
@@ -442,6 +445,7 @@ function checkTemplateRef(
         .map(([k]) => k);
       const stateProblem = pick(first, actionStates, 'action state');
       if (stateProblem) return stateProblem;
+      if (first === stateName) return `reads the result of its own state "${stateName}", which has none until it has run; read an earlier step`;
       return second === undefined ? undefined : pick(second, STEP_FIELDS, 'step field');
     }
     default:
@@ -449,13 +453,17 @@ function checkTemplateRef(
   }
 }
 
+/**
+ * Group fields every triggering rule has: a template may only read `incident.group.x` when an
+ * incident from any of the rules carries `x`.
+ */
 function groupNamesOf(rules: readonly string[], ctx: PlaybookContext): ReadonlySet<string> | undefined {
-  if (!ctx.rules) return undefined;
-  const names = new Set<string>();
+  if (!ctx.rules || rules.length === 0) return undefined;
+  let names: Set<string> | undefined;
   for (const rule of rules) {
     const fields = ctx.rules.get(rule);
     if (!fields) return undefined;
-    for (const f of fields) names.add(f);
+    names = names ? new Set([...names].filter((n) => fields.includes(n))) : new Set(fields);
   }
   return names;
 }

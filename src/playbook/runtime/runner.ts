@@ -138,6 +138,10 @@ export class Runner {
         const approvalId = approvalEffectId(run.id, run.state, run.step);
         const status = await this.deps.approvals.expire(approvalId, now);
         if (status === 'approved' || status === 'rejected') return 'stale';
+        if (status === 'pending') {
+          // The timer fired before the expiry (clock skew between machines): retry the job later.
+          throw new Error(`Timer for approval ${approvalId} fired before its expiry; it will be retried.`);
+        }
         event = { type: event.type as `xstate.after.${string}`, approvalId, at: now };
       }
 

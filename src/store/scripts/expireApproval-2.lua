@@ -7,11 +7,13 @@ KEYS[2] pending  ZSET
 
 ARGV[1] now, epoch ms
 
-Returns {code, status}: 1 expired now, 0 not pending (status says what it is), -1 no such approval.
+Returns {code, status}: 1 expired now, 0 not pending (status says what it is), 2 still pending
+because its expiry is ahead of ARGV[1] (an early timer; try again later), -1 no such approval.
 ]]
 if redis.call('EXISTS', KEYS[1]) == 0 then return {-1, ''} end
 local status = redis.call('HGET', KEYS[1], 'status')
 if status ~= 'pending' then return {0, status} end
+if tonumber(ARGV[1]) < tonumber(redis.call('HGET', KEYS[1], 'expiresAt')) then return {2, 'pending'} end
 redis.call('HSET', KEYS[1], 'status', 'expired', 'decidedAt', ARGV[1])
 redis.call('ZREM', KEYS[2], redis.call('HGET', KEYS[1], 'id'))
 return {1, 'expired'}

@@ -3,10 +3,14 @@ recordEventCount: count one event into an event_count correlation's sliding even
 for one group, and fire a match when the threshold is crossed (Sigma event_count, gt/gte).
 
 Semantics (reference/correlation-anchors.md §3.1):
-- The rule watermark basis is the largest event time seen (maxT). An event older than
-  maxT - T - L (T = timespan, L = allowed lateness) is too late: dropped and counted.
-- Windows are inclusive [s, s + T]. For an in-order event the window is [t - T, t]; for a late
-  one, the best window of length T that contains t.
+- The rule watermark is W = maxT - O (maxT = largest event time seen for the rule, O = bounded
+  out-of-orderness). An event with t < W is late; with t < W - L (L = allowed lateness) it is
+  too late: dropped and counted (it stays in the event log for replay).
+- Windows are inclusive [s, s + T]. An event at or after maxT counts the window [t - T, t];
+  an earlier one, the best window of length T that contains it. A match reports the window
+  ending at its last contributing event, [lastT - T, lastT], whatever the arrival order.
+- Group keys get a TTL of `idle` ms for garbage collection only: it is set a day or more beyond
+  anything still countable, so it never decides a result.
 - On a match the contributing events move to the consumed set (action: reset), so they never
   count twice, and the match is written to the rule's outbox in the same atomic step. A match id
   is deterministic: the same events always produce the same id, on any worker or replay.
@@ -30,6 +34,8 @@ ARGV[10] group key (canonical JSON of the group-by values)
 ARGV[11] group hash (this group's key suffix)
 ARGV[12] max groups per rule
 ARGV[13] max event refs listed in a match
+ARGV[14] bounded out-of-orderness O, ms
+ARGV[15] idle time after which a group's keys are collected, ms (processing time)
 
 Returns {status, count, match id, match JSON}; status:
   0 counted, no match   1 counted and matched   2 duplicate (already counted or consumed)
@@ -48,11 +54,13 @@ local groupKey = ARGV[10]
 local groupHash = ARGV[11]
 local maxGroups = tonumber(ARGV[12])
 local maxRefs = tonumber(ARGV[13])
+local O = tonumber(ARGV[14])
+local idle = tonumber(ARGV[15])
 
 local maxTRaw = redis.call('HGET', KEYS[3], 'maxT')
 local maxT = maxTRaw and tonumber(maxTRaw) or nil
 
-if maxT and t < maxT - T - L then
+if maxT and t < maxT - O - L then
   redis.call('HINCRBY', KEYS[3], 'late_dropped', 1)
   return {3, 0, '', ''}
 end
@@ -66,16 +74,21 @@ end
 
 redis.call('ZADD', KEYS[1], t, ref)
 redis.call('ZADD', KEYS[5], now, groupHash)
-local late = maxT ~= nil and t < maxT
+-- Groups idle for longer than `idle` are forgotten by the index too (their keys expire).
+redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', '(' .. (now - idle))
+local late = maxT ~= nil and t < maxT - O
+local inOrder = not maxT or t >= maxT
 if not maxT or t > maxT then
   maxT = t
   redis.call('HSET', KEYS[3], 'maxT', t)
 end
 
--- Nothing older than maxT - 2T - L can share a window with any event still accepted.
-local keepFrom = maxT - 2 * T - L
+-- The oldest event still accepted is at W - L; nothing before W - L - T shares a window with it.
+local keepFrom = maxT - O - L - T
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. keepFrom)
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. keepFrom)
+redis.call('PEXPIRE', KEYS[1], idle)
+redis.call('PEXPIRE', KEYS[2], idle)
 
 local partial = false
 local size = redis.call('ZCARD', KEYS[1])
@@ -86,7 +99,7 @@ if size > maxEvents then
 end
 
 local count, lo
-if not late then
+if inOrder then
   lo = t - T
   count = redis.call('ZCOUNT', KEYS[1], lo, t)
 else
@@ -127,8 +140,8 @@ local match = cjson.encode({
   count = #members / 2,
   firstTime = firstT,
   lastTime = lastT,
-  windowStart = lo,
-  windowEnd = hi,
+  windowStart = lastT - T,
+  windowEnd = lastT,
   firedAt = now,
   late = late,
   partial = partial,

@@ -21,6 +21,7 @@ ARGV[8]  match-id memory, ms
 ARGV[9]  new incident fields as JSON object (title, rule, severity, group, ...)
 ARGV[10] event time of the match's last event (lastSeen), ms
 ARGV[11] match count (events in the match)
+ARGV[12] event time of the match's first event (firstSeen), ms
 
 Returns {status, incident id, created}:
   status 0 already recorded, 1 recorded, -1 the open incident changed since the caller looked (retry)
@@ -50,6 +51,8 @@ if current ~= '' then
   redis.call('HINCRBY', KEYS[5], 'eventCount', tonumber(ARGV[11]))
   local lastSeen = tonumber(redis.call('HGET', KEYS[5], 'lastSeen') or '0')
   if tonumber(ARGV[10]) > lastSeen then redis.call('HSET', KEYS[5], 'lastSeen', ARGV[10]) end
+  local firstSeen = tonumber(redis.call('HGET', KEYS[5], 'firstSeen') or ARGV[12])
+  if tonumber(ARGV[12]) < firstSeen then redis.call('HSET', KEYS[5], 'firstSeen', ARGV[12]) end
   redis.call('HSET', KEYS[5], 'updatedAt', now)
 else
   id, created = ARGV[5], 1

@@ -105,12 +105,14 @@ describe('ApprovalStore', () => {
     expect(await store.expire('apr_decided_first', EXPIRES)).toBe('rejected');
     expect(await store.get('apr_decided_first')).toEqual(expect.objectContaining({ status: 'rejected', decidedAt: BASE + 10 }));
 
-    // The timer may fire early (clock skew); whatever wins first stays.
-    expect(await store.expire('apr_timer_first', BASE + 20)).toBe('expired');
-    expect(await store.get('apr_timer_first')).toEqual(expect.objectContaining({ status: 'expired', decidedAt: BASE + 20 }));
-    expect(await store.decide('apr_timer_first', 'approve', 'alice', 'soc-lead', '', BASE + 30)).toEqual({ kind: 'not-pending', status: 'expired' });
-    expect(await store.expire('apr_timer_first', BASE + 40)).toBe('expired');
-    expect(await store.get('apr_timer_first')).toEqual(expect.objectContaining({ decidedAt: BASE + 20, votes: [] }));
+    // A timer that fires early (clock skew) leaves the approval pending; at its expiry it wins.
+    expect(await store.expire('apr_timer_first', BASE + 20)).toBe('pending');
+    expect(await store.get('apr_timer_first')).toEqual(expect.objectContaining({ status: 'pending', decidedAt: undefined }));
+    expect(await store.expire('apr_timer_first', EXPIRES)).toBe('expired');
+    expect(await store.get('apr_timer_first')).toEqual(expect.objectContaining({ status: 'expired', decidedAt: EXPIRES }));
+    expect(await store.decide('apr_timer_first', 'approve', 'alice', 'soc-lead', '', EXPIRES + 30)).toEqual({ kind: 'not-pending', status: 'expired' });
+    expect(await store.expire('apr_timer_first', EXPIRES + 40)).toBe('expired');
+    expect(await store.get('apr_timer_first')).toEqual(expect.objectContaining({ decidedAt: EXPIRES, votes: [] }));
     expect(await store.expire('apr_missing', BASE)).toBe('not-found');
   });
 

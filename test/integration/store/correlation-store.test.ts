@@ -148,7 +148,8 @@ const CASES: readonly Case[] = [
       { ref: 'e', t: 120_000 }, // late: a,b,c consumed, so [20k..220k] has {e,x}
     ],
     expect: [['counted', 1], ['counted', 1], ['counted', 2], ['matched', 3], ['counted', 2]],
-    matches: [{ at: 3, refs: ['a', 'b', 'c'], firstTime: 0, lastTime: 95_000, windowStart: 0, windowEnd: 100_000, late: true }],
+    // Reported window: the one ending at the last contributing event, whatever the arrival order.
+    matches: [{ at: 3, refs: ['a', 'b', 'c'], firstTime: 0, lastTime: 95_000, windowStart: -5_000, windowEnd: 95_000, late: true }],
     stats: { maxT: 150_000, matches: 1, groups: 1 },
   },
   {
@@ -161,20 +162,21 @@ const CASES: readonly Case[] = [
       { ref: 'b', t: 100_000 }, // [0,100k] = {a,b}; [100k,200k] = {b,x,y}
     ],
     expect: [['counted', 1], ['counted', 1], ['counted', 2], ['matched', 3]],
-    matches: [{ at: 3, refs: ['b', 'x', 'y'], firstTime: 100_000, lastTime: 160_000, windowStart: 100_000, windowEnd: 200_000, late: true }],
+    matches: [{ at: 3, refs: ['b', 'x', 'y'], firstTime: 100_000, lastTime: 160_000, windowStart: 60_000, windowEnd: 160_000, late: true }],
     stats: { maxT: 160_000, matches: 1, groups: 1 },
   },
   {
-    name: 'too late: older than maxT - T - L is dropped and counted in late_dropped (the boundary itself is accepted)',
+    name: 'too late: older than the watermark (maxT - O) minus lateness is dropped and counted in late_dropped (the boundary itself is accepted)',
     rule: { timespanMs: 60_000, allowedLatenessMs: 30_000, op: 'gte', value: 5 },
     events: [
       { ref: 'a', t: 200_000 },
-      { ref: 'b', t: 110_000 }, // exactly maxT - T - L
-      { ref: 'c', t: 109_999 },
+      { ref: 'b', t: 140_000 }, // exactly maxT - O - L with O = 30 s (the default)
+      { ref: 'c', t: 139_999 },
       { ref: 'd', t: 0 },
-      { ref: 'b', t: 110_000 }, // still known: duplicate, not too late
+      { ref: 'b', t: 140_000 }, // still known: duplicate, not too late
     ],
-    expect: [['counted', 1], ['counted', 1], ['too-late', 0], ['too-late', 0], ['duplicate', 0]],
+    // b is late but accepted: its best window [140k, 200k] also holds a.
+    expect: [['counted', 1], ['counted', 2], ['too-late', 0], ['too-late', 0], ['duplicate', 0]],
     matches: [],
     stats: { maxT: 200_000, late_dropped: 2, duplicates: 1, groups: 1 },
   },
@@ -182,12 +184,12 @@ const CASES: readonly Case[] = [
     name: 'a late event at the lateness boundary still sees events back to its own t - T',
     rule: { timespanMs: 60_000, allowedLatenessMs: 30_000, op: 'gte', value: 2 },
     events: [
-      { ref: 'a', t: 0 },
-      { ref: 'x', t: 150_000 }, // maxT - 2T - L = 0: a is still kept
-      { ref: 'b', t: 60_000 }, // maxT - T - L: accepted, window [0, 60k] = {a, b}
+      { ref: 'a', t: 30_000 },
+      { ref: 'x', t: 150_000 }, // maxT - O - L - T = 30k: a is still kept
+      { ref: 'b', t: 90_000 }, // maxT - O - L: accepted, window [30k, 90k] = {a, b}
     ],
     expect: [['counted', 1], ['counted', 1], ['matched', 2]],
-    matches: [{ at: 2, refs: ['a', 'b'], firstTime: 0, lastTime: 60_000, windowStart: 0, windowEnd: 60_000, late: true }],
+    matches: [{ at: 2, refs: ['a', 'b'], firstTime: 30_000, lastTime: 90_000, windowStart: 30_000, windowEnd: 90_000, late: true }],
     stats: { maxT: 150_000, matches: 1, groups: 1 },
   },
   {
@@ -287,13 +289,13 @@ const CASES: readonly Case[] = [
     rule: { timespanMs: 60_000, allowedLatenessMs: 30_000, op: 'gte', value: 2 },
     events: [
       { ref: 'a1', t: 100_000, group: 'k-A' },
-      { ref: 'b0', t: 0, group: 'k-B' }, // < 100k - 60k - 30k
+      { ref: 'b0', t: 0, group: 'k-B' }, // < 100k - O - L = 40k
       { ref: 'b1', t: 50_000, group: 'k-B' },
       { ref: 'b2', t: 55_000, group: 'k-B' },
     ],
     expect: [['counted', 1], ['too-late', 0], ['counted', 1], ['matched', 2]],
     matches: [
-      { at: 3, refs: ['b1', 'b2'], firstTime: 50_000, lastTime: 55_000, windowStart: 50_000, windowEnd: 110_000, late: true, group: 'k-B' },
+      { at: 3, refs: ['b1', 'b2'], firstTime: 50_000, lastTime: 55_000, windowStart: -5_000, windowEnd: 55_000, late: true, group: 'k-B' },
     ],
     stats: { maxT: 100_000, late_dropped: 1, matches: 1, groups: 2 },
   },
@@ -402,9 +404,10 @@ describe('CorrelationStore match identity, outbox and caps', () => {
     const b = await store.recordEventCount(rule, groupOf('k-1'), ref('b'), BASE + 10_000, NOW0 + 2);
     expect([c.status, c.count, a.status, a.count, b.status, b.count]).toEqual(['counted', 1, 'counted', 2, 'matched', 3]);
     expect(b.match!.matchId).toBe(inOrder!.matchId);
-    expect(b.match!.late).toBe(true);
+    // Within the out-of-orderness allowance (30 s), so not late; and the same window as in order.
+    expect(b.match!.late).toBe(false);
     expect(b.match!.refs).toEqual(['gw/a', 'gw/b', 'gw/c']);
-    expect([b.match!.windowStart, b.match!.windowEnd]).toEqual([BASE, BASE + 60_000]);
+    expect({ ...b.match!, firedAt: 0 }).toEqual({ ...inOrder!, firedAt: 0 });
   });
 
   it('match JSON has exactly the documented fields and types', async () => {

@@ -218,7 +218,7 @@ const CASES: readonly Case[] = [
     fixture: 'duplicate-yaml-key.yaml',
     code: 'CORDON_ERR_YAML_DUPLICATE_KEY',
     line: 7,
-    phrase: 'repeats a key',
+    phrase: 'repeats the key',
   },
   {
     fixture: 'empty-document.yaml',

@@ -82,7 +82,7 @@ describe('warnings', () => {
 
 describe('YAML problems in a playbook', () => {
   it('points an unquoted template (a YAML flow mapping used as a key) at its own line', () => {
-    // BUG (src/shared/yaml.ts:102-103): js-yaml reports "object-based map does not support complex
+    // BUG (src/shared/yaml.ts:103-104): js-yaml reports "object-based map does not support complex
     // keys" with mark 0:0, so the diagnostic lands on 1:1 instead of line 13 where
     // `key: {{ incident.group.api_key }}` is. The most common template mistake gets no location.
     const text = readFileSync(new URL('invalid/template-unquoted.yaml', FIXTURES), 'utf8');
@@ -109,18 +109,30 @@ describe('templates in playbooks', () => {
     '"{{ incident.group }}"',
     '"{{ incident }}"',
     '"{{ run.id }} {{ run.playbook }} {{ run.startedAt }}"',
-    '"{{ steps.first.result.caseId }}"',
-    '"{{ steps.first.attempts }}"',
     '"{{ incident.tags[0] }}"',
     '"Plain text, no template"',
   ])('accepts %s', (summary) => {
     expect(build(withSummary(summary)).diagnostics).toEqual([]);
   });
 
+  // A later state reads an earlier step's result.
+  const withLaterSummary = (summary: string): string =>
+    playbook(`  first:\n    action: ticket.open\n    with:\n      summary: x\n    next: second\n  second:\n    action: ticket.open\n    with:\n      summary: ${summary}\n    next: done\n${CLEAN_END}`);
+
+  it.each(['"{{ steps.first.result.caseId }}"', '"{{ steps.first.attempts }}"'])('accepts %s in a later state', (summary) => {
+    expect(build(withLaterSummary(summary)).diagnostics).toEqual([]);
+  });
+
   it('checks step fields and suggests the closest', () => {
-    const { diagnostics } = build(withSummary('"{{ steps.first.reslt }}"'));
+    const { diagnostics } = build(withLaterSummary('"{{ steps.first.reslt }}"'));
     expect(diagnostics).toHaveLength(1);
     expect(diagnostics[0]!.message).toContain('names unknown step field "reslt"; did you mean "result"');
+  });
+
+  it('rejects a state reading its own result, which cannot exist yet', () => {
+    const { diagnostics } = build(withSummary('"{{ steps.first.result.caseId }}"'));
+    expect(diagnostics.map((d) => [d.code, d.path])).toEqual([['CORDON_ERR_PLAYBOOK_TEMPLATE', 'states.first.with.summary']]);
+    expect(diagnostics[0]!.message).toBe('State "first": {{ steps.first.result.caseId }} reads the result of its own state "first", which has none until it has run; read an earlier step.');
   });
 
   it('checks run fields and lists them when nothing is close', () => {

@@ -65,7 +65,7 @@ function summary(d: Diagnostic): Expected {
 const CASES: readonly Case[] = [
   // ── YAML ─────────────────────────────────────────────────────────────────────────────
   { fixture: 'yaml-syntax-error', code: 'CORDON_ERR_YAML_SYNTAX', line: 10, path: '', phrase: 'bad indentation of a mapping entry' },
-  { fixture: 'duplicate-yaml-key', code: 'CORDON_ERR_YAML_DUPLICATE_KEY', line: 18, column: 5, path: '', phrase: 'Mapping repeats a key' },
+  { fixture: 'duplicate-yaml-key', code: 'CORDON_ERR_YAML_DUPLICATE_KEY', line: 18, column: 5, path: '', phrase: 'Mapping repeats the key' },
   { fixture: 'document-not-mapping', code: 'CORDON_ERR_YAML_NOT_MAPPING', line: 2, column: 1, path: '', phrase: 'A playbook document must be a mapping; got a list' },
   // ── Top level ────────────────────────────────────────────────────────────────────────
   { fixture: 'unknown-top-level-key', code: 'CORDON_ERR_DEFINITION_UNKNOWN_KEY', line: 4, column: 1, path: 'titel', phrase: 'Playbook has unknown key "titel". Did you mean "title"?' },
@@ -119,7 +119,7 @@ const CASES: readonly Case[] = [
   { fixture: 'retry-attempts-zero', code: 'CORDON_ERR_DEFINITION_VALUE', line: 17, column: 24, path: 'states.throttle.retry.attempts', phrase: 'retry.attempts must be a whole number from 1 to 100 (1 = no retry); got 0' },
   { fixture: 'retry-backoff-unknown', code: 'CORDON_ERR_DEFINITION_VALUE', line: 19, column: 16, path: 'states.throttle.retry.backoff', phrase: 'retry.backoff must be "fixed" or "exponential"; got "linear"' },
   { fixture: 'timeout-without-unit', code: 'CORDON_ERR_DEFINITION_VALUE', line: 17, column: 14, path: 'states.throttle.timeout', phrase: 'got the number 10 without a unit' },
-  { fixture: 'timeout-too-long', code: 'CORDON_ERR_DEFINITION_VALUE', line: 17, column: 14, path: 'states.throttle.timeout', phrase: '; the most allowed is 60 minutes' },
+  { fixture: 'timeout-too-long', code: 'CORDON_ERR_DEFINITION_VALUE', line: 17, column: 14, path: 'states.throttle.timeout', phrase: '; the most allowed is 1h.' },
   { fixture: 'automatic-not-boolean', code: 'CORDON_ERR_DEFINITION_TYPE', line: 9, column: 16, path: 'states.throttle.automatic', phrase: 'automatic must be true or false; got "yes"' },
   { fixture: 'unguarded-mutation', code: 'CORDON_ERR_PLAYBOOK_UNGUARDED_MUTATION', line: 10, column: 13, path: 'states.throttle.action', phrase: 'a run can reach it without an approval' },
   { fixture: 'unguarded-mutation-via-rejected', code: 'CORDON_ERR_PLAYBOOK_UNGUARDED_MUTATION', line: 23, column: 13, path: 'states.throttle.action', phrase: 'a run can reach it without an approval' },

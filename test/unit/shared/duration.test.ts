@@ -57,7 +57,7 @@ describe('parseDuration', () => {
   });
 
   it('rejects a duration too large to hold in milliseconds, and says so', () => {
-    // BUG (src/shared/duration.ts:24-25): an amount that overflows Number.isSafeInteger is
+    // BUG (src/shared/duration.ts:29-30): an amount that overflows Number.isSafeInteger is
     // reported as "a duration must be greater than zero", which is false and misleading.
     const why = reason('99999999999999w');
     expect(why).toContain('"99999999999999w"');

@@ -84,9 +84,9 @@ describe('loadYaml positions', () => {
     expect(p.get(['copy']).line).toBe(2);
   });
 
-  // BUG (src/shared/yaml.ts:186-197, startOffset): js-yaml's anchorStart is the first character of
-  // the anchor NAME and a quoted scalar's valueStart is the first character inside the quotes, so
-  // these nodes are placed one column after where they start ("&", "*", the opening quote).
+  // BUG (src/shared/yaml.ts:191, 195 and 198, startOffset): js-yaml's anchorStart is the first
+  // character of the anchor NAME, so anchored nodes and aliases are placed one column after the
+  // "&" / "*" where they start. (Quoted scalars had the same off-by-one; that is fixed.)
   it('places an anchored node at its "&"', () => {
     expect(one('m: &anchor\n  k: v\n').positions.get(['m'])).toEqual({ line: 1, column: 4 });
   });
@@ -199,7 +199,7 @@ describe('loadYaml errors', () => {
       {
         code: 'CORDON_ERR_YAML_DUPLICATE_KEY',
         severity: 'error',
-        message: expect.stringContaining('Mapping repeats a key'),
+        message: expect.stringContaining('Mapping repeats the key'),
         file: 'dup.yaml',
         line: 4,
         column: 3,
@@ -209,7 +209,7 @@ describe('loadYaml errors', () => {
   });
 
   it('names the repeated key in the duplicate-key message', () => {
-    // BUG (src/shared/yaml.ts:98-99): the message is the same for every duplicate and never says
+    // BUG (src/shared/yaml.ts:99-100): the message is the same for every duplicate and never says
     // which key repeats (design.md "Clear errors": name the field). The key is in the source at
     // the error mark; the message should quote it.
     const [d] = loadYaml('a: 1\nb:\n  threshold: 1\n  threshold: 2\n', 'dup.yaml').diagnostics;
