@@ -8,15 +8,32 @@ import { readFileSync, writeFileSync } from 'node:fs';
 const file = new URL('../package-lock.json', import.meta.url);
 const lock = JSON.parse(readFileSync(file, 'utf8'));
 const parent = lock.packages['node_modules/msgpackr-extract'];
-const platforms = { 'darwin-arm64': ['darwin', 'arm64'], 'darwin-x64': ['darwin', 'x64'], 'linux-arm': ['linux', 'arm'], 'linux-arm64': ['linux', 'arm64'], 'linux-x64': ['linux', 'x64'], 'win32-x64': ['win32', 'x64'] };
+const platforms = {
+  'darwin-arm64': ['darwin', 'arm64'],
+  'darwin-x64': ['darwin', 'x64'],
+  'linux-arm': ['linux', 'arm'],
+  'linux-arm64': ['linux', 'arm64'],
+  'linux-x64': ['linux', 'x64'],
+  'win32-x64': ['win32', 'x64'],
+};
 let added = 0;
 for (const [name, version] of Object.entries(parent?.optionalDependencies ?? {})) {
   const key = `node_modules/${name}`;
   const platform = platforms[name.replace('@msgpackr-extract/msgpackr-extract-', '')];
   if (lock.packages[key] || !platform) continue;
-  lock.packages[key] = { version, cpu: [platform[1]], license: 'MIT', optional: true, os: [platform[0]] };
+  lock.packages[key] = {
+    version,
+    cpu: [platform[1]],
+    license: 'MIT',
+    optional: true,
+    os: [platform[0]],
+  };
   added += 1;
 }
-lock.packages = Object.fromEntries(Object.entries(lock.packages).sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a < b ? -1 : a > b ? 1 : 0)));
+lock.packages = Object.fromEntries(
+  Object.entries(lock.packages).sort(([a], [b]) =>
+    a === '' ? -1 : b === '' ? 1 : a < b ? -1 : a > b ? 1 : 0,
+  ),
+);
 writeFileSync(file, `${JSON.stringify(lock, null, 2)}\n`);
 console.log(`package-lock.json: restored ${added} platform entr${added === 1 ? 'y' : 'ies'}.`);

@@ -25,7 +25,9 @@ export interface Content {
  * every problem of every file together. Playbooks are checked against the rules that trigger
  * them and the connectors they act on.
  */
-export async function loadContent(dir: string): Promise<{ content: Content | undefined; diagnostics: Diagnostic[] }> {
+export async function loadContent(
+  dir: string,
+): Promise<{ content: Content | undefined; diagnostics: Diagnostic[] }> {
   const [ruleSources, connectorSources, playbookSources] = await Promise.all([
     loadRuleSources(resolve(dir, 'correlations')),
     readYamlFiles(resolve(dir, 'connectors')),
@@ -35,7 +37,9 @@ export async function loadContent(dir: string): Promise<{ content: Content | und
   const connectors = buildConnectorSet(connectorSources);
   const triggers = rules.ruleSet ? incidentRules(rules.ruleSet) : undefined;
   const playbooks = buildPlaybooks(playbookSources, {
-    connectors: new Map(connectors.connectors.filter((c) => c.kind === 'action').map((c) => [c.name, c.type])),
+    connectors: new Map(
+      connectors.connectors.filter((c) => c.kind === 'action').map((c) => [c.name, c.type]),
+    ),
     rules: triggers,
   });
   const diagnostics = [...rules.diagnostics, ...connectors.diagnostics, ...playbooks.diagnostics];
@@ -43,7 +47,13 @@ export async function loadContent(dir: string): Promise<{ content: Content | und
     return { content: undefined, diagnostics };
   }
   return {
-    content: { rules: rules.ruleSet, connectors: connectors.connectors, playbooks: playbooks.playbooks, ruleKeys: ruleKeysOf(rules.ruleSet), diagnostics },
+    content: {
+      rules: rules.ruleSet,
+      connectors: connectors.connectors,
+      playbooks: playbooks.playbooks,
+      ruleKeys: ruleKeysOf(rules.ruleSet),
+      diagnostics,
+    },
     diagnostics,
   };
 }
@@ -52,7 +62,11 @@ export async function loadContentOrThrow(dir: string): Promise<Content> {
   const { content, diagnostics } = await loadContent(dir);
   if (!content) {
     const errors = diagnostics.filter((d) => d.severity === 'error');
-    throw new DefinitionError('CORDON_ERR_DEFINITION_INVALID', `${errors.length} error(s) in correlations/, connectors/ or playbooks/ under ${dir}:`, errors);
+    throw new DefinitionError(
+      'CORDON_ERR_DEFINITION_INVALID',
+      `${errors.length} error(s) in correlations/, connectors/ or playbooks/ under ${dir}:`,
+      errors,
+    );
   }
   return content;
 }
@@ -65,7 +79,12 @@ function incidentRules(rules: CompiledRuleSet): Map<string, readonly string[]> {
     for (const k of [d.key, d.name, d.id]) if (k) out.set(k, []);
   }
   for (const c of rules.correlations) {
-    for (const k of [c.key, c.name, c.id]) if (k) out.set(k, c.groupBy.map((g) => g.name));
+    for (const k of [c.key, c.name, c.id])
+      if (k)
+        out.set(
+          k,
+          c.groupBy.map((g) => g.name),
+        );
   }
   return out;
 }

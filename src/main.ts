@@ -76,7 +76,8 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
   const metrics = new Metrics();
   const keys = new Keys(config.redisPrefix);
   const content = options.content ?? (await loadContentOrThrow(config.contentDir));
-  for (const d of content.diagnostics) logger.warn({ diagnostic: d }, `${d.file}:${d.line}:${d.column} ${d.message}`);
+  for (const d of content.diagnostics)
+    logger.warn({ diagnostic: d }, `${d.file}:${d.line}:${d.column} ${d.message}`);
 
   const redis = createRedis(options.redisUrl, { connectionName: `cordon:${config.instanceId}` });
   redis.on('error', (err) => logger.error({ err }, 'redis connection error'));
@@ -84,7 +85,10 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
   await warnIfNotDurable(redis, logger);
 
   const eventLog = new EventLog(redis, keys);
-  const deadLetters = new DeadLetterStore(redis, keys, { maxEntries: config.ingest.deadLetterMaxEntries, bodyLimitBytes: config.ingest.deadLetterBodyLimitBytes });
+  const deadLetters = new DeadLetterStore(redis, keys, {
+    maxEntries: config.ingest.deadLetterMaxEntries,
+    bodyLimitBytes: config.ingest.deadLetterBodyLimitBytes,
+  });
   const incidents = new IncidentStore(redis, keys);
   const runs = new RunStore(redis, keys);
   const approvals = new ApprovalStore(redis, keys);
@@ -100,7 +104,10 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
   await eventLog.ensureGroup('correlator');
 
   // BullMQ gets its own plain connection (no auto-pipelining; it manages its own commands).
-  const bullRedis = createRedis(options.redisUrl, { connectionName: `cordon:${config.instanceId}:bull`, enableAutoPipelining: false });
+  const bullRedis = createRedis(options.redisUrl, {
+    connectionName: `cordon:${config.instanceId}:bull`,
+    enableAutoPipelining: false,
+  });
   bullRedis.on('error', (err) => logger.error({ err }, 'redis connection error (queues)'));
   const queueOptions = { connection: bullRedis, prefix: keys.bullPrefix };
   const runQueue = new Queue<RunJob>(RUN_QUEUE, queueOptions);
@@ -126,7 +133,11 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
       await actionQueue.add(job.operation, job, {
         jobId: opts.jobId,
         attempts: opts.attempts,
-        backoff: { type: opts.backoff.type, delay: opts.backoff.delayMs, ...(opts.backoff.type === 'exponential' ? { jitter: 0.3 } : {}) },
+        backoff: {
+          type: opts.backoff.type,
+          delay: opts.backoff.delayMs,
+          ...(opts.backoff.type === 'exponential' ? { jitter: 0.3 } : {}),
+        },
         removeOnComplete: keepCompleted,
         removeOnFail: keepFailed,
       });
@@ -134,15 +145,29 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
     async actionJobState(jobId) {
       const job = await actionQueue.getJob(jobId);
       if (!job) return { state: 'unknown', attempts: 0 };
-      return { state: (await job.getState()), attempts: job.attemptsMade, ...(job.failedReason ? { failedReason: job.failedReason } : {}) };
+      return {
+        state: await job.getState(),
+        attempts: job.attemptsMade,
+        ...(job.failedReason ? { failedReason: job.failedReason } : {}),
+      };
     },
   };
 
   const catalog = new PlaybookCatalog(content.playbooks, runs, content.ruleKeys);
-  const runner = new Runner({ runs, approvals, playbooks: catalog, queues, clock, logger: logger.child({ domain: 'playbook' }), crash });
+  const runner = new Runner({
+    runs,
+    approvals,
+    playbooks: catalog,
+    queues,
+    clock,
+    logger: logger.child({ domain: 'playbook' }),
+    crash,
+  });
 
   const closers: (() => Promise<void>)[] = [];
-  const readiness: ReadinessCheck[] = [{ name: 'redis', check: async () => (await redis.ping()) === 'PONG' }];
+  const readiness: ReadinessCheck[] = [
+    { name: 'redis', check: async () => (await redis.ping()) === 'PONG' },
+  ];
 
   if (has('correlator')) {
     const onMatch = async (match: Match): Promise<void> => {
@@ -150,18 +175,29 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
       if (!outcome.created) return;
       const incident = await incidents.get(outcome.incidentId);
       if (!incident) return;
-      if (!outcome.replayed) logger.info({ incidentId: incident.id, rule: match.rule, group: match.group }, 'incident opened');
+      if (!outcome.replayed)
+        logger.info(
+          { incidentId: incident.id, rule: match.rule, group: match.group },
+          'incident opened',
+        );
       metrics.inc('cordon_incidents_opened_total', 'Incidents opened.', { rule: match.rule });
       await runner.trigger(incident, `correlation:${match.rule}`);
     };
     const engine = new CorrelationEngine(content.rules, correlationStore, onMatch, clock, metrics);
-    const blocking = createRedis(options.redisUrl, { connectionName: `cordon:${config.instanceId}:correlator` });
+    const blocking = createRedis(options.redisUrl, {
+      connectionName: `cordon:${config.instanceId}:correlator`,
+    });
     blocking.on('error', () => undefined);
     const correlator = new Correlator(
       eventLog,
       blocking,
       engine,
-      { consumer: config.instanceId, batchSize: config.correlate.batchSize, claimIdleMs: config.correlate.claimIdleMs, retentionMs: config.ingest.eventRetentionMs },
+      {
+        consumer: config.instanceId,
+        batchSize: config.correlate.batchSize,
+        claimIdleMs: config.correlate.claimIdleMs,
+        retentionMs: config.ingest.eventRetentionMs,
+      },
       clock,
       logger.child({ domain: 'correlate' }),
       metrics,
@@ -170,7 +206,12 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
         await deadLetters.add({
           source: event.source,
           reason: 'correlate',
-          errors: [{ path: '', reason: `correlation failed repeatedly: ${err instanceof Error ? err.message : String(err)}` }],
+          errors: [
+            {
+              path: '',
+              reason: `correlation failed repeatedly: ${err instanceof Error ? err.message : String(err)}`,
+            },
+          ],
           contentType: 'application/json',
           body: Buffer.from(JSON.stringify(event)),
           principal: 'correlator',
@@ -222,7 +263,10 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
       logger: logger.child({ domain: 'actions' }),
       crash,
     });
-    const worker = new Worker<ActionJob>(ACTION_QUEUE, processor, { ...workerOptions, concurrency: config.jobs.actionConcurrency });
+    const worker = new Worker<ActionJob>(ACTION_QUEUE, processor, {
+      ...workerOptions,
+      concurrency: config.jobs.actionConcurrency,
+    });
     worker.on('error', (err) => logger.error({ err }, 'action worker error'));
     closers.push(() => worker.close());
     readiness.push({ name: 'worker', check: async () => worker.isRunning() });
@@ -233,8 +277,20 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
   if (has('api')) {
     const principals = options.principals ?? (await loadPrincipals(config.tokensFile, options.env));
     await addSourceTokens(principals, content, options.env ?? process.env);
-    const sources = new Map(content.connectors.filter((c) => c.kind === 'source').map((c) => [c.name, { name: c.name, type: c.type }]));
-    const ingest = new IngestService(sources, eventLog, deadLetters, clock, metrics, logger.child({ domain: 'ingest' }), config.ingest.dedupeWindowMs);
+    const sources = new Map(
+      content.connectors
+        .filter((c) => c.kind === 'source')
+        .map((c) => [c.name, { name: c.name, type: c.type }]),
+    );
+    const ingest = new IngestService(
+      sources,
+      eventLog,
+      deadLetters,
+      clock,
+      metrics,
+      logger.child({ domain: 'ingest' }),
+      config.ingest.dedupeWindowMs,
+    );
     app = await buildApp({
       principals,
       ingest,
@@ -268,7 +324,8 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
       stopped ??= (async () => {
         // HTTP first (no new work; in-flight requests finish), then the consumers drain.
         if (app) await app.close();
-        for (const close of closers.reverse()) await close().catch((err: unknown) => logger.error({ err }, 'error while stopping'));
+        for (const close of closers.reverse())
+          await close().catch((err: unknown) => logger.error({ err }, 'error while stopping'));
         await runQueue.close();
         await actionQueue.close();
         await bullRedis.quit().catch(() => bullRedis.disconnect());
@@ -280,17 +337,33 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
 }
 
 /** Source connectors with `auth.bearer` get their own ingest-only principals. */
-async function addSourceTokens(principals: PrincipalDirectory, content: Content, env: Readonly<Record<string, string | undefined>>): Promise<void> {
+async function addSourceTokens(
+  principals: PrincipalDirectory,
+  content: Content,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<void> {
   const problems: string[] = [];
   for (const source of content.connectors.filter((c) => c.kind === 'source')) {
     for (const ref of source.bearerTokens) {
-      const secret = await readSecret('env' in ref ? ref.env : undefined, 'file' in ref ? ref.file : undefined, env);
-      if (!secret.ok) problems.push(`connector ${source.name} (${source.origin}) auth.bearer: ${secret.reason}`);
-      else principals.add({ id: `source:${source.name}`, roles: ['ingest'], sources: [source.name] }, sha256Hex(secret.value));
+      const secret = await readSecret(
+        'env' in ref ? ref.env : undefined,
+        'file' in ref ? ref.file : undefined,
+        env,
+      );
+      if (!secret.ok)
+        problems.push(`connector ${source.name} (${source.origin}) auth.bearer: ${secret.reason}`);
+      else
+        principals.add(
+          { id: `source:${source.name}`, roles: ['ingest'], sources: [source.name] },
+          sha256Hex(secret.value),
+        );
     }
   }
   if (problems.length > 0) {
-    throw new CordonError('CORDON_ERR_CONNECTOR_SECRET', `Source tokens could not be resolved:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    throw new CordonError(
+      'CORDON_ERR_CONNECTOR_SECRET',
+      `Source tokens could not be resolved:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
   }
 }
 
@@ -298,7 +371,9 @@ async function warnIfNotDurable(redis: Redis, logger: Logger): Promise<void> {
   try {
     const reply = (await redis.config('GET', 'appendonly')) as string[];
     if (reply[1] === 'no') {
-      logger.warn('Redis has appendonly=no: accepted events survive a Cordon crash but not a Redis restart. Production Redis should run with appendonly yes.');
+      logger.warn(
+        'Redis has appendonly=no: accepted events survive a Cordon crash but not a Redis restart. Production Redis should run with appendonly yes.',
+      );
     }
   } catch {
     // CONFIG is often disabled on managed Redis; durability is then the operator's setting.

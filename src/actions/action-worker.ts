@@ -9,7 +9,11 @@ import type { Runner } from '../playbook/runtime/runner.js';
 import type { ExecutorTable } from './executors.js';
 
 /** Failures a retry cannot fix: the job fails at once instead of burning its attempts. */
-const NON_RETRYABLE = new Set(['CORDON_ERR_ACTION_INPUT', 'CORDON_ERR_ACTION_CONNECTOR', 'CORDON_ERR_ACTION_APPROVAL_MISMATCH']);
+const NON_RETRYABLE = new Set([
+  'CORDON_ERR_ACTION_INPUT',
+  'CORDON_ERR_ACTION_CONNECTOR',
+  'CORDON_ERR_ACTION_APPROVAL_MISMATCH',
+]);
 
 export interface ActionWorkerDeps {
   readonly executors: ExecutorTable;
@@ -25,22 +29,43 @@ export interface ActionWorkerDeps {
  * attempts, or a stalled job after a crash) reaches the connector with the same effect key,
  * which the built-in connectors answer from their ledger instead of acting twice.
  */
-export function createActionProcessor(deps: ActionWorkerDeps): (job: Job<ActionJob>) => Promise<unknown> {
+export function createActionProcessor(
+  deps: ActionWorkerDeps,
+): (job: Job<ActionJob>) => Promise<unknown> {
   return async (job) => {
     const data = job.data;
     const attempt = job.attemptsMade + 1;
-    const log = deps.logger.child({ runId: data.runId, state: data.state, jobId: job.id, operation: data.operation, attempt });
+    const log = deps.logger.child({
+      runId: data.runId,
+      state: data.state,
+      jobId: job.id,
+      operation: data.operation,
+      attempt,
+    });
     try {
       const executor = deps.executors[data.connectorType]?.[data.operation];
       if (!executor) {
-        throw new CordonError('CORDON_ERR_ACTION_CONNECTOR', `Connector type ${data.connectorType} (connector "${data.connector}") has no operation ${data.operation}.`);
+        throw new CordonError(
+          'CORDON_ERR_ACTION_CONNECTOR',
+          `Connector type ${data.connectorType} (connector "${data.connector}") has no operation ${data.operation}.`,
+        );
       }
       const op = OPERATIONS[data.operation];
       const problems = op ? checkInputs(op, data.inputs) : ['unknown operation'];
-      if (problems.length > 0) throw new CordonError('CORDON_ERR_ACTION_INPUT', `Inputs of ${data.operation}: ${problems.join('; ')}.`);
+      if (problems.length > 0)
+        throw new CordonError(
+          'CORDON_ERR_ACTION_INPUT',
+          `Inputs of ${data.operation}: ${problems.join('; ')}.`,
+        );
 
       const result = await withDeadline(data.timeoutMs, (signal) =>
-        executor(data.inputs, { effectKey: data.effectKey, runId: data.runId, incidentId: data.incidentId, now: deps.clock.now(), signal }),
+        executor(data.inputs, {
+          effectKey: data.effectKey,
+          runId: data.runId,
+          incidentId: data.incidentId,
+          now: deps.clock.now(),
+          signal,
+        }),
       );
       deps.crash('action.after-effect');
       await deps.runner.reportAction(data, { ok: true, result }, attempt);
@@ -59,13 +84,21 @@ export function createActionProcessor(deps: ActionWorkerDeps): (job: Job<ActionJ
   };
 }
 
-async function withDeadline<T>(timeoutMs: number, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+async function withDeadline<T>(
+  timeoutMs: number,
+  run: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       controller.abort();
-      reject(new CordonError('CORDON_ERR_ACTION_TIMEOUT', `The action did not finish within ${timeoutMs} ms.`));
+      reject(
+        new CordonError(
+          'CORDON_ERR_ACTION_TIMEOUT',
+          `The action did not finish within ${timeoutMs} ms.`,
+        ),
+      );
     }, timeoutMs);
   });
   try {

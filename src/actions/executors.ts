@@ -14,7 +14,10 @@ export interface ActionContext {
   readonly signal: AbortSignal;
 }
 
-export type Executor = (inputs: Readonly<Record<string, unknown>>, ctx: ActionContext) => Promise<unknown>;
+export type Executor = (
+  inputs: Readonly<Record<string, unknown>>,
+  ctx: ActionContext,
+) => Promise<unknown>;
 
 /** Implementations by connector type, then operation. */
 export type ExecutorTable = Readonly<Record<string, Readonly<Record<string, Executor>>>>;
@@ -28,17 +31,33 @@ export function builtinExecutors(deps: { limiter: LimiterStore; cases: CaseStore
     'builtin-limiter': {
       'ratelimit.set': async (inputs, ctx) => {
         const rate = parseRate(inputs.limit);
-        if (!rate.ok) throw new CordonError('CORDON_ERR_ACTION_INPUT', `ratelimit.set limit ${rate.reason}.`);
+        if (!rate.ok)
+          throw new CordonError('CORDON_ERR_ACTION_INPUT', `ratelimit.set limit ${rate.reason}.`);
         let expiresAt = 0;
         if (inputs.expires !== undefined) {
           const d = parseDuration(inputs.expires);
-          if (!d.ok) throw new CordonError('CORDON_ERR_ACTION_INPUT', `ratelimit.set expires ${d.reason}.`);
+          if (!d.ok)
+            throw new CordonError('CORDON_ERR_ACTION_INPUT', `ratelimit.set expires ${d.reason}.`);
           expiresAt = ctx.now + d.ms;
         }
-        return deps.limiter.set(ctx.effectKey, text(inputs.key), rate.rate, expiresAt, ctx.runId, text(inputs.reason), ctx.now);
+        return deps.limiter.set(
+          ctx.effectKey,
+          text(inputs.key),
+          rate.rate,
+          expiresAt,
+          ctx.runId,
+          text(inputs.reason),
+          ctx.now,
+        );
       },
       'ratelimit.clear': (inputs, ctx) =>
-        deps.limiter.clear(ctx.effectKey, text(inputs.key), ctx.runId, text(inputs.reason), ctx.now),
+        deps.limiter.clear(
+          ctx.effectKey,
+          text(inputs.key),
+          ctx.runId,
+          text(inputs.reason),
+          ctx.now,
+        ),
     },
     'builtin-cases': {
       'ticket.open': (inputs, ctx) => {
@@ -64,5 +83,9 @@ export function builtinExecutors(deps: { limiter: LimiterStore; cases: CaseStore
 
 /** Inputs were validated as scalars; this renders one as text ('' when absent). */
 function text(value: unknown): string {
-  return typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'boolean' ? String(value) : '';
+  return typeof value === 'string'
+    ? value
+    : typeof value === 'number' || typeof value === 'boolean'
+      ? String(value)
+      : '';
 }

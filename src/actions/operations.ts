@@ -33,9 +33,21 @@ export const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
     reversibleBy: 'ratelimit.clear',
     inputs: {
       key: { type: 'string', required: true, description: 'The key to limit, e.g. an API key id.' },
-      limit: { type: 'rate', required: true, description: '`<count>/<unit>` such as `10/m`, or `block`.' },
-      expires: { type: 'duration', required: false, description: 'Lift the limit automatically after this long (e.g. `1h`).' },
-      reason: { type: 'text', required: false, description: 'Shown to operators and in the limiter history.' },
+      limit: {
+        type: 'rate',
+        required: true,
+        description: '`<count>/<unit>` such as `10/m`, or `block`.',
+      },
+      expires: {
+        type: 'duration',
+        required: false,
+        description: 'Lift the limit automatically after this long (e.g. `1h`).',
+      },
+      reason: {
+        type: 'text',
+        required: false,
+        description: 'Shown to operators and in the limiter history.',
+      },
     },
   },
   'ratelimit.clear': {
@@ -56,8 +68,16 @@ export const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
     inputs: {
       summary: { type: 'text', required: true, description: 'One-line title.' },
       description: { type: 'text', required: false, description: 'Body text.' },
-      severity: { type: 'severity', required: false, description: 'info, low, medium, high or critical.' },
-      dedupe: { type: 'string', required: false, description: 'Key that identifies one case across retries and runs.' },
+      severity: {
+        type: 'severity',
+        required: false,
+        description: 'info, low, medium, high or critical.',
+      },
+      dedupe: {
+        type: 'string',
+        required: false,
+        description: 'Key that identifies one case across retries and runs.',
+      },
     },
   },
 };
@@ -68,17 +88,29 @@ export interface Rate {
   readonly windowMs: number;
 }
 
-const RATE_UNITS: Readonly<Record<string, number>> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const RATE_UNITS: Readonly<Record<string, number>> = {
+  s: 1_000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+};
 
-export function parseRate(value: unknown): { ok: true; rate: Rate } | { ok: false; reason: string } {
+export function parseRate(
+  value: unknown,
+): { ok: true; rate: Rate } | { ok: false; reason: string } {
   if (value === 'block') return { ok: true, rate: { mode: 'block', count: 0, windowMs: 0 } };
-  const match = typeof value === 'string' ? /^\s*(\d+)\s*\/\s*(\d*)\s*(s|m|h|d)\s*$/.exec(value) : null;
+  const match =
+    typeof value === 'string' ? /^\s*(\d+)\s*\/\s*(\d*)\s*(s|m|h|d)\s*$/.exec(value) : null;
   if (!match) {
-    return { ok: false, reason: `got ${describe(value)}; write "<count>/<unit>" with unit s, m, h or d (for example "10/m"), or "block"` };
+    return {
+      ok: false,
+      reason: `got ${describe(value)}; write "<count>/<unit>" with unit s, m, h or d (for example "10/m"), or "block"`,
+    };
   }
   const count = Number(match[1]);
   const windowMs = Number(match[2] || '1') * (RATE_UNITS[match[3] as string] ?? 0);
-  if (count < 1 || windowMs <= 0) return { ok: false, reason: `got "${String(value)}"; the count and period must be at least 1` };
+  if (count < 1 || windowMs <= 0)
+    return { ok: false, reason: `got "${String(value)}"; the count and period must be at least 1` };
   return { ok: true, rate: { mode: 'throttle', count, windowMs } };
 }
 
@@ -90,8 +122,10 @@ export function checkInputValue(spec: InputSpec, value: unknown): string | undef
     case 'string':
     case 'text':
       if (typeof value === 'number' || typeof value === 'boolean') return undefined;
-      if (typeof value !== 'string' || value.trim() === '') return `must be a non-empty string; got ${describe(value)}`;
-      if (spec.type === 'string' && value.length > 512) return `must be at most 512 characters; got ${value.length}`;
+      if (typeof value !== 'string' || value.trim() === '')
+        return `must be a non-empty string; got ${describe(value)}`;
+      if (spec.type === 'string' && value.length > 512)
+        return `must be at most 512 characters; got ${value.length}`;
       return undefined;
     case 'duration': {
       const d = parseDuration(value);
@@ -109,7 +143,10 @@ export function checkInputValue(spec: InputSpec, value: unknown): string | undef
 }
 
 /** Validates a full rendered input set; returns every problem as `input: reason`. */
-export function checkInputs(op: OperationSpec, inputs: Readonly<Record<string, unknown>>): string[] {
+export function checkInputs(
+  op: OperationSpec,
+  inputs: Readonly<Record<string, unknown>>,
+): string[] {
   const problems: string[] = [];
   for (const [name, spec] of Object.entries(op.inputs)) {
     const value = inputs[name];
@@ -121,7 +158,10 @@ export function checkInputs(op: OperationSpec, inputs: Readonly<Record<string, u
     if (reason) problems.push(`${name}: ${reason}`);
   }
   for (const name of Object.keys(inputs)) {
-    if (!op.inputs[name]) problems.push(`${name}: is not an input of ${op.name} (inputs: ${Object.keys(op.inputs).join(', ')})`);
+    if (!op.inputs[name])
+      problems.push(
+        `${name}: is not an input of ${op.name} (inputs: ${Object.keys(op.inputs).join(', ')})`,
+      );
   }
   return problems;
 }

@@ -31,17 +31,23 @@ export function registerAuth(app: FastifyInstance, principals: PrincipalDirector
       void reply.header('WWW-Authenticate', 'Bearer realm="cordon"');
       throw new CordonError(
         'CORDON_ERR_API_UNAUTHENTICATED',
-        header ? 'The bearer token is not valid. Use a token from the tokens file (see README "Authentication").' : 'This endpoint needs "Authorization: Bearer <token>".',
+        header
+          ? 'The bearer token is not valid. Use a token from the tokens file (see README "Authentication").'
+          : 'This endpoint needs "Authorization: Bearer <token>".',
       );
     }
     request.principal = principal;
     if (config.roles && !hasRole(principal, ...config.roles, 'admin')) {
-      throw new CordonError('CORDON_ERR_API_FORBIDDEN', `Principal "${principal.id}" lacks the role this endpoint needs: one of ${config.roles.join(', ')}.`);
+      throw new CordonError(
+        'CORDON_ERR_API_FORBIDDEN',
+        `Principal "${principal.id}" lacks the role this endpoint needs: one of ${config.roles.join(', ')}.`,
+      );
     }
   });
 }
 
 export function principalOf(request: FastifyRequest): Principal {
-  if (!request.principal) throw new CordonError('CORDON_ERR_API_UNAUTHENTICATED', 'Not authenticated.');
+  if (!request.principal)
+    throw new CordonError('CORDON_ERR_API_UNAUTHENTICATED', 'Not authenticated.');
   return request.principal;
 }

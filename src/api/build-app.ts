@@ -22,13 +22,25 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     loggerInstance: logger,
     // Bodies other than ingest are small JSON documents.
     bodyLimit: 64 * 1024,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } },
+    ajv: {
+      customOptions: {
+        removeAdditional: false,
+        coerceTypes: 'array',
+        useDefaults: true,
+        allErrors: true,
+      },
+    },
     return503OnClosing: true,
   });
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'Cordon API', version: '1', description: 'Ingest, correlation incidents, playbook runs, approvals and the built-in limiter.' },
+      info: {
+        title: 'Cordon API',
+        version: '1',
+        description:
+          'Ingest, correlation incidents, playbook runs, approvals and the built-in limiter.',
+      },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },

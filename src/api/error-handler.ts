@@ -17,44 +17,92 @@ export function registerErrorHandler(app: FastifyInstance, logger: Logger, metri
     let body: ErrorBody;
     if (isCordonError(err)) {
       status = ERROR_CODES[err.code].status;
-      body = { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) };
+      body = {
+        code: err.code,
+        message: err.message,
+        ...(err.details ? { details: err.details } : {}),
+      };
     } else if (err.validation) {
       const errors = err.validation.map((v) => {
-        const field = v.instancePath ? v.instancePath : ((v.params as { missingProperty?: string }).missingProperty ?? '');
-        return { path: `${err.validationContext ?? 'request'}${field.startsWith('/') ? field : field ? `/${field}` : ''}`, reason: v.message ?? 'is invalid' };
+        const field = v.instancePath
+          ? v.instancePath
+          : ((v.params as { missingProperty?: string }).missingProperty ?? '');
+        return {
+          path: `${err.validationContext ?? 'request'}${field.startsWith('/') ? field : field ? `/${field}` : ''}`,
+          reason: v.message ?? 'is invalid',
+        };
       });
       status = 400;
-      body = { code: 'CORDON_ERR_API_INVALID_REQUEST', message: `Invalid request: ${errors.map((e) => `${e.path} ${e.reason}`).join('; ')}.`, details: { errors } };
+      body = {
+        code: 'CORDON_ERR_API_INVALID_REQUEST',
+        message: `Invalid request: ${errors.map((e) => `${e.path} ${e.reason}`).join('; ')}.`,
+        details: { errors },
+      };
     } else if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       status = 413;
       const source = (request.params as { source?: string } | undefined)?.source ?? '';
-      metrics.inc('cordon_ingest_rejected_total', 'Payloads rejected and dead-lettered.', { source, reason: 'too-large' });
-      logger.error({ source, contentLength: request.headers['content-length'] }, 'request body over the size limit; rejected unread (the sender may drop it: split the batch or raise CORDON_INGEST_BODY_LIMIT_BYTES)');
-      body = { code: 'CORDON_ERR_INGEST_BODY_TOO_LARGE', message: 'The body is larger than the limit (CORDON_INGEST_BODY_LIMIT_BYTES). Send smaller batches.' };
-    } else if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || err.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
+      metrics.inc('cordon_ingest_rejected_total', 'Payloads rejected and dead-lettered.', {
+        source,
+        reason: 'too-large',
+      });
+      logger.error(
+        { source, contentLength: request.headers['content-length'] },
+        'request body over the size limit; rejected unread (the sender may drop it: split the batch or raise CORDON_INGEST_BODY_LIMIT_BYTES)',
+      );
+      body = {
+        code: 'CORDON_ERR_INGEST_BODY_TOO_LARGE',
+        message:
+          'The body is larger than the limit (CORDON_INGEST_BODY_LIMIT_BYTES). Send smaller batches.',
+      };
+    } else if (
+      err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ||
+      err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ||
+      err.code === 'FST_ERR_CTP_INVALID_JSON_BODY'
+    ) {
       status = err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 415 : 400;
-      body = { code: status === 415 ? 'CORDON_ERR_INGEST_UNSUPPORTED_MEDIA_TYPE' : 'CORDON_ERR_API_INVALID_REQUEST', message: `${err.message}. Send application/json.` };
-    } else if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
+      body = {
+        code:
+          status === 415
+            ? 'CORDON_ERR_INGEST_UNSUPPORTED_MEDIA_TYPE'
+            : 'CORDON_ERR_API_INVALID_REQUEST',
+        message: `${err.message}. Send application/json.`,
+      };
+    } else if (
+      typeof err.statusCode === 'number' &&
+      err.statusCode >= 400 &&
+      err.statusCode < 500
+    ) {
       status = err.statusCode;
       body = { code: 'CORDON_ERR_API_INVALID_REQUEST', message: err.message };
     } else if (isRedisUnavailable(err)) {
       status = 503;
       logger.error({ err }, 'redis unavailable');
       void reply.header('Retry-After', '5');
-      body = { code: 'CORDON_ERR_API_UNAVAILABLE', message: 'Storage is unavailable; nothing was accepted. Retry shortly.' };
+      body = {
+        code: 'CORDON_ERR_API_UNAVAILABLE',
+        message: 'Storage is unavailable; nothing was accepted. Retry shortly.',
+      };
     } else {
       status = 500;
       logger.error({ err, url: request.url }, 'unhandled error');
-      body = { code: 'CORDON_ERR_API_INTERNAL', message: `Unexpected error (request ${request.id}); the server log has the details.` };
+      body = {
+        code: 'CORDON_ERR_API_INTERNAL',
+        message: `Unexpected error (request ${request.id}); the server log has the details.`,
+      };
     }
     return reply.status(status).send(body);
   });
 
   app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send({ code: 'CORDON_ERR_API_NOT_FOUND', message: `No route ${request.method} ${request.url.split('?')[0] ?? ''}. The API is described at /docs.` } satisfies ErrorBody),
+    reply.status(404).send({
+      code: 'CORDON_ERR_API_NOT_FOUND',
+      message: `No route ${request.method} ${request.url.split('?')[0] ?? ''}. The API is described at /docs.`,
+    } satisfies ErrorBody),
   );
 }
 
 function isRedisUnavailable(err: Error): boolean {
-  return /Connection is closed|ECONNREFUSED|ETIMEDOUT|MaxRetriesPerRequest|Stream isn't writeable|LOADING/i.test(err.message);
+  return /Connection is closed|ECONNREFUSED|ETIMEDOUT|MaxRetriesPerRequest|Stream isn't writeable|LOADING/i.test(
+    err.message,
+  );
 }

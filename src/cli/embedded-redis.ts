@@ -28,7 +28,8 @@ export async function resolveRedis(
 ): Promise<ResolvedRedis> {
   const defaultUrl = options.defaultUrl ?? DEFAULT_URL;
   if (explicitUrl) return { url: explicitUrl, origin: 'REDIS_URL', stop: async () => undefined };
-  if (await redisAnswers(defaultUrl)) return { url: defaultUrl, origin: 'local 6379', stop: async () => undefined };
+  if (await redisAnswers(defaultUrl))
+    return { url: defaultUrl, origin: 'local 6379', stop: async () => undefined };
 
   const dir = join(homeDir, 'redis');
   const stateFile = join(dir, 'cordon-redis.json');
@@ -50,7 +51,26 @@ export async function resolveRedis(
   const port = await freePort();
   const child = spawn(
     binary,
-    ['--port', String(port), '--bind', '127.0.0.1', '--protected-mode', 'yes', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '', '--daemonize', 'no', '--logfile', join(dir, 'redis.log')],
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--protected-mode',
+      'yes',
+      '--dir',
+      dir,
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      'everysec',
+      '--save',
+      '',
+      '--daemonize',
+      'no',
+      '--logfile',
+      join(dir, 'redis.log'),
+    ],
     { stdio: 'ignore' },
   );
   const url = `redis://127.0.0.1:${port}`;
@@ -71,9 +91,16 @@ export async function resolveRedis(
 
 async function shutdown(url: string, stateFile: string): Promise<void> {
   const { Redis } = await import('ioredis');
-  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const client = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
   client.on('error', () => undefined);
-  await client.connect().then(() => client.shutdown()).catch(() => undefined);
+  await client
+    .connect()
+    .then(() => client.shutdown())
+    .catch(() => undefined);
   client.disconnect();
   await rm(stateFile, { force: true });
 }
@@ -122,5 +149,8 @@ async function waitUntilUp(url: string, child: ChildProcess, logFile: string): P
   }
   child.kill('SIGKILL');
   const log = await readFile(logFile, 'utf8').catch(() => '');
-  throw new CordonError('CORDON_ERR_CONFIG_REDIS_UNAVAILABLE', `The private redis-server did not start. Last log lines:\n${log.split('\n').slice(-8).join('\n')}`);
+  throw new CordonError(
+    'CORDON_ERR_CONFIG_REDIS_UNAVAILABLE',
+    `The private redis-server did not start. Last log lines:\n${log.split('\n').slice(-8).join('\n')}`,
+  );
 }

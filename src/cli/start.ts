@@ -20,7 +20,9 @@ export async function runStart(): Promise<number> {
   if (!(await exists(config.tokensFile))) {
     if (config.tokensFile !== defaultTokensFile) {
       await redis.stop();
-      console.error(`cordon: the tokens file ${config.tokensFile} (CORDON_TOKENS_FILE) does not exist.`);
+      console.error(
+        `cordon: the tokens file ${config.tokensFile} (CORDON_TOKENS_FILE) does not exist.`,
+      );
       return 1;
     }
     generated = await generateDefaultPrincipals(config.tokensFile);

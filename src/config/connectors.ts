@@ -43,12 +43,20 @@ export function buildConnectorSet(sources: readonly YamlSource[]): {
     diagnostics.push(...loaded.diagnostics);
     for (const doc of loaded.documents) {
       const sink = new DiagnosticSink(source.file, doc.positions);
-      const def = validateConnector(doc.value, sink, `${source.file}:${doc.positions.get([]).line}`);
+      const def = validateConnector(
+        doc.value,
+        sink,
+        `${source.file}:${doc.positions.get([]).line}`,
+      );
       diagnostics.push(...sink.diagnostics);
       if (!def) continue;
       const prior = seen.get(def.name);
       if (prior) {
-        sink.error(['name'], 'CORDON_ERR_DEFINITION_DUPLICATE', `Connector name "${def.name}" is also defined at ${prior}. Names must be unique; rename one.`);
+        sink.error(
+          ['name'],
+          'CORDON_ERR_DEFINITION_DUPLICATE',
+          `Connector name "${def.name}" is also defined at ${prior}. Names must be unique; rename one.`,
+        );
         diagnostics.push(...sink.diagnostics.slice(-1));
         continue;
       }
@@ -59,38 +67,65 @@ export function buildConnectorSet(sources: readonly YamlSource[]): {
   return { connectors: out, diagnostics };
 }
 
-function validateConnector(value: unknown, sink: DiagnosticSink, origin: string): ConnectorDefinition | undefined {
+function validateConnector(
+  value: unknown,
+  sink: DiagnosticSink,
+  origin: string,
+): ConnectorDefinition | undefined {
   if (!expectMapping(sink, [], value, 'A connector document')) return undefined;
-  checkKeys(sink, [], value, 'Connector', { required: ['name', 'type'], optional: ['apiVersion', 'description', 'auth'] });
+  checkKeys(sink, [], value, 'Connector', {
+    required: ['name', 'type'],
+    optional: ['apiVersion', 'description', 'auth'],
+  });
   const before = sink.diagnostics.length;
   if (value.apiVersion !== undefined && value.apiVersion !== 'cordon/v1') {
-    sink.error(['apiVersion'], 'CORDON_ERR_DEFINITION_VALUE', `apiVersion must be "cordon/v1"; got ${JSON.stringify(value.apiVersion)}.`);
+    sink.error(
+      ['apiVersion'],
+      'CORDON_ERR_DEFINITION_VALUE',
+      `apiVersion must be "cordon/v1"; got ${JSON.stringify(value.apiVersion)}.`,
+    );
   }
   const name = value.name;
   if (typeof name === 'string' && !NAME.test(name)) {
-    sink.error(['name'], 'CORDON_ERR_DEFINITION_VALUE', `Connector name must be lower-case letters, digits and "-" (it appears in URLs); got "${name}".`);
+    sink.error(
+      ['name'],
+      'CORDON_ERR_DEFINITION_VALUE',
+      `Connector name must be lower-case letters, digits and "-" (it appears in URLs); got "${name}".`,
+    );
   } else if (name !== undefined) expectString(sink, ['name'], name, 'Connector name');
   const type = value.type;
   if (typeof type === 'string' && !ALL_TYPES.includes(type)) {
     const hint = suggest(type, ALL_TYPES);
-    sink.error(['type'], 'CORDON_ERR_CONNECTOR_TYPE', `Connector type "${type}" is not known.${hint ? ` Did you mean "${hint}"?` : ''} Types: ${ALL_TYPES.join(', ')}.`);
+    sink.error(
+      ['type'],
+      'CORDON_ERR_CONNECTOR_TYPE',
+      `Connector type "${type}" is not known.${hint ? ` Did you mean "${hint}"?` : ''} Types: ${ALL_TYPES.join(', ')}.`,
+    );
   }
   const kind = (SOURCE_TYPES as readonly string[]).includes(String(type)) ? 'source' : 'action';
   const bearerTokens: SecretRef[] = [];
   if (value.auth !== undefined) {
     if (kind !== 'source') {
-      sink.error(['auth'], 'CORDON_ERR_DEFINITION_UNKNOWN_KEY', `"auth" applies to source connectors only; ${String(type)} connectors take no auth here.`, true);
+      sink.error(
+        ['auth'],
+        'CORDON_ERR_DEFINITION_UNKNOWN_KEY',
+        `"auth" applies to source connectors only; ${String(type)} connectors take no auth here.`,
+        true,
+      );
     } else if (expectMapping(sink, ['auth'], value.auth, 'auth')) {
       checkKeys(sink, ['auth'], value.auth, 'auth', { optional: ['bearer'] });
       const refs = Array.isArray(value.auth.bearer) ? value.auth.bearer : [value.auth.bearer];
       refs.forEach((ref, i) => {
-        const path = Array.isArray(value.auth && (value.auth as Record<string, unknown>).bearer) ? ['auth', 'bearer', i] : ['auth', 'bearer'];
+        const path = Array.isArray(value.auth && (value.auth as Record<string, unknown>).bearer)
+          ? ['auth', 'bearer', i]
+          : ['auth', 'bearer'];
         const parsed = parseSecretRef(ref, sink, path);
         if (parsed) bearerTokens.push(parsed);
       });
     }
   }
-  if (sink.diagnostics.length > before || typeof name !== 'string' || typeof type !== 'string') return undefined;
+  if (sink.diagnostics.length > before || typeof name !== 'string' || typeof type !== 'string')
+    return undefined;
   return {
     name,
     type,
@@ -101,17 +136,33 @@ function validateConnector(value: unknown, sink: DiagnosticSink, origin: string)
   };
 }
 
-function parseSecretRef(ref: unknown, sink: DiagnosticSink, path: (string | number)[]): SecretRef | undefined {
+function parseSecretRef(
+  ref: unknown,
+  sink: DiagnosticSink,
+  path: (string | number)[],
+): SecretRef | undefined {
   if (typeof ref === 'string') {
-    sink.error(path, 'CORDON_ERR_CONNECTOR_SECRET', 'Secrets are never written inline; reference an environment variable ({ env: NAME }) or a file ({ file: /run/secrets/name }).');
+    sink.error(
+      path,
+      'CORDON_ERR_CONNECTOR_SECRET',
+      'Secrets are never written inline; reference an environment variable ({ env: NAME }) or a file ({ file: /run/secrets/name }).',
+    );
     return undefined;
   }
   if (!isMapping(ref) || Object.keys(ref).length !== 1) {
-    sink.error(path, 'CORDON_ERR_CONNECTOR_SECRET', 'A secret reference is a mapping with exactly one of env or file, e.g. { env: CORDON_SOURCE_TOKEN }.');
+    sink.error(
+      path,
+      'CORDON_ERR_CONNECTOR_SECRET',
+      'A secret reference is a mapping with exactly one of env or file, e.g. { env: CORDON_SOURCE_TOKEN }.',
+    );
     return undefined;
   }
   if (typeof ref.env === 'string' && /^[A-Z_][A-Z0-9_]*$/.test(ref.env)) return { env: ref.env };
   if (typeof ref.file === 'string' && ref.file.startsWith('/')) return { file: ref.file };
-  sink.error(path, 'CORDON_ERR_CONNECTOR_SECRET', 'env must be an upper-case variable name (A-Z, 0-9, _) and file an absolute path.');
+  sink.error(
+    path,
+    'CORDON_ERR_CONNECTOR_SECRET',
+    'env must be an upper-case variable name (A-Z, 0-9, _) and file an absolute path.',
+  );
   return undefined;
 }

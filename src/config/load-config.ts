@@ -71,19 +71,57 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     host: read.string('CORDON_HOST', '127.0.0.1'),
     port: read.integer('CORDON_PORT', 8080, 0, 65535),
     redisUrl: read.optionalUrl('REDIS_URL', ['redis:', 'rediss:']),
-    redisPrefix: read.pattern('CORDON_REDIS_PREFIX', 'cordon', /^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - (at most 64)'),
+    redisPrefix: read.pattern(
+      'CORDON_REDIS_PREFIX',
+      'cordon',
+      /^[A-Za-z0-9_.-]{1,64}$/,
+      'letters, digits, _ . - (at most 64)',
+    ),
     contentDir: resolve(cwd, read.string('CORDON_CONTENT_DIR', '.')),
     homeDir,
     tokensFile: resolve(cwd, read.string('CORDON_TOKENS_FILE', resolve(homeDir, 'tokens.json'))),
-    logLevel: read.oneOf('CORDON_LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    logLevel: read.oneOf('CORDON_LOG_LEVEL', 'info', [
+      'fatal',
+      'error',
+      'warn',
+      'info',
+      'debug',
+      'trace',
+      'silent',
+    ]),
     roles: read.roles('CORDON_ROLES'),
-    instanceId: read.pattern('CORDON_INSTANCE_ID', sanitize(hostname()), /^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - (at most 64)'),
+    instanceId: read.pattern(
+      'CORDON_INSTANCE_ID',
+      sanitize(hostname()),
+      /^[A-Za-z0-9_.-]{1,64}$/,
+      'letters, digits, _ . - (at most 64)',
+    ),
     ingest: {
-      bodyLimitBytes: read.integer('CORDON_INGEST_BODY_LIMIT_BYTES', 16 * 1024 * 1024, 1024, 512 * 1024 * 1024),
-      deadLetterBodyLimitBytes: read.integer('CORDON_DEADLETTER_BODY_LIMIT_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
+      bodyLimitBytes: read.integer(
+        'CORDON_INGEST_BODY_LIMIT_BYTES',
+        16 * 1024 * 1024,
+        1024,
+        512 * 1024 * 1024,
+      ),
+      deadLetterBodyLimitBytes: read.integer(
+        'CORDON_DEADLETTER_BODY_LIMIT_BYTES',
+        1024 * 1024,
+        1024,
+        64 * 1024 * 1024,
+      ),
       deadLetterMaxEntries: read.integer('CORDON_DEADLETTER_MAX_ENTRIES', 10_000, 10, 10_000_000),
-      dedupeWindowMs: read.integer('CORDON_DEDUPE_WINDOW_MS', 24 * 3_600_000, 1_000, 90 * 86_400_000),
-      eventRetentionMs: read.integer('CORDON_EVENT_RETENTION_MS', 7 * 86_400_000, 60_000, 365 * 86_400_000),
+      dedupeWindowMs: read.integer(
+        'CORDON_DEDUPE_WINDOW_MS',
+        24 * 3_600_000,
+        1_000,
+        90 * 86_400_000,
+      ),
+      eventRetentionMs: read.integer(
+        'CORDON_EVENT_RETENTION_MS',
+        7 * 86_400_000,
+        60_000,
+        365 * 86_400_000,
+      ),
     },
     correlate: {
       batchSize: read.integer('CORDON_CORRELATE_BATCH', 200, 1, 10_000),
@@ -97,7 +135,12 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       stalledIntervalMs: read.integer('CORDON_JOB_STALLED_INTERVAL_MS', 30_000, 500, 600_000),
       actionConcurrency: read.integer('CORDON_ACTION_CONCURRENCY', 8, 1, 256),
       runConcurrency: read.integer('CORDON_RUN_CONCURRENCY', 8, 1, 256),
-      keepCompletedMs: read.integer('CORDON_KEEP_COMPLETED_JOBS_MS', 7 * 86_400_000, 60_000, 365 * 86_400_000),
+      keepCompletedMs: read.integer(
+        'CORDON_KEEP_COMPLETED_JOBS_MS',
+        7 * 86_400_000,
+        60_000,
+        365 * 86_400_000,
+      ),
       reconcileIntervalMs: read.integer('CORDON_RECONCILE_INTERVAL_MS', 15_000, 200, 3_600_000),
     },
     crashPoints: read.list('CORDON_CRASH_POINTS'),
@@ -169,21 +212,31 @@ class EnvReader {
       return value;
     } catch {
       // Never echo the value: Redis URLs carry passwords.
-      this.problems.push(`${name} must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')} (value not shown: it may hold a password).`);
+      this.problems.push(
+        `${name} must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')} (value not shown: it may hold a password).`,
+      );
       return undefined;
     }
   }
 
   list(name: string): string[] {
     const value = this.raw(name);
-    return value === undefined ? [] : value.split(',').map((s) => s.trim()).filter(Boolean);
+    return value === undefined
+      ? []
+      : value
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
   }
 
   roles(name: string): ProcessRole[] {
     const values = this.list(name);
     if (values.length === 0) return [...ROLES];
     const bad = values.filter((v) => !(ROLES as readonly string[]).includes(v));
-    if (bad.length > 0) this.problems.push(`${name} lists unknown role(s) ${bad.map((b) => `"${b}"`).join(', ')}; use ${ROLES.join(', ')}.`);
+    if (bad.length > 0)
+      this.problems.push(
+        `${name} lists unknown role(s) ${bad.map((b) => `"${b}"`).join(', ')}; use ${ROLES.join(', ')}.`,
+      );
     return values.filter((v): v is ProcessRole => (ROLES as readonly string[]).includes(v));
   }
 }

@@ -15,7 +15,14 @@ import { digestsEqual, sha256Hex } from '../shared/hash.js';
  * - `admin`: everything except deciding approvals, which stays with the roles a playbook names
  * Any other role name (e.g. `ml-oncall`) is a custom role that playbook approvals can require.
  */
-export const BUILTIN_ROLES = ['ingest', 'analyst', 'approver', 'gateway', 'metrics', 'admin'] as const;
+export const BUILTIN_ROLES = [
+  'ingest',
+  'analyst',
+  'approver',
+  'gateway',
+  'metrics',
+  'admin',
+] as const;
 
 export interface Principal {
   readonly id: string;
@@ -57,7 +64,9 @@ export function hasRole(principal: Principal, ...roles: readonly string[]): bool
 export function canIngest(principal: Principal, source: string): boolean {
   return (
     hasRole(principal, 'ingest', 'admin') &&
-    (hasRole(principal, 'admin') || principal.sources.includes('*') || principal.sources.includes(source))
+    (hasRole(principal, 'admin') ||
+      principal.sources.includes('*') ||
+      principal.sources.includes(source))
   );
 }
 
@@ -67,22 +76,35 @@ type Env = Readonly<Record<string, string | undefined>>;
  * Reads the principals file: `{ "principals": [ { "id", "roles", "sources"?, one of
  * "token_sha256" | "token_env" | "token_file" } ] }`. Every problem is reported at once.
  */
-export async function loadPrincipals(file: string, env: Env = process.env): Promise<PrincipalDirectory> {
+export async function loadPrincipals(
+  file: string,
+  env: Env = process.env,
+): Promise<PrincipalDirectory> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new CordonError('CORDON_ERR_CONFIG_INVALID', `Cannot read the tokens file ${file}: ${(err as Error).message}. Create it or set CORDON_TOKENS_FILE.`, { cause: err });
+    throw new CordonError(
+      'CORDON_ERR_CONFIG_INVALID',
+      `Cannot read the tokens file ${file}: ${(err as Error).message}. Create it or set CORDON_TOKENS_FILE.`,
+      { cause: err },
+    );
   }
   let doc: unknown;
   try {
     doc = JSON.parse(text);
   } catch (err) {
-    throw new CordonError('CORDON_ERR_CONFIG_INVALID', `Tokens file ${file} is not valid JSON: ${(err as Error).message}.`);
+    throw new CordonError(
+      'CORDON_ERR_CONFIG_INVALID',
+      `Tokens file ${file} is not valid JSON: ${(err as Error).message}.`,
+    );
   }
   const list = (doc as { principals?: unknown } | null)?.principals;
   if (!Array.isArray(list)) {
-    throw new CordonError('CORDON_ERR_CONFIG_INVALID', `Tokens file ${file} must hold {"principals": [...]}.`);
+    throw new CordonError(
+      'CORDON_ERR_CONFIG_INVALID',
+      `Tokens file ${file} must hold {"principals": [...]}.`,
+    );
   }
   const problems: string[] = [];
   const directory = new PrincipalDirectory();
@@ -92,14 +114,25 @@ export async function loadPrincipals(file: string, env: Env = process.env): Prom
     const p = item as Record<string, unknown>;
     const id = p.id;
     if (typeof id !== 'string' || !/^[\w.@:-]{1,128}$/.test(id)) {
-      problems.push(`${where}.id must be a name of letters, digits, _ . @ : - ; got ${JSON.stringify(id)}.`);
+      problems.push(
+        `${where}.id must be a name of letters, digits, _ . @ : - ; got ${JSON.stringify(id)}.`,
+      );
       continue;
     }
-    if (ids.has(id)) problems.push(`${where}.id "${id}" is used twice; ids identify approvers and must be unique.`);
+    if (ids.has(id))
+      problems.push(
+        `${where}.id "${id}" is used twice; ids identify approvers and must be unique.`,
+      );
     ids.add(id);
     const roles = p.roles;
-    if (!Array.isArray(roles) || roles.length === 0 || !roles.every((r) => typeof r === 'string' && /^[\w.-]{1,64}$/.test(r))) {
-      problems.push(`${where}.roles must be a non-empty list of role names (${BUILTIN_ROLES.join(', ')} or custom).`);
+    if (
+      !Array.isArray(roles) ||
+      roles.length === 0 ||
+      !roles.every((r) => typeof r === 'string' && /^[\w.-]{1,64}$/.test(r))
+    ) {
+      problems.push(
+        `${where}.roles must be a non-empty list of role names (${BUILTIN_ROLES.join(', ')} or custom).`,
+      );
       continue;
     }
     const sources = p.sources ?? [];
@@ -111,7 +144,11 @@ export async function loadPrincipals(file: string, env: Env = process.env): Prom
     if (digest) directory.add({ id, roles: roles as string[], sources: sources }, digest);
   }
   if (problems.length > 0) {
-    throw new CordonError('CORDON_ERR_CONFIG_INVALID', `Tokens file has ${problems.length} problem(s):\n${problems.map((x) => `  - ${x}`).join('\n')}`, { details: { problems } });
+    throw new CordonError(
+      'CORDON_ERR_CONFIG_INVALID',
+      `Tokens file has ${problems.length} problem(s):\n${problems.map((x) => `  - ${x}`).join('\n')}`,
+      { details: { problems } },
+    );
   }
   return directory;
 }
@@ -124,12 +161,16 @@ async function resolveTokenDigest(
 ): Promise<string | undefined> {
   const given = ['token_sha256', 'token_env', 'token_file'].filter((k) => p[k] !== undefined);
   if (given.length !== 1) {
-    problems.push(`${where} must have exactly one of token_sha256, token_env, token_file (tokens are never written inline).`);
+    problems.push(
+      `${where} must have exactly one of token_sha256, token_env, token_file (tokens are never written inline).`,
+    );
     return undefined;
   }
   if (typeof p.token_sha256 === 'string') {
     if (/^[0-9a-f]{64}$/.test(p.token_sha256)) return p.token_sha256;
-    problems.push(`${where}.token_sha256 must be 64 lower-case hex characters (sha256 of the token).`);
+    problems.push(
+      `${where}.token_sha256 must be 64 lower-case hex characters (sha256 of the token).`,
+    );
     return undefined;
   }
   const token = await readSecret(p.token_env, p.token_file, env);
@@ -141,10 +182,15 @@ async function resolveTokenDigest(
 export type SecretResult = { ok: true; value: string } | { ok: false; reason: string };
 
 /** Resolves `{ env: NAME }` or `{ file: path }`; reasons never include the secret. */
-export async function readSecret(envName: unknown, filePath: unknown, env: Env): Promise<SecretResult> {
+export async function readSecret(
+  envName: unknown,
+  filePath: unknown,
+  env: Env,
+): Promise<SecretResult> {
   if (typeof envName === 'string') {
     const value = env[envName];
-    if (value === undefined || value.trim() === '') return { ok: false, reason: `environment variable ${envName} is not set or empty.` };
+    if (value === undefined || value.trim() === '')
+      return { ok: false, reason: `environment variable ${envName} is not set or empty.` };
     return { ok: true, value: value.trim() };
   }
   if (typeof filePath === 'string') {
@@ -153,7 +199,10 @@ export async function readSecret(envName: unknown, filePath: unknown, env: Env):
       if (!value) return { ok: false, reason: `secret file ${filePath} is empty.` };
       return { ok: true, value };
     } catch (err) {
-      return { ok: false, reason: `secret file ${filePath} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}).` };
+      return {
+        ok: false,
+        reason: `secret file ${filePath} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}).`,
+      };
     }
   }
   return { ok: false, reason: 'a secret reference must be { env: NAME } or { file: path }.' };
@@ -162,7 +211,9 @@ export async function readSecret(envName: unknown, filePath: unknown, env: Env):
 export interface GeneratedCredentials {
   readonly tokensFile: string;
   readonly credentialsFile: string;
-  readonly tokens: Readonly<Record<'admin' | 'ingest' | 'approver' | 'analyst' | 'gateway', string>>;
+  readonly tokens: Readonly<
+    Record<'admin' | 'ingest' | 'approver' | 'analyst' | 'gateway', string>
+  >;
 }
 
 /**
@@ -172,7 +223,13 @@ export interface GeneratedCredentials {
  */
 export async function generateDefaultPrincipals(tokensFile: string): Promise<GeneratedCredentials> {
   const token = (): string => `cdn_${randomBytes(24).toString('base64url')}`;
-  const tokens = { admin: token(), ingest: token(), approver: token(), analyst: token(), gateway: token() };
+  const tokens = {
+    admin: token(),
+    ingest: token(),
+    approver: token(),
+    analyst: token(),
+    gateway: token(),
+  };
   const principals = [
     { id: 'admin', roles: ['admin'], token_sha256: sha256Hex(tokens.admin) },
     { id: 'ingest', roles: ['ingest'], sources: ['*'], token_sha256: sha256Hex(tokens.ingest) },
@@ -183,8 +240,14 @@ export async function generateDefaultPrincipals(tokensFile: string): Promise<Gen
   await mkdir(dirname(tokensFile), { recursive: true });
   await writeFile(tokensFile, `${JSON.stringify({ principals }, null, 2)}\n`, { mode: 0o600 });
   const credentialsFile = join(dirname(tokensFile), 'credentials.env');
-  const lines = Object.entries(tokens).map(([name, value]) => `CORDON_${name.toUpperCase()}_TOKEN=${value}`);
-  await writeFile(credentialsFile, `# Generated by cordon start. Owner-only; do not commit.\n${lines.join('\n')}\n`, { mode: 0o600 });
+  const lines = Object.entries(tokens).map(
+    ([name, value]) => `CORDON_${name.toUpperCase()}_TOKEN=${value}`,
+  );
+  await writeFile(
+    credentialsFile,
+    `# Generated by cordon start. Owner-only; do not commit.\n${lines.join('\n')}\n`,
+    { mode: 0o600 },
+  );
   await chmod(credentialsFile, 0o600);
   return { tokensFile, credentialsFile, tokens };
 }

@@ -52,7 +52,8 @@ export class Correlator {
   async start(): Promise<void> {
     await this.log.ensureGroup(CORRELATOR_GROUP);
     const drained = await this.engine.drainPending();
-    if (drained > 0) this.logger.warn({ drained }, 'delivered matches left in rule outboxes by an earlier crash');
+    if (drained > 0)
+      this.logger.warn({ drained }, 'delivered matches left in rule outboxes by an earlier crash');
     this.#loop = this.run();
   }
 
@@ -71,13 +72,35 @@ export class Correlator {
       try {
         let batch: LoggedEvent[];
         if (pendingPhase) {
-          batch = await this.log.read(this.blockingRedis, CORRELATOR_GROUP, this.options.consumer, this.options.batchSize, 0, true);
+          batch = await this.log.read(
+            this.blockingRedis,
+            CORRELATOR_GROUP,
+            this.options.consumer,
+            this.options.batchSize,
+            0,
+            true,
+          );
           if (batch.length === 0) pendingPhase = false;
-        } else if (this.clock.now() - this.#lastClaim > Math.min(this.options.claimIdleMs, 30_000)) {
+        } else if (
+          this.clock.now() - this.#lastClaim >
+          Math.min(this.options.claimIdleMs, 30_000)
+        ) {
           this.#lastClaim = this.clock.now();
-          batch = await this.log.claimStale(CORRELATOR_GROUP, this.options.consumer, this.options.claimIdleMs, this.options.batchSize);
+          batch = await this.log.claimStale(
+            CORRELATOR_GROUP,
+            this.options.consumer,
+            this.options.claimIdleMs,
+            this.options.batchSize,
+          );
         } else {
-          batch = await this.log.read(this.blockingRedis, CORRELATOR_GROUP, this.options.consumer, this.options.batchSize, this.options.blockMs ?? 1_000, false);
+          batch = await this.log.read(
+            this.blockingRedis,
+            CORRELATOR_GROUP,
+            this.options.consumer,
+            this.options.batchSize,
+            this.options.blockMs ?? 1_000,
+            false,
+          );
         }
         if (batch.length > 0) await this.processBatch(batch);
         await this.maybeTrim();
@@ -101,8 +124,14 @@ export class Correlator {
           this.#failures.set(entry.seq, failures);
           if (failures < (this.options.maxAttempts ?? 5)) throw err;
           // Always failing (a bug, or an event no rule can handle): set it aside, visibly.
-          this.logger.error({ err, seq: entry.seq, source: entry.event.source, id: entry.event.id }, 'event failed correlation repeatedly; dead-lettered and skipped');
-          this.metrics.inc('cordon_correlator_poison_events_total', 'Events set aside after repeated correlation failures (see dead letters).');
+          this.logger.error(
+            { err, seq: entry.seq, source: entry.event.source, id: entry.event.id },
+            'event failed correlation repeatedly; dead-lettered and skipped',
+          );
+          this.metrics.inc(
+            'cordon_correlator_poison_events_total',
+            'Events set aside after repeated correlation failures (see dead letters).',
+          );
           await this.onPoison(entry, err);
         }
         this.#failures.delete(entry.seq);

@@ -32,10 +32,13 @@ export class CorrelationEngine {
         const list = this.#byDetection.get(key) ?? [];
         list.push(corr);
         this.#byDetection.set(key, list);
-        this.#groupGetters.set(`${corr.key}\n${key}`, corr.groupBy.map((g) => {
-          const path = g.pathByRule[key];
-          return path === undefined ? undefined : compileFieldGetter(path);
-        }));
+        this.#groupGetters.set(
+          `${corr.key}\n${key}`,
+          corr.groupBy.map((g) => {
+            const path = g.pathByRule[key];
+            return path === undefined ? undefined : compileFieldGetter(path);
+          }),
+        );
       }
     }
   }
@@ -45,7 +48,9 @@ export class CorrelationEngine {
     const now = this.clock.now();
     for (const detection of this.rules.detections.values()) {
       if (!detection.matches(event)) continue;
-      this.metrics.inc('cordon_rule_detections_total', 'Events matched by a detection rule.', { rule: detection.key });
+      this.metrics.inc('cordon_rule_detections_total', 'Events matched by a detection rule.', {
+        rule: detection.key,
+      });
       if (detection.standalone) await this.sink(detectionMatch(detection, event, ref, now));
       for (const corr of this.#byDetection.get(detection.key) ?? []) {
         await this.count(corr, detection.key, event, ref, now);
@@ -65,24 +70,49 @@ export class CorrelationEngine {
     return drained;
   }
 
-  private async count(corr: CompiledCorrelation, detectionKey: string, event: CanonicalEvent, ref: string, now: number): Promise<void> {
+  private async count(
+    corr: CompiledCorrelation,
+    detectionKey: string,
+    event: CanonicalEvent,
+    ref: string,
+    now: number,
+  ): Promise<void> {
     const values: string[] = [];
     for (const getter of this.#groupGetters.get(`${corr.key}\n${detectionKey}`) ?? []) {
       const value = getter?.(event);
       // Events without a value for a group-by field do not belong to any group of this rule.
       if (value === undefined || value === null || value === '' || typeof value === 'object') {
-        this.metrics.inc('cordon_rule_events_without_group_total', 'Events skipped by a correlation because a group-by field was empty.', { rule: corr.key });
+        this.metrics.inc(
+          'cordon_rule_events_without_group_total',
+          'Events skipped by a correlation because a group-by field was empty.',
+          { rule: corr.key },
+        );
         return;
       }
       values.push(typeof value === 'string' ? value : JSON.stringify(value));
     }
     const key = stableStringify(values);
-    const outcome = await this.store.recordEventCount(corr, { key, hash: sha256Hex(key).slice(0, 24) }, ref, event.time, now);
+    const outcome = await this.store.recordEventCount(
+      corr,
+      { key, hash: sha256Hex(key).slice(0, 24) },
+      ref,
+      event.time,
+      now,
+    );
     if (outcome.evictedGroups > 0) {
-      this.metrics.inc('cordon_rule_groups_evicted_total', 'Correlation groups evicted at the per-rule cap.', { rule: corr.key }, outcome.evictedGroups);
+      this.metrics.inc(
+        'cordon_rule_groups_evicted_total',
+        'Correlation groups evicted at the per-rule cap.',
+        { rule: corr.key },
+        outcome.evictedGroups,
+      );
     }
     if (outcome.status === 'too-late') {
-      this.metrics.inc('cordon_rule_late_dropped_total', 'Events older than the watermark minus allowed lateness, not counted (still in the event log).', { rule: corr.key });
+      this.metrics.inc(
+        'cordon_rule_late_dropped_total',
+        'Events older than the watermark minus allowed lateness, not counted (still in the event log).',
+        { rule: corr.key },
+      );
     }
     if (outcome.match) await this.deliver(corr, outcome.match);
   }
@@ -103,7 +133,12 @@ export class CorrelationEngine {
   }
 }
 
-function detectionMatch(rule: CompiledDetection, event: CanonicalEvent, ref: string, now: number): Match {
+function detectionMatch(
+  rule: CompiledDetection,
+  event: CanonicalEvent,
+  ref: string,
+  now: number,
+): Match {
   return {
     matchId: deterministicId('m', rule.key, ref),
     rule: rule.key,

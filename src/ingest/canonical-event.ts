@@ -75,7 +75,9 @@ export type FieldGetter = (event: unknown) => unknown;
 const FLAT_MAPS = new Set(['labels', 'measures']);
 
 function own(node: unknown, key: string): unknown {
-  return node !== null && typeof node === 'object' && Object.hasOwn(node, key) ? (node as Record<string, unknown>)[key] : undefined;
+  return node !== null && typeof node === 'object' && Object.hasOwn(node, key)
+    ? (node as Record<string, unknown>)[key]
+    : undefined;
 }
 
 /**
@@ -86,11 +88,15 @@ function own(node: unknown, key: string): unknown {
  */
 export function compileFieldGetter(path: string): FieldGetter {
   const parts = path.split('.');
-  const segments = parts.length > 2 && FLAT_MAPS.has(parts[0] ?? '') ? [parts[0] ?? '', parts.slice(1).join('.')] : parts;
+  const segments =
+    parts.length > 2 && FLAT_MAPS.has(parts[0] ?? '')
+      ? [parts[0] ?? '', parts.slice(1).join('.')]
+      : parts;
   const [a = '', b, c] = segments;
   if (segments.length === 1) return (e) => own(e, a);
   if (segments.length === 2 && b !== undefined) return (e) => own(own(e, a), b);
-  if (segments.length === 3 && b !== undefined && c !== undefined) return (e) => own(own(own(e, a), b), c);
+  if (segments.length === 3 && b !== undefined && c !== undefined)
+    return (e) => own(own(own(e, a), b), c);
   return (e) => {
     let node = e;
     for (const segment of segments) node = own(node, segment);

@@ -18,7 +18,11 @@ export interface IngestOutcome {
   readonly source: string;
   readonly accepted: number;
   readonly duplicates: number;
-  readonly events: readonly { readonly id: string; readonly seq: string; readonly duplicate: boolean }[];
+  readonly events: readonly {
+    readonly id: string;
+    readonly seq: string;
+    readonly duplicate: boolean;
+  }[];
   readonly warnings: readonly string[];
 }
 
@@ -46,25 +50,49 @@ export class IngestService {
     return [...this.sources.keys()];
   }
 
-  async ingest(sourceName: string, body: Buffer, contentTypeHeader: string | undefined, principal: string): Promise<IngestOutcome> {
+  async ingest(
+    sourceName: string,
+    body: Buffer,
+    contentTypeHeader: string | undefined,
+    principal: string,
+  ): Promise<IngestOutcome> {
     const source = this.sources.get(sourceName);
     if (!source) {
-      throw new CordonError('CORDON_ERR_INGEST_UNKNOWN_SOURCE', `No source connector is named "${sourceName}". Sources: ${this.sourceNames.join(', ') || 'none'}. Add connectors/<name>.yaml.`);
+      throw new CordonError(
+        'CORDON_ERR_INGEST_UNKNOWN_SOURCE',
+        `No source connector is named "${sourceName}". Sources: ${this.sourceNames.join(', ') || 'none'}. Add connectors/<name>.yaml.`,
+      );
     }
     const normaliser = getNormaliser(source.type);
-    if (!normaliser) throw new Error(`Source ${source.name} has type ${source.type}, which has no normaliser.`);
+    if (!normaliser)
+      throw new Error(`Source ${source.name} has type ${source.type}, which has no normaliser.`);
     const now = this.clock.now();
     const contentType = (contentTypeHeader ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
 
     if (!normaliser.contentTypes.includes(contentType)) {
-      const errors: FieldError[] = [{ path: '', reason: `Content-Type "${contentTypeHeader ?? ''}" is not accepted by ${source.type} sources; send ${normaliser.contentTypes.join(' or ')}.` }];
+      const errors: FieldError[] = [
+        {
+          path: '',
+          reason: `Content-Type "${contentTypeHeader ?? ''}" is not accepted by ${source.type} sources; send ${normaliser.contentTypes.join(' or ')}.`,
+        },
+      ];
       const id = await this.reject(source, 'media-type', errors, contentType, body, principal, now);
-      throw new CordonError('CORDON_ERR_INGEST_UNSUPPORTED_MEDIA_TYPE', errors[0]?.reason ?? '', { details: { deadLetterId: id, errors } });
+      throw new CordonError('CORDON_ERR_INGEST_UNSUPPORTED_MEDIA_TYPE', errors[0]?.reason ?? '', {
+        details: { deadLetterId: id, errors },
+      });
     }
 
     const result = normaliser.normalise(body, { contentType, now, source: source.name });
     if (!result.ok) {
-      const id = await this.reject(source, 'validate', result.errors, contentType, body, principal, now);
+      const id = await this.reject(
+        source,
+        'validate',
+        result.errors,
+        contentType,
+        body,
+        principal,
+        now,
+      );
       const first = result.errors[0];
       const summary = first ? `${first.path || 'body'}: ${first.reason}` : 'payload rejected';
       throw new CordonError(
@@ -74,12 +102,28 @@ export class IngestService {
       );
     }
 
-    const events: CanonicalEvent[] = result.events.map((e) => ({ ...e, source: source.name, received: now }));
+    const events: CanonicalEvent[] = result.events.map((e) => ({
+      ...e,
+      source: source.name,
+      received: now,
+    }));
     const appended = await this.log.append(events, now, this.dedupeWindowMs);
     const duplicates = appended.filter((a) => a.duplicate).length;
-    this.metrics.inc('cordon_ingest_events_total', 'Events accepted into the durable log.', { source: source.name }, appended.length - duplicates);
-    if (duplicates > 0) this.metrics.inc('cordon_ingest_duplicates_total', 'Events skipped as already accepted (same source and id).', { source: source.name }, duplicates);
-    for (const warning of result.warnings) this.logger.warn({ source: source.name, warning }, 'ingest warning');
+    this.metrics.inc(
+      'cordon_ingest_events_total',
+      'Events accepted into the durable log.',
+      { source: source.name },
+      appended.length - duplicates,
+    );
+    if (duplicates > 0)
+      this.metrics.inc(
+        'cordon_ingest_duplicates_total',
+        'Events skipped as already accepted (same source and id).',
+        { source: source.name },
+        duplicates,
+      );
+    for (const warning of result.warnings)
+      this.logger.warn({ source: source.name, warning }, 'ingest warning');
     return {
       source: source.name,
       accepted: appended.length - duplicates,
@@ -98,9 +142,23 @@ export class IngestService {
     principal: string,
     now: number,
   ): Promise<string> {
-    const id = await this.deadLetters.add({ source: source.name, reason, errors, contentType, body, principal, received: now });
-    this.metrics.inc('cordon_ingest_rejected_total', 'Payloads rejected and dead-lettered.', { source: source.name, reason });
-    this.logger.warn({ source: source.name, deadLetterId: id, errors: errors.slice(0, 5), size: body.length }, 'ingest payload rejected');
+    const id = await this.deadLetters.add({
+      source: source.name,
+      reason,
+      errors,
+      contentType,
+      body,
+      principal,
+      received: now,
+    });
+    this.metrics.inc('cordon_ingest_rejected_total', 'Payloads rejected and dead-lettered.', {
+      source: source.name,
+      reason,
+    });
+    this.logger.warn(
+      { source: source.name, deadLetterId: id, errors: errors.slice(0, 5), size: body.length },
+      'ingest payload rejected',
+    );
     return id;
   }
 }

@@ -75,7 +75,8 @@ export function collectTemplates(
   value: unknown,
   at: readonly (string | number)[] = [],
 ): { at: (string | number)[]; text: string }[] {
-  if (typeof value === 'string') return value.includes('{{') || value.includes('}}') ? [{ at: [...at], text: value }] : [];
+  if (typeof value === 'string')
+    return value.includes('{{') || value.includes('}}') ? [{ at: [...at], text: value }] : [];
   if (Array.isArray(value)) return value.flatMap((v, i) => collectTemplates(v, [...at, i]));
   if (value && typeof value === 'object') {
     return Object.entries(value).flatMap(([k, v]) => collectTemplates(v, [...at, k]));
@@ -86,7 +87,10 @@ export function collectTemplates(
 export type RenderResult<T = unknown> = { ok: true; value: T } | { ok: false; reason: string };
 
 /** Renders templates inside `value` (recursively) against `scope`. Missing paths are errors. */
-export function renderValue(value: unknown, scope: Readonly<Record<string, unknown>>): RenderResult {
+export function renderValue(
+  value: unknown,
+  scope: Readonly<Record<string, unknown>>,
+): RenderResult {
   if (typeof value === 'string') return renderString(value, scope);
   if (Array.isArray(value)) {
     const out: unknown[] = [];
@@ -124,8 +128,12 @@ function renderString(text: string, scope: Readonly<Record<string, unknown>>): R
     }
     values.push(found);
   }
-  if (values.length === 1 && typeof parsed.parts[0] !== 'string') return { ok: true, value: values[0] };
-  return { ok: true, value: values.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join('') };
+  if (values.length === 1 && typeof parsed.parts[0] !== 'string')
+    return { ok: true, value: values[0] };
+  return {
+    ok: true,
+    value: values.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join(''),
+  };
 }
 
 function lookup(scope: unknown, path: readonly PathSegment[]): unknown {

@@ -2,7 +2,14 @@
  * Durations in YAML are `<integer><unit>` strings (`500ms`, `30s`, `10m`, `1h`, `7d`, `2w`),
  * the form Sigma uses for `timespan`. They are parsed here, once, into milliseconds.
  */
-const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
+const UNIT_MS = {
+  ms: 1,
+  s: 1_000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+} as const;
 
 export type DurationResult = { ok: true; ms: number } | { ok: false; reason: string };
 
@@ -14,7 +21,10 @@ export function parseDuration(value: unknown): DurationResult {
     };
   }
   if (typeof value !== 'string') {
-    return { ok: false, reason: `expected a duration string such as "10m"; got ${describe(value)}` };
+    return {
+      ok: false,
+      reason: `expected a duration string such as "10m"; got ${describe(value)}`,
+    };
   }
   const match = /^\s*(\d+)\s*(ms|s|m|h|d|w)\s*$/.exec(value);
   if (!match) {
@@ -27,7 +37,10 @@ export function parseDuration(value: unknown): DurationResult {
   const unit = match[2] as keyof typeof UNIT_MS;
   const ms = amount * UNIT_MS[unit];
   if (!Number.isSafeInteger(ms)) {
-    return { ok: false, reason: `got "${value}", which is too large to represent; use a smaller amount` };
+    return {
+      ok: false,
+      reason: `got "${value}", which is too large to represent; use a smaller amount`,
+    };
   }
   if (ms <= 0) {
     return { ok: false, reason: `got "${value}"; a duration must be greater than zero` };

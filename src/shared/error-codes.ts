@@ -5,79 +5,209 @@
  */
 export const ERROR_CODES = {
   // CONFIG: environment and token files, checked once at start-up.
-  CORDON_ERR_CONFIG_INVALID: { status: 500, description: 'An environment variable or config file has an invalid value.' },
-  CORDON_ERR_CONFIG_REDIS_UNAVAILABLE: { status: 503, description: 'No Redis could be reached or started.' },
+  CORDON_ERR_CONFIG_INVALID: {
+    status: 500,
+    description: 'An environment variable or config file has an invalid value.',
+  },
+  CORDON_ERR_CONFIG_REDIS_UNAVAILABLE: {
+    status: 503,
+    description: 'No Redis could be reached or started.',
+  },
 
   // YAML: syntax problems common to every definition file.
   CORDON_ERR_YAML_SYNTAX: { status: 400, description: 'The file is not valid YAML.' },
   CORDON_ERR_YAML_DUPLICATE_KEY: { status: 400, description: 'A mapping repeats a key.' },
-  CORDON_ERR_YAML_NOT_MAPPING: { status: 400, description: 'A document or node must be a mapping.' },
+  CORDON_ERR_YAML_NOT_MAPPING: {
+    status: 400,
+    description: 'A document or node must be a mapping.',
+  },
   CORDON_ERR_YAML_READ: { status: 500, description: 'A definition file could not be read.' },
 
   // DEFINITION: shape checks shared by rules, playbooks and connectors.
   CORDON_ERR_DEFINITION_REQUIRED: { status: 400, description: 'A required key is missing.' },
-  CORDON_ERR_DEFINITION_UNKNOWN_KEY: { status: 400, description: 'A key is not part of the format.' },
+  CORDON_ERR_DEFINITION_UNKNOWN_KEY: {
+    status: 400,
+    description: 'A key is not part of the format.',
+  },
   CORDON_ERR_DEFINITION_TYPE: { status: 400, description: 'A value has the wrong type.' },
-  CORDON_ERR_DEFINITION_VALUE: { status: 400, description: 'A value is out of range or malformed.' },
-  CORDON_ERR_DEFINITION_DUPLICATE: { status: 400, description: 'Two definitions share a name or id.' },
-  CORDON_ERR_DEFINITION_INVALID: { status: 400, description: 'A set of definitions has errors (see details.diagnostics).' },
+  CORDON_ERR_DEFINITION_VALUE: {
+    status: 400,
+    description: 'A value is out of range or malformed.',
+  },
+  CORDON_ERR_DEFINITION_DUPLICATE: {
+    status: 400,
+    description: 'Two definitions share a name or id.',
+  },
+  CORDON_ERR_DEFINITION_INVALID: {
+    status: 400,
+    description: 'A set of definitions has errors (see details.diagnostics).',
+  },
 
   // RULE: correlations/*.yaml.
   CORDON_ERR_RULE_DETECTION: { status: 400, description: 'A Sigma detection block is malformed.' },
-  CORDON_ERR_RULE_CONDITION: { status: 400, description: 'A Sigma condition expression is malformed.' },
+  CORDON_ERR_RULE_CONDITION: {
+    status: 400,
+    description: 'A Sigma condition expression is malformed.',
+  },
   CORDON_ERR_RULE_MODIFIER: { status: 400, description: 'A field modifier is unknown or misused.' },
-  CORDON_ERR_RULE_UNKNOWN_REFERENCE: { status: 400, description: 'A correlation references a rule that does not exist.' },
-  CORDON_ERR_RULE_UNSUPPORTED: { status: 400, description: 'A rule uses a feature this version does not implement yet.' },
-  CORDON_ERR_RULE_FIELD: { status: 400, description: 'A field name maps to no canonical event path.' },
-  CORDON_WARN_RULE_NEVER_MATCHES: { status: 400, description: 'A rule can never match a Cordon event (e.g. its logsource category is not an event kind).' },
-  CORDON_WARN_RULE_UNUSED: { status: 400, description: 'A search identifier or alias is defined but never used.' },
+  CORDON_ERR_RULE_UNKNOWN_REFERENCE: {
+    status: 400,
+    description: 'A correlation references a rule that does not exist.',
+  },
+  CORDON_ERR_RULE_UNSUPPORTED: {
+    status: 400,
+    description: 'A rule uses a feature this version does not implement yet.',
+  },
+  CORDON_ERR_RULE_FIELD: {
+    status: 400,
+    description: 'A field name maps to no canonical event path.',
+  },
+  CORDON_WARN_RULE_NEVER_MATCHES: {
+    status: 400,
+    description:
+      'A rule can never match a Cordon event (e.g. its logsource category is not an event kind).',
+  },
+  CORDON_WARN_RULE_UNUSED: {
+    status: 400,
+    description: 'A search identifier or alias is defined but never used.',
+  },
 
   // PLAYBOOK: playbooks/*.yaml.
-  CORDON_ERR_PLAYBOOK_UNKNOWN_TARGET: { status: 400, description: 'A transition points at a state that does not exist.' },
-  CORDON_ERR_PLAYBOOK_UNREACHABLE: { status: 400, description: 'A state cannot be reached from the start state.' },
-  CORDON_ERR_PLAYBOOK_STATE_KIND: { status: 400, description: 'A state does not declare exactly one kind.' },
-  CORDON_ERR_PLAYBOOK_UNKNOWN_ACTION: { status: 400, description: 'An action names an operation no connector type offers.' },
-  CORDON_ERR_PLAYBOOK_UNKNOWN_CONNECTOR: { status: 400, description: 'An action names a connector that is not configured.' },
-  CORDON_ERR_PLAYBOOK_INPUT: { status: 400, description: 'An action input is missing, unknown or of the wrong type.' },
-  CORDON_ERR_PLAYBOOK_TEMPLATE: { status: 400, description: 'A {{ template }} is malformed or names an unknown root.' },
-  CORDON_ERR_PLAYBOOK_UNGUARDED_MUTATION: { status: 400, description: 'A mutating action is neither behind an approval nor marked automatic.' },
-  CORDON_ERR_PLAYBOOK_NO_END: { status: 400, description: 'A state has no way to reach an end state.' },
-  CORDON_ERR_PLAYBOOK_TRIGGER: { status: 400, description: 'The `on` trigger names an unknown correlation or severity.' },
-  CORDON_ERR_PLAYBOOK_UNSUPPORTED: { status: 400, description: 'A playbook uses a state kind this version does not implement yet.' },
-  CORDON_WARN_PLAYBOOK_NO_UNDO: { status: 400, description: 'A reversible action declares no undo.' },
+  CORDON_ERR_PLAYBOOK_UNKNOWN_TARGET: {
+    status: 400,
+    description: 'A transition points at a state that does not exist.',
+  },
+  CORDON_ERR_PLAYBOOK_UNREACHABLE: {
+    status: 400,
+    description: 'A state cannot be reached from the start state.',
+  },
+  CORDON_ERR_PLAYBOOK_STATE_KIND: {
+    status: 400,
+    description: 'A state does not declare exactly one kind.',
+  },
+  CORDON_ERR_PLAYBOOK_UNKNOWN_ACTION: {
+    status: 400,
+    description: 'An action names an operation no connector type offers.',
+  },
+  CORDON_ERR_PLAYBOOK_UNKNOWN_CONNECTOR: {
+    status: 400,
+    description: 'An action names a connector that is not configured.',
+  },
+  CORDON_ERR_PLAYBOOK_INPUT: {
+    status: 400,
+    description: 'An action input is missing, unknown or of the wrong type.',
+  },
+  CORDON_ERR_PLAYBOOK_TEMPLATE: {
+    status: 400,
+    description: 'A {{ template }} is malformed or names an unknown root.',
+  },
+  CORDON_ERR_PLAYBOOK_UNGUARDED_MUTATION: {
+    status: 400,
+    description: 'A mutating action is neither behind an approval nor marked automatic.',
+  },
+  CORDON_ERR_PLAYBOOK_NO_END: {
+    status: 400,
+    description: 'A state has no way to reach an end state.',
+  },
+  CORDON_ERR_PLAYBOOK_TRIGGER: {
+    status: 400,
+    description: 'The `on` trigger names an unknown correlation or severity.',
+  },
+  CORDON_ERR_PLAYBOOK_UNSUPPORTED: {
+    status: 400,
+    description: 'A playbook uses a state kind this version does not implement yet.',
+  },
+  CORDON_WARN_PLAYBOOK_NO_UNDO: {
+    status: 400,
+    description: 'A reversible action declares no undo.',
+  },
 
   // CONNECTOR: connectors/*.yaml.
   CORDON_ERR_CONNECTOR_TYPE: { status: 400, description: 'A connector names an unknown type.' },
-  CORDON_ERR_CONNECTOR_SECRET: { status: 400, description: 'A secret reference is inline, malformed or cannot be resolved.' },
+  CORDON_ERR_CONNECTOR_SECRET: {
+    status: 400,
+    description: 'A secret reference is inline, malformed or cannot be resolved.',
+  },
 
   // API: HTTP requests.
-  CORDON_ERR_API_UNAUTHENTICATED: { status: 401, description: 'No valid bearer token was presented.' },
-  CORDON_ERR_API_FORBIDDEN: { status: 403, description: 'The token is valid but lacks the role this endpoint needs.' },
+  CORDON_ERR_API_UNAUTHENTICATED: {
+    status: 401,
+    description: 'No valid bearer token was presented.',
+  },
+  CORDON_ERR_API_FORBIDDEN: {
+    status: 403,
+    description: 'The token is valid but lacks the role this endpoint needs.',
+  },
   CORDON_ERR_API_NOT_FOUND: { status: 404, description: 'The resource does not exist.' },
-  CORDON_ERR_API_INVALID_REQUEST: { status: 400, description: 'A parameter or body field is invalid.' },
-  CORDON_ERR_API_CONFLICT: { status: 409, description: 'The request conflicts with the current state of the resource.' },
-  CORDON_ERR_API_UNAVAILABLE: { status: 503, description: 'A dependency (Redis) is unavailable; retry later.' },
-  CORDON_ERR_API_INTERNAL: { status: 500, description: 'An unexpected error; the log has the details.' },
+  CORDON_ERR_API_INVALID_REQUEST: {
+    status: 400,
+    description: 'A parameter or body field is invalid.',
+  },
+  CORDON_ERR_API_CONFLICT: {
+    status: 409,
+    description: 'The request conflicts with the current state of the resource.',
+  },
+  CORDON_ERR_API_UNAVAILABLE: {
+    status: 503,
+    description: 'A dependency (Redis) is unavailable; retry later.',
+  },
+  CORDON_ERR_API_INTERNAL: {
+    status: 500,
+    description: 'An unexpected error; the log has the details.',
+  },
 
   // INGEST: POST /v1/ingest/{source}.
-  CORDON_ERR_INGEST_UNKNOWN_SOURCE: { status: 404, description: 'No source connector has that name.' },
-  CORDON_ERR_INGEST_INVALID_PAYLOAD: { status: 400, description: 'The payload failed to parse or validate; it was dead-lettered.' },
-  CORDON_ERR_INGEST_BODY_TOO_LARGE: { status: 413, description: 'The body exceeds the ingest size limit.' },
-  CORDON_ERR_INGEST_UNSUPPORTED_MEDIA_TYPE: { status: 415, description: 'The Content-Type is not one this source accepts.' },
+  CORDON_ERR_INGEST_UNKNOWN_SOURCE: {
+    status: 404,
+    description: 'No source connector has that name.',
+  },
+  CORDON_ERR_INGEST_INVALID_PAYLOAD: {
+    status: 400,
+    description: 'The payload failed to parse or validate; it was dead-lettered.',
+  },
+  CORDON_ERR_INGEST_BODY_TOO_LARGE: {
+    status: 413,
+    description: 'The body exceeds the ingest size limit.',
+  },
+  CORDON_ERR_INGEST_UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    description: 'The Content-Type is not one this source accepts.',
+  },
 
   // APPROVAL: POST /v1/approvals/{id}/approve|reject.
-  CORDON_ERR_APPROVAL_NOT_PENDING: { status: 409, description: 'The approval was already decided or has expired.' },
-  CORDON_ERR_APPROVAL_ROLE: { status: 403, description: 'The caller holds none of the roles the approval requires.' },
+  CORDON_ERR_APPROVAL_NOT_PENDING: {
+    status: 409,
+    description: 'The approval was already decided or has expired.',
+  },
+  CORDON_ERR_APPROVAL_ROLE: {
+    status: 403,
+    description: 'The caller holds none of the roles the approval requires.',
+  },
 
   // ACTION: job execution (reported in run timelines, not over HTTP).
-  CORDON_ERR_ACTION_INPUT: { status: 400, description: 'Action inputs are invalid after templating; not retried.' },
-  CORDON_ERR_ACTION_CONNECTOR: { status: 500, description: 'The connector named by an action is missing or of the wrong type; not retried.' },
-  CORDON_ERR_ACTION_APPROVAL_MISMATCH: { status: 409, description: 'Action inputs differ from what the approver approved; not run.' },
-  CORDON_ERR_ACTION_TIMEOUT: { status: 504, description: 'The action exceeded its timeout; retried per its policy.' },
+  CORDON_ERR_ACTION_INPUT: {
+    status: 400,
+    description: 'Action inputs are invalid after templating; not retried.',
+  },
+  CORDON_ERR_ACTION_CONNECTOR: {
+    status: 500,
+    description: 'The connector named by an action is missing or of the wrong type; not retried.',
+  },
+  CORDON_ERR_ACTION_APPROVAL_MISMATCH: {
+    status: 409,
+    description: 'Action inputs differ from what the approver approved; not run.',
+  },
+  CORDON_ERR_ACTION_TIMEOUT: {
+    status: 504,
+    description: 'The action exceeded its timeout; retried per its policy.',
+  },
   CORDON_ERR_ACTION_FAILED: { status: 502, description: 'The connector reported a failure.' },
 
   // RUN: playbook run bookkeeping.
-  CORDON_ERR_RUN_PLAYBOOK_MISSING: { status: 500, description: 'A run references a playbook version that is no longer stored.' },
+  CORDON_ERR_RUN_PLAYBOOK_MISSING: {
+    status: 500,
+    description: 'A run references a playbook version that is no longer stored.',
+  },
 } as const satisfies Record<string, { status: number; description: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

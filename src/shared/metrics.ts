@@ -37,7 +37,8 @@ export class Metrics {
     const lines: string[] = [];
     for (const [name, counter] of this.#counters) {
       lines.push(`# HELP ${name} ${counter.help}`, `# TYPE ${name} counter`);
-      for (const { labels, value } of counter.values.values()) lines.push(`${name}${formatLabels(labels)} ${value}`);
+      for (const { labels, value } of counter.values.values())
+        lines.push(`${name}${formatLabels(labels)} ${value}`);
     }
     for (const [name, gauge] of this.#gauges) {
       const value = await gauge.read().catch(() => NaN);
@@ -50,6 +51,7 @@ export class Metrics {
 function formatLabels(labels: Labels): string {
   const entries = Object.entries(labels);
   if (entries.length === 0) return '';
-  const escape = (v: string): string => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+  const escape = (v: string): string =>
+    v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
   return `{${entries.map(([k, v]) => `${k}="${escape(v)}"`).join(',')}}`;
 }

@@ -18,7 +18,11 @@ export function expectMapping(
   what: string,
 ): value is Record<string, unknown> {
   if (isMapping(value)) return true;
-  sink.error(path, 'CORDON_ERR_YAML_NOT_MAPPING', `${what} must be a mapping; got ${describe(value)}.`);
+  sink.error(
+    path,
+    'CORDON_ERR_YAML_NOT_MAPPING',
+    `${what} must be a mapping; got ${describe(value)}.`,
+  );
   return false;
 }
 
@@ -39,7 +43,11 @@ export function checkKeys(
   const known = [...required, ...(spec.optional ?? [])];
   for (const key of required) {
     if (value[key] === undefined || value[key] === null) {
-      sink.error(path, 'CORDON_ERR_DEFINITION_REQUIRED', `${what} is missing required key "${key}". Add it.`);
+      sink.error(
+        path,
+        'CORDON_ERR_DEFINITION_REQUIRED',
+        `${what} is missing required key "${key}". Add it.`,
+      );
     }
   }
   for (const key of Object.keys(value)) {
@@ -74,10 +82,18 @@ export function expectStringList(
   what: string,
 ): string[] | undefined {
   const list = typeof value === 'string' ? [value] : value;
-  if (Array.isArray(list) && list.length > 0 && list.every((v) => typeof v === 'string' && v !== '')) {
+  if (
+    Array.isArray(list) &&
+    list.length > 0 &&
+    list.every((v) => typeof v === 'string' && v !== '')
+  ) {
     return list as string[];
   }
-  sink.error(path, 'CORDON_ERR_DEFINITION_TYPE', `${what} must be a non-empty list of strings; got ${describe(value)}.`);
+  sink.error(
+    path,
+    'CORDON_ERR_DEFINITION_TYPE',
+    `${what} must be a non-empty list of strings; got ${describe(value)}.`,
+  );
   return undefined;
 }
 
@@ -92,7 +108,9 @@ export function suggest(name: string, candidates: readonly string[]): string | u
       best = candidate;
     }
   }
-  return best !== undefined && bestDistance <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;
+  return best !== undefined && bestDistance <= Math.max(2, Math.floor(name.length / 3))
+    ? best
+    : undefined;
 }
 
 function editDistance(a: string, b: string): number {
@@ -102,7 +120,11 @@ function editDistance(a: string, b: string): number {
     row[0] = i;
     for (let j = 1; j <= b.length; j += 1) {
       const tmp = row[j] ?? 0;
-      row[j] = Math.min((row[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      row[j] = Math.min(
+        (row[j] ?? 0) + 1,
+        (row[j - 1] ?? 0) + 1,
+        prev + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
       prev = tmp;
     }
   }

@@ -111,14 +111,23 @@ function yamlErrorToDiagnostic(err: unknown, file: string, source: string): Diag
       return {
         code: 'CORDON_ERR_YAML_SYNTAX',
         severity: 'error',
-        message: 'A value starting with "{{" must be quoted: YAML reads an unquoted {{ ... }} as a nested mapping. Write it as "{{ ... }}".',
+        message:
+          'A value starting with "{{" must be quoted: YAML reads an unquoted {{ ... }} as a nested mapping. Write it as "{{ ... }}".',
         file,
         line: unquoted.line,
         column: unquoted.column,
         path: '',
       };
     }
-    return { code: 'CORDON_ERR_YAML_SYNTAX', severity: 'error', message: `YAML syntax error: ${err.reason}. Fix the syntax at this position.`, file, line, column, path: '' };
+    return {
+      code: 'CORDON_ERR_YAML_SYNTAX',
+      severity: 'error',
+      message: `YAML syntax error: ${err.reason}. Fix the syntax at this position.`,
+      file,
+      line,
+      column,
+      path: '',
+    };
   }
   return {
     code: 'CORDON_ERR_YAML_SYNTAX',
@@ -144,7 +153,8 @@ function unquotedTemplate(source: string): SourcePosition | undefined {
   const lines = source.split('\n');
   for (const [i, text] of lines.entries()) {
     const match = /^(\s*(?:-\s+)?(?:[^'"#\s][^:#]*:\s+)?)\{\{/.exec(text);
-    if (match && !text.trimStart().startsWith('#')) return { line: i + 1, column: (match[1]?.length ?? 0) + 1 };
+    if (match && !text.trimStart().startsWith('#'))
+      return { line: i + 1, column: (match[1]?.length ?? 0) + 1 };
   }
   return undefined;
 }
@@ -189,7 +199,8 @@ function mapPositions(events: readonly YamlEvent[], source: string): PositionMap
       top.expectKey = false;
       if (ev.type === EVENT_ID.SCALAR) {
         top.pendingKey = getScalarValue(source, ev);
-        if (!top.ignored && offset >= 0) current.setKey([...top.path, top.pendingKey], toPos(offset));
+        if (!top.ignored && offset >= 0)
+          current.setKey([...top.path, top.pendingKey], toPos(offset));
         continue;
       }
       top.pendingKey = '?';
@@ -225,8 +236,13 @@ function startOffset(ev: YamlEvent): number {
       return firstNonNegative(markStart(ev.anchorStart), ev.tagStart, ev.start);
     case EVENT_ID.SCALAR: {
       // Quoted scalars report where their text starts; point at the opening quote instead.
-      const quoted = ev.style === SCALAR_STYLE.SINGLE_QUOTED || ev.style === SCALAR_STYLE.DOUBLE_QUOTED;
-      return firstNonNegative(markStart(ev.anchorStart), ev.tagStart, ev.valueStart >= 0 && quoted ? ev.valueStart - 1 : ev.valueStart);
+      const quoted =
+        ev.style === SCALAR_STYLE.SINGLE_QUOTED || ev.style === SCALAR_STYLE.DOUBLE_QUOTED;
+      return firstNonNegative(
+        markStart(ev.anchorStart),
+        ev.tagStart,
+        ev.valueStart >= 0 && quoted ? ev.valueStart - 1 : ev.valueStart,
+      );
     }
     case EVENT_ID.ALIAS:
       return markStart(ev.anchorStart);

@@ -89,7 +89,14 @@ export class ApprovalStore {
     return h.id ? toApproval(h) : undefined;
   }
 
-  async decide(id: string, decision: 'approve' | 'reject', by: string, role: string, comment: string, now: number): Promise<DecideOutcome> {
+  async decide(
+    id: string,
+    decision: 'approve' | 'reject',
+    by: string,
+    role: string,
+    comment: string,
+    now: number,
+  ): Promise<DecideOutcome> {
     const [code, status] = (await this.#scripts.run(
       'decideApproval',
       [this.keys.approval(id), this.keys.approvalPending],
@@ -116,22 +123,36 @@ export class ApprovalStore {
    * fired early), else the status that won (a decision recorded first).
    */
   async expire(id: string, now: number): Promise<ApprovalStatus | 'not-found'> {
-    const [code, status] = (await this.#scripts.run('expireApproval', [this.keys.approval(id), this.keys.approvalPending], [now])) as [number, string];
+    const [code, status] = (await this.#scripts.run(
+      'expireApproval',
+      [this.keys.approval(id), this.keys.approvalPending],
+      [now],
+    )) as [number, string];
     return code === -1 ? 'not-found' : (status as ApprovalStatus);
   }
 
   /** Newest first; `status: 'pending'` reads the pending index, other filters page the full index. */
-  async list(options: { limit: number; status?: ApprovalStatus; runId?: string }): Promise<Approval[]> {
-    const matches = (a: Approval): boolean => (!options.status || a.status === options.status) && (!options.runId || a.runId === options.runId);
+  async list(options: {
+    limit: number;
+    status?: ApprovalStatus;
+    runId?: string;
+  }): Promise<Approval[]> {
+    const matches = (a: Approval): boolean =>
+      (!options.status || a.status === options.status) &&
+      (!options.runId || a.runId === options.runId);
     if (options.status === 'pending') {
       const ids = await this.redis.zrange(this.keys.approvalPending, 0, -1);
-      return (await this.load(ids)).filter(matches).sort((a, b) => b.createdAt - a.createdAt).slice(0, options.limit);
+      return (await this.load(ids))
+        .filter(matches)
+        .sort((a, b) => b.createdAt - a.createdAt)
+        .slice(0, options.limit);
     }
     const out: Approval[] = [];
     const page = 200;
     for (let start = 0; out.length < options.limit; start += page) {
       const ids = await this.redis.zrevrange(this.keys.approvalIndex, start, start + page - 1);
-      for (const a of await this.load(ids)) if (matches(a) && out.length < options.limit) out.push(a);
+      for (const a of await this.load(ids))
+        if (matches(a) && out.length < options.limit) out.push(a);
       if (ids.length < page) break;
     }
     return out;
@@ -142,7 +163,10 @@ export class ApprovalStore {
     const pipeline = this.redis.pipeline();
     for (const id of ids) pipeline.hgetall(this.keys.approval(id));
     const rows = (await pipeline.exec()) ?? [];
-    return rows.map(([, row]) => row as Record<string, string>).filter((h) => h.id).map(toApproval);
+    return rows
+      .map(([, row]) => row as Record<string, string>)
+      .filter((h) => h.id)
+      .map(toApproval);
   }
 }
 

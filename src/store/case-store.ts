@@ -40,7 +40,12 @@ export class CaseStore {
   ): Promise<OpenCaseResult> {
     const json = await this.#scripts.run(
       'openCase',
-      [this.keys.caseDedupe, this.keys.caseIndex, this.keys.case(caseId), this.keys.effect(effectKey)],
+      [
+        this.keys.caseDedupe,
+        this.keys.caseIndex,
+        this.keys.case(caseId),
+        this.keys.effect(effectKey),
+      ],
       [now, effectKey, dedupe, caseId, JSON.stringify(fields)],
     );
     return JSON.parse(String(json)) as OpenCaseResult;

@@ -42,7 +42,12 @@ export interface WindowLimits {
 export const DEFAULT_OUT_OF_ORDERNESS_MS = 30_000;
 export const DEFAULT_GROUP_IDLE_MS = 86_400_000;
 
-const STATUS: Record<number, RecordStatus> = { 0: 'counted', 1: 'matched', 2: 'duplicate', 3: 'too-late' };
+const STATUS: Record<number, RecordStatus> = {
+  0: 'counted',
+  1: 'matched',
+  2: 'duplicate',
+  3: 'too-late',
+};
 
 /** Redis side of the correlation engine: windowed state per (rule, group) behind Lua scripts. */
 export class CorrelationStore {
@@ -91,7 +96,10 @@ export class CorrelationStore {
           this.limits.maxRefsPerMatch,
           this.limits.maxOutOfOrdernessMs ?? DEFAULT_OUT_OF_ORDERNESS_MS,
           // Collect idle groups only well after anything in them could still count.
-          Math.max(this.limits.groupIdleMs ?? DEFAULT_GROUP_IDLE_MS, 2 * (rule.timespanMs + rule.allowedLatenessMs) + DEFAULT_GROUP_IDLE_MS),
+          Math.max(
+            this.limits.groupIdleMs ?? DEFAULT_GROUP_IDLE_MS,
+            2 * (rule.timespanMs + rule.allowedLatenessMs) + DEFAULT_GROUP_IDLE_MS,
+          ),
         ],
       )) as [number, number, string, string];
       const [code, count, , matchJson] = reply;

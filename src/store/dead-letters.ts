@@ -43,7 +43,9 @@ export class DeadLetterStore {
 
   async add(input: DeadLetterInput): Promise<string> {
     const truncated = input.body.length > this.limits.bodyLimitBytes;
-    const kept = truncated ? input.body.subarray(0, utf8Boundary(input.body, this.limits.bodyLimitBytes)) : input.body;
+    const kept = truncated
+      ? input.body.subarray(0, utf8Boundary(input.body, this.limits.bodyLimitBytes))
+      : input.body;
     const utf8 = isUtf8(kept);
     const id = await this.redis
       .multi()
@@ -53,16 +55,26 @@ export class DeadLetterStore {
         '~',
         this.limits.maxEntries,
         '*',
-        'source', input.source,
-        'reason', input.reason,
-        'errors', JSON.stringify(input.errors),
-        'contentType', input.contentType,
-        'principal', input.principal,
-        'received', String(input.received),
-        'size', String(input.body.length),
-        'truncated', truncated ? '1' : '0',
-        'encoding', utf8 ? 'utf8' : 'base64',
-        'body', utf8 ? kept.toString('utf8') : kept.toString('base64'),
+        'source',
+        input.source,
+        'reason',
+        input.reason,
+        'errors',
+        JSON.stringify(input.errors),
+        'contentType',
+        input.contentType,
+        'principal',
+        input.principal,
+        'received',
+        String(input.received),
+        'size',
+        String(input.body.length),
+        'truncated',
+        truncated ? '1' : '0',
+        'encoding',
+        utf8 ? 'utf8' : 'base64',
+        'body',
+        utf8 ? kept.toString('utf8') : kept.toString('base64'),
       )
       .hincrby(this.keys.deadLetterCounts, input.source, 1)
       .exec();
@@ -83,7 +95,13 @@ export class DeadLetterStore {
     const out: DeadLetter[] = [];
     let end = options.before ? `(${options.before}` : '+';
     while (out.length < options.limit) {
-      const batch = await this.redis.xrevrange(this.keys.deadLetters, end, '-', 'COUNT', Math.max(options.limit, 100));
+      const batch = await this.redis.xrevrange(
+        this.keys.deadLetters,
+        end,
+        '-',
+        'COUNT',
+        Math.max(options.limit, 100),
+      );
       if (batch.length === 0) break;
       for (const [id, fields] of batch) {
         const dl = toDeadLetter(id, fields);

@@ -35,7 +35,11 @@ export class EventLog {
     return `${source}/${id}`;
   }
 
-  async append(events: readonly CanonicalEvent[], now: number, dedupeWindowMs: number): Promise<AppendOutcome[]> {
+  async append(
+    events: readonly CanonicalEvent[],
+    now: number,
+    dedupeWindowMs: number,
+  ): Promise<AppendOutcome[]> {
     if (events.length === 0) return [];
     const args: (string | number)[] = [now, dedupeWindowMs, events.length];
     for (const e of events) args.push(EventLog.memberOf(e.source, e.id), JSON.stringify(e));
@@ -97,11 +101,21 @@ export class EventLog {
   }
 
   /** Takes over entries another consumer left unacknowledged for longer than `minIdleMs`. */
-  async claimStale(group: string, consumer: string, minIdleMs: number, count: number): Promise<LoggedEvent[]> {
-    const reply = (await this.redis.xautoclaim(this.keys.eventLog, group, consumer, minIdleMs, '0', 'COUNT', count)) as [
-      string,
-      [string, string[] | null][],
-    ];
+  async claimStale(
+    group: string,
+    consumer: string,
+    minIdleMs: number,
+    count: number,
+  ): Promise<LoggedEvent[]> {
+    const reply = (await this.redis.xautoclaim(
+      this.keys.eventLog,
+      group,
+      consumer,
+      minIdleMs,
+      '0',
+      'COUNT',
+      count,
+    )) as [string, [string, string[] | null][]];
     return toLogged(reply[1].filter((e): e is [string, string[]] => Array.isArray(e[1])));
   }
 
@@ -115,13 +129,20 @@ export class EventLog {
    */
   async trim(now: number, retentionMs: number): Promise<void> {
     let bound = `${Math.max(0, now - retentionMs)}-0`;
-    const groups = (await this.redis.xinfo('GROUPS', this.keys.eventLog).catch(() => [])) as unknown[][];
+    const groups = (await this.redis
+      .xinfo('GROUPS', this.keys.eventLog)
+      .catch(() => [])) as unknown[][];
     for (const g of groups) {
       const info = toRecord(g);
       const name = String(info.name);
-      const lastDelivered = typeof info['last-delivered-id'] === 'string' ? info['last-delivered-id'] : '0-0';
+      const lastDelivered =
+        typeof info['last-delivered-id'] === 'string' ? info['last-delivered-id'] : '0-0';
       bound = minStreamId(bound, nextStreamId(lastDelivered));
-      const summary = (await this.redis.xpending(this.keys.eventLog, name)) as [number, string | null, ...unknown[]];
+      const summary = (await this.redis.xpending(this.keys.eventLog, name)) as [
+        number,
+        string | null,
+        ...unknown[],
+      ];
       if (summary[0] > 0 && summary[1]) bound = minStreamId(bound, summary[1]);
     }
     await this.redis.xtrim(this.keys.eventLog, 'MINID', '~', bound);

@@ -101,7 +101,9 @@ export class IncidentStore {
       )) as [number, string, number];
       if (status !== -1) return { incidentId: id, created: created === 1, replayed: status === 0 };
     }
-    throw new Error(`Incident for ${match.rule} kept changing while recording match ${match.matchId}.`);
+    throw new Error(
+      `Incident for ${match.rule} kept changing while recording match ${match.matchId}.`,
+    );
   }
 
   async get(id: string): Promise<IncidentDetail | undefined> {
@@ -111,18 +113,35 @@ export class IncidentStore {
       this.redis.smembers(this.keys.incidentRuns(id)),
     ]);
     if (!hash.id) return undefined;
-    return { ...toIncident(hash), matches: matches.map((m) => JSON.parse(m) as Match), runs: runs.sort() };
+    return {
+      ...toIncident(hash),
+      matches: matches.map((m) => JSON.parse(m) as Match),
+      runs: runs.sort(),
+    };
   }
 
   /** Newest first; `before` is a createdAt cursor (epoch ms, exclusive). */
-  async list(options: { limit: number; status?: 'open' | 'resolved'; before?: number }): Promise<Incident[]> {
+  async list(options: {
+    limit: number;
+    status?: 'open' | 'resolved';
+    before?: number;
+  }): Promise<Incident[]> {
     const out: Incident[] = [];
     let max = options.before === undefined ? '+inf' : `(${options.before}`;
     while (out.length < options.limit) {
-      const ids = await this.redis.zrevrangebyscore(this.keys.incidentIndex, max, '-inf', 'WITHSCORES', 'LIMIT', 0, 200);
+      const ids = await this.redis.zrevrangebyscore(
+        this.keys.incidentIndex,
+        max,
+        '-inf',
+        'WITHSCORES',
+        'LIMIT',
+        0,
+        200,
+      );
       if (ids.length === 0) break;
       const pipeline = this.redis.pipeline();
-      for (let i = 0; i < ids.length; i += 2) pipeline.hgetall(this.keys.incident(ids[i] as string));
+      for (let i = 0; i < ids.length; i += 2)
+        pipeline.hgetall(this.keys.incident(ids[i] as string));
       const rows = (await pipeline.exec()) ?? [];
       for (const [, row] of rows) {
         const inc = toIncident(row as Record<string, string>);
@@ -140,8 +159,17 @@ export class IncidentStore {
   }
 
   /** 'resolved' | 'already-resolved' | 'not-found' */
-  async resolve(id: string, by: string, comment: string, now: number): Promise<'resolved' | 'already-resolved' | 'not-found'> {
-    const code = await this.#scripts.run('resolveIncident', [this.keys.incident(id), this.keys.incidentOpen], [now, by, comment]);
+  async resolve(
+    id: string,
+    by: string,
+    comment: string,
+    now: number,
+  ): Promise<'resolved' | 'already-resolved' | 'not-found'> {
+    const code = await this.#scripts.run(
+      'resolveIncident',
+      [this.keys.incident(id), this.keys.incidentOpen],
+      [now, by, comment],
+    );
     return code === 1 ? 'resolved' : code === 0 ? 'already-resolved' : 'not-found';
   }
 }

@@ -68,16 +68,32 @@ export class LimiterStore {
   ): Promise<SetLimitResult> {
     const json = await this.#scripts.run(
       'setLimit',
-      [this.keys.limiterRule(key), this.keys.limiterHistory(key), this.keys.limiterIndex, this.keys.effect(effectKey)],
+      [
+        this.keys.limiterRule(key),
+        this.keys.limiterHistory(key),
+        this.keys.limiterIndex,
+        this.keys.effect(effectKey),
+      ],
       [now, effectKey, key, rate.mode, rate.count, rate.windowMs, expiresAt, by, reason],
     );
     return JSON.parse(String(json)) as SetLimitResult;
   }
 
-  async clear(effectKey: string, key: string, by: string, reason: string, now: number): Promise<ClearLimitResult> {
+  async clear(
+    effectKey: string,
+    key: string,
+    by: string,
+    reason: string,
+    now: number,
+  ): Promise<ClearLimitResult> {
     const json = await this.#scripts.run(
       'clearLimit',
-      [this.keys.limiterRule(key), this.keys.limiterHistory(key), this.keys.limiterIndex, this.keys.effect(effectKey)],
+      [
+        this.keys.limiterRule(key),
+        this.keys.limiterHistory(key),
+        this.keys.limiterIndex,
+        this.keys.effect(effectKey),
+      ],
       [now, effectKey, key, by, reason],
     );
     return JSON.parse(String(json)) as ClearLimitResult;
@@ -85,7 +101,11 @@ export class LimiterStore {
 
   /** Counts the request and decides. */
   async check(key: string, now: number): Promise<LimitDecision> {
-    const json = await this.#scripts.run('checkLimit', [this.keys.limiterRule(key), this.keys.limiterCounter(key)], [now]);
+    const json = await this.#scripts.run(
+      'checkLimit',
+      [this.keys.limiterRule(key), this.keys.limiterCounter(key)],
+      [now],
+    );
     return JSON.parse(String(json)) as LimitDecision;
   }
 

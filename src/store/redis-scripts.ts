@@ -26,7 +26,12 @@ function loadScripts(): ReadonlyMap<string, Script> {
     if (!match) continue;
     const lua = readFileSync(new URL(file, dir), 'utf8');
     const name = match[1] as string;
-    scripts.set(name, { name, numberOfKeys: Number(match[2]), lua, sha1: createHash('sha1').update(lua).digest('hex') });
+    scripts.set(name, {
+      name,
+      numberOfKeys: Number(match[2]),
+      lua,
+      sha1: createHash('sha1').update(lua).digest('hex'),
+    });
   }
   cache = scripts;
   return scripts;

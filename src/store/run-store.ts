@@ -29,8 +29,19 @@ export class RunStore {
   async create(run: RunRecord, timeline: readonly TimelineEntry[]): Promise<boolean> {
     const created = await this.#scripts.run(
       'createRun',
-      [this.keys.run(run.id), this.keys.runTimeline(run.id), this.keys.runIndex, this.keys.runActive, this.keys.incidentRuns(run.incidentId)],
-      [run.createdAt, run.id, JSON.stringify(toFields(run)), JSON.stringify(timeline.map((t) => JSON.stringify(t)))],
+      [
+        this.keys.run(run.id),
+        this.keys.runTimeline(run.id),
+        this.keys.runIndex,
+        this.keys.runActive,
+        this.keys.incidentRuns(run.incidentId),
+      ],
+      [
+        run.createdAt,
+        run.id,
+        JSON.stringify(toFields(run)),
+        JSON.stringify(timeline.map((t) => JSON.stringify(t))),
+      ],
     );
     return created === 1;
   }
@@ -60,18 +71,50 @@ export class RunStore {
     const ended = patch.endedAt !== undefined;
     const code = await this.#scripts.run(
       'saveRun',
-      [this.keys.run(run.id), this.keys.runTimeline(run.id), this.keys.runApplied(run.id), this.keys.runActive],
-      [String(run.version), JSON.stringify(fields), JSON.stringify(timeline.map((t) => JSON.stringify(t))), appliedEventId, ended ? '1' : '0', run.id],
+      [
+        this.keys.run(run.id),
+        this.keys.runTimeline(run.id),
+        this.keys.runApplied(run.id),
+        this.keys.runActive,
+      ],
+      [
+        String(run.version),
+        JSON.stringify(fields),
+        JSON.stringify(timeline.map((t) => JSON.stringify(t))),
+        appliedEventId,
+        ended ? '1' : '0',
+        run.id,
+      ],
     );
     return code === 1 ? 'saved' : code === 0 ? 'conflict' : 'missing';
   }
 
   /** Marks the outbox performed (only if nothing changed the run meanwhile). */
-  async clearEffects(run: RunRecord, now: number, timeline: readonly TimelineEntry[] = []): Promise<boolean> {
+  async clearEffects(
+    run: RunRecord,
+    now: number,
+    timeline: readonly TimelineEntry[] = [],
+  ): Promise<boolean> {
     const code = await this.#scripts.run(
       'saveRun',
-      [this.keys.run(run.id), this.keys.runTimeline(run.id), this.keys.runApplied(run.id), this.keys.runActive],
-      [String(run.version), JSON.stringify({ pendingEffects: '[]', version: String(run.version + 1), updatedAt: String(now) }), JSON.stringify(timeline.map((t) => JSON.stringify(t))), '', '0', run.id],
+      [
+        this.keys.run(run.id),
+        this.keys.runTimeline(run.id),
+        this.keys.runApplied(run.id),
+        this.keys.runActive,
+      ],
+      [
+        String(run.version),
+        JSON.stringify({
+          pendingEffects: '[]',
+          version: String(run.version + 1),
+          updatedAt: String(now),
+        }),
+        JSON.stringify(timeline.map((t) => JSON.stringify(t))),
+        '',
+        '0',
+        run.id,
+      ],
     );
     return code === 1;
   }

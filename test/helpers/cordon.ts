@@ -39,12 +39,20 @@ export interface TestCordon {
   readonly cordon: Cordon;
   readonly app: FastifyInstance;
   readonly store: TestRedis;
-  call(method: 'GET' | 'POST', url: string, token: string | undefined, body?: unknown, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
+  call(
+    method: 'GET' | 'POST',
+    url: string,
+    token: string | undefined,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<LightMyRequestResponse>;
   stop(): Promise<void>;
 }
 
 /** An in-process Cordon with every role, on its own Redis key prefix. */
-export async function startTestCordon(options: { contentDir?: string; env?: Record<string, string> } = {}): Promise<TestCordon> {
+export async function startTestCordon(
+  options: { contentDir?: string; env?: Record<string, string> } = {},
+): Promise<TestCordon> {
   const store = createTestRedis('e2e');
   const config = loadConfig(
     {
@@ -57,20 +65,32 @@ export async function startTestCordon(options: { contentDir?: string; env?: Reco
     },
     REPO_ROOT,
   );
-  const cordon = await startCordon({ config, redisUrl: TEST_REDIS_URL, logger: createLogger(config.logLevel), principals: testPrincipals() });
+  const cordon = await startCordon({
+    config,
+    redisUrl: TEST_REDIS_URL,
+    logger: createLogger(config.logLevel),
+    principals: testPrincipals(),
+  });
   const app = cordon.app as FastifyInstance;
   return {
     cordon,
     app,
     store,
     call(method, url, token, body, headers = {}) {
-      const payload = body === undefined ? undefined : typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
+      const payload =
+        body === undefined
+          ? undefined
+          : typeof body === 'string' || Buffer.isBuffer(body)
+            ? body
+            : JSON.stringify(body);
       return app.inject({
         method,
         url,
         headers: {
           ...(token ? { authorization: `Bearer ${token}` } : {}),
-          ...(payload !== undefined && !headers['content-type'] ? { 'content-type': 'application/json' } : {}),
+          ...(payload !== undefined && !headers['content-type']
+            ? { 'content-type': 'application/json' }
+            : {}),
           ...headers,
         },
         ...(payload === undefined ? {} : { payload }),
@@ -87,7 +107,11 @@ export async function startTestCordon(options: { contentDir?: string; env?: Reco
  * Polls until `probe` returns a value that is not undefined, or fails after `timeoutMs`.
  * For asynchronous pipelines (correlator, queues), not for measuring time.
  */
-export async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 15_000): Promise<T> {
+export async function eventually<T>(
+  probe: () => Promise<T | undefined>,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
@@ -99,7 +123,9 @@ export async function eventually<T>(probe: () => Promise<T | undefined>, what: s
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${last instanceof Error ? last.message : JSON.stringify(last)})` : ''}`);
+  throw new Error(
+    `Timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${last instanceof Error ? last.message : JSON.stringify(last)})` : ''}`,
+  );
 }
 
 /** Reads a counter from GET /metrics (sum over its label sets). */
@@ -107,21 +133,40 @@ export async function metricValue(t: TestCordon, name: string): Promise<number> 
   const res = await t.call('GET', '/metrics', TOKENS.analyst);
   let total = 0;
   for (const line of res.body.split('\n')) {
-    if (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) total += Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (line.startsWith(`${name}{`) || line.startsWith(`${name} `))
+      total += Number(line.slice(line.lastIndexOf(' ') + 1));
   }
   return total;
 }
 
 /** Waits until the correlator has processed at least `count` events in total. */
 export async function correlated(t: TestCordon, count: number): Promise<void> {
-  await eventually(async () => ((await metricValue(t, 'cordon_correlator_events_total')) >= count ? true : undefined), `${count} correlated events`);
+  await eventually(
+    async () =>
+      (await metricValue(t, 'cordon_correlator_events_total')) >= count ? true : undefined,
+    `${count} correlated events`,
+  );
 }
 
 /** NDJSON body of `count` inference events for one API key, distinct by time. */
-export function inferenceEvents(apiKey: string, count: number, startMs: number, extra: Record<string, unknown> = {}): string {
+export function inferenceEvents(
+  apiKey: string,
+  count: number,
+  startMs: number,
+  extra: Record<string, unknown> = {},
+): string {
   const lines: string[] = [];
   for (let i = 0; i < count; i += 1) {
-    lines.push(JSON.stringify({ kind: 'inference', time: startMs + i * 10, name: 'chat.completions', entity: { api_key: apiKey, model: 'fraud-scorer' }, measures: { latency_ms: 40 + (i % 7) }, ...extra }));
+    lines.push(
+      JSON.stringify({
+        kind: 'inference',
+        time: startMs + i * 10,
+        name: 'chat.completions',
+        entity: { api_key: apiKey, model: 'fraud-scorer' },
+        measures: { latency_ms: 40 + (i % 7) },
+        ...extra,
+      }),
+    );
   }
   return `${lines.join('\n')}\n`;
 }

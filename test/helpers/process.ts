@@ -33,7 +33,12 @@ export function tempHome(): string {
  * Runs the built CLI (`node dist/cli/main.js start`) as a real process. Short job locks and
  * reconcile intervals let a restarted process pick up a killed one's work within seconds.
  */
-export function spawnCordon(options: { home: string; prefix: string; port: number; env?: Record<string, string> }): CordonProcess {
+export function spawnCordon(options: {
+  home: string;
+  prefix: string;
+  port: number;
+  env?: Record<string, string>;
+}): CordonProcess {
   let out = '';
   const child = spawn(process.execPath, ['dist/cli/main.js', 'start'], {
     cwd: REPO_ROOT,
@@ -99,7 +104,10 @@ export async function http(
 ): Promise<{ status: number; json: any }> {
   const res = await fetch(`${base}${path}`, {
     method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': contentType }) },
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'content-type': contentType }),
+    },
     ...(body === undefined ? {} : { body }),
   });
   const text = await res.text();

@@ -10,7 +10,9 @@ import { eventually, startTestCordon, TOKENS, type TestCordon } from '../helpers
 let t: TestCordon;
 
 beforeAll(async () => {
-  t = await startTestCordon({ contentDir: fileURLToPath(new URL('../fixtures/content/short-timeout/', import.meta.url)) });
+  t = await startTestCordon({
+    contentDir: fileURLToPath(new URL('../fixtures/content/short-timeout/', import.meta.url)),
+  });
 });
 afterAll(async () => {
   await t.stop();
@@ -18,11 +20,18 @@ afterAll(async () => {
 
 async function failLogins(user: string): Promise<Record<string, any>> {
   const now = Date.now();
-  const events = [0, 1, 2].map((i) => ({ kind: 'login', time: now - 5_000 + i, outcome: 'failure', entity: { user } }));
+  const events = [0, 1, 2].map((i) => ({
+    kind: 'login',
+    time: now - 5_000 + i,
+    outcome: 'failure',
+    entity: { user },
+  }));
   expect((await t.call('POST', '/v1/ingest/events', TOKENS.ingest, events)).statusCode).toBe(202);
   return eventually(async () => {
     const res = await t.call('GET', '/v1/approvals?status=pending', TOKENS.approver);
-    return (res.json().approvals as Record<string, any>[]).find((a) => a.message === `Block ${user}?`);
+    return (res.json().approvals as Record<string, any>[]).find(
+      (a) => a.message === `Block ${user}?`,
+    );
   }, 'the approval');
 }
 
@@ -40,9 +49,16 @@ describe('approval timeout', () => {
     const run = await endedRun(approval.runId);
     expect(run).toMatchObject({ status: 'cancelled', state: 'timed_out' });
     expect(run.context.approvals.ask).toMatchObject({ id: approval.id, decision: 'timeout' });
-    expect((await t.call('GET', `/v1/approvals/${String(approval.id)}`, TOKENS.approver)).json().status).toBe('expired');
+    expect(
+      (await t.call('GET', `/v1/approvals/${String(approval.id)}`, TOKENS.approver)).json().status,
+    ).toBe('expired');
 
-    const late = await t.call('POST', `/v1/approvals/${String(approval.id)}/approve`, TOKENS.approver, { comment: 'sorry, was at lunch' });
+    const late = await t.call(
+      'POST',
+      `/v1/approvals/${String(approval.id)}/approve`,
+      TOKENS.approver,
+      { comment: 'sorry, was at lunch' },
+    );
     expect(late.statusCode).toBe(409);
     expect(late.json().code).toBe('CORDON_ERR_APPROVAL_NOT_PENDING');
     const limiter = (await t.call('GET', '/v1/limiter/keys/mallory', TOKENS.analyst)).json();
@@ -53,22 +69,40 @@ describe('approval timeout', () => {
 describe('action failure', () => {
   it('ends the run failed with the reason when inputs are invalid after templating', async () => {
     const approval = await failLogins('trudy');
-    const rejected = await t.call('POST', `/v1/approvals/${String(approval.id)}/reject`, TOKENS.approver, { comment: 'take the other branch' });
+    const rejected = await t.call(
+      'POST',
+      `/v1/approvals/${String(approval.id)}/reject`,
+      TOKENS.approver,
+      { comment: 'take the other branch' },
+    );
     expect(rejected.statusCode).toBe(200);
     const run = await endedRun(approval.runId);
     expect(run).toMatchObject({ status: 'failed', state: '__failed' });
-    expect(run.context.steps.broken_throttle).toMatchObject({ status: 'failed', error: { code: 'CORDON_ERR_ACTION_INPUT' } });
-    expect(run.context.steps.broken_throttle.error.message).toContain('limit: got "Login failures per user (user=trudy)"');
+    expect(run.context.steps.broken_throttle).toMatchObject({
+      status: 'failed',
+      error: { code: 'CORDON_ERR_ACTION_INPUT' },
+    });
+    expect(run.context.steps.broken_throttle.error.message).toContain(
+      'limit: got "Login failures per user (user=trudy)"',
+    );
     const ended = (run.timeline as Record<string, any>[]).at(-1);
     expect(ended).toMatchObject({ type: 'ended', outcome: 'failed' });
     // Nothing reached the limiter.
-    expect((await t.call('GET', '/v1/limiter/keys/trudy', TOKENS.analyst)).json().history).toEqual([]);
+    expect((await t.call('GET', '/v1/limiter/keys/trudy', TOKENS.analyst)).json().history).toEqual(
+      [],
+    );
   });
 
   it('runs the approved action with exactly the inputs the approver saw', async () => {
     const approval = await failLogins('eve');
-    expect(approval.gated).toMatchObject({ operation: 'ratelimit.set', connector: 'gateway', inputs: { key: 'eve', limit: 'block' } });
-    await t.call('POST', `/v1/approvals/${String(approval.id)}/approve`, TOKENS.approver, { comment: 'block' });
+    expect(approval.gated).toMatchObject({
+      operation: 'ratelimit.set',
+      connector: 'gateway',
+      inputs: { key: 'eve', limit: 'block' },
+    });
+    await t.call('POST', `/v1/approvals/${String(approval.id)}/approve`, TOKENS.approver, {
+      comment: 'block',
+    });
     const run = await endedRun(approval.runId);
     expect(run.status).toBe('resolved');
     const check = await t.call('GET', '/v1/limiter/check?key=eve', TOKENS.gateway);

@@ -4,7 +4,15 @@
  * built-in limiter → an approval waits → approving opens a case (rejecting does not).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { correlated, eventually, inferenceEvents, metricValue, startTestCordon, TOKENS, type TestCordon } from '../helpers/cordon.js';
+import {
+  correlated,
+  eventually,
+  inferenceEvents,
+  metricValue,
+  startTestCordon,
+  TOKENS,
+  type TestCordon,
+} from '../helpers/cordon.js';
 
 let t: TestCordon;
 
@@ -16,7 +24,9 @@ afterAll(async () => {
 });
 
 async function postEvents(body: string): Promise<{ accepted: number; duplicates: number }> {
-  const res = await t.call('POST', '/v1/ingest/events', TOKENS.ingest, body, { 'content-type': 'application/x-ndjson' });
+  const res = await t.call('POST', '/v1/ingest/events', TOKENS.ingest, body, {
+    'content-type': 'application/x-ndjson',
+  });
   expect(res.statusCode, res.body).toBe(202);
   return res.json();
 }
@@ -38,8 +48,14 @@ async function runOf(incidentId: string): Promise<Record<string, any>> {
   return res.json();
 }
 
-async function checkLimiter(key: string): Promise<{ status: number; headers: Record<string, unknown>; body: Record<string, any> }> {
-  const res = await t.call('GET', `/v1/limiter/check?key=${encodeURIComponent(key)}`, TOKENS.gateway);
+async function checkLimiter(
+  key: string,
+): Promise<{ status: number; headers: Record<string, unknown>; body: Record<string, any> }> {
+  const res = await t.call(
+    'GET',
+    `/v1/limiter/check?key=${encodeURIComponent(key)}`,
+    TOKENS.gateway,
+  );
   return { status: res.statusCode, headers: res.headers, body: res.json() };
 }
 
@@ -55,12 +71,25 @@ describe('inference flood → incident → throttle → approval', () => {
 
     await postEvents(inferenceEvents(key, 1, Date.now() - 20_000));
     const incident = await eventually(() => incidentFor(key), 'the incident');
-    expect(incident).toMatchObject({ rule: 'model_extraction_by_query_volume', severity: 'high', status: 'open', matchCount: 1, eventCount: 101 });
+    expect(incident).toMatchObject({
+      rule: 'model_extraction_by_query_volume',
+      severity: 'high',
+      status: 'open',
+      matchCount: 1,
+      eventCount: 101,
+    });
 
-    const approval = await eventually(() => pendingApprovalFor(incident.id), 'the pending approval');
+    const approval = await eventually(
+      () => pendingApprovalFor(incident.id),
+      'the pending approval',
+    );
     expect(approval.roles).toEqual(['approver']);
     expect(approval.message).toContain(`API key ${key} sent 101 inference requests`);
-    expect(approval.gated).toMatchObject({ operation: 'ticket.open', connector: 'cases', inputs: { dedupe: incident.id, severity: 'high' } });
+    expect(approval.gated).toMatchObject({
+      operation: 'ticket.open',
+      connector: 'cases',
+      inputs: { dedupe: incident.id, severity: 'high' },
+    });
 
     // The throttle is in force: 10 requests per minute pass, the 11th is refused with Retry-After.
     for (let i = 0; i < 10; i += 1) expect((await checkLimiter(key)).status).toBe(200);
@@ -72,12 +101,35 @@ describe('inference flood → incident → throttle → approval', () => {
     expect((await checkLimiter('key-someone-else')).status).toBe(200);
 
     const waiting = await runOf(incident.id);
-    expect(waiting).toMatchObject({ status: 'waiting', state: 'ask_case', playbookId: 'contain-abusive-key' });
-    expect(waiting.context.steps.throttle).toMatchObject({ status: 'succeeded', attempts: 1, result: { applied: true, key, mode: 'throttle', count: 10, windowMs: 60_000 } });
+    expect(waiting).toMatchObject({
+      status: 'waiting',
+      state: 'ask_case',
+      playbookId: 'contain-abusive-key',
+    });
+    expect(waiting.context.steps.throttle).toMatchObject({
+      status: 'succeeded',
+      attempts: 1,
+      result: { applied: true, key, mode: 'throttle', count: 10, windowMs: 60_000 },
+    });
 
-    const approved = await t.call('POST', `/v1/approvals/${String(approval.id)}/approve`, TOKENS.approver, { comment: 'confirmed scraping pattern' });
+    const approved = await t.call(
+      'POST',
+      `/v1/approvals/${String(approval.id)}/approve`,
+      TOKENS.approver,
+      { comment: 'confirmed scraping pattern' },
+    );
     expect(approved.statusCode, approved.body).toBe(200);
-    expect(approved.json()).toMatchObject({ status: 'approved', votes: [{ by: 'approver', role: 'approver', decision: 'approved', comment: 'confirmed scraping pattern' }] });
+    expect(approved.json()).toMatchObject({
+      status: 'approved',
+      votes: [
+        {
+          by: 'approver',
+          role: 'approver',
+          decision: 'approved',
+          comment: 'confirmed scraping pattern',
+        },
+      ],
+    });
 
     const done = await eventually(async () => {
       const run = await runOf(incident.id);
@@ -87,9 +139,17 @@ describe('inference flood → incident → throttle → approval', () => {
     const caseId = done.context.steps.open_case.result.caseId as string;
     const kase = await t.call('GET', `/v1/cases/${caseId}`, TOKENS.analyst);
     expect(kase.statusCode).toBe(200);
-    expect(kase.json()).toMatchObject({ status: 'open', incidentId: incident.id, dedupe: incident.id, severity: 'high', summary: incident.title });
+    expect(kase.json()).toMatchObject({
+      status: 'open',
+      incidentId: incident.id,
+      dedupe: incident.id,
+      severity: 'high',
+      summary: incident.title,
+    });
 
-    const types = (done.timeline as { type: string; event?: string }[]).map((e) => (e.type === 'transition' ? `${e.type}:${String(e.event)}` : e.type));
+    const types = (done.timeline as { type: string; event?: string }[]).map((e) =>
+      e.type === 'transition' ? `${e.type}:${String(e.event)}` : e.type,
+    );
     expect(types).toEqual([
       'started',
       'action.queued',
@@ -104,7 +164,12 @@ describe('inference flood → incident → throttle → approval', () => {
     ]);
 
     // A decided approval cannot be decided again.
-    const again = await t.call('POST', `/v1/approvals/${String(approval.id)}/reject`, TOKENS.approver2, { comment: 'too late' });
+    const again = await t.call(
+      'POST',
+      `/v1/approvals/${String(approval.id)}/reject`,
+      TOKENS.approver2,
+      { comment: 'too late' },
+    );
     expect(again.statusCode).toBe(409);
     expect(again.json().code).toBe('CORDON_ERR_APPROVAL_NOT_PENDING');
   });
@@ -113,13 +178,29 @@ describe('inference flood → incident → throttle → approval', () => {
     const key = 'key-reject';
     await postEvents(inferenceEvents(key, 101, Date.now() - 30_000));
     const incident = await eventually(() => incidentFor(key), 'the incident');
-    const approval = await eventually(() => pendingApprovalFor(incident.id), 'the pending approval');
+    const approval = await eventually(
+      () => pendingApprovalFor(incident.id),
+      'the pending approval',
+    );
 
-    const noComment = await t.call('POST', `/v1/approvals/${String(approval.id)}/reject`, TOKENS.approver, {});
+    const noComment = await t.call(
+      'POST',
+      `/v1/approvals/${String(approval.id)}/reject`,
+      TOKENS.approver,
+      {},
+    );
     expect(noComment.statusCode).toBe(400);
-    expect(noComment.json()).toMatchObject({ code: 'CORDON_ERR_API_INVALID_REQUEST', details: { errors: [{ path: 'body/comment' }] } });
+    expect(noComment.json()).toMatchObject({
+      code: 'CORDON_ERR_API_INVALID_REQUEST',
+      details: { errors: [{ path: 'body/comment' }] },
+    });
 
-    const rejected = await t.call('POST', `/v1/approvals/${String(approval.id)}/reject`, TOKENS.approver, { comment: 'false positive: load test' });
+    const rejected = await t.call(
+      'POST',
+      `/v1/approvals/${String(approval.id)}/reject`,
+      TOKENS.approver,
+      { comment: 'false positive: load test' },
+    );
     expect(rejected.statusCode).toBe(200);
     expect(rejected.json().status).toBe('rejected');
 
@@ -129,9 +210,14 @@ describe('inference flood → incident → throttle → approval', () => {
     }, 'the run to end');
     expect(done.state).toBe('closed_without_case');
     expect(done.context.steps.open_case).toBeUndefined();
-    expect(done.context.approvals.ask_case).toMatchObject({ decision: 'rejected', by: ['approver'] });
+    expect(done.context.approvals.ask_case).toMatchObject({
+      decision: 'rejected',
+      by: ['approver'],
+    });
     const cases = await t.call('GET', '/v1/cases?limit=500', TOKENS.analyst);
-    expect((cases.json().cases as { incidentId: string }[]).some((c) => c.incidentId === incident.id)).toBe(false);
+    expect(
+      (cases.json().cases as { incidentId: string }[]).some((c) => c.incidentId === incident.id),
+    ).toBe(false);
     const limiter = await t.call('GET', `/v1/limiter/keys/${key}`, TOKENS.analyst);
     expect(limiter.json().rule).toMatchObject({ key, mode: 'throttle', count: 10 });
   });
@@ -144,8 +230,16 @@ describe('inference flood → incident → throttle → approval', () => {
     // The same 100 events again (an at-least-once sender retrying): all recognised.
     expect(await postEvents(body)).toMatchObject({ accepted: 0, duplicates: 100 });
     // An explicit id sent twice in one request is also one event.
-    const withId = JSON.stringify({ id: 'evt-fixed-1', kind: 'inference', time: start + 5_000, entity: { api_key: key } });
-    expect(await postEvents(`${withId}\n${withId}\n`)).toMatchObject({ accepted: 1, duplicates: 1 });
+    const withId = JSON.stringify({
+      id: 'evt-fixed-1',
+      kind: 'inference',
+      time: start + 5_000,
+      entity: { api_key: key },
+    });
+    expect(await postEvents(`${withId}\n${withId}\n`)).toMatchObject({
+      accepted: 1,
+      duplicates: 1,
+    });
     const incident = await eventually(() => incidentFor(key), 'the incident');
     expect(incident.eventCount).toBe(101);
   });
@@ -163,7 +257,12 @@ describe('inference flood → incident → throttle → approval', () => {
     const runs = await t.call('GET', `/v1/runs?incident=${String(first.id)}`, TOKENS.analyst);
     expect(runs.json().runs).toHaveLength(1);
 
-    const resolved = await t.call('POST', `/v1/incidents/${String(first.id)}/resolve`, TOKENS.analyst, { comment: 'key revoked' });
+    const resolved = await t.call(
+      'POST',
+      `/v1/incidents/${String(first.id)}/resolve`,
+      TOKENS.analyst,
+      { comment: 'key revoked' },
+    );
     expect(resolved.statusCode).toBe(200);
     expect(resolved.json()).toMatchObject({ status: 'resolved', resolvedBy: 'analyst' });
     await postEvents(inferenceEvents(key, 101, Date.now() - 10_000));
@@ -178,20 +277,45 @@ describe('inference flood → incident → throttle → approval', () => {
     const key = 'key-authz';
     await postEvents(inferenceEvents(key, 101, Date.now() - 30_000));
     const incident = await eventually(() => incidentFor(key), 'the incident');
-    const approval = await eventually(() => pendingApprovalFor(incident.id), 'the pending approval');
+    const approval = await eventually(
+      () => pendingApprovalFor(incident.id),
+      'the pending approval',
+    );
 
-    const analyst = await t.call('POST', `/v1/approvals/${String(approval.id)}/approve`, TOKENS.analyst, { comment: 'x' });
+    const analyst = await t.call(
+      'POST',
+      `/v1/approvals/${String(approval.id)}/approve`,
+      TOKENS.analyst,
+      { comment: 'x' },
+    );
     expect(analyst.statusCode).toBe(403);
-    expect(analyst.json()).toMatchObject({ code: 'CORDON_ERR_APPROVAL_ROLE', details: { required: ['approver'] } });
+    expect(analyst.json()).toMatchObject({
+      code: 'CORDON_ERR_APPROVAL_ROLE',
+      details: { required: ['approver'] },
+    });
     // Admin can do everything except stand in for the roles a playbook names.
-    const admin = await t.call('POST', `/v1/approvals/${String(approval.id)}/approve`, TOKENS.admin);
+    const admin = await t.call(
+      'POST',
+      `/v1/approvals/${String(approval.id)}/approve`,
+      TOKENS.admin,
+    );
     expect(admin.statusCode).toBe(403);
-    const anonymous = await t.call('POST', `/v1/approvals/${String(approval.id)}/approve`, undefined);
+    const anonymous = await t.call(
+      'POST',
+      `/v1/approvals/${String(approval.id)}/approve`,
+      undefined,
+    );
     expect(anonymous.statusCode).toBe(401);
-    expect((await t.call('GET', `/v1/approvals/${String(approval.id)}`, TOKENS.approver)).json().status).toBe('pending');
+    expect(
+      (await t.call('GET', `/v1/approvals/${String(approval.id)}`, TOKENS.approver)).json().status,
+    ).toBe('pending');
 
     // A bare POST with no body approves.
-    const ok = await t.call('POST', `/v1/approvals/${String(approval.id)}/approve`, TOKENS.approver2);
+    const ok = await t.call(
+      'POST',
+      `/v1/approvals/${String(approval.id)}/approve`,
+      TOKENS.approver2,
+    );
     expect(ok.statusCode).toBe(200);
     expect(ok.json().votes).toEqual([expect.objectContaining({ by: 'approver-2', comment: '' })]);
   });

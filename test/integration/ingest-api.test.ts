@@ -6,7 +6,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { metricValue, SAMPLES, startTestCordon, TOKENS, type TestCordon } from '../helpers/cordon.js';
+import {
+  metricValue,
+  SAMPLES,
+  startTestCordon,
+  TOKENS,
+  type TestCordon,
+} from '../helpers/cordon.js';
 
 let t: TestCordon;
 const sample = (name: string): string => readFileSync(join(SAMPLES, 'ingest', name), 'utf8');
@@ -18,14 +24,22 @@ afterAll(async () => {
   await t.stop();
 });
 
-const event = { kind: 'login', time: '2026-06-10T16:04:58.441Z', outcome: 'failure', entity: { user: 'alice', ip: '203.0.113.7' } };
+const event = {
+  kind: 'login',
+  time: '2026-06-10T16:04:58.441Z',
+  outcome: 'failure',
+  entity: { user: 'alice', ip: '203.0.113.7' },
+};
 
 describe('authentication', () => {
   it('refuses a request without a token, with a challenge', async () => {
     const res = await t.call('POST', '/v1/ingest/events', undefined, event);
     expect(res.statusCode).toBe(401);
     expect(res.headers['www-authenticate']).toBe('Bearer realm="cordon"');
-    expect(res.json()).toEqual({ code: 'CORDON_ERR_API_UNAUTHENTICATED', message: 'This endpoint needs "Authorization: Bearer <token>".' });
+    expect(res.json()).toEqual({
+      code: 'CORDON_ERR_API_UNAUTHENTICATED',
+      message: 'This endpoint needs "Authorization: Bearer <token>".',
+    });
   });
 
   it('refuses a wrong token without saying which part was wrong', async () => {
@@ -42,26 +56,53 @@ describe('authentication', () => {
   });
 
   it('limits a source-scoped token to its sources', async () => {
-    expect((await t.call('POST', '/v1/ingest/events', TOKENS.eventsOnly, event)).statusCode).toBe(202);
-    const other = await t.call('POST', '/v1/ingest/alertmanager', TOKENS.eventsOnly, sample('alertmanager-webhook-firing.json'));
+    expect((await t.call('POST', '/v1/ingest/events', TOKENS.eventsOnly, event)).statusCode).toBe(
+      202,
+    );
+    const other = await t.call(
+      'POST',
+      '/v1/ingest/alertmanager',
+      TOKENS.eventsOnly,
+      sample('alertmanager-webhook-firing.json'),
+    );
     expect(other.statusCode).toBe(403);
-    expect(other.json().message).toBe('Principal "events-only" may not post to source "alertmanager".');
+    expect(other.json().message).toBe(
+      'Principal "events-only" may not post to source "alertmanager".',
+    );
   });
 
   it('authenticates every read endpoint too; probes and docs stay public', async () => {
-    for (const url of ['/v1/incidents', '/v1/runs', '/v1/approvals', '/v1/cases', '/v1/deadletters', '/metrics', '/v1/limiter/check?key=k']) {
+    for (const url of [
+      '/v1/incidents',
+      '/v1/runs',
+      '/v1/approvals',
+      '/v1/cases',
+      '/v1/deadletters',
+      '/metrics',
+      '/v1/limiter/check?key=k',
+    ]) {
       expect((await t.call('GET', url, undefined)).statusCode, url).toBe(401);
     }
     expect((await t.call('GET', '/v1/limiter/check?key=k', TOKENS.analyst)).statusCode).toBe(403);
     expect((await t.call('GET', '/healthz', undefined)).json()).toEqual({ status: 'ok' });
     const ready = await t.call('GET', '/readyz', undefined);
     expect(ready.statusCode).toBe(200);
-    expect(ready.json()).toEqual({ status: 'ready', checks: { redis: true, correlator: true, runner: true, worker: true } });
+    expect(ready.json()).toEqual({
+      status: 'ready',
+      checks: { redis: true, correlator: true, runner: true, worker: true },
+    });
     const docs = await t.call('GET', '/docs', undefined);
     expect(docs.statusCode).toBe(200);
     const spec = docs.json();
     expect(spec.openapi).toBe('3.1.0');
-    expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(['/v1/ingest/{source}', '/v1/approvals/{id}/approve', '/v1/runs/{id}', '/v1/limiter/check']));
+    expect(Object.keys(spec.paths)).toEqual(
+      expect.arrayContaining([
+        '/v1/ingest/{source}',
+        '/v1/approvals/{id}/approve',
+        '/v1/runs/{id}',
+        '/v1/limiter/check',
+      ]),
+    );
   });
 
   it('answers 404 for an unknown source, naming the known ones', async () => {
@@ -74,31 +115,76 @@ describe('authentication', () => {
 
 describe('accepted formats', () => {
   it('accepts a canonical event and serves it back by source and id', async () => {
-    const res = await t.call('POST', '/v1/ingest/events', TOKENS.ingest, { ...event, id: 'login-1' });
+    const res = await t.call('POST', '/v1/ingest/events', TOKENS.ingest, {
+      ...event,
+      id: 'login-1',
+    });
     expect(res.statusCode).toBe(202);
-    expect(res.json()).toMatchObject({ source: 'events', accepted: 1, duplicates: 0, events: [{ id: 'login-1', duplicate: false }] });
+    expect(res.json()).toMatchObject({
+      source: 'events',
+      accepted: 1,
+      duplicates: 0,
+      events: [{ id: 'login-1', duplicate: false }],
+    });
     const stored = await t.call('GET', '/v1/events/events/login-1', TOKENS.analyst);
-    expect(stored.json().event).toMatchObject({ id: 'login-1', source: 'events', kind: 'login', time: Date.parse(event.time), outcome: 'failure', entity: { user: 'alice' } });
+    expect(stored.json().event).toMatchObject({
+      id: 'login-1',
+      source: 'events',
+      kind: 'login',
+      time: Date.parse(event.time),
+      outcome: 'failure',
+      entity: { user: 'alice' },
+    });
     expect(typeof stored.json().event.received).toBe('number');
   });
 
   it('accepts the Alertmanager sample: one event per alert', async () => {
-    const res = await t.call('POST', '/v1/ingest/alertmanager', TOKENS.ingest, sample('alertmanager-webhook-firing.json'));
+    const res = await t.call(
+      'POST',
+      '/v1/ingest/alertmanager',
+      TOKENS.ingest,
+      sample('alertmanager-webhook-firing.json'),
+    );
     expect(res.statusCode, res.body).toBe(202);
     expect(res.json().accepted).toBe(2);
     const first = res.json().events[0];
-    const stored = (await t.call('GET', `/v1/events/alertmanager/${String(first.id)}`, TOKENS.analyst)).json().event;
-    expect(stored).toMatchObject({ kind: 'alert', name: 'InferenceLatencyP99High', severity: 'critical', outcome: 'firing', entity: { model: 'fraud-scorer', model_version: '3', host: '10.0.4.17:8002' } });
+    const stored = (
+      await t.call('GET', `/v1/events/alertmanager/${String(first.id)}`, TOKENS.analyst)
+    ).json().event;
+    expect(stored).toMatchObject({
+      kind: 'alert',
+      name: 'InferenceLatencyP99High',
+      severity: 'critical',
+      outcome: 'firing',
+      entity: { model: 'fraud-scorer', model_version: '3', host: '10.0.4.17:8002' },
+    });
     // Alertmanager re-sends the group on every repeat_interval: the same alerts are not counted again.
-    const again = await t.call('POST', '/v1/ingest/alertmanager', TOKENS.ingest, sample('alertmanager-webhook-firing.json'));
+    const again = await t.call(
+      'POST',
+      '/v1/ingest/alertmanager',
+      TOKENS.ingest,
+      sample('alertmanager-webhook-firing.json'),
+    );
     expect(again.json()).toMatchObject({ accepted: 0, duplicates: 2 });
   });
 
   it('accepts the Splunk webhook sample', async () => {
-    const res = await t.call('POST', '/v1/ingest/splunk', TOKENS.ingest, sample('splunk-webhook-alert.json'));
+    const res = await t.call(
+      'POST',
+      '/v1/ingest/splunk',
+      TOKENS.ingest,
+      sample('splunk-webhook-alert.json'),
+    );
     expect(res.statusCode, res.body).toBe(202);
-    const stored = (await t.call('GET', `/v1/events/splunk/${String(res.json().events[0].id)}`, TOKENS.analyst)).json().event;
-    expect(stored).toMatchObject({ kind: 'alert', name: 'LLM gateway - burst of 401s per API key', time: 1718035412000, entity: { user: 'svc-batch-scorer', ip: '198.51.100.23', api_key: '7f3c9a0e51b2' } });
+    const stored = (
+      await t.call('GET', `/v1/events/splunk/${String(res.json().events[0].id)}`, TOKENS.analyst)
+    ).json().event;
+    expect(stored).toMatchObject({
+      kind: 'alert',
+      name: 'LLM gateway - burst of 401s per API key',
+      time: 1718035412000,
+      entity: { user: 'svc-batch-scorer', ip: '198.51.100.23', api_key: '7f3c9a0e51b2' },
+    });
   });
 });
 
@@ -114,17 +200,36 @@ describe('bad input', () => {
     expect(error.details.errors[0].reason).toContain('"2024-06-10 16:01:05"');
     expect(error.message).toContain(`dead letter ${String(error.details.deadLetterId)}`);
 
-    const kept = await t.call('GET', `/v1/deadletters/${String(error.details.deadLetterId)}`, TOKENS.analyst);
+    const kept = await t.call(
+      'GET',
+      `/v1/deadletters/${String(error.details.deadLetterId)}`,
+      TOKENS.analyst,
+    );
     expect(kept.statusCode).toBe(200);
-    expect(kept.json()).toMatchObject({ source: 'alertmanager', reason: 'validate', principal: 'ingest', encoding: 'utf8', truncated: false, body, size: Buffer.byteLength(body) });
-    const list = (await t.call('GET', '/v1/deadletters?source=alertmanager', TOKENS.analyst)).json();
+    expect(kept.json()).toMatchObject({
+      source: 'alertmanager',
+      reason: 'validate',
+      principal: 'ingest',
+      encoding: 'utf8',
+      truncated: false,
+      body,
+      size: Buffer.byteLength(body),
+    });
+    const list = (
+      await t.call('GET', '/v1/deadletters?source=alertmanager', TOKENS.analyst)
+    ).json();
     expect(list.deadLetters[0].id).toBe(error.details.deadLetterId);
     expect(list.totals.alertmanager).toBeGreaterThanOrEqual(1);
     expect(await metricValue(t, 'cordon_ingest_rejected_total')).toBe(before + 1);
   });
 
   it('reports every problem of a payload at once', async () => {
-    const res = await t.call('POST', '/v1/ingest/alertmanager', TOKENS.ingest, sample('bad/alertmanager-wrong-types.json'));
+    const res = await t.call(
+      'POST',
+      '/v1/ingest/alertmanager',
+      TOKENS.ingest,
+      sample('bad/alertmanager-wrong-types.json'),
+    );
     expect(res.statusCode).toBe(400);
     const paths = (res.json().details.errors as { path: string }[]).map((e) => e.path);
     expect(paths).toEqual(expect.arrayContaining(['/version', '/alerts']));
@@ -132,7 +237,13 @@ describe('bad input', () => {
   });
 
   it('rejects truncated JSON with its position', async () => {
-    const res = await t.call('POST', '/v1/ingest/events', TOKENS.ingest, '{"kind": "login", "time": 17180', { 'content-type': 'application/json' });
+    const res = await t.call(
+      'POST',
+      '/v1/ingest/events',
+      TOKENS.ingest,
+      '{"kind": "login", "time": 17180',
+      { 'content-type': 'application/json' },
+    );
     expect(res.statusCode).toBe(400);
     expect(res.json().details.errors[0]).toMatchObject({ path: '' });
     expect(res.json().details.errors[0].reason).toMatch(/line 1/);
@@ -142,15 +253,23 @@ describe('bad input', () => {
     const batch = [event, { ...event, entity: { apikey: 'k-1' } }];
     const res = await t.call('POST', '/v1/ingest/events', TOKENS.ingest, batch);
     expect(res.statusCode).toBe(400);
-    expect(res.json().details.errors).toEqual([expect.objectContaining({ path: '/1/entity/apikey' })]);
+    expect(res.json().details.errors).toEqual([
+      expect.objectContaining({ path: '/1/entity/apikey' }),
+    ]);
     expect(res.json().details.errors[0].reason).toContain('api_key');
   });
 
   it('rejects a content type the source does not take (415), keeping the body', async () => {
-    const res = await t.call('POST', '/v1/ingest/events', TOKENS.ingest, 'kind=login', { 'content-type': 'application/x-www-form-urlencoded' });
+    const res = await t.call('POST', '/v1/ingest/events', TOKENS.ingest, 'kind=login', {
+      'content-type': 'application/x-www-form-urlencoded',
+    });
     expect(res.statusCode).toBe(415);
     expect(res.json().code).toBe('CORDON_ERR_INGEST_UNSUPPORTED_MEDIA_TYPE');
-    const kept = await t.call('GET', `/v1/deadletters/${String(res.json().details.deadLetterId)}`, TOKENS.analyst);
+    const kept = await t.call(
+      'GET',
+      `/v1/deadletters/${String(res.json().details.deadLetterId)}`,
+      TOKENS.analyst,
+    );
     expect(kept.json()).toMatchObject({ reason: 'media-type', body: 'kind=login' });
   });
 
@@ -162,7 +281,9 @@ describe('bad input', () => {
   });
 
   it('rejects an empty body', async () => {
-    const res = await t.call('POST', '/v1/ingest/events', TOKENS.ingest, '', { 'content-type': 'application/json' });
+    const res = await t.call('POST', '/v1/ingest/events', TOKENS.ingest, '', {
+      'content-type': 'application/json',
+    });
     expect(res.statusCode).toBe(400);
     expect(res.json().code).toBe('CORDON_ERR_INGEST_INVALID_PAYLOAD');
   });
@@ -170,8 +291,13 @@ describe('bad input', () => {
   it('names the bad query parameter on read endpoints', async () => {
     const res = await t.call('GET', '/v1/incidents?status=closed', TOKENS.analyst);
     expect(res.statusCode).toBe(400);
-    expect(res.json()).toMatchObject({ code: 'CORDON_ERR_API_INVALID_REQUEST', details: { errors: [{ path: 'querystring/status' }] } });
+    expect(res.json()).toMatchObject({
+      code: 'CORDON_ERR_API_INVALID_REQUEST',
+      details: { errors: [{ path: 'querystring/status' }] },
+    });
     expect((await t.call('GET', '/v1/incidents/inc_missing', TOKENS.analyst)).statusCode).toBe(404);
-    expect((await t.call('GET', '/v1/nothing-here', TOKENS.analyst)).json().code).toBe('CORDON_ERR_API_NOT_FOUND');
+    expect((await t.call('GET', '/v1/nothing-here', TOKENS.analyst)).json().code).toBe(
+      'CORDON_ERR_API_NOT_FOUND',
+    );
   });
 });

@@ -5,14 +5,23 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { eventually, inferenceEvents } from '../helpers/cordon.js';
-import { freePort, generatedTokens, http, spawnCordon, tempHome, waitReady, type CordonProcess } from '../helpers/process.js';
+import {
+  freePort,
+  generatedTokens,
+  http,
+  spawnCordon,
+  tempHome,
+  waitReady,
+  type CordonProcess,
+} from '../helpers/process.js';
 import { createTestRedis } from '../helpers/redis.js';
 
 const store = createTestRedis('restart');
 const running: CordonProcess[] = [];
 
 afterAll(async () => {
-  for (const p of running) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+  for (const p of running)
+    if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
   await store.cleanup();
 });
 
@@ -25,7 +34,14 @@ async function scenario(crashPoint: string, apiKey: string): Promise<void> {
   running.push(first);
   await waitReady(first);
   const tokens = generatedTokens(home);
-  const posted = await http(first.url, 'POST', '/v1/ingest/events', tokens.ingest as string, inferenceEvents(apiKey, 101, Date.now() - 30_000), 'application/x-ndjson');
+  const posted = await http(
+    first.url,
+    'POST',
+    '/v1/ingest/events',
+    tokens.ingest as string,
+    inferenceEvents(apiKey, 101, Date.now() - 30_000),
+    'application/x-ndjson',
+  );
   expect(posted.status).toBe(202);
   // 202 came before the crash: the events must survive it.
   const died = await first.exited();
@@ -35,34 +51,67 @@ async function scenario(crashPoint: string, apiKey: string): Promise<void> {
   running.push(second);
   await waitReady(second);
 
-  const approval = await eventually(async () => {
-    const res = await http(second.url, 'GET', '/v1/approvals?status=pending', tokens.approver as string);
-    return (res.json.approvals as Record<string, any>[])[0];
-  }, 'the approval after the restart', 30_000);
+  const approval = await eventually(
+    async () => {
+      const res = await http(
+        second.url,
+        'GET',
+        '/v1/approvals?status=pending',
+        tokens.approver as string,
+      );
+      return (res.json.approvals as Record<string, any>[])[0];
+    },
+    'the approval after the restart',
+    30_000,
+  );
 
   // Exactly one incident, one run, one approval, one throttle.
-  const incidents = (await http(second.url, 'GET', '/v1/incidents', tokens.analyst as string)).json.incidents as Record<string, any>[];
+  const incidents = (await http(second.url, 'GET', '/v1/incidents', tokens.analyst as string)).json
+    .incidents as Record<string, any>[];
   expect(incidents).toHaveLength(1);
-  expect(incidents[0]).toMatchObject({ group: { api_key: apiKey }, matchCount: 1, eventCount: 101 });
-  const runs = (await http(second.url, 'GET', '/v1/runs', tokens.analyst as string)).json.runs as Record<string, any>[];
+  expect(incidents[0]).toMatchObject({
+    group: { api_key: apiKey },
+    matchCount: 1,
+    eventCount: 101,
+  });
+  const runs = (await http(second.url, 'GET', '/v1/runs', tokens.analyst as string)).json
+    .runs as Record<string, any>[];
   expect(runs).toHaveLength(1);
-  const approvals = (await http(second.url, 'GET', '/v1/approvals', tokens.analyst as string)).json.approvals as unknown[];
+  const approvals = (await http(second.url, 'GET', '/v1/approvals', tokens.analyst as string)).json
+    .approvals as unknown[];
   expect(approvals).toHaveLength(1);
-  const limiter = (await http(second.url, 'GET', `/v1/limiter/keys/${apiKey}`, tokens.analyst as string)).json;
+  const limiter = (
+    await http(second.url, 'GET', `/v1/limiter/keys/${apiKey}`, tokens.analyst as string)
+  ).json;
   expect(limiter.history.filter((h: { op: string }) => h.op === 'set')).toHaveLength(1);
   expect(limiter.rule).toMatchObject({ key: apiKey, mode: 'throttle', count: 10 });
 
-  const decided = await http(second.url, 'POST', `/v1/approvals/${String(approval.id)}/approve`, tokens.approver as string, JSON.stringify({ comment: 'after restart' }));
+  const decided = await http(
+    second.url,
+    'POST',
+    `/v1/approvals/${String(approval.id)}/approve`,
+    tokens.approver as string,
+    JSON.stringify({ comment: 'after restart' }),
+  );
   expect(decided.status).toBe(200);
-  const run = await eventually(async () => {
-    const r = (await http(second.url, 'GET', `/v1/runs/${String(runs[0]?.id)}`, tokens.analyst as string)).json;
-    return r.status === 'resolved' ? r : undefined;
-  }, 'the run to end', 30_000);
+  const run = await eventually(
+    async () => {
+      const r = (
+        await http(second.url, 'GET', `/v1/runs/${String(runs[0]?.id)}`, tokens.analyst as string)
+      ).json;
+      return r.status === 'resolved' ? r : undefined;
+    },
+    'the run to end',
+    30_000,
+  );
   expect(run.state).toBe('done');
-  const cases = (await http(second.url, 'GET', '/v1/cases', tokens.analyst as string)).json.cases as unknown[];
+  const cases = (await http(second.url, 'GET', '/v1/cases', tokens.analyst as string)).json
+    .cases as unknown[];
   expect(cases).toHaveLength(1);
   // Still one throttle after the whole run.
-  const after = (await http(second.url, 'GET', `/v1/limiter/keys/${apiKey}`, tokens.analyst as string)).json;
+  const after = (
+    await http(second.url, 'GET', `/v1/limiter/keys/${apiKey}`, tokens.analyst as string)
+  ).json;
   expect(after.history).toHaveLength(1);
 
   second.child.kill('SIGTERM');

@@ -37,10 +37,20 @@ export const approvalRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => 
         tags: ['approvals'],
         querystring: {
           type: 'object',
-          properties: { status: { type: 'string', enum: ['pending', 'approved', 'rejected', 'expired'] }, run: { type: 'string' }, limit: limitQuery },
+          properties: {
+            status: { type: 'string', enum: ['pending', 'approved', 'rejected', 'expired'] },
+            run: { type: 'string' },
+            limit: limitQuery,
+          },
           additionalProperties: false,
         },
-        response: { 200: { type: 'object', properties: { approvals: { type: 'array', items: approvalSchema } } }, ...errorResponses },
+        response: {
+          200: {
+            type: 'object',
+            properties: { approvals: { type: 'array', items: approvalSchema } },
+          },
+          ...errorResponses,
+        },
       },
     },
     async (request) => ({
@@ -56,11 +66,17 @@ export const approvalRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => 
     '/v1/approvals/:id',
     {
       config: { roles: READ_ROLES },
-      schema: { summary: 'One approval, including the exact action it lets through', tags: ['approvals'], params: idParams, response: { 200: approvalSchema, ...errorResponses } },
+      schema: {
+        summary: 'One approval, including the exact action it lets through',
+        tags: ['approvals'],
+        params: idParams,
+        response: { 200: approvalSchema, ...errorResponses },
+      },
     },
     async (request) => {
       const approval = await deps.approvals.get(request.params.id);
-      if (!approval) throw new CordonError('CORDON_ERR_API_NOT_FOUND', `No approval ${request.params.id}.`);
+      if (!approval)
+        throw new CordonError('CORDON_ERR_API_NOT_FOUND', `No approval ${request.params.id}.`);
       return approval;
     },
   );
@@ -74,8 +90,12 @@ export const approvalRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => 
           request.body ??= {};
         },
         schema: {
-          summary: decision === 'approve' ? 'Approve (counts toward the quorum)' : 'Reject (decides at once; a comment is required)',
-          description: 'The caller must hold one of the roles the approval lists, and may not be the run\'s initiator. Each principal votes once.',
+          summary:
+            decision === 'approve'
+              ? 'Approve (counts toward the quorum)'
+              : 'Reject (decides at once; a comment is required)',
+          description:
+            "The caller must hold one of the roles the approval lists, and may not be the run's initiator. Each principal votes once.",
           tags: ['approvals'],
           params: idParams,
           body: {
@@ -90,30 +110,57 @@ export const approvalRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => 
       async (request, reply) => {
         const principal = principalOf(request);
         const approval = await deps.approvals.get(request.params.id);
-        if (!approval) throw new CordonError('CORDON_ERR_API_NOT_FOUND', `No approval ${request.params.id}.`);
+        if (!approval)
+          throw new CordonError('CORDON_ERR_API_NOT_FOUND', `No approval ${request.params.id}.`);
         const role = approval.roles.find((r) => principal.roles.includes(r));
         if (!role) {
-          throw new CordonError('CORDON_ERR_APPROVAL_ROLE', `Principal "${principal.id}" holds none of the roles approval ${approval.id} requires (${approval.roles.join(', ')}).`, { details: { required: approval.roles } });
+          throw new CordonError(
+            'CORDON_ERR_APPROVAL_ROLE',
+            `Principal "${principal.id}" holds none of the roles approval ${approval.id} requires (${approval.roles.join(', ')}).`,
+            { details: { required: approval.roles } },
+          );
         }
         if (principal.id === approval.initiator) {
-          throw new CordonError('CORDON_ERR_APPROVAL_ROLE', `Principal "${principal.id}" started this run and may not approve its steps (separation of duties).`);
+          throw new CordonError(
+            'CORDON_ERR_APPROVAL_ROLE',
+            `Principal "${principal.id}" started this run and may not approve its steps (separation of duties).`,
+          );
         }
-        const outcome = await deps.approvals.decide(approval.id, decision, principal.id, role, request.body?.comment ?? '', deps.clock.now());
+        const outcome = await deps.approvals.decide(
+          approval.id,
+          decision,
+          principal.id,
+          role,
+          request.body?.comment ?? '',
+          deps.clock.now(),
+        );
         switch (outcome.kind) {
           case 'decided': {
             const decided = await deps.approvals.get(approval.id);
             if (decided) await deps.runner.deliverDecision(decided);
-            request.log.info({ approvalId: approval.id, decision: outcome.status, by: principal.id, role }, 'approval decided');
+            request.log.info(
+              { approvalId: approval.id, decision: outcome.status, by: principal.id, role },
+              'approval decided',
+            );
             return reply.status(200).send(decided);
           }
           case 'vote-recorded':
             return reply.status(202).send(await deps.approvals.get(approval.id));
           case 'expired':
-            throw new CordonError('CORDON_ERR_APPROVAL_NOT_PENDING', `Approval ${approval.id} expired at ${new Date(approval.expiresAt).toISOString()}; its timeout path was taken.`);
+            throw new CordonError(
+              'CORDON_ERR_APPROVAL_NOT_PENDING',
+              `Approval ${approval.id} expired at ${new Date(approval.expiresAt).toISOString()}; its timeout path was taken.`,
+            );
           case 'already-voted':
-            throw new CordonError('CORDON_ERR_APPROVAL_NOT_PENDING', `Principal "${principal.id}" already voted on approval ${approval.id}; the quorum needs different approvers.`);
+            throw new CordonError(
+              'CORDON_ERR_APPROVAL_NOT_PENDING',
+              `Principal "${principal.id}" already voted on approval ${approval.id}; the quorum needs different approvers.`,
+            );
           case 'not-pending':
-            throw new CordonError('CORDON_ERR_APPROVAL_NOT_PENDING', `Approval ${approval.id} is already ${outcome.status}.`);
+            throw new CordonError(
+              'CORDON_ERR_APPROVAL_NOT_PENDING',
+              `Approval ${approval.id} is already ${outcome.status}.`,
+            );
           case 'not-found':
             throw new CordonError('CORDON_ERR_API_NOT_FOUND', `No approval ${approval.id}.`);
         }

@@ -39,10 +39,20 @@ export const incidentRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => 
         tags: ['incidents'],
         querystring: {
           type: 'object',
-          properties: { status: { type: 'string', enum: ['open', 'resolved'] }, limit: limitQuery, before: { type: 'integer', description: 'createdAt cursor (epoch ms, exclusive)' } },
+          properties: {
+            status: { type: 'string', enum: ['open', 'resolved'] },
+            limit: limitQuery,
+            before: { type: 'integer', description: 'createdAt cursor (epoch ms, exclusive)' },
+          },
           additionalProperties: false,
         },
-        response: { 200: { type: 'object', properties: { incidents: { type: 'array', items: incidentSchema } } }, ...errorResponses },
+        response: {
+          200: {
+            type: 'object',
+            properties: { incidents: { type: 'array', items: incidentSchema } },
+          },
+          ...errorResponses,
+        },
       },
     },
     async (request) => ({ incidents: await deps.incidents.list(request.query) }),
@@ -57,14 +67,22 @@ export const incidentRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => 
         tags: ['incidents'],
         params: idParams,
         response: {
-          200: { ...incidentSchema, properties: { ...incidentSchema.properties, matches: { type: 'array', items: openObject }, runs: { type: 'array', items: { type: 'string' } } } },
+          200: {
+            ...incidentSchema,
+            properties: {
+              ...incidentSchema.properties,
+              matches: { type: 'array', items: openObject },
+              runs: { type: 'array', items: { type: 'string' } },
+            },
+          },
           ...errorResponses,
         },
       },
     },
     async (request) => {
       const incident = await deps.incidents.get(request.params.id);
-      if (!incident) throw new CordonError('CORDON_ERR_API_NOT_FOUND', `No incident ${request.params.id}.`);
+      if (!incident)
+        throw new CordonError('CORDON_ERR_API_NOT_FOUND', `No incident ${request.params.id}.`);
       return incident;
     },
   );
@@ -77,15 +95,30 @@ export const incidentRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => 
         summary: 'Resolve an incident; the next match of its rule and group opens a new one',
         tags: ['incidents'],
         params: idParams,
-        body: { type: 'object', required: ['comment'], properties: { comment: { type: 'string', minLength: 1, maxLength: 4000 } }, additionalProperties: false },
+        body: {
+          type: 'object',
+          required: ['comment'],
+          properties: { comment: { type: 'string', minLength: 1, maxLength: 4000 } },
+          additionalProperties: false,
+        },
         response: { 200: incidentSchema, ...errorResponses },
       },
     },
     async (request) => {
       const principal = principalOf(request);
-      const outcome = await deps.incidents.resolve(request.params.id, principal.id, request.body.comment, deps.clock.now());
-      if (outcome === 'not-found') throw new CordonError('CORDON_ERR_API_NOT_FOUND', `No incident ${request.params.id}.`);
-      if (outcome === 'already-resolved') throw new CordonError('CORDON_ERR_API_CONFLICT', `Incident ${request.params.id} is already resolved.`);
+      const outcome = await deps.incidents.resolve(
+        request.params.id,
+        principal.id,
+        request.body.comment,
+        deps.clock.now(),
+      );
+      if (outcome === 'not-found')
+        throw new CordonError('CORDON_ERR_API_NOT_FOUND', `No incident ${request.params.id}.`);
+      if (outcome === 'already-resolved')
+        throw new CordonError(
+          'CORDON_ERR_API_CONFLICT',
+          `Incident ${request.params.id} is already resolved.`,
+        );
       return deps.incidents.get(request.params.id);
     },
   );

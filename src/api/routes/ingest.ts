@@ -12,9 +12,13 @@ import { errorResponses, errorSchema } from '../schemas.js';
  */
 export const ingestRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: deps.ingestBodyLimitBytes }, (_req, body, done) => {
-    done(null, body);
-  });
+  app.addContentTypeParser(
+    '*',
+    { parseAs: 'buffer', bodyLimit: deps.ingestBodyLimitBytes },
+    (_req, body, done) => {
+      done(null, body);
+    },
+  );
 
   app.post<{ Params: { source: string } }>(
     '/v1/ingest/:source',
@@ -22,9 +26,14 @@ export const ingestRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
       config: { roles: ['ingest'] },
       schema: {
         summary: 'Accept events from a source',
-        description: 'Authenticates, validates and normalises the body with the source\'s format, then appends the events to the durable log. 202 means every event is durably accepted (or was already).',
+        description:
+          "Authenticates, validates and normalises the body with the source's format, then appends the events to the durable log. 202 means every event is durably accepted (or was already).",
         tags: ['ingest'],
-        params: { type: 'object', required: ['source'], properties: { source: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,62}$' } } },
+        params: {
+          type: 'object',
+          required: ['source'],
+          properties: { source: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,62}$' } },
+        },
         response: {
           202: {
             type: 'object',
@@ -34,7 +43,14 @@ export const ingestRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
               duplicates: { type: 'integer' },
               events: {
                 type: 'array',
-                items: { type: 'object', properties: { id: { type: 'string' }, seq: { type: 'string' }, duplicate: { type: 'boolean' } } },
+                items: {
+                  type: 'object',
+                  properties: {
+                    id: { type: 'string' },
+                    seq: { type: 'string' },
+                    duplicate: { type: 'boolean' },
+                  },
+                },
               },
               warnings: { type: 'array', items: { type: 'string' } },
             },
@@ -49,13 +65,24 @@ export const ingestRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
       const principal = principalOf(request);
       const { source } = request.params;
       if (!deps.ingest.source(source)) {
-        throw new CordonError('CORDON_ERR_INGEST_UNKNOWN_SOURCE', `No source connector is named "${source}". Sources: ${deps.ingest.sourceNames.join(', ') || 'none'}.`);
+        throw new CordonError(
+          'CORDON_ERR_INGEST_UNKNOWN_SOURCE',
+          `No source connector is named "${source}". Sources: ${deps.ingest.sourceNames.join(', ') || 'none'}.`,
+        );
       }
       if (!canIngest(principal, source)) {
-        throw new CordonError('CORDON_ERR_API_FORBIDDEN', `Principal "${principal.id}" may not post to source "${source}".`);
+        throw new CordonError(
+          'CORDON_ERR_API_FORBIDDEN',
+          `Principal "${principal.id}" may not post to source "${source}".`,
+        );
       }
       const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-      const outcome = await deps.ingest.ingest(source, body, request.headers['content-type'], principal.id);
+      const outcome = await deps.ingest.ingest(
+        source,
+        body,
+        request.headers['content-type'],
+        principal.id,
+      );
       return reply.status(202).send(outcome);
     },
   );

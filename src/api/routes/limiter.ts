@@ -31,10 +31,19 @@ export const limiterRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
         querystring: {
           type: 'object',
           required: ['key'],
-          properties: { key: { type: 'string', minLength: 1, maxLength: 512 }, style: { type: 'string', enum: ['standard', 'nginx'], default: 'standard' } },
+          properties: {
+            key: { type: 'string', minLength: 1, maxLength: 512 },
+            style: { type: 'string', enum: ['standard', 'nginx'], default: 'standard' },
+          },
           additionalProperties: false,
         },
-        response: { 200: decisionSchema, 403: decisionSchema, 429: decisionSchema, 401: errorResponses[401], 400: errorResponses[400] },
+        response: {
+          200: decisionSchema,
+          403: decisionSchema,
+          429: decisionSchema,
+          401: errorResponses[401],
+          400: errorResponses[400],
+        },
       },
     },
     async (request, reply) => {
@@ -46,10 +55,17 @@ export const limiterRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
         void reply.header('X-RateLimit-Limit', String(d.limit));
         void reply.header('X-RateLimit-Remaining', String(d.remaining ?? 0));
       }
-      deps.metrics.inc('cordon_limiter_decisions_total', 'Gateway decisions by the built-in limiter.', { decision: d.decision });
+      deps.metrics.inc(
+        'cordon_limiter_decisions_total',
+        'Gateway decisions by the built-in limiter.',
+        { decision: d.decision },
+      );
       if (d.decision === 'allow') return reply.status(200).send({ key, ...d });
       if (d.decision === 'throttle') {
-        void reply.header('Retry-After', String(Math.max(1, Math.ceil((d.resetMs ?? 1000) / 1000))));
+        void reply.header(
+          'Retry-After',
+          String(Math.max(1, Math.ceil((d.resetMs ?? 1000) / 1000))),
+        );
         return reply.status(style === 'nginx' ? 403 : 429).send({ key, ...d });
       }
       return reply.status(403).send({ key, ...d });
@@ -63,14 +79,32 @@ export const limiterRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
       schema: {
         summary: 'The limit on a key (if any) and every set/clear ever applied to it',
         tags: ['limiter'],
-        params: { type: 'object', required: ['key'], properties: { key: { type: 'string', minLength: 1, maxLength: 512 } } },
-        response: { 200: { type: 'object', properties: { key: { type: 'string' }, rule: { anyOf: [{ type: 'null' }, openObject] }, history: { type: 'array', items: openObject } } }, ...errorResponses },
+        params: {
+          type: 'object',
+          required: ['key'],
+          properties: { key: { type: 'string', minLength: 1, maxLength: 512 } },
+        },
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              key: { type: 'string' },
+              rule: { anyOf: [{ type: 'null' }, openObject] },
+              history: { type: 'array', items: openObject },
+            },
+          },
+          ...errorResponses,
+        },
       },
     },
     async (request) => {
       const { key } = request.params;
-      const [rule, history] = await Promise.all([deps.limiter.rule(key), deps.limiter.history(key)]);
-      const active = rule && (rule.expiresAt === 0 || rule.expiresAt > deps.clock.now()) ? rule : null;
+      const [rule, history] = await Promise.all([
+        deps.limiter.rule(key),
+        deps.limiter.history(key),
+      ]);
+      const active =
+        rule && (rule.expiresAt === 0 || rule.expiresAt > deps.clock.now()) ? rule : null;
       return { key, rule: active, history };
     },
   );

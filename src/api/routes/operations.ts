@@ -5,7 +5,14 @@ import type { ApiDeps } from '../deps.js';
 export const operationRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   app.get(
     '/healthz',
-    { config: { public: true }, schema: { summary: 'Liveness: the process is serving', tags: ['operations'], response: { 200: { type: 'object', properties: { status: { type: 'string' } } } } } },
+    {
+      config: { public: true },
+      schema: {
+        summary: 'Liveness: the process is serving',
+        tags: ['operations'],
+        response: { 200: { type: 'object', properties: { status: { type: 'string' } } } },
+      },
+    },
     async () => ({ status: 'ok' }),
   );
 
@@ -17,25 +24,47 @@ export const operationRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) =>
         summary: 'Readiness: Redis answers and every role of this process is running',
         tags: ['operations'],
         response: {
-          200: { type: 'object', properties: { status: { type: 'string' }, checks: { type: 'object', additionalProperties: { type: 'boolean' } } } },
-          503: { type: 'object', properties: { status: { type: 'string' }, checks: { type: 'object', additionalProperties: { type: 'boolean' } } } },
+          200: {
+            type: 'object',
+            properties: {
+              status: { type: 'string' },
+              checks: { type: 'object', additionalProperties: { type: 'boolean' } },
+            },
+          },
+          503: {
+            type: 'object',
+            properties: {
+              status: { type: 'string' },
+              checks: { type: 'object', additionalProperties: { type: 'boolean' } },
+            },
+          },
         },
       },
     },
     async (_request, reply) => {
-      const results = await Promise.all(deps.readiness.map(async (c) => [c.name, await c.check().catch(() => false)] as const));
+      const results = await Promise.all(
+        deps.readiness.map(async (c) => [c.name, await c.check().catch(() => false)] as const),
+      );
       const checks = Object.fromEntries(results);
       const ready = results.every(([, ok]) => ok);
-      return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks });
+      return reply
+        .status(ready ? 200 : 503)
+        .send({ status: ready ? 'ready' : 'not ready', checks });
     },
   );
 
   app.get(
     '/metrics',
-    { config: { roles: ['metrics', 'analyst'] }, schema: { summary: 'Prometheus metrics of this process', tags: ['operations'] } },
-    async (_request, reply) => reply.type('text/plain; version=0.0.4').send(await deps.metrics.render()),
+    {
+      config: { roles: ['metrics', 'analyst'] },
+      schema: { summary: 'Prometheus metrics of this process', tags: ['operations'] },
+    },
+    async (_request, reply) =>
+      reply.type('text/plain; version=0.0.4').send(await deps.metrics.render()),
   );
 
   app.get('/docs', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
-  app.get('/docs/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
+  app.get('/docs/openapi.json', { config: { public: true }, schema: { hide: true } }, async () =>
+    app.swagger(),
+  );
 };

@@ -24,7 +24,13 @@ const deadLetterSummary = {
     id: { type: 'string' },
     source: { type: 'string' },
     reason: { type: 'string' },
-    errors: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, reason: { type: 'string' } } } },
+    errors: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: { path: { type: 'string' }, reason: { type: 'string' } },
+      },
+    },
     contentType: { type: 'string' },
     principal: { type: 'string' },
     received: { type: 'integer' },
@@ -42,8 +48,15 @@ export const recordRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
       schema: {
         summary: 'Cases in the built-in case store, newest first',
         tags: ['cases'],
-        querystring: { type: 'object', properties: { limit: limitQuery }, additionalProperties: false },
-        response: { 200: { type: 'object', properties: { cases: { type: 'array', items: caseSchema } } }, ...errorResponses },
+        querystring: {
+          type: 'object',
+          properties: { limit: limitQuery },
+          additionalProperties: false,
+        },
+        response: {
+          200: { type: 'object', properties: { cases: { type: 'array', items: caseSchema } } },
+          ...errorResponses,
+        },
       },
     },
     async (request) => ({ cases: await deps.cases.list(request.query.limit) }),
@@ -51,10 +64,19 @@ export const recordRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
 
   app.get<{ Params: { id: string } }>(
     '/v1/cases/:id',
-    { config: { roles: READ_ROLES }, schema: { summary: 'One case', tags: ['cases'], params: idParams, response: { 200: caseSchema, ...errorResponses } } },
+    {
+      config: { roles: READ_ROLES },
+      schema: {
+        summary: 'One case',
+        tags: ['cases'],
+        params: idParams,
+        response: { 200: caseSchema, ...errorResponses },
+      },
+    },
     async (request) => {
       const found = await deps.cases.get(request.params.id);
-      if (!found) throw new CordonError('CORDON_ERR_API_NOT_FOUND', `No case ${request.params.id}.`);
+      if (!found)
+        throw new CordonError('CORDON_ERR_API_NOT_FOUND', `No case ${request.params.id}.`);
       return found;
     },
   );
@@ -64,15 +86,27 @@ export const recordRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
     {
       config: { roles: READ_ROLES },
       schema: {
-        summary: 'An accepted event by source and id (while its id is remembered for deduplication)',
+        summary:
+          'An accepted event by source and id (while its id is remembered for deduplication)',
         tags: ['events'],
-        params: { type: 'object', required: ['source', 'id'], properties: { source: { type: 'string' }, id: { type: 'string', maxLength: 256 } } },
-        response: { 200: { type: 'object', properties: { seq: { type: 'string' }, event: openObject } }, ...errorResponses },
+        params: {
+          type: 'object',
+          required: ['source', 'id'],
+          properties: { source: { type: 'string' }, id: { type: 'string', maxLength: 256 } },
+        },
+        response: {
+          200: { type: 'object', properties: { seq: { type: 'string' }, event: openObject } },
+          ...errorResponses,
+        },
       },
     },
     async (request) => {
       const found = await deps.eventLog.get(request.params.source, request.params.id);
-      if (!found) throw new CordonError('CORDON_ERR_API_NOT_FOUND', `No event ${request.params.id} from source ${request.params.source}.`);
+      if (!found)
+        throw new CordonError(
+          'CORDON_ERR_API_NOT_FOUND',
+          `No event ${request.params.id} from source ${request.params.source}.`,
+        );
       return found;
     },
   );
@@ -86,20 +120,30 @@ export const recordRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
         tags: ['ingest'],
         querystring: {
           type: 'object',
-          properties: { source: { type: 'string' }, limit: limitQuery, before: { type: 'string', pattern: '^\\d+-\\d+$' } },
+          properties: {
+            source: { type: 'string' },
+            limit: limitQuery,
+            before: { type: 'string', pattern: '^\\d+-\\d+$' },
+          },
           additionalProperties: false,
         },
         response: {
           200: {
             type: 'object',
-            properties: { deadLetters: { type: 'array', items: deadLetterSummary }, totals: { type: 'object', additionalProperties: { type: 'integer' } } },
+            properties: {
+              deadLetters: { type: 'array', items: deadLetterSummary },
+              totals: { type: 'object', additionalProperties: { type: 'integer' } },
+            },
           },
           ...errorResponses,
         },
       },
     },
     async (request) => {
-      const [deadLetters, totals] = await Promise.all([deps.deadLetters.list(request.query), deps.deadLetters.totals()]);
+      const [deadLetters, totals] = await Promise.all([
+        deps.deadLetters.list(request.query),
+        deps.deadLetters.totals(),
+      ]);
       return { deadLetters, totals };
     },
   );
@@ -113,14 +157,22 @@ export const recordRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
         tags: ['ingest'],
         params: idParams,
         response: {
-          200: { ...deadLetterSummary, properties: { ...deadLetterSummary.properties, encoding: { type: 'string', enum: ['utf8', 'base64'] }, body: { type: 'string' } } },
+          200: {
+            ...deadLetterSummary,
+            properties: {
+              ...deadLetterSummary.properties,
+              encoding: { type: 'string', enum: ['utf8', 'base64'] },
+              body: { type: 'string' },
+            },
+          },
           ...errorResponses,
         },
       },
     },
     async (request) => {
       const found = await deps.deadLetters.get(request.params.id);
-      if (!found) throw new CordonError('CORDON_ERR_API_NOT_FOUND', `No dead letter ${request.params.id}.`);
+      if (!found)
+        throw new CordonError('CORDON_ERR_API_NOT_FOUND', `No dead letter ${request.params.id}.`);
       return found;
     },
   );

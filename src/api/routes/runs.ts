@@ -29,12 +29,22 @@ export const runRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
       schema: {
         summary: 'List playbook runs, newest first',
         tags: ['runs'],
-        querystring: { type: 'object', properties: { incident: { type: 'string' }, limit: limitQuery }, additionalProperties: false },
-        response: { 200: { type: 'object', properties: { runs: { type: 'array', items: runSchema } } }, ...errorResponses },
+        querystring: {
+          type: 'object',
+          properties: { incident: { type: 'string' }, limit: limitQuery },
+          additionalProperties: false,
+        },
+        response: {
+          200: { type: 'object', properties: { runs: { type: 'array', items: runSchema } } },
+          ...errorResponses,
+        },
       },
     },
     async (request) => ({
-      runs: await deps.runs.list({ limit: request.query.limit, ...(request.query.incident ? { incidentId: request.query.incident } : {}) }),
+      runs: await deps.runs.list({
+        limit: request.query.limit,
+        ...(request.query.incident ? { incidentId: request.query.incident } : {}),
+      }),
     }),
   );
 

@@ -27,7 +27,11 @@ export function buildPlaybooks(
         const at = `${source.file}:${doc.positions.get([]).line}`;
         const prior = ids.get(def.id);
         if (prior) {
-          sink.error(['id'], 'CORDON_ERR_DEFINITION_DUPLICATE', `Playbook id "${def.id}" is also used at ${prior}. Ids must be unique; rename one.`);
+          sink.error(
+            ['id'],
+            'CORDON_ERR_DEFINITION_DUPLICATE',
+            `Playbook id "${def.id}" is also used at ${prior}. Ids must be unique; rename one.`,
+          );
         } else {
           ids.set(def.id, at);
           compiled.push(compilePlaybook(def));

@@ -9,7 +9,11 @@ export interface RunContext {
   readonly steps: Readonly<Record<string, StepRecord>>;
   readonly approvals: Readonly<Record<string, ApprovalRecord>>;
   /** Set when an approval lets a run into an action: the inputs hash the approver saw. */
-  readonly gate: { readonly state: string; readonly approvalId: string; readonly inputsHash: string } | null;
+  readonly gate: {
+    readonly state: string;
+    readonly approvalId: string;
+    readonly inputsHash: string;
+  } | null;
 }
 
 export interface StepRecord {
@@ -28,8 +32,20 @@ export interface ApprovalRecord {
 
 export type RunEvent =
   | { type: 'action.succeeded'; state: string; result: unknown; attempts: number }
-  | { type: 'action.failed'; state: string; error: { code: string; message: string }; attempts: number }
-  | { type: 'approval.approved'; state: string; approvalId: string; by: string[]; inputsHash: string; at: number }
+  | {
+      type: 'action.failed';
+      state: string;
+      error: { code: string; message: string };
+      attempts: number;
+    }
+  | {
+      type: 'approval.approved';
+      state: string;
+      approvalId: string;
+      by: string[];
+      inputsHash: string;
+      at: number;
+    }
   | { type: 'approval.rejected'; state: string; approvalId: string; by: string[]; at: number }
   | { type: `xstate.after.${string}`; approvalId?: string; at?: number };
 
@@ -68,8 +84,14 @@ export function compilePlaybook(def: PlaybookDefinition): CompiledPlaybook {
         states[name] = {
           entry: [{ type: 'cordon.action', params: { state: name } }],
           on: {
-            'action.succeeded': { target: state.next, actions: [{ type: 'recordStep', params: { state: name } }] },
-            'action.failed': { target: state.onFailure ?? FAILED_STATE, actions: [{ type: 'recordStep', params: { state: name } }] },
+            'action.succeeded': {
+              target: state.next,
+              actions: [{ type: 'recordStep', params: { state: name } }],
+            },
+            'action.failed': {
+              target: state.onFailure ?? FAILED_STATE,
+              actions: [{ type: 'recordStep', params: { state: name } }],
+            },
           },
         };
         break;
@@ -84,7 +106,9 @@ export function compilePlaybook(def: PlaybookDefinition): CompiledPlaybook {
               target: state.on.approved,
               actions: [
                 { type: 'recordApproval', params: { state: name, decision: 'approved' } },
-                ...(gatesAction ? [{ type: 'openGate', params: { state: state.on.approved } }] : []),
+                ...(gatesAction
+                  ? [{ type: 'openGate', params: { state: state.on.approved } }]
+                  : []),
               ],
             },
             'approval.rejected': {
@@ -93,18 +117,27 @@ export function compilePlaybook(def: PlaybookDefinition): CompiledPlaybook {
             },
           },
           after: {
-            [delay]: { target: state.on.timeout, actions: [{ type: 'recordApproval', params: { state: name, decision: 'timeout' } }] },
+            [delay]: {
+              target: state.on.timeout,
+              actions: [{ type: 'recordApproval', params: { state: name, decision: 'timeout' } }],
+            },
           },
         };
         break;
       }
       case 'end':
-        states[name] = { type: 'final', entry: [{ type: 'cordon.end', params: { outcome: state.outcome } }] };
+        states[name] = {
+          type: 'final',
+          entry: [{ type: 'cordon.end', params: { outcome: state.outcome } }],
+        };
         break;
     }
   }
   if (needsFailed) {
-    states[FAILED_STATE] = { type: 'final', entry: [{ type: 'cordon.end', params: { outcome: 'failed' } }] };
+    states[FAILED_STATE] = {
+      type: 'final',
+      entry: [{ type: 'cordon.end', params: { outcome: 'failed' } }],
+    };
   }
 
   const machine = setup({
@@ -123,14 +156,27 @@ export function compilePlaybook(def: PlaybookDefinition): CompiledPlaybook {
         // Any gate is single-use: it admitted exactly this step.
         return { steps: { ...context.steps, [params.state]: record }, gate: null };
       }),
-      recordApproval: assign(({ context, event }, params: { state: string; decision: ApprovalRecord['decision'] }) => {
-        const e = event as { approvalId?: string; by?: string[]; at?: number };
-        const record: ApprovalRecord = { id: e.approvalId ?? '', decision: params.decision, by: e.by ?? [], at: e.at ?? 0 };
-        return { approvals: { ...context.approvals, [params.state]: record } };
-      }),
+      recordApproval: assign(
+        ({ context, event }, params: { state: string; decision: ApprovalRecord['decision'] }) => {
+          const e = event as { approvalId?: string; by?: string[]; at?: number };
+          const record: ApprovalRecord = {
+            id: e.approvalId ?? '',
+            decision: params.decision,
+            by: e.by ?? [],
+            at: e.at ?? 0,
+          };
+          return { approvals: { ...context.approvals, [params.state]: record } };
+        },
+      ),
       openGate: assign(({ event }, params: { state: string }) => {
         const e = event as { approvalId?: string; inputsHash?: string };
-        return { gate: { state: params.state, approvalId: e.approvalId ?? '', inputsHash: e.inputsHash ?? '' } };
+        return {
+          gate: {
+            state: params.state,
+            approvalId: e.approvalId ?? '',
+            inputsHash: e.inputsHash ?? '',
+          },
+        };
       }),
     },
     delays,
@@ -141,5 +187,9 @@ export function compilePlaybook(def: PlaybookDefinition): CompiledPlaybook {
     states,
   } as never);
 
-  return { definition: def, hash: playbookHash(def), machine: machine as unknown as AnyStateMachine };
+  return {
+    definition: def,
+    hash: playbookHash(def),
+    machine: machine as unknown as AnyStateMachine,
+  };
 }

@@ -12,7 +12,10 @@ interface Edge {
 export function edgesOf(state: StateDefinition): Edge[] {
   switch (state.kind) {
     case 'action':
-      return [{ to: state.next, approved: false }, ...(state.onFailure ? [{ to: state.onFailure, approved: false }] : [])];
+      return [
+        { to: state.next, approved: false },
+        ...(state.onFailure ? [{ to: state.onFailure, approved: false }] : []),
+      ];
     case 'approval':
       return [
         { to: state.on.approved, approved: true },
@@ -38,7 +41,12 @@ export function checkGraph(
   const reachable = walk(def, def.start, () => true);
   for (const name of names) {
     if (!reachable.has(name)) {
-      sink.error(['states', name], 'CORDON_ERR_PLAYBOOK_UNREACHABLE', `State "${name}" cannot be reached from the start state "${def.start}". Point a transition at it or remove it.`, true);
+      sink.error(
+        ['states', name],
+        'CORDON_ERR_PLAYBOOK_UNREACHABLE',
+        `State "${name}" cannot be reached from the start state "${def.start}". Point a transition at it or remove it.`,
+        true,
+      );
     }
   }
 
@@ -46,7 +54,12 @@ export function checkGraph(
     if (!reachable.has(name)) continue;
     const canEnd = [...walk(def, name, () => true)].some((n) => def.states[n]?.kind === 'end');
     if (!canEnd) {
-      sink.error(['states', name], 'CORDON_ERR_PLAYBOOK_NO_END', `State "${name}" has no path to an end state, so a run could never finish. Add a transition that leads to an end state.`, true);
+      sink.error(
+        ['states', name],
+        'CORDON_ERR_PLAYBOOK_NO_END',
+        `State "${name}" has no path to an end state, so a run could never finish. Add a transition that leads to an end state.`,
+        true,
+      );
     }
   }
 
@@ -55,7 +68,11 @@ export function checkGraph(
     const state = def.states[name];
     if (state?.kind !== 'action' || state.automatic) continue;
     if (operation(state.operation)?.mutating) {
-      sink.error(['states', name, 'action'], 'CORDON_ERR_PLAYBOOK_UNGUARDED_MUTATION', `State "${name}" runs ${state.operation}, which changes a production system, and a run can reach it without an approval. Put an approval state before it, or add "automatic: true" if it must run unattended.`);
+      sink.error(
+        ['states', name, 'action'],
+        'CORDON_ERR_PLAYBOOK_UNGUARDED_MUTATION',
+        `State "${name}" runs ${state.operation}, which changes a production system, and a run can reach it without an approval. Put an approval state before it, or add "automatic: true" if it must run unattended.`,
+      );
     }
   }
 }

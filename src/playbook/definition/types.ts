@@ -30,7 +30,11 @@ export interface ActionStateDefinition {
   /** Inputs as written: values may hold {{ templates }}, rendered when the step runs. */
   readonly inputs: Readonly<Record<string, unknown>>;
   readonly undo: string | undefined;
-  readonly retry: { readonly attempts: number; readonly backoff: 'fixed' | 'exponential'; readonly delayMs: number };
+  readonly retry: {
+    readonly attempts: number;
+    readonly backoff: 'fixed' | 'exponential';
+    readonly delayMs: number;
+  };
   readonly timeoutMs: number;
   readonly automatic: boolean;
   readonly next: string;

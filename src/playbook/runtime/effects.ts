@@ -7,8 +7,20 @@ import { deterministicId } from '../../shared/hash.js';
  * ignores a second create with the same id.
  */
 export type Effect =
-  | { readonly kind: 'action'; readonly id: string; readonly state: string; readonly step: number; readonly at: number }
-  | { readonly kind: 'approval'; readonly id: string; readonly state: string; readonly step: number; readonly at: number }
+  | {
+      readonly kind: 'action';
+      readonly id: string;
+      readonly state: string;
+      readonly step: number;
+      readonly at: number;
+    }
+  | {
+      readonly kind: 'approval';
+      readonly id: string;
+      readonly state: string;
+      readonly step: number;
+      readonly at: number;
+    }
   | {
       readonly kind: 'timer';
       readonly id: string;
@@ -43,7 +55,12 @@ export function timerEffectId(runId: string, sendId: string, step: number): stri
 export function toEffects(
   actions: readonly XstateAction[],
   runId: string,
-  position: { readonly state: string; readonly step: number; readonly prevStep: number; readonly at: number },
+  position: {
+    readonly state: string;
+    readonly step: number;
+    readonly prevStep: number;
+    readonly at: number;
+  },
 ): Effect[] {
   const effects: Effect[] = [];
   for (const action of actions) {
@@ -51,12 +68,24 @@ export function toEffects(
     switch (action.type) {
       case 'cordon.action': {
         const state = String(params.state);
-        effects.push({ kind: 'action', id: actionEffectId(runId, state, position.step), state, step: position.step, at: position.at });
+        effects.push({
+          kind: 'action',
+          id: actionEffectId(runId, state, position.step),
+          state,
+          step: position.step,
+          at: position.at,
+        });
         break;
       }
       case 'cordon.approval': {
         const state = String(params.state);
-        effects.push({ kind: 'approval', id: approvalEffectId(runId, state, position.step), state, step: position.step, at: position.at });
+        effects.push({
+          kind: 'approval',
+          id: approvalEffectId(runId, state, position.step),
+          state,
+          step: position.step,
+          at: position.at,
+        });
         break;
       }
       case 'xstate.raise': {
@@ -75,7 +104,10 @@ export function toEffects(
       }
       case 'xstate.cancel':
         if (typeof params.sendId === 'string') {
-          effects.push({ kind: 'cancel-timer', id: timerEffectId(runId, params.sendId, position.prevStep) });
+          effects.push({
+            kind: 'cancel-timer',
+            id: timerEffectId(runId, params.sendId, position.prevStep),
+          });
         }
         break;
       default:

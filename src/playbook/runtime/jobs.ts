@@ -41,7 +41,15 @@ export interface ActionJob {
   readonly approvalId: string | null;
 }
 
-export type JobState = 'waiting' | 'active' | 'delayed' | 'completed' | 'failed' | 'prioritized' | 'waiting-children' | 'unknown';
+export type JobState =
+  | 'waiting'
+  | 'active'
+  | 'delayed'
+  | 'completed'
+  | 'failed'
+  | 'prioritized'
+  | 'waiting-children'
+  | 'unknown';
 
 /** The queue operations the runner needs (a port; BullMQ implements it in main). */
 export interface RunQueues {
@@ -49,7 +57,13 @@ export interface RunQueues {
   removeRunJob(jobId: string): Promise<void>;
   addActionJob(
     job: ActionJob,
-    options: { jobId: string; attempts: number; backoff: { type: 'fixed' | 'exponential'; delayMs: number } },
+    options: {
+      jobId: string;
+      attempts: number;
+      backoff: { type: 'fixed' | 'exponential'; delayMs: number };
+    },
   ): Promise<void>;
-  actionJobState(jobId: string): Promise<{ state: JobState; failedReason?: string; attempts: number }>;
+  actionJobState(
+    jobId: string,
+  ): Promise<{ state: JobState; failedReason?: string; attempts: number }>;
 }

@@ -28,7 +28,8 @@ export class PlaybookCatalog {
     return this.current.filter(
       (p) =>
         p.definition.trigger.rules.some((r) => (this.ruleKeys.get(r) ?? r) === incident.rule) &&
-        (p.definition.trigger.severities.length === 0 || p.definition.trigger.severities.includes(incident.severity)),
+        (p.definition.trigger.severities.length === 0 ||
+          p.definition.trigger.severities.includes(incident.severity)),
     );
   }
 

@@ -17,10 +17,21 @@ import {
 } from '../definition/compile-playbook.js';
 import type { ActionStateDefinition, ApprovalStateDefinition } from '../definition/types.js';
 import { renderValue } from '../template.js';
-import { actionEffectId, approvalEffectId, timerEffectId, toEffects, type Effect } from './effects.js';
+import {
+  actionEffectId,
+  approvalEffectId,
+  timerEffectId,
+  toEffects,
+  type Effect,
+} from './effects.js';
 import type { ActionJob, RunEventJob, RunQueues, RunStartJob } from './jobs.js';
 import type { PlaybookCatalog } from './playbook-catalog.js';
-import { FINAL_STATUSES, type RunRecord, type RunStatus, type TimelineEntry } from './run-record.js';
+import {
+  FINAL_STATUSES,
+  type RunRecord,
+  type RunStatus,
+  type TimelineEntry,
+} from './run-record.js';
 
 export interface RunnerDeps {
   readonly runs: RunStore;
@@ -101,17 +112,29 @@ export class Runner {
         endedAt: FINAL_STATUSES.includes(status) ? now : undefined,
       };
       await this.deps.runs.create(record, [
-        { at: now, type: 'started', state, playbook: job.playbookId, playbookHash: job.playbookHash, initiator: job.initiator },
+        {
+          at: now,
+          type: 'started',
+          state,
+          playbook: job.playbookId,
+          playbookHash: job.playbookHash,
+          initiator: job.initiator,
+        },
         ...effectEntries(effects, now),
       ]);
       run = await this.deps.runs.get(job.runId);
-      this.deps.logger.info({ runId: job.runId, playbookId: job.playbookId, incidentId: record.incidentId }, 'run started');
+      this.deps.logger.info(
+        { runId: job.runId, playbookId: job.playbookId, incidentId: record.incidentId },
+        'run started',
+      );
     }
     if (run) await this.flush(run);
   }
 
   /** Applies one event to its run (at most once per event id). */
-  async apply(job: RunEventJob): Promise<'applied' | 'duplicate' | 'stale' | 'ignored' | 'missing'> {
+  async apply(
+    job: RunEventJob,
+  ): Promise<'applied' | 'duplicate' | 'stale' | 'ignored' | 'missing'> {
     const log = this.deps.logger.child({ runId: job.runId, event: job.event.type });
     for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt += 1) {
       const run = await this.deps.runs.get(job.runId);
@@ -133,14 +156,19 @@ export class Runner {
       const now = this.deps.clock.now();
       let event: RunEvent = job.event;
 
-      if (event.type.startsWith('xstate.after.') && compiled.definition.states[run.state]?.kind === 'approval') {
+      if (
+        event.type.startsWith('xstate.after.') &&
+        compiled.definition.states[run.state]?.kind === 'approval'
+      ) {
         // The approval's timeout fired: it must lose to a decision recorded first.
         const approvalId = approvalEffectId(run.id, run.state, run.step);
         const status = await this.deps.approvals.expire(approvalId, now);
         if (status === 'approved' || status === 'rejected') return 'stale';
         if (status === 'pending') {
           // The timer fired before the expiry (clock skew between machines): retry the job later.
-          throw new Error(`Timer for approval ${approvalId} fired before its expiry; it will be retried.`);
+          throw new Error(
+            `Timer for approval ${approvalId} fired before its expiry; it will be retried.`,
+          );
         }
         event = { type: event.type as `xstate.after.${string}`, approvalId, at: now };
       }
@@ -157,7 +185,14 @@ export class Runner {
       const status = statusOf(next, compiled);
       const ended = FINAL_STATUSES.includes(status);
       const timeline: TimelineEntry[] = [
-        { at: now, type: 'transition', from: run.state, to: state, event: event.type, ...eventSummary(event) },
+        {
+          at: now,
+          type: 'transition',
+          from: run.state,
+          to: state,
+          event: event.type,
+          ...eventSummary(event),
+        },
         ...effectEntries(effects, now),
         ...(ended ? [{ at: now, type: 'ended', outcome: status }] : []),
       ];
@@ -183,16 +218,36 @@ export class Runner {
       if (updated) await this.flush(updated);
       return 'applied';
     }
-    throw new Error(`Run ${job.runId}: could not apply ${job.event.type} after ${MAX_CONFLICT_RETRIES} conflicting saves.`);
+    throw new Error(
+      `Run ${job.runId}: could not apply ${job.event.type} after ${MAX_CONFLICT_RETRIES} conflicting saves.`,
+    );
   }
 
   /** Reports an action job's outcome to its run as an event (idempotent by job id). */
-  async reportAction(job: ActionJob, outcome: { ok: true; result: unknown } | { ok: false; code: string; message: string }, attempts: number): Promise<void> {
+  async reportAction(
+    job: ActionJob,
+    outcome: { ok: true; result: unknown } | { ok: false; code: string; message: string },
+    attempts: number,
+  ): Promise<void> {
     const event: RunEvent = outcome.ok
       ? { type: 'action.succeeded', state: job.state, result: outcome.result, attempts }
-      : { type: 'action.failed', state: job.state, error: { code: outcome.code, message: outcome.message }, attempts };
+      : {
+          type: 'action.failed',
+          state: job.state,
+          error: { code: outcome.code, message: outcome.message },
+          attempts,
+        };
     const eventId = `${job.effectKey}-${outcome.ok ? 'done' : 'failed'}`;
-    await this.deps.queues.addRunJob({ type: 'event', runId: job.runId, eventId, event, expect: { state: job.state, step: job.step } }, { jobId: eventId });
+    await this.deps.queues.addRunJob(
+      {
+        type: 'event',
+        runId: job.runId,
+        eventId,
+        event,
+        expect: { state: job.state, step: job.step },
+      },
+      { jobId: eventId },
+    );
   }
 
   /** Hands a decided approval to its run (idempotent by approval id). */
@@ -202,10 +257,26 @@ export class Runner {
     const by = approval.votes.filter((v) => v.decision === approval.status).map((v) => v.by);
     const event: RunEvent =
       approval.status === 'approved'
-        ? { type: 'approval.approved', state: approval.state, approvalId: approval.id, by, inputsHash: approval.gated?.inputsHash ?? '', at }
+        ? {
+            type: 'approval.approved',
+            state: approval.state,
+            approvalId: approval.id,
+            by,
+            inputsHash: approval.gated?.inputsHash ?? '',
+            at,
+          }
         : { type: 'approval.rejected', state: approval.state, approvalId: approval.id, by, at };
     const eventId = `${approval.id}-decision`;
-    await this.deps.queues.addRunJob({ type: 'event', runId: approval.runId, eventId, event, expect: { state: approval.state, step: approval.step } }, { jobId: eventId });
+    await this.deps.queues.addRunJob(
+      {
+        type: 'event',
+        runId: approval.runId,
+        eventId,
+        event,
+        expect: { state: approval.state, step: approval.step },
+      },
+      { jobId: eventId },
+    );
   }
 
   /**
@@ -238,24 +309,66 @@ export class Runner {
       const approvalId = approvalEffectId(run.id, run.state, run.step);
       const approval = await this.deps.approvals.get(approvalId);
       if (!approval) {
-        await this.perform(run, compiled, { kind: 'approval', id: approvalId, state: run.state, step: run.step, at: run.updatedAt });
+        await this.perform(run, compiled, {
+          kind: 'approval',
+          id: approvalId,
+          state: run.state,
+          step: run.step,
+          at: run.updatedAt,
+        });
       } else if (approval.status === 'approved' || approval.status === 'rejected') {
         await this.deliverDecision(approval);
       } else if (approval.status === 'expired' || approval.expiresAt <= this.deps.clock.now()) {
-        const type = `xstate.after.${approvalDelayName(run.state)}.${compiled.definition.id}.${run.state}` as const;
+        const type =
+          `xstate.after.${approvalDelayName(run.state)}.${compiled.definition.id}.${run.state}` as const;
         const timerId = timerEffectId(run.id, type, run.step);
-        await this.deps.queues.addRunJob({ type: 'event', runId: run.id, eventId: timerId, event: { type }, expect: { state: run.state, step: run.step } }, { jobId: timerId });
+        await this.deps.queues.addRunJob(
+          {
+            type: 'event',
+            runId: run.id,
+            eventId: timerId,
+            event: { type },
+            expect: { state: run.state, step: run.step },
+          },
+          { jobId: timerId },
+        );
       }
     } else if (state?.kind === 'action') {
       const effectId = actionEffectId(run.id, run.state, run.step);
       const job = await this.deps.queues.actionJobState(effectId);
       if (job.state === 'unknown') {
-        this.deps.logger.warn({ runId: run.id, state: run.state }, 'action job missing; queueing it again');
-        await this.perform(run, compiled, { kind: 'action', id: effectId, state: run.state, step: run.step, at: run.updatedAt });
+        this.deps.logger.warn(
+          { runId: run.id, state: run.state },
+          'action job missing; queueing it again',
+        );
+        await this.perform(run, compiled, {
+          kind: 'action',
+          id: effectId,
+          state: run.state,
+          step: run.step,
+          at: run.updatedAt,
+        });
       } else if (job.state === 'failed') {
         const failedEvent = `${effectId}-failed`;
-        const event: RunEvent = { type: 'action.failed', state: run.state, error: { code: 'CORDON_ERR_ACTION_FAILED', message: job.failedReason ?? 'the action job failed' }, attempts: job.attempts };
-        await this.deps.queues.addRunJob({ type: 'event', runId: run.id, eventId: failedEvent, event, expect: { state: run.state, step: run.step } }, { jobId: failedEvent });
+        const event: RunEvent = {
+          type: 'action.failed',
+          state: run.state,
+          error: {
+            code: 'CORDON_ERR_ACTION_FAILED',
+            message: job.failedReason ?? 'the action job failed',
+          },
+          attempts: job.attempts,
+        };
+        await this.deps.queues.addRunJob(
+          {
+            type: 'event',
+            runId: run.id,
+            eventId: failedEvent,
+            event,
+            expect: { state: run.state, step: run.step },
+          },
+          { jobId: failedEvent },
+        );
       }
     }
   }
@@ -263,7 +376,11 @@ export class Runner {
   /** Performs the run's outbox, then clears it (compare-and-set). */
   private async flush(initial: RunRecord): Promise<void> {
     let run: RunRecord | undefined = initial;
-    for (let attempt = 0; run && run.pendingEffects.length > 0 && attempt < MAX_CONFLICT_RETRIES; attempt += 1) {
+    for (
+      let attempt = 0;
+      run && run.pendingEffects.length > 0 && attempt < MAX_CONFLICT_RETRIES;
+      attempt += 1
+    ) {
       const compiled = await this.compiled(run.playbookHash, run.id);
       for (const effect of run.pendingEffects) await this.perform(run, compiled, effect);
       if (await this.deps.runs.clearEffects(run, this.deps.clock.now())) return;
@@ -279,12 +396,21 @@ export class Runner {
         const prepared = prepareAction(def, ctx, effect.state);
         const fail = (code: string, message: string): Promise<void> =>
           this.reportAction(
-            { runId: run.id, state: effect.state, step: effect.step, effectKey: effect.id } as ActionJob,
+            {
+              runId: run.id,
+              state: effect.state,
+              step: effect.step,
+              effectKey: effect.id,
+            } as ActionJob,
             { ok: false, code, message },
             0,
           );
         if (!prepared.ok) return fail('CORDON_ERR_ACTION_INPUT', prepared.reason);
-        if (ctx.gate && ctx.gate.state === effect.state && ctx.gate.inputsHash !== prepared.gated.inputsHash) {
+        if (
+          ctx.gate &&
+          ctx.gate.state === effect.state &&
+          ctx.gate.inputsHash !== prepared.gated.inputsHash
+        ) {
           return fail(
             'CORDON_ERR_ACTION_APPROVAL_MISMATCH',
             `State "${effect.state}": the inputs differ from what approval ${ctx.gate.approvalId} approved; the action was not run. Start a new approval for the new inputs.`,
@@ -317,7 +443,8 @@ export class Runner {
         const scope = templateScope(ctx);
         const rendered = renderValue(def.message, scope);
         const target = compiled.definition.states[def.on.approved];
-        const prepared = target?.kind === 'action' ? prepareAction(target, ctx, def.on.approved) : undefined;
+        const prepared =
+          target?.kind === 'action' ? prepareAction(target, ctx, def.on.approved) : undefined;
         await this.deps.approvals.create({
           id: effect.id,
           runId: run.id,
@@ -337,7 +464,13 @@ export class Runner {
       }
       case 'timer':
         await this.deps.queues.addRunJob(
-          { type: 'event', runId: run.id, eventId: effect.id, event: effect.event as RunEvent, expect: { state: effect.state, step: effect.step } },
+          {
+            type: 'event',
+            runId: run.id,
+            eventId: effect.id,
+            event: effect.event as RunEvent,
+            expect: { state: effect.state, step: effect.step },
+          },
           { jobId: effect.id, delayMs: Math.max(0, effect.fireAt - this.deps.clock.now()) },
         );
         return;
@@ -350,7 +483,10 @@ export class Runner {
   private async compiled(hash: string, runId: string): Promise<CompiledPlaybook> {
     const compiled = await this.deps.playbooks.byHash(hash);
     if (!compiled) {
-      throw new CordonError('CORDON_ERR_RUN_PLAYBOOK_MISSING', `Run ${runId} needs playbook version ${hash}, which is not stored in Redis. It cannot resume.`);
+      throw new CordonError(
+        'CORDON_ERR_RUN_PLAYBOOK_MISSING',
+        `Run ${runId} needs playbook version ${hash}, which is not stored in Redis. It cannot resume.`,
+      );
     }
     return compiled;
   }
@@ -365,9 +501,18 @@ function prepareAction(def: ActionStateDefinition, ctx: RunContext, state: strin
   const inputs = rendered.value as Record<string, unknown>;
   const op = OPERATIONS[def.operation];
   const problems = op ? checkInputs(op, inputs) : [`operation ${def.operation} is unknown`];
-  if (problems.length > 0) return { ok: false, reason: `State "${state}" inputs after templating: ${problems.join('; ')}.` };
-  const inputsHash = sha256Hex(stableStringify({ operation: def.operation, connector: def.connector, inputs }));
-  return { ok: true, gated: { state, operation: def.operation, connector: def.connector, inputs, inputsHash } };
+  if (problems.length > 0)
+    return {
+      ok: false,
+      reason: `State "${state}" inputs after templating: ${problems.join('; ')}.`,
+    };
+  const inputsHash = sha256Hex(
+    stableStringify({ operation: def.operation, connector: def.connector, inputs }),
+  );
+  return {
+    ok: true,
+    gated: { state, operation: def.operation, connector: def.connector, inputs, inputsHash },
+  };
 }
 
 function templateScope(ctx: RunContext): Record<string, unknown> {
@@ -382,7 +527,8 @@ function statusOf(snapshot: AnyMachineSnapshot, compiled: CompiledPlaybook): Run
   const name = stateNameOf(snapshot);
   if (name === FAILED_STATE) return 'failed';
   const state = compiled.definition.states[name];
-  if (snapshot.status === 'done' || state?.kind === 'end') return state?.kind === 'end' ? state.outcome : 'failed';
+  if (snapshot.status === 'done' || state?.kind === 'end')
+    return state?.kind === 'end' ? state.outcome : 'failed';
   return state?.kind === 'approval' ? 'waiting' : 'running';
 }
 

@@ -43,14 +43,20 @@ describe('embedded Redis', () => {
   }, 30_000);
 
   it('uses REDIS_URL or the default address when they are given or answer', async () => {
-    expect((await resolveRedis('redis://example.invalid:6379', tempHome())).origin).toBe('REDIS_URL');
-    const local = await resolveRedis(undefined, tempHome(), { defaultUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' });
+    expect((await resolveRedis('redis://example.invalid:6379', tempHome())).origin).toBe(
+      'REDIS_URL',
+    );
+    const local = await resolveRedis(undefined, tempHome(), {
+      defaultUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    });
     expect(local.origin).toBe('local 6379');
   });
 
   it('explains how to get Redis when none is available', async () => {
     const closed = `redis://127.0.0.1:${await freePort()}`;
-    await expect(resolveRedis(undefined, tempHome(), { defaultUrl: closed, path: '/nonexistent' })).rejects.toMatchObject({
+    await expect(
+      resolveRedis(undefined, tempHome(), { defaultUrl: closed, path: '/nonexistent' }),
+    ).rejects.toMatchObject({
       code: 'CORDON_ERR_CONFIG_REDIS_UNAVAILABLE',
       message: expect.stringContaining('apt-get install redis-server'),
     });

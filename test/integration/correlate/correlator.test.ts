@@ -21,10 +21,25 @@ const store = createTestRedis('correlator');
 afterAll(() => store.cleanup());
 
 function event(id: string): CanonicalEvent {
-  return { id, time: 1_800_000_000_000, received: 1_800_000_000_001, source: 'events', kind: 'inference', name: 'x', severity: 'info', outcome: 'unknown', entity: {}, measures: {}, labels: {} };
+  return {
+    id,
+    time: 1_800_000_000_000,
+    received: 1_800_000_000_001,
+    source: 'events',
+    kind: 'inference',
+    name: 'x',
+    severity: 'info',
+    outcome: 'unknown',
+    entity: {},
+    measures: {},
+    labels: {},
+  };
 }
 
-function fakeEngine(fail: (e: CanonicalEvent) => boolean): { engine: CorrelationEngine; seen: string[] } {
+function fakeEngine(fail: (e: CanonicalEvent) => boolean): {
+  engine: CorrelationEngine;
+  seen: string[];
+} {
   const seen: string[] = [];
   const engine = {
     async process(e: CanonicalEvent) {
@@ -38,12 +53,24 @@ function fakeEngine(fail: (e: CanonicalEvent) => boolean): { engine: Correlation
   return { engine: engine as unknown as CorrelationEngine, seen };
 }
 
-function correlator(log: EventLog, engine: CorrelationEngine, poisoned: LoggedEvent[], consumer = 'c1'): Correlator {
+function correlator(
+  log: EventLog,
+  engine: CorrelationEngine,
+  poisoned: LoggedEvent[],
+  consumer = 'c1',
+): Correlator {
   return new Correlator(
     log,
     createRedis(TEST_REDIS_URL),
     engine,
-    { consumer, batchSize: 10, claimIdleMs: 60_000, retentionMs: 86_400_000, blockMs: 100, maxAttempts: 3 },
+    {
+      consumer,
+      batchSize: 10,
+      claimIdleMs: 60_000,
+      retentionMs: 86_400_000,
+      blockMs: 100,
+      maxAttempts: 3,
+    },
     systemClock,
     createLogger('silent'),
     new Metrics(),
@@ -62,13 +89,20 @@ describe('Correlator', () => {
     const poisoned: LoggedEvent[] = [];
     const c = correlator(log, engine, poisoned);
     await c.start();
-    await eventually(async () => (poisoned.length === 1 && seen.includes('e3') ? true : undefined), 'the poison event to be set aside', 20_000);
+    await eventually(
+      async () => (poisoned.length === 1 && seen.includes('e3') ? true : undefined),
+      'the poison event to be set aside',
+      20_000,
+    );
     await c.stop();
     expect(poisoned[0]?.event.id).toBe('bad');
     expect(seen.filter((id) => id === 'bad')).toHaveLength(3);
     expect(seen.filter((id) => id === 'e1')).toHaveLength(1);
     expect(seen.filter((id) => id === 'e3')).toHaveLength(1);
-    const pending = (await store.redis.xpending(new Keys(`${store.prefix}-a`).eventLog, CORRELATOR_GROUP)) as [number];
+    const pending = (await store.redis.xpending(
+      new Keys(`${store.prefix}-a`).eventLog,
+      CORRELATOR_GROUP,
+    )) as [number];
     expect(pending[0]).toBe(0);
   });
 

@@ -38,35 +38,63 @@ describe('ApprovalStore', () => {
     const a = approval('apr_1');
     expect(await store.create(a)).toBe(true);
     expect(await store.create({ ...a, message: 'changed', quorum: 5 })).toBe(false);
-    expect(await store.get('apr_1')).toEqual({ ...a, status: 'pending', votes: [], decidedAt: undefined });
+    expect(await store.get('apr_1')).toEqual({
+      ...a,
+      status: 'pending',
+      votes: [],
+      decidedAt: undefined,
+    });
     expect(await store.get('apr_missing')).toBeUndefined();
     expect(await store.create(approval('apr_nogate', { gated: null, roles: [] }))).toBe(true);
-    expect(await store.get('apr_nogate')).toEqual(expect.objectContaining({ gated: null, roles: [] }));
+    expect(await store.get('apr_nogate')).toEqual(
+      expect.objectContaining({ gated: null, roles: [] }),
+    );
   });
 
   it('quorum 1: one approval decides', async () => {
     const store = new ApprovalStore(env.t.redis, env.fresh('q1'));
     await store.create(approval('apr_q1'));
-    expect(await store.decide('apr_q1', 'approve', 'alice', 'soc-lead', 'ok', BASE + 10)).toEqual({ kind: 'decided', status: 'approved' });
+    expect(await store.decide('apr_q1', 'approve', 'alice', 'soc-lead', 'ok', BASE + 10)).toEqual({
+      kind: 'decided',
+      status: 'approved',
+    });
     expect(await store.get('apr_q1')).toEqual(
       expect.objectContaining({
         status: 'approved',
         decidedAt: BASE + 10,
-        votes: [{ by: 'alice', role: 'soc-lead', decision: 'approved', comment: 'ok', at: BASE + 10 }],
+        votes: [
+          { by: 'alice', role: 'soc-lead', decision: 'approved', comment: 'ok', at: BASE + 10 },
+        ],
       }),
     );
-    expect(await store.decide('apr_q1', 'reject', 'bob', 'soc-lead', 'no', BASE + 20)).toEqual({ kind: 'not-pending', status: 'approved' });
-    expect(await store.decide('apr_missing', 'approve', 'bob', 'soc-lead', '', BASE + 20)).toEqual({ kind: 'not-found' });
+    expect(await store.decide('apr_q1', 'reject', 'bob', 'soc-lead', 'no', BASE + 20)).toEqual({
+      kind: 'not-pending',
+      status: 'approved',
+    });
+    expect(await store.decide('apr_missing', 'approve', 'bob', 'soc-lead', '', BASE + 20)).toEqual({
+      kind: 'not-found',
+    });
   });
 
   it('quorum 2: a vote is recorded, the same principal cannot vote twice, a second principal decides', async () => {
     const store = new ApprovalStore(env.t.redis, env.fresh('q2'));
     await store.create(approval('apr_q2', { quorum: 2 }));
-    expect(await store.decide('apr_q2', 'approve', 'alice', 'soc-lead', 'one', BASE + 10)).toEqual({ kind: 'vote-recorded' });
-    expect(await store.get('apr_q2')).toEqual(expect.objectContaining({ status: 'pending', decidedAt: undefined }));
-    expect(await store.decide('apr_q2', 'approve', 'alice', 'soc-lead', 'again', BASE + 20)).toEqual({ kind: 'already-voted' });
-    expect(await store.decide('apr_q2', 'reject', 'alice', 'soc-lead', 'changed my mind', BASE + 25)).toEqual({ kind: 'already-voted' });
-    expect(await store.decide('apr_q2', 'approve', 'bob', 'ml-owner', 'two', BASE + 30)).toEqual({ kind: 'decided', status: 'approved' });
+    expect(await store.decide('apr_q2', 'approve', 'alice', 'soc-lead', 'one', BASE + 10)).toEqual({
+      kind: 'vote-recorded',
+    });
+    expect(await store.get('apr_q2')).toEqual(
+      expect.objectContaining({ status: 'pending', decidedAt: undefined }),
+    );
+    expect(
+      await store.decide('apr_q2', 'approve', 'alice', 'soc-lead', 'again', BASE + 20),
+    ).toEqual({ kind: 'already-voted' });
+    expect(
+      await store.decide('apr_q2', 'reject', 'alice', 'soc-lead', 'changed my mind', BASE + 25),
+    ).toEqual({ kind: 'already-voted' });
+    expect(await store.decide('apr_q2', 'approve', 'bob', 'ml-owner', 'two', BASE + 30)).toEqual({
+      kind: 'decided',
+      status: 'approved',
+    });
     const got = await store.get('apr_q2');
     expect(got!.status).toBe('approved');
     expect(got!.decidedAt).toBe(BASE + 30);
@@ -79,20 +107,38 @@ describe('ApprovalStore', () => {
   it('any rejection decides at once, even before quorum', async () => {
     const store = new ApprovalStore(env.t.redis, env.fresh('reject'));
     await store.create(approval('apr_r', { quorum: 3 }));
-    expect(await store.decide('apr_r', 'approve', 'alice', 'soc-lead', '', BASE + 10)).toEqual({ kind: 'vote-recorded' });
-    expect(await store.decide('apr_r', 'reject', 'bob', 'soc-lead', 'too risky', BASE + 20)).toEqual({ kind: 'decided', status: 'rejected' });
-    expect(await store.get('apr_r')).toEqual(expect.objectContaining({ status: 'rejected', decidedAt: BASE + 20 }));
-    expect(await store.decide('apr_r', 'approve', 'carol', 'soc-lead', '', BASE + 30)).toEqual({ kind: 'not-pending', status: 'rejected' });
+    expect(await store.decide('apr_r', 'approve', 'alice', 'soc-lead', '', BASE + 10)).toEqual({
+      kind: 'vote-recorded',
+    });
+    expect(
+      await store.decide('apr_r', 'reject', 'bob', 'soc-lead', 'too risky', BASE + 20),
+    ).toEqual({ kind: 'decided', status: 'rejected' });
+    expect(await store.get('apr_r')).toEqual(
+      expect.objectContaining({ status: 'rejected', decidedAt: BASE + 20 }),
+    );
+    expect(await store.decide('apr_r', 'approve', 'carol', 'soc-lead', '', BASE + 30)).toEqual({
+      kind: 'not-pending',
+      status: 'rejected',
+    });
   });
 
   it('deciding at or after expiresAt expires it (one ms before still decides)', async () => {
     const store = new ApprovalStore(env.t.redis, env.fresh('late'));
     await store.create(approval('apr_late'));
     await store.create(approval('apr_intime'));
-    expect(await store.decide('apr_late', 'approve', 'alice', 'soc-lead', '', EXPIRES)).toEqual({ kind: 'expired' });
-    expect(await store.get('apr_late')).toEqual(expect.objectContaining({ status: 'expired', decidedAt: EXPIRES, votes: [] }));
-    expect(await store.decide('apr_late', 'approve', 'bob', 'soc-lead', '', EXPIRES + 1)).toEqual({ kind: 'not-pending', status: 'expired' });
-    expect(await store.decide('apr_intime', 'approve', 'alice', 'soc-lead', '', EXPIRES - 1)).toEqual({ kind: 'decided', status: 'approved' });
+    expect(await store.decide('apr_late', 'approve', 'alice', 'soc-lead', '', EXPIRES)).toEqual({
+      kind: 'expired',
+    });
+    expect(await store.get('apr_late')).toEqual(
+      expect.objectContaining({ status: 'expired', decidedAt: EXPIRES, votes: [] }),
+    );
+    expect(await store.decide('apr_late', 'approve', 'bob', 'soc-lead', '', EXPIRES + 1)).toEqual({
+      kind: 'not-pending',
+      status: 'expired',
+    });
+    expect(
+      await store.decide('apr_intime', 'approve', 'alice', 'soc-lead', '', EXPIRES - 1),
+    ).toEqual({ kind: 'decided', status: 'approved' });
     expect((await store.list({ limit: 10, status: 'pending' })).map((a) => a.id)).toEqual([]);
   });
 
@@ -101,31 +147,48 @@ describe('ApprovalStore', () => {
     await store.create(approval('apr_decided_first'));
     await store.create(approval('apr_timer_first'));
 
-    expect(await store.decide('apr_decided_first', 'reject', 'alice', 'soc-lead', '', BASE + 10)).toEqual({ kind: 'decided', status: 'rejected' });
+    expect(
+      await store.decide('apr_decided_first', 'reject', 'alice', 'soc-lead', '', BASE + 10),
+    ).toEqual({ kind: 'decided', status: 'rejected' });
     expect(await store.expire('apr_decided_first', EXPIRES)).toBe('rejected');
-    expect(await store.get('apr_decided_first')).toEqual(expect.objectContaining({ status: 'rejected', decidedAt: BASE + 10 }));
+    expect(await store.get('apr_decided_first')).toEqual(
+      expect.objectContaining({ status: 'rejected', decidedAt: BASE + 10 }),
+    );
 
     // A timer that fires early (clock skew) leaves the approval pending; at its expiry it wins.
     expect(await store.expire('apr_timer_first', BASE + 20)).toBe('pending');
-    expect(await store.get('apr_timer_first')).toEqual(expect.objectContaining({ status: 'pending', decidedAt: undefined }));
+    expect(await store.get('apr_timer_first')).toEqual(
+      expect.objectContaining({ status: 'pending', decidedAt: undefined }),
+    );
     expect(await store.expire('apr_timer_first', EXPIRES)).toBe('expired');
-    expect(await store.get('apr_timer_first')).toEqual(expect.objectContaining({ status: 'expired', decidedAt: EXPIRES }));
-    expect(await store.decide('apr_timer_first', 'approve', 'alice', 'soc-lead', '', EXPIRES + 30)).toEqual({ kind: 'not-pending', status: 'expired' });
+    expect(await store.get('apr_timer_first')).toEqual(
+      expect.objectContaining({ status: 'expired', decidedAt: EXPIRES }),
+    );
+    expect(
+      await store.decide('apr_timer_first', 'approve', 'alice', 'soc-lead', '', EXPIRES + 30),
+    ).toEqual({ kind: 'not-pending', status: 'expired' });
     expect(await store.expire('apr_timer_first', EXPIRES + 40)).toBe('expired');
-    expect(await store.get('apr_timer_first')).toEqual(expect.objectContaining({ decidedAt: EXPIRES, votes: [] }));
+    expect(await store.get('apr_timer_first')).toEqual(
+      expect.objectContaining({ decidedAt: EXPIRES, votes: [] }),
+    );
     expect(await store.expire('apr_missing', BASE)).toBe('not-found');
   });
 
   it('lists newest first by status and run; pending comes from the pending index', async () => {
     const store = new ApprovalStore(env.t.redis, env.fresh('list'));
     await store.create(approval('apr_a', { createdAt: BASE + 1, expiresAt: EXPIRES + 3 }));
-    await store.create(approval('apr_b', { createdAt: BASE + 2, expiresAt: EXPIRES + 1, runId: 'run_2' }));
+    await store.create(
+      approval('apr_b', { createdAt: BASE + 2, expiresAt: EXPIRES + 1, runId: 'run_2' }),
+    );
     await store.create(approval('apr_c', { createdAt: BASE + 3, expiresAt: EXPIRES + 2 }));
-    await store.create(approval('apr_d', { createdAt: BASE + 4, expiresAt: EXPIRES + 4, runId: 'run_2' }));
+    await store.create(
+      approval('apr_d', { createdAt: BASE + 4, expiresAt: EXPIRES + 4, runId: 'run_2' }),
+    );
     await store.decide('apr_a', 'approve', 'alice', 'soc-lead', '', BASE + 10);
     await store.decide('apr_d', 'reject', 'alice', 'soc-lead', '', BASE + 10);
 
-    const ids = async (o: Parameters<ApprovalStore['list']>[0]) => (await store.list(o)).map((a) => a.id);
+    const ids = async (o: Parameters<ApprovalStore['list']>[0]) =>
+      (await store.list(o)).map((a) => a.id);
     expect(await ids({ limit: 10 })).toEqual(['apr_d', 'apr_c', 'apr_b', 'apr_a']);
     expect(await ids({ limit: 2 })).toEqual(['apr_d', 'apr_c']);
     expect(await ids({ limit: 10, status: 'pending' })).toEqual(['apr_c', 'apr_b']);
@@ -142,8 +205,13 @@ describe('ApprovalStore', () => {
     const store = new ApprovalStore(env.t.redis, env.fresh('list-deep'));
     await store.create(approval('apr_old', { createdAt: BASE, runId: 'run_old' }));
     await store.decide('apr_old', 'approve', 'alice', 'soc-lead', '', BASE + 1);
-    for (let i = 1; i <= 200; i += 1) await store.create(approval(`apr_new_${i}`, { createdAt: BASE + 10 + i, runId: 'run_busy' }));
-    expect((await store.list({ limit: 10, status: 'approved' })).map((a) => a.id)).toEqual(['apr_old']);
-    expect((await store.list({ limit: 10, runId: 'run_old' })).map((a) => a.id)).toEqual(['apr_old']);
+    for (let i = 1; i <= 200; i += 1)
+      await store.create(approval(`apr_new_${i}`, { createdAt: BASE + 10 + i, runId: 'run_busy' }));
+    expect((await store.list({ limit: 10, status: 'approved' })).map((a) => a.id)).toEqual([
+      'apr_old',
+    ]);
+    expect((await store.list({ limit: 10, runId: 'run_old' })).map((a) => a.id)).toEqual([
+      'apr_old',
+    ]);
   });
 });

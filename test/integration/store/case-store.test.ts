@@ -16,8 +16,16 @@ const fields = (summary: string) => ({
 describe('CaseStore', () => {
   it('open is idempotent per effect key', async () => {
     const store = new CaseStore(env.t.redis, env.fresh('idem'));
-    expect(await store.open('eff-1', 'case_1', '', fields('first'), BASE)).toEqual({ applied: true, caseId: 'case_1', created: true });
-    expect(await store.open('eff-1', 'case_other', '', fields('retry'), BASE + 10)).toEqual({ applied: false, caseId: 'case_1', created: true });
+    expect(await store.open('eff-1', 'case_1', '', fields('first'), BASE)).toEqual({
+      applied: true,
+      caseId: 'case_1',
+      created: true,
+    });
+    expect(await store.open('eff-1', 'case_other', '', fields('retry'), BASE + 10)).toEqual({
+      applied: false,
+      caseId: 'case_1',
+      created: true,
+    });
     expect(await store.get('case_other')).toBeUndefined();
     expect(await store.get('case_1')).toEqual({
       id: 'case_1',
@@ -35,17 +43,41 @@ describe('CaseStore', () => {
 
   it('a dedupe key reuses the existing case', async () => {
     const store = new CaseStore(env.t.redis, env.fresh('dedupe'));
-    expect(await store.open('eff-a', 'case_a', 'api_key:k-1', fields('a'), BASE)).toEqual({ applied: true, caseId: 'case_a', created: true });
-    expect(await store.open('eff-b', 'case_b', 'api_key:k-1', fields('b'), BASE + 10)).toEqual({ applied: true, caseId: 'case_a', created: false });
+    expect(await store.open('eff-a', 'case_a', 'api_key:k-1', fields('a'), BASE)).toEqual({
+      applied: true,
+      caseId: 'case_a',
+      created: true,
+    });
+    expect(await store.open('eff-b', 'case_b', 'api_key:k-1', fields('b'), BASE + 10)).toEqual({
+      applied: true,
+      caseId: 'case_a',
+      created: false,
+    });
     expect(await store.get('case_b')).toBeUndefined();
-    expect(await store.get('case_a')).toEqual(expect.objectContaining({ summary: 'a', dedupe: 'api_key:k-1', createdAt: BASE }));
+    expect(await store.get('case_a')).toEqual(
+      expect.objectContaining({ summary: 'a', dedupe: 'api_key:k-1', createdAt: BASE }),
+    );
     // The second effect is recorded too: its retry returns its own outcome.
-    expect(await store.open('eff-b', 'case_b', 'api_key:k-1', fields('b'), BASE + 20)).toEqual({ applied: false, caseId: 'case_a', created: false });
+    expect(await store.open('eff-b', 'case_b', 'api_key:k-1', fields('b'), BASE + 20)).toEqual({
+      applied: false,
+      caseId: 'case_a',
+      created: false,
+    });
     // Another dedupe key: a new case.
-    expect(await store.open('eff-c', 'case_c', 'api_key:k-2', fields('c'), BASE + 30)).toEqual({ applied: true, caseId: 'case_c', created: true });
+    expect(await store.open('eff-c', 'case_c', 'api_key:k-2', fields('c'), BASE + 30)).toEqual({
+      applied: true,
+      caseId: 'case_c',
+      created: true,
+    });
     // An existing case id without a dedupe key is not overwritten.
-    expect(await store.open('eff-d', 'case_c', '', fields('d'), BASE + 40)).toEqual({ applied: true, caseId: 'case_c', created: false });
-    expect(await store.get('case_c')).toEqual(expect.objectContaining({ summary: 'c', createdAt: BASE + 30 }));
+    expect(await store.open('eff-d', 'case_c', '', fields('d'), BASE + 40)).toEqual({
+      applied: true,
+      caseId: 'case_c',
+      created: false,
+    });
+    expect(await store.get('case_c')).toEqual(
+      expect.objectContaining({ summary: 'c', createdAt: BASE + 30 }),
+    );
   });
 
   it('lists newest first, up to limit', async () => {

@@ -15,7 +15,11 @@ import { BASE, eventCountRule, groupOf, sha1Hex, useStoreRedis } from './store-h
  */
 const env = useStoreRedis('store-corr');
 
-const DEFAULT_LIMITS: WindowLimits = { maxGroupsPerRule: 100, maxEventsPerGroup: 1_000, maxRefsPerMatch: 50 };
+const DEFAULT_LIMITS: WindowLimits = {
+  maxGroupsPerRule: 100,
+  maxEventsPerGroup: 1_000,
+  maxRefsPerMatch: 50,
+};
 const NOW0 = BASE + 3_600_000;
 const nowOf = (i: number): number => NOW0 + i * 1_000;
 const ref = (name: string): string => `gw/${name}`;
@@ -73,8 +77,22 @@ const CASES: readonly Case[] = [
       { ref: 'b', t: 10_000 },
       { ref: 'c', t: 20_000 },
     ],
-    expect: [['counted', 1], ['counted', 2], ['matched', 3]],
-    matches: [{ at: 2, refs: ['a', 'b', 'c'], firstTime: 0, lastTime: 20_000, windowStart: -40_000, windowEnd: 20_000, late: false }],
+    expect: [
+      ['counted', 1],
+      ['counted', 2],
+      ['matched', 3],
+    ],
+    matches: [
+      {
+        at: 2,
+        refs: ['a', 'b', 'c'],
+        firstTime: 0,
+        lastTime: 20_000,
+        windowStart: -40_000,
+        windowEnd: 20_000,
+        late: false,
+      },
+    ],
     stats: { maxT: 20_000, matches: 1, groups: 1 },
   },
   {
@@ -86,8 +104,23 @@ const CASES: readonly Case[] = [
       { ref: 'c', t: 2_000 },
       { ref: 'd', t: 3_000 },
     ],
-    expect: [['counted', 1], ['counted', 2], ['counted', 3], ['matched', 4]],
-    matches: [{ at: 3, refs: ['a', 'b', 'c', 'd'], firstTime: 0, lastTime: 3_000, windowStart: -57_000, windowEnd: 3_000, late: false }],
+    expect: [
+      ['counted', 1],
+      ['counted', 2],
+      ['counted', 3],
+      ['matched', 4],
+    ],
+    matches: [
+      {
+        at: 3,
+        refs: ['a', 'b', 'c', 'd'],
+        firstTime: 0,
+        lastTime: 3_000,
+        windowStart: -57_000,
+        windowEnd: 3_000,
+        late: false,
+      },
+    ],
     stats: { maxT: 3_000, matches: 1, groups: 1 },
   },
   {
@@ -99,8 +132,23 @@ const CASES: readonly Case[] = [
       { ref: 'c', t: 70_000 },
       { ref: 'd', t: 80_000 },
     ],
-    expect: [['counted', 1], ['counted', 2], ['counted', 2], ['matched', 3]],
-    matches: [{ at: 3, refs: ['b', 'c', 'd'], firstTime: 30_000, lastTime: 80_000, windowStart: 20_000, windowEnd: 80_000, late: false }],
+    expect: [
+      ['counted', 1],
+      ['counted', 2],
+      ['counted', 2],
+      ['matched', 3],
+    ],
+    matches: [
+      {
+        at: 3,
+        refs: ['b', 'c', 'd'],
+        firstTime: 30_000,
+        lastTime: 80_000,
+        windowStart: 20_000,
+        windowEnd: 80_000,
+        late: false,
+      },
+    ],
     stats: { maxT: 80_000, matches: 1, groups: 1 },
   },
   {
@@ -110,8 +158,21 @@ const CASES: readonly Case[] = [
       { ref: 'a', t: 0 },
       { ref: 'b', t: 60_000 },
     ],
-    expect: [['counted', 1], ['matched', 2]],
-    matches: [{ at: 1, refs: ['a', 'b'], firstTime: 0, lastTime: 60_000, windowStart: 0, windowEnd: 60_000, late: false }],
+    expect: [
+      ['counted', 1],
+      ['matched', 2],
+    ],
+    matches: [
+      {
+        at: 1,
+        refs: ['a', 'b'],
+        firstTime: 0,
+        lastTime: 60_000,
+        windowStart: 0,
+        windowEnd: 60_000,
+        late: false,
+      },
+    ],
     stats: { maxT: 60_000, matches: 1, groups: 1 },
   },
   {
@@ -122,8 +183,22 @@ const CASES: readonly Case[] = [
       { ref: 'b', t: 60_001 },
       { ref: 'c', t: 60_002 },
     ],
-    expect: [['counted', 1], ['counted', 1], ['matched', 2]],
-    matches: [{ at: 2, refs: ['b', 'c'], firstTime: 60_001, lastTime: 60_002, windowStart: 2, windowEnd: 60_002, late: false }],
+    expect: [
+      ['counted', 1],
+      ['counted', 1],
+      ['matched', 2],
+    ],
+    matches: [
+      {
+        at: 2,
+        refs: ['b', 'c'],
+        firstTime: 60_001,
+        lastTime: 60_002,
+        windowStart: 2,
+        windowEnd: 60_002,
+        late: false,
+      },
+    ],
     stats: { maxT: 60_002, matches: 1, groups: 1 },
   },
   {
@@ -133,8 +208,21 @@ const CASES: readonly Case[] = [
       { ref: 'b', t: 5_000 },
       { ref: 'a', t: 5_000 },
     ],
-    expect: [['counted', 1], ['matched', 2]],
-    matches: [{ at: 1, refs: ['a', 'b'], firstTime: 5_000, lastTime: 5_000, windowStart: -55_000, windowEnd: 5_000, late: false }],
+    expect: [
+      ['counted', 1],
+      ['matched', 2],
+    ],
+    matches: [
+      {
+        at: 1,
+        refs: ['a', 'b'],
+        firstTime: 5_000,
+        lastTime: 5_000,
+        windowStart: -55_000,
+        windowEnd: 5_000,
+        late: false,
+      },
+    ],
     stats: { maxT: 5_000, matches: 1, groups: 1 },
   },
   {
@@ -147,9 +235,25 @@ const CASES: readonly Case[] = [
       { ref: 'c', t: 95_000 }, // late: [0,100k] = {a,b,c} and [90k,190k] = {b,c,x} tie; earliest wins
       { ref: 'e', t: 120_000 }, // late: a,b,c consumed, so [20k..220k] has {e,x}
     ],
-    expect: [['counted', 1], ['counted', 1], ['counted', 2], ['matched', 3], ['counted', 2]],
+    expect: [
+      ['counted', 1],
+      ['counted', 1],
+      ['counted', 2],
+      ['matched', 3],
+      ['counted', 2],
+    ],
     // Reported window: the one ending at the last contributing event, whatever the arrival order.
-    matches: [{ at: 3, refs: ['a', 'b', 'c'], firstTime: 0, lastTime: 95_000, windowStart: -5_000, windowEnd: 95_000, late: true }],
+    matches: [
+      {
+        at: 3,
+        refs: ['a', 'b', 'c'],
+        firstTime: 0,
+        lastTime: 95_000,
+        windowStart: -5_000,
+        windowEnd: 95_000,
+        late: true,
+      },
+    ],
     stats: { maxT: 150_000, matches: 1, groups: 1 },
   },
   {
@@ -161,8 +265,23 @@ const CASES: readonly Case[] = [
       { ref: 'y', t: 160_000 },
       { ref: 'b', t: 100_000 }, // [0,100k] = {a,b}; [100k,200k] = {b,x,y}
     ],
-    expect: [['counted', 1], ['counted', 1], ['counted', 2], ['matched', 3]],
-    matches: [{ at: 3, refs: ['b', 'x', 'y'], firstTime: 100_000, lastTime: 160_000, windowStart: 60_000, windowEnd: 160_000, late: true }],
+    expect: [
+      ['counted', 1],
+      ['counted', 1],
+      ['counted', 2],
+      ['matched', 3],
+    ],
+    matches: [
+      {
+        at: 3,
+        refs: ['b', 'x', 'y'],
+        firstTime: 100_000,
+        lastTime: 160_000,
+        windowStart: 60_000,
+        windowEnd: 160_000,
+        late: true,
+      },
+    ],
     stats: { maxT: 160_000, matches: 1, groups: 1 },
   },
   {
@@ -176,7 +295,13 @@ const CASES: readonly Case[] = [
       { ref: 'b', t: 140_000 }, // still known: duplicate, not too late
     ],
     // b is late but accepted: its best window [140k, 200k] also holds a.
-    expect: [['counted', 1], ['counted', 2], ['too-late', 0], ['too-late', 0], ['duplicate', 0]],
+    expect: [
+      ['counted', 1],
+      ['counted', 2],
+      ['too-late', 0],
+      ['too-late', 0],
+      ['duplicate', 0],
+    ],
     matches: [],
     stats: { maxT: 200_000, late_dropped: 2, duplicates: 1, groups: 1 },
   },
@@ -188,8 +313,22 @@ const CASES: readonly Case[] = [
       { ref: 'x', t: 150_000 }, // maxT - O - L - T = 30k: a is still kept
       { ref: 'b', t: 90_000 }, // maxT - O - L: accepted, window [30k, 90k] = {a, b}
     ],
-    expect: [['counted', 1], ['counted', 1], ['matched', 2]],
-    matches: [{ at: 2, refs: ['a', 'b'], firstTime: 30_000, lastTime: 90_000, windowStart: 30_000, windowEnd: 90_000, late: true }],
+    expect: [
+      ['counted', 1],
+      ['counted', 1],
+      ['matched', 2],
+    ],
+    matches: [
+      {
+        at: 2,
+        refs: ['a', 'b'],
+        firstTime: 30_000,
+        lastTime: 90_000,
+        windowStart: 30_000,
+        windowEnd: 90_000,
+        late: true,
+      },
+    ],
     stats: { maxT: 150_000, matches: 1, groups: 1 },
   },
   {
@@ -202,8 +341,24 @@ const CASES: readonly Case[] = [
       { ref: 'b', t: 10_000 },
       { ref: 'c', t: 20_000 },
     ],
-    expect: [['counted', 1], ['duplicate', 0], ['duplicate', 0], ['counted', 2], ['matched', 3]],
-    matches: [{ at: 4, refs: ['a', 'b', 'c'], firstTime: 0, lastTime: 20_000, windowStart: -40_000, windowEnd: 20_000, late: false }],
+    expect: [
+      ['counted', 1],
+      ['duplicate', 0],
+      ['duplicate', 0],
+      ['counted', 2],
+      ['matched', 3],
+    ],
+    matches: [
+      {
+        at: 4,
+        refs: ['a', 'b', 'c'],
+        firstTime: 0,
+        lastTime: 20_000,
+        windowStart: -40_000,
+        windowEnd: 20_000,
+        late: false,
+      },
+    ],
     stats: { maxT: 20_000, duplicates: 2, matches: 1, groups: 1 },
   },
   {
@@ -217,10 +372,33 @@ const CASES: readonly Case[] = [
       { ref: 'c', t: 2_000 },
       { ref: 'd', t: 3_000 },
     ],
-    expect: [['counted', 1], ['matched', 2], ['duplicate', 0], ['duplicate', 0], ['counted', 1], ['matched', 2]],
+    expect: [
+      ['counted', 1],
+      ['matched', 2],
+      ['duplicate', 0],
+      ['duplicate', 0],
+      ['counted', 1],
+      ['matched', 2],
+    ],
     matches: [
-      { at: 1, refs: ['a', 'b'], firstTime: 0, lastTime: 1_000, windowStart: -59_000, windowEnd: 1_000, late: false },
-      { at: 5, refs: ['c', 'd'], firstTime: 2_000, lastTime: 3_000, windowStart: -57_000, windowEnd: 3_000, late: false },
+      {
+        at: 1,
+        refs: ['a', 'b'],
+        firstTime: 0,
+        lastTime: 1_000,
+        windowStart: -59_000,
+        windowEnd: 1_000,
+        late: false,
+      },
+      {
+        at: 5,
+        refs: ['c', 'd'],
+        firstTime: 2_000,
+        lastTime: 3_000,
+        windowStart: -57_000,
+        windowEnd: 3_000,
+        late: false,
+      },
     ],
     stats: { maxT: 3_000, duplicates: 2, matches: 2, groups: 1 },
   },
@@ -235,10 +413,33 @@ const CASES: readonly Case[] = [
       { ref: 'e', t: 40_000 },
       { ref: 'f', t: 50_000 },
     ],
-    expect: [['counted', 1], ['counted', 2], ['matched', 3], ['counted', 1], ['counted', 2], ['matched', 3]],
+    expect: [
+      ['counted', 1],
+      ['counted', 2],
+      ['matched', 3],
+      ['counted', 1],
+      ['counted', 2],
+      ['matched', 3],
+    ],
     matches: [
-      { at: 2, refs: ['a', 'b', 'c'], firstTime: 0, lastTime: 20_000, windowStart: -40_000, windowEnd: 20_000, late: false },
-      { at: 5, refs: ['d', 'e', 'f'], firstTime: 30_000, lastTime: 50_000, windowStart: -10_000, windowEnd: 50_000, late: false },
+      {
+        at: 2,
+        refs: ['a', 'b', 'c'],
+        firstTime: 0,
+        lastTime: 20_000,
+        windowStart: -40_000,
+        windowEnd: 20_000,
+        late: false,
+      },
+      {
+        at: 5,
+        refs: ['d', 'e', 'f'],
+        firstTime: 30_000,
+        lastTime: 50_000,
+        windowStart: -10_000,
+        windowEnd: 50_000,
+        late: false,
+      },
     ],
     stats: { maxT: 50_000, matches: 2, groups: 1 },
   },
@@ -251,8 +452,23 @@ const CASES: readonly Case[] = [
       { ref: 'b', t: 1_000 },
       { ref: 'c', t: 2_000 },
     ],
-    expect: [['counted', 1], ['counted', 2], ['matched', 3]],
-    matches: [{ at: 2, refs: ['a', 'b'], count: 3, firstTime: 0, lastTime: 2_000, windowStart: -58_000, windowEnd: 2_000, late: false }],
+    expect: [
+      ['counted', 1],
+      ['counted', 2],
+      ['matched', 3],
+    ],
+    matches: [
+      {
+        at: 2,
+        refs: ['a', 'b'],
+        count: 3,
+        firstTime: 0,
+        lastTime: 2_000,
+        windowStart: -58_000,
+        windowEnd: 2_000,
+        late: false,
+      },
+    ],
     stats: { maxT: 2_000, matches: 1, groups: 1 },
   },
   {
@@ -266,8 +482,25 @@ const CASES: readonly Case[] = [
       { ref: 'y', t: 51_000 }, // 4 kept > 3: a evicted
       { ref: 'z', t: 52_000 }, // b evicted
     ],
-    expect: [['counted', 1], ['counted', 2], ['counted', 1], ['counted', 2], ['matched', 3]],
-    matches: [{ at: 4, refs: ['x', 'y', 'z'], firstTime: 50_000, lastTime: 52_000, windowStart: 42_000, windowEnd: 52_000, late: false, partial: true }],
+    expect: [
+      ['counted', 1],
+      ['counted', 2],
+      ['counted', 1],
+      ['counted', 2],
+      ['matched', 3],
+    ],
+    matches: [
+      {
+        at: 4,
+        refs: ['x', 'y', 'z'],
+        firstTime: 50_000,
+        lastTime: 52_000,
+        windowStart: 42_000,
+        windowEnd: 52_000,
+        late: false,
+        partial: true,
+      },
+    ],
     stats: { maxT: 52_000, evicted_events: 2, matches: 1, groups: 1 },
   },
   {
@@ -280,7 +513,12 @@ const CASES: readonly Case[] = [
       { ref: 'c', t: 2 },
       { ref: 'd', t: 3 },
     ],
-    expect: [['counted', 1], ['counted', 2], ['counted', 3], ['counted', 3]],
+    expect: [
+      ['counted', 1],
+      ['counted', 2],
+      ['counted', 3],
+      ['counted', 3],
+    ],
     matches: [],
     stats: { maxT: 3, evicted_events: 1, groups: 1 },
   },
@@ -293,9 +531,23 @@ const CASES: readonly Case[] = [
       { ref: 'b1', t: 50_000, group: 'k-B' },
       { ref: 'b2', t: 55_000, group: 'k-B' },
     ],
-    expect: [['counted', 1], ['too-late', 0], ['counted', 1], ['matched', 2]],
+    expect: [
+      ['counted', 1],
+      ['too-late', 0],
+      ['counted', 1],
+      ['matched', 2],
+    ],
     matches: [
-      { at: 3, refs: ['b1', 'b2'], firstTime: 50_000, lastTime: 55_000, windowStart: -5_000, windowEnd: 55_000, late: true, group: 'k-B' },
+      {
+        at: 3,
+        refs: ['b1', 'b2'],
+        firstTime: 50_000,
+        lastTime: 55_000,
+        windowStart: -5_000,
+        windowEnd: 55_000,
+        late: true,
+        group: 'k-B',
+      },
     ],
     stats: { maxT: 100_000, late_dropped: 1, matches: 1, groups: 2 },
   },
@@ -334,7 +586,13 @@ describe('CorrelationStore.recordEventCount conformance (recordEventCount-5.lua)
       const statuses: [RecordStatus, number][] = [];
       const fired: { at: number; match: RawMatch }[] = [];
       for (const [i, e] of c.events.entries()) {
-        const out = await store.recordEventCount(rule, groupOf(e.group ?? 'k-1'), ref(e.ref), BASE + e.t, nowOf(i));
+        const out = await store.recordEventCount(
+          rule,
+          groupOf(e.group ?? 'k-1'),
+          ref(e.ref),
+          BASE + e.t,
+          nowOf(i),
+        );
         statuses.push([out.status, out.count]);
         expect(out.evictedGroups).toBe(0);
         if (out.status === 'matched') {
@@ -351,7 +609,8 @@ describe('CorrelationStore.recordEventCount conformance (recordEventCount-5.lua)
       // Every match sits in the outbox until the incident is recorded.
       const pending = await store.pendingMatches(ruleKey);
       expect([...pending].sort(byId)).toEqual(expected.map((e) => e.match).sort(byId));
-      const stats = c.stats.maxT === undefined ? c.stats : { ...c.stats, maxT: BASE + c.stats.maxT };
+      const stats =
+        c.stats.maxT === undefined ? c.stats : { ...c.stats, maxT: BASE + c.stats.maxT };
       expect(await store.ruleStats(ruleKey)).toEqual(stats);
     });
   });
@@ -368,7 +627,13 @@ describe('CorrelationStore match identity, outbox and caps', () => {
   ): Promise<RawMatch | undefined> {
     let last: RawMatch | undefined;
     for (const [i, [name, t]] of events.entries()) {
-      const out = await store.recordEventCount(rule3(ruleKey), groupOf(group), ref(name), BASE + t, nowOf(i));
+      const out = await store.recordEventCount(
+        rule3(ruleKey),
+        groupOf(group),
+        ref(name),
+        BASE + t,
+        nowOf(i),
+      );
       if (out.match) last = out.match;
     }
     return last;
@@ -381,28 +646,60 @@ describe('CorrelationStore match identity, outbox and caps', () => {
   ] as const;
 
   it('matchId is deterministic: same rule key, group and events on fresh state give the same id and match', async () => {
-    const first = await fire(new CorrelationStore(env.t.redis, env.fresh('id'), DEFAULT_LIMITS), 'det', 'k-1', ABC);
-    const again = await fire(new CorrelationStore(env.t.redis, env.fresh('id'), DEFAULT_LIMITS), 'det', 'k-1', ABC);
+    const first = await fire(
+      new CorrelationStore(env.t.redis, env.fresh('id'), DEFAULT_LIMITS),
+      'det',
+      'k-1',
+      ABC,
+    );
+    const again = await fire(
+      new CorrelationStore(env.t.redis, env.fresh('id'), DEFAULT_LIMITS),
+      'det',
+      'k-1',
+      ABC,
+    );
     expect(first).toBeDefined();
     expect(first!.matchId).toBe(`m_${sha1Hex(`det\n["k-1"]\n${BASE}\ngw/a`).slice(0, 32)}`);
     expect(again).toEqual(first);
 
-    const otherGroup = await fire(new CorrelationStore(env.t.redis, env.fresh('id'), DEFAULT_LIMITS), 'det', 'k-2', ABC);
+    const otherGroup = await fire(
+      new CorrelationStore(env.t.redis, env.fresh('id'), DEFAULT_LIMITS),
+      'det',
+      'k-2',
+      ABC,
+    );
     expect(otherGroup!.matchId).not.toBe(first!.matchId);
     expect(otherGroup!.groupKey).toBe('["k-2"]');
 
-    const otherRule = await fire(new CorrelationStore(env.t.redis, env.fresh('id'), DEFAULT_LIMITS), 'det2', 'k-1', ABC);
+    const otherRule = await fire(
+      new CorrelationStore(env.t.redis, env.fresh('id'), DEFAULT_LIMITS),
+      'det2',
+      'k-1',
+      ABC,
+    );
     expect(otherRule!.matchId).not.toBe(first!.matchId);
   });
 
   it('matchId survives a replay in another order (anchored on the first contributing event)', async () => {
-    const inOrder = await fire(new CorrelationStore(env.t.redis, env.fresh('id'), DEFAULT_LIMITS), 'det', 'k-1', ABC);
+    const inOrder = await fire(
+      new CorrelationStore(env.t.redis, env.fresh('id'), DEFAULT_LIMITS),
+      'det',
+      'k-1',
+      ABC,
+    );
     const store = new CorrelationStore(env.t.redis, env.fresh('id'), DEFAULT_LIMITS);
     const rule = rule3('det');
     const c = await store.recordEventCount(rule, groupOf('k-1'), ref('c'), BASE + 20_000, NOW0);
     const a = await store.recordEventCount(rule, groupOf('k-1'), ref('a'), BASE, NOW0 + 1);
     const b = await store.recordEventCount(rule, groupOf('k-1'), ref('b'), BASE + 10_000, NOW0 + 2);
-    expect([c.status, c.count, a.status, a.count, b.status, b.count]).toEqual(['counted', 1, 'counted', 2, 'matched', 3]);
+    expect([c.status, c.count, a.status, a.count, b.status, b.count]).toEqual([
+      'counted',
+      1,
+      'counted',
+      2,
+      'matched',
+      3,
+    ]);
     expect(b.match!.matchId).toBe(inOrder!.matchId);
     // Within the out-of-orderness allowance (30 s), so not late; and the same window as in order.
     expect(b.match!.late).toBe(false);
@@ -417,9 +714,20 @@ describe('CorrelationStore match identity, outbox and caps', () => {
     const raw = await env.t.redis.hget(keys.rulePending('shape'), match!.matchId);
     expect(raw).not.toBeNull();
     const json = JSON.parse(raw!) as Record<string, unknown>;
-    expect(Object.keys(json).sort()).toEqual(
-      ['count', 'firedAt', 'firstTime', 'groupKey', 'lastTime', 'late', 'matchId', 'partial', 'refs', 'rule', 'windowEnd', 'windowStart'],
-    );
+    expect(Object.keys(json).sort()).toEqual([
+      'count',
+      'firedAt',
+      'firstTime',
+      'groupKey',
+      'lastTime',
+      'late',
+      'matchId',
+      'partial',
+      'refs',
+      'rule',
+      'windowEnd',
+      'windowStart',
+    ]);
     expect(json).toEqual({
       matchId: match!.matchId,
       rule: 'shape',
@@ -455,33 +763,79 @@ describe('CorrelationStore match identity, outbox and caps', () => {
     expect(await store.pendingMatches('ob')).toEqual([]);
     expect(await store.pendingMatches('never-seen')).toEqual([]);
     // Clearing the outbox does not forget the events: a redelivery is still a duplicate.
-    const dup = await store.recordEventCount(rule3('ob'), groupOf('k-1'), ref('b'), BASE + 10_000, NOW0);
+    const dup = await store.recordEventCount(
+      rule3('ob'),
+      groupOf('k-1'),
+      ref('b'),
+      BASE + 10_000,
+      NOW0,
+    );
     expect(dup).toEqual({ status: 'duplicate', count: 0, evictedGroups: 0 });
     expect(await store.pendingMatches('ob')).toEqual([]);
   });
 
   it('maxGroupsPerRule evicts the stalest group (by processing time) and reports it', async () => {
     const keys = env.fresh('groups');
-    const store = new CorrelationStore(env.t.redis, keys, { ...DEFAULT_LIMITS, maxGroupsPerRule: 2 });
+    const store = new CorrelationStore(env.t.redis, keys, {
+      ...DEFAULT_LIMITS,
+      maxGroupsPerRule: 2,
+    });
     const rule = rule3('cap');
     const rec = (group: string, name: string, t: number, now: number) =>
       store.recordEventCount(rule, groupOf(group), ref(name), BASE + t, BASE + now);
 
-    expect(await rec('A', 'a1', 0, 1_000)).toEqual({ status: 'counted', count: 1, evictedGroups: 0 });
-    expect(await rec('B', 'b1', 1_000, 2_000)).toEqual({ status: 'counted', count: 1, evictedGroups: 0 });
-    expect(await rec('A', 'a2', 2_000, 3_000)).toEqual({ status: 'counted', count: 2, evictedGroups: 0 });
+    expect(await rec('A', 'a1', 0, 1_000)).toEqual({
+      status: 'counted',
+      count: 1,
+      evictedGroups: 0,
+    });
+    expect(await rec('B', 'b1', 1_000, 2_000)).toEqual({
+      status: 'counted',
+      count: 1,
+      evictedGroups: 0,
+    });
+    expect(await rec('A', 'a2', 2_000, 3_000)).toEqual({
+      status: 'counted',
+      count: 2,
+      evictedGroups: 0,
+    });
     // C is new at the cap: B (processed at 2000) is now the stalest, not A (3000).
-    expect(await rec('C', 'c1', 3_000, 4_000)).toEqual({ status: 'counted', count: 1, evictedGroups: 1 });
+    expect(await rec('C', 'c1', 3_000, 4_000)).toEqual({
+      status: 'counted',
+      count: 1,
+      evictedGroups: 1,
+    });
     expect(await env.t.redis.exists(keys.groupWindow('cap', groupOf('B').hash))).toBe(0);
-    expect(await env.t.redis.zrange(keys.ruleGroups('cap'), 0, -1)).toEqual([groupOf('A').hash, groupOf('C').hash]);
-    expect(await store.ruleStats('cap')).toEqual({ maxT: BASE + 3_000, groups_evicted: 1, groups: 2 });
+    expect(await env.t.redis.zrange(keys.ruleGroups('cap'), 0, -1)).toEqual([
+      groupOf('A').hash,
+      groupOf('C').hash,
+    ]);
+    expect(await store.ruleStats('cap')).toEqual({
+      maxT: BASE + 3_000,
+      groups_evicted: 1,
+      groups: 2,
+    });
 
     // An existing group at the cap evicts nothing.
-    expect(await rec('A', 'a3', 4_000, 5_000)).toEqual(expect.objectContaining({ status: 'matched', count: 3, evictedGroups: 0 }));
+    expect(await rec('A', 'a3', 4_000, 5_000)).toEqual(
+      expect.objectContaining({ status: 'matched', count: 3, evictedGroups: 0 }),
+    );
     // B comes back with fresh state (its earlier event is gone) and evicts C (4000 < A's 5000).
-    expect(await rec('B', 'b2', 5_000, 6_000)).toEqual({ status: 'counted', count: 1, evictedGroups: 1 });
-    expect(await env.t.redis.zrange(keys.ruleGroups('cap'), 0, -1)).toEqual([groupOf('A').hash, groupOf('B').hash]);
-    expect(await store.ruleStats('cap')).toEqual({ maxT: BASE + 5_000, groups_evicted: 2, matches: 1, groups: 2 });
+    expect(await rec('B', 'b2', 5_000, 6_000)).toEqual({
+      status: 'counted',
+      count: 1,
+      evictedGroups: 1,
+    });
+    expect(await env.t.redis.zrange(keys.ruleGroups('cap'), 0, -1)).toEqual([
+      groupOf('A').hash,
+      groupOf('B').hash,
+    ]);
+    expect(await store.ruleStats('cap')).toEqual({
+      maxT: BASE + 5_000,
+      groups_evicted: 2,
+      matches: 1,
+      groups: 2,
+    });
   });
 
   it('ruleStats of a rule with no state is just zero groups', async () => {

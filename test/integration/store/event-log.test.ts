@@ -106,7 +106,9 @@ describe('EventLog consumer groups', () => {
       { seq: sa, event: events[0] },
       { seq: sb, event: events[1] },
     ]);
-    expect(await log.read(blocking, 'g', 'c1', 10, 1, false)).toEqual([{ seq: sc, event: events[2] }]);
+    expect(await log.read(blocking, 'g', 'c1', 10, 1, false)).toEqual([
+      { seq: sc, event: events[2] },
+    ]);
     expect(await log.read(blocking, 'g', 'c1', 10, 1, false)).toEqual([]);
 
     await log.ack('g', [sa]);
@@ -127,12 +129,16 @@ describe('EventLog consumer groups', () => {
     await log.ack('g', [sb, sc]);
     expect(await log.read(blocking, 'g', 'c2', 10, 1, true)).toEqual([]);
     expect(await log.claimStale('g', 'c3', 0, 10)).toEqual([]);
-    const summary = (await env.t.redis.xpending(keys.eventLog, 'g'));
+    const summary = await env.t.redis.xpending(keys.eventLog, 'g');
     expect(summary[0]).toBe(0);
 
     // A group created later starts from the beginning of the log.
     await log.ensureGroup('late');
-    expect((await log.read(blocking, 'late', 'c1', 10, 1, false)).map((e) => e.seq)).toEqual([sa, sb, sc]);
+    expect((await log.read(blocking, 'late', 'c1', 10, 1, false)).map((e) => e.seq)).toEqual([
+      sa,
+      sb,
+      sc,
+    ]);
   });
 });
 
@@ -142,10 +148,17 @@ describe('EventLog.trim', () => {
   it('keeps entries newer than the retention window even when acknowledged', async () => {
     const keys = env.fresh('trim-retain');
     const log = new EventLog(env.t.redis, keys);
-    const out = await log.append(['a', 'b', 'c'].map((id) => makeEvent({ id })), BASE, WINDOW);
+    const out = await log.append(
+      ['a', 'b', 'c'].map((id) => makeEvent({ id })),
+      BASE,
+      WINDOW,
+    );
     await log.ensureGroup('g');
     const read = await log.read(blocking, 'g', 'c1', 10, 1, false);
-    await log.ack('g', read.map((e) => e.seq));
+    await log.ack(
+      'g',
+      read.map((e) => e.seq),
+    );
 
     // now - retention = the first entry's millisecond: every entry is within retention.
     await log.trim(msOf(out[0]!.seq) + R, R);
@@ -160,21 +173,30 @@ describe('EventLog.trim', () => {
   it('never removes entries that a group has not delivered or not acknowledged', async () => {
     const keys = env.fresh('trim-groups');
     const log = new EventLog(env.t.redis, keys);
-    const out = await log.append(['e0', 'e1', 'e2', 'e3', 'e4'].map((id) => makeEvent({ id })), BASE, WINDOW);
+    const out = await log.append(
+      ['e0', 'e1', 'e2', 'e3', 'e4'].map((id) => makeEvent({ id })),
+      BASE,
+      WINDOW,
+    );
     const s = out.map((o) => o.seq);
     // Every entry is older than retention from here on.
     const now = msOf(s[4]!) + 1 + R;
 
     await log.ensureGroup('g1');
     await log.ensureGroup('g2');
-    await log.ack('g1', (await log.read(blocking, 'g1', 'c', 10, 1, false)).map((e) => e.seq));
+    await log.ack(
+      'g1',
+      (await log.read(blocking, 'g1', 'c', 10, 1, false)).map((e) => e.seq),
+    );
 
     // g2 has delivered nothing: nothing may go.
     await log.trim(now, R);
     expect(await streamIds(keys)).toEqual(s);
 
     // g2: e0..e2 delivered, e0 acknowledged, e1 and e2 pending, e3 and e4 undelivered.
-    expect((await log.read(blocking, 'g2', 'c', 3, 1, false)).map((e) => e.seq)).toEqual(s.slice(0, 3));
+    expect((await log.read(blocking, 'g2', 'c', 3, 1, false)).map((e) => e.seq)).toEqual(
+      s.slice(0, 3),
+    );
     await log.ack('g2', [s[0]!]);
     await log.trim(now, R);
     const afterPending = await streamIds(keys);
@@ -186,7 +208,10 @@ describe('EventLog.trim', () => {
     expect((await streamIds(keys)).slice(-2)).toEqual(s.slice(3));
 
     // Everything delivered and acknowledged by both groups: all of it is old enough to go.
-    await log.ack('g2', (await log.read(blocking, 'g2', 'c', 10, 1, false)).map((e) => e.seq));
+    await log.ack(
+      'g2',
+      (await log.read(blocking, 'g2', 'c', 10, 1, false)).map((e) => e.seq),
+    );
     await log.trim(now, R);
     expect(await log.length()).toBe(0);
   });
@@ -196,7 +221,11 @@ describe('EventLog.trim', () => {
     // (stream-node-max-entries is 100 by default) and check the bounds both ways.
     const keys = env.fresh('trim-many');
     const log = new EventLog(env.t.redis, keys);
-    const out = await log.append(Array.from({ length: 400 }, (_, i) => makeEvent({ id: `m${i}` })), BASE, WINDOW);
+    const out = await log.append(
+      Array.from({ length: 400 }, (_, i) => makeEvent({ id: `m${i}` })),
+      BASE,
+      WINDOW,
+    );
     const s = out.map((o) => o.seq);
     await log.ensureGroup('g');
     const read = await log.read(blocking, 'g', 'c', 300, 1, false);
@@ -219,7 +248,11 @@ describe('EventLog.trim', () => {
     const log = new EventLog(env.t.redis, keys);
     await log.trim(BASE, R); // no stream yet
     expect(await log.length()).toBe(0);
-    const out = await log.append(['a', 'b'].map((id) => makeEvent({ id })), BASE, WINDOW);
+    const out = await log.append(
+      ['a', 'b'].map((id) => makeEvent({ id })),
+      BASE,
+      WINDOW,
+    );
     await log.trim(msOf(out[0]!.seq) + R, R);
     expect(await log.length()).toBe(2);
     await log.trim(msOf(out[1]!.seq) + 1 + R, R);

@@ -13,11 +13,26 @@ describe('IncidentStore', () => {
   it('opens, attaches, separates groups, replays, resolves and reopens', async () => {
     const store = new IncidentStore(env.t.redis, env.fresh('life'));
     const m1 = makeMatch({ matchId: 'm_one', count: 3, firstTime: BASE, lastTime: BASE + 2_000 });
-    const m2 = makeMatch({ matchId: 'm_two', count: 2, firstTime: BASE + 10_000, lastTime: BASE + 12_000, refs: ['gateway/e4', 'gateway/e5'] });
-    const m3 = makeMatch({ matchId: 'm_three', groupKey: '["k-2"]', group: { api_key: 'k-2' }, count: 4 });
+    const m2 = makeMatch({
+      matchId: 'm_two',
+      count: 2,
+      firstTime: BASE + 10_000,
+      lastTime: BASE + 12_000,
+      refs: ['gateway/e4', 'gateway/e5'],
+    });
+    const m3 = makeMatch({
+      matchId: 'm_three',
+      groupKey: '["k-2"]',
+      group: { api_key: 'k-2' },
+      count: 4,
+    });
     const id1 = incId('m_one');
 
-    expect(await store.recordMatch(m1, N)).toEqual({ incidentId: id1, created: true, replayed: false });
+    expect(await store.recordMatch(m1, N)).toEqual({
+      incidentId: id1,
+      created: true,
+      replayed: false,
+    });
     expect(await store.get(id1)).toEqual({
       id: id1,
       title: 'Model extraction (api_key=k-1)',
@@ -40,22 +55,51 @@ describe('IncidentStore', () => {
     });
 
     // Same rule + group: attaches.
-    expect(await store.recordMatch(m2, N + 1_000)).toEqual({ incidentId: id1, created: false, replayed: false });
+    expect(await store.recordMatch(m2, N + 1_000)).toEqual({
+      incidentId: id1,
+      created: false,
+      replayed: false,
+    });
     const attached = await store.get(id1);
     expect(attached).toEqual(
-      expect.objectContaining({ createdAt: N, updatedAt: N + 1_000, firstSeen: BASE, lastSeen: BASE + 12_000, matchCount: 2, eventCount: 5 }),
+      expect.objectContaining({
+        createdAt: N,
+        updatedAt: N + 1_000,
+        firstSeen: BASE,
+        lastSeen: BASE + 12_000,
+        matchCount: 2,
+        eventCount: 5,
+      }),
     );
     expect(attached!.matches).toEqual([m2, m1]);
 
     // Another group: another incident.
     const id3 = incId('m_three');
-    expect(await store.recordMatch(m3, N + 2_000)).toEqual({ incidentId: id3, created: true, replayed: false });
+    expect(await store.recordMatch(m3, N + 2_000)).toEqual({
+      incidentId: id3,
+      created: true,
+      replayed: false,
+    });
     expect(id3).not.toBe(id1);
-    expect(await store.get(id3)).toEqual(expect.objectContaining({ title: 'Model extraction (api_key=k-2)', matchCount: 1, eventCount: 4 }));
+    expect(await store.get(id3)).toEqual(
+      expect.objectContaining({
+        title: 'Model extraction (api_key=k-2)',
+        matchCount: 1,
+        eventCount: 4,
+      }),
+    );
 
     // Redelivery returns the first outcome and changes nothing.
-    expect(await store.recordMatch(m1, N + 3_000)).toEqual({ incidentId: id1, created: true, replayed: true });
-    expect(await store.recordMatch(m2, N + 3_000)).toEqual({ incidentId: id1, created: false, replayed: true });
+    expect(await store.recordMatch(m1, N + 3_000)).toEqual({
+      incidentId: id1,
+      created: true,
+      replayed: true,
+    });
+    expect(await store.recordMatch(m2, N + 3_000)).toEqual({
+      incidentId: id1,
+      created: false,
+      replayed: true,
+    });
     expect(await store.get(id1)).toEqual(attached);
 
     // Resolve: the next match of the group opens a new incident.
@@ -71,16 +115,37 @@ describe('IncidentStore', () => {
       resolveComment: 'false positive',
     });
 
-    const m4 = makeMatch({ matchId: 'm_four', count: 5, firstTime: BASE + 20_000, lastTime: BASE + 25_000 });
+    const m4 = makeMatch({
+      matchId: 'm_four',
+      count: 5,
+      firstTime: BASE + 20_000,
+      lastTime: BASE + 25_000,
+    });
     const id4 = incId('m_four');
-    expect(await store.recordMatch(m4, N + 6_000)).toEqual({ incidentId: id4, created: true, replayed: false });
-    expect(await store.get(id4)).toEqual(expect.objectContaining({ status: 'open', matchCount: 1, eventCount: 5, createdAt: N + 6_000 }));
+    expect(await store.recordMatch(m4, N + 6_000)).toEqual({
+      incidentId: id4,
+      created: true,
+      replayed: false,
+    });
+    expect(await store.get(id4)).toEqual(
+      expect.objectContaining({
+        status: 'open',
+        matchCount: 1,
+        eventCount: 5,
+        createdAt: N + 6_000,
+      }),
+    );
     expect((await store.get(id1))!.matchCount).toBe(2);
     // A redelivery of an old match still points at the incident it went to.
-    expect(await store.recordMatch(m2, N + 7_000)).toEqual({ incidentId: id1, created: false, replayed: true });
+    expect(await store.recordMatch(m2, N + 7_000)).toEqual({
+      incidentId: id1,
+      created: false,
+      replayed: true,
+    });
 
     // list: newest first by creation, optional status filter and cursor.
-    const ids = async (o: Parameters<IncidentStore['list']>[0]) => (await store.list(o)).map((i) => i.id);
+    const ids = async (o: Parameters<IncidentStore['list']>[0]) =>
+      (await store.list(o)).map((i) => i.id);
     expect(await ids({ limit: 10 })).toEqual([id4, id3, id1]);
     expect(await ids({ limit: 10, status: 'open' })).toEqual([id4, id3]);
     expect(await ids({ limit: 10, status: 'resolved' })).toEqual([id1]);
@@ -100,21 +165,42 @@ describe('IncidentStore', () => {
 
   it('keeps lastSeen at the latest event time when an older match attaches', async () => {
     const store = new IncidentStore(env.t.redis, env.fresh('lastseen'));
-    const first = makeMatch({ matchId: 'm_late1', firstTime: BASE + 50_000, lastTime: BASE + 60_000 });
-    const older = makeMatch({ matchId: 'm_late2', firstTime: BASE + 52_000, lastTime: BASE + 55_000 });
+    const first = makeMatch({
+      matchId: 'm_late1',
+      firstTime: BASE + 50_000,
+      lastTime: BASE + 60_000,
+    });
+    const older = makeMatch({
+      matchId: 'm_late2',
+      firstTime: BASE + 52_000,
+      lastTime: BASE + 55_000,
+    });
     const { incidentId } = await store.recordMatch(first, N);
     await store.recordMatch(older, N + 1);
-    expect(await store.get(incidentId)).toEqual(expect.objectContaining({ firstSeen: BASE + 50_000, lastSeen: BASE + 60_000, matchCount: 2 }));
+    expect(await store.get(incidentId)).toEqual(
+      expect.objectContaining({ firstSeen: BASE + 50_000, lastSeen: BASE + 60_000, matchCount: 2 }),
+    );
   });
 
   it('moves firstSeen back when a late match with earlier events attaches', async () => {
     // Incident.firstSeen: "event time of the first ... contributing events" of the incident.
     const store = new IncidentStore(env.t.redis, env.fresh('firstseen'));
     const first = makeMatch({ matchId: 'm_f1', firstTime: BASE + 50_000, lastTime: BASE + 60_000 });
-    const late = makeMatch({ matchId: 'm_f2', firstTime: BASE + 1_000, lastTime: BASE + 5_000, late: true });
+    const late = makeMatch({
+      matchId: 'm_f2',
+      firstTime: BASE + 1_000,
+      lastTime: BASE + 5_000,
+      late: true,
+    });
     const { incidentId } = await store.recordMatch(first, N);
-    expect(await store.recordMatch(late, N + 1)).toEqual({ incidentId, created: false, replayed: false });
-    expect(await store.get(incidentId)).toEqual(expect.objectContaining({ firstSeen: BASE + 1_000, lastSeen: BASE + 60_000 }));
+    expect(await store.recordMatch(late, N + 1)).toEqual({
+      incidentId,
+      created: false,
+      replayed: false,
+    });
+    expect(await store.get(incidentId)).toEqual(
+      expect.objectContaining({ firstSeen: BASE + 1_000, lastSeen: BASE + 60_000 }),
+    );
   });
 
   it('recordMatch-6.lua refuses (-1) when the open incident changed since the caller looked', async () => {
@@ -133,12 +219,28 @@ describe('IncidentStore', () => {
         keys.incident('inc_stale'),
         keys.incidentMatches('inc_stale'),
       ],
-      [N + 1, match.matchId, `${match.rule}\n${match.groupKey}`, '', 'inc_stale', JSON.stringify(match), 100, 86_400_000, '{}', match.lastTime, match.count],
+      [
+        N + 1,
+        match.matchId,
+        `${match.rule}\n${match.groupKey}`,
+        '',
+        'inc_stale',
+        JSON.stringify(match),
+        100,
+        86_400_000,
+        '{}',
+        match.lastTime,
+        match.count,
+      ],
     );
     expect(reply).toEqual([-1, incidentId, 0]);
     expect(await env.t.redis.exists(keys.incident('inc_stale'))).toBe(0);
     // Through the store it retries and attaches.
-    expect(await store.recordMatch(match, N + 2)).toEqual({ incidentId, created: false, replayed: false });
+    expect(await store.recordMatch(match, N + 2)).toEqual({
+      incidentId,
+      created: false,
+      replayed: false,
+    });
   });
 
   it('forgets match ids after the 30-day memory', async () => {
@@ -146,7 +248,14 @@ describe('IncidentStore', () => {
     const old = makeMatch({ matchId: 'm_old', groupKey: '["k-old"]', group: { api_key: 'k-old' } });
     const first = await store.recordMatch(old, N);
     expect(await store.recordMatch(old, N + 30 * 86_400_000)).toEqual({ ...first, replayed: true });
-    await store.recordMatch(makeMatch({ matchId: 'm_new', groupKey: '["k-new"]', group: { api_key: 'k-new' } }), N + 30 * 86_400_000 + 1);
-    expect(await store.recordMatch(old, N + 30 * 86_400_000 + 2)).toEqual({ incidentId: first.incidentId, created: false, replayed: false });
+    await store.recordMatch(
+      makeMatch({ matchId: 'm_new', groupKey: '["k-new"]', group: { api_key: 'k-new' } }),
+      N + 30 * 86_400_000 + 1,
+    );
+    expect(await store.recordMatch(old, N + 30 * 86_400_000 + 2)).toEqual({
+      incidentId: first.incidentId,
+      created: false,
+      replayed: false,
+    });
   });
 });

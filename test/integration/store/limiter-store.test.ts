@@ -44,8 +44,20 @@ describe('LimiterStore', () => {
     });
     expect(await env.t.redis.pttl(keys.limiterRule('k-1'))).toBe(-1);
 
-    const allow = (remaining: number, resetMs: number) => ({ decision: 'allow', limit: 3, remaining, resetMs, expiresAt: 0 });
-    const throttle = (resetMs: number) => ({ decision: 'throttle', limit: 3, remaining: 0, resetMs, expiresAt: 0 });
+    const allow = (remaining: number, resetMs: number) => ({
+      decision: 'allow',
+      limit: 3,
+      remaining,
+      resetMs,
+      expiresAt: 0,
+    });
+    const throttle = (resetMs: number) => ({
+      decision: 'throttle',
+      limit: 3,
+      remaining: 0,
+      resetMs,
+      expiresAt: 0,
+    });
     expect(await store.check('k-1', T0)).toEqual(allow(2, 1_000));
     expect(await store.check('k-1', T0 + 100)).toEqual(allow(1, 900));
     expect(await store.check('k-1', T0 + 200)).toEqual(allow(0, 800));
@@ -81,7 +93,13 @@ describe('LimiterStore', () => {
     expect(await env.t.redis.pexpiretime(keys.limiterRule('k-b'))).toBe(expiresAt + 86_400_000);
 
     await store.set('eff-t', 'k-t', THROTTLE, expiresAt, 'run_1', 'abuse', T0);
-    expect(await store.check('k-t', expiresAt - 1)).toEqual({ decision: 'allow', limit: 3, remaining: 2, resetMs: 1, expiresAt });
+    expect(await store.check('k-t', expiresAt - 1)).toEqual({
+      decision: 'allow',
+      limit: 3,
+      remaining: 2,
+      resetMs: 1,
+      expiresAt,
+    });
     expect(await store.check('k-t', expiresAt)).toEqual({ decision: 'allow' });
   });
 
@@ -91,15 +109,41 @@ describe('LimiterStore', () => {
     const first = await store.set('eff-1', 'k-1', THROTTLE, 0, 'run_1', 'first', T0);
     expect(first.applied).toBe(true);
     // A retried action: nothing applied, the first result returned.
-    expect(await store.set('eff-1', 'k-1', BLOCK, T0 + 5, 'run_1', 'retry', T0 + 10)).toEqual({ ...first, applied: false });
-    expect(await store.rule('k-1')).toEqual(expect.objectContaining({ mode: 'throttle', setAt: T0, reason: 'first' }));
+    expect(await store.set('eff-1', 'k-1', BLOCK, T0 + 5, 'run_1', 'retry', T0 + 10)).toEqual({
+      ...first,
+      applied: false,
+    });
+    expect(await store.rule('k-1')).toEqual(
+      expect.objectContaining({ mode: 'throttle', setAt: T0, reason: 'first' }),
+    );
     expect(await store.history('k-1')).toEqual([
-      { op: 'set', at: T0, effect: 'eff-1', mode: 'throttle', count: 3, windowMs: 1_000, expiresAt: 0, by: 'run_1', reason: 'first' },
+      {
+        op: 'set',
+        at: T0,
+        effect: 'eff-1',
+        mode: 'throttle',
+        count: 3,
+        windowMs: 1_000,
+        expiresAt: 0,
+        by: 'run_1',
+        reason: 'first',
+      },
     ]);
 
     const second = await store.set('eff-2', 'k-1', BLOCK, T0 + 60_000, 'run_2', 'second', T0 + 20);
-    expect(second).toEqual({ applied: true, key: 'k-1', mode: 'block', count: 0, windowMs: 0, expiresAt: T0 + 60_000, setAt: T0 + 20 });
-    expect(await store.check('k-1', T0 + 30)).toEqual({ decision: 'block', expiresAt: T0 + 60_000 });
+    expect(second).toEqual({
+      applied: true,
+      key: 'k-1',
+      mode: 'block',
+      count: 0,
+      windowMs: 0,
+      expiresAt: T0 + 60_000,
+      setAt: T0 + 20,
+    });
+    expect(await store.check('k-1', T0 + 30)).toEqual({
+      decision: 'block',
+      expiresAt: T0 + 60_000,
+    });
     expect(await store.rule('k-1')).toEqual({
       key: 'k-1',
       mode: 'block',
@@ -111,8 +155,28 @@ describe('LimiterStore', () => {
       reason: 'second',
     });
     expect(await store.history('k-1')).toEqual([
-      { op: 'set', at: T0 + 20, effect: 'eff-2', mode: 'block', count: 0, windowMs: 0, expiresAt: T0 + 60_000, by: 'run_2', reason: 'second' },
-      { op: 'set', at: T0, effect: 'eff-1', mode: 'throttle', count: 3, windowMs: 1_000, expiresAt: 0, by: 'run_1', reason: 'first' },
+      {
+        op: 'set',
+        at: T0 + 20,
+        effect: 'eff-2',
+        mode: 'block',
+        count: 0,
+        windowMs: 0,
+        expiresAt: T0 + 60_000,
+        by: 'run_2',
+        reason: 'second',
+      },
+      {
+        op: 'set',
+        at: T0,
+        effect: 'eff-1',
+        mode: 'throttle',
+        count: 3,
+        windowMs: 1_000,
+        expiresAt: 0,
+        by: 'run_1',
+        reason: 'first',
+      },
     ]);
     expect(await env.t.redis.zscore(keys.limiterIndex, 'k-1')).toBe(String(T0 + 20));
   });
@@ -123,18 +187,54 @@ describe('LimiterStore', () => {
     await store.set('eff-set', 'k-1', BLOCK, 0, 'run_1', 'abuse', T0);
     expect(await store.check('k-1', T0 + 1)).toEqual({ decision: 'block', expiresAt: 0 });
 
-    expect(await store.clear('eff-clear', 'k-1', 'alice', 'resolved', T0 + 10)).toEqual({ applied: true, key: 'k-1', existed: true });
+    expect(await store.clear('eff-clear', 'k-1', 'alice', 'resolved', T0 + 10)).toEqual({
+      applied: true,
+      key: 'k-1',
+      existed: true,
+    });
     expect(await store.check('k-1', T0 + 11)).toEqual({ decision: 'allow' });
     expect(await store.rule('k-1')).toBeUndefined();
     expect(await env.t.redis.zscore(keys.limiterIndex, 'k-1')).toBeNull();
 
-    expect(await store.clear('eff-clear', 'k-1', 'alice', 'retry', T0 + 20)).toEqual({ applied: false, key: 'k-1', existed: true });
-    expect(await store.clear('eff-clear-2', 'k-1', 'bob', 'again', T0 + 30)).toEqual({ applied: true, key: 'k-1', existed: false });
+    expect(await store.clear('eff-clear', 'k-1', 'alice', 'retry', T0 + 20)).toEqual({
+      applied: false,
+      key: 'k-1',
+      existed: true,
+    });
+    expect(await store.clear('eff-clear-2', 'k-1', 'bob', 'again', T0 + 30)).toEqual({
+      applied: true,
+      key: 'k-1',
+      existed: false,
+    });
 
     expect(await store.history('k-1')).toEqual([
-      { op: 'clear', at: T0 + 30, effect: 'eff-clear-2', existed: false, by: 'bob', reason: 'again' },
-      { op: 'clear', at: T0 + 10, effect: 'eff-clear', existed: true, by: 'alice', reason: 'resolved' },
-      { op: 'set', at: T0, effect: 'eff-set', mode: 'block', count: 0, windowMs: 0, expiresAt: 0, by: 'run_1', reason: 'abuse' },
+      {
+        op: 'clear',
+        at: T0 + 30,
+        effect: 'eff-clear-2',
+        existed: false,
+        by: 'bob',
+        reason: 'again',
+      },
+      {
+        op: 'clear',
+        at: T0 + 10,
+        effect: 'eff-clear',
+        existed: true,
+        by: 'alice',
+        reason: 'resolved',
+      },
+      {
+        op: 'set',
+        at: T0,
+        effect: 'eff-set',
+        mode: 'block',
+        count: 0,
+        windowMs: 0,
+        expiresAt: 0,
+        by: 'run_1',
+        reason: 'abuse',
+      },
     ]);
   });
 });

@@ -10,7 +10,12 @@ const env = useStoreRedis('store-run');
 
 function context(id: string): RunContext {
   return {
-    incident: { id: 'inc_1', title: 'Model extraction (api_key=k-ü—1)', firstSeen: BASE, group: { api_key: 'k-1' } },
+    incident: {
+      id: 'inc_1',
+      title: 'Model extraction (api_key=k-ü—1)',
+      firstSeen: BASE,
+      group: { api_key: 'k-1' },
+    },
     run: { id, playbook: 'contain-extraction', startedAt: BASE },
     steps: {},
     approvals: {},
@@ -40,7 +45,11 @@ function runRecord(id: string, overrides: Partial<RunRecord> = {}): RunRecord {
   };
 }
 
-const entry = (at: number, type: string, extra: Record<string, unknown> = {}): TimelineEntry => ({ at, type, ...extra });
+const entry = (at: number, type: string, extra: Record<string, unknown> = {}): TimelineEntry => ({
+  at,
+  type,
+  ...extra,
+});
 
 describe('RunStore', () => {
   it('create is idempotent; get returns the record; timeline and active set are written', async () => {
@@ -50,7 +59,9 @@ describe('RunStore', () => {
     const t1 = entry(BASE, 'run.started', { playbook: 'contain-extraction' });
     const t2 = entry(BASE, 'state.entered', { state: 'notify' });
     expect(await store.create(run, [t1, t2])).toBe(true);
-    expect(await store.create({ ...run, state: 'other', version: 7 }, [entry(BASE + 1, 'again')])).toBe(false);
+    expect(
+      await store.create({ ...run, state: 'other', version: 7 }, [entry(BASE + 1, 'again')]),
+    ).toBe(false);
     expect(await store.get('run_1')).toEqual(run);
     expect(await store.timeline('run_1')).toEqual([t1, t2]);
     expect(await store.activeIds()).toEqual(['run_1']);
@@ -70,20 +81,51 @@ describe('RunStore', () => {
       steps: { notify: { status: 'succeeded', result: { sent: 2 }, attempts: 1 } },
     };
     const next: Effect = { kind: 'approval', id: 'apr_1', state: 'revoke', step: 2, at: BASE + 20 };
-    const patch: RunPatch = { status: 'waiting', state: 'revoke', step: 2, context: stepped, pendingEffects: [next], updatedAt: BASE + 20 };
-    expect(await store.save(run, patch, [entry(BASE + 20, 'action.succeeded', { state: 'notify' })], 'ev-1')).toBe('saved');
+    const patch: RunPatch = {
+      status: 'waiting',
+      state: 'revoke',
+      step: 2,
+      context: stepped,
+      pendingEffects: [next],
+      updatedAt: BASE + 20,
+    };
+    expect(
+      await store.save(
+        run,
+        patch,
+        [entry(BASE + 20, 'action.succeeded', { state: 'notify' })],
+        'ev-1',
+      ),
+    ).toBe('saved');
 
     const saved = await store.get('run_2');
-    expect(saved).toEqual({ ...run, status: 'waiting', state: 'revoke', step: 2, version: 1, context: stepped, pendingEffects: [next], updatedAt: BASE + 20 });
+    expect(saved).toEqual({
+      ...run,
+      status: 'waiting',
+      state: 'revoke',
+      step: 2,
+      version: 1,
+      context: stepped,
+      pendingEffects: [next],
+      updatedAt: BASE + 20,
+    });
     expect(await store.wasApplied('run_2', 'ev-1')).toBe(true);
     expect(await store.wasApplied('run_2', 'ev-2')).toBe(false);
 
     // A writer still holding version 0 loses and changes nothing.
-    const stale = await store.save(run, { ...patch, state: 'elsewhere' }, [entry(BASE + 30, 'stale')], 'ev-stale');
+    const stale = await store.save(
+      run,
+      { ...patch, state: 'elsewhere' },
+      [entry(BASE + 30, 'stale')],
+      'ev-stale',
+    );
     expect(stale).toBe('conflict');
     expect(await store.get('run_2')).toEqual(saved);
     expect(await store.wasApplied('run_2', 'ev-stale')).toBe(false);
-    expect((await store.timeline('run_2')).map((e) => e.type)).toEqual(['run.started', 'action.succeeded']);
+    expect((await store.timeline('run_2')).map((e) => e.type)).toEqual([
+      'run.started',
+      'action.succeeded',
+    ]);
 
     // A save without an event id records none.
     expect(await store.save(saved!, { ...patch, updatedAt: BASE + 40 }, [], '')).toBe('saved');
@@ -102,29 +144,73 @@ describe('RunStore', () => {
     expect((await store.activeIds()).sort()).toEqual(['run_a', 'run_b']);
 
     // Not ended yet: stays active.
-    expect(await store.save(a, { status: 'running', state: 's2', step: 2, context: a.context, pendingEffects: [EFFECT], updatedAt: BASE + 5 }, [], 'ev-a1')).toBe('saved');
+    expect(
+      await store.save(
+        a,
+        {
+          status: 'running',
+          state: 's2',
+          step: 2,
+          context: a.context,
+          pendingEffects: [EFFECT],
+          updatedAt: BASE + 5,
+        },
+        [],
+        'ev-a1',
+      ),
+    ).toBe('saved');
     expect((await store.activeIds()).sort()).toEqual(['run_a', 'run_b']);
 
     const a1 = (await store.get('run_a'))!;
-    expect(await store.clearEffects(a1, BASE + 6, [entry(BASE + 6, 'effects.performed')])).toBe(true);
+    expect(await store.clearEffects(a1, BASE + 6, [entry(BASE + 6, 'effects.performed')])).toBe(
+      true,
+    );
     const a2 = (await store.get('run_a'))!;
     expect(a2).toEqual({ ...a1, pendingEffects: [], version: a1.version + 1, updatedAt: BASE + 6 });
     expect(await store.clearEffects(a1, BASE + 7)).toBe(false);
     expect(await store.get('run_a')).toEqual(a2);
     expect((await store.timeline('run_a')).map((e) => e.type)).toEqual(['effects.performed']);
 
-    const ended: RunPatch = { status: 'resolved', state: 'done', step: 3, context: a2.context, pendingEffects: [], updatedAt: BASE + 8, endedAt: BASE + 8 };
+    const ended: RunPatch = {
+      status: 'resolved',
+      state: 'done',
+      step: 3,
+      context: a2.context,
+      pendingEffects: [],
+      updatedAt: BASE + 8,
+      endedAt: BASE + 8,
+    };
     expect(await store.save(a2, ended, [entry(BASE + 8, 'run.ended')], 'ev-a2')).toBe('saved');
     expect(await store.activeIds()).toEqual(['run_b']);
-    expect(await store.get('run_a')).toEqual(expect.objectContaining({ status: 'resolved', endedAt: BASE + 8, version: a2.version + 1 }));
+    expect(await store.get('run_a')).toEqual(
+      expect.objectContaining({ status: 'resolved', endedAt: BASE + 8, version: a2.version + 1 }),
+    );
   });
 
   it('timeline keeps insertion order across create, save and appendTimeline', async () => {
     const store = new RunStore(env.t.redis, env.fresh('timeline'));
     const run = runRecord('run_t');
-    const t = [entry(BASE, 'a'), entry(BASE, 'b'), entry(BASE + 1, 'c', { detail: { n: 1 } }), entry(BASE + 2, 'd'), entry(BASE + 3, 'e')];
+    const t = [
+      entry(BASE, 'a'),
+      entry(BASE, 'b'),
+      entry(BASE + 1, 'c', { detail: { n: 1 } }),
+      entry(BASE + 2, 'd'),
+      entry(BASE + 3, 'e'),
+    ];
     await store.create(run, [t[0]!, t[1]!]);
-    await store.save(run, { status: 'running', state: 'x', step: 2, context: run.context, pendingEffects: [], updatedAt: BASE + 1 }, [t[2]!, t[3]!], 'ev');
+    await store.save(
+      run,
+      {
+        status: 'running',
+        state: 'x',
+        step: 2,
+        context: run.context,
+        pendingEffects: [],
+        updatedAt: BASE + 1,
+      },
+      [t[2]!, t[3]!],
+      'ev',
+    );
     await store.appendTimeline('run_t', t[4]!);
     expect(await store.timeline('run_t')).toEqual(t);
   });
@@ -134,7 +220,8 @@ describe('RunStore', () => {
     await store.create(runRecord('run_x1', { incidentId: 'inc_x', createdAt: BASE + 1 }), []);
     await store.create(runRecord('run_y1', { incidentId: 'inc_y', createdAt: BASE + 2 }), []);
     await store.create(runRecord('run_x2', { incidentId: 'inc_x', createdAt: BASE + 3 }), []);
-    const ids = async (o: Parameters<RunStore['list']>[0]) => (await store.list(o)).map((r) => r.id);
+    const ids = async (o: Parameters<RunStore['list']>[0]) =>
+      (await store.list(o)).map((r) => r.id);
     expect(await ids({ limit: 10 })).toEqual(['run_x2', 'run_y1', 'run_x1']);
     expect(await ids({ limit: 2 })).toEqual(['run_x2', 'run_y1']);
     expect(await ids({ limit: 10, incidentId: 'inc_x' })).toEqual(['run_x2', 'run_x1']);
@@ -146,9 +233,19 @@ describe('RunStore', () => {
     const store = new RunStore(env.t.redis, env.fresh('list-limit'));
     // 20 runs: a set's member order would pick the 3 newest by chance about once in 1140.
     for (let i = 0; i < 20; i += 1) {
-      await store.create(runRecord(`run_${String(i).padStart(2, '0')}`, { incidentId: 'inc_many', createdAt: BASE + i }), []);
+      await store.create(
+        runRecord(`run_${String(i).padStart(2, '0')}`, {
+          incidentId: 'inc_many',
+          createdAt: BASE + i,
+        }),
+        [],
+      );
     }
-    expect((await store.list({ limit: 3, incidentId: 'inc_many' })).map((r) => r.id)).toEqual(['run_19', 'run_18', 'run_17']);
+    expect((await store.list({ limit: 3, incidentId: 'inc_many' })).map((r) => r.id)).toEqual([
+      'run_19',
+      'run_18',
+      'run_17',
+    ]);
   });
 
   it('storePlaybook keeps the first definition stored under a hash (NX)', async () => {

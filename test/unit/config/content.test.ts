@@ -12,8 +12,16 @@ describe('shipped content', () => {
     const { content, diagnostics } = await loadContent(REPO_ROOT);
     expect(diagnostics.map(formatDiagnostic)).toEqual([]);
     expect(content?.playbooks.map((p) => p.definition.id)).toEqual(['contain-abusive-key']);
-    expect(content?.connectors.map((c) => `${c.name}:${c.kind}`).sort()).toEqual(['alertmanager:source', 'cases:action', 'events:source', 'gateway:action', 'splunk:source']);
-    expect(content?.ruleKeys.get('7c2a9e14-3b6d-4f0a-8e51-2d9c4b7a6f02')).toBe('model_extraction_by_query_volume');
+    expect(content?.connectors.map((c) => `${c.name}:${c.kind}`).sort()).toEqual([
+      'alertmanager:source',
+      'cases:action',
+      'events:source',
+      'gateway:action',
+      'splunk:source',
+    ]);
+    expect(content?.ruleKeys.get('7c2a9e14-3b6d-4f0a-8e51-2d9c4b7a6f02')).toBe(
+      'model_extraction_by_query_volume',
+    );
   });
 });
 
@@ -21,14 +29,20 @@ describe('broken content', () => {
   it('reports every problem of every file with its location', async () => {
     const { content, diagnostics } = await loadContent(BROKEN);
     expect(content).toBeUndefined();
-    const lines = diagnostics.map((d) => `${d.file.split('/broken/')[1] ?? d.file}:${d.line}:${d.column} ${d.code}`);
-    expect(lines).toEqual(expect.arrayContaining([
-      'connectors/bad.yaml:5:7 CORDON_ERR_CONNECTOR_TYPE',
-      'connectors/bad.yaml:10:11 CORDON_ERR_CONNECTOR_SECRET',
-      'correlations/rules.yaml:15:13 CORDON_ERR_DEFINITION_VALUE',
-      'playbooks/pb.yaml:8:11 CORDON_ERR_PLAYBOOK_UNKNOWN_TARGET',
-    ]));
-    expect(diagnostics.find((d) => d.code === 'CORDON_ERR_PLAYBOOK_UNKNOWN_TARGET')?.message).toBe('State "throttle" next points at state "dne", which does not exist. Did you mean "done"?');
+    const lines = diagnostics.map(
+      (d) => `${d.file.split('/broken/')[1] ?? d.file}:${d.line}:${d.column} ${d.code}`,
+    );
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        'connectors/bad.yaml:5:7 CORDON_ERR_CONNECTOR_TYPE',
+        'connectors/bad.yaml:10:11 CORDON_ERR_CONNECTOR_SECRET',
+        'correlations/rules.yaml:15:13 CORDON_ERR_DEFINITION_VALUE',
+        'playbooks/pb.yaml:8:11 CORDON_ERR_PLAYBOOK_UNKNOWN_TARGET',
+      ]),
+    );
+    expect(diagnostics.find((d) => d.code === 'CORDON_ERR_PLAYBOOK_UNKNOWN_TARGET')?.message).toBe(
+      'State "throttle" next points at state "dne", which does not exist. Did you mean "done"?',
+    );
     const typo = diagnostics.find((d) => d.code === 'CORDON_ERR_CONNECTOR_TYPE');
     expect(typo?.message).toContain('Did you mean "builtin-limiter"?');
     const secret = diagnostics.find((d) => d.code === 'CORDON_ERR_CONNECTOR_SECRET');
@@ -39,16 +53,26 @@ describe('broken content', () => {
     let out = '';
     let status = 0;
     try {
-      execFileSync(process.execPath, ['dist/cli/main.js', 'validate', BROKEN], { cwd: REPO_ROOT, encoding: 'utf8' });
+      execFileSync(process.execPath, ['dist/cli/main.js', 'validate', BROKEN], {
+        cwd: REPO_ROOT,
+        encoding: 'utf8',
+      });
     } catch (err) {
       const e = err as { status: number; stdout: string };
       status = e.status;
       out = e.stdout;
     }
     expect(status).toBe(1);
-    expect(out).toMatch(/connectors\/bad\.yaml:5:7 error CORDON_ERR_CONNECTOR_TYPE Connector type "builtin-limitter" is not known\. Did you mean "builtin-limiter"\?/);
+    expect(out).toMatch(
+      /connectors\/bad\.yaml:5:7 error CORDON_ERR_CONNECTOR_TYPE Connector type "builtin-limitter" is not known\. Did you mean "builtin-limiter"\?/,
+    );
     expect(out).toMatch(/error\(s\), \d+ warning\(s\)\./);
-    const ok = execFileSync(process.execPath, ['dist/cli/main.js', 'validate'], { cwd: REPO_ROOT, encoding: 'utf8' });
-    expect(ok).toContain('OK: 1 detection rule(s), 1 correlation(s), 5 connector(s), 1 playbook(s); 0 warning(s).');
+    const ok = execFileSync(process.execPath, ['dist/cli/main.js', 'validate'], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+    });
+    expect(ok).toContain(
+      'OK: 1 detection rule(s), 1 correlation(s), 5 connector(s), 1 playbook(s); 0 warning(s).',
+    );
   });
 });

@@ -21,20 +21,34 @@ describe('loadConfig', () => {
   });
 
   it('treats blank values as unset', () => {
-    expect(loadConfig({ CORDON_PORT: '  ', REDIS_URL: '' }, '/x')).toMatchObject({ port: 8080, redisUrl: undefined });
+    expect(loadConfig({ CORDON_PORT: '  ', REDIS_URL: '' }, '/x')).toMatchObject({
+      port: 8080,
+      redisUrl: undefined,
+    });
   });
 
   it('reports every invalid variable at once, never echoing a Redis URL', () => {
     let message = '';
     try {
-      loadConfig({ CORDON_PORT: '99999', CORDON_ROLES: 'api,correlatr', REDIS_URL: 'http://user:hunter2@redis', CORDON_LOG_LEVEL: 'loud', CORDON_REDIS_PREFIX: 'a b' }, '/x');
+      loadConfig(
+        {
+          CORDON_PORT: '99999',
+          CORDON_ROLES: 'api,correlatr',
+          REDIS_URL: 'http://user:hunter2@redis',
+          CORDON_LOG_LEVEL: 'loud',
+          CORDON_REDIS_PREFIX: 'a b',
+        },
+        '/x',
+      );
     } catch (err) {
       expect(err).toMatchObject({ code: 'CORDON_ERR_CONFIG_INVALID' });
       message = (err as Error).message;
     }
     expect(message).toContain('Configuration has 5 problem(s)');
     expect(message).toContain('CORDON_PORT must be a whole number from 0 to 65535; got "99999".');
-    expect(message).toContain('CORDON_ROLES lists unknown role(s) "correlatr"; use api, correlator, runner, worker.');
+    expect(message).toContain(
+      'CORDON_ROLES lists unknown role(s) "correlatr"; use api, correlator, runner, worker.',
+    );
     expect(message).toContain('CORDON_LOG_LEVEL must be one of');
     expect(message).toContain('CORDON_REDIS_PREFIX must be letters');
     expect(message).toContain('REDIS_URL must be a URL starting with redis:// or rediss://');

@@ -2,7 +2,11 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { canIngest, generateDefaultPrincipals, loadPrincipals } from '../../../src/config/principals.js';
+import {
+  canIngest,
+  generateDefaultPrincipals,
+  loadPrincipals,
+} from '../../../src/config/principals.js';
 import { sha256Hex } from '../../../src/shared/hash.js';
 
 const dir = (): string => mkdtempSync(join(tmpdir(), 'cordon-principals-'));
@@ -12,16 +16,23 @@ describe('principals', () => {
     const d = dir();
     writeFileSync(join(d, 'secret'), 'file-token\n');
     const file = join(d, 'tokens.json');
-    writeFileSync(file, JSON.stringify({
-      principals: [
-        { id: 'ops', roles: ['admin'], token_sha256: sha256Hex('hashed-token') },
-        { id: 'ci', roles: ['ingest'], sources: ['events'], token_env: 'CI_TOKEN' },
-        { id: 'oncall', roles: ['approver', 'ml-oncall'], token_file: join(d, 'secret') },
-      ],
-    }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        principals: [
+          { id: 'ops', roles: ['admin'], token_sha256: sha256Hex('hashed-token') },
+          { id: 'ci', roles: ['ingest'], sources: ['events'], token_env: 'CI_TOKEN' },
+          { id: 'oncall', roles: ['approver', 'ml-oncall'], token_file: join(d, 'secret') },
+        ],
+      }),
+    );
     const directory = await loadPrincipals(file, { CI_TOKEN: 'env-token' });
     expect(directory.authenticate('hashed-token')?.id).toBe('ops');
-    expect(directory.authenticate('env-token')).toEqual({ id: 'ci', roles: ['ingest'], sources: ['events'] });
+    expect(directory.authenticate('env-token')).toEqual({
+      id: 'ci',
+      roles: ['ingest'],
+      sources: ['events'],
+    });
     expect(directory.authenticate('file-token')?.roles).toEqual(['approver', 'ml-oncall']);
     expect(directory.authenticate('nope')).toBeUndefined();
     const ci = directory.authenticate('env-token');
@@ -31,24 +42,31 @@ describe('principals', () => {
 
   it('reports every bad entry and never accepts inline tokens', async () => {
     const file = join(dir(), 'tokens.json');
-    writeFileSync(file, JSON.stringify({
-      principals: [
-        { id: 'a', roles: ['admin'], token: 'inline-secret' },
-        { id: 'a', roles: [], token_sha256: 'x' },
-        { id: 'b c', roles: ['admin'], token_sha256: sha256Hex('t') },
-        { id: 'd', roles: ['ingest'], token_env: 'MISSING_VAR' },
-      ],
-    }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        principals: [
+          { id: 'a', roles: ['admin'], token: 'inline-secret' },
+          { id: 'a', roles: [], token_sha256: 'x' },
+          { id: 'b c', roles: ['admin'], token_sha256: sha256Hex('t') },
+          { id: 'd', roles: ['ingest'], token_env: 'MISSING_VAR' },
+        ],
+      }),
+    );
     const err = (await loadPrincipals(file, {}).then(
       () => new Error('expected a rejection'),
       (e: unknown) => e,
     )) as Error & { code: string };
     expect(err.code).toBe('CORDON_ERR_CONFIG_INVALID');
-    expect(err.message).toContain('principals[0] must have exactly one of token_sha256, token_env, token_file (tokens are never written inline).');
+    expect(err.message).toContain(
+      'principals[0] must have exactly one of token_sha256, token_env, token_file (tokens are never written inline).',
+    );
     expect(err.message).toContain('principals[1].id "a" is used twice');
     expect(err.message).toContain('principals[1].roles must be a non-empty list');
     expect(err.message).toContain('principals[2].id must be a name');
-    expect(err.message).toContain('principals[3]: environment variable MISSING_VAR is not set or empty.');
+    expect(err.message).toContain(
+      'principals[3]: environment variable MISSING_VAR is not set or empty.',
+    );
     expect(err.message).not.toContain('inline-secret');
   });
 
@@ -59,9 +77,15 @@ describe('principals', () => {
     for (const token of Object.values(generated.tokens)) expect(stored).not.toContain(token);
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(statSync(generated.credentialsFile).mode & 0o777).toBe(0o600);
-    expect(readFileSync(generated.credentialsFile, 'utf8')).toContain(`CORDON_INGEST_TOKEN=${generated.tokens.ingest}`);
+    expect(readFileSync(generated.credentialsFile, 'utf8')).toContain(
+      `CORDON_INGEST_TOKEN=${generated.tokens.ingest}`,
+    );
     const directory = await loadPrincipals(file, {});
-    expect(directory.authenticate(generated.tokens.approver)).toEqual({ id: 'approver', roles: ['approver', 'analyst'], sources: [] });
+    expect(directory.authenticate(generated.tokens.approver)).toEqual({
+      id: 'approver',
+      roles: ['approver', 'analyst'],
+      sources: [],
+    });
     expect(directory.authenticate(generated.tokens.ingest)?.sources).toEqual(['*']);
   });
 });

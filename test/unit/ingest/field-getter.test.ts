@@ -31,7 +31,10 @@ describe('canonical field paths', () => {
 
   it('lets a Sigma rule match a dotted label name', () => {
     const { ruleSet, diagnostics } = buildRuleSet([
-      { file: 'r.yaml', text: 'title: t\nname: by_sid\ndetection:\n  sel:\n    labels.splunk.sid: sid-7\n  condition: sel\n' },
+      {
+        file: 'r.yaml',
+        text: 'title: t\nname: by_sid\ndetection:\n  sel:\n    labels.splunk.sid: sid-7\n  condition: sel\n',
+      },
     ]);
     expect(diagnostics).toEqual([]);
     expect(ruleSet?.detections.get('by_sid')?.matches(event as never)).toBe(true);

@@ -1,6 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { initialTransition, transition, type AnyMachineSnapshot, type AnyStateMachine } from 'xstate';
+import {
+  initialTransition,
+  transition,
+  type AnyMachineSnapshot,
+  type AnyStateMachine,
+} from 'xstate';
 import { getSimplePaths } from 'xstate/graph';
 import { buildPlaybooks } from '../../../src/playbook/definition/build-playbooks.js';
 import {
@@ -12,7 +17,10 @@ import {
   type RunContext,
   type RunEvent,
 } from '../../../src/playbook/definition/compile-playbook.js';
-import type { PlaybookContext, PlaybookDefinition } from '../../../src/playbook/definition/types.js';
+import type {
+  PlaybookContext,
+  PlaybookDefinition,
+} from '../../../src/playbook/definition/types.js';
 import {
   actionEffectId,
   approvalEffectId,
@@ -39,7 +47,8 @@ function compile(relative: string): CompiledPlaybook {
   const text = readFileSync(new URL(relative, REPO), 'utf8');
   const { playbooks, diagnostics } = buildPlaybooks([{ file: relative, text }], CTX);
   const [compiled] = playbooks ?? [];
-  if (!compiled || diagnostics.length > 0) throw new Error(`${relative} does not build: ${JSON.stringify(diagnostics)}`);
+  if (!compiled || diagnostics.length > 0)
+    throw new Error(`${relative} does not build: ${JSON.stringify(diagnostics)}`);
   return compiled;
 }
 
@@ -90,7 +99,12 @@ class Run {
   }
 }
 
-const succeeded = (state: string, result: unknown = { ok: true }): RunEvent => ({ type: 'action.succeeded', state, result, attempts: 1 });
+const succeeded = (state: string, result: unknown = { ok: true }): RunEvent => ({
+  type: 'action.succeeded',
+  state,
+  result,
+  attempts: 1,
+});
 const failed = (state: string): RunEvent => ({
   type: 'action.failed',
   state,
@@ -127,7 +141,15 @@ describe('start', () => {
   });
 
   it('asks for exactly one action effect with a deterministic id', () => {
-    expect(run.effects).toEqual([{ kind: 'action', id: actionEffectId(RUN_ID, 'throttle', 1), state: 'throttle', step: 1, at: T0 }]);
+    expect(run.effects).toEqual([
+      {
+        kind: 'action',
+        id: actionEffectId(RUN_ID, 'throttle', 1),
+        state: 'throttle',
+        step: 1,
+        at: T0,
+      },
+    ]);
     expect(run.effects[0]!.id).toMatch(/^act_[0-9a-f]{24}$/);
   });
 
@@ -142,13 +164,21 @@ describe('throttle succeeds → approval', () => {
 
   it('moves to ask_case and records the step', () => {
     expect(run.state).toBe('ask_case');
-    expect(run.context.steps).toEqual({ throttle: { status: 'succeeded', result: { limited: 'k-1' }, attempts: 1 } });
+    expect(run.context.steps).toEqual({
+      throttle: { status: 'succeeded', result: { limited: 'k-1' }, attempts: 1 },
+    });
     expect(run.context.gate).toBeNull();
   });
 
   it('asks for the approval and a timer 30 minutes later', () => {
     expect(run.effects).toEqual([
-      { kind: 'approval', id: approvalEffectId(RUN_ID, 'ask_case', 2), state: 'ask_case', step: 2, at },
+      {
+        kind: 'approval',
+        id: approvalEffectId(RUN_ID, 'ask_case', 2),
+        state: 'ask_case',
+        step: 2,
+        at,
+      },
       {
         kind: 'timer',
         id: timerEffectId(RUN_ID, AFTER_ASK, 2),
@@ -161,7 +191,9 @@ describe('throttle succeeds → approval', () => {
   });
 
   it('names the timeout event after the approval delay and the state node', () => {
-    expect(AFTER_ASK).toBe(`xstate.after.${approvalDelayName('ask_case')}.contain-abusive-key.ask_case`);
+    expect(AFTER_ASK).toBe(
+      `xstate.after.${approvalDelayName('ask_case')}.contain-abusive-key.ask_case`,
+    );
   });
 });
 
@@ -169,7 +201,12 @@ describe('approve path', () => {
   const run = atApproval();
   const at = T0 + 5 * MINUTE;
   run.send(approved(at), at);
-  const afterApproval = { state: run.state, context: run.context, effects: run.effects, step: run.step };
+  const afterApproval = {
+    state: run.state,
+    context: run.context,
+    effects: run.effects,
+    step: run.step,
+  };
 
   it('moves into the gated action', () => {
     expect(afterApproval.state).toBe('open_case');
@@ -178,7 +215,12 @@ describe('approve path', () => {
 
   it('records the approval', () => {
     expect(afterApproval.context.approvals).toEqual({
-      ask_case: { id: approvalEffectId(RUN_ID, 'ask_case', 2), decision: 'approved', by: ['alice'], at },
+      ask_case: {
+        id: approvalEffectId(RUN_ID, 'ask_case', 2),
+        decision: 'approved',
+        by: ['alice'],
+        at,
+      },
     });
   });
 
@@ -193,7 +235,13 @@ describe('approve path', () => {
   it('cancels the approval timer (by the step it was set in) and queues the action', () => {
     expect(afterApproval.effects).toEqual([
       { kind: 'cancel-timer', id: timerEffectId(RUN_ID, AFTER_ASK, 2) },
-      { kind: 'action', id: actionEffectId(RUN_ID, 'open_case', 3), state: 'open_case', step: 3, at },
+      {
+        kind: 'action',
+        id: actionEffectId(RUN_ID, 'open_case', 3),
+        state: 'open_case',
+        step: 3,
+        at,
+      },
     ]);
   });
 
@@ -202,7 +250,11 @@ describe('approve path', () => {
     expect(run.state).toBe('done');
     expect(run.snapshot.status).toBe('done');
     expect(run.context.gate).toBeNull();
-    expect(run.context.steps.open_case).toEqual({ status: 'succeeded', result: { caseId: 'c-1' }, attempts: 1 });
+    expect(run.context.steps.open_case).toEqual({
+      status: 'succeeded',
+      result: { caseId: 'c-1' },
+      attempts: 1,
+    });
     expect(run.context.steps.throttle?.status).toBe('succeeded');
     expect(run.effects).toEqual([]);
   });
@@ -234,12 +286,19 @@ describe('reject path', () => {
   });
 
   it('records the rejection and opens no gate', () => {
-    expect(run.context.approvals.ask_case).toEqual({ id: approvalEffectId(RUN_ID, 'ask_case', 2), decision: 'rejected', by: ['bob'], at });
+    expect(run.context.approvals.ask_case).toEqual({
+      id: approvalEffectId(RUN_ID, 'ask_case', 2),
+      decision: 'rejected',
+      by: ['bob'],
+      at,
+    });
     expect(run.context.gate).toBeNull();
   });
 
   it('only cancels the timer', () => {
-    expect(run.effects).toEqual([{ kind: 'cancel-timer', id: timerEffectId(RUN_ID, AFTER_ASK, 2) }]);
+    expect(run.effects).toEqual([
+      { kind: 'cancel-timer', id: timerEffectId(RUN_ID, AFTER_ASK, 2) },
+    ]);
   });
 });
 
@@ -254,12 +313,19 @@ describe('timeout path', () => {
   });
 
   it('records a timeout decision with no deciders', () => {
-    expect(run.context.approvals.ask_case).toEqual({ id: approvalEffectId(RUN_ID, 'ask_case', 2), decision: 'timeout', by: [], at });
+    expect(run.context.approvals.ask_case).toEqual({
+      id: approvalEffectId(RUN_ID, 'ask_case', 2),
+      decision: 'timeout',
+      by: [],
+      at,
+    });
     expect(run.context.gate).toBeNull();
   });
 
   it('cancels its own (already fired) timer, which is harmless', () => {
-    expect(run.effects).toEqual([{ kind: 'cancel-timer', id: timerEffectId(RUN_ID, AFTER_ASK, 2) }]);
+    expect(run.effects).toEqual([
+      { kind: 'cancel-timer', id: timerEffectId(RUN_ID, AFTER_ASK, 2) },
+    ]);
   });
 });
 
@@ -273,7 +339,11 @@ describe('action-failed path', () => {
 
   it('records the failure and asks for no effect', () => {
     expect(run.context.steps).toEqual({
-      throttle: { status: 'failed', error: { code: 'CORDON_ERR_ACTION_FAILED', message: 'limiter said no' }, attempts: 5 },
+      throttle: {
+        status: 'failed',
+        error: { code: 'CORDON_ERR_ACTION_FAILED', message: 'limiter said no' },
+        attempts: 5,
+      },
     });
     expect(run.effects).toEqual([]);
   });
@@ -316,7 +386,10 @@ describe('on_failure (valid/on-failure.yaml)', () => {
   it('uses the approval’s own timeout (1 h) for its timer', () => {
     const run = new Run(compiled.machine).send(failed('throttle'), T0);
     const timer = run.effects.find((e) => e.kind === 'timer');
-    expect(timer).toMatchObject({ fireAt: T0 + 60 * MINUTE, event: { type: 'xstate.after.approval_ask_case.with-on-failure.ask_case' } });
+    expect(timer).toMatchObject({
+      fireAt: T0 + 60 * MINUTE,
+      event: { type: 'xstate.after.approval_ask_case.with-on-failure.ask_case' },
+    });
   });
 });
 
@@ -329,7 +402,14 @@ describe('approvals that do not lead into an action', () => {
     trigger: { rules: ['r'], severities: [] },
     start: 'ask',
     states: {
-      ask: { kind: 'approval', roles: ['approver'], quorum: 1, timeoutMs: 1_000, message: 'ok?', on: { approved: 'yes', rejected: 'no', timeout: 'no' } },
+      ask: {
+        kind: 'approval',
+        roles: ['approver'],
+        quorum: 1,
+        timeoutMs: 1_000,
+        message: 'ok?',
+        on: { approved: 'yes', rejected: 'no', timeout: 'no' },
+      },
       yes: { kind: 'end', outcome: 'resolved' },
       no: { kind: 'end', outcome: 'cancelled' },
     },
@@ -338,13 +418,27 @@ describe('approvals that do not lead into an action', () => {
   it('opens no gate when the approved target is not an action', () => {
     const machine = compilePlaybook(def).machine;
     const run = new Run(machine);
-    run.send({ type: 'approval.approved', state: 'ask', approvalId: 'a', by: ['u'], inputsHash: 'h', at: T0 }, T0);
+    run.send(
+      {
+        type: 'approval.approved',
+        state: 'ask',
+        approvalId: 'a',
+        by: ['u'],
+        inputsHash: 'h',
+        at: T0,
+      },
+      T0,
+    );
     expect(run.state).toBe('yes');
     expect(run.context.gate).toBeNull();
   });
 
   it('adds no implicit failed state when there is no action', () => {
-    expect(Object.keys(compilePlaybook(def).machine.root.states).sort()).toEqual(['ask', 'no', 'yes']);
+    expect(Object.keys(compilePlaybook(def).machine.root.states).sort()).toEqual([
+      'ask',
+      'no',
+      'yes',
+    ]);
   });
 });
 
@@ -367,7 +461,8 @@ describe('playbookHash', () => {
   /** Every leaf of the definition (undefined optional fields included), as a path. */
   function leaves(value: unknown, at: (string | number)[] = []): (string | number)[][] {
     if (Array.isArray(value)) return value.flatMap((v, i) => leaves(v, [...at, i]));
-    if (value && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => leaves(v, [...at, k]));
+    if (value && typeof value === 'object')
+      return Object.entries(value).flatMap(([k, v]) => leaves(v, [...at, k]));
     return [at];
   }
 
@@ -378,7 +473,13 @@ describe('playbookHash', () => {
     const last = path[path.length - 1]!;
     const old = node[last];
     node[last] =
-      typeof old === 'number' ? old + 1 : typeof old === 'boolean' ? !old : typeof old === 'string' ? `${old}x` : 'now-set';
+      typeof old === 'number'
+        ? old + 1
+        : typeof old === 'boolean'
+          ? !old
+          : typeof old === 'string'
+            ? `${old}x`
+            : 'now-set';
     return copy as unknown as PlaybookDefinition;
   }
 
@@ -426,18 +527,23 @@ describe('graph of the compiled shipped playbook (xstate/graph)', () => {
     events,
     serializeState: (snapshot) => JSON.stringify(snapshot.value),
   });
-  const trail = (p: (typeof paths)[number]): string => p.steps.map((s) => String(s.state.value)).join(' → ');
+  const trail = (p: (typeof paths)[number]): string =>
+    p.steps.map((s) => String(s.state.value)).join(' → ');
 
   it('reaches every state of the machine', () => {
     const reached = new Set(paths.map((p) => String(p.state.value)));
     expect([...reached].sort()).toEqual(Object.keys(SHIPPED.machine.root.states).sort());
-    expect([...reached].sort()).toEqual([...Object.keys(SHIPPED.definition.states), FAILED_STATE].sort());
+    expect([...reached].sort()).toEqual(
+      [...Object.keys(SHIPPED.definition.states), FAILED_STATE].sort(),
+    );
   });
 
   it('ends every maximal simple path in a final state', () => {
     const all = paths.map(trail);
     const maximal = paths.filter((p) => !all.some((other) => other.startsWith(`${trail(p)} → `)));
-    expect(maximal.map((p) => [trail(p), p.state.status])).toEqual(maximal.map((p) => [trail(p), 'done']));
+    expect(maximal.map((p) => [trail(p), p.state.status])).toEqual(
+      maximal.map((p) => [trail(p), 'done']),
+    );
     expect(maximal.map(trail).sort()).toEqual(
       [
         'throttle → __failed',

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { collectTemplates, parseTemplate, renderValue, type RenderResult } from '../../../src/playbook/template.js';
+import {
+  collectTemplates,
+  parseTemplate,
+  renderValue,
+  type RenderResult,
+} from '../../../src/playbook/template.js';
 
 const SCOPE = {
   incident: {
@@ -13,7 +18,12 @@ const SCOPE = {
     empty: '',
     nothing: null,
   },
-  steps: { throttle: { status: 'succeeded', result: { expiresAt: 1_700_000_000_000, rules: [{ id: 'r1' }] } } },
+  steps: {
+    throttle: {
+      status: 'succeeded',
+      result: { expiresAt: 1_700_000_000_000, rules: [{ id: 'r1' }] },
+    },
+  },
   run: { id: 'run-1' },
 } as const;
 
@@ -29,22 +39,29 @@ function reason(r: { ok: true } | { ok: false; reason: string }): string {
 
 describe('parseTemplate', () => {
   it('splits text and dotted paths', () => {
-    expect(parseTemplate('Key {{ incident.group.api_key }} sent {{incident.eventCount}}!')).toEqual({
-      ok: true,
-      parts: [
-        'Key ',
-        { source: 'incident.group.api_key', path: ['incident', 'group', 'api_key'] },
-        ' sent ',
-        { source: 'incident.eventCount', path: ['incident', 'eventCount'] },
-        '!',
-      ],
-    });
+    expect(parseTemplate('Key {{ incident.group.api_key }} sent {{incident.eventCount}}!')).toEqual(
+      {
+        ok: true,
+        parts: [
+          'Key ',
+          { source: 'incident.group.api_key', path: ['incident', 'group', 'api_key'] },
+          ' sent ',
+          { source: 'incident.eventCount', path: ['incident', 'eventCount'] },
+          '!',
+        ],
+      },
+    );
   });
 
   it('reads bracket indices as numbers', () => {
     expect(parseTemplate('{{ steps.throttle.result.rules[0].id }}')).toEqual({
       ok: true,
-      parts: [{ source: 'steps.throttle.result.rules[0].id', path: ['steps', 'throttle', 'result', 'rules', 0, 'id'] }],
+      parts: [
+        {
+          source: 'steps.throttle.result.rules[0].id',
+          path: ['steps', 'throttle', 'result', 'rules', 0, 'id'],
+        },
+      ],
     });
   });
 
@@ -54,7 +71,10 @@ describe('parseTemplate', () => {
   });
 
   it('accepts "-" and "_" inside names', () => {
-    expect(parseTemplate('{{ incident.group.model-name }}')).toMatchObject({ ok: true, parts: [{ path: ['incident', 'group', 'model-name'] }] });
+    expect(parseTemplate('{{ incident.group.model-name }}')).toMatchObject({
+      ok: true,
+      parts: [{ path: ['incident', 'group', 'model-name'] }],
+    });
   });
 
   it.each([
@@ -75,8 +95,12 @@ describe('parseTemplate', () => {
   });
 
   it('rejects "}}" without "{{"', () => {
-    expect(reason(parseTemplate('done }} now'))).toBe('"}}" without a matching "{{" in "done }} now"');
-    expect(reason(parseTemplate('{{ a }} and }}'))).toBe('"}}" without a matching "{{" in "{{ a }} and }}"');
+    expect(reason(parseTemplate('done }} now'))).toBe(
+      '"}}" without a matching "{{" in "done }} now"',
+    );
+    expect(reason(parseTemplate('{{ a }} and }}'))).toBe(
+      '"}}" without a matching "{{" in "{{ a }} and }}"',
+    );
   });
 
   it('rejects an unclosed "{{"', () => {
@@ -93,8 +117,14 @@ describe('renderValue', () => {
   });
 
   it('keeps the type of a whole-string template: object and array', () => {
-    expect(value(renderValue('{{ incident.group }}', SCOPE))).toEqual({ api_key: 'k-1', 'model-name': 'llama' });
-    expect(value(renderValue('{{ incident.tags }}', SCOPE))).toEqual(['atlas.AML.T0024', 'attack.t1530']);
+    expect(value(renderValue('{{ incident.group }}', SCOPE))).toEqual({
+      api_key: 'k-1',
+      'model-name': 'llama',
+    });
+    expect(value(renderValue('{{ incident.tags }}', SCOPE))).toEqual([
+      'atlas.AML.T0024',
+      'attack.t1530',
+    ]);
   });
 
   it('keeps falsy values that exist (0, false, "")', () => {
@@ -105,7 +135,9 @@ describe('renderValue', () => {
 
   it('stringifies values interpolated into text (objects as JSON)', () => {
     expect(value(renderValue('{{ incident.eventCount }} requests', SCOPE))).toBe('412 requests');
-    expect(value(renderValue('tags={{ incident.tags }}', SCOPE))).toBe('tags=["atlas.AML.T0024","attack.t1530"]');
+    expect(value(renderValue('tags={{ incident.tags }}', SCOPE))).toBe(
+      'tags=["atlas.AML.T0024","attack.t1530"]',
+    );
     expect(value(renderValue('{{ incident.id }}/{{ run.id }}', SCOPE))).toBe('inc-1/run-1');
   });
 
@@ -119,23 +151,35 @@ describe('renderValue', () => {
   });
 
   it('reports a missing path, naming it', () => {
-    expect(reason(renderValue('Key {{ incident.group.user }}', SCOPE))).toBe('{{ incident.group.user }} has no value in this run');
+    expect(reason(renderValue('Key {{ incident.group.user }}', SCOPE))).toBe(
+      '{{ incident.group.user }} has no value in this run',
+    );
   });
 
   it('treats null as missing', () => {
-    expect(reason(renderValue('{{ incident.nothing }}', SCOPE))).toContain('{{ incident.nothing }} has no value');
+    expect(reason(renderValue('{{ incident.nothing }}', SCOPE))).toContain(
+      '{{ incident.nothing }} has no value',
+    );
   });
 
   it('reports an index past the end and an index into a non-list as missing', () => {
-    expect(reason(renderValue('{{ incident.tags[5] }}', SCOPE))).toContain('{{ incident.tags[5] }}');
-    expect(reason(renderValue('{{ incident.title[0] }}', SCOPE))).toContain('{{ incident.title[0] }}');
-    expect(reason(renderValue('{{ incident.title.length }}', SCOPE))).toContain('{{ incident.title.length }}');
+    expect(reason(renderValue('{{ incident.tags[5] }}', SCOPE))).toContain(
+      '{{ incident.tags[5] }}',
+    );
+    expect(reason(renderValue('{{ incident.title[0] }}', SCOPE))).toContain(
+      '{{ incident.title[0] }}',
+    );
+    expect(reason(renderValue('{{ incident.title.length }}', SCOPE))).toContain(
+      '{{ incident.title.length }}',
+    );
   });
 
   it.each(['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf'])(
     'does not read the prototype key incident.%s',
     (key) => {
-      expect(reason(renderValue(`{{ incident.${key} }}`, SCOPE))).toBe(`{{ incident.${key} }} has no value in this run`);
+      expect(reason(renderValue(`{{ incident.${key} }}`, SCOPE))).toBe(
+        `{{ incident.${key} }} has no value in this run`,
+      );
     },
   );
 
@@ -151,7 +195,9 @@ describe('renderValue', () => {
       literal: 7,
       flag: true,
       nil: null,
-      nested: { list: ['{{ incident.id }}', 'x-{{ run.id }}', 3, { deep: '{{ incident.tags[0] }}' }] },
+      nested: {
+        list: ['{{ incident.id }}', 'x-{{ run.id }}', 3, { deep: '{{ incident.tags[0] }}' }],
+      },
     };
     expect(value(renderValue(input, SCOPE))).toEqual({
       key: 'k-1',
@@ -170,7 +216,9 @@ describe('renderValue', () => {
   });
 
   it('fails the whole value on the first missing path inside a nested structure', () => {
-    expect(reason(renderValue({ a: 'ok', b: ['{{ incident.nope }}'] }, SCOPE))).toBe('{{ incident.nope }} has no value in this run');
+    expect(reason(renderValue({ a: 'ok', b: ['{{ incident.nope }}'] }, SCOPE))).toBe(
+      '{{ incident.nope }} has no value in this run',
+    );
   });
 
   it('passes parse errors through', () => {
@@ -186,7 +234,9 @@ describe('renderValue', () => {
 describe('collectTemplates', () => {
   it('finds templated strings (and stray "}}") with their paths, skipping plain values', () => {
     expect(
-      collectTemplates({ a: 'plain', b: '{{ x }}', c: [1, 'y }}', { d: 'z {{ w }}' }], e: 5 }, ['with']),
+      collectTemplates({ a: 'plain', b: '{{ x }}', c: [1, 'y }}', { d: 'z {{ w }}' }], e: 5 }, [
+        'with',
+      ]),
     ).toEqual([
       { at: ['with', 'b'], text: '{{ x }}' },
       { at: ['with', 'c', 1], text: 'y }}' },

@@ -22,7 +22,8 @@ const CTX: PlaybookContext = {
 function buildFile(relative: string, ctx: PlaybookContext = CTX): CompiledPlaybook[] {
   const text = readFileSync(new URL(relative, REPO), 'utf8');
   const { playbooks, diagnostics } = buildPlaybooks([{ file: relative, text }], ctx);
-  if (!playbooks || diagnostics.length > 0) throw new Error(`${relative} does not build cleanly: ${JSON.stringify(diagnostics)}`);
+  if (!playbooks || diagnostics.length > 0)
+    throw new Error(`${relative} does not build cleanly: ${JSON.stringify(diagnostics)}`);
   return playbooks;
 }
 
@@ -47,17 +48,26 @@ function approval(def: PlaybookDefinition, name: string): ApprovalStateDefinitio
 describe('the shipped playbook (playbooks/contain-abusive-key.yaml)', () => {
   it('builds with zero diagnostics', () => {
     const file = 'playbooks/contain-abusive-key.yaml';
-    const { playbooks, diagnostics } = buildPlaybooks([{ file, text: readFileSync(new URL(file, REPO), 'utf8') }], CTX);
+    const { playbooks, diagnostics } = buildPlaybooks(
+      [{ file, text: readFileSync(new URL(file, REPO), 'utf8') }],
+      CTX,
+    );
     expect(diagnostics).toEqual([]);
     expect(playbooks?.map((p) => p.definition.id)).toEqual(['contain-abusive-key']);
   });
 
-  it.each(['minimal', 'on-failure', 'quorum-and-roles', 'two-documents'])('valid/%s.yaml builds with zero diagnostics', (name) => {
-    const file = `test/fixtures/playbooks/valid/${name}.yaml`;
-    const { playbooks, diagnostics } = buildPlaybooks([{ file, text: readFileSync(new URL(file, REPO), 'utf8') }], CTX);
-    expect(diagnostics).toEqual([]);
-    expect(playbooks?.length).toBeGreaterThan(0);
-  });
+  it.each(['minimal', 'on-failure', 'quorum-and-roles', 'two-documents'])(
+    'valid/%s.yaml builds with zero diagnostics',
+    (name) => {
+      const file = `test/fixtures/playbooks/valid/${name}.yaml`;
+      const { playbooks, diagnostics } = buildPlaybooks(
+        [{ file, text: readFileSync(new URL(file, REPO), 'utf8') }],
+        CTX,
+      );
+      expect(diagnostics).toEqual([]);
+      expect(playbooks?.length).toBeGreaterThan(0);
+    },
+  );
 
   it('resolves to the full definition, defaults applied', () => {
     const def = definitionOf('playbooks/contain-abusive-key.yaml');
@@ -65,7 +75,9 @@ describe('the shipped playbook (playbooks/contain-abusive-key.yaml)', () => {
       apiVersion: 'cordon/v1',
       id: 'contain-abusive-key',
       title: 'Contain an abusive API key',
-      description: expect.stringMatching(/^Throttles the key to 10 requests per minute for an hour,/),
+      description: expect.stringMatching(
+        /^Throttles the key to 10 requests per minute for an hour,/,
+      ),
       trigger: { rules: ['model_extraction_by_query_volume'], severities: ['high', 'critical'] },
       start: 'throttle',
       states: {
@@ -74,7 +86,12 @@ describe('the shipped playbook (playbooks/contain-abusive-key.yaml)', () => {
           operation: 'ratelimit.set',
           connector: 'gateway',
           connectorType: 'builtin-limiter',
-          inputs: { key: '{{ incident.group.api_key }}', limit: '10/m', expires: '1h', reason: '{{ incident.title }}' },
+          inputs: {
+            key: '{{ incident.group.api_key }}',
+            limit: '10/m',
+            expires: '1h',
+            reason: '{{ incident.title }}',
+          },
           undo: 'ratelimit.clear',
           retry: { attempts: 5, backoff: 'exponential', delayMs: 1_000 },
           timeoutMs: 10_000,
@@ -87,8 +104,14 @@ describe('the shipped playbook (playbooks/contain-abusive-key.yaml)', () => {
           roles: ['approver'],
           quorum: 1,
           timeoutMs: 1_800_000,
-          message: expect.stringMatching(/^API key \{\{ incident\.group\.api_key \}\} sent \{\{ incident\.eventCount \}\}/),
-          on: { approved: 'open_case', rejected: 'closed_without_case', timeout: 'closed_without_case' },
+          message: expect.stringMatching(
+            /^API key \{\{ incident\.group\.api_key \}\} sent \{\{ incident\.eventCount \}\}/,
+          ),
+          on: {
+            approved: 'open_case',
+            rejected: 'closed_without_case',
+            timeout: 'closed_without_case',
+          },
         },
         open_case: {
           kind: 'action',
@@ -134,7 +157,11 @@ describe('defaults (valid/minimal.yaml)', () => {
   });
 
   it('retries 3 times with exponential backoff from 1 s', () => {
-    expect(action(def, 'throttle').retry).toEqual({ attempts: 3, backoff: 'exponential', delayMs: 1_000 });
+    expect(action(def, 'throttle').retry).toEqual({
+      attempts: 3,
+      backoff: 'exponential',
+      delayMs: 1_000,
+    });
   });
 
   it('times an action out after 30 s', () => {
@@ -149,11 +176,17 @@ describe('defaults (valid/minimal.yaml)', () => {
   });
 
   it('sends a timeout where a rejection goes (fail closed)', () => {
-    expect(approval(def, 'ask_case').on).toEqual({ approved: 'open_case', rejected: 'done', timeout: 'done' });
+    expect(approval(def, 'ask_case').on).toEqual({
+      approved: 'open_case',
+      rejected: 'done',
+      timeout: 'done',
+    });
   });
 
   it('writes a default approval message naming the state', () => {
-    expect(approval(def, 'ask_case').message).toBe('Approve the next step of this run (state ask_case)?');
+    expect(approval(def, 'ask_case').message).toBe(
+      'Approve the next step of this run (state ask_case)?',
+    );
   });
 
   it('marks actions not automatic unless they say so', () => {
@@ -182,7 +215,9 @@ describe('valid/on-failure.yaml', () => {
   it('keeps an explicit timeout target and a templated message', () => {
     const ask = approval(def, 'ask_case');
     expect(ask.on).toEqual({ approved: 'open_case', rejected: 'gave_up', timeout: 'gave_up' });
-    expect(ask.message).toBe('Throttling {{ incident.group.api_key }} failed: {{ steps.throttle.error }}. Open a case?');
+    expect(ask.message).toBe(
+      'Throttling {{ incident.group.api_key }} failed: {{ steps.throttle.error }}. Open a case?',
+    );
     expect(ask.timeoutMs).toBe(3_600_000);
   });
 
@@ -243,11 +278,14 @@ describe('valid/two-documents.yaml', () => {
 
 describe('validated without knowing the rules', () => {
   it('accepts any rule name and any group field', () => {
-    const text = readFileSync(new URL('test/fixtures/playbooks/invalid/trigger-unknown-rule.yaml', REPO), 'utf8').replace(
-      '{{ incident.group.api_key }}',
-      '{{ incident.group.anything }}',
-    );
-    const { playbooks, diagnostics } = buildPlaybooks([{ file: 'x.yaml', text }], { ...CTX, rules: undefined });
+    const text = readFileSync(
+      new URL('test/fixtures/playbooks/invalid/trigger-unknown-rule.yaml', REPO),
+      'utf8',
+    ).replace('{{ incident.group.api_key }}', '{{ incident.group.anything }}');
+    const { playbooks, diagnostics } = buildPlaybooks([{ file: 'x.yaml', text }], {
+      ...CTX,
+      rules: undefined,
+    });
     expect(diagnostics).toEqual([]);
     expect(playbooks?.[0]?.definition.trigger.rules).toEqual(['model_extraction_by_query_volum']);
   });

@@ -3,7 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { OPERATIONS } from '../../../src/actions/operations.js';
 import { buildPlaybooks } from '../../../src/playbook/definition/build-playbooks.js';
 import { checkGraph, edgesOf } from '../../../src/playbook/definition/graph-checks.js';
-import type { PlaybookContext, PlaybookDefinition } from '../../../src/playbook/definition/types.js';
+import type {
+  PlaybookContext,
+  PlaybookDefinition,
+} from '../../../src/playbook/definition/types.js';
 import { validatePlaybook } from '../../../src/playbook/definition/validate-playbook.js';
 import { DiagnosticSink, PositionMap, loadYaml } from '../../../src/shared/yaml.js';
 
@@ -22,7 +25,10 @@ const FIXTURES = new URL('../../fixtures/playbooks/', import.meta.url);
  * A playbook around `states` (YAML indented by two spaces under `states:`). The header is 6
  * lines long, so the first state key is on line 7.
  */
-function playbook(states: string, header = 'on:\n  correlation: [model_extraction_by_query_volume]\n'): string {
+function playbook(
+  states: string,
+  header = 'on:\n  correlation: [model_extraction_by_query_volume]\n',
+): string {
   return `apiVersion: cordon/v1\nid: test\n${header}start: first\nstates:\n${states}`;
 }
 
@@ -71,11 +77,16 @@ describe('warnings', () => {
     // Same bug: with a warning present the graph checks are skipped, so this unreachable state
     // passes with a warning only (and the playbook is dropped without an error).
     const { diagnostics } = build(`${noUndo}  orphan:\n    end: failed\n`);
-    expect(diagnostics.map((d) => d.code)).toEqual(['CORDON_WARN_PLAYBOOK_NO_UNDO', 'CORDON_ERR_PLAYBOOK_UNREACHABLE']);
+    expect(diagnostics.map((d) => d.code)).toEqual([
+      'CORDON_WARN_PLAYBOOK_NO_UNDO',
+      'CORDON_ERR_PLAYBOOK_UNREACHABLE',
+    ]);
   });
 
   it('gives no warning for an operation nothing can undo', () => {
-    const text = playbook(`  first:\n    action: ticket.open\n    with: { summary: x }\n    next: done\n${CLEAN_END}`);
+    const text = playbook(
+      `  first:\n    action: ticket.open\n    with: { summary: x }\n    next: done\n${CLEAN_END}`,
+    );
     expect(build(text).diagnostics).toEqual([]);
   });
 });
@@ -101,7 +112,9 @@ describe('YAML problems in a playbook', () => {
 
 describe('templates in playbooks', () => {
   const withSummary = (summary: string, extra = ''): string =>
-    playbook(`  first:\n    action: ticket.open\n    with:\n      summary: ${summary}\n${extra}    next: done\n${CLEAN_END}`);
+    playbook(
+      `  first:\n    action: ticket.open\n    with:\n      summary: ${summary}\n${extra}    next: done\n${CLEAN_END}`,
+    );
 
   it.each([
     '"{{ incident.title }}"',
@@ -117,33 +130,48 @@ describe('templates in playbooks', () => {
 
   // A later state reads an earlier step's result.
   const withLaterSummary = (summary: string): string =>
-    playbook(`  first:\n    action: ticket.open\n    with:\n      summary: x\n    next: second\n  second:\n    action: ticket.open\n    with:\n      summary: ${summary}\n    next: done\n${CLEAN_END}`);
+    playbook(
+      `  first:\n    action: ticket.open\n    with:\n      summary: x\n    next: second\n  second:\n    action: ticket.open\n    with:\n      summary: ${summary}\n    next: done\n${CLEAN_END}`,
+    );
 
-  it.each(['"{{ steps.first.result.caseId }}"', '"{{ steps.first.attempts }}"'])('accepts %s in a later state', (summary) => {
-    expect(build(withLaterSummary(summary)).diagnostics).toEqual([]);
-  });
+  it.each(['"{{ steps.first.result.caseId }}"', '"{{ steps.first.attempts }}"'])(
+    'accepts %s in a later state',
+    (summary) => {
+      expect(build(withLaterSummary(summary)).diagnostics).toEqual([]);
+    },
+  );
 
   it('checks step fields and suggests the closest', () => {
     const { diagnostics } = build(withLaterSummary('"{{ steps.first.reslt }}"'));
     expect(diagnostics).toHaveLength(1);
-    expect(diagnostics[0]!.message).toContain('names unknown step field "reslt"; did you mean "result"');
+    expect(diagnostics[0]!.message).toContain(
+      'names unknown step field "reslt"; did you mean "result"',
+    );
   });
 
   it('rejects a state reading its own result, which cannot exist yet', () => {
     const { diagnostics } = build(withSummary('"{{ steps.first.result.caseId }}"'));
-    expect(diagnostics.map((d) => [d.code, d.path])).toEqual([['CORDON_ERR_PLAYBOOK_TEMPLATE', 'states.first.with.summary']]);
-    expect(diagnostics[0]!.message).toBe('State "first": {{ steps.first.result.caseId }} reads the result of its own state "first", which has none until it has run; read an earlier step.');
+    expect(diagnostics.map((d) => [d.code, d.path])).toEqual([
+      ['CORDON_ERR_PLAYBOOK_TEMPLATE', 'states.first.with.summary'],
+    ]);
+    expect(diagnostics[0]!.message).toBe(
+      'State "first": {{ steps.first.result.caseId }} reads the result of its own state "first", which has none until it has run; read an earlier step.',
+    );
   });
 
   it('checks run fields and lists them when nothing is close', () => {
     const { diagnostics } = build(withSummary('"{{ run.operator }}"'));
     expect(diagnostics).toHaveLength(1);
-    expect(diagnostics[0]!.message).toContain('names unknown run field "operator"; known: id, playbook, startedAt');
+    expect(diagnostics[0]!.message).toContain(
+      'names unknown run field "operator"; known: id, playbook, startedAt',
+    );
   });
 
   it('rejects an expression', () => {
     const { diagnostics } = build(withSummary('"{{ incident.eventCount + 1 }}"'));
-    expect(diagnostics.map((d) => [d.code, d.path])).toEqual([['CORDON_ERR_PLAYBOOK_TEMPLATE', 'states.first.with.summary']]);
+    expect(diagnostics.map((d) => [d.code, d.path])).toEqual([
+      ['CORDON_ERR_PLAYBOOK_TEMPLATE', 'states.first.with.summary'],
+    ]);
     expect(diagnostics[0]!.message).toContain('(no expressions)');
   });
 
@@ -163,7 +191,13 @@ describe('templates in playbooks', () => {
 
   it('checks templates nested inside lists and mappings of an input', () => {
     const { diagnostics } = build(withSummary('x', '      description: ["{{ incident.nope }}"]\n'));
-    expect(diagnostics.some((d) => d.code === 'CORDON_ERR_PLAYBOOK_TEMPLATE' && d.path === 'states.first.with.description[0]')).toBe(true);
+    expect(
+      diagnostics.some(
+        (d) =>
+          d.code === 'CORDON_ERR_PLAYBOOK_TEMPLATE' &&
+          d.path === 'states.first.with.description[0]',
+      ),
+    ).toBe(true);
   });
 
   it('does not check a templated input as a literal (it is checked when rendered)', () => {
@@ -232,7 +266,9 @@ describe('templates in playbooks', () => {
 
 describe('validation details', () => {
   it('reports an approval without an "on" and an action without a "next"', () => {
-    const text = playbook(`  first:\n    approval: { timeout: 1m }\n  second:\n    action: ticket.open\n    with: { summary: x }\n${CLEAN_END}`);
+    const text = playbook(
+      `  first:\n    approval: { timeout: 1m }\n  second:\n    action: ticket.open\n    with: { summary: x }\n${CLEAN_END}`,
+    );
     const { diagnostics } = build(text);
     expect(diagnostics.map((d) => [d.path, d.message])).toEqual([
       ['states.first', 'State "first" is missing required key "on". Add it.'],
@@ -241,41 +277,61 @@ describe('validation details', () => {
   });
 
   it('requires approved and rejected targets', () => {
-    const text = playbook(`  first:\n    approval: { timeout: 1m }\n    on: { approved: done }\n${CLEAN_END}`);
+    const text = playbook(
+      `  first:\n    approval: { timeout: 1m }\n    on: { approved: done }\n${CLEAN_END}`,
+    );
     const { diagnostics } = build(text);
-    expect(diagnostics.map((d) => [d.code, d.path])).toEqual([['CORDON_ERR_DEFINITION_REQUIRED', 'states.first.on']]);
+    expect(diagnostics.map((d) => [d.code, d.path])).toEqual([
+      ['CORDON_ERR_DEFINITION_REQUIRED', 'states.first.on'],
+    ]);
     expect(diagnostics[0]!.message).toContain('missing required key "rejected"');
   });
 
   it('suggests the closest transition key in an approval’s "on"', () => {
-    const text = playbook(`  first:\n    approval: { timeout: 1m }\n    on: { approved: done, rejected: done, timout: done }\n${CLEAN_END}`);
+    const text = playbook(
+      `  first:\n    approval: { timeout: 1m }\n    on: { approved: done, rejected: done, timout: done }\n${CLEAN_END}`,
+    );
     const { diagnostics } = build(text);
-    expect(diagnostics.map((d) => d.message)).toEqual(['State "first" on has unknown key "timout". Did you mean "timeout"?']);
+    expect(diagnostics.map((d) => d.message)).toEqual([
+      'State "first" on has unknown key "timout". Did you mean "timeout"?',
+    ]);
   });
 
   it('rejects approval roles that are not role names', () => {
-    const text = playbook(`  first:\n    approval: { timeout: 1m, roles: ["on call"] }\n    on: { approved: done, rejected: done }\n${CLEAN_END}`);
+    const text = playbook(
+      `  first:\n    approval: { timeout: 1m, roles: ["on call"] }\n    on: { approved: done, rejected: done }\n${CLEAN_END}`,
+    );
     const { diagnostics } = build(text);
-    expect(diagnostics.map((d) => [d.code, d.path])).toEqual([['CORDON_ERR_DEFINITION_TYPE', 'states.first.approval.roles']]);
+    expect(diagnostics.map((d) => [d.code, d.path])).toEqual([
+      ['CORDON_ERR_DEFINITION_TYPE', 'states.first.approval.roles'],
+    ]);
   });
 
   it('rejects a quorum above 10 and a fractional quorum', () => {
     for (const quorum of ['11', '1.5', '"2"']) {
-      const text = playbook(`  first:\n    approval: { timeout: 1m, quorum: ${quorum} }\n    on: { approved: done, rejected: done }\n${CLEAN_END}`);
+      const text = playbook(
+        `  first:\n    approval: { timeout: 1m, quorum: ${quorum} }\n    on: { approved: done, rejected: done }\n${CLEAN_END}`,
+      );
       expect(build(text).diagnostics.map((d) => d.path)).toEqual(['states.first.approval.quorum']);
     }
   });
 
   it('accepts retry attempts at the bounds 1 and 100, rejects 101', () => {
     const retry = (n: number): string =>
-      playbook(`  first:\n    action: ticket.open\n    with: { summary: x }\n    retry: { attempts: ${n} }\n    next: done\n${CLEAN_END}`);
+      playbook(
+        `  first:\n    action: ticket.open\n    with: { summary: x }\n    retry: { attempts: ${n} }\n    next: done\n${CLEAN_END}`,
+      );
     expect(build(retry(1)).diagnostics).toEqual([]);
     expect(build(retry(100)).diagnostics).toEqual([]);
-    expect(build(retry(101)).diagnostics.map((d) => d.path)).toEqual(['states.first.retry.attempts']);
+    expect(build(retry(101)).diagnostics.map((d) => d.path)).toEqual([
+      'states.first.retry.attempts',
+    ]);
   });
 
   it('rejects a malformed retry delay', () => {
-    const text = playbook(`  first:\n    action: ticket.open\n    with: { summary: x }\n    retry: { delay: soon }\n    next: done\n${CLEAN_END}`);
+    const text = playbook(
+      `  first:\n    action: ticket.open\n    with: { summary: x }\n    retry: { delay: soon }\n    next: done\n${CLEAN_END}`,
+    );
     const { diagnostics } = build(text);
     expect(diagnostics.map((d) => d.message)).toEqual([
       'State "first" retry.delay got "soon"; write a whole number followed by ms, s, m, h, d or w (for example "10m").',
@@ -283,7 +339,9 @@ describe('validation details', () => {
   });
 
   it('accepts an action timeout of exactly one hour', () => {
-    const text = playbook(`  first:\n    action: ticket.open\n    with: { summary: x }\n    timeout: 60m\n    next: done\n${CLEAN_END}`);
+    const text = playbook(
+      `  first:\n    action: ticket.open\n    with: { summary: x }\n    timeout: 60m\n    next: done\n${CLEAN_END}`,
+    );
     const { playbooks } = build(text);
     const first = playbooks?.[0]?.definition.states.first;
     expect(first?.kind === 'action' ? first.timeoutMs : undefined).toBe(3_600_000);
@@ -292,40 +350,65 @@ describe('validation details', () => {
   it('rejects an empty states mapping', () => {
     const { diagnostics } = build(playbook('  {}\n').replace('states:\n  {}', 'states: {}'));
     expect(diagnostics.map((d) => d.code)).toContain('CORDON_ERR_DEFINITION_REQUIRED');
-    expect(diagnostics.map((d) => d.message)).toContain('Playbook "test" has no states; add at least a start state and an end state.');
+    expect(diagnostics.map((d) => d.message)).toContain(
+      'Playbook "test" has no states; add at least a start state and an end state.',
+    );
   });
 
   it('rejects an input of the wrong type (a mapping for a text input)', () => {
-    const text = playbook(`  first:\n    action: ticket.open\n    with: { summary: { a: 1 } }\n    next: done\n${CLEAN_END}`);
+    const text = playbook(
+      `  first:\n    action: ticket.open\n    with: { summary: { a: 1 } }\n    next: done\n${CLEAN_END}`,
+    );
     const { diagnostics } = build(text);
     expect(diagnostics.map((d) => [d.code, d.path, d.message])).toEqual([
-      ['CORDON_ERR_PLAYBOOK_INPUT', 'states.first.with.summary', 'State "first" input "summary" must be a non-empty string; got a mapping.'],
+      [
+        'CORDON_ERR_PLAYBOOK_INPUT',
+        'states.first.with.summary',
+        'State "first" input "summary" must be a non-empty string; got a mapping.',
+      ],
     ]);
   });
 
   it('rejects a literal severity input that is not a severity', () => {
-    const text = playbook(`  first:\n    action: ticket.open\n    with: { summary: x, severity: urgent }\n    next: done\n${CLEAN_END}`);
+    const text = playbook(
+      `  first:\n    action: ticket.open\n    with: { summary: x, severity: urgent }\n    next: done\n${CLEAN_END}`,
+    );
     expect(build(text).diagnostics.map((d) => d.message)).toEqual([
       'State "first" input "severity" must be one of info, low, medium, high, critical; got "urgent".',
     ]);
   });
 
   it('names the connector types when no connector can run the operation', () => {
-    const text = playbook(`  first:\n    action: ticket.open\n    with: { summary: x }\n    next: done\n${CLEAN_END}`);
-    const { diagnostics } = build(text, { ...CTX, connectors: new Map([['gateway', 'builtin-limiter']]) });
+    const text = playbook(
+      `  first:\n    action: ticket.open\n    with: { summary: x }\n    next: done\n${CLEAN_END}`,
+    );
+    const { diagnostics } = build(text, {
+      ...CTX,
+      connectors: new Map([['gateway', 'builtin-limiter']]),
+    });
     expect(diagnostics.map((d) => d.message)).toEqual([
       'State "first" runs ticket.open, but no connector of type builtin-cases is configured. Add one in connectors/.',
     ]);
   });
 
   it('reports a trigger that is not a rule name or list', () => {
-    const text = playbook(`${CLEAN_END}`, 'on:\n  correlation: { name: x }\n').replace('start: first', 'start: done');
-    expect(build(text).diagnostics.map((d) => [d.code, d.path])).toEqual([['CORDON_ERR_DEFINITION_TYPE', 'on.correlation']]);
+    const text = playbook(`${CLEAN_END}`, 'on:\n  correlation: { name: x }\n').replace(
+      'start: first',
+      'start: done',
+    );
+    expect(build(text).diagnostics.map((d) => [d.code, d.path])).toEqual([
+      ['CORDON_ERR_DEFINITION_TYPE', 'on.correlation'],
+    ]);
   });
 
   it('reports a trigger without correlation', () => {
-    const text = playbook(`${CLEAN_END}`, 'on:\n  severity: [high]\n').replace('start: first', 'start: done');
-    expect(build(text).diagnostics.map((d) => d.message)).toEqual(['Playbook "test" trigger is missing required key "correlation". Add it.']);
+    const text = playbook(`${CLEAN_END}`, 'on:\n  severity: [high]\n').replace(
+      'start: first',
+      'start: done',
+    );
+    expect(build(text).diagnostics.map((d) => d.message)).toEqual([
+      'Playbook "test" trigger is missing required key "correlation". Add it.',
+    ]);
   });
 });
 
@@ -339,7 +422,10 @@ describe('graph checks', () => {
     start,
     states,
   });
-  const act = (next: string, extra: Partial<{ operation: string; automatic: boolean; onFailure: string }> = {}) =>
+  const act = (
+    next: string,
+    extra: Partial<{ operation: string; automatic: boolean; onFailure: string }> = {},
+  ) =>
     ({
       kind: 'action',
       operation: extra.operation ?? 'ticket.open',
@@ -354,7 +440,14 @@ describe('graph checks', () => {
       onFailure: extra.onFailure,
     }) as const;
   const ask = (approved: string, rejected: string, timeout = rejected) =>
-    ({ kind: 'approval', roles: ['approver'], quorum: 1, timeoutMs: 1, message: 'm', on: { approved, rejected, timeout } }) as const;
+    ({
+      kind: 'approval',
+      roles: ['approver'],
+      quorum: 1,
+      timeoutMs: 1,
+      message: 'm',
+      on: { approved, rejected, timeout },
+    }) as const;
   const end = { kind: 'end', outcome: 'resolved' } as const;
 
   const check = (d: PlaybookDefinition): string[] => {
@@ -383,23 +476,42 @@ describe('graph checks', () => {
   });
 
   it('accepts a mutating action behind an approved edge', () => {
-    expect(check(def({ a: ask('m', 'e'), m: act('e', { operation: 'ratelimit.set' }), e: end }))).toEqual([]);
+    expect(
+      check(def({ a: ask('m', 'e'), m: act('e', { operation: 'ratelimit.set' }), e: end })),
+    ).toEqual([]);
   });
 
   it('accepts a mutating action after another action that is behind an approval', () => {
-    expect(check(def({ a: ask('t', 'e'), t: act('m'), m: act('e', { operation: 'ratelimit.clear' }), e: end }))).toEqual([]);
+    expect(
+      check(
+        def({
+          a: ask('t', 'e'),
+          t: act('m'),
+          m: act('e', { operation: 'ratelimit.clear' }),
+          e: end,
+        }),
+      ),
+    ).toEqual([]);
   });
 
   it('flags a mutating action reachable through on_failure of an unguarded action', () => {
-    expect(check(def({ a: act('e', { onFailure: 'm' }), m: act('e', { operation: 'ratelimit.set' }), e: end }))).toEqual([
-      'CORDON_ERR_PLAYBOOK_UNGUARDED_MUTATION states.m.action',
-    ]);
+    expect(
+      check(
+        def({
+          a: act('e', { onFailure: 'm' }),
+          m: act('e', { operation: 'ratelimit.set' }),
+          e: end,
+        }),
+      ),
+    ).toEqual(['CORDON_ERR_PLAYBOOK_UNGUARDED_MUTATION states.m.action']);
   });
 
   it('flags a mutating action reachable both with and without an approval', () => {
-    expect(check(def({ a: ask('m', 'b'), b: act('m'), m: act('e', { operation: 'ratelimit.set' }), e: end }))).toEqual([
-      'CORDON_ERR_PLAYBOOK_UNGUARDED_MUTATION states.m.action',
-    ]);
+    expect(
+      check(
+        def({ a: ask('m', 'b'), b: act('m'), m: act('e', { operation: 'ratelimit.set' }), e: end }),
+      ),
+    ).toEqual(['CORDON_ERR_PLAYBOOK_UNGUARDED_MUTATION states.m.action']);
   });
 
   it('does not count an action’s implicit failure as a path to an end', () => {
@@ -410,14 +522,20 @@ describe('graph checks', () => {
   });
 
   it('does not report an unreachable state as having no end', () => {
-    expect(check(def({ a: act('e'), e: end, loop: act('loop') }))).toEqual(['CORDON_ERR_PLAYBOOK_UNREACHABLE states.loop']);
+    expect(check(def({ a: act('e'), e: end, loop: act('loop') }))).toEqual([
+      'CORDON_ERR_PLAYBOOK_UNREACHABLE states.loop',
+    ]);
   });
 
   it('is called with positions: unreachable states are reported at their key', () => {
     const text = 'states:\n  a:\n    end: resolved\n  b:\n    end: failed\n';
     const doc = loadYaml(text, 's.yaml').documents[0]!;
     const sink = new DiagnosticSink('s.yaml', doc.positions);
-    checkGraph(def({ a: end, b: { kind: 'end', outcome: 'failed' } }), sink, (name) => OPERATIONS[name]);
+    checkGraph(
+      def({ a: end, b: { kind: 'end', outcome: 'failed' } }),
+      sink,
+      (name) => OPERATIONS[name],
+    );
     expect(sink.diagnostics.map((d) => [d.line, d.column])).toEqual([[4, 3]]);
   });
 });
@@ -426,6 +544,8 @@ describe('validatePlaybook directly', () => {
   it('returns undefined and reports a document that is not a mapping', () => {
     const sink = new DiagnosticSink('x.yaml', new PositionMap());
     expect(validatePlaybook('just text', sink, CTX)).toBeUndefined();
-    expect(sink.diagnostics.map((d) => d.message)).toEqual(['A playbook document must be a mapping; got "just text".']);
+    expect(sink.diagnostics.map((d) => d.message)).toEqual([
+      'A playbook document must be a mapping; got "just text".',
+    ]);
   });
 });

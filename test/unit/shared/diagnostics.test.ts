@@ -1,10 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { formatDiagnostic, formatPath, hasErrors, type Diagnostic } from '../../../src/shared/diagnostics.js';
+import {
+  formatDiagnostic,
+  formatPath,
+  hasErrors,
+  type Diagnostic,
+} from '../../../src/shared/diagnostics.js';
 
 const BASE: Diagnostic = {
   code: 'CORDON_ERR_PLAYBOOK_UNKNOWN_TARGET',
   severity: 'error',
-  message: 'State "throttle" next points at state "ask_kase", which does not exist. Did you mean "ask_case"?',
+  message:
+    'State "throttle" next points at state "ask_kase", which does not exist. Did you mean "ask_case"?',
   file: 'playbooks/contain.yaml',
   line: 17,
   column: 11,
@@ -19,7 +25,14 @@ describe('formatDiagnostic', () => {
   });
 
   it('writes warnings with their severity', () => {
-    expect(formatDiagnostic({ ...BASE, severity: 'warning', code: 'CORDON_WARN_PLAYBOOK_NO_UNDO', message: 'm.' })).toBe(
+    expect(
+      formatDiagnostic({
+        ...BASE,
+        severity: 'warning',
+        code: 'CORDON_WARN_PLAYBOOK_NO_UNDO',
+        message: 'm.',
+      }),
+    ).toBe(
       'playbooks/contain.yaml:17:11 warning CORDON_WARN_PLAYBOOK_NO_UNDO m. (at states.throttle.next)',
     );
   });
@@ -31,9 +44,9 @@ describe('formatDiagnostic', () => {
   });
 
   it('writes only the file when no position is known', () => {
-    expect(formatDiagnostic({ ...BASE, line: 0, column: 0, path: '', message: 'Unreadable.' })).toBe(
-      'playbooks/contain.yaml error CORDON_ERR_PLAYBOOK_UNKNOWN_TARGET Unreadable.',
-    );
+    expect(
+      formatDiagnostic({ ...BASE, line: 0, column: 0, path: '', message: 'Unreadable.' }),
+    ).toBe('playbooks/contain.yaml error CORDON_ERR_PLAYBOOK_UNKNOWN_TARGET Unreadable.');
   });
 });
 

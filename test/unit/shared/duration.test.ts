@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { describe as describeValue, formatDurationMs, parseDuration } from '../../../src/shared/duration.js';
+import {
+  describe as describeValue,
+  formatDurationMs,
+  parseDuration,
+} from '../../../src/shared/duration.js';
 
 function ms(value: unknown): number {
   const d = parseDuration(value);
@@ -34,12 +38,19 @@ describe('parseDuration', () => {
   });
 
   it('rejects a bare number, suggesting the unit', () => {
-    expect(reason(10)).toBe('got the number 10 without a unit; write a number followed by ms, s, m, h, d or w (for example "10s")');
+    expect(reason(10)).toBe(
+      'got the number 10 without a unit; write a number followed by ms, s, m, h, d or w (for example "10s")',
+    );
   });
 
-  it.each(['10', '1.5h', '-1s', '10M', '1y', '10 minutes', 'soon', '', 'ms', '1h30m', 'PT1H'])('rejects "%s"', (text) => {
-    expect(reason(text)).toBe(`got "${text}"; write a whole number followed by ms, s, m, h, d or w (for example "10m")`);
-  });
+  it.each(['10', '1.5h', '-1s', '10M', '1y', '10 minutes', 'soon', '', 'ms', '1h30m', 'PT1H'])(
+    'rejects "%s"',
+    (text) => {
+      expect(reason(text)).toBe(
+        `got "${text}"; write a whole number followed by ms, s, m, h, d or w (for example "10m")`,
+      );
+    },
+  );
 
   it('rejects zero', () => {
     expect(reason('0s')).toBe('got "0s"; a duration must be greater than zero');

@@ -17,9 +17,22 @@ describe('logger', () => {
   it('redacts credentials wherever the static paths say', () => {
     const { stream, lines } = sink();
     const logger = createLogger('info', stream);
-    logger.info({ req: { headers: { authorization: 'Bearer cdn_secret', 'x-api-key': 'k' } }, connector: { token: 't0k', password: 'pw', url: 'https://x' } }, 'hello');
-    expect(lines[0]?.req.headers).toEqual({ authorization: '[redacted]', 'x-api-key': '[redacted]' });
-    expect(lines[0]?.connector).toEqual({ token: '[redacted]', password: '[redacted]', url: 'https://x' });
+    logger.info(
+      {
+        req: { headers: { authorization: 'Bearer cdn_secret', 'x-api-key': 'k' } },
+        connector: { token: 't0k', password: 'pw', url: 'https://x' },
+      },
+      'hello',
+    );
+    expect(lines[0]?.req.headers).toEqual({
+      authorization: '[redacted]',
+      'x-api-key': '[redacted]',
+    });
+    expect(lines[0]?.connector).toEqual({
+      token: '[redacted]',
+      password: '[redacted]',
+      url: 'https://x',
+    });
     expect(JSON.stringify(lines)).not.toMatch(/cdn_secret|t0k|"pw"/);
   });
 });

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { checkKeys, expectMapping, expectString, expectStringList, isMapping, suggest } from '../../../src/shared/shape.js';
+import {
+  checkKeys,
+  expectMapping,
+  expectString,
+  expectStringList,
+  isMapping,
+  suggest,
+} from '../../../src/shared/shape.js';
 import { DiagnosticSink, loadYaml } from '../../../src/shared/yaml.js';
 
 const SOURCE = ['name: x', 'retries: 3', 'nested:', '  a: 1'].join('\n');
@@ -12,7 +19,9 @@ function sink(): DiagnosticSink {
 describe('suggest', () => {
   it('returns the closest candidate within the typo distance', () => {
     expect(suggest('titel', ['title', 'description'])).toBe('title');
-    expect(suggest('ratelimit.sett', ['ratelimit.set', 'ratelimit.clear', 'ticket.open'])).toBe('ratelimit.set');
+    expect(suggest('ratelimit.sett', ['ratelimit.set', 'ratelimit.clear', 'ticket.open'])).toBe(
+      'ratelimit.set',
+    );
   });
 
   it('ignores case, and returns the candidate as written', () => {
@@ -23,7 +32,9 @@ describe('suggest', () => {
   it('allows distance 2 for short names and a third of the length for long ones', () => {
     expect(suggest('ab', ['xy'])).toBe('xy');
     expect(suggest('abc', ['xyz'])).toBeUndefined();
-    expect(suggest('model_extraction_by_query_volume', ['model_extraction_by_qry_vol'])).toBe('model_extraction_by_qry_vol');
+    expect(suggest('model_extraction_by_query_volume', ['model_extraction_by_qry_vol'])).toBe(
+      'model_extraction_by_qry_vol',
+    );
     expect(suggest('retries', ['retry'])).toBeUndefined();
   });
 
@@ -67,7 +78,15 @@ describe('expectMapping', () => {
     const s = sink();
     expect(expectMapping(s, ['retries'], 3, 'Retries')).toBe(false);
     expect(s.diagnostics).toEqual([
-      { code: 'CORDON_ERR_YAML_NOT_MAPPING', severity: 'error', message: 'Retries must be a mapping; got 3.', file: 's.yaml', line: 2, column: 10, path: 'retries' },
+      {
+        code: 'CORDON_ERR_YAML_NOT_MAPPING',
+        severity: 'error',
+        message: 'Retries must be a mapping; got 3.',
+        file: 's.yaml',
+        line: 2,
+        column: 10,
+        path: 'retries',
+      },
     ]);
   });
 });
@@ -78,13 +97,22 @@ describe('checkKeys', () => {
     checkKeys(s, [], { name: 'x', id: null }, 'Thing', { required: ['name', 'id', 'start'] });
     expect(s.diagnostics.map((d) => [d.code, d.message, d.line, d.column, d.path])).toEqual([
       ['CORDON_ERR_DEFINITION_REQUIRED', 'Thing is missing required key "id". Add it.', 1, 1, ''],
-      ['CORDON_ERR_DEFINITION_REQUIRED', 'Thing is missing required key "start". Add it.', 1, 1, ''],
+      [
+        'CORDON_ERR_DEFINITION_REQUIRED',
+        'Thing is missing required key "start". Add it.',
+        1,
+        1,
+        '',
+      ],
     ]);
   });
 
   it('reports an unknown key at the key, with a suggestion', () => {
     const s = sink();
-    checkKeys(s, [], { name: 'x', retries: 3 }, 'Thing', { required: ['name'], optional: ['retriez'] });
+    checkKeys(s, [], { name: 'x', retries: 3 }, 'Thing', {
+      required: ['name'],
+      optional: ['retriez'],
+    });
     expect(s.diagnostics).toEqual([
       {
         code: 'CORDON_ERR_DEFINITION_UNKNOWN_KEY',
@@ -101,7 +129,9 @@ describe('checkKeys', () => {
   it('lists the known keys when nothing is close', () => {
     const s = sink();
     checkKeys(s, ['nested'], { a: 1, zzzzzz: 2 }, 'Nested', { required: ['a'], optional: ['b'] });
-    expect(s.diagnostics.map((d) => d.message)).toEqual(['Nested has unknown key "zzzzzz". Known keys: a, b.']);
+    expect(s.diagnostics.map((d) => d.message)).toEqual([
+      'Nested has unknown key "zzzzzz". Known keys: a, b.',
+    ]);
   });
 
   it('accepts a mapping with only known keys', () => {
@@ -156,6 +186,8 @@ describe('expectStringList', () => {
   ])('rejects %j', (value, described) => {
     const s = sink();
     expect(expectStringList(s, ['x'], value, 'X')).toBeUndefined();
-    expect(s.diagnostics.map((d) => d.message)).toEqual([`X must be a non-empty list of strings; got ${described}.`]);
+    expect(s.diagnostics.map((d) => d.message)).toEqual([
+      `X must be a non-empty list of strings; got ${described}.`,
+    ]);
   });
 });

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { DiagnosticSink, PositionMap, loadYaml, type LoadedYaml } from '../../../src/shared/yaml.js';
+import {
+  DiagnosticSink,
+  PositionMap,
+  loadYaml,
+  type LoadedYaml,
+} from '../../../src/shared/yaml.js';
 
 function one(source: string): LoadedYaml['documents'][number] {
   const loaded = loadYaml(source, 'f.yaml');
@@ -92,7 +97,10 @@ describe('loadYaml positions', () => {
   });
 
   it('places an alias at its "*"', () => {
-    expect(one('base: &x {k: 1}\ncopy: *x\n').positions.get(['copy'])).toEqual({ line: 2, column: 7 });
+    expect(one('base: &x {k: 1}\ncopy: *x\n').positions.get(['copy'])).toEqual({
+      line: 2,
+      column: 7,
+    });
   });
 
   it('places a quoted scalar at its opening quote', () => {
@@ -133,11 +141,16 @@ describe('loadYaml multi-document files', () => {
 
   it('does not leak one document’s paths into another', () => {
     expect(loaded.documents[0]!.positions.get(['y', 'z'])).toEqual({ line: 1, column: 1 });
-    expect(loaded.documents[1]!.positions.get(['x'])).toEqual(loaded.documents[1]!.positions.get([]));
+    expect(loaded.documents[1]!.positions.get(['x'])).toEqual(
+      loaded.documents[1]!.positions.get([]),
+    );
   });
 
   it('yields a null document for a trailing "---"', () => {
-    expect(loadYaml('a: 1\n---\n', 'f.yaml').documents.map((d) => d.value)).toEqual([{ a: 1 }, null]);
+    expect(loadYaml('a: 1\n---\n', 'f.yaml').documents.map((d) => d.value)).toEqual([
+      { a: 1 },
+      null,
+    ]);
   });
 
   it('yields no documents for an empty file or a file of comments', () => {
@@ -148,7 +161,18 @@ describe('loadYaml multi-document files', () => {
 
 describe('loadYaml values (core schema)', () => {
   const value = one(
-    ['date: 2024-01-01', 'stamp: 2024-01-01T10:00:00Z', 'yes: yes', 'on: off', 'oct: 010', 'hex: 0x1F', 'f: 1.5', 'nul: ~', 'b: true', 'dur: 10m'].join('\n'),
+    [
+      'date: 2024-01-01',
+      'stamp: 2024-01-01T10:00:00Z',
+      'yes: yes',
+      'on: off',
+      'oct: 010',
+      'hex: 0x1F',
+      'f: 1.5',
+      'nul: ~',
+      'b: true',
+      'dur: 10m',
+    ].join('\n'),
   ).value;
 
   it('keeps dates and timestamps as strings', () => {
@@ -172,7 +196,8 @@ describe('loadYaml errors', () => {
       {
         code: 'CORDON_ERR_YAML_SYNTAX',
         severity: 'error',
-        message: 'YAML syntax error: bad indentation of a mapping entry. Fix the syntax at this position.',
+        message:
+          'YAML syntax error: bad indentation of a mapping entry. Fix the syntax at this position.',
         file: 'bad.yaml',
         line: 3,
         column: 5,

@@ -2,7 +2,10 @@
  * Reading canonical events from compiled rules: paths are compiled once into getters that read
  * own properties only (see `compileFieldGetter`).
  */
-export { compileFieldGetter as compileGetter, type FieldGetter } from '../../../ingest/canonical-event.js';
+export {
+  compileFieldGetter as compileGetter,
+  type FieldGetter,
+} from '../../../ingest/canonical-event.js';
 
 /** The text form Sigma compares strings against; undefined for objects, arrays and null. */
 export function scalarText(v: unknown): string | undefined {
