@@ -1,23 +1,11 @@
 import type { Redis } from 'ioredis';
+import type { Match } from '../correlate/match.js';
 import type { CompiledEventCount } from '../correlate/rule/types.js';
 import type { Keys } from './keys.js';
 import { ScriptRunner } from './redis-scripts.js';
 
 /** A match as the window script stores it, before the engine adds rule metadata. */
-export interface RawMatch {
-  readonly matchId: string;
-  readonly rule: string;
-  readonly groupKey: string;
-  readonly count: number;
-  readonly firstTime: number;
-  readonly lastTime: number;
-  readonly windowStart: number;
-  readonly windowEnd: number;
-  readonly firedAt: number;
-  readonly late: boolean;
-  readonly partial: boolean;
-  readonly refs: readonly string[];
-}
+export type RawMatch = Omit<Match, 'ruleTitle' | 'ruleType' | 'level' | 'tags' | 'group'>;
 
 export type RecordStatus = 'counted' | 'matched' | 'duplicate' | 'too-late';
 

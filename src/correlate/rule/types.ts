@@ -5,9 +5,8 @@ import type { CanonicalEvent, Severity } from '../../ingest/canonical-event.js';
  * Produced by `compileRules` (pure) and consumed by the correlation engine.
  */
 
-/** A Sigma detection rule compiled to a predicate over canonical events. */
-export interface CompiledDetection {
-  readonly kind: 'detection';
+/** What every compiled rule carries to name itself in matches, incidents and messages. */
+export interface RuleIdentity {
   /** `name` if the rule has one, else its `id`. Correlations reference rules by either. */
   readonly key: string;
   readonly name: string | undefined;
@@ -17,6 +16,11 @@ export interface CompiledDetection {
   readonly tags: readonly string[];
   /** Where the rule was defined, for messages: `file:line`. */
   readonly origin: string;
+}
+
+/** A Sigma detection rule compiled to a predicate over canonical events. */
+export interface CompiledDetection extends RuleIdentity {
+  readonly kind: 'detection';
   /**
    * True when the rule alerts on its own: no correlation references it, or one does and the
    * correlation sets `generate: true` (Sigma semantics).
@@ -38,15 +42,8 @@ export interface GroupField {
   readonly pathByRule: Readonly<Record<string, string>>;
 }
 
-export interface CompiledEventCount {
+export interface CompiledEventCount extends RuleIdentity {
   readonly kind: 'event_count';
-  readonly key: string;
-  readonly name: string | undefined;
-  readonly id: string | undefined;
-  readonly title: string;
-  readonly level: Severity;
-  readonly tags: readonly string[];
-  readonly origin: string;
   /** Keys of the detections it counts. */
   readonly rules: readonly string[];
   readonly groupBy: readonly GroupField[];

@@ -238,16 +238,7 @@ export class Runner {
           attempts,
         };
     const eventId = `${job.effectKey}-${outcome.ok ? 'done' : 'failed'}`;
-    await this.deps.queues.addRunJob(
-      {
-        type: 'event',
-        runId: job.runId,
-        eventId,
-        event,
-        expect: { state: job.state, step: job.step },
-      },
-      { jobId: eventId },
-    );
+    await this.queueEvent(job.runId, { state: job.state, step: job.step }, eventId, event);
   }
 
   /** Hands a decided approval to its run (idempotent by approval id). */
@@ -267,15 +258,11 @@ export class Runner {
           }
         : { type: 'approval.rejected', state: approval.state, approvalId: approval.id, by, at };
     const eventId = `${approval.id}-decision`;
-    await this.deps.queues.addRunJob(
-      {
-        type: 'event',
-        runId: approval.runId,
-        eventId,
-        event,
-        expect: { state: approval.state, step: approval.step },
-      },
-      { jobId: eventId },
+    await this.queueEvent(
+      approval.runId,
+      { state: approval.state, step: approval.step },
+      eventId,
+      event,
     );
   }
 
@@ -322,16 +309,7 @@ export class Runner {
         const type =
           `xstate.after.${approvalDelayName(run.state)}.${compiled.definition.id}.${run.state}` as const;
         const timerId = timerEffectId(run.id, type, run.step);
-        await this.deps.queues.addRunJob(
-          {
-            type: 'event',
-            runId: run.id,
-            eventId: timerId,
-            event: { type },
-            expect: { state: run.state, step: run.step },
-          },
-          { jobId: timerId },
-        );
+        await this.queueEvent(run.id, { state: run.state, step: run.step }, timerId, { type });
       }
     } else if (state?.kind === 'action') {
       const effectId = actionEffectId(run.id, run.state, run.step);
@@ -359,18 +337,23 @@ export class Runner {
           },
           attempts: job.attempts,
         };
-        await this.deps.queues.addRunJob(
-          {
-            type: 'event',
-            runId: run.id,
-            eventId: failedEvent,
-            event,
-            expect: { state: run.state, step: run.step },
-          },
-          { jobId: failedEvent },
-        );
+        await this.queueEvent(run.id, { state: run.state, step: run.step }, failedEvent, event);
       }
     }
+  }
+
+  /** Queues `event` for a run, to apply only while it is still at `at`; the event id is the job id. */
+  private async queueEvent(
+    runId: string,
+    at: { readonly state: string; readonly step: number },
+    eventId: string,
+    event: RunEvent,
+    delayMs = 0,
+  ): Promise<void> {
+    await this.deps.queues.addRunJob(
+      { type: 'event', runId, eventId, event, expect: { state: at.state, step: at.step } },
+      { jobId: eventId, ...(delayMs > 0 ? { delayMs } : {}) },
+    );
   }
 
   /** Performs the run's outbox, then clears it (compare-and-set). */
@@ -463,15 +446,12 @@ export class Runner {
         return;
       }
       case 'timer':
-        await this.deps.queues.addRunJob(
-          {
-            type: 'event',
-            runId: run.id,
-            eventId: effect.id,
-            event: effect.event as RunEvent,
-            expect: { state: effect.state, step: effect.step },
-          },
-          { jobId: effect.id, delayMs: Math.max(0, effect.fireAt - this.deps.clock.now()) },
+        await this.queueEvent(
+          run.id,
+          { state: effect.state, step: effect.step },
+          effect.id,
+          effect.event as RunEvent,
+          Math.max(0, effect.fireAt - this.deps.clock.now()),
         );
         return;
       case 'cancel-timer':
