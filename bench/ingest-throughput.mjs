@@ -1,0 +1,136 @@
+// Ingest and correlation throughput against a baseline in the same process.
+//
+//   npm run bench               (builds dist/ first; needs Redis: REDIS_URL or 127.0.0.1:6379)
+//   BENCH_EVENTS=100000 BENCH_BATCH=200 BENCH_CONCURRENCY=16 npm run bench
+//
+// 1. HTTP ingest: the same NDJSON batches are POSTed over loopback to Cordon
+//    (/v1/ingest/events: auth, strict validation, normalisation, one atomic append per batch
+//    with dedupe) and to a bare Fastify route that only parses the lines and answers 202.
+// 2. Correlation: how long the correlator takes to drain what was accepted (every event runs
+//    the shipped detection rule and one Redis window script), from the first request.
+// 3. Containment latency: on an idle system, from the 202 of the request that crosses the
+//    shipped rule's threshold until the key is throttled at the built-in limiter (correlator →
+//    incident → playbook run → action job → limiter), repeated for several keys.
+// Bounded in count, loopback only; keys live under a random prefix and are deleted at the end.
+import { randomUUID } from 'node:crypto';
+import Fastify from 'fastify';
+import { Redis } from 'ioredis';
+import { loadConfig } from '../dist/config/load-config.js';
+import { PrincipalDirectory } from '../dist/config/principals.js';
+import { startCordon } from '../dist/main.js';
+import { sha256Hex } from '../dist/shared/hash.js';
+import { createLogger } from '../dist/shared/logger.js';
+
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 40_000);
+const BATCH = Number(process.env.BENCH_BATCH ?? 100);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
+const KEYS = Number(process.env.BENCH_KEYS ?? 500);
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const TOKEN = 'bench-token';
+
+function batches() {
+  const out = [];
+  const start = Date.now() - 50_000;
+  for (let b = 0; b < EVENTS / BATCH; b += 1) {
+    const lines = [];
+    for (let i = 0; i < BATCH; i += 1) {
+      const n = b * BATCH + i;
+      lines.push(JSON.stringify({ id: `bench-${n}`, kind: 'inference', time: start + (n % 40_000), name: 'chat.completions', entity: { api_key: `key-${n % KEYS}`, model: 'm1' }, measures: { latency_ms: 20 + (n % 50), tokens_in: 100 } }));
+    }
+    out.push(`${lines.join('\n')}\n`);
+  }
+  return out;
+}
+
+async function post(url, bodies) {
+  let next = 0;
+  let failures = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < bodies.length) {
+        const body = bodies[next];
+        next += 1;
+        const res = await fetch(url, { method: 'POST', body, headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/x-ndjson' } });
+        await res.arrayBuffer();
+        if (res.status !== 202) failures += 1;
+      }
+    }),
+  );
+  return { seconds: (performance.now() - started) / 1000, failures };
+}
+
+async function baselineServer() {
+  const app = Fastify({ logger: false, bodyLimit: 16 * 1024 * 1024 });
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  app.post('/ingest', async (req, reply) => {
+    const ids = String(req.body).split('\n').filter(Boolean).map((l) => JSON.parse(l).id);
+    return reply.status(202).send({ accepted: ids.length, ids });
+  });
+  return { app, url: `${await app.listen({ host: '127.0.0.1', port: 0 })}/ingest` };
+}
+
+async function main() {
+  const prefix = `cordon-bench-${randomUUID().slice(0, 8)}`;
+  const redis = new Redis(REDIS_URL);
+  const principals = new PrincipalDirectory();
+  principals.add({ id: 'bench', roles: ['ingest', 'analyst'], sources: ['*'] }, sha256Hex(TOKEN));
+  const config = loadConfig({ CORDON_REDIS_PREFIX: prefix, CORDON_PORT: '0', CORDON_LOG_LEVEL: 'warn', CORDON_INSTANCE_ID: 'bench' }, process.cwd());
+  const cordon = await startCordon({ config, redisUrl: REDIS_URL, logger: createLogger('warn'), principals, listen: true });
+  const baseline = await baselineServer();
+  const bodies = batches();
+  try {
+    // Warm-up on both (JIT, connections), not measured; distinct ids so nothing dedupes later.
+    await post(baseline.url, bodies.slice(0, 5));
+    const base = await post(baseline.url, bodies);
+
+    const lagStart = performance.now();
+    const ingest = await post(`${cordon.url}/v1/ingest/events`, bodies);
+    const logKey = `${prefix}:events:log`;
+    for (;;) {
+      const groups = await redis.xinfo('GROUPS', logKey);
+      const g = Object.fromEntries(groups[0].reduce((acc, v, i, a) => (i % 2 ? acc : [...acc, [v, a[i + 1]]]), []));
+      if (Number(g.lag) === 0 && Number(g.pending) === 0) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const correlateSeconds = (performance.now() - lagStart) / 1000;
+
+    const latencies = [];
+    for (let k = 0; k < 20; k += 1) {
+      const key = `latency-${k}`;
+      const now = Date.now();
+      const lines = Array.from({ length: 101 }, (_, i) => JSON.stringify({ kind: 'inference', time: now - 5_000 + i, entity: { api_key: key } }));
+      const res = await fetch(`${cordon.url}/v1/ingest/events`, { method: 'POST', body: lines.join('\n'), headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/x-ndjson' } });
+      await res.arrayBuffer();
+      const accepted = performance.now();
+      for (;;) {
+        const rule = await redis.hget(`${prefix}:lim:rule:${encodeURIComponent(key)}`, 'mode');
+        if (rule) break;
+        await new Promise((r) => setImmediate(r));
+      }
+      latencies.push(performance.now() - accepted);
+    }
+    latencies.sort((a, b) => a - b);
+    const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))].toFixed(1);
+
+    const rate = (n, s) => Math.round(n / s).toLocaleString('en-US');
+    console.log(`events: ${EVENTS} in batches of ${BATCH}, ${CONCURRENCY} concurrent requests, ${KEYS} API keys`);
+    console.log(`baseline (bare fastify, parse only):  ${rate(EVENTS, base.seconds)} events/s  (${rate(EVENTS / BATCH, base.seconds)} req/s)`);
+    console.log(`cordon ingest (auth+validate+append): ${rate(EVENTS, ingest.seconds)} events/s  (${rate(EVENTS / BATCH, ingest.seconds)} req/s)  failures: ${ingest.failures}`);
+    console.log(`cordon ingest / baseline:             ${(base.seconds / ingest.seconds).toFixed(2)}`);
+    console.log(`ingest + correlation drained:         ${rate(EVENTS, correlateSeconds)} events/s (${correlateSeconds.toFixed(2)} s for all events)`);
+    console.log(`accepted → key throttled (20 keys):   p50 ${pct(50)} ms, p90 ${pct(90)} ms, max ${pct(100)} ms`);
+  } finally {
+    await baseline.app.close();
+    await cordon.stop();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) await redis.unlink(...keys);
+    } while (cursor !== '0');
+    redis.disconnect();
+  }
+}
+
+await main();
