@@ -25,6 +25,7 @@ import { ApprovalStore } from './store/approval-store.js';
 import { CaseStore } from './store/case-store.js';
 import { CorrelationStore } from './store/correlation-store.js';
 import { DeadLetterStore } from './store/dead-letters.js';
+import { EffectLedger } from './store/effect-ledger.js';
 import { EventLog } from './store/event-log.js';
 import { IncidentStore } from './store/incident-store.js';
 import { Keys } from './store/keys.js';
@@ -78,262 +79,298 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
   const content = options.content ?? (await loadContentOrThrow(config.contentDir));
   for (const d of content.diagnostics)
     logger.warn({ diagnostic: d }, `${d.file}:${d.line}:${d.column} ${d.message}`);
+  // Credentials are resolved before anything starts: a bad token file must not leave roles running.
+  let principals: PrincipalDirectory | undefined;
+  if (has('api')) {
+    principals = options.principals ?? (await loadPrincipals(config.tokensFile, options.env));
+    await addSourceTokens(principals, content, options.env ?? process.env);
+  }
 
-  const redis = createRedis(options.redisUrl, { connectionName: `cordon:${config.instanceId}` });
-  redis.on('error', (err) => logger.error({ err }, 'redis connection error'));
-  await redis.ping();
-  await warnIfNotDurable(redis, logger);
-
-  const eventLog = new EventLog(redis, keys);
-  const deadLetters = new DeadLetterStore(redis, keys, {
-    maxEntries: config.ingest.deadLetterMaxEntries,
-    bodyLimitBytes: config.ingest.deadLetterBodyLimitBytes,
-  });
-  const incidents = new IncidentStore(redis, keys);
-  const runs = new RunStore(redis, keys);
-  const approvals = new ApprovalStore(redis, keys);
-  const limiter = new LimiterStore(redis, keys);
-  const cases = new CaseStore(redis, keys);
-  const correlationStore = new CorrelationStore(redis, keys, {
-    maxGroupsPerRule: config.correlate.maxGroupsPerRule,
-    maxEventsPerGroup: config.correlate.maxEventsPerGroup,
-    maxRefsPerMatch: 50,
-    maxOutOfOrdernessMs: config.correlate.maxOutOfOrdernessMs,
-  });
-  // A group created before the first event means trimming can never drop unread events.
-  await eventLog.ensureGroup('correlator');
-
-  // BullMQ gets its own plain connection (no auto-pipelining; it manages its own commands).
-  const bullRedis = createRedis(options.redisUrl, {
-    connectionName: `cordon:${config.instanceId}:bull`,
-    enableAutoPipelining: false,
-  });
-  bullRedis.on('error', (err) => logger.error({ err }, 'redis connection error (queues)'));
-  const queueOptions = { connection: bullRedis, prefix: keys.bullPrefix };
-  const runQueue = new Queue<RunJob>(RUN_QUEUE, queueOptions);
-  const actionQueue = new Queue<ActionJob>(ACTION_QUEUE, queueOptions);
-  const keepCompleted = { age: Math.round(config.jobs.keepCompletedMs / 1000) };
-  const keepFailed = { age: 30 * 86_400 };
-  const queues: RunQueues = {
-    async addRunJob(job, opts) {
-      await runQueue.add(job.type, job, {
-        jobId: opts.jobId,
-        ...(opts.delayMs ? { delay: opts.delayMs } : {}),
-        attempts: 20,
-        backoff: { type: 'exponential', delay: 250, jitter: 0.5 },
-        removeOnComplete: keepCompleted,
-        removeOnFail: keepFailed,
-      });
-    },
-    async removeRunJob(jobId) {
-      const job = await runQueue.getJob(jobId);
-      if (job && (await job.isDelayed())) await job.remove().catch(() => undefined);
-    },
-    async addActionJob(job, opts) {
-      await actionQueue.add(job.operation, job, {
-        jobId: opts.jobId,
-        attempts: opts.attempts,
-        backoff: {
-          type: opts.backoff.type,
-          delay: opts.backoff.delayMs,
-          ...(opts.backoff.type === 'exponential' ? { jitter: 0.3 } : {}),
-        },
-        removeOnComplete: keepCompleted,
-        removeOnFail: keepFailed,
-      });
-    },
-    async actionJobState(jobId) {
-      const job = await actionQueue.getJob(jobId);
-      if (!job) return { state: 'unknown', attempts: 0 };
-      return {
-        state: await job.getState(),
-        attempts: job.attemptsMade,
-        ...(job.failedReason ? { failedReason: job.failedReason } : {}),
-      };
-    },
-  };
-
-  const catalog = new PlaybookCatalog(content.playbooks, runs, content.ruleKeys);
-  const runner = new Runner({
-    runs,
-    approvals,
-    playbooks: catalog,
-    queues,
-    clock,
-    logger: logger.child({ domain: 'playbook' }),
-    crash,
-  });
-
+  // Everything started is registered here; stop() (or a failed start) closes it in reverse.
   const closers: (() => Promise<void>)[] = [];
-  const readiness: ReadinessCheck[] = [
-    { name: 'redis', check: async () => (await redis.ping()) === 'PONG' },
-  ];
-
-  if (has('correlator')) {
-    const onMatch = async (match: Match): Promise<void> => {
-      const outcome = await incidents.recordMatch(match, clock.now());
-      if (!outcome.created) return;
-      const incident = await incidents.get(outcome.incidentId);
-      if (!incident) return;
-      if (!outcome.replayed)
-        logger.info(
-          { incidentId: incident.id, rule: match.rule, group: match.group },
-          'incident opened',
-        );
-      metrics.inc('cordon_incidents_opened_total', 'Incidents opened.', { rule: match.rule });
-      await runner.trigger(incident, `correlation:${match.rule}`);
-    };
-    const engine = new CorrelationEngine(content.rules, correlationStore, onMatch, clock, metrics);
-    const blocking = createRedis(options.redisUrl, {
-      connectionName: `cordon:${config.instanceId}:correlator`,
+  const closeAll = async (): Promise<void> => {
+    for (const close of closers.splice(0).reverse())
+      await close().catch((err: unknown) => logger.error({ err }, 'error while stopping'));
+  };
+  try {
+    const redis = createRedis(options.redisUrl, { connectionName: `cordon:${config.instanceId}` });
+    redis.on('error', (err) => logger.error({ err }, 'redis connection error'));
+    closers.push(async () => {
+      await redis.quit().catch(() => redis.disconnect());
     });
-    blocking.on('error', () => undefined);
-    const correlator = new Correlator(
-      eventLog,
-      blocking,
-      engine,
-      {
-        consumer: config.instanceId,
-        batchSize: config.correlate.batchSize,
-        claimIdleMs: config.correlate.claimIdleMs,
-        retentionMs: config.ingest.eventRetentionMs,
-      },
-      clock,
-      logger.child({ domain: 'correlate' }),
-      metrics,
-      crash,
-      async ({ event }, err) => {
-        await deadLetters.add({
-          source: event.source,
-          reason: 'correlate',
-          errors: [
-            {
-              path: '',
-              reason: `correlation failed repeatedly: ${err instanceof Error ? err.message : String(err)}`,
-            },
-          ],
-          contentType: 'application/json',
-          body: Buffer.from(JSON.stringify(event)),
-          principal: 'correlator',
-          received: clock.now(),
+    await redis.ping();
+    await warnIfNotDurable(redis, logger);
+
+    const eventLog = new EventLog(redis, keys);
+    const deadLetters = new DeadLetterStore(redis, keys, {
+      maxEntries: config.ingest.deadLetterMaxEntries,
+      bodyLimitBytes: config.ingest.deadLetterBodyLimitBytes,
+    });
+    const incidents = new IncidentStore(redis, keys);
+    const runs = new RunStore(redis, keys);
+    const approvals = new ApprovalStore(redis, keys);
+    const limiter = new LimiterStore(redis, keys);
+    const cases = new CaseStore(redis, keys);
+    const correlationStore = new CorrelationStore(redis, keys, {
+      maxGroupsPerRule: config.correlate.maxGroupsPerRule,
+      maxEventsPerGroup: config.correlate.maxEventsPerGroup,
+      maxRefsPerMatch: 50,
+      maxOutOfOrdernessMs: config.correlate.maxOutOfOrdernessMs,
+    });
+    // A group created before the first event means trimming can never drop unread events.
+    await eventLog.ensureGroup('correlator');
+
+    // BullMQ gets its own plain connection (no auto-pipelining; it manages its own commands).
+    const bullRedis = createRedis(options.redisUrl, {
+      connectionName: `cordon:${config.instanceId}:bull`,
+      enableAutoPipelining: false,
+    });
+    bullRedis.on('error', (err) => logger.error({ err }, 'redis connection error (queues)'));
+    closers.push(async () => {
+      await bullRedis.quit().catch(() => bullRedis.disconnect());
+    });
+    const queueOptions = { connection: bullRedis, prefix: keys.bullPrefix };
+    const runQueue = new Queue<RunJob>(RUN_QUEUE, queueOptions);
+    const actionQueue = new Queue<ActionJob>(ACTION_QUEUE, queueOptions);
+    closers.push(async () => {
+      await runQueue.close();
+      await actionQueue.close();
+    });
+    const keepCompleted = { age: Math.round(config.jobs.keepCompletedMs / 1000) };
+    const keepFailed = { age: 30 * 86_400 };
+    const queues: RunQueues = {
+      async addRunJob(job, opts) {
+        await runQueue.add(job.type, job, {
+          jobId: opts.jobId,
+          ...(opts.delayMs ? { delay: opts.delayMs } : {}),
+          attempts: 20,
+          backoff: { type: 'exponential', delay: 250, jitter: 0.5 },
+          removeOnComplete: keepCompleted,
+          removeOnFail: keepFailed,
         });
       },
-    );
-    await correlator.start();
-    closers.push(() => correlator.stop());
-    readiness.push({ name: 'correlator', check: async () => blocking.status === 'ready' });
-  }
-
-  const workerOptions = {
-    connection: bullRedis,
-    prefix: keys.bullPrefix,
-    lockDuration: config.jobs.lockDurationMs,
-    stalledInterval: config.jobs.stalledIntervalMs,
-    // A job survives several crashes of the process running it before BullMQ gives up on it.
-    maxStalledCount: 10,
-  };
-  if (has('runner')) {
-    const worker = new Worker<RunJob>(
-      RUN_QUEUE,
-      async (job: Job<RunJob>) => {
-        if (job.data.type === 'start') await runner.start(job.data);
-        else await runner.apply(job.data);
+      async removeRunJob(jobId) {
+        const job = await runQueue.getJob(jobId);
+        if (job && (await job.isDelayed())) await job.remove().catch(() => undefined);
       },
-      { ...workerOptions, concurrency: config.jobs.runConcurrency },
-    );
-    worker.on('failed', (job, err) => logger.error({ err, jobId: job?.id }, 'run job failed'));
-    worker.on('error', (err) => logger.error({ err }, 'run worker error'));
-    await runner.reconcile();
-    const timer = setInterval(() => {
-      runner.reconcile().catch((err: unknown) => logger.error({ err }, 'reconcile failed'));
-    }, config.jobs.reconcileIntervalMs);
-    timer.unref();
-    closers.push(async () => {
-      clearInterval(timer);
-      await worker.close();
-    });
-    readiness.push({ name: 'runner', check: async () => worker.isRunning() });
-  }
+      async addActionJob(job, opts) {
+        await actionQueue.add(job.operation, job, {
+          jobId: opts.jobId,
+          attempts: opts.attempts,
+          backoff: {
+            type: opts.backoff.type,
+            delay: opts.backoff.delayMs,
+            ...(opts.backoff.type === 'exponential' ? { jitter: 0.3 } : {}),
+          },
+          removeOnComplete: keepCompleted,
+          removeOnFail: keepFailed,
+        });
+      },
+      async actionJobState(jobId) {
+        const job = await actionQueue.getJob(jobId);
+        if (!job) return { state: 'unknown', attempts: 0 };
+        return {
+          state: await job.getState(),
+          attempts: job.attemptsMade,
+          ...(job.failedReason ? { failedReason: job.failedReason } : {}),
+          ...(job.returnvalue === undefined || job.returnvalue === null
+            ? {}
+            : { returnValue: job.returnvalue as unknown }),
+        };
+      },
+    };
 
-  if (has('worker')) {
-    const processor = createActionProcessor({
-      executors: builtinExecutors({ limiter, cases }),
-      runner,
-      clock,
-      logger: logger.child({ domain: 'actions' }),
-      crash,
-    });
-    const worker = new Worker<ActionJob>(ACTION_QUEUE, processor, {
-      ...workerOptions,
-      concurrency: config.jobs.actionConcurrency,
-    });
-    worker.on('error', (err) => logger.error({ err }, 'action worker error'));
-    closers.push(() => worker.close());
-    readiness.push({ name: 'worker', check: async () => worker.isRunning() });
-  }
-
-  let app: FastifyInstance | undefined;
-  let url: string | undefined;
-  if (has('api')) {
-    const principals = options.principals ?? (await loadPrincipals(config.tokensFile, options.env));
-    await addSourceTokens(principals, content, options.env ?? process.env);
-    const sources = new Map(
-      content.connectors
-        .filter((c) => c.kind === 'source')
-        .map((c) => [c.name, { name: c.name, type: c.type }]),
-    );
-    const ingest = new IngestService(
-      sources,
-      eventLog,
-      deadLetters,
-      clock,
-      metrics,
-      logger.child({ domain: 'ingest' }),
-      config.ingest.dedupeWindowMs,
-    );
-    app = await buildApp({
-      principals,
-      ingest,
-      eventLog,
-      deadLetters,
-      incidents,
+    const catalog = new PlaybookCatalog(content.playbooks, runs, content.ruleKeys);
+    const runner = new Runner({
       runs,
       approvals,
-      runner,
-      limiter,
-      cases,
-      metrics,
+      playbooks: catalog,
+      queues,
       clock,
-      logger,
-      readiness,
-      ingestBodyLimitBytes: config.ingest.bodyLimitBytes,
+      logger: logger.child({ domain: 'playbook' }),
+      crash,
     });
-    await app.ready();
-    if (options.listen) url = await app.listen({ host: config.host, port: config.port });
-  }
 
-  let stopped: Promise<void> | undefined;
-  return {
-    app,
-    url,
-    content,
-    runner,
-    roles,
-    reconcile: () => runner.reconcile(),
-    stop() {
-      stopped ??= (async () => {
-        // HTTP first (no new work; in-flight requests finish), then the consumers drain.
-        if (app) await app.close();
-        for (const close of closers.reverse())
-          await close().catch((err: unknown) => logger.error({ err }, 'error while stopping'));
-        await runQueue.close();
-        await actionQueue.close();
-        await bullRedis.quit().catch(() => bullRedis.disconnect());
-        await redis.quit().catch(() => redis.disconnect());
-      })();
-      return stopped;
-    },
-  };
+    const readiness: ReadinessCheck[] = [
+      { name: 'redis', check: async () => (await redis.ping()) === 'PONG' },
+    ];
+
+    if (has('correlator')) {
+      const onMatch = async (match: Match): Promise<void> => {
+        const outcome = await incidents.recordMatch(match, clock.now());
+        if (!outcome.created) return;
+        const incident = await incidents.get(outcome.incidentId);
+        if (!incident) return;
+        if (!outcome.replayed)
+          logger.info(
+            { incidentId: incident.id, rule: match.rule, group: match.group },
+            'incident opened',
+          );
+        metrics.inc('cordon_incidents_opened_total', 'Incidents opened.', { rule: match.rule });
+        await runner.trigger(incident, `correlation:${match.rule}`);
+      };
+      const engine = new CorrelationEngine(
+        content.rules,
+        correlationStore,
+        onMatch,
+        clock,
+        metrics,
+      );
+      const blocking = createRedis(options.redisUrl, {
+        connectionName: `cordon:${config.instanceId}:correlator`,
+      });
+      blocking.on('error', () => undefined);
+      const correlator = new Correlator(
+        eventLog,
+        blocking,
+        engine,
+        {
+          consumer: config.instanceId,
+          batchSize: config.correlate.batchSize,
+          claimIdleMs: config.correlate.claimIdleMs,
+          retentionMs: config.ingest.eventRetentionMs,
+        },
+        clock,
+        logger.child({ domain: 'correlate' }),
+        metrics,
+        crash,
+        async ({ event }, err) => {
+          await deadLetters.add({
+            source: event.source,
+            reason: 'correlate',
+            errors: [
+              {
+                path: '',
+                reason: `correlation failed repeatedly: ${err instanceof Error ? err.message : String(err)}`,
+              },
+            ],
+            contentType: 'application/json',
+            body: Buffer.from(JSON.stringify(event)),
+            principal: 'correlator',
+            received: clock.now(),
+          });
+        },
+      );
+      closers.push(() => correlator.stop());
+      await correlator.start();
+      readiness.push({ name: 'correlator', check: async () => blocking.status === 'ready' });
+    }
+
+    const workerOptions = {
+      connection: bullRedis,
+      prefix: keys.bullPrefix,
+      lockDuration: config.jobs.lockDurationMs,
+      stalledInterval: config.jobs.stalledIntervalMs,
+      // A job survives several crashes of the process running it before BullMQ gives up on it.
+      maxStalledCount: 10,
+    };
+    if (has('runner')) {
+      const worker = new Worker<RunJob>(
+        RUN_QUEUE,
+        async (job: Job<RunJob>) => {
+          if (job.data.type === 'start') await runner.start(job.data);
+          else await runner.apply(job.data);
+        },
+        { ...workerOptions, concurrency: config.jobs.runConcurrency },
+      );
+      worker.on('failed', (job, err) => logger.error({ err, jobId: job?.id }, 'run job failed'));
+      worker.on('error', (err) => logger.error({ err }, 'run worker error'));
+      // One pass at a time: a slow pass (many active runs) never overlaps the next.
+      let reconciling: Promise<void> | undefined;
+      const reconcileOnce = (): Promise<void> =>
+        (reconciling ??= runner
+          .reconcile()
+          .catch((err: unknown) => logger.error({ err }, 'reconcile failed'))
+          .finally(() => {
+            reconciling = undefined;
+          }));
+      const timer = setInterval(() => void reconcileOnce(), config.jobs.reconcileIntervalMs);
+      timer.unref();
+      closers.push(async () => {
+        clearInterval(timer);
+        await reconciling;
+        await worker.close();
+      });
+      await reconcileOnce();
+      readiness.push({ name: 'runner', check: async () => worker.isRunning() });
+    }
+
+    if (has('worker')) {
+      const processor = createActionProcessor({
+        executors: builtinExecutors({ limiter, cases }),
+        runner,
+        ledger: new EffectLedger(redis, keys),
+        clock,
+        logger: logger.child({ domain: 'actions' }),
+        crash,
+      });
+      const worker = new Worker<ActionJob>(ACTION_QUEUE, processor, {
+        ...workerOptions,
+        concurrency: config.jobs.actionConcurrency,
+      });
+      worker.on('error', (err) => logger.error({ err }, 'action worker error'));
+      closers.push(() => worker.close());
+      readiness.push({ name: 'worker', check: async () => worker.isRunning() });
+    }
+
+    let app: FastifyInstance | undefined;
+    let url: string | undefined;
+    if (has('api') && principals) {
+      const sources = new Map(
+        content.connectors
+          .filter((c) => c.kind === 'source')
+          .map((c) => [c.name, { name: c.name, type: c.type }]),
+      );
+      const ingest = new IngestService(
+        sources,
+        eventLog,
+        deadLetters,
+        clock,
+        metrics,
+        logger.child({ domain: 'ingest' }),
+        config.ingest.dedupeWindowMs,
+      );
+      app = await buildApp({
+        principals,
+        ingest,
+        eventLog,
+        deadLetters,
+        incidents,
+        runs,
+        approvals,
+        runner,
+        limiter,
+        cases,
+        metrics,
+        clock,
+        logger,
+        readiness,
+        ingestBodyLimitBytes: config.ingest.bodyLimitBytes,
+      });
+      const api = app;
+      // HTTP closes first on stop: no new work; in-flight requests finish.
+      closers.push(() => api.close());
+      await app.ready();
+      if (options.listen) url = await app.listen({ host: config.host, port: config.port });
+    }
+
+    let stopped: Promise<void> | undefined;
+    return {
+      app,
+      url,
+      content,
+      runner,
+      roles,
+      reconcile: () => runner.reconcile(),
+      stop() {
+        stopped ??= closeAll();
+        return stopped;
+      },
+    };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
 }
 
 /** Source connectors with `auth.bearer` get their own ingest-only principals. */

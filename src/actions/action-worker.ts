@@ -6,6 +6,7 @@ import { CordonError, isCordonError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { ActionJob } from '../playbook/runtime/jobs.js';
 import type { Runner } from '../playbook/runtime/runner.js';
+import type { EffectLedger } from '../store/effect-ledger.js';
 import type { ExecutorTable } from './executors.js';
 
 /** Failures a retry cannot fix: the job fails at once instead of burning its attempts. */
@@ -18,6 +19,7 @@ const NON_RETRYABLE = new Set([
 export interface ActionWorkerDeps {
   readonly executors: ExecutorTable;
   readonly runner: Runner;
+  readonly ledger: EffectLedger;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly crash: CrashHook;
@@ -28,6 +30,10 @@ export interface ActionWorkerDeps {
  * deadline, then reports the outcome to the run before the job completes. A retry (BullMQ
  * attempts, or a stalled job after a crash) reaches the connector with the same effect key,
  * which the built-in connectors answer from their ledger instead of acting twice.
+ *
+ * Only a failure of the effect itself is reported as `action.failed`. If reporting fails, the
+ * job fails without reporting anything and its retry reports the ledger's result; and a
+ * timed-out last attempt whose effect did land (the ledger says so) is reported as a success.
  */
 export function createActionProcessor(
   deps: ActionWorkerDeps,
@@ -42,46 +48,60 @@ export function createActionProcessor(
       operation: data.operation,
       attempt,
     });
+    let result: unknown;
     try {
-      const executor = deps.executors[data.connectorType]?.[data.operation];
-      if (!executor) {
-        throw new CordonError(
-          'CORDON_ERR_ACTION_CONNECTOR',
-          `Connector type ${data.connectorType} (connector "${data.connector}") has no operation ${data.operation}.`,
-        );
-      }
-      const op = OPERATIONS[data.operation];
-      const problems = op ? checkInputs(op, data.inputs) : ['unknown operation'];
-      if (problems.length > 0)
-        throw new CordonError(
-          'CORDON_ERR_ACTION_INPUT',
-          `Inputs of ${data.operation}: ${problems.join('; ')}.`,
-        );
-
-      const result = await withDeadline(data.timeoutMs, (signal) =>
-        executor(data.inputs, {
-          effectKey: data.effectKey,
-          runId: data.runId,
-          incidentId: data.incidentId,
-          now: deps.clock.now(),
-          signal,
-        }),
-      );
-      deps.crash('action.after-effect');
-      await deps.runner.reportAction(data, { ok: true, result }, attempt);
-      log.info('action succeeded');
-      return result;
+      result = await runEffect(deps, data);
     } catch (err) {
       const code = isCordonError(err) ? err.code : 'CORDON_ERR_ACTION_FAILED';
       const message = err instanceof Error ? err.message : String(err);
       const retryable = !NON_RETRYABLE.has(code);
       const lastAttempt = !retryable || attempt >= (job.opts.attempts ?? 1);
       log.warn({ err, code, retryable, lastAttempt }, 'action failed');
-      if (lastAttempt) await deps.runner.reportAction(data, { ok: false, code, message }, attempt);
+      if (!lastAttempt) throw err;
+      // A deadline can pass after the effect committed: believe the ledger over the timer.
+      const landed =
+        code === 'CORDON_ERR_ACTION_TIMEOUT' ? await deps.ledger.result(data.effectKey) : undefined;
+      if (landed) {
+        await deps.runner.reportAction(data, { ok: true, result: landed.result }, attempt);
+        return landed.result;
+      }
+      await deps.runner.reportAction(data, { ok: false, code, message }, attempt);
       if (!retryable) throw new UnrecoverableError(`${code}: ${message}`);
       throw err;
     }
+    deps.crash('action.after-effect');
+    // If this throws, the job is retried; the effect is not repeated (ledger) and is reported then.
+    await deps.runner.reportAction(data, { ok: true, result }, attempt);
+    log.info('action succeeded');
+    return result;
   };
+}
+
+async function runEffect(deps: ActionWorkerDeps, data: ActionJob): Promise<unknown> {
+  const executor = deps.executors[data.connectorType]?.[data.operation];
+  if (!executor) {
+    throw new CordonError(
+      'CORDON_ERR_ACTION_CONNECTOR',
+      `Connector type ${data.connectorType} (connector "${data.connector}") has no operation ${data.operation}.`,
+    );
+  }
+  const op = OPERATIONS[data.operation];
+  const problems = op ? checkInputs(op, data.inputs) : ['unknown operation'];
+  if (problems.length > 0) {
+    throw new CordonError(
+      'CORDON_ERR_ACTION_INPUT',
+      `Inputs of ${data.operation}: ${problems.join('; ')}.`,
+    );
+  }
+  return withDeadline(data.timeoutMs, (signal) =>
+    executor(data.inputs, {
+      effectKey: data.effectKey,
+      runId: data.runId,
+      incidentId: data.incidentId,
+      now: deps.clock.now(),
+      signal,
+    }),
+  );
 }
 
 async function withDeadline<T>(

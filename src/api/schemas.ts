@@ -21,10 +21,23 @@ export const errorResponses = {
 /** An object whose shape is documented in its route but passed through as is. */
 export const openObject = { type: 'object', additionalProperties: true } as const;
 
-export const idParams = {
+/**
+ * Path params for resources with generated ids (`run_<24 hex>`…): the pattern keeps anything
+ * else, such as a name that happens to collide with an index key, out of Redis key names.
+ */
+export function idParamsFor(prefix: 'inc' | 'run' | 'apr' | 'case') {
+  return {
+    type: 'object',
+    required: ['id'],
+    properties: { id: { type: 'string', pattern: `^${prefix}_[0-9a-f]{24}$` } },
+  } as const;
+}
+
+/** Dead letters are stream entry ids. */
+export const streamIdParams = {
   type: 'object',
   required: ['id'],
-  properties: { id: { type: 'string', minLength: 1, maxLength: 200 } },
+  properties: { id: { type: 'string', pattern: '^\\d+-\\d+$' } },
 } as const;
 
 export const limitQuery = { type: 'integer', minimum: 1, maximum: 500, default: 50 } as const;

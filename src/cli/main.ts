@@ -45,6 +45,7 @@ main(process.argv.slice(2)).then(
     } else {
       console.error('cordon: unexpected error:', err);
     }
-    process.exitCode = 1;
+    // Exit now: a failed start must not linger on open handles.
+    process.exit(1);
   },
 );

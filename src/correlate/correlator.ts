@@ -32,6 +32,8 @@ export class Correlator {
   #loop: Promise<void> | undefined;
   #lastClaim = 0;
   #lastTrim = 0;
+  /** Set when processing failed: matches may be waiting in rule outboxes (drained next). */
+  #needsDrain = false;
   #idle: Promise<void> = Promise.resolve();
   #wake: (() => void) | undefined;
   /** Failures per entry id in this process; a restart gives an event fresh attempts. */
@@ -70,6 +72,11 @@ export class Correlator {
     let pendingPhase = true;
     while (!this.#stopping) {
       try {
+        if (this.#needsDrain) {
+          // A redelivered event is a duplicate for its window, so its match is only reachable here.
+          await this.engine.drainPending();
+          this.#needsDrain = false;
+        }
         let batch: LoggedEvent[];
         if (pendingPhase) {
           batch = await this.log.read(
@@ -120,6 +127,7 @@ export class Correlator {
         try {
           await this.engine.process(entry.event);
         } catch (err) {
+          this.#needsDrain = true;
           const failures = (this.#failures.get(entry.seq) ?? 0) + 1;
           this.#failures.set(entry.seq, failures);
           if (failures < (this.options.maxAttempts ?? 5)) throw err;

@@ -78,7 +78,12 @@ export class ApprovalStore {
     };
     const created = await this.#scripts.run(
       'createApproval',
-      [this.keys.approval(a.id), this.keys.approvalIndex, this.keys.approvalPending],
+      [
+        this.keys.approval(a.id),
+        this.keys.approvalIndex,
+        this.keys.approvalPending,
+        this.keys.runApprovals(a.runId),
+      ],
       [a.id, JSON.stringify(fields), a.createdAt, a.expiresAt],
     );
     return created === 1;
@@ -140,6 +145,13 @@ export class ApprovalStore {
     const matches = (a: Approval): boolean =>
       (!options.status || a.status === options.status) &&
       (!options.runId || a.runId === options.runId);
+    if (options.runId) {
+      const ids = await this.redis.smembers(this.keys.runApprovals(options.runId));
+      return (await this.load(ids))
+        .filter(matches)
+        .sort((a, b) => b.createdAt - a.createdAt)
+        .slice(0, options.limit);
+    }
     if (options.status === 'pending') {
       const ids = await this.redis.zrange(this.keys.approvalPending, 0, -1);
       return (await this.load(ids))

@@ -97,6 +97,9 @@ export class Keys {
   get approvalIndex(): string {
     return `${this.prefix}:apr:index`;
   }
+  runApprovals(runId: string): string {
+    return `${this.prefix}:run:${runId}:approvals`;
+  }
   get approvalPending(): string {
     return `${this.prefix}:apr:pending`;
   }

@@ -19,6 +19,7 @@ export const TOKENS = {
   analyst: 'test-analyst-token',
   gateway: 'test-gateway-token',
   eventsOnly: 'test-events-only-token',
+  approverIngest: 'test-approver-and-ingest-token',
 } as const;
 
 export function testPrincipals(): PrincipalDirectory {
@@ -32,6 +33,7 @@ export function testPrincipals(): PrincipalDirectory {
   add('analyst', ['analyst', 'metrics'], TOKENS.analyst);
   add('gateway', ['gateway'], TOKENS.gateway);
   add('events-only', ['ingest'], TOKENS.eventsOnly, ['events']);
+  add('approver-ingest', ['approver', 'ingest'], TOKENS.approverIngest, ['*']);
   return dir;
 }
 

@@ -300,6 +300,14 @@ describe('inference flood → incident → throttle → approval', () => {
       TOKENS.admin,
     );
     expect(admin.statusCode).toBe(403);
+    // An identity that can submit events may never approve what they trigger.
+    const ingest = await t.call(
+      'POST',
+      `/v1/approvals/${String(approval.id)}/approve`,
+      TOKENS.approverIngest,
+    );
+    expect(ingest.statusCode).toBe(403);
+    expect(ingest.json().message).toContain('separation of duties');
     const anonymous = await t.call(
       'POST',
       `/v1/approvals/${String(approval.id)}/approve`,

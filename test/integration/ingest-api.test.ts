@@ -83,7 +83,12 @@ describe('authentication', () => {
     ]) {
       expect((await t.call('GET', url, undefined)).statusCode, url).toBe(401);
     }
-    expect((await t.call('GET', '/v1/limiter/check?key=k', TOKENS.analyst)).statusCode).toBe(403);
+    const forbidden = await t.call('GET', '/v1/limiter/check?key=k', TOKENS.analyst);
+    expect(forbidden.statusCode).toBe(403);
+    expect(forbidden.json()).toMatchObject({
+      code: 'CORDON_ERR_API_FORBIDDEN',
+      message: expect.stringContaining('gateway'),
+    });
     expect((await t.call('GET', '/healthz', undefined)).json()).toEqual({ status: 'ok' });
     const ready = await t.call('GET', '/readyz', undefined);
     expect(ready.statusCode).toBe(200);
@@ -295,7 +300,17 @@ describe('bad input', () => {
       code: 'CORDON_ERR_API_INVALID_REQUEST',
       details: { errors: [{ path: 'querystring/status' }] },
     });
-    expect((await t.call('GET', '/v1/incidents/inc_missing', TOKENS.analyst)).statusCode).toBe(404);
+    const malformed = await t.call('GET', '/v1/incidents/inc_missing', TOKENS.analyst);
+    expect(malformed.statusCode).toBe(400);
+    expect(malformed.json().details.errors[0].path).toBe('params/id');
+    expect(
+      (await t.call('GET', `/v1/incidents/inc_${'0'.repeat(24)}`, TOKENS.analyst)).statusCode,
+    ).toBe(404);
+    // Names that collide with index keys never reach Redis key names.
+    expect((await t.call('GET', '/v1/runs/index', TOKENS.analyst)).statusCode).toBe(400);
+    expect(
+      (await t.call('POST', '/v1/approvals/pending/approve', TOKENS.approver)).statusCode,
+    ).toBe(400);
     expect((await t.call('GET', '/v1/nothing-here', TOKENS.analyst)).json().code).toBe(
       'CORDON_ERR_API_NOT_FOUND',
     );

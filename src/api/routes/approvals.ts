@@ -3,7 +3,7 @@ import { CordonError } from '../../shared/errors.js';
 import type { ApprovalStatus } from '../../store/approval-store.js';
 import { principalOf } from '../auth.js';
 import { READ_ROLES, type ApiDeps } from '../deps.js';
-import { errorResponses, idParams, limitQuery, openObject } from '../schemas.js';
+import { errorResponses, idParamsFor, limitQuery, openObject } from '../schemas.js';
 
 const approvalSchema = {
   type: 'object',
@@ -69,7 +69,7 @@ export const approvalRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => 
       schema: {
         summary: 'One approval, including the exact action it lets through',
         tags: ['approvals'],
-        params: idParams,
+        params: idParamsFor('apr'),
         response: { 200: approvalSchema, ...errorResponses },
       },
     },
@@ -97,7 +97,7 @@ export const approvalRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => 
           description:
             "The caller must hold one of the roles the approval lists, and may not be the run's initiator. Each principal votes once.",
           tags: ['approvals'],
-          params: idParams,
+          params: idParamsFor('apr'),
           body: {
             type: 'object',
             ...(decision === 'reject' ? { required: ['comment'] } : {}),
@@ -118,6 +118,12 @@ export const approvalRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => 
             'CORDON_ERR_APPROVAL_ROLE',
             `Principal "${principal.id}" holds none of the roles approval ${approval.id} requires (${approval.roles.join(', ')}).`,
             { details: { required: approval.roles } },
+          );
+        }
+        if (principal.roles.includes('ingest') || principal.roles.includes('admin')) {
+          throw new CordonError(
+            'CORDON_ERR_APPROVAL_ROLE',
+            `Principal "${principal.id}" can ${principal.roles.includes('admin') ? 'administer Cordon' : 'submit events'} and so may not decide approvals (separation of duties); use an approver identity without those roles.`,
           );
         }
         if (principal.id === approval.initiator) {

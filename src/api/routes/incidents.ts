@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { CordonError } from '../../shared/errors.js';
 import { principalOf } from '../auth.js';
 import { READ_ROLES, type ApiDeps } from '../deps.js';
-import { errorResponses, idParams, limitQuery, openObject } from '../schemas.js';
+import { errorResponses, idParamsFor, limitQuery, openObject } from '../schemas.js';
 
 const incidentSchema = {
   type: 'object',
@@ -65,7 +65,7 @@ export const incidentRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => 
       schema: {
         summary: 'One incident with its matches (newest first) and playbook runs',
         tags: ['incidents'],
-        params: idParams,
+        params: idParamsFor('inc'),
         response: {
           200: {
             ...incidentSchema,
@@ -94,7 +94,7 @@ export const incidentRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => 
       schema: {
         summary: 'Resolve an incident; the next match of its rule and group opens a new one',
         tags: ['incidents'],
-        params: idParams,
+        params: idParamsFor('inc'),
         body: {
           type: 'object',
           required: ['comment'],

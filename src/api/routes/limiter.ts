@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { READ_ROLES, type ApiDeps } from '../deps.js';
-import { errorResponses, openObject } from '../schemas.js';
+import { errorResponses, errorSchema, openObject } from '../schemas.js';
 
 const decisionSchema = {
   type: 'object',
@@ -39,7 +39,8 @@ export const limiterRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
         },
         response: {
           200: decisionSchema,
-          403: decisionSchema,
+          // 403 is a block decision, or the caller lacking the gateway role (an error body).
+          403: { anyOf: [errorSchema, decisionSchema] },
           429: decisionSchema,
           401: errorResponses[401],
           400: errorResponses[400],

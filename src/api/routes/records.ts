@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { CordonError } from '../../shared/errors.js';
 import { READ_ROLES, type ApiDeps } from '../deps.js';
-import { errorResponses, idParams, limitQuery, openObject } from '../schemas.js';
+import { errorResponses, idParamsFor, limitQuery, openObject, streamIdParams } from '../schemas.js';
 
 const caseSchema = {
   type: 'object',
@@ -69,7 +69,7 @@ export const recordRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
       schema: {
         summary: 'One case',
         tags: ['cases'],
-        params: idParams,
+        params: idParamsFor('case'),
         response: { 200: caseSchema, ...errorResponses },
       },
     },
@@ -155,7 +155,7 @@ export const recordRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
       schema: {
         summary: 'One rejected payload with its body as received',
         tags: ['ingest'],
-        params: idParams,
+        params: streamIdParams,
         response: {
           200: {
             ...deadLetterSummary,

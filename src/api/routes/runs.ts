@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { CordonError } from '../../shared/errors.js';
 import { READ_ROLES, type ApiDeps } from '../deps.js';
-import { errorResponses, idParams, limitQuery, openObject } from '../schemas.js';
+import { errorResponses, idParamsFor, limitQuery, openObject } from '../schemas.js';
 
 const runSchema = {
   type: 'object',
@@ -55,7 +55,7 @@ export const runRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
       schema: {
         summary: 'One run with its timeline (transitions, queued actions, job results, approvals)',
         tags: ['runs'],
-        params: idParams,
+        params: idParamsFor('run'),
         response: {
           200: {
             ...runSchema,

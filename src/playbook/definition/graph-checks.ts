@@ -29,8 +29,8 @@ export function edgesOf(state: StateDefinition): Edge[] {
 
 /**
  * Publish-time checks over the state graph (design.md "playbooks"): every state reachable,
- * every state able to reach an end, and every mutating action either behind an approval's
- * `approved` edge on every path from the start, or explicitly marked `automatic: true`.
+ * every state able to reach an end, and every mutating action either entered only through an
+ * approval's `approved` edge, or explicitly marked `automatic: true`.
  */
 export function checkGraph(
   def: PlaybookDefinition,
@@ -63,17 +63,33 @@ export function checkGraph(
     }
   }
 
-  const withoutApproval = walk(def, def.start, (edge) => !edge.approved);
-  for (const name of withoutApproval) {
+  // A mutating action must be entered only through an approval's `approved` outcome: that is
+  // what lets the approver see (and bind, by hash) the exact inputs it will run with.
+  const incoming = new Map<string, { from: string; approved: boolean }[]>();
+  for (const name of reachable) {
     const state = def.states[name];
-    if (state?.kind !== 'action' || state.automatic) continue;
-    if (operation(state.operation)?.mutating) {
-      sink.error(
-        ['states', name, 'action'],
-        'CORDON_ERR_PLAYBOOK_UNGUARDED_MUTATION',
-        `State "${name}" runs ${state.operation}, which changes a production system, and a run can reach it without an approval. Put an approval state before it, or add "automatic: true" if it must run unattended.`,
-      );
+    if (!state) continue;
+    for (const edge of edgesOf(state)) {
+      incoming.set(edge.to, [
+        ...(incoming.get(edge.to) ?? []),
+        { from: name, approved: edge.approved },
+      ]);
     }
+  }
+  for (const name of reachable) {
+    const state = def.states[name];
+    if (state?.kind !== 'action' || state.automatic || !operation(state.operation)?.mutating)
+      continue;
+    const unapproved = [
+      ...new Set((incoming.get(name) ?? []).filter((e) => !e.approved).map((e) => `"${e.from}"`)),
+    ];
+    if (name === def.start) unapproved.unshift('the start');
+    if (unapproved.length === 0) continue;
+    sink.error(
+      ['states', name, 'action'],
+      'CORDON_ERR_PLAYBOOK_UNGUARDED_MUTATION',
+      `State "${name}" runs ${state.operation}, which changes a production system, but a run can enter it from ${unapproved.join(', ')} without an approval. Make it the direct target of an approval's "approved" outcome (the approver then sees and binds its exact inputs), or add "automatic: true" if it must run unattended.`,
+    );
   }
 }
 

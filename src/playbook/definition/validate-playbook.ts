@@ -37,6 +37,8 @@ const INCIDENT_FIELDS = [
 const RUN_FIELDS = ['id', 'playbook', 'startedAt'];
 const STEP_FIELDS = ['status', 'result', 'error', 'attempts'];
 const MAX_TIMEOUT_MS = 3_600_000;
+/** Built-in roles held by machines or by administrators; they never decide approvals. */
+export const NON_APPROVER_ROLES: readonly string[] = ['ingest', 'gateway', 'metrics', 'admin'];
 const MAX_APPROVAL_TIMEOUT_MS = 30 * 86_400_000;
 
 /**
@@ -369,7 +371,14 @@ function validateApproval(
     });
     if (a.roles !== undefined) {
       const list = toStringList(a.roles);
-      if (!list || !list.every((r) => /^[\w.-]{1,64}$/.test(r))) {
+      const machineRoles = list?.filter((r) => NON_APPROVER_ROLES.includes(r)) ?? [];
+      if (list && machineRoles.length > 0) {
+        sink.error(
+          [...path, 'approval', 'roles'],
+          'CORDON_ERR_DEFINITION_VALUE',
+          `${label} approval.roles names ${machineRoles.map((r) => `"${r}"`).join(', ')}; ${NON_APPROVER_ROLES.join(', ')} may never approve (separation of duties). Name an approver role such as "approver" or a custom one like "ml-oncall".`,
+        );
+      } else if (!list || !list.every((r) => /^[\w.-]{1,64}$/.test(r))) {
         sink.error(
           [...path, 'approval', 'roles'],
           'CORDON_ERR_DEFINITION_TYPE',

@@ -65,5 +65,5 @@ export interface RunQueues {
   ): Promise<void>;
   actionJobState(
     jobId: string,
-  ): Promise<{ state: JobState; failedReason?: string; attempts: number }>;
+  ): Promise<{ state: JobState; failedReason?: string; attempts: number; returnValue?: unknown }>;
 }

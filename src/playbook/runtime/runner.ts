@@ -326,6 +326,13 @@ export class Runner {
           step: run.step,
           at: run.updatedAt,
         });
+      } else if (job.state === 'completed') {
+        // The job finished but its result never moved the run (its report was lost): report it.
+        await this.reportAction(
+          { runId: run.id, state: run.state, step: run.step, effectKey: effectId } as ActionJob,
+          { ok: true, result: job.returnValue ?? null },
+          job.attempts,
+        );
       } else if (job.state === 'failed') {
         const failedEvent = `${effectId}-failed`;
         const event: RunEvent = {

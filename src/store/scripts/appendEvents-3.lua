@@ -7,7 +7,8 @@ KEYS[2]  where  HASH  "<source>/<event id>" -> stream entry id (for look-ups by 
 KEYS[3]  log    STREAM  field "e" = canonical event JSON
 
 ARGV[1]  now, epoch ms
-ARGV[2]  dedupe window, ms: ids older than now - window are forgotten (at most 1000 per call)
+ARGV[2]  dedupe window, ms: ids older than now - window are forgotten (at most max(1000, 2n)
+         per call, so forgetting always outpaces remembering)
 ARGV[3]  n, number of events
 ARGV[4 + 2i], ARGV[5 + 2i]  (i = 0 .. n-1): member, event JSON
 
@@ -16,13 +17,15 @@ Returns an array of n stream entry ids; a duplicate's entry is "dup:<stream id o
 local now = tonumber(ARGV[1])
 local horizon = now - tonumber(ARGV[2])
 
-local old = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. horizon, 'LIMIT', 0, 1000)
-if #old > 0 then
-  redis.call('ZREM', KEYS[1], unpack(old))
-  redis.call('HDEL', KEYS[2], unpack(old))
+local n = tonumber(ARGV[3])
+local old = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. horizon, 'LIMIT', 0, math.max(1000, 2 * n))
+-- unpack() is bounded by Lua's stack, so forget in chunks.
+for i = 1, #old, 500 do
+  local chunk = {unpack(old, i, math.min(i + 499, #old))}
+  redis.call('ZREM', KEYS[1], unpack(chunk))
+  redis.call('HDEL', KEYS[2], unpack(chunk))
 end
 
-local n = tonumber(ARGV[3])
 local out = {}
 for i = 0, n - 1 do
   local member = ARGV[4 + 2 * i]

@@ -17,7 +17,7 @@ Semantics (reference/correlation-anchors.md §3.1):
 
 KEYS[1] window    ZSET member = event ref "<source>/<id>", score = event time (ms); not yet consumed
 KEYS[2] consumed  ZSET event refs already part of a match (same scores)
-KEYS[3] state     HASH per rule: maxT, late_dropped, duplicates, matches, evicted_events
+KEYS[3] state     HASH per rule: maxT, late_dropped, duplicates, matches, evicted_events, evicted_consumed
 KEYS[4] pending   HASH outbox: match id -> match JSON, removed once the incident is recorded
 KEYS[5] groups    ZSET group hash -> last processing time (ms), bounds the number of groups
 
@@ -27,7 +27,8 @@ ARGV[3]  timespan T, ms
 ARGV[4]  allowed lateness L, ms
 ARGV[5]  threshold (integer)
 ARGV[6]  "gt" or "gte"
-ARGV[7]  max events kept per group (oldest evicted beyond it; the match is flagged partial)
+ARGV[7]  max events kept per group, in the window and in the consumed set (oldest evicted beyond
+         it; a match is flagged partial when its window lost events)
 ARGV[8]  now, processing time, epoch ms
 ARGV[9]  rule key
 ARGV[10] group key (canonical JSON of the group-by values)
@@ -96,6 +97,13 @@ if size > maxEvents then
   redis.call('ZPOPMIN', KEYS[1], size - maxEvents)
   redis.call('HINCRBY', KEYS[3], 'evicted_events', size - maxEvents)
   partial = true
+end
+-- The consumed set only remembers refs for deduplication; it is capped the same way (an evicted
+-- ref redelivered later would count again, which the counter makes visible).
+local consumed = redis.call('ZCARD', KEYS[2])
+if consumed > maxEvents then
+  redis.call('ZPOPMIN', KEYS[2], consumed - maxEvents)
+  redis.call('HINCRBY', KEYS[3], 'evicted_consumed', consumed - maxEvents)
 end
 
 local count, lo

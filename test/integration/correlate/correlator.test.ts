@@ -5,7 +5,10 @@
  * aside so it cannot block the log.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import type { CorrelationEngine } from '../../../src/correlate/engine.js';
+import { CorrelationEngine } from '../../../src/correlate/engine.js';
+import type { Match } from '../../../src/correlate/match.js';
+import { buildRuleSet } from '../../../src/correlate/rule/index.js';
+import { CorrelationStore } from '../../../src/store/correlation-store.js';
 import { Correlator, CORRELATOR_GROUP } from '../../../src/correlate/correlator.js';
 import type { CanonicalEvent } from '../../../src/ingest/canonical-event.js';
 import { systemClock } from '../../../src/shared/clock.js';
@@ -124,5 +127,49 @@ describe('Correlator', () => {
     expect(seen).toEqual(['p1', 'p2']);
     const pending = (await store.redis.xpending(keys.eventLog, CORRELATOR_GROUP)) as [number];
     expect(pending[0]).toBe(0);
+  });
+});
+
+describe('Correlator with the real engine', () => {
+  it('still delivers a match whose first delivery failed, though its event is now a duplicate', async () => {
+    const keys = new Keys(`${store.prefix}-c`);
+    const log = new EventLog(store.redis, keys);
+    const { ruleSet } = buildRuleSet([
+      {
+        file: 'r.yaml',
+        text: 'title: d\nname: d\nlogsource: { category: inference }\ndetection:\n  s:\n    api_key|exists: true\n  condition: s\n---\ntitle: c\nname: c\ncorrelation:\n  type: event_count\n  rules: [d]\n  group-by: [api_key]\n  timespan: 1m\n  condition: { gte: 2 }\n',
+      },
+    ]);
+    const delivered: Match[] = [];
+    let failNext = true;
+    const engine = new CorrelationEngine(
+      ruleSet!,
+      new CorrelationStore(store.redis, keys, {
+        maxGroupsPerRule: 10,
+        maxEventsPerGroup: 100,
+        maxRefsPerMatch: 10,
+      }),
+      async (match) => {
+        if (failNext) {
+          failNext = false;
+          throw new Error('incident store briefly unavailable');
+        }
+        delivered.push(match);
+      },
+      systemClock,
+      new Metrics(),
+    );
+    const a = { ...event('a'), entity: { api_key: 'k' } };
+    const b = { ...event('b'), entity: { api_key: 'k' }, time: a.time + 1 };
+    await log.append([a, b], Date.now(), 86_400_000);
+    const c = correlator(log, engine, []);
+    await c.start();
+    await eventually(
+      async () => (delivered.length === 1 ? true : undefined),
+      'the match to be delivered',
+    );
+    await c.stop();
+    expect(delivered[0]).toMatchObject({ rule: 'c', count: 2, group: { api_key: 'k' } });
+    expect(await store.redis.hlen(keys.rulePending('c'))).toBe(0);
   });
 });

@@ -481,7 +481,7 @@ describe('graph checks', () => {
     ).toEqual([]);
   });
 
-  it('accepts a mutating action after another action that is behind an approval', () => {
+  it("flags a mutating action that follows an approved action: only the first one's inputs were approved", () => {
     expect(
       check(
         def({
@@ -491,7 +491,7 @@ describe('graph checks', () => {
           e: end,
         }),
       ),
-    ).toEqual([]);
+    ).toEqual(['CORDON_ERR_PLAYBOOK_UNGUARDED_MUTATION states.m.action']);
   });
 
   it('flags a mutating action reachable through on_failure of an unguarded action', () => {
@@ -547,5 +547,21 @@ describe('validatePlaybook directly', () => {
     expect(sink.diagnostics.map((d) => d.message)).toEqual([
       'A playbook document must be a mapping; got "just text".',
     ]);
+  });
+});
+
+describe('approval roles', () => {
+  it('refuses machine and admin roles as approvers (separation of duties)', () => {
+    const text = readFileSync(
+      new URL('../../../playbooks/contain-abusive-key.yaml', import.meta.url),
+      'utf8',
+    ).replace('roles: [approver]', 'roles: [approver, ingest]');
+    const { diagnostics } = build(text);
+    expect(diagnostics.map((d) => [d.code, d.path])).toEqual([
+      ['CORDON_ERR_DEFINITION_VALUE', 'states.ask_case.approval.roles'],
+    ]);
+    expect(diagnostics[0]!.message).toContain(
+      '"ingest"; ingest, gateway, metrics, admin may never approve (separation of duties)',
+    );
   });
 });

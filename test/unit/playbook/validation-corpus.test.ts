@@ -384,7 +384,7 @@ const CASES: readonly Case[] = [
     line: 10,
     column: 13,
     path: 'states.throttle.action',
-    phrase: 'a run can reach it without an approval',
+    phrase: 'without an approval',
   },
   {
     fixture: 'unguarded-mutation-via-rejected',
@@ -392,7 +392,7 @@ const CASES: readonly Case[] = [
     line: 23,
     column: 13,
     path: 'states.throttle.action',
-    phrase: 'a run can reach it without an approval',
+    phrase: 'without an approval',
   },
   {
     fixture: 'unguarded-mutation-via-timeout',
@@ -400,7 +400,7 @@ const CASES: readonly Case[] = [
     line: 16,
     column: 13,
     path: 'states.throttle.action',
-    phrase: 'a run can reach it without an approval',
+    phrase: 'without an approval',
   },
   // ── Approvals ────────────────────────────────────────────────────────────────────────
   {
@@ -552,8 +552,8 @@ describe('exact diagnostic messages', () => {
 
   it('unguarded mutation', () => {
     expect(only('unguarded-mutation').phrase).toBe(
-      'State "throttle" runs ratelimit.set, which changes a production system, and a run can reach it without an approval. ' +
-        'Put an approval state before it, or add "automatic: true" if it must run unattended.',
+      'State "throttle" runs ratelimit.set, which changes a production system, but a run can enter it from the start without an approval. ' +
+        'Make it the direct target of an approval\'s "approved" outcome (the approver then sees and binds its exact inputs), or add "automatic: true" if it must run unattended.',
     );
   });
 

@@ -5,6 +5,7 @@ run, state and step, so a re-performed effect does not create a second one).
 KEYS[1] approval HASH the approval record
 KEYS[2] index    ZSET approval id -> created time (ms)
 KEYS[3] pending  ZSET pending approval id -> expiry time (ms)
+KEYS[4] byRun    SET ids of the approvals of this approval's run
 
 ARGV[1] approval id
 ARGV[2] fields, JSON object of strings (includes createdAt and expiresAt)
@@ -18,4 +19,5 @@ for k, v in pairs(cjson.decode(ARGV[2])) do redis.call('HSET', KEYS[1], k, v) en
 redis.call('HSET', KEYS[1], 'id', ARGV[1], 'status', 'pending', 'votes', '[]')
 redis.call('ZADD', KEYS[2], tonumber(ARGV[3]), ARGV[1])
 redis.call('ZADD', KEYS[3], tonumber(ARGV[4]), ARGV[1])
+redis.call('SADD', KEYS[4], ARGV[1])
 return 1

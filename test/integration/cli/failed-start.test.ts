@@ -1,0 +1,69 @@
+/**
+ * A start that fails part-way (here: a token file naming an unset environment variable) must
+ * leave nothing running: no connection to Redis, no worker taking jobs without an API.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../src/config/load-config.js';
+import { startCordon } from '../../../src/main.js';
+import { createLogger } from '../../../src/shared/logger.js';
+import { REPO_ROOT } from '../../helpers/cordon.js';
+import { createTestRedis, TEST_REDIS_URL } from '../../helpers/redis.js';
+
+const store = createTestRedis('failed-start');
+afterAll(() => store.cleanup());
+
+describe('a failed start', () => {
+  it('rejects with the cause and leaves no connection open', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cordon-failed-'));
+    const tokens = join(dir, 'tokens.json');
+    writeFileSync(
+      tokens,
+      JSON.stringify({
+        principals: [{ id: 'x', roles: ['admin'], token_env: 'CORDON_TEST_UNSET_VAR' }],
+      }),
+    );
+    const instance = `failed-${store.prefix}`;
+    const config = loadConfig(
+      {
+        CORDON_REDIS_PREFIX: store.prefix,
+        CORDON_TOKENS_FILE: tokens,
+        CORDON_INSTANCE_ID: instance,
+        CORDON_LOG_LEVEL: 'silent',
+      },
+      REPO_ROOT,
+    );
+    await expect(
+      startCordon({ config, redisUrl: TEST_REDIS_URL, logger: createLogger('silent'), env: {} }),
+    ).rejects.toMatchObject({
+      code: 'CORDON_ERR_CONFIG_INVALID',
+      message: expect.stringContaining('CORDON_TEST_UNSET_VAR'),
+    });
+    const clients = (await store.redis.client('LIST')) as string;
+    expect(clients).not.toContain(`name=cordon:${instance}`);
+  });
+
+  it('closes what it opened when Redis fails after the roles started', async () => {
+    const instance = `failed2-${store.prefix}`;
+    const config = loadConfig(
+      {
+        CORDON_REDIS_PREFIX: store.prefix,
+        CORDON_INSTANCE_ID: instance,
+        CORDON_LOG_LEVEL: 'silent',
+        CORDON_ROLES: 'correlator,runner,worker',
+      },
+      REPO_ROOT,
+    );
+    const cordon = await startCordon({
+      config,
+      redisUrl: TEST_REDIS_URL,
+      logger: createLogger('silent'),
+    });
+    expect((await store.redis.client('LIST')) as string).toContain(`name=cordon:${instance}`);
+    await cordon.stop();
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await store.redis.client('LIST')) as string).not.toContain(`name=cordon:${instance}`);
+  });
+});

@@ -1,0 +1,113 @@
+/**
+ * The action processor's reporting rules: only the effect failing is reported as a failure;
+ * a report that fails makes the job retry without reporting anything else; a last attempt that
+ * timed out after its effect landed (the ledger has it) is reported as a success.
+ */
+import { UnrecoverableError, type Job } from 'bullmq';
+import { describe, expect, it } from 'vitest';
+import { createActionProcessor } from '../../../src/actions/action-worker.js';
+import type { ExecutorTable } from '../../../src/actions/executors.js';
+import type { ActionJob } from '../../../src/playbook/runtime/jobs.js';
+import type { Runner } from '../../../src/playbook/runtime/runner.js';
+import { ManualClock } from '../../../src/shared/clock.js';
+import { createLogger } from '../../../src/shared/logger.js';
+import type { EffectLedger } from '../../../src/store/effect-ledger.js';
+
+const data: ActionJob = {
+  runId: 'run_1',
+  incidentId: 'inc_1',
+  playbookId: 'p',
+  state: 'throttle',
+  step: 1,
+  effectKey: 'act_1',
+  operation: 'ratelimit.clear',
+  connector: 'gateway',
+  connectorType: 'builtin-limiter',
+  inputs: { key: 'k' },
+  inputsHash: 'h',
+  timeoutMs: 50,
+  approvalId: null,
+};
+
+function job(attemptsMade: number, attempts: number): Job<ActionJob> {
+  return { data, attemptsMade, opts: { attempts }, id: 'act_1' } as unknown as Job<ActionJob>;
+}
+
+function setup(options: {
+  effect: () => Promise<unknown>;
+  reportFails?: number;
+  ledger?: unknown;
+}) {
+  const reports: string[] = [];
+  let reportFailures = options.reportFails ?? 0;
+  const runner = {
+    async reportAction(_job: ActionJob, outcome: { ok: boolean; code?: string; result?: unknown }) {
+      if (outcome.ok && reportFailures > 0) {
+        reportFailures -= 1;
+        throw new Error('Connection is closed.');
+      }
+      reports.push(outcome.ok ? `ok:${JSON.stringify(outcome.result)}` : `failed:${outcome.code}`);
+    },
+  } as unknown as Runner;
+  const executors: ExecutorTable = { 'builtin-limiter': { 'ratelimit.clear': options.effect } };
+  const ledger = { result: async () => options.ledger } as unknown as EffectLedger;
+  const process = createActionProcessor({
+    executors,
+    runner,
+    ledger,
+    clock: new ManualClock(),
+    logger: createLogger('silent'),
+    crash: () => undefined,
+  });
+  return { process, reports };
+}
+
+describe('action processor', () => {
+  it('reports a success', async () => {
+    const { process, reports } = setup({ effect: async () => ({ applied: true }) });
+    await expect(process(job(0, 3))).resolves.toEqual({ applied: true });
+    expect(reports).toEqual(['ok:{"applied":true}']);
+  });
+
+  it('never reports a failure when only reporting the success failed, even on the last attempt', async () => {
+    const { process, reports } = setup({ effect: async () => ({ applied: true }), reportFails: 1 });
+    await expect(process(job(0, 1))).rejects.toThrow('Connection is closed.');
+    expect(reports).toEqual([]);
+    // The retry reports it (the real connector answers from its ledger instead of acting again).
+    await expect(process(job(1, 2))).resolves.toEqual({ applied: true });
+    expect(reports).toEqual(['ok:{"applied":true}']);
+  });
+
+  it('retries a failing effect, reporting the failure only on the last attempt', async () => {
+    const { process, reports } = setup({ effect: () => Promise.reject(new Error('upstream 503')) });
+    await expect(process(job(0, 2))).rejects.toThrow('upstream 503');
+    expect(reports).toEqual([]);
+    await expect(process(job(1, 2))).rejects.toThrow('upstream 503');
+    expect(reports).toEqual(['failed:CORDON_ERR_ACTION_FAILED']);
+  });
+
+  it('believes the ledger over a timeout on the last attempt', async () => {
+    const slow = (): Promise<unknown> =>
+      new Promise((r) => setTimeout(() => r({ late: true }), 200));
+    const landed = setup({
+      effect: slow,
+      ledger: { found: true, result: { applied: true, key: 'k' } },
+    });
+    await expect(landed.process(job(0, 1))).resolves.toEqual({ applied: true, key: 'k' });
+    expect(landed.reports).toEqual(['ok:{"applied":true,"key":"k"}']);
+
+    const lost = setup({ effect: slow });
+    await expect(lost.process(job(0, 1))).rejects.toThrow('did not finish within 50 ms');
+    expect(lost.reports).toEqual(['failed:CORDON_ERR_ACTION_TIMEOUT']);
+  });
+
+  it('fails at once, without retrying, when inputs are invalid', async () => {
+    const { process, reports } = setup({ effect: async () => ({}) });
+    const bad = {
+      ...job(0, 5),
+      data: { ...data, inputs: { key: '' } },
+    } as unknown as Job<ActionJob>;
+    await expect(process(bad)).rejects.toBeInstanceOf(UnrecoverableError);
+    expect(reports).toEqual(['failed:CORDON_ERR_ACTION_INPUT']);
+  });
+});
