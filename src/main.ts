@@ -351,7 +351,19 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
       // HTTP closes first on stop: no new work; in-flight requests finish.
       closers.push(() => api.close());
       await app.ready();
-      if (options.listen) url = await app.listen({ host: config.host, port: config.port });
+      if (options.listen) {
+        try {
+          url = await app.listen({ host: config.host, port: config.port });
+        } catch (err) {
+          const code = (err as NodeJS.ErrnoException).code;
+          if (code !== 'EADDRINUSE' && code !== 'EACCES' && code !== 'EADDRNOTAVAIL') throw err;
+          throw new CordonError(
+            'CORDON_ERR_CONFIG_INVALID',
+            `Cannot listen on ${config.host}:${config.port} (${code === 'EADDRINUSE' ? 'another process is using it' : code}). Stop that process or set CORDON_PORT / CORDON_HOST.`,
+            { cause: err },
+          );
+        }
+      }
     }
 
     let stopped: Promise<void> | undefined;

@@ -113,7 +113,14 @@ export class Correlator {
         await this.maybeTrim();
       } catch (err) {
         if (this.#stopping) break;
-        this.logger.error({ err }, 'correlator batch failed; retrying its unacknowledged events');
+        if (err instanceof Error && err.message.startsWith('NOGROUP')) {
+          // The log or its consumer group vanished (a Redis restarted without persistence, or
+          // flushed): recreate the group from the start of whatever the log holds now.
+          this.logger.error({ err }, 'event log consumer group missing; recreating it');
+          await this.log.ensureGroup(CORRELATOR_GROUP).catch(() => undefined);
+        } else {
+          this.logger.error({ err }, 'correlator batch failed; retrying its unacknowledged events');
+        }
         pendingPhase = true;
         await this.pause(1_000);
       }

@@ -67,3 +67,38 @@ describe('a failed start', () => {
     expect((await store.redis.client('LIST')) as string).not.toContain(`name=cordon:${instance}`);
   });
 });
+
+describe('a busy port', () => {
+  it('fails with one clear line and stops what it started', async () => {
+    const { createServer } = await import('node:net');
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+    const port = (blocker.address() as { port: number }).port;
+    const instance = `busy-${store.prefix}`;
+    const config = loadConfig(
+      {
+        CORDON_REDIS_PREFIX: store.prefix,
+        CORDON_INSTANCE_ID: instance,
+        CORDON_LOG_LEVEL: 'silent',
+        CORDON_PORT: String(port),
+      },
+      REPO_ROOT,
+    );
+    const { testPrincipals } = await import('../../helpers/cordon.js');
+    await expect(
+      startCordon({
+        config,
+        redisUrl: TEST_REDIS_URL,
+        logger: createLogger('silent'),
+        principals: testPrincipals(),
+        listen: true,
+      }),
+    ).rejects.toMatchObject({
+      code: 'CORDON_ERR_CONFIG_INVALID',
+      message: `Cannot listen on 127.0.0.1:${port} (another process is using it). Stop that process or set CORDON_PORT / CORDON_HOST.`,
+    });
+    blocker.close();
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await store.redis.client('LIST')) as string).not.toContain(`name=cordon:${instance}`);
+  });
+});

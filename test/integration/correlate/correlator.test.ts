@@ -173,3 +173,21 @@ describe('Correlator with the real engine', () => {
     expect(await store.redis.hlen(keys.rulePending('c'))).toBe(0);
   });
 });
+
+describe('Correlator resilience', () => {
+  it('recreates its consumer group when the log vanished (a Redis restarted without persistence)', async () => {
+    const keys = new Keys(`${store.prefix}-d`);
+    const log = new EventLog(store.redis, keys);
+    const { engine, seen } = fakeEngine(() => false);
+    const c = correlator(log, engine, []);
+    await c.start();
+    await store.redis.del(keys.eventLog);
+    await log.append([event('after-wipe')], Date.now(), 86_400_000);
+    await eventually(
+      async () => (seen.includes('after-wipe') ? true : undefined),
+      'the event after the wipe',
+      20_000,
+    );
+    await c.stop();
+  });
+});
