@@ -1,6 +1,6 @@
 /**
  * Process-local counters in the Prometheus text format (GET /metrics). Small on purpose:
- * counters with fixed label names, plus gauges read on scrape.
+ * counters with fixed label names.
  */
 type Labels = Readonly<Record<string, string>>;
 
@@ -11,7 +11,6 @@ interface Counter {
 
 export class Metrics {
   readonly #counters = new Map<string, Counter>();
-  readonly #gauges = new Map<string, { help: string; read: () => Promise<number> }>();
 
   inc(name: string, help: string, labels: Labels = {}, by = 1): void {
     let counter = this.#counters.get(name);
@@ -29,20 +28,12 @@ export class Metrics {
     return this.#counters.get(name)?.values.get(JSON.stringify(labels))?.value ?? 0;
   }
 
-  gauge(name: string, help: string, read: () => Promise<number>): void {
-    this.#gauges.set(name, { help, read });
-  }
-
-  async render(): Promise<string> {
+  render(): string {
     const lines: string[] = [];
     for (const [name, counter] of this.#counters) {
       lines.push(`# HELP ${name} ${counter.help}`, `# TYPE ${name} counter`);
       for (const { labels, value } of counter.values.values())
         lines.push(`${name}${formatLabels(labels)} ${value}`);
-    }
-    for (const [name, gauge] of this.#gauges) {
-      const value = await gauge.read().catch(() => NaN);
-      lines.push(`# HELP ${name} ${gauge.help}`, `# TYPE ${name} gauge`, `${name} ${value}`);
     }
     return `${lines.join('\n')}\n`;
   }

@@ -154,10 +154,6 @@ export class IncidentStore {
     return out;
   }
 
-  async addRun(incidentId: string, runId: string): Promise<void> {
-    await this.redis.sadd(this.keys.incidentRuns(incidentId), runId);
-  }
-
   /** 'resolved' | 'already-resolved' | 'not-found' */
   async resolve(
     id: string,

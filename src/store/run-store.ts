@@ -119,10 +119,6 @@ export class RunStore {
     return code === 1;
   }
 
-  async appendTimeline(id: string, entry: TimelineEntry): Promise<void> {
-    await this.redis.rpush(this.keys.runTimeline(id), JSON.stringify(entry));
-  }
-
   async wasApplied(id: string, eventId: string): Promise<boolean> {
     return (await this.redis.sismember(this.keys.runApplied(id), eventId)) === 1;
   }

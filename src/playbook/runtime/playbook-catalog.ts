@@ -19,10 +19,6 @@ export class PlaybookCatalog {
     for (const p of current) this.#byHash.set(p.hash, p);
   }
 
-  get all(): readonly CompiledPlaybook[] {
-    return this.current;
-  }
-
   /** Current playbooks whose trigger matches the incident's rule and severity. */
   forIncident(incident: Pick<Incident, 'rule' | 'severity'>): CompiledPlaybook[] {
     return this.current.filter(

@@ -11,7 +11,8 @@ const N = BASE + 3_600_000;
 
 describe('IncidentStore', () => {
   it('opens, attaches, separates groups, replays, resolves and reopens', async () => {
-    const store = new IncidentStore(env.t.redis, env.fresh('life'));
+    const keys = env.fresh('life');
+    const store = new IncidentStore(env.t.redis, keys);
     const m1 = makeMatch({ matchId: 'm_one', count: 3, firstTime: BASE, lastTime: BASE + 2_000 });
     const m2 = makeMatch({
       matchId: 'm_two',
@@ -156,9 +157,9 @@ describe('IncidentStore', () => {
       expect.objectContaining({ id: id1, status: 'resolved', resolvedBy: 'alice', matchCount: 2 }),
     );
 
-    await store.addRun(id4, 'run_b');
-    await store.addRun(id4, 'run_a');
-    await store.addRun(id4, 'run_a');
+    // Runs are linked to their incident when created (RunStore.create); the set is read here.
+    for (const run of ['run_b', 'run_a', 'run_a'])
+      await env.t.redis.sadd(keys.incidentRuns(id4), run);
     expect((await store.get(id4))!.runs).toEqual(['run_a', 'run_b']);
     expect(await store.get('inc_missing')).toBeUndefined();
   });

@@ -187,7 +187,7 @@ describe('RunStore', () => {
     );
   });
 
-  it('timeline keeps insertion order across create, save and appendTimeline', async () => {
+  it('timeline keeps insertion order across create, save and clearEffects', async () => {
     const store = new RunStore(env.t.redis, env.fresh('timeline'));
     const run = runRecord('run_t');
     const t = [
@@ -211,7 +211,8 @@ describe('RunStore', () => {
       [t[2]!, t[3]!],
       'ev',
     );
-    await store.appendTimeline('run_t', t[4]!);
+    const saved = (await store.get('run_t'))!;
+    expect(await store.clearEffects(saved, BASE + 3, [t[4]!])).toBe(true);
     expect(await store.timeline('run_t')).toEqual(t);
   });
 
