@@ -59,8 +59,7 @@ export const operationRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) =>
       config: { roles: ['metrics', 'analyst'] },
       schema: { summary: 'Prometheus metrics of this process', tags: ['operations'] },
     },
-    async (_request, reply) =>
-      reply.type('text/plain; version=0.0.4').send(await deps.metrics.render()),
+    async (_request, reply) => reply.type('text/plain; version=0.0.4').send(deps.metrics.render()),
   );
 
   app.get('/docs', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
