@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from './keys.js';
+import { readHashes } from './read-hashes.js';
 import { ScriptRunner } from './redis-scripts.js';
 
 export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'expired';
@@ -172,13 +173,11 @@ export class ApprovalStore {
 
   private async load(ids: readonly string[]): Promise<Approval[]> {
     if (ids.length === 0) return [];
-    const pipeline = this.redis.pipeline();
-    for (const id of ids) pipeline.hgetall(this.keys.approval(id));
-    const rows = (await pipeline.exec()) ?? [];
-    return rows
-      .map(([, row]) => row as Record<string, string>)
-      .filter((h) => h.id)
-      .map(toApproval);
+    const rows = await readHashes(
+      this.redis,
+      ids.map((id) => this.keys.approval(id)),
+    );
+    return rows.filter((h) => h.id).map(toApproval);
   }
 }
 

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from './keys.js';
+import { readHashes } from './read-hashes.js';
 import { ScriptRunner } from './redis-scripts.js';
 
 export interface CaseRecord {
@@ -59,10 +60,11 @@ export class CaseStore {
   /** Newest first. */
   async list(limit: number): Promise<CaseRecord[]> {
     const ids = await this.redis.zrevrange(this.keys.caseIndex, 0, limit - 1);
-    const pipeline = this.redis.pipeline();
-    for (const id of ids) pipeline.hgetall(this.keys.case(id));
-    const rows = (await pipeline.exec()) ?? [];
-    return rows.map(([, row]) => toCase(row as Record<string, string>)).filter((c) => c.id);
+    const rows = await readHashes(
+      this.redis,
+      ids.map((id) => this.keys.case(id)),
+    );
+    return rows.map(toCase).filter((c) => c.id);
   }
 }
 

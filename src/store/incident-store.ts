@@ -3,6 +3,7 @@ import type { Match } from '../correlate/match.js';
 import type { Severity } from '../ingest/canonical-event.js';
 import { deterministicId } from '../shared/hash.js';
 import type { Keys } from './keys.js';
+import { readHashes } from './read-hashes.js';
 import { ScriptRunner } from './redis-scripts.js';
 
 export interface Incident {
@@ -139,12 +140,13 @@ export class IncidentStore {
         200,
       );
       if (ids.length === 0) break;
-      const pipeline = this.redis.pipeline();
-      for (let i = 0; i < ids.length; i += 2)
-        pipeline.hgetall(this.keys.incident(ids[i] as string));
-      const rows = (await pipeline.exec()) ?? [];
-      for (const [, row] of rows) {
-        const inc = toIncident(row as Record<string, string>);
+      // ids holds [id, score, id, score, …] (WITHSCORES).
+      const rows = await readHashes(
+        this.redis,
+        ids.filter((_, i) => i % 2 === 0).map((id) => this.keys.incident(id)),
+      );
+      for (const row of rows) {
+        const inc = toIncident(row);
         if (!options.status || inc.status === options.status) out.push(inc);
         if (out.length >= options.limit) break;
       }

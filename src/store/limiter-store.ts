@@ -57,6 +57,16 @@ export class LimiterStore {
     this.#scripts = new ScriptRunner(redis);
   }
 
+  /** The keys setLimit and clearLimit both touch: rule, history, index, effect ledger entry. */
+  #ruleKeys(key: string, effectKey: string): string[] {
+    return [
+      this.keys.limiterRule(key),
+      this.keys.limiterHistory(key),
+      this.keys.limiterIndex,
+      this.keys.effect(effectKey),
+    ];
+  }
+
   async set(
     effectKey: string,
     key: string,
@@ -66,16 +76,17 @@ export class LimiterStore {
     reason: string,
     now: number,
   ): Promise<SetLimitResult> {
-    const json = await this.#scripts.run(
-      'setLimit',
-      [
-        this.keys.limiterRule(key),
-        this.keys.limiterHistory(key),
-        this.keys.limiterIndex,
-        this.keys.effect(effectKey),
-      ],
-      [now, effectKey, key, rate.mode, rate.count, rate.windowMs, expiresAt, by, reason],
-    );
+    const json = await this.#scripts.run('setLimit', this.#ruleKeys(key, effectKey), [
+      now,
+      effectKey,
+      key,
+      rate.mode,
+      rate.count,
+      rate.windowMs,
+      expiresAt,
+      by,
+      reason,
+    ]);
     return JSON.parse(String(json)) as SetLimitResult;
   }
 
@@ -86,16 +97,13 @@ export class LimiterStore {
     reason: string,
     now: number,
   ): Promise<ClearLimitResult> {
-    const json = await this.#scripts.run(
-      'clearLimit',
-      [
-        this.keys.limiterRule(key),
-        this.keys.limiterHistory(key),
-        this.keys.limiterIndex,
-        this.keys.effect(effectKey),
-      ],
-      [now, effectKey, key, by, reason],
-    );
+    const json = await this.#scripts.run('clearLimit', this.#ruleKeys(key, effectKey), [
+      now,
+      effectKey,
+      key,
+      by,
+      reason,
+    ]);
     return JSON.parse(String(json)) as ClearLimitResult;
   }
 

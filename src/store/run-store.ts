@@ -3,6 +3,7 @@ import type { RunContext } from '../playbook/definition/compile-playbook.js';
 import type { Effect } from '../playbook/runtime/effects.js';
 import type { RunRecord, RunStatus, TimelineEntry } from '../playbook/runtime/run-record.js';
 import type { Keys } from './keys.js';
+import { readHashes } from './read-hashes.js';
 import { ScriptRunner } from './redis-scripts.js';
 
 export interface RunPatch {
@@ -147,11 +148,11 @@ export class RunStore {
     } else {
       ids = await this.redis.zrevrange(this.keys.runIndex, 0, options.limit - 1);
     }
-    const pipeline = this.redis.pipeline();
-    for (const id of ids) pipeline.hgetall(this.keys.run(id));
-    const rows = (await pipeline.exec()) ?? [];
+    const rows = await readHashes(
+      this.redis,
+      ids.map((id) => this.keys.run(id)),
+    );
     return rows
-      .map(([, row]) => row as Record<string, string>)
       .filter((h) => h.id)
       .map(fromFields)
       .sort((a, b) => b.createdAt - a.createdAt);

@@ -223,17 +223,9 @@ function valueList(
         'Nested mappings are not part of Sigma; use dotted field names.',
       );
     }
-    if (mods.all) {
-      return reject(
-        ctx,
-        path,
-        `${ctx.subject} field "${key}" uses "all" with a single value`,
-        value,
-        'Sigma allows "all" only on lists; remove it.',
-        'CORDON_ERR_RULE_MODIFIER',
-      );
-    }
-    return { items: [value], isList: false };
+    return rejectsAllOnOneValue(ctx, path, key, value, mods)
+      ? undefined
+      : { items: [value], isList: false };
   }
   if (value.length === 0) {
     return reject(
@@ -254,17 +246,28 @@ function valueList(
       'List strings, numbers or booleans only.',
     );
   }
-  if (mods.all && value.length === 1) {
-    return reject(
-      ctx,
-      path,
-      `${ctx.subject} field "${key}" uses "all" with a single value`,
-      value,
-      'Sigma allows "all" only on lists of two or more; remove it.',
-      'CORDON_ERR_RULE_MODIFIER',
-    );
-  }
+  if (value.length === 1 && rejectsAllOnOneValue(ctx, path, key, value, mods)) return undefined;
   return { items: value as Scalar[], isList: true };
+}
+
+/** `all` needs two or more values to mean anything; on one value (bare or listed) it is reported. */
+function rejectsAllOnOneValue(
+  ctx: RuleContext,
+  path: YamlPath,
+  key: string,
+  value: unknown,
+  mods: ModifierSet,
+): boolean {
+  if (!mods.all) return false;
+  reject(
+    ctx,
+    path,
+    `${ctx.subject} field "${key}" uses "all" with a single value`,
+    value,
+    'Sigma allows "all" only on lists of two or more values; remove it.',
+    'CORDON_ERR_RULE_MODIFIER',
+  );
+  return true;
 }
 
 function keywordEntry(
