@@ -75,10 +75,12 @@ export async function loadContentOrThrow(dir: string): Promise<Content> {
 function incidentRules(rules: CompiledRuleSet): Map<string, readonly string[]> {
   const out = new Map<string, readonly string[]>();
   for (const d of rules.detections.values()) {
-    if (!d.standalone) continue;
-    for (const k of [d.key, d.name, d.id]) if (k) out.set(k, []);
+    if (!d.alerts) continue;
+    const fields = d.groupBy?.map((g) => g.name) ?? [];
+    for (const k of [d.key, d.name, d.id]) if (k) out.set(k, fields);
   }
   for (const c of rules.correlations) {
+    if (!c.alerts) continue;
     for (const k of [c.key, c.name, c.id])
       if (k)
         out.set(

@@ -8,7 +8,6 @@ import type { ReadinessCheck } from './api/deps.js';
 import type { Config, ProcessRole } from './config/load-config.js';
 import { loadPrincipals, readSecret, type PrincipalDirectory } from './config/principals.js';
 import { loadContentOrThrow, type Content } from './content.js';
-import { CorrelationEngine } from './correlate/engine.js';
 import { Correlator } from './correlate/correlator.js';
 import type { Match } from './correlate/match.js';
 import { IngestService } from './ingest/ingest-service.js';
@@ -17,13 +16,14 @@ import { PlaybookCatalog } from './playbook/runtime/playbook-catalog.js';
 import { Runner } from './playbook/runtime/runner.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import { createCrashHook } from './shared/crash-points.js';
+import { formatDurationMs } from './shared/duration.js';
 import { CordonError } from './shared/errors.js';
 import { sha256Hex } from './shared/hash.js';
 import type { Logger } from './shared/logger.js';
 import { Metrics } from './shared/metrics.js';
 import { ApprovalStore } from './store/approval-store.js';
 import { CaseStore } from './store/case-store.js';
-import { CorrelationStore } from './store/correlation-store.js';
+import { RedisStateStore } from './store/correlation-state-store.js';
 import { DeadLetterStore } from './store/dead-letters.js';
 import { EffectLedger } from './store/effect-ledger.js';
 import { EventLog } from './store/event-log.js';
@@ -111,14 +111,6 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
     const approvals = new ApprovalStore(redis, keys);
     const limiter = new LimiterStore(redis, keys);
     const cases = new CaseStore(redis, keys);
-    const correlationStore = new CorrelationStore(redis, keys, {
-      maxGroupsPerRule: config.correlate.maxGroupsPerRule,
-      maxEventsPerGroup: config.correlate.maxEventsPerGroup,
-      maxRefsPerMatch: 50,
-      maxOutOfOrdernessMs: config.correlate.maxOutOfOrdernessMs,
-    });
-    // A group created before the first event means trimming can never drop unread events.
-    await eventLog.ensureGroup('correlator');
 
     // BullMQ gets its own plain connection (no auto-pipelining; it manages its own commands).
     const bullRedis = createRedis(options.redisUrl, {
@@ -196,39 +188,80 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
     ];
 
     if (has('correlator')) {
+      const containMaxAgeMs = config.correlate.containMaxEventAgeMs;
       const onMatch = async (match: Match): Promise<void> => {
-        const outcome = await incidents.recordMatch(match, clock.now());
+        const now = clock.now();
+        const ageMs = now - match.lastTime;
+        // Replays and backfills never contain live: an old match records its incident only.
+        const containment =
+          containMaxAgeMs > 0 && ageMs > containMaxAgeMs
+            ? `No playbook started: the match's last event is ${formatDurationMs(Math.round(ageMs / 1000) * 1000)} old, more than CORDON_CONTAIN_MAX_EVENT_AGE_MS (${formatDurationMs(containMaxAgeMs)}), so this looks like a replay or backfill. Start a playbook by hand if it is still needed.`
+            : undefined;
+        const outcome = await incidents.recordMatch(match, now, containment);
         if (!outcome.created) return;
         const incident = await incidents.get(outcome.incidentId);
         if (!incident) return;
         if (!outcome.replayed)
           logger.info(
-            { incidentId: incident.id, rule: match.rule, group: match.group },
+            { incidentId: incident.id, rule: match.rule, group: match.group, contained: !containment },
             'incident opened',
           );
         metrics.inc('cordon_incidents_opened_total', 'Incidents opened.', { rule: match.rule });
+        if (incident.containment) {
+          metrics.inc(
+            'cordon_incidents_not_contained_total',
+            'Incidents opened without starting playbooks (events older than CORDON_CONTAIN_MAX_EVENT_AGE_MS).',
+            { rule: match.rule },
+          );
+          return;
+        }
         await runner.trigger(incident, `correlation:${match.rule}`);
       };
-      const engine = new CorrelationEngine(
-        content.rules,
-        correlationStore,
-        onMatch,
-        clock,
-        metrics,
+      const defaults = {
+        outOfOrdernessMs: config.correlate.maxOutOfOrdernessMs,
+        idleMs: config.correlate.sourceIdleMs,
+      };
+      const sourceTiming = new Map(
+        content.connectors
+          .filter((c) => c.kind === 'source')
+          .map((c) => [
+            c.name,
+            {
+              outOfOrdernessMs: c.watermark.outOfOrdernessMs ?? defaults.outOfOrdernessMs,
+              idleMs: c.watermark.idleMs ?? defaults.idleMs,
+            },
+          ]),
       );
       const blocking = createRedis(options.redisUrl, {
         connectionName: `cordon:${config.instanceId}:correlator`,
       });
       blocking.on('error', () => undefined);
       const correlator = new Correlator(
+        content.rules,
+        {
+          limits: {
+            partitions: config.correlate.partitions,
+            maxGroupsPerRule: config.correlate.maxGroupsPerRule,
+            maxEventsPerGroup: config.correlate.maxEventsPerGroup,
+            maxDistinctExact: config.correlate.maxDistinctExact,
+            maxRefsPerMatch: 50,
+          },
+          timing: defaults,
+          sourceTiming,
+        },
         eventLog,
         blocking,
-        engine,
+        new RedisStateStore(redis, keys),
+        onMatch,
         {
-          consumer: config.instanceId,
+          member: config.instanceId,
+          partitions: config.correlate.partitions,
           batchSize: config.correlate.batchSize,
-          claimIdleMs: config.correlate.claimIdleMs,
+          blockMs: 1_000,
+          checkpointMs: config.correlate.checkpointMs,
+          leaseMs: config.correlate.leaseMs,
           retentionMs: config.ingest.eventRetentionMs,
+          dedupeWindowMs: config.ingest.dedupeWindowMs,
         },
         clock,
         logger.child({ domain: 'correlate' }),
@@ -241,7 +274,7 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
             errors: [
               {
                 path: '',
-                reason: `correlation failed repeatedly: ${err instanceof Error ? err.message : String(err)}`,
+                reason: `correlation failed: ${err instanceof Error ? err.message : String(err)}`,
               },
             ],
             contentType: 'application/json',
@@ -253,7 +286,7 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
       );
       closers.push(() => correlator.stop());
       await correlator.start();
-      readiness.push({ name: 'correlator', check: async () => blocking.status === 'ready' });
+      readiness.push({ name: 'correlator', check: async () => correlator.ready });
     }
 
     const workerOptions = {

@@ -1,4 +1,6 @@
+import { DERIVED_SOURCE } from '../ingest/canonical-event.js';
 import type { Diagnostic } from '../shared/diagnostics.js';
+import { describe, parseDuration } from '../shared/duration.js';
 import { checkKeys, expectMapping, expectString, isMapping, suggest } from '../shared/shape.js';
 import { DiagnosticSink, loadYaml } from '../shared/yaml.js';
 import type { YamlSource } from '../shared/yaml-files.js';
@@ -23,6 +25,11 @@ export interface ConnectorDefinition {
   readonly origin: string;
   /** Source connectors: bearer tokens that may post to this source only. */
   readonly bearerTokens: readonly SecretRef[];
+  /**
+   * Source connectors: how far out of order its events may arrive and after how long a silent
+   * source stops holding correlation windows open (defaults from the configuration).
+   */
+  readonly watermark: { readonly outOfOrdernessMs?: number; readonly idleMs?: number };
 }
 
 const NAME = /^[a-z][a-z0-9-]{0,62}$/;
@@ -75,7 +82,7 @@ function validateConnector(
   if (!expectMapping(sink, [], value, 'A connector document')) return undefined;
   checkKeys(sink, [], value, 'Connector', {
     required: ['name', 'type'],
-    optional: ['apiVersion', 'description', 'auth'],
+    optional: ['apiVersion', 'description', 'auth', 'watermark'],
   });
   const before = sink.diagnostics.length;
   if (value.apiVersion !== undefined && value.apiVersion !== 'cordon/v1') {
@@ -91,6 +98,12 @@ function validateConnector(
       ['name'],
       'CORDON_ERR_DEFINITION_VALUE',
       `Connector name must be lower-case letters, digits and "-" (it appears in URLs); got "${name}".`,
+    );
+  } else if (name === DERIVED_SOURCE) {
+    sink.error(
+      ['name'],
+      'CORDON_ERR_DEFINITION_VALUE',
+      `Connector name "${DERIVED_SOURCE}" is reserved: Cordon's own matches enter the event log under it. Pick another name.`,
     );
   } else if (name !== undefined) expectString(sink, ['name'], name, 'Connector name');
   const type = value.type;
@@ -124,6 +137,7 @@ function validateConnector(
       });
     }
   }
+  const watermark = parseWatermark(value.watermark, kind, sink);
   if (sink.diagnostics.length > before || typeof name !== 'string' || typeof type !== 'string')
     return undefined;
   return {
@@ -133,7 +147,47 @@ function validateConnector(
     description: typeof value.description === 'string' ? value.description : '',
     origin,
     bearerTokens,
+    watermark,
   };
+}
+
+/** `watermark: { out_of_orderness: 10m, idle: 5m }` on a source connector. */
+function parseWatermark(
+  value: unknown,
+  kind: 'source' | 'action',
+  sink: DiagnosticSink,
+): ConnectorDefinition['watermark'] {
+  if (value === undefined || value === null) return {};
+  if (kind !== 'source') {
+    sink.error(
+      ['watermark'],
+      'CORDON_ERR_DEFINITION_UNKNOWN_KEY',
+      '"watermark" applies to source connectors only; remove it.',
+      true,
+    );
+    return {};
+  }
+  if (!expectMapping(sink, ['watermark'], value, 'watermark')) return {};
+  checkKeys(sink, ['watermark'], value, 'watermark', { optional: ['out_of_orderness', 'idle'] });
+  const out: { outOfOrdernessMs?: number; idleMs?: number } = {};
+  for (const [key, field] of [
+    ['out_of_orderness', 'outOfOrdernessMs'],
+    ['idle', 'idleMs'],
+  ] as const) {
+    const raw = value[key];
+    if (raw === undefined || raw === null) continue;
+    const parsed = parseDuration(raw);
+    if (!parsed.ok || parsed.ms > 7 * 86_400_000) {
+      sink.error(
+        ['watermark', key],
+        'CORDON_ERR_DEFINITION_VALUE',
+        `watermark.${key} must be a duration of at most 7d; ${parsed.ok ? `got ${describe(raw)}` : parsed.reason}. Write e.g. "${key}: ${key === 'idle' ? '5m' : '30s'}".`,
+      );
+      continue;
+    }
+    out[field] = parsed.ms;
+  }
+  return out;
 }
 
 function parseSecretRef(

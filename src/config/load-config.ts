@@ -37,13 +37,27 @@ export interface Config {
     readonly eventRetentionMs: number;
   };
   readonly correlate: {
+    /** Log entries read per batch (at most). */
     readonly batchSize: number;
+    /** State partitions (fixed once state exists: it decides where state lives). */
+    readonly partitions: number;
+    /** How often a correlator checkpoints its partitions (the most a crash re-reads). */
+    readonly checkpointMs: number;
+    /** A dead correlator's partitions are taken over after this long. */
+    readonly leaseMs: number;
     readonly maxGroupsPerRule: number;
     readonly maxEventsPerGroup: number;
-    /** Pending entries of a dead consumer are claimed after this much idle time. */
-    readonly claimIdleMs: number;
-    /** How far behind the latest event time the watermark trails (bounded out-of-orderness). */
+    /** Distinct values kept exactly per window before HyperLogLog (value_count). */
+    readonly maxDistinctExact: number;
+    /** Default per source: how far behind its latest event time its watermark trails. */
     readonly maxOutOfOrdernessMs: number;
+    /** Default per source: silence after which its watermark follows the clock. */
+    readonly sourceIdleMs: number;
+    /**
+     * A match whose last event is older than this starts no playbook (replays and backfills
+     * never contain live); its incident says why. 0: always contain.
+     */
+    readonly containMaxEventAgeMs: number;
   };
   readonly jobs: {
     /** BullMQ lock: a crashed worker's job is retried after at most this long. */
@@ -124,11 +138,21 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       ),
     },
     correlate: {
-      batchSize: read.integer('CORDON_CORRELATE_BATCH', 200, 1, 10_000),
+      batchSize: read.integer('CORDON_CORRELATE_BATCH', 2_000, 1, 50_000),
+      partitions: read.integer('CORDON_CORRELATE_PARTITIONS', 16, 1, 1_024),
+      checkpointMs: read.integer('CORDON_CORRELATE_CHECKPOINT_MS', 1_000, 10, 600_000),
+      leaseMs: read.integer('CORDON_CORRELATE_LEASE_MS', 10_000, 500, 600_000),
       maxGroupsPerRule: read.integer('CORDON_MAX_GROUPS_PER_RULE', 100_000, 1, 10_000_000),
       maxEventsPerGroup: read.integer('CORDON_MAX_EVENTS_PER_GROUP', 10_000, 10, 1_000_000),
-      claimIdleMs: read.integer('CORDON_CLAIM_IDLE_MS', 60_000, 100, 3_600_000),
+      maxDistinctExact: read.integer('CORDON_MAX_DISTINCT_EXACT', 1_000, 10, 1_000_000),
       maxOutOfOrdernessMs: read.integer('CORDON_MAX_OUT_OF_ORDERNESS_MS', 30_000, 0, 86_400_000),
+      sourceIdleMs: read.integer('CORDON_SOURCE_IDLE_MS', 60_000, 100, 86_400_000),
+      containMaxEventAgeMs: read.integer(
+        'CORDON_CONTAIN_MAX_EVENT_AGE_MS',
+        15 * 60_000,
+        0,
+        365 * 86_400_000,
+      ),
     },
     jobs: {
       lockDurationMs: read.integer('CORDON_JOB_LOCK_MS', 30_000, 500, 600_000),

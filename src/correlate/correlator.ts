@@ -1,182 +1,385 @@
 import type { Redis } from 'ioredis';
+import type { CanonicalEvent } from '../ingest/canonical-event.js';
 import type { Clock } from '../shared/clock.js';
 import type { CrashHook } from '../shared/crash-points.js';
+import { CordonError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { Metrics } from '../shared/metrics.js';
 import type { EventLog, LoggedEvent } from '../store/event-log.js';
-import type { CorrelationEngine } from './engine.js';
+import { compareStreamIds } from '../store/event-log.js';
+import type { EngineOptions } from './engine/engine.js';
+import { CorrelationEngine } from './engine/engine.js';
+import type { Match } from './match.js';
+import { RuleMetricsExporter } from './rule-metrics.js';
+import type { CompiledRuleSet } from './rule/types.js';
+import type { CheckpointHead, CorrelationStateStore, Lease } from './state-store.js';
 
-export const CORRELATOR_GROUP = 'correlator';
+/** Receives every match; must be idempotent by `matchId` (a replay after a crash resends). */
+export type MatchSink = (match: Match) => Promise<void>;
 
-/** Called for an event that failed correlation `maxAttempts` times; it is then acknowledged. */
+/** Called for an event the engine failed on; it is then skipped (it stays in the log). */
 export type PoisonHandler = (entry: LoggedEvent, error: unknown) => Promise<void>;
 
 export interface CorrelatorOptions {
-  readonly consumer: string;
-  /** Failed processings of one event before it is set aside (poison), so it cannot block the log. */
-  readonly maxAttempts?: number;
+  /** This process's member name (stable across restarts). */
+  readonly member: string;
+  readonly partitions: number;
   readonly batchSize: number;
-  readonly claimIdleMs: number;
+  readonly blockMs: number;
+  /** How often owned partitions are checkpointed: the most a crash makes it re-read. */
+  readonly checkpointMs: number;
+  /** A partition whose holder stops renewing is taken over after this long. */
+  readonly leaseMs: number;
   readonly retentionMs: number;
-  readonly blockMs?: number;
+  /** Derived events (inner matches of chained rules) are deduplicated this long. */
+  readonly dedupeWindowMs: number;
+  /** Matches handed to the sink at once. */
+  readonly deliveryConcurrency?: number;
 }
 
 /**
- * Reads the durable event log through a consumer group and feeds the engine. At-least-once:
- * an entry is acknowledged only after its matches, incidents and run starts are recorded;
- * after a restart this consumer first re-reads its own unacknowledged entries, and entries a
- * dead consumer left behind are claimed once idle for `claimIdleMs`.
+ * The live correlator: owns some state partitions (leases in the state store, fenced by
+ * epochs), reads the event log from their checkpointed offsets, runs the engine in memory,
+ * hands matches to the sink, appends derived events (inner matches of chained rules) to the
+ * log, and checkpoints its partitions every `checkpointMs`.
+ *
+ * Exactly-once matches without per-event bookkeeping: a checkpoint is taken only after every
+ * match and derived event produced before it has been delivered, so after a crash (or any
+ * failure in an iteration) the correlator restores the last checkpoint and re-reads the log
+ * from its offset; the deterministic engine produces the same matches with the same ids, and
+ * the sink records each id once.
+ *
+ * Any number of correlators share the partitions: each heartbeats into the store, and
+ * partition p belongs to the (p mod n)-th live member in sorted order. A member that stops
+ * heartbeating loses its partitions after `leaseMs`.
  */
 export class Correlator {
+  #engine: CorrelationEngine;
+  readonly #leases = new Map<number, Lease>();
+  readonly #offsets = new Map<number, string>();
+  /** Fields of removed or edited rules found in a partition, deleted at its next checkpoint. */
+  readonly #stale = new Map<number, string[]>();
+  #position = '0-0';
+  #read = 0;
   #stopping = false;
   #loop: Promise<void> | undefined;
-  #lastClaim = 0;
+  #lastCommit = 0;
+  #lastMaintain = 0;
   #lastTrim = 0;
-  /** Set when processing failed: matches may be waiting in rule outboxes (drained next). */
-  #needsDrain = false;
-  #idle: Promise<void> = Promise.resolve();
+  #lastLag = 0;
+  #healthy = false;
   #wake: (() => void) | undefined;
-  /** Failures per entry id in this process; a restart gives an event fresh attempts. */
-  readonly #failures = new Map<string, number>();
+  readonly #exporter: RuleMetricsExporter;
 
   constructor(
+    private readonly rules: CompiledRuleSet,
+    private readonly engineOptions: Omit<EngineOptions, 'owned'>,
     private readonly log: EventLog,
     private readonly blockingRedis: Redis,
-    private readonly engine: CorrelationEngine,
+    private readonly store: CorrelationStateStore,
+    private readonly sink: MatchSink,
     private readonly options: CorrelatorOptions,
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly metrics: Metrics,
     private readonly crash: CrashHook,
     private readonly onPoison: PoisonHandler,
-  ) {}
+  ) {
+    this.#engine = this.newEngine([]);
+    this.#exporter = new RuleMetricsExporter(metrics);
+  }
+
+  /** True once it holds its partitions and reads the log. */
+  get ready(): boolean {
+    return this.#healthy && !this.#stopping;
+  }
+
+  /** Partitions held now. */
+  owned(): number[] {
+    return [...this.#leases.keys()].sort((a, b) => a - b);
+  }
 
   async start(): Promise<void> {
-    await this.log.ensureGroup(CORRELATOR_GROUP);
-    const drained = await this.engine.drainPending();
-    if (drained > 0)
-      this.logger.warn({ drained }, 'delivered matches left in rule outboxes by an earlier crash');
+    const configured = await this.store.partitionCount(this.options.partitions);
+    if (configured !== this.options.partitions) {
+      throw new CordonError(
+        'CORDON_ERR_CONFIG_INVALID',
+        `Correlation state in this Redis is split into ${configured} partitions, but CORDON_CORRELATE_PARTITIONS is ${this.options.partitions}. Set CORDON_CORRELATE_PARTITIONS=${configured}: the partition count decides where state lives and cannot change under existing state.`,
+      );
+    }
+    this.initMetrics();
+    await this.rebalance(this.clock.now(), false);
     this.#loop = this.run();
   }
 
-  /** Finishes the batch in hand, acknowledges it and stops. */
+  /** Finishes the batch in hand, checkpoints, gives up its partitions and stops. */
   async stop(): Promise<void> {
     this.#stopping = true;
     this.#wake?.();
-    // Unblock a pending XREADGROUP BLOCK at once; unacknowledged entries stay pending.
+    // Unblock a pending XREAD BLOCK at once.
     this.blockingRedis.disconnect();
     await this.#loop;
+    if (this.#healthy) {
+      try {
+        await this.checkpoint(this.clock.now());
+        for (const lease of this.#leases.values()) await this.store.release(lease, this.options.member);
+        await this.store.leave(this.options.member);
+      } catch (err) {
+        this.logger.warn({ err }, 'could not checkpoint on stop; the next holder re-reads from the last checkpoint');
+      }
+    }
+  }
+
+  private newEngine(owned: readonly number[]): CorrelationEngine {
+    return new CorrelationEngine(this.rules, { ...this.engineOptions, owned });
   }
 
   private async run(): Promise<void> {
-    let pendingPhase = true;
     while (!this.#stopping) {
       try {
-        if (this.#needsDrain) {
-          // A redelivered event is a duplicate for its window, so its match is only reachable here.
-          await this.engine.drainPending();
-          this.#needsDrain = false;
-        }
-        let batch: LoggedEvent[];
-        if (pendingPhase) {
-          batch = await this.log.read(
-            this.blockingRedis,
-            CORRELATOR_GROUP,
-            this.options.consumer,
-            this.options.batchSize,
-            0,
-            true,
-          );
-          if (batch.length === 0) pendingPhase = false;
-        } else if (
-          this.clock.now() - this.#lastClaim >
-          Math.min(this.options.claimIdleMs, 30_000)
-        ) {
-          this.#lastClaim = this.clock.now();
-          batch = await this.log.claimStale(
-            CORRELATOR_GROUP,
-            this.options.consumer,
-            this.options.claimIdleMs,
-            this.options.batchSize,
-          );
-        } else {
-          batch = await this.log.read(
-            this.blockingRedis,
-            CORRELATOR_GROUP,
-            this.options.consumer,
-            this.options.batchSize,
-            this.options.blockMs ?? 1_000,
-            false,
-          );
-        }
-        if (batch.length > 0) await this.processBatch(batch);
-        await this.maybeTrim();
+        const now = this.clock.now();
+        if (!this.#healthy) await this.rebalance(now, false);
+        else if (now - this.#lastMaintain >= this.options.leaseMs / 3) await this.maintain(now);
+        const batch =
+          this.#leases.size === 0
+            ? await this.idle()
+            : await this.log.readAfter(
+                this.blockingRedis,
+                this.#position,
+                this.options.batchSize,
+                this.options.blockMs,
+              );
+        if (this.#stopping && batch.length === 0) break;
+        const at = this.clock.now();
+        if (batch.length > 0) this.process(batch, at);
+        this.#engine.advance(at);
+        await this.deliver(at);
+        if (at - this.#lastCommit >= this.options.checkpointMs) await this.checkpoint(at);
+        await this.housekeeping(at);
       } catch (err) {
         if (this.#stopping) break;
-        if (err instanceof Error && err.message.startsWith('NOGROUP')) {
-          // The log or its consumer group vanished (a Redis restarted without persistence, or
-          // flushed): recreate the group from the start of whatever the log holds now.
-          this.logger.error({ err }, 'event log consumer group missing; recreating it');
-          await this.log.ensureGroup(CORRELATOR_GROUP).catch(() => undefined);
-        } else {
-          this.logger.error({ err }, 'correlator batch failed; retrying its unacknowledged events');
-        }
-        pendingPhase = true;
+        // Whatever this iteration did in memory may not have reached Redis: start over from
+        // the last checkpoint, which the log lets us replay exactly.
+        this.#healthy = false;
+        this.metrics.inc('cordon_correlator_restores_total', 'Restarts from the last checkpoint after a failure.');
+        this.logger.error({ err }, 'correlation failed; restoring the last checkpoint');
         await this.pause(1_000);
       }
     }
   }
 
-  private async processBatch(batch: readonly LoggedEvent[]): Promise<void> {
-    const done: string[] = [];
-    try {
-      for (const entry of batch) {
-        try {
-          await this.engine.process(entry.event);
-        } catch (err) {
-          this.#needsDrain = true;
-          const failures = (this.#failures.get(entry.seq) ?? 0) + 1;
-          this.#failures.set(entry.seq, failures);
-          if (failures < (this.options.maxAttempts ?? 5)) throw err;
-          // Always failing (a bug, or an event no rule can handle): set it aside, visibly.
-          this.logger.error(
-            { err, seq: entry.seq, source: entry.event.source, id: entry.event.id },
-            'event failed correlation repeatedly; dead-lettered and skipped',
-          );
-          this.metrics.inc(
-            'cordon_correlator_poison_events_total',
-            'Events set aside after repeated correlation failures (see dead letters).',
-          );
-          await this.onPoison(entry, err);
-        }
-        this.#failures.delete(entry.seq);
-        done.push(entry.seq);
-        this.metrics.inc('cordon_correlator_events_total', 'Events correlated.');
+  private process(batch: readonly LoggedEvent[], now: number): void {
+    const last = (batch[batch.length - 1] as LoggedEvent).seq;
+    // Partitions just taken over may be behind the others: they skip what they already reflect.
+    const behind = [...this.#offsets.values()].some((o) => o !== this.#position);
+    for (const entry of batch) {
+      const accept = behind
+        ? (p: number): boolean => compareStreamIds(entry.seq, this.#offsets.get(p) ?? '0-0') > 0
+        : undefined;
+      try {
+        this.#engine.process(entry.event, now, accept);
+      } catch (err) {
+        // The engine is deterministic: an event it fails on fails again. Set it aside, visibly.
+        this.logger.error(
+          { err, seq: entry.seq, source: entry.event.source, id: entry.event.id },
+          'event failed correlation; set aside and skipped',
+        );
+        this.metrics.inc('cordon_correlator_poison_events_total', 'Events the engine failed on (see dead letters).');
+        void this.onPoison(entry, err).catch((e: unknown) => this.logger.error({ err: e }, 'could not dead-letter a poison event'));
       }
-    } finally {
-      // Whatever was fully processed is acknowledged even if a later event failed.
-      if (done.length > 0) {
-        this.crash('correlate.before-ack');
-        await this.log.ack(CORRELATOR_GROUP, done);
-      }
+    }
+    for (const [p, offset] of this.#offsets) if (compareStreamIds(offset, last) < 0) this.#offsets.set(p, last);
+    this.#position = last;
+    this.#read += batch.length;
+    this.metrics.inc('cordon_correlator_events_total', 'Log entries correlated.', {}, batch.length);
+  }
+
+  /** Appends derived events, then hands matches to the sink; throws if either fails. */
+  private async deliver(now: number): Promise<void> {
+    const { matches, derived } = this.#engine.drain();
+    if (derived.length > 0) await this.appendDerived(derived, now);
+    if (matches.length === 0) return;
+    this.crash('correlate.before-deliver');
+    const concurrency = this.options.deliveryConcurrency ?? 16;
+    for (let i = 0; i < matches.length; i += concurrency) {
+      await Promise.all(matches.slice(i, i + concurrency).map((m) => this.sink(m)));
     }
   }
 
-  private async maybeTrim(): Promise<void> {
-    const now = this.clock.now();
-    if (now - this.#lastTrim < 60_000) return;
-    this.#lastTrim = now;
-    await this.log.trim(now, this.options.retentionMs);
+  private async appendDerived(events: readonly CanonicalEvent[], now: number): Promise<void> {
+    await this.log.append(events, now, this.options.dedupeWindowMs);
+    this.metrics.inc(
+      'cordon_correlator_derived_events_total',
+      'Inner matches of chained rules appended to the event log.',
+      {},
+      events.length,
+    );
+  }
+
+  private async checkpoint(now: number): Promise<void> {
+    this.crash('correlate.before-checkpoint');
+    const engine = this.#engine.meta();
+    let lost = false;
+    for (const [p, lease] of this.#leases) {
+      const delta = this.#engine.takeDelta(p);
+      const stale = this.#stale.get(p) ?? [];
+      this.#stale.delete(p);
+      const ok = await this.store.commit(
+        lease,
+        this.options.member,
+        {
+          offset: this.#offsets.get(p) ?? '0-0',
+          read: this.#read,
+          engine,
+          groups: [...delta.groups, ...stale.map((f): [string, null] => [f, null])],
+          rules: delta.rules,
+          outbox: [],
+        },
+        now,
+        this.options.leaseMs,
+      );
+      if (!ok) {
+        lost = true;
+        this.logger.warn({ partition: p }, 'lost the lease on a correlation partition; another correlator holds it now');
+      }
+    }
+    this.#lastCommit = now;
+    this.metrics.inc('cordon_correlator_checkpoints_total', 'Checkpoints of owned partitions.');
+    if (lost) this.#healthy = false;
+  }
+
+  /** Heartbeat and lease renewal; a changed assignment or a lost lease rebalances. */
+  private async maintain(now: number): Promise<void> {
+    this.#lastMaintain = now;
+    const members = await this.store.heartbeat(this.options.member, now, this.options.leaseMs);
+    const desired = this.desired(members);
+    let changed = desired.length !== this.#leases.size || desired.some((p) => !this.#leases.has(p));
+    for (const [p, lease] of this.#leases) {
+      if (!(await this.store.renew(lease, this.options.member, now, this.options.leaseMs))) {
+        this.#leases.delete(p);
+        changed = true;
+      }
+    }
+    if (changed) await this.rebalance(now, true);
+  }
+
+  private desired(members: readonly string[]): number[] {
+    const me = members.indexOf(this.options.member);
+    if (me < 0) return [];
+    const out: number[] = [];
+    for (let p = 0; p < this.options.partitions; p += 1) if (p % members.length === me) out.push(p);
+    return out;
+  }
+
+  /**
+   * Takes the partitions this member should hold and rebuilds the engine from their
+   * checkpoints. `healthy`: the in-memory state is good, so it is checkpointed first.
+   */
+  private async rebalance(now: number, healthy: boolean): Promise<void> {
+    if (healthy) await this.checkpoint(now);
+    const members = await this.store.heartbeat(this.options.member, now, this.options.leaseMs);
+    this.#lastMaintain = now;
+    const desired = new Set(this.desired(members));
+    for (const [p, lease] of this.#leases) {
+      if (desired.has(p)) continue;
+      await this.store.release(lease, this.options.member);
+      this.#leases.delete(p);
+    }
+    const heads = new Map<number, CheckpointHead>();
+    for (const p of desired) {
+      const got = await this.store.acquire(p, this.options.member, now, this.options.leaseMs);
+      if (!got) {
+        this.#leases.delete(p); // still held by a member that has not let go yet; retried later
+        continue;
+      }
+      this.#leases.set(p, got.lease);
+      heads.set(p, got.head);
+    }
+    await this.restore(heads);
+    this.#healthy = true;
+    this.#lastCommit = this.clock.now();
+    this.metrics.set('cordon_correlator_partitions_owned', 'Correlation-state partitions held by this process.', {}, this.#leases.size);
+    this.logger.info({ partitions: this.owned(), members: members.length, position: this.#position }, 'correlation partitions taken');
+  }
+
+  private async restore(heads: ReadonlyMap<number, CheckpointHead>): Promise<void> {
+    const owned = [...heads.keys()];
+    const engine = this.newEngine(owned);
+    this.#offsets.clear();
+    this.#stale.clear();
+    let earliest: CheckpointHead | undefined;
+    for (const [p, head] of heads) {
+      const stale = engine.restore(p, [], await this.store.rules(p));
+      for await (const chunk of this.store.groups(p)) stale.push(...engine.restore(p, chunk, []));
+      if (stale.length > 0) this.#stale.set(p, stale);
+      this.#offsets.set(p, head.offset);
+      if (!earliest || compareStreamIds(head.offset, earliest.offset) < 0) earliest = head;
+    }
+    // Watermarks and the arrival sequence as of the earliest offset; re-reading the log from
+    // there brings them (and every later partition) forward exactly as before.
+    if (earliest?.engine) engine.restoreMeta(earliest.engine);
+    this.#position = earliest?.offset ?? '0-0';
+    if (earliest?.read !== undefined) {
+      this.#read = earliest.read;
+    } else {
+      const { added, length } = await this.log.counters();
+      this.#read = added - length;
+    }
+    this.#engine = engine;
+    this.#exporter.rebase(engine.stats());
+  }
+
+  private async housekeeping(now: number): Promise<void> {
+    this.#exporter.export(this.#engine.stats());
+    if (now - this.#lastLag >= 5_000) {
+      this.#lastLag = now;
+      const { added } = await this.log.counters();
+      const oldest = await this.log.firstTimeAfter(this.#position);
+      this.metrics.set('cordon_correlator_lag_entries', 'Log entries not yet correlated by this process.', {}, Math.max(0, added - this.#read));
+      this.metrics.set(
+        'cordon_correlator_oldest_pending_age_seconds',
+        'Age of the oldest log entry not yet correlated by this process, seconds.',
+        {},
+        oldest === undefined ? 0 : Math.max(0, (now - oldest) / 1000),
+      );
+      for (const [rule, groups] of this.#engine.groupCounts())
+        this.metrics.set('cordon_rule_groups', 'Live correlation groups per rule held by this process.', { rule }, groups);
+    }
+    if (now - this.#lastTrim >= 60_000) {
+      this.#lastTrim = now;
+      const offsets = await this.store.offsets(this.options.partitions);
+      const keepFrom = offsets.reduce((a, b) => (compareStreamIds(a, b) <= 0 ? a : b));
+      await this.log.trim(now, this.options.retentionMs, keepFrom);
+    }
+  }
+
+  private initMetrics(): void {
+    this.#exporter.export(this.#engine.stats());
+    for (const [name, help] of [
+      ['cordon_correlator_events_total', 'Log entries correlated.'],
+      ['cordon_correlator_poison_events_total', 'Events the engine failed on (see dead letters).'],
+      ['cordon_correlator_restores_total', 'Restarts from the last checkpoint after a failure.'],
+      ['cordon_correlator_checkpoints_total', 'Checkpoints of owned partitions.'],
+      ['cordon_correlator_derived_events_total', 'Inner matches of chained rules appended to the event log.'],
+    ] as const)
+      this.metrics.inc(name, help, {}, 0);
+    this.metrics.set('cordon_correlator_lag_entries', 'Log entries not yet correlated by this process.', {}, 0);
+    this.metrics.set('cordon_correlator_oldest_pending_age_seconds', 'Age of the oldest log entry not yet correlated by this process, seconds.', {}, 0);
+  }
+
+  /** Holding no partition (more correlators than partitions): wait, and keep heartbeating. */
+  private async idle(): Promise<LoggedEvent[]> {
+    await this.pause(Math.min(1_000, this.options.leaseMs / 3));
+    return [];
   }
 
   private pause(ms: number): Promise<void> {
-    this.#idle = new Promise((resolve) => {
+    return new Promise((resolve) => {
       const t = setTimeout(resolve, ms);
       this.#wake = () => {
         clearTimeout(t);
         resolve();
       };
     });
-    return this.#idle;
   }
 }

@@ -10,13 +10,15 @@ export interface Match {
   /** Key (name or id) of the rule that fired. */
   readonly rule: string;
   readonly ruleTitle: string;
-  readonly ruleType: 'detection' | 'event_count';
+  /** `detection`, a Sigma correlation type, or a Cordon extension (`new_terms` …). */
+  readonly ruleType: string;
   readonly level: Severity;
   readonly tags: readonly string[];
   /** Canonical JSON of the group-by values: identifies the group. */
   readonly groupKey: string;
-  /** Group-by values by field name (`{ api_key: "k-123" }`); empty for ungrouped rules. */
+  /** Group-by values by field name (`{ api_key: "k-123" }`). */
   readonly group: Readonly<Record<string, string>>;
+  /** Contributing events (for approximate windows, an estimate). */
   readonly count: number;
   /** Event time of the first and last contributing events, epoch ms. */
   readonly firstTime: number;
@@ -25,10 +27,16 @@ export interface Match {
   readonly windowEnd: number;
   /** Processing time when it fired, epoch ms. */
   readonly firedAt: number;
-  /** A late (out-of-order, within lateness) event completed it. */
+  /** A late (behind its source's watermark, within the allowed lateness) event contributed. */
   readonly late: boolean;
-  /** The group's window hit its size cap; some contributing events may have been evicted. */
+  /** Some of the window's events were evicted at a cap; the figures may be low. */
   readonly partial: boolean;
+  /** Figures are estimates (distinct counts above the exact limit use HyperLogLog). */
+  readonly approximate: boolean;
+  /** Matches of this rule and group suppressed (cordon.suppress) since the previous one. */
+  readonly suppressedCount: number;
+  /** Type-specific figures: `value`, `distinct`, `rules`, `baseline`, `term`, `steps` … */
+  readonly aggregate: Readonly<Record<string, unknown>>;
   /** Contributing events as "<source>/<id>", capped; `count` is the total. */
   readonly refs: readonly string[];
 }

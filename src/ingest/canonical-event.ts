@@ -44,6 +44,12 @@ export type Entity = Partial<Record<EntityField, string>> & {
 
 export const TEXT_FIELDS = ['prompt', 'response', 'system_prompt'] as const;
 
+/**
+ * Source name under which Cordon's own matches enter the event log when another correlation
+ * reads them (chaining). No connector may take it.
+ */
+export const DERIVED_SOURCE = 'cordon';
+
 export interface CanonicalEvent {
   /** Sender's id, else `h_` + a content hash. Deduplicated per source. */
   id: string;

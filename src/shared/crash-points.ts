@@ -8,8 +8,10 @@ export const CRASH_POINTS = [
   'action.after-effect',
   /** The run's new state is saved; its effects (jobs, approvals) are not yet created. */
   'run.after-save',
-  /** An event batch is correlated; it is not yet acknowledged. */
-  'correlate.before-ack',
+  /** An event batch is correlated; its matches are not yet recorded as incidents. */
+  'correlate.before-deliver',
+  /** Matches are recorded; the correlation state is not yet checkpointed. */
+  'correlate.before-checkpoint',
 ] as const;
 export type CrashPoint = (typeof CRASH_POINTS)[number];
 

@@ -67,6 +67,14 @@ export const ERROR_CODES = {
     description:
       'A rule can never match a Cordon event (e.g. its logsource category is not an event kind).',
   },
+  CORDON_WARN_RULE_UNNAMED: {
+    status: 400,
+    description: 'A rule has neither name nor id; it is referred to by a key made from its title.',
+  },
+  CORDON_ERR_RULE_CYCLE: {
+    status: 400,
+    description: 'Correlations reference each other in a cycle (the path is given).',
+  },
   CORDON_WARN_RULE_UNUSED: {
     status: 400,
     description: 'A search identifier or alias is defined but never used.',

@@ -18,8 +18,8 @@ export interface LoggedEvent {
 
 /**
  * The durable event log: a Redis stream that every accepted event is appended to before the
- * API answers 2xx, read by correlators through a consumer group (at-least-once; events are
- * acknowledged only after their effects are recorded).
+ * API answers 2xx. Correlators read it from their own checkpointed offsets (see
+ * correlate/correlator.ts); trimming never passes the oldest of them.
  */
 export class EventLog {
   readonly #scripts: ScriptRunner;
@@ -64,87 +64,52 @@ export class EventLog {
     return payload ? { seq, event: JSON.parse(payload) as CanonicalEvent } : undefined;
   }
 
-  async ensureGroup(group: string): Promise<void> {
-    try {
-      // '0': a new group starts from the beginning of the log, so nothing accepted is skipped.
-      await this.redis.xgroup('CREATE', this.keys.eventLog, group, '0', 'MKSTREAM');
-    } catch (err) {
-      if (!(err instanceof Error) || !err.message.includes('BUSYGROUP')) throw err;
-    }
-  }
-
   /**
-   * Reads entries for `consumer`: its own unacknowledged ones when `pending` (after a restart),
-   * else new ones, blocking up to `blockMs` on `blockingRedis` (a dedicated connection).
+   * Entries after `after` (a stream id; '0-0' for the start), waiting up to `blockMs` on
+   * `blockingRedis` (a dedicated connection) when there are none yet.
    */
-  async read(
+  async readAfter(
     blockingRedis: Redis,
-    group: string,
-    consumer: string,
+    after: string,
     count: number,
     blockMs: number,
-    pending: boolean,
   ): Promise<LoggedEvent[]> {
     const reply = (await blockingRedis.call(
-      'XREADGROUP',
-      'GROUP',
-      group,
-      consumer,
+      'XREAD',
       'COUNT',
       count,
-      ...(pending ? [] : ['BLOCK', blockMs]),
+      ...(blockMs > 0 ? ['BLOCK', blockMs] : []),
       'STREAMS',
       this.keys.eventLog,
-      pending ? '0' : '>',
+      after,
     )) as [string, [string, string[]][]][] | null;
     return toLogged(reply?.[0]?.[1] ?? []);
   }
 
-  /** Takes over entries another consumer left unacknowledged for longer than `minIdleMs`. */
-  async claimStale(
-    group: string,
-    consumer: string,
-    minIdleMs: number,
-    count: number,
-  ): Promise<LoggedEvent[]> {
-    const reply = (await this.redis.xautoclaim(
-      this.keys.eventLog,
-      group,
-      consumer,
-      minIdleMs,
-      '0',
-      'COUNT',
-      count,
-    )) as [string, [string, string[] | null][]];
-    return toLogged(reply[1].filter((e): e is [string, string[]] => Array.isArray(e[1])));
+  /** Entries ever added and entries held now (XINFO STREAM), for lag. */
+  async counters(): Promise<{ added: number; length: number }> {
+    try {
+      const info = toRecord((await this.redis.xinfo('STREAM', this.keys.eventLog)) as unknown[]);
+      const length = Number(info.length ?? 0);
+      return { added: Number(info['entries-added'] ?? length), length };
+    } catch (err) {
+      if (err instanceof Error && err.message.includes('no such key')) return { added: 0, length: 0 };
+      throw err;
+    }
   }
 
-  async ack(group: string, seqs: readonly string[]): Promise<void> {
-    if (seqs.length > 0) await this.redis.xack(this.keys.eventLog, group, ...seqs);
+  /** Time (ms) of the first entry after `after`, if there is one. */
+  async firstTimeAfter(after: string): Promise<number | undefined> {
+    const [entry] = await this.redis.xrange(this.keys.eventLog, `(${after}`, '+', 'COUNT', 1);
+    return entry ? Number(entry[0].split('-')[0]) : undefined;
   }
 
   /**
-   * Trims entries older than the retention window, but never one a consumer group has not
-   * yet delivered and acknowledged: the bound is the oldest pending or undelivered entry.
+   * Trims entries older than the retention window, but never one at or after `keepFrom` (the
+   * oldest entry some correlator has not yet checkpointed past).
    */
-  async trim(now: number, retentionMs: number): Promise<void> {
-    let bound = `${Math.max(0, now - retentionMs)}-0`;
-    const groups = (await this.redis
-      .xinfo('GROUPS', this.keys.eventLog)
-      .catch(() => [])) as unknown[][];
-    for (const g of groups) {
-      const info = toRecord(g);
-      const name = String(info.name);
-      const lastDelivered =
-        typeof info['last-delivered-id'] === 'string' ? info['last-delivered-id'] : '0-0';
-      bound = minStreamId(bound, nextStreamId(lastDelivered));
-      const summary = (await this.redis.xpending(this.keys.eventLog, name)) as [
-        number,
-        string | null,
-        ...unknown[],
-      ];
-      if (summary[0] > 0 && summary[1]) bound = minStreamId(bound, summary[1]);
-    }
+  async trim(now: number, retentionMs: number, keepFrom: string): Promise<void> {
+    const bound = minStreamId(`${Math.max(0, now - retentionMs)}-0`, nextStreamId(keepFrom));
     await this.redis.xtrim(this.keys.eventLog, 'MINID', '~', bound);
   }
 
@@ -176,6 +141,14 @@ function toRecord(flat: readonly unknown[]): Record<string, unknown> {
 function parseId(id: string): [bigint, bigint] {
   const [ms, seq] = id.split('-');
   return [BigInt(ms ?? '0'), BigInt(seq ?? '0')];
+}
+
+/** Orders stream ids ("<ms>-<seq>"): negative when a is before b. */
+export function compareStreamIds(a: string, b: string): number {
+  const [am, as] = parseId(a);
+  const [bm, bs] = parseId(b);
+  if (am !== bm) return am < bm ? -1 : 1;
+  return as === bs ? 0 : as < bs ? -1 : 1;
 }
 
 function minStreamId(a: string, b: string): string {

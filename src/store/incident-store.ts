@@ -27,6 +27,8 @@ export interface Incident {
   readonly resolvedAt?: number;
   readonly resolvedBy?: string;
   readonly resolveComment?: string;
+  /** Set when no playbook was started for it, saying why (replays never contain live). */
+  readonly containment?: string;
 }
 
 export interface IncidentDetail extends Incident {
@@ -56,8 +58,11 @@ export class IncidentStore {
     this.#scripts = new ScriptRunner(redis);
   }
 
-  /** Records a match: attaches it to the open incident of its rule + group or opens one. */
-  async recordMatch(match: Match, now: number): Promise<RecordMatchOutcome> {
+  /**
+   * Records a match: attaches it to the open incident of its rule + group or opens one.
+   * `containment`, when given, is stored on a new incident: why no playbook starts for it.
+   */
+  async recordMatch(match: Match, now: number, containment?: string): Promise<RecordMatchOutcome> {
     const openField = `${match.rule}\n${match.groupKey}`;
     const newId = deterministicId('inc', match.matchId);
     const fields = {
@@ -71,6 +76,7 @@ export class IncidentStore {
       groupKey: match.groupKey,
       firstSeen: String(match.firstTime),
       lastSeen: String(match.lastTime),
+      ...(containment === undefined ? {} : { containment }),
     };
     for (let attempt = 0; attempt < 10; attempt += 1) {
       const expected = (await this.redis.hget(this.keys.incidentOpen, openField)) ?? '';
@@ -184,6 +190,7 @@ function toIncident(h: Record<string, string>): Incident {
     ...(h.resolvedAt ? { resolvedAt: Number(h.resolvedAt) } : {}),
     ...(h.resolvedBy ? { resolvedBy: h.resolvedBy } : {}),
     ...(h.resolveComment ? { resolveComment: h.resolveComment } : {}),
+    ...(h.containment ? { containment: h.containment } : {}),
   };
   return {
     id: h.id ?? '',

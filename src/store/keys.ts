@@ -1,6 +1,6 @@
 /**
- * Every Redis key name Cordon uses, in one place. Keys of one correlation rule share the hash
- * tag `{r:<rule>}` so a script touching a rule's state stays in one cluster slot.
+ * Every Redis key name Cordon uses, in one place. Keys of one correlation-state partition share
+ * the hash tag `{p<n>}` so a checkpoint stays in one cluster slot.
  */
 /** User-chosen names inside key names are encoded so `:` or `{}` in them cannot collide or move slots. */
 const enc = (part: string): string => encodeURIComponent(part);
@@ -30,24 +30,25 @@ export class Keys {
     return `${this.prefix}:deadletters:count`;
   }
 
-  // correlation, per rule and group
-  ruleState(rule: string): string {
-    return `${this.prefix}:corr:{r:${enc(rule)}}:state`;
+  // correlation state: partitions of (rule, group); one hash tag per partition, so a
+  // checkpoint touches one cluster slot
+  partitionMeta(partition: number): string {
+    return `${this.prefix}:corr:{p${partition}}:meta`;
   }
-  rulePending(rule: string): string {
-    return `${this.prefix}:corr:{r:${enc(rule)}}:pending`;
+  partitionGroups(partition: number): string {
+    return `${this.prefix}:corr:{p${partition}}:groups`;
   }
-  ruleGroups(rule: string): string {
-    return `${this.prefix}:corr:{r:${enc(rule)}}:groups`;
+  partitionRules(partition: number): string {
+    return `${this.prefix}:corr:{p${partition}}:rules`;
   }
-  groupWindow(rule: string, groupHash: string): string {
-    return `${this.prefix}:corr:{r:${enc(rule)}}:w:${groupHash}`;
+  partitionOutbox(partition: number): string {
+    return `${this.prefix}:corr:{p${partition}}:outbox`;
   }
-  groupConsumed(rule: string, groupHash: string): string {
-    return `${this.prefix}:corr:{r:${enc(rule)}}:c:${groupHash}`;
+  get correlatorMembers(): string {
+    return `${this.prefix}:corr:members`;
   }
-  get ruleIndex(): string {
-    return `${this.prefix}:corr:rules`;
+  get correlatorConfig(): string {
+    return `${this.prefix}:corr:config`;
   }
 
   // incidents

@@ -26,6 +26,11 @@ const incidentSchema = {
     resolvedAt: { type: 'integer' },
     resolvedBy: { type: 'string' },
     resolveComment: { type: 'string' },
+    containment: {
+      type: 'string',
+      description:
+        'Why no playbook was started for this incident (its events were older than CORDON_CONTAIN_MAX_EVENT_AGE_MS: a replay or backfill).',
+    },
   },
 } as const;
 

@@ -1,9 +1,9 @@
 import { sha256Hex, stableStringify } from '../../shared/hash.js';
 import { compileDetection } from './detection/compile-detection.js';
-import type { ParsedRule } from './parse-rules.js';
+import type { ParsedCorrelation, ParsedRule } from './parse-rules.js';
 import type { RuleSource } from './rule-source.js';
 import type { CompiledCorrelation, CompiledDetection, CompiledRuleSet } from './types.js';
-import type { ResolvedCorrelation } from './validate-rules.js';
+import type { ResolvedRules } from './validate-rules.js';
 import { ruleKey } from './validate-rules.js';
 
 /**
@@ -13,56 +13,110 @@ import { ruleKey } from './validate-rules.js';
  */
 export function compileRuleSet(
   rules: readonly ParsedRule[],
-  resolved: ReadonlyMap<ParsedRule, ResolvedCorrelation>,
+  resolved: ResolvedRules,
   sources: readonly RuleSource[],
 ): CompiledRuleSet {
   // Sigma: a referenced rule alerts on its own only when a referencing correlation says generate.
   const referenced = new Map<string, boolean>();
-  for (const rule of rules) {
-    if (rule.kind !== 'correlation') continue;
-    for (const key of resolved.get(rule)?.ruleKeys ?? []) {
-      referenced.set(key, (referenced.get(key) ?? false) || rule.correlation.generate);
-    }
+  for (const [rule, r] of resolved.correlations) {
+    for (const input of r.inputs)
+      referenced.set(input.key, (referenced.get(input.key) ?? false) || rule.correlation.generate);
   }
+  const identity = (rule: ParsedRule, key: string) => ({
+    key,
+    name: rule.name,
+    id: rule.id,
+    title: rule.title ?? key,
+    level: rule.level,
+    tags: rule.tags,
+    origin: rule.origin,
+    alerts: referenced.get(key) ?? true,
+    chained: referenced.has(key),
+  });
 
   const detections = new Map<string, CompiledDetection>();
-  const correlations: CompiledCorrelation[] = [];
+  const correlations = new Map<ParsedCorrelation, CompiledCorrelation>();
   for (const rule of rules) {
     const key = ruleKey(rule);
     if (key === undefined) continue;
-    const base = {
-      key,
-      name: rule.name,
-      id: rule.id,
-      title: rule.title ?? key,
-      level: rule.level,
-      tags: rule.tags,
-      origin: rule.origin,
-    };
     if (rule.kind === 'detection') {
-      if (!rule.detection) continue;
+      const r = resolved.detections.get(rule);
+      if (!rule.detection || !r) continue;
       detections.set(key, {
         kind: 'detection',
-        ...base,
-        standalone: referenced.get(key) ?? true,
+        ...identity(rule, key),
+        eventKind: rule.detection.eventKind,
+        groupBy: r.groupBy,
+        suppressMs: rule.settings.suppressMs,
+        stateVersion: version({ groupBy: r.groupBy ?? null }),
         matches: compileDetection(rule.detection),
       });
       continue;
     }
-    const { correlation } = rule;
-    const resolution = resolved.get(rule);
-    if (!resolution || !correlation.condition || correlation.timespanMs === undefined) continue;
-    correlations.push({
-      kind: 'event_count',
-      ...base,
-      rules: resolution.ruleKeys,
-      groupBy: resolution.groupBy,
-      timespanMs: correlation.timespanMs,
-      condition: correlation.condition,
-      allowedLatenessMs: correlation.allowedLatenessMs,
+    const r = resolved.correlations.get(rule);
+    const { correlation: c } = rule;
+    if (!r || !c.module || c.timespanMs === undefined || !c.sigmaType) continue;
+    const action = c.settings.action ?? 'reset';
+    const window = c.settings.window ?? { kind: 'sliding' as const };
+    const params = { ...(c.params ?? {}), ...(c.condition?.percentile !== undefined ? { percentile: c.condition.percentile } : {}) };
+    const value = c.module.value(params, (c.condition?.fields.length ?? 0) > 0);
+    const shape = {
+      type: c.module.name,
+      inputs: r.inputs,
+      groupBy: c.groupBy.map((g) => g.name),
+      timespanMs: c.timespanMs,
+      window,
+      condition: r.condition ?? null,
+      firing: r.firing,
+      params,
+      groupCase: c.settings.groupCaseInsensitive,
+    };
+    correlations.set(rule, {
+      kind: 'correlation',
+      ...identity(rule, key),
+      type: c.module.name,
+      sigmaType: c.sigmaType,
+      inputs: r.inputs,
+      groupBy: c.groupBy.map((g) => ({ name: g.name })),
+      timespanMs: c.timespanMs,
+      window,
+      condition: r.condition,
+      firing: r.firing,
+      action,
+      // `continue` keeps firing on every later event while the condition holds: by default at
+      // most once per timespan and group.
+      suppressMs: c.settings.suppressMs ?? (action === 'continue' ? c.timespanMs : 0),
+      allowedLatenessMs: c.settings.allowedLatenessMs,
+      groupCaseInsensitive: c.settings.groupCaseInsensitive,
+      limits: { maxGroups: c.settings.maxGroups, maxEventsPerGroup: c.settings.maxEventsPerGroup },
+      value,
+      params,
+      stateVersion: version(shape),
     });
   }
-  return { detections, correlations, hash: hashSources(sources) };
+  return { detections, correlations: dependencyOrder(correlations), hash: hashSources(sources) };
+}
+
+/** Inner correlations before the ones that read them. */
+function dependencyOrder(compiled: ReadonlyMap<ParsedCorrelation, CompiledCorrelation>): CompiledCorrelation[] {
+  const byKey = new Map([...compiled.values()].map((c) => [c.key, c]));
+  const out: CompiledCorrelation[] = [];
+  const seen = new Set<string>();
+  const visit = (c: CompiledCorrelation): void => {
+    if (seen.has(c.key)) return;
+    seen.add(c.key);
+    for (const input of c.inputs) {
+      const inner = input.kind === 'correlation' ? byKey.get(input.key) : undefined;
+      if (inner) visit(inner);
+    }
+    out.push(c);
+  };
+  for (const c of compiled.values()) visit(c);
+  return out;
+}
+
+function version(shape: unknown): string {
+  return sha256Hex(stableStringify(shape)).slice(0, 12);
 }
 
 /** sha256 over the (file, text) pairs in path order, so it ignores the order files were read. */

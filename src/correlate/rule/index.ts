@@ -10,7 +10,7 @@ export { resolveFieldPath } from '../field-map.js';
 export type {
   CompiledCorrelation,
   CompiledDetection,
-  CompiledEventCount,
+  CompiledRule,
   CompiledRuleSet,
   GroupField,
   ThresholdOp,

@@ -50,12 +50,18 @@ async function listYamlFiles(dir: string): Promise<string[]> {
       out.push(...(await listYamlFiles(full)));
     } else if (
       /\.ya?ml$/i.test(entry.name) &&
+      !isRuleTestFile(entry.name) &&
       (entry.isFile() || (entry.isSymbolicLink() && (await isFile(full))))
     ) {
       out.push(full);
     }
   }
   return out;
+}
+
+/** `*.test.yaml` files beside the rules are rule tests (`cordon test`), not rules. */
+export function isRuleTestFile(name: string): boolean {
+  return /\.test\.ya?ml$/i.test(name);
 }
 
 async function isFile(file: string): Promise<boolean> {

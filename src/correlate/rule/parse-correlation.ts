@@ -1,33 +1,20 @@
-import { describe, parseDuration } from '../../shared/duration.js';
+import { describe, formatDurationMs, parseDuration } from '../../shared/duration.js';
 import { checkKeys, isMapping, suggest } from '../../shared/shape.js';
 import type { YamlPath } from '../../shared/yaml.js';
-import { resolveFieldPath } from '../field-map.js';
+import { CORRELATION_TYPES, PLANNED_TYPES, SIGMA_TYPES, correlationType } from '../types/registry.js';
+import type { CorrelationTypeModule } from '../types/type-module.js';
 import type { RuleContext } from './context.js';
 import { quoteList } from './context.js';
-import { DEFAULT_LATENESS_MS, parseExtension } from './cordon-extension.js';
-import { parseThreshold } from './correlation-condition.js';
-import { unknownFieldMessage } from './detection/parse-search.js';
+import type { CorrelationSettings } from './cordon-extension.js';
+import { parseCorrelationSettings, readCordonMapping } from './cordon-extension.js';
+import type { ConditionDraft } from './correlation-condition.js';
+import { parseCorrelationCondition } from './correlation-condition.js';
 
 /**
- * Validates the `correlation` block of a Sigma correlation rule (and Cordon's `cordon:`
- * extension) on its own. Whether the rules it names exist is checked later, across files, by
- * validate-rules.ts, using the draft returned here.
+ * Validates the `correlation` block of a Sigma correlation rule and Cordon's `cordon:` block on
+ * their own. Whether the rules it names exist, and what its fields resolve to, is checked
+ * later, across files, by validate-rules.ts, using the draft returned here.
  */
-
-export const CORRELATION_TYPES = [
-  'event_count',
-  'value_count',
-  'temporal',
-  'temporal_ordered',
-  'value_sum',
-  'value_avg',
-  'value_percentile',
-  'value_median',
-] as const;
-export type CorrelationType = (typeof CORRELATION_TYPES)[number];
-
-/** Sliding windows keep every event of the window; beyond this they need bucketing. */
-export const MAX_TIMESPAN_MS = 48 * 3_600_000;
 
 export interface RuleReference {
   readonly ref: string;
@@ -40,20 +27,24 @@ export interface GroupByDraft {
 }
 
 export interface AliasEntry {
-  /** Canonical event path, or undefined when the field maps nowhere (already reported). */
-  readonly eventPath: string | undefined;
+  /** The field as written (resolved against the referenced rule later). */
+  readonly field: string;
   readonly path: YamlPath;
 }
 
 export interface CorrelationDraft {
-  readonly type: CorrelationType | undefined;
+  /** The type that runs it: `cordon.type` when given, else `correlation.type`. */
+  readonly module: CorrelationTypeModule | undefined;
+  /** `correlation.type` as written, when it is a Sigma type. */
+  readonly sigmaType: string | undefined;
   readonly rules: readonly RuleReference[];
   readonly groupBy: readonly GroupByDraft[];
   /** alias name → rule reference (name or id, as written) → field. */
   readonly aliases: ReadonlyMap<string, ReadonlyMap<string, AliasEntry>>;
   readonly timespanMs: number | undefined;
-  readonly condition: { readonly op: 'gt' | 'gte'; readonly value: number } | undefined;
-  readonly allowedLatenessMs: number;
+  readonly condition: ConditionDraft | undefined;
+  readonly settings: CorrelationSettings;
+  readonly params: Readonly<Record<string, unknown>> | undefined;
   readonly generate: boolean;
   /** False when any local problem was reported. */
   readonly ok: boolean;
@@ -65,85 +56,152 @@ export function parseCorrelationRule(
 ): CorrelationDraft {
   const block = doc.correlation;
   const { sink, subject } = ctx;
+  const before = sink.diagnostics.length;
+  const raw = readCordonMapping(ctx, doc.cordon);
   if (!isMapping(block)) {
     sink.error(
       ['correlation'],
       'CORDON_ERR_YAML_NOT_MAPPING',
       `${subject} correlation must be a mapping; got ${describe(block)}. Write "correlation: { type: event_count, rules: [...], timespan: 1m, condition: { gt: 100 } }".`,
     );
-    return emptyDraft();
+    return emptyDraft(ctx, raw);
   }
-  const before = sink.diagnostics.length;
   checkKeys(sink, ['correlation'], block, `${subject} correlation`, {
     required: ['type', 'rules', 'timespan'],
     optional: ['group-by', 'condition', 'aliases', 'generate'],
   });
 
-  const type = parseType(ctx, block.type);
+  const sigma = parseSigmaType(ctx, block.type);
   const rules = parseRuleList(ctx, block.rules);
+  const settings = parseCorrelationSettings(ctx, raw, (ext) => (ext ?? sigma)?.extensionKeys ?? []);
+  let module: CorrelationTypeModule | undefined = settings.extension ?? sigma;
+  if (settings.extension && sigma && !settings.extension.bases.includes(sigma.name)) {
+    sink.error(
+      ['correlation', 'type'],
+      'CORDON_ERR_DEFINITION_VALUE',
+      `${subject} cordon.type ${settings.extension.name} refines the Sigma type ${quoteList(settings.extension.bases)}, which a plain Sigma backend runs instead; got correlation.type "${sigma.name}". Write "correlation.type: ${settings.extension.bases[0] ?? ''}".`,
+    );
+    module = undefined;
+  }
+  if (settings.extensionNamed && !settings.extension) module = undefined;
+
   const groupBy = parseGroupBy(ctx, block['group-by']);
   const aliases = parseAliases(ctx, block.aliases, groupBy);
-  const timespanMs = parseTimespan(ctx, block.timespan);
-  const condition = parseThreshold(ctx, type, block.condition);
+  const timespanMs = parseTimespan(ctx, block.timespan, module);
+  const refs = (rules ?? []).map((r) => r.ref);
+  const condition = module ? parseCorrelationCondition(ctx, module, block.condition, refs) : undefined;
   const generate = parseGenerate(ctx, doc.generate, block.generate);
-  const extension = parseExtension(ctx, doc.cordon);
+  checkInputCount(ctx, module, refs);
+  if (module && settings.window && !module.windows.includes(settings.window.kind)) {
+    sink.error(
+      ['cordon', 'window'],
+      'CORDON_ERR_DEFINITION_VALUE',
+      `${subject} ${module.name} runs in ${quoteList(module.windows)} windows; got "${settings.window.kind}". ${module.windows.length === 1 ? 'Remove cordon.window.' : `Use one of ${quoteList(module.windows)}.`}`,
+    );
+  }
+  if (settings.window?.kind === 'session' && timespanMs !== undefined && settings.window.gapMs > timespanMs) {
+    sink.error(
+      ['cordon', 'gap'],
+      'CORDON_ERR_DEFINITION_VALUE',
+      `${subject} cordon.gap is longer than the timespan, which caps a session; got gap ${formatDurationMs(settings.window.gapMs)} with timespan ${formatDurationMs(timespanMs)}. Make the gap shorter than the timespan.`,
+    );
+  }
+  const params =
+    module && condition
+      ? module.parse({
+          ctx,
+          cordon: raw,
+          timespanMs,
+          rules: refs,
+          threshold: condition.threshold,
+          expression: condition.expression?.text,
+        })
+      : undefined;
 
   const ok = !sink.diagnostics.slice(before).some((d) => d.severity === 'error');
   return {
-    type,
+    module,
+    sigmaType: sigma?.name,
     rules: rules ?? [],
     groupBy,
     aliases,
     timespanMs,
     condition,
-    allowedLatenessMs: extension.allowedLatenessMs,
+    settings,
+    params,
     generate,
-    ok: ok && rules !== undefined,
+    ok: ok && rules !== undefined && module !== undefined && condition !== undefined && params !== undefined,
   };
 }
 
-function emptyDraft(): CorrelationDraft {
+function emptyDraft(ctx: RuleContext, raw: Record<string, unknown>): CorrelationDraft {
   return {
-    type: undefined,
+    module: undefined,
+    sigmaType: undefined,
     rules: [],
     groupBy: [],
     aliases: new Map(),
     timespanMs: undefined,
     condition: undefined,
-    allowedLatenessMs: DEFAULT_LATENESS_MS,
+    settings: parseCorrelationSettings(ctx, raw, () => []),
+    params: undefined,
     generate: false,
     ok: false,
   };
 }
 
-function parseType(ctx: RuleContext, value: unknown): CorrelationType | undefined {
+function parseSigmaType(ctx: RuleContext, value: unknown): CorrelationTypeModule | undefined {
   if (value === undefined || value === null) return undefined; // reported as missing
-  const type = CORRELATION_TYPES.find((t) => t === value);
   const path = ['correlation', 'type'];
-  if (type === undefined) {
-    const hint = typeof value === 'string' ? suggest(value, CORRELATION_TYPES) : undefined;
+  const module = typeof value === 'string' ? correlationType(value) : undefined;
+  if (module && !module.extension) return module;
+  if (module) {
     ctx.sink.error(
       path,
       'CORDON_ERR_DEFINITION_VALUE',
-      `${ctx.subject} correlation type must be one of ${CORRELATION_TYPES.join(', ')}; got ${describe(value)}.${hint ? ` Did you mean "${hint}"?` : ' Pick one of them.'}`,
+      `${ctx.subject} correlation type "${module.name}" is a Cordon extension, and correlation.type must stay a Sigma type so the file remains valid Sigma; got "${module.name}". Write "correlation.type: ${module.bases[0] ?? ''}" (what a plain Sigma backend runs) and "cordon: { type: ${module.name} }".`,
     );
     return undefined;
   }
-  if (type !== 'event_count') {
+  if (typeof value === 'string' && PLANNED_TYPES.has(value)) {
     ctx.sink.error(
       path,
       'CORDON_ERR_RULE_UNSUPPORTED',
-      `${ctx.subject} correlation type "${type}" arrives with the full correlation engine; got "${type}". Use event_count for now, or keep the rule out of the rule directory.`,
+      `${ctx.subject} correlation type "${value}" (${PLANNED_TYPES.get(value) ?? ''}) is not implemented in this version; got "${value}". Use one of ${SIGMA_TYPES.join(', ')}.`,
     );
+    return undefined;
   }
-  return type;
+  const names = CORRELATION_TYPES.map((t) => t.name);
+  const hint = typeof value === 'string' ? suggest(value, names) : undefined;
+  ctx.sink.error(
+    path,
+    'CORDON_ERR_DEFINITION_VALUE',
+    `${ctx.subject} correlation type must be one of ${SIGMA_TYPES.join(', ')}; got ${describe(value)}.${hint ? ` Did you mean "${hint}"?` : ' Pick one of them.'}`,
+  );
+  return undefined;
+}
+
+function checkInputCount(
+  ctx: RuleContext,
+  module: CorrelationTypeModule | undefined,
+  refs: readonly string[],
+): void {
+  if (!module?.inputs || refs.length === 0) return;
+  const { min, max } = module.inputs;
+  if (refs.length >= min && (max === undefined || refs.length <= max)) return;
+  const want = max === undefined ? `at least ${min}` : min === max ? `exactly ${min}` : `${min} to ${max}`;
+  ctx.sink.error(
+    ['correlation', 'rules'],
+    'CORDON_ERR_DEFINITION_VALUE',
+    `${ctx.subject} ${module.name} reads ${want} rules; got ${refs.length} (${quoteList(refs, 'and')}). List ${want} rules.`,
+  );
 }
 
 function parseRuleList(ctx: RuleContext, value: unknown): RuleReference[] | undefined {
   if (value === undefined || value === null) return undefined; // reported as missing
   const isList = Array.isArray(value);
   const items: unknown[] = isList ? (value as unknown[]) : [value];
-  const fix = 'List the names or ids of detection rules, e.g. "rules: [inference_request]".';
+  const fix = 'List the names or ids of rules, e.g. "rules: [inference_request]".';
   if (items.length === 0) {
     ctx.sink.error(
       ['correlation', 'rules'],
@@ -240,15 +298,7 @@ function parseAliases(
         );
         continue;
       }
-      const eventPath = resolveFieldPath(field);
-      if (eventPath === undefined) {
-        ctx.sink.error(
-          path,
-          'CORDON_ERR_RULE_FIELD',
-          unknownFieldMessage(`${ctx.subject} alias "${alias}" for rule "${ruleRef}"`, field),
-        );
-      }
-      entries.set(ruleRef, { eventPath, path });
+      entries.set(ruleRef, { field, path });
     }
     aliases.set(alias, entries);
     if (!groupBy.some((g) => g.name === alias)) {
@@ -270,7 +320,11 @@ function parseAliases(
   return aliases;
 }
 
-function parseTimespan(ctx: RuleContext, value: unknown): number | undefined {
+function parseTimespan(
+  ctx: RuleContext,
+  value: unknown,
+  module: CorrelationTypeModule | undefined,
+): number | undefined {
   if (value === undefined || value === null) return undefined; // reported as missing
   const path = ['correlation', 'timespan'];
   const parsed = parseDuration(value);
@@ -282,11 +336,12 @@ function parseTimespan(ctx: RuleContext, value: unknown): number | undefined {
     );
     return undefined;
   }
-  if (parsed.ms > MAX_TIMESPAN_MS) {
+  const max = module?.maxTimespanMs ?? 48 * 3_600_000;
+  if (parsed.ms > max) {
     ctx.sink.error(
       path,
       'CORDON_ERR_DEFINITION_VALUE',
-      `${ctx.subject} timespan exceeds the 48h limit of sliding windows; got ${describe(value)}. Use at most 48h; longer windows need time buckets, which this version lacks.`,
+      `${ctx.subject} timespan exceeds the ${formatDurationMs(max)} limit of ${module?.name ?? 'correlation'} windows, which keep every event; got ${describe(value)}. Use at most ${formatDurationMs(max)}, or a baseline_spike or new_terms rule for longer history.`,
     );
     return undefined;
   }

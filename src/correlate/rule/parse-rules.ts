@@ -1,9 +1,11 @@
 import type { Diagnostic } from '../../shared/diagnostics.js';
 import { describe } from '../../shared/duration.js';
-import { checkKeys, isMapping } from '../../shared/shape.js';
+import { checkKeys, isMapping, suggest } from '../../shared/shape.js';
 import type { PositionMap } from '../../shared/yaml.js';
 import { DiagnosticSink, loadYaml } from '../../shared/yaml.js';
 import type { RuleContext } from './context.js';
+import type { DetectionSettings } from './cordon-extension.js';
+import { parseDetectionSettings } from './cordon-extension.js';
 import type { DetectionIR } from './detection/ir.js';
 import { parseDetectionRule } from './detection/parse-detection.js';
 import type { CorrelationDraft } from './parse-correlation.js';
@@ -39,8 +41,9 @@ const DETECTION_KEYS = [
   'license',
   'taxonomy',
   'scope',
+  'cordon',
 ];
-const CORRELATION_KEYS = [...COMMON_KEYS, 'generate', 'cordon'];
+const CORRELATION_KEYS = [...COMMON_KEYS, 'generate', 'taxonomy', 'license', 'related', 'cordon'];
 
 interface ParsedBase extends RuleMetadata {
   readonly ctx: RuleContext;
@@ -54,6 +57,7 @@ export interface ParsedDetection extends ParsedBase {
   readonly kind: 'detection';
   /** Undefined when the detection block had errors. */
   readonly detection: DetectionIR | undefined;
+  readonly settings: DetectionSettings;
 }
 
 export interface ParsedCorrelation extends ParsedBase {
@@ -127,21 +131,41 @@ function parseDocument(
 
   const origin = `${file}:${positions.get([]).line}`;
   if (hasDetection) {
-    checkKeys(sink, [], value, ctx.subject, {
-      required: ['title', 'detection'],
-      optional: DETECTION_KEYS,
-    });
+    checkTopLevelKeys(sink, value, ctx.subject, ['title', 'detection'], DETECTION_KEYS);
     const metadata = parseMetadata(ctx, value);
     const detection = parseDetectionRule(ctx, value);
-    return { kind: 'detection', ...metadata, ctx, file, origin, positions, detection };
+    const settings = parseDetectionSettings(ctx, value.cordon);
+    return { kind: 'detection', ...metadata, ctx, file, origin, positions, detection, settings };
   }
-  checkKeys(sink, [], value, ctx.subject, {
-    required: ['title', 'correlation'],
-    optional: CORRELATION_KEYS,
-  });
+  checkTopLevelKeys(sink, value, ctx.subject, ['title', 'correlation'], CORRELATION_KEYS);
   const metadata = parseMetadata(ctx, value);
   const correlation = parseCorrelationRule(ctx, value);
   return { kind: 'correlation', ...metadata, ctx, file, origin, positions, correlation };
+}
+
+/**
+ * Required keys are errors when missing. Other keys Sigma leaves open (custom attributes such
+ * as `regression_tests_path` or `simulation` are valid Sigma), so an unknown one is a warning
+ * that names the closest known key, in case it is a typo.
+ */
+function checkTopLevelKeys(
+  sink: DiagnosticSink,
+  value: Record<string, unknown>,
+  subject: string,
+  required: readonly string[],
+  known: readonly string[],
+): void {
+  checkKeys(sink, [], value, subject, { required, optional: [...known, ...Object.keys(value)] });
+  for (const key of Object.keys(value)) {
+    if (known.includes(key) || required.includes(key)) continue;
+    const hint = suggest(key, [...known]);
+    sink.warning(
+      [key],
+      'CORDON_WARN_RULE_UNUSED',
+      `${subject} has key "${key}", which Cordon does not use (Sigma allows custom attributes).${hint ? ` Did you mean "${hint}"?` : ''}`,
+      true,
+    );
+  }
 }
 
 /**

@@ -30,6 +30,16 @@ export function readIdentity(doc: Record<string, unknown>): RuleIdentity {
   return { name: str(doc.name), id: str(doc.id), title: str(doc.title) };
 }
 
+/** The key of a rule with neither name nor id: its title in snake case. */
+export function titleKey(title: string): string {
+  return (
+    title
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '_')
+      .replace(/^_+|_+$/g, '') || 'untitled'
+  );
+}
+
 /** `Rule "model_extraction_by_query_volume"`: the key when there is one, else the title. */
 export function ruleSubject(identity: RuleIdentity, fallback: string): string {
   const label = identity.name ?? identity.id ?? identity.title;
@@ -62,11 +72,12 @@ export function parseMetadata(ctx: RuleContext, doc: Record<string, unknown>): R
       );
     }
   }
-  if (doc.name === undefined && doc.id === undefined) {
-    sink.error(
+  if (doc.name === undefined && doc.id === undefined && identity.title !== undefined) {
+    // Sigma makes id optional; the rule is still usable, under a key made from its title.
+    sink.warning(
       [],
-      'CORDON_ERR_DEFINITION_REQUIRED',
-      `${subject} has neither "name" nor "id"; got no way to refer to it. Add "name: <snake_case_name>" so correlations, playbooks and matches can refer to it.`,
+      'CORDON_WARN_RULE_UNNAMED',
+      `${subject} has neither "name" nor "id"; Cordon refers to it as "${titleKey(identity.title)}", from its title. Add "name: <snake_case_name>" so correlations, playbooks and incidents keep referring to it when the title changes.`,
     );
   }
 

@@ -1,0 +1,801 @@
+import type { CanonicalEvent } from '../../ingest/canonical-event.js';
+import { DERIVED_SOURCE, compileFieldGetter, type FieldGetter } from '../../ingest/canonical-event.js';
+import { deterministicId } from '../../shared/hash.js';
+import type { Match } from '../match.js';
+import { correlationType } from '../types/registry.js';
+import type { CompiledCorrelation, CompiledDetection, CompiledRuleSet } from '../rule/types.js';
+import { MinHeap } from './min-heap.js';
+import { partitionOf } from './partitioning.js';
+import type { RuleStats } from './rule-stats.js';
+import { emptyStats } from './rule-stats.js';
+import type { Contribution, Fire, RuleRuntime, RuntimeContext } from './runtime.js';
+import type { EncodedWatermarks, SourceTiming } from './watermarks.js';
+import { Watermarks } from './watermarks.js';
+
+/**
+ * The correlation engine: pure and synchronous. Events go in with the processing time at which
+ * they are handled; matches (for incidents) and derived events (inner matches of chained rules)
+ * come out. All state is in memory, split into partitions by (rule, group); a driver owns some
+ * partitions, checkpoints their dirty groups and restores them (the live correlator, against
+ * Redis), or owns them all and keeps nothing (`cordon replay`, `cordon test`).
+ *
+ * The same events in the same order give the same state and the same match ids, which is what
+ * makes checkpoint-and-replay exactly-once: after a crash a driver restores the last checkpoint
+ * and re-reads the log from its offset.
+ */
+
+export { DERIVED_SOURCE };
+
+export interface EngineLimits {
+  /** Number of state partitions (fixed for a deployment: it decides where state lives). */
+  readonly partitions: number;
+  readonly maxGroupsPerRule: number;
+  readonly maxEventsPerGroup: number;
+  readonly maxDistinctExact: number;
+  readonly maxRefsPerMatch: number;
+}
+
+export interface EngineOptions {
+  readonly limits: EngineLimits;
+  /** Watermark settings of sources without their own. */
+  readonly timing: SourceTiming;
+  readonly sourceTiming?: ReadonlyMap<string, SourceTiming>;
+  /** Partitions this engine keeps state for (default: all). */
+  readonly owned?: Iterable<number>;
+}
+
+export interface EngineOutput {
+  readonly matches: Match[];
+  readonly derived: CanonicalEvent[];
+}
+
+/** Entity fields tried in order for a detection without its own group-by. */
+const PRIMARY_ENTITY = [
+  'api_key',
+  'user',
+  'session',
+  'ip',
+  'user_agent',
+  'model',
+  'endpoint',
+  'host',
+  'tenant',
+  'feature',
+] as const;
+
+/** Groups whose state is checked for garbage per rule and advance() call. */
+const SWEEP_BUDGET = 2_000;
+
+interface SlotInfo {
+  readonly index: number;
+  readonly key: string;
+  readonly title: string;
+  readonly type: string;
+  readonly level: Match['level'];
+  readonly tags: readonly string[];
+  readonly alerts: boolean;
+  readonly chained: boolean;
+  readonly suppressMs: number;
+  readonly latenessMs: number;
+  readonly groupNames: readonly string[] | undefined;
+  readonly caseInsensitive: boolean;
+  readonly runtime: RuleRuntime | undefined;
+  readonly onClose: boolean;
+  readonly maxGroups: number;
+  /** Fields in checkpoints carry it: state of an edited rule is not reused. */
+  readonly stateKey: string;
+  readonly correlation: CompiledCorrelation | undefined;
+}
+
+interface GroupRecord {
+  state: unknown;
+  /** Group-by values as first seen (shown in matches; the key may be case-folded). */
+  readonly values: readonly string[];
+  suppressUntil: number;
+  suppressed: number;
+  /** The group was evicted at the cap and recreated: its first match may be incomplete. */
+  partial: boolean;
+  touched: number;
+  closeAt: number | undefined;
+}
+
+interface Slot {
+  readonly groups: Map<string, GroupRecord>;
+  readonly timers: MinHeap;
+  readonly sources: Set<string>;
+  readonly evicted: Set<string>;
+  touch: number;
+  sweep: Iterator<[string, GroupRecord]> | undefined;
+}
+
+class Partition {
+  readonly slots: Slot[];
+  readonly dirty = new Set<string>();
+  readonly dirtyRules = new Set<number>();
+
+  constructor(count: number) {
+    this.slots = Array.from({ length: count }, () => ({
+      groups: new Map(),
+      timers: new MinHeap(),
+      sources: new Set(),
+      evicted: new Set(),
+      touch: 0,
+      sweep: undefined,
+    }));
+  }
+}
+
+/** How one correlation reads one of its inputs. */
+interface InputPlan {
+  readonly slot: number;
+  readonly input: number;
+  readonly group: readonly FieldGetter[];
+  readonly field: readonly FieldGetter[];
+  readonly value: CompiledCorrelation['value'];
+}
+
+/** Checkpoint data of one partition: changed groups (null: deleted) and rule metadata. */
+export interface PartitionDelta {
+  readonly groups: [string, string | null][];
+  readonly rules: [string, string][];
+}
+
+export interface EngineMeta {
+  readonly watermarks: EncodedWatermarks;
+}
+
+export class CorrelationEngine {
+  readonly #infos: SlotInfo[] = [];
+  readonly #byKind = new Map<string, CompiledDetection[]>();
+  readonly #anyKind: CompiledDetection[] = [];
+  readonly #consumers = new Map<string, InputPlan[]>();
+  readonly #detectionSlot = new Map<string, number>();
+  readonly #detectionGroup = new Map<string, readonly FieldGetter[]>();
+  readonly #partitions: (Partition | undefined)[];
+  readonly #watermarks: Watermarks;
+  readonly #ctx: RuntimeContext;
+  readonly #limits: EngineLimits;
+  readonly #stats = new Map<string, RuleStats>();
+  #matches: Match[] = [];
+  #derived: CanonicalEvent[] = [];
+
+  constructor(
+    readonly rules: CompiledRuleSet,
+    options: EngineOptions,
+  ) {
+    this.#limits = options.limits;
+    this.#ctx = {
+      maxEventsPerGroup: options.limits.maxEventsPerGroup,
+      maxDistinctExact: options.limits.maxDistinctExact,
+    };
+    this.#watermarks = new Watermarks(options.timing, options.sourceTiming);
+    const P = Math.max(1, options.limits.partitions);
+    const share = (max: number): number => Math.max(1, Math.ceil(max / P));
+
+    for (const corr of rules.correlations) {
+      const module = correlationType(corr.type);
+      if (!module) throw new Error(`Rule ${corr.key}: no runtime for correlation type ${corr.type}.`);
+      const index = this.#infos.length;
+      this.#infos.push({
+        index,
+        key: corr.key,
+        title: corr.title,
+        type: corr.type,
+        level: corr.level,
+        tags: corr.tags,
+        alerts: corr.alerts,
+        chained: corr.chained,
+        suppressMs: corr.suppressMs,
+        latenessMs: corr.allowedLatenessMs,
+        groupNames: corr.groupBy.map((g) => g.name),
+        caseInsensitive: corr.groupCaseInsensitive,
+        runtime: module.runtime(corr, this.#ctx),
+        onClose: corr.firing === 'on-close',
+        maxGroups: share(corr.limits.maxGroups ?? options.limits.maxGroupsPerRule),
+        stateKey: `${corr.key}\u0000${corr.stateVersion}`,
+        correlation: corr,
+      });
+      corr.inputs.forEach((input, i) => {
+        const plans = this.#consumers.get(input.key) ?? [];
+        plans.push({
+          slot: index,
+          input: i,
+          group: input.groupPaths.map(compileFieldGetter),
+          field: input.fieldPaths.map(compileFieldGetter),
+          value: corr.value,
+        });
+        this.#consumers.set(input.key, plans);
+      });
+    }
+    for (const d of rules.detections.values()) {
+      this.#stats.set(d.key, emptyStats());
+      if (d.alerts) {
+        const index = this.#infos.length;
+        this.#detectionSlot.set(d.key, index);
+        this.#infos.push({
+          index,
+          key: d.key,
+          title: d.title,
+          type: 'detection',
+          level: d.level,
+          tags: d.tags,
+          alerts: true,
+          chained: false,
+          suppressMs: d.suppressMs,
+          latenessMs: 0,
+          groupNames: d.groupBy?.map((g) => g.name),
+          caseInsensitive: false,
+          runtime: undefined,
+          onClose: false,
+          maxGroups: share(options.limits.maxGroupsPerRule),
+          stateKey: `${d.key}\u0000${d.stateVersion}`,
+          correlation: undefined,
+        });
+        if (d.groupBy) this.#detectionGroup.set(d.key, d.groupBy.map((g) => compileFieldGetter(g.path)));
+      }
+      if (!d.alerts && !this.#consumers.has(d.key)) continue; // nothing would use its matches
+      if (d.eventKind === null) continue;
+      if (d.eventKind === undefined) this.#anyKind.push(d);
+      else this.#byKind.set(d.eventKind, [...(this.#byKind.get(d.eventKind) ?? []), d]);
+    }
+    for (const info of this.#infos) if (!this.#stats.has(info.key)) this.#stats.set(info.key, emptyStats());
+
+    const owned = options.owned ? new Set(options.owned) : undefined;
+    this.#partitions = Array.from({ length: P }, (_, p) =>
+      !owned || owned.has(p) ? new Partition(this.#infos.length) : undefined,
+    );
+  }
+
+  get partitionCount(): number {
+    return this.#partitions.length;
+  }
+
+  /** Partitions this engine holds state for. */
+  owned(): number[] {
+    return this.#partitions.flatMap((p, i) => (p ? [i] : []));
+  }
+
+  /**
+   * Takes state for `partitions` and drops the rest. New partitions start empty; a driver
+   * restores them from its checkpoint before feeding events.
+   */
+  setOwned(partitions: Iterable<number>): void {
+    const want = new Set(partitions);
+    for (let p = 0; p < this.#partitions.length; p += 1) {
+      if (!want.has(p)) this.#partitions[p] = undefined;
+      else this.#partitions[p] ??= new Partition(this.#infos.length);
+    }
+  }
+
+  stats(): ReadonlyMap<string, RuleStats> {
+    return this.#stats;
+  }
+
+  /**
+   * Runs one event through every rule. `now` is the processing time (the clock for live
+   * correlation, the event's `received` time in a replay). `accept`, when given, says which
+   * partitions take this event (a driver catching one partition up skips the others).
+   */
+  process(event: CanonicalEvent, now: number, accept?: (partition: number) => boolean): void {
+    const watermark = this.#watermarks.observe(event.source, event.time, now);
+    const ref = `${event.source}/${event.id}`;
+    if (event.source === DERIVED_SOURCE) {
+      for (const plan of this.#consumers.get(event.name) ?? [])
+        this.contribute(plan, event, ref, watermark, now, accept);
+      return;
+    }
+    const kinded = this.#byKind.get(event.kind);
+    if (kinded) for (const d of kinded) this.detect(d, event, ref, watermark, now, accept);
+    for (const d of this.#anyKind) this.detect(d, event, ref, watermark, now, accept);
+  }
+
+  /**
+   * Decides windows the watermarks have passed (on-close rules, absence deadlines) and
+   * forgets state that can no longer matter. Call after each batch and when idle.
+   */
+  advance(now: number): void {
+    this.closeWindows((sources) => this.#watermarks.min(sources, now), now);
+  }
+
+  /** End of input (replay, tests): every window closes as if all sources had moved on. */
+  flush(now: number): void {
+    this.closeWindows(() => Infinity, now);
+  }
+
+  /** Matches and derived events produced since the last call. */
+  drain(): EngineOutput {
+    const out = { matches: this.#matches, derived: this.#derived };
+    this.#matches = [];
+    this.#derived = [];
+    return out;
+  }
+
+  private detect(
+    d: CompiledDetection,
+    event: CanonicalEvent,
+    ref: string,
+    watermark: number,
+    now: number,
+    accept: ((p: number) => boolean) | undefined,
+  ): void {
+    if (!d.matches(event)) return;
+    const stats = this.#stats.get(d.key) as RuleStats;
+    stats.events += 1;
+    const slotIndex = this.#detectionSlot.get(d.key);
+    if (slotIndex !== undefined) this.standalone(d, slotIndex, event, ref, watermark, now, accept);
+    const plans = this.#consumers.get(d.key);
+    if (plans) for (const plan of plans) this.contribute(plan, event, ref, watermark, now, accept);
+  }
+
+  /** A detection that alerts on its own: one match per event, grouped and suppressed. */
+  private standalone(
+    d: CompiledDetection,
+    slotIndex: number,
+    event: CanonicalEvent,
+    ref: string,
+    watermark: number,
+    now: number,
+    accept: ((p: number) => boolean) | undefined,
+  ): void {
+    const info = this.#infos[slotIndex] as SlotInfo;
+    let names: readonly string[];
+    let values: string[];
+    const getters = this.#detectionGroup.get(d.key);
+    if (getters) {
+      names = info.groupNames ?? [];
+      values = [];
+      for (const get of getters) {
+        const v = scalar(get(event));
+        if (v === undefined) {
+          (this.#stats.get(d.key) as RuleStats).withoutGroup += 1;
+          values = [];
+          names = [];
+          break;
+        }
+        values.push(v);
+      }
+    } else {
+      const entity = event.entity as Record<string, unknown>;
+      const field = PRIMARY_ENTITY.find((f) => typeof entity[f] === 'string' && entity[f] !== '');
+      names = field ? [field] : [];
+      values = field ? [entity[field] as string] : [];
+    }
+    const key = names.map((n, i) => `${n}=${values[i] ?? ''}`).join('\u001f');
+    const p = partitionOf(d.key, key, this.#partitions.length);
+    const part = this.#partitions[p];
+    if (!part || (accept && !accept(p))) return;
+    const c: Contribution = {
+      t: event.time,
+      ref,
+      input: 0,
+      value: undefined,
+      late: event.time < watermark,
+    };
+    const fire: Fire = {
+      windowStart: c.t,
+      windowEnd: c.t,
+      contributions: [c],
+      evaluation: { met: true, count: 1, aggregate: {} },
+      windowKey: ref,
+      partial: false,
+    };
+    if (info.suppressMs <= 0) {
+      this.emit(info, undefined, names, values, key, fire, now);
+      return;
+    }
+    const slot = part.slots[slotIndex] as Slot;
+    if (!slot.sources.has(event.source)) {
+      slot.sources.add(event.source);
+      part.dirtyRules.add(slotIndex);
+    }
+    const rec = this.group(part, slot, info, key, values);
+    this.emit(info, rec, names, rec.values, key, fire, now);
+    part.dirty.add(`${slotIndex}\u0000${key}`);
+  }
+
+  private contribute(
+    plan: InputPlan,
+    event: CanonicalEvent,
+    ref: string,
+    watermark: number,
+    now: number,
+    accept: ((p: number) => boolean) | undefined,
+  ): void {
+    const info = this.#infos[plan.slot] as SlotInfo;
+    const stats = this.#stats.get(info.key) as RuleStats;
+    const values: string[] = [];
+    let key = '';
+    for (let i = 0; i < plan.group.length; i += 1) {
+      const v = scalar((plan.group[i] as FieldGetter)(event));
+      if (v === undefined) {
+        // Events without a value for a group-by field belong to no group of this rule.
+        stats.withoutGroup += 1;
+        return;
+      }
+      values.push(v);
+      const k = info.caseInsensitive ? v.toLowerCase() : v;
+      key = i === 0 ? k : `${key}\u001f${k}`;
+    }
+    let value: number | string | undefined;
+    if (plan.value !== 'none') {
+      value = readValue(plan, event);
+      if (value === undefined) {
+        stats.withoutValue += 1;
+        return;
+      }
+    }
+    if (event.time < watermark - info.latenessMs) {
+      stats.lateDropped += 1;
+      return;
+    }
+    const p = partitionOf(info.key, key, this.#partitions.length);
+    const part = this.#partitions[p];
+    if (!part || (accept && !accept(p))) return;
+    const started = performance.now();
+    stats.events += 1;
+    const late = event.time < watermark;
+    if (late) stats.late += 1;
+    const slot = part.slots[plan.slot] as Slot;
+    if (!slot.sources.has(event.source)) {
+      slot.sources.add(event.source);
+      part.dirtyRules.add(plan.slot);
+    }
+    const rec = this.group(part, slot, info, key, values);
+    const runtime = info.runtime as RuleRuntime;
+    const c: Contribution = { t: event.time, ref, input: plan.input, value, late };
+    const fires = runtime.add(rec.state, c, this.#ctx);
+    part.dirty.add(`${plan.slot}\u0000${key}`);
+    if (info.onClose) this.schedule(slot, runtime, key, rec);
+    for (const fire of fires) this.emit(info, rec, info.groupNames ?? [], rec.values, key, fire, now);
+    stats.evalMs += performance.now() - started;
+  }
+
+  private group(
+    part: Partition,
+    slot: Slot,
+    info: SlotInfo,
+    key: string,
+    values: readonly string[],
+  ): GroupRecord {
+    slot.touch += 1;
+    let rec = slot.groups.get(key);
+    if (rec) {
+      // Approximate LRU: move a group to the young end only when it has drifted a quarter of
+      // the way to eviction, so the common case costs no map writes.
+      if (slot.touch - rec.touched > slot.groups.size >> 2) {
+        slot.groups.delete(key);
+        slot.groups.set(key, rec);
+        rec.touched = slot.touch;
+      }
+      return rec;
+    }
+    if (slot.groups.size >= info.maxGroups) this.evictStalest(part, slot, info);
+    rec = {
+      state: info.runtime ? info.runtime.create() : undefined,
+      values,
+      suppressUntil: -Infinity,
+      suppressed: 0,
+      partial: slot.evicted.has(key),
+      touched: slot.touch,
+      closeAt: undefined,
+    };
+    slot.groups.set(key, rec);
+    return rec;
+  }
+
+  private evictStalest(part: Partition, slot: Slot, info: SlotInfo): void {
+    const oldest = slot.groups.keys().next();
+    if (oldest.done) return;
+    slot.groups.delete(oldest.value);
+    part.dirty.add(`${info.index}\u0000${oldest.value}`);
+    slot.evicted.add(oldest.value);
+    // Remember recently evicted groups only: enough to flag a returning group's first match.
+    if (slot.evicted.size > 10_000) slot.evicted.delete(slot.evicted.values().next().value as string);
+    (this.#stats.get(info.key) as RuleStats).evictedGroups += 1;
+  }
+
+  private schedule(slot: Slot, runtime: RuleRuntime, key: string, rec: GroupRecord): void {
+    const at = runtime.nextClose(rec.state);
+    if (at === rec.closeAt) return;
+    rec.closeAt = at;
+    if (at !== undefined) slot.timers.push(at, key);
+  }
+
+  private emit(
+    info: SlotInfo,
+    rec: GroupRecord | undefined,
+    names: readonly string[],
+    values: readonly string[],
+    key: string,
+    fire: Fire,
+    now: number,
+  ): void {
+    const stats = this.#stats.get(info.key) as RuleStats;
+    let firstTime = Infinity;
+    let lastTime = -Infinity;
+    let late = false;
+    for (const c of fire.contributions) {
+      if (c.t < firstTime) firstTime = c.t;
+      if (c.t > lastTime) lastTime = c.t;
+      late ||= c.late;
+    }
+    if (fire.contributions.length === 0) {
+      firstTime = fire.windowStart;
+      lastTime = fire.windowEnd;
+    }
+    let suppressedCount = 0;
+    let partial = fire.partial;
+    if (rec) {
+      if (info.suppressMs > 0) {
+        if (lastTime < rec.suppressUntil) {
+          rec.suppressed += 1;
+          stats.suppressed += 1;
+          return;
+        }
+        rec.suppressUntil = lastTime + info.suppressMs;
+      }
+      suppressedCount = rec.suppressed;
+      rec.suppressed = 0;
+      partial ||= rec.partial;
+      rec.partial = false;
+    }
+    const group: Record<string, string> = {};
+    names.forEach((n, i) => {
+      group[n] = values[i] ?? '';
+    });
+    const groupKey =
+      info.type === 'detection' && info.groupNames === undefined
+        ? JSON.stringify(group)
+        : JSON.stringify(values);
+    const refs: string[] = [];
+    for (const c of fire.contributions) {
+      if (refs.length >= this.#limits.maxRefsPerMatch) break;
+      refs.push(c.ref);
+    }
+    const matchId =
+      info.type === 'detection'
+        ? deterministicId('m', info.key, fire.windowKey)
+        : deterministicId('m', info.key, key, fire.windowKey);
+    const match: Match = {
+      matchId,
+      rule: info.key,
+      ruleTitle: info.title,
+      ruleType: info.type,
+      level: info.level,
+      tags: info.tags,
+      groupKey,
+      group,
+      count: fire.evaluation.count,
+      firstTime,
+      lastTime,
+      windowStart: fire.windowStart,
+      windowEnd: fire.windowEnd,
+      firedAt: now,
+      late,
+      partial,
+      approximate: fire.evaluation.approximate === true,
+      suppressedCount,
+      aggregate: fire.evaluation.aggregate,
+      refs,
+    };
+    stats.matches += 1;
+    if (info.alerts) this.#matches.push(match);
+    if (info.chained) this.#derived.push(derivedEvent(match, now));
+  }
+
+  private closeWindows(watermarkOf: (sources: Iterable<string>) => number, now: number): void {
+    for (const part of this.#partitions) {
+      if (!part) continue;
+      part.slots.forEach((slot, index) => {
+        const info = this.#infos[index] as SlotInfo;
+        if (slot.groups.size === 0) return;
+        const watermark = watermarkOf(slot.sources);
+        const runtime = info.runtime;
+        if (runtime && info.onClose) {
+          for (let at = slot.timers.peekTime(); at !== undefined && at <= watermark; at = slot.timers.peekTime()) {
+            const [time, key] = slot.timers.pop() as [number, string];
+            const rec = slot.groups.get(key);
+            if (!rec || rec.closeAt !== time) continue; // superseded or gone
+            rec.closeAt = undefined;
+            const fires = runtime.close(rec.state, watermark, this.#ctx);
+            part.dirty.add(`${index}\u0000${key}`);
+            for (const fire of fires) this.emit(info, rec, info.groupNames ?? [], rec.values, key, fire, now);
+            this.schedule(slot, runtime, key, rec);
+          }
+        }
+        this.sweep(part, slot, info, watermark);
+      });
+    }
+  }
+
+  /** Forgets groups that nothing can change any more, a budget's worth per call. */
+  private sweep(part: Partition, slot: Slot, info: SlotInfo, watermark: number): void {
+    if (watermark === -Infinity) return;
+    slot.sweep ??= slot.groups.entries();
+    for (let n = 0; n < SWEEP_BUDGET; n += 1) {
+      const next = slot.sweep.next();
+      if (next.done) {
+        slot.sweep = undefined;
+        return;
+      }
+      const [key, rec] = next.value;
+      const empty = info.runtime ? info.runtime.prune(rec.state, watermark) : true;
+      const suppressing = rec.suppressUntil >= watermark - info.latenessMs;
+      if (empty && !suppressing && rec.closeAt === undefined) {
+        slot.groups.delete(key);
+        part.dirty.add(`${info.index}\u0000${key}`);
+      }
+    }
+  }
+
+  // --- checkpoints --------------------------------------------------------------------------
+
+  meta(): EngineMeta {
+    return { watermarks: this.#watermarks.encode() };
+  }
+
+  restoreMeta(meta: EngineMeta): void {
+    this.#watermarks.restore(meta.watermarks);
+  }
+
+  /** Groups and rule metadata of `partition` changed since the last call (then forgotten). */
+  takeDelta(partition: number): PartitionDelta {
+    const part = this.#partitions[partition];
+    if (!part) return { groups: [], rules: [] };
+    const groups: [string, string | null][] = [];
+    for (const id of part.dirty) {
+      const sep = id.indexOf('\u0000');
+      const index = Number(id.slice(0, sep));
+      const key = id.slice(sep + 1);
+      const info = this.#infos[index] as SlotInfo;
+      const rec = (part.slots[index] as Slot).groups.get(key);
+      groups.push([`${info.stateKey}\u0000${key}`, rec ? this.encodeGroup(info, rec) : null]);
+    }
+    part.dirty.clear();
+    const rules: [string, string][] = [];
+    for (const index of part.dirtyRules) {
+      const info = this.#infos[index] as SlotInfo;
+      rules.push([info.stateKey, JSON.stringify({ sources: [...(part.slots[index] as Slot).sources] })]);
+    }
+    part.dirtyRules.clear();
+    return { groups, rules };
+  }
+
+  /**
+   * Loads a partition's checkpoint. Returns the fields that belong to no current rule (state of
+   * removed or edited rules), for the driver to delete.
+   */
+  restore(
+    partition: number,
+    groups: Iterable<[string, string]>,
+    rules: Iterable<[string, string]>,
+  ): string[] {
+    const part = this.#partitions[partition];
+    if (!part) throw new Error(`Partition ${partition} is not owned by this engine.`);
+    const byStateKey = new Map(this.#infos.map((i) => [i.stateKey, i]));
+    const stale: string[] = [];
+    for (const [field, json] of rules) {
+      const info = byStateKey.get(field);
+      if (!info) {
+        stale.push(field);
+        continue;
+      }
+      const { sources } = JSON.parse(json) as { sources: string[] };
+      for (const s of sources) (part.slots[info.index] as Slot).sources.add(s);
+    }
+    for (const [field, json] of groups) {
+      const sep = field.indexOf('\u0000', field.indexOf('\u0000') + 1);
+      const info = sep < 0 ? undefined : byStateKey.get(field.slice(0, sep));
+      if (!info) {
+        stale.push(field);
+        continue;
+      }
+      const key = field.slice(sep + 1);
+      const slot = part.slots[info.index] as Slot;
+      const rec = this.decodeGroup(info, json, slot.touch);
+      slot.groups.set(key, rec);
+      if (info.runtime && info.onClose) {
+        rec.closeAt = undefined;
+        this.schedule(slot, info.runtime, key, rec);
+      }
+    }
+    return stale;
+  }
+
+  private encodeGroup(info: SlotInfo, rec: GroupRecord): string {
+    return JSON.stringify([
+      info.runtime ? info.runtime.encode(rec.state) : null,
+      rec.values,
+      rec.suppressUntil === -Infinity ? null : rec.suppressUntil,
+      rec.suppressed,
+      rec.partial ? 1 : 0,
+    ]);
+  }
+
+  private decodeGroup(info: SlotInfo, json: string, touch: number): GroupRecord {
+    const [state, values, suppressUntil, suppressed, partial] = JSON.parse(json) as [
+      unknown,
+      string[],
+      number | null,
+      number,
+      0 | 1,
+    ];
+    return {
+      state: info.runtime ? info.runtime.decode(state) : undefined,
+      values,
+      suppressUntil: suppressUntil ?? -Infinity,
+      suppressed,
+      partial: partial === 1,
+      touched: touch,
+      closeAt: undefined,
+    };
+  }
+
+  /** Live groups per rule key, over owned partitions (metrics, tests). */
+  groupCounts(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const part of this.#partitions) {
+      if (!part) continue;
+      part.slots.forEach((slot, i) => {
+        const key = (this.#infos[i] as SlotInfo).key;
+        out.set(key, (out.get(key) ?? 0) + slot.groups.size);
+      });
+    }
+    return out;
+  }
+}
+
+function scalar(value: unknown): string | undefined {
+  if (typeof value === 'string') {
+    const trimmed = value.trim();
+    return trimmed === '' ? undefined : trimmed;
+  }
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  if (typeof value === 'boolean') return String(value);
+  return undefined;
+}
+
+function readValue(plan: InputPlan, event: CanonicalEvent): number | string | undefined {
+  if (plan.value === 'number') {
+    const getter = plan.field[0];
+    const v = getter ? getter(event) : undefined;
+    if (typeof v === 'number' && Number.isFinite(v)) return v;
+    if (typeof v === 'string' && v.trim() !== '') {
+      const n = Number(v);
+      return Number.isFinite(n) ? n : undefined;
+    }
+    return undefined;
+  }
+  let text: string | undefined;
+  for (const getter of plan.field) {
+    const v = scalar(getter(event));
+    if (v === undefined) return undefined;
+    text = text === undefined ? v : `${text}\u001f${v}`;
+  }
+  return text;
+}
+
+/** A match as the event a chained correlation reads: group values under `labels`. */
+function derivedEvent(match: Match, now: number): CanonicalEvent {
+  const measures: Record<string, number> = { count: match.count };
+  for (const [k, v] of Object.entries(match.aggregate))
+    if (typeof v === 'number' && Number.isFinite(v)) measures[k] = v;
+  return {
+    id: match.matchId,
+    time: match.lastTime,
+    received: now,
+    source: DERIVED_SOURCE,
+    kind: 'alert',
+    name: match.rule,
+    severity: match.level,
+    outcome: 'firing',
+    entity: {},
+    measures,
+    labels: { ...match.group },
+  };
+}
+
+/** The slot info type, for drivers that report on rules. */
+export type { SlotInfo as EngineRuleInfo };
+export const DETECTION_PRIMARY_ENTITY = PRIMARY_ENTITY;
+export type { CompiledCorrelation };

@@ -1,0 +1,76 @@
+import type { CompiledCorrelation } from '../rule/types.js';
+
+/**
+ * The faces every correlation type's runtime shows the engine. A runtime keeps one group's
+ * state in plain data (so it can be checkpointed) and is pure: time comes in as arguments.
+ */
+
+/** One event (or, for chained rules, one inner match) counted by a rule for one group. */
+export interface Contribution {
+  /** Event time, epoch ms. */
+  readonly t: number;
+  /** `<source>/<id>` of the event (or `cordon/<match id>`). */
+  readonly ref: string;
+  /** Index of the referenced rule it matched (`rule.inputs`). */
+  readonly input: number;
+  /** The type's `field` value: a number for value_sum/avg/percentile, a string for distinct counts. */
+  readonly value: number | string | undefined;
+  /** It arrived behind its source's watermark (within the allowed lateness). */
+  readonly late: boolean;
+}
+
+/** The outcome of evaluating one window. */
+export interface Evaluation {
+  readonly met: boolean;
+  /** Events in the window (for approximate windows, counted rather than listed). */
+  readonly count: number;
+  /** Type-specific figures for the match (`value`, `distinct`, `rules`, `baseline` …). */
+  readonly aggregate: Readonly<Record<string, unknown>>;
+  readonly approximate?: boolean;
+}
+
+/** A window that satisfied its rule: what the engine turns into a match. */
+export interface Fire {
+  readonly windowStart: number;
+  readonly windowEnd: number;
+  /** Contributing events, oldest first (the engine lists the first few as refs). */
+  readonly contributions: readonly Contribution[];
+  readonly evaluation: Evaluation;
+  /** What identifies this window for the group, so the same events give the same match id. */
+  readonly windowKey: string;
+  /** Some of the window's events were evicted at the per-group cap. */
+  readonly partial: boolean;
+}
+
+/** What a runtime may ask of the engine while it works. */
+export interface RuntimeContext {
+  /** Groups evicted at caps and (re)created here report their first match partial. */
+  readonly maxEventsPerGroup: number;
+  /** Distinct values kept exactly per window before switching to HyperLogLog. */
+  readonly maxDistinctExact: number;
+}
+
+/**
+ * A correlation type's behaviour for one compiled rule. `G` is the group state: plain,
+ * JSON-encodable data owned by the engine and handed back on every call.
+ */
+export interface RuleRuntime<G = unknown> {
+  readonly rule: CompiledCorrelation;
+  create(): G;
+  /** Adds one contribution; returns the windows it made fire (eager types), oldest first. */
+  add(group: G, c: Contribution, ctx: RuntimeContext): Fire[];
+  /**
+   * The rule watermark at or after which `close` has work for this group (on-close windows,
+   * absence deadlines), or undefined when nothing is pending.
+   */
+  nextClose(group: G): number | undefined;
+  /** Closes what the watermark has passed; returns the windows that fired. */
+  close(group: G, watermark: number, ctx: RuntimeContext): Fire[];
+  /**
+   * Forgets what can no longer matter once every source has passed `watermark` (nothing older
+   * than watermark − lateness can still arrive). Returns true when the group is empty.
+   */
+  prune(group: G, watermark: number): boolean;
+  encode(group: G): unknown;
+  decode(data: unknown): G;
+}

@@ -1,0 +1,19 @@
+import type { CompiledCorrelation } from '../../rule/types.js';
+import type { Aggregation } from '../aggregation.js';
+import type { RuleRuntime } from '../runtime.js';
+import { sessionRuntime } from './session.js';
+import { slidingRuntime } from './sliding.js';
+import { tumblingRuntime } from './tumbling.js';
+
+/** The runtime of a window-based type: the rule's window kind around the type's aggregation. */
+export function windowRuntime(rule: CompiledCorrelation, aggregation: Aggregation): RuleRuntime {
+  const window = rule.window;
+  switch (window.kind) {
+    case 'sliding':
+      return slidingRuntime(rule, aggregation) as RuleRuntime;
+    case 'tumbling':
+      return tumblingRuntime(rule, aggregation) as RuleRuntime;
+    case 'session':
+      return sessionRuntime(rule, aggregation, window.gapMs) as RuleRuntime;
+  }
+}

@@ -1,0 +1,211 @@
+import type { CompiledCorrelation } from '../../rule/types.js';
+import type { Accumulator, Aggregation, ScanResult } from '../aggregation.js';
+import type { EncodedContribution } from '../contribution-buffer.js';
+import { ContributionBuffer, decodeContribution, encodeContribution } from '../contribution-buffer.js';
+import type { Contribution, Fire, RuleRuntime, RuntimeContext } from '../runtime.js';
+
+/**
+ * Sliding windows (the default). Eager rules evaluate, at each event, the window of length T
+ * that ends at it, [t − T, t], inclusive at both ends; an event arriving out of order is
+ * evaluated in every window of length T that ends at or after it and contains it, earliest
+ * first, so the arrival order of a group's events never changes whether it fires.
+ *
+ * On-close rules (conditions that more events could falsify: lt, lte, eq, neq, ranges, averages,
+ * percentiles, NOT-terms) cannot decide a window ending at each event, so their windows are
+ * anchored: a window opens at the group's first event a and covers [a, a + T]; it is evaluated
+ * once every source feeding the rule has passed a + T + L (L = allowed lateness), then the
+ * next window opens at the first event after it.
+ */
+export interface SlidingState {
+  readonly buf: ContributionBuffer;
+  /** Covers the window ending at the newest contribution, from index `accFrom`. */
+  acc: Accumulator | undefined;
+  accFrom: number;
+  accValid: boolean;
+  /** Events were evicted at the per-group cap since the last match. */
+  partial: boolean;
+}
+
+type Encoded = { b: EncodedContribution[]; p?: 1 };
+
+export function slidingRuntime(
+  rule: CompiledCorrelation,
+  aggregation: Aggregation,
+): RuleRuntime<SlidingState> {
+  const T = rule.timespanMs;
+  const L = rule.allowedLatenessMs;
+  const eager = rule.firing === 'eager';
+  const reset = rule.action === 'reset';
+  const accumulating = aggregation.accumulator() !== undefined;
+
+  const create = (): SlidingState => ({
+    buf: new ContributionBuffer(),
+    acc: undefined,
+    accFrom: 0,
+    accValid: false,
+    partial: false,
+  });
+
+  const rebuild = (g: SlidingState): void => {
+    const last = g.buf.last();
+    g.acc = aggregation.accumulator();
+    g.accFrom = last === undefined ? 0 : g.buf.lowerBound(last.t - T);
+    for (let i = g.accFrom; i < g.buf.length; i += 1) g.acc?.add(g.buf.at(i));
+    g.accValid = true;
+  };
+
+  const dropFront = (g: SlidingState, n: number): void => {
+    if (n <= 0) return;
+    if (g.accValid) {
+      if (n > g.accFrom) g.accValid = false;
+      else g.accFrom -= n;
+    }
+    g.buf.dropFront(n);
+  };
+
+  const enforceCap = (g: SlidingState, ctx: RuntimeContext): void => {
+    const cap = rule.limits.maxEventsPerGroup ?? ctx.maxEventsPerGroup;
+    const excess = g.buf.length - cap;
+    if (excess > 0) {
+      dropFront(g, excess);
+      g.partial = true;
+    }
+  };
+
+  const fire = (
+    g: SlidingState,
+    endT: number,
+    from: number,
+    to: number,
+    result: ScanResult,
+  ): Fire => {
+    const window = g.buf.slice(from, to);
+    const used = result.used ?? window;
+    const first = used[0] as Contribution;
+    const fired: Fire = {
+      windowStart: endT - T,
+      windowEnd: endT,
+      contributions: used,
+      evaluation: result,
+      windowKey: `${first.t}:${first.ref}`,
+      partial: g.partial,
+    };
+    g.partial = false;
+    if (reset) {
+      // The window's events are consumed: a new match needs fresh ones (SEC semantics).
+      const lo = g.buf.lowerBound(first.t);
+      const hi = g.buf.upperBound(endT);
+      g.buf.removeRange(lo, hi);
+      g.accValid = false;
+    }
+    return fired;
+  };
+
+  /** Evaluates the window ending at index `end` (inclusive of equal times after it). */
+  const evaluateEndingAt = (g: SlidingState, end: number): Fire | undefined => {
+    const endT = g.buf.at(end).t;
+    const from = g.buf.lowerBound(endT - T);
+    const to = g.buf.upperBound(endT, end);
+    const result = aggregation.scan(g.buf.slice(from, to));
+    return result.met ? fire(g, endT, from, to, result) : undefined;
+  };
+
+  const addEager = (g: SlidingState, c: Contribution, index: number): Fire[] => {
+    const inOrder = index === g.buf.length - 1;
+    if (inOrder && accumulating) {
+      if (!g.accValid) {
+        rebuild(g);
+      } else {
+        g.acc?.add(c);
+        while (g.accFrom < g.buf.length && g.buf.at(g.accFrom).t < c.t - T) {
+          g.acc?.remove(g.buf.at(g.accFrom));
+          g.accFrom += 1;
+        }
+      }
+      const result = g.acc?.result();
+      if (result?.met) return [fire(g, c.t, g.accFrom, g.buf.length, result)];
+      return [];
+    }
+    if (inOrder) {
+      if (aggregation.completes && !aggregation.completes(c)) return [];
+      const f = evaluateEndingAt(g, index);
+      return f ? [f] : [];
+    }
+    // Out of order: every window that ends at or after c and still contains it, earliest first.
+    g.accValid = false;
+    const last = g.buf.upperBound(c.t + T);
+    for (let end = index; end < last; end += 1) {
+      if (aggregation.completes && !aggregation.completes(g.buf.at(end))) continue;
+      const f = evaluateEndingAt(g, end);
+      if (f) return [f];
+    }
+    return [];
+  };
+
+  return {
+    rule,
+    create,
+    add(g, c, ctx) {
+      const index = g.buf.insert(c);
+      const before = g.buf.length;
+      enforceCap(g, ctx);
+      const shifted = index - (before - g.buf.length);
+      // An event older than everything the cap keeps is gone already.
+      if (!eager || shifted < 0) return [];
+      return addEager(g, c, shifted);
+    },
+    nextClose(g) {
+      if (eager) return undefined;
+      const first = g.buf.first();
+      return first === undefined ? undefined : first.t + T + L;
+    },
+    close(g, watermark) {
+      if (eager) return [];
+      const fires: Fire[] = [];
+      for (let first = g.buf.first(); first !== undefined; first = g.buf.first()) {
+        if (first.t + T + L > watermark) break;
+        const endT = first.t + T;
+        const to = g.buf.upperBound(endT);
+        const window = g.buf.slice(0, to);
+        const result = aggregation.scan(window);
+        if (result.met) {
+          const used = result.used ?? window;
+          fires.push({
+            windowStart: first.t,
+            windowEnd: endT,
+            contributions: used,
+            evaluation: result,
+            windowKey: `${first.t}:${first.ref}`,
+            partial: g.partial,
+          });
+        }
+        g.partial = false;
+        // The window is decided either way; the next one opens at the first event after it.
+        g.buf.dropFront(to);
+        g.accValid = false;
+      }
+      return fires;
+    },
+    prune(g, watermark) {
+      const horizon = watermark - L - T;
+      let n = 0;
+      while (n < g.buf.length && g.buf.at(n).t < horizon) n += 1;
+      dropFront(g, n);
+      return g.buf.length === 0;
+    },
+    encode(g): Encoded {
+      const b = g.buf.toArray().map(encodeContribution);
+      return g.partial ? { b, p: 1 } : { b };
+    },
+    decode(data) {
+      const e = data as Encoded;
+      return {
+        buf: new ContributionBuffer(e.b.map(decodeContribution)),
+        acc: undefined,
+        accFrom: 0,
+        accValid: false,
+        partial: e.p === 1,
+      };
+    },
+  };
+}

@@ -1,0 +1,178 @@
+import { describe } from '../../../shared/duration.js';
+import { checkKeys, isMapping } from '../../../shared/shape.js';
+import type { Accumulator } from '../../engine/aggregation.js';
+import { scanWith, thresholdTest } from '../../engine/aggregation.js';
+import type { Contribution, RuleRuntime } from '../../engine/runtime.js';
+import { windowRuntime } from '../../engine/windows/index.js';
+import type { CompiledCorrelation, ThresholdCondition } from '../../rule/types.js';
+import { MAX_WINDOW_TIMESPAN_MS, figure } from '../common.js';
+import { readDuration, readPositive } from '../extension-settings.js';
+import type { CorrelationTypeModule } from '../type-module.js';
+
+const MAX_BASELINE_MS = 90 * 86_400_000;
+const DEFAULTS = { windowMs: 7 * 86_400_000, sigma: 3, ratio: 2 };
+
+/**
+ * Cordon extension `baseline_spike`, over Sigma `event_count` (a rate) or `value_sum` (an
+ * amount, such as tokens): fires when a group's figure over the timespan is both at least the
+ * Sigma condition (the minimum volume, so a quiet group is never a spike) and above its own
+ * baseline: more than mean + sigma × stdev and at least ratio × mean of the group's totals in
+ * the preceding `baseline.window` (default 7d), in buckets of one timespan (empty buckets count
+ * as zero). A heavy but steady user has a high mean and is not a spike. A group with no history
+ * yet is judged by the minimum volume alone, unless `baseline.learning` asks it to wait.
+ */
+export const baselineSpike: CorrelationTypeModule = {
+  name: 'baseline_spike',
+  extension: true,
+  bases: ['event_count', 'value_sum'],
+  summary: "a group's rate or amount far above its own rolling baseline, with a minimum volume",
+  condition: 'threshold',
+  field: 'optional',
+  value: (_params, hasField) => (hasField ? 'number' : 'none'),
+  windows: ['sliding', 'tumbling'],
+  maxTimespanMs: MAX_WINDOW_TIMESPAN_MS,
+  extensionKeys: ['baseline'],
+  parse({ ctx, cordon, threshold }) {
+    const raw = cordon.baseline ?? {};
+    if (!isMapping(raw)) {
+      ctx.sink.error(
+        ['cordon', 'baseline'],
+        'CORDON_ERR_YAML_NOT_MAPPING',
+        `${ctx.subject} cordon.baseline must be a mapping; got ${describe(raw)}. Write e.g. "baseline: { window: 7d, sigma: 3, ratio: 2 }".`,
+      );
+      return undefined;
+    }
+    checkKeys(ctx.sink, ['cordon', 'baseline'], raw, `${ctx.subject} cordon.baseline`, {
+      optional: ['window', 'sigma', 'ratio', 'learning'],
+    });
+    const at = ['cordon', 'baseline'];
+    const windowMs = readDuration(ctx, raw, 'window', DEFAULTS.windowMs, MAX_BASELINE_MS, '7d', at);
+    const learningMs = readDuration(ctx, raw, 'learning', 0, MAX_BASELINE_MS, '1d', at);
+    const sigma = readPositive(ctx, ['cordon', 'baseline', 'sigma'], raw.sigma, DEFAULTS.sigma, 'standard deviations above the mean');
+    const ratio = readPositive(ctx, ['cordon', 'baseline', 'ratio'], raw.ratio, DEFAULTS.ratio, 'times the mean');
+    if (threshold?.some((b) => b.op !== 'gt' && b.op !== 'gte')) {
+      ctx.sink.error(
+        ['correlation', 'condition'],
+        'CORDON_ERR_DEFINITION_VALUE',
+        `${ctx.subject} baseline_spike reads its Sigma condition as the minimum volume, which must be gt or gte; got ${threshold.map((b) => b.op).join(', ')}. Write e.g. "condition: { gte: 100 }".`,
+      );
+      return undefined;
+    }
+    if ([windowMs, learningMs, sigma, ratio].some((v) => v === undefined)) return undefined;
+    return { baselineMs: windowMs, learningMs, sigma, ratio };
+  },
+  firing: () => 'eager',
+  runtime: baselineRuntime,
+};
+
+interface History {
+  /** Bucket index of the group's first event. */
+  first: number;
+  /** Bucket index → total (count or sum). */
+  totals: Map<number, number>;
+  /** Baseline of the buckets before `k` (not encoded). */
+  cache?: { k: number; mean: number; stdev: number; n: number };
+}
+
+interface SpikeState {
+  w: unknown;
+  h: History;
+}
+
+function baselineRuntime(rule: CompiledCorrelation): RuleRuntime<SpikeState> {
+  const B = rule.timespanMs;
+  const H = rule.params.baselineMs as number;
+  const sigma = rule.params.sigma as number;
+  const ratio = rule.params.ratio as number;
+  const learning = rule.params.learningMs as number;
+  const sum = rule.value === 'number';
+  const minimum = thresholdTest(rule.condition as ThresholdCondition | undefined);
+  const amount = (c: Contribution): number => (sum ? (c.value as number) : 1);
+
+  // The window machinery evaluates synchronously inside add(); this names the group it is
+  // evaluating, so the accumulator can compare against that group's own history.
+  let current: { h: History; t: number } | undefined;
+
+  const baseline = (h: History, t: number): { mean: number; stdev: number; n: number } => {
+    const k = Math.floor(t / B);
+    if (h.cache?.k === k) return h.cache;
+    const lo = Math.max(h.first, Math.floor((t - H) / B));
+    const n = Math.max(0, k - lo);
+    let s = 0;
+    let s2 = 0;
+    for (let i = lo; i < k; i += 1) {
+      const v = h.totals.get(i) ?? 0;
+      s += v;
+      s2 += v * v;
+    }
+    const mean = n === 0 ? 0 : s / n;
+    const stdev = n === 0 ? 0 : Math.sqrt(Math.max(0, s2 / n - mean * mean));
+    h.cache = { k, mean, stdev, n };
+    return h.cache;
+  };
+
+  const make = (): Accumulator => {
+    let n = 0;
+    let total = 0;
+    return {
+      add(c) {
+        n += 1;
+        total += amount(c);
+      },
+      remove(c) {
+        n -= 1;
+        total -= amount(c);
+        if (n === 0) total = 0;
+      },
+      result() {
+        const value = figure(total);
+        if (n === 0 || !minimum(total) || !current) return { met: false, count: n, aggregate: { value } };
+        const { h, t } = current;
+        if (learning > 0 && t - h.first * B < learning) return { met: false, count: n, aggregate: { value } };
+        const base = baseline(h, t);
+        const met = total > base.mean + sigma * base.stdev && total >= ratio * base.mean;
+        const z = base.stdev > 0 ? (total - base.mean) / base.stdev : null;
+        return {
+          met,
+          count: n,
+          aggregate: {
+            value,
+            baseline: { mean: figure(base.mean), stdev: figure(base.stdev), buckets: base.n },
+            z: z === null ? null : figure(z),
+          },
+        };
+      },
+    };
+  };
+
+  const inner = windowRuntime(rule, { accumulator: make, scan: (w) => scanWith(make, w) });
+  return {
+    rule,
+    create: () => ({ w: inner.create(), h: { first: Infinity, totals: new Map() } }),
+    add(g, c, ctx) {
+      const k = Math.floor(c.t / B);
+      if (k < g.h.first) g.h.first = k;
+      g.h.totals.set(k, (g.h.totals.get(k) ?? 0) + amount(c));
+      if (g.h.cache && k < g.h.cache.k) delete g.h.cache; // a late event changed a closed bucket
+      current = { h: g.h, t: c.t };
+      try {
+        return inner.add(g.w, c, ctx);
+      } finally {
+        current = undefined;
+      }
+    },
+    nextClose: () => undefined,
+    close: () => [],
+    prune(g, watermark) {
+      const emptyWindow = inner.prune(g.w, watermark);
+      const horizon = Math.floor((watermark - rule.allowedLatenessMs - B - H) / B);
+      for (const k of g.h.totals.keys()) if (k < horizon) g.h.totals.delete(k);
+      return emptyWindow && g.h.totals.size === 0;
+    },
+    encode: (g) => ({ w: inner.encode(g.w), f: g.h.first, t: [...g.h.totals] }),
+    decode(data) {
+      const d = data as { w: unknown; f: number | null; t: [number, number][] };
+      return { w: inner.decode(d.w), h: { first: d.f ?? Infinity, totals: new Map(d.t) } };
+    },
+  };
+}

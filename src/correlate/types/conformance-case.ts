@@ -1,0 +1,66 @@
+import type { CanonicalEvent } from '../../ingest/canonical-event.js';
+
+/**
+ * The shape of a correlation type's conformance cases (`<type>/conformance.ts`): rules, events
+ * in arrival order, and the matches they must produce. One suite runs every case in memory,
+ * through checkpoints and crashes on both state stores, and on two workers; all must agree.
+ * Times are milliseconds after a fixed base; processing time is event time + delay.
+ */
+export interface CaseEvent {
+  /** Event time, ms after the base. */
+  readonly t: number;
+  /** Ingest delay: processing time is t + delay (default 0). */
+  readonly delay?: number;
+  readonly id?: string;
+  readonly source?: string;
+  readonly kind?: CanonicalEvent['kind'];
+  readonly name?: string;
+  readonly outcome?: CanonicalEvent['outcome'];
+  readonly entity?: CanonicalEvent['entity'];
+  readonly measures?: CanonicalEvent['measures'];
+  readonly labels?: CanonicalEvent['labels'];
+  readonly text?: CanonicalEvent['text'];
+}
+
+/** What a case says about a match; anything left out is not checked. */
+export interface ExpectedMatch {
+  readonly rule: string;
+  readonly group?: Record<string, string>;
+  readonly count?: number;
+  /** Offsets from the base. */
+  readonly first?: number;
+  readonly last?: number;
+  readonly windowStart?: number;
+  readonly windowEnd?: number;
+  readonly late?: boolean;
+  readonly partial?: boolean;
+  readonly approximate?: boolean;
+  readonly suppressedCount?: number;
+  readonly refs?: readonly string[];
+  readonly aggregate?: Record<string, unknown>;
+  /** Index of the event whose processing emitted it (events.length: the final flush). */
+  readonly at?: number;
+}
+
+export interface ConformanceCase {
+  readonly name: string;
+  readonly rules: string;
+  readonly events: readonly CaseEvent[];
+  readonly expect: readonly ExpectedMatch[];
+  /** Figures of one rule after the in-memory run. */
+  readonly stats?: { readonly rule: string; readonly [figure: string]: number | string };
+  readonly limits?: {
+    readonly maxEventsPerGroup?: number;
+    readonly maxGroupsPerRule?: number;
+    readonly maxDistinctExact?: number;
+    readonly maxRefsPerMatch?: number;
+  };
+}
+
+export const SECOND = 1_000;
+export const MINUTE = 60_000;
+
+/** `n` events for one API key, `step` ms apart from `t0`. */
+export function burst(n: number, t0: number, step: number, key = 'k1', extra: Partial<CaseEvent> = {}): CaseEvent[] {
+  return Array.from({ length: n }, (_, i) => ({ t: t0 + i * step, entity: { api_key: key }, ...extra }));
+}

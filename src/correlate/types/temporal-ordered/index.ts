@@ -1,0 +1,110 @@
+import type { Contribution } from '../../engine/runtime.js';
+import { windowRuntime } from '../../engine/windows/index.js';
+import type { BooleanExpr } from '../../rule/types.js';
+import { MAX_WINDOW_TIMESPAN_MS } from '../common.js';
+import { negatedInputs } from '../temporal/boolean.js';
+import type { CorrelationTypeModule } from '../type-module.js';
+import { describe } from '../../../shared/duration.js';
+
+/**
+ * Sigma temporal_ordered: the referenced rules matched in the order `rules` lists them, the
+ * first and last within the timespan, for the same group (an EQL sequence with maxspan). It
+ * fires at the event that completes the sequence. "A before B" means t_A ≤ t_B (events at the
+ * same millisecond are taken in either order) unless `cordon.strict_order: true` asks for
+ * t_A < t_B. A boolean condition may add `and not X` terms: X must not occur between the first
+ * and last step (EQL's `until`). After a match the sequence's span is consumed
+ * (skip-past-last-event); the tightest sequence ending at the completing event is reported.
+ */
+export const temporalOrdered: CorrelationTypeModule = {
+  name: 'temporal_ordered',
+  extension: false,
+  bases: [],
+  summary: 'the referenced rules matched in the listed order within the timespan, per group',
+  condition: 'boolean',
+  field: 'none',
+  value: () => 'none',
+  windows: ['sliding'],
+  maxTimespanMs: MAX_WINDOW_TIMESPAN_MS,
+  inputs: { min: 2 },
+  extensionKeys: ['strict_order'],
+  parse({ ctx, cordon }) {
+    const strict = cordon.strict_order;
+    if (strict !== undefined && typeof strict !== 'boolean') {
+      ctx.sink.error(
+        ['cordon', 'strict_order'],
+        'CORDON_ERR_DEFINITION_TYPE',
+        `${ctx.subject} cordon.strict_order must be true or false; got ${describe(strict)}. Write "strict_order: true" to require strictly increasing event times.`,
+      );
+      return undefined;
+    }
+    return { strictOrder: strict === true };
+  },
+  firing: () => 'eager',
+  runtime(rule) {
+    const until =
+      rule.condition?.kind === 'boolean' ? negatedInputs(rule.condition.expr as BooleanExpr) : new Set<number>();
+    const steps = rule.inputs.map((_, i) => i).filter((i) => !until.has(i));
+    const last = steps[steps.length - 1] ?? 0;
+    const strict = rule.params.strictOrder === true;
+    const names = rule.inputs.map((i) => i.key);
+    return windowRuntime(rule, {
+      accumulator: () => undefined,
+      completes: (c) => c.input === last,
+      scan(window: readonly Contribution[]) {
+        const chain = tightestChain(window, steps, strict);
+        if (!chain) return { met: false, count: 0, aggregate: {} };
+        const first = chain[0] as Contribution;
+        const end = chain[chain.length - 1] as Contribution;
+        if (end.t - first.t > rule.timespanMs) return { met: false, count: 0, aggregate: {} };
+        const broken = window.some((c) => until.has(c.input) && c.t > first.t && c.t < end.t);
+        if (broken) return { met: false, count: 0, aggregate: {} };
+        return {
+          met: true,
+          count: chain.length,
+          used: chain,
+          aggregate: { steps: chain.map((c) => ({ rule: names[c.input], time: c.t, ref: c.ref })) },
+        };
+      },
+    });
+  },
+};
+
+/**
+ * The sequence ending at the window's last completing event whose first step is as late as
+ * possible: walking backwards, each earlier step takes the latest event allowed before the
+ * one after it. The latest choices give the shortest span, so if any sequence ending there
+ * fits the timespan and avoids the `until` events, this one does.
+ */
+function tightestChain(
+  window: readonly Contribution[],
+  steps: readonly number[],
+  strict: boolean,
+): Contribution[] | undefined {
+  const lastStep = steps[steps.length - 1];
+  let endIndex = -1;
+  for (let i = window.length - 1; i >= 0; i -= 1) {
+    if ((window[i] as Contribution).input === lastStep) {
+      endIndex = i;
+      break;
+    }
+  }
+  if (endIndex < 0) return undefined;
+  const chain: Contribution[] = [window[endIndex] as Contribution];
+  let bound = window[endIndex] as Contribution;
+  for (let s = steps.length - 2; s >= 0; s -= 1) {
+    const step = steps[s];
+    let found: Contribution | undefined;
+    for (let i = window.length - 1; i >= 0; i -= 1) {
+      const c = window[i] as Contribution;
+      if (c.input !== step || chain.includes(c)) continue;
+      if (strict ? c.t < bound.t : c.t <= bound.t) {
+        found = c;
+        break;
+      }
+    }
+    if (!found) return undefined;
+    chain.unshift(found);
+    bound = found;
+  }
+  return chain;
+}
