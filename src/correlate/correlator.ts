@@ -67,6 +67,8 @@ export class Correlator {
   #lastMaintain = 0;
   #lastTrim = 0;
   #lastLag = 0;
+  /** Log entries read since the last checkpoint (their offsets are not yet saved). */
+  #uncommitted = 0;
   #healthy = false;
   #wake: (() => void) | undefined;
   readonly #exporter: RuleMetricsExporter;
@@ -154,7 +156,11 @@ export class Correlator {
         if (batch.length > 0) this.process(batch, at);
         this.#engine.advance(at);
         await this.deliver(at);
-        if (at - this.#lastCommit >= this.options.checkpointMs) await this.checkpoint(at);
+        if (
+          at - this.#lastCommit >= this.options.checkpointMs &&
+          (this.#uncommitted > 0 || this.#engine.hasChanges())
+        )
+          await this.checkpoint(at);
         await this.housekeeping(at);
       } catch (err) {
         if (this.#stopping) break;
@@ -191,6 +197,7 @@ export class Correlator {
     for (const [p, offset] of this.#offsets) if (compareStreamIds(offset, last) < 0) this.#offsets.set(p, last);
     this.#position = last;
     this.#read += batch.length;
+    this.#uncommitted += batch.length;
     this.metrics.inc('cordon_correlator_events_total', 'Log entries correlated.', {}, batch.length);
   }
 
@@ -244,6 +251,7 @@ export class Correlator {
       }
     }
     this.#lastCommit = now;
+    this.#uncommitted = 0;
     this.metrics.inc('cordon_correlator_checkpoints_total', 'Checkpoints of owned partitions.');
     if (lost) this.#healthy = false;
   }
@@ -326,6 +334,7 @@ export class Correlator {
       this.#read = added - length;
     }
     this.#engine = engine;
+    this.#uncommitted = 0;
     this.#exporter.rebase(engine.stats());
   }
 

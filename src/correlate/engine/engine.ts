@@ -638,6 +638,11 @@ export class CorrelationEngine {
     this.#watermarks.restore(meta.watermarks);
   }
 
+  /** Whether any owned partition has changes a checkpoint would write. */
+  hasChanges(): boolean {
+    return this.#partitions.some((p) => p !== undefined && (p.dirty.size > 0 || p.dirtyRules.size > 0));
+  }
+
   /** Groups and rule metadata of `partition` changed since the last call (then forgotten). */
   takeDelta(partition: number): PartitionDelta {
     const part = this.#partitions[partition];

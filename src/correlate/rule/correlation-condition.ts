@@ -137,7 +137,7 @@ function parseExpression(
     ctx.sink.error(
       path,
       'CORDON_ERR_RULE_CONDITION',
-      `${ctx.subject} condition ${problem} at character ${offset + 1} of "${text}"; got ${got}. ${fix.replace('search identifier', 'rule name')} The names are those in correlation.rules: ${quoteList(rules)}.`,
+      `${ctx.subject} condition ${problem.replace('search identifier', 'rule name')} at character ${offset + 1} of "${text}"; got ${got}. ${fix.replace('search identifier', 'rule name')} The names are those in correlation.rules: ${quoteList(rules)}.`,
     );
     return undefined;
   }

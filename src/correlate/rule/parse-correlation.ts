@@ -87,7 +87,9 @@ export function parseCorrelationRule(
 
   const groupBy = parseGroupBy(ctx, block['group-by']);
   const aliases = parseAliases(ctx, block.aliases, groupBy);
-  const timespanMs = parseTimespan(ctx, block.timespan, module);
+  // A misplaced extension name still says how long its timespan may be: one error, not two.
+  const named = typeof block.type === 'string' ? correlationType(block.type) : undefined;
+  const timespanMs = parseTimespan(ctx, block.timespan, module ?? settings.extension ?? named);
   const refs = (rules ?? []).map((r) => r.ref);
   const condition = module ? parseCorrelationCondition(ctx, module, block.condition, refs) : undefined;
   const generate = parseGenerate(ctx, doc.generate, block.generate);

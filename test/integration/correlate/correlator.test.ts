@@ -1,193 +1,296 @@
 /**
- * The correlator's consumption of the durable log, against real Redis: every event is handed
- * to the engine once per delivery and acknowledged only after it; unacknowledged events come
- * back to the same consumer after a restart; an event that always fails is retried, then set
- * aside so it cannot block the log.
+ * The live correlator against real Redis: it reads the durable log from checkpointed offsets,
+ * hands each match to the sink, resumes after a stop or a failure without losing or inventing
+ * a match (the sink sees repeats only of ids it already has), shares partitions between
+ * correlators, takes over a dead one's, and runs chained rules through the log.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { CorrelationEngine } from '../../../src/correlate/engine.js';
+import { Correlator, type CorrelatorOptions } from '../../../src/correlate/correlator.js';
 import type { Match } from '../../../src/correlate/match.js';
-import { buildRuleSet } from '../../../src/correlate/rule/index.js';
-import { CorrelationStore } from '../../../src/store/correlation-store.js';
-import { Correlator, CORRELATOR_GROUP } from '../../../src/correlate/correlator.js';
 import type { CanonicalEvent } from '../../../src/ingest/canonical-event.js';
-import { systemClock } from '../../../src/shared/clock.js';
+import type { CompiledRuleSet } from '../../../src/correlate/rule/types.js';
+import { ManualClock, systemClock, type Clock } from '../../../src/shared/clock.js';
 import { createLogger } from '../../../src/shared/logger.js';
 import { Metrics } from '../../../src/shared/metrics.js';
-import { EventLog, type LoggedEvent } from '../../../src/store/event-log.js';
+import type { CorrelationStateStore } from '../../../src/correlate/state-store.js';
+import { RedisStateStore } from '../../../src/store/correlation-state-store.js';
+import { EventLog } from '../../../src/store/event-log.js';
 import { Keys } from '../../../src/store/keys.js';
 import { createRedis } from '../../../src/store/redis.js';
 import { eventually } from '../../helpers/cordon.js';
+import { compileRules, TEST_LIMITS, TEST_TIMING } from '../../helpers/correlation-harness.js';
 import { createTestRedis, TEST_REDIS_URL } from '../../helpers/redis.js';
 
-const store = createTestRedis('correlator');
-afterAll(() => store.cleanup());
+const env = createTestRedis('correlator');
+afterAll(() => env.cleanup());
+let n = 0;
+const freshKeys = (): Keys => new Keys(`${env.prefix}-${(n += 1)}`);
 
-function event(id: string): CanonicalEvent {
+const RULES = `
+title: Request
+name: req
+logsource: { category: inference }
+detection: { sel: { api_key|exists: true }, condition: sel }
+---
+title: Burst
+name: burst
+correlation: { type: event_count, rules: [req], group-by: [api_key], timespan: 60s, condition: { gte: 3 } }
+`;
+
+const T0 = Date.now() - 60_000;
+
+function event(id: string, key: string, offset: number): CanonicalEvent {
   return {
     id,
-    time: 1_800_000_000_000,
-    received: 1_800_000_000_001,
-    source: 'events',
+    time: T0 + offset,
+    received: T0 + offset,
+    source: 'gw',
     kind: 'inference',
-    name: 'x',
+    name: 'request',
     severity: 'info',
-    outcome: 'unknown',
-    entity: {},
+    outcome: 'success',
+    entity: { api_key: key },
     measures: {},
     labels: {},
   };
 }
 
-function fakeEngine(fail: (e: CanonicalEvent) => boolean): {
-  engine: CorrelationEngine;
-  seen: string[];
-} {
-  const seen: string[] = [];
-  const engine = {
-    async process(e: CanonicalEvent) {
-      seen.push(e.id);
-      if (fail(e)) throw new Error(`cannot correlate ${e.id}`);
-    },
-    async drainPending() {
-      return 0;
-    },
-  };
-  return { engine: engine as unknown as CorrelationEngine, seen };
+/** Three events per key, each key's third one completing a burst. */
+function bursts(keys: readonly string[], prefix = 'e'): CanonicalEvent[] {
+  return keys.flatMap((k, i) => [0, 1, 2].map((j) => event(`${prefix}-${k}-${j}`, k, i * 10 + j)));
 }
 
-function correlator(
-  log: EventLog,
-  engine: CorrelationEngine,
-  poisoned: LoggedEvent[],
-  consumer = 'c1',
-): Correlator {
-  return new Correlator(
-    log,
-    createRedis(TEST_REDIS_URL),
-    engine,
+interface Harness {
+  readonly correlator: Correlator;
+  readonly metrics: Metrics;
+  stop(): Promise<void>;
+}
+
+/**
+ * The Redis state store, except that once `die()` is called nothing more reaches Redis: what a
+ * SIGKILL does to a correlator (no last checkpoint, no release, no goodbye).
+ */
+function mortalStore(store: CorrelationStateStore): CorrelationStateStore & { die(): void } {
+  let dead = false;
+  const guard = <T>(fallback: T, f: () => Promise<T>): Promise<T> => (dead ? Promise.resolve(fallback) : f());
+  return {
+    die: () => {
+      dead = true;
+    },
+    heartbeat: (m, now, l) => guard([], () => store.heartbeat(m, now, l)),
+    leave: (m) => guard(undefined, () => store.leave(m)),
+    partitionCount: (p) => store.partitionCount(p),
+    acquire: (p, m, now, l) => guard(undefined, () => store.acquire(p, m, now, l)),
+    renew: (lease, m, now, l) => guard(false, () => store.renew(lease, m, now, l)),
+    release: (lease, m) => guard(undefined, () => store.release(lease, m)),
+    groups: (p) => store.groups(p),
+    rules: (p) => store.rules(p),
+    outbox: (p) => store.outbox(p),
+    commit: (lease, m, c, now, l) => guard(false, () => store.commit(lease, m, c, now, l)),
+    clearOutbox: (p, ids) => guard(undefined, () => store.clearOutbox(p, ids)),
+    offsets: (p) => store.offsets(p),
+  };
+}
+
+function startCorrelator(
+  keys: Keys,
+  rules: CompiledRuleSet,
+  sink: (m: Match) => Promise<void>,
+  options: Partial<CorrelatorOptions> = {},
+  clock: Clock = systemClock,
+  wrap: (s: CorrelationStateStore) => CorrelationStateStore = (s) => s,
+): Harness {
+  const redis = createRedis(TEST_REDIS_URL);
+  const blocking = createRedis(TEST_REDIS_URL);
+  blocking.on('error', () => undefined);
+  const metrics = new Metrics();
+  const correlator = new Correlator(
+    rules,
+    { limits: { ...TEST_LIMITS, partitions: 4 }, timing: TEST_TIMING },
+    new EventLog(redis, keys),
+    blocking,
+    wrap(new RedisStateStore(redis, keys)),
+    sink,
     {
-      consumer,
-      batchSize: 10,
-      claimIdleMs: 60_000,
+      member: 'c1',
+      partitions: 4,
+      batchSize: 100,
+      blockMs: 50,
+      checkpointMs: 50,
+      leaseMs: 3_000,
       retentionMs: 86_400_000,
-      blockMs: 100,
-      maxAttempts: 3,
+      dedupeWindowMs: 86_400_000,
+      ...options,
     },
-    systemClock,
+    clock,
     createLogger('silent'),
-    new Metrics(),
+    metrics,
     () => undefined,
-    async (entry) => {
-      poisoned.push(entry);
-    },
+    async () => undefined,
   );
+  return {
+    correlator,
+    metrics,
+    async stop() {
+      await correlator.stop();
+      redis.disconnect();
+    },
+  };
+}
+
+/** A sink that records ids as the incident store would: once each, counting repeats. */
+function recordingSink(fail?: (m: Match, attempt: number) => boolean): {
+  sink: (m: Match) => Promise<void>;
+  ids: Map<string, Match>;
+  deliveries: string[];
+} {
+  const ids = new Map<string, Match>();
+  const deliveries: string[] = [];
+  const attempts = new Map<string, number>();
+  return {
+    ids,
+    deliveries,
+    async sink(m) {
+      const attempt = (attempts.get(m.matchId) ?? 0) + 1;
+      attempts.set(m.matchId, attempt);
+      if (fail?.(m, attempt)) throw new Error(`sink refused ${m.matchId}`);
+      deliveries.push(m.matchId);
+      ids.set(m.matchId, m);
+    },
+  };
 }
 
 describe('Correlator', () => {
-  it('processes every event once, then sets a poison event aside after its attempts', async () => {
-    const log = new EventLog(store.redis, new Keys(`${store.prefix}-a`));
-    await log.append([event('e1'), event('bad'), event('e3')], Date.now(), 86_400_000);
-    const { engine, seen } = fakeEngine((e) => e.id === 'bad');
-    const poisoned: LoggedEvent[] = [];
-    const c = correlator(log, engine, poisoned);
-    await c.start();
-    await eventually(
-      async () => (poisoned.length === 1 && seen.includes('e3') ? true : undefined),
-      'the poison event to be set aside',
-      20_000,
-    );
-    await c.stop();
-    expect(poisoned[0]?.event.id).toBe('bad');
-    expect(seen.filter((id) => id === 'bad')).toHaveLength(3);
-    expect(seen.filter((id) => id === 'e1')).toHaveLength(1);
-    expect(seen.filter((id) => id === 'e3')).toHaveLength(1);
-    const pending = (await store.redis.xpending(
-      new Keys(`${store.prefix}-a`).eventLog,
-      CORRELATOR_GROUP,
-    )) as [number];
-    expect(pending[0]).toBe(0);
+  it('correlates the log, checkpoints, and resumes after a restart without new or lost matches', async () => {
+    const keys = freshKeys();
+    const rules = compileRules(RULES);
+    const log = new EventLog(env.redis, keys);
+    await log.append(bursts(['k1', 'k2']), Date.now(), 86_400_000);
+    const { sink, ids } = recordingSink();
+    const first = startCorrelator(keys, rules, sink);
+    await first.correlator.start();
+    await eventually(async () => (ids.size === 2 ? true : undefined), 'two bursts', 10_000);
+    expect([...ids.values()].map((m) => m.group.api_key).sort()).toEqual(['k1', 'k2']);
+    expect(first.correlator.owned()).toEqual([0, 1, 2, 3]);
+    await first.stop();
+
+    // More events: only the new burst is new; the state of k1/k2 came back from the checkpoint.
+    await log.append([...bursts(['k3'], 'f'), event('f-k1-3', 'k1', 40)], Date.now(), 86_400_000);
+    const second = startCorrelator(keys, rules, sink);
+    await second.correlator.start();
+    await eventually(async () => (ids.size === 3 ? true : undefined), 'k3 burst', 10_000);
+    await new Promise((r) => setTimeout(r, 300));
+    await second.stop();
+    expect([...ids.values()].map((m) => m.group.api_key).sort()).toEqual(['k1', 'k2', 'k3']);
   });
 
-  it('gives a restarted consumer its unacknowledged events first', async () => {
-    const keys = new Keys(`${store.prefix}-b`);
-    const log = new EventLog(store.redis, keys);
-    await log.ensureGroup(CORRELATOR_GROUP);
-    await log.append([event('p1'), event('p2')], Date.now(), 86_400_000);
-    // A consumer that died after reading: both entries are pending for "c1".
-    const blocking = createRedis(TEST_REDIS_URL);
-    expect(await log.read(blocking, CORRELATOR_GROUP, 'c1', 10, 0, false)).toHaveLength(2);
-    blocking.disconnect();
-
-    const { engine, seen } = fakeEngine(() => false);
-    const c = correlator(log, engine, []);
-    await c.start();
-    await eventually(async () => (seen.length === 2 ? true : undefined), 'the pending events');
-    await c.stop();
-    expect(seen).toEqual(['p1', 'p2']);
-    const pending = (await store.redis.xpending(keys.eventLog, CORRELATOR_GROUP)) as [number];
-    expect(pending[0]).toBe(0);
+  it('retries from the last checkpoint when the sink fails, delivering each match once in the end', async () => {
+    const keys = freshKeys();
+    const rules = compileRules(RULES);
+    await new EventLog(env.redis, keys).append(bursts(['k1', 'k2', 'k3']), Date.now(), 86_400_000);
+    // The first two attempts at every match fail, as if the incident store were down.
+    const { sink, ids, deliveries } = recordingSink((_, attempt) => attempt <= 2);
+    const h = startCorrelator(keys, rules, sink);
+    await h.correlator.start();
+    await eventually(async () => (ids.size === 3 ? true : undefined), 'three matches after retries', 20_000);
+    await h.stop();
+    expect(new Set(deliveries).size).toBe(3);
+    expect(h.metrics.get('cordon_correlator_restores_total')).toBeGreaterThan(0);
   });
-});
 
-describe('Correlator with the real engine', () => {
-  it('still delivers a match whose first delivery failed, though its event is now a duplicate', async () => {
-    const keys = new Keys(`${store.prefix}-c`);
-    const log = new EventLog(store.redis, keys);
-    const { ruleSet } = buildRuleSet([
-      {
-        file: 'r.yaml',
-        text: 'title: d\nname: d\nlogsource: { category: inference }\ndetection:\n  s:\n    api_key|exists: true\n  condition: s\n---\ntitle: c\nname: c\ncorrelation:\n  type: event_count\n  rules: [d]\n  group-by: [api_key]\n  timespan: 1m\n  condition: { gte: 2 }\n',
-      },
-    ]);
-    const delivered: Match[] = [];
-    let failNext = true;
-    const engine = new CorrelationEngine(
-      ruleSet!,
-      new CorrelationStore(store.redis, keys, {
-        maxGroupsPerRule: 10,
-        maxEventsPerGroup: 100,
-        maxRefsPerMatch: 10,
-      }),
-      async (match) => {
-        if (failNext) {
-          failNext = false;
-          throw new Error('incident store briefly unavailable');
-        }
-        delivered.push(match);
-      },
-      systemClock,
-      new Metrics(),
-    );
-    const a = { ...event('a'), entity: { api_key: 'k' } };
-    const b = { ...event('b'), entity: { api_key: 'k' }, time: a.time + 1 };
-    await log.append([a, b], Date.now(), 86_400_000);
-    const c = correlator(log, engine, []);
-    await c.start();
+  it('shares partitions between two correlators, each match delivered by one of them', async () => {
+    const keys = freshKeys();
+    const rules = compileRules(RULES);
+    const log = new EventLog(env.redis, keys);
+    const { sink, ids, deliveries } = recordingSink();
+    const a = startCorrelator(keys, rules, sink, { member: 'a' });
+    const b = startCorrelator(keys, rules, sink, { member: 'b' });
+    await a.correlator.start();
+    await b.correlator.start();
     await eventually(
-      async () => (delivered.length === 1 ? true : undefined),
-      'the match to be delivered',
+      async () => (a.correlator.owned().length === 2 && b.correlator.owned().length === 2 ? true : undefined),
+      'partitions split two and two',
+      15_000,
     );
-    await c.stop();
-    expect(delivered[0]).toMatchObject({ rule: 'c', count: 2, group: { api_key: 'k' } });
-    expect(await store.redis.hlen(keys.rulePending('c'))).toBe(0);
+    const groups = Array.from({ length: 12 }, (_, i) => `key-${i}`);
+    await log.append(bursts(groups), Date.now(), 86_400_000);
+    await eventually(async () => (ids.size === 12 ? true : undefined), 'twelve bursts', 15_000);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(deliveries).toHaveLength(12);
+    expect([...a.correlator.owned(), ...b.correlator.owned()].sort()).toEqual([0, 1, 2, 3]);
+    await a.stop();
+    await b.stop();
   });
-});
 
-describe('Correlator resilience', () => {
-  it('recreates its consumer group when the log vanished (a Redis restarted without persistence)', async () => {
-    const keys = new Keys(`${store.prefix}-d`);
-    const log = new EventLog(store.redis, keys);
-    const { engine, seen } = fakeEngine(() => false);
-    const c = correlator(log, engine, []);
-    await c.start();
-    await store.redis.del(keys.eventLog);
-    await log.append([event('after-wipe')], Date.now(), 86_400_000);
-    await eventually(
-      async () => (seen.includes('after-wipe') ? true : undefined),
-      'the event after the wipe',
-      20_000,
+  it("takes over a dead correlator's partitions after its lease", async () => {
+    const keys = freshKeys();
+    const rules = compileRules(RULES);
+    const log = new EventLog(env.redis, keys);
+    const { sink, ids } = recordingSink();
+    const store = mortalStore(new RedisStateStore(env.redis, keys));
+    const a = startCorrelator(keys, rules, sink, { member: 'a', leaseMs: 1_500 }, systemClock, () => store);
+    await a.correlator.start();
+    await log.append(bursts(['k1']).slice(0, 2), Date.now(), 86_400_000);
+    await new Promise((r) => setTimeout(r, 300)); // a checkpoints the first two events
+    // a dies without giving anything back: its leases stay until they expire.
+    store.die();
+    await a.stop();
+    const b = startCorrelator(keys, rules, sink, { member: 'b', leaseMs: 1_500 });
+    await b.correlator.start();
+    await eventually(async () => (b.correlator.owned().length === 4 ? true : undefined), 'b holds every partition', 15_000);
+    await log.append([bursts(['k1'])[2] as CanonicalEvent], Date.now(), 86_400_000);
+    await eventually(async () => (ids.size === 1 ? true : undefined), 'the burst completed across the takeover', 10_000);
+    await b.stop();
+  });
+
+  it('runs chained rules through the log: the inner match is an event the outer rule reads', async () => {
+    const keys = freshKeys();
+    const rules = compileRules(`${RULES}---
+title: Two bursts from one key
+name: repeated_burst
+correlation: { type: event_count, rules: [burst], group-by: [api_key], timespan: 10m, condition: { gte: 2 } }
+`);
+    const log = new EventLog(env.redis, keys);
+    const { sink, ids } = recordingSink();
+    const h = startCorrelator(keys, rules, sink);
+    await h.correlator.start();
+    await log.append(
+      [0, 1, 2, 3, 4, 5].map((j) => event(`c-${j}`, 'k1', j)),
+      Date.now(),
+      86_400_000,
     );
-    await c.stop();
+    await eventually(async () => (ids.size === 1 ? true : undefined), 'the outer match', 10_000);
+    const [outer] = [...ids.values()];
+    expect(outer).toMatchObject({ rule: 'repeated_burst', group: { api_key: 'k1' }, count: 2 });
+    // The inner matches are in the log, under the reserved source.
+    expect(outer?.refs.every((r) => r.startsWith('cordon/'))).toBe(true);
+    expect((await log.get('cordon', outer?.refs[0]?.slice('cordon/'.length) ?? ''))?.event.name).toBe('burst');
+    expect(h.metrics.get('cordon_correlator_derived_events_total')).toBe(2);
+    await h.stop();
+  });
+
+  it('exports per-rule counters at zero from the start, and lag gauges', async () => {
+    const keys = freshKeys();
+    const clock = new ManualClock(Date.now());
+    const h = startCorrelator(keys, compileRules(RULES), recordingSink().sink, {}, clock);
+    await h.correlator.start();
+    const text = h.metrics.render();
+    expect(text).toContain('cordon_rule_matches_total{rule="burst"} 0');
+    expect(text).toContain('cordon_rule_late_dropped_total{rule="burst"} 0');
+    expect(text).toContain('cordon_rule_eval_seconds_total{rule="burst"} 0');
+    expect(text).toContain('cordon_correlator_lag_entries 0');
+    expect(text).toContain('cordon_correlator_oldest_pending_age_seconds 0');
+    await h.stop();
+  });
+
+  it('refuses to start when the configured partition count differs from the state in Redis', async () => {
+    const keys = freshKeys();
+    const rules = compileRules(RULES);
+    const a = startCorrelator(keys, rules, recordingSink().sink);
+    await a.correlator.start();
+    await a.stop();
+    const b = startCorrelator(keys, rules, recordingSink().sink, { partitions: 8 });
+    await expect(b.correlator.start()).rejects.toThrow(/split into 4 partitions/);
+    await b.stop();
   });
 });

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EventLog } from '../../../src/store/event-log.js';
+import { EventLog, compareStreamIds } from '../../../src/store/event-log.js';
 import type { Keys } from '../../../src/store/keys.js';
 import { TEST_REDIS_URL } from '../../helpers/redis.js';
 import { BASE, makeEvent, useStoreRedis } from './store-helpers.js';
@@ -85,67 +85,40 @@ describe('EventLog.append', () => {
   });
 });
 
-describe('EventLog consumer groups', () => {
-  it('reads new vs pending entries, acks, and lets another consumer claim stale ones', async () => {
-    const keys = env.fresh('group');
+describe('EventLog reading from an offset', () => {
+  it('reads entries after an id, in order, and waits briefly when there are none', async () => {
+    const keys = env.fresh('read');
     const log = new EventLog(env.t.redis, keys);
     const events = ['a', 'b', 'c'].map((id, i) => makeEvent({ id, time: BASE + i }));
-    const appended = await log.append(events, BASE, WINDOW);
-    const [sa, sb, sc] = appended.map((o) => o.seq) as [string, string, string];
-
-    await log.ensureGroup('g');
-    await log.ensureGroup('g'); // BUSYGROUP is not an error
-
-    expect(await log.read(blocking, 'g', 'c1', 10, 1, true)).toEqual([]);
-    expect(await log.read(blocking, 'g', 'c1', 2, 1, false)).toEqual([
+    const [sa, sb, sc] = (await log.append(events, BASE, WINDOW)).map((o) => o.seq) as [
+      string,
+      string,
+      string,
+    ];
+    expect(await log.readAfter(blocking, '0-0', 2, 1)).toEqual([
       { seq: sa, event: events[0] },
       { seq: sb, event: events[1] },
     ]);
-    // Pending: what c1 was given and has not acknowledged.
-    expect(await log.read(blocking, 'g', 'c1', 10, 1, true)).toEqual([
-      { seq: sa, event: events[0] },
-      { seq: sb, event: events[1] },
-    ]);
-    expect(await log.read(blocking, 'g', 'c1', 10, 1, false)).toEqual([
-      { seq: sc, event: events[2] },
-    ]);
-    expect(await log.read(blocking, 'g', 'c1', 10, 1, false)).toEqual([]);
+    expect(await log.readAfter(blocking, sb, 10, 1)).toEqual([{ seq: sc, event: events[2] }]);
+    expect(await log.readAfter(blocking, sc, 10, 1)).toEqual([]);
+    expect(await log.firstTimeAfter(sa)).toBe(msOf(sb));
+    expect(await log.firstTimeAfter(sc)).toBeUndefined();
+    expect(await log.counters()).toEqual({ added: 3, length: 3 });
+    expect(compareStreamIds(sa, sb)).toBeLessThan(0);
+    expect(compareStreamIds(sb, sb)).toBe(0);
+    expect(compareStreamIds('10-2', '9-99')).toBeGreaterThan(0);
+  });
 
-    await log.ack('g', [sa]);
-    await log.ack('g', []);
-    expect((await log.read(blocking, 'g', 'c1', 10, 1, true)).map((e) => e.seq)).toEqual([sb, sc]);
-
-    const claimed = await log.claimStale('g', 'c2', 0, 10);
-    expect(claimed).toEqual([
-      { seq: sb, event: events[1] },
-      { seq: sc, event: events[2] },
-    ]);
-    expect(await log.read(blocking, 'g', 'c1', 10, 1, true)).toEqual([]);
-    expect((await log.read(blocking, 'g', 'c2', 10, 1, true)).map((e) => e.seq)).toEqual([sb, sc]);
-
-    // Not idle long enough: nothing to claim back.
-    expect(await log.claimStale('g', 'c1', 60_000, 10)).toEqual([]);
-
-    await log.ack('g', [sb, sc]);
-    expect(await log.read(blocking, 'g', 'c2', 10, 1, true)).toEqual([]);
-    expect(await log.claimStale('g', 'c3', 0, 10)).toEqual([]);
-    const summary = await env.t.redis.xpending(keys.eventLog, 'g');
-    expect(summary[0]).toBe(0);
-
-    // A group created later starts from the beginning of the log.
-    await log.ensureGroup('late');
-    expect((await log.read(blocking, 'late', 'c1', 10, 1, false)).map((e) => e.seq)).toEqual([
-      sa,
-      sb,
-      sc,
-    ]);
+  it('reports zero counters for a log that does not exist yet', async () => {
+    const log = new EventLog(env.t.redis, env.fresh('none'));
+    expect(await log.counters()).toEqual({ added: 0, length: 0 });
   });
 });
 
 describe('EventLog.trim', () => {
   const R = 60_000;
 
-  it('keeps entries newer than the retention window even when acknowledged', async () => {
+  it('keeps entries newer than the retention window even when every correlator is past them', async () => {
     const keys = env.fresh('trim-retain');
     const log = new EventLog(env.t.redis, keys);
     const out = await log.append(
@@ -153,25 +126,19 @@ describe('EventLog.trim', () => {
       BASE,
       WINDOW,
     );
-    await log.ensureGroup('g');
-    const read = await log.read(blocking, 'g', 'c1', 10, 1, false);
-    await log.ack(
-      'g',
-      read.map((e) => e.seq),
-    );
-
+    const last = out[2]!.seq;
     // now - retention = the first entry's millisecond: every entry is within retention.
-    await log.trim(msOf(out[0]!.seq) + R, R);
+    await log.trim(msOf(out[0]!.seq) + R, R, last);
     expect(await streamIds(keys)).toEqual(out.map((o) => o.seq));
 
-    // Once all are older than retention and acknowledged, they go.
-    await log.trim(msOf(out[2]!.seq) + 1 + R, R);
+    // Once all are older than retention and correlated, they go.
+    await log.trim(msOf(last) + 1 + R, R, last);
     expect(await log.length()).toBe(0);
     expect(await log.get('gateway', 'a')).toBeUndefined();
   });
 
-  it('never removes entries that a group has not delivered or not acknowledged', async () => {
-    const keys = env.fresh('trim-groups');
+  it('never removes entries after the oldest correlator offset', async () => {
+    const keys = env.fresh('trim-offset');
     const log = new EventLog(env.t.redis, keys);
     const out = await log.append(
       ['e0', 'e1', 'e2', 'e3', 'e4'].map((id) => makeEvent({ id })),
@@ -179,44 +146,21 @@ describe('EventLog.trim', () => {
       WINDOW,
     );
     const s = out.map((o) => o.seq);
-    // Every entry is older than retention from here on.
     const now = msOf(s[4]!) + 1 + R;
 
-    await log.ensureGroup('g1');
-    await log.ensureGroup('g2');
-    await log.ack(
-      'g1',
-      (await log.read(blocking, 'g1', 'c', 10, 1, false)).map((e) => e.seq),
-    );
-
-    // g2 has delivered nothing: nothing may go.
-    await log.trim(now, R);
+    // No correlator has checkpointed anything ("0-0"): nothing may go.
+    await log.trim(now, R, '0-0');
     expect(await streamIds(keys)).toEqual(s);
 
-    // g2: e0..e2 delivered, e0 acknowledged, e1 and e2 pending, e3 and e4 undelivered.
-    expect((await log.read(blocking, 'g2', 'c', 3, 1, false)).map((e) => e.seq)).toEqual(
-      s.slice(0, 3),
-    );
-    await log.ack('g2', [s[0]!]);
-    await log.trim(now, R);
-    const afterPending = await streamIds(keys);
-    expect(afterPending.slice(-4)).toEqual(s.slice(1));
+    // Correlated up to e1: e2..e4 stay.
+    await log.trim(now, R, s[1]!);
+    expect((await streamIds(keys)).slice(-3)).toEqual(s.slice(2));
 
-    // e1, e2 acknowledged; e3, e4 still undelivered.
-    await log.ack('g2', [s[1]!, s[2]!]);
-    await log.trim(now, R);
-    expect((await streamIds(keys)).slice(-2)).toEqual(s.slice(3));
-
-    // Everything delivered and acknowledged by both groups: all of it is old enough to go.
-    await log.ack(
-      'g2',
-      (await log.read(blocking, 'g2', 'c', 10, 1, false)).map((e) => e.seq),
-    );
-    await log.trim(now, R);
+    await log.trim(now, R, s[4]!);
     expect(await log.length()).toBe(0);
   });
 
-  it('removes acknowledged old entries up to the oldest pending one when the log spans many stream nodes', async () => {
+  it('removes correlated old entries up to the offset when the log spans many stream nodes', async () => {
     // XTRIM MINID ~ frees whole stream nodes only, so use enough entries to fill several
     // (stream-node-max-entries is 100 by default) and check the bounds both ways.
     const keys = env.fresh('trim-many');
@@ -227,14 +171,9 @@ describe('EventLog.trim', () => {
       WINDOW,
     );
     const s = out.map((o) => o.seq);
-    await log.ensureGroup('g');
-    const read = await log.read(blocking, 'g', 'c', 300, 1, false);
-    expect(read).toHaveLength(300);
-    await log.ack('g', s.slice(0, 250));
-
-    await log.trim(msOf(s[399]!) + 1 + R, R);
+    await log.trim(msOf(s[399]!) + 1 + R, R, s[249]!);
     const kept = await streamIds(keys);
-    // Nothing from the oldest pending entry (index 250) on is touched...
+    // Nothing after the offset (index 249) is touched...
     expect(kept.slice(-150)).toEqual(s.slice(250));
     // ...and at least everything before the node holding it (at most 100 entries) is gone.
     expect(kept.length).toBeLessThanOrEqual(150 + 99);
@@ -243,19 +182,10 @@ describe('EventLog.trim', () => {
     expect((await log.get('gateway', 'm250'))?.seq).toBe(s[250]);
   });
 
-  it('with no consumer group trims by retention alone, and tolerates a missing log', async () => {
-    const keys = env.fresh('trim-nogroup');
+  it('tolerates a missing log', async () => {
+    const keys = env.fresh('trim-nolog');
     const log = new EventLog(env.t.redis, keys);
-    await log.trim(BASE, R); // no stream yet
-    expect(await log.length()).toBe(0);
-    const out = await log.append(
-      ['a', 'b'].map((id) => makeEvent({ id })),
-      BASE,
-      WINDOW,
-    );
-    await log.trim(msOf(out[0]!.seq) + R, R);
-    expect(await log.length()).toBe(2);
-    await log.trim(msOf(out[1]!.seq) + 1 + R, R);
+    await log.trim(BASE, R, '0-0');
     expect(await log.length()).toBe(0);
   });
 });

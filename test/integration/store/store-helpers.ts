@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll } from 'vitest';
 import type { Match } from '../../../src/correlate/match.js';
-import type { CompiledEventCount } from '../../../src/correlate/rule/types.js';
 import type { CanonicalEvent } from '../../../src/ingest/canonical-event.js';
 import { Keys } from '../../../src/store/keys.js';
 import { createTestRedis, type TestRedis } from '../../helpers/redis.js';
@@ -48,40 +47,8 @@ export function useStoreRedis(label: string): StoreEnv {
 /** A fixed, realistic epoch-ms base (13 digits) so JSON number precision is exercised. */
 export const BASE = Date.UTC(2026, 0, 1);
 
-export function sha1Hex(s: string): string {
-  return createHash('sha1').update(s).digest('hex');
-}
-
 export function sha256Hex(s: string): string {
   return createHash('sha256').update(s).digest('hex');
-}
-
-/** A compiled event_count rule, as the rule compiler would hand it to the engine. */
-export function eventCountRule(
-  key: string,
-  r: { timespanMs: number; op: 'gt' | 'gte'; value: number; allowedLatenessMs: number },
-): CompiledEventCount {
-  return {
-    kind: 'event_count',
-    key,
-    name: key,
-    id: undefined,
-    title: `Rule ${key}`,
-    level: 'high',
-    tags: [],
-    origin: 'test.yaml:1',
-    rules: ['base_rule'],
-    groupBy: [{ name: 'api_key', pathByRule: { base_rule: 'entity.api_key' } }],
-    timespanMs: r.timespanMs,
-    condition: { op: r.op, value: r.value },
-    allowedLatenessMs: r.allowedLatenessMs,
-  };
-}
-
-/** A group as the engine builds it: canonical JSON of the values and a hash of it. */
-export function groupOf(...values: string[]): { key: string; hash: string } {
-  const key = JSON.stringify(values);
-  return { key, hash: sha256Hex(key).slice(0, 24) };
 }
 
 export function makeEvent(overrides: Partial<CanonicalEvent> = {}): CanonicalEvent {
@@ -119,6 +86,9 @@ export function makeMatch(overrides: Partial<Match> = {}): Match {
     firedAt: BASE + 5_000,
     late: false,
     partial: false,
+    approximate: false,
+    suppressedCount: 0,
+    aggregate: { count: 3 },
     refs: ['gateway/e1', 'gateway/e2', 'gateway/e3'],
     ...overrides,
   };

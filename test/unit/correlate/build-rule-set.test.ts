@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildRuleSet, loadRuleSources } from '../../../src/correlate/rule/index.js';
-import type { CompiledEventCount } from '../../../src/correlate/rule/index.js';
+import type { CompiledCorrelation } from '../../../src/correlate/rule/index.js';
 import { formatDiagnostic } from '../../../src/shared/diagnostics.js';
 import { dedent, diagnose, makeEvent } from './helpers.js';
 
@@ -22,7 +22,7 @@ function correlation(body: string): string {
   return `${INFERENCE_RULE}---\ntitle: Query burst\nname: query_burst\n${dedent(body)}`;
 }
 
-function onlyCorrelation(text: string): CompiledEventCount {
+function onlyCorrelation(text: string): CompiledCorrelation {
   const { ruleSet, diagnostics } = buildRuleSet([{ file: 'rules.yaml', text }]);
   expect(diagnostics.map(formatDiagnostic)).toEqual([]);
   const [first] = ruleSet?.correlations ?? [];
@@ -36,21 +36,36 @@ describe('the shipped correlations/ directory', () => {
     expect(diagnostics).toEqual([]);
     expect(ruleSet?.correlations).toHaveLength(1);
     expect(ruleSet?.correlations[0]).toMatchObject({
-      kind: 'event_count',
+      kind: 'correlation',
       key: 'model_extraction_by_query_volume',
       level: 'high',
-      rules: ['inference_request'],
+      type: 'event_count',
+      inputs: [
+        {
+          key: 'inference_request',
+          kind: 'detection',
+          groupPaths: ['entity.api_key'],
+          fieldPaths: [],
+        },
+      ],
       timespanMs: 60_000,
-      condition: { op: 'gt', value: 100 },
-      groupBy: [{ name: 'api_key', pathByRule: { inference_request: 'entity.api_key' } }],
+      condition: { kind: 'threshold', bounds: [{ op: 'gt', value: 100 }] },
+      firing: 'eager',
+      action: 'reset',
+      window: { kind: 'sliding' },
+      groupBy: [{ name: 'api_key' }],
       allowedLatenessMs: 300_000,
+      alerts: true,
+      chained: false,
       tags: ['atlas.AML.T0024', 'atlas.AML.T0034'],
       origin: 'correlations/model-extraction.yaml:17',
     });
     const detection = ruleSet?.detections.get('inference_request');
     expect(detection).toMatchObject({
       level: 'info',
-      standalone: false,
+      alerts: false,
+      chained: true,
+      eventKind: 'inference',
       origin: 'correlations/model-extraction.yaml:4',
     });
     expect(detection?.matches(makeEvent({ entity: { api_key: 'k-1' } }))).toBe(true);
@@ -67,28 +82,25 @@ describe('correlation compilation', () => {
     const { ruleSet } = buildRuleSet(await loadRuleSources('test/fixtures/correlations/valid'));
     const burst = ruleSet?.correlations.find((c) => c.key === 'login_fail_burst');
     expect(burst).toMatchObject({
-      rules: ['login_failure', 'gateway_auth_failure'],
-      timespanMs: 600_000,
-      condition: { op: 'gte', value: 20 },
-      allowedLatenessMs: 120_000,
-      level: 'high',
-      groupBy: [
+      inputs: [
         {
-          name: 'region',
-          pathByRule: {
-            login_failure: 'entity.geo.region',
-            gateway_auth_failure: 'labels.segment_region',
-          },
+          key: 'login_failure',
+          groupPaths: ['entity.geo.region', 'entity.tenant'],
         },
         {
-          name: 'tenant',
-          pathByRule: { login_failure: 'entity.tenant', gateway_auth_failure: 'entity.tenant' },
+          key: 'gateway_auth_failure',
+          groupPaths: ['labels.segment_region', 'entity.tenant'],
         },
       ],
+      timespanMs: 600_000,
+      condition: { kind: 'threshold', bounds: [{ op: 'gte', value: 20 }] },
+      allowedLatenessMs: 120_000,
+      level: 'high',
+      groupBy: [{ name: 'region' }, { name: 'tenant' }],
     });
     // generate: true keeps the referenced rules alerting on their own.
-    expect(ruleSet?.detections.get('login_failure')?.standalone).toBe(true);
-    expect(ruleSet?.detections.get('prompt_injection_attempt')?.standalone).toBe(true);
+    expect(ruleSet?.detections.get('login_failure')?.alerts).toBe(true);
+    expect(ruleSet?.detections.get('prompt_injection_attempt')?.alerts).toBe(true);
   });
 
   it('accepts a reference by id and keys it by the rule name', () => {
@@ -101,7 +113,7 @@ describe('correlation compilation', () => {
           condition: { gte: 5 }
       `),
     );
-    expect(compiled.rules).toEqual(['inference_request']);
+    expect(compiled.inputs.map((i) => i.key)).toEqual(['inference_request']);
     expect(compiled.groupBy).toEqual([]);
     expect(compiled.level).toBe('medium');
   });
@@ -119,10 +131,9 @@ describe('correlation compilation', () => {
     `);
     const { ruleSet } = buildRuleSet([{ file: 'rules.yaml', text }]);
     expect(ruleSet?.correlations[0]?.allowedLatenessMs).toBe(0);
-    expect(ruleSet?.correlations[0]?.groupBy).toEqual([
-      { name: 'user', pathByRule: { inference_request: 'entity.user' } },
-    ]);
-    expect(ruleSet?.detections.get('inference_request')?.standalone).toBe(true);
+    expect(ruleSet?.correlations[0]?.groupBy).toEqual([{ name: 'user' }]);
+    expect(ruleSet?.correlations[0]?.inputs[0]?.groupPaths).toEqual(['entity.user']);
+    expect(ruleSet?.detections.get('inference_request')?.alerts).toBe(true);
   });
 
   it('rejects generate given twice with different values', () => {
@@ -185,13 +196,14 @@ describe('diagnostics', () => {
           type: event_count
           rules: [inference_requests]
           timespan: 90
-          condition: { eq: 10 }
+          condition: { eq: 10, field: model }
+        cordon: { fire: eager }
       `),
     );
     expect(diagnostics.map((d) => d.message)).toEqual([
       'Rule "query_burst" correlation rules names "inference_requests", which no rule defines; got "inference_requests". Did you mean "inference_request"?',
       'Rule "query_burst" timespan is not a duration; got the number 90 without a unit; write a number followed by ms, s, m, h, d or w (for example "90s").',
-      'Rule "query_burst" condition "eq" can only be decided when the window closes (on-close firing), which arrives with the full correlation engine; got { eq: 10 }. Use a single gt or gte for now.',
+      'Rule "query_burst" condition has unknown key "field". Known keys: gt, gte, lt, lte, eq, neq.',
     ]);
   });
 

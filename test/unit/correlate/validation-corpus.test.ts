@@ -9,6 +9,7 @@ import type { ErrorCode } from '../../../src/shared/error-codes.js';
  */
 const INVALID = 'test/fixtures/correlations/invalid';
 const VALID = 'test/fixtures/correlations/valid';
+const WARNINGS = 'test/fixtures/correlations/warnings';
 
 interface Case {
   readonly fixture: string;
@@ -129,18 +130,6 @@ const CASES: readonly Case[] = [
     phrase: 'Did you mean "inference_request"?',
   },
   {
-    fixture: 'chained-correlation.yaml',
-    code: 'CORDON_ERR_RULE_UNSUPPORTED',
-    line: 22,
-    phrase: 'chaining correlations arrives with the full correlation engine',
-  },
-  {
-    fixture: 'unsupported-type.yaml',
-    code: 'CORDON_ERR_RULE_UNSUPPORTED',
-    line: 12,
-    phrase: 'type "value_count" arrives with the full correlation engine',
-  },
-  {
     fixture: 'unknown-correlation-type.yaml',
     code: 'CORDON_ERR_DEFINITION_VALUE',
     line: 12,
@@ -156,19 +145,67 @@ const CASES: readonly Case[] = [
     fixture: 'timespan-too-long.yaml',
     code: 'CORDON_ERR_DEFINITION_VALUE',
     line: 15,
-    phrase: 'exceeds the 48h limit',
+    phrase: 'exceeds the 2d limit of event_count windows',
   },
   {
-    fixture: 'unsupported-condition-op.yaml',
-    code: 'CORDON_ERR_RULE_UNSUPPORTED',
-    line: 17,
-    phrase: 'on-close firing',
+    fixture: 'chain-cycle.yaml',
+    code: 'CORDON_ERR_RULE_CYCLE',
+    line: 13,
+    phrase: 'got burst_a → burst_b → burst_a',
   },
   {
-    fixture: 'range-condition.yaml',
+    fixture: 'chained-unknown-field.yaml',
+    code: 'CORDON_ERR_RULE_FIELD',
+    line: 22,
+    phrase: 'reads "user" from the correlation "fail_burst", whose matches carry only its group-by fields "region"',
+  },
+  {
+    fixture: 'extension-as-sigma-type.yaml',
+    code: 'CORDON_ERR_DEFINITION_VALUE',
+    line: 12,
+    phrase: 'Write "correlation.type: value_count" (what a plain Sigma backend runs) and "cordon: { type: new_terms }"',
+  },
+  {
+    fixture: 'planned-type.yaml',
     code: 'CORDON_ERR_RULE_UNSUPPORTED',
-    line: 17,
-    phrase: 'got { gt: 10, lte: 100 }',
+    line: 18,
+    phrase: 'is not implemented in this version',
+  },
+  {
+    fixture: 'extension-wrong-base.yaml',
+    code: 'CORDON_ERR_DEFINITION_VALUE',
+    line: 12,
+    phrase: 'refines the Sigma type "event_count" or "value_sum"',
+  },
+  {
+    fixture: 'session-without-gap.yaml',
+    code: 'CORDON_ERR_DEFINITION_REQUIRED',
+    line: 18,
+    phrase: 'session windows need cordon.gap',
+  },
+  {
+    fixture: 'eager-lt.yaml',
+    code: 'CORDON_ERR_DEFINITION_VALUE',
+    line: 18,
+    phrase: 'cannot fire eagerly',
+  },
+  {
+    fixture: 'value-count-without-field.yaml',
+    code: 'CORDON_ERR_DEFINITION_REQUIRED',
+    line: 16,
+    phrase: 'condition needs "field" for value_count',
+  },
+  {
+    fixture: 'temporal-condition-unknown-rule.yaml',
+    code: 'CORDON_ERR_RULE_CONDITION',
+    line: 21,
+    phrase: 'unknown rule name "feature_drfit"',
+  },
+  {
+    fixture: 'absence-bad-condition.yaml',
+    code: 'CORDON_ERR_DEFINITION_VALUE',
+    line: 21,
+    phrase: 'absence needs the condition "<trigger> and not <expected>"',
   },
   {
     fixture: 'group-by-unknown-field.yaml',
@@ -187,18 +224,6 @@ const CASES: readonly Case[] = [
     code: 'CORDON_ERR_DEFINITION_UNKNOWN_KEY',
     line: 18,
     phrase: 'Did you mean "lateness"?',
-  },
-  {
-    fixture: 'cordon-suppress.yaml',
-    code: 'CORDON_ERR_RULE_UNSUPPORTED',
-    line: 18,
-    phrase: 'cordon.suppress',
-  },
-  {
-    fixture: 'cordon-tumbling-window.yaml',
-    code: 'CORDON_ERR_RULE_UNSUPPORTED',
-    line: 18,
-    phrase: 'cordon.window "tumbling"',
   },
   // Documents and the set as a whole.
   {
@@ -227,22 +252,10 @@ const CASES: readonly Case[] = [
     phrase: 'got an empty document',
   },
   {
-    fixture: 'unknown-top-level-key.yaml',
-    code: 'CORDON_ERR_DEFINITION_UNKNOWN_KEY',
-    line: 4,
-    phrase: 'unknown key "descripton". Did you mean "description"?',
-  },
-  {
     fixture: 'missing-title.yaml',
     code: 'CORDON_ERR_DEFINITION_REQUIRED',
     line: 2,
     phrase: 'missing required key "title"',
-  },
-  {
-    fixture: 'missing-name-and-id.yaml',
-    code: 'CORDON_ERR_DEFINITION_REQUIRED',
-    line: 2,
-    phrase: 'neither "name" nor "id"',
   },
   {
     fixture: 'detection-and-correlation.yaml',
@@ -276,6 +289,27 @@ describe('invalid rule fixtures', () => {
       expect(error?.column).toBeGreaterThan(0);
     },
   );
+});
+
+describe('rule fixtures with warnings', () => {
+  it.each([
+    {
+      fixture: 'unknown-top-level-key.yaml',
+      line: 4,
+      phrase: 'has key "descripton", which Cordon does not use (Sigma allows custom attributes). Did you mean "description"?',
+    },
+    {
+      fixture: 'missing-name-and-id.yaml',
+      line: 2,
+      phrase: 'Cordon refers to it as "login_failure", from its title',
+    },
+  ])('$fixture builds, with one warning at line $line', async ({ fixture, line, phrase }) => {
+    const { ruleSet, diagnostics } = buildRuleSet(await loadRuleSources(`${WARNINGS}/${fixture}`));
+    expect(ruleSet).toBeDefined();
+    expect(diagnostics).toHaveLength(1);
+    expect(diagnostics[0]).toMatchObject({ severity: 'warning', line });
+    expect(diagnostics[0]?.message).toContain(phrase);
+  });
 });
 
 describe('valid rule fixtures', () => {
