@@ -35,7 +35,16 @@ function batches() {
     const lines = [];
     for (let i = 0; i < BATCH; i += 1) {
       const n = b * BATCH + i;
-      lines.push(JSON.stringify({ id: `bench-${n}`, kind: 'inference', time: start + (n % 40_000), name: 'chat.completions', entity: { api_key: `key-${n % KEYS}`, model: 'm1' }, measures: { latency_ms: 20 + (n % 50), tokens_in: 100 } }));
+      lines.push(
+        JSON.stringify({
+          id: `bench-${n}`,
+          kind: 'inference',
+          time: start + (n % 40_000),
+          name: 'chat.completions',
+          entity: { api_key: `key-${n % KEYS}`, model: 'm1' },
+          measures: { latency_ms: 20 + (n % 50), tokens_in: 100 },
+        }),
+      );
     }
     out.push(`${lines.join('\n')}\n`);
   }
@@ -51,7 +60,11 @@ async function post(url, bodies) {
       while (next < bodies.length) {
         const body = bodies[next];
         next += 1;
-        const res = await fetch(url, { method: 'POST', body, headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/x-ndjson' } });
+        const res = await fetch(url, {
+          method: 'POST',
+          body,
+          headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/x-ndjson' },
+        });
         await res.arrayBuffer();
         if (res.status !== 202) failures += 1;
       }
@@ -64,7 +77,10 @@ async function baselineServer() {
   const app = Fastify({ logger: false, bodyLimit: 16 * 1024 * 1024 });
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
   app.post('/ingest', async (req, reply) => {
-    const ids = String(req.body).split('\n').filter(Boolean).map((l) => JSON.parse(l).id);
+    const ids = String(req.body)
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l).id);
     return reply.status(202).send({ accepted: ids.length, ids });
   });
   return { app, url: `${await app.listen({ host: '127.0.0.1', port: 0 })}/ingest` };
@@ -75,8 +91,22 @@ async function main() {
   const redis = new Redis(REDIS_URL);
   const principals = new PrincipalDirectory();
   principals.add({ id: 'bench', roles: ['ingest', 'analyst'], sources: ['*'] }, sha256Hex(TOKEN));
-  const config = loadConfig({ CORDON_REDIS_PREFIX: prefix, CORDON_PORT: '0', CORDON_LOG_LEVEL: 'warn', CORDON_INSTANCE_ID: 'bench' }, process.cwd());
-  const cordon = await startCordon({ config, redisUrl: REDIS_URL, logger: createLogger('warn'), principals, listen: true });
+  const config = loadConfig(
+    {
+      CORDON_REDIS_PREFIX: prefix,
+      CORDON_PORT: '0',
+      CORDON_LOG_LEVEL: 'warn',
+      CORDON_INSTANCE_ID: 'bench',
+    },
+    process.cwd(),
+  );
+  const cordon = await startCordon({
+    config,
+    redisUrl: REDIS_URL,
+    logger: createLogger('warn'),
+    principals,
+    listen: true,
+  });
   const baseline = await baselineServer();
   const bodies = batches();
   try {
@@ -89,7 +119,9 @@ async function main() {
     const logKey = `${prefix}:events:log`;
     for (;;) {
       const groups = await redis.xinfo('GROUPS', logKey);
-      const g = Object.fromEntries(groups[0].reduce((acc, v, i, a) => (i % 2 ? acc : [...acc, [v, a[i + 1]]]), []));
+      const g = Object.fromEntries(
+        groups[0].reduce((acc, v, i, a) => (i % 2 ? acc : [...acc, [v, a[i + 1]]]), []),
+      );
       if (Number(g.lag) === 0 && Number(g.pending) === 0) break;
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -99,8 +131,14 @@ async function main() {
     for (let k = 0; k < 20; k += 1) {
       const key = `latency-${k}`;
       const now = Date.now();
-      const lines = Array.from({ length: 101 }, (_, i) => JSON.stringify({ kind: 'inference', time: now - 5_000 + i, entity: { api_key: key } }));
-      const res = await fetch(`${cordon.url}/v1/ingest/events`, { method: 'POST', body: lines.join('\n'), headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/x-ndjson' } });
+      const lines = Array.from({ length: 101 }, (_, i) =>
+        JSON.stringify({ kind: 'inference', time: now - 5_000 + i, entity: { api_key: key } }),
+      );
+      const res = await fetch(`${cordon.url}/v1/ingest/events`, {
+        method: 'POST',
+        body: lines.join('\n'),
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/x-ndjson' },
+      });
       await res.arrayBuffer();
       const accepted = performance.now();
       for (;;) {
@@ -111,15 +149,30 @@ async function main() {
       latencies.push(performance.now() - accepted);
     }
     latencies.sort((a, b) => a - b);
-    const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))].toFixed(1);
+    const pct = (p) =>
+      latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))].toFixed(
+        1,
+      );
 
     const rate = (n, s) => Math.round(n / s).toLocaleString('en-US');
-    console.log(`events: ${EVENTS} in batches of ${BATCH}, ${CONCURRENCY} concurrent requests, ${KEYS} API keys`);
-    console.log(`baseline (bare fastify, parse only):  ${rate(EVENTS, base.seconds)} events/s  (${rate(EVENTS / BATCH, base.seconds)} req/s)`);
-    console.log(`cordon ingest (auth+validate+append): ${rate(EVENTS, ingest.seconds)} events/s  (${rate(EVENTS / BATCH, ingest.seconds)} req/s)  failures: ${ingest.failures}`);
-    console.log(`cordon ingest / baseline:             ${(base.seconds / ingest.seconds).toFixed(2)}`);
-    console.log(`ingest + correlation drained:         ${rate(EVENTS, correlateSeconds)} events/s (${correlateSeconds.toFixed(2)} s for all events)`);
-    console.log(`accepted → key throttled (20 keys):   p50 ${pct(50)} ms, p90 ${pct(90)} ms, max ${pct(100)} ms`);
+    console.log(
+      `events: ${EVENTS} in batches of ${BATCH}, ${CONCURRENCY} concurrent requests, ${KEYS} API keys`,
+    );
+    console.log(
+      `baseline (bare fastify, parse only):  ${rate(EVENTS, base.seconds)} events/s  (${rate(EVENTS / BATCH, base.seconds)} req/s)`,
+    );
+    console.log(
+      `cordon ingest (auth+validate+append): ${rate(EVENTS, ingest.seconds)} events/s  (${rate(EVENTS / BATCH, ingest.seconds)} req/s)  failures: ${ingest.failures}`,
+    );
+    console.log(
+      `cordon ingest / baseline:             ${(base.seconds / ingest.seconds).toFixed(2)}`,
+    );
+    console.log(
+      `ingest + correlation drained:         ${rate(EVENTS, correlateSeconds)} events/s (${correlateSeconds.toFixed(2)} s for all events)`,
+    );
+    console.log(
+      `accepted → key throttled (20 keys):   p50 ${pct(50)} ms, p90 ${pct(90)} ms, max ${pct(100)} ms`,
+    );
   } finally {
     await baseline.app.close();
     await cordon.stop();

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { buildConnectorSet, type ConnectorDefinition } from './config/connectors.js';
 import { buildRuleSet, loadRuleSources } from './correlate/rule/index.js';
+import type { RuleSource } from './correlate/rule/index.js';
 import type { CompiledRuleSet } from './correlate/rule/types.js';
 import type { CompiledPlaybook } from './playbook/definition/compile-playbook.js';
 import { buildPlaybooks } from './playbook/definition/build-playbooks.js';
@@ -12,6 +13,8 @@ import { readYamlFiles } from './shared/yaml-files.js';
 /** Everything an installation defines in YAML: rules, connectors and playbooks. */
 export interface Content {
   readonly rules: CompiledRuleSet;
+  /** The rule files the rules were built from (replay workers build their own copy). */
+  readonly ruleSources: readonly RuleSource[];
   readonly connectors: readonly ConnectorDefinition[];
   readonly playbooks: readonly CompiledPlaybook[];
   /** Rule name or id → the rule key incidents carry, so triggers may name either. */
@@ -49,6 +52,7 @@ export async function loadContent(
   return {
     content: {
       rules: rules.ruleSet,
+      ruleSources,
       connectors: connectors.connectors,
       playbooks: playbooks.playbooks,
       ruleKeys: ruleKeysOf(rules.ruleSet),

@@ -203,7 +203,12 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
         if (!incident) return;
         if (!outcome.replayed)
           logger.info(
-            { incidentId: incident.id, rule: match.rule, group: match.group, contained: !containment },
+            {
+              incidentId: incident.id,
+              rule: match.rule,
+              group: match.group,
+              contained: !containment,
+            },
             'incident opened',
           );
         metrics.inc('cordon_incidents_opened_total', 'Incidents opened.', { rule: match.rule });

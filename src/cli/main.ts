@@ -2,6 +2,8 @@
 import { formatDiagnostic } from '../shared/diagnostics.js';
 import { DefinitionError, isCordonError } from '../shared/errors.js';
 import { runStart } from './start.js';
+import { runReplay } from './replay.js';
+import { runTest } from './test.js';
 import { runValidate } from './validate.js';
 
 const USAGE = `Usage: cordon <command>
@@ -9,6 +11,9 @@ const USAGE = `Usage: cordon <command>
 Commands:
   start              Run every role (API, correlator, runner, worker) on embedded defaults
   validate [dir]     Check correlations/, connectors/ and playbooks/ under dir (default .)
+  test [dir]         Run the rule tests (*.test.yaml) beside the rules in dir/correlations
+  replay [--content dir] [--json] <file.ndjson|dir|->
+                     Run recorded canonical events through the rules offline
   help               Show this help
 
 Configuration is read from the environment; see README.md "Configuration".`;
@@ -20,6 +25,10 @@ async function main(argv: readonly string[]): Promise<number> {
       return runStart();
     case 'validate':
       return runValidate(rest[0]);
+    case 'test':
+      return runTest(rest[0]);
+    case 'replay':
+      return runReplay(rest);
     case undefined:
     case 'help':
     case '--help':

@@ -124,10 +124,14 @@ export class Correlator {
     if (this.#healthy) {
       try {
         await this.checkpoint(this.clock.now());
-        for (const lease of this.#leases.values()) await this.store.release(lease, this.options.member);
+        for (const lease of this.#leases.values())
+          await this.store.release(lease, this.options.member);
         await this.store.leave(this.options.member);
       } catch (err) {
-        this.logger.warn({ err }, 'could not checkpoint on stop; the next holder re-reads from the last checkpoint');
+        this.logger.warn(
+          { err },
+          'could not checkpoint on stop; the next holder re-reads from the last checkpoint',
+        );
       }
     }
   }
@@ -167,7 +171,10 @@ export class Correlator {
         // Whatever this iteration did in memory may not have reached Redis: start over from
         // the last checkpoint, which the log lets us replay exactly.
         this.#healthy = false;
-        this.metrics.inc('cordon_correlator_restores_total', 'Restarts from the last checkpoint after a failure.');
+        this.metrics.inc(
+          'cordon_correlator_restores_total',
+          'Restarts from the last checkpoint after a failure.',
+        );
         this.logger.error({ err }, 'correlation failed; restoring the last checkpoint');
         await this.pause(1_000);
       }
@@ -190,11 +197,17 @@ export class Correlator {
           { err, seq: entry.seq, source: entry.event.source, id: entry.event.id },
           'event failed correlation; set aside and skipped',
         );
-        this.metrics.inc('cordon_correlator_poison_events_total', 'Events the engine failed on (see dead letters).');
-        void this.onPoison(entry, err).catch((e: unknown) => this.logger.error({ err: e }, 'could not dead-letter a poison event'));
+        this.metrics.inc(
+          'cordon_correlator_poison_events_total',
+          'Events the engine failed on (see dead letters).',
+        );
+        void this.onPoison(entry, err).catch((e: unknown) =>
+          this.logger.error({ err: e }, 'could not dead-letter a poison event'),
+        );
       }
     }
-    for (const [p, offset] of this.#offsets) if (compareStreamIds(offset, last) < 0) this.#offsets.set(p, last);
+    for (const [p, offset] of this.#offsets)
+      if (compareStreamIds(offset, last) < 0) this.#offsets.set(p, last);
     this.#position = last;
     this.#read += batch.length;
     this.#uncommitted += batch.length;
@@ -247,7 +260,10 @@ export class Correlator {
       );
       if (!ok) {
         lost = true;
-        this.logger.warn({ partition: p }, 'lost the lease on a correlation partition; another correlator holds it now');
+        this.logger.warn(
+          { partition: p },
+          'lost the lease on a correlation partition; another correlator holds it now',
+        );
       }
     }
     this.#lastCommit = now;
@@ -306,8 +322,16 @@ export class Correlator {
     await this.restore(heads);
     this.#healthy = true;
     this.#lastCommit = this.clock.now();
-    this.metrics.set('cordon_correlator_partitions_owned', 'Correlation-state partitions held by this process.', {}, this.#leases.size);
-    this.logger.info({ partitions: this.owned(), members: members.length, position: this.#position }, 'correlation partitions taken');
+    this.metrics.set(
+      'cordon_correlator_partitions_owned',
+      'Correlation-state partitions held by this process.',
+      {},
+      this.#leases.size,
+    );
+    this.logger.info(
+      { partitions: this.owned(), members: members.length, position: this.#position },
+      'correlation partitions taken',
+    );
   }
 
   private async restore(heads: ReadonlyMap<number, CheckpointHead>): Promise<void> {
@@ -344,7 +368,12 @@ export class Correlator {
       this.#lastLag = now;
       const { added } = await this.log.counters();
       const oldest = await this.log.firstTimeAfter(this.#position);
-      this.metrics.set('cordon_correlator_lag_entries', 'Log entries not yet correlated by this process.', {}, Math.max(0, added - this.#read));
+      this.metrics.set(
+        'cordon_correlator_lag_entries',
+        'Log entries not yet correlated by this process.',
+        {},
+        Math.max(0, added - this.#read),
+      );
       this.metrics.set(
         'cordon_correlator_oldest_pending_age_seconds',
         'Age of the oldest log entry not yet correlated by this process, seconds.',
@@ -352,7 +381,12 @@ export class Correlator {
         oldest === undefined ? 0 : Math.max(0, (now - oldest) / 1000),
       );
       for (const [rule, groups] of this.#engine.groupCounts())
-        this.metrics.set('cordon_rule_groups', 'Live correlation groups per rule held by this process.', { rule }, groups);
+        this.metrics.set(
+          'cordon_rule_groups',
+          'Live correlation groups per rule held by this process.',
+          { rule },
+          groups,
+        );
     }
     if (now - this.#lastTrim >= 60_000) {
       this.#lastTrim = now;
@@ -369,11 +403,24 @@ export class Correlator {
       ['cordon_correlator_poison_events_total', 'Events the engine failed on (see dead letters).'],
       ['cordon_correlator_restores_total', 'Restarts from the last checkpoint after a failure.'],
       ['cordon_correlator_checkpoints_total', 'Checkpoints of owned partitions.'],
-      ['cordon_correlator_derived_events_total', 'Inner matches of chained rules appended to the event log.'],
+      [
+        'cordon_correlator_derived_events_total',
+        'Inner matches of chained rules appended to the event log.',
+      ],
     ] as const)
       this.metrics.inc(name, help, {}, 0);
-    this.metrics.set('cordon_correlator_lag_entries', 'Log entries not yet correlated by this process.', {}, 0);
-    this.metrics.set('cordon_correlator_oldest_pending_age_seconds', 'Age of the oldest log entry not yet correlated by this process, seconds.', {}, 0);
+    this.metrics.set(
+      'cordon_correlator_lag_entries',
+      'Log entries not yet correlated by this process.',
+      {},
+      0,
+    );
+    this.metrics.set(
+      'cordon_correlator_oldest_pending_age_seconds',
+      'Age of the oldest log entry not yet correlated by this process, seconds.',
+      {},
+      0,
+    );
   }
 
   /** Holding no partition (more correlators than partitions): wait, and keep heartbeating. */

@@ -7,16 +7,36 @@ const COUNTERS: readonly [keyof RuleStats, string, string, number][] = [
   ['events', 'cordon_rule_events_total', 'Events (or inner matches) a rule took in.', 1],
   ['matches', 'cordon_rule_matches_total', 'Matches fired by a rule.', 1],
   ['suppressed', 'cordon_rule_suppressed_total', 'Matches suppressed by cordon.suppress.', 1],
-  ['late', 'cordon_rule_late_total', 'Events behind their source watermark, counted within the allowed lateness.', 1],
+  [
+    'late',
+    'cordon_rule_late_total',
+    'Events behind their source watermark, counted within the allowed lateness.',
+    1,
+  ],
   [
     'lateDropped',
     'cordon_rule_late_dropped_total',
     'Events later than the allowed lateness: not counted (still in the event log, replayable).',
     1,
   ],
-  ['withoutGroup', 'cordon_rule_events_without_group_total', 'Events skipped because a group-by field was empty.', 1],
-  ['withoutValue', 'cordon_rule_events_without_value_total', "Events skipped because the type's field was missing or not a number.", 1],
-  ['evictedGroups', 'cordon_rule_groups_evicted_total', 'Groups evicted at the per-rule cap (stalest first).', 1],
+  [
+    'withoutGroup',
+    'cordon_rule_events_without_group_total',
+    'Events skipped because a group-by field was empty.',
+    1,
+  ],
+  [
+    'withoutValue',
+    'cordon_rule_events_without_value_total',
+    "Events skipped because the type's field was missing or not a number.",
+    1,
+  ],
+  [
+    'evictedGroups',
+    'cordon_rule_groups_evicted_total',
+    'Groups evicted at the per-rule cap (stalest first).',
+    1,
+  ],
   ['evalMs', 'cordon_rule_eval_seconds_total', 'Time spent evaluating a rule, seconds.', 1 / 1000],
 ];
 

@@ -93,7 +93,8 @@ export class RedisStateStore implements CorrelationStateStore {
       );
       cursor = next;
       const chunk: [string, string][] = [];
-      for (let i = 0; i + 1 < flat.length; i += 2) chunk.push([flat[i] as string, flat[i + 1] as string]);
+      for (let i = 0; i + 1 < flat.length; i += 2)
+        chunk.push([flat[i] as string, flat[i + 1] as string]);
       if (chunk.length > 0) yield chunk;
     } while (cursor !== '0');
   }
@@ -146,7 +147,8 @@ export class RedisStateStore implements CorrelationStateStore {
   }
 
   async clearOutbox(partition: number, matchIds: readonly string[]): Promise<void> {
-    if (matchIds.length > 0) await this.redis.hdel(this.keys.partitionOutbox(partition), ...matchIds);
+    if (matchIds.length > 0)
+      await this.redis.hdel(this.keys.partitionOutbox(partition), ...matchIds);
   }
 
   async offsets(partitions: number): Promise<string[]> {

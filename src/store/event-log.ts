@@ -93,7 +93,8 @@ export class EventLog {
       const length = Number(info.length ?? 0);
       return { added: Number(info['entries-added'] ?? length), length };
     } catch (err) {
-      if (err instanceof Error && err.message.includes('no such key')) return { added: 0, length: 0 };
+      if (err instanceof Error && err.message.includes('no such key'))
+        return { added: 0, length: 0 };
       throw err;
     }
   }

@@ -69,7 +69,11 @@ export function toEvents(events: readonly CaseEvent[]): CanonicalEvent[] {
   }));
 }
 
-function engineFor(rules: CompiledRuleSet, limits: EngineLimits, owned?: number[]): CorrelationEngine {
+function engineFor(
+  rules: CompiledRuleSet,
+  limits: EngineLimits,
+  owned?: number[],
+): CorrelationEngine {
   return new CorrelationEngine(rules, {
     limits,
     timing: TEST_TIMING,
@@ -165,7 +169,14 @@ export async function runWithCheckpoints(
       const ok = await store.commit(
         leases.get(p) as Lease,
         member,
-        { offset: `1-${index}`, read: index + 1, engine: engine.meta(), groups: delta.groups, rules: delta.rules, outbox: [] },
+        {
+          offset: `1-${index}`,
+          read: index + 1,
+          engine: engine.meta(),
+          groups: delta.groups,
+          rules: delta.rules,
+          outbox: [],
+        },
         now,
         60_000,
       );
@@ -206,8 +217,16 @@ export function runOnTwoWorkers(
 ): RunResult {
   const partitions = Array.from({ length: limits.partitions }, (_, p) => p);
   const engines = [
-    engineFor(rules, limits, partitions.filter((p) => p % 2 === 0)),
-    engineFor(rules, limits, partitions.filter((p) => p % 2 === 1)),
+    engineFor(
+      rules,
+      limits,
+      partitions.filter((p) => p % 2 === 0),
+    ),
+    engineFor(
+      rules,
+      limits,
+      partitions.filter((p) => p % 2 === 1),
+    ),
   ];
   const matches = new Map<string, Match>();
   const emittedAt = new Map<string, number>();
@@ -268,10 +287,16 @@ export function describeMatch(m: Match, emittedAt?: number): Record<string, unkn
  * Checks the matches against the expectation, in order of emission; `timed` also checks when
  * each was emitted (meaningful on the in-memory path only).
  */
-export function expectMatches(result: RunResult, expected: readonly ExpectedMatch[], timed: boolean): void {
+export function expectMatches(
+  result: RunResult,
+  expected: readonly ExpectedMatch[],
+  timed: boolean,
+): void {
   const actual = result.matches
     .map((m) => describeMatch(m, result.emittedAt.get(m.matchId)))
-    .sort((a, b) => Number(a.last) - Number(b.last) || String(a.rule).localeCompare(String(b.rule)));
+    .sort(
+      (a, b) => Number(a.last) - Number(b.last) || String(a.rule).localeCompare(String(b.rule)),
+    );
   const wanted = [...expected].sort(
     (a, b) => (a.last ?? 0) - (b.last ?? 0) || a.rule.localeCompare(b.rule),
   );

@@ -47,7 +47,9 @@ const COMPARE: Record<ThresholdOp, (a: number, b: number) => boolean> = {
 };
 
 /** Compiles a Sigma threshold (one comparison or a range) into a test. */
-export function thresholdTest(condition: ThresholdCondition | undefined): (value: number) => boolean {
+export function thresholdTest(
+  condition: ThresholdCondition | undefined,
+): (value: number) => boolean {
   if (!condition) return () => true;
   const tests = condition.bounds.map((b) => {
     const cmp = COMPARE[b.op];

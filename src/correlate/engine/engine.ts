@@ -1,5 +1,9 @@
 import type { CanonicalEvent } from '../../ingest/canonical-event.js';
-import { DERIVED_SOURCE, compileFieldGetter, type FieldGetter } from '../../ingest/canonical-event.js';
+import {
+  DERIVED_SOURCE,
+  compileFieldGetter,
+  type FieldGetter,
+} from '../../ingest/canonical-event.js';
 import { deterministicId } from '../../shared/hash.js';
 import type { Match } from '../match.js';
 import { correlationType } from '../types/registry.js';
@@ -63,8 +67,15 @@ const PRIMARY_ENTITY = [
   'feature',
 ] as const;
 
-/** Groups whose state is checked for garbage per rule and advance() call. */
-const SWEEP_BUDGET = 2_000;
+/**
+ * Groups checked for garbage per rule and advance() call: a few always, plus one per event
+ * taken in since the last sweep (so sweeping costs O(1) per event however often advance runs),
+ * up to a cap.
+ */
+const SWEEP_MIN = 64;
+/** How long a group that only holds suppressed matches is kept after its suppression ends. */
+const SUPPRESSED_KEPT_MS = 86_400_000;
+const SWEEP_MAX = 2_000;
 
 interface SlotInfo {
   readonly index: number;
@@ -102,7 +113,6 @@ interface GroupRecord {
 interface Slot {
   readonly groups: Map<string, GroupRecord>;
   readonly timers: MinHeap;
-  readonly sources: Set<string>;
   readonly evicted: Set<string>;
   touch: number;
   sweep: Iterator<[string, GroupRecord]> | undefined;
@@ -117,7 +127,6 @@ class Partition {
     this.slots = Array.from({ length: count }, () => ({
       groups: new Map(),
       timers: new MinHeap(),
-      sources: new Set(),
       evicted: new Set(),
       touch: 0,
       sweep: undefined,
@@ -132,6 +141,19 @@ interface InputPlan {
   readonly group: readonly FieldGetter[];
   readonly field: readonly FieldGetter[];
   readonly value: CompiledCorrelation['value'];
+}
+
+/** What one event means to one rule: its group (and value), decided without state. */
+export interface Route {
+  /** The rule (engine slot): a correlation, or a detection alerting on its own. */
+  readonly slot: number;
+  /** Which of the correlation's rules the event matched. */
+  readonly input: number;
+  readonly key: string;
+  /** Group-by values as seen (standalone detections: the names, then the values). */
+  readonly values: readonly string[];
+  readonly value: number | string | undefined;
+  readonly partition: number;
 }
 
 /** Checkpoint data of one partition: changed groups (null: deleted) and rule metadata. */
@@ -156,6 +178,12 @@ export class CorrelationEngine {
   readonly #ctx: RuntimeContext;
   readonly #limits: EngineLimits;
   readonly #stats = new Map<string, RuleStats>();
+  #sinceSweep = 0;
+  /**
+   * Per rule, every source that has fed it (in any partition, owned or not): its windows close
+   * only when all of them have passed, whichever partition a group lives in.
+   */
+  readonly #sources: Set<string>[] = [];
   #matches: Match[] = [];
   #derived: CanonicalEvent[] = [];
 
@@ -174,7 +202,8 @@ export class CorrelationEngine {
 
     for (const corr of rules.correlations) {
       const module = correlationType(corr.type);
-      if (!module) throw new Error(`Rule ${corr.key}: no runtime for correlation type ${corr.type}.`);
+      if (!module)
+        throw new Error(`Rule ${corr.key}: no runtime for correlation type ${corr.type}.`);
       const index = this.#infos.length;
       this.#infos.push({
         index,
@@ -231,14 +260,20 @@ export class CorrelationEngine {
           stateKey: `${d.key}\u0000${d.stateVersion}`,
           correlation: undefined,
         });
-        if (d.groupBy) this.#detectionGroup.set(d.key, d.groupBy.map((g) => compileFieldGetter(g.path)));
+        if (d.groupBy)
+          this.#detectionGroup.set(
+            d.key,
+            d.groupBy.map((g) => compileFieldGetter(g.path)),
+          );
       }
       if (!d.alerts && !this.#consumers.has(d.key)) continue; // nothing would use its matches
       if (d.eventKind === null) continue;
       if (d.eventKind === undefined) this.#anyKind.push(d);
       else this.#byKind.set(d.eventKind, [...(this.#byKind.get(d.eventKind) ?? []), d]);
     }
-    for (const info of this.#infos) if (!this.#stats.has(info.key)) this.#stats.set(info.key, emptyStats());
+    for (const info of this.#infos)
+      if (!this.#stats.has(info.key)) this.#stats.set(info.key, emptyStats());
+    for (let i = 0; i < this.#infos.length; i += 1) this.#sources.push(new Set());
 
     const owned = options.owned ? new Set(options.owned) : undefined;
     this.#partitions = Array.from({ length: P }, (_, p) =>
@@ -277,16 +312,72 @@ export class CorrelationEngine {
    * partitions take this event (a driver catching one partition up skips the others).
    */
   process(event: CanonicalEvent, now: number, accept?: (partition: number) => boolean): void {
-    const watermark = this.#watermarks.observe(event.source, event.time, now);
-    const ref = `${event.source}/${event.id}`;
+    this.apply(
+      event.source,
+      event.time,
+      `${event.source}/${event.id}`,
+      this.route(event),
+      now,
+      accept,
+    );
+  }
+
+  /** Whether any rule reads events of this kind (drivers may skip parsing the others). */
+  readsKind(kind: string): boolean {
+    return this.#anyKind.length > 0 || this.#byKind.has(kind);
+  }
+
+  /**
+   * The stateless half of process(): which rules an event matters to, with its group key and
+   * value for each. Needs no state, so drivers may run it in parallel (replay workers).
+   */
+  route(event: CanonicalEvent): Route[] {
+    const routes: Route[] = [];
     if (event.source === DERIVED_SOURCE) {
       for (const plan of this.#consumers.get(event.name) ?? [])
-        this.contribute(plan, event, ref, watermark, now, accept);
-      return;
+        this.routeInput(plan, event, routes);
+      return routes;
     }
     const kinded = this.#byKind.get(event.kind);
-    if (kinded) for (const d of kinded) this.detect(d, event, ref, watermark, now, accept);
-    for (const d of this.#anyKind) this.detect(d, event, ref, watermark, now, accept);
+    if (kinded) for (const d of kinded) this.detect(d, event, routes);
+    for (const d of this.#anyKind) this.detect(d, event, routes);
+    return routes;
+  }
+
+  /**
+   * The stateful half of process(): advances the source's watermark and applies the routes,
+   * in log order. `source`, `time` and `ref` are the event's.
+   */
+  apply(
+    source: string,
+    time: number,
+    ref: string,
+    routes: readonly Route[],
+    now: number,
+    accept?: (partition: number) => boolean,
+  ): void {
+    const watermark = this.#watermarks.observe(source, time, now);
+    for (const r of routes) {
+      const sources = this.#sources[r.slot] as Set<string>;
+      if (!sources.has(source)) {
+        sources.add(source);
+        for (const p of this.#partitions) p?.dirtyRules.add(r.slot);
+      }
+      const part = this.#partitions[r.partition];
+      if (!part || (accept && !accept(r.partition))) continue;
+      const info = this.#infos[r.slot] as SlotInfo;
+      if (info.runtime) this.contribute(part, info, r, source, time, ref, watermark, now);
+      else this.standalone(part, info, r, source, time, ref, watermark, now);
+    }
+  }
+
+  /** Adds figures counted elsewhere (replay workers route; this engine applies). */
+  mergeStats(other: ReadonlyMap<string, RuleStats>): void {
+    for (const [rule, s] of other) {
+      const mine = this.#stats.get(rule);
+      if (!mine) continue;
+      for (const k of Object.keys(s) as (keyof RuleStats)[]) mine[k] += s[k];
+    }
   }
 
   /**
@@ -310,43 +401,32 @@ export class CorrelationEngine {
     return out;
   }
 
-  private detect(
-    d: CompiledDetection,
-    event: CanonicalEvent,
-    ref: string,
-    watermark: number,
-    now: number,
-    accept: ((p: number) => boolean) | undefined,
-  ): void {
+  private detect(d: CompiledDetection, event: CanonicalEvent, routes: Route[]): void {
     if (!d.matches(event)) return;
-    const stats = this.#stats.get(d.key) as RuleStats;
-    stats.events += 1;
-    const slotIndex = this.#detectionSlot.get(d.key);
-    if (slotIndex !== undefined) this.standalone(d, slotIndex, event, ref, watermark, now, accept);
+    (this.#stats.get(d.key) as RuleStats).events += 1;
+    const slot = this.#detectionSlot.get(d.key);
+    if (slot !== undefined) this.routeStandalone(d, slot, event, routes);
     const plans = this.#consumers.get(d.key);
-    if (plans) for (const plan of plans) this.contribute(plan, event, ref, watermark, now, accept);
+    if (plans) for (const plan of plans) this.routeInput(plan, event, routes);
   }
 
-  /** A detection that alerts on its own: one match per event, grouped and suppressed. */
-  private standalone(
+  /** A detection that alerts on its own: grouped by its group-by, else the primary entity. */
+  private routeStandalone(
     d: CompiledDetection,
-    slotIndex: number,
+    slot: number,
     event: CanonicalEvent,
-    ref: string,
-    watermark: number,
-    now: number,
-    accept: ((p: number) => boolean) | undefined,
+    routes: Route[],
   ): void {
-    const info = this.#infos[slotIndex] as SlotInfo;
-    let names: readonly string[];
-    let values: string[];
+    const info = this.#infos[slot] as SlotInfo;
+    let names: readonly string[] = [];
+    let values: string[] = [];
     const getters = this.#detectionGroup.get(d.key);
     if (getters) {
       names = info.groupNames ?? [];
-      values = [];
       for (const get of getters) {
         const v = scalar(get(event));
         if (v === undefined) {
+          // Never drop an alert for a missing group field: it goes ungrouped, counted.
           (this.#stats.get(d.key) as RuleStats).withoutGroup += 1;
           values = [];
           names = [];
@@ -361,55 +441,25 @@ export class CorrelationEngine {
       values = field ? [entity[field] as string] : [];
     }
     const key = names.map((n, i) => `${n}=${values[i] ?? ''}`).join('\u001f');
-    const p = partitionOf(d.key, key, this.#partitions.length);
-    const part = this.#partitions[p];
-    if (!part || (accept && !accept(p))) return;
-    const c: Contribution = {
-      t: event.time,
-      ref,
+    routes.push({
+      slot,
       input: 0,
+      key,
+      values: names.length === 0 ? [] : [...names, ...values],
       value: undefined,
-      late: event.time < watermark,
-    };
-    const fire: Fire = {
-      windowStart: c.t,
-      windowEnd: c.t,
-      contributions: [c],
-      evaluation: { met: true, count: 1, aggregate: {} },
-      windowKey: ref,
-      partial: false,
-    };
-    if (info.suppressMs <= 0) {
-      this.emit(info, undefined, names, values, key, fire, now);
-      return;
-    }
-    const slot = part.slots[slotIndex] as Slot;
-    if (!slot.sources.has(event.source)) {
-      slot.sources.add(event.source);
-      part.dirtyRules.add(slotIndex);
-    }
-    const rec = this.group(part, slot, info, key, values);
-    this.emit(info, rec, names, rec.values, key, fire, now);
-    part.dirty.add(`${slotIndex}\u0000${key}`);
+      partition: partitionOf(d.key, key, this.#partitions.length),
+    });
   }
 
-  private contribute(
-    plan: InputPlan,
-    event: CanonicalEvent,
-    ref: string,
-    watermark: number,
-    now: number,
-    accept: ((p: number) => boolean) | undefined,
-  ): void {
+  private routeInput(plan: InputPlan, event: CanonicalEvent, routes: Route[]): void {
     const info = this.#infos[plan.slot] as SlotInfo;
-    const stats = this.#stats.get(info.key) as RuleStats;
     const values: string[] = [];
     let key = '';
     for (let i = 0; i < plan.group.length; i += 1) {
       const v = scalar((plan.group[i] as FieldGetter)(event));
       if (v === undefined) {
         // Events without a value for a group-by field belong to no group of this rule.
-        stats.withoutGroup += 1;
+        (this.#stats.get(info.key) as RuleStats).withoutGroup += 1;
         return;
       }
       values.push(v);
@@ -420,33 +470,82 @@ export class CorrelationEngine {
     if (plan.value !== 'none') {
       value = readValue(plan, event);
       if (value === undefined) {
-        stats.withoutValue += 1;
+        (this.#stats.get(info.key) as RuleStats).withoutValue += 1;
         return;
       }
     }
-    if (event.time < watermark - info.latenessMs) {
+    routes.push({
+      slot: plan.slot,
+      input: plan.input,
+      key,
+      values,
+      value,
+      partition: partitionOf(info.key, key, this.#partitions.length),
+    });
+  }
+
+  private standalone(
+    part: Partition,
+    info: SlotInfo,
+    r: Route,
+    source: string,
+    time: number,
+    ref: string,
+    watermark: number,
+    now: number,
+  ): void {
+    // Standalone routes carry the group-by names, then their values.
+    const half = r.values.length / 2;
+    const names = r.values.slice(0, half);
+    const values = r.values.slice(half);
+    const c: Contribution = { t: time, ref, input: 0, value: undefined, late: time < watermark };
+    const fire: Fire = {
+      windowStart: time,
+      windowEnd: time,
+      contributions: [c],
+      evaluation: { met: true, count: 1, aggregate: {} },
+      windowKey: ref,
+      partial: false,
+    };
+    if (info.suppressMs <= 0) {
+      this.emit(info, undefined, names, values, r.key, fire, now);
+      return;
+    }
+    const slot = part.slots[info.index] as Slot;
+    const rec = this.group(part, slot, info, r.key, values);
+    this.emit(info, rec, names, rec.values, r.key, fire, now);
+    part.dirty.add(`${info.index}\u0000${r.key}`);
+  }
+
+  private contribute(
+    part: Partition,
+    info: SlotInfo,
+    r: Route,
+    source: string,
+    time: number,
+    ref: string,
+    watermark: number,
+    now: number,
+  ): void {
+    const stats = this.#stats.get(info.key) as RuleStats;
+    if (time < watermark - info.latenessMs) {
       stats.lateDropped += 1;
       return;
     }
-    const p = partitionOf(info.key, key, this.#partitions.length);
-    const part = this.#partitions[p];
-    if (!part || (accept && !accept(p))) return;
     const started = performance.now();
     stats.events += 1;
-    const late = event.time < watermark;
+    this.#sinceSweep += 1;
+    const late = time < watermark;
     if (late) stats.late += 1;
-    const slot = part.slots[plan.slot] as Slot;
-    if (!slot.sources.has(event.source)) {
-      slot.sources.add(event.source);
-      part.dirtyRules.add(plan.slot);
-    }
-    const rec = this.group(part, slot, info, key, values);
+    const slot = part.slots[info.index] as Slot;
+    const rec = this.group(part, slot, info, r.key, r.values);
     const runtime = info.runtime as RuleRuntime;
-    const c: Contribution = { t: event.time, ref, input: plan.input, value, late };
+    const c: Contribution = { t: time, ref, input: r.input, value: r.value, late };
     const fires = runtime.add(rec.state, c, this.#ctx);
-    part.dirty.add(`${plan.slot}\u0000${key}`);
-    if (info.onClose) this.schedule(slot, runtime, key, rec);
-    for (const fire of fires) this.emit(info, rec, info.groupNames ?? [], rec.values, key, fire, now);
+    part.dirty.add(`${info.index}\u0000${r.key}`);
+    if (info.onClose) this.schedule(slot, runtime, r.key, rec);
+    for (const fire of fires)
+      this.emit(info, rec, info.groupNames ?? [], rec.values, r.key, fire, now);
     stats.evalMs += performance.now() - started;
   }
 
@@ -490,7 +589,8 @@ export class CorrelationEngine {
     part.dirty.add(`${info.index}\u0000${oldest.value}`);
     slot.evicted.add(oldest.value);
     // Remember recently evicted groups only: enough to flag a returning group's first match.
-    if (slot.evicted.size > 10_000) slot.evicted.delete(slot.evicted.values().next().value as string);
+    if (slot.evicted.size > 10_000)
+      slot.evicted.delete(slot.evicted.values().next().value as string);
     (this.#stats.get(info.key) as RuleStats).evictedGroups += 1;
   }
 
@@ -584,35 +684,48 @@ export class CorrelationEngine {
   }
 
   private closeWindows(watermarkOf: (sources: Iterable<string>) => number, now: number): void {
+    const budget = Math.min(SWEEP_MAX, SWEEP_MIN + this.#sinceSweep);
+    this.#sinceSweep = 0;
     for (const part of this.#partitions) {
       if (!part) continue;
       part.slots.forEach((slot, index) => {
         const info = this.#infos[index] as SlotInfo;
         if (slot.groups.size === 0) return;
-        const watermark = watermarkOf(slot.sources);
+        const watermark = watermarkOf(this.#sources[index] as Set<string>);
         const runtime = info.runtime;
         if (runtime && info.onClose) {
-          for (let at = slot.timers.peekTime(); at !== undefined && at <= watermark; at = slot.timers.peekTime()) {
+          for (
+            let at = slot.timers.peekTime();
+            at !== undefined && at <= watermark;
+            at = slot.timers.peekTime()
+          ) {
             const [time, key] = slot.timers.pop() as [number, string];
             const rec = slot.groups.get(key);
             if (!rec || rec.closeAt !== time) continue; // superseded or gone
             rec.closeAt = undefined;
             const fires = runtime.close(rec.state, watermark, this.#ctx);
             part.dirty.add(`${index}\u0000${key}`);
-            for (const fire of fires) this.emit(info, rec, info.groupNames ?? [], rec.values, key, fire, now);
+            for (const fire of fires)
+              this.emit(info, rec, info.groupNames ?? [], rec.values, key, fire, now);
             this.schedule(slot, runtime, key, rec);
           }
         }
-        this.sweep(part, slot, info, watermark);
+        this.sweep(part, slot, info, watermark, budget);
       });
     }
   }
 
   /** Forgets groups that nothing can change any more, a budget's worth per call. */
-  private sweep(part: Partition, slot: Slot, info: SlotInfo, watermark: number): void {
+  private sweep(
+    part: Partition,
+    slot: Slot,
+    info: SlotInfo,
+    watermark: number,
+    budget: number,
+  ): void {
     if (watermark === -Infinity) return;
     slot.sweep ??= slot.groups.entries();
-    for (let n = 0; n < SWEEP_BUDGET; n += 1) {
+    for (let n = 0; n < budget; n += 1) {
       const next = slot.sweep.next();
       if (next.done) {
         slot.sweep = undefined;
@@ -620,7 +733,11 @@ export class CorrelationEngine {
       }
       const [key, rec] = next.value;
       const empty = info.runtime ? info.runtime.prune(rec.state, watermark) : true;
-      const suppressing = rec.suppressUntil >= watermark - info.latenessMs;
+      // Suppression state outlives the period while it holds folded matches, so the next
+      // match still reports them (for a day at most).
+      const suppressing =
+        rec.suppressUntil >= watermark - info.latenessMs ||
+        (rec.suppressed > 0 && rec.suppressUntil + SUPPRESSED_KEPT_MS >= watermark);
       if (empty && !suppressing && rec.closeAt === undefined) {
         slot.groups.delete(key);
         part.dirty.add(`${info.index}\u0000${key}`);
@@ -640,7 +757,9 @@ export class CorrelationEngine {
 
   /** Whether any owned partition has changes a checkpoint would write. */
   hasChanges(): boolean {
-    return this.#partitions.some((p) => p !== undefined && (p.dirty.size > 0 || p.dirtyRules.size > 0));
+    return this.#partitions.some(
+      (p) => p !== undefined && (p.dirty.size > 0 || p.dirtyRules.size > 0),
+    );
   }
 
   /** Groups and rule metadata of `partition` changed since the last call (then forgotten). */
@@ -660,7 +779,10 @@ export class CorrelationEngine {
     const rules: [string, string][] = [];
     for (const index of part.dirtyRules) {
       const info = this.#infos[index] as SlotInfo;
-      rules.push([info.stateKey, JSON.stringify({ sources: [...(part.slots[index] as Slot).sources] })]);
+      rules.push([
+        info.stateKey,
+        JSON.stringify({ sources: [...(this.#sources[index] as Set<string>)] }),
+      ]);
     }
     part.dirtyRules.clear();
     return { groups, rules };
@@ -686,7 +808,7 @@ export class CorrelationEngine {
         continue;
       }
       const { sources } = JSON.parse(json) as { sources: string[] };
-      for (const s of sources) (part.slots[info.index] as Slot).sources.add(s);
+      for (const s of sources) (this.#sources[info.index] as Set<string>).add(s);
     }
     for (const [field, json] of groups) {
       const sep = field.indexOf('\u0000', field.indexOf('\u0000') + 1);

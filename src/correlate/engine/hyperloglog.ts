@@ -21,7 +21,8 @@ export function hllAdd(registers: Uint8Array, value: string): void {
 }
 
 export function hllMerge(into: Uint8Array, from: Uint8Array): void {
-  for (let i = 0; i < M; i += 1) if ((from[i] as number) > (into[i] as number)) into[i] = from[i] as number;
+  for (let i = 0; i < M; i += 1)
+    if ((from[i] as number) > (into[i] as number)) into[i] = from[i] as number;
 }
 
 export function hllEstimate(registers: Uint8Array): number {

@@ -58,7 +58,10 @@ export function compileRuleSet(
     if (!r || !c.module || c.timespanMs === undefined || !c.sigmaType) continue;
     const action = c.settings.action ?? 'reset';
     const window = c.settings.window ?? { kind: 'sliding' as const };
-    const params = { ...(c.params ?? {}), ...(c.condition?.percentile !== undefined ? { percentile: c.condition.percentile } : {}) };
+    const params = {
+      ...(c.params ?? {}),
+      ...(c.condition?.percentile !== undefined ? { percentile: c.condition.percentile } : {}),
+    };
     const value = c.module.value(params, (c.condition?.fields.length ?? 0) > 0);
     const shape = {
       type: c.module.name,
@@ -98,7 +101,9 @@ export function compileRuleSet(
 }
 
 /** Inner correlations before the ones that read them. */
-function dependencyOrder(compiled: ReadonlyMap<ParsedCorrelation, CompiledCorrelation>): CompiledCorrelation[] {
+function dependencyOrder(
+  compiled: ReadonlyMap<ParsedCorrelation, CompiledCorrelation>,
+): CompiledCorrelation[] {
   const byKey = new Map([...compiled.values()].map((c) => [c.key, c]));
   const out: CompiledCorrelation[] = [];
   const seen = new Set<string>();

@@ -98,7 +98,9 @@ export interface DetectionSettings {
 /** Reads the `cordon:` block of a detection rule: its own group-by and suppression. */
 export function parseDetectionSettings(ctx: RuleContext, value: unknown): DetectionSettings {
   const raw = readCordonMapping(ctx, value);
-  checkKeys(ctx.sink, ['cordon'], raw, `${ctx.subject} cordon`, { optional: ['group-by', 'suppress'] });
+  checkKeys(ctx.sink, ['cordon'], raw, `${ctx.subject} cordon`, {
+    optional: ['group-by', 'suppress'],
+  });
   let groupBy: { name: string; path: YamlPath }[] | undefined;
   const list = raw['group-by'];
   if (list !== undefined && list !== null) {
@@ -169,7 +171,9 @@ function parseWindow(ctx: RuleContext, kind: unknown, gap: unknown): WindowSpec 
   if (gap === undefined || gap === null || !parsed.ok) {
     ctx.sink.error(
       gap === undefined || gap === null ? ['cordon'] : ['cordon', 'gap'],
-      gap === undefined || gap === null ? 'CORDON_ERR_DEFINITION_REQUIRED' : 'CORDON_ERR_DEFINITION_VALUE',
+      gap === undefined || gap === null
+        ? 'CORDON_ERR_DEFINITION_REQUIRED'
+        : 'CORDON_ERR_DEFINITION_VALUE',
       `${ctx.subject} session windows need cordon.gap, the longest quiet time inside a session; got ${parsed.ok ? describe(gap) : parsed.reason}. Write e.g. "gap: 5m".`,
     );
     return undefined;
@@ -203,7 +207,8 @@ function readFire(ctx: RuleContext, value: unknown): FiringMode | undefined {
 function readLateness(ctx: RuleContext, value: unknown): number | undefined {
   if (value === undefined || value === null) return undefined;
   // Zero is allowed here (`0`, `0s`): no lateness at all.
-  if (value === 0 || (typeof value === 'string' && /^\s*0+\s*(ms|s|m|h|d|w)?\s*$/.test(value))) return 0;
+  if (value === 0 || (typeof value === 'string' && /^\s*0+\s*(ms|s|m|h|d|w)?\s*$/.test(value)))
+    return 0;
   const parsed = parseDuration(value);
   if (!parsed.ok) {
     ctx.sink.error(

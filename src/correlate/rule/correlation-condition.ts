@@ -28,8 +28,7 @@ export interface ConditionDraft {
   readonly fields: readonly FieldDraft[];
   readonly percentile: number | undefined;
   readonly expression:
-    | { readonly text: string; readonly node: ConditionNode; readonly path: YamlPath }
-    | undefined;
+    { readonly text: string; readonly node: ConditionNode; readonly path: YamlPath } | undefined;
 }
 
 const NONE: ConditionDraft = {
@@ -87,7 +86,11 @@ export function parseCorrelationCondition(
   const ops = THRESHOLD_OPS.filter((op) => value[op] !== undefined);
   for (const op of ops) {
     const n = value[op];
-    if (typeof n !== 'number' || !Number.isFinite(n) || (counts && (n < 0 || !Number.isInteger(n)))) {
+    if (
+      typeof n !== 'number' ||
+      !Number.isFinite(n) ||
+      (counts && (n < 0 || !Number.isInteger(n)))
+    ) {
       ok = false;
       ctx.sink.error(
         [...path, op],

@@ -1,7 +1,12 @@
 import { describe, formatDurationMs, parseDuration } from '../../shared/duration.js';
 import { checkKeys, isMapping, suggest } from '../../shared/shape.js';
 import type { YamlPath } from '../../shared/yaml.js';
-import { CORRELATION_TYPES, PLANNED_TYPES, SIGMA_TYPES, correlationType } from '../types/registry.js';
+import {
+  CORRELATION_TYPES,
+  PLANNED_TYPES,
+  SIGMA_TYPES,
+  correlationType,
+} from '../types/registry.js';
 import type { CorrelationTypeModule } from '../types/type-module.js';
 import type { RuleContext } from './context.js';
 import { quoteList } from './context.js';
@@ -91,7 +96,9 @@ export function parseCorrelationRule(
   const named = typeof block.type === 'string' ? correlationType(block.type) : undefined;
   const timespanMs = parseTimespan(ctx, block.timespan, module ?? settings.extension ?? named);
   const refs = (rules ?? []).map((r) => r.ref);
-  const condition = module ? parseCorrelationCondition(ctx, module, block.condition, refs) : undefined;
+  const condition = module
+    ? parseCorrelationCondition(ctx, module, block.condition, refs)
+    : undefined;
   const generate = parseGenerate(ctx, doc.generate, block.generate);
   checkInputCount(ctx, module, refs);
   if (module && settings.window && !module.windows.includes(settings.window.kind)) {
@@ -101,7 +108,11 @@ export function parseCorrelationRule(
       `${subject} ${module.name} runs in ${quoteList(module.windows)} windows; got "${settings.window.kind}". ${module.windows.length === 1 ? 'Remove cordon.window.' : `Use one of ${quoteList(module.windows)}.`}`,
     );
   }
-  if (settings.window?.kind === 'session' && timespanMs !== undefined && settings.window.gapMs > timespanMs) {
+  if (
+    settings.window?.kind === 'session' &&
+    timespanMs !== undefined &&
+    settings.window.gapMs > timespanMs
+  ) {
     sink.error(
       ['cordon', 'gap'],
       'CORDON_ERR_DEFINITION_VALUE',
@@ -132,7 +143,12 @@ export function parseCorrelationRule(
     settings,
     params,
     generate,
-    ok: ok && rules !== undefined && module !== undefined && condition !== undefined && params !== undefined,
+    ok:
+      ok &&
+      rules !== undefined &&
+      module !== undefined &&
+      condition !== undefined &&
+      params !== undefined,
   };
 }
 
@@ -191,7 +207,8 @@ function checkInputCount(
   if (!module?.inputs || refs.length === 0) return;
   const { min, max } = module.inputs;
   if (refs.length >= min && (max === undefined || refs.length <= max)) return;
-  const want = max === undefined ? `at least ${min}` : min === max ? `exactly ${min}` : `${min} to ${max}`;
+  const want =
+    max === undefined ? `at least ${min}` : min === max ? `exactly ${min}` : `${min} to ${max}`;
   ctx.sink.error(
     ['correlation', 'rules'],
     'CORDON_ERR_DEFINITION_VALUE',

@@ -144,7 +144,9 @@ function checkChains(
       const cycle = stack.slice(stack.indexOf(rule));
       if (!cycle.some((c) => inCycle.has(c))) {
         const path = [...cycle, rule].map((c) => ruleKey(c) ?? '?').join(' → ');
-        const ref = rule.correlation.rules.find((r) => registry.get(r.ref)?.rule === cycle[1] || cycle.length === 1);
+        const ref = rule.correlation.rules.find(
+          (r) => registry.get(r.ref)?.rule === cycle[1] || cycle.length === 1,
+        );
         rule.ctx.sink.error(
           ref?.path ?? ['correlation', 'rules'],
           'CORDON_ERR_RULE_CYCLE',
@@ -238,14 +240,28 @@ function resolveCorrelation(
     const groupPaths: string[] = [];
     for (const group of correlation.groupBy) {
       const aliased = aliasFields.get(group.name)?.get(index);
-      const path = resolveInputField(rule, target, aliased?.field ?? group.name, aliased?.path ?? group.path, `group-by field "${group.name}"`, aliased !== undefined);
+      const path = resolveInputField(
+        rule,
+        target,
+        aliased?.field ?? group.name,
+        aliased?.path ?? group.path,
+        `group-by field "${group.name}"`,
+        aliased !== undefined,
+      );
       if (path === undefined) ok = false;
       else groupPaths.push(path);
     }
     const fieldPaths: string[] = [];
     for (const field of correlation.condition?.fields ?? []) {
       const aliased = aliasFields.get(field.name)?.get(index);
-      const path = resolveInputField(rule, target, aliased?.field ?? field.name, aliased?.path ?? field.path, `condition field "${field.name}"`, aliased !== undefined);
+      const path = resolveInputField(
+        rule,
+        target,
+        aliased?.field ?? field.name,
+        aliased?.path ?? field.path,
+        `condition field "${field.name}"`,
+        aliased !== undefined,
+      );
       if (path === undefined) ok = false;
       else fieldPaths.push(path);
     }

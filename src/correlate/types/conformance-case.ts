@@ -61,6 +61,16 @@ export const SECOND = 1_000;
 export const MINUTE = 60_000;
 
 /** `n` events for one API key, `step` ms apart from `t0`. */
-export function burst(n: number, t0: number, step: number, key = 'k1', extra: Partial<CaseEvent> = {}): CaseEvent[] {
-  return Array.from({ length: n }, (_, i) => ({ t: t0 + i * step, entity: { api_key: key }, ...extra }));
+export function burst(
+  n: number,
+  t0: number,
+  step: number,
+  key = 'k1',
+  extra: Partial<CaseEvent> = {},
+): CaseEvent[] {
+  return Array.from({ length: n }, (_, i) => ({
+    t: t0 + i * step,
+    entity: { api_key: key },
+    ...extra,
+  }));
 }

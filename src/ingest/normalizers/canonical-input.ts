@@ -35,11 +35,16 @@ const SET_BY_CORDON: ReadonlyMap<string, string> = new Map([
   ['source', 'the name of the source connector the event arrived through'],
 ]);
 
-/** Reports every problem of one item at `at`; returns the event only if there were none. */
+/**
+ * Reports every problem of one item at `at`; returns the event only if there were none.
+ * `recorded`: the item comes from Cordon's own log or an export of it (`cordon replay`), so
+ * the fields Cordon sets on acceptance are expected there, and read by the caller.
+ */
 export function readCanonicalEvent(
   item: unknown,
   at: Location,
   now: number,
+  recorded = false,
 ): NormalisedEvent | undefined {
   if (!isJsonObject(item)) {
     at.error(`must be a JSON object (one event); got ${got(item)}.`);
@@ -49,6 +54,7 @@ export function readCanonicalEvent(
   for (const key of Object.keys(item)) {
     const setBy = SET_BY_CORDON.get(key);
     if (setBy !== undefined) {
+      if (recorded) continue;
       at.child(key).error(
         `must not be sent: Cordon sets "${key}" (${setBy}) on acceptance. Remove it.`,
       );

@@ -32,7 +32,7 @@ export class Findings {
 
   /** The body-level location (`''`), where every other location starts. */
   root(): Location {
-    return new Location(this, '', '');
+    return new Location(this, undefined, '', '');
   }
 
   /** All-or-nothing: one bad item rejects the whole body, since the sender resends it whole. */
@@ -64,27 +64,34 @@ export class Findings {
  * which line they came from, because senders look for lines, not array indexes).
  */
 export class Location {
+  #path: string | undefined;
+
+  /**
+   * Locations are made for every field of every item, and almost all of them never report
+   * anything: the pointer is only built when something asks for it.
+   */
   constructor(
     private readonly findings: Findings,
-    readonly path: string,
+    private readonly parent: Location | undefined,
+    private readonly segment: string | number,
     private readonly prefix: string,
   ) {}
 
+  get path(): string {
+    this.#path ??=
+      this.parent === undefined
+        ? ''
+        : `${this.parent.path}/${escapePointerSegment(String(this.segment))}`;
+    return this.#path;
+  }
+
   child(segment: string | number): Location {
-    return new Location(
-      this.findings,
-      `${this.path}/${escapePointerSegment(String(segment))}`,
-      this.prefix,
-    );
+    return new Location(this.findings, this, segment, this.prefix);
   }
 
   /** A child that also prefixes every reason, e.g. `line 3: `. */
   item(segment: string | number, prefix: string): Location {
-    return new Location(
-      this.findings,
-      `${this.path}/${escapePointerSegment(String(segment))}`,
-      prefix,
-    );
+    return new Location(this.findings, this, segment, prefix);
   }
 
   error(reason: string): void {

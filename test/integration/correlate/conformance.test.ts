@@ -27,9 +27,13 @@ import { createTestRedis } from '../../helpers/redis.js';
 const typesDir = join(REPO_ROOT, 'src', 'correlate', 'types');
 const suites: [string, readonly ConformanceCase[]][] = await Promise.all(
   readdirSync(typesDir, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && readdirSync(join(typesDir, d.name)).includes('conformance.ts'))
+    .filter(
+      (d) => d.isDirectory() && readdirSync(join(typesDir, d.name)).includes('conformance.ts'),
+    )
     .map(async (d) => {
-      const module = (await import(join(typesDir, d.name, 'conformance.ts'))) as { CASES: ConformanceCase[] };
+      const module = (await import(join(typesDir, d.name, 'conformance.ts'))) as {
+        CASES: ConformanceCase[];
+      };
       return [d.name, module.CASES] as [string, readonly ConformanceCase[]];
     }),
 );
@@ -43,9 +47,7 @@ function limitsOf(c: ConformanceCase, partitions = 1): EngineLimits {
 }
 
 it('finds the conformance cases of every window-based and extension type', () => {
-  expect(suites.map(([name]) => name).sort()).toEqual(
-    expect.arrayContaining(['event-count']),
-  );
+  expect(suites.map(([name]) => name).sort()).toEqual(expect.arrayContaining(['event-count']));
 });
 
 for (const [type, cases] of suites) {

@@ -72,7 +72,8 @@ interface Harness {
  */
 function mortalStore(store: CorrelationStateStore): CorrelationStateStore & { die(): void } {
   let dead = false;
-  const guard = <T>(fallback: T, f: () => Promise<T>): Promise<T> => (dead ? Promise.resolve(fallback) : f());
+  const guard = <T>(fallback: T, f: () => Promise<T>): Promise<T> =>
+    dead ? Promise.resolve(fallback) : f();
   return {
     die: () => {
       dead = true;
@@ -192,7 +193,11 @@ describe('Correlator', () => {
     const { sink, ids, deliveries } = recordingSink((_, attempt) => attempt <= 2);
     const h = startCorrelator(keys, rules, sink);
     await h.correlator.start();
-    await eventually(async () => (ids.size === 3 ? true : undefined), 'three matches after retries', 20_000);
+    await eventually(
+      async () => (ids.size === 3 ? true : undefined),
+      'three matches after retries',
+      20_000,
+    );
     await h.stop();
     expect(new Set(deliveries).size).toBe(3);
     expect(h.metrics.get('cordon_correlator_restores_total')).toBeGreaterThan(0);
@@ -208,7 +213,8 @@ describe('Correlator', () => {
     await a.correlator.start();
     await b.correlator.start();
     await eventually(
-      async () => (a.correlator.owned().length === 2 && b.correlator.owned().length === 2 ? true : undefined),
+      async () =>
+        a.correlator.owned().length === 2 && b.correlator.owned().length === 2 ? true : undefined,
       'partitions split two and two',
       15_000,
     );
@@ -228,7 +234,14 @@ describe('Correlator', () => {
     const log = new EventLog(env.redis, keys);
     const { sink, ids } = recordingSink();
     const store = mortalStore(new RedisStateStore(env.redis, keys));
-    const a = startCorrelator(keys, rules, sink, { member: 'a', leaseMs: 1_500 }, systemClock, () => store);
+    const a = startCorrelator(
+      keys,
+      rules,
+      sink,
+      { member: 'a', leaseMs: 1_500 },
+      systemClock,
+      () => store,
+    );
     await a.correlator.start();
     await log.append(bursts(['k1']).slice(0, 2), Date.now(), 86_400_000);
     await new Promise((r) => setTimeout(r, 300)); // a checkpoints the first two events
@@ -237,9 +250,17 @@ describe('Correlator', () => {
     await a.stop();
     const b = startCorrelator(keys, rules, sink, { member: 'b', leaseMs: 1_500 });
     await b.correlator.start();
-    await eventually(async () => (b.correlator.owned().length === 4 ? true : undefined), 'b holds every partition', 15_000);
+    await eventually(
+      async () => (b.correlator.owned().length === 4 ? true : undefined),
+      'b holds every partition',
+      15_000,
+    );
     await log.append([bursts(['k1'])[2] as CanonicalEvent], Date.now(), 86_400_000);
-    await eventually(async () => (ids.size === 1 ? true : undefined), 'the burst completed across the takeover', 10_000);
+    await eventually(
+      async () => (ids.size === 1 ? true : undefined),
+      'the burst completed across the takeover',
+      10_000,
+    );
     await b.stop();
   });
 
@@ -264,7 +285,9 @@ correlation: { type: event_count, rules: [burst], group-by: [api_key], timespan:
     expect(outer).toMatchObject({ rule: 'repeated_burst', group: { api_key: 'k1' }, count: 2 });
     // The inner matches are in the log, under the reserved source.
     expect(outer?.refs.every((r) => r.startsWith('cordon/'))).toBe(true);
-    expect((await log.get('cordon', outer?.refs[0]?.slice('cordon/'.length) ?? ''))?.event.name).toBe('burst');
+    expect(
+      (await log.get('cordon', outer?.refs[0]?.slice('cordon/'.length) ?? ''))?.event.name,
+    ).toBe('burst');
     expect(h.metrics.get('cordon_correlator_derived_events_total')).toBe(2);
     await h.stop();
   });

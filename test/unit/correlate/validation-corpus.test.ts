@@ -157,13 +157,15 @@ const CASES: readonly Case[] = [
     fixture: 'chained-unknown-field.yaml',
     code: 'CORDON_ERR_RULE_FIELD',
     line: 22,
-    phrase: 'reads "user" from the correlation "fail_burst", whose matches carry only its group-by fields "region"',
+    phrase:
+      'reads "user" from the correlation "fail_burst", whose matches carry only its group-by fields "region"',
   },
   {
     fixture: 'extension-as-sigma-type.yaml',
     code: 'CORDON_ERR_DEFINITION_VALUE',
     line: 12,
-    phrase: 'Write "correlation.type: value_count" (what a plain Sigma backend runs) and "cordon: { type: new_terms }"',
+    phrase:
+      'Write "correlation.type: value_count" (what a plain Sigma backend runs) and "cordon: { type: new_terms }"',
   },
   {
     fixture: 'planned-type.yaml',
@@ -296,7 +298,8 @@ describe('rule fixtures with warnings', () => {
     {
       fixture: 'unknown-top-level-key.yaml',
       line: 4,
-      phrase: 'has key "descripton", which Cordon does not use (Sigma allows custom attributes). Did you mean "description"?',
+      phrase:
+        'has key "descripton", which Cordon does not use (Sigma allows custom attributes). Did you mean "description"?',
     },
     {
       fixture: 'missing-name-and-id.yaml',

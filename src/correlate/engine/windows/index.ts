@@ -10,10 +10,10 @@ export function windowRuntime(rule: CompiledCorrelation, aggregation: Aggregatio
   const window = rule.window;
   switch (window.kind) {
     case 'sliding':
-      return slidingRuntime(rule, aggregation) as RuleRuntime;
+      return slidingRuntime(rule, aggregation);
     case 'tumbling':
-      return tumblingRuntime(rule, aggregation) as RuleRuntime;
+      return tumblingRuntime(rule, aggregation);
     case 'session':
-      return sessionRuntime(rule, aggregation, window.gapMs) as RuleRuntime;
+      return sessionRuntime(rule, aggregation, window.gapMs);
   }
 }

@@ -37,7 +37,8 @@ export function sessionRuntime(
   const L = rule.allowedLatenessMs;
   const eager = rule.firing === 'eager';
   const reset = rule.action === 'reset';
-  const closesAt = (s: Session): number => Math.min(s.last + gapMs, s.start + T) + L;
+  // Inclusive ends: an event at exactly the end may still arrive while the watermark is at end + L.
+  const closesAt = (s: Session): number => Math.min(s.last + gapMs, s.start + T) + L + 1;
 
   const evaluate = (s: Session): ScanResult => {
     const acc = aggregation.accumulator();
@@ -83,7 +84,14 @@ export function sessionRuntime(
     );
     let target: Session;
     if (joinable.length === 0) {
-      target = { start: c.t, last: c.t, items: [], fired: 0, anchor: `${c.t}:${c.ref}`, partial: false };
+      target = {
+        start: c.t,
+        last: c.t,
+        items: [],
+        fired: 0,
+        anchor: `${c.t}:${c.ref}`,
+        partial: false,
+      };
       g.sessions.push(target);
       g.sessions.sort((a, b) => a.start - b.start);
     } else {
@@ -140,9 +148,7 @@ export function sessionRuntime(
     },
     prune(g, watermark) {
       // A session nothing can join any more (no event older than watermark − L can arrive).
-      g.sessions = g.sessions.filter(
-        (s) => Math.min(s.last + gapMs, s.start + T) >= watermark - L,
-      );
+      g.sessions = g.sessions.filter((s) => Math.min(s.last + gapMs, s.start + T) >= watermark - L);
       return g.sessions.length === 0;
     },
     encode(g): Encoded {

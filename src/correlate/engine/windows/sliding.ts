@@ -1,7 +1,11 @@
 import type { CompiledCorrelation } from '../../rule/types.js';
 import type { Accumulator, Aggregation, ScanResult } from '../aggregation.js';
 import type { EncodedContribution } from '../contribution-buffer.js';
-import { ContributionBuffer, decodeContribution, encodeContribution } from '../contribution-buffer.js';
+import {
+  ContributionBuffer,
+  decodeContribution,
+  encodeContribution,
+} from '../contribution-buffer.js';
 import type { Contribution, Fire, RuleRuntime, RuntimeContext } from '../runtime.js';
 
 /**
@@ -13,7 +17,8 @@ import type { Contribution, Fire, RuleRuntime, RuntimeContext } from '../runtime
  * On-close rules (conditions that more events could falsify: lt, lte, eq, neq, ranges, averages,
  * percentiles, NOT-terms) cannot decide a window ending at each event, so their windows are
  * anchored: a window opens at the group's first event a and covers [a, a + T]; it is evaluated
- * once every source feeding the rule has passed a + T + L (L = allowed lateness), then the
+ * once every source feeding the rule is past a + T + L (L = allowed lateness; an event at
+ * exactly a + T may still arrive while the watermark is at a + T + L), then the
  * next window opens at the first event after it.
  */
 export interface SlidingState {
@@ -92,8 +97,10 @@ export function slidingRuntime(
     };
     g.partial = false;
     if (reset) {
-      // The window's events are consumed: a new match needs fresh ones (SEC semantics).
-      const lo = g.buf.lowerBound(first.t);
+      // The window's events are consumed: a new match needs fresh ones (SEC semantics). A
+      // sequence (an aggregation that completes at a step) reports its tightest chain, but
+      // skip-past-last-event also drops the partial matches begun before it in the window.
+      const lo = aggregation.completes ? from : g.buf.lowerBound(first.t);
       const hi = g.buf.upperBound(endT);
       g.buf.removeRange(lo, hi);
       g.accValid = false;
@@ -127,14 +134,24 @@ export function slidingRuntime(
       return [];
     }
     if (inOrder) {
-      if (aggregation.completes && !aggregation.completes(c)) return [];
+      if (aggregation.completes && !aggregation.completes(c)) {
+        // c may tie with a completing event that arrived before it (same time, earlier ref):
+        // the window [t − T, t] ending there now holds c too, so it is decided again.
+        for (let end = index - 1; end >= 0 && g.buf.at(end).t === c.t; end -= 1) {
+          if (!aggregation.completes(g.buf.at(end))) continue;
+          const f = evaluateEndingAt(g, end);
+          return f ? [f] : [];
+        }
+        return [];
+      }
       const f = evaluateEndingAt(g, index);
       return f ? [f] : [];
     }
-    // Out of order: every window that ends at or after c and still contains it, earliest first.
+    // Out of order: every window that ends at or after c and still contains it, earliest first
+    // (from the first event at c's time: windows ending at a tie hold c as well).
     g.accValid = false;
     const last = g.buf.upperBound(c.t + T);
-    for (let end = index; end < last; end += 1) {
+    for (let end = g.buf.lowerBound(c.t); end < last; end += 1) {
       if (aggregation.completes && !aggregation.completes(g.buf.at(end))) continue;
       const f = evaluateEndingAt(g, end);
       if (f) return [f];
@@ -157,13 +174,13 @@ export function slidingRuntime(
     nextClose(g) {
       if (eager) return undefined;
       const first = g.buf.first();
-      return first === undefined ? undefined : first.t + T + L;
+      return first === undefined ? undefined : first.t + T + L + 1;
     },
     close(g, watermark) {
       if (eager) return [];
       const fires: Fire[] = [];
       for (let first = g.buf.first(); first !== undefined; first = g.buf.first()) {
-        if (first.t + T + L > watermark) break;
+        if (first.t + T + L + 1 > watermark) break;
         const endT = first.t + T;
         const to = g.buf.upperBound(endT);
         const window = g.buf.slice(0, to);

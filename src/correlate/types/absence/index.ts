@@ -10,8 +10,10 @@ import type { CorrelationTypeModule } from '../type-module.js';
  * not followed, for the same group, by an expected event within the timespan, i.e. none with
  * t_trigger ≤ t ≤ t_trigger + T. It is decided only once every source feeding the rule has
  * passed t_trigger + T + L (L = allowed lateness), never earlier, so an expected event that
- * is merely late cannot produce a false alarm (elasticsearch#145323). Each trigger is its own
- * match (use `suppress` to fold repeats).
+ * is merely late cannot produce a false alarm (elasticsearch#145323). Passed means strictly:
+ * an event at exactly W − L is not too late, so at W = t_trigger + T + L an expected event at
+ * t_trigger + T can still arrive. Each trigger is its own match (use `suppress` to fold
+ * repeats).
  */
 export const absence: CorrelationTypeModule = {
   name: 'absence',
@@ -27,7 +29,12 @@ export const absence: CorrelationTypeModule = {
   extensionKeys: [],
   parse({ ctx, expression, rules }) {
     const shape = /^\s*(\S+)\s+and\s+not\s+(\S+)\s*$/i.exec(expression ?? '');
-    if (!shape || !rules.includes(shape[1] ?? '') || !rules.includes(shape[2] ?? '') || shape[1] === shape[2]) {
+    if (
+      !shape ||
+      !rules.includes(shape[1] ?? '') ||
+      !rules.includes(shape[2] ?? '') ||
+      shape[1] === shape[2]
+    ) {
       ctx.sink.error(
         ['correlation', 'condition'],
         'CORDON_ERR_DEFINITION_VALUE',
@@ -54,6 +61,8 @@ function absenceRuntime(rule: CompiledCorrelation): RuleRuntime<AbsenceState> {
   const expr = rule.condition?.kind === 'boolean' ? rule.condition.expr : undefined;
   const expected = negated(expr);
   const expectedKey = rule.inputs[expected]?.key ?? '';
+  /** The first watermark past t + T + L (event times are whole milliseconds). */
+  const deadline = (a: Contribution): number => a.t + T + L + 1;
   return {
     rule,
     create: () => ({ pending: [], seen: [] }),
@@ -70,10 +79,10 @@ function absenceRuntime(rule: CompiledCorrelation): RuleRuntime<AbsenceState> {
       if (g.pending.length > cap) g.pending.splice(0, g.pending.length - cap);
       return [];
     },
-    nextClose: (g) => (g.pending.length > 0 ? (g.pending[0] as Contribution).t + T + L : undefined),
+    nextClose: (g) => (g.pending.length > 0 ? deadline(g.pending[0] as Contribution) : undefined),
     close(g, watermark) {
       const fires: Fire[] = [];
-      while (g.pending.length > 0 && (g.pending[0] as Contribution).t + T + L <= watermark) {
+      while (g.pending.length > 0 && deadline(g.pending[0] as Contribution) <= watermark) {
         const a = g.pending.shift() as Contribution;
         fires.push({
           windowStart: a.t,
@@ -95,7 +104,13 @@ function absenceRuntime(rule: CompiledCorrelation): RuleRuntime<AbsenceState> {
     decode(data) {
       const d = data as { p: [number, string, number, 0 | 1][]; s: number[] };
       return {
-        pending: d.p.map(([t, ref, input, late]) => ({ t, ref, input, value: undefined, late: late === 1 })),
+        pending: d.p.map(([t, ref, input, late]) => ({
+          t,
+          ref,
+          input,
+          value: undefined,
+          late: late === 1,
+        })),
         seen: d.s,
       };
     },
@@ -105,7 +120,8 @@ function absenceRuntime(rule: CompiledCorrelation): RuleRuntime<AbsenceState> {
 /** The input under the NOT of "a and not b". */
 function negated(expr: BooleanExpr | undefined): number {
   if (expr?.kind === 'and') {
-    for (const o of expr.operands) if (o.kind === 'not' && o.operand.kind === 'ref') return o.operand.input;
+    for (const o of expr.operands)
+      if (o.kind === 'not' && o.operand.kind === 'ref') return o.operand.input;
   }
   return 1;
 }

@@ -19,7 +19,8 @@ const DEFAULTS = { windowMs: 7 * 86_400_000, sigma: 3, ratio: 2 };
  * baseline: more than mean + sigma × stdev and at least ratio × mean of the group's totals in
  * the preceding `baseline.window` (default 7d), in buckets of one timespan (empty buckets count
  * as zero). A heavy but steady user has a high mean and is not a spike. A group with no history
- * yet is judged by the minimum volume alone, unless `baseline.learning` asks it to wait.
+ * yet is judged by the minimum volume alone, unless `baseline.learning` asks it to wait; a group
+ * with nothing in its baseline window has no history again (and learns again).
  */
 export const baselineSpike: CorrelationTypeModule = {
   name: 'baseline_spike',
@@ -48,8 +49,20 @@ export const baselineSpike: CorrelationTypeModule = {
     const at = ['cordon', 'baseline'];
     const windowMs = readDuration(ctx, raw, 'window', DEFAULTS.windowMs, MAX_BASELINE_MS, '7d', at);
     const learningMs = readDuration(ctx, raw, 'learning', 0, MAX_BASELINE_MS, '1d', at);
-    const sigma = readPositive(ctx, ['cordon', 'baseline', 'sigma'], raw.sigma, DEFAULTS.sigma, 'standard deviations above the mean');
-    const ratio = readPositive(ctx, ['cordon', 'baseline', 'ratio'], raw.ratio, DEFAULTS.ratio, 'times the mean');
+    const sigma = readPositive(
+      ctx,
+      ['cordon', 'baseline', 'sigma'],
+      raw.sigma,
+      DEFAULTS.sigma,
+      'standard deviations above the mean',
+    );
+    const ratio = readPositive(
+      ctx,
+      ['cordon', 'baseline', 'ratio'],
+      raw.ratio,
+      DEFAULTS.ratio,
+      'times the mean',
+    );
     if (threshold?.some((b) => b.op !== 'gt' && b.op !== 'gte')) {
       ctx.sink.error(
         ['correlation', 'condition'],
@@ -68,6 +81,8 @@ export const baselineSpike: CorrelationTypeModule = {
 interface History {
   /** Bucket index of the group's first event. */
   first: number;
+  /** Bucket index of the group's latest event. */
+  last: number;
   /** Bucket index → total (count or sum). */
   totals: Map<number, number>;
   /** Baseline of the buckets before `k` (not encoded). */
@@ -91,7 +106,7 @@ function baselineRuntime(rule: CompiledCorrelation): RuleRuntime<SpikeState> {
 
   // The window machinery evaluates synchronously inside add(); this names the group it is
   // evaluating, so the accumulator can compare against that group's own history.
-  let current: { h: History; t: number } | undefined;
+  let current: History | undefined;
 
   const baseline = (h: History, t: number): { mean: number; stdev: number; n: number } => {
     const k = Math.floor(t / B);
@@ -114,21 +129,31 @@ function baselineRuntime(rule: CompiledCorrelation): RuleRuntime<SpikeState> {
   const make = (): Accumulator => {
     let n = 0;
     let total = 0;
+    // The window's end (its newest event): a window is judged against the buckets before the
+    // one it ends in, whichever event (in order or late) made it be evaluated.
+    let end = -Infinity;
     return {
       add(c) {
         n += 1;
         total += amount(c);
+        if (c.t > end) end = c.t;
       },
       remove(c) {
         n -= 1;
         total -= amount(c);
-        if (n === 0) total = 0;
+        if (n === 0) {
+          total = 0;
+          end = -Infinity;
+        }
       },
       result() {
         const value = figure(total);
-        if (n === 0 || !minimum(total) || !current) return { met: false, count: n, aggregate: { value } };
-        const { h, t } = current;
-        if (learning > 0 && t - h.first * B < learning) return { met: false, count: n, aggregate: { value } };
+        if (n === 0 || !minimum(total) || !current)
+          return { met: false, count: n, aggregate: { value } };
+        const h = current;
+        const t = end;
+        if (learning > 0 && t - h.first * B < learning)
+          return { met: false, count: n, aggregate: { value } };
         const base = baseline(h, t);
         const met = total > base.mean + sigma * base.stdev && total >= ratio * base.mean;
         const z = base.stdev > 0 ? (total - base.mean) / base.stdev : null;
@@ -148,13 +173,23 @@ function baselineRuntime(rule: CompiledCorrelation): RuleRuntime<SpikeState> {
   const inner = windowRuntime(rule, { accumulator: make, scan: (w) => scanWith(make, w) });
   return {
     rule,
-    create: () => ({ w: inner.create(), h: { first: Infinity, totals: new Map() } }),
+    create: () => ({
+      w: inner.create(),
+      h: { first: Infinity, last: -Infinity, totals: new Map() },
+    }),
     add(g, c, ctx) {
       const k = Math.floor(c.t / B);
+      if (g.h.last < Math.floor((c.t - H) / B)) {
+        // Nothing in the baseline window before this event: the group has no history, as if
+        // prune had already forgotten it, and learns again from here. Either way the outcome
+        // is the same, whether or not other events moved the watermark on in between.
+        g.h = { first: Infinity, last: -Infinity, totals: new Map() };
+      }
       if (k < g.h.first) g.h.first = k;
+      if (k > g.h.last) g.h.last = k;
       g.h.totals.set(k, (g.h.totals.get(k) ?? 0) + amount(c));
       if (g.h.cache && k < g.h.cache.k) delete g.h.cache; // a late event changed a closed bucket
-      current = { h: g.h, t: c.t };
+      current = g.h;
       try {
         return inner.add(g.w, c, ctx);
       } finally {
@@ -169,10 +204,12 @@ function baselineRuntime(rule: CompiledCorrelation): RuleRuntime<SpikeState> {
       for (const k of g.h.totals.keys()) if (k < horizon) g.h.totals.delete(k);
       return emptyWindow && g.h.totals.size === 0;
     },
-    encode: (g) => ({ w: inner.encode(g.w), f: g.h.first, t: [...g.h.totals] }),
+    encode: (g) => ({ w: inner.encode(g.w), f: g.h.first, l: g.h.last, t: [...g.h.totals] }),
     decode(data) {
-      const d = data as { w: unknown; f: number | null; t: [number, number][] };
-      return { w: inner.decode(d.w), h: { first: d.f ?? Infinity, totals: new Map(d.t) } };
+      const d = data as { w: unknown; f: number | null; l?: number | null; t: [number, number][] };
+      let last = d.l ?? -Infinity;
+      if (d.l === undefined || d.l === null) for (const [k] of d.t) if (k > last) last = k;
+      return { w: inner.decode(d.w), h: { first: d.f ?? Infinity, last, totals: new Map(d.t) } };
     },
   };
 }

@@ -52,9 +52,11 @@ export const CASES: readonly ConformanceCase[] = [
   {
     name: 'sliding: events older than t - T leave the window',
     rules: rule('{ gte: 3 }'),
-    events: [...burst(1, 0, 0), ...burst(2, 70 * SECOND, 10 * SECOND), ...burst(1, 100 * SECOND, 0)].map(
-      (e, i) => ({ ...e, id: `e${i}` }),
-    ),
+    events: [
+      ...burst(1, 0, 0),
+      ...burst(2, 70 * SECOND, 10 * SECOND),
+      ...burst(1, 100 * SECOND, 0),
+    ].map((e, i) => ({ ...e, id: `e${i}` })),
     expect: [{ rule: 'burst', count: 3, first: 70 * SECOND, last: 100 * SECOND, at: 3 }],
   },
   {
@@ -148,7 +150,10 @@ export const CASES: readonly ConformanceCase[] = [
   {
     name: 'continue keeps the window and suppresses repeats for one timespan by default',
     rules: rule('{ gte: 2 }', '{ action: continue }'),
-    events: [...burst(4, 0, SECOND), ...burst(2, 70 * SECOND, SECOND)].map((e, i) => ({ ...e, id: `e${i}` })),
+    events: [...burst(4, 0, SECOND), ...burst(2, 70 * SECOND, SECOND)].map((e, i) => ({
+      ...e,
+      id: `e${i}`,
+    })),
     expect: [
       { rule: 'burst', count: 2, last: SECOND, suppressedCount: 0, at: 1 },
       { rule: 'burst', count: 2, first: 70 * SECOND, last: 71 * SECOND, suppressedCount: 2, at: 5 },
@@ -158,7 +163,10 @@ export const CASES: readonly ConformanceCase[] = [
   {
     name: 'suppress folds matches of a group within the period into a count on the next one',
     rules: rule('{ gte: 2 }', '{ suppress: 10m }'),
-    events: [...burst(4, 0, SECOND), ...burst(2, 700 * SECOND, SECOND)].map((e, i) => ({ ...e, id: `e${i}` })),
+    events: [...burst(4, 0, SECOND), ...burst(2, 700 * SECOND, SECOND)].map((e, i) => ({
+      ...e,
+      id: `e${i}`,
+    })),
     expect: [
       { rule: 'burst', last: SECOND, suppressedCount: 0 },
       { rule: 'burst', last: 701 * SECOND, suppressedCount: 1 },
@@ -174,7 +182,10 @@ export const CASES: readonly ConformanceCase[] = [
   {
     name: 'the per-group event cap evicts the oldest events and flags the match partial',
     rules: rule('{ gte: 3 }', '{ max_events_per_group: 2 }'),
-    events: [...burst(2, 0, SECOND), ...burst(1, 2 * SECOND, 0, 'k1')].map((e, i) => ({ ...e, id: `e${i}` })),
+    events: [...burst(2, 0, SECOND), ...burst(1, 2 * SECOND, 0, 'k1')].map((e, i) => ({
+      ...e,
+      id: `e${i}`,
+    })),
     expect: [],
   },
   {
@@ -213,7 +224,16 @@ export const CASES: readonly ConformanceCase[] = [
     name: 'session: a gap longer than `gap` starts a new session',
     rules: rule('{ gte: 3 }', '{ window: session, gap: 10s }'),
     events: [0, 5, 30, 35, 38].map((s) => ({ t: s * SECOND, entity: { api_key: 'k1' } })),
-    expect: [{ rule: 'burst', count: 3, first: 30 * SECOND, last: 38 * SECOND, windowStart: 30 * SECOND, at: 4 }],
+    expect: [
+      {
+        rule: 'burst',
+        count: 3,
+        first: 30 * SECOND,
+        last: 38 * SECOND,
+        windowStart: 30 * SECOND,
+        at: 4,
+      },
+    ],
   },
   {
     name: 'session: a session never spans more than the timespan',
@@ -233,7 +253,14 @@ export const CASES: readonly ConformanceCase[] = [
       { t: 91 * SECOND, entity: { api_key: 'k2' } },
     ],
     expect: [
-      { rule: 'burst', group: { api_key: 'k1' }, count: 2, windowStart: 0, windowEnd: MINUTE, at: 3 },
+      {
+        rule: 'burst',
+        group: { api_key: 'k1' },
+        count: 2,
+        windowStart: 0,
+        windowEnd: MINUTE,
+        at: 3,
+      },
       // k2's window [85s, 145s] closes at the end of input.
       { rule: 'burst', group: { api_key: 'k2' }, count: 2, at: 4 },
     ],
@@ -241,20 +268,37 @@ export const CASES: readonly ConformanceCase[] = [
   {
     name: 'a range fires on close when the count is inside it',
     rules: rule('{ gte: 2, lte: 3 }', '{ lateness: 0s }'),
-    events: [...burst(4, 0, SECOND, 'k1'), ...burst(2, 0, SECOND, 'k2')].map((e, i) => ({ ...e, id: `e${i}` })),
+    events: [...burst(4, 0, SECOND, 'k1'), ...burst(2, 0, SECOND, 'k2')].map((e, i) => ({
+      ...e,
+      id: `e${i}`,
+    })),
     expect: [{ rule: 'burst', group: { api_key: 'k2' }, count: 2 }],
   },
   {
     name: 'eq fires on close for exactly the value',
     rules: rule('{ eq: 2 }', '{ lateness: 0s }'),
-    events: [...burst(2, 0, SECOND, 'k1'), ...burst(3, 0, SECOND, 'k2')].map((e, i) => ({ ...e, id: `e${i}` })),
+    events: [...burst(2, 0, SECOND, 'k1'), ...burst(3, 0, SECOND, 'k2')].map((e, i) => ({
+      ...e,
+      id: `e${i}`,
+    })),
     expect: [{ rule: 'burst', group: { api_key: 'k1' }, count: 2 }],
   },
   {
     name: 'cordon.fire: on_close makes a gte rule wait for the window to close',
     rules: rule('{ gte: 2 }', '{ fire: on_close, lateness: 0s }'),
-    events: [...burst(3, 0, SECOND), { t: 200 * SECOND, entity: { api_key: 'k2' } }].map((e, i) => ({ ...e, id: `e${i}` })),
-    expect: [{ rule: 'burst', group: { api_key: 'k1' }, count: 3, windowStart: 0, windowEnd: MINUTE, at: 3 }],
+    events: [...burst(3, 0, SECOND), { t: 200 * SECOND, entity: { api_key: 'k2' } }].map(
+      (e, i) => ({ ...e, id: `e${i}` }),
+    ),
+    expect: [
+      {
+        rule: 'burst',
+        group: { api_key: 'k1' },
+        count: 3,
+        windowStart: 0,
+        windowEnd: MINUTE,
+        at: 3,
+      },
+    ],
   },
   {
     name: 'events without a group-by value belong to no group, counted',
@@ -279,5 +323,16 @@ correlation: { type: event_count, rules: [req], group-by: [model], timespan: 60s
       { t: SECOND, entity: { api_key: 'key-a' } },
     ],
     expect: [{ rule: 'burst', group: { api_key: 'Key-A' }, count: 2 }],
+  },
+  {
+    name: 'an on-close window waits until the watermark is past its inclusive end plus lateness',
+    rules: rule('{ eq: 1 }', '{ lateness: 0s }'),
+    events: [
+      { t: 0, entity: { api_key: 'k1' } },
+      { t: 90 * SECOND, entity: { api_key: 'k9' } },
+      // Watermark 90s − 30s = 60s: an event at exactly 60s (the end of [0, 60s]) is still on time.
+      { t: 60 * SECOND, delay: 31 * SECOND, entity: { api_key: 'k1' } },
+    ],
+    expect: [{ rule: 'burst', group: { api_key: 'k9' }, count: 1 }],
   },
 ];

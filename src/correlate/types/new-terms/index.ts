@@ -10,7 +10,8 @@ const MAX_HISTORY_MS = 90 * 86_400_000;
  * the first occurrence, for a group, of a value of `condition.field` (or a tuple of fields) not
  * seen for that group within the history (`timespan`, up to 90d) — a region never seen for an
  * API key, a model a key never called. Each group first learns silently for `cordon.learning`
- * (default 1d) from its first event, so a new key does not alert on everything it does. The
+ * (default 1d) from its first event, so a new key does not alert on everything it does; a group
+ * with nothing seen within the whole history is new again and learns again. The
  * value_count condition is what a plain Sigma backend would evaluate; Cordon does not use it.
  */
 export const newTerms: CorrelationTypeModule = {
@@ -35,6 +36,8 @@ export const newTerms: CorrelationTypeModule = {
 interface TermsState {
   /** Event time of the group's first event: learning runs from here. */
   first: number;
+  /** Latest event time of any term (the newest entry of `terms`). */
+  last: number;
   /** Term → latest event time it was seen. */
   terms: Map<string, number>;
   partial: boolean;
@@ -47,10 +50,19 @@ function newTermsRuntime(rule: CompiledCorrelation, defaultCap: number): RuleRun
   const cap = rule.limits.maxEventsPerGroup ?? defaultCap;
   return {
     rule,
-    create: () => ({ first: Infinity, terms: new Map(), partial: false }),
+    create: () => ({ first: Infinity, last: -Infinity, terms: new Map(), partial: false }),
     add(g, c: Contribution) {
       const term = c.value as string;
+      if (g.last < c.t - history) {
+        // Nothing seen within the history before this event: the group is as good as new, which
+        // is what it would be had prune already forgotten it. It learns again from here, so the
+        // outcome never depends on whether other events moved the watermark on in between.
+        g.terms.clear();
+        g.first = Infinity;
+        g.partial = false;
+      }
       if (c.t < g.first) g.first = c.t;
+      if (c.t > g.last) g.last = c.t;
       const seen = g.terms.get(term);
       // Seen within the history before this event, or already seen later (an older event arriving late).
       const known = seen !== undefined && (seen >= c.t || c.t - seen <= history);
@@ -67,7 +79,11 @@ function newTermsRuntime(rule: CompiledCorrelation, defaultCap: number): RuleRun
         evaluation: {
           met: true,
           count: 1,
-          aggregate: { term, known: g.terms.size - 1, learnedFrom: g.first },
+          aggregate: {
+            term,
+            known: knownWithin(g.terms, term, c.t - history),
+            learnedFrom: g.first,
+          },
         },
         windowKey: `${term}\n${c.t}:${c.ref}`,
         partial: g.partial,
@@ -82,12 +98,26 @@ function newTermsRuntime(rule: CompiledCorrelation, defaultCap: number): RuleRun
       for (const [term, seen] of g.terms) if (seen < horizon) g.terms.delete(term);
       return g.terms.size === 0;
     },
-    encode: (g) => ({ f: g.first, t: [...g.terms], ...(g.partial ? { p: 1 } : {}) }),
+    encode: (g) => ({ f: g.first, l: g.last, t: [...g.terms], ...(g.partial ? { p: 1 } : {}) }),
     decode(data) {
-      const d = data as { f: number; t: [string, number][]; p?: 1 };
-      return { first: d.f ?? Infinity, terms: new Map(d.t), partial: d.p === 1 };
+      const d = data as { f: number | null; l?: number | null; t: [string, number][]; p?: 1 };
+      const terms = new Map(d.t);
+      let last = d.l ?? -Infinity;
+      if (d.l === undefined || d.l === null)
+        for (const seen of terms.values()) if (seen > last) last = seen;
+      return { first: d.f ?? Infinity, last, terms, partial: d.p === 1 };
     },
   };
+}
+
+/**
+ * Other terms seen within the history (at or after `since`): what the group normally uses,
+ * whether or not prune has forgotten the older ones yet.
+ */
+function knownWithin(terms: ReadonlyMap<string, number>, term: string, since: number): number {
+  let n = 0;
+  for (const [other, seen] of terms) if (other !== term && seen >= since) n += 1;
+  return n;
 }
 
 function evictOldest(terms: Map<string, number>): void {

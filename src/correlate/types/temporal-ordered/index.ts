@@ -1,6 +1,7 @@
 import type { Contribution } from '../../engine/runtime.js';
 import { windowRuntime } from '../../engine/windows/index.js';
-import type { BooleanExpr } from '../../rule/types.js';
+import { parseCondition } from '../../rule/detection/condition.js';
+import type { ConditionNode } from '../../rule/detection/ir.js';
 import { MAX_WINDOW_TIMESPAN_MS } from '../common.js';
 import { negatedInputs } from '../temporal/boolean.js';
 import type { CorrelationTypeModule } from '../type-module.js';
@@ -27,7 +28,7 @@ export const temporalOrdered: CorrelationTypeModule = {
   maxTimespanMs: MAX_WINDOW_TIMESPAN_MS,
   inputs: { min: 2 },
   extensionKeys: ['strict_order'],
-  parse({ ctx, cordon }) {
+  parse({ ctx, cordon, rules, expression }) {
     const strict = cordon.strict_order;
     if (strict !== undefined && typeof strict !== 'boolean') {
       ctx.sink.error(
@@ -37,12 +38,23 @@ export const temporalOrdered: CorrelationTypeModule = {
       );
       return undefined;
     }
+    // The steps are every rule not under a NOT, in the order of `rules`: any other shape (an
+    // `or`, `1 of`, a NOT over more than one rule) would silently run as a plain sequence.
+    const parsed = expression === undefined ? undefined : parseCondition(expression, rules);
+    if (parsed?.ok && !isSequence(parsed.node)) {
+      ctx.sink.error(
+        ['correlation', 'condition'],
+        'CORDON_ERR_RULE_UNSUPPORTED',
+        `${ctx.subject} condition of temporal_ordered can only join its steps with "and" and exclude rules with "and not <rule>"; got "${expression ?? ''}". Write e.g. "${rules.slice(0, 2).join(' and ')} and not <rule>", or use a temporal rule for other conditions.`,
+      );
+      return undefined;
+    }
     return { strictOrder: strict === true };
   },
   firing: () => 'eager',
   runtime(rule) {
     const until =
-      rule.condition?.kind === 'boolean' ? negatedInputs(rule.condition.expr as BooleanExpr) : new Set<number>();
+      rule.condition?.kind === 'boolean' ? negatedInputs(rule.condition.expr) : new Set<number>();
     const steps = rule.inputs.map((_, i) => i).filter((i) => !until.has(i));
     const last = steps[steps.length - 1] ?? 0;
     const strict = rule.params.strictOrder === true;
@@ -68,6 +80,22 @@ export const temporalOrdered: CorrelationTypeModule = {
     });
   },
 };
+
+/** A conjunction of rules and negated rules: the only condition a sequence runs as written. */
+function isSequence(node: ConditionNode): boolean {
+  switch (node.kind) {
+    case 'ref':
+      return true;
+    case 'not':
+      return node.operand.kind === 'ref';
+    case 'and':
+      return node.operands.every(isSequence);
+    case 'of':
+      return node.quantifier === 'all';
+    case 'or':
+      return false;
+  }
+}
 
 /**
  * The sequence ending at the window's last completing event whose first step is as late as

@@ -40,7 +40,11 @@ function compile(expr: BooleanExpr): (present: readonly boolean[]) => boolean {
 }
 
 /** Input indices an expression requires to be absent (under a NOT). */
-export function negatedInputs(expr: BooleanExpr, negated = false, out = new Set<number>()): Set<number> {
+export function negatedInputs(
+  expr: BooleanExpr,
+  negated = false,
+  out = new Set<number>(),
+): Set<number> {
   switch (expr.kind) {
     case 'ref':
       if (negated) out.add(expr.input);

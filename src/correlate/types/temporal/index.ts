@@ -2,7 +2,7 @@ import type { Accumulator } from '../../engine/aggregation.js';
 import { scanWith } from '../../engine/aggregation.js';
 import { windowRuntime } from '../../engine/windows/index.js';
 import type { Condition } from '../../rule/types.js';
-import { ALL_WINDOWS, MAX_WINDOW_TIMESPAN_MS } from '../common.js';
+import { ALL_WINDOWS, MAX_WINDOW_TIMESPAN_MS, thresholdFiring } from '../common.js';
 import type { CorrelationTypeModule } from '../type-module.js';
 import { presenceTest } from './boolean.js';
 
@@ -10,7 +10,8 @@ import { presenceTest } from './boolean.js';
  * Sigma temporal: the referenced rules all matched (or, with a boolean condition, the
  * expression over them holds) within the timespan for the same group, in any order. Joins
  * across sources go through `aliases`. Without a NOT it fires at the event that completes it;
- * with a NOT it waits for the window to close, since an absence is only known then.
+ * with a NOT it waits for the window to close, since an absence is only known then; so does a
+ * pySigma threshold other than gt/gte (`{ lt: 2 }`), which a later rule could falsify.
  */
 export const temporal: CorrelationTypeModule = {
   name: 'temporal',
@@ -25,8 +26,14 @@ export const temporal: CorrelationTypeModule = {
   inputs: { min: 2 },
   extensionKeys: [],
   parse: () => ({}),
+  // A pySigma threshold on how many rules were seen is a count like any other: gt/gte only
+  // become true as rules appear, lt/lte/eq/neq can be falsified by a later one.
   firing: (condition: Condition | undefined) =>
-    condition?.kind === 'boolean' && condition.negated ? 'on-close' : 'eager',
+    condition?.kind === 'boolean'
+      ? condition.negated
+        ? 'on-close'
+        : 'eager'
+      : thresholdFiring(condition),
   runtime(rule) {
     const n = rule.inputs.length;
     const test = presenceTest(rule.condition, n);

@@ -1,6 +1,6 @@
 import type { Accumulator } from '../../engine/aggregation.js';
 import { scanWith, thresholdTest } from '../../engine/aggregation.js';
-import type { RuleRuntime } from '../../engine/runtime.js';
+import type { Contribution, RuleRuntime } from '../../engine/runtime.js';
 import type { SlidingState } from '../../engine/windows/sliding.js';
 import { windowRuntime } from '../../engine/windows/index.js';
 import type { CompiledCorrelation, ThresholdCondition } from '../../rule/types.js';
@@ -49,7 +49,7 @@ interface DistinctAccumulator extends Accumulator {
 
 function distinctAggregation(rule: CompiledCorrelation): {
   accumulator(): DistinctAccumulator;
-  scan: (w: readonly import('../../engine/runtime.js').Contribution[]) => ReturnType<Accumulator['result']>;
+  scan: (w: readonly Contribution[]) => ReturnType<Accumulator['result']>;
 } {
   const test = thresholdTest(rule.condition as ThresholdCondition | undefined);
   const make = (): DistinctAccumulator => {
@@ -77,7 +77,11 @@ function distinctAggregation(rule: CompiledCorrelation): {
           if (values.length >= SAMPLE_VALUES) break;
           values.push(v);
         }
-        return { met: n > 0 && test(seen.size), count: n, aggregate: { distinct: seen.size, values } };
+        return {
+          met: n > 0 && test(seen.size),
+          count: n,
+          aggregate: { distinct: seen.size, values },
+        };
       },
     };
   };
@@ -101,7 +105,10 @@ function switchingRuntime(
       const e = g.e ?? (g.e = exact.create());
       const fires = exact.add(e, c, ctx);
       const acc = e.acc as DistinctAccumulator | undefined;
-      if (fires.length === 0 && e.accValid && acc && acc.distinct > limit) {
+      // A window past the limit also meets the (gt/gte) threshold, so it has just fired: under
+      // `reset` the fire consumed it (the accumulator is invalid then); under `continue` it stays
+      // and keeps growing, which is what the sketches are for.
+      if (e.accValid && acc && acc.distinct > limit) {
         g.a = approx.fromContributions(e);
         delete g.e;
       }

@@ -22,7 +22,9 @@ function percentileModule(name: string, fixed?: number): CorrelationTypeModule {
     extension: false,
     bases: [],
     summary:
-      fixed === undefined ? 'a percentile of a numeric field per group' : 'the median of a numeric field per group',
+      fixed === undefined
+        ? 'a percentile of a numeric field per group'
+        : 'the median of a numeric field per group',
     condition: 'threshold',
     field: 'required',
     percentile: fixed === undefined,
@@ -36,7 +38,8 @@ function percentileModule(name: string, fixed?: number): CorrelationTypeModule {
     runtime(rule) {
       const test = thresholdTest(rule.condition as ThresholdCondition | undefined);
       const p =
-        fixed ?? (typeof rule.params.percentile === 'number' ? rule.params.percentile : DEFAULT_PERCENTILE);
+        fixed ??
+        (typeof rule.params.percentile === 'number' ? rule.params.percentile : DEFAULT_PERCENTILE);
       return windowRuntime(rule, {
         accumulator: () => undefined,
         scan(window: readonly Contribution[]) {

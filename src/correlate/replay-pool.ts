@@ -1,0 +1,134 @@
+import { Worker } from 'node:worker_threads';
+import type { RuleStats } from './engine/rule-stats.js';
+import type { Replay } from './replay.js';
+import type { ChunkResult, WorkerInit } from './replay-worker.js';
+
+/**
+ * Replays with worker threads: the main thread cuts the input into chunks of whole lines and
+ * hands them out; workers parse, validate and route them (the stateless, costly part); the
+ * main thread applies each chunk's routes to the one engine, strictly in input order, so the
+ * result is exactly that of a single-threaded replay.
+ */
+export class ReplayPool {
+  readonly #workers: Worker[];
+  readonly #pending = new Map<number, ChunkResult>();
+  readonly #waiting = new Map<number, (r: ChunkResult) => void>();
+  #sent = 0;
+  #applied = 0;
+  #next = 0;
+  /** The first bad lines, as "file:line: reason". */
+  readonly bad: string[] = [];
+  badCount = 0;
+  derivedSkipped = 0;
+  /** Where each chunk starts, so bad lines are named by file and line. */
+  readonly #origins = new Map<number, { label: string; firstLine: number }>();
+  #failure: Error | undefined;
+
+  constructor(
+    workers: number,
+    init: WorkerInit,
+    private readonly replay: Replay,
+    private readonly maxInFlight = workers * 3,
+  ) {
+    const url = new URL('./replay-worker.js', import.meta.url);
+    this.#workers = Array.from({ length: workers }, () => {
+      const w = new Worker(url, { workerData: init });
+      w.on('message', (m: ChunkResult | { stats: [string, RuleStats][] }) => {
+        if ('seq' in m) this.received(m);
+      });
+      w.on('error', (err) => {
+        this.#failure = err;
+        for (const resolve of this.#waiting.values()) resolve(undefined as unknown as ChunkResult);
+      });
+      return w;
+    });
+  }
+
+  /** Sends a chunk of whole lines; waits while too many are in flight. */
+  async send(buffer: ArrayBuffer, label: string, firstLine: number): Promise<number> {
+    while (this.#sent - this.#applied >= this.maxInFlight) await this.applyNext();
+    const seq = this.#sent;
+    this.#sent += 1;
+    this.#origins.set(seq, { label, firstLine });
+    const worker = this.#workers[seq % this.#workers.length] as Worker;
+    worker.postMessage({ seq, buffer }, [buffer]);
+    return seq;
+  }
+
+  /** Applies everything sent, then gathers the workers' figures and stops them. */
+  async finish(): Promise<void> {
+    while (this.#applied < this.#sent) await this.applyNext();
+    for (const w of this.#workers) {
+      const stats = await new Promise<[string, RuleStats][]>((resolve) => {
+        const on = (m: { stats?: [string, RuleStats][] }): void => {
+          if (m.stats) {
+            w.off('message', on);
+            resolve(m.stats);
+          }
+        };
+        w.on('message', on);
+        w.postMessage('stats');
+      });
+      this.replay.mergeStats(new Map(stats));
+      await w.terminate();
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.#workers.map((w) => w.terminate()));
+  }
+
+  private received(result: ChunkResult): void {
+    const waiter = this.#waiting.get(result.seq);
+    if (waiter) {
+      this.#waiting.delete(result.seq);
+      waiter(result);
+    } else {
+      this.#pending.set(result.seq, result);
+    }
+  }
+
+  private async applyNext(): Promise<void> {
+    const seq = this.#next;
+    this.#next += 1;
+    let result = this.#pending.get(seq);
+    if (result) this.#pending.delete(seq);
+    else result = await new Promise<ChunkResult>((resolve) => this.#waiting.set(seq, resolve));
+    if (this.#failure) throw this.#failure;
+    this.apply(result);
+    this.#applied += 1;
+  }
+
+  private apply(r: ChunkResult): void {
+    let route = 0;
+    let ref = 0;
+    for (let i = 0; i < r.count; i += 1) {
+      const source = r.sourceTable[r.sourceIndex[i] as number] as string;
+      const time = r.times[i] as number;
+      const received = r.received[i] as number;
+      let end = route;
+      while (end < r.routes.length && r.routeEvent[end] === i) end += 1;
+      if (end === route) {
+        this.replay.pushRouted(source, time, received, '', []);
+        continue;
+      }
+      this.replay.pushRouted(
+        source,
+        time,
+        received,
+        r.refs[ref] as string,
+        r.routes.slice(route, end),
+      );
+      ref += 1;
+      route = end;
+    }
+    this.derivedSkipped += r.derivedSkipped;
+    const origin = this.#origins.get(r.seq);
+    this.#origins.delete(r.seq);
+    for (const [line, reason] of r.bad) {
+      this.badCount += 1;
+      if (this.bad.length < 20)
+        this.bad.push(`${origin?.label ?? '?'}:${(origin?.firstLine ?? 1) + line - 1}: ${reason}`);
+    }
+  }
+}

@@ -1,0 +1,251 @@
+import type { CaseEvent, ConformanceCase } from '../conformance-case.js';
+import { MINUTE, SECOND } from '../conformance-case.js';
+
+/**
+ * Chained correlations (not a type): a correlation reading another correlation's matches, which
+ * enter as derived events (source `cordon`) whose event time is the inner match's last event
+ * time, with its group-by values under `labels`.
+ */
+
+const HOUR = 60 * MINUTE;
+
+const BASE_RULES = `
+title: Login failure
+name: login_fail
+logsource: { category: login }
+detection: { sel: { outcome: failure }, condition: sel }
+---
+title: Login failure burst
+name: login_fail_burst
+correlation:
+  type: event_count
+  rules: [login_fail]
+  group-by: [region]
+  timespan: 10m
+  condition: { gte: 3 }
+---
+title: Feature drift
+name: feature_drift
+logsource: { category: drift }
+detection: { sel: { name: feature_drift }, condition: sel }
+`;
+
+/** Drift on a segment's region and a login-failure burst from the same region within 1h. */
+function outer(generate = false): string {
+  return `${BASE_RULES}---
+title: Drift and login failures in one region
+name: drift_with_fail_burst
+correlation:
+  type: temporal
+  rules: [feature_drift, login_fail_burst]
+  group-by: [region]
+  timespan: 1h
+  aliases:
+    region:
+      feature_drift: labels.segment_region
+      login_fail_burst: region
+${generate ? '  generate: true\n' : ''}`;
+}
+
+const DEPTH_3 = `${BASE_RULES}---
+title: Repeated login failure bursts
+name: repeated_bursts
+correlation:
+  type: event_count
+  rules: [login_fail_burst]
+  group-by: [region]
+  timespan: 1h
+  condition: { gte: 2 }
+---
+title: Drift and repeated login failure bursts in one region
+name: drift_with_repeated_bursts
+correlation:
+  type: temporal
+  rules: [feature_drift, repeated_bursts]
+  group-by: [region]
+  timespan: 1h
+  aliases:
+    region:
+      feature_drift: labels.segment_region
+      repeated_bursts: region
+`;
+
+function fail(t: number, region: string, extra: Partial<CaseEvent> = {}): CaseEvent {
+  return {
+    t,
+    kind: 'login',
+    name: 'login',
+    outcome: 'failure',
+    entity: { user: 'u1', geo: { region } },
+    ...extra,
+  };
+}
+
+function drift(t: number, region: string): CaseEvent {
+  return {
+    t,
+    source: 'ml',
+    kind: 'drift',
+    name: 'feature_drift',
+    entity: { model: 'm1', feature: 'user_age' },
+    labels: { segment_region: region },
+  };
+}
+
+export const CASES: readonly ConformanceCase[] = [
+  {
+    name: 'the outer rule fires when the inner match and the drift meet in one region; the inner match does not alert',
+    rules: outer(),
+    events: [
+      fail(10 * MINUTE, 'eu'),
+      fail(10 * MINUTE, 'us'),
+      fail(11 * MINUTE, 'eu'),
+      fail(11 * MINUTE, 'us'),
+      fail(12 * MINUTE, 'eu'),
+      // us had two failures only; ap had no failures.
+      drift(20 * MINUTE, 'us'),
+      drift(20 * MINUTE, 'ap'),
+      drift(20 * MINUTE, 'eu'),
+    ],
+    expect: [
+      {
+        rule: 'drift_with_fail_burst',
+        group: { region: 'eu' },
+        count: 2,
+        first: 12 * MINUTE,
+        last: 20 * MINUTE,
+        windowStart: 20 * MINUTE - HOUR,
+        windowEnd: 20 * MINUTE,
+        late: false,
+        aggregate: { rules: { feature_drift: 1, login_fail_burst: 1 } },
+        at: 7,
+      },
+    ],
+    stats: { rule: 'login_fail_burst', matches: 1 },
+  },
+  {
+    name: 'the order does not matter: the inner match may complete the outer rule after the drift',
+    rules: outer(),
+    events: [
+      drift(0, 'eu'),
+      fail(10 * MINUTE, 'eu'),
+      fail(11 * MINUTE, 'eu'),
+      fail(12 * MINUTE, 'eu'),
+    ],
+    expect: [
+      {
+        rule: 'drift_with_fail_burst',
+        group: { region: 'eu' },
+        count: 2,
+        first: 0,
+        last: 12 * MINUTE,
+        at: 3,
+      },
+    ],
+  },
+  {
+    name: 'a chained event’s time is the inner match’s last event time, not when it fired',
+    rules: outer(),
+    events: [
+      fail(10 * MINUTE, 'eu'),
+      fail(10 * MINUTE, 'us'),
+      fail(11 * MINUTE, 'eu'),
+      fail(11 * MINUTE, 'us'),
+      // Both bursts complete at 12m but are processed (and fire) at 12m25s.
+      fail(12 * MINUTE, 'eu', { delay: 25 * SECOND }),
+      fail(12 * MINUTE, 'us', { delay: 25 * SECOND }),
+      // The window [12m, 1h12m] holds eu's burst at 12m; [12m10s, 1h12m10s] does not hold us's.
+      drift(HOUR + 12 * MINUTE, 'eu'),
+      drift(HOUR + 12 * MINUTE + 10 * SECOND, 'us'),
+    ],
+    expect: [
+      {
+        rule: 'drift_with_fail_burst',
+        group: { region: 'eu' },
+        count: 2,
+        first: 12 * MINUTE,
+        last: HOUR + 12 * MINUTE,
+        windowStart: 12 * MINUTE,
+        at: 6,
+      },
+    ],
+  },
+  {
+    name: 'generate: true makes the referenced rules alert too (the inner match and the drift detection)',
+    rules: outer(true),
+    events: [
+      fail(10 * MINUTE, 'eu'),
+      fail(11 * MINUTE, 'eu'),
+      fail(12 * MINUTE, 'eu'),
+      drift(20 * MINUTE, 'eu'),
+    ],
+    expect: [
+      {
+        rule: 'login_fail_burst',
+        group: { region: 'eu' },
+        count: 3,
+        first: 10 * MINUTE,
+        last: 12 * MINUTE,
+        refs: ['gw/e0', 'gw/e1', 'gw/e2'],
+        aggregate: { count: 3 },
+        at: 2,
+      },
+      {
+        rule: 'feature_drift',
+        group: { model: 'm1' },
+        count: 1,
+        first: 20 * MINUTE,
+        last: 20 * MINUTE,
+        refs: ['ml/e3'],
+        at: 3,
+      },
+      {
+        rule: 'drift_with_fail_burst',
+        group: { region: 'eu' },
+        count: 2,
+        first: 12 * MINUTE,
+        last: 20 * MINUTE,
+        at: 3,
+      },
+    ],
+  },
+  {
+    name: 'a chain of depth 3: only the outermost rule alerts, in event time all the way',
+    rules: DEPTH_3,
+    events: [
+      // Two bursts (reset: the second needs fresh failures), at 2m and 12m.
+      fail(0, 'eu'),
+      fail(MINUTE, 'eu'),
+      fail(2 * MINUTE, 'eu'),
+      fail(10 * MINUTE, 'eu'),
+      fail(11 * MINUTE, 'eu'),
+      fail(12 * MINUTE, 'eu'),
+      drift(20 * MINUTE, 'eu'),
+    ],
+    expect: [
+      {
+        rule: 'drift_with_repeated_bursts',
+        group: { region: 'eu' },
+        count: 2,
+        first: 12 * MINUTE,
+        last: 20 * MINUTE,
+        aggregate: { rules: { feature_drift: 1, repeated_bursts: 1 } },
+        at: 6,
+      },
+    ],
+    stats: { rule: 'repeated_bursts', matches: 1 },
+  },
+  {
+    name: 'depth 3: one burst is not enough for the middle rule, so nothing fires',
+    rules: DEPTH_3,
+    events: [
+      fail(0, 'eu'),
+      fail(MINUTE, 'eu'),
+      fail(2 * MINUTE, 'eu'),
+      fail(3 * MINUTE, 'eu'),
+      drift(20 * MINUTE, 'eu'),
+    ],
+    expect: [],
+    stats: { rule: 'login_fail_burst', matches: 1 },
+  },
+];
