@@ -45,7 +45,7 @@ function newSession() {
   return { steps, i: 0, host: host(), pid: 1000 + ri(60000), port: 1024 + ri(64000) };
 }
 
-function noise(t, n) {
+function noise() {
   const h = host();
   switch (ri(5)) {
     case 0:
@@ -111,7 +111,7 @@ for (let n = 0; n < LINES; n += 1) {
   let line;
   let event;
   if (rnd() < 0.4) {
-    [line, event] = noise(t, n);
+    [line, event] = noise();
     stats.noise += 1;
   } else {
     const si = ri(INFLIGHT);
