@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { open, readdir, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
@@ -112,11 +112,9 @@ export async function runReplay(argv: readonly string[]): Promise<number> {
     );
     try {
       for (const file of files) {
-        let line = 1;
-        await readChunks(file.path, async (chunk, lines) => {
-          progress.advance(chunk.byteLength, replay.events);
-          await pool.send(chunk, file.label, line);
-          line += lines;
+        await readChunks(file.path, async (chunk, length) => {
+          progress.advance(length, replay.events);
+          await pool.send(chunk, length, file.label);
         });
       }
       await pool.finish();
@@ -229,32 +227,59 @@ async function inputFiles(input: string): Promise<InputFile[]> {
   );
 }
 
-/** Calls `onChunk` with buffers of whole lines (about 1 MiB each) and how many lines each holds. */
+/**
+ * Calls `onChunk` with buffers whose first `length` bytes are whole lines (about 1 MiB). Each
+ * buffer is freshly allocated and read into directly, so it can be transferred to a worker
+ * without a copy; only the partial line at its end is copied into the next one.
+ */
 async function readChunks(
   path: string,
-  onChunk: (chunk: ArrayBuffer, lines: number) => Promise<void>,
+  onChunk: (chunk: ArrayBuffer, length: number) => Promise<void>,
 ): Promise<void> {
-  const stream = path === '-' ? process.stdin : createReadStream(path, { highWaterMark: 1 << 20 });
+  if (path === '-') {
+    for await (const piece of readStdinChunks()) await onChunk(piece, piece.byteLength);
+    return;
+  }
+  const size = 1 << 20;
+  const handle = await open(path, 'r');
+  try {
+    let carry = new Uint8Array(0);
+    for (;;) {
+      const buffer = new ArrayBuffer(carry.length + size);
+      const bytes = new Uint8Array(buffer);
+      bytes.set(carry);
+      const { bytesRead } = await handle.read(bytes, carry.length, size, null);
+      const filled = carry.length + bytesRead;
+      if (bytesRead === 0) {
+        if (filled > 0) await onChunk(buffer, filled);
+        return;
+      }
+      const cut = bytes.lastIndexOf(10, filled - 1);
+      if (cut < 0) {
+        carry = bytes.slice(0, filled);
+        continue;
+      }
+      carry = bytes.slice(cut + 1, filled);
+      await onChunk(buffer, cut + 1);
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+async function* readStdinChunks(): AsyncGenerator<ArrayBuffer> {
   let rest: Buffer = Buffer.alloc(0);
-  const send = async (bytes: Buffer): Promise<void> => {
-    let lines = 0;
-    for (let i = bytes.indexOf(10); i >= 0; i = bytes.indexOf(10, i + 1)) lines += 1;
-    // A copy the worker can own: transferred, not cloned.
-    const copy = new ArrayBuffer(bytes.length);
-    new Uint8Array(copy).set(bytes);
-    await onChunk(copy, lines);
-  };
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
+  for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
     const data = rest.length > 0 ? Buffer.concat([rest, chunk]) : chunk;
     const cut = data.lastIndexOf(10);
     if (cut < 0) {
       rest = data;
       continue;
     }
-    await send(data.subarray(0, cut + 1));
+    yield Uint8Array.from(data.subarray(0, cut + 1)).buffer;
     rest = data.subarray(cut + 1);
   }
-  if (rest.length > 0) await send(rest);
+  if (rest.length > 0) yield Uint8Array.from(rest).buffer;
 }
 
 /** Calls `onLine` for every line (without its newline), with the bytes it took. */

@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { RuleStats } from './engine/rule-stats.js';
 import type { Replay } from './replay.js';
+import type { Route } from './engine/engine.js';
 import type { ChunkResult, WorkerInit } from './replay-worker.js';
 
 /**
@@ -20,8 +21,10 @@ export class ReplayPool {
   readonly bad: string[] = [];
   badCount = 0;
   derivedSkipped = 0;
-  /** Where each chunk starts, so bad lines are named by file and line. */
-  readonly #origins = new Map<number, { label: string; firstLine: number }>();
+  /** Which file each chunk comes from, so bad lines are named by file and line. */
+  readonly #labels = new Map<number, string>();
+  #label = '';
+  #line = 1;
   #failure: Error | undefined;
 
   constructor(
@@ -44,14 +47,14 @@ export class ReplayPool {
     });
   }
 
-  /** Sends a chunk of whole lines; waits while too many are in flight. */
-  async send(buffer: ArrayBuffer, label: string, firstLine: number): Promise<number> {
+  /** Sends the first `length` bytes (whole lines) of a buffer; waits while too many are in flight. */
+  async send(buffer: ArrayBuffer, length: number, label: string): Promise<number> {
     while (this.#sent - this.#applied >= this.maxInFlight) await this.applyNext();
     const seq = this.#sent;
     this.#sent += 1;
-    this.#origins.set(seq, { label, firstLine });
+    this.#labels.set(seq, label);
     const worker = this.#workers[seq % this.#workers.length] as Worker;
-    worker.postMessage({ seq, buffer }, [buffer]);
+    worker.postMessage({ seq, buffer, length }, [buffer]);
     return seq;
   }
 
@@ -102,33 +105,43 @@ export class ReplayPool {
   private apply(r: ChunkResult): void {
     let route = 0;
     let ref = 0;
+    let value = 0;
+    const routes: Route[] = [];
     for (let i = 0; i < r.count; i += 1) {
       const source = r.sourceTable[r.sourceIndex[i] as number] as string;
       const time = r.times[i] as number;
       const received = r.received[i] as number;
-      let end = route;
-      while (end < r.routes.length && r.routeEvent[end] === i) end += 1;
-      if (end === route) {
-        this.replay.pushRouted(source, time, received, '', []);
+      routes.length = 0;
+      for (; route < r.routeEvent.length && r.routeEvent[route] === i; route += 1) {
+        const n = r.routeValueCount[route] as number;
+        routes.push({
+          slot: r.routeSlot[route] as number,
+          input: r.routeInput[route] as number,
+          key: r.routeKey[route] as string,
+          values: r.routeValues.slice(value, value + n),
+          value: r.routeValue[route] ?? undefined,
+          partition: r.routePartition[route] as number,
+        });
+        value += n;
+      }
+      if (routes.length === 0) {
+        this.replay.pushRouted(source, time, received, '', routes);
         continue;
       }
-      this.replay.pushRouted(
-        source,
-        time,
-        received,
-        r.refs[ref] as string,
-        r.routes.slice(route, end),
-      );
+      this.replay.pushRouted(source, time, received, r.refs[ref] as string, routes);
       ref += 1;
-      route = end;
     }
     this.derivedSkipped += r.derivedSkipped;
-    const origin = this.#origins.get(r.seq);
-    this.#origins.delete(r.seq);
+    const label = this.#labels.get(r.seq) ?? '?';
+    this.#labels.delete(r.seq);
+    if (label !== this.#label) {
+      this.#label = label;
+      this.#line = 1;
+    }
     for (const [line, reason] of r.bad) {
       this.badCount += 1;
-      if (this.bad.length < 20)
-        this.bad.push(`${origin?.label ?? '?'}:${(origin?.firstLine ?? 1) + line - 1}: ${reason}`);
+      if (this.bad.length < 20) this.bad.push(`${label}:${this.#line + line - 1}: ${reason}`);
     }
+    this.#line += r.lines;
   }
 }

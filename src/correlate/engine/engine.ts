@@ -68,11 +68,11 @@ const PRIMARY_ENTITY = [
 ] as const;
 
 /**
- * Groups checked for garbage per rule and advance() call: a few always, plus one per event
+ * Groups checked for garbage per rule and advance() call: a few always, plus one per two events
  * taken in since the last sweep (so sweeping costs O(1) per event however often advance runs),
  * up to a cap.
  */
-const SWEEP_MIN = 64;
+const SWEEP_MIN = 16;
 /** How long a group that only holds suppressed matches is kept after its suppression ends. */
 const SUPPRESSED_KEPT_MS = 86_400_000;
 const SWEEP_MAX = 2_000;
@@ -684,7 +684,7 @@ export class CorrelationEngine {
   }
 
   private closeWindows(watermarkOf: (sources: Iterable<string>) => number, now: number): void {
-    const budget = Math.min(SWEEP_MAX, SWEEP_MIN + this.#sinceSweep);
+    const budget = Math.min(SWEEP_MAX, SWEEP_MIN + (this.#sinceSweep >> 1));
     this.#sinceSweep = 0;
     for (const part of this.#partitions) {
       if (!part) continue;

@@ -17,6 +17,7 @@ export interface SourceTiming {
 }
 
 interface SourceMark {
+  readonly timing: SourceTiming;
   maxT: number;
   lastArrival: number;
   /** Highest watermark handed out (monotone). */
@@ -27,6 +28,9 @@ export type EncodedWatermarks = Record<string, [number, number, number]>;
 
 export class Watermarks {
   readonly #sources = new Map<string, SourceMark>();
+  /** The last source observed: most events come in runs from one source. */
+  #lastSource: string | undefined;
+  #lastMark: SourceMark | undefined;
 
   constructor(
     private readonly defaults: SourceTiming,
@@ -39,24 +43,28 @@ export class Watermarks {
 
   /** Records an event; returns the source's watermark as it was just before it. */
   observe(source: string, t: number, now: number): number {
-    let mark = this.#sources.get(source);
+    let mark = source === this.#lastSource ? this.#lastMark : this.#sources.get(source);
     if (!mark) {
-      mark = { maxT: t, lastArrival: now, w: -Infinity };
+      const timing = this.timing(source);
+      mark = { timing, maxT: t, lastArrival: now, w: t - timing.outOfOrdernessMs };
       this.#sources.set(source, mark);
-      mark.w = t - this.timing(source).outOfOrdernessMs;
+      this.#lastSource = source;
+      this.#lastMark = mark;
       return -Infinity;
     }
-    const before = this.compute(source, mark, now);
+    this.#lastSource = source;
+    this.#lastMark = mark;
+    const before = this.compute(mark, now);
     if (t > mark.maxT) mark.maxT = t;
     if (now > mark.lastArrival) mark.lastArrival = now;
-    this.compute(source, mark, now);
+    this.compute(mark, now);
     return before;
   }
 
   /** The source's watermark at processing time `now` (−∞ for a source never seen). */
   get(source: string, now: number): number {
     const mark = this.#sources.get(source);
-    return mark ? this.compute(source, mark, now) : -Infinity;
+    return mark ? this.compute(mark, now) : -Infinity;
   }
 
   /** The minimum over `sources` (−∞ when empty): what a rule fed by them may close against. */
@@ -71,8 +79,8 @@ export class Watermarks {
     return any ? w : -Infinity;
   }
 
-  private compute(source: string, mark: SourceMark, now: number): number {
-    const timing = this.timing(source);
+  private compute(mark: SourceMark, now: number): number {
+    const timing = mark.timing;
     const silent = now - mark.lastArrival;
     const advance = silent >= timing.idleMs ? silent : 0;
     const w = mark.maxT + advance - timing.outOfOrdernessMs;
@@ -88,8 +96,10 @@ export class Watermarks {
 
   restore(encoded: EncodedWatermarks): void {
     this.#sources.clear();
+    this.#lastSource = undefined;
+    this.#lastMark = undefined;
     for (const [s, [maxT, lastArrival, w]] of Object.entries(encoded))
-      this.#sources.set(s, { maxT, lastArrival, w });
+      this.#sources.set(s, { timing: this.timing(s), maxT, lastArrival, w });
   }
 
   sources(): string[] {

@@ -1,6 +1,7 @@
 import { EVENT_KINDS, OUTCOMES, SEVERITIES } from '../canonical-event.js';
 import type { EventKind, NormalisedEvent, Severity } from '../canonical-event.js';
 import { isOneOf, readEntity, readLabels, readMeasures, readText } from './canonical-maps.js';
+import { readCanonicalFast } from './canonical-fast.js';
 import { checkEventId, contentHashId } from './event-id.js';
 import type { Location } from './findings.js';
 import { getOwn, got, isJsonObject } from './json-values.js';
@@ -41,6 +42,16 @@ const SET_BY_CORDON: ReadonlyMap<string, string> = new Map([
  * the fields Cordon sets on acceptance are expected there, and read by the caller.
  */
 export function readCanonicalEvent(
+  item: unknown,
+  at: Location,
+  now: number,
+  recorded = false,
+): NormalisedEvent | undefined {
+  return readCanonicalFast(item, now, recorded) ?? readCanonicalThorough(item, at, now, recorded);
+}
+
+/** The thorough path alone: every check, every problem reported (exported for its test). */
+export function readCanonicalThorough(
   item: unknown,
   at: Location,
   now: number,
