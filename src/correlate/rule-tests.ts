@@ -319,8 +319,8 @@ function offset(
   value: unknown,
   test: string,
 ): number | undefined {
-  if (value === 0 || value === '0' || value === '0s') return 0;
   if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return value;
+  if (typeof value === 'string' && /^\s*0+\s*(ms|s|m|h|d|w)?\s*$/.test(value)) return 0;
   const parsed = parseDuration(value);
   if (parsed.ok) return parsed.ms;
   sink.error(

@@ -30,6 +30,17 @@ import { Watermarks } from './watermarks.js';
 
 export { DERIVED_SOURCE };
 
+/** Derived events carry the reserved source; their watermark is that of their inner rule. */
+const DERIVED_PREFIX = `${DERIVED_SOURCE}:`;
+
+function derivedStream(rule: string): string {
+  return `${DERIVED_PREFIX}${rule}`;
+}
+
+function isDerivedStream(source: string): boolean {
+  return source.startsWith(DERIVED_PREFIX);
+}
+
 export interface EngineLimits {
   /** Number of state partitions (fixed for a deployment: it decides where state lives). */
   readonly partitions: number;
@@ -172,6 +183,8 @@ export class CorrelationEngine {
   readonly #anyKind: CompiledDetection[] = [];
   readonly #consumers = new Map<string, InputPlan[]>();
   readonly #detectionSlot = new Map<string, number>();
+  /** Correlation rule key → slot. */
+  readonly #slotByKey = new Map<string, number>();
   readonly #detectionGroup = new Map<string, readonly FieldGetter[]>();
   readonly #partitions: (Partition | undefined)[];
   readonly #watermarks: Watermarks;
@@ -205,6 +218,7 @@ export class CorrelationEngine {
       if (!module)
         throw new Error(`Rule ${corr.key}: no runtime for correlation type ${corr.type}.`);
       const index = this.#infos.length;
+      this.#slotByKey.set(corr.key, index);
       this.#infos.push({
         index,
         key: corr.key,
@@ -313,7 +327,7 @@ export class CorrelationEngine {
    */
   process(event: CanonicalEvent, now: number, accept?: (partition: number) => boolean): void {
     this.apply(
-      event.source,
+      event.source === DERIVED_SOURCE ? derivedStream(event.name) : event.source,
       event.time,
       `${event.source}/${event.id}`,
       this.route(event),
@@ -356,7 +370,9 @@ export class CorrelationEngine {
     now: number,
     accept?: (partition: number) => boolean,
   ): void {
-    const watermark = this.#watermarks.observe(source, time, now);
+    const watermark = isDerivedStream(source)
+      ? this.watermarkOf(source, now)
+      : this.#watermarks.observe(source, time, now);
     for (const r of routes) {
       const sources = this.#sources[r.slot] as Set<string>;
       if (!sources.has(source)) {
@@ -385,12 +401,38 @@ export class CorrelationEngine {
    * forgets state that can no longer matter. Call after each batch and when idle.
    */
   advance(now: number): void {
-    this.closeWindows((sources) => this.#watermarks.min(sources, now), now);
+    this.closeWindows((sources) => {
+      let w = Infinity;
+      for (const s of sources) w = Math.min(w, this.watermarkOf(s, now));
+      return w === Infinity ? -Infinity : w;
+    }, now);
   }
 
-  /** End of input (replay, tests): every window closes as if all sources had moved on. */
+  /**
+   * End of input (replay, tests): every window closes as if all sources had moved on. State is
+   * kept (not swept), so the matches this produces can still feed the rules that chain them.
+   */
   flush(now: number): void {
     this.closeWindows(() => Infinity, now);
+  }
+
+  /**
+   * The watermark of a source, or of a derived stream: the matches of one inner rule, which
+   * can be no older than its own watermark minus its lateness (and, for a window decided when
+   * it closes, minus its timespan). So a derived stream is never late merely because its
+   * inner rule waits for its windows to close, and never idles ahead of what it can still send.
+   */
+  private watermarkOf(source: string, now: number, depth = 0): number {
+    if (!isDerivedStream(source)) return this.#watermarks.get(source, now);
+    const slot = this.#slotByKey.get(source.slice(DERIVED_PREFIX.length));
+    const info = slot === undefined ? undefined : this.#infos[slot];
+    if (slot === undefined || !info || depth > 12) return -Infinity;
+    let w = Infinity;
+    for (const s of this.#sources[slot] as Set<string>)
+      w = Math.min(w, this.watermarkOf(s, now, depth + 1));
+    if (w === Infinity || w === -Infinity) return -Infinity;
+    const span = info.onClose ? (info.correlation?.timespanMs ?? 0) + 1 : 0;
+    return w - info.latenessMs - span;
   }
 
   /** Matches and derived events produced since the last call. */
@@ -625,19 +667,17 @@ export class CorrelationEngine {
     }
     let suppressedCount = 0;
     let partial = fire.partial;
+    let suppressed = false;
     if (rec) {
-      if (info.suppressMs > 0) {
-        if (lastTime < rec.suppressUntil) {
-          rec.suppressed += 1;
-          stats.suppressed += 1;
-          return;
-        }
-        rec.suppressUntil = lastTime + info.suppressMs;
+      if (info.suppressMs > 0 && lastTime < rec.suppressUntil) {
+        suppressed = true;
+      } else {
+        if (info.suppressMs > 0) rec.suppressUntil = lastTime + info.suppressMs;
+        suppressedCount = rec.suppressed;
+        rec.suppressed = 0;
+        partial ||= rec.partial;
+        rec.partial = false;
       }
-      suppressedCount = rec.suppressed;
-      rec.suppressed = 0;
-      partial ||= rec.partial;
-      rec.partial = false;
     }
     const group: Record<string, string> = {};
     names.forEach((n, i) => {
@@ -678,9 +718,15 @@ export class CorrelationEngine {
       aggregate: fire.evaluation.aggregate,
       refs,
     };
+    // Suppression quiets alerts, not signals: a chained rule still sees every match.
+    if (info.chained) this.#derived.push(derivedEvent(match, now));
+    if (suppressed && rec) {
+      rec.suppressed += 1;
+      stats.suppressed += 1;
+      return;
+    }
     stats.matches += 1;
     if (info.alerts) this.#matches.push(match);
-    if (info.chained) this.#derived.push(derivedEvent(match, now));
   }
 
   private closeWindows(watermarkOf: (sources: Iterable<string>) => number, now: number): void {
@@ -723,7 +769,7 @@ export class CorrelationEngine {
     watermark: number,
     budget: number,
   ): void {
-    if (watermark === -Infinity) return;
+    if (watermark === -Infinity || watermark === Infinity) return;
     slot.sweep ??= slot.groups.entries();
     for (let n = 0; n < budget; n += 1) {
       const next = slot.sweep.next();

@@ -49,7 +49,7 @@ describe('broken content', () => {
     expect(secret?.message).not.toContain('s3cr3t');
   });
 
-  it('makes `cordon validate` exit 1 and print file:line:col lines', () => {
+  it('makes `cordon validate` exit 1 and print file:line:col lines', async () => {
     let out = '';
     let status = 0;
     try {
@@ -71,8 +71,10 @@ describe('broken content', () => {
       cwd: REPO_ROOT,
       encoding: 'utf8',
     });
+    const shipped = (await loadContent(REPO_ROOT)).content;
     expect(ok).toContain(
-      'OK: 1 detection rule(s), 1 correlation(s), 5 connector(s), 1 playbook(s); 0 warning(s).',
+      `OK: ${shipped?.rules.detections.size} detection rule(s), ${shipped?.rules.correlations.length} correlation(s), 5 connector(s), 1 playbook(s); 0 warning(s).`,
     );
+    expect(shipped?.rules.correlations.length).toBeGreaterThan(20);
   });
 });

@@ -92,25 +92,32 @@ export const CASES: readonly ConformanceCase[] = [
   {
     name: 'a group jumping far above its own history fires, with its baseline and z-score',
     rules: rate(),
-    // History mean 2, stdev 1: a spike needs more than 2 + 3·1 = 5 and at least 2·2 = 4.
+    // The window ending at 10:49 reaches back into minute 9, so its baseline is minutes 0–8:
+    // totals 1, 3, 1, 3, 1, 3, 1, 3, 1 (mean 17/9, stdev 0.9938); a spike needs more than
+    // 17/9 + 3 × 0.9938 = 4.87 and at least twice the mean: the fifth request does it.
     events: numbered([...alternating(), ...reqs(6, 10 * MINUTE + 45 * SECOND, SECOND)]),
     expect: [
       {
         rule: 'spike',
         group: { api_key: 'k1' },
-        count: 6,
+        count: 5,
         first: 10 * MINUTE + 45 * SECOND,
-        last: 10 * MINUTE + 50 * SECOND,
-        aggregate: { value: 6, baseline: { mean: 2, stdev: 1, buckets: 10 }, z: 4 },
-        at: 25,
+        last: 10 * MINUTE + 49 * SECOND,
+        aggregate: {
+          value: 5,
+          baseline: { mean: 1.888889, stdev: 0.993808, buckets: 9 },
+          z: 3.130495,
+        },
+        at: 24,
       },
     ],
   },
   {
     name: 'the Sigma condition is a minimum volume: far above the baseline but below it never fires',
     rules: rate(),
-    // k1: one request in ten minutes: mean 0.1, stdev 0.3. Four requests are 13 sigmas above,
-    // but below the minimum of 5; the fifth fires. k2 is new, and 4 requests are not enough.
+    // k1: one request, then silence; the window ending at 10:04 is judged against minutes 0–8
+    // (mean 1/9, stdev 0.3143). Four requests are far above that, but below the minimum of 5;
+    // the fifth fires. k2 is new, and 4 requests are not enough.
     events: numbered([
       ...reqs(1, 0, 0),
       ...reqs(4, 0, SECOND, 'k2'),
@@ -123,7 +130,11 @@ export const CASES: readonly ConformanceCase[] = [
         count: 5,
         first: 10 * MINUTE,
         last: 10 * MINUTE + 4 * SECOND,
-        aggregate: { value: 5, baseline: { mean: 0.1, stdev: 0.3, buckets: 10 }, z: 16.333333 },
+        aggregate: {
+          value: 5,
+          baseline: { mean: 0.111111, stdev: 0.31427, buckets: 9 },
+          z: 15.556349,
+        },
         at: 9,
       },
     ],
@@ -148,15 +159,16 @@ export const CASES: readonly ConformanceCase[] = [
         count: 5,
         first: 8 * MINUTE + 45 * SECOND,
         last: 8 * MINUTE + 49 * SECOND,
-        aggregate: { value: 5, baseline: { mean: 1, stdev: 0, buckets: 8 }, z: null },
+        // Judged at 8:49 against minutes 0–6 (minute 7 overlaps the window [7:49, 8:49]).
+        aggregate: { value: 5, baseline: { mean: 1, stdev: 0, buckets: 7 }, z: null },
       },
     ],
   },
   {
     name: 'baseline.learning makes a new group wait, then judges it against what it learned',
     rules: rate('{ window: 1h, learning: 5m }'),
-    // Minute 0: 5 requests (learning). Minute 5: baseline [5, 0, 0, 0, 0], mean 1, stdev 2; a
-    // spike needs more than 1 + 3·2 = 7.
+    // Minute 0: 5 requests (learning). At 5:0x the window reaches into minute 4, so the baseline
+    // is minutes 0–3: [5, 0, 0, 0], mean 1.25, stdev 2.165; a spike needs more than 7.745.
     events: numbered([...reqs(5, 0, SECOND), ...reqs(8, 5 * MINUTE, SECOND)]),
     expect: [
       {
@@ -164,7 +176,7 @@ export const CASES: readonly ConformanceCase[] = [
         count: 8,
         first: 5 * MINUTE,
         last: 5 * MINUTE + 7 * SECOND,
-        aggregate: { value: 8, baseline: { mean: 1, stdev: 2, buckets: 5 }, z: 3.5 },
+        aggregate: { value: 8, baseline: { mean: 1.25, stdev: 2.165064, buckets: 4 }, z: 3.117691 },
         at: 12,
       },
     ],
@@ -178,7 +190,8 @@ export const CASES: readonly ConformanceCase[] = [
       // k2 comes back after two silent hours, before anything pruned it; k1 after it was pruned.
       ...reqs(5, 2 * HOUR, SECOND, 'k2'),
       ...reqs(5, 2 * HOUR + 5 * SECOND, SECOND, 'k1'),
-      // Ten minutes on, each has learned [5, 0 × 9]: mean 0.5, stdev 1.5; a spike needs > 5.
+      // Ten minutes on, each is judged against minutes 120–128: [5, 0 × 8], mean 0.5556, stdev
+      // 1.5713; a spike needs more than 5.27, so the sixth request.
       ...reqs(6, 2 * HOUR + 10 * MINUTE, SECOND, 'k1'),
       ...reqs(6, 2 * HOUR + 10 * MINUTE + 10 * SECOND, SECOND, 'k2'),
     ]),
@@ -188,7 +201,11 @@ export const CASES: readonly ConformanceCase[] = [
         group: { api_key: 'k1' },
         count: 6,
         last: 2 * HOUR + 10 * MINUTE + 5 * SECOND,
-        aggregate: { value: 6, baseline: { mean: 0.5, stdev: 1.5, buckets: 10 }, z: 3.666667 },
+        aggregate: {
+          value: 6,
+          baseline: { mean: 0.555556, stdev: 1.571348, buckets: 9 },
+          z: 3.464823,
+        },
         at: 17,
       },
       {
@@ -196,7 +213,11 @@ export const CASES: readonly ConformanceCase[] = [
         group: { api_key: 'k2' },
         count: 6,
         last: 2 * HOUR + 10 * MINUTE + 15 * SECOND,
-        aggregate: { value: 6, baseline: { mean: 0.5, stdev: 1.5, buckets: 10 }, z: 3.666667 },
+        aggregate: {
+          value: 6,
+          baseline: { mean: 0.555556, stdev: 1.571348, buckets: 9 },
+          z: 3.464823,
+        },
         at: 23,
       },
     ],
@@ -204,8 +225,9 @@ export const CASES: readonly ConformanceCase[] = [
   {
     name: 'arrival order does not change the outcome: a window is judged against the buckets before its end',
     rules: rate(),
-    // One request at 59 s, four at 60–63 s: the window ending at 63 s holds 5, against a baseline
-    // of one bucket [1]. k2's request at 59 s arrives last and completes that same window.
+    // One request at 59 s, four at 60–63 s: the window ending at 63 s holds 5; it reaches back
+    // into minute 0, so there is no bucket before it, and the minimum volume decides. k2's
+    // request at 59 s arrives last and completes that same window, with the same figures.
     events: numbered(
       [
         ...reqs(1, 59 * SECOND, 0, 'k1'),
@@ -223,7 +245,7 @@ export const CASES: readonly ConformanceCase[] = [
         first: 59 * SECOND,
         last: 63 * SECOND,
         windowEnd: 63 * SECOND,
-        aggregate: { value: 5, baseline: { mean: 1, stdev: 0, buckets: 1 }, z: null },
+        aggregate: { value: 5, baseline: { mean: 0, stdev: 0, buckets: 0 }, z: null },
         at: 7,
       },
       {
@@ -234,7 +256,7 @@ export const CASES: readonly ConformanceCase[] = [
         last: 63 * SECOND,
         windowEnd: 63 * SECOND,
         late: false,
-        aggregate: { value: 5, baseline: { mean: 1, stdev: 0, buckets: 1 }, z: null },
+        aggregate: { value: 5, baseline: { mean: 0, stdev: 0, buckets: 0 }, z: null },
         at: 9,
       },
     ],
@@ -259,7 +281,8 @@ export const CASES: readonly ConformanceCase[] = [
   {
     name: 'value_sum: tokens far above the group’s own history fire, with its baseline and z-score',
     rules: tokens(),
-    // One request a minute of 50 and 150 tokens in turn (mean 100, stdev 50), then 2000 at once.
+    // One request a minute of 50 and 150 tokens in turn, then 2000 at once: judged against
+    // minutes 0–8 (mean 94.44, stdev 49.69).
     events: numbered([
       ...Array.from({ length: 10 }, (_, m) =>
         reqs(1, m * MINUTE + 30 * SECOND, 0, 'k1', m % 2 === 0 ? 50 : 150),
@@ -272,7 +295,11 @@ export const CASES: readonly ConformanceCase[] = [
         group: { api_key: 'k1' },
         count: 1,
         first: 10 * MINUTE + 45 * SECOND,
-        aggregate: { value: 2000, baseline: { mean: 100, stdev: 50, buckets: 10 }, z: 38 },
+        aggregate: {
+          value: 2000,
+          baseline: { mean: 94.444444, stdev: 49.690399, buckets: 9 },
+          z: 38.348566,
+        },
         at: 10,
       },
     ],

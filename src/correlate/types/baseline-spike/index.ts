@@ -108,10 +108,14 @@ function baselineRuntime(rule: CompiledCorrelation): RuleRuntime<SpikeState> {
   // evaluating, so the accumulator can compare against that group's own history.
   let current: History | undefined;
 
+  // The baseline is the buckets wholly before the window being judged: a sliding window
+  // [t − T, t] reaches into the bucket before t's, and counting that bucket would put the
+  // spike's own start into its baseline.
+  const tumbling = rule.window.kind === 'tumbling';
   const baseline = (h: History, t: number): { mean: number; stdev: number; n: number } => {
-    const k = Math.floor(t / B);
+    const k = Math.floor((tumbling ? t : t - B) / B);
     if (h.cache?.k === k) return h.cache;
-    const lo = Math.max(h.first, Math.floor((t - H) / B));
+    const lo = Math.max(h.first, k - Math.floor(H / B));
     const n = Math.max(0, k - lo);
     let s = 0;
     let s2 = 0;
@@ -188,7 +192,7 @@ function baselineRuntime(rule: CompiledCorrelation): RuleRuntime<SpikeState> {
       if (k < g.h.first) g.h.first = k;
       if (k > g.h.last) g.h.last = k;
       g.h.totals.set(k, (g.h.totals.get(k) ?? 0) + amount(c));
-      if (g.h.cache && k < g.h.cache.k) delete g.h.cache; // a late event changed a closed bucket
+      if (g.h.cache && k < g.h.cache.k) delete g.h.cache; // a late event changed a baseline bucket
       current = g.h;
       try {
         return inner.add(g.w, c, ctx);

@@ -1,0 +1,139 @@
+// The durable correlator draining a pre-filled event log, against a bare baseline in the same
+// run: how fast the same log can merely be read and parsed (XREAD + JSON.parse, nothing else).
+//
+//   npm run build && node bench/correlator-drain.mjs [events.ndjson]
+//   BENCH_EVENTS=1000000 BENCH_KEYS=100000 BENCH_CONTENT=. node bench/correlator-drain.mjs
+//
+// Without a file, it generates the AI-platform workload (bench/ai-workload.mjs: inference, LLM,
+// login, feedback, drift and metric events over BENCH_KEYS API keys). The correlator runs the
+// rules under BENCH_CONTENT (default: the shipped pack), with real checkpoints to Redis and
+// real incidents; it is measured from start until it has read the last entry. Keys live under
+// a random prefix and are deleted at the end. Needs Redis (REDIS_URL or 127.0.0.1:6379).
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Redis } from 'ioredis';
+import { loadContent } from '../dist/content.js';
+import { Correlator } from '../dist/correlate/correlator.js';
+import { readRecordedLine } from '../dist/correlate/replay.js';
+import { systemClock } from '../dist/shared/clock.js';
+import { createLogger } from '../dist/shared/logger.js';
+import { Metrics } from '../dist/shared/metrics.js';
+import { RedisStateStore } from '../dist/store/correlation-state-store.js';
+import { EventLog, compareStreamIds } from '../dist/store/event-log.js';
+import { IncidentStore } from '../dist/store/incident-store.js';
+import { Keys } from '../dist/store/keys.js';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
+const KEYS = Number(process.env.BENCH_KEYS ?? 100_000);
+const CONTENT = resolve(process.env.BENCH_CONTENT ?? '.');
+const PARTITIONS = Number(process.env.BENCH_PARTITIONS ?? 16);
+const prefix = `cordon-bench-${randomUUID().slice(0, 8)}`;
+
+const tmp = mkdtempSync(join(tmpdir(), 'cordon-drain-'));
+let file = process.argv[2];
+if (!file) {
+  file = join(tmp, 'ai.ndjson');
+  execFileSync('node', [new URL('./ai-workload.mjs', import.meta.url).pathname, String(EVENTS), file, String(KEYS)], { stdio: 'inherit' });
+}
+const { content, diagnostics } = await loadContent(CONTENT);
+if (!content) {
+  console.error(diagnostics.map((d) => `${d.file}:${d.line}:${d.column} ${d.message}`).join('\n'));
+  process.exit(1);
+}
+
+const redis = new Redis(REDIS_URL, { enableAutoPipelining: true, maxRetriesPerRequest: null });
+const keys = new Keys(prefix);
+const log = new EventLog(redis, keys);
+try {
+  // Pre-fill: append in batches of 1,000, as ingest would (same script, same dedupe).
+  const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean);
+  const now = Date.now();
+  const events = [];
+  for (const line of lines) {
+    const r = readRecordedLine(line, now, 'gateway');
+    if (r.ok === true) events.push({ ...r.event, received: r.event.time });
+  }
+  let t0 = performance.now();
+  const batches = [];
+  for (let i = 0; i < events.length; i += 1_000) batches.push(events.slice(i, i + 1_000));
+  for (let i = 0; i < batches.length; i += 8) await Promise.all(batches.slice(i, i + 8).map((b) => log.append(b, now, 86_400_000)));
+  const fillSeconds = (performance.now() - t0) / 1000;
+  const [[lastId]] = await redis.xrevrange(keys.eventLog, '+', '-', 'COUNT', 1);
+  console.log(`pre-filled ${events.length.toLocaleString('en-US')} events in ${fillSeconds.toFixed(1)} s`);
+
+  // Baseline: read and parse the log, nothing else.
+  const reader = new Redis(REDIS_URL);
+  t0 = performance.now();
+  let position = '0-0';
+  let read = 0;
+  for (;;) {
+    const batch = await log.readAfter(reader, position, 2_000, 0);
+    if (batch.length === 0) break;
+    read += batch.length;
+    position = batch[batch.length - 1].seq;
+  }
+  const baseSeconds = (performance.now() - t0) / 1000;
+  reader.disconnect();
+
+  // Cordon: the correlator with the rule pack, checkpoints and incidents.
+  const incidents = new IncidentStore(redis, keys);
+  let matches = 0;
+  const metrics = new Metrics();
+  const blocking = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+  blocking.on('error', () => undefined);
+  const correlator = new Correlator(
+    content.rules,
+    {
+      limits: { partitions: PARTITIONS, maxGroupsPerRule: 1_000_000, maxEventsPerGroup: 10_000, maxDistinctExact: 1_000, maxRefsPerMatch: 50 },
+      timing: { outOfOrdernessMs: 30_000, idleMs: 60_000 },
+    },
+    log,
+    blocking,
+    new RedisStateStore(redis, keys),
+    async (m) => {
+      matches += 1;
+      await incidents.recordMatch(m, Date.now());
+    },
+    { member: 'bench', partitions: PARTITIONS, batchSize: 5_000, blockMs: 100, checkpointMs: 1_000, leaseMs: 30_000, retentionMs: 7 * 86_400_000, dedupeWindowMs: 86_400_000 },
+    systemClock,
+    createLogger('warn'),
+    metrics,
+    () => undefined,
+    async () => undefined,
+  );
+  t0 = performance.now();
+  await correlator.start();
+  for (;;) {
+    const offsets = await new RedisStateStore(redis, keys).offsets(PARTITIONS);
+    // Derived events (chained rules) are appended after the pre-filled ones: done when every
+    // partition is at or past the last pre-filled entry.
+    if (offsets.every((o) => compareStreamIds(o, lastId) >= 0)) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const drainSeconds = (performance.now() - t0) / 1000;
+  const groups = Number(metrics.render().match(/cordon_rule_groups\{[^}]*\} \d+/g)?.reduce((n, l) => n + Number(l.split(' ')[1]), 0) ?? 0);
+  await correlator.stop();
+  blocking.disconnect();
+
+  const rate = (n, s) => Math.round(n / s).toLocaleString('en-US');
+  console.log('');
+  console.log(`| | events/s | ratio |`);
+  console.log(`|---|---|---|`);
+  console.log(`| bare Redis: XREAD + JSON.parse of the log (baseline) | ${rate(read, baseSeconds)} | 1.00 |`);
+  console.log(`| Cordon correlator: ${content.rules.correlations.length} correlations, ${content.rules.detections.size} detections, checkpoints, incidents | ${rate(events.length, drainSeconds)} | ${(baseSeconds / drainSeconds).toFixed(2)} |`);
+  console.log('');
+  console.log(`${matches} matches; live groups at the end (sampled every 5 s): ${groups.toLocaleString('en-US')}; checkpoints: ${metrics.get('cordon_correlator_checkpoints_total')}`);
+} finally {
+  let cursor = '0';
+  do {
+    const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    cursor = next;
+    if (found.length) await redis.unlink(...found);
+  } while (cursor !== '0');
+  redis.disconnect();
+  if (existsSync(tmp)) rmSync(tmp, { recursive: true, force: true });
+}
