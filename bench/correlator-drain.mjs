@@ -22,7 +22,7 @@ import { systemClock } from '../dist/shared/clock.js';
 import { createLogger } from '../dist/shared/logger.js';
 import { Metrics } from '../dist/shared/metrics.js';
 import { RedisStateStore } from '../dist/store/correlation-state-store.js';
-import { EventLog, compareStreamIds } from '../dist/store/event-log.js';
+import { EventLog } from '../dist/store/event-log.js';
 import { IncidentStore } from '../dist/store/incident-store.js';
 import { Keys } from '../dist/store/keys.js';
 
@@ -37,7 +37,11 @@ const tmp = mkdtempSync(join(tmpdir(), 'cordon-drain-'));
 let file = process.argv[2];
 if (!file) {
   file = join(tmp, 'ai.ndjson');
-  execFileSync('node', [new URL('./ai-workload.mjs', import.meta.url).pathname, String(EVENTS), file, String(KEYS)], { stdio: 'inherit' });
+  execFileSync(
+    'node',
+    [new URL('./ai-workload.mjs', import.meta.url).pathname, String(EVENTS), file, String(KEYS)],
+    { stdio: 'inherit' },
+  );
 }
 const { content, diagnostics } = await loadContent(CONTENT);
 if (!content) {
@@ -60,10 +64,12 @@ try {
   let t0 = performance.now();
   const batches = [];
   for (let i = 0; i < events.length; i += 1_000) batches.push(events.slice(i, i + 1_000));
-  for (let i = 0; i < batches.length; i += 8) await Promise.all(batches.slice(i, i + 8).map((b) => log.append(b, now, 86_400_000)));
+  for (let i = 0; i < batches.length; i += 8)
+    await Promise.all(batches.slice(i, i + 8).map((b) => log.append(b, now, 86_400_000)));
   const fillSeconds = (performance.now() - t0) / 1000;
-  const [[lastId]] = await redis.xrevrange(keys.eventLog, '+', '-', 'COUNT', 1);
-  console.log(`pre-filled ${events.length.toLocaleString('en-US')} events in ${fillSeconds.toFixed(1)} s`);
+  console.log(
+    `pre-filled ${events.length.toLocaleString('en-US')} events in ${fillSeconds.toFixed(1)} s`,
+  );
 
   // Baseline: read and parse the log, nothing else.
   const reader = new Redis(REDIS_URL);
@@ -88,7 +94,13 @@ try {
   const correlator = new Correlator(
     content.rules,
     {
-      limits: { partitions: PARTITIONS, maxGroupsPerRule: 1_000_000, maxEventsPerGroup: 10_000, maxDistinctExact: 1_000, maxRefsPerMatch: 50 },
+      limits: {
+        partitions: PARTITIONS,
+        maxGroupsPerRule: 1_000_000,
+        maxEventsPerGroup: 10_000,
+        maxDistinctExact: 1_000,
+        maxRefsPerMatch: 50,
+      },
       timing: { outOfOrdernessMs: 30_000, idleMs: 60_000 },
     },
     log,
@@ -98,7 +110,16 @@ try {
       matches += 1;
       await incidents.recordMatch(m, Date.now());
     },
-    { member: 'bench', partitions: PARTITIONS, batchSize: 5_000, blockMs: 100, checkpointMs: 1_000, leaseMs: 30_000, retentionMs: 7 * 86_400_000, dedupeWindowMs: 86_400_000 },
+    {
+      member: 'bench',
+      partitions: PARTITIONS,
+      batchSize: 5_000,
+      blockMs: 100,
+      checkpointMs: Number(process.env.BENCH_CHECKPOINT_MS ?? 1_000),
+      leaseMs: 30_000,
+      retentionMs: 7 * 86_400_000,
+      dedupeWindowMs: 86_400_000,
+    },
     systemClock,
     createLogger('warn'),
     metrics,
@@ -107,15 +128,17 @@ try {
   );
   t0 = performance.now();
   await correlator.start();
-  for (;;) {
-    const offsets = await new RedisStateStore(redis, keys).offsets(PARTITIONS);
-    // Derived events (chained rules) are appended after the pre-filled ones: done when every
-    // partition is at or past the last pre-filled entry.
-    if (offsets.every((o) => compareStreamIds(o, lastId) >= 0)) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  // Done when the correlator has read every pre-filled entry (derived events of chained rules
+  // come after them) and handed out what they produced.
+  while (metrics.get('cordon_correlator_events_total') < events.length)
+    await new Promise((r) => setTimeout(r, 20));
   const drainSeconds = (performance.now() - t0) / 1000;
-  const groups = Number(metrics.render().match(/cordon_rule_groups\{[^}]*\} \d+/g)?.reduce((n, l) => n + Number(l.split(' ')[1]), 0) ?? 0);
+  const groups = Number(
+    metrics
+      .render()
+      .match(/cordon_rule_groups\{[^}]*\} \d+/g)
+      ?.reduce((n, l) => n + Number(l.split(' ')[1]), 0) ?? 0,
+  );
   await correlator.stop();
   blocking.disconnect();
 
@@ -123,10 +146,16 @@ try {
   console.log('');
   console.log(`| | events/s | ratio |`);
   console.log(`|---|---|---|`);
-  console.log(`| bare Redis: XREAD + JSON.parse of the log (baseline) | ${rate(read, baseSeconds)} | 1.00 |`);
-  console.log(`| Cordon correlator: ${content.rules.correlations.length} correlations, ${content.rules.detections.size} detections, checkpoints, incidents | ${rate(events.length, drainSeconds)} | ${(baseSeconds / drainSeconds).toFixed(2)} |`);
+  console.log(
+    `| bare Redis: XREAD + JSON.parse of the log (baseline) | ${rate(read, baseSeconds)} | 1.00 |`,
+  );
+  console.log(
+    `| Cordon correlator: ${content.rules.correlations.length} correlations, ${content.rules.detections.size} detections, checkpoints, incidents | ${rate(events.length, drainSeconds)} | ${(baseSeconds / drainSeconds).toFixed(2)} |`,
+  );
   console.log('');
-  console.log(`${matches} matches; live groups at the end (sampled every 5 s): ${groups.toLocaleString('en-US')}; checkpoints: ${metrics.get('cordon_correlator_checkpoints_total')}`);
+  console.log(
+    `${matches} matches; live groups at the end (sampled every 5 s): ${groups.toLocaleString('en-US')}; checkpoints: ${metrics.get('cordon_correlator_checkpoints_total')}`,
+  );
 } finally {
   let cursor = '0';
   do {

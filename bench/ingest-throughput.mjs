@@ -8,10 +8,12 @@
 //    with dedupe) and to a bare Fastify route that only parses the lines and answers 202.
 // 2. Correlation: how long the correlator takes to drain what was accepted (every event runs
 //    the shipped detection rule and one Redis window script), from the first request.
-// 3. Containment latency: on an idle system, from the 202 of the request that crosses the
-//    shipped rule's threshold until the key is throttled at the built-in limiter (correlator →
-//    incident → playbook run → action job → limiter), repeated for several keys.
+// 3. Containment latency: from the 202 of the request that crosses the shipped rule's threshold
+//    until the key is throttled at the built-in limiter (correlator → incident → playbook run →
+//    action job → limiter), for fresh keys, first on an idle system, then while background
+//    traffic arrives at BENCH_BACKGROUND_RATE events/s (default 5,000) from many steady keys.
 // Bounded in count, loopback only; keys live under a random prefix and are deleted at the end.
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import Fastify from 'fastify';
 import { Redis } from 'ioredis';
@@ -24,7 +26,9 @@ import { createLogger } from '../dist/shared/logger.js';
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 40_000);
 const BATCH = Number(process.env.BENCH_BATCH ?? 100);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
-const KEYS = Number(process.env.BENCH_KEYS ?? 500);
+const KEYS = Number(process.env.BENCH_KEYS ?? 5_000);
+const BACKGROUND_RATE = Number(process.env.BENCH_BACKGROUND_RATE ?? 5_000);
+const PROBES = Number(process.env.BENCH_PROBES ?? 40);
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const TOKEN = 'bench-token';
 
@@ -97,6 +101,9 @@ async function main() {
       CORDON_PORT: '0',
       CORDON_LOG_LEVEL: 'warn',
       CORDON_INSTANCE_ID: 'bench',
+      ...(process.env.CORDON_CORRELATE_CHECKPOINT_MS
+        ? { CORDON_CORRELATE_CHECKPOINT_MS: process.env.CORDON_CORRELATE_CHECKPOINT_MS }
+        : {}),
     },
     process.cwd(),
   );
@@ -116,43 +123,39 @@ async function main() {
 
     const lagStart = performance.now();
     const ingest = await post(`${cordon.url}/v1/ingest/events`, bodies);
-    const logKey = `${prefix}:events:log`;
-    for (;;) {
-      const groups = await redis.xinfo('GROUPS', logKey);
-      const g = Object.fromEntries(
-        groups[0].reduce((acc, v, i, a) => (i % 2 ? acc : [...acc, [v, a[i + 1]]]), []),
-      );
-      if (Number(g.lag) === 0 && Number(g.pending) === 0) break;
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    const correlated = async () => {
+      const res = await fetch(`${cordon.url}/metrics`, {
+        headers: { authorization: `Bearer ${TOKEN}` },
+      });
+      return Number(/^cordon_correlator_events_total (\d+)/m.exec(await res.text())?.[1] ?? 0);
+    };
+    while ((await correlated()) < EVENTS) await new Promise((r) => setTimeout(r, 20));
     const correlateSeconds = (performance.now() - lagStart) / 1000;
 
-    const latencies = [];
-    for (let k = 0; k < 20; k += 1) {
-      const key = `latency-${k}`;
-      const now = Date.now();
-      const lines = Array.from({ length: 101 }, (_, i) =>
-        JSON.stringify({ kind: 'inference', time: now - 5_000 + i, entity: { api_key: key } }),
-      );
-      const res = await fetch(`${cordon.url}/v1/ingest/events`, {
-        method: 'POST',
-        body: lines.join('\n'),
-        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/x-ndjson' },
-      });
-      await res.arrayBuffer();
-      const accepted = performance.now();
-      for (;;) {
-        const rule = await redis.hget(`${prefix}:lim:rule:${encodeURIComponent(key)}`, 'mode');
-        if (rule) break;
-        await new Promise((r) => setImmediate(r));
-      }
-      latencies.push(performance.now() - accepted);
-    }
-    latencies.sort((a, b) => a - b);
-    const pct = (p) =>
-      latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))].toFixed(
-        1,
-      );
+    const idle = await probe(cordon.url, redis, prefix, 'idle', Math.min(PROBES, 20));
+    // Background: steady traffic from KEYS keys (each well under the rule's 100 a minute),
+    // posted by a separate process so the load generator does not share Cordon's event loop.
+    const loader = spawn(
+      process.execPath,
+      [new URL('./background-load.mjs', import.meta.url).pathname],
+      {
+        env: {
+          ...process.env,
+          LOAD_URL: `${cordon.url}/v1/ingest/events`,
+          LOAD_TOKEN: TOKEN,
+          LOAD_RATE: String(BACKGROUND_RATE),
+          LOAD_KEYS: String(KEYS),
+        },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    let loaderOut = '';
+    loader.stdout.on('data', (d) => (loaderOut += d));
+    await new Promise((r) => setTimeout(r, 3_000));
+    const loaded = await probe(cordon.url, redis, prefix, 'loaded', PROBES);
+    loader.kill('SIGTERM');
+    await new Promise((r) => loader.once('exit', r));
+    const achieved = Number(/rate=(\d+)/.exec(loaderOut)?.[1] ?? 0);
 
     const rate = (n, s) => Math.round(n / s).toLocaleString('en-US');
     console.log(
@@ -170,8 +173,9 @@ async function main() {
     console.log(
       `ingest + correlation drained:         ${rate(EVENTS, correlateSeconds)} events/s (${correlateSeconds.toFixed(2)} s for all events)`,
     );
+    console.log(`accepted → key throttled, idle (${idle.n} keys):        ${idle.text}`);
     console.log(
-      `accepted → key throttled (20 keys):   p50 ${pct(50)} ms, p90 ${pct(90)} ms, max ${pct(100)} ms`,
+      `accepted → key throttled, ${Math.round(achieved).toLocaleString('en-US')} events/s background (${loaded.n} keys): ${loaded.text}`,
     );
   } finally {
     await baseline.app.close();
@@ -184,6 +188,61 @@ async function main() {
     } while (cursor !== '0');
     redis.disconnect();
   }
+}
+
+/** Fresh keys each crossing the shipped rule's threshold; time from 202 to throttled. */
+async function probe(url, redis, prefix, label, count) {
+  const latencies = [];
+  const stages = [];
+  for (let k = 0; k < count; k += 1) {
+    const key = `${label}-${k}`;
+    const now = Date.now();
+    const lines = Array.from({ length: 101 }, (_, i) =>
+      JSON.stringify({ kind: 'inference', time: now - 5_000 + i, entity: { api_key: key } }),
+    );
+    const res = await fetch(`${url}/v1/ingest/events`, {
+      method: 'POST',
+      body: lines.join('\n'),
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/x-ndjson' },
+    });
+    await res.arrayBuffer();
+    const accepted = performance.now();
+    for (;;) {
+      const rule = await redis.hget(`${prefix}:lim:rule:${encodeURIComponent(key)}`, 'mode');
+      if (rule) break;
+      await new Promise((r) => setImmediate(r));
+    }
+    latencies.push(performance.now() - accepted);
+    stages.push({ key, accepted: Date.now() - (performance.now() - accepted) });
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  // Where the time went, from the records Cordon keeps: match fired, incident opened, run
+  // started, throttle applied (medians over the keys, ms after the 202).
+  const get = async (path) =>
+    (await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${TOKEN}` } })).json();
+  const incidents = (await get('/v1/incidents?limit=500')).incidents;
+  const split = { fired: [], incident: [], run: [], throttled: [] };
+  for (const { key, accepted } of stages) {
+    const inc = incidents.find((i) => i.group.api_key === key);
+    if (!inc) continue;
+    const detail = await get(`/v1/incidents/${inc.id}`);
+    const runs = (await get(`/v1/runs?incident=${inc.id}`)).runs;
+    const limit = await get(`/v1/limiter/keys/${encodeURIComponent(key)}`);
+    split.fired.push(detail.matches[0].firedAt - accepted);
+    split.incident.push(inc.createdAt - accepted);
+    if (runs[0]) split.run.push(runs[0].createdAt - accepted);
+    if (limit.history?.[0]) split.throttled.push(limit.history[0].at - accepted);
+  }
+  const median = (xs) => (xs.length ? xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)] : NaN);
+  latencies.sort((a, b) => a - b);
+  const pct = (p) =>
+    latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)].toFixed(
+      1,
+    );
+  return {
+    n: latencies.length,
+    text: `p50 ${pct(50)} ms, p90 ${pct(90)} ms, p99 ${pct(99)} ms, max ${pct(100)} ms (medians after the 202: match fired ${median(split.fired)}, incident ${median(split.incident)}, run ${median(split.run)}, throttle ${median(split.throttled)} ms)`,
+  };
 }
 
 await main();

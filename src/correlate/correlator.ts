@@ -14,6 +14,9 @@ import { RuleMetricsExporter } from './rule-metrics.js';
 import type { CompiledRuleSet } from './rule/types.js';
 import type { CheckpointHead, CorrelationStateStore, Lease } from './state-store.js';
 
+/** Changed groups that trigger a checkpoint before its interval (bounds one commit's size). */
+const MAX_CHANGED_GROUPS = 50_000;
+
 /** Receives every match; must be idempotent by `matchId` (a replay after a crash resends). */
 export type MatchSink = (match: Match) => Promise<void>;
 
@@ -63,12 +66,13 @@ export class Correlator {
   #read = 0;
   #stopping = false;
   #loop: Promise<void> | undefined;
-  #lastCommit = 0;
+  /** When each owned partition was last checkpointed (processing time). */
+  readonly #committed = new Map<number, number>();
+  /** The reader position at each partition's last checkpoint. */
+  readonly #committedAt = new Map<number, string>();
   #lastMaintain = 0;
   #lastTrim = 0;
   #lastLag = 0;
-  /** Log entries read since the last checkpoint (their offsets are not yet saved). */
-  #uncommitted = 0;
   #healthy = false;
   #wake: (() => void) | undefined;
   readonly #exporter: RuleMetricsExporter;
@@ -160,11 +164,7 @@ export class Correlator {
         if (batch.length > 0) this.process(batch, at);
         this.#engine.advance(at);
         await this.deliver(at);
-        if (
-          at - this.#lastCommit >= this.options.checkpointMs &&
-          (this.#uncommitted > 0 || this.#engine.hasChanges())
-        )
-          await this.checkpoint(at);
+        await this.checkpointDue(at);
         await this.housekeeping(at);
       } catch (err) {
         if (this.#stopping) break;
@@ -210,7 +210,6 @@ export class Correlator {
       if (compareStreamIds(offset, last) < 0) this.#offsets.set(p, last);
     this.#position = last;
     this.#read += batch.length;
-    this.#uncommitted += batch.length;
     this.metrics.inc('cordon_correlator_events_total', 'Log entries correlated.', {}, batch.length);
   }
 
@@ -236,19 +235,42 @@ export class Correlator {
     );
   }
 
-  private async checkpoint(now: number): Promise<void> {
+  /**
+   * Checkpoints the partitions whose turn it is. Each partition is checkpointed every
+   * `checkpointMs`, their turns spread over the interval, so each write (and the time Redis
+   * spends on it) is a partition's share, not everything at once; when changes pile up faster
+   * than that, every partition is checkpointed at once, so a checkpoint's size stays bounded.
+   */
+  private async checkpointDue(now: number): Promise<void> {
+    if (this.#engine.changedGroups() >= MAX_CHANGED_GROUPS) {
+      await this.checkpoint(now);
+      return;
+    }
+    const due = [...this.#leases.keys()].filter(
+      (p) =>
+        now - (this.#committed.get(p) ?? 0) >= this.options.checkpointMs &&
+        (this.#committedAt.get(p) !== this.#position || this.#engine.hasChanges(p)),
+    );
+    if (due.length > 0) await this.checkpoint(now, due);
+  }
+
+  /** Checkpoints `partitions` (default: every owned one). */
+  private async checkpoint(now: number, partitions?: readonly number[]): Promise<void> {
     this.crash('correlate.before-checkpoint');
     const engine = this.#engine.meta();
     let lost = false;
-    for (const [p, lease] of this.#leases) {
+    for (const p of partitions ?? [...this.#leases.keys()]) {
+      const lease = this.#leases.get(p);
+      if (!lease) continue;
       const delta = this.#engine.takeDelta(p);
       const stale = this.#stale.get(p) ?? [];
       this.#stale.delete(p);
+      const offset = this.#offsets.get(p) ?? '0-0';
       const ok = await this.store.commit(
         lease,
         this.options.member,
         {
-          offset: this.#offsets.get(p) ?? '0-0',
+          offset,
           read: this.#read,
           engine,
           groups: [...delta.groups, ...stale.map((f): [string, null] => [f, null])],
@@ -265,10 +287,10 @@ export class Correlator {
           'lost the lease on a correlation partition; another correlator holds it now',
         );
       }
+      this.#committed.set(p, now);
+      this.#committedAt.set(p, offset);
+      this.metrics.inc('cordon_correlator_checkpoints_total', 'Partition checkpoints written.');
     }
-    this.#lastCommit = now;
-    this.#uncommitted = 0;
-    this.metrics.inc('cordon_correlator_checkpoints_total', 'Checkpoints of owned partitions.');
     if (lost) this.#healthy = false;
   }
 
@@ -321,7 +343,15 @@ export class Correlator {
     }
     await this.restore(heads);
     this.#healthy = true;
-    this.#lastCommit = this.clock.now();
+    // Stagger the partitions' turns over one interval.
+    const at = this.clock.now();
+    const owned = this.owned();
+    this.#committed.clear();
+    this.#committedAt.clear();
+    owned.forEach((p, i) => {
+      this.#committed.set(p, at - (i / Math.max(1, owned.length)) * this.options.checkpointMs);
+      this.#committedAt.set(p, this.#offsets.get(p) ?? '0-0');
+    });
     this.metrics.set(
       'cordon_correlator_partitions_owned',
       'Correlation-state partitions held by this process.',
@@ -358,7 +388,6 @@ export class Correlator {
       this.#read = added - length;
     }
     this.#engine = engine;
-    this.#uncommitted = 0;
     this.#exporter.rebase(engine.stats());
   }
 
@@ -402,7 +431,7 @@ export class Correlator {
       ['cordon_correlator_events_total', 'Log entries correlated.'],
       ['cordon_correlator_poison_events_total', 'Events the engine failed on (see dead letters).'],
       ['cordon_correlator_restores_total', 'Restarts from the last checkpoint after a failure.'],
-      ['cordon_correlator_checkpoints_total', 'Checkpoints of owned partitions.'],
+      ['cordon_correlator_checkpoints_total', 'Partition checkpoints written.'],
       [
         'cordon_correlator_derived_events_total',
         'Inner matches of chained rules appended to the event log.',

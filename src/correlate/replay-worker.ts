@@ -61,7 +61,11 @@ if (parentPort) {
   const init = workerData as WorkerInit;
   const { ruleSet } = buildRuleSet(init.sources);
   if (!ruleSet) throw new Error('replay worker: the rules do not build');
-  const engine = new CorrelationEngine(ruleSet, { ...init.options, owned: [0] });
+  const engine = new CorrelationEngine(ruleSet, {
+    ...init.options,
+    owned: [0],
+    checkpoints: false,
+  });
   const decoder = new TextDecoder();
   const port = parentPort;
   port.on('message', (msg: ChunkRequest | 'stats') => {

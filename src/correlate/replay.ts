@@ -28,6 +28,7 @@ export class Replay {
     this.#engine = new CorrelationEngine(rules, {
       ...options,
       limits: { ...options.limits, partitions: 1 },
+      checkpoints: false,
     });
   }
 

@@ -8,7 +8,8 @@ import { createLogger } from '../../src/shared/logger.js';
 import { createTestRedis, TEST_REDIS_URL, type TestRedis } from './redis.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const SAMPLES = fileURLToPath(new URL('../../../shared/samples/', import.meta.url));
+/** Sample payloads (copies of the team's research samples), kept in the repo. */
+export const SAMPLES = fileURLToPath(new URL('../fixtures/samples/', import.meta.url));
 
 /** Known tokens for tests, one principal per duty (plus a second approver for quorums). */
 export const TOKENS = {

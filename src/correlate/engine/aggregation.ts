@@ -18,10 +18,15 @@ export interface Aggregation {
   completes?(c: Contribution): boolean;
 }
 
-/** Keeps a window's figure up to date as contributions enter and leave it. */
+/**
+ * Keeps a window's figure up to date as contributions enter and leave it. `met()` is the
+ * per-event check and allocates nothing; `result()` builds the figures, only for a window that
+ * fires.
+ */
 export interface Accumulator {
   add(c: Contribution): void;
   remove(c: Contribution): void;
+  met(): boolean;
   result(): Evaluation;
 }
 

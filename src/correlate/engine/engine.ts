@@ -57,6 +57,8 @@ export interface EngineOptions {
   readonly sourceTiming?: ReadonlyMap<string, SourceTiming>;
   /** Partitions this engine keeps state for (default: all). */
   readonly owned?: Iterable<number>;
+  /** Track changes for checkpoints (default true; a replay keeps nothing and says false). */
+  readonly checkpoints?: boolean;
 }
 
 export interface EngineOutput {
@@ -84,6 +86,10 @@ const PRIMARY_ENTITY = [
  * up to a cap.
  */
 const SWEEP_MIN = 16;
+/** Groups looked at to pick one to evict at the cap. */
+const EVICTION_SAMPLE = 32;
+/** One contribution in this many is timed for the per-rule evaluation time (an estimate). */
+const TIMING_SAMPLE = 16;
 /** How long a group that only holds suppressed matches is kept after its suppression ends. */
 const SUPPRESSED_KEPT_MS = 86_400_000;
 const SWEEP_MAX = 2_000;
@@ -107,6 +113,8 @@ interface SlotInfo {
   /** Fields in checkpoints carry it: state of an edited rule is not reused. */
   readonly stateKey: string;
   readonly correlation: CompiledCorrelation | undefined;
+  /** The rule's figures (the same object the stats map holds). */
+  readonly stats: RuleStats;
 }
 
 interface GroupRecord {
@@ -123,6 +131,8 @@ interface GroupRecord {
 
 interface Slot {
   readonly groups: Map<string, GroupRecord>;
+  /** Keys of groups changed (or deleted) since the last checkpoint. */
+  readonly dirty: Set<string>;
   readonly timers: MinHeap;
   readonly evicted: Set<string>;
   touch: number;
@@ -131,12 +141,12 @@ interface Slot {
 
 class Partition {
   readonly slots: Slot[];
-  readonly dirty = new Set<string>();
   readonly dirtyRules = new Set<number>();
 
   constructor(count: number) {
     this.slots = Array.from({ length: count }, () => ({
       groups: new Map(),
+      dirty: new Set(),
       timers: new MinHeap(),
       evicted: new Set(),
       touch: 0,
@@ -192,6 +202,9 @@ export class CorrelationEngine {
   readonly #limits: EngineLimits;
   readonly #stats = new Map<string, RuleStats>();
   #sinceSweep = 0;
+  readonly #checkpoints: boolean;
+  /** Counts contributions: one in TIMING_SAMPLE is timed (timing each costs as much as the work). */
+  #tick = 0;
   /**
    * Per rule, every source that has fed it (in any partition, owned or not): its windows close
    * only when all of them have passed, whichever partition a group lives in.
@@ -205,6 +218,7 @@ export class CorrelationEngine {
     options: EngineOptions,
   ) {
     this.#limits = options.limits;
+    this.#checkpoints = options.checkpoints ?? true;
     this.#ctx = {
       maxEventsPerGroup: options.limits.maxEventsPerGroup,
       maxDistinctExact: options.limits.maxDistinctExact,
@@ -237,6 +251,7 @@ export class CorrelationEngine {
         maxGroups: share(corr.limits.maxGroups ?? options.limits.maxGroupsPerRule),
         stateKey: `${corr.key}\u0000${corr.stateVersion}`,
         correlation: corr,
+        stats: this.statsOf(corr.key),
       });
       corr.inputs.forEach((input, i) => {
         const plans = this.#consumers.get(input.key) ?? [];
@@ -273,6 +288,7 @@ export class CorrelationEngine {
           maxGroups: share(options.limits.maxGroupsPerRule),
           stateKey: `${d.key}\u0000${d.stateVersion}`,
           correlation: undefined,
+          stats: this.statsOf(d.key),
         });
         if (d.groupBy)
           this.#detectionGroup.set(
@@ -318,6 +334,15 @@ export class CorrelationEngine {
 
   stats(): ReadonlyMap<string, RuleStats> {
     return this.#stats;
+  }
+
+  private statsOf(rule: string): RuleStats {
+    let stats = this.#stats.get(rule);
+    if (!stats) {
+      stats = emptyStats();
+      this.#stats.set(rule, stats);
+    }
+    return stats;
   }
 
   /**
@@ -501,7 +526,7 @@ export class CorrelationEngine {
       const v = scalar((plan.group[i] as FieldGetter)(event));
       if (v === undefined) {
         // Events without a value for a group-by field belong to no group of this rule.
-        (this.#stats.get(info.key) as RuleStats).withoutGroup += 1;
+        info.stats.withoutGroup += 1;
         return;
       }
       values.push(v);
@@ -512,7 +537,7 @@ export class CorrelationEngine {
     if (plan.value !== 'none') {
       value = readValue(plan, event);
       if (value === undefined) {
-        (this.#stats.get(info.key) as RuleStats).withoutValue += 1;
+        info.stats.withoutValue += 1;
         return;
       }
     }
@@ -556,7 +581,7 @@ export class CorrelationEngine {
     const slot = part.slots[info.index] as Slot;
     const rec = this.group(part, slot, info, r.key, values);
     this.emit(info, rec, names, rec.values, r.key, fire, now);
-    part.dirty.add(`${info.index}\u0000${r.key}`);
+    this.touchGroup(part, info.index, r.key);
   }
 
   private contribute(
@@ -569,12 +594,13 @@ export class CorrelationEngine {
     watermark: number,
     now: number,
   ): void {
-    const stats = this.#stats.get(info.key) as RuleStats;
+    const stats = info.stats;
     if (time < watermark - info.latenessMs) {
       stats.lateDropped += 1;
       return;
     }
-    const started = performance.now();
+    const timed = (this.#tick += 1) % TIMING_SAMPLE === 0;
+    const started = timed ? performance.now() : 0;
     stats.events += 1;
     this.#sinceSweep += 1;
     const late = time < watermark;
@@ -584,11 +610,11 @@ export class CorrelationEngine {
     const runtime = info.runtime as RuleRuntime;
     const c: Contribution = { t: time, ref, input: r.input, value: r.value, late };
     const fires = runtime.add(rec.state, c, this.#ctx);
-    part.dirty.add(`${info.index}\u0000${r.key}`);
+    this.touchGroup(part, info.index, r.key);
     if (info.onClose) this.schedule(slot, runtime, r.key, rec);
     for (const fire of fires)
       this.emit(info, rec, info.groupNames ?? [], rec.values, r.key, fire, now);
-    stats.evalMs += performance.now() - started;
+    if (timed) stats.evalMs += (performance.now() - started) * TIMING_SAMPLE;
   }
 
   private group(
@@ -601,13 +627,7 @@ export class CorrelationEngine {
     slot.touch += 1;
     let rec = slot.groups.get(key);
     if (rec) {
-      // Approximate LRU: move a group to the young end only when it has drifted a quarter of
-      // the way to eviction, so the common case costs no map writes.
-      if (slot.touch - rec.touched > slot.groups.size >> 2) {
-        slot.groups.delete(key);
-        slot.groups.set(key, rec);
-        rec.touched = slot.touch;
-      }
+      rec.touched = slot.touch;
       return rec;
     }
     if (slot.groups.size >= info.maxGroups) this.evictStalest(part, slot, info);
@@ -624,16 +644,30 @@ export class CorrelationEngine {
     return rec;
   }
 
+  /**
+   * Evicts the stalest of the oldest groups (approximate LRU, as Redis does it): groups are
+   * kept in creation order, and of the first EVICTION_SAMPLE the least recently touched goes.
+   * Touching a group costs one write of a number; only eviction, which is rare, looks around.
+   */
   private evictStalest(part: Partition, slot: Slot, info: SlotInfo): void {
-    const oldest = slot.groups.keys().next();
-    if (oldest.done) return;
-    slot.groups.delete(oldest.value);
-    part.dirty.add(`${info.index}\u0000${oldest.value}`);
-    slot.evicted.add(oldest.value);
+    let victim: string | undefined;
+    let touched = Infinity;
+    let n = 0;
+    for (const [key, rec] of slot.groups) {
+      if (rec.touched < touched) {
+        touched = rec.touched;
+        victim = key;
+      }
+      if ((n += 1) >= EVICTION_SAMPLE) break;
+    }
+    if (victim === undefined) return;
+    slot.groups.delete(victim);
+    this.touchGroup(part, info.index, victim);
+    slot.evicted.add(victim);
     // Remember recently evicted groups only: enough to flag a returning group's first match.
     if (slot.evicted.size > 10_000)
       slot.evicted.delete(slot.evicted.values().next().value as string);
-    (this.#stats.get(info.key) as RuleStats).evictedGroups += 1;
+    info.stats.evictedGroups += 1;
   }
 
   private schedule(slot: Slot, runtime: RuleRuntime, key: string, rec: GroupRecord): void {
@@ -652,7 +686,7 @@ export class CorrelationEngine {
     fire: Fire,
     now: number,
   ): void {
-    const stats = this.#stats.get(info.key) as RuleStats;
+    const stats = info.stats;
     let firstTime = Infinity;
     let lastTime = -Infinity;
     let late = false;
@@ -750,7 +784,7 @@ export class CorrelationEngine {
             if (!rec || rec.closeAt !== time) continue; // superseded or gone
             rec.closeAt = undefined;
             const fires = runtime.close(rec.state, watermark, this.#ctx);
-            part.dirty.add(`${index}\u0000${key}`);
+            this.touchGroup(part, index, key);
             for (const fire of fires)
               this.emit(info, rec, info.groupNames ?? [], rec.values, key, fire, now);
             this.schedule(slot, runtime, key, rec);
@@ -786,7 +820,7 @@ export class CorrelationEngine {
         (rec.suppressed > 0 && rec.suppressUntil + SUPPRESSED_KEPT_MS >= watermark);
       if (empty && !suppressing && rec.closeAt === undefined) {
         slot.groups.delete(key);
-        part.dirty.add(`${info.index}\u0000${key}`);
+        this.touchGroup(part, info.index, key);
       }
     }
   }
@@ -801,11 +835,24 @@ export class CorrelationEngine {
     this.#watermarks.restore(meta.watermarks);
   }
 
-  /** Whether any owned partition has changes a checkpoint would write. */
-  hasChanges(): boolean {
-    return this.#partitions.some(
-      (p) => p !== undefined && (p.dirty.size > 0 || p.dirtyRules.size > 0),
+  /** Groups changed since the last checkpoint, over owned partitions. */
+  changedGroups(): number {
+    let n = 0;
+    for (const p of this.#partitions) if (p) for (const s of p.slots) n += s.dirty.size;
+    return n;
+  }
+
+  /** Whether a partition (default: any owned one) has changes a checkpoint would write. */
+  hasChanges(partition?: number): boolean {
+    const parts = partition === undefined ? this.#partitions : [this.#partitions[partition]];
+    return parts.some(
+      (p) => p !== undefined && (p.dirtyRules.size > 0 || p.slots.some((s) => s.dirty.size > 0)),
     );
+  }
+
+  /** Notes a group changed, for the next checkpoint (nothing to note when none are taken). */
+  private touchGroup(part: Partition, slot: number, key: string): void {
+    if (this.#checkpoints) (part.slots[slot] as Slot).dirty.add(key);
   }
 
   /** Groups and rule metadata of `partition` changed since the last call (then forgotten). */
@@ -813,15 +860,14 @@ export class CorrelationEngine {
     const part = this.#partitions[partition];
     if (!part) return { groups: [], rules: [] };
     const groups: [string, string | null][] = [];
-    for (const id of part.dirty) {
-      const sep = id.indexOf('\u0000');
-      const index = Number(id.slice(0, sep));
-      const key = id.slice(sep + 1);
+    part.slots.forEach((slot, index) => {
       const info = this.#infos[index] as SlotInfo;
-      const rec = (part.slots[index] as Slot).groups.get(key);
-      groups.push([`${info.stateKey}\u0000${key}`, rec ? this.encodeGroup(info, rec) : null]);
-    }
-    part.dirty.clear();
+      for (const key of slot.dirty) {
+        const rec = slot.groups.get(key);
+        groups.push([`${info.stateKey}\u0000${key}`, rec ? this.encodeGroup(info, rec) : null]);
+      }
+      slot.dirty.clear();
+    });
     const rules: [string, string][] = [];
     for (const index of part.dirtyRules) {
       const info = this.#infos[index] as SlotInfo;

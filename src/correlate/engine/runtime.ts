@@ -42,6 +42,9 @@ export interface Fire {
   readonly partial: boolean;
 }
 
+/** What a runtime returns when nothing fired: shared, so the common case allocates nothing. */
+export const NO_FIRES: readonly Fire[] = Object.freeze([]);
+
 /** What a runtime may ask of the engine while it works. */
 export interface RuntimeContext {
   /** Groups evicted at caps and (re)created here report their first match partial. */
@@ -58,14 +61,14 @@ export interface RuleRuntime<G = unknown> {
   readonly rule: CompiledCorrelation;
   create(): G;
   /** Adds one contribution; returns the windows it made fire (eager types), oldest first. */
-  add(group: G, c: Contribution, ctx: RuntimeContext): Fire[];
+  add(group: G, c: Contribution, ctx: RuntimeContext): readonly Fire[];
   /**
    * The rule watermark at or after which `close` has work for this group (on-close windows,
    * absence deadlines), or undefined when nothing is pending.
    */
   nextClose(group: G): number | undefined;
   /** Closes what the watermark has passed; returns the windows that fired. */
-  close(group: G, watermark: number, ctx: RuntimeContext): Fire[];
+  close(group: G, watermark: number, ctx: RuntimeContext): readonly Fire[];
   /**
    * Forgets what can no longer matter once every source has passed `watermark` (nothing older
    * than watermark − lateness can still arrive). Returns true when the group is empty.

@@ -7,8 +7,8 @@ import type {
   NormaliseResult,
 } from '../../../src/ingest/normalizers/types.js';
 
-/** The shared research samples live beside the repo (CI checks out ../shared). */
-const SAMPLES = new URL('../../../../shared/samples/ingest/', import.meta.url);
+/** Sample payloads (copies of the team's research samples), kept in the repo. */
+const SAMPLES = new URL('../../fixtures/samples/ingest/', import.meta.url);
 const FIXTURES = new URL('../../fixtures/ingest/', import.meta.url);
 
 export function sample(name: string): Buffer {

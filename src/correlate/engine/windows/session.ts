@@ -3,6 +3,7 @@ import type { Aggregation, ScanResult } from '../aggregation.js';
 import type { EncodedContribution } from '../contribution-buffer.js';
 import { before, decodeContribution, encodeContribution } from '../contribution-buffer.js';
 import type { Contribution, Fire, RuleRuntime, RuntimeContext } from '../runtime.js';
+import { NO_FIRES } from '../runtime.js';
 
 /**
  * Session windows: a session grows while a group's consecutive events are at most `gap` apart,
@@ -114,10 +115,10 @@ export function sessionRuntime(
     create: () => ({ sessions: [] }),
     add(g, c, ctx) {
       const s = place(g, c, ctx);
-      if (!eager) return [];
-      if (aggregation.completes && !aggregation.completes(c)) return [];
+      if (!eager) return NO_FIRES;
+      if (aggregation.completes && !aggregation.completes(c)) return NO_FIRES;
       const result = evaluate(s);
-      if (!result.met) return [];
+      if (!result.met) return NO_FIRES;
       const f = fire(s, result);
       if (reset) s.items = [];
       return [f];
@@ -132,7 +133,7 @@ export function sessionRuntime(
       return next;
     },
     close(g, watermark) {
-      if (eager) return [];
+      if (eager) return NO_FIRES;
       const fires: Fire[] = [];
       const open: Session[] = [];
       for (const s of g.sessions) {

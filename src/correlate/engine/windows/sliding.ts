@@ -7,6 +7,7 @@ import {
   encodeContribution,
 } from '../contribution-buffer.js';
 import type { Contribution, Fire, RuleRuntime, RuntimeContext } from '../runtime.js';
+import { NO_FIRES } from '../runtime.js';
 
 /**
  * Sliding windows (the default). Eager rules evaluate, at each event, the window of length T
@@ -117,7 +118,7 @@ export function slidingRuntime(
     return result.met ? fire(g, endT, from, to, result) : undefined;
   };
 
-  const addEager = (g: SlidingState, c: Contribution, index: number): Fire[] => {
+  const addEager = (g: SlidingState, c: Contribution, index: number): readonly Fire[] => {
     const inOrder = index === g.buf.length - 1;
     if (inOrder && accumulating) {
       if (!g.accValid) {
@@ -129,9 +130,8 @@ export function slidingRuntime(
           g.accFrom += 1;
         }
       }
-      const result = g.acc?.result();
-      if (result?.met) return [fire(g, c.t, g.accFrom, g.buf.length, result)];
-      return [];
+      if (!g.acc?.met()) return NO_FIRES;
+      return [fire(g, c.t, g.accFrom, g.buf.length, g.acc.result())];
     }
     if (inOrder) {
       if (aggregation.completes && !aggregation.completes(c)) {
@@ -142,7 +142,7 @@ export function slidingRuntime(
           const f = evaluateEndingAt(g, end);
           return f ? [f] : [];
         }
-        return [];
+        return NO_FIRES;
       }
       const f = evaluateEndingAt(g, index);
       return f ? [f] : [];
@@ -156,7 +156,7 @@ export function slidingRuntime(
       const f = evaluateEndingAt(g, end);
       if (f) return [f];
     }
-    return [];
+    return NO_FIRES;
   };
 
   return {
@@ -168,7 +168,7 @@ export function slidingRuntime(
       enforceCap(g, ctx);
       const shifted = index - (before - g.buf.length);
       // An event older than everything the cap keeps is gone already.
-      if (!eager || shifted < 0) return [];
+      if (!eager || shifted < 0) return NO_FIRES;
       return addEager(g, c, shifted);
     },
     nextClose(g) {
@@ -177,7 +177,7 @@ export function slidingRuntime(
       return first === undefined ? undefined : first.t + T + L + 1;
     },
     close(g, watermark) {
-      if (eager) return [];
+      if (eager) return NO_FIRES;
       const fires: Fire[] = [];
       for (let first = g.buf.first(); first !== undefined; first = g.buf.first()) {
         if (first.t + T + L + 1 > watermark) break;

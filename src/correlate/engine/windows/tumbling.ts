@@ -3,6 +3,7 @@ import type { Accumulator, Aggregation, ScanResult } from '../aggregation.js';
 import type { EncodedContribution } from '../contribution-buffer.js';
 import { before, decodeContribution, encodeContribution } from '../contribution-buffer.js';
 import type { Contribution, Fire, RuleRuntime, RuntimeContext } from '../runtime.js';
+import { NO_FIRES } from '../runtime.js';
 
 /**
  * Tumbling windows: epoch-aligned buckets [k·T, (k+1)·T). Eager rules fire in a bucket at the
@@ -92,10 +93,10 @@ export function tumblingRuntime(
     add(g, c, ctx) {
       const b = bucketOf(g, Math.floor(c.t / T));
       insert(b, c, ctx);
-      if (!eager) return [];
-      if (aggregation.completes && !aggregation.completes(c)) return [];
+      if (!eager) return NO_FIRES;
+      if (aggregation.completes && !aggregation.completes(c)) return NO_FIRES;
       const result = evaluate(b);
-      if (!result.met) return [];
+      if (!result.met) return NO_FIRES;
       const f = fire(b, result);
       if (reset) {
         b.items = [];
@@ -113,7 +114,7 @@ export function tumblingRuntime(
       return next;
     },
     close(g, watermark) {
-      if (eager) return [];
+      if (eager) return NO_FIRES;
       const fires: Fire[] = [];
       for (const k of [...g.buckets.keys()].sort((a, b) => a - b)) {
         if ((k + 1) * T + L > watermark) break;

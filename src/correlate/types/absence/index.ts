@@ -1,5 +1,6 @@
 import { compareContributions } from '../../engine/contribution-buffer.js';
 import type { Contribution, Fire, RuleRuntime } from '../../engine/runtime.js';
+import { NO_FIRES } from '../../engine/runtime.js';
 import type { BooleanExpr, CompiledCorrelation } from '../../rule/types.js';
 import { MAX_WINDOW_TIMESPAN_MS } from '../common.js';
 import type { CorrelationTypeModule } from '../type-module.js';
@@ -70,14 +71,14 @@ function absenceRuntime(rule: CompiledCorrelation): RuleRuntime<AbsenceState> {
       if (c.input === expected) {
         g.pending = g.pending.filter((a) => !(c.t >= a.t && c.t <= a.t + T));
         g.seen.push(c.t);
-        return [];
+        return NO_FIRES;
       }
-      if (g.seen.some((t) => t >= c.t && t <= c.t + T)) return [];
+      if (g.seen.some((t) => t >= c.t && t <= c.t + T)) return NO_FIRES;
       g.pending.push(c);
       g.pending.sort(compareContributions);
       const cap = rule.limits.maxEventsPerGroup ?? ctx.maxEventsPerGroup;
       if (g.pending.length > cap) g.pending.splice(0, g.pending.length - cap);
-      return [];
+      return NO_FIRES;
     },
     nextClose: (g) => (g.pending.length > 0 ? deadline(g.pending[0] as Contribution) : undefined),
     close(g, watermark) {

@@ -7,6 +7,7 @@ import { windowRuntime } from '../../engine/windows/index.js';
 import type { CompiledCorrelation, ThresholdCondition } from '../../rule/types.js';
 import { MAX_WINDOW_TIMESPAN_MS, figure } from '../common.js';
 import { readDuration, readPositive } from '../extension-settings.js';
+import { BucketTotals } from './bucket-totals.js';
 import type { CorrelationTypeModule } from '../type-module.js';
 
 const MAX_BASELINE_MS = 90 * 86_400_000;
@@ -84,7 +85,7 @@ interface History {
   /** Bucket index of the group's latest event. */
   last: number;
   /** Bucket index → total (count or sum). */
-  totals: Map<number, number>;
+  totals: BucketTotals;
   /** Baseline of the buckets before `k` (not encoded). */
   cache?: { k: number; mean: number; stdev: number; n: number };
 }
@@ -117,13 +118,7 @@ function baselineRuntime(rule: CompiledCorrelation): RuleRuntime<SpikeState> {
     if (h.cache?.k === k) return h.cache;
     const lo = Math.max(h.first, k - Math.floor(H / B));
     const n = Math.max(0, k - lo);
-    let s = 0;
-    let s2 = 0;
-    for (let i = lo; i < k; i += 1) {
-      const v = h.totals.get(i) ?? 0;
-      s += v;
-      s2 += v * v;
-    }
+    const { s, s2 } = h.totals.moments(lo, k);
     const mean = n === 0 ? 0 : s / n;
     const stdev = n === 0 ? 0 : Math.sqrt(Math.max(0, s2 / n - mean * mean));
     h.cache = { k, mean, stdev, n };
@@ -149,6 +144,11 @@ function baselineRuntime(rule: CompiledCorrelation): RuleRuntime<SpikeState> {
           total = 0;
           end = -Infinity;
         }
+      },
+      met() {
+        // Most windows are below the minimum volume: decided without building anything.
+        if (n === 0 || !minimum(total) || !current) return false;
+        return this.result().met;
       },
       result() {
         const value = figure(total);
@@ -179,7 +179,7 @@ function baselineRuntime(rule: CompiledCorrelation): RuleRuntime<SpikeState> {
     rule,
     create: () => ({
       w: inner.create(),
-      h: { first: Infinity, last: -Infinity, totals: new Map() },
+      h: { first: Infinity, last: -Infinity, totals: new BucketTotals() },
     }),
     add(g, c, ctx) {
       const k = Math.floor(c.t / B);
@@ -187,11 +187,11 @@ function baselineRuntime(rule: CompiledCorrelation): RuleRuntime<SpikeState> {
         // Nothing in the baseline window before this event: the group has no history, as if
         // prune had already forgotten it, and learns again from here. Either way the outcome
         // is the same, whether or not other events moved the watermark on in between.
-        g.h = { first: Infinity, last: -Infinity, totals: new Map() };
+        g.h = { first: Infinity, last: -Infinity, totals: new BucketTotals() };
       }
       if (k < g.h.first) g.h.first = k;
       if (k > g.h.last) g.h.last = k;
-      g.h.totals.set(k, (g.h.totals.get(k) ?? 0) + amount(c));
+      g.h.totals.add(k, amount(c));
       if (g.h.cache && k < g.h.cache.k) delete g.h.cache; // a late event changed a baseline bucket
       current = g.h;
       try {
@@ -205,15 +205,20 @@ function baselineRuntime(rule: CompiledCorrelation): RuleRuntime<SpikeState> {
     prune(g, watermark) {
       const emptyWindow = inner.prune(g.w, watermark);
       const horizon = Math.floor((watermark - rule.allowedLatenessMs - B - H) / B);
-      for (const k of g.h.totals.keys()) if (k < horizon) g.h.totals.delete(k);
+      g.h.totals.dropBefore(horizon);
       return emptyWindow && g.h.totals.size === 0;
     },
-    encode: (g) => ({ w: inner.encode(g.w), f: g.h.first, l: g.h.last, t: [...g.h.totals] }),
+    encode: (g) => ({ w: inner.encode(g.w), f: g.h.first, l: g.h.last, t: g.h.totals.entries() }),
     decode(data) {
       const d = data as { w: unknown; f: number | null; l?: number | null; t: [number, number][] };
       let last = d.l ?? -Infinity;
       if (d.l === undefined || d.l === null) for (const [k] of d.t) if (k > last) last = k;
-      return { w: inner.decode(d.w), h: { first: d.f ?? Infinity, last, totals: new Map(d.t) } };
+      const sorted = [...d.t].sort((a, b) => a[0] - b[0]);
+      const totals = new BucketTotals(
+        sorted.map(([k]) => k),
+        sorted.map(([, v]) => v),
+      );
+      return { w: inner.decode(d.w), h: { first: d.f ?? Infinity, last, totals } };
     },
   };
 }

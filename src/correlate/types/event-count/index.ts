@@ -1,6 +1,6 @@
 import type { Accumulator } from '../../engine/aggregation.js';
 import { scanWith, thresholdTest } from '../../engine/aggregation.js';
-import type { Contribution } from '../../engine/runtime.js';
+import type { Contribution, Evaluation } from '../../engine/runtime.js';
 import { windowRuntime } from '../../engine/windows/index.js';
 import type { CompiledCorrelation, ThresholdCondition } from '../../rule/types.js';
 import { ALL_WINDOWS, MAX_WINDOW_TIMESPAN_MS, thresholdFiring } from '../common.js';
@@ -28,17 +28,28 @@ export function countAggregation(rule: CompiledCorrelation): {
   scan(window: readonly Contribution[]): ReturnType<Accumulator['result']>;
 } {
   const test = thresholdTest(rule.condition as ThresholdCondition | undefined);
-  const make = (): Accumulator => {
-    let n = 0;
-    return {
-      add: () => {
-        n += 1;
-      },
-      remove: () => {
-        n -= 1;
-      },
-      result: () => ({ met: test(n), count: n, aggregate: { count: n } }),
-    };
-  };
+  const make = (): Accumulator => new CountAccumulator(test);
   return { accumulator: make, scan: (window) => scanWith(make, window) };
+}
+
+class CountAccumulator implements Accumulator {
+  n = 0;
+
+  constructor(private readonly test: (n: number) => boolean) {}
+
+  add(): void {
+    this.n += 1;
+  }
+
+  remove(): void {
+    this.n -= 1;
+  }
+
+  met(): boolean {
+    return this.test(this.n);
+  }
+
+  result(): Evaluation {
+    return { met: this.test(this.n), count: this.n, aggregate: { count: this.n } };
+  }
 }

@@ -1,4 +1,5 @@
 import type { Contribution, Fire, RuleRuntime } from '../../engine/runtime.js';
+import { NO_FIRES } from '../../engine/runtime.js';
 import type { CompiledCorrelation } from '../../rule/types.js';
 import { readDuration } from '../extension-settings.js';
 import type { CorrelationTypeModule } from '../type-module.js';
@@ -71,7 +72,7 @@ function newTermsRuntime(rule: CompiledCorrelation, defaultCap: number): RuleRun
         evictOldest(g.terms);
         g.partial = true;
       }
-      if (known || c.t < g.first + learning) return [];
+      if (known || c.t < g.first + learning) return NO_FIRES;
       const fire: Fire = {
         windowStart: c.t,
         windowEnd: c.t,

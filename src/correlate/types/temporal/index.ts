@@ -50,6 +50,7 @@ export const temporal: CorrelationTypeModule = {
           counts[c.input] = (counts[c.input] ?? 0) - 1;
           total -= 1;
         },
+        met: () => total > 0 && test(counts.map((x) => x > 0)),
         result() {
           const present = counts.map((x) => x > 0);
           return {

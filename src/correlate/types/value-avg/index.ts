@@ -2,7 +2,7 @@ import type { Accumulator } from '../../engine/aggregation.js';
 import { scanWith, thresholdTest } from '../../engine/aggregation.js';
 import { windowRuntime } from '../../engine/windows/index.js';
 import type { ThresholdCondition } from '../../rule/types.js';
-import { ALL_WINDOWS, MAX_WINDOW_TIMESPAN_MS, figure } from '../common.js';
+import { ALL_WINDOWS, MAX_WINDOW_TIMESPAN_MS, SumAccumulator } from '../common.js';
 import type { CorrelationTypeModule } from '../type-module.js';
 
 /**
@@ -25,25 +25,7 @@ export const valueAvg: CorrelationTypeModule = {
   eagerAllowed: true,
   runtime(rule) {
     const test = thresholdTest(rule.condition as ThresholdCondition | undefined);
-    const make = (): Accumulator => {
-      let n = 0;
-      let sum = 0;
-      return {
-        add(c) {
-          n += 1;
-          sum += c.value as number;
-        },
-        remove(c) {
-          n -= 1;
-          sum -= c.value as number;
-          if (n === 0) sum = 0;
-        },
-        result: () => {
-          const avg = n === 0 ? 0 : sum / n;
-          return { met: n > 0 && test(avg), count: n, aggregate: { value: figure(avg) } };
-        },
-      };
-    };
+    const make = (): Accumulator => new SumAccumulator(test, 'avg');
     return windowRuntime(rule, { accumulator: make, scan: (w) => scanWith(make, w) });
   },
 };

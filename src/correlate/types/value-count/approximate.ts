@@ -14,6 +14,7 @@ import {
   newRegisters,
 } from '../../engine/hyperloglog.js';
 import type { Contribution, Fire, RuleRuntime } from '../../engine/runtime.js';
+import { NO_FIRES } from '../../engine/runtime.js';
 import type { SlidingState } from '../../engine/windows/sliding.js';
 import type { CompiledCorrelation, ThresholdCondition } from '../../rule/types.js';
 
@@ -89,9 +90,9 @@ export function approximateRuntime(
       for (let i = from; i <= newestK; i += 1) count += g.buckets.get(i)?.n ?? 0;
       // A window cannot hold more distinct values than events: skip the sketch merge when
       // even that could not meet the condition.
-      if (monotone(rule) && !test(count)) return [];
+      if (monotone(rule) && !test(count)) return NO_FIRES;
       const distinct = estimate(g, from, newestK);
-      if (!test(distinct)) return [];
+      if (!test(distinct)) return NO_FIRES;
       const refs: Contribution[] = [];
       for (let i = from; i <= newestK; i += 1) refs.push(...(g.buckets.get(i)?.refs ?? []));
       if (!refs.includes(c)) refs.push(c);

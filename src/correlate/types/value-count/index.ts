@@ -71,6 +71,7 @@ function distinctAggregation(rule: CompiledCorrelation): {
         else seen.set(v, left);
         n -= 1;
       },
+      met: () => n > 0 && test(seen.size),
       result() {
         const values: string[] = [];
         for (const v of seen.keys()) {

@@ -1,0 +1,153 @@
+// Cordon beside SEC (Simple Event Correlator, Debian package `sec`) on one workload: the same
+// authentication events as sshd syslog lines (for SEC) and as canonical NDJSON (for Cordon),
+// from bench/workload.mjs, with the equivalent rules in each:
+//   threshold: 5 failed logins for one user within 60 s (SEC SingleWithThreshold,
+//              Cordon event_count gte 5);
+//   pair:      a failure followed by a success for the same user within 60 s, and the absence of
+//              one (SEC PairWithWindow, Cordon temporal_ordered + absence).
+//
+//   npm run build && node bench/sec-compare.mjs            (BENCH_EVENTS=1000000 by default)
+//   BENCH_PAIR_EVENTS=200000  SEC's pair rule is slow: it runs on this many lines (default 200k)
+//
+// Both engines read the same number of lines per measurement; figures are lines (events) per
+// second of wall time for the whole run, startup included. Semantics differ by design: SEC
+// windows are arrival time (reading a file at full speed, every window spans the whole run),
+// Cordon's are event time, so their alert counts differ; both are printed.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
+const PAIR_EVENTS = Number(process.env.BENCH_PAIR_EVENTS ?? 200_000);
+const here = new URL('.', import.meta.url).pathname;
+const cli = join(here, '..', 'dist', 'cli', 'main.js');
+const tmp = mkdtempSync(join(tmpdir(), 'cordon-sec-'));
+
+const FAILURE = `title: Login failure
+name: login_failure
+logsource: { category: login }
+detection: { sel: { outcome: failure }, condition: sel }
+`;
+const DETECTIONS = `${FAILURE}---
+title: Login success
+name: login_success
+logsource: { category: login }
+detection: { sel: { outcome: success }, condition: sel }
+`;
+const THRESHOLD = `---
+title: Brute force
+name: brute_force
+level: high
+correlation: { type: event_count, rules: [login_failure], group-by: [user], timespan: 60s, condition: { gte: 5 } }
+`;
+const PAIR = `---
+title: Success after failure
+name: success_after_failure
+correlation: { type: temporal_ordered, rules: [login_failure, login_success], group-by: [user], timespan: 60s }
+---
+title: No success after a failure
+name: no_success_after_failure
+correlation:
+  type: temporal
+  rules: [login_failure, login_success]
+  group-by: [user]
+  timespan: 60s
+  condition: login_failure and not login_success
+cordon: { type: absence }
+`;
+
+function content(name, text) {
+  const dir = join(tmp, name);
+  mkdirSync(join(dir, 'correlations'), { recursive: true });
+  writeFileSync(join(dir, 'correlations', 'rules.yaml'), text);
+  return dir;
+}
+
+function head(file, lines, out) {
+  const text = readFileSync(file, 'utf8');
+  let at = -1;
+  for (let i = 0; i < lines; i += 1) at = text.indexOf('\n', at + 1);
+  writeFileSync(out, text.slice(0, at + 1));
+  return out;
+}
+
+function timed(cmd, args, cwd) {
+  const started = performance.now();
+  const run = spawnSync(cmd, args, { cwd, encoding: 'utf8', maxBuffer: 1 << 30 });
+  const seconds = (performance.now() - started) / 1000;
+  if (run.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed:\n${run.stderr}`);
+  return { seconds, stdout: run.stdout, stderr: run.stderr };
+}
+
+function cordon(dir, file, lines) {
+  const r = timed('node', [cli, 'replay', '--content', dir, file]);
+  const matches = Number(/(\d+) matches/.exec(r.stderr)?.[1] ?? NaN);
+  return { rate: lines / r.seconds, seconds: r.seconds, matches };
+}
+
+function sec(confs, file, lines, cwd) {
+  const r = timed(
+    'sec',
+    [...confs.map((c) => `--conf=${c}`), `--input=${file}`, '--notail', '--log=/dev/null'],
+    cwd,
+  );
+  let alerts = 0;
+  try {
+    alerts = readFileSync(join(cwd, 'alerts.txt'), 'utf8').split('\n').filter(Boolean).length;
+    rmSync(join(cwd, 'alerts.txt'));
+  } catch {
+    // no alerts
+  }
+  return { rate: lines / r.seconds, seconds: r.seconds, matches: alerts };
+}
+
+try {
+  execFileSync('node', [join(here, 'workload.mjs'), String(EVENTS), join(tmp, 'auth'), '42'], {
+    stdio: 'inherit',
+  });
+  const log = join(tmp, 'auth.log');
+  const ndjson = join(tmp, 'auth.ndjson');
+  const pairLog = head(log, PAIR_EVENTS, join(tmp, 'pair.log'));
+  const pairNd = head(ndjson, PAIR_EVENTS, join(tmp, 'pair.ndjson'));
+  const hasSec = spawnSync('sec', ['--version']).status === 0;
+  const secThreshold = join(here, 'sec', 'threshold.sec');
+  const secPair = join(here, 'sec', 'pair.sec');
+
+  const rows = [];
+  const add = (what, lines, secRun, cordonRun) =>
+    rows.push({ what, lines, sec: secRun, cordon: cordonRun });
+  add(
+    'threshold (5 failures in 60 s per user)',
+    EVENTS,
+    hasSec ? sec([secThreshold], log, EVENTS, tmp) : undefined,
+    cordon(content('threshold', FAILURE + THRESHOLD), ndjson, EVENTS),
+  );
+  add(
+    'pair (failure then success within 60 s, and its absence)',
+    PAIR_EVENTS,
+    hasSec ? sec([secPair], pairLog, PAIR_EVENTS, tmp) : undefined,
+    cordon(content('pair', DETECTIONS + PAIR), pairNd, PAIR_EVENTS),
+  );
+  add(
+    'both rules',
+    PAIR_EVENTS,
+    hasSec ? sec([secThreshold, secPair], pairLog, PAIR_EVENTS, tmp) : undefined,
+    cordon(content('both', DETECTIONS + THRESHOLD + PAIR), pairNd, PAIR_EVENTS),
+  );
+
+  const n = (x) => Math.round(x).toLocaleString('en-US');
+  console.log('');
+  console.log(
+    '| rules | lines | SEC lines/s (alerts) | Cordon replay events/s (matches) | Cordon / SEC |',
+  );
+  console.log('|---|---|---|---|---|');
+  for (const r of rows) {
+    console.log(
+      `| ${r.what} | ${n(r.lines)} | ${r.sec ? `${n(r.sec.rate)} (${r.sec.matches})` : 'sec not installed'} | ${n(r.cordon.rate)} (${r.cordon.matches}) | ${r.sec ? (r.cordon.rate / r.sec.rate).toFixed(1) : '–'} |`,
+    );
+  }
+  if (!hasSec) console.log('\nInstall SEC for its figures: apt-get install sec');
+} finally {
+  rmSync(tmp, { recursive: true, force: true });
+}
