@@ -115,7 +115,7 @@ try {
       partitions: PARTITIONS,
       batchSize: 5_000,
       blockMs: 100,
-      checkpointMs: Number(process.env.BENCH_CHECKPOINT_MS ?? 1_000),
+      checkpointMs: Number(process.env.BENCH_CHECKPOINT_MS ?? 30_000),
       leaseMs: 30_000,
       retentionMs: 7 * 86_400_000,
       dedupeWindowMs: 86_400_000,

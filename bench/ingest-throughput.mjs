@@ -15,6 +15,7 @@
 // Bounded in count, loopback only; keys live under a random prefix and are deleted at the end.
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import Fastify from 'fastify';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../dist/config/load-config.js';
@@ -152,7 +153,11 @@ async function main() {
     let loaderOut = '';
     loader.stdout.on('data', (d) => (loaderOut += d));
     await new Promise((r) => setTimeout(r, 3_000));
+    // Cordon runs in this process: how long its event loop stalls while the probes run.
+    const stalls = monitorEventLoopDelay({ resolution: 5 });
+    stalls.enable();
     const loaded = await probe(cordon.url, redis, prefix, 'loaded', PROBES);
+    stalls.disable();
     loader.kill('SIGTERM');
     await new Promise((r) => loader.once('exit', r));
     const achieved = Number(/rate=(\d+)/.exec(loaderOut)?.[1] ?? 0);
@@ -176,6 +181,9 @@ async function main() {
     console.log(`accepted → key throttled, idle (${idle.n} keys):        ${idle.text}`);
     console.log(
       `accepted → key throttled, ${Math.round(achieved).toLocaleString('en-US')} events/s background (${loaded.n} keys): ${loaded.text}`,
+    );
+    console.log(
+      `    event-loop stalls meanwhile: p50 ${(stalls.percentile(50) / 1e6).toFixed(1)} ms, p99 ${(stalls.percentile(99) / 1e6).toFixed(1)} ms, max ${(stalls.max / 1e6).toFixed(1)} ms`,
     );
   } finally {
     await baseline.app.close();
@@ -212,8 +220,9 @@ async function probe(url, redis, prefix, label, count) {
       if (rule) break;
       await new Promise((r) => setImmediate(r));
     }
-    latencies.push(performance.now() - accepted);
-    stages.push({ key, accepted: Date.now() - (performance.now() - accepted) });
+    const latency = performance.now() - accepted;
+    latencies.push(latency);
+    stages.push({ key, latency, accepted: Date.now() - latency });
     await new Promise((r) => setTimeout(r, 50));
   }
   // Where the time went, from the records Cordon keeps: match fired, incident opened, run
@@ -222,16 +231,25 @@ async function probe(url, redis, prefix, label, count) {
     (await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${TOKEN}` } })).json();
   const incidents = (await get('/v1/incidents?limit=500')).incidents;
   const split = { fired: [], incident: [], run: [], throttled: [] };
-  for (const { key, accepted } of stages) {
+  let slowest = { latency: -1, text: '' };
+  for (const { key, accepted, latency } of stages) {
     const inc = incidents.find((i) => i.group.api_key === key);
     if (!inc) continue;
     const detail = await get(`/v1/incidents/${inc.id}`);
     const runs = (await get(`/v1/runs?incident=${inc.id}`)).runs;
     const limit = await get(`/v1/limiter/keys/${encodeURIComponent(key)}`);
-    split.fired.push(detail.matches[0].firedAt - accepted);
-    split.incident.push(inc.createdAt - accepted);
-    if (runs[0]) split.run.push(runs[0].createdAt - accepted);
-    if (limit.history?.[0]) split.throttled.push(limit.history[0].at - accepted);
+    const at = {
+      fired: detail.matches[0].firedAt - accepted,
+      incident: inc.createdAt - accepted,
+      run: runs[0] ? runs[0].createdAt - accepted : NaN,
+      throttled: limit.history?.[0] ? limit.history[0].at - accepted : NaN,
+    };
+    for (const k of Object.keys(split)) if (!Number.isNaN(at[k])) split[k].push(at[k]);
+    if (latency > slowest.latency)
+      slowest = {
+        latency,
+        text: `slowest ${latency.toFixed(1)} ms: fired ${at.fired}, incident ${at.incident}, run ${at.run}, throttled ${at.throttled} ms after the 202`,
+      };
   }
   const median = (xs) => (xs.length ? xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)] : NaN);
   latencies.sort((a, b) => a - b);
@@ -241,7 +259,7 @@ async function probe(url, redis, prefix, label, count) {
     );
   return {
     n: latencies.length,
-    text: `p50 ${pct(50)} ms, p90 ${pct(90)} ms, p99 ${pct(99)} ms, max ${pct(100)} ms (medians after the 202: match fired ${median(split.fired)}, incident ${median(split.incident)}, run ${median(split.run)}, throttle ${median(split.throttled)} ms)`,
+    text: `p50 ${pct(50)} ms, p90 ${pct(90)} ms, p99 ${pct(99)} ms, max ${pct(100)} ms\n    medians after the 202: match fired ${median(split.fired)}, incident ${median(split.incident)}, run ${median(split.run)}, throttled ${median(split.throttled)} ms\n    ${slowest.text}`,
   };
 }
 

@@ -102,8 +102,11 @@ async function flush() {
   const b = nd.write(`${nb.join('\n')}\n`);
   lb = [];
   nb = [];
-  if (!a) await new Promise((r) => log.once('drain', r));
-  if (!b) await new Promise((r) => nd.once('drain', r));
+  // Both listeners at once: awaiting one stream's drain first could miss the other's.
+  await Promise.all([
+    a || new Promise((r) => log.once('drain', r)),
+    b || new Promise((r) => nd.once('drain', r)),
+  ]);
 }
 for (let n = 0; n < LINES; n += 1) {
   t += 1 + ri(9);

@@ -140,7 +140,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     correlate: {
       batchSize: read.integer('CORDON_CORRELATE_BATCH', 2_000, 1, 50_000),
       partitions: read.integer('CORDON_CORRELATE_PARTITIONS', 16, 1, 1_024),
-      checkpointMs: read.integer('CORDON_CORRELATE_CHECKPOINT_MS', 5_000, 10, 600_000),
+      checkpointMs: read.integer('CORDON_CORRELATE_CHECKPOINT_MS', 30_000, 10, 600_000),
       leaseMs: read.integer('CORDON_CORRELATE_LEASE_MS', 10_000, 500, 600_000),
       maxGroupsPerRule: read.integer('CORDON_MAX_GROUPS_PER_RULE', 100_000, 1, 10_000_000),
       maxEventsPerGroup: read.integer('CORDON_MAX_EVENTS_PER_GROUP', 10_000, 10, 1_000_000),

@@ -14,8 +14,15 @@ import { RuleMetricsExporter } from './rule-metrics.js';
 import type { CompiledRuleSet } from './rule/types.js';
 import type { CheckpointHead, CorrelationStateStore, Lease } from './state-store.js';
 
-/** Changed groups that trigger a checkpoint before its interval (bounds one commit's size). */
+/**
+ * Changed groups of one partition that trigger its checkpoint before its interval (bounds one
+ * commit's size and the memory it takes).
+ */
 const MAX_CHANGED_GROUPS = 50_000;
+/** Longest stretch of engine work between yields to the event loop. */
+const SLICE_MS = 10;
+/** Groups encoded between yields to the event loop while a checkpoint is being built. */
+const ENCODE_CHUNK = 2_000;
 
 /** Receives every match; must be idempotent by `matchId` (a replay after a crash resends). */
 export type MatchSink = (match: Match) => Promise<void>;
@@ -161,7 +168,7 @@ export class Correlator {
               );
         if (this.#stopping && batch.length === 0) break;
         const at = this.clock.now();
-        if (batch.length > 0) this.process(batch, at);
+        if (batch.length > 0) await this.process(batch, at);
         this.#engine.advance(at);
         await this.deliver(at);
         await this.checkpointDue(at);
@@ -181,11 +188,22 @@ export class Correlator {
     }
   }
 
-  private process(batch: readonly LoggedEvent[], now: number): void {
+  /**
+   * Runs a batch through the engine. Every SLICE_MS it hands out the matches so far and yields,
+   * so a big batch neither delays the first match in it nor stalls the rest of the process
+   * (ingest, playbook runs) for long.
+   */
+  private async process(batch: readonly LoggedEvent[], now: number): Promise<void> {
     const last = (batch[batch.length - 1] as LoggedEvent).seq;
     // Partitions just taken over may be behind the others: they skip what they already reflect.
     const behind = [...this.#offsets.values()].some((o) => o !== this.#position);
-    for (const entry of batch) {
+    let sliceStart = performance.now();
+    for (const [i, entry] of batch.entries()) {
+      if ((i & 63) === 63 && performance.now() - sliceStart >= SLICE_MS) {
+        await this.deliver(now);
+        await new Promise((resolve) => setImmediate(resolve));
+        sliceStart = performance.now();
+      }
       const accept = behind
         ? (p: number): boolean => compareStreamIds(entry.seq, this.#offsets.get(p) ?? '0-0') > 0
         : undefined;
@@ -239,17 +257,14 @@ export class Correlator {
    * Checkpoints the partitions whose turn it is. Each partition is checkpointed every
    * `checkpointMs`, their turns spread over the interval, so each write (and the time Redis
    * spends on it) is a partition's share, not everything at once; when changes pile up faster
-   * than that, every partition is checkpointed at once, so a checkpoint's size stays bounded.
+   * than that, a partition is checkpointed early, so a checkpoint's size stays bounded.
    */
   private async checkpointDue(now: number): Promise<void> {
-    if (this.#engine.changedGroups() >= MAX_CHANGED_GROUPS) {
-      await this.checkpoint(now);
-      return;
-    }
     const due = [...this.#leases.keys()].filter(
       (p) =>
-        now - (this.#committed.get(p) ?? 0) >= this.options.checkpointMs &&
-        (this.#committedAt.get(p) !== this.#position || this.#engine.hasChanges(p)),
+        this.#engine.changedGroups(p) >= MAX_CHANGED_GROUPS ||
+        (now - (this.#committed.get(p) ?? 0) >= this.options.checkpointMs &&
+          (this.#committedAt.get(p) !== this.#position || this.#engine.hasChanges(p))),
     );
     if (due.length > 0) await this.checkpoint(now, due);
   }
@@ -262,7 +277,14 @@ export class Correlator {
     for (const p of partitions ?? [...this.#leases.keys()]) {
       const lease = this.#leases.get(p);
       if (!lease) continue;
-      const delta = this.#engine.takeDelta(p);
+      // Encoding yields now and then (ingest in this process keeps answering); nothing
+      // changes the engine meanwhile, since only this loop does, so the delta is one instant.
+      const groups: [string, string | null][] = [];
+      for (const chunk of this.#engine.deltaGroups(p, ENCODE_CHUNK)) {
+        groups.push(...chunk);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      const rules = this.#engine.takeRuleDelta(p);
       const stale = this.#stale.get(p) ?? [];
       this.#stale.delete(p);
       const offset = this.#offsets.get(p) ?? '0-0';
@@ -273,8 +295,8 @@ export class Correlator {
           offset,
           read: this.#read,
           engine,
-          groups: [...delta.groups, ...stale.map((f): [string, null] => [f, null])],
-          rules: delta.rules,
+          groups: [...groups, ...stale.map((f): [string, null] => [f, null])],
+          rules,
           outbox: [],
         },
         now,

@@ -81,9 +81,9 @@ const PRIMARY_ENTITY = [
 ] as const;
 
 /**
- * Groups checked for garbage per rule and advance() call: a few always, plus one per two events
- * taken in since the last sweep (so sweeping costs O(1) per event however often advance runs),
- * up to a cap.
+ * Groups checked for garbage per rule, partition and advance() call: a few always, plus one per
+ * group lookup since that rule's last sweep there (so sweeping costs O(1) per contribution however
+ * often advance runs, and a rule's groups are swept as fast as it makes them), up to a cap.
  */
 const SWEEP_MIN = 16;
 /** Groups looked at to pick one to evict at the cap. */
@@ -127,15 +127,22 @@ interface GroupRecord {
   partial: boolean;
   touched: number;
   closeAt: number | undefined;
+  /** Changed since the last checkpoint (its key is in its slot's `changed`). */
+  dirty: boolean;
 }
 
 interface Slot {
   readonly groups: Map<string, GroupRecord>;
-  /** Keys of groups changed (or deleted) since the last checkpoint. */
-  readonly dirty: Set<string>;
+  /**
+   * Keys of groups changed or deleted since the last checkpoint, each listed when it first
+   * changes (a flag on the group says so), so noting a change costs a flag test, not a hash.
+   */
+  changed: string[];
   readonly timers: MinHeap;
   readonly evicted: Set<string>;
   touch: number;
+  /** `touch` at the last sweep. */
+  sweptAt: number;
   sweep: Iterator<[string, GroupRecord]> | undefined;
 }
 
@@ -146,10 +153,11 @@ class Partition {
   constructor(count: number) {
     this.slots = Array.from({ length: count }, () => ({
       groups: new Map(),
-      dirty: new Set(),
+      changed: [],
       timers: new MinHeap(),
       evicted: new Set(),
       touch: 0,
+      sweptAt: 0,
       sweep: undefined,
     }));
   }
@@ -201,7 +209,6 @@ export class CorrelationEngine {
   readonly #ctx: RuntimeContext;
   readonly #limits: EngineLimits;
   readonly #stats = new Map<string, RuleStats>();
-  #sinceSweep = 0;
   readonly #checkpoints: boolean;
   /** Counts contributions: one in TIMING_SAMPLE is timed (timing each costs as much as the work). */
   #tick = 0;
@@ -579,9 +586,9 @@ export class CorrelationEngine {
       return;
     }
     const slot = part.slots[info.index] as Slot;
-    const rec = this.group(part, slot, info, r.key, values);
+    const rec = this.group(slot, info, r.key, values);
     this.emit(info, rec, names, rec.values, r.key, fire, now);
-    this.touchGroup(part, info.index, r.key);
+    this.markChanged(slot, r.key, rec);
   }
 
   private contribute(
@@ -602,35 +609,28 @@ export class CorrelationEngine {
     const timed = (this.#tick += 1) % TIMING_SAMPLE === 0;
     const started = timed ? performance.now() : 0;
     stats.events += 1;
-    this.#sinceSweep += 1;
     const late = time < watermark;
     if (late) stats.late += 1;
     const slot = part.slots[info.index] as Slot;
-    const rec = this.group(part, slot, info, r.key, r.values);
+    const rec = this.group(slot, info, r.key, r.values);
     const runtime = info.runtime as RuleRuntime;
     const c: Contribution = { t: time, ref, input: r.input, value: r.value, late };
     const fires = runtime.add(rec.state, c, this.#ctx);
-    this.touchGroup(part, info.index, r.key);
+    this.markChanged(slot, r.key, rec);
     if (info.onClose) this.schedule(slot, runtime, r.key, rec);
     for (const fire of fires)
       this.emit(info, rec, info.groupNames ?? [], rec.values, r.key, fire, now);
     if (timed) stats.evalMs += (performance.now() - started) * TIMING_SAMPLE;
   }
 
-  private group(
-    part: Partition,
-    slot: Slot,
-    info: SlotInfo,
-    key: string,
-    values: readonly string[],
-  ): GroupRecord {
+  private group(slot: Slot, info: SlotInfo, key: string, values: readonly string[]): GroupRecord {
     slot.touch += 1;
     let rec = slot.groups.get(key);
     if (rec) {
       rec.touched = slot.touch;
       return rec;
     }
-    if (slot.groups.size >= info.maxGroups) this.evictStalest(part, slot, info);
+    if (slot.groups.size >= info.maxGroups) this.evictStalest(slot, info);
     rec = {
       state: info.runtime ? info.runtime.create() : undefined,
       values,
@@ -639,6 +639,7 @@ export class CorrelationEngine {
       partial: slot.evicted.has(key),
       touched: slot.touch,
       closeAt: undefined,
+      dirty: false,
     };
     slot.groups.set(key, rec);
     return rec;
@@ -649,7 +650,7 @@ export class CorrelationEngine {
    * kept in creation order, and of the first EVICTION_SAMPLE the least recently touched goes.
    * Touching a group costs one write of a number; only eviction, which is rare, looks around.
    */
-  private evictStalest(part: Partition, slot: Slot, info: SlotInfo): void {
+  private evictStalest(slot: Slot, info: SlotInfo): void {
     let victim: string | undefined;
     let touched = Infinity;
     let n = 0;
@@ -662,7 +663,7 @@ export class CorrelationEngine {
     }
     if (victim === undefined) return;
     slot.groups.delete(victim);
-    this.touchGroup(part, info.index, victim);
+    this.markChanged(slot, victim, undefined);
     slot.evicted.add(victim);
     // Remember recently evicted groups only: enough to flag a returning group's first match.
     if (slot.evicted.size > 10_000)
@@ -764,8 +765,6 @@ export class CorrelationEngine {
   }
 
   private closeWindows(watermarkOf: (sources: Iterable<string>) => number, now: number): void {
-    const budget = Math.min(SWEEP_MAX, SWEEP_MIN + (this.#sinceSweep >> 1));
-    this.#sinceSweep = 0;
     for (const part of this.#partitions) {
       if (!part) continue;
       part.slots.forEach((slot, index) => {
@@ -784,26 +783,22 @@ export class CorrelationEngine {
             if (!rec || rec.closeAt !== time) continue; // superseded or gone
             rec.closeAt = undefined;
             const fires = runtime.close(rec.state, watermark, this.#ctx);
-            this.touchGroup(part, index, key);
+            this.markChanged(slot, key, rec);
             for (const fire of fires)
               this.emit(info, rec, info.groupNames ?? [], rec.values, key, fire, now);
             this.schedule(slot, runtime, key, rec);
           }
         }
-        this.sweep(part, slot, info, watermark, budget);
+        this.sweep(part, slot, info, watermark);
       });
     }
   }
 
   /** Forgets groups that nothing can change any more, a budget's worth per call. */
-  private sweep(
-    part: Partition,
-    slot: Slot,
-    info: SlotInfo,
-    watermark: number,
-    budget: number,
-  ): void {
+  private sweep(part: Partition, slot: Slot, info: SlotInfo, watermark: number): void {
     if (watermark === -Infinity || watermark === Infinity) return;
+    const budget = Math.min(SWEEP_MAX, SWEEP_MIN + slot.touch - slot.sweptAt);
+    slot.sweptAt = slot.touch;
     slot.sweep ??= slot.groups.entries();
     for (let n = 0; n < budget; n += 1) {
       const next = slot.sweep.next();
@@ -820,7 +815,7 @@ export class CorrelationEngine {
         (rec.suppressed > 0 && rec.suppressUntil + SUPPRESSED_KEPT_MS >= watermark);
       if (empty && !suppressing && rec.closeAt === undefined) {
         slot.groups.delete(key);
-        this.touchGroup(part, info.index, key);
+        this.markChanged(slot, key, undefined);
       }
     }
   }
@@ -835,10 +830,11 @@ export class CorrelationEngine {
     this.#watermarks.restore(meta.watermarks);
   }
 
-  /** Groups changed since the last checkpoint, over owned partitions. */
-  changedGroups(): number {
+  /** Groups changed since the last checkpoint, in one partition (default: all owned ones). */
+  changedGroups(partition?: number): number {
+    const parts = partition === undefined ? this.#partitions : [this.#partitions[partition]];
     let n = 0;
-    for (const p of this.#partitions) if (p) for (const s of p.slots) n += s.dirty.size;
+    for (const p of parts) if (p) for (const s of p.slots) n += s.changed.length;
     return n;
   }
 
@@ -846,28 +842,66 @@ export class CorrelationEngine {
   hasChanges(partition?: number): boolean {
     const parts = partition === undefined ? this.#partitions : [this.#partitions[partition]];
     return parts.some(
-      (p) => p !== undefined && (p.dirtyRules.size > 0 || p.slots.some((s) => s.dirty.size > 0)),
+      (p) =>
+        p !== undefined && (p.dirtyRules.size > 0 || p.slots.some((s) => s.changed.length > 0)),
     );
   }
 
-  /** Notes a group changed, for the next checkpoint (nothing to note when none are taken). */
-  private touchGroup(part: Partition, slot: number, key: string): void {
-    if (this.#checkpoints) (part.slots[slot] as Slot).dirty.add(key);
+  /**
+   * Notes that a group changed (`rec`) or was deleted (undefined), for the next checkpoint;
+   * nothing to note when none are taken.
+   */
+  private markChanged(slot: Slot, key: string, rec: GroupRecord | undefined): void {
+    if (!this.#checkpoints) return;
+    if (rec === undefined) slot.changed.push(key);
+    else if (!rec.dirty) {
+      rec.dirty = true;
+      slot.changed.push(key);
+    }
   }
 
   /** Groups and rule metadata of `partition` changed since the last call (then forgotten). */
   takeDelta(partition: number): PartitionDelta {
-    const part = this.#partitions[partition];
-    if (!part) return { groups: [], rules: [] };
     const groups: [string, string | null][] = [];
-    part.slots.forEach((slot, index) => {
+    for (const chunk of this.deltaGroups(partition, Infinity)) groups.push(...chunk);
+    return { groups, rules: this.takeRuleDelta(partition) };
+  }
+
+  /**
+   * The changed groups of `partition`, encoded `size` at a time, each forgotten as it is
+   * encoded. A driver may yield between chunks (so a big checkpoint does not block its event
+   * loop), provided it changes nothing in this engine until the last one.
+   */
+  *deltaGroups(partition: number, size: number): Generator<[string, string | null][]> {
+    const part = this.#partitions[partition];
+    if (!part) return;
+    let chunk: [string, string | null][] = [];
+    for (const [index, slot] of part.slots.entries()) {
       const info = this.#infos[index] as SlotInfo;
-      for (const key of slot.dirty) {
+      const changed = slot.changed;
+      slot.changed = [];
+      // A key is listed again when its group was deleted and made anew: it is written once.
+      const written = new Set<string>();
+      for (const key of changed) {
+        if (written.has(key)) continue;
         const rec = slot.groups.get(key);
-        groups.push([`${info.stateKey}\u0000${key}`, rec ? this.encodeGroup(info, rec) : null]);
+        if (rec && !rec.dirty) continue; // listed before it was deleted, and written since
+        written.add(key);
+        if (rec) rec.dirty = false;
+        chunk.push([`${info.stateKey}\u0000${key}`, rec ? this.encodeGroup(info, rec) : null]);
+        if (chunk.length >= size) {
+          yield chunk;
+          chunk = [];
+        }
       }
-      slot.dirty.clear();
-    });
+    }
+    if (chunk.length > 0) yield chunk;
+  }
+
+  /** Rule metadata of `partition` changed since the last call (then forgotten). */
+  takeRuleDelta(partition: number): [string, string][] {
+    const part = this.#partitions[partition];
+    if (!part) return [];
     const rules: [string, string][] = [];
     for (const index of part.dirtyRules) {
       const info = this.#infos[index] as SlotInfo;
@@ -877,7 +911,7 @@ export class CorrelationEngine {
       ]);
     }
     part.dirtyRules.clear();
-    return { groups, rules };
+    return rules;
   }
 
   /**
@@ -947,6 +981,7 @@ export class CorrelationEngine {
       partial: partial === 1,
       touched: touch,
       closeAt: undefined,
+      dirty: false,
     };
   }
 

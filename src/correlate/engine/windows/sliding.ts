@@ -119,7 +119,10 @@ export function slidingRuntime(
   };
 
   const addEager = (g: SlidingState, c: Contribution, index: number): readonly Fire[] => {
-    const inOrder = index === g.buf.length - 1;
+    // A tie with the newest event (same time, earlier ref) joins the same window [t − T, t]:
+    // for an accumulating type that is the in-order case, not a rescan of every window.
+    const inOrder =
+      index === g.buf.length - 1 || (accumulating && (g.buf.last() as Contribution).t === c.t);
     if (inOrder && accumulating) {
       if (!g.accValid) {
         rebuild(g);
@@ -151,8 +154,13 @@ export function slidingRuntime(
     // (from the first event at c's time: windows ending at a tie hold c as well).
     g.accValid = false;
     const last = g.buf.upperBound(c.t + T);
+    let decided = -Infinity;
     for (let end = g.buf.lowerBound(c.t); end < last; end += 1) {
+      const endT = g.buf.at(end).t;
+      // Windows ending at tied events are one window (equal times are all inside it).
+      if (endT === decided) continue;
       if (aggregation.completes && !aggregation.completes(g.buf.at(end))) continue;
+      decided = endT;
       const f = evaluateEndingAt(g, end);
       if (f) return [f];
     }
