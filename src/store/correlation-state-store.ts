@@ -129,7 +129,9 @@ export class RedisStateStore implements CorrelationStateStore {
       sets.length,
     ];
     for (const [f, v] of sets) args.push(f, v);
-    args.push(dels.length, ...dels, checkpoint.rules.length);
+    args.push(dels.length);
+    for (const f of dels) args.push(f);
+    args.push(checkpoint.rules.length);
     for (const [f, v] of checkpoint.rules) args.push(f, v);
     args.push(checkpoint.outbox.length);
     for (const m of checkpoint.outbox) args.push(m.matchId, JSON.stringify(m));

@@ -51,11 +51,15 @@ export class ScriptRunner {
     if (keys.length !== script.numberOfKeys) {
       throw new Error(`Script ${name} takes ${script.numberOfKeys} keys; got ${keys.length}.`);
     }
+    // One array, never spread into the call: a checkpoint can carry more arguments than a
+    // JavaScript call may take.
+    const all = [...keys];
+    for (const a of args) all.push(String(a));
     try {
-      return await this.redis.evalsha(script.sha1, keys.length, ...keys, ...args);
+      return await this.redis.evalsha(script.sha1, keys.length, all);
     } catch (err) {
       if (!(err instanceof Error) || !err.message.includes('NOSCRIPT')) throw err;
-      return this.redis.eval(script.lua, keys.length, ...keys, ...args);
+      return this.redis.eval(script.lua, keys.length, all);
     }
   }
 }

@@ -863,7 +863,8 @@ export class CorrelationEngine {
   /** Groups and rule metadata of `partition` changed since the last call (then forgotten). */
   takeDelta(partition: number): PartitionDelta {
     const groups: [string, string | null][] = [];
-    for (const chunk of this.deltaGroups(partition, Infinity)) groups.push(...chunk);
+    for (const chunk of this.deltaGroups(partition, Infinity))
+      for (const g of chunk) groups.push(g);
     return { groups, rules: this.takeRuleDelta(partition) };
   }
 
