@@ -32,7 +32,14 @@ const CASES: readonly Case[] = [
     fixture: 'unsupported-modifier.yaml',
     code: 'CORDON_ERR_RULE_UNSUPPORTED',
     line: 6,
-    phrase: 'the Sigma modifier "base64"',
+    phrase: 'the Sigma modifier "expand"',
+  },
+  {
+    fixture: 'base64offset-without-contains.yaml',
+    code: 'CORDON_ERR_RULE_MODIFIER',
+    line: 6,
+    phrase:
+      'uses "base64offset" without "contains", but its offset variants only match inside a longer base64 string; got "prompt|base64offset". Write "prompt|base64offset|contains".',
   },
   {
     fixture: 're-flag-without-re.yaml',

@@ -130,7 +130,9 @@ function compileField(ir: FieldConditionIR): Test {
       break;
   }
   const tests = ir.values.map(compileValue);
-  const needsFold = ir.values.some((v) => (v.kind === 'text' || v.kind === 'fieldref') && !v.cased);
+  const needsFold = ir.values.some(
+    (v) => (v.kind === 'text' || v.kind === 'variants' || v.kind === 'fieldref') && !v.cased,
+  );
   const negate = ir.negate;
   const all = ir.combine === 'all';
   const scalar = (v: unknown, e: unknown): boolean => {
@@ -157,6 +159,13 @@ function compileValue(ir: ValueIR): ValueTest {
       return ir.cased
         ? (_v, text) => text !== undefined && match(text)
         : (_v, text, folded) => text !== undefined && match(folded);
+    }
+    case 'variants': {
+      const matchers = ir.variants.map(compileWildcard);
+      const any = (s: string): boolean => matchers.some((match) => match(s));
+      return ir.cased
+        ? (_v, text) => text !== undefined && any(text)
+        : (_v, text, folded) => text !== undefined && any(folded);
     }
     case 'number': {
       const n = ir.value;

@@ -14,6 +14,15 @@ export type CompareOp = 'gt' | 'gte' | 'lt' | 'lte';
 export type ValueIR =
   /** Sigma string (wildcards already parsed, position modifiers applied). */
   | { readonly kind: 'text'; readonly tokens: readonly WildcardToken[]; readonly cased: boolean }
+  /**
+   * A string that windash or base64offset expanded into several: matches when any variant does,
+   * also under `all` (pySigma's SigmaExpansion is OR-linked whatever links the values).
+   */
+  | {
+      readonly kind: 'variants';
+      readonly variants: readonly (readonly WildcardToken[])[];
+      readonly cased: boolean;
+    }
   | { readonly kind: 'number'; readonly value: number }
   | { readonly kind: 'boolean'; readonly value: boolean }
   | { readonly kind: 'compare'; readonly op: CompareOp; readonly value: number }

@@ -3,18 +3,35 @@ import type { YamlPath } from '../../../shared/yaml.js';
 import type { RuleContext } from '../context.js';
 import type { CompareOp } from './ir.js';
 import type { RegexFlag } from './regex.js';
+import type { ValueStep } from './transforms.js';
 import type { Position } from './wildcard.js';
 
 /**
  * Sigma value modifiers (`field|contains|all`): which exist, which Cordon implements, and which
- * combinations make sense. Order does not matter except that the `re` flags must follow `re`.
+ * combinations make sense. Order does not matter except that the `re` flags must follow `re`,
+ * and that the string-rewriting modifiers (windash, the encodings, base64, base64offset) and
+ * the position modifiers apply in the order written, as in pySigma: `base64|contains` matches
+ * the encoding anywhere, `contains|base64` would have to encode the wildcards and is refused.
  */
 
 const POSITIONS = ['contains', 'startswith', 'endswith'] as const;
 const COMPARISONS = ['gt', 'gte', 'lt', 'lte'] as const;
 const RE_FLAGS = ['i', 'm', 's'] as const;
+/** `wide` is the Sigma specification's alias of `utf16le` (pySigma knows only `wide`). */
+const ENCODINGS: Readonly<Record<string, ValueStep>> = {
+  wide: 'utf16le',
+  utf16le: 'utf16le',
+  utf16be: 'utf16be',
+  utf16: 'utf16',
+};
+const BASE64 = ['base64', 'base64offset'] as const;
+/** pySigma's modifier linter accepts a repeat of base64 only (double encoding). */
+const REPEATABLE: ReadonlySet<string> = new Set(['base64']);
 const IMPLEMENTED = [
   ...POSITIONS,
+  'windash',
+  ...BASE64,
+  ...Object.keys(ENCODINGS),
   ...COMPARISONS,
   'all',
   'exists',
@@ -27,13 +44,6 @@ const IMPLEMENTED = [
 
 /** Sigma modifiers this version refuses, each with the way to express the rule without it. */
 const UNSUPPORTED: Readonly<Record<string, string>> = {
-  base64: 'Canonical events carry decoded text; match it with contains or re instead',
-  base64offset: 'Canonical events carry decoded text; match it with contains or re instead',
-  utf16le: 'Canonical events carry decoded text; match it with contains or re instead',
-  utf16be: 'Canonical events carry decoded text; match it with contains or re instead',
-  utf16: 'Canonical events carry decoded text; match it with contains or re instead',
-  wide: 'Canonical events carry decoded text; match it with contains or re instead',
-  windash: 'List the dash variants as separate values instead',
   expand: 'Write the values out; placeholders are not resolved',
   minute: 'Compare the epoch-ms field "time" with gt/gte/lt/lte instead',
   hour: 'Compare the epoch-ms field "time" with gt/gte/lt/lte instead',
@@ -54,6 +64,11 @@ export interface ModifierSet {
   readonly cased: boolean;
   readonly neq: boolean;
   readonly reFlags: readonly RegexFlag[];
+  /**
+   * The position and string-rewriting modifiers in the order written, for values that use a
+   * rewriting one (windash, an encoding, base64, base64offset); otherwise `position` says it all.
+   */
+  readonly steps: readonly ValueStep[];
 }
 
 function isOneOf<T extends string>(list: readonly T[], value: string): value is T {
@@ -90,6 +105,9 @@ export function parseModifiers(
   let cased = false;
   let neq = false;
   const reFlags: RegexFlag[] = [];
+  const steps: ValueStep[] = [];
+  /** Names as written, parallel to `steps`, for messages. */
+  const stepNames: string[] = [];
   const seen = new Set<string>();
 
   const setType = (next: ValueType, name: string): boolean => {
@@ -114,8 +132,16 @@ export function parseModifiers(
         'has an empty modifier (two "|" in a row or a trailing "|")',
         'Remove the extra "|".',
       );
-    if (seen.has(mod))
+    if (seen.has(mod) && !REPEATABLE.has(mod))
       return fail('CORDON_ERR_RULE_MODIFIER', `repeats modifier "${mod}"`, 'Write it once.');
+    const alias = mod === 'wide' ? 'utf16le' : mod === 'utf16le' ? 'wide' : undefined;
+    if (alias !== undefined && seen.has(alias)) {
+      return fail(
+        'CORDON_ERR_RULE_MODIFIER',
+        `repeats modifier "${mod}" (an alias of "${alias}")`,
+        'Write it once.',
+      );
+    }
     seen.add(mod);
     const unsupported = UNSUPPORTED[mod];
     if (unsupported !== undefined) {
@@ -143,6 +169,11 @@ export function parseModifiers(
         );
       }
       position = mod;
+      steps.push(mod);
+      stepNames.push(mod);
+    } else if (mod === 'windash' || isOneOf(BASE64, mod) || ENCODINGS[mod] !== undefined) {
+      steps.push(ENCODINGS[mod] ?? (mod as ValueStep));
+      stepNames.push(mod);
     } else if (isOneOf(COMPARISONS, mod)) {
       if (!setType('compare', mod)) return undefined;
       compareOp = mod;
@@ -165,6 +196,13 @@ export function parseModifiers(
   }
 
   // Combinations that parse but mean nothing (or something other than the author thinks).
+  const rewriting = stepNames.find((name) => !isOneOf(POSITIONS, name));
+  if (rewriting !== undefined) {
+    const problem = chainProblem(type, typeModifier, position, stepNames, rewriting, (at) =>
+      [field, ...modifiers.filter((m) => m.toLowerCase() !== position), at].join('|'),
+    );
+    if (problem) return fail('CORDON_ERR_RULE_MODIFIER', problem.problem, problem.fix);
+  }
   if (position !== 'exact' && type !== 'plain' && type !== 'fieldref') {
     return fail(
       'CORDON_ERR_RULE_MODIFIER',
@@ -197,5 +235,57 @@ export function parseModifiers(
       'Remove "all".',
     );
   }
-  return { type, position, compareOp, all, cased, neq, reFlags };
+  return {
+    type,
+    position,
+    compareOp,
+    all,
+    cased,
+    neq,
+    reFlags,
+    steps: rewriting === undefined ? [] : steps,
+  };
+}
+
+/**
+ * What is wrong with a chain that rewrites string values, following pySigma: the rewriting
+ * modifiers take plain strings only (so no re, cidr, comparison, exists or fieldref), base64
+ * cannot encode the wildcards a position modifier adds (so the position goes after it), and
+ * base64offset's trimmed variants only make sense inside a longer string (pySigma's linter
+ * demands contains with it).
+ */
+function chainProblem(
+  type: ValueType,
+  typeModifier: string,
+  position: Position,
+  names: readonly string[],
+  rewriting: string,
+  /** The key with the position modifier moved to the end (or added) as `at`. */
+  keyWith: (at: string) => string,
+): { problem: string; fix: string } | undefined {
+  if (type !== 'plain') {
+    return {
+      problem: `combines "${rewriting}" and "${typeModifier}", which exclude each other`,
+      fix: `Keep one of them: "${rewriting}" rewrites plain string values only.`,
+    };
+  }
+  const positionAt = names.findIndex((name) => isOneOf(POSITIONS, name));
+  const encodedAfter = names.slice(positionAt + 1).find((name) => isOneOf(BASE64, name));
+  if (positionAt >= 0 && encodedAfter !== undefined) {
+    const target = names.includes('base64offset') ? 'contains' : position;
+    return {
+      problem: `applies "${position}" before "${encodedAfter}", which cannot encode the wildcards "${position}" adds`,
+      fix: `Put "${target}" after "${encodedAfter}": "${keyWith(target)}".`,
+    };
+  }
+  if (names.includes('base64offset') && position !== 'contains') {
+    return {
+      problem:
+        position === 'exact'
+          ? 'uses "base64offset" without "contains", but its offset variants only match inside a longer base64 string'
+          : `combines "base64offset" and "${position}", but its offset variants only match inside a longer base64 string`,
+      fix: `Write "${keyWith('contains')}".`,
+    };
+  }
+  return undefined;
 }

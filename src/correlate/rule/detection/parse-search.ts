@@ -8,7 +8,8 @@ import type { FieldConditionIR, KeywordsIR, SearchIR, ValueIR } from './ir.js';
 import type { ModifierSet } from './modifiers.js';
 import { parseNumber } from './number.js';
 import { parseModifiers } from './modifiers.js';
-import { compileRegex, findUnsupportedRegexConstruct } from './regex.js';
+import { compileRegex, findUnsupportedRegexConstruct, splitInlineFlags } from './regex.js';
+import { applySteps } from './transforms.js';
 import type { Position, WildcardToken } from './wildcard.js';
 import {
   foldTokens,
@@ -277,7 +278,7 @@ function keywordEntry(
   values: { items: Scalar[] },
   mods: ModifierSet,
 ): KeywordsIR | undefined {
-  if (mods.type !== 'plain' || mods.position !== 'exact' || mods.neq) {
+  if (mods.type !== 'plain' || mods.position !== 'exact' || mods.neq || mods.steps.length > 0) {
     return reject(
       ctx,
       path,
@@ -310,6 +311,7 @@ function valueIR(
   const where = `${ctx.subject} field "${key}"`;
   switch (mods.type) {
     case 'plain':
+      if (mods.steps.length > 0) return rewrittenIR(ctx, path, where, value, mods);
       if (typeof value === 'number' && mods.position === 'exact') return { kind: 'number', value };
       if (typeof value === 'boolean' && mods.position === 'exact')
         return { kind: 'boolean', value };
@@ -346,7 +348,8 @@ function valueIR(
           'Quote the pattern.',
         );
       }
-      const construct = findUnsupportedRegexConstruct(value);
+      const { source, flags } = splitInlineFlags(value, mods.reFlags);
+      const construct = findUnsupportedRegexConstruct(source);
       if (construct !== undefined) {
         return reject(
           ctx,
@@ -356,7 +359,7 @@ function valueIR(
           'Rewrite it without look-arounds, atomic groups or backreferences (e.g. split it into two conditions joined with "and not").',
         );
       }
-      const compiled = compileRegex(value, mods.reFlags);
+      const compiled = compileRegex(source, flags);
       if (!compiled.ok) {
         return reject(
           ctx,
@@ -366,7 +369,7 @@ function valueIR(
           'Fix the pattern.',
         );
       }
-      return { kind: 'regex', source: value, flags: mods.reFlags };
+      return { kind: 'regex', source, flags };
     }
     case 'cidr':
       if (typeof value !== 'string' || !parseNetwork(value)) {
@@ -404,6 +407,35 @@ function valueIR(
       // Handled by the caller; kept for exhaustiveness.
       return undefined;
   }
+}
+
+/**
+ * A value rewritten by windash, an encoding, base64 or base64offset (and positioned), as the
+ * variants it expands to; a single variant is an ordinary text value.
+ */
+function rewrittenIR(
+  ctx: RuleContext,
+  path: YamlPath,
+  where: string,
+  value: string | number | boolean,
+  mods: ModifierSet,
+): ValueIR | undefined {
+  if (typeof value !== 'string') {
+    return reject(
+      ctx,
+      path,
+      `${where} rewrites a value that is not a string`,
+      value,
+      `Quote it ('${String(value)}'): windash, the encodings and base64 take strings only.`,
+    );
+  }
+  const result = applySteps(parseWildcards(value), mods.steps);
+  if (!result.ok) return reject(ctx, path, `${where} ${result.problem}`, value, result.fix);
+  const cased = mods.cased;
+  const variants = result.variants.map((tokens) => (cased ? [...tokens] : foldTokens(tokens)));
+  const [only] = variants;
+  if (variants.length === 1 && only) return { kind: 'text', tokens: only, cased };
+  return { kind: 'variants', variants, cased };
 }
 
 function reject(

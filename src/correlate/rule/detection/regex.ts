@@ -55,3 +55,24 @@ export function compileRegex(
     return { ok: false, reason: err instanceof Error ? err.message : String(err) };
   }
 }
+
+const INLINE_FLAGS = /^\(\?([ims]+)\)/;
+
+/**
+ * Leading inline flags, as SigmaHQ rules write them for pySigma (Python's `re`): `(?i)`, `(?ims)`,
+ * also several groups in a row. JavaScript has no such syntax, so they become RegExp flags,
+ * added to those of the `|i`/`|m`/`|s` modifiers. Any other `(?…)` form is left in the pattern,
+ * where the RegExp constructor refuses it with its own message.
+ */
+export function splitInlineFlags(
+  source: string,
+  flags: readonly RegexFlag[],
+): { source: string; flags: RegexFlag[] } {
+  const all = new Set<RegexFlag>(flags);
+  let rest = source;
+  for (let m = INLINE_FLAGS.exec(rest); m; m = INLINE_FLAGS.exec(rest)) {
+    for (const flag of m[1] ?? '') all.add(flag as RegexFlag);
+    rest = rest.slice(m[0].length);
+  }
+  return { source: rest, flags: [...all] };
+}
