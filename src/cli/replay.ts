@@ -16,7 +16,9 @@ const USAGE = `Usage: cordon replay [--content <dir>] [--json] [--workers <n>] <
 Runs recorded canonical events (one JSON object per line, as the generic source takes them;
 "source" and "received" are kept) through the rules in memory, offline, and prints per-rule
 hit counts and timing. With --json, prints one line per match on stdout. Parsing runs on
---workers threads (default: one per core; 0: none); the result is the same either way.`;
+--workers threads (default: one per core; 0: none); the result is the same either way. An event
+with the source and id of one taken in within CORDON_DEDUPE_WINDOW_MS before (by "received")
+is skipped as a duplicate, as ingest would refuse it.`;
 
 /** Lines with problems printed at most (the rest are counted). */
 const MAX_REPORTED = 20;
@@ -90,10 +92,15 @@ export async function runReplay(argv: readonly string[]): Promise<number> {
         ]),
     ),
   };
-  const replay = new Replay(content.rules, options, (m) => {
-    matches += 1;
-    if (json) out.write(`${JSON.stringify(matchLine(m))}\n`);
-  });
+  const replay = new Replay(
+    content.rules,
+    options,
+    (m) => {
+      matches += 1;
+      if (json) out.write(`${JSON.stringify(matchLine(m))}\n`);
+    },
+    config.ingest.dedupeWindowMs,
+  );
 
   const progress = new Progress(
     process.stderr,
@@ -156,6 +163,7 @@ export async function runReplay(argv: readonly string[]): Promise<number> {
   err.write(
     `\n${replay.events} events in ${seconds.toFixed(2)} s (${Math.round(replay.events / Math.max(seconds, 1e-9)).toLocaleString('en-US')} events/s), ${matches} matches` +
       `${bad > 0 ? `, ${bad} bad lines${bad > badLines.length ? ` (first ${badLines.length} shown)` : ''}` : ''}` +
+      `${replay.duplicates > 0 ? `, ${replay.duplicates} duplicates skipped` : ''}` +
       `${skipped > 0 ? `, ${skipped} derived events skipped (re-derived)` : ''}.\n`,
   );
   return 0;

@@ -16,14 +16,23 @@ import type { CompiledRuleSet } from './rule/types.js';
  */
 export class Replay {
   readonly #engine: CorrelationEngine;
+  /** Events taken in, by `source/id` → processing time; forgotten after the dedupe window. */
+  readonly #seen = new Map<string, number>();
   #last = 0;
   #advanced = -Infinity;
   events = 0;
+  /** Events skipped as repeats of one already replayed (as ingest would have refused them). */
+  duplicates = 0;
 
+  /**
+   * `dedupeWindowMs`: as ingest does, an event whose source and id were taken in within this
+   * long (of processing time) before is a duplicate, skipped and counted; 0 keeps them all.
+   */
   constructor(
     rules: CompiledRuleSet,
     options: Omit<EngineOptions, 'owned'>,
     private readonly onMatch: (match: Match) => void,
+    private readonly dedupeWindowMs = 0,
   ) {
     this.#engine = new CorrelationEngine(rules, {
       ...options,
@@ -50,6 +59,10 @@ export class Replay {
     ref: string,
     routes: readonly Route[],
   ): void {
+    if (this.isDuplicate(ref, received)) {
+      this.duplicates += 1;
+      return;
+    }
     this.events += 1;
     const now = received;
     if (now > this.#last) this.#last = now;
@@ -58,6 +71,21 @@ export class Replay {
     // time) later changes nothing, since nothing that could still enter them arrives meanwhile.
     const due = now - this.#advanced >= 5_000 || (this.events & 16383) === 0;
     this.drain(now, due);
+  }
+
+  private isDuplicate(ref: string, now: number): boolean {
+    const window = this.dedupeWindowMs;
+    if (window <= 0) return false;
+    const seen = this.#seen.get(ref);
+    if (seen !== undefined && now - seen <= window) return true;
+    // Kept in the order taken in: the oldest are forgotten first, as their window passes.
+    this.#seen.delete(ref);
+    this.#seen.set(ref, now);
+    for (const [r, at] of this.#seen) {
+      if (now - at <= window) break;
+      this.#seen.delete(r);
+    }
+    return false;
   }
 
   /** End of input: every window closes. */

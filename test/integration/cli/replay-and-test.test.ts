@@ -1,0 +1,146 @@
+/**
+ * `cordon replay` and `cordon test` as users run them: the built CLI in a real process, on the
+ * shipped content and on files written here. Offline: neither needs Redis.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../../helpers/cordon.js';
+
+const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
+
+function cordon(args: readonly string[]): { code: number | null; stdout: string; stderr: string } {
+  const run = spawnSync(process.execPath, ['dist/cli/main.js', ...args], {
+    cwd: REPO_ROOT,
+    env: { PATH: process.env.PATH ?? '', CORDON_LOG_LEVEL: 'warn' },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+/** 101 requests from one new key within a minute (the shipped extraction rule's threshold). */
+function burst(key: string, source?: string): string[] {
+  return Array.from({ length: 101 }, (_, i) =>
+    JSON.stringify({
+      id: `${key}-${i}`,
+      time: T0 + i * 500,
+      kind: 'inference',
+      name: 'predict',
+      ...(source ? { source } : {}),
+      entity: { api_key: key, model: 'm1' },
+    }),
+  );
+}
+
+function file(lines: readonly string[]): string {
+  const dir = mkdtempSync(join(tmpdir(), 'cordon-replay-'));
+  const path = join(dir, 'events.ndjson');
+  writeFileSync(path, `${lines.join('\n')}\n`);
+  return path;
+}
+
+describe('cordon replay', () => {
+  it('prints one JSON line per match with what an analyst needs, the same with or without workers', () => {
+    const input = file([...burst('k1', 'gateway'), ...burst('k2')]);
+    const runs = ['0', '2'].map((w) => cordon(['replay', '--json', '--workers', w, input]));
+    for (const run of runs) expect(run.code, run.stderr).toBe(0);
+    const [serial, parallel] = runs.map((r) =>
+      r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
+    );
+    expect(parallel).toEqual(serial);
+    const extraction = (serial ?? []).filter((m) => m.rule === 'model_extraction_by_query_volume');
+    expect(extraction.map((m) => m.group)).toEqual([{ api_key: 'k1' }, { api_key: 'k2' }]);
+    const [first] = extraction;
+    expect(first).toMatchObject({
+      title: 'Model extraction by query volume',
+      level: 'high',
+      count: 101,
+      firstTime: T0,
+      lastTime: T0 + 100 * 500,
+      windowEnd: T0 + 100 * 500,
+      late: false,
+    });
+    expect(first?.tags).toContain('atlas.AML.T0024');
+    expect(typeof first?.matchId).toBe('string');
+    // Contributing events by source and id; a "source" in the line is kept.
+    expect((first?.events as string[])[0]).toBe('gateway/k1-0');
+    expect((extraction[1]?.events as string[])[0]).toBe('replay/k2-0');
+    expect(runs[0]?.stderr).toMatch(/model_extraction_by_query_volume\s+baseline_spike\s+202\s+2/);
+  });
+
+  it('reports bad lines by number and skips repeated events as ingest would', () => {
+    const lines = burst('k3');
+    const input = file([
+      ...lines.slice(0, 60),
+      '{"kind": "inference", "time": "yesterday"}',
+      'not json',
+      ...lines.slice(0, 60), // delivered twice: must not count twice
+      ...lines.slice(60, 100), // 100 distinct events: one short of the threshold
+    ]);
+    const run = cordon(['replay', '--json', input]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout.trim()).toBe('');
+    expect(run.stderr).toMatch(/events\.ndjson:61: \/time /);
+    expect(run.stderr).toMatch(/events\.ndjson:62: not JSON/);
+    expect(run.stderr).toMatch(/100 events in .*, 0 matches, 2 bad lines, 60 duplicates skipped\./);
+  });
+
+  it('refuses unknown options and missing input with the usage', () => {
+    const run = cordon(['replay', '--frobnicate']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/unknown option "--frobnicate"/);
+    expect(run.stderr).toMatch(/Usage: cordon replay/);
+  });
+});
+
+describe('cordon test', () => {
+  it('passes on the shipped rule pack', () => {
+    const run = cordon(['test']);
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.stdout).toMatch(/\n\d+ passed, 0 failed\.\n$/);
+  });
+
+  it('fails, saying why, when a rule does not do what its test expects', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cordon-ruletest-'));
+    mkdirSync(join(dir, 'correlations'));
+    writeFileSync(
+      join(dir, 'correlations', 'burst.yaml'),
+      `title: Request
+name: request
+logsource: { category: inference }
+detection: { sel: { api_key|exists: true }, condition: sel }
+---
+title: Burst
+name: burst
+level: high
+correlation: { type: event_count, rules: [request], group-by: [api_key], timespan: 1m, condition: { gte: 5 } }
+`,
+    );
+    writeFileSync(
+      join(dir, 'correlations', 'burst.test.yaml'),
+      `tests:
+  - name: five requests fire
+    events:
+      - { at: 0s, repeat: 5, every: 1s, event: { kind: inference, entity: { api_key: k1 } } }
+    expect:
+      - { rule: burst, group: { api_key: k1 }, count: 5 }
+  - name: four requests fire too (wrong on purpose)
+    events:
+      - { at: 0s, repeat: 4, every: 1s, event: { kind: inference, entity: { api_key: k1 } } }
+    expect:
+      - { rule: burst, group: { api_key: k1 } }
+`,
+    );
+    const run = cordon(['test', dir]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/ok {4}.*burst\.test\.yaml:2 five requests fire/);
+    expect(run.stdout).toMatch(/FAIL {2}.*burst\.test\.yaml:7 four requests fire too/);
+    expect(run.stdout).toMatch(/1 passed, 1 failed\./);
+  });
+});
