@@ -1,3 +1,4 @@
+import { rulesOutlastingDedupe } from './correlate/rule/dedupe-check.js';
 import { Queue, Worker, type Job } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
@@ -79,6 +80,12 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
   const content = options.content ?? (await loadContentOrThrow(config.contentDir));
   for (const d of content.diagnostics)
     logger.warn({ diagnostic: d }, `${d.file}:${d.line}:${d.column} ${d.message}`);
+  const lenient = rulesOutlastingDedupe(content.rules, config.ingest.dedupeWindowMs);
+  if (lenient.length > 0)
+    logger.warn(
+      { rules: lenient, dedupeWindowMs: config.ingest.dedupeWindowMs },
+      `${lenient.length} rule(s) accept events later than CORDON_DEDUPE_WINDOW_MS: a delivery retried after the window would count twice for them. Raise CORDON_DEDUPE_WINDOW_MS above the largest lateness.`,
+    );
   // Credentials are resolved before anything starts: a bad token file must not leave roles running.
   let principals: PrincipalDirectory | undefined;
   if (has('api')) {

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { rulesOutlastingDedupe } from '../../../src/correlate/rule/dedupe-check.js';
 import { buildRuleSet, loadRuleSources } from '../../../src/correlate/rule/index.js';
 import type { CompiledCorrelation } from '../../../src/correlate/rule/index.js';
 import { formatDiagnostic } from '../../../src/shared/diagnostics.js';
@@ -329,5 +330,32 @@ describe('loadRuleSources', () => {
     expect(await loadRuleSources('correlations/model-extraction.yaml')).toEqual(
       sources.filter((s) => s.file === 'correlations/model-extraction.yaml'),
     );
+  });
+});
+
+describe('rulesOutlastingDedupe', () => {
+  it('names the correlations whose lateness exceeds the dedupe window', () => {
+    const { ruleSet } = buildRuleSet([
+      {
+        file: 'r.yaml',
+        text: `title: Request
+name: request
+logsource: { category: inference }
+detection: { sel: { api_key|exists: true }, condition: sel }
+---
+title: Patient
+name: patient
+correlation: { type: event_count, rules: [request], group-by: [api_key], timespan: 1m, condition: { gte: 5 } }
+cordon: { lateness: 36h }
+---
+title: Prompt
+name: prompt
+correlation: { type: event_count, rules: [request], group-by: [api_key], timespan: 1m, condition: { gte: 5 } }
+`,
+      },
+    ]);
+    if (!ruleSet) throw new Error('rules did not compile');
+    expect(rulesOutlastingDedupe(ruleSet, 86_400_000)).toEqual(['patient']);
+    expect(rulesOutlastingDedupe(ruleSet, 2 * 86_400_000)).toEqual([]);
   });
 });
