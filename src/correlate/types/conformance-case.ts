@@ -74,3 +74,38 @@ export function burst(
     ...extra,
   }));
 }
+
+/** The detection most cases correlate over: `req`, any inference event with an API key. */
+export const REQUEST_RULE = `
+title: Request
+name: req
+logsource: { category: inference }
+detection: { sel: { api_key|exists: true }, condition: sel }
+`;
+
+/** REQUEST_RULE and one correlation over it, grouped by API key. */
+export function perKeyRule(correlation: {
+  readonly title: string;
+  readonly name: string;
+  readonly type: string;
+  readonly condition: string;
+  readonly timespan?: string;
+  readonly cordon?: string;
+}): string {
+  const { title, name, type, condition, timespan = '60s', cordon = '' } = correlation;
+  return `${REQUEST_RULE}---
+title: ${title}
+name: ${name}
+correlation:
+  type: ${type}
+  rules: [req]
+  group-by: [api_key]
+  timespan: ${timespan}
+  condition: ${condition}
+${cordon ? `cordon: ${cordon}\n` : ''}`;
+}
+
+/** An event no rule of these cases reads: it only moves its source's watermark on. */
+export function tick(t: number): CaseEvent {
+  return { t, kind: 'login', entity: {} };
+}

@@ -1,21 +1,14 @@
 import type { CaseEvent, ConformanceCase } from '../conformance-case.js';
-import { MINUTE, SECOND } from '../conformance-case.js';
+import { MINUTE, REQUEST_RULE, SECOND } from '../conformance-case.js';
 
 const HOUR = 60 * MINUTE;
-
-const REQ = `
-title: Request
-name: req
-logsource: { category: inference }
-detection: { sel: { api_key|exists: true }, condition: sel }
-`;
 
 /**
  * Requests per key and minute against the key's own last hour, in buckets of one minute;
  * at least 5 requests (the Sigma condition) to be a spike at all.
  */
 function rate(baseline = '{ window: 1h }', cordon = ''): string {
-  return `${REQ}---
+  return `${REQUEST_RULE}---
 title: Request spike
 name: spike
 correlation:
@@ -30,7 +23,7 @@ cordon: { type: baseline_spike, baseline: ${baseline}${cordon ? `, ${cordon}` : 
 
 /** Prompt tokens per key and minute against the key's own last hour; at least 1000. */
 function tokens(baseline = '{ window: 1h }'): string {
-  return `${REQ}---
+  return `${REQUEST_RULE}---
 title: Token spike
 name: token_spike
 correlation:

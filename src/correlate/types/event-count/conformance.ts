@@ -1,24 +1,15 @@
 import type { ConformanceCase } from '../conformance-case.js';
-import { MINUTE, SECOND, burst } from '../conformance-case.js';
-
-const REQ = `
-title: Request
-name: req
-logsource: { category: inference }
-detection: { sel: { api_key|exists: true }, condition: sel }
-`;
+import { MINUTE, SECOND, burst, perKeyRule, REQUEST_RULE } from '../conformance-case.js';
 
 function rule(condition: string, cordon = '', timespan = '60s'): string {
-  return `${REQ}---
-title: Burst
-name: burst
-correlation:
-  type: event_count
-  rules: [req]
-  group-by: [api_key]
-  timespan: ${timespan}
-  condition: ${condition}
-${cordon ? `cordon: ${cordon}\n` : ''}`;
+  return perKeyRule({
+    title: 'Burst',
+    name: 'burst',
+    type: 'event_count',
+    condition,
+    cordon,
+    timespan,
+  });
 }
 
 export const CASES: readonly ConformanceCase[] = [
@@ -302,7 +293,7 @@ export const CASES: readonly ConformanceCase[] = [
   },
   {
     name: 'events without a group-by value belong to no group, counted',
-    rules: `${REQ}---
+    rules: `${REQUEST_RULE}---
 title: Per model
 name: per_model
 correlation: { type: event_count, rules: [req], group-by: [model], timespan: 60s, condition: { gte: 2 } }

@@ -1,19 +1,12 @@
 import type { CaseEvent, ConformanceCase } from '../conformance-case.js';
-import { MINUTE, SECOND } from '../conformance-case.js';
+import { MINUTE, REQUEST_RULE, SECOND } from '../conformance-case.js';
 
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 
-const REQ = `
-title: Request
-name: req
-logsource: { category: inference }
-detection: { sel: { api_key|exists: true }, condition: sel }
-`;
-
 /** A region never seen for the API key within 30 days, after one hour of learning per key. */
 function rule(field = 'region', cordon = ''): string {
-  return `${REQ}---
+  return `${REQUEST_RULE}---
 title: New region for a key
 name: new_region
 correlation:

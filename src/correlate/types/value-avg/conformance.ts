@@ -1,34 +1,20 @@
 import type { CaseEvent, ConformanceCase } from '../conformance-case.js';
-import { MINUTE, SECOND } from '../conformance-case.js';
-
-const REQ = `
-title: Request
-name: req
-logsource: { category: inference }
-detection: { sel: { api_key|exists: true }, condition: sel }
-`;
+import { MINUTE, SECOND, perKeyRule, tick } from '../conformance-case.js';
 
 function rule(condition: string, cordon = '', timespan = '60s'): string {
-  return `${REQ}---
-title: Slow key
-name: slow
-correlation:
-  type: value_avg
-  rules: [req]
-  group-by: [api_key]
-  timespan: ${timespan}
-  condition: ${condition}
-${cordon ? `cordon: ${cordon}\n` : ''}`;
+  return perKeyRule({
+    title: 'Slow key',
+    name: 'slow',
+    type: 'value_avg',
+    condition,
+    cordon,
+    timespan,
+  });
 }
 
 /** A request of `key` at `t` taking `ms` (no latency when undefined). */
 function req(t: number, ms: number | undefined, key = 'k1'): CaseEvent {
   return { t, entity: { api_key: key }, measures: ms === undefined ? {} : { latency_ms: ms } };
-}
-
-/** An event no rule here matches: it only moves the source's watermark. */
-function tick(t: number): CaseEvent {
-  return { t, kind: 'login', entity: {} };
 }
 
 export const CASES: readonly ConformanceCase[] = [

@@ -1,24 +1,15 @@
 import type { CaseEvent, ConformanceCase } from '../conformance-case.js';
-import { SECOND } from '../conformance-case.js';
-
-const REQ = `
-title: Request
-name: req
-logsource: { category: inference }
-detection: { sel: { api_key|exists: true }, condition: sel }
-`;
+import { SECOND, perKeyRule, tick } from '../conformance-case.js';
 
 function rule(condition: string, cordon = '', timespan = '60s'): string {
-  return `${REQ}---
-title: Many users
-name: users
-correlation:
-  type: value_count
-  rules: [req]
-  group-by: [api_key]
-  timespan: ${timespan}
-  condition: ${condition}
-${cordon ? `cordon: ${cordon}\n` : ''}`;
+  return perKeyRule({
+    title: 'Many users',
+    name: 'users',
+    type: 'value_count',
+    condition,
+    cordon,
+    timespan,
+  });
 }
 
 /** A request by `user` with API key `key` at `t`. */
@@ -29,11 +20,6 @@ function by(
   extra: Partial<CaseEvent> = {},
 ): CaseEvent {
   return { t, entity: user === undefined ? { api_key: key } : { api_key: key, user }, ...extra };
-}
-
-/** An event no rule here matches: it only moves the source's watermark. */
-function tick(t: number): CaseEvent {
-  return { t, kind: 'login', entity: {} };
 }
 
 /** 300 users, u0 … u299, 100 ms apart from t = 0, then u300 at 63.75 s. */

@@ -1,12 +1,5 @@
 import type { CaseEvent, ConformanceCase } from '../conformance-case.js';
-import { MINUTE, SECOND } from '../conformance-case.js';
-
-const REQ = `
-title: Request
-name: req
-logsource: { category: inference }
-detection: { sel: { api_key|exists: true }, condition: sel }
-`;
+import { MINUTE, REQUEST_RULE, SECOND, tick } from '../conformance-case.js';
 
 function correlation(name: string, type: string, condition: string, cordon = ''): string {
   return `---
@@ -22,11 +15,11 @@ ${cordon ? `cordon: ${cordon}\n` : ''}`;
 }
 
 function rule(condition: string, cordon = ''): string {
-  return REQ + correlation('p', 'value_percentile', condition, cordon);
+  return REQUEST_RULE + correlation('p', 'value_percentile', condition, cordon);
 }
 
 function median(condition: string, cordon = ''): string {
-  return REQ + correlation('median', 'value_median', condition, cordon);
+  return REQUEST_RULE + correlation('median', 'value_median', condition, cordon);
 }
 
 /** Requests of `key` taking each of `ms`, one second apart from `t0`. */
@@ -38,11 +31,6 @@ function reqs(ms: readonly (number | undefined)[], key = 'k1', t0 = 0): CaseEven
   }));
 }
 
-/** An event no rule here matches: it only moves the source's watermark. */
-function tick(t: number): CaseEvent {
-  return { t, kind: 'login', entity: {} };
-}
-
 /** 100, 200, …, 2000. */
 const TWENTY = Array.from({ length: 20 }, (_, i) => (i + 1) * 100);
 
@@ -52,7 +40,7 @@ export const CASES: readonly ConformanceCase[] = [
     // give 1905 and also meet gt 1900.
     name: 'the default percentile is 95, by nearest rank (no interpolation)',
     rules:
-      REQ +
+      REQUEST_RULE +
       correlation('p95_gte', 'value_percentile', '{ field: latency_ms, gte: 1900 }') +
       correlation('p95_gt', 'value_percentile', '{ field: latency_ms, gt: 1900 }'),
     events: reqs(TWENTY),

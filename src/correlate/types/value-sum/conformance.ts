@@ -1,34 +1,20 @@
 import type { CaseEvent, ConformanceCase } from '../conformance-case.js';
-import { SECOND } from '../conformance-case.js';
-
-const REQ = `
-title: Request
-name: req
-logsource: { category: inference }
-detection: { sel: { api_key|exists: true }, condition: sel }
-`;
+import { SECOND, perKeyRule, REQUEST_RULE, tick } from '../conformance-case.js';
 
 function rule(condition: string, cordon = '', timespan = '60s'): string {
-  return `${REQ}---
-title: Token use
-name: tokens
-correlation:
-  type: value_sum
-  rules: [req]
-  group-by: [api_key]
-  timespan: ${timespan}
-  condition: ${condition}
-${cordon ? `cordon: ${cordon}\n` : ''}`;
+  return perKeyRule({
+    title: 'Token use',
+    name: 'tokens',
+    type: 'value_sum',
+    condition,
+    cordon,
+    timespan,
+  });
 }
 
 /** A request of `key` at `t` with `n` prompt tokens (none when undefined). */
 function req(t: number, n: number | undefined, key = 'k1'): CaseEvent {
   return { t, entity: { api_key: key }, measures: n === undefined ? {} : { tokens_in: n } };
-}
-
-/** An event no rule here matches: it only moves the source's watermark. */
-function tick(t: number): CaseEvent {
-  return { t, kind: 'login', entity: {} };
 }
 
 export const CASES: readonly ConformanceCase[] = [
@@ -84,7 +70,7 @@ export const CASES: readonly ConformanceCase[] = [
   },
   {
     name: 'numeric text counts; text that is not a number is skipped and counted',
-    rules: `${REQ}---
+    rules: `${REQUEST_RULE}---
 title: Labelled tokens
 name: labelled
 correlation:
