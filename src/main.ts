@@ -1,3 +1,4 @@
+import { engineOptions } from './correlate/engine-options.js';
 import { rulesOutlastingDedupe } from './correlate/rule/dedupe-check.js';
 import { Queue, Worker, type Job } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
@@ -229,38 +230,13 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
         }
         await runner.trigger(incident, `correlation:${match.rule}`);
       };
-      const defaults = {
-        outOfOrdernessMs: config.correlate.maxOutOfOrdernessMs,
-        idleMs: config.correlate.sourceIdleMs,
-      };
-      const sourceTiming = new Map(
-        content.connectors
-          .filter((c) => c.kind === 'source')
-          .map((c) => [
-            c.name,
-            {
-              outOfOrdernessMs: c.watermark.outOfOrdernessMs ?? defaults.outOfOrdernessMs,
-              idleMs: c.watermark.idleMs ?? defaults.idleMs,
-            },
-          ]),
-      );
       const blocking = createRedis(options.redisUrl, {
         connectionName: `cordon:${config.instanceId}:correlator`,
       });
       blocking.on('error', () => undefined);
       const correlator = new Correlator(
         content.rules,
-        {
-          limits: {
-            partitions: config.correlate.partitions,
-            maxGroupsPerRule: config.correlate.maxGroupsPerRule,
-            maxEventsPerGroup: config.correlate.maxEventsPerGroup,
-            maxDistinctExact: config.correlate.maxDistinctExact,
-            maxRefsPerMatch: 50,
-          },
-          timing: defaults,
-          sourceTiming,
-        },
+        engineOptions(config.correlate, content.connectors),
         eventLog,
         blocking,
         new RedisStateStore(redis, keys),

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { loadConfig } from '../config/load-config.js';
 import { loadContent } from '../content.js';
+import { engineOptions } from '../correlate/engine-options.js';
 import type { RuleStats } from '../correlate/engine/rule-stats.js';
 import type { Match } from '../correlate/match.js';
 import { Replay, readRecordedLine } from '../correlate/replay.js';
@@ -65,33 +66,9 @@ export async function runReplay(argv: readonly string[]): Promise<number> {
     return 1;
   }
 
-  const defaults = {
-    outOfOrdernessMs: config.correlate.maxOutOfOrdernessMs,
-    idleMs: config.correlate.sourceIdleMs,
-  };
   const out = process.stdout;
   let matches = 0;
-  const options = {
-    limits: {
-      partitions: 1,
-      maxGroupsPerRule: config.correlate.maxGroupsPerRule,
-      maxEventsPerGroup: config.correlate.maxEventsPerGroup,
-      maxDistinctExact: config.correlate.maxDistinctExact,
-      maxRefsPerMatch: 50,
-    },
-    timing: defaults,
-    sourceTiming: new Map(
-      content.connectors
-        .filter((c) => c.kind === 'source')
-        .map((c) => [
-          c.name,
-          {
-            outOfOrdernessMs: c.watermark.outOfOrdernessMs ?? defaults.outOfOrdernessMs,
-            idleMs: c.watermark.idleMs ?? defaults.idleMs,
-          },
-        ]),
-    ),
-  };
+  const options = engineOptions(config.correlate, content.connectors, 1);
   const replay = new Replay(
     content.rules,
     options,

@@ -1,6 +1,7 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { loadConfig } from '../config/load-config.js';
+import { engineOptions } from '../correlate/engine-options.js';
 import { buildRuleSet, loadRuleSources } from '../correlate/rule/index.js';
 import { isRuleTestFile } from '../correlate/rule/load-rules.js';
 import type { RuleTestOutcome } from '../correlate/rule-tests.js';
@@ -28,19 +29,7 @@ export async function runTest(dir = '.'): Promise<number> {
     return 1;
   }
   const config = loadConfig();
-  const options = {
-    limits: {
-      partitions: 1,
-      maxGroupsPerRule: config.correlate.maxGroupsPerRule,
-      maxEventsPerGroup: config.correlate.maxEventsPerGroup,
-      maxDistinctExact: config.correlate.maxDistinctExact,
-      maxRefsPerMatch: 50,
-    },
-    timing: {
-      outOfOrdernessMs: config.correlate.maxOutOfOrdernessMs,
-      idleMs: config.correlate.sourceIdleMs,
-    },
-  };
+  const options = engineOptions(config.correlate, [], 1);
   const allRules = [...rules.detections.values(), ...rules.correlations];
   let failed = 0;
   let passed = 0;
