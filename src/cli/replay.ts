@@ -139,8 +139,8 @@ export async function runReplay(argv: readonly string[]): Promise<number> {
   );
   err.write(
     `\n${replay.events} events in ${seconds.toFixed(2)} s (${Math.round(replay.events / Math.max(seconds, 1e-9)).toLocaleString('en-US')} events/s), ${matches} matches` +
-      `${bad > 0 ? `, ${bad} bad lines${bad > badLines.length ? ` (first ${badLines.length} shown)` : ''}` : ''}` +
-      `${replay.duplicates > 0 ? `, ${replay.duplicates} duplicates skipped` : ''}` +
+      `${bad > 0 ? `, ${plural(bad, 'bad line')}${bad > badLines.length ? ` (first ${badLines.length} shown)` : ''}` : ''}` +
+      `${replay.duplicates > 0 ? `, ${plural(replay.duplicates, 'duplicate')} skipped` : ''}` +
       `${skipped > 0 ? `, ${skipped} derived events skipped (re-derived)` : ''}.\n`,
   );
   return 0;
@@ -323,4 +323,8 @@ class Progress {
   done(): void {
     if (this.#tty) this.stream.write('\r\x1b[K');
   }
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }

@@ -104,7 +104,6 @@ export class ReplayPool {
 
   private apply(r: ChunkResult): void {
     let route = 0;
-    let ref = 0;
     let value = 0;
     const routes: Route[] = [];
     for (let i = 0; i < r.count; i += 1) {
@@ -124,12 +123,7 @@ export class ReplayPool {
         });
         value += n;
       }
-      if (routes.length === 0) {
-        this.replay.pushRouted(source, time, received, '', routes);
-        continue;
-      }
-      this.replay.pushRouted(source, time, received, r.refs[ref] as string, routes);
-      ref += 1;
+      this.replay.pushRouted(source, time, received, r.refs[i] as string, routes);
     }
     this.derivedSkipped += r.derivedSkipped;
     const label = this.#labels.get(r.seq) ?? '?';

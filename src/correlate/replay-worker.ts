@@ -48,7 +48,7 @@ export interface ChunkResult {
   readonly routeValues: string[];
   readonly routeValueCount: Uint16Array;
   readonly routeValue: (number | string | null)[];
-  /** Ref of each event that has routes, by position of its first route. */
+  /** Each event's ref (`source/id`), by position. */
   readonly refs: string[];
   /** Line number in the chunk (1-based) and reason, for lines that are not events. */
   readonly bad: [number, string][];
@@ -130,6 +130,7 @@ function routeChunk(
     const quick = unreadKind(engine, line, init.defaultSource);
     if (quick) {
       record(quick.source, quick.time, quick.received);
+      refs.push(`${quick.source}/${quick.id}`);
       continue;
     }
     const read = readRecordedLine(line, init.now, init.defaultSource);
@@ -143,13 +144,12 @@ function routeChunk(
     }
     const e = read.event;
     const index = record(e.source, e.time, e.received);
-    const routed = engine.route(e);
-    if (routed.length > 0) {
-      refs.push(`${e.source}/${e.id}`);
-      for (const r of routed) {
-        routeEvent.push(index);
-        routes.push(r);
-      }
+    // Every event carries its ref, read by a rule or not: deduplication must not mistake two
+    // events that no rule reads for copies of one another.
+    refs.push(`${e.source}/${e.id}`);
+    for (const r of engine.route(e)) {
+      routeEvent.push(index);
+      routes.push(r);
     }
   }
   return {
@@ -183,7 +183,7 @@ function unreadKind(
   engine: CorrelationEngine,
   line: string,
   defaultSource: string,
-): { source: string; time: number; received: number } | undefined {
+): { source: string; time: number; received: number; id: string } | undefined {
   const kind = once(line, '"kind":"');
   if (kind < 0) return undefined;
   const kindEnd = line.indexOf('"', kind);
@@ -208,7 +208,13 @@ function unreadKind(
     source = line.slice(s, e);
     if (!/^[a-z][a-z0-9-]{0,62}$/.test(source)) return undefined;
   }
-  return { source, time, received: receivedAt };
+  const idAt = once(line, '"id":"');
+  if (idAt < 0) return undefined;
+  const idEnd = line.indexOf('"', idAt);
+  const id = line.slice(idAt, idEnd);
+  // An escaped id takes the full parse, which reads it exactly.
+  if (id.includes('\\')) return undefined;
+  return { source, time, received: receivedAt, id };
 }
 
 /** Index just after `needle` when it occurs exactly once, else -1. */

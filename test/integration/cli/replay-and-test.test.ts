@@ -91,6 +91,21 @@ describe('cordon replay', () => {
     expect(run.stderr).toMatch(/100 events in .*, 0 matches, 2 bad lines, 60 duplicates skipped\./);
   });
 
+  it('does not take distinct events that no rule reads for duplicates, with or without workers', () => {
+    const unread = Array.from({ length: 5 }, (_, i) =>
+      JSON.stringify({ id: `alert-${i}`, time: T0 + i, kind: 'alert', name: 'disk full' }),
+    );
+    const unrouted = Array.from({ length: 5 }, (_, i) =>
+      JSON.stringify({ id: `login-${i}`, time: T0 + i, kind: 'login', outcome: 'success' }),
+    );
+    const input = file([...unread, ...unrouted, unread[0] as string]);
+    for (const workers of ['0', '2']) {
+      const run = cordon(['replay', '--workers', workers, input]);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stderr).toMatch(/\n10 events in .*, 0 matches, 1 duplicate skipped\.\n/);
+    }
+  });
+
   it('refuses unknown options and missing input with the usage', () => {
     const run = cordon(['replay', '--frobnicate']);
     expect(run.code).toBe(2);
