@@ -141,7 +141,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       batchSize: read.integer('CORDON_CORRELATE_BATCH', 2_000, 1, 50_000),
       partitions: read.integer('CORDON_CORRELATE_PARTITIONS', 16, 1, 1_024),
       checkpointMs: read.integer('CORDON_CORRELATE_CHECKPOINT_MS', 30_000, 10, 600_000),
-      leaseMs: read.integer('CORDON_CORRELATE_LEASE_MS', 10_000, 500, 600_000),
+      leaseMs: read.integer('CORDON_CORRELATE_LEASE_MS', 5_000, 500, 600_000),
       maxGroupsPerRule: read.integer('CORDON_MAX_GROUPS_PER_RULE', 100_000, 1, 10_000_000),
       maxEventsPerGroup: read.integer('CORDON_MAX_EVENTS_PER_GROUP', 10_000, 10, 1_000_000),
       maxDistinctExact: read.integer('CORDON_MAX_DISTINCT_EXACT', 1_000, 10, 1_000_000),
@@ -155,8 +155,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       ),
     },
     jobs: {
-      lockDurationMs: read.integer('CORDON_JOB_LOCK_MS', 30_000, 500, 600_000),
-      stalledIntervalMs: read.integer('CORDON_JOB_STALLED_INTERVAL_MS', 30_000, 500, 600_000),
+      lockDurationMs: read.integer('CORDON_JOB_LOCK_MS', 4_000, 500, 600_000),
+      stalledIntervalMs: read.integer('CORDON_JOB_STALLED_INTERVAL_MS', 1_000, 500, 600_000),
       actionConcurrency: read.integer('CORDON_ACTION_CONCURRENCY', 8, 1, 256),
       runConcurrency: read.integer('CORDON_RUN_CONCURRENCY', 8, 1, 256),
       keepCompletedMs: read.integer(

@@ -31,14 +31,23 @@ export function tempHome(): string {
 
 /**
  * Runs the built CLI (`node dist/cli/main.js start`) as a real process. Short job locks and
- * reconcile intervals let a restarted process pick up a killed one's work within seconds.
+ * reconcile intervals let a restarted process pick up a killed one's work within a second or
+ * two; `productionTiming` keeps the shipped defaults instead (recovery-time tests).
  */
 export function spawnCordon(options: {
   home: string;
   prefix: string;
   port: number;
   env?: Record<string, string>;
+  productionTiming?: boolean;
 }): CordonProcess {
+  const shortTiming = options.productionTiming
+    ? {}
+    : {
+        CORDON_JOB_LOCK_MS: '1500',
+        CORDON_JOB_STALLED_INTERVAL_MS: '500',
+        CORDON_RECONCILE_INTERVAL_MS: '500',
+      };
   let out = '';
   const child = spawn(process.execPath, ['dist/cli/main.js', 'start'], {
     cwd: REPO_ROOT,
@@ -49,10 +58,7 @@ export function spawnCordon(options: {
       CORDON_REDIS_PREFIX: options.prefix,
       CORDON_PORT: String(options.port),
       CORDON_INSTANCE_ID: 'restart-test',
-      CORDON_JOB_LOCK_MS: '1500',
-      CORDON_JOB_STALLED_INTERVAL_MS: '500',
-      CORDON_RECONCILE_INTERVAL_MS: '500',
-      CORDON_CLAIM_IDLE_MS: '500',
+      ...shortTiming,
       CORDON_LOG_LEVEL: 'info',
       ...options.env,
     },
