@@ -321,6 +321,7 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
         executors: builtinExecutors({ limiter, cases }),
         runner,
         ledger: new EffectLedger(redis, keys),
+        approvals,
         clock,
         logger: logger.child({ domain: 'actions' }),
         crash,

@@ -6,8 +6,10 @@ import { CordonError, isCordonError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { ActionJob } from '../playbook/runtime/jobs.js';
 import type { Runner } from '../playbook/runtime/runner.js';
+import type { ApprovalStore } from '../store/approval-store.js';
 import type { EffectLedger } from '../store/effect-ledger.js';
 import type { ExecutorTable } from './executors.js';
+import { actionInputsHash } from './inputs-hash.js';
 
 /** Failures a retry cannot fix: the job fails at once instead of burning its attempts. */
 const NON_RETRYABLE = new Set([
@@ -20,6 +22,7 @@ export interface ActionWorkerDeps {
   readonly executors: ExecutorTable;
   readonly runner: Runner;
   readonly ledger: EffectLedger;
+  readonly approvals: Pick<ApprovalStore, 'get'>;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly crash: CrashHook;
@@ -93,6 +96,7 @@ async function runEffect(deps: ActionWorkerDeps, data: ActionJob): Promise<unkno
       `Inputs of ${data.operation}: ${problems.join('; ')}.`,
     );
   }
+  await checkApproved(deps, data);
   return withDeadline(data.timeoutMs, (signal) =>
     executor(data.inputs, {
       effectKey: data.effectKey,
@@ -102,6 +106,32 @@ async function runEffect(deps: ActionWorkerDeps, data: ActionJob): Promise<unkno
       signal,
     }),
   );
+}
+
+/**
+ * The job must carry what its approval bound: the hash is recomputed from the inputs about to
+ * run (not taken from the job), and checked against the approved approval's own record.
+ */
+async function checkApproved(deps: ActionWorkerDeps, data: ActionJob): Promise<void> {
+  const hash = actionInputsHash(data.operation, data.connector, data.inputs);
+  const refuse = (why: string): never => {
+    throw new CordonError(
+      'CORDON_ERR_ACTION_APPROVAL_MISMATCH',
+      `Action ${data.operation} of run ${data.runId} (state "${data.state}") was not run: ${why}. Start a new approval for these inputs.`,
+    );
+  };
+  if (hash !== data.inputsHash) refuse('its inputs are not the ones its run prepared');
+  if (data.approvalId === null) return;
+  const approval = await deps.approvals.get(data.approvalId);
+  if (!approval) refuse(`approval ${data.approvalId} does not exist`);
+  else if (approval.status !== 'approved')
+    refuse(`approval ${data.approvalId} is ${approval.status}, not approved`);
+  else if (
+    approval.runId !== data.runId ||
+    approval.gated?.state !== data.state ||
+    approval.gated.inputsHash !== hash
+  )
+    refuse(`approval ${data.approvalId} approved other inputs`);
 }
 
 async function withDeadline<T>(

@@ -1,9 +1,10 @@
 import { initialTransition, transition, type AnyMachineSnapshot } from 'xstate';
 import { OPERATIONS, checkInputs } from '../../actions/operations.js';
+import { actionInputsHash } from '../../actions/inputs-hash.js';
 import type { Clock } from '../../shared/clock.js';
 import type { CrashHook } from '../../shared/crash-points.js';
 import { CordonError } from '../../shared/errors.js';
-import { deterministicId, sha256Hex, stableStringify } from '../../shared/hash.js';
+import { deterministicId } from '../../shared/hash.js';
 import type { Logger } from '../../shared/logger.js';
 import type { Approval, ApprovalStore, GatedAction } from '../../store/approval-store.js';
 import type { Incident } from '../../store/incident-store.js';
@@ -493,9 +494,7 @@ function prepareAction(def: ActionStateDefinition, ctx: RunContext, state: strin
       ok: false,
       reason: `State "${state}" inputs after templating: ${problems.join('; ')}.`,
     };
-  const inputsHash = sha256Hex(
-    stableStringify({ operation: def.operation, connector: def.connector, inputs }),
-  );
+  const inputsHash = actionInputsHash(def.operation, def.connector, inputs);
   return {
     ok: true,
     gated: { state, operation: def.operation, connector: def.connector, inputs, inputsHash },

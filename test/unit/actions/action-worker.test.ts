@@ -6,11 +6,13 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import { describe, expect, it } from 'vitest';
 import { createActionProcessor } from '../../../src/actions/action-worker.js';
+import { actionInputsHash } from '../../../src/actions/inputs-hash.js';
 import type { ExecutorTable } from '../../../src/actions/executors.js';
 import type { ActionJob } from '../../../src/playbook/runtime/jobs.js';
 import type { Runner } from '../../../src/playbook/runtime/runner.js';
 import { ManualClock } from '../../../src/shared/clock.js';
 import { createLogger } from '../../../src/shared/logger.js';
+import type { Approval } from '../../../src/store/approval-store.js';
 import type { EffectLedger } from '../../../src/store/effect-ledger.js';
 
 const data: ActionJob = {
@@ -24,20 +26,63 @@ const data: ActionJob = {
   connector: 'gateway',
   connectorType: 'builtin-limiter',
   inputs: { key: 'k' },
-  inputsHash: 'h',
+  inputsHash: actionInputsHash('ratelimit.clear', 'gateway', { key: 'k' }),
   timeoutMs: 50,
   approvalId: null,
 };
 
-function job(attemptsMade: number, attempts: number): Job<ActionJob> {
-  return { data, attemptsMade, opts: { attempts }, id: 'act_1' } as unknown as Job<ActionJob>;
+function job(
+  attemptsMade: number,
+  attempts: number,
+  changes: Partial<ActionJob> = {},
+): Job<ActionJob> {
+  return {
+    data: { ...data, ...changes },
+    attemptsMade,
+    opts: { attempts },
+    id: 'act_1',
+  } as unknown as Job<ActionJob>;
+}
+
+function approval(changes: Partial<Approval> = {}): Approval {
+  return {
+    id: 'apr_1',
+    status: 'approved',
+    runId: 'run_1',
+    playbookId: 'p',
+    incidentId: 'inc_1',
+    state: 'ask',
+    step: 1,
+    roles: ['approver'],
+    quorum: 1,
+    message: '',
+    initiator: 'correlation',
+    gated: {
+      state: 'throttle',
+      operation: 'ratelimit.clear',
+      connector: 'gateway',
+      inputs: { key: 'k' },
+      inputsHash: data.inputsHash,
+    },
+    votes: [],
+    createdAt: 0,
+    expiresAt: 1,
+    decidedAt: 1,
+    ...changes,
+  };
 }
 
 function setup(options: {
   effect: () => Promise<unknown>;
   reportFails?: number;
   ledger?: unknown;
+  approval?: Approval;
 }) {
+  let effects = 0;
+  const effect = (): Promise<unknown> => {
+    effects += 1;
+    return options.effect();
+  };
   const reports: string[] = [];
   let reportFailures = options.reportFails ?? 0;
   const runner = {
@@ -49,17 +94,18 @@ function setup(options: {
       reports.push(outcome.ok ? `ok:${JSON.stringify(outcome.result)}` : `failed:${outcome.code}`);
     },
   } as unknown as Runner;
-  const executors: ExecutorTable = { 'builtin-limiter': { 'ratelimit.clear': options.effect } };
+  const executors: ExecutorTable = { 'builtin-limiter': { 'ratelimit.clear': effect } };
   const ledger = { result: async () => options.ledger } as unknown as EffectLedger;
   const process = createActionProcessor({
     executors,
     runner,
     ledger,
+    approvals: { get: async (id) => (id === options.approval?.id ? options.approval : undefined) },
     clock: new ManualClock(),
     logger: createLogger('silent'),
     crash: () => undefined,
   });
-  return { process, reports };
+  return { process, reports, effects: () => effects };
 }
 
 describe('action processor', () => {
@@ -109,5 +155,45 @@ describe('action processor', () => {
     } as unknown as Job<ActionJob>;
     await expect(process(bad)).rejects.toBeInstanceOf(UnrecoverableError);
     expect(reports).toEqual(['failed:CORDON_ERR_ACTION_INPUT']);
+  });
+
+  it('refuses, without acting or retrying, a job whose inputs are not the ones its run prepared', async () => {
+    const { process, reports, effects } = setup({ effect: async () => ({}) });
+    await expect(process(job(0, 5, { inputs: { key: 'someone-else' } }))).rejects.toBeInstanceOf(
+      UnrecoverableError,
+    );
+    expect(reports).toEqual(['failed:CORDON_ERR_ACTION_APPROVAL_MISMATCH']);
+    expect(effects()).toBe(0);
+  });
+
+  it('runs an approved step only when the approval approved exactly these inputs', async () => {
+    const approved = setup({ effect: async () => ({ applied: true }), approval: approval() });
+    await expect(approved.process(job(0, 1, { approvalId: 'apr_1' }))).resolves.toEqual({
+      applied: true,
+    });
+
+    const refusals: [string, Approval | undefined][] = [
+      ['missing', undefined],
+      ['pending', approval({ status: 'pending' })],
+      ['rejected', approval({ status: 'rejected' })],
+      ['another run', approval({ runId: 'run_2' })],
+      [
+        'other inputs',
+        approval({
+          gated: {
+            ...(approval().gated as NonNullable<Approval['gated']>),
+            inputsHash: actionInputsHash('ratelimit.clear', 'gateway', { key: 'other' }),
+          },
+        }),
+      ],
+    ];
+    for (const [why, record] of refusals) {
+      const s = setup({ effect: async () => ({}), ...(record ? { approval: record } : {}) });
+      await expect(s.process(job(0, 3, { approvalId: 'apr_1' })), why).rejects.toBeInstanceOf(
+        UnrecoverableError,
+      );
+      expect(s.reports, why).toEqual(['failed:CORDON_ERR_ACTION_APPROVAL_MISMATCH']);
+      expect(s.effects(), why).toBe(0);
+    }
   });
 });
