@@ -10,6 +10,7 @@ import { digestsEqual, sha256Hex } from '../shared/hash.js';
  * - `ingest`: POST /v1/ingest/{source} for the sources listed in `sources` (`*` = all)
  * - `analyst`: read incidents, runs, approvals, cases, dead letters
  * - `approver`: decide approvals that do not name other roles (implies analyst reads)
+ * - `responder`: resolve incidents (analysts only read unless granted it)
  * - `gateway`: limiter decision endpoints
  * - `metrics`: GET /metrics
  * - `admin`: everything except deciding approvals, which stays with the roles a playbook names
@@ -19,6 +20,7 @@ export const BUILTIN_ROLES = [
   'ingest',
   'analyst',
   'approver',
+  'responder',
   'gateway',
   'metrics',
   'admin',
@@ -233,7 +235,11 @@ export async function generateDefaultPrincipals(tokensFile: string): Promise<Gen
   const principals = [
     { id: 'admin', roles: ['admin'], token_sha256: sha256Hex(tokens.admin) },
     { id: 'ingest', roles: ['ingest'], sources: ['*'], token_sha256: sha256Hex(tokens.ingest) },
-    { id: 'approver', roles: ['approver', 'analyst'], token_sha256: sha256Hex(tokens.approver) },
+    {
+      id: 'approver',
+      roles: ['approver', 'analyst', 'responder'],
+      token_sha256: sha256Hex(tokens.approver),
+    },
     { id: 'analyst', roles: ['analyst', 'metrics'], token_sha256: sha256Hex(tokens.analyst) },
     { id: 'gateway', roles: ['gateway'], token_sha256: sha256Hex(tokens.gateway) },
   ];

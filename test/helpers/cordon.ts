@@ -21,6 +21,8 @@ export const TOKENS = {
   gateway: 'test-gateway-token',
   eventsOnly: 'test-events-only-token',
   approverIngest: 'test-approver-and-ingest-token',
+  oncall: 'test-oncall-token',
+  oncallReader: 'test-oncall-reader-token',
 } as const;
 
 export function testPrincipals(): PrincipalDirectory {
@@ -29,12 +31,14 @@ export function testPrincipals(): PrincipalDirectory {
     dir.add({ id, roles, sources }, sha256Hex(token));
   add('admin', ['admin'], TOKENS.admin);
   add('ingest', ['ingest'], TOKENS.ingest, ['*']);
-  add('approver', ['approver', 'analyst'], TOKENS.approver);
+  add('approver', ['approver', 'analyst', 'responder'], TOKENS.approver);
   add('approver-2', ['approver', 'analyst'], TOKENS.approver2);
   add('analyst', ['analyst', 'metrics'], TOKENS.analyst);
   add('gateway', ['gateway'], TOKENS.gateway);
   add('events-only', ['ingest'], TOKENS.eventsOnly, ['events']);
   add('approver-ingest', ['approver', 'ingest'], TOKENS.approverIngest, ['*']);
+  add('oncall', ['ml-oncall'], TOKENS.oncall);
+  add('oncall-reader', ['ml-oncall', 'analyst'], TOKENS.oncallReader);
   return dir;
 }
 

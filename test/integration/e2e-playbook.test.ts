@@ -257,14 +257,23 @@ describe('inference flood → incident → throttle → approval', () => {
     const runs = await t.call('GET', `/v1/runs?incident=${String(first.id)}`, TOKENS.analyst);
     expect(runs.json().runs).toHaveLength(1);
 
-    const resolved = await t.call(
+    // Analysts read; resolving takes the responder role.
+    const readOnly = await t.call(
       'POST',
       `/v1/incidents/${String(first.id)}/resolve`,
       TOKENS.analyst,
       { comment: 'key revoked' },
     );
+    expect(readOnly.statusCode).toBe(403);
+    expect(readOnly.json().code).toBe('CORDON_ERR_API_FORBIDDEN');
+    const resolved = await t.call(
+      'POST',
+      `/v1/incidents/${String(first.id)}/resolve`,
+      TOKENS.approver,
+      { comment: 'key revoked' },
+    );
     expect(resolved.statusCode).toBe(200);
-    expect(resolved.json()).toMatchObject({ status: 'resolved', resolvedBy: 'analyst' });
+    expect(resolved.json()).toMatchObject({ status: 'resolved', resolvedBy: 'approver' });
     await postEvents(inferenceEvents(key, 101, Date.now() - 10_000));
     const next = await eventually(async () => {
       const res = await t.call('GET', '/v1/incidents?status=open&limit=500', TOKENS.analyst);
@@ -289,7 +298,38 @@ describe('inference flood → incident → throttle → approval', () => {
       { comment: 'x' },
     );
     expect(analyst.statusCode).toBe(403);
-    expect(analyst.json()).toMatchObject({
+    expect(analyst.json()).toMatchObject({ code: 'CORDON_ERR_APPROVAL_ROLE' });
+    expect(analyst.json().message).toContain('no role that can decide approvals');
+    // Refusals that do not depend on the approval do not reveal whether it exists.
+    const missing = `apr_${'0'.repeat(24)}`;
+    for (const token of [TOKENS.analyst, TOKENS.gateway, TOKENS.admin]) {
+      const [real, made] = await Promise.all(
+        [String(approval.id), missing].map((id) =>
+          t.call('POST', `/v1/approvals/${id}/approve`, token),
+        ),
+      );
+      expect([real?.statusCode, real?.json().message.replace(String(approval.id), '')]).toEqual([
+        made?.statusCode,
+        made?.json().message.replace(missing, ''),
+      ]);
+    }
+    // A principal with a custom role this approval does not name, who cannot read approvals,
+    // gets the same 404 as for an id that does not exist.
+    const oncall = await t.call(
+      'POST',
+      `/v1/approvals/${String(approval.id)}/approve`,
+      TOKENS.oncall,
+    );
+    expect(oncall.statusCode).toBe(404);
+    expect(oncall.json().message).toBe(`No approval ${String(approval.id)}.`);
+    // One who may read approvals is told which role this one takes.
+    const wrongRole = await t.call(
+      'POST',
+      `/v1/approvals/${String(approval.id)}/approve`,
+      TOKENS.oncallReader,
+    );
+    expect(wrongRole.statusCode).toBe(403);
+    expect(wrongRole.json()).toMatchObject({
       code: 'CORDON_ERR_APPROVAL_ROLE',
       details: { required: ['approver'] },
     });

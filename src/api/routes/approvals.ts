@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { CordonError } from '../../shared/errors.js';
 import type { ApprovalStatus } from '../../store/approval-store.js';
+import { hasRole } from '../../config/principals.js';
 import { principalOf } from '../auth.js';
 import { READ_ROLES, type ApiDeps } from '../deps.js';
 import { errorResponses, idParamsFor, limitQuery, openObject } from '../schemas.js';
@@ -26,6 +27,16 @@ const approvalSchema = {
     decidedAt: { type: 'integer' },
   },
 } as const;
+
+/** Built-in roles that never decide approvals on their own (admin and ingest are refused outright). */
+const NON_DECIDING_ROLES: ReadonlySet<string> = new Set([
+  'ingest',
+  'analyst',
+  'responder',
+  'gateway',
+  'metrics',
+  'admin',
+]);
 
 export const approvalRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   app.get<{ Querystring: { status?: ApprovalStatus; run?: string; limit: number } }>(
@@ -109,21 +120,32 @@ export const approvalRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => 
       },
       async (request, reply) => {
         const principal = principalOf(request);
-        const approval = await deps.approvals.get(request.params.id);
-        if (!approval)
-          throw new CordonError('CORDON_ERR_API_NOT_FOUND', `No approval ${request.params.id}.`);
-        const role = approval.roles.find((r) => principal.roles.includes(r));
-        if (!role) {
-          throw new CordonError(
-            'CORDON_ERR_APPROVAL_ROLE',
-            `Principal "${principal.id}" holds none of the roles approval ${approval.id} requires (${approval.roles.join(', ')}).`,
-            { details: { required: approval.roles } },
-          );
-        }
+        // Refusals that do not depend on the approval come before looking it up, so a
+        // principal that may not decide learns nothing about which approvals exist.
         if (principal.roles.includes('ingest') || principal.roles.includes('admin')) {
           throw new CordonError(
             'CORDON_ERR_APPROVAL_ROLE',
             `Principal "${principal.id}" can ${principal.roles.includes('admin') ? 'administer Cordon' : 'submit events'} and so may not decide approvals (separation of duties); use an approver identity without those roles.`,
+          );
+        }
+        if (!principal.roles.some((r) => !NON_DECIDING_ROLES.has(r))) {
+          throw new CordonError(
+            'CORDON_ERR_APPROVAL_ROLE',
+            `Principal "${principal.id}" holds no role that can decide approvals (approver or a custom role a playbook names); it has ${principal.roles.join(', ')}.`,
+          );
+        }
+        const notFound = (): CordonError =>
+          new CordonError('CORDON_ERR_API_NOT_FOUND', `No approval ${request.params.id}.`);
+        const approval = await deps.approvals.get(request.params.id);
+        if (!approval) throw notFound();
+        const role = approval.roles.find((r) => principal.roles.includes(r));
+        if (!role) {
+          // Only a principal that may read approvals anyway learns that this one exists.
+          if (!hasRole(principal, ...READ_ROLES)) throw notFound();
+          throw new CordonError(
+            'CORDON_ERR_APPROVAL_ROLE',
+            `Principal "${principal.id}" holds none of the roles approval ${approval.id} requires (${approval.roles.join(', ')}).`,
+            { details: { required: approval.roles } },
           );
         }
         if (principal.id === approval.initiator) {

@@ -95,7 +95,7 @@ export const incidentRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => 
   app.post<{ Params: { id: string }; Body: { comment: string } }>(
     '/v1/incidents/:id/resolve',
     {
-      config: { roles: ['analyst'] },
+      config: { roles: ['responder'] },
       schema: {
         summary: 'Resolve an incident; the next match of its rule and group opens a new one',
         tags: ['incidents'],

@@ -83,7 +83,7 @@ describe('principals', () => {
     const directory = await loadPrincipals(file, {});
     expect(directory.authenticate(generated.tokens.approver)).toEqual({
       id: 'approver',
-      roles: ['approver', 'analyst'],
+      roles: ['approver', 'analyst', 'responder'],
       sources: [],
     });
     expect(directory.authenticate(generated.tokens.ingest)?.sources).toEqual(['*']);
