@@ -3,7 +3,7 @@ import { CordonError } from '../../shared/errors.js';
 import type { ApprovalStatus } from '../../store/approval-store.js';
 import { principalOf } from '../auth.js';
 import { READ_ROLES, type ApiDeps } from '../deps.js';
-import { errorResponses, idParamsFor, limitQuery, openObject } from '../schemas.js';
+import { errorResponses, idParamsFor, limitQuery, named, openObject } from '../schemas.js';
 
 const approvalSchema = {
   type: 'object',
@@ -28,11 +28,13 @@ const approvalSchema = {
 } as const;
 
 export const approvalRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
+  app.addSchema({ $id: 'Approval', ...approvalSchema });
   app.get<{ Querystring: { status?: ApprovalStatus; run?: string; limit: number } }>(
     '/v1/approvals',
     {
       config: { roles: READ_ROLES },
       schema: {
+        operationId: 'listApprovals',
         summary: 'List approvals, newest first',
         tags: ['approvals'],
         querystring: {
@@ -46,8 +48,9 @@ export const approvalRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => 
         },
         response: {
           200: {
+            description: 'A page of approvals.',
             type: 'object',
-            properties: { approvals: { type: 'array', items: approvalSchema } },
+            properties: { approvals: { type: 'array', items: { $ref: 'Approval#' } } },
           },
           ...errorResponses,
         },
@@ -67,10 +70,11 @@ export const approvalRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => 
     {
       config: { roles: READ_ROLES },
       schema: {
+        operationId: 'getApproval',
         summary: 'One approval, including the exact action it lets through',
         tags: ['approvals'],
         params: idParamsFor('apr'),
-        response: { 200: approvalSchema, ...errorResponses },
+        response: { 200: named('Approval', 'The approval.'), ...errorResponses },
       },
     },
     async (request) => {
@@ -90,6 +94,7 @@ export const approvalRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => 
           request.body ??= {};
         },
         schema: {
+          operationId: decision === 'approve' ? 'approveApproval' : 'rejectApproval',
           summary:
             decision === 'approve'
               ? 'Approve (counts toward the quorum)'
@@ -104,7 +109,15 @@ export const approvalRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => 
             properties: { comment: { type: 'string', minLength: 1, maxLength: 4000 } },
             additionalProperties: false,
           },
-          response: { 200: approvalSchema, 202: approvalSchema, ...errorResponses },
+          response: {
+            200: named('Approval', 'Decided: the approval, now approved or rejected.'),
+            202: named('Approval', 'Vote recorded; the quorum needs more approvers.'),
+            ...errorResponses,
+            409: named(
+              'Error',
+              'The approval is no longer pending, or this principal already voted.',
+            ),
+          },
         },
       },
       async (request, reply) => {
