@@ -90,6 +90,7 @@ export class Metrics {
    */
   onScrape(name: string, collect: ScrapeCollector): void {
     this.#collectors.set(name, collect);
+    for (const reason of ['timeout', 'error'] as const) this.collectFailed(name, reason, 0);
   }
 
   async render(): Promise<string> {
@@ -121,11 +122,12 @@ export class Metrics {
     }
   }
 
-  private collectFailed(collector: string, reason: 'timeout' | 'error'): void {
+  private collectFailed(collector: string, reason: 'timeout' | 'error', by = 1): void {
     this.inc(
       'cordon_metrics_collect_failures_total',
       'Scrape-time reads (Redis backlogs) that failed or timed out; their gauges keep the last values.',
       { collector, reason },
+      by,
     );
   }
 

@@ -51,6 +51,7 @@ describe('GET /metrics', () => {
       'cordon_approvals_oldest_pending_age_seconds',
       'cordon_queue_jobs{queue="actions",state="waiting"}',
       'cordon_queue_jobs{queue="runs",state="failed"}',
+      'cordon_metrics_collect_failures_total{collector="backlog",reason="timeout"}',
     ])
       expect(series(text, zero), zero).toBe(0);
     for (const histogram of [
