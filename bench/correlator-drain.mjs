@@ -134,8 +134,7 @@ try {
     await new Promise((r) => setTimeout(r, 20));
   const drainSeconds = (performance.now() - t0) / 1000;
   const groups = Number(
-    metrics
-      .render()
+    (await metrics.render())
       .match(/cordon_rule_groups\{[^}]*\} \d+/g)
       ?.reduce((n, l) => n + Number(l.split(' ')[1]), 0) ?? 0,
   );

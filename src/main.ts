@@ -22,8 +22,10 @@ import { formatDurationMs } from './shared/duration.js';
 import { CordonError } from './shared/errors.js';
 import { sha256Hex } from './shared/hash.js';
 import type { Logger } from './shared/logger.js';
+import { declareCordonMetrics } from './shared/metric-families.js';
 import { Metrics } from './shared/metrics.js';
 import { ApprovalStore } from './store/approval-store.js';
+import { backlogCollector } from './store/backlog-gauges.js';
 import { CaseStore } from './store/case-store.js';
 import { RedisStateStore } from './store/correlation-state-store.js';
 import { DeadLetterStore } from './store/dead-letters.js';
@@ -76,9 +78,16 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
   const roles = config.roles;
   const has = (role: ProcessRole): boolean => roles.includes(role);
   const crash = createCrashHook(config.crashPoints);
-  const metrics = new Metrics();
+  const metrics = new Metrics({ runtime: true });
   const keys = new Keys(config.redisPrefix);
   const content = options.content ?? (await loadContentOrThrow(config.contentDir));
+  declareCordonMetrics(metrics, {
+    sources: content.connectors.filter((c) => c.kind === 'source').map((c) => c.name),
+    rules: [...content.rules.detections.values(), ...content.rules.correlations]
+      .filter((r) => r.alerts)
+      .map((r) => r.key),
+    queues: [RUN_QUEUE, ACTION_QUEUE],
+  });
   for (const d of content.diagnostics)
     logger.warn({ diagnostic: d }, `${d.file}:${d.line}:${d.column} ${d.message}`);
   const lenient = rulesOutlastingDedupe(content.rules, config.ingest.dedupeWindowMs);
@@ -136,6 +145,19 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
       await runQueue.close();
       await actionQueue.close();
     });
+    // Backlogs every process shares, read from Redis when /metrics is scraped.
+    metrics.onScrape(
+      'backlog',
+      backlogCollector(metrics, {
+        incidents,
+        approvals,
+        queues: new Map([
+          [RUN_QUEUE, (states) => runQueue.getJobCounts(...states)],
+          [ACTION_QUEUE, (states) => actionQueue.getJobCounts(...states)],
+        ]),
+        clock,
+      }),
+    );
     const keepCompleted = { age: Math.round(config.jobs.keepCompletedMs / 1000) };
     const keepFailed = { age: 30 * 86_400 };
     const queues: RunQueues = {
@@ -325,6 +347,7 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
         clock,
         logger: logger.child({ domain: 'actions' }),
         crash,
+        metrics,
       });
       const worker = new Worker<ActionJob>(ACTION_QUEUE, processor, {
         ...workerOptions,

@@ -19,7 +19,8 @@ export default async function setup(): Promise<void> {
   } finally {
     redis.disconnect();
   }
-  // The restart tests spawn dist/cli/main.js: build it from the current sources first.
+  // The restart tests spawn dist/cli/main.js: build it from the current sources first (unless
+  // it is already newer than every source).
   if (process.env.CORDON_TEST_SKIP_BUILD === '1') return;
-  execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
+  execFileSync(process.execPath, ['scripts/build.mjs', '--if-stale'], { stdio: 'inherit' });
 }

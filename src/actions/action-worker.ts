@@ -4,6 +4,8 @@ import type { Clock } from '../shared/clock.js';
 import type { CrashHook } from '../shared/crash-points.js';
 import { CordonError, isCordonError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
+import { CORDON_METRICS } from '../shared/metric-families.js';
+import type { Metrics } from '../shared/metrics.js';
 import type { ActionJob } from '../playbook/runtime/jobs.js';
 import type { Runner } from '../playbook/runtime/runner.js';
 import type { ApprovalStore } from '../store/approval-store.js';
@@ -26,6 +28,7 @@ export interface ActionWorkerDeps {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly crash: CrashHook;
+  readonly metrics?: Metrics;
 }
 
 /**
@@ -66,6 +69,7 @@ export function createActionProcessor(
         code === 'CORDON_ERR_ACTION_TIMEOUT' ? await deps.ledger.result(data.effectKey) : undefined;
       if (landed) {
         await deps.runner.reportAction(data, { ok: true, result: landed.result }, attempt);
+        observeFirstAction(deps, data);
         return landed.result;
       }
       await deps.runner.reportAction(data, { ok: false, code, message }, attempt);
@@ -75,9 +79,17 @@ export function createActionProcessor(
     deps.crash('action.after-effect');
     // If this throws, the job is retried; the effect is not repeated (ledger) and is reported then.
     await deps.runner.reportAction(data, { ok: true, result }, attempt);
+    observeFirstAction(deps, data);
     log.info('action succeeded');
     return result;
   };
+}
+
+function observeFirstAction(deps: ActionWorkerDeps, data: ActionJob): void {
+  if (data.acceptedAt === undefined || !deps.metrics) return;
+  const { name, help, buckets } = CORDON_METRICS.acceptToFirstAction;
+  const seconds = Math.max(0, deps.clock.now() - data.acceptedAt) / 1000;
+  deps.metrics.observe(name, help, { playbook: data.playbookId }, seconds, buckets);
 }
 
 async function runEffect(deps: ActionWorkerDeps, data: ActionJob): Promise<unknown> {

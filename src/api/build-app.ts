@@ -3,6 +3,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { registerAuth } from './auth.js';
 import type { ApiDeps } from './deps.js';
 import { registerErrorHandler } from './error-handler.js';
+import { registerResponseHooks } from './response-hooks.js';
 import { approvalRoutes } from './routes/approvals.js';
 import { incidentRoutes } from './routes/incidents.js';
 import { ingestRoutes } from './routes/ingest.js';
@@ -10,6 +11,7 @@ import { limiterRoutes } from './routes/limiter.js';
 import { operationRoutes } from './routes/operations.js';
 import { recordRoutes } from './routes/records.js';
 import { runRoutes } from './routes/runs.js';
+import { registerSharedSchemas } from './schemas.js';
 
 /**
  * Builds the HTTP API without listening (tests drive it with `inject()`; main listens).
@@ -33,6 +35,11 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     return503OnClosing: true,
   });
   await app.register(swagger, {
+    // Named schemas appear in the document under their $id.
+    refResolver: {
+      buildLocalReference: (json, _base, _fragment, i) =>
+        typeof json.$id === 'string' ? json.$id : `def-${i}`,
+    },
     openapi: {
       openapi: '3.1.0',
       info: {
@@ -47,6 +54,8 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   });
   registerAuth(app, deps.principals);
   registerErrorHandler(app, deps.logger, deps.metrics);
+  registerResponseHooks(app, deps.metrics);
+  registerSharedSchemas(app);
   await app.register(ingestRoutes, deps);
   await app.register(incidentRoutes, deps);
   await app.register(runRoutes, deps);

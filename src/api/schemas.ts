@@ -1,3 +1,5 @@
+import type { FastifyInstance } from 'fastify';
+
 /** JSON Schemas shared by routes (validation, serialisation and the OpenAPI document). */
 export const errorSchema = {
   type: 'object',
@@ -9,13 +11,26 @@ export const errorSchema = {
   },
 } as const;
 
+/**
+ * Named schemas go to the OpenAPI document's components (`$id` is the name); routes refer to
+ * them as `{ $ref: 'Name#' }`, through `named()` with the response's description.
+ */
+export function registerSharedSchemas(app: FastifyInstance): void {
+  app.addSchema({ $id: 'Error', ...errorSchema });
+}
+
+/** A response with its description, its body a named schema. */
+export function named(name: string, description: string) {
+  return { description, $ref: `${name}#` } as const;
+}
+
 export const errorResponses = {
-  400: errorSchema,
-  401: errorSchema,
-  403: errorSchema,
-  404: errorSchema,
-  409: errorSchema,
-  503: errorSchema,
+  400: named('Error', 'Invalid request: the error names each bad field (JSON Pointer) and why.'),
+  401: named('Error', 'No valid bearer token (see README "Authentication").'),
+  403: named('Error', "The token's principal may not do this (it lacks the role or scope)."),
+  404: named('Error', 'No such resource.'),
+  409: named('Error', 'The resource is not in a state that allows this.'),
+  503: named('Error', 'Cordon cannot serve this now (Redis unavailable, or stopping); retry.'),
 } as const;
 
 /** An object whose shape is documented in its route but passed through as is. */

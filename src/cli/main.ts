@@ -1,14 +1,12 @@
 #!/usr/bin/env -S node --max-semi-space-size=64
 // A larger young generation: correlation allocates many short-lived objects, and letting them
 // die young keeps full garbage collections (and the latency spikes they cause) rare.
+import { readFileSync } from 'node:fs';
 import { formatDiagnostic } from '../shared/diagnostics.js';
 import { DefinitionError, isCordonError } from '../shared/errors.js';
-import { runStart } from './start.js';
-import { runReplay } from './replay.js';
-import { runTest } from './test.js';
-import { runValidate } from './validate.js';
+import { REPLAY_USAGE, START_USAGE, TEST_USAGE, VALIDATE_USAGE } from './usage.js';
 
-const USAGE = `Usage: cordon <command>
+const USAGE = `Usage: cordon <command> [--help]
 
 Commands:
   start              Run every role (API, correlator, runner, worker) on embedded defaults
@@ -16,27 +14,62 @@ Commands:
   test [dir]         Run the rule tests (*.test.yaml) beside the rules in dir/correlations
   replay [--content dir] [--json] <file.ndjson|dir|->
                      Run recorded canonical events through the rules offline
-  help               Show this help
+  help [command]     Show this help, or a command's
+  version            Show the version (also --version, -v)
 
 Configuration is read from the environment; see README.md "Configuration".`;
 
+const COMMAND_USAGE: Readonly<Record<string, string>> = {
+  start: START_USAGE,
+  validate: VALIDATE_USAGE,
+  test: TEST_USAGE,
+  replay: REPLAY_USAGE,
+};
+
+const isHelp = (arg: string | undefined): boolean => arg === '--help' || arg === '-h';
+
+function version(): string {
+  // dist/cli/main.js → the package's own package.json.
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
+  const usage = command === undefined ? undefined : COMMAND_USAGE[command];
+  if (usage && rest.some(isHelp)) {
+    console.log(usage);
+    return 0;
+  }
   switch (command) {
+    // Each command loads its own modules, so --version and --help answer at once.
     case 'start':
-      return runStart();
+      return (await import('./start.js')).runStart(rest);
     case 'validate':
-      return runValidate(rest[0]);
+      return (await import('./validate.js')).runValidate(rest[0]);
     case 'test':
-      return runTest(rest[0]);
+      return (await import('./test.js')).runTest(rest[0]);
     case 'replay':
-      return runReplay(rest);
+      return (await import('./replay.js')).runReplay(rest);
+    case 'version':
+    case '--version':
+    case '-v':
+      console.log(`cordon ${version()}`);
+      return 0;
     case undefined:
     case 'help':
     case '--help':
-    case '-h':
-      console.log(USAGE);
+    case '-h': {
+      const topic = rest[0] === undefined ? undefined : COMMAND_USAGE[rest[0]];
+      if (rest[0] !== undefined && !topic) {
+        console.error(`cordon: no command "${rest[0]}".\n\n${USAGE}`);
+        return 2;
+      }
+      console.log(topic ?? USAGE);
       return 0;
+    }
     default:
       console.error(`cordon: unknown command "${command}".\n\n${USAGE}`);
       return 2;

@@ -11,15 +11,7 @@ import type { Match } from '../correlate/match.js';
 import { Replay, readRecordedLine } from '../correlate/replay.js';
 import { ReplayPool } from '../correlate/replay-pool.js';
 import { formatDiagnostic } from '../shared/diagnostics.js';
-
-const USAGE = `Usage: cordon replay [--content <dir>] [--json] [--workers <n>] <file.ndjson | dir | ->
-
-Runs recorded canonical events (one JSON object per line, as the generic source takes them;
-"source" and "received" are kept) through the rules in memory, offline, and prints per-rule
-hit counts and timing. With --json, prints one line per match on stdout. Parsing runs on
---workers threads (default: one per core; 0: none); the result is the same either way. An event
-with the source and id of one taken in within CORDON_DEDUPE_WINDOW_MS before (by "received")
-is skipped as a duplicate, as ingest would refuse it.`;
+import { REPLAY_USAGE } from './usage.js';
 
 /** Lines with problems printed at most (the rest are counted). */
 const MAX_REPORTED = 20;
@@ -36,10 +28,10 @@ export async function runReplay(argv: readonly string[]): Promise<number> {
     else if (arg === '--workers') workers = Number(argv[(i += 1)]);
     else if (arg.startsWith('--content=')) contentDir = arg.slice('--content='.length);
     else if (arg === '-h' || arg === '--help') {
-      console.log(USAGE);
+      console.log(REPLAY_USAGE);
       return 0;
     } else if (arg.startsWith('-') && arg !== '-') {
-      console.error(`cordon replay: unknown option "${arg}".\n\n${USAGE}`);
+      console.error(`cordon replay: unknown option "${arg}".\n\n${REPLAY_USAGE}`);
       return 2;
     } else inputs.push(arg);
   }
@@ -50,7 +42,7 @@ export async function runReplay(argv: readonly string[]): Promise<number> {
     return 2;
   }
   if (inputs.length !== 1 || contentDir === '') {
-    console.error(`cordon replay: name one input file or directory.\n\n${USAGE}`);
+    console.error(`cordon replay: name one input file or directory.\n\n${REPLAY_USAGE}`);
     return 2;
   }
   const config = loadConfig();

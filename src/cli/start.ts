@@ -5,12 +5,19 @@ import { generateDefaultPrincipals } from '../config/principals.js';
 import { startCordon } from '../main.js';
 import { createLogger } from '../shared/logger.js';
 import { resolveRedis } from './embedded-redis.js';
+import { START_USAGE } from './usage.js';
 
 /**
  * `cordon start`: every role in one process on embedded defaults, until SIGINT/SIGTERM, which
  * drain in-flight work (HTTP requests, the event batch in hand, running jobs) before exiting.
  */
-export async function runStart(): Promise<number> {
+export async function runStart(argv: readonly string[] = []): Promise<number> {
+  if (argv.length > 0) {
+    console.error(
+      `cordon start: takes no arguments (got "${argv.join(' ')}"); settings are environment variables.\n\n${START_USAGE}`,
+    );
+    return 2;
+  }
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
   const redis = await resolveRedis(config.redisUrl, config.homeDir);

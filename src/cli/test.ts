@@ -15,6 +15,12 @@ import { formatDiagnostic } from '../shared/diagnostics.js';
  */
 export async function runTest(dir = '.'): Promise<number> {
   const root = resolve(dir);
+  if (!(await isDir(root))) {
+    console.error(
+      `cordon test: ${root} is not a folder. Name the folder that holds correlations/.`,
+    );
+    return 1;
+  }
   const rulesDir = (await isDir(join(root, 'correlations'))) ? join(root, 'correlations') : root;
   const { ruleSet: rules, diagnostics } = buildRuleSet(await loadRuleSources(rulesDir));
   for (const d of diagnostics)

@@ -1,10 +1,19 @@
 import { resolve } from 'node:path';
 import { loadContent } from '../content.js';
 import { formatDiagnostic } from '../shared/diagnostics.js';
+import { contentDirProblem } from './content-dir.js';
 
 /** `cordon validate [dir]`: checks correlations/, connectors/ and playbooks/; exit 1 on errors. */
 export async function runValidate(dir = '.'): Promise<number> {
-  const { content, diagnostics } = await loadContent(resolve(dir));
+  const root = resolve(dir);
+  const problem = await contentDirProblem(root);
+  if (problem) {
+    console.error(
+      `cordon validate: ${problem}. Name the folder that holds correlations/, connectors/ and playbooks/ (default: the current folder).`,
+    );
+    return 1;
+  }
+  const { content, diagnostics } = await loadContent(root);
   for (const d of diagnostics) console.log(formatDiagnostic(d));
   const errors = diagnostics.filter((d) => d.severity === 'error').length;
   const warnings = diagnostics.length - errors;

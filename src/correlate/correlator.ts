@@ -85,6 +85,8 @@ export class Correlator {
   #healthy = false;
   #wake: (() => void) | undefined;
   readonly #exporter: RuleMetricsExporter;
+  /** The accept time of the event behind each match not yet drained, in the engine's order. */
+  #received: (number | undefined)[] = [];
 
   constructor(
     private readonly rules: CompiledRuleSet,
@@ -209,6 +211,7 @@ export class Correlator {
       const accept = behind
         ? (p: number): boolean => compareStreamIds(entry.seq, this.#offsets.get(p) ?? '0-0') > 0
         : undefined;
+      const pending = this.#engine.pendingMatches;
       try {
         this.#engine.process(entry.event, now, accept);
       } catch (err) {
@@ -225,6 +228,7 @@ export class Correlator {
           this.logger.error({ err: e }, 'could not dead-letter a poison event'),
         );
       }
+      this.attribute(pending, entry.event.received);
     }
     for (const [p, offset] of this.#offsets)
       if (compareStreamIds(offset, last) < 0) this.#offsets.set(p, last);
@@ -233,11 +237,25 @@ export class Correlator {
     this.metrics.inc('cordon_correlator_events_total', 'Log entries correlated.', {}, batch.length);
   }
 
+  /**
+   * Matches after the first `pending` came from the event accepted at `received` (the ones
+   * before it that have no accept time came from windows closing).
+   */
+  private attribute(pending: number, received: number): void {
+    while (this.#received.length < pending) this.#received.push(undefined);
+    for (let i = pending; i < this.#engine.pendingMatches; i += 1) this.#received.push(received);
+  }
+
   /** Appends derived events, then hands matches to the sink; throws if either fails. */
   private async deliver(now: number): Promise<void> {
-    const { matches, derived } = this.#engine.drain();
+    const { matches: drained, derived } = this.#engine.drain();
+    const received = this.#received.splice(0);
     if (derived.length > 0) await this.appendDerived(derived, now);
-    if (matches.length === 0) return;
+    if (drained.length === 0) return;
+    const matches = drained.map((m, i) => {
+      const at = received[i];
+      return at === undefined ? m : { ...m, received: at };
+    });
     this.crash('correlate.before-deliver');
     const concurrency = this.options.deliveryConcurrency ?? 16;
     for (let i = 0; i < matches.length; i += concurrency) {
@@ -402,6 +420,7 @@ export class Correlator {
   private async restore(heads: ReadonlyMap<number, CheckpointHead>): Promise<void> {
     const owned = [...heads.keys()];
     const engine = this.newEngine(owned);
+    this.#received = [];
     this.#offsets.clear();
     this.#stale.clear();
     let earliest: CheckpointHead | undefined;

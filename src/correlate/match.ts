@@ -39,4 +39,9 @@ export interface Match {
   readonly aggregate: Readonly<Record<string, unknown>>;
   /** Contributing events as "<source>/<id>", capped; `count` is the total. */
   readonly refs: readonly string[];
+  /**
+   * When Cordon accepted the event that made the rule fire (its `received`), epoch ms; set by
+   * the live correlator, absent for a match decided by time alone (a window closing).
+   */
+  readonly received?: number;
 }

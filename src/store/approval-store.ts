@@ -171,6 +171,21 @@ export class ApprovalStore {
     return out;
   }
 
+  /**
+   * How many approvals wait, and when the oldest of them was created (looked up among the
+   * 1,000 due soonest: approvals of one playbook share a timeout, so those are the oldest).
+   */
+  async pendingSummary(): Promise<{ count: number; oldestCreatedAt: number | undefined }> {
+    const [count, ids] = await Promise.all([
+      this.redis.zcard(this.keys.approvalPending),
+      this.redis.zrange(this.keys.approvalPending, 0, 999),
+    ]);
+    if (ids.length === 0) return { count, oldestCreatedAt: undefined };
+    const created = await this.redis.zmscore(this.keys.approvalIndex, ...ids);
+    const times = created.filter((t): t is string => t !== null).map(Number);
+    return { count, oldestCreatedAt: times.length > 0 ? Math.min(...times) : undefined };
+  }
+
   private async load(ids: readonly string[]): Promise<Approval[]> {
     if (ids.length === 0) return [];
     const rows = await readHashes(

@@ -29,6 +29,8 @@ export interface Incident {
   readonly resolveComment?: string;
   /** Set when no playbook was started for it, saying why (replays never contain live). */
   readonly containment?: string;
+  /** When Cordon accepted the event that opened it (ingest time), epoch ms, if known. */
+  readonly acceptedAt?: number;
 }
 
 export interface IncidentDetail extends Incident {
@@ -77,6 +79,7 @@ export class IncidentStore {
       firstSeen: String(match.firstTime),
       lastSeen: String(match.lastTime),
       ...(containment === undefined ? {} : { containment }),
+      ...(match.received === undefined ? {} : { acceptedAt: String(match.received) }),
     };
     for (let attempt = 0; attempt < 10; attempt += 1) {
       const expected = (await this.redis.hget(this.keys.incidentOpen, openField)) ?? '';
@@ -125,6 +128,11 @@ export class IncidentStore {
       matches: matches.map((m) => JSON.parse(m) as Match),
       runs: runs.sort(),
     };
+  }
+
+  /** Open incidents, one per rule and group. */
+  async openCount(): Promise<number> {
+    return this.redis.hlen(this.keys.incidentOpen);
   }
 
   /** Newest first; `before` is a createdAt cursor (epoch ms, exclusive). */
@@ -191,6 +199,7 @@ function toIncident(h: Record<string, string>): Incident {
     ...(h.resolvedBy ? { resolvedBy: h.resolvedBy } : {}),
     ...(h.resolveComment ? { resolveComment: h.resolveComment } : {}),
     ...(h.containment ? { containment: h.containment } : {}),
+    ...(h.acceptedAt ? { acceptedAt: Number(h.acceptedAt) } : {}),
   };
   return {
     id: h.id ?? '',

@@ -120,7 +120,7 @@ describe('authentication', () => {
 
 describe('accepted formats', () => {
   it('accepts a canonical event and serves it back by source and id', async () => {
-    const res = await t.call('POST', '/v1/ingest/events', TOKENS.ingest, {
+    const res = await t.call('POST', '/v1/ingest/events?ids=true', TOKENS.ingest, {
       ...event,
       id: 'login-1',
     });
@@ -143,10 +143,22 @@ describe('accepted formats', () => {
     expect(typeof stored.json().event.received).toBe('number');
   });
 
+  it('answers with the counts alone unless ids are asked for, ending in a newline', async () => {
+    const body = { ...event, id: 'login-compact' };
+    const res = await t.call('POST', '/v1/ingest/events', TOKENS.ingest, body);
+    expect(res.statusCode).toBe(202);
+    expect(res.body).toBe('{"source":"events","accepted":1,"duplicates":0}\n');
+    const again = await t.call('POST', '/v1/ingest/events?ids=true', TOKENS.ingest, body);
+    expect(again.json()).toMatchObject({ accepted: 0, duplicates: 1 });
+    expect(again.json().events).toEqual([
+      { id: 'login-compact', seq: expect.stringMatching(/^\d+-\d+$/), duplicate: true },
+    ]);
+  });
+
   it('accepts the Alertmanager sample: one event per alert', async () => {
     const res = await t.call(
       'POST',
-      '/v1/ingest/alertmanager',
+      '/v1/ingest/alertmanager?ids=true',
       TOKENS.ingest,
       sample('alertmanager-webhook-firing.json'),
     );
@@ -176,7 +188,7 @@ describe('accepted formats', () => {
   it('accepts the Splunk webhook sample', async () => {
     const res = await t.call(
       'POST',
-      '/v1/ingest/splunk',
+      '/v1/ingest/splunk?ids=true',
       TOKENS.ingest,
       sample('splunk-webhook-alert.json'),
     );

@@ -4,7 +4,7 @@ import type { ApprovalStatus } from '../../store/approval-store.js';
 import { hasRole } from '../../config/principals.js';
 import { principalOf } from '../auth.js';
 import { READ_ROLES, type ApiDeps } from '../deps.js';
-import { errorResponses, idParamsFor, limitQuery, openObject } from '../schemas.js';
+import { errorResponses, idParamsFor, limitQuery, named, openObject } from '../schemas.js';
 
 const approvalSchema = {
   type: 'object',
@@ -39,11 +39,13 @@ const NON_DECIDING_ROLES: ReadonlySet<string> = new Set([
 ]);
 
 export const approvalRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
+  app.addSchema({ $id: 'Approval', ...approvalSchema });
   app.get<{ Querystring: { status?: ApprovalStatus; run?: string; limit: number } }>(
     '/v1/approvals',
     {
       config: { roles: READ_ROLES },
       schema: {
+        operationId: 'listApprovals',
         summary: 'List approvals, newest first',
         tags: ['approvals'],
         querystring: {
@@ -57,8 +59,9 @@ export const approvalRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => 
         },
         response: {
           200: {
+            description: 'A page of approvals.',
             type: 'object',
-            properties: { approvals: { type: 'array', items: approvalSchema } },
+            properties: { approvals: { type: 'array', items: { $ref: 'Approval#' } } },
           },
           ...errorResponses,
         },
@@ -78,10 +81,11 @@ export const approvalRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => 
     {
       config: { roles: READ_ROLES },
       schema: {
+        operationId: 'getApproval',
         summary: 'One approval, including the exact action it lets through',
         tags: ['approvals'],
         params: idParamsFor('apr'),
-        response: { 200: approvalSchema, ...errorResponses },
+        response: { 200: named('Approval', 'The approval.'), ...errorResponses },
       },
     },
     async (request) => {
@@ -101,6 +105,7 @@ export const approvalRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => 
           request.body ??= {};
         },
         schema: {
+          operationId: decision === 'approve' ? 'approveApproval' : 'rejectApproval',
           summary:
             decision === 'approve'
               ? 'Approve (counts toward the quorum)'
@@ -115,7 +120,15 @@ export const approvalRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => 
             properties: { comment: { type: 'string', minLength: 1, maxLength: 4000 } },
             additionalProperties: false,
           },
-          response: { 200: approvalSchema, 202: approvalSchema, ...errorResponses },
+          response: {
+            200: named('Approval', 'Decided: the approval, now approved or rejected.'),
+            202: named('Approval', 'Vote recorded; the quorum needs more approvers.'),
+            ...errorResponses,
+            409: named(
+              'Error',
+              'The approval is no longer pending, or this principal already voted.',
+            ),
+          },
         },
       },
       async (request, reply) => {

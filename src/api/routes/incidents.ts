@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { CordonError } from '../../shared/errors.js';
 import { principalOf } from '../auth.js';
 import { READ_ROLES, type ApiDeps } from '../deps.js';
-import { errorResponses, idParamsFor, limitQuery, openObject } from '../schemas.js';
+import { errorResponses, idParamsFor, limitQuery, named, openObject } from '../schemas.js';
 
 const incidentSchema = {
   type: 'object',
@@ -31,15 +31,30 @@ const incidentSchema = {
       description:
         'Why no playbook was started for this incident (its events were older than CORDON_CONTAIN_MAX_EVENT_AGE_MS: a replay or backfill).',
     },
+    acceptedAt: {
+      type: 'integer',
+      description: 'When Cordon accepted the event that opened the incident (epoch ms).',
+    },
   },
 } as const;
 
 export const incidentRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
+  app.addSchema({ $id: 'Incident', ...incidentSchema });
+  app.addSchema({
+    $id: 'IncidentDetail',
+    ...incidentSchema,
+    properties: {
+      ...incidentSchema.properties,
+      matches: { type: 'array', items: openObject },
+      runs: { type: 'array', items: { type: 'string' } },
+    },
+  });
   app.get<{ Querystring: { status?: 'open' | 'resolved'; limit: number; before?: number } }>(
     '/v1/incidents',
     {
       config: { roles: READ_ROLES },
       schema: {
+        operationId: 'listIncidents',
         summary: 'List incidents, newest first',
         tags: ['incidents'],
         querystring: {
@@ -53,8 +68,9 @@ export const incidentRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => 
         },
         response: {
           200: {
+            description: 'A page of incidents.',
             type: 'object',
-            properties: { incidents: { type: 'array', items: incidentSchema } },
+            properties: { incidents: { type: 'array', items: { $ref: 'Incident#' } } },
           },
           ...errorResponses,
         },
@@ -68,18 +84,12 @@ export const incidentRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => 
     {
       config: { roles: READ_ROLES },
       schema: {
+        operationId: 'getIncident',
         summary: 'One incident with its matches (newest first) and playbook runs',
         tags: ['incidents'],
         params: idParamsFor('inc'),
         response: {
-          200: {
-            ...incidentSchema,
-            properties: {
-              ...incidentSchema.properties,
-              matches: { type: 'array', items: openObject },
-              runs: { type: 'array', items: { type: 'string' } },
-            },
-          },
+          200: named('IncidentDetail', 'The incident, its latest matches and its runs.'),
           ...errorResponses,
         },
       },
@@ -97,6 +107,7 @@ export const incidentRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => 
     {
       config: { roles: ['responder'] },
       schema: {
+        operationId: 'resolveIncident',
         summary: 'Resolve an incident; the next match of its rule and group opens a new one',
         tags: ['incidents'],
         params: idParamsFor('inc'),
@@ -106,7 +117,7 @@ export const incidentRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => 
           properties: { comment: { type: 'string', minLength: 1, maxLength: 4000 } },
           additionalProperties: false,
         },
-        response: { 200: incidentSchema, ...errorResponses },
+        response: { 200: named('Incident', 'The incident, now resolved.'), ...errorResponses },
       },
     },
     async (request) => {

@@ -3,7 +3,7 @@ import { canIngest } from '../../config/principals.js';
 import { CordonError } from '../../shared/errors.js';
 import { principalOf } from '../auth.js';
 import type { ApiDeps } from '../deps.js';
-import { errorResponses, errorSchema } from '../schemas.js';
+import { errorResponses, named } from '../schemas.js';
 
 /**
  * POST /v1/ingest/{source}. Bodies are taken raw (any content type, up to the size limit) so
@@ -20,11 +20,12 @@ export const ingestRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
     },
   );
 
-  app.post<{ Params: { source: string } }>(
+  app.post<{ Params: { source: string }; Querystring: { ids?: boolean } }>(
     '/v1/ingest/:source',
     {
       config: { roles: ['ingest'] },
       schema: {
+        operationId: 'ingestEvents',
         summary: 'Accept events from a source',
         description:
           "Authenticates, validates and normalises the body with the source's format, then appends the events to the durable log. 202 means every event is durably accepted (or was already).",
@@ -34,8 +35,20 @@ export const ingestRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
           required: ['source'],
           properties: { source: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,62}$' } },
         },
+        querystring: {
+          type: 'object',
+          properties: {
+            ids: {
+              type: 'boolean',
+              default: false,
+              description: 'List each event (id, log position, duplicate or not) in the answer.',
+            },
+          },
+        },
         response: {
           202: {
+            description:
+              'Accepted: counts of new and duplicate events (each event with `?ids=true`; warnings when there are some).',
             type: 'object',
             properties: {
               source: { type: 'string' },
@@ -56,8 +69,13 @@ export const ingestRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
             },
           },
           ...errorResponses,
-          413: errorSchema,
-          415: errorSchema,
+          400: named(
+            'Error',
+            'The body was rejected (kept as a dead letter): each bad field and why.',
+          ),
+          404: named('Error', 'No source connector has this name.'),
+          413: named('Error', 'The body is over CORDON_INGEST_BODY_LIMIT_BYTES; it was not read.'),
+          415: named('Error', 'The source does not take this content type.'),
         },
       },
     },
@@ -83,7 +101,12 @@ export const ingestRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
         request.headers['content-type'],
         principal.id,
       );
-      return reply.status(202).send(outcome);
+      const { events, warnings, ...counts } = outcome;
+      return reply.status(202).send({
+        ...counts,
+        ...(request.query.ids ? { events } : {}),
+        ...(warnings.length > 0 ? { warnings } : {}),
+      });
     },
   );
 };

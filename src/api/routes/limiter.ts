@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { READ_ROLES, type ApiDeps } from '../deps.js';
-import { errorResponses, errorSchema, openObject } from '../schemas.js';
+import { errorResponses, named, openObject } from '../schemas.js';
 
 const decisionSchema = {
   type: 'object',
@@ -21,11 +21,13 @@ const decisionSchema = {
  * X-Cordon-Decision header still says which it was.
  */
 export const limiterRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
+  app.addSchema({ $id: 'LimiterDecision', ...decisionSchema });
   app.get<{ Querystring: { key: string; style?: 'standard' | 'nginx' } }>(
     '/v1/limiter/check',
     {
       config: { roles: ['gateway'] },
       schema: {
+        operationId: 'checkLimiter',
         summary: 'Count one request for a key and decide: 200 allow, 429 throttled, 403 blocked',
         tags: ['limiter'],
         querystring: {
@@ -38,10 +40,14 @@ export const limiterRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
           additionalProperties: false,
         },
         response: {
-          200: decisionSchema,
+          200: named('LimiterDecision', 'Allowed: the request counts against the key.'),
           // 403 is a block decision, or the caller lacking the gateway role (an error body).
-          403: { anyOf: [errorSchema, decisionSchema] },
-          429: decisionSchema,
+          403: {
+            description:
+              'Blocked (a decision; with style=nginx, also throttled), or the caller lacks the gateway role (an error).',
+            anyOf: [{ $ref: 'Error#' }, { $ref: 'LimiterDecision#' }],
+          },
+          429: named('LimiterDecision', 'Throttled: retry after the Retry-After header (seconds).'),
           401: errorResponses[401],
           400: errorResponses[400],
         },
@@ -78,6 +84,7 @@ export const limiterRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
     {
       config: { roles: READ_ROLES },
       schema: {
+        operationId: 'getLimiterKey',
         summary: 'The limit on a key (if any) and every set/clear ever applied to it',
         tags: ['limiter'],
         params: {
@@ -87,6 +94,7 @@ export const limiterRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
         },
         response: {
           200: {
+            description: 'The active limit on the key (null if none) and its history.',
             type: 'object',
             properties: {
               key: { type: 'string' },

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ApiDeps } from '../deps.js';
+import { errorResponses } from '../schemas.js';
 
 /** Probes (public, reveal nothing), Prometheus metrics and the OpenAPI document. */
 export const operationRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
@@ -8,9 +9,17 @@ export const operationRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) =>
     {
       config: { public: true },
       schema: {
+        operationId: 'getHealth',
         summary: 'Liveness: the process is serving',
         tags: ['operations'],
-        response: { 200: { type: 'object', properties: { status: { type: 'string' } } } },
+        security: [],
+        response: {
+          200: {
+            description: 'The process is up.',
+            type: 'object',
+            properties: { status: { type: 'string' } },
+          },
+        },
       },
     },
     async () => ({ status: 'ok' }),
@@ -21,10 +30,13 @@ export const operationRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) =>
     {
       config: { public: true },
       schema: {
+        operationId: 'getReadiness',
         summary: 'Readiness: Redis answers and every role of this process is running',
         tags: ['operations'],
+        security: [],
         response: {
           200: {
+            description: 'Ready: every check passed.',
             type: 'object',
             properties: {
               status: { type: 'string' },
@@ -32,6 +44,7 @@ export const operationRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) =>
             },
           },
           503: {
+            description: 'Not ready: the checks say which part is not.',
             type: 'object',
             properties: {
               status: { type: 'string' },
@@ -57,9 +70,22 @@ export const operationRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) =>
     '/metrics',
     {
       config: { roles: ['metrics', 'analyst'] },
-      schema: { summary: 'Prometheus metrics of this process', tags: ['operations'] },
+      schema: {
+        operationId: 'getMetrics',
+        summary: 'Prometheus metrics of this process (see README "Metrics")',
+        tags: ['operations'],
+        response: {
+          200: {
+            description: 'The Prometheus text exposition format.',
+            content: { 'text/plain': { schema: { type: 'string' } } },
+          },
+          401: errorResponses[401],
+          403: errorResponses[403],
+        },
+      },
     },
-    async (_request, reply) => reply.type('text/plain; version=0.0.4').send(deps.metrics.render()),
+    async (_request, reply) =>
+      reply.type(deps.metrics.contentType).send(await deps.metrics.render()),
   );
 
   app.get('/docs', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());

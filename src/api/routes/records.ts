@@ -1,7 +1,14 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { CordonError } from '../../shared/errors.js';
 import { READ_ROLES, type ApiDeps } from '../deps.js';
-import { errorResponses, idParamsFor, limitQuery, openObject, streamIdParams } from '../schemas.js';
+import {
+  errorResponses,
+  idParamsFor,
+  limitQuery,
+  named,
+  openObject,
+  streamIdParams,
+} from '../schemas.js';
 
 const caseSchema = {
   type: 'object',
@@ -41,11 +48,23 @@ const deadLetterSummary = {
 
 /** Read-only records: the built-in case store, accepted events, dead letters. */
 export const recordRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
+  app.addSchema({ $id: 'Case', ...caseSchema });
+  app.addSchema({ $id: 'DeadLetter', ...deadLetterSummary });
+  app.addSchema({
+    $id: 'DeadLetterDetail',
+    ...deadLetterSummary,
+    properties: {
+      ...deadLetterSummary.properties,
+      encoding: { type: 'string', enum: ['utf8', 'base64'] },
+      body: { type: 'string' },
+    },
+  });
   app.get<{ Querystring: { limit: number } }>(
     '/v1/cases',
     {
       config: { roles: READ_ROLES },
       schema: {
+        operationId: 'listCases',
         summary: 'Cases in the built-in case store, newest first',
         tags: ['cases'],
         querystring: {
@@ -54,7 +73,11 @@ export const recordRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
           additionalProperties: false,
         },
         response: {
-          200: { type: 'object', properties: { cases: { type: 'array', items: caseSchema } } },
+          200: {
+            description: 'A page of cases.',
+            type: 'object',
+            properties: { cases: { type: 'array', items: { $ref: 'Case#' } } },
+          },
           ...errorResponses,
         },
       },
@@ -67,10 +90,11 @@ export const recordRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
     {
       config: { roles: READ_ROLES },
       schema: {
+        operationId: 'getCase',
         summary: 'One case',
         tags: ['cases'],
         params: idParamsFor('case'),
-        response: { 200: caseSchema, ...errorResponses },
+        response: { 200: named('Case', 'The case.'), ...errorResponses },
       },
     },
     async (request) => {
@@ -86,6 +110,7 @@ export const recordRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
     {
       config: { roles: READ_ROLES },
       schema: {
+        operationId: 'getEvent',
         summary:
           'An accepted event by source and id (while its id is remembered for deduplication)',
         tags: ['events'],
@@ -95,7 +120,11 @@ export const recordRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
           properties: { source: { type: 'string' }, id: { type: 'string', maxLength: 256 } },
         },
         response: {
-          200: { type: 'object', properties: { seq: { type: 'string' }, event: openObject } },
+          200: {
+            description: 'The canonical event as stored, with its position in the log.',
+            type: 'object',
+            properties: { seq: { type: 'string' }, event: openObject },
+          },
           ...errorResponses,
         },
       },
@@ -116,6 +145,7 @@ export const recordRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
     {
       config: { roles: READ_ROLES },
       schema: {
+        operationId: 'listDeadLetters',
         summary: 'Rejected payloads, newest first, with why they were rejected',
         tags: ['ingest'],
         querystring: {
@@ -129,9 +159,10 @@ export const recordRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
         },
         response: {
           200: {
+            description: 'A page of dead letters (without bodies) and totals per source.',
             type: 'object',
             properties: {
-              deadLetters: { type: 'array', items: deadLetterSummary },
+              deadLetters: { type: 'array', items: { $ref: 'DeadLetter#' } },
               totals: { type: 'object', additionalProperties: { type: 'integer' } },
             },
           },
@@ -153,18 +184,12 @@ export const recordRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
     {
       config: { roles: READ_ROLES },
       schema: {
+        operationId: 'getDeadLetter',
         summary: 'One rejected payload with its body as received',
         tags: ['ingest'],
         params: streamIdParams,
         response: {
-          200: {
-            ...deadLetterSummary,
-            properties: {
-              ...deadLetterSummary.properties,
-              encoding: { type: 'string', enum: ['utf8', 'base64'] },
-              body: { type: 'string' },
-            },
-          },
+          200: named('DeadLetterDetail', 'The dead letter with its body (utf8 or base64).'),
           ...errorResponses,
         },
       },

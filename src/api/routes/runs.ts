@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { CordonError } from '../../shared/errors.js';
 import { READ_ROLES, type ApiDeps } from '../deps.js';
-import { errorResponses, idParamsFor, limitQuery, openObject } from '../schemas.js';
+import { errorResponses, idParamsFor, limitQuery, named, openObject } from '../schemas.js';
 
 const runSchema = {
   type: 'object',
@@ -22,11 +22,22 @@ const runSchema = {
 } as const;
 
 export const runRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
+  app.addSchema({ $id: 'Run', ...runSchema });
+  app.addSchema({
+    $id: 'RunDetail',
+    ...runSchema,
+    properties: {
+      ...runSchema.properties,
+      timeline: { type: 'array', items: openObject },
+      approvals: { type: 'array', items: openObject },
+    },
+  });
   app.get<{ Querystring: { incident?: string; limit: number } }>(
     '/v1/runs',
     {
       config: { roles: READ_ROLES },
       schema: {
+        operationId: 'listRuns',
         summary: 'List playbook runs, newest first',
         tags: ['runs'],
         querystring: {
@@ -35,7 +46,11 @@ export const runRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
           additionalProperties: false,
         },
         response: {
-          200: { type: 'object', properties: { runs: { type: 'array', items: runSchema } } },
+          200: {
+            description: 'A page of runs.',
+            type: 'object',
+            properties: { runs: { type: 'array', items: { $ref: 'Run#' } } },
+          },
           ...errorResponses,
         },
       },
@@ -53,18 +68,12 @@ export const runRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
     {
       config: { roles: READ_ROLES },
       schema: {
+        operationId: 'getRun',
         summary: 'One run with its timeline (transitions, queued actions, job results, approvals)',
         tags: ['runs'],
         params: idParamsFor('run'),
         response: {
-          200: {
-            ...runSchema,
-            properties: {
-              ...runSchema.properties,
-              timeline: { type: 'array', items: openObject },
-              approvals: { type: 'array', items: openObject },
-            },
-          },
+          200: named('RunDetail', 'The run, its timeline and its approvals.'),
           ...errorResponses,
         },
       },

@@ -468,6 +468,11 @@ export class CorrelationEngine {
   }
 
   /** Matches and derived events produced since the last call. */
+  /** Matches waiting for drain() (a driver attributes new ones to the event it just ran). */
+  get pendingMatches(): number {
+    return this.#matches.length;
+  }
+
   drain(): EngineOutput {
     const out = { matches: this.#matches, derived: this.#derived };
     this.#matches = [];

@@ -39,6 +39,11 @@ export interface ActionJob {
   readonly timeoutMs: number;
   /** The approval that let this step run, if any. */
   readonly approvalId: string | null;
+  /**
+   * On the run's first actions: when Cordon accepted the event that opened the incident
+   * (epoch ms), for the accept → first action histogram.
+   */
+  readonly acceptedAt?: number;
 }
 
 export type JobState =

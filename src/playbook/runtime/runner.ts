@@ -421,6 +421,10 @@ export class Runner {
           inputsHash: prepared.gated.inputsHash,
           timeoutMs: def.timeoutMs,
           approvalId: ctx.gate?.state === effect.state ? ctx.gate.approvalId : null,
+          // The run's first actions (none has finished yet) measure accept → first action.
+          ...(Object.keys(ctx.steps).length === 0 && typeof ctx.incident.acceptedAt === 'number'
+            ? { acceptedAt: ctx.incident.acceptedAt }
+            : {}),
         };
         await this.deps.queues.addActionJob(job, {
           jobId: effect.id,
@@ -563,5 +567,6 @@ export function incidentScope(incident: Incident): Record<string, unknown> {
     matchCount: incident.matchCount,
     eventCount: incident.eventCount,
     createdAt: incident.createdAt,
+    ...(incident.acceptedAt === undefined ? {} : { acceptedAt: incident.acceptedAt }),
   };
 }

@@ -297,7 +297,7 @@ correlation: { type: event_count, rules: [burst], group-by: [api_key], timespan:
     const clock = new ManualClock(Date.now());
     const h = startCorrelator(keys, compileRules(RULES), recordingSink().sink, {}, clock);
     await h.correlator.start();
-    const text = h.metrics.render();
+    const text = await h.metrics.render();
     expect(text).toContain('cordon_rule_matches_total{rule="burst"} 0');
     expect(text).toContain('cordon_rule_late_dropped_total{rule="burst"} 0');
     expect(text).toContain('cordon_rule_eval_seconds_total{rule="burst"} 0');

@@ -1,0 +1,33 @@
+// Builds dist/ from src/ (TypeScript, then the Lua scripts). With --if-stale (npm start), does
+// nothing when every input is older than the last build, so a start without changes is not
+// held up by the compiler.
+import { spawnSync } from 'node:child_process';
+import { cpSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const STAMP = 'dist/.built';
+const INPUTS = ['src', 'tsconfig.json', 'tsconfig.build.json', 'package-lock.json'];
+
+function newest(path) {
+  const stat = statSync(path, { throwIfNoEntry: false });
+  if (!stat) return 0;
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  let latest = stat.mtimeMs; // a deleted file changes its folder's time
+  for (const entry of readdirSync(path)) latest = Math.max(latest, newest(join(path, entry)));
+  return latest;
+}
+
+const built = statSync(STAMP, { throwIfNoEntry: false })?.mtimeMs ?? 0;
+if (process.argv.includes('--if-stale') && built > 0 && INPUTS.every((p) => newest(p) < built))
+  process.exit(0);
+
+const tsc = spawnSync(
+  process.execPath,
+  ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'],
+  {
+    stdio: 'inherit',
+  },
+);
+if (tsc.status !== 0) process.exit(tsc.status ?? 1);
+cpSync('src/store/scripts', 'dist/store/scripts', { recursive: true });
+writeFileSync(STAMP, `${new Date().toISOString()}\n`);

@@ -1,0 +1,33 @@
+/** Each command's --help text (kept apart from the commands so help loads nothing else). */
+
+export const START_USAGE = `Usage: cordon start
+
+Runs every role (API, correlator, playbook runner, action worker) in this process until
+SIGINT/SIGTERM, which drain in-flight work first. Content (correlations/, connectors/,
+playbooks/) is read from CORDON_CONTENT_DIR (default: the current folder). Redis: REDIS_URL if
+set, else one answering on 127.0.0.1:6379, else a private redis-server from PATH (data in
+.cordon/redis). Tokens are generated on first start into .cordon/ (credentials.env).
+CORDON_ROLES=api,correlator,runner,worker (any subset) splits the roles across processes.
+Every setting is an environment variable; see README.md "Configuration".`;
+
+export const VALIDATE_USAGE = `Usage: cordon validate [dir]
+
+Checks every file under dir's correlations/, connectors/ and playbooks/ (dir defaults to the
+current folder) as \`cordon start\` would load them, and prints each problem with
+file:line:column, its code and how to fix it. Exit 0 when they load (warnings allowed), 1 on
+errors or when dir is missing or holds none of those folders.`;
+
+export const TEST_USAGE = `Usage: cordon test [dir]
+
+Runs the rule tests (*.test.yaml) beside the rules under dir/correlations (or dir itself when
+it has no correlations/; dir defaults to the current folder): each test feeds events through
+the rules in memory and checks the matches. Exit 0 when every test passes, 1 otherwise.`;
+
+export const REPLAY_USAGE = `Usage: cordon replay [--content <dir>] [--json] [--workers <n>] <file.ndjson | dir | ->
+
+Runs recorded canonical events (one JSON object per line, as the generic source takes them;
+"source" and "received" are kept) through the rules in memory, offline, and prints per-rule
+hit counts and timing. With --json, prints one line per match on stdout. Parsing runs on
+--workers threads (default: one per core; 0: none); the result is the same either way. An event
+with the source and id of one taken in within CORDON_DEDUPE_WINDOW_MS before (by "received")
+is skipped as a duplicate, as ingest would refuse it.`;

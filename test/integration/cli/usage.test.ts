@@ -1,0 +1,90 @@
+/**
+ * The CLI's own manners, as users meet them: the built CLI in a real process. Offline: nothing
+ * here reaches Redis (a `start` that ignored --help would try, and hang or fail).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../../helpers/cordon.js';
+
+function cordon(args: readonly string[]): { code: number | null; stdout: string; stderr: string } {
+  const run = spawnSync(process.execPath, ['dist/cli/main.js', ...args], {
+    cwd: REPO_ROOT,
+    // A Redis nobody answers on: a command that tried to start would fail, not pass.
+    env: {
+      PATH: process.env.PATH ?? '',
+      CORDON_LOG_LEVEL: 'warn',
+      REDIS_URL: 'redis://127.0.0.1:1',
+    },
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+describe('cordon --version', () => {
+  it("prints the package's version", () => {
+    const { version } = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as {
+      version: string;
+    };
+    for (const flag of ['--version', '-v']) {
+      const run = cordon([flag]);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout).toBe(`cordon ${version}\n`);
+    }
+  });
+});
+
+describe('--help', () => {
+  it.each([
+    ['start', 'Usage: cordon start'],
+    ['validate', 'Usage: cordon validate [dir]'],
+    ['test', 'Usage: cordon test [dir]'],
+    ['replay', 'Usage: cordon replay'],
+  ])('cordon %s --help prints its usage and does nothing else', (command, first) => {
+    const run = cordon([command, command === 'start' ? '-h' : '--help']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout.startsWith(first), run.stdout).toBe(true);
+    expect(run.stderr).toBe('');
+  });
+
+  it("help <command> prints that command's usage", () => {
+    expect(cordon(['help', 'start']).stdout.startsWith('Usage: cordon start')).toBe(true);
+  });
+
+  it('start refuses arguments it does not know, with its usage', () => {
+    const run = cordon(['start', '--port', '9000']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('takes no arguments');
+    expect(run.stderr).toContain('Usage: cordon start');
+  });
+});
+
+describe('cordon validate and cordon test on a folder that is not there', () => {
+  it('fail with the folder named, instead of checking nothing', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cordon-usage-'));
+    try {
+      const missing = join(dir, 'no-such-folder');
+      const validate = cordon(['validate', missing]);
+      expect(validate.code).toBe(1);
+      expect(validate.stderr).toContain(`${missing} does not exist`);
+      // An empty folder holds no content either.
+      const empty = cordon(['validate', dir]);
+      expect(empty.code).toBe(1);
+      expect(empty.stderr).toContain('holds none of correlations/, connectors/, playbooks/');
+      const test = cordon(['test', missing]);
+      expect(test.code).toBe(1);
+      expect(test.stderr).toContain(`${missing} is not a folder`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('validate still passes on the shipped content', () => {
+    const run = cordon(['validate', '.']);
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.stdout).toMatch(/^OK: \d+ detection rule\(s\)/m);
+  });
+});
