@@ -3,6 +3,7 @@
 // die young keeps full garbage collections (and the latency spikes they cause) rare.
 import { formatDiagnostic } from '../shared/diagnostics.js';
 import { DefinitionError, isCordonError } from '../shared/errors.js';
+import { runAudit } from './audit.js';
 import { runStart } from './start.js';
 import { runReplay } from './replay.js';
 import { runTest } from './test.js';
@@ -16,6 +17,8 @@ Commands:
   test [dir]         Run the rule tests (*.test.yaml) beside the rules in dir/correlations
   replay [--content dir] [--json] <file.ndjson|dir|->
                      Run recorded canonical events through the rules offline
+  audit verify [--json] [--expect-head seq:sha256]
+                     Check the audit trail's hash chain in Redis; exit 1 naming the first bad entry
   help               Show this help
 
 Configuration is read from the environment; see README.md "Configuration".`;
@@ -31,6 +34,8 @@ async function main(argv: readonly string[]): Promise<number> {
       return runTest(rest[0]);
     case 'replay':
       return runReplay(rest);
+    case 'audit':
+      return runAudit(rest);
     case undefined:
     case 'help':
     case '--help':

@@ -12,6 +12,7 @@ import { digestsEqual, sha256Hex } from '../shared/hash.js';
  * - `approver`: decide approvals that do not name other roles (implies analyst reads)
  * - `gateway`: limiter decision endpoints
  * - `metrics`: GET /metrics
+ * - `auditor`: GET /v1/audit (the audit trail), nothing else
  * - `admin`: everything except deciding approvals, which stays with the roles a playbook names
  * Any other role name (e.g. `ml-oncall`) is a custom role that playbook approvals can require.
  */
@@ -21,6 +22,7 @@ export const BUILTIN_ROLES = [
   'approver',
   'gateway',
   'metrics',
+  'auditor',
   'admin',
 ] as const;
 

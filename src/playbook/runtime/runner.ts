@@ -1,4 +1,6 @@
 import { initialTransition, transition, type AnyMachineSnapshot } from 'xstate';
+import { approvalExpired } from '../../audit/audit-inputs.js';
+import type { AuditRecorder } from '../../audit/audit-trail.js';
 import { OPERATIONS, checkInputs } from '../../actions/operations.js';
 import type { Clock } from '../../shared/clock.js';
 import type { CrashHook } from '../../shared/crash-points.js';
@@ -41,6 +43,8 @@ export interface RunnerDeps {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly crash: CrashHook;
+  /** Records approvals that expired (their timeout path is the runner's decision). */
+  readonly audit?: AuditRecorder;
 }
 
 const MAX_CONFLICT_RETRIES = 25;
@@ -170,6 +174,10 @@ export class Runner {
             `Timer for approval ${approvalId} fired before its expiry; it will be retried.`,
           );
         }
+        if (status === 'expired')
+          await this.deps.audit?.record(
+            approvalExpired({ ...run, approvalId, runId: run.id, state: run.state }),
+          );
         event = { type: event.type as `xstate.after.${string}`, approvalId, at: now };
       }
 

@@ -1,0 +1,80 @@
+import type { Clock } from '../shared/clock.js';
+import { CordonError } from '../shared/errors.js';
+import { EMPTY_HEAD, type AuditHead, type AuditInput, type AuditRecord } from './audit-entry.js';
+import { sealAuditEntry } from './chain.js';
+
+/**
+ * The audit trail: an append-only, hash-chained record of every decision and side effect
+ * (approvals, actions, undos, config and content loads, token use). This module seals entries
+ * and appends them; it must not hold secrets (see audit-entry.ts) nor ever rewrite an entry.
+ */
+
+export type AppendOutcome =
+  | { readonly kind: 'appended'; readonly head: AuditHead }
+  | { readonly kind: 'moved'; readonly head: AuditHead }
+  | { readonly kind: 'broken'; readonly length: number };
+
+/** Where entries are kept (the Redis adapter is store/audit-log.ts). */
+export interface AuditLog {
+  /** The last entry's seq and hash; undefined when the trail has no head (empty, or tampered). */
+  head(): Promise<AuditHead | undefined>;
+  /** Appends `record` only if the head is still `expected` (compare-and-set). */
+  append(expected: AuditHead, record: AuditRecord): Promise<AppendOutcome>;
+}
+
+/** What the hook points need: a fake in tests, the trail in production. */
+export interface AuditRecorder {
+  record(input: AuditInput): Promise<unknown>;
+}
+
+/** Appends lost to other processes before giving up; each loss means another entry landed. */
+const MAX_APPEND_ATTEMPTS = 50;
+
+export class AuditTrail implements AuditRecorder {
+  #head: AuditHead | undefined;
+  // One append at a time per process: concurrent appends from one process would only race
+  // each other for the same head.
+  #tail: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly log: AuditLog,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Seals `input` as the next entry and appends it; resolves once it is stored. */
+  record(input: AuditInput): Promise<AuditRecord> {
+    const appended = this.#tail.then(() => this.#append(input));
+    this.#tail = appended.catch(() => undefined);
+    return appended;
+  }
+
+  async #append(input: AuditInput): Promise<AuditRecord> {
+    // The cached head is a guess (other processes append too); a wrong guess costs one retry.
+    let head = this.#head ?? (await this.log.head()) ?? EMPTY_HEAD;
+    for (let attempt = 1; attempt <= MAX_APPEND_ATTEMPTS; attempt += 1) {
+      const record = sealAuditEntry(head.hash, {
+        ...input,
+        seq: head.seq + 1,
+        time: this.clock.now(),
+      });
+      const outcome = await this.log.append(head, record);
+      if (outcome.kind === 'appended') {
+        this.#head = outcome.head;
+        return record;
+      }
+      if (outcome.kind === 'broken') {
+        this.#head = undefined;
+        throw new CordonError(
+          'CORDON_ERR_AUDIT_BROKEN',
+          `The audit trail has ${outcome.length} entries but no head record, so "${input.action}" was not appended (it would fork the chain). Run "cordon audit verify" and restore the trail from its archive.`,
+        );
+      }
+      head = outcome.head;
+    }
+    this.#head = undefined;
+    throw new CordonError(
+      'CORDON_ERR_AUDIT_CONTENDED',
+      `Could not append "${input.action}" to the audit trail: other processes appended first ${MAX_APPEND_ATTEMPTS} times in a row. Retry; if it persists, fewer processes should write at once.`,
+    );
+  }
+}
