@@ -21,6 +21,7 @@ export const TOKENS = {
   gateway: 'test-gateway-token',
   eventsOnly: 'test-events-only-token',
   approverIngest: 'test-approver-and-ingest-token',
+  auditor: 'test-auditor-token',
 } as const;
 
 export function testPrincipals(): PrincipalDirectory {
@@ -35,6 +36,7 @@ export function testPrincipals(): PrincipalDirectory {
   add('gateway', ['gateway'], TOKENS.gateway);
   add('events-only', ['ingest'], TOKENS.eventsOnly, ['events']);
   add('approver-ingest', ['approver', 'ingest'], TOKENS.approverIngest, ['*']);
+  add('auditor', ['auditor'], TOKENS.auditor);
   return dir;
 }
 
