@@ -174,3 +174,25 @@ export function actionOutcome(
     },
   };
 }
+
+/** An action the runner would not queue (inputs invalid after templating, or not what was approved). */
+export function actionRefused(
+  run: { id: string; incidentId: string; playbookId: string },
+  effect: { state: string; id: string },
+  action: { operation: string; connector: string },
+  code: string,
+): AuditInput {
+  return {
+    actor: systemActor('runner'),
+    action: 'action.failed',
+    targets: { runId: run.id, incidentId: run.incidentId, effectKey: effect.id },
+    outcome: 'refused',
+    detail: {
+      playbookId: run.playbookId,
+      state: effect.state,
+      operation: action.operation,
+      connector: action.connector,
+      code,
+    },
+  };
+}

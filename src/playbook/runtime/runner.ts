@@ -1,5 +1,5 @@
 import { initialTransition, transition, type AnyMachineSnapshot } from 'xstate';
-import { approvalExpired } from '../../audit/audit-inputs.js';
+import { actionRefused, approvalExpired } from '../../audit/audit-inputs.js';
 import type { AuditRecorder } from '../../audit/audit-trail.js';
 import { OPERATIONS, checkInputs } from '../../actions/operations.js';
 import type { Clock } from '../../shared/clock.js';
@@ -392,8 +392,9 @@ export class Runner {
       case 'action': {
         const def = compiled.definition.states[effect.state] as ActionStateDefinition;
         const prepared = prepareAction(def, ctx, effect.state);
-        const fail = (code: string, message: string): Promise<void> =>
-          this.reportAction(
+        const fail = async (code: string, message: string): Promise<void> => {
+          await this.deps.audit?.record(actionRefused(run, effect, def, code));
+          await this.reportAction(
             {
               runId: run.id,
               state: effect.state,
@@ -403,6 +404,7 @@ export class Runner {
             { ok: false, code, message },
             0,
           );
+        };
         if (!prepared.ok) return fail('CORDON_ERR_ACTION_INPUT', prepared.reason);
         if (
           ctx.gate &&
