@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Clock } from '../shared/clock.js';
 import { CordonError } from '../shared/errors.js';
 import { EMPTY_HEAD, type AuditHead, type AuditInput, type AuditRecord } from './audit-entry.js';
@@ -11,15 +12,23 @@ import { sealAuditEntry } from './chain.js';
 
 export type AppendOutcome =
   | { readonly kind: 'appended'; readonly head: AuditHead }
-  | { readonly kind: 'moved'; readonly head: AuditHead }
+  | { readonly kind: 'moved'; readonly head: AuditHead; readonly nextTurnIsMine: boolean }
   | { readonly kind: 'broken'; readonly length: number };
 
 /** Where entries are kept (the Redis adapter is store/audit-log.ts). */
 export interface AuditLog {
   /** The last entry's seq and hash; undefined when the trail has no head (empty, or tampered). */
   head(): Promise<AuditHead | undefined>;
-  /** Appends `record` only if the head is still `expected` (compare-and-set). */
-  append(expected: AuditHead, record: AuditRecord): Promise<AppendOutcome>;
+  /**
+   * Appends `record` only if the head is still `expected` (compare-and-set). A writer that
+   * loses may be given the next turn, so writers that keep losing take turns (`writer.id` is
+   * one per process; `now` bounds how long a dead writer's turn blocks the others).
+   */
+  append(
+    expected: AuditHead,
+    record: AuditRecord,
+    writer: { id: string; now: number },
+  ): Promise<AppendOutcome>;
 }
 
 /** What the hook points need: a fake in tests, the trail in production. */
@@ -28,7 +37,19 @@ export interface AuditRecorder {
 }
 
 /** Appends lost to other processes before giving up; each loss means another entry landed. */
-const MAX_APPEND_ATTEMPTS = 50;
+const MAX_APPEND_ATTEMPTS = 100;
+/**
+ * A writer that lost and does not hold the next turn waits a random 0..min(attempt, this) ms,
+ * so writers do not retry in lockstep against the one whose turn it is.
+ */
+const MAX_BACKOFF_MS = 8;
+
+export interface AuditTrailOptions {
+  /** Pause between lost races (tests pass an instant one). */
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** Uniform in [0, 1): jitter for the pause. */
+  readonly random?: () => number;
+}
 
 export class AuditTrail implements AuditRecorder {
   #head: AuditHead | undefined;
@@ -36,10 +57,18 @@ export class AuditTrail implements AuditRecorder {
   // each other for the same head.
   #tail: Promise<unknown> = Promise.resolve();
 
+  readonly #sleep: (ms: number) => Promise<void>;
+  readonly #random: () => number;
+  readonly #writerId = randomUUID();
+
   constructor(
     private readonly log: AuditLog,
     private readonly clock: Clock,
-  ) {}
+    options: AuditTrailOptions = {},
+  ) {
+    this.#sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.#random = options.random ?? Math.random;
+  }
 
   /** Seals `input` as the next entry and appends it; resolves once it is stored. */
   record(input: AuditInput): Promise<AuditRecord> {
@@ -57,7 +86,10 @@ export class AuditTrail implements AuditRecorder {
         seq: head.seq + 1,
         time: this.clock.now(),
       });
-      const outcome = await this.log.append(head, record);
+      const outcome = await this.log.append(head, record, {
+        id: this.#writerId,
+        now: this.clock.now(),
+      });
       if (outcome.kind === 'appended') {
         this.#head = outcome.head;
         return record;
@@ -70,6 +102,8 @@ export class AuditTrail implements AuditRecorder {
         );
       }
       head = outcome.head;
+      if (!outcome.nextTurnIsMine)
+        await this.#sleep(this.#random() * Math.min(attempt, MAX_BACKOFF_MS));
     }
     this.#head = undefined;
     throw new CordonError(

@@ -5,6 +5,9 @@ import { serializeAuditRecord } from '../audit/chain.js';
 import type { Keys } from './keys.js';
 import { ScriptRunner } from './redis-scripts.js';
 
+/** How long a writer that lost a race holds the next turn (it retries within a round trip). */
+const RESERVATION_MS = 1_000;
+
 /**
  * The audit trail in Redis: a LIST of stored records (index = seq - 1) and a HASH with the
  * head (seq and hash of the last record), both under one hash tag. Only `appendAudit` writes.
@@ -23,14 +26,26 @@ export class RedisAuditLog implements AuditLog {
     return toHead(await this.redis.hmget(this.keys.auditHead, 'seq', 'hash'));
   }
 
-  async append(expected: AuditHead, record: AuditRecord): Promise<AppendOutcome> {
-    const [code, seq, hash] = (await this.#scripts.run(
+  async append(
+    expected: AuditHead,
+    record: AuditRecord,
+    writer: { id: string; now: number },
+  ): Promise<AppendOutcome> {
+    const [code, seq, hash, reserved] = (await this.#scripts.run(
       'appendAudit',
       [this.keys.auditLog, this.keys.auditHead],
-      [expected.seq, expected.hash, record.hash, serializeAuditRecord(record)],
-    )) as [number, number, string];
+      [
+        expected.seq,
+        expected.hash,
+        record.hash,
+        serializeAuditRecord(record),
+        writer.id,
+        writer.now,
+        RESERVATION_MS,
+      ],
+    )) as [number, number, string, number];
     if (code === 1) return { kind: 'appended', head: { seq, hash } };
-    if (code === 0) return { kind: 'moved', head: { seq, hash } };
+    if (code === 0) return { kind: 'moved', head: { seq, hash }, nextTurnIsMine: reserved === 1 };
     return { kind: 'broken', length: seq };
   }
 
