@@ -110,8 +110,11 @@ export type ChainReport =
     };
 
 export interface VerifyOptions {
-  /** The head stored beside the trail; undefined when it is missing. */
-  readonly head: AuditHead | undefined;
+  /**
+   * The head stored beside the trail; undefined when it is missing; `'not-kept'` for an
+   * exported copy, which has no head (only `anchor` can then catch a cut tail).
+   */
+  readonly head: AuditHead | undefined | 'not-kept';
   /** A head recorded earlier outside Redis (`cordon audit verify --expect-head seq:hash`). */
   readonly anchor?: AuditHead;
 }
@@ -226,6 +229,7 @@ export async function verifyChain(
       'truncated',
       `The trail ends at seq ${count}, but the head recorded outside Redis has seq ${anchor.seq}: entries were removed from the end.`,
     );
+  if (head === 'not-kept') return { ok: true, count, head: { seq: count, hash: lastHash } };
   if (!head) {
     if (count === 0) return { ok: true, count, head: { seq: 0, hash: GENESIS_HASH } };
     return fail(

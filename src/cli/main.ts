@@ -17,8 +17,10 @@ Commands:
   test [dir]         Run the rule tests (*.test.yaml) beside the rules in dir/correlations
   replay [--content dir] [--json] <file.ndjson|dir|->
                      Run recorded canonical events through the rules offline
-  audit verify [--json] [--expect-head seq:sha256]
-                     Check the audit trail's hash chain in Redis; exit 1 naming the first bad entry
+  audit verify [--file f] [--expect-head seq:sha256] [--json]
+                     Check the audit trail's hash chain (in Redis, or an export); exit 1 naming
+                     the first bad entry
+  audit export       Write the audit trail as NDJSON to stdout, its head to stderr
   help               Show this help
 
 Configuration is read from the environment; see README.md "Configuration".`;

@@ -1,9 +1,12 @@
 /**
- * `cordon audit verify` as operators run it: the built CLI against a trail in the real Redis,
- * intact (exit 0 with the count and head) and tampered with directly in Redis (exit 1 naming
- * the first bad entry and the kind of tampering).
+ * `cordon audit verify` and `export` as operators run them: the built CLI against a trail in
+ * the real Redis, intact (exit 0 with the count and head) and tampered with directly in Redis
+ * (exit 1 naming the first bad entry and the kind of tampering), and on an exported copy.
  */
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AuditTrail } from '../../../src/audit/audit-trail.js';
 import { sealAuditEntry, serializeAuditRecord } from '../../../src/audit/chain.js';
@@ -35,7 +38,11 @@ async function trail(n: number): Promise<{ prefix: string; keys: Keys }> {
 }
 
 function verify(prefix: string, ...args: string[]) {
-  const run = spawnSync(process.execPath, ['dist/cli/main.js', 'audit', 'verify', ...args], {
+  return cordon(prefix, ['audit', 'verify', ...args]);
+}
+
+function cordon(prefix: string, args: readonly string[]) {
+  const run = spawnSync(process.execPath, ['dist/cli/main.js', ...args], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? '', REDIS_URL: TEST_REDIS_URL, CORDON_REDIS_PREFIX: prefix },
     encoding: 'utf8',
@@ -44,7 +51,8 @@ function verify(prefix: string, ...args: string[]) {
   return { code: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
-describe('cordon audit verify', () => {
+// Each test spawns the CLI up to three times; on a loaded machine a spawn takes seconds.
+describe('cordon audit verify', { timeout: 90_000 }, () => {
   it('exits 0 with the count and the head on an intact trail', async () => {
     const { prefix, keys } = await trail(5);
     const hash = await store.redis.hget(keys.auditHead, 'hash');
@@ -129,6 +137,30 @@ describe('cordon audit verify', () => {
     const run = verify(truncated.prefix);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('BROKEN at index 3 (seq 4): truncated');
+  });
+
+  it('exports the trail, and verifies the export offline against the head printed with it', async () => {
+    const { prefix } = await trail(5);
+    const exported = cordon(prefix, ['audit', 'export']);
+    expect(exported.code, exported.stderr).toBe(0);
+    expect(exported.stdout.trim().split('\n')).toHaveLength(5);
+    const head = /head (\d+:[0-9a-f]{64})/.exec(exported.stderr)?.[1] as string;
+    expect(head).toMatch(/^5:/);
+    const dir = mkdtempSync(join(tmpdir(), 'cordon-audit-export-'));
+    try {
+      const file = join(dir, 'trail.ndjson');
+      writeFileSync(file, exported.stdout);
+      const ok = verify('unused', '--file', file, '--expect-head', head);
+      expect(ok.code, ok.stderr).toBe(0);
+      expect(ok.stdout).toContain('Audit trail intact: 5 entries');
+      const lines = exported.stdout.trim().split('\n');
+      writeFileSync(file, `${lines.slice(0, 4).join('\n')}\n`);
+      const cut = verify('unused', '--file', file, '--expect-head', head);
+      expect(cut.code).toBe(1);
+      expect(cut.stderr).toContain('BROKEN at index 4 (seq 5): truncated');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses a malformed head with a usage error', () => {

@@ -186,6 +186,22 @@ describe('verifyChain', () => {
     });
   });
 
+  it('checks an exported copy, which has no head, against an anchor only', async () => {
+    const { raws, head } = trail(6);
+    await expect(verifyChain(raws.slice(0, 4), { head: 'not-kept' })).resolves.toMatchObject({
+      ok: true,
+      count: 4,
+    });
+    await expect(
+      verifyChain(raws.slice(0, 4), { head: 'not-kept', anchor: head }),
+    ).resolves.toMatchObject({ ok: false, index: 4, kind: 'truncated' });
+    await expect(verifyChain(raws, { head: 'not-kept', anchor: head })).resolves.toEqual({
+      ok: true,
+      count: 6,
+      head,
+    });
+  });
+
   it('cannot see a tail cut together with its head, or a rewrite re-hashed to the end, without an outside anchor', async () => {
     const { raws, records, head } = trail(6);
     const cut = raws.slice(0, 4);
