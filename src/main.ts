@@ -6,6 +6,9 @@ import type { Redis } from 'ioredis';
 import { createActionProcessor } from './actions/action-worker.js';
 import { builtinExecutors } from './actions/executors.js';
 import { buildApp } from './api/build-app.js';
+import { configLoaded, contentLoaded } from './audit/audit-inputs.js';
+import { AuditTrail } from './audit/audit-trail.js';
+import { TokenUseAggregator } from './audit/token-use.js';
 import type { ReadinessCheck } from './api/deps.js';
 import type { Config, ProcessRole } from './config/load-config.js';
 import { loadPrincipals, readSecret, type PrincipalDirectory } from './config/principals.js';
@@ -26,6 +29,7 @@ import { declareCordonMetrics } from './shared/metric-families.js';
 import { Metrics } from './shared/metrics.js';
 import { ApprovalStore } from './store/approval-store.js';
 import { backlogCollector } from './store/backlog-gauges.js';
+import { RedisAuditLog } from './store/audit-log.js';
 import { CaseStore } from './store/case-store.js';
 import { RedisStateStore } from './store/correlation-state-store.js';
 import { DeadLetterStore } from './store/dead-letters.js';
@@ -117,6 +121,10 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
     });
     await redis.ping();
     await warnIfNotDurable(redis, logger);
+    const auditLog = new RedisAuditLog(redis, keys);
+    const audit = new AuditTrail(auditLog, clock);
+    await audit.record(configLoaded(config));
+    await audit.record(contentLoaded(config, content));
 
     const eventLog = new EventLog(redis, keys);
     const deadLetters = new DeadLetterStore(redis, keys, {
@@ -211,6 +219,7 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
       clock,
       logger: logger.child({ domain: 'playbook' }),
       crash,
+      audit,
     });
 
     const readiness: ReadinessCheck[] = [
@@ -348,6 +357,7 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
         logger: logger.child({ domain: 'actions' }),
         crash,
         metrics,
+        audit,
       });
       const worker = new Worker<ActionJob>(ACTION_QUEUE, processor, {
         ...workerOptions,
@@ -375,6 +385,16 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
         logger.child({ domain: 'ingest' }),
         config.ingest.dedupeWindowMs,
       );
+      const tokenUse = new TokenUseAggregator(audit, clock, (err) =>
+        logger.error({ err }, 'token use not recorded in the audit trail; kept for the next flush'),
+      );
+      const flushTimer = setInterval(() => void tokenUse.flush(clock.now()), tokenUse.windowMs);
+      flushTimer.unref();
+      // Registered before the HTTP closer, so it runs after it: the last requests are counted.
+      closers.push(async () => {
+        clearInterval(flushTimer);
+        await tokenUse.flush(Number.POSITIVE_INFINITY);
+      });
       app = await buildApp({
         principals,
         ingest,
@@ -391,6 +411,7 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
         logger,
         readiness,
         ingestBodyLimitBytes: config.ingest.bodyLimitBytes,
+        audit: { trail: audit, reader: auditLog, tokenUse },
       });
       const api = app;
       // HTTP closes first on stop: no new work; in-flight requests finish.

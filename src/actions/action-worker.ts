@@ -1,4 +1,6 @@
 import { UnrecoverableError, type Job } from 'bullmq';
+import { actionOutcome } from '../audit/audit-inputs.js';
+import type { AuditRecorder } from '../audit/audit-trail.js';
 import { checkInputs, OPERATIONS } from './operations.js';
 import type { Clock } from '../shared/clock.js';
 import type { CrashHook } from '../shared/crash-points.js';
@@ -29,6 +31,8 @@ export interface ActionWorkerDeps {
   readonly logger: Logger;
   readonly crash: CrashHook;
   readonly metrics?: Metrics;
+  /** Records each effect's outcome (before it is reported, so a failed append retries the job). */
+  readonly audit?: AuditRecorder;
 }
 
 /**
@@ -68,15 +72,18 @@ export function createActionProcessor(
       const landed =
         code === 'CORDON_ERR_ACTION_TIMEOUT' ? await deps.ledger.result(data.effectKey) : undefined;
       if (landed) {
+        await deps.audit?.record(actionOutcome(data, attempt, { ok: true }));
         await deps.runner.reportAction(data, { ok: true, result: landed.result }, attempt);
         observeFirstAction(deps, data);
         return landed.result;
       }
+      await deps.audit?.record(actionOutcome(data, attempt, { ok: false, code }));
       await deps.runner.reportAction(data, { ok: false, code, message }, attempt);
       if (!retryable) throw new UnrecoverableError(`${code}: ${message}`);
       throw err;
     }
     deps.crash('action.after-effect');
+    await deps.audit?.record(actionOutcome(data, attempt, { ok: true }));
     // If this throws, the job is retried; the effect is not repeated (ledger) and is reported then.
     await deps.runner.reportAction(data, { ok: true, result }, attempt);
     observeFirstAction(deps, data);

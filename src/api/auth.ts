@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { TokenUseRecorder } from '../audit/token-use.js';
 import { hasRole, type Principal, type PrincipalDirectory } from '../config/principals.js';
 import { CordonError } from '../shared/errors.js';
 
@@ -18,8 +19,14 @@ declare module 'fastify' {
  * Bearer-token authentication on every route not marked `public`, checked in onRequest so an
  * unauthenticated body is never read. Roles come from the principal; route handlers that need
  * finer checks (ingest source scope, approval roles) do them with `request.principal`.
+ * Each authenticated request is counted for the audit trail by principal and route pattern
+ * (never the URL: query strings can hold keys).
  */
-export function registerAuth(app: FastifyInstance, principals: PrincipalDirectory): void {
+export function registerAuth(
+  app: FastifyInstance,
+  principals: PrincipalDirectory,
+  tokenUse?: TokenUseRecorder,
+): void {
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     const config = request.routeOptions.config;
@@ -37,6 +44,11 @@ export function registerAuth(app: FastifyInstance, principals: PrincipalDirector
       );
     }
     request.principal = principal;
+    tokenUse?.note(
+      principal,
+      `${request.method} ${request.routeOptions.url ?? '(no route)'}`,
+      !config.roles || hasRole(principal, ...config.roles, 'admin'),
+    );
     if (config.roles && !hasRole(principal, ...config.roles, 'admin')) {
       throw new CordonError(
         'CORDON_ERR_API_FORBIDDEN',

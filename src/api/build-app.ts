@@ -5,6 +5,7 @@ import type { ApiDeps } from './deps.js';
 import { registerErrorHandler } from './error-handler.js';
 import { registerResponseHooks } from './response-hooks.js';
 import { approvalRoutes } from './routes/approvals.js';
+import { auditRoutes } from './routes/audit.js';
 import { incidentRoutes } from './routes/incidents.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { limiterRoutes } from './routes/limiter.js';
@@ -52,7 +53,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
       security: [{ bearer: [] }],
     },
   });
-  registerAuth(app, deps.principals);
+  registerAuth(app, deps.principals, deps.audit.tokenUse);
   registerErrorHandler(app, deps.logger, deps.metrics);
   registerResponseHooks(app, deps.metrics);
   registerSharedSchemas(app);
@@ -63,5 +64,6 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(limiterRoutes, deps);
   await app.register(recordRoutes, deps);
   await app.register(operationRoutes, deps);
+  await app.register(auditRoutes, deps);
   return app;
 }

@@ -1,3 +1,6 @@
+import type { AuditReader } from '../audit/audit-query.js';
+import type { AuditRecorder } from '../audit/audit-trail.js';
+import type { TokenUseRecorder } from '../audit/token-use.js';
 import type { PrincipalDirectory } from '../config/principals.js';
 import type { IngestService } from '../ingest/ingest-service.js';
 import type { Runner } from '../playbook/runtime/runner.js';
@@ -34,6 +37,12 @@ export interface ApiDeps {
   readonly logger: Logger;
   readonly readiness: readonly ReadinessCheck[];
   readonly ingestBodyLimitBytes: number;
+  /** Hooks record decisions into the trail; GET /v1/audit reads it; auth counts token use. */
+  readonly audit: {
+    readonly trail: AuditRecorder;
+    readonly reader: AuditReader;
+    readonly tokenUse: TokenUseRecorder;
+  };
 }
 
 /** Roles that may read incidents, runs, approvals, cases and dead letters. */

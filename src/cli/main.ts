@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { formatDiagnostic } from '../shared/diagnostics.js';
 import { DefinitionError, isCordonError } from '../shared/errors.js';
-import { REPLAY_USAGE, START_USAGE, TEST_USAGE, VALIDATE_USAGE } from './usage.js';
+import { AUDIT_USAGE, REPLAY_USAGE, START_USAGE, TEST_USAGE, VALIDATE_USAGE } from './usage.js';
 
 const USAGE = `Usage: cordon <command> [--help]
 
@@ -14,6 +14,10 @@ Commands:
   test [dir]         Run the rule tests (*.test.yaml) beside the rules in dir/correlations
   replay [--content dir] [--json] <file.ndjson|dir|->
                      Run recorded canonical events through the rules offline
+  audit verify [--file f] [--expect-head seq:sha256] [--json]
+                     Check the audit trail's hash chain (in Redis, or an export); exit 1 naming
+                     the first bad entry
+  audit export       Write the audit trail as NDJSON to stdout, its head to stderr
   help [command]     Show this help, or a command's
   version            Show the version (also --version, -v)
 
@@ -24,6 +28,7 @@ const COMMAND_USAGE: Readonly<Record<string, string>> = {
   validate: VALIDATE_USAGE,
   test: TEST_USAGE,
   replay: REPLAY_USAGE,
+  audit: AUDIT_USAGE,
 };
 
 const isHelp = (arg: string | undefined): boolean => arg === '--help' || arg === '-h';
@@ -58,6 +63,8 @@ async function main(argv: readonly string[]): Promise<number> {
     case '-v':
       console.log(`cordon ${version()}`);
       return 0;
+    case 'audit':
+      return (await import('./audit.js')).runAudit(rest);
     case undefined:
     case 'help':
     case '--help':

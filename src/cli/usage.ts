@@ -31,3 +31,15 @@ hit counts and timing. With --json, prints one line per match on stdout. Parsing
 --workers threads (default: one per core; 0: none); the result is the same either way. An event
 with the source and id of one taken in within CORDON_DEDUPE_WINDOW_MS before (by "received")
 is skipped as a duplicate, as ingest would refuse it.`;
+
+export const AUDIT_USAGE = `Usage: cordon audit verify [--file <trail.ndjson|->] [--expect-head <seq>:<sha256>] [--json]
+       cordon audit export > trail.ndjson
+
+verify walks the audit trail in Redis (REDIS_URL, CORDON_REDIS_PREFIX), or an exported copy
+with --file, from its first entry and checks every link of the hash chain. Exits 0 when intact,
+1 naming the first bad entry and the kind of tampering (edited, removed, reordered, inserted,
+truncated), 2 on a usage error.
+  --expect-head   a head printed by an earlier verify or export and kept outside Redis: also
+                  catches a trail rewritten or cut together with its head
+  --json          print the report as one JSON object
+export writes the trail as it is stored, one entry per line, and its head to stderr.`;

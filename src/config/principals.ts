@@ -13,6 +13,7 @@ import { digestsEqual, sha256Hex } from '../shared/hash.js';
  * - `responder`: resolve incidents (analysts only read unless granted it)
  * - `gateway`: limiter decision endpoints
  * - `metrics`: GET /metrics
+ * - `auditor`: GET /v1/audit (the audit trail), nothing else
  * - `admin`: everything except deciding approvals, which stays with the roles a playbook names
  * Any other role name (e.g. `ml-oncall`) is a custom role that playbook approvals can require.
  */
@@ -23,6 +24,7 @@ export const BUILTIN_ROLES = [
   'responder',
   'gateway',
   'metrics',
+  'auditor',
   'admin',
 ] as const;
 

@@ -137,6 +137,16 @@ export const ERROR_CODES = {
     description: 'A secret reference is inline, malformed or cannot be resolved.',
   },
 
+  // AUDIT: the hash-chained audit trail.
+  CORDON_ERR_AUDIT_CONTENDED: {
+    status: 503,
+    description: 'Other processes kept appending to the audit trail; the entry was not written.',
+  },
+  CORDON_ERR_AUDIT_BROKEN: {
+    status: 500,
+    description: 'The audit trail head is missing while entries exist; nothing more is appended.',
+  },
+
   // API: HTTP requests.
   CORDON_ERR_API_UNAUTHENTICATED: {
     status: 401,

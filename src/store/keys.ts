@@ -13,6 +13,14 @@ export class Keys {
     return `${this.prefix}:bull`;
   }
 
+  // audit trail: one hash tag, so the append script's two keys share a cluster slot
+  get auditLog(): string {
+    return `${this.prefix}:{audit}:log`;
+  }
+  get auditHead(): string {
+    return `${this.prefix}:{audit}:head`;
+  }
+
   // ingest
   get eventLog(): string {
     return `${this.prefix}:events:log`;

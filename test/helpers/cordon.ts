@@ -23,6 +23,7 @@ export const TOKENS = {
   approverIngest: 'test-approver-and-ingest-token',
   oncall: 'test-oncall-token',
   oncallReader: 'test-oncall-reader-token',
+  auditor: 'test-auditor-token',
 } as const;
 
 export function testPrincipals(): PrincipalDirectory {
@@ -39,6 +40,7 @@ export function testPrincipals(): PrincipalDirectory {
   add('approver-ingest', ['approver', 'ingest'], TOKENS.approverIngest, ['*']);
   add('oncall', ['ml-oncall'], TOKENS.oncall);
   add('oncall-reader', ['ml-oncall', 'analyst'], TOKENS.oncallReader);
+  add('auditor', ['auditor'], TOKENS.auditor);
   return dir;
 }
 

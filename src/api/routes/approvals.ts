@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { approvalVote } from '../../audit/audit-inputs.js';
 import { CordonError } from '../../shared/errors.js';
 import type { ApprovalStatus } from '../../store/approval-store.js';
 import { hasRole } from '../../config/principals.js';
@@ -175,6 +176,15 @@ export const approvalRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => 
           request.body?.comment ?? '',
           deps.clock.now(),
         );
+        if (outcome.kind === 'decided' || outcome.kind === 'vote-recorded')
+          await deps.audit.trail.record(
+            approvalVote(
+              principal,
+              approval,
+              { decision, role, comment: request.body?.comment ?? '' },
+              outcome.kind === 'decided' ? outcome.status : undefined,
+            ),
+          );
         switch (outcome.kind) {
           case 'decided': {
             const decided = await deps.approvals.get(approval.id);

@@ -1,4 +1,6 @@
 import { initialTransition, transition, type AnyMachineSnapshot } from 'xstate';
+import { actionRefused, approvalExpired } from '../../audit/audit-inputs.js';
+import type { AuditRecorder } from '../../audit/audit-trail.js';
 import { OPERATIONS, checkInputs } from '../../actions/operations.js';
 import { actionInputsHash } from '../../actions/inputs-hash.js';
 import type { Clock } from '../../shared/clock.js';
@@ -42,6 +44,8 @@ export interface RunnerDeps {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly crash: CrashHook;
+  /** Records approvals that expired (their timeout path is the runner's decision). */
+  readonly audit?: AuditRecorder;
 }
 
 const MAX_CONFLICT_RETRIES = 25;
@@ -171,6 +175,10 @@ export class Runner {
             `Timer for approval ${approvalId} fired before its expiry; it will be retried.`,
           );
         }
+        if (status === 'expired')
+          await this.deps.audit?.record(
+            approvalExpired({ ...run, approvalId, runId: run.id, state: run.state }),
+          );
         event = { type: event.type as `xstate.after.${string}`, approvalId, at: now };
       }
 
@@ -385,8 +393,9 @@ export class Runner {
       case 'action': {
         const def = compiled.definition.states[effect.state] as ActionStateDefinition;
         const prepared = prepareAction(def, ctx, effect.state);
-        const fail = (code: string, message: string): Promise<void> =>
-          this.reportAction(
+        const fail = async (code: string, message: string): Promise<void> => {
+          await this.deps.audit?.record(actionRefused(run, effect, def, code));
+          await this.reportAction(
             {
               runId: run.id,
               state: effect.state,
@@ -396,6 +405,7 @@ export class Runner {
             { ok: false, code, message },
             0,
           );
+        };
         if (!prepared.ok) return fail('CORDON_ERR_ACTION_INPUT', prepared.reason);
         if (
           ctx.gate &&

@@ -1,0 +1,114 @@
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../shared/clock.js';
+import { CordonError } from '../shared/errors.js';
+import { EMPTY_HEAD, type AuditHead, type AuditInput, type AuditRecord } from './audit-entry.js';
+import { sealAuditEntry } from './chain.js';
+
+/**
+ * The audit trail: an append-only, hash-chained record of every decision and side effect
+ * (approvals, actions, undos, config and content loads, token use). This module seals entries
+ * and appends them; it must not hold secrets (see audit-entry.ts) nor ever rewrite an entry.
+ */
+
+export type AppendOutcome =
+  | { readonly kind: 'appended'; readonly head: AuditHead }
+  | { readonly kind: 'moved'; readonly head: AuditHead; readonly nextTurnIsMine: boolean }
+  | { readonly kind: 'broken'; readonly length: number };
+
+/** Where entries are kept (the Redis adapter is store/audit-log.ts). */
+export interface AuditLog {
+  /** The last entry's seq and hash; undefined when the trail has no head (empty, or tampered). */
+  head(): Promise<AuditHead | undefined>;
+  /**
+   * Appends `record` only if the head is still `expected` (compare-and-set). A writer that
+   * loses may be given the next turn, so writers that keep losing take turns (`writer.id` is
+   * one per process; `now` bounds how long a dead writer's turn blocks the others).
+   */
+  append(
+    expected: AuditHead,
+    record: AuditRecord,
+    writer: { id: string; now: number },
+  ): Promise<AppendOutcome>;
+}
+
+/** What the hook points need: a fake in tests, the trail in production. */
+export interface AuditRecorder {
+  record(input: AuditInput): Promise<unknown>;
+}
+
+/** Appends lost to other processes before giving up; each loss means another entry landed. */
+const MAX_APPEND_ATTEMPTS = 100;
+/**
+ * A writer that lost and does not hold the next turn waits a random 0..min(attempt, this) ms,
+ * so writers do not retry in lockstep against the one whose turn it is.
+ */
+const MAX_BACKOFF_MS = 8;
+
+export interface AuditTrailOptions {
+  /** Pause between lost races (tests pass an instant one). */
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** Uniform in [0, 1): jitter for the pause. */
+  readonly random?: () => number;
+}
+
+export class AuditTrail implements AuditRecorder {
+  #head: AuditHead | undefined;
+  // One append at a time per process: concurrent appends from one process would only race
+  // each other for the same head.
+  #tail: Promise<unknown> = Promise.resolve();
+
+  readonly #sleep: (ms: number) => Promise<void>;
+  readonly #random: () => number;
+  readonly #writerId = randomUUID();
+
+  constructor(
+    private readonly log: AuditLog,
+    private readonly clock: Clock,
+    options: AuditTrailOptions = {},
+  ) {
+    this.#sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.#random = options.random ?? Math.random;
+  }
+
+  /** Seals `input` as the next entry and appends it; resolves once it is stored. */
+  record(input: AuditInput): Promise<AuditRecord> {
+    const appended = this.#tail.then(() => this.#append(input));
+    this.#tail = appended.catch(() => undefined);
+    return appended;
+  }
+
+  async #append(input: AuditInput): Promise<AuditRecord> {
+    // The cached head is a guess (other processes append too); a wrong guess costs one retry.
+    let head = this.#head ?? (await this.log.head()) ?? EMPTY_HEAD;
+    for (let attempt = 1; attempt <= MAX_APPEND_ATTEMPTS; attempt += 1) {
+      const record = sealAuditEntry(head.hash, {
+        ...input,
+        seq: head.seq + 1,
+        time: this.clock.now(),
+      });
+      const outcome = await this.log.append(head, record, {
+        id: this.#writerId,
+        now: this.clock.now(),
+      });
+      if (outcome.kind === 'appended') {
+        this.#head = outcome.head;
+        return record;
+      }
+      if (outcome.kind === 'broken') {
+        this.#head = undefined;
+        throw new CordonError(
+          'CORDON_ERR_AUDIT_BROKEN',
+          `The audit trail has ${outcome.length} entries but no head record, so "${input.action}" was not appended (it would fork the chain). Run "cordon audit verify" and restore the trail from its archive.`,
+        );
+      }
+      head = outcome.head;
+      if (!outcome.nextTurnIsMine)
+        await this.#sleep(this.#random() * Math.min(attempt, MAX_BACKOFF_MS));
+    }
+    this.#head = undefined;
+    throw new CordonError(
+      'CORDON_ERR_AUDIT_CONTENDED',
+      `Could not append "${input.action}" to the audit trail: other processes appended first ${MAX_APPEND_ATTEMPTS} times in a row. Retry; if it persists, fewer processes should write at once.`,
+    );
+  }
+}

@@ -1,0 +1,52 @@
+--[[
+appendAudit: append one sealed entry to the audit trail if the trail is still where the caller
+saw it. Redis Lua has no sha256, so the caller computes the entry's hash from the head it read
+(optimistic check-and-set): when another process appended first, nothing is written and the
+current head is returned for the caller to re-seal and retry.
+
+Plain check-and-set starves: the writer that just appended learns the new head first and wins
+the next race too. So the first writer to lose while nobody holds it takes a short
+reservation: until it appends (or the reservation lapses, if it died), appends by others are
+refused. Losers thus take turns. The reservation only affects who goes next, never what is stored.
+
+KEYS[1] log  LIST the stored records, oldest first (index = seq - 1)
+KEYS[2] head HASH seq and hash of the last record (absent while the trail is empty), and
+             reservedBy / reservedUntil (epoch ms) while a writer holds the next turn
+
+ARGV[1] expected head seq (0 for an empty trail)
+ARGV[2] expected head hash (64 zeros for an empty trail)
+ARGV[3] the new record's hash
+ARGV[4] the new record, JSON (its seq is ARGV[1] + 1 and its prev is ARGV[2])
+ARGV[5] writer id (one per process)
+ARGV[6] now, epoch ms
+ARGV[7] reservation length, ms
+
+Returns {code, seq, hash, reserved}:
+  1 appended (seq, hash of the new head)
+  0 not appended (seq, hash of the current head): re-seal against it and retry;
+    reserved = 1 when the next turn is this writer's (retry at once), 0 otherwise (pause first)
+ -1 the head is missing but the log has entries (seq = log length): refuse, appending would fork
+]]
+local seq = redis.call('HGET', KEYS[2], 'seq')
+local hash = redis.call('HGET', KEYS[2], 'hash')
+if not seq then
+  local length = redis.call('LLEN', KEYS[1])
+  if length > 0 then return {-1, length, '', 0} end
+  seq = '0'
+  hash = string.rep('0', 64)
+end
+local now = tonumber(ARGV[6])
+local holder = redis.call('HGET', KEYS[2], 'reservedBy')
+if holder and now >= tonumber(redis.call('HGET', KEYS[2], 'reservedUntil')) then holder = false end
+if seq ~= ARGV[1] or hash ~= ARGV[2] or (holder and holder ~= ARGV[5]) then
+  if not holder then
+    redis.call('HSET', KEYS[2], 'reservedBy', ARGV[5], 'reservedUntil', now + tonumber(ARGV[7]))
+    holder = ARGV[5]
+  end
+  return {0, tonumber(seq), hash, holder == ARGV[5] and 1 or 0}
+end
+local next = tonumber(seq) + 1
+redis.call('RPUSH', KEYS[1], ARGV[4])
+redis.call('HSET', KEYS[2], 'seq', next, 'hash', ARGV[3])
+if holder then redis.call('HDEL', KEYS[2], 'reservedBy', 'reservedUntil') end
+return {1, next, ARGV[3], 0}

@@ -1,0 +1,105 @@
+/**
+ * The audit trail on a real Redis: appends from several processes (trails) interleave into one
+ * intact chain; the append script refuses a stale head and gives the loser the next turn (so
+ * no writer starves); a trail whose head was deleted takes no more entries instead of forking.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import type { AuditInput } from '../../../src/audit/audit-entry.js';
+import { AuditTrail } from '../../../src/audit/audit-trail.js';
+import { sealAuditEntry, verifyChain } from '../../../src/audit/chain.js';
+import { ManualClock } from '../../../src/shared/clock.js';
+import { RedisAuditLog } from '../../../src/store/audit-log.js';
+import { Keys } from '../../../src/store/keys.js';
+import { createTestRedis } from '../../helpers/redis.js';
+
+const store = createTestRedis('audit');
+afterAll(() => store.cleanup());
+
+const input = (n: number): AuditInput => ({
+  actor: { id: 'system:worker', roles: [] },
+  action: 'action.applied',
+  targets: { runId: `run_${n}` },
+  outcome: 'succeeded',
+  detail: { n },
+});
+
+async function verify(log: RedisAuditLog) {
+  const { head, length } = await log.snapshot();
+  return verifyChain(log.records(length, 7), { head });
+}
+
+describe('audit log in Redis', () => {
+  it('chains concurrent appends from three trails (processes) without gaps or forks', async () => {
+    const keys = new Keys(`${store.prefix}-a`);
+    const clock = new ManualClock();
+    const trails = [1, 2, 3].map(() => new AuditTrail(new RedisAuditLog(store.redis, keys), clock));
+    await Promise.all(
+      Array.from({ length: 60 }, (_, i) => (trails[i % 3] as AuditTrail).record(input(i))),
+    );
+    const log = new RedisAuditLog(store.redis, keys);
+    const report = await verify(log);
+    expect(report).toMatchObject({ ok: true, count: 60 });
+    const seqs = (await log.read(0, 100)).map((raw) => (JSON.parse(raw) as { seq: number }).seq);
+    expect(seqs).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
+    const ns = (await log.read(0, 100)).map(
+      (raw) => (JSON.parse(raw) as { detail: { n: number } }).detail.n,
+    );
+    expect(new Set(ns).size).toBe(60);
+  });
+
+  it('refuses an append against a head that moved, and returns the current head', async () => {
+    const keys = new Keys(`${store.prefix}-b`);
+    const log = new RedisAuditLog(store.redis, keys);
+    const first = await new AuditTrail(log, new ManualClock()).record(input(1));
+    const stale = sealAuditEntry('0'.repeat(64), { ...input(2), seq: 1, time: 0 });
+    const writer = { id: 'late-writer', now: 0 };
+    await expect(log.append({ seq: 0, hash: '0'.repeat(64) }, stale, writer)).resolves.toEqual({
+      kind: 'moved',
+      head: { seq: 1, hash: first.hash },
+      nextTurnIsMine: true,
+    });
+    expect(await store.redis.llen(keys.auditLog)).toBe(1);
+    // While the late writer holds the next turn, a writer with the right head is refused...
+    const other = sealAuditEntry(first.hash, { ...input(3), seq: 2, time: 0 });
+    await expect(
+      log.append({ seq: 1, hash: first.hash }, other, { id: 'other', now: 10 }),
+    ).resolves.toMatchObject({ kind: 'moved', nextTurnIsMine: false });
+    // ...the late writer goes next, and then anyone may.
+    const resealed = sealAuditEntry(first.hash, { ...input(2), seq: 2, time: 0 });
+    await expect(
+      log.append({ seq: 1, hash: first.hash }, resealed, { ...writer, now: 20 }),
+    ).resolves.toMatchObject({ kind: 'appended', head: { seq: 2 } });
+    const third = sealAuditEntry(resealed.hash, { ...input(3), seq: 3, time: 0 });
+    await expect(
+      log.append({ seq: 2, hash: resealed.hash }, third, { id: 'other', now: 30 }),
+    ).resolves.toMatchObject({ kind: 'appended', head: { seq: 3 } });
+  });
+
+  it('lets others append once a writer that held the next turn is gone for a second', async () => {
+    const keys = new Keys(`${store.prefix}-d`);
+    const log = new RedisAuditLog(store.redis, keys);
+    const first = await new AuditTrail(log, new ManualClock()).record(input(1));
+    const stale = sealAuditEntry('0'.repeat(64), { ...input(2), seq: 1, time: 0 });
+    await log.append({ seq: 0, hash: '0'.repeat(64) }, stale, { id: 'dies', now: 1_000 });
+    const next = sealAuditEntry(first.hash, { ...input(3), seq: 2, time: 0 });
+    const head = { seq: 1, hash: first.hash };
+    await expect(log.append(head, next, { id: 'other', now: 1_999 })).resolves.toMatchObject({
+      kind: 'moved',
+    });
+    await expect(log.append(head, next, { id: 'other', now: 2_000 })).resolves.toMatchObject({
+      kind: 'appended',
+    });
+  });
+
+  it('takes no more entries once the head is gone (appending would fork the chain)', async () => {
+    const keys = new Keys(`${store.prefix}-c`);
+    const log = new RedisAuditLog(store.redis, keys);
+    await new AuditTrail(log, new ManualClock()).record(input(1));
+    await store.redis.del(keys.auditHead);
+    await expect(new AuditTrail(log, new ManualClock()).record(input(2))).rejects.toMatchObject({
+      code: 'CORDON_ERR_AUDIT_BROKEN',
+    });
+    expect(await store.redis.llen(keys.auditLog)).toBe(1);
+    await expect(verify(log)).resolves.toMatchObject({ ok: false, kind: 'removed' });
+  });
+});
