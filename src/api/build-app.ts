@@ -3,6 +3,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { registerAuth } from './auth.js';
 import type { ApiDeps } from './deps.js';
 import { registerErrorHandler } from './error-handler.js';
+import { registerGuards } from './guards.js';
 import { approvalRoutes } from './routes/approvals.js';
 import { incidentRoutes } from './routes/incidents.js';
 import { ingestRoutes } from './routes/ingest.js';
@@ -31,6 +32,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
       },
     },
     return503OnClosing: true,
+    ...httpTimeouts(deps),
   });
   await app.register(swagger, {
     openapi: {
@@ -46,7 +48,8 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     },
   });
   registerAuth(app, deps.principals);
-  registerErrorHandler(app, deps.logger, deps.metrics);
+  if (deps.limits) registerGuards(app, deps.limits);
+  registerErrorHandler(app, deps.logger, deps.metrics, deps.limits?.retryAfterS);
   await app.register(ingestRoutes, deps);
   await app.register(incidentRoutes, deps);
   await app.register(runRoutes, deps);
@@ -55,4 +58,28 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(recordRoutes, deps);
   await app.register(operationRoutes, deps);
   return app;
+}
+
+/**
+ * Slow clients are cut off: headers must arrive within headersTimeoutMs and the whole request
+ * within requestTimeoutMs (Node answers 408 and closes), an idle socket closes after
+ * idleTimeoutMs. Node checks the first two every connectionsCheckingInterval (30 s by
+ * default), so the interval follows the shorter timeout.
+ */
+function httpTimeouts(deps: ApiDeps): Record<string, unknown> {
+  const http = deps.limits?.http;
+  if (!http) return {};
+  return {
+    connectionTimeout: http.idleTimeoutMs,
+    keepAliveTimeout: http.keepAliveTimeoutMs,
+    requestTimeout: http.requestTimeoutMs,
+    http: {
+      headersTimeout: http.headersTimeoutMs,
+      requestTimeout: http.requestTimeoutMs,
+      connectionsCheckingInterval: Math.max(
+        50,
+        Math.min(1_000, Math.floor(http.headersTimeoutMs / 4)),
+      ),
+    },
+  };
 }

@@ -60,6 +60,27 @@ export const ingestRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
           415: errorSchema,
         },
       },
+      // Before the body is read: a refused sender keeps its events and retries.
+      onRequest: async (request, reply) => {
+        const lag = await deps.limits?.backpressure?.exceeded();
+        if (lag === undefined) return;
+        const { source } = request.params;
+        // The handler answers unknown sources and sources this principal may not use.
+        if (!deps.ingest.source(source) || !request.principal) return;
+        if (!canIngest(request.principal, source)) return;
+        const retryAfterS = deps.limits?.retryAfterS ?? 5;
+        deps.metrics.inc(
+          'cordon_ingest_backpressure_total',
+          'Ingest requests refused because correlation lagged past CORDON_INGEST_MAX_LAG_ENTRIES.',
+          { source },
+        );
+        void reply.header('Retry-After', String(retryAfterS));
+        throw new CordonError(
+          'CORDON_ERR_INGEST_BACKPRESSURE',
+          `Correlation is ${lag} log entries behind (bound: CORDON_INGEST_MAX_LAG_ENTRIES=${deps.limits?.backpressure?.maxLagEntries ?? 0}); nothing from source "${source}" was accepted. Retry in ${retryAfterS} s.`,
+          { details: { source, lagEntries: lag, retryAfterS } },
+        );
+      },
     },
     async (request, reply) => {
       const principal = principalOf(request);

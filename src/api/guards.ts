@@ -1,0 +1,32 @@
+import type { FastifyInstance } from 'fastify';
+import { CordonError } from '../shared/errors.js';
+import type { ApiLimits } from './deps.js';
+
+/**
+ * Checks every authenticated request passes before any body is read (onRequest, after auth):
+ * the principal's rate (429), then whether Redis answers (503: refused at once rather than
+ * parked until a command times out). Public probes are exempt from both.
+ */
+export function registerGuards(app: FastifyInstance, limits: ApiLimits): void {
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.routeOptions.config.public || !request.principal) return;
+    const waitMs = limits.rateLimiter?.take(request.principal.id) ?? 0;
+    if (waitMs > 0) {
+      const seconds = Math.ceil(waitMs / 1000);
+      void reply.header('Retry-After', String(seconds));
+      throw new CordonError(
+        'CORDON_ERR_API_RATE_LIMITED',
+        `Principal "${request.principal.id}" is over its request rate (CORDON_API_RATE_PER_S); retry in ${seconds} s.`,
+        { details: { retryAfterS: seconds } },
+      );
+    }
+    if (limits.redisAvailable && !limits.redisAvailable()) {
+      void reply.header('Retry-After', String(limits.retryAfterS));
+      throw new CordonError(
+        'CORDON_ERR_API_UNAVAILABLE',
+        `Storage (Redis) is not answering; nothing was done. Retry in ${limits.retryAfterS} s.`,
+        { details: { retryAfterS: limits.retryAfterS } },
+      );
+    }
+  });
+}
