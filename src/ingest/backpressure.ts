@@ -16,6 +16,10 @@ export interface BackpressureOptions {
  * the log, new events would only lengthen the log and the time to containment, so the API
  * refuses them (503 with Retry-After) until correlation catches up. Senders keep them and
  * retry; nothing accepted is ever dropped.
+ *
+ * Requests never wait on the measurement: they read the last one and, when it is older than
+ * `refreshMs`, start the next in the background (a failed one keeps the last value; whether
+ * Redis answers is the outage monitor's business).
  */
 export class IngestBackpressure {
   #measured: { at: number; lag: number } | undefined;
@@ -32,21 +36,21 @@ export class IngestBackpressure {
     return this.options.maxLagEntries;
   }
 
-  /** Log entries not yet read by the slowest correlator (0 when none has ever run). */
-  async lag(): Promise<number> {
-    const now = this.clock.now();
-    if (this.#measured && now - this.#measured.at < this.options.refreshMs)
-      return this.#measured.lag;
-    this.#measuring ??= this.measure(now).finally(() => {
+  /** Measures now: log entries not yet read by the slowest correlator (0 if none ever ran). */
+  lag(): Promise<number> {
+    this.#measuring ??= this.measure(this.clock.now()).finally(() => {
       this.#measuring = undefined;
     });
     return this.#measuring;
   }
 
-  /** The lag when it exceeds the bound, undefined when ingest may proceed. */
-  async exceeded(): Promise<number | undefined> {
+  /** The last measured lag when it exceeds the bound, else undefined (ingest may proceed). */
+  exceeded(): number | undefined {
     if (this.options.maxLagEntries <= 0) return undefined;
-    const lag = await this.lag();
+    const now = this.clock.now();
+    if (!this.#measured || now - this.#measured.at >= this.options.refreshMs)
+      this.lag().catch(() => undefined);
+    const lag = this.#measured?.lag ?? 0;
     return lag > this.options.maxLagEntries ? lag : undefined;
   }
 

@@ -62,7 +62,7 @@ export const ingestRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
       },
       // Before the body is read: a refused sender keeps its events and retries.
       onRequest: async (request, reply) => {
-        const lag = await deps.limits?.backpressure?.exceeded();
+        const lag = deps.limits?.backpressure?.exceeded();
         if (lag === undefined) return;
         const { source } = request.params;
         // The handler answers unknown sources and sources this principal may not use.
