@@ -87,7 +87,9 @@ export function registerErrorHandler(
       void reply.header('Retry-After', String(retryAfterS));
       body = {
         code: 'CORDON_ERR_API_UNAVAILABLE',
-        message: `Storage (Redis) is not answering; nothing was accepted. Retry in ${retryAfterS} s.`,
+        // A command that timed out may still run once Redis answers: retries are safe (ingest
+        // deduplicates by event id), "nothing happened" is not promised.
+        message: `Storage (Redis) did not answer; the request may not have taken effect. Retry in ${retryAfterS} s.`,
         details: { retryAfterS },
       };
     } else {

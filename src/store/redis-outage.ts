@@ -50,7 +50,9 @@ export class RedisOutage {
     const tick = (): void => {
       if (this.#stopped) return;
       void this.probe().finally(() => {
-        if (!this.#stopped) this.#timer = setTimeout(tick, this.probeIntervalMs);
+        // Faster while down: service resumes within a quarter second of Redis answering.
+        const nextMs = this.#available ? this.probeIntervalMs : Math.min(250, this.probeIntervalMs);
+        if (!this.#stopped) this.#timer = setTimeout(tick, nextMs);
       });
     };
     this.#timer = setTimeout(tick, this.probeIntervalMs);
