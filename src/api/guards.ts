@@ -2,15 +2,29 @@ import type { FastifyInstance } from 'fastify';
 import { CordonError } from '../shared/errors.js';
 import type { ApiLimits } from './deps.js';
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Answers from this process alone (metrics): still served while Redis is away. */
+    withoutRedis?: boolean;
+    /**
+     * Not counted against the principal's request rate: the gateway's per-request limiter
+     * check, whose own 429 means "this key is throttled" and must not be confused with ours.
+     */
+    unmetered?: boolean;
+  }
+}
+
 /**
  * Checks every authenticated request passes before any body is read (onRequest, after auth):
  * the principal's rate (429), then whether Redis answers (503: refused at once rather than
- * parked until a command times out). Public probes are exempt from both.
+ * parked until a command times out). Public probes are exempt from both, routes can opt out
+ * of either.
  */
 export function registerGuards(app: FastifyInstance, limits: ApiLimits): void {
   app.addHook('onRequest', async (request, reply) => {
-    if (request.routeOptions.config.public || !request.principal) return;
-    const waitMs = limits.rateLimiter?.take(request.principal.id) ?? 0;
+    const config = request.routeOptions.config;
+    if (config.public || !request.principal) return;
+    const waitMs = config.unmetered ? 0 : (limits.rateLimiter?.take(request.principal.id) ?? 0);
     if (waitMs > 0) {
       const seconds = Math.ceil(waitMs / 1000);
       void reply.header('Retry-After', String(seconds));
@@ -20,7 +34,7 @@ export function registerGuards(app: FastifyInstance, limits: ApiLimits): void {
         { details: { retryAfterS: seconds } },
       );
     }
-    if (limits.redisAvailable && !limits.redisAvailable()) {
+    if (!config.withoutRedis && limits.redisAvailable && !limits.redisAvailable()) {
       void reply.header('Retry-After', String(limits.retryAfterS));
       throw new CordonError(
         'CORDON_ERR_API_UNAVAILABLE',

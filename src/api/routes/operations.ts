@@ -56,7 +56,7 @@ export const operationRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) =>
   app.get(
     '/metrics',
     {
-      config: { roles: ['metrics', 'analyst'] },
+      config: { roles: ['metrics', 'analyst'], withoutRedis: true },
       schema: { summary: 'Prometheus metrics of this process', tags: ['operations'] },
     },
     async (_request, reply) => reply.type('text/plain; version=0.0.4').send(deps.metrics.render()),

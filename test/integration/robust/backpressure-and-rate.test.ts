@@ -175,6 +175,15 @@ describe('per-principal rate limit', () => {
       expect((await api.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
       expect((await api.app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
     }
+    // The gateway's limiter check is not metered: its own 429 means "key throttled".
+    for (let i = 0; i < 6; i += 1) {
+      const check = await api.app.inject({
+        method: 'GET',
+        url: '/v1/limiter/check?key=k',
+        headers: { authorization: `Bearer ${TOKENS.gateway}` },
+      });
+      expect(check.statusCode).toBe(200);
+    }
     api.clock.advance(500); // one token at 2/s
     expect((await incidents(TOKENS.analyst)).statusCode).toBe(200);
     expect((await incidents(TOKENS.analyst)).statusCode).toBe(429);
