@@ -48,7 +48,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     },
   });
   registerAuth(app, deps.principals);
-  if (deps.limits) registerGuards(app, deps.limits);
+  if (deps.limits) registerGuards(app, deps.limits, deps.metrics);
   registerErrorHandler(app, deps.logger, deps.metrics, deps.limits?.retryAfterS);
   await app.register(ingestRoutes, deps);
   await app.register(incidentRoutes, deps);

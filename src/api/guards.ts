@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { CordonError } from '../shared/errors.js';
+import type { Metrics } from '../shared/metrics.js';
 import type { ApiLimits } from './deps.js';
 
 declare module 'fastify' {
@@ -20,12 +21,18 @@ declare module 'fastify' {
  * parked until a command times out). Public probes are exempt from both, routes can opt out
  * of either.
  */
-export function registerGuards(app: FastifyInstance, limits: ApiLimits): void {
+export function registerGuards(app: FastifyInstance, limits: ApiLimits, metrics: Metrics): void {
   app.addHook('onRequest', async (request, reply) => {
     const config = request.routeOptions.config;
     if (config.public || !request.principal) return;
     const waitMs = config.unmetered ? 0 : (limits.rateLimiter?.take(request.principal.id) ?? 0);
     if (waitMs > 0) {
+      // Principals come from the tokens file and source connectors: a bounded label set.
+      metrics.inc(
+        'cordon_api_rate_limited_total',
+        'Requests refused with 429 because the principal was over CORDON_API_RATE_PER_S.',
+        { principal: request.principal.id },
+      );
       const seconds = Math.ceil(waitMs / 1000);
       void reply.header('Retry-After', String(seconds));
       throw new CordonError(

@@ -11,6 +11,11 @@ import { errorResponses, errorSchema } from '../schemas.js';
  * bytes as they arrived.
  */
 export const ingestRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
+  const backpressureHelp =
+    'Ingest requests refused because correlation lagged past CORDON_INGEST_MAX_LAG_ENTRIES.';
+  // Present at zero from the start, one series per configured source (never per request).
+  for (const source of deps.ingest.sourceNames)
+    deps.metrics.inc('cordon_ingest_backpressure_total', backpressureHelp, { source }, 0);
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(
     '*',
@@ -69,11 +74,7 @@ export const ingestRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
         if (!deps.ingest.source(source) || !request.principal) return;
         if (!canIngest(request.principal, source)) return;
         const retryAfterS = deps.limits?.retryAfterS ?? 5;
-        deps.metrics.inc(
-          'cordon_ingest_backpressure_total',
-          'Ingest requests refused because correlation lagged past CORDON_INGEST_MAX_LAG_ENTRIES.',
-          { source },
-        );
+        deps.metrics.inc('cordon_ingest_backpressure_total', backpressureHelp, { source });
         void reply.header('Retry-After', String(retryAfterS));
         throw new CordonError(
           'CORDON_ERR_INGEST_BACKPRESSURE',

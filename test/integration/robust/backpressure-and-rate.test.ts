@@ -171,6 +171,12 @@ describe('per-principal rate limit', () => {
       message: expect.stringContaining('"analyst"'),
     });
     expect((await incidents(TOKENS.admin)).statusCode).toBe(200);
+    const metrics = await api.app.inject({
+      method: 'GET',
+      url: '/metrics',
+      headers: { authorization: `Bearer ${TOKENS.admin}` },
+    });
+    expect(metrics.body).toContain('cordon_api_rate_limited_total{principal="analyst"} 1');
     for (let i = 0; i < 10; i += 1) {
       expect((await api.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
       expect((await api.app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
