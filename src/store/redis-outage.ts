@@ -40,7 +40,7 @@ export class RedisOutage {
     metrics.inc('cordon_redis_outages_total', 'Times Redis stopped answering.', {}, 0);
   }
 
-  /** False from the first failed probe until one succeeds; the API then answers 503 at once. */
+  /** False from the second failed probe in a row until one succeeds; the API then answers 503 at once. */
   get available(): boolean {
     return this.#available;
   }
