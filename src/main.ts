@@ -9,6 +9,8 @@ import { buildApp } from './api/build-app.js';
 import { configLoaded, contentLoaded } from './audit/audit-inputs.js';
 import { AuditTrail } from './audit/audit-trail.js';
 import { TokenUseAggregator } from './audit/token-use.js';
+import { RateLimiter } from './api/rate-limit.js';
+import { IngestBackpressure } from './ingest/backpressure.js';
 import type { ReadinessCheck } from './api/deps.js';
 import type { Config, ProcessRole } from './config/load-config.js';
 import { loadPrincipals, readSecret, type PrincipalDirectory } from './config/principals.js';
@@ -31,6 +33,7 @@ import { ApprovalStore } from './store/approval-store.js';
 import { backlogCollector } from './store/backlog-gauges.js';
 import { RedisAuditLog } from './store/audit-log.js';
 import { CaseStore } from './store/case-store.js';
+import { CorrelatorProgress } from './store/correlator-progress.js';
 import { RedisStateStore } from './store/correlation-state-store.js';
 import { DeadLetterStore } from './store/dead-letters.js';
 import { EffectLedger } from './store/effect-ledger.js';
@@ -38,11 +41,14 @@ import { EventLog } from './store/event-log.js';
 import { IncidentStore } from './store/incident-store.js';
 import { Keys } from './store/keys.js';
 import { LimiterStore } from './store/limiter-store.js';
-import { createRedis } from './store/redis.js';
+import { createRedis, isRedisConnectionError, outageOptions, waitForRedis } from './store/redis.js';
+import { RedisOutage } from './store/redis-outage.js';
 import { RunStore } from './store/run-store.js';
 
 export const RUN_QUEUE = 'runs';
 export const ACTION_QUEUE = 'actions';
+/** How often each correlator publishes how far it has read (ingest backpressure). */
+const PROGRESS_INTERVAL_MS = 1_000;
 
 export interface CordonOptions {
   readonly config: Config;
@@ -109,17 +115,27 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
 
   // Everything started is registered here; stop() (or a failed start) closes it in reverse.
   const closers: (() => Promise<void>)[] = [];
+  let stopOutageWatch: (() => void) | undefined;
   const closeAll = async (): Promise<void> => {
+    // Closing connections on purpose is no outage.
+    stopOutageWatch?.();
     for (const close of closers.splice(0).reverse())
       await close().catch((err: unknown) => logger.error({ err }, 'error while stopping'));
   };
   try {
-    const redis = createRedis(options.redisUrl, { connectionName: `cordon:${config.instanceId}` });
-    redis.on('error', (err) => logger.error({ err }, 'redis connection error'));
+    const commandTimeoutMs = config.redis.commandTimeoutMs;
+    const redis = createRedis(options.redisUrl, {
+      connectionName: `cordon:${config.instanceId}`,
+      ...outageOptions('commands', commandTimeoutMs),
+    });
+    const outage = new RedisOutage(redis, 1_000, clock, logger.child({ domain: 'redis' }), metrics);
+    stopOutageWatch = () => outage.stop();
+    outage.watch('redis', redis);
     closers.push(async () => {
       await redis.quit().catch(() => redis.disconnect());
     });
-    await redis.ping();
+    // Bounded: an unreachable Redis fails the start with CORDON_ERR_CONFIG_REDIS_UNAVAILABLE.
+    await waitForRedis(redis, options.redisUrl, config.redis.connectWaitMs);
     await warnIfNotDurable(redis, logger);
     const auditLog = new RedisAuditLog(redis, keys);
     const audit = new AuditTrail(auditLog, clock);
@@ -136,19 +152,33 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
     const approvals = new ApprovalStore(redis, keys);
     const limiter = new LimiterStore(redis, keys);
     const cases = new CaseStore(redis, keys);
+    const progress = new CorrelatorProgress(redis, keys);
 
-    // BullMQ gets its own plain connection (no auto-pipelining; it manages its own commands).
+    // BullMQ gets its own plain connections (no auto-pipelining; it manages its own commands):
+    // producers fail fast like every command, workers wait out an outage as BullMQ requires.
     const bullRedis = createRedis(options.redisUrl, {
       connectionName: `cordon:${config.instanceId}:bull`,
       enableAutoPipelining: false,
+      ...outageOptions('worker', commandTimeoutMs),
     });
-    bullRedis.on('error', (err) => logger.error({ err }, 'redis connection error (queues)'));
+    outage.watch('redis:workers', bullRedis);
     closers.push(async () => {
       await bullRedis.quit().catch(() => bullRedis.disconnect());
     });
-    const queueOptions = { connection: bullRedis, prefix: keys.bullPrefix };
+    const queueRedis = createRedis(options.redisUrl, {
+      connectionName: `cordon:${config.instanceId}:queues`,
+      enableAutoPipelining: false,
+      ...outageOptions('commands', commandTimeoutMs),
+    });
+    outage.watch('redis:queues', queueRedis);
+    closers.push(async () => {
+      await queueRedis.quit().catch(() => queueRedis.disconnect());
+    });
+    const queueOptions = { connection: queueRedis, prefix: keys.bullPrefix };
     const runQueue = new Queue<RunJob>(RUN_QUEUE, queueOptions);
     const actionQueue = new Queue<ActionJob>(ACTION_QUEUE, queueOptions);
+    outage.watch('queue:runs', runQueue);
+    outage.watch('queue:actions', actionQueue);
     closers.push(async () => {
       await runQueue.close();
       await actionQueue.close();
@@ -223,7 +253,8 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
     });
 
     const readiness: ReadinessCheck[] = [
-      { name: 'redis', check: async () => (await redis.ping()) === 'PONG' },
+      // The outage monitor's last probe (at most a second old): /readyz never waits on Redis.
+      { name: 'redis', check: async () => outage.available },
     ];
 
     if (has('correlator')) {
@@ -261,10 +292,12 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
         }
         await runner.trigger(incident, `correlation:${match.rule}`);
       };
+      const blockMs = 1_000;
       const blocking = createRedis(options.redisUrl, {
         connectionName: `cordon:${config.instanceId}:correlator`,
+        ...outageOptions('blocking', commandTimeoutMs, blockMs),
       });
-      blocking.on('error', () => undefined);
+      outage.watch('redis:correlator', blocking);
       const correlator = new Correlator(
         content.rules,
         engineOptions(config.correlate, content.connectors),
@@ -276,7 +309,7 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
           member: config.instanceId,
           partitions: config.correlate.partitions,
           batchSize: config.correlate.batchSize,
-          blockMs: 1_000,
+          blockMs,
           checkpointMs: config.correlate.checkpointMs,
           leaseMs: config.correlate.leaseMs,
           retentionMs: config.ingest.eventRetentionMs,
@@ -306,6 +339,15 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
       closers.push(() => correlator.stop());
       await correlator.start();
       readiness.push({ name: 'correlator', check: async () => correlator.ready });
+      // How far it has read, for ingest backpressure in any API process.
+      const reportProgress = setInterval(() => {
+        if (!correlator.ready || !outage.available) return;
+        progress
+          .report(config.instanceId, correlator.entriesRead, clock.now())
+          .catch(() => undefined);
+      }, PROGRESS_INTERVAL_MS);
+      reportProgress.unref();
+      closers.push(async () => clearInterval(reportProgress));
     }
 
     const workerOptions = {
@@ -326,13 +368,15 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
         { ...workerOptions, concurrency: config.jobs.runConcurrency },
       );
       worker.on('failed', (job, err) => logger.error({ err, jobId: job?.id }, 'run job failed'));
-      worker.on('error', (err) => logger.error({ err }, 'run worker error'));
+      outage.watch('worker:runs', worker);
       // One pass at a time: a slow pass (many active runs) never overlaps the next.
       let reconciling: Promise<void> | undefined;
       const reconcileOnce = (): Promise<void> =>
         (reconciling ??= runner
           .reconcile()
-          .catch((err: unknown) => logger.error({ err }, 'reconcile failed'))
+          .catch((err: unknown) => {
+            if (!isRedisConnectionError(err)) logger.error({ err }, 'reconcile failed');
+          })
           .finally(() => {
             reconciling = undefined;
           }));
@@ -363,7 +407,7 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
         ...workerOptions,
         concurrency: config.jobs.actionConcurrency,
       });
-      worker.on('error', (err) => logger.error({ err }, 'action worker error'));
+      outage.watch('worker:actions', worker);
       closers.push(() => worker.close());
       readiness.push({ name: 'worker', check: async () => worker.isRunning() });
     }
@@ -412,6 +456,20 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
         readiness,
         ingestBodyLimitBytes: config.ingest.bodyLimitBytes,
         audit: { trail: audit, reader: auditLog, tokenUse },
+        limits: {
+          http: config.http,
+          redisAvailable: () => outage.available,
+          rateLimiter: new RateLimiter(
+            { ratePerS: config.limits.apiRatePerS, burst: config.limits.apiRateBurst },
+            clock,
+          ),
+          backpressure: new IngestBackpressure(eventLog, progress, clock, {
+            maxLagEntries: config.limits.ingestMaxLagEntries,
+            liveMs: Math.max(config.correlate.leaseMs, 5 * PROGRESS_INTERVAL_MS),
+            refreshMs: 1_000,
+          }),
+          retryAfterS: config.limits.retryAfterS,
+        },
       });
       const api = app;
       // HTTP closes first on stop: no new work; in-flight requests finish.
@@ -431,6 +489,8 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
         }
       }
     }
+
+    outage.start();
 
     let stopped: Promise<void> | undefined;
     return {

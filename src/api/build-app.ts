@@ -4,6 +4,7 @@ import { registerAuth } from './auth.js';
 import type { ApiDeps } from './deps.js';
 import { registerErrorHandler } from './error-handler.js';
 import { registerResponseHooks } from './response-hooks.js';
+import { registerGuards } from './guards.js';
 import { approvalRoutes } from './routes/approvals.js';
 import { auditRoutes } from './routes/audit.js';
 import { incidentRoutes } from './routes/incidents.js';
@@ -34,6 +35,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
       },
     },
     return503OnClosing: true,
+    ...httpTimeouts(deps),
   });
   await app.register(swagger, {
     // Named schemas appear in the document under their $id.
@@ -54,7 +56,8 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     },
   });
   registerAuth(app, deps.principals, deps.audit.tokenUse);
-  registerErrorHandler(app, deps.logger, deps.metrics);
+  if (deps.limits) registerGuards(app, deps.limits, deps.metrics);
+  registerErrorHandler(app, deps.logger, deps.metrics, deps.limits?.retryAfterS);
   registerResponseHooks(app, deps.metrics);
   registerSharedSchemas(app);
   await app.register(ingestRoutes, deps);
@@ -66,4 +69,28 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(operationRoutes, deps);
   await app.register(auditRoutes, deps);
   return app;
+}
+
+/**
+ * Slow clients are cut off: headers must arrive within headersTimeoutMs and the whole request
+ * within requestTimeoutMs (Node answers 408 and closes), an idle socket closes after
+ * idleTimeoutMs. Node checks the first two every connectionsCheckingInterval (30 s by
+ * default), so the interval follows the shorter timeout.
+ */
+function httpTimeouts(deps: ApiDeps): Record<string, unknown> {
+  const http = deps.limits?.http;
+  if (!http) return {};
+  return {
+    connectionTimeout: http.idleTimeoutMs,
+    keepAliveTimeout: http.keepAliveTimeoutMs,
+    requestTimeout: http.requestTimeoutMs,
+    http: {
+      headersTimeout: http.headersTimeoutMs,
+      requestTimeout: http.requestTimeoutMs,
+      connectionsCheckingInterval: Math.max(
+        50,
+        Math.min(1_000, Math.floor(http.headersTimeoutMs / 4)),
+      ),
+    },
+  };
 }

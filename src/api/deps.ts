@@ -4,6 +4,7 @@ import type { TokenUseRecorder } from '../audit/token-use.js';
 import type { PrincipalDirectory } from '../config/principals.js';
 import type { IngestService } from '../ingest/ingest-service.js';
 import type { Runner } from '../playbook/runtime/runner.js';
+import type { IngestBackpressure } from '../ingest/backpressure.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import type { Metrics } from '../shared/metrics.js';
@@ -14,6 +15,7 @@ import type { EventLog } from '../store/event-log.js';
 import type { IncidentStore } from '../store/incident-store.js';
 import type { LimiterStore } from '../store/limiter-store.js';
 import type { RunStore } from '../store/run-store.js';
+import type { RateLimiter } from './rate-limit.js';
 
 export interface ReadinessCheck {
   readonly name: string;
@@ -43,6 +45,23 @@ export interface ApiDeps {
     readonly reader: AuditReader;
     readonly tokenUse: TokenUseRecorder;
   };
+  /** Timeouts, outages and backpressure; each absent = not enforced (tests that need none). */
+  readonly limits?: ApiLimits;
+}
+
+export interface ApiLimits {
+  readonly http?: {
+    readonly headersTimeoutMs: number;
+    readonly requestTimeoutMs: number;
+    readonly idleTimeoutMs: number;
+    readonly keepAliveTimeoutMs: number;
+  };
+  /** False while Redis does not answer: every non-probe route answers 503 at once. */
+  readonly redisAvailable?: () => boolean;
+  readonly rateLimiter?: RateLimiter;
+  readonly backpressure?: IngestBackpressure;
+  /** Retry-After of 503 answers, seconds. */
+  readonly retryAfterS: number;
 }
 
 /** Roles that may read incidents, runs, approvals, cases and dead letters. */

@@ -3,6 +3,7 @@ import { ERROR_CODES, type ErrorCode } from '../shared/error-codes.js';
 import { isCordonError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { Metrics } from '../shared/metrics.js';
+import { isRedisConnectionError } from '../store/redis.js';
 
 export interface ErrorBody {
   readonly code: ErrorCode;
@@ -11,7 +12,12 @@ export interface ErrorBody {
 }
 
 /** One place that turns any thrown error into `{ code, message, details }` with its status. */
-export function registerErrorHandler(app: FastifyInstance, logger: Logger, metrics: Metrics): void {
+export function registerErrorHandler(
+  app: FastifyInstance,
+  logger: Logger,
+  metrics: Metrics,
+  retryAfterS = 5,
+): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     let status: number;
     let body: ErrorBody;
@@ -74,13 +80,17 @@ export function registerErrorHandler(app: FastifyInstance, logger: Logger, metri
     ) {
       status = err.statusCode;
       body = { code: 'CORDON_ERR_API_INVALID_REQUEST', message: err.message };
-    } else if (isRedisUnavailable(err)) {
+    } else if (isRedisConnectionError(err)) {
       status = 503;
-      logger.error({ err }, 'redis unavailable');
-      void reply.header('Retry-After', '5');
+      // The outage itself is logged once (store/redis-outage.ts), not once per request.
+      logger.debug({ error: err.message, url: request.url.split('?')[0] }, 'redis unavailable');
+      void reply.header('Retry-After', String(retryAfterS));
       body = {
         code: 'CORDON_ERR_API_UNAVAILABLE',
-        message: 'Storage is unavailable; nothing was accepted. Retry shortly.',
+        // A command that timed out may still run once Redis answers: retries are safe (ingest
+        // deduplicates by event id), "nothing happened" is not promised.
+        message: `Storage (Redis) did not answer; the request may not have taken effect. Retry in ${retryAfterS} s.`,
+        details: { retryAfterS },
       };
     } else {
       status = 500;
@@ -98,11 +108,5 @@ export function registerErrorHandler(app: FastifyInstance, logger: Logger, metri
       code: 'CORDON_ERR_API_NOT_FOUND',
       message: `No route ${request.method} ${request.url.split('?')[0] ?? ''}. The API is described at /docs.`,
     } satisfies ErrorBody),
-  );
-}
-
-function isRedisUnavailable(err: Error): boolean {
-  return /Connection is closed|ECONNREFUSED|ETIMEDOUT|MaxRetriesPerRequest|Stream isn't writeable|LOADING/i.test(
-    err.message,
   );
 }

@@ -30,6 +30,7 @@ export const errorResponses = {
   403: named('Error', "The token's principal may not do this (it lacks the role or scope)."),
   404: named('Error', 'No such resource.'),
   409: named('Error', 'The resource is not in a state that allows this.'),
+  429: named('Error', 'Too many requests from this principal: retry after the Retry-After header.'),
   503: named('Error', 'Cordon cannot serve this now (Redis unavailable, or stopping); retry.'),
 } as const;
 

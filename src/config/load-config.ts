@@ -72,6 +72,31 @@ export interface Config {
   };
   /** Comma list of named crash points; for kill tests only (see shared/crash-points.ts). */
   readonly crashPoints: readonly string[];
+  /** Slow clients are cut off after these (see README "Timeouts, outages and backpressure"). */
+  readonly http: {
+    /** Request line and headers must arrive within this. */
+    readonly headersTimeoutMs: number;
+    /** The whole request, body included, must arrive within this. */
+    readonly requestTimeoutMs: number;
+    /** A socket with no traffic either way is closed after this. */
+    readonly idleTimeoutMs: number;
+    readonly keepAliveTimeoutMs: number;
+  };
+  readonly redis: {
+    /** A command without a reply after this fails (and the request gets 503). */
+    readonly commandTimeoutMs: number;
+    /** At start, how long Redis may take to answer before Cordon gives up. */
+    readonly connectWaitMs: number;
+  };
+  readonly limits: {
+    /** Retry-After of 503s while Redis is away or the correlator lags. */
+    readonly retryAfterS: number;
+    /** Ingest answers 503 while the slowest live correlator is this many log entries behind. 0: off. */
+    readonly ingestMaxLagEntries: number;
+    /** Sustained requests per second per principal (token bucket, per process). 0: off. */
+    readonly apiRatePerS: number;
+    readonly apiRateBurst: number;
+  };
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -168,7 +193,28 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       reconcileIntervalMs: read.integer('CORDON_RECONCILE_INTERVAL_MS', 15_000, 200, 3_600_000),
     },
     crashPoints: read.list('CORDON_CRASH_POINTS'),
+    http: {
+      headersTimeoutMs: read.integer('CORDON_HTTP_HEADERS_TIMEOUT_MS', 10_000, 100, 600_000),
+      requestTimeoutMs: read.integer('CORDON_HTTP_REQUEST_TIMEOUT_MS', 60_000, 100, 3_600_000),
+      idleTimeoutMs: read.integer('CORDON_HTTP_IDLE_TIMEOUT_MS', 120_000, 100, 3_600_000),
+      keepAliveTimeoutMs: read.integer('CORDON_HTTP_KEEP_ALIVE_TIMEOUT_MS', 72_000, 100, 3_600_000),
+    },
+    redis: {
+      commandTimeoutMs: read.integer('CORDON_REDIS_COMMAND_TIMEOUT_MS', 2_000, 50, 60_000),
+      connectWaitMs: read.integer('CORDON_REDIS_CONNECT_WAIT_MS', 10_000, 100, 600_000),
+    },
+    limits: {
+      retryAfterS: read.integer('CORDON_RETRY_AFTER_S', 5, 1, 3_600),
+      ingestMaxLagEntries: read.integer('CORDON_INGEST_MAX_LAG_ENTRIES', 500_000, 0, 1_000_000_000),
+      apiRatePerS: read.integer('CORDON_API_RATE_PER_S', 500, 0, 1_000_000),
+      apiRateBurst: read.integer('CORDON_API_RATE_BURST', 1_000, 1, 10_000_000),
+    },
   };
+  // Node refuses a header timeout longer than the request timeout.
+  if (config.http.headersTimeoutMs > config.http.requestTimeoutMs)
+    problems.push(
+      `CORDON_HTTP_HEADERS_TIMEOUT_MS (${config.http.headersTimeoutMs}) must not exceed CORDON_HTTP_REQUEST_TIMEOUT_MS (${config.http.requestTimeoutMs}).`,
+    );
 
   if (problems.length > 0) {
     throw new CordonError(

@@ -7,6 +7,7 @@ import type { Logger } from '../shared/logger.js';
 import type { Metrics } from '../shared/metrics.js';
 import type { EventLog, LoggedEvent } from '../store/event-log.js';
 import { compareStreamIds } from '../store/event-log.js';
+import { isRedisConnectionError } from '../store/redis.js';
 import type { EngineOptions } from './engine/engine.js';
 import { CorrelationEngine } from './engine/engine.js';
 import type { Match } from './match.js';
@@ -111,6 +112,11 @@ export class Correlator {
     return this.#healthy && !this.#stopping;
   }
 
+  /** Log entries read so far (ever added to the log minus this is the lag). */
+  get entriesRead(): number {
+    return this.#read;
+  }
+
   /** Partitions held now. */
   owned(): number[] {
     return [...this.#leases.keys()].sort((a, b) => a - b);
@@ -186,7 +192,10 @@ export class Correlator {
           'cordon_correlator_restores_total',
           'Restarts from the last checkpoint after a failure.',
         );
-        this.logger.error({ err }, 'correlation failed; restoring the last checkpoint');
+        // A Redis outage is logged once by the outage monitor, not here every second.
+        if (isRedisConnectionError(err))
+          this.logger.debug({ error: (err as Error).message }, 'Redis unavailable; retrying');
+        else this.logger.error({ err }, 'correlation failed; restoring the last checkpoint');
         await this.pause(1_000);
       }
     }

@@ -167,7 +167,11 @@ export const ERROR_CODES = {
   },
   CORDON_ERR_API_UNAVAILABLE: {
     status: 503,
-    description: 'A dependency (Redis) is unavailable; retry later.',
+    description: 'A dependency (Redis) is unavailable; retry after Retry-After seconds.',
+  },
+  CORDON_ERR_API_RATE_LIMITED: {
+    status: 429,
+    description: 'The principal sent more requests than its rate; retry after Retry-After seconds.',
   },
   CORDON_ERR_API_INTERNAL: {
     status: 500,
@@ -190,6 +194,11 @@ export const ERROR_CODES = {
   CORDON_ERR_INGEST_UNSUPPORTED_MEDIA_TYPE: {
     status: 415,
     description: 'The Content-Type is not one this source accepts.',
+  },
+  CORDON_ERR_INGEST_BACKPRESSURE: {
+    status: 503,
+    description:
+      'Correlation lags too far behind the log; nothing was accepted, retry after Retry-After seconds.',
   },
 
   // APPROVAL: POST /v1/approvals/{id}/approve|reject.

@@ -55,6 +55,10 @@ export class Keys {
   get correlatorMembers(): string {
     return `${this.prefix}:corr:members`;
   }
+  /** member -> "<entries read> <at ms>": how far each correlator has read, for backpressure. */
+  get correlatorProgress(): string {
+    return `${this.prefix}:corr:progress`;
+  }
   get correlatorConfig(): string {
     return `${this.prefix}:corr:config`;
   }

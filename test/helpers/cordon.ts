@@ -70,6 +70,8 @@ export async function startTestCordon(
       CORDON_INSTANCE_ID: `test-${store.prefix}`,
       CORDON_RECONCILE_INTERVAL_MS: '60000',
       CORDON_LOG_LEVEL: 'silent',
+      // Parallel test files share two cores: a loaded event loop must not look like an outage.
+      CORDON_REDIS_COMMAND_TIMEOUT_MS: '10000',
       ...options.env,
     },
     REPO_ROOT,

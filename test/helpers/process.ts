@@ -60,6 +60,8 @@ export function spawnCordon(options: {
       CORDON_INSTANCE_ID: 'restart-test',
       ...shortTiming,
       CORDON_LOG_LEVEL: 'info',
+      // Parallel test files share two cores: a loaded event loop must not look like an outage.
+      CORDON_REDIS_COMMAND_TIMEOUT_MS: '10000',
       ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -11,6 +11,11 @@ import { errorResponses, named } from '../schemas.js';
  * bytes as they arrived.
  */
 export const ingestRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
+  const backpressureHelp =
+    'Ingest requests refused because correlation lagged past CORDON_INGEST_MAX_LAG_ENTRIES.';
+  // Present at zero from the start, one series per configured source (never per request).
+  for (const source of deps.ingest.sourceNames)
+    deps.metrics.inc('cordon_ingest_backpressure_total', backpressureHelp, { source }, 0);
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(
     '*',
@@ -77,6 +82,23 @@ export const ingestRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
           413: named('Error', 'The body is over CORDON_INGEST_BODY_LIMIT_BYTES; it was not read.'),
           415: named('Error', 'The source does not take this content type.'),
         },
+      },
+      // Before the body is read: a refused sender keeps its events and retries.
+      onRequest: async (request, reply) => {
+        const lag = deps.limits?.backpressure?.exceeded();
+        if (lag === undefined) return;
+        const { source } = request.params;
+        // The handler answers unknown sources and sources this principal may not use.
+        if (!deps.ingest.source(source) || !request.principal) return;
+        if (!canIngest(request.principal, source)) return;
+        const retryAfterS = deps.limits?.retryAfterS ?? 5;
+        deps.metrics.inc('cordon_ingest_backpressure_total', backpressureHelp, { source });
+        void reply.header('Retry-After', String(retryAfterS));
+        throw new CordonError(
+          'CORDON_ERR_INGEST_BACKPRESSURE',
+          `Correlation is ${lag} log entries behind (bound: CORDON_INGEST_MAX_LAG_ENTRIES=${deps.limits?.backpressure?.maxLagEntries ?? 0}); nothing from source "${source}" was accepted. Retry in ${retryAfterS} s.`,
+          { details: { source, lagEntries: lag, retryAfterS } },
+        );
       },
     },
     async (request, reply) => {

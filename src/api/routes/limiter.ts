@@ -25,7 +25,7 @@ export const limiterRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   app.get<{ Querystring: { key: string; style?: 'standard' | 'nginx' } }>(
     '/v1/limiter/check',
     {
-      config: { roles: ['gateway'] },
+      config: { roles: ['gateway'], unmetered: true },
       schema: {
         operationId: 'checkLimiter',
         summary: 'Count one request for a key and decide: 200 allow, 429 throttled, 403 blocked',

@@ -69,7 +69,7 @@ export const operationRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) =>
   app.get(
     '/metrics',
     {
-      config: { roles: ['metrics', 'analyst'] },
+      config: { roles: ['metrics', 'analyst'], withoutRedis: true },
       schema: {
         operationId: 'getMetrics',
         summary: 'Prometheus metrics of this process (see README "Metrics")',

@@ -59,3 +59,30 @@ describe('loadConfig', () => {
     expect(loadConfig({ CORDON_ROLES: 'api, worker' }, '/x').roles).toEqual(['api', 'worker']);
   });
 });
+
+describe('loadConfig: timeouts and limits', () => {
+  it('reads them, and refuses a header timeout longer than the request timeout', () => {
+    const config = loadConfig({
+      CORDON_HTTP_HEADERS_TIMEOUT_MS: '500',
+      CORDON_REDIS_COMMAND_TIMEOUT_MS: '750',
+      CORDON_INGEST_MAX_LAG_ENTRIES: '0',
+      CORDON_API_RATE_PER_S: '20',
+    });
+    expect(config.http.headersTimeoutMs).toBe(500);
+    expect(config.redis).toEqual({ commandTimeoutMs: 750, connectWaitMs: 10_000 });
+    expect(config.limits).toEqual({
+      retryAfterS: 5,
+      ingestMaxLagEntries: 0,
+      apiRatePerS: 20,
+      apiRateBurst: 1_000,
+    });
+    expect(() =>
+      loadConfig({
+        CORDON_HTTP_HEADERS_TIMEOUT_MS: '5000',
+        CORDON_HTTP_REQUEST_TIMEOUT_MS: '1000',
+      }),
+    ).toThrow(
+      /CORDON_HTTP_HEADERS_TIMEOUT_MS \(5000\) must not exceed CORDON_HTTP_REQUEST_TIMEOUT_MS/,
+    );
+  });
+});
