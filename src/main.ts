@@ -113,6 +113,8 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
     const deadLetters = new DeadLetterStore(redis, keys, {
       maxEntries: config.ingest.deadLetterMaxEntries,
       bodyLimitBytes: config.ingest.deadLetterBodyLimitBytes,
+      maxBytes: config.ingest.deadLetterMaxBytes,
+      maxAgeMs: config.ingest.deadLetterMaxAgeMs,
     });
     const incidents = new IncidentStore(redis, keys);
     const runs = new RunStore(redis, keys);
@@ -350,6 +352,7 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
         metrics,
         logger.child({ domain: 'ingest' }),
         config.ingest.dedupeWindowMs,
+        { maxDepth: config.ingest.maxDepth },
       );
       app = await buildApp({
         principals,
