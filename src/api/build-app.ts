@@ -1,8 +1,9 @@
 import swagger from '@fastify/swagger';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { registerAuth } from './auth.js';
 import type { ApiDeps } from './deps.js';
 import { registerErrorHandler } from './error-handler.js';
+import { registerRequestLog } from './request-log.js';
 import { approvalRoutes } from './routes/approvals.js';
 import { incidentRoutes } from './routes/incidents.js';
 import { ingestRoutes } from './routes/ingest.js';
@@ -31,6 +32,8 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
       },
     },
     return503OnClosing: true,
+    // Fastify's request lines log URLs verbatim, secrets and all: request-log.ts logs instead.
+    logController: new LogController({ disableRequestLogging: true }),
   });
   await app.register(swagger, {
     openapi: {
@@ -45,8 +48,9 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
       security: [{ bearer: [] }],
     },
   });
+  registerRequestLog(app);
   registerAuth(app, deps.principals);
-  registerErrorHandler(app, deps.logger, deps.metrics);
+  registerErrorHandler(app, deps.logger, deps.metrics, (name) => !!deps.ingest.source(name));
   await app.register(ingestRoutes, deps);
   await app.register(incidentRoutes, deps);
   await app.register(runRoutes, deps);

@@ -3,6 +3,8 @@ import { ERROR_CODES, type ErrorCode } from '../shared/error-codes.js';
 import { isCordonError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { Metrics } from '../shared/metrics.js';
+import { knownLabel } from './metric-labels.js';
+import { loggableUrl } from './request-log.js';
 
 export interface ErrorBody {
   readonly code: ErrorCode;
@@ -10,8 +12,17 @@ export interface ErrorBody {
   readonly details?: Record<string, unknown>;
 }
 
-/** One place that turns any thrown error into `{ code, message, details }` with its status. */
-export function registerErrorHandler(app: FastifyInstance, logger: Logger, metrics: Metrics): void {
+/**
+ * One place that turns any thrown error into `{ code, message, details }` with its status.
+ * `isSource` vets a source name before it becomes a metric label: a made-up name in the URL
+ * must not create a series.
+ */
+export function registerErrorHandler(
+  app: FastifyInstance,
+  logger: Logger,
+  metrics: Metrics,
+  isSource: (name: string) => boolean = () => false,
+): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     let status: number;
     let body: ErrorBody;
@@ -40,7 +51,8 @@ export function registerErrorHandler(app: FastifyInstance, logger: Logger, metri
       };
     } else if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       status = 413;
-      const source = (request.params as { source?: string } | undefined)?.source ?? '';
+      const sent = (request.params as { source?: string } | undefined)?.source ?? '';
+      const source = knownLabel(sent, isSource);
       metrics.inc('cordon_ingest_rejected_total', 'Payloads rejected and dead-lettered.', {
         source,
         reason: 'too-large',
@@ -84,7 +96,7 @@ export function registerErrorHandler(app: FastifyInstance, logger: Logger, metri
       };
     } else {
       status = 500;
-      logger.error({ err, url: request.url }, 'unhandled error');
+      logger.error({ err, url: loggableUrl(request) }, 'unhandled error');
       body = {
         code: 'CORDON_ERR_API_INTERNAL',
         message: `Unexpected error (request ${request.id}); the server log has the details.`,

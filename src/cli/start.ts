@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { loadConfig } from '../config/load-config.js';
 import { generateDefaultPrincipals } from '../config/principals.js';
 import { startCordon } from '../main.js';
-import { createLogger } from '../shared/logger.js';
+import { createLogger, logDestination } from '../shared/logger.js';
 import { resolveRedis } from './embedded-redis.js';
 
 /**
@@ -12,7 +12,7 @@ import { resolveRedis } from './embedded-redis.js';
  */
 export async function runStart(): Promise<number> {
   const config = loadConfig();
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, logDestination(config.logFormat));
   const redis = await resolveRedis(config.redisUrl, config.homeDir);
 
   let generated: Awaited<ReturnType<typeof generateDefaultPrincipals>> | undefined;

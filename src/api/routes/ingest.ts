@@ -24,6 +24,24 @@ export const ingestRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
     '/v1/ingest/:source',
     {
       config: { roles: ['ingest'] },
+      // Source and scope are checked before the body is read: a principal cannot make the
+      // server take in megabytes for a source it may not use (or that does not exist).
+      onRequest: async (request) => {
+        const principal = principalOf(request);
+        const { source } = request.params;
+        if (!deps.ingest.source(source)) {
+          throw new CordonError(
+            'CORDON_ERR_INGEST_UNKNOWN_SOURCE',
+            `No source connector is named "${source}". Sources: ${deps.ingest.sourceNames.join(', ') || 'none'}.`,
+          );
+        }
+        if (!canIngest(principal, source)) {
+          throw new CordonError(
+            'CORDON_ERR_API_FORBIDDEN',
+            `Principal "${principal.id}" may not post to source "${source}".`,
+          );
+        }
+      },
       schema: {
         summary: 'Accept events from a source',
         description:
@@ -64,18 +82,6 @@ export const ingestRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
     async (request, reply) => {
       const principal = principalOf(request);
       const { source } = request.params;
-      if (!deps.ingest.source(source)) {
-        throw new CordonError(
-          'CORDON_ERR_INGEST_UNKNOWN_SOURCE',
-          `No source connector is named "${source}". Sources: ${deps.ingest.sourceNames.join(', ') || 'none'}.`,
-        );
-      }
-      if (!canIngest(principal, source)) {
-        throw new CordonError(
-          'CORDON_ERR_API_FORBIDDEN',
-          `Principal "${principal.id}" may not post to source "${source}".`,
-        );
-      }
       const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       const outcome = await deps.ingest.ingest(
         source,
