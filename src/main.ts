@@ -371,6 +371,14 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
         readiness,
         ingestBodyLimitBytes: config.ingest.bodyLimitBytes,
       });
+      // Dead letters age out even while none arrive (every add trims as well).
+      const deadLetterTrim = setInterval(() => {
+        deadLetters
+          .trim(clock.now())
+          .catch((err: unknown) => logger.warn({ err }, 'dead-letter trim failed'));
+      }, 60_000);
+      deadLetterTrim.unref();
+      closers.push(async () => clearInterval(deadLetterTrim));
       const api = app;
       // HTTP closes first on stop: no new work; in-flight requests finish.
       closers.push(() => api.close());

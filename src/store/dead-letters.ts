@@ -110,8 +110,8 @@ export class DeadLetterStore {
   }
 
   /**
-   * Evicts the oldest letters past any limit. Runs after every add; call it on a timer too
-   * if letters must age out while none arrive.
+   * Evicts the oldest letters past any limit. Runs after every add, and every minute in the
+   * API process so letters age out while none arrive.
    */
   async trim(now: number, keep = ''): Promise<{ evicted: number; entries: number; bytes: number }> {
     const [evicted, entries, bytes] = (await this.#scripts.run(
