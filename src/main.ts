@@ -146,6 +146,8 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
     const deadLetters = new DeadLetterStore(redis, keys, {
       maxEntries: config.ingest.deadLetterMaxEntries,
       bodyLimitBytes: config.ingest.deadLetterBodyLimitBytes,
+      maxBytes: config.ingest.deadLetterMaxBytes,
+      maxAgeMs: config.ingest.deadLetterMaxAgeMs,
     });
     const incidents = new IncidentStore(redis, keys);
     const runs = new RunStore(redis, keys);
@@ -428,6 +430,7 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
         metrics,
         logger.child({ domain: 'ingest' }),
         config.ingest.dedupeWindowMs,
+        { maxDepth: config.ingest.maxDepth },
       );
       const tokenUse = new TokenUseAggregator(audit, clock, (err) =>
         logger.error({ err }, 'token use not recorded in the audit trail; kept for the next flush'),
@@ -471,6 +474,14 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
           retryAfterS: config.limits.retryAfterS,
         },
       });
+      // Dead letters age out even while none arrive (every add trims as well).
+      const deadLetterTrim = setInterval(() => {
+        deadLetters
+          .trim(clock.now())
+          .catch((err: unknown) => logger.warn({ err }, 'dead-letter trim failed'));
+      }, 60_000);
+      deadLetterTrim.unref();
+      closers.push(async () => clearInterval(deadLetterTrim));
       const api = app;
       // HTTP closes first on stop: no new work; in-flight requests finish.
       closers.push(() => api.close());

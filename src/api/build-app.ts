@@ -1,10 +1,11 @@
 import swagger from '@fastify/swagger';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { registerAuth } from './auth.js';
 import type { ApiDeps } from './deps.js';
 import { registerErrorHandler } from './error-handler.js';
 import { registerResponseHooks } from './response-hooks.js';
 import { registerGuards } from './guards.js';
+import { registerRequestLog } from './request-log.js';
 import { approvalRoutes } from './routes/approvals.js';
 import { auditRoutes } from './routes/audit.js';
 import { incidentRoutes } from './routes/incidents.js';
@@ -36,6 +37,8 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     },
     return503OnClosing: true,
     ...httpTimeouts(deps),
+    // Fastify's request lines log URLs verbatim, secrets and all: request-log.ts logs instead.
+    logController: new LogController({ disableRequestLogging: true }),
   });
   await app.register(swagger, {
     // Named schemas appear in the document under their $id.
@@ -55,9 +58,16 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
       security: [{ bearer: [] }],
     },
   });
+  registerRequestLog(app);
   registerAuth(app, deps.principals, deps.audit.tokenUse);
   if (deps.limits) registerGuards(app, deps.limits, deps.metrics);
-  registerErrorHandler(app, deps.logger, deps.metrics, deps.limits?.retryAfterS);
+  registerErrorHandler(
+    app,
+    deps.logger,
+    deps.metrics,
+    deps.limits?.retryAfterS,
+    (name) => !!deps.ingest.source(name),
+  );
   registerResponseHooks(app, deps.metrics);
   registerSharedSchemas(app);
   await app.register(ingestRoutes, deps);

@@ -4,6 +4,8 @@ import { isCordonError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { Metrics } from '../shared/metrics.js';
 import { isRedisConnectionError } from '../store/redis.js';
+import { knownLabel } from './metric-labels.js';
+import { loggableUrl } from './request-log.js';
 
 export interface ErrorBody {
   readonly code: ErrorCode;
@@ -11,12 +13,17 @@ export interface ErrorBody {
   readonly details?: Record<string, unknown>;
 }
 
-/** One place that turns any thrown error into `{ code, message, details }` with its status. */
+/**
+ * One place that turns any thrown error into `{ code, message, details }` with its status.
+ * `isSource` vets a source name before it becomes a metric label: a made-up name in the URL
+ * must not create a series.
+ */
 export function registerErrorHandler(
   app: FastifyInstance,
   logger: Logger,
   metrics: Metrics,
   retryAfterS = 5,
+  isSource: (name: string) => boolean = () => false,
 ): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     let status: number;
@@ -46,7 +53,8 @@ export function registerErrorHandler(
       };
     } else if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       status = 413;
-      const source = (request.params as { source?: string } | undefined)?.source ?? '';
+      const sent = (request.params as { source?: string } | undefined)?.source ?? '';
+      const source = knownLabel(sent, isSource);
       metrics.inc('cordon_ingest_rejected_total', 'Payloads rejected and dead-lettered.', {
         source,
         reason: 'too-large',
@@ -94,7 +102,7 @@ export function registerErrorHandler(
       };
     } else {
       status = 500;
-      logger.error({ err, url: request.url }, 'unhandled error');
+      logger.error({ err, url: loggableUrl(request) }, 'unhandled error');
       body = {
         code: 'CORDON_ERR_API_INTERNAL',
         message: `Unexpected error (request ${request.id}); the server log has the details.`,

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { loadConfig } from '../config/load-config.js';
 import { generateDefaultPrincipals } from '../config/principals.js';
 import { startCordon } from '../main.js';
-import { createLogger } from '../shared/logger.js';
+import { createLogger, logDestination } from '../shared/logger.js';
 import { resolveRedis } from './embedded-redis.js';
 import { START_USAGE } from './usage.js';
 
@@ -19,7 +19,7 @@ export async function runStart(argv: readonly string[] = []): Promise<number> {
     return 2;
   }
   const config = loadConfig();
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, logDestination(config.logFormat));
   const redis = await resolveRedis(config.redisUrl, config.homeDir);
 
   let generated: Awaited<ReturnType<typeof generateDefaultPrincipals>> | undefined;

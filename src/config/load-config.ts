@@ -1,6 +1,8 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
+import { DEFAULT_MAX_DEPTH, MAX_DEPTH_LIMIT } from '../ingest/normalizers/json-depth.js';
 import { CordonError } from '../shared/errors.js';
+import { LOG_FORMATS, type LogFormat } from '../shared/logger.js';
 
 /**
  * Everything Cordon reads from the environment, read here and nowhere else, validated in
@@ -23,6 +25,8 @@ export interface Config {
   /** Principals file (tokens with roles). */
   readonly tokensFile: string;
   readonly logLevel: string;
+  /** json, pretty, or auto (pretty only when stdout is a terminal). */
+  readonly logFormat: LogFormat;
   readonly roles: readonly ProcessRole[];
   /** Names this process's consumer in Redis consumer groups; stable across restarts. */
   readonly instanceId: string;
@@ -31,6 +35,11 @@ export interface Config {
     /** Bodies larger than this are dead-lettered truncated. */
     readonly deadLetterBodyLimitBytes: number;
     readonly deadLetterMaxEntries: number;
+    /** Dead-letter bodies and error lists together; the oldest are evicted past it. */
+    readonly deadLetterMaxBytes: number;
+    readonly deadLetterMaxAgeMs: number;
+    /** Deepest nesting of objects and arrays an ingest body may have. */
+    readonly maxDepth: number;
     /** How long an event id is remembered for deduplication. */
     readonly dedupeWindowMs: number;
     /** Accepted events are kept this long for replay once every consumer has read them. */
@@ -128,6 +137,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       'trace',
       'silent',
     ]),
+    logFormat: read.oneOf('CORDON_LOG_FORMAT', 'auto', LOG_FORMATS),
     roles: read.roles('CORDON_ROLES'),
     instanceId: read.pattern(
       'CORDON_INSTANCE_ID',
@@ -149,6 +159,19 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
         64 * 1024 * 1024,
       ),
       deadLetterMaxEntries: read.integer('CORDON_DEADLETTER_MAX_ENTRIES', 10_000, 10, 10_000_000),
+      deadLetterMaxBytes: read.integer(
+        'CORDON_DEADLETTER_MAX_BYTES',
+        64 * 1024 * 1024,
+        64 * 1024,
+        64 * 1024 * 1024 * 1024,
+      ),
+      deadLetterMaxAgeMs: read.integer(
+        'CORDON_DEADLETTER_MAX_AGE_MS',
+        7 * 86_400_000,
+        60_000,
+        365 * 86_400_000,
+      ),
+      maxDepth: read.integer('CORDON_INGEST_MAX_DEPTH', DEFAULT_MAX_DEPTH, 2, MAX_DEPTH_LIMIT),
       dedupeWindowMs: read.integer(
         'CORDON_DEDUPE_WINDOW_MS',
         24 * 3_600_000,
@@ -215,6 +238,12 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     problems.push(
       `CORDON_HTTP_HEADERS_TIMEOUT_MS (${config.http.headersTimeoutMs}) must not exceed CORDON_HTTP_REQUEST_TIMEOUT_MS (${config.http.requestTimeoutMs}).`,
     );
+
+  if (config.ingest.deadLetterBodyLimitBytes > config.ingest.deadLetterMaxBytes) {
+    problems.push(
+      `CORDON_DEADLETTER_BODY_LIMIT_BYTES (${config.ingest.deadLetterBodyLimitBytes}) must not exceed CORDON_DEADLETTER_MAX_BYTES (${config.ingest.deadLetterMaxBytes}): one letter would not fit. Lower the first or raise the second.`,
+    );
+  }
 
   if (problems.length > 0) {
     throw new CordonError(

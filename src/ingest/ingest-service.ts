@@ -40,6 +40,7 @@ export class IngestService {
     private readonly metrics: Metrics,
     private readonly logger: Logger,
     private readonly dedupeWindowMs: number,
+    private readonly limits: { readonly maxDepth?: number } = {},
   ) {}
 
   source(name: string): SourceInfo | undefined {
@@ -82,7 +83,12 @@ export class IngestService {
       });
     }
 
-    const result = normaliser.normalise(body, { contentType, now, source: source.name });
+    const result = normaliser.normalise(body, {
+      contentType,
+      now,
+      source: source.name,
+      maxDepth: this.limits.maxDepth,
+    });
     if (!result.ok) {
       const id = await this.reject(
         source,

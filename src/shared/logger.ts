@@ -1,4 +1,5 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
+import pretty from 'pino-pretty';
 
 export type { Logger };
 
@@ -12,10 +13,18 @@ export const REDACT_PATHS = [
   'req.headers["x-api-key"]',
   'req.headers["x-splunk-token"]',
   'headers.authorization',
+  'token',
+  'password',
+  'secret',
+  'apiKey',
+  'authorization',
   '*.token',
   '*.password',
   '*.secret',
   '*.apiKey',
+  '*.api_key',
+  '*.accessToken',
+  '*.access_token',
   '*.authorization',
   'secrets.*',
 ];
@@ -31,4 +40,30 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
     },
     destination,
   );
+}
+
+/** `auto`: readable lines on a terminal, JSON (one object per line) anywhere else. */
+export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
+/**
+ * Where log lines go: undefined (pino's JSON on stdout) unless the format asks for readable
+ * lines, or `auto` finds stdout is a terminal. Collectors parse JSON, people read text; a
+ * process started by a supervisor never has a TTY, so production stays JSON.
+ */
+export function logDestination(
+  format: LogFormat,
+  stdout: { readonly isTTY?: boolean } = process.stdout,
+  /** Where readable lines go (stdout unless a test captures them). */
+  to?: NodeJS.WritableStream,
+): DestinationStream | undefined {
+  if (format === 'json' || (format === 'auto' && stdout.isTTY !== true)) return undefined;
+  return pretty({
+    colorize: stdout.isTTY === true,
+    // Synchronous, like pino's own stdout writes: no line is lost when the process exits.
+    sync: true,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'service,pid,hostname',
+    ...(to ? { destination: to } : {}),
+  });
 }

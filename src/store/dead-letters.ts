@@ -2,6 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import type { Redis } from 'ioredis';
 import type { FieldError } from '../ingest/normalizers/types.js';
 import type { Keys } from './keys.js';
+import { ScriptRunner } from './redis-scripts.js';
 
 export interface DeadLetterInput {
   readonly source: string;
@@ -13,7 +14,8 @@ export interface DeadLetterInput {
   readonly received: number;
 }
 
-export interface DeadLetter {
+/** What the list route pages through: everything but the body. */
+export interface DeadLetterSummary {
   readonly id: string;
   readonly source: string;
   readonly reason: string;
@@ -26,20 +28,40 @@ export interface DeadLetter {
   readonly truncated: boolean;
   /** utf8 when the body was valid UTF-8, else base64. */
   readonly encoding: 'utf8' | 'base64';
+}
+
+export interface DeadLetter extends DeadLetterSummary {
   readonly body: string;
 }
 
+export interface DeadLetterLimits {
+  /** Bodies larger than this are kept truncated. */
+  readonly bodyLimitBytes: number;
+  readonly maxEntries: number;
+  /** Bodies and error lists together; the oldest letters go first. */
+  readonly maxBytes: number;
+  readonly maxAgeMs: number;
+}
+
+/** Evictions per trim call: keeps one script short even after the limits were lowered. */
+const TRIM_BUDGET = 1_000;
+
 /**
- * Payloads that failed to parse or validate, kept for inspection and replay. A stream capped
- * at `maxEntries` (oldest evicted first); bodies beyond `bodyLimitBytes` are kept truncated.
- * Per-source totals count every rejection, evicted or not.
+ * Payloads that failed to parse or validate, kept for inspection and replay, within a count,
+ * a total size and an age (oldest evicted first). Summaries live in a stream and bodies in a
+ * hash beside it, so a page of the list never loads a body. Per-source totals count every
+ * rejection, evicted or not.
  */
 export class DeadLetterStore {
+  readonly #scripts: ScriptRunner;
+
   constructor(
     private readonly redis: Redis,
     private readonly keys: Keys,
-    private readonly limits: { readonly maxEntries: number; readonly bodyLimitBytes: number },
-  ) {}
+    private readonly limits: DeadLetterLimits,
+  ) {
+    this.#scripts = new ScriptRunner(redis);
+  }
 
   async add(input: DeadLetterInput): Promise<string> {
     const truncated = input.body.length > this.limits.bodyLimitBytes;
@@ -47,52 +69,79 @@ export class DeadLetterStore {
       ? input.body.subarray(0, utf8Boundary(input.body, this.limits.bodyLimitBytes))
       : input.body;
     const utf8 = isUtf8(kept);
-    const id = await this.redis
-      .multi()
-      .xadd(
-        this.keys.deadLetters,
-        'MAXLEN',
-        '~',
-        this.limits.maxEntries,
-        '*',
-        'source',
-        input.source,
-        'reason',
-        input.reason,
-        'errors',
-        JSON.stringify(input.errors),
-        'contentType',
-        input.contentType,
-        'principal',
-        input.principal,
-        'received',
-        String(input.received),
-        'size',
-        String(input.body.length),
-        'truncated',
-        truncated ? '1' : '0',
-        'encoding',
-        utf8 ? 'utf8' : 'base64',
-        'body',
-        utf8 ? kept.toString('utf8') : kept.toString('base64'),
-      )
-      .hincrby(this.keys.deadLetterCounts, input.source, 1)
-      .exec();
-    const [err, value] = id?.[0] ?? [new Error('dead letter not written'), null];
-    if (err) throw err;
-    return String(value);
+    const body = utf8 ? kept.toString('utf8') : kept.toString('base64');
+    const errors = JSON.stringify(input.errors);
+    const bytes = Buffer.byteLength(body) + Buffer.byteLength(errors);
+    const id = String(
+      await this.#scripts.run(
+        'addDeadLetter',
+        [
+          this.keys.deadLetters,
+          this.keys.deadLetterBodies,
+          this.keys.deadLetterCounts,
+          this.keys.deadLetterBytes,
+        ],
+        [
+          bytes,
+          body,
+          'source',
+          input.source,
+          'reason',
+          input.reason,
+          'errors',
+          errors,
+          'contentType',
+          input.contentType,
+          'principal',
+          input.principal,
+          'received',
+          input.received,
+          'size',
+          input.body.length,
+          'truncated',
+          truncated ? '1' : '0',
+          'encoding',
+          utf8 ? 'utf8' : 'base64',
+        ],
+      ),
+    );
+    await this.trim(input.received, id);
+    return id;
+  }
+
+  /**
+   * Evicts the oldest letters past any limit. Runs after every add, and every minute in the
+   * API process so letters age out while none arrive.
+   */
+  async trim(now: number, keep = ''): Promise<{ evicted: number; entries: number; bytes: number }> {
+    const [evicted, entries, bytes] = (await this.#scripts.run(
+      'trimDeadLetters',
+      [this.keys.deadLetters, this.keys.deadLetterBodies, this.keys.deadLetterBytes],
+      [now, this.limits.maxEntries, this.limits.maxBytes, this.limits.maxAgeMs, keep, TRIM_BUDGET],
+    )) as [number, number, number];
+    return { evicted, entries, bytes };
   }
 
   async get(id: string): Promise<DeadLetter | undefined> {
     if (!/^\d+-\d+$/.test(id)) return undefined;
-    const entries = await this.redis.xrange(this.keys.deadLetters, id, id);
+    const [entries, body] = await Promise.all([
+      this.redis.xrange(this.keys.deadLetters, id, id),
+      this.redis.hget(this.keys.deadLetterBodies, id),
+    ]);
     const entry = entries[0];
-    return entry ? toDeadLetter(entry[0], entry[1]) : undefined;
+    if (!entry) return undefined;
+    const fields = fieldsOf(entry[1]);
+    // Letters written before bodies moved to their own hash carry the body in the entry.
+    return { ...toSummary(entry[0], fields), body: body ?? fields.body ?? '' };
   }
 
-  /** Newest first. `before` is an id from a previous page. */
-  async list(options: { limit: number; before?: string; source?: string }): Promise<DeadLetter[]> {
-    const out: DeadLetter[] = [];
+  /** Newest first, without bodies. `before` is an id from a previous page. */
+  async list(options: {
+    limit: number;
+    before?: string;
+    source?: string;
+  }): Promise<DeadLetterSummary[]> {
+    const out: DeadLetterSummary[] = [];
     let end = options.before ? `(${options.before}` : '+';
     while (out.length < options.limit) {
       const batch = await this.redis.xrevrange(
@@ -103,8 +152,8 @@ export class DeadLetterStore {
         Math.max(options.limit, 100),
       );
       if (batch.length === 0) break;
-      for (const [id, fields] of batch) {
-        const dl = toDeadLetter(id, fields);
+      for (const [id, flat] of batch) {
+        const dl = toSummary(id, fieldsOf(flat));
         if (!options.source || dl.source === options.source) out.push(dl);
         if (out.length >= options.limit) break;
       }
@@ -119,9 +168,13 @@ export class DeadLetterStore {
   }
 }
 
-function toDeadLetter(id: string, flat: readonly string[]): DeadLetter {
+function fieldsOf(flat: readonly string[]): Record<string, string> {
   const f: Record<string, string> = {};
   for (let i = 0; i + 1 < flat.length; i += 2) f[flat[i] as string] = flat[i + 1] as string;
+  return f;
+}
+
+function toSummary(id: string, f: Record<string, string>): DeadLetterSummary {
   return {
     id,
     source: f.source ?? '',
@@ -133,7 +186,6 @@ function toDeadLetter(id: string, flat: readonly string[]): DeadLetter {
     size: Number(f.size ?? 0),
     truncated: f.truncated === '1',
     encoding: f.encoding === 'base64' ? 'base64' : 'utf8',
-    body: f.body ?? '',
   };
 }
 

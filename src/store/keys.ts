@@ -37,6 +37,12 @@ export class Keys {
   get deadLetterCounts(): string {
     return `${this.prefix}:deadletters:count`;
   }
+  get deadLetterBodies(): string {
+    return `${this.prefix}:deadletters:bodies`;
+  }
+  get deadLetterBytes(): string {
+    return `${this.prefix}:deadletters:bytes`;
+  }
 
   // correlation state: partitions of (rule, group); one hash tag per partition, so a
   // checkpoint touches one cluster slot

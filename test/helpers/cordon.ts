@@ -4,7 +4,7 @@ import { loadConfig } from '../../src/config/load-config.js';
 import { PrincipalDirectory } from '../../src/config/principals.js';
 import { startCordon, type Cordon } from '../../src/main.js';
 import { sha256Hex } from '../../src/shared/hash.js';
-import { createLogger } from '../../src/shared/logger.js';
+import { createLogger, type Logger } from '../../src/shared/logger.js';
 import { createTestRedis, TEST_REDIS_URL, type TestRedis } from './redis.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -60,7 +60,7 @@ export interface TestCordon {
 
 /** An in-process Cordon with every role, on its own Redis key prefix. */
 export async function startTestCordon(
-  options: { contentDir?: string; env?: Record<string, string> } = {},
+  options: { contentDir?: string; env?: Record<string, string>; logger?: Logger } = {},
 ): Promise<TestCordon> {
   const store = createTestRedis('e2e');
   const config = loadConfig(
@@ -79,7 +79,7 @@ export async function startTestCordon(
   const cordon = await startCordon({
     config,
     redisUrl: TEST_REDIS_URL,
-    logger: createLogger(config.logLevel),
+    logger: options.logger ?? createLogger(config.logLevel),
     principals: testPrincipals(),
   });
   const app = cordon.app as FastifyInstance;

@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from './cordon.js';
 import { TEST_REDIS_URL } from './redis.js';
+import { tempDir } from './temp-dir.js';
 
 export interface CordonProcess {
   readonly child: ChildProcess;
@@ -26,7 +26,7 @@ export async function freePort(): Promise<number> {
 }
 
 export function tempHome(): string {
-  return mkdtempSync(join(tmpdir(), 'cordon-home-'));
+  return tempDir('home');
 }
 
 /**

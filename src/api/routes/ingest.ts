@@ -29,6 +29,37 @@ export const ingestRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
     '/v1/ingest/:source',
     {
       config: { roles: ['ingest'] },
+      // Source and scope are checked before the body is read: a principal cannot make the
+      // server take in megabytes for a source it may not use (or that does not exist).
+      onRequest: async (request, reply) => {
+        const principal = principalOf(request);
+        const { source } = request.params;
+        if (!deps.ingest.source(source)) {
+          throw new CordonError(
+            'CORDON_ERR_INGEST_UNKNOWN_SOURCE',
+            `No source connector is named "${source}". Sources: ${deps.ingest.sourceNames.join(', ') || 'none'}.`,
+          );
+        }
+        if (!canIngest(principal, source)) {
+          throw new CordonError(
+            'CORDON_ERR_API_FORBIDDEN',
+            `Principal "${principal.id}" may not post to source "${source}".`,
+          );
+        }
+        // Backpressure, also before the body is read: a refused sender keeps its events and
+        // retries.
+        const lag = deps.limits?.backpressure?.exceeded();
+        if (lag === undefined) return;
+        const retryAfterS = deps.limits?.retryAfterS ?? 5;
+        deps.metrics.inc('cordon_ingest_backpressure_total', backpressureHelp, { source });
+        void reply.header('Retry-After', String(retryAfterS));
+        throw new CordonError(
+          'CORDON_ERR_INGEST_BACKPRESSURE',
+          `Correlation is ${lag} log entries behind (bound: CORDON_INGEST_MAX_LAG_ENTRIES=${deps.limits?.backpressure?.maxLagEntries ?? 0}); nothing from source "${source}" was accepted. Retry in ${retryAfterS} s.`,
+          { details: { source, lagEntries: lag, retryAfterS } },
+        );
+      },
+
       schema: {
         operationId: 'ingestEvents',
         summary: 'Accept events from a source',
@@ -83,39 +114,10 @@ export const ingestRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
           415: named('Error', 'The source does not take this content type.'),
         },
       },
-      // Before the body is read: a refused sender keeps its events and retries.
-      onRequest: async (request, reply) => {
-        const lag = deps.limits?.backpressure?.exceeded();
-        if (lag === undefined) return;
-        const { source } = request.params;
-        // The handler answers unknown sources and sources this principal may not use.
-        if (!deps.ingest.source(source) || !request.principal) return;
-        if (!canIngest(request.principal, source)) return;
-        const retryAfterS = deps.limits?.retryAfterS ?? 5;
-        deps.metrics.inc('cordon_ingest_backpressure_total', backpressureHelp, { source });
-        void reply.header('Retry-After', String(retryAfterS));
-        throw new CordonError(
-          'CORDON_ERR_INGEST_BACKPRESSURE',
-          `Correlation is ${lag} log entries behind (bound: CORDON_INGEST_MAX_LAG_ENTRIES=${deps.limits?.backpressure?.maxLagEntries ?? 0}); nothing from source "${source}" was accepted. Retry in ${retryAfterS} s.`,
-          { details: { source, lagEntries: lag, retryAfterS } },
-        );
-      },
     },
     async (request, reply) => {
       const principal = principalOf(request);
       const { source } = request.params;
-      if (!deps.ingest.source(source)) {
-        throw new CordonError(
-          'CORDON_ERR_INGEST_UNKNOWN_SOURCE',
-          `No source connector is named "${source}". Sources: ${deps.ingest.sourceNames.join(', ') || 'none'}.`,
-        );
-      }
-      if (!canIngest(principal, source)) {
-        throw new CordonError(
-          'CORDON_ERR_API_FORBIDDEN',
-          `Principal "${principal.id}" may not post to source "${source}".`,
-        );
-      }
       const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       const outcome = await deps.ingest.ingest(
         source,

@@ -26,6 +26,7 @@ export const alertmanagerNormaliser: Normaliser = {
     const findings = new Findings();
     const root = findings.root();
     const parsed = parseJsonBody(body, root, {
+      maxDepth: ctx.maxDepth,
       expected: 'an Alertmanager webhook message (a JSON object with version "4" and alerts)',
     });
     if (!parsed.ok) return findings.result([]);

@@ -42,7 +42,7 @@ interface Item {
 
 function readItems(body: Buffer, ctx: NormaliseContext, root: Location): Item[] {
   if ((NDJSON_CONTENT_TYPES as readonly string[]).includes(ctx.contentType)) {
-    const parsed = parseNdjsonBody(body, root, { expected: EXPECTED });
+    const parsed = parseNdjsonBody(body, root, { expected: EXPECTED, maxDepth: ctx.maxDepth });
     if (!parsed.ok) return [];
     return parsed.value.map(({ lineIndex, value }) => ({
       value,
@@ -51,6 +51,7 @@ function readItems(body: Buffer, ctx: NormaliseContext, root: Location): Item[] 
   }
   const parsed = parseJsonBody(body, root, {
     expected: EXPECTED,
+    maxDepth: ctx.maxDepth,
     trailingContentHint:
       'Several JSON documents in one body? Send a JSON array, or NDJSON with Content-Type application/x-ndjson.',
   });

@@ -1,4 +1,5 @@
 import type { Location } from './findings.js';
+import { DEFAULT_MAX_DEPTH, findTooDeep } from './json-depth.js';
 import { findJsonSyntaxError } from './json-syntax.js';
 
 /**
@@ -12,6 +13,8 @@ export interface JsonBodyOptions {
   readonly expected: string;
   /** Extra advice when a second value follows the first (several documents concatenated). */
   readonly trailingContentHint?: string;
+  /** Deepest nesting of objects and arrays accepted (DEFAULT_MAX_DEPTH when absent). */
+  readonly maxDepth?: number | undefined;
 }
 
 export interface NdjsonLine {
@@ -34,7 +37,16 @@ export function parseJsonBody(
     return INVALID;
   }
   const parsed = tryParse(text);
-  if (parsed.ok) return parsed;
+  if (parsed.ok) {
+    const maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
+    const deep = findTooDeep(text, maxDepth);
+    if (deep === undefined) return parsed;
+    const { line, column } = lineAndColumn(text, deep);
+    at.error(
+      `${tooDeep(maxDepth)} at line ${line}, column ${column} (near ${near(text, deep)}). ${DEPTH_FIX}`,
+    );
+    return INVALID;
+  }
   const problem = explainSyntaxError(text, parsed.error);
   const { line, column } = lineAndColumn(text, problem.position);
   const hint =
@@ -59,20 +71,34 @@ export function parseNdjsonBody(
   const lines = text.split('\n');
   const values: NdjsonLine[] = [];
   const bad: { index: number; line: string; error: unknown }[] = [];
+  const maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
+  let tooDeepLines = 0;
   lines.forEach((raw, index) => {
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     if (line.trim() === '') return;
     const parsed = tryParse(line);
-    if (parsed.ok) values.push({ lineIndex: index, value: parsed.value });
-    else bad.push({ index, line, error: parsed.error });
+    if (!parsed.ok) {
+      bad.push({ index, line, error: parsed.error });
+      return;
+    }
+    const deep = findTooDeep(line, maxDepth);
+    if (deep === undefined) {
+      values.push({ lineIndex: index, value: parsed.value });
+      return;
+    }
+    tooDeepLines += 1;
+    at.item(index, `line ${index + 1}: `).error(
+      `${tooDeep(maxDepth)} at column ${deep + 1} (near ${near(line, deep)}). ${DEPTH_FIX}`,
+    );
   });
+  if (tooDeepLines > 0 && bad.length === 0) return INVALID;
   if (values.length === 0 && bad.length === 0) {
     at.error(`the body is empty; send ${options.expected}.`);
     return INVALID;
   }
   if (bad.length === 0) return { ok: true, value: values };
   // A pretty-printed document fails on every line; one clear body-level reason beats dozens.
-  if (lines.length > 1 && tryParse(text).ok) {
+  if (tooDeepLines === 0 && lines.length > 1 && tryParse(text).ok) {
     at.error(
       'is one JSON document spread over several lines, not NDJSON (one complete JSON object per line). ' +
         'Send it with Content-Type application/json, or put each event on a single line.',
@@ -93,6 +119,13 @@ export function parseNdjsonBody(
   }
   return INVALID;
 }
+
+function tooDeep(maxDepth: number): string {
+  return `nests objects and arrays more than ${maxDepth} levels deep`;
+}
+
+const DEPTH_FIX =
+  'Flatten the payload (deep data can travel as a JSON string), or raise CORDON_INGEST_MAX_DEPTH.';
 
 /** Line and column (both 1-based, columns in UTF-16 units like V8's positions). */
 export function lineAndColumn(text: string, position: number): { line: number; column: number } {

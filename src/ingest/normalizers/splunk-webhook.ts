@@ -60,6 +60,7 @@ export const splunkWebhookNormaliser: Normaliser = {
     const findings = new Findings();
     const root = findings.root();
     const parsed = parseJsonBody(body, root, {
+      maxDepth: ctx.maxDepth,
       expected: 'the Splunk webhook alert JSON (an object with sid and result)',
     });
     if (!parsed.ok) return findings.result([]);

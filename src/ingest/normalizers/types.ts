@@ -19,6 +19,8 @@ export interface NormaliseContext {
   readonly now: number;
   /** Source connector instance name (for content-hash ids and labels). */
   readonly source: string;
+  /** Deepest nesting of objects and arrays accepted (DEFAULT_MAX_DEPTH when absent). */
+  readonly maxDepth?: number | undefined;
 }
 
 /**

@@ -2,8 +2,7 @@
  * A start that fails part-way (here: a token file naming an unset environment variable) must
  * leave nothing running: no connection to Redis, no worker taking jobs without an API.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load-config.js';
@@ -11,13 +10,14 @@ import { startCordon } from '../../../src/main.js';
 import { createLogger } from '../../../src/shared/logger.js';
 import { REPO_ROOT } from '../../helpers/cordon.js';
 import { createTestRedis, TEST_REDIS_URL } from '../../helpers/redis.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const store = createTestRedis('failed-start');
 afterAll(() => store.cleanup());
 
 describe('a failed start', () => {
   it('rejects with the cause and leaves no connection open', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cordon-failed-'));
+    const dir = tempDir('failed');
     const tokens = join(dir, 'tokens.json');
     writeFileSync(
       tokens,

@@ -3,11 +3,11 @@
  * shipped content and on files written here. Offline: neither needs Redis.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../helpers/cordon.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
 
@@ -36,7 +36,7 @@ function burst(key: string, source?: string): string[] {
 }
 
 function file(lines: readonly string[]): string {
-  const dir = mkdtempSync(join(tmpdir(), 'cordon-replay-'));
+  const dir = tempDir('replay');
   const path = join(dir, 'events.ndjson');
   writeFileSync(path, `${lines.join('\n')}\n`);
   return path;
@@ -122,7 +122,7 @@ describe('cordon test', () => {
   });
 
   it('fails, saying why, when a rule does not do what its test expects', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cordon-ruletest-'));
+    const dir = tempDir('ruletest');
     mkdirSync(join(dir, 'correlations'));
     writeFileSync(
       join(dir, 'correlations', 'burst.yaml'),

@@ -148,24 +148,37 @@ describe('a Redis outage', () => {
     await untilStatus(readyz, 200, '/readyz to report ready again');
     await untilStatus(ingest, 202, 'ingest to accept again');
 
+    // A 503 here is the outage detector flapping on a loaded machine, not a lost event: ask
+    // again. A lost event answers 404, which fails.
     for (const id of acknowledged) {
-      const res = await app.inject({
-        method: 'GET',
-        url: `/v1/events/events/${id}`,
-        headers: { authorization: `Bearer ${TOKENS.analyst}` },
-      });
-      expect(res.statusCode, id).toBe(200);
+      const status = await eventually(
+        async () => {
+          const res = await app.inject({
+            method: 'GET',
+            url: `/v1/events/events/${id}`,
+            headers: { authorization: `Bearer ${TOKENS.analyst}` },
+          });
+          return res.statusCode === 503 ? undefined : res.statusCode;
+        },
+        `event ${id}`,
+        20_000,
+      );
+      expect(status, id).toBe(200);
     }
     expect(acknowledged.length).toBeGreaterThanOrEqual(40);
   });
 
   it('logged each outage as one line when it began and one when it ended, without stacks', () => {
-    const events = logLines.map((l) => (JSON.parse(l) as { event?: string }).event);
-    // Two outages; a third only if a loaded machine stalled this process past the timeout.
-    const began = events.filter((e) => e === 'redis-unavailable').length;
-    expect(began).toBeGreaterThanOrEqual(2);
-    expect(began).toBeLessThanOrEqual(3);
-    expect(events.filter((e) => e === 'redis-available')).toHaveLength(began);
+    const transitions = logLines
+      .map((l) => (JSON.parse(l) as { event?: string }).event)
+      .filter((e) => e === 'redis-unavailable' || e === 'redis-available');
+    // Two outages (more only if a loaded machine stalled this process past the timeout), and
+    // one line per transition: never two "began" or two "ended" in a row.
+    expect(transitions.filter((e) => e === 'redis-unavailable').length).toBeGreaterThanOrEqual(2);
+    expect(transitions[0]).toBe('redis-unavailable');
+    transitions.forEach((e, i) => {
+      if (i > 0) expect(e, `line ${i}`).not.toBe(transitions[i - 1]);
+    });
     expect(logLines.filter((l) => l.includes('"stack"'))).toEqual([]);
   });
 });

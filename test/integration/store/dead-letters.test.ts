@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { DeadLetterStore, type DeadLetterInput } from '../../../src/store/dead-letters.js';
+import {
+  DeadLetterStore,
+  type DeadLetterInput,
+  type DeadLetterLimits,
+} from '../../../src/store/dead-letters.js';
 import { BASE, useStoreRedis } from './store-helpers.js';
 
 /** DeadLetterStore against a real Redis. */
@@ -18,12 +22,24 @@ function input(overrides: Partial<DeadLetterInput> = {}): DeadLetterInput {
   };
 }
 
+/** Generous defaults: each test tightens the limit it is about. */
+function limits(overrides: Partial<DeadLetterLimits> = {}): DeadLetterLimits {
+  return {
+    maxEntries: 1_000,
+    bodyLimitBytes: 1_024,
+    maxBytes: 64 * 1024 * 1024,
+    maxAgeMs: 86_400_000,
+    ...overrides,
+  };
+}
+
 describe('DeadLetterStore', () => {
   it('add then get returns every field', async () => {
-    const store = new DeadLetterStore(env.t.redis, env.fresh('get'), {
-      maxEntries: 1_000,
-      bodyLimitBytes: 1_024,
-    });
+    const store = new DeadLetterStore(
+      env.t.redis,
+      env.fresh('get'),
+      limits({ maxEntries: 1_000, bodyLimitBytes: 1_024 }),
+    );
     const id = await store.add(input());
     expect(id).toMatch(/^\d+-\d+$/);
     expect(await store.get(id)).toEqual({
@@ -44,10 +60,11 @@ describe('DeadLetterStore', () => {
   });
 
   it('lists newest first, pages with before, filters by source, and keeps totals per source', async () => {
-    const store = new DeadLetterStore(env.t.redis, env.fresh('list'), {
-      maxEntries: 1_000,
-      bodyLimitBytes: 1_024,
-    });
+    const store = new DeadLetterStore(
+      env.t.redis,
+      env.fresh('list'),
+      limits({ maxEntries: 1_000, bodyLimitBytes: 1_024 }),
+    );
     const ids: string[] = [];
     const sources = ['a', 'b', 'a', 'c', 'a', 'b', 'a'];
     for (const [i, source] of sources.entries())
@@ -81,10 +98,11 @@ describe('DeadLetterStore', () => {
   });
 
   it('a source filter keeps scanning past the first batch of 100', async () => {
-    const store = new DeadLetterStore(env.t.redis, env.fresh('scan'), {
-      maxEntries: 10_000,
-      bodyLimitBytes: 64,
-    });
+    const store = new DeadLetterStore(
+      env.t.redis,
+      env.fresh('scan'),
+      limits({ maxEntries: 10_000, bodyLimitBytes: 64 }),
+    );
     const old = [
       await store.add(input({ source: 'rare' })),
       await store.add(input({ source: 'rare' })),
@@ -100,10 +118,11 @@ describe('DeadLetterStore', () => {
   });
 
   it('keeps bodies beyond bodyLimitBytes truncated, with the original size', async () => {
-    const store = new DeadLetterStore(env.t.redis, env.fresh('trunc'), {
-      maxEntries: 1_000,
-      bodyLimitBytes: 16,
-    });
+    const store = new DeadLetterStore(
+      env.t.redis,
+      env.fresh('trunc'),
+      limits({ maxEntries: 1_000, bodyLimitBytes: 16 }),
+    );
     const long = await store.get(
       await store.add(input({ body: Buffer.from('0123456789abcdefXYZ-tail') })),
     );
@@ -133,10 +152,11 @@ describe('DeadLetterStore', () => {
   });
 
   it('stores non-UTF-8 bodies as base64', async () => {
-    const store = new DeadLetterStore(env.t.redis, env.fresh('b64'), {
-      maxEntries: 1_000,
-      bodyLimitBytes: 4,
-    });
+    const store = new DeadLetterStore(
+      env.t.redis,
+      env.fresh('b64'),
+      limits({ maxEntries: 1_000, bodyLimitBytes: 4 }),
+    );
     const raw = Buffer.from([0xff, 0xfe, 0x00, 0x41]);
     const dl = await store.get(
       await store.add(input({ body: raw, contentType: 'application/octet-stream' })),
@@ -165,10 +185,11 @@ describe('DeadLetterStore', () => {
 
   it('a valid UTF-8 body cut by truncation stays utf8 (cut at a character boundary)', async () => {
     // DeadLetter.encoding: "utf8 when the body was valid UTF-8, else base64".
-    const store = new DeadLetterStore(env.t.redis, env.fresh('utf8cut'), {
-      maxEntries: 1_000,
-      bodyLimitBytes: 5,
-    });
+    const store = new DeadLetterStore(
+      env.t.redis,
+      env.fresh('utf8cut'),
+      limits({ maxEntries: 1_000, bodyLimitBytes: 5 }),
+    );
     const text = 'éééééééééé'; // 20 bytes; 5 bytes would split the third character
     const dl = await store.get(await store.add(input({ body: Buffer.from(text) })));
     expect(dl).toEqual(expect.objectContaining({ size: 20, truncated: true, encoding: 'utf8' }));
@@ -177,24 +198,113 @@ describe('DeadLetterStore', () => {
     expect(Buffer.byteLength(dl!.body)).toBeGreaterThanOrEqual(2);
   });
 
-  it('caps the stream near maxEntries (MAXLEN ~), evicting the oldest, while totals count every rejection', async () => {
+  it('keeps exactly maxEntries, evicting the oldest, while totals count every rejection', async () => {
     const keys = env.fresh('cap');
-    const store = new DeadLetterStore(env.t.redis, keys, { maxEntries: 10, bodyLimitBytes: 64 });
+    const store = new DeadLetterStore(
+      env.t.redis,
+      keys,
+      limits({ maxEntries: 10, bodyLimitBytes: 64 }),
+    );
     const ids: string[] = [];
     for (let i = 0; i < 300; i += 1)
       ids.push(
         await store.add(input({ source: i % 2 ? 'odd' : 'even', body: Buffer.from(`body-${i}`) })),
       );
-    const length = await env.t.redis.xlen(keys.deadLetters);
-    // Approximate trimming frees whole stream nodes: never fewer than maxEntries, and fewer
-    // than maxEntries plus one node (stream-node-max-entries is 100 by default).
-    expect(length).toBeGreaterThanOrEqual(10);
-    expect(length).toBeLessThan(10 + 100);
+    expect(await env.t.redis.xlen(keys.deadLetters)).toBe(10);
+    expect(await env.t.redis.hlen(keys.deadLetterBodies)).toBe(10);
     const listed = await store.list({ limit: 1_000 });
-    expect(listed).toHaveLength(length);
-    expect(listed.map((d) => d.id)).toEqual(ids.slice(-length).reverse());
+    expect(listed.map((d) => d.id)).toEqual(ids.slice(-10).reverse());
     expect(await store.get(ids[0]!)).toBeUndefined();
-    expect(listed[0]!.body).toBe('body-299');
+    expect((await store.get(ids[299]!))?.body).toBe('body-299');
     expect(await store.totals()).toEqual({ even: 150, odd: 150 });
+  });
+
+  it('bounds the total bytes of bodies and errors, evicting the oldest first', async () => {
+    const keys = env.fresh('bytes');
+    const errors = [{ path: '', reason: 'r' }];
+    const errorBytes = JSON.stringify(errors).length;
+    const maxBytes = 10 * (1_000 + errorBytes);
+    const store = new DeadLetterStore(
+      env.t.redis,
+      keys,
+      limits({ maxEntries: 1_000, bodyLimitBytes: 1_000, maxBytes }),
+    );
+    const ids: string[] = [];
+    for (let i = 0; i < 25; i += 1)
+      ids.push(await store.add(input({ errors, body: Buffer.from(String(i).padEnd(1_000)) })));
+    // Each letter stores 1,000 body bytes plus its errors: exactly ten fit.
+    expect(await store.list({ limit: 100 })).toHaveLength(10);
+    expect(Number(await env.t.redis.get(keys.deadLetterBytes))).toBe(maxBytes);
+    expect(await store.get(ids[14]!)).toBeUndefined();
+    expect((await store.get(ids[15]!))?.body.trim()).toBe('15');
+
+    // A large letter pushes out as many small ones as it needs, and is kept itself.
+    const big = await store.add(
+      input({ errors, body: Buffer.from('x'.repeat(1_000)), received: BASE + 1 }),
+    );
+    expect((await store.list({ limit: 100 }))[0]?.id).toBe(big);
+    expect(Number(await env.t.redis.get(keys.deadLetterBytes))).toBeLessThanOrEqual(maxBytes);
+    expect(await env.t.redis.hlen(keys.deadLetterBodies)).toBe(
+      await env.t.redis.xlen(keys.deadLetters),
+    );
+  });
+
+  it('evicts letters older than maxAgeMs, judged by the time passed in', async () => {
+    const keys = env.fresh('age');
+    const store = new DeadLetterStore(env.t.redis, keys, limits({ maxAgeMs: 60_000 }));
+    const old = await store.add(input({ received: BASE }));
+    const recent = await store.add(input({ received: BASE + 50_000 }));
+    expect(await store.trim(BASE + 60_000)).toEqual(
+      expect.objectContaining({ evicted: 0, entries: 2 }),
+    );
+    expect(await store.trim(BASE + 60_001)).toEqual(
+      expect.objectContaining({ evicted: 1, entries: 1 }),
+    );
+    expect(await store.get(old)).toBeUndefined();
+    expect(await store.get(recent)).toBeDefined();
+    // An add trims as of its own receipt time.
+    const later = await store.add(input({ received: BASE + 200_000 }));
+    expect((await store.list({ limit: 10 })).map((d) => d.id)).toEqual([later]);
+    expect(await env.t.redis.hlen(keys.deadLetterBodies)).toBe(1);
+  });
+
+  it('pages summaries without bodies; the detail has the body', async () => {
+    const store = new DeadLetterStore(env.t.redis, env.fresh('nobody'), limits());
+    const id = await store.add(input({ body: Buffer.from('{"secret-ish":"payload"}') }));
+    const [summary] = await store.list({ limit: 1 });
+    expect(summary).toEqual(expect.objectContaining({ id, size: 24 }));
+    expect(summary).not.toHaveProperty('body');
+    expect((await store.get(id))?.body).toBe('{"secret-ish":"payload"}');
+  });
+
+  it('still reads letters written before bodies had their own hash', async () => {
+    const keys = env.fresh('legacy');
+    const store = new DeadLetterStore(env.t.redis, keys, limits({ maxEntries: 10 }));
+    const legacy = await env.t.redis.xadd(
+      keys.deadLetters,
+      '*',
+      'source',
+      'splunk',
+      'reason',
+      'parse',
+      'errors',
+      '[]',
+      'received',
+      String(BASE),
+      'size',
+      '3',
+      'truncated',
+      '0',
+      'encoding',
+      'utf8',
+      'body',
+      'old',
+    );
+    expect(await store.get(legacy!)).toEqual(
+      expect.objectContaining({ id: legacy, source: 'splunk', body: 'old' }),
+    );
+    for (let i = 0; i < 10; i += 1) await store.add(input());
+    expect(await store.get(legacy!)).toBeUndefined();
+    expect(await env.t.redis.xlen(keys.deadLetters)).toBe(10);
   });
 });

@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -8,8 +7,9 @@ import {
   loadPrincipals,
 } from '../../../src/config/principals.js';
 import { sha256Hex } from '../../../src/shared/hash.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
-const dir = (): string => mkdtempSync(join(tmpdir(), 'cordon-principals-'));
+const dir = (): string => tempDir('principals');
 
 describe('principals', () => {
   it('loads hashed, env and file tokens and authenticates by token', async () => {

@@ -1,11 +1,11 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { rulesOutlastingDedupe } from '../../../src/correlate/rule/dedupe-check.js';
 import { buildRuleSet, loadRuleSources } from '../../../src/correlate/rule/index.js';
 import type { CompiledCorrelation } from '../../../src/correlate/rule/index.js';
 import { formatDiagnostic } from '../../../src/shared/diagnostics.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 import { dedent, diagnose, makeEvent } from './helpers.js';
 
 const INFERENCE_RULE = dedent(`
@@ -295,8 +295,7 @@ describe('rule set hash', () => {
 });
 
 describe('loadRuleSources', () => {
-  const root = mkdtempSync(path.join(tmpdir(), 'cordon-rules-'));
-  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  const root = tempDir('rules');
 
   it('returns [] for a missing directory', async () => {
     expect(await loadRuleSources(path.join(root, 'missing'))).toEqual([]);

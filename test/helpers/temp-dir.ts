@@ -1,0 +1,23 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll } from 'vitest';
+
+/**
+ * Temporary folders for tests, removed when the test file ends. The only place tests call
+ * mkdtemp (test/unit/temp-dirs.test.ts checks), so none is left behind in the system's temp
+ * folder run after run.
+ */
+const created: string[] = [];
+
+// Registered on the importing test file's root suite: it runs after the file's own afterAll
+// hooks (processes stopped, Redis servers shut down) have released the folders.
+afterAll(() => {
+  for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+export function tempDir(label: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `cordon-${label}-`));
+  created.push(dir);
+  return dir;
+}
