@@ -33,6 +33,7 @@ import { IncidentStore } from './store/incident-store.js';
 import { Keys } from './store/keys.js';
 import { LimiterStore } from './store/limiter-store.js';
 import { createRedis } from './store/redis.js';
+import { buildRetentionSweeper } from './store/retention/build-sweeper.js';
 import { RunStore } from './store/run-store.js';
 
 export const RUN_QUEUE = 'runs';
@@ -234,12 +235,13 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
         connectionName: `cordon:${config.instanceId}:correlator`,
       });
       blocking.on('error', () => undefined);
+      const stateStore = new RedisStateStore(redis, keys);
       const correlator = new Correlator(
         content.rules,
         engineOptions(config.correlate, content.connectors),
         eventLog,
         blocking,
-        new RedisStateStore(redis, keys),
+        stateStore,
         onMatch,
         {
           member: config.instanceId,
@@ -248,7 +250,6 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
           blockMs: 1_000,
           checkpointMs: config.correlate.checkpointMs,
           leaseMs: config.correlate.leaseMs,
-          retentionMs: config.ingest.eventRetentionMs,
           dedupeWindowMs: config.ingest.dedupeWindowMs,
         },
         clock,
@@ -275,6 +276,20 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
       closers.push(() => correlator.stop());
       await correlator.start();
       readiness.push({ name: 'correlator', check: async () => correlator.ready });
+      // Retention runs beside the correlator: it keeps the log from the correlators' checkpoints.
+      const sweeper = buildRetentionSweeper({
+        redis,
+        keys,
+        config,
+        eventLog,
+        state: stateStore,
+        incidents,
+        clock,
+        logger: logger.child({ domain: 'retention' }),
+        metrics,
+      });
+      sweeper.start();
+      closers.push(() => sweeper.stop());
     }
 
     const workerOptions = {
@@ -350,6 +365,7 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
         metrics,
         logger.child({ domain: 'ingest' }),
         config.ingest.dedupeWindowMs,
+        config.retention.raw,
       );
       app = await buildApp({
         principals,

@@ -40,7 +40,6 @@ export interface CorrelatorOptions {
   readonly checkpointMs: number;
   /** A partition whose holder stops renewing is taken over after this long. */
   readonly leaseMs: number;
-  readonly retentionMs: number;
   /** Derived events (inner matches of chained rules) are deduplicated this long. */
   readonly dedupeWindowMs: number;
   /** Matches handed to the sink at once. */
@@ -78,7 +77,6 @@ export class Correlator {
   /** The reader position at each partition's last checkpoint. */
   readonly #committedAt = new Map<number, string>();
   #lastMaintain = 0;
-  #lastTrim = 0;
   #lastLag = 0;
   #healthy = false;
   #wake: (() => void) | undefined;
@@ -438,12 +436,6 @@ export class Correlator {
           { rule },
           groups,
         );
-    }
-    if (now - this.#lastTrim >= 60_000) {
-      this.#lastTrim = now;
-      const offsets = await this.store.offsets(this.options.partitions);
-      const keepFrom = offsets.reduce((a, b) => (compareStreamIds(a, b) <= 0 ? a : b));
-      await this.log.trim(now, this.options.retentionMs, keepFrom);
     }
   }
 

@@ -40,6 +40,8 @@ export class IngestService {
     private readonly metrics: Metrics,
     private readonly logger: Logger,
     private readonly dedupeWindowMs: number,
+    /** CORDON_RETENTION_RAW: `drop` stores the canonical event only, not the original item. */
+    private readonly rawPolicy: 'keep' | 'drop' = 'keep',
   ) {}
 
   source(name: string): SourceInfo | undefined {
@@ -102,8 +104,9 @@ export class IngestService {
       );
     }
 
-    const events: CanonicalEvent[] = result.events.map((e) => ({
+    const events: CanonicalEvent[] = result.events.map(({ raw, ...e }) => ({
       ...e,
+      ...(raw === undefined || this.rawPolicy === 'drop' ? {} : { raw }),
       source: source.name,
       received: now,
     }));
