@@ -41,7 +41,8 @@ export class EffectRetention implements RecordSweep {
       const oldest = await this.redis.zrange(this.keys.effectIndex, 0, Math.min(excess, batch) - 1);
       const n = await this.delete(oldest, now);
       removed += n;
-      more ||= oldest.length >= batch && n > 0;
+      // Kept ones were re-dated to now: another round reaches the next oldest.
+      more ||= n > 0 && excess > n;
     }
     return { removed: { effect: removed }, more };
   }

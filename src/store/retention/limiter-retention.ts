@@ -43,7 +43,8 @@ export class LimiterRetention implements RecordSweep {
       const oldest = await this.redis.zrange(index, 0, Math.min(excess, batch) - 1);
       const n = await this.delete(oldest, now);
       removed += n;
-      more ||= oldest.length >= batch && n > 0;
+      // Kept ones were re-dated to now: another round reaches the next oldest.
+      more ||= n > 0 && excess > n;
     }
     return { removed: { limiter_history: removed }, more };
   }
