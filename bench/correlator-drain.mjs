@@ -117,7 +117,6 @@ try {
       blockMs: 100,
       checkpointMs: Number(process.env.BENCH_CHECKPOINT_MS ?? 30_000),
       leaseMs: 30_000,
-      retentionMs: 7 * 86_400_000,
       dedupeWindowMs: 86_400_000,
     },
     systemClock,

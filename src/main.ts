@@ -43,6 +43,7 @@ import { Keys } from './store/keys.js';
 import { LimiterStore } from './store/limiter-store.js';
 import { createRedis, isRedisConnectionError, outageOptions, waitForRedis } from './store/redis.js';
 import { RedisOutage } from './store/redis-outage.js';
+import { buildRetentionSweeper } from './store/retention/build-sweeper.js';
 import { RunStore } from './store/run-store.js';
 
 export const RUN_QUEUE = 'runs';
@@ -300,12 +301,13 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
         ...outageOptions('blocking', commandTimeoutMs, blockMs),
       });
       outage.watch('redis:correlator', blocking);
+      const stateStore = new RedisStateStore(redis, keys);
       const correlator = new Correlator(
         content.rules,
         engineOptions(config.correlate, content.connectors),
         eventLog,
         blocking,
-        new RedisStateStore(redis, keys),
+        stateStore,
         onMatch,
         {
           member: config.instanceId,
@@ -314,7 +316,6 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
           blockMs,
           checkpointMs: config.correlate.checkpointMs,
           leaseMs: config.correlate.leaseMs,
-          retentionMs: config.ingest.eventRetentionMs,
           dedupeWindowMs: config.ingest.dedupeWindowMs,
         },
         clock,
@@ -350,6 +351,20 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
       }, PROGRESS_INTERVAL_MS);
       reportProgress.unref();
       closers.push(async () => clearInterval(reportProgress));
+      // Retention runs beside the correlator: it keeps the log from the correlators' checkpoints.
+      const sweeper = buildRetentionSweeper({
+        redis,
+        keys,
+        config,
+        eventLog,
+        state: stateStore,
+        incidents,
+        clock,
+        logger: logger.child({ domain: 'retention' }),
+        metrics,
+      });
+      sweeper.start();
+      closers.push(() => sweeper.stop());
     }
 
     const workerOptions = {
@@ -431,6 +446,7 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
         logger.child({ domain: 'ingest' }),
         config.ingest.dedupeWindowMs,
         { maxDepth: config.ingest.maxDepth },
+        config.retention.raw,
       );
       const tokenUse = new TokenUseAggregator(audit, clock, (err) =>
         logger.error({ err }, 'token use not recorded in the audit trail; kept for the next flush'),

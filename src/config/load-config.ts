@@ -45,6 +45,8 @@ export interface Config {
     /** Accepted events are kept this long for replay once every consumer has read them. */
     readonly eventRetentionMs: number;
   };
+  /** How long each kind of record is kept (README "Retention"); enforced by the sweeper. */
+  readonly retention: RetentionConfig;
   readonly correlate: {
     /** Log entries read per batch (at most). */
     readonly batchSize: number;
@@ -106,6 +108,33 @@ export interface Config {
     readonly apiRatePerS: number;
     readonly apiRateBurst: number;
   };
+}
+
+export interface RetentionConfig {
+  /** How often a sweep pass runs; a pass repeats until caught up. */
+  readonly sweepIntervalMs: number;
+  /** Records examined per kind per round of a pass (bounds one round's Redis work). */
+  readonly sweepBatch: number;
+  /** Event-log entries kept at most (never one a correlator has not checkpointed past). */
+  readonly eventsMax: number;
+  /** `keep`: an event's original item is stored as `raw`; `drop`: only the canonical event. */
+  readonly raw: 'keep' | 'drop';
+  /** Resolved incidents are deleted this long after resolution. */
+  readonly incidentsResolvedMs: number;
+  /** Open incidents without a match (and without a running playbook) this long are resolved. */
+  readonly incidentsIdleMs: number;
+  readonly incidentsMax: number;
+  /** Ended playbook runs (with their approvals) are deleted this long after they ended. */
+  readonly runsMs: number;
+  readonly runsMax: number;
+  /** Effect-ledger entries of runs no longer active are deleted this long after the effect. */
+  readonly effectsMs: number;
+  readonly effectsMax: number;
+  readonly casesMs: number;
+  readonly casesMax: number;
+  /** A limiter key's history is deleted this long after its last change, once it has no rule. */
+  readonly limiterHistoryMs: number;
+  readonly limiterHistoryMax: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -181,10 +210,11 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       eventRetentionMs: read.integer(
         'CORDON_EVENT_RETENTION_MS',
         7 * 86_400_000,
-        60_000,
+        1_000,
         365 * 86_400_000,
       ),
     },
+    retention: readRetention(read),
     correlate: {
       batchSize: read.integer('CORDON_CORRELATE_BATCH', 2_000, 1, 50_000),
       partitions: read.integer('CORDON_CORRELATE_PARTITIONS', 16, 1, 1_024),
@@ -253,6 +283,32 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     );
   }
   return deepFreeze(config);
+}
+
+const DAY_MS = 86_400_000;
+
+function readRetention(read: EnvReader): RetentionConfig {
+  const age = (name: string, fallback: number): number =>
+    read.integer(name, fallback, 1_000, 3_650 * DAY_MS);
+  const count = (name: string, fallback: number): number =>
+    read.integer(name, fallback, 10, 1_000_000_000);
+  return {
+    sweepIntervalMs: read.integer('CORDON_RETENTION_SWEEP_INTERVAL_MS', 10_000, 100, 3_600_000),
+    sweepBatch: read.integer('CORDON_RETENTION_SWEEP_BATCH', 500, 10, 100_000),
+    eventsMax: count('CORDON_RETENTION_EVENTS_MAX', 10_000_000),
+    raw: read.oneOf('CORDON_RETENTION_RAW', 'keep', ['keep', 'drop']),
+    incidentsResolvedMs: age('CORDON_RETENTION_INCIDENTS_RESOLVED_MS', 90 * DAY_MS),
+    incidentsIdleMs: age('CORDON_RETENTION_INCIDENTS_IDLE_MS', 30 * DAY_MS),
+    incidentsMax: count('CORDON_RETENTION_INCIDENTS_MAX', 100_000),
+    runsMs: age('CORDON_RETENTION_RUNS_MS', 90 * DAY_MS),
+    runsMax: count('CORDON_RETENTION_RUNS_MAX', 100_000),
+    effectsMs: age('CORDON_RETENTION_EFFECTS_MS', 30 * DAY_MS),
+    effectsMax: count('CORDON_RETENTION_EFFECTS_MAX', 1_000_000),
+    casesMs: age('CORDON_RETENTION_CASES_MS', 365 * DAY_MS),
+    casesMax: count('CORDON_RETENTION_CASES_MAX', 100_000),
+    limiterHistoryMs: age('CORDON_RETENTION_LIMITER_HISTORY_MS', 90 * DAY_MS),
+    limiterHistoryMax: count('CORDON_RETENTION_LIMITER_HISTORY_MAX', 100_000),
+  };
 }
 
 function sanitize(name: string): string {

@@ -41,7 +41,6 @@ export interface CorrelatorOptions {
   readonly checkpointMs: number;
   /** A partition whose holder stops renewing is taken over after this long. */
   readonly leaseMs: number;
-  readonly retentionMs: number;
   /** Derived events (inner matches of chained rules) are deduplicated this long. */
   readonly dedupeWindowMs: number;
   /** Matches handed to the sink at once. */
@@ -81,7 +80,6 @@ export class Correlator {
   #lastMaintain = 0;
   /** Some partition this member should hold is still leased to another (maybe dead) member. */
   #waitingForLease = false;
-  #lastTrim = 0;
   #lastLag = 0;
   #healthy = false;
   #wake: (() => void) | undefined;
@@ -479,12 +477,6 @@ export class Correlator {
           { rule },
           groups,
         );
-    }
-    if (now - this.#lastTrim >= 60_000) {
-      this.#lastTrim = now;
-      const offsets = await this.store.offsets(this.options.partitions);
-      const keepFrom = offsets.reduce((a, b) => (compareStreamIds(a, b) <= 0 ? a : b));
-      await this.log.trim(now, this.options.retentionMs, keepFrom);
     }
   }
 

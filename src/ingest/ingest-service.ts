@@ -41,6 +41,8 @@ export class IngestService {
     private readonly logger: Logger,
     private readonly dedupeWindowMs: number,
     private readonly limits: { readonly maxDepth?: number } = {},
+    /** CORDON_RETENTION_RAW: `drop` stores the canonical event only, not the original item. */
+    private readonly rawPolicy: 'keep' | 'drop' = 'keep',
   ) {}
 
   source(name: string): SourceInfo | undefined {
@@ -108,8 +110,9 @@ export class IngestService {
       );
     }
 
-    const events: CanonicalEvent[] = result.events.map((e) => ({
+    const events: CanonicalEvent[] = result.events.map(({ raw, ...e }) => ({
       ...e,
+      ...(raw === undefined || this.rawPolicy === 'drop' ? {} : { raw }),
       source: source.name,
       received: now,
     }));

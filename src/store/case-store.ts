@@ -46,6 +46,7 @@ export class CaseStore {
         this.keys.caseIndex,
         this.keys.case(caseId),
         this.keys.effect(effectKey),
+        this.keys.effectIndex,
       ],
       [now, effectKey, dedupe, caseId, JSON.stringify(fields)],
     );

@@ -3,6 +3,9 @@ import type { CanonicalEvent } from '../ingest/canonical-event.js';
 import type { Keys } from './keys.js';
 import { ScriptRunner } from './redis-scripts.js';
 
+/** Most entries one trim step removes: keeps each Redis call short. */
+const TRIM_STEP = 10_000;
+
 export interface AppendOutcome {
   readonly id: string;
   readonly source: string;
@@ -106,12 +109,64 @@ export class EventLog {
   }
 
   /**
-   * Trims entries older than the retention window, but never one at or after `keepFrom` (the
-   * oldest entry some correlator has not yet checkpointed past).
+   * Trims entries older than the retention window and, past `maxEntries`, the oldest ones, but
+   * never one at or after `keepFrom` (the oldest entry some correlator has not yet checkpointed
+   * past). Works in steps of at most TRIM_STEP entries and repeats until caught up, so it keeps
+   * up with any ingest rate (one approximate XTRIM stops at 10,000 entries). Returns the number
+   * of entries removed.
    */
-  async trim(now: number, retentionMs: number, keepFrom: string): Promise<void> {
-    const bound = minStreamId(`${Math.max(0, now - retentionMs)}-0`, nextStreamId(keepFrom));
-    await this.redis.xtrim(this.keys.eventLog, 'MINID', '~', bound);
+  async trim(
+    now: number,
+    retentionMs: number,
+    keepFrom: string,
+    maxEntries = Number.POSITIVE_INFINITY,
+  ): Promise<number> {
+    const floor = nextStreamId(keepFrom);
+    let removed = await this.trimBefore(minStreamId(`${Math.max(0, now - retentionMs)}-0`, floor));
+    for (;;) {
+      const excess = (await this.length()) - maxEntries;
+      if (excess <= 0) break;
+      const nth = (await this.#scripts.run(
+        'nthEventId',
+        [this.keys.eventLog],
+        [Math.min(excess, TRIM_STEP)],
+      )) as string | null;
+      if (!nth) break;
+      const n = await this.trimBefore(minStreamId(nextStreamId(nth), floor));
+      removed += n;
+      // Held by a correlator's checkpoint: what is left has not been correlated yet.
+      if (n === 0) break;
+    }
+    return removed;
+  }
+
+  /** Removes every entry before `bound`, in bounded steps. */
+  private async trimBefore(bound: string): Promise<number> {
+    let removed = 0;
+    for (;;) {
+      // `~` frees whole stream nodes, at most TRIM_STEP entries per call.
+      const n = Number(
+        await this.redis.call('XTRIM', this.keys.eventLog, 'MINID', '~', bound, 'LIMIT', TRIM_STEP),
+      );
+      removed += n;
+      if (n === 0) break;
+    }
+    // What is left before the bound shares one node with later entries: a few, removed exactly.
+    return removed + Number(await this.redis.call('XTRIM', this.keys.eventLog, 'MINID', bound));
+  }
+
+  /**
+   * Forgets up to `limit` event ids accepted before `horizon` (the dedupe window's start);
+   * returns how many. Appends forget as they go; this finishes the job when ingest is quiet.
+   */
+  async forget(horizon: number, limit: number): Promise<number> {
+    return Number(
+      await this.#scripts.run(
+        'forgetOlder',
+        [this.keys.eventSeen, this.keys.eventWhere],
+        [horizon, limit],
+      ),
+    );
   }
 
   async length(): Promise<number> {

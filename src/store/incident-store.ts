@@ -48,7 +48,8 @@ export interface RecordMatchOutcome {
 }
 
 const MAX_MATCHES_KEPT = 100;
-const MATCH_MEMORY_MS = 30 * 86_400_000;
+/** Match ids are remembered this long (redeliveries within it are recognised). */
+export const MATCH_MEMORY_MS = 30 * 86_400_000;
 
 export class IncidentStore {
   readonly #scripts: ScriptRunner;

@@ -127,6 +127,10 @@ export class Keys {
   effect(key: string): string {
     return `${this.prefix}:effect:${enc(key)}`;
   }
+  /** ZSET effect key -> time it was recorded (ms), for retention. */
+  get effectIndex(): string {
+    return `${this.prefix}:effects:index`;
+  }
 
   // built-in limiter
   limiterRule(key: string): string {
@@ -141,6 +145,10 @@ export class Keys {
   get limiterIndex(): string {
     return `${this.prefix}:lim:rules`;
   }
+  /** ZSET limited key -> time of its last set/clear (ms), for retention of its history. */
+  get limiterHistoryIndex(): string {
+    return `${this.prefix}:lim:histories`;
+  }
 
   // built-in case store
   case(id: string): string {
@@ -151,5 +159,11 @@ export class Keys {
   }
   get caseDedupe(): string {
     return `${this.prefix}:case:dedupe`;
+  }
+
+  // retention
+  /** Which process sweeps now (an efficiency lock: sweeps are idempotent and guarded). */
+  get retentionLock(): string {
+    return `${this.prefix}:retention:lock`;
   }
 }

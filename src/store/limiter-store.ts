@@ -57,13 +57,15 @@ export class LimiterStore {
     this.#scripts = new ScriptRunner(redis);
   }
 
-  /** The keys setLimit and clearLimit both touch: rule, history, index, effect ledger entry. */
+  /** The keys setLimit and clearLimit both touch: rule, history, indexes, effect ledger entry. */
   #ruleKeys(key: string, effectKey: string): string[] {
     return [
       this.keys.limiterRule(key),
       this.keys.limiterHistory(key),
       this.keys.limiterIndex,
       this.keys.effect(effectKey),
+      this.keys.limiterHistoryIndex,
+      this.keys.effectIndex,
     ];
   }
 

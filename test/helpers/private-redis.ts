@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { redisAnswers } from '../../src/store/redis.js';
 import { freePort } from './process.js';
+import { tempDir } from './temp-dir.js';
 
 /**
  * A redis-server of the test's own (AOF on, fsync every second, as the embedded default), on
@@ -23,7 +23,7 @@ export interface PrivateRedis {
 
 export async function createPrivateRedis(): Promise<PrivateRedis> {
   const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'cordon-redis-'));
+  const dir = tempDir('redis');
   const url = `redis://127.0.0.1:${port}`;
   let child: ChildProcess | undefined;
   const kill = async (): Promise<void> => {

@@ -4,8 +4,7 @@
  * them for auditors only, token use is aggregated, the chain verifies, and no secret (API
  * tokens, a source connector's token, the customer key the playbook acted on) is in any entry.
  */
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditRecord } from '../../src/audit/audit-entry.js';
@@ -20,6 +19,7 @@ import {
   TOKENS,
   type TestCordon,
 } from '../helpers/cordon.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const SOURCE_SECRET = 'src-secret-7f3a9c1e5b2d4f60';
 const CUSTOMER_KEY = 'sk-live-audit-4c2e8a1f9b7d';
@@ -29,7 +29,7 @@ let t: TestCordon;
 let contentDir: string;
 
 beforeAll(async () => {
-  contentDir = mkdtempSync(join(tmpdir(), 'cordon-audit-'));
+  contentDir = tempDir('audit');
   for (const dir of ['correlations', 'playbooks', 'connectors'])
     cpSync(join(REPO_ROOT, dir), join(contentDir, dir), { recursive: true });
   writeFileSync(

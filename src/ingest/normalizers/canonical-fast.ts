@@ -27,6 +27,15 @@ const ENTITY: ReadonlySet<string> = new Set(ENTITY_FIELDS);
 const GEO: ReadonlySet<string> = new Set(GEO_FIELDS);
 const TEXT: ReadonlySet<string> = new Set(TEXT_FIELDS);
 
+/**
+ * A canonical item is its own event, so it is stored once: `raw` holds only what the sender
+ * put under `raw` (their original record), not a second copy of the item.
+ */
+export function senderRaw(item: JsonObject): { raw?: unknown } {
+  const raw = Object.hasOwn(item, 'raw') ? item.raw : undefined;
+  return raw === undefined || raw === null ? {} : { raw };
+}
+
 export function readCanonicalFast(
   item: unknown,
   now: number,
@@ -127,7 +136,7 @@ export function readCanonicalFast(
     measures,
     labels,
     ...(text !== undefined && Object.keys(text).length > 0 ? { text } : {}),
-    raw: item,
+    ...senderRaw(item),
   };
 }
 

@@ -1,7 +1,7 @@
 import { EVENT_KINDS, OUTCOMES, SEVERITIES } from '../canonical-event.js';
 import type { EventKind, NormalisedEvent, Severity } from '../canonical-event.js';
 import { isOneOf, readEntity, readLabels, readMeasures, readText } from './canonical-maps.js';
-import { readCanonicalFast } from './canonical-fast.js';
+import { readCanonicalFast, senderRaw } from './canonical-fast.js';
 import { checkEventId, contentHashId } from './event-id.js';
 import type { Location } from './findings.js';
 import { getOwn, got, isJsonObject } from './json-values.js';
@@ -127,7 +127,11 @@ export function readCanonicalThorough(
     ...(Object.keys(text).length > 0 ? { text } : {}),
   };
   // The id hashes the time as sent: a clamp depends on the receipt time and would break dedupe.
-  const event: NormalisedEvent = { id: id ?? contentHashId(content), ...content, raw: item };
+  const event: NormalisedEvent = {
+    id: id ?? contentHashId(content),
+    ...content,
+    ...senderRaw(item),
+  };
   return applyTimeClamp(event, now, at.child('time'));
 }
 

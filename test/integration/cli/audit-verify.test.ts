@@ -4,8 +4,7 @@
  * (exit 1 naming the first bad entry and the kind of tampering), and on an exported copy.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AuditTrail } from '../../../src/audit/audit-trail.js';
@@ -15,6 +14,7 @@ import { RedisAuditLog } from '../../../src/store/audit-log.js';
 import { Keys } from '../../../src/store/keys.js';
 import { REPO_ROOT } from '../../helpers/cordon.js';
 import { createTestRedis, TEST_REDIS_URL } from '../../helpers/redis.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const store = createTestRedis('auditcli');
 afterAll(() => store.cleanup());
@@ -146,7 +146,7 @@ describe('cordon audit verify', { timeout: 90_000 }, () => {
     expect(exported.stdout.trim().split('\n')).toHaveLength(5);
     const head = /head (\d+:[0-9a-f]{64})/.exec(exported.stderr)?.[1] as string;
     expect(head).toMatch(/^5:/);
-    const dir = mkdtempSync(join(tmpdir(), 'cordon-audit-export-'));
+    const dir = tempDir('audit-export');
     try {
       const file = join(dir, 'trail.ndjson');
       writeFileSync(file, exported.stdout);

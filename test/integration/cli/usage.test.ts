@@ -3,11 +3,11 @@
  * here reaches Redis (a `start` that ignored --help would try, and hang or fail).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../helpers/cordon.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 function cordon(args: readonly string[]): { code: number | null; stdout: string; stderr: string } {
   const run = spawnSync(process.execPath, ['dist/cli/main.js', ...args], {
@@ -64,7 +64,7 @@ describe('--help', () => {
 
 describe('cordon validate and cordon test on a folder that is not there', () => {
   it('fail with the folder named, instead of checking nothing', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'cordon-usage-'));
+    const dir = tempDir('usage');
     try {
       const missing = join(dir, 'no-such-folder');
       const validate = cordon(['validate', missing]);

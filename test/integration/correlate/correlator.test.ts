@@ -119,7 +119,6 @@ function startCorrelator(
       blockMs: 50,
       checkpointMs: 50,
       leaseMs: 3_000,
-      retentionMs: 86_400_000,
       dedupeWindowMs: 86_400_000,
       ...options,
     },

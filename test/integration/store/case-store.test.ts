@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CaseStore } from '../../../src/store/case-store.js';
 import { BASE, useStoreRedis } from './store-helpers.js';
 
-/** CaseStore (openCase-4.lua) against a real Redis. */
+/** CaseStore (openCase-5.lua) against a real Redis. */
 const env = useStoreRedis('store-case');
 
 const fields = (summary: string) => ({

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { LimiterStore } from '../../../src/store/limiter-store.js';
 import { useStoreRedis } from './store-helpers.js';
 
-/** LimiterStore (setLimit-4, checkLimit-2, clearLimit-4) against a real Redis. */
+/** LimiterStore (setLimit-6, checkLimit-2, clearLimit-6) against a real Redis. */
 const env = useStoreRedis('store-lim');
 
 // setLimit gives the rule key a cleanup TTL of expiresAt + 1 day (PEXPIREAT), so times must be

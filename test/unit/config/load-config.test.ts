@@ -55,6 +55,27 @@ describe('loadConfig', () => {
     expect(message).not.toContain('hunter2');
   });
 
+  it('reads the retention policy, with defaults and clear errors', () => {
+    expect(loadConfig({}, '/x').retention).toMatchObject({
+      raw: 'keep',
+      eventsMax: 10_000_000,
+      incidentsResolvedMs: 90 * 86_400_000,
+      incidentsIdleMs: 30 * 86_400_000,
+      runsMs: 90 * 86_400_000,
+      effectsMs: 30 * 86_400_000,
+    });
+    const set = loadConfig(
+      { CORDON_RETENTION_RAW: 'drop', CORDON_RETENTION_INCIDENTS_MAX: '500' },
+      '/x',
+    ).retention;
+    expect(set).toMatchObject({ raw: 'drop', incidentsMax: 500 });
+    expect(() =>
+      loadConfig({ CORDON_RETENTION_RAW: 'some', CORDON_RETENTION_RUNS_MS: '10' }, '/x'),
+    ).toThrow(
+      /CORDON_RETENTION_RAW must be one of keep, drop; got "some"[\s\S]*CORDON_RETENTION_RUNS_MS must be a whole number from 1000/,
+    );
+  });
+
   it('selects roles for a split deployment', () => {
     expect(loadConfig({ CORDON_ROLES: 'api, worker' }, '/x').roles).toEqual(['api', 'worker']);
   });

@@ -45,9 +45,28 @@ describe('generic normaliser: valid input', () => {
         measures: { latency_ms: 812.4, tokens_in: 1200, tokens_out: 87, cost: 0.0031 },
         labels: { gateway: 'litellm', stream: 'false', retry: '2' },
         text: { prompt: 'Summarise the ticket', response: 'The user cannot log in.' },
-        raw: JSON.parse(body.toString('utf8')),
       },
     ]);
+  });
+
+  it('stores a canonical item once: raw is only what the sender put under raw', () => {
+    const item = {
+      id: 'e-raw',
+      time: 1718035412000,
+      kind: 'login',
+      raw: { line: 'sshd[42]: Failed password for alice' },
+    };
+    const [withRaw] = expectEvents(normalise(Buffer.from(JSON.stringify(item))));
+    expect(withRaw?.raw).toEqual({ line: 'sshd[42]: Failed password for alice' });
+    // The thorough path (a time string) keeps the same rule.
+    const [thorough] = expectEvents(
+      normalise(Buffer.from(JSON.stringify({ ...item, time: '2024-06-10T16:03:32Z' }))),
+    );
+    expect(thorough?.raw).toEqual({ line: 'sshd[42]: Failed password for alice' });
+    const [without] = expectEvents(
+      normalise(Buffer.from(JSON.stringify({ id: 'e-2', time: 1718035412000, kind: 'login' }))),
+    );
+    expect(without).not.toHaveProperty('raw');
   });
 
   it('fills defaults and content-hash ids for an array', () => {
@@ -66,12 +85,6 @@ describe('generic normaliser: valid input', () => {
     expect(events[0]).toEqual({
       id: `h_${sha256Hex(stableStringify(first)).slice(0, 32)}`,
       ...first,
-      raw: {
-        time: 1718035412000,
-        kind: 'login',
-        outcome: 'failure',
-        entity: { user: 'alice', ip: '203.0.113.9' },
-      },
     });
     expect(events[1]).toMatchObject({
       time: Date.UTC(2024, 5, 10, 16, 3, 32),

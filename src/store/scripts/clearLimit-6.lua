@@ -5,6 +5,8 @@ KEYS[1] rule     HASH the key's limit
 KEYS[2] history  LIST newest-first JSON of every set/clear on this key
 KEYS[3] index    ZSET limited key -> time set
 KEYS[4] ledger   HASH effect ledger entry
+KEYS[5] histories ZSET limited key -> time of its last set/clear (ms), for retention
+KEYS[6] effects  ZSET effect key -> time recorded (ms), for retention
 
 ARGV[1] now, epoch ms
 ARGV[2] effect key
@@ -25,6 +27,8 @@ local existed = redis.call('DEL', KEYS[1]) == 1
 redis.call('ZREM', KEYS[3], ARGV[3])
 redis.call('LPUSH', KEYS[2], cjson.encode({ op = 'clear', at = now, effect = ARGV[2], existed = existed, by = ARGV[4], reason = ARGV[5] }))
 redis.call('LTRIM', KEYS[2], 0, 999)
+redis.call('ZADD', KEYS[5], now, ARGV[3])
 local encoded = cjson.encode({ applied = true, key = ARGV[3], existed = existed })
-redis.call('HSET', KEYS[4], 'status', 'done', 'result', encoded, 'at', now)
+redis.call('HSET', KEYS[4], 'status', 'done', 'result', encoded, 'at', now, 'run', ARGV[4])
+redis.call('ZADD', KEYS[6], now, ARGV[2])
 return encoded

@@ -6,6 +6,7 @@ KEYS[1] dedupe  HASH dedupe key -> case id
 KEYS[2] index   ZSET case id -> created time (ms)
 KEYS[3] case    HASH the case to create (id chosen by the caller)
 KEYS[4] ledger  HASH effect ledger entry
+KEYS[5] effects ZSET effect key -> time recorded (ms), for retention
 
 ARGV[1] now, epoch ms
 ARGV[2] effect key
@@ -34,5 +35,7 @@ elseif redis.call('EXISTS', KEYS[3]) == 0 then
   created = true
 end
 local encoded = cjson.encode({ applied = true, caseId = caseId, created = created })
-redis.call('HSET', KEYS[4], 'status', 'done', 'result', encoded, 'at', now)
+redis.call('HSET', KEYS[4], 'status', 'done', 'result', encoded, 'at', now,
+  'run', cjson.decode(ARGV[5]).openedBy or '')
+redis.call('ZADD', KEYS[5], now, ARGV[2])
 return encoded

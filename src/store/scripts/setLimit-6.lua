@@ -6,7 +6,9 @@ crash-resumed action can never apply (or log) the same limit twice.
 KEYS[1] rule     HASH the key's limit: mode, count, windowMs, expiresAt, setAt, setBy, reason
 KEYS[2] history  LIST newest-first JSON of every set/clear on this key (capped at 1000)
 KEYS[3] index    ZSET limited key -> time its limit was set (ms)
-KEYS[4] ledger   HASH effect ledger entry: status, result, at
+KEYS[4] ledger   HASH effect ledger entry: status, result, at, run
+KEYS[5] histories ZSET limited key -> time of its last set/clear (ms), for retention
+KEYS[6] effects  ZSET effect key -> time recorded (ms), for retention
 
 ARGV[1] now, epoch ms
 ARGV[2] effect key (idempotency key of the action)
@@ -48,6 +50,8 @@ redis.call('LPUSH', KEYS[2], cjson.encode({
 }))
 redis.call('LTRIM', KEYS[2], 0, 999)
 redis.call('ZADD', KEYS[3], now, ARGV[3])
+redis.call('ZADD', KEYS[5], now, ARGV[3])
 local encoded = cjson.encode(result)
-redis.call('HSET', KEYS[4], 'status', 'done', 'result', encoded, 'at', now)
+redis.call('HSET', KEYS[4], 'status', 'done', 'result', encoded, 'at', now, 'run', ARGV[8])
+redis.call('ZADD', KEYS[6], now, ARGV[2])
 return encoded

@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import type { CanonicalEvent } from '../../../src/ingest/canonical-event.js';
+import { EventLog } from '../../../src/store/event-log.js';
+import { BASE, makeEvent, useStoreRedis } from '../store/store-helpers.js';
+
+/** Event-log retention (trim by age and count, dedupe memory) against a real Redis. */
+const env = useStoreRedis('ret-evlog');
+const WINDOW = 86_400_000;
+const DAY = 86_400_000;
+
+/** Appends `n` events in batches of 1,000; returns their stream ids in order. */
+async function fill(log: EventLog, n: number, tag: string, now = BASE): Promise<string[]> {
+  const seqs: string[] = [];
+  for (let i = 0; i < n; i += 1_000) {
+    const batch: CanonicalEvent[] = [];
+    for (let j = i; j < Math.min(n, i + 1_000); j += 1) batch.push(makeEvent({ id: `${tag}${j}` }));
+    seqs.push(...(await log.append(batch, now, WINDOW)).map((o) => o.seq));
+  }
+  return seqs;
+}
+
+const msOf = (seq: string): number => Number(seq.split('-')[0]);
+
+describe('EventLog.trim keeps up', () => {
+  it('removes 30,000 correlated old entries in one call (one approximate XTRIM stops at 10,000)', async () => {
+    const keys = env.fresh('many');
+    const log = new EventLog(env.t.redis, keys);
+    const seqs = await fill(log, 30_000, 'm');
+    const last = seqs[seqs.length - 1]!;
+    const removed = await log.trim(msOf(last) + 1 + DAY, DAY, last);
+    expect(removed).toBe(30_000);
+    expect(await log.length()).toBe(0);
+  });
+
+  it('never removes an entry a correlator has not checkpointed past, however old', async () => {
+    const keys = env.fresh('held');
+    const log = new EventLog(env.t.redis, keys);
+    const seqs = await fill(log, 25_000, 'h');
+    const removed = await log.trim(msOf(seqs[24_999]!) + 1 + DAY, DAY, seqs[19_999]!);
+    expect(removed).toBe(20_000);
+    expect((await env.t.redis.xrange(keys.eventLog, '-', '+', 'COUNT', 1))[0]?.[0]).toBe(
+      seqs[20_000],
+    );
+  });
+
+  it('keeps at most maxEntries, the newest, even within the age retention', async () => {
+    const keys = env.fresh('count');
+    const log = new EventLog(env.t.redis, keys);
+    const seqs = await fill(log, 30_000, 'c');
+    const now = msOf(seqs[0]!);
+    const removed = await log.trim(now, DAY, seqs[29_999]!, 5_000);
+    expect(removed).toBe(25_000);
+    expect(await log.length()).toBe(5_000);
+    expect((await env.t.redis.xrange(keys.eventLog, '-', '+', 'COUNT', 1))[0]?.[0]).toBe(
+      seqs[25_000],
+    );
+  });
+
+  it('lets the count give way to the checkpoint: uncorrelated entries stay past maxEntries', async () => {
+    const keys = env.fresh('count-held');
+    const log = new EventLog(env.t.redis, keys);
+    const seqs = await fill(log, 12_000, 'ch');
+    await log.trim(msOf(seqs[0]!), DAY, seqs[2_999]!, 1_000);
+    expect(await log.length()).toBe(9_000);
+    expect((await env.t.redis.xrange(keys.eventLog, '-', '+', 'COUNT', 1))[0]?.[0]).toBe(
+      seqs[3_000],
+    );
+  });
+});
+
+describe('EventLog.forget', () => {
+  it('forgets ids older than the dedupe window in bounded steps, and only those', async () => {
+    const keys = env.fresh('forget');
+    const log = new EventLog(env.t.redis, keys);
+    await fill(log, 2_500, 'old', BASE);
+    await fill(log, 10, 'new', BASE + 10_000);
+    expect(await log.forget(BASE + 1, 1_000)).toBe(1_000);
+    expect(await log.forget(BASE + 1, 1_000)).toBe(1_000);
+    expect(await log.forget(BASE + 1, 1_000)).toBe(500);
+    expect(await log.forget(BASE + 1, 1_000)).toBe(0);
+    expect(await env.t.redis.zcard(keys.eventSeen)).toBe(10);
+    expect(await env.t.redis.hlen(keys.eventWhere)).toBe(10);
+    // A forgotten id is accepted again; a remembered one is still a duplicate.
+    const [again, dup] = await log.append(
+      [makeEvent({ id: 'old0' }), makeEvent({ id: 'new0' })],
+      BASE + 10_001,
+      WINDOW,
+    );
+    expect(again?.duplicate).toBe(false);
+    expect(dup?.duplicate).toBe(true);
+  });
+});
