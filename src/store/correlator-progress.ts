@@ -33,4 +33,23 @@ export class CorrelatorProgress {
     }
     return slowestLive ?? furthest;
   }
+
+  /**
+   * Forgets members that have not reported for `maxAgeMs`, except the one that got furthest
+   * (it still says where correlation stopped while none runs). Returns how many went.
+   */
+  async prune(now: number, maxAgeMs: number): Promise<number> {
+    const fields = await this.redis.hgetall(this.keys.correlatorProgress);
+    let furthest: [string, number] | undefined;
+    const stale: string[] = [];
+    for (const [member, value] of Object.entries(fields)) {
+      const [read, at] = value.split(' ').map(Number);
+      if (read !== undefined && Number.isFinite(read) && (!furthest || read > furthest[1]))
+        furthest = [member, read];
+      if (at === undefined || !Number.isFinite(at) || now - at > maxAgeMs) stale.push(member);
+    }
+    const gone = stale.filter((m) => m !== furthest?.[0]);
+    if (gone.length > 0) await this.redis.hdel(this.keys.correlatorProgress, ...gone);
+    return gone.length;
+  }
 }

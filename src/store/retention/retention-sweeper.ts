@@ -7,6 +7,7 @@ import { compareStreamIds, type EventLog } from '../event-log.js';
 import type { Keys } from '../keys.js';
 import { sum, type RecordSweep } from './record-sweep.js';
 import { isRedisConnectionError } from '../redis.js';
+import { CorrelatorProgress } from '../correlator-progress.js';
 
 /**
  * Rounds one pass gives each kind of record. A kind still deleting after them makes the next
@@ -14,6 +15,12 @@ import { isRedisConnectionError } from '../redis.js';
  * while each pass stays short (at most MAX_ROUNDS x batch records per kind).
  */
 const MAX_ROUNDS = 20;
+
+/**
+ * A correlator's published progress outlives it by this long (ingest backpressure reads it);
+ * the furthest one is always kept, so a stopped deployment still counts its backlog.
+ */
+const PROGRESS_KEEP_MS = 86_400_000;
 
 export interface RetentionSweeperOptions {
   /** This process's name (holds the sweep lock). */
@@ -43,13 +50,15 @@ export interface SweepReport {
 /**
  * Enforces retention on every kind of record Cordon writes (README "Retention"): the event
  * log by age and count (never past a correlator's checkpoint), the ingest dedupe memory past
- * its window, silent correlator members, and each record sweep given. One process sweeps at a
+ * its window, silent correlator members and their published progress, and each record sweep
+ * given. One process sweeps at a
  * time (a lock that only saves work: every deletion is guarded and idempotent).
  */
 export class RetentionSweeper {
   #stopping = false;
   #loop: Promise<void> | undefined;
   #wake: (() => void) | undefined;
+  readonly #progress: CorrelatorProgress;
 
   constructor(
     private readonly redis: Redis,
@@ -61,10 +70,17 @@ export class RetentionSweeper {
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly metrics: Metrics,
-  ) {}
+  ) {
+    this.#progress = new CorrelatorProgress(redis, keys);
+  }
 
   start(): void {
-    for (const kind of ['event', 'event_id', ...this.records.map((r) => r.record)])
+    for (const kind of [
+      'event',
+      'event_id',
+      'correlator_progress',
+      ...this.records.map((r) => r.record),
+    ])
       this.metrics.inc('cordon_retention_removed_total', REMOVED_HELP, { record: kind }, 0);
     this.#loop = this.run();
   }
@@ -108,6 +124,7 @@ export class RetentionSweeper {
       }
     }
     await this.state.heartbeat('', now, this.options.memberLeaseMs);
+    removed.correlator_progress = await this.#progress.prune(now, PROGRESS_KEEP_MS);
     for (const sweep of this.records) {
       for (let round = 0; ; round += 1) {
         const result = await sweep.round(now, this.options.batch);

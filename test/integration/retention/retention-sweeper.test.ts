@@ -3,6 +3,7 @@ import { ManualClock } from '../../../src/shared/clock.js';
 import { createLogger } from '../../../src/shared/logger.js';
 import { Metrics } from '../../../src/shared/metrics.js';
 import { RedisStateStore } from '../../../src/store/correlation-state-store.js';
+import { CorrelatorProgress } from '../../../src/store/correlator-progress.js';
 import { EventLog } from '../../../src/store/event-log.js';
 import type { Keys } from '../../../src/store/keys.js';
 import { RetentionSweeper } from '../../../src/store/retention/retention-sweeper.js';
@@ -84,5 +85,20 @@ describe('RetentionSweeper', () => {
     await state.heartbeat('alive', clock.now(), 10_000);
     await sweeper(keys, 'a', clock).pass();
     expect(await env.t.redis.zrange(keys.correlatorMembers, 0, -1)).toEqual(['alive']);
+  });
+
+  it('forgets the published progress of correlators silent for a day, but keeps the furthest', async () => {
+    const keys = env.fresh('progress');
+    const clock = new ManualClock(Date.now());
+    const progress = new CorrelatorProgress(env.t.redis, keys);
+    await progress.report('old-furthest', 900, clock.now() - 2 * DAY);
+    await progress.report('old', 500, clock.now() - 2 * DAY);
+    await progress.report('recent', 100, clock.now() - 60_000);
+    const report = await sweeper(keys, 'a', clock).pass();
+    expect(report.removed.correlator_progress).toBe(1);
+    expect(Object.keys(await env.t.redis.hgetall(keys.correlatorProgress)).sort()).toEqual([
+      'old-furthest',
+      'recent',
+    ]);
   });
 });
