@@ -6,6 +6,7 @@ import type { Redis } from 'ioredis';
 import { createActionProcessor } from './actions/action-worker.js';
 import { builtinExecutors } from './actions/executors.js';
 import { buildApp } from './api/build-app.js';
+import { buildOpsApp } from './api/build-ops-app.js';
 import { configLoaded, contentLoaded } from './audit/audit-inputs.js';
 import { AuditTrail } from './audit/audit-trail.js';
 import { TokenUseAggregator } from './audit/token-use.js';
@@ -70,6 +71,8 @@ export interface Cordon {
   readonly app: FastifyInstance | undefined;
   /** Base URL when listening. */
   readonly url: string | undefined;
+  /** Base URL of the probes and /metrics of a process without the API role (CORDON_OPS_PORT). */
+  readonly opsUrl: string | undefined;
   readonly content: Content;
   readonly runner: Runner;
   readonly roles: readonly ProcessRole[];
@@ -112,6 +115,8 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
   if (has('api')) {
     principals = options.principals ?? (await loadPrincipals(config.tokensFile, options.env));
     await addSourceTokens(principals, content, options.env ?? process.env);
+  } else if (config.opsPort > 0) {
+    principals = options.principals ?? (await loadPrincipals(config.tokensFile, options.env));
   }
 
   // Everything started is registered here; stop() (or a failed start) closes it in reverse.
@@ -502,27 +507,25 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
       // HTTP closes first on stop: no new work; in-flight requests finish.
       closers.push(() => api.close());
       await app.ready();
-      if (options.listen) {
-        try {
-          url = await app.listen({ host: config.host, port: config.port });
-        } catch (err) {
-          const code = (err as NodeJS.ErrnoException).code;
-          if (code !== 'EADDRINUSE' && code !== 'EACCES' && code !== 'EADDRNOTAVAIL') throw err;
-          throw new CordonError(
-            'CORDON_ERR_CONFIG_INVALID',
-            `Cannot listen on ${config.host}:${config.port} (${code === 'EADDRINUSE' ? 'another process is using it' : code}). Stop that process or set CORDON_PORT / CORDON_HOST.`,
-            { cause: err },
-          );
-        }
-      }
+      if (options.listen) url = await listenOrExplain(app, config.host, config.port, 'CORDON_PORT');
     }
 
     outage.start();
+
+    let opsUrl: string | undefined;
+    if (!has('api') && principals && config.opsPort > 0) {
+      const ops = await buildOpsApp({ principals, metrics, readiness, logger });
+      closers.push(() => ops.close());
+      await ops.ready();
+      if (options.listen)
+        opsUrl = await listenOrExplain(ops, config.host, config.opsPort, 'CORDON_OPS_PORT');
+    }
 
     let stopped: Promise<void> | undefined;
     return {
       app,
       url,
+      opsUrl,
       content,
       runner,
       roles,
@@ -579,5 +582,25 @@ async function warnIfNotDurable(redis: Redis, logger: Logger): Promise<void> {
     }
   } catch {
     // CONFIG is often disabled on managed Redis; durability is then the operator's setting.
+  }
+}
+
+/** Listens, turning the usual failures into a configuration error that says what to change. */
+async function listenOrExplain(
+  app: FastifyInstance,
+  host: string,
+  port: number,
+  setting: string,
+): Promise<string> {
+  try {
+    return await app.listen({ host, port });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EADDRINUSE' && code !== 'EACCES' && code !== 'EADDRNOTAVAIL') throw err;
+    throw new CordonError(
+      'CORDON_ERR_CONFIG_INVALID',
+      `Cannot listen on ${host}:${port} (${code === 'EADDRINUSE' ? 'another process is using it' : code}). Stop that process or set ${setting} / CORDON_HOST.`,
+      { cause: err },
+    );
   }
 }

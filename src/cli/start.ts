@@ -47,6 +47,9 @@ export async function runStart(argv: readonly string[] = []): Promise<number> {
   const lines = [
     '',
     `Cordon is running at ${cordon.url ?? '(no API role)'}  (roles: ${cordon.roles.join(', ')})`,
+    ...(cordon.opsUrl
+      ? [`  Probes:      ${cordon.opsUrl}/healthz, /readyz; metrics at ${cordon.opsUrl}/metrics`]
+      : []),
     `  Redis:       ${redis.origin}${redis.origin === 'REDIS_URL' ? '' : ` ${redis.url}`}`,
     `  Content:     ${cordon.content.rules.detections.size} detection rule(s), ${cordon.content.rules.correlations.length} correlation(s), ${cordon.content.playbooks.length} playbook(s) from ${config.contentDir}`,
     `  Ingest:      POST ${cordon.url ?? ''}/v1/ingest/{${sources.join('|')}}`,

@@ -14,6 +14,8 @@ export type ProcessRole = (typeof ROLES)[number];
 export interface Config {
   readonly host: string;
   readonly port: number;
+  /** Probes and /metrics for a process without the API role; 0: none. */
+  readonly opsPort: number;
   /** Explicit REDIS_URL, or undefined to use the embedded default (6379 or a private server). */
   readonly redisUrl: string | undefined;
   /** Prefix of every Redis key Cordon writes (BullMQ queues included). */
@@ -147,6 +149,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   const config: Config = {
     host: read.string('CORDON_HOST', '127.0.0.1'),
     port: read.integer('CORDON_PORT', 8080, 0, 65535),
+    opsPort: read.integer('CORDON_OPS_PORT', 0, 0, 65535),
     redisUrl: read.optionalUrl('REDIS_URL', ['redis:', 'rediss:']),
     redisPrefix: read.pattern(
       'CORDON_REDIS_PREFIX',

@@ -3,7 +3,10 @@ import type { ApiDeps } from '../deps.js';
 import { errorResponses } from '../schemas.js';
 
 /** Probes (public, reveal nothing), Prometheus metrics and the OpenAPI document. */
-export const operationRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
+export const operationRoutes: FastifyPluginAsync<Pick<ApiDeps, 'metrics' | 'readiness'>> = async (
+  app,
+  deps,
+) => {
   app.get(
     '/healthz',
     {
