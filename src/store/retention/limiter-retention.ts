@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from '../keys.js';
 import { ScriptRunner } from '../redis-scripts.js';
-import type { RecordSweep, RoundResult } from './record-sweep.js';
+import { guardedAgeAndCountRound, type RecordSweep, type RoundResult } from './record-sweep.js';
 
 export interface LimiterRetentionPolicy {
   /** A key's history is deleted this long after its last set/clear, once no rule applies. */
@@ -27,25 +27,14 @@ export class LimiterRetention implements RecordSweep {
   }
 
   async round(now: number, batch: number): Promise<RoundResult> {
-    const index = this.keys.limiterHistoryIndex;
-    const old = await this.redis.zrangebyscore(
-      index,
-      '-inf',
-      now - this.policy.ms,
-      'LIMIT',
-      0,
+    const { removed, more } = await guardedAgeAndCountRound(
+      this.redis,
+      this.keys.limiterHistoryIndex,
+      this.policy,
+      now,
       batch,
+      (ids) => this.delete(ids, now),
     );
-    let removed = await this.delete(old, now);
-    let more = old.length >= batch;
-    const excess = (await this.redis.zcard(index)) - this.policy.max;
-    if (excess > 0) {
-      const oldest = await this.redis.zrange(index, 0, Math.min(excess, batch) - 1);
-      const n = await this.delete(oldest, now);
-      removed += n;
-      // Kept ones were re-dated to now: another round reaches the next oldest.
-      more ||= n > 0 && excess > n;
-    }
     return { removed: { limiter_history: removed }, more };
   }
 

@@ -1,3 +1,5 @@
+import type { Redis } from 'ioredis';
+
 /**
  * One kind of record under retention. A round does a bounded amount of work (at most `batch`
  * records examined per rule) and says whether more is due now, so the sweeper repeats rounds
@@ -44,4 +46,36 @@ export class IndexWalk {
 
 export function sum(into: Record<string, number>, from: Readonly<Record<string, number>>): void {
   for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + v;
+}
+
+export interface AgeAndCountPolicy {
+  readonly ms: number;
+  readonly max: number;
+}
+
+/**
+ * One round over a time-scored index whose records a script may refuse to delete (a guarded
+ * one is re-dated to now instead): the members older than `ms`, then the oldest past `max`.
+ * `remove` deletes what it can of the ids given and says how many went.
+ */
+export async function guardedAgeAndCountRound(
+  redis: Redis,
+  index: string,
+  policy: AgeAndCountPolicy,
+  now: number,
+  batch: number,
+  remove: (ids: readonly string[]) => Promise<number>,
+): Promise<{ readonly removed: number; readonly more: boolean }> {
+  const old = await redis.zrangebyscore(index, '-inf', now - policy.ms, 'LIMIT', 0, batch);
+  let removed = await remove(old);
+  let more = old.length >= batch;
+  const excess = (await redis.zcard(index)) - policy.max;
+  if (excess > 0) {
+    const oldest = await redis.zrange(index, 0, Math.min(excess, batch) - 1);
+    const n = await remove(oldest);
+    removed += n;
+    // Kept ones were re-dated to now: another round reaches the next oldest.
+    more ||= n > 0 && excess > n;
+  }
+  return { removed, more };
 }
