@@ -35,6 +35,17 @@ describe('cordon --version', () => {
       expect(run.stdout).toBe(`cordon ${version}\n`);
     }
   });
+
+  it('runs as the package bin (executable, with its shebang), as `npx cordon` runs it', () => {
+    const run = spawnSync(join(REPO_ROOT, 'dist/cli/main.js'), ['--version'], {
+      cwd: REPO_ROOT,
+      env: { PATH: process.env.PATH ?? '' },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(run.error, String(run.error)).toBeUndefined();
+    expect(run.stdout).toMatch(/^cordon \d+\.\d+\.\d+\n$/);
+  });
 });
 
 describe('--help', () => {
