@@ -3,37 +3,18 @@
  * durable delayed job, and a late decision is refused), and an action whose templated inputs
  * turn out invalid at run time (the run ends failed, saying why, without retrying).
  */
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, startTestCordon, TOKENS, type TestCordon } from '../helpers/cordon.js';
+import { eventually, TOKENS, type TestCordon } from '../helpers/cordon.js';
+import { failLogins, startShortTimeoutCordon } from '../helpers/short-timeout.js';
 
 let t: TestCordon;
 
 beforeAll(async () => {
-  t = await startTestCordon({
-    contentDir: fileURLToPath(new URL('../fixtures/content/short-timeout/', import.meta.url)),
-  });
+  t = await startShortTimeoutCordon();
 });
 afterAll(async () => {
   await t.stop();
 });
-
-async function failLogins(user: string): Promise<Record<string, any>> {
-  const now = Date.now();
-  const events = [0, 1, 2].map((i) => ({
-    kind: 'login',
-    time: now - 5_000 + i,
-    outcome: 'failure',
-    entity: { user },
-  }));
-  expect((await t.call('POST', '/v1/ingest/events', TOKENS.ingest, events)).statusCode).toBe(202);
-  return eventually(async () => {
-    const res = await t.call('GET', '/v1/approvals?status=pending', TOKENS.approver);
-    return (res.json().approvals as Record<string, any>[]).find(
-      (a) => a.message === `Block ${user}?`,
-    );
-  }, 'the approval');
-}
 
 async function endedRun(runId: string): Promise<Record<string, any>> {
   return eventually(async () => {
@@ -44,7 +25,7 @@ async function endedRun(runId: string): Promise<Record<string, any>> {
 
 describe('approval timeout', () => {
   it('takes the timeout path when nobody decides, and refuses a late decision', async () => {
-    const approval = await failLogins('mallory');
+    const approval = await failLogins(t, 'mallory');
     expect(approval.expiresAt - approval.createdAt).toBe(1_000);
     const run = await endedRun(approval.runId);
     expect(run).toMatchObject({ status: 'cancelled', state: 'timed_out' });
@@ -68,7 +49,7 @@ describe('approval timeout', () => {
 
 describe('action failure', () => {
   it('ends the run failed with the reason when inputs are invalid after templating', async () => {
-    const approval = await failLogins('trudy');
+    const approval = await failLogins(t, 'trudy');
     const rejected = await t.call(
       'POST',
       `/v1/approvals/${String(approval.id)}/reject`,
@@ -94,7 +75,7 @@ describe('action failure', () => {
   });
 
   it('runs the approved action with exactly the inputs the approver saw', async () => {
-    const approval = await failLogins('eve');
+    const approval = await failLogins(t, 'eve');
     expect(approval.gated).toMatchObject({
       operation: 'ratelimit.set',
       connector: 'gateway',

@@ -3,38 +3,19 @@
  * expires (`system:runner`), a rejection is recorded with its comment, and an action whose
  * inputs are invalid at run time is recorded as failed with its code.
  */
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditRecord } from '../../src/audit/audit-entry.js';
-import { eventually, startTestCordon, TOKENS, type TestCordon } from '../helpers/cordon.js';
+import { eventually, TOKENS, type TestCordon } from '../helpers/cordon.js';
+import { failLogins, startShortTimeoutCordon } from '../helpers/short-timeout.js';
 
 let t: TestCordon;
 
 beforeAll(async () => {
-  t = await startTestCordon({
-    contentDir: fileURLToPath(new URL('../fixtures/content/short-timeout/', import.meta.url)),
-  });
+  t = await startShortTimeoutCordon();
 });
 afterAll(async () => {
   await t.stop();
 });
-
-async function pendingApprovalFor(user: string): Promise<Record<string, string>> {
-  const now = Date.now();
-  const events = [0, 1, 2].map((i) => ({
-    kind: 'login',
-    time: now - 5_000 + i,
-    outcome: 'failure',
-    entity: { user },
-  }));
-  expect((await t.call('POST', '/v1/ingest/events', TOKENS.ingest, events)).statusCode).toBe(202);
-  return eventually(async () => {
-    const res = await t.call('GET', '/v1/approvals?status=pending', TOKENS.approver);
-    return (res.json().approvals as Record<string, string>[]).find(
-      (a) => a.message === `Block ${user}?`,
-    );
-  }, 'the approval');
-}
 
 async function entryFor(action: string, approvalId: string): Promise<AuditRecord> {
   return eventually(async () => {
@@ -45,7 +26,7 @@ async function entryFor(action: string, approvalId: string): Promise<AuditRecord
 
 describe('audit of decisions Cordon takes', () => {
   it('records an approval that expired as the runner’s decision', async () => {
-    const approval = await pendingApprovalFor('mallory');
+    const approval = await failLogins(t, 'mallory');
     const expired = await entryFor('approval.expired', approval.id as string);
     expect(expired).toMatchObject({
       actor: { id: 'system:runner', roles: [] },
@@ -55,7 +36,7 @@ describe('audit of decisions Cordon takes', () => {
   });
 
   it('records a rejection and the action that then failed on invalid inputs', async () => {
-    const approval = await pendingApprovalFor('trudy');
+    const approval = await failLogins(t, 'trudy');
     const rejected = await t.call('POST', `/v1/approvals/${approval.id}/reject`, TOKENS.approver, {
       comment: 'take the other branch',
     });
