@@ -1,4 +1,7 @@
 import { DERIVED_SOURCE } from '../ingest/canonical-event.js';
+import { getSourceKind, SOURCE_KIND_TYPES } from '../ingest/sources/registry.js';
+import { parseSourceAuth } from './source-auth.js';
+import type { SourceAuth } from './source-auth.js';
 import type { Diagnostic } from '../shared/diagnostics.js';
 import { describe, parseDuration } from '../shared/duration.js';
 import { checkKeys, expectMapping, expectString, isMapping, suggest } from '../shared/shape.js';
@@ -11,7 +14,7 @@ import type { YamlSource } from '../shared/yaml-files.js';
  * connectors (`builtin-limiter`, `builtin-cases`) are what playbook actions act on. Secrets are
  * only ever referenced (`{ env: NAME }` or `{ file: path }`), never written inline.
  */
-export const SOURCE_TYPES = ['generic', 'alertmanager', 'splunk-webhook'] as const;
+export const SOURCE_TYPES: readonly string[] = SOURCE_KIND_TYPES;
 export const ACTION_CONNECTOR_TYPES = ['builtin-limiter', 'builtin-cases'] as const;
 const ALL_TYPES: readonly string[] = [...SOURCE_TYPES, ...ACTION_CONNECTOR_TYPES];
 
@@ -25,6 +28,10 @@ export interface ConnectorDefinition {
   readonly origin: string;
   /** Source connectors: bearer tokens that may post to this source only. */
   readonly bearerTokens: readonly SecretRef[];
+  /** Source connectors: sender credentials other than bearer tokens (basic, HMAC, …). */
+  readonly senderAuth: SourceAuth;
+  /** Source connectors: the kind's compiled `options:` (its defaults when absent). */
+  readonly options: unknown;
   /**
    * Source connectors: how far out of order its events may arrive and after how long a silent
    * source stops holding correlation windows open (defaults from the configuration).
@@ -82,7 +89,7 @@ function validateConnector(
   if (!expectMapping(sink, [], value, 'A connector document')) return undefined;
   checkKeys(sink, [], value, 'Connector', {
     required: ['name', 'type'],
-    optional: ['apiVersion', 'description', 'auth', 'watermark'],
+    optional: ['apiVersion', 'description', 'auth', 'watermark', 'options'],
   });
   const before = sink.diagnostics.length;
   if (value.apiVersion !== undefined && value.apiVersion !== 'cordon/v1') {
@@ -115,8 +122,9 @@ function validateConnector(
       `Connector type "${type}" is not known.${hint ? ` Did you mean "${hint}"?` : ''} Types: ${ALL_TYPES.join(', ')}.`,
     );
   }
-  const kind = (SOURCE_TYPES as readonly string[]).includes(String(type)) ? 'source' : 'action';
-  const bearerTokens: SecretRef[] = [];
+  const kind = SOURCE_TYPES.includes(String(type)) ? 'source' : 'action';
+  let bearerTokens: SecretRef[] = [];
+  let senderAuth: SourceAuth = {};
   if (value.auth !== undefined) {
     if (kind !== 'source') {
       sink.error(
@@ -125,18 +133,13 @@ function validateConnector(
         `"auth" applies to source connectors only; ${String(type)} connectors take no auth here.`,
         true,
       );
-    } else if (expectMapping(sink, ['auth'], value.auth, 'auth')) {
-      checkKeys(sink, ['auth'], value.auth, 'auth', { optional: ['bearer'] });
-      const refs = Array.isArray(value.auth.bearer) ? value.auth.bearer : [value.auth.bearer];
-      refs.forEach((ref, i) => {
-        const path = Array.isArray(value.auth && (value.auth as Record<string, unknown>).bearer)
-          ? ['auth', 'bearer', i]
-          : ['auth', 'bearer'];
-        const parsed = parseSecretRef(ref, sink, path);
-        if (parsed) bearerTokens.push(parsed);
-      });
+    } else {
+      const parsed = parseSourceAuth(value.auth, sink, parseSecretRef);
+      bearerTokens = [...parsed.bearer];
+      senderAuth = parsed.sender;
     }
   }
+  const options = parseOptions(value.options, kind, type, sink);
   const watermark = parseWatermark(value.watermark, kind, sink);
   if (sink.diagnostics.length > before || typeof name !== 'string' || typeof type !== 'string')
     return undefined;
@@ -147,8 +150,47 @@ function validateConnector(
     description: typeof value.description === 'string' ? value.description : '',
     origin,
     bearerTokens,
+    senderAuth,
+    options,
     watermark,
   };
+}
+
+/** `options:` of a source connector, checked and compiled by its kind. */
+function parseOptions(
+  value: unknown,
+  kind: 'source' | 'action',
+  type: unknown,
+  sink: DiagnosticSink,
+): unknown {
+  const source = kind === 'source' && typeof type === 'string' ? getSourceKind(type) : undefined;
+  if (value !== undefined && kind !== 'source') {
+    sink.error(
+      ['options'],
+      'CORDON_ERR_DEFINITION_UNKNOWN_KEY',
+      '"options" applies to source connectors only; remove it.',
+      true,
+    );
+    return undefined;
+  }
+  if (!source) return undefined;
+  if (!source.options) {
+    if (value !== undefined)
+      sink.error(
+        ['options'],
+        'CORDON_ERR_DEFINITION_UNKNOWN_KEY',
+        `Source type "${source.type}" takes no options; remove "options".`,
+        true,
+      );
+    return undefined;
+  }
+  return source.options.compile(value ?? undefined, (path, reason) => {
+    sink.error(
+      ['options', ...path],
+      'CORDON_ERR_DEFINITION_VALUE',
+      `options.${path.join('.')}${path.length ? ': ' : ''}${reason}`,
+    );
+  });
 }
 
 /** `watermark: { out_of_orderness: 10m, idle: 5m }` on a source connector. */
@@ -190,7 +232,7 @@ function parseWatermark(
   return out;
 }
 
-function parseSecretRef(
+export function parseSecretRef(
   ref: unknown,
   sink: DiagnosticSink,
   path: (string | number)[],

@@ -11,6 +11,7 @@ export const EVENT_KINDS = [
   'feedback',
   'audit',
   'metric',
+  'log',
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 

@@ -45,8 +45,9 @@ export const alertmanagerNormaliser: Normaliser = {
       if (alerts.length === 0)
         alertsAt.error('must contain at least one alert; got an empty array.');
       alerts.forEach((alert, index) => {
-        const event = readAlert(alert, alertsAt.child(index), envelope, ctx);
-        if (event !== undefined) events.push(event);
+        const at = alertsAt.batchItem(index);
+        const event = readAlert(alert, at, envelope, ctx);
+        if (event !== undefined) findings.emit(event, at);
       });
     } else if (alerts === undefined) {
       alertsAt.error('is required: the array of alerts in this notification.');
@@ -65,7 +66,7 @@ export const alertmanagerNormaliser: Normaliser = {
             'they never reached Cordon. Raise or unset max_alerts.',
         );
     }
-    return findings.result(events);
+    return findings.batch(events);
   },
 };
 

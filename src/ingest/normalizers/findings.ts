@@ -1,4 +1,4 @@
-import type { FieldError, NormaliseResult } from './types.js';
+import type { FieldError, NormaliseResult, RejectedItem } from './types.js';
 import type { NormalisedEvent } from '../canonical-event.js';
 
 /** The Normaliser contract caps errors so one huge bad batch cannot produce a huge response. */
@@ -13,12 +13,27 @@ export const MAX_WARNINGS = 50;
 export class Findings {
   readonly #errors: FieldError[] = [];
   readonly #warnings: string[] = [];
+  /** Errors inside one item of a batch, by item index: they reject that item only. */
+  readonly #itemErrors = new Map<number, FieldError[]>();
+  readonly #emitted: { readonly event: NormalisedEvent; readonly item: number | undefined }[] = [];
   #overflow = 0;
   #warningOverflow = 0;
 
-  error(path: string, reason: string): void {
+  error(path: string, reason: string, item?: number): void {
+    if (item !== undefined) {
+      const list = this.#itemErrors.get(item) ?? [];
+      if (list.length === 0) this.#itemErrors.set(item, list);
+      // Every rejected item is listed; the reasons of each are capped like a body's.
+      if (list.length < MAX_ERRORS) list.push({ path, reason });
+      return;
+    }
     if (this.#errors.length < MAX_ERRORS) this.#errors.push({ path, reason });
     else this.#overflow += 1;
+  }
+
+  /** An event made from the item at `at`; dropped by `batch()` if that item has errors. */
+  emit(event: NormalisedEvent, at: Location): void {
+    this.#emitted.push({ event, item: at.itemIndex });
   }
 
   warn(message: string): void {
@@ -49,6 +64,34 @@ export class Findings {
     return { ok: false, errors };
   }
 
+  /**
+   * Partial acceptance (ingest "Behaviour"): events of items without errors go in, each item
+   * with errors is reported by index; only a body-level error (unparseable body, missing
+   * envelope) or a batch with no good item at all refuses the whole body.
+   */
+  batch(extra: readonly NormalisedEvent[] = []): NormaliseResult {
+    const rejected: RejectedItem[] = [...this.#itemErrors]
+      .sort((a, b) => a[0] - b[0])
+      .map(([index, errors]) => ({ index, errors }));
+    const events = [
+      ...extra,
+      ...this.#emitted
+        .filter(({ item }) => item === undefined || !this.#itemErrors.has(item))
+        .map(({ event }) => event),
+    ];
+    if (this.#errors.length > 0 || (events.length === 0 && rejected.length > 0)) {
+      for (const item of rejected)
+        for (const error of item.errors)
+          if (this.#errors.length < MAX_ERRORS) this.#errors.push(error);
+          else this.#overflow += 1;
+      return this.result([]);
+    }
+    const warnings = this.#cappedWarnings();
+    return rejected.length > 0
+      ? { ok: true, events, warnings, rejected }
+      : { ok: true, events, warnings };
+  }
+
   #cappedWarnings(): string[] {
     const warnings = [...this.#warnings];
     if (this.#warningOverflow > 0) {
@@ -65,6 +108,8 @@ export class Findings {
  */
 export class Location {
   #path: string | undefined;
+  /** Index of the batch item this location is inside (see `Findings.batch`), if any. */
+  readonly itemIndex: number | undefined;
 
   /**
    * Locations are made for every field of every item, and almost all of them never report
@@ -75,7 +120,10 @@ export class Location {
     private readonly parent: Location | undefined,
     private readonly segment: string | number,
     private readonly prefix: string,
-  ) {}
+    itemIndex?: number,
+  ) {
+    this.itemIndex = itemIndex ?? parent?.itemIndex;
+  }
 
   get path(): string {
     this.#path ??=
@@ -94,8 +142,16 @@ export class Location {
     return new Location(this.findings, this, segment, prefix);
   }
 
+  /**
+   * One item of a batch (an alert of `alerts[]`, a line of NDJSON): errors under it reject
+   * that item alone when the normaliser finishes with `Findings.batch()`.
+   */
+  batchItem(segment: number, prefix = this.prefix): Location {
+    return new Location(this.findings, this, segment, prefix, segment);
+  }
+
   error(reason: string): void {
-    this.findings.error(this.path, this.prefix + reason);
+    this.findings.error(this.path, this.prefix + reason, this.itemIndex);
   }
 
   warn(message: string): void {

@@ -1,4 +1,3 @@
-import type { NormalisedEvent } from '../canonical-event.js';
 import { readCanonicalEvent } from './canonical-input.js';
 import { Findings } from './findings.js';
 import type { Location } from './findings.js';
@@ -26,12 +25,11 @@ export const genericNormaliser: Normaliser = {
   normalise(body: Buffer, ctx: NormaliseContext): NormaliseResult {
     const findings = new Findings();
     const items = readItems(body, ctx, findings.root());
-    const events: NormalisedEvent[] = [];
     for (const { value, at } of items) {
       const event = readCanonicalEvent(value, at, ctx.now);
-      if (event !== undefined) events.push(event);
+      if (event !== undefined) findings.emit(event, at);
     }
-    return findings.result(events);
+    return findings.batch();
   },
 };
 
@@ -46,7 +44,7 @@ function readItems(body: Buffer, ctx: NormaliseContext, root: Location): Item[] 
     if (!parsed.ok) return [];
     return parsed.value.map(({ lineIndex, value }) => ({
       value,
-      at: root.item(lineIndex, `line ${lineIndex + 1}: `),
+      at: root.batchItem(lineIndex, `line ${lineIndex + 1}: `),
     }));
   }
   const parsed = parseJsonBody(body, root, {
@@ -60,7 +58,7 @@ function readItems(body: Buffer, ctx: NormaliseContext, root: Location): Item[] 
   if (Array.isArray(value)) {
     const list: readonly unknown[] = value;
     if (list.length === 0) root.error('is an empty array; send at least one event.');
-    return list.map((item, index) => ({ value: item, at: root.child(index) }));
+    return list.map((item, index) => ({ value: item, at: root.batchItem(index) }));
   }
   if (typeof value !== 'object' || value === null) {
     root.error(`must be ${EXPECTED}; got ${got(value)}.`);

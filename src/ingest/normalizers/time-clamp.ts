@@ -23,3 +23,17 @@ export function applyTimeClamp(event: NormalisedEvent, now: number, at: Location
     labels: { ...event.labels, [TIME_CLAMPED_LABEL]: clamp.clampedFrom },
   };
 }
+
+/**
+ * Set (to `true`) on an event whose payload carried no usable time: its `time` is the receipt
+ * time, which rules should not trust for ordering.
+ */
+export const TIME_MISSING_LABEL = `${RESERVED_LABEL_PREFIX}time_missing`;
+
+/** Stamps the receipt time on an event without a usable time, and says so in a label. */
+export function withReceiptTime<T extends { labels: Record<string, string> }>(
+  event: T,
+  now: number,
+): T & { time: number } {
+  return { ...event, time: now, labels: { ...event.labels, [TIME_MISSING_LABEL]: 'true' } };
+}

@@ -8,8 +8,20 @@ export interface FieldError {
   readonly reason: string;
 }
 
+/** One item of a batch refused while the rest went in: its index in the batch and why. */
+export interface RejectedItem {
+  readonly index: number;
+  readonly errors: FieldError[];
+}
+
 export type NormaliseResult =
-  | { readonly ok: true; readonly events: NormalisedEvent[]; readonly warnings: string[] }
+  | {
+      readonly ok: true;
+      readonly events: NormalisedEvent[];
+      readonly warnings: string[];
+      /** Items refused while the others were accepted (absent when every item was good). */
+      readonly rejected?: RejectedItem[];
+    }
   | { readonly ok: false; readonly errors: FieldError[] };
 
 export interface NormaliseContext {

@@ -4,6 +4,7 @@ import { sha256Hex } from '../../../src/shared/hash.js';
 import {
   ctx,
   expectErrorsAt,
+  expectPartial,
   expectEvents,
   expectWarnings,
   json,
@@ -340,7 +341,7 @@ describe('alertmanager normaliser: bad input', () => {
     expectErrorsAt(normalise(message({}, { version: '3' })), { '/version': 'got "3"' });
   });
 
-  it('rejects an empty alerts array and a non-object body, and rejects the batch for one bad alert', () => {
+  it('rejects an empty alerts array and a non-object body, and refuses only the bad alerts of a batch', () => {
     expectErrorsAt(normalise(json({ version: '4', receiver: 'r', alerts: [] })), {
       '/alerts': 'must contain at least one alert',
     });
@@ -349,10 +350,11 @@ describe('alertmanager normaliser: bad input', () => {
     });
     const base = sampleJson('alertmanager-webhook-firing.json') as { alerts: Json[] };
     const alerts = [base.alerts[0], { ...base.alerts[1], startsAt: 'soon' }, 7];
-    expectErrorsAt(normalise(json({ ...base, alerts })), {
+    const [good] = expectPartial(normalise(json({ ...base, alerts })), 1, {
       '/alerts/1/startsAt': 'got "soon"',
       '/alerts/2': 'must be an alert object; got 7 (a number)',
     });
+    expect(good?.labels.alertname).toBe((base.alerts[0] as { labels: Json }).labels.alertname);
   });
 
   it('reports a truncated body with its position', () => {

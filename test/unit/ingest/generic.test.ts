@@ -6,6 +6,7 @@ import {
   ctx,
   expectErrors,
   expectErrorsAt,
+  expectPartial,
   expectEvents,
   expectWarnings,
   fixture,
@@ -225,15 +226,26 @@ describe('generic normaliser: invalid input', () => {
     const body = Buffer.from(
       '{"kind":"login","time":1718035412000}\n\n{"kind":"logon","time":1718035412000}\n',
     );
-    expectErrorsAt(normalise(body, NDJSON), {
+    const [good] = expectPartial(normalise(body, NDJSON), 1, {
       '/2/kind': ['line 3: must be one of', 'Did you mean "login"?'],
     });
+    expect(good?.kind).toBe('login');
   });
 
-  it('rejects the whole batch when one item is bad', () => {
-    expectErrorsAt(normalise(fixture('generic/bad-batch-one-invalid.json')), {
+  it('accepts a batch in part: good items go in, each bad one is reported by index', () => {
+    const result = normalise(fixture('generic/bad-batch-one-invalid.json'));
+    expectPartial(result, 1, {
       '/1/time': ['put "T" between the date and the time', 'add a zone'],
       '/1/outcome': ['got "failed"', 'Did you mean "failure"?'],
+    });
+    expect(result.ok && result.rejected?.map((r) => r.index)).toEqual([1]);
+  });
+
+  it('refuses the whole body when no item is good', () => {
+    expectErrorsAt(normalise(json([{ kind: 'logon' }, 7])), {
+      '/0/kind': 'must be one of',
+      '/0/time': 'is required',
+      '/1': 'must be',
     });
   });
 

@@ -46,6 +46,24 @@ export function expectWarnings(result: NormaliseResult): string[] {
   return result.warnings;
 }
 
+/**
+ * A batch accepted in part: the good items' events, and the refused items by index with the
+ * phrase each reason must contain (keyed by error path).
+ */
+export function expectPartial(
+  result: NormaliseResult,
+  accepted: number,
+  phrases: Record<string, string | string[]>,
+): NormalisedEvent[] {
+  if (!result.ok) throw new Error(`expected a partial batch, got errors:\n${JSON.stringify(result.errors, null, 2)}`);
+  expect(result.events).toHaveLength(accepted);
+  const errors = (result.rejected ?? []).flatMap((item) => item.errors);
+  expect(errors.map((e) => e.path).sort()).toEqual(Object.keys(phrases).sort());
+  for (const error of errors)
+    for (const phrase of [phrases[error.path] ?? []].flat()) expect(error.reason).toContain(phrase);
+  return result.events;
+}
+
 export function expectErrors(result: NormaliseResult): FieldError[] {
   if (result.ok) throw new Error(`expected errors, got ${result.events.length} events`);
   return result.errors;

@@ -1,0 +1,4 @@
+import type { AnySourceKind } from '../source-kind.js';
+
+/** Source kinds of this category, in the order `cordon parse --list` shows them. */
+export const LINE_KINDS: readonly AnySourceKind[] = [];

@@ -1,0 +1,98 @@
+import type { NormaliseContext, NormaliseResult } from '../normalizers/types.js';
+
+/**
+ * A source kind: one sender's wire format (Grafana webhooks, Okta event hooks, CEF lines …),
+ * implemented as one module under `src/ingest/sources/<type>/` and found through the registry
+ * (`registry.ts`). A connector file names it as its `type`. Adding a sender touches that folder,
+ * its samples and its tests, and one line of its category's list in `kinds/`.
+ */
+export interface SourceKind<Options = unknown> {
+  /** Connector `type` (`grafana`, `okta`, `cef`): lower-case, digits and `-`. */
+  readonly type: string;
+  /** What sends it, for docs and `cordon parse --list` (`Grafana unified alerting webhook`). */
+  readonly title: string;
+  readonly category: SourceCategory;
+  /**
+   * Media types accepted on the HTTP route (lower-case, no parameters); other types get 415.
+   * `*` accepts any (line formats and senders that mislabel their bodies).
+   */
+  readonly contentTypes: readonly string[];
+  /** How this sender can authenticate (documentation and connector validation). */
+  readonly auth: readonly SenderAuthScheme[];
+  /** `options:` of the connector file, when the kind takes any. */
+  readonly options?: OptionsSpec<Options>;
+  /**
+   * Pure but for `ctx.memory`: no clock (time is `ctx.now`), no network, never throws for bad
+   * input. Items of a batch are refused one by one (`Location.batchItem` + `Findings.batch`).
+   */
+  normalise(
+    request: SourceRequest,
+    ctx: SourceContext<Options>,
+  ): NormaliseResult | Promise<NormaliseResult>;
+  /**
+   * A request the sender makes that is not an event delivery (Okta's one-time GET
+   * verification): answered here, before and instead of normalising. Undefined = not one.
+   */
+  handshake?(request: HandshakeRequest, options: Options): HandshakeReply | undefined;
+}
+
+export type SourceCategory =
+  'canonical' | 'siem' | 'monitor' | 'inference' | 'llm' | 'identity' | 'line' | 'mapped';
+
+/** See `src/ingest/auth/`: each is verified before a body reaches a normaliser. */
+export type SenderAuthScheme = 'bearer' | 'basic' | 'hmac' | 'splunk' | 'header' | 'none';
+
+export interface SourceRequest {
+  readonly body: Buffer;
+  /** Lower-cased media type without parameters (`application/json`); `''` when absent. */
+  readonly contentType: string;
+  /** Header names lower-cased; repeated headers joined with `, `. */
+  readonly headers: Readonly<Record<string, string | undefined>>;
+}
+
+export interface HandshakeRequest {
+  readonly method: string;
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  readonly query: Readonly<Record<string, string | undefined>>;
+}
+
+export interface HandshakeReply {
+  readonly status: number;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body: unknown;
+}
+
+export interface SourceContext<Options = unknown> extends NormaliseContext {
+  /** The connector's compiled `options:` (the kind's defaults when the file has none). */
+  readonly options: Options;
+  /** Small bounded state shared across requests of this source (joins, counter deltas). */
+  readonly memory: SourceMemory;
+}
+
+/**
+ * Bounded key/value memory per source instance, for kinds that join two deliveries (KServe
+ * request + response by `ce-id`) or turn cumulative counters into deltas (Triton scrapes).
+ * Entries lapse after `ttlMs`; losing one only loses the join or one delta, never an event.
+ */
+export interface SourceMemory {
+  /** Stores `value` under `key` and returns what was there before. */
+  swap(key: string, value: string, ttlMs: number): Promise<string | undefined>;
+  /** Removes `key` and returns what was there. */
+  take(key: string): Promise<string | undefined>;
+}
+
+/**
+ * Validates a connector's `options:` mapping. Report every problem with `report(path, reason)`
+ * (path relative to `options`, reason naming the bad value and the fix); return undefined if
+ * any. `compile(undefined)` must give the defaults.
+ */
+export interface OptionsSpec<Options> {
+  readonly keys: readonly string[];
+  compile(value: unknown, report: OptionsReporter): Options | undefined;
+}
+
+export type OptionsReporter = (path: readonly (string | number)[], reason: string) => void;
+
+/** A kind whose options type is erased, as the registry holds them. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnySourceKind = SourceKind<any>;
