@@ -18,6 +18,9 @@ import { loadPrincipals, readSecret, type PrincipalDirectory } from './config/pr
 import { loadContentOrThrow, type Content } from './content.js';
 import { Correlator } from './correlate/correlator.js';
 import type { Match } from './correlate/match.js';
+import type { ConnectorDefinition } from './config/connectors.js';
+import { resolveSenderAuth } from './ingest/auth/sender-auth.js';
+import type { ResolvedSenderAuth } from './ingest/auth/sender-auth.js';
 import { IngestService } from './ingest/ingest-service.js';
 import type { ActionJob, RunJob, RunQueues } from './playbook/runtime/jobs.js';
 import { PlaybookCatalog } from './playbook/runtime/playbook-catalog.js';
@@ -41,6 +44,7 @@ import { EffectLedger } from './store/effect-ledger.js';
 import { EventLog } from './store/event-log.js';
 import { IncidentStore } from './store/incident-store.js';
 import { Keys } from './store/keys.js';
+import { RedisSourceMemory } from './store/source-memory.js';
 import { LimiterStore } from './store/limiter-store.js';
 import { createRedis, isRedisConnectionError, outageOptions, waitForRedis } from './store/redis.js';
 import { RedisOutage } from './store/redis-outage.js';
@@ -437,22 +441,33 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
     let app: FastifyInstance | undefined;
     let url: string | undefined;
     if (has('api') && principals) {
+      const sourceConnectors = content.connectors.filter((c) => c.kind === 'source');
       const sources = new Map(
-        content.connectors
-          .filter((c) => c.kind === 'source')
-          .map((c) => [c.name, { name: c.name, type: c.type }]),
+        sourceConnectors.map((c) => [
+          c.name,
+          {
+            name: c.name,
+            type: c.type,
+            options: c.options,
+            keep: { ...config.retention.keep, ...c.keep },
+          },
+        ]),
       );
-      const ingest = new IngestService(
+      const senderAuth = await resolveSourceSenderAuth(
+        sourceConnectors,
+        options.env ?? process.env,
+      );
+      const ingest = new IngestService({
         sources,
-        eventLog,
+        log: eventLog,
         deadLetters,
         clock,
         metrics,
-        logger.child({ domain: 'ingest' }),
-        config.ingest.dedupeWindowMs,
-        { maxDepth: config.ingest.maxDepth },
-        config.retention.raw,
-      );
+        logger: logger.child({ domain: 'ingest' }),
+        dedupeWindowMs: config.ingest.dedupeWindowMs,
+        maxDepth: config.ingest.maxDepth,
+        memoryFor: (source) => new RedisSourceMemory(redis, keys, source),
+      });
       const tokenUse = new TokenUseAggregator(audit, clock, (err) =>
         logger.error({ err }, 'token use not recorded in the audit trail; kept for the next flush'),
       );
@@ -479,6 +494,7 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
         logger,
         readiness,
         ingestBodyLimitBytes: config.ingest.bodyLimitBytes,
+        senderAuth,
         audit: { trail: audit, reader: auditLog, tokenUse },
         limits: {
           http: config.http,
@@ -539,6 +555,30 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
     await closeAll();
     throw err;
   }
+}
+
+/** Resolves every source's sender credentials at start; a missing secret names its variable. */
+async function resolveSourceSenderAuth(
+  sources: readonly ConnectorDefinition[],
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<ReadonlyMap<string, ResolvedSenderAuth>> {
+  const out = new Map<string, ResolvedSenderAuth>();
+  const problems: string[] = [];
+  for (const source of sources) {
+    const resolved = await resolveSenderAuth(
+      source.senderAuth,
+      `connector ${source.name} (${source.origin})`,
+      env,
+    );
+    problems.push(...resolved.problems);
+    out.set(source.name, resolved.auth);
+  }
+  if (problems.length > 0)
+    throw new CordonError(
+      'CORDON_ERR_CONNECTOR_SECRET',
+      `Source credentials could not be resolved:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
+  return out;
 }
 
 /** Source connectors with `auth.bearer` get their own ingest-only principals. */

@@ -12,6 +12,11 @@ declare module 'fastify' {
     public?: boolean;
     /** Any of these roles (admin always qualifies); absent = any authenticated principal. */
     roles?: readonly string[];
+    /**
+     * Ingest routes: a request without a valid bearer token is not refused here; the route
+     * admits it by its source's sender credentials (Basic, Splunk token, header, HMAC).
+     */
+    senderAuth?: boolean;
   }
 }
 
@@ -34,6 +39,7 @@ export function registerAuth(
     const header = request.headers.authorization;
     const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
     const principal = match?.[1] ? principals.authenticate(match[1]) : undefined;
+    if (!principal && config.senderAuth) return;
     if (!principal) {
       void reply.header('WWW-Authenticate', 'Bearer realm="cordon"');
       throw new CordonError(

@@ -9,7 +9,7 @@ import { registerRequestLog } from './request-log.js';
 import { approvalRoutes } from './routes/approvals.js';
 import { auditRoutes } from './routes/audit.js';
 import { incidentRoutes } from './routes/incidents.js';
-import { ingestRoutes } from './routes/ingest.js';
+import { ingestHandshakeRoute, ingestRoutes } from './routes/ingest.js';
 import { limiterRoutes } from './routes/limiter.js';
 import { operationRoutes } from './routes/operations.js';
 import { recordRoutes } from './routes/records.js';
@@ -71,6 +71,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   registerResponseHooks(app, deps.metrics);
   registerSharedSchemas(app);
   await app.register(ingestRoutes, deps);
+  await app.register(ingestHandshakeRoute, deps);
   await app.register(incidentRoutes, deps);
   await app.register(runRoutes, deps);
   await app.register(approvalRoutes, deps);

@@ -1,3 +1,4 @@
+import type { ResolvedSenderAuth } from '../ingest/auth/sender-auth.js';
 import type { AuditReader } from '../audit/audit-query.js';
 import type { AuditRecorder } from '../audit/audit-trail.js';
 import type { TokenUseRecorder } from '../audit/token-use.js';
@@ -39,6 +40,8 @@ export interface ApiDeps {
   readonly logger: Logger;
   readonly readiness: readonly ReadinessCheck[];
   readonly ingestBodyLimitBytes: number;
+  /** Per source: credentials its senders may present besides Cordon bearer tokens. */
+  readonly senderAuth?: ReadonlyMap<string, ResolvedSenderAuth>;
   /** Hooks record decisions into the trail; GET /v1/audit reads it; auth counts token use. */
   readonly audit: {
     readonly trail: AuditRecorder;

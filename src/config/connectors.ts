@@ -1,4 +1,6 @@
 import { DERIVED_SOURCE } from '../ingest/canonical-event.js';
+import { RAW_POLICIES, TEXT_POLICIES } from '../ingest/keep-policy.js';
+import type { KeepPolicy, RawPolicy, TextPolicy } from '../ingest/keep-policy.js';
 import { getSourceKind, SOURCE_KIND_TYPES } from '../ingest/sources/registry.js';
 import { parseSourceAuth } from './source-auth.js';
 import type { SourceAuth } from './source-auth.js';
@@ -32,6 +34,8 @@ export interface ConnectorDefinition {
   readonly senderAuth: SourceAuth;
   /** Source connectors: the kind's compiled `options:` (its defaults when absent). */
   readonly options: unknown;
+  /** Source connectors: `keep:` overrides of the configured raw and text policy. */
+  readonly keep: Partial<KeepPolicy>;
   /**
    * Source connectors: how far out of order its events may arrive and after how long a silent
    * source stops holding correlation windows open (defaults from the configuration).
@@ -89,7 +93,7 @@ function validateConnector(
   if (!expectMapping(sink, [], value, 'A connector document')) return undefined;
   checkKeys(sink, [], value, 'Connector', {
     required: ['name', 'type'],
-    optional: ['apiVersion', 'description', 'auth', 'watermark', 'options'],
+    optional: ['apiVersion', 'description', 'auth', 'watermark', 'options', 'keep'],
   });
   const before = sink.diagnostics.length;
   if (value.apiVersion !== undefined && value.apiVersion !== 'cordon/v1') {
@@ -140,6 +144,7 @@ function validateConnector(
     }
   }
   const options = parseOptions(value.options, kind, type, sink);
+  const keep = parseKeep(value.keep, kind, sink);
   const watermark = parseWatermark(value.watermark, kind, sink);
   if (sink.diagnostics.length > before || typeof name !== 'string' || typeof type !== 'string')
     return undefined;
@@ -152,8 +157,60 @@ function validateConnector(
     bearerTokens,
     senderAuth,
     options,
+    keep,
     watermark,
   };
+}
+
+/** `keep: { raw: sampled, raw_sample: 0.05, text: redact }` on a source connector. */
+function parseKeep(
+  value: unknown,
+  kind: 'source' | 'action',
+  sink: DiagnosticSink,
+): Partial<KeepPolicy> {
+  if (value === undefined || value === null) return {};
+  if (kind !== 'source') {
+    sink.error(
+      ['keep'],
+      'CORDON_ERR_DEFINITION_UNKNOWN_KEY',
+      '"keep" applies to source connectors only; remove it.',
+      true,
+    );
+    return {};
+  }
+  if (!expectMapping(sink, ['keep'], value, 'keep')) return {};
+  checkKeys(sink, ['keep'], value, 'keep', { optional: ['raw', 'raw_sample', 'text'] });
+  const out: { raw?: RawPolicy; rawSample?: number; text?: TextPolicy } = {};
+  if (value.raw !== undefined) {
+    if ((RAW_POLICIES as readonly unknown[]).includes(value.raw)) out.raw = value.raw as RawPolicy;
+    else
+      sink.error(
+        ['keep', 'raw'],
+        'CORDON_ERR_DEFINITION_VALUE',
+        `keep.raw must be one of ${RAW_POLICIES.join(', ')}; got ${describe(value.raw)}.`,
+      );
+  }
+  if (value.raw_sample !== undefined) {
+    const n = value.raw_sample;
+    if (typeof n === 'number' && n >= 0 && n <= 1) out.rawSample = n;
+    else
+      sink.error(
+        ['keep', 'raw_sample'],
+        'CORDON_ERR_DEFINITION_VALUE',
+        `keep.raw_sample must be a share from 0 to 1 (0.05 keeps 5%); got ${describe(n)}.`,
+      );
+  }
+  if (value.text !== undefined) {
+    if ((TEXT_POLICIES as readonly unknown[]).includes(value.text))
+      out.text = value.text as TextPolicy;
+    else
+      sink.error(
+        ['keep', 'text'],
+        'CORDON_ERR_DEFINITION_VALUE',
+        `keep.text must be one of ${TEXT_POLICIES.join(', ')}; got ${describe(value.text)}.`,
+      );
+  }
+  return out;
 }
 
 /** `options:` of a source connector, checked and compiled by its kind. */

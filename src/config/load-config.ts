@@ -1,3 +1,5 @@
+import { RAW_POLICIES, TEXT_POLICIES } from '../ingest/keep-policy.js';
+import type { KeepPolicy, RawPolicy } from '../ingest/keep-policy.js';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { DEFAULT_MAX_DEPTH, MAX_DEPTH_LIMIT } from '../ingest/normalizers/json-depth.js';
@@ -119,8 +121,11 @@ export interface RetentionConfig {
   readonly sweepBatch: number;
   /** Event-log entries kept at most (never one a correlator has not checkpointed past). */
   readonly eventsMax: number;
-  /** `keep`: an event's original item is stored as `raw`; `drop`: only the canonical event. */
-  readonly raw: 'keep' | 'drop';
+  /**
+   * Default for every source (a connector's `keep:` overrides): what of the sender's payload is
+   * stored beside each event, and what becomes of prompt and response text (keep-policy.ts).
+   */
+  readonly keep: KeepPolicy;
   /** Resolved incidents are deleted this long after resolution. */
   readonly incidentsResolvedMs: number;
   /** Open incidents without a match (and without a running playbook) this long are resolved. */
@@ -290,6 +295,15 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
 
 const DAY_MS = 86_400_000;
 
+const RAW_ALIASES: Readonly<Record<RawPolicy | 'keep' | 'drop', RawPolicy>> = {
+  always: 'always',
+  'on-failure': 'on-failure',
+  sampled: 'sampled',
+  none: 'none',
+  keep: 'always',
+  drop: 'none',
+};
+
 function readRetention(read: EnvReader): RetentionConfig {
   const age = (name: string, fallback: number): number =>
     read.integer(name, fallback, 1_000, 3_650 * DAY_MS);
@@ -299,7 +313,14 @@ function readRetention(read: EnvReader): RetentionConfig {
     sweepIntervalMs: read.integer('CORDON_RETENTION_SWEEP_INTERVAL_MS', 10_000, 100, 3_600_000),
     sweepBatch: read.integer('CORDON_RETENTION_SWEEP_BATCH', 500, 10, 100_000),
     eventsMax: count('CORDON_RETENTION_EVENTS_MAX', 10_000_000),
-    raw: read.oneOf('CORDON_RETENTION_RAW', 'keep', ['keep', 'drop']),
+    keep: {
+      // `keep` and `drop` are the names of the first release, kept working.
+      raw: RAW_ALIASES[
+        read.oneOf('CORDON_RETENTION_RAW', 'always', [...RAW_POLICIES, 'keep', 'drop'])
+      ],
+      rawSample: read.integer('CORDON_RETENTION_RAW_SAMPLE_PERMILLE', 10, 0, 1000) / 1000,
+      text: read.oneOf('CORDON_INGEST_TEXT', 'keep', TEXT_POLICIES),
+    },
     incidentsResolvedMs: age('CORDON_RETENTION_INCIDENTS_RESOLVED_MS', 90 * DAY_MS),
     incidentsIdleMs: age('CORDON_RETENTION_INCIDENTS_IDLE_MS', 30 * DAY_MS),
     incidentsMax: count('CORDON_RETENTION_INCIDENTS_MAX', 100_000),

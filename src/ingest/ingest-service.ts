@@ -5,13 +5,28 @@ import type { Metrics } from '../shared/metrics.js';
 import type { DeadLetterStore } from '../store/dead-letters.js';
 import type { EventLog } from '../store/event-log.js';
 import type { CanonicalEvent } from './canonical-event.js';
-import { getNormaliser } from './normalizers/index.js';
-import type { FieldError } from './normalizers/types.js';
+import { applyKeepPolicy, DEFAULT_KEEP_POLICY } from './keep-policy.js';
+import type { KeepPolicy } from './keep-policy.js';
+import type { FieldError, NormaliseResult, RejectedItem } from './normalizers/types.js';
+import { LocalSourceMemory } from './sources/memory.js';
+import { getSourceKind } from './sources/registry.js';
+import type { AnySourceKind, SourceMemory } from './sources/source-kind.js';
 
 export interface SourceInfo {
   readonly name: string;
-  /** Wire format = connector type (generic, alertmanager, splunk-webhook). */
+  /** Connector type = source kind (generic, alertmanager, grafana, okta, cef …). */
   readonly type: string;
+  /** The connector's compiled `options:`. */
+  readonly options?: unknown;
+  /** What of the sender's payload is stored beside each event (default: DEFAULT_KEEP_POLICY). */
+  readonly keep?: KeepPolicy;
+}
+
+export interface IngestRequest {
+  readonly body: Buffer;
+  readonly contentType: string | undefined;
+  /** Header names lower-cased (Node's own form). */
+  readonly headers?: Readonly<Record<string, string | string[] | undefined>>;
 }
 
 export interface IngestOutcome {
@@ -24,75 +39,100 @@ export interface IngestOutcome {
     readonly duplicate: boolean;
   }[];
   readonly warnings: readonly string[];
+  /** Items of the batch refused while the rest went in, by index, with why. */
+  readonly rejected: readonly RejectedItem[];
+  /** Where the refused items are kept (the whole body, with their errors). */
+  readonly deadLetterId?: string;
+}
+
+export interface IngestServiceOptions {
+  readonly sources: ReadonlyMap<string, SourceInfo>;
+  readonly log: EventLog;
+  readonly deadLetters: DeadLetterStore;
+  readonly clock: Clock;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  readonly dedupeWindowMs: number;
+  readonly maxDepth?: number;
+  /** Join/delta memory per source (Redis in production; in-process when absent). */
+  readonly memoryFor?: (source: string) => SourceMemory;
 }
 
 /**
- * The ingest pipeline behind POST /v1/ingest/{source}: normalise the body with the source's
- * format, then append every event to the durable log in one atomic step (deduplicated by
- * source + id). A body that fails is kept whole in the dead-letter store, never dropped.
+ * The ingest pipeline behind POST /v1/ingest/{source} and the drop-in endpoints: normalise the
+ * body with the source's kind, then append every good event to the durable log in one atomic
+ * step (deduplicated by source + id). A refused body, or the refused items of a batch, are kept
+ * in the dead-letter store, never dropped.
  */
 export class IngestService {
-  constructor(
-    private readonly sources: ReadonlyMap<string, SourceInfo>,
-    private readonly log: EventLog,
-    private readonly deadLetters: DeadLetterStore,
-    private readonly clock: Clock,
-    private readonly metrics: Metrics,
-    private readonly logger: Logger,
-    private readonly dedupeWindowMs: number,
-    private readonly limits: { readonly maxDepth?: number } = {},
-    /** CORDON_RETENTION_RAW: `drop` stores the canonical event only, not the original item. */
-    private readonly rawPolicy: 'keep' | 'drop' = 'keep',
-  ) {}
+  readonly #sources: ReadonlyMap<string, SourceInfo>;
+  readonly #memories = new Map<string, SourceMemory>();
+
+  constructor(private readonly o: IngestServiceOptions) {
+    this.#sources = o.sources;
+  }
 
   source(name: string): SourceInfo | undefined {
-    return this.sources.get(name);
+    return this.#sources.get(name);
   }
 
   get sourceNames(): string[] {
-    return [...this.sources.keys()];
+    return [...this.#sources.keys()];
+  }
+
+  /** The configured sources of one kind (drop-in endpoints find theirs this way). */
+  sourcesOfType(type: string): SourceInfo[] {
+    return [...this.#sources.values()].filter((s) => s.type === type);
+  }
+
+  kindOf(source: SourceInfo): AnySourceKind {
+    const kind = getSourceKind(source.type);
+    if (!kind) throw new Error(`Source ${source.name} has type ${source.type}, which has no kind.`);
+    return kind;
   }
 
   async ingest(
     sourceName: string,
-    body: Buffer,
-    contentTypeHeader: string | undefined,
+    request: IngestRequest,
     principal: string,
   ): Promise<IngestOutcome> {
-    const source = this.sources.get(sourceName);
+    const source = this.#sources.get(sourceName);
     if (!source) {
       throw new CordonError(
         'CORDON_ERR_INGEST_UNKNOWN_SOURCE',
         `No source connector is named "${sourceName}". Sources: ${this.sourceNames.join(', ') || 'none'}. Add connectors/<name>.yaml.`,
       );
     }
-    const normaliser = getNormaliser(source.type);
-    if (!normaliser)
-      throw new Error(`Source ${source.name} has type ${source.type}, which has no normaliser.`);
-    const now = this.clock.now();
-    const contentType = (contentTypeHeader ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+    const kind = this.kindOf(source);
+    const now = this.o.clock.now();
+    const header = request.contentType;
+    const contentType = (header ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+    const { body } = request;
 
-    if (!normaliser.contentTypes.includes(contentType)) {
+    if (!kind.contentTypes.includes('*') && !kind.contentTypes.includes(contentType)) {
       const errors: FieldError[] = [
         {
           path: '',
-          reason: `Content-Type "${contentTypeHeader ?? ''}" is not accepted by ${source.type} sources; send ${normaliser.contentTypes.join(' or ')}.`,
+          reason: `Content-Type "${header ?? ''}" is not accepted by ${source.type} sources; send ${kind.contentTypes.join(' or ')}.`,
         },
       ];
-      const id = await this.reject(source, 'media-type', errors, contentType, body, principal, now);
+      const id = await this.#reject(
+        source,
+        'media-type',
+        errors,
+        contentType,
+        body,
+        principal,
+        now,
+      );
       throw new CordonError('CORDON_ERR_INGEST_UNSUPPORTED_MEDIA_TYPE', errors[0]?.reason ?? '', {
         details: { deadLetterId: id, errors },
       });
     }
 
-    const result = normaliser.normalise(body, {
-      contentType,
-      now,
-      source: source.name,
-      maxDepth: this.limits.maxDepth,
-    });
+    const result = await this.normalise(source, kind, request, contentType, now);
     if (!result.ok) {
-      const id = await this.reject(
+      const id = await this.#reject(
         source,
         'validate',
         result.errors,
@@ -110,48 +150,95 @@ export class IngestService {
       );
     }
 
-    const events: CanonicalEvent[] = result.events.map(({ raw, ...e }) => ({
-      ...e,
-      ...(raw === undefined || this.rawPolicy === 'drop' ? {} : { raw }),
-      source: source.name,
-      received: now,
-    }));
-    const appended = await this.log.append(events, now, this.dedupeWindowMs);
+    const keep = source.keep ?? DEFAULT_KEEP_POLICY;
+    const stamp = { source: source.name, received: now };
+    const events: CanonicalEvent[] = result.events.map((e) =>
+      applyKeepPolicy(e, keep, stamp, kind.category === 'canonical'),
+    );
+    const rejected = result.rejected ?? [];
+    // Refused items first: once the good ones are in, the sender may not resend the rest.
+    const deadLetterId =
+      rejected.length > 0
+        ? await this.#reject(
+            source,
+            'partial',
+            rejected.flatMap((item) => item.errors),
+            contentType,
+            body,
+            principal,
+            now,
+            rejected.length,
+          )
+        : undefined;
+    const appended = await this.o.log.append(events, now, this.o.dedupeWindowMs);
     const duplicates = appended.filter((a) => a.duplicate).length;
-    this.metrics.inc(
+    this.o.metrics.inc(
       'cordon_ingest_events_total',
       'Events accepted into the durable log.',
       { source: source.name },
       appended.length - duplicates,
     );
     if (duplicates > 0)
-      this.metrics.inc(
+      this.o.metrics.inc(
         'cordon_ingest_duplicates_total',
         'Events skipped as already accepted (same source and id).',
         { source: source.name },
         duplicates,
       );
     for (const warning of result.warnings)
-      this.logger.warn({ source: source.name, warning }, 'ingest warning');
+      this.o.logger.warn({ source: source.name, warning }, 'ingest warning');
     return {
       source: source.name,
       accepted: appended.length - duplicates,
       duplicates,
       events: appended.map((a) => ({ id: a.id, seq: a.seq, duplicate: a.duplicate })),
       warnings: result.warnings,
+      rejected,
+      ...(deadLetterId === undefined ? {} : { deadLetterId }),
     };
   }
 
-  private async reject(
+  /** Runs the source's kind on a request; a kind that throws is a bug, reported as one. */
+  async normalise(
     source: SourceInfo,
-    reason: 'parse' | 'validate' | 'media-type',
+    kind: AnySourceKind,
+    request: IngestRequest,
+    contentType: string,
+    now: number,
+  ): Promise<NormaliseResult> {
+    return kind.normalise(
+      { body: request.body, contentType, headers: flattenHeaders(request.headers ?? {}) },
+      {
+        contentType,
+        now,
+        source: source.name,
+        maxDepth: this.o.maxDepth,
+        options: source.options,
+        memory: this.#memory(source.name),
+      },
+    );
+  }
+
+  #memory(source: string): SourceMemory {
+    let memory = this.#memories.get(source);
+    if (!memory) {
+      memory = this.o.memoryFor?.(source) ?? new LocalSourceMemory(() => this.o.clock.now());
+      this.#memories.set(source, memory);
+    }
+    return memory;
+  }
+
+  async #reject(
+    source: SourceInfo,
+    reason: 'parse' | 'validate' | 'partial' | 'media-type',
     errors: readonly FieldError[],
     contentType: string,
     body: Buffer,
     principal: string,
     now: number,
+    items = 1,
   ): Promise<string> {
-    const id = await this.deadLetters.add({
+    const id = await this.o.deadLetters.add({
       source: source.name,
       reason,
       errors,
@@ -160,14 +247,30 @@ export class IngestService {
       principal,
       received: now,
     });
-    this.metrics.inc('cordon_ingest_rejected_total', 'Payloads rejected and dead-lettered.', {
+    this.o.metrics.inc('cordon_ingest_rejected_total', 'Payloads rejected and dead-lettered.', {
       source: source.name,
       reason,
     });
-    this.logger.warn(
+    this.o.metrics.inc(
+      'cordon_ingest_rejected_items_total',
+      'Items refused (a whole body counts one; each refused item of a batch counts one).',
+      { source: source.name },
+      items,
+    );
+    this.o.logger.warn(
       { source: source.name, deadLetterId: id, errors: errors.slice(0, 5), size: body.length },
-      'ingest payload rejected',
+      reason === 'partial' ? 'ingest items rejected' : 'ingest payload rejected',
     );
     return id;
   }
+}
+
+/** Node gives repeated headers as arrays; kinds see one string per header. */
+export function flattenHeaders(
+  headers: Readonly<Record<string, string | string[] | undefined>>,
+): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(headers))
+    out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  return out;
 }

@@ -6,7 +6,7 @@ import { ScriptRunner } from './redis-scripts.js';
 
 export interface DeadLetterInput {
   readonly source: string;
-  readonly reason: 'parse' | 'validate' | 'media-type' | 'correlate';
+  readonly reason: 'parse' | 'validate' | 'partial' | 'media-type' | 'auth' | 'correlate';
   readonly errors: readonly FieldError[];
   readonly contentType: string;
   readonly body: Buffer;

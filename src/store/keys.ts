@@ -31,6 +31,10 @@ export class Keys {
   get eventWhere(): string {
     return `${this.prefix}:events:where`;
   }
+  /** One entry of a source's bounded join/delta memory (src/ingest/sources/source-kind.ts). */
+  sourceMemory(source: string, key: string): string {
+    return `${this.prefix}:srcmem:${source}:${key}`;
+  }
   get deadLetters(): string {
     return `${this.prefix}:deadletters`;
   }

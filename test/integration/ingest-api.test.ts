@@ -266,14 +266,37 @@ describe('bad input', () => {
     expect(res.json().details.errors[0].reason).toMatch(/line 1/);
   });
 
-  it('rejects an unknown field with a suggestion, accepting nothing from the batch', async () => {
-    const batch = [event, { ...event, entity: { apikey: 'k-1' } }];
+  it('accepts a batch in part: an unknown field refuses its item alone, with a suggestion, kept as a dead letter', async () => {
+    const good = { ...event, id: 'partial-good-1' };
+    const batch = [good, { ...event, id: 'partial-bad-1', entity: { apikey: 'k-1' } }];
+    const res = await t.call('POST', '/v1/ingest/events', TOKENS.ingest, batch);
+    expect(res.statusCode).toBe(202);
+    const answer = res.json();
+    expect(answer).toMatchObject({ accepted: 1, duplicates: 0 });
+    expect(answer.rejected).toEqual([
+      { index: 1, errors: [expect.objectContaining({ path: '/1/entity/apikey' })] },
+    ]);
+    expect(answer.rejected[0].errors[0].reason).toContain('api_key');
+    const kept = await t.call(
+      'GET',
+      `/v1/deadletters/${String(answer.deadLetterId)}`,
+      TOKENS.analyst,
+    );
+    expect(kept.json()).toMatchObject({ reason: 'partial' });
+    expect(kept.json().errors).toEqual([expect.objectContaining({ path: '/1/entity/apikey' })]);
+    const stored = await t.call('GET', '/v1/events/events/partial-good-1', TOKENS.analyst);
+    expect(stored.statusCode).toBe(200);
+    const missing = await t.call('GET', '/v1/events/events/partial-bad-1', TOKENS.analyst);
+    expect(missing.statusCode).toBe(404);
+  });
+
+  it('refuses the whole batch when no item is good', async () => {
+    const batch = [{ ...event, entity: { apikey: 'k-1' } }];
     const res = await t.call('POST', '/v1/ingest/events', TOKENS.ingest, batch);
     expect(res.statusCode).toBe(400);
     expect(res.json().details.errors).toEqual([
-      expect.objectContaining({ path: '/1/entity/apikey' }),
+      expect.objectContaining({ path: '/0/entity/apikey' }),
     ]);
-    expect(res.json().details.errors[0].reason).toContain('api_key');
   });
 
   it('rejects a content type the source does not take (415), keeping the body', async () => {

@@ -1,9 +1,10 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { canIngest } from '../../config/principals.js';
-import { CordonError } from '../../shared/errors.js';
+import { admitSource, declareIngestSeries, verifySignature } from '../ingest-admission.js';
 import { principalOf } from '../auth.js';
 import type { ApiDeps } from '../deps.js';
 import { errorResponses, named } from '../schemas.js';
+import { CordonError } from '../../shared/errors.js';
+import { flattenHeaders } from '../../ingest/ingest-service.js';
 
 /**
  * POST /v1/ingest/{source}. Bodies are taken raw (any content type, up to the size limit) so
@@ -11,11 +12,9 @@ import { errorResponses, named } from '../schemas.js';
  * bytes as they arrived.
  */
 export const ingestRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
-  const backpressureHelp =
-    'Ingest requests refused because correlation lagged past CORDON_INGEST_MAX_LAG_ENTRIES.';
   // Present at zero from the start, one series per configured source (never per request).
-  for (const source of deps.ingest.sourceNames)
-    deps.metrics.inc('cordon_ingest_backpressure_total', backpressureHelp, { source }, 0);
+  declareIngestSeries(deps);
+  app.decorateRequest('pendingSignature', null);
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(
     '*',
@@ -28,36 +27,14 @@ export const ingestRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   app.post<{ Params: { source: string }; Querystring: { ids?: boolean } }>(
     '/v1/ingest/:source',
     {
-      config: { roles: ['ingest'] },
+      config: { roles: ['ingest'], senderAuth: true },
       // Source and scope are checked before the body is read: a principal cannot make the
       // server take in megabytes for a source it may not use (or that does not exist).
       onRequest: async (request, reply) => {
-        const principal = principalOf(request);
-        const { source } = request.params;
-        if (!deps.ingest.source(source)) {
-          throw new CordonError(
-            'CORDON_ERR_INGEST_UNKNOWN_SOURCE',
-            `No source connector is named "${source}". Sources: ${deps.ingest.sourceNames.join(', ') || 'none'}.`,
-          );
-        }
-        if (!canIngest(principal, source)) {
-          throw new CordonError(
-            'CORDON_ERR_API_FORBIDDEN',
-            `Principal "${principal.id}" may not post to source "${source}".`,
-          );
-        }
-        // Backpressure, also before the body is read: a refused sender keeps its events and
-        // retries.
-        const lag = deps.limits?.backpressure?.exceeded();
-        if (lag === undefined) return;
-        const retryAfterS = deps.limits?.retryAfterS ?? 5;
-        deps.metrics.inc('cordon_ingest_backpressure_total', backpressureHelp, { source });
-        void reply.header('Retry-After', String(retryAfterS));
-        throw new CordonError(
-          'CORDON_ERR_INGEST_BACKPRESSURE',
-          `Correlation is ${lag} log entries behind (bound: CORDON_INGEST_MAX_LAG_ENTRIES=${deps.limits?.backpressure?.maxLagEntries ?? 0}); nothing from source "${source}" was accepted. Retry in ${retryAfterS} s.`,
-          { details: { source, lagEntries: lag, retryAfterS } },
-        );
+        admitSource(deps, request, reply, request.params.source);
+      },
+      preHandler: async (request) => {
+        verifySignature(deps, request, bodyOf(request.body));
       },
 
       schema: {
@@ -102,6 +79,25 @@ export const ingestRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
                 },
               },
               warnings: { type: 'array', items: { type: 'string' } },
+              rejected: {
+                description:
+                  'Items of the batch refused while the rest went in (each by index, with why); kept together as dead letter deadLetterId.',
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: {
+                    index: { type: 'integer' },
+                    errors: {
+                      type: 'array',
+                      items: {
+                        type: 'object',
+                        properties: { path: { type: 'string' }, reason: { type: 'string' } },
+                      },
+                    },
+                  },
+                },
+              },
+              deadLetterId: { type: 'string' },
             },
           },
           ...errorResponses,
@@ -118,19 +114,93 @@ export const ingestRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
     async (request, reply) => {
       const principal = principalOf(request);
       const { source } = request.params;
-      const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       const outcome = await deps.ingest.ingest(
         source,
-        body,
-        request.headers['content-type'],
+        {
+          body: bodyOf(request.body),
+          contentType: request.headers['content-type'],
+          headers: request.headers,
+        },
         principal.id,
       );
-      const { events, warnings, ...counts } = outcome;
+      const { events, warnings, rejected, deadLetterId, ...counts } = outcome;
       return reply.status(202).send({
         ...counts,
         ...(request.query.ids ? { events } : {}),
         ...(warnings.length > 0 ? { warnings } : {}),
+        ...(rejected.length > 0 ? { rejected, deadLetterId } : {}),
       });
     },
   );
 };
+
+/**
+ * GET /v1/ingest/{source}: a sender's handshake (Okta's one-time verification), answered by
+ * the source's kind after the same authentication as a delivery.
+ */
+export const ingestHandshakeRoute: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
+  app.get<{ Params: { source: string } }>(
+    '/v1/ingest/:source',
+    {
+      config: { roles: ['ingest'], senderAuth: true },
+      onRequest: async (request, reply) => {
+        admitSource(deps, request, reply, request.params.source);
+        if (request.pendingSignature !== null)
+          throw new CordonError(
+            'CORDON_ERR_API_UNAUTHENTICATED',
+            `Source "${request.params.source}" authenticates by body signature, which a GET cannot carry; use a credential from its connector's auth.`,
+          );
+      },
+      schema: {
+        operationId: 'ingestHandshake',
+        summary: "Answer a sender's verification handshake",
+        description:
+          "Some senders verify an endpoint before delivering (Okta event hooks send a one-time challenge). The source's kind answers; sources without a handshake answer 404.",
+        tags: ['ingest'],
+        params: {
+          type: 'object',
+          required: ['source'],
+          properties: { source: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,62}$' } },
+        },
+        response: {
+          200: {
+            description: "The kind's answer (Okta: { verification }).",
+            type: 'object',
+            additionalProperties: true,
+          },
+          ...errorResponses,
+          404: named('Error', 'No such source, or its kind has no handshake.'),
+        },
+      },
+    },
+    async (request, reply) => {
+      const info = deps.ingest.source(request.params.source);
+      const kind = info ? deps.ingest.kindOf(info) : undefined;
+      const answer = kind?.handshake?.(
+        {
+          method: 'GET',
+          headers: flattenHeaders(request.headers),
+          query: Object.fromEntries(
+            Object.entries((request.query ?? {}) as Record<string, unknown>).map(([k, v]) => [
+              k,
+              typeof v === 'string' ? v : undefined,
+            ]),
+          ),
+        },
+        info?.options,
+      );
+      if (!answer)
+        throw new CordonError(
+          'CORDON_ERR_API_NOT_FOUND',
+          `Source "${request.params.source}" (${info?.type ?? 'unknown'}) has no handshake to answer; senders POST events to this URL.`,
+        );
+      for (const [name, value] of Object.entries(answer.headers ?? {}))
+        void reply.header(name, value);
+      return reply.status(answer.status).send(answer.body);
+    },
+  );
+};
+
+function bodyOf(body: unknown): Buffer {
+  return Buffer.isBuffer(body) ? body : Buffer.alloc(0);
+}

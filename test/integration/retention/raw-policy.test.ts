@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { IngestService } from '../../../src/ingest/ingest-service.js';
+import { DEFAULT_KEEP_POLICY } from '../../../src/ingest/keep-policy.js';
+import type { RawPolicy } from '../../../src/ingest/keep-policy.js';
 import { ManualClock } from '../../../src/shared/clock.js';
 import { createLogger } from '../../../src/shared/logger.js';
 import { Metrics } from '../../../src/shared/metrics.js';
@@ -20,34 +22,38 @@ function withoutRaw(event: object | undefined): object | undefined {
   return rest;
 }
 
-async function ingestFiring(policy: 'keep' | 'drop') {
+async function ingestFiring(policy: RawPolicy) {
   const keys = env.fresh(policy);
   const log = new EventLog(env.t.redis, keys);
-  const service = new IngestService(
-    new Map([['am', { name: 'am', type: 'alertmanager' }]]),
+  const service = new IngestService({
+    sources: new Map([
+      ['am', { name: 'am', type: 'alertmanager', keep: { ...DEFAULT_KEEP_POLICY, raw: policy } }],
+    ]),
     log,
-    new DeadLetterStore(env.t.redis, keys, {
+    deadLetters: new DeadLetterStore(env.t.redis, keys, {
       maxEntries: 10,
       bodyLimitBytes: 1024,
       maxBytes: 1 << 20,
       maxAgeMs: 86_400_000,
     }),
-    new ManualClock(NOW),
-    new Metrics(),
-    createLogger('silent'),
-    86_400_000,
-    {},
-    policy,
+    clock: new ManualClock(NOW),
+    metrics: new Metrics(),
+    logger: createLogger('silent'),
+    dedupeWindowMs: 86_400_000,
+  });
+  const outcome = await service.ingest(
+    'am',
+    { body: FIRING, contentType: 'application/json' },
+    'test',
   );
-  const outcome = await service.ingest('am', FIRING, 'application/json', 'test');
   expect(outcome.accepted).toBeGreaterThan(0);
   return Promise.all(outcome.events.map(async (e) => (await log.get('am', e.id))?.event));
 }
 
 describe('raw retention policy', () => {
   it('keeps the original alert as raw by default, and stores the canonical event only on drop', async () => {
-    const kept = await ingestFiring('keep');
-    const dropped = await ingestFiring('drop');
+    const kept = await ingestFiring('always');
+    const dropped = await ingestFiring('none');
     expect(kept.every((e) => e?.raw !== undefined)).toBe(true);
     expect(dropped.every((e) => e !== undefined && !('raw' in e))).toBe(true);
     // Everything a rule can read is the same either way.

@@ -57,7 +57,7 @@ describe('loadConfig', () => {
 
   it('reads the retention policy, with defaults and clear errors', () => {
     expect(loadConfig({}, '/x').retention).toMatchObject({
-      raw: 'keep',
+      keep: { raw: 'always', rawSample: 0.01, text: 'keep' },
       eventsMax: 10_000_000,
       incidentsResolvedMs: 90 * 86_400_000,
       incidentsIdleMs: 30 * 86_400_000,
@@ -68,11 +68,21 @@ describe('loadConfig', () => {
       { CORDON_RETENTION_RAW: 'drop', CORDON_RETENTION_INCIDENTS_MAX: '500' },
       '/x',
     ).retention;
-    expect(set).toMatchObject({ raw: 'drop', incidentsMax: 500 });
+    expect(set).toMatchObject({ keep: { raw: 'none' }, incidentsMax: 500 });
+    expect(
+      loadConfig(
+        {
+          CORDON_RETENTION_RAW: 'sampled',
+          CORDON_RETENTION_RAW_SAMPLE_PERMILLE: '50',
+          CORDON_INGEST_TEXT: 'redact',
+        },
+        '/x',
+      ).retention.keep,
+    ).toEqual({ raw: 'sampled', rawSample: 0.05, text: 'redact' });
     expect(() =>
       loadConfig({ CORDON_RETENTION_RAW: 'some', CORDON_RETENTION_RUNS_MS: '10' }, '/x'),
     ).toThrow(
-      /CORDON_RETENTION_RAW must be one of keep, drop; got "some"[\s\S]*CORDON_RETENTION_RUNS_MS must be a whole number from 1000/,
+      /CORDON_RETENTION_RAW must be one of always, on-failure, sampled, none, keep, drop; got "some"[\s\S]*CORDON_RETENTION_RUNS_MS must be a whole number from 1000/,
     );
   });
 
