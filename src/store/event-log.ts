@@ -169,6 +169,42 @@ export class EventLog {
     );
   }
 
+  /**
+   * Newest-first scan for GET /v1/events: entries before `before` (a stream id; the newest when
+   * absent) that `match`, up to `limit` of them, reading at most `budget` entries so one request
+   * stays short. `next` is where to continue (absent when the log's start was reached).
+   */
+  async scanBackward(
+    before: string | undefined,
+    match: (event: CanonicalEvent) => boolean,
+    limit: number,
+    budget: number,
+  ): Promise<{ events: LoggedEvent[]; next?: string; scanned: number }> {
+    const events: LoggedEvent[] = [];
+    let end = before === undefined ? '+' : `(${before}`;
+    let scanned = 0;
+    while (scanned < budget) {
+      const page = Math.min(1_000, budget - scanned);
+      const entries = (await this.redis.xrevrange(this.keys.eventLog, end, '-', 'COUNT', page)) as [
+        string,
+        string[],
+      ][];
+      for (const [index, logged] of toLogged(entries).entries()) {
+        if (match(logged.event)) {
+          events.push(logged);
+          if (events.length === limit)
+            return { events, next: logged.seq, scanned: scanned + index + 1 };
+        }
+      }
+      scanned += entries.length;
+      const last = entries[entries.length - 1];
+      if (entries.length < page || !last) return { events, scanned };
+      end = `(${last[0]}`;
+    }
+    const lastSeen = end.slice(1);
+    return { events, next: lastSeen, scanned };
+  }
+
   async length(): Promise<number> {
     return this.redis.xlen(this.keys.eventLog);
   }

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { compileEventQuery } from '../../ingest/event-filter.js';
 import { CordonError } from '../../shared/errors.js';
 import { READ_ROLES, type ApiDeps } from '../deps.js';
 import {
@@ -105,6 +106,81 @@ export const recordRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
     },
   );
 
+  app.get<{ Querystring: EventListQuery }>(
+    '/v1/events',
+    {
+      config: { roles: READ_ROLES },
+      schema: {
+        operationId: 'listEvents',
+        summary: 'Accepted events, newest first, filtered',
+        description:
+          'What senders delivered, found again: filter by source, kind, name, outcome, severity, any entity/labels/measures field (`entity.api_key=…`) and an event-time range; page with `before` = the `next` of the previous page. One request reads at most `scan` log entries; when `next` is present there may be more.',
+        tags: ['events'],
+        querystring: {
+          type: 'object',
+          properties: {
+            source: { type: 'string', maxLength: 64 },
+            kind: { type: 'string', maxLength: 32 },
+            name: { type: 'string', maxLength: 256 },
+            outcome: { type: 'string', maxLength: 32 },
+            severity: { type: 'string', maxLength: 32 },
+            from: {
+              type: 'string',
+              description: 'Event time from (RFC 3339 or epoch ms), inclusive.',
+            },
+            to: { type: 'string', description: 'Event time to (RFC 3339 or epoch ms), exclusive.' },
+            before: { type: 'string', pattern: '^\\d+-\\d+$' },
+            limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
+            scan: { type: 'integer', minimum: 100, maximum: 100_000, default: 20_000 },
+          },
+          patternProperties: {
+            '^(entity|labels|measures|text)\\.[A-Za-z0-9_.:-]{1,128}$': {
+              type: 'string',
+              maxLength: 512,
+            },
+          },
+          additionalProperties: false,
+        },
+        response: {
+          200: {
+            description: 'A page of events (each with its log position), and where to go on.',
+            type: 'object',
+            properties: {
+              events: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: { seq: { type: 'string' }, event: openObject },
+                },
+              },
+              next: { type: 'string' },
+              scanned: { type: 'integer' },
+            },
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const { source, kind, name, outcome, severity, from, to, before, limit, scan, ...rest } =
+        request.query;
+      const fields: Record<string, string> = {};
+      for (const [key, value] of Object.entries(rest))
+        if (typeof value === 'string') fields[key] = value;
+      const match = compileEventQuery({
+        ...(source === undefined ? {} : { source }),
+        ...(kind === undefined ? {} : { kind }),
+        ...(name === undefined ? {} : { name }),
+        ...(outcome === undefined ? {} : { outcome }),
+        ...(severity === undefined ? {} : { severity }),
+        fields,
+        ...timeBound('from', from, 'fromMs'),
+        ...timeBound('to', to, 'toMs'),
+      });
+      return deps.eventLog.scanBackward(before, match, limit, scan);
+    },
+  );
+
   app.get<{ Params: { source: string; id: string } }>(
     '/v1/events/:source/:id',
     {
@@ -202,3 +278,33 @@ export const recordRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
     },
   );
 };
+
+interface EventListQuery {
+  source?: string;
+  kind?: string;
+  name?: string;
+  outcome?: string;
+  severity?: string;
+  from?: string;
+  to?: string;
+  before?: string;
+  limit: number;
+  scan: number;
+  [field: string]: string | number | undefined;
+}
+
+/** `from`/`to` as RFC 3339 or epoch ms; a bad one is a 400 naming the parameter. */
+function timeBound<K extends string>(
+  param: string,
+  value: string | undefined,
+  key: K,
+): Partial<Record<K, number>> {
+  if (value === undefined) return {};
+  const ms = /^\d{1,16}$/.test(value) ? Number(value) : Date.parse(value);
+  if (!Number.isFinite(ms))
+    throw new CordonError(
+      'CORDON_ERR_API_INVALID_REQUEST',
+      `querystring/${param} must be an RFC 3339 time (2024-06-10T16:00:00Z) or epoch milliseconds; got ${JSON.stringify(value.slice(0, 64))}.`,
+    );
+  return { [key]: ms } as Partial<Record<K, number>>;
+}
