@@ -36,7 +36,8 @@ export function compileEventQuery(query: EventQuery): EventPredicate {
     if (toMs !== undefined && !(event.time < toMs)) return false;
     for (const [get, wanted] of checks) {
       const value = get(event);
-      if (value === undefined || value === null || typeof value === 'object') return false;
+      if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean')
+        return false;
       if (String(value) !== wanted) return false;
     }
     return true;
