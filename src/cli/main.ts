@@ -4,7 +4,14 @@
 import { readFileSync } from 'node:fs';
 import { formatDiagnostic } from '../shared/diagnostics.js';
 import { DefinitionError, isCordonError } from '../shared/errors.js';
-import { AUDIT_USAGE, REPLAY_USAGE, START_USAGE, TEST_USAGE, VALIDATE_USAGE } from './usage.js';
+import {
+  AUDIT_USAGE,
+  PARSE_USAGE,
+  REPLAY_USAGE,
+  START_USAGE,
+  TEST_USAGE,
+  VALIDATE_USAGE,
+} from './usage.js';
 
 const USAGE = `Usage: cordon <command> [--help]
 
@@ -12,6 +19,9 @@ Commands:
   start              Run every role (API, correlator, runner, worker) on embedded defaults
   validate [dir]     Check correlations/, connectors/ and playbooks/ under dir (default .)
   test [dir]         Run the rule tests (*.test.yaml) beside the rules in dir/correlations
+  parse --source <type> <file>
+                     Show the canonical events a payload, log or .http.txt request turns into
+                     (or the located reasons it is refused); --list shows every source type
   replay [--content dir] [--json] <file.ndjson|dir|->
                      Run recorded canonical events through the rules offline
   audit verify [--file f] [--expect-head seq:sha256] [--json]
@@ -28,6 +38,7 @@ const COMMAND_USAGE: Readonly<Record<string, string>> = {
   validate: VALIDATE_USAGE,
   test: TEST_USAGE,
   replay: REPLAY_USAGE,
+  parse: PARSE_USAGE,
   audit: AUDIT_USAGE,
 };
 
@@ -58,6 +69,8 @@ async function main(argv: readonly string[]): Promise<number> {
       return (await import('./test.js')).runTest(rest[0]);
     case 'replay':
       return (await import('./replay.js')).runReplay(rest);
+    case 'parse':
+      return (await import('./parse.js')).runParse(rest);
     case 'version':
     case '--version':
     case '-v':

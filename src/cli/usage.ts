@@ -43,3 +43,14 @@ truncated), 2 on a usage error.
                   catches a trail rewritten or cut together with its head
   --json          print the report as one JSON object
 export writes the trail as it is stored, one entry per line, and its head to stderr.`;
+
+export const PARSE_USAGE = `Usage: cordon parse --source <type> [--options <json>] [--content-type <type>] [--now <time>] [--pretty] <file | ->
+       cordon parse --list
+
+Shows what a payload, a log file or a raw HTTP request file (*.http.txt: request line, headers,
+blank line, body — for signed or header-carrying senders) turns into as the source type <type>
+(a connector type: cordon parse --list shows them all), offline, without Redis. Canonical
+events are printed on stdout, one JSON object per line; warnings and every refused item with its
+located reason on stderr. Exit 0 when everything was accepted, 1 when the body or any item was
+refused, 2 on a usage error. --options takes the connector's options: as JSON; --now fixes the
+receipt time (RFC 3339 or epoch ms) so year-less and missing times are reproducible.`;

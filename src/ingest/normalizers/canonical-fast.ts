@@ -102,7 +102,8 @@ export function readCanonicalFast(
         break;
       case 'labels':
         if (v === null) break;
-        if (!isJsonObject(v) || !allValues(v, labelValue)) return undefined;
+        if (!isJsonObject(v) || !allValues(v, recorded ? recordedLabelValue : labelValue))
+          return undefined;
         labels = v as CanonicalEvent['labels'];
         break;
       case 'text':
@@ -169,6 +170,10 @@ function finiteNumber(_key: string, v: unknown): boolean {
 
 function labelValue(key: string, v: unknown): boolean {
   return typeof v === 'string' && !key.startsWith(RESERVED_LABEL_PREFIX);
+}
+
+function recordedLabelValue(_key: string, v: unknown): boolean {
+  return typeof v === 'string';
 }
 
 function nonBlank(v: unknown): boolean {

@@ -96,7 +96,7 @@ export function readCanonicalThorough(
   );
   const entity = readEntity(getOwn(item, 'entity'), at.child('entity'));
   const measures = readMeasures(getOwn(item, 'measures'), at.child('measures'));
-  const labels = readLabels(getOwn(item, 'labels'), at.child('labels'));
+  const labels = readLabels(getOwn(item, 'labels'), at.child('labels'), recorded);
   const text = readText(getOwn(item, 'text'), at.child('text'));
 
   if (

@@ -108,7 +108,12 @@ function measureReason(value: unknown): string {
   return `must be a finite number; got ${got(value)}.`;
 }
 
-export function readLabels(value: unknown, at: Location): CanonicalEvent['labels'] | undefined {
+/** `recorded`: from Cordon's own log or export, where Cordon's reserved labels belong. */
+export function readLabels(
+  value: unknown,
+  at: Location,
+  recorded = false,
+): CanonicalEvent['labels'] | undefined {
   const object = expectObject(value, at, 'an object of label name → string');
   if (object === undefined) return undefined;
   const labels: CanonicalEvent['labels'] = {};
@@ -118,7 +123,7 @@ export function readLabels(value: unknown, at: Location): CanonicalEvent['labels
     const v = object[key];
     if (!checkMapKey(key, field, 'a label name')) {
       ok = false;
-    } else if (key.startsWith(RESERVED_LABEL_PREFIX)) {
+    } else if (key.startsWith(RESERVED_LABEL_PREFIX) && !recorded) {
       field.error(
         `label names starting with "${RESERVED_LABEL_PREFIX}" are reserved for labels Cordon sets; rename it.`,
       );

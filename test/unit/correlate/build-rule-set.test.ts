@@ -233,7 +233,7 @@ describe('diagnostics', () => {
     const { ruleSet, diagnostics } = buildRuleSet([{ file: 'w.yaml', text }]);
     expect(ruleSet).toBeDefined();
     expect(diagnostics.map(formatDiagnostic)).toEqual([
-      'w.yaml:3:24 warning CORDON_WARN_RULE_NEVER_MATCHES Rule "windows_process" logsource.category is not a Cordon event kind, so the rule never matches; got "process_creation". Use one of alert, drift, login, inference, llm, feedback, audit, metric, or remove the category to match every kind. (at logsource.category)',
+      'w.yaml:3:24 warning CORDON_WARN_RULE_NEVER_MATCHES Rule "windows_process" logsource.category is not a Cordon event kind, so the rule never matches; got "process_creation". Use one of alert, drift, login, inference, llm, feedback, audit, metric, log, or remove the category to match every kind. (at logsource.category)',
       'w.yaml:6:3 warning CORDON_WARN_RULE_UNUSED Rule "windows_process" search identifier "filter" is not used by the condition; got a condition that never refers to it. Use it in the condition or remove it. (at detection.filter)',
     ]);
   });

@@ -192,10 +192,35 @@ describe('generic normaliser: invalid input', () => {
     });
   });
 
-  it('rejects received and source, which Cordon sets', () => {
-    expectErrorsAt(normalise(fixture('generic/bad-received-sent.json')), {
-      '/received': ['must not be sent', 'Remove it'],
-      '/source': ['must not be sent', 'source connector'],
+  it("takes Cordon's own export as it is, keeping the source it first came through as a label", () => {
+    const exported = {
+      id: 'x1',
+      time: 1718035265731,
+      received: 1718035265999,
+      source: 'splunk',
+      kind: 'alert',
+      name: 'n',
+      severity: 'high',
+      outcome: 'firing',
+      entity: { user: 'a' },
+      measures: {},
+      labels: { 'cordon.time_clamped_from': '2030-01-01T00:00:00Z' },
+    };
+    const [event] = expectEvents(normalise(json(exported)));
+    expect(event).toMatchObject({ id: 'x1', kind: 'alert', entity: { user: 'a' } });
+    expect(event?.labels).toEqual({
+      'cordon.time_clamped_from': '2030-01-01T00:00:00Z',
+      'cordon.exported_source': 'splunk',
+    });
+    expect(event).not.toHaveProperty('source');
+    expect(event).not.toHaveProperty('received');
+  });
+
+  it('refuses an export-looking event whose source or received is malformed', () => {
+    expectEvents(normalise(fixture('generic/exported-shipper-event.json')));
+    expectErrorsAt(normalise(fixture('generic/bad-exported-fields.json')), {
+      '/received': ['must be the receipt time of an exported event', 'epoch ms'],
+      '/source': ['must be the source name of an exported event', 'Remove "source" and "received"'],
     });
   });
 
