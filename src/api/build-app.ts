@@ -8,6 +8,7 @@ import { registerGuards } from './guards.js';
 import { registerRequestLog } from './request-log.js';
 import { approvalRoutes } from './routes/approvals.js';
 import { auditRoutes } from './routes/audit.js';
+import { dropInRoutes } from './routes/drop-in.js';
 import { incidentRoutes } from './routes/incidents.js';
 import { ingestHandshakeRoute, ingestRoutes } from './routes/ingest.js';
 import { limiterRoutes } from './routes/limiter.js';
@@ -72,6 +73,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   registerSharedSchemas(app);
   await app.register(ingestRoutes, deps);
   await app.register(ingestHandshakeRoute, deps);
+  await app.register(dropInRoutes, deps);
   await app.register(incidentRoutes, deps);
   await app.register(runRoutes, deps);
   await app.register(approvalRoutes, deps);

@@ -27,6 +27,9 @@ export interface IngestRequest {
   readonly contentType: string | undefined;
   /** Header names lower-cased (Node's own form). */
   readonly headers?: Readonly<Record<string, string | string[] | undefined>>;
+  /** Drop-in endpoints: which endpoint of the sender's protocol (`raw`, `event`, `bulk`). */
+  readonly endpoint?: string;
+  readonly query?: Readonly<Record<string, string | undefined>>;
 }
 
 export interface IngestOutcome {
@@ -207,7 +210,13 @@ export class IngestService {
     now: number,
   ): Promise<NormaliseResult> {
     return kind.normalise(
-      { body: request.body, contentType, headers: flattenHeaders(request.headers ?? {}) },
+      {
+        body: request.body,
+        contentType,
+        headers: flattenHeaders(request.headers ?? {}),
+        ...(request.endpoint === undefined ? {} : { endpoint: request.endpoint }),
+        ...(request.query === undefined ? {} : { query: request.query }),
+      },
       {
         contentType,
         now,

@@ -48,6 +48,13 @@ export interface SourceRequest {
   readonly contentType: string;
   /** Header names lower-cased; repeated headers joined with `, `. */
   readonly headers: Readonly<Record<string, string | undefined>>;
+  /**
+   * Which endpoint of a sender's protocol the body came to, for kinds with several (Splunk
+   * HEC: `event` or `raw`); absent on the plain /v1/ingest/{source} route.
+   */
+  readonly endpoint?: string;
+  /** Query parameters of the request (HEC raw takes `sourcetype`, `host`, `source`). */
+  readonly query?: Readonly<Record<string, string | undefined>>;
 }
 
 export interface HandshakeRequest {

@@ -1,0 +1,111 @@
+import type { DropInContext, DropInProtocol } from './protocol.js';
+
+/** Elasticsearch version Cordon reports to shippers that check it before sending. */
+const ES_VERSION = '8.11.0';
+
+interface BulkAction {
+  readonly op: string;
+  readonly index: string;
+  readonly id?: string;
+}
+
+/** The action lines of a `_bulk` body, in order (delete has no document line). */
+export function bulkActions(body: Buffer): BulkAction[] {
+  const actions: BulkAction[] = [];
+  const lines = body.toString('utf8').split('\n');
+  for (let i = 0; i < lines.length; i += 1) {
+    const line = lines[i]?.trim() ?? '';
+    if (line === '') continue;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(line);
+    } catch {
+      actions.push({ op: 'index', index: '' });
+      i += 1;
+      continue;
+    }
+    const op = parsed && typeof parsed === 'object' ? Object.keys(parsed)[0] : undefined;
+    const meta = op
+      ? (parsed as Record<string, { _index?: unknown; _id?: unknown }>)[op]
+      : undefined;
+    actions.push({
+      op: op ?? 'index',
+      index: typeof meta?._index === 'string' ? meta._index : '',
+      ...(typeof meta?._id === 'string' ? { id: meta._id } : {}),
+    });
+    if (op !== 'delete') i += 1;
+  }
+  return actions;
+}
+
+function items(context: DropInContext, refused: ReadonlyMap<number, string>, status: number) {
+  const pathIndex = context.params.index;
+  return bulkActions(context.body).map((action, n) => {
+    const reason = refused.get(n);
+    const _index = action.index || pathIndex || 'cordon';
+    return {
+      [action.op]: {
+        _index,
+        _id: action.id ?? `cordon-${n}`,
+        ...(reason === undefined
+          ? { status, result: action.op === 'delete' ? 'not_found' : 'created' }
+          : { status: 400, error: { type: 'mapper_parsing_exception', reason } }),
+      },
+    };
+  });
+}
+
+/**
+ * Elasticsearch `_bulk` (Filebeat, Fluent Bit, Logstash): per-item results, `errors: true` when
+ * any item was refused, so shippers drop (or dead-letter) exactly the bad ones and retry nothing.
+ */
+export const elasticBulk: DropInProtocol = {
+  name: 'elastic-bulk',
+  sourceType: 'elastic-bulk',
+  routes: [
+    { paths: ['/_bulk', '/:index/_bulk'], endpoint: 'bulk', mediaType: 'application/x-ndjson' },
+  ],
+  probes: [
+    {
+      path: '/',
+      method: 'GET',
+      answer: () => ({
+        status: 200,
+        headers: { 'x-elastic-product': 'Elasticsearch' },
+        body: {
+          name: 'cordon',
+          cluster_name: 'cordon',
+          cluster_uuid: 'cordon',
+          version: {
+            number: ES_VERSION,
+            build_flavor: 'default',
+            lucene_version: '9.8.0',
+            minimum_wire_compatibility_version: '7.17.0',
+            minimum_index_compatibility_version: '7.0.0',
+          },
+          tagline: 'You Know, for Search',
+        },
+      }),
+    },
+  ],
+  accepted(outcome, context) {
+    const refused = new Map(
+      outcome.rejected.map((r) => [
+        r.index,
+        r.errors.map((e) => `${e.path}: ${e.reason}`).join('; '),
+      ]),
+    );
+    return {
+      status: 200,
+      body: { took: 0, errors: refused.size > 0, items: items(context, refused, 201) },
+    };
+  },
+  refused(status, error, context) {
+    if (status === 400) {
+      // The whole body was refused: every item carries the reason, as Elasticsearch would.
+      const all = new Map(bulkActions(context.body).map((_, n) => [n, error.message]));
+      return { took: 0, errors: true, items: items(context, all, 400) };
+    }
+    return { error: { type: 'cordon_exception', reason: error.message }, status };
+  },
+};

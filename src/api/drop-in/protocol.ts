@@ -1,0 +1,46 @@
+import type { IngestOutcome } from '../../ingest/ingest-service.js';
+import type { ErrorBody } from '../error-handler.js';
+
+/**
+ * A sender protocol Cordon speaks natively so shippers work unchanged (Splunk HEC,
+ * Elasticsearch `_bulk`, OTLP/HTTP logs): its URLs, the source type that normalises its
+ * bodies, and how it answers. One module per protocol, listed in `index.ts`.
+ */
+export interface DropInProtocol {
+  readonly name: string;
+  /** Connector type of the sources this protocol delivers to. */
+  readonly sourceType: string;
+  readonly routes: readonly DropInRoute[];
+  /** Public GET routes the sender probes before sending (HEC health, Elasticsearch's `GET /`). */
+  readonly probes?: readonly DropInProbe[];
+  /** The protocol's success answer for an ingest outcome. */
+  accepted(outcome: IngestOutcome, context: DropInContext): { status: number; body: unknown };
+  /** The protocol's error answer for Cordon's error (status already chosen by Cordon). */
+  refused(status: number, error: ErrorBody, context: DropInContext): unknown;
+}
+
+export interface DropInRoute {
+  /** Paths at the root (`/services/collector/event`); each also under `/v1/ingest/{source}`. */
+  readonly paths: readonly string[];
+  /** Passed to the source kind as `request.endpoint`. */
+  readonly endpoint: string;
+  /**
+   * The media type the body is read as, whatever the sender labels it (HEC senders send any
+   * Content-Type); absent = the request's own.
+   */
+  readonly mediaType?: string;
+}
+
+export interface DropInProbe {
+  readonly path: string;
+  readonly method: 'GET' | 'HEAD';
+  answer(): { status: number; headers?: Record<string, string>; body: unknown };
+}
+
+export interface DropInContext {
+  readonly body: Buffer;
+  /** Path parameters (`index` of `/{index}/_bulk`). */
+  readonly params: Readonly<Record<string, string | undefined>>;
+  readonly endpoint: string;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+}
