@@ -6,6 +6,7 @@ import { formatDiagnostic } from '../shared/diagnostics.js';
 import { DefinitionError, isCordonError } from '../shared/errors.js';
 import {
   AUDIT_USAGE,
+  INGEST_USAGE,
   PARSE_USAGE,
   REPLAY_USAGE,
   START_USAGE,
@@ -22,6 +23,8 @@ Commands:
   parse --source <type> <file>
                      Show the canonical events a payload, log or .http.txt request turns into
                      (or the located reasons it is refused); --list shows every source type
+  ingest --follow <path> --format <type>
+                     Tail a log file into a running Cordon (servers that only write logs)
   replay [--content dir] [--json] <file.ndjson|dir|->
                      Run recorded canonical events through the rules offline
   audit verify [--file f] [--expect-head seq:sha256] [--json]
@@ -39,6 +42,7 @@ const COMMAND_USAGE: Readonly<Record<string, string>> = {
   test: TEST_USAGE,
   replay: REPLAY_USAGE,
   parse: PARSE_USAGE,
+  ingest: INGEST_USAGE,
   audit: AUDIT_USAGE,
 };
 
@@ -69,6 +73,8 @@ async function main(argv: readonly string[]): Promise<number> {
       return (await import('./test.js')).runTest(rest[0]);
     case 'replay':
       return (await import('./replay.js')).runReplay(rest);
+    case 'ingest':
+      return (await import('./ingest.js')).runIngest(rest);
     case 'parse':
       return (await import('./parse.js')).runParse(rest);
     case 'version':

@@ -54,3 +54,16 @@ events are printed on stdout, one JSON object per line; warnings and every refus
 located reason on stderr. Exit 0 when everything was accepted, 1 when the body or any item was
 refused, 2 on a usage error. --options takes the connector's options: as JSON; --now fixes the
 receipt time (RFC 3339 or epoch ms) so year-less and missing times are reproducible.`;
+
+export const INGEST_USAGE = `Usage: cordon ingest --follow <path> [--format <type>] [--source <name>] [--from-start] [--state <file>]
+       cordon ingest <file> --source <name>
+       common: [--url <cordon url>] [--token <ingest token>] [--batch <lines>] [--poll-ms <ms>]
+
+For servers that only write logs (TorchServe, Triton): --follow tails <path> like tail -F
+(across rotation and truncation) and posts complete lines in batches to
+<url>/v1/ingest/<source> (url: CORDON_URL, default http://127.0.0.1:$CORDON_PORT or 8080;
+token: CORDON_TOKEN). --source names the connector (default: the --format type, for a
+connector named after its type). Without --from-start it begins at the file's end. --state
+keeps the read position across restarts; lines are sent at least once and Cordon drops resends.
+Batches Cordon asks to retry (429, 503, unreachable) are retried; refused ones (400) are kept by
+Cordon as dead letters and not resent.`;
