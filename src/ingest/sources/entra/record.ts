@@ -39,7 +39,16 @@ export function readRecord(
   }
   const event = readSignIn(
     properties,
-    { time, timeAt, resultType, callerIp, country, maps, tenant },
+    {
+      time,
+      timeAt,
+      resultType,
+      hasResultType: record.has('resultType'),
+      callerIp,
+      country,
+      maps,
+      tenant,
+    },
     ctx,
   );
   return event && { ...event, raw: value };

@@ -18,6 +18,8 @@ export interface RecordEnvelope {
   readonly timeAt: Location;
   /** `resultType` as sent ("0", "50126"), already validated. */
   readonly resultType: string | undefined;
+  /** Whether the record had a resultType at all (a bad one is already reported). */
+  readonly hasResultType: boolean;
   readonly callerIp: string | undefined;
   readonly country: string | undefined;
   readonly maps: EventMaps;
@@ -57,11 +59,20 @@ export function readSignIn(
   readLocation(signIn, entity, envelope?.country);
 
   // Both are read, so a bad errorCode is reported even when the envelope's resultType decides.
-  const statusCode = readErrorCode(signIn);
+  const { code: statusCode, status } = readErrorCode(signIn);
   const code = envelope?.resultType ?? statusCode;
+  // The error code is the sign-in's verdict: without one there is no login to speak of.
+  if (code === undefined && envelope?.hasResultType !== true) {
+    const verdict =
+      'the failure code (e.g. 50126), or 0 for a successful sign-in' +
+      (envelope ? ', unless the record carries resultType.' : '.');
+    if (!signIn.has('status'))
+      signIn.loc('status').error(`is required: {"errorCode": …} with ${verdict}`);
+    else if (status !== undefined && !status.has('errorCode'))
+      status.loc('errorCode').error(`is required: ${verdict}`);
+  }
   const outcome = outcomeFromCode(code);
   maps.label('error_code', code);
-  const status = signIn.obj('status');
   // Entra writes "Other." as failureReason on successes: only a failure's reason means anything.
   if (outcome !== 'success') maps.label('failure_reason', status?.str('failureReason'));
   maps.label('additional_details', status?.str('additionalDetails'));
@@ -103,12 +114,12 @@ export function readSignIn(
 }
 
 /** Graph's `status.errorCode` is an integer; a string one is a sender-side type slip. */
-function readErrorCode(signIn: Fields): string | undefined {
+function readErrorCode(signIn: Fields): { code: string | undefined; status: Fields | undefined } {
   const status = signIn.obj('status', 'an object with errorCode and failureReason');
-  if (status === undefined) return undefined;
+  if (status === undefined) return { code: undefined, status };
   const code = status.value('errorCode');
-  if (code === undefined || code === null) return undefined;
-  if (typeof code === 'number' && Number.isInteger(code)) return String(code);
+  if (code === undefined || code === null) return { code: undefined, status };
+  if (typeof code === 'number' && Number.isInteger(code)) return { code: String(code), status };
   const unquote =
     typeof code === 'string' && /^\d+$/.test(code) ? ` Send ${code} without quotes.` : '';
   status
@@ -116,7 +127,7 @@ function readErrorCode(signIn: Fields): string | undefined {
     .error(
       `must be an integer (0 for success, e.g. 50126 for a bad password); got ${got(code)}.${unquote}`,
     );
-  return undefined;
+  return { code: undefined, status };
 }
 
 function readLocation(signIn: Fields, entity: Entity, envelopeCountry: string | undefined): void {

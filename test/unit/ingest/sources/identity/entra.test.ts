@@ -175,3 +175,29 @@ describe('entra kind: bad input', () => {
     await fuzzKind(entraKind, [sample(GRAPH), sample(RECORDS), sample(LIST), sample(BAD)]);
   });
 });
+
+describe('entra kind: the verdict is required', () => {
+  it('refuses a sign-in without status, and a record without resultType or status', async () => {
+    const { status: _status, ...graph } = sampleJson(GRAPH);
+    expectErrorsAt(await runKind(entraKind, JSON.stringify(graph)), {
+      '/status': ['is required', 'or 0 for a successful sign-in'],
+    });
+    expectErrorsAt(await runKind(entraKind, '{}'), { '/status': 'is required' });
+    const bare = record({ resultType: undefined }, { status: undefined });
+    expectErrorsAt(await runKind(entraKind, JSON.stringify({ records: [bare] })), {
+      '/records/0/properties/status': 'unless the record carries resultType',
+    });
+  });
+});
+
+describe('entra kind: status problems are reported once', () => {
+  it('reports a status of the wrong type, or without errorCode, at one path', async () => {
+    const graph = sampleJson(GRAPH);
+    expectErrorsAt(await runKind(entraKind, JSON.stringify({ ...graph, status: 'ok' })), {
+      '/status': 'must be an object with errorCode',
+    });
+    expectErrorsAt(await runKind(entraKind, JSON.stringify({ ...graph, status: {} })), {
+      '/status/errorCode': 'is required',
+    });
+  });
+});
