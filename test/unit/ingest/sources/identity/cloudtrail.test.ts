@@ -112,6 +112,14 @@ describe('cloudtrail kind: mapping rules', () => {
     expect(a?.labels['cordon.time_missing']).toBe('true');
   });
 
+  it('accepts a plain JSON array of records, as CloudWatch Logs exports hold them', async () => {
+    const body = JSON.stringify([sampleJson(FAILURE), sampleJson(SUCCESS)]);
+    expect(okEvents(await runKind(cloudtrailKind, body)).map((e) => e.outcome)).toEqual([
+      'failure',
+      'success',
+    ]);
+  });
+
   it('keeps an unexpected ConsoleLogin verdict as a label with outcome unknown', async () => {
     const body = JSON.stringify({
       ...sampleJson(SUCCESS),
