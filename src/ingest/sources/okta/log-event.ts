@@ -70,6 +70,8 @@ export function readLogEvent(
     item.loc('debugContext').child('debugData'),
     maps,
   );
+  // The one event type that says a factor was verified; labelled like the other identity kinds.
+  if (eventType === 'user.authentication.auth_via_mfa') maps.label('mfa_used', 'true');
   maps.label('legacy_event_type', item.str('legacyEventType'));
   maps.label('display_message', item.str('displayMessage'));
   maps.label('targets', targets(item.list('target')));

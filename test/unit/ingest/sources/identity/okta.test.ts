@@ -89,6 +89,7 @@ describe('okta kind: samples', () => {
       behavior_new_geo_location: 'POSITIVE',
       behavior_new_ip: 'NEGATIVE',
       factor: 'OKTA_VERIFY_PUSH',
+      mfa_used: 'true',
     });
   });
 
