@@ -89,7 +89,7 @@ export function admitSource(
 /** Settles a provisional admission by the body's HMAC signature (over the raw bytes). */
 export function verifySignature(deps: ApiDeps, request: FastifyRequest, body: Buffer): void {
   const source = request.pendingSignature;
-  if (source === null) return;
+  if (!source) return;
   const hmac = deps.senderAuth?.get(source)?.hmac;
   const check = hmac
     ? verifyHmac(hmac, request.headers, body, deps.clock.now())

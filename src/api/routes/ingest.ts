@@ -145,7 +145,7 @@ export const ingestHandshakeRoute: FastifyPluginAsync<ApiDeps> = async (app, dep
       config: { roles: ['ingest'], senderAuth: true },
       onRequest: async (request, reply) => {
         admitSource(deps, request, reply, request.params.source);
-        if (request.pendingSignature !== null)
+        if (request.pendingSignature)
           throw new CordonError(
             'CORDON_ERR_API_UNAUTHENTICATED',
             `Source "${request.params.source}" authenticates by body signature, which a GET cannot carry; use a credential from its connector's auth.`,

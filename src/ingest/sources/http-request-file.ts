@@ -17,7 +17,7 @@ export type HttpRequestFileParse =
   | { readonly ok: false; readonly reason: string };
 
 const REQUEST_LINE = /^([A-Z]+) (\S+) HTTP\/\d(?:\.\d)?$/;
-const BODY_END = /\r?\n\r?\n(?=HTTP\/\d|--- |# )/;
+const BODY_END = /(?:^|\r?\n\r?\n)(?=HTTP\/\d|--- |# )/;
 
 export function parseHttpRequestFile(text: string): HttpRequestFileParse {
   const lines = text.split(/\r?\n/);

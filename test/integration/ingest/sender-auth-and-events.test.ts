@@ -3,12 +3,13 @@
  * with a replay window) through the HTTP API, and GET /v1/events finding deliveries again.
  */
 import { createHmac } from 'node:crypto';
-import { cpSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   metricValue,
   REPO_ROOT,
+  SAMPLES,
   startTestCordon,
   TOKENS,
   type TestCordon,
@@ -50,6 +51,12 @@ auth:
     header: X-Grafana-Alerting-Signature
     timestamp_header: X-Grafana-Alerting-Signature-Timestamp
     window: 5m
+---
+apiVersion: cordon/v1
+name: okta
+type: okta
+auth:
+  header: { name: Authorization, value: { env: HOOK_VALUE } }
 `,
   );
   for (const [k, v] of Object.entries(SECRETS)) process.env[k] = v;
@@ -155,6 +162,44 @@ describe('sender credentials', () => {
   it('does not reveal whether a source exists to an unauthenticated sender', async () => {
     const res = await post('no-such-source', login('x', 'y'), {});
     expect(res.statusCode).toBe(401);
+  });
+});
+
+describe('Okta event hooks', () => {
+  it('answers the one-time verification GET, then takes deliveries with the shared header', async () => {
+    const verify = await t.app.inject({
+      method: 'GET',
+      url: '/v1/ingest/okta',
+      headers: { authorization: SECRETS.HOOK_VALUE, 'x-okta-verification-challenge': 'chal-123' },
+    });
+    expect(verify.statusCode).toBe(200);
+    expect(verify.json()).toEqual({ verification: 'chal-123' });
+    const stranger = await t.app.inject({
+      method: 'GET',
+      url: '/v1/ingest/okta',
+      headers: { 'x-okta-verification-challenge': 'chal-123' },
+    });
+    expect(stranger.statusCode).toBe(401);
+    // A source without a handshake says so.
+    const none = await t.call('GET', '/v1/ingest/events', TOKENS.ingest);
+    expect(none.statusCode).toBe(404);
+
+    const delivery = readFileSync(
+      join(SAMPLES, 'ingest', 'okta-eventhook-delivery-login-failure.json'),
+      'utf8',
+    );
+    const res = await post('okta', delivery, { authorization: SECRETS.HOOK_VALUE });
+    expect(res.statusCode).toBe(202);
+    expect(res.json().accepted).toBe(1);
+    const found = await t.call(
+      'GET',
+      '/v1/events?source=okta&kind=login&outcome=failure',
+      TOKENS.analyst,
+    );
+    expect(found.json().events[0].event.entity).toMatchObject({
+      user: 'alice@example.com',
+      ip: '203.0.113.77',
+    });
   });
 });
 

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { parseHttpRequestFile } from '../../../src/ingest/sources/http-request-file.js';
+
+describe('parseHttpRequestFile', () => {
+  it('reads the request line, lower-cased headers and the body, ignoring comments before it', () => {
+    const parsed = parseHttpRequestFile(
+      '# a note\n\nPOST /services/collector/event HTTP/1.1\nAuthorization: Splunk abc\nX-Multi: a\nx-multi: b\nContent-Type: application/json\n\n{"event":"x"}\n',
+    );
+    expect(parsed).toEqual({
+      ok: true,
+      request: {
+        method: 'POST',
+        path: '/services/collector/event',
+        headers: {
+          authorization: 'Splunk abc',
+          'x-multi': 'a, b',
+          'content-type': 'application/json',
+        },
+        body: Buffer.from('{"event":"x"}'),
+      },
+    });
+  });
+
+  it('stops the body at a written-down response, a --- note or a # comment block', () => {
+    for (const tail of [
+      'HTTP/1.1 200 OK\n\n{}',
+      '--- responses ---\nHTTP/1.1 200',
+      '# later deliveries\n',
+    ]) {
+      const parsed = parseHttpRequestFile(`POST / HTTP/1.1\nA: b\n\nline one\nline two\n\n${tail}`);
+      expect(parsed.ok && parsed.request.body.toString()).toBe('line one\nline two');
+    }
+  });
+
+  it('gives a GET with no body an empty body even when a response follows at once', () => {
+    const parsed = parseHttpRequestFile(
+      'GET /hook HTTP/1.1\nX-Okta-Verification-Challenge: c1\n\nHTTP/1.1 200 OK\n\n{"verification":"c1"}',
+    );
+    expect(parsed.ok && parsed.request.method).toBe('GET');
+    expect(parsed.ok && parsed.request.body.length).toBe(0);
+  });
+
+  it('says where a request file is malformed', () => {
+    expect(parseHttpRequestFile('{"not":"a request"}')).toEqual({
+      ok: false,
+      reason: expect.stringContaining('line 1: expected a request line like "POST /path HTTP/1.1"'),
+    });
+    expect(parseHttpRequestFile('POST / HTTP/1.1\nno colon here\n\n{}')).toEqual({
+      ok: false,
+      reason: expect.stringContaining('line 2: expected a header "Name: value"'),
+    });
+  });
+});
