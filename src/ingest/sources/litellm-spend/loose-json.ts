@@ -31,7 +31,9 @@ export function readMetadataColumn(object: JsonObject, at: Location): Read<JsonO
     typeof raw === 'string' && typeof value === 'string' && /^\s*\{/.test(raw)
       ? ' It looks like JSON text, but it does not parse (cut short?).'
       : '';
-  at.child('metadata').error(`must be a JSON object (or that object as JSON text); got ${got(raw)}.${detail}`);
+  at.child('metadata').error(
+    `must be a JSON object (or that object as JSON text); got ${got(raw)}.${detail}`,
+  );
   return INVALID;
 }
 

@@ -60,7 +60,9 @@ export function readSpendRow(
   const start = check(readDbDateTime(row, 'startTime', at));
   const end = check(readDbDateTime(row, 'endTime', at));
   const firstToken = check(readDbDateTime(row, 'completionStartTime', at));
-  const duration = check(readAmount(row, 'request_duration_ms', at, 'the duration in milliseconds'));
+  const duration = check(
+    readAmount(row, 'request_duration_ms', at, 'the duration in milliseconds'),
+  );
 
   const measures: Record<string, number> = {};
   put(measures, 'tokens_in', check(readCount(row, 'prompt_tokens', at)));
@@ -78,9 +80,7 @@ export function readSpendRow(
   // Newer LiteLLM keeps status and error_information inside metadata.
   if (!readErrorLabels(meta, metaAt, labels)) bad = true;
   const statusFrom = getOwn(row, 'status') !== undefined ? row : meta;
-  const status = check(
-    readStatus(statusFrom, statusFrom === row ? at : metaAt, hasError(meta)),
-  );
+  const status = check(readStatus(statusFrom, statusFrom === row ? at : metaAt, hasError(meta)));
 
   const entity: Entity = {};
   put(entity, 'api_key', check(readKeyHash(row, 'api_key', at)));

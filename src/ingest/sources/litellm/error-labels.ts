@@ -28,9 +28,12 @@ export function readErrorLabels(
     for (const [key, label] of fields) {
       const value = getOwn(info, key);
       if (value === undefined || value === null || value === '') continue;
-      if (typeof value === 'string' || typeof value === 'number') labels[label] = labelText(String(value));
+      if (typeof value === 'string' || typeof value === 'number')
+        labels[label] = labelText(String(value));
       else {
-        at.child('error_information').child(key).error(`must be a string; got ${got(value)}.`);
+        at.child('error_information')
+          .child(key)
+          .error(`must be a string; got ${got(value)}.`);
         ok = false;
       }
     }
@@ -53,5 +56,7 @@ export function readErrorLabels(
 export function hasError(object: JsonObject): boolean {
   const info = getOwn(object, 'error_information');
   const str = getOwn(object, 'error_str');
-  return (isJsonObject(info) && Object.keys(info).length > 0) || (typeof str === 'string' && str !== '');
+  return (
+    (isJsonObject(info) && Object.keys(info).length > 0) || (typeof str === 'string' && str !== '')
+  );
 }

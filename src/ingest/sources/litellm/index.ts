@@ -11,7 +11,8 @@ import { readLiteLlmPayload } from './payload.js';
  */
 export const litellmKind: SourceKind<undefined> = {
   type: 'litellm',
-  title: 'LiteLLM proxy StandardLoggingPayload (generic_api callback: json_array, ndjson or single)',
+  title:
+    'LiteLLM proxy StandardLoggingPayload (generic_api callback: json_array, ndjson or single)',
   category: 'llm',
   contentTypes: ['application/json', 'application/x-ndjson', 'application/jsonl', 'text/plain'],
   auth: ['bearer', 'header', 'basic'],

@@ -19,7 +19,9 @@ export function readStatus(
   if (value === 'success') return { outcome: 'success', severity: 'info' };
   if (value === 'failure') return { outcome: 'failure', severity: 'low' };
   if (value === undefined || value === null || value === '')
-    return hasError ? { outcome: 'failure', severity: 'low' } : { outcome: 'unknown', severity: 'info' };
+    return hasError
+      ? { outcome: 'failure', severity: 'low' }
+      : { outcome: 'unknown', severity: 'info' };
   const lower = typeof value === 'string' ? value.trim().toLowerCase() : '';
   const fix = lower === 'success' || lower === 'failure' ? ` Send "${lower}" in lower case.` : '';
   at.child('status').error(`must be "success" or "failure"; got ${got(value)}.${fix}`);

@@ -81,7 +81,12 @@ export function readLiteLlmPayload(
   const endUser = check(readText(p, 'end_user', at));
   const keyUser = check(readText(meta, 'user_api_key_user_id', metaAt));
   put(entity, 'user', endUser ?? keyUser);
-  put(entity, 'ip', check(readIp(p, 'requester_ip_address', at)) ?? check(readIp(meta, 'requester_ip_address', metaAt)));
+  put(
+    entity,
+    'ip',
+    check(readIp(p, 'requester_ip_address', at)) ??
+      check(readIp(meta, 'requester_ip_address', metaAt)),
+  );
   put(entity, 'model', check(readText(p, 'model', at)));
   const hidden = check(readObject(p, 'hidden_params', at)) ?? {};
   const hiddenAt = at.child('hidden_params');
@@ -138,8 +143,8 @@ function optional<K extends string>(key: K, value: string | undefined): Partial<
 
 /**
  * latency_ms = endTime − startTime (else response_time), ttft_ms = completionStartTime −
- * startTime, both from the float seconds to keep µs. For a non-streamed call LiteLLM sets
- * completionStartTime = endTime, which is no time-to-first-token at all: it is left out then.
+ * startTime, both from the float seconds to keep µs. For a non-streamed (or failed) call
+ * LiteLLM sets completionStartTime = endTime, which is no time-to-first-token: left out then.
  */
 function timing(
   p: JsonObject,
@@ -158,10 +163,11 @@ function timing(
   } else if (t.responseTime !== undefined) {
     out.latency_ms = Math.round(t.responseTime * 1e6) / 1000;
   }
-  if (t.start !== undefined && t.firstToken !== undefined) {
-    const sameAsEnd = getOwn(p, 'completionStartTime') === getOwn(p, 'endTime');
+  // completionStartTime = endTime: not streamed, or failed before any token; no TTFT then.
+  const sameAsEnd = getOwn(p, 'completionStartTime') === getOwn(p, 'endTime');
+  if (t.start !== undefined && t.firstToken !== undefined && !sameAsEnd) {
     const ttft = msBetween(seconds('startTime'), seconds('completionStartTime'));
-    if (ttft >= 0 && !(sameAsEnd && getOwn(p, 'stream') !== true)) out.ttft_ms = ttft;
+    if (ttft >= 0) out.ttft_ms = ttft;
   }
   return out;
 }

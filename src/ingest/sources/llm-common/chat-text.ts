@@ -34,7 +34,8 @@ export function contentText(content: unknown): string | undefined {
  * A chat `messages` list as prompt text: system messages go to `system_prompt`, the rest to
  * `prompt`. One message is kept as its bare text; a conversation is written one message per
  * paragraph as `role: text`, so rules can still tell the user's words from earlier answers.
- * A plain string (text completion) or a list of strings (embeddings input) is the prompt.
+ * A plain string (text completion) or a list of strings (embeddings input, one paragraph
+ * each) is the prompt.
  */
 export function promptText(messages: unknown): Pick<Text, 'prompt' | 'system_prompt'> {
   if (typeof messages === 'string') return messages === '' ? {} : { prompt: messages };
@@ -45,6 +46,11 @@ export function promptText(messages: unknown): Pick<Text, 'prompt' | 'system_pro
       return Object.keys(messages).length > 0 ? { prompt: JSON.stringify(messages) } : {};
     }
     return {};
+  }
+  // Embedding inputs: texts, not turns of a conversation.
+  if (messages.length > 0 && messages.every((m) => typeof m === 'string')) {
+    const texts = messages.filter((m) => m !== '');
+    return texts.length > 0 ? { prompt: texts.join('\n\n') } : {};
   }
   const system: string[] = [];
   const turns: { role: string; text: string }[] = [];
@@ -107,7 +113,10 @@ export function capText(text: Text): { text: Text | undefined; truncated: string
 }
 
 /** Adds capped text and its truncation label to an event under construction. */
-export function withText<T extends { labels: Record<string, string>; text?: Text }>(event: T, text: Text): T {
+export function withText<T extends { labels: Record<string, string>; text?: Text }>(
+  event: T,
+  text: Text,
+): T {
   const capped = capText(text);
   if (capped.text !== undefined) event.text = capped.text;
   if (capped.truncated !== undefined) event.labels[TEXT_TRUNCATED_LABEL] = capped.truncated;

@@ -39,7 +39,12 @@ export function readCount(object: JsonObject, key: string, at: Location): Read<n
 }
 
 /** An amount (cost in USD, seconds): a finite number ≥ 0. */
-export function readAmount(object: JsonObject, key: string, at: Location, what: string): Read<number> {
+export function readAmount(
+  object: JsonObject,
+  key: string,
+  at: Location,
+  what: string,
+): Read<number> {
   const value = getOwn(object, key);
   if (absent(value)) return undefined;
   if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return value;
@@ -100,7 +105,11 @@ export function readIp(object: JsonObject, key: string, at: Location): Read<stri
 }
 
 /** Sets `key` in `target` when the value is a real one. */
-export function put<T>(target: Record<string, T>, key: string, value: T | undefined | typeof INVALID): void {
+export function put<T>(
+  target: Record<string, T>,
+  key: string,
+  value: T | undefined | typeof INVALID,
+): void {
   if (value !== undefined && value !== INVALID) target[key] = value;
 }
 

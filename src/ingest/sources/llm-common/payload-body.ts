@@ -65,20 +65,28 @@ export function readPayloadItems(
   return fromLines(lines, root, options);
 }
 
-function fromDocument(value: unknown, root: Location, options: PayloadBodyOptions): PayloadItem[] | undefined {
+function fromDocument(
+  value: unknown,
+  root: Location,
+  options: PayloadBodyOptions,
+): PayloadItem[] | undefined {
   if (Array.isArray(value)) {
     if (value.length === 0) {
       root.error(`is an empty array; send at least one ${options.itemName}.`);
       return undefined;
     }
-    return value.map((item, index) => ({ value: item, at: root.batchItem(index) }));
+    return (value as unknown[]).map((item, index) => ({ value: item, at: root.batchItem(index) }));
   }
   if (value !== null && typeof value === 'object') return [{ value, at: root }];
   root.error(`must be a ${options.itemName} or a JSON array of them; got ${got(value)}.`);
   return undefined;
 }
 
-function fromLines(lines: readonly string[], root: Location, options: PayloadBodyOptions): PayloadItem[] {
+function fromLines(
+  lines: readonly string[],
+  root: Location,
+  options: PayloadBodyOptions,
+): PayloadItem[] {
   const items: PayloadItem[] = [];
   const last = lastNonEmpty(lines);
   const maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
@@ -113,7 +121,9 @@ function fromLines(lines: readonly string[], root: Location, options: PayloadBod
 function syntaxReason(line: string, isLast: boolean): string {
   const problem = findJsonSyntaxError(line);
   const position = problem?.position ?? line.length;
-  const excerpt = JSON.stringify(truncate(line.slice(Math.max(0, position - 20), position + 20), 40));
+  const excerpt = JSON.stringify(
+    truncate(line.slice(Math.max(0, position - 20), position + 20), 40),
+  );
   const cut =
     problem?.truncated === true
       ? isLast
