@@ -91,7 +91,8 @@ export const langfuseKind: SourceKind<undefined> = {
         item,
         traceId === undefined ? undefined : await contexts.recall(traceId),
       );
-      if (event === undefined) continue;
+      // An incomplete item has errors already, so batch() drops its event; read for the reasons.
+      if (event === undefined || !item.complete) continue;
       findings.emit(finish(event, sdk, ctx, item), item.at);
     }
     warnSkipped(skipped, root.child('batch'));
@@ -122,6 +123,7 @@ function readBatch(message: JsonObject, root: Location): unknown[] | undefined {
 
 async function rememberTrace(item: IngestionItem, contexts: TraceContexts): Promise<void> {
   const trace = readTrace(item);
+  if (!item.complete) return;
   if (trace?.traceId !== undefined && Object.keys(trace.context).length > 0)
     await contexts.remember(trace.traceId, trace.context);
 }

@@ -18,9 +18,17 @@ export interface IngestionItem {
   readonly raw: JsonObject;
   readonly at: Location;
   readonly bodyAt: Location;
+  /**
+   * False when the envelope (id, timestamp) had errors: the item is refused, but its body is
+   * still read so the sender learns every problem at once. Nothing of it may be remembered.
+   */
+  readonly complete: boolean;
 }
 
-/** Reads the envelope of one item, reporting every problem; undefined if any. */
+/**
+ * Reads the envelope of one item, reporting every problem; undefined if the type or body
+ * cannot be read at all.
+ */
 export function readItem(value: unknown, at: Location): IngestionItem | undefined {
   if (!isJsonObject(value)) {
     at.error(`must be a Langfuse ingestion event {id, timestamp, type, body}; got ${got(value)}.`);
@@ -52,15 +60,18 @@ export function readItem(value: unknown, at: Location): IngestionItem | undefine
         ? 'is required: the object the event creates or updates.'
         : `must be a JSON object; got ${got(body)}.${stringifiedHint(body)}`,
     );
-  if (
-    !idOk ||
-    typeof id !== 'string' ||
-    typeof time !== 'number' ||
-    typeof type !== 'string' ||
-    !isJsonObject(body)
-  )
-    return undefined;
-  return { id, time, type, body, raw: value, at, bodyAt: at.child('body') };
+  if (typeof type !== 'string' || !isJsonObject(body)) return undefined;
+  const complete = idOk && typeof id === 'string' && typeof time === 'number';
+  return {
+    id: typeof id === 'string' ? id : '',
+    time: typeof time === 'number' ? time : 0,
+    type,
+    body,
+    raw: value,
+    at,
+    bodyAt: at.child('body'),
+    complete,
+  };
 }
 
 /** The `traceId` a body points at, when it is a usable string (checked by the readers). */
