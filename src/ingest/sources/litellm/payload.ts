@@ -81,12 +81,9 @@ export function readLiteLlmPayload(
   const endUser = check(readText(p, 'end_user', at));
   const keyUser = check(readText(meta, 'user_api_key_user_id', metaAt));
   put(entity, 'user', endUser ?? keyUser);
-  put(
-    entity,
-    'ip',
-    check(readIp(p, 'requester_ip_address', at)) ??
-      check(readIp(meta, 'requester_ip_address', metaAt)),
-  );
+  // The top-level copy is newer; metadata's is read only when it is absent (not when it is bad).
+  const ipSource = hasValue(p, 'requester_ip_address') ? p : meta;
+  put(entity, 'ip', check(readIp(ipSource, 'requester_ip_address', ipSource === p ? at : metaAt)));
   put(entity, 'model', check(readText(p, 'model', at)));
   const hidden = check(readObject(p, 'hidden_params', at)) ?? {};
   const hiddenAt = at.child('hidden_params');
@@ -135,6 +132,11 @@ export function readLiteLlmPayload(
   });
   if (start === undefined) return withReceiptTime(event, ctx.now);
   return applyTimeClamp(event, ctx.now, at.child('startTime'));
+}
+
+function hasValue(object: JsonObject, key: string): boolean {
+  const value = getOwn(object, key);
+  return value !== undefined && value !== null && value !== '';
 }
 
 function optional<K extends string>(key: K, value: string | undefined): Partial<Record<K, string>> {

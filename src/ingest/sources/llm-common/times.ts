@@ -29,6 +29,14 @@ export function readEpochSeconds(object: JsonObject, key: string, at: Location):
     );
   }
   if (typeof value !== 'number' || !Number.isFinite(value)) return fail('not a finite number.');
+  if (value >= 1e17)
+    return fail(
+      `this looks like epoch nanoseconds (read as such it is ${iso(value / 1e6)}); send seconds (divide by 1,000,000,000).`,
+    );
+  if (value >= 1e14)
+    return fail(
+      `this looks like epoch microseconds (read as such it is ${iso(value / 1e3)}); send seconds (divide by 1,000,000).`,
+    );
   if (value >= 1e11)
     return fail(
       `this looks like epoch milliseconds (read as such it is ${iso(value)}); send seconds (divide by 1,000).`,

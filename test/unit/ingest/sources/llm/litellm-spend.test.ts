@@ -154,3 +154,19 @@ describe('litellm-spend: bad rows', () => {
     expect(event?.time).toBe(Date.UTC(2024, 5, 10, 16, 4, 57, 512));
   });
 });
+
+describe('litellm-spend: options', () => {
+  it('with text: drop, keeps no conversation, the proxy request included', async () => {
+    const body = JSON.stringify(
+      row({
+        messages: [{ role: 'user', content: 'secret plan' }],
+        proxy_server_request: { body: { messages: [{ role: 'user', content: 'secret plan' }] } },
+      }),
+    );
+    const [kept] = okEvents(await runKind(litellmSpendKind, body));
+    expect(kept?.text?.prompt).toBe('secret plan');
+    const [event] = okEvents(await runKind(litellmSpendKind, body, { options: { text: 'drop' } }));
+    expect(event).not.toHaveProperty('text');
+    expect(JSON.stringify(event)).not.toContain('secret plan');
+  });
+});
