@@ -14,6 +14,7 @@ import {
   readFlag,
   readIp,
   readKeyHash,
+  requireAnyOf,
   readText,
 } from '../llm-common/field-readers.js';
 import { capRaw } from '../llm-common/raw-cap.js';
@@ -39,6 +40,10 @@ export function readSpendRow(
     return undefined;
   }
   const row = value;
+  if (
+    !requireAnyOf(row, ['request_id', 'startTime', 'spend', 'model'], at, 'a LiteLLM_SpendLogs row')
+  )
+    return undefined;
   let bad = false;
   const check = <T>(read: T | typeof INVALID): T | undefined => {
     if (read === INVALID) {

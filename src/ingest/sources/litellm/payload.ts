@@ -15,6 +15,7 @@ import {
   readFlag,
   readIp,
   readKeyHash,
+  requireAnyOf,
   readObject,
   readText,
 } from '../llm-common/field-readers.js';
@@ -40,6 +41,15 @@ export function readLiteLlmPayload(
     return undefined;
   }
   const p = value;
+  if (
+    !requireAnyOf(
+      p,
+      ['id', 'call_type', 'model', 'startTime'],
+      at,
+      'a LiteLLM StandardLoggingPayload',
+    )
+  )
+    return undefined;
   let bad = false;
   const check = <T>(read: T | typeof INVALID): T | undefined => {
     if (read === INVALID) {

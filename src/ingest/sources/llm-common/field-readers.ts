@@ -126,3 +126,20 @@ export function readKeyHash(object: JsonObject, key: string, at: Location): Read
   );
   return sha256Hex(text);
 }
+
+/**
+ * Refuses an object that has none of the keys every payload of the format carries: it is some
+ * other sender's JSON (a misrouted webhook), and turning it into an empty event would hide that.
+ */
+export function requireAnyOf(
+  object: JsonObject,
+  keys: readonly string[],
+  at: Location,
+  what: string,
+): boolean {
+  if (keys.some((key) => getOwn(object, key) !== undefined)) return true;
+  at.error(
+    `does not look like ${what}: it has none of ${keys.map((k) => `"${k}"`).join(', ')}. Check that this sender posts to the right source.`,
+  );
+  return false;
+}

@@ -170,3 +170,11 @@ describe('litellm-spend: options', () => {
     expect(JSON.stringify(event)).not.toContain('secret plan');
   });
 });
+
+describe('litellm-spend: misrouted senders', () => {
+  it('refuses JSON that is no spend row', async () => {
+    expectErrorsAt(await runKind(litellmSpendKind, '{"event": "login"}'), {
+      '': ['does not look like a LiteLLM_SpendLogs row', '"request_id"'],
+    });
+  });
+});

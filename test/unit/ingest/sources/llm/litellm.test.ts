@@ -382,3 +382,12 @@ describe('litellm: more field checks', () => {
     expect(result.ok && result.warnings).toHaveLength(1);
   });
 });
+
+describe('litellm: misrouted senders', () => {
+  it('refuses JSON that is no LiteLLM payload rather than storing an empty event', async () => {
+    const result = await runKind(litellmKind, '[{"alertname": "x"}, {"model": "gpt-4o"}]');
+    expectPartial(result, 1, {
+      '/0': ['does not look like a LiteLLM StandardLoggingPayload', '"call_type"'],
+    });
+  });
+});
