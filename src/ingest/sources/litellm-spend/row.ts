@@ -129,7 +129,8 @@ export function readSpendRow(
     labels,
     raw: capRaw(row, BULKY),
   };
-  const answer = responseText(response);
+  // A failed call has no answer; what is left in `response` then is not model output.
+  const answer = status.outcome === 'failure' ? undefined : responseText(response);
   withText(event, {
     ...promptText(readJsonColumn(row, 'messages')),
     ...(answer === undefined ? {} : { response: answer }),

@@ -138,7 +138,10 @@ export function readLiteLlmPayload(
   };
   withText(event, {
     ...promptText(getOwn(p, 'messages')),
-    ...optional('response', responseText(getOwn(p, 'response'))),
+    // A failed call has no answer; what LiteLLM leaves in `response` then is not model output.
+    ...(status.outcome === 'failure'
+      ? {}
+      : optional('response', responseText(getOwn(p, 'response')))),
   });
   if (start === undefined) return withReceiptTime(event, ctx.now);
   return applyTimeClamp(event, ctx.now, at.child('startTime'));

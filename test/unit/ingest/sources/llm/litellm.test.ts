@@ -391,3 +391,18 @@ describe('litellm: misrouted senders', () => {
     });
   });
 });
+
+describe('litellm: failure text', () => {
+  it('keeps no "response" text for a failed call, even when LiteLLM left the error there', async () => {
+    const [event] = okEvents(
+      await runKind(
+        litellmKind,
+        variant({ status: 'failure', response: 'RateLimitError: slow down' }),
+      ),
+    );
+    expect(event?.text).toEqual({
+      system_prompt: 'You are a support assistant.',
+      prompt: 'Where is my refund for order 7781?',
+    });
+  });
+});
