@@ -7,8 +7,6 @@ import { parseJsonBody } from '../../normalizers/parse-json-body.js';
 import { applyTimeClamp } from '../../normalizers/time-clamp.js';
 import type { NormaliseResult } from '../../normalizers/types.js';
 import type { SourceContext, SourceKind } from '../source-kind.js';
-import { applyTextOption, llmTextOptions } from '../llm-common/text-option.js';
-import type { LlmTextOptions } from '../llm-common/text-option.js';
 import { readGeneration } from './generation.js';
 import { readItem, traceIdOf } from './item.js';
 import type { IngestionItem } from './item.js';
@@ -50,13 +48,12 @@ const SKIPPED: ReadonlyMap<string, string> = new Map([
  * could hold events forever. Each batch item is refused on its own; `langfuseMultiStatus`
  * turns the result into Langfuse's 207 answer for a drop-in endpoint.
  */
-export const langfuseKind: SourceKind<LlmTextOptions> = {
+export const langfuseKind: SourceKind<undefined> = {
   type: 'langfuse',
   title: 'Langfuse ingestion API batches (traces, generations, scores)',
   category: 'llm',
   contentTypes: ['application/json'],
   auth: ['basic', 'bearer'],
-  options: llmTextOptions,
   async normalise(request, ctx): Promise<NormaliseResult> {
     const findings = new Findings();
     const root = findings.root();
@@ -153,12 +150,11 @@ function sdkLabels(message: JsonObject, root: Location): Record<string, string> 
 function finish(
   event: NormalisedEvent,
   sdk: Record<string, string>,
-  ctx: SourceContext<LlmTextOptions>,
+  ctx: SourceContext,
   item: IngestionItem,
 ): NormalisedEvent {
   for (const [key, value] of Object.entries(sdk)) event.labels[key] ??= value;
-  const clamped = applyTimeClamp(event, ctx.now, item.at.child('timestamp'));
-  return applyTextOption(clamped, ctx.options, ['input', 'output'], 'body');
+  return applyTimeClamp(event, ctx.now, item.at.child('timestamp'));
 }
 
 function warnSkipped(skipped: ReadonlyMap<string, number>, at: Location): void {

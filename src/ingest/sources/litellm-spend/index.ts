@@ -1,8 +1,6 @@
 import { Findings } from '../../normalizers/findings.js';
 import type { SourceKind } from '../source-kind.js';
 import { readPayloadItems } from '../llm-common/payload-body.js';
-import { applyTextOption, llmTextOptions } from '../llm-common/text-option.js';
-import type { LlmTextOptions } from '../llm-common/text-option.js';
 import { readSpendRow } from './row.js';
 
 /**
@@ -10,13 +8,12 @@ import { readSpendRow } from './row.js';
  * `/spend/logs` answer) or NDJSON (a database export), each row one `llm` event. For
  * back-filling or for deployments that export spend instead of running a logging callback.
  */
-export const litellmSpendKind: SourceKind<LlmTextOptions> = {
+export const litellmSpendKind: SourceKind<undefined> = {
   type: 'litellm-spend',
   title: 'LiteLLM_SpendLogs rows (one, a JSON array or NDJSON)',
   category: 'llm',
   contentTypes: ['application/json', 'application/x-ndjson', 'application/jsonl', 'text/plain'],
   auth: ['bearer', 'basic', 'header'],
-  options: llmTextOptions,
   normalise(request, ctx) {
     const findings = new Findings();
     const items = readPayloadItems(request.body, findings.root(), {
@@ -27,11 +24,7 @@ export const litellmSpendKind: SourceKind<LlmTextOptions> = {
     if (items === undefined) return findings.result([]);
     for (const item of items) {
       const event = readSpendRow(item.value, item.at, ctx);
-      if (event !== undefined)
-        findings.emit(
-          applyTextOption(event, ctx.options, ['messages', 'response', 'proxy_server_request']),
-          item.at,
-        );
+      if (event !== undefined) findings.emit(event, item.at);
     }
     return findings.batch();
   },

@@ -2,6 +2,7 @@ import type { Entity, NormalisedEvent } from '../../canonical-event.js';
 import { checkEventId, prefixedHashId } from '../../normalizers/event-id.js';
 import type { Location } from '../../normalizers/findings.js';
 import { getOwn, got, isJsonObject } from '../../normalizers/json-values.js';
+import type { JsonObject } from '../../normalizers/json-values.js';
 import { applyTimeClamp, withReceiptTime } from '../../normalizers/time-clamp.js';
 import type { NormaliseContext } from '../../normalizers/types.js';
 import { stableStringify } from '../../../shared/hash.js';
@@ -132,9 +133,23 @@ export function readSpendRow(
   // A failed call has no answer; what is left in `response` then is not model output.
   const answer = status.outcome === 'failure' ? undefined : responseText(response);
   withText(event, {
-    ...promptText(readJsonColumn(row, 'messages')),
+    ...promptText(requestMessages(row)),
     ...(answer === undefined ? {} : { response: answer }),
   });
   if (start === undefined) return withReceiptTime(event, ctx.now);
   return applyTimeClamp(event, ctx.now, at.child('startTime'));
+}
+
+/**
+ * The prompt: the `messages` column, else the messages of `proxy_server_request.body` (LiteLLM
+ * stores `{}` in `messages` when message logging is off but may still keep the request). Read
+ * either way, so the connector's `keep: {text: …}` policy sees it and can drop or redact it.
+ */
+function requestMessages(row: JsonObject): unknown {
+  const messages = readJsonColumn(row, 'messages');
+  if (Array.isArray(messages) || typeof messages === 'string') return messages;
+  if (isJsonObject(messages) && Object.keys(messages).length > 0) return messages;
+  const request = readJsonColumn(row, 'proxy_server_request');
+  const body = isJsonObject(request) ? getOwn(request, 'body') : undefined;
+  return isJsonObject(body) ? (getOwn(body, 'messages') ?? getOwn(body, 'input')) : undefined;
 }

@@ -1,24 +1,22 @@
 import { Findings } from '../../normalizers/findings.js';
 import type { SourceKind } from '../source-kind.js';
 import { readPayloadItems } from '../llm-common/payload-body.js';
-import { applyTextOption, llmTextOptions } from '../llm-common/text-option.js';
-import type { LlmTextOptions } from '../llm-common/text-option.js';
 import { readLiteLlmPayload } from './payload.js';
 
 /**
  * LiteLLM proxy logging through the `generic_api` callback (ingest-formats §12.1): each
  * StandardLoggingPayload, success or failure, becomes one `llm` event. All three `log_format`s
  * are detected from the body (json_array, the default; ndjson; single), since LiteLLM labels
- * them all application/json. Option `text: drop` keeps prompts and answers out of Cordon.
+ * them all application/json. No options: prompts and answers are kept, redacted or dropped by
+ * the connector's `keep: {text: …}` policy, like every source's.
  */
-export const litellmKind: SourceKind<LlmTextOptions> = {
+export const litellmKind: SourceKind<undefined> = {
   type: 'litellm',
   title:
     'LiteLLM proxy StandardLoggingPayload (generic_api callback: json_array, ndjson or single)',
   category: 'llm',
   contentTypes: ['application/json', 'application/x-ndjson', 'application/jsonl', 'text/plain'],
   auth: ['bearer', 'header', 'basic'],
-  options: llmTextOptions,
   normalise(request, ctx) {
     const findings = new Findings();
     const items = readPayloadItems(request.body, findings.root(), {
@@ -30,8 +28,7 @@ export const litellmKind: SourceKind<LlmTextOptions> = {
     if (items === undefined) return findings.result([]);
     for (const item of items) {
       const event = readLiteLlmPayload(item.value, item.at, ctx);
-      if (event !== undefined)
-        findings.emit(applyTextOption(event, ctx.options, ['messages', 'response']), item.at);
+      if (event !== undefined) findings.emit(event, item.at);
     }
     return findings.batch();
   },

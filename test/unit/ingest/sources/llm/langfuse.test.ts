@@ -320,18 +320,3 @@ describe('langfuse: 207 Multi-Status', () => {
     ).toBeUndefined();
   });
 });
-
-describe('langfuse: options', () => {
-  it('with text: drop, keeps no input or output, in text or raw', async () => {
-    const events = okEvents(
-      await runKind(langfuseKind, fixtureBytes(SAMPLE), { options: { text: 'drop' } }),
-    );
-    expect(events[0]).not.toHaveProperty('text');
-    expect((events[0]?.raw as { body: Json }).body).toMatchObject({
-      input: expect.stringMatching(/^\[omitted/),
-      output: expect.stringMatching(/^\[omitted/),
-      model: 'gpt-4o-mini',
-    });
-    expect(JSON.stringify(events)).not.toContain('refund for order');
-  });
-});

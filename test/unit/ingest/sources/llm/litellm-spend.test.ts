@@ -155,26 +155,24 @@ describe('litellm-spend: bad rows', () => {
   });
 });
 
-describe('litellm-spend: options', () => {
-  it('with text: drop, keeps no conversation, the proxy request included', async () => {
-    const body = JSON.stringify(
-      row({
-        messages: [{ role: 'user', content: 'secret plan' }],
-        proxy_server_request: { body: { messages: [{ role: 'user', content: 'secret plan' }] } },
-      }),
-    );
-    const [kept] = okEvents(await runKind(litellmSpendKind, body));
-    expect(kept?.text?.prompt).toBe('secret plan');
-    const [event] = okEvents(await runKind(litellmSpendKind, body, { options: { text: 'drop' } }));
-    expect(event).not.toHaveProperty('text');
-    expect(JSON.stringify(event)).not.toContain('secret plan');
-  });
-});
-
 describe('litellm-spend: misrouted senders', () => {
   it('refuses JSON that is no spend row', async () => {
     expectErrorsAt(await runKind(litellmSpendKind, '{"event": "login"}'), {
       '': ['does not look like a LiteLLM_SpendLogs row', '"request_id"'],
     });
+  });
+});
+
+describe('litellm-spend: prompt from the stored request', () => {
+  it('reads the prompt from proxy_server_request when messages is {}, so keep.text can drop it', async () => {
+    const body = JSON.stringify(
+      row({
+        proxy_server_request: {
+          body: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'secret plan' }] },
+        },
+      }),
+    );
+    const [event] = okEvents(await runKind(litellmSpendKind, body));
+    expect(event?.text).toEqual({ prompt: 'secret plan' });
   });
 });

@@ -323,45 +323,6 @@ describe('litellm: times, ids and caps', () => {
   });
 });
 
-describe('litellm: options', () => {
-  function compile(value: unknown): { options: unknown; problems: string[] } {
-    const problems: string[] = [];
-    const options = litellmKind.options?.compile(value, (path, reason) =>
-      problems.push(`${path.join('.')}: ${reason}`),
-    );
-    return { options, problems };
-  }
-
-  it('defaults to keeping text, and accepts keep and drop', () => {
-    expect(compile(undefined)).toEqual({ options: { text: 'keep' }, problems: [] });
-    expect(compile({ text: 'drop' })).toEqual({ options: { text: 'drop' }, problems: [] });
-  });
-
-  it('reports every bad option', () => {
-    const { options, problems } = compile({ text: 'hide', redact: true });
-    expect(options).toBeUndefined();
-    expect(problems).toEqual([
-      expect.stringMatching(/^redact: is not an option of this source/),
-      expect.stringMatching(/^text: must be "keep" or "drop"; got "hide"/),
-    ]);
-    expect(compile('drop').problems).toEqual([expect.stringMatching(/^: must be a mapping/)]);
-  });
-
-  it('with text: drop, keeps no prompt or answer, in text or raw', async () => {
-    const [event] = okEvents(
-      await runKind(litellmKind, fixtureBytes(SUCCESS), { options: { text: 'drop' } }),
-    );
-    expect(event).not.toHaveProperty('text');
-    const raw = event?.raw as Json;
-    expect(raw.messages).toMatch(/^\[omitted: text capture is off/);
-    expect(raw.response).toMatch(/^\[omitted: text capture is off/);
-    expect(JSON.stringify(event)).not.toContain('refund');
-    // Everything else is still there.
-    expect(event?.labels.resolved_model).toBe('gpt-4o-mini-2024-07-18');
-    expect(raw.metadata).toEqual(sampleObject(SUCCESS).metadata);
-  });
-});
-
 describe('litellm: more field checks', () => {
   it('names nanoseconds and microseconds for what they are', async () => {
     expectErrorsAt(
