@@ -98,6 +98,8 @@ export function readIp(object: JsonObject, key: string, at: Location): Read<stri
   if (text === undefined || text === INVALID) return text;
   // X-Forwarded-For lists hops client-first.
   const first = text.split(',')[0] ?? '';
+  // How proxies and SQL exports say "no address": absent, not a bad address.
+  if (['', 'unknown', 'null', '-'].includes(first.trim().toLowerCase())) return undefined;
   const parsed = parseIp(first);
   if (parsed.ok) return parsed.ip;
   at.child(key).warn(`${parsed.reason} The IP was left out of the event.`);

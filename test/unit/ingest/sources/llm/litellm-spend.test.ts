@@ -176,3 +176,18 @@ describe('litellm-spend: prompt from the stored request', () => {
     expect(event?.text).toEqual({ prompt: 'secret plan' });
   });
 });
+
+describe('litellm-spend: client addresses', () => {
+  it.each([
+    ['203.0.113.9, 10.0.0.1', '203.0.113.9', 0],
+    ['unknown', undefined, 0],
+    ['10.0.0', undefined, 1],
+  ])('reads %j as %j with %i warning(s)', async (ip, expected, warnings) => {
+    const result = await runKind(
+      litellmSpendKind,
+      JSON.stringify(row({ requester_ip_address: ip })),
+    );
+    expect(okEvents(result)[0]?.entity.ip).toBe(expected);
+    expect(result.ok && result.warnings).toHaveLength(warnings);
+  });
+});
