@@ -1,3 +1,4 @@
+import { sha256Hex } from '../../../shared/hash.js';
 import type { SourceMemory } from '../source-kind.js';
 
 /**
@@ -17,7 +18,11 @@ const FIELDS = ['user', 'session', 'environment', 'release', 'name'] as const;
 /** Long enough for the slowest agent run to finish; losing a join only loses user/session. */
 export const TRACE_TTL_MS = 6 * 60 * 60_000;
 
-const key = (traceId: string): string => `langfuse:trace:${traceId}`;
+/** Hashed, so a sender's kilobyte-long trace ids cannot make memory keys of that size. */
+const key = (traceId: string): string => `langfuse:trace:${sha256Hex(traceId).slice(0, 32)}`;
+
+/** Longest field value remembered; real user and session ids are far shorter. */
+const FIELD_LIMIT = 512;
 
 /**
  * Trace contexts in the source's memory, with a per-request cache. Langfuse sends trace-create
@@ -29,9 +34,15 @@ export class TraceContexts {
   constructor(private readonly memory: SourceMemory) {}
 
   async remember(traceId: string, context: TraceContext): Promise<void> {
-    const fresh = JSON.stringify(context);
-    const before = parse(await this.memory.swap(key(traceId), fresh, TRACE_TTL_MS));
-    const merged = { ...before, ...context };
+    const capped: TraceContext = {};
+    for (const field of FIELDS) {
+      const value = context[field];
+      if (value !== undefined) capped[field] = value.slice(0, FIELD_LIMIT);
+    }
+    const before = parse(
+      await this.memory.swap(key(traceId), JSON.stringify(capped), TRACE_TTL_MS),
+    );
+    const merged = { ...before, ...capped };
     if (before !== undefined)
       await this.memory.swap(key(traceId), JSON.stringify(merged), TRACE_TTL_MS);
     this.#cache.set(traceId, merged);

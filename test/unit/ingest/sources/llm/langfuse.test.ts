@@ -320,3 +320,23 @@ describe('langfuse: 207 Multi-Status', () => {
     ).toBeUndefined();
   });
 });
+
+describe('langfuse: memory stays small', () => {
+  it('keys traces by a hash and caps remembered values', async () => {
+    const memory = new LocalSourceMemory(() => SAMPLE_NOW);
+    const seen: string[] = [];
+    const spy = {
+      swap: (key: string, value: string, ttl: number) => {
+        seen.push(key, value);
+        return memory.swap(key, value, ttl);
+      },
+      take: (key: string) => memory.take(key),
+    };
+    const longId = 't'.repeat(5000);
+    const trace = item('tl', 'trace-create', { id: longId, userId: 'u'.repeat(5000) });
+    const score = item('sl', 'score-create', { traceId: longId, name: 'n', value: 1 });
+    const [event] = okEvents(await runKind(langfuseKind, batch(trace, score), { memory: spy }));
+    expect(event?.entity.user).toBe('u'.repeat(512));
+    expect(Math.max(...seen.map((s) => s.length))).toBeLessThan(600);
+  });
+});
