@@ -59,7 +59,7 @@ describe('seldon: Seldon Core request logger', () => {
     const memory = new LocalSourceMemory(() => SAMPLE_NOW);
     const strip = (path: string, id: string) => {
       const { headers, body } = httpFile(path);
-      const copy = { ...headers, 'ce-id': id };
+      const copy: Record<string, string> = { ...headers, 'ce-id': id };
       delete copy['ce-modelid'];
       delete copy['ce-requestid'];
       return { headers: copy, body };
