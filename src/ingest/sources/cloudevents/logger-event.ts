@@ -64,7 +64,7 @@ export async function loggerEvent(
   let joined: RequestSummary | undefined;
   if (phase === 'request') {
     const remembered: RequestSummary = {
-      ...(time === undefined ? {} : { time }),
+      ...(time === undefined ? {} : { time: time + subMillisecond(ce.time) }),
       ...(summary.count === undefined ? {} : { count: summary.count }),
       entity,
       labels: captured.labels,
@@ -75,7 +75,11 @@ export async function loggerEvent(
     labels.request_joined = joined === undefined ? 'false' : 'true';
     if (joined !== undefined) {
       if (measures.count === undefined && joined.count !== undefined) measures.count = joined.count;
-      const latency = latencyMs(joined.time, time, ce.at);
+      const latency = latencyMs(
+        joined.time,
+        time === undefined ? undefined : time + subMillisecond(ce.time),
+        ce.at,
+      );
       if (latency !== undefined) measures.latency_ms = latency;
     }
   }
@@ -104,6 +108,15 @@ export async function loggerEvent(
   return time === undefined
     ? withReceiptTime(event, ctx.now)
     : applyTimeClamp({ ...event, time }, ctx.now, ce.attributeAt('time'));
+}
+
+/**
+ * The logger writes µs (KServe) or ns: event times are whole ms, but a latency of a few ms
+ * deserves the digits beyond them. Only called on a time `parseRfc3339` accepted.
+ */
+function subMillisecond(time: string | undefined): number {
+  const digits = /T\d{2}:\d{2}:\d{2}\.\d{3}(\d{1,6})/.exec(time ?? '')?.[1];
+  return digits === undefined ? 0 : Number(`0.${digits}`);
 }
 
 /** undefined = not sent (receipt time is used), null = bad (reported). */
@@ -200,7 +213,8 @@ function latencyMs(
   at: Location,
 ): number | undefined {
   if (requestTime === undefined || responseTime === undefined) return undefined;
-  const latency = responseTime - requestTime;
+  // Rounded to µs: float subtraction would otherwise print 38.49399999.
+  const latency = Math.round((responseTime - requestTime) * 1000) / 1000;
   if (latency >= 0) return latency;
   at.warn(
     `the response is timed ${-latency} ms before its request; no latency was computed. Check the logger's clock.`,

@@ -73,8 +73,8 @@ describe('kserve: KServe inference logger CloudEvents', () => {
     const response = events[1];
     expect(response?.name).toBe('inference.response');
     expect(response?.outcome).toBe('success');
-    // 16:04:58.140417 − 16:04:58.101923, both truncated to ms.
-    expect(response?.measures.latency_ms).toBe(39);
+    // 16:04:58.140417 − 16:04:58.101923, to the µs the logger wrote.
+    expect(response?.measures.latency_ms).toBe(38.494);
     expect(response?.labels.request_joined).toBe('true');
     expect(events[0]?.id).not.toBe(response?.id);
   });
@@ -94,7 +94,7 @@ describe('kserve: KServe inference logger CloudEvents', () => {
       ip: '203.0.113.45',
     });
     expect(response?.entity.model_version).toBe('4');
-    expect(response?.measures).toMatchObject({ count: 2, latency_ms: 211 });
+    expect(response?.measures).toMatchObject({ count: 2, latency_ms: 211.785 });
     expect(response?.labels.ce_endpoint).toBe('canary');
   });
 
