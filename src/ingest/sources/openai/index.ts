@@ -21,7 +21,12 @@ export const OPENAI_KIND: SourceKind<undefined> = {
   normalise(request, ctx) {
     const findings = new Findings();
     const root = findings.root();
-    if (request.contentType === SSE) {
+    const mislabelled = request.contentType !== SSE && startsWithData(request.body);
+    if (mislabelled)
+      root.warn(
+        `is an SSE stream (data: lines) sent as ${request.contentType || 'no content type'}; it was read as ${SSE}.`,
+      );
+    if (request.contentType === SSE || mislabelled) {
       let text: string;
       try {
         text = new TextDecoder('utf-8', { fatal: true }).decode(request.body);
@@ -47,3 +52,12 @@ export const OPENAI_KIND: SourceKind<undefined> = {
     return findings.batch();
   },
 };
+
+/** A stream logged as-is but labelled JSON starts with `data:` (after any SSE comment lines). */
+function startsWithData(body: Buffer): boolean {
+  const head = body
+    .subarray(0, 256)
+    .toString('utf8')
+    .replace(/^(?::[^\n]*\n|\s)+/, '');
+  return head.startsWith('data:');
+}

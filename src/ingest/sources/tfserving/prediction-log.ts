@@ -53,11 +53,14 @@ export function predictionLogEvent(
   }
   const request = field(log.value, 'request').value;
   const response = field(log.value, 'response').value;
+  // PredictStreamedLog holds lists of requests and responses; the others one of each.
+  const answered = isJsonObject(response) || (Array.isArray(response) && response.length > 0);
   if (response === undefined || response === null)
     at.child(log.key).warn(
       'has no response: the request was logged without a reply; outcome "unknown".',
     );
-  const count = isJsonObject(request) ? requestCount(request) : undefined;
+  const firstRequest: unknown = Array.isArray(request) ? request[0] : request;
+  const count = isJsonObject(firstRequest) ? requestCount(firstRequest) : undefined;
   const measures: Record<string, number> = {};
   if (count !== undefined) measures.count = count;
   const labels: Record<string, string> = { ...metadata.labels, log_type: log.short };
@@ -71,7 +74,7 @@ export function predictionLogEvent(
     kind: 'inference',
     name: `inference.${log.short}`,
     severity: 'info',
-    outcome: isJsonObject(response) ? 'success' : 'unknown',
+    outcome: answered ? 'success' : 'unknown',
     entity: {
       model: metadata.model,
       ...(metadata.version === undefined ? {} : { model_version: metadata.version }),

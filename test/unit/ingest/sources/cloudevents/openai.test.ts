@@ -104,6 +104,12 @@ describe('openai: OpenAI-style chat completion logs', () => {
     expect(warnings).toContain('[DONE]');
   });
 
+  it('reads a stream mislabelled as JSON, with a warning', async () => {
+    const result = await runKind(OPENAI_KIND, STREAM, { contentType: 'application/json' });
+    expect(okEvents(result)[0]?.text?.response).toBe('Your refund was issued on June 8.');
+    expect(result.ok && result.warnings.join()).toContain('read as text/event-stream');
+  });
+
   it('refuses the cut stream sample at the cut chunk', async () => {
     expectErrorsAt(await runKind(OPENAI_KIND, BAD_STREAM, SSE), {
       '/4': ['line 5', 'not a complete JSON chunk', 'cut'],

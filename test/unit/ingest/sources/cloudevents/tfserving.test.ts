@@ -71,6 +71,18 @@ describe('tfserving: TF Serving PredictionLog (proto3 JSON)', () => {
     expect(result.ok && result.warnings.join()).toContain('has no response');
   });
 
+  it('reads a PredictStreamedLog (lists of requests and responses)', async () => {
+    const log = sampleLog();
+    log.predictStreamedLog = {
+      request: [log.predictLog.request, log.predictLog.request],
+      response: [log.predictLog.response],
+    };
+    delete log.predictLog;
+    const [event] = okEvents(await runKind(TFSERVING_KIND, JSON.stringify(log)));
+    expect(event).toMatchObject({ name: 'inference.predict_streamed', outcome: 'success' });
+    expect(event?.measures.count).toBe(1);
+  });
+
   it('uses the receipt time without timestampSecs', async () => {
     const log = sampleLog();
     delete log.logMetadata.timestampSecs;
