@@ -21,6 +21,7 @@ export function readBinaryEvent(
   root: Location,
   expected: string,
   maxDepth: number | undefined,
+  typeFamily: string,
 ): CloudEvent {
   const header = (name: string): string | undefined => {
     const value = request.headers[`${PREFIX}${name}`];
@@ -32,7 +33,7 @@ export function readBinaryEvent(
     const value = header(name);
     if (value === undefined || value.trim() === '') {
       headerAt(root, `${PREFIX}${name}`).error(
-        `${value === undefined ? 'is missing' : 'is empty'}: every CloudEvent needs the header Ce-${name[0]?.toUpperCase()}${name.slice(1)} ${requiredHint(name)}.`,
+        `${value === undefined ? 'is missing' : 'is empty'}: every CloudEvent needs the header Ce-${name[0]?.toUpperCase()}${name.slice(1)} ${requiredHint(name, typeFamily)}.`,
       );
       ok = false;
     } else required[name] = value.trim();
@@ -70,10 +71,10 @@ export function readBinaryEvent(
   };
 }
 
-function requiredHint(name: string): string {
+function requiredHint(name: string, typeFamily: string): string {
   switch (name) {
     case 'type':
-      return '(the logger sends "<family>.inference.request" or "<family>.inference.response"; without it a request cannot be told from a response)';
+      return `(the logger sends "${typeFamily}.request" or "${typeFamily}.response"; without it a request cannot be told from a response)`;
     case 'id':
       return '(the request id, shared by the request and its response)';
     case 'source':

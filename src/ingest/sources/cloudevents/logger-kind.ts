@@ -54,7 +54,7 @@ function readEvents(
   const expected = `a ${dialect.title} delivery (JSON payload with Ce-* headers, or a structured CloudEvent)`;
   const structured = request.contentType === STRUCTURED || request.contentType === BATCH;
   if (!structured && hasBinaryAttributes(request.headers)) {
-    return [readBinaryEvent(request, root, expected, ctx.maxDepth)];
+    return [readBinaryEvent(request, root, expected, ctx.maxDepth, dialect.typeFamily)];
   }
   const parsed = parseJsonBody(request.body, root, { expected, maxDepth: ctx.maxDepth });
   if (!parsed.ok) return [];

@@ -1,7 +1,7 @@
 import type { Location } from '../../normalizers/findings.js';
 import { got, isJsonObject } from '../../normalizers/json-values.js';
 import type { JsonObject } from '../../normalizers/json-values.js';
-import { parseEpochSecondsText } from '../../normalizers/time.js';
+import { MAX_EVENT_TIME, MIN_EVENT_TIME } from '../../normalizers/time.js';
 import { field, int64Text, message } from './proto-json.js';
 
 /** What `log_metadata` says about one logged call. */
@@ -75,16 +75,22 @@ function readTimestampSecs(meta: JsonObject, at: Location): number | undefined |
   const { value, key } = field(meta, 'timestampSecs');
   if (value === undefined || value === null) return undefined;
   const text = int64Text(value);
-  const parsed =
-    text === undefined
-      ? {
-          ok: false as const,
-          reason: `must be epoch seconds as an int64 ("1718035498"); got ${got(value)}.`,
-        }
-      : parseEpochSecondsText(text);
-  if (parsed.ok) return parsed.ms;
-  at.child(key).error(parsed.reason);
-  return null;
+  const fail = (detail: string): null => {
+    at.child(key).error(
+      `must be epoch seconds as an int64 ("1718035498"); got ${got(value)}${detail}`,
+    );
+    return null;
+  };
+  if (text === undefined) return fail('.');
+  const seconds = Number(text);
+  const ms = seconds * 1000;
+  if (ms >= MIN_EVENT_TIME && ms <= MAX_EVENT_TIME) return ms;
+  if (seconds >= 1e11 && seconds <= MAX_EVENT_TIME)
+    return fail(
+      `, which looks like epoch milliseconds (${new Date(seconds).toISOString()}). ` +
+        `Send ${Math.floor(seconds / 1000)}: TF Serving writes seconds, so the converter is mixing units.`,
+    );
+  return fail(", outside 2000–2100; check the unit and the logger's clock.");
 }
 
 /** Optional: a bad rate only loses the weighting, so it is a warning. */

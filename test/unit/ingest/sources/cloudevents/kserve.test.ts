@@ -179,7 +179,11 @@ describe('kserve: KServe inference logger CloudEvents', () => {
       `${S}bad/kserve-cloudevent-missing-type.http.txt`,
     );
     expectErrorsAt(result, {
-      '/headers/ce-type': ['is missing', 'Ce-Type', 'cannot be told from a response'],
+      '/headers/ce-type': [
+        'is missing',
+        'org.kubeflow.serving.inference.request',
+        'cannot be told from a response',
+      ],
       '/headers/ce-metadata': ['is not valid JSON', 'x-request-id', 'proxy'],
       '': ['is not valid JSON', 'truncated'],
     });

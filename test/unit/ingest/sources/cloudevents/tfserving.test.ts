@@ -56,7 +56,11 @@ describe('tfserving: TF Serving PredictionLog (proto3 JSON)', () => {
   it('refuses the int64-as-number sample: ms in a seconds field, with the fix', async () => {
     const result = await runKind(TFSERVING_KIND, BAD);
     expectErrorsAt(result, {
-      '/logMetadata/timestampSecs': ['epoch milliseconds', 'divide by 1,000'],
+      '/logMetadata/timestampSecs': [
+        'epoch milliseconds',
+        'Send 1718035498',
+        '1718035498441 (a number)',
+      ],
     });
   });
 
