@@ -106,6 +106,17 @@ describe('kserve: KServe inference logger CloudEvents', () => {
     expect(event?.measures.count).toBe(1);
   });
 
+  it('does not join a response that overtook its request; both still go in', async () => {
+    const memory = new LocalSourceMemory(() => SAMPLE_NOW);
+    const [response, request] = [
+      ...okEvents(await runKindOnHttpFile(KSERVE_KIND, RESPONSE, { memory })),
+      ...okEvents(await runKindOnHttpFile(KSERVE_KIND, REQUEST, { memory })),
+    ];
+    expect(response?.labels.request_joined).toBe('false');
+    expect(request?.name).toBe('inference.request');
+    expect(request?.measures.latency_ms).toBeUndefined();
+  });
+
   it('does not join once the join window has passed', async () => {
     let now = SAMPLE_NOW;
     const memory = new LocalSourceMemory(() => now);
