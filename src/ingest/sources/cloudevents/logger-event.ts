@@ -86,15 +86,16 @@ export async function loggerEvent(
 
   const failed = summary.error !== undefined;
   const event: Omit<NormalisedEvent, 'time'> = {
+    // JSON, not a separator: a sender's id containing "|" cannot make two keys equal.
     id: prefixedHashId(
       dialect.type,
-      [
+      JSON.stringify([
         ce.id,
         ce.type,
         ce.source,
         ce.extensions.inferenceservicename ?? '',
         ce.extensions.namespace ?? '',
-      ].join('|'),
+      ]),
     ),
     kind: 'inference',
     name: `inference.${phase}`,
@@ -195,16 +196,18 @@ function annotationLabels(ce: CloudEvent): Record<string, string> {
   return out;
 }
 
+/**
+ * The memory key of a request/response pair: hashed, so it has a fixed length whatever the
+ * sender put in its headers (the shared memory cuts long keys, which could make two meet).
+ */
 function pairKey(ce: CloudEvent, dialect: LoggerDialect): string {
   const id =
     dialect.pairBy.map((name) => ce.extensions[name]).find((v) => v !== undefined && v !== '') ??
     ce.id;
-  return [
-    dialect.type,
-    id,
-    ce.extensions.inferenceservicename ?? '',
-    ce.extensions.namespace ?? '',
-  ].join('|');
+  return prefixedHashId(
+    `${dialect.type}_pair`,
+    JSON.stringify([id, ce.extensions.inferenceservicename ?? '', ce.extensions.namespace ?? '']),
+  );
 }
 
 function latencyMs(
