@@ -12,12 +12,12 @@ export function errorsOf(result: NormaliseResult): FieldError[] {
   return result.errors;
 }
 
-/** The exact error paths, and a phrase each reason at that path must contain. */
+/** The exact set of error paths, and phrases the reasons at each path must contain. */
 export function expectErrorsAt(
   errors: readonly FieldError[],
   phrases: Record<string, string | string[]>,
 ): void {
-  expect(errors.map((e) => e.path).sort()).toEqual(Object.keys(phrases).sort());
+  expect([...new Set(errors.map((e) => e.path))].sort()).toEqual(Object.keys(phrases).sort());
   for (const [path, wanted] of Object.entries(phrases)) {
     const reasons = errors.filter((e) => e.path === path).map((e) => e.reason);
     for (const phrase of typeof wanted === 'string' ? [wanted] : wanted)
