@@ -1,4 +1,4 @@
-import type { OptionsReporter } from '../source-kind.js';
+import type { OptionsReporter, OptionsSpec } from '../source-kind.js';
 
 /** Wall-clock fields as a log line writes them, without a zone. */
 export interface WallClock {
@@ -107,3 +107,30 @@ export function compileTimezone(
   }
   return value;
 }
+
+/** Options of a log kind whose times carry no zone: `{timezone: <IANA name>}`, default UTC. */
+export interface TimezoneOptions {
+  readonly timezone: string;
+}
+
+export const TIMEZONE_OPTIONS: OptionsSpec<TimezoneOptions> = {
+  keys: ['timezone'],
+  compile(value, report) {
+    if (value === undefined || value === null) return { timezone: 'UTC' };
+    if (typeof value !== 'object' || Array.isArray(value)) {
+      report([], 'must be a mapping such as {timezone: Europe/Berlin}.');
+      return undefined;
+    }
+    for (const key of Object.keys(value))
+      if (key !== 'timezone')
+        report([key], 'is not an option of this kind; the only one is timezone.');
+    const timezone = compileTimezone(
+      (value as Record<string, unknown>).timezone,
+      ['timezone'],
+      report,
+    );
+    return timezone === undefined || Object.keys(value).some((k) => k !== 'timezone')
+      ? undefined
+      : { timezone };
+  },
+};

@@ -4,8 +4,9 @@ import { Findings } from '../../normalizers/findings.js';
 import type { Location } from '../../normalizers/findings.js';
 import { applyTimeClamp, withReceiptTime } from '../../normalizers/time-clamp.js';
 import type { NormaliseResult } from '../../normalizers/types.js';
-import type { OptionsSpec, SourceContext, SourceKind, SourceRequest } from '../source-kind.js';
-import { compileTimezone } from '../monitors-common/local-time.js';
+import type { SourceContext, SourceKind, SourceRequest } from '../source-kind.js';
+import { TIMEZONE_OPTIONS } from '../monitors-common/local-time.js';
+import type { TimezoneOptions } from '../monitors-common/local-time.js';
 import { decodeUtf8Text, lineAt, splitLines } from '../monitors-common/text-lines.js';
 import { readAccessLine } from './access-line.js';
 import { readJsonMetric } from './json-metric.js';
@@ -15,27 +16,8 @@ import type { MetricSample } from './metric-line.js';
 import { metricEvent } from './metric-event.js';
 import { logEvent, MESSAGE_LIMIT, parseTsLogLine } from './ts-log-line.js';
 
-export interface TorchServeOptions {
-  /** IANA zone the server's log4j times are written in (they carry none). Default UTC. */
-  readonly timezone: string;
-}
-
-const options: OptionsSpec<TorchServeOptions> = {
-  keys: ['timezone'],
-  compile(value, report) {
-    if (value === undefined || value === null) return { timezone: 'UTC' };
-    if (typeof value !== 'object' || Array.isArray(value)) {
-      report([], 'must be a mapping such as {timezone: Europe/Berlin}.');
-      return undefined;
-    }
-    const timezone = compileTimezone(
-      (value as Record<string, unknown>).timezone,
-      ['timezone'],
-      report,
-    );
-    return timezone === undefined ? undefined : { timezone };
-  },
-};
+/** `{timezone}`: the IANA zone the server's log4j times are written in (they carry none). */
+export type TorchServeOptions = TimezoneOptions;
 
 type Draft = Omit<NormalisedEvent, 'id' | 'time'>;
 
@@ -53,7 +35,7 @@ export const torchserveKind: SourceKind<TorchServeOptions> = {
   category: 'inference',
   contentTypes: ['*'],
   auth: ['bearer', 'basic', 'hmac'],
-  options,
+  options: TIMEZONE_OPTIONS,
   normalise(request: SourceRequest, ctx: SourceContext<TorchServeOptions>): NormaliseResult {
     const findings = new Findings();
     const root = findings.root();
