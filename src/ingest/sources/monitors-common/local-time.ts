@@ -70,15 +70,17 @@ function offsetAt(ms: number, timeZone: string): number {
 }
 
 /**
- * Epoch ms of a zone-less wall-clock time read in `timeZone` (IANA name or "UTC"). Two passes
- * settle the offset across DST changes; in the repeated autumn hour the earlier instant wins.
+ * Epoch ms of a zone-less wall-clock time read in `timeZone` (IANA name or "UTC"). The offsets
+ * three hours either side are tried: in the repeated autumn hour both fit and the earlier
+ * instant wins; in the skipped spring hour neither does and the offset before the jump is used.
  */
 export function wallClockToEpochMs(clock: WallClock, timeZone: string): number {
   const naive = asUtc(clock);
   if (timeZone === 'UTC') return naive;
-  const first = naive - offsetAt(naive, timeZone);
-  const second = naive - offsetAt(first, timeZone);
-  return Math.min(first, second);
+  const before = naive - offsetAt(naive - 3 * 3_600_000, timeZone);
+  const after = naive - offsetAt(naive + 3 * 3_600_000, timeZone);
+  const fits = [before, after].filter((ms) => ms + offsetAt(ms, timeZone) === naive);
+  return fits.length > 0 ? Math.min(...fits) : before;
 }
 
 /** True if the runtime knows the zone (IANA names such as "Europe/Berlin", or "UTC"). */

@@ -27,7 +27,9 @@ export const whylabsKind: SourceKind<undefined> = {
   type: 'whylabs',
   title: 'WhyLabs monitor notification webhook (default body or custom template)',
   category: 'monitor',
-  contentTypes: ['application/json'],
+  // The action's headers are the user's to set; a template body often goes out without a JSON
+  // Content-Type, and it is parsed as JSON whatever it is labelled.
+  contentTypes: ['application/json', '*'],
   // WhyLabs sends only the static headers configured on the action: a bearer or custom header.
   auth: ['bearer', 'header'],
   normalise(request: SourceRequest, ctx: SourceContext<undefined>): NormaliseResult {
