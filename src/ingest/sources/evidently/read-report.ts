@@ -20,7 +20,7 @@ export function readReport(report: JsonObject, at: Location): ReportContents | u
     );
     return undefined;
   }
-  const tests = readTests(testsValue, at.child('tests'));
+  const { tests, columns: testColumns } = readTests(testsValue, at.child('tests'));
   const summary = readSummary(getOwn(report, 'summary'), at.child('summary'));
   const columns: ColumnDrift[] = [];
   const datasets: DatasetDrift[] = [];
@@ -58,8 +58,13 @@ export function readReport(report: JsonObject, at: Location): ReportContents | u
     if (metric.type === 'ValueDrift') columns.push(snapshotColumn(metric, tests));
     else if (metric.type === 'DriftedColumnsCount') datasets.push(snapshotDataset(metric, tests));
   }
+  // Report columns first: a table's verdict wins over a test's copy of it.
+  columns.push(...testColumns);
+  // A snapshot test on a metric is told by that metric's event; a legacy drift test keeps its
+  // own event (its verdict is about the share of drifted columns, not one column).
   const told = new Set<TestResult>();
-  for (const item of [...columns, ...datasets]) if (item.test !== undefined) told.add(item.test);
+  for (const item of [...columns, ...datasets])
+    if (item.test !== undefined && item.metricId !== undefined) told.add(item.test);
   return {
     format,
     // One column reported by two metrics (a table and a ColumnDriftMetric) is one event.

@@ -2,7 +2,7 @@ import type { Location } from '../../normalizers/findings.js';
 import { getOwn, got, isJsonObject } from '../../normalizers/json-values.js';
 import type { JsonObject } from '../../normalizers/json-values.js';
 import { TEST_STATUSES } from './model.js';
-import type { SuiteSummary, TestResult, TestStatus } from './model.js';
+import type { ColumnDrift, SuiteSummary, TestResult, TestStatus } from './model.js';
 import { readBoolean, readNumber, readText } from './read-values.js';
 
 /** Words other tools use for Evidently's statuses, so the reason can name the right one. */
@@ -38,13 +38,17 @@ function readStatus(value: unknown, at: Location): TestStatus | undefined {
 }
 
 /** `tests[]` of a legacy test suite or a snapshot: the shapes share name, status, description. */
-export function readTests(value: unknown, at: Location): TestResult[] {
-  if (value === undefined || value === null) return [];
+export function readTests(
+  value: unknown,
+  at: Location,
+): { tests: TestResult[]; columns: ColumnDrift[] } {
+  const out: TestResult[] = [];
+  const columns: ColumnDrift[] = [];
+  if (value === undefined || value === null) return { tests: out, columns };
   if (!Array.isArray(value)) {
     at.error(`must be an array of test results; got ${got(value)}.`);
-    return [];
+    return { tests: out, columns };
   }
-  const out: TestResult[] = [];
   value.forEach((item, index) => {
     const itemAt = at.child(index);
     if (!isJsonObject(item)) {
@@ -57,8 +61,10 @@ export function readTests(value: unknown, at: Location): TestResult[] {
     const description = readText(item, 'description', itemAt);
     const group = readText(item, 'group', itemAt);
     const metricRef = readMetricRef(item, itemAt);
+    const parameters = getOwn(item, 'parameters');
+    const features = isJsonObject(parameters) ? getOwn(parameters, 'features') : undefined;
     if (status === undefined) return;
-    out.push({
+    const test: TestResult = {
       index,
       id,
       name: name ?? id ?? `test ${index}`,
@@ -67,8 +73,42 @@ export function readTests(value: unknown, at: Location): TestResult[] {
       group,
       metricRef,
       raw: item,
-    });
+    };
+    out.push(test);
+    if (isJsonObject(features))
+      columns.push(
+        ...readFeatureVerdicts(features, itemAt.child('parameters').child('features'), test),
+      );
   });
+  return { tests: out, columns };
+}
+
+/**
+ * Legacy drift tests (TestShareOfDriftedColumns, TestColumnDrift…) list per-column verdicts in
+ * `parameters.features`: `{<column>: {stattest, score, threshold, detected}}`.
+ */
+function readFeatureVerdicts(features: JsonObject, at: Location, test: TestResult): ColumnDrift[] {
+  const out: ColumnDrift[] = [];
+  for (const [column, entry] of Object.entries(features)) {
+    const entryAt = at.child(column);
+    if (!isJsonObject(entry) || !Object.hasOwn(entry, 'detected')) continue;
+    const detected = readBoolean(entry, 'detected', entryAt);
+    const score = readNumber(entry, 'score', entryAt);
+    const threshold = readNumber(entry, 'threshold', entryAt);
+    const stattest = readText(entry, 'stattest', entryAt);
+    out.push({
+      column,
+      drifted: detected,
+      score,
+      threshold,
+      stattest,
+      columnType: undefined,
+      metric: 'TestSuite',
+      metricId: undefined,
+      test,
+      raw: entry,
+    });
+  }
   return out;
 }
 

@@ -41,13 +41,26 @@ describe('evidently: legacy data drift report', () => {
   });
 
   it('gives the same ids to a resend with keys in another order', async () => {
+    const reverse = (value: unknown): unknown =>
+      Array.isArray(value)
+        ? value.map(reverse)
+        : value !== null && typeof value === 'object'
+          ? Object.fromEntries(
+              Object.entries(value)
+                .reverse()
+                .map(([k, v]) => [k, reverse(v)]),
+            )
+          : value;
     const parsed = sampleJson('evidently-report-legacy-datadrift.json');
-    const reordered = Buffer.from(JSON.stringify({ ...parsed, extra_first: undefined }, null, 1));
+    const reordered = Buffer.from(JSON.stringify(reverse(parsed), null, 1));
+    expect(reordered.toString().indexOf('"result"')).toBeLessThan(
+      reordered.toString().indexOf('"metric"'),
+    );
     const a = okEvents(
       await runKind(evidentlyKind, sample('evidently-report-legacy-datadrift.json')),
     );
     const b = okEvents(await runKind(evidentlyKind, reordered));
-    expect(b.map((e) => e.id)).toEqual(a.map((e) => e.id));
+    expect(b.map((e) => e.id).sort()).toEqual(a.map((e) => e.id).sort());
     expect(new Set(a.map((e) => e.id)).size).toBe(a.length);
   });
 });
@@ -146,17 +159,24 @@ describe('evidently: the envelope', () => {
 });
 
 describe('evidently: legacy test suite', () => {
-  it('makes an event per test that did not pass and one for the summary', async () => {
+  it('makes column events from a drift test, an event per test that did not pass, one for the summary', async () => {
     const events = okEvents(
       await runKind(evidentlyKind, sample('evidently-testsuite-legacy.json')),
     );
     expectGolden(events, 'evidently/evidently-testsuite-legacy.json');
-    expect(events.map((e) => [e.kind, e.name, e.severity])).toEqual([
-      ['drift', 'Share of Drifted Columns', 'medium'],
-      ['alert', 'Share of Missing Values', 'low'],
-      ['alert', 'test_suite', 'medium'],
+    // support_tickets is listed by the drift test but not detected: no column event.
+    expect(events.map((e) => [e.kind, e.name, e.severity, e.entity.feature])).toEqual([
+      ['drift', 'data_drift', 'medium', 'tenure_months'],
+      ['drift', 'Share of Drifted Columns', 'medium', undefined],
+      ['alert', 'Share of Missing Values', 'low', undefined],
+      ['alert', 'test_suite', 'medium', undefined],
     ]);
-    expect(events[2]?.measures).toEqual({
+    expect(events[0]?.measures).toEqual({ drift_score: 0.313, threshold: 0.1 });
+    expect(events[0]?.labels).toMatchObject({
+      test_name: 'Share of Drifted Columns',
+      test_status: 'FAIL',
+    });
+    expect(events[3]?.measures).toEqual({
       count: 1,
       total_tests: 3,
       success_tests: 1,
@@ -196,6 +216,22 @@ describe('evidently: refusals', () => {
   ])('%s', async (body, path, phrase) => {
     const errors = errorsOf(await runKind(evidentlyKind, body));
     expect(errors.find((e) => e.path === path)?.reason).toContain(phrase);
+  });
+
+  it('checks the per-column verdicts of a legacy drift test', async () => {
+    const body = JSON.stringify({
+      tests: [
+        {
+          name: 'Drift',
+          status: 'FAIL',
+          parameters: { features: { a: { detected: 'yes', score: '0.2' } } },
+        },
+      ],
+    });
+    expectErrorsAt(errorsOf(await runKind(evidentlyKind, body)), {
+      '/tests/0/parameters/features/a/detected': 'must be true or false',
+      '/tests/0/parameters/features/a/score': 'Send 0.2 without quotes',
+    });
   });
 
   it('asks for drift_detected instead of comparing a score itself', async () => {
