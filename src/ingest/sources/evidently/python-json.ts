@@ -1,5 +1,3 @@
-import { lineAndColumn } from '../../normalizers/parse-json-body.js';
-
 /** A non-standard number token Python's `json` module writes for float('nan') and infinities. */
 export interface NonFiniteToken {
   readonly token: 'NaN' | 'Infinity' | '-Infinity';
@@ -28,8 +26,15 @@ export function replaceNonFiniteTokens(text: string): {
   let out = '';
   let copiedUpTo = 0;
   let inString = false;
+  // Line and column are kept as the scan goes: a report can hold thousands of NaNs.
+  let line = 1;
+  let lineStart = 0;
   for (let i = 0; i < text.length; i += 1) {
     const char = text[i];
+    if (char === '\n') {
+      line += 1;
+      lineStart = i + 1;
+    }
     if (inString) {
       if (char === '\\') i += 1;
       else if (char === '"') inString = false;
@@ -43,8 +48,7 @@ export function replaceNonFiniteTokens(text: string): {
     const token = TOKENS.find((t) => text.startsWith(t, i));
     if (token === undefined || isWordChar(text[i - 1]) || isWordChar(text[i + token.length]))
       continue;
-    const { line, column } = lineAndColumn(text, i);
-    found.push({ token, line, column });
+    found.push({ token, line, column: i - lineStart + 1 });
     out += `${text.slice(copiedUpTo, i)}null`;
     copiedUpTo = i + token.length;
     i += token.length - 1;

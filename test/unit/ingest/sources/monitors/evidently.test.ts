@@ -202,6 +202,19 @@ describe('evidently: NaN and Infinity from Python json', () => {
   });
 });
 
+describe('evidently: many NaNs', () => {
+  it('stays fast and caps the warnings', async () => {
+    const xs = Array.from({ length: 20_000 }, () => 'NaN').join(',');
+    const body = `{"metrics": [{"metric": "ColumnDriftMetric", "result": {"column_name": "a", "drift_detected": true, "drift_score": NaN, "current": {"x": [${xs}]}}}]}`;
+    const started = performance.now();
+    const result = await runKind(evidentlyKind, body);
+    expect(performance.now() - started).toBeLessThan(2000);
+    const [event] = okEvents(result);
+    expect((event?.raw as { current: { x: unknown[] } }).current.x).toHaveLength(21);
+    expect(result.ok && result.warnings).toHaveLength(50);
+  });
+});
+
 describe('evidently: refusals', () => {
   it.each([
     ['', '', 'the body is empty'],
