@@ -17,7 +17,9 @@ export type SampleRead =
   | { readonly ok: false; readonly reasons: string[] };
 
 const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*/;
-const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*/;
+/** Sticky: read at a position without copying the rest of a (possibly huge) line. */
+const LABEL_NAME = /[a-zA-Z_][a-zA-Z0-9_]*/y;
+const BARE_VALUE = /[^,}\s]*/y;
 const FLOAT = /^[-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?|Inf|inf|NaN|nan)$/;
 
 export function parseValue(text: string): number | undefined {
@@ -38,7 +40,8 @@ function readLabels(
   };
   skip();
   while (i < text.length && text[i] !== '}') {
-    const name = LABEL_NAME.exec(text.slice(i))?.[0];
+    LABEL_NAME.lastIndex = i;
+    const name = LABEL_NAME.exec(text)?.[0];
     if (name === undefined) {
       reasons.push(
         `expected a label name at column ${i + 1}; got ${JSON.stringify(text.slice(i, i + 20))}.`,
@@ -54,7 +57,8 @@ function readLabels(
     i += 1;
     skip();
     if (text[i] !== '"') {
-      const bare = /^[^,}\s]*/.exec(text.slice(i))?.[0] ?? '';
+      BARE_VALUE.lastIndex = i;
+      const bare = (BARE_VALUE.exec(text)?.[0] ?? '').slice(0, 40);
       reasons.push(
         `label ${name} has an unquoted value ${JSON.stringify(bare)}: label values are quoted, write ${name}="${bare}".`,
       );

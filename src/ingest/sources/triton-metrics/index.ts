@@ -49,11 +49,18 @@ export const tritonMetricsKind: SourceKind<undefined> = {
     const interval = await scrapeInterval(ctx.memory, ctx.now);
     const byModel = new Map<string, ModelDeltas>();
     const drafts: Omit<NormalisedEvent, 'time'>[] = [];
-    for (const { sample, at } of samples) {
+    // One memory round trip per counter, all at once (the memory may be remote).
+    const deltas = await Promise.all(
+      samples.map(({ sample, at }) =>
+        counterField(sample.name) === undefined
+          ? Promise.resolve(undefined)
+          : counterDelta(ctx.memory, sample, at),
+      ),
+    );
+    for (const [index, { sample }] of samples.entries()) {
       const field = counterField(sample.name);
       if (field !== undefined) {
-        const delta = await counterDelta(ctx.memory, sample, at);
-        addCounter(byModel, sample, field, delta);
+        addCounter(byModel, sample, field, deltas[index]);
       } else if (isReportedGauge(sample.name, types.get(sample.name))) {
         drafts.push(gaugeEvent(sample, scrape));
       }
