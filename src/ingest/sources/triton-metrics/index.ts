@@ -87,7 +87,8 @@ interface LocatedSample {
 
 /**
  * Every sample line, checked; bad lines are reported on their own line (a batch item each)
- * and left out. Declared types only matter to say when a Triton counter is mistyped.
+ * and left out. `# TYPE` lines fill `types` (a declared gauge is reported as one) and warn when
+ * a Triton counter is declared something else.
  */
 function readExposition(
   lines: ReturnType<typeof splitLines>,

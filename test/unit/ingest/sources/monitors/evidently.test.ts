@@ -140,6 +140,19 @@ describe('evidently: the envelope', () => {
     expect(b.map((e) => e.id).some((id) => a.some((e) => e.id === id))).toBe(false);
   });
 
+  it('takes epoch ms windows, and clamps a window end in the future with a warning', async () => {
+    const base = sampleJson('evidently-wrapper-webhook.json');
+    const future = SAMPLE_NOW + 3_600_000;
+    const result = await runKind(
+      evidentlyKind,
+      JSON.stringify({ ...base, window: { start: SAMPLE_NOW - 3_600_000, end: future } }),
+    );
+    const events = okEvents(result);
+    expect(events.every((e) => e.time === SAMPLE_NOW)).toBe(true);
+    expect(events[0]?.labels['cordon.time_clamped_from']).toBe(new Date(future).toISOString());
+    expect(result.ok && result.warnings[0]).toContain('/window/end: ');
+  });
+
   it('refuses bad envelope fields with their paths', async () => {
     const base = sampleJson('evidently-wrapper-webhook.json');
     const body = {
