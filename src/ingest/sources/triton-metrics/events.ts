@@ -13,8 +13,10 @@ export interface ModelDeltas {
   readonly version: string | undefined;
   readonly instance: string | undefined;
   readonly deltas: Partial<Record<CounterField, number>>;
-  /** Cumulative values now, which name this scrape for dedupe. */
+  /** Cumulative values now, kept in raw. */
   readonly totals: Partial<Record<CounterField, number>>;
+  /** Summary quantiles in ms (`latency_p99_ms`), as Triton reports them for its recent window. */
+  readonly quantiles: Record<string, number>;
 }
 
 function ratio(numerator: number | undefined, denominator: number, scale = 1): number | undefined {
@@ -58,7 +60,7 @@ export function modelEvent(
     interval_ms: intervalMs,
   };
   const measures: Record<string, number> = {};
-  for (const [key, value] of Object.entries(values))
+  for (const [key, value] of Object.entries({ ...values, ...model.quantiles }))
     if (value !== undefined && Number.isFinite(value)) measures[key] = value;
   const entity: Entity = { model: model.model };
   if (model.version !== undefined) entity.model_version = model.version;

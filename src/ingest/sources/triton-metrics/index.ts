@@ -12,7 +12,7 @@ import { gaugeEvent, modelEvent } from './events.js';
 import type { ModelDeltas } from './events.js';
 import { readSample, readTypeLine, seriesKey } from './exposition.js';
 import type { Sample } from './exposition.js';
-import { counterField, isReportedGauge } from './triton-series.js';
+import { counterField, isReportedGauge, quantileMeasure } from './triton-series.js';
 import type { CounterField } from './triton-series.js';
 
 /**
@@ -61,6 +61,8 @@ export const tritonMetricsKind: SourceKind<undefined> = {
       const field = counterField(sample.name);
       if (field !== undefined) {
         addCounter(byModel, sample, field, deltas[index]);
+      } else if (quantileMeasure(sample.name, sample.labels.quantile) !== undefined) {
+        addQuantile(byModel, sample);
       } else if (isReportedGauge(sample.name, types.get(sample.name))) {
         drafts.push(gaugeEvent(sample, scrape));
       }
@@ -170,19 +172,30 @@ function scrapeTime(samples: readonly LocatedSample[], root: Location): number |
   return undefined;
 }
 
+function modelEntry(byModel: Map<string, ModelDeltas>, sample: Sample): ModelDeltas {
+  const { model = '', version, instance } = sample.labels;
+  const key = JSON.stringify([model, version, instance]);
+  let entry = byModel.get(key);
+  if (entry === undefined) {
+    entry = { model, version, instance, deltas: {}, totals: {}, quantiles: {} };
+    byModel.set(key, entry);
+  }
+  return entry;
+}
+
+function addQuantile(byModel: Map<string, ModelDeltas>, sample: Sample): void {
+  const measure = quantileMeasure(sample.name, sample.labels.quantile);
+  if (measure === undefined || sample.labels.model === undefined) return;
+  modelEntry(byModel, sample).quantiles[measure] = Math.round((sample.value / 1000) * 1e6) / 1e6;
+}
+
 function addCounter(
   byModel: Map<string, ModelDeltas>,
   sample: Sample,
   field: CounterField,
   delta: number | undefined,
 ): void {
-  const { model = '', version, instance } = sample.labels;
-  const key = JSON.stringify([model, version, instance]);
-  let entry = byModel.get(key);
-  if (entry === undefined) {
-    entry = { model, version, instance, deltas: {}, totals: {} };
-    byModel.set(key, entry);
-  }
+  const entry = modelEntry(byModel, sample);
   entry.totals[field] = sample.value;
   if (delta !== undefined) entry.deltas[field] = delta;
 }

@@ -36,3 +36,23 @@ export function gaugeUnit(name: string): string | undefined {
   if (name === 'nv_inference_pending_request_count') return 'requests';
   return undefined;
 }
+
+/** Summary series (`--metrics-config summary_latencies=true`) whose quantiles go on model events. */
+const SUMMARIES: Readonly<Record<string, string>> = {
+  nv_inference_request_summary_us: 'latency',
+  nv_inference_queue_summary_us: 'queue',
+  nv_inference_compute_infer_summary_us: 'compute_infer',
+};
+
+/**
+ * `latency_p99_ms` for `nv_inference_request_summary_us{quantile="0.99"}`: a quantile over
+ * Triton's recent window (not cumulative), in ms. Undefined for other series.
+ */
+export function quantileMeasure(name: string, quantile: string | undefined): string | undefined {
+  const base = Object.hasOwn(SUMMARIES, name) ? SUMMARIES[name] : undefined;
+  if (base === undefined || quantile === undefined) return undefined;
+  const q = Number(quantile);
+  if (!Number.isFinite(q) || q <= 0 || q >= 1) return undefined;
+  const digits = String(Math.round(q * 1000) / 10).replace('.', '_');
+  return `${base}_p${digits}_ms`;
+}

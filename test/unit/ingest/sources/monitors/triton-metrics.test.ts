@@ -102,6 +102,9 @@ describe('triton-metrics: scrapes', () => {
       compute_output_ms: 0,
       failure_ratio: 0.01,
       interval_ms: 60_000,
+      // Summary quantiles are Triton's own (recent window), in ms.
+      queue_p50_ms: 1.12,
+      queue_p99_ms: 19.88,
     });
     const embedder = events.find((e) => e.entity.model === 'embedder');
     expect(embedder?.outcome).toBe('success');
