@@ -32,6 +32,10 @@ const ALIASES: Readonly<Record<string, MacroField>> = {
   datasetid: 'datasetId',
   dataset: 'datasetId',
   modelid: 'datasetId',
+  model: 'datasetId',
+  // WhyLabs now calls datasets "resources" in its UI.
+  resource: 'datasetId',
+  resourceid: 'datasetId',
   monitorid: 'monitorId',
   monitorname: 'monitorName',
   monitor: 'monitorName',

@@ -73,6 +73,16 @@ describe('whylabs: custom template', () => {
     expect(other[0]?.id).not.toBe(a[0]?.id);
   });
 
+  it('reads a dataset id written as "model" or "resource_id"', async () => {
+    for (const key of ['model', 'resource_id']) {
+      const [event] = okEvents(
+        await runKind(whylabsKind, JSON.stringify({ monitorId: 'm', [key]: 'model-7' })),
+      );
+      expect(event?.entity).toEqual({ model: 'model-7' });
+      expect(event?.labels.dataset_id).toBe('model-7');
+    }
+  });
+
   it('maps severity 1 to high and warns about an unknown level', async () => {
     const high = okEvents(await runKind(whylabsKind, '{"monitorId": "m", "severity": 1}'));
     expect(high[0]?.severity).toBe('high');
