@@ -1,4 +1,5 @@
+import { grafanaKind } from '../grafana/index.js';
 import type { AnySourceKind } from '../source-kind.js';
 
 /** Source kinds of this category, in the order `cordon parse --list` shows them. */
-export const SIEM_KINDS: readonly AnySourceKind[] = [];
+export const SIEM_KINDS: readonly AnySourceKind[] = [grafanaKind];
