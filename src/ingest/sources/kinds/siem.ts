@@ -1,5 +1,6 @@
 import { grafanaKind } from '../grafana/index.js';
 import type { AnySourceKind } from '../source-kind.js';
+import { splunkHecKind } from '../splunk-hec/index.js';
 
 /** Source kinds of this category, in the order `cordon parse --list` shows them. */
-export const SIEM_KINDS: readonly AnySourceKind[] = [grafanaKind];
+export const SIEM_KINDS: readonly AnySourceKind[] = [grafanaKind, splunkHecKind];
