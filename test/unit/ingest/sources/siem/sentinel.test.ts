@@ -107,6 +107,38 @@ describe('sentinel kind: samples', () => {
   });
 });
 
+describe('sentinel kind: SecurityIncident rows', () => {
+  it('reads a PascalCase incident row like the trigger', async () => {
+    const row = {
+      IncidentName: '3f9d6a2b-1c4e-4f7a-8b2d-9e0f1a2b3c4d',
+      IncidentNumber: 4821,
+      Title: 'Impossible travel then model-registry token use',
+      Severity: 'Low',
+      Status: 'Closed',
+      FirstActivityTime: '2024-06-10T15:41:02.113Z',
+      LastModifiedTime: '2024-06-10T17:00:00Z',
+      IncidentUrl: 'https://portal.azure.com/#asset/x',
+      RelatedAnalyticRuleIds: ['/subscriptions/1/alertRules/rule-9'],
+      AdditionalData: { alertsCount: 3, tactics: ['InitialAccess'] },
+    };
+    const [event] = okEvents(await run({ value: [row] }));
+    expect(event).toMatchObject({
+      id: `sentinel_${sha256Hex('incident|3f9d6a2b-1c4e-4f7a-8b2d-9e0f1a2b3c4d||2024-06-10T17:00:00Z').slice(0, 32)}`,
+      time: Date.UTC(2024, 5, 10, 15, 41, 2, 113),
+      name: 'Impossible travel then model-registry token use',
+      severity: 'low',
+      outcome: 'resolved',
+      measures: { count: 3 },
+      labels: {
+        rule_id: 'rule-9',
+        tactics: 'InitialAccess',
+        alert_url: 'https://portal.azure.com/#asset/x',
+        'sentinel.incident_number': '4821',
+      },
+    });
+  });
+});
+
 describe('sentinel kind: refusals', () => {
   it('refuses a trigger body without object, naming what it has instead', async () => {
     const result = await runKind(

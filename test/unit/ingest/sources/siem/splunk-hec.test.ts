@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   hecResponse,
@@ -13,7 +14,7 @@ import {
   SAMPLE_NOW,
 } from '../../../../helpers/source-kind.js';
 import { expectErrorsAt, expectPartial } from '../../ingest-test-helpers.js';
-import { fuzzKind } from './kind-fuzz.js';
+import { checkResult, fuzzKind } from './kind-fuzz.js';
 
 const SINGLE = 'samples/ingest/splunk-hec-event-single.json';
 const BATCH = 'samples/ingest/splunk-hec-batch-concatenated.txt';
@@ -203,6 +204,15 @@ describe('splunk-hec raw endpoint', () => {
 });
 
 describe('splunk-hec kind: robustness', () => {
+  it('reads any raw body into log lines or a located error, never throwing', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 400 }), (bytes) => {
+        checkResult(normaliseHecRaw(Buffer.from(bytes), ctx, { host: 'h' }));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('answers random bytes, random JSON and truncated samples without throwing', async () => {
     await fuzzKind(
       splunkHecKind,
