@@ -8,6 +8,7 @@ import type { NormaliseContext } from '../../normalizers/types.js';
 import { stableStringify } from '../../../shared/hash.js';
 import { putLabel, scalarText } from '../siem-common/labels.js';
 import { readRfc3339Field } from '../siem-common/rfc3339-field.js';
+import { checkEpochMs } from '../../normalizers/time.js';
 import type { FoundDocument } from './documents.js';
 import { ALERT_MARKERS, ECS_LABELS, FIELD } from './field-names.js';
 import { flattenDocument } from './flatten.js';
@@ -60,7 +61,7 @@ export function readAlertDocument(
     ok = false;
   }
   const times = [field(FIELD.originalTime), field(FIELD.timestamp)].map((f) =>
-    f === undefined ? undefined : readRfc3339Field(f.value, f.at, { required: true, zero: false }),
+    f === undefined ? undefined : readElasticTime(f),
   );
   if (times.includes(null)) ok = false;
   const nameField = field(FIELD.ruleName);
@@ -237,4 +238,16 @@ function riskMeasures(risk: number | undefined): Record<string, number> {
   const measures: Record<string, number> = {};
   if (risk !== undefined) measures.risk_score = risk;
   return measures;
+}
+
+/** Elasticsearch dates are ISO strings, or epoch milliseconds (`epoch_millis`) as numbers. */
+function readElasticTime(f: FlatField): number | null {
+  if (typeof f.value === 'number') {
+    const checked = checkEpochMs(f.value);
+    if (checked.ok) return checked.ms;
+    f.at.error(checked.reason);
+    return null;
+  }
+  const t = readRfc3339Field(f.value, f.at, { required: true, zero: false });
+  return typeof t === 'number' ? t : null;
 }

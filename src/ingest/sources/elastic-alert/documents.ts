@@ -54,7 +54,11 @@ export function findDocuments(body: unknown, root: Location): FoundDocument[] | 
   return found === undefined ? undefined : [found];
 }
 
-function fromItem(item: unknown, at: Location): FoundDocument | undefined {
+/**
+ * One list element: a search hit (`_source` or `fields`) or the alert document itself. Lists
+ * are not searched further, so a batch item's index is always its own.
+ */
+export function fromItem(item: unknown, at: Location): FoundDocument | undefined {
   if (!isJsonObject(item)) {
     at.error(`must be an alert document or a search hit (a JSON object); got ${got(item)}.`);
     return undefined;

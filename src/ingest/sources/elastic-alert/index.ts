@@ -8,7 +8,7 @@ import { findDocuments } from './documents.js';
 
 export { readAlertDocument } from './alert-document.js';
 export type { RuleContext } from './alert-document.js';
-export { findDocuments } from './documents.js';
+export { findDocuments, fromItem } from './documents.js';
 export type { FoundDocument } from './documents.js';
 
 /**

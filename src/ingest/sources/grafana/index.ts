@@ -18,6 +18,7 @@ export const grafanaKind: SourceKind<undefined> = {
   type: 'grafana',
   title: 'Grafana unified alerting webhook contact point',
   category: 'siem',
+  // text/plain too: a custom payload template's prose must reach the reason that explains it, not a 415.
   contentTypes: ['application/json', 'text/plain'],
   auth: ['basic', 'bearer', 'hmac'],
   normalise(request, ctx): NormaliseResult {

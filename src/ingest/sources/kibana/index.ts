@@ -8,7 +8,7 @@ import { parseJsonBody } from '../../normalizers/parse-json-body.js';
 import { applyTimeClamp, withReceiptTime } from '../../normalizers/time-clamp.js';
 import type { NormaliseContext, NormaliseResult } from '../../normalizers/types.js';
 import type { SourceKind } from '../source-kind.js';
-import { findDocuments, readAlertDocument } from '../elastic-alert/index.js';
+import { fromItem, readAlertDocument } from '../elastic-alert/index.js';
 import { reportMustacheCause } from './mustache-hints.js';
 import { readRuleBody } from './webhook-body.js';
 import type { RuleBody } from './webhook-body.js';
@@ -23,6 +23,7 @@ export const kibanaKind: SourceKind<undefined> = {
   type: 'kibana',
   title: 'Kibana alerting Webhook connector (Cordon body template)',
   category: 'siem',
+  // Kibana sends the content type the connector's headers set (often none or text/plain).
   contentTypes: ['application/json', 'text/plain'],
   auth: ['basic', 'header', 'none'],
   normalise(request, ctx): NormaliseResult {
@@ -49,11 +50,9 @@ export const kibanaKind: SourceKind<undefined> = {
     if (alerts.length === 0) return findings.result([ruleEvent(rule, parsed.value, root, ctx)]);
     const alertsAt = root.child('alerts');
     alerts.forEach((alert, index) => {
-      const itemAt = alertsAt.batchItem(index);
-      for (const found of findDocuments(alert, itemAt) ?? []) {
-        const event = readAlertDocument(found, ctx, rule);
-        if (event !== undefined) findings.emit(event, found.itemAt);
-      }
+      const found = fromItem(alert, alertsAt.batchItem(index));
+      const event = found === undefined ? undefined : readAlertDocument(found, ctx, rule);
+      if (found !== undefined && event !== undefined) findings.emit(event, found.itemAt);
     });
     const none: NormalisedEvent[] = [];
     return findings.batch(none);

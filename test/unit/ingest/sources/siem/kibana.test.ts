@@ -122,6 +122,12 @@ describe('kibana kind: refusals', () => {
     });
   });
 
+  it('refuses an alert that is not one document (a nested list), by its own index', async () => {
+    const body = sampleJson(RENDERED);
+    body.alerts.push([body.alerts[0]]);
+    expectPartial(await run(body), 2, { '/alerts/2': 'must be an alert document or a search hit' });
+  });
+
   it('refuses one bad alert of the list and keeps the others', async () => {
     const body = sampleJson(RENDERED);
     body.alerts[1]['kibana.alert.risk_score'] = 'high';

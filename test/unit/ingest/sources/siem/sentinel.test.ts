@@ -183,6 +183,17 @@ describe('sentinel kind: refusals', () => {
     });
   });
 
+  it('reads the portal export time format (UTC, 12-hour clock) and refuses impossible dates', async () => {
+    const row = sampleJson(ROW);
+    const [event] = okEvents(await run({ ...row, StartTime: '6/10/2024, 3:41:02.113 PM' }));
+    expect(event?.time).toBe(Date.UTC(2024, 5, 10, 15, 41, 2, 113));
+    const [midnight] = okEvents(await run({ ...row, StartTime: '6/10/2024, 12:00:00 AM' }));
+    expect(midnight?.time).toBe(Date.UTC(2024, 5, 10, 0));
+    expectErrorsAt(await run({ ...row, StartTime: '2/30/2024, 1:00:00 PM' }), {
+      '/StartTime': 'real date',
+    });
+  });
+
   it('needs an incident title and a known severity', async () => {
     const body = sampleJson(TRIGGER);
     body.object.properties.title = '';
