@@ -82,6 +82,29 @@ describe('grafana kind: samples', () => {
     expect(test?.measures).toEqual({ value: 10, 'value.foo': 10 });
   });
 
+  it('prefers a __alert_rule_uid__ label, and reads values with null (no data) skipped', async () => {
+    const [event] = okEvents(
+      await run(
+        withAlert({
+          labels: { alertname: 'A', __alert_rule_uid__: 'from-label' },
+          values: { B: null, C: 2 },
+        }),
+      ),
+    );
+    expect(event?.labels.rule_id).toBe('from-label');
+    expect(event?.measures).toEqual({ value: 2, 'value.C': 2 });
+  });
+
+  it('warns about a valueString it cannot read and leaves value unset', async () => {
+    const { values: _values, ...alert } = sampleJson(FIRING).alerts[0];
+    const body = { ...sampleJson(FIRING), alerts: [{ ...alert, valueString: 'A is high' }] };
+    const result = await run(body);
+    expect(okEvents(result)[0]?.measures).toEqual({});
+    expect(result.ok && result.warnings).toEqual([
+      expect.stringContaining('/alerts/0/valueString: has no'),
+    ]);
+  });
+
   it('gives the same ids on a resend and different ids in another organisation', async () => {
     const ids = async (body: Json) => okEvents(await run(body)).map((e) => e.id);
     const base = sampleJson(FIRING);

@@ -170,6 +170,18 @@ describe('splunk-hec kind: refusals', () => {
     });
   });
 
+  it('warns about keys outside the HEC envelope and about a bad ip, keeping the event', async () => {
+    const result = await run(
+      '{"event":{"kind":"login","ip":"999.1.1.1","user":"u"},"severity":"high"}',
+    );
+    const [event] = okEvents(result);
+    expect(event?.entity).toEqual({ user: 'u' });
+    expect(result.ok && result.warnings).toEqual([
+      expect.stringContaining('/0/severity: is not an HEC envelope key'),
+      expect.stringContaining('/0/event/ip: must be an IPv4 or IPv6 address'),
+    ]);
+  });
+
   it('refuses an empty body as HEC "No data"', async () => {
     const result = await run('  \n');
     expectErrorsAt(result, { '': 'HEC code 5' });
