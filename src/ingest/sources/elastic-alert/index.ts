@@ -1,4 +1,3 @@
-import type { NormalisedEvent } from '../../canonical-event.js';
 import { Findings } from '../../normalizers/findings.js';
 import { parseJsonBody } from '../../normalizers/parse-json-body.js';
 import type { NormaliseResult } from '../../normalizers/types.js';
@@ -36,7 +35,6 @@ export const elasticAlertKind: SourceKind<undefined> = {
       const event = readAlertDocument(found, ctx);
       if (event !== undefined) findings.emit(event, found.itemAt);
     }
-    const none: NormalisedEvent[] = [];
-    return findings.batch(none);
+    return findings.batch();
   },
 };

@@ -1,4 +1,3 @@
-import type { NormalisedEvent } from '../../canonical-event.js';
 import { Findings } from '../../normalizers/findings.js';
 import { getOwn, got, isJsonObject } from '../../normalizers/json-values.js';
 import { parseJsonBody } from '../../normalizers/parse-json-body.js';
@@ -58,7 +57,6 @@ export const grafanaKind: SourceKind<undefined> = {
         .warn(
           `Grafana dropped ${envelope.truncatedAlerts} alert(s) from this notification (the contact point's "max alerts"); they never reached Cordon.`,
         );
-    const none: NormalisedEvent[] = [];
-    return findings.batch(none);
+    return findings.batch();
   },
 };

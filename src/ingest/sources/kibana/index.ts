@@ -54,8 +54,7 @@ export const kibanaKind: SourceKind<undefined> = {
       const event = found === undefined ? undefined : readAlertDocument(found, ctx, rule);
       if (found !== undefined && event !== undefined) findings.emit(event, found.itemAt);
     });
-    const none: NormalisedEvent[] = [];
-    return findings.batch(none);
+    return findings.batch();
   },
 };
 

@@ -53,8 +53,7 @@ export const sentinelKind: SourceKind<undefined> = {
       const event = readRow(row, at, ctx);
       if (event !== undefined) findings.emit(event, at);
     });
-    const none: NormalisedEvent[] = [];
-    return findings.batch(none);
+    return findings.batch();
   },
 };
 

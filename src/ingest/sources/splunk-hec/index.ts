@@ -1,4 +1,3 @@
-import type { NormalisedEvent } from '../../canonical-event.js';
 import { Findings } from '../../normalizers/findings.js';
 import { parseJsonBody } from '../../normalizers/parse-json-body.js';
 import type { NormaliseResult } from '../../normalizers/types.js';
@@ -70,7 +69,6 @@ export const splunkHecKind: SourceKind<undefined> = {
       const event = readHecObject(parsed.value, at, info, ctx);
       if (event !== undefined) findings.emit(event, at);
     });
-    const none: NormalisedEvent[] = [];
-    return findings.batch(none);
+    return findings.batch();
   },
 };
