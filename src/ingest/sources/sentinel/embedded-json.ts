@@ -1,4 +1,5 @@
 import type { Location } from '../../normalizers/findings.js';
+import { DEFAULT_MAX_DEPTH, findTooDeep } from '../../normalizers/json-depth.js';
 import { truncate } from '../../normalizers/json-values.js';
 
 /**
@@ -12,6 +13,13 @@ export function decodeEmbeddedJson(value: unknown, at: Location, what: string): 
   for (let layer = 0; layer < 3 && typeof current === 'string'; layer += 1) {
     const text = current.trim();
     if (layer > 0 && !/^[[{"]/.test(text)) break;
+    // The body's depth limit does not see inside strings; the same limit applies here.
+    if (findTooDeep(text, DEFAULT_MAX_DEPTH) !== undefined) {
+      at.error(
+        `nests objects and arrays more than ${DEFAULT_MAX_DEPTH} levels deep inside the string; send ${what} flat.`,
+      );
+      return undefined;
+    }
     try {
       current = JSON.parse(text) as unknown;
     } catch (error) {

@@ -160,6 +160,12 @@ describe('sentinel kind: refusals', () => {
     });
   });
 
+  it('refuses Entities nested deeper than the body limit inside the string', async () => {
+    const row = sampleJson(ROW);
+    row.Entities = `${'['.repeat(5000)}${']'.repeat(5000)}`;
+    expectErrorsAt(await run(row), { '/Entities': 'levels deep inside the string' });
+  });
+
   it('accepts double-encoded Entities with a warning', async () => {
     const row = sampleJson(ROW);
     row.Entities = JSON.stringify(row.Entities);
