@@ -1,7 +1,8 @@
 import { Findings } from '../../normalizers/findings.js';
 import { parseJsonBody } from '../../normalizers/parse-json-body.js';
 import type { NormaliseResult } from '../../normalizers/types.js';
-import type { SourceKind } from '../source-kind.js';
+import type { SourceKind, SourceRequest } from '../source-kind.js';
+import { normaliseHecRaw } from './raw.js';
 import { readHecObject } from './hec-object.js';
 import { splitStackedObjects } from './stacked-json.js';
 
@@ -17,6 +18,16 @@ export type { HecRawParams } from './raw.js';
  * `/services/collector/raw` bodies go through `normaliseHecRaw`; `hecResponse` turns a result
  * into HEC's reply body. The `Splunk <token>` header is checked by the core.
  */
+/**
+ * The drop-in HEC routes say which endpoint a body came to (`event` or `raw`) and pass the
+ * query (`?sourcetype=…&host=…`). Read structurally, so this works whether or not the
+ * SourceRequest in this tree declares them yet.
+ */
+type HecRouteRequest = SourceRequest & {
+  readonly endpoint?: string;
+  readonly query?: Readonly<Record<string, string | undefined>>;
+};
+
 export const splunkHecKind: SourceKind<undefined> = {
   type: 'splunk-hec',
   title: 'Splunk HTTP Event Collector (event endpoint)',
@@ -25,6 +36,12 @@ export const splunkHecKind: SourceKind<undefined> = {
   contentTypes: ['*'],
   auth: ['splunk'],
   normalise(request, ctx): NormaliseResult {
+    const route = request as HecRouteRequest;
+    if (route.endpoint === 'raw')
+      return normaliseHecRaw(request.body, ctx, {
+        ...route.query,
+        channel: request.headers['x-splunk-request-channel'] ?? route.query?.channel,
+      });
     const findings = new Findings();
     const root = findings.root();
     let text: string;

@@ -13,6 +13,7 @@ import {
   runKindOnHttpFile,
   SAMPLE_NOW,
 } from '../../../../helpers/source-kind.js';
+import { LocalSourceMemory } from '../../../../../src/ingest/sources/memory.js';
 import { expectErrorsAt, expectPartial } from '../../ingest-test-helpers.js';
 import { checkResult, fuzzKind } from './kind-fuzz.js';
 
@@ -207,6 +208,29 @@ describe('splunk-hec raw endpoint', () => {
       raw: '2024-06-10T16:05:00.441Z ERROR gateway upstream error model=gpt-4o status=502',
     });
     expect(new Set(events.map((e) => e.id)).size).toBe(3);
+  });
+
+  it('is what the kind does for the drop-in raw endpoint, with its query and channel', async () => {
+    const request = {
+      body: fixtureBytes('samples/ingest/splunk-hec-raw-lines.txt'),
+      contentType: 'text/plain',
+      headers: { 'x-splunk-request-channel': 'chan-1' },
+      endpoint: 'raw',
+      query: { sourcetype: 'litellm:log', host: 'gw-02' },
+    };
+    const events = okEvents(
+      await splunkHecKind.normalise(request, {
+        ...ctx,
+        options: undefined,
+        memory: new LocalSourceMemory(() => SAMPLE_NOW),
+      }),
+    );
+    expect(events).toHaveLength(3);
+    expect(events[0]).toMatchObject({
+      kind: 'log',
+      entity: { host: 'gw-02' },
+      labels: { 'splunk.sourcetype': 'litellm:log', 'splunk.channel': 'chan-1' },
+    });
   });
 
   it('refuses an empty raw body and keeps identical lines apart', () => {
