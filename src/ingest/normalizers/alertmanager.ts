@@ -4,6 +4,7 @@ import { isOneOf } from './canonical-maps.js';
 import { prefixedHashId } from './event-id.js';
 import { Findings } from './findings.js';
 import type { Location } from './findings.js';
+import { parseIp } from './ip.js';
 import { getOwn, got, isJsonObject, setOwn } from './json-values.js';
 import type { JsonObject } from './json-values.js';
 import { parseJsonBody } from './parse-json-body.js';
@@ -311,7 +312,12 @@ function alertSeverity(word: string | undefined, at: Location): NormalisedEvent[
   return DEFAULT_ALERT_SEVERITY;
 }
 
-function alertEntity(labels: Record<string, string>): Entity {
+/**
+ * Well-known alert labels as entity fields (ingest-formats §4, shared with Grafana): `instance`
+ * is the host as written (port kept, it tells scrape targets apart) and, when it is an address,
+ * also the bare IP, so rules can join alerts to the IPs of login and inference events.
+ */
+export function alertEntity(labels: Record<string, string>): Entity {
   const first = (...names: string[]): string | undefined => {
     for (const name of names) {
       const value = getOwn(labels, name);
@@ -320,18 +326,31 @@ function alertEntity(labels: Record<string, string>): Entity {
     return undefined;
   };
   const entity: Entity = {};
+  const instance = first('instance');
+  const address = instance === undefined ? undefined : parseIp(instance);
   const fields: [keyof Omit<Entity, 'geo'>, string | undefined][] = [
     ['model', first('model')],
     ['model_version', first('model_version', 'version')],
     ['host', first('instance', 'host')],
+    ['ip', address?.ok === true ? address.ip : ipLabel(first('ip'))],
     ['api_key', first('api_key')],
     ['user', first('user')],
     ['tenant', first('tenant')],
     ['endpoint', first('endpoint')],
     ['session', first('session')],
+    ['feature', first('feature')],
   ];
   for (const [field, value] of fields) if (value !== undefined) entity[field] = value;
+  const region = first('region');
+  if (region !== undefined) entity.geo = { region };
   return entity;
+}
+
+/** An `ip` label counts only when it is an address; anything else stays a plain label. */
+function ipLabel(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const parsed = parseIp(value);
+  return parsed.ok ? parsed.ip : undefined;
 }
 
 /** Alert labels as sent, annotations under `annotation.`, and the envelope for tracing back. */

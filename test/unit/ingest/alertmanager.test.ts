@@ -58,7 +58,12 @@ describe('alertmanager normaliser: the firing sample', () => {
         name: 'InferenceLatencyP99High',
         severity: 'critical',
         outcome: 'firing',
-        entity: { model: 'fraud-scorer', model_version: '3', host: '10.0.4.17:8002' },
+        entity: {
+          model: 'fraud-scorer',
+          model_version: '3',
+          host: '10.0.4.17:8002',
+          ip: '10.0.4.17',
+        },
         measures: {},
         labels: {
           ...COMMON_LABELS,
@@ -82,7 +87,12 @@ describe('alertmanager normaliser: the firing sample', () => {
         name: 'InferenceLatencyP99High',
         severity: 'critical',
         outcome: 'firing',
-        entity: { model: 'fraud-scorer', model_version: '3', host: '10.0.4.18:8002' },
+        entity: {
+          model: 'fraud-scorer',
+          model_version: '3',
+          host: '10.0.4.18:8002',
+          ip: '10.0.4.18',
+        },
         measures: {},
         labels: {
           ...COMMON_LABELS,
@@ -212,6 +222,48 @@ describe('alertmanager normaliser: mapping rules', () => {
     expect(
       expectEvents(normalise(message({ labels: { alertname: 'A', host: 'h' } })))[0]?.entity,
     ).toEqual({ host: 'h' });
+  });
+
+  it('maps instance to host and, when it is an address, to the bare ip', () => {
+    const entity = (labels: Record<string, string>) =>
+      expectEvents(normalise(message({ labels: { alertname: 'A', ...labels } })))[0]?.entity;
+    expect(entity({ instance: '[2001:DB8::7]:9100' })).toEqual({
+      host: '[2001:DB8::7]:9100',
+      ip: '2001:db8::7',
+    });
+    expect(entity({ instance: '198.51.100.7' })).toEqual({
+      host: '198.51.100.7',
+      ip: '198.51.100.7',
+    });
+    expect(entity({ instance: 'node-1.example.com:9100' })).toEqual({
+      host: 'node-1.example.com:9100',
+    });
+    expect(entity({ ip: '203.0.113.9', host: 'h' })).toEqual({ host: 'h', ip: '203.0.113.9' });
+    expect(entity({ ip: 'not-an-ip' })).toEqual({});
+  });
+
+  it('maps feature, region (geo) and keeps the instance address over an ip label', () => {
+    const [event] = expectEvents(
+      normalise(
+        message({
+          labels: {
+            alertname: 'A',
+            feature: 'amount',
+            region: 'eu-west-1',
+            instance: '10.0.0.1:80',
+            ip: '10.9.9.9',
+          },
+        }),
+      ),
+    );
+    expect(event?.entity).toEqual({
+      feature: 'amount',
+      geo: { region: 'eu-west-1' },
+      host: '10.0.0.1:80',
+      ip: '10.0.0.1',
+    });
+    // The labels stay as sent: mapping is an addition, not a move.
+    expect(event?.labels).toMatchObject({ feature: 'amount', region: 'eu-west-1', ip: '10.9.9.9' });
   });
 
   it('warns when the sender truncated alerts', () => {

@@ -1,0 +1,274 @@
+import {
+  ENTITY_FIELDS,
+  EVENT_KINDS,
+  GEO_FIELDS,
+  OUTCOMES,
+  TEXT_FIELDS,
+} from '../../canonical-event.js';
+import type {
+  Entity,
+  EntityField,
+  EventKind,
+  NormalisedEvent,
+  Outcome,
+  Severity,
+} from '../../canonical-event.js';
+import { isOneOf } from '../../normalizers/canonical-maps.js';
+import { checkEventId } from '../../normalizers/event-id.js';
+import type { Location } from '../../normalizers/findings.js';
+import { parseIp } from '../../normalizers/ip.js';
+import { getOwn, got, isJsonObject } from '../../normalizers/json-values.js';
+import type { JsonObject } from '../../normalizers/json-values.js';
+import { severityFromWord } from '../../normalizers/severity.js';
+import { putLabel, scalarText } from '../siem-common/labels.js';
+
+/**
+ * What an HEC `event` object says about itself. The rule (documented for users):
+ *
+ * - An object with a `kind` key, or with an `entity` or `measures` object, is read as a
+ *   Cordon-like event: `kind`, `name`, `id`, `severity`, `outcome` (or `status` when it is an
+ *   outcome word), the entity fields (`user`, `api_key`, `ip`, `model`, … at the top level or
+ *   under `entity`; aliases `api_key_hash`, `src_ip`, `client_ip`), the measures
+ *   (`latency_ms`, `tokens_in`, `tokens_out`, … at the top level or under `measures`; numbers
+ *   only), `text` fields (`prompt`, `response`, `system_prompt`) and `labels`.
+ * - Any other object is an opaque log record: nothing is guessed from it.
+ * - In both cases the remaining top-level scalars (and lists of scalars) become labels under
+ *   their own names; nested objects stay in `raw` only.
+ */
+export interface EventParts {
+  readonly id?: string;
+  readonly kind?: EventKind;
+  readonly name?: string;
+  readonly severity?: Severity;
+  readonly outcome?: Outcome;
+  readonly entity: Entity;
+  readonly measures: Record<string, number>;
+  readonly labels: Record<string, string>;
+  readonly text?: NormalisedEvent['text'];
+}
+
+const ENTITY_ALIASES: readonly (readonly [string, EntityField])[] = [
+  ['api_key_hash', 'api_key'],
+  ['src_ip', 'ip'],
+  ['client_ip', 'ip'],
+];
+
+export const HEC_MEASURES = [
+  'latency_ms',
+  'queue_ms',
+  'tokens_in',
+  'tokens_out',
+  'cost_usd',
+  'drift_score',
+  'drift_share',
+  'confidence',
+  'status_code',
+  'count',
+  'value',
+  'risk_score',
+] as const;
+
+const STRUCTURED = new Set([
+  'kind',
+  'name',
+  'id',
+  'severity',
+  'outcome',
+  'entity',
+  'measures',
+  'labels',
+  'text',
+  'geo',
+]);
+
+export function looksCanonical(event: JsonObject): boolean {
+  return (
+    getOwn(event, 'kind') !== undefined ||
+    isJsonObject(getOwn(event, 'entity')) ||
+    isJsonObject(getOwn(event, 'measures'))
+  );
+}
+
+export function readEventObject(event: JsonObject, at: Location): EventParts | undefined {
+  if (!looksCanonical(event))
+    return { entity: {}, measures: {}, labels: restLabels(event, new Set()) };
+  const used = new Set<string>(STRUCTURED);
+  let ok = true;
+  const entity = readEntityParts(event, at, used);
+  const measures = readMeasureParts(event, at, used);
+  if (measures === undefined) ok = false;
+  const labelsValue = getOwn(event, 'labels');
+  const labels: Record<string, string> = {};
+  if (isJsonObject(labelsValue))
+    for (const [key, v] of Object.entries(labelsValue)) putLabel(labels, key, scalarText(v));
+  else if (labelsValue !== undefined && labelsValue !== null) {
+    at.child('labels').error(`must be an object of label name → string; got ${got(labelsValue)}.`);
+    ok = false;
+  }
+  const text = readTextParts(event, used);
+  const outcome = readOutcome(event, at, used);
+  const id = readId(getOwn(event, 'id'), at.child('id'));
+  if (id === null) ok = false;
+  if (!ok || measures === undefined || id === null) return undefined;
+  const parts: EventParts = {
+    entity,
+    measures,
+    labels: { ...restLabels(event, used), ...labels },
+    ...optional('kind', readKind(getOwn(event, 'kind'), at.child('kind'))),
+    ...optional('name', nonEmpty(getOwn(event, 'name'))),
+    ...optional('severity', readSeverity(getOwn(event, 'severity'), at.child('severity'))),
+    ...optional('outcome', outcome),
+    ...optional('id', id),
+    ...(Object.keys(text).length > 0 ? { text } : {}),
+  };
+  return parts;
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
+}
+
+function nonEmpty(value: unknown): string | undefined {
+  return typeof value === 'string' && value.trim() !== '' ? value : undefined;
+}
+
+function readKind(value: unknown, at: Location): EventKind | undefined {
+  if (value === undefined) return undefined;
+  if (isOneOf(value, EVENT_KINDS)) return value;
+  at.warn(
+    `${got(value)} is not an event kind (${EVENT_KINDS.join(', ')}); the event is kept as "log".`,
+  );
+  return undefined;
+}
+
+function readSeverity(value: unknown, at: Location): Severity | undefined {
+  if (value === undefined || value === null) return undefined;
+  const level = typeof value === 'string' ? severityFromWord(value) : undefined;
+  if (level === undefined)
+    at.warn(`${got(value)} is not a known severity word; the default was used.`);
+  return level;
+}
+
+/** `outcome`, else `status` when it is an outcome word (`success`, `failure`, …). */
+function readOutcome(event: JsonObject, at: Location, used: Set<string>): Outcome | undefined {
+  const outcome = getOwn(event, 'outcome');
+  if (isOneOf(outcome, OUTCOMES)) return outcome;
+  if (outcome !== undefined && outcome !== null)
+    at.child('outcome').warn(
+      `${got(outcome)} is not an outcome (${OUTCOMES.join(', ')}); used "unknown".`,
+    );
+  const status = getOwn(event, 'status');
+  if (isOneOf(status, OUTCOMES)) {
+    used.add('status');
+    return status;
+  }
+  return undefined;
+}
+
+function readId(value: unknown, at: Location): string | undefined | null {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') {
+    at.error(`must be a string (the event's own id); got ${got(value)}.`);
+    return null;
+  }
+  const problem = checkEventId(value);
+  if (problem === undefined) return value;
+  at.error(problem);
+  return null;
+}
+
+/** Top-level entity fields and aliases, then the `entity` object (which wins). Bad IPs are dropped with a warning. */
+function readEntityParts(event: JsonObject, at: Location, used: Set<string>): Entity {
+  const entity: Entity = {};
+  const set = (field: EntityField, value: unknown, where: Location): void => {
+    const text = typeof value === 'number' ? String(value) : value;
+    if (typeof text !== 'string' || text.trim() === '') return;
+    if (field !== 'ip') {
+      entity[field] = text;
+      return;
+    }
+    const ip = parseIp(text);
+    if (ip.ok) entity.ip = ip.ip;
+    else where.warn(`${ip.reason} The ip was left out of the entity.`);
+  };
+  for (const [alias, field] of ENTITY_ALIASES)
+    if (getOwn(event, alias) !== undefined) {
+      used.add(alias);
+      set(field, getOwn(event, alias), at.child(alias));
+    }
+  for (const field of ENTITY_FIELDS)
+    if (getOwn(event, field) !== undefined) {
+      used.add(field);
+      set(field, getOwn(event, field), at.child(field));
+    }
+  const nested = getOwn(event, 'entity');
+  if (isJsonObject(nested))
+    for (const field of ENTITY_FIELDS)
+      set(field, getOwn(nested, field), at.child('entity').child(field));
+  const geo = isJsonObject(nested) ? getOwn(nested, 'geo') : getOwn(event, 'geo');
+  if (isJsonObject(geo)) {
+    const out: NonNullable<Entity['geo']> = {};
+    for (const key of GEO_FIELDS) {
+      const v = getOwn(geo, key);
+      if (typeof v === 'string' && v !== '') out[key] = v;
+    }
+    if (Object.keys(out).length > 0) entity.geo = out;
+  }
+  return entity;
+}
+
+function readMeasureParts(
+  event: JsonObject,
+  at: Location,
+  used: Set<string>,
+): Record<string, number> | undefined {
+  const measures: Record<string, number> = {};
+  let ok = true;
+  const take = (key: string, value: unknown, where: Location): void => {
+    if (value === null) return;
+    if (typeof value === 'number' && Number.isFinite(value)) {
+      measures[key] = value;
+      return;
+    }
+    const unquote =
+      typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))
+        ? ` Send ${value.trim()} without quotes.`
+        : '';
+    where.error(`must be a finite number; got ${got(value)}.${unquote}`);
+    ok = false;
+  };
+  for (const key of HEC_MEASURES)
+    if (getOwn(event, key) !== undefined) {
+      used.add(key);
+      take(key, getOwn(event, key), at.child(key));
+    }
+  const nested = getOwn(event, 'measures');
+  if (isJsonObject(nested))
+    for (const [key, v] of Object.entries(nested)) take(key, v, at.child('measures').child(key));
+  else if (nested !== undefined && nested !== null) {
+    at.child('measures').error(`must be an object of measure name → number; got ${got(nested)}.`);
+    ok = false;
+  }
+  return ok ? measures : undefined;
+}
+
+function readTextParts(event: JsonObject, used: Set<string>): NonNullable<NormalisedEvent['text']> {
+  const text: NonNullable<NormalisedEvent['text']> = {};
+  const nested = getOwn(event, 'text');
+  for (const field of TEXT_FIELDS) {
+    const top = getOwn(event, field);
+    const inner = isJsonObject(nested) ? getOwn(nested, field) : undefined;
+    if (top !== undefined) used.add(field);
+    const value = typeof inner === 'string' ? inner : top;
+    if (typeof value === 'string' && value !== '') text[field] = value;
+  }
+  return text;
+}
+
+/** Top-level scalars not mapped elsewhere, under their own names. */
+function restLabels(event: JsonObject, used: ReadonlySet<string>): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const [key, value] of Object.entries(event))
+    if (!used.has(key)) putLabel(labels, key, scalarText(value));
+  return labels;
+}

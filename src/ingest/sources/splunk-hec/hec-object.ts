@@ -1,0 +1,123 @@
+import type { NormalisedEvent } from '../../canonical-event.js';
+import { DEFAULT_ALERT_SEVERITY } from '../../normalizers/severity.js';
+import { prefixedHashId } from '../../normalizers/event-id.js';
+import type { Location } from '../../normalizers/findings.js';
+import { getOwn, got, isJsonObject, truncate } from '../../normalizers/json-values.js';
+import type { JsonObject } from '../../normalizers/json-values.js';
+import { readString } from '../../normalizers/string-map.js';
+import { applyTimeClamp, withReceiptTime } from '../../normalizers/time-clamp.js';
+import type { NormaliseContext } from '../../normalizers/types.js';
+import { stableStringify } from '../../../shared/hash.js';
+import { putLabel } from '../siem-common/labels.js';
+import { readEventObject } from './event-object.js';
+import type { EventParts } from './event-object.js';
+import { readFields } from './fields.js';
+import { readHecTime } from './hec-time.js';
+
+const ENVELOPE_KEYS = new Set(['event', 'time', 'host', 'source', 'sourcetype', 'index', 'fields']);
+
+/** Longest message kept as a label; the full text stays in `raw`. */
+export const MESSAGE_LIMIT = 8192;
+
+/** Things of the request every object shares (the channel header). */
+export interface HecRequestInfo {
+  readonly channel: string | undefined;
+}
+
+/** One HEC envelope object → one event; undefined when it has errors (reported at `at`). */
+export function readHecObject(
+  value: unknown,
+  at: Location,
+  info: HecRequestInfo,
+  ctx: NormaliseContext,
+): NormalisedEvent | undefined {
+  if (!isJsonObject(value)) {
+    at.error(`must be an HEC event object ({"event": …}); got ${got(value)}.`);
+    return undefined;
+  }
+  for (const key of Object.keys(value))
+    if (!ENVELOPE_KEYS.has(key))
+      at.child(key).warn(
+        `is not an HEC envelope key (event, time, host, source, sourcetype, index, fields); ignored. Put it in "event" or "fields".`,
+      );
+  const meta = (key: string): string | undefined | null =>
+    readString(getOwn(value, key), at.child(key), { optional: true });
+  const host = meta('host');
+  const source = meta('source');
+  const sourcetype = meta('sourcetype');
+  const index = meta('index');
+  const time = readHecTime(getOwn(value, 'time'), at.child('time'));
+  const fields = readFields(getOwn(value, 'fields'), at.child('fields'));
+  const parts = readEvent(getOwn(value, 'event'), at.child('event'));
+  if (
+    host === null ||
+    source === null ||
+    sourcetype === null ||
+    index === null ||
+    time === null ||
+    fields === undefined ||
+    parts === undefined
+  )
+    return undefined;
+
+  const labels: Record<string, string> = { ...parts.labels };
+  putLabel(labels, 'splunk.source', source);
+  putLabel(labels, 'splunk.sourcetype', sourcetype);
+  putLabel(labels, 'splunk.index', index);
+  putLabel(labels, 'splunk.channel', info.channel);
+  for (const [key, v] of Object.entries(fields)) putLabel(labels, key, v);
+  const kind = parts.kind ?? 'log';
+  const entity = { ...parts.entity };
+  // The event's own host is more specific than the envelope's (often the forwarder).
+  if (entity.host === undefined && host !== undefined && host !== '') entity.host = host;
+  const event = {
+    id: parts.id ?? prefixedHashId('hec', stableStringify(value)),
+    kind,
+    name: parts.name ?? eventName(sourcetype, source),
+    severity:
+      parts.severity ?? (kind === 'alert' || kind === 'drift' ? DEFAULT_ALERT_SEVERITY : 'info'),
+    outcome: parts.outcome ?? 'unknown',
+    entity,
+    measures: parts.measures,
+    labels,
+    ...(parts.text === undefined ? {} : { text: parts.text }),
+    raw: value,
+  };
+  // HEC stamps events without `time` with the receipt time; so do we, and say so.
+  if (time === undefined) return withReceiptTime(event, ctx.now);
+  return applyTimeClamp({ ...event, time }, ctx.now, at.child('time'));
+}
+
+/** `event`: required and not blank (HEC codes 12 and 13); a string is a log line, an object is read. */
+function readEvent(value: unknown, at: Location): EventParts | undefined {
+  if (value === undefined) {
+    at.error(
+      'is required: the event itself, a string or an object (HEC code 12, "Event field is required").',
+    );
+    return undefined;
+  }
+  if (value === null || (typeof value === 'string' && value.trim() === '')) {
+    at.error(`must not be blank; got ${got(value)} (HEC code 13, "Event field cannot be blank").`);
+    return undefined;
+  }
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
+    const labels: Record<string, string> = {};
+    putLabel(labels, 'message', truncate(String(value), MESSAGE_LIMIT));
+    return { entity: {}, measures: {}, labels };
+  }
+  if (Array.isArray(value)) {
+    at.error(
+      `must be a string or an object; got ${got(value)}. Send each element as its own {"event": …} object.`,
+    );
+    return undefined;
+  }
+  return readEventObject(value as JsonObject, at);
+}
+
+/** The sourcetype names the event, unless it is one of Splunk's generic ones (`_json`, `_raw`). */
+function eventName(sourcetype: string | undefined, source: string | undefined): string {
+  if (sourcetype !== undefined && sourcetype !== '' && !sourcetype.startsWith('_'))
+    return sourcetype;
+  if (source !== undefined && source !== '') return source;
+  return sourcetype !== undefined && sourcetype !== '' ? sourcetype : 'splunk-hec';
+}

@@ -1,0 +1,91 @@
+import { Findings } from '../../normalizers/findings.js';
+import { parseJsonBody } from '../../normalizers/parse-json-body.js';
+import type { NormaliseResult } from '../../normalizers/types.js';
+import type { SourceKind, SourceRequest } from '../source-kind.js';
+import { normaliseHecRaw } from './raw.js';
+import { readHecObject } from './hec-object.js';
+import { splitStackedObjects } from './stacked-json.js';
+
+export { hecResponse } from './response.js';
+export type { HecReply } from './response.js';
+export { normaliseHecRaw } from './raw.js';
+export type { HecRawParams } from './raw.js';
+
+/**
+ * Splunk HTTP Event Collector, `/services/collector/event` (ingest-formats §1.2): one or more
+ * envelope objects written back to back. Each object is a batch item, addressed by its index
+ * (`/2/time`), which is HEC's `invalid-event-number`: one bad object refuses only itself.
+ * `/services/collector/raw` bodies go through `normaliseHecRaw`; `hecResponse` turns a result
+ * into HEC's reply body. The `Splunk <token>` header is checked by the core.
+ */
+/**
+ * The drop-in HEC routes say which endpoint a body came to (`event` or `raw`) and pass the
+ * query (`?sourcetype=…&host=…`). Read structurally, so this works whether or not the
+ * SourceRequest in this tree declares them yet.
+ */
+type HecRouteRequest = SourceRequest & {
+  readonly endpoint?: string;
+  readonly query?: Readonly<Record<string, string | undefined>>;
+};
+
+export const splunkHecKind: SourceKind<undefined> = {
+  type: 'splunk-hec',
+  title: 'Splunk HTTP Event Collector (event endpoint)',
+  category: 'siem',
+  // HEC clients label bodies every way (none, text/plain, application/json): HEC does not care.
+  contentTypes: ['*'],
+  auth: ['splunk'],
+  normalise(request, ctx): NormaliseResult {
+    const route = request as HecRouteRequest;
+    if (route.endpoint === 'raw')
+      return normaliseHecRaw(request.body, ctx, {
+        ...route.query,
+        channel: request.headers['x-splunk-request-channel'] ?? route.query?.channel,
+      });
+    const findings = new Findings();
+    const root = findings.root();
+    let text: string;
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(request.body);
+    } catch {
+      root.error('is not valid UTF-8; send the body UTF-8 encoded (JSON requires it).');
+      return findings.result([]);
+    }
+    const start = text.trimStart();
+    if (start === '') {
+      root.error(
+        'the body is empty (HEC code 5, "No data"); send one or more {"event": …} objects.',
+      );
+      return findings.result([]);
+    }
+    if (start.startsWith('[')) {
+      root.error(
+        'is a JSON array; HEC batches are objects written back to back, not an array: ' +
+          'send {"event": …}{"event": …} (whitespace or newlines between them are fine), without [ ] and commas.',
+      );
+      return findings.result([]);
+    }
+    const info = { channel: request.headers['x-splunk-request-channel'] };
+    const segments = splitStackedObjects(text);
+    segments.forEach((segment, index) => {
+      const at = root.batchItem(index);
+      if (segment.problem === 'stray') {
+        const comma = segment.text.trim().startsWith(',')
+          ? ' HEC objects are not separated by commas.'
+          : '';
+        at.error(
+          `is not a JSON object: ${JSON.stringify(segment.text.trim().slice(0, 40))} where event ${index} should start with "{".${comma}`,
+        );
+        return;
+      }
+      const parsed = parseJsonBody(Buffer.from(segment.text), at, {
+        maxDepth: ctx.maxDepth,
+        expected: 'an HEC event object',
+      });
+      if (!parsed.ok) return;
+      const event = readHecObject(parsed.value, at, info, ctx);
+      if (event !== undefined) findings.emit(event, at);
+    });
+    return findings.batch();
+  },
+};
