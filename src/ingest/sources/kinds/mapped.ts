@@ -1,4 +1,5 @@
 import type { AnySourceKind } from '../source-kind.js';
+import { ecsKind } from '../ecs/index.js';
 
 /** Source kinds of this category, in the order `cordon parse --list` shows them. */
-export const MAPPED_KINDS: readonly AnySourceKind[] = [];
+export const MAPPED_KINDS: readonly AnySourceKind[] = [ecsKind];
