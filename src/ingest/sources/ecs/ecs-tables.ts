@@ -7,7 +7,8 @@ import type { EntityField } from '../../canonical-event.js';
 export const ENTITY_SOURCES: readonly (readonly [EntityField, readonly string[]])[] = [
   ['user', ['user.name', 'user.email', 'user.id']],
   ['user_agent', ['user_agent.original']],
-  ['host', ['host.name', 'host.hostname']],
+  // `host` as a plain string is Logstash's legacy (non-ECS) field; kubernetes.host is the node.
+  ['host', ['host.name', 'host.hostname', 'host', 'kubernetes.host']],
   ['endpoint', ['url.path', 'http.route']],
   ['model', ['gen_ai.request.model', 'gen_ai.response.model']],
   ['tenant', ['organization.name', 'organization.id', 'labels.tenant']],
@@ -80,6 +81,12 @@ export const LABEL_SOURCES: readonly (readonly [string, string])[] = [
   ['gen_ai.response.id', 'gen_ai_response_id'],
   ['gen_ai.response.finish_reasons', 'gen_ai_finish_reasons'],
   ['message', 'message'],
+  // Fluent Bit and Logstash without ECS: the line is under `log`, Kubernetes context beside it.
+  ['log', 'log'],
+  ['stream', 'stream'],
+  ['kubernetes.namespace_name', 'k8s_namespace'],
+  ['kubernetes.pod_name', 'k8s_pod'],
+  ['kubernetes.container_name', 'k8s_container'],
   ['tags', 'tags'],
   ['ecs.version', 'ecs_version'],
 ];

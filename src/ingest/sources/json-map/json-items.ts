@@ -47,3 +47,9 @@ export function readJsonItems(
   }
   return [{ value, at: root }];
 }
+
+/** The `line n: ` prefix of an NDJSON item's reasons, for locations built under it. */
+export function linePrefix(contentType: string, at: Location): string {
+  const ndjson = (NDJSON_CONTENT_TYPES as readonly string[]).includes(contentType);
+  return ndjson && at.itemIndex !== undefined ? `line ${at.itemIndex + 1}: ` : '';
+}
