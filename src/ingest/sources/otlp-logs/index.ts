@@ -1,0 +1,1 @@
+export { otlpLogsKind } from './kind.js';
