@@ -64,7 +64,11 @@ export function ecsOutcome(fields: EcsFields, kind: EventKind): Outcome | undefi
  * Alerts without one are banded by `event.risk_score` the way Elastic Security bands its
  * rules (0–21 low, 22–47 medium, 48–73 high, 74–100 critical).
  */
-export function ecsSeverity(fields: EcsFields, kind: EventKind, risk: number | undefined): Severity {
+export function ecsSeverity(
+  fields: EcsFields,
+  kind: EventKind,
+  risk: number | undefined,
+): Severity {
   const level = fields.text('log.level');
   const fromWord = level === undefined ? undefined : severityFromWord(level);
   if (fromWord !== undefined) return fromWord;

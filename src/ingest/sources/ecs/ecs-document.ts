@@ -115,8 +115,7 @@ function readEntity(fields: EcsFields): Entity {
       side = name.split('.')[0];
     }
   }
-  const geoSide =
-    side ?? (fields.namesUnder('source.geo').length > 0 ? 'source' : 'client');
+  const geoSide = side ?? (fields.namesUnder('source.geo').length > 0 ? 'source' : 'client');
   const geo: NonNullable<Entity['geo']> = {};
   for (const [field, names] of GEO_SOURCES) {
     const value = first(
@@ -142,7 +141,10 @@ function readMeasures(fields: EcsFields): Record<string, number> {
   const duration = fields.number('event.duration');
   if (duration !== undefined) {
     if (duration < 0)
-      fields.error('event.duration', `must not be negative (it is in nanoseconds); got ${duration}.`);
+      fields.error(
+        'event.duration',
+        `must not be negative (it is in nanoseconds); got ${duration}.`,
+      );
     // ECS durations are nanoseconds.
     else measures.latency_ms = duration / 1e6;
   }

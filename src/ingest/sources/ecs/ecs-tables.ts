@@ -24,11 +24,12 @@ export const ENTITY_SOURCES: readonly (readonly [EntityField, readonly string[]]
 export const IP_SOURCES = ['source.ip', 'client.ip', 'destination.ip'] as const;
 
 /** Geo of whichever address side was used (ECS keeps geo beside the address). */
-export const GEO_SOURCES: readonly (readonly ['country' | 'region' | 'city', readonly string[]])[] = [
-  ['country', ['geo.country_iso_code', 'geo.country_name']],
-  ['region', ['geo.region_name', 'geo.region_iso_code']],
-  ['city', ['geo.city_name']],
-];
+export const GEO_SOURCES: readonly (readonly ['country' | 'region' | 'city', readonly string[]])[] =
+  [
+    ['country', ['geo.country_iso_code', 'geo.country_name']],
+    ['region', ['geo.region_name', 'geo.region_iso_code']],
+    ['city', ['geo.city_name']],
+  ];
 
 /** Measures read as numbers (converted where the unit differs). */
 export const MEASURE_SOURCES: readonly (readonly [string, readonly string[]])[] = [

@@ -43,14 +43,27 @@ export function parseBulk(text: string, maxDepth = DEFAULT_MAX_DEPTH): BulkParse
   };
   skipBlank();
   if (i >= lines.length)
-    return { ok: false, failure: { line: undefined, reason: 'the body is empty; send action and document lines (NDJSON).' } };
+    return {
+      ok: false,
+      failure: {
+        line: undefined,
+        reason: 'the body is empty; send action and document lines (NDJSON).',
+      },
+    };
   while (i < lines.length) {
     const actionLine = i;
     const parsed = parseLine(lines[i] ?? '', maxDepth);
     if (!parsed.ok)
-      return { ok: false, failure: { line: actionLine, reason: `is not a valid action line: ${parsed.reason} Each action is one JSON object on its own line, such as {"index":{"_index":"logs"}}.` } };
+      return {
+        ok: false,
+        failure: {
+          line: actionLine,
+          reason: `is not a valid action line: ${parsed.reason} Each action is one JSON object on its own line, such as {"index":{"_index":"logs"}}.`,
+        },
+      };
     const action = readAction(parsed.value);
-    if (typeof action === 'string') return { ok: false, failure: { line: actionLine, reason: action } };
+    if (typeof action === 'string')
+      return { ok: false, failure: { line: actionLine, reason: action } };
     i += 1;
     let docLine: number | undefined;
     let doc: unknown;
@@ -66,27 +79,46 @@ export function parseBulk(text: string, maxDepth = DEFAULT_MAX_DEPTH): BulkParse
         i += 1;
       }
     }
-    actions.push({ ordinal: actions.length, type: action.type, meta: action.meta, actionLine, docLine, doc, docProblem });
+    actions.push({
+      ordinal: actions.length,
+      type: action.type,
+      meta: action.meta,
+      actionLine,
+      docLine,
+      doc,
+      docProblem,
+    });
     skipBlank();
   }
   return { ok: true, actions };
 }
 
-function parseLine(line: string, maxDepth: number): { ok: true; value: unknown } | { ok: false; reason: string } {
+function parseLine(
+  line: string,
+  maxDepth: number,
+): { ok: true; value: unknown } | { ok: false; reason: string } {
   let value: unknown;
   try {
     value = JSON.parse(line) as unknown;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    return { ok: false, reason: `${message}. A pretty-printed document spans lines; _bulk needs each JSON object on one line.` };
+    return {
+      ok: false,
+      reason: `${message}. A pretty-printed document spans lines; _bulk needs each JSON object on one line.`,
+    };
   }
   const deep = findTooDeep(line, maxDepth);
   if (deep !== undefined)
-    return { ok: false, reason: `it nests more than ${maxDepth} levels deep (at column ${deep + 1}).` };
+    return {
+      ok: false,
+      reason: `it nests more than ${maxDepth} levels deep (at column ${deep + 1}).`,
+    };
   return { ok: true, value };
 }
 
-function readAction(value: unknown): { type: BulkActionType; meta: Record<string, unknown> } | string {
+function readAction(
+  value: unknown,
+): { type: BulkActionType; meta: Record<string, unknown> } | string {
   const expected = `expected one of ${BULK_ACTIONS.join(', ')}, such as {"create":{"_index":"logs"}}`;
   if (!isJsonObject(value)) return `is not an action line: ${expected}; got ${got(value)}.`;
   const keys = Object.keys(value);
@@ -96,6 +128,7 @@ function readAction(value: unknown): { type: BulkActionType; meta: Record<string
   if (!(BULK_ACTIONS as readonly string[]).includes(type))
     return `has an unknown action ${JSON.stringify(type)}: ${expected}.`;
   const meta = value[type];
-  if (!isJsonObject(meta)) return `the ${type} action's metadata must be an object such as {"_index":"logs"}; got ${got(meta)}.`;
+  if (!isJsonObject(meta))
+    return `the ${type} action's metadata must be an object such as {"_index":"logs"}; got ${got(meta)}.`;
   return { type: type as BulkActionType, meta };
 }

@@ -28,7 +28,11 @@ export interface BulkResponse {
  * `_id` is the sender's `_id`, else the event's id when every accepted action made exactly one
  * event (so they can be paired in order), else "".
  */
-export function bulkResponse(body: Buffer, result: NormaliseResult, took = 0): BulkResponse | undefined {
+export function bulkResponse(
+  body: Buffer,
+  result: NormaliseResult,
+  took = 0,
+): BulkResponse | undefined {
   const parsed = parseBulk(body.toString('utf8'));
   if (!parsed.ok) return undefined;
   const actions = parsed.actions;
@@ -69,7 +73,10 @@ export function bulkResponse(body: Buffer, result: NormaliseResult, took = 0): B
  * error is matched to its action by the line its path starts with, and an error of the body
  * as a whole refuses every action.
  */
-function errorsByOrdinal(actions: readonly BulkAction[], result: NormaliseResult): Map<number, FieldError[]> {
+function errorsByOrdinal(
+  actions: readonly BulkAction[],
+  result: NormaliseResult,
+): Map<number, FieldError[]> {
   const byOrdinal = new Map<number, FieldError[]>();
   const add = (ordinal: number, error: FieldError): void => {
     const list = byOrdinal.get(ordinal) ?? [];
@@ -77,7 +84,8 @@ function errorsByOrdinal(actions: readonly BulkAction[], result: NormaliseResult
     byOrdinal.set(ordinal, list);
   };
   if (result.ok) {
-    for (const item of result.rejected ?? []) for (const error of item.errors) add(item.index, error);
+    for (const item of result.rejected ?? [])
+      for (const error of item.errors) add(item.index, error);
     return byOrdinal;
   }
   const byLine = new Map<number, number>();

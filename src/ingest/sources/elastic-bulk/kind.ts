@@ -67,7 +67,9 @@ async function readAction(
     actionAt.child('_id').error(`must be a string; got ${got(id)}.`);
   }
   if (index !== undefined && index !== null && typeof index !== 'string') {
-    actionAt.child('_index').error(`must be a string (the index or data stream name); got ${got(index)}.`);
+    actionAt
+      .child('_index')
+      .error(`must be a string (the index or data stream name); got ${got(index)}.`);
   }
   // Elasticsearch deletes by id; nothing happened that a rule could match.
   if (action.type === 'delete') return [];
@@ -76,7 +78,10 @@ async function readAction(
     return [];
   }
   const docAt = at(action.docLine);
-  const doc = action.type === 'update' ? updatedDocument(action.doc, docAt) : { value: action.doc, at: docAt };
+  const doc =
+    action.type === 'update'
+      ? updatedDocument(action.doc, docAt)
+      : { value: action.doc, at: docAt };
   // A bad _id or _index above rejects the item too (Findings.batch drops its events).
   if (doc === undefined) return [];
   const labels: Record<string, string> = { es_action: action.type };
@@ -98,7 +103,10 @@ async function readAction(
 }
 
 /** An update's partial document (`doc`) or its upsert; a script update carries none. */
-function updatedDocument(value: unknown, at: Location): { value: unknown; at: Location } | undefined {
+function updatedDocument(
+  value: unknown,
+  at: Location,
+): { value: unknown; at: Location } | undefined {
   if (!isJsonObject(value)) {
     at.error(`must be an update body such as {"doc": {…}}; got ${got(value)}.`);
     return undefined;

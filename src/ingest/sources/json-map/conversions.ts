@@ -8,7 +8,14 @@ import { checkEpochMs, parseEpochSecondsText, parseRfc3339 } from '../../normali
 import type { TimeParse } from '../../normalizers/time.js';
 import type { Target } from './targets.js';
 
-export const CONVERSION_NAMES = ['epoch_s', 'epoch_ms', 'rfc3339', 'number', 'string', 'ip'] as const;
+export const CONVERSION_NAMES = [
+  'epoch_s',
+  'epoch_ms',
+  'rfc3339',
+  'number',
+  'string',
+  'ip',
+] as const;
 
 /** A field's `as:`: a named conversion, or a `map:` table of sender words → canonical words. */
 export type Conversion =
@@ -68,7 +75,8 @@ function applyConversion(value: unknown, as: Conversion): Converted {
         return { ok: true, value: String(value) };
       return { ok: true, value: JSON.stringify(value) };
     case 'ip': {
-      if (typeof value !== 'string') return fail(`must be an IP address string; got ${got(value)}.`);
+      if (typeof value !== 'string')
+        return fail(`must be an IP address string; got ${got(value)}.`);
       const ip = parseIp(value);
       return ip.ok ? { ok: true, value: ip.ip } : fail(ip.reason);
     }
@@ -116,7 +124,8 @@ const MAP_HINT = ' Translate the sender\'s words with as: {map: {"their word": "
 function toTarget(value: unknown, target: Target, as: Conversion | undefined): Converted {
   if (target.kind === 'measures') {
     if (typeof value === 'number' && Number.isFinite(value)) return { ok: true, value };
-    const numeric = typeof value === 'string' && Number.isFinite(Number(value)) && value.trim() !== '';
+    const numeric =
+      typeof value === 'string' && Number.isFinite(Number(value)) && value.trim() !== '';
     return fail(
       `must be a finite number for measures.${target.field}; got ${got(value)}.${numeric ? ' It is a number in a string: add as: number.' : ''}`,
     );
@@ -131,22 +140,30 @@ function toTarget(value: unknown, target: Target, as: Conversion | undefined): C
       case 'kind': {
         const kind = word.trim().toLowerCase();
         if (isOneOf(kind, EVENT_KINDS)) return { ok: true, value: kind };
-        return fail(`must be an event kind (${EVENT_KINDS.join(', ')}); got ${got(value)}.${mapped ? ' Add it to the map: table.' : MAP_HINT}`);
+        return fail(
+          `must be an event kind (${EVENT_KINDS.join(', ')}); got ${got(value)}.${mapped ? ' Add it to the map: table.' : MAP_HINT}`,
+        );
       }
       case 'severity': {
         const lower = word.trim().toLowerCase();
         const level = isOneOf(lower, SEVERITIES) ? lower : severityFromWord(lower);
         if (level !== undefined) return { ok: true, value: level };
-        return fail(`must be a severity (${SEVERITIES.join(', ')}); got ${got(value)}.${mapped ? ' Add it to the map: table.' : MAP_HINT}`);
+        return fail(
+          `must be a severity (${SEVERITIES.join(', ')}); got ${got(value)}.${mapped ? ' Add it to the map: table.' : MAP_HINT}`,
+        );
       }
       case 'outcome': {
         const lower = word.trim().toLowerCase();
         if (isOneOf(lower, OUTCOMES)) return { ok: true, value: lower };
-        return fail(`must be an outcome (${OUTCOMES.join(', ')}); got ${got(value)}.${mapped ? ' Add it to the map: table.' : MAP_HINT}`);
+        return fail(
+          `must be an outcome (${OUTCOMES.join(', ')}); got ${got(value)}.${mapped ? ' Add it to the map: table.' : MAP_HINT}`,
+        );
       }
       case 'id': {
         const problem = checkEventId(word);
-        return problem === undefined ? { ok: true, value: word } : fail(`${problem} Got ${got(value)}.`);
+        return problem === undefined
+          ? { ok: true, value: word }
+          : fail(`${problem} Got ${got(value)}.`);
       }
       case 'name':
         return { ok: true, value: word };
@@ -160,8 +177,7 @@ function toTarget(value: unknown, target: Target, as: Conversion | undefined): C
 }
 
 function defaultTime(value: unknown): Converted {
-  const hint =
-    ' Or say how the sender writes it: as: epoch_s, epoch_ms or rfc3339 on fields.time.';
+  const hint = ' Or say how the sender writes it: as: epoch_s, epoch_ms or rfc3339 on fields.time.';
   let parsed: TimeParse;
   if (typeof value === 'number') parsed = checkEpochMs(value);
   else if (typeof value === 'string' && /^\s*\d+\s*$/.test(value))
@@ -173,7 +189,8 @@ function defaultTime(value: unknown): Converted {
 
 /** Scalars as text; for labels a list of scalars is joined with ","; blank = absent. */
 function asText(value: unknown, list: boolean): Converted {
-  if (typeof value === 'string') return { ok: true, value: value.trim() === '' ? undefined : value };
+  if (typeof value === 'string')
+    return { ok: true, value: value.trim() === '' ? undefined : value };
   if (typeof value === 'number' || typeof value === 'boolean')
     return { ok: true, value: String(value) };
   if (list && Array.isArray(value)) {

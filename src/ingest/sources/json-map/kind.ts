@@ -47,7 +47,13 @@ export const jsonMapKind: SourceKind<JsonMapOptions> = {
       if (elements.length === 0)
         list.at.warn(`is an empty list (options.items: "${items.text}"); no events in it.`);
       for (const [position, value] of elements.entries()) {
-        const at = batchItemAt(findings, list.at, position, index, linePrefix(ctx.contentType, doc.at));
+        const at = batchItemAt(
+          findings,
+          list.at,
+          position,
+          index,
+          linePrefix(ctx.contentType, doc.at),
+        );
         index += 1;
         for (const event of await mapItem(mapping, { value, at }, doc, ctx.now, budget))
           findings.emit(event, at);

@@ -1,4 +1,10 @@
-import type { Entity, EventKind, NormalisedEvent, Outcome, Severity } from '../../canonical-event.js';
+import type {
+  Entity,
+  EventKind,
+  NormalisedEvent,
+  Outcome,
+  Severity,
+} from '../../canonical-event.js';
 import { prefixedHashId } from '../../normalizers/event-id.js';
 import type { Location } from '../../normalizers/findings.js';
 import { setOwn } from '../../normalizers/json-values.js';
@@ -104,7 +110,9 @@ export function mapFields(
     }
   }
   if (ok && kind === undefined)
-    item.at.error('(fields.kind) gave no kind for this item; every event needs one. Make fields.kind required or give it a const:.');
+    item.at.error(
+      '(fields.kind) gave no kind for this item; every event needs one. Make fields.kind required or give it a const:.',
+    );
   if (!ok || kind === undefined) return undefined;
   const content = {
     kind,

@@ -40,7 +40,13 @@ export async function mapJsonata(
   list.forEach((element, index) => {
     // A synthetic segment: the problem is in what the expression built, not in the body.
     const at: Location = item.at.item(`jsonata[${index}]`, 'in the JSONata result: ');
-    const event = readResult(element, at, item.value, Array.isArray(result) ? index : undefined, now);
+    const event = readResult(
+      element,
+      at,
+      item.value,
+      Array.isArray(result) ? index : undefined,
+      now,
+    );
     if (event !== undefined) events.push(event);
   });
   return events;
@@ -54,7 +60,9 @@ function readResult(
   now: number,
 ): NormalisedEvent | undefined {
   if (!isJsonObject(element)) {
-    at.error(`must be an object in canonical shape ({kind, time, name, entity, …}); got ${got(element)}.`);
+    at.error(
+      `must be an object in canonical shape ({kind, time, name, entity, …}); got ${got(element)}.`,
+    );
     return undefined;
   }
   const timeMissing = element.time === undefined || element.time === null;

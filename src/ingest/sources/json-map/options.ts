@@ -16,9 +16,7 @@ import type { Target } from './targets.js';
 export interface FieldRule {
   readonly target: Target;
   /** A constant (already converted), or paths tried in order (the first present wins). */
-  readonly source:
-    | { readonly const: string | number }
-    | { readonly paths: readonly SourcePath[] };
+  readonly source: { readonly const: string | number } | { readonly paths: readonly SourcePath[] };
   readonly as: Conversion | undefined;
   readonly required: boolean;
 }
@@ -53,7 +51,10 @@ export function compileMapping(
   }
   if (expression !== undefined) return compileJsonata(expression, report, [...base, 'jsonata']);
   if (fields === undefined) {
-    report(base, 'needs fields: (canonical field → source path) or jsonata: (an expression returning canonical events).');
+    report(
+      base,
+      'needs fields: (canonical field → source path) or jsonata: (an expression returning canonical events).',
+    );
     return undefined;
   }
   return compileFields(fields, report, [...base, 'fields']);
@@ -99,13 +100,21 @@ function compileFields(value: unknown, report: OptionsReporter, at: Path): Mappi
     else rules.push(rule);
   }
   if (!Object.hasOwn(value, 'kind')) {
-    report([...at, 'kind'], `is required: the event kind, as a constant ({const: drift}) or a path; kinds are ${EVENT_KINDS.join(', ')}.`);
+    report(
+      [...at, 'kind'],
+      `is required: the event kind, as a constant ({const: drift}) or a path; kinds are ${EVENT_KINDS.join(', ')}.`,
+    );
     ok = false;
   }
   return ok ? { mode: 'fields', rules } : undefined;
 }
 
-function compileRule(name: string, spec: unknown, report: OptionsReporter, at: Path): FieldRule | undefined {
+function compileRule(
+  name: string,
+  spec: unknown,
+  report: OptionsReporter,
+  at: Path,
+): FieldRule | undefined {
   const target = parseTarget(name);
   if ('reason' in target) {
     report(at, target.reason);
@@ -115,16 +124,22 @@ function compileRule(name: string, spec: unknown, report: OptionsReporter, at: P
   const object: Record<string, unknown> | undefined =
     typeof spec === 'string' ? { path: spec } : isJsonObject(spec) ? spec : undefined;
   if (object === undefined) {
-    report(at, `must be a source path ("data.user.email") or {path: …, as: …} or {const: …}; got ${got(spec)}.`);
+    report(
+      at,
+      `must be a source path ("data.user.email") or {path: …, as: …} or {const: …}; got ${got(spec)}.`,
+    );
     return undefined;
   }
   let ok = true;
   for (const key of Object.keys(object)) {
     if (FIELD_KEYS.includes(key)) continue;
-    const hint = key === 'map' ? ' Put the table under as: {map: {…}}.' : (() => {
-      const near = closest(key, FIELD_KEYS);
-      return near !== undefined ? ` Did you mean "${near}"?` : '';
-    })();
+    const hint =
+      key === 'map'
+        ? ' Put the table under as: {map: {…}}.'
+        : (() => {
+            const near = closest(key, FIELD_KEYS);
+            return near !== undefined ? ` Did you mean "${near}"?` : '';
+          })();
     report([...at, key], `is not a field option (path, const, as, required).${hint}`);
     ok = false;
   }
@@ -150,13 +165,21 @@ function compileSource(
   const hasConst = Object.hasOwn(object, 'const');
   const path = getOwn(object, 'path');
   if (hasConst === (path !== undefined)) {
-    report(at, hasConst ? 'give either path: or const:, not both.' : 'needs path: (where the value is) or const: (a fixed value).');
+    report(
+      at,
+      hasConst
+        ? 'give either path: or const:, not both.'
+        : 'needs path: (where the value is) or const: (a fixed value).',
+    );
     return undefined;
   }
   if (hasConst) {
     const constant = getOwn(object, 'const');
     if (constant === null || constant === undefined) {
-      report([...at, 'const'], `must be a value for ${targetName(target)}; got ${got(constant)}. Leave the field out instead.`);
+      report(
+        [...at, 'const'],
+        `must be a value for ${targetName(target)}; got ${got(constant)}. Leave the field out instead.`,
+      );
       return undefined;
     }
     const converted = convert(constant, target, as);
@@ -209,7 +232,10 @@ function compileConversion(
     return null;
   }
   if (!allowed.includes(conversion.type)) {
-    report(at, `${conversion.type} does not fit ${targetName(target)}; use ${allowed.map((a) => (a === 'map' ? '{map: …}' : a)).join(', ')}.`);
+    report(
+      at,
+      `${conversion.type} does not fit ${targetName(target)}; use ${allowed.map((a) => (a === 'map' ? '{map: …}' : a)).join(', ')}.`,
+    );
     return null;
   }
   return conversion;
@@ -223,9 +249,12 @@ function compileTable(
 ): Conversion | null {
   const entries = new Map<string, string>();
   const choices =
-    target.kind === 'top' && target.field === 'severity' ? SEVERITIES
-      : target.kind === 'top' && target.field === 'outcome' ? OUTCOMES
-        : target.kind === 'top' && target.field === 'kind' ? EVENT_KINDS
+    target.kind === 'top' && target.field === 'severity'
+      ? SEVERITIES
+      : target.kind === 'top' && target.field === 'outcome'
+        ? OUTCOMES
+        : target.kind === 'top' && target.field === 'kind'
+          ? EVENT_KINDS
           : undefined;
   let ok = true;
   for (const [from, to] of Object.entries(table)) {
@@ -249,7 +278,10 @@ export const jsonMapOptionsSpec: OptionsSpec<JsonMapOptions> = {
   keys: ['items', 'fields', 'jsonata'],
   compile(value, report) {
     if (value === undefined || value === null) {
-      report([], 'json-map needs options: fields: (canonical field → source path) or jsonata: (an expression). See the json-map docs for an example.');
+      report(
+        [],
+        'json-map needs options: fields: (canonical field → source path) or jsonata: (an expression). See the json-map docs for an example.',
+      );
       return undefined;
     }
     if (!isJsonObject(value)) {
@@ -260,7 +292,10 @@ export const jsonMapOptionsSpec: OptionsSpec<JsonMapOptions> = {
     for (const key of Object.keys(value)) {
       if (jsonMapOptionsSpec.keys.includes(key)) continue;
       const near = closest(key, jsonMapOptionsSpec.keys);
-      report([key], `is not an option of json-map (items, fields, jsonata).${near !== undefined ? ` Did you mean "${near}"?` : ''}`);
+      report(
+        [key],
+        `is not an option of json-map (items, fields, jsonata).${near !== undefined ? ` Did you mean "${near}"?` : ''}`,
+      );
       ok = false;
     }
     let items: SourcePath | undefined;
@@ -268,7 +303,10 @@ export const jsonMapOptionsSpec: OptionsSpec<JsonMapOptions> = {
     if (itemsValue !== undefined) {
       const parsed = typeof itemsValue === 'string' ? parseSourcePath(itemsValue) : undefined;
       if (parsed === undefined) {
-        report(['items'], `must be a path to the array of events, such as "alerts"; got ${got(itemsValue)}.`);
+        report(
+          ['items'],
+          `must be a path to the array of events, such as "alerts"; got ${got(itemsValue)}.`,
+        );
         ok = false;
       } else if (!parsed.ok) {
         report(['items'], parsed.reason);

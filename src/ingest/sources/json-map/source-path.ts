@@ -14,7 +14,8 @@ export interface SourcePath {
 }
 
 export type SourcePathParse =
-  { readonly ok: true; readonly path: SourcePath } | { readonly ok: false; readonly reason: string };
+  | { readonly ok: true; readonly path: SourcePath }
+  | { readonly ok: false; readonly reason: string };
 
 const NAME = /^[^.[\]"]+/;
 
@@ -84,7 +85,8 @@ export function readSourcePath(
   let at = start.at;
   for (const segment of path.segments) {
     at = at.child(segment);
-    if (typeof segment === 'number') value = Array.isArray(value) ? (value[segment] as unknown) : undefined;
+    if (typeof segment === 'number')
+      value = Array.isArray(value) ? (value[segment] as unknown) : undefined;
     else value = isJsonObject(value) ? getOwn(value, segment) : undefined;
   }
   return { value, at };

@@ -5,7 +5,10 @@ import { closest } from '../../normalizers/unknown-key.js';
 
 /** A field of the canonical event a mapping can fill, parsed from its dotted name. */
 export type Target =
-  | { readonly kind: 'top'; readonly field: 'kind' | 'name' | 'time' | 'severity' | 'outcome' | 'id' }
+  | {
+      readonly kind: 'top';
+      readonly field: 'kind' | 'name' | 'time' | 'severity' | 'outcome' | 'id';
+    }
   | { readonly kind: 'entity'; readonly field: EntityField }
   | { readonly kind: 'geo'; readonly field: (typeof GEO_FIELDS)[number] }
   | { readonly kind: 'measures'; readonly field: string }

@@ -5,7 +5,10 @@ import { getOwn, got, isJsonObject, setOwn } from '../../normalizers/json-values
 export function field(object: Record<string, unknown>, camel: string): unknown {
   const value = getOwn(object, camel);
   if (value !== undefined) return value;
-  return getOwn(object, camel.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`));
+  return getOwn(
+    object,
+    camel.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`),
+  );
 }
 
 const VALUE_KEYS = [

@@ -38,7 +38,9 @@ export const otlpLogsKind: SourceKind<undefined> = {
     if (!parsed.ok) return findings.result([]);
     const message = parsed.value;
     if (!isJsonObject(message)) {
-      root.error(`must be an OTLP ExportLogsServiceRequest object ({"resourceLogs": [...]}); got ${got(message)}.`);
+      root.error(
+        `must be an OTLP ExportLogsServiceRequest object ({"resourceLogs": [...]}); got ${got(message)}.`,
+      );
       return findings.result([]);
     }
     let index = 0;
@@ -63,7 +65,12 @@ interface Scope {
 /** The envelope: problems here concern every record under it, so they refuse the body. */
 function readScopes(message: Record<string, unknown>, root: Location): Scope[] {
   const scopes: Scope[] = [];
-  const resourceLogs = list(field(message, 'resourceLogs'), root.child('resourceLogs'), 'resourceLogs', true);
+  const resourceLogs = list(
+    field(message, 'resourceLogs'),
+    root.child('resourceLogs'),
+    'resourceLogs',
+    true,
+  );
   resourceLogs.forEach((entry, i) => {
     const at = root.child('resourceLogs').child(i);
     if (!isJsonObject(entry)) {
@@ -83,10 +90,18 @@ function readScopes(message: Record<string, unknown>, root: Location): Scope[] {
       }
       const scope = field(scopeEntry, 'scope');
       const scopeObject = isJsonObject(scope) ? scope : {};
-      const scopeAttributes = readKeyValues(field(scopeObject, 'attributes'), scopeAt.child('scope').child('attributes'));
+      const scopeAttributes = readKeyValues(
+        field(scopeObject, 'attributes'),
+        scopeAt.child('scope').child('attributes'),
+      );
       const name = field(scopeObject, 'name');
       const version = field(scopeObject, 'version');
-      const records = list(field(scopeEntry, 'logRecords'), scopeAt.child('logRecords'), 'logRecords', false);
+      const records = list(
+        field(scopeEntry, 'logRecords'),
+        scopeAt.child('logRecords'),
+        'logRecords',
+        false,
+      );
       scopes.push({
         context: {
           resource: { ...resourceAttributes, ...scopeAttributes },
@@ -106,7 +121,10 @@ function readScopes(message: Record<string, unknown>, root: Location): Scope[] {
 function list(value: unknown, at: Location, name: string, required: boolean): readonly unknown[] {
   if (Array.isArray(value)) return value as unknown[];
   if (value === undefined || value === null) {
-    if (required) at.error(`is required: the array of ${name} ({"resourceLogs": [{"scopeLogs": [{"logRecords": [...]}]}]}).`);
+    if (required)
+      at.error(
+        `is required: the array of ${name} ({"resourceLogs": [{"scopeLogs": [{"logRecords": [...]}]}]}).`,
+      );
     return [];
   }
   at.error(`must be an array of ${name}; got ${got(value)}.`);

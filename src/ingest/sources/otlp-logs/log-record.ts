@@ -1,5 +1,11 @@
 import { EVENT_KINDS } from '../../canonical-event.js';
-import type { Entity, EventKind, NormalisedEvent, Outcome, Severity } from '../../canonical-event.js';
+import type {
+  Entity,
+  EventKind,
+  NormalisedEvent,
+  Outcome,
+  Severity,
+} from '../../canonical-event.js';
 import { isOneOf, RESERVED_LABEL_PREFIX } from '../../normalizers/canonical-maps.js';
 import { checkEventId, prefixedHashId } from '../../normalizers/event-id.js';
 import type { Location } from '../../normalizers/findings.js';
@@ -40,7 +46,10 @@ export function readLogRecord(
     at.error(`must be a log record object; got ${got(record)}.`);
     return undefined;
   }
-  const attributes = { ...context.resource, ...readKeyValues(field(record, 'attributes'), at.child('attributes')) };
+  const attributes = {
+    ...context.resource,
+    ...readKeyValues(field(record, 'attributes'), at.child('attributes')),
+  };
   const bodyValue = field(record, 'body');
   const body = bodyValue === undefined ? null : readAnyValue(bodyValue, at.child('body'));
   const time = readTime(record, at);
@@ -52,7 +61,10 @@ export function readLogRecord(
   const labels: Record<string, string> = {};
   for (const [key, value] of Object.entries(attributes)) {
     if (key.startsWith(RESERVED_LABEL_PREFIX)) {
-      if (key !== KIND_ATTRIBUTE) at.child('attributes').warn(`attribute "${key}" is in Cordon's reserved "cordon." namespace; dropped.`);
+      if (key !== KIND_ATTRIBUTE)
+        at.child('attributes').warn(
+          `attribute "${key}" is in Cordon's reserved "cordon." namespace; dropped.`,
+        );
       continue;
     }
     flattenToLabels(value, key, labels);
@@ -70,10 +82,23 @@ export function readLogRecord(
   const entity = readEntity(attributes, at);
   const eventName = readEventName(record, attributes);
   const uid = getOwn(attributes, 'log.record.uid');
-  const id = typeof uid === 'string' && uid !== '' ? uid : prefixedHashId('otlp', stableStringify({ resource: context.resource, scope: context.scope, record }));
+  const id =
+    typeof uid === 'string' && uid !== ''
+      ? uid
+      : prefixedHashId(
+          'otlp',
+          stableStringify({ resource: context.resource, scope: context.scope, record }),
+        );
   const idProblem = checkEventId(id);
   if (idProblem !== undefined) at.child('attributes').error(`log.record.uid ${idProblem}`);
-  if (time === null || severity === undefined || kind === undefined || traceId === null || spanId === null || idProblem !== undefined)
+  if (
+    time === null ||
+    severity === undefined ||
+    kind === undefined ||
+    traceId === null ||
+    spanId === null ||
+    idProblem !== undefined
+  )
     return undefined;
 
   const content = {
@@ -91,7 +116,10 @@ export function readLogRecord(
 }
 
 /** `timeUnixNano`, else `observedTimeUnixNano` (0 = unset in OTLP); neither = receipt time. */
-function readTime(record: Record<string, unknown>, at: Location): { ms: number; at: Location } | undefined | null {
+function readTime(
+  record: Record<string, unknown>,
+  at: Location,
+): { ms: number; at: Location } | undefined | null {
   for (const name of ['timeUnixNano', 'observedTimeUnixNano']) {
     const value = field(record, name);
     if (value === undefined || value === null) continue;
@@ -109,7 +137,11 @@ function readTime(record: Record<string, unknown>, at: Location): { ms: number; 
 function readSeverity(record: Record<string, unknown>, at: Location): Severity | undefined {
   const raw = field(record, 'severityNumber');
   const n = typeof raw === 'string' ? severityNumberFromName(raw) : raw;
-  if (raw !== undefined && raw !== null && (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > 24)) {
+  if (
+    raw !== undefined &&
+    raw !== null &&
+    (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > 24)
+  ) {
     at.child('severityNumber').error(
       `must be an OTLP SeverityNumber, an integer from 0 (unspecified) to 24 (FATAL4); got ${got(raw)}.`,
     );
@@ -122,7 +154,11 @@ function readSeverity(record: Record<string, unknown>, at: Location): Severity |
 }
 
 /** `cordon.kind` says it outright; GenAI events are LLM calls; an event named after a kind is one. */
-function readKind(attributes: Record<string, unknown>, record: Record<string, unknown>, at: Location): EventKind | undefined {
+function readKind(
+  attributes: Record<string, unknown>,
+  record: Record<string, unknown>,
+  at: Location,
+): EventKind | undefined {
   const declared = getOwn(attributes, KIND_ATTRIBUTE);
   if (declared !== undefined) {
     if (isOneOf(declared, EVENT_KINDS)) return declared;
@@ -134,22 +170,35 @@ function readKind(attributes: Record<string, unknown>, record: Record<string, un
   const name = readEventName(record, attributes) ?? '';
   if (name.startsWith('gen_ai.')) return 'llm';
   if (isOneOf(name, EVENT_KINDS)) return name;
-  if (Object.keys(attributes).some((key) => key.startsWith('gen_ai.usage.') || key === 'gen_ai.request.model'))
+  if (
+    Object.keys(attributes).some(
+      (key) => key.startsWith('gen_ai.usage.') || key === 'gen_ai.request.model',
+    )
+  )
     return 'llm';
   return 'log';
 }
 
 /** OTLP 1.5 has `eventName` on the record; earlier senders use the `event.name` attribute. */
-function readEventName(record: Record<string, unknown>, attributes: Record<string, unknown>): string | undefined {
+function readEventName(
+  record: Record<string, unknown>,
+  attributes: Record<string, unknown>,
+): string | undefined {
   for (const value of [field(record, 'eventName'), getOwn(attributes, 'event.name')])
     if (typeof value === 'string' && value.trim() !== '') return value;
   return undefined;
 }
 
 /** undefined = absent (empty in OTLP), null = bad (reported). */
-function readHexId(value: unknown, at: Location, length: number, what: string): string | undefined | null {
+function readHexId(
+  value: unknown,
+  at: Location,
+  length: number,
+  what: string,
+): string | undefined | null {
   if (value === undefined || value === null || value === '') return undefined;
-  if (typeof value === 'string' && new RegExp(`^[0-9a-fA-F]{${length}}$`).test(value)) return value.toLowerCase();
+  if (typeof value === 'string' && new RegExp(`^[0-9a-fA-F]{${length}}$`).test(value))
+    return value.toLowerCase();
   at.error(
     `must be a ${what} id of ${length} hex characters (OTLP/JSON writes ids as hex, not base64); got ${got(value)}.`,
   );
@@ -173,7 +222,8 @@ function readEntity(attributes: Record<string, unknown>, at: Location): Entity {
   }
   const request = text(attributes, ['gen_ai.request.model']);
   const response = text(attributes, ['gen_ai.response.model']);
-  if (request !== undefined && response !== undefined && request !== response) entity.model_version = response;
+  if (request !== undefined && response !== undefined && request !== response)
+    entity.model_version = response;
   for (const name of ADDRESS_ATTRIBUTES) {
     const value = text(attributes, [name]);
     if (value === undefined) continue;
@@ -183,7 +233,9 @@ function readEntity(attributes: Record<string, unknown>, at: Location): Entity {
       break;
     }
     // Semantic conventions allow a host name here: kept as a label, not an error.
-    at.child('attributes').warn(`${name} ${got(value)} is not an IP address; kept as a label only.`);
+    at.child('attributes').warn(
+      `${name} ${got(value)} is not an IP address; kept as a label only.`,
+    );
   }
   const geo: NonNullable<Entity['geo']> = {};
   for (const [key, name] of GEO_ATTRIBUTES) {
@@ -210,7 +262,10 @@ function readMeasures(attributes: Record<string, unknown>): Record<string, numbe
 
 /** An error attribute or an HTTP status says how it went; a log line alone does not. */
 function readOutcome(attributes: Record<string, unknown>, status: number | undefined): Outcome {
-  if (getOwn(attributes, 'error.type') !== undefined || getOwn(attributes, 'exception.type') !== undefined)
+  if (
+    getOwn(attributes, 'error.type') !== undefined ||
+    getOwn(attributes, 'exception.type') !== undefined
+  )
     return 'failure';
   if (status === undefined) return 'unknown';
   return status >= 400 ? 'failure' : 'success';
