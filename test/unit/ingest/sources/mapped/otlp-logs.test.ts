@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { otlpLogsKind } from '../../../../../src/ingest/sources/otlp-logs/index.js';
+import {
+  otlpExportResponse,
+  otlpLogsKind,
+} from '../../../../../src/ingest/sources/otlp-logs/index.js';
 import { getSourceKind } from '../../../../../src/ingest/sources/registry.js';
 import { TIME_MISSING_LABEL } from '../../../../../src/ingest/normalizers/time-clamp.js';
 import {
@@ -159,5 +162,29 @@ describe('otlp-logs source kind: records', () => {
       time: 1718035498441,
     });
     expect(okEvents(await runKind(otlpLogsKind, '{"resourceLogs":[]}'))).toEqual([]);
+  });
+});
+
+describe('otlp-logs: the export response', () => {
+  it('answers {} , partialSuccess with the refused count, or a 400 Status', async () => {
+    expect(otlpExportResponse(await runKind(otlpLogsKind, fixtureBytes(SAMPLE)))).toEqual({
+      status: 200,
+      body: {},
+    });
+    const partial = otlpExportResponse(
+      await runKind(otlpLogsKind, fixtureBytes('samples/ingest/bad/otlp-logs-bad-records.json')),
+    );
+    expect(partial.status).toBe(200);
+    expect(partial.body).toMatchObject({
+      partialSuccess: {
+        rejectedLogRecords: '2',
+        errorMessage: expect.stringContaining(`${RECORDS}/1/timeUnixNano`),
+      },
+    });
+    const refused = otlpExportResponse(await runKind(otlpLogsKind, '{}'));
+    expect(refused).toMatchObject({
+      status: 400,
+      body: { code: 3, message: expect.stringContaining('/resourceLogs') },
+    });
   });
 });
