@@ -11,7 +11,7 @@ import { setOwn } from '../../normalizers/json-values.js';
 import { applyTimeClamp, withReceiptTime } from '../../normalizers/time-clamp.js';
 import { stableStringify } from '../../../shared/hash.js';
 import { convert } from './conversions.js';
-import type { FieldRule } from './options.js';
+import type { FieldRule } from './field-rules.js';
 import { readSourcePath } from './source-path.js';
 import { targetName } from './targets.js';
 
