@@ -1,27 +1,15 @@
 import { EVENT_KINDS } from '../../canonical-event.js';
-import type {
-  Entity,
-  EventKind,
-  NormalisedEvent,
-  Outcome,
-  Severity,
-} from '../../canonical-event.js';
+import type { EventKind, NormalisedEvent, Severity } from '../../canonical-event.js';
 import { isOneOf, RESERVED_LABEL_PREFIX } from '../../normalizers/canonical-maps.js';
 import { checkEventId, prefixedHashId } from '../../normalizers/event-id.js';
 import type { Location } from '../../normalizers/findings.js';
-import { getOwn, got, isJsonObject, setOwn } from '../../normalizers/json-values.js';
-import { parseIp } from '../../normalizers/ip.js';
+import { getOwn, got, isJsonObject } from '../../normalizers/json-values.js';
 import { severityFromWord } from '../../normalizers/severity.js';
 import { applyTimeClamp, withReceiptTime } from '../../normalizers/time-clamp.js';
 import { stableStringify } from '../../../shared/hash.js';
 import { field, flattenToLabels, readAnyValue, readKeyValues } from './any-value.js';
-import {
-  ADDRESS_ATTRIBUTES,
-  ENTITY_ATTRIBUTES,
-  GEO_ATTRIBUTES,
-  MEASURE_ATTRIBUTES,
-} from './attribute-tables.js';
 import { nanosToMs } from './nanos.js';
+import { readEntity, readMeasures, readOutcome } from './record-attributes.js';
 import { severityFromNumber, severityNumberFromName } from './severity-number.js';
 
 /** What the records of one `scopeLogs` share: resource attributes and the scope. */
@@ -203,70 +191,4 @@ function readHexId(
     `must be a ${what} id of ${length} hex characters (OTLP/JSON writes ids as hex, not base64); got ${got(value)}.`,
   );
   return null;
-}
-
-function text(attributes: Record<string, unknown>, names: readonly string[]): string | undefined {
-  for (const name of names) {
-    const value = getOwn(attributes, name);
-    if (typeof value === 'string' && value.trim() !== '') return value;
-    if (typeof value === 'number') return String(value);
-  }
-  return undefined;
-}
-
-function readEntity(attributes: Record<string, unknown>, at: Location): Entity {
-  const entity: Entity = {};
-  for (const [fieldName, names] of ENTITY_ATTRIBUTES) {
-    const value = text(attributes, names);
-    if (value !== undefined) entity[fieldName] = value;
-  }
-  const request = text(attributes, ['gen_ai.request.model']);
-  const response = text(attributes, ['gen_ai.response.model']);
-  if (request !== undefined && response !== undefined && request !== response)
-    entity.model_version = response;
-  for (const name of ADDRESS_ATTRIBUTES) {
-    const value = text(attributes, [name]);
-    if (value === undefined) continue;
-    const ip = parseIp(value);
-    if (ip.ok) {
-      entity.ip = ip.ip;
-      break;
-    }
-    // Semantic conventions allow a host name here: kept as a label, not an error.
-    at.child('attributes').warn(
-      `${name} ${got(value)} is not an IP address; kept as a label only.`,
-    );
-  }
-  const geo: NonNullable<Entity['geo']> = {};
-  for (const [key, name] of GEO_ATTRIBUTES) {
-    const value = text(attributes, [name]);
-    if (value !== undefined) geo[key] = value;
-  }
-  if (Object.keys(geo).length > 0) entity.geo = geo;
-  return entity;
-}
-
-function readMeasures(attributes: Record<string, unknown>): Record<string, number> {
-  const measures: Record<string, number> = {};
-  for (const [measure, names] of MEASURE_ATTRIBUTES) {
-    for (const name of names) {
-      const value = getOwn(attributes, name);
-      if (typeof value === 'number' && Number.isFinite(value)) {
-        setOwn(measures, measure, value);
-        break;
-      }
-    }
-  }
-  return measures;
-}
-
-/** An error attribute or an HTTP status says how it went; a log line alone does not. */
-function readOutcome(attributes: Record<string, unknown>, status: number | undefined): Outcome {
-  if (
-    getOwn(attributes, 'error.type') !== undefined ||
-    getOwn(attributes, 'exception.type') !== undefined
-  )
-    return 'failure';
-  if (status === undefined) return 'unknown';
-  return status >= 400 ? 'failure' : 'success';
 }
