@@ -13,6 +13,22 @@ import { readSourcePath } from './source-path.js';
  * Any JSON webhook, mapped onto the canonical event by the connector's options alone (ML
  * monitors such as Arize or Fiddler, in-house tools): `fields:` for field-by-field paths,
  * or `jsonata:` for anything a path cannot express. `items:` fans out an array of events.
+ *
+ * ```yaml
+ * type: json-map
+ * options:
+ *   items: alerts                      # optional: the array of events in the body
+ *   fields:
+ *     kind: { const: drift }           # required, const or path
+ *     id: alert_id                     # a path (shorthand); else a hash of the item
+ *     time: { path: timestamp, as: epoch_s }     # or epoch_ms, rfc3339; absent = receipt time
+ *     severity: { path: severity, as: { map: { CRITICAL: critical, WARNING: medium } } }
+ *     entity.model: model
+ *     measures.drift_score: { path: value, as: number }
+ *     labels.organization: $.organization        # $. reads from the top of the body
+ *   # or instead of fields:
+ *   # jsonata: '{"kind": "drift", "time": $toMillis(triggered_at), "entity": {"model": model.id}}'
+ * ```
  */
 export const jsonMapKind: SourceKind<JsonMapOptions> = {
   type: 'json-map',

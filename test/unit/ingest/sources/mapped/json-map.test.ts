@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { jsonMapKind } from '../../../../../src/ingest/sources/json-map/index.js';
+import {
+  compileBounded,
+  evaluateBounded,
+  EvaluationBudget,
+  JSONATA_LIMITS,
+} from '../../../../../src/ingest/sources/json-map/jsonata-eval.js';
 import { getSourceKind } from '../../../../../src/ingest/sources/registry.js';
 import { TIME_MISSING_LABEL } from '../../../../../src/ingest/normalizers/time-clamp.js';
 import {
@@ -312,5 +318,21 @@ describe('json-map: jsonata mapping', () => {
     );
     expect(event?.time).toBe(SAMPLE_NOW);
     expect(event?.labels[TIME_MISSING_LABEL]).toBeUndefined();
+  });
+});
+
+describe('json-map: the per-body JSONata budget', () => {
+  it('refuses further items once a body has used its time budget', async () => {
+    let clock = 0;
+    const budget = new EvaluationBudget(() => clock);
+    const expression = compileBounded('{"kind": "log"}');
+    expect(await evaluateBounded(expression, {}, SAMPLE_NOW, budget)).toEqual({
+      ok: true,
+      value: { kind: 'log' },
+    });
+    clock = JSONATA_LIMITS.bodyBudgetMs;
+    const spent = await evaluateBounded(expression, {}, SAMPLE_NOW, budget);
+    expect(spent.ok).toBe(false);
+    expect(!spent.ok && spent.reason).toContain('time budget for one body');
   });
 });
