@@ -42,7 +42,9 @@ export function parseSourcePath(text: string): SourcePathParse {
         segments.push(Number(index[1]));
         rest = rest.slice(index[0].length);
       } else if (quoted) {
-        segments.push(JSON.parse(`"${quoted[1] ?? ''}"`) as string);
+        const key = unescapeKey(quoted[1] ?? '');
+        if (key === undefined) return fail(`the key "${quoted[1] ?? ''}" has a bad escape.`);
+        segments.push(key);
         rest = rest.slice(quoted[0].length);
       } else {
         return fail(`"${rest.slice(0, 20)}" is not [n] or ["key"].`);
@@ -90,4 +92,13 @@ export function readSourcePath(
     else value = isJsonObject(value) ? getOwn(value, segment) : undefined;
   }
   return { value, at };
+}
+
+/** A bracketed key's JSON-style escapes (`\"`, `\\`); undefined if one is not valid JSON. */
+function unescapeKey(text: string): string | undefined {
+  try {
+    return JSON.parse(`"${text}"`) as string;
+  } catch {
+    return undefined;
+  }
 }

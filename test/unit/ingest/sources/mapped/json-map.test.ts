@@ -336,3 +336,23 @@ describe('json-map: the per-body JSONata budget', () => {
     expect(!spent.ok && spent.reason).toContain('time budget for one body');
   });
 });
+
+describe('json-map: source paths', () => {
+  it('reads bracketed keys with dots and array positions, and refuses bad escapes at load time', async () => {
+    const options = {
+      fields: {
+        kind: { const: 'log' },
+        name: 'meta["app.kubernetes.io/name"]',
+        'labels.first': 'tags[0]',
+      },
+    };
+    const [event] = okEvents(
+      await runKind(jsonMapKind, '{"meta":{"app.kubernetes.io/name":"scorer"},"tags":["a","b"]}', {
+        options,
+      }),
+    );
+    expect(event).toMatchObject({ name: 'scorer', labels: { first: 'a' } });
+    const { problems } = compile({ fields: { kind: { const: 'log' }, name: 'a["b\\q"]' } });
+    expect(problems.join()).toContain('bad escape');
+  });
+});
