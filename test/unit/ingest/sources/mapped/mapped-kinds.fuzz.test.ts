@@ -251,3 +251,53 @@ describe.each(cases)('%s: fuzzed bodies', (_name, kind, contentType, options, sa
     );
   });
 });
+
+describe('options of json-map and elastic-bulk: fuzzed', () => {
+  const spec = fc.oneof(
+    fc.string(),
+    fc.jsonValue({ maxDepth: 3 }),
+    fc.record(
+      {
+        path: fc.oneof(fc.string(), fc.array(fc.string())),
+        as: fc.oneof(fc.string(), fc.jsonValue({ maxDepth: 2 })),
+        const: fc.jsonValue({ maxDepth: 1 }),
+        required: fc.jsonValue({ maxDepth: 0 }),
+      },
+      { requiredKeys: [] },
+    ),
+  );
+  const options = fc.oneof(
+    fc.jsonValue({ maxDepth: 3 }),
+    fc.record(
+      {
+        items: fc.oneof(fc.string(), fc.jsonValue({ maxDepth: 1 })),
+        fields: fc.dictionary(
+          fc.oneof(
+            fc.constantFrom('kind', 'time', 'severity', 'entity.ip', 'measures.x', 'labels.y'),
+            fc.string(),
+          ),
+          spec,
+          { maxKeys: 5 },
+        ),
+        jsonata: fc.string(),
+      },
+      { requiredKeys: [] },
+    ),
+  );
+
+  it('compile returns options or reports problems, never throws', () => {
+    fc.assert(
+      fc.property(options, (value) => {
+        for (const kind of [jsonMapKind, elasticBulkKind]) {
+          const problems: string[] = [];
+          const compiled: unknown = kind.options?.compile(value, (path, reason) =>
+            problems.push(`${path.join('.')}: ${reason}`),
+          );
+          if (compiled === undefined) expect(problems.length).toBeGreaterThan(0);
+          for (const problem of problems) expect(problem.trim().length).toBeGreaterThan(0);
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
