@@ -1,0 +1,180 @@
+import type { Entity, NormalisedEvent } from '../../canonical-event.js';
+import { RESERVED_LABEL_PREFIX } from '../../normalizers/canonical-maps.js';
+import { checkEventId, prefixedHashId } from '../../normalizers/event-id.js';
+import type { Location } from '../../normalizers/findings.js';
+import { getOwn, got, isJsonObject, setOwn } from '../../normalizers/json-values.js';
+import { parseIp } from '../../normalizers/ip.js';
+import { applyTimeClamp, withReceiptTime } from '../../normalizers/time-clamp.js';
+import { stableStringify } from '../../../shared/hash.js';
+import { ecsKind, ecsOutcome, ecsSeverity } from './ecs-classify.js';
+import { EcsFields } from './ecs-fields.js';
+import {
+  ENTITY_SOURCES,
+  GEO_SOURCES,
+  IP_SOURCES,
+  LABEL_SOURCES,
+  MEASURE_SOURCES,
+} from './ecs-tables.js';
+import { parseEsDate } from './es-date.js';
+import { flattenEcs } from './flatten.js';
+
+/** What a container around the document adds (an Elasticsearch `_bulk` action line). */
+export interface EcsEnvelope {
+  /** The sender's document id (`_id`), used when the document has no `event.id`. */
+  readonly id?: string | undefined;
+  readonly labels?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Reads one ECS document (ingest-formats §15.2) into a canonical event, reporting every
+ * problem at `at`. Exported for `elastic-bulk`, whose documents are ECS as shippers write them.
+ */
+export function readEcsDocument(
+  doc: unknown,
+  at: Location,
+  now: number,
+  envelope: EcsEnvelope = {},
+): NormalisedEvent | undefined {
+  if (!isJsonObject(doc)) {
+    at.error(`must be an ECS document (a JSON object); got ${got(doc)}.`);
+    return undefined;
+  }
+  const { flat, ok } = flattenEcs(doc, at);
+  const fields = new EcsFields(flat);
+
+  const kind = ecsKind(fields);
+  const outcome = ecsOutcome(fields, kind);
+  const measures = readMeasures(fields);
+  const severity = ecsSeverity(fields, kind, measures.risk_score);
+  const entity = readEntity(fields);
+  const labels = readLabels(fields, envelope);
+  const time = readTime(fields);
+  const id = fields.text('event.id') ?? envelope.id ?? prefixedHashId('ecs', stableStringify(doc));
+  const idProblem = checkEventId(id);
+  if (idProblem !== undefined) {
+    if (fields.has('event.id')) fields.error('event.id', `${idProblem} Got ${got(id)}.`);
+    else at.error(`the document id ${idProblem} Got ${got(id)}.`);
+    return undefined;
+  }
+  if (!ok || fields.failed || outcome === undefined || time === null) return undefined;
+
+  const name = fields.text('event.action') ?? fields.text('event.dataset') ?? kind;
+  const content = { kind, name, severity, outcome, entity, measures, labels, raw: doc };
+  if (time === undefined) return { id, ...withReceiptTime(content, now) };
+  return applyTimeClamp({ id, time: time.ms, ...content }, now, time.at);
+}
+
+/** undefined = no time in the document; null = a bad one (reported). */
+function readTime(fields: EcsFields): { ms: number; at: Location } | undefined | null {
+  for (const name of ['@timestamp', 'event.created']) {
+    const leaf = fields.flat.get(name);
+    if (leaf === undefined || leaf.value === null) continue;
+    const date = parseEsDate(leaf.value);
+    if (!date.parse.ok) {
+      fields.error(name, date.parse.reason);
+      return null;
+    }
+    if (date.assumedUtc === true)
+      leaf.at.warn(
+        `${got(leaf.value)} has no zone; read as UTC, as Elasticsearch does. Send a "Z" or an offset.`,
+      );
+    return { ms: date.parse.ms, at: leaf.at };
+  }
+  return undefined;
+}
+
+function first(fields: EcsFields, names: readonly string[]): string | undefined {
+  for (const name of names) {
+    const value = fields.text(name);
+    if (value !== undefined) return value;
+  }
+  return undefined;
+}
+
+function readEntity(fields: EcsFields): Entity {
+  const entity: Entity = {};
+  for (const [field, names] of ENTITY_SOURCES) {
+    const value = first(fields, names);
+    if (value !== undefined) entity[field] = value;
+  }
+  const request = fields.text('gen_ai.request.model');
+  const response = fields.text('gen_ai.response.model');
+  // The response names the exact snapshot served (gpt-4o-mini-2024-07-18): the version.
+  if (request !== undefined && response !== undefined && response !== request)
+    entity.model_version = response;
+
+  // Every address is checked, also those not used: a bad one is a shipper bug worth fixing.
+  let side: string | undefined;
+  for (const name of IP_SOURCES) {
+    const text = fields.text(name);
+    if (text === undefined) continue;
+    const ip = parseIp(text);
+    if (!ip.ok) fields.error(name, ip.reason);
+    else if (side === undefined && name !== 'destination.ip') {
+      entity.ip = ip.ip;
+      side = name.split('.')[0];
+    }
+  }
+  const geoSide = side ?? (fields.namesUnder('source.geo').length > 0 ? 'source' : 'client');
+  const geo: NonNullable<Entity['geo']> = {};
+  for (const [field, names] of GEO_SOURCES) {
+    const value = first(
+      fields,
+      names.map((name) => `${geoSide}.${name}`),
+    );
+    if (value !== undefined) geo[field] = value;
+  }
+  if (Object.keys(geo).length > 0) entity.geo = geo;
+  return entity;
+}
+
+function readMeasures(fields: EcsFields): Record<string, number> {
+  const measures: Record<string, number> = {};
+  for (const [measure, names] of MEASURE_SOURCES) {
+    for (const name of names) {
+      const value = fields.number(name);
+      if (value === undefined) continue;
+      measures[measure] = value;
+      break;
+    }
+  }
+  const duration = fields.number('event.duration');
+  if (duration !== undefined) {
+    if (duration < 0)
+      fields.error(
+        'event.duration',
+        `must not be negative (it is in nanoseconds); got ${duration}.`,
+      );
+    // ECS durations are nanoseconds.
+    else measures.latency_ms = duration / 1e6;
+  }
+  return measures;
+}
+
+function readLabels(fields: EcsFields, envelope: EcsEnvelope): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const name of fields.namesUnder('labels')) {
+    const key = name.slice('labels.'.length);
+    if (key === 'cordon_kind') continue;
+    if (key.startsWith(RESERVED_LABEL_PREFIX)) {
+      fields.flat
+        .get(name)
+        ?.at.warn(`labels under "${RESERVED_LABEL_PREFIX}" are reserved for Cordon; dropped.`);
+      continue;
+    }
+    const value = fields.textList(name);
+    if (value !== undefined) setOwn(labels, key, value);
+  }
+  for (const [name, label] of LABEL_SOURCES) {
+    const value = fields.textList(name);
+    if (value !== undefined) labels[label] = value;
+  }
+  // `source.ip` may carry the port ("203.0.113.7:51522") where a shipper did not split it.
+  const ipText = fields.text('source.ip');
+  const port = ipText === undefined ? undefined : parseIp(ipText);
+  if (port?.ok === true && port.port !== undefined && labels.source_port === undefined)
+    labels.source_port = String(port.port);
+  for (const [key, value] of Object.entries(envelope.labels ?? {}))
+    if (getOwn(labels, key) === undefined) setOwn(labels, key, value);
+  return labels;
+}

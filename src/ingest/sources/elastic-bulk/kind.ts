@@ -1,0 +1,124 @@
+import type { NormalisedEvent } from '../../canonical-event.js';
+import { Findings } from '../../normalizers/findings.js';
+import type { Location } from '../../normalizers/findings.js';
+import { getOwn, got, isJsonObject, setOwn } from '../../normalizers/json-values.js';
+import type { SourceKind } from '../source-kind.js';
+import { readEcsDocument } from '../ecs/index.js';
+import { batchItemAt, EvaluationBudget, mapItem } from '../json-map/index.js';
+import type { BulkAction } from './bulk-lines.js';
+import { parseBulk } from './bulk-lines.js';
+import { elasticInfoHandshake } from './handshake.js';
+import { elasticBulkOptionsSpec } from './options.js';
+import type { ElasticBulkOptions } from './options.js';
+
+/**
+ * An Elasticsearch `_bulk` body, as Filebeat, Fluent Bit, Logstash and Vector send it when
+ * pointed at Cordon instead of Elasticsearch: each action is one batch item (its index is
+ * its place among the actions, as in the `_bulk` response); documents are read as ECS unless
+ * the connector maps them; `delete` actions are acknowledged and give no event.
+ */
+export const elasticBulkKind: SourceKind<ElasticBulkOptions> = {
+  type: 'elastic-bulk',
+  title: 'Elasticsearch _bulk body (Filebeat, Fluent Bit, Logstash, Vector)',
+  category: 'mapped',
+  // _bulk is NDJSON, but Beats and older clients label it application/json.
+  contentTypes: ['application/x-ndjson', 'application/json'],
+  auth: ['basic', 'bearer', 'header'],
+  options: elasticBulkOptionsSpec,
+  handshake: elasticInfoHandshake,
+  async normalise(request, ctx) {
+    const findings = new Findings();
+    const root = findings.root();
+    let text: string;
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(request.body);
+    } catch {
+      root.error('is not valid UTF-8; send the body UTF-8 encoded (Elasticsearch requires it).');
+      return findings.result([]);
+    }
+    const parsed = parseBulk(text, ctx.maxDepth);
+    if (!parsed.ok) {
+      const { line, reason } = parsed.failure;
+      (line === undefined ? root : root.item(line, `line ${line + 1}: `)).error(reason);
+      return findings.result([]);
+    }
+    const budget = new EvaluationBudget();
+    for (const action of parsed.actions) {
+      const at = (line: number): Location =>
+        batchItemAt(findings, root, line, action.ordinal, `line ${line + 1}: `);
+      for (const event of await readAction(action, at, ctx.options, ctx.now, budget))
+        findings.emit(event, at(action.actionLine));
+    }
+    return findings.batch();
+  },
+};
+
+async function readAction(
+  action: BulkAction,
+  at: (line: number) => Location,
+  options: ElasticBulkOptions,
+  now: number,
+  budget: EvaluationBudget,
+): Promise<NormalisedEvent[]> {
+  const actionAt = at(action.actionLine).child(action.type);
+  const id = getOwn(action.meta, '_id');
+  const index = getOwn(action.meta, '_index');
+  if (id !== undefined && id !== null && typeof id !== 'string') {
+    actionAt.child('_id').error(`must be a string; got ${got(id)}.`);
+  }
+  if (index !== undefined && index !== null && typeof index !== 'string') {
+    actionAt
+      .child('_index')
+      .error(`must be a string (the index or data stream name); got ${got(index)}.`);
+  }
+  // Elasticsearch deletes by id; nothing happened that a rule could match.
+  if (action.type === 'delete') return [];
+  if (action.docLine === undefined || action.docProblem !== undefined) {
+    at(action.docLine ?? action.actionLine).error(action.docProblem ?? 'has no document.');
+    return [];
+  }
+  const docAt = at(action.docLine);
+  const doc =
+    action.type === 'update'
+      ? updatedDocument(action.doc, docAt)
+      : { value: action.doc, at: docAt };
+  // A bad _id or _index above rejects the item too (Findings.batch drops its events).
+  if (doc === undefined) return [];
+  const labels: Record<string, string> = { es_action: action.type };
+  if (typeof index === 'string' && index !== '') labels.es_index = index;
+  if (options.mapping === undefined) {
+    const event = readEcsDocument(doc.value, doc.at, now, {
+      id: typeof id === 'string' && id !== '' ? id : undefined,
+      labels,
+    });
+    return event === undefined ? [] : [event];
+  }
+  const events = await mapItem(options.mapping, doc, doc, now, budget);
+  return events.map((event) => {
+    const merged = { ...event.labels };
+    for (const [key, value] of Object.entries(labels))
+      if (getOwn(merged, key) === undefined) setOwn(merged, key, value);
+    return { ...event, labels: merged };
+  });
+}
+
+/** An update's partial document (`doc`) or its upsert; a script update carries none. */
+function updatedDocument(
+  value: unknown,
+  at: Location,
+): { value: unknown; at: Location } | undefined {
+  if (!isJsonObject(value)) {
+    at.error(`must be an update body such as {"doc": {…}}; got ${got(value)}.`);
+    return undefined;
+  }
+  for (const key of ['doc', 'upsert']) {
+    const doc = getOwn(value, key);
+    if (doc !== undefined && doc !== null) return { value: doc, at: at.child(key) };
+  }
+  at.error(
+    Object.hasOwn(value, 'script')
+      ? 'is a scripted update, which carries no document to read; send index or create actions (or update with "doc").'
+      : 'must hold the document under "doc" (or "upsert"), such as {"doc": {…}}.',
+  );
+  return undefined;
+}
