@@ -1,0 +1,73 @@
+import { prefixedHashId } from '../../normalizers/event-id.js';
+import { cefEvent } from '../cef/cef-event.js';
+import { syslogSeverity } from '../lines/classify.js';
+import type { DraftEvent } from '../lines/draft.js';
+import { EventParts } from '../lines/field-router.js';
+import { leefEvent } from '../leef/leef-event.js';
+import type { LineOptions } from '../lines/options.js';
+import type { Problems } from '../lines/problems.js';
+import { findPayload, parseSyslog } from './parse-syslog.js';
+import { FACILITY_NAMES, SEVERITY_NAMES } from './pri.js';
+import type { SyslogMessage } from './syslog-message.js';
+
+/**
+ * One syslog message of any kind: CEF or LEEF inside (found after the header) gets that
+ * format's mapping, anything else becomes a `log` event.
+ */
+export function readSyslogLine(
+  text: string,
+  options: LineOptions,
+  ctx: { readonly now: number },
+  problems: Problems,
+): DraftEvent | undefined {
+  const start = findPayload(text, 'any');
+  const parsed = parseSyslog(
+    text,
+    { now: ctx.now, zone: options.zone },
+    start < 0 ? text.length : start,
+  );
+  problems.list.push(...parsed.problems.list);
+  const syslog = parsed.message;
+  if (start >= 0) {
+    const payload = text.slice(start);
+    const envelope = { syslog: start === 0 ? undefined : syslog, line: text };
+    return payload.startsWith('CEF:')
+      ? cefEvent(payload, envelope, options, problems)
+      : leefEvent(payload, envelope, options, problems);
+  }
+  return logEvent(syslog, text, options, problems);
+}
+
+function logEvent(
+  syslog: SyslogMessage,
+  line: string,
+  options: LineOptions,
+  problems: Problems,
+): DraftEvent {
+  const parts = new EventParts(options, problems);
+  if (syslog.hostname !== undefined) parts.setEntity('host', syslog.hostname, ['hostname']);
+  for (const element of syslog.structuredData)
+    for (const [name, value] of element.params)
+      parts.route(name, value, ['structured_data', element.id, name]);
+  const header: [string, string | undefined][] = [
+    ['app', syslog.appName],
+    ['procid', syslog.procId],
+    ['msgid', syslog.msgId],
+    ['facility', syslog.pri === undefined ? undefined : FACILITY_NAMES[syslog.pri.facility]],
+    ['syslog_severity', syslog.pri === undefined ? undefined : SEVERITY_NAMES[syslog.pri.severity]],
+    ['message', syslog.msg],
+  ];
+  for (const [name, value] of header)
+    if (value !== undefined && value !== '') parts.setLabel(name, value);
+  return {
+    id: prefixedHashId('syslog', line),
+    time: syslog.time,
+    kind: 'log',
+    name: syslog.msgId ?? syslog.appName ?? 'syslog',
+    severity: syslogSeverity(syslog.pri?.severity),
+    outcome: 'unknown',
+    entity: parts.entity,
+    measures: parts.measures,
+    labels: parts.labels,
+  };
+}
