@@ -91,7 +91,10 @@ export function cefEvent(
       const label = ext.get(`${key}Label`);
       const numeric = NUMERIC_SLOTS.has(custom[1] ?? '');
       if (label === undefined || label.trim() === '') {
-        parts.setLabel(key, value);
+        // Unlabelled: its own key names it (`map: { cs3: entity.session }` still applies).
+        const mapped = options.map.get(key);
+        if (mapped !== undefined) parts.put(mapped, value, at(key));
+        else parts.setLabel(key, value);
         continue;
       }
       const target: FieldTarget = parts.target(label);
