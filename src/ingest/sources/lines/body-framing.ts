@@ -45,8 +45,7 @@ function isDigit(byte: number | undefined): boolean {
 }
 
 /** A plausible frame start after a framing error: `LEN <PRI>` not preceded by a digit. */
-function resync(body: Buffer, from: number): number {
-  const text = body.toString('latin1');
+function resync(body: Buffer, text: string, from: number): number {
   const re = /(?<!\d)[1-9]\d{0,9} <\d{1,3}>/g;
   re.lastIndex = from;
   return re.exec(text)?.index ?? body.length;
@@ -59,6 +58,8 @@ function quote(bytes: Buffer): string {
 function splitOctetCounted(body: Buffer, start: number): FramedBody {
   const items: FramedItem[] = [];
   const errors: FramingError[] = [];
+  // One byte per character, so string indexes are byte offsets (for resynchronising).
+  const latin1 = body.toString('latin1');
   let i = start;
   let index = 0;
   while (i < body.length) {
@@ -75,7 +76,7 @@ function splitOctetCounted(body: Buffer, start: number): FramedBody {
     const fail = (reason: string): void => {
       errors.push({ index, reason });
       index += 1;
-      i = resync(body, frameStart + 1);
+      i = resync(body, latin1, frameStart + 1);
     };
     if (digits === '') {
       fail(
@@ -111,7 +112,7 @@ function splitOctetCounted(body: Buffer, start: number): FramedBody {
       break;
     }
     if (!atBoundary(body, msgEnd)) {
-      const boundary = resync(body, msgStart);
+      const boundary = resync(body, latin1, msgStart);
       const probable =
         boundary < body.length
           ? ` (the next frame seems to start after ${trimmedLength(body, msgStart, boundary)} octets)`

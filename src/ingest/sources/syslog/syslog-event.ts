@@ -20,14 +20,25 @@ export function readSyslogLine(
   ctx: { readonly now: number },
   problems: Problems,
 ): DraftEvent | undefined {
-  const start = findPayload(text, 'any');
-  const parsed = parseSyslog(
-    text,
-    { now: ctx.now, zone: options.zone },
-    start < 0 ? text.length : start,
-  );
-  problems.list.push(...parsed.problems.list);
-  const syslog = parsed.message;
+  const header = { now: ctx.now, zone: options.zone };
+  const full = parseSyslog(text, header);
+  let syslog = full.message;
+  let start = PAYLOAD.test(syslog.msg) ? text.length - syslog.msg.length : -1;
+  if (start >= 0) {
+    problems.list.push(...full.problems.list);
+  } else {
+    // A half header (`<PRI>1 TIMESTAMP HOST LEEF:…`, no APP-NAME…SD) is not RFC 5424, but
+    // senders write it; a log line that merely mentions "CEF:0" further on stays a log line.
+    const candidate = findPayload(text, 'any');
+    if (candidate > 0 && HALF_HEADER.test(text.slice(0, candidate))) {
+      start = candidate;
+      const partial = parseSyslog(text, header, candidate);
+      problems.list.push(...partial.problems.list);
+      syslog = partial.message;
+    } else {
+      problems.list.push(...full.problems.list);
+    }
+  }
   if (start >= 0) {
     const payload = text.slice(start);
     const envelope = { syslog: start === 0 ? undefined : syslog, line: text };
@@ -37,6 +48,12 @@ export function readSyslogLine(
   }
   return logEvent(syslog, text, options, problems);
 }
+
+/** MSG that is a CEF or LEEF message. */
+const PAYLOAD = /^(?:CEF:\d+\||LEEF:\d+(?:\.\d+)?\|)/;
+/** `<PRI>`, an optional VERSION, then a date (BSD or one token) and at most two more tokens. */
+const HALF_HEADER =
+  /^(?:<\d{1,3}>)?(?:\d{1,2} )?(?:[A-Za-z]{3} +\d{1,2} \d{2}:\d{2}:\d{2}(?:\.\d+)? |\S+ )?(?:\S+ ){0,2}$/;
 
 function logEvent(
   syslog: SyslogMessage,

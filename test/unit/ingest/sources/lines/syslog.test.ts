@@ -167,3 +167,30 @@ describe('syslog kind: RFC 3164 dates', () => {
     });
   });
 });
+
+describe('syslog kind: CEF and LEEF inside', () => {
+  it('maps CEF after a full RFC 5424 header and after a BSD tag', async () => {
+    const body = [
+      '<165>1 2024-06-10T16:04:58Z gw-02 cef - - - CEF:0|A|B|1|sig|Name|3|src=192.0.2.1',
+      '<165>Jun 10 16:04:58 gw-02 cef: CEF:0|A|B|1|sig|Name|3|src=192.0.2.1',
+    ].join('\n');
+    const events = okEvents(await runKind(syslogKind, body));
+    for (const event of events) {
+      expect(event).toMatchObject({
+        kind: 'alert',
+        name: 'Name',
+        severity: 'low',
+        entity: { ip: '192.0.2.1', host: 'gw-02' },
+      });
+      expect(event.labels.signature_id).toBe('sig');
+    }
+  });
+
+  it('keeps a log line that only mentions CEF as a log line', async () => {
+    const line =
+      '<11>1 2024-06-10T16:04:58Z gw-02 parser 7 ERR - could not read CEF:0|broken input';
+    const events = okEvents(await runKind(syslogKind, line));
+    expect(events[0]).toMatchObject({ kind: 'log', severity: 'high' });
+    expect(events[0]?.labels.message).toBe('could not read CEF:0|broken input');
+  });
+});
