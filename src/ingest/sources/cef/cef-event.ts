@@ -130,11 +130,16 @@ export function cefEvent(
     id: prefixedHashId('cef', dedupeKey),
     time: time ?? envelope.syslog?.time,
     kind: inferKind(options, cat, header.signatureId),
-    name: header.name.trim() !== '' ? header.name : header.signatureId,
+    name: firstNonEmpty(header.name, header.signatureId) ?? 'cef',
     severity: severity ?? 'medium',
     outcome,
     entity: parts.entity,
     measures: parts.measures,
     labels,
   };
+}
+
+/** Events are named; a CEF line with an empty Name falls back to its class id. */
+function firstNonEmpty(...values: string[]): string | undefined {
+  return values.find((value) => value.trim() !== '');
 }

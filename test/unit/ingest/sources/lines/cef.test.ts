@@ -211,3 +211,32 @@ describe('cef kind: mapping details', () => {
     expect((await one('cat=/Authentication/Verify', { kind: 'audit' })).kind).toBe('audit');
   });
 });
+
+describe('cef kind: names and ids', () => {
+  it('names an event by Name, else its class id, else "cef"', async () => {
+    const names = okEvents(
+      await runKind(
+        cefKind,
+        ['CEF:0|A|B|1|sig|Name|3|', 'CEF:0|A|B|1|sig| |3|', 'CEF:0|A|B|1|||3|'].join('\n'),
+      ),
+    ).map((e) => e.name);
+    expect(names).toEqual(['Name', 'sig', 'cef']);
+  });
+
+  it('uses externalId for the id when present, so a resend through another relay dedupes', async () => {
+    const a = okEvents(
+      await runKind(cefKind, 'CEF:0|A|B|1|sig|Name|3|externalId=42 rt=1718035498441'),
+    );
+    const b = okEvents(
+      await runKind(
+        cefKind,
+        '<13>Jun 10 16:05:00 relay CEF:0|A|B|1|sig|Name|3|externalId=42 rt=1718035498441',
+      ),
+    );
+    const c = okEvents(
+      await runKind(cefKind, 'CEF:0|A|B|1|sig|Name|3|externalId=43 rt=1718035498441'),
+    );
+    expect(a[0]?.id).toBe(b[0]?.id);
+    expect(a[0]?.id).not.toBe(c[0]?.id);
+  });
+});
