@@ -122,7 +122,12 @@ function splitOctetCounted(body: Buffer, start: number): FramedBody {
       );
       continue;
     }
-    items.push({ index, text: body.subarray(msgStart, msgEnd).toString('utf8') });
+    // A trailing LF inside the frame (rsyslog's templates end with one) is not message text.
+    const text = body
+      .subarray(msgStart, msgEnd)
+      .toString('utf8')
+      .replace(/[\r\n]+$/, '');
+    items.push({ index, text });
     index += 1;
     i = msgEnd;
   }

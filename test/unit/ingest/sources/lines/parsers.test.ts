@@ -273,3 +273,14 @@ describe('snake_case label names', () => {
     expect(snakeCase('***')).toBe('field');
   });
 });
+
+describe('body framing: frames with a trailing LF inside', () => {
+  it('drops the LF that rsyslog templates put inside each frame', () => {
+    const message = 'CEF:0|A|B|1|s|n|3|src=192.0.2.1\n';
+    const body = `${Buffer.byteLength(message)} ${message}`.repeat(2);
+    expect(splitBody(Buffer.from(body)).items.map((i) => i.text)).toEqual([
+      message.trimEnd(),
+      message.trimEnd(),
+    ]);
+  });
+});
