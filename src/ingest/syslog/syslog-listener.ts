@@ -176,7 +176,8 @@ export class SyslogListener {
         'syslog listener: idle connection closed',
       );
       this.#finish(framer, peer);
-      socket.end();
+      // Not end(): a peer that stopped talking may never answer our FIN either.
+      socket.destroy();
     });
     socket.on('data', (chunk: Buffer) => {
       const out = framer.push(chunk);
