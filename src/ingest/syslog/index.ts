@@ -5,5 +5,6 @@
 export { SyslogListener } from './syslog-listener.js';
 export type { ListenerLogger, SyslogListenerOptions } from './syslog-listener.js';
 export { StreamFramer } from './stream-framer.js';
+export { toOctetCountedBody } from './octet-body.js';
 export type { FramerOutput, FramingMode } from './stream-framer.js';
 export type { Deliver } from './batcher.js';

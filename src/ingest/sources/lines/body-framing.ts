@@ -27,8 +27,22 @@ const LENGTH_DIGITS = 10;
 
 export function splitBody(body: Buffer): FramedBody {
   const first = body.findIndex((b) => b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09);
-  if (first >= 0 && isDigit(body[first])) return splitOctetCounted(body, first);
+  if (first >= 0 && looksOctetCounted(body, first)) return splitOctetCounted(body, first);
   return splitLines(body.toString('utf8'));
+}
+
+/**
+ * A leading digit alone would take a PRI-less line starting with a date (`2024-06-10T…`) or a
+ * number for a frame length: it must be `LEN SP` followed by `<` (a PRI), or by a first frame
+ * that ends exactly where the next one (or the body) does.
+ */
+function looksOctetCounted(body: Buffer, first: number): boolean {
+  const head = /^([1-9]\d{0,9}) /.exec(body.subarray(first, first + 12).toString('latin1'));
+  if (!head) return false;
+  const msgStart = first + head[0].length;
+  if (body[msgStart] === 0x3c) return true;
+  const end = msgStart + Number(head[1]);
+  return end <= body.length && atBoundary(body, end);
 }
 
 function splitLines(text: string): FramedBody {

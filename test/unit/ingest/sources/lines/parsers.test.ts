@@ -284,3 +284,15 @@ describe('body framing: frames with a trailing LF inside', () => {
     ]);
   });
 });
+
+describe('body framing: telling octet counting from lines that start with digits', () => {
+  it('reads a PRI-less line starting with a date, or a number, as lines', () => {
+    expect(splitBody(Buffer.from('2024-06-10T16:04:58Z host app: x\n')).mode).toBe('lines');
+    expect(splitBody(Buffer.from('404 not found\n500 oops\n')).mode).toBe('lines');
+  });
+
+  it('reads LEN SP < and self-consistent frames as octet counting', () => {
+    expect(splitBody(Buffer.from('5 <13>x')).mode).toBe('octet-counted');
+    expect(splitBody(Buffer.from('3 abc4 defg')).mode).toBe('octet-counted');
+  });
+});

@@ -194,3 +194,18 @@ describe('syslog kind: CEF and LEEF inside', () => {
     expect(events[0]?.labels.message).toBe('could not read CEF:0|broken input');
   });
 });
+
+describe('syslog kind: bodies built by the listener', () => {
+  it('reads toOctetCountedBody output, messages with line feeds included', async () => {
+    const { toOctetCountedBody } = await import('../../../../../src/ingest/syslog/index.js');
+    const messages = [
+      '<13>1 2024-06-10T16:04:58Z h app - - - first\nsecond',
+      'CEF:0|A|B|1|s|n|3|src=192.0.2.1',
+    ];
+    const body = toOctetCountedBody(messages.map((m) => Buffer.from(m)));
+    const events = okEvents(await runKind(syslogKind, body));
+    expect(events.map((e) => e.raw)).toEqual(messages);
+    expect(events[0]?.labels.message).toBe('first\nsecond');
+    expect(events[1]?.entity.ip).toBe('192.0.2.1');
+  });
+});
