@@ -1,8 +1,12 @@
 import { got } from '../../normalizers/json-values.js';
 import type { Problems } from '../lines/problems.js';
+import { trimEndOf } from '../lines/trim.js';
 
-/** A key starts after a space (or the start) and ends at an unescaped `=`. */
-const KEY_AT = /(?:^| +)([A-Za-z0-9_.[\]-]+)=/g;
+/**
+ * A key starts after a space (or the start) and ends at an unescaped `=`. The space run is
+ * taken whole (`(?<! )` … `(?! )`): otherwise a long run of spaces costs quadratic time.
+ */
+const KEY_AT = /(?:^|(?<! ) +(?! ))([A-Za-z0-9_.[\]-]+)=/g;
 
 /**
  * Splits `key=value key2=value with spaces` into pairs: a value runs up to the next ` key=`.
@@ -37,7 +41,7 @@ export function parseCefExtension(text: string, problems: Problems): [string, st
   }
   starts.forEach((start, index) => {
     const end = starts[index + 1]?.keyStart ?? text.length;
-    const rawValue = text.slice(start.valueStart, end).replace(/ +$/, '');
+    const rawValue = trimEndOf(text.slice(start.valueStart, end), ' ');
     const value = unescapeValue(rawValue, start.key, problems);
     if (value !== undefined) pairs.push([start.key, value]);
   });

@@ -1,3 +1,5 @@
+import { trimEndOf } from './trim.js';
+
 /**
  * Splits an HTTP body of line-format messages into items: one message per line (LF, with an
  * optional CR), or RFC 6587 octet counting (`LEN SP MSG`) when the body starts with a digit —
@@ -137,10 +139,7 @@ function splitOctetCounted(body: Buffer, start: number): FramedBody {
       continue;
     }
     // A trailing LF inside the frame (rsyslog's templates end with one) is not message text.
-    const text = body
-      .subarray(msgStart, msgEnd)
-      .toString('utf8')
-      .replace(/[\r\n]+$/, '');
+    const text = trimEndOf(body.subarray(msgStart, msgEnd).toString('utf8'), '\r\n');
     items.push({ index, text });
     index += 1;
     i = msgEnd;

@@ -2,16 +2,19 @@ import type { Entity, EntityField } from '../../canonical-event.js';
 import { got, setOwn } from '../../normalizers/json-values.js';
 import { parseIp } from '../../normalizers/ip.js';
 import type { Problems } from './problems.js';
+import { trimEndOf, trimStartOf } from './trim.js';
 import type { FieldTarget, LineOptions } from './options.js';
 
 /** `apiKeyHash` → `api_key_hash`, `cs1Label` values alike: label keys are snake_case. */
 export function snakeCase(name: string): string {
-  const snake = name
+  // Label names are short; a cap also keeps the regexes below linear on hostile keys.
+  const underscored = name
+    .slice(0, 128)
     .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
     .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
     .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '_')
-    .replace(/^_+|_+$/g, '');
+    .replace(/[^a-z0-9]+/g, '_');
+  const snake = trimStartOf(trimEndOf(underscored, '_'), '_');
   return snake === '' ? 'field' : /^\d/.test(snake) ? `f_${snake}` : snake;
 }
 

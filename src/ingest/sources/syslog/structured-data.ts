@@ -7,8 +7,14 @@ export interface SdElement {
   readonly params: readonly (readonly [string, string])[];
 }
 
-/** SD-NAME: 1–32 printable US-ASCII except `=`, space, `]` and `"`. */
-const SD_NAME = /^[!#-<>-\\^-~]{1,32}/;
+/** SD-NAME: 1–32 printable US-ASCII except `=`, space, `]` and `"` (sticky: read at an index). */
+const SD_NAME = /[!#-<>-\\^-~]{1,32}/y;
+
+/** The SD-NAME at `i`, without copying the rest of the text (a long SD must stay linear). */
+function nameAt(text: string, i: number): string | undefined {
+  SD_NAME.lastIndex = i;
+  return SD_NAME.exec(text)?.[0];
+}
 
 /**
  * Reads STRUCTURED-DATA at `start` (the caller has seen `[`). Returns the elements and the
@@ -28,7 +34,7 @@ export function readStructuredData(
   };
   while (text[i] === '[') {
     i += 1;
-    const id = SD_NAME.exec(text.slice(i))?.[0];
+    const id = nameAt(text, i);
     if (id === undefined)
       return fail(
         `element at column ${i + 1} must start with an SD-ID such as "meta@32473"; got ${got(text.slice(i, i + 20))}.`,
@@ -37,7 +43,7 @@ export function readStructuredData(
     const params: [string, string][] = [];
     while (text[i] === ' ') {
       i += 1;
-      const name = SD_NAME.exec(text.slice(i))?.[0];
+      const name = nameAt(text, i);
       if (name === undefined)
         return fail(
           `[${id}] has a parameter at column ${i + 1} without a name; got ${got(text.slice(i, i + 20))}.`,

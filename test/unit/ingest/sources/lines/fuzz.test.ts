@@ -137,3 +137,34 @@ describe('stream framer under fuzzing', () => {
     );
   });
 });
+
+describe('long inputs stay linear', () => {
+  // 50,000 repeats: a quadratic path (a regex backtracking over a run, a slice per field)
+  // takes seconds here, a linear one milliseconds.
+  it('reads lines with huge runs of spaces, pipes, backslashes and parameters quickly', () => {
+    const many = (c: string) => c.repeat(50_000);
+    const bodies = [
+      `CEF:0|A|B|1|s|n|3|a=1${many(' ')}x`,
+      `CEF:0|${many('|')}`,
+      `CEF:0|A|B|1|s|n|3|${many('A')}=1`,
+      `CEF:0|A|B|1|s|n|3|a=${many('\\')}`,
+      `LEEF:1.0|A|B|1|E|a=1${many(' ')}b`,
+      `LEEF:2.0|A|B|1|E|^|${many('^')}`,
+      `<13>Jun${many(' ')}`,
+      `<13>1 ${many('-')}`,
+      `${many('1')} <13>`,
+      `<13>1 - h a p m [x${many(' a="1"')}]`,
+      `<13>1 - h a p m [x ${many('A')}="1"]`,
+      `${many('\n')}x`,
+    ];
+    for (const body of bodies)
+      for (const kind of [cefKind, leefKind, syslogKind]) check(runTimed(kind, body));
+  });
+});
+
+function runTimed(kind: SourceKind<LineOptions>, body: string): NormaliseResult {
+  const started = Date.now();
+  const result = run(kind, Buffer.from(body));
+  expect(Date.now() - started, body.slice(0, 30)).toBeLessThan(1500);
+  return result;
+}
