@@ -30,7 +30,14 @@ function show(bytes: Buffer): string {
 
 export class StreamFramer {
   #mode: FramingMode | undefined;
-  #pending: Buffer = Buffer.alloc(0);
+  /**
+   * Bytes not framed yet, as received: joined only when a frame can complete, so a sender
+   * dripping one byte at a time costs linear, not quadratic, copying.
+   */
+  #parts: Buffer[] = [];
+  #size = 0;
+  /** Octet counting: bytes needed before another frame can complete. */
+  #wanted = 0;
   #failed: string | undefined;
   /** Messages framed so far (for log lines: where in the stream it broke). */
   #count = 0;
@@ -48,20 +55,33 @@ export class StreamFramer {
 
   push(chunk: Buffer): FramerOutput {
     if (this.#failed !== undefined) return { messages: [], error: this.#failed };
-    this.#pending = this.#pending.length === 0 ? chunk : Buffer.concat([this.#pending, chunk]);
+    if (chunk.length === 0) return { messages: [] };
+    this.#parts.push(chunk);
+    this.#size += chunk.length;
     if (this.#mode === undefined) {
-      const first = this.#pending.findIndex((b) => b !== LF && b !== CR && b !== SPACE);
+      const buf = this.#take();
+      const first = buf.findIndex((b) => b !== LF && b !== CR && b !== SPACE);
       if (first < 0) return { messages: [] };
-      this.#mode = isDigit(this.#pending[first]) ? 'octet-counted' : 'non-transparent';
+      this.#mode = isDigit(buf[first]) ? 'octet-counted' : 'non-transparent';
+      return this.#mode === 'octet-counted' ? this.#octets(buf) : this.#lines(buf);
     }
-    return this.#mode === 'octet-counted' ? this.#octets() : this.#lines();
+    if (this.#mode === 'non-transparent') {
+      if (chunk.includes(LF)) return this.#lines(this.#take());
+      if (this.#size > this.maxFrameBytes)
+        return this.#error(
+          [],
+          `line ${this.#count + 1} is longer than ${this.maxFrameBytes} octets without a line feed (the listener's maximum frame size).`,
+        );
+      return { messages: [] };
+    }
+    if (this.#size < this.#wanted) return { messages: [] };
+    return this.#octets(this.#take());
   }
 
   /** The peer closed: a last unterminated line is a message; half an octet frame is an error. */
   end(): FramerOutput {
     if (this.#failed !== undefined) return { messages: [] };
-    const rest = this.#pending;
-    this.#pending = Buffer.alloc(0);
+    const rest = this.#take();
     if (this.#mode === 'non-transparent') {
       const line = trimLine(rest);
       return { messages: line.length > 0 ? [line] : [] };
@@ -81,15 +101,31 @@ export class StreamFramer {
     };
   }
 
+  #take(): Buffer {
+    const buf =
+      this.#parts.length === 1 ? (this.#parts[0] ?? Buffer.alloc(0)) : Buffer.concat(this.#parts);
+    this.#parts = [];
+    this.#size = 0;
+    return buf;
+  }
+
+  #keep(rest: Buffer, wanted: number): void {
+    if (rest.length > 0) {
+      this.#parts = [rest];
+      this.#size = rest.length;
+    }
+    this.#wanted = wanted;
+  }
+
   #fail(reason: string): string {
     this.#failed = reason;
-    this.#pending = Buffer.alloc(0);
+    this.#parts = [];
+    this.#size = 0;
     return reason;
   }
 
-  #octets(): FramerOutput {
+  #octets(buf: Buffer): FramerOutput {
     const messages: Buffer[] = [];
-    const buf = this.#pending;
     let i = 0;
     for (;;) {
       while (i < buf.length && (buf[i] === LF || buf[i] === CR || buf[i] === SPACE)) i += 1;
@@ -107,7 +143,11 @@ export class StreamFramer {
           messages,
           `frame ${this.#count + 1} declares a length of more than ${MAX_LENGTH_DIGITS} digits.`,
         );
-      if (j >= buf.length) break; // the length is split across chunks: wait for the rest
+      if (j >= buf.length) {
+        // The length is split across chunks: wait for one more byte.
+        this.#keep(buf.subarray(i), buf.length - i + 1);
+        return { messages };
+      }
       if (buf[j] !== SPACE)
         return this.#error(
           messages,
@@ -125,20 +165,23 @@ export class StreamFramer {
           `frame ${this.#count + 1} declares ${length} octets, outside 1–${this.maxFrameBytes} (the listener's maximum frame size).`,
         );
       const end = j + 1 + length;
-      if (end > buf.length) break; // the message is still arriving
+      if (end > buf.length) {
+        // The message is still arriving: nothing is joined again until all of it is here.
+        this.#keep(buf.subarray(i), end - i);
+        return { messages };
+      }
       // A trailing LF inside the frame (rsyslog's templates end with one) is not message text.
       const message = trimLine(buf.subarray(j + 1, end));
       if (message.length > 0) messages.push(Buffer.from(message));
       this.#count += 1;
       i = end;
     }
-    this.#pending = buf.subarray(i);
+    this.#keep(Buffer.alloc(0), 0);
     return { messages };
   }
 
-  #lines(): FramerOutput {
+  #lines(buf: Buffer): FramerOutput {
     const messages: Buffer[] = [];
-    const buf = this.#pending;
     let start = 0;
     for (;;) {
       const lf = buf.indexOf(LF, start);
@@ -155,12 +198,13 @@ export class StreamFramer {
       }
       start = lf + 1;
     }
-    this.#pending = buf.subarray(start);
-    if (this.#pending.length > this.maxFrameBytes)
+    const rest = buf.subarray(start);
+    if (rest.length > this.maxFrameBytes)
       return this.#error(
         messages,
         `line ${this.#count + 1} is longer than ${this.maxFrameBytes} octets without a line feed (the listener's maximum frame size).`,
       );
+    this.#keep(Buffer.from(rest), 0);
     return { messages };
   }
 

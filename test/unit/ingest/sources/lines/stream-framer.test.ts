@@ -262,3 +262,20 @@ describe('SyslogListener', () => {
     ).rejects.toThrow('needs a UDP port, a TCP port or both');
   });
 });
+
+describe('StreamFramer: slow senders', () => {
+  it('frames a maximum-size message dripped one byte at a time in linear time', () => {
+    const size = 256 * 1024;
+    const message = `<13>1 - - - - - - ${'x'.repeat(size - 19)}`;
+    for (const stream of [octet(message), `${message}\n`]) {
+      const framer = new StreamFramer(size);
+      const bytes = Buffer.from(stream);
+      const started = Date.now();
+      const out: Buffer[] = [];
+      for (let i = 0; i < bytes.length; i += 1)
+        out.push(...framer.push(bytes.subarray(i, i + 1)).messages);
+      expect(Date.now() - started).toBeLessThan(3000);
+      expect(out.map((m) => m.length)).toEqual([Buffer.byteLength(message)]);
+    }
+  });
+});
