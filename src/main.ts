@@ -1,3 +1,5 @@
+import { BlockList, isIP } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { engineOptions } from './correlate/engine-options.js';
 import { rulesOutlastingDedupe } from './correlate/rule/dedupe-check.js';
 import { Queue, Worker, type Job } from 'bullmq';
@@ -18,7 +20,8 @@ import { loadPrincipals, readSecret, type PrincipalDirectory } from './config/pr
 import { loadContentOrThrow, type Content } from './content.js';
 import { Correlator } from './correlate/correlator.js';
 import type { Match } from './correlate/match.js';
-import type { ConnectorDefinition } from './config/connectors.js';
+import type { ConnectorDefinition, ListenConfig } from './config/connectors.js';
+import { SyslogListener, toOctetCountedBody } from './ingest/syslog/index.js';
 import { resolveSenderAuth } from './ingest/auth/sender-auth.js';
 import type { ResolvedSenderAuth } from './ingest/auth/sender-auth.js';
 import { IngestService } from './ingest/ingest-service.js';
@@ -77,6 +80,8 @@ export interface Cordon {
   readonly url: string | undefined;
   /** Base URL of the probes and /metrics of a process without the API role (CORDON_OPS_PORT). */
   readonly opsUrl: string | undefined;
+  /** Bound addresses of each line-format source's syslog listener, by source name. */
+  readonly syslog: ReadonlyMap<string, { udp?: AddressInfo; tcp?: AddressInfo }>;
   readonly content: Content;
   readonly runner: Runner;
   readonly roles: readonly ProcessRole[];
@@ -440,6 +445,7 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
 
     let app: FastifyInstance | undefined;
     let url: string | undefined;
+    const syslog = new Map<string, { udp?: AddressInfo; tcp?: AddressInfo }>();
     if (has('api') && principals) {
       const sourceConnectors = content.connectors.filter((c) => c.kind === 'source');
       const sources = new Map(
@@ -524,6 +530,18 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
       closers.push(() => api.close());
       await app.ready();
       if (options.listen) url = await listenOrExplain(app, config.host, config.port, 'CORDON_PORT');
+      for (const connector of sourceConnectors) {
+        if (!connector.listen) continue;
+        const listener = syslogListenerFor(
+          connector.name,
+          connector.listen,
+          ingest,
+          metrics,
+          logger,
+        );
+        closers.push(() => listener.stop());
+        syslog.set(connector.name, await listener.start());
+      }
     }
 
     outage.start();
@@ -542,6 +560,7 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
       app,
       url,
       opsUrl,
+      syslog,
       content,
       runner,
       roles,
@@ -555,6 +574,63 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
     await closeAll();
     throw err;
   }
+}
+
+/**
+ * A syslog listener (UDP/TCP, RFC 6587 framing) feeding a line-format source. Syslog carries no
+ * credentials, so only peers in `listen.allow` are heard; the rest are counted and dropped
+ * before any parsing.
+ */
+function syslogListenerFor(
+  source: string,
+  listen: ListenConfig,
+  ingest: IngestService,
+  metrics: Metrics,
+  logger: Logger,
+): SyslogListener {
+  const allowed = new BlockList();
+  for (const entry of listen.allow) {
+    const [address = '', bits] = entry.split('/');
+    const family = isIP(address) === 6 ? 'ipv6' : 'ipv4';
+    if (bits === undefined) allowed.addAddress(address, family);
+    else allowed.addSubnet(address, Number(bits), family);
+  }
+  const log = logger.child({ domain: 'syslog', source });
+  metrics.inc(
+    'cordon_syslog_refused_peers_total',
+    'Syslog messages dropped: the peer is not in listen.allow.',
+    { source },
+    0,
+  );
+  return new SyslogListener({
+    host: listen.host,
+    ...(listen.udp === undefined ? {} : { udpPort: listen.udp }),
+    ...(listen.tcp === undefined ? {} : { tcpPort: listen.tcp }),
+    logger: log,
+    deliver: async (messages, peer) => {
+      // The listener names peers "<address>:<port>".
+      const address = peer.slice(0, peer.lastIndexOf(':')).replace(/^::ffff:/, '');
+      const family = isIP(address) === 6 ? 'ipv6' : 'ipv4';
+      if (!allowed.check(address, family)) {
+        metrics.inc(
+          'cordon_syslog_refused_peers_total',
+          'Syslog messages dropped: the peer is not in listen.allow.',
+          { source },
+          messages.length,
+        );
+        log.warn(
+          { peer, messages: messages.length },
+          'syslog peer not in listen.allow; messages dropped',
+        );
+        return;
+      }
+      await ingest.ingest(
+        source,
+        { body: toOctetCountedBody(messages), contentType: 'text/plain' },
+        `syslog:${address}`,
+      );
+    },
+  });
 }
 
 /** Resolves every source's sender credentials at start; a missing secret names its variable. */

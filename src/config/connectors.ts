@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { DERIVED_SOURCE } from '../ingest/canonical-event.js';
 import { RAW_POLICIES, TEXT_POLICIES } from '../ingest/keep-policy.js';
 import type { KeepPolicy, RawPolicy, TextPolicy } from '../ingest/keep-policy.js';
@@ -36,6 +37,8 @@ export interface ConnectorDefinition {
   readonly options: unknown;
   /** Source connectors: `keep:` overrides of the configured raw and text policy. */
   readonly keep: Partial<KeepPolicy>;
+  /** Line-format sources: a syslog listener (UDP and/or TCP) feeding this source. */
+  readonly listen?: ListenConfig;
   /**
    * Source connectors: how far out of order its events may arrive and after how long a silent
    * source stops holding correlation windows open (defaults from the configuration).
@@ -93,7 +96,7 @@ function validateConnector(
   if (!expectMapping(sink, [], value, 'A connector document')) return undefined;
   checkKeys(sink, [], value, 'Connector', {
     required: ['name', 'type'],
-    optional: ['apiVersion', 'description', 'auth', 'watermark', 'options', 'keep'],
+    optional: ['apiVersion', 'description', 'auth', 'watermark', 'options', 'keep', 'listen'],
   });
   const before = sink.diagnostics.length;
   if (value.apiVersion !== undefined && value.apiVersion !== 'cordon/v1') {
@@ -145,6 +148,7 @@ function validateConnector(
   }
   const options = parseOptions(value.options, kind, type, sink);
   const keep = parseKeep(value.keep, kind, sink);
+  const listen = parseListen(value.listen, type, sink);
   const watermark = parseWatermark(value.watermark, kind, sink);
   if (sink.diagnostics.length > before || typeof name !== 'string' || typeof type !== 'string')
     return undefined;
@@ -158,7 +162,96 @@ function validateConnector(
     senderAuth,
     options,
     keep,
+    ...(listen ? { listen } : {}),
     watermark,
+  };
+}
+
+export interface ListenConfig {
+  readonly host: string;
+  readonly udp?: number;
+  readonly tcp?: number;
+  /** Peers allowed to send (addresses or CIDR ranges); syslog carries no credentials. */
+  readonly allow: readonly string[];
+}
+
+const CIDR = /^([0-9a-fA-F:.]+)(?:\/(\d{1,3}))?$/;
+
+/** `listen: { host, udp, tcp, allow }` on a line-format source (syslog, cef, leef). */
+function parseListen(
+  value: unknown,
+  type: unknown,
+  sink: DiagnosticSink,
+): ListenConfig | undefined {
+  if (value === undefined || value === null) return undefined;
+  const kind = typeof type === 'string' ? getSourceKind(type) : undefined;
+  if (kind?.category !== 'line') {
+    sink.error(
+      ['listen'],
+      'CORDON_ERR_DEFINITION_UNKNOWN_KEY',
+      `"listen" opens a syslog listener and applies to line-format sources (syslog, cef, leef); ${String(type)} sources receive over HTTP. Remove it.`,
+      true,
+    );
+    return undefined;
+  }
+  if (!expectMapping(sink, ['listen'], value, 'listen')) return undefined;
+  checkKeys(sink, ['listen'], value, 'listen', { optional: ['host', 'udp', 'tcp', 'allow'] });
+  const before = sink.diagnostics.length;
+  const host = value.host ?? '127.0.0.1';
+  if (typeof host !== 'string' || isIP(host) === 0)
+    sink.error(
+      ['listen', 'host'],
+      'CORDON_ERR_DEFINITION_VALUE',
+      `listen.host must be an IP address to bind (127.0.0.1, 0.0.0.0, ::); got ${describe(host)}.`,
+    );
+  const port = (key: 'udp' | 'tcp'): number | undefined => {
+    const v = value[key];
+    if (v === undefined) return undefined;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 65_535) {
+      sink.error(
+        ['listen', key],
+        'CORDON_ERR_DEFINITION_VALUE',
+        `listen.${key} must be a port from 0 to 65535 (e.g. 5514; ports below 1024 need privileges); got ${describe(v)}.`,
+      );
+      return undefined;
+    }
+    return v;
+  };
+  const udp = port('udp');
+  const tcp = port('tcp');
+  if (value.udp === undefined && value.tcp === undefined)
+    sink.error(
+      ['listen'],
+      'CORDON_ERR_DEFINITION_VALUE',
+      'listen needs a udp or a tcp port (or both), e.g. "listen: { tcp: 5514 }".',
+    );
+  const allow: string[] = [];
+  const rawAllow: unknown = value.allow ?? ['127.0.0.1/32', '::1/128'];
+  if (!Array.isArray(rawAllow))
+    sink.error(
+      ['listen', 'allow'],
+      'CORDON_ERR_DEFINITION_VALUE',
+      `listen.allow must be a list of addresses or CIDR ranges, e.g. [10.0.0.0/8]; got ${describe(rawAllow)}.`,
+    );
+  else
+    rawAllow.forEach((entry: unknown, i) => {
+      const m = typeof entry === 'string' ? CIDR.exec(entry) : null;
+      const family = m ? isIP(m[1] ?? '') : 0;
+      const bits = m?.[2] === undefined ? undefined : Number(m[2]);
+      if (!m || family === 0 || (bits !== undefined && bits > (family === 4 ? 32 : 128)))
+        sink.error(
+          ['listen', 'allow', i],
+          'CORDON_ERR_DEFINITION_VALUE',
+          `listen.allow entries are addresses or CIDR ranges (10.0.0.0/8, 2001:db8::/32); got ${describe(entry)}.`,
+        );
+      else allow.push(entry as string);
+    });
+  if (sink.diagnostics.length > before || typeof host !== 'string') return undefined;
+  return {
+    host,
+    ...(udp === undefined ? {} : { udp }),
+    ...(tcp === undefined ? {} : { tcp }),
+    allow,
   };
 }
 

@@ -4,11 +4,11 @@ import { authenticateSender, NO_SENDER_AUTH } from '../../ingest/auth/sender-aut
 import { CordonError } from '../../shared/errors.js';
 import { principalOf } from '../auth.js';
 import type { ApiDeps } from '../deps.js';
+import { registerIngestBodyParser } from '../ingest-body.js';
 import { DROP_IN_PROTOCOLS } from '../drop-in/index.js';
 import type { DropInContext, DropInProtocol } from '../drop-in/protocol.js';
 import type { ErrorBody } from '../error-handler.js';
 import { admitSource, verifySignature } from '../ingest-admission.js';
-import { errorResponses } from '../schemas.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -27,14 +27,7 @@ const SOURCE_PARAM = { type: 'string', pattern: '^[a-z][a-z0-9-]{0,62}$' } as co
  * the answers take each protocol's shape, errors included.
  */
 export const dropInRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser(
-    '*',
-    { parseAs: 'buffer', bodyLimit: deps.ingestBodyLimitBytes },
-    (_req, body, done) => {
-      done(null, body);
-    },
-  );
+  registerIngestBodyParser(app, deps.ingestBodyLimitBytes);
   app.decorateRequest('pendingSignature', null);
   app.addHook('onSend', async (request, reply, payload) => {
     const protocol = BY_NAME.get(request.routeOptions.config.dropIn ?? '');
@@ -102,7 +95,14 @@ export const dropInRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
                     params.map((p) => [p, p === 'source' ? SOURCE_PARAM : { type: 'string' }]),
                   ),
                 },
-                response: { ...errorResponses },
+                // Answers take the sender protocol's own shape (HEC codes, bulk items, OTLP status).
+                response: {
+                  default: {
+                    description: `The ${protocol.name} protocol's answer.`,
+                    type: 'object',
+                    additionalProperties: true,
+                  },
+                },
               },
             },
             async (request, reply) => {

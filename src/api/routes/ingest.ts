@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { admitSource, declareIngestSeries, verifySignature } from '../ingest-admission.js';
 import { principalOf } from '../auth.js';
 import type { ApiDeps } from '../deps.js';
+import { registerIngestBodyParser } from '../ingest-body.js';
 import { errorResponses, named } from '../schemas.js';
 import { CordonError } from '../../shared/errors.js';
 import { flattenHeaders } from '../../ingest/ingest-service.js';
@@ -15,14 +16,7 @@ export const ingestRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   // Present at zero from the start, one series per configured source (never per request).
   declareIngestSeries(deps);
   app.decorateRequest('pendingSignature', null);
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser(
-    '*',
-    { parseAs: 'buffer', bodyLimit: deps.ingestBodyLimitBytes },
-    (_req, body, done) => {
-      done(null, body);
-    },
-  );
+  registerIngestBodyParser(app, deps.ingestBodyLimitBytes);
 
   app.post<{ Params: { source: string }; Querystring: { ids?: boolean } }>(
     '/v1/ingest/:source',

@@ -1,0 +1,274 @@
+/**
+ * Shippers pointed at Cordon unchanged: Splunk HEC, Elasticsearch `_bulk` (Filebeat's and Fluent
+ * Bit's request shapes, gzip-compressed as Filebeat sends them), OTLP/HTTP JSON logs, Langfuse's
+ * ingestion API, and the syslog listener of a CEF source — each answered in its own protocol's shape.
+ */
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  eventually,
+  REPO_ROOT,
+  SAMPLES,
+  startTestCordon,
+  TOKENS,
+  type TestCordon,
+} from '../../helpers/cordon.js';
+import { tempDir } from '../../helpers/temp-dir.js';
+
+let t: TestCordon;
+const HEC_TOKEN = '4f1c2e7a-0d3b-4c55-9a7e-1b2c3d4e5f60';
+const LANGFUSE_SECRET = 'sk-lf-test-secret';
+const sample = (name: string): Buffer => readFileSync(join(SAMPLES, 'ingest', name));
+
+beforeAll(async () => {
+  const contentDir = tempDir('drop-in');
+  for (const dir of ['correlations', 'playbooks', 'connectors'])
+    cpSync(join(REPO_ROOT, dir), join(contentDir, dir), { recursive: true });
+  writeFileSync(
+    join(contentDir, 'connectors', 'drop-in.yaml'),
+    `apiVersion: cordon/v1
+name: hec
+type: splunk-hec
+auth:
+  splunk: { env: TEST_HEC_TOKEN }
+---
+apiVersion: cordon/v1
+name: bulk
+type: elastic-bulk
+---
+apiVersion: cordon/v1
+name: otlp
+type: otlp-logs
+---
+apiVersion: cordon/v1
+name: lf
+type: langfuse
+auth:
+  basic: { username: pk-lf-test, password: { env: TEST_LANGFUSE_SECRET } }
+---
+apiVersion: cordon/v1
+name: firewall
+type: cef
+listen: { host: 127.0.0.1, tcp: 0, udp: 0 }
+`,
+  );
+  process.env.TEST_HEC_TOKEN = HEC_TOKEN;
+  process.env.TEST_LANGFUSE_SECRET = LANGFUSE_SECRET;
+  t = await startTestCordon({ contentDir });
+});
+afterAll(async () => {
+  await t.stop();
+  delete process.env.TEST_HEC_TOKEN;
+  delete process.env.TEST_LANGFUSE_SECRET;
+});
+
+async function eventsOf(source: string): Promise<{ event: Record<string, unknown> }[]> {
+  const res = await t.call('GET', `/v1/events?source=${source}&limit=500`, TOKENS.analyst);
+  return res.json().events;
+}
+
+describe('Splunk HEC', () => {
+  it('takes concatenated events with a Splunk token and answers as HEC does, with an ackId on a channel', async () => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/services/collector/event',
+      headers: {
+        authorization: `Splunk ${HEC_TOKEN}`,
+        'x-splunk-request-channel': '0f5e2b9c-7a41-4c8e-bb10-3e6d2a9f4c11',
+      },
+      payload: sample('splunk-hec-batch-concatenated.txt'),
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ text: 'Success', code: 0, ackId: expect.any(Number) });
+    const stored = await eventsOf('hec');
+    expect(stored.length).toBeGreaterThanOrEqual(2);
+    expect(stored.some((e) => (e.event.entity as { model?: string }).model === 'gpt-4o-mini')).toBe(
+      true,
+    );
+  });
+
+  it('refuses a missing or wrong token in HEC shape, and reports the first bad event by number', async () => {
+    const none = await t.app.inject({
+      method: 'POST',
+      url: '/services/collector/event',
+      payload: '{"event":"x"}',
+    });
+    expect(none.statusCode).toBe(401);
+    expect(none.json()).toMatchObject({ code: 2, text: 'Token is required' });
+    const wrong = await t.app.inject({
+      method: 'POST',
+      url: '/services/collector/event',
+      headers: { authorization: 'Splunk not-the-token' },
+      payload: '{"event":"x"}',
+    });
+    expect(wrong.statusCode).toBe(401);
+    const partial = await t.app.inject({
+      method: 'POST',
+      url: '/services/collector/event',
+      headers: { authorization: `Splunk ${HEC_TOKEN}` },
+      payload: '{"event":"good one","time":1718035412}{"time":1718035413}',
+    });
+    expect(partial.statusCode).toBe(400);
+    expect(partial.json()).toMatchObject({ code: 6, 'invalid-event-number': 1 });
+  });
+
+  it('takes raw lines on /raw, answers the health probe without a token, and works under the source path too', async () => {
+    const raw = await t.app.inject({
+      method: 'POST',
+      url: '/services/collector/raw?sourcetype=app:log&host=gw-1',
+      headers: { authorization: `Splunk ${HEC_TOKEN}` },
+      payload: sample('splunk-hec-raw-lines.txt'),
+    });
+    expect(raw.statusCode).toBe(200);
+    expect(raw.json()).toMatchObject({ code: 0 });
+    const health = await t.app.inject({ method: 'GET', url: '/services/collector/health' });
+    expect(health.json()).toEqual({ text: 'HEC is healthy', code: 17 });
+    const scoped = await t.app.inject({
+      method: 'POST',
+      url: '/v1/ingest/hec/services/collector/event',
+      headers: { authorization: `Bearer ${TOKENS.ingest}` },
+      payload: '{"event":{"kind":"login","user":"zoe"},"time":1718035499}',
+    });
+    expect(scoped.statusCode).toBe(200);
+  });
+});
+
+describe('Elasticsearch _bulk', () => {
+  it("answers Filebeat's version probe, then takes its gzip-compressed bulk with per-item results", async () => {
+    const probe = await t.app.inject({ method: 'GET', url: '/' });
+    expect(probe.statusCode).toBe(200);
+    expect(probe.headers['x-elastic-product']).toBe('Elasticsearch');
+    expect(probe.json().version.number).toMatch(/^8\./);
+
+    const body = sample('elastic-bulk-filebeat.ndjson');
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/_bulk',
+      headers: {
+        authorization: `Bearer ${TOKENS.ingest}`,
+        'content-type': 'application/json',
+        'content-encoding': 'gzip',
+      },
+      payload: gzipSync(body),
+    });
+    expect(res.statusCode).toBe(200);
+    const answer = res.json();
+    expect(answer.errors).toBe(false);
+    const docs =
+      body
+        .toString()
+        .split('\n')
+        .filter((l) => l.trim() !== '').length / 2;
+    expect(answer.items).toHaveLength(docs);
+    expect(answer.items[0].create.status).toBe(201);
+    const stored = await eventsOf('bulk');
+    expect(stored.some((e) => e.event.kind === 'login' && e.event.outcome === 'failure')).toBe(
+      true,
+    );
+  });
+
+  it('marks only the bad documents of a Fluent Bit-style bulk as failed', async () => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/ingest/bulk/_bulk',
+      headers: { authorization: `Bearer ${TOKENS.ingest}`, 'content-type': 'application/x-ndjson' },
+      payload: sample('bad/elastic-bulk-mixed.ndjson'),
+    });
+    expect(res.statusCode).toBe(200);
+    const answer = res.json();
+    expect(answer.errors).toBe(true);
+    const statuses = answer.items.map(
+      (i: Record<string, { status: number }>) => Object.values(i)[0]?.status,
+    );
+    expect(statuses).toContain(400);
+    expect(statuses.some((s: number) => s < 300)).toBe(true);
+  });
+
+  it('refuses a corrupt gzip body cleanly', async () => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/_bulk',
+      headers: { authorization: `Bearer ${TOKENS.ingest}`, 'content-encoding': 'gzip' },
+      payload: Buffer.from('not gzip at all'),
+    });
+    expect(res.statusCode).toBe(400);
+  });
+});
+
+describe('OTLP/HTTP logs', () => {
+  it('answers {} for a good export and partialSuccess naming the refused records', async () => {
+    const ok = await t.app.inject({
+      method: 'POST',
+      url: '/v1/logs',
+      headers: { authorization: `Bearer ${TOKENS.ingest}`, 'content-type': 'application/json' },
+      payload: sample('otlp-logs-collector.json'),
+    });
+    expect(ok.statusCode).toBe(200);
+    expect(ok.json()).toEqual({});
+    const partial = await t.app.inject({
+      method: 'POST',
+      url: '/v1/logs',
+      headers: { authorization: `Bearer ${TOKENS.ingest}`, 'content-type': 'application/json' },
+      payload: sample('bad/otlp-logs-bad-records.json'),
+    });
+    expect([200, 400]).toContain(partial.statusCode);
+    if (partial.statusCode === 200)
+      expect(Number(partial.json().partialSuccess.rejectedLogRecords)).toBeGreaterThan(0);
+    else expect(partial.json()).toMatchObject({ code: 3 });
+    const protobuf = await t.app.inject({
+      method: 'POST',
+      url: '/v1/logs',
+      headers: {
+        authorization: `Bearer ${TOKENS.ingest}`,
+        'content-type': 'application/x-protobuf',
+      },
+      payload: Buffer.from([0x0a, 0x01, 0x00]),
+    });
+    expect(protobuf.statusCode).toBeGreaterThanOrEqual(400);
+    expect(JSON.stringify(protobuf.json())).toMatch(/JSON/);
+  });
+});
+
+describe('Langfuse ingestion API', () => {
+  it('answers 207 Multi-Status with Basic public:secret keys', async () => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/public/ingestion',
+      headers: {
+        authorization: `Basic ${Buffer.from(`pk-lf-test:${LANGFUSE_SECRET}`).toString('base64')}`,
+        'content-type': 'application/json',
+      },
+      payload: sample('langfuse-ingestion-batch.json'),
+    });
+    expect(res.statusCode).toBe(207);
+    expect(res.json().successes.length).toBeGreaterThan(0);
+    expect(res.json().errors).toEqual([]);
+  });
+});
+
+describe('syslog listener', () => {
+  it('takes octet-counted CEF over TCP into the cef source', async () => {
+    const port = t.cordon.syslog.get('firewall')?.tcp?.port;
+    expect(port).toBeGreaterThan(0);
+    const lines = sample('cef-samples.log')
+      .toString()
+      .split('\n')
+      .filter((l) => l.startsWith('CEF:') || l.includes(' CEF:'));
+    expect(lines.length).toBeGreaterThan(0);
+    await new Promise<void>((resolve, reject) => {
+      const socket = connect(port ?? 0, '127.0.0.1', () => {
+        for (const line of lines) socket.write(`${Buffer.byteLength(line)} ${line}`);
+        socket.end(resolve);
+      });
+      socket.on('error', reject);
+    });
+    const stored = await eventually(async () => {
+      const events = await eventsOf('firewall');
+      return events.length >= lines.length ? events : undefined;
+    }, 'every CEF line stored through the syslog listener');
+    expect(stored.every((e) => typeof e.event.name === 'string')).toBe(true);
+  });
+});
