@@ -363,7 +363,12 @@ async function main() {
       for (let r = 0; r < ROUNDS; r += 1) {
         const part = list.slice(r * half, (r + 1) * half);
         baseRounds.push(await run(baseline.url, name, shape, part, PHASE_MAX_S / ROUNDS));
+        const t0 = process.hrtime.bigint();
         cordRounds.push(await run(cordon.url, name, shape, part, PHASE_MAX_S / ROUNDS));
+        // Monotonic µs, the clock --cpu-prof stamps samples with: lets a profile be cut to
+        // the Cordon rounds only.
+        if (process.env.BENCH_TRACE)
+          console.error(`trace ${name} cordon ${t0 / 1000n} ${process.hrtime.bigint() / 1000n}`);
       }
       const base = combine(baseRounds);
       const cord = combine(cordRounds);
