@@ -43,6 +43,8 @@ const TOKEN = 'bench-token';
 const TARGET_BATCH_EPS = 50_000;
 const TARGET_WEBHOOK_RATIO = 0.5;
 
+// Cordon's logger writes to stdout: with --json only errors, so stdout stays one JSON document.
+const LOG_LEVEL = JSON_OUT ? 'error' : 'warn';
 const log = (...a) => (JSON_OUT ? console.error(...a) : console.log(...a));
 
 // ---------------------------------------------------------------- bodies, one shape per path
@@ -319,7 +321,7 @@ async function main() {
     {
       CORDON_REDIS_PREFIX: prefix,
       CORDON_PORT: '0',
-      CORDON_LOG_LEVEL: 'warn',
+      CORDON_LOG_LEVEL: LOG_LEVEL,
       CORDON_INSTANCE_ID: 'bench',
       CORDON_ROLES: 'api',
       CORDON_CONTENT_DIR: dir,
@@ -333,7 +335,7 @@ async function main() {
   const cordon = await startCordon({
     config,
     redisUrl: REDIS_URL,
-    logger: createLogger('warn'),
+    logger: createLogger(LOG_LEVEL),
     principals,
     listen: true,
   });
