@@ -39,6 +39,13 @@ export function admitSource(
   source: string,
 ): void {
   const known = deps.ingest.source(source) !== undefined;
+  // Shippers that cannot send a bearer token carry Cordon's token their own way: HEC clients as
+  // `Splunk <token>`, Beats and Fluent Bit as a Basic password.
+  if (!request.principal) {
+    const carried = carriedToken(request.headers.authorization);
+    const principal = carried === undefined ? undefined : deps.principals.authenticate(carried);
+    if (principal && canIngest(principal, source)) request.principal = principal;
+  }
   if (!request.principal) {
     const auth = (known ? deps.senderAuth?.get(source) : undefined) ?? NO_SENDER_AUTH;
     const verdict = authenticateSender(auth, {
@@ -84,6 +91,17 @@ export function admitSource(
     `Correlation is ${lag} log entries behind (bound: CORDON_INGEST_MAX_LAG_ENTRIES=${deps.limits?.backpressure?.maxLagEntries ?? 0}); nothing from source "${source}" was accepted. Retry in ${retryAfterS} s.`,
     { details: { source, lagEntries: lag, retryAfterS } },
   );
+}
+
+function carriedToken(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const splunk = /^Splunk\s+(\S+)\s*$/i.exec(header);
+  if (splunk?.[1]) return splunk[1];
+  const basic = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
+  if (!basic?.[1]) return undefined;
+  const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon < 0 ? undefined : decoded.slice(colon + 1) || undefined;
 }
 
 /** Settles a provisional admission by the body's HMAC signature (over the raw bytes). */

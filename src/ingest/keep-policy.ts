@@ -40,7 +40,7 @@ const REDACTIONS: readonly (readonly [RegExp, string])[] = [
   [/\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\b/g, '[REDACTED:jwt]'],
   [/\b(?:Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{12,}/g, '[REDACTED:credential]'],
   [/\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b/g, '[REDACTED:email]'],
-  [/\b(?:\d[ -]?){13,19}\b/g, '[REDACTED:card_number]'],
+  [/\b\d(?:[ -]?\d){12,18}\b/g, '[REDACTED:card_number]'],
 ];
 
 /** Replaces secrets, emails and card-like numbers in one text. */
@@ -77,30 +77,28 @@ export function applyKeepPolicy(
   stamp: { readonly source: string; readonly received: number },
   rawFromSender: boolean,
 ): CanonicalEvent {
-  const { raw, text, ...rest } = event;
+  const { raw, text } = event;
   const keepRaw =
     raw !== undefined &&
     (policy.raw === 'always' ||
       (rawFromSender && policy.raw !== 'none') ||
       (policy.raw === 'sampled' && sampled(`${stamp.source}/${event.id}`, policy.rawSample)));
-  const hasText = text !== undefined && Object.keys(text).length > 0;
-  let storedText = text;
-  let storedRaw = keepRaw ? raw : undefined;
-  if (hasText && policy.text === 'drop') {
-    storedText = undefined;
+  // Events are fresh objects of this request: stamped in place, since a copy per event is a
+  // measurable share of ingest time at batch rates.
+  const out = event as CanonicalEvent;
+  out.source = stamp.source;
+  out.received = stamp.received;
+  if (!keepRaw) delete out.raw;
+  if (text === undefined || Object.keys(text).length === 0 || policy.text === 'keep') return out;
+  if (policy.text === 'drop') {
+    delete out.text;
     // The original item holds the same prompt; it cannot be kept without it.
-    storedRaw = undefined;
-  } else if (hasText && policy.text === 'redact') {
-    storedText = Object.fromEntries(
-      Object.entries(text).map(([k, v]) => [k, typeof v === 'string' ? redactText(v) : v]),
-    );
-    if (storedRaw !== undefined) storedRaw = redactDeep(storedRaw);
+    delete out.raw;
+    return out;
   }
-  return {
-    ...rest,
-    ...(storedText === undefined ? {} : { text: storedText }),
-    ...(storedRaw === undefined ? {} : { raw: storedRaw }),
-    source: stamp.source,
-    received: stamp.received,
-  };
+  out.text = Object.fromEntries(
+    Object.entries(text).map(([k, v]) => [k, typeof v === 'string' ? redactText(v) : v]),
+  );
+  if (out.raw !== undefined) out.raw = redactDeep(out.raw);
+  return out;
 }

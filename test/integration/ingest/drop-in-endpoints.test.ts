@@ -187,6 +187,33 @@ describe('Elasticsearch _bulk', () => {
     expect(statuses.some((s: number) => s < 300)).toBe(true);
   });
 
+  it("takes Cordon's own ingest token the way shippers carry it: a Basic password, a Splunk token", async () => {
+    const basic = await t.app.inject({
+      method: 'POST',
+      url: '/_bulk',
+      headers: {
+        authorization: `Basic ${Buffer.from(`filebeat:${TOKENS.ingest}`).toString('base64')}`,
+        'content-type': 'application/x-ndjson',
+      },
+      payload: sample('elastic-bulk-fluent-bit.ndjson'),
+    });
+    expect(basic.statusCode).toBe(200);
+    const hec = await t.app.inject({
+      method: 'POST',
+      url: '/services/collector/event',
+      headers: { authorization: `Splunk ${TOKENS.ingest}` },
+      payload: '{"event":"carried token","time":1718035500}',
+    });
+    expect(hec.statusCode).toBe(200);
+    const wrong = await t.app.inject({
+      method: 'POST',
+      url: '/_bulk',
+      headers: { authorization: `Basic ${Buffer.from('filebeat:nope').toString('base64')}` },
+      payload: sample('elastic-bulk-fluent-bit.ndjson'),
+    });
+    expect(wrong.statusCode).toBe(401);
+  });
+
   it('refuses a corrupt gzip body cleanly', async () => {
     const res = await t.app.inject({
       method: 'POST',
