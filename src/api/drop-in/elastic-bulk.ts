@@ -67,6 +67,7 @@ export const elasticBulk: DropInProtocol = {
   ],
   probes: [
     {
+      operation: 'elasticsearchInfo',
       path: '/',
       method: 'GET',
       answer: () => ({

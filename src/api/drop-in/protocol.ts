@@ -32,6 +32,8 @@ export interface DropInRoute {
 }
 
 export interface DropInProbe {
+  /** OpenAPI operationId (camelCase letters). */
+  readonly operation: string;
   readonly path: string;
   readonly method: 'GET' | 'HEAD';
   answer(): { status: number; headers?: Record<string, string>; body: unknown };

@@ -49,11 +49,13 @@ export const splunkHec: DropInProtocol = {
   ],
   probes: [
     {
+      operation: 'splunkHecHealth',
       path: '/services/collector/health',
       method: 'GET',
       answer: () => ({ status: 200, body: { text: 'HEC is healthy', code: 17 } }),
     },
     {
+      operation: 'splunkHecHealthVersioned',
       path: '/services/collector/health/1.0',
       method: 'GET',
       answer: () => ({ status: 200, body: { text: 'HEC is healthy', code: 17 } }),

@@ -50,10 +50,16 @@ export const dropInRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
         url: probe.path,
         config: { public: true },
         schema: {
-          operationId: `${camel(protocol.name)}Probe${probe.path.replace(/[^a-z0-9]/gi, '')}`,
+          operationId: probe.operation,
           summary: `${protocol.name}: the probe its shippers send before delivering`,
           tags: ['ingest'],
-          response: { 200: { type: 'object', additionalProperties: true } },
+          response: {
+            200: {
+              description: `What ${protocol.name} shippers expect to find here.`,
+              type: 'object',
+              additionalProperties: true,
+            },
+          },
         },
         handler: async (_request, reply) => {
           const answer = probe.answer();
@@ -85,7 +91,9 @@ export const dropInRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
                 verifySignature(deps, request, bodyOf(request.body));
               },
               schema: {
-                operationId: `${camel(protocol.name)}${scoped ? 'Scoped' : ''}${camel(route.endpoint)}${path.includes(':index') ? 'Index' : ''}${path.endsWith('1.0') ? 'V1' : ''}${path === '/services/collector' ? 'Base' : ''}`,
+                operationId: lowerFirst(
+                  `${camel(protocol.name)}${scoped ? 'Scoped' : ''}${camel(route.endpoint)}${path.includes(':index') ? 'Index' : ''}${path.endsWith('1.0') ? 'Versioned' : ''}${path === '/services/collector' ? 'Base' : ''}`,
+                ),
                 summary: `${protocol.name} ${route.endpoint} endpoint${scoped ? ' for a named source' : ''}`,
                 description: `Takes bodies exactly as ${protocol.name} shippers send them into a source of type ${protocol.sourceType}, and answers in that protocol's shape.`,
                 tags: ['ingest'],
@@ -182,6 +190,10 @@ function context(request: FastifyRequest, endpoint: string): DropInContext {
 
 function bodyOf(body: unknown): Buffer {
   return Buffer.isBuffer(body) ? body : Buffer.alloc(0);
+}
+
+function lowerFirst(text: string): string {
+  return text.charAt(0).toLowerCase() + text.slice(1);
 }
 
 function camel(text: string): string {
