@@ -114,7 +114,7 @@ describe('authentication', () => {
     const res = await t.call('POST', '/v1/ingest/nope', TOKENS.ingest, event);
     expect(res.statusCode).toBe(404);
     expect(res.json()).toMatchObject({ code: 'CORDON_ERR_INGEST_UNKNOWN_SOURCE' });
-    expect(res.json().message).toContain('Sources: alertmanager, events, splunk');
+    expect(res.json().message).toContain('Sources: alertmanager, bulk, events, hec, otlp, splunk');
   });
 });
 

@@ -3,7 +3,7 @@
  * Bit's request shapes, gzip-compressed as Filebeat sends them), OTLP/HTTP JSON logs, Langfuse's
  * ingestion API, and the syslog listener of a CEF source — each answered in its own protocol's shape.
  */
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -27,6 +27,9 @@ beforeAll(async () => {
   const contentDir = tempDir('drop-in');
   for (const dir of ['correlations', 'playbooks', 'connectors'])
     cpSync(join(REPO_ROOT, dir), join(contentDir, dir), { recursive: true });
+  // This file's own drop-in sources replace the shipped ones (one source per protocol).
+  for (const shipped of ['hec.yaml', 'otlp.yaml', 'bulk.yaml'])
+    rmSync(join(contentDir, 'connectors', shipped));
   writeFileSync(
     join(contentDir, 'connectors', 'drop-in.yaml'),
     `apiVersion: cordon/v1
