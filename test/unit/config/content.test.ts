@@ -14,9 +14,12 @@ describe('shipped content', () => {
     expect(content?.playbooks.map((p) => p.definition.id)).toEqual(['contain-abusive-key']);
     expect(content?.connectors.map((c) => `${c.name}:${c.kind}`).sort()).toEqual([
       'alertmanager:source',
+      'bulk:source',
       'cases:action',
       'events:source',
       'gateway:action',
+      'hec:source',
+      'otlp:source',
       'splunk:source',
     ]);
     expect(content?.ruleKeys.get('7c2a9e14-3b6d-4f0a-8e51-2d9c4b7a6f02')).toBe(
@@ -73,7 +76,7 @@ describe('broken content', () => {
     });
     const shipped = (await loadContent(REPO_ROOT)).content;
     expect(ok).toContain(
-      `OK: ${shipped?.rules.detections.size} detection rule(s), ${shipped?.rules.correlations.length} correlation(s), 5 connector(s), 1 playbook(s); 0 warning(s).`,
+      `OK: ${shipped?.rules.detections.size} detection rule(s), ${shipped?.rules.correlations.length} correlation(s), 8 connector(s), 1 playbook(s); 0 warning(s).`,
     );
     expect(shipped?.rules.correlations.length).toBeGreaterThan(20);
   });
