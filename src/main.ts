@@ -310,11 +310,16 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
         await runner.trigger(incident, `correlation:${match.rule}`);
       };
       const blockMs = 1_000;
-      const blocking = createRedis(options.redisUrl, {
-        connectionName: `cordon:${config.instanceId}:correlator`,
-        ...outageOptions('blocking', commandTimeoutMs, blockMs),
-      });
-      outage.watch('redis:correlator', blocking);
+      const connectionName = `cordon:${config.instanceId}:correlator`;
+      // With a reader thread, the thread reads the log over a connection of its own.
+      const threaded = config.correlate.readerThreads > 0;
+      const blocking = threaded
+        ? undefined
+        : createRedis(options.redisUrl, {
+            connectionName,
+            ...outageOptions('blocking', commandTimeoutMs, blockMs),
+          });
+      if (blocking) outage.watch('redis:correlator', blocking);
       const stateStore = new RedisStateStore(redis, keys);
       const correlator = new Correlator(
         content.rules,
@@ -331,6 +336,17 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
           checkpointMs: config.correlate.checkpointMs,
           leaseMs: config.correlate.leaseMs,
           dedupeWindowMs: config.ingest.dedupeWindowMs,
+          ...(threaded
+            ? {
+                readerThread: {
+                  redisUrl: options.redisUrl,
+                  keyPrefix: keys.prefix,
+                  connectionName,
+                  commandTimeoutMs,
+                  sources: content.ruleSources,
+                },
+              }
+            : {}),
         },
         clock,
         logger.child({ domain: 'correlate' }),

@@ -54,6 +54,8 @@ export interface Config {
   readonly correlate: {
     /** Log entries read per batch (at most). */
     readonly batchSize: number;
+    /** 1: read, parse and route the log on a thread of its own (the default); 0: inline. */
+    readonly readerThreads: number;
     /** State partitions (fixed once state exists: it decides where state lives). */
     readonly partitions: number;
     /** How often a correlator checkpoints its partitions (the most a crash re-reads). */
@@ -225,6 +227,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     retention: readRetention(read),
     correlate: {
       batchSize: read.integer('CORDON_CORRELATE_BATCH', 2_000, 1, 50_000),
+      readerThreads: read.integer('CORDON_CORRELATE_READER_THREADS', 1, 0, 1),
       partitions: read.integer('CORDON_CORRELATE_PARTITIONS', 16, 1, 1_024),
       checkpointMs: read.integer('CORDON_CORRELATE_CHECKPOINT_MS', 30_000, 10, 600_000),
       leaseMs: read.integer('CORDON_CORRELATE_LEASE_MS', 5_000, 500, 600_000),

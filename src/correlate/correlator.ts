@@ -10,6 +10,16 @@ import { compareStreamIds } from '../store/event-log.js';
 import { isRedisConnectionError } from '../store/redis.js';
 import type { EngineOptions } from './engine/engine.js';
 import { CorrelationEngine } from './engine/engine.js';
+import { InlineLogReader } from './log-reader/inline-log-reader.js';
+import type { LogReader } from './log-reader/log-reader.js';
+import type { ReaderThreadOptions } from './log-reader/reader-thread-init.js';
+import { ThreadedLogReader } from './log-reader/threaded-log-reader.js';
+import {
+  RoutedBatchBuilder,
+  routedEvents,
+  seqAt,
+  type RoutedBatch,
+} from './routing/routed-batch.js';
 import type { Match } from './match.js';
 import { RuleMetricsExporter } from './rule-metrics.js';
 import type { CompiledRuleSet } from './rule/types.js';
@@ -45,7 +55,17 @@ export interface CorrelatorOptions {
   readonly dedupeWindowMs: number;
   /** Matches handed to the sink at once. */
   readonly deliveryConcurrency?: number;
+  /**
+   * Read, parse and route the log on a worker thread with its own connection (the default in
+   * `cordon start`); without it, on this thread through `blockingRedis`.
+   */
+  readonly readerThread?: ReaderThreadOptions;
 }
+
+const EMPTY_BATCH: RoutedBatch = new RoutedBatchBuilder().build();
+
+/** Batches the reader thread routes ahead of the one being applied. */
+const READ_AHEAD = 2;
 
 /**
  * The live correlator: owns some state partitions (leases in the state store, fenced by
@@ -86,12 +106,14 @@ export class Correlator {
   readonly #exporter: RuleMetricsExporter;
   /** The accept time of the event behind each match not yet drained, in the engine's order. */
   #received: (number | undefined)[] = [];
+  readonly #reader: LogReader;
 
   constructor(
     private readonly rules: CompiledRuleSet,
     private readonly engineOptions: Omit<EngineOptions, 'owned'>,
     private readonly log: EventLog,
-    private readonly blockingRedis: Redis,
+    /** A connection of its own for XREAD BLOCK; unused with a reader thread. */
+    blockingRedis: Redis | undefined,
     private readonly store: CorrelationStateStore,
     private readonly sink: MatchSink,
     private readonly options: CorrelatorOptions,
@@ -103,6 +125,28 @@ export class Correlator {
   ) {
     this.#engine = this.newEngine([]);
     this.#exporter = new RuleMetricsExporter(metrics);
+    this.#reader = this.newReader(blockingRedis);
+  }
+
+  private newReader(blockingRedis: Redis | undefined): LogReader {
+    const { readerThread, batchSize, blockMs } = this.options;
+    if (readerThread)
+      return new ThreadedLogReader({
+        ...readerThread,
+        engineOptions: this.engineOptions,
+        batchSize,
+        blockMs,
+        readAhead: READ_AHEAD,
+      });
+    if (!blockingRedis)
+      throw new Error('Correlator: give it a blocking connection, or options.readerThread.');
+    // Routing needs no state: an engine that owns no partition routes for all of them.
+    const router = new CorrelationEngine(this.rules, {
+      ...this.engineOptions,
+      owned: [],
+      checkpoints: false,
+    });
+    return new InlineLogReader(this.log, blockingRedis, router, batchSize, blockMs);
   }
 
   /** True once it holds its partitions and reads the log. */
@@ -137,8 +181,8 @@ export class Correlator {
   async stop(): Promise<void> {
     this.#stopping = true;
     this.#wake?.();
-    // Unblock a pending XREAD BLOCK at once.
-    this.blockingRedis.disconnect();
+    // Unblock a pending read at once.
+    await this.#reader.close();
     await this.#loop;
     if (this.#healthy) {
       try {
@@ -165,18 +209,11 @@ export class Correlator {
         const now = this.clock.now();
         if (!this.#healthy) await this.rebalance(now, false);
         else if (now - this.#lastMaintain >= this.maintainEveryMs()) await this.maintain(now);
-        const batch =
-          this.#leases.size === 0
-            ? await this.idle()
-            : await this.log.readAfter(
-                this.blockingRedis,
-                this.#position,
-                this.options.batchSize,
-                this.options.blockMs,
-              );
-        if (this.#stopping && batch.length === 0) break;
+        const batch = this.#leases.size === 0 ? await this.idle() : await this.#reader.next();
+        if (this.#stopping && batch.count === 0) break;
         const at = this.clock.now();
-        if (batch.length > 0) await this.process(batch, at);
+        this.#engine.mergeStats(batch.stats);
+        if (batch.count > 0) await this.process(batch, at);
         this.#engine.advance(at);
         await this.deliver(at);
         await this.checkpointDue(at);
@@ -204,44 +241,54 @@ export class Correlator {
    * so a big batch neither delays the first match in it nor stalls the rest of the process
    * (ingest, playbook runs) for long.
    */
-  private async process(batch: readonly LoggedEvent[], now: number): Promise<void> {
-    const last = (batch[batch.length - 1] as LoggedEvent).seq;
+  private async process(batch: RoutedBatch, now: number): Promise<void> {
+    const last = seqAt(batch, batch.count - 1);
     // Partitions just taken over may be behind the others: they skip what they already reflect.
     const behind = [...this.#offsets.values()].some((o) => o !== this.#position);
     let sliceStart = performance.now();
-    for (const [i, entry] of batch.entries()) {
+    let i = 0;
+    for (const e of routedEvents(batch)) {
       if ((i & 63) === 63 && performance.now() - sliceStart >= SLICE_MS) {
         await this.deliver(now);
         await new Promise((resolve) => setImmediate(resolve));
         sliceStart = performance.now();
       }
+      i += 1;
+      const seq = behind ? seqAt(batch, e.index) : '';
       const accept = behind
-        ? (p: number): boolean => compareStreamIds(entry.seq, this.#offsets.get(p) ?? '0-0') > 0
+        ? (p: number): boolean => compareStreamIds(seq, this.#offsets.get(p) ?? '0-0') > 0
         : undefined;
       const pending = this.#engine.pendingMatches;
       try {
-        this.#engine.process(entry.event, now, accept);
+        this.#engine.apply(e.stream, e.time, e.ref, e.routes, now, accept);
       } catch (err) {
-        // The engine is deterministic: an event it fails on fails again. Set it aside, visibly.
-        this.logger.error(
-          { err, seq: entry.seq, source: entry.event.source, id: entry.event.id },
-          'event failed correlation; set aside and skipped',
-        );
-        this.metrics.inc(
-          'cordon_correlator_poison_events_total',
-          'Events the engine failed on (see dead letters).',
-        );
-        void this.onPoison(entry, err).catch((e: unknown) =>
-          this.logger.error({ err: e }, 'could not dead-letter a poison event'),
-        );
+        this.setAside(seqAt(batch, e.index), e.ref, err);
       }
-      this.attribute(pending, entry.event.received);
+      this.attribute(pending, e.received);
     }
     for (const [p, offset] of this.#offsets)
       if (compareStreamIds(offset, last) < 0) this.#offsets.set(p, last);
     this.#position = last;
-    this.#read += batch.length;
-    this.metrics.inc('cordon_correlator_events_total', 'Log entries correlated.', {}, batch.length);
+    this.#read += batch.count;
+    this.metrics.inc('cordon_correlator_events_total', 'Log entries correlated.', {}, batch.count);
+  }
+
+  /**
+   * An event the engine failed on: the engine is deterministic, so it would fail again. It is
+   * set aside (dead-lettered, read back from the log) and skipped, visibly.
+   */
+  private setAside(seq: string, ref: string, err: unknown): void {
+    this.logger.error({ err, seq, ref }, 'event failed correlation; set aside and skipped');
+    this.metrics.inc(
+      'cordon_correlator_poison_events_total',
+      'Events the engine failed on (see dead letters).',
+    );
+    void (async () => {
+      const entry = await this.log.at(seq);
+      if (entry) await this.onPoison(entry, err);
+    })().catch((e: unknown) =>
+      this.logger.error({ err: e }, 'could not dead-letter a poison event'),
+    );
   }
 
   /**
@@ -450,6 +497,7 @@ export class Correlator {
     }
     this.#engine = engine;
     this.#exporter.rebase(engine.stats());
+    this.#reader.seek(this.#position);
   }
 
   private async housekeeping(now: number): Promise<void> {
@@ -518,9 +566,9 @@ export class Correlator {
   }
 
   /** Holding no partition (more correlators than partitions): wait, and keep heartbeating. */
-  private async idle(): Promise<LoggedEvent[]> {
+  private async idle(): Promise<RoutedBatch> {
     await this.pause(Math.min(1_000, this.maintainEveryMs()));
-    return [];
+    return EMPTY_BATCH;
   }
 
   private pause(ms: number): Promise<void> {

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { RuleStats } from './engine/rule-stats.js';
 import type { Replay } from './replay.js';
-import type { Route } from './engine/engine.js';
+import { routedEvents } from './routing/routed-batch.js';
 import type { ChunkResult, WorkerInit } from './replay-worker.js';
 
 /**
@@ -103,28 +103,8 @@ export class ReplayPool {
   }
 
   private apply(r: ChunkResult): void {
-    let route = 0;
-    let value = 0;
-    const routes: Route[] = [];
-    for (let i = 0; i < r.count; i += 1) {
-      const source = r.sourceTable[r.sourceIndex[i] as number] as string;
-      const time = r.times[i] as number;
-      const received = r.received[i] as number;
-      routes.length = 0;
-      for (; route < r.routeEvent.length && r.routeEvent[route] === i; route += 1) {
-        const n = r.routeValueCount[route] as number;
-        routes.push({
-          slot: r.routeSlot[route] as number,
-          input: r.routeInput[route] as number,
-          key: r.routeKey[route] as string,
-          values: r.routeValues.slice(value, value + n),
-          value: r.routeValue[route] ?? undefined,
-          partition: r.routePartition[route] as number,
-        });
-        value += n;
-      }
-      this.replay.pushRouted(source, time, received, r.refs[i] as string, routes);
-    }
+    for (const e of routedEvents(r))
+      this.replay.pushRouted(e.stream, e.time, e.received, e.ref, e.routes);
     this.derivedSkipped += r.derivedSkipped;
     const label = this.#labels.get(r.seq) ?? '?';
     this.#labels.delete(r.seq);

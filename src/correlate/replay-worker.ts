@@ -1,9 +1,10 @@
 import { isAscii } from 'node:buffer';
 import { parentPort, workerData } from 'node:worker_threads';
 import { EVENT_KINDS } from '../ingest/canonical-event.js';
-import type { EngineOptions, Route } from './engine/engine.js';
+import type { EngineOptions } from './engine/engine.js';
 import { CorrelationEngine } from './engine/engine.js';
 import { readRecordedLine } from './replay.js';
+import { RoutedBatchBuilder, transferList, type RoutedBatch } from './routing/routed-batch.js';
 import { buildRuleSet } from './rule/index.js';
 import type { RuleSource } from './rule/rule-source.js';
 
@@ -28,28 +29,10 @@ export interface ChunkRequest {
   readonly length: number;
 }
 
-export interface ChunkResult {
+export interface ChunkResult extends RoutedBatch {
   readonly seq: number;
-  readonly count: number;
-  /** Per event: index into `sourceTable`, event time, receipt time. */
-  readonly sourceIndex: Uint16Array;
-  readonly times: Float64Array;
-  readonly received: Float64Array;
-  readonly sourceTable: string[];
   /** Lines in the chunk (to number bad lines by file line). */
   readonly lines: number;
-  /** Routes as columns, grouped by event (ascending `routeEvent`). */
-  readonly routeEvent: Uint32Array;
-  readonly routeSlot: Uint16Array;
-  readonly routeInput: Uint16Array;
-  readonly routePartition: Uint16Array;
-  readonly routeKey: string[];
-  /** Each route's group-by values, in order; `routeValueCount` says how many each has. */
-  readonly routeValues: string[];
-  readonly routeValueCount: Uint16Array;
-  readonly routeValue: (number | string | null)[];
-  /** Each event's ref (`source/id`), by position. */
-  readonly refs: string[];
   /** Line number in the chunk (1-based) and reason, for lines that are not events. */
   readonly bad: [number, string][];
   readonly derivedSkipped: number;
@@ -77,16 +60,7 @@ if (parentPort) {
     // Mostly ASCII in practice: a one-byte string is much faster to make and to parse.
     const text = isAscii(bytes) ? bytes.toString('latin1') : decoder.decode(bytes);
     const result = routeChunk(engine, text, msg.seq, init);
-    port.postMessage(result, [
-      result.sourceIndex.buffer as ArrayBuffer,
-      result.times.buffer as ArrayBuffer,
-      result.received.buffer as ArrayBuffer,
-      result.routeEvent.buffer as ArrayBuffer,
-      result.routeSlot.buffer as ArrayBuffer,
-      result.routeInput.buffer as ArrayBuffer,
-      result.routePartition.buffer as ArrayBuffer,
-      result.routeValueCount.buffer as ArrayBuffer,
-    ]);
+    port.postMessage(result, transferList(result));
   });
 }
 
@@ -96,29 +70,10 @@ function routeChunk(
   seq: number,
   init: WorkerInit,
 ): ChunkResult {
-  const sourceTable: string[] = [];
-  const sourceIds = new Map<string, number>();
-  const sourceIndex: number[] = [];
-  const times: number[] = [];
-  const received: number[] = [];
-  const routeEvent: number[] = [];
-  const routes: Route[] = [];
-  const refs: string[] = [];
+  const batch = new RoutedBatchBuilder();
   const bad: [number, string][] = [];
   let derivedSkipped = 0;
   let lineNo = 0;
-  const record = (source: string, time: number, receivedAt: number): number => {
-    let id = sourceIds.get(source);
-    if (id === undefined) {
-      id = sourceTable.length;
-      sourceTable.push(source);
-      sourceIds.set(source, id);
-    }
-    sourceIndex.push(id);
-    times.push(time);
-    received.push(receivedAt);
-    return times.length - 1;
-  };
   let start = 0;
   while (start < text.length) {
     let end = text.indexOf('\n', start);
@@ -129,8 +84,7 @@ function routeChunk(
     if (line.trim() === '') continue;
     const quick = unreadKind(engine, line, init.defaultSource);
     if (quick) {
-      record(quick.source, quick.time, quick.received);
-      refs.push(`${quick.source}/${quick.id}`);
+      batch.add('', quick.source, quick.time, quick.received, `${quick.source}/${quick.id}`, []);
       continue;
     }
     const read = readRecordedLine(line, init.now, init.defaultSource);
@@ -143,35 +97,11 @@ function routeChunk(
       continue;
     }
     const e = read.event;
-    const index = record(e.source, e.time, e.received);
     // Every event carries its ref, read by a rule or not: deduplication must not mistake two
     // events that no rule reads for copies of one another.
-    refs.push(`${e.source}/${e.id}`);
-    for (const r of engine.route(e)) {
-      routeEvent.push(index);
-      routes.push(r);
-    }
+    batch.add('', e.source, e.time, e.received, `${e.source}/${e.id}`, engine.route(e));
   }
-  return {
-    seq,
-    count: times.length,
-    sourceIndex: Uint16Array.from(sourceIndex),
-    times: Float64Array.from(times),
-    received: Float64Array.from(received),
-    sourceTable,
-    lines: lineNo,
-    routeEvent: Uint32Array.from(routeEvent),
-    routeSlot: Uint16Array.from(routes, (r) => r.slot),
-    routeInput: Uint16Array.from(routes, (r) => r.input),
-    routePartition: Uint16Array.from(routes, (r) => r.partition),
-    routeKey: routes.map((r) => r.key),
-    routeValues: routes.flatMap((r) => r.values),
-    routeValueCount: Uint16Array.from(routes, (r) => r.values.length),
-    routeValue: routes.map((r) => r.value ?? null),
-    refs,
-    bad,
-    derivedSkipped,
-  };
+  return { ...batch.build(), seq, lines: lineNo, bad, derivedSkipped };
 }
 
 /**

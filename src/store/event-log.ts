@@ -67,6 +67,14 @@ export class EventLog {
     return payload ? { seq, event: JSON.parse(payload) as CanonicalEvent } : undefined;
   }
 
+  /** The entry at `seq`, if the log still holds it. */
+  async at(seq: string): Promise<LoggedEvent | undefined> {
+    const [entry] = toLogged(
+      (await this.redis.xrange(this.keys.eventLog, seq, seq)) as [string, string[]][],
+    );
+    return entry;
+  }
+
   /**
    * Entries after `after` (a stream id; '0-0' for the start), waiting up to `blockMs` on
    * `blockingRedis` (a dedicated connection) when there are none yet.

@@ -37,6 +37,11 @@ function derivedStream(rule: string): string {
   return `${DERIVED_PREFIX}${rule}`;
 }
 
+/** The stream an event belongs to for watermarks: its source, or its chained rule's matches. */
+export function streamOf(event: CanonicalEvent): string {
+  return event.source === DERIVED_SOURCE ? derivedStream(event.name) : event.source;
+}
+
 function isDerivedStream(source: string): boolean {
   return source.startsWith(DERIVED_PREFIX);
 }
@@ -359,7 +364,7 @@ export class CorrelationEngine {
    */
   process(event: CanonicalEvent, now: number, accept?: (partition: number) => boolean): void {
     this.apply(
-      event.source === DERIVED_SOURCE ? derivedStream(event.name) : event.source,
+      streamOf(event),
       event.time,
       `${event.source}/${event.id}`,
       this.route(event),
@@ -419,8 +424,22 @@ export class CorrelationEngine {
     }
   }
 
+  /**
+   * The figures counted so far that are not zero, then zeroes them: what an engine that only
+   * routes (a reader thread) hands the one that applies, batch by batch.
+   */
+  takeStats(): [string, RuleStats][] {
+    const out: [string, RuleStats][] = [];
+    for (const [rule, s] of this.#stats) {
+      if (!Object.values(s).some((v) => v !== 0)) continue;
+      out.push([rule, { ...s }]);
+      for (const k of Object.keys(s) as (keyof RuleStats)[]) s[k] = 0;
+    }
+    return out;
+  }
+
   /** Adds figures counted elsewhere (replay workers route; this engine applies). */
-  mergeStats(other: ReadonlyMap<string, RuleStats>): void {
+  mergeStats(other: Iterable<readonly [string, RuleStats]>): void {
     for (const [rule, s] of other) {
       const mine = this.#stats.get(rule);
       if (!mine) continue;

@@ -4,8 +4,14 @@
  * a match (the sink sees repeats only of ids it already has), shares partitions between
  * correlators, takes over a dead one's, and runs chained rules through the log.
  */
-import { afterAll, describe, expect, it } from 'vitest';
-import { Correlator, type CorrelatorOptions } from '../../../src/correlate/correlator.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  Correlator,
+  type CorrelatorOptions,
+  type PoisonHandler,
+} from '../../../src/correlate/correlator.js';
+import { CorrelationEngine } from '../../../src/correlate/engine/engine.js';
+import type { LoggedEvent } from '../../../src/store/event-log.js';
 import type { Match } from '../../../src/correlate/match.js';
 import type { CanonicalEvent } from '../../../src/ingest/canonical-event.js';
 import type { CompiledRuleSet } from '../../../src/correlate/rule/types.js';
@@ -93,6 +99,17 @@ function mortalStore(store: CorrelationStateStore): CorrelationStateStore & { di
   };
 }
 
+/** The rule text behind each compiled set, for a reader thread (which compiles it again). */
+const ruleText = new WeakMap<CompiledRuleSet, string>();
+function rulesFrom(yaml: string): CompiledRuleSet {
+  const rules = compileRules(yaml);
+  ruleText.set(rules, yaml);
+  return rules;
+}
+
+/** Whether correlators in the running suite read the log on a thread of their own. */
+let readerThread = false;
+
 function startCorrelator(
   keys: Keys,
   rules: CompiledRuleSet,
@@ -100,6 +117,7 @@ function startCorrelator(
   options: Partial<CorrelatorOptions> = {},
   clock: Clock = systemClock,
   wrap: (s: CorrelationStateStore) => CorrelationStateStore = (s) => s,
+  onPoison: PoisonHandler = async () => undefined,
 ): Harness {
   const redis = createRedis(TEST_REDIS_URL);
   const blocking = createRedis(TEST_REDIS_URL);
@@ -120,13 +138,24 @@ function startCorrelator(
       checkpointMs: 50,
       leaseMs: 3_000,
       dedupeWindowMs: 86_400_000,
+      ...(readerThread
+        ? {
+            readerThread: {
+              redisUrl: TEST_REDIS_URL,
+              keyPrefix: keys.prefix,
+              connectionName: 'cordon-test-reader',
+              commandTimeoutMs: 2_000,
+              sources: [{ file: 'rules.yaml', text: ruleText.get(rules) ?? '' }],
+            },
+          }
+        : {}),
       ...options,
     },
     clock,
     createLogger('silent'),
     metrics,
     () => undefined,
-    async () => undefined,
+    onPoison,
   );
   return {
     correlator,
@@ -160,10 +189,17 @@ function recordingSink(fail?: (m: Match, attempt: number) => boolean): {
   };
 }
 
-describe('Correlator', () => {
+describe.each([
+  ['reading the log on its own thread', false],
+  ['reading the log on a reader thread', true],
+])('Correlator %s', (_mode, threaded) => {
+  beforeAll(() => {
+    readerThread = threaded;
+  });
+
   it('correlates the log, checkpoints, and resumes after a restart without new or lost matches', async () => {
     const keys = freshKeys();
-    const rules = compileRules(RULES);
+    const rules = rulesFrom(RULES);
     const log = new EventLog(env.redis, keys);
     await log.append(bursts(['k1', 'k2']), Date.now(), 86_400_000);
     const { sink, ids } = recordingSink();
@@ -172,6 +208,9 @@ describe('Correlator', () => {
     await eventually(async () => (ids.size === 2 ? true : undefined), 'two bursts', 10_000);
     expect([...ids.values()].map((m) => m.group.api_key).sort()).toEqual(['k1', 'k2']);
     expect(first.correlator.owned()).toEqual([0, 1, 2, 3]);
+    // The log was read where this suite says: over the reader thread's own connection, or not.
+    const clients = String(await env.redis.call('CLIENT', 'LIST'));
+    expect(clients.includes('name=cordon-test-reader')).toBe(threaded);
     await first.stop();
 
     // More events: only the new burst is new; the state of k1/k2 came back from the checkpoint.
@@ -184,9 +223,52 @@ describe('Correlator', () => {
     expect([...ids.values()].map((m) => m.group.api_key).sort()).toEqual(['k1', 'k2', 'k3']);
   });
 
+  it('sets aside an event the engine fails on, with the entry read back from the log, and goes on', async () => {
+    const keys = freshKeys();
+    const log = new EventLog(env.redis, keys);
+    const appended = await log.append(bursts(['k1', 'k2']), Date.now(), 86_400_000);
+    const { sink, ids } = recordingSink();
+    const poisoned: [LoggedEvent, string][] = [];
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- put back as it was, below
+    const apply = CorrelationEngine.prototype.apply;
+    const failing = function (this: CorrelationEngine, ...args: Parameters<typeof apply>): void {
+      if (args[2] === 'gw/e-k1-1') throw new Error('engine bug');
+      apply.apply(this, args);
+    };
+    CorrelationEngine.prototype.apply = failing;
+    try {
+      const h = startCorrelator(
+        keys,
+        rulesFrom(RULES),
+        sink,
+        {},
+        systemClock,
+        undefined,
+        async (entry, err) => {
+          poisoned.push([entry, (err as Error).message]);
+        },
+      );
+      await h.correlator.start();
+      await eventually(
+        async () => (ids.size === 1 && poisoned.length === 1 ? true : undefined),
+        'k2 burst and the poison',
+        10_000,
+      );
+      await h.stop();
+    } finally {
+      CorrelationEngine.prototype.apply = apply;
+    }
+    // k1 lost one of its three events to the failure, so only k2 bursts.
+    expect([...ids.values()].map((m) => m.group.api_key)).toEqual(['k2']);
+    const [entry, message] = poisoned[0] ?? [];
+    expect(message).toBe('engine bug');
+    expect(entry?.event.id).toBe('e-k1-1');
+    expect(entry?.seq).toBe(appended[1]?.seq);
+  });
+
   it('retries from the last checkpoint when the sink fails, delivering each match once in the end', async () => {
     const keys = freshKeys();
-    const rules = compileRules(RULES);
+    const rules = rulesFrom(RULES);
     await new EventLog(env.redis, keys).append(bursts(['k1', 'k2', 'k3']), Date.now(), 86_400_000);
     // The first two attempts at every match fail, as if the incident store were down.
     const { sink, ids, deliveries } = recordingSink((_, attempt) => attempt <= 2);
@@ -204,7 +286,7 @@ describe('Correlator', () => {
 
   it('shares partitions between two correlators, each match delivered by one of them', async () => {
     const keys = freshKeys();
-    const rules = compileRules(RULES);
+    const rules = rulesFrom(RULES);
     const log = new EventLog(env.redis, keys);
     const { sink, ids, deliveries } = recordingSink();
     const a = startCorrelator(keys, rules, sink, { member: 'a' });
@@ -229,7 +311,7 @@ describe('Correlator', () => {
 
   it("takes over a dead correlator's partitions after its lease", async () => {
     const keys = freshKeys();
-    const rules = compileRules(RULES);
+    const rules = rulesFrom(RULES);
     const log = new EventLog(env.redis, keys);
     const { sink, ids } = recordingSink();
     const store = mortalStore(new RedisStateStore(env.redis, keys));
@@ -265,7 +347,7 @@ describe('Correlator', () => {
 
   it('runs chained rules through the log: the inner match is an event the outer rule reads', async () => {
     const keys = freshKeys();
-    const rules = compileRules(`${RULES}---
+    const rules = rulesFrom(`${RULES}---
 title: Two bursts from one key
 name: repeated_burst
 correlation: { type: event_count, rules: [burst], group-by: [api_key], timespan: 10m, condition: { gte: 2 } }
@@ -294,7 +376,7 @@ correlation: { type: event_count, rules: [burst], group-by: [api_key], timespan:
   it('exports per-rule counters at zero from the start, and lag gauges', async () => {
     const keys = freshKeys();
     const clock = new ManualClock(Date.now());
-    const h = startCorrelator(keys, compileRules(RULES), recordingSink().sink, {}, clock);
+    const h = startCorrelator(keys, rulesFrom(RULES), recordingSink().sink, {}, clock);
     await h.correlator.start();
     const text = await h.metrics.render();
     expect(text).toContain('cordon_rule_matches_total{rule="burst"} 0');
@@ -307,7 +389,7 @@ correlation: { type: event_count, rules: [burst], group-by: [api_key], timespan:
 
   it('refuses to start when the configured partition count differs from the state in Redis', async () => {
     const keys = freshKeys();
-    const rules = compileRules(RULES);
+    const rules = rulesFrom(RULES);
     const a = startCorrelator(keys, rules, recordingSink().sink);
     await a.correlator.start();
     await a.stop();

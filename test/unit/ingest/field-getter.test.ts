@@ -27,6 +27,14 @@ describe('canonical field paths', () => {
     expect(getEventField(event, 'entity.toString')).toBeUndefined();
     expect(compileFieldGetter('entity.geo.city')(event)).toBeUndefined();
     expect(compileFieldGetter('entity.geo.region')(null)).toBeUndefined();
+    // Arrays in data: their methods are not fields; their own entries and length are.
+    const withList = { raw: { tags: ['a', 'b'] } };
+    expect(getEventField(withList, 'raw.tags.map')).toBeUndefined();
+    expect(getEventField(withList, 'raw.tags.push')).toBeUndefined();
+    expect(getEventField(withList, 'raw.tags.1')).toBe('b');
+    expect(getEventField(withList, 'raw.tags.length')).toBe(2);
+    expect(getEventField({ raw: { __proto__: 'x' } }, 'raw.__proto__')).toBeUndefined();
+    expect(getEventField(JSON.parse('{"raw":{"__proto__":"x"}}'), 'raw.__proto__')).toBe('x');
   });
 
   it('lets a Sigma rule match a dotted label name', () => {

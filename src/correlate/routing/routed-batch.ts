@@ -1,0 +1,202 @@
+import type { Route } from '../engine/engine.js';
+import type { RuleStats } from '../engine/rule-stats.js';
+
+/**
+ * Events already routed (the stateless half of correlation), as columns: what a thread that
+ * parses and routes hands the thread that applies, in order. Columns of numbers are typed
+ * arrays, so posting a batch between threads copies strings only and moves the rest.
+ */
+export interface RoutedBatch {
+  readonly count: number;
+  /**
+   * Per event: its log entry id `<ms>-<n>` as its two numbers (0-0 when not read from the log,
+   * as in a replay); see `seqAt`. Numbers, not strings: strings are what posting copies.
+   */
+  readonly seqMs: Float64Array;
+  readonly seqN: Float64Array;
+  /** Per event: index into `streamTable` (the source, or a chained rule's derived stream). */
+  readonly streamIndex: Uint16Array;
+  readonly streamTable: string[];
+  /** Per event: event time and receipt time, epoch ms. */
+  readonly times: Float64Array;
+  readonly received: Float64Array;
+  /** Per event: `source/id`. */
+  readonly refs: string[];
+  /** Routes as columns, grouped by event (ascending `routeEvent`). */
+  readonly routeEvent: Uint32Array;
+  readonly routeSlot: Uint16Array;
+  readonly routeInput: Uint16Array;
+  readonly routePartition: Uint16Array;
+  readonly routeKey: string[];
+  /**
+   * Each route's group-by values, in order; `routeValueCount` says how many each has, or
+   * SAME_AS_KEY for the common case of one value that is the key itself (then not repeated).
+   */
+  readonly routeValues: string[];
+  readonly routeValueCount: Uint16Array;
+  readonly routeValue: (number | string | null)[];
+  /** Figures counted while routing (detections' events, missing group fields), per rule. */
+  readonly stats: [string, RuleStats][];
+}
+
+/** `routeValueCount` of a route whose only group-by value is its key. */
+const SAME_AS_KEY = 0xffff;
+
+/** The log entry id of event `i`. */
+export function seqAt(b: RoutedBatch, i: number): string {
+  return `${b.seqMs[i] ?? 0}-${b.seqN[i] ?? 0}`;
+}
+
+/** One event of a batch, as the engine's `apply` takes it. */
+export interface RoutedEvent {
+  /** Its position in the batch (see `seqAt`). */
+  readonly index: number;
+  readonly stream: string;
+  readonly time: number;
+  readonly received: number;
+  readonly ref: string;
+  readonly routes: readonly Route[];
+}
+
+/** Collects routed events into a batch. */
+export class RoutedBatchBuilder {
+  readonly #seqMs: number[] = [];
+  readonly #seqN: number[] = [];
+  readonly #streamTable: string[] = [];
+  readonly #streamIds = new Map<string, number>();
+  readonly #streamIndex: number[] = [];
+  readonly #times: number[] = [];
+  readonly #received: number[] = [];
+  readonly #refs: string[] = [];
+  readonly #routeEvent: number[] = [];
+  readonly #routes: Route[] = [];
+
+  get count(): number {
+    return this.#times.length;
+  }
+
+  add(
+    seq: string,
+    stream: string,
+    time: number,
+    received: number,
+    ref: string,
+    routes: readonly Route[],
+  ): void {
+    let id = this.#streamIds.get(stream);
+    if (id === undefined) {
+      id = this.#streamTable.length;
+      this.#streamTable.push(stream);
+      this.#streamIds.set(stream, id);
+    }
+    const index = this.#times.length;
+    const dash = seq.indexOf('-');
+    this.#seqMs.push(dash < 0 ? 0 : Number(seq.slice(0, dash)));
+    this.#seqN.push(dash < 0 ? 0 : Number(seq.slice(dash + 1)));
+    this.#streamIndex.push(id);
+    this.#times.push(time);
+    this.#received.push(received);
+    this.#refs.push(ref);
+    for (const r of routes) {
+      this.#routeEvent.push(index);
+      this.#routes.push(r);
+    }
+  }
+
+  build(stats: [string, RuleStats][] = []): RoutedBatch {
+    // Plain loops into typed arrays: `TypedArray.from(list, fn)` and `flatMap` cost several
+    // times as much, and this runs once per event and route.
+    const routes = this.#routes;
+    const n = routes.length;
+    const routeSlot = new Uint16Array(n);
+    const routeInput = new Uint16Array(n);
+    const routePartition = new Uint16Array(n);
+    const routeValueCount = new Uint16Array(n);
+    const routeKey = new Array<string>(n);
+    const routeValue = new Array<number | string | null>(n);
+    const routeValues: string[] = [];
+    for (let i = 0; i < n; i += 1) {
+      const r = routes[i] as Route;
+      routeSlot[i] = r.slot;
+      routeInput[i] = r.input;
+      routePartition[i] = r.partition;
+      routeKey[i] = r.key;
+      routeValue[i] = r.value ?? null;
+      if (r.values.length === 1 && r.values[0] === r.key) {
+        routeValueCount[i] = SAME_AS_KEY;
+      } else {
+        routeValueCount[i] = r.values.length;
+        for (const v of r.values) routeValues.push(v);
+      }
+    }
+    return {
+      count: this.#times.length,
+      seqMs: new Float64Array(this.#seqMs),
+      seqN: new Float64Array(this.#seqN),
+      streamIndex: new Uint16Array(this.#streamIndex),
+      streamTable: this.#streamTable,
+      times: new Float64Array(this.#times),
+      received: new Float64Array(this.#received),
+      refs: this.#refs,
+      routeEvent: new Uint32Array(this.#routeEvent),
+      routeSlot,
+      routeInput,
+      routePartition,
+      routeKey,
+      routeValues,
+      routeValueCount,
+      routeValue,
+      stats,
+    };
+  }
+}
+
+/** The typed arrays of a batch, to move (not copy) when posting it to another thread. */
+export function transferList(b: RoutedBatch): ArrayBuffer[] {
+  return [
+    b.seqMs.buffer as ArrayBuffer,
+    b.seqN.buffer as ArrayBuffer,
+    b.streamIndex.buffer as ArrayBuffer,
+    b.times.buffer as ArrayBuffer,
+    b.received.buffer as ArrayBuffer,
+    b.routeEvent.buffer as ArrayBuffer,
+    b.routeSlot.buffer as ArrayBuffer,
+    b.routeInput.buffer as ArrayBuffer,
+    b.routePartition.buffer as ArrayBuffer,
+    b.routeValueCount.buffer as ArrayBuffer,
+  ];
+}
+
+/**
+ * The events of a batch in order. The `routes` array handed out is reused for the next event:
+ * apply it before asking for the next one.
+ */
+export function* routedEvents(b: RoutedBatch): Generator<RoutedEvent> {
+  let route = 0;
+  let value = 0;
+  const routes: Route[] = [];
+  for (let i = 0; i < b.count; i += 1) {
+    routes.length = 0;
+    for (; route < b.routeEvent.length && b.routeEvent[route] === i; route += 1) {
+      const n = b.routeValueCount[route] as number;
+      const key = b.routeKey[route] as string;
+      routes.push({
+        slot: b.routeSlot[route] as number,
+        input: b.routeInput[route] as number,
+        key,
+        values: n === SAME_AS_KEY ? [key] : b.routeValues.slice(value, value + n),
+        value: b.routeValue[route] ?? undefined,
+        partition: b.routePartition[route] as number,
+      });
+      if (n !== SAME_AS_KEY) value += n;
+    }
+    yield {
+      index: i,
+      stream: b.streamTable[b.streamIndex[i] as number] as string,
+      time: b.times[i] as number,
+      received: b.received[i] as number,
+      ref: b.refs[i] as string,
+      routes,
+    };
+  }
+}
