@@ -9,7 +9,7 @@ import {
   SAMPLE_NOW,
 } from '../../../../helpers/source-kind.js';
 import { expectErrorsAt, expectPartial, expectWarnings } from '../../ingest-test-helpers.js';
-import { fuzzKind } from './fuzz-kind.js';
+import { fuzzKind } from '../../../../helpers/source-fuzz.js';
 
 type Json = Record<string, unknown>;
 const sample = (name: string): Buffer => fixtureBytes(`samples/ingest/${name}`);

@@ -9,7 +9,7 @@ import {
   SAMPLE_NOW,
 } from '../../../../helpers/source-kind.js';
 import { expectErrorsAt, expectPartial, expectWarnings } from '../../ingest-test-helpers.js';
-import { fuzzKind } from './fuzz-kind.js';
+import { fuzzKind } from '../../../../helpers/source-fuzz.js';
 
 type Json = Record<string, unknown>;
 const sample = (name: string): Buffer => fixtureBytes(`samples/ingest/${name}`);
@@ -208,7 +208,7 @@ describe('ocsf kind: bad input', () => {
 
   it('survives random and damaged bodies (JSON and NDJSON)', async () => {
     const samples = [AUTH, API, BAD].map(sample);
-    await fuzzKind(ocsfKind, samples, undefined, 150);
-    await fuzzKind(ocsfKind, samples, 'application/x-ndjson', 100);
+    await fuzzKind(ocsfKind, samples, { runs: 150 });
+    await fuzzKind(ocsfKind, samples, { run: ND, runs: 100 });
   });
 });

@@ -8,7 +8,7 @@ import {
   SAMPLE_NOW,
 } from '../../../../helpers/source-kind.js';
 import { expectErrorsAt, expectPartial } from '../../ingest-test-helpers.js';
-import { fuzzKind } from './kind-fuzz.js';
+import { fuzzKind } from '../../../../helpers/source-fuzz.js';
 
 type Json = Record<string, any>;
 

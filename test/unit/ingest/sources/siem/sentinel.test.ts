@@ -3,7 +3,7 @@ import { sentinelKind } from '../../../../../src/ingest/sources/sentinel/index.j
 import { sha256Hex } from '../../../../../src/shared/hash.js';
 import { expectGolden, fixtureBytes, okEvents, runKind } from '../../../../helpers/source-kind.js';
 import { expectErrorsAt, expectPartial } from '../../ingest-test-helpers.js';
-import { fuzzKind } from './kind-fuzz.js';
+import { fuzzKind } from '../../../../helpers/source-fuzz.js';
 
 type Json = Record<string, any>;
 
