@@ -99,13 +99,7 @@ export class IngestService {
     request: IngestRequest,
     principal: string,
   ): Promise<IngestOutcome> {
-    const source = this.#sources.get(sourceName);
-    if (!source) {
-      throw new CordonError(
-        'CORDON_ERR_INGEST_UNKNOWN_SOURCE',
-        `No source connector is named "${sourceName}". Sources: ${this.sourceNames.join(', ') || 'none'}. Add connectors/<name>.yaml.`,
-      );
-    }
+    const source = this.#sourceNamed(sourceName);
     const kind = this.kindOf(source);
     const now = this.o.clock.now();
     const header = request.contentType;
@@ -199,6 +193,33 @@ export class IngestService {
       rejected,
       ...(deadLetterId === undefined ? {} : { deadLetterId }),
     };
+  }
+
+  /**
+   * Dead-letters a body refused before any kind could read it (a Content-Encoding that does
+   * not undo), counted with the other rejections; returns the dead letter's id.
+   */
+  async refuseUnread(
+    sourceName: string,
+    errors: readonly FieldError[],
+    contentType: string | undefined,
+    body: Buffer,
+    principal: string,
+  ): Promise<string> {
+    const source = this.#sourceNamed(sourceName);
+    const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+    return this.#reject(source, 'parse', errors, type, body, principal, this.o.clock.now());
+  }
+
+  #sourceNamed(sourceName: string): SourceInfo {
+    const source = this.#sources.get(sourceName);
+    if (!source) {
+      throw new CordonError(
+        'CORDON_ERR_INGEST_UNKNOWN_SOURCE',
+        `No source connector is named "${sourceName}". Sources: ${this.sourceNames.join(', ') || 'none'}. Add connectors/<name>.yaml.`,
+      );
+    }
+    return source;
   }
 
   /** Runs the source's kind on a request; a kind that throws is a bug, reported as one. */

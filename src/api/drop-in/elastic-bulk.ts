@@ -102,9 +102,12 @@ export const elasticBulk: DropInProtocol = {
     };
   },
   refused(status, error, context) {
-    if (status === 400) {
+    const actions = bulkActions(context.body);
+    // No action could be read (a body that did not decompress): nothing to carry the reason
+    // but a request-level error, as Elasticsearch answers a body it cannot parse.
+    if (status === 400 && actions.length > 0) {
       // The whole body was refused: every item carries the reason, as Elasticsearch would.
-      const all = new Map(bulkActions(context.body).map((_, n) => [n, error.message]));
+      const all = new Map(actions.map((_, n) => [n, error.message]));
       return { took: 0, errors: true, items: items(context, all, 400) };
     }
     return { error: { type: 'cordon_exception', reason: error.message }, status };

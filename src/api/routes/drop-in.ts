@@ -27,7 +27,7 @@ const SOURCE_PARAM = { type: 'string', pattern: '^[a-z][a-z0-9-]{0,62}$' } as co
  * the answers take each protocol's shape, errors included.
  */
 export const dropInRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
-  registerIngestBodyParser(app, deps.ingestBodyLimitBytes);
+  registerIngestBodyParser(app, deps);
   app.decorateRequest('pendingSignature', null);
   app.addHook('onSend', async (request, reply, payload) => {
     const protocol = BY_NAME.get(request.routeOptions.config.dropIn ?? '');

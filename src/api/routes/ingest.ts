@@ -16,7 +16,7 @@ export const ingestRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   // Present at zero from the start, one series per configured source (never per request).
   declareIngestSeries(deps);
   app.decorateRequest('pendingSignature', null);
-  registerIngestBodyParser(app, deps.ingestBodyLimitBytes);
+  registerIngestBodyParser(app, deps);
 
   app.post<{ Params: { source: string }; Querystring: { ids?: boolean } }>(
     '/v1/ingest/:source',

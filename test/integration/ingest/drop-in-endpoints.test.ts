@@ -216,16 +216,91 @@ describe('Elasticsearch _bulk', () => {
     });
     expect(wrong.statusCode).toBe(401);
   });
+});
 
-  it('refuses a corrupt gzip body cleanly', async () => {
-    const res = await t.app.inject({
-      method: 'POST',
-      url: '/_bulk',
-      headers: { authorization: `Bearer ${TOKENS.ingest}`, 'content-encoding': 'gzip' },
-      payload: Buffer.from('not gzip at all'),
-    });
-    expect(res.statusCode).toBe(400);
-  });
+describe('a body that does not decompress as its Content-Encoding says', () => {
+  // Bytes no decoder takes: not gzip (no 1f 8b magic), not zlib (no valid header), not UTF-8.
+  const corrupt = Buffer.from([0x7b, 0xff, 0x00, 0x13, 0x37, 0x0a, 0x9c, 0x78]);
+
+  /** The newest dead letter of a source, with its body as kept. */
+  async function lastDeadLetter(source: string): Promise<Record<string, unknown>> {
+    const list = await t.call('GET', `/v1/deadletters?source=${source}&limit=1`, TOKENS.analyst);
+    const [newest] = list.json().deadLetters as { id: string }[];
+    return (await t.call('GET', `/v1/deadletters/${newest?.id ?? ''}`, TOKENS.analyst)).json();
+  }
+
+  async function rejectedTotal(source: string): Promise<number> {
+    const metrics = (await t.call('GET', '/metrics', TOKENS.analyst)).body;
+    const line = new RegExp(
+      `^cordon_ingest_rejected_total\\{source="${source}",reason="parse"\\} (\\d+)$`,
+      'm',
+    );
+    return Number(line.exec(metrics)?.[1] ?? 0);
+  }
+
+  it.each(['gzip', 'deflate'])(
+    'on /v1/ingest/{source}: 400 naming %s and the zlib reason, the bytes kept as a dead letter and counted',
+    async (encoding) => {
+      const before = await rejectedTotal('otlp');
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/v1/ingest/otlp',
+        headers: {
+          authorization: `Bearer ${TOKENS.ingest}`,
+          'content-type': 'application/json',
+          'content-encoding': encoding,
+        },
+        payload: corrupt,
+      });
+      expect(res.statusCode).toBe(400);
+      const error = res.json();
+      expect(error.code).toBe('CORDON_ERR_INGEST_INVALID_PAYLOAD');
+      expect(error.message).toContain(`body is not valid ${encoding}: `);
+      expect(error.message).toContain(
+        'send the body compressed as Content-Encoding says, or drop the header',
+      );
+      expect(error.details.errors).toEqual([
+        {
+          path: '',
+          reason: expect.stringMatching(new RegExp(`^body is not valid ${encoding}: \\S`)),
+        },
+      ]);
+      const kept = await lastDeadLetter('otlp');
+      expect(kept).toMatchObject({
+        id: error.details.deadLetterId,
+        source: 'otlp',
+        reason: 'parse',
+        contentType: 'application/json',
+        size: corrupt.length,
+        encoding: 'base64',
+        body: corrupt.toString('base64'),
+      });
+      expect(await rejectedTotal('otlp')).toBe(before + 1);
+    },
+  );
+
+  it.each([
+    ['gzip', '/_bulk', 'bulk', { authorization: `Bearer ${TOKENS.ingest}` }],
+    ['deflate', '/services/collector/event', 'hec', { authorization: `Splunk ${HEC_TOKEN}` }],
+  ])(
+    "on a drop-in route (%s to %s): refused in the protocol's shape, kept as a dead letter and counted",
+    async (encoding, url, source, headers) => {
+      const before = await rejectedTotal(source);
+      const res = await t.app.inject({
+        method: 'POST',
+        url,
+        headers: { ...headers, 'content-encoding': encoding },
+        payload: corrupt,
+      });
+      expect(res.statusCode).toBe(400);
+      expect(res.body).toContain(`body is not valid ${encoding}: `);
+      const kept = await lastDeadLetter(source);
+      expect(kept).toMatchObject({ source, reason: 'parse', size: corrupt.length });
+      expect(kept.body).toBe(corrupt.toString('base64'));
+      expect(res.body).toContain(String(kept.id));
+      expect(await rejectedTotal(source)).toBe(before + 1);
+    },
+  );
 });
 
 describe('OTLP/HTTP logs', () => {

@@ -1,11 +1,11 @@
 import type { Entity, NormalisedEvent } from '../../canonical-event.js';
 import { prefixedHashId } from '../../normalizers/event-id.js';
 import type { Location } from '../../normalizers/findings.js';
-import { isJsonObject } from '../../normalizers/json-values.js';
+import { isJsonObject, setOwn } from '../../normalizers/json-values.js';
 import { parseRfc3339 } from '../../normalizers/time.js';
 import { applyTimeClamp, withReceiptTime } from '../../normalizers/time-clamp.js';
 import { capRaw } from '../inference-common/cap-raw.js';
-import { putLabel, snakeKey } from '../inference-common/label-keys.js';
+import { snakeKey } from '../inference-common/label-keys.js';
 import { summarisePayload } from '../inference-common/payload-summary.js';
 import type { PayloadSummary } from '../inference-common/payload-summary.js';
 import type { SourceContext } from '../source-kind.js';
@@ -160,7 +160,7 @@ function eventLabels(
   };
   for (const [name, value] of Object.entries(ce.extensions)) {
     if (NOT_LABELS.has(name) || value === '') continue;
-    putLabel(labels, NAMED_EXTENSIONS.get(name) ?? `ce_${snakeKey(name)}`, value);
+    setOwn(labels, NAMED_EXTENSIONS.get(name) ?? `ce_${snakeKey(name)}`, value);
   }
   Object.assign(labels, annotationLabels(ce), captured.labels);
   const traceparent = ce.extensions.traceparent?.split('-')[1];
@@ -192,7 +192,7 @@ function annotationLabels(ce: CloudEvent): Record<string, string> {
   }
   const out: Record<string, string> = {};
   for (const [name, v] of Object.entries(value))
-    if (typeof v === 'string') putLabel(out, `annotation_${snakeKey(name)}`, v);
+    if (typeof v === 'string') setOwn(out, `annotation_${snakeKey(name)}`, v);
   return out;
 }
 
@@ -235,6 +235,6 @@ function rawAttributes(ce: CloudEvent, captured: CapturedHeaders): Record<string
   };
   if (ce.time !== undefined) out.time = ce.time;
   for (const [name, value] of Object.entries(ce.extensions))
-    putLabel(out, name, name === 'metadata' ? captured.sanitized : value);
+    setOwn(out, name, name === 'metadata' ? captured.sanitized : value);
   return out;
 }

@@ -1,8 +1,8 @@
 import type { Entity } from '../../canonical-event.js';
 import type { Location } from '../../normalizers/findings.js';
-import { got, isJsonObject } from '../../normalizers/json-values.js';
+import { got, isJsonObject, setOwn } from '../../normalizers/json-values.js';
 import { parseIp } from '../../normalizers/ip.js';
-import { putLabel, snakeKey } from '../inference-common/label-keys.js';
+import { snakeKey } from '../inference-common/label-keys.js';
 
 /**
  * `ce-metadata`: the request headers the logger was told to capture (KServe
@@ -133,7 +133,7 @@ function mapHeaders(
       );
       continue;
     }
-    putLabel(labels, `header_${snakeKey(name)}`, value);
+    setOwn(labels, `header_${snakeKey(name)}`, value);
   }
   return { entity, labels };
 }

@@ -1,5 +1,5 @@
 import type { Location } from '../../normalizers/findings.js';
-import { NDJSON_CONTENT_TYPES } from '../../normalizers/generic.js';
+import { isNdjsonContentType } from '../../normalizers/ndjson-type.js';
 import { parseJsonBody, parseNdjsonBody } from '../../normalizers/parse-json-body.js';
 import type { NdjsonLine } from '../../normalizers/parse-json-body.js';
 import type { SourceRequest } from '../source-kind.js';
@@ -8,10 +8,6 @@ export type Body =
   | { readonly form: 'json'; readonly value: unknown }
   | { readonly form: 'ndjson'; readonly lines: readonly NdjsonLine[] };
 
-export function isNdjson(contentType: string): boolean {
-  return (NDJSON_CONTENT_TYPES as readonly string[]).includes(contentType);
-}
-
 /** Parses a JSON body (or NDJSON when the content type says so); body errors go to `root`. */
 export function parseBody(
   request: SourceRequest,
@@ -19,7 +15,7 @@ export function parseBody(
   expected: string,
   maxDepth: number | undefined,
 ): Body | undefined {
-  if (isNdjson(request.contentType)) {
+  if (isNdjsonContentType(request.contentType)) {
     const parsed = parseNdjsonBody(request.body, root, { expected, maxDepth });
     return parsed.ok ? { form: 'ndjson', lines: parsed.value } : undefined;
   }

@@ -1,6 +1,7 @@
 import type { Location } from '../../normalizers/findings.js';
 import { parseIp } from '../../normalizers/ip.js';
 import { got } from '../../normalizers/json-values.js';
+import { isNoAddress } from '../../normalizers/no-address.js';
 
 /**
  * Identity logs say "no address" in several ways (null, "", Okta's "unknown"); those leave
@@ -18,9 +19,4 @@ export function readIpValue(value: unknown, at: Location): string | undefined {
   if (parsed.ok) return parsed.ip;
   at.error(`${parsed.reason} Send the client's address, or null when it is not known.`);
   return undefined;
-}
-
-export function isNoAddress(value: string): boolean {
-  const text = value.trim().toLowerCase();
-  return text === '' || text === 'unknown' || text === 'null' || text === '-';
 }

@@ -24,13 +24,3 @@ export class EventMaps {
     if (typeof value === 'number' && Number.isFinite(value)) setOwn(this.measures, key, value);
   }
 }
-
-/** `riskLevelDuringSignIn` → `risk_level_during_sign_in`, `LoginTo` → `login_to`. */
-export function snakeCase(name: string): string {
-  return name
-    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
-    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
-    .replace(/[^A-Za-z0-9]+/g, '_')
-    .replace(/^_+|_+$/g, '')
-    .toLowerCase();
-}

@@ -11,13 +11,3 @@ export function snakeKey(name: string): string {
     .replace(/^_+|_+$/g, '');
   return key === '' ? 'unnamed' : key.slice(0, 120);
 }
-
-/** Sets a label as an own property (a `__proto__` header stays data). */
-export function putLabel(labels: Record<string, string>, key: string, value: string): void {
-  Object.defineProperty(labels, key, {
-    value,
-    enumerable: true,
-    writable: true,
-    configurable: true,
-  });
-}

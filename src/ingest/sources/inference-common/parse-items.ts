@@ -16,16 +16,6 @@ export interface ParseItemsOptions {
   readonly ndjson: boolean;
 }
 
-const NDJSON_TYPES = new Set([
-  'application/x-ndjson',
-  'application/jsonl',
-  'application/json-lines',
-]);
-
-export function isNdjsonType(contentType: string): boolean {
-  return NDJSON_TYPES.has(contentType);
-}
-
 /**
  * A body of records in any of the three shapes log shippers write: one JSON object, a JSON
  * array of them, or NDJSON (one per line). A body sent as JSON that is really NDJSON (a common

@@ -3,7 +3,8 @@ import type { EntityField, EventKind } from '../../canonical-event.js';
 import { isOneOf } from '../../normalizers/canonical-maps.js';
 import { got, isJsonObject } from '../../normalizers/json-values.js';
 import type { OptionsReporter, OptionsSpec } from '../source-kind.js';
-import { isTimeZone, UTC_ZONE } from './zoned-time.js';
+import { isTimeZone } from '../../normalizers/time-zone.js';
+import { UTC_ZONE } from './zoned-time.js';
 import type { Zone } from './zoned-time.js';
 
 /** Where a custom field goes (`map:`): an entity field, a measure or a label. */

@@ -1,3 +1,5 @@
+import { daysInMonth, isTimeZone, offsetAt } from '../../normalizers/time-zone.js';
+
 /**
  * Calendar fields → epoch ms for the line formats, whose times often carry no zone (RFC 3164,
  * LEEF devTime patterns, CEF dates): such a time is read in the connector's `timezone` option.
@@ -71,58 +73,6 @@ export function parseZoneToken(token: string): Zone | undefined {
   }
   if (token.includes('/') && isTimeZone(token)) return { timeZone: token };
   return undefined;
-}
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timeZone);
-  if (f === undefined) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    formatters.set(timeZone, f);
-  }
-  return f;
-}
-
-/** True if the runtime knows this IANA zone name. */
-export function isTimeZone(name: string): boolean {
-  try {
-    formatter(name);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Offset of `timeZone` from UTC at instant `ms`, in ms. */
-function offsetAt(ms: number, timeZone: string): number {
-  const parts: Record<string, number> = {};
-  for (const part of formatter(timeZone).formatToParts(new Date(ms)))
-    if (part.type !== 'literal') parts[part.type] = Number(part.value);
-  const asUtc = Date.UTC(
-    parts.year ?? 1970,
-    (parts.month ?? 1) - 1,
-    parts.day ?? 1,
-    parts.hour ?? 0,
-    parts.minute ?? 0,
-    parts.second ?? 0,
-  );
-  return asUtc - (ms - (((ms % 1000) + 1000) % 1000));
-}
-
-export function daysInMonth(year: number, month: number): number {
-  const date = new Date(0);
-  date.setUTCFullYear(year, month, 0);
-  return date.getUTCDate();
 }
 
 /** What is impossible about these fields (Jun 31, hour 24), or undefined. */

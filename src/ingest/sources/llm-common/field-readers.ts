@@ -1,6 +1,7 @@
 import type { Location } from '../../normalizers/findings.js';
 import { sha256Hex } from '../../../shared/hash.js';
 import { parseIp } from '../../normalizers/ip.js';
+import { isNoAddress } from '../../normalizers/no-address.js';
 import { getOwn, got, isJsonObject } from '../../normalizers/json-values.js';
 import type { JsonObject } from '../../normalizers/json-values.js';
 
@@ -98,8 +99,7 @@ export function readIp(object: JsonObject, key: string, at: Location): Read<stri
   if (text === undefined || text === INVALID) return text;
   // X-Forwarded-For lists hops client-first.
   const first = text.split(',')[0] ?? '';
-  // How proxies and SQL exports say "no address": absent, not a bad address.
-  if (['', 'unknown', 'null', '-'].includes(first.trim().toLowerCase())) return undefined;
+  if (isNoAddress(first)) return undefined;
   const parsed = parseIp(first);
   if (parsed.ok) return parsed.ip;
   at.child(key).warn(`${parsed.reason} The IP was left out of the event.`);

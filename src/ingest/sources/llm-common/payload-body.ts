@@ -3,6 +3,7 @@ import { DEFAULT_MAX_DEPTH, findTooDeep } from '../../normalizers/json-depth.js'
 import { findJsonSyntaxError } from '../../normalizers/json-syntax.js';
 import { got, truncate } from '../../normalizers/json-values.js';
 import { parseJsonBody } from '../../normalizers/parse-json-body.js';
+import { readUtf8Text } from '../../normalizers/utf8-text.js';
 
 /** One payload object of a body, with the location its errors go to. */
 export interface PayloadItem {
@@ -34,13 +35,8 @@ export function readPayloadItems(
   options: PayloadBodyOptions,
 ): PayloadItem[] | undefined {
   const expected = `a ${options.itemName}, a JSON array of them, or one per line (NDJSON)`;
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(body);
-  } catch {
-    root.error('is not valid UTF-8; send the body UTF-8 encoded (JSON requires it).');
-    return undefined;
-  }
+  const text = readUtf8Text(body, root, 'send the body UTF-8 encoded (JSON requires it).');
+  if (text === undefined) return undefined;
   if (text.trim() === '') {
     root.error(`the body is empty; send ${expected}.`);
     return undefined;

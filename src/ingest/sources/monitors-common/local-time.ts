@@ -1,3 +1,4 @@
+import { daysInMonth, isTimeZone, offsetAt } from '../../normalizers/time-zone.js';
 import type { OptionsReporter, OptionsSpec } from '../source-kind.js';
 
 /** Wall-clock fields as a log line writes them, without a zone. */
@@ -23,50 +24,11 @@ export function checkWallClock(clock: WallClock): string | undefined {
   return problems.length > 0 ? problems.join('; ') : undefined;
 }
 
-function daysInMonth(year: number, month: number): number {
-  const date = new Date(0);
-  date.setUTCFullYear(year, month, 0);
-  return date.getUTCDate();
-}
-
 function asUtc(clock: WallClock): number {
   const date = new Date(0);
   date.setUTCFullYear(clock.year, clock.month - 1, clock.day);
   date.setUTCHours(clock.hour, clock.minute, Math.min(clock.second, 59), clock.ms);
   return date.getTime();
-}
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-/** Offset of `timeZone` from UTC at instant `ms`, in ms (positive east of Greenwich). */
-function offsetAt(ms: number, timeZone: string): number {
-  let format = formatters.get(timeZone);
-  if (format === undefined) {
-    format = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    formatters.set(timeZone, format);
-  }
-  const parts: Record<string, number> = {};
-  for (const part of format.formatToParts(new Date(ms)))
-    if (part.type !== 'literal') parts[part.type] = Number(part.value);
-  const wall = asUtc({
-    year: parts.year ?? 1970,
-    month: parts.month ?? 1,
-    day: parts.day ?? 1,
-    hour: parts.hour ?? 0,
-    minute: parts.minute ?? 0,
-    second: parts.second ?? 0,
-    ms: 0,
-  });
-  return wall - (ms - (((ms % 1000) + 1000) % 1000));
 }
 
 /**
@@ -83,16 +45,6 @@ export function wallClockToEpochMs(clock: WallClock, timeZone: string): number {
   return fits.length > 0 ? Math.min(...fits) : before;
 }
 
-/** True if the runtime knows the zone (IANA names such as "Europe/Berlin", or "UTC"). */
-export function isKnownTimeZone(timeZone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Reads `options.timezone`: the zone in which a sender writes zone-less log times. */
 export function compileTimezone(
   value: unknown,
@@ -100,7 +52,7 @@ export function compileTimezone(
   report: OptionsReporter,
 ): string | undefined {
   if (value === undefined || value === null) return 'UTC';
-  if (typeof value !== 'string' || !isKnownTimeZone(value)) {
+  if (typeof value !== 'string' || !isTimeZone(value)) {
     report(
       path,
       `must be an IANA time zone name such as "Europe/Berlin" or "UTC" (the zone the server's log times are written in); got ${JSON.stringify(value)}.`,

@@ -1,4 +1,5 @@
 import type { Location } from '../../normalizers/findings.js';
+import { readUtf8Text } from '../../normalizers/utf8-text.js';
 
 /** One non-blank physical line of a text body; `index` is zero-based and names its batch item. */
 export interface TextLine {
@@ -6,17 +7,9 @@ export interface TextLine {
   readonly text: string;
 }
 
-/**
- * Decodes a log chunk strictly: a lossy decode would put U+FFFD into event fields and hide
- * a sender that mixes encodings. Reports at the body level and returns undefined when invalid.
- */
+/** Decodes a log chunk strictly (readUtf8Text), reporting at the body level. */
 export function decodeUtf8Text(body: Buffer, at: Location): string | undefined {
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(body);
-  } catch {
-    at.error('is not valid UTF-8; send the log lines UTF-8 encoded.');
-    return undefined;
-  }
+  return readUtf8Text(body, at, 'send the log lines UTF-8 encoded.');
 }
 
 /**

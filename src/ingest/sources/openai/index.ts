@@ -1,5 +1,7 @@
 import { Findings } from '../../normalizers/findings.js';
-import { isNdjsonType, parseItems } from '../inference-common/parse-items.js';
+import { isNdjsonContentType } from '../../normalizers/ndjson-type.js';
+import { readUtf8Text } from '../../normalizers/utf8-text.js';
+import { parseItems } from '../inference-common/parse-items.js';
 import type { SourceKind } from '../source-kind.js';
 import { readCall } from './call.js';
 import { llmEvent } from './llm-event.js';
@@ -27,13 +29,8 @@ export const OPENAI_KIND: SourceKind<undefined> = {
         `is an SSE stream (data: lines) sent as ${request.contentType || 'no content type'}; it was read as ${SSE}.`,
       );
     if (request.contentType === SSE || mislabelled) {
-      let text: string;
-      try {
-        text = new TextDecoder('utf-8', { fatal: true }).decode(request.body);
-      } catch {
-        root.error('is not valid UTF-8; send the stream UTF-8 encoded.');
-        return findings.result([]);
-      }
+      const text = readUtf8Text(request.body, root, 'send the stream UTF-8 encoded.');
+      if (text === undefined) return findings.result([]);
       const response = readStream(text, root);
       if (response === undefined) return findings.result([]);
       return findings.result([
@@ -43,7 +40,7 @@ export const OPENAI_KIND: SourceKind<undefined> = {
     const items = parseItems(request.body, findings, {
       expected: 'a chat completion log (a response, a request, or {request, response})',
       maxDepth: ctx.maxDepth,
-      ndjson: isNdjsonType(request.contentType),
+      ndjson: isNdjsonContentType(request.contentType),
     });
     for (const { value, at } of items ?? []) {
       const call = readCall(value, at);

@@ -4,7 +4,8 @@ import type { Location } from '../../normalizers/findings.js';
 import type { NormaliseContext } from '../../normalizers/types.js';
 import { applyTimeClamp, withReceiptTime } from '../../normalizers/time-clamp.js';
 import { stableStringify } from '../../../shared/hash.js';
-import { putLabel, snakeKey } from '../inference-common/label-keys.js';
+import { setOwn } from '../../normalizers/json-values.js';
+import { snakeKey } from '../inference-common/label-keys.js';
 import type { EnvelopePieces, RequestPieces, ResponsePieces } from './pieces.js';
 
 /** Request `metadata` keys that name an entity field; the others become `metadata_<key>` labels. */
@@ -88,7 +89,7 @@ function measures({ response, envelope }: CallPieces): Record<string, number> {
 function labels({ request, response }: CallPieces, filtered: boolean): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(request?.metadata ?? {}))
-    if (!ENTITY_METADATA_KEYS.includes(key)) putLabel(out, `metadata_${snakeKey(key)}`, value);
+    if (!ENTITY_METADATA_KEYS.includes(key)) setOwn(out, `metadata_${snakeKey(key)}`, value);
   if (response?.id !== undefined) out.response_id = response.id;
   const finish = response?.finishReasons[0];
   if (finish !== undefined) out.finish_reason = finish;

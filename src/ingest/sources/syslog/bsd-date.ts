@@ -1,7 +1,8 @@
 import { got } from '../../normalizers/json-values.js';
 import type { TimeParse } from '../../normalizers/time.js';
 import { checkRange } from '../lines/java-date.js';
-import { daysInMonth, impossibleDate, monthNumber, toEpochMs } from '../lines/zoned-time.js';
+import { daysInMonth } from '../../normalizers/time-zone.js';
+import { impossibleDate, monthNumber, toEpochMs } from '../lines/zoned-time.js';
 import type { Zone } from '../lines/zoned-time.js';
 
 /** `Mmm dd hh:mm:ss` with an optional fraction (some daemons add one); day space-padded. */

@@ -1,5 +1,6 @@
 import { Findings } from '../../normalizers/findings.js';
-import { isNdjsonType, parseItems } from '../inference-common/parse-items.js';
+import { isNdjsonContentType } from '../../normalizers/ndjson-type.js';
+import { parseItems } from '../inference-common/parse-items.js';
 import type { SourceKind } from '../source-kind.js';
 import { predictionLogEvent } from './prediction-log.js';
 
@@ -20,7 +21,7 @@ export const TFSERVING_KIND: SourceKind<undefined> = {
     const items = parseItems(request.body, findings, {
       expected: 'TF Serving PredictionLog records (a JSON object, an array of them, or NDJSON)',
       maxDepth: ctx.maxDepth,
-      ndjson: isNdjsonType(request.contentType),
+      ndjson: isNdjsonContentType(request.contentType),
     });
     for (const { value, at } of items ?? []) {
       const event = predictionLogEvent(value, at, ctx);

@@ -14,7 +14,7 @@ import {
   SAMPLE_NOW,
 } from '../../../../helpers/source-kind.js';
 import { expectErrorsAt, expectPartial } from '../../ingest-test-helpers.js';
-import { fuzzKind } from './fuzz-kind.js';
+import { fuzzKind, sentWith } from '../../../../helpers/source-fuzz.js';
 
 const S = 'samples/ingest/';
 const REQUEST = `${S}kserve-cloudevent-request.http.txt`;
@@ -306,8 +306,16 @@ describe('kserve: KServe inference logger CloudEvents', () => {
     await fuzzKind(
       KSERVE_KIND,
       [...files.map((f) => f.body), fixtureBytes(`${S}bad/kserve-cloudevent-structured-mode.json`)],
-      [{}, ...files.map((f) => f.headers)],
-      ['application/json', 'application/cloudevents+json', 'application/cloudevents-batch+json'],
+      {
+        run: sentWith(
+          [{}, ...files.map((f) => f.headers)],
+          [
+            'application/json',
+            'application/cloudevents+json',
+            'application/cloudevents-batch+json',
+          ],
+        ),
+      },
     );
   });
 });

@@ -3,7 +3,7 @@ import { TIME_MISSING_LABEL } from '../../../../../src/ingest/normalizers/time-c
 import { OPENAI_KIND } from '../../../../../src/ingest/sources/openai/index.js';
 import { expectGolden, fixtureBytes, okEvents, runKind } from '../../../../helpers/source-kind.js';
 import { expectErrorsAt, expectPartial } from '../../ingest-test-helpers.js';
-import { fuzzKind } from './fuzz-kind.js';
+import { fuzzKind, sentWith } from '../../../../helpers/source-fuzz.js';
 
 const S = 'samples/ingest/';
 const REQUEST = fixtureBytes(`${S}openai-chat-request.json`);
@@ -208,11 +208,8 @@ describe('openai: OpenAI-style chat completion logs', () => {
   });
 
   it('never throws or hangs on random bytes, random JSON or cut samples', async () => {
-    await fuzzKind(
-      OPENAI_KIND,
-      [REQUEST, RESPONSE, ENVELOPE, STREAM, BAD_STREAM],
-      [{}],
-      ['application/json', 'application/x-ndjson', 'text/event-stream'],
-    );
+    await fuzzKind(OPENAI_KIND, [REQUEST, RESPONSE, ENVELOPE, STREAM, BAD_STREAM], {
+      run: sentWith([{}], ['application/json', 'application/x-ndjson', 'text/event-stream']),
+    });
   });
 });

@@ -11,7 +11,7 @@ import {
   SAMPLE_NOW,
 } from '../../../../helpers/source-kind.js';
 import { expectErrorsAt } from '../../ingest-test-helpers.js';
-import { fuzzKind } from './fuzz-kind.js';
+import { fuzzKind, sentWith } from '../../../../helpers/source-fuzz.js';
 
 const REQUEST = 'samples/ingest/seldon-cloudevent-request.http.txt';
 const RESPONSE = 'samples/ingest/seldon-cloudevent-response.http.txt';
@@ -95,8 +95,12 @@ describe('seldon: Seldon Core request logger', () => {
     await fuzzKind(
       SELDON_KIND,
       files.map((f) => f.body),
-      [{}, ...files.map((f) => f.headers)],
-      ['application/json', 'application/cloudevents+json'],
+      {
+        run: sentWith(
+          [{}, ...files.map((f) => f.headers)],
+          ['application/json', 'application/cloudevents+json'],
+        ),
+      },
     );
   });
 });

@@ -3,7 +3,7 @@ import { TIME_MISSING_LABEL } from '../../../../../src/ingest/normalizers/time-c
 import { TFSERVING_KIND } from '../../../../../src/ingest/sources/tfserving/index.js';
 import { expectGolden, fixtureBytes, okEvents, runKind } from '../../../../helpers/source-kind.js';
 import { expectErrorsAt, expectPartial } from '../../ingest-test-helpers.js';
-import { fuzzKind } from './fuzz-kind.js';
+import { fuzzKind, sentWith } from '../../../../helpers/source-fuzz.js';
 
 const SAMPLE = fixtureBytes('samples/ingest/tfserving-prediction-log.json');
 const NDJSON = fixtureBytes('samples/ingest/tfserving-prediction-logs.ndjson');
@@ -127,11 +127,8 @@ describe('tfserving: TF Serving PredictionLog (proto3 JSON)', () => {
   });
 
   it('never throws or hangs on random bytes, random JSON or cut samples', async () => {
-    await fuzzKind(
-      TFSERVING_KIND,
-      [SAMPLE, NDJSON, BAD],
-      [{}],
-      ['application/json', 'application/x-ndjson'],
-    );
+    await fuzzKind(TFSERVING_KIND, [SAMPLE, NDJSON, BAD], {
+      run: sentWith([{}], ['application/json', 'application/x-ndjson']),
+    });
   });
 });

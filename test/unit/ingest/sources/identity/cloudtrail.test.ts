@@ -1,18 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { cloudtrailKind } from '../../../../../src/ingest/sources/cloudtrail/index.js';
-import { getSourceKind } from '../../../../../src/ingest/sources/registry.js';
-import {
-  expectGolden,
-  fixtureBytes,
-  okEvents,
-  runKind,
-  SAMPLE_NOW,
-} from '../../../../helpers/source-kind.js';
-import { expectErrorsAt, expectPartial, expectWarnings } from '../../ingest-test-helpers.js';
-import { fuzzKind } from './fuzz-kind.js';
+import { itIsRegistered, itMapsSamplesToGoldens } from '../../../../helpers/source-goldens.js';
+import { fixtureBytes, okEvents, runKind, SAMPLE_NOW } from '../../../../helpers/source-kind.js';
+import { expectErrorsAt, expectPartial } from '../../ingest-test-helpers.js';
+import { fuzzKind } from '../../../../helpers/source-fuzz.js';
 
 type Json = Record<string, unknown>;
-const sample = (name: string): Buffer => fixtureBytes(`samples/ingest/${name}`);
+const S = 'samples/ingest/';
+const sample = (name: string): Buffer => fixtureBytes(`${S}${name}`);
 const sampleJson = (name: string): Json => JSON.parse(sample(name).toString('utf8')) as Json;
 const FAILURE = 'cloudtrail-consolelogin-failure.json';
 const SUCCESS = 'cloudtrail-consolelogin-success.json';
@@ -23,15 +18,14 @@ const BAD = 'bad/cloudtrail-records-not-array.json';
 const GOOD = [FAILURE, SUCCESS, HIDDEN, S3, BRIDGE];
 
 describe('cloudtrail kind: samples', () => {
-  it('is registered as "cloudtrail"', () => {
-    expect(getSourceKind('cloudtrail')).toBe(cloudtrailKind);
-  });
-
-  it.each(GOOD)('maps %s to its golden events', async (name) => {
-    const result = await runKind(cloudtrailKind, sample(name));
-    expect(expectWarnings(result)).toEqual([]);
-    expectGolden(okEvents(result), `cloudtrail/${name.replace(/^cloudtrail-/, '')}`);
-  });
+  itIsRegistered(cloudtrailKind);
+  itMapsSamplesToGoldens(
+    cloudtrailKind,
+    GOOD.map((name) => ({
+      sample: `${S}${name}`,
+      golden: `cloudtrail/${name.replace(/^cloudtrail-/, '')}`,
+    })),
+  );
 
   it('maps the failed console login field by field', async () => {
     const [event] = okEvents(await runKind(cloudtrailKind, sample(FAILURE)));

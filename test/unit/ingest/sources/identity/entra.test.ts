@@ -1,18 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { entraKind } from '../../../../../src/ingest/sources/entra/index.js';
-import { getSourceKind } from '../../../../../src/ingest/sources/registry.js';
-import {
-  expectGolden,
-  fixtureBytes,
-  okEvents,
-  runKind,
-  SAMPLE_NOW,
-} from '../../../../helpers/source-kind.js';
-import { expectErrorsAt, expectPartial, expectWarnings } from '../../ingest-test-helpers.js';
-import { fuzzKind } from './fuzz-kind.js';
+import { itIsRegistered, itMapsSamplesToGoldens } from '../../../../helpers/source-goldens.js';
+import { fixtureBytes, okEvents, runKind, SAMPLE_NOW } from '../../../../helpers/source-kind.js';
+import { expectErrorsAt, expectPartial } from '../../ingest-test-helpers.js';
+import { fuzzKind } from '../../../../helpers/source-fuzz.js';
 
 type Json = Record<string, unknown>;
-const sample = (name: string): Buffer => fixtureBytes(`samples/ingest/${name}`);
+const S = 'samples/ingest/';
+const sample = (name: string): Buffer => fixtureBytes(`${S}${name}`);
 const sampleJson = (name: string): Json => JSON.parse(sample(name).toString('utf8')) as Json;
 const GRAPH = 'entra-signin-graph.json';
 const RECORDS = 'entra-signin-eventhub-records.json';
@@ -25,19 +20,12 @@ function record(overrides: Json = {}, properties: Json = {}): Json {
 }
 
 describe('entra kind: samples', () => {
-  it('is registered as "entra"', () => {
-    expect(getSourceKind('entra')).toBe(entraKind);
-  });
-
-  it.each([
-    [GRAPH, 'entra/signin-graph.json'],
-    [RECORDS, 'entra/signin-eventhub-records.json'],
-    [LIST, 'entra/signin-graph-list.json'],
-  ])('maps %s to its golden events', async (name, golden) => {
-    const result = await runKind(entraKind, sample(name));
-    expect(expectWarnings(result)).toEqual([]);
-    expectGolden(okEvents(result), golden);
-  });
+  itIsRegistered(entraKind);
+  itMapsSamplesToGoldens(entraKind, [
+    { sample: `${S}${GRAPH}`, golden: 'entra/signin-graph.json' },
+    { sample: `${S}${RECORDS}`, golden: 'entra/signin-eventhub-records.json' },
+    { sample: `${S}${LIST}`, golden: 'entra/signin-graph-list.json' },
+  ]);
 
   it('maps the Graph sign-in field by field', async () => {
     const [event] = okEvents(await runKind(entraKind, sample(GRAPH)));

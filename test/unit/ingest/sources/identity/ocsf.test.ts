@@ -1,18 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { ocsfKind } from '../../../../../src/ingest/sources/ocsf/index.js';
-import { getSourceKind } from '../../../../../src/ingest/sources/registry.js';
-import {
-  expectGolden,
-  fixtureBytes,
-  okEvents,
-  runKind,
-  SAMPLE_NOW,
-} from '../../../../helpers/source-kind.js';
-import { expectErrorsAt, expectPartial, expectWarnings } from '../../ingest-test-helpers.js';
-import { fuzzKind } from './fuzz-kind.js';
+import { itIsRegistered, itMapsSamplesToGoldens } from '../../../../helpers/source-goldens.js';
+import { fixtureBytes, okEvents, runKind, SAMPLE_NOW } from '../../../../helpers/source-kind.js';
+import { expectErrorsAt, expectPartial } from '../../ingest-test-helpers.js';
+import { fuzzKind } from '../../../../helpers/source-fuzz.js';
 
 type Json = Record<string, unknown>;
-const sample = (name: string): Buffer => fixtureBytes(`samples/ingest/${name}`);
+const S = 'samples/ingest/';
+const sample = (name: string): Buffer => fixtureBytes(`${S}${name}`);
 const sampleJson = (name: string): Json => JSON.parse(sample(name).toString('utf8')) as Json;
 const AUTH = 'ocsf-authentication-3002-failure.json';
 const API = 'ocsf-api-activity-6003.json';
@@ -23,19 +18,12 @@ const ND = { contentType: 'application/x-ndjson' };
 const run = (value: unknown, options = {}) => runKind(ocsfKind, JSON.stringify(value), options);
 
 describe('ocsf kind: samples', () => {
-  it('is registered as "ocsf"', () => {
-    expect(getSourceKind('ocsf')).toBe(ocsfKind);
-  });
-
-  it.each([
-    [AUTH, 'ocsf/authentication-3002-failure.json', {}],
-    [API, 'ocsf/api-activity-6003.json', {}],
-    [NDJSON, 'ocsf/events-ndjson.json', ND],
-  ])('maps %s to its golden events', async (name, golden, options) => {
-    const result = await runKind(ocsfKind, sample(name), options);
-    expect(expectWarnings(result)).toEqual([]);
-    expectGolden(okEvents(result), golden);
-  });
+  itIsRegistered(ocsfKind);
+  itMapsSamplesToGoldens(ocsfKind, [
+    { sample: `${S}${AUTH}`, golden: 'ocsf/authentication-3002-failure.json' },
+    { sample: `${S}${API}`, golden: 'ocsf/api-activity-6003.json' },
+    { sample: `${S}${NDJSON}`, golden: 'ocsf/events-ndjson.json', run: ND },
+  ]);
 
   it('maps the failed authentication field by field', async () => {
     const [event] = okEvents(await runKind(ocsfKind, sample(AUTH)));
@@ -208,7 +196,7 @@ describe('ocsf kind: bad input', () => {
 
   it('survives random and damaged bodies (JSON and NDJSON)', async () => {
     const samples = [AUTH, API, BAD].map(sample);
-    await fuzzKind(ocsfKind, samples, undefined, 150);
-    await fuzzKind(ocsfKind, samples, 'application/x-ndjson', 100);
+    await fuzzKind(ocsfKind, samples, { runs: 150 });
+    await fuzzKind(ocsfKind, samples, { run: ND, runs: 100 });
   });
 });

@@ -2,19 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { parseHttpRequestFile } from '../../../../../src/ingest/sources/http-request-file.js';
 import { parseMapText } from '../../../../../src/ingest/sources/okta/debug-data.js';
 import { oktaKind } from '../../../../../src/ingest/sources/okta/index.js';
-import { getSourceKind } from '../../../../../src/ingest/sources/registry.js';
-import {
-  expectGolden,
-  fixtureBytes,
-  okEvents,
-  runKind,
-  SAMPLE_NOW,
-} from '../../../../helpers/source-kind.js';
+import { itIsRegistered, itMapsSamplesToGoldens } from '../../../../helpers/source-goldens.js';
+import { fixtureBytes, okEvents, runKind, SAMPLE_NOW } from '../../../../helpers/source-kind.js';
 import { expectErrorsAt, expectPartial, expectWarnings } from '../../ingest-test-helpers.js';
-import { fuzzKind } from './fuzz-kind.js';
+import { fuzzKind } from '../../../../helpers/source-fuzz.js';
 
 type Json = Record<string, unknown>;
-const sample = (name: string): Buffer => fixtureBytes(`samples/ingest/${name}`);
+const S = 'samples/ingest/';
+const sample = (name: string): Buffer => fixtureBytes(`${S}${name}`);
 const sampleJson = (name: string): Json => JSON.parse(sample(name).toString('utf8')) as Json;
 const HOOK = 'okta-eventhook-delivery-login-failure.json';
 const SINGLE = 'okta-systemlog-event-login-success.json';
@@ -31,19 +26,12 @@ function delivery(events: unknown[]): string {
 }
 
 describe('okta kind: samples', () => {
-  it('is registered as "okta"', () => {
-    expect(getSourceKind('okta')).toBe(oktaKind);
-  });
-
-  it.each([
-    [HOOK, 'okta/eventhook-delivery-login-failure.json'],
-    [SINGLE, 'okta/systemlog-event-login-success.json'],
-    [ARRAY, 'okta/systemlog-array.json'],
-  ])('maps %s to its golden events', async (name, golden) => {
-    const result = await runKind(oktaKind, sample(name));
-    expect(expectWarnings(result)).toEqual([]);
-    expectGolden(okEvents(result), golden);
-  });
+  itIsRegistered(oktaKind);
+  itMapsSamplesToGoldens(oktaKind, [
+    { sample: `${S}${HOOK}`, golden: 'okta/eventhook-delivery-login-failure.json' },
+    { sample: `${S}${SINGLE}`, golden: 'okta/systemlog-event-login-success.json' },
+    { sample: `${S}${ARRAY}`, golden: 'okta/systemlog-array.json' },
+  ]);
 
   it('maps the failed hook login field by field', async () => {
     const [event] = okEvents(await runKind(oktaKind, sample(HOOK)));

@@ -1,16 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { leefKind } from '../../../../../src/ingest/sources/leef/leef-kind.js';
 import { syslogKind } from '../../../../../src/ingest/sources/syslog/syslog-kind.js';
-import { getSourceKind } from '../../../../../src/ingest/sources/registry.js';
+import { itIsRegistered } from '../../../../helpers/source-goldens.js';
 import { expectGolden, okEvents, runKind } from '../../../../helpers/source-kind.js';
 import { expectRefused, sample } from './line-test-helpers.js';
 
 const HEAD2 = 'LEEF:2.0|Acme|LLM Gateway|2.8.0|auth.failure|';
 
 describe('leef kind: samples', () => {
-  it('is registered as "leef"', () => {
-    expect(getSourceKind('leef')).toBe(leefKind);
-  });
+  itIsRegistered(leefKind);
 
   it('maps leef-samples.log: 1.0 tabs, 2.0 with ^ and x09, behind RFC 3164 and 5424 headers (golden)', async () => {
     const result = await runKind(leefKind, sample('leef-samples.log'));

@@ -1,14 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { syslogKind } from '../../../../../src/ingest/sources/syslog/syslog-kind.js';
-import { getSourceKind } from '../../../../../src/ingest/sources/registry.js';
+import { itIsRegistered } from '../../../../helpers/source-goldens.js';
 import { TIME_MISSING_LABEL } from '../../../../../src/ingest/normalizers/time-clamp.js';
 import { expectGolden, okEvents, runKind, SAMPLE_NOW } from '../../../../helpers/source-kind.js';
 import { expectRefused, expectRejected, sample } from './line-test-helpers.js';
 
 describe('syslog kind: samples', () => {
-  it('is registered as "syslog"', () => {
-    expect(getSourceKind('syslog')).toBe(syslogKind);
-  });
+  itIsRegistered(syslogKind);
 
   for (const [file, count] of [
     ['syslog-rfc5424.log', 6],

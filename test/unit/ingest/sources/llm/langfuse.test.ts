@@ -4,7 +4,7 @@ import {
   langfuseMultiStatus,
 } from '../../../../../src/ingest/sources/langfuse/index.js';
 import { LocalSourceMemory } from '../../../../../src/ingest/sources/memory.js';
-import { getSourceKind } from '../../../../../src/ingest/sources/registry.js';
+import { itIsRegistered } from '../../../../helpers/source-goldens.js';
 import {
   expectGolden,
   fixtureBytes,
@@ -33,9 +33,7 @@ function item(id: string, type: string, body: Json, timestamp = '2024-06-10T16:0
 }
 
 describe('langfuse: registration', () => {
-  it('is registered under its connector type', () => {
-    expect(getSourceKind('langfuse')).toBe(langfuseKind);
-  });
+  itIsRegistered(langfuseKind);
 });
 
 describe('langfuse: the sample batch', () => {

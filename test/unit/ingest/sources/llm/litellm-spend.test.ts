@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { TIME_MISSING_LABEL } from '../../../../../src/ingest/normalizers/time-clamp.js';
 import { litellmSpendKind } from '../../../../../src/ingest/sources/litellm-spend/index.js';
-import { getSourceKind } from '../../../../../src/ingest/sources/registry.js';
+import { itIsRegistered } from '../../../../helpers/source-goldens.js';
 import {
   expectGolden,
   fixtureBytes,
@@ -24,9 +24,7 @@ function row(changes: Json = {}): Json {
 }
 
 describe('litellm-spend: registration', () => {
-  it('is registered under its connector type', () => {
-    expect(getSourceKind('litellm-spend')).toBe(litellmSpendKind);
-  });
+  itIsRegistered(litellmSpendKind);
 });
 
 describe('litellm-spend: the samples', () => {

@@ -7,7 +7,7 @@ import {
 import { TEXT_LIMIT } from '../../../../../src/ingest/sources/llm-common/chat-text.js';
 import { RAW_LIMIT } from '../../../../../src/ingest/sources/llm-common/raw-cap.js';
 import { litellmKind } from '../../../../../src/ingest/sources/litellm/index.js';
-import { getSourceKind } from '../../../../../src/ingest/sources/registry.js';
+import { itIsRegistered } from '../../../../helpers/source-goldens.js';
 import {
   expectGolden,
   fixtureBytes,
@@ -35,9 +35,7 @@ function variant(changes: Json): string {
 }
 
 describe('litellm: registration', () => {
-  it('is registered under its connector type', () => {
-    expect(getSourceKind('litellm')).toBe(litellmKind);
-  });
+  itIsRegistered(litellmKind);
 });
 
 describe('litellm: the samples', () => {

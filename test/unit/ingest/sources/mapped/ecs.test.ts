@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ecsKind } from '../../../../../src/ingest/sources/ecs/index.js';
-import { getSourceKind } from '../../../../../src/ingest/sources/registry.js';
+import { itIsRegistered } from '../../../../helpers/source-goldens.js';
 import { TIME_MISSING_LABEL } from '../../../../../src/ingest/normalizers/time-clamp.js';
 import {
   expectGolden,
@@ -19,9 +19,7 @@ function doc(name: string): Record<string, unknown> {
 }
 
 describe('ecs source kind: samples', () => {
-  it('is registered as "ecs"', () => {
-    expect(getSourceKind('ecs')).toBe(ecsKind);
-  });
+  itIsRegistered(ecsKind);
 
   it('maps the authentication sample (golden)', async () => {
     const events = okEvents(await runKind(ecsKind, fixtureBytes(AUTH)));

@@ -4,7 +4,7 @@ import {
   elasticBulkKind,
   elasticInfoHandshake,
 } from '../../../../../src/ingest/sources/elastic-bulk/index.js';
-import { getSourceKind } from '../../../../../src/ingest/sources/registry.js';
+import { itIsRegistered } from '../../../../helpers/source-goldens.js';
 import { expectGolden, fixtureBytes, okEvents, runKind } from '../../../../helpers/source-kind.js';
 import { expectErrorsAt, expectPartial } from '../../ingest-test-helpers.js';
 
@@ -14,9 +14,7 @@ const MIXED = 'samples/ingest/bad/elastic-bulk-mixed.ndjson';
 const BAD_ACTION = 'samples/ingest/bad/elastic-bulk-bad-action.ndjson';
 
 describe('elastic-bulk source kind: samples', () => {
-  it('is registered as "elastic-bulk"', () => {
-    expect(getSourceKind('elastic-bulk')).toBe(elasticBulkKind);
-  });
+  itIsRegistered(elasticBulkKind);
 
   it('reads a Filebeat bulk body as ECS, nested and dotted (golden)', async () => {
     const events = okEvents(await runKind(elasticBulkKind, fixtureBytes(FILEBEAT)));

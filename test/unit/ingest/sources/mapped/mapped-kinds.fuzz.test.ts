@@ -5,36 +5,16 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MAX_ERRORS } from '../../../../../src/ingest/normalizers/findings.js';
 import type { NormaliseResult } from '../../../../../src/ingest/normalizers/types.js';
 import { ecsKind } from '../../../../../src/ingest/sources/ecs/index.js';
 import { elasticBulkKind } from '../../../../../src/ingest/sources/elastic-bulk/index.js';
 import { jsonMapKind } from '../../../../../src/ingest/sources/json-map/index.js';
 import { otlpLogsKind } from '../../../../../src/ingest/sources/otlp-logs/index.js';
 import type { AnySourceKind } from '../../../../../src/ingest/sources/source-kind.js';
+import { checkResult, randomBytes, randomJson } from '../../../../helpers/source-fuzz.js';
 import { fixtureBytes, runKind } from '../../../../helpers/source-kind.js';
 
 const RUNS = 60;
-
-function check(result: NormaliseResult): void {
-  if (result.ok) {
-    for (const event of result.events) {
-      expect(typeof event.id).toBe('string');
-      expect(Number.isInteger(event.time)).toBe(true);
-      for (const value of Object.values(event.measures)) expect(Number.isFinite(value)).toBe(true);
-      for (const value of Object.values(event.labels)) expect(typeof value).toBe('string');
-      expect(() => JSON.stringify(event)).not.toThrow();
-    }
-    for (const item of result.rejected ?? []) expect(item.errors.length).toBeGreaterThan(0);
-    return;
-  }
-  expect(result.errors.length).toBeGreaterThan(0);
-  expect(result.errors.length).toBeLessThanOrEqual(MAX_ERRORS);
-  for (const error of result.errors) {
-    expect(error.path).toMatch(/^(\/[^/]*)*$/);
-    expect(error.reason.trim().length).toBeGreaterThan(0);
-  }
-}
 
 const ECS_KEYS = [
   '@timestamp',
@@ -174,19 +154,19 @@ describe.each(cases)('%s: fuzzed bodies', (_name, kind, contentType, options, sa
         result = await runKind(kind, body, { contentType, options });
       })(),
     ).resolves.toBeUndefined();
-    if (result !== undefined) check(result);
+    if (result !== undefined) checkResult(result);
   };
 
   it('random bytes', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.uint8Array({ maxLength: 200 }), (bytes) => run(Buffer.from(bytes))),
+      fc.asyncProperty(randomBytes(200), (bytes) => run(bytes)),
       { numRuns: RUNS },
     );
   });
 
   it('random JSON', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.jsonValue({ maxDepth: 4 }), (value) => run(JSON.stringify(value))),
+      fc.asyncProperty(randomJson(4), (body) => run(body)),
       { numRuns: RUNS },
     );
   });

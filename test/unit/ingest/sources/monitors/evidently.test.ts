@@ -8,7 +8,8 @@ import {
   runKind,
   SAMPLE_NOW,
 } from '../../../../helpers/source-kind.js';
-import { checkShape, errorsOf, expectErrorsAt, fuzzKind } from './kind-checks.js';
+import { checkResult, fuzzKind } from '../../../../helpers/source-fuzz.js';
+import { errorsOf, expectErrorsAt } from './error-checks.js';
 
 const sample = (name: string): Buffer => fixtureBytes(`samples/ingest/${name}`);
 const sampleJson = (name: string): Record<string, unknown> =>
@@ -277,16 +278,19 @@ describe('evidently: refusals', () => {
 
 describe('evidently: robustness', () => {
   it('never throws on random or truncated bodies', async () => {
-    await fuzzKind(evidentlyKind, [
-      'samples/ingest/evidently-report-legacy-datadrift.json',
-      'samples/ingest/evidently-report-v2-snapshot.json',
-      'samples/ingest/evidently-wrapper-webhook.json',
-      'samples/ingest/evidently-testsuite-legacy.json',
-      'samples/ingest/bad/evidently-report-nan.json',
-    ]);
+    await fuzzKind(
+      evidentlyKind,
+      [
+        'samples/ingest/evidently-report-legacy-datadrift.json',
+        'samples/ingest/evidently-report-v2-snapshot.json',
+        'samples/ingest/evidently-wrapper-webhook.json',
+        'samples/ingest/evidently-testsuite-legacy.json',
+        'samples/ingest/bad/evidently-report-nan.json',
+      ].map((path) => fixtureBytes(path)),
+    );
   });
 
   it('checks every sample result shape', async () => {
-    checkShape(await runKind(evidentlyKind, sample('evidently-report-v2-snapshot.json')));
+    checkResult(await runKind(evidentlyKind, sample('evidently-report-v2-snapshot.json')));
   });
 });

@@ -8,7 +8,8 @@ import {
   okEvents,
   runKind,
 } from '../../../../helpers/source-kind.js';
-import { errorsOf, expectErrorsAt, fuzzKind } from './kind-checks.js';
+import { fuzzKind } from '../../../../helpers/source-fuzz.js';
+import { errorsOf, expectErrorsAt } from './error-checks.js';
 
 const sample = (name: string): Buffer => fixtureBytes(`samples/ingest/${name}`);
 
@@ -170,11 +171,14 @@ describe('torchserve: kind', () => {
   });
 
   it('never throws on random or truncated bodies', async () => {
-    await fuzzKind(torchserveKind, [
-      'samples/ingest/torchserve-access.log',
-      'samples/ingest/torchserve-ts_metrics.log',
-      'samples/ingest/torchserve-ts_log-console.log',
-      'samples/ingest/torchserve-metrics-json.log',
-    ]);
+    await fuzzKind(
+      torchserveKind,
+      [
+        'samples/ingest/torchserve-access.log',
+        'samples/ingest/torchserve-ts_metrics.log',
+        'samples/ingest/torchserve-ts_log-console.log',
+        'samples/ingest/torchserve-metrics-json.log',
+      ].map((path) => fixtureBytes(path)),
+    );
   });
 });

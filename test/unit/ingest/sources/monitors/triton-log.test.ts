@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { tritonLogKind } from '../../../../../src/ingest/sources/triton-log/index.js';
 import { getSourceKind } from '../../../../../src/ingest/sources/registry.js';
 import { expectGolden, fixtureBytes, okEvents, runKind } from '../../../../helpers/source-kind.js';
-import { errorsOf, expectErrorsAt, fuzzKind } from './kind-checks.js';
+import { fuzzKind } from '../../../../helpers/source-fuzz.js';
+import { errorsOf, expectErrorsAt } from './error-checks.js';
 
 const sample = (name: string): Buffer => fixtureBytes(`samples/ingest/${name}`);
 
@@ -94,10 +95,13 @@ describe('triton-log: bad lines', () => {
   });
 
   it('never throws on random or truncated bodies', async () => {
-    await fuzzKind(tritonLogKind, [
-      'samples/ingest/triton-server.log',
-      'samples/ingest/triton-server-iso8601.log',
-      'samples/ingest/bad/triton-log-bad.log',
-    ]);
+    await fuzzKind(
+      tritonLogKind,
+      [
+        'samples/ingest/triton-server.log',
+        'samples/ingest/triton-server-iso8601.log',
+        'samples/ingest/bad/triton-log-bad.log',
+      ].map((path) => fixtureBytes(path)),
+    );
   });
 });

@@ -9,7 +9,8 @@ import {
   runKind,
   SAMPLE_NOW,
 } from '../../../../helpers/source-kind.js';
-import { errorsOf, expectErrorsAt, fuzzKind } from './kind-checks.js';
+import { fuzzKind } from '../../../../helpers/source-fuzz.js';
+import { errorsOf, expectErrorsAt } from './error-checks.js';
 
 const first = fixtureBytes('samples/ingest/triton-metrics.prom').toString('utf8');
 
@@ -171,9 +172,11 @@ describe('triton-metrics: bad exposition', () => {
 
   it('is registered, and never throws on random or truncated bodies', async () => {
     expect(getSourceKind('triton-metrics')).toBe(tritonMetricsKind);
-    await fuzzKind(tritonMetricsKind, [
-      'samples/ingest/triton-metrics.prom',
-      'samples/ingest/bad/triton-metrics-bad.prom',
-    ]);
+    await fuzzKind(
+      tritonMetricsKind,
+      ['samples/ingest/triton-metrics.prom', 'samples/ingest/bad/triton-metrics-bad.prom'].map(
+        (path) => fixtureBytes(path),
+      ),
+    );
   });
 });

@@ -8,7 +8,8 @@ import {
   runKind,
   SAMPLE_NOW,
 } from '../../../../helpers/source-kind.js';
-import { errorsOf, expectErrorsAt, fuzzKind } from './kind-checks.js';
+import { fuzzKind } from '../../../../helpers/source-fuzz.js';
+import { errorsOf, expectErrorsAt } from './error-checks.js';
 
 const sample = (name: string): Buffer => fixtureBytes(`samples/ingest/${name}`);
 
@@ -136,10 +137,13 @@ describe('whylabs: sender quirks and refusals', () => {
   });
 
   it('never throws on random or truncated bodies', async () => {
-    await fuzzKind(whylabsKind, [
-      'samples/ingest/whylabs-webhook-default-body.json',
-      'samples/ingest/whylabs-webhook-custom-template.txt',
-      'samples/ingest/bad/whylabs-webhook-macro-partially-replaced.json',
-    ]);
+    await fuzzKind(
+      whylabsKind,
+      [
+        'samples/ingest/whylabs-webhook-default-body.json',
+        'samples/ingest/whylabs-webhook-custom-template.txt',
+        'samples/ingest/bad/whylabs-webhook-macro-partially-replaced.json',
+      ].map((path) => fixtureBytes(path)),
+    );
   });
 });

@@ -1,14 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { elasticAlertKind } from '../../../../../src/ingest/sources/elastic-alert/index.js';
-import {
-  expectGolden,
-  fixtureBytes,
-  okEvents,
-  runKind,
-  SAMPLE_NOW,
-} from '../../../../helpers/source-kind.js';
+import { fixtureBytes, okEvents, runKind, SAMPLE_NOW } from '../../../../helpers/source-kind.js';
 import { expectErrorsAt, expectPartial } from '../../ingest-test-helpers.js';
-import { fuzzKind } from './kind-fuzz.js';
+import { itMapsSamplesToGoldens } from '../../../../helpers/source-goldens.js';
+import { fuzzKind } from '../../../../helpers/source-fuzz.js';
 
 type Json = Record<string, any>;
 
@@ -25,15 +20,15 @@ function run(body: unknown) {
 }
 
 describe('elastic-alert kind: samples', () => {
-  it.each([
-    ['search hit with _source', DOCUMENT, 'elastic-alert/document.json'],
-    ['search response (fields and _source)', SEARCH, 'elastic-alert/search-response.json'],
-    ['7.x signal array', LEGACY, 'elastic-alert/legacy-signal.json'],
-  ])('maps the %s sample as its golden says', async (_name, path, golden) => {
-    const result = await runKind(elasticAlertKind, fixtureBytes(path));
-    expectGolden(okEvents(result), golden);
-    expect(result.ok && result.warnings).toEqual([]);
-  });
+  itMapsSamplesToGoldens(elasticAlertKind, [
+    { title: 'search hit with _source', sample: DOCUMENT, golden: 'elastic-alert/document.json' },
+    {
+      title: 'search response (fields and _source)',
+      sample: SEARCH,
+      golden: 'elastic-alert/search-response.json',
+    },
+    { title: '7.x signal array', sample: LEGACY, golden: 'elastic-alert/legacy-signal.json' },
+  ]);
 
   it('maps the alert document field by field', async () => {
     const [event] = okEvents(await runKind(elasticAlertKind, fixtureBytes(DOCUMENT)));

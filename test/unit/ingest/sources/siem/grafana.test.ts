@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { grafanaKind } from '../../../../../src/ingest/sources/grafana/index.js';
 import { sha256Hex } from '../../../../../src/shared/hash.js';
-import { expectGolden, fixtureBytes, okEvents, runKind } from '../../../../helpers/source-kind.js';
+import { fixtureBytes, okEvents, runKind } from '../../../../helpers/source-kind.js';
 import { expectErrorsAt, expectPartial } from '../../ingest-test-helpers.js';
-import { fuzzKind } from './kind-fuzz.js';
+import { itMapsSamplesToGoldens } from '../../../../helpers/source-goldens.js';
+import { fuzzKind } from '../../../../helpers/source-fuzz.js';
 
 type Json = Record<string, any>;
 
@@ -26,15 +27,15 @@ function withAlert(alert: Json, envelope: Json = {}): Json {
 }
 
 describe('grafana kind: samples', () => {
-  it.each([
-    ['firing', FIRING, 'grafana/firing.json'],
-    ['resolved', RESOLVED, 'grafana/resolved.json'],
-    ['legacy valueString + test notification', LEGACY, 'grafana/legacy-valueString.json'],
-  ])('maps the %s sample as its golden says', async (_name, path, golden) => {
-    const result = await runKind(grafanaKind, fixtureBytes(path));
-    expectGolden(okEvents(result), golden);
-    expect(result.ok && result.warnings).toEqual([]);
-  });
+  itMapsSamplesToGoldens(grafanaKind, [
+    { title: 'firing', sample: FIRING, golden: 'grafana/firing.json' },
+    { title: 'resolved', sample: RESOLVED, golden: 'grafana/resolved.json' },
+    {
+      title: 'legacy valueString + test notification',
+      sample: LEGACY,
+      golden: 'grafana/legacy-valueString.json',
+    },
+  ]);
 
   it('maps the firing alert field by field', async () => {
     const [event] = okEvents(await runKind(grafanaKind, fixtureBytes(FIRING)));

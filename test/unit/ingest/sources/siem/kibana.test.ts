@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { kibanaKind } from '../../../../../src/ingest/sources/kibana/index.js';
 import { expectGolden, fixtureBytes, okEvents, runKind } from '../../../../helpers/source-kind.js';
 import { expectErrors, expectErrorsAt, expectPartial } from '../../ingest-test-helpers.js';
-import { fuzzKind } from './kind-fuzz.js';
+import { fuzzKind } from '../../../../helpers/source-fuzz.js';
 
 type Json = Record<string, any>;
 

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { sentinelKind } from '../../../../../src/ingest/sources/sentinel/index.js';
 import { sha256Hex } from '../../../../../src/shared/hash.js';
-import { expectGolden, fixtureBytes, okEvents, runKind } from '../../../../helpers/source-kind.js';
+import { fixtureBytes, okEvents, runKind } from '../../../../helpers/source-kind.js';
 import { expectErrorsAt, expectPartial } from '../../ingest-test-helpers.js';
-import { fuzzKind } from './kind-fuzz.js';
+import { itMapsSamplesToGoldens } from '../../../../helpers/source-goldens.js';
+import { fuzzKind } from '../../../../helpers/source-fuzz.js';
 
 type Json = Record<string, any>;
 
@@ -20,15 +21,15 @@ function run(body: unknown) {
 }
 
 describe('sentinel kind: samples', () => {
-  it.each([
-    ['incident trigger', TRIGGER, 'sentinel/incident-trigger.json'],
-    ['SecurityAlert row', ROW, 'sentinel/securityalert-row.json'],
-    ['{value: [...]} list', LIST, 'sentinel/securityalert-value-list.json'],
-  ])('maps the %s sample as its golden says', async (_name, path, golden) => {
-    const result = await runKind(sentinelKind, fixtureBytes(path));
-    expectGolden(okEvents(result), golden);
-    expect(result.ok && result.warnings).toEqual([]);
-  });
+  itMapsSamplesToGoldens(sentinelKind, [
+    { title: 'incident trigger', sample: TRIGGER, golden: 'sentinel/incident-trigger.json' },
+    { title: 'SecurityAlert row', sample: ROW, golden: 'sentinel/securityalert-row.json' },
+    {
+      title: '{value: [...]} list',
+      sample: LIST,
+      golden: 'sentinel/securityalert-value-list.json',
+    },
+  ]);
 
   it('maps the incident trigger field by field', async () => {
     const [event] = okEvents(await runKind(sentinelKind, fixtureBytes(TRIGGER)));

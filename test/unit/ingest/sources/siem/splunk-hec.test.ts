@@ -15,7 +15,7 @@ import {
 } from '../../../../helpers/source-kind.js';
 import { LocalSourceMemory } from '../../../../../src/ingest/sources/memory.js';
 import { expectErrorsAt, expectPartial } from '../../ingest-test-helpers.js';
-import { checkResult, fuzzKind } from './kind-fuzz.js';
+import { checkResult, fuzzKind } from '../../../../helpers/source-fuzz.js';
 
 const SINGLE = 'samples/ingest/splunk-hec-event-single.json';
 const BATCH = 'samples/ingest/splunk-hec-batch-concatenated.txt';
