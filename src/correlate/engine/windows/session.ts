@@ -1,7 +1,7 @@
 import type { CompiledCorrelation } from '../../rule/types.js';
 import type { Aggregation, ScanResult } from '../aggregation.js';
-import type { EncodedContribution } from '../contribution-buffer.js';
-import { before, decodeContribution, encodeContribution } from '../contribution-buffer.js';
+import type { EncodedColumns, EncodedContribution } from '../contribution-buffer.js';
+import { before, decodeContributions, encodeContributions } from '../contribution-buffer.js';
 import type { Contribution, Fire, RuleRuntime, RuntimeContext } from '../runtime.js';
 import { NO_FIRES } from '../runtime.js';
 
@@ -27,7 +27,7 @@ export interface SessionState {
   sessions: Session[];
 }
 
-type Encoded = [number, number, number, string, 0 | 1, EncodedContribution[]][];
+type Encoded = [number, number, number, string, 0 | 1, EncodedColumns | EncodedContribution[]][];
 
 export function sessionRuntime(
   rule: CompiledCorrelation,
@@ -159,7 +159,7 @@ export function sessionRuntime(
         s.fired,
         s.anchor,
         s.partial ? 1 : 0,
-        s.items.map(encodeContribution),
+        encodeContributions(s.items),
       ]);
     },
     decode(data) {
@@ -170,7 +170,7 @@ export function sessionRuntime(
           fired,
           anchor,
           partial: partial === 1,
-          items: items.map(decodeContribution),
+          items: decodeContributions(items),
         })),
       };
     },

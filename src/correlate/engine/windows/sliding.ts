@@ -1,10 +1,10 @@
 import type { CompiledCorrelation } from '../../rule/types.js';
 import type { Accumulator, Aggregation, ScanResult } from '../aggregation.js';
-import type { EncodedContribution } from '../contribution-buffer.js';
+import type { EncodedColumns, EncodedContribution } from '../contribution-buffer.js';
 import {
   ContributionBuffer,
-  decodeContribution,
-  encodeContribution,
+  decodeContributions,
+  encodeContributions,
 } from '../contribution-buffer.js';
 import type { Contribution, Fire, RuleRuntime, RuntimeContext } from '../runtime.js';
 import { NO_FIRES } from '../runtime.js';
@@ -32,7 +32,8 @@ export interface SlidingState {
   partial: boolean;
 }
 
-type Encoded = { b: EncodedContribution[]; p?: 1 };
+/** `c`: the window's contributions; `b`: the same as older checkpoints wrote them. */
+type Encoded = { c?: EncodedColumns; b?: EncodedContribution[]; p?: 1 };
 
 export function slidingRuntime(
   rule: CompiledCorrelation,
@@ -219,13 +220,13 @@ export function slidingRuntime(
       return g.buf.length === 0;
     },
     encode(g): Encoded {
-      const b = g.buf.toArray().map(encodeContribution);
-      return g.partial ? { b, p: 1 } : { b };
+      const c = encodeContributions(g.buf.toArray());
+      return g.partial ? { c, p: 1 } : { c };
     },
     decode(data) {
       const e = data as Encoded;
       return {
-        buf: new ContributionBuffer(e.b.map(decodeContribution)),
+        buf: new ContributionBuffer(decodeContributions(e.c ?? e.b ?? [])),
         acc: undefined,
         accFrom: 0,
         accValid: false,

@@ -1,7 +1,7 @@
 import type { CompiledCorrelation } from '../../rule/types.js';
 import type { Accumulator, Aggregation, ScanResult } from '../aggregation.js';
-import type { EncodedContribution } from '../contribution-buffer.js';
-import { before, decodeContribution, encodeContribution } from '../contribution-buffer.js';
+import type { EncodedColumns, EncodedContribution } from '../contribution-buffer.js';
+import { before, decodeContributions, encodeContributions } from '../contribution-buffer.js';
 import type { Contribution, Fire, RuleRuntime, RuntimeContext } from '../runtime.js';
 import { NO_FIRES } from '../runtime.js';
 
@@ -24,7 +24,7 @@ export interface TumblingState {
   readonly buckets: Map<number, Bucket>;
 }
 
-type Encoded = [number, number, 0 | 1, EncodedContribution[]][];
+type Encoded = [number, number, 0 | 1, EncodedColumns | EncodedContribution[]][];
 
 export function tumblingRuntime(
   rule: CompiledCorrelation,
@@ -135,7 +135,7 @@ export function tumblingRuntime(
         b.k,
         b.fired,
         b.partial ? 1 : 0,
-        b.items.map(encodeContribution),
+        encodeContributions(b.items),
       ]);
     },
     decode(data) {
@@ -145,7 +145,7 @@ export function tumblingRuntime(
           k,
           fired,
           partial: partial === 1,
-          items: items.map(decodeContribution),
+          items: decodeContributions(items),
           acc: undefined,
           accValid: false,
         });

@@ -1,9 +1,9 @@
 import { thresholdTest } from '../../engine/aggregation.js';
-import type { EncodedContribution } from '../../engine/contribution-buffer.js';
+import type { EncodedColumns, EncodedContribution } from '../../engine/contribution-buffer.js';
 import {
   compareContributions,
-  decodeContribution,
-  encodeContribution,
+  decodeContributions,
+  encodeContributions,
 } from '../../engine/contribution-buffer.js';
 import {
   decodeRegisters,
@@ -36,7 +36,7 @@ export interface ApproxState {
   cache?: { from: number; to: number; regs: Uint8Array };
 }
 
-type Encoded = { b: [number, number, string, EncodedContribution[]][]; p?: 1 };
+type Encoded = { b: [number, number, string, EncodedColumns | EncodedContribution[]][]; p?: 1 };
 
 /** Sliding distinct counts over sub-bucketed HyperLogLog sketches. */
 export function approximateRuntime(
@@ -126,7 +126,7 @@ export function approximateRuntime(
         k,
         v.n,
         encodeRegisters(v.regs),
-        v.refs.map(encodeContribution),
+        encodeContributions(v.refs),
       ]);
       return g.partial ? { b, p: 1 } : { b };
     },
@@ -134,7 +134,7 @@ export function approximateRuntime(
       const e = data as Encoded;
       const buckets = new Map<number, Bucket>();
       for (const [k, n, regs, refs] of e.b)
-        buckets.set(k, { n, regs: decodeRegisters(regs), refs: refs.map(decodeContribution) });
+        buckets.set(k, { n, regs: decodeRegisters(regs), refs: decodeContributions(refs) });
       return { buckets, partial: e.p === 1 };
     },
   };
