@@ -18,6 +18,10 @@ export class Replay {
   readonly #engine: CorrelationEngine;
   /** Events taken in, by `source/id` → processing time; forgotten after the dedupe window. */
   readonly #seen = new Map<string, number>();
+  /** The same refs in intake order (from `#orderHead`), with their intake times. */
+  readonly #order: string[] = [];
+  readonly #orderTimes: number[] = [];
+  #orderHead = 0;
   #last = 0;
   #advanced = -Infinity;
   events = 0;
@@ -76,16 +80,34 @@ export class Replay {
   private isDuplicate(ref: string, now: number): boolean {
     const window = this.dedupeWindowMs;
     if (window <= 0) return false;
+    this.forgetBefore(now - window);
     const seen = this.#seen.get(ref);
     if (seen !== undefined && now - seen <= window) return true;
-    // Kept in the order taken in: the oldest are forgotten first, as their window passes.
-    this.#seen.delete(ref);
     this.#seen.set(ref, now);
-    for (const [r, at] of this.#seen) {
-      if (now - at <= window) break;
-      this.#seen.delete(r);
-    }
+    this.#order.push(ref);
+    this.#orderTimes.push(now);
     return false;
+  }
+
+  /**
+   * Forgets refs taken in before `horizon`, oldest first: a queue in intake order beside the
+   * map, so each check costs a comparison, not an iterator over the map.
+   */
+  private forgetBefore(horizon: number): void {
+    const times = this.#orderTimes;
+    let head = this.#orderHead;
+    while (head < times.length && (times[head] as number) < horizon) {
+      const ref = this.#order[head] as string;
+      // A ref taken in again later has a newer time in the map: that one stays.
+      if (this.#seen.get(ref) === times[head]) this.#seen.delete(ref);
+      head += 1;
+    }
+    if (head > 4096 && head * 2 > times.length) {
+      this.#order.splice(0, head);
+      times.splice(0, head);
+      head = 0;
+    }
+    this.#orderHead = head;
   }
 
   /** End of input: every window closes. */
