@@ -64,15 +64,15 @@ function checkingEnvironment(scope: ExpressionScope): Environment {
       ? 'map<string, dyn>'
       : Object.fromEntries(scope.groupNames.map((n) => [n, 'dyn']));
   const steps = Object.fromEntries(scope.stepStates.map((s) => [s, STEP_SCHEMA]));
+  // An empty schema would read as "any key"; a key no state can have keeps it closed.
+  if (scope.stepStates.length === 0) steps['0'] = STEP_SCHEMA;
   const env = new Environment({ homogeneousAggregateLiterals: false, limits: LIMITS })
     .registerVariable({
       name: 'incident',
       schema: { ...INCIDENT_SCHEMA, group },
     })
     .registerVariable({ name: 'run', schema: RUN_SCHEMA });
-  return scope.stepStates.length > 0
-    ? env.registerVariable({ name: 'steps', schema: steps })
-    : env.registerVariable('steps', 'map<string, dyn>');
+  return env.registerVariable({ name: 'steps', schema: steps });
 }
 
 const RUNNING = new Environment({ homogeneousAggregateLiterals: false, limits: LIMITS })
