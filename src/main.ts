@@ -267,6 +267,7 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
       logger: logger.child({ domain: 'playbook' }),
       crash,
       audit,
+      incidents,
     });
 
     const readiness: ReadinessCheck[] = [
@@ -285,7 +286,11 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
             ? `No playbook started: the match's last event is ${formatDurationMs(Math.round(ageMs / 1000) * 1000)} old, more than CORDON_CONTAIN_MAX_EVENT_AGE_MS (${formatDurationMs(containMaxAgeMs)}), so this looks like a replay or backfill. Start a playbook by hand if it is still needed.`
             : undefined;
         const outcome = await incidents.recordMatch(match, now, containment);
-        if (!outcome.created) return;
+        if (!outcome.created) {
+          // A match joined an open incident: runs waiting for it to change are told.
+          if (!outcome.replayed) await runner.incidentChanged(outcome.incidentId);
+          return;
+        }
         const incident = await incidents.get(outcome.incidentId);
         if (!incident) return;
         if (!outcome.replayed)

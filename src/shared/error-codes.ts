@@ -125,6 +125,11 @@ export const ERROR_CODES = {
     status: 400,
     description: 'A playbook uses a state kind this version does not implement yet.',
   },
+  CORDON_ERR_PLAYBOOK_EXPRESSION: {
+    status: 400,
+    description:
+      'A CEL expression (a choice condition, a wait time) does not parse or does not type-check against incident.*, steps.* and run.*.',
+  },
   CORDON_WARN_PLAYBOOK_NO_UNDO: {
     status: 400,
     description: 'A reversible action declares no undo.',

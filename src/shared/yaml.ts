@@ -29,6 +29,7 @@ export interface SourcePosition {
 export class PositionMap {
   readonly #values = new Map<string, SourcePosition>();
   readonly #keys = new Map<string, SourcePosition>();
+  readonly #texts = new Map<string, SourcePosition>();
 
   setValue(path: YamlPath, pos: SourcePosition): void {
     this.#values.set(pathKey(path), pos);
@@ -46,6 +47,18 @@ export class PositionMap {
       if (pos) return pos;
     }
     return { line: 1, column: 1 };
+  }
+
+  setText(path: YamlPath, pos: SourcePosition): void {
+    this.#texts.set(pathKey(path), pos);
+  }
+
+  /**
+   * Where the text of the scalar at `path` begins (after an opening quote; the first content
+   * line of a block scalar), for pointing inside a value such as an expression.
+   */
+  getText(path: YamlPath): SourcePosition | undefined {
+    return this.#texts.get(pathKey(path));
   }
 
   /** Position of the key that introduces `path` (useful for "unknown key" messages). */
@@ -214,6 +227,8 @@ function mapPositions(events: readonly YamlEvent[], source: string): PositionMap
     }
 
     if (path && !ignored && offset >= 0) current.setValue(path, toPos(offset));
+    if (path && !ignored && ev.type === EVENT_ID.SCALAR && ev.valueStart >= 0)
+      current.setText(path, toPos(ev.valueStart));
     if (ev.type === EVENT_ID.MAPPING || ev.type === EVENT_ID.SEQUENCE) {
       stack.push({
         kind: ev.type === EVENT_ID.MAPPING ? 'map' : 'seq',
@@ -302,15 +317,40 @@ export class DiagnosticSink {
     this.push('warning', path, code, message, onKey);
   }
 
+  /**
+   * An error inside the text of the scalar at `path`, at character `offset` of its value (an
+   * expression's own error position); falls back to the scalar's position.
+   */
+  errorInText(
+    path: YamlPath,
+    code: ErrorCode,
+    message: string,
+    text: string,
+    offset: number,
+  ): void {
+    const full = [...this.basePath, ...path];
+    const start = this.positions.getText(full);
+    if (!start) return this.error(path, code, message);
+    const before = text.slice(0, Math.max(0, Math.min(offset, text.length)));
+    const lines = before.split('\n');
+    const last = lines[lines.length - 1] ?? '';
+    const at =
+      lines.length === 1
+        ? { line: start.line, column: start.column + last.length }
+        : { line: start.line + lines.length - 1, column: start.column + last.length };
+    this.push('error', path, code, message, false, at);
+  }
+
   private push(
     severity: Diagnostic['severity'],
     path: YamlPath,
     code: ErrorCode,
     message: string,
     onKey: boolean,
+    at?: SourcePosition,
   ): void {
     const full = [...this.basePath, ...path];
-    const pos = onKey ? this.positions.getKey(full) : this.positions.get(full);
+    const pos = at ?? (onKey ? this.positions.getKey(full) : this.positions.get(full));
     this.diagnostics.push({
       code,
       severity,

@@ -60,9 +60,16 @@ export interface TestCordon {
 
 /** An in-process Cordon with every role, on its own Redis key prefix. */
 export async function startTestCordon(
-  options: { contentDir?: string; env?: Record<string, string>; logger?: Logger } = {},
+  options: {
+    contentDir?: string;
+    env?: Record<string, string>;
+    logger?: Logger;
+    /** Start on this Redis prefix (a restart); the caller then cleans it up, not stop(). */
+    store?: TestRedis;
+  } = {},
 ): Promise<TestCordon> {
-  const store = createTestRedis('e2e');
+  const owned = options.store === undefined;
+  const store = options.store ?? createTestRedis('e2e');
   const config = loadConfig(
     {
       CORDON_REDIS_PREFIX: store.prefix,
@@ -109,7 +116,7 @@ export async function startTestCordon(
     },
     async stop() {
       await cordon.stop();
-      await store.cleanup();
+      if (owned) await store.cleanup();
     },
   };
 }

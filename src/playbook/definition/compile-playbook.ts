@@ -1,6 +1,14 @@
-import { assign, setup, type AnyStateMachine } from 'xstate';
+import { setup, type AnyStateMachine } from 'xstate';
 import { sha256Hex, stableStringify } from '../../shared/hash.js';
+import type { ChoiceRecord } from '../kinds/choice/choice-kind.js';
+import { stateKind, STATE_KINDS } from '../kinds/registry.js';
+import type { MachineParts } from '../kinds/state-kind.js';
+import type { WaitRecord } from '../kinds/wait/wait-kind.js';
+import { FAILED_STATE } from './failed-state.js';
 import type { PlaybookDefinition } from './types.js';
+
+export { FAILED_STATE } from './failed-state.js';
+export { approvalDelayName } from '../kinds/approval/approval-runtime.js';
 
 /** What a run's machine holds; persisted with every transition. */
 export interface RunContext {
@@ -14,6 +22,10 @@ export interface RunContext {
     readonly approvalId: string;
     readonly inputsHash: string;
   } | null;
+  /** Branches taken at choice states (absent on runs started before choices existed). */
+  readonly choices?: Readonly<Record<string, ChoiceRecord>>;
+  /** How wait states ended. */
+  readonly waits?: Readonly<Record<string, WaitRecord>>;
 }
 
 export interface StepRecord {
@@ -47,6 +59,7 @@ export type RunEvent =
       at: number;
     }
   | { type: 'approval.rejected'; state: string; approvalId: string; by: string[]; at: number }
+  | { type: 'incident.changed'; incident: Readonly<Record<string, unknown>>; at?: number }
   | { type: `xstate.after.${string}`; approvalId?: string; at?: number };
 
 export interface CompiledPlaybook {
@@ -56,82 +69,27 @@ export interface CompiledPlaybook {
   readonly machine: AnyStateMachine;
 }
 
-/** Name of the implicit final state a failed action leads to when no on_failure is given. */
-export const FAILED_STATE = '__failed';
-
 export function playbookHash(def: PlaybookDefinition): string {
   return sha256Hex(stableStringify(def));
 }
 
-export function approvalDelayName(state: string): string {
-  return `approval_${state}`;
-}
-
 /**
- * Compiles a validated definition into an xstate v5 machine whose side effects are *named*
- * actions (`cordon.action`, `cordon.approval`, `cordon.end`) with no implementation: the
- * runtime takes them from xstate's pure `transition()` and performs them durably.
+ * Compiles a validated definition into an xstate v5 machine, each state by its kind
+ * (src/playbook/kinds/). Side effects are *named* actions (`cordon.action`, `cordon.approval`,
+ * …) with no implementation: the runtime takes them from xstate's pure `transition()` and
+ * performs them durably.
  */
 export function compilePlaybook(def: PlaybookDefinition): CompiledPlaybook {
-  const delays: Record<string, number> = {};
+  const parts: MachineParts = { playbook: def, delays: {} };
   const states: Record<string, object> = {};
   let needsFailed = false;
 
   for (const [name, state] of Object.entries(def.states)) {
-    switch (state.kind) {
-      case 'action':
-        needsFailed ||= state.onFailure === undefined;
-        states[name] = {
-          entry: [{ type: 'cordon.action', params: { state: name } }],
-          on: {
-            'action.succeeded': {
-              target: state.next,
-              actions: [{ type: 'recordStep', params: { state: name } }],
-            },
-            'action.failed': {
-              target: state.onFailure ?? FAILED_STATE,
-              actions: [{ type: 'recordStep', params: { state: name } }],
-            },
-          },
-        };
-        break;
-      case 'approval': {
-        const delay = approvalDelayName(name);
-        delays[delay] = state.timeoutMs;
-        const gatesAction = def.states[state.on.approved]?.kind === 'action';
-        states[name] = {
-          entry: [{ type: 'cordon.approval', params: { state: name } }],
-          on: {
-            'approval.approved': {
-              target: state.on.approved,
-              actions: [
-                { type: 'recordApproval', params: { state: name, decision: 'approved' } },
-                ...(gatesAction
-                  ? [{ type: 'openGate', params: { state: state.on.approved } }]
-                  : []),
-              ],
-            },
-            'approval.rejected': {
-              target: state.on.rejected,
-              actions: [{ type: 'recordApproval', params: { state: name, decision: 'rejected' } }],
-            },
-          },
-          after: {
-            [delay]: {
-              target: state.on.timeout,
-              actions: [{ type: 'recordApproval', params: { state: name, decision: 'timeout' } }],
-            },
-          },
-        };
-        break;
-      }
-      case 'end':
-        states[name] = {
-          type: 'final',
-          entry: [{ type: 'cordon.end', params: { outcome: state.outcome } }],
-        };
-        break;
-    }
+    const kind = stateKind(state.kind);
+    if (!kind)
+      throw new Error(`Playbook ${def.id}: state "${name}" has unknown kind ${state.kind}.`);
+    needsFailed ||= kind.implicitFailure?.(state) ?? false;
+    states[name] = kind.compile(name, state, parts);
   }
   if (needsFailed) {
     states[FAILED_STATE] = {
@@ -140,46 +98,21 @@ export function compilePlaybook(def: PlaybookDefinition): CompiledPlaybook {
     };
   }
 
+  // Kinds name their implementations by string; xstate's typed maps cannot see that far.
+  const actions: Record<string, never> = {};
+  const guards: Record<string, never> = {};
+  for (const kind of STATE_KINDS) {
+    // Effects are performed by the runtime, durably, from the action list transition() returns.
+    if (kind.effect) actions[kind.effect.action] = (() => undefined) as never;
+    Object.assign(actions, kind.actions);
+    Object.assign(guards, kind.guards);
+  }
+
   const machine = setup({
     types: { context: {} as RunContext, events: {} as RunEvent, input: {} as RunContext },
-    actions: {
-      // Performed by the runtime, durably, from the action list transition() returns.
-      'cordon.action': () => undefined,
-      'cordon.approval': () => undefined,
-      'cordon.end': () => undefined,
-      recordStep: assign(({ context, event }, params: { state: string }) => {
-        if (event.type !== 'action.succeeded' && event.type !== 'action.failed') return {};
-        const record: StepRecord =
-          event.type === 'action.succeeded'
-            ? { status: 'succeeded', result: event.result, attempts: event.attempts }
-            : { status: 'failed', error: event.error, attempts: event.attempts };
-        // Any gate is single-use: it admitted exactly this step.
-        return { steps: { ...context.steps, [params.state]: record }, gate: null };
-      }),
-      recordApproval: assign(
-        ({ context, event }, params: { state: string; decision: ApprovalRecord['decision'] }) => {
-          const e = event as { approvalId?: string; by?: string[]; at?: number };
-          const record: ApprovalRecord = {
-            id: e.approvalId ?? '',
-            decision: params.decision,
-            by: e.by ?? [],
-            at: e.at ?? 0,
-          };
-          return { approvals: { ...context.approvals, [params.state]: record } };
-        },
-      ),
-      openGate: assign(({ event }, params: { state: string }) => {
-        const e = event as { approvalId?: string; inputsHash?: string };
-        return {
-          gate: {
-            state: params.state,
-            approvalId: e.approvalId ?? '',
-            inputsHash: e.inputsHash ?? '',
-          },
-        };
-      }),
-    },
-    delays,
+    actions,
+    guards,
+    delays: parts.delays as Record<string, never>,
   }).createMachine({
     id: def.id,
     initial: def.start,

@@ -1,30 +1,12 @@
 import type { OperationSpec } from '../../actions/operations.js';
 import type { DiagnosticSink } from '../../shared/yaml.js';
+import { stateKind } from '../kinds/registry.js';
+import type { Edge } from '../kinds/state-kind.js';
 import type { PlaybookDefinition, StateDefinition } from './types.js';
 
-interface Edge {
-  readonly to: string;
-  /** Taken only after an approver said yes. */
-  readonly approved: boolean;
-}
-
 /** The explicit transitions out of a state (an action's implicit "end failed" is not one). */
-export function edgesOf(state: StateDefinition): Edge[] {
-  switch (state.kind) {
-    case 'action':
-      return [
-        { to: state.next, approved: false },
-        ...(state.onFailure ? [{ to: state.onFailure, approved: false }] : []),
-      ];
-    case 'approval':
-      return [
-        { to: state.on.approved, approved: true },
-        { to: state.on.rejected, approved: false },
-        { to: state.on.timeout, approved: false },
-      ];
-    case 'end':
-      return [];
-  }
+export function edgesOf(state: StateDefinition): readonly Edge[] {
+  return stateKind(state.kind)?.edges(state) ?? [];
 }
 
 /**
@@ -52,7 +34,10 @@ export function checkGraph(
 
   for (const name of names) {
     if (!reachable.has(name)) continue;
-    const canEnd = [...walk(def, name, () => true)].some((n) => def.states[n]?.kind === 'end');
+    const canEnd = [...walk(def, name, () => true)].some((n) => {
+      const state = def.states[n];
+      return state !== undefined && stateKind(state.kind)?.resting === 'final';
+    });
     if (!canEnd) {
       sink.error(
         ['states', name],
@@ -62,6 +47,8 @@ export function checkGraph(
       );
     }
   }
+
+  checkTransientLoops(def, sink);
 
   // A mutating action must be entered only through an approval's `approved` outcome: that is
   // what lets the approver see (and bind, by hash) the exact inputs it will run with.
@@ -78,8 +65,8 @@ export function checkGraph(
   }
   for (const name of reachable) {
     const state = def.states[name];
-    if (state?.kind !== 'action' || state.automatic || !operation(state.operation)?.mutating)
-      continue;
+    const mutation = state && stateKind(state.kind)?.mutation?.(state, operation);
+    if (!mutation) continue;
     const unapproved = [
       ...new Set((incoming.get(name) ?? []).filter((e) => !e.approved).map((e) => `"${e.from}"`)),
     ];
@@ -88,8 +75,45 @@ export function checkGraph(
     sink.error(
       ['states', name, 'action'],
       'CORDON_ERR_PLAYBOOK_UNGUARDED_MUTATION',
-      `State "${name}" runs ${state.operation}, which changes a production system, but a run can enter it from ${unapproved.join(', ')} without an approval. Make it the direct target of an approval's "approved" outcome (the approver then sees and binds its exact inputs), or add "automatic: true" if it must run unattended.`,
+      `State "${name}" runs ${mutation}, which changes a production system, but a run can enter it from ${unapproved.join(', ')} without an approval. Make it the direct target of an approval's "approved" outcome (the approver then sees and binds its exact inputs), or add "automatic: true" if it must run unattended.`,
     );
+  }
+}
+
+/**
+ * A run passes through transient states (choice) inside one transition; a loop made only of
+ * them would never come to rest.
+ */
+function checkTransientLoops(def: PlaybookDefinition, sink: DiagnosticSink): void {
+  const transient = (n: string): boolean => {
+    const state = def.states[n];
+    return state !== undefined && stateKind(state.kind)?.resting === 'transient';
+  };
+  for (const name of Object.keys(def.states)) {
+    if (!transient(name)) continue;
+    const seen = new Set<string>();
+    const queue = edgesOf(def.states[name] as StateDefinition)
+      .map((e) => e.to)
+      .filter(transient);
+    while (queue.length > 0) {
+      const n = queue.shift() as string;
+      if (n === name) {
+        sink.error(
+          ['states', name],
+          'CORDON_ERR_PLAYBOOK_NO_END',
+          `State "${name}" can lead back to itself through choice states only, so a run could loop without ever resting. Put a wait, an approval or an action on that loop, or break it.`,
+          true,
+        );
+        break;
+      }
+      if (seen.has(n)) continue;
+      seen.add(n);
+      queue.push(
+        ...edgesOf(def.states[n] as StateDefinition)
+          .map((e) => e.to)
+          .filter(transient),
+      );
+    }
   }
 }
 

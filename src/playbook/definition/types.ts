@@ -1,4 +1,5 @@
 import type { Severity } from '../../ingest/canonical-event.js';
+import type { KnownStateDefinition } from '../kinds/registry.js';
 
 /**
  * A validated playbook with every default applied and every reference resolved. This, not
@@ -20,45 +21,22 @@ export interface PlaybookDefinition {
   readonly states: Readonly<Record<string, StateDefinition>>;
 }
 
-export type StateDefinition = ActionStateDefinition | ApprovalStateDefinition | EndStateDefinition;
-
-export interface ActionStateDefinition {
-  readonly kind: 'action';
-  readonly operation: string;
-  readonly connector: string;
-  readonly connectorType: string;
-  /** Inputs as written: values may hold {{ templates }}, rendered when the step runs. */
-  readonly inputs: Readonly<Record<string, unknown>>;
-  readonly undo: string | undefined;
-  readonly retry: {
-    readonly attempts: number;
-    readonly backoff: 'fixed' | 'exponential';
-    readonly delayMs: number;
-  };
-  readonly timeoutMs: number;
-  readonly automatic: boolean;
-  readonly next: string;
-  /** Where a failed action goes; undefined = the run ends failed. */
-  readonly onFailure: string | undefined;
+/**
+ * What every state definition has. Each kind (src/playbook/kinds/<kind>/) defines its own
+ * shape extending this; the shared machinery reads only `kind` and asks the registry.
+ */
+export interface BaseStateDefinition {
+  readonly kind: string;
 }
 
-export interface ApprovalStateDefinition {
-  readonly kind: 'approval';
-  /** A decider must hold at least one. */
-  readonly roles: readonly string[];
-  /** Distinct approvers needed; any one rejection rejects. */
-  readonly quorum: number;
-  readonly timeoutMs: number;
-  readonly message: string;
-  readonly on: { readonly approved: string; readonly rejected: string; readonly timeout: string };
-}
+/** One state, with defaults applied: a definition of one of the registry's kinds. */
+export type StateDefinition = KnownStateDefinition;
 
-export type EndOutcome = 'resolved' | 'failed' | 'cancelled';
-
-export interface EndStateDefinition {
-  readonly kind: 'end';
-  readonly outcome: EndOutcome;
-}
+export type { ActionStateDefinition } from '../kinds/action/action-definition.js';
+export type { ApprovalStateDefinition } from '../kinds/approval/approval-definition.js';
+export type { EndOutcome, EndStateDefinition } from '../kinds/end/end-kind.js';
+export type { ChoiceStateDefinition } from '../kinds/choice/choice-kind.js';
+export type { WaitStateDefinition } from '../kinds/wait/wait-kind.js';
 
 /** What validation needs to know about the rest of the installation. */
 export interface PlaybookContext {

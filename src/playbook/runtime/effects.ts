@@ -1,47 +1,66 @@
 import { deterministicId } from '../../shared/hash.js';
+import { kindByEffectAction } from '../kinds/registry.js';
 
 /**
  * A side effect a transition asks for, decided purely from xstate's action list and stored
  * with the run (outbox) before it is performed. Performing one is idempotent: its id is
  * derived from run, state and step, and every target (BullMQ job ids, approval records)
  * ignores a second create with the same id.
+ *
+ * A state effect's `kind` is the state kind that asked for it (`action`, `approval`, `wait`)
+ * and that kind performs it; timers are the runner's own.
  */
-export type Effect =
-  | {
-      readonly kind: 'action';
-      readonly id: string;
-      readonly state: string;
-      readonly step: number;
-      readonly at: number;
-    }
-  | {
-      readonly kind: 'approval';
-      readonly id: string;
-      readonly state: string;
-      readonly step: number;
-      readonly at: number;
-    }
-  | {
-      readonly kind: 'timer';
-      readonly id: string;
-      readonly state: string;
-      readonly step: number;
-      readonly fireAt: number;
-      readonly event: { readonly type: string };
-    }
-  | { readonly kind: 'cancel-timer'; readonly id: string };
+export type Effect = StateEffect | TimerEffect | CancelTimerEffect;
+
+export interface StateEffect {
+  readonly kind: string;
+  readonly id: string;
+  readonly state: string;
+  readonly step: number;
+  readonly at: number;
+}
+
+export interface TimerEffect {
+  readonly kind: 'timer';
+  readonly id: string;
+  readonly state: string;
+  readonly step: number;
+  readonly fireAt: number;
+  readonly event: { readonly type: string };
+}
+
+export interface CancelTimerEffect {
+  readonly kind: 'cancel-timer';
+  readonly id: string;
+}
+
+export function isTimer(effect: Effect): effect is TimerEffect {
+  return effect.kind === 'timer';
+}
+
+export function isCancelTimer(effect: Effect): effect is CancelTimerEffect {
+  return effect.kind === 'cancel-timer';
+}
+
+export function isStateEffect(effect: Effect): effect is StateEffect {
+  return !isTimer(effect) && !isCancelTimer(effect);
+}
 
 export interface XstateAction {
   readonly type: string;
   readonly params?: unknown;
 }
 
+export function stateEffectId(prefix: string, runId: string, state: string, step: number): string {
+  return deterministicId(prefix, runId, state, String(step));
+}
+
 export function actionEffectId(runId: string, state: string, step: number): string {
-  return deterministicId('act', runId, state, String(step));
+  return stateEffectId('act', runId, state, step);
 }
 
 export function approvalEffectId(runId: string, state: string, step: number): string {
-  return deterministicId('apr', runId, state, String(step));
+  return stateEffectId('apr', runId, state, step);
 }
 
 export function timerEffectId(runId: string, sendId: string, step: number): string {
@@ -65,54 +84,39 @@ export function toEffects(
   const effects: Effect[] = [];
   for (const action of actions) {
     const params = (action.params ?? {}) as Record<string, unknown>;
-    switch (action.type) {
-      case 'cordon.action': {
-        const state = String(params.state);
-        effects.push({
-          kind: 'action',
-          id: actionEffectId(runId, state, position.step),
-          state,
-          step: position.step,
-          at: position.at,
-        });
-        break;
-      }
-      case 'cordon.approval': {
-        const state = String(params.state);
-        effects.push({
-          kind: 'approval',
-          id: approvalEffectId(runId, state, position.step),
-          state,
-          step: position.step,
-          at: position.at,
-        });
-        break;
-      }
-      case 'xstate.raise': {
-        // Only delayed raises are timers; an immediate raise is handled inside transition().
-        if (typeof params.delay !== 'number' || typeof params.id !== 'string') break;
-        const event = params.event as { type: string };
-        effects.push({
-          kind: 'timer',
-          id: timerEffectId(runId, params.id, position.step),
-          state: position.state,
-          step: position.step,
-          fireAt: position.at + params.delay,
-          event: { type: event.type },
-        });
-        break;
-      }
-      case 'xstate.cancel':
-        if (typeof params.sendId === 'string') {
-          effects.push({
-            kind: 'cancel-timer',
-            id: timerEffectId(runId, params.sendId, position.prevStep),
-          });
-        }
-        break;
-      default:
-        break; // cordon.end: the saved status already records the outcome.
+    if (action.type === 'xstate.raise') {
+      // Only delayed raises are timers; an immediate raise is handled inside transition().
+      if (typeof params.delay !== 'number' || typeof params.id !== 'string') continue;
+      const event = params.event as { type: string };
+      effects.push({
+        kind: 'timer',
+        id: timerEffectId(runId, params.id, position.step),
+        state: position.state,
+        step: position.step,
+        fireAt: position.at + params.delay,
+        event: { type: event.type },
+      });
+      continue;
     }
+    if (action.type === 'xstate.cancel') {
+      if (typeof params.sendId === 'string') {
+        effects.push({
+          kind: 'cancel-timer',
+          id: timerEffectId(runId, params.sendId, position.prevStep),
+        });
+      }
+      continue;
+    }
+    const kind = kindByEffectAction(action.type);
+    if (!kind?.effect) continue; // cordon.end and context updates: the saved run records them.
+    const state = String(params.state);
+    effects.push({
+      kind: kind.key,
+      id: stateEffectId(kind.effect.idPrefix, runId, state, position.step),
+      state,
+      step: position.step,
+      at: position.at,
+    });
   }
   return effects;
 }

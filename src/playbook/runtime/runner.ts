@@ -1,32 +1,24 @@
 import { initialTransition, transition, type AnyMachineSnapshot } from 'xstate';
-import { actionRefused, approvalExpired } from '../../audit/audit-inputs.js';
-import type { AuditRecorder } from '../../audit/audit-trail.js';
-import { OPERATIONS, checkInputs } from '../../actions/operations.js';
-import { actionInputsHash } from '../../actions/inputs-hash.js';
 import type { Clock } from '../../shared/clock.js';
 import type { CrashHook } from '../../shared/crash-points.js';
 import { CordonError } from '../../shared/errors.js';
-import { deterministicId } from '../../shared/hash.js';
+import { deterministicId, sha256Hex, stableStringify } from '../../shared/hash.js';
 import type { Logger } from '../../shared/logger.js';
-import type { Approval, ApprovalStore, GatedAction } from '../../store/approval-store.js';
+import type { AuditRecorder } from '../../audit/audit-trail.js';
+import type { Approval, ApprovalStore } from '../../store/approval-store.js';
 import type { Incident } from '../../store/incident-store.js';
 import type { RunStore } from '../../store/run-store.js';
 import {
   FAILED_STATE,
-  approvalDelayName,
   type CompiledPlaybook,
   type RunContext,
   type RunEvent,
 } from '../definition/compile-playbook.js';
-import type { ActionStateDefinition, ApprovalStateDefinition } from '../definition/types.js';
-import { renderValue } from '../template.js';
-import {
-  actionEffectId,
-  approvalEffectId,
-  timerEffectId,
-  toEffects,
-  type Effect,
-} from './effects.js';
+import type { StateDefinition } from '../definition/types.js';
+import { stateKind } from '../kinds/registry.js';
+import type { RunServices, StateKind } from '../kinds/state-kind.js';
+import { incidentScope } from './run-scope.js';
+import { isCancelTimer, isTimer, toEffects, type Effect } from './effects.js';
 import type { ActionJob, RunEventJob, RunQueues, RunStartJob } from './jobs.js';
 import type { PlaybookCatalog } from './playbook-catalog.js';
 import {
@@ -35,6 +27,8 @@ import {
   type RunStatus,
   type TimelineEntry,
 } from './run-record.js';
+
+export { incidentScope } from './run-scope.js';
 
 export interface RunnerDeps {
   readonly runs: RunStore;
@@ -46,6 +40,8 @@ export interface RunnerDeps {
   readonly crash: CrashHook;
   /** Records approvals that expired (their timeout path is the runner's decision). */
   readonly audit?: AuditRecorder;
+  /** Reads incidents as they are now, for states that watch their incident (wait: changes). */
+  readonly incidents?: { get(id: string): Promise<Incident | undefined> };
 }
 
 const MAX_CONFLICT_RETRIES = 25;
@@ -58,7 +54,20 @@ const MAX_CONFLICT_RETRIES = 25;
  * effects still in the outbox (performed on the next touch or by `reconcile`).
  */
 export class Runner {
-  constructor(private readonly deps: RunnerDeps) {}
+  /** What state kinds may use of the runner (src/playbook/kinds/). */
+  readonly #services: RunServices;
+
+  constructor(private readonly deps: RunnerDeps) {
+    this.#services = {
+      deps,
+      queueEvent: (runId, at, eventId, event, delayMs) =>
+        this.queueEvent(runId, at, eventId, event, delayMs),
+      reportAction: (job, outcome, attempts) => this.reportAction(job, outcome, attempts),
+      deliverDecision: (approval) => this.deliverDecision(approval),
+      perform: (run, compiled, effect) => this.perform(run, compiled, effect),
+      checkIncident: (run, at) => this.checkIncident(run, at),
+    };
+  }
 
   static runIdFor(playbookId: string, incidentId: string): string {
     return deterministicId('run', playbookId, incidentId);
@@ -161,26 +170,15 @@ export class Runner {
       const now = this.deps.clock.now();
       let event: RunEvent = job.event;
 
-      if (
-        event.type.startsWith('xstate.after.') &&
-        compiled.definition.states[run.state]?.kind === 'approval'
-      ) {
-        // The approval's timeout fired: it must lose to a decision recorded first.
-        const approvalId = approvalEffectId(run.id, run.state, run.step);
-        const status = await this.deps.approvals.expire(approvalId, now);
-        if (status === 'approved' || status === 'rejected') return 'stale';
-        if (status === 'pending') {
-          // The timer fired before the expiry (clock skew between machines): retry the job later.
-          throw new Error(
-            `Timer for approval ${approvalId} fired before its expiry; it will be retried.`,
-          );
-        }
-        if (status === 'expired')
-          await this.deps.audit?.record(
-            approvalExpired({ ...run, approvalId, runId: run.id, state: run.state }),
-          );
-        event = { type: event.type as `xstate.after.${string}`, approvalId, at: now };
+      const resting = kindOf(compiled.definition.states[run.state]);
+      if (resting?.kind.beforeEvent) {
+        const replaced = await resting.kind.beforeEvent(run, resting.def, event, this.#services);
+        if (replaced === 'stale') return 'stale';
+        event = replaced;
       }
+      // Every event carries when it was applied (a wait computes its time from it).
+      if (typeof (event as { at?: unknown }).at !== 'number')
+        event = { ...event, at: now } as RunEvent;
 
       const snapshot = compiled.machine.resolveState({ value: run.state, context: run.context });
       const [next, actions] = transition(compiled.machine, snapshot, event);
@@ -300,62 +298,39 @@ export class Runner {
     }
     if (FINAL_STATUSES.includes(run.status)) return;
     const compiled = await this.compiled(run.playbookHash, run.id);
-    const state = compiled.definition.states[run.state];
-    if (state?.kind === 'approval') {
-      const approvalId = approvalEffectId(run.id, run.state, run.step);
-      const approval = await this.deps.approvals.get(approvalId);
-      if (!approval) {
-        await this.perform(run, compiled, {
-          kind: 'approval',
-          id: approvalId,
-          state: run.state,
-          step: run.step,
-          at: run.updatedAt,
-        });
-      } else if (approval.status === 'approved' || approval.status === 'rejected') {
-        await this.deliverDecision(approval);
-      } else if (approval.status === 'expired' || approval.expiresAt <= this.deps.clock.now()) {
-        const type =
-          `xstate.after.${approvalDelayName(run.state)}.${compiled.definition.id}.${run.state}` as const;
-        const timerId = timerEffectId(run.id, type, run.step);
-        await this.queueEvent(run.id, { state: run.state, step: run.step }, timerId, { type });
-      }
-    } else if (state?.kind === 'action') {
-      const effectId = actionEffectId(run.id, run.state, run.step);
-      const job = await this.deps.queues.actionJobState(effectId);
-      if (job.state === 'unknown') {
-        this.deps.logger.warn(
-          { runId: run.id, state: run.state },
-          'action job missing; queueing it again',
-        );
-        await this.perform(run, compiled, {
-          kind: 'action',
-          id: effectId,
-          state: run.state,
-          step: run.step,
-          at: run.updatedAt,
-        });
-      } else if (job.state === 'completed') {
-        // The job finished but its result never moved the run (its report was lost): report it.
-        await this.reportAction(
-          { runId: run.id, state: run.state, step: run.step, effectKey: effectId } as ActionJob,
-          { ok: true, result: job.returnValue ?? null },
-          job.attempts,
-        );
-      } else if (job.state === 'failed') {
-        const failedEvent = `${effectId}-failed`;
-        const event: RunEvent = {
-          type: 'action.failed',
-          state: run.state,
-          error: {
-            code: 'CORDON_ERR_ACTION_FAILED',
-            message: job.failedReason ?? 'the action job failed',
-          },
-          attempts: job.attempts,
-        };
-        await this.queueEvent(run.id, { state: run.state, step: run.step }, failedEvent, event);
-      }
+    const resting = kindOf(compiled.definition.states[run.state]);
+    await resting?.kind.reconcile?.(run, resting.def, compiled, this.#services);
+  }
+
+  /**
+   * The run's incident changed (a new match was attached): tell every run of it that rests in
+   * a state watching its incident. Safe to call for any incident, any number of times.
+   */
+  async incidentChanged(incidentId: string): Promise<void> {
+    for (const run of await this.deps.runs.list({ limit: 100, incidentId })) {
+      if (FINAL_STATUSES.includes(run.status)) continue;
+      const compiled = await this.compiled(run.playbookHash, run.id);
+      const resting = kindOf(compiled.definition.states[run.state]);
+      if (resting?.kind.watchesIncident?.(resting.def))
+        await this.checkIncident(run, { state: run.state, step: run.step });
     }
+  }
+
+  private async checkIncident(
+    run: RunRecord,
+    at: { readonly state: string; readonly step: number },
+  ): Promise<void> {
+    const incident = await this.deps.incidents?.get(run.incidentId);
+    if (!incident) return;
+    const scope = incidentScope(incident);
+    const eventId = deterministicId(
+      'chg',
+      run.id,
+      at.state,
+      String(at.step),
+      sha256Hex(stableStringify(scope)),
+    );
+    await this.queueEvent(run.id, at, eventId, { type: 'incident.changed', incident: scope });
   }
 
   /** Queues `event` for a run, to apply only while it is still at `at`; the event id is the job id. */
@@ -388,98 +363,30 @@ export class Runner {
   }
 
   private async perform(run: RunRecord, compiled: CompiledPlaybook, effect: Effect): Promise<void> {
-    const ctx = run.context;
-    switch (effect.kind) {
-      case 'action': {
-        const def = compiled.definition.states[effect.state] as ActionStateDefinition;
-        const prepared = prepareAction(def, ctx, effect.state);
-        const fail = async (code: string, message: string): Promise<void> => {
-          await this.deps.audit?.record(actionRefused(run, effect, def, code));
-          await this.reportAction(
-            {
-              runId: run.id,
-              state: effect.state,
-              step: effect.step,
-              effectKey: effect.id,
-            } as ActionJob,
-            { ok: false, code, message },
-            0,
-          );
-        };
-        if (!prepared.ok) return fail('CORDON_ERR_ACTION_INPUT', prepared.reason);
-        if (
-          ctx.gate &&
-          ctx.gate.state === effect.state &&
-          ctx.gate.inputsHash !== prepared.gated.inputsHash
-        ) {
-          return fail(
-            'CORDON_ERR_ACTION_APPROVAL_MISMATCH',
-            `State "${effect.state}": the inputs differ from what approval ${ctx.gate.approvalId} approved; the action was not run. Start a new approval for the new inputs.`,
-          );
-        }
-        const job: ActionJob = {
-          runId: run.id,
-          incidentId: run.incidentId,
-          playbookId: run.playbookId,
-          state: effect.state,
-          step: effect.step,
-          effectKey: effect.id,
-          operation: def.operation,
-          connector: def.connector,
-          connectorType: def.connectorType,
-          inputs: prepared.gated.inputs,
-          inputsHash: prepared.gated.inputsHash,
-          timeoutMs: def.timeoutMs,
-          approvalId: ctx.gate?.state === effect.state ? ctx.gate.approvalId : null,
-          // The run's first actions (none has finished yet) measure accept → first action.
-          ...(Object.keys(ctx.steps).length === 0 && typeof ctx.incident.acceptedAt === 'number'
-            ? { acceptedAt: ctx.incident.acceptedAt }
-            : {}),
-        };
-        await this.deps.queues.addActionJob(job, {
-          jobId: effect.id,
-          attempts: def.retry.attempts,
-          backoff: { type: def.retry.backoff, delayMs: def.retry.delayMs },
-        });
-        return;
-      }
-      case 'approval': {
-        const def = compiled.definition.states[effect.state] as ApprovalStateDefinition;
-        const scope = templateScope(ctx);
-        const rendered = renderValue(def.message, scope);
-        const target = compiled.definition.states[def.on.approved];
-        const prepared =
-          target?.kind === 'action' ? prepareAction(target, ctx, def.on.approved) : undefined;
-        await this.deps.approvals.create({
-          id: effect.id,
-          runId: run.id,
-          playbookId: run.playbookId,
-          incidentId: run.incidentId,
-          state: effect.state,
-          step: effect.step,
-          roles: def.roles,
-          quorum: def.quorum,
-          message: rendered.ok ? String(rendered.value).trim() : def.message,
-          initiator: run.initiator,
-          gated: prepared?.ok ? prepared.gated : null,
-          createdAt: effect.at,
-          expiresAt: effect.at + def.timeoutMs,
-        });
-        return;
-      }
-      case 'timer':
-        await this.queueEvent(
-          run.id,
-          { state: effect.state, step: effect.step },
-          effect.id,
-          effect.event as RunEvent,
-          Math.max(0, effect.fireAt - this.deps.clock.now()),
-        );
-        return;
-      case 'cancel-timer':
-        await this.deps.queues.removeRunJob(effect.id);
-        return;
+    if (isTimer(effect)) {
+      await this.queueEvent(
+        run.id,
+        { state: effect.state, step: effect.step },
+        effect.id,
+        effect.event as RunEvent,
+        Math.max(0, effect.fireAt - this.deps.clock.now()),
+      );
+      return;
     }
+    if (isCancelTimer(effect)) {
+      await this.deps.queues.removeRunJob(effect.id);
+      return;
+    }
+    const kind = stateKind(effect.kind);
+    const def = compiled.definition.states[effect.state];
+    if (!kind?.effect || !def) {
+      this.deps.logger.error(
+        { runId: run.id, effect },
+        'effect of an unknown kind or state; dropped',
+      );
+      return;
+    }
+    await kind.effect.perform(effect, def, run, compiled, this.#services);
   }
 
   private async compiled(hash: string, runId: string): Promise<CompiledPlaybook> {
@@ -494,29 +401,12 @@ export class Runner {
   }
 }
 
-type Prepared = { ok: true; gated: GatedAction } | { ok: false; reason: string };
-
-/** Renders an action state's inputs for the current context and hashes what would run. */
-function prepareAction(def: ActionStateDefinition, ctx: RunContext, state: string): Prepared {
-  const rendered = renderValue(def.inputs, templateScope(ctx));
-  if (!rendered.ok) return { ok: false, reason: `State "${state}": ${rendered.reason}.` };
-  const inputs = rendered.value as Record<string, unknown>;
-  const op = OPERATIONS[def.operation];
-  const problems = op ? checkInputs(op, inputs) : [`operation ${def.operation} is unknown`];
-  if (problems.length > 0)
-    return {
-      ok: false,
-      reason: `State "${state}" inputs after templating: ${problems.join('; ')}.`,
-    };
-  const inputsHash = actionInputsHash(def.operation, def.connector, inputs);
-  return {
-    ok: true,
-    gated: { state, operation: def.operation, connector: def.connector, inputs, inputsHash },
-  };
-}
-
-function templateScope(ctx: RunContext): Record<string, unknown> {
-  return { incident: ctx.incident, run: ctx.run, steps: ctx.steps };
+/** The kind of a state, with its definition (typed for the kind's own hooks). */
+function kindOf(
+  def: StateDefinition | undefined,
+): { kind: StateKind; def: StateDefinition } | undefined {
+  const kind = def && stateKind(def.kind);
+  return kind && def ? { kind, def } : undefined;
 }
 
 function stateNameOf(snapshot: AnyMachineSnapshot): string {
@@ -526,24 +416,24 @@ function stateNameOf(snapshot: AnyMachineSnapshot): string {
 function statusOf(snapshot: AnyMachineSnapshot, compiled: CompiledPlaybook): RunStatus {
   const name = stateNameOf(snapshot);
   if (name === FAILED_STATE) return 'failed';
-  const state = compiled.definition.states[name];
-  if (snapshot.status === 'done' || state?.kind === 'end')
-    return state?.kind === 'end' ? state.outcome : 'failed';
-  return state?.kind === 'approval' ? 'waiting' : 'running';
+  const resting = kindOf(compiled.definition.states[name]);
+  if (snapshot.status === 'done' || resting?.kind.resting === 'final')
+    return resting?.kind.outcome?.(resting.def) ?? 'failed';
+  return resting?.kind.resting === 'waiting' ? 'waiting' : 'running';
 }
 
 function effectEntries(effects: readonly Effect[], at: number): TimelineEntry[] {
   return effects.map((e) => {
-    switch (e.kind) {
-      case 'action':
-        return { at, type: 'action.queued', state: e.state, jobId: e.id };
-      case 'approval':
-        return { at, type: 'approval.requested', state: e.state, approvalId: e.id };
-      case 'timer':
-        return { at, type: 'timer.set', state: e.state, fireAt: e.fireAt, timerId: e.id };
-      case 'cancel-timer':
-        return { at, type: 'timer.cancelled', timerId: e.id };
-    }
+    if (isTimer(e))
+      return { at, type: 'timer.set', state: e.state, fireAt: e.fireAt, timerId: e.id };
+    if (isCancelTimer(e)) return { at, type: 'timer.cancelled', timerId: e.id };
+    const said = stateKind(e.kind)?.effect;
+    return {
+      at,
+      type: said?.timeline ?? `${e.kind}.requested`,
+      state: e.state,
+      [said?.timelineId ?? 'id']: e.id,
+    };
   });
 }
 
@@ -556,27 +446,9 @@ function eventSummary(event: RunEvent): Record<string, unknown> {
     case 'approval.approved':
     case 'approval.rejected':
       return { approvalId: event.approvalId, by: event.by };
+    case 'incident.changed':
+      return {};
     default:
       return event.approvalId ? { approvalId: event.approvalId, timeout: true } : {};
   }
-}
-
-/** The incident as playbooks see it ({{ incident.* }}). */
-export function incidentScope(incident: Incident): Record<string, unknown> {
-  return {
-    id: incident.id,
-    title: incident.title,
-    severity: incident.severity,
-    rule: incident.rule,
-    ruleTitle: incident.ruleTitle,
-    tags: incident.tags,
-    group: incident.group,
-    groupKey: incident.groupKey,
-    firstSeen: incident.firstSeen,
-    lastSeen: incident.lastSeen,
-    matchCount: incident.matchCount,
-    eventCount: incident.eventCount,
-    createdAt: incident.createdAt,
-    ...(incident.acceptedAt === undefined ? {} : { acceptedAt: incident.acceptedAt }),
-  };
 }

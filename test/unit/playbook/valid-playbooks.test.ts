@@ -56,7 +56,7 @@ describe('the shipped playbook (playbooks/contain-abusive-key.yaml)', () => {
     expect(playbooks?.map((p) => p.definition.id)).toEqual(['contain-abusive-key']);
   });
 
-  it.each(['minimal', 'on-failure', 'quorum-and-roles', 'two-documents'])(
+  it.each(['minimal', 'on-failure', 'quorum-and-roles', 'two-documents', 'choice-and-wait'])(
     'valid/%s.yaml builds with zero diagnostics',
     (name) => {
       const file = `test/fixtures/playbooks/valid/${name}.yaml`;

@@ -1,0 +1,196 @@
+import { Environment } from '@marcbachmann/cel-js';
+import { suggest } from '../../shared/shape.js';
+
+/**
+ * Conditions and computed times in playbooks are CEL (Common Expression Language), evaluated
+ * by @marcbachmann/cel-js: no statements, no loops beyond bounded macros, no I/O, no `eval`.
+ * An expression reads only `incident.*`, `steps.*` and `run.*`, the same scope as templates.
+ *
+ * Two environments: the checking one declares the shape of that scope (the incident's
+ * fields, the action states a playbook has, the run's fields) so a typo or a type mismatch is
+ * found at validate time; the running one reads plain JSON. Numbers arrive from JSON as
+ * doubles, so numeric fields are declared `double` (compare with 3 or 3.0; do arithmetic with 3.0).
+ */
+
+/** What an expression may read, as the validator knows it. */
+export interface ExpressionScope {
+  /** Group fields every triggering rule carries; undefined = not known (any key allowed). */
+  readonly groupNames: readonly string[] | undefined;
+  /** States whose results `steps.<name>` holds (action states). */
+  readonly stepStates: readonly string[];
+}
+
+export type ExpressionType = 'bool' | 'time';
+
+export type CheckResult =
+  | { readonly ok: true; readonly type: string }
+  | { readonly ok: false; readonly message: string; readonly offset: number };
+
+const LIMITS = {
+  maxAstNodes: 500,
+  maxDepth: 40,
+  maxListElements: 100,
+  maxMapEntries: 100,
+  maxCallArguments: 8,
+};
+
+const INCIDENT_SCHEMA = {
+  id: 'string',
+  title: 'string',
+  severity: 'string',
+  rule: 'string',
+  ruleTitle: 'string',
+  tags: 'list<string>',
+  groupKey: 'string',
+  firstSeen: 'double',
+  lastSeen: 'double',
+  matchCount: 'double',
+  eventCount: 'double',
+  createdAt: 'double',
+} as const;
+
+const STEP_SCHEMA = {
+  status: 'string',
+  result: 'dyn',
+  error: { code: 'string', message: 'string' },
+  attempts: 'double',
+} as const;
+
+const RUN_SCHEMA = { id: 'string', playbook: 'string', startedAt: 'double' } as const;
+
+function checkingEnvironment(scope: ExpressionScope): Environment {
+  const group =
+    scope.groupNames === undefined
+      ? 'map<string, dyn>'
+      : Object.fromEntries(scope.groupNames.map((n) => [n, 'dyn']));
+  const steps = Object.fromEntries(scope.stepStates.map((s) => [s, STEP_SCHEMA]));
+  // An empty schema would read as "any key"; a key no state can have keeps it closed.
+  if (scope.stepStates.length === 0) steps['0'] = STEP_SCHEMA;
+  const env = new Environment({ homogeneousAggregateLiterals: false, limits: LIMITS })
+    .registerVariable({
+      name: 'incident',
+      schema: { ...INCIDENT_SCHEMA, group },
+    })
+    .registerVariable({ name: 'run', schema: RUN_SCHEMA });
+  return env.registerVariable({ name: 'steps', schema: steps });
+}
+
+const RUNNING = new Environment({ homogeneousAggregateLiterals: false, limits: LIMITS })
+  .registerVariable('incident', 'map<string, dyn>')
+  .registerVariable('steps', 'map<string, dyn>')
+  .registerVariable('run', 'map<string, dyn>');
+
+const ACCEPTS: Record<ExpressionType, readonly string[]> = {
+  bool: ['bool', 'dyn'],
+  time: ['timestamp', 'google.protobuf.Timestamp', 'double', 'int', 'dyn'],
+};
+
+const WANTED: Record<ExpressionType, string> = {
+  bool: 'true or false',
+  time: 'a time: a timestamp, or epoch milliseconds such as incident.lastSeen + 3600000.0',
+};
+
+/**
+ * Parses and type-checks `text` against the scope. On failure, `offset` is the character of
+ * the expression the problem is at and `message` says what is wrong and how to fix it.
+ */
+export function checkExpression(
+  text: string,
+  scope: ExpressionScope,
+  expected: ExpressionType,
+): CheckResult {
+  let result: ReturnType<Environment['check']>;
+  try {
+    result = checkingEnvironment(scope).check(text);
+  } catch (err) {
+    return { ok: false, message: celMessage(err), offset: celOffset(err) };
+  }
+  if (!result.valid) {
+    return {
+      ok: false,
+      message: explain(celMessage(result.error), scope, text, celOffset(result.error)),
+      offset: celOffset(result.error),
+    };
+  }
+  const type = result.type ?? 'dyn';
+  if (!ACCEPTS[expected].includes(type)) {
+    return {
+      ok: false,
+      message: `yields ${type}, but this place needs ${WANTED[expected]}`,
+      offset: 0,
+    };
+  }
+  return { ok: true, type };
+}
+
+export type EvalResult =
+  { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly reason: string };
+
+const programs = new Map<string, ReturnType<Environment['parse']>>();
+
+/** Evaluates `text` over plain JSON values. Pure and synchronous; never throws. */
+export function evaluateExpression(
+  text: string,
+  scope: { readonly incident: unknown; readonly steps: unknown; readonly run: unknown },
+): EvalResult {
+  try {
+    let program = programs.get(text);
+    if (!program) {
+      program = RUNNING.parse(text);
+      if (programs.size > 10_000) programs.clear();
+      programs.set(text, program);
+    }
+    const value: unknown = program(scope);
+    if (value instanceof Promise) return { ok: false, reason: 'the expression is asynchronous' };
+    return { ok: true, value };
+  } catch (err) {
+    return { ok: false, reason: celMessage(err) };
+  }
+}
+
+/** A `time` expression's value as epoch milliseconds, or undefined when it is not a time. */
+export function toEpochMs(value: unknown): number | undefined {
+  if (value instanceof Date) return value.getTime();
+  if (typeof value === 'bigint') return Number(value);
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  if (typeof value === 'string') {
+    const ms = Date.parse(value);
+    return Number.isNaN(ms) ? undefined : ms;
+  }
+  return undefined;
+}
+
+/** cel-js messages carry a source excerpt after a blank line; keep the first sentence. */
+function celMessage(err: unknown): string {
+  const raw = err instanceof Error ? err.message : String(err);
+  return (raw.split('\n')[0] ?? raw).trim();
+}
+
+function celOffset(err: unknown): number {
+  const node = (err as { node?: { pos?: unknown } } | undefined)?.node;
+  return typeof node?.pos === 'number' ? node.pos : 0;
+}
+
+function explain(message: string, scope: ExpressionScope, text: string, offset: number): string {
+  const key = /^No such key: (.+)$/.exec(message)?.[1];
+  if (key !== undefined) {
+    const before = text.slice(0, offset).replace(/\s+/g, '');
+    const hint = suggest(key, knownAt(before, scope));
+    return `reads "${key}", which is not there${hint ? `; did you mean "${hint}"?` : ''}; known here: ${knownAt(before, scope).join(', ') || '(none)'}`;
+  }
+  if (/no such overload: double [-+*/%] int|no such overload: int [-+*/%] double/.test(message))
+    return `${message}: numbers from incidents and steps are doubles, so write literals as doubles (3.0, not 3)`;
+  if (/^Unknown variable: /.test(message))
+    return `${message}; expressions read only incident, steps and run`;
+  return message;
+}
+
+/** The keys that exist right before `before` (an expression prefix ending in "x.y."). */
+function knownAt(before: string, scope: ExpressionScope): string[] {
+  if (/incident\.group\.$/.test(before)) return [...(scope.groupNames ?? [])];
+  if (/incident\.$/.test(before)) return [...Object.keys(INCIDENT_SCHEMA), 'group'];
+  if (/steps\.[A-Za-z][\w-]*\.$/.test(before)) return Object.keys(STEP_SCHEMA);
+  if (/steps\.$/.test(before)) return [...scope.stepStates];
+  if (/run\.$/.test(before)) return Object.keys(RUN_SCHEMA);
+  return [];
+}

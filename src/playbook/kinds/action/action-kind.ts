@@ -1,0 +1,60 @@
+import { assign } from 'xstate';
+import type { RunContext, RunEvent, StepRecord } from '../../definition/compile-playbook.js';
+import { FAILED_STATE } from '../../definition/failed-state.js';
+import type { StateKind } from '../state-kind.js';
+import type { ActionStateDefinition } from './action-definition.js';
+import { performAction, reconcileAction } from './action-runtime.js';
+import { validateAction } from './validate-action.js';
+
+/**
+ * `action`: one queued job. Entering the state asks for the `cordon.action` effect (the runner
+ * queues the BullMQ job under a deterministic id); the job's outcome comes back as
+ * `action.succeeded` / `action.failed`, recorded under `steps.<state>`.
+ */
+export const actionKind: StateKind<ActionStateDefinition> = {
+  key: 'action',
+  resting: 'running',
+  recordsStep: true,
+  validate: validateAction,
+  edges: (def) => [
+    { to: def.next, approved: false },
+    ...(def.onFailure ? [{ to: def.onFailure, approved: false }] : []),
+  ],
+  mutation: (def, operation) =>
+    !def.automatic && operation(def.operation)?.mutating ? def.operation : undefined,
+  compile: (name, def) => ({
+    entry: [{ type: 'cordon.action', params: { state: name } }],
+    on: {
+      'action.succeeded': {
+        target: def.next,
+        actions: [{ type: 'recordStep', params: { state: name } }],
+      },
+      'action.failed': {
+        target: def.onFailure ?? FAILED_STATE,
+        actions: [{ type: 'recordStep', params: { state: name } }],
+      },
+    },
+  }),
+  actions: {
+    recordStep: assign(
+      ({ context, event }: { context: RunContext; event: RunEvent }, params: { state: string }) => {
+        if (event.type !== 'action.succeeded' && event.type !== 'action.failed') return {};
+        const record: StepRecord =
+          event.type === 'action.succeeded'
+            ? { status: 'succeeded', result: event.result, attempts: event.attempts }
+            : { status: 'failed', error: event.error, attempts: event.attempts };
+        // Any gate is single-use: it admitted exactly this step.
+        return { steps: { ...context.steps, [params.state]: record }, gate: null };
+      },
+    ),
+  },
+  effect: {
+    action: 'cordon.action',
+    idPrefix: 'act',
+    perform: performAction,
+    timeline: 'action.queued',
+    timelineId: 'jobId',
+  },
+  reconcile: reconcileAction,
+  implicitFailure: (def) => def.onFailure === undefined,
+};

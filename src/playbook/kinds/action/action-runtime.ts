@@ -1,0 +1,135 @@
+import { actionInputsHash } from '../../../actions/inputs-hash.js';
+import { OPERATIONS, checkInputs } from '../../../actions/operations.js';
+import { actionRefused } from '../../../audit/audit-inputs.js';
+import type { GatedAction } from '../../../store/approval-store.js';
+import type { CompiledPlaybook, RunContext, RunEvent } from '../../definition/compile-playbook.js';
+import { renderValue } from '../../template.js';
+import { actionEffectId, type StateEffect } from '../../runtime/effects.js';
+import type { ActionJob } from '../../runtime/jobs.js';
+import type { RunRecord } from '../../runtime/run-record.js';
+import { runScope } from '../../runtime/run-scope.js';
+import type { RunServices } from '../state-kind.js';
+import type { ActionStateDefinition } from './action-definition.js';
+
+export type Prepared = { ok: true; gated: GatedAction } | { ok: false; reason: string };
+
+/** Renders an action state's inputs for the current context and hashes what would run. */
+export function prepareAction(
+  def: ActionStateDefinition,
+  ctx: RunContext,
+  state: string,
+): Prepared {
+  const rendered = renderValue(def.inputs, runScope(ctx));
+  if (!rendered.ok) return { ok: false, reason: `State "${state}": ${rendered.reason}.` };
+  const inputs = rendered.value as Record<string, unknown>;
+  const op = OPERATIONS[def.operation];
+  const problems = op ? checkInputs(op, inputs) : [`operation ${def.operation} is unknown`];
+  if (problems.length > 0)
+    return {
+      ok: false,
+      reason: `State "${state}" inputs after templating: ${problems.join('; ')}.`,
+    };
+  const inputsHash = actionInputsHash(def.operation, def.connector, inputs);
+  return {
+    ok: true,
+    gated: { state, operation: def.operation, connector: def.connector, inputs, inputsHash },
+  };
+}
+
+/** Queues the action job (id = effect id), or reports the step failed when it must not run. */
+export async function performAction(
+  effect: StateEffect,
+  def: ActionStateDefinition,
+  run: RunRecord,
+  _compiled: CompiledPlaybook,
+  services: RunServices,
+): Promise<void> {
+  const ctx = run.context;
+  const prepared = prepareAction(def, ctx, effect.state);
+  const fail = async (code: string, message: string): Promise<void> => {
+    await services.deps.audit?.record(actionRefused(run, effect, def, code));
+    await services.reportAction(
+      { runId: run.id, state: effect.state, step: effect.step, effectKey: effect.id } as ActionJob,
+      { ok: false, code, message },
+      0,
+    );
+  };
+  if (!prepared.ok) return fail('CORDON_ERR_ACTION_INPUT', prepared.reason);
+  if (
+    ctx.gate &&
+    ctx.gate.state === effect.state &&
+    ctx.gate.inputsHash !== prepared.gated.inputsHash
+  ) {
+    return fail(
+      'CORDON_ERR_ACTION_APPROVAL_MISMATCH',
+      `State "${effect.state}": the inputs differ from what approval ${ctx.gate.approvalId} approved; the action was not run. Start a new approval for the new inputs.`,
+    );
+  }
+  const job: ActionJob = {
+    runId: run.id,
+    incidentId: run.incidentId,
+    playbookId: run.playbookId,
+    state: effect.state,
+    step: effect.step,
+    effectKey: effect.id,
+    operation: def.operation,
+    connector: def.connector,
+    connectorType: def.connectorType,
+    inputs: prepared.gated.inputs,
+    inputsHash: prepared.gated.inputsHash,
+    timeoutMs: def.timeoutMs,
+    approvalId: ctx.gate?.state === effect.state ? ctx.gate.approvalId : null,
+    // The run's first actions (none has finished yet) measure accept → first action.
+    ...(Object.keys(ctx.steps).length === 0 && typeof ctx.incident.acceptedAt === 'number'
+      ? { acceptedAt: ctx.incident.acceptedAt }
+      : {}),
+  };
+  await services.deps.queues.addActionJob(job, {
+    jobId: effect.id,
+    attempts: def.retry.attempts,
+    backoff: { type: def.retry.backoff, delayMs: def.retry.delayMs },
+  });
+}
+
+/** A run resting in an action: queue the job again if it vanished, report a lost outcome. */
+export async function reconcileAction(
+  run: RunRecord,
+  _def: ActionStateDefinition,
+  compiled: CompiledPlaybook,
+  services: RunServices,
+): Promise<void> {
+  const effectId = actionEffectId(run.id, run.state, run.step);
+  const job = await services.deps.queues.actionJobState(effectId);
+  if (job.state === 'unknown') {
+    services.deps.logger.warn(
+      { runId: run.id, state: run.state },
+      'action job missing; queueing it again',
+    );
+    await services.perform(run, compiled, {
+      kind: 'action',
+      id: effectId,
+      state: run.state,
+      step: run.step,
+      at: run.updatedAt,
+    });
+  } else if (job.state === 'completed') {
+    // The job finished but its result never moved the run (its report was lost): report it.
+    await services.reportAction(
+      { runId: run.id, state: run.state, step: run.step, effectKey: effectId } as ActionJob,
+      { ok: true, result: job.returnValue ?? null },
+      job.attempts,
+    );
+  } else if (job.state === 'failed') {
+    const failedEvent = `${effectId}-failed`;
+    const event: RunEvent = {
+      type: 'action.failed',
+      state: run.state,
+      error: {
+        code: 'CORDON_ERR_ACTION_FAILED',
+        message: job.failedReason ?? 'the action job failed',
+      },
+      attempts: job.attempts,
+    };
+    await services.queueEvent(run.id, { state: run.state, step: run.step }, failedEvent, event);
+  }
+}

@@ -1,0 +1,90 @@
+import { assign } from 'xstate';
+import type { ApprovalRecord, RunContext, RunEvent } from '../../definition/compile-playbook.js';
+import type { StateKind } from '../state-kind.js';
+import type { ApprovalStateDefinition } from './approval-definition.js';
+import {
+  approvalDelayName,
+  beforeApprovalEvent,
+  performApproval,
+  reconcileApproval,
+} from './approval-runtime.js';
+import { validateApproval } from './validate-approval.js';
+
+/**
+ * `approval`: entering asks for the `cordon.approval` effect (an approval record, bound to the
+ * exact inputs of the action it lets run); decisions arrive as events, the timeout is an
+ * xstate `after` the runner keeps as a durable delayed job.
+ */
+export const approvalKind: StateKind<ApprovalStateDefinition> = {
+  key: 'approval',
+  resting: 'waiting',
+  validate: validateApproval,
+  edges: (def) => [
+    { to: def.on.approved, approved: true },
+    { to: def.on.rejected, approved: false },
+    { to: def.on.timeout, approved: false },
+  ],
+  compile: (name, def, machine) => {
+    const delay = approvalDelayName(name);
+    machine.delays[delay] = def.timeoutMs;
+    const gatesAction = machine.playbook.states[def.on.approved]?.kind === 'action';
+    return {
+      entry: [{ type: 'cordon.approval', params: { state: name } }],
+      on: {
+        'approval.approved': {
+          target: def.on.approved,
+          actions: [
+            { type: 'recordApproval', params: { state: name, decision: 'approved' } },
+            ...(gatesAction ? [{ type: 'openGate', params: { state: def.on.approved } }] : []),
+          ],
+        },
+        'approval.rejected': {
+          target: def.on.rejected,
+          actions: [{ type: 'recordApproval', params: { state: name, decision: 'rejected' } }],
+        },
+      },
+      after: {
+        [delay]: {
+          target: def.on.timeout,
+          actions: [{ type: 'recordApproval', params: { state: name, decision: 'timeout' } }],
+        },
+      },
+    };
+  },
+  actions: {
+    recordApproval: assign(
+      (
+        { context, event }: { context: RunContext; event: RunEvent },
+        params: { state: string; decision: ApprovalRecord['decision'] },
+      ) => {
+        const e = event as { approvalId?: string; by?: string[]; at?: number };
+        const record: ApprovalRecord = {
+          id: e.approvalId ?? '',
+          decision: params.decision,
+          by: e.by ?? [],
+          at: e.at ?? 0,
+        };
+        return { approvals: { ...context.approvals, [params.state]: record } };
+      },
+    ),
+    openGate: assign(({ event }: { event: RunEvent }, params: { state: string }) => {
+      const e = event as { approvalId?: string; inputsHash?: string };
+      return {
+        gate: {
+          state: params.state,
+          approvalId: e.approvalId ?? '',
+          inputsHash: e.inputsHash ?? '',
+        },
+      };
+    }),
+  },
+  effect: {
+    action: 'cordon.approval',
+    idPrefix: 'apr',
+    perform: performApproval,
+    timeline: 'approval.requested',
+    timelineId: 'approvalId',
+  },
+  beforeEvent: beforeApprovalEvent,
+  reconcile: reconcileApproval,
+};

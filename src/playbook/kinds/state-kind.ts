@@ -1,0 +1,160 @@
+import type { Approval } from '../../store/approval-store.js';
+import type { DiagnosticSink, YamlPath } from '../../shared/yaml.js';
+import type { OperationSpec } from '../../actions/operations.js';
+import type { CompiledPlaybook, RunEvent } from '../definition/compile-playbook.js';
+import type {
+  BaseStateDefinition,
+  PlaybookContext,
+  PlaybookDefinition,
+} from '../definition/types.js';
+import type { ExpressionType } from '../expressions/cel.js';
+import type { StateEffect } from '../runtime/effects.js';
+import type { ActionJob } from '../runtime/jobs.js';
+import type { RunRecord, RunStatus } from '../runtime/run-record.js';
+import type { RunnerDeps } from '../runtime/runner.js';
+
+/**
+ * One playbook state kind (action, approval, choice, wait, end …): everything Cordon knows
+ * about it lives in its folder under src/playbook/kinds/ and reaches the shared machinery —
+ * the validator, the compiler, the graph checks, the runner — only through this interface and
+ * the registry. Adding a kind is a new folder and a registry line; no switch elsewhere.
+ */
+export interface StateKind<D extends BaseStateDefinition = BaseStateDefinition> {
+  /** The YAML key that marks a state of this kind (`action: …`, `wait: …`). */
+  readonly key: string;
+  /**
+   * Set for kinds the language reserves but this version does not run: the validator reports
+   * the state as not implemented (with this sentence), never as malformed.
+   */
+  readonly notImplemented?: string;
+  /** Validates one state's YAML (every problem to the sink, located); the definition if clean. */
+  validate(input: ValidateInput): D | undefined;
+  /** The explicit transitions out of a state of this kind. */
+  edges(def: D): readonly Edge[];
+  /**
+   * A run resting here is `running`/`waiting`; `final` kinds end it with `outcome`; a run
+   * never rests in a `transient` state (it passes through inside one transition).
+   */
+  readonly resting: 'running' | 'waiting' | 'final' | 'transient';
+  outcome?(def: D): RunStatus;
+  /**
+   * The operation this state runs without an approval in front of it, when it changes a
+   * production system and is not marked automatic (the unguarded-mutation check).
+   */
+  mutation?(def: D, operation: (name: string) => OperationSpec | undefined): string | undefined;
+  /** Whether the state can end the run through the implicit `__failed` final state. */
+  implicitFailure?(def: D): boolean;
+  /** Whether a run resting here wants `incident.changed` events when its incident changes. */
+  watchesIncident?(def: D): boolean;
+  /** Whether `steps.<name>` holds this state's result once it ran. */
+  readonly recordsStep?: boolean;
+  /** The xstate state node for `def`; may add named delays to `machine`. */
+  compile(name: string, def: D, machine: MachineParts): object;
+  /** Guards and context-assigning actions the kind's state nodes name (merged into setup). */
+  readonly guards?: Readonly<Record<string, Guard>>;
+  readonly actions?: Readonly<Record<string, unknown>>;
+  /** The side effect a state of this kind asks for on entry, performed by the runner. */
+  readonly effect?: KindEffect<D>;
+  /**
+   * Runs before an event is applied to a run resting in this state: may replace the event, or
+   * answer `stale` (the event lost a race). May throw to have the event job retried.
+   */
+  beforeEvent?(
+    run: RunRecord,
+    def: D,
+    event: RunEvent,
+    services: RunServices,
+  ): Promise<RunEvent | 'stale'>;
+  /** Heals what a crash or a lost message could leave behind for a run resting here. */
+  reconcile?(
+    run: RunRecord,
+    def: D,
+    compiled: CompiledPlaybook,
+    services: RunServices,
+  ): Promise<void>;
+}
+
+export interface KindEffect<D extends BaseStateDefinition> {
+  /** Named xstate action the state's entry lists; `transition()` returns it to the runner. */
+  readonly action: string;
+  /** Prefix of the effect's deterministic id (with run, state and step). */
+  readonly idPrefix: string;
+  /** Performs the effect idempotently (a second call with the same id changes nothing). */
+  perform(
+    effect: StateEffect,
+    def: D,
+    run: RunRecord,
+    compiled: CompiledPlaybook,
+    services: RunServices,
+  ): Promise<void>;
+  /** Timeline entry type recorded when the effect is decided. */
+  readonly timeline: string;
+  /** Field name of the effect id in that timeline entry. */
+  readonly timelineId: string;
+}
+
+export interface Edge {
+  readonly to: string;
+  /** Taken only after an approver said yes. */
+  readonly approved: boolean;
+}
+
+export type Guard = (args: { context: unknown; event: unknown }, params: never) => boolean;
+
+export interface MachineParts {
+  readonly playbook: PlaybookDefinition;
+  /** Named delays (ms, or a function of context and event) the machine's `after`s use. */
+  readonly delays: Record<string, unknown>;
+}
+
+export interface ValidateInput {
+  readonly name: string;
+  readonly value: Record<string, unknown>;
+  readonly path: YamlPath;
+  /** `State "name"`, the subject of every message. */
+  readonly label: string;
+  readonly sink: DiagnosticSink;
+  readonly ctx: PlaybookContext;
+  readonly stateNames: readonly string[];
+  /** True when `v` names a state; reports it otherwise. */
+  readonly target: (key: YamlPath, v: unknown, what: string) => v is string;
+  /** Checks {{ templates }} anywhere inside `v`. */
+  readonly checkTemplates: (at: YamlPath, v: unknown) => void;
+  /** True when `v` is a CEL expression that type-checks to `expected`; reports it otherwise. */
+  readonly checkExpression: (
+    at: YamlPath,
+    v: unknown,
+    expected: ExpressionType,
+    what: string,
+  ) => v is string;
+  /** `erredSince(mark())`: whether errors were reported in between. */
+  readonly mark: () => number;
+  readonly erredSince: (mark: number) => boolean;
+}
+
+/** What the runner lends a kind to perform effects and heal runs. */
+export interface RunServices {
+  readonly deps: RunnerDeps;
+  queueEvent(
+    runId: string,
+    at: { readonly state: string; readonly step: number },
+    eventId: string,
+    event: RunEvent,
+    delayMs?: number,
+  ): Promise<void>;
+  reportAction(
+    job: ActionJob,
+    outcome: { ok: true; result: unknown } | { ok: false; code: string; message: string },
+    attempts: number,
+  ): Promise<void>;
+  deliverDecision(approval: Approval): Promise<void>;
+  perform(run: RunRecord, compiled: CompiledPlaybook, effect: StateEffect): Promise<void>;
+  /**
+   * Reads the run's incident as it is now and queues an `incident.changed` event for the run at
+   * `at` (idempotent: the event id is derived from the run position and the incident's content).
+   */
+  checkIncident(
+    run: RunRecord,
+    at: { readonly state: string; readonly step: number },
+  ): Promise<void>;
+}
