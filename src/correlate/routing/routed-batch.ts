@@ -27,20 +27,31 @@ export interface RoutedBatch {
   readonly routeSlot: Uint16Array;
   readonly routeInput: Uint16Array;
   readonly routePartition: Uint16Array;
-  readonly routeKey: string[];
+  /** Index into `strings` of each route's group key. */
+  readonly routeKey: Uint32Array;
   /**
-   * Each route's group-by values, in order; `routeValueCount` says how many each has, or
-   * SAME_AS_KEY for the common case of one value that is the key itself (then not repeated).
+   * Each route's group-by values (indices into `strings`), in order; `routeValueCount` says
+   * how many each has, or SAME_AS_KEY for the common case of one value that is the key itself.
    */
-  readonly routeValues: string[];
+  readonly routeValues: Uint32Array;
   readonly routeValueCount: Uint16Array;
-  readonly routeValue: (number | string | null)[];
+  /** Each route's value: none, a number (in `routeValueData`), or text (its index there). */
+  readonly routeValueKind: Uint8Array;
+  readonly routeValueData: Float64Array;
+  /**
+   * Every distinct string the routes use, once: an event's key is usually read by several
+   * rules, and each string posted is a copy.
+   */
+  readonly strings: string[];
   /** Figures counted while routing (detections' events, missing group fields), per rule. */
   readonly stats: [string, RuleStats][];
 }
 
 /** `routeValueCount` of a route whose only group-by value is its key. */
 const SAME_AS_KEY = 0xffff;
+/** `routeValueKind`: the route carries a number, or text. */
+const VALUE_NUMBER = 1;
+const VALUE_TEXT = 2;
 
 /** The log entry id of event `i`. */
 export function seqAt(b: RoutedBatch, i: number): string {
@@ -108,25 +119,43 @@ export class RoutedBatchBuilder {
     // times as much, and this runs once per event and route.
     const routes = this.#routes;
     const n = routes.length;
+    const strings: string[] = [];
+    const ids = new Map<string, number>();
+    const intern = (text: string): number => {
+      let id = ids.get(text);
+      if (id === undefined) {
+        id = strings.length;
+        strings.push(text);
+        ids.set(text, id);
+      }
+      return id;
+    };
     const routeSlot = new Uint16Array(n);
     const routeInput = new Uint16Array(n);
     const routePartition = new Uint16Array(n);
     const routeValueCount = new Uint16Array(n);
-    const routeKey = new Array<string>(n);
-    const routeValue = new Array<number | string | null>(n);
-    const routeValues: string[] = [];
+    const routeKey = new Uint32Array(n);
+    const routeValueKind = new Uint8Array(n);
+    const routeValueData = new Float64Array(n);
+    const routeValues: number[] = [];
     for (let i = 0; i < n; i += 1) {
       const r = routes[i] as Route;
       routeSlot[i] = r.slot;
       routeInput[i] = r.input;
       routePartition[i] = r.partition;
-      routeKey[i] = r.key;
-      routeValue[i] = r.value ?? null;
+      routeKey[i] = intern(r.key);
+      if (typeof r.value === 'number') {
+        routeValueKind[i] = VALUE_NUMBER;
+        routeValueData[i] = r.value;
+      } else if (typeof r.value === 'string') {
+        routeValueKind[i] = VALUE_TEXT;
+        routeValueData[i] = intern(r.value);
+      }
       if (r.values.length === 1 && r.values[0] === r.key) {
         routeValueCount[i] = SAME_AS_KEY;
       } else {
         routeValueCount[i] = r.values.length;
-        for (const v of r.values) routeValues.push(v);
+        for (const v of r.values) routeValues.push(intern(v));
       }
     }
     return {
@@ -143,9 +172,11 @@ export class RoutedBatchBuilder {
       routeInput,
       routePartition,
       routeKey,
-      routeValues,
+      routeValues: new Uint32Array(routeValues),
       routeValueCount,
-      routeValue,
+      routeValueKind,
+      routeValueData,
+      strings,
       stats,
     };
   }
@@ -164,6 +195,10 @@ export function transferList(b: RoutedBatch): ArrayBuffer[] {
     b.routeInput.buffer as ArrayBuffer,
     b.routePartition.buffer as ArrayBuffer,
     b.routeValueCount.buffer as ArrayBuffer,
+    b.routeKey.buffer as ArrayBuffer,
+    b.routeValues.buffer as ArrayBuffer,
+    b.routeValueKind.buffer as ArrayBuffer,
+    b.routeValueData.buffer as ArrayBuffer,
   ];
 }
 
@@ -179,13 +214,27 @@ export function* routedEvents(b: RoutedBatch): Generator<RoutedEvent> {
     routes.length = 0;
     for (; route < b.routeEvent.length && b.routeEvent[route] === i; route += 1) {
       const n = b.routeValueCount[route] as number;
-      const key = b.routeKey[route] as string;
+      const key = b.strings[b.routeKey[route] as number] as string;
+      const kind = b.routeValueKind[route];
+      const data = b.routeValueData[route] as number;
+      let values: string[];
+      if (n === SAME_AS_KEY) values = [key];
+      else {
+        values = new Array<string>(n);
+        for (let k = 0; k < n; k += 1)
+          values[k] = b.strings[b.routeValues[value + k] as number] as string;
+      }
       routes.push({
         slot: b.routeSlot[route] as number,
         input: b.routeInput[route] as number,
         key,
-        values: n === SAME_AS_KEY ? [key] : b.routeValues.slice(value, value + n),
-        value: b.routeValue[route] ?? undefined,
+        values,
+        value:
+          kind === VALUE_NUMBER
+            ? data
+            : kind === VALUE_TEXT
+              ? (b.strings[data])
+              : undefined,
         partition: b.routePartition[route] as number,
       });
       if (n !== SAME_AS_KEY) value += n;
