@@ -1,11 +1,11 @@
 import type { Entity, NormalisedEvent } from '../../canonical-event.js';
 import { RESERVED_LABEL_PREFIX } from '../../normalizers/canonical-maps.js';
-import { checkEventId, prefixedHashId } from '../../normalizers/event-id.js';
+import { checkEventId } from '../../normalizers/event-id.js';
 import type { Location } from '../../normalizers/findings.js';
 import { getOwn, got, isJsonObject, setOwn } from '../../normalizers/json-values.js';
 import { parseIp } from '../../normalizers/ip.js';
 import { applyTimeClamp, withReceiptTime } from '../../normalizers/time-clamp.js';
-import { stableStringify } from '../../../shared/hash.js';
+import { contentId } from '../siem-common/content-id.js';
 import { ecsKind, ecsOutcome, ecsSeverity } from './ecs-classify.js';
 import { EcsFields } from './ecs-fields.js';
 import {
@@ -39,8 +39,8 @@ export function readEcsDocument(
     at.error(`must be an ECS document (a JSON object); got ${got(doc)}.`);
     return undefined;
   }
-  const { flat, ok } = flattenEcs(doc, at);
-  const fields = new EcsFields(flat);
+  const { flat, ok, parents } = flattenEcs(doc, at);
+  const fields = new EcsFields(flat, parents);
 
   const kind = ecsKind(fields);
   const outcome = ecsOutcome(fields, kind);
@@ -49,7 +49,7 @@ export function readEcsDocument(
   const entity = readEntity(fields);
   const labels = readLabels(fields, envelope);
   const time = readTime(fields);
-  const id = fields.text('event.id') ?? envelope.id ?? prefixedHashId('ecs', stableStringify(doc));
+  const id = fields.text('event.id') ?? envelope.id ?? contentId('ecs', doc);
   const idProblem = checkEventId(id);
   if (idProblem !== undefined) {
     if (fields.has('event.id')) fields.error('event.id', `${idProblem} Got ${got(id)}.`);

@@ -22,22 +22,39 @@ export type FlatDocument = ReadonlyMap<string, EcsLeaf>;
 export function flattenEcs(
   doc: Record<string, unknown>,
   at: Location,
-): { readonly flat: FlatDocument; readonly ok: boolean } {
+): {
+  readonly flat: FlatDocument;
+  readonly ok: boolean;
+  /** Every name with fields under it (`user` for `user.name`): see `EcsFields.namesUnder`. */
+  readonly parents: ReadonlySet<string>;
+} {
   const leaves = new Map<string, EcsLeaf>();
+  const parents = new Set<string>();
   let ok = true;
-  const walk = (object: Record<string, unknown>, prefix: string, here: Location): void => {
+  // Without a dotted (or empty) key, names are one-to-one with places in the document: no
+  // field can be spelt twice, nor be a value and have fields under it, so those checks are
+  // skipped. (An empty key adds no segment to the names under it, so it counts as dotted.)
+  let dotted = false;
+  const walk = (object: Record<string, unknown>, prefix: string, here: Place): void => {
     for (const key of Object.keys(object)) {
       const value = object[key];
       const name = prefix === '' ? key : `${prefix}.${key}`;
-      const place = here.child(key);
+      if (key === '') dotted = true;
+      else if (key.includes('.')) {
+        dotted = true;
+        for (let dot = name.indexOf('.'); dot > 0; dot = name.indexOf('.', dot + 1))
+          parents.add(name.slice(0, dot));
+      }
       if (isJsonObject(value)) {
-        walk(value, name, place);
+        parents.add(name);
+        walk(value, name, new Leaf(value, here, key));
         continue;
       }
-      const before = leaves.get(name);
+      const before = dotted ? leaves.get(name) : undefined;
       if (before === undefined) {
-        leaves.set(name, { value, at: place });
+        leaves.set(name, new Leaf(value, here, key));
       } else if (stableStringify(before.value) !== stableStringify(value)) {
+        const place = new Leaf(value, here, key).at;
         place.error(
           `sets "${name}" to ${got(value)}, but ${before.at.path} sets it to ${got(before.value)}. ` +
             'Send the field once, either dotted or nested.',
@@ -47,7 +64,14 @@ export function flattenEcs(
     }
   };
   walk(doc, '', at);
-  // A value at `user` and fields under `user.` cannot both be: Elasticsearch rejects the mapping.
+  if (dotted) ok = checkValueParents(leaves) && ok;
+  // The first spelling is kept, so the rest of the document is still checked in this round.
+  return { flat: leaves, ok, parents };
+}
+
+/** A value at `user` and fields under `user.` cannot both be: Elasticsearch rejects the mapping. */
+function checkValueParents(leaves: ReadonlyMap<string, EcsLeaf>): boolean {
+  let ok = true;
   const parents = new Map<string, string>();
   for (const name of leaves.keys()) {
     for (let dot = name.indexOf('.'); dot > 0; dot = name.indexOf('.', dot + 1)) {
@@ -65,6 +89,27 @@ export function flattenEcs(
     );
     ok = false;
   }
-  // The first spelling is kept, so the rest of the document is still checked in this round.
-  return { flat: leaves, ok };
+  return ok;
+}
+
+type Place = Leaf | Location;
+
+/**
+ * A value and the place it was read from. The place's Location is made only when something
+ * is reported there: documents are read by the thousand, and almost all of their fields are
+ * fine.
+ */
+class Leaf implements EcsLeaf {
+  #at: Location | undefined;
+
+  constructor(
+    readonly value: unknown,
+    private readonly parent: Place,
+    private readonly key: string,
+  ) {}
+
+  get at(): Location {
+    this.#at ??= (this.parent instanceof Leaf ? this.parent.at : this.parent).child(this.key);
+    return this.#at;
+  }
 }
