@@ -16,6 +16,8 @@ export interface BulkAction {
   readonly meta: Record<string, unknown>;
   /** The parsed document line; undefined when it is missing or not JSON (see `docProblem`). */
   readonly doc: unknown;
+  /** The document line's text, when it parsed. */
+  readonly docText?: string;
   readonly docProblem: string | undefined;
 }
 
@@ -67,6 +69,7 @@ export function parseBulk(text: string, maxDepth = DEFAULT_MAX_DEPTH): BulkParse
     i += 1;
     let docLine: number | undefined;
     let doc: unknown;
+    let docText: string | undefined;
     let docProblem: string | undefined;
     if (action.type !== 'delete') {
       if (i >= lines.length || (lines[i] ?? '').trim() === '') {
@@ -74,8 +77,10 @@ export function parseBulk(text: string, maxDepth = DEFAULT_MAX_DEPTH): BulkParse
       } else {
         docLine = i;
         const docParsed = parseLine(lines[i] ?? '', maxDepth);
-        if (docParsed.ok) doc = docParsed.value;
-        else docProblem = `is not a valid JSON document: ${docParsed.reason}`;
+        if (docParsed.ok) {
+          doc = docParsed.value;
+          docText = lines[i];
+        } else docProblem = `is not a valid JSON document: ${docParsed.reason}`;
         i += 1;
       }
     }
@@ -86,6 +91,7 @@ export function parseBulk(text: string, maxDepth = DEFAULT_MAX_DEPTH): BulkParse
       actionLine,
       docLine,
       doc,
+      ...(docText === undefined ? {} : { docText }),
       docProblem,
     });
     skipBlank();
