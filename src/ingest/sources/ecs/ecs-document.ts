@@ -2,10 +2,11 @@ import type { Entity, NormalisedEvent } from '../../canonical-event.js';
 import { RESERVED_LABEL_PREFIX } from '../../normalizers/canonical-maps.js';
 import { checkEventId } from '../../normalizers/event-id.js';
 import type { Location } from '../../normalizers/findings.js';
-import { getOwn, got, isJsonObject, setOwn } from '../../normalizers/json-values.js';
+import { getOwn, got, isJsonObject } from '../../normalizers/json-values.js';
 import { parseIp } from '../../normalizers/ip.js';
 import { applyTimeClamp, withReceiptTime } from '../../normalizers/time-clamp.js';
 import { contentId } from '../siem-common/content-id.js';
+import { putOwn } from '../siem-common/labels.js';
 import { ecsKind, ecsOutcome, ecsSeverity } from './ecs-classify.js';
 import { EcsFields } from './ecs-fields.js';
 import {
@@ -39,8 +40,8 @@ export function readEcsDocument(
     at.error(`must be an ECS document (a JSON object); got ${got(doc)}.`);
     return undefined;
   }
-  const { flat, ok, parents } = flattenEcs(doc, at);
-  const fields = new EcsFields(flat, parents);
+  const { flat, ok } = flattenEcs(doc, at);
+  const fields = new EcsFields(flat);
 
   const kind = ecsKind(fields);
   const outcome = ecsOutcome(fields, kind);
@@ -163,7 +164,7 @@ function readLabels(fields: EcsFields, envelope: EcsEnvelope): Record<string, st
       continue;
     }
     const value = fields.textList(name);
-    if (value !== undefined) setOwn(labels, key, value);
+    if (value !== undefined) putOwn(labels, key, value);
   }
   for (const [name, label] of LABEL_SOURCES) {
     const value = fields.textList(name);
@@ -175,6 +176,6 @@ function readLabels(fields: EcsFields, envelope: EcsEnvelope): Record<string, st
   if (port?.ok === true && port.port !== undefined && labels.source_port === undefined)
     labels.source_port = String(port.port);
   for (const [key, value] of Object.entries(envelope.labels ?? {}))
-    if (getOwn(labels, key) === undefined) setOwn(labels, key, value);
+    if (getOwn(labels, key) === undefined) putOwn(labels, key, value);
   return labels;
 }

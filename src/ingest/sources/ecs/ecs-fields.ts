@@ -10,14 +10,7 @@ import type { FlatDocument } from './flatten.js';
 export class EcsFields {
   #failed = false;
 
-  /**
-   * `parents`: every name with fields under it, as `flattenEcs` collects them; lets
-   * `namesUnder` answer at once for the prefixes a document does not have (most of them).
-   */
-  constructor(
-    readonly flat: FlatDocument,
-    private readonly parents?: ReadonlySet<string>,
-  ) {}
+  constructor(readonly flat: FlatDocument) {}
 
   get failed(): boolean {
     return this.#failed;
@@ -30,11 +23,7 @@ export class EcsFields {
 
   /** Names of the document's fields under `prefix.` (their full dotted names). */
   namesUnder(prefix: string): string[] {
-    if (this.parents !== undefined && !this.parents.has(prefix)) return [];
-    const start = `${prefix}.`;
-    const names: string[] = [];
-    for (const name of this.flat.keys()) if (name.startsWith(start)) names.push(name);
-    return names;
+    return this.flat.namesUnder(prefix);
   }
 
   /** A single text value (numbers and booleans as text); blank or null = absent. */

@@ -1,6 +1,7 @@
 import type { Location } from '../../normalizers/findings.js';
 import { got, isJsonObject } from '../../normalizers/json-values.js';
 import { stableStringify } from '../../../shared/hash.js';
+import { hasDottedKey, NestedDocument } from './nested-document.js';
 
 /** One value of an ECS document under its dotted field name, and where the sender put it. */
 export interface EcsLeaf {
@@ -9,53 +10,47 @@ export interface EcsLeaf {
 }
 
 /** Field name (`source.geo.city_name`) → value: every spelling of a document folded into one. */
-export type FlatDocument = ReadonlyMap<string, EcsLeaf>;
+export interface FlatDocument {
+  get(name: string): EcsLeaf | undefined;
+  /** Every field's name, in the order the document holds them. */
+  names(): string[];
+  /** The names of the fields under `prefix.` (their full dotted names), in document order. */
+  namesUnder(prefix: string): string[];
+}
 
 /**
  * Folds an ECS document into dotted field names. Elasticsearch treats `{"user.name": "a"}` and
  * `{"user": {"name": "a"}}` as the same field, and shippers mix both spellings (Elastic's own
  * alert documents do), so both are read. A field spelt twice with different values, or a
  * field that is a value in one spelling and an object in another, is an error naming both
- * places (the first spelling is kept so the rest is still checked): picking one silently would make a rule match the wrong one. Arrays are values
- * (ECS multi-valued fields such as `event.category`); objects inside them are kept whole.
+ * places (the first spelling is kept so the rest is still checked): picking one silently would
+ * make a rule match the wrong one. Arrays are values (ECS multi-valued fields such as
+ * `event.category`); objects inside them are kept whole.
+ *
+ * A document with no dotted (or empty) key, as Beats and most shippers write them, has its
+ * names one-to-one with its places and nothing to check: it is read in place (NestedDocument)
+ * instead of being copied into a map, field by field.
  */
 export function flattenEcs(
   doc: Record<string, unknown>,
   at: Location,
-): {
-  readonly flat: FlatDocument;
-  readonly ok: boolean;
-  /** Every name with fields under it (`user` for `user.name`): see `EcsFields.namesUnder`. */
-  readonly parents: ReadonlySet<string>;
-} {
+): { readonly flat: FlatDocument; readonly ok: boolean } {
+  if (!hasDottedKey(doc)) return { flat: new NestedDocument(doc, at), ok: true };
   const leaves = new Map<string, EcsLeaf>();
-  const parents = new Set<string>();
   let ok = true;
-  // Without a dotted (or empty) key, names are one-to-one with places in the document: no
-  // field can be spelt twice, nor be a value and have fields under it, so those checks are
-  // skipped. (An empty key adds no segment to the names under it, so it counts as dotted.)
-  let dotted = false;
   const walk = (object: Record<string, unknown>, prefix: string, here: Place): void => {
     for (const key of Object.keys(object)) {
       const value = object[key];
       const name = prefix === '' ? key : `${prefix}.${key}`;
-      if (key === '') dotted = true;
-      else if (key.includes('.')) {
-        dotted = true;
-        for (let dot = name.indexOf('.'); dot > 0; dot = name.indexOf('.', dot + 1))
-          parents.add(name.slice(0, dot));
-      }
       if (isJsonObject(value)) {
-        parents.add(name);
         walk(value, name, new Leaf(value, here, key));
         continue;
       }
-      const before = dotted ? leaves.get(name) : undefined;
+      const before = leaves.get(name);
       if (before === undefined) {
         leaves.set(name, new Leaf(value, here, key));
       } else if (stableStringify(before.value) !== stableStringify(value)) {
-        const place = new Leaf(value, here, key).at;
-        place.error(
+        new Leaf(value, here, key).at.error(
           `sets "${name}" to ${got(value)}, but ${before.at.path} sets it to ${got(before.value)}. ` +
             'Send the field once, either dotted or nested.',
         );
@@ -64,9 +59,9 @@ export function flattenEcs(
     }
   };
   walk(doc, '', at);
-  if (dotted) ok = checkValueParents(leaves) && ok;
+  ok = checkValueParents(leaves) && ok;
   // The first spelling is kept, so the rest of the document is still checked in this round.
-  return { flat: leaves, ok, parents };
+  return { flat: new MapDocument(leaves), ok };
 }
 
 /** A value at `user` and fields under `user.` cannot both be: Elasticsearch rejects the mapping. */
@@ -90,6 +85,24 @@ function checkValueParents(leaves: ReadonlyMap<string, EcsLeaf>): boolean {
     ok = false;
   }
   return ok;
+}
+
+/** The fields of a document that mixes spellings, folded into one map. */
+class MapDocument implements FlatDocument {
+  constructor(private readonly leaves: ReadonlyMap<string, EcsLeaf>) {}
+
+  get(name: string): EcsLeaf | undefined {
+    return this.leaves.get(name);
+  }
+
+  names(): string[] {
+    return [...this.leaves.keys()];
+  }
+
+  namesUnder(prefix: string): string[] {
+    const start = `${prefix}.`;
+    return this.names().filter((name) => name.startsWith(start));
+  }
 }
 
 type Place = Leaf | Location;

@@ -60,9 +60,21 @@ function referenceFlatten(doc: Record<string, unknown>, at: Location) {
 }
 
 /** Documents that mix nested and dotted spellings of a few names, conflicts included. */
-const segment = fc.constantFrom('user', 'name', 'labels', 'a', 'geo', 'x.y', 'user.name', '');
+const segment = fc.constantFrom(
+  'user',
+  'name',
+  'labels',
+  'a',
+  'geo',
+  'x.y',
+  'user.name',
+  '',
+  'x',
+  'y',
+  '__proto__',
+);
 const leafValue = fc.oneof(
-  fc.constantFrom('v', 'w', 1, null, true),
+  fc.constantFrom('v', 'w', 1, null, true, '__proto__'),
   fc.array(fc.constantFrom('p', 2), { maxLength: 2 }),
 );
 const doc = fc.letrec((tie) => ({
@@ -71,9 +83,8 @@ const doc = fc.letrec((tie) => ({
   }),
 })).object;
 
-function snapshot(flat: ReadonlyMap<string, { value: unknown; at: Location }>) {
-  return [...flat].map(([name, leaf]) => [name, leaf.value, leaf.at.path]);
-}
+/** Names worth asking for: every field, the objects above them, and some that are not there. */
+const PROBES = ['user', 'user.name', 'labels', 'labels.a', 'a', 'a.user', 'x', 'x.y', 'geo', ''];
 
 describe('flattenEcs', () => {
   it('gives the fields, places and reasons of the plain walk, for any mix of spellings', () => {
@@ -84,16 +95,43 @@ describe('flattenEcs', () => {
         const a = flattenEcs(value, quick.root().batchItem(3));
         const b = referenceFlatten(value, plain.root().batchItem(3));
         expect(a.ok).toBe(b.ok);
-        expect(snapshot(a.flat)).toEqual(snapshot(b.flat));
+        expect(a.flat.names()).toEqual([...b.flat.keys()]);
+        for (const name of [...b.flat.keys(), ...PROBES]) {
+          const leaf = a.flat.get(name);
+          const want = b.flat.get(name);
+          expect(leaf === undefined).toBe(want === undefined);
+          if (leaf === undefined || want === undefined) continue;
+          expect(leaf.value).toBe(want.value);
+          expect(leaf.at.path).toBe(want.at.path);
+        }
         expect(quick.batch()).toEqual(plain.batch());
-        const fields = new EcsFields(a.flat, a.parents);
-        for (const prefix of ['user', 'labels', 'a', 'x', 'x.y', 'user.name', 'geo', 'name'])
+        const fields = new EcsFields(a.flat);
+        for (const prefix of PROBES)
           expect(fields.namesUnder(prefix)).toEqual(
             [...b.flat.keys()].filter((n) => n.startsWith(`${prefix}.`)),
           );
       }),
       { numRuns: 1_000 },
     );
+  });
+
+  it('reads documents without dotted keys in place, with the same places for their errors', () => {
+    const quick = new Findings();
+    const value = { user: { name: ['a', 'b'] }, labels: { x: 'y' }, n: 1 };
+    const { flat } = flattenEcs(value, quick.root().batchItem(0, 'line 2: '));
+    const fields = new EcsFields(flat);
+    expect(fields.text('user.name')).toBeUndefined();
+    expect(fields.failed).toBe(true);
+    expect(quick.batch()).toEqual({
+      ok: false,
+      errors: [
+        {
+          path: '/0/user/name',
+          reason:
+            'line 2: must be one value; got an array ["a","b"]. Send a single value for this field.',
+        },
+      ],
+    });
   });
 });
 
