@@ -242,6 +242,27 @@ async function run(base, name, shape, list, maxSeconds = PHASE_MAX_S) {
   return { latencies, sent, accepted, failures, firstFailure, seconds };
 }
 
+/**
+ * CPU spent during a round: this process (Cordon or the bare route, plus the load generator,
+ * which is the same on both sides) and the Redis server (INFO cpu; on a shared Redis other
+ * clients' work lands here too). Wall-clock events/s swing with whatever else the machine runs;
+ * CPU per event does much less.
+ */
+async function redisCpuSeconds(redis) {
+  const info = await redis.info('cpu');
+  const read = (k) => Number(new RegExp(`^${k}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
+  return read('used_cpu_user') + read('used_cpu_sys');
+}
+
+async function measured(redis, round) {
+  const redis0 = await redisCpuSeconds(redis);
+  const cpu0 = process.cpuUsage();
+  const result = await round();
+  const cpu = process.cpuUsage(cpu0);
+  const redisSeconds = (await redisCpuSeconds(redis)) - redis0;
+  return { ...result, cpuUs: cpu.user + cpu.system, redisCpuUs: redisSeconds * 1e6 };
+}
+
 function combine(rounds) {
   const latencies = rounds.flatMap((r) => r.latencies).sort((a, b) => a - b);
   const sum = (k) => rounds.reduce((t, r) => t + r[k], 0);
@@ -258,6 +279,9 @@ function combine(rounds) {
     firstFailure: rounds.find((r) => r.firstFailure)?.firstFailure,
     seconds,
     eventsPerSecond: sum('accepted') / seconds,
+    // µs of CPU per event sent: this process (server + load generator) and the Redis server.
+    cpuUsPerEvent: sum('cpuUs') / Math.max(1, sum('sent')),
+    redisCpuUsPerEvent: sum('redisCpuUs') / Math.max(1, sum('sent')),
     p50: pct(50),
     p99: pct(99),
   };
@@ -364,9 +388,13 @@ async function main() {
       const cordRounds = [];
       for (let r = 0; r < ROUNDS; r += 1) {
         const part = list.slice(r * half, (r + 1) * half);
-        baseRounds.push(await run(baseline.url, name, shape, part, PHASE_MAX_S / ROUNDS));
+        baseRounds.push(
+          await measured(redis, () => run(baseline.url, name, shape, part, PHASE_MAX_S / ROUNDS)),
+        );
         const t0 = process.hrtime.bigint();
-        cordRounds.push(await run(cordon.url, name, shape, part, PHASE_MAX_S / ROUNDS));
+        cordRounds.push(
+          await measured(redis, () => run(cordon.url, name, shape, part, PHASE_MAX_S / ROUNDS)),
+        );
         // Monotonic µs, the clock --cpu-prof stamps samples with: lets a profile be cut to
         // the Cordon rounds only.
         if (process.env.BENCH_TRACE)
@@ -383,7 +411,8 @@ async function main() {
         baseline: base,
       });
       log(
-        `${name}: cordon ${Math.round(cord.eventsPerSecond)} ev/s (${cord.accepted}/${cord.sent} accepted, ${cord.seconds.toFixed(2)} s), baseline ${Math.round(base.eventsPerSecond)} ev/s${cord.firstFailure ? `; first refusal: ${cord.firstFailure}` : ''}`,
+        `${name}: cpu ${cord.cpuUsPerEvent.toFixed(1)} µs/ev (bare ${base.cpuUsPerEvent.toFixed(1)}), redis ${cord.redisCpuUsPerEvent.toFixed(1)} µs/ev (bare ${base.redisCpuUsPerEvent.toFixed(1)}); ` +
+          `cordon ${Math.round(cord.eventsPerSecond)} ev/s (${cord.accepted}/${cord.sent} accepted, ${cord.seconds.toFixed(2)} s), baseline ${Math.round(base.eventsPerSecond)} ev/s${cord.firstFailure ? `; first refusal: ${cord.firstFailure}` : ''}`,
       );
     }
     const inLog = await redis.xlen(`${prefix}:events:log`);
@@ -396,6 +425,8 @@ async function main() {
       p99: r.cordon.p99.toFixed(1),
       base: fmt(r.baseline.eventsPerSecond),
       ratio: (r.cordon.eventsPerSecond / r.baseline.eventsPerSecond).toFixed(2),
+      cpu: `${r.cordon.cpuUsPerEvent.toFixed(1)} / ${r.baseline.cpuUsPerEvent.toFixed(1)}`,
+      rcpu: `${r.cordon.redisCpuUsPerEvent.toFixed(1)} / ${r.baseline.redisCpuUsPerEvent.toFixed(1)}`,
       fail: String(r.cordon.failures),
     }));
     const targets = [];
@@ -435,6 +466,8 @@ async function main() {
         p99: 'p99 ms',
         base: 'baseline ev/s',
         ratio: 'ratio',
+        cpu: 'node µs/ev (cordon / bare)',
+        rcpu: 'redis µs/ev (cordon / bare)',
         fail: 'failed req',
       };
       const cols = Object.keys(head);

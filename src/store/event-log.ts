@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { CanonicalEvent } from '../ingest/canonical-event.js';
+import { eventJson } from './event-json.js';
 import type { Keys } from './keys.js';
 import { ScriptRunner } from './redis-scripts.js';
 
@@ -45,7 +46,7 @@ export class EventLog {
   ): Promise<AppendOutcome[]> {
     if (events.length === 0) return [];
     const args: (string | number)[] = [now, dedupeWindowMs, events.length];
-    for (const e of events) args.push(EventLog.memberOf(e.source, e.id), JSON.stringify(e));
+    for (const e of events) args.push(EventLog.memberOf(e.source, e.id), eventJson(e));
     const seqs = (await this.#scripts.run(
       'appendEvents',
       [this.keys.eventSeen, this.keys.eventWhere, this.keys.eventLog],

@@ -1,11 +1,12 @@
 import type { Entity, NormalisedEvent } from '../../canonical-event.js';
 import { RESERVED_LABEL_PREFIX } from '../../normalizers/canonical-maps.js';
-import { checkEventId, prefixedHashId } from '../../normalizers/event-id.js';
+import { checkEventId } from '../../normalizers/event-id.js';
 import type { Location } from '../../normalizers/findings.js';
-import { getOwn, got, isJsonObject, setOwn } from '../../normalizers/json-values.js';
+import { getOwn, got, isJsonObject } from '../../normalizers/json-values.js';
 import { parseIp } from '../../normalizers/ip.js';
 import { applyTimeClamp, withReceiptTime } from '../../normalizers/time-clamp.js';
-import { stableStringify } from '../../../shared/hash.js';
+import { contentId } from '../siem-common/content-id.js';
+import { putOwn } from '../siem-common/labels.js';
 import { ecsKind, ecsOutcome, ecsSeverity } from './ecs-classify.js';
 import { EcsFields } from './ecs-fields.js';
 import {
@@ -49,7 +50,7 @@ export function readEcsDocument(
   const entity = readEntity(fields);
   const labels = readLabels(fields, envelope);
   const time = readTime(fields);
-  const id = fields.text('event.id') ?? envelope.id ?? prefixedHashId('ecs', stableStringify(doc));
+  const id = fields.text('event.id') ?? envelope.id ?? contentId('ecs', doc);
   const idProblem = checkEventId(id);
   if (idProblem !== undefined) {
     if (fields.has('event.id')) fields.error('event.id', `${idProblem} Got ${got(id)}.`);
@@ -163,7 +164,7 @@ function readLabels(fields: EcsFields, envelope: EcsEnvelope): Record<string, st
       continue;
     }
     const value = fields.textList(name);
-    if (value !== undefined) setOwn(labels, key, value);
+    if (value !== undefined) putOwn(labels, key, value);
   }
   for (const [name, label] of LABEL_SOURCES) {
     const value = fields.textList(name);
@@ -175,6 +176,6 @@ function readLabels(fields: EcsFields, envelope: EcsEnvelope): Record<string, st
   if (port?.ok === true && port.port !== undefined && labels.source_port === undefined)
     labels.source_port = String(port.port);
   for (const [key, value] of Object.entries(envelope.labels ?? {}))
-    if (getOwn(labels, key) === undefined) setOwn(labels, key, value);
+    if (getOwn(labels, key) === undefined) putOwn(labels, key, value);
   return labels;
 }

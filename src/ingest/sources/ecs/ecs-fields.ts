@@ -23,7 +23,7 @@ export class EcsFields {
 
   /** Names of the document's fields under `prefix.` (their full dotted names). */
   namesUnder(prefix: string): string[] {
-    return [...this.flat.keys()].filter((name) => name.startsWith(`${prefix}.`));
+    return this.flat.namesUnder(prefix);
   }
 
   /** A single text value (numbers and booleans as text); blank or null = absent. */

@@ -1,6 +1,7 @@
 import type { Location } from '../../normalizers/findings.js';
 import { got, isJsonObject } from '../../normalizers/json-values.js';
 import { stableStringify } from '../../../shared/hash.js';
+import { hasDottedKey, NestedDocument } from './nested-document.js';
 
 /** One value of an ECS document under its dotted field name, and where the sender put it. */
 export interface EcsLeaf {
@@ -9,36 +10,47 @@ export interface EcsLeaf {
 }
 
 /** Field name (`source.geo.city_name`) → value: every spelling of a document folded into one. */
-export type FlatDocument = ReadonlyMap<string, EcsLeaf>;
+export interface FlatDocument {
+  get(name: string): EcsLeaf | undefined;
+  /** Every field's name, in the order the document holds them. */
+  names(): string[];
+  /** The names of the fields under `prefix.` (their full dotted names), in document order. */
+  namesUnder(prefix: string): string[];
+}
 
 /**
  * Folds an ECS document into dotted field names. Elasticsearch treats `{"user.name": "a"}` and
  * `{"user": {"name": "a"}}` as the same field, and shippers mix both spellings (Elastic's own
  * alert documents do), so both are read. A field spelt twice with different values, or a
  * field that is a value in one spelling and an object in another, is an error naming both
- * places (the first spelling is kept so the rest is still checked): picking one silently would make a rule match the wrong one. Arrays are values
- * (ECS multi-valued fields such as `event.category`); objects inside them are kept whole.
+ * places (the first spelling is kept so the rest is still checked): picking one silently would
+ * make a rule match the wrong one. Arrays are values (ECS multi-valued fields such as
+ * `event.category`); objects inside them are kept whole.
+ *
+ * A document with no dotted (or empty) key, as Beats and most shippers write them, has its
+ * names one-to-one with its places and nothing to check: it is read in place (NestedDocument)
+ * instead of being copied into a map, field by field.
  */
 export function flattenEcs(
   doc: Record<string, unknown>,
   at: Location,
 ): { readonly flat: FlatDocument; readonly ok: boolean } {
+  if (!hasDottedKey(doc)) return { flat: new NestedDocument(doc, at), ok: true };
   const leaves = new Map<string, EcsLeaf>();
   let ok = true;
-  const walk = (object: Record<string, unknown>, prefix: string, here: Location): void => {
+  const walk = (object: Record<string, unknown>, prefix: string, here: Place): void => {
     for (const key of Object.keys(object)) {
       const value = object[key];
       const name = prefix === '' ? key : `${prefix}.${key}`;
-      const place = here.child(key);
       if (isJsonObject(value)) {
-        walk(value, name, place);
+        walk(value, name, new Leaf(value, here, key));
         continue;
       }
       const before = leaves.get(name);
       if (before === undefined) {
-        leaves.set(name, { value, at: place });
+        leaves.set(name, new Leaf(value, here, key));
       } else if (stableStringify(before.value) !== stableStringify(value)) {
-        place.error(
+        new Leaf(value, here, key).at.error(
           `sets "${name}" to ${got(value)}, but ${before.at.path} sets it to ${got(before.value)}. ` +
             'Send the field once, either dotted or nested.',
         );
@@ -47,7 +59,14 @@ export function flattenEcs(
     }
   };
   walk(doc, '', at);
-  // A value at `user` and fields under `user.` cannot both be: Elasticsearch rejects the mapping.
+  ok = checkValueParents(leaves) && ok;
+  // The first spelling is kept, so the rest of the document is still checked in this round.
+  return { flat: new MapDocument(leaves), ok };
+}
+
+/** A value at `user` and fields under `user.` cannot both be: Elasticsearch rejects the mapping. */
+function checkValueParents(leaves: ReadonlyMap<string, EcsLeaf>): boolean {
+  let ok = true;
   const parents = new Map<string, string>();
   for (const name of leaves.keys()) {
     for (let dot = name.indexOf('.'); dot > 0; dot = name.indexOf('.', dot + 1)) {
@@ -65,6 +84,45 @@ export function flattenEcs(
     );
     ok = false;
   }
-  // The first spelling is kept, so the rest of the document is still checked in this round.
-  return { flat: leaves, ok };
+  return ok;
+}
+
+/** The fields of a document that mixes spellings, folded into one map. */
+class MapDocument implements FlatDocument {
+  constructor(private readonly leaves: ReadonlyMap<string, EcsLeaf>) {}
+
+  get(name: string): EcsLeaf | undefined {
+    return this.leaves.get(name);
+  }
+
+  names(): string[] {
+    return [...this.leaves.keys()];
+  }
+
+  namesUnder(prefix: string): string[] {
+    const start = `${prefix}.`;
+    return this.names().filter((name) => name.startsWith(start));
+  }
+}
+
+type Place = Leaf | Location;
+
+/**
+ * A value and the place it was read from. The place's Location is made only when something
+ * is reported there: documents are read by the thousand, and almost all of their fields are
+ * fine.
+ */
+class Leaf implements EcsLeaf {
+  #at: Location | undefined;
+
+  constructor(
+    readonly value: unknown,
+    private readonly parent: Place,
+    private readonly key: string,
+  ) {}
+
+  get at(): Location {
+    this.#at ??= (this.parent instanceof Leaf ? this.parent.at : this.parent).child(this.key);
+    return this.#at;
+  }
 }

@@ -16,6 +16,8 @@ export interface BulkAction {
   readonly meta: Record<string, unknown>;
   /** The parsed document line; undefined when it is missing or not JSON (see `docProblem`). */
   readonly doc: unknown;
+  /** The document line's text, when it parsed. */
+  readonly docText?: string;
   readonly docProblem: string | undefined;
 }
 
@@ -67,6 +69,7 @@ export function parseBulk(text: string, maxDepth = DEFAULT_MAX_DEPTH): BulkParse
     i += 1;
     let docLine: number | undefined;
     let doc: unknown;
+    let docText: string | undefined;
     let docProblem: string | undefined;
     if (action.type !== 'delete') {
       if (i >= lines.length || (lines[i] ?? '').trim() === '') {
@@ -74,8 +77,10 @@ export function parseBulk(text: string, maxDepth = DEFAULT_MAX_DEPTH): BulkParse
       } else {
         docLine = i;
         const docParsed = parseLine(lines[i] ?? '', maxDepth);
-        if (docParsed.ok) doc = docParsed.value;
-        else docProblem = `is not a valid JSON document: ${docParsed.reason}`;
+        if (docParsed.ok) {
+          doc = docParsed.value;
+          docText = lines[i];
+        } else docProblem = `is not a valid JSON document: ${docParsed.reason}`;
         i += 1;
       }
     }
@@ -86,6 +91,7 @@ export function parseBulk(text: string, maxDepth = DEFAULT_MAX_DEPTH): BulkParse
       actionLine,
       docLine,
       doc,
+      ...(docText === undefined ? {} : { docText }),
       docProblem,
     });
     skipBlank();
@@ -107,7 +113,7 @@ function parseLine(
       reason: `${message}. A pretty-printed document spans lines; _bulk needs each JSON object on one line.`,
     };
   }
-  const deep = findTooDeep(line, maxDepth);
+  const deep = mayNestDeeper(line, maxDepth) ? findTooDeep(line, maxDepth) : undefined;
   if (deep !== undefined)
     return {
       ok: false,
@@ -131,4 +137,20 @@ function readAction(
   if (!isJsonObject(meta))
     return `the ${type} action's metadata must be an object such as {"_index":"logs"}; got ${got(meta)}.`;
   return { type: type as BulkActionType, meta };
+}
+
+/**
+ * False when the line cannot nest deeper than `maxDepth`, as it opens no more objects and
+ * arrays than that (counting brackets in strings too, which only errs towards true). Counting
+ * with indexOf is native; most lines need no walk by findTooDeep at all.
+ */
+export function mayNestDeeper(line: string, maxDepth: number): boolean {
+  let opened = 0;
+  for (const bracket of ['{', '[']) {
+    for (let i = line.indexOf(bracket); i >= 0; i = line.indexOf(bracket, i + 1)) {
+      opened += 1;
+      if (opened > maxDepth) return true;
+    }
+  }
+  return false;
 }

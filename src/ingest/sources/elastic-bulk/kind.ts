@@ -4,6 +4,7 @@ import type { Location } from '../../normalizers/findings.js';
 import { getOwn, got, isJsonObject, setOwn } from '../../normalizers/json-values.js';
 import type { SourceKind } from '../source-kind.js';
 import { readEcsDocument } from '../ecs/index.js';
+import { rememberRawText } from '../raw-text.js';
 import { batchItemAt, EvaluationBudget, mapItem } from '../json-map/index.js';
 import type { BulkAction } from './bulk-lines.js';
 import { parseBulk } from './bulk-lines.js';
@@ -87,6 +88,9 @@ async function readAction(
   const labels: Record<string, string> = { es_action: action.type };
   if (typeof index === 'string' && index !== '') labels.es_index = index;
   if (options.mapping === undefined) {
+    // The document is the event's raw: the log stores its line rather than re-serialising it.
+    if (action.type !== 'update' && action.docText !== undefined && isJsonObject(doc.value))
+      rememberRawText(doc.value, action.docText);
     const event = readEcsDocument(doc.value, doc.at, now, {
       id: typeof id === 'string' && id !== '' ? id : undefined,
       labels,

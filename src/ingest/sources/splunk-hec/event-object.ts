@@ -20,7 +20,7 @@ import { parseIp } from '../../normalizers/ip.js';
 import { getOwn, got, isJsonObject } from '../../normalizers/json-values.js';
 import type { JsonObject } from '../../normalizers/json-values.js';
 import { severityFromWord } from '../../normalizers/severity.js';
-import { putLabel, scalarText } from '../siem-common/labels.js';
+import { putLabel, putOwn, scalarText } from '../siem-common/labels.js';
 
 /**
  * What an HEC `event` object says about itself. The rule (documented for users):
@@ -110,10 +110,14 @@ export function readEventObject(event: JsonObject, at: Location): EventParts | u
   const id = readId(getOwn(event, 'id'), at.child('id'));
   if (id === null) ok = false;
   if (!ok || measures === undefined || id === null) return undefined;
+  // The scalars not read above, then `labels` (which wins, keeping the first one's place);
+  // built by assignment, as the envelope adds to it and a spread copy is slow to extend.
+  const merged = restLabels(event, used);
+  for (const key of Object.keys(labels)) putOwn(merged, key, labels[key] as string);
   const parts: EventParts = {
     entity,
     measures,
-    labels: { ...restLabels(event, used), ...labels },
+    labels: merged,
     ...optional('kind', readKind(getOwn(event, 'kind'), at.child('kind'))),
     ...optional('name', nonEmpty(getOwn(event, 'name'))),
     ...optional('severity', readSeverity(getOwn(event, 'severity'), at.child('severity'))),

@@ -1,13 +1,12 @@
 import type { NormalisedEvent } from '../../canonical-event.js';
 import { DEFAULT_ALERT_SEVERITY } from '../../normalizers/severity.js';
-import { prefixedHashId } from '../../normalizers/event-id.js';
 import type { Location } from '../../normalizers/findings.js';
 import { getOwn, got, isJsonObject, truncate } from '../../normalizers/json-values.js';
 import type { JsonObject } from '../../normalizers/json-values.js';
 import { readString } from '../../normalizers/string-map.js';
 import { applyTimeClamp, withReceiptTime } from '../../normalizers/time-clamp.js';
 import type { NormaliseContext } from '../../normalizers/types.js';
-import { stableStringify } from '../../../shared/hash.js';
+import { contentId } from '../siem-common/content-id.js';
 import { putLabel } from '../siem-common/labels.js';
 import { readEventObject } from './event-object.js';
 import type { EventParts } from './event-object.js';
@@ -60,32 +59,37 @@ export function readHecObject(
   )
     return undefined;
 
-  const labels: Record<string, string> = { ...parts.labels };
+  // The parts are fresh objects of this item: completed in place. Copies made by spreading
+  // are slow to add properties to, and the keep policy stamps every event afterwards.
+  const { labels, entity } = parts;
   putLabel(labels, 'splunk.source', source);
   putLabel(labels, 'splunk.sourcetype', sourcetype);
   putLabel(labels, 'splunk.index', index);
   putLabel(labels, 'splunk.channel', info.channel);
-  for (const [key, v] of Object.entries(fields)) putLabel(labels, key, v);
+  for (const key of Object.keys(fields)) putLabel(labels, key, fields[key]);
   const kind = parts.kind ?? 'log';
-  const entity = { ...parts.entity };
   // The event's own host is more specific than the envelope's (often the forwarder).
   if (entity.host === undefined && host !== undefined && host !== '') entity.host = host;
-  const event = {
-    id: parts.id ?? prefixedHashId('hec', stableStringify(value)),
-    kind,
-    name: parts.name ?? eventName(sourcetype, source),
-    severity:
-      parts.severity ?? (kind === 'alert' || kind === 'drift' ? DEFAULT_ALERT_SEVERITY : 'info'),
-    outcome: parts.outcome ?? 'unknown',
-    entity,
-    measures: parts.measures,
-    labels,
-    ...(parts.text === undefined ? {} : { text: parts.text }),
-    raw: value,
-  };
+  const id = parts.id ?? contentId('hec', value);
+  const name = parts.name ?? eventName(sourcetype, source);
+  const severity =
+    parts.severity ?? (kind === 'alert' || kind === 'drift' ? DEFAULT_ALERT_SEVERITY : 'info');
+  const outcome = parts.outcome ?? 'unknown';
+  const { measures, text } = parts;
   // HEC stamps events without `time` with the receipt time; so do we, and say so.
-  if (time === undefined) return withReceiptTime(event, ctx.now);
-  return applyTimeClamp({ ...event, time }, ctx.now, at.child('time'));
+  if (time === undefined) {
+    const content = { id, kind, name, severity, outcome, entity, measures, labels };
+    return withReceiptTime(
+      text === undefined ? { ...content, raw: value } : { ...content, text, raw: value },
+      ctx.now,
+    );
+  }
+  // One literal per shape, keys in the order the events have always had.
+  const event: NormalisedEvent =
+    text === undefined
+      ? { id, kind, name, severity, outcome, entity, measures, labels, raw: value, time }
+      : { id, kind, name, severity, outcome, entity, measures, labels, text, raw: value, time };
+  return applyTimeClamp(event, ctx.now, at.child('time'));
 }
 
 /** `event`: required and not blank (HEC codes 12 and 13); a string is a log line, an object is read. */

@@ -1,10 +1,11 @@
 import { Findings } from '../../normalizers/findings.js';
-import { parseJsonBody } from '../../normalizers/parse-json-body.js';
 import type { NormaliseResult } from '../../normalizers/types.js';
 import type { SourceKind, SourceRequest } from '../source-kind.js';
+import { rememberRawText } from '../raw-text.js';
 import { normaliseHecRaw } from './raw.js';
 import { readHecObject } from './hec-object.js';
 import { splitStackedObjects } from './stacked-json.js';
+import { parseSegment } from './segment-json.js';
 
 export { hecResponse } from './response.js';
 export type { HecReply } from './response.js';
@@ -78,11 +79,11 @@ export const splunkHecKind: SourceKind<undefined> = {
         );
         return;
       }
-      const parsed = parseJsonBody(Buffer.from(segment.text), at, {
-        maxDepth: ctx.maxDepth,
-        expected: 'an HEC event object',
-      });
+      const parsed = parseSegment(segment, at, ctx.maxDepth);
       if (!parsed.ok) return;
+      // The envelope is the event's raw: the log stores this text rather than re-serialising it.
+      if (typeof parsed.value === 'object' && parsed.value !== null)
+        rememberRawText(parsed.value, segment.text);
       const event = readHecObject(parsed.value, at, info, ctx);
       if (event !== undefined) findings.emit(event, at);
     });

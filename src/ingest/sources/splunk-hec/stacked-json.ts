@@ -8,6 +8,11 @@ export interface Segment {
   readonly text: string;
   /** What went wrong while framing it, if anything; the JSON itself is checked later. */
   readonly problem?: 'stray' | 'unterminated';
+  /**
+   * How deeply the object nests objects and arrays, counted as `findTooDeep` counts (brackets
+   * outside strings), so a framed object needs no second scan for the depth limit.
+   */
+  readonly depth?: number;
 }
 
 export function splitStackedObjects(text: string): Segment[] {
@@ -23,20 +28,24 @@ export function splitStackedObjects(text: string): Segment[] {
       i = end;
       continue;
     }
-    const end = objectEnd(text, i);
-    if (end === undefined) {
+    const closed = objectEnd(text, i);
+    if (closed === undefined) {
       segments.push({ text: text.slice(i), problem: 'unterminated' });
       break;
     }
-    segments.push({ text: text.slice(i, end) });
-    i = skipSpace(text, end);
+    segments.push({ text: text.slice(i, closed.end), depth: closed.depth });
+    i = skipSpace(text, closed.end);
   }
   return segments;
 }
 
-/** Offset just past the `}` closing the object opened at `start`, or undefined if it never closes. */
-function objectEnd(text: string, start: number): number | undefined {
+/**
+ * Offset just past the `}` closing the object opened at `start` and the deepest nesting inside
+ * it, or undefined if it never closes.
+ */
+function objectEnd(text: string, start: number): { end: number; depth: number } | undefined {
   let depth = 0;
+  let deepest = 0;
   const n = text.length;
   for (let i = start; i < n; i += 1) {
     const c = text.charCodeAt(i);
@@ -46,17 +55,24 @@ function objectEnd(text: string, start: number): number | undefined {
         if (s === 0x5c) i += 1;
         else if (s === 0x22) break;
       }
-    } else if (c === 0x7b || c === 0x5b) depth += 1;
-    else if (c === 0x7d || c === 0x5d) {
+    } else if (c === 0x7b || c === 0x5b) {
+      depth += 1;
+      if (depth > deepest) deepest = depth;
+    } else if (c === 0x7d || c === 0x5d) {
       depth -= 1;
-      if (depth === 0) return i + 1;
+      if (depth === 0) return { end: i + 1, depth: deepest };
     }
   }
   return undefined;
 }
 
+/** Past JavaScript white space (`\s`), testing only non-ASCII characters with the regex. */
 function skipSpace(text: string, from: number): number {
   let i = from;
-  while (i < text.length && /\s/.test(text[i] ?? '')) i += 1;
+  for (; i < text.length; i += 1) {
+    const c = text.charCodeAt(i);
+    if (c === 0x20 || (c >= 0x09 && c <= 0x0d)) continue;
+    if (c < 0x80 || !/\s/.test(text[i] ?? '')) break;
+  }
   return i;
 }

@@ -1,0 +1,103 @@
+import type { Location } from '../../normalizers/findings.js';
+import { isJsonObject } from '../../normalizers/json-values.js';
+import type { JsonObject } from '../../normalizers/json-values.js';
+import type { EcsLeaf, FlatDocument } from './flatten.js';
+
+/**
+ * Whether any key of the document, at any depth, is dotted (`"user.name"`) or empty. Only then
+ * can two places share a field name, so only then must the document be folded and checked.
+ */
+export function hasDottedKey(object: JsonObject): boolean {
+  for (const key of Object.keys(object)) {
+    if (key === '' || key.includes('.')) return true;
+    const value = object[key];
+    if (isJsonObject(value) && hasDottedKey(value)) return true;
+  }
+  return false;
+}
+
+/**
+ * A document without dotted or empty keys, read in place: field `a.b.c` is the value at
+ * `doc.a.b.c` when that is not an object, exactly the field flattenEcs would fold it to.
+ * Readers ask for some eighty fields by name and a document holds a few dozen, so looking each
+ * up where it sits is cheaper than first copying every field into a map.
+ */
+export class NestedDocument implements FlatDocument {
+  constructor(
+    private readonly doc: JsonObject,
+    private readonly at: Location,
+  ) {}
+
+  get(name: string): EcsLeaf | undefined {
+    const path = pathOf(name);
+    let value: unknown = this.doc;
+    for (const key of path) {
+      if (!isJsonObject(value)) return undefined;
+      const inner = value[key];
+      if (inner === undefined || !Object.hasOwn(value, key)) return undefined;
+      value = inner;
+    }
+    return isJsonObject(value) ? undefined : new PathLeaf(value, this.at, path);
+  }
+
+  names(): string[] {
+    const names: string[] = [];
+    collect(this.doc, '', names);
+    return names;
+  }
+
+  namesUnder(prefix: string): string[] {
+    let value: unknown = this.doc;
+    for (const key of pathOf(prefix)) {
+      if (!isJsonObject(value) || !Object.hasOwn(value, key)) return [];
+      value = value[key];
+    }
+    const names: string[] = [];
+    if (isJsonObject(value)) collect(value, prefix, names);
+    return names;
+  }
+}
+
+/** Field names of the values under `object`, depth first in key order (as flattenEcs). */
+function collect(object: JsonObject, prefix: string, out: string[]): void {
+  for (const key of Object.keys(object)) {
+    const value = object[key];
+    const name = prefix === '' ? key : `${prefix}.${key}`;
+    if (isJsonObject(value)) collect(value, name, out);
+    else out.push(name);
+  }
+}
+
+/** A field's value; its Location (the same chain flattenEcs builds) is made when asked for. */
+class PathLeaf implements EcsLeaf {
+  #at: Location | undefined;
+
+  constructor(
+    readonly value: unknown,
+    private readonly root: Location,
+    private readonly path: readonly string[],
+  ) {}
+
+  get at(): Location {
+    if (this.#at === undefined) {
+      let at = this.root;
+      for (const key of this.path) at = at.child(key);
+      this.#at = at;
+    }
+    return this.#at;
+  }
+}
+
+/** Most names asked for are the readers' own constants: their paths are split once. */
+const PATHS = new Map<string, readonly string[]>();
+const MAX_PATHS = 4_096;
+
+function pathOf(name: string): readonly string[] {
+  let path = PATHS.get(name);
+  if (path === undefined) {
+    path = name.split('.');
+    // Names from a sender's document (labels.*) are not kept once the table is full.
+    if (PATHS.size < MAX_PATHS) PATHS.set(name, path);
+  }
+  return path;
+}
