@@ -114,11 +114,14 @@ function unreadKind(
   line: string,
   defaultSource: string,
 ): { source: string; time: number; received: number; id: string } | undefined {
-  const kind = once(line, '"kind":"');
-  if (kind < 0) return undefined;
-  const kindEnd = line.indexOf('"', kind);
-  const value = line.slice(kind, kindEnd);
+  // The kind first, from its first mention: a kind some rule reads takes the full parse at
+  // once, without the scans below (most lines, when most kinds are read).
+  const first = line.indexOf('"kind":"');
+  if (first < 0) return undefined;
+  const kind = first + '"kind":"'.length;
+  const value = line.slice(kind, line.indexOf('"', kind));
   if (!KINDS.has(value) || engine.readsKind(value)) return undefined;
+  if (once(line, '"kind":"') !== kind) return undefined;
   const timeAt = once(line, '"time":');
   if (timeAt < 0) return undefined;
   const time = integerAt(line, timeAt);

@@ -6,6 +6,7 @@ import type { EngineOptions, Route } from './engine/engine.js';
 import { CorrelationEngine } from './engine/engine.js';
 import type { RuleStats } from './engine/rule-stats.js';
 import type { Match } from './match.js';
+import { RecentRefs } from './recent-refs.js';
 import type { CompiledRuleSet } from './rule/types.js';
 
 /**
@@ -16,12 +17,8 @@ import type { CompiledRuleSet } from './rule/types.js';
  */
 export class Replay {
   readonly #engine: CorrelationEngine;
-  /** Events taken in, by `source/id` → processing time; forgotten after the dedupe window. */
-  readonly #seen = new Map<string, number>();
-  /** The same refs in intake order (from `#orderHead`), with their intake times. */
-  readonly #order: string[] = [];
-  readonly #orderTimes: number[] = [];
-  #orderHead = 0;
+  /** Events taken in within the dedupe window (none kept when it is 0). */
+  readonly #recent: RecentRefs | undefined;
   #last = 0;
   #advanced = -Infinity;
   events = 0;
@@ -38,6 +35,7 @@ export class Replay {
     private readonly onMatch: (match: Match) => void,
     private readonly dedupeWindowMs = 0,
   ) {
+    this.#recent = dedupeWindowMs > 0 ? new RecentRefs(dedupeWindowMs) : undefined;
     this.#engine = new CorrelationEngine(rules, {
       ...options,
       limits: { ...options.limits, partitions: 1 },
@@ -78,36 +76,7 @@ export class Replay {
   }
 
   private isDuplicate(ref: string, now: number): boolean {
-    const window = this.dedupeWindowMs;
-    if (window <= 0) return false;
-    this.forgetBefore(now - window);
-    const seen = this.#seen.get(ref);
-    if (seen !== undefined && now - seen <= window) return true;
-    this.#seen.set(ref, now);
-    this.#order.push(ref);
-    this.#orderTimes.push(now);
-    return false;
-  }
-
-  /**
-   * Forgets refs taken in before `horizon`, oldest first: a queue in intake order beside the
-   * map, so each check costs a comparison, not an iterator over the map.
-   */
-  private forgetBefore(horizon: number): void {
-    const times = this.#orderTimes;
-    let head = this.#orderHead;
-    while (head < times.length && (times[head] as number) < horizon) {
-      const ref = this.#order[head] as string;
-      // A ref taken in again later has a newer time in the map: that one stays.
-      if (this.#seen.get(ref) === times[head]) this.#seen.delete(ref);
-      head += 1;
-    }
-    if (head > 4096 && head * 2 > times.length) {
-      this.#order.splice(0, head);
-      times.splice(0, head);
-      head = 0;
-    }
-    this.#orderHead = head;
+    return this.#recent !== undefined && this.#recent.seen(ref, now);
   }
 
   /** End of input: every window closes. */

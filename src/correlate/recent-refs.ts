@@ -1,0 +1,104 @@
+/**
+ * Event refs (`source/id`) taken in within a window of processing time, for a replay to skip
+ * repeats as ingest would. A replay remembers every event of the window (often the whole
+ * file: millions), so this is built for that: refs in intake order in flat arrays, found
+ * through an open-addressing table of their positions keyed by a 32-bit hash, instead of a
+ * Map of strings whose every lookup chases several pointers. Expired refs leave the front of
+ * the queue; their table slots are reclaimed when the table is rebuilt, which happens when
+ * it is half full, so each operation costs O(1) amortised.
+ */
+export class RecentRefs {
+  /** Refs, times and hashes in intake order; global position p is at index p − #base. */
+  #refs: string[] = [];
+  #times: number[] = [];
+  #hashes: number[] = [];
+  #base = 0;
+  /** Global position of the oldest ref still remembered. */
+  #head = 0;
+  /** Slots hold a global position + 1; 0 is empty. */
+  #table = new Float64Array(1 << 12);
+  #occupied = 0;
+
+  constructor(private readonly windowMs: number) {}
+
+  /** Remembered refs (for tests and figures). */
+  get size(): number {
+    return this.#base + this.#refs.length - this.#head;
+  }
+
+  /**
+   * True when `ref` was taken in within the window before `now` (a repeat, not remembered
+   * again); otherwise remembers it at `now` and returns false.
+   */
+  seen(ref: string, now: number): boolean {
+    this.forgetBefore(now - this.windowMs);
+    const hash = hashOf(ref);
+    const mask = this.#table.length - 1;
+    for (let i = hash & mask; ; i = (i + 1) & mask) {
+      const slot = this.#table[i] as number;
+      if (slot === 0) break;
+      const p = slot - 1;
+      if (p < this.#head) continue;
+      const k = p - this.#base;
+      if (
+        this.#hashes[k] === hash &&
+        this.#refs[k] === ref &&
+        now - (this.#times[k] as number) <= this.windowMs
+      )
+        return true;
+    }
+    this.remember(ref, now, hash);
+    return false;
+  }
+
+  private remember(ref: string, now: number, hash: number): void {
+    if ((this.#occupied + 1) * 2 > this.#table.length) this.rebuild();
+    const position = this.#base + this.#refs.length;
+    this.#refs.push(ref);
+    this.#times.push(now);
+    this.#hashes.push(hash);
+    this.place(position, hash);
+  }
+
+  private place(position: number, hash: number): void {
+    const mask = this.#table.length - 1;
+    let i = hash & mask;
+    while (this.#table[i] !== 0) i = (i + 1) & mask;
+    this.#table[i] = position + 1;
+    this.#occupied += 1;
+  }
+
+  /** Forgets refs taken in before `horizon`, oldest first (intake order). */
+  private forgetBefore(horizon: number): void {
+    const end = this.#base + this.#refs.length;
+    while (this.#head < end && (this.#times[this.#head - this.#base] as number) < horizon)
+      this.#head += 1;
+  }
+
+  /** A table for the live refs only, sized so it is at most a quarter full. */
+  private rebuild(): void {
+    const drop = this.#head - this.#base;
+    if (drop > 0) {
+      this.#refs = this.#refs.slice(drop);
+      this.#times = this.#times.slice(drop);
+      this.#hashes = this.#hashes.slice(drop);
+      this.#base = this.#head;
+    }
+    const live = this.#refs.length;
+    let size = this.#table.length;
+    while ((live + 1) * 4 > size) size *= 2;
+    this.#table = new Float64Array(size);
+    this.#occupied = 0;
+    for (let k = 0; k < live; k += 1) this.place(this.#base + k, this.#hashes[k] as number);
+  }
+}
+
+/** FNV-1a over UTF-16 code units: spreads `source/id` refs well, and costs little. */
+function hashOf(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i += 1) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}

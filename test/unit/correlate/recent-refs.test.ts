@@ -1,0 +1,56 @@
+/**
+ * The replay's memory of recent event refs agrees with the plain definition (a ref taken in
+ * within the window before is a repeat) on any sequence, including times that go backwards,
+ * refs that come back after expiring, and tables rebuilt many times over.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { RecentRefs } from '../../../src/correlate/recent-refs.js';
+
+/** The definition, as the replay had it: a map of ref → time, expired in intake order. */
+function reference(windowMs: number): (ref: string, now: number) => boolean {
+  const seen = new Map<string, number>();
+  return (ref, now) => {
+    const at = seen.get(ref);
+    if (at !== undefined && now - at <= windowMs) return true;
+    seen.delete(ref);
+    seen.set(ref, now);
+    for (const [r, t] of seen) {
+      if (now - t <= windowMs) break;
+      seen.delete(r);
+    }
+    return false;
+  };
+}
+
+describe('RecentRefs', () => {
+  it('finds the same repeats as a map of ref → time', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 50 }),
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 40 }), fc.integer({ min: -5, max: 20 })), {
+          maxLength: 3_000,
+        }),
+        (windowMs, steps) => {
+          const refs = new RecentRefs(windowMs);
+          const expected = reference(windowMs);
+          let now = 0;
+          for (const [id, dt] of steps) {
+            now += dt;
+            const ref = `gw/e${id}`;
+            expect(refs.seen(ref, now)).toBe(expected(ref, now));
+          }
+        },
+      ),
+    );
+  });
+
+  it('remembers a million refs and forgets them as the window passes', () => {
+    const refs = new RecentRefs(1_000);
+    for (let i = 0; i < 1_000_000; i += 1) expect(refs.seen(`gw/${i}`, 0)).toBe(false);
+    expect(refs.size).toBe(1_000_000);
+    expect(refs.seen('gw/999999', 1_000)).toBe(true);
+    expect(refs.seen('gw/5', 1_001)).toBe(false); // expired: taken in afresh
+    expect(refs.size).toBe(1);
+  });
+});
