@@ -70,9 +70,7 @@ export class EventLog {
 
   /** The entry at `seq`, if the log still holds it. */
   async at(seq: string): Promise<LoggedEvent | undefined> {
-    const [entry] = toLogged(
-      (await this.redis.xrange(this.keys.eventLog, seq, seq)) as [string, string[]][],
-    );
+    const [entry] = toLogged(await this.redis.xrange(this.keys.eventLog, seq, seq));
     return entry;
   }
 
