@@ -45,11 +45,11 @@ export class EventLog {
     dedupeWindowMs: number,
   ): Promise<AppendOutcome[]> {
     if (events.length === 0) return [];
-    const args: (string | number)[] = [now, dedupeWindowMs, events.length];
+    const args: (string | number)[] = [Math.floor(now), dedupeWindowMs, events.length];
     for (const e of events) args.push(EventLog.memberOf(e.source, e.id), eventJson(e));
     const seqs = (await this.#scripts.run(
       'appendEvents',
-      [this.keys.eventSeen, this.keys.eventWhere, this.keys.eventLog],
+      [this.keys.eventSeenOrder, this.keys.eventWhere, this.keys.eventLog, this.keys.eventSeenLegacy],
       args,
     )) as string[];
     return events.map((e, i) => {
@@ -169,8 +169,8 @@ export class EventLog {
   async forget(horizon: number, limit: number): Promise<number> {
     return Number(
       await this.#scripts.run(
-        'forgetOlder',
-        [this.keys.eventSeen, this.keys.eventWhere],
+        'forgetSeen',
+        [this.keys.eventSeenOrder, this.keys.eventWhere, this.keys.eventSeenLegacy],
         [horizon, limit],
       ),
     );

@@ -78,7 +78,7 @@ describe('EventLog.forget', () => {
     expect(await log.forget(BASE + 1, 1_000)).toBe(1_000);
     expect(await log.forget(BASE + 1, 1_000)).toBe(500);
     expect(await log.forget(BASE + 1, 1_000)).toBe(0);
-    expect(await env.t.redis.zcard(keys.eventSeen)).toBe(10);
+    expect(await env.t.redis.llen(keys.eventSeenOrder)).toBe(10);
     expect(await env.t.redis.hlen(keys.eventWhere)).toBe(10);
     // A forgotten id is accepted again; a remembered one is still a duplicate.
     const [again, dup] = await log.append(
@@ -88,5 +88,28 @@ describe('EventLog.forget', () => {
     );
     expect(again?.duplicate).toBe(false);
     expect(dup?.duplicate).toBe(true);
+  });
+});
+
+describe('the dedupe memory of earlier versions (a time-scored ZSET)', () => {
+  it('still refuses the ids it remembers, and is forgotten like the current one', async () => {
+    const keys = env.fresh('legacy-seen');
+    const log = new EventLog(env.t.redis, keys);
+    const [first] = await log.append([makeEvent({ id: 'kept' })], BASE, WINDOW);
+    // What an earlier version left: the id in the ZSET, its entry in the shared HASH.
+    await env.t.redis.rpop(keys.eventSeenOrder);
+    await env.t.redis.zadd(keys.eventSeenLegacy, BASE, 'gateway/kept');
+    await env.t.redis.zadd(keys.eventSeenLegacy, BASE + 5, 'gateway/later');
+    await env.t.redis.hset(keys.eventWhere, 'gateway/later', '1-1');
+    const [dup] = await log.append([makeEvent({ id: 'kept' })], BASE + 1, WINDOW);
+    expect(dup).toMatchObject({ duplicate: true, seq: first?.seq });
+    expect(await log.forget(BASE + 3, 1_000)).toBe(1);
+    expect(await env.t.redis.zrange(keys.eventSeenLegacy, 0, -1)).toEqual(['gateway/later']);
+    expect(await env.t.redis.hexists(keys.eventWhere, 'gateway/kept')).toBe(0);
+    expect(await env.t.redis.hexists(keys.eventWhere, 'gateway/later')).toBe(1);
+    // An append past the window drains the rest on its way.
+    await log.append([makeEvent({ id: 'next' })], BASE + 6 + WINDOW, WINDOW);
+    expect(await env.t.redis.exists(keys.eventSeenLegacy)).toBe(0);
+    expect(await env.t.redis.hexists(keys.eventWhere, 'gateway/later')).toBe(0);
   });
 });
