@@ -33,7 +33,7 @@ export function playbookGraph(def: PlaybookDefinition): string {
   const id = (name: string): string => {
     let found = ids.get(name);
     if (!found) {
-      found = mermaidId(name, ids.size);
+      found = mermaidId(name, ids.size, new Set(ids.values()));
       ids.set(name, found);
     }
     return found;
@@ -71,9 +71,9 @@ export function playbookGraph(def: PlaybookDefinition): string {
 }
 
 /** State names allow `-`, which Mermaid ids do not; `end` is a Mermaid keyword. */
-function mermaidId(name: string, n: number): string {
-  const clean = name.replace(/[^A-Za-z0-9_]/g, '_');
-  return /^[A-Za-z]/.test(clean) && clean !== 'end' ? clean : `s${n}_${clean}`;
+function mermaidId(name: string, n: number, used: ReadonlySet<string>): string {
+  const clean = name.replace(/[^A-Za-z0-9_]/g, '_').replace(/^_+/, '');
+  return /^[A-Za-z]/.test(clean) && clean !== 'end' && !used.has(clean) ? clean : `s${n}_${clean}`;
 }
 
 /** Text Mermaid shows as is: one line, without the characters its parser splits on. */

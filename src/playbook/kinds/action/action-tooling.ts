@@ -62,7 +62,8 @@ export function dryRunAction(def: ActionStateDefinition, scope: DryRunScope): Dr
     }
     // What the incident alone cannot render is decided when the step runs; anything else the
     // runner refuses, and the step fails.
-    const decidedLater = scope.known === 'incident' && readsSteps(def, unresolved);
+    const decidedLater =
+      scope.known === 'incident' && readsRanSteps(def, unresolved, scope.context.steps);
     call = {
       state: scope.name,
       connector: def.connector,
@@ -99,8 +100,16 @@ export function dryRunAction(def: ActionStateDefinition, scope: DryRunScope): Dr
   };
 }
 
-function readsSteps(def: ActionStateDefinition, keys: readonly string[]): boolean {
-  return keys.some((k) => JSON.stringify(def.inputs[k]).includes('steps.'));
+/** Whether every unrenderable input reads only steps that ran before (their results unknown). */
+function readsRanSteps(
+  def: ActionStateDefinition,
+  keys: readonly string[],
+  ran: Readonly<Record<string, unknown>>,
+): boolean {
+  return keys.every((k) => {
+    const refs = [...JSON.stringify(def.inputs[k]).matchAll(/steps\.([A-Za-z][\w-]*)/g)];
+    return refs.length > 0 && refs.every((m) => m[1] !== undefined && m[1] in ran);
+  });
 }
 
 const INPUT_SCHEMA: Readonly<Record<InputSpec['type'], JsonSchema>> = {

@@ -29,10 +29,18 @@ export function dryRunChoice(def: ChoiceStateDefinition, scope: DryRunScope): Dr
       exits.push(exit);
       return { exits };
     }
-    if (!result.ok && scope.known === 'incident' && /\bsteps\b/.test(branch.when)) exits.push(exit);
+    if (!result.ok && scope.known === 'incident' && readsRanStep(branch.when, scope.context))
+      exits.push(exit);
   }
   exits.push({ label: 'default', to: def.default, trigger: 'auto' });
   return { exits };
+}
+
+/** Whether `when` reads a step that ran on the way here (its result not known in a plan). */
+function readsRanStep(when: string, context: RunContext): boolean {
+  return [...when.matchAll(/steps\.([A-Za-z][\w-]*)/g)].some(
+    (m) => m[1] !== undefined && m[1] in context.steps,
+  );
 }
 
 /** A run passed the choice when its record in context.choices is new or replaced. */
