@@ -9,9 +9,9 @@ describe('cordon graph (Mermaid stateDiagram-v2)', () => {
     expect(lines[0]).toBe('stateDiagram-v2');
     expect(lines).toContain('  [*] --> throttle');
     expect(lines).toContain('  throttle --> ask_case : succeeded');
-    expect(
-      lines.some((l) => l.startsWith('  throttle --> s') && l.includes('failed (5 attempts')),
-    ).toBe(true);
+    expect(lines).toContain('  throttle --> failed : failed (5 attempts, timeout 10s)');
+    expect(lines).toContain('  state "failed" as failed');
+    expect(lines).toContain('  failed --> [*]');
     expect(lines).toContain('  ask_case --> open_case : approved');
     expect(lines).toContain('  ask_case --> closed_without_case : rejected');
     expect(lines).toContain('  ask_case --> closed_without_case : timeout after 30m');
