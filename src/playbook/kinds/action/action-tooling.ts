@@ -1,4 +1,5 @@
 import { OPERATIONS, type InputSpec } from '../../../actions/operations.js';
+import { SEVERITIES } from '../../../ingest/canonical-event.js';
 import { formatDurationMs } from '../../../shared/duration.js';
 import type { RunEvent } from '../../definition/compile-playbook.js';
 import { FAILED_STATE } from '../../definition/failed-state.js';
@@ -117,12 +118,7 @@ const INPUT_SCHEMA: Readonly<Record<InputSpec['type'], JsonSchema>> = {
   text: { type: ['string', 'number', 'boolean'] },
   duration: DURATION,
   rate: { type: 'string', description: 'A rate: a number per s, m, h or d, e.g. 10/m.' },
-  severity: {
-    anyOf: [
-      { enum: ['informational', 'low', 'medium', 'high', 'critical'] },
-      { type: 'string', pattern: '\\{\\{' },
-    ],
-  },
+  severity: { enum: [...SEVERITIES] },
 };
 
 /** `with:` per operation, generated from the operation catalogue (src/actions/operations.ts). */
