@@ -38,7 +38,9 @@ describe('cordon plan', () => {
     expect(text).toContain(
       '  1. ratelimit.set on gateway (state throttle) - AUTOMATIC, changes production',
     );
-    expect(text).toContain('  2. ticket.open on cases (state open_case) - after approval "ask_case"');
+    expect(text).toContain(
+      '  2. ticket.open on cases (state open_case) - after approval "ask_case"',
+    );
     expect(text).toContain('       key: "key-7"');
   });
 

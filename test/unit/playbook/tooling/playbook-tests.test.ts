@@ -142,3 +142,67 @@ describe('playbook tests', () => {
     expect(messages.some((m) => m.includes('expects nothing'))).toBe(true);
   });
 });
+
+describe('the dry-run interpreter', () => {
+  const { playbooks } = build(
+    playbook(
+      'block',
+      `  block:
+    action: ratelimit.set
+    automatic: true
+    undo: ratelimit.clear
+    with: { connector: gateway, key: "{{ incident.group.api_key }}", limit: 1/m }
+    next: hold
+    on_failure: cool
+  cool:
+    wait: { for: 5m }
+    next: block
+  hold:
+    wait: { changes: incident.severity, timeout: 1h }
+    next: done
+    on_timeout: done
+  done:
+    end: resolved
+`,
+    ),
+  );
+  const pb = (playbooks ?? [])[0]!;
+
+  it('answers each visit of a state with the next stubbed reply, firing timers on the fake clock', () => {
+    const [test] = parse(`tests:
+  - name: fails twice, then holds
+    incident: ${INCIDENT}
+    replies:
+      block: [ { error: E_DOWN }, { error: E_DOWN }, { result: { applied: true } } ]
+    script: [ { advance: 4m }, { advance: 6m }, { change: { title: other } }, { change: { severity: low } } ]
+    expect:
+      path: [block, cool, block, cool, block, hold, done]
+      status: resolved
+`);
+    const outcome = runPlaybookTest(pb, test!);
+    expect(outcome.problems).toEqual([]);
+    // 4m: nothing due; 6m later (10m): the first 5m wait fired, the second block failed, and
+    // the second 5m wait fired inside the same advance.
+    expect(outcome.calls.map((c) => [c.at - outcome.calls[0]!.at, c.reply.ok])).toEqual([
+      [0, false],
+      [300_000, false],
+      [600_000, true],
+    ]);
+  });
+
+  it('leaves a run resting when the script runs out, and says so when steps are left over', () => {
+    const [resting, leftover] = parse(`tests:
+  - name: rests in the wait
+    incident: ${INCIDENT}
+    expect: { path: [block, hold], status: waiting }
+  - name: approves where there is no approval
+    incident: ${INCIDENT}
+    script: [ { approve: hold } ]
+    expect: { status: waiting }
+`);
+    expect(runPlaybookTest(pb, resting!).problems).toEqual([]);
+    expect(runPlaybookTest(pb, leftover!).problems).toEqual([
+      'The script says approve hold, but the run rests at "hold", which takes no decision.',
+    ]);
+  });
+});
