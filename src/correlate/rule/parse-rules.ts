@@ -43,7 +43,14 @@ export const DETECTION_KEYS = [
   'scope',
   'cordon',
 ];
-export const CORRELATION_KEYS = [...COMMON_KEYS, 'generate', 'taxonomy', 'license', 'related', 'cordon'];
+export const CORRELATION_KEYS = [
+  ...COMMON_KEYS,
+  'generate',
+  'taxonomy',
+  'license',
+  'related',
+  'cordon',
+];
 
 interface ParsedBase extends RuleMetadata {
   readonly ctx: RuleContext;
