@@ -70,10 +70,15 @@ export function playbookGraph(def: PlaybookDefinition): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** State names allow `-`, which Mermaid ids do not; `end` is a Mermaid keyword. */
+/** Words Mermaid's state diagram parser reads as keywords. */
+const KEYWORDS = new Set(['end', 'state', 'note', 'class', 'classDef', 'direction', 'as']);
+
+/** State names allow `-`, which Mermaid ids do not; some names are Mermaid keywords. */
 function mermaidId(name: string, n: number, used: ReadonlySet<string>): string {
   const clean = name.replace(/[^A-Za-z0-9_]/g, '_').replace(/^_+/, '');
-  return /^[A-Za-z]/.test(clean) && clean !== 'end' && !used.has(clean) ? clean : `s${n}_${clean}`;
+  return /^[A-Za-z]/.test(clean) && !KEYWORDS.has(clean) && !used.has(clean)
+    ? clean
+    : `s${n}_${clean}`;
 }
 
 /** Text Mermaid shows as is: one line, without the characters its parser splits on. */

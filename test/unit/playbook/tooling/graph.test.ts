@@ -49,4 +49,23 @@ describe('cordon graph (Mermaid stateDiagram-v2)', () => {
     expect(text).toContain('  state "end-it" as end_it');
     expect(text).not.toContain('failed');
   });
+
+  it('keeps state names that are Mermaid keywords out of its ids', () => {
+    const { playbooks } = build(
+      playbook(
+        'state',
+        `  state:
+    wait: { for: 1m }
+    next: end
+  end:
+    end: resolved
+`,
+      ),
+    );
+    const text = playbookGraph((playbooks ?? [])[0]!.definition);
+    expect(text).toContain('  state "state" as s0_state');
+    expect(text).toContain('  state "end" as s1_end');
+    expect(text).toContain('  s0_state --> s1_end : after 1m');
+    expect(text).toContain('  [*] --> s0_state');
+  });
 });
