@@ -163,15 +163,16 @@ export class EventLog {
   }
 
   /**
-   * Forgets up to `limit` event ids accepted before `horizon` (the dedupe window's start);
-   * returns how many. Appends forget as they go; this finishes the job when ingest is quiet.
+   * Forgets up to `limit` event ids accepted before `horizon` (the dedupe window's start), and
+   * any stamped more than a window ahead of `now` (a clock stepped back); returns how many.
+   * Appends forget as they go; this finishes the job when ingest is quiet.
    */
-  async forget(horizon: number, limit: number): Promise<number> {
+  async forget(horizon: number, limit: number, now: number): Promise<number> {
     return Number(
       await this.#scripts.run(
         'forgetSeen',
         [this.keys.eventSeenOrder, this.keys.eventWhere, this.keys.eventSeenLegacy],
-        [horizon, limit],
+        [horizon, limit, now + (now - horizon)],
       ),
     );
   }

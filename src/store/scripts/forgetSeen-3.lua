@@ -8,11 +8,14 @@ KEYS[3] legacy ZSET member -> accept time, written by earlier versions (drained 
 
 ARGV[1] horizon, epoch ms: ids accepted before it are forgotten
 ARGV[2] at most this many ids
+ARGV[3] ahead, epoch ms: an id stamped later than this (a clock stepped back) is forgotten too,
+        since it would hold back every id behind it (appendEvents says why)
 
 Returns the number of ids forgotten.
 ]]
 local horizon = tonumber(ARGV[1])
 local limit = tonumber(ARGV[2])
+local ahead = tonumber(ARGV[3])
 
 local forgotten = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', '(' .. horizon, 'LIMIT', 0, limit)
 for i = 1, #forgotten, 500 do
@@ -24,7 +27,8 @@ if #forgotten < limit then
   local head = redis.call('LRANGE', KEYS[1], 0, limit - #forgotten - 1)
   for i = 1, #head do
     local at = string.find(head[i], ':', 1, true)
-    if tonumber(string.sub(head[i], 1, at - 1)) >= horizon then break end
+    local stamp = tonumber(string.sub(head[i], 1, at - 1))
+    if stamp >= horizon and stamp <= ahead then break end
     forgotten[#forgotten + 1] = string.sub(head[i], at + 1)
     fromList = fromList + 1
   end
