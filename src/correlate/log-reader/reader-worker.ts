@@ -84,6 +84,8 @@ if (parentPort) {
         if (credits > 1) inFlight = startRead();
         batch = routeEntries(router, entries);
       } catch (err) {
+        // A read started before routing failed would hold the connection for the next one.
+        await inFlight?.entries.catch(() => undefined);
         inFlight = undefined;
         if (epoch !== reading) continue;
         // The correlator restores from its checkpoint and seeks again; until then, nothing.
