@@ -19,6 +19,12 @@ export interface SourceKind<Options = unknown> {
   readonly contentTypes: readonly string[];
   /** How this sender can authenticate (documentation and connector validation). */
   readonly auth: readonly SenderAuthScheme[];
+  /**
+   * What of one forwarded record this kind reads when a Splunk HEC envelope's `sourcetype`
+   * selects it: `line` (a string `event`: CEF, syslog), `record` (an object `event`: one
+   * CloudTrail record). Absent: it cannot be selected (it needs its own envelope or headers).
+   */
+  readonly hecEvent?: 'line' | 'record';
   /** `options:` of the connector file, when the kind takes any. */
   readonly options?: OptionsSpec<Options>;
   /**

@@ -14,6 +14,7 @@ export const cefKind: SourceKind<LineOptions> = {
   title: 'ArcSight Common Event Format (CEF) lines, optionally inside syslog',
   category: 'line',
   contentTypes: ['*'],
+  hecEvent: 'line',
   auth: ['bearer', 'basic', 'header'],
   options: LINE_OPTIONS_SPEC,
   normalise: (request, ctx) => normaliseLines(request, ctx, 'CEF message', readCefLine),

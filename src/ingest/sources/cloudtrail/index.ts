@@ -18,6 +18,7 @@ export const cloudtrailKind: SourceKind<undefined> = {
   title: 'AWS CloudTrail events (S3 log objects, single records, EventBridge)',
   category: 'identity',
   contentTypes: ['application/json'],
+  hecEvent: 'record',
   auth: ['bearer', 'basic', 'header', 'hmac'],
   normalise(request, ctx) {
     const findings = new Findings();

@@ -20,6 +20,7 @@ export const entraKind: SourceKind<undefined> = {
   title: 'Microsoft Entra ID sign-in logs (Graph signIn, Event Hub / Azure Monitor records)',
   category: 'identity',
   contentTypes: ['application/json'],
+  hecEvent: 'record',
   auth: ['bearer', 'basic', 'header', 'hmac'],
   normalise(request, ctx) {
     const findings = new Findings();

@@ -25,6 +25,7 @@ export const leefKind: SourceKind<LineOptions> = {
   title: 'IBM QRadar Log Event Extended Format (LEEF 1.0/2.0) lines, optionally inside syslog',
   category: 'line',
   contentTypes: ['*'],
+  hecEvent: 'line',
   auth: ['bearer', 'basic', 'header'],
   options: LINE_OPTIONS_SPEC,
   normalise: (request, ctx) => normaliseLines(request, ctx, 'LEEF message', readLeefLine),

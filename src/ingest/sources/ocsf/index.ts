@@ -18,6 +18,7 @@ export const ocsfKind: SourceKind<undefined> = {
   title: 'OCSF events (JSON, array or NDJSON)',
   category: 'identity',
   contentTypes: ['application/json', ...NDJSON_CONTENT_TYPES],
+  hecEvent: 'record',
   auth: ['bearer', 'basic', 'header', 'hmac'],
   normalise(request, ctx) {
     const findings = new Findings();

@@ -19,6 +19,7 @@ export const oktaKind: SourceKind<undefined> = {
   title: 'Okta event hook deliveries and System Log events',
   category: 'identity',
   contentTypes: ['application/json'],
+  hecEvent: 'record',
   auth: ['header', 'bearer'],
   normalise(request, ctx) {
     const findings = new Findings();

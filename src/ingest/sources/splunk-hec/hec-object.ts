@@ -23,13 +23,22 @@ export interface HecRequestInfo {
   readonly channel: string | undefined;
 }
 
-/** One HEC envelope object → one event; undefined when it has errors (reported at `at`). */
-export function readHecObject(
-  value: unknown,
-  at: Location,
-  info: HecRequestInfo,
-  ctx: NormaliseContext,
-): NormalisedEvent | undefined {
+/** The envelope's own keys, read and checked (everything but `event`). */
+export interface HecEnvelope {
+  readonly host: string | undefined;
+  readonly source: string | undefined;
+  readonly sourcetype: string | undefined;
+  readonly index: string | undefined;
+  /** Epoch ms; undefined when the envelope has none. */
+  readonly time: number | undefined;
+  readonly fields: Readonly<Record<string, string>>;
+}
+
+/**
+ * Reads an HEC envelope object's keys but `event`; undefined when any is wrong (each error
+ * reported at `at`), or when `value` is not an object.
+ */
+export function readEnvelope(value: unknown, at: Location): HecEnvelope | undefined {
   if (!isJsonObject(value)) {
     at.error(`must be an HEC event object ({"event": …}); got ${got(value)}.`);
     return undefined;
@@ -47,17 +56,31 @@ export function readHecObject(
   const index = meta('index');
   const time = readHecTime(getOwn(value, 'time'), at.child('time'));
   const fields = readFields(getOwn(value, 'fields'), at.child('fields'));
-  const parts = readEvent(getOwn(value, 'event'), at.child('event'));
   if (
     host === null ||
     source === null ||
     sourcetype === null ||
     index === null ||
     time === null ||
-    fields === undefined ||
-    parts === undefined
+    fields === undefined
   )
     return undefined;
+  return { host, source, sourcetype, index, time, fields };
+}
+
+/** One HEC envelope object → one event; undefined when it has errors (reported at `at`). */
+export function readHecObject(
+  value: unknown,
+  at: Location,
+  info: HecRequestInfo,
+  ctx: NormaliseContext,
+): NormalisedEvent | undefined {
+  const envelope = readEnvelope(value, at);
+  if (!isJsonObject(value)) return undefined;
+  // Read even when the envelope is wrong, so the sender sees every problem at once.
+  const parts = readEvent(getOwn(value, 'event'), at.child('event'));
+  if (envelope === undefined || parts === undefined) return undefined;
+  const { host, source, sourcetype, index, time, fields } = envelope;
 
   // The parts are fresh objects of this item: completed in place. Copies made by spreading
   // are slow to add properties to, and the keep policy stamps every event afterwards.

@@ -11,6 +11,7 @@ import type { Location } from '../../normalizers/findings.js';
 import {
   adapterFor,
   HEC_OPTIONS,
+  lineAdapterFor,
   readRawWithAdapter,
   readWithAdapter,
 } from './sourcetype-adapters.js';
@@ -51,8 +52,15 @@ export const splunkHecKind: SourceKind<HecOptions> = {
     const route = request as HecRouteRequest;
     if (route.endpoint === 'raw') {
       // `?sourcetype=cef` and the like: the lines are that product's, read by its kind.
-      const lines = adapterFor(ctx.options, { sourcetype: route.query?.sourcetype });
-      if (lines !== undefined) return readRawWithAdapter(lines, request, route.query ?? {}, ctx);
+      const lines = lineAdapterFor(ctx.options, route.query?.sourcetype);
+      if (lines !== undefined)
+        return readRawWithAdapter(
+          lines,
+          request,
+          route.query ?? {},
+          ctx,
+          request.headers['x-splunk-request-channel'] ?? route.query?.channel,
+        );
       return normaliseHecRaw(request.body, ctx, {
         ...route.query,
         channel: request.headers['x-splunk-request-channel'] ?? route.query?.channel,
@@ -101,7 +109,7 @@ export const splunkHecKind: SourceKind<HecOptions> = {
       const adapter = adapterFor(ctx.options, parsed.value);
       if (adapter !== undefined) {
         const envelope = parsed.value as Record<string, unknown>;
-        read.push({ at, events: readWithAdapter(adapter, envelope, at, ctx) });
+        read.push({ at, events: readWithAdapter(adapter, envelope, at, ctx, info.channel) });
         return;
       }
       // The envelope is the event's raw: the log stores this text rather than re-serialising it.

@@ -1,18 +1,25 @@
 import type { NormalisedEvent } from '../../canonical-event.js';
+import { prefixedHashId } from '../../normalizers/event-id.js';
 import type { Location } from '../../normalizers/findings.js';
 import { getOwn, isJsonObject } from '../../normalizers/json-values.js';
+import { applyTimeClamp, TIME_MISSING_LABEL } from '../../normalizers/time-clamp.js';
 import type { FieldError, NormaliseResult } from '../../normalizers/types.js';
 import { lookUpSourceKind } from '../kind-lookup.js';
 import type { OptionsSpec, SourceContext, SourceRequest } from '../source-kind.js';
+import { contentId } from '../siem-common/content-id.js';
 import { putLabel } from '../siem-common/labels.js';
-import { readFields } from './fields.js';
+import { readEnvelope } from './hec-object.js';
+import type { HecEnvelope } from './hec-object.js';
 
 /**
  * Splunk forwarders and add-ons send every product's records through HEC, each labelled with
  * its sourcetype. An `event` whose sourcetype is mapped here is read by that product's own
  * source kind (a CloudTrail record by `cloudtrail`, a CEF line by `cef`), exactly as if the
- * product had posted it to Cordon, and keeps the envelope's host, index and fields.
- * Sourcetypes match case-insensitively; `splunk-hec` as a target reads the event as plain HEC.
+ * product had posted it to Cordon, and keeps the envelope's host, index, fields and, when the
+ * record has none, its time. Only kinds that say what they read (`SourceKind.hecEvent`) can be
+ * chosen, and only for an event of that shape: a string for a line kind, an object for a record
+ * kind; any other event under a mapped sourcetype is read as plain HEC. Sourcetypes match
+ * case-insensitively; `splunk-hec` as a target reads the event as plain HEC.
  */
 export const DEFAULT_SOURCETYPES: Readonly<Record<string, string>> = {
   // Splunk Add-on for AWS
@@ -59,61 +66,84 @@ export const HEC_OPTIONS: OptionsSpec<HecOptions> = {
       );
       return undefined;
     }
+    const seen = new Map<string, string>();
     for (const [sourcetype, target] of Object.entries(given ?? {})) {
-      if (typeof target !== 'string' || (target !== SELF && !lookUpSourceKind(target))) {
+      const key = sourcetype.toLowerCase();
+      const twin = seen.get(key);
+      if (twin !== undefined) {
         report(
           ['sourcetypes', sourcetype],
-          `must name a source type (see \`cordon parse --list\`), or ${SELF} to read the event as plain HEC; got ${JSON.stringify(target)}.`,
+          `is "${twin}" again (sourcetypes match case-insensitively); keep one of them.`,
         );
         ok = false;
         continue;
       }
-      map.set(sourcetype.toLowerCase(), target);
+      seen.set(key, sourcetype);
+      if (typeof target !== 'string' || (target !== SELF && !selectable(target))) {
+        const choices = ['cloudtrail', 'okta', 'entra', 'ocsf', 'cef', 'leef', 'syslog', SELF];
+        report(
+          ['sourcetypes', sourcetype],
+          `must name a source type that reads one forwarded record (${choices.join(', ')}); got ${JSON.stringify(target)}.`,
+        );
+        ok = false;
+        continue;
+      }
+      map.set(key, target);
     }
     return ok ? { sourcetypes: map } : undefined;
   },
 };
 
-/** The source type an envelope's sourcetype selects, when it selects another reader. */
+function selectable(type: string): boolean {
+  return lookUpSourceKind(type)?.hecEvent !== undefined;
+}
+
+/**
+ * The source type an envelope's sourcetype selects for its event, when the event has the
+ * shape that kind reads; undefined otherwise (read as plain HEC).
+ */
 export function adapterFor(options: HecOptions | undefined, envelope: unknown): string | undefined {
   if (!options || !isJsonObject(envelope)) return undefined;
   const sourcetype = getOwn(envelope, 'sourcetype');
   if (typeof sourcetype !== 'string') return undefined;
   const target = options.sourcetypes.get(sourcetype.toLowerCase());
-  return target === SELF ? undefined : target;
+  if (target === undefined || target === SELF) return undefined;
+  const reads = lookUpSourceKind(target)?.hecEvent;
+  const event = getOwn(envelope, 'event');
+  if (reads === 'line')
+    return typeof event === 'string' && event.trim() !== '' ? target : undefined;
+  if (reads === 'record') return isJsonObject(event) ? target : undefined;
+  return undefined;
+}
+
+/** For `/raw`: the line kind `?sourcetype=` selects, if any. */
+export function lineAdapterFor(
+  options: HecOptions | undefined,
+  sourcetype: string | undefined,
+): string | undefined {
+  if (!options || sourcetype === undefined) return undefined;
+  const target = options.sourcetypes.get(sourcetype.toLowerCase());
+  return target !== undefined && lookUpSourceKind(target)?.hecEvent === 'line' ? target : undefined;
 }
 
 /**
- * Reads one envelope's `event` with the kind `type`. Its errors are reported at `at`'s
- * `/event/…` (rejecting this item only); its events get the envelope's labels and host.
+ * Reads one envelope's `event` with the kind `type` (chosen by `adapterFor`). Errors, of the
+ * envelope or of the record (at `/event/…`), reject this item only; so does a kind that throws.
  */
 export function readWithAdapter(
   type: string,
   envelope: Record<string, unknown>,
   at: Location,
   ctx: SourceContext<unknown>,
+  channel: string | undefined,
 ): NormalisedEvent[] | Promise<NormalisedEvent[]> {
+  const read = readEnvelope(envelope, at);
   const kind = lookUpSourceKind(type);
+  if (read === undefined || kind === undefined) return [];
   const event = getOwn(envelope, 'event');
   const eventAt = at.child('event');
-  if (!kind) {
-    eventAt.error(`names source type "${type}", which this version does not have.`);
-    return [];
-  }
-  if (event === undefined || event === null || event === '') {
-    eventAt.error('is required and must not be blank (HEC codes 12 and 13).');
-    return [];
-  }
-  const fields = readFields(getOwn(envelope, 'fields'), at.child('fields'));
-  if (fields === undefined) return [];
-  const text = typeof event === 'string';
-  const contentType = text ? 'text/plain' : 'application/json';
-  const body = Buffer.from(text ? event : JSON.stringify(event));
-  const options = defaultOptions(type);
-  const result = kind.normalise(
-    { body, contentType, headers: {} },
-    { ...ctx, contentType, options },
-  );
+  const line = typeof event === 'string';
+  const contentType = line ? 'text/plain' : 'application/json';
   const finish = (r: NormaliseResult): NormalisedEvent[] => {
     if (!r.ok) return reportAll(r.errors, eventAt);
     if (r.rejected && r.rejected.length > 0)
@@ -122,9 +152,87 @@ export function readWithAdapter(
         eventAt,
       );
     for (const warning of r.warnings) eventAt.warn(`read as ${type}: ${warning}`);
-    return r.events.map((e) => withEnvelope(e, envelope, fields));
+    return r.events.map((e) => {
+      // A line has no id of its own (its kind hashes the text): the whole envelope tells two
+      // sends of one line apart, as for plain HEC. A record keeps its own id (CloudTrail's
+      // eventID), so a re-forwarded record is the duplicate it is.
+      const id = line ? contentId('hec', envelope) : e.id;
+      return withEnvelope({ ...e, id }, read, channel, ctx.now, at);
+    });
   };
-  return result instanceof Promise ? result.then(finish) : finish(result);
+  const failed = (err: unknown): NormalisedEvent[] => {
+    eventAt.error(
+      `could not be read as ${type}: ${err instanceof Error ? err.message : String(err)}`,
+    );
+    return [];
+  };
+  try {
+    const result = kind.normalise(
+      { body: Buffer.from(line ? event : JSON.stringify(event)), contentType, headers: {} },
+      { ...ctx, contentType, options: defaultOptions(type) },
+    );
+    return result instanceof Promise ? result.then(finish, failed) : finish(result);
+  } catch (err) {
+    return failed(err);
+  }
+}
+
+/**
+ * A `/services/collector/raw` body whose `?sourcetype=` selects a line kind (cef, leef,
+ * syslog): read whole by that kind. Each event is labelled with the query's sourcetype,
+ * source, index and channel (and its host where the line names none), with an id of the
+ * receipt time, position and line, as plain raw lines have: the same line twice is two events.
+ */
+export function readRawWithAdapter(
+  type: string,
+  request: SourceRequest,
+  query: Readonly<Record<string, string | undefined>>,
+  ctx: SourceContext<unknown>,
+  channel: string | undefined,
+): NormaliseResult | Promise<NormaliseResult> {
+  const kind = lookUpSourceKind(type);
+  if (!kind) return { ok: true, events: [], warnings: [] };
+  const envelope: HecEnvelope = {
+    host: query.host,
+    source: query.source,
+    sourcetype: query.sourcetype,
+    index: query.index,
+    time: undefined,
+    fields: {},
+  };
+  const finish = (r: NormaliseResult): NormaliseResult =>
+    r.ok
+      ? {
+          ...r,
+          events: r.events.map((e, i) =>
+            withEnvelope(
+              { ...e, id: prefixedHashId('hecraw', `${ctx.source}|${ctx.now}|${i}|${e.id}`) },
+              envelope,
+              channel,
+              ctx.now,
+              undefined,
+            ),
+          ),
+        }
+      : r;
+  const failed = (err: unknown): NormaliseResult => ({
+    ok: false,
+    errors: [
+      {
+        path: '',
+        reason: `could not be read as ${type}: ${err instanceof Error ? err.message : String(err)}`,
+      },
+    ],
+  });
+  try {
+    const result = kind.normalise(
+      { body: request.body, contentType: 'text/plain', headers: {} },
+      { ...ctx, contentType: 'text/plain', options: defaultOptions(type) },
+    );
+    return result instanceof Promise ? result.then(finish, failed) : finish(result);
+  } catch (err) {
+    return failed(err);
+  }
 }
 
 const defaults = new Map<string, unknown>();
@@ -151,51 +259,31 @@ function pointerChild(at: Location, pointer: string): Location {
   return here;
 }
 
-/** The envelope's metadata on an event read by another kind: labels, fields, host. */
+/**
+ * The envelope on an event read by another kind: labels, fields and host; and its time when
+ * the record carried none (the kind stamped the receipt time and said so).
+ */
 function withEnvelope(
   event: NormalisedEvent,
-  envelope: Record<string, unknown>,
-  fields: Readonly<Record<string, string>>,
+  envelope: HecEnvelope,
+  channel: string | undefined,
+  now: number,
+  at: Location | undefined,
 ): NormalisedEvent {
   const labels = { ...event.labels };
-  for (const key of ['source', 'sourcetype', 'index'] as const) {
-    const value = getOwn(envelope, key);
-    if (typeof value === 'string') putLabel(labels, `splunk.${key}`, value);
-  }
-  for (const key of Object.keys(fields)) putLabel(labels, key, fields[key]);
-  const host = getOwn(envelope, 'host');
+  putLabel(labels, 'splunk.source', envelope.source);
+  putLabel(labels, 'splunk.sourcetype', envelope.sourcetype);
+  putLabel(labels, 'splunk.index', envelope.index);
+  putLabel(labels, 'splunk.channel', channel);
+  for (const key of Object.keys(envelope.fields)) putLabel(labels, key, envelope.fields[key]);
+  const host = envelope.host;
   const entity =
-    event.entity.host === undefined && typeof host === 'string' && host !== ''
+    event.entity.host === undefined && host !== undefined && host !== ''
       ? { ...event.entity, host }
       : event.entity;
-  return { ...event, entity, labels };
-}
-
-/**
- * A `/services/collector/raw` body whose `?sourcetype=` selects a line kind (cef, leef,
- * syslog): read whole by that kind, each event labelled with the query's sourcetype, source,
- * index and host (the host only where the line names none).
- */
-export function readRawWithAdapter(
-  type: string,
-  request: SourceRequest,
-  query: Readonly<Record<string, string | undefined>>,
-  ctx: SourceContext<unknown>,
-): NormaliseResult | Promise<NormaliseResult> {
-  const kind = lookUpSourceKind(type);
-  if (!kind)
-    return {
-      ok: false,
-      errors: [
-        { path: '', reason: `sourcetype selects "${type}", which this version does not have.` },
-      ],
-    };
-  const envelope: Record<string, unknown> = { ...query };
-  const result = kind.normalise(
-    { body: request.body, contentType: 'text/plain', headers: request.headers },
-    { ...ctx, contentType: 'text/plain', options: defaultOptions(type) },
-  );
-  const finish = (r: NormaliseResult): NormaliseResult =>
-    r.ok ? { ...r, events: r.events.map((e) => withEnvelope(e, envelope, {})) } : r;
-  return result instanceof Promise ? result.then(finish) : finish(result);
+  const untimed = labels[TIME_MISSING_LABEL] === 'true' && envelope.time !== undefined;
+  if (!untimed) return { ...event, entity, labels };
+  delete labels[TIME_MISSING_LABEL];
+  const timed = { ...event, entity, labels, time: envelope.time };
+  return at ? applyTimeClamp(timed, now, at.child('time')) : timed;
 }

@@ -13,6 +13,7 @@ export const syslogKind: SourceKind<LineOptions> = {
   title: 'Syslog (RFC 5424 / RFC 3164), with CEF and LEEF payloads detected inside',
   category: 'line',
   contentTypes: ['*'],
+  hecEvent: 'line',
   auth: ['bearer', 'basic', 'header'],
   options: LINE_OPTIONS_SPEC,
   normalise: (request, ctx) => normaliseLines(request, ctx, 'syslog message', readSyslogLine),

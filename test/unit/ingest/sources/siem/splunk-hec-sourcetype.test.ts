@@ -129,4 +129,97 @@ describe('splunk-hec: the sourcetype selects the reader of the event', () => {
     ]);
     expect(problems[0]).toContain('"cloud-trail"');
   });
+
+  it('refuses mappings to kinds that cannot read one forwarded record, and case twins', () => {
+    const problems: string[] = [];
+    const compiled = splunkHecKind.options?.compile(
+      { sourcetypes: { a: 'json-map', b: 'kserve', Acme: 'cef', ACME: 'leef' } },
+      (path, reason) => problems.push(`${path.join('.')}: ${reason}`),
+    );
+    expect(compiled).toBeUndefined();
+    expect(problems).toEqual([
+      expect.stringContaining(
+        'sourcetypes.a: must name a source type that reads one forwarded record',
+      ),
+      expect.stringContaining('sourcetypes.b: must name a source type'),
+      expect.stringContaining('sourcetypes.ACME: is "Acme" again'),
+    ]);
+  });
+});
+
+describe('splunk-hec sourcetype adapters: ids, time and shapes', () => {
+  const LINE =
+    'CEF:0|Acme|LLM Gateway|2.8.0|auth.failure|API key authentication failed|7|src=203.0.113.77 suser=alice outcome=failure';
+
+  it('tells two sends of one line apart by their envelopes, and a resend of one envelope is the same event', async () => {
+    const a = envelope(LINE, { sourcetype: 'cef', host: 'fw-1' });
+    const b = envelope(LINE, { sourcetype: 'cef', host: 'fw-2' });
+    const c = envelope(LINE, { sourcetype: 'cef', host: 'fw-1', time: 1718035460 });
+    const events = okEvents(await runKind(splunkHecKind, [a, b, c, a].join('\n')));
+    expect(events).toHaveLength(4);
+    const ids = events.map((e) => e.id);
+    expect(new Set(ids.slice(0, 3)).size).toBe(3);
+    expect(ids[3]).toBe(ids[0]);
+  });
+
+  it("keeps a record's own id, so a re-forwarded CloudTrail record is a duplicate", async () => {
+    const once = okEvents(
+      await runKind(
+        splunkHecKind,
+        envelope(CLOUDTRAIL, { sourcetype: 'aws:cloudtrail', host: 'a' }),
+      ),
+    );
+    const again = okEvents(
+      await runKind(
+        splunkHecKind,
+        envelope(CLOUDTRAIL, { sourcetype: 'aws:cloudtrail', host: 'b' }),
+      ),
+    );
+    expect(once[0]?.id).toBe(again[0]?.id);
+  });
+
+  it("takes the envelope's time for a line that has none, and the line's own when it has one", async () => {
+    const [untimed] = okEvents(await runKind(splunkHecKind, envelope(LINE, { sourcetype: 'cef' })));
+    expect(untimed?.time).toBe(1718035400_000);
+    expect(untimed?.labels['cordon.time_missing']).toBeUndefined();
+    const timedLine = `${LINE} rt=1718035498441`;
+    const [timed] = okEvents(
+      await runKind(splunkHecKind, envelope(timedLine, { sourcetype: 'cef' })),
+    );
+    expect(timed?.time).toBe(1718035498441);
+  });
+
+  it('reads an event of the wrong shape for its sourcetype as plain HEC', async () => {
+    const [objectAsCef] = okEvents(
+      await runKind(
+        splunkHecKind,
+        envelope({ message: 'hello', severity: 'high' }, { sourcetype: 'cef' }),
+      ),
+    );
+    expect(objectAsCef).toMatchObject({ kind: 'log', name: 'cef', labels: { message: 'hello' } });
+    const [stringAsCloudTrail] = okEvents(
+      await runKind(splunkHecKind, envelope('just text', { sourcetype: 'aws:cloudtrail' })),
+    );
+    expect(stringAsCloudTrail).toMatchObject({ kind: 'log', labels: { message: 'just text' } });
+  });
+
+  it('checks the envelope of a mapped event as it checks any other', async () => {
+    const result = await runKind(
+      splunkHecKind,
+      [
+        envelope(CLOUDTRAIL, { sourcetype: 'aws:cloudtrail' }),
+        envelope(CLOUDTRAIL, { sourcetype: 'aws:cloudtrail', time: 'soon', host: 5 }),
+      ].join('\n'),
+    );
+    expectPartial(result, 1, { '/1/time': 'epoch seconds', '/1/host': 'string' });
+  });
+
+  it('keeps the request channel on mapped events', async () => {
+    const [event] = okEvents(
+      await runKind(splunkHecKind, envelope(LINE, { sourcetype: 'cef' }), {
+        headers: { 'x-splunk-request-channel': 'chan-9' },
+      }),
+    );
+    expect(event?.labels['splunk.channel']).toBe('chan-9');
+  });
 });
