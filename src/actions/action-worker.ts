@@ -123,6 +123,7 @@ async function runEffect(deps: ActionWorkerDeps, data: ActionJob): Promise<unkno
       incidentId: data.incidentId,
       now: deps.clock.now(),
       signal,
+      ...(data.undoOf ? { undoOf: data.undoOf } : {}),
     }),
   );
 }

@@ -1,7 +1,13 @@
 import type { Redis } from 'ioredis';
 import type { RunContext } from '../playbook/definition/compile-playbook.js';
 import type { Effect } from '../playbook/runtime/effects.js';
-import type { RunRecord, RunStatus, TimelineEntry } from '../playbook/runtime/run-record.js';
+import type {
+  FailedAt,
+  RunRecord,
+  RunStatus,
+  TimelineEntry,
+} from '../playbook/runtime/run-record.js';
+import type { UndoBook } from '../playbook/runtime/undo-book.js';
 import type { Keys } from './keys.js';
 import { readHashes } from './read-hashes.js';
 import { ScriptRunner } from './redis-scripts.js';
@@ -14,6 +20,11 @@ export interface RunPatch {
   readonly pendingEffects: readonly Effect[];
   readonly updatedAt: number;
   readonly endedAt?: number;
+  readonly undo?: UndoBook;
+  /** Set when the run fails at a step a retry can restart; null clears it. */
+  readonly failedAt?: FailedAt | null;
+  /** The run was ended and starts again (a retry): it is active again and has no end time. */
+  readonly reopen?: boolean;
 }
 
 /** Playbook runs: the record (CAS-saved), its timeline, and the set of applied event ids. */
@@ -68,6 +79,11 @@ export class RunStore {
       pendingEffects: JSON.stringify(patch.pendingEffects),
       updatedAt: String(patch.updatedAt),
       ...(patch.endedAt === undefined ? {} : { endedAt: String(patch.endedAt) }),
+      ...(patch.reopen ? { endedAt: '' } : {}),
+      ...(patch.undo === undefined ? {} : { undo: JSON.stringify(patch.undo) }),
+      ...(patch.failedAt === undefined
+        ? {}
+        : { failedAt: patch.failedAt === null ? '' : JSON.stringify(patch.failedAt) }),
     };
     const ended = patch.endedAt !== undefined;
     const code = await this.#scripts.run(
@@ -83,7 +99,7 @@ export class RunStore {
         JSON.stringify(fields),
         JSON.stringify(timeline.map((t) => JSON.stringify(t))),
         appliedEventId,
-        ended ? '1' : '0',
+        ended ? '1' : patch.reopen ? '2' : '0',
         run.id,
       ],
     );
@@ -201,5 +217,7 @@ function fromFields(h: Record<string, string>): RunRecord {
     createdAt: Number(h.createdAt ?? 0),
     updatedAt: Number(h.updatedAt ?? 0),
     endedAt: h.endedAt ? Number(h.endedAt) : undefined,
+    ...(h.undo ? { undo: JSON.parse(h.undo) as UndoBook } : {}),
+    ...(h.failedAt ? { failedAt: JSON.parse(h.failedAt) as FailedAt } : {}),
   };
 }

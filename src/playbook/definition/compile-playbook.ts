@@ -60,7 +60,18 @@ export type RunEvent =
     }
   | { type: 'approval.rejected'; state: string; approvalId: string; by: string[]; at: number }
   | { type: 'incident.changed'; incident: Readonly<Record<string, unknown>>; at?: number }
-  | { type: `xstate.after.${string}`; approvalId?: string; at?: number };
+  | { type: `xstate.after.${string}`; approvalId?: string; at?: number }
+  /** An undo job finished (the runner applies it to the undo book, outside the machine). */
+  | {
+      type: 'undo.done';
+      effectKey: string;
+      ok: boolean;
+      result?: unknown;
+      error?: { code: string; message: string };
+      at?: number;
+    }
+  /** An effect declared with `expires` is due to be undone. */
+  | { type: 'undo.expire'; effectKey: string; at?: number };
 
 export interface CompiledPlaybook {
   readonly definition: PlaybookDefinition;

@@ -217,8 +217,17 @@ function validateState(
       unknownTarget(sink, key, v, stateNames, `${label} ${what}`);
       return false;
     },
-    checkTemplates: (at, v) =>
-      validateTemplates(v, at, sink, rawStates, groupNames, label, name, stepStates),
+    checkTemplates: (at, v, afterRun) =>
+      validateTemplates(
+        v,
+        at,
+        sink,
+        rawStates,
+        groupNames,
+        label,
+        afterRun ? '' : name,
+        stepStates,
+      ),
     checkExpression: (at, v, expected, what): v is string => {
       if (!expectString(sink, at, v, `${label} ${what}`)) return false;
       const checked = checkExpression(v, scope, expected);

@@ -11,6 +11,7 @@ import type { ExpressionType } from '../expressions/cel.js';
 import type { StateEffect } from '../runtime/effects.js';
 import type { ActionJob } from '../runtime/jobs.js';
 import type { RunRecord, RunStatus } from '../runtime/run-record.js';
+import type { UndoableStep, UndoEntry } from '../runtime/undo-book.js';
 import type { RunnerDeps } from '../runtime/runner.js';
 
 /**
@@ -65,6 +66,21 @@ export interface StateKind<D extends BaseStateDefinition = BaseStateDefinition> 
     event: RunEvent,
     services: RunServices,
   ): Promise<RunEvent | 'stale'>;
+  /**
+   * The undo book entry for a step of this kind that just succeeded, when it declared an undo
+   * (the runner records it with the transition and replays it backwards on cancel or failure).
+   */
+  undoable?(def: D, step: UndoableStep): UndoEntry | undefined;
+  /**
+   * Withdraws what a run resting here (at `at`) asked for, because the run is cancelled or
+   * its branch lost a join: queued jobs removed, pending approvals cancelled. Idempotent.
+   */
+  cancel?(
+    run: RunRecord,
+    def: D,
+    at: { readonly state: string; readonly step: number },
+    services: RunServices,
+  ): Promise<void>;
   /** Heals what a crash or a lost message could leave behind for a run resting here. */
   reconcile?(
     run: RunRecord,
@@ -118,8 +134,11 @@ export interface ValidateInput {
   readonly stateNames: readonly string[];
   /** True when `v` names a state; reports it otherwise. */
   readonly target: (key: YamlPath, v: unknown, what: string) => v is string;
-  /** Checks {{ templates }} anywhere inside `v`. */
-  readonly checkTemplates: (at: YamlPath, v: unknown) => void;
+  /**
+   * Checks {{ templates }} anywhere inside `v`; `afterRun` = they render once the state ran
+   * (an undo's inputs), so they may read the state's own `steps.<name>`.
+   */
+  readonly checkTemplates: (at: YamlPath, v: unknown, afterRun?: boolean) => void;
   /** True when `v` is a CEL expression that type-checks to `expected`; reports it otherwise. */
   readonly checkExpression: (
     at: YamlPath,

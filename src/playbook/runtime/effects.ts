@@ -10,7 +10,33 @@ import { kindByEffectAction } from '../kinds/registry.js';
  * A state effect's `kind` is the state kind that asked for it (`action`, `approval`, `wait`)
  * and that kind performs it; timers are the runner's own.
  */
-export type Effect = StateEffect | TimerEffect | CancelTimerEffect;
+export type Effect =
+  StateEffect | TimerEffect | CancelTimerEffect | UndoEffect | ExpiryEffect | WithdrawEffect;
+
+/** Queue the undo job of one undo book entry (id = its undo key). */
+export interface UndoEffect {
+  readonly kind: 'undo';
+  readonly id: string;
+  readonly effectKey: string;
+}
+
+/** Schedule the automatic undo of an effect declared with `expires` (a delayed run job). */
+export interface ExpiryEffect {
+  readonly kind: 'expiry';
+  readonly id: string;
+  readonly effectKey: string;
+  readonly fireAt: number;
+}
+
+/** Withdraw what the run's resting states asked for (queued jobs, pending approvals). */
+export interface WithdrawEffect {
+  readonly kind: 'withdraw';
+  readonly id: string;
+  readonly at: readonly { readonly state: string; readonly step: number }[];
+}
+
+/** Effects the runner performs itself (no state kind asks for them). */
+const RUNNER_KINDS = new Set(['timer', 'cancel-timer', 'undo', 'expiry', 'withdraw']);
 
 export interface StateEffect {
   readonly kind: string;
@@ -42,8 +68,20 @@ export function isCancelTimer(effect: Effect): effect is CancelTimerEffect {
   return effect.kind === 'cancel-timer';
 }
 
+export function isUndo(effect: Effect): effect is UndoEffect {
+  return effect.kind === 'undo';
+}
+
+export function isExpiry(effect: Effect): effect is ExpiryEffect {
+  return effect.kind === 'expiry';
+}
+
+export function isWithdraw(effect: Effect): effect is WithdrawEffect {
+  return effect.kind === 'withdraw';
+}
+
 export function isStateEffect(effect: Effect): effect is StateEffect {
-  return !isTimer(effect) && !isCancelTimer(effect);
+  return !RUNNER_KINDS.has(effect.kind);
 }
 
 export interface XstateAction {

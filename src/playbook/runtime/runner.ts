@@ -18,11 +18,33 @@ import type { StateDefinition } from '../definition/types.js';
 import { stateKind } from '../kinds/registry.js';
 import type { RunServices, StateKind } from '../kinds/state-kind.js';
 import { incidentScope } from './run-scope.js';
-import { isCancelTimer, isTimer, toEffects, type Effect } from './effects.js';
+import {
+  isCancelTimer,
+  isExpiry,
+  isStateEffect,
+  isTimer,
+  isUndo,
+  isWithdraw,
+  stateEffectId,
+  toEffects,
+  type Effect,
+  type StateEffect,
+} from './effects.js';
+import {
+  EMPTY_BOOK,
+  entryOf,
+  expiryKey,
+  mark,
+  toUndo,
+  withEntry,
+  type UndoBook,
+} from './undo-book.js';
+import { applyUndoDone, startPass, undoJob, UNDO_RETRY } from './undo-runtime.js';
 import type { ActionJob, RunEventJob, RunQueues, RunStartJob } from './jobs.js';
 import type { PlaybookCatalog } from './playbook-catalog.js';
 import {
   FINAL_STATUSES,
+  type FailedAt,
   type RunRecord,
   type RunStatus,
   type TimelineEntry,
@@ -161,7 +183,16 @@ export class Runner {
         continue;
       }
       if (await this.deps.runs.wasApplied(run.id, job.eventId)) return 'duplicate';
-      if (FINAL_STATUSES.includes(run.status)) return 'ignored';
+      if (job.event.type === 'undo.done' || job.event.type === 'undo.expire') {
+        const outcome = await this.applyUndoEvent(run, job);
+        if (outcome === 'conflict') continue;
+        return outcome;
+      }
+      if (run.status === 'undoing' || FINAL_STATUSES.includes(run.status)) {
+        const outcome = await this.adoptLateEffect(run, job);
+        if (outcome === 'conflict') continue;
+        return outcome;
+      }
       if (job.expect.state !== run.state || job.expect.step !== run.step) {
         log.debug({ expect: job.expect, state: run.state, step: run.step }, 'stale event ignored');
         return 'stale';
@@ -188,9 +219,65 @@ export class Runner {
         return 'ignored';
       }
       const step = run.step + 1;
-      const effects = toEffects(actions, run.id, { state, step, prevStep: run.step, at: now });
+      let effects = toEffects(actions, run.id, { state, step, prevStep: run.step, at: now });
       const status = statusOf(next, compiled);
-      const ended = FINAL_STATUSES.includes(status);
+      let ended = FINAL_STATUSES.includes(status);
+      const context = next.context as RunContext;
+      const extra: TimelineEntry[] = [];
+
+      // A step that declared an undo joins the book (with its expiry, if it has one).
+      let book = run.undo ?? EMPTY_BOOK;
+      if (event.type === 'action.succeeded' && resting?.kind.undoable && resting.kind.effect) {
+        const entry = resting.kind.undoable(resting.def, {
+          effectKey: stateEffectId(resting.kind.effect.idPrefix, run.id, run.state, run.step),
+          state: run.state,
+          before: run.context,
+          after: context,
+          result: event.result,
+          at: now,
+        });
+        if (entry) {
+          book = withEntry(book, entry);
+          if (entry.expiresAt !== undefined)
+            effects.push({
+              kind: 'expiry',
+              id: expiryKey(entry.effectKey),
+              effectKey: entry.effectKey,
+              fireAt: entry.expiresAt,
+            });
+        }
+      }
+      const failedAt: FailedAt | null =
+        state === FAILED_STATE && resting?.def.kind === 'action'
+          ? { state: run.state, gate: run.context.gate }
+          : null;
+
+      // Failing after side effects takes them all back; a rejection takes back the steps
+      // marked undo_on_reject. The run is `undoing` until the pass is over.
+      let saveStatus: RunStatus = status;
+      const failedUndo = status === 'failed' ? toUndo(book) : [];
+      const rejectedUndo =
+        event.type === 'approval.rejected' ? toUndo(book, (e) => e.undoOnReject) : [];
+      if (failedUndo.length > 0 || rejectedUndo.length > 0) {
+        const failing = failedUndo.length > 0;
+        const pass = startPass(
+          book,
+          failing ? 'failed' : 'rejected',
+          failing ? failedUndo : rejectedUndo,
+          // A failure's timer cancels go out now; a rejection's next step waits for the pass.
+          { status, effects: failing ? [] : effects, ended },
+        );
+        book = pass.book;
+        effects = failing ? [...effects, ...pass.effects] : pass.effects;
+        saveStatus = 'undoing';
+        ended = false;
+        extra.push({
+          at: now,
+          type: 'undo.started',
+          reason: failing ? 'failed' : 'rejected',
+          effects: failing ? failedUndo.length : rejectedUndo.length,
+        });
+      }
       const timeline: TimelineEntry[] = [
         {
           at: now,
@@ -200,19 +287,22 @@ export class Runner {
           event: event.type,
           ...eventSummary(event),
         },
+        ...extra,
         ...effectEntries(effects, now),
         ...(ended ? [{ at: now, type: 'ended', outcome: status }] : []),
       ];
       const saved = await this.deps.runs.save(
         run,
         {
-          status,
+          status: saveStatus,
           state,
           step,
-          context: next.context as RunContext,
+          context,
           pendingEffects: effects,
           updatedAt: now,
           ...(ended ? { endedAt: now } : {}),
+          ...(book !== run.undo && book !== EMPTY_BOOK ? { undo: book } : {}),
+          ...(failedAt ? { failedAt } : {}),
         },
         timeline,
         job.eventId,
@@ -230,12 +320,270 @@ export class Runner {
     );
   }
 
+  /**
+   * Cancels a run that has not ended: what its resting state asked for is withdrawn (queued
+   * job removed, pending approval cancelled) and every effect with a declared undo is taken
+   * back, newest first, before the run ends `cancelled`.
+   */
+  async cancel(
+    runId: string,
+    by: string,
+  ): Promise<{ ok: true; run: RunRecord } | { ok: false; reason: 'missing' | RunStatus }> {
+    for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt += 1) {
+      const run = await this.deps.runs.get(runId);
+      if (!run) return { ok: false, reason: 'missing' };
+      if (run.status === 'undoing' || FINAL_STATUSES.includes(run.status))
+        return { ok: false, reason: run.status };
+      if (run.pendingEffects.length > 0) {
+        await this.flush(run);
+        continue;
+      }
+      const now = this.deps.clock.now();
+      const withdraw: Effect = {
+        kind: 'withdraw',
+        id: deterministicId('wdr', run.id, String(run.step)),
+        at: [{ state: run.state, step: run.step }],
+      };
+      let book = run.undo ?? EMPTY_BOOK;
+      const queue = toUndo(book);
+      let effects: Effect[] = [withdraw];
+      let status: RunStatus = 'cancelled';
+      if (queue.length > 0) {
+        const pass = startPass(book, 'cancelled', queue, {
+          status: 'cancelled',
+          effects: [],
+          ended: true,
+        });
+        book = pass.book;
+        effects = [withdraw, ...pass.effects];
+        status = 'undoing';
+      }
+      const ended = status === 'cancelled';
+      const saved = await this.deps.runs.save(
+        run,
+        {
+          status,
+          state: run.state,
+          // A new step: whatever was in flight for the old position is now stale.
+          step: run.step + 1,
+          context: run.context,
+          pendingEffects: effects,
+          updatedAt: now,
+          ...(ended ? { endedAt: now } : {}),
+          ...(queue.length > 0 ? { undo: book } : {}),
+        },
+        [
+          { at: now, type: 'cancelled', by, state: run.state },
+          ...(queue.length > 0
+            ? [{ at: now, type: 'undo.started', reason: 'cancelled', effects: queue.length }]
+            : []),
+          ...effectEntries(effects, now),
+          ...(ended ? [{ at: now, type: 'ended', outcome: 'cancelled' }] : []),
+        ],
+        '',
+      );
+      if (saved === 'conflict') continue;
+      if (saved === 'missing') return { ok: false, reason: 'missing' };
+      this.deps.logger.info({ runId, by, undo: queue.length }, 'run cancelled');
+      const updated = await this.deps.runs.get(runId);
+      if (updated) await this.flush(updated);
+      return { ok: true, run: (await this.deps.runs.get(runId)) ?? run };
+    }
+    throw new Error(
+      `Run ${runId}: could not cancel after ${MAX_CONFLICT_RETRIES} conflicting saves.`,
+    );
+  }
+
+  /**
+   * Restarts a failed run at the action step that failed, on the same pinned playbook version,
+   * with the approval gate that admitted that step (the approver bound these exact inputs).
+   * Steps before it are not repeated; what a failure undid stays undone.
+   */
+  async retry(
+    runId: string,
+    by: string,
+  ): Promise<
+    { ok: true; run: RunRecord } | { ok: false; reason: 'missing' | 'not-retryable' | RunStatus }
+  > {
+    for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt += 1) {
+      const run = await this.deps.runs.get(runId);
+      if (!run) return { ok: false, reason: 'missing' };
+      if (run.status !== 'failed') return { ok: false, reason: run.status };
+      const failedAt = run.failedAt;
+      const compiled = await this.compiled(run.playbookHash, run.id);
+      const at = failedAt && kindOf(compiled.definition.states[failedAt.state]);
+      if (!failedAt || !at?.kind.effect) return { ok: false, reason: 'not-retryable' };
+      const now = this.deps.clock.now();
+      const step = run.step + 1;
+      const effect: StateEffect = {
+        kind: at.kind.key,
+        id: stateEffectId(at.kind.effect.idPrefix, run.id, failedAt.state, step),
+        state: failedAt.state,
+        step,
+        at: now,
+      };
+      const saved = await this.deps.runs.save(
+        run,
+        {
+          status: statusOfState(compiled, failedAt.state),
+          state: failedAt.state,
+          step,
+          context: { ...run.context, gate: failedAt.gate },
+          pendingEffects: [effect],
+          updatedAt: now,
+          failedAt: null,
+          reopen: true,
+        },
+        [{ at: now, type: 'retried', by, state: failedAt.state }, ...effectEntries([effect], now)],
+        '',
+      );
+      if (saved === 'conflict') continue;
+      if (saved === 'missing') return { ok: false, reason: 'missing' };
+      this.deps.logger.info({ runId, by, state: failedAt.state }, 'run retried');
+      const updated = await this.deps.runs.get(runId);
+      if (updated) await this.flush(updated);
+      return { ok: true, run: (await this.deps.runs.get(runId)) ?? run };
+    }
+    throw new Error(
+      `Run ${runId}: could not retry after ${MAX_CONFLICT_RETRIES} conflicting saves.`,
+    );
+  }
+
+  /** An undo finished, or an expiry fell due: the undo book moves, whatever the run's status. */
+  private async applyUndoEvent(
+    run: RunRecord,
+    job: RunEventJob,
+  ): Promise<'applied' | 'ignored' | 'missing' | 'conflict'> {
+    const now = this.deps.clock.now();
+    const event = job.event;
+    const book = run.undo ?? EMPTY_BOOK;
+    let patch: { book: UndoBook; effects: readonly Effect[]; timeline: TimelineEntry[] };
+    let finished: { status: RunStatus; ended: boolean } | undefined;
+    if (event.type === 'undo.expire') {
+      // Cancelled or undone earlier (or never recorded): nothing is left to expire.
+      const entry = entryOf(book, event.effectKey);
+      if (!entry || entry.status !== 'applied') return 'ignored';
+      patch = {
+        book: mark(book, [entry.effectKey], 'undoing', 'expiry'),
+        effects: [{ kind: 'undo', id: `${entry.effectKey}:undo`, effectKey: entry.effectKey }],
+        timeline: [{ at: now, type: 'expired', state: entry.state, effectKey: entry.effectKey }],
+      };
+    } else if (event.type === 'undo.done') {
+      const outcome = applyUndoDone(run, event, now);
+      if (!outcome) return 'ignored';
+      patch = outcome;
+      finished = outcome.finished;
+    } else return 'ignored';
+    const status = finished?.status ?? run.status;
+    const ended = finished?.ended === true;
+    const saved = await this.deps.runs.save(
+      run,
+      {
+        status,
+        state: run.state,
+        step: run.step,
+        context: run.context,
+        pendingEffects: patch.effects,
+        updatedAt: now,
+        undo: patch.book,
+        ...(ended ? { endedAt: now } : {}),
+      },
+      [
+        ...patch.timeline,
+        ...effectEntries(patch.effects, now),
+        ...(ended ? [{ at: now, type: 'ended', outcome: status }] : []),
+      ],
+      job.eventId,
+    );
+    if (saved === 'conflict') return 'conflict';
+    if (saved === 'missing') return 'missing';
+    const updated = await this.deps.runs.get(run.id);
+    if (updated) await this.flush(updated);
+    return 'applied';
+  }
+
+  /**
+   * An action that was already running when its run was cancelled (or failed) still took
+   * effect: if it declared an undo, that effect joins the book and is taken back at once.
+   */
+  private async adoptLateEffect(
+    run: RunRecord,
+    job: RunEventJob,
+  ): Promise<'applied' | 'ignored' | 'missing' | 'conflict'> {
+    const event = job.event;
+    if (event.type !== 'action.succeeded' || run.status === 'resolved') return 'ignored';
+    const compiled = await this.compiled(run.playbookHash, run.id);
+    const at = kindOf(compiled.definition.states[job.expect.state]);
+    if (!at?.kind.undoable || !at.kind.effect) return 'ignored';
+    const now = this.deps.clock.now();
+    const book = run.undo ?? EMPTY_BOOK;
+    const effectKey = stateEffectId(
+      at.kind.effect.idPrefix,
+      run.id,
+      job.expect.state,
+      job.expect.step,
+    );
+    if (entryOf(book, effectKey)) return 'ignored';
+    const entry = at.kind.undoable(at.def, {
+      effectKey,
+      state: job.expect.state,
+      before: run.context,
+      after: run.context,
+      result: event.result,
+      at: now,
+    });
+    if (!entry) return 'ignored';
+    const reason = run.undo?.pass?.reason ?? (run.status === 'failed' ? 'failed' : 'cancelled');
+    const next = mark(withEntry(book, entry), [effectKey], 'undoing', reason);
+    const effects: Effect[] = [{ kind: 'undo', id: `${effectKey}:undo`, effectKey }];
+    const saved = await this.deps.runs.save(
+      run,
+      {
+        status: run.status,
+        state: run.state,
+        step: run.step,
+        context: run.context,
+        pendingEffects: effects,
+        updatedAt: now,
+        undo: next,
+      },
+      [
+        { at: now, type: 'late-effect', state: job.expect.state, effectKey },
+        ...effectEntries(effects, now),
+      ],
+      job.eventId,
+    );
+    if (saved === 'conflict') return 'conflict';
+    if (saved === 'missing') return 'missing';
+    const updated = await this.deps.runs.get(run.id);
+    if (updated) await this.flush(updated);
+    return 'applied';
+  }
+
   /** Reports an action job's outcome to its run as an event (idempotent by job id). */
   async reportAction(
     job: ActionJob,
     outcome: { ok: true; result: unknown } | { ok: false; code: string; message: string },
     attempts: number,
   ): Promise<void> {
+    if (job.undoOf) {
+      // An undo's outcome goes to the undo book, whatever the run's position now.
+      const done: RunEvent = outcome.ok
+        ? { type: 'undo.done', effectKey: job.undoOf.effectKey, ok: true, result: outcome.result }
+        : {
+            type: 'undo.done',
+            effectKey: job.undoOf.effectKey,
+            ok: false,
+            error: { code: outcome.code, message: outcome.message },
+          };
+      await this.queueEvent(
+        job.runId,
+        UNDO_POSITION,
+        `${job.effectKey}-${outcome.ok ? 'done' : 'failed'}`,
+        done,
+      );
+      return;
+    }
     const event: RunEvent = outcome.ok
       ? { type: 'action.succeeded', state: job.state, result: outcome.result, attempts }
       : {
@@ -297,9 +645,38 @@ export class Runner {
       if (!run) return;
     }
     if (FINAL_STATUSES.includes(run.status)) return;
+    if (run.status === 'undoing') return this.reconcileUndo(run);
     const compiled = await this.compiled(run.playbookHash, run.id);
     const resting = kindOf(compiled.definition.states[run.state]);
     await resting?.kind.reconcile?.(run, resting.def, compiled, this.#services);
+  }
+
+  /** An undo pass whose current job vanished or whose outcome was never applied. */
+  private async reconcileUndo(run: RunRecord): Promise<void> {
+    const current = run.undo?.pass?.queue[0];
+    const entry = current && entryOf(run.undo ?? EMPTY_BOOK, current);
+    if (!entry) return;
+    const jobId = `${entry.effectKey}:undo`;
+    const job = await this.deps.queues.actionJobState(jobId);
+    const compiled = await this.compiled(run.playbookHash, run.id);
+    if (job.state === 'unknown') {
+      await this.perform(run, compiled, { kind: 'undo', id: jobId, effectKey: entry.effectKey });
+    } else if (job.state === 'completed' || job.state === 'failed') {
+      const ok = job.state === 'completed';
+      await this.queueEvent(run.id, UNDO_POSITION, `${jobId}-${ok ? 'done' : 'failed'}`, {
+        type: 'undo.done',
+        effectKey: entry.effectKey,
+        ok,
+        ...(ok
+          ? { result: job.returnValue ?? null }
+          : {
+              error: {
+                code: 'CORDON_ERR_ACTION_FAILED',
+                message: job.failedReason ?? 'the undo job failed',
+              },
+            }),
+      });
+    }
   }
 
   /**
@@ -377,6 +754,34 @@ export class Runner {
       await this.deps.queues.removeRunJob(effect.id);
       return;
     }
+    if (isExpiry(effect)) {
+      await this.queueEvent(
+        run.id,
+        UNDO_POSITION,
+        effect.id,
+        { type: 'undo.expire', effectKey: effect.effectKey },
+        Math.max(0, effect.fireAt - this.deps.clock.now()),
+      );
+      return;
+    }
+    if (isUndo(effect)) {
+      const entry = entryOf(run.undo ?? EMPTY_BOOK, effect.effectKey);
+      if (!entry) return;
+      await this.deps.queues.addActionJob(undoJob(run, entry, entry.reason ?? 'cancelled'), {
+        jobId: effect.id,
+        attempts: UNDO_RETRY.attempts,
+        backoff: { type: UNDO_RETRY.backoff, delayMs: UNDO_RETRY.delayMs },
+      });
+      return;
+    }
+    if (isWithdraw(effect)) {
+      for (const at of effect.at) {
+        const resting = kindOf(compiled.definition.states[at.state]);
+        await resting?.kind.cancel?.(run, resting.def, at, this.#services);
+      }
+      return;
+    }
+    if (!isStateEffect(effect)) return;
     const kind = stateKind(effect.kind);
     const def = compiled.definition.states[effect.state];
     if (!kind?.effect || !def) {
@@ -409,6 +814,16 @@ function kindOf(
   return kind && def ? { kind, def } : undefined;
 }
 
+/** Undo outcomes and expiries apply wherever the run is: their events name no position. */
+const UNDO_POSITION = { state: '__undo', step: 0 } as const;
+
+/** The status of a run resting at `state` (a retry's restart point). */
+function statusOfState(compiled: CompiledPlaybook, state: string): RunStatus {
+  return kindOf(compiled.definition.states[state])?.kind.resting === 'waiting'
+    ? 'waiting'
+    : 'running';
+}
+
 function stateNameOf(snapshot: AnyMachineSnapshot): string {
   return typeof snapshot.value === 'string' ? snapshot.value : JSON.stringify(snapshot.value);
 }
@@ -427,6 +842,9 @@ function effectEntries(effects: readonly Effect[], at: number): TimelineEntry[] 
     if (isTimer(e))
       return { at, type: 'timer.set', state: e.state, fireAt: e.fireAt, timerId: e.id };
     if (isCancelTimer(e)) return { at, type: 'timer.cancelled', timerId: e.id };
+    if (isUndo(e)) return { at, type: 'undo.queued', effectKey: e.effectKey, jobId: e.id };
+    if (isExpiry(e)) return { at, type: 'expiry.set', effectKey: e.effectKey, fireAt: e.fireAt };
+    if (isWithdraw(e)) return { at, type: 'withdrawn', states: e.at.map((p) => p.state) };
     const said = stateKind(e.kind)?.effect;
     return {
       at,
@@ -447,6 +865,8 @@ function eventSummary(event: RunEvent): Record<string, unknown> {
     case 'approval.rejected':
       return { approvalId: event.approvalId, by: event.by };
     case 'incident.changed':
+    case 'undo.done':
+    case 'undo.expire':
       return {};
     default:
       return event.approvalId ? { approvalId: event.approvalId, timeout: true } : {};

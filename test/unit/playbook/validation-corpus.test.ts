@@ -254,7 +254,7 @@ const CASES: readonly Case[] = [
     column: 5,
     path: 'states.throttle.retries',
     phrase:
-      'has unknown key "retries". Known keys: action, next, with, undo, retry, timeout, automatic, on_failure, description.',
+      'has unknown key "retries". Known keys: action, next, with, undo, undo_on_reject, expires, retry, timeout, automatic, on_failure, description.',
   },
   {
     fixture: 'end-unknown-outcome',

@@ -3,7 +3,8 @@ import type { RunContext, RunEvent, StepRecord } from '../../definition/compile-
 import { FAILED_STATE } from '../../definition/failed-state.js';
 import type { StateKind } from '../state-kind.js';
 import type { ActionStateDefinition } from './action-definition.js';
-import { performAction, reconcileAction } from './action-runtime.js';
+import { cancelAction, performAction, reconcileAction } from './action-runtime.js';
+import { actionUndoEntry } from './action-undo.js';
 import { validateAction } from './validate-action.js';
 
 /**
@@ -56,5 +57,7 @@ export const actionKind: StateKind<ActionStateDefinition> = {
     timelineId: 'jobId',
   },
   reconcile: reconcileAction,
+  undoable: actionUndoEntry,
+  cancel: cancelAction,
   implicitFailure: (def) => def.onFailure === undefined,
 };

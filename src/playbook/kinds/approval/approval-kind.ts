@@ -5,6 +5,7 @@ import type { ApprovalStateDefinition } from './approval-definition.js';
 import {
   approvalDelayName,
   beforeApprovalEvent,
+  cancelApproval,
   performApproval,
   reconcileApproval,
 } from './approval-runtime.js';
@@ -87,4 +88,5 @@ export const approvalKind: StateKind<ApprovalStateDefinition> = {
   },
   beforeEvent: beforeApprovalEvent,
   reconcile: reconcileApproval,
+  cancel: cancelApproval,
 };

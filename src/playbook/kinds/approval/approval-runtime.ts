@@ -93,3 +93,16 @@ export async function reconcileApproval(
     await services.queueEvent(run.id, { state: run.state, step: run.step }, timerId, { type });
   }
 }
+
+/** The run no longer waits for this decision: the approval is cancelled and cannot be approved. */
+export async function cancelApproval(
+  run: RunRecord,
+  _def: ApprovalStateDefinition,
+  at: { readonly state: string; readonly step: number },
+  services: RunServices,
+): Promise<void> {
+  await services.deps.approvals.cancel(
+    approvalEffectId(run.id, at.state, at.step),
+    services.deps.clock.now(),
+  );
+}
