@@ -125,6 +125,10 @@ export const ERROR_CODES = {
     status: 400,
     description: 'An action asks to be undone (expires, undo_on_reject) but declares no undo.',
   },
+  CORDON_ERR_PLAYBOOK_PARALLEL: {
+    status: 400,
+    description: 'A parallel state has malformed branches, a clashing name or an unusable join.',
+  },
   CORDON_ERR_PLAYBOOK_UNSUPPORTED: {
     status: 400,
     description: 'A playbook uses a state kind this version does not implement yet.',

@@ -21,6 +21,9 @@ export interface RunPatch {
   readonly updatedAt: number;
   readonly endedAt?: number;
   readonly undo?: UndoBook;
+  /** The xstate value inside a parallel state; null when the run is at a plain state. */
+  readonly value?: unknown;
+  readonly leaves?: Readonly<Record<string, number>>;
   /** Set when the run fails at a step a retry can restart; null clears it. */
   readonly failedAt?: FailedAt | null;
   /** The run was ended and starts again (a retry): it is active again and has no end time. */
@@ -81,6 +84,10 @@ export class RunStore {
       ...(patch.endedAt === undefined ? {} : { endedAt: String(patch.endedAt) }),
       ...(patch.reopen ? { endedAt: '' } : {}),
       ...(patch.undo === undefined ? {} : { undo: JSON.stringify(patch.undo) }),
+      ...(patch.value === undefined
+        ? {}
+        : { value: patch.value === null ? '' : JSON.stringify(patch.value) }),
+      ...(patch.leaves === undefined ? {} : { leaves: JSON.stringify(patch.leaves) }),
       ...(patch.failedAt === undefined
         ? {}
         : { failedAt: patch.failedAt === null ? '' : JSON.stringify(patch.failedAt) }),
@@ -198,6 +205,8 @@ function toFields(run: RunRecord): Record<string, string> {
     pendingEffects: JSON.stringify(run.pendingEffects),
     createdAt: String(run.createdAt),
     updatedAt: String(run.updatedAt),
+    ...(run.value === undefined ? {} : { value: JSON.stringify(run.value) }),
+    ...(run.leaves === undefined ? {} : { leaves: JSON.stringify(run.leaves) }),
   };
 }
 
@@ -218,6 +227,8 @@ function fromFields(h: Record<string, string>): RunRecord {
     updatedAt: Number(h.updatedAt ?? 0),
     endedAt: h.endedAt ? Number(h.endedAt) : undefined,
     ...(h.undo ? { undo: JSON.parse(h.undo) as UndoBook } : {}),
+    ...(h.value ? { value: JSON.parse(h.value) as unknown } : {}),
+    ...(h.leaves ? { leaves: JSON.parse(h.leaves) as Record<string, number> } : {}),
     ...(h.failedAt ? { failedAt: JSON.parse(h.failedAt) as FailedAt } : {}),
   };
 }

@@ -38,9 +38,11 @@ export interface RunHarness {
   readonly calls: { operation: string; inputs: Record<string, unknown>; ctx: ActionContext }[];
   /** Operation → how many of its next calls fail (a connector error). */
   readonly failures: Map<string, number>;
+  /** Operations whose jobs stay queued (a busy worker) until removed from the set. */
+  readonly held: Set<string>;
   start(runId: string, incident: Record<string, unknown>): Promise<void>;
   settle(): Promise<void>;
-  /** Ids of action jobs still queued (not yet run). */
+  /** The states of the action jobs still queued (not yet run, not removed). */
   queuedActions(): string[];
 }
 
@@ -116,6 +118,7 @@ export function createRunHarness(store: TestRedis, sub: string, text: string): R
   });
   const calls: RunHarness['calls'] = [];
   const failures = new Map<string, number>();
+  const held = new Set<string>();
   const builtin = builtinExecutors({ limiter, cases });
   const executors: ExecutorTable = Object.fromEntries(
     Object.entries(builtin).map(([type, ops]) => [
@@ -149,6 +152,7 @@ export function createRunHarness(store: TestRedis, sub: string, text: string): R
   const nextDue = (): Entry<RunJob | ActionJob> | undefined => {
     const due = [...runJobs.values(), ...actionJobs.values()]
       .filter((j) => (j.state === 'waiting' || j.state === 'delayed') && j.dueAt <= clock.now())
+      .filter((j) => !('operation' in j.data) || !held.has(j.data.operation))
       .sort((a, b) => a.dueAt - b.dueAt || a.seq - b.seq);
     return due[0];
   };
@@ -161,6 +165,7 @@ export function createRunHarness(store: TestRedis, sub: string, text: string): R
     playbook,
     calls,
     failures,
+    held,
     async start(runId, incident) {
       await runner.start({
         type: 'start',
@@ -199,7 +204,7 @@ export function createRunHarness(store: TestRedis, sub: string, text: string): R
       throw new Error('settle(): jobs kept coming after 500 steps');
     },
     queuedActions() {
-      return [...actionJobs.values()].filter((j) => j.state === 'waiting').map((j) => j.id);
+      return [...actionJobs.values()].filter((j) => j.state === 'waiting').map((j) => j.data.state);
     },
   };
 }

@@ -26,6 +26,8 @@ const runSchema = {
     /** Effects with a declared undo and their status; the undo pass in progress. */
     undo: openObject,
     failedAt: openObject,
+    /** Each position the run rests at (one per parallel branch still going) → its step. */
+    leaves: openObject,
   },
 } as const;
 

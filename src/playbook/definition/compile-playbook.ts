@@ -5,7 +5,8 @@ import { stateKind, STATE_KINDS } from '../kinds/registry.js';
 import type { MachineParts } from '../kinds/state-kind.js';
 import type { WaitRecord } from '../kinds/wait/wait-kind.js';
 import { FAILED_STATE } from './failed-state.js';
-import type { PlaybookDefinition } from './types.js';
+import type { BranchOutcomes } from '../kinds/parallel/parallel-definition.js';
+import type { PlaybookDefinition, StateDefinition } from './types.js';
 
 export { FAILED_STATE } from './failed-state.js';
 export { approvalDelayName } from '../kinds/approval/approval-runtime.js';
@@ -26,6 +27,8 @@ export interface RunContext {
   readonly choices?: Readonly<Record<string, ChoiceRecord>>;
   /** How wait states ended. */
   readonly waits?: Readonly<Record<string, WaitRecord>>;
+  /** How each branch of each parallel state ended (`resolved`, `failed` …). */
+  readonly branches?: BranchOutcomes;
 }
 
 export interface StepRecord {
@@ -78,6 +81,8 @@ export interface CompiledPlaybook {
   /** sha256 of the definition: the version runs are pinned to. */
   readonly hash: string;
   readonly machine: AnyStateMachine;
+  /** Every state by name, nested ones (parallel branches') included: names are unique. */
+  readonly states: Readonly<Record<string, StateDefinition>>;
 }
 
 export function playbookHash(def: PlaybookDefinition): string {
@@ -91,7 +96,16 @@ export function playbookHash(def: PlaybookDefinition): string {
  * performs them durably.
  */
 export function compilePlaybook(def: PlaybookDefinition): CompiledPlaybook {
-  const parts: MachineParts = { playbook: def, delays: {} };
+  const parts: MachineParts = {
+    playbook: def,
+    delays: {},
+    compileState: (name, state) => {
+      const kind = stateKind(state.kind);
+      if (!kind)
+        throw new Error(`Playbook ${def.id}: state "${name}" has unknown kind ${state.kind}.`);
+      return kind.compile(name, state, parts);
+    },
+  };
   const states: Record<string, object> = {};
   let needsFailed = false;
 
@@ -135,5 +149,17 @@ export function compilePlaybook(def: PlaybookDefinition): CompiledPlaybook {
     definition: def,
     hash: playbookHash(def),
     machine: machine as unknown as AnyStateMachine,
+    states: allStates(def.states),
   };
+}
+
+function allStates(
+  states: Readonly<Record<string, StateDefinition>>,
+): Record<string, StateDefinition> {
+  const out: Record<string, StateDefinition> = { ...states };
+  for (const state of Object.values(states)) {
+    const children = stateKind(state.kind)?.children?.(state);
+    if (children) Object.assign(out, allStates(children));
+  }
+  return out;
 }

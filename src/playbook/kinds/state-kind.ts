@@ -6,6 +6,7 @@ import type {
   BaseStateDefinition,
   PlaybookContext,
   PlaybookDefinition,
+  StateDefinition,
 } from '../definition/types.js';
 import type { ExpressionType } from '../expressions/cel.js';
 import type { StateEffect } from '../runtime/effects.js';
@@ -47,6 +48,8 @@ export interface StateKind<D extends BaseStateDefinition = BaseStateDefinition> 
   implicitFailure?(def: D): boolean;
   /** Whether a run resting here wants `incident.changed` events when its incident changes. */
   watchesIncident?(def: D): boolean;
+  /** States nested in one of this kind (a parallel's branch states), by their unique names. */
+  children?(def: D): Readonly<Record<string, StateDefinition>>;
   /** Whether `steps.<name>` holds this state's result once it ran. */
   readonly recordsStep?: boolean;
   /** The xstate state node for `def`; may add named delays to `machine`. */
@@ -119,6 +122,8 @@ export type Guard = (args: { context: unknown; event: unknown }, params: never) 
 
 export interface MachineParts {
   readonly playbook: PlaybookDefinition;
+  /** Compiles a nested state (a parallel branch's) by its own kind. */
+  readonly compileState: (name: string, def: StateDefinition) => object;
   /** Named delays (ms, or a function of context and event) the machine's `after`s use. */
   readonly delays: Record<string, unknown>;
 }
@@ -146,6 +151,23 @@ export interface ValidateInput {
     expected: ExpressionType,
     what: string,
   ) => v is string;
+  /**
+   * Validates a state nested in this one (a parallel branch's), by its own kind, with
+   * transitions kept among `stateNames`.
+   */
+  readonly validateNested: (
+    name: string,
+    value: unknown,
+    path: YamlPath,
+    stateNames: readonly string[],
+  ) => StateDefinition | undefined;
+  /** Where else in the playbook `name` names a state, when it does (names are global). */
+  readonly otherStateNames: (name: string) => string | undefined;
+  /** The graph checks (reachable, can end, guarded mutations) over a nested state machine. */
+  readonly checkBranchGraph: (
+    branch: { readonly start: string; readonly states: Readonly<Record<string, StateDefinition>> },
+    path: YamlPath,
+  ) => void;
   /** `erredSince(mark())`: whether errors were reported in between. */
   readonly mark: () => number;
   readonly erredSince: (mark: number) => boolean;

@@ -117,6 +117,8 @@ export function toEffects(
     readonly step: number;
     readonly prevStep: number;
     readonly at: number;
+    /** The step a resting state was entered at (parallel branches each have their own). */
+    readonly stepOf?: (state: string) => number | undefined;
   },
 ): Effect[] {
   const effects: Effect[] = [];
@@ -129,7 +131,7 @@ export function toEffects(
       effects.push({
         kind: 'timer',
         id: timerEffectId(runId, params.id, position.step),
-        state: position.state,
+        state: timerState(params.id),
         step: position.step,
         fireAt: position.at + params.delay,
         event: { type: event.type },
@@ -140,7 +142,11 @@ export function toEffects(
       if (typeof params.sendId === 'string') {
         effects.push({
           kind: 'cancel-timer',
-          id: timerEffectId(runId, params.sendId, position.prevStep),
+          id: timerEffectId(
+            runId,
+            params.sendId,
+            position.stepOf?.(timerState(params.sendId)) ?? position.prevStep,
+          ),
         });
       }
       continue;
@@ -157,4 +163,13 @@ export function toEffects(
     });
   }
   return effects;
+}
+
+/**
+ * The state a delayed event belongs to. xstate names it `xstate.after.<delay>.<state node id>`
+ * and node ids are the dotted path from the machine (`<playbook>.<parallel>.<branch>.<state>`);
+ * state names hold no dots, so the last segment is the state, nested or not.
+ */
+function timerState(id: string): string {
+  return id.slice(id.lastIndexOf('.') + 1);
 }

@@ -23,6 +23,13 @@ export interface RunRecord {
   readonly state: string;
   /** Transitions applied so far; identifies the current visit of `state`. */
   readonly step: number;
+  /** The xstate value when the run is inside a parallel state (else `state` says it all). */
+  readonly value?: unknown;
+  /**
+   * Every position the run rests at → the step it was entered at: one state, or one per
+   * parallel branch still going. Events name a position and apply only while it holds.
+   */
+  readonly leaves?: Readonly<Record<string, number>>;
   /** Compare-and-set token; bumps on every save. */
   readonly version: number;
   readonly context: RunContext;

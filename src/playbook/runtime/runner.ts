@@ -128,9 +128,10 @@ export class Runner {
         gate: null,
       };
       const [snapshot, actions] = initialTransition(compiled.machine, input);
-      const state = stateNameOf(snapshot);
+      const position = positionOf(snapshot, compiled, {}, undefined, 1);
+      const state = position.state;
       const effects = toEffects(actions, job.runId, { state, step: 1, prevStep: 0, at: now });
-      const status = statusOf(snapshot, compiled);
+      const status = statusOf(snapshot, compiled, position);
       const record: RunRecord = {
         id: job.runId,
         playbookId: job.playbookId,
@@ -143,6 +144,8 @@ export class Runner {
         version: 1,
         context: snapshot.context as RunContext,
         pendingEffects: effects,
+        ...(position.value === undefined ? {} : { value: position.value }),
+        leaves: position.leaves,
         createdAt: now,
         updatedAt: now,
         endedAt: FINAL_STATUSES.includes(status) ? now : undefined,
@@ -193,17 +196,21 @@ export class Runner {
         if (outcome === 'conflict') continue;
         return outcome;
       }
-      if (job.expect.state !== run.state || job.expect.step !== run.step) {
-        log.debug({ expect: job.expect, state: run.state, step: run.step }, 'stale event ignored');
+      // Each resting position (one per parallel branch) moves on its own: an event applies
+      // only while its own position is where it was when the event was queued.
+      const leaves = leavesOf(run);
+      if (leaves[job.expect.state] !== job.expect.step) {
+        log.debug({ expect: job.expect, state: run.state, leaves }, 'stale event ignored');
         return 'stale';
       }
       const compiled = await this.compiled(run.playbookHash, run.id);
       const now = this.deps.clock.now();
       let event: RunEvent = job.event;
 
-      const resting = kindOf(compiled.definition.states[run.state]);
+      const resting = kindOf(compiled.states[job.expect.state]);
+      const at = { ...run, state: job.expect.state, step: job.expect.step };
       if (resting?.kind.beforeEvent) {
-        const replaced = await resting.kind.beforeEvent(run, resting.def, event, this.#services);
+        const replaced = await resting.kind.beforeEvent(at, resting.def, event, this.#services);
         if (replaced === 'stale') return 'stale';
         event = replaced;
       }
@@ -211,16 +218,40 @@ export class Runner {
       if (typeof (event as { at?: unknown }).at !== 'number')
         event = { ...event, at: now } as RunEvent;
 
-      const snapshot = compiled.machine.resolveState({ value: run.state, context: run.context });
+      const snapshot = compiled.machine.resolveState({
+        value: (run.value ?? run.state) as string,
+        context: run.context,
+      });
       const [next, actions] = transition(compiled.machine, snapshot, event);
-      const state = stateNameOf(next);
-      if (state === run.state && actions.length === 0 && next.context === snapshot.context) {
+      const step = run.step + 1;
+      const position = positionOf(next, compiled, leaves, job.expect.state, step);
+      const state = position.state;
+      if (
+        sameValue(next.value, snapshot.value) &&
+        actions.length === 0 &&
+        next.context === snapshot.context
+      ) {
         log.warn({ state: run.state }, 'event not accepted in this state; ignored');
         return 'ignored';
       }
-      const step = run.step + 1;
-      let effects = toEffects(actions, run.id, { state, step, prevStep: run.step, at: now });
-      const status = statusOf(next, compiled);
+      let effects = toEffects(actions, run.id, {
+        state,
+        step,
+        prevStep: run.step,
+        at: now,
+        stepOf: (leaf) => leaves[leaf],
+      });
+      // Branches a join left behind (`any`) are withdrawn: queued jobs, pending approvals.
+      const left = Object.entries(leaves)
+        .filter(([leaf, at]) => leaf !== job.expect.state && position.leaves[leaf] !== at)
+        .map(([leaf, at]) => ({ state: leaf, step: at }));
+      if (left.length > 0)
+        effects.push({
+          kind: 'withdraw',
+          id: deterministicId('wdr', run.id, String(step)),
+          at: left,
+        });
+      const status = statusOf(next, compiled, position);
       let ended = FINAL_STATUSES.includes(status);
       const context = next.context as RunContext;
       const extra: TimelineEntry[] = [];
@@ -229,8 +260,13 @@ export class Runner {
       let book = run.undo ?? EMPTY_BOOK;
       if (event.type === 'action.succeeded' && resting?.kind.undoable && resting.kind.effect) {
         const entry = resting.kind.undoable(resting.def, {
-          effectKey: stateEffectId(resting.kind.effect.idPrefix, run.id, run.state, run.step),
-          state: run.state,
+          effectKey: stateEffectId(
+            resting.kind.effect.idPrefix,
+            run.id,
+            job.expect.state,
+            job.expect.step,
+          ),
+          state: job.expect.state,
           before: run.context,
           after: context,
           result: event.result,
@@ -248,8 +284,8 @@ export class Runner {
         }
       }
       const failedAt: FailedAt | null =
-        state === FAILED_STATE && resting?.def.kind === 'action'
-          ? { state: run.state, gate: run.context.gate }
+        state === FAILED_STATE && resting?.def.kind === 'action' && event.type === 'action.failed'
+          ? { state: job.expect.state, gate: run.context.gate }
           : null;
 
       // Failing after side effects takes them all back; a rejection takes back the steps
@@ -282,8 +318,9 @@ export class Runner {
         {
           at: now,
           type: 'transition',
-          from: run.state,
+          from: job.expect.state,
           to: state,
+          ...(position.value === undefined ? {} : { positions: Object.keys(position.leaves) }),
           event: event.type,
           ...eventSummary(event),
         },
@@ -297,6 +334,8 @@ export class Runner {
           status: saveStatus,
           state,
           step,
+          value: position.value ?? null,
+          leaves: position.leaves,
           context,
           pendingEffects: effects,
           updatedAt: now,
@@ -342,7 +381,7 @@ export class Runner {
       const withdraw: Effect = {
         kind: 'withdraw',
         id: deterministicId('wdr', run.id, String(run.step)),
-        at: [{ state: run.state, step: run.step }],
+        at: Object.entries(leavesOf(run)).map(([state, step]) => ({ state, step })),
       };
       let book = run.undo ?? EMPTY_BOOK;
       const queue = toUndo(book);
@@ -364,8 +403,9 @@ export class Runner {
         {
           status,
           state: run.state,
-          // A new step: whatever was in flight for the old position is now stale.
+          // A new step and no positions: whatever was in flight is now stale.
           step: run.step + 1,
+          leaves: {},
           context: run.context,
           pendingEffects: effects,
           updatedAt: now,
@@ -429,6 +469,8 @@ export class Runner {
           state: failedAt.state,
           step,
           context: { ...run.context, gate: failedAt.gate },
+          value: null,
+          leaves: { [failedAt.state]: step },
           pendingEffects: [effect],
           updatedAt: now,
           failedAt: null,
@@ -513,7 +555,7 @@ export class Runner {
     const event = job.event;
     if (event.type !== 'action.succeeded' || run.status === 'resolved') return 'ignored';
     const compiled = await this.compiled(run.playbookHash, run.id);
-    const at = kindOf(compiled.definition.states[job.expect.state]);
+    const at = kindOf(compiled.states[job.expect.state]);
     if (!at?.kind.undoable || !at.kind.effect) return 'ignored';
     const now = this.deps.clock.now();
     const book = run.undo ?? EMPTY_BOOK;
@@ -647,8 +689,15 @@ export class Runner {
     if (FINAL_STATUSES.includes(run.status)) return;
     if (run.status === 'undoing') return this.reconcileUndo(run);
     const compiled = await this.compiled(run.playbookHash, run.id);
-    const resting = kindOf(compiled.definition.states[run.state]);
-    await resting?.kind.reconcile?.(run, resting.def, compiled, this.#services);
+    for (const [state, step] of Object.entries(leavesOf(run))) {
+      const resting = kindOf(compiled.states[state]);
+      await resting?.kind.reconcile?.(
+        { ...run, state, step },
+        resting.def,
+        compiled,
+        this.#services,
+      );
+    }
   }
 
   /** An undo pass whose current job vanished or whose outcome was never applied. */
@@ -687,9 +736,11 @@ export class Runner {
     for (const run of await this.deps.runs.list({ limit: 100, incidentId })) {
       if (FINAL_STATUSES.includes(run.status)) continue;
       const compiled = await this.compiled(run.playbookHash, run.id);
-      const resting = kindOf(compiled.definition.states[run.state]);
-      if (resting?.kind.watchesIncident?.(resting.def))
-        await this.checkIncident(run, { state: run.state, step: run.step });
+      for (const [state, step] of Object.entries(leavesOf(run))) {
+        const resting = kindOf(compiled.states[state]);
+        if (resting?.kind.watchesIncident?.(resting.def))
+          await this.checkIncident(run, { state, step });
+      }
     }
   }
 
@@ -776,14 +827,14 @@ export class Runner {
     }
     if (isWithdraw(effect)) {
       for (const at of effect.at) {
-        const resting = kindOf(compiled.definition.states[at.state]);
+        const resting = kindOf(compiled.states[at.state]);
         await resting?.kind.cancel?.(run, resting.def, at, this.#services);
       }
       return;
     }
     if (!isStateEffect(effect)) return;
     const kind = stateKind(effect.kind);
-    const def = compiled.definition.states[effect.state];
+    const def = compiled.states[effect.state];
     if (!kind?.effect || !def) {
       this.deps.logger.error(
         { runId: run.id, effect },
@@ -824,17 +875,64 @@ function statusOfState(compiled: CompiledPlaybook, state: string): RunStatus {
     : 'running';
 }
 
-function stateNameOf(snapshot: AnyMachineSnapshot): string {
-  return typeof snapshot.value === 'string' ? snapshot.value : JSON.stringify(snapshot.value);
-}
-
-function statusOf(snapshot: AnyMachineSnapshot, compiled: CompiledPlaybook): RunStatus {
-  const name = stateNameOf(snapshot);
+function statusOf(
+  snapshot: AnyMachineSnapshot,
+  compiled: CompiledPlaybook,
+  position: Position,
+): RunStatus {
+  const name = position.state;
   if (name === FAILED_STATE) return 'failed';
-  const resting = kindOf(compiled.definition.states[name]);
+  const resting = kindOf(compiled.states[name]);
   if (snapshot.status === 'done' || resting?.kind.resting === 'final')
     return resting?.kind.outcome?.(resting.def) ?? 'failed';
-  return resting?.kind.resting === 'waiting' ? 'waiting' : 'running';
+  // Inside a parallel state the run waits only when every branch still going waits.
+  const kinds = Object.keys(position.leaves).map((l) => kindOf(compiled.states[l])?.kind.resting);
+  return kinds.length > 0 && kinds.every((k) => k === 'waiting') ? 'waiting' : 'running';
+}
+
+/** Where a run rests: its top-level state, the full xstate value when nested, each position. */
+interface Position {
+  readonly state: string;
+  readonly value: unknown;
+  /** Resting (non-final) states → the step each was entered at. */
+  readonly leaves: Record<string, number>;
+}
+
+function positionOf(
+  snapshot: AnyMachineSnapshot,
+  compiled: CompiledPlaybook,
+  before: Readonly<Record<string, number>>,
+  moved: string | undefined,
+  step: number,
+): Position {
+  const value = snapshot.value as unknown;
+  const names: string[] = [];
+  const collect = (v: unknown): void => {
+    if (typeof v === 'string') names.push(v);
+    else if (v && typeof v === 'object') for (const child of Object.values(v)) collect(child);
+  };
+  collect(value);
+  const nested = typeof value !== 'string';
+  const leaves: Record<string, number> = {};
+  for (const leaf of nested ? names : [value]) {
+    const final = leaf === FAILED_STATE || kindOf(compiled.states[leaf])?.kind.resting === 'final';
+    if (nested && final) continue; // a branch that ended waits for the join, not for events
+    const kept = before[leaf];
+    leaves[leaf] = kept !== undefined && leaf !== moved ? kept : step;
+  }
+  return {
+    state: nested ? (Object.keys(value as object)[0] ?? '') : value,
+    value: nested ? value : undefined,
+    leaves,
+  };
+}
+
+function leavesOf(run: RunRecord): Readonly<Record<string, number>> {
+  return run.leaves ?? { [run.state]: run.step };
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  return a === b || JSON.stringify(a) === JSON.stringify(b);
 }
 
 function effectEntries(effects: readonly Effect[], at: number): TimelineEntry[] {

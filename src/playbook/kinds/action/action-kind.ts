@@ -26,16 +26,23 @@ export const actionKind: StateKind<ActionStateDefinition> = {
   compile: (name, def) => ({
     entry: [{ type: 'cordon.action', params: { state: name } }],
     on: {
+      // Guarded by state: inside a parallel state every branch sees every event.
       'action.succeeded': {
+        guard: { type: 'actionOf', params: { state: name } },
         target: def.next,
         actions: [{ type: 'recordStep', params: { state: name } }],
       },
       'action.failed': {
+        guard: { type: 'actionOf', params: { state: name } },
         target: def.onFailure ?? FAILED_STATE,
         actions: [{ type: 'recordStep', params: { state: name } }],
       },
     },
   }),
+  guards: {
+    actionOf: (({ event }: { event: RunEvent }, p: { state: string }) =>
+      (event as { state?: string }).state === p.state) as never,
+  },
   actions: {
     recordStep: assign(
       ({ context, event }: { context: RunContext; event: RunEvent }, params: { state: string }) => {

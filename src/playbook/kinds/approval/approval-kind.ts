@@ -32,7 +32,9 @@ export const approvalKind: StateKind<ApprovalStateDefinition> = {
     return {
       entry: [{ type: 'cordon.approval', params: { state: name } }],
       on: {
+        // Guarded by state: inside a parallel state every branch sees every event.
         'approval.approved': {
+          guard: { type: 'decisionOf', params: { state: name } },
           target: def.on.approved,
           actions: [
             { type: 'recordApproval', params: { state: name, decision: 'approved' } },
@@ -40,6 +42,7 @@ export const approvalKind: StateKind<ApprovalStateDefinition> = {
           ],
         },
         'approval.rejected': {
+          guard: { type: 'decisionOf', params: { state: name } },
           target: def.on.rejected,
           actions: [{ type: 'recordApproval', params: { state: name, decision: 'rejected' } }],
         },
@@ -51,6 +54,10 @@ export const approvalKind: StateKind<ApprovalStateDefinition> = {
         },
       },
     };
+  },
+  guards: {
+    decisionOf: (({ event }: { event: RunEvent }, p: { state: string }) =>
+      (event as { state?: string }).state === p.state) as never,
   },
   actions: {
     recordApproval: assign(

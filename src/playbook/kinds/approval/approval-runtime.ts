@@ -22,7 +22,7 @@ export async function performApproval(
 ): Promise<void> {
   const ctx = run.context;
   const rendered = renderValue(def.message, runScope(ctx));
-  const target = compiled.definition.states[def.on.approved];
+  const target = compiled.states[def.on.approved];
   const prepared =
     target?.kind === 'action' ? prepareAction(target, ctx, def.on.approved) : undefined;
   await services.deps.approvals.create({
