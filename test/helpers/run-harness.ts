@@ -73,8 +73,13 @@ export function createRunHarness(store: TestRedis, sub: string, text: string): R
   const runJobs = new Map<string, Entry<RunJob>>();
   const actionJobs = new Map<string, Entry<ActionJob>>();
   let seq = 0;
+  // BullMQ refuses such ids; so does the fake, so a bad id fails here as in production.
+  const checkId = (id: string): void => {
+    if (id.includes(':')) throw new Error(`Custom Id cannot contain : (${id})`);
+  };
   const queues: RunQueues = {
     async addRunJob(job, opts) {
+      checkId(opts.jobId);
       if (runJobs.has(opts.jobId)) return;
       runJobs.set(opts.jobId, {
         id: opts.jobId,
@@ -91,6 +96,7 @@ export function createRunHarness(store: TestRedis, sub: string, text: string): R
       if (actionJobs.get(jobId)?.state === 'waiting') actionJobs.delete(jobId);
     },
     async addActionJob(job, opts) {
+      checkId(opts.jobId);
       if (actionJobs.has(opts.jobId)) return;
       actionJobs.set(opts.jobId, {
         id: opts.jobId,

@@ -113,7 +113,7 @@ describe('cancel', () => {
       operation: 'ratelimit.set',
       inputs: { key: 'ip-alice', limit: 'block' },
     });
-    expect(undoBlock?.ctx.effectKey).toBe(`${undoBlock?.ctx.undoOf?.effectKey}:undo`);
+    expect(undoBlock?.ctx.effectKey).toBe(`${undoBlock?.ctx.undoOf?.effectKey}-undo`);
     // The string form reuses the original inputs the undo takes (limit is not one of them).
     expect(h.calls[4]?.inputs).toEqual({ key: 'alice', reason: 'throttled' });
 

@@ -36,6 +36,7 @@ import {
   expiryKey,
   mark,
   toUndo,
+  undoKey,
   withEntry,
   type UndoBook,
 } from './undo-book.js';
@@ -507,7 +508,7 @@ export class Runner {
       if (!entry || entry.status !== 'applied') return 'ignored';
       patch = {
         book: mark(book, [entry.effectKey], 'undoing', 'expiry'),
-        effects: [{ kind: 'undo', id: `${entry.effectKey}:undo`, effectKey: entry.effectKey }],
+        effects: [{ kind: 'undo', id: undoKey(entry.effectKey), effectKey: entry.effectKey }],
         timeline: [{ at: now, type: 'expired', state: entry.state, effectKey: entry.effectKey }],
       };
     } else if (event.type === 'undo.done') {
@@ -577,7 +578,7 @@ export class Runner {
     if (!entry) return 'ignored';
     const reason = run.undo?.pass?.reason ?? (run.status === 'failed' ? 'failed' : 'cancelled');
     const next = mark(withEntry(book, entry), [effectKey], 'undoing', reason);
-    const effects: Effect[] = [{ kind: 'undo', id: `${effectKey}:undo`, effectKey }];
+    const effects: Effect[] = [{ kind: 'undo', id: undoKey(effectKey), effectKey }];
     const saved = await this.deps.runs.save(
       run,
       {
@@ -705,7 +706,7 @@ export class Runner {
     const current = run.undo?.pass?.queue[0];
     const entry = current && entryOf(run.undo ?? EMPTY_BOOK, current);
     if (!entry) return;
-    const jobId = `${entry.effectKey}:undo`;
+    const jobId = undoKey(entry.effectKey);
     const job = await this.deps.queues.actionJobState(jobId);
     const compiled = await this.compiled(run.playbookHash, run.id);
     if (job.state === 'unknown') {

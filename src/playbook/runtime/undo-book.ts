@@ -11,7 +11,7 @@ export type UndoReason = 'cancelled' | 'failed' | 'rejected' | 'expiry';
  * is applied, so the book and the run's state move in the same compare-and-set.
  */
 export interface UndoEntry {
-  /** The original effect's idempotency key; its undo runs under `<effectKey>:undo`. */
+  /** The original effect's idempotency key; its undo runs under `<effectKey>-undo`. */
   readonly effectKey: string;
   readonly state: string;
   readonly operation: string;
@@ -51,13 +51,16 @@ export interface UndoBook {
 
 export const EMPTY_BOOK: UndoBook = { entries: [] };
 
-/** The undo job's effect key: derived from the original's, so a crash never undoes twice. */
+/**
+ * The undo job's effect key: derived from the original's, so a crash never undoes twice.
+ * (BullMQ job ids may not hold ":", hence "-".)
+ */
 export function undoKey(effectKey: string): string {
-  return `${effectKey}:undo`;
+  return `${effectKey}-undo`;
 }
 
 export function expiryKey(effectKey: string): string {
-  return `${effectKey}:expire`;
+  return `${effectKey}-expire`;
 }
 
 /** Entries still in effect that `pick` selects, newest first (the order undos run in). */
