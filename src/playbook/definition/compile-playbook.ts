@@ -83,6 +83,11 @@ export interface CompiledPlaybook {
   readonly machine: AnyStateMachine;
   /** Every state by name, nested ones (parallel branches') included: names are unique. */
   readonly states: Readonly<Record<string, StateDefinition>>;
+  /**
+   * Each state's xstate node id (`<playbook>.<state>`, or `<playbook>.<parallel>.<branch>.<state>`
+   * inside a branch): delayed events are named after it.
+   */
+  readonly nodeIds: Readonly<Record<string, string>>;
 }
 
 export function playbookHash(def: PlaybookDefinition): string {
@@ -150,7 +155,25 @@ export function compilePlaybook(def: PlaybookDefinition): CompiledPlaybook {
     hash: playbookHash(def),
     machine: machine as unknown as AnyStateMachine,
     states: allStates(def.states),
+    nodeIds: nodeIdsOf((machine as unknown as AnyStateMachine).root),
   };
+}
+
+interface NodeLike {
+  readonly key: string;
+  readonly id: string;
+  readonly states: Readonly<Record<string, NodeLike>>;
+}
+
+function nodeIdsOf(root: NodeLike): Record<string, string> {
+  const out: Record<string, string> = {};
+  // Breadth first: a top-level name (the run's own `__failed`) wins over a branch's.
+  const queue = Object.values(root.states);
+  for (let node = queue.shift(); node; node = queue.shift()) {
+    out[node.key] ??= node.id;
+    queue.push(...Object.values(node.states));
+  }
+  return out;
 }
 
 function allStates(

@@ -88,7 +88,7 @@ export async function reconcileApproval(
     await services.deliverDecision(approval);
   } else if (approval.status === 'expired' || approval.expiresAt <= services.deps.clock.now()) {
     const type =
-      `xstate.after.${approvalDelayName(run.state)}.${compiled.definition.id}.${run.state}` as const;
+      `xstate.after.${approvalDelayName(run.state)}.${compiled.nodeIds[run.state] ?? `${compiled.definition.id}.${run.state}`}` as const;
     const timerId = timerEffectId(run.id, type, run.step);
     await services.queueEvent(run.id, { state: run.state, step: run.step }, timerId, { type });
   }

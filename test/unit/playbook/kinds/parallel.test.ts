@@ -198,3 +198,11 @@ describe('parallel machine', () => {
     expect(last.value).toBe('broken');
   });
 });
+
+describe('parallel node ids', () => {
+  it('names nested states by their full xstate path (their timers carry it)', () => {
+    const pb = compiled('all');
+    expect(pb.nodeIds.throttle).toBe('kinds.contain.gateway.throttle');
+    expect(pb.nodeIds.done).toBe('kinds.done');
+  });
+});
