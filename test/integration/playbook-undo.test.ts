@@ -4,6 +4,7 @@
  * what was done is taken back newest first, exactly once, with the original in `undoOf`.
  */
 import { afterAll, describe, expect, it } from 'vitest';
+import { actionEffectId } from '../../src/playbook/runtime/effects.js';
 import { createRunHarness, type RunHarness } from '../helpers/run-harness.js';
 import { createTestRedis } from '../helpers/redis.js';
 
@@ -255,5 +256,89 @@ describe('expires', () => {
     expect(ops(h)).toHaveLength(2);
     expect((await h.limiter.history('erin')).map((e) => e.op)).toEqual(['clear', 'set']);
     expect((await h.runs.get(runId))?.status).toBe('cancelled');
+  });
+});
+
+const GATED = `
+id: gated
+on: { correlation: r }
+start: ask
+states:
+  ask:
+    approval: { roles: [approver], timeout: 1h, message: "Block?" }
+    on: { approved: block, rejected: done }
+  block:
+    action: ratelimit.set
+    with: { key: "{{ incident.group.user }}", limit: block }
+    undo: ratelimit.clear
+    next: done
+  done: { end: resolved }
+`;
+
+describe('retry of an approved step', () => {
+  it('runs again under the approval that admitted it (the worker re-checks it)', async () => {
+    const h = harness(GATED);
+    const runId = await started(h, 'gina');
+    const [approval] = await h.approvals.list({ limit: 10, runId });
+    await h.approvals.decide(
+      approval?.id ?? '',
+      'approve',
+      'approver',
+      'approver',
+      '',
+      h.clock.now(),
+    );
+    const decided = await h.approvals.get(approval?.id ?? '');
+    if (decided) await h.runner.deliverDecision(decided);
+    h.failures.set('ratelimit.set', 1);
+    await h.settle();
+    expect(await h.runs.get(runId)).toMatchObject({
+      status: 'failed',
+      failedAt: { state: 'block', gate: { approvalId: approval?.id } },
+    });
+
+    expect((await h.runner.retry(runId, 'responder-1')).ok).toBe(true);
+    await h.settle();
+    expect(await h.runs.get(runId)).toMatchObject({ status: 'resolved', state: 'done' });
+    expect(ops(h)).toEqual(['ratelimit.set gina', 'ratelimit.set gina']);
+    expect(await h.limiter.rule('gina')).toMatchObject({ mode: 'block' });
+  });
+});
+
+describe('an effect that lands after the cancel', () => {
+  it('joins the undo book and is taken back at once', async () => {
+    const h = harness(EXPIRING);
+    h.held.add('ratelimit.set');
+    const runId = await started(h, 'hal');
+    const run = await h.runs.get(runId);
+    expect(h.queuedActions()).toEqual(['throttle']);
+    // The job was already running (a worker elsewhere) when the run was cancelled.
+    const job = { runId, state: 'throttle', step: run?.step ?? 0 };
+    expect((await h.runner.cancel(runId, 'responder-1')).ok).toBe(true);
+    await h.settle();
+    expect((await h.runs.get(runId))?.status).toBe('cancelled');
+    const effectKey = actionEffectId(runId, job.state, job.step);
+    await h.limiter.set(
+      effectKey,
+      'hal',
+      { mode: 'throttle', count: 10, windowMs: 60_000 },
+      0,
+      runId,
+      '',
+      h.clock.now(),
+    );
+    await h.runner.reportAction(
+      { ...job, effectKey } as Parameters<typeof h.runner.reportAction>[0],
+      { ok: true, result: {} },
+      1,
+    );
+    await h.settle();
+    const after = await h.runs.get(runId);
+    expect(after?.status).toBe('cancelled');
+    expect(after?.undo?.entries).toEqual([
+      expect.objectContaining({ state: 'throttle', status: 'undone', reason: 'cancelled' }),
+    ]);
+    expect(ops(h)).toEqual(['ratelimit.clear hal']);
+    expect(await h.limiter.rule('hal')).toBeUndefined();
   });
 });
