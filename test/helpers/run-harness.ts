@@ -44,6 +44,8 @@ export interface RunHarness {
   settle(): Promise<void>;
   /** The states of the action jobs still queued (not yet run, not removed). */
   queuedActions(): string[];
+  /** Loses every queued action job (a Redis without persistence, a flushed queue). */
+  loseQueuedActions(): void;
 }
 
 const CONNECTORS = new Map([
@@ -208,6 +210,9 @@ export function createRunHarness(store: TestRedis, sub: string, text: string): R
         }
       }
       throw new Error('settle(): jobs kept coming after 500 steps');
+    },
+    loseQueuedActions() {
+      for (const [id, job] of actionJobs) if (job.state === 'waiting') actionJobs.delete(id);
     },
     queuedActions() {
       return [...actionJobs.values()].filter((j) => j.state === 'waiting').map((j) => j.data.state);

@@ -342,3 +342,43 @@ describe('an effect that lands after the cancel', () => {
     expect(await h.limiter.rule('hal')).toBeUndefined();
   });
 });
+
+describe('undo that cannot complete, and a lost undo job', () => {
+  it('records a failed undo and goes on with the next one', async () => {
+    const h = harness(CONTAIN);
+    const runId = await started(h, 'ivy');
+    h.failures.set('ratelimit.clear', 1);
+    await h.runner.cancel(runId, 'responder-1');
+    await h.settle();
+    const run = await h.runs.get(runId);
+    expect(run?.status).toBe('cancelled');
+    const timeline = await h.runs.timeline(runId);
+    expect(
+      timeline.filter((e) => e.type.startsWith('undo.') && e.state).map((e) => [e.type, e.state]),
+    ).toEqual([
+      ['undo.failed', 'block_ip'],
+      ['undo.succeeded', 'throttle'],
+    ]);
+    expect(run?.undo?.entries.map((e) => e.status)).toEqual(['undone', 'undo-failed']);
+  });
+
+  it('reconcile queues a vanished undo job again; the undo still happens once', async () => {
+    const h = harness(CONTAIN);
+    h.held.add('ratelimit.clear');
+    const runId = await started(h, 'jon');
+    await h.runner.cancel(runId, 'responder-1');
+    await h.settle();
+    expect(h.queuedActions()).toEqual(['block_ip']);
+    h.loseQueuedActions();
+    h.held.clear();
+    await h.settle();
+    expect((await h.runs.get(runId))?.status).toBe('undoing');
+    await h.runner.reconcile();
+    await h.settle();
+    expect((await h.runs.get(runId))?.status).toBe('cancelled');
+    expect(ops(h).filter((o) => o.startsWith('ratelimit.clear'))).toEqual([
+      'ratelimit.clear ip-jon',
+      'ratelimit.clear jon',
+    ]);
+  });
+});
