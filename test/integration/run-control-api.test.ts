@@ -19,7 +19,7 @@ afterAll(async () => {
   await store.cleanup();
 });
 
-async function waitingRun(user: string): Promise<Record<string, any>> {
+async function failLogins(user: string): Promise<void> {
   const now = Date.now();
   const events = [0, 1, 2].map((i) => ({
     kind: 'login',
@@ -28,6 +28,10 @@ async function waitingRun(user: string): Promise<Record<string, any>> {
     entity: { user },
   }));
   expect((await t.call('POST', '/v1/ingest/events', TOKENS.ingest, events)).statusCode).toBe(202);
+}
+
+async function waitingRun(user: string): Promise<Record<string, any>> {
+  await failLogins(user);
   return eventually(async () => {
     const runs = (await t.call('GET', '/v1/runs?limit=100', TOKENS.analyst)).json().runs as Record<
       string,
@@ -89,5 +93,31 @@ describe('POST /v1/runs/:id/cancel', () => {
     const doc = (await t.call('GET', '/docs/openapi.json', undefined)).json();
     expect(doc.paths['/v1/runs/{id}/cancel'].post.operationId).toBe('cancelRun');
     expect(doc.paths['/v1/runs/{id}/retry'].post.operationId).toBe('retryRun');
+  });
+});
+
+describe('expires, through BullMQ', () => {
+  it('undoes the throttle after its duration, after the run resolved; the timeline says so', async () => {
+    await failLogins('exp-kim');
+    const run = await eventually(async () => {
+      const runs = (await t.call('GET', '/v1/runs?limit=100', TOKENS.analyst)).json()
+        .runs as Record<string, any>[];
+      const found = runs.find((r) => r.context?.incident?.group?.user === 'exp-kim');
+      return found?.status === 'resolved' ? found : undefined;
+    }, 'the run to resolve');
+    const undone = await eventually(async () => {
+      const r = (await t.call('GET', `/v1/runs/${run.id}`, TOKENS.analyst)).json();
+      return r.timeline.some((e: any) => e.type === 'undo.succeeded') ? r : undefined;
+    }, 'the expiry to undo the throttle');
+    expect(undone.status).toBe('resolved');
+    const set = undone.timeline.find((e: any) => e.type === 'expiry.set');
+    expect(set.fireAt - set.at).toBe(2_000);
+    expect(undone.timeline.find((e: any) => e.type === 'undo.succeeded')).toMatchObject({
+      state: 'brief_throttle',
+      message: 'undone on expiry',
+    });
+    const history = (await t.call('GET', '/v1/limiter/keys/exp-kim', TOKENS.analyst)).json()
+      .history as { op: string }[];
+    expect(history.map((h) => h.op)).toEqual(['clear', 'set']);
   });
 });
