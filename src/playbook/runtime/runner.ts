@@ -1,4 +1,4 @@
-import { initialTransition, transition, type AnyMachineSnapshot } from 'xstate';
+import { initialTransition, transition } from 'xstate';
 import type { Clock } from '../../shared/clock.js';
 import type { CrashHook } from '../../shared/crash-points.js';
 import { CordonError } from '../../shared/errors.js';
@@ -14,9 +14,8 @@ import {
   type RunContext,
   type RunEvent,
 } from '../definition/compile-playbook.js';
-import type { StateDefinition } from '../definition/types.js';
 import { stateKind } from '../kinds/registry.js';
-import type { RunServices, StateKind } from '../kinds/state-kind.js';
+import type { RunServices } from '../kinds/state-kind.js';
 import { incidentScope } from './run-scope.js';
 import {
   isCancelTimer,
@@ -28,19 +27,9 @@ import {
   stateEffectId,
   toEffects,
   type Effect,
-  type StateEffect,
 } from './effects.js';
-import {
-  EMPTY_BOOK,
-  entryOf,
-  expiryKey,
-  mark,
-  toUndo,
-  undoKey,
-  withEntry,
-  type UndoBook,
-} from './undo-book.js';
-import { applyUndoDone, startPass, undoJob, UNDO_RETRY } from './undo-runtime.js';
+import { EMPTY_BOOK, entryOf, expiryKey, toUndo, withEntry } from './undo-book.js';
+import { startPass, undoJob, UNDO_RETRY } from './undo-runtime.js';
 import type { ActionJob, RunEventJob, RunQueues, RunStartJob } from './jobs.js';
 import type { PlaybookCatalog } from './playbook-catalog.js';
 import {
@@ -50,6 +39,11 @@ import {
   type RunStatus,
   type TimelineEntry,
 } from './run-record.js';
+import { cancelRun, retryRun } from './run-control.js';
+import { kindOf, leavesOf, positionOf, sameValue, statusOf } from './run-positions.js';
+import { effectEntries, eventSummary } from './run-timeline.js';
+import { MAX_CONFLICT_RETRIES, type RunnerCore } from './runner-core.js';
+import { adoptLateEffect, applyUndoEvent, reconcileUndo, UNDO_POSITION } from './undo-events.js';
 
 export { incidentScope } from './run-scope.js';
 
@@ -67,8 +61,6 @@ export interface RunnerDeps {
   readonly incidents?: { get(id: string): Promise<Incident | undefined> };
 }
 
-const MAX_CONFLICT_RETRIES = 25;
-
 /**
  * Drives playbook runs. A run moves only by applying one event at a time with xstate's pure
  * `transition()`; the new state, its timeline entries and the effects it asks for are saved in
@@ -79,8 +71,18 @@ const MAX_CONFLICT_RETRIES = 25;
 export class Runner {
   /** What state kinds may use of the runner (src/playbook/kinds/). */
   readonly #services: RunServices;
+  /** What the helpers in run-control.ts and undo-events.ts use of the runner. */
+  readonly #core: RunnerCore;
 
   constructor(private readonly deps: RunnerDeps) {
+    this.#core = {
+      deps,
+      flush: (run) => this.flush(run),
+      compiled: (hash, runId) => this.compiled(hash, runId),
+      perform: (run, compiled, effect) => this.perform(run, compiled, effect),
+      queueEvent: (runId, at, eventId, event, delayMs) =>
+        this.queueEvent(runId, at, eventId, event, delayMs),
+    };
     this.#services = {
       deps,
       queueEvent: (runId, at, eventId, event, delayMs) =>
@@ -188,12 +190,12 @@ export class Runner {
       }
       if (await this.deps.runs.wasApplied(run.id, job.eventId)) return 'duplicate';
       if (job.event.type === 'undo.done' || job.event.type === 'undo.expire') {
-        const outcome = await this.applyUndoEvent(run, job);
+        const outcome = await applyUndoEvent(this.#core, run, job);
         if (outcome === 'conflict') continue;
         return outcome;
       }
       if (run.status === 'undoing' || FINAL_STATUSES.includes(run.status)) {
-        const outcome = await this.adoptLateEffect(run, job);
+        const outcome = await adoptLateEffect(this.#core, run, job);
         if (outcome === 'conflict') continue;
         return outcome;
       }
@@ -360,247 +362,12 @@ export class Runner {
     );
   }
 
-  /**
-   * Cancels a run that has not ended: what its resting state asked for is withdrawn (queued
-   * job removed, pending approval cancelled) and every effect with a declared undo is taken
-   * back, newest first, before the run ends `cancelled`.
-   */
-  async cancel(
-    runId: string,
-    by: string,
-  ): Promise<{ ok: true; run: RunRecord } | { ok: false; reason: 'missing' | RunStatus }> {
-    for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt += 1) {
-      const run = await this.deps.runs.get(runId);
-      if (!run) return { ok: false, reason: 'missing' };
-      if (run.status === 'undoing' || FINAL_STATUSES.includes(run.status))
-        return { ok: false, reason: run.status };
-      if (run.pendingEffects.length > 0) {
-        await this.flush(run);
-        continue;
-      }
-      const now = this.deps.clock.now();
-      const withdraw: Effect = {
-        kind: 'withdraw',
-        id: deterministicId('wdr', run.id, String(run.step)),
-        at: Object.entries(leavesOf(run)).map(([state, step]) => ({ state, step })),
-      };
-      let book = run.undo ?? EMPTY_BOOK;
-      const queue = toUndo(book);
-      let effects: Effect[] = [withdraw];
-      let status: RunStatus = 'cancelled';
-      if (queue.length > 0) {
-        const pass = startPass(book, 'cancelled', queue, {
-          status: 'cancelled',
-          effects: [],
-          ended: true,
-        });
-        book = pass.book;
-        effects = [withdraw, ...pass.effects];
-        status = 'undoing';
-      }
-      const ended = status === 'cancelled';
-      const saved = await this.deps.runs.save(
-        run,
-        {
-          status,
-          state: run.state,
-          // A new step and no positions: whatever was in flight is now stale.
-          step: run.step + 1,
-          leaves: {},
-          context: run.context,
-          pendingEffects: effects,
-          updatedAt: now,
-          ...(ended ? { endedAt: now } : {}),
-          ...(queue.length > 0 ? { undo: book } : {}),
-        },
-        [
-          { at: now, type: 'cancelled', by, state: run.state },
-          ...(queue.length > 0
-            ? [{ at: now, type: 'undo.started', reason: 'cancelled', effects: queue.length }]
-            : []),
-          ...effectEntries(effects, now),
-          ...(ended ? [{ at: now, type: 'ended', outcome: 'cancelled' }] : []),
-        ],
-        '',
-      );
-      if (saved === 'conflict') continue;
-      if (saved === 'missing') return { ok: false, reason: 'missing' };
-      this.deps.logger.info({ runId, by, undo: queue.length }, 'run cancelled');
-      const updated = await this.deps.runs.get(runId);
-      if (updated) await this.flush(updated);
-      return { ok: true, run: (await this.deps.runs.get(runId)) ?? run };
-    }
-    throw new Error(
-      `Run ${runId}: could not cancel after ${MAX_CONFLICT_RETRIES} conflicting saves.`,
-    );
+  cancel(runId: string, by: string): ReturnType<typeof cancelRun> {
+    return cancelRun(this.#core, runId, by);
   }
 
-  /**
-   * Restarts a failed run at the action step that failed, on the same pinned playbook version,
-   * with the approval gate that admitted that step (the approver bound these exact inputs).
-   * Steps before it are not repeated; what a failure undid stays undone.
-   */
-  async retry(
-    runId: string,
-    by: string,
-  ): Promise<
-    { ok: true; run: RunRecord } | { ok: false; reason: 'missing' | 'not-retryable' | RunStatus }
-  > {
-    for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt += 1) {
-      const run = await this.deps.runs.get(runId);
-      if (!run) return { ok: false, reason: 'missing' };
-      if (run.status !== 'failed') return { ok: false, reason: run.status };
-      const failedAt = run.failedAt;
-      const compiled = await this.compiled(run.playbookHash, run.id);
-      const at = failedAt && kindOf(compiled.definition.states[failedAt.state]);
-      if (!failedAt || !at?.kind.effect) return { ok: false, reason: 'not-retryable' };
-      const now = this.deps.clock.now();
-      const step = run.step + 1;
-      const effect: StateEffect = {
-        kind: at.kind.key,
-        id: stateEffectId(at.kind.effect.idPrefix, run.id, failedAt.state, step),
-        state: failedAt.state,
-        step,
-        at: now,
-      };
-      const saved = await this.deps.runs.save(
-        run,
-        {
-          status: statusOfState(compiled, failedAt.state),
-          state: failedAt.state,
-          step,
-          context: { ...run.context, gate: failedAt.gate },
-          value: null,
-          leaves: { [failedAt.state]: step },
-          pendingEffects: [effect],
-          updatedAt: now,
-          failedAt: null,
-          reopen: true,
-        },
-        [{ at: now, type: 'retried', by, state: failedAt.state }, ...effectEntries([effect], now)],
-        '',
-      );
-      if (saved === 'conflict') continue;
-      if (saved === 'missing') return { ok: false, reason: 'missing' };
-      this.deps.logger.info({ runId, by, state: failedAt.state }, 'run retried');
-      const updated = await this.deps.runs.get(runId);
-      if (updated) await this.flush(updated);
-      return { ok: true, run: (await this.deps.runs.get(runId)) ?? run };
-    }
-    throw new Error(
-      `Run ${runId}: could not retry after ${MAX_CONFLICT_RETRIES} conflicting saves.`,
-    );
-  }
-
-  /** An undo finished, or an expiry fell due: the undo book moves, whatever the run's status. */
-  private async applyUndoEvent(
-    run: RunRecord,
-    job: RunEventJob,
-  ): Promise<'applied' | 'ignored' | 'missing' | 'conflict'> {
-    const now = this.deps.clock.now();
-    const event = job.event;
-    const book = run.undo ?? EMPTY_BOOK;
-    let patch: { book: UndoBook; effects: readonly Effect[]; timeline: TimelineEntry[] };
-    let finished: { status: RunStatus; ended: boolean } | undefined;
-    if (event.type === 'undo.expire') {
-      // Cancelled or undone earlier (or never recorded): nothing is left to expire.
-      const entry = entryOf(book, event.effectKey);
-      if (!entry || entry.status !== 'applied') return 'ignored';
-      patch = {
-        book: mark(book, [entry.effectKey], 'undoing', 'expiry'),
-        effects: [{ kind: 'undo', id: undoKey(entry.effectKey), effectKey: entry.effectKey }],
-        timeline: [{ at: now, type: 'expired', state: entry.state, effectKey: entry.effectKey }],
-      };
-    } else if (event.type === 'undo.done') {
-      const outcome = applyUndoDone(run, event, now);
-      if (!outcome) return 'ignored';
-      patch = outcome;
-      finished = outcome.finished;
-    } else return 'ignored';
-    const status = finished?.status ?? run.status;
-    const ended = finished?.ended === true;
-    const saved = await this.deps.runs.save(
-      run,
-      {
-        status,
-        state: run.state,
-        step: run.step,
-        context: run.context,
-        pendingEffects: patch.effects,
-        updatedAt: now,
-        undo: patch.book,
-        ...(ended ? { endedAt: now } : {}),
-      },
-      [
-        ...patch.timeline,
-        ...effectEntries(patch.effects, now),
-        ...(ended ? [{ at: now, type: 'ended', outcome: status }] : []),
-      ],
-      job.eventId,
-    );
-    if (saved === 'conflict') return 'conflict';
-    if (saved === 'missing') return 'missing';
-    const updated = await this.deps.runs.get(run.id);
-    if (updated) await this.flush(updated);
-    return 'applied';
-  }
-
-  /**
-   * An action that was already running when its run was cancelled (or failed) still took
-   * effect: if it declared an undo, that effect joins the book and is taken back at once.
-   */
-  private async adoptLateEffect(
-    run: RunRecord,
-    job: RunEventJob,
-  ): Promise<'applied' | 'ignored' | 'missing' | 'conflict'> {
-    const event = job.event;
-    if (event.type !== 'action.succeeded' || run.status === 'resolved') return 'ignored';
-    const compiled = await this.compiled(run.playbookHash, run.id);
-    const at = kindOf(compiled.states[job.expect.state]);
-    if (!at?.kind.undoable || !at.kind.effect) return 'ignored';
-    const now = this.deps.clock.now();
-    const book = run.undo ?? EMPTY_BOOK;
-    const effectKey = stateEffectId(
-      at.kind.effect.idPrefix,
-      run.id,
-      job.expect.state,
-      job.expect.step,
-    );
-    if (entryOf(book, effectKey)) return 'ignored';
-    const entry = at.kind.undoable(at.def, {
-      effectKey,
-      state: job.expect.state,
-      before: run.context,
-      after: run.context,
-      result: event.result,
-      at: now,
-    });
-    if (!entry) return 'ignored';
-    const reason = run.undo?.pass?.reason ?? (run.status === 'failed' ? 'failed' : 'cancelled');
-    const next = mark(withEntry(book, entry), [effectKey], 'undoing', reason);
-    const effects: Effect[] = [{ kind: 'undo', id: undoKey(effectKey), effectKey }];
-    const saved = await this.deps.runs.save(
-      run,
-      {
-        status: run.status,
-        state: run.state,
-        step: run.step,
-        context: run.context,
-        pendingEffects: effects,
-        updatedAt: now,
-        undo: next,
-      },
-      [
-        { at: now, type: 'late-effect', state: job.expect.state, effectKey },
-        ...effectEntries(effects, now),
-      ],
-      job.eventId,
-    );
-    if (saved === 'conflict') return 'conflict';
-    if (saved === 'missing') return 'missing';
-    const updated = await this.deps.runs.get(run.id);
-    if (updated) await this.flush(updated);
-    return 'applied';
+  retry(runId: string, by: string): ReturnType<typeof retryRun> {
+    return retryRun(this.#core, runId, by);
   }
 
   /** Reports an action job's outcome to its run as an event (idempotent by job id). */
@@ -688,7 +455,7 @@ export class Runner {
       if (!run) return;
     }
     if (FINAL_STATUSES.includes(run.status)) return;
-    if (run.status === 'undoing') return this.reconcileUndo(run);
+    if (run.status === 'undoing') return reconcileUndo(this.#core, run);
     const compiled = await this.compiled(run.playbookHash, run.id);
     for (const [state, step] of Object.entries(leavesOf(run))) {
       const resting = kindOf(compiled.states[state]);
@@ -698,34 +465,6 @@ export class Runner {
         compiled,
         this.#services,
       );
-    }
-  }
-
-  /** An undo pass whose current job vanished or whose outcome was never applied. */
-  private async reconcileUndo(run: RunRecord): Promise<void> {
-    const current = run.undo?.pass?.queue[0];
-    const entry = current && entryOf(run.undo ?? EMPTY_BOOK, current);
-    if (!entry) return;
-    const jobId = undoKey(entry.effectKey);
-    const job = await this.deps.queues.actionJobState(jobId);
-    const compiled = await this.compiled(run.playbookHash, run.id);
-    if (job.state === 'unknown') {
-      await this.perform(run, compiled, { kind: 'undo', id: jobId, effectKey: entry.effectKey });
-    } else if (job.state === 'completed' || job.state === 'failed') {
-      const ok = job.state === 'completed';
-      await this.queueEvent(run.id, UNDO_POSITION, `${jobId}-${ok ? 'done' : 'failed'}`, {
-        type: 'undo.done',
-        effectKey: entry.effectKey,
-        ok,
-        ...(ok
-          ? { result: job.returnValue ?? null }
-          : {
-              error: {
-                code: 'CORDON_ERR_ACTION_FAILED',
-                message: job.failedReason ?? 'the undo job failed',
-              },
-            }),
-      });
     }
   }
 
@@ -855,119 +594,5 @@ export class Runner {
       );
     }
     return compiled;
-  }
-}
-
-/** The kind of a state, with its definition (typed for the kind's own hooks). */
-function kindOf(
-  def: StateDefinition | undefined,
-): { kind: StateKind; def: StateDefinition } | undefined {
-  const kind = def && stateKind(def.kind);
-  return kind && def ? { kind, def } : undefined;
-}
-
-/** Undo outcomes and expiries apply wherever the run is: their events name no position. */
-const UNDO_POSITION = { state: '__undo', step: 0 } as const;
-
-/** The status of a run resting at `state` (a retry's restart point). */
-function statusOfState(compiled: CompiledPlaybook, state: string): RunStatus {
-  return kindOf(compiled.definition.states[state])?.kind.resting === 'waiting'
-    ? 'waiting'
-    : 'running';
-}
-
-function statusOf(
-  snapshot: AnyMachineSnapshot,
-  compiled: CompiledPlaybook,
-  position: Position,
-): RunStatus {
-  const name = position.state;
-  if (name === FAILED_STATE) return 'failed';
-  const resting = kindOf(compiled.states[name]);
-  if (snapshot.status === 'done' || resting?.kind.resting === 'final')
-    return resting?.kind.outcome?.(resting.def) ?? 'failed';
-  // Inside a parallel state the run waits only when every branch still going waits.
-  const kinds = Object.keys(position.leaves).map((l) => kindOf(compiled.states[l])?.kind.resting);
-  return kinds.length > 0 && kinds.every((k) => k === 'waiting') ? 'waiting' : 'running';
-}
-
-/** Where a run rests: its top-level state, the full xstate value when nested, each position. */
-interface Position {
-  readonly state: string;
-  readonly value: unknown;
-  /** Resting (non-final) states → the step each was entered at. */
-  readonly leaves: Record<string, number>;
-}
-
-function positionOf(
-  snapshot: AnyMachineSnapshot,
-  compiled: CompiledPlaybook,
-  before: Readonly<Record<string, number>>,
-  moved: string | undefined,
-  step: number,
-): Position {
-  const value = snapshot.value as unknown;
-  const names: string[] = [];
-  const collect = (v: unknown): void => {
-    if (typeof v === 'string') names.push(v);
-    else if (v && typeof v === 'object') for (const child of Object.values(v)) collect(child);
-  };
-  collect(value);
-  const nested = typeof value !== 'string';
-  const leaves: Record<string, number> = {};
-  for (const leaf of nested ? names : [value]) {
-    const final = leaf === FAILED_STATE || kindOf(compiled.states[leaf])?.kind.resting === 'final';
-    if (nested && final) continue; // a branch that ended waits for the join, not for events
-    const kept = before[leaf];
-    leaves[leaf] = kept !== undefined && leaf !== moved ? kept : step;
-  }
-  return {
-    state: nested ? (Object.keys(value as object)[0] ?? '') : value,
-    value: nested ? value : undefined,
-    leaves,
-  };
-}
-
-function leavesOf(run: RunRecord): Readonly<Record<string, number>> {
-  return run.leaves ?? { [run.state]: run.step };
-}
-
-function sameValue(a: unknown, b: unknown): boolean {
-  return a === b || JSON.stringify(a) === JSON.stringify(b);
-}
-
-function effectEntries(effects: readonly Effect[], at: number): TimelineEntry[] {
-  return effects.map((e) => {
-    if (isTimer(e))
-      return { at, type: 'timer.set', state: e.state, fireAt: e.fireAt, timerId: e.id };
-    if (isCancelTimer(e)) return { at, type: 'timer.cancelled', timerId: e.id };
-    if (isUndo(e)) return { at, type: 'undo.queued', effectKey: e.effectKey, jobId: e.id };
-    if (isExpiry(e)) return { at, type: 'expiry.set', effectKey: e.effectKey, fireAt: e.fireAt };
-    if (isWithdraw(e)) return { at, type: 'withdrawn', states: e.at.map((p) => p.state) };
-    const said = stateKind(e.kind)?.effect;
-    return {
-      at,
-      type: said?.timeline ?? `${e.kind}.requested`,
-      state: e.state,
-      [said?.timelineId ?? 'id']: e.id,
-    };
-  });
-}
-
-function eventSummary(event: RunEvent): Record<string, unknown> {
-  switch (event.type) {
-    case 'action.succeeded':
-      return { state: event.state, result: event.result, attempts: event.attempts };
-    case 'action.failed':
-      return { state: event.state, error: event.error, attempts: event.attempts };
-    case 'approval.approved':
-    case 'approval.rejected':
-      return { approvalId: event.approvalId, by: event.by };
-    case 'incident.changed':
-    case 'undo.done':
-    case 'undo.expire':
-      return {};
-    default:
-      return event.approvalId ? { approvalId: event.approvalId, timeout: true } : {};
   }
 }
