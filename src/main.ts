@@ -230,6 +230,12 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
         const job = await runQueue.getJob(jobId);
         if (job && (await job.isDelayed())) await job.remove().catch(() => undefined);
       },
+      async removeActionJob(jobId) {
+        const job = await actionQueue.getJob(jobId);
+        const state = job ? await job.getState() : 'unknown';
+        if (job && (state === 'waiting' || state === 'delayed' || state === 'prioritized'))
+          await job.remove().catch(() => undefined);
+      },
       async addActionJob(job, opts) {
         await actionQueue.add(job.operation, job, {
           jobId: opts.jobId,

@@ -82,7 +82,7 @@ export function createActionProcessor(
       if (!retryable) throw new UnrecoverableError(`${code}: ${message}`);
       throw err;
     }
-    deps.crash('action.after-effect');
+    deps.crash(data.undoOf ? 'undo.after-effect' : 'action.after-effect');
     await deps.audit?.record(actionOutcome(data, attempt, { ok: true }));
     // If this throws, the job is retried; the effect is not repeated (ledger) and is reported then.
     await deps.runner.reportAction(data, { ok: true, result }, attempt);
@@ -123,6 +123,7 @@ async function runEffect(deps: ActionWorkerDeps, data: ActionJob): Promise<unkno
       incidentId: data.incidentId,
       now: deps.clock.now(),
       signal,
+      ...(data.undoOf ? { undoOf: data.undoOf } : {}),
     }),
   );
 }

@@ -12,6 +12,16 @@ export interface ActionContext {
   readonly incidentId: string;
   readonly now: number;
   readonly signal: AbortSignal;
+  /**
+   * Set when this call takes back an earlier effect (a playbook `undo`): that effect's key,
+   * operation, inputs and result, so the connector can restore what the original replaced.
+   */
+  readonly undoOf?: {
+    readonly effectKey: string;
+    readonly operation: string;
+    readonly inputs: Readonly<Record<string, unknown>>;
+    readonly result: unknown;
+  };
 }
 
 export type Executor = (

@@ -15,6 +15,8 @@ export const AUDIT_ACTIONS = [
   'action.applied',
   'action.failed',
   'action.undone',
+  'run.cancelled',
+  'run.retried',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

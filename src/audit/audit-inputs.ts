@@ -153,7 +153,7 @@ export function actionOutcome(
     actor: systemActor('worker'),
     action: !outcome.ok
       ? 'action.failed'
-      : UNDO_OPERATIONS.has(job.operation)
+      : job.undoOf !== undefined || UNDO_OPERATIONS.has(job.operation)
         ? 'action.undone'
         : 'action.applied',
     targets: {
@@ -193,6 +193,27 @@ export function actionRefused(
       operation: action.operation,
       connector: action.connector,
       code,
+    },
+  };
+}
+
+/** A person cancelled or retried a run (POST /v1/runs/{id}/cancel|retry). */
+export function runControlled(
+  principal: Principal,
+  run: { id: string; incidentId: string; playbookId: string; playbookHash: string; state: string },
+  action: 'run.cancelled' | 'run.retried',
+  comment: string,
+): AuditInput {
+  return {
+    actor: actorOf(principal),
+    action,
+    targets: { runId: run.id, incidentId: run.incidentId },
+    outcome: 'ok',
+    detail: {
+      playbookId: run.playbookId,
+      playbookHash: run.playbookHash,
+      state: run.state,
+      comment: comment.slice(0, COMMENT_MAX_CHARS),
     },
   };
 }

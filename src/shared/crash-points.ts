@@ -6,6 +6,8 @@
 export const CRASH_POINTS = [
   /** The action's side effect is done; its result is not yet reported to the run. */
   'action.after-effect',
+  /** An undo's side effect is done (the original taken back); its result is not yet reported. */
+  'undo.after-effect',
   /** The run's new state is saved; its effects (jobs, approvals) are not yet created. */
   'run.after-save',
   /** An event batch is correlated; its matches are not yet recorded as incidents. */

@@ -121,6 +121,14 @@ export const ERROR_CODES = {
     status: 400,
     description: 'The `on` trigger names an unknown correlation or severity.',
   },
+  CORDON_ERR_PLAYBOOK_UNDO: {
+    status: 400,
+    description: 'An action asks to be undone (expires, undo_on_reject) but declares no undo.',
+  },
+  CORDON_ERR_PLAYBOOK_PARALLEL: {
+    status: 400,
+    description: 'A parallel state has malformed branches, a clashing name or an unusable join.',
+  },
   CORDON_ERR_PLAYBOOK_UNSUPPORTED: {
     status: 400,
     description: 'A playbook uses a state kind this version does not implement yet.',
@@ -239,6 +247,11 @@ export const ERROR_CODES = {
   CORDON_ERR_RUN_PLAYBOOK_MISSING: {
     status: 500,
     description: 'A run references a playbook version that is no longer stored.',
+  },
+  CORDON_ERR_RUN_STATE: {
+    status: 409,
+    description:
+      'The run is not in a state that allows this (cancel: already ended or undoing; retry: not failed at an action).',
   },
 } as const satisfies Record<string, { status: number; description: string }>;
 

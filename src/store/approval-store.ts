@@ -3,7 +3,7 @@ import type { Keys } from './keys.js';
 import { readHashes } from './read-hashes.js';
 import { ScriptRunner } from './redis-scripts.js';
 
-export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'expired';
+export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'expired' | 'cancelled';
 
 export interface ApprovalVote {
   readonly by: string;
@@ -131,6 +131,16 @@ export class ApprovalStore {
   async expire(id: string, now: number): Promise<ApprovalStatus | 'not-found'> {
     const [code, status] = (await this.#scripts.run(
       'expireApproval',
+      [this.keys.approval(id), this.keys.approvalPending],
+      [now],
+    )) as [number, string];
+    return code === -1 ? 'not-found' : (status as ApprovalStatus);
+  }
+
+  /** Withdraws a pending approval (its run was cancelled); the status that holds afterwards. */
+  async cancel(id: string, now: number): Promise<ApprovalStatus | 'not-found'> {
+    const [code, status] = (await this.#scripts.run(
+      'cancelApproval',
       [this.keys.approval(id), this.keys.approvalPending],
       [now],
     )) as [number, string];

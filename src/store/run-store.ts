@@ -3,10 +3,12 @@ import type { RunContext } from '../playbook/definition/compile-playbook.js';
 import type { Effect } from '../playbook/runtime/effects.js';
 import {
   FINAL_STATUSES,
+  type FailedAt,
   type RunRecord,
   type RunStatus,
   type TimelineEntry,
 } from '../playbook/runtime/run-record.js';
+import type { UndoBook } from '../playbook/runtime/undo-book.js';
 import type { Keys } from './keys.js';
 import { readHashes } from './read-hashes.js';
 import { ScriptRunner } from './redis-scripts.js';
@@ -19,6 +21,14 @@ export interface RunPatch {
   readonly pendingEffects: readonly Effect[];
   readonly updatedAt: number;
   readonly endedAt?: number;
+  readonly undo?: UndoBook;
+  /** The xstate value inside a parallel state; null when the run is at a plain state. */
+  readonly value?: unknown;
+  readonly leaves?: Readonly<Record<string, number>>;
+  /** Set when the run fails at a step a retry can restart; null clears it. */
+  readonly failedAt?: FailedAt | null;
+  /** The run was ended and starts again (a retry): it is active again and has no end time. */
+  readonly reopen?: boolean;
 }
 
 /** How many runs one playbook version has, and how many of them are still going. */
@@ -80,6 +90,15 @@ export class RunStore {
       pendingEffects: JSON.stringify(patch.pendingEffects),
       updatedAt: String(patch.updatedAt),
       ...(patch.endedAt === undefined ? {} : { endedAt: String(patch.endedAt) }),
+      ...(patch.reopen ? { endedAt: '' } : {}),
+      ...(patch.undo === undefined ? {} : { undo: JSON.stringify(patch.undo) }),
+      ...(patch.value === undefined
+        ? {}
+        : { value: patch.value === null ? '' : JSON.stringify(patch.value) }),
+      ...(patch.leaves === undefined ? {} : { leaves: JSON.stringify(patch.leaves) }),
+      ...(patch.failedAt === undefined
+        ? {}
+        : { failedAt: patch.failedAt === null ? '' : JSON.stringify(patch.failedAt) }),
     };
     const ended = patch.endedAt !== undefined;
     const code = await this.#scripts.run(
@@ -95,7 +114,7 @@ export class RunStore {
         JSON.stringify(fields),
         JSON.stringify(timeline.map((t) => JSON.stringify(t))),
         appliedEventId,
-        ended ? '1' : '0',
+        ended ? '1' : patch.reopen ? '2' : '0',
         run.id,
       ],
     );
@@ -224,6 +243,8 @@ function toFields(run: RunRecord): Record<string, string> {
     pendingEffects: JSON.stringify(run.pendingEffects),
     createdAt: String(run.createdAt),
     updatedAt: String(run.updatedAt),
+    ...(run.value === undefined ? {} : { value: JSON.stringify(run.value) }),
+    ...(run.leaves === undefined ? {} : { leaves: JSON.stringify(run.leaves) }),
   };
 }
 
@@ -243,5 +264,9 @@ function fromFields(h: Record<string, string>): RunRecord {
     createdAt: Number(h.createdAt ?? 0),
     updatedAt: Number(h.updatedAt ?? 0),
     endedAt: h.endedAt ? Number(h.endedAt) : undefined,
+    ...(h.undo ? { undo: JSON.parse(h.undo) as UndoBook } : {}),
+    ...(h.value ? { value: JSON.parse(h.value) as unknown } : {}),
+    ...(h.leaves ? { leaves: JSON.parse(h.leaves) as Record<string, number> } : {}),
+    ...(h.failedAt ? { failedAt: JSON.parse(h.failedAt) as FailedAt } : {}),
   };
 }

@@ -11,7 +11,7 @@ const approvalSchema = {
   type: 'object',
   properties: {
     id: { type: 'string' },
-    status: { type: 'string', enum: ['pending', 'approved', 'rejected', 'expired'] },
+    status: { type: 'string', enum: ['pending', 'approved', 'rejected', 'expired', 'cancelled'] },
     runId: { type: 'string' },
     playbookId: { type: 'string' },
     incidentId: { type: 'string' },
@@ -52,7 +52,10 @@ export const approvalRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => 
         querystring: {
           type: 'object',
           properties: {
-            status: { type: 'string', enum: ['pending', 'approved', 'rejected', 'expired'] },
+            status: {
+              type: 'string',
+              enum: ['pending', 'approved', 'rejected', 'expired', 'cancelled'],
+            },
             run: { type: 'string' },
             limit: limitQuery,
           },

@@ -1,5 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { runControlled } from '../../audit/audit-inputs.js';
 import { CordonError } from '../../shared/errors.js';
+import { principalOf } from '../auth.js';
 import { READ_ROLES, type ApiDeps } from '../deps.js';
 import { errorResponses, idParamsFor, limitQuery, named, openObject } from '../schemas.js';
 
@@ -11,15 +13,26 @@ const runSchema = {
     playbookHash: { type: 'string' },
     incidentId: { type: 'string' },
     initiator: { type: 'string' },
-    status: { type: 'string', enum: ['running', 'waiting', 'resolved', 'failed', 'cancelled'] },
+    status: {
+      type: 'string',
+      enum: ['running', 'waiting', 'undoing', 'resolved', 'failed', 'cancelled'],
+    },
     state: { type: 'string' },
     step: { type: 'integer' },
     createdAt: { type: 'integer' },
     updatedAt: { type: 'integer' },
     endedAt: { type: 'integer' },
     context: openObject,
+    /** Effects with a declared undo and their status; the undo pass in progress. */
+    undo: openObject,
+    failedAt: openObject,
+    /** Each position the run rests at (one per parallel branch still going) → its step. */
+    leaves: openObject,
   },
 } as const;
+
+/** Who may cancel or retry runs (admin always may): the incident responders. */
+const CONTROL_ROLES = ['responder'] as const;
 
 export const runRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   app.addSchema({ $id: 'Run', ...runSchema });
@@ -89,4 +102,71 @@ export const runRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
       return { ...visible, timeline, approvals };
     },
   );
+
+  for (const control of ['cancel', 'retry'] as const) {
+    app.post<{ Params: { id: string }; Body: { comment?: string } }>(
+      `/v1/runs/:id/${control}`,
+      {
+        config: { roles: CONTROL_ROLES },
+        preValidation: async (request) => {
+          request.body ??= {};
+        },
+        schema: {
+          operationId: control === 'cancel' ? 'cancelRun' : 'retryRun',
+          summary:
+            control === 'cancel'
+              ? 'Cancel a run: withdraw its pending step and undo its effects, newest first'
+              : 'Retry a failed run from the action step that failed (same playbook version)',
+          description:
+            control === 'cancel'
+              ? 'A pending approval of the run is cancelled and can no longer be approved. With effects to undo the run is `undoing` until they are taken back, then `cancelled`.'
+              : 'Only a run that failed at an action step can be retried; it keeps its pinned playbook hash.',
+          tags: ['runs'],
+          params: idParamsFor('run'),
+          body: {
+            type: 'object',
+            properties: { comment: { type: 'string', minLength: 1, maxLength: 4000 } },
+            additionalProperties: false,
+          },
+          response: {
+            200: named('Run', 'The run after the request (cancelled, undoing or running).'),
+            ...errorResponses,
+            409: named('Error', 'The run is not in a state that allows this.'),
+          },
+        },
+      },
+      async (request) => {
+        const principal = principalOf(request);
+        const id = request.params.id;
+        const outcome =
+          control === 'cancel'
+            ? await deps.runner.cancel(id, principal.id)
+            : await deps.runner.retry(id, principal.id);
+        if (!outcome.ok) {
+          if (outcome.reason === 'missing')
+            throw new CordonError('CORDON_ERR_API_NOT_FOUND', `No run ${id}.`);
+          throw new CordonError(
+            'CORDON_ERR_RUN_STATE',
+            control === 'cancel'
+              ? `Run ${id} is ${outcome.reason}; only a running or waiting run can be cancelled.`
+              : outcome.reason === 'not-retryable'
+                ? `Run ${id} failed at a step that cannot be retried (it ended through a failed end state or a failed branch); start a new run instead.`
+                : `Run ${id} is ${outcome.reason}; only a failed run can be retried.`,
+            { details: { status: outcome.reason } },
+          );
+        }
+        await deps.audit.trail.record(
+          runControlled(
+            principal,
+            outcome.run,
+            control === 'cancel' ? 'run.cancelled' : 'run.retried',
+            request.body?.comment ?? '',
+          ),
+        );
+        request.log.info({ runId: id, by: principal.id }, `run ${control}`);
+        const { pendingEffects: _pending, version: _version, ...visible } = outcome.run;
+        return visible;
+      },
+    );
+  }
 };

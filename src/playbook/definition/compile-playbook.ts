@@ -5,7 +5,8 @@ import { stateKind, STATE_KINDS } from '../kinds/registry.js';
 import type { MachineParts } from '../kinds/state-kind.js';
 import type { WaitRecord } from '../kinds/wait/wait-kind.js';
 import { FAILED_STATE } from './failed-state.js';
-import type { PlaybookDefinition } from './types.js';
+import type { BranchOutcomes } from '../kinds/parallel/parallel-definition.js';
+import type { PlaybookDefinition, StateDefinition } from './types.js';
 
 export { FAILED_STATE } from './failed-state.js';
 export { approvalDelayName } from '../kinds/approval/approval-runtime.js';
@@ -26,6 +27,8 @@ export interface RunContext {
   readonly choices?: Readonly<Record<string, ChoiceRecord>>;
   /** How wait states ended. */
   readonly waits?: Readonly<Record<string, WaitRecord>>;
+  /** How each branch of each parallel state ended (`resolved`, `failed` …). */
+  readonly branches?: BranchOutcomes;
 }
 
 export interface StepRecord {
@@ -60,13 +63,31 @@ export type RunEvent =
     }
   | { type: 'approval.rejected'; state: string; approvalId: string; by: string[]; at: number }
   | { type: 'incident.changed'; incident: Readonly<Record<string, unknown>>; at?: number }
-  | { type: `xstate.after.${string}`; approvalId?: string; at?: number };
+  | { type: `xstate.after.${string}`; approvalId?: string; at?: number }
+  /** An undo job finished (the runner applies it to the undo book, outside the machine). */
+  | {
+      type: 'undo.done';
+      effectKey: string;
+      ok: boolean;
+      result?: unknown;
+      error?: { code: string; message: string };
+      at?: number;
+    }
+  /** An effect declared with `expires` is due to be undone. */
+  | { type: 'undo.expire'; effectKey: string; at?: number };
 
 export interface CompiledPlaybook {
   readonly definition: PlaybookDefinition;
   /** sha256 of the definition: the version runs are pinned to. */
   readonly hash: string;
   readonly machine: AnyStateMachine;
+  /** Every state by name, nested ones (parallel branches') included: names are unique. */
+  readonly states: Readonly<Record<string, StateDefinition>>;
+  /**
+   * Each state's xstate node id (`<playbook>.<state>`, or `<playbook>.<parallel>.<branch>.<state>`
+   * inside a branch): delayed events are named after it.
+   */
+  readonly nodeIds: Readonly<Record<string, string>>;
 }
 
 export function playbookHash(def: PlaybookDefinition): string {
@@ -80,7 +101,16 @@ export function playbookHash(def: PlaybookDefinition): string {
  * performs them durably.
  */
 export function compilePlaybook(def: PlaybookDefinition): CompiledPlaybook {
-  const parts: MachineParts = { playbook: def, delays: {} };
+  const parts: MachineParts = {
+    playbook: def,
+    delays: {},
+    compileState: (name, state) => {
+      const kind = stateKind(state.kind);
+      if (!kind)
+        throw new Error(`Playbook ${def.id}: state "${name}" has unknown kind ${state.kind}.`);
+      return kind.compile(name, state, parts);
+    },
+  };
   const states: Record<string, object> = {};
   let needsFailed = false;
 
@@ -124,5 +154,35 @@ export function compilePlaybook(def: PlaybookDefinition): CompiledPlaybook {
     definition: def,
     hash: playbookHash(def),
     machine: machine as unknown as AnyStateMachine,
+    states: allStates(def.states),
+    nodeIds: nodeIdsOf((machine as unknown as AnyStateMachine).root),
   };
+}
+
+interface NodeLike {
+  readonly key: string;
+  readonly id: string;
+  readonly states: Readonly<Record<string, NodeLike>>;
+}
+
+function nodeIdsOf(root: NodeLike): Record<string, string> {
+  const out: Record<string, string> = {};
+  // Breadth first: a top-level name (the run's own `__failed`) wins over a branch's.
+  const queue = Object.values(root.states);
+  for (let node = queue.shift(); node; node = queue.shift()) {
+    out[node.key] ??= node.id;
+    queue.push(...Object.values(node.states));
+  }
+  return out;
+}
+
+function allStates(
+  states: Readonly<Record<string, StateDefinition>>,
+): Record<string, StateDefinition> {
+  const out: Record<string, StateDefinition> = { ...states };
+  for (const state of Object.values(states)) {
+    const children = stateKind(state.kind)?.children?.(state);
+    if (children) Object.assign(out, allStates(children));
+  }
+  return out;
 }

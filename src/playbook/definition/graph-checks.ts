@@ -1,8 +1,11 @@
 import type { OperationSpec } from '../../actions/operations.js';
-import type { DiagnosticSink } from '../../shared/yaml.js';
+import type { DiagnosticSink, YamlPath } from '../../shared/yaml.js';
 import { stateKind } from '../kinds/registry.js';
 import type { Edge } from '../kinds/state-kind.js';
 import type { PlaybookDefinition, StateDefinition } from './types.js';
+
+/** A start and its states: the playbook itself, or one parallel branch. */
+export type StateGraph = Pick<PlaybookDefinition, 'start' | 'states'>;
 
 /** The explicit transitions out of a state (an action's implicit "end failed" is not one). */
 export function edgesOf(state: StateDefinition): readonly Edge[] {
@@ -15,16 +18,18 @@ export function edgesOf(state: StateDefinition): readonly Edge[] {
  * approval's `approved` edge, or explicitly marked `automatic: true`.
  */
 export function checkGraph(
-  def: PlaybookDefinition,
+  def: StateGraph,
   sink: DiagnosticSink,
   operation: (name: string) => OperationSpec | undefined,
+  /** Where the graph's `states` sit (a parallel branch's); [] = the playbook's own. */
+  at: YamlPath = [],
 ): void {
   const names = Object.keys(def.states);
   const reachable = walk(def, def.start, () => true);
   for (const name of names) {
     if (!reachable.has(name)) {
       sink.error(
-        ['states', name],
+        [...at, 'states', name],
         'CORDON_ERR_PLAYBOOK_UNREACHABLE',
         `State "${name}" cannot be reached from the start state "${def.start}". Point a transition at it or remove it.`,
         true,
@@ -40,7 +45,7 @@ export function checkGraph(
     });
     if (!canEnd) {
       sink.error(
-        ['states', name],
+        [...at, 'states', name],
         'CORDON_ERR_PLAYBOOK_NO_END',
         `State "${name}" has no path to an end state, so a run could never finish. Add a transition that leads to an end state.`,
         true,
@@ -48,7 +53,7 @@ export function checkGraph(
     }
   }
 
-  checkTransientLoops(def, sink);
+  checkTransientLoops(def, sink, at);
 
   // A mutating action must be entered only through an approval's `approved` outcome: that is
   // what lets the approver see (and bind, by hash) the exact inputs it will run with.
@@ -73,7 +78,7 @@ export function checkGraph(
     if (name === def.start) unapproved.unshift('the start');
     if (unapproved.length === 0) continue;
     sink.error(
-      ['states', name, 'action'],
+      [...at, 'states', name, 'action'],
       'CORDON_ERR_PLAYBOOK_UNGUARDED_MUTATION',
       `State "${name}" runs ${mutation}, which changes a production system, but a run can enter it from ${unapproved.join(', ')} without an approval. Make it the direct target of an approval's "approved" outcome (the approver then sees and binds its exact inputs), or add "automatic: true" if it must run unattended.`,
     );
@@ -84,7 +89,7 @@ export function checkGraph(
  * A run passes through transient states (choice) inside one transition; a loop made only of
  * them would never come to rest.
  */
-function checkTransientLoops(def: PlaybookDefinition, sink: DiagnosticSink): void {
+function checkTransientLoops(def: StateGraph, sink: DiagnosticSink, at: YamlPath): void {
   const transient = (n: string): boolean => {
     const state = def.states[n];
     return state !== undefined && stateKind(state.kind)?.resting === 'transient';
@@ -99,7 +104,7 @@ function checkTransientLoops(def: PlaybookDefinition, sink: DiagnosticSink): voi
       const n = queue.shift() as string;
       if (n === name) {
         sink.error(
-          ['states', name],
+          [...at, 'states', name],
           'CORDON_ERR_PLAYBOOK_NO_END',
           `State "${name}" can lead back to itself through choice states only, so a run could loop without ever resting. Put a wait, an approval or an action on that loop, or break it.`,
           true,
@@ -117,7 +122,7 @@ function checkTransientLoops(def: PlaybookDefinition, sink: DiagnosticSink): voi
   }
 }
 
-function walk(def: PlaybookDefinition, from: string, follow: (edge: Edge) => boolean): Set<string> {
+function walk(def: StateGraph, from: string, follow: (edge: Edge) => boolean): Set<string> {
   const seen = new Set<string>();
   const queue = [from];
   while (queue.length > 0) {

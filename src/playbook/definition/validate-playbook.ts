@@ -61,6 +61,11 @@ export function validatePlaybook(
         `${label} has no states; add at least a start state and an end state.`,
       );
     const groupNames = groupNamesOf(trigger?.rules ?? [], ctx);
+    const nested = nestedStates(rawStates);
+    const allRaw = { ...rawStates, ...Object.fromEntries(nested.map((n) => [n.name, n.value])) };
+    const where = new Map<string, string[]>(names.map((n) => [n, ['a top-level state']]));
+    for (const n of nested) where.set(n.name, [...(where.get(n.name) ?? []), n.where]);
+    const env: StateEnv = { sink, ctx, rawStates: allRaw, groupNames, where };
     for (const name of names) {
       if (!STATE_NAME.test(name)) {
         sink.error(
@@ -71,16 +76,7 @@ export function validatePlaybook(
         );
         continue;
       }
-      const state = validateState(
-        name,
-        rawStates[name],
-        ['states', name],
-        sink,
-        ctx,
-        names,
-        rawStates,
-        groupNames,
-      );
+      const state = validateState(name, rawStates[name], ['states', name], names, env);
       if (state) states.set(name, state);
     }
   }
@@ -163,16 +159,25 @@ function validateTrigger(
   return rules ? { rules, severities } : undefined;
 }
 
+/** What validating any state (top-level or nested in a branch) needs of the whole playbook. */
+interface StateEnv {
+  readonly sink: DiagnosticSink;
+  readonly ctx: PlaybookContext;
+  /** Every state's raw YAML by name, nested ones included (names are unique). */
+  readonly rawStates: Record<string, unknown>;
+  readonly groupNames: ReadonlySet<string> | undefined;
+  /** Where each state name is defined (more than one entry = a clash). */
+  readonly where: ReadonlyMap<string, readonly string[]>;
+}
+
 function validateState(
   name: string,
   value: unknown,
   path: YamlPath,
-  sink: DiagnosticSink,
-  ctx: PlaybookContext,
   stateNames: readonly string[],
-  rawStates: Record<string, unknown>,
-  groupNames: ReadonlySet<string> | undefined,
+  env: StateEnv,
 ): StateDefinition | undefined {
+  const { sink, ctx, rawStates, groupNames } = env;
   const label = `State "${name}"`;
   if (!expectMapping(sink, path, value, label)) return undefined;
   const present = STATE_KINDS.filter((k) => k.key in value);
@@ -217,8 +222,17 @@ function validateState(
       unknownTarget(sink, key, v, stateNames, `${label} ${what}`);
       return false;
     },
-    checkTemplates: (at, v) =>
-      validateTemplates(v, at, sink, rawStates, groupNames, label, name, stepStates),
+    checkTemplates: (at, v, afterRun) =>
+      validateTemplates(
+        v,
+        at,
+        sink,
+        rawStates,
+        groupNames,
+        label,
+        afterRun ? '' : name,
+        stepStates,
+      ),
     checkExpression: (at, v, expected, what): v is string => {
       if (!expectString(sink, at, v, `${label} ${what}`)) return false;
       const checked = checkExpression(v, scope, expected);
@@ -232,9 +246,31 @@ function validateState(
       );
       return false;
     },
+    validateNested: (inner, v, at, names) => validateState(inner, v, at, names, env),
+    otherStateNames: (inner) => {
+      const places = env.where.get(inner) ?? [];
+      return places.length > 1 ? places.join(' and ') : undefined;
+    },
+    checkBranchGraph: (branch, at) => checkGraph(branch, sink, (op) => OPERATIONS[op], at),
     mark: () => sink.diagnostics.length,
     erredSince: (mark) => sink.diagnostics.some((d, i) => i >= mark && d.severity === 'error'),
   }) as StateDefinition | undefined;
+}
+
+/** States inside parallel branches, with where they are, for name checks and templates. */
+function nestedStates(
+  rawStates: Record<string, unknown>,
+): { name: string; value: unknown; where: string }[] {
+  const out: { name: string; value: unknown; where: string }[] = [];
+  for (const [parent, raw] of Object.entries(rawStates)) {
+    if (!isMapping(raw) || !isMapping(raw.parallel) || !isMapping(raw.parallel.branches)) continue;
+    for (const [branch, b] of Object.entries(raw.parallel.branches)) {
+      if (!isMapping(b) || !isMapping(b.states)) continue;
+      for (const [name, value] of Object.entries(b.states))
+        out.push({ name, value, where: `a state of branch "${branch}" of "${parent}"` });
+    }
+  }
+  return out;
 }
 
 function runnableKinds(): string[] {

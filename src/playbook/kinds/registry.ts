@@ -5,6 +5,7 @@ import { approvalKind } from './approval/approval-kind.js';
 import { callKind } from './call/call-kind.js';
 import { choiceKind, type ChoiceStateDefinition } from './choice/choice-kind.js';
 import { endKind, type EndStateDefinition } from './end/end-kind.js';
+import type { ParallelStateDefinition } from './parallel/parallel-definition.js';
 import { parallelKind } from './parallel/parallel-kind.js';
 import type { StateKind } from './state-kind.js';
 import { waitKind, type WaitStateDefinition } from './wait/wait-kind.js';
@@ -29,6 +30,7 @@ export type KnownStateDefinition =
   | ApprovalStateDefinition
   | ChoiceStateDefinition
   | WaitStateDefinition
+  | ParallelStateDefinition
   | EndStateDefinition;
 
 const BY_KEY = new Map(STATE_KINDS.map((k) => [k.key, k]));

@@ -6,11 +6,13 @@ import type {
   BaseStateDefinition,
   PlaybookContext,
   PlaybookDefinition,
+  StateDefinition,
 } from '../definition/types.js';
 import type { ExpressionType } from '../expressions/cel.js';
 import type { StateEffect } from '../runtime/effects.js';
 import type { ActionJob } from '../runtime/jobs.js';
 import type { RunRecord, RunStatus } from '../runtime/run-record.js';
+import type { UndoableStep, UndoEntry } from '../runtime/undo-book.js';
 import type { RunnerDeps } from '../runtime/runner.js';
 import type { DryRunScope, DryRunStep, GraphInput, GraphNode, JsonSchema } from './tooling.js';
 
@@ -47,6 +49,8 @@ export interface StateKind<D extends BaseStateDefinition = BaseStateDefinition> 
   implicitFailure?(def: D): boolean;
   /** Whether a run resting here wants `incident.changed` events when its incident changes. */
   watchesIncident?(def: D): boolean;
+  /** States nested in one of this kind (a parallel's branch states), by their unique names. */
+  children?(def: D): Readonly<Record<string, StateDefinition>>;
   /** Whether `steps.<name>` holds this state's result once it ran. */
   readonly recordsStep?: boolean;
   /** The xstate state node for `def`; may add named delays to `machine`. */
@@ -80,6 +84,21 @@ export interface StateKind<D extends BaseStateDefinition = BaseStateDefinition> 
   passedTo?(name: string, before: RunContext, after: RunContext): string | undefined;
   /** JSON Schema of one state of this kind (schemas/playbook.schema.json is built from these). */
   readonly schema?: JsonSchema;
+  /**
+   * The undo book entry for a step of this kind that just succeeded, when it declared an undo
+   * (the runner records it with the transition and replays it backwards on cancel or failure).
+   */
+  undoable?(def: D, step: UndoableStep): UndoEntry | undefined;
+  /**
+   * Withdraws what a run resting here (at `at`) asked for, because the run is cancelled or
+   * its branch lost a join: queued jobs removed, pending approvals cancelled. Idempotent.
+   */
+  cancel?(
+    run: RunRecord,
+    def: D,
+    at: { readonly state: string; readonly step: number },
+    services: RunServices,
+  ): Promise<void>;
   /** Heals what a crash or a lost message could leave behind for a run resting here. */
   reconcile?(
     run: RunRecord,
@@ -118,6 +137,8 @@ export type Guard = (args: { context: unknown; event: unknown }, params: never) 
 
 export interface MachineParts {
   readonly playbook: PlaybookDefinition;
+  /** Compiles a nested state (a parallel branch's) by its own kind. */
+  readonly compileState: (name: string, def: StateDefinition) => object;
   /** Named delays (ms, or a function of context and event) the machine's `after`s use. */
   readonly delays: Record<string, unknown>;
 }
@@ -133,8 +154,11 @@ export interface ValidateInput {
   readonly stateNames: readonly string[];
   /** True when `v` names a state; reports it otherwise. */
   readonly target: (key: YamlPath, v: unknown, what: string) => v is string;
-  /** Checks {{ templates }} anywhere inside `v`. */
-  readonly checkTemplates: (at: YamlPath, v: unknown) => void;
+  /**
+   * Checks {{ templates }} anywhere inside `v`; `afterRun` = they render once the state ran
+   * (an undo's inputs), so they may read the state's own `steps.<name>`.
+   */
+  readonly checkTemplates: (at: YamlPath, v: unknown, afterRun?: boolean) => void;
   /** True when `v` is a CEL expression that type-checks to `expected`; reports it otherwise. */
   readonly checkExpression: (
     at: YamlPath,
@@ -142,6 +166,23 @@ export interface ValidateInput {
     expected: ExpressionType,
     what: string,
   ) => v is string;
+  /**
+   * Validates a state nested in this one (a parallel branch's), by its own kind, with
+   * transitions kept among `stateNames`.
+   */
+  readonly validateNested: (
+    name: string,
+    value: unknown,
+    path: YamlPath,
+    stateNames: readonly string[],
+  ) => StateDefinition | undefined;
+  /** Where else in the playbook `name` names a state, when it does (names are global). */
+  readonly otherStateNames: (name: string) => string | undefined;
+  /** The graph checks (reachable, can end, guarded mutations) over a nested state machine. */
+  readonly checkBranchGraph: (
+    branch: { readonly start: string; readonly states: Readonly<Record<string, StateDefinition>> },
+    path: YamlPath,
+  ) => void;
   /** `erredSince(mark())`: whether errors were reported in between. */
   readonly mark: () => number;
   readonly erredSince: (mark: number) => boolean;

@@ -10,7 +10,33 @@ import { kindByEffectAction } from '../kinds/registry.js';
  * A state effect's `kind` is the state kind that asked for it (`action`, `approval`, `wait`)
  * and that kind performs it; timers are the runner's own.
  */
-export type Effect = StateEffect | TimerEffect | CancelTimerEffect;
+export type Effect =
+  StateEffect | TimerEffect | CancelTimerEffect | UndoEffect | ExpiryEffect | WithdrawEffect;
+
+/** Queue the undo job of one undo book entry (id = its undo key). */
+export interface UndoEffect {
+  readonly kind: 'undo';
+  readonly id: string;
+  readonly effectKey: string;
+}
+
+/** Schedule the automatic undo of an effect declared with `expires` (a delayed run job). */
+export interface ExpiryEffect {
+  readonly kind: 'expiry';
+  readonly id: string;
+  readonly effectKey: string;
+  readonly fireAt: number;
+}
+
+/** Withdraw what the run's resting states asked for (queued jobs, pending approvals). */
+export interface WithdrawEffect {
+  readonly kind: 'withdraw';
+  readonly id: string;
+  readonly at: readonly { readonly state: string; readonly step: number }[];
+}
+
+/** Effects the runner performs itself (no state kind asks for them). */
+const RUNNER_KINDS = new Set(['timer', 'cancel-timer', 'undo', 'expiry', 'withdraw']);
 
 export interface StateEffect {
   readonly kind: string;
@@ -42,8 +68,20 @@ export function isCancelTimer(effect: Effect): effect is CancelTimerEffect {
   return effect.kind === 'cancel-timer';
 }
 
+export function isUndo(effect: Effect): effect is UndoEffect {
+  return effect.kind === 'undo';
+}
+
+export function isExpiry(effect: Effect): effect is ExpiryEffect {
+  return effect.kind === 'expiry';
+}
+
+export function isWithdraw(effect: Effect): effect is WithdrawEffect {
+  return effect.kind === 'withdraw';
+}
+
 export function isStateEffect(effect: Effect): effect is StateEffect {
-  return !isTimer(effect) && !isCancelTimer(effect);
+  return !RUNNER_KINDS.has(effect.kind);
 }
 
 export interface XstateAction {
@@ -79,6 +117,8 @@ export function toEffects(
     readonly step: number;
     readonly prevStep: number;
     readonly at: number;
+    /** The step a resting state was entered at (parallel branches each have their own). */
+    readonly stepOf?: (state: string) => number | undefined;
   },
 ): Effect[] {
   const effects: Effect[] = [];
@@ -91,7 +131,7 @@ export function toEffects(
       effects.push({
         kind: 'timer',
         id: timerEffectId(runId, params.id, position.step),
-        state: position.state,
+        state: timerState(params.id),
         step: position.step,
         fireAt: position.at + params.delay,
         event: { type: event.type },
@@ -102,7 +142,11 @@ export function toEffects(
       if (typeof params.sendId === 'string') {
         effects.push({
           kind: 'cancel-timer',
-          id: timerEffectId(runId, params.sendId, position.prevStep),
+          id: timerEffectId(
+            runId,
+            params.sendId,
+            position.stepOf?.(timerState(params.sendId)) ?? position.prevStep,
+          ),
         });
       }
       continue;
@@ -119,4 +163,13 @@ export function toEffects(
     });
   }
   return effects;
+}
+
+/**
+ * The state a delayed event belongs to. xstate names it `xstate.after.<delay>.<state node id>`
+ * and node ids are the dotted path from the machine (`<playbook>.<parallel>.<branch>.<state>`);
+ * state names hold no dots, so the last segment is the state, nested or not.
+ */
+function timerState(id: string): string {
+  return id.slice(id.lastIndexOf('.') + 1);
 }

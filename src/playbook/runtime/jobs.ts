@@ -1,4 +1,5 @@
 import type { RunEvent } from '../definition/compile-playbook.js';
+import type { UndoReason } from './undo-book.js';
 
 /** Jobs on the `runs` queue: everything that moves a run forward goes through it. */
 export type RunJob = RunStartJob | RunEventJob;
@@ -44,6 +45,17 @@ export interface ActionJob {
    * (epoch ms), for the accept → first action histogram.
    */
   readonly acceptedAt?: number;
+  /** Set on an undo job: the effect it takes back, and why (its outcome goes to the undo book). */
+  readonly undoOf?: UndoOf;
+  readonly undoReason?: UndoReason;
+}
+
+/** What an undo job reverses (ActionContext.undoOf for the connector). */
+export interface UndoOf {
+  readonly effectKey: string;
+  readonly operation: string;
+  readonly inputs: Readonly<Record<string, unknown>>;
+  readonly result: unknown;
 }
 
 export type JobState =
@@ -60,6 +72,8 @@ export type JobState =
 export interface RunQueues {
   addRunJob(job: RunJob, options: { jobId: string; delayMs?: number }): Promise<void>;
   removeRunJob(jobId: string): Promise<void>;
+  /** Removes an action job that has not started yet (a running one finishes). */
+  removeActionJob(jobId: string): Promise<void>;
   addActionJob(
     job: ActionJob,
     options: {

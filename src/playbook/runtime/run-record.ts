@@ -1,7 +1,12 @@
 import type { RunContext } from '../definition/compile-playbook.js';
 import type { Effect } from './effects.js';
+import type { UndoBook } from './undo-book.js';
 
-export type RunStatus = 'running' | 'waiting' | 'resolved' | 'failed' | 'cancelled';
+/**
+ * `undoing`: the run takes back its effects (newest first) before it becomes what its undo
+ * pass says (cancelled, failed, or back on its path after a rejection).
+ */
+export type RunStatus = 'running' | 'waiting' | 'undoing' | 'resolved' | 'failed' | 'cancelled';
 
 export const FINAL_STATUSES: readonly RunStatus[] = ['resolved', 'failed', 'cancelled'];
 
@@ -18,6 +23,13 @@ export interface RunRecord {
   readonly state: string;
   /** Transitions applied so far; identifies the current visit of `state`. */
   readonly step: number;
+  /** The xstate value when the run is inside a parallel state (else `state` says it all). */
+  readonly value?: unknown;
+  /**
+   * Every position the run rests at → the step it was entered at: one state, or one per
+   * parallel branch still going. Events name a position and apply only while it holds.
+   */
+  readonly leaves?: Readonly<Record<string, number>>;
   /** Compare-and-set token; bumps on every save. */
   readonly version: number;
   readonly context: RunContext;
@@ -26,6 +38,18 @@ export interface RunRecord {
   readonly createdAt: number;
   readonly updatedAt: number;
   readonly endedAt: number | undefined;
+  /** Effects that declared an undo, and the undo pass in progress (absent on older runs). */
+  readonly undo?: UndoBook;
+  /**
+   * Where the run failed, when an action step failed with no failure path: what a retry
+   * restarts (with the approval gate that admitted that step, if any).
+   */
+  readonly failedAt?: FailedAt;
+}
+
+export interface FailedAt {
+  readonly state: string;
+  readonly gate: RunContext['gate'];
 }
 
 export type TimelineEntry = {

@@ -1,4 +1,4 @@
-import { initialTransition, transition, type AnyMachineSnapshot } from 'xstate';
+import { initialTransition, transition } from 'xstate';
 import type { Clock } from '../../shared/clock.js';
 import type { CrashHook } from '../../shared/crash-points.js';
 import { CordonError } from '../../shared/errors.js';
@@ -14,19 +14,36 @@ import {
   type RunContext,
   type RunEvent,
 } from '../definition/compile-playbook.js';
-import type { StateDefinition } from '../definition/types.js';
 import { stateKind } from '../kinds/registry.js';
-import type { RunServices, StateKind } from '../kinds/state-kind.js';
+import type { RunServices } from '../kinds/state-kind.js';
 import { incidentScope } from './run-scope.js';
-import { isCancelTimer, isTimer, toEffects, type Effect } from './effects.js';
+import {
+  isCancelTimer,
+  isExpiry,
+  isStateEffect,
+  isTimer,
+  isUndo,
+  isWithdraw,
+  stateEffectId,
+  toEffects,
+  type Effect,
+} from './effects.js';
+import { EMPTY_BOOK, entryOf, expiryKey, toUndo, withEntry } from './undo-book.js';
+import { startPass, undoJob, UNDO_RETRY } from './undo-runtime.js';
 import type { ActionJob, RunEventJob, RunQueues, RunStartJob } from './jobs.js';
 import type { PlaybookCatalog } from './playbook-catalog.js';
 import {
   FINAL_STATUSES,
+  type FailedAt,
   type RunRecord,
   type RunStatus,
   type TimelineEntry,
 } from './run-record.js';
+import { cancelRun, retryRun } from './run-control.js';
+import { kindOf, leavesOf, positionOf, sameValue, statusOf } from './run-positions.js';
+import { effectEntries, eventSummary } from './run-timeline.js';
+import { MAX_CONFLICT_RETRIES, type RunnerCore } from './runner-core.js';
+import { adoptLateEffect, applyUndoEvent, reconcileUndo, UNDO_POSITION } from './undo-events.js';
 
 export { incidentScope } from './run-scope.js';
 
@@ -44,8 +61,6 @@ export interface RunnerDeps {
   readonly incidents?: { get(id: string): Promise<Incident | undefined> };
 }
 
-const MAX_CONFLICT_RETRIES = 25;
-
 /**
  * Drives playbook runs. A run moves only by applying one event at a time with xstate's pure
  * `transition()`; the new state, its timeline entries and the effects it asks for are saved in
@@ -56,8 +71,18 @@ const MAX_CONFLICT_RETRIES = 25;
 export class Runner {
   /** What state kinds may use of the runner (src/playbook/kinds/). */
   readonly #services: RunServices;
+  /** What the helpers in run-control.ts and undo-events.ts use of the runner. */
+  readonly #core: RunnerCore;
 
   constructor(private readonly deps: RunnerDeps) {
+    this.#core = {
+      deps,
+      flush: (run) => this.flush(run),
+      compiled: (hash, runId) => this.compiled(hash, runId),
+      perform: (run, compiled, effect) => this.perform(run, compiled, effect),
+      queueEvent: (runId, at, eventId, event, delayMs) =>
+        this.queueEvent(runId, at, eventId, event, delayMs),
+    };
     this.#services = {
       deps,
       queueEvent: (runId, at, eventId, event, delayMs) =>
@@ -106,9 +131,10 @@ export class Runner {
         gate: null,
       };
       const [snapshot, actions] = initialTransition(compiled.machine, input);
-      const state = stateNameOf(snapshot);
+      const position = positionOf(snapshot, compiled, {}, undefined, 1);
+      const state = position.state;
       const effects = toEffects(actions, job.runId, { state, step: 1, prevStep: 0, at: now });
-      const status = statusOf(snapshot, compiled);
+      const status = statusOf(snapshot, compiled, position);
       const record: RunRecord = {
         id: job.runId,
         playbookId: job.playbookId,
@@ -121,6 +147,8 @@ export class Runner {
         version: 1,
         context: snapshot.context as RunContext,
         pendingEffects: effects,
+        ...(position.value === undefined ? {} : { value: position.value }),
+        leaves: position.leaves,
         createdAt: now,
         updatedAt: now,
         endedAt: FINAL_STATUSES.includes(status) ? now : undefined,
@@ -161,18 +189,31 @@ export class Runner {
         continue;
       }
       if (await this.deps.runs.wasApplied(run.id, job.eventId)) return 'duplicate';
-      if (FINAL_STATUSES.includes(run.status)) return 'ignored';
-      if (job.expect.state !== run.state || job.expect.step !== run.step) {
-        log.debug({ expect: job.expect, state: run.state, step: run.step }, 'stale event ignored');
+      if (job.event.type === 'undo.done' || job.event.type === 'undo.expire') {
+        const outcome = await applyUndoEvent(this.#core, run, job);
+        if (outcome === 'conflict') continue;
+        return outcome;
+      }
+      if (run.status === 'undoing' || FINAL_STATUSES.includes(run.status)) {
+        const outcome = await adoptLateEffect(this.#core, run, job);
+        if (outcome === 'conflict') continue;
+        return outcome;
+      }
+      // Each resting position (one per parallel branch) moves on its own: an event applies
+      // only while its own position is where it was when the event was queued.
+      const leaves = leavesOf(run);
+      if (leaves[job.expect.state] !== job.expect.step) {
+        log.debug({ expect: job.expect, state: run.state, leaves }, 'stale event ignored');
         return 'stale';
       }
       const compiled = await this.compiled(run.playbookHash, run.id);
       const now = this.deps.clock.now();
       let event: RunEvent = job.event;
 
-      const resting = kindOf(compiled.definition.states[run.state]);
+      const resting = kindOf(compiled.states[job.expect.state]);
+      const at = { ...run, state: job.expect.state, step: job.expect.step };
       if (resting?.kind.beforeEvent) {
-        const replaced = await resting.kind.beforeEvent(run, resting.def, event, this.#services);
+        const replaced = await resting.kind.beforeEvent(at, resting.def, event, this.#services);
         if (replaced === 'stale') return 'stale';
         event = replaced;
       }
@@ -180,39 +221,130 @@ export class Runner {
       if (typeof (event as { at?: unknown }).at !== 'number')
         event = { ...event, at: now } as RunEvent;
 
-      const snapshot = compiled.machine.resolveState({ value: run.state, context: run.context });
+      const snapshot = compiled.machine.resolveState({
+        value: (run.value ?? run.state) as string,
+        context: run.context,
+      });
       const [next, actions] = transition(compiled.machine, snapshot, event);
-      const state = stateNameOf(next);
-      if (state === run.state && actions.length === 0 && next.context === snapshot.context) {
+      const step = run.step + 1;
+      const position = positionOf(next, compiled, leaves, job.expect.state, step);
+      const state = position.state;
+      if (
+        sameValue(next.value, snapshot.value) &&
+        actions.length === 0 &&
+        next.context === snapshot.context
+      ) {
         log.warn({ state: run.state }, 'event not accepted in this state; ignored');
         return 'ignored';
       }
-      const step = run.step + 1;
-      const effects = toEffects(actions, run.id, { state, step, prevStep: run.step, at: now });
-      const status = statusOf(next, compiled);
-      const ended = FINAL_STATUSES.includes(status);
+      let effects = toEffects(actions, run.id, {
+        state,
+        step,
+        prevStep: run.step,
+        at: now,
+        stepOf: (leaf) => leaves[leaf],
+      });
+      // Branches a join left behind (`any`) are withdrawn: queued jobs, pending approvals.
+      const left = Object.entries(leaves)
+        .filter(([leaf, at]) => leaf !== job.expect.state && position.leaves[leaf] !== at)
+        .map(([leaf, at]) => ({ state: leaf, step: at }));
+      if (left.length > 0)
+        effects.push({
+          kind: 'withdraw',
+          id: deterministicId('wdr', run.id, String(step)),
+          at: left,
+        });
+      const status = statusOf(next, compiled, position);
+      let ended = FINAL_STATUSES.includes(status);
+      const context = next.context as RunContext;
+      const extra: TimelineEntry[] = [];
+
+      // A step that declared an undo joins the book (with its expiry, if it has one).
+      let book = run.undo ?? EMPTY_BOOK;
+      if (event.type === 'action.succeeded' && resting?.kind.undoable && resting.kind.effect) {
+        const entry = resting.kind.undoable(resting.def, {
+          effectKey: stateEffectId(
+            resting.kind.effect.idPrefix,
+            run.id,
+            job.expect.state,
+            job.expect.step,
+          ),
+          state: job.expect.state,
+          before: run.context,
+          after: context,
+          result: event.result,
+          at: now,
+        });
+        if (entry) {
+          book = withEntry(book, entry);
+          if (entry.expiresAt !== undefined)
+            effects.push({
+              kind: 'expiry',
+              id: expiryKey(entry.effectKey),
+              effectKey: entry.effectKey,
+              fireAt: entry.expiresAt,
+            });
+        }
+      }
+      const failedAt: FailedAt | null =
+        state === FAILED_STATE && resting?.def.kind === 'action' && event.type === 'action.failed'
+          ? { state: job.expect.state, gate: run.context.gate }
+          : null;
+
+      // Failing after side effects takes them all back; a rejection takes back the steps
+      // marked undo_on_reject. The run is `undoing` until the pass is over.
+      let saveStatus: RunStatus = status;
+      const failedUndo = status === 'failed' ? toUndo(book) : [];
+      const rejectedUndo =
+        event.type === 'approval.rejected' ? toUndo(book, (e) => e.undoOnReject) : [];
+      if (failedUndo.length > 0 || rejectedUndo.length > 0) {
+        const failing = failedUndo.length > 0;
+        const pass = startPass(
+          book,
+          failing ? 'failed' : 'rejected',
+          failing ? failedUndo : rejectedUndo,
+          // A failure's timer cancels go out now; a rejection's next step waits for the pass.
+          { status, effects: failing ? [] : effects, ended },
+        );
+        book = pass.book;
+        effects = failing ? [...effects, ...pass.effects] : pass.effects;
+        saveStatus = 'undoing';
+        ended = false;
+        extra.push({
+          at: now,
+          type: 'undo.started',
+          reason: failing ? 'failed' : 'rejected',
+          effects: failing ? failedUndo.length : rejectedUndo.length,
+        });
+      }
       const timeline: TimelineEntry[] = [
         {
           at: now,
           type: 'transition',
-          from: run.state,
+          from: job.expect.state,
           to: state,
+          ...(position.value === undefined ? {} : { positions: Object.keys(position.leaves) }),
           event: event.type,
           ...eventSummary(event),
         },
+        ...extra,
         ...effectEntries(effects, now),
         ...(ended ? [{ at: now, type: 'ended', outcome: status }] : []),
       ];
       const saved = await this.deps.runs.save(
         run,
         {
-          status,
+          status: saveStatus,
           state,
           step,
-          context: next.context as RunContext,
+          value: position.value ?? null,
+          leaves: position.leaves,
+          context,
           pendingEffects: effects,
           updatedAt: now,
           ...(ended ? { endedAt: now } : {}),
+          ...(book !== run.undo && book !== EMPTY_BOOK ? { undo: book } : {}),
+          ...(failedAt ? { failedAt } : {}),
         },
         timeline,
         job.eventId,
@@ -230,12 +362,38 @@ export class Runner {
     );
   }
 
+  cancel(runId: string, by: string): ReturnType<typeof cancelRun> {
+    return cancelRun(this.#core, runId, by);
+  }
+
+  retry(runId: string, by: string): ReturnType<typeof retryRun> {
+    return retryRun(this.#core, runId, by);
+  }
+
   /** Reports an action job's outcome to its run as an event (idempotent by job id). */
   async reportAction(
     job: ActionJob,
     outcome: { ok: true; result: unknown } | { ok: false; code: string; message: string },
     attempts: number,
   ): Promise<void> {
+    if (job.undoOf) {
+      // An undo's outcome goes to the undo book, whatever the run's position now.
+      const done: RunEvent = outcome.ok
+        ? { type: 'undo.done', effectKey: job.undoOf.effectKey, ok: true, result: outcome.result }
+        : {
+            type: 'undo.done',
+            effectKey: job.undoOf.effectKey,
+            ok: false,
+            error: { code: outcome.code, message: outcome.message },
+          };
+      await this.queueEvent(
+        job.runId,
+        UNDO_POSITION,
+        `${job.effectKey}-${outcome.ok ? 'done' : 'failed'}`,
+        done,
+      );
+      return;
+    }
     const event: RunEvent = outcome.ok
       ? { type: 'action.succeeded', state: job.state, result: outcome.result, attempts }
       : {
@@ -297,9 +455,17 @@ export class Runner {
       if (!run) return;
     }
     if (FINAL_STATUSES.includes(run.status)) return;
+    if (run.status === 'undoing') return reconcileUndo(this.#core, run);
     const compiled = await this.compiled(run.playbookHash, run.id);
-    const resting = kindOf(compiled.definition.states[run.state]);
-    await resting?.kind.reconcile?.(run, resting.def, compiled, this.#services);
+    for (const [state, step] of Object.entries(leavesOf(run))) {
+      const resting = kindOf(compiled.states[state]);
+      await resting?.kind.reconcile?.(
+        { ...run, state, step },
+        resting.def,
+        compiled,
+        this.#services,
+      );
+    }
   }
 
   /**
@@ -310,9 +476,11 @@ export class Runner {
     for (const run of await this.deps.runs.list({ limit: 100, incidentId })) {
       if (FINAL_STATUSES.includes(run.status)) continue;
       const compiled = await this.compiled(run.playbookHash, run.id);
-      const resting = kindOf(compiled.definition.states[run.state]);
-      if (resting?.kind.watchesIncident?.(resting.def))
-        await this.checkIncident(run, { state: run.state, step: run.step });
+      for (const [state, step] of Object.entries(leavesOf(run))) {
+        const resting = kindOf(compiled.states[state]);
+        if (resting?.kind.watchesIncident?.(resting.def))
+          await this.checkIncident(run, { state, step });
+      }
     }
   }
 
@@ -377,8 +545,36 @@ export class Runner {
       await this.deps.queues.removeRunJob(effect.id);
       return;
     }
+    if (isExpiry(effect)) {
+      await this.queueEvent(
+        run.id,
+        UNDO_POSITION,
+        effect.id,
+        { type: 'undo.expire', effectKey: effect.effectKey },
+        Math.max(0, effect.fireAt - this.deps.clock.now()),
+      );
+      return;
+    }
+    if (isUndo(effect)) {
+      const entry = entryOf(run.undo ?? EMPTY_BOOK, effect.effectKey);
+      if (!entry) return;
+      await this.deps.queues.addActionJob(undoJob(run, entry, entry.reason ?? 'cancelled'), {
+        jobId: effect.id,
+        attempts: UNDO_RETRY.attempts,
+        backoff: { type: UNDO_RETRY.backoff, delayMs: UNDO_RETRY.delayMs },
+      });
+      return;
+    }
+    if (isWithdraw(effect)) {
+      for (const at of effect.at) {
+        const resting = kindOf(compiled.states[at.state]);
+        await resting?.kind.cancel?.(run, resting.def, at, this.#services);
+      }
+      return;
+    }
+    if (!isStateEffect(effect)) return;
     const kind = stateKind(effect.kind);
-    const def = compiled.definition.states[effect.state];
+    const def = compiled.states[effect.state];
     if (!kind?.effect || !def) {
       this.deps.logger.error(
         { runId: run.id, effect },
@@ -398,57 +594,5 @@ export class Runner {
       );
     }
     return compiled;
-  }
-}
-
-/** The kind of a state, with its definition (typed for the kind's own hooks). */
-function kindOf(
-  def: StateDefinition | undefined,
-): { kind: StateKind; def: StateDefinition } | undefined {
-  const kind = def && stateKind(def.kind);
-  return kind && def ? { kind, def } : undefined;
-}
-
-function stateNameOf(snapshot: AnyMachineSnapshot): string {
-  return typeof snapshot.value === 'string' ? snapshot.value : JSON.stringify(snapshot.value);
-}
-
-function statusOf(snapshot: AnyMachineSnapshot, compiled: CompiledPlaybook): RunStatus {
-  const name = stateNameOf(snapshot);
-  if (name === FAILED_STATE) return 'failed';
-  const resting = kindOf(compiled.definition.states[name]);
-  if (snapshot.status === 'done' || resting?.kind.resting === 'final')
-    return resting?.kind.outcome?.(resting.def) ?? 'failed';
-  return resting?.kind.resting === 'waiting' ? 'waiting' : 'running';
-}
-
-function effectEntries(effects: readonly Effect[], at: number): TimelineEntry[] {
-  return effects.map((e) => {
-    if (isTimer(e))
-      return { at, type: 'timer.set', state: e.state, fireAt: e.fireAt, timerId: e.id };
-    if (isCancelTimer(e)) return { at, type: 'timer.cancelled', timerId: e.id };
-    const said = stateKind(e.kind)?.effect;
-    return {
-      at,
-      type: said?.timeline ?? `${e.kind}.requested`,
-      state: e.state,
-      [said?.timelineId ?? 'id']: e.id,
-    };
-  });
-}
-
-function eventSummary(event: RunEvent): Record<string, unknown> {
-  switch (event.type) {
-    case 'action.succeeded':
-      return { state: event.state, result: event.result, attempts: event.attempts };
-    case 'action.failed':
-      return { state: event.state, error: event.error, attempts: event.attempts };
-    case 'approval.approved':
-    case 'approval.rejected':
-      return { approvalId: event.approvalId, by: event.by };
-    case 'incident.changed':
-      return {};
-    default:
-      return event.approvalId ? { approvalId: event.approvalId, timeout: true } : {};
   }
 }

@@ -11,7 +11,7 @@ ARGV[1] expected version
 ARGV[2] fields to set, JSON object of strings (must include the new version)
 ARGV[3] timeline entries, JSON array of JSON strings
 ARGV[4] applied event id ('' = none)
-ARGV[5] "1" if the run has ended, else "0"
+ARGV[5] "1" if the run has ended, "2" if an ended run starts again (retry), else "0"
 ARGV[6] run id
 
 Returns 1 saved, 0 version mismatch (reload and retry), -1 no such run.
@@ -24,4 +24,5 @@ for _, entry in ipairs(cjson.decode(ARGV[3])) do redis.call('RPUSH', KEYS[2], en
 redis.call('LTRIM', KEYS[2], -2000, -1)
 if ARGV[4] ~= '' then redis.call('SADD', KEYS[3], ARGV[4]) end
 if ARGV[5] == '1' then redis.call('SREM', KEYS[4], ARGV[6]) end
+if ARGV[5] == '2' then redis.call('SADD', KEYS[4], ARGV[6]) end
 return 1

@@ -515,11 +515,25 @@ describe('playbookHash', () => {
 });
 
 describe('graph of the compiled shipped playbook (xstate/graph)', () => {
+  // Outcomes name their state (a parallel state's branches all see every event).
   const events: RunEvent[] = [
-    succeeded('any'),
-    failed('any'),
-    { type: 'approval.approved', state: 'any', approvalId: 'a', by: ['u'], inputsHash: 'h', at: 1 },
-    { type: 'approval.rejected', state: 'any', approvalId: 'a', by: ['u'], at: 1 },
+    ...Object.entries(SHIPPED.definition.states).flatMap(([state, def]): RunEvent[] =>
+      def.kind === 'action'
+        ? [succeeded(state), failed(state)]
+        : def.kind === 'approval'
+          ? [
+              {
+                type: 'approval.approved',
+                state,
+                approvalId: 'a',
+                by: ['u'],
+                inputsHash: 'h',
+                at: 1,
+              },
+              { type: 'approval.rejected', state, approvalId: 'a', by: ['u'], at: 1 },
+            ]
+          : [],
+    ),
     { type: AFTER_ASK, approvalId: 'a', at: 1 },
   ];
   const paths = getSimplePaths(SHIPPED.machine, {

@@ -196,7 +196,8 @@ const CASES: readonly Case[] = [
     line: 31,
     column: 5,
     path: 'states.done',
-    phrase: 'must have exactly one of action, approval, choice, wait, end; got action and end',
+    phrase:
+      'must have exactly one of action, approval, choice, wait, parallel, end; got action and end',
   },
   {
     fixture: 'state-no-kind',
@@ -232,12 +233,13 @@ const CASES: readonly Case[] = [
     phrase: 'does not implement yet',
   },
   {
-    fixture: 'unsupported-parallel',
-    code: 'CORDON_ERR_PLAYBOOK_UNSUPPORTED',
-    line: 19,
-    column: 5,
-    path: 'states.ask_case.parallel',
-    phrase: 'is a "parallel" state',
+    fixture: 'parallel-name-clash',
+    code: 'CORDON_ERR_PLAYBOOK_PARALLEL',
+    line: 25,
+    column: 13,
+    path: 'states.contain.parallel.branches.case.states.done',
+    phrase:
+      'names a state "done", which is also a top-level state and a state of branch "case" of "contain"',
   },
   {
     fixture: 'bad-state-name',
@@ -254,7 +256,7 @@ const CASES: readonly Case[] = [
     column: 5,
     path: 'states.throttle.retries',
     phrase:
-      'has unknown key "retries". Known keys: action, next, with, undo, retry, timeout, automatic, on_failure, description.',
+      'has unknown key "retries". Known keys: action, next, with, undo, undo_on_reject, expires, retry, timeout, automatic, on_failure, description.',
   },
   {
     fixture: 'end-unknown-outcome',

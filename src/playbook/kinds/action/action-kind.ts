@@ -3,7 +3,8 @@ import type { RunContext, RunEvent, StepRecord } from '../../definition/compile-
 import { FAILED_STATE } from '../../definition/failed-state.js';
 import type { StateKind } from '../state-kind.js';
 import type { ActionStateDefinition } from './action-definition.js';
-import { performAction, reconcileAction } from './action-runtime.js';
+import { cancelAction, performAction, reconcileAction } from './action-runtime.js';
+import { actionUndoEntry } from './action-undo.js';
 import { validateAction } from './validate-action.js';
 import { actionSchema, dryRunAction, graphAction } from './action-tooling.js';
 
@@ -29,16 +30,23 @@ export const actionKind: StateKind<ActionStateDefinition> = {
   compile: (name, def) => ({
     entry: [{ type: 'cordon.action', params: { state: name } }],
     on: {
+      // Guarded by state: inside a parallel state every branch sees every event.
       'action.succeeded': {
+        guard: { type: 'actionOf', params: { state: name } },
         target: def.next,
         actions: [{ type: 'recordStep', params: { state: name } }],
       },
       'action.failed': {
+        guard: { type: 'actionOf', params: { state: name } },
         target: def.onFailure ?? FAILED_STATE,
         actions: [{ type: 'recordStep', params: { state: name } }],
       },
     },
   }),
+  guards: {
+    actionOf: (({ event }: { event: RunEvent }, p: { state: string }) =>
+      (event as { state?: string }).state === p.state) as never,
+  },
   actions: {
     recordStep: assign(
       ({ context, event }: { context: RunContext; event: RunEvent }, params: { state: string }) => {
@@ -60,5 +68,7 @@ export const actionKind: StateKind<ActionStateDefinition> = {
     timelineId: 'jobId',
   },
   reconcile: reconcileAction,
+  undoable: actionUndoEntry,
+  cancel: cancelAction,
   implicitFailure: (def) => def.onFailure === undefined,
 };

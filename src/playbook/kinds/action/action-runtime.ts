@@ -133,3 +133,13 @@ export async function reconcileAction(
     await services.queueEvent(run.id, { state: run.state, step: run.step }, failedEvent, event);
   }
 }
+
+/** The run no longer wants this step: a job still waiting is removed (one already running finishes). */
+export async function cancelAction(
+  run: RunRecord,
+  _def: ActionStateDefinition,
+  at: { readonly state: string; readonly step: number },
+  services: RunServices,
+): Promise<void> {
+  await services.deps.queues.removeActionJob(actionEffectId(run.id, at.state, at.step));
+}

@@ -1,9 +1,15 @@
 import { OPERATIONS, checkInputValue, type OperationSpec } from '../../../actions/operations.js';
 import { describe } from '../../../shared/duration.js';
-import { checkKeys, expectMapping, expectString, suggest } from '../../../shared/shape.js';
+import {
+  checkKeys,
+  expectMapping,
+  expectString,
+  isMapping,
+  suggest,
+} from '../../../shared/shape.js';
 import type { DiagnosticSink, YamlPath } from '../../../shared/yaml.js';
 import type { PlaybookContext } from '../../definition/types.js';
-import { durationOr } from '../../definition/value-checks.js';
+import { durationOr, MAX_WAIT_MS } from '../../definition/value-checks.js';
 import type { ValidateInput } from '../state-kind.js';
 import type { ActionStateDefinition } from './action-definition.js';
 
@@ -14,7 +20,17 @@ export function validateAction(input: ValidateInput): ActionStateDefinition | un
   const before = input.mark();
   checkKeys(sink, path, value, label, {
     required: ['action', 'next'],
-    optional: ['with', 'undo', 'retry', 'timeout', 'automatic', 'on_failure', 'description'],
+    optional: [
+      'with',
+      'undo',
+      'undo_on_reject',
+      'expires',
+      'retry',
+      'timeout',
+      'automatic',
+      'on_failure',
+      'description',
+    ],
   });
   const op = lookupOperation(value.action, [...path, 'action'], sink, label);
   const withValue = value.with ?? {};
@@ -36,22 +52,17 @@ export function validateAction(input: ValidateInput): ActionStateDefinition | un
     }
     checkTemplates([...path, 'with'], inputs);
   }
-  let undo: string | undefined;
-  if (value.undo !== undefined) {
-    const undoOp = lookupOperation(value.undo, [...path, 'undo'], sink, `${label} undo`);
-    if (undoOp && op && !undoOp.connectorTypes.some((t) => op.connectorTypes.includes(t))) {
-      sink.error(
-        [...path, 'undo'],
-        'CORDON_ERR_PLAYBOOK_UNKNOWN_ACTION',
-        `${label} undo "${undoOp.name}" cannot act on the connector types of ${op.name} (${op.connectorTypes.join(', ')}).`,
-      );
-    }
-    undo = undoOp?.name;
-  } else if (op?.reversibleBy) {
-    sink.warning(
-      [...path, 'action'],
-      'CORDON_WARN_PLAYBOOK_NO_UNDO',
-      `${label} runs ${op.name}, which ${op.reversibleBy} can undo; declare "undo: ${op.reversibleBy}" so the run can be reversed.`,
+  const undo = validateUndo(input, op);
+  const undoOnReject = flag(value.undo_on_reject, [...path, 'undo_on_reject'], sink, label);
+  const expiresMs =
+    value.expires === undefined
+      ? undefined
+      : durationOr(value.expires, 0, [...path, 'expires'], sink, `${label} expires`, MAX_WAIT_MS);
+  if ((undoOnReject || value.expires !== undefined) && value.undo === undefined) {
+    sink.error(
+      [...path, value.expires !== undefined ? 'expires' : 'undo_on_reject'],
+      'CORDON_ERR_PLAYBOOK_UNDO',
+      `${label} asks to be undone (${value.expires !== undefined ? 'expires' : 'undo_on_reject'}) but declares no undo; add "undo: <operation>"${op?.reversibleBy ? ` (for ${op.name}: "undo: ${op.reversibleBy}")` : ''}.`,
     );
   }
   const retry = validateRetry(value.retry, [...path, 'retry'], sink, label);
@@ -63,13 +74,7 @@ export function validateAction(input: ValidateInput): ActionStateDefinition | un
     `${label} timeout`,
     MAX_TIMEOUT_MS,
   );
-  if (value.automatic !== undefined && typeof value.automatic !== 'boolean') {
-    sink.error(
-      [...path, 'automatic'],
-      'CORDON_ERR_DEFINITION_TYPE',
-      `${label} automatic must be true or false; got ${describe(value.automatic)}.`,
-    );
-  }
+  flag(value.automatic, [...path, 'automatic'], sink, label);
   const next = value.next;
   const nextOk = next !== undefined && target([...path, 'next'], next, 'next');
   const onFailure = value.on_failure;
@@ -84,13 +89,77 @@ export function validateAction(input: ValidateInput): ActionStateDefinition | un
     connector: connector.name,
     connectorType: connector.type,
     inputs,
-    undo,
+    undo: undo?.operation,
+    ...(undo?.inputs ? { undoInputs: undo.inputs } : {}),
+    ...(undoOnReject ? { undoOnReject } : {}),
+    ...(expiresMs ? { expiresMs } : {}),
     retry,
     timeoutMs,
     automatic: value.automatic === true,
     next: next,
     onFailure: onFailure,
   };
+}
+
+/** A boolean key (`automatic`, `undo_on_reject`): its value, reporting anything else. */
+function flag(value: unknown, path: YamlPath, sink: DiagnosticSink, label: string): boolean {
+  if (value === undefined) return false;
+  if (typeof value === 'boolean') return value;
+  sink.error(
+    path,
+    'CORDON_ERR_DEFINITION_TYPE',
+    `${label} ${String(path[path.length - 1])} must be true or false; got ${describe(value)}.`,
+  );
+  return false;
+}
+
+/**
+ * `undo: <operation>` (runs with the action's own rendered inputs, kept to those the undo
+ * takes) or `undo: { action: <operation>, with: {...} }` (its own inputs, templated).
+ */
+function validateUndo(
+  input: ValidateInput,
+  op: OperationSpec | undefined,
+): { operation: string; inputs?: Record<string, unknown> } | undefined {
+  const { value, path, sink, label } = input;
+  const at = [...path, 'undo'];
+  if (value.undo === undefined) {
+    if (op?.reversibleBy)
+      sink.warning(
+        [...path, 'action'],
+        'CORDON_WARN_PLAYBOOK_NO_UNDO',
+        `${label} runs ${op.name}, which ${op.reversibleBy} can undo; declare "undo: ${op.reversibleBy}" so the run can be reversed.`,
+      );
+    return undefined;
+  }
+  let name: unknown = value.undo;
+  let inputs: Record<string, unknown> | undefined;
+  if (isMapping(value.undo)) {
+    checkKeys(sink, at, value.undo, `${label} undo`, { required: ['action'], optional: ['with'] });
+    name = value.undo.action;
+    const withValue = value.undo.with ?? {};
+    if (expectMapping(sink, [...at, 'with'], withValue, `${label} undo with`)) inputs = withValue;
+  }
+  const undoOp = lookupOperation(
+    name,
+    isMapping(value.undo) ? [...at, 'action'] : at,
+    sink,
+    `${label} undo`,
+  );
+  if (!undoOp) return undefined;
+  if (op && !undoOp.connectorTypes.some((t) => op.connectorTypes.includes(t))) {
+    sink.error(
+      at,
+      'CORDON_ERR_PLAYBOOK_UNKNOWN_ACTION',
+      `${label} undo "${undoOp.name}" cannot act on the connector types of ${op.name} (${op.connectorTypes.join(', ')}).`,
+    );
+    return undefined;
+  }
+  if (inputs) {
+    checkActionInputs(undoOp, inputs, [...at, 'with'], sink, `${label} undo`);
+    input.checkTemplates([...at, 'with'], inputs, true);
+  }
+  return { operation: undoOp.name, ...(inputs ? { inputs } : {}) };
 }
 
 export function lookupOperation(

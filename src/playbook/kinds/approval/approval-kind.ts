@@ -5,6 +5,7 @@ import type { ApprovalStateDefinition } from './approval-definition.js';
 import {
   approvalDelayName,
   beforeApprovalEvent,
+  cancelApproval,
   performApproval,
   reconcileApproval,
 } from './approval-runtime.js';
@@ -35,7 +36,9 @@ export const approvalKind: StateKind<ApprovalStateDefinition> = {
     return {
       entry: [{ type: 'cordon.approval', params: { state: name } }],
       on: {
+        // Guarded by state: inside a parallel state every branch sees every event.
         'approval.approved': {
+          guard: { type: 'decisionOf', params: { state: name } },
           target: def.on.approved,
           actions: [
             { type: 'recordApproval', params: { state: name, decision: 'approved' } },
@@ -43,6 +46,7 @@ export const approvalKind: StateKind<ApprovalStateDefinition> = {
           ],
         },
         'approval.rejected': {
+          guard: { type: 'decisionOf', params: { state: name } },
           target: def.on.rejected,
           actions: [{ type: 'recordApproval', params: { state: name, decision: 'rejected' } }],
         },
@@ -54,6 +58,10 @@ export const approvalKind: StateKind<ApprovalStateDefinition> = {
         },
       },
     };
+  },
+  guards: {
+    decisionOf: (({ event }: { event: RunEvent }, p: { state: string }) =>
+      (event as { state?: string }).state === p.state) as never,
   },
   actions: {
     recordApproval: assign(
@@ -91,4 +99,5 @@ export const approvalKind: StateKind<ApprovalStateDefinition> = {
   },
   beforeEvent: beforeApprovalEvent,
   reconcile: reconcileApproval,
+  cancel: cancelApproval,
 };

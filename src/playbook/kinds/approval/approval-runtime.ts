@@ -22,7 +22,7 @@ export async function performApproval(
 ): Promise<void> {
   const ctx = run.context;
   const rendered = renderValue(def.message, runScope(ctx));
-  const target = compiled.definition.states[def.on.approved];
+  const target = compiled.states[def.on.approved];
   const prepared =
     target?.kind === 'action' ? prepareAction(target, ctx, def.on.approved) : undefined;
   await services.deps.approvals.create({
@@ -88,8 +88,21 @@ export async function reconcileApproval(
     await services.deliverDecision(approval);
   } else if (approval.status === 'expired' || approval.expiresAt <= services.deps.clock.now()) {
     const type =
-      `xstate.after.${approvalDelayName(run.state)}.${compiled.definition.id}.${run.state}` as const;
+      `xstate.after.${approvalDelayName(run.state)}.${compiled.nodeIds[run.state] ?? `${compiled.definition.id}.${run.state}`}` as const;
     const timerId = timerEffectId(run.id, type, run.step);
     await services.queueEvent(run.id, { state: run.state, step: run.step }, timerId, { type });
   }
+}
+
+/** The run no longer waits for this decision: the approval is cancelled and cannot be approved. */
+export async function cancelApproval(
+  run: RunRecord,
+  _def: ApprovalStateDefinition,
+  at: { readonly state: string; readonly step: number },
+  services: RunServices,
+): Promise<void> {
+  await services.deps.approvals.cancel(
+    approvalEffectId(run.id, at.state, at.step),
+    services.deps.clock.now(),
+  );
 }

@@ -1,0 +1,140 @@
+import { deterministicId } from '../../shared/hash.js';
+import { stateEffectId, type Effect, type StateEffect } from './effects.js';
+import { FINAL_STATUSES, type RunRecord, type RunStatus } from './run-record.js';
+import { kindOf, leavesOf, statusOfState } from './run-positions.js';
+import { effectEntries } from './run-timeline.js';
+import { MAX_CONFLICT_RETRIES, type RunnerCore } from './runner-core.js';
+import { EMPTY_BOOK, toUndo } from './undo-book.js';
+import { startPass } from './undo-runtime.js';
+
+/**
+ * Cancels a run that has not ended: what its resting state asked for is withdrawn (queued
+ * job removed, pending approval cancelled) and every effect with a declared undo is taken
+ * back, newest first, before the run ends `cancelled`.
+ */
+export async function cancelRun(
+  core: RunnerCore,
+  runId: string,
+  by: string,
+): Promise<{ ok: true; run: RunRecord } | { ok: false; reason: 'missing' | RunStatus }> {
+  for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt += 1) {
+    const run = await core.deps.runs.get(runId);
+    if (!run) return { ok: false, reason: 'missing' };
+    if (run.status === 'undoing' || FINAL_STATUSES.includes(run.status))
+      return { ok: false, reason: run.status };
+    if (run.pendingEffects.length > 0) {
+      await core.flush(run);
+      continue;
+    }
+    const now = core.deps.clock.now();
+    const withdraw: Effect = {
+      kind: 'withdraw',
+      id: deterministicId('wdr', run.id, String(run.step)),
+      at: Object.entries(leavesOf(run)).map(([state, step]) => ({ state, step })),
+    };
+    let book = run.undo ?? EMPTY_BOOK;
+    const queue = toUndo(book);
+    let effects: Effect[] = [withdraw];
+    let status: RunStatus = 'cancelled';
+    if (queue.length > 0) {
+      const pass = startPass(book, 'cancelled', queue, {
+        status: 'cancelled',
+        effects: [],
+        ended: true,
+      });
+      book = pass.book;
+      effects = [withdraw, ...pass.effects];
+      status = 'undoing';
+    }
+    const ended = status === 'cancelled';
+    const saved = await core.deps.runs.save(
+      run,
+      {
+        status,
+        state: run.state,
+        // A new step and no positions: whatever was in flight is now stale.
+        step: run.step + 1,
+        leaves: {},
+        context: run.context,
+        pendingEffects: effects,
+        updatedAt: now,
+        ...(ended ? { endedAt: now } : {}),
+        ...(queue.length > 0 ? { undo: book } : {}),
+      },
+      [
+        { at: now, type: 'cancelled', by, state: run.state },
+        ...(queue.length > 0
+          ? [{ at: now, type: 'undo.started', reason: 'cancelled', effects: queue.length }]
+          : []),
+        ...effectEntries(effects, now),
+        ...(ended ? [{ at: now, type: 'ended', outcome: 'cancelled' }] : []),
+      ],
+      '',
+    );
+    if (saved === 'conflict') continue;
+    if (saved === 'missing') return { ok: false, reason: 'missing' };
+    core.deps.logger.info({ runId, by, undo: queue.length }, 'run cancelled');
+    const updated = await core.deps.runs.get(runId);
+    if (updated) await core.flush(updated);
+    return { ok: true, run: (await core.deps.runs.get(runId)) ?? run };
+  }
+  throw new Error(
+    `Run ${runId}: could not cancel after ${MAX_CONFLICT_RETRIES} conflicting saves.`,
+  );
+}
+
+/**
+ * Restarts a failed run at the action step that failed, on the same pinned playbook version,
+ * with the approval gate that admitted that step (the approver bound these exact inputs).
+ * Steps before it are not repeated; what a failure undid stays undone.
+ */
+export async function retryRun(
+  core: RunnerCore,
+  runId: string,
+  by: string,
+): Promise<
+  { ok: true; run: RunRecord } | { ok: false; reason: 'missing' | 'not-retryable' | RunStatus }
+> {
+  for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt += 1) {
+    const run = await core.deps.runs.get(runId);
+    if (!run) return { ok: false, reason: 'missing' };
+    if (run.status !== 'failed') return { ok: false, reason: run.status };
+    const failedAt = run.failedAt;
+    const compiled = await core.compiled(run.playbookHash, run.id);
+    const at = failedAt && kindOf(compiled.definition.states[failedAt.state]);
+    if (!failedAt || !at?.kind.effect) return { ok: false, reason: 'not-retryable' };
+    const now = core.deps.clock.now();
+    const step = run.step + 1;
+    const effect: StateEffect = {
+      kind: at.kind.key,
+      id: stateEffectId(at.kind.effect.idPrefix, run.id, failedAt.state, step),
+      state: failedAt.state,
+      step,
+      at: now,
+    };
+    const saved = await core.deps.runs.save(
+      run,
+      {
+        status: statusOfState(compiled, failedAt.state),
+        state: failedAt.state,
+        step,
+        context: { ...run.context, gate: failedAt.gate },
+        value: null,
+        leaves: { [failedAt.state]: step },
+        pendingEffects: [effect],
+        updatedAt: now,
+        failedAt: null,
+        reopen: true,
+      },
+      [{ at: now, type: 'retried', by, state: failedAt.state }, ...effectEntries([effect], now)],
+      '',
+    );
+    if (saved === 'conflict') continue;
+    if (saved === 'missing') return { ok: false, reason: 'missing' };
+    core.deps.logger.info({ runId, by, state: failedAt.state }, 'run retried');
+    const updated = await core.deps.runs.get(runId);
+    if (updated) await core.flush(updated);
+    return { ok: true, run: (await core.deps.runs.get(runId)) ?? run };
+  }
+  throw new Error(`Run ${runId}: could not retry after ${MAX_CONFLICT_RETRIES} conflicting saves.`);
+}

@@ -1,0 +1,105 @@
+import type { RunContext } from '../definition/compile-playbook.js';
+import type { Effect } from './effects.js';
+import type { RunStatus } from './run-record.js';
+
+/** Why an effect is being taken back. */
+export type UndoReason = 'cancelled' | 'failed' | 'rejected' | 'expiry';
+
+/**
+ * One side effect the run performed that declared an undo, with everything needed to take it
+ * back later (possibly after the run ended, for `expires`). Recorded when the action's success
+ * is applied, so the book and the run's state move in the same compare-and-set.
+ */
+export interface UndoEntry {
+  /** The original effect's idempotency key; its undo runs under `<effectKey>-undo`. */
+  readonly effectKey: string;
+  readonly state: string;
+  readonly operation: string;
+  readonly connector: string;
+  readonly connectorType: string;
+  /** The original's rendered inputs and result (`undoOf` for the connector). */
+  readonly inputs: Readonly<Record<string, unknown>>;
+  readonly result: unknown;
+  readonly undo: { readonly operation: string; readonly inputs: Readonly<Record<string, unknown>> };
+  readonly undoOnReject: boolean;
+  readonly at: number;
+  readonly expiresAt?: number;
+  readonly status: 'applied' | 'undoing' | 'undone' | 'undo-failed';
+  readonly reason?: UndoReason;
+}
+
+/**
+ * An undo pass in progress: the run rests in status `undoing` while `queue` is taken back one
+ * effect at a time (newest first), then becomes `then` (its status, and the effects deferred
+ * until the pass is over, e.g. the rejected path's first step).
+ */
+export interface UndoPass {
+  readonly reason: Exclude<UndoReason, 'expiry'>;
+  /** Effect keys still to undo; the first one's undo job is queued. */
+  readonly queue: readonly string[];
+  readonly then: {
+    readonly status: RunStatus;
+    readonly effects: readonly Effect[];
+    readonly ended: boolean;
+  };
+}
+
+export interface UndoBook {
+  readonly entries: readonly UndoEntry[];
+  readonly pass?: UndoPass;
+}
+
+export const EMPTY_BOOK: UndoBook = { entries: [] };
+
+/**
+ * The undo job's effect key: derived from the original's, so a crash never undoes twice.
+ * (BullMQ job ids may not hold ":", hence "-".)
+ */
+export function undoKey(effectKey: string): string {
+  return `${effectKey}-undo`;
+}
+
+export function expiryKey(effectKey: string): string {
+  return `${effectKey}-expire`;
+}
+
+/** Entries still in effect that `pick` selects, newest first (the order undos run in). */
+export function toUndo(book: UndoBook, pick: (e: UndoEntry) => boolean = () => true): string[] {
+  return book.entries
+    .filter((e) => e.status === 'applied' && pick(e))
+    .map((e) => e.effectKey)
+    .reverse();
+}
+
+export function withEntry(book: UndoBook, entry: UndoEntry): UndoBook {
+  if (book.entries.some((e) => e.effectKey === entry.effectKey)) return book;
+  return { ...book, entries: [...book.entries, entry] };
+}
+
+export function mark(
+  book: UndoBook,
+  keys: readonly string[],
+  status: UndoEntry['status'],
+  reason?: UndoReason,
+): UndoBook {
+  return {
+    ...book,
+    entries: book.entries.map((e) =>
+      keys.includes(e.effectKey) ? { ...e, status, ...(reason ? { reason } : {}) } : e,
+    ),
+  };
+}
+
+export function entryOf(book: UndoBook, effectKey: string): UndoEntry | undefined {
+  return book.entries.find((e) => e.effectKey === effectKey);
+}
+
+/** What a state kind hands the runner when one of its steps succeeded with an undo declared. */
+export interface UndoableStep {
+  readonly effectKey: string;
+  readonly state: string;
+  readonly before: RunContext;
+  readonly after: RunContext;
+  readonly result: unknown;
+  readonly at: number;
+}

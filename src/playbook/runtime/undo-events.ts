@@ -1,0 +1,152 @@
+import { stateEffectId, type Effect } from './effects.js';
+import type { RunEventJob } from './jobs.js';
+import type { RunRecord, RunStatus, TimelineEntry } from './run-record.js';
+import { kindOf } from './run-positions.js';
+import { effectEntries } from './run-timeline.js';
+import type { RunnerCore } from './runner-core.js';
+import { EMPTY_BOOK, entryOf, mark, undoKey, withEntry, type UndoBook } from './undo-book.js';
+import { applyUndoDone } from './undo-runtime.js';
+
+/** Undo outcomes and expiries apply wherever the run is: their events name no position. */
+export const UNDO_POSITION = { state: '__undo', step: 0 } as const;
+
+/** An undo finished, or an expiry fell due: the undo book moves, whatever the run's status. */
+export async function applyUndoEvent(
+  core: RunnerCore,
+  run: RunRecord,
+  job: RunEventJob,
+): Promise<'applied' | 'ignored' | 'missing' | 'conflict'> {
+  const now = core.deps.clock.now();
+  const event = job.event;
+  const book = run.undo ?? EMPTY_BOOK;
+  let patch: { book: UndoBook; effects: readonly Effect[]; timeline: TimelineEntry[] };
+  let finished: { status: RunStatus; ended: boolean } | undefined;
+  if (event.type === 'undo.expire') {
+    // Cancelled or undone earlier (or never recorded): nothing is left to expire.
+    const entry = entryOf(book, event.effectKey);
+    if (!entry || entry.status !== 'applied') return 'ignored';
+    patch = {
+      book: mark(book, [entry.effectKey], 'undoing', 'expiry'),
+      effects: [{ kind: 'undo', id: undoKey(entry.effectKey), effectKey: entry.effectKey }],
+      timeline: [{ at: now, type: 'expired', state: entry.state, effectKey: entry.effectKey }],
+    };
+  } else if (event.type === 'undo.done') {
+    const outcome = applyUndoDone(run, event, now);
+    if (!outcome) return 'ignored';
+    patch = outcome;
+    finished = outcome.finished;
+  } else return 'ignored';
+  const status = finished?.status ?? run.status;
+  const ended = finished?.ended === true;
+  const saved = await core.deps.runs.save(
+    run,
+    {
+      status,
+      state: run.state,
+      step: run.step,
+      context: run.context,
+      pendingEffects: patch.effects,
+      updatedAt: now,
+      undo: patch.book,
+      ...(ended ? { endedAt: now } : {}),
+    },
+    [
+      ...patch.timeline,
+      ...effectEntries(patch.effects, now),
+      ...(ended ? [{ at: now, type: 'ended', outcome: status }] : []),
+    ],
+    job.eventId,
+  );
+  if (saved === 'conflict') return 'conflict';
+  if (saved === 'missing') return 'missing';
+  const updated = await core.deps.runs.get(run.id);
+  if (updated) await core.flush(updated);
+  return 'applied';
+}
+
+/**
+ * An action that was already running when its run was cancelled (or failed) still took
+ * effect: if it declared an undo, that effect joins the book and is taken back at once.
+ */
+export async function adoptLateEffect(
+  core: RunnerCore,
+  run: RunRecord,
+  job: RunEventJob,
+): Promise<'applied' | 'ignored' | 'missing' | 'conflict'> {
+  const event = job.event;
+  if (event.type !== 'action.succeeded' || run.status === 'resolved') return 'ignored';
+  const compiled = await core.compiled(run.playbookHash, run.id);
+  const at = kindOf(compiled.states[job.expect.state]);
+  if (!at?.kind.undoable || !at.kind.effect) return 'ignored';
+  const now = core.deps.clock.now();
+  const book = run.undo ?? EMPTY_BOOK;
+  const effectKey = stateEffectId(
+    at.kind.effect.idPrefix,
+    run.id,
+    job.expect.state,
+    job.expect.step,
+  );
+  if (entryOf(book, effectKey)) return 'ignored';
+  const entry = at.kind.undoable(at.def, {
+    effectKey,
+    state: job.expect.state,
+    before: run.context,
+    after: run.context,
+    result: event.result,
+    at: now,
+  });
+  if (!entry) return 'ignored';
+  const reason = run.undo?.pass?.reason ?? (run.status === 'failed' ? 'failed' : 'cancelled');
+  const next = mark(withEntry(book, entry), [effectKey], 'undoing', reason);
+  const effects: Effect[] = [{ kind: 'undo', id: undoKey(effectKey), effectKey }];
+  const saved = await core.deps.runs.save(
+    run,
+    {
+      status: run.status,
+      state: run.state,
+      step: run.step,
+      context: run.context,
+      pendingEffects: effects,
+      updatedAt: now,
+      undo: next,
+    },
+    [
+      { at: now, type: 'late-effect', state: job.expect.state, effectKey },
+      ...effectEntries(effects, now),
+    ],
+    job.eventId,
+  );
+  if (saved === 'conflict') return 'conflict';
+  if (saved === 'missing') return 'missing';
+  const updated = await core.deps.runs.get(run.id);
+  if (updated) await core.flush(updated);
+  return 'applied';
+}
+
+/** An undo pass whose current job vanished or whose outcome was never applied. */
+export async function reconcileUndo(core: RunnerCore, run: RunRecord): Promise<void> {
+  const current = run.undo?.pass?.queue[0];
+  const entry = current && entryOf(run.undo ?? EMPTY_BOOK, current);
+  if (!entry) return;
+  const jobId = undoKey(entry.effectKey);
+  const job = await core.deps.queues.actionJobState(jobId);
+  const compiled = await core.compiled(run.playbookHash, run.id);
+  if (job.state === 'unknown') {
+    await core.perform(run, compiled, { kind: 'undo', id: jobId, effectKey: entry.effectKey });
+  } else if (job.state === 'completed' || job.state === 'failed') {
+    const ok = job.state === 'completed';
+    await core.queueEvent(run.id, UNDO_POSITION, `${jobId}-${ok ? 'done' : 'failed'}`, {
+      type: 'undo.done',
+      effectKey: entry.effectKey,
+      ok,
+      ...(ok
+        ? { result: job.returnValue ?? null }
+        : {
+            error: {
+              code: 'CORDON_ERR_ACTION_FAILED',
+              message: job.failedReason ?? 'the undo job failed',
+            },
+          }),
+    });
+  }
+}

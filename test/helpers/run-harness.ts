@@ -1,0 +1,221 @@
+import type { Job } from 'bullmq';
+import { createActionProcessor } from '../../src/actions/action-worker.js';
+import {
+  builtinExecutors,
+  type ActionContext,
+  type ExecutorTable,
+} from '../../src/actions/executors.js';
+import { buildPlaybooks } from '../../src/playbook/definition/build-playbooks.js';
+import type { CompiledPlaybook } from '../../src/playbook/definition/compile-playbook.js';
+import type { ActionJob, RunJob, RunQueues } from '../../src/playbook/runtime/jobs.js';
+import { PlaybookCatalog } from '../../src/playbook/runtime/playbook-catalog.js';
+import { Runner } from '../../src/playbook/runtime/runner.js';
+import { ManualClock } from '../../src/shared/clock.js';
+import { CordonError } from '../../src/shared/errors.js';
+import { createLogger } from '../../src/shared/logger.js';
+import { ApprovalStore } from '../../src/store/approval-store.js';
+import { CaseStore } from '../../src/store/case-store.js';
+import { EffectLedger } from '../../src/store/effect-ledger.js';
+import { Keys } from '../../src/store/keys.js';
+import { LimiterStore } from '../../src/store/limiter-store.js';
+import { RunStore } from '../../src/store/run-store.js';
+import type { TestRedis } from './redis.js';
+
+/**
+ * The runner, the action processor and the built-in connectors on real Redis, with the two
+ * BullMQ queues replaced by an in-memory scheduler driven by a ManualClock: a test moves time
+ * and calls `settle()` to run every job that is due, in order. Job ids deduplicate as BullMQ's
+ * do (a completed job's id is kept), so idempotency is exercised as in production.
+ */
+export interface RunHarness {
+  readonly clock: ManualClock;
+  readonly runner: Runner;
+  readonly runs: RunStore;
+  readonly approvals: ApprovalStore;
+  readonly limiter: LimiterStore;
+  readonly playbook: CompiledPlaybook;
+  /** Every connector call, in order, with the undo context it got. */
+  readonly calls: { operation: string; inputs: Record<string, unknown>; ctx: ActionContext }[];
+  /** Operation → how many of its next calls fail (a connector error). */
+  readonly failures: Map<string, number>;
+  /** Operations whose jobs stay queued (a busy worker) until removed from the set. */
+  readonly held: Set<string>;
+  start(runId: string, incident: Record<string, unknown>): Promise<void>;
+  settle(): Promise<void>;
+  /** The states of the action jobs still queued (not yet run, not removed). */
+  queuedActions(): string[];
+  /** Loses every queued action job (a Redis without persistence, a flushed queue). */
+  loseQueuedActions(): void;
+}
+
+const CONNECTORS = new Map([
+  ['gateway', 'builtin-limiter'],
+  ['cases', 'builtin-cases'],
+]);
+
+export function compileOne(text: string): CompiledPlaybook {
+  const built = buildPlaybooks([{ file: 'p.yaml', text }], {
+    connectors: CONNECTORS,
+    rules: undefined,
+  });
+  const pb = built.playbooks?.[0];
+  if (!pb) throw new Error(JSON.stringify(built.diagnostics, null, 2));
+  return pb;
+}
+
+export function createRunHarness(store: TestRedis, sub: string, text: string): RunHarness {
+  const keys = new Keys(`${store.prefix}:${sub}`);
+  const clock = new ManualClock(Date.UTC(2026, 0, 1));
+  const runs = new RunStore(store.redis, keys);
+  const approvals = new ApprovalStore(store.redis, keys);
+  const limiter = new LimiterStore(store.redis, keys);
+  const cases = new CaseStore(store.redis, keys);
+  const playbook = compileOne(text);
+  type Entry<T> = { id: string; data: T; dueAt: number; seq: number; state: string };
+  const runJobs = new Map<string, Entry<RunJob>>();
+  const actionJobs = new Map<string, Entry<ActionJob>>();
+  let seq = 0;
+  // BullMQ refuses such ids; so does the fake, so a bad id fails here as in production.
+  const checkId = (id: string): void => {
+    if (id.includes(':')) throw new Error(`Custom Id cannot contain : (${id})`);
+  };
+  const queues: RunQueues = {
+    async addRunJob(job, opts) {
+      checkId(opts.jobId);
+      if (runJobs.has(opts.jobId)) return;
+      runJobs.set(opts.jobId, {
+        id: opts.jobId,
+        data: job,
+        dueAt: clock.now() + (opts.delayMs ?? 0),
+        seq: (seq += 1),
+        state: (opts.delayMs ?? 0) > 0 ? 'delayed' : 'waiting',
+      });
+    },
+    async removeRunJob(jobId) {
+      if (runJobs.get(jobId)?.state === 'delayed') runJobs.delete(jobId);
+    },
+    async removeActionJob(jobId) {
+      if (actionJobs.get(jobId)?.state === 'waiting') actionJobs.delete(jobId);
+    },
+    async addActionJob(job, opts) {
+      checkId(opts.jobId);
+      if (actionJobs.has(opts.jobId)) return;
+      actionJobs.set(opts.jobId, {
+        id: opts.jobId,
+        data: job,
+        dueAt: clock.now(),
+        seq: (seq += 1),
+        state: 'waiting',
+      });
+    },
+    async actionJobState(jobId) {
+      const job = actionJobs.get(jobId);
+      return { state: (job?.state ?? 'unknown') as 'waiting', attempts: job ? 1 : 0 };
+    },
+  };
+  const logger = createLogger('silent');
+  const catalog = new PlaybookCatalog([playbook], runs);
+  const runner = new Runner({
+    runs,
+    approvals,
+    playbooks: catalog,
+    queues,
+    clock,
+    logger,
+    crash: () => undefined,
+  });
+  const calls: RunHarness['calls'] = [];
+  const failures = new Map<string, number>();
+  const held = new Set<string>();
+  const builtin = builtinExecutors({ limiter, cases });
+  const executors: ExecutorTable = Object.fromEntries(
+    Object.entries(builtin).map(([type, ops]) => [
+      type,
+      Object.fromEntries(
+        Object.entries(ops).map(([op, exec]) => [
+          op,
+          async (inputs: Readonly<Record<string, unknown>>, ctx: ActionContext) => {
+            calls.push({ operation: op, inputs: { ...inputs }, ctx });
+            const left = failures.get(op) ?? 0;
+            if (left > 0) {
+              failures.set(op, left - 1);
+              throw new CordonError('CORDON_ERR_ACTION_FAILED', `${op} refused by the fake.`);
+            }
+            return exec(inputs, ctx);
+          },
+        ]),
+      ),
+    ]),
+  );
+  const processor = createActionProcessor({
+    executors,
+    runner,
+    ledger: new EffectLedger(store.redis, keys),
+    approvals,
+    clock,
+    logger,
+    crash: () => undefined,
+  });
+
+  const nextDue = (): Entry<RunJob | ActionJob> | undefined => {
+    const due = [...runJobs.values(), ...actionJobs.values()]
+      .filter((j) => (j.state === 'waiting' || j.state === 'delayed') && j.dueAt <= clock.now())
+      .filter((j) => !('operation' in j.data) || !held.has(j.data.operation))
+      .sort((a, b) => a.dueAt - b.dueAt || a.seq - b.seq);
+    return due[0];
+  };
+  return {
+    clock,
+    runner,
+    runs,
+    approvals,
+    limiter,
+    playbook,
+    calls,
+    failures,
+    held,
+    async start(runId, incident) {
+      await runner.start({
+        type: 'start',
+        runId,
+        playbookId: playbook.definition.id,
+        playbookHash: playbook.hash,
+        incident,
+        initiator: 'correlation:test',
+      });
+    },
+    async settle() {
+      for (let i = 0; i < 500; i += 1) {
+        const job = nextDue();
+        if (!job) return;
+        job.state = 'active';
+        if (actionJobs.get(job.id) === job) {
+          try {
+            const result = await processor({
+              data: job.data,
+              attemptsMade: 0,
+              opts: { attempts: 1 },
+              id: job.id,
+            } as unknown as Job<ActionJob>);
+            job.state = 'completed';
+            void result;
+          } catch {
+            job.state = 'failed';
+          }
+        } else {
+          const data = job.data as RunJob;
+          if (data.type === 'start') await runner.start(data);
+          else await runner.apply(data);
+          job.state = 'completed';
+        }
+      }
+      throw new Error('settle(): jobs kept coming after 500 steps');
+    },
+    loseQueuedActions() {
+      for (const [id, job] of actionJobs) if (job.state === 'waiting') actionJobs.delete(id);
+    },
+    queuedActions() {
+      return [...actionJobs.values()].filter((j) => j.state === 'waiting').map((j) => j.data.state);
+    },
+  };
+}

@@ -1,0 +1,384 @@
+/**
+ * Undo, cancel, retry and expiry through the real runner, action processor and built-in
+ * connectors on real Redis (queues simulated in memory on a manual clock, see run-harness):
+ * what was done is taken back newest first, exactly once, with the original in `undoOf`.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { actionEffectId } from '../../src/playbook/runtime/effects.js';
+import { createRunHarness, type RunHarness } from '../helpers/run-harness.js';
+import { createTestRedis } from '../helpers/redis.js';
+
+const store = createTestRedis('undo');
+afterAll(async () => {
+  await store.cleanup();
+});
+
+const CONTAIN = `
+id: contain
+on: { correlation: r }
+start: throttle
+states:
+  throttle:
+    action: ratelimit.set
+    automatic: true
+    with: { key: "{{ incident.group.user }}", limit: 10/m, reason: throttled }
+    undo: ratelimit.clear
+    next: block_ip
+  block_ip:
+    action: ratelimit.set
+    automatic: true
+    with: { key: "ip-{{ incident.group.user }}", limit: block }
+    undo:
+      action: ratelimit.clear
+      with: { key: "ip-{{ incident.group.user }}", reason: "block was {{ steps.block_ip.status }}" }
+    undo_on_reject: true
+    next: ticket
+  ticket:
+    action: ticket.open
+    with: { summary: "contained {{ incident.group.user }}" }
+    next: ask
+  ask:
+    approval: { roles: [approver], timeout: 1h, message: "Keep the block?" }
+    on: { approved: done, rejected: closed, timeout: closed }
+  done: { end: resolved }
+  closed: { end: resolved }
+`;
+
+const EXPIRING = `
+id: expiring
+on: { correlation: r }
+start: throttle
+states:
+  throttle:
+    action: ratelimit.set
+    automatic: true
+    with: { key: "{{ incident.group.user }}", limit: 10/m }
+    undo: ratelimit.clear
+    expires: 10m
+    next: ask
+  ask:
+    approval: { roles: [approver], timeout: 1h, message: "Anything else?" }
+    on: { approved: done, rejected: done }
+  done: { end: resolved }
+`;
+
+let n = 0;
+function harness(text: string): RunHarness {
+  n += 1;
+  return createRunHarness(store, `h${n}`, text);
+}
+
+async function started(h: RunHarness, user: string): Promise<string> {
+  const runId = `run_${user}`;
+  await h.start(runId, { id: `inc_${user}`, group: { user } });
+  await h.settle();
+  return runId;
+}
+
+const ops = (h: RunHarness): string[] =>
+  h.calls.map((c) => `${c.operation} ${String(c.inputs.key ?? c.inputs.summary)}`);
+
+describe('cancel', () => {
+  it('cancels the pending approval and undoes every effect newest first, once', async () => {
+    const h = harness(CONTAIN);
+    const runId = await started(h, 'alice');
+    const waiting = await h.runs.get(runId);
+    expect(waiting?.status).toBe('waiting');
+    const [approval] = await h.approvals.list({ limit: 10, runId });
+
+    const cancelled = await h.runner.cancel(runId, 'responder-1');
+    expect(cancelled.ok).toBe(true);
+    expect((await h.approvals.get(approval?.id ?? ''))?.status).toBe('cancelled');
+    expect(
+      await h.approvals.decide(
+        approval?.id ?? '',
+        'approve',
+        'approver',
+        'approver',
+        '',
+        h.clock.now(),
+      ),
+    ).toEqual({ kind: 'not-pending', status: 'cancelled' });
+    await h.settle();
+
+    expect(ops(h)).toEqual([
+      'ratelimit.set alice',
+      'ratelimit.set ip-alice',
+      'ticket.open contained alice',
+      'ratelimit.clear ip-alice',
+      'ratelimit.clear alice',
+    ]);
+    const undoBlock = h.calls[3];
+    expect(undoBlock?.inputs).toEqual({ key: 'ip-alice', reason: 'block was succeeded' });
+    expect(undoBlock?.ctx.undoOf).toMatchObject({
+      operation: 'ratelimit.set',
+      inputs: { key: 'ip-alice', limit: 'block' },
+    });
+    expect(undoBlock?.ctx.effectKey).toBe(`${undoBlock?.ctx.undoOf?.effectKey}-undo`);
+    // The string form reuses the original inputs the undo takes (limit is not one of them).
+    expect(h.calls[4]?.inputs).toEqual({ key: 'alice', reason: 'throttled' });
+
+    const run = await h.runs.get(runId);
+    expect(run?.status).toBe('cancelled');
+    expect(run?.endedAt).toBe(h.clock.now());
+    const timeline = await h.runs.timeline(runId);
+    expect(timeline.find((e) => e.type === 'cancelled')).toMatchObject({ by: 'responder-1' });
+    expect(timeline.filter((e) => e.type === 'undo.succeeded').map((e) => e.state)).toEqual([
+      'block_ip',
+      'throttle',
+    ]);
+    // Newest first.
+    expect((await h.limiter.history('alice')).map((e) => e.op)).toEqual(['clear', 'set']);
+    expect(await h.limiter.rule('ip-alice')).toBeUndefined();
+
+    // Ended runs cannot be cancelled again; nothing more happens.
+    expect(await h.runner.cancel(runId, 'responder-1')).toEqual({ ok: false, reason: 'cancelled' });
+    expect(await h.runner.cancel('run_nobody', 'responder-1')).toEqual({
+      ok: false,
+      reason: 'missing',
+    });
+    await h.settle();
+    expect(h.calls).toHaveLength(5);
+  });
+});
+
+describe('undo_on_reject', () => {
+  it('takes back only the marked step, then follows the rejected path', async () => {
+    const h = harness(CONTAIN);
+    const runId = await started(h, 'bob');
+    const [approval] = await h.approvals.list({ limit: 10, runId });
+    expect(
+      await h.approvals.decide(
+        approval?.id ?? '',
+        'reject',
+        'approver',
+        'approver',
+        'no',
+        h.clock.now(),
+      ),
+    ).toMatchObject({ kind: 'decided' });
+    const decided = await h.approvals.get(approval?.id ?? '');
+    if (decided) await h.runner.deliverDecision(decided);
+    await h.settle();
+
+    const run = await h.runs.get(runId);
+    expect(run).toMatchObject({ status: 'resolved', state: 'closed' });
+    expect(ops(h).slice(3)).toEqual(['ratelimit.clear ip-bob']);
+    expect(await h.limiter.rule('ip-bob')).toBeUndefined();
+    expect(await h.limiter.rule('bob')).toMatchObject({ mode: 'throttle' });
+    const timeline = await h.runs.timeline(runId);
+    expect(timeline.find((e) => e.type === 'undo.started')).toMatchObject({ reason: 'rejected' });
+  });
+});
+
+describe('failure after side effects, then retry', () => {
+  it('undoes what ran, ends failed, and a retry restarts the failed step on the same version', async () => {
+    const h = harness(CONTAIN);
+    h.failures.set('ticket.open', 1);
+    const runId = await started(h, 'carol');
+    const failed = await h.runs.get(runId);
+    expect(failed).toMatchObject({ status: 'failed', failedAt: { state: 'ticket' } });
+    expect(ops(h)).toEqual([
+      'ratelimit.set carol',
+      'ratelimit.set ip-carol',
+      'ticket.open contained carol',
+      'ratelimit.clear ip-carol',
+      'ratelimit.clear carol',
+    ]);
+    expect(await h.runner.retry(`run_other`, 'responder-1')).toEqual({
+      ok: false,
+      reason: 'missing',
+    });
+
+    const retried = await h.runner.retry(runId, 'responder-1');
+    expect(retried.ok).toBe(true);
+    await h.settle();
+    const run = await h.runs.get(runId);
+    expect(run).toMatchObject({
+      status: 'waiting',
+      state: 'ask',
+      playbookHash: failed?.playbookHash,
+      endedAt: undefined,
+    });
+    expect(ops(h).slice(5)).toEqual(['ticket.open contained carol']);
+    expect((await h.runs.timeline(runId)).find((e) => e.type === 'retried')).toMatchObject({
+      by: 'responder-1',
+      state: 'ticket',
+    });
+    expect(await h.runs.activeIds()).toContain(runId);
+    // Only a failed run can be retried.
+    expect(await h.runner.retry(runId, 'responder-1')).toEqual({ ok: false, reason: 'waiting' });
+  });
+});
+
+describe('expires', () => {
+  it('undoes the effect by a durable delayed job when the duration has passed, after the run ended', async () => {
+    const h = harness(EXPIRING);
+    const runId = await started(h, 'dave');
+    const [approval] = await h.approvals.list({ limit: 10, runId });
+    await h.approvals.decide(
+      approval?.id ?? '',
+      'approve',
+      'approver',
+      'approver',
+      '',
+      h.clock.now(),
+    );
+    const decided = await h.approvals.get(approval?.id ?? '');
+    if (decided) await h.runner.deliverDecision(decided);
+    await h.settle();
+    expect((await h.runs.get(runId))?.status).toBe('resolved');
+
+    h.clock.advance(9 * 60_000);
+    await h.settle();
+    expect(ops(h)).toEqual(['ratelimit.set dave']);
+    h.clock.advance(60_000);
+    await h.settle();
+    expect(ops(h)).toEqual(['ratelimit.set dave', 'ratelimit.clear dave']);
+    const run = await h.runs.get(runId);
+    expect(run?.status).toBe('resolved');
+    expect(run?.undo?.entries[0]).toMatchObject({ status: 'undone', reason: 'expiry' });
+    const timeline = await h.runs.timeline(runId);
+    expect(timeline.find((e) => e.type === 'undo.succeeded')).toMatchObject({
+      message: 'undone on expiry',
+      state: 'throttle',
+    });
+  });
+
+  it('is a no-op when the run was cancelled (and the effect undone) first', async () => {
+    const h = harness(EXPIRING);
+    const runId = await started(h, 'erin');
+    await h.runner.cancel(runId, 'responder-1');
+    await h.settle();
+    expect(ops(h)).toEqual(['ratelimit.set erin', 'ratelimit.clear erin']);
+    h.clock.advance(11 * 60_000);
+    await h.settle();
+    expect(ops(h)).toHaveLength(2);
+    expect((await h.limiter.history('erin')).map((e) => e.op)).toEqual(['clear', 'set']);
+    expect((await h.runs.get(runId))?.status).toBe('cancelled');
+  });
+});
+
+const GATED = `
+id: gated
+on: { correlation: r }
+start: ask
+states:
+  ask:
+    approval: { roles: [approver], timeout: 1h, message: "Block?" }
+    on: { approved: block, rejected: done }
+  block:
+    action: ratelimit.set
+    with: { key: "{{ incident.group.user }}", limit: block }
+    undo: ratelimit.clear
+    next: done
+  done: { end: resolved }
+`;
+
+describe('retry of an approved step', () => {
+  it('runs again under the approval that admitted it (the worker re-checks it)', async () => {
+    const h = harness(GATED);
+    const runId = await started(h, 'gina');
+    const [approval] = await h.approvals.list({ limit: 10, runId });
+    await h.approvals.decide(
+      approval?.id ?? '',
+      'approve',
+      'approver',
+      'approver',
+      '',
+      h.clock.now(),
+    );
+    const decided = await h.approvals.get(approval?.id ?? '');
+    if (decided) await h.runner.deliverDecision(decided);
+    h.failures.set('ratelimit.set', 1);
+    await h.settle();
+    expect(await h.runs.get(runId)).toMatchObject({
+      status: 'failed',
+      failedAt: { state: 'block', gate: { approvalId: approval?.id } },
+    });
+
+    expect((await h.runner.retry(runId, 'responder-1')).ok).toBe(true);
+    await h.settle();
+    expect(await h.runs.get(runId)).toMatchObject({ status: 'resolved', state: 'done' });
+    expect(ops(h)).toEqual(['ratelimit.set gina', 'ratelimit.set gina']);
+    expect(await h.limiter.rule('gina')).toMatchObject({ mode: 'block' });
+  });
+});
+
+describe('an effect that lands after the cancel', () => {
+  it('joins the undo book and is taken back at once', async () => {
+    const h = harness(EXPIRING);
+    h.held.add('ratelimit.set');
+    const runId = await started(h, 'hal');
+    const run = await h.runs.get(runId);
+    expect(h.queuedActions()).toEqual(['throttle']);
+    // The job was already running (a worker elsewhere) when the run was cancelled.
+    const job = { runId, state: 'throttle', step: run?.step ?? 0 };
+    expect((await h.runner.cancel(runId, 'responder-1')).ok).toBe(true);
+    await h.settle();
+    expect((await h.runs.get(runId))?.status).toBe('cancelled');
+    const effectKey = actionEffectId(runId, job.state, job.step);
+    await h.limiter.set(
+      effectKey,
+      'hal',
+      { mode: 'throttle', count: 10, windowMs: 60_000 },
+      0,
+      runId,
+      '',
+      h.clock.now(),
+    );
+    await h.runner.reportAction(
+      { ...job, effectKey } as Parameters<typeof h.runner.reportAction>[0],
+      { ok: true, result: {} },
+      1,
+    );
+    await h.settle();
+    const after = await h.runs.get(runId);
+    expect(after?.status).toBe('cancelled');
+    expect(after?.undo?.entries).toEqual([
+      expect.objectContaining({ state: 'throttle', status: 'undone', reason: 'cancelled' }),
+    ]);
+    expect(ops(h)).toEqual(['ratelimit.clear hal']);
+    expect(await h.limiter.rule('hal')).toBeUndefined();
+  });
+});
+
+describe('undo that cannot complete, and a lost undo job', () => {
+  it('records a failed undo and goes on with the next one', async () => {
+    const h = harness(CONTAIN);
+    const runId = await started(h, 'ivy');
+    h.failures.set('ratelimit.clear', 1);
+    await h.runner.cancel(runId, 'responder-1');
+    await h.settle();
+    const run = await h.runs.get(runId);
+    expect(run?.status).toBe('cancelled');
+    const timeline = await h.runs.timeline(runId);
+    expect(
+      timeline.filter((e) => e.type.startsWith('undo.') && e.state).map((e) => [e.type, e.state]),
+    ).toEqual([
+      ['undo.failed', 'block_ip'],
+      ['undo.succeeded', 'throttle'],
+    ]);
+    expect(run?.undo?.entries.map((e) => e.status)).toEqual(['undone', 'undo-failed']);
+  });
+
+  it('reconcile queues a vanished undo job again; the undo still happens once', async () => {
+    const h = harness(CONTAIN);
+    h.held.add('ratelimit.clear');
+    const runId = await started(h, 'jon');
+    await h.runner.cancel(runId, 'responder-1');
+    await h.settle();
+    expect(h.queuedActions()).toEqual(['block_ip']);
+    h.loseQueuedActions();
+    h.held.clear();
+    await h.settle();
+    expect((await h.runs.get(runId))?.status).toBe('undoing');
+    await h.runner.reconcile();
+    await h.settle();
+    expect((await h.runs.get(runId))?.status).toBe('cancelled');
+    expect(ops(h).filter((o) => o.startsWith('ratelimit.clear'))).toEqual([
+      'ratelimit.clear ip-jon',
+      'ratelimit.clear jon',
+    ]);
+  });
+});
