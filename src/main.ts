@@ -6,7 +6,8 @@ import { Queue, Worker, type Job } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { createActionProcessor } from './actions/action-worker.js';
-import { builtinExecutors } from './actions/executors.js';
+import { buildExecutorTable } from './actions/connectors/executor-table.js';
+import { processSecrets } from './actions/connectors/secrets.js';
 import { buildApp } from './api/build-app.js';
 import { buildOpsApp } from './api/build-ops-app.js';
 import { configLoaded, contentLoaded } from './audit/audit-inputs.js';
@@ -444,10 +445,23 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
     }
 
     if (has('worker')) {
+      const ledger = new EffectLedger(redis, keys);
+      // Throws CORDON_ERR_CONNECTOR_SECRET naming each missing variable or file (never a value).
+      const executors = buildExecutorTable(
+        content.connectors.flatMap((c) => (c.action ? [c.action] : [])),
+        {
+          limiter,
+          cases,
+          clock,
+          ledger,
+          secrets: processSecrets,
+          logger: logger.child({ domain: 'connectors' }),
+        },
+      );
       const processor = createActionProcessor({
-        executors: builtinExecutors({ limiter, cases }),
+        executors,
         runner,
-        ledger: new EffectLedger(redis, keys),
+        ledger,
         approvals,
         clock,
         logger: logger.child({ domain: 'actions' }),
