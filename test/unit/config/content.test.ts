@@ -19,9 +19,22 @@ describe('shipped content', () => {
       'events:source',
       'gateway:action',
       'hec:source',
+      'jira:action',
+      'kong:action',
+      'mlflow:action',
       'otlp:source',
+      'pagerduty:action',
+      'slack:action',
       'splunk:source',
+      'webhook:action',
     ]);
+    // The action connectors for outside systems ship disabled: nothing to configure to start.
+    expect(
+      content?.connectors
+        .filter((c) => c.action && !c.action.enabled)
+        .map((c) => c.name)
+        .sort(),
+    ).toEqual(['jira', 'kong', 'mlflow', 'pagerduty', 'slack', 'webhook']);
     expect(content?.ruleKeys.get('7c2a9e14-3b6d-4f0a-8e51-2d9c4b7a6f02')).toBe(
       'model_extraction_by_query_volume',
     );
@@ -76,7 +89,7 @@ describe('broken content', () => {
     });
     const shipped = (await loadContent(REPO_ROOT)).content;
     expect(ok).toContain(
-      `OK: ${shipped?.rules.detections.size} detection rule(s), ${shipped?.rules.correlations.length} correlation(s), 8 connector(s), 1 playbook(s); 0 warning(s).`,
+      `OK: ${shipped?.rules.detections.size} detection rule(s), ${shipped?.rules.correlations.length} correlation(s), 14 connector(s), 1 playbook(s); 0 warning(s).`,
     );
     expect(shipped?.rules.correlations.length).toBeGreaterThan(20);
   });
