@@ -9,7 +9,7 @@ describe('README operation table', () => {
     const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
     const missing = CONNECTOR_TYPES.flatMap((t) =>
       Object.keys(t.operations)
-        .filter((op) => !readme.includes(`| \\`${op}\\` | \\`${t.type}\\` |`))
+        .filter((op) => !readme.includes('| `' + op + '` | `' + t.type + '` |'))
         .map((op) => `${t.type} ${op}`),
     );
     expect(missing).toEqual([]);
