@@ -143,9 +143,9 @@ function redactError(err: unknown, redactor: Redactor): unknown {
   if (!(err instanceof Error)) return new Error(redactor.text(String(err)));
   const message = redactor.text(err.message);
   if (isCordonError(err)) {
-    const details = (err).details;
+    const details = err.details;
     return new CordonError(
-      (err).code,
+      err.code,
       message,
       details ? { details: redactor.value(details) as Record<string, unknown> } : {},
     );

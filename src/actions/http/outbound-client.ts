@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import type { CordonError} from '../../shared/errors.js';
+import type { CordonError } from '../../shared/errors.js';
 import { isCordonError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import type { ConnectorDeps } from '../connectors/connector-type.js';
@@ -100,13 +100,17 @@ export class OutboundClient {
       let waitMs: number | undefined;
       if (res) {
         const text = await res.text().catch(() => '');
+        // GitHub-style throttling: 403 with x-ratelimit-remaining 0 (or Retry-After) is a 429.
+        const status = throttled403(res) ? 429 : res.status;
         failure = outboundError(
-          codeForStatus(res.status),
+          codeForStatus(status),
           this.redactor.text(`${label} answered ${res.status}: ${excerpt(text)}`),
           res.status,
         );
-        if (!retryableStatus(res.status, req.idempotent)) throw failure;
-        const after = parseRetryAfter(res.headers.get('retry-after'), this.deps.clock.now());
+        if (!retryableStatus(status, req.idempotent)) throw failure;
+        const after =
+          parseRetryAfter(res.headers.get('retry-after'), this.deps.clock.now()) ??
+          epochReset(res.headers.get('x-ratelimit-reset'), this.deps.clock.now());
         if (after !== undefined && after > policy.maxRetryAfterMs)
           throw outboundError(
             'CORDON_ERR_ACTION_UNAVAILABLE',
@@ -265,6 +269,19 @@ export class OutboundClient {
       this.redactor.text(`${label} could not connect: ${cause}.`),
     );
   }
+}
+
+function throttled403(res: Response): boolean {
+  return (
+    res.status === 403 &&
+    (res.headers.get('x-ratelimit-remaining') === '0' || res.headers.has('retry-after'))
+  );
+}
+
+/** `x-ratelimit-reset` as epoch seconds (GitHub, ServiceNow) → ms to wait; other forms ignored. */
+function epochReset(value: string | null, now: number): number | undefined {
+  if (value === null || !/^\d{10}$/.test(value.trim())) return undefined;
+  return Math.max(0, Number(value) * 1000 - now);
 }
 
 /** A bounded single-line excerpt of a response body for error messages. */

@@ -96,11 +96,7 @@ export class FakeServer {
       ...reply.headers,
     });
     res.end(
-      reply.body === undefined
-        ? undefined
-        : isText
-          ? (reply.body)
-          : JSON.stringify(reply.body),
+      reply.body === undefined ? undefined : isText ? reply.body : JSON.stringify(reply.body),
     );
   }
 }

@@ -18,14 +18,18 @@ describe('shipped content', () => {
       'cases:action',
       'events:source',
       'gateway:action',
+      'github:action',
       'hec:source',
       'jira:action',
       'kong:action',
+      'litellm-proxy:action',
       'mlflow:action',
       'otlp:source',
       'pagerduty:action',
+      'servicenow:action',
       'slack:action',
       'splunk:source',
+      'teams:action',
       'webhook:action',
     ]);
     // The action connectors for outside systems ship disabled: nothing to configure to start.
@@ -34,7 +38,18 @@ describe('shipped content', () => {
         .filter((c) => c.action && !c.action.enabled)
         .map((c) => c.name)
         .sort(),
-    ).toEqual(['jira', 'kong', 'mlflow', 'pagerduty', 'slack', 'webhook']);
+    ).toEqual([
+      'github',
+      'jira',
+      'kong',
+      'litellm-proxy',
+      'mlflow',
+      'pagerduty',
+      'servicenow',
+      'slack',
+      'teams',
+      'webhook',
+    ]);
     expect(content?.ruleKeys.get('7c2a9e14-3b6d-4f0a-8e51-2d9c4b7a6f02')).toBe(
       'model_extraction_by_query_volume',
     );
@@ -89,7 +104,7 @@ describe('broken content', () => {
     });
     const shipped = (await loadContent(REPO_ROOT)).content;
     expect(ok).toContain(
-      `OK: ${shipped?.rules.detections.size} detection rule(s), ${shipped?.rules.correlations.length} correlation(s), 14 connector(s), 1 playbook(s); 0 warning(s).`,
+      `OK: ${shipped?.rules.detections.size} detection rule(s), ${shipped?.rules.correlations.length} correlation(s), 18 connector(s), 1 playbook(s); 0 warning(s).`,
     );
     expect(shipped?.rules.correlations.length).toBeGreaterThan(20);
   });

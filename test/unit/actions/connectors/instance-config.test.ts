@@ -8,7 +8,7 @@ import { buildExecutorTable } from '../../../../src/actions/connectors/executor-
 import { hostAllowed } from '../../../../src/actions/connectors/instance-config.js';
 import { CONNECTOR_TYPES } from '../../../../src/actions/connectors/registry.js';
 import { OPERATIONS } from '../../../../src/actions/operations.js';
-import { buildConnectorSet } from '../../../../src/config/connectors.js';
+import { buildConnectorSet, SOURCE_TYPES } from '../../../../src/config/connectors.js';
 import { ManualClock } from '../../../../src/shared/clock.js';
 import type { EffectLedger } from '../../../../src/store/effect-ledger.js';
 import { instancesFromYaml } from '../../../helpers/action-connectors.js';
@@ -98,9 +98,22 @@ describe('action connector instances', () => {
 });
 
 describe('operations from the connector-type registry', () => {
+  it('has no action type named like a source type (both live in connectors/*.yaml)', () => {
+    expect(CONNECTOR_TYPES.map((t) => t.type).filter((t) => SOURCE_TYPES.includes(t))).toEqual([]);
+  });
+
   it('lists every operation with the types that implement it, shared contracts included', () => {
-    expect(OPERATIONS['ticket.open']?.connectorTypes).toEqual(['builtin-cases', 'jira']);
-    expect(OPERATIONS['ratelimit.set']?.connectorTypes).toEqual(['builtin-limiter', 'kong']);
+    expect(OPERATIONS['ticket.open']?.connectorTypes).toEqual([
+      'builtin-cases',
+      'jira',
+      'servicenow',
+      'github',
+    ]);
+    expect(OPERATIONS['ratelimit.set']?.connectorTypes).toEqual([
+      'builtin-limiter',
+      'kong',
+      'litellm-proxy',
+    ]);
     for (const type of CONNECTOR_TYPES)
       for (const [name, op] of Object.entries(type.operations)) {
         expect(OPERATIONS[name]?.connectorTypes).toContain(type.type);
