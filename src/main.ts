@@ -6,7 +6,7 @@ import { Queue, Worker, type Job } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { createActionProcessor } from './actions/action-worker.js';
-import { buildExecutorTable } from './actions/connectors/executor-table.js';
+import { buildExecutorTable, checkConnectorSecrets } from './actions/connectors/executor-table.js';
 import { processSecrets } from './actions/connectors/secrets.js';
 import { buildApp } from './api/build-app.js';
 import { buildOpsApp } from './api/build-ops-app.js';
@@ -128,6 +128,10 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
   } else if (config.opsPort > 0) {
     principals = options.principals ?? (await loadPrincipals(config.tokensFile, options.env));
   }
+  const actionInstances = content.connectors.flatMap((c) => (c.action ? [c.action] : []));
+  const secrets = { ...processSecrets, env: options.env ?? process.env };
+  // Names each missing variable or file (never a value) before anything starts.
+  if (has('worker')) checkConnectorSecrets(actionInstances, { secrets });
 
   // Everything started is registered here; stop() (or a failed start) closes it in reverse.
   const closers: (() => Promise<void>)[] = [];
@@ -446,18 +450,14 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
 
     if (has('worker')) {
       const ledger = new EffectLedger(redis, keys);
-      // Throws CORDON_ERR_CONNECTOR_SECRET naming each missing variable or file (never a value).
-      const executors = buildExecutorTable(
-        content.connectors.flatMap((c) => (c.action ? [c.action] : [])),
-        {
-          limiter,
-          cases,
-          clock,
-          ledger,
-          secrets: processSecrets,
-          logger: logger.child({ domain: 'connectors' }),
-        },
-      );
+      const executors = buildExecutorTable(actionInstances, {
+        limiter,
+        cases,
+        clock,
+        ledger,
+        secrets,
+        logger: logger.child({ domain: 'connectors' }),
+      });
       const processor = createActionProcessor({
         executors,
         runner,

@@ -16,6 +16,18 @@ import type { ActionInstance } from './instance-config.js';
 import { CONNECTOR_TYPES, connectorType } from './registry.js';
 import { resolveSecret } from './secrets.js';
 
+/** What a built-in type runs with when connectors/ names no instance of it. */
+const BUILTIN_INSTANCE: ActionInstance = {
+  name: '',
+  type: '',
+  enabled: true,
+  auth: { scheme: 'none' },
+  timeoutMs: 0,
+  retry: { attempts: 1, baseDelayMs: 0, maxDelayMs: 0, maxRetryAfterMs: 0 },
+  allowHosts: [],
+  options: undefined,
+};
+
 interface Started {
   readonly type: ConnectorType;
   readonly client: unknown;
@@ -34,7 +46,7 @@ export function buildExecutorTable(
   instances: readonly ActionInstance[],
   deps: ConnectorDeps & { readonly ledger: EffectLedger },
 ): ExecutorTable {
-  checkSecrets(instances, deps);
+  checkConnectorSecrets(instances, deps);
   const started = new Map<string, Started>();
   for (const inst of instances) {
     if (!inst.enabled) continue;
@@ -101,24 +113,10 @@ function findInstance(
   const named = ctx.connector ? started.get(ctx.connector) : undefined;
   if (named && named.type.type === type.type) return named;
   // The built-in types need no instance to run (their stores are the process's own).
-  if (!type.http && (!ctx.connector || !named))
-    return {
-      type,
-      client: type.create(
-        {
-          name: type.type,
-          type: type.type,
-          enabled: true,
-          auth: { scheme: 'none' },
-          timeoutMs: 0,
-          retry: { attempts: 1, baseDelayMs: 0, maxDelayMs: 0, maxRetryAfterMs: 0 },
-          allowHosts: [],
-          options: undefined,
-        },
-        deps,
-      ),
-      redactor: new Redactor(),
-    };
+  if (!type.http && (!ctx.connector || !named)) {
+    const instance = { ...BUILTIN_INSTANCE, name: type.type, type: type.type };
+    return { type, client: type.create(instance, deps), redactor: new Redactor() };
+  }
   throw new CordonError(
     'CORDON_ERR_ACTION_CONNECTOR',
     `Connector "${ctx.connector ?? '(none)'}" for ${operation} is not an enabled ${type.type} connector in this process. Check connectors/ (enabled: true) and restart.`,
@@ -170,7 +168,14 @@ export function instanceSecrets(inst: ActionInstance): SecretRef[] {
   return refs;
 }
 
-function checkSecrets(instances: readonly ActionInstance[], deps: ConnectorDeps): void {
+/**
+ * Every secret of the enabled instances resolves; otherwise one error listing each missing
+ * variable or file by name (never a value). Disabled instances need nothing.
+ */
+export function checkConnectorSecrets(
+  instances: readonly ActionInstance[],
+  deps: Pick<ConnectorDeps, 'secrets'>,
+): void {
   const problems: string[] = [];
   for (const inst of instances.filter((i) => i.enabled))
     for (const ref of instanceSecrets(inst)) {
