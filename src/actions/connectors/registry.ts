@@ -5,6 +5,7 @@ import { github } from './github/index.js';
 import { httpRequest } from './http-request/index.js';
 import { jira } from './jira/index.js';
 import { kong } from './kong/index.js';
+import { kserve } from './kserve/index.js';
 import { litellm } from './litellm/index.js';
 import { mlflow } from './mlflow/index.js';
 import { pagerduty } from './pagerduty/index.js';
@@ -26,6 +27,7 @@ export const CONNECTOR_TYPES: readonly ConnectorType[] = [
   github,
   teams,
   litellm,
+  kserve,
 ];
 
 const BY_TYPE = new Map(CONNECTOR_TYPES.map((t) => [t.type, t]));

@@ -22,6 +22,7 @@ describe('shipped content', () => {
       'hec:source',
       'jira:action',
       'kong:action',
+      'kserve:action',
       'litellm-proxy:action',
       'mlflow:action',
       'otlp:source',
@@ -42,6 +43,7 @@ describe('shipped content', () => {
       'github',
       'jira',
       'kong',
+      'kserve',
       'litellm-proxy',
       'mlflow',
       'pagerduty',
@@ -104,7 +106,7 @@ describe('broken content', () => {
     });
     const shipped = (await loadContent(REPO_ROOT)).content;
     expect(ok).toContain(
-      `OK: ${shipped?.rules.detections.size} detection rule(s), ${shipped?.rules.correlations.length} correlation(s), 18 connector(s), 1 playbook(s); 0 warning(s).`,
+      `OK: ${shipped?.rules.detections.size} detection rule(s), ${shipped?.rules.correlations.length} correlation(s), 19 connector(s), 1 playbook(s); 0 warning(s).`,
     );
     expect(shipped?.rules.correlations.length).toBeGreaterThan(20);
   });
