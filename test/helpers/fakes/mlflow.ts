@@ -8,7 +8,8 @@ export interface FakeModel {
 /**
  * MLflow Model Registry REST 2.0: GET reads the query string, POST and DELETE read a JSON
  * body; errors are {error_code, message} with RESOURCE_DOES_NOT_EXIST → 404 and
- * INVALID_PARAMETER_VALUE → 400; empty lists are omitted from answers.
+ * INVALID_PARAMETER_VALUE → 400; empty lists are omitted from answers. Stages (the deprecated
+ * API older servers have) are kept as a `$stage` pseudo-tag.
  */
 export function mlflowFake(): { server: FakeServer; models: Map<string, FakeModel> } {
   const models = new Map<string, FakeModel>();
@@ -77,6 +78,32 @@ export function mlflowFake(): { server: FakeServer; models: Map<string, FakeMode
             tags: [...(m.versions.get(v) ?? [])].map(([key, value]) => ({ key, value })),
           }));
         return { status: 200, body: { model_versions: list } };
+      }
+      case 'POST /registered-models/get-latest-versions': {
+        if (!model) return missingModel(name);
+        const stages = (params.stages ?? []) as string[];
+        const latest = [...model.versions.keys()]
+          .filter((v) => stages.includes(model.versions.get(v)?.get('$stage') ?? 'None'))
+          .sort((a, b) => Number(b) - Number(a))
+          .slice(0, 1)
+          .map((v) => ({ ...describe(v), current_stage: model.versions.get(v)?.get('$stage') }));
+        return { status: 200, body: latest.length ? { model_versions: latest } : {} };
+      }
+      case 'POST /model-versions/transition-stage': {
+        if (!model) return missingModel(name);
+        const bad = versionOf(params.version);
+        if (bad) return bad;
+        const stage = String(params.stage);
+        if (!['None', 'Staging', 'Production', 'Archived'].includes(stage))
+          return err(400, 'INVALID_PARAMETER_VALUE', `Invalid Model Version stage: ${stage}`);
+        if (params.archive_existing_versions === true && stage !== 'None' && stage !== 'Archived')
+          for (const tags of model.versions.values())
+            if (tags.get('$stage') === stage) tags.set('$stage', 'Archived');
+        model.versions.get(String(params.version))?.set('$stage', stage);
+        return {
+          status: 200,
+          body: { model_version: { ...describe(String(params.version)), current_stage: stage } },
+        };
       }
       case 'POST /model-versions/set-tag': {
         if (!model) return missingModel(name);

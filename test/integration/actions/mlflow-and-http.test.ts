@@ -37,6 +37,7 @@ beforeAll(async () => {
   h = connectorHarness(
     instancesFromYaml(
       `name: registry\ntype: mlflow\nurl: ${fake.server.url}\ntimeout: 300ms`,
+      `name: legacy-registry\ntype: mlflow\nurl: ${fake.server.url}\noptions: { api: stages }`,
       `name: api\ntype: http\nurl: ${api.url}\nauth: { bearer: { env: API_TOKEN } }`,
     ),
     { API_TOKEN: 'http-bearer-token-777' },
@@ -146,6 +147,46 @@ describe('model.rollback / model.restore on MLflow', () => {
       { undoOf: { effectKey: 'e', operation: 'model.quarantine', inputs: {}, result } },
     );
     expect(fake.models.get('fraud-scorer')?.versions.get('2')?.get('quarantined')).toBe('false');
+  });
+});
+
+describe('model.rollback with the stages API (older servers)', () => {
+  it('transitions the previous version into the stage, archiving the current, and the undo reverses it', async () => {
+    model(
+      { '1': { $stage: 'Archived' }, '2': { $stage: 'Archived' }, '3': { $stage: 'Production' } },
+      {},
+    );
+    const legacy = { connector: 'legacy-registry' };
+    const result = await h.run(
+      'mlflow',
+      'model.rollback',
+      { model: 'fraud-scorer', alias: 'Production' },
+      legacy,
+    );
+    expect(result).toEqual({
+      model: 'fraud-scorer',
+      alias: 'Production',
+      version: '2',
+      replaced: '3',
+    });
+    const stage = (v: string): string | undefined =>
+      fake.models.get('fraud-scorer')?.versions.get(v)?.get('$stage');
+    expect([stage('2'), stage('3')]).toEqual(['Production', 'Archived']);
+    expect(
+      fake.server.calls('POST', '/api/2.0/mlflow/model-versions/transition-stage').at(-1)?.json,
+    ).toEqual({
+      name: 'fraud-scorer',
+      version: '2',
+      stage: 'Production',
+      archive_existing_versions: true,
+    });
+    await h.run(
+      'mlflow',
+      'model.restore',
+      { model: 'fraud-scorer', alias: 'Production' },
+      { ...legacy, undoOf: { effectKey: 'e', operation: 'model.rollback', inputs: {}, result } },
+    );
+    expect([stage('2'), stage('3')]).toEqual(['Archived', 'Production']);
   });
 });
 

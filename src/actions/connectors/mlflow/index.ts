@@ -1,4 +1,6 @@
+import { describe } from '../../../shared/duration.js';
 import { CordonError } from '../../../shared/errors.js';
+import { checkKeys, expectMapping } from '../../../shared/shape.js';
 import { OutboundClient } from '../../http/outbound-client.js';
 import type { InputSpec } from '../../operations.js';
 import {
@@ -10,12 +12,21 @@ import {
 
 const API = '/api/2.0/mlflow';
 
+interface MlflowOptions {
+  readonly api: 'aliases' | 'stages';
+}
+
+function apiOf(client: OutboundClient): MlflowOptions['api'] {
+  return (client.instance.options as MlflowOptions | undefined)?.api ?? 'aliases';
+}
+
 const ALIAS_INPUTS: Readonly<Record<string, InputSpec>> = {
   model: { type: 'string', required: true, description: 'Registered model name.' },
   alias: {
     type: 'string',
     required: true,
-    description: 'The alias serving resolves, e.g. champion.',
+    description:
+      'The alias serving resolves, e.g. champion (with options.api: stages, a stage such as Production).',
   },
   version: {
     type: 'string',
@@ -62,6 +73,22 @@ async function aliasVersion(
   alias: string,
   ctx: OperationContext,
 ): Promise<string | null> {
+  if (apiOf(client) === 'stages') {
+    // Deprecated since MLflow 2.9 but what older servers have: the "alias" is a stage name.
+    const res = await client.request(
+      {
+        method: 'POST',
+        path: `${API}/registered-models/get-latest-versions`,
+        json: { name: model, stages: [alias] },
+        idempotent: true,
+        accept: [404],
+      },
+      ctx.signal,
+    );
+    const latest = (res.body as { model_versions?: { version?: unknown }[] } | undefined)
+      ?.model_versions?.[0]?.version;
+    return typeof latest === 'string' || typeof latest === 'number' ? String(latest) : null;
+  }
   const res = await client.request(
     {
       method: 'GET',
@@ -114,7 +141,23 @@ async function setAlias(
   alias: string,
   version: string | null,
   ctx: OperationContext,
+  from: string | null = null,
 ): Promise<void> {
+  if (apiOf(client) === 'stages') {
+    // archive_existing_versions moves whatever held the stage out; "no version" moves `from` out.
+    const [v, stage] = version === null ? [from, 'None'] : [version, alias];
+    if (v !== null)
+      await client.request(
+        {
+          method: 'POST',
+          path: `${API}/model-versions/transition-stage`,
+          json: { name: model, version: v, stage, archive_existing_versions: version !== null },
+          idempotent: true,
+        },
+        ctx.signal,
+      );
+    return;
+  }
   if (version === null)
     await client.request(
       {
@@ -167,6 +210,22 @@ export const mlflow = defineConnectorType<OutboundClient>({
   http: true,
   urlRequired: true,
   exampleUrl: 'http://mlflow:5000',
+  options: {
+    compile(value, sink) {
+      if (!expectMapping(sink, ['options'], value, 'options')) return undefined;
+      checkKeys(sink, ['options'], value, 'options', { optional: ['api'] });
+      const api = value.api ?? 'aliases';
+      if (api !== 'aliases' && api !== 'stages') {
+        sink.error(
+          ['options', 'api'],
+          'CORDON_ERR_DEFINITION_VALUE',
+          `options.api is aliases (MLflow 2.9+) or stages (older servers; "alias" inputs then name a stage such as Production); got ${describe(api)}.`,
+        );
+        return undefined;
+      }
+      return { api };
+    },
+  },
   create: (instance, deps) => new OutboundClient(instance, deps),
   operations: {
     'model.rollback': {
@@ -207,7 +266,7 @@ export const mlflow = defineConnectorType<OutboundClient>({
       },
       undo: async (undoOf: UndoOf, ctx, client) => {
         const r = undoOf.result as RollbackResult;
-        await setAlias(client, r.model, r.alias, r.replaced, ctx);
+        await setAlias(client, r.model, r.alias, r.replaced, ctx, r.version);
         return { model: r.model, alias: r.alias, version: r.replaced, replaced: r.version };
       },
     },
