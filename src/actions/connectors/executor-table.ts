@@ -164,6 +164,8 @@ export function instanceSecrets(inst: ActionInstance): SecretRef[] {
     refs.push(...(typeof a.username === 'string' ? [] : [a.username]), a.password);
   if (a.scheme === 'header') refs.push(a.value);
   if (a.scheme === 'hmac') refs.push(a.secret);
+  if (a.scheme === 'sigv4')
+    refs.push(a.accessKeyId, a.secretAccessKey, ...(a.sessionToken ? [a.sessionToken] : []));
   refs.push(...(connectorType(inst.type)?.options?.secrets?.(inst.options) ?? []));
   return refs;
 }

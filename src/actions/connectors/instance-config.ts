@@ -16,6 +16,14 @@ export type ConnectorAuth =
     }
   | { readonly scheme: 'header'; readonly name: string; readonly value: SecretRef }
   | {
+      readonly scheme: 'sigv4';
+      readonly accessKeyId: SecretRef;
+      readonly secretAccessKey: SecretRef;
+      readonly sessionToken?: SecretRef;
+      readonly region: string;
+      readonly service: string;
+    }
+  | {
       readonly scheme: 'hmac';
       readonly secret: SecretRef;
       readonly header: string;
@@ -226,7 +234,7 @@ function parseAuth(
     sink.error(
       ['auth'],
       'CORDON_ERR_DEFINITION_VALUE',
-      `auth takes exactly one of bearer, basic, header or hmac; got ${schemes.join(', ') || 'none'}.`,
+      `auth takes exactly one of bearer, basic, header, hmac or sigv4; got ${schemes.join(', ') || 'none'}.`,
     );
     return undefined;
   }
@@ -289,11 +297,46 @@ function parseAuth(
         ? { scheme, secret, header: header as string, timestampHeader: timestampHeader as string }
         : undefined;
     }
+    case 'sigv4': {
+      if (!expectMapping(sink, path, body, 'auth.sigv4')) return undefined;
+      checkKeys(sink, path, body, 'auth.sigv4', {
+        required: ['access_key_id', 'secret_access_key', 'region', 'service'],
+        optional: ['session_token'],
+      });
+      const accessKeyId = parseSecret(body.access_key_id, sink, [...path, 'access_key_id']);
+      const secretAccessKey = parseSecret(body.secret_access_key, sink, [
+        ...path,
+        'secret_access_key',
+      ]);
+      const sessionToken =
+        body.session_token === undefined
+          ? undefined
+          : parseSecret(body.session_token, sink, [...path, 'session_token']);
+      for (const k of ['region', 'service'] as const)
+        if (typeof body[k] !== 'string' || !/^[a-z0-9-]+$/.test(body[k])) {
+          sink.error(
+            [...path, k],
+            'CORDON_ERR_DEFINITION_VALUE',
+            `auth.sigv4.${k} is e.g. ${k === 'region' ? 'eu-west-1' : 'apigateway'}; got ${describe(body[k])}.`,
+          );
+          return undefined;
+        }
+      return accessKeyId && secretAccessKey
+        ? {
+            scheme,
+            accessKeyId,
+            secretAccessKey,
+            ...(sessionToken ? { sessionToken } : {}),
+            region: body.region as string,
+            service: body.service as string,
+          }
+        : undefined;
+    }
     default:
       sink.error(
         ['auth'],
         'CORDON_ERR_DEFINITION_VALUE',
-        `auth scheme "${scheme}" is not known; use bearer, basic, header or hmac.`,
+        `auth scheme "${scheme}" is not known; use bearer, basic, header, hmac or sigv4.`,
       );
       return undefined;
   }

@@ -1,3 +1,4 @@
+import { awsApiGateway } from './aws-apigateway/index.js';
 import { builtinCases } from './builtin-cases/index.js';
 import { builtinLimiter } from './builtin-limiter/index.js';
 import type { ConnectorType } from './connector-type.js';
@@ -28,6 +29,7 @@ export const CONNECTOR_TYPES: readonly ConnectorType[] = [
   teams,
   litellm,
   kserve,
+  awsApiGateway,
 ];
 
 const BY_TYPE = new Map(CONNECTOR_TYPES.map((t) => [t.type, t]));

@@ -9,6 +9,8 @@ import { codeForStatus, outboundError } from './outbound-errors.js';
 import { OutboundPacer } from './outbound-pacer.js';
 import { Redactor } from './redactor.js';
 import { backoffDelay, parseRetryAfter, retryableStatus } from './retry-policy.js';
+import { signV4 } from './sigv4.js';
+import { sha256Hex } from '../../shared/hash.js';
 
 export interface OutboundRequest {
   readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -185,7 +187,7 @@ export class OutboundClient {
   ): Promise<Response> {
     const headers: Record<string, string> = { accept: 'application/json', ...req.headers };
     if (body !== undefined) headers['content-type'] ??= 'application/json';
-    Object.assign(headers, this.#authHeaders(body ?? ''));
+    Object.assign(headers, this.#authHeaders(body ?? '', req.method, url, headers));
     const fetchImpl = this.deps.fetch ?? fetch;
     return fetchImpl(url, {
       method: req.method,
@@ -196,7 +198,12 @@ export class OutboundClient {
     });
   }
 
-  #authHeaders(body: string): Record<string, string> {
+  #authHeaders(
+    body: string,
+    method: string,
+    url: URL,
+    headers: Readonly<Record<string, string>>,
+  ): Record<string, string> {
     const auth = this.instance.auth;
     switch (auth.scheme) {
       case 'none':
@@ -211,6 +218,24 @@ export class OutboundClient {
       }
       case 'header':
         return { [auth.name]: this.secret(auth.value) };
+      case 'sigv4': {
+        const payload = { 'x-amz-content-sha256': sha256Hex(body) };
+        return {
+          ...payload,
+          ...signV4({
+            method,
+            url,
+            headers: { ...headers, ...payload },
+            body,
+            region: auth.region,
+            service: auth.service,
+            accessKeyId: this.secret(auth.accessKeyId),
+            secretAccessKey: this.secret(auth.secretAccessKey),
+            ...(auth.sessionToken ? { sessionToken: this.secret(auth.sessionToken) } : {}),
+            now: this.deps.clock.now(),
+          }),
+        };
+      }
       case 'hmac': {
         const ts = String(Math.floor(this.deps.clock.now() / 1000));
         const sig = createHmac('sha256', this.secret(auth.secret))

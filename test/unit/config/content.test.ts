@@ -14,6 +14,7 @@ describe('shipped content', () => {
     expect(content?.playbooks.map((p) => p.definition.id)).toEqual(['contain-abusive-key']);
     expect(content?.connectors.map((c) => `${c.name}:${c.kind}`).sort()).toEqual([
       'alertmanager:source',
+      'aws-apigateway:action',
       'bulk:source',
       'cases:action',
       'events:source',
@@ -40,6 +41,7 @@ describe('shipped content', () => {
         .map((c) => c.name)
         .sort(),
     ).toEqual([
+      'aws-apigateway',
       'github',
       'jira',
       'kong',
@@ -106,7 +108,7 @@ describe('broken content', () => {
     });
     const shipped = (await loadContent(REPO_ROOT)).content;
     expect(ok).toContain(
-      `OK: ${shipped?.rules.detections.size} detection rule(s), ${shipped?.rules.correlations.length} correlation(s), 19 connector(s), 1 playbook(s); 0 warning(s).`,
+      `OK: ${shipped?.rules.detections.size} detection rule(s), ${shipped?.rules.correlations.length} correlation(s), 20 connector(s), 1 playbook(s); 0 warning(s).`,
     );
     expect(shipped?.rules.correlations.length).toBeGreaterThan(20);
   });

@@ -68,7 +68,7 @@ describe('action connector instances', () => {
     expect(errors('name: m\ntype: mlflow')[0]).toContain('mlflow connectors need a url');
     expect(
       errors('name: m\ntype: mlflow\nurl: http://m\nauth: { digest: { env: X } }')[0],
-    ).toContain('use bearer, basic, header or hmac');
+    ).toContain('use bearer, basic, header, hmac or sigv4');
     expect(errors('name: p\ntype: pagerduty\noptions: {}')[0]).toContain('routing_key');
   });
 
