@@ -1,3 +1,7 @@
+import type { CaseStore } from '../store/case-store.js';
+import type { LimiterStore } from '../store/limiter-store.js';
+import { builtinExecutorTable } from './connectors/executor-table.js';
+
 export interface ActionContext {
   /** The connector instance (connectors/*.yaml name) the action names. */
   readonly connector?: string;
@@ -19,3 +23,8 @@ export type Executor = (
  * by src/actions/connectors/executor-table.ts.
  */
 export type ExecutorTable = Readonly<Record<string, Readonly<Record<string, Executor>>>>;
+
+/** The built-in connectors alone (the limiter and case store), with no connectors/ instances. */
+export function builtinExecutors(deps: { limiter: LimiterStore; cases: CaseStore }): ExecutorTable {
+  return builtinExecutorTable(deps);
+}

@@ -69,6 +69,39 @@ export function buildExecutorTable(
   return table;
 }
 
+/**
+ * The built-in types alone, for embedders and tests with no connectors/ instances: their
+ * effects are atomic in Redis, so they need no ledger, secrets or memo.
+ */
+export function builtinExecutorTable(
+  deps: Pick<ConnectorDeps, 'limiter' | 'cases'>,
+): ExecutorTable {
+  const table: Record<string, Record<string, Executor>> = {};
+  const noMemo: EffectMemo = {
+    remember: () => Promise.reject(new Error('Built-in connectors keep nothing across retries.')),
+    recall: () => Promise.resolve(undefined),
+    recallFrom: () => Promise.resolve(undefined),
+  };
+  for (const type of CONNECTOR_TYPES.filter((t) => !t.http)) {
+    const client = type.create(
+      { ...BUILTIN_INSTANCE, name: type.type, type: type.type },
+      {
+        ...deps,
+        clock: { now: () => Date.now() },
+        secrets: { env: {}, readFile: () => '' },
+      },
+    );
+    table[type.type] = Object.fromEntries(
+      Object.entries(type.operations).map(([name, op]) => [
+        name,
+        async (inputs, ctx) =>
+          op.run(inputs, { ...ctx, connector: ctx.connector ?? type.type, memo: noMemo }, client),
+      ]),
+    );
+  }
+  return table;
+}
+
 async function execute(
   type: ConnectorType,
   name: string,
