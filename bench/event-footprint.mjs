@@ -67,8 +67,8 @@ async function measure(label, shape) {
   }
   const usage = async (key) => Number(await redis.call('MEMORY', 'USAGE', key, 'SAMPLES', '0'));
   const logBytes = await usage(keys.eventLog);
-  const dedupeBytes = (await usage(keys.eventSeen)) + (await usage(keys.eventWhere));
-  await redis.unlink(keys.eventLog, keys.eventSeen, keys.eventWhere);
+  const dedupeBytes = (await usage(keys.eventSeenOrder)) + (await usage(keys.eventWhere));
+  await redis.unlink(keys.eventLog, keys.eventSeenOrder, keys.eventWhere);
   const perEvent = (logBytes + dedupeBytes) / EVENTS;
   const sent = jsonBytes / EVENTS;
   console.log(

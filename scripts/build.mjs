@@ -2,7 +2,7 @@
 // nothing when every input is older than the last build, so a start without changes is not
 // held up by the compiler.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const STAMP = 'dist/.built';
@@ -29,6 +29,8 @@ const tsc = spawnSync(
   },
 );
 if (tsc.status !== 0) process.exit(tsc.status ?? 1);
+// Replaced whole: a script renamed in src (its key count changed) must not linger in dist.
+rmSync('dist/store/scripts', { recursive: true, force: true });
 cpSync('src/store/scripts', 'dist/store/scripts', { recursive: true });
 // The package's bin: npm links it before `prepare` builds it, so it would not be executable.
 chmodSync('dist/cli/main.js', 0o755);

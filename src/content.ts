@@ -5,6 +5,7 @@ import type { RuleSource } from './correlate/rule/index.js';
 import type { CompiledRuleSet } from './correlate/rule/types.js';
 import type { CompiledPlaybook } from './playbook/definition/compile-playbook.js';
 import { buildPlaybooks } from './playbook/definition/build-playbooks.js';
+import { isPlaybookTestFile } from './playbook/tooling/playbook-tests.js';
 import type { Diagnostic } from './shared/diagnostics.js';
 import { hasErrors } from './shared/diagnostics.js';
 import { DefinitionError } from './shared/errors.js';
@@ -36,10 +37,12 @@ export async function loadContent(
     readYamlFiles(resolve(dir, 'connectors')),
     readYamlFiles(resolve(dir, 'playbooks')),
   ]);
+  // Playbook tests (`<id>.test.yaml`) live beside the playbooks; they are not playbooks.
+  const playbookFiles = playbookSources.filter((s) => !isPlaybookTestFile(s.file));
   const rules = buildRuleSet(ruleSources);
   const connectors = buildConnectorSet(connectorSources);
   const triggers = rules.ruleSet ? incidentRules(rules.ruleSet) : undefined;
-  const playbooks = buildPlaybooks(playbookSources, {
+  const playbooks = buildPlaybooks(playbookFiles, {
     connectors: new Map(
       // Disabled instances (enabled: false) are validated but offer nothing to playbooks.
       connectors.connectors

@@ -528,6 +528,7 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
         runs,
         approvals,
         runner,
+        playbooks: content.playbooks,
         limiter,
         cases,
         metrics,

@@ -14,7 +14,9 @@ import { ingestHandshakeRoute, ingestRoutes } from './routes/ingest.js';
 import { limiterRoutes } from './routes/limiter.js';
 import { operationRoutes } from './routes/operations.js';
 import { recordRoutes } from './routes/records.js';
+import { playbookRoutes } from './routes/playbooks.js';
 import { runRoutes } from './routes/runs.js';
+import { schemaRoutes } from './routes/schemas.js';
 import { registerSharedSchemas } from './schemas.js';
 
 /**
@@ -76,6 +78,8 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(dropInRoutes, deps);
   await app.register(incidentRoutes, deps);
   await app.register(runRoutes, deps);
+  await app.register(playbookRoutes, deps);
+  await app.register(schemaRoutes, deps);
   await app.register(approvalRoutes, deps);
   await app.register(limiterRoutes, deps);
   await app.register(recordRoutes, deps);

@@ -4,6 +4,7 @@ import type { AuditRecorder } from '../audit/audit-trail.js';
 import type { TokenUseRecorder } from '../audit/token-use.js';
 import type { PrincipalDirectory } from '../config/principals.js';
 import type { IngestService } from '../ingest/ingest-service.js';
+import type { CompiledPlaybook } from '../playbook/definition/compile-playbook.js';
 import type { Runner } from '../playbook/runtime/runner.js';
 import type { IngestBackpressure } from '../ingest/backpressure.js';
 import type { Clock } from '../shared/clock.js';
@@ -33,6 +34,8 @@ export interface ApiDeps {
   readonly runs: RunStore;
   readonly approvals: ApprovalStore;
   readonly runner: Runner;
+  /** The playbooks loaded from playbooks/ (the current versions); absent = none. */
+  readonly playbooks?: readonly CompiledPlaybook[];
   readonly limiter: LimiterStore;
   readonly cases: CaseStore;
   readonly metrics: Metrics;

@@ -6,8 +6,10 @@ import { formatDiagnostic } from '../shared/diagnostics.js';
 import { DefinitionError, isCordonError } from '../shared/errors.js';
 import {
   AUDIT_USAGE,
+  GRAPH_USAGE,
   INGEST_USAGE,
   PARSE_USAGE,
+  PLAN_USAGE,
   REPLAY_USAGE,
   START_USAGE,
   TEST_USAGE,
@@ -19,7 +21,11 @@ const USAGE = `Usage: cordon <command> [--help]
 Commands:
   start              Run every role (API, correlator, runner, worker) on embedded defaults
   validate [dir]     Check correlations/, connectors/ and playbooks/ under dir (default .)
-  test [dir]         Run the rule tests (*.test.yaml) beside the rules in dir/correlations
+  test [dir]         Run the rule and playbook tests (*.test.yaml) under dir/correlations
+                     and dir/playbooks
+  graph <playbook>   Print a playbook as a Mermaid state diagram
+  plan <playbook> --incident <file.json>
+                     Show every path a run can take and the calls each makes, performing none
   parse --source <type> <file>
                      Show the canonical events a payload, log or .http.txt request turns into
                      (or the located reasons it is refused); --list shows every source type
@@ -40,6 +46,8 @@ const COMMAND_USAGE: Readonly<Record<string, string>> = {
   start: START_USAGE,
   validate: VALIDATE_USAGE,
   test: TEST_USAGE,
+  graph: GRAPH_USAGE,
+  plan: PLAN_USAGE,
   replay: REPLAY_USAGE,
   parse: PARSE_USAGE,
   ingest: INGEST_USAGE,
@@ -71,6 +79,10 @@ async function main(argv: readonly string[]): Promise<number> {
       return (await import('./validate.js')).runValidate(rest[0]);
     case 'test':
       return (await import('./test.js')).runTest(rest[0]);
+    case 'graph':
+      return (await import('./graph.js')).runGraph(rest);
+    case 'plan':
+      return (await import('./plan.js')).runPlan(rest);
     case 'replay':
       return (await import('./replay.js')).runReplay(rest);
     case 'ingest':

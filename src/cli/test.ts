@@ -6,46 +6,75 @@ import { buildRuleSet, loadRuleSources } from '../correlate/rule/index.js';
 import { isRuleTestFile } from '../correlate/rule/load-rules.js';
 import type { RuleTestOutcome } from '../correlate/rule-tests.js';
 import { parseRuleTests, runRuleTest, siblingRuleFile } from '../correlate/rule-tests.js';
+import { loadContent } from '../content.js';
+import {
+  parsePlaybookTests,
+  runPlaybookTest,
+  siblingPlaybookId,
+} from '../playbook/tooling/playbook-tests.js';
 import { formatDiagnostic } from '../shared/diagnostics.js';
 
 /**
  * `cordon test [dir]`: runs the rule tests (`*.test.yaml`) beside the rules under dir's
- * correlations/ (or dir itself when it has no correlations/). Exit 1 if any test fails or any
- * file has errors.
+ * correlations/ (or dir itself when it has no correlations/), then the playbook tests beside
+ * the playbooks under dir's playbooks/. Exit 1 if any test fails or any file has errors.
  */
 export async function runTest(dir = '.'): Promise<number> {
   const root = resolve(dir);
   if (!(await isDir(root))) {
     console.error(
-      `cordon test: ${root} is not a folder. Name the folder that holds correlations/.`,
+      `cordon test: ${root} is not a folder. Name the folder that holds correlations/ or playbooks/.`,
     );
     return 1;
   }
+  const playbooksDir = join(root, 'playbooks');
+  const hasPlaybooks = await isDir(playbooksDir);
   const rulesDir = (await isDir(join(root, 'correlations'))) ? join(root, 'correlations') : root;
+  const ruleFiles = rulesDir === root && hasPlaybooks ? [] : await testFiles(rulesDir);
+  const playbookFiles = hasPlaybooks ? await testFiles(playbooksDir) : [];
+  if (ruleFiles.length === 0 && playbookFiles.length === 0) {
+    console.error(
+      `cordon test: no *.test.yaml files under ${rulesDir}${hasPlaybooks ? ` or ${playbooksDir}` : ''}.`,
+    );
+    return 1;
+  }
+  const tally: Tally = { passed: 0, failed: 0, broken: 0 };
+  if (ruleFiles.length > 0 && !(await runRuleTests(rulesDir, ruleFiles, tally))) return 1;
+  if (playbookFiles.length > 0) await runPlaybookTests(root, playbookFiles, tally);
+  console.log(
+    `\n${tally.passed} passed, ${tally.failed} failed${tally.broken > 0 ? `, ${tally.broken} file(s) with errors` : ''}.`,
+  );
+  return tally.failed > 0 || tally.broken > 0 ? 1 : 0;
+}
+
+interface Tally {
+  passed: number;
+  failed: number;
+  broken: number;
+}
+
+/** The rule tests; false when the rules themselves do not build. */
+async function runRuleTests(
+  rulesDir: string,
+  files: readonly string[],
+  tally: Tally,
+): Promise<boolean> {
   const { ruleSet: rules, diagnostics } = buildRuleSet(await loadRuleSources(rulesDir));
   for (const d of diagnostics)
     if (d.severity === 'error' || !rules) console.error(formatDiagnostic(d));
   if (!rules) {
     console.error(`cordon test: the rules under ${rulesDir} have errors.`);
-    return 1;
-  }
-  const files = await testFiles(rulesDir);
-  if (files.length === 0) {
-    console.error(`cordon test: no *.test.yaml files under ${rulesDir}.`);
-    return 1;
+    return false;
   }
   const config = loadConfig();
   const options = engineOptions(config.correlate, [], 1);
   const allRules = [...rules.detections.values(), ...rules.correlations];
-  let failed = 0;
-  let passed = 0;
-  let broken = 0;
   for (const file of files) {
     const shown = relative(process.cwd(), file) || file;
     const parsed = parseRuleTests(shown, await readFile(file, 'utf8'));
     for (const d of parsed.diagnostics) console.error(formatDiagnostic(d));
     if (!parsed.tests) {
-      broken += 1;
+      tally.broken += 1;
       continue;
     }
     const sibling = resolve(siblingRuleFile(file));
@@ -60,25 +89,69 @@ export async function runTest(dir = '.'): Promise<number> {
       console.error(
         `${shown}: ${scope.size === 0 ? `no rules to check: ${relative(process.cwd(), sibling)} defines none; name them with "rules: [...]"` : `names unknown rules ${unknown.join(', ')}`}.`,
       );
-      broken += 1;
+      tally.broken += 1;
       continue;
     }
     for (const test of parsed.tests.cases) {
       const outcome: RuleTestOutcome = runRuleTest(rules, options, scope, test);
-      if (outcome.passed) {
-        passed += 1;
-        console.log(`ok    ${shown}:${test.line} ${test.name}`);
-      } else {
-        failed += 1;
-        console.log(`FAIL  ${shown}:${test.line} ${test.name}`);
-        for (const p of outcome.problems) console.log(`        ${p}`);
-      }
+      report(shown, test, outcome, tally);
     }
   }
-  console.log(
-    `\n${passed} passed, ${failed} failed${broken > 0 ? `, ${broken} file(s) with errors` : ''}.`,
-  );
-  return failed > 0 || broken > 0 ? 1 : 0;
+  return true;
+}
+
+/**
+ * The playbook tests beside the playbooks, on the pure interpreter: the playbooks are loaded
+ * and validated with the rest of the content, as \`cordon start\` would load them.
+ */
+async function runPlaybookTests(
+  root: string,
+  files: readonly string[],
+  tally: Tally,
+): Promise<void> {
+  const { content, diagnostics } = await loadContent(root);
+  if (!content) {
+    for (const d of diagnostics) if (d.severity === 'error') console.error(formatDiagnostic(d));
+    console.error(`cordon test: the content under ${root} has errors; no playbook test ran.`);
+    tally.broken += files.length;
+    return;
+  }
+  for (const file of files) {
+    const shown = relative(process.cwd(), file) || file;
+    const parsed = parsePlaybookTests(shown, await readFile(file, 'utf8'));
+    for (const d of parsed.diagnostics) console.error(formatDiagnostic(d));
+    if (!parsed.tests) {
+      tally.broken += 1;
+      continue;
+    }
+    const id = parsed.tests.playbook ?? siblingPlaybookId(file);
+    const compiled = content.playbooks.find((p) => p.definition.id === id);
+    if (!compiled) {
+      console.error(
+        `${shown}: tests playbook "${id}", which playbooks/ does not define; name it with "playbook: <id>".`,
+      );
+      tally.broken += 1;
+      continue;
+    }
+    for (const test of parsed.tests.cases)
+      report(shown, test, runPlaybookTest(compiled, test), tally);
+  }
+}
+
+function report(
+  shown: string,
+  test: { readonly line: number; readonly name: string },
+  outcome: { readonly passed: boolean; readonly problems: readonly string[] },
+  tally: Tally,
+): void {
+  if (outcome.passed) {
+    tally.passed += 1;
+    console.log(`ok    ${shown}:${test.line} ${test.name}`);
+  } else {
+    tally.failed += 1;
+    console.log(`FAIL  ${shown}:${test.line} ${test.name}`);
+    for (const p of outcome.problems) console.log(`        ${p}`);
+  }
 }
 
 async function testFiles(dir: string): Promise<string[]> {

@@ -21,7 +21,26 @@ export const TEST_USAGE = `Usage: cordon test [dir]
 
 Runs the rule tests (*.test.yaml) beside the rules under dir/correlations (or dir itself when
 it has no correlations/; dir defaults to the current folder): each test feeds events through
-the rules in memory and checks the matches. Exit 0 when every test passes, 1 otherwise.`;
+the rules in memory and checks the matches. Then runs the playbook tests beside the playbooks
+under dir/playbooks (<id>.test.yaml): each puts an incident in, stubs connector replies, scripts
+approvals and clock advances, and checks the path and the calls, with a fake clock and no Redis.
+Exit 0 when every test passes, 1 otherwise.`;
+
+export const GRAPH_USAGE = `Usage: cordon graph <playbook> [--content <dir>]
+
+Prints the playbook (its id under <dir>/playbooks, or a playbook file) as a Mermaid
+stateDiagram-v2: every transition labelled (choice conditions, approved / rejected / timeout,
+wait timers, failures), approvals and automatic mutations marked. Paste it into any Mermaid
+renderer (GitHub renders \`\`\`mermaid blocks). Exit 1 when the playbook has errors.`;
+
+export const PLAN_USAGE = `Usage: cordon plan <playbook> --incident <file.json> [--content <dir>] [--json]
+
+Lists every path a run of the playbook can take for the incident in <file.json> (a JSON object
+with the incident's fields, as GET /v1/incidents/<id> shows them) and, on each path, the exact
+calls it would make: connector, operation and inputs rendered as the runner renders them, marked
+AUTOMATIC or after which approval. Choices the incident decides are decided; approval outcomes,
+waits, action failures and choices on step results are all listed. Performs nothing and needs
+no Redis. --json prints the plan as JSON.`;
 
 export const REPLAY_USAGE = `Usage: cordon replay [--content <dir>] [--json] [--workers <n>] <file.ndjson | dir | ->
 

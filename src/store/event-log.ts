@@ -45,11 +45,11 @@ export class EventLog {
     dedupeWindowMs: number,
   ): Promise<AppendOutcome[]> {
     if (events.length === 0) return [];
-    const args: (string | number)[] = [now, dedupeWindowMs, events.length];
+    const args: (string | number)[] = [Math.floor(now), dedupeWindowMs, events.length];
     for (const e of events) args.push(EventLog.memberOf(e.source, e.id), eventJson(e));
     const seqs = (await this.#scripts.run(
       'appendEvents',
-      [this.keys.eventSeen, this.keys.eventWhere, this.keys.eventLog],
+      [this.keys.eventSeenOrder, this.keys.eventWhere, this.keys.eventLog, this.keys.eventSeenLegacy],
       args,
     )) as string[];
     return events.map((e, i) => {
@@ -163,15 +163,16 @@ export class EventLog {
   }
 
   /**
-   * Forgets up to `limit` event ids accepted before `horizon` (the dedupe window's start);
-   * returns how many. Appends forget as they go; this finishes the job when ingest is quiet.
+   * Forgets up to `limit` event ids accepted before `horizon` (the dedupe window's start), and
+   * any stamped more than a window ahead of `now` (a clock stepped back); returns how many.
+   * Appends forget as they go; this finishes the job when ingest is quiet.
    */
-  async forget(horizon: number, limit: number): Promise<number> {
+  async forget(horizon: number, limit: number, now: number): Promise<number> {
     return Number(
       await this.#scripts.run(
-        'forgetOlder',
-        [this.keys.eventSeen, this.keys.eventWhere],
-        [horizon, limit],
+        'forgetSeen',
+        [this.keys.eventSeenOrder, this.keys.eventWhere, this.keys.eventSeenLegacy],
+        [horizon, limit, now + (now - horizon)],
       ),
     );
   }

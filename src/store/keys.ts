@@ -25,7 +25,12 @@ export class Keys {
   get eventLog(): string {
     return `${this.prefix}:events:log`;
   }
-  get eventSeen(): string {
+  /** The ingest dedupe memory's ids in accept order (a LIST), so they can be forgotten. */
+  get eventSeenOrder(): string {
+    return `${this.prefix}:events:seen-order`;
+  }
+  /** The same, as earlier versions kept it (a time-scored ZSET): drained, no longer written. */
+  get eventSeenLegacy(): string {
     return `${this.prefix}:events:seen`;
   }
   get eventWhere(): string {

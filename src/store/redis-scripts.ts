@@ -26,6 +26,11 @@ function loadScripts(): ReadonlyMap<string, Script> {
     if (!match) continue;
     const lua = readFileSync(new URL(file, dir), 'utf8');
     const name = match[1] as string;
+    const twin = scripts.get(name);
+    if (twin)
+      throw new Error(
+        `Lua script ${name} is there twice (${name}-${twin.numberOfKeys}.lua and ${file}); remove the stale copy (npm run build rebuilds dist/store/scripts).`,
+      );
     scripts.set(name, {
       name,
       numberOfKeys: Number(match[2]),

@@ -1,7 +1,12 @@
 import type { Redis } from 'ioredis';
 import type { RunContext } from '../playbook/definition/compile-playbook.js';
 import type { Effect } from '../playbook/runtime/effects.js';
-import type { RunRecord, RunStatus, TimelineEntry } from '../playbook/runtime/run-record.js';
+import {
+  FINAL_STATUSES,
+  type RunRecord,
+  type RunStatus,
+  type TimelineEntry,
+} from '../playbook/runtime/run-record.js';
 import type { Keys } from './keys.js';
 import { readHashes } from './read-hashes.js';
 import { ScriptRunner } from './redis-scripts.js';
@@ -14,6 +19,13 @@ export interface RunPatch {
   readonly pendingEffects: readonly Effect[];
   readonly updatedAt: number;
   readonly endedAt?: number;
+}
+
+/** How many runs one playbook version has, and how many of them are still going. */
+export interface VersionCount {
+  readonly playbookId: string;
+  readonly runs: number;
+  readonly active: number;
 }
 
 /** Playbook runs: the record (CAS-saved), its timeline, and the set of applied event ids. */
@@ -156,6 +168,36 @@ export class RunStore {
       .filter((h) => h.id)
       .map(fromFields)
       .sort((a, b) => b.createdAt - a.createdAt);
+  }
+
+  /**
+   * Runs per playbook version (the hash each run is pinned to), with how many have not ended.
+   * Reads every run's two fields in pages of pipelined HMGETs: O(runs), for the operator's
+   * GET /v1/playbooks, never on a run's path. Retention keeps the run index bounded.
+   */
+  async countByVersion(): Promise<Map<string, VersionCount>> {
+    const out = new Map<string, VersionCount>();
+    const page = 1_000;
+    for (let start = 0; ; start += page) {
+      const ids = await this.redis.zrange(this.keys.runIndex, start, start + page - 1);
+      if (ids.length === 0) break;
+      const pipeline = this.redis.pipeline();
+      for (const id of ids)
+        pipeline.hmget(this.keys.run(id), 'playbookId', 'playbookHash', 'status');
+      for (const [err, row] of (await pipeline.exec()) ?? []) {
+        if (err) throw err;
+        const [playbookId, hash, status] = row as (string | null)[];
+        if (!playbookId || !hash) continue; // deleted between the index read and this one
+        const seen = out.get(hash) ?? { playbookId, runs: 0, active: 0 };
+        out.set(hash, {
+          playbookId,
+          runs: seen.runs + 1,
+          active: seen.active + (FINAL_STATUSES.includes(status as RunStatus) ? 0 : 1),
+        });
+      }
+      if (ids.length < page) break;
+    }
+    return out;
   }
 
   async storePlaybook(hash: string, definitionJson: string): Promise<void> {

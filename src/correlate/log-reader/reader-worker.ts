@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { EventLog } from '../../store/event-log.js';
+import { EventLog, type LoggedEvent } from '../../store/event-log.js';
 import { Keys } from '../../store/keys.js';
 import { createRedis, outageOptions } from '../../store/redis.js';
 import { CorrelationEngine } from '../engine/engine.js';
@@ -52,6 +52,18 @@ if (parentPort) {
     wake?.();
   });
 
+  // One read is kept in flight while the previous batch is parsed and routed, so the thread
+  // never waits on Redis and Redis never waits on the thread. A read started for an older epoch
+  // (a seek came meanwhile) is dropped when it lands.
+  type Read = { epoch: number; entries: Promise<LoggedEvent[]> };
+  let inFlight: Read | undefined;
+  const startRead = (): Read => {
+    const read = { epoch, entries: log.readAfter(redis, cursor, init.batchSize, init.blockMs) };
+    // Its failure is reported when it is awaited; until then it must not count as unhandled.
+    read.entries.catch(() => undefined);
+    return read;
+  };
+
   const loop = async (): Promise<void> => {
     for (;;) {
       if (epoch < 0 || credits <= 0) {
@@ -60,14 +72,21 @@ if (parentPort) {
         continue;
       }
       const reading = epoch;
+      if (inFlight?.epoch !== reading) inFlight = startRead();
       let batch;
       try {
-        const entries = await log.readAfter(redis, cursor, init.batchSize, init.blockMs);
+        const entries = await inFlight.entries;
+        inFlight = undefined;
         if (epoch !== reading) continue; // sought meanwhile: this read is from the old position
         const last = entries[entries.length - 1];
         if (last) cursor = last.seq;
+        // Ask for the next batch before routing this one (only with credit left for it).
+        if (credits > 1) inFlight = startRead();
         batch = routeEntries(router, entries);
       } catch (err) {
+        // A read started before routing failed would hold the connection for the next one.
+        await inFlight?.entries.catch(() => undefined);
+        inFlight = undefined;
         if (epoch !== reading) continue;
         // The correlator restores from its checkpoint and seeks again; until then, nothing.
         credits = 0;

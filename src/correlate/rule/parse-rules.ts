@@ -20,7 +20,7 @@ import type { RuleSource } from './rule-source.js';
  * validate-rules.ts.
  */
 
-const COMMON_KEYS = [
+export const COMMON_KEYS = [
   'id',
   'name',
   'status',
@@ -33,7 +33,7 @@ const COMMON_KEYS = [
   'level',
   'falsepositives',
 ] as const;
-const DETECTION_KEYS = [
+export const DETECTION_KEYS = [
   ...COMMON_KEYS,
   'logsource',
   'fields',
@@ -43,7 +43,14 @@ const DETECTION_KEYS = [
   'scope',
   'cordon',
 ];
-const CORRELATION_KEYS = [...COMMON_KEYS, 'generate', 'taxonomy', 'license', 'related', 'cordon'];
+export const CORRELATION_KEYS = [
+  ...COMMON_KEYS,
+  'generate',
+  'taxonomy',
+  'license',
+  'related',
+  'cordon',
+];
 
 interface ParsedBase extends RuleMetadata {
   readonly ctx: RuleContext;

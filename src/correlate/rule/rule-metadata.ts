@@ -10,7 +10,7 @@ import type { RuleContext } from './context.js';
  */
 
 export const LEVELS = ['informational', 'low', 'medium', 'high', 'critical'] as const;
-const STATUSES = ['stable', 'test', 'experimental', 'deprecated', 'unsupported'] as const;
+export const STATUSES = ['stable', 'test', 'experimental', 'deprecated', 'unsupported'] as const;
 
 export interface RuleIdentity {
   readonly name: string | undefined;

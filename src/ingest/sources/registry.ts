@@ -6,6 +6,7 @@ import { LLM_KINDS } from './kinds/llm.js';
 import { MAPPED_KINDS } from './kinds/mapped.js';
 import { MONITOR_KINDS } from './kinds/monitors.js';
 import { SIEM_KINDS } from './kinds/siem.js';
+import { installSourceKindLookup } from './kind-lookup.js';
 import type { AnySourceKind } from './source-kind.js';
 
 const TYPE = /^[a-z][a-z0-9-]{0,62}$/;
@@ -31,6 +32,8 @@ const KINDS = index([
   ...LINE_KINDS,
   ...MAPPED_KINDS,
 ]);
+
+installSourceKindLookup((type) => KINDS.get(type));
 
 /** Every source connector type, in registry order. */
 export const SOURCE_KIND_TYPES: readonly string[] = [...KINDS.keys()];

@@ -1,7 +1,7 @@
 import type { Approval } from '../../store/approval-store.js';
 import type { DiagnosticSink, YamlPath } from '../../shared/yaml.js';
 import type { OperationSpec } from '../../actions/operations.js';
-import type { CompiledPlaybook, RunEvent } from '../definition/compile-playbook.js';
+import type { CompiledPlaybook, RunContext, RunEvent } from '../definition/compile-playbook.js';
 import type {
   BaseStateDefinition,
   PlaybookContext,
@@ -12,6 +12,7 @@ import type { StateEffect } from '../runtime/effects.js';
 import type { ActionJob } from '../runtime/jobs.js';
 import type { RunRecord, RunStatus } from '../runtime/run-record.js';
 import type { RunnerDeps } from '../runtime/runner.js';
+import type { DryRunScope, DryRunStep, GraphInput, GraphNode, JsonSchema } from './tooling.js';
 
 /**
  * One playbook state kind (action, approval, choice, wait, end …): everything Cordon knows
@@ -65,6 +66,20 @@ export interface StateKind<D extends BaseStateDefinition = BaseStateDefinition> 
     event: RunEvent,
     services: RunServices,
   ): Promise<RunEvent | 'stale'>;
+  /** How `cordon graph` draws a state of this kind (labelled edges, marks). */
+  graph?(def: D, input: GraphInput): GraphNode;
+  /**
+   * How a dry run (`cordon plan`, playbook tests) passes a state of this kind: the call it
+   * would make and the ways out, each with the event that takes it.
+   */
+  dryRun?(def: D, scope: DryRunScope): DryRunStep;
+  /**
+   * For `transient` kinds: the state a run went to when it passed `name` between `before` and
+   * `after` (read from what the kind records in the context), or undefined if it did not pass.
+   */
+  passedTo?(name: string, before: RunContext, after: RunContext): string | undefined;
+  /** JSON Schema of one state of this kind (schemas/playbook.schema.json is built from these). */
+  readonly schema?: JsonSchema;
   /** Heals what a crash or a lost message could leave behind for a run resting here. */
   reconcile?(
     run: RunRecord,

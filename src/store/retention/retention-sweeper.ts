@@ -115,7 +115,11 @@ export class RetentionSweeper {
     let behind = false;
     removed.event_id = 0;
     for (let round = 0; ; round += 1) {
-      const n = await this.log.forget(now - this.options.dedupeWindowMs, this.options.batch * 10);
+      const n = await this.log.forget(
+        now - this.options.dedupeWindowMs,
+        this.options.batch * 10,
+        now,
+      );
       removed.event_id += n;
       if (n < this.options.batch * 10) break;
       if (round + 1 >= MAX_ROUNDS) {

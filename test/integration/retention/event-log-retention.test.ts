@@ -74,11 +74,11 @@ describe('EventLog.forget', () => {
     const log = new EventLog(env.t.redis, keys);
     await fill(log, 2_500, 'old', BASE);
     await fill(log, 10, 'new', BASE + 10_000);
-    expect(await log.forget(BASE + 1, 1_000)).toBe(1_000);
-    expect(await log.forget(BASE + 1, 1_000)).toBe(1_000);
-    expect(await log.forget(BASE + 1, 1_000)).toBe(500);
-    expect(await log.forget(BASE + 1, 1_000)).toBe(0);
-    expect(await env.t.redis.zcard(keys.eventSeen)).toBe(10);
+    expect(await log.forget(BASE + 1, 1_000, BASE + 1 + WINDOW)).toBe(1_000);
+    expect(await log.forget(BASE + 1, 1_000, BASE + 1 + WINDOW)).toBe(1_000);
+    expect(await log.forget(BASE + 1, 1_000, BASE + 1 + WINDOW)).toBe(500);
+    expect(await log.forget(BASE + 1, 1_000, BASE + 1 + WINDOW)).toBe(0);
+    expect(await env.t.redis.llen(keys.eventSeenOrder)).toBe(10);
     expect(await env.t.redis.hlen(keys.eventWhere)).toBe(10);
     // A forgotten id is accepted again; a remembered one is still a duplicate.
     const [again, dup] = await log.append(
@@ -88,5 +88,72 @@ describe('EventLog.forget', () => {
     );
     expect(again?.duplicate).toBe(false);
     expect(dup?.duplicate).toBe(true);
+  });
+});
+
+describe('the dedupe memory of earlier versions (a time-scored ZSET)', () => {
+  it('still refuses the ids it remembers, and is forgotten like the current one', async () => {
+    const keys = env.fresh('legacy-seen');
+    const log = new EventLog(env.t.redis, keys);
+    const [first] = await log.append([makeEvent({ id: 'kept' })], BASE, WINDOW);
+    // What an earlier version left: the id in the ZSET, its entry in the shared HASH.
+    await env.t.redis.rpop(keys.eventSeenOrder);
+    await env.t.redis.zadd(keys.eventSeenLegacy, BASE, 'gateway/kept');
+    await env.t.redis.zadd(keys.eventSeenLegacy, BASE + 5, 'gateway/later');
+    await env.t.redis.hset(keys.eventWhere, 'gateway/later', '1-1');
+    const [dup] = await log.append([makeEvent({ id: 'kept' })], BASE + 1, WINDOW);
+    expect(dup).toMatchObject({ duplicate: true, seq: first?.seq });
+    expect(await log.forget(BASE + 3, 1_000, BASE + 3 + WINDOW)).toBe(1);
+    expect(await env.t.redis.zrange(keys.eventSeenLegacy, 0, -1)).toEqual(['gateway/later']);
+    expect(await env.t.redis.hexists(keys.eventWhere, 'gateway/kept')).toBe(0);
+    expect(await env.t.redis.hexists(keys.eventWhere, 'gateway/later')).toBe(1);
+    // An append past the window drains the rest on its way.
+    await log.append([makeEvent({ id: 'next' })], BASE + 6 + WINDOW, WINDOW);
+    expect(await env.t.redis.exists(keys.eventSeenLegacy)).toBe(0);
+    expect(await env.t.redis.hexists(keys.eventWhere, 'gateway/later')).toBe(0);
+  });
+});
+
+describe('the dedupe memory under clocks that disagree', () => {
+  it('forgets an id stamped more than a window ahead, so it cannot hold back the rest', async () => {
+    const keys = env.fresh('future-stamp');
+    const log = new EventLog(env.t.redis, keys);
+    const HOUR = 3_600_000;
+    // A process with a clock a year ahead, then the others, an hour apart, for three days.
+    await log.append([makeEvent({ id: 'from-the-future' })], BASE + 365 * DAY, DAY);
+    for (let h = 0; h < 72; h += 1)
+      await log.append([makeEvent({ id: `h${h}` })], BASE + h * HOUR, DAY);
+    // Only the last day's ids (h47 … h71) are remembered: the future one went, and did not
+    // hold back the rest.
+    expect(await env.t.redis.llen(keys.eventSeenOrder)).toBe(25);
+    expect(await env.t.redis.hlen(keys.eventWhere)).toBe(25);
+    const [again] = await log.append([makeEvent({ id: 'h10' })], BASE + 72 * HOUR, DAY);
+    expect(again?.duplicate).toBe(false);
+    const [dup] = await log.append([makeEvent({ id: 'h70' })], BASE + 72 * HOUR, DAY);
+    expect(dup?.duplicate).toBe(true);
+  });
+
+  it('forgets ids a few ms out of order late, never early', async () => {
+    const keys = env.fresh('skew');
+    const log = new EventLog(env.t.redis, keys);
+    await log.append([makeEvent({ id: 'late-clock' })], BASE + 5, 100);
+    await log.append([makeEvent({ id: 'early-clock' })], BASE, 100);
+    // At BASE + 103 'early-clock' is past the window but sits behind 'late-clock', which is not.
+    expect(await log.forget(BASE + 3, 1_000, BASE + 103)).toBe(0);
+    const [dup] = await log.append([makeEvent({ id: 'late-clock' })], BASE + 104, 100);
+    expect(dup?.duplicate).toBe(true);
+    expect(await log.forget(BASE + 6, 1_000, BASE + 106)).toBe(2);
+  });
+
+  it('forgets up to its budget through pages that grow while all they hold is due', async () => {
+    const keys = env.fresh('page');
+    const log = new EventLog(env.t.redis, keys);
+    await fill(log, 3_000, 'p');
+    await log.append([makeEvent({ id: 'next' })], BASE + WINDOW + 1, WINDOW);
+    // One event appended: budget 1,000 forgotten (4 + 16 + 64 + 256 + 660), the rest left for later.
+    expect(await env.t.redis.llen(keys.eventSeenOrder)).toBe(2_001);
+    expect(await env.t.redis.hlen(keys.eventWhere)).toBe(2_001);
+    const [again] = await log.append([makeEvent({ id: 'p0' })], BASE + WINDOW + 2, WINDOW);
+    expect(again?.duplicate).toBe(false);
   });
 });

@@ -6,10 +6,20 @@ import { normaliseHecRaw } from './raw.js';
 import { readHecObject } from './hec-object.js';
 import { splitStackedObjects } from './stacked-json.js';
 import { parseSegment } from './segment-json.js';
+import type { NormalisedEvent } from '../../canonical-event.js';
+import type { Location } from '../../normalizers/findings.js';
+import {
+  adapterFor,
+  HEC_OPTIONS,
+  readRawWithAdapter,
+  readWithAdapter,
+} from './sourcetype-adapters.js';
+import type { HecOptions } from './sourcetype-adapters.js';
 
 export { hecResponse } from './response.js';
 export type { HecReply } from './response.js';
 export { normaliseHecRaw } from './raw.js';
+export { DEFAULT_SOURCETYPES } from './sourcetype-adapters.js';
 export type { HecRawParams } from './raw.js';
 
 /**
@@ -29,20 +39,25 @@ type HecRouteRequest = SourceRequest & {
   readonly query?: Readonly<Record<string, string | undefined>>;
 };
 
-export const splunkHecKind: SourceKind<undefined> = {
+export const splunkHecKind: SourceKind<HecOptions> = {
   type: 'splunk-hec',
   title: 'Splunk HTTP Event Collector (event endpoint)',
   category: 'siem',
   // HEC clients label bodies every way (none, text/plain, application/json): HEC does not care.
   contentTypes: ['*'],
   auth: ['splunk'],
-  normalise(request, ctx): NormaliseResult {
+  options: HEC_OPTIONS,
+  normalise(request, ctx): NormaliseResult | Promise<NormaliseResult> {
     const route = request as HecRouteRequest;
-    if (route.endpoint === 'raw')
+    if (route.endpoint === 'raw') {
+      // `?sourcetype=cef` and the like: the lines are that product's, read by its kind.
+      const lines = adapterFor(ctx.options, { sourcetype: route.query?.sourcetype });
+      if (lines !== undefined) return readRawWithAdapter(lines, request, route.query ?? {}, ctx);
       return normaliseHecRaw(request.body, ctx, {
         ...route.query,
         channel: request.headers['x-splunk-request-channel'] ?? route.query?.channel,
       });
+    }
     const findings = new Findings();
     const root = findings.root();
     let text: string;
@@ -68,6 +83,8 @@ export const splunkHecKind: SourceKind<undefined> = {
     }
     const info = { channel: request.headers['x-splunk-request-channel'] };
     const segments = splitStackedObjects(text);
+    // Items in batch order; an item read by another kind (its sourcetype's) may be async.
+    const read: { at: Location; events: NormalisedEvent[] | Promise<NormalisedEvent[]> }[] = [];
     segments.forEach((segment, index) => {
       const at = root.batchItem(index);
       if (segment.problem === 'stray') {
@@ -81,12 +98,28 @@ export const splunkHecKind: SourceKind<undefined> = {
       }
       const parsed = parseSegment(segment, at, ctx.maxDepth);
       if (!parsed.ok) return;
+      const adapter = adapterFor(ctx.options, parsed.value);
+      if (adapter !== undefined) {
+        const envelope = parsed.value as Record<string, unknown>;
+        read.push({ at, events: readWithAdapter(adapter, envelope, at, ctx) });
+        return;
+      }
       // The envelope is the event's raw: the log stores this text rather than re-serialising it.
       if (typeof parsed.value === 'object' && parsed.value !== null)
         rememberRawText(parsed.value, segment.text);
       const event = readHecObject(parsed.value, at, info, ctx);
-      if (event !== undefined) findings.emit(event, at);
+      if (event !== undefined) read.push({ at, events: [event] });
     });
-    return findings.batch();
+    const emitAll = (): NormaliseResult => {
+      for (const { at, events } of read)
+        for (const event of events as NormalisedEvent[]) findings.emit(event, at);
+      return findings.batch();
+    };
+    if (!read.some((item) => item.events instanceof Promise)) return emitAll();
+    return Promise.all(
+      read.map(async (item) => {
+        item.events = await item.events;
+      }),
+    ).then(emitAll);
   },
 };

@@ -5,6 +5,7 @@ import type { StateKind } from '../state-kind.js';
 import type { ActionStateDefinition } from './action-definition.js';
 import { performAction, reconcileAction } from './action-runtime.js';
 import { validateAction } from './validate-action.js';
+import { actionSchema, dryRunAction, graphAction } from './action-tooling.js';
 
 /**
  * `action`: one queued job. Entering the state asks for the `cordon.action` effect (the runner
@@ -16,6 +17,9 @@ export const actionKind: StateKind<ActionStateDefinition> = {
   resting: 'running',
   recordsStep: true,
   validate: validateAction,
+  graph: graphAction,
+  dryRun: dryRunAction,
+  schema: actionSchema,
   edges: (def) => [
     { to: def.next, approved: false },
     ...(def.onFailure ? [{ to: def.onFailure, approved: false }] : []),

@@ -9,6 +9,7 @@ import {
   reconcileApproval,
 } from './approval-runtime.js';
 import { validateApproval } from './validate-approval.js';
+import { approvalSchema, dryRunApproval, graphApproval } from './approval-tooling.js';
 
 /**
  * `approval`: entering asks for the `cordon.approval` effect (an approval record, bound to the
@@ -19,6 +20,9 @@ export const approvalKind: StateKind<ApprovalStateDefinition> = {
   key: 'approval',
   resting: 'waiting',
   validate: validateApproval,
+  graph: graphApproval,
+  dryRun: dryRunApproval,
+  schema: approvalSchema,
   edges: (def) => [
     { to: def.on.approved, approved: true },
     { to: def.on.rejected, approved: false },

@@ -5,6 +5,7 @@ import type { BaseStateDefinition } from '../../definition/types.js';
 import { evaluateExpression } from '../../expressions/cel.js';
 import { runScope } from '../../runtime/run-scope.js';
 import type { StateKind } from '../state-kind.js';
+import { choicePassedTo, choiceSchema, dryRunChoice, graphChoice } from './choice-tooling.js';
 
 export interface ChoiceStateDefinition extends BaseStateDefinition {
   readonly kind: 'choice';
@@ -31,6 +32,10 @@ const MAX_BRANCHES = 20;
 export const choiceKind: StateKind<ChoiceStateDefinition> = {
   key: 'choice',
   resting: 'transient',
+  graph: graphChoice,
+  dryRun: dryRunChoice,
+  passedTo: choicePassedTo,
+  schema: choiceSchema,
   validate(input) {
     const { value, path, sink, label, target, checkExpression } = input;
     const before = input.mark();

@@ -2,6 +2,7 @@ import { describe } from '../../../shared/duration.js';
 import { checkKeys } from '../../../shared/shape.js';
 import type { BaseStateDefinition } from '../../definition/types.js';
 import type { StateKind } from '../state-kind.js';
+import { endSchema, graphEnd } from './end-tooling.js';
 
 export type EndOutcome = 'resolved' | 'failed' | 'cancelled';
 
@@ -16,6 +17,9 @@ export interface EndStateDefinition extends BaseStateDefinition {
 export const endKind: StateKind<EndStateDefinition> = {
   key: 'end',
   resting: 'final',
+  graph: graphEnd,
+  dryRun: () => ({ exits: [] }),
+  schema: endSchema,
   validate({ value, path, sink, label }) {
     checkKeys(sink, path, value, label, { required: ['end'], optional: ['description'] });
     if (!END_OUTCOMES.includes(value.end as EndOutcome)) {

@@ -9,6 +9,7 @@ import { runScope } from '../../runtime/run-scope.js';
 import type { StateKind } from '../state-kind.js';
 import { checkWatchedPath, readPath } from './watched-field.js';
 import { performWaitCheck, reconcileWait } from './wait-runtime.js';
+import { dryRunWait, graphWait, waitSchema } from './wait-tooling.js';
 
 export interface WaitStateDefinition extends BaseStateDefinition {
   readonly kind: 'wait';
@@ -48,6 +49,9 @@ export function waitTimeoutName(state: string): string {
 export const waitKind: StateKind<WaitStateDefinition> = {
   key: 'wait',
   resting: 'waiting',
+  graph: graphWait,
+  dryRun: dryRunWait,
+  schema: waitSchema,
   validate(input) {
     const { value, path, sink, label, target, checkExpression } = input;
     const before = input.mark();

@@ -17,8 +17,9 @@ describe('siem source kinds: registration', () => {
       expect(kind.title.length).toBeGreaterThan(10);
       expect(kind.auth.length).toBeGreaterThan(0);
       expect(kind.contentTypes.length).toBeGreaterThan(0);
-      // None takes options: compile(undefined) is not needed, and a connector's options are refused.
-      expect(kind.options).toBeUndefined();
+      // Only HEC takes options (sourcetype → reader); the others refuse a connector's options.
+      if (kind.type === 'splunk-hec') expect(kind.options?.keys).toEqual(['sourcetypes']);
+      else expect(kind.options).toBeUndefined();
     }
     expect(getSourceKind('splunk-hec')?.auth).toEqual(['splunk']);
   });

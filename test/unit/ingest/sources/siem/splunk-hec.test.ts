@@ -9,6 +9,7 @@ import {
   expectGolden,
   fixtureBytes,
   okEvents,
+  compileOptions,
   runKind,
   runKindOnHttpFile,
   SAMPLE_NOW,
@@ -221,7 +222,7 @@ describe('splunk-hec raw endpoint', () => {
     const events = okEvents(
       await splunkHecKind.normalise(request, {
         ...ctx,
-        options: undefined,
+        options: compileOptions(splunkHecKind, undefined) as never,
         memory: new LocalSourceMemory(() => SAMPLE_NOW),
       }),
     );

@@ -1,0 +1,257 @@
+// Playbook runs through BullMQ beside bare BullMQ on the same Redis, in the same run.
+//
+//   npm run build && node bench/playbook-runs.mjs
+//   BENCH_RUNS=2000 BENCH_RATE=100 BENCH_PROBES=300 node bench/playbook-runs.mjs
+//
+// 1. Bare BullMQ (the baseline): BENCH_RUNS jobs added at once and processed by a worker with
+//    the concurrency Cordon's workers use, end to end (added → completed); then BENCH_RUNS
+//    chains of three jobs, each job adding the next from its processor (what a three-step run
+//    is, minus everything else).
+// 2. Cordon: BENCH_RUNS incidents triggered at once, each starting a playbook of three
+//    automatic actions on the built-in limiter and case store (throttle the key, open a case,
+//    lift the throttle) through the real runner and action workers: every transition saved by
+//    compare-and-set, every effect through the ledger. Runs/s counts from the first trigger to
+//    the last run's third action.
+// 3. Latency: BENCH_PROBES incidents triggered at BENCH_RATE per second; trigger → first
+//    action (the limiter's own record of the throttle) per run.
+// Bounded in count; keys live under a random prefix and are deleted at the end.
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { loadConfig } from '../dist/config/load-config.js';
+import { PrincipalDirectory } from '../dist/config/principals.js';
+import { startCordon } from '../dist/main.js';
+import { createLogger } from '../dist/shared/logger.js';
+import { IncidentStore } from '../dist/store/incident-store.js';
+import { Keys } from '../dist/store/keys.js';
+import { LimiterStore } from '../dist/store/limiter-store.js';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 2_000);
+const RATE = Number(process.env.BENCH_RATE ?? 100);
+const PROBES = Number(process.env.BENCH_PROBES ?? 300);
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const prefix = `cordon-bench-${randomUUID().slice(0, 8)}`;
+const repo = new URL('..', import.meta.url).pathname;
+
+const RULE = `title: Bench burst
+name: bench_burst
+level: high
+logsource: { category: inference }
+detection: { sel: { api_key|exists: true }, condition: sel }
+cordon: { group-by: [api_key] }
+`;
+const PLAYBOOK = `apiVersion: cordon/v1
+id: bench-three-actions
+title: Three automatic actions
+on:
+  correlation: [bench_burst]
+start: throttle
+states:
+  throttle:
+    action: ratelimit.set
+    automatic: true
+    with: { connector: gateway, key: "{{ incident.group.api_key }}", limit: 10/m, expires: 1h, reason: bench }
+    undo: ratelimit.clear
+    next: open_case
+  open_case:
+    action: ticket.open
+    with: { connector: cases, summary: "{{ incident.title }}", description: bench, severity: high, dedupe: "{{ incident.id }}" }
+    next: lift
+  lift:
+    action: ratelimit.clear
+    automatic: true
+    with: { connector: gateway, key: "{{ incident.group.api_key }}" }
+    next: done
+  done:
+    end: resolved
+`;
+
+function content() {
+  const dir = mkdtempSync(join(tmpdir(), 'cordon-bench-runs-'));
+  for (const sub of ['correlations', 'playbooks', 'connectors']) mkdirSync(join(dir, sub));
+  writeFileSync(join(dir, 'correlations', 'bench.yaml'), RULE);
+  writeFileSync(join(dir, 'playbooks', 'bench.yaml'), PLAYBOOK);
+  for (const c of ['gateway.yaml', 'cases.yaml'])
+    copyFileSync(join(repo, 'connectors', c), join(dir, 'connectors', c));
+  return dir;
+}
+
+function quantile(sorted, q) {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+}
+
+async function bareBullmq(connection, concurrency) {
+  const name = 'bare';
+  const queue = new Queue(name, { connection, prefix: `${prefix}:bare` });
+  let done = 0;
+  let finish;
+  const all = new Promise((resolve) => (finish = resolve));
+  let target = RUNS;
+  const worker = new Worker(
+    name,
+    async (job) => {
+      if (job.data.step !== undefined && job.data.step < 3)
+        await queue.add('step', { chain: job.data.chain, step: job.data.step + 1 });
+      else if ((done += 1) === target) finish();
+    },
+    { connection, prefix: `${prefix}:bare`, concurrency },
+  );
+  await worker.waitUntilReady();
+  let t0 = performance.now();
+  await queue.addBulk(Array.from({ length: RUNS }, (_, i) => ({ name: 'one', data: { i } })));
+  await all;
+  const jobsPerSecond = RUNS / ((performance.now() - t0) / 1000);
+  done = 0;
+  const chains = new Promise((resolve) => (finish = resolve));
+  target = RUNS;
+  t0 = performance.now();
+  await queue.addBulk(
+    Array.from({ length: RUNS }, (_, i) => ({ name: 'step', data: { chain: i, step: 1 } })),
+  );
+  await chains;
+  const chainsPerSecond = RUNS / ((performance.now() - t0) / 1000);
+  await worker.close();
+  await queue.obliterate({ force: true });
+  await queue.close();
+  return { jobsPerSecond, chainsPerSecond };
+}
+
+function match(key, now) {
+  return {
+    matchId: `m-${key}`,
+    rule: 'bench_burst',
+    ruleTitle: 'Bench burst',
+    ruleType: 'detection',
+    level: 'high',
+    tags: [],
+    groupKey: JSON.stringify([key]),
+    group: { api_key: key },
+    count: 1,
+    firstTime: now,
+    lastTime: now,
+    windowStart: now,
+    windowEnd: now,
+    firedAt: now,
+    late: false,
+    partial: false,
+    approximate: false,
+    suppressedCount: 0,
+    aggregate: {},
+    refs: [`bench/${key}`],
+    received: now,
+  };
+}
+
+const dir = content();
+const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+const config = loadConfig(
+  {
+    CORDON_REDIS_PREFIX: prefix,
+    CORDON_CONTENT_DIR: dir,
+    CORDON_INSTANCE_ID: 'bench',
+    CORDON_LOG_LEVEL: 'warn',
+  },
+  repo,
+);
+const keys = new Keys(prefix);
+const incidents = new IncidentStore(redis, keys);
+const limiter = new LimiterStore(redis, keys);
+let cordon;
+try {
+  const bare = await bareBullmq(
+    new Redis(REDIS_URL, { maxRetriesPerRequest: null }),
+    config.jobs.actionConcurrency,
+  );
+  cordon = await startCordon({
+    config,
+    redisUrl: REDIS_URL,
+    logger: createLogger('warn'),
+    principals: new PrincipalDirectory(),
+  });
+
+  /** Opens an incident for `key` and triggers its playbook; returns the trigger time. */
+  const trigger = async (key) => {
+    const now = Date.now();
+    const { incidentId } = await incidents.recordMatch(match(key, now), now);
+    const incident = await incidents.get(incidentId);
+    await cordon.runner.trigger(incident, 'bench');
+    return now;
+  };
+  /**
+   * Waits until every key's throttle was set and lifted; returns the limiter's records. Only
+   * unfinished keys are asked again, so polling stays a small share of Redis's work.
+   */
+  const settled = async (list) => {
+    const out = new Map();
+    let pending = list;
+    while (pending.length > 0) {
+      await new Promise((r) => setTimeout(r, 50));
+      const histories = await Promise.all(pending.map((k) => limiter.history(k)));
+      pending = pending.filter((k, i) => {
+        const done = histories[i].some((e) => e.op === 'clear');
+        if (done) out.set(k, histories[i]);
+        return !done;
+      });
+    }
+    return list.map((k) => out.get(k));
+  };
+
+  // Throughput: all at once.
+  const burst = Array.from({ length: RUNS }, (_, i) => `burst-${i}`);
+  const t0 = Date.now();
+  await Promise.all(burst.map((k) => trigger(k)));
+  const histories = await settled(burst);
+  const last = Math.max(...histories.map((h) => h.find((e) => e.op === 'clear').at));
+  const runsPerSecond = RUNS / ((last - t0) / 1000);
+
+  // Latency: paced triggers.
+  const probes = Array.from({ length: PROBES }, (_, i) => `probe-${i}`);
+  const triggered = [];
+  const start = performance.now();
+  for (let i = 0; i < PROBES; i += 1) {
+    const due = start + (i * 1000) / RATE;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    triggered.push(trigger(probes[i]));
+  }
+  const at = await Promise.all(triggered);
+  const probeHistories = await settled(probes);
+  const latencies = probeHistories
+    .map((h, i) => h.find((e) => e.op === 'set').at - at[i])
+    .sort((a, b) => a - b);
+
+  const chainRatio = runsPerSecond / bare.chainsPerSecond;
+  console.log('');
+  console.log('| | per second | ratio |');
+  console.log('|---|---|---|');
+  console.log(`| bare BullMQ: jobs end to end | ${Math.round(bare.jobsPerSecond)} | |`);
+  console.log(
+    `| bare BullMQ: chains of three jobs (baseline) | ${Math.round(bare.chainsPerSecond)} | 1.00 |`,
+  );
+  console.log(
+    `| Cordon: runs of a three-action playbook (saved transitions, ledger, limiter, case) | ${Math.round(runsPerSecond)} | ${chainRatio.toFixed(2)} |`,
+  );
+  console.log('');
+  console.log(
+    `trigger → first action at ${RATE} incidents/s (${PROBES} runs): p50 ${quantile(latencies, 0.5)} ms, p90 ${quantile(latencies, 0.9)} ms, p99 ${quantile(latencies, 0.99)} ms, max ${latencies[latencies.length - 1]} ms`,
+  );
+  console.log(
+    `${chainRatio >= 0.5 ? 'MET ' : 'MISS'}  runs ≥ 50% of bare BullMQ three-job chains: ${chainRatio.toFixed(2)}`,
+  );
+  console.log(
+    `${quantile(latencies, 0.99) < 50 ? 'MET ' : 'MISS'}  trigger → first action p99 < 50 ms at ${RATE}/s: ${quantile(latencies, 0.99)} ms`,
+  );
+} finally {
+  await cordon?.stop();
+  let cursor = '0';
+  do {
+    const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    cursor = next;
+    if (found.length) await redis.unlink(...found);
+  } while (cursor !== '0');
+  redis.disconnect();
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,51 @@
+import { readFile } from 'node:fs/promises';
+import { formatPlan, planRun } from '../playbook/tooling/plan.js';
+import { loadPlaybookArg } from './playbook-arg.js';
+import { PLAN_USAGE } from './usage.js';
+
+/**
+ * `cordon plan <playbook> --incident <file.json> [--content dir] [--json]`: every path a run
+ * can take for that incident and the calls each would make. Performs nothing; needs no Redis.
+ */
+export async function runPlan(argv: readonly string[]): Promise<number> {
+  let contentDir = '.';
+  let incidentFile = '';
+  let json = false;
+  const names: string[] = [];
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i] as string;
+    if (arg === '--content') contentDir = argv[(i += 1)] ?? '';
+    else if (arg === '--incident') incidentFile = argv[(i += 1)] ?? '';
+    else if (arg === '--json') json = true;
+    else if (arg.startsWith('-')) {
+      console.error(`cordon plan: unknown option "${arg}".\n\n${PLAN_USAGE}`);
+      return 2;
+    } else names.push(arg);
+  }
+  if (names.length !== 1 || incidentFile === '' || contentDir === '') {
+    console.error(
+      `cordon plan: name one playbook and the incident (--incident <file.json>).\n\n${PLAN_USAGE}`,
+    );
+    return 2;
+  }
+  let incident: unknown;
+  try {
+    incident = JSON.parse(await readFile(incidentFile, 'utf8'));
+  } catch (err) {
+    console.error(
+      `cordon plan: cannot read the incident from ${incidentFile}: ${(err as Error).message}. Give a JSON object with the incident's fields (id, title, severity, group …), e.g. from GET /v1/incidents/<id>.`,
+    );
+    return 1;
+  }
+  if (typeof incident !== 'object' || incident === null || Array.isArray(incident)) {
+    console.error(`cordon plan: ${incidentFile} must hold one JSON object (the incident).`);
+    return 1;
+  }
+  const compiled = await loadPlaybookArg('plan', names[0] as string, contentDir);
+  if (!compiled) return 1;
+  const plan = planRun(compiled, incident as Record<string, unknown>);
+  const rawId = (incident as { id?: unknown }).id;
+  const id = typeof rawId === 'string' || typeof rawId === 'number' ? String(rawId) : '(no id)';
+  process.stdout.write(json ? `${JSON.stringify(plan, null, 2)}\n` : formatPlan(plan, id));
+  return 0;
+}

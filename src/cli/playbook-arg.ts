@@ -1,0 +1,54 @@
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { buildConnectorSet } from '../config/connectors.js';
+import type { CompiledPlaybook } from '../playbook/definition/compile-playbook.js';
+import { buildPlaybooks } from '../playbook/definition/build-playbooks.js';
+import { isPlaybookTestFile } from '../playbook/tooling/playbook-tests.js';
+import { formatDiagnostic } from '../shared/diagnostics.js';
+import { readYamlFiles } from '../shared/yaml-files.js';
+
+/**
+ * The playbook a tooling command (graph, plan) names: an id from `<content>/playbooks/`, or a
+ * playbook file, validated against `<content>/connectors/` as `cordon validate` would (rules
+ * are not loaded: triggers do not change what a run does). Problems go to stderr.
+ */
+export async function loadPlaybookArg(
+  command: string,
+  arg: string,
+  contentDir: string,
+): Promise<CompiledPlaybook | undefined> {
+  const root = resolve(contentDir);
+  const connectors = buildConnectorSet(await readYamlFiles(resolve(root, 'connectors')));
+  const isFile = /\.ya?ml$/i.test(arg) && (await exists(arg));
+  const sources = isFile
+    ? (await readYamlFiles(resolve(arg, '..'))).filter((s) => resolve(s.file) === resolve(arg))
+    : (await readYamlFiles(resolve(root, 'playbooks'))).filter((s) => !isPlaybookTestFile(s.file));
+  const { playbooks, diagnostics } = buildPlaybooks(sources, {
+    connectors: new Map(
+      connectors.connectors.filter((c) => c.kind === 'action').map((c) => [c.name, c.type]),
+    ),
+    rules: undefined,
+  });
+  const errors = [...connectors.diagnostics, ...diagnostics].filter((d) => d.severity === 'error');
+  for (const d of errors) console.error(formatDiagnostic(d));
+  if (!playbooks) {
+    console.error(`cordon ${command}: the playbooks have errors (above); fix them first.`);
+    return undefined;
+  }
+  const found = isFile ? playbooks[0] : playbooks.find((p) => p.definition.id === arg);
+  if (!found) {
+    const ids = playbooks.map((p) => p.definition.id);
+    console.error(
+      `cordon ${command}: no playbook "${arg}" under ${resolve(root, 'playbooks')}. Playbooks: ${ids.join(', ') || '(none)'}; or name a playbook file.`,
+    );
+  }
+  return found;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,82 @@
+import { formatDurationMs } from '../../../shared/duration.js';
+import { DURATION, STATE_REF, stateObject } from '../schema-parts.js';
+import type { DryRunScope, DryRunStep, GraphNode, JsonSchema } from '../tooling.js';
+import type { ApprovalStateDefinition } from './approval-definition.js';
+
+/** The approval id a dry run's decisions carry (nothing is stored). */
+const DRY_RUN_APPROVAL = 'dry-run';
+
+export function graphApproval(def: ApprovalStateDefinition): GraphNode {
+  return {
+    edges: [
+      { to: def.on.approved, label: 'approved' },
+      { to: def.on.rejected, label: 'rejected' },
+      { to: def.on.timeout, label: `timeout after ${formatDurationMs(def.timeoutMs)}` },
+    ],
+    note: `approval by ${def.quorum > 1 ? `${def.quorum} of ` : ''}${def.roles.join(' or ')}`,
+    classes: ['approval'],
+  };
+}
+
+export function dryRunApproval(def: ApprovalStateDefinition, scope: DryRunScope): DryRunStep {
+  const state = scope.name;
+  return {
+    exits: [
+      {
+        label: 'approved',
+        to: def.on.approved,
+        approved: true,
+        trigger: 'decision',
+        event: ({ at, by }) => ({
+          type: 'approval.approved',
+          state,
+          approvalId: DRY_RUN_APPROVAL,
+          by: [...(by ?? [])],
+          inputsHash: '',
+          at,
+        }),
+      },
+      {
+        label: 'rejected',
+        to: def.on.rejected,
+        trigger: 'decision',
+        event: ({ at, by }) => ({
+          type: 'approval.rejected',
+          state,
+          approvalId: DRY_RUN_APPROVAL,
+          by: [...(by ?? [])],
+          at,
+        }),
+      },
+      { label: 'timeout', to: def.on.timeout, trigger: 'clock' },
+    ],
+  };
+}
+
+export const approvalSchema: JsonSchema = stateObject(
+  'approval',
+  'Asks people holding a role to approve; the run waits for approved, rejected or the timeout.',
+  {
+    approval: {
+      type: 'object',
+      required: ['timeout'],
+      properties: {
+        roles: {
+          description: 'A decider must hold one of these roles (default: approver).',
+          anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }],
+        },
+        quorum: { type: 'integer', minimum: 1, maximum: 10 },
+        timeout: DURATION,
+        message: { type: 'string', description: 'Shown to approvers; may hold {{ templates }}.' },
+      },
+      additionalProperties: false,
+    },
+    on: {
+      type: 'object',
+      required: ['approved', 'rejected'],
+      properties: { approved: STATE_REF, rejected: STATE_REF, timeout: STATE_REF },
+      additionalProperties: false,
+    },
+  },
+  ['on'],
+);

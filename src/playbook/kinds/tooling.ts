@@ -1,0 +1,105 @@
+import type { OperationSpec } from '../../actions/operations.js';
+import type { RunContext, RunEvent } from '../definition/compile-playbook.js';
+
+/**
+ * What a state kind tells the tooling (`cordon graph`, `cordon plan`, playbook tests, the JSON
+ * Schema) about its states. Each kind answers for itself through the optional StateKind hooks
+ * `graph`, `dryRun` and `schema`; the tools never switch on kind names.
+ */
+
+/** A JSON Schema (draft 2020-12) fragment, as plain data. */
+export type JsonSchema = Readonly<Record<string, unknown>>;
+
+/** One labelled transition out of a state, for the diagram. */
+export interface GraphEdge {
+  readonly to: string;
+  /** What takes it: `approved`, `timeout after 30m`, a choice condition … */
+  readonly label: string;
+}
+
+/** How a state is drawn: its edges, a one-line description, and the classes that mark it. */
+export interface GraphNode {
+  readonly edges: readonly GraphEdge[];
+  /** Shown under the state name, e.g. `ratelimit.set on gateway`. */
+  readonly note?: string;
+  /** Mermaid classDef names: `approval`, `automatic` (mutates with no approval), `final`. */
+  readonly classes?: readonly string[];
+  /** Drawn as a Mermaid `<<choice>>` diamond. */
+  readonly choice?: boolean;
+  /** Final states: the run's outcome when it ends here. */
+  readonly outcome?: string;
+}
+
+export interface GraphInput {
+  readonly operation: (name: string) => OperationSpec | undefined;
+}
+
+/** What a dry run knows when it reaches a state. */
+export interface DryRunScope {
+  readonly name: string;
+  readonly context: RunContext;
+  /**
+   * `all`: the context is a run's (playbook tests); `incident`: only the incident is known,
+   * step results are not (cordon plan), so what depends on them stays undecided.
+   */
+  readonly known: 'all' | 'incident';
+}
+
+/** The side effect entering a state performs, rendered as the runner would render it. */
+export interface PlannedCall {
+  readonly state: string;
+  readonly connector: string;
+  readonly operation: string;
+  /** Rendered inputs; a value that cannot be rendered yet keeps its template text. */
+  readonly inputs: Readonly<Record<string, unknown>>;
+  /** Templates not renderable from what is known (plan: they read steps.*). */
+  readonly unresolved: readonly string[];
+  /** Set when the runner would refuse the call (bad inputs after templating): it fails. */
+  readonly refused?: { readonly code: string; readonly message: string };
+  /** Marked `automatic: true` in the playbook. */
+  readonly automatic: boolean;
+  /** Changes a production system. */
+  readonly mutating: boolean;
+}
+
+/** How a test script takes an exit. */
+export type ExitTrigger =
+  /** The connector's (stubbed) reply to the state's call. */
+  | 'reply'
+  /** An approval decision (approve / reject). */
+  | 'decision'
+  /** The incident changing (a new match). */
+  | 'incident'
+  /** A timer: taken by advancing the fake clock. */
+  | 'clock'
+  /** Decided by the machine itself as it passes (choice conditions). */
+  | 'auto';
+
+/** What a scripted event carries. */
+export interface ExitInput {
+  readonly at: number;
+  readonly result?: unknown;
+  readonly error?: { readonly code: string; readonly message: string };
+  readonly by?: readonly string[];
+  readonly incident?: Readonly<Record<string, unknown>>;
+}
+
+export interface DryRunExit {
+  /** `succeeded`, `failed`, `approved`, `rejected`, `timeout`, `elapsed`, `changed`, a condition … */
+  readonly label: string;
+  readonly to: string;
+  /** Taken only after an approver said yes. */
+  readonly approved?: boolean;
+  readonly trigger: ExitTrigger;
+  /** The run event that takes it (reply, decision and incident exits). */
+  event?(input: ExitInput): RunEvent;
+}
+
+export interface DryRunStep {
+  readonly call?: PlannedCall;
+  /**
+   * The ways out. In `incident` mode a kind that decides from what is known (a choice on the
+   * incident) lists only the exit it would take; undecided, it lists every possible one.
+   */
+  readonly exits: readonly DryRunExit[];
+}

@@ -1,0 +1,333 @@
+import { isDeepStrictEqual } from 'node:util';
+import type { Diagnostic } from '../../shared/diagnostics.js';
+import { describe, parseDuration } from '../../shared/duration.js';
+import { checkKeys, expectMapping, expectString, isMapping } from '../../shared/shape.js';
+import { DiagnosticSink, loadYaml, type YamlPath } from '../../shared/yaml.js';
+import type { CompiledPlaybook } from '../definition/compile-playbook.js';
+import type { RunStatus } from '../runtime/run-record.js';
+import { simulate, type ScriptStep, type SimulatedCall, type StubReply } from './simulate.js';
+
+/**
+ * Playbook tests: `playbooks/<id>.test.yaml` beside the playbook. Each case puts an incident
+ * in, stubs connector replies per action state, scripts approval decisions, incident changes
+ * and clock advances, and expects a path, a final status and the calls made. They run on the
+ * pure interpreter (simulate.ts): no Redis, a fake clock.
+ */
+export interface PlaybookTestFile {
+  readonly file: string;
+  /** The playbook under test; defaults to the one whose file sits beside (`<id>.test.yaml`). */
+  readonly playbook: string | undefined;
+  readonly cases: readonly PlaybookTestCase[];
+}
+
+export interface ExpectedCall {
+  readonly state?: string;
+  readonly operation: string;
+  readonly connector?: string;
+  /** A subset: each key given must equal the rendered input. */
+  readonly inputs?: Readonly<Record<string, unknown>>;
+}
+
+export interface PlaybookTestCase {
+  readonly name: string;
+  readonly line: number;
+  readonly incident: Readonly<Record<string, unknown>>;
+  readonly replies: Readonly<Record<string, readonly StubReply[]>>;
+  readonly script: readonly ScriptStep[];
+  readonly expect: {
+    readonly path?: readonly string[];
+    readonly status?: RunStatus;
+    readonly calls?: readonly ExpectedCall[];
+  };
+}
+
+export interface PlaybookTestOutcome {
+  readonly passed: boolean;
+  readonly problems: readonly string[];
+  readonly path: readonly string[];
+  readonly calls: readonly SimulatedCall[];
+}
+
+/** When test runs start unless a case says otherwise (any fixed time: the clock is fake). */
+export const TEST_START = Date.UTC(2024, 5, 1, 12, 0, 0);
+
+const STATUSES: readonly RunStatus[] = ['running', 'waiting', 'resolved', 'failed', 'cancelled'];
+
+export function isPlaybookTestFile(name: string): boolean {
+  return /\.test\.ya?ml$/i.test(name);
+}
+
+/** The playbook id a test file beside its playbook defaults to: `contain-abusive-key.test.yaml`. */
+export function siblingPlaybookId(file: string): string {
+  return (file.split(/[\\/]/).pop() ?? file).replace(/\.test\.ya?ml$/i, '');
+}
+
+export function parsePlaybookTests(
+  file: string,
+  text: string,
+): { tests: PlaybookTestFile | undefined; diagnostics: Diagnostic[] } {
+  const loaded = loadYaml(text, file);
+  const diagnostics: Diagnostic[] = [...loaded.diagnostics];
+  const doc = loaded.documents[0];
+  if (!doc) return { tests: undefined, diagnostics };
+  const sink = new DiagnosticSink(file, doc.positions);
+  const value = doc.value;
+  const cases: PlaybookTestCase[] = [];
+  let playbook: string | undefined;
+  const what = `Playbook test file ${file}`;
+  if (expectMapping(sink, [], value, what)) {
+    checkKeys(sink, [], value, what, { required: ['tests'], optional: ['playbook'] });
+    if (
+      value.playbook !== undefined &&
+      expectString(sink, ['playbook'], value.playbook, `${what} playbook`)
+    )
+      playbook = value.playbook;
+    if (Array.isArray(value.tests)) {
+      value.tests.forEach((t: unknown, i) => {
+        const parsed = parseCase(sink, ['tests', i], t, doc.positions.get(['tests', i]).line);
+        if (parsed) cases.push(parsed);
+      });
+    } else if (value.tests !== undefined) {
+      sink.error(
+        ['tests'],
+        'CORDON_ERR_DEFINITION_TYPE',
+        `${what} tests must be a list of cases; got ${describe(value.tests)}. Write "tests: [ { name, incident, script, expect } ]".`,
+      );
+    }
+  }
+  diagnostics.push(...sink.diagnostics);
+  const ok = !diagnostics.some((d) => d.severity === 'error');
+  return { tests: ok ? { file, playbook, cases } : undefined, diagnostics };
+}
+
+function parseCase(
+  sink: DiagnosticSink,
+  path: YamlPath,
+  value: unknown,
+  line: number,
+): PlaybookTestCase | undefined {
+  if (!expectMapping(sink, path, value, `Test ${path.join('.')}`)) return undefined;
+  const name = typeof value.name === 'string' ? value.name : `tests[${String(path[1])}]`;
+  const what = `Test "${name}"`;
+  const before = sink.diagnostics.length;
+  checkKeys(sink, path, value, what, {
+    required: ['name', 'incident', 'expect'],
+    optional: ['replies', 'script'],
+  });
+  const incident = isMapping(value.incident) ? value.incident : {};
+  if (value.incident !== undefined)
+    expectMapping(sink, [...path, 'incident'], value.incident, `${what} incident`);
+
+  const replies: Record<string, StubReply[]> = {};
+  if (
+    value.replies !== undefined &&
+    expectMapping(sink, [...path, 'replies'], value.replies, `${what} replies`)
+  ) {
+    for (const [state, raw] of Object.entries(value.replies)) {
+      const list = Array.isArray(raw) ? raw : [raw];
+      replies[state] = list.flatMap((r, i) => {
+        const reply = parseReply(
+          sink,
+          [...path, 'replies', state, ...(Array.isArray(raw) ? [i] : [])],
+          r,
+          what,
+        );
+        return reply ? [reply] : [];
+      });
+    }
+  }
+
+  const script: ScriptStep[] = [];
+  if (value.script !== undefined) {
+    if (!Array.isArray(value.script)) {
+      sink.error(
+        [...path, 'script'],
+        'CORDON_ERR_DEFINITION_TYPE',
+        `${what} script must be a list of steps (approve, reject, advance, change); got ${describe(value.script)}.`,
+      );
+    } else {
+      value.script.forEach((s: unknown, i) => {
+        const stepValue = parseStep(sink, [...path, 'script', i], s, what);
+        if (stepValue) script.push(stepValue);
+      });
+    }
+  }
+
+  const expected: { path?: string[]; status?: RunStatus; calls?: ExpectedCall[] } = {};
+  const e = value.expect;
+  if (e !== undefined && expectMapping(sink, [...path, 'expect'], e, `${what} expect`)) {
+    checkKeys(sink, [...path, 'expect'], e, `${what} expect`, {
+      optional: ['path', 'status', 'calls'],
+    });
+    if (e.path !== undefined) {
+      if (Array.isArray(e.path) && e.path.every((p) => typeof p === 'string'))
+        expected.path = e.path;
+      else
+        sink.error(
+          [...path, 'expect', 'path'],
+          'CORDON_ERR_DEFINITION_TYPE',
+          `${what} expect.path must list state names in order; got ${describe(e.path)}.`,
+        );
+    }
+    if (e.status !== undefined) {
+      if (STATUSES.includes(e.status as RunStatus)) expected.status = e.status as RunStatus;
+      else
+        sink.error(
+          [...path, 'expect', 'status'],
+          'CORDON_ERR_DEFINITION_VALUE',
+          `${what} expect.status must be one of ${STATUSES.join(', ')}; got ${describe(e.status)}.`,
+        );
+    }
+    if (e.calls !== undefined) {
+      if (!Array.isArray(e.calls)) {
+        sink.error(
+          [...path, 'expect', 'calls'],
+          'CORDON_ERR_DEFINITION_TYPE',
+          `${what} expect.calls must be a list of { operation, state?, connector?, inputs? } in call order; got ${describe(e.calls)}.`,
+        );
+      } else {
+        expected.calls = e.calls.flatMap((c: unknown, i) => {
+          const at = [...path, 'expect', 'calls', i];
+          if (!expectMapping(sink, at, c, `${what} expect.calls[${i}]`)) return [];
+          checkKeys(sink, at, c, `${what} expect.calls[${i}]`, {
+            required: ['operation'],
+            optional: ['state', 'connector', 'inputs'],
+          });
+          if (
+            c.inputs !== undefined &&
+            !expectMapping(sink, [...at, 'inputs'], c.inputs, `${what} expect.calls[${i}].inputs`)
+          )
+            return [];
+          return [c as unknown as ExpectedCall];
+        });
+      }
+    }
+    if (!expected.path && !expected.status && !expected.calls)
+      sink.error(
+        [...path, 'expect'],
+        'CORDON_ERR_DEFINITION_REQUIRED',
+        `${what} expects nothing; give expect.path, expect.status or expect.calls.`,
+      );
+  }
+  if (sink.diagnostics.slice(before).some((d) => d.severity === 'error')) return undefined;
+  return { name, line, incident, replies, script, expect: expected };
+}
+
+function parseReply(
+  sink: DiagnosticSink,
+  at: YamlPath,
+  value: unknown,
+  what: string,
+): StubReply | undefined {
+  const hint =
+    'Write { result: <value> } for success or { error: CORDON_ERR_..., message: ... } for a failure.';
+  if (!isMapping(value) || (value.result === undefined) === (value.error === undefined)) {
+    sink.error(
+      at,
+      'CORDON_ERR_DEFINITION_VALUE',
+      `${what} reply must have exactly one of result or error; got ${describe(value)}. ${hint}`,
+    );
+    return undefined;
+  }
+  checkKeys(sink, at, value, `${what} reply`, { optional: ['result', 'error', 'message'] });
+  if (value.error !== undefined) {
+    if (!expectString(sink, [...at, 'error'], value.error, `${what} reply error`)) return undefined;
+    return {
+      ok: false,
+      code: value.error,
+      message: typeof value.message === 'string' ? value.message : `stubbed ${value.error}`,
+    };
+  }
+  return { ok: true, result: value.result };
+}
+
+function parseStep(
+  sink: DiagnosticSink,
+  at: YamlPath,
+  value: unknown,
+  what: string,
+): ScriptStep | undefined {
+  const verbs = ['approve', 'reject', 'advance', 'change'];
+  const present = isMapping(value) ? verbs.filter((v) => value[v] !== undefined) : [];
+  if (!isMapping(value) || present.length !== 1) {
+    sink.error(
+      at,
+      'CORDON_ERR_DEFINITION_VALUE',
+      `${what} script step must have exactly one of ${verbs.join(', ')}; got ${describe(value)}. For example "- approve: ask_case", "- advance: 30m", "- change: { severity: critical }".`,
+    );
+    return undefined;
+  }
+  checkKeys(sink, at, value, `${what} script step`, { optional: [...verbs, 'by'] });
+  const by = Array.isArray(value.by)
+    ? value.by.map(String)
+    : typeof value.by === 'string'
+      ? [value.by]
+      : ['tester'];
+  if (value.approve !== undefined)
+    return expectString(sink, [...at, 'approve'], value.approve, `${what} approve`)
+      ? { approve: value.approve, by }
+      : undefined;
+  if (value.reject !== undefined)
+    return expectString(sink, [...at, 'reject'], value.reject, `${what} reject`)
+      ? { reject: value.reject, by }
+      : undefined;
+  if (value.advance !== undefined) {
+    const d = parseDuration(value.advance);
+    if (!d.ok) {
+      sink.error([...at, 'advance'], 'CORDON_ERR_DEFINITION_VALUE', `${what} advance ${d.reason}.`);
+      return undefined;
+    }
+    return { advanceMs: d.ms };
+  }
+  return expectMapping(sink, [...at, 'change'], value.change, `${what} change`)
+    ? { change: value.change }
+    : undefined;
+}
+
+/** Runs one case; every mismatch is one line naming what was expected and what happened. */
+export function runPlaybookTest(
+  compiled: CompiledPlaybook,
+  test: PlaybookTestCase,
+): PlaybookTestOutcome {
+  const result = simulate(compiled, {
+    incident: test.incident,
+    replies: test.replies,
+    script: test.script,
+    startAt: TEST_START,
+  });
+  const problems = [...result.problems];
+  const { path, status, calls } = test.expect;
+  if (path && !isDeepStrictEqual(path, result.path))
+    problems.push(`expected path [${path.join(', ')}], got [${result.path.join(', ')}]`);
+  if (status && status !== result.status)
+    problems.push(`expected status ${status}, got ${result.status} (at "${result.state}")`);
+  if (calls) problems.push(...compareCalls(calls, result.calls));
+  return { passed: problems.length === 0, problems, path: result.path, calls: result.calls };
+}
+
+function compareCalls(expected: readonly ExpectedCall[], got: readonly SimulatedCall[]): string[] {
+  const problems: string[] = [];
+  const shown = (c: SimulatedCall): string =>
+    `${c.operation} (${c.state}) ${JSON.stringify(c.inputs)}`;
+  if (expected.length !== got.length)
+    problems.push(
+      `expected ${expected.length} call(s), got ${got.length}: ${got.map(shown).join('; ') || 'none'}`,
+    );
+  expected.forEach((e, i) => {
+    const c = got[i];
+    if (!c) return;
+    const wrong: string[] = [];
+    if (e.operation !== c.operation) wrong.push(`operation ${e.operation}, got ${c.operation}`);
+    if (e.state !== undefined && e.state !== c.state)
+      wrong.push(`state ${e.state}, got ${c.state}`);
+    if (e.connector !== undefined && e.connector !== c.connector)
+      wrong.push(`connector ${e.connector}, got ${c.connector}`);
+    for (const [key, v] of Object.entries(e.inputs ?? {}))
+      if (!isDeepStrictEqual(v, c.inputs[key]))
+        wrong.push(
+          `input ${key} = ${JSON.stringify(v)}, got ${JSON.stringify(c.inputs[key] ?? null)}`,
+        );
+    if (wrong.length > 0) problems.push(`call ${i + 1}: expected ${wrong.join('; ')}`);
+  });
+  return problems;
+}

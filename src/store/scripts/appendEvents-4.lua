@@ -1,0 +1,85 @@
+--[[
+appendEvents: durably accept a batch of canonical events, skipping ones already seen.
+Atomic for the whole batch, so a request is either fully logged or not at all.
+
+KEYS[1]  order  LIST  "<accept time ms>:<source>/<event id>", oldest first (what to forget next)
+KEYS[2]  where  HASH  "<source>/<event id>" -> stream entry id (the dedupe memory and look-ups)
+KEYS[3]  log    STREAM  field "e" = canonical event JSON
+KEYS[4]  legacy ZSET  the dedupe order of earlier versions (member -> accept time): drained, never
+                      written, so a log written by them keeps its dedupe memory bounded
+
+ARGV[1]  now, epoch ms (an integer)
+ARGV[2]  dedupe window, ms: ids older than now - window are forgotten (at most max(1000, 2n)
+         per call, so forgetting always outpaces remembering)
+ARGV[3]  n, number of events
+ARGV[4 + 2i], ARGV[5 + 2i]  (i = 0 .. n-1): member, event JSON
+
+Returns an array of n stream entry ids; a duplicate's entry is "dup:<stream id of the original>".
+
+A LIST in accept order replaces a time-scored ZSET: appending and forgetting cost O(1) per id
+instead of a skiplist insert and delete, about half of this script's cost. The head is read in
+small pages that grow only while everything read has expired, so a call with nothing to forget
+reads one page. Accept times of several API processes interleave a few ms out of order:
+forgetting stops at the first id inside the window, so such an id is forgotten a few ms late,
+never early. An id stamped more than a window ahead of now (a clock stepped back, a bad clock)
+would hold back everything behind it: it is forgotten at once, so memory stays bounded.
+]]
+local now = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+local horizon = now - window
+local ahead = now + window
+local n = tonumber(ARGV[3])
+local budget = math.max(1000, 2 * n)
+
+-- unpack() is bounded by Lua's stack, so forget in chunks.
+local function hdel(members)
+  for i = 1, #members, 500 do
+    redis.call('HDEL', KEYS[2], unpack(members, i, math.min(i + 499, #members)))
+  end
+end
+
+local legacy = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', '(' .. horizon, 'LIMIT', 0, budget)
+for i = 1, #legacy, 500 do
+  redis.call('ZREM', KEYS[4], unpack(legacy, i, math.min(i + 499, #legacy)))
+end
+hdel(legacy)
+
+local forgotten = 0
+local page = 4
+while forgotten < budget do
+  local head = redis.call('LRANGE', KEYS[1], 0, math.min(page, budget - forgotten) - 1)
+  local expired = {}
+  local inside = false
+  for i = 1, #head do
+    local at = string.find(head[i], ':', 1, true)
+    local stamp = tonumber(string.sub(head[i], 1, at - 1))
+    if stamp >= horizon and stamp <= ahead then
+      inside = true
+      break
+    end
+    expired[i] = string.sub(head[i], at + 1)
+  end
+  if #expired > 0 then
+    redis.call('LTRIM', KEYS[1], #expired, -1)
+    hdel(expired)
+    forgotten = forgotten + #expired
+  end
+  if inside or #head < page then break end
+  page = page * 4
+end
+
+local stamp = ARGV[1] .. ':'
+local out = {}
+for i = 0, n - 1 do
+  local member = ARGV[4 + 2 * i]
+  local original = redis.call('HGET', KEYS[2], member)
+  if original then
+    out[#out + 1] = 'dup:' .. original
+  else
+    local seq = redis.call('XADD', KEYS[3], '*', 'e', ARGV[5 + 2 * i])
+    redis.call('HSET', KEYS[2], member, seq)
+    redis.call('RPUSH', KEYS[1], stamp .. member)
+    out[#out + 1] = seq
+  end
+end
+return out

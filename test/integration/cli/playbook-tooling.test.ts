@@ -1,0 +1,124 @@
+/**
+ * `cordon graph`, `cordon plan` and the playbook half of `cordon test` as users run them: the
+ * built CLI in a real process, on the shipped content and on content written here. Offline.
+ */
+import { spawnSync } from 'node:child_process';
+import { cpSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../../helpers/cordon.js';
+import { tempDir } from '../../helpers/temp-dir.js';
+
+function cordon(args: readonly string[]): { code: number | null; stdout: string; stderr: string } {
+  const run = spawnSync(process.execPath, ['dist/cli/main.js', ...args], {
+    cwd: REPO_ROOT,
+    env: { PATH: process.env.PATH ?? '', CORDON_LOG_LEVEL: 'warn' },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+const INCIDENT = {
+  id: 'inc-42',
+  title: 'Model extraction by query volume',
+  severity: 'critical',
+  group: { api_key: 'key-42' },
+  eventCount: 900,
+};
+
+/** The shipped content without its tests, plus `files` (path → text). */
+function content(files: Record<string, string>): string {
+  const dir = tempDir('pbtool');
+  for (const sub of ['correlations', 'connectors', 'playbooks'])
+    cpSync(join(REPO_ROOT, sub), join(dir, sub), {
+      recursive: true,
+      filter: (src) => !src.endsWith('.test.yaml'),
+    });
+  for (const [path, text] of Object.entries(files)) writeFileSync(join(dir, path), text);
+  return dir;
+}
+
+describe('cordon graph', () => {
+  it('prints the shipped playbook as a Mermaid state diagram, by id or by file', () => {
+    const byId = cordon(['graph', 'contain-abusive-key']);
+    expect(byId.code, byId.stderr).toBe(0);
+    expect(byId.stdout).toMatch(/^stateDiagram-v2\n/);
+    expect(byId.stdout).toContain('  ask_case --> open_case : approved\n');
+    expect(byId.stdout).toContain('  class ask_case approval\n');
+    const byFile = cordon(['graph', 'playbooks/contain-abusive-key.yaml']);
+    expect(byFile.stdout).toBe(byId.stdout);
+  });
+
+  it('names the playbooks there are when the one asked for is not', () => {
+    const run = cordon(['graph', 'contain-abusive-kee']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/no playbook "contain-abusive-kee".*Playbooks: contain-abusive-key/);
+  });
+});
+
+describe('cordon plan', () => {
+  it('lists every path and the rendered calls, performing none, with no Redis', () => {
+    const dir = tempDir('plan');
+    const incident = join(dir, 'incident.json');
+    writeFileSync(incident, JSON.stringify(INCIDENT));
+    const text = cordon(['plan', 'contain-abusive-key', '--incident', incident]);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toContain('for incident inc-42: 5 path(s). Nothing was performed.');
+    expect(text.stdout).toContain('AUTOMATIC, changes production');
+    expect(text.stdout).toContain('       key: "key-42"');
+    const json = cordon(['plan', 'contain-abusive-key', '--incident', incident, '--json']);
+    const plan = JSON.parse(json.stdout) as {
+      paths: { calls: { operation: string; inputs: Record<string, unknown> }[] }[];
+    };
+    expect(plan.paths).toHaveLength(5);
+    expect(plan.paths[0]?.calls.map((c) => c.operation)).toEqual(['ratelimit.set', 'ticket.open']);
+    expect(plan.paths[0]?.calls[1]?.inputs.severity).toBe('critical');
+  });
+
+  it('refuses an incident file that is not a JSON object, and a missing --incident', () => {
+    const dir = tempDir('plan');
+    writeFileSync(join(dir, 'bad.json'), '[1, 2]');
+    const bad = cordon(['plan', 'contain-abusive-key', '--incident', join(dir, 'bad.json')]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/must hold one JSON object/);
+    const missing = cordon(['plan', 'contain-abusive-key']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/Usage: cordon plan/);
+  });
+});
+
+describe('cordon test (playbooks)', () => {
+  it('runs the shipped playbook tests with the rule tests', () => {
+    const run = cordon(['test']);
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.stdout).toMatch(
+      /ok {4}playbooks\/contain-abusive-key\.test\.yaml:\d+ an approver says yes/,
+    );
+  });
+
+  it('fails a case whose path differs, showing expected and got', () => {
+    const dir = content({
+      'playbooks/contain-abusive-key.test.yaml': `tests:
+  - name: approval leads to a case
+    incident: { id: i1, title: T, severity: high, group: { api_key: k1 }, eventCount: 1 }
+    script: [ { approve: ask_case } ]
+    expect: { path: [throttle, ask_case, open_case, done] }
+  - name: rejection leads to a case (wrong on purpose)
+    incident: { id: i1, title: T, severity: high, group: { api_key: k1 }, eventCount: 1 }
+    script: [ { reject: ask_case } ]
+    expect: { path: [throttle, ask_case, open_case, done] }
+`,
+    });
+    const run = cordon(['test', dir]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(
+      /ok {4}.*contain-abusive-key\.test\.yaml:2 approval leads to a case/,
+    );
+    expect(run.stdout).toMatch(/FAIL {2}.*contain-abusive-key\.test\.yaml:6 rejection leads/);
+    expect(run.stdout).toContain(
+      'expected path [throttle, ask_case, open_case, done], got [throttle, ask_case, closed_without_case]',
+    );
+    expect(run.stdout).toMatch(/1 passed, 1 failed\./);
+  });
+});

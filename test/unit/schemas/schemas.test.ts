@@ -1,0 +1,122 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import { loadAll } from 'js-yaml';
+import { describe, expect, it } from 'vitest';
+import { SCHEMAS, schemaText } from '../../../src/schemas/index.js';
+import { REPO_ROOT } from '../../helpers/cordon.js';
+
+const ajv = new Ajv2020({ allErrors: true, strict: false });
+const validators = new Map<string, ValidateFunction>(
+  Object.keys(SCHEMAS).map((name) => [name, ajv.compile(JSON.parse(schemaText(name) ?? '{}'))]),
+);
+
+function check(name: string, doc: unknown): string[] {
+  const validate = validators.get(name);
+  if (!validate) throw new Error(`no schema ${name}`);
+  return validate(doc)
+    ? []
+    : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message ?? ''}`);
+}
+
+function yamlFiles(dir: string): string[] {
+  return readdirSync(join(REPO_ROOT, dir))
+    .filter((f) => f.endsWith('.yaml'))
+    .map((f) => `${dir}/${f}`);
+}
+
+function documents(relative: string): unknown[] {
+  return loadAll(readFileSync(join(REPO_ROOT, relative), 'utf8')).filter((d) => d != null);
+}
+
+const SHIPPED = ['correlations', 'connectors', 'playbooks'].flatMap(yamlFiles);
+
+describe('JSON Schemas', () => {
+  it('the committed schemas/ files are what the code generates (npm run schemas)', () => {
+    const committed = readdirSync(join(REPO_ROOT, 'schemas')).sort();
+    expect(committed).toEqual(
+      Object.keys(SCHEMAS)
+        .map((n) => `${n}.schema.json`)
+        .sort(),
+    );
+    for (const name of Object.keys(SCHEMAS)) {
+      const file = readFileSync(join(REPO_ROOT, 'schemas', `${name}.schema.json`), 'utf8');
+      expect(file, `schemas/${name}.schema.json is stale: run npm run schemas`).toBe(
+        schemaText(name),
+      );
+    }
+  });
+
+  it('every shipped YAML file names its schema on its first line and validates against it', () => {
+    expect(SHIPPED.length).toBeGreaterThan(20);
+    for (const file of SHIPPED) {
+      const first = readFileSync(join(REPO_ROOT, file), 'utf8').split('\n')[0] ?? '';
+      const name = /^# yaml-language-server: \$schema=\.\.\/schemas\/([a-z-]+)\.schema\.json$/.exec(
+        first,
+      )?.[1];
+      const expected = `${file.split('/')[0]?.replace(/s$/, '')}${file.endsWith('.test.yaml') ? '-test' : ''}`;
+      expect({ file, schema: name }).toEqual({ file, schema: expected });
+      for (const doc of documents(file))
+        expect({ file, errors: check(expected, doc) }).toEqual({ file, errors: [] });
+    }
+  });
+
+  it('accepts the valid playbook fixtures and refuses shapes the validator refuses', () => {
+    for (const file of yamlFiles('test/fixtures/playbooks/valid'))
+      for (const doc of documents(file))
+        expect({ file, errors: check('playbook', doc) }).toEqual({ file, errors: [] });
+    for (const bad of [
+      'state-no-kind.yaml',
+      'state-two-kinds.yaml',
+      'approval-unknown-key.yaml',
+      'retry-backoff-unknown.yaml',
+      'end-unknown-outcome.yaml',
+      'automatic-not-boolean.yaml',
+      'bad-id-format.yaml',
+      'approval-without-timeout.yaml',
+      'retry-attempts-zero.yaml',
+    ]) {
+      const [doc] = documents(`test/fixtures/playbooks/invalid/${bad}`);
+      expect({ bad, refused: check('playbook', doc).length > 0 }).toEqual({ bad, refused: true });
+    }
+  });
+
+  it("checks an action's inputs by its operation, from the operation catalogue", () => {
+    const playbook = (withInputs: Record<string, unknown>): unknown => ({
+      id: 'p',
+      on: { correlation: 'r' },
+      start: 'a',
+      states: {
+        a: { action: 'ratelimit.set', with: withInputs, next: 'b' },
+        b: { end: 'resolved' },
+      },
+    });
+    expect(check('playbook', playbook({ key: '{{ incident.id }}', limit: '10/m' }))).toEqual([]);
+    expect(check('playbook', playbook({ key: 'k', limit: '10/m', limt: 1 })).join('\n')).toMatch(
+      /must NOT have additional properties/,
+    );
+    expect(check('playbook', playbook({ limit: '10/m' })).join('\n')).toMatch(
+      /must have required property 'key'/,
+    );
+  });
+
+  it('refuses malformed playbook tests and connectors', () => {
+    expect(
+      check('playbook-test', { tests: [{ name: 'x', incident: {}, expect: {} }] }),
+    ).not.toEqual([]);
+    expect(
+      check('playbook-test', {
+        tests: [
+          {
+            name: 'x',
+            incident: {},
+            script: [{ approve: 'a', advance: '1m' }],
+            expect: { status: 'resolved' },
+          },
+        ],
+      }),
+    ).not.toEqual([]);
+    expect(check('connector', { name: 'gw', type: 'no-such-type' })).not.toEqual([]);
+    expect(check('connector', { name: 'gw', type: 'builtin-limiter' })).toEqual([]);
+  });
+});
