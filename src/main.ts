@@ -6,7 +6,8 @@ import { Queue, Worker, type Job } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { createActionProcessor } from './actions/action-worker.js';
-import { builtinExecutors } from './actions/executors.js';
+import { buildExecutorTable, checkConnectorSecrets } from './actions/connectors/executor-table.js';
+import { processSecrets } from './actions/connectors/secrets.js';
 import { buildApp } from './api/build-app.js';
 import { buildOpsApp } from './api/build-ops-app.js';
 import { configLoaded, contentLoaded } from './audit/audit-inputs.js';
@@ -127,6 +128,10 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
   } else if (config.opsPort > 0) {
     principals = options.principals ?? (await loadPrincipals(config.tokensFile, options.env));
   }
+  const actionInstances = content.connectors.flatMap((c) => (c.action ? [c.action] : []));
+  const secrets = { ...processSecrets, env: options.env ?? process.env };
+  // Names each missing variable or file (never a value) before anything starts.
+  if (has('worker')) checkConnectorSecrets(actionInstances, { secrets });
 
   // Everything started is registered here; stop() (or a failed start) closes it in reverse.
   const closers: (() => Promise<void>)[] = [];
@@ -450,10 +455,19 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
     }
 
     if (has('worker')) {
+      const ledger = new EffectLedger(redis, keys);
+      const executors = buildExecutorTable(actionInstances, {
+        limiter,
+        cases,
+        clock,
+        ledger,
+        secrets,
+        logger: logger.child({ domain: 'connectors' }),
+      });
       const processor = createActionProcessor({
-        executors: builtinExecutors({ limiter, cases }),
+        executors,
         runner,
-        ledger: new EffectLedger(redis, keys),
+        ledger,
         approvals,
         clock,
         logger: logger.child({ domain: 'actions' }),
