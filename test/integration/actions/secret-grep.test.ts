@@ -149,10 +149,12 @@ describe('secrets never leave the connectors', () => {
       60_000,
     );
 
-    // The connectors really acted with the credentials.
-    expect(kong.plugins.filter((p) => p.consumer === 'key-grep')).toHaveLength(1);
+    // The connectors really acted with the credentials; the failure at the ticket step then
+    // took back what could be undone, newest first (the page resolved, the plugin removed).
+    expect(kong.server.calls('POST', '/consumers/key-grep/plugins')).toHaveLength(1);
+    expect(kong.plugins.filter((p) => p.consumer === 'key-grep')).toHaveLength(0);
     expect(slack.posts).toHaveLength(1);
-    expect([...pd.alerts.values()][0]?.status).toBe('triggered');
+    expect([...pd.alerts.values()][0]?.status).toBe('resolved');
     const runBody = run.json<{
       context: {
         steps: Record<string, { status: string; error?: { code: string; message: string } }>;
