@@ -111,6 +111,7 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
       .filter((r) => r.alerts)
       .map((r) => r.key),
     queues: [RUN_QUEUE, ACTION_QUEUE],
+    playbooks: content.playbooks.map((p) => p.definition.id),
   });
   for (const d of content.diagnostics)
     logger.warn({ diagnostic: d }, `${d.file}:${d.line}:${d.column} ${d.message}`);
@@ -170,7 +171,7 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
       maxAgeMs: config.ingest.deadLetterMaxAgeMs,
     });
     const incidents = new IncidentStore(redis, keys);
-    const runs = new RunStore(redis, keys);
+    const runs = new RunStore(redis, keys, metrics);
     const approvals = new ApprovalStore(redis, keys);
     const limiter = new LimiterStore(redis, keys);
     const cases = new CaseStore(redis, keys);
@@ -211,6 +212,7 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
       backlogCollector(metrics, {
         incidents,
         approvals,
+        runs,
         queues: new Map([
           [RUN_QUEUE, (states) => runQueue.getJobCounts(...states)],
           [ACTION_QUEUE, (states) => actionQueue.getJobCounts(...states)],
@@ -279,6 +281,7 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
       crash,
       audit,
       incidents,
+      metrics,
     });
 
     const readiness: ReadinessCheck[] = [
