@@ -75,19 +75,19 @@ export function createActionProcessor(
         code === 'CORDON_ERR_ACTION_TIMEOUT' ? await deps.ledger.result(data.effectKey) : undefined;
       if (landed) {
         await deps.audit?.record(actionOutcome(data, attempt, { ok: true }));
-        await deps.runner.reportAction(data, { ok: true, result: landed.result }, attempt);
+        await deps.runner.completeAction(data, { ok: true, result: landed.result }, attempt);
         observeFirstAction(deps, data);
         return landed.result;
       }
       await deps.audit?.record(actionOutcome(data, attempt, { ok: false, code }));
-      await deps.runner.reportAction(data, { ok: false, code, message }, attempt);
+      await deps.runner.completeAction(data, { ok: false, code, message }, attempt);
       if (!retryable) throw new UnrecoverableError(`${code}: ${message}`);
       throw err;
     }
     deps.crash(data.undoOf ? 'undo.after-effect' : 'action.after-effect');
     await deps.audit?.record(actionOutcome(data, attempt, { ok: true }));
     // If this throws, the job is retried; the effect is not repeated (ledger) and is reported then.
-    await deps.runner.reportAction(data, { ok: true, result }, attempt);
+    await deps.runner.completeAction(data, { ok: true, result }, attempt);
     observeFirstAction(deps, data);
     log.info('action succeeded');
     return result;

@@ -87,7 +87,10 @@ function setup(options: {
   const reports: string[] = [];
   let reportFailures = options.reportFails ?? 0;
   const runner = {
-    async reportAction(_job: ActionJob, outcome: { ok: boolean; code?: string; result?: unknown }) {
+    async completeAction(
+      _job: ActionJob,
+      outcome: { ok: boolean; code?: string; result?: unknown },
+    ) {
       if (outcome.ok && reportFailures > 0) {
         reportFailures -= 1;
         throw new Error('Connection is closed.');

@@ -99,7 +99,7 @@ describe('action worker audit', () => {
     const process = createActionProcessor({
       executors: { 'builtin-limiter': { 'ratelimit.set': effect } },
       runner: {
-        async reportAction(_job: ActionJob, outcome: { ok: boolean }) {
+        async completeAction(_job: ActionJob, outcome: { ok: boolean }) {
           order.push(outcome.ok ? 'report:ok' : 'report:failed');
         },
       } as unknown as Runner,
