@@ -1,12 +1,11 @@
 import { initialTransition, transition, type AnyMachineSnapshot } from 'xstate';
 import {
-  FAILED_STATE,
   type CompiledPlaybook,
   type RunContext,
   type RunEvent,
 } from '../definition/compile-playbook.js';
 import { stateKind } from '../kinds/registry.js';
-import type { DryRunExit, ExitInput, PlannedCall } from '../kinds/tooling.js';
+import type { DryRunExit, DryRunStep, ExitInput, PlannedCall } from '../kinds/tooling.js';
 import {
   isStateEffect,
   isTimer,
@@ -16,6 +15,7 @@ import {
   type XstateAction,
 } from '../runtime/effects.js';
 import type { RunStatus } from '../runtime/run-record.js';
+import { positionOf, statusOf } from '../runtime/run-positions.js';
 
 /** A connector's stubbed reply to one call. */
 export type StubReply =
@@ -81,24 +81,35 @@ export function simulate(compiled: CompiledPlaybook, input: SimulationInput): Si
   };
   let [snapshot, actions] = initialTransition(compiled.machine, context);
   const path: string[] = [];
-  let pendingCall = false;
+  // States entered with an effect not yet answered (one per parallel branch at most).
+  const pending = new Set<string>();
 
   const after = (
     before: RunContext,
+    prev: AnyMachineSnapshot | undefined,
     next: AnyMachineSnapshot,
     acts: readonly XstateAction[],
     prevStep: number,
   ): void => {
     const state = nameOf(next);
-    path.push(...passedThrough(compiled, before, next.context as RunContext), state);
-    pendingCall = false;
-    for (const effect of toEffects(acts, RUN_ID, { state, step, prevStep, at: now })) {
+    const passed = passedThrough(compiled, before, next.context as RunContext);
+    const active = restingStates(compiled, next);
+    if (typeof next.value === 'string') path.push(...passed, state);
+    else {
+      // Inside a parallel state: the parallel once, then each branch state as it is entered
+      // (branch end states are not listed: the join, or the branch's silence, tells).
+      const had = prev ? restingStates(compiled, prev) : [];
+      const top = topState(next);
+      path.push(...passed, ...(prev && topState(prev) === top ? [] : [top]));
+      path.push(...active.filter((a) => !had.includes(a)));
+    }
+    for (const p of [...pending]) if (!active.includes(p)) pending.delete(p);
+    for (const effect of toEffects(acts, RUN_ID, { state, step, prevStep, at: now }))
       if (isTimer(effect)) timers.set(effect.id, effect);
       else if (isCancelTimer(effect)) timers.delete(effect.id);
-      else if (isStateEffect(effect) && effect.state === state) pendingCall = true;
-    }
+      else if (isStateEffect(effect) && active.includes(effect.state)) pending.add(effect.state);
   };
-  after(context, snapshot, actions, 0);
+  after(context, undefined, snapshot, actions, 0);
 
   const send = (event: RunEvent): boolean => {
     const before = snapshot.context as RunContext;
@@ -107,34 +118,55 @@ export function simulate(compiled: CompiledPlaybook, input: SimulationInput): Si
       return false;
     const prevStep = step;
     step += 1;
+    const prev = snapshot;
     snapshot = next;
     actions = acts;
-    after(before, next, acts, prevStep);
+    after(before, prev, next, acts, prevStep);
     return true;
   };
 
-  for (let n = 0; n < MAX_TRANSITIONS; n += 1) {
-    const state = nameOf(snapshot);
-    const stateDef = def.states[state];
-    const kind = stateDef && stateKind(stateDef.kind);
-    if (snapshot.status === 'done' || !stateDef || !kind || kind.resting === 'final') break;
-    const dry = kind.dryRun?.(stateDef, {
-      name: state,
-      context: snapshot.context as RunContext,
-      known: 'all',
-    });
-    const exits = dry?.exits ?? [];
+  const dryRunOf = (state: string): DryRunStep | undefined => {
+    const stateDef = compiled.states[state];
+    return (
+      stateDef &&
+      stateKind(stateDef.kind)?.dryRun?.(stateDef, {
+        name: state,
+        context: snapshot.context as RunContext,
+        known: 'all',
+      })
+    );
+  };
+  /** The first state (in branch order) whose connector call is still to be answered. */
+  const nextCall = (): [string, DryRunStep] | undefined => {
+    for (const state of restingStates(compiled, snapshot)) {
+      if (!pending.has(state)) continue;
+      const dry = dryRunOf(state);
+      if (dry?.call) return [state, dry];
+      pending.delete(state); // an approval or a wait: nothing to answer
+    }
+    return undefined;
+  };
 
-    // Entering a state that calls a connector: the stub answers at once.
-    if (dry?.call && pendingCall) {
+  for (let n = 0; n < MAX_TRANSITIONS; n += 1) {
+    if (snapshot.status === 'done') break;
+    const active = restingStates(compiled, snapshot);
+    if (active.length === 0) break;
+
+    // Entering a state that calls a connector: the stub answers at once. In a parallel state
+    // the branches' calls are answered one at a time, in the order the branches are written.
+    const calling = nextCall();
+    if (calling) {
+      const [state, dry] = calling;
+      const call = dry.call as PlannedCall;
+      pending.delete(state);
       const visit = visits.get(state) ?? 0;
       visits.set(state, visit + 1);
       const stubs = input.replies[state] ?? [];
-      const reply: StubReply = dry.call.refused
-        ? { ok: false, ...dry.call.refused }
+      const reply: StubReply = call.refused
+        ? { ok: false, ...call.refused }
         : (stubs[Math.min(visit, stubs.length - 1)] ?? { ok: true, result: null });
-      calls.push({ ...dry.call, at: now, reply });
-      const exit = find(exits, 'reply', reply.ok ? 'succeeded' : 'failed');
+      calls.push({ ...call, at: now, reply });
+      const exit = find(dry.exits, 'reply', reply.ok ? 'succeeded' : 'failed');
       const sent =
         exit?.event &&
         send(
@@ -157,13 +189,13 @@ export function simulate(compiled: CompiledPlaybook, input: SimulationInput): Si
       advance(next.advanceMs);
       continue;
     }
-    const taken = scriptedExit(next, state, exits, problems);
+    const taken = scriptedExit(next, active, problems);
     if (!taken) continue;
     const [exit, exitInput] = taken;
     const accepted = exit.event !== undefined && send(exit.event(exitInput));
     // A change to a field the wait does not watch moves nothing, as in a real run.
     if (!accepted && !('change' in next)) {
-      problems.push(`State "${state}" did not accept ${describeStep(next)}.`);
+      problems.push(`State "${active.join('", "')}" did not accept ${describeStep(next)}.`);
     }
   }
 
@@ -178,7 +210,7 @@ export function simulate(compiled: CompiledPlaybook, input: SimulationInput): Si
       now = Math.max(now, due.fireAt);
       send(due.event as RunEvent);
       // A state entered on the way calls its connector before the clock moves on.
-      if (pendingCall) {
+      if (nextCall()) {
         script.unshift({ advanceMs: until - now });
         return;
       }
@@ -188,49 +220,69 @@ export function simulate(compiled: CompiledPlaybook, input: SimulationInput): Si
 
   function scriptedExit(
     next: Exclude<ScriptStep, { advanceMs: number }>,
-    state: string,
-    exits: readonly DryRunExit[],
+    active: readonly string[],
     out: string[],
   ): [DryRunExit, ExitInput] | undefined {
     if ('change' in next) {
-      const exit = find(exits, 'incident', 'changed');
       const incident = { ...(snapshot.context as RunContext).incident, ...next.change };
-      if (!exit) {
-        // Nothing watches the incident here: the change is recorded nowhere, as in a real run.
-        return undefined;
-      }
-      return [exit, { at: now, incident }];
+      // Nothing watches the incident here: the change is recorded nowhere, as in a real run.
+      const exit = active
+        .map((state) => find(dryRunOf(state)?.exits ?? [], 'incident', 'changed'))
+        .find((e) => e !== undefined);
+      return exit ? [exit, { at: now, incident }] : undefined;
     }
     const [verb, target, label] =
       'approve' in next
         ? ['approve', next.approve, 'approved']
         : ['reject', next.reject, 'rejected'];
-    const exit = find(exits, 'decision', label);
-    if (target !== state || !exit) {
+    const exit = active.includes(target)
+      ? find(dryRunOf(target)?.exits ?? [], 'decision', label)
+      : undefined;
+    if (!exit) {
+      const at = active.length === 1 ? `"${active[0]}"` : `"${active.join('", "')}" (in parallel)`;
       out.push(
-        `The script says ${verb} ${target}, but the run rests at "${state}"${exit ? '' : ', which takes no decision'}.`,
+        `The script says ${verb} ${target}, but the run rests at ${at}${active.includes(target) ? ', which takes no decision' : ''}.`,
       );
       return undefined;
     }
     return [exit, { at: now, by: next.by }];
   }
 
-  const final = nameOf(snapshot);
+  const position = positionOf(snapshot, compiled, {}, undefined, step);
   return {
     path,
     calls,
-    status: statusOf(compiled, snapshot),
-    state: final,
+    status: statusOf(snapshot, compiled, position),
+    state: position.state,
     context: snapshot.context as RunContext,
     problems: [
       ...problems,
       ...(script.length > 0
         ? [
-            `The run ${isFinal(compiled, snapshot) ? 'ended' : `rested at "${final}"`} with script steps left: ${script.map(describeStep).join(', ')}.`,
+            `The run ${isFinal(compiled, snapshot) ? 'ended' : `rested at "${position.state}"`} with script steps left: ${script.map(describeStep).join(', ')}.`,
           ]
         : []),
     ],
   };
+}
+
+/**
+ * Where the run rests: its state, or inside a parallel state each branch's state that has not
+ * ended, in the order the branches are written. Empty once the run ended.
+ */
+function restingStates(compiled: CompiledPlaybook, snapshot: AnyMachineSnapshot): string[] {
+  if (snapshot.status === 'done') return [];
+  const value = snapshot.value as unknown;
+  if (typeof value === 'string') {
+    const kind = stateKind(compiled.states[value]?.kind ?? '');
+    return kind && kind.resting !== 'final' ? [value] : [];
+  }
+  return Object.keys(positionOf(snapshot, compiled, {}, undefined, 0).leaves);
+}
+
+function topState(snapshot: AnyMachineSnapshot): string {
+  const value = snapshot.value as unknown;
+  return typeof value === 'string' ? value : (Object.keys(value as object)[0] ?? '');
 }
 
 function find(
@@ -248,7 +300,7 @@ function passedThrough(
   after: RunContext,
 ): string[] {
   const passed = new Map<string, string>();
-  for (const [name, def] of Object.entries(compiled.definition.states)) {
+  for (const [name, def] of Object.entries(compiled.states)) {
     const to = stateKind(def.kind)?.passedTo?.(name, before, after);
     if (to !== undefined) passed.set(name, to);
   }
@@ -268,19 +320,8 @@ function nameOf(snapshot: AnyMachineSnapshot): string {
 }
 
 function isFinal(compiled: CompiledPlaybook, snapshot: AnyMachineSnapshot): boolean {
-  const s = statusOf(compiled, snapshot);
+  const s = statusOf(snapshot, compiled, positionOf(snapshot, compiled, {}, undefined, 0));
   return s === 'resolved' || s === 'failed' || s === 'cancelled';
-}
-
-/** The run status the runner would record (runner.ts statusOf). */
-function statusOf(compiled: CompiledPlaybook, snapshot: AnyMachineSnapshot): RunStatus {
-  const name = nameOf(snapshot);
-  if (name === FAILED_STATE) return 'failed';
-  const def = compiled.definition.states[name];
-  const kind = def && stateKind(def.kind);
-  if (snapshot.status === 'done' || kind?.resting === 'final')
-    return (def && kind?.outcome?.(def)) ?? 'failed';
-  return kind?.resting === 'waiting' ? 'waiting' : 'running';
 }
 
 function describeStep(step: ScriptStep): string {
