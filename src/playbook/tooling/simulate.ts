@@ -15,6 +15,8 @@ import {
   type XstateAction,
 } from '../runtime/effects.js';
 import type { RunStatus } from '../runtime/run-record.js';
+import type { UndoEntry, UndoReason } from '../runtime/undo-book.js';
+import { OPERATIONS } from '../../actions/operations.js';
 import { positionOf, statusOf } from '../runtime/run-positions.js';
 
 /** A connector's stubbed reply to one call. */
@@ -40,6 +42,8 @@ export interface SimulationInput {
 export interface SimulatedCall extends PlannedCall {
   readonly at: number;
   readonly reply: StubReply;
+  /** Set for an undo the run performs (of `state`'s effect): why it was taken back. */
+  readonly undoOf?: UndoReason;
 }
 
 export interface SimulationResult {
@@ -122,8 +126,57 @@ export function simulate(compiled: CompiledPlaybook, input: SimulationInput): Si
     snapshot = next;
     actions = acts;
     after(before, prev, next, acts, prevStep);
+    bookUndo(event, before);
     return true;
   };
+
+  // The undo book, as the runner keeps it: a step that declared an undo joins it when it
+  // succeeds; the run failing takes back every effect still applied, a rejection those marked
+  // undo_on_reject (newest first), `expires` each one at its time. Undo calls always succeed.
+  const book: { entry: UndoEntry; undone: boolean }[] = [];
+  function bookUndo(event: RunEvent, before: RunContext): void {
+    const ctx = snapshot.context as RunContext;
+    if (event.type === 'action.succeeded') {
+      const stateDef = compiled.states[event.state];
+      const entry =
+        stateDef &&
+        stateKind(stateDef.kind)?.undoable?.(stateDef, {
+          effectKey: `${event.state}-${step}`,
+          state: event.state,
+          before,
+          after: ctx,
+          result: event.result,
+          at: now,
+        });
+      if (entry) book.push({ entry, undone: false });
+    }
+    const failed = statusOf(snapshot, compiled, positionOf(snapshot, compiled, {}, undefined, 0));
+    if (failed === 'failed') undoAll('failed', () => true);
+    else if (event.type === 'approval.rejected') undoAll('rejected', (e) => e.undoOnReject);
+  }
+  function undoAll(reason: UndoReason, pick: (e: UndoEntry) => boolean): void {
+    for (const b of [...book].reverse()) if (!b.undone && pick(b.entry)) undoOne(b, reason);
+  }
+  function undoOne(b: { entry: UndoEntry; undone: boolean }, reason: UndoReason): void {
+    b.undone = true;
+    const { entry } = b;
+    calls.push({
+      state: entry.state,
+      connector: entry.connector,
+      operation: entry.undo.operation,
+      inputs: entry.undo.inputs,
+      unresolved: [],
+      automatic: true,
+      mutating: OPERATIONS[entry.undo.operation]?.mutating === true,
+      at: now,
+      reply: { ok: true, result: null },
+      undoOf: reason,
+    });
+  }
+  const nextExpiry = (until: number) =>
+    book
+      .filter((b) => !b.undone && b.entry.expiresAt !== undefined && b.entry.expiresAt <= until)
+      .sort((a, b) => (a.entry.expiresAt ?? 0) - (b.entry.expiresAt ?? 0))[0];
 
   const dryRunOf = (state: string): DryRunStep | undefined => {
     const stateDef = compiled.states[state];
@@ -148,9 +201,17 @@ export function simulate(compiled: CompiledPlaybook, input: SimulationInput): Si
   };
 
   for (let n = 0; n < MAX_TRANSITIONS; n += 1) {
-    if (snapshot.status === 'done') break;
     const active = restingStates(compiled, snapshot);
-    if (active.length === 0) break;
+    if (active.length === 0) {
+      // The run ended; the clock may still move to see an expiry undo its effect.
+      const last = script[0];
+      if (last && 'advanceMs' in last && book.some((b) => !b.undone && b.entry.expiresAt)) {
+        script.shift();
+        advance(last.advanceMs);
+        continue;
+      }
+      break;
+    }
 
     // Entering a state that calls a connector: the stub answers at once. In a parallel state
     // the branches' calls are answered one at a time, in the order the branches are written.
@@ -203,8 +264,14 @@ export function simulate(compiled: CompiledPlaybook, input: SimulationInput): Si
     const until = now + ms;
     for (;;) {
       const due = [...timers.values()]
-        .filter((t) => t.fireAt <= until)
+        .filter((t) => t.fireAt <= until && restingStates(compiled, snapshot).length > 0)
         .sort((a, b) => a.fireAt - b.fireAt || (a.id < b.id ? -1 : 1))[0];
+      const expiry = nextExpiry(until);
+      if (expiry && (!due || (expiry.entry.expiresAt ?? 0) <= due.fireAt)) {
+        now = Math.max(now, expiry.entry.expiresAt ?? now);
+        undoOne(expiry, 'expiry');
+        continue;
+      }
       if (!due) break;
       timers.delete(due.id);
       now = Math.max(now, due.fireAt);

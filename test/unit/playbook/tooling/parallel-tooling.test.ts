@@ -6,7 +6,7 @@ import {
   runPlaybookTest,
 } from '../../../../src/playbook/tooling/playbook-tests.js';
 import { simulate, type SimulationInput } from '../../../../src/playbook/tooling/simulate.js';
-import { buildFile } from '../kinds/helpers.js';
+import { build, buildFile, playbook } from '../kinds/helpers.js';
 
 // contain (join any): branch limit = throttle (automatic, undo, expires 1h) → ask_block →
 // block (undo { action, with }, undo_on_reject) → limit_done; branch case = open_case →
@@ -185,5 +185,63 @@ describe('simulate() and playbook tests through a parallel state', () => {
     expect(diagnostics).toEqual([]);
     const outcome = runPlaybookTest(compiled, tests!.cases[0]!);
     expect(outcome.problems).toEqual([]);
+  });
+});
+
+describe('simulate() takes effects back as the runner does', () => {
+  const undoCalls = (calls: readonly { operation: string; state: string; undoOf?: string }[]) =>
+    calls.filter((c) => c.undoOf).map((c) => [c.operation, c.state, c.undoOf]);
+
+  it('expires: the throttle is undone when its time comes, after the run resolved', () => {
+    const early = run({ script: [{ advanceMs: 59 * 60_000 }] });
+    expect(undoCalls(early.calls)).toEqual([]);
+    const late = run({ script: [{ advanceMs: 2 * 3_600_000 }] });
+    expect(undoCalls(late.calls)).toEqual([['ratelimit.clear', 'throttle', 'expiry']]);
+    expect(late.calls.at(-1)).toMatchObject({ at: 3_600_000, inputs: { key: 'k7' } });
+    expect([late.status, late.problems]).toEqual(['resolved', []]);
+  });
+
+  it('the run failing takes back every applied effect, newest first', () => {
+    const down = { ok: false as const, code: 'E', message: 'down' };
+    const r = run({
+      replies: { open_case: [down], note_two: [down] },
+      script: [{ approve: 'ask_block', by: ['alice'] }],
+    });
+    expect(r.status).toBe('failed');
+    expect(undoCalls(r.calls)).toEqual([
+      ['ratelimit.clear', 'block', 'failed'],
+      ['ratelimit.clear', 'throttle', 'failed'],
+    ]);
+    // block's undo has inputs of its own ({ action, with }); throttle's reuses its inputs.
+    expect(r.calls.filter((c) => c.undoOf).map((c) => c.inputs)).toEqual([
+      { key: 'ip-k7', reason: 'playbook undo' },
+      { key: 'k7' },
+    ]);
+  });
+
+  it('undo_on_reject: a later rejection takes the step back; approval keeps it', () => {
+    const { playbooks } = build(
+      playbook(
+        'throttle',
+        `  throttle:
+    action: ratelimit.set
+    automatic: true
+    with: { connector: gateway, key: "{{ incident.group.api_key }}", limit: 10/m }
+    undo: ratelimit.clear
+    undo_on_reject: true
+    next: ask
+  ask:
+    approval: { timeout: 30m }
+    on: { approved: done, rejected: done }
+  done: { end: resolved }
+`,
+      ),
+    );
+    const pb = playbooks![0]!;
+    const base = { incident: INCIDENT, replies: {}, startAt: 0 };
+    const rejected = simulate(pb, { ...base, script: [{ reject: 'ask', by: ['bob'] }] });
+    expect(undoCalls(rejected.calls)).toEqual([['ratelimit.clear', 'throttle', 'rejected']]);
+    const approved = simulate(pb, { ...base, script: [{ approve: 'ask', by: ['bob'] }] });
+    expect(undoCalls(approved.calls)).toEqual([]);
   });
 });
