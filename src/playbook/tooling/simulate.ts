@@ -88,32 +88,47 @@ export function simulate(compiled: CompiledPlaybook, input: SimulationInput): Si
   // States entered with an effect not yet answered (one per parallel branch at most).
   const pending = new Set<string>();
 
+  // Each resting state → the step it was entered at (one per parallel branch), as the runner
+  // keeps them: a timer is cancelled under the step its state was entered at.
+  let leaves: Record<string, number> = {};
+
   const after = (
     before: RunContext,
-    prev: AnyMachineSnapshot | undefined,
     next: AnyMachineSnapshot,
     acts: readonly XstateAction[],
     prevStep: number,
+    event?: RunEvent,
   ): void => {
     const state = nameOf(next);
     const passed = passedThrough(compiled, before, next.context as RunContext);
     const active = restingStates(compiled, next);
+    const was = leaves;
+    leaves = positionOf(next, compiled, was, event && movedState(event), step).leaves;
     if (typeof next.value === 'string') path.push(...passed, state);
     else {
       // Inside a parallel state: the parallel once, then each branch state as it is entered
       // (branch end states are not listed: the join, or the branch's silence, tells).
-      const had = prev ? restingStates(compiled, prev) : [];
       const top = topState(next);
-      path.push(...passed, ...(prev && topState(prev) === top ? [] : [top]));
-      path.push(...active.filter((a) => !had.includes(a)));
+      path.push(
+        ...passed,
+        ...(top in was || Object.keys(was).some((l) => isIn(top, l)) ? [] : [top]),
+      );
+      path.push(...active.filter((a) => leaves[a] === step));
     }
     for (const p of [...pending]) if (!active.includes(p)) pending.delete(p);
-    for (const effect of toEffects(acts, RUN_ID, { state, step, prevStep, at: now }))
+    const position = { state, step, prevStep, at: now, stepOf: (leaf: string) => was[leaf] };
+    for (const effect of toEffects(acts, RUN_ID, position))
       if (isTimer(effect)) timers.set(effect.id, effect);
       else if (isCancelTimer(effect)) timers.delete(effect.id);
       else if (isStateEffect(effect) && active.includes(effect.state)) pending.add(effect.state);
   };
-  after(context, undefined, snapshot, actions, 0);
+  /** Whether `leaf` is a branch state of the parallel state `top`. */
+  const isIn = (top: string, leaf: string): boolean => {
+    const parent = compiled.states[top];
+    const children = parent && stateKind(parent.kind)?.children?.(parent);
+    return children !== undefined && leaf in children;
+  };
+  after(context, snapshot, actions, 0);
 
   const send = (event: RunEvent): boolean => {
     const before = snapshot.context as RunContext;
@@ -122,10 +137,9 @@ export function simulate(compiled: CompiledPlaybook, input: SimulationInput): Si
       return false;
     const prevStep = step;
     step += 1;
-    const prev = snapshot;
     snapshot = next;
     actions = acts;
-    after(before, prev, next, acts, prevStep);
+    after(before, next, acts, prevStep, event);
     bookUndo(event, before);
     return true;
   };
@@ -345,6 +359,15 @@ function restingStates(compiled: CompiledPlaybook, snapshot: AnyMachineSnapshot)
     return kind && kind.resting !== 'final' ? [value] : [];
   }
   return Object.keys(positionOf(snapshot, compiled, {}, undefined, 0).leaves);
+}
+
+/** The state an event moves (the runner's `expect.state`): its own, or a timer's. */
+function movedState(event: RunEvent): string | undefined {
+  const own = (event as { state?: unknown }).state;
+  if (typeof own === 'string') return own;
+  return event.type.startsWith('xstate.after.')
+    ? event.type.slice(event.type.lastIndexOf('.') + 1)
+    : undefined;
 }
 
 function topState(snapshot: AnyMachineSnapshot): string {

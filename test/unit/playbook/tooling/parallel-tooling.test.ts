@@ -160,6 +160,30 @@ describe('simulate() and playbook tests through a parallel state', () => {
     );
   });
 
+  it("a branch approval's timeout fires on the fake clock after the other branch moved", () => {
+    const down = { ok: false as const, code: 'E', message: 'down' };
+    const early = run({ replies: { open_case: [down] }, script: [{ advanceMs: 29 * 60_000 }] });
+    expect([early.status, early.state]).toEqual(['waiting', 'contain']);
+    const late = run({ replies: { open_case: [down] }, script: [{ advanceMs: 30 * 60_000 }] });
+    expect(late.path).toEqual([
+      'contain',
+      'throttle',
+      'open_case',
+      'ask_block',
+      'notify',
+      'note_one',
+      'note_two',
+      'done',
+    ]);
+    expect(late.calls.filter((c) => !c.undoOf).map((c) => c.at)).toEqual([
+      0,
+      0,
+      30 * 60_000,
+      30 * 60_000,
+    ]);
+    expect([late.status, late.problems]).toEqual(['resolved', []]);
+  });
+
   it('a branch failing a join all fails the run; both failing a join any takes on_failure', () => {
     const failed = run({ replies: { note_two: [{ ok: false, code: 'E', message: 'down' }] } });
     expect([failed.status, failed.state]).toEqual(['failed', '__failed']);
