@@ -1,7 +1,7 @@
 import type { CompiledPlaybook, RunContext } from '../definition/compile-playbook.js';
 import { FAILED_STATE } from '../definition/failed-state.js';
 import { stateKind } from '../kinds/registry.js';
-import type { DryRunStep, PlannedCall } from '../kinds/tooling.js';
+import type { DryRunExit, DryRunStep, PlannedCall } from '../kinds/tooling.js';
 import { formatDurationMs } from '../../shared/duration.js';
 
 /** A side effect on one path, with what lets it happen. */
@@ -27,6 +27,15 @@ export interface PlanPath {
   readonly end: { readonly outcome: string } | { readonly loopsTo: string };
   /** What the reader must know to read the path right (how a parallel state is summarised). */
   readonly notes: readonly string[];
+  /** Calls taken back on this path, in the order the runner undoes them. */
+  readonly undone: readonly PlanUndo[];
+}
+
+/** One undo the runner performs on a path: a rejection's (undo_on_reject) or the failure's. */
+export interface PlanUndo {
+  readonly state: string;
+  readonly operation: string;
+  readonly reason: 'rejected' | 'failed';
 }
 
 /** How one branch of a parallel state, or the run itself, ends on one path. */
@@ -35,8 +44,16 @@ interface Walk {
   readonly calls: PlanCall[];
   readonly steps: RunContext['steps'];
   readonly notes: string[];
+  /** The calls a rejection took back, with why (identity marks them as taken back). */
+  readonly undone: { readonly call: PlanCall; readonly reason: 'rejected' }[];
+  /** The calls that took effect (a failed action's did not: nothing to undo). */
+  readonly applied: PlanCall[];
+  /** Calls applied before the branch (for a rejection inside it, which undoes those too). */
+  readonly before: PlanCall[];
   readonly end: PlanPath['end'];
 }
+
+type At = Omit<Walk, 'end'>;
 
 export interface Plan {
   readonly playbook: string;
@@ -78,12 +95,12 @@ export function planRun(
    */
   const walk = (
     state: string,
-    at: { hops: PlanHop[]; calls: PlanCall[]; steps: RunContext['steps']; notes: string[] },
+    at: At,
     approval: string | undefined,
     done: (walk: Walk) => void,
     branch?: string,
   ): void => {
-    const { hops, calls, steps, notes } = at;
+    const { hops, calls, steps } = at;
     if (paths.length >= MAX_PATHS) {
       truncated = true;
       return;
@@ -135,7 +152,13 @@ export function planRun(
                 [state]: { status: exit.label === 'failed' ? 'failed' : 'succeeded', attempts: 0 },
               }
             : steps,
-          notes,
+          notes: at.notes,
+          before: at.before,
+          applied:
+            step?.call && exit.label !== 'failed'
+              ? [...at.applied, ...withCall.slice(-1)]
+              : at.applied,
+          undone: rejects(exit, [...at.before, ...at.applied], at.undone),
         },
         exit.approved ? state : approval,
         done,
@@ -154,7 +177,7 @@ export function planRun(
   const joinBranches = (
     state: string,
     step: DryRunStep,
-    at: { hops: PlanHop[]; calls: PlanCall[]; steps: RunContext['steps']; notes: string[] },
+    at: At,
     approval: string | undefined,
     done: (walk: Walk) => void,
     branch: string | undefined,
@@ -166,7 +189,15 @@ export function planRun(
       const ends: Walk[] = [];
       walk(
         b.start,
-        { hops: [{ state: b.start, branch: b.name }], calls: [], steps: at.steps, notes: [] },
+        {
+          hops: [{ state: b.start, branch: b.name }],
+          calls: [],
+          steps: at.steps,
+          notes: [],
+          before: [...at.before, ...at.applied],
+          applied: [],
+          undone: at.undone,
+        },
         approval,
         (w) => ends.push(w),
         b.name,
@@ -204,6 +235,14 @@ export function planRun(
           ],
           calls: [...at.calls, ...chosen.flatMap((w) => w.calls)],
           steps: Object.assign({}, at.steps, ...chosen.map((w) => w.steps)) as RunContext['steps'],
+          before: at.before,
+          applied: [...at.applied, ...chosen.flatMap((w) => w.applied)],
+          // Two branches rejecting take an earlier call back once.
+          undone: [
+            ...new Map(
+              [...at.undone, ...chosen.flatMap((w) => w.undone)].map((u) => [u.call, u]),
+            ).values(),
+          ],
           notes: [
             ...at.notes,
             note,
@@ -220,15 +259,53 @@ export function planRun(
   };
 
   const finish = (w: Walk): void => {
-    paths.push({ hops: w.hops, calls: w.calls, end: w.end, notes: w.notes });
+    const undone: PlanUndo[] = w.undone.map(({ call, reason }) => ({
+      state: call.state,
+      operation: (call.undo as NonNullable<PlanCall['undo']>).operation,
+      reason,
+    }));
+    // A run that fails takes back, newest first, every effect still applied.
+    if ('outcome' in w.end && w.end.outcome === 'failed') {
+      const taken = new Set(w.undone.map((u) => u.call));
+      for (const call of [...w.applied].reverse())
+        if (call.undo && !taken.has(call))
+          undone.push({ state: call.state, operation: call.undo.operation, reason: 'failed' });
+    }
+    paths.push({ hops: w.hops, calls: w.calls, end: w.end, notes: w.notes, undone });
   };
   walk(
     def.start,
-    { hops: [{ state: def.start }], calls: [], steps: {}, notes: [] },
+    {
+      hops: [{ state: def.start }],
+      calls: [],
+      steps: {},
+      notes: [],
+      before: [],
+      applied: [],
+      undone: [],
+    },
     undefined,
     finish,
   );
   return { playbook: def.id, hash: compiled.hash, paths, truncated };
+}
+
+/**
+ * The calls an exit takes back: a rejection (the exit's event is the runner's
+ * `approval.rejected`) undoes, newest first, those marked undo_on_reject not yet undone.
+ */
+function rejects(
+  exit: DryRunExit,
+  made: readonly PlanCall[],
+  undone: Walk['undone'],
+): Walk['undone'] {
+  if (exit.event?.({ at: 0, by: [] }).type !== 'approval.rejected') return undone;
+  const taken = new Set(undone.map((u) => u.call));
+  const more = [...made]
+    .reverse()
+    .filter((c) => c.undo?.onReject === true && !taken.has(c))
+    .map((call) => ({ call, reason: 'rejected' as const }));
+  return [...undone, ...more];
 }
 
 /** The plan as people read it: one block per path, each call with its rendered inputs. */
@@ -267,6 +344,14 @@ export function formatPlan(plan: Plan, incidentId: string): string {
           `       REFUSED: ${call.refused.message} [${call.refused.code}] - the step fails`,
         );
     });
+    const undos = (reason: PlanUndo['reason']): string =>
+      path.undone
+        .filter((u) => u.reason === reason)
+        .map((u) => `${u.operation} (state ${u.state})`)
+        .join(', ');
+    if (undos('rejected')) lines.push(`  a rejection takes back: ${undos('rejected')}`);
+    if (undos('failed'))
+      lines.push(`  the run fails, taking back (newest first): ${undos('failed')}`);
   });
   if (plan.truncated) lines.push('', `Only the first ${plan.paths.length} paths are listed.`);
   return `${lines.join('\n')}\n`;

@@ -269,3 +269,59 @@ describe('simulate() takes effects back as the runner does', () => {
     expect(undoCalls(approved.calls)).toEqual([]);
   });
 });
+
+describe('cordon plan lists the undos a path performs', () => {
+  it('a failing path takes back every applied effect newest first; a failed action has none', () => {
+    const shipped = planRun(buildFile('playbooks/contain-abusive-key.yaml'), {
+      ...INCIDENT,
+      group: { api_key: 'key-7' },
+    });
+    const undone = shipped.paths.map((p) => [p.hops.map((h) => h.state).join(' '), p.undone]);
+    expect(undone).toContainEqual([
+      'throttle ask_case open_case __failed',
+      [{ state: 'throttle', operation: 'ratelimit.clear', reason: 'failed' }],
+    ]);
+    expect(undone).toContainEqual(['throttle __failed', []]);
+    expect(undone).toContainEqual(['throttle ask_case closed_without_case', []]);
+    const text = formatPlan(shipped, 'inc-1');
+    expect(text).toContain(
+      '  the run fails, taking back (newest first): ratelimit.clear (state throttle)',
+    );
+
+    const inParallel = planRun(compiled, INCIDENT).paths[1];
+    expect(inParallel?.end).toEqual({ outcome: 'failed' });
+    expect(inParallel?.undone.map((u) => [u.state, u.reason])).toEqual([
+      ['block', 'failed'],
+      ['throttle', 'failed'],
+    ]);
+  });
+
+  it('a rejection takes back the earlier steps marked undo_on_reject', () => {
+    const { playbooks } = build(
+      playbook(
+        'throttle',
+        `  throttle:
+    action: ratelimit.set
+    automatic: true
+    with: { connector: gateway, key: "{{ incident.group.api_key }}", limit: 10/m }
+    undo: ratelimit.clear
+    undo_on_reject: true
+    next: ask
+  ask:
+    approval: { timeout: 30m }
+    on: { approved: done, rejected: done }
+  done: { end: resolved }
+`,
+      ),
+    );
+    const plan = planRun(playbooks![0]!, INCIDENT);
+    const byVia = Object.fromEntries(plan.paths.map((p) => [p.hops.at(-1)?.via, p.undone]));
+    expect(byVia.rejected).toEqual([
+      { state: 'throttle', operation: 'ratelimit.clear', reason: 'rejected' },
+    ]);
+    expect(byVia.approved).toEqual([]);
+    expect(formatPlan(plan, 'inc-1')).toContain(
+      '  a rejection takes back: ratelimit.clear (state throttle)',
+    );
+  });
+});
