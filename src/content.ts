@@ -44,7 +44,10 @@ export async function loadContent(
   const triggers = rules.ruleSet ? incidentRules(rules.ruleSet) : undefined;
   const playbooks = buildPlaybooks(playbookFiles, {
     connectors: new Map(
-      connectors.connectors.filter((c) => c.kind === 'action').map((c) => [c.name, c.type]),
+      // Disabled instances (enabled: false) are validated but offer nothing to playbooks.
+      connectors.connectors
+        .filter((c) => c.kind === 'action' && c.action?.enabled !== false)
+        .map((c) => [c.name, c.type]),
     ),
     rules: triggers,
   });

@@ -6,7 +6,8 @@ import { Queue, Worker, type Job } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { createActionProcessor } from './actions/action-worker.js';
-import { builtinExecutors } from './actions/executors.js';
+import { buildExecutorTable, checkConnectorSecrets } from './actions/connectors/executor-table.js';
+import { processSecrets } from './actions/connectors/secrets.js';
 import { buildApp } from './api/build-app.js';
 import { buildOpsApp } from './api/build-ops-app.js';
 import { configLoaded, contentLoaded } from './audit/audit-inputs.js';
@@ -110,6 +111,7 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
       .filter((r) => r.alerts)
       .map((r) => r.key),
     queues: [RUN_QUEUE, ACTION_QUEUE],
+    playbooks: content.playbooks.map((p) => p.definition.id),
   });
   for (const d of content.diagnostics)
     logger.warn({ diagnostic: d }, `${d.file}:${d.line}:${d.column} ${d.message}`);
@@ -127,6 +129,10 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
   } else if (config.opsPort > 0) {
     principals = options.principals ?? (await loadPrincipals(config.tokensFile, options.env));
   }
+  const actionInstances = content.connectors.flatMap((c) => (c.action ? [c.action] : []));
+  const secrets = { ...processSecrets, env: options.env ?? process.env };
+  // Names each missing variable or file (never a value) before anything starts.
+  if (has('worker')) checkConnectorSecrets(actionInstances, { secrets });
 
   // Everything started is registered here; stop() (or a failed start) closes it in reverse.
   const closers: (() => Promise<void>)[] = [];
@@ -165,7 +171,7 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
       maxAgeMs: config.ingest.deadLetterMaxAgeMs,
     });
     const incidents = new IncidentStore(redis, keys);
-    const runs = new RunStore(redis, keys);
+    const runs = new RunStore(redis, keys, metrics);
     const approvals = new ApprovalStore(redis, keys);
     const limiter = new LimiterStore(redis, keys);
     const cases = new CaseStore(redis, keys);
@@ -206,6 +212,7 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
       backlogCollector(metrics, {
         incidents,
         approvals,
+        runs,
         queues: new Map([
           [RUN_QUEUE, (states) => runQueue.getJobCounts(...states)],
           [ACTION_QUEUE, (states) => actionQueue.getJobCounts(...states)],
@@ -274,6 +281,7 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
       crash,
       audit,
       incidents,
+      metrics,
     });
 
     const readiness: ReadinessCheck[] = [
@@ -450,10 +458,19 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
     }
 
     if (has('worker')) {
+      const ledger = new EffectLedger(redis, keys);
+      const executors = buildExecutorTable(actionInstances, {
+        limiter,
+        cases,
+        clock,
+        ledger,
+        secrets,
+        logger: logger.child({ domain: 'connectors' }),
+      });
       const processor = createActionProcessor({
-        executors: builtinExecutors({ limiter, cases }),
+        executors,
         runner,
-        ledger: new EffectLedger(redis, keys),
+        ledger,
         approvals,
         clock,
         logger: logger.child({ domain: 'actions' }),

@@ -13,13 +13,15 @@ import type { Runner } from '../playbook/runtime/runner.js';
 import type { ApprovalStore } from '../store/approval-store.js';
 import type { EffectLedger } from '../store/effect-ledger.js';
 import type { ExecutorTable } from './executors.js';
+import { NON_RETRYABLE_CONNECTOR_CODES } from './http/outbound-errors.js';
 import { actionInputsHash } from './inputs-hash.js';
 
 /** Failures a retry cannot fix: the job fails at once instead of burning its attempts. */
-const NON_RETRYABLE = new Set([
+const NON_RETRYABLE = new Set<string>([
   'CORDON_ERR_ACTION_INPUT',
   'CORDON_ERR_ACTION_CONNECTOR',
   'CORDON_ERR_ACTION_APPROVAL_MISMATCH',
+  ...NON_RETRYABLE_CONNECTOR_CODES,
 ]);
 
 export interface ActionWorkerDeps {
@@ -118,6 +120,7 @@ async function runEffect(deps: ActionWorkerDeps, data: ActionJob): Promise<unkno
   await checkApproved(deps, data);
   return withDeadline(data.timeoutMs, (signal) =>
     executor(data.inputs, {
+      connector: data.connector,
       effectKey: data.effectKey,
       runId: data.runId,
       incidentId: data.incidentId,

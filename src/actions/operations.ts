@@ -1,11 +1,16 @@
 import { describe, parseDuration } from '../shared/duration.js';
+import { collectOperations } from './connectors/collect-operations.js';
+import { CONNECTOR_TYPES } from './connectors/registry.js';
+import { parseRate } from './rate.js';
+
+export { parseRate, type Rate } from './rate.js';
 
 /**
  * The operations playbook `action` states can name, what each takes, and which connector
  * types implement it. Pure data: the playbook validator checks definitions against it and the
  * action worker validates rendered inputs with it before anything is sent anywhere.
  */
-export type InputType = 'string' | 'duration' | 'rate' | 'severity' | 'text';
+export type InputType = 'string' | 'duration' | 'rate' | 'severity' | 'text' | 'json';
 
 export interface InputSpec {
   readonly type: InputType;
@@ -24,95 +29,13 @@ export interface OperationSpec {
   readonly inputs: Readonly<Record<string, InputSpec>>;
 }
 
-export const OPERATIONS: Readonly<Record<string, OperationSpec>> = {
-  'ratelimit.set': {
-    name: 'ratelimit.set',
-    description: 'Throttle (N requests per period) or block a key at the gateway limiter.',
-    connectorTypes: ['builtin-limiter'],
-    mutating: true,
-    reversibleBy: 'ratelimit.clear',
-    inputs: {
-      key: { type: 'string', required: true, description: 'The key to limit, e.g. an API key id.' },
-      limit: {
-        type: 'rate',
-        required: true,
-        description: '`<count>/<unit>` such as `10/m`, or `block`.',
-      },
-      expires: {
-        type: 'duration',
-        required: false,
-        description: 'Lift the limit automatically after this long (e.g. `1h`).',
-      },
-      reason: {
-        type: 'text',
-        required: false,
-        description: 'Shown to operators and in the limiter history.',
-      },
-    },
-  },
-  'ratelimit.clear': {
-    name: 'ratelimit.clear',
-    description: 'Remove a limit set on a key.',
-    connectorTypes: ['builtin-limiter'],
-    mutating: true,
-    inputs: {
-      key: { type: 'string', required: true, description: 'The key whose limit to remove.' },
-      reason: { type: 'text', required: false, description: 'Shown in the limiter history.' },
-    },
-  },
-  'ticket.open': {
-    name: 'ticket.open',
-    description: 'Open a case/ticket; with `dedupe`, an existing case for the same key is reused.',
-    connectorTypes: ['builtin-cases'],
-    mutating: false,
-    inputs: {
-      summary: { type: 'text', required: true, description: 'One-line title.' },
-      description: { type: 'text', required: false, description: 'Body text.' },
-      severity: {
-        type: 'severity',
-        required: false,
-        description: 'info, low, medium, high or critical.',
-      },
-      dedupe: {
-        type: 'string',
-        required: false,
-        description: 'Key that identifies one case across retries and runs.',
-      },
-    },
-  },
-};
-
-export interface Rate {
-  readonly mode: 'throttle' | 'block';
-  readonly count: number;
-  readonly windowMs: number;
-}
-
-const RATE_UNITS: Readonly<Record<string, number>> = {
-  s: 1_000,
-  m: 60_000,
-  h: 3_600_000,
-  d: 86_400_000,
-};
-
-export function parseRate(
-  value: unknown,
-): { ok: true; rate: Rate } | { ok: false; reason: string } {
-  if (value === 'block') return { ok: true, rate: { mode: 'block', count: 0, windowMs: 0 } };
-  const match =
-    typeof value === 'string' ? /^\s*(\d+)\s*\/\s*(\d*)\s*(s|m|h|d)\s*$/.exec(value) : null;
-  if (!match) {
-    return {
-      ok: false,
-      reason: `got ${describe(value)}; write "<count>/<unit>" with unit s, m, h or d (for example "10/m"), or "block"`,
-    };
-  }
-  const count = Number(match[1]);
-  const windowMs = Number(match[2] || '1') * (RATE_UNITS[match[3] as string] ?? 0);
-  if (count < 1 || windowMs <= 0)
-    return { ok: false, reason: `got "${String(value)}"; the count and period must be at least 1` };
-  return { ok: true, rate: { mode: 'throttle', count, windowMs } };
-}
+/**
+ * Every operation any registered connector type offers, with the types that offer it. Built
+ * from the connector-type registry (src/actions/connectors/registry.ts): an operation several
+ * types share (ticket.open, ratelimit.set, ...) has one contract they all implement.
+ */
+export const OPERATIONS: Readonly<Record<string, OperationSpec>> =
+  collectOperations(CONNECTOR_TYPES);
 
 const SEVERITY_VALUES = ['info', 'low', 'medium', 'high', 'critical'];
 
@@ -135,6 +58,11 @@ export function checkInputValue(spec: InputSpec, value: unknown): string | undef
       const r = parseRate(value);
       return r.ok ? undefined : r.reason;
     }
+    case 'json':
+      // Any JSON value (http.request bodies); bounded so a template cannot inflate a job.
+      return JSON.stringify(value).length > 65_536
+        ? 'must serialise to at most 64 KiB of JSON'
+        : undefined;
     case 'severity':
       return typeof value === 'string' && SEVERITY_VALUES.includes(value)
         ? undefined

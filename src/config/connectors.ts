@@ -3,6 +3,12 @@ import { DERIVED_SOURCE } from '../ingest/canonical-event.js';
 import { RAW_POLICIES, TEXT_POLICIES } from '../ingest/keep-policy.js';
 import type { KeepPolicy, RawPolicy, TextPolicy } from '../ingest/keep-policy.js';
 import { getSourceKind, SOURCE_KIND_TYPES } from '../ingest/sources/registry.js';
+import { connectorType, CONNECTOR_TYPES } from '../actions/connectors/registry.js';
+import {
+  ACTION_INSTANCE_KEYS,
+  parseActionInstance,
+  type ActionInstance,
+} from '../actions/connectors/instance-config.js';
 import { parseSourceAuth } from './source-auth.js';
 import type { SourceAuth } from './source-auth.js';
 import type { Diagnostic } from '../shared/diagnostics.js';
@@ -13,12 +19,13 @@ import type { YamlSource } from '../shared/yaml-files.js';
 
 /**
  * `connectors/*.yaml`: one file per system instance Cordon talks to. Source connectors
- * (`generic`, `alertmanager`, `splunk-webhook`) receive webhooks at /v1/ingest/<name>; action
- * connectors (`builtin-limiter`, `builtin-cases`) are what playbook actions act on. Secrets are
- * only ever referenced (`{ env: NAME }` or `{ file: path }`), never written inline.
+ * (`generic`, `alertmanager`, `splunk-webhook`, ...) receive webhooks at /v1/ingest/<name>;
+ * action connectors (the types of src/actions/connectors/registry.ts: `builtin-limiter`,
+ * `jira`, `kong`, ...) are what playbook actions act on. Secrets are only ever referenced
+ * (`{ env: NAME }` or `{ file: path }`), never written inline.
  */
 export const SOURCE_TYPES: readonly string[] = SOURCE_KIND_TYPES;
-export const ACTION_CONNECTOR_TYPES = ['builtin-limiter', 'builtin-cases'] as const;
+export const ACTION_CONNECTOR_TYPES: readonly string[] = CONNECTOR_TYPES.map((t) => t.type);
 const ALL_TYPES: readonly string[] = [...SOURCE_TYPES, ...ACTION_CONNECTOR_TYPES];
 
 export type SecretRef = { readonly env: string } | { readonly file: string };
@@ -44,6 +51,8 @@ export interface ConnectorDefinition {
    * source stops holding correlation windows open (defaults from the configuration).
    */
   readonly watermark: { readonly outOfOrdernessMs?: number; readonly idleMs?: number };
+  /** Action connectors: url, auth, timeout, retry, rate limit, allow_hosts and options. */
+  readonly action?: ActionInstance;
 }
 
 const NAME = /^[a-z][a-z0-9-]{0,62}$/;
@@ -94,9 +103,21 @@ function validateConnector(
   origin: string,
 ): ConnectorDefinition | undefined {
   if (!expectMapping(sink, [], value, 'A connector document')) return undefined;
+  const kind = SOURCE_TYPES.includes(String(value.type)) ? 'source' : 'action';
   checkKeys(sink, [], value, 'Connector', {
     required: ['name', 'type'],
-    optional: ['apiVersion', 'description', 'auth', 'watermark', 'options', 'keep', 'listen'],
+    optional: [
+      'apiVersion',
+      'description',
+      'auth',
+      'watermark',
+      'options',
+      'keep',
+      'listen',
+      ...(kind === 'action'
+        ? ACTION_INSTANCE_KEYS.filter((k) => k !== 'auth' && k !== 'options')
+        : []),
+    ],
   });
   const before = sink.diagnostics.length;
   if (value.apiVersion !== undefined && value.apiVersion !== 'cordon/v1') {
@@ -129,24 +150,21 @@ function validateConnector(
       `Connector type "${type}" is not known.${hint ? ` Did you mean "${hint}"?` : ''} Types: ${ALL_TYPES.join(', ')}.`,
     );
   }
-  const kind = SOURCE_TYPES.includes(String(type)) ? 'source' : 'action';
   let bearerTokens: SecretRef[] = [];
   let senderAuth: SourceAuth = {};
+  const actionType =
+    kind === 'action' && typeof type === 'string' ? connectorType(type) : undefined;
+  const action = actionType
+    ? parseActionInstance(value, actionType, sink, parseSecretRef)
+    : undefined;
   if (value.auth !== undefined) {
-    if (kind !== 'source') {
-      sink.error(
-        ['auth'],
-        'CORDON_ERR_DEFINITION_UNKNOWN_KEY',
-        `"auth" applies to source connectors only; ${String(type)} connectors take no auth here.`,
-        true,
-      );
-    } else {
+    if (kind === 'source') {
       const parsed = parseSourceAuth(value.auth, sink, parseSecretRef);
       bearerTokens = [...parsed.bearer];
       senderAuth = parsed.sender;
     }
   }
-  const options = parseOptions(value.options, kind, type, sink);
+  const options = kind === 'source' ? parseOptions(value.options, kind, type, sink) : undefined;
   const keep = parseKeep(value.keep, kind, sink);
   const listen = parseListen(value.listen, type, sink);
   const watermark = parseWatermark(value.watermark, kind, sink);
@@ -164,6 +182,7 @@ function validateConnector(
     keep,
     ...(listen ? { listen } : {}),
     watermark,
+    ...(action ? { action: { ...action, name, type } } : {}),
   };
 }
 

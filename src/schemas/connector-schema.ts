@@ -33,10 +33,37 @@ export function connectorSchema(): JsonSchema {
       description: { type: 'string' },
       auth: {
         type: 'object',
-        description: 'Source connectors: who may send (bearer tokens, basic, HMAC …).',
+        description:
+          'Source connectors: who may send (bearer tokens, basic, HMAC …). Action connectors: how Cordon calls out, one of bearer, basic, header, hmac or sigv4, secrets by reference.',
         properties: { bearer: { anyOf: [SECRET_REF, { type: 'array', items: SECRET_REF }] } },
       },
-      options: { type: 'object', description: "The source type's own options." },
+      options: { type: 'object', description: "The connector type's own options." },
+      enabled: {
+        type: 'boolean',
+        description: 'Action connectors: false = validated but never started (needs no secret).',
+      },
+      url: {
+        description:
+          'Action connectors: the base URL, or a secret reference when the URL is the credential.',
+        anyOf: [{ type: 'string', format: 'uri' }, SECRET_REF],
+      },
+      timeout: DURATION,
+      retry: {
+        type: 'object',
+        properties: {
+          attempts: { type: 'integer', minimum: 1, maximum: 10 },
+          delay: DURATION,
+          max_delay: DURATION,
+          max_retry_after: DURATION,
+        },
+        additionalProperties: false,
+      },
+      rate_limit: { type: 'string', description: 'Outbound requests per window, e.g. 5/s.' },
+      allow_hosts: {
+        type: 'array',
+        items: { type: 'string' },
+        description: 'Hosts requests may go to (host, host:port, *.domain).',
+      },
       keep: {
         type: 'object',
         properties: {

@@ -242,6 +242,26 @@ export const ERROR_CODES = {
     description: 'The action exceeded its timeout; retried per its policy.',
   },
   CORDON_ERR_ACTION_FAILED: { status: 502, description: 'The connector reported a failure.' },
+  CORDON_ERR_ACTION_REJECTED: {
+    status: 502,
+    description: 'The remote system refused the request (4xx other than 401/403/429); not retried.',
+  },
+  CORDON_ERR_ACTION_UNAUTHORIZED: {
+    status: 502,
+    description: 'The remote system refused the connector credentials (401/403); not retried.',
+  },
+  CORDON_ERR_ACTION_UNAVAILABLE: {
+    status: 503,
+    description: 'The remote system was unreachable, throttled (429) or failing (5xx); retried.',
+  },
+  CORDON_ERR_ACTION_HOST_REFUSED: {
+    status: 403,
+    description: "A request's host is not in the connector's allow_hosts, or it redirected; not sent.",
+  },
+  CORDON_ERR_ACTION_RESPONSE: {
+    status: 502,
+    description: 'The remote system answered with a body the operation cannot use; not retried.',
+  },
 
   // RUN: playbook run bookkeeping.
   CORDON_ERR_RUN_PLAYBOOK_MISSING: {

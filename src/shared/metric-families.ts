@@ -82,6 +82,25 @@ export const CORDON_METRICS = {
     help: 'Age of the oldest pending approval, seconds (0 when none; read from Redis at scrape time).',
     type: 'gauge',
   },
+  runsActive: {
+    name: 'cordon_runs_active',
+    help: 'Playbook runs not yet ended, by status (all processes; read from Redis at scrape time).',
+    type: 'gauge',
+    labelNames: ['status'],
+  },
+  runsEnded: {
+    name: 'cordon_runs_ended_total',
+    help: 'Playbook runs that ended, by playbook and outcome (resolved, failed, cancelled).',
+    type: 'counter',
+    labelNames: ['playbook', 'status'],
+  },
+  stepSeconds: {
+    name: 'cordon_playbook_step_seconds',
+    help: 'Time a run spent at a step before moving on (an action running, an approval waiting, a wait), seconds, by the kind of state.',
+    type: 'histogram',
+    labelNames: ['kind'],
+    buckets: CONTAINMENT_BUCKETS,
+  },
   queueJobs: {
     name: 'cordon_queue_jobs',
     help: 'Jobs in the runs and actions queues by state (all processes; read from Redis at scrape time).',
@@ -89,6 +108,10 @@ export const CORDON_METRICS = {
     labelNames: ['queue', 'state'],
   },
 } as const satisfies Record<string, MetricFamily>;
+
+/** Run statuses before a run ends (cordon_runs_active). */
+export const ACTIVE_RUN_STATUSES = ['running', 'waiting', 'undoing'] as const;
+const FINAL_STATUSES = ['resolved', 'failed', 'cancelled'] as const;
 
 /** Queue states reported by cordon_queue_jobs. */
 export const QUEUE_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'failed'] as const;
@@ -108,6 +131,7 @@ export function declareCordonMetrics(
     readonly sources: readonly string[];
     readonly rules: readonly string[];
     readonly queues: readonly string[];
+    readonly playbooks?: readonly string[];
   },
 ): void {
   const m = CORDON_METRICS;
@@ -127,4 +151,9 @@ export function declareCordonMetrics(
   for (const queue of known.queues)
     for (const state of QUEUE_STATES)
       metrics.set(m.queueJobs.name, m.queueJobs.help, { queue, state }, 0);
+  for (const status of ACTIVE_RUN_STATUSES)
+    metrics.set(m.runsActive.name, m.runsActive.help, { status }, 0);
+  for (const playbook of known.playbooks ?? [])
+    for (const status of FINAL_STATUSES)
+      metrics.inc(m.runsEnded.name, m.runsEnded.help, { playbook, status }, 0);
 }

@@ -9,6 +9,8 @@ import {
   type TimelineEntry,
 } from '../playbook/runtime/run-record.js';
 import type { UndoBook } from '../playbook/runtime/undo-book.js';
+import { CORDON_METRICS } from '../shared/metric-families.js';
+import type { Metrics } from '../shared/metrics.js';
 import type { Keys } from './keys.js';
 import { readHashes } from './read-hashes.js';
 import { ScriptRunner } from './redis-scripts.js';
@@ -45,6 +47,8 @@ export class RunStore {
   constructor(
     private readonly redis: Redis,
     private readonly keys: Keys,
+    /** Counts ended runs (cordon_runs_ended_total), whichever path ended them. */
+    private readonly metrics?: Metrics,
   ) {
     this.#scripts = new ScriptRunner(redis);
   }
@@ -118,6 +122,10 @@ export class RunStore {
         run.id,
       ],
     );
+    if (code === 1 && ended && this.metrics) {
+      const m = CORDON_METRICS.runsEnded;
+      this.metrics.inc(m.name, m.help, { playbook: run.playbookId, status: patch.status });
+    }
     return code === 1 ? 'saved' : code === 0 ? 'conflict' : 'missing';
   }
 
@@ -162,6 +170,19 @@ export class RunStore {
 
   async activeIds(): Promise<string[]> {
     return this.redis.smembers(this.keys.runActive);
+  }
+
+  /** Runs not yet ended, by status (one pipelined read of each run's status). */
+  async activeStatusCounts(): Promise<Record<string, number>> {
+    const ids = await this.activeIds();
+    const counts: Record<string, number> = {};
+    for (let i = 0; i < ids.length; i += 1_000) {
+      const pipeline = this.redis.pipeline();
+      for (const id of ids.slice(i, i + 1_000)) pipeline.hget(this.keys.run(id), 'status');
+      for (const [, status] of (await pipeline.exec()) ?? [])
+        if (typeof status === 'string') counts[status] = (counts[status] ?? 0) + 1;
+    }
+    return counts;
   }
 
   /** Newest first. */

@@ -52,12 +52,17 @@ describe('GET /metrics', () => {
       'cordon_queue_jobs{queue="actions",state="waiting"}',
       'cordon_queue_jobs{queue="runs",state="failed"}',
       'cordon_metrics_collect_failures_total{collector="backlog",reason="timeout"}',
+      'cordon_runs_active{status="waiting"}',
+      'cordon_runs_active{status="undoing"}',
+      'cordon_runs_ended_total{playbook="contain-abusive-key",status="resolved"}',
+      'cordon_runs_ended_total{playbook="contain-abusive-key",status="failed"}',
     ])
       expect(series(text, zero), zero).toBe(0);
     for (const histogram of [
       'cordon_ingest_accept_seconds',
       'cordon_accept_to_first_action_seconds',
       'cordon_http_request_duration_seconds',
+      'cordon_playbook_step_seconds',
     ])
       expect(text).toContain(`# TYPE ${histogram} histogram`);
     for (const runtime of [
@@ -122,6 +127,32 @@ describe('GET /metrics', () => {
       return age > 0 ? age : undefined;
     }, 'a pending approval with an age');
     expect(aged).toBeLessThan(60);
+
+    // Runs by state and step latency: the run rests at its approval after one action step.
+    const waiting = await scrape();
+    expect(series(waiting, 'cordon_runs_active{status="waiting"}')).toBe(1);
+    expect(series(waiting, 'cordon_playbook_step_seconds_count{kind="action"}')).toBe(1);
+    const pending = await t.call('GET', '/v1/approvals?status=pending', TOKENS.analyst);
+    const [approval] = pending.json().approvals as { id: string }[];
+    const approved = await t.call(
+      'POST',
+      `/v1/approvals/${approval?.id ?? ''}/approve`,
+      TOKENS.approver,
+      { comment: 'observed' },
+    );
+    expect(approved.statusCode, approved.body).toBe(200);
+    const ended = await eventually(async () => {
+      const now = await scrape();
+      return series(
+        now,
+        'cordon_runs_ended_total{playbook="contain-abusive-key",status="resolved"}',
+      ) === 1
+        ? now
+        : undefined;
+    }, 'the run to end resolved');
+    expect(series(ended, 'cordon_runs_active{status="waiting"}')).toBe(0);
+    expect(series(ended, 'cordon_playbook_step_seconds_count{kind="approval"}')).toBe(1);
+    expect(series(ended, 'cordon_playbook_step_seconds_sum{kind="approval"}')).toBeGreaterThan(0);
   });
 });
 

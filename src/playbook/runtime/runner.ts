@@ -44,6 +44,8 @@ import { kindOf, leavesOf, positionOf, sameValue, statusOf } from './run-positio
 import { effectEntries, eventSummary } from './run-timeline.js';
 import { MAX_CONFLICT_RETRIES, type RunnerCore } from './runner-core.js';
 import { adoptLateEffect, applyUndoEvent, reconcileUndo, UNDO_POSITION } from './undo-events.js';
+import { CORDON_METRICS } from '../../shared/metric-families.js';
+import type { Metrics } from '../../shared/metrics.js';
 
 export { incidentScope } from './run-scope.js';
 
@@ -59,6 +61,8 @@ export interface RunnerDeps {
   readonly audit?: AuditRecorder;
   /** Reads incidents as they are now, for states that watch their incident (wait: changes). */
   readonly incidents?: { get(id: string): Promise<Incident | undefined> };
+  /** Step latency and ended runs (cordon_playbook_step_seconds, cordon_runs_ended_total). */
+  readonly metrics?: Metrics;
 }
 
 /**
@@ -352,6 +356,7 @@ export class Runner {
       if (saved === 'conflict') continue;
       if (saved === 'missing') return 'missing';
       log.info({ from: run.state, to: state, status }, 'run transition');
+      this.observeStep(run, resting?.def.kind, now);
       this.deps.crash('run.after-save');
       const updated = await this.deps.runs.get(run.id);
       if (updated) await this.flush(updated);
@@ -360,6 +365,19 @@ export class Runner {
     throw new Error(
       `Run ${job.runId}: could not apply ${job.event.type} after ${MAX_CONFLICT_RETRIES} conflicting saves.`,
     );
+  }
+
+  /** How long the run rested at the step it left (since its last save), by the step's kind. */
+  private observeStep(run: RunRecord, kind: string | undefined, now: number): void {
+    const m = CORDON_METRICS.stepSeconds;
+    if (this.deps.metrics && kind !== undefined)
+      this.deps.metrics.observe(
+        m.name,
+        m.help,
+        { kind },
+        Math.max(0, now - run.updatedAt) / 1000,
+        m.buckets,
+      );
   }
 
   cancel(runId: string, by: string): ReturnType<typeof cancelRun> {

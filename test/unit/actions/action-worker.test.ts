@@ -11,6 +11,7 @@ import type { ExecutorTable } from '../../../src/actions/executors.js';
 import type { ActionJob } from '../../../src/playbook/runtime/jobs.js';
 import type { Runner } from '../../../src/playbook/runtime/runner.js';
 import { ManualClock } from '../../../src/shared/clock.js';
+import { CordonError } from '../../../src/shared/errors.js';
 import { createLogger } from '../../../src/shared/logger.js';
 import type { Approval } from '../../../src/store/approval-store.js';
 import type { EffectLedger } from '../../../src/store/effect-ledger.js';
@@ -130,6 +131,21 @@ describe('action processor', () => {
     expect(reports).toEqual([]);
     await expect(process(job(1, 2))).rejects.toThrow('upstream 503');
     expect(reports).toEqual(['failed:CORDON_ERR_ACTION_FAILED']);
+  });
+
+  it('fails at once on outbound errors a retry cannot fix, and retries the ones it can', async () => {
+    const refused = setup({
+      effect: () =>
+        Promise.reject(new CordonError('CORDON_ERR_ACTION_REJECTED', 'Jira answered 400')),
+    });
+    await expect(refused.process(job(0, 5))).rejects.toBeInstanceOf(UnrecoverableError);
+    expect(refused.reports).toEqual(['failed:CORDON_ERR_ACTION_REJECTED']);
+    const throttled = setup({
+      effect: () =>
+        Promise.reject(new CordonError('CORDON_ERR_ACTION_UNAVAILABLE', 'Kong answered 429')),
+    });
+    await expect(throttled.process(job(0, 5))).rejects.toThrow('Kong answered 429');
+    expect(throttled.reports).toEqual([]);
   });
 
   it('believes the ledger over a timeout on the last attempt', async () => {

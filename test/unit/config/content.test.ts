@@ -14,13 +14,45 @@ describe('shipped content', () => {
     expect(content?.playbooks.map((p) => p.definition.id)).toEqual(['contain-abusive-key']);
     expect(content?.connectors.map((c) => `${c.name}:${c.kind}`).sort()).toEqual([
       'alertmanager:source',
+      'aws-apigateway:action',
       'bulk:source',
       'cases:action',
       'events:source',
       'gateway:action',
+      'github:action',
       'hec:source',
+      'jira:action',
+      'kong:action',
+      'kserve:action',
+      'litellm-proxy:action',
+      'mlflow:action',
       'otlp:source',
+      'pagerduty:action',
+      'servicenow:action',
+      'slack:action',
       'splunk:source',
+      'teams:action',
+      'webhook:action',
+    ]);
+    // The action connectors for outside systems ship disabled: nothing to configure to start.
+    expect(
+      content?.connectors
+        .filter((c) => c.action && !c.action.enabled)
+        .map((c) => c.name)
+        .sort(),
+    ).toEqual([
+      'aws-apigateway',
+      'github',
+      'jira',
+      'kong',
+      'kserve',
+      'litellm-proxy',
+      'mlflow',
+      'pagerduty',
+      'servicenow',
+      'slack',
+      'teams',
+      'webhook',
     ]);
     expect(content?.ruleKeys.get('7c2a9e14-3b6d-4f0a-8e51-2d9c4b7a6f02')).toBe(
       'model_extraction_by_query_volume',
@@ -76,7 +108,7 @@ describe('broken content', () => {
     });
     const shipped = (await loadContent(REPO_ROOT)).content;
     expect(ok).toContain(
-      `OK: ${shipped?.rules.detections.size} detection rule(s), ${shipped?.rules.correlations.length} correlation(s), 8 connector(s), 1 playbook(s); 0 warning(s).`,
+      `OK: ${shipped?.rules.detections.size} detection rule(s), ${shipped?.rules.correlations.length} correlation(s), 20 connector(s), 1 playbook(s); 0 warning(s).`,
     );
     expect(shipped?.rules.correlations.length).toBeGreaterThan(20);
   });

@@ -387,7 +387,7 @@ describe('validation details', () => {
       connectors: new Map([['gateway', 'builtin-limiter']]),
     });
     expect(diagnostics.map((d) => d.message)).toEqual([
-      'State "first" runs ticket.open, but no connector of type builtin-cases is configured. Add one in connectors/.',
+      'State "first" runs ticket.open, but no connector of type builtin-cases or jira or servicenow or github is configured. Add one in connectors/.',
     ]);
   });
 

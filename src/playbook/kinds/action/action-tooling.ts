@@ -139,6 +139,7 @@ const INPUT_SCHEMA: Readonly<Record<InputSpec['type'], JsonSchema>> = {
   duration: DURATION,
   rate: { type: 'string', description: 'A rate: a number per s, m, h or d, e.g. 10/m.' },
   severity: { enum: [...SEVERITIES] },
+  json: { description: 'Any JSON value (a request body, Slack blocks, an Adaptive Card).' },
 };
 
 /** `with:` per operation, generated from the operation catalogue (src/actions/operations.ts). */

@@ -1,0 +1,85 @@
+import { parseDuration } from '../../../shared/duration.js';
+import { CordonError } from '../../../shared/errors.js';
+import type { LimiterStore } from '../../../store/limiter-store.js';
+import { parseRate, type Rate } from '../../rate.js';
+import { defineConnectorType, text, type ConnectorOperation } from '../connector-type.js';
+import { KEY_BLOCK, KEY_UNBLOCK, RATELIMIT_CLEAR, RATELIMIT_SET } from '../contracts.js';
+
+const ATOMIC =
+  'The limit and its ledger entry are written by one Lua script; a retry returns the first result.';
+const BLOCK: Rate = { mode: 'block', count: 0, windowMs: 0 };
+
+function store(limiter: LimiterStore | undefined): LimiterStore {
+  if (!limiter)
+    throw new CordonError(
+      'CORDON_ERR_ACTION_CONNECTOR',
+      'The built-in limiter is not available in this process.',
+    );
+  return limiter;
+}
+
+const clear: ConnectorOperation<LimiterStore> = {
+  contract: RATELIMIT_CLEAR,
+  idempotency: ATOMIC,
+  ledger: 'atomic',
+  run: (inputs, ctx, limiter) =>
+    limiter.clear(ctx.effectKey, text(inputs.key), ctx.runId, text(inputs.reason), ctx.now),
+};
+
+/**
+ * Cordon's own limiter: gateways ask GET /v1/limiter/check per request (nginx auth_request,
+ * Envoy ext_authz), so a limit set here takes effect on the next request.
+ */
+export const builtinLimiter = defineConnectorType<LimiterStore>({
+  type: 'builtin-limiter',
+  description: 'Built-in rate limiter that gateways consult per request.',
+  http: false,
+  create: (_instance, deps) => store(deps.limiter),
+  operations: {
+    'ratelimit.set': {
+      contract: RATELIMIT_SET,
+      idempotency: ATOMIC,
+      ledger: 'atomic',
+      undoes: 'ratelimit.clear removes it.',
+      run: (inputs, ctx, limiter) => {
+        const rate = parseRate(inputs.limit);
+        if (!rate.ok)
+          throw new CordonError('CORDON_ERR_ACTION_INPUT', `ratelimit.set limit ${rate.reason}.`);
+        let expiresAt = 0;
+        if (inputs.expires !== undefined) {
+          const d = parseDuration(inputs.expires);
+          if (!d.ok)
+            throw new CordonError('CORDON_ERR_ACTION_INPUT', `ratelimit.set expires ${d.reason}.`);
+          expiresAt = ctx.now + d.ms;
+        }
+        return limiter.set(
+          ctx.effectKey,
+          text(inputs.key),
+          rate.rate,
+          expiresAt,
+          ctx.runId,
+          text(inputs.reason),
+          ctx.now,
+        );
+      },
+    },
+    'ratelimit.clear': clear,
+    'key.block': {
+      contract: KEY_BLOCK,
+      idempotency: ATOMIC,
+      ledger: 'atomic',
+      undoes: 'key.unblock removes the block.',
+      run: (inputs, ctx, limiter) =>
+        limiter.set(
+          ctx.effectKey,
+          text(inputs.key),
+          BLOCK,
+          0,
+          ctx.runId,
+          text(inputs.reason),
+          ctx.now,
+        ),
+    },
+    'key.unblock': { ...clear, contract: KEY_UNBLOCK },
+  },
+});

@@ -1,0 +1,91 @@
+import { randomUUID } from 'node:crypto';
+import { buildExecutorTable } from '../../src/actions/connectors/executor-table.js';
+import type { ActionInstance } from '../../src/actions/connectors/instance-config.js';
+import type { ActionContext, ExecutorTable } from '../../src/actions/executors.js';
+import { buildConnectorSet } from '../../src/config/connectors.js';
+import { formatDiagnostic } from '../../src/shared/diagnostics.js';
+import { ManualClock } from '../../src/shared/clock.js';
+import type { Logger } from '../../src/shared/logger.js';
+import { EffectLedger } from '../../src/store/effect-ledger.js';
+import { Keys } from '../../src/store/keys.js';
+import { createTestRedis, type TestRedis } from './redis.js';
+
+/** Action connector instances from YAML text, as connectors/*.yaml would hold them. */
+export function instancesFromYaml(...docs: string[]): ActionInstance[] {
+  const { connectors, diagnostics } = buildConnectorSet(
+    docs.map((text, i) => ({ file: `c${i}.yaml`, text })),
+  );
+  const errors = diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length) throw new Error(errors.map(formatDiagnostic).join('\n'));
+  return connectors.flatMap((c) => (c.action ? [c.action] : []));
+}
+
+export interface ConnectorHarness {
+  readonly table: ExecutorTable;
+  readonly ledger: EffectLedger;
+  readonly clock: ManualClock;
+  readonly redis: TestRedis;
+  /** Backoff and pacing waits the client asked for (none really waited). */
+  readonly sleeps: number[];
+  run(
+    type: string,
+    operation: string,
+    inputs: Record<string, unknown>,
+    ctx?: Partial<ActionContext> & { undoOf?: unknown },
+  ): Promise<unknown>;
+  cleanup(): Promise<void>;
+}
+
+/**
+ * The executor table over real Redis (ledger and memo) for the given instances, with secrets
+ * from `env`, a manual clock and sleeps recorded instead of waited.
+ */
+export function connectorHarness(
+  instances: readonly ActionInstance[],
+  env: Record<string, string>,
+  options: { logger?: Logger; readFile?: (path: string) => string } = {},
+): ConnectorHarness {
+  const redis = createTestRedis('connectors');
+  const ledger = new EffectLedger(redis.redis, new Keys(redis.prefix));
+  const clock = new ManualClock(Date.UTC(2026, 0, 1));
+  const sleeps: number[] = [];
+  const table = buildExecutorTable(instances, {
+    clock,
+    ledger,
+    secrets: {
+      env,
+      readFile:
+        options.readFile ??
+        (() => {
+          throw new Error('no file');
+        }),
+    },
+    sleep: async (ms) => {
+      sleeps.push(ms);
+      clock.set(clock.now() + ms);
+    },
+    random: () => 0.5,
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
+  return {
+    table,
+    ledger,
+    clock,
+    redis,
+    sleeps,
+    run(type, operation, inputs, ctx = {}) {
+      const executor = table[type]?.[operation];
+      if (!executor) throw new Error(`no executor ${type}/${operation}`);
+      return executor(inputs, {
+        connector: instances.find((i) => i.type === type)?.name ?? type,
+        effectKey: `effect-${randomUUID()}`,
+        runId: 'run_1',
+        incidentId: 'inc_1',
+        now: clock.now(),
+        signal: new AbortController().signal,
+        ...ctx,
+      });
+    },
+    cleanup: () => redis.cleanup(),
+  };
+}
