@@ -1,5 +1,6 @@
 import type { OperationSpec } from '../../actions/operations.js';
 import type { RunContext, RunEvent } from '../definition/compile-playbook.js';
+import type { StateDefinition } from '../definition/types.js';
 
 /**
  * What a state kind tells the tooling (`cordon graph`, `cordon plan`, playbook tests, the JSON
@@ -28,10 +29,21 @@ export interface GraphNode {
   readonly choice?: boolean;
   /** Final states: the run's outcome when it ends here. */
   readonly outcome?: string;
+  /** Drawn as a composite state with these concurrent regions (a parallel's branches). */
+  readonly regions?: readonly GraphRegion[];
+}
+
+/** One concurrent region of a composite state: a branch's own states, drawn by their kinds. */
+export interface GraphRegion {
+  readonly name: string;
+  readonly start: string;
+  readonly states: Readonly<Record<string, GraphNode>>;
 }
 
 export interface GraphInput {
   readonly operation: (name: string) => OperationSpec | undefined;
+  /** Draws a state nested in this one (a parallel's branch states) by its own kind. */
+  readonly drawState?: (name: string, def: StateDefinition) => GraphNode;
 }
 
 /** What a dry run knows when it reaches a state. */
@@ -54,6 +66,12 @@ export interface PlannedCall {
   readonly inputs: Readonly<Record<string, unknown>>;
   /** Templates not renderable from what is known (plan: they read steps.*). */
   readonly unresolved: readonly string[];
+  /** The declared undo: its operation, and when it runs without a cancel or a failure. */
+  readonly undo?: {
+    readonly operation: string;
+    readonly expiresMs?: number;
+    readonly onReject?: boolean;
+  };
   /** Set when the runner would refuse the call (bad inputs after templating): it fails. */
   readonly refused?: { readonly code: string; readonly message: string };
   /** Marked `automatic: true` in the playbook. */
@@ -102,4 +120,12 @@ export interface DryRunStep {
    * incident) lists only the exit it would take; undecided, it lists every possible one.
    */
   readonly exits: readonly DryRunExit[];
+  /**
+   * Set by a state whose branches run at the same time: dry runs walk each branch from its
+   * start; the exits above are the join's (the first when it succeeds, the second when not).
+   */
+  readonly parallel?: {
+    readonly join: 'all' | 'any';
+    readonly branches: readonly { readonly name: string; readonly start: string }[];
+  };
 }

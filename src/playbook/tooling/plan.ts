@@ -1,18 +1,23 @@
 import type { CompiledPlaybook, RunContext } from '../definition/compile-playbook.js';
 import { FAILED_STATE } from '../definition/failed-state.js';
 import { stateKind } from '../kinds/registry.js';
-import type { PlannedCall } from '../kinds/tooling.js';
+import type { DryRunExit, DryRunStep, PlannedCall } from '../kinds/tooling.js';
+import { formatDurationMs } from '../../shared/duration.js';
 
 /** A side effect on one path, with what lets it happen. */
 export interface PlanCall extends PlannedCall {
   /** `automatic`: nobody is asked; otherwise the approval state whose "approved" it follows. */
   readonly gate: { readonly automatic: true } | { readonly approval: string };
+  /** Set for a call inside a parallel state's branch: the branch's name. */
+  readonly branch?: string;
 }
 
 export interface PlanHop {
   readonly state: string;
   /** The exit of the previous state that led here (`succeeded`, `approved`, a condition …). */
   readonly via?: string;
+  /** Set for a state inside a parallel state's branch: the branch's name. */
+  readonly branch?: string;
 }
 
 export interface PlanPath {
@@ -20,7 +25,35 @@ export interface PlanPath {
   readonly calls: readonly PlanCall[];
   /** How the path ends: a final state's outcome, or a loop back to a state already visited. */
   readonly end: { readonly outcome: string } | { readonly loopsTo: string };
+  /** What the reader must know to read the path right (how a parallel state is summarised). */
+  readonly notes: readonly string[];
+  /** Calls taken back on this path, in the order the runner undoes them. */
+  readonly undone: readonly PlanUndo[];
 }
+
+/** One undo the runner performs on a path: a rejection's (undo_on_reject) or the failure's. */
+export interface PlanUndo {
+  readonly state: string;
+  readonly operation: string;
+  readonly reason: 'rejected' | 'failed';
+}
+
+/** How one branch of a parallel state, or the run itself, ends on one path. */
+interface Walk {
+  readonly hops: PlanHop[];
+  readonly calls: PlanCall[];
+  readonly steps: RunContext['steps'];
+  readonly notes: string[];
+  /** The calls a rejection took back, with why (identity marks them as taken back). */
+  readonly undone: { readonly call: PlanCall; readonly reason: 'rejected' }[];
+  /** The calls that took effect (a failed action's did not: nothing to undo). */
+  readonly applied: PlanCall[];
+  /** Calls applied before the branch (for a rejection inside it, which undoes those too). */
+  readonly before: PlanCall[];
+  readonly end: PlanPath['end'];
+}
+
+type At = Omit<Walk, 'end'>;
 
 export interface Plan {
   readonly playbook: string;
@@ -56,34 +89,35 @@ export function planRun(
   const paths: PlanPath[] = [];
   let truncated = false;
 
+  /**
+   * Follows every way out of `state`. `branch` is set inside a parallel state's branch, whose
+   * end states and failures end the branch (reported to `done`), not the run.
+   */
   const walk = (
     state: string,
-    hops: PlanHop[],
-    calls: PlanCall[],
+    at: At,
     approval: string | undefined,
-    steps: RunContext['steps'],
+    done: (walk: Walk) => void,
+    branch?: string,
   ): void => {
+    const { hops, calls, steps } = at;
     if (paths.length >= MAX_PATHS) {
       truncated = true;
       return;
     }
     if (state === FAILED_STATE) {
-      paths.push({ hops, calls, end: { outcome: 'failed' } });
+      done({ ...at, end: { outcome: 'failed' } });
       return;
     }
     if (hops.filter((h) => h.state === state).length > MAX_VISITS) {
-      paths.push({ hops: hops.slice(0, -1), calls, end: { loopsTo: state } });
+      done({ ...at, hops: hops.slice(0, -1), end: { loopsTo: state } });
       return;
     }
-    const stateDef = def.states[state];
+    const stateDef = compiled.states[state];
     const kind = stateDef && stateKind(stateDef.kind);
     if (!stateDef || !kind) return;
     if (kind.resting === 'final') {
-      paths.push({
-        hops,
-        calls,
-        end: { outcome: kind.outcome?.(stateDef) ?? 'resolved' },
-      });
+      done({ ...at, end: { outcome: kind.outcome?.(stateDef) ?? 'resolved' } });
       return;
     }
     const step = kind.dryRun?.(stateDef, {
@@ -91,33 +125,187 @@ export function planRun(
       context: { ...context, steps },
       known: 'incident',
     });
+    if (step?.parallel) {
+      joinBranches(state, step, at, approval, done, branch);
+      return;
+    }
     const withCall = step?.call
       ? [
           ...calls,
           {
             ...step.call,
             gate: approval === undefined ? { automatic: true as const } : { approval },
+            ...(branch === undefined ? {} : { branch }),
           },
         ]
       : calls;
     for (const exit of step?.exits ?? []) {
       walk(
         exit.to,
-        [...hops, { state: exit.to, via: exit.label }],
-        withCall,
+        {
+          hops: [...hops, { state: exit.to, via: exit.label, ...(branch ? { branch } : {}) }],
+          calls: withCall,
+          // The step ran on this path (its result is not known): what reads it is decided later.
+          steps: kind.recordsStep
+            ? {
+                ...steps,
+                [state]: { status: exit.label === 'failed' ? 'failed' : 'succeeded', attempts: 0 },
+              }
+            : steps,
+          notes: at.notes,
+          before: at.before,
+          applied:
+            step?.call && exit.label !== 'failed'
+              ? [...at.applied, ...withCall.slice(-1)]
+              : at.applied,
+          undone: rejects(exit, [...at.before, ...at.applied], at.undone),
+        },
         exit.approved ? state : approval,
-        // The step ran on this path (its result is not known): what reads it is decided later.
-        kind.recordsStep
-          ? {
-              ...steps,
-              [state]: { status: exit.label === 'failed' ? 'failed' : 'succeeded', attempts: 0 },
-            }
-          : steps,
+        done,
+        branch,
       );
     }
   };
-  walk(def.start, [{ state: def.start }], [], undefined, {});
+
+  /**
+   * A parallel state, summarised: each branch's paths are walked on their own, and every
+   * combination of them is one path, its branches listed one after the other (in a run they
+   * interleave). The join's first exit is taken when the combination resolves it (all: every
+   * branch resolved; any: one did), its second otherwise. With `any` the other branches are
+   * withdrawn when one resolves, so not every call they list need happen.
+   */
+  const joinBranches = (
+    state: string,
+    step: DryRunStep,
+    at: At,
+    approval: string | undefined,
+    done: (walk: Walk) => void,
+    branch: string | undefined,
+  ): void => {
+    const spec = step.parallel as NonNullable<DryRunStep['parallel']>;
+    const [joined, notJoined] = step.exits;
+    if (!joined || !notJoined) return;
+    const perBranch = spec.branches.map((b) => {
+      const ends: Walk[] = [];
+      walk(
+        b.start,
+        {
+          hops: [{ state: b.start, branch: b.name }],
+          calls: [],
+          steps: at.steps,
+          notes: [],
+          before: [...at.before, ...at.applied],
+          applied: [],
+          undone: at.undone,
+        },
+        approval,
+        (w) => ends.push(w),
+        b.name,
+      );
+      return ends;
+    });
+    const note =
+      spec.join === 'any'
+        ? `${state}: branches run at the same time and the first to resolve wins; the others are withdrawn then, so of their calls listed here only those made before that happen.`
+        : `${state}: branches run at the same time; their states and calls are listed branch by branch, not in the order they happen.`;
+    const combine = (i: number, chosen: Walk[]): void => {
+      if (paths.length >= MAX_PATHS) {
+        truncated = true;
+        return;
+      }
+      const ends = perBranch[i];
+      if (ends !== undefined) {
+        for (const w of ends) combine(i + 1, [...chosen, w]);
+        return;
+      }
+      const resolved = chosen.map((w) => 'outcome' in w.end && w.end.outcome === 'resolved');
+      const exit = (spec.join === 'all' ? resolved.every(Boolean) : resolved.some(Boolean))
+        ? joined
+        : notJoined;
+      const loops = chosen.flatMap((w, j) =>
+        'loopsTo' in w.end ? [`branch ${spec.branches[j]?.name} loops to ${w.end.loopsTo}`] : [],
+      );
+      walk(
+        exit.to,
+        {
+          hops: [
+            ...at.hops,
+            ...chosen.flatMap((w) => w.hops),
+            { state: exit.to, via: exit.label, ...(branch ? { branch } : {}) },
+          ],
+          calls: [...at.calls, ...chosen.flatMap((w) => w.calls)],
+          steps: Object.assign({}, at.steps, ...chosen.map((w) => w.steps)) as RunContext['steps'],
+          before: at.before,
+          applied: [...at.applied, ...chosen.flatMap((w) => w.applied)],
+          // Two branches rejecting take an earlier call back once.
+          undone: [
+            ...new Map(
+              [...at.undone, ...chosen.flatMap((w) => w.undone)].map((u) => [u.call, u]),
+            ).values(),
+          ],
+          notes: [
+            ...at.notes,
+            note,
+            ...chosen.flatMap((w) => w.notes),
+            ...(loops.length > 0 ? [`${state}: ${loops.join(', ')} (cut there).`] : []),
+          ],
+        },
+        approval,
+        done,
+        branch,
+      );
+    };
+    combine(0, []);
+  };
+
+  const finish = (w: Walk): void => {
+    const undone: PlanUndo[] = w.undone.map(({ call, reason }) => ({
+      state: call.state,
+      operation: (call.undo as NonNullable<PlanCall['undo']>).operation,
+      reason,
+    }));
+    // A run that fails takes back, newest first, every effect still applied.
+    if ('outcome' in w.end && w.end.outcome === 'failed') {
+      const taken = new Set(w.undone.map((u) => u.call));
+      for (const call of [...w.applied].reverse())
+        if (call.undo && !taken.has(call))
+          undone.push({ state: call.state, operation: call.undo.operation, reason: 'failed' });
+    }
+    paths.push({ hops: w.hops, calls: w.calls, end: w.end, notes: w.notes, undone });
+  };
+  walk(
+    def.start,
+    {
+      hops: [{ state: def.start }],
+      calls: [],
+      steps: {},
+      notes: [],
+      before: [],
+      applied: [],
+      undone: [],
+    },
+    undefined,
+    finish,
+  );
   return { playbook: def.id, hash: compiled.hash, paths, truncated };
+}
+
+/**
+ * The calls an exit takes back: a rejection (the exit's event is the runner's
+ * `approval.rejected`) undoes, newest first, those marked undo_on_reject not yet undone.
+ */
+function rejects(
+  exit: DryRunExit,
+  made: readonly PlanCall[],
+  undone: Walk['undone'],
+): Walk['undone'] {
+  if (exit.event?.({ at: 0, by: [] }).type !== 'approval.rejected') return undone;
+  const taken = new Set(undone.map((u) => u.call));
+  const more = [...made]
+    .reverse()
+    .filter((c) => c.undo?.onReject === true && !taken.has(c))
+    .map((call) => ({ call, reason: 'rejected' as const }));
+  return [...undone, ...more];
 }
 
 /** The plan as people read it: one block per path, each call with its rendered inputs. */
@@ -126,20 +314,27 @@ export function formatPlan(plan: Plan, incidentId: string): string {
     `Playbook ${plan.playbook} (version ${plan.hash.slice(0, 12)}) for incident ${incidentId}: ${plan.paths.length}${plan.truncated ? '+' : ''} path(s). Nothing was performed.`,
   ];
   plan.paths.forEach((path, i) => {
-    const route = path.hops
-      .map((h, j) => (j === 0 ? h.state : `--${h.via ?? ''}--> ${h.state}`))
-      .join(' ');
+    const route = formatRoute(path.hops);
     const end = 'outcome' in path.end ? `ends ${path.end.outcome}` : `loops to ${path.end.loopsTo}`;
     lines.push('', `Path ${i + 1} (${end}): ${route}`);
+    for (const note of path.notes) lines.push(`  note: ${note}`);
     if (path.calls.length === 0) lines.push('  no side effects');
     path.calls.forEach((call, j) => {
       const gate =
         'approval' in call.gate
           ? `after approval "${call.gate.approval}"`
           : `AUTOMATIC${call.mutating ? ', changes production' : ', read-only'}`;
-      lines.push(
-        `  ${j + 1}. ${call.operation} on ${call.connector} (state ${call.state}) - ${gate}`,
-      );
+      const where = call.branch
+        ? `state ${call.state}, branch ${call.branch}`
+        : `state ${call.state}`;
+      lines.push(`  ${j + 1}. ${call.operation} on ${call.connector} (${where}) - ${gate}`);
+      if (call.undo) {
+        const expires = call.undo.expiresMs
+          ? `, expires ${formatDurationMs(call.undo.expiresMs)} (undone then)`
+          : '';
+        const onReject = call.undo.onReject ? ', undone if a later approval is rejected' : '';
+        lines.push(`       undo: ${call.undo.operation}${expires}${onReject}`);
+      }
       for (const [key, value] of Object.entries(call.inputs)) {
         const later = call.unresolved.includes(key) ? '   (rendered when the step runs)' : '';
         lines.push(`       ${key}: ${JSON.stringify(value)}${later}`);
@@ -149,7 +344,38 @@ export function formatPlan(plan: Plan, incidentId: string): string {
           `       REFUSED: ${call.refused.message} [${call.refused.code}] - the step fails`,
         );
     });
+    const undos = (reason: PlanUndo['reason']): string =>
+      path.undone
+        .filter((u) => u.reason === reason)
+        .map((u) => `${u.operation} (state ${u.state})`)
+        .join(', ');
+    if (undos('rejected')) lines.push(`  a rejection takes back: ${undos('rejected')}`);
+    if (undos('failed'))
+      lines.push(`  the run fails, taking back (newest first): ${undos('failed')}`);
   });
   if (plan.truncated) lines.push('', `Only the first ${plan.paths.length} paths are listed.`);
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * `a --succeeded--> par {left: x --succeeded--> y | right: z} --all branches resolved--> b`:
+ * a parallel state's branches in braces, one after the other.
+ */
+function formatRoute(hops: readonly PlanHop[]): string {
+  let out = '';
+  let branch: string | undefined;
+  hops.forEach((h, j) => {
+    if (h.branch !== branch) {
+      if (branch !== undefined && h.branch === undefined) out += '}';
+      if (h.branch !== undefined)
+        out += branch === undefined ? ` {${h.branch}: ` : ` | ${h.branch}: `;
+      branch = h.branch;
+      if (h.branch !== undefined && h.via === undefined) {
+        out += h.state;
+        return;
+      }
+    }
+    out += j === 0 ? h.state : ` --${h.via ?? ''}--> ${h.state}`;
+  });
+  return branch === undefined ? out : `${out}}`;
 }

@@ -308,7 +308,7 @@ export function runPlaybookTest(
 function compareCalls(expected: readonly ExpectedCall[], got: readonly SimulatedCall[]): string[] {
   const problems: string[] = [];
   const shown = (c: SimulatedCall): string =>
-    `${c.operation} (${c.state}) ${JSON.stringify(c.inputs)}`;
+    `${c.operation} (${c.undoOf ? `undo of ${c.state}, ${c.undoOf}` : c.state}) ${JSON.stringify(c.inputs)}`;
   if (expected.length !== got.length)
     problems.push(
       `expected ${expected.length} call(s), got ${got.length}: ${got.map(shown).join('; ') || 'none'}`,

@@ -1,12 +1,11 @@
 import { initialTransition, transition, type AnyMachineSnapshot } from 'xstate';
 import {
-  FAILED_STATE,
   type CompiledPlaybook,
   type RunContext,
   type RunEvent,
 } from '../definition/compile-playbook.js';
 import { stateKind } from '../kinds/registry.js';
-import type { DryRunExit, ExitInput, PlannedCall } from '../kinds/tooling.js';
+import type { DryRunExit, DryRunStep, ExitInput, PlannedCall } from '../kinds/tooling.js';
 import {
   isStateEffect,
   isTimer,
@@ -16,6 +15,9 @@ import {
   type XstateAction,
 } from '../runtime/effects.js';
 import type { RunStatus } from '../runtime/run-record.js';
+import type { UndoEntry, UndoReason } from '../runtime/undo-book.js';
+import { OPERATIONS } from '../../actions/operations.js';
+import { positionOf, statusOf } from '../runtime/run-positions.js';
 
 /** A connector's stubbed reply to one call. */
 export type StubReply =
@@ -40,6 +42,8 @@ export interface SimulationInput {
 export interface SimulatedCall extends PlannedCall {
   readonly at: number;
   readonly reply: StubReply;
+  /** Set for an undo the run performs (of `state`'s effect): why it was taken back. */
+  readonly undoOf?: UndoReason;
 }
 
 export interface SimulationResult {
@@ -81,22 +85,48 @@ export function simulate(compiled: CompiledPlaybook, input: SimulationInput): Si
   };
   let [snapshot, actions] = initialTransition(compiled.machine, context);
   const path: string[] = [];
-  let pendingCall = false;
+  // States entered with an effect not yet answered (one per parallel branch at most).
+  const pending = new Set<string>();
+
+  // Each resting state → the step it was entered at (one per parallel branch), as the runner
+  // keeps them: a timer is cancelled under the step its state was entered at.
+  let leaves: Record<string, number> = {};
 
   const after = (
     before: RunContext,
     next: AnyMachineSnapshot,
     acts: readonly XstateAction[],
     prevStep: number,
+    event?: RunEvent,
   ): void => {
     const state = nameOf(next);
-    path.push(...passedThrough(compiled, before, next.context as RunContext), state);
-    pendingCall = false;
-    for (const effect of toEffects(acts, RUN_ID, { state, step, prevStep, at: now })) {
+    const passed = passedThrough(compiled, before, next.context as RunContext);
+    const active = restingStates(compiled, next);
+    const was = leaves;
+    leaves = positionOf(next, compiled, was, event && movedState(event), step).leaves;
+    if (typeof next.value === 'string') path.push(...passed, state);
+    else {
+      // Inside a parallel state: the parallel once, then each branch state as it is entered
+      // (branch end states are not listed: the join, or the branch's silence, tells).
+      const top = topState(next);
+      path.push(
+        ...passed,
+        ...(top in was || Object.keys(was).some((l) => isIn(top, l)) ? [] : [top]),
+      );
+      path.push(...active.filter((a) => leaves[a] === step));
+    }
+    for (const p of [...pending]) if (!active.includes(p)) pending.delete(p);
+    const position = { state, step, prevStep, at: now, stepOf: (leaf: string) => was[leaf] };
+    for (const effect of toEffects(acts, RUN_ID, position))
       if (isTimer(effect)) timers.set(effect.id, effect);
       else if (isCancelTimer(effect)) timers.delete(effect.id);
-      else if (isStateEffect(effect) && effect.state === state) pendingCall = true;
-    }
+      else if (isStateEffect(effect) && active.includes(effect.state)) pending.add(effect.state);
+  };
+  /** Whether `leaf` is a branch state of the parallel state `top`. */
+  const isIn = (top: string, leaf: string): boolean => {
+    const parent = compiled.states[top];
+    const children = parent && stateKind(parent.kind)?.children?.(parent);
+    return children !== undefined && leaf in children;
   };
   after(context, snapshot, actions, 0);
 
@@ -109,32 +139,109 @@ export function simulate(compiled: CompiledPlaybook, input: SimulationInput): Si
     step += 1;
     snapshot = next;
     actions = acts;
-    after(before, next, acts, prevStep);
+    after(before, next, acts, prevStep, event);
+    bookUndo(event, before);
     return true;
   };
 
-  for (let n = 0; n < MAX_TRANSITIONS; n += 1) {
-    const state = nameOf(snapshot);
-    const stateDef = def.states[state];
-    const kind = stateDef && stateKind(stateDef.kind);
-    if (snapshot.status === 'done' || !stateDef || !kind || kind.resting === 'final') break;
-    const dry = kind.dryRun?.(stateDef, {
-      name: state,
-      context: snapshot.context as RunContext,
-      known: 'all',
+  // The undo book, as the runner keeps it: a step that declared an undo joins it when it
+  // succeeds; the run failing takes back every effect still applied, a rejection those marked
+  // undo_on_reject (newest first), `expires` each one at its time. Undo calls always succeed.
+  const book: { entry: UndoEntry; undone: boolean }[] = [];
+  function bookUndo(event: RunEvent, before: RunContext): void {
+    const ctx = snapshot.context as RunContext;
+    if (event.type === 'action.succeeded') {
+      const stateDef = compiled.states[event.state];
+      const entry =
+        stateDef &&
+        stateKind(stateDef.kind)?.undoable?.(stateDef, {
+          effectKey: `${event.state}-${step}`,
+          state: event.state,
+          before,
+          after: ctx,
+          result: event.result,
+          at: now,
+        });
+      if (entry) book.push({ entry, undone: false });
+    }
+    const failed = statusOf(snapshot, compiled, positionOf(snapshot, compiled, {}, undefined, 0));
+    if (failed === 'failed') undoAll('failed', () => true);
+    else if (event.type === 'approval.rejected') undoAll('rejected', (e) => e.undoOnReject);
+  }
+  function undoAll(reason: UndoReason, pick: (e: UndoEntry) => boolean): void {
+    for (const b of [...book].reverse()) if (!b.undone && pick(b.entry)) undoOne(b, reason);
+  }
+  function undoOne(b: { entry: UndoEntry; undone: boolean }, reason: UndoReason): void {
+    b.undone = true;
+    const { entry } = b;
+    calls.push({
+      state: entry.state,
+      connector: entry.connector,
+      operation: entry.undo.operation,
+      inputs: entry.undo.inputs,
+      unresolved: [],
+      automatic: true,
+      mutating: OPERATIONS[entry.undo.operation]?.mutating === true,
+      at: now,
+      reply: { ok: true, result: null },
+      undoOf: reason,
     });
-    const exits = dry?.exits ?? [];
+  }
+  const nextExpiry = (until: number) =>
+    book
+      .filter((b) => !b.undone && b.entry.expiresAt !== undefined && b.entry.expiresAt <= until)
+      .sort((a, b) => (a.entry.expiresAt ?? 0) - (b.entry.expiresAt ?? 0))[0];
 
-    // Entering a state that calls a connector: the stub answers at once.
-    if (dry?.call && pendingCall) {
+  const dryRunOf = (state: string): DryRunStep | undefined => {
+    const stateDef = compiled.states[state];
+    return (
+      stateDef &&
+      stateKind(stateDef.kind)?.dryRun?.(stateDef, {
+        name: state,
+        context: snapshot.context as RunContext,
+        known: 'all',
+      })
+    );
+  };
+  /** The first state (in branch order) whose connector call is still to be answered. */
+  const nextCall = (): [string, DryRunStep] | undefined => {
+    for (const state of restingStates(compiled, snapshot)) {
+      if (!pending.has(state)) continue;
+      const dry = dryRunOf(state);
+      if (dry?.call) return [state, dry];
+      pending.delete(state); // an approval or a wait: nothing to answer
+    }
+    return undefined;
+  };
+
+  for (let n = 0; n < MAX_TRANSITIONS; n += 1) {
+    const active = restingStates(compiled, snapshot);
+    if (active.length === 0) {
+      // The run ended; the clock may still move to see an expiry undo its effect.
+      const last = script[0];
+      if (last && 'advanceMs' in last && book.some((b) => !b.undone && b.entry.expiresAt)) {
+        script.shift();
+        advance(last.advanceMs);
+        continue;
+      }
+      break;
+    }
+
+    // Entering a state that calls a connector: the stub answers at once. In a parallel state
+    // the branches' calls are answered one at a time, in the order the branches are written.
+    const calling = nextCall();
+    if (calling) {
+      const [state, dry] = calling;
+      const call = dry.call as PlannedCall;
+      pending.delete(state);
       const visit = visits.get(state) ?? 0;
       visits.set(state, visit + 1);
       const stubs = input.replies[state] ?? [];
-      const reply: StubReply = dry.call.refused
-        ? { ok: false, ...dry.call.refused }
+      const reply: StubReply = call.refused
+        ? { ok: false, ...call.refused }
         : (stubs[Math.min(visit, stubs.length - 1)] ?? { ok: true, result: null });
-      calls.push({ ...dry.call, at: now, reply });
-      const exit = find(exits, 'reply', reply.ok ? 'succeeded' : 'failed');
+      calls.push({ ...call, at: now, reply });
+      const exit = find(dry.exits, 'reply', reply.ok ? 'succeeded' : 'failed');
       const sent =
         exit?.event &&
         send(
@@ -157,13 +264,13 @@ export function simulate(compiled: CompiledPlaybook, input: SimulationInput): Si
       advance(next.advanceMs);
       continue;
     }
-    const taken = scriptedExit(next, state, exits, problems);
+    const taken = scriptedExit(next, active, problems);
     if (!taken) continue;
     const [exit, exitInput] = taken;
     const accepted = exit.event !== undefined && send(exit.event(exitInput));
     // A change to a field the wait does not watch moves nothing, as in a real run.
     if (!accepted && !('change' in next)) {
-      problems.push(`State "${state}" did not accept ${describeStep(next)}.`);
+      problems.push(`State "${active.join('", "')}" did not accept ${describeStep(next)}.`);
     }
   }
 
@@ -171,14 +278,20 @@ export function simulate(compiled: CompiledPlaybook, input: SimulationInput): Si
     const until = now + ms;
     for (;;) {
       const due = [...timers.values()]
-        .filter((t) => t.fireAt <= until)
+        .filter((t) => t.fireAt <= until && restingStates(compiled, snapshot).length > 0)
         .sort((a, b) => a.fireAt - b.fireAt || (a.id < b.id ? -1 : 1))[0];
+      const expiry = nextExpiry(until);
+      if (expiry && (!due || (expiry.entry.expiresAt ?? 0) <= due.fireAt)) {
+        now = Math.max(now, expiry.entry.expiresAt ?? now);
+        undoOne(expiry, 'expiry');
+        continue;
+      }
       if (!due) break;
       timers.delete(due.id);
       now = Math.max(now, due.fireAt);
       send(due.event as RunEvent);
       // A state entered on the way calls its connector before the clock moves on.
-      if (pendingCall) {
+      if (nextCall()) {
         script.unshift({ advanceMs: until - now });
         return;
       }
@@ -188,49 +301,78 @@ export function simulate(compiled: CompiledPlaybook, input: SimulationInput): Si
 
   function scriptedExit(
     next: Exclude<ScriptStep, { advanceMs: number }>,
-    state: string,
-    exits: readonly DryRunExit[],
+    active: readonly string[],
     out: string[],
   ): [DryRunExit, ExitInput] | undefined {
     if ('change' in next) {
-      const exit = find(exits, 'incident', 'changed');
       const incident = { ...(snapshot.context as RunContext).incident, ...next.change };
-      if (!exit) {
-        // Nothing watches the incident here: the change is recorded nowhere, as in a real run.
-        return undefined;
-      }
-      return [exit, { at: now, incident }];
+      // Nothing watches the incident here: the change is recorded nowhere, as in a real run.
+      const exit = active
+        .map((state) => find(dryRunOf(state)?.exits ?? [], 'incident', 'changed'))
+        .find((e) => e !== undefined);
+      return exit ? [exit, { at: now, incident }] : undefined;
     }
     const [verb, target, label] =
       'approve' in next
         ? ['approve', next.approve, 'approved']
         : ['reject', next.reject, 'rejected'];
-    const exit = find(exits, 'decision', label);
-    if (target !== state || !exit) {
+    const exit = active.includes(target)
+      ? find(dryRunOf(target)?.exits ?? [], 'decision', label)
+      : undefined;
+    if (!exit) {
+      const at = active.length === 1 ? `"${active[0]}"` : `"${active.join('", "')}" (in parallel)`;
       out.push(
-        `The script says ${verb} ${target}, but the run rests at "${state}"${exit ? '' : ', which takes no decision'}.`,
+        `The script says ${verb} ${target}, but the run rests at ${at}${active.includes(target) ? ', which takes no decision' : ''}.`,
       );
       return undefined;
     }
     return [exit, { at: now, by: next.by }];
   }
 
-  const final = nameOf(snapshot);
+  const position = positionOf(snapshot, compiled, {}, undefined, step);
   return {
     path,
     calls,
-    status: statusOf(compiled, snapshot),
-    state: final,
+    status: statusOf(snapshot, compiled, position),
+    state: position.state,
     context: snapshot.context as RunContext,
     problems: [
       ...problems,
       ...(script.length > 0
         ? [
-            `The run ${isFinal(compiled, snapshot) ? 'ended' : `rested at "${final}"`} with script steps left: ${script.map(describeStep).join(', ')}.`,
+            `The run ${isFinal(compiled, snapshot) ? 'ended' : `rested at "${position.state}"`} with script steps left: ${script.map(describeStep).join(', ')}.`,
           ]
         : []),
     ],
   };
+}
+
+/**
+ * Where the run rests: its state, or inside a parallel state each branch's state that has not
+ * ended, in the order the branches are written. Empty once the run ended.
+ */
+function restingStates(compiled: CompiledPlaybook, snapshot: AnyMachineSnapshot): string[] {
+  if (snapshot.status === 'done') return [];
+  const value = snapshot.value as unknown;
+  if (typeof value === 'string') {
+    const kind = stateKind(compiled.states[value]?.kind ?? '');
+    return kind && kind.resting !== 'final' ? [value] : [];
+  }
+  return Object.keys(positionOf(snapshot, compiled, {}, undefined, 0).leaves);
+}
+
+/** The state an event moves (the runner's `expect.state`): its own, or a timer's. */
+function movedState(event: RunEvent): string | undefined {
+  const own = (event as { state?: unknown }).state;
+  if (typeof own === 'string') return own;
+  return event.type.startsWith('xstate.after.')
+    ? event.type.slice(event.type.lastIndexOf('.') + 1)
+    : undefined;
+}
+
+function topState(snapshot: AnyMachineSnapshot): string {
+  const value = snapshot.value as unknown;
+  return typeof value === 'string' ? value : (Object.keys(value as object)[0] ?? '');
 }
 
 function find(
@@ -248,7 +390,7 @@ function passedThrough(
   after: RunContext,
 ): string[] {
   const passed = new Map<string, string>();
-  for (const [name, def] of Object.entries(compiled.definition.states)) {
+  for (const [name, def] of Object.entries(compiled.states)) {
     const to = stateKind(def.kind)?.passedTo?.(name, before, after);
     if (to !== undefined) passed.set(name, to);
   }
@@ -268,19 +410,8 @@ function nameOf(snapshot: AnyMachineSnapshot): string {
 }
 
 function isFinal(compiled: CompiledPlaybook, snapshot: AnyMachineSnapshot): boolean {
-  const s = statusOf(compiled, snapshot);
+  const s = statusOf(snapshot, compiled, positionOf(snapshot, compiled, {}, undefined, 0));
   return s === 'resolved' || s === 'failed' || s === 'cancelled';
-}
-
-/** The run status the runner would record (runner.ts statusOf). */
-function statusOf(compiled: CompiledPlaybook, snapshot: AnyMachineSnapshot): RunStatus {
-  const name = nameOf(snapshot);
-  if (name === FAILED_STATE) return 'failed';
-  const def = compiled.definition.states[name];
-  const kind = def && stateKind(def.kind);
-  if (snapshot.status === 'done' || kind?.resting === 'final')
-    return (def && kind?.outcome?.(def)) ?? 'failed';
-  return kind?.resting === 'waiting' ? 'waiting' : 'running';
 }
 
 function describeStep(step: ScriptStep): string {

@@ -3,7 +3,7 @@
  * built CLI in a real process, on the shipped content and on content written here. Offline.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../helpers/cordon.js';
@@ -120,5 +120,48 @@ describe('cordon test (playbooks)', () => {
       'expected path [throttle, ask_case, open_case, done], got [throttle, ask_case, closed_without_case]',
     );
     expect(run.stdout).toMatch(/1 passed, 1 failed\./);
+  });
+});
+
+describe('graph, plan and tests of a parallel playbook with undo', () => {
+  it('draws it, plans it (summarised, with undos) and runs its tests', () => {
+    const fixture = readFileSync(
+      join(REPO_ROOT, 'test/fixtures/playbooks/valid/parallel-and-undo.yaml'),
+      'utf8',
+    );
+    const dir = content({
+      'playbooks/parallel-and-undo.yaml': fixture,
+      'playbooks/parallel-and-undo.test.yaml': `tests:
+  - name: the case branch wins, the throttle expires an hour later
+    incident: { id: i1, title: T, group: { api_key: k1 } }
+    script: [ { advance: 2h } ]
+    expect:
+      path: [contain, throttle, open_case, ask_block, notify, note_one, note_two, done]
+      status: resolved
+      calls:
+        - { state: throttle, operation: ratelimit.set }
+        - { state: open_case, operation: ticket.open }
+        - { state: note_one, operation: ticket.open }
+        - { state: note_two, operation: ticket.open }
+        - { state: throttle, operation: ratelimit.clear, inputs: { key: k1 } }
+`,
+    });
+    const graph = cordon(['graph', 'parallel-and-undo', '--content', dir]);
+    expect(graph.code, graph.stderr).toBe(0);
+    expect(graph.stdout).toContain('  state "contain" as contain {\n');
+    expect(graph.stdout).toContain(
+      '      throttle : ratelimit.set on gateway, undo ratelimit.clear, expires 1h\n',
+    );
+    const incident = join(dir, 'incident.json');
+    writeFileSync(incident, JSON.stringify({ id: 'i1', title: 'T', group: { api_key: 'k1' } }));
+    const plan = cordon(['plan', 'parallel-and-undo', '--incident', incident, '--content', dir]);
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.stdout).toContain('  note: contain: branches run at the same time');
+    expect(plan.stdout).toContain('(state throttle, branch limit) - AUTOMATIC, changes production');
+    expect(plan.stdout).toContain(
+      '  the run fails, taking back (newest first): ratelimit.clear (state block), ratelimit.clear (state throttle)',
+    );
+    const test = cordon(['test', dir]);
+    expect(test.stdout).toMatch(/ok {4}.*parallel-and-undo\.test\.yaml:2 the case branch wins/);
   });
 });

@@ -27,8 +27,26 @@ export function graphAction(def: ActionStateDefinition, input: GraphInput): Grap
         label: `failed (${def.retry.attempts} attempt${def.retry.attempts === 1 ? '' : 's'}, timeout ${formatDurationMs(def.timeoutMs)})`,
       },
     ],
-    note: `${def.operation} on ${def.connector}${def.undo ? `, undo ${def.undo}` : ''}`,
+    note: `${def.operation} on ${def.connector}${undoNote(def)}`,
     classes: mutating ? [def.automatic ? 'automatic' : 'mutation'] : [],
+  };
+}
+
+/** `, undo ratelimit.clear, expires 1h, undone on reject` (empty without an undo). */
+export function undoNote(def: ActionStateDefinition): string {
+  if (!def.undo) return '';
+  const expires = def.expiresMs ? `, expires ${formatDurationMs(def.expiresMs)}` : '';
+  return `, undo ${def.undo}${expires}${def.undoOnReject ? ', undone on reject' : ''}`;
+}
+
+function plannedUndo(def: ActionStateDefinition): Pick<PlannedCall, 'undo'> {
+  if (!def.undo) return {};
+  return {
+    undo: {
+      operation: def.undo,
+      ...(def.expiresMs ? { expiresMs: def.expiresMs } : {}),
+      ...(def.undoOnReject ? { onReject: true } : {}),
+    },
   };
 }
 
@@ -49,6 +67,7 @@ export function dryRunAction(def: ActionStateDefinition, scope: DryRunScope): Dr
       unresolved: [],
       automatic: def.automatic,
       mutating,
+      ...plannedUndo(def),
     };
   } else {
     const inputs: Record<string, unknown> = {};
@@ -73,6 +92,7 @@ export function dryRunAction(def: ActionStateDefinition, scope: DryRunScope): Dr
       unresolved,
       automatic: def.automatic,
       mutating,
+      ...plannedUndo(def),
       ...(decidedLater
         ? {}
         : { refused: { code: 'CORDON_ERR_ACTION_INPUT', message: prepared.reason } }),
@@ -156,7 +176,34 @@ export const actionSchema: JsonSchema = stateObject(
       type: 'object',
       description: 'The connector and the inputs; values may hold {{ templates }}.',
     },
-    undo: { enum: Object.keys(OPERATIONS), description: 'The operation that reverses this one.' },
+    undo: {
+      description:
+        "The operation that reverses this one: its name (run with this step's own inputs), or { action, with } with inputs of its own.",
+      anyOf: [
+        { enum: Object.keys(OPERATIONS) },
+        {
+          type: 'object',
+          required: ['action'],
+          properties: {
+            action: { enum: Object.keys(OPERATIONS) },
+            with: {
+              type: 'object',
+              description:
+                "The undo's inputs; values may hold {{ templates }}, steps.<this state> included.",
+            },
+          },
+          additionalProperties: false,
+        },
+      ],
+    },
+    expires: {
+      ...DURATION,
+      description: 'Undo this step automatically this long after it took effect (needs undo).',
+    },
+    undo_on_reject: {
+      type: 'boolean',
+      description: 'Undo this step when a later approval of the run is rejected (needs undo).',
+    },
     retry: {
       type: 'object',
       properties: {
@@ -173,6 +220,7 @@ export const actionSchema: JsonSchema = stateObject(
   },
   ['next'],
   {
+    dependentRequired: { expires: ['undo'], undo_on_reject: ['undo'] },
     allOf: Object.keys(OPERATIONS).map((name) => ({
       if: { properties: { action: { const: name } }, required: ['action'] },
       then: { properties: { with: withFor(name) } },

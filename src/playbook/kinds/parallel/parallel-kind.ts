@@ -4,6 +4,7 @@ import { FAILED_STATE } from '../../definition/failed-state.js';
 import type { StateDefinition } from '../../definition/types.js';
 import type { StateKind } from '../state-kind.js';
 import type { ParallelStateDefinition } from './parallel-definition.js';
+import { dryRunParallel, graphParallel, parallelSchema } from './parallel-tooling.js';
 import { validateParallel } from './validate-parallel.js';
 
 /**
@@ -17,6 +18,12 @@ export const parallelKind: StateKind<ParallelStateDefinition> = {
   key: 'parallel',
   resting: 'running',
   validate: validateParallel,
+  graph: graphParallel,
+  dryRun: dryRunParallel,
+  // A getter: branch states take the other kinds' fragments, read once the registry is loaded.
+  get schema() {
+    return parallelSchema();
+  },
   edges: (def) => [
     { to: def.next, approved: false },
     ...(def.onFailure ? [{ to: def.onFailure, approved: false }] : []),

@@ -7,7 +7,7 @@ import type { ParallelBranch, ParallelStateDefinition } from './parallel-definit
 
 const BRANCH_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,62}$/;
 /** Kinds a branch may hold: one level of parallelism keeps every branch's position flat. */
-const NOT_IN_BRANCHES = ['parallel', 'call'];
+export const NOT_IN_BRANCHES: readonly string[] = ['parallel', 'call'];
 
 /**
  * `parallel: { join: all|any, branches: { <name>: { start, states } } }` with `next` and an

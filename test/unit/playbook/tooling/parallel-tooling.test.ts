@@ -1,0 +1,327 @@
+import { describe, expect, it } from 'vitest';
+import { playbookGraph } from '../../../../src/playbook/tooling/graph.js';
+import { formatPlan, planRun } from '../../../../src/playbook/tooling/plan.js';
+import {
+  parsePlaybookTests,
+  runPlaybookTest,
+} from '../../../../src/playbook/tooling/playbook-tests.js';
+import { simulate, type SimulationInput } from '../../../../src/playbook/tooling/simulate.js';
+import { build, buildFile, playbook } from '../kinds/helpers.js';
+
+// contain (join any): branch limit = throttle (automatic, undo, expires 1h) → ask_block →
+// block (undo { action, with }, undo_on_reject) → limit_done; branch case = open_case →
+// case_done. Then notify (join all): note_one | note_two. Then done.
+const compiled = buildFile('test/fixtures/playbooks/valid/parallel-and-undo.yaml');
+const INCIDENT = { id: 'inc-1', title: 'T', group: { api_key: 'k7' } };
+
+function run(input: Partial<SimulationInput>) {
+  return simulate(compiled, { incident: INCIDENT, replies: {}, script: [], startAt: 0, ...input });
+}
+
+describe('cordon graph of a parallel state', () => {
+  const lines = playbookGraph(compiled.definition).split('\n');
+
+  it('draws the branches as concurrent regions of a composite state, the join leaving it', () => {
+    const contain = lines.indexOf('  state "contain" as contain {');
+    const limit = lines.indexOf('    state "limit" as contain__limit {');
+    const separator = lines.indexOf('    --');
+    const caseBranch = lines.indexOf('    state "case" as contain__case {');
+    expect(contain).toBeGreaterThan(0);
+    expect([contain < limit, limit < separator, separator < caseBranch]).toEqual([
+      true,
+      true,
+      true,
+    ]);
+    expect(lines).toContain('      [*] --> throttle');
+    expect(lines).toContain('      ask_block --> block : approved');
+    expect(lines).toContain('      limit_done --> [*]');
+    // A branch action with no on_failure ends its branch, not the run.
+    expect(lines).toContain(
+      '      open_case --> [*] : failed (3 attempts, timeout 30s), branch fails',
+    );
+    expect(lines).toContain('  contain : parallel, join any');
+    expect(lines).toContain('  contain --> notify : first branch resolved');
+    expect(lines).toContain('  contain --> done : no branch resolved');
+    expect(lines).toContain('  notify --> done : all branches resolved');
+    expect(lines).toContain('  notify --> failed : a branch did not resolve');
+    // Nested states keep their marks.
+    expect(lines).toContain('  class throttle automatic');
+    expect(lines).toContain('  class ask_block approval');
+    // Every opened composite is closed.
+    expect(lines.filter((l) => l.endsWith('{')).length).toBe(
+      lines.filter((l) => l.trim() === '}').length,
+    );
+  });
+
+  it('shows undo, expiry and undo on reject on action states', () => {
+    expect(lines).toContain(
+      '      throttle : ratelimit.set on gateway, undo ratelimit.clear, expires 1h',
+    );
+    expect(lines).toContain(
+      '      block : ratelimit.set on gateway, undo ratelimit.clear, undone on reject',
+    );
+  });
+});
+
+describe('cordon plan of a parallel state', () => {
+  const plan = planRun(compiled, INCIDENT);
+
+  it('lists each combination of branch paths, joining as the join says', () => {
+    const routes = plan.paths.map((p) =>
+      p.hops.map((h) => `${h.branch ? `${h.branch}:` : ''}${h.state}`).join(' '),
+    );
+    expect(routes[0]).toBe(
+      'contain limit:throttle limit:ask_block limit:block limit:limit_done case:open_case case:case_done notify one:note_one one:one_done two:note_two two:two_done done',
+    );
+    // join all: one branch failing fails the join (no on_failure: the run fails).
+    const failedNotify = plan.paths.find((p) =>
+      p.hops.some((h) => h.state === '__failed' && h.branch === 'two'),
+    );
+    expect(failedNotify?.hops.at(-1)).toEqual({
+      state: '__failed',
+      via: 'a branch did not resolve',
+    });
+    expect(failedNotify?.end).toEqual({ outcome: 'failed' });
+    // join any: both branches failing takes on_failure (done).
+    const both = routes.indexOf(
+      'contain limit:throttle limit:__failed case:open_case case:__failed done',
+    );
+    expect(plan.paths[both]?.hops.at(-1)).toEqual({ state: 'done', via: 'no branch resolved' });
+    expect(plan.paths[both]?.calls.map((c) => c.state)).toEqual(['throttle', 'open_case']);
+  });
+
+  it('gates and tags branch calls, shows undo and says that the parallel is summarised', () => {
+    const [first] = plan.paths;
+    expect(first?.calls.map((c) => [c.state, c.branch, c.gate])).toEqual([
+      ['throttle', 'limit', { automatic: true }],
+      ['block', 'limit', { approval: 'ask_block' }],
+      ['open_case', 'case', { automatic: true }],
+      ['note_one', 'one', { automatic: true }],
+      ['note_two', 'two', { automatic: true }],
+    ]);
+    expect(first?.calls[0]?.undo).toEqual({ operation: 'ratelimit.clear', expiresMs: 3_600_000 });
+    expect(first?.calls[1]?.undo).toEqual({ operation: 'ratelimit.clear', onReject: true });
+    const text = formatPlan(plan, 'inc-1');
+    expect(text).toContain(
+      'Path 1 (ends resolved): contain {limit: throttle --succeeded--> ask_block --approved--> block --succeeded--> limit_done | case: open_case --succeeded--> case_done} --first branch resolved--> notify {one: note_one --succeeded--> one_done | two: note_two --succeeded--> two_done} --all branches resolved--> done',
+    );
+    expect(text).toContain(
+      '  note: contain: branches run at the same time and the first to resolve wins; the others are withdrawn then, so of their calls listed here only those made before that happen.',
+    );
+    expect(text).toContain(
+      '  note: notify: branches run at the same time; their states and calls are listed branch by branch, not in the order they happen.',
+    );
+    expect(text).toContain(
+      '  1. ratelimit.set on gateway (state throttle, branch limit) - AUTOMATIC, changes production',
+    );
+    expect(text).toContain('       undo: ratelimit.clear, expires 1h (undone then)');
+    expect(text).toContain('       undo: ratelimit.clear, undone if a later approval is rejected');
+  });
+});
+
+describe('simulate() and playbook tests through a parallel state', () => {
+  it('answers each branch as it runs: the case branch resolves first and wins the any join', () => {
+    const r = run({});
+    expect(r.calls.map((c) => c.state)).toEqual(['throttle', 'open_case', 'note_one', 'note_two']);
+    expect(r.path).toEqual([
+      'contain',
+      'throttle',
+      'open_case',
+      'ask_block',
+      'notify',
+      'note_one',
+      'note_two',
+      'done',
+    ]);
+    expect([r.status, r.state, r.problems]).toEqual(['resolved', 'done', []]);
+  });
+
+  it('rests inside the parallel state until a branch approval is decided', () => {
+    const r = run({ replies: { open_case: [{ ok: false, code: 'E', message: 'down' }] } });
+    expect([r.status, r.state]).toEqual(['waiting', 'contain']);
+    const approved = run({
+      replies: { open_case: [{ ok: false, code: 'E', message: 'down' }] },
+      script: [{ approve: 'ask_block', by: ['alice'] }],
+    });
+    expect(approved.calls.map((c) => c.state)).toEqual([
+      'throttle',
+      'open_case',
+      'block',
+      'note_one',
+      'note_two',
+    ]);
+    expect([approved.status, approved.problems]).toEqual(['resolved', []]);
+    const wrong = run({
+      replies: { open_case: [{ ok: false, code: 'E', message: 'down' }] },
+      script: [{ approve: 'open_case', by: ['alice'] }],
+    });
+    expect(wrong.problems[0]).toBe(
+      'The script says approve open_case, but the run rests at "ask_block".',
+    );
+  });
+
+  it("a branch approval's timeout fires on the fake clock after the other branch moved", () => {
+    const down = { ok: false as const, code: 'E', message: 'down' };
+    const early = run({ replies: { open_case: [down] }, script: [{ advanceMs: 29 * 60_000 }] });
+    expect([early.status, early.state]).toEqual(['waiting', 'contain']);
+    const late = run({ replies: { open_case: [down] }, script: [{ advanceMs: 30 * 60_000 }] });
+    expect(late.path).toEqual([
+      'contain',
+      'throttle',
+      'open_case',
+      'ask_block',
+      'notify',
+      'note_one',
+      'note_two',
+      'done',
+    ]);
+    expect(late.calls.filter((c) => !c.undoOf).map((c) => c.at)).toEqual([
+      0,
+      0,
+      30 * 60_000,
+      30 * 60_000,
+    ]);
+    expect([late.status, late.problems]).toEqual(['resolved', []]);
+  });
+
+  it('a branch failing a join all fails the run; both failing a join any takes on_failure', () => {
+    const failed = run({ replies: { note_two: [{ ok: false, code: 'E', message: 'down' }] } });
+    expect([failed.status, failed.state]).toEqual(['failed', '__failed']);
+    const down = { ok: false as const, code: 'E', message: 'down' };
+    const neither = run({ replies: { throttle: [down], open_case: [down] } });
+    expect(neither.path).toEqual(['contain', 'throttle', 'open_case', 'done']);
+    expect(neither.status).toBe('resolved');
+  });
+
+  it('a playbook test names branch states in its replies, script and expected path', () => {
+    const { tests, diagnostics } = parsePlaybookTests(
+      't.test.yaml',
+      `tests:
+  - name: the case branch is down, the throttle branch is approved
+    incident: { id: inc-1, title: T, group: { api_key: k7 } }
+    replies: { open_case: { error: CORDON_ERR_DOWN, message: down } }
+    script: [ { approve: ask_block, by: [alice] } ]
+    expect:
+      path: [contain, throttle, open_case, ask_block, block, notify, note_one, note_two, done]
+      status: resolved
+`,
+    );
+    expect(diagnostics).toEqual([]);
+    const outcome = runPlaybookTest(compiled, tests!.cases[0]!);
+    expect(outcome.problems).toEqual([]);
+  });
+});
+
+describe('simulate() takes effects back as the runner does', () => {
+  const undoCalls = (calls: readonly { operation: string; state: string; undoOf?: string }[]) =>
+    calls.filter((c) => c.undoOf).map((c) => [c.operation, c.state, c.undoOf]);
+
+  it('expires: the throttle is undone when its time comes, after the run resolved', () => {
+    const early = run({ script: [{ advanceMs: 59 * 60_000 }] });
+    expect(undoCalls(early.calls)).toEqual([]);
+    const late = run({ script: [{ advanceMs: 2 * 3_600_000 }] });
+    expect(undoCalls(late.calls)).toEqual([['ratelimit.clear', 'throttle', 'expiry']]);
+    expect(late.calls.at(-1)).toMatchObject({ at: 3_600_000, inputs: { key: 'k7' } });
+    expect([late.status, late.problems]).toEqual(['resolved', []]);
+  });
+
+  it('the run failing takes back every applied effect, newest first', () => {
+    const down = { ok: false as const, code: 'E', message: 'down' };
+    const r = run({
+      replies: { open_case: [down], note_two: [down] },
+      script: [{ approve: 'ask_block', by: ['alice'] }],
+    });
+    expect(r.status).toBe('failed');
+    expect(undoCalls(r.calls)).toEqual([
+      ['ratelimit.clear', 'block', 'failed'],
+      ['ratelimit.clear', 'throttle', 'failed'],
+    ]);
+    // block's undo has inputs of its own ({ action, with }); throttle's reuses its inputs.
+    expect(r.calls.filter((c) => c.undoOf).map((c) => c.inputs)).toEqual([
+      { key: 'ip-k7', reason: 'playbook undo' },
+      { key: 'k7' },
+    ]);
+  });
+
+  it('undo_on_reject: a later rejection takes the step back; approval keeps it', () => {
+    const { playbooks } = build(
+      playbook(
+        'throttle',
+        `  throttle:
+    action: ratelimit.set
+    automatic: true
+    with: { connector: gateway, key: "{{ incident.group.api_key }}", limit: 10/m }
+    undo: ratelimit.clear
+    undo_on_reject: true
+    next: ask
+  ask:
+    approval: { timeout: 30m }
+    on: { approved: done, rejected: done }
+  done: { end: resolved }
+`,
+      ),
+    );
+    const pb = playbooks![0]!;
+    const base = { incident: INCIDENT, replies: {}, startAt: 0 };
+    const rejected = simulate(pb, { ...base, script: [{ reject: 'ask', by: ['bob'] }] });
+    expect(undoCalls(rejected.calls)).toEqual([['ratelimit.clear', 'throttle', 'rejected']]);
+    const approved = simulate(pb, { ...base, script: [{ approve: 'ask', by: ['bob'] }] });
+    expect(undoCalls(approved.calls)).toEqual([]);
+  });
+});
+
+describe('cordon plan lists the undos a path performs', () => {
+  it('a failing path takes back every applied effect newest first; a failed action has none', () => {
+    const shipped = planRun(buildFile('playbooks/contain-abusive-key.yaml'), {
+      ...INCIDENT,
+      group: { api_key: 'key-7' },
+    });
+    const undone = shipped.paths.map((p) => [p.hops.map((h) => h.state).join(' '), p.undone]);
+    expect(undone).toContainEqual([
+      'throttle ask_case open_case __failed',
+      [{ state: 'throttle', operation: 'ratelimit.clear', reason: 'failed' }],
+    ]);
+    expect(undone).toContainEqual(['throttle __failed', []]);
+    expect(undone).toContainEqual(['throttle ask_case closed_without_case', []]);
+    const text = formatPlan(shipped, 'inc-1');
+    expect(text).toContain(
+      '  the run fails, taking back (newest first): ratelimit.clear (state throttle)',
+    );
+
+    const inParallel = planRun(compiled, INCIDENT).paths[1];
+    expect(inParallel?.end).toEqual({ outcome: 'failed' });
+    expect(inParallel?.undone.map((u) => [u.state, u.reason])).toEqual([
+      ['block', 'failed'],
+      ['throttle', 'failed'],
+    ]);
+  });
+
+  it('a rejection takes back the earlier steps marked undo_on_reject', () => {
+    const { playbooks } = build(
+      playbook(
+        'throttle',
+        `  throttle:
+    action: ratelimit.set
+    automatic: true
+    with: { connector: gateway, key: "{{ incident.group.api_key }}", limit: 10/m }
+    undo: ratelimit.clear
+    undo_on_reject: true
+    next: ask
+  ask:
+    approval: { timeout: 30m }
+    on: { approved: done, rejected: done }
+  done: { end: resolved }
+`,
+      ),
+    );
+    const plan = planRun(playbooks![0]!, INCIDENT);
+    const byVia = Object.fromEntries(plan.paths.map((p) => [p.hops.at(-1)?.via, p.undone]));
+    expect(byVia.rejected).toEqual([
+      { state: 'throttle', operation: 'ratelimit.clear', reason: 'rejected' },
+    ]);
+    expect(byVia.approved).toEqual([]);
+    expect(formatPlan(plan, 'inc-1')).toContain(
+      '  a rejection takes back: ratelimit.clear (state throttle)',
+    );
+  });
+});
