@@ -61,12 +61,17 @@ states:
  * Cordon (the key from X-Api-Key, Cordon's gateway token, no body); a 403 from the check is a
  * throttle (style=nginx) or a block, told apart by X-Cordon-Decision.
  */
-function site(port: number, cordon: string, model: string): string {
+function site(
+  port: number,
+  cordon: string,
+  model: string,
+  check = 'key=$http_x_api_key&style=nginx',
+): string {
   return `  server {
     listen 127.0.0.1:${port};
     location = /_cordon_check {
       internal;
-      proxy_pass ${cordon}/v1/limiter/check?key=$http_x_api_key&style=nginx;
+      proxy_pass ${cordon}/v1/limiter/check?${check};
       proxy_pass_request_body off;
       proxy_set_header Content-Length "";
       proxy_set_header Authorization "Bearer ${TOKENS.gateway}";
@@ -231,6 +236,25 @@ describe('a real nginx enforcing the built-in limiter through auth_request', () 
       expect(modelCalls).toBe(callsBefore);
     } finally {
       await wrong.stop();
+    }
+  }, 30_000);
+
+  it('works with key_header too: the check reads X-Api-Key from the headers nginx forwards', async () => {
+    const byHeader = await startNginx((port) =>
+      site(port, cordonUrl, modelUrl, 'key_header=x-api-key&style=nginx'),
+    );
+    const ask = async (headers: Record<string, string>): Promise<number> =>
+      (await fetch(`${byHeader.url}/v1/models/fraud-scorer:predict`, { headers })).status;
+    try {
+      const callsBefore = modelCalls;
+      expect(await ask({ 'x-api-key': BYSTANDER }), byHeader.output()).toBe(200);
+      // Blocked by the test before.
+      expect(await ask({ 'x-api-key': 'key-nginx-blocked' })).toBe(403);
+      // No key: Cordon answers 400, which auth_request turns into a 500. Closed, not open.
+      expect(await ask({})).toBe(500);
+      expect(modelCalls - callsBefore).toBe(1);
+    } finally {
+      await byHeader.stop();
     }
   }, 30_000);
 });
