@@ -62,7 +62,7 @@ export async function startNginx(http: (port: number) => string): Promise<NginxP
     );
   const dir = tempDir('nginx');
   // Run as root (containers), the master drops its workers to nobody, who must reach the
-  // temp paths under this folder (mkdtemp makes it 0700).
+  // temp paths under this folder (created owner-only).
   chmodSync(dir, 0o755);
   const port = await freePort();
   const conf = join(dir, 'nginx.conf');
