@@ -18,6 +18,8 @@ const decisionSchema = {
 /** Header names as RFC 9110 tokens, lower-cased by Node on the request. */
 const HEADER_NAME = "^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$";
 
+const CREDENTIAL_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie']);
+
 const decisionResponses = {
   200: named('LimiterDecision', 'Allowed: the request counts against the key.'),
   // 403 is a block decision, or the caller lacking the gateway role (an error body).
@@ -47,12 +49,20 @@ function keyOf(
       'CORDON_ERR_API_INVALID_REQUEST',
       'Say which key to check: ?key=<api key>, or ?key_header=<request header holding it> (for example key_header=x-api-key).',
     );
-  const raw = request.headers[header.toLowerCase()];
+  const name = header.toLowerCase();
+  // These carry Cordon's own token (or the client's session): as a key it would be echoed in
+  // the decision and kept in Redis key names.
+  if (CREDENTIAL_HEADERS.has(name))
+    throw new CordonError(
+      'CORDON_ERR_API_INVALID_REQUEST',
+      `The key cannot come from the "${header}" header, which carries credentials; have the gateway send the API key in its own header (for example x-api-key).`,
+    );
+  const raw = request.headers[name];
   const value = (Array.isArray(raw) ? raw[0] : raw)?.trim() ?? '';
   if (value === '' || value.length > 512)
     throw new CordonError(
       'CORDON_ERR_API_INVALID_REQUEST',
-      `The request header "${header}" named by key_header ${value === '' ? 'is missing or empty' : 'is longer than 512 characters'}; have the gateway forward the header that carries the API key (Envoy: authorization_request.allowed_headers).`,
+      `The request header "${header}" named to carry the key ${value === '' ? 'is missing or empty' : 'is longer than 512 characters'}; have the gateway forward the header that carries the API key (Envoy: authorization_request.allowed_headers).`,
     );
   return value;
 }

@@ -65,7 +65,16 @@ describe('GET /v1/limiter/check?key_header=', () => {
     expect(none.json().message).toContain('key_header=x-api-key');
     const missing = await t.call('GET', '/v1/limiter/check?key_header=x-api-key', TOKENS.gateway);
     expect(missing.statusCode).toBe(400);
-    expect(missing.json().message).toContain('"x-api-key" named by key_header is missing');
+    expect(missing.json().message).toContain('"x-api-key" named to carry the key is missing');
+    // Cordon's own token is never taken for a key (it would be echoed and stored).
+    const credential = await t.call(
+      'GET',
+      '/v1/limiter/check?key_header=Authorization',
+      TOKENS.gateway,
+    );
+    expect(credential.statusCode).toBe(400);
+    expect(credential.body).not.toContain(TOKENS.gateway);
+    expect(credential.json().message).toContain('carries credentials');
     const badName = await t.call(
       'GET',
       '/v1/limiter/check?key_header=x%20api%20key',
