@@ -1,4 +1,5 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { CordonError } from '../../shared/errors.js';
 import { READ_ROLES, type ApiDeps } from '../deps.js';
 import { errorResponses, named, openObject } from '../schemas.js';
 
@@ -14,70 +15,158 @@ const decisionSchema = {
   },
 } as const;
 
+/** Header names as RFC 9110 tokens, lower-cased by Node on the request. */
+const HEADER_NAME = "^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$";
+
+const CREDENTIAL_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie']);
+
+const decisionResponses = {
+  200: named('LimiterDecision', 'Allowed: the request counts against the key.'),
+  // 403 is a block decision, or the caller lacking the gateway role (an error body).
+  403: {
+    description:
+      'Blocked (a decision; with style=nginx, also throttled), or the caller lacks the gateway role (an error).',
+    anyOf: [{ $ref: 'Error#' }, { $ref: 'LimiterDecision#' }],
+  },
+  429: named('LimiterDecision', 'Throttled: retry after the Retry-After header (seconds).'),
+  401: errorResponses[401],
+  400: errorResponses[400],
+} as const;
+
 /**
- * The built-in limiter's decision endpoint, asked by a gateway before each request:
+ * The key a gateway asks about: `key` itself, or the value of the request header it names
+ * (gateways that forward the client's headers but cannot put them in a URL: Envoy ext_authz,
+ * Traefik forwardAuth).
+ */
+function keyOf(
+  request: FastifyRequest,
+  key: string | undefined,
+  header: string | undefined,
+): string {
+  if (key !== undefined) return key;
+  if (header === undefined)
+    throw new CordonError(
+      'CORDON_ERR_API_INVALID_REQUEST',
+      'Say which key to check: ?key=<api key>, or ?key_header=<request header holding it> (for example key_header=x-api-key).',
+    );
+  const name = header.toLowerCase();
+  // These carry Cordon's own token (or the client's session): as a key it would be echoed in
+  // the decision and kept in Redis key names.
+  if (CREDENTIAL_HEADERS.has(name))
+    throw new CordonError(
+      'CORDON_ERR_API_INVALID_REQUEST',
+      `The key cannot come from the "${header}" header, which carries credentials; have the gateway send the API key in its own header (for example x-api-key).`,
+    );
+  const raw = request.headers[name];
+  const value = (Array.isArray(raw) ? raw[0] : raw)?.trim() ?? '';
+  if (value === '' || value.length > 512)
+    throw new CordonError(
+      'CORDON_ERR_API_INVALID_REQUEST',
+      `The request header "${header}" named to carry the key ${value === '' ? 'is missing or empty' : 'is longer than 512 characters'}; have the gateway forward the header that carries the API key (Envoy: authorization_request.allowed_headers).`,
+    );
+  return value;
+}
+
+/**
+ * The built-in limiter's decision endpoints, asked by a gateway before each request:
  * 200 allow, 429 throttled (Retry-After), 403 blocked. `style=nginx` answers 403 for throttling
  * too, because nginx auth_request turns any status but 2xx/401/403 into a 500; the
  * X-Cordon-Decision header still says which it was.
  */
 export const limiterRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   app.addSchema({ $id: 'LimiterDecision', ...decisionSchema });
-  app.get<{ Querystring: { key: string; style?: 'standard' | 'nginx' } }>(
+
+  async function decide(
+    key: string,
+    style: 'standard' | 'nginx',
+    reply: FastifyReply,
+  ): Promise<FastifyReply> {
+    const now = deps.clock.now();
+    const d = await deps.limiter.check(key, now);
+    void reply.header('X-Cordon-Decision', d.decision);
+    if (d.limit !== undefined) {
+      void reply.header('X-RateLimit-Limit', String(d.limit));
+      void reply.header('X-RateLimit-Remaining', String(d.remaining ?? 0));
+    }
+    deps.metrics.inc(
+      'cordon_limiter_decisions_total',
+      'Gateway decisions by the built-in limiter.',
+      { decision: d.decision },
+    );
+    if (d.decision === 'allow') return reply.status(200).send({ key, ...d });
+    if (d.decision === 'throttle') {
+      void reply.header('Retry-After', String(Math.max(1, Math.ceil((d.resetMs ?? 1000) / 1000))));
+      return reply.status(style === 'nginx' ? 403 : 429).send({ key, ...d });
+    }
+    return reply.status(403).send({ key, ...d });
+  }
+
+  app.get<{
+    Querystring: { key?: string; key_header?: string; style?: 'standard' | 'nginx' };
+  }>(
     '/v1/limiter/check',
     {
       config: { roles: ['gateway'], unmetered: true },
       schema: {
         operationId: 'checkLimiter',
         summary: 'Count one request for a key and decide: 200 allow, 429 throttled, 403 blocked',
+        description:
+          'The key is `key`, or the value of the request header named by `key_header` (one of the two is required).',
         tags: ['limiter'],
         querystring: {
           type: 'object',
-          required: ['key'],
           properties: {
             key: { type: 'string', minLength: 1, maxLength: 512 },
+            key_header: { type: 'string', pattern: HEADER_NAME },
             style: { type: 'string', enum: ['standard', 'nginx'], default: 'standard' },
           },
           additionalProperties: false,
         },
-        response: {
-          200: named('LimiterDecision', 'Allowed: the request counts against the key.'),
-          // 403 is a block decision, or the caller lacking the gateway role (an error body).
-          403: {
-            description:
-              'Blocked (a decision; with style=nginx, also throttled), or the caller lacks the gateway role (an error).',
-            anyOf: [{ $ref: 'Error#' }, { $ref: 'LimiterDecision#' }],
-          },
-          429: named('LimiterDecision', 'Throttled: retry after the Retry-After header (seconds).'),
-          401: errorResponses[401],
-          400: errorResponses[400],
-        },
+        response: decisionResponses,
       },
     },
     async (request, reply) => {
-      const { key, style } = request.query;
-      const now = deps.clock.now();
-      const d = await deps.limiter.check(key, now);
-      void reply.header('X-Cordon-Decision', d.decision);
-      if (d.limit !== undefined) {
-        void reply.header('X-RateLimit-Limit', String(d.limit));
-        void reply.header('X-RateLimit-Remaining', String(d.remaining ?? 0));
-      }
-      deps.metrics.inc(
-        'cordon_limiter_decisions_total',
-        'Gateway decisions by the built-in limiter.',
-        { decision: d.decision },
-      );
-      if (d.decision === 'allow') return reply.status(200).send({ key, ...d });
-      if (d.decision === 'throttle') {
-        void reply.header(
-          'Retry-After',
-          String(Math.max(1, Math.ceil((d.resetMs ?? 1000) / 1000))),
-        );
-        return reply.status(style === 'nginx' ? 403 : 429).send({ key, ...d });
-      }
-      return reply.status(403).send({ key, ...d });
+      const { key, key_header: header, style } = request.query;
+      return decide(keyOf(request, key, header), style ?? 'standard', reply);
     },
   );
+
+  // Envoy's HTTP ext_authz calls path_prefix + the client's path, with the client's method
+  // and query: path_prefix /v1/limiter/ext-authz/<key header> lands here whatever follows.
+  // Its body is not read (Envoy sends none unless with_request_body is set).
+  await app.register(async (envoy) => {
+    envoy.removeAllContentTypeParsers();
+    envoy.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
+    // One route per method, each its own OpenAPI operation (HEAD comes with GET).
+    for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const) {
+      envoy.route<{ Params: { header: string } }>({
+        method,
+        url: '/v1/limiter/ext-authz/:header/*',
+        config: { roles: ['gateway'], unmetered: true },
+        schema: {
+          operationId: `checkLimiterExtAuthz${method.charAt(0)}${method.slice(1).toLowerCase()}`,
+          summary:
+            'Envoy ext_authz: count one request for the key in the named header and decide: 200 allow, 429 throttled, 403 blocked',
+          description:
+            "Set http_service.path_prefix to /v1/limiter/ext-authz/<header carrying the API key>, forward that header (authorization_request.allowed_headers) and add Cordon's gateway token as Authorization (authorization_request.headers_to_add). The client's path, method and query after the prefix are ignored.",
+          tags: ['limiter'],
+          params: {
+            type: 'object',
+            required: ['header'],
+            properties: {
+              header: { type: 'string', pattern: HEADER_NAME },
+              '*': { type: 'string' },
+            },
+          },
+          // The client's own query string rides along: accepted and ignored.
+          querystring: { type: 'object', additionalProperties: true },
+          response: decisionResponses,
+        },
+        handler: async (request, reply) =>
+          decide(keyOf(request, undefined, request.params.header), 'standard', reply),
+      });
+    }
+  });
 
   app.get<{ Params: { key: string } }>(
     '/v1/limiter/keys/:key',
