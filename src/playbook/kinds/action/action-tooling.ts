@@ -156,7 +156,26 @@ export const actionSchema: JsonSchema = stateObject(
       type: 'object',
       description: 'The connector and the inputs; values may hold {{ templates }}.',
     },
-    undo: { enum: Object.keys(OPERATIONS), description: 'The operation that reverses this one.' },
+    undo: {
+      description: 'The operation that reverses this one, or { action, with } with its own inputs.',
+      anyOf: [
+        { enum: Object.keys(OPERATIONS) },
+        {
+          type: 'object',
+          properties: { action: { enum: Object.keys(OPERATIONS) }, with: { type: 'object' } },
+          required: ['action'],
+          additionalProperties: false,
+        },
+      ],
+    },
+    undo_on_reject: {
+      type: 'boolean',
+      description: 'Undo this step when a later approval of the run is rejected.',
+    },
+    expires: {
+      ...DURATION,
+      description: 'Undo this step automatically this long after it took effect.',
+    },
     retry: {
       type: 'object',
       properties: {
