@@ -42,7 +42,7 @@ describe('playbook tests', () => {
     const outcome = runPlaybookTest(compiled, test!);
     expect(outcome.passed).toBe(false);
     expect(outcome.problems).toEqual([
-      'expected path [throttle, ask_case, closed_without_case], got [throttle, ask_case, open_case, done]',
+      'expected path [throttle, ask_case, closed_without_case], got [throttle, ask_case, open_case, escalate, done]',
     ]);
   });
 
