@@ -231,7 +231,10 @@ export function simulate(compiled: CompiledPlaybook, input: SimulationInput): Si
       ...problems,
       ...(script.some((s) => !continuations.has(s))
         ? [
-            `The run ${isFinal(compiled, snapshot) ? 'ended' : `rested at "${final}"`} with script steps left: ${script.map(describeStep).join(', ')}.`,
+            `The run ${isFinal(compiled, snapshot) ? 'ended' : `rested at "${final}"`} with script steps left: ${script
+              .filter((s) => !continuations.has(s))
+              .map(describeStep)
+              .join(', ')}.`,
           ]
         : []),
     ],
