@@ -98,9 +98,15 @@ describe('audit trail', () => {
       actor: { id: 'system:start' },
       detail: { redisUrlSet: false, roles: ['api', 'correlator', 'runner', 'worker'] },
     });
-    expect((await entries('?action=content.loaded'))[0]?.detail).toMatchObject({
-      playbooks: [expect.stringMatching(/^contain-abusive-key@[0-9a-f]{12}$/)],
-    });
+    // Every shipped playbook, each with the version (hash prefix) runs pin to.
+    const loaded = (await entries('?action=content.loaded'))[0]?.detail.playbooks as string[];
+    expect(loaded.map((p) => p.replace(/@[0-9a-f]{12}$/, '@hash')).sort()).toEqual([
+      'block-credential-stuffing@hash',
+      'contain-abusive-key@hash',
+      'respond-to-prompt-injection@hash',
+      'rollback-poisoned-model@hash',
+      'suspected-stolen-key@hash',
+    ]);
 
     const [decided] = await entries('?action=approval.decided');
     expect(decided).toMatchObject({

@@ -72,7 +72,12 @@ it('the real run follows the simulated path, with the inputs plan shows', async 
     startAt: Date.now(),
   });
   expect(simulated.problems).toEqual([]);
-  expect(realPath).toEqual(simulated.path);
+  // The timeline records the states a run rests at; the choices it passed inside a transition
+  // (the shipped playbook's escalate) are in context.choices, and must match the simulation's.
+  const passed = (run.context.choices ?? {}) as Record<string, { next: string }>;
+  expect(realPath).toEqual(simulated.path.filter((s) => !(s in passed)));
+  expect(passed).toEqual(simulated.context.choices ?? {});
+  expect(passed.escalate?.next).toBe('done');
   expect(simulated.status).toBe(run.status);
 
   // What the approver was shown (and bound by hash) is what the dry run renders for that call.

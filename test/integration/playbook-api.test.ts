@@ -44,7 +44,10 @@ beforeAll(async () => {
   t = await startTestCordon();
   runs = new RunStore(t.store.redis, new Keys(t.store.prefix));
   const listed = await t.call('GET', '/v1/playbooks', TOKENS.analyst);
-  currentHash = (listed.json().playbooks as { hash: string }[])[0]?.hash ?? '';
+  currentHash =
+    (listed.json().playbooks as { id: string; hash: string }[]).find(
+      (p) => p.id === 'contain-abusive-key',
+    )?.hash ?? '';
   // An older version (another approval timeout) that two runs are still pinned to.
   const current = (await t.call('GET', '/v1/playbooks/contain-abusive-key', TOKENS.analyst)).json()
     .definition as PlaybookDefinition;
@@ -69,7 +72,16 @@ describe('GET /v1/playbooks', () => {
   it('lists each playbook with its versions and the runs pinned to each', async () => {
     const res = await t.call('GET', '/v1/playbooks', TOKENS.analyst);
     expect(res.statusCode, res.body).toBe(200);
-    const [pb] = res.json().playbooks as Record<string, any>[];
+    const listed = res.json().playbooks as Record<string, any>[];
+    // Every shipped playbook is listed; contain-abusive-key is the one with runs pinned here.
+    expect(listed.map((p) => p.id as string).sort()).toEqual([
+      'block-credential-stuffing',
+      'contain-abusive-key',
+      'respond-to-prompt-injection',
+      'rollback-poisoned-model',
+      'suspected-stolen-key',
+    ]);
+    const pb = listed.find((p) => p.id === 'contain-abusive-key');
     expect(pb).toMatchObject({
       id: 'contain-abusive-key',
       title: 'Contain an abusive API key',

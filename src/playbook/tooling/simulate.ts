@@ -75,6 +75,9 @@ export function simulate(compiled: CompiledPlaybook, input: SimulationInput): Si
   const problems: string[] = [];
   const visits = new Map<string, number>();
   const script = [...input.script];
+  // The rest of an advance cut short by a call (pushed back onto the script): when the run
+  // ends meanwhile, the clock just stops there, as when a timeout leads straight to an end.
+  const continuations = new WeakSet<ScriptStep>();
 
   const context: RunContext = {
     incident: input.incident,
@@ -292,7 +295,9 @@ export function simulate(compiled: CompiledPlaybook, input: SimulationInput): Si
       send(due.event as RunEvent);
       // A state entered on the way calls its connector before the clock moves on.
       if (nextCall()) {
-        script.unshift({ advanceMs: until - now });
+        const rest = { advanceMs: until - now };
+        continuations.add(rest);
+        script.unshift(rest);
         return;
       }
     }
@@ -338,9 +343,12 @@ export function simulate(compiled: CompiledPlaybook, input: SimulationInput): Si
     context: snapshot.context as RunContext,
     problems: [
       ...problems,
-      ...(script.length > 0
+      ...(script.some((s) => !continuations.has(s))
         ? [
-            `The run ${isFinal(compiled, snapshot) ? 'ended' : `rested at "${position.state}"`} with script steps left: ${script.map(describeStep).join(', ')}.`,
+            `The run ${isFinal(compiled, snapshot) ? 'ended' : `rested at "${position.state}"`} with script steps left: ${script
+              .filter((s) => !continuations.has(s))
+              .map(describeStep)
+              .join(', ')}.`,
           ]
         : []),
     ],

@@ -11,7 +11,13 @@ describe('shipped content', () => {
   it('validates with no diagnostics at all', async () => {
     const { content, diagnostics } = await loadContent(REPO_ROOT);
     expect(diagnostics.map(formatDiagnostic)).toEqual([]);
-    expect(content?.playbooks.map((p) => p.definition.id)).toEqual(['contain-abusive-key']);
+    expect(content?.playbooks.map((p) => p.definition.id).sort()).toEqual([
+      'block-credential-stuffing',
+      'contain-abusive-key',
+      'respond-to-prompt-injection',
+      'rollback-poisoned-model',
+      'suspected-stolen-key',
+    ]);
     expect(content?.connectors.map((c) => `${c.name}:${c.kind}`).sort()).toEqual([
       'alertmanager:source',
       'aws-apigateway:action',
@@ -108,7 +114,7 @@ describe('broken content', () => {
     });
     const shipped = (await loadContent(REPO_ROOT)).content;
     expect(ok).toContain(
-      `OK: ${shipped?.rules.detections.size} detection rule(s), ${shipped?.rules.correlations.length} correlation(s), 20 connector(s), 1 playbook(s); 0 warning(s).`,
+      `OK: ${shipped?.rules.detections.size} detection rule(s), ${shipped?.rules.correlations.length} correlation(s), 20 connector(s), 5 playbook(s); 0 warning(s).`,
     );
     expect(shipped?.rules.correlations.length).toBeGreaterThan(20);
   });

@@ -16,9 +16,12 @@ describe('cordon graph (Mermaid stateDiagram-v2)', () => {
     expect(lines).toContain('  ask_case --> closed_without_case : rejected');
     expect(lines).toContain('  ask_case --> closed_without_case : timeout after 30m');
     expect(lines).toContain('  done --> [*]');
-    expect(lines).toContain('  class ask_case approval');
-    // throttle mutates with no approval in front (automatic: true); open_case does not mutate.
+    expect(lines).toContain('  class ask_case,ask_block approval');
+    // throttle mutates with no approval in front (automatic: true); block_key mutates behind
+    // ask_block; open_case does not mutate.
     expect(lines).toContain('  class throttle automatic');
+    expect(lines).toContain('  class block_key mutation');
+    expect(lines).toContain('  ask_block --> block_key : approved');
     expect(text).not.toMatch(/class [^\n]*open_case/);
     expect(lines).toContain('  throttle : ratelimit.set on gateway, undo ratelimit.clear');
   });

@@ -15,7 +15,8 @@ describe('cordon plan', () => {
     const plan = planRun(buildFile('playbooks/contain-abusive-key.yaml'), INCIDENT);
     const routes = plan.paths.map((p) => p.hops.map((h) => `${h.via ?? ''}>${h.state}`).join(' '));
     expect(routes).toEqual([
-      '>throttle succeeded>ask_case approved>open_case succeeded>done',
+      // A high incident: the critical-only block branch is decided away by the choice.
+      '>throttle succeeded>ask_case approved>open_case succeeded>escalate default>done',
       '>throttle succeeded>ask_case approved>open_case failed>__failed',
       '>throttle succeeded>ask_case rejected>closed_without_case',
       '>throttle succeeded>ask_case timeout>closed_without_case',
@@ -42,6 +43,20 @@ describe('cordon plan', () => {
       '  2. ticket.open on cases (state open_case) - after approval "ask_case"',
     );
     expect(text).toContain('       key: "key-7"');
+  });
+
+  it('shows the key block behind its own approval for a critical incident', () => {
+    const plan = planRun(buildFile('playbooks/contain-abusive-key.yaml'), {
+      ...INCIDENT,
+      severity: 'critical',
+    });
+    const blocked = plan.paths.find((p) => p.hops.some((h) => h.state === 'block_key'));
+    expect(blocked?.calls.map((c) => [c.operation, c.gate])).toEqual([
+      ['ratelimit.set', { automatic: true }],
+      ['ticket.open', { approval: 'ask_case' }],
+      ['key.block', { approval: 'ask_block' }],
+    ]);
+    expect(blocked?.calls[2]?.inputs).toEqual({ key: 'key-7', reason: 'Extraction' });
   });
 
   it('decides choices the incident decides and keeps those on step results open', () => {

@@ -42,7 +42,7 @@ describe('playbook tests', () => {
     const outcome = runPlaybookTest(compiled, test!);
     expect(outcome.passed).toBe(false);
     expect(outcome.problems).toEqual([
-      'expected path [throttle, ask_case, closed_without_case], got [throttle, ask_case, open_case, done]',
+      'expected path [throttle, ask_case, closed_without_case], got [throttle, ask_case, open_case, escalate, done]',
     ]);
   });
 
@@ -74,6 +74,44 @@ describe('playbook tests', () => {
       'The script says approve throttle, but the run rests at "ask_case".',
     );
     expect(outcome.problems[1]).toMatch(/ended with script steps left: reject ask_case/);
+  });
+
+  it('lets an advance run past a timeout into an action that ends the run, with no step left', () => {
+    const { playbooks } = build(
+      playbook(
+        'ask',
+        `  ask:
+    approval: { roles: [approver], timeout: 30m }
+    on: { approved: done, rejected: done, timeout: late_case }
+  late_case:
+    action: ticket.open
+    with: { connector: cases, summary: "{{ incident.title }}" }
+    next: done
+  done:
+    end: resolved
+`,
+      ),
+    );
+    const pb = (playbooks ?? [])[0]!;
+    const [exact, past, rested] = parse(`tests:
+  - name: exactly at the timeout
+    incident: ${INCIDENT}
+    script: [ { advance: 30m } ]
+    expect: { path: [ask, late_case, done], status: resolved, calls: [ { operation: ticket.open } ] }
+  - name: well past it
+    incident: ${INCIDENT}
+    script: [ { advance: 2h } ]
+    expect: { path: [ask, late_case, done], status: resolved }
+  - name: a decision scripted after the run ended is still reported
+    incident: ${INCIDENT}
+    script: [ { advance: 2h }, { approve: ask } ]
+    expect: { path: [ask, late_case, done], status: resolved }
+`);
+    expect(runPlaybookTest(pb, exact!).problems).toEqual([]);
+    expect(runPlaybookTest(pb, past!).problems).toEqual([]);
+    expect(runPlaybookTest(pb, rested!).problems).toEqual([
+      'The run ended with script steps left: approve ask.',
+    ]);
   });
 
   it('drives choices, waits on incident changes and retries per visit with the fake clock', () => {
