@@ -5,8 +5,8 @@ import type { Diagnostic } from '../shared/diagnostics.js';
 import { describe, parseDuration } from '../shared/duration.js';
 import { stableStringify } from '../shared/hash.js';
 import { checkKeys, isMapping } from '../shared/shape.js';
-import type { YamlPath } from '../shared/yaml.js';
-import { DiagnosticSink, loadYaml } from '../shared/yaml.js';
+import type { YamlPath, DiagnosticSink } from '../shared/yaml.js';
+import { loadSingleDocument } from '../shared/yaml.js';
 import type { EngineOptions } from './engine/engine.js';
 import type { Match } from './match.js';
 import { Replay } from './replay.js';
@@ -73,11 +73,8 @@ export function parseRuleTests(
   file: string,
   text: string,
 ): { tests: RuleTestFile | undefined; diagnostics: Diagnostic[] } {
-  const loaded = loadYaml(text, file);
-  const diagnostics: Diagnostic[] = [...loaded.diagnostics];
-  const doc = loaded.documents[0];
-  if (!doc) return { tests: undefined, diagnostics };
-  const sink = new DiagnosticSink(file, doc.positions);
+  const { doc, sink, diagnostics } = loadSingleDocument(text, file);
+  if (!doc || !sink) return { tests: undefined, diagnostics };
   const value = doc.value;
   const cases: RuleTestCase[] = [];
   let scope: string[] | undefined;

@@ -297,6 +297,23 @@ function pathKey(path: YamlPath): string {
 }
 
 /**
+ * A one-document file (rule tests, playbook tests): its first document with a sink for it,
+ * and the syntax diagnostics so far; no document when the YAML did not parse or is empty.
+ */
+export function loadSingleDocument(
+  source: string,
+  file: string,
+): { doc: YamlDocument | undefined; sink: DiagnosticSink | undefined; diagnostics: Diagnostic[] } {
+  const loaded = loadYaml(source, file);
+  const doc = loaded.documents[0];
+  return {
+    doc,
+    sink: doc ? new DiagnosticSink(file, doc.positions) : undefined,
+    diagnostics: [...loaded.diagnostics],
+  };
+}
+
+/**
  * Collects diagnostics for one document, resolving each path to a source position.
  * Validators call `error(path, code, message)` and never deal with line numbers.
  */

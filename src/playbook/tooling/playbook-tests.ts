@@ -2,7 +2,8 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Diagnostic } from '../../shared/diagnostics.js';
 import { describe, parseDuration } from '../../shared/duration.js';
 import { checkKeys, expectMapping, expectString, isMapping } from '../../shared/shape.js';
-import { DiagnosticSink, loadYaml, type YamlPath } from '../../shared/yaml.js';
+import type { DiagnosticSink } from '../../shared/yaml.js';
+import { loadSingleDocument, type YamlPath } from '../../shared/yaml.js';
 import type { CompiledPlaybook } from '../definition/compile-playbook.js';
 import type { RunStatus } from '../runtime/run-record.js';
 import { simulate, type ScriptStep, type SimulatedCall, type StubReply } from './simulate.js';
@@ -66,11 +67,8 @@ export function parsePlaybookTests(
   file: string,
   text: string,
 ): { tests: PlaybookTestFile | undefined; diagnostics: Diagnostic[] } {
-  const loaded = loadYaml(text, file);
-  const diagnostics: Diagnostic[] = [...loaded.diagnostics];
-  const doc = loaded.documents[0];
-  if (!doc) return { tests: undefined, diagnostics };
-  const sink = new DiagnosticSink(file, doc.positions);
+  const { doc, sink, diagnostics } = loadSingleDocument(text, file);
+  if (!doc || !sink) return { tests: undefined, diagnostics };
   const value = doc.value;
   const cases: PlaybookTestCase[] = [];
   let playbook: string | undefined;

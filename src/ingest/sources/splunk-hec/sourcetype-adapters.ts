@@ -138,8 +138,7 @@ export function readWithAdapter(
   channel: string | undefined,
 ): NormalisedEvent[] | Promise<NormalisedEvent[]> {
   const read = readEnvelope(envelope, at);
-  const kind = lookUpSourceKind(type);
-  if (read === undefined || kind === undefined) return [];
+  if (read === undefined) return [];
   const event = getOwn(envelope, 'event');
   const eventAt = at.child('event');
   const line = typeof event === 'string';
@@ -161,20 +160,16 @@ export function readWithAdapter(
     });
   };
   const failed = (err: unknown): NormalisedEvent[] => {
-    eventAt.error(
-      `could not be read as ${type}: ${err instanceof Error ? err.message : String(err)}`,
-    );
+    eventAt.error(`could not be read as ${type}: ${errorText(err)}`);
     return [];
   };
-  try {
-    const result = kind.normalise(
-      { body: Buffer.from(line ? event : JSON.stringify(event)), contentType, headers: {} },
-      { ...ctx, contentType, options: defaultOptions(type) },
-    );
-    return result instanceof Promise ? result.then(finish, failed) : finish(result);
-  } catch (err) {
-    return failed(err);
-  }
+  return readAs(
+    type,
+    { body: Buffer.from(line ? event : JSON.stringify(event)), contentType, headers: {} },
+    ctx,
+    finish,
+    failed,
+  );
 }
 
 /**
@@ -190,8 +185,6 @@ export function readRawWithAdapter(
   ctx: SourceContext<unknown>,
   channel: string | undefined,
 ): NormaliseResult | Promise<NormaliseResult> {
-  const kind = lookUpSourceKind(type);
-  if (!kind) return { ok: true, events: [], warnings: [] };
   const envelope: HecEnvelope = {
     host: query.host,
     source: query.source,
@@ -217,22 +210,44 @@ export function readRawWithAdapter(
       : r;
   const failed = (err: unknown): NormaliseResult => ({
     ok: false,
-    errors: [
-      {
-        path: '',
-        reason: `could not be read as ${type}: ${err instanceof Error ? err.message : String(err)}`,
-      },
-    ],
+    errors: [{ path: '', reason: `could not be read as ${type}: ${errorText(err)}` }],
   });
+  return readAs(
+    type,
+    { body: request.body, contentType: 'text/plain', headers: {} },
+    ctx,
+    finish,
+    failed,
+  );
+}
+
+/**
+ * Runs the kind `type` on `request` with its default options, then `finish`; a kind that
+ * throws, or whose promise rejects, goes to `failed` instead of failing the whole request.
+ */
+function readAs<T>(
+  type: string,
+  request: SourceRequest,
+  ctx: SourceContext<unknown>,
+  finish: (r: NormaliseResult) => T,
+  failed: (err: unknown) => T,
+): T | Promise<T> {
+  const kind = lookUpSourceKind(type);
+  if (!kind) return failed(new Error(`there is no source type "${type}"`));
   try {
-    const result = kind.normalise(
-      { body: request.body, contentType: 'text/plain', headers: {} },
-      { ...ctx, contentType: 'text/plain', options: defaultOptions(type) },
-    );
+    const result = kind.normalise(request, {
+      ...ctx,
+      contentType: request.contentType,
+      options: defaultOptions(type),
+    });
     return result instanceof Promise ? result.then(finish, failed) : finish(result);
   } catch (err) {
     return failed(err);
   }
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
 
 const defaults = new Map<string, unknown>();
