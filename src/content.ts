@@ -1,4 +1,8 @@
 import { resolve } from 'node:path';
+import {
+  disabledActionConnectors,
+  enabledActionConnectors,
+} from './actions/connectors/disabled-connectors.js';
 import { buildConnectorSet, type ConnectorDefinition } from './config/connectors.js';
 import { buildRuleSet, loadRuleSources } from './correlate/rule/index.js';
 import type { RuleSource } from './correlate/rule/index.js';
@@ -43,12 +47,10 @@ export async function loadContent(
   const connectors = buildConnectorSet(connectorSources);
   const triggers = rules.ruleSet ? incidentRules(rules.ruleSet) : undefined;
   const playbooks = buildPlaybooks(playbookFiles, {
-    connectors: new Map(
-      // Disabled instances (enabled: false) are validated but offer nothing to playbooks.
-      connectors.connectors
-        .filter((c) => c.kind === 'action' && c.action?.enabled !== false)
-        .map((c) => [c.name, c.type]),
-    ),
+    // Disabled instances (enabled: false) are validated but offer nothing to playbooks; a
+    // playbook naming one is told how to enable it.
+    connectors: enabledActionConnectors(connectors.connectors),
+    disabledConnectors: disabledActionConnectors(connectors.connectors),
     rules: triggers,
   });
   const diagnostics = [...rules.diagnostics, ...connectors.diagnostics, ...playbooks.diagnostics];

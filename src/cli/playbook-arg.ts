@@ -1,5 +1,10 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import {
+  disabledActionConnectors,
+  disabledConnectorsUsed,
+  enableHint,
+} from '../actions/connectors/disabled-connectors.js';
 import { buildConnectorSet } from '../config/connectors.js';
 import type { CompiledPlaybook } from '../playbook/definition/compile-playbook.js';
 import { buildPlaybooks } from '../playbook/definition/build-playbooks.js';
@@ -24,11 +29,14 @@ export async function loadPlaybookArg(
     ? (await readYamlFiles(resolve(arg, '..'))).filter((s) => resolve(s.file) === resolve(arg))
     : (await readYamlFiles(resolve(root, 'playbooks'))).filter((s) => !isPlaybookTestFile(s.file));
   const { playbooks, diagnostics } = buildPlaybooks(sources, {
+    // Disabled connectors count here so a playbook can be drawn and planned before its
+    // connectors are switched on; each one used is flagged below.
     connectors: new Map(
       connectors.connectors.filter((c) => c.kind === 'action').map((c) => [c.name, c.type]),
     ),
     rules: undefined,
   });
+  const disabled = disabledActionConnectors(connectors.connectors);
   const errors = [...connectors.diagnostics, ...diagnostics].filter((d) => d.severity === 'error');
   for (const d of errors) console.error(formatDiagnostic(d));
   if (!playbooks) {
@@ -41,6 +49,13 @@ export async function loadPlaybookArg(
     console.error(
       `cordon ${command}: no playbook "${arg}" under ${resolve(root, 'playbooks')}. Playbooks: ${ids.join(', ') || '(none)'}; or name a playbook file.`,
     );
+  }
+  for (const name of found ? disabledConnectorsUsed(found.definition, disabled) : []) {
+    const d = disabled.get(name);
+    if (d)
+      console.error(
+        `cordon ${command}: warning: ${enableHint(name, d)} Until then \`cordon start\` refuses this playbook.`,
+      );
   }
   return found;
 }

@@ -43,8 +43,20 @@ export interface PlaybookContext {
   /** Action connectors by name → type. */
   readonly connectors: ReadonlyMap<string, string>;
   /**
+   * Action connectors defined with `enabled: false`, by name → how to enable them (type and
+   * the secrets it needs), so a playbook naming one is told it is disabled, not undefined.
+   */
+  readonly disabledConnectors?: ReadonlyMap<string, DisabledConnector>;
+  /**
    * Rules that open incidents, by key (name or id) → their group-by field names. Undefined
    * when rules are not known (the playbook is validated alone); references are then not checked.
    */
   readonly rules: ReadonlyMap<string, readonly string[]> | undefined;
+}
+
+/** A connectors/ instance that exists but is switched off. */
+export interface DisabledConnector {
+  readonly type: string;
+  /** `env NAME` / `file /path` for every secret it needs once enabled. */
+  readonly secrets: readonly string[];
 }

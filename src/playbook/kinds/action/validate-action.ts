@@ -1,4 +1,5 @@
 import { OPERATIONS, checkInputValue, type OperationSpec } from '../../../actions/operations.js';
+import { enableHint } from '../../../actions/connectors/disabled-connectors.js';
 import { describe } from '../../../shared/duration.js';
 import {
   checkKeys,
@@ -200,13 +201,22 @@ function resolveConnector(
       path.slice(0, -1),
       'CORDON_ERR_PLAYBOOK_UNKNOWN_CONNECTOR',
       compatible.length === 0
-        ? `${label} runs ${op.name}, but no connector of type ${op.connectorTypes.join(' or ')} is configured. Add one in connectors/.`
+        ? `${label} runs ${op.name}, but no connector of type ${op.connectorTypes.join(' or ')} is configured. ${disabledOffering(op, ctx) || 'Add one in connectors/.'}`
         : `${label} runs ${op.name}, which ${compatible.length} connectors offer (${compatible.join(', ')}); name one with "connector:".`,
     );
     return undefined;
   }
   if (!expectString(sink, path, name, `${label} connector`)) return undefined;
   const type = ctx.connectors.get(name);
+  const disabled = type ? undefined : ctx.disabledConnectors?.get(name);
+  if (disabled) {
+    sink.error(
+      path,
+      'CORDON_ERR_PLAYBOOK_UNKNOWN_CONNECTOR',
+      `${label} names connector "${name}", which is disabled. ${enableHint(name, disabled)}${compatible.length ? ` Enabled connectors offering ${op.name}: ${compatible.join(', ')}.` : ''}`,
+    );
+    return undefined;
+  }
   if (!type) {
     const hint = suggest(name, [...ctx.connectors.keys()]);
     sink.error(
@@ -309,4 +319,12 @@ function validateRetry(
       MAX_TIMEOUT_MS,
     );
   return ok ? retry : undefined;
+}
+
+/** The disabled connectors that would offer `op`, as a hint naming how to enable them. */
+function disabledOffering(op: OperationSpec, ctx: PlaybookContext): string {
+  const off = [...(ctx.disabledConnectors ?? [])].filter(([, d]) =>
+    op.connectorTypes.includes(d.type),
+  );
+  return off.map(([n, d]) => enableHint(n, d)).join(' ');
 }
