@@ -466,6 +466,8 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
         ledger,
         secrets,
         logger: logger.child({ domain: 'connectors' }),
+        // Outbound rate limits hold across every worker process, not per process.
+        pacing: { redis, prefix: keys.prefix },
       });
       const processor = createActionProcessor({
         executors,

@@ -43,7 +43,12 @@ export interface ConnectorHarness {
 export function connectorHarness(
   instances: readonly ActionInstance[],
   env: Record<string, string>,
-  options: { logger?: Logger; readFile?: (path: string) => string } = {},
+  options: {
+    logger?: Logger;
+    readFile?: (path: string) => string;
+    /** `process`: each instance paces alone (no Redis bucket). Default: shared, as in production. */
+    pacing?: 'shared' | 'process';
+  } = {},
 ): ConnectorHarness {
   const redis = createTestRedis('connectors');
   const ledger = new EffectLedger(redis.redis, new Keys(redis.prefix));
@@ -66,6 +71,9 @@ export function connectorHarness(
     },
     random: () => 0.5,
     ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.pacing === 'process'
+      ? {}
+      : { pacing: { redis: redis.redis, prefix: redis.prefix } }),
   });
   return {
     table,

@@ -5,6 +5,7 @@ import type { DiagnosticSink } from '../../shared/yaml.js';
 import type { CaseStore } from '../../store/case-store.js';
 import type { LimiterStore } from '../../store/limiter-store.js';
 import type { ActionContext } from '../executors.js';
+import type { PacingStore } from '../http/shared-pacer.js';
 import type { OperationSpec } from '../operations.js';
 import type { ActionInstance } from './instance-config.js';
 import type { SecretSource } from './secrets.js';
@@ -98,6 +99,8 @@ export interface ConnectorDeps {
   readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   readonly random?: () => number;
   readonly fetch?: typeof fetch;
+  /** Redis for outbound rate limits shared by every process; absent = per process. */
+  readonly pacing?: PacingStore;
 }
 
 /** Declares a type with its client type checked, stored in the registry untyped. */

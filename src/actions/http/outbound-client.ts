@@ -7,6 +7,7 @@ import { hostAllowed, type ActionInstance } from '../connectors/instance-config.
 import { resolveSecret } from '../connectors/secrets.js';
 import { codeForStatus, outboundError } from './outbound-errors.js';
 import { OutboundPacer } from './outbound-pacer.js';
+import { SharedPacer } from './shared-pacer.js';
 import { Redactor } from './redactor.js';
 import { backoffDelay, parseRetryAfter, retryableStatus } from './retry-policy.js';
 import { signV4 } from './sigv4.js';
@@ -47,14 +48,21 @@ export interface OutboundResponse {
 export class OutboundClient {
   readonly redactor = new Redactor();
   readonly #pacer: OutboundPacer | undefined;
+  readonly #shared: SharedPacer | undefined;
   readonly #log: Logger | undefined;
 
   constructor(
     readonly instance: ActionInstance,
     private readonly deps: ConnectorDeps,
   ) {
-    this.#pacer = instance.rateLimit ? new OutboundPacer(instance.rateLimit) : undefined;
     this.#log = deps.logger?.child({ connector: instance.name });
+    // Shared across processes when the installation's Redis is given; else per process.
+    this.#shared =
+      instance.rateLimit && deps.pacing
+        ? new SharedPacer(instance.rateLimit, deps.pacing, instance.name, this.#log)
+        : undefined;
+    this.#pacer =
+      instance.rateLimit && !this.#shared ? new OutboundPacer(instance.rateLimit) : undefined;
   }
 
   /** A secret of this instance, registered for redaction before anyone sees it. */
@@ -81,7 +89,7 @@ export class OutboundClient {
     const policy = this.instance.retry;
     const random = this.deps.random ?? Math.random;
     for (let attempt = 1; ; attempt++) {
-      await this.#pace(signal);
+      await this.#pace(label, signal);
       let res: Response | undefined;
       let failure: CordonError | undefined;
       try {
@@ -257,9 +265,27 @@ export class OutboundClient {
     return { status: res.status, headers: res.headers, text, body };
   }
 
-  async #pace(signal: AbortSignal): Promise<void> {
+  async #pace(label: string, signal: AbortSignal): Promise<void> {
+    if (this.#shared) {
+      const { waitMs, refused } = await this.#shared.reserve(
+        this.deps.clock.now(),
+        this.instance.retry.maxRetryAfterMs,
+      );
+      if (refused)
+        throw outboundError(
+          'CORDON_ERR_ACTION_UNAVAILABLE',
+          `${label} was not sent: the connector's rate_limit is booked ${Math.ceil(waitMs / 1000)}s ahead across all Cordon processes (more than max_retry_after); the action's own retry will try later.`,
+        );
+      await this.#sleep(waitMs, signal);
+      return;
+    }
     const wait = this.#pacer?.reserve(this.deps.clock.now()) ?? 0;
     if (wait > 0) await this.#sleep(wait, signal);
+  }
+
+  /** Waits `ms` with the injected sleep (tests pass time instead of waiting). */
+  async pause(ms: number, signal: AbortSignal): Promise<void> {
+    await this.#sleep(ms, signal);
   }
 
   async #sleep(ms: number, signal: AbortSignal): Promise<void> {
