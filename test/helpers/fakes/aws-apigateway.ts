@@ -1,10 +1,14 @@
 import { signV4 } from '../../../src/actions/http/sigv4.js';
-import { FakeServer, type FakeReply } from './fake-server.js';
+import { FakeServer, type FakeReply, type FakeRequest } from './fake-server.js';
 
 /**
  * AWS API Gateway control plane for API keys: every request must carry a valid SigV4
  * signature (re-computed here from the signed headers); GET/PATCH /apikeys/{id} with
  * patchOperations whose values are strings; errors carry x-amzn-ErrorType and {"message"}.
+ * Usage plans (all on one API stage, so a key may be in one plan only, as AWS enforces per
+ * stage): GET /usageplans?keyId= ({item, position}), GET/DELETE /usageplans/{p}/keys/{k}
+ * (202 / 404 NotFoundException), POST /usageplans/{p}/keys (201; 409 ConflictException when
+ * the key is in this plan or another plan of the stage).
  */
 export function apiGatewayFake(credentials: {
   accessKeyId: string;
@@ -13,8 +17,10 @@ export function apiGatewayFake(credentials: {
 }): {
   server: FakeServer;
   keys: Map<string, { enabled: boolean }>;
+  plans: Map<string, Set<string>>;
 } {
   const keys = new Map<string, { enabled: boolean }>();
+  const plans = new Map<string, Set<string>>();
   const error = (status: number, type: string, message: string): FakeReply => ({
     status,
     headers: { 'x-amzn-errortype': type },
@@ -55,6 +61,7 @@ export function apiGatewayFake(credentials: {
         'InvalidSignatureException',
         'The request signature we calculated does not match the signature you provided.',
       );
+    if (req.path.startsWith('/usageplans')) return usagePlans(req);
     const m = /^\/apikeys\/([^/]+)$/.exec(req.path);
     const key = m ? keys.get(decodeURIComponent(m[1] ?? '')) : undefined;
     if (!m || !key) return error(404, 'NotFoundException', 'Invalid API Key identifier specified');
@@ -82,5 +89,42 @@ export function apiGatewayFake(credentials: {
     }
     return error(400, 'BadRequestException', 'Unsupported method');
   });
-  return { server, keys };
+  function usagePlans(req: FakeRequest): FakeReply {
+    if (req.method === 'GET' && req.path === '/usageplans') {
+      const keyId = req.query.get('keyId');
+      const item = [...plans]
+        .filter(([, members]) => keyId === null || members.has(keyId))
+        .map(([id]) => ({ id, name: id, throttle: { rateLimit: 1, burstLimit: 1 } }));
+      return { status: 200, body: { item } };
+    }
+    const add = /^\/usageplans\/([^/]+)\/keys$/.exec(req.path);
+    const one = /^\/usageplans\/([^/]+)\/keys\/([^/]+)$/.exec(req.path);
+    const plan = plans.get(decodeURIComponent((add ?? one)?.[1] ?? ''));
+    if (!plan) return error(404, 'NotFoundException', 'Invalid Usage Plan ID specified');
+    if (add && req.method === 'POST') {
+      const keyId = String((req.json as { keyId?: unknown } | undefined)?.keyId ?? '');
+      if (!keys.has(keyId))
+        return error(404, 'NotFoundException', 'Invalid API Key identifier specified');
+      if ([...plans.values()].some((members) => members.has(keyId)))
+        return error(
+          409,
+          'ConflictException',
+          `Usage Plan ${add[1] ?? ''} cannot be added because API Key ${keyId} already exists in a Usage Plan for the same API Stage`,
+        );
+      plan.add(keyId);
+      return { status: 201, body: { id: keyId, type: 'API_KEY', name: keyId } };
+    }
+    if (one) {
+      const keyId = decodeURIComponent(one[2] ?? '');
+      if (!plan.has(keyId))
+        return error(404, 'NotFoundException', 'Invalid API Key identifier specified');
+      if (req.method === 'GET') return { status: 200, body: { id: keyId, type: 'API_KEY' } };
+      if (req.method === 'DELETE') {
+        plan.delete(keyId);
+        return { status: 202 };
+      }
+    }
+    return error(400, 'BadRequestException', 'Unsupported method');
+  }
+  return { server, keys, plans };
 }
