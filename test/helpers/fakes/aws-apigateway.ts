@@ -102,7 +102,8 @@ export function apiGatewayFake(credentials: {
     const plan = plans.get(decodeURIComponent((add ?? one)?.[1] ?? ''));
     if (!plan) return error(404, 'NotFoundException', 'Invalid Usage Plan ID specified');
     if (add && req.method === 'POST') {
-      const keyId = String((req.json as { keyId?: unknown } | undefined)?.keyId ?? '');
+      const sent = (req.json as { keyId?: unknown } | undefined)?.keyId;
+      const keyId = typeof sent === 'string' ? sent : '';
       if (!keys.has(keyId))
         return error(404, 'NotFoundException', 'Invalid API Key identifier specified');
       if ([...plans.values()].some((members) => members.has(keyId)))

@@ -1,6 +1,6 @@
 import { outboundError } from '../../http/outbound-errors.js';
 import type { OutboundClient } from '../../http/outbound-client.js';
-import type { OperationContext } from '../connector-type.js';
+import { text, type OperationContext } from '../connector-type.js';
 
 const keyIn = (plan: string, key: string): string =>
   `/usageplans/${encodeURIComponent(plan)}/keys/${encodeURIComponent(key)}`;
@@ -74,7 +74,7 @@ export async function addToPlan(
   if (there.status === 404)
     throw outboundError(
       'CORDON_ERR_ACTION_REJECTED',
-      `Connector "${client.instance.name}": API Gateway refused to add key ${key} to usage plan ${plan} (409: ${(res.body as { message?: unknown } | undefined)?.message ?? 'conflict'}). A key may be in only one plan per API stage; check which plans the key is in.`,
+      `Connector "${client.instance.name}": API Gateway refused to add key ${key} to usage plan ${plan} (409: ${text((res.body as { message?: unknown } | undefined)?.message) || 'conflict'}). A key may be in only one plan per API stage; check which plans the key is in.`,
       409,
     );
 }

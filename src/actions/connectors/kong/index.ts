@@ -9,6 +9,26 @@ import {
   type UndoOf,
 } from '../connector-type.js';
 import { KEY_BLOCK, KEY_UNBLOCK, RATELIMIT_CLEAR, RATELIMIT_SET } from '../contracts.js';
+import { ensureDenyPlugin, inGroup, joinGroup, leaveGroup } from './acl.js';
+import { compileKongOptions, DEFAULT_KONG_OPTIONS, type KongOptions } from './options.js';
+
+const ACCESS_INPUTS = {
+  key: { type: 'string', required: true, description: 'The Kong consumer (username or id).' },
+  reason: { type: 'text', required: false, description: 'Shown to operators and in the history.' },
+} as const;
+
+interface DenyResult {
+  readonly consumer: string;
+  readonly group: string;
+  /** False: the consumer was in the group already, so the undo leaves it there. */
+  readonly added: boolean;
+  /** What happened to the service's acl plugin (`unmanaged`: no acl_service configured). */
+  readonly plugin: 'created' | 'extended' | 'present' | 'unmanaged';
+}
+
+function kongOptions(client: OutboundClient): KongOptions {
+  return (client.instance.options as KongOptions | undefined) ?? DEFAULT_KONG_OPTIONS;
+}
 
 /** Kong's rate-limiting windows, all sent so a restore removes windows Cordon added. */
 const WINDOWS = ['second', 'minute', 'hour', 'day', 'month', 'year'] as const;
@@ -155,8 +175,58 @@ export const kong = defineConnectorType<OutboundClient>({
   http: true,
   urlRequired: true,
   exampleUrl: 'http://kong-admin:8001',
+  options: { compile: (value, sink) => compileKongOptions(value, sink) },
   create: (instance, deps) => new OutboundClient(instance, deps),
   operations: {
+    'access.deny': {
+      contract: {
+        name: 'access.deny',
+        description:
+          "Refuse a consumer at the gateway (Kong: ACL group denied by the service's acl plugin; 403 to the client).",
+        mutating: true,
+        reversibleBy: 'access.allow',
+        inputs: ACCESS_INPUTS,
+      },
+      idempotency:
+        'Whether the consumer was in the group is read once and kept with the effect; adding it again answers 409 (applied), and the acl plugin is created once (409 = there) or PATCHed only when its deny list lacks the group.',
+      ledger: 'journal',
+      undoes:
+        'access.allow takes the consumer out of the group if access.deny put it there (the plugin stays: denying an empty group changes nothing).',
+      run: async (inputs, ctx, client) => {
+        const consumer = text(inputs.key);
+        const { aclGroup, aclService } = kongOptions(client);
+        const wasMember = await ctx.memo.remember('wasMember', () =>
+          inGroup(client, consumer, aclGroup, ctx),
+        );
+        // The plugin first: a group nobody denies would report a block that is not there.
+        const plugin = aclService
+          ? await ensureDenyPlugin(client, aclService, aclGroup, ctx)
+          : 'unmanaged';
+        await joinGroup(client, consumer, aclGroup, ctx);
+        return { consumer, group: aclGroup, added: !wasMember, plugin } satisfies DenyResult;
+      },
+      undo: async (undoOf: UndoOf, ctx, client) => {
+        const r = undoOf.result as DenyResult;
+        if (r.added) await leaveGroup(client, r.consumer, r.group, ctx);
+        return { consumer: r.consumer, group: r.group, removed: r.added };
+      },
+    },
+    'access.allow': {
+      contract: {
+        name: 'access.allow',
+        description: 'Lift an access.deny: take the consumer out of the denied ACL group.',
+        mutating: true,
+        inputs: ACCESS_INPUTS,
+      },
+      idempotency: 'DELETE of the group membership; 404 (not in it) is success.',
+      ledger: 'journal',
+      run: async (inputs, ctx, client) => {
+        const consumer = text(inputs.key);
+        const { aclGroup } = kongOptions(client);
+        await leaveGroup(client, consumer, aclGroup, ctx);
+        return { consumer, group: aclGroup, removed: true };
+      },
+    },
     'ratelimit.set': {
       contract: RATELIMIT_SET,
       idempotency:
