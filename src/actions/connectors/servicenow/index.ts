@@ -1,10 +1,10 @@
+import { CordonError } from '../../../shared/errors.js';
 import { sha256Hex } from '../../../shared/hash.js';
 import { outboundError } from '../../http/outbound-errors.js';
 import { OutboundClient } from '../../http/outbound-client.js';
 import { defineConnectorType, text, type OperationContext } from '../connector-type.js';
 import { TICKET_OPEN } from '../contracts.js';
-
-const TABLE = '/api/now/table/incident';
+import { TABLE, UPDATE_INPUTS, undoUpdate, updateIncident } from './update.js';
 
 /** Cordon severity → ServiceNow impact and urgency ('1' high .. '3' low; priority is derived). */
 const LEVEL: Readonly<Record<string, string>> = {
@@ -66,6 +66,37 @@ export const servicenow = defineConnectorType<OutboundClient>({
   exampleUrl: 'https://your-instance.service-now.com',
   create: (instance, deps) => new OutboundClient(instance, deps),
   operations: {
+    'ticket.update': {
+      contract: {
+        name: 'ticket.update',
+        description: 'Add a work note to a ticket and/or move it to another state.',
+        mutating: false,
+        reversibleBy: 'ticket.restore',
+        inputs: UPDATE_INPUTS,
+      },
+      idempotency:
+        'The incident (found by sys_id, number or correlation_id, the answer re-checked) is kept with the effect; field writes repeat harmlessly, and the work note carries a tag from the effect key that a retry looks for in the journal before writing it again.',
+      ledger: 'journal',
+      undoes: 'ticket.restore puts back the state it changed (work notes stay: a journal).',
+      run: (inputs, ctx, client) => updateIncident(inputs, ctx, client, correlationId),
+      undo: (undoOf, ctx, client) => undoUpdate(undoOf, ctx, client),
+    },
+    'ticket.restore': {
+      contract: {
+        name: 'ticket.restore',
+        description: 'Undo of ticket.update: put back the state it changed.',
+        mutating: false,
+        inputs: UPDATE_INPUTS,
+      },
+      idempotency: 'Setting a state twice is the same state.',
+      ledger: 'journal',
+      run: () => {
+        throw new CordonError(
+          'CORDON_ERR_ACTION_INPUT',
+          "ticket.restore puts back what a ticket.update of the same run changed; run it as that action's undo (undo: ticket.restore).",
+        );
+      },
+    },
     'ticket.open': {
       contract: TICKET_OPEN,
       idempotency:
