@@ -283,6 +283,11 @@ export class OutboundClient {
     if (wait > 0) await this.#sleep(wait, signal);
   }
 
+  /** The injected clock's time (polling operations measure their waits with it). */
+  now(): number {
+    return this.deps.clock.now();
+  }
+
   /** Waits `ms` with the injected sleep (tests pass time instead of waiting). */
   async pause(ms: number, signal: AbortSignal): Promise<void> {
     await this.#sleep(ms, signal);

@@ -9,8 +9,16 @@ import { FakeServer, type FakeReply } from './fake-server.js';
 export function kserveFake(token: string): {
   server: FakeServer;
   services: Map<string, Record<string, unknown>>;
+  controller: { readsUntilReady: number; stuck: boolean; reason: string; message: string };
 } {
   const services = new Map<string, Record<string, unknown>>();
+  const controller = {
+    readsUntilReady: 0,
+    stuck: false,
+    reason: 'RevisionMissing',
+    message: 'Configuration "predictor" is waiting for a Revision to become ready.',
+  };
+  const pending = new Map<string, number>();
   const status = (code: number, reason: string, message: string): FakeReply => ({
     status: code,
     body: { kind: 'Status', apiVersion: 'v1', status: 'Failure', message, reason, code },
@@ -31,7 +39,32 @@ export function kserveFake(token: string): {
         'NotFound',
         `inferenceservices.serving.kserve.io "${m[2] ?? ''}" not found`,
       );
-    if (req.method === 'GET') return { status: 200, body: isvc };
+    if (req.method === 'GET') {
+      const left = pending.get(key) ?? 0;
+      const meta = (isvc.metadata ?? {}) as Record<string, unknown>;
+      const generation = typeof meta.generation === 'number' ? meta.generation : 1;
+      const settled = left <= 0 && !controller.stuck;
+      if (!settled) pending.set(key, left - 1);
+      const status = {
+        ...((isvc.status ?? {}) as Record<string, unknown>),
+        observedGeneration: settled ? generation : generation - 1,
+        conditions: settled
+          ? [
+              { type: 'PredictorReady', status: 'True' },
+              { type: 'Ready', status: 'True' },
+            ]
+          : [
+              { type: 'PredictorReady', status: 'False', reason: controller.reason },
+              {
+                type: 'Ready',
+                status: 'False',
+                reason: controller.reason,
+                message: controller.message,
+              },
+            ],
+      };
+      return { status: 200, body: { ...isvc, status } };
+    }
     if (req.method === 'PATCH') {
       const type = String(req.headers['content-type']);
       if (type !== 'application/merge-patch+json' && type !== 'application/json-patch+json')
@@ -40,12 +73,19 @@ export function kserveFake(token: string): {
           'UnsupportedMediaType',
           'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml',
         );
-      services.set(key, merge(isvc, req.json) as Record<string, unknown>);
+      const next = merge(isvc, req.json) as Record<string, unknown>;
+      const meta = (next.metadata ?? {}) as Record<string, unknown>;
+      next.metadata = {
+        ...meta,
+        generation: (typeof meta.generation === 'number' ? meta.generation : 1) + 1,
+      };
+      services.set(key, next);
+      pending.set(key, controller.readsUntilReady);
       return { status: 200, body: services.get(key) };
     }
     return status(405, 'MethodNotAllowed', 'method not allowed');
   });
-  return { server, services };
+  return { server, services, controller };
 }
 
 /** RFC 7386 JSON merge patch. */

@@ -1,4 +1,4 @@
-import { describe } from '../../../shared/duration.js';
+import { describe, parseDuration } from '../../../shared/duration.js';
 import { CordonError } from '../../../shared/errors.js';
 import { checkKeys, expectMapping } from '../../../shared/shape.js';
 import { OutboundClient } from '../../http/outbound-client.js';
@@ -9,6 +9,7 @@ import {
   type OperationContext,
   type UndoOf,
 } from '../connector-type.js';
+import { waitUntilReady } from './wait-ready.js';
 
 interface KServeOptions {
   readonly namespace: string;
@@ -28,6 +29,12 @@ const INPUTS: Readonly<Record<string, InputSpec>> = {
       'RawDeployment mode: pin the predictor to this artifact instead of zeroing the canary.',
   },
   reason: { type: 'text', required: false, description: 'Recorded as an annotation.' },
+  wait: {
+    type: 'duration',
+    required: false,
+    description:
+      'After patching, wait up to this long (e.g. `5m`) for Ready=True at the new generation; fail if it does not come.',
+  },
 };
 
 /** What the rollback replaced, enough for merge-patch to put it back (null = absent). */
@@ -41,6 +48,29 @@ interface RollbackResult {
   readonly service: string;
   readonly patched: 'canaryTrafficPercent' | 'storageUri';
   readonly replaced: Replaced;
+  /** Present when `wait` was given: how long Ready took. */
+  readonly readyAfterMs?: number;
+}
+
+/** The `wait` input in ms (undefined: do not wait); checked before anything is patched. */
+function waitMsOf(wait: unknown): number | undefined {
+  if (wait === undefined || wait === null) return undefined;
+  const d = parseDuration(wait);
+  if (!d.ok) throw new CordonError('CORDON_ERR_ACTION_INPUT', `KServe wait ${d.reason}.`);
+  return d.ms;
+}
+
+/** Waits for Ready when the step asked to (`wait:`); nothing otherwise. */
+async function maybeWait(
+  client: OutboundClient,
+  path: string,
+  label: string,
+  waitMs: number | undefined,
+  ctx: OperationContext,
+): Promise<{ readyAfterMs?: number }> {
+  if (waitMs === undefined) return {};
+  const { waitedMs } = await waitUntilReady(client, path, label, waitMs, ctx);
+  return { readyAfterMs: waitedMs };
 }
 
 const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -139,7 +169,7 @@ export const kserve = defineConnectorType<OutboundClient>({
         inputs: INPUTS,
       },
       idempotency:
-        'The predictor spec before is read once and kept with the effect; merge-patch with the same body is idempotent.',
+        'The predictor spec before is read once and kept with the effect; merge-patch with the same body is idempotent. With `wait`, Ready=True at the new generation is polled for (1s doubling to 10s) and its absence fails the step as a timeout.',
       ledger: 'journal',
       undoes:
         'serving.restore merge-patches the replaced canaryTrafficPercent (null removes it) or storageUri back.',
@@ -149,6 +179,7 @@ export const kserve = defineConnectorType<OutboundClient>({
           ((client.instance.options as KServeOptions | undefined)?.namespace ?? 'default');
         const service = text(inputs.service);
         const path = isvcPath(namespace, service);
+        const waitMs = waitMsOf(inputs.wait);
         const replaced = await ctx.memo.remember('replaced', () =>
           readPredictor(client, path, ctx),
         );
@@ -178,22 +209,26 @@ export const kserve = defineConnectorType<OutboundClient>({
             { ...annotations, spec: { predictor: { canaryTrafficPercent: 0 } } },
             ctx,
           );
+        const ready = await maybeWait(client, path, `${namespace}/${service}`, waitMs, ctx);
         return {
           namespace,
           service,
           patched: storageUri ? 'storageUri' : 'canaryTrafficPercent',
           replaced,
+          ...ready,
         } satisfies RollbackResult;
       },
       undo: async (undoOf: UndoOf, ctx, client) => {
         const r = undoOf.result as RollbackResult;
         const path = isvcPath(r.namespace, r.service);
+        const waitMs = waitMsOf(undoOf.inputs.wait);
         const predictor =
           r.patched === 'storageUri'
             ? { model: { storageUri: r.replaced.storageUri } }
             : { canaryTrafficPercent: r.replaced.canaryTrafficPercent };
         await mergePatch(client, path, { spec: { predictor } }, ctx);
-        return { namespace: r.namespace, service: r.service, restored: predictor };
+        const ready = await maybeWait(client, path, `${r.namespace}/${r.service}`, waitMs, ctx);
+        return { namespace: r.namespace, service: r.service, restored: predictor, ...ready };
       },
     },
     'serving.restore': {
