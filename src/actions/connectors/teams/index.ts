@@ -3,10 +3,12 @@ import { checkKeys, expectMapping } from '../../../shared/shape.js';
 import { outboundError } from '../../http/outbound-errors.js';
 import { OutboundClient } from '../../http/outbound-client.js';
 import { defineConnectorType, text } from '../connector-type.js';
+import { compileOnUnknown, postOnce, type OnUnknown } from '../notify-once.js';
 
 interface TeamsOptions {
   /** `workflows` (Adaptive Card envelope, usually 202) or `legacy` (MessageCard, 200 "1"). */
   readonly format: 'workflows' | 'legacy';
+  readonly onUnknown: OnUnknown;
 }
 
 /**
@@ -23,7 +25,9 @@ export const teams = defineConnectorType<OutboundClient>({
   options: {
     compile(value, sink) {
       if (!expectMapping(sink, ['options'], value, 'options')) return undefined;
-      checkKeys(sink, ['options'], value, 'options', { optional: ['format'] });
+      checkKeys(sink, ['options'], value, 'options', { optional: ['format', 'on_unknown'] });
+      const onUnknown = compileOnUnknown(value.on_unknown, sink);
+      if (!onUnknown) return undefined;
       const format = value.format ?? 'workflows';
       if (format !== 'workflows' && format !== 'legacy') {
         sink.error(
@@ -33,7 +37,7 @@ export const teams = defineConnectorType<OutboundClient>({
         );
         return undefined;
       }
-      return { format };
+      return { format, onUnknown } satisfies TeamsOptions;
     },
   },
   create: (instance, deps) => new OutboundClient(instance, deps),
@@ -57,10 +61,13 @@ export const teams = defineConnectorType<OutboundClient>({
         },
       },
       idempotency:
-        'Ledger: a retried job returns the first result. Retried in-call on 429 only (a retried post after a timeout could post twice).',
+        'Ledger: a retried job returns the first result. An attempt marker is kept with the effect before each post, so a job retried after a crash, timeout or 5xx (outcome unknown) does not post again and reports posted: "unknown" (options.on_unknown: repost posts again instead). Retried in-call on 429 only (Retry-After).',
       ledger: 'journal',
       run: async (inputs, ctx, client) => {
-        const { format } = (client.instance.options ?? { format: 'workflows' }) as TeamsOptions;
+        const { format, onUnknown } = (client.instance.options ?? {
+          format: 'workflows',
+          onUnknown: 'skip',
+        }) as TeamsOptions;
         const card = inputs.card ?? {
           type: 'AdaptiveCard',
           $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
@@ -81,19 +88,22 @@ export const teams = defineConnectorType<OutboundClient>({
                   { contentType: 'application/vnd.microsoft.card.adaptive', content: card },
                 ],
               };
-        const res = await client.request(
-          { method: 'POST', path: '', json, idempotent: false },
-          ctx.signal,
-        );
-        if (format === 'legacy' && res.text.trim() !== '1') {
-          const throttled = res.text.includes('429');
-          throw outboundError(
-            throttled ? 'CORDON_ERR_ACTION_UNAVAILABLE' : 'CORDON_ERR_ACTION_RESPONSE',
-            `Connector "${client.instance.name}": Teams answered ${res.status} "${res.text.slice(0, 120)}" instead of "1"${throttled ? ' (throttled)' : ''}.`,
-            res.status,
+        return postOnce(ctx, client, onUnknown, async () => {
+          const res = await client.request(
+            { method: 'POST', path: '', json, idempotent: false },
+            ctx.signal,
           );
-        }
-        return { posted: true, status: res.status };
+          if (format === 'legacy' && res.text.trim() !== '1') {
+            const throttled = res.text.includes('429');
+            // A throttled 200 surely did not post: reported as 429 so a retry may post.
+            throw outboundError(
+              throttled ? 'CORDON_ERR_ACTION_UNAVAILABLE' : 'CORDON_ERR_ACTION_RESPONSE',
+              `Connector "${client.instance.name}": Teams answered ${res.status} "${res.text.slice(0, 120)}" instead of "1"${throttled ? ' (throttled)' : ''}.`,
+              throttled ? 429 : res.status,
+            );
+          }
+          return { posted: true, status: res.status };
+        });
       },
     },
   },
