@@ -113,6 +113,7 @@ describe('operations from the connector-type registry', () => {
       'builtin-limiter',
       'kong',
       'litellm-proxy',
+      'aws-apigateway',
     ]);
     for (const type of CONNECTOR_TYPES)
       for (const [name, op] of Object.entries(type.operations)) {
