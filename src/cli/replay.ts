@@ -13,6 +13,9 @@ import { ReplayPool } from '../correlate/replay-pool.js';
 import { formatDiagnostic } from '../shared/diagnostics.js';
 import { REPLAY_USAGE } from './usage.js';
 
+/** A short canonical event's line, to guess an input's event count from its size. */
+const BYTES_PER_EVENT_GUESS = 120;
+
 /** Lines with problems printed at most (the rest are counted). */
 const MAX_REPORTED = 20;
 
@@ -61,6 +64,7 @@ export async function runReplay(argv: readonly string[]): Promise<number> {
   const out = process.stdout;
   let matches = 0;
   const options = engineOptions(config.correlate, content.connectors, 1);
+  const bytes = files.reduce((n, f) => n + f.size, 0);
   const replay = new Replay(
     content.rules,
     options,
@@ -69,12 +73,10 @@ export async function runReplay(argv: readonly string[]): Promise<number> {
       if (json) out.write(`${JSON.stringify(matchLine(m))}\n`);
     },
     config.ingest.dedupeWindowMs,
+    Math.ceil(bytes / BYTES_PER_EVENT_GUESS),
   );
 
-  const progress = new Progress(
-    process.stderr,
-    files.reduce((n, f) => n + f.size, 0),
-  );
+  const progress = new Progress(process.stderr, bytes);
   const started = performance.now();
   const now = Date.now();
   let bad = 0;

@@ -16,7 +16,7 @@ import type { ReaderThreadOptions } from './log-reader/reader-thread-init.js';
 import { ThreadedLogReader } from './log-reader/threaded-log-reader.js';
 import {
   RoutedBatchBuilder,
-  routedEvents,
+  RoutedCursor,
   seqAt,
   type RoutedBatch,
 } from './routing/routed-batch.js';
@@ -247,7 +247,7 @@ export class Correlator {
     const behind = [...this.#offsets.values()].some((o) => o !== this.#position);
     let sliceStart = performance.now();
     let i = 0;
-    for (const e of routedEvents(batch)) {
+    for (const e = new RoutedCursor(batch); e.next(); ) {
       if ((i & 63) === 63 && performance.now() - sliceStart >= SLICE_MS) {
         await this.deliver(now);
         await new Promise((resolve) => setImmediate(resolve));

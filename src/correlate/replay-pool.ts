@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { RuleStats } from './engine/rule-stats.js';
 import type { Replay } from './replay.js';
-import { routedEvents } from './routing/routed-batch.js';
+import { RoutedCursor } from './routing/routed-batch.js';
 import type { ChunkResult, WorkerInit } from './replay-worker.js';
 
 /**
@@ -103,8 +103,8 @@ export class ReplayPool {
   }
 
   private apply(r: ChunkResult): void {
-    for (const e of routedEvents(r))
-      this.replay.pushRouted(e.stream, e.time, e.received, e.ref, e.routes);
+    for (const e = new RoutedCursor(r); e.next(); )
+      this.replay.pushRouted(e.stream, e.time, e.received, e.ref, e.routes, e.refHash);
     this.derivedSkipped += r.derivedSkipped;
     const label = this.#labels.get(r.seq) ?? '?';
     this.#labels.delete(r.seq);

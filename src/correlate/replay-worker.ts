@@ -70,7 +70,7 @@ function routeChunk(
   seq: number,
   init: WorkerInit,
 ): ChunkResult {
-  const batch = new RoutedBatchBuilder();
+  const batch = new RoutedBatchBuilder(true);
   const bad: [number, string][] = [];
   let derivedSkipped = 0;
   let lineNo = 0;

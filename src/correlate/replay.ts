@@ -7,6 +7,7 @@ import { CorrelationEngine } from './engine/engine.js';
 import type { RuleStats } from './engine/rule-stats.js';
 import type { Match } from './match.js';
 import { RecentRefs } from './recent-refs.js';
+import { refHash } from './routing/routed-batch.js';
 import type { CompiledRuleSet } from './rule/types.js';
 
 /**
@@ -28,14 +29,17 @@ export class Replay {
   /**
    * `dedupeWindowMs`: as ingest does, an event whose source and id were taken in within this
    * long (of processing time) before is a duplicate, skipped and counted; 0 keeps them all.
+   * `expectedEvents`: about how many events will come (a hint that sizes the dedupe memory).
    */
   constructor(
     rules: CompiledRuleSet,
     options: Omit<EngineOptions, 'owned'>,
     private readonly onMatch: (match: Match) => void,
     private readonly dedupeWindowMs = 0,
+    expectedEvents = 0,
   ) {
-    this.#recent = dedupeWindowMs > 0 ? new RecentRefs(dedupeWindowMs) : undefined;
+    this.#recent =
+      dedupeWindowMs > 0 ? new RecentRefs(dedupeWindowMs, expectedEvents) : undefined;
     this.#engine = new CorrelationEngine(rules, {
       ...options,
       limits: { ...options.limits, partitions: 1 },
@@ -60,8 +64,9 @@ export class Replay {
     received: number,
     ref: string,
     routes: readonly Route[],
+    hash = refHash(ref),
   ): void {
-    if (this.isDuplicate(ref, received)) {
+    if (this.isDuplicate(ref, received, hash)) {
       this.duplicates += 1;
       return;
     }
@@ -75,8 +80,8 @@ export class Replay {
     this.drain(now, due);
   }
 
-  private isDuplicate(ref: string, now: number): boolean {
-    return this.#recent !== undefined && this.#recent.seen(ref, now);
+  private isDuplicate(ref: string, now: number, hash: number): boolean {
+    return this.#recent !== undefined && this.#recent.seen(ref, now, hash);
   }
 
   /** End of input: every window closes. */

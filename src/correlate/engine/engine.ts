@@ -610,7 +610,7 @@ export class CorrelationEngine {
       return;
     }
     const slot = part.slots[info.index] as Slot;
-    const rec = this.group(slot, info, r.key, values);
+    const rec = this.group(slot, info, r.key, { values });
     this.emit(info, rec, names, rec.values, r.key, fire, now);
     this.markChanged(slot, r.key, rec);
   }
@@ -636,7 +636,7 @@ export class CorrelationEngine {
     const late = time < watermark;
     if (late) stats.late += 1;
     const slot = part.slots[info.index] as Slot;
-    const rec = this.group(slot, info, r.key, r.values);
+    const rec = this.group(slot, info, r.key, r);
     const runtime = info.runtime as RuleRuntime;
     const c: Contribution = { t: time, ref, input: r.input, value: r.value, late };
     const fires = runtime.add(rec.state, c, this.#ctx);
@@ -647,7 +647,16 @@ export class CorrelationEngine {
     if (timed) stats.evalMs += (performance.now() - started) * TIMING_SAMPLE;
   }
 
-  private group(slot: Slot, info: SlotInfo, key: string, values: readonly string[]): GroupRecord {
+  /**
+   * The group `key` of a rule, created if new with the values `from` holds (read only then: a
+   * route read off a batch builds them on demand).
+   */
+  private group(
+    slot: Slot,
+    info: SlotInfo,
+    key: string,
+    from: { readonly values: readonly string[] },
+  ): GroupRecord {
     slot.touch += 1;
     let rec = slot.groups.get(key);
     if (rec) {
@@ -657,7 +666,7 @@ export class CorrelationEngine {
     if (slot.groups.size >= info.maxGroups) this.evictStalest(slot, info);
     rec = {
       state: info.runtime ? info.runtime.create() : undefined,
-      values,
+      values: from.values,
       suppressUntil: -Infinity,
       suppressed: 0,
       partial: slot.evicted.has(key),
