@@ -48,6 +48,21 @@ export async function runReplay(argv: readonly string[]): Promise<number> {
     console.error(`cordon replay: name one input file or directory.\n\n${REPLAY_USAGE}`);
     return 2;
   }
+  // Worker threads start loading their modules now, while this one loads the content.
+  const pool = workers > 0 ? new ReplayPool(workers) : undefined;
+  try {
+    return await replayInputs(contentDir, inputs[0] as string, json, pool);
+  } finally {
+    await pool?.close();
+  }
+}
+
+async function replayInputs(
+  contentDir: string,
+  input: string,
+  json: boolean,
+  pool: ReplayPool | undefined,
+): Promise<number> {
   const config = loadConfig();
   const { content, diagnostics } = await loadContent(resolve(contentDir));
   if (!content) {
@@ -55,9 +70,9 @@ export async function runReplay(argv: readonly string[]): Promise<number> {
     console.error(`cordon replay: the rules under ${resolve(contentDir)} have errors.`);
     return 1;
   }
-  const files = await inputFiles(inputs[0] as string);
+  const files = await inputFiles(input);
   if (files.length === 0) {
-    console.error(`cordon replay: no .ndjson, .jsonl or .json files under ${inputs[0] ?? ''}.`);
+    console.error(`cordon replay: no .ndjson, .jsonl or .json files under ${input}.`);
     return 1;
   }
 
@@ -82,23 +97,15 @@ export async function runReplay(argv: readonly string[]): Promise<number> {
   let bad = 0;
   let skipped = 0;
   const badLines: string[] = [];
-  if (workers > 0) {
-    const pool = new ReplayPool(
-      workers,
-      { sources: content.ruleSources, options, now, defaultSource: 'replay' },
-      replay,
-    );
-    try {
-      for (const file of files) {
-        await readChunks(file.path, async (chunk, length) => {
-          progress.advance(length, replay.events);
-          await pool.send(chunk, length, file.label);
-        });
-      }
-      await pool.finish();
-    } finally {
-      await pool.close();
+  if (pool) {
+    pool.begin({ sources: content.ruleSources, options, now, defaultSource: 'replay' }, replay);
+    for (const file of files) {
+      await readChunks(file.path, async (chunk, length) => {
+        progress.advance(length, replay.events);
+        await pool.send(chunk, length, file.label);
+      });
     }
+    await pool.finish();
     bad = pool.badCount;
     skipped = pool.derivedSkipped;
     badLines.push(...pool.bad);
