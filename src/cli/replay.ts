@@ -7,7 +7,7 @@ import { loadConfig } from '../config/load-config.js';
 import { loadContent } from '../content.js';
 import { engineOptions } from '../correlate/engine-options.js';
 import type { RuleStats } from '../correlate/engine/rule-stats.js';
-import type { Match } from '../correlate/match.js';
+import type { Match, Retraction } from '../correlate/match.js';
 import { Replay, readRecordedLine } from '../correlate/replay.js';
 import { ReplayPool } from '../correlate/replay-pool.js';
 import { formatDiagnostic } from '../shared/diagnostics.js';
@@ -90,6 +90,11 @@ async function replayInputs(
     config.ingest.dedupeWindowMs,
     Math.ceil(bytes / BYTES_PER_EVENT_GUESS),
   );
+  let retractions = 0;
+  replay.onRetraction = (r) => {
+    retractions += 1;
+    if (json) out.write(`${JSON.stringify(retractionLine(r))}\n`);
+  };
 
   const progress = new Progress(process.stderr, bytes);
   const started = performance.now();
@@ -141,6 +146,7 @@ async function replayInputs(
   err.write(
     `\n${replay.events} events in ${seconds.toFixed(2)} s (${Math.round(replay.events / Math.max(seconds, 1e-9)).toLocaleString('en-US')} events/s), ${matches} matches` +
       `${bad > 0 ? `, ${plural(bad, 'bad line')}${bad > badLines.length ? ` (first ${badLines.length} shown)` : ''}` : ''}` +
+      `${retractions > 0 ? `, ${plural(retractions, 'retraction')}` : ''}` +
       `${replay.duplicates > 0 ? `, ${plural(replay.duplicates, 'duplicate')} skipped` : ''}` +
       `${skipped > 0 ? `, ${skipped} derived events skipped (re-derived)` : ''}.\n`,
   );
@@ -172,6 +178,24 @@ export function matchLine(m: Match): Record<string, unknown> {
   };
 }
 
+/**
+ * What `--json` prints for a match withdrawn by a later event: `retracted` names the match (a
+ * line printed before it), so a consumer can tell the two kinds of line apart by that key.
+ */
+export function retractionLine(r: Retraction): Record<string, unknown> {
+  return {
+    retracted: r.matchId,
+    rule: r.rule,
+    title: r.ruleTitle,
+    group: r.group,
+    groupKey: r.groupKey,
+    by: r.ref,
+    time: r.time,
+    reason: r.reason,
+    tooLate: r.tooLate,
+  };
+}
+
 function summary(
   stats: ReadonlyMap<string, RuleStats>,
   types: readonly (readonly [string, string])[],
@@ -182,11 +206,21 @@ function summary(
     typeOf.get(rule) ?? 'detection',
     String(s.events),
     String(s.matches),
+    String(s.retracted),
     String(s.suppressed),
     String(s.lateDropped),
     s.evalMs.toFixed(1),
   ]);
-  const header = ['rule', 'type', 'events', 'matches', 'suppressed', 'late dropped', 'eval ms'];
+  const header = [
+    'rule',
+    'type',
+    'events',
+    'matches',
+    'retracted',
+    'suppressed',
+    'late dropped',
+    'eval ms',
+  ];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: readonly string[]): string =>
     cells.map((c, i) => (i < 2 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');

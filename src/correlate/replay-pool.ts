@@ -117,7 +117,7 @@ export class ReplayPool {
   }
 
   private apply(r: ChunkResult): void {
-    for (const e = new RoutedCursor(r); e.next(); )
+    for (const e = new RoutedCursor(r); e.next();)
       this.replay.pushRouted(e.stream, e.time, e.received, e.ref, e.routes, e.refHash);
     this.derivedSkipped += r.derivedSkipped;
     const label = this.#labels.get(r.seq) ?? '?';

@@ -5,7 +5,7 @@ import { Findings } from '../ingest/normalizers/findings.js';
 import type { EngineOptions, Route } from './engine/engine.js';
 import { CorrelationEngine } from './engine/engine.js';
 import type { RuleStats } from './engine/rule-stats.js';
-import type { Match } from './match.js';
+import type { Match, Retraction } from './match.js';
 import { RecentRefs } from './recent-refs.js';
 import { refHash } from './routing/routed-batch.js';
 import type { CompiledRuleSet } from './rule/types.js';
@@ -25,6 +25,8 @@ export class Replay {
   events = 0;
   /** Events skipped as repeats of one already replayed (as ingest would have refused them). */
   duplicates = 0;
+  /** Takes matches withdrawn by events replayed after them (see Retraction). */
+  onRetraction: ((retraction: Retraction) => void) | undefined;
 
   /**
    * `dedupeWindowMs`: as ingest does, an event whose source and id were taken in within this
@@ -38,8 +40,7 @@ export class Replay {
     private readonly dedupeWindowMs = 0,
     expectedEvents = 0,
   ) {
-    this.#recent =
-      dedupeWindowMs > 0 ? new RecentRefs(dedupeWindowMs, expectedEvents) : undefined;
+    this.#recent = dedupeWindowMs > 0 ? new RecentRefs(dedupeWindowMs, expectedEvents) : undefined;
     this.#engine = new CorrelationEngine(rules, {
       ...options,
       limits: { ...options.limits, partitions: 1 },
@@ -111,6 +112,7 @@ export class Replay {
       }
       const out = this.#engine.drain();
       for (const m of out.matches) this.onMatch(m);
+      if (this.onRetraction) for (const r of out.retractions) this.onRetraction(r);
       if (out.derived.length === 0) return derived;
       derived = true;
       for (const d of out.derived) this.#engine.process(d, now);

@@ -302,8 +302,7 @@ export class RoutedCursor implements RoutedEvent {
       r.slot = b.routeSlot[route] as number;
       r.input = b.routeInput[route] as number;
       r.key = b.strings[b.routeKey[route] as number] as string;
-      r.value =
-        kind === VALUE_NUMBER ? data : kind === VALUE_TEXT ? b.strings[data] : undefined;
+      r.value = kind === VALUE_NUMBER ? data : kind === VALUE_TEXT ? b.strings[data] : undefined;
       r.partition = b.routePartition[route] as number;
       r.valueAt = this.#value;
       r.valueCount = values;

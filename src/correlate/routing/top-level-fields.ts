@@ -69,7 +69,13 @@ export function readTopLevelFields(line: string): TopLevelFields | undefined {
       } else if (key === 'time' || key === 'received') return undefined;
       valueEnd += 1;
     } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
-      if (key === 'kind' || key === 'id' || key === 'source' || key === 'time' || key === 'received')
+      if (
+        key === 'kind' ||
+        key === 'id' ||
+        key === 'source' ||
+        key === 'time' ||
+        key === 'received'
+      )
         return undefined;
       valueEnd = nestedEnd(line, at);
       if (valueEnd < 0) return undefined;
