@@ -20,7 +20,7 @@ import type { Config, ProcessRole } from './config/load-config.js';
 import { loadPrincipals, readSecret, type PrincipalDirectory } from './config/principals.js';
 import { loadContentOrThrow, type Content } from './content.js';
 import { Correlator } from './correlate/correlator.js';
-import type { Match } from './correlate/match.js';
+import type { Match, Retraction } from './correlate/match.js';
 import type { ConnectorDefinition, ListenConfig } from './config/connectors.js';
 import { SyslogListener, toOctetCountedBody } from './ingest/syslog/index.js';
 import { resolveSenderAuth } from './ingest/auth/sender-auth.js';
@@ -328,6 +328,17 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
         }
         await runner.trigger(incident, `correlation:${match.rule}`);
       };
+      // A match withdrawn by a later event: its incident says so (and is not closed: people
+      // decide), and runs waiting on the incident are told, so a playbook can undo.
+      const onRetraction = async (r: Retraction): Promise<void> => {
+        const recorded = await incidents.recordRetraction(r, clock.now());
+        if (recorded.outcome !== 'recorded') return;
+        logger.info(
+          { incidentId: recorded.incidentId, rule: r.rule, matchId: r.matchId, by: r.ref },
+          'match retracted',
+        );
+        await runner.incidentChanged(recorded.incidentId);
+      };
       const blockMs = 1_000;
       const connectionName = `cordon:${config.instanceId}:correlator`;
       // With a reader thread, the thread reads the log over a connection of its own.
@@ -355,6 +366,7 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
           checkpointMs: config.correlate.checkpointMs,
           leaseMs: config.correlate.leaseMs,
           dedupeWindowMs: config.ingest.dedupeWindowMs,
+          onRetraction,
           ...(threaded
             ? {
                 readerThread: {

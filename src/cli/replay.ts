@@ -7,11 +7,14 @@ import { loadConfig } from '../config/load-config.js';
 import { loadContent } from '../content.js';
 import { engineOptions } from '../correlate/engine-options.js';
 import type { RuleStats } from '../correlate/engine/rule-stats.js';
-import type { Match } from '../correlate/match.js';
+import type { Match, Retraction } from '../correlate/match.js';
 import { Replay, readRecordedLine } from '../correlate/replay.js';
 import { ReplayPool } from '../correlate/replay-pool.js';
 import { formatDiagnostic } from '../shared/diagnostics.js';
 import { REPLAY_USAGE } from './usage.js';
+
+/** A short canonical event's line, to guess an input's event count from its size. */
+const BYTES_PER_EVENT_GUESS = 120;
 
 /** Lines with problems printed at most (the rest are counted). */
 const MAX_REPORTED = 20;
@@ -45,6 +48,21 @@ export async function runReplay(argv: readonly string[]): Promise<number> {
     console.error(`cordon replay: name one input file or directory.\n\n${REPLAY_USAGE}`);
     return 2;
   }
+  // Worker threads start loading their modules now, while this one loads the content.
+  const pool = workers > 0 ? new ReplayPool(workers) : undefined;
+  try {
+    return await replayInputs(contentDir, inputs[0] as string, json, pool);
+  } finally {
+    await pool?.close();
+  }
+}
+
+async function replayInputs(
+  contentDir: string,
+  input: string,
+  json: boolean,
+  pool: ReplayPool | undefined,
+): Promise<number> {
   const config = loadConfig();
   const { content, diagnostics } = await loadContent(resolve(contentDir));
   if (!content) {
@@ -52,15 +70,16 @@ export async function runReplay(argv: readonly string[]): Promise<number> {
     console.error(`cordon replay: the rules under ${resolve(contentDir)} have errors.`);
     return 1;
   }
-  const files = await inputFiles(inputs[0] as string);
+  const files = await inputFiles(input);
   if (files.length === 0) {
-    console.error(`cordon replay: no .ndjson, .jsonl or .json files under ${inputs[0] ?? ''}.`);
+    console.error(`cordon replay: no .ndjson, .jsonl or .json files under ${input}.`);
     return 1;
   }
 
   const out = process.stdout;
   let matches = 0;
   const options = engineOptions(config.correlate, content.connectors, 1);
+  const bytes = files.reduce((n, f) => n + f.size, 0);
   const replay = new Replay(
     content.rules,
     options,
@@ -69,34 +88,29 @@ export async function runReplay(argv: readonly string[]): Promise<number> {
       if (json) out.write(`${JSON.stringify(matchLine(m))}\n`);
     },
     config.ingest.dedupeWindowMs,
+    Math.ceil(bytes / BYTES_PER_EVENT_GUESS),
   );
+  let retractions = 0;
+  replay.onRetraction = (r) => {
+    retractions += 1;
+    if (json) out.write(`${JSON.stringify(retractionLine(r))}\n`);
+  };
 
-  const progress = new Progress(
-    process.stderr,
-    files.reduce((n, f) => n + f.size, 0),
-  );
+  const progress = new Progress(process.stderr, bytes);
   const started = performance.now();
   const now = Date.now();
   let bad = 0;
   let skipped = 0;
   const badLines: string[] = [];
-  if (workers > 0) {
-    const pool = new ReplayPool(
-      workers,
-      { sources: content.ruleSources, options, now, defaultSource: 'replay' },
-      replay,
-    );
-    try {
-      for (const file of files) {
-        await readChunks(file.path, async (chunk, length) => {
-          progress.advance(length, replay.events);
-          await pool.send(chunk, length, file.label);
-        });
-      }
-      await pool.finish();
-    } finally {
-      await pool.close();
+  if (pool) {
+    pool.begin({ sources: content.ruleSources, options, now, defaultSource: 'replay' }, replay);
+    for (const file of files) {
+      await readChunks(file.path, async (chunk, length) => {
+        progress.advance(length, replay.events);
+        await pool.send(chunk, length, file.label);
+      });
     }
+    await pool.finish();
     bad = pool.badCount;
     skipped = pool.derivedSkipped;
     badLines.push(...pool.bad);
@@ -132,6 +146,7 @@ export async function runReplay(argv: readonly string[]): Promise<number> {
   err.write(
     `\n${replay.events} events in ${seconds.toFixed(2)} s (${Math.round(replay.events / Math.max(seconds, 1e-9)).toLocaleString('en-US')} events/s), ${matches} matches` +
       `${bad > 0 ? `, ${plural(bad, 'bad line')}${bad > badLines.length ? ` (first ${badLines.length} shown)` : ''}` : ''}` +
+      `${retractions > 0 ? `, ${plural(retractions, 'retraction')}` : ''}` +
       `${replay.duplicates > 0 ? `, ${plural(replay.duplicates, 'duplicate')} skipped` : ''}` +
       `${skipped > 0 ? `, ${skipped} derived events skipped (re-derived)` : ''}.\n`,
   );
@@ -163,6 +178,24 @@ export function matchLine(m: Match): Record<string, unknown> {
   };
 }
 
+/**
+ * What `--json` prints for a match withdrawn by a later event: `retracted` names the match (a
+ * line printed before it), so a consumer can tell the two kinds of line apart by that key.
+ */
+export function retractionLine(r: Retraction): Record<string, unknown> {
+  return {
+    retracted: r.matchId,
+    rule: r.rule,
+    title: r.ruleTitle,
+    group: r.group,
+    groupKey: r.groupKey,
+    by: r.ref,
+    time: r.time,
+    reason: r.reason,
+    tooLate: r.tooLate,
+  };
+}
+
 function summary(
   stats: ReadonlyMap<string, RuleStats>,
   types: readonly (readonly [string, string])[],
@@ -173,11 +206,21 @@ function summary(
     typeOf.get(rule) ?? 'detection',
     String(s.events),
     String(s.matches),
+    String(s.retracted),
     String(s.suppressed),
     String(s.lateDropped),
     s.evalMs.toFixed(1),
   ]);
-  const header = ['rule', 'type', 'events', 'matches', 'suppressed', 'late dropped', 'eval ms'];
+  const header = [
+    'rule',
+    'type',
+    'events',
+    'matches',
+    'retracted',
+    'suppressed',
+    'late dropped',
+    'eval ms',
+  ];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: readonly string[]): string =>
     cells.map((c, i) => (i < 2 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');

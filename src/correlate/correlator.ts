@@ -16,11 +16,11 @@ import type { ReaderThreadOptions } from './log-reader/reader-thread-init.js';
 import { ThreadedLogReader } from './log-reader/threaded-log-reader.js';
 import {
   RoutedBatchBuilder,
-  routedEvents,
+  RoutedCursor,
   seqAt,
   type RoutedBatch,
 } from './routing/routed-batch.js';
-import type { Match } from './match.js';
+import type { Match, Retraction } from './match.js';
 import { RuleMetricsExporter } from './rule-metrics.js';
 import type { CompiledRuleSet } from './rule/types.js';
 import type { CheckpointHead, CorrelationStateStore, Lease } from './state-store.js';
@@ -37,6 +37,7 @@ const ENCODE_CHUNK = 2_000;
 
 /** Receives every match; must be idempotent by `matchId` (a replay after a crash resends). */
 export type MatchSink = (match: Match) => Promise<void>;
+export type RetractionSink = (retraction: Retraction) => Promise<void>;
 
 /** Called for an event the engine failed on; it is then skipped (it stays in the log). */
 export type PoisonHandler = (entry: LoggedEvent, error: unknown) => Promise<void>;
@@ -55,6 +56,12 @@ export interface CorrelatorOptions {
   readonly dedupeWindowMs: number;
   /** Matches handed to the sink at once. */
   readonly deliveryConcurrency?: number;
+  /**
+   * Takes matches withdrawn by events that arrived after them, after the matches of the same
+   * batch; like the sink, it must be idempotent (a restart delivers them again). Without it
+   * they are counted only.
+   */
+  readonly onRetraction?: RetractionSink;
   /**
    * Read, parse and route the log on a worker thread with its own connection (the default in
    * `cordon start`); without it, on this thread through `blockingRedis`.
@@ -247,7 +254,7 @@ export class Correlator {
     const behind = [...this.#offsets.values()].some((o) => o !== this.#position);
     let sliceStart = performance.now();
     let i = 0;
-    for (const e of routedEvents(batch)) {
+    for (const e = new RoutedCursor(batch); e.next();) {
       if ((i & 63) === 63 && performance.now() - sliceStart >= SLICE_MS) {
         await this.deliver(now);
         await new Promise((resolve) => setImmediate(resolve));
@@ -302,19 +309,21 @@ export class Correlator {
 
   /** Appends derived events, then hands matches to the sink; throws if either fails. */
   private async deliver(now: number): Promise<void> {
-    const { matches: drained, derived } = this.#engine.drain();
+    const { matches: drained, derived, retractions } = this.#engine.drain();
     const received = this.#received.splice(0);
     if (derived.length > 0) await this.appendDerived(derived, now);
-    if (drained.length === 0) return;
     const matches = drained.map((m, i) => {
       const at = received[i];
       return at === undefined ? m : { ...m, received: at };
     });
-    this.crash('correlate.before-deliver');
+    if (matches.length > 0) this.crash('correlate.before-deliver');
     const concurrency = this.options.deliveryConcurrency ?? 16;
     for (let i = 0; i < matches.length; i += concurrency) {
       await Promise.all(matches.slice(i, i + concurrency).map((m) => this.sink(m)));
     }
+    // After the matches: a retraction may name a match of this very batch.
+    const retract = this.options.onRetraction;
+    if (retract) for (const r of retractions) await retract(r);
   }
 
   private async appendDerived(events: readonly CanonicalEvent[], now: number): Promise<void> {

@@ -45,3 +45,26 @@ export interface Match {
    */
   readonly received?: number;
 }
+
+/**
+ * A match withdrawn by an event that arrived after it fired and shows it was wrong: an `until`
+ * event inside a sequence that had completed, an expected event inside an absence already
+ * reported (correlation-anchors §3.2). History is not rewritten: the match stays, and the
+ * incident it opened records the retraction.
+ */
+export interface Retraction {
+  /** The match withdrawn (the same id its Match carried). */
+  readonly matchId: string;
+  readonly rule: string;
+  readonly ruleTitle: string;
+  readonly groupKey: string;
+  readonly group: Readonly<Record<string, string>>;
+  /** The event that withdraws it, "<source>/<id>", and its event time (epoch ms). */
+  readonly ref: string;
+  readonly time: number;
+  readonly reason: string;
+  /** Processing time when it was withdrawn, epoch ms. */
+  readonly retractedAt: number;
+  /** The event came later than the allowed lateness: it withdrew the match but was not counted. */
+  readonly tooLate: boolean;
+}

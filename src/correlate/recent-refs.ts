@@ -7,6 +7,8 @@
  * the queue; their table slots are reclaimed when the table is rebuilt, which happens when
  * it is half full, so each operation costs O(1) amortised.
  */
+import { refHash } from './routing/routed-batch.js';
+
 export class RecentRefs {
   /** Refs, times and hashes in intake order; global position p is at index p − #base. */
   #refs: string[] = [];
@@ -16,10 +18,23 @@ export class RecentRefs {
   /** Global position of the oldest ref still remembered. */
   #head = 0;
   /** Slots hold a global position + 1; 0 is empty. */
-  #table = new Float64Array(1 << 12);
+  #table: Int32Array;
   #occupied = 0;
 
-  constructor(private readonly windowMs: number) {}
+  /**
+   * `expected`: about how many refs the window will hold (a replay knows its input's size), so
+   * the table is made big enough at once instead of being rebuilt as it fills; a low guess only
+   * costs rebuilds.
+   */
+  constructor(
+    private readonly windowMs: number,
+    expected = 0,
+  ) {
+    let size = 1 << 12;
+    const want = Math.min(Math.max(0, expected), MAX_EXPECTED) * 2;
+    while (size < want) size *= 2;
+    this.#table = new Int32Array(size);
+  }
 
   /** Remembered refs (for tests and figures). */
   get size(): number {
@@ -30,9 +45,8 @@ export class RecentRefs {
    * True when `ref` was taken in within the window before `now` (a repeat, not remembered
    * again); otherwise remembers it at `now` and returns false.
    */
-  seen(ref: string, now: number): boolean {
+  seen(ref: string, now: number, hash = refHash(ref)): boolean {
     this.forgetBefore(now - this.windowMs);
-    const hash = hashOf(ref);
     const mask = this.#table.length - 1;
     for (let i = hash & mask; ; i = (i + 1) & mask) {
       const slot = this.#table[i] as number;
@@ -82,23 +96,18 @@ export class RecentRefs {
       this.#refs = this.#refs.slice(drop);
       this.#times = this.#times.slice(drop);
       this.#hashes = this.#hashes.slice(drop);
-      this.#base = this.#head;
     }
+    // Positions restart at the new front, so they stay below the table's size (Int32 slots).
+    this.#base = 0;
+    this.#head = 0;
     const live = this.#refs.length;
     let size = this.#table.length;
     while ((live + 1) * 4 > size) size *= 2;
-    this.#table = new Float64Array(size);
+    this.#table = new Int32Array(size);
     this.#occupied = 0;
     for (let k = 0; k < live; k += 1) this.place(this.#base + k, this.#hashes[k] as number);
   }
 }
 
-/** FNV-1a over UTF-16 code units: spreads `source/id` refs well, and costs little. */
-function hashOf(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i += 1) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
+/** The most refs a size hint makes room for at once (the table grows past it as needed). */
+const MAX_EXPECTED = 1 << 24;

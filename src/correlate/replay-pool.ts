@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { RuleStats } from './engine/rule-stats.js';
 import type { Replay } from './replay.js';
-import { routedEvents } from './routing/routed-batch.js';
+import { RoutedCursor } from './routing/routed-batch.js';
 import type { ChunkResult, WorkerInit } from './replay-worker.js';
 
 /**
@@ -27,15 +27,18 @@ export class ReplayPool {
   #line = 1;
   #failure: Error | undefined;
 
-  constructor(
-    workers: number,
-    init: WorkerInit,
-    private readonly replay: Replay,
-    private readonly maxInFlight = workers * 3,
-  ) {
+  #replay: Replay | undefined;
+  readonly #maxInFlight: number;
+
+  /**
+   * Starts the threads at once, before the rules are known (`begin` sends them), so loading
+   * their modules overlaps the main thread's loading of the content.
+   */
+  constructor(workers: number, maxInFlight = workers * 3) {
+    this.#maxInFlight = maxInFlight;
     const url = new URL('./replay-worker.js', import.meta.url);
     this.#workers = Array.from({ length: workers }, () => {
-      const w = new Worker(url, { workerData: init });
+      const w = new Worker(url);
       w.on('message', (m: ChunkResult | { stats: [string, RuleStats][] }) => {
         if ('seq' in m) this.received(m);
       });
@@ -47,9 +50,20 @@ export class ReplayPool {
     });
   }
 
+  /** Hands the workers the rules and settings, and names the replay chunks are applied to. */
+  begin(init: WorkerInit, replay: Replay): void {
+    this.#replay = replay;
+    for (const w of this.#workers) w.postMessage({ init });
+  }
+
+  private get replay(): Replay {
+    if (!this.#replay) throw new Error('ReplayPool: begin() first');
+    return this.#replay;
+  }
+
   /** Sends the first `length` bytes (whole lines) of a buffer; waits while too many are in flight. */
   async send(buffer: ArrayBuffer, length: number, label: string): Promise<number> {
-    while (this.#sent - this.#applied >= this.maxInFlight) await this.applyNext();
+    while (this.#sent - this.#applied >= this.#maxInFlight) await this.applyNext();
     const seq = this.#sent;
     this.#sent += 1;
     this.#labels.set(seq, label);
@@ -103,8 +117,8 @@ export class ReplayPool {
   }
 
   private apply(r: ChunkResult): void {
-    for (const e of routedEvents(r))
-      this.replay.pushRouted(e.stream, e.time, e.received, e.ref, e.routes);
+    for (const e = new RoutedCursor(r); e.next();)
+      this.replay.pushRouted(e.stream, e.time, e.received, e.ref, e.routes, e.refHash);
     this.derivedSkipped += r.derivedSkipped;
     const label = this.#labels.get(r.seq) ?? '?';
     this.#labels.delete(r.seq);

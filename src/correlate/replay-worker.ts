@@ -1,11 +1,12 @@
 import { isAscii } from 'node:buffer';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { EVENT_KINDS } from '../ingest/canonical-event.js';
 import type { EngineOptions } from './engine/engine.js';
 import { CorrelationEngine } from './engine/engine.js';
 import { readRecordedLine } from './replay.js';
 import { RoutedBatchBuilder, transferList, type RoutedBatch } from './routing/routed-batch.js';
 import { buildRuleSet } from './rule/index.js';
+import { readTopLevelFields } from './routing/top-level-fields.js';
 import type { RuleSource } from './rule/rule-source.js';
 
 /**
@@ -41,7 +42,29 @@ export interface ChunkResult extends RoutedBatch {
 const KINDS: ReadonlySet<string> = new Set(EVENT_KINDS);
 
 if (parentPort) {
-  const init = workerData as WorkerInit;
+  const port = parentPort;
+  const decoder = new TextDecoder();
+  // The pool starts threads before the rules are loaded: the first message brings them.
+  let started: { engine: CorrelationEngine; init: WorkerInit } | undefined;
+  port.on('message', (msg: { init: WorkerInit } | ChunkRequest | 'stats') => {
+    if (msg === 'stats') {
+      port.postMessage({ stats: started ? [...started.engine.stats()] : [] });
+      return;
+    }
+    if ('init' in msg) {
+      started = start(msg.init);
+      return;
+    }
+    if (!started) throw new Error('replay worker: a chunk came before the rules');
+    const bytes = Buffer.from(msg.buffer, 0, msg.length);
+    // Mostly ASCII in practice: a one-byte string is much faster to make and to parse.
+    const text = isAscii(bytes) ? bytes.toString('latin1') : decoder.decode(bytes);
+    const result = routeChunk(started.engine, text, msg.seq, started.init);
+    port.postMessage(result, transferList(result));
+  });
+}
+
+function start(init: WorkerInit): { engine: CorrelationEngine; init: WorkerInit } {
   const { ruleSet } = buildRuleSet(init.sources);
   if (!ruleSet) throw new Error('replay worker: the rules do not build');
   const engine = new CorrelationEngine(ruleSet, {
@@ -49,19 +72,7 @@ if (parentPort) {
     owned: [0],
     checkpoints: false,
   });
-  const decoder = new TextDecoder();
-  const port = parentPort;
-  port.on('message', (msg: ChunkRequest | 'stats') => {
-    if (msg === 'stats') {
-      port.postMessage({ stats: [...engine.stats()] });
-      return;
-    }
-    const bytes = Buffer.from(msg.buffer, 0, msg.length);
-    // Mostly ASCII in practice: a one-byte string is much faster to make and to parse.
-    const text = isAscii(bytes) ? bytes.toString('latin1') : decoder.decode(bytes);
-    const result = routeChunk(engine, text, msg.seq, init);
-    port.postMessage(result, transferList(result));
-  });
+  return { engine, init };
 }
 
 function routeChunk(
@@ -70,7 +81,7 @@ function routeChunk(
   seq: number,
   init: WorkerInit,
 ): ChunkResult {
-  const batch = new RoutedBatchBuilder();
+  const batch = new RoutedBatchBuilder(true);
   const bad: [number, string][] = [];
   let derivedSkipped = 0;
   let lineNo = 0;
@@ -104,10 +115,12 @@ function routeChunk(
   return { ...batch.build(), seq, lines: lineNo, bad, derivedSkipped };
 }
 
+const SOURCE = /^[a-z][a-z0-9-]{0,62}$/;
+
 /**
  * For a line whose kind no rule reads: its source, time and receipt time, read off the text
- * when each appears exactly once in the plain form a JSON serialiser writes. Anything less
- * clear-cut returns undefined and the line is parsed in full.
+ * (see readTopLevelFields). Anything less clear-cut returns undefined and the line is parsed
+ * in full.
  */
 function unreadKind(
   engine: CorrelationEngine,
@@ -115,52 +128,15 @@ function unreadKind(
   defaultSource: string,
 ): { source: string; time: number; received: number; id: string } | undefined {
   // The kind first, from its first mention: a kind some rule reads takes the full parse at
-  // once, without the scans below (most lines, when most kinds are read).
+  // once, without reading the rest (most lines, when most kinds are read).
   const first = line.indexOf('"kind":"');
   if (first < 0) return undefined;
   const kind = first + '"kind":"'.length;
   const value = line.slice(kind, line.indexOf('"', kind));
   if (!KINDS.has(value) || engine.readsKind(value)) return undefined;
-  if (once(line, '"kind":"') !== kind) return undefined;
-  const timeAt = once(line, '"time":');
-  if (timeAt < 0) return undefined;
-  const time = integerAt(line, timeAt);
-  if (time === undefined) return undefined;
-  let receivedAt = time;
-  if (line.includes('"received":')) {
-    const r = once(line, '"received":');
-    const v = r < 0 ? undefined : integerAt(line, r);
-    if (v === undefined) return undefined;
-    receivedAt = v;
-  }
-  let source = defaultSource;
-  if (line.includes('"source":')) {
-    const s = once(line, '"source":"');
-    if (s < 0) return undefined;
-    const e = line.indexOf('"', s);
-    source = line.slice(s, e);
-    if (!/^[a-z][a-z0-9-]{0,62}$/.test(source)) return undefined;
-  }
-  const idAt = once(line, '"id":"');
-  if (idAt < 0) return undefined;
-  const idEnd = line.indexOf('"', idAt);
-  const id = line.slice(idAt, idEnd);
-  // An escaped id takes the full parse, which reads it exactly.
-  if (id.includes('\\')) return undefined;
-  return { source, time, received: receivedAt, id };
-}
-
-/** Index just after `needle` when it occurs exactly once, else -1. */
-function once(line: string, needle: string): number {
-  const at = line.indexOf(needle);
-  if (at < 0 || line.indexOf(needle, at + needle.length) >= 0) return -1;
-  return at + needle.length;
-}
-
-function integerAt(line: string, at: number): number | undefined {
-  let end = at;
-  while (end < line.length && line.charCodeAt(end) >= 48 && line.charCodeAt(end) <= 57) end += 1;
-  const c = line.charCodeAt(end);
-  if (end === at || (c !== 44 && c !== 125)) return undefined;
-  return Number(line.slice(at, end));
+  const fields = readTopLevelFields(line);
+  if (fields === undefined || fields.kind !== value) return undefined;
+  const source = fields.source ?? defaultSource;
+  if (fields.source !== undefined && !SOURCE.test(source)) return undefined;
+  return { source, time: fields.time, received: fields.received ?? fields.time, id: fields.id };
 }

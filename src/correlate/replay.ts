@@ -5,8 +5,9 @@ import { Findings } from '../ingest/normalizers/findings.js';
 import type { EngineOptions, Route } from './engine/engine.js';
 import { CorrelationEngine } from './engine/engine.js';
 import type { RuleStats } from './engine/rule-stats.js';
-import type { Match } from './match.js';
+import type { Match, Retraction } from './match.js';
 import { RecentRefs } from './recent-refs.js';
+import { refHash } from './routing/routed-batch.js';
 import type { CompiledRuleSet } from './rule/types.js';
 
 /**
@@ -24,18 +25,22 @@ export class Replay {
   events = 0;
   /** Events skipped as repeats of one already replayed (as ingest would have refused them). */
   duplicates = 0;
+  /** Takes matches withdrawn by events replayed after them (see Retraction). */
+  onRetraction: ((retraction: Retraction) => void) | undefined;
 
   /**
    * `dedupeWindowMs`: as ingest does, an event whose source and id were taken in within this
    * long (of processing time) before is a duplicate, skipped and counted; 0 keeps them all.
+   * `expectedEvents`: about how many events will come (a hint that sizes the dedupe memory).
    */
   constructor(
     rules: CompiledRuleSet,
     options: Omit<EngineOptions, 'owned'>,
     private readonly onMatch: (match: Match) => void,
     private readonly dedupeWindowMs = 0,
+    expectedEvents = 0,
   ) {
-    this.#recent = dedupeWindowMs > 0 ? new RecentRefs(dedupeWindowMs) : undefined;
+    this.#recent = dedupeWindowMs > 0 ? new RecentRefs(dedupeWindowMs, expectedEvents) : undefined;
     this.#engine = new CorrelationEngine(rules, {
       ...options,
       limits: { ...options.limits, partitions: 1 },
@@ -60,8 +65,9 @@ export class Replay {
     received: number,
     ref: string,
     routes: readonly Route[],
+    hash = refHash(ref),
   ): void {
-    if (this.isDuplicate(ref, received)) {
+    if (this.isDuplicate(ref, received, hash)) {
       this.duplicates += 1;
       return;
     }
@@ -75,8 +81,8 @@ export class Replay {
     this.drain(now, due);
   }
 
-  private isDuplicate(ref: string, now: number): boolean {
-    return this.#recent !== undefined && this.#recent.seen(ref, now);
+  private isDuplicate(ref: string, now: number, hash: number): boolean {
+    return this.#recent !== undefined && this.#recent.seen(ref, now, hash);
   }
 
   /** End of input: every window closes. */
@@ -106,6 +112,7 @@ export class Replay {
       }
       const out = this.#engine.drain();
       for (const m of out.matches) this.onMatch(m);
+      if (this.onRetraction) for (const r of out.retractions) this.onRetraction(r);
       if (out.derived.length === 0) return derived;
       derived = true;
       for (const d of out.derived) this.#engine.process(d, now);

@@ -6,6 +6,12 @@ import { emptyStats } from './engine/rule-stats.js';
 const COUNTERS: readonly [keyof RuleStats, string, string, number][] = [
   ['events', 'cordon_rule_events_total', 'Events (or inner matches) a rule took in.', 1],
   ['matches', 'cordon_rule_matches_total', 'Matches fired by a rule.', 1],
+  [
+    'retracted',
+    'cordon_rule_retractions_total',
+    'Matches withdrawn by an event that arrived after them (an until or expected event).',
+    1,
+  ],
   ['suppressed', 'cordon_rule_suppressed_total', 'Matches suppressed by cordon.suppress.', 1],
   [
     'late',

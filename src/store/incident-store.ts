@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { Match } from '../correlate/match.js';
+import type { Match, Retraction } from '../correlate/match.js';
 import type { Severity } from '../ingest/canonical-event.js';
 import { deterministicId } from '../shared/hash.js';
 import type { Keys } from './keys.js';
@@ -31,13 +31,27 @@ export interface Incident {
   readonly containment?: string;
   /** When Cordon accepted the event that opened it (ingest time), epoch ms, if known. */
   readonly acceptedAt?: number;
+  /** Its matches withdrawn by events that arrived after them (see Retraction). */
+  readonly retractionCount: number;
+  /** Every match behind it was withdrawn: what opened it did not happen as it first looked. */
+  readonly retracted: boolean;
 }
 
 export interface IncidentDetail extends Incident {
   /** Newest first, capped. */
   readonly matches: readonly Match[];
   readonly runs: readonly string[];
+  /** Its withdrawn matches, oldest first. */
+  readonly retractions: readonly Retraction[];
 }
+
+export type RecordRetractionOutcome =
+  | { readonly outcome: 'recorded' | 'replayed'; readonly incidentId: string }
+  /** No incident has the match: it was suppressed, or its incident is gone (retention). */
+  | { readonly outcome: 'no-incident' };
+
+/** Incident hash fields that hold a withdrawn match: `retraction:<match id>`. */
+const RETRACTION_FIELD = 'retraction:';
 
 export interface RecordMatchOutcome {
   readonly incidentId: string;
@@ -117,6 +131,24 @@ export class IncidentStore {
     );
   }
 
+  /**
+   * Notes on the incident that opened (or took) a match that the match was withdrawn; once
+   * per match, so redelivery after a correlator restart changes nothing.
+   */
+  async recordRetraction(r: Retraction, now: number): Promise<RecordRetractionOutcome> {
+    // byMatch holds "<incident id>|<1 if the match created it>" (recordMatch-6.lua).
+    const byMatch = await this.redis.hget(this.keys.incidentByMatch, r.matchId);
+    const incidentId = byMatch?.split('|')[0];
+    if (!incidentId) return { outcome: 'no-incident' };
+    const code = (await this.#scripts.run(
+      'recordRetraction',
+      [this.keys.incident(incidentId)],
+      [now, r.matchId, JSON.stringify(r)],
+    )) as number;
+    if (code === -1) return { outcome: 'no-incident' };
+    return { outcome: code === 1 ? 'recorded' : 'replayed', incidentId };
+  }
+
   async get(id: string): Promise<IncidentDetail | undefined> {
     const [hash, matches, runs] = await Promise.all([
       this.redis.hgetall(this.keys.incident(id)),
@@ -124,10 +156,15 @@ export class IncidentStore {
       this.redis.smembers(this.keys.incidentRuns(id)),
     ]);
     if (!hash.id) return undefined;
+    const retractions = Object.entries(hash)
+      .filter(([field]) => field.startsWith(RETRACTION_FIELD))
+      .map(([, json]) => JSON.parse(json) as Retraction)
+      .sort((a, b) => a.retractedAt - b.retractedAt || a.matchId.localeCompare(b.matchId));
     return {
       ...toIncident(hash),
       matches: matches.map((m) => JSON.parse(m) as Match),
       runs: runs.sort(),
+      retractions,
     };
   }
 
@@ -219,6 +256,9 @@ function toIncident(h: Record<string, string>): Incident {
     lastSeen: Number(h.lastSeen ?? 0),
     matchCount: Number(h.matchCount ?? 0),
     eventCount: Number(h.eventCount ?? 0),
+    retractionCount: Number(h.retractionCount ?? 0),
+    retracted:
+      Number(h.matchCount ?? 0) > 0 && Number(h.retractionCount ?? 0) >= Number(h.matchCount),
     ...optional,
   };
 }

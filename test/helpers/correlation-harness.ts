@@ -3,7 +3,7 @@ import type { CanonicalEvent } from '../../src/ingest/canonical-event.js';
 import type { EngineLimits } from '../../src/correlate/engine/engine.js';
 import { CorrelationEngine } from '../../src/correlate/engine/engine.js';
 import type { RuleStats } from '../../src/correlate/engine/rule-stats.js';
-import type { Match } from '../../src/correlate/match.js';
+import type { Match, Retraction } from '../../src/correlate/match.js';
 import { buildRuleSet } from '../../src/correlate/rule/index.js';
 import type { CompiledRuleSet } from '../../src/correlate/rule/types.js';
 import type { CorrelationStateStore, Lease } from '../../src/correlate/state-store.js';
@@ -25,13 +25,30 @@ import { formatDiagnostic } from '../../src/shared/diagnostics.js';
 export const BASE = Date.UTC(2026, 0, 1, 12, 0, 0);
 
 export type { CaseEvent, ExpectedMatch } from '../../src/correlate/types/conformance-case.js';
-import type { CaseEvent, ExpectedMatch } from '../../src/correlate/types/conformance-case.js';
+import type {
+  CaseEvent,
+  ExpectedMatch,
+  ExpectedRetraction,
+} from '../../src/correlate/types/conformance-case.js';
 
 export interface RunResult {
   readonly matches: Match[];
   /** Per match id: index of the event after which it was emitted (events.length = flush). */
   readonly emittedAt: Map<string, number>;
   readonly stats: ReadonlyMap<string, RuleStats>;
+  /** Withdrawn matches, once per match id (as the incident store records them). */
+  readonly retractions: Retraction[];
+}
+
+/** Collects retractions once per match id. */
+class Retractions {
+  readonly byMatch = new Map<string, Retraction>();
+  readonly add = (r: Retraction): void => {
+    if (!this.byMatch.has(r.matchId)) this.byMatch.set(r.matchId, r);
+  };
+  list(): Retraction[] {
+    return [...this.byMatch.values()];
+  }
 }
 
 export const TEST_LIMITS: EngineLimits = {
@@ -82,24 +99,36 @@ function engineFor(
 }
 
 /** Feeds one event and its derived events (chains) the way replay does. */
-function feed(engine: CorrelationEngine, event: CanonicalEvent, sink: (m: Match) => void): void {
+function feed(
+  engine: CorrelationEngine,
+  event: CanonicalEvent,
+  sink: (m: Match) => void,
+  retract: (r: Retraction) => void,
+): void {
   const queue = [event];
   for (let e = queue.shift(); e; e = queue.shift()) {
     engine.process(e, e.received);
     engine.advance(e.received);
     const out = engine.drain();
     out.matches.forEach(sink);
+    out.retractions.forEach(retract);
     queue.push(...out.derived);
   }
 }
 
-function flush(engine: CorrelationEngine, now: number, sink: (m: Match) => void): void {
+function flush(
+  engine: CorrelationEngine,
+  now: number,
+  sink: (m: Match) => void,
+  retract: (r: Retraction) => void,
+): void {
   for (;;) {
     engine.flush(now);
     const out = engine.drain();
     out.matches.forEach(sink);
+    out.retractions.forEach(retract);
     if (out.derived.length === 0) return;
-    for (const d of out.derived) feed(engine, d, sink);
+    for (const d of out.derived) feed(engine, d, sink, retract);
   }
 }
 
@@ -112,18 +141,29 @@ export function runInMemory(
   const engine = engineFor(rules, limits);
   const matches: Match[] = [];
   const emittedAt = new Map<string, number>();
+  const retractions = new Retractions();
   events.forEach((event, i) => {
-    feed(engine, event, (m) => {
-      matches.push(m);
-      emittedAt.set(m.matchId, i);
-    });
+    feed(
+      engine,
+      event,
+      (m) => {
+        matches.push(m);
+        emittedAt.set(m.matchId, i);
+      },
+      retractions.add,
+    );
   });
   const last = events[events.length - 1]?.received ?? BASE;
-  flush(engine, last, (m) => {
-    matches.push(m);
-    emittedAt.set(m.matchId, events.length);
-  });
-  return { matches, emittedAt, stats: engine.stats() };
+  flush(
+    engine,
+    last,
+    (m) => {
+      matches.push(m);
+      emittedAt.set(m.matchId, events.length);
+    },
+    retractions.add,
+  );
+  return { matches, emittedAt, stats: engine.stats(), retractions: retractions.list() };
 }
 
 /**
@@ -144,6 +184,7 @@ export async function runWithCheckpoints(
   const emittedAt = new Map<string, number>();
   const crashes = new Set(options.crashes);
   const leases = new Map<number, Lease>();
+  const retractions = new Retractions();
   let engine = engineFor(rules, limits, partitions);
 
   /** Restores every partition; returns the index of the last event the checkpoint reflects. */
@@ -193,7 +234,7 @@ export async function runWithCheckpoints(
   let i = (await acquire(BASE)) + 1;
   while (i < events.length) {
     const event = events[i] as CanonicalEvent;
-    feed(engine, event, sink(i));
+    feed(engine, event, sink(i), retractions.add);
     if (crashes.has(i)) {
       crashes.delete(i);
       // Crash: nothing since the last checkpoint survives in memory.
@@ -205,8 +246,13 @@ export async function runWithCheckpoints(
     i += 1;
   }
   const last = events[events.length - 1]?.received ?? BASE;
-  flush(engine, last, sink(events.length));
-  return { matches: [...delivered.values()], emittedAt, stats: engine.stats() };
+  flush(engine, last, sink(events.length), retractions.add);
+  return {
+    matches: [...delivered.values()],
+    emittedAt,
+    stats: engine.stats(),
+    retractions: retractions.list(),
+  };
 }
 
 /** Two workers, each owning half the partitions, each reading every event. */
@@ -230,6 +276,7 @@ export function runOnTwoWorkers(
   ];
   const matches = new Map<string, Match>();
   const emittedAt = new Map<string, number>();
+  const retractions = new Retractions();
   // Derived events go through the shared log: every worker reads them, like any event.
   const log: CanonicalEvent[] = [...events];
   const seen = new Set(log.map((e) => `${e.source}/${e.id}`));
@@ -244,6 +291,7 @@ export function runOnTwoWorkers(
         matches.set(m.matchId, m);
         emittedAt.set(m.matchId, Math.min(i, events.length - 1));
       }
+      out.retractions.forEach(retractions.add);
       for (const d of out.derived) {
         const ref = `${d.source}/${d.id}`;
         if (!seen.has(ref)) {
@@ -256,12 +304,19 @@ export function runOnTwoWorkers(
   const last = events[events.length - 1]?.received ?? BASE;
   for (const engine of engines) {
     engine.flush(last);
-    for (const m of engine.drain().matches) {
+    const out = engine.drain();
+    for (const m of out.matches) {
       matches.set(m.matchId, m);
       emittedAt.set(m.matchId, events.length);
     }
+    out.retractions.forEach(retractions.add);
   }
-  return { matches: [...matches.values()], emittedAt, stats: new Map() };
+  return {
+    matches: [...matches.values()],
+    emittedAt,
+    stats: new Map(),
+    retractions: retractions.list(),
+  };
 }
 
 export function describeMatch(m: Match, emittedAt?: number): Record<string, unknown> {
@@ -305,4 +360,31 @@ export function expectMatches(
     const { at, ...rest } = w;
     expect(actual[i]).toMatchObject(timed && at !== undefined ? { ...rest, at } : rest);
   });
+}
+
+/**
+ * Checks the withdrawn matches: each names one of the run's matches (by its last event), the
+ * event that withdrew it and whether that event was too late to count; none when none expected.
+ */
+export function expectRetractions(
+  result: RunResult,
+  expected: readonly ExpectedRetraction[],
+): void {
+  const byId = new Map(result.matches.map((m) => [m.matchId, m]));
+  const actual = result.retractions
+    .map((r) => {
+      const m = byId.get(r.matchId);
+      return {
+        rule: r.rule,
+        matchLast: m ? m.lastTime - BASE : `no match ${r.matchId}`,
+        by: r.ref,
+        tooLate: r.tooLate,
+      };
+    })
+    .sort((a, b) => String(a.matchLast).localeCompare(String(b.matchLast)));
+  const wanted = [...expected].sort((a, b) =>
+    String(a.matchLast).localeCompare(String(b.matchLast)),
+  );
+  expect(actual.length, JSON.stringify(actual)).toBe(wanted.length);
+  wanted.forEach((w, i) => expect(actual[i]).toMatchObject(w));
 }

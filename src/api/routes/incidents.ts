@@ -35,6 +35,15 @@ const incidentSchema = {
       type: 'integer',
       description: 'When Cordon accepted the event that opened the incident (epoch ms).',
     },
+    retractionCount: {
+      type: 'integer',
+      description:
+        'Matches of this incident withdrawn by events that arrived after them (a late until event inside a sequence, an expected event inside a reported absence).',
+    },
+    retracted: {
+      type: 'boolean',
+      description: 'Every match behind this incident was withdrawn.',
+    },
   },
 } as const;
 
@@ -47,6 +56,12 @@ export const incidentRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => 
       ...incidentSchema.properties,
       matches: { type: 'array', items: openObject },
       runs: { type: 'array', items: { type: 'string' } },
+      retractions: {
+        type: 'array',
+        description:
+          'Withdrawn matches, oldest first: the match id, the event that withdrew it, why.',
+        items: openObject,
+      },
     },
   });
   app.get<{ Querystring: { status?: 'open' | 'resolved'; limit: number; before?: number } }>(

@@ -5,7 +5,7 @@ import {
   type FieldGetter,
 } from '../../ingest/canonical-event.js';
 import { deterministicId } from '../../shared/hash.js';
-import type { Match } from '../match.js';
+import type { Match, Retraction } from '../match.js';
 import { correlationType } from '../types/registry.js';
 import type { CompiledCorrelation, CompiledDetection, CompiledRuleSet } from '../rule/types.js';
 import { MinHeap } from './min-heap.js';
@@ -69,6 +69,7 @@ export interface EngineOptions {
 export interface EngineOutput {
   readonly matches: Match[];
   readonly derived: CanonicalEvent[];
+  readonly retractions: Retraction[];
 }
 
 /** Entity fields tried in order for a detection without its own group-by. */
@@ -224,6 +225,7 @@ export class CorrelationEngine {
   readonly #sources: Set<string>[] = [];
   #matches: Match[] = [];
   #derived: CanonicalEvent[] = [];
+  #retractions: Retraction[] = [];
 
   constructor(
     readonly rules: CompiledRuleSet,
@@ -493,9 +495,10 @@ export class CorrelationEngine {
   }
 
   drain(): EngineOutput {
-    const out = { matches: this.#matches, derived: this.#derived };
+    const out = { matches: this.#matches, derived: this.#derived, retractions: this.#retractions };
     this.#matches = [];
     this.#derived = [];
+    this.#retractions = [];
     return out;
   }
 
@@ -610,7 +613,7 @@ export class CorrelationEngine {
       return;
     }
     const slot = part.slots[info.index] as Slot;
-    const rec = this.group(slot, info, r.key, values);
+    const rec = this.group(slot, info, r.key, { values });
     this.emit(info, rec, names, rec.values, r.key, fire, now);
     this.markChanged(slot, r.key, rec);
   }
@@ -626,8 +629,16 @@ export class CorrelationEngine {
     now: number,
   ): void {
     const stats = info.stats;
+    const runtime = info.runtime as RuleRuntime;
+    const slot = part.slots[info.index] as Slot;
     if (time < watermark - info.latenessMs) {
       stats.lateDropped += 1;
+      // Too late to count, not too late to show a match it would have prevented was wrong.
+      const rec = runtime.withdraw ? slot.groups.get(r.key) : undefined;
+      if (rec) {
+        const c: Contribution = { t: time, ref, input: r.input, value: r.value, late: true };
+        this.retract(slot, info, rec, r.key, runtime, c, watermark, now, true);
+      }
       return;
     }
     const timed = (this.#tick += 1) % TIMING_SAMPLE === 0;
@@ -635,10 +646,10 @@ export class CorrelationEngine {
     stats.events += 1;
     const late = time < watermark;
     if (late) stats.late += 1;
-    const slot = part.slots[info.index] as Slot;
-    const rec = this.group(slot, info, r.key, r.values);
-    const runtime = info.runtime as RuleRuntime;
+    const rec = this.group(slot, info, r.key, r);
     const c: Contribution = { t: time, ref, input: r.input, value: r.value, late };
+    if (late && runtime.withdraw)
+      this.retract(slot, info, rec, r.key, runtime, c, watermark, now, false);
     const fires = runtime.add(rec.state, c, this.#ctx);
     this.markChanged(slot, r.key, rec);
     if (info.onClose) this.schedule(slot, runtime, r.key, rec);
@@ -647,7 +658,16 @@ export class CorrelationEngine {
     if (timed) stats.evalMs += (performance.now() - started) * TIMING_SAMPLE;
   }
 
-  private group(slot: Slot, info: SlotInfo, key: string, values: readonly string[]): GroupRecord {
+  /**
+   * The group `key` of a rule, created if new with the values `from` holds (read only then: a
+   * route read off a batch builds them on demand).
+   */
+  private group(
+    slot: Slot,
+    info: SlotInfo,
+    key: string,
+    from: { readonly values: readonly string[] },
+  ): GroupRecord {
     slot.touch += 1;
     let rec = slot.groups.get(key);
     if (rec) {
@@ -657,7 +677,7 @@ export class CorrelationEngine {
     if (slot.groups.size >= info.maxGroups) this.evictStalest(slot, info);
     rec = {
       state: info.runtime ? info.runtime.create() : undefined,
-      values,
+      values: from.values,
       suppressUntil: -Infinity,
       suppressed: 0,
       partial: slot.evicted.has(key),
@@ -693,6 +713,43 @@ export class CorrelationEngine {
     if (slot.evicted.size > 10_000)
       slot.evicted.delete(slot.evicted.values().next().value as string);
     info.stats.evictedGroups += 1;
+  }
+
+  /** Emits a retraction for each earlier fire of this group that `c` withdraws. */
+  private retract(
+    slot: Slot,
+    info: SlotInfo,
+    rec: GroupRecord,
+    key: string,
+    runtime: RuleRuntime,
+    c: Contribution,
+    watermark: number,
+    now: number,
+    tooLate: boolean,
+  ): void {
+    const withdrawals = runtime.withdraw?.(rec.state, c, watermark);
+    if (!withdrawals || withdrawals.length === 0) return;
+    this.markChanged(slot, key, rec);
+    const names = info.groupNames ?? [];
+    const group: Record<string, string> = {};
+    names.forEach((n, i) => {
+      group[n] = rec.values[i] ?? '';
+    });
+    for (const w of withdrawals) {
+      info.stats.retracted += 1;
+      this.#retractions.push({
+        matchId: deterministicId('m', info.key, key, w.windowKey),
+        rule: info.key,
+        ruleTitle: info.title,
+        groupKey: JSON.stringify(rec.values),
+        group,
+        ref: w.by.ref,
+        time: w.by.t,
+        reason: w.reason,
+        retractedAt: now,
+        tooLate,
+      });
+    }
   }
 
   private schedule(slot: Slot, runtime: RuleRuntime, key: string, rec: GroupRecord): void {

@@ -6,6 +6,8 @@ export interface RuleStats {
   /** Events (or inner matches) the rule took in. */
   events: number;
   matches: number;
+  /** Matches withdrawn by an event that arrived after them (see Retraction). */
+  retracted: number;
   suppressed: number;
   /** Behind their source's watermark but within the allowed lateness: counted, flagged late. */
   late: number;
@@ -25,6 +27,7 @@ export function emptyStats(): RuleStats {
   return {
     events: 0,
     matches: 0,
+    retracted: 0,
     suppressed: 0,
     late: 0,
     lateDropped: 0,

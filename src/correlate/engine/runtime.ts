@@ -42,6 +42,21 @@ export interface Fire {
   readonly partial: boolean;
 }
 
+/**
+ * A match fired earlier that an event arriving after it shows was wrong (correlation-anchors
+ * §3.2): an `until` event inside a sequence that already completed, an expected event inside
+ * an absence already reported. History is not rewritten: the engine emits a retraction naming
+ * the match, and the incident it opened says so.
+ */
+export interface Withdrawal {
+  /** The `windowKey` of the fire being withdrawn. */
+  readonly windowKey: string;
+  /** The event that withdraws it. */
+  readonly by: Contribution;
+  /** Why, for people: "login_success at … inside the sequence". */
+  readonly reason: string;
+}
+
 /** What a runtime returns when nothing fired: shared, so the common case allocates nothing. */
 export const NO_FIRES: readonly Fire[] = Object.freeze([]);
 
@@ -74,6 +89,15 @@ export interface RuleRuntime<G = unknown> {
    * than watermark − lateness can still arrive). Returns true when the group is empty.
    */
   prune(group: G, watermark: number): boolean;
+  /**
+   * Types whose matches a later event can disprove: offered every event that arrives behind
+   * its source's watermark (late, or too late to count, when the group still exists), before
+   * it is added; returns the fires it withdraws, each once. A type that remembers fires for
+   * this keeps them in its group state (encoded with it) and forgets them in `prune`; what it
+   * would forget at `watermark` (the rule's, now) it must not withdraw, whether or not a
+   * prune ran since, so the outcome never depends on when groups are swept.
+   */
+  withdraw?(group: G, c: Contribution, watermark: number): readonly Withdrawal[];
   encode(group: G): unknown;
   decode(data: unknown): G;
 }

@@ -22,6 +22,11 @@ export interface RoutedBatch {
   readonly received: Float64Array;
   /** Per event: `source/id`. */
   readonly refs: string[];
+  /**
+   * Per event: `refHash(ref)`, when the builder was asked for them (a replay's dedupe hashes
+   * on the routing threads, not on the one that applies); empty otherwise.
+   */
+  readonly refHashes: Uint32Array;
   /** Routes as columns, grouped by event (ascending `routeEvent`). */
   readonly routeEvent: Uint32Array;
   readonly routeSlot: Uint16Array;
@@ -79,8 +84,11 @@ export class RoutedBatchBuilder {
   readonly #times: number[] = [];
   readonly #received: number[] = [];
   readonly #refs: string[] = [];
+  readonly #refHashes: number[] = [];
   readonly #routeEvent: number[] = [];
   readonly #routes: Route[] = [];
+
+  constructor(private readonly hashRefs = false) {}
 
   get count(): number {
     return this.#times.length;
@@ -108,6 +116,7 @@ export class RoutedBatchBuilder {
     this.#times.push(time);
     this.#received.push(received);
     this.#refs.push(ref);
+    if (this.hashRefs) this.#refHashes.push(refHash(ref));
     for (const r of routes) {
       this.#routeEvent.push(index);
       this.#routes.push(r);
@@ -167,6 +176,7 @@ export class RoutedBatchBuilder {
       times: new Float64Array(this.#times),
       received: new Float64Array(this.#received),
       refs: this.#refs,
+      refHashes: new Uint32Array(this.#refHashes),
       routeEvent: new Uint32Array(this.#routeEvent),
       routeSlot,
       routeInput,
@@ -190,6 +200,7 @@ export function transferList(b: RoutedBatch): ArrayBuffer[] {
     b.streamIndex.buffer as ArrayBuffer,
     b.times.buffer as ArrayBuffer,
     b.received.buffer as ArrayBuffer,
+    b.refHashes.buffer as ArrayBuffer,
     b.routeEvent.buffer as ArrayBuffer,
     b.routeSlot.buffer as ArrayBuffer,
     b.routeInput.buffer as ArrayBuffer,
@@ -202,50 +213,104 @@ export function transferList(b: RoutedBatch): ArrayBuffer[] {
   ];
 }
 
+/** FNV-1a over UTF-16 code units: spreads `source/id` refs well, and costs little. */
+export function refHash(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i += 1) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
 /**
- * The events of a batch in order. The `routes` array handed out is reused for the next event:
- * apply it before asking for the next one.
+ * A route read off a batch's columns. Its group-by values are built only when asked for (the
+ * engine asks when it creates a group, which most events do not), and the object itself is
+ * reused for a later event: nothing may keep it, only what it reads from it.
  */
-export function* routedEvents(b: RoutedBatch): Generator<RoutedEvent> {
-  let route = 0;
-  let value = 0;
-  const routes: Route[] = [];
-  for (let i = 0; i < b.count; i += 1) {
-    routes.length = 0;
-    for (; route < b.routeEvent.length && b.routeEvent[route] === i; route += 1) {
-      const n = b.routeValueCount[route] as number;
-      const key = b.strings[b.routeKey[route] as number] as string;
+class BatchRoute implements Route {
+  slot = 0;
+  input = 0;
+  key = '';
+  value: number | string | undefined = undefined;
+  partition = 0;
+  /** Where this route's values start in `routeValues`, and how many (or SAME_AS_KEY). */
+  valueAt = 0;
+  valueCount = 0;
+
+  constructor(private readonly b: RoutedBatch) {}
+
+  get values(): readonly string[] {
+    if (this.valueCount === SAME_AS_KEY) return [this.key];
+    const values = new Array<string>(this.valueCount);
+    for (let k = 0; k < this.valueCount; k += 1)
+      values[k] = this.b.strings[this.b.routeValues[this.valueAt + k] as number] as string;
+    return values;
+  }
+}
+
+/**
+ * The events of a batch in order, one at a time through one reused object: `next()` moves to
+ * the next event (false at the end). The event's fields and its `routes` (reused too) are valid
+ * until the next call: apply them before moving on, and keep nothing of them.
+ */
+export class RoutedCursor implements RoutedEvent {
+  index = -1;
+  stream = '';
+  time = 0;
+  received = 0;
+  ref = '';
+  /** `refHash(ref)` when the batch carries hashes, else 0. */
+  refHash = 0;
+  routes: readonly Route[] = [];
+  readonly #pool: BatchRoute[] = [];
+  /** One array per route count, reused: emptying an array (`length = 0`) costs more. */
+  readonly #arrays: BatchRoute[][] = [];
+  #route = 0;
+  #value = 0;
+
+  constructor(private readonly b: RoutedBatch) {}
+
+  next(): boolean {
+    const b = this.b;
+    const i = (this.index += 1);
+    if (i >= b.count) return false;
+    this.stream = b.streamTable[b.streamIndex[i] as number] as string;
+    this.time = b.times[i] as number;
+    this.received = b.received[i] as number;
+    this.ref = b.refs[i] as string;
+    this.refHash = b.refHashes.length > i ? (b.refHashes[i] as number) : 0;
+    const first = this.#route;
+    let end = first;
+    while (end < b.routeEvent.length && b.routeEvent[end] === i) end += 1;
+    const count = end - first;
+    let routes = this.#arrays[count];
+    if (routes === undefined) {
+      routes = new Array<BatchRoute>(count);
+      this.#arrays[count] = routes;
+    }
+    for (let route = first; route < end; route += 1) {
+      const n = route - first;
+      let r = this.#pool[n];
+      if (r === undefined) {
+        r = new BatchRoute(b);
+        this.#pool.push(r);
+      }
+      const values = b.routeValueCount[route] as number;
       const kind = b.routeValueKind[route];
       const data = b.routeValueData[route] as number;
-      let values: string[];
-      if (n === SAME_AS_KEY) values = [key];
-      else {
-        values = new Array<string>(n);
-        for (let k = 0; k < n; k += 1)
-          values[k] = b.strings[b.routeValues[value + k] as number] as string;
-      }
-      routes.push({
-        slot: b.routeSlot[route] as number,
-        input: b.routeInput[route] as number,
-        key,
-        values,
-        value:
-          kind === VALUE_NUMBER
-            ? data
-            : kind === VALUE_TEXT
-              ? (b.strings[data])
-              : undefined,
-        partition: b.routePartition[route] as number,
-      });
-      if (n !== SAME_AS_KEY) value += n;
+      r.slot = b.routeSlot[route] as number;
+      r.input = b.routeInput[route] as number;
+      r.key = b.strings[b.routeKey[route] as number] as string;
+      r.value = kind === VALUE_NUMBER ? data : kind === VALUE_TEXT ? b.strings[data] : undefined;
+      r.partition = b.routePartition[route] as number;
+      r.valueAt = this.#value;
+      r.valueCount = values;
+      if (values !== SAME_AS_KEY) this.#value += values;
+      routes[n] = r;
     }
-    yield {
-      index: i,
-      stream: b.streamTable[b.streamIndex[i] as number] as string,
-      time: b.times[i] as number,
-      received: b.received[i] as number,
-      ref: b.refs[i] as string,
-      routes,
-    };
+    this.#route = end;
+    this.routes = routes;
+    return true;
   }
 }

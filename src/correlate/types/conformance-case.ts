@@ -42,11 +42,23 @@ export interface ExpectedMatch {
   readonly at?: number;
 }
 
+/** What a case says about a withdrawn match (see Retraction); left-out fields are not checked. */
+export interface ExpectedRetraction {
+  readonly rule: string;
+  /** The withdrawn match, by the offset of its last event: it must be one of the case's matches. */
+  readonly matchLast: number;
+  /** The withdrawing event's ref (`gw/e3`). */
+  readonly by?: string;
+  readonly tooLate?: boolean;
+}
+
 export interface ConformanceCase {
   readonly name: string;
   readonly rules: string;
   readonly events: readonly CaseEvent[];
   readonly expect: readonly ExpectedMatch[];
+  /** Matches withdrawn by later events; none when left out (every case checks that). */
+  readonly retract?: readonly ExpectedRetraction[];
   /** Figures of one rule after the in-memory run. */
   readonly stats?: { readonly rule: string; readonly [figure: string]: number | string };
   readonly limits?: {

@@ -71,5 +71,7 @@ export const INCIDENT_FIELDS: readonly string[] = [
   'lastSeen',
   'matchCount',
   'eventCount',
+  'retractionCount',
+  'retracted',
   'createdAt',
 ];

@@ -46,6 +46,8 @@ const INCIDENT_SCHEMA = {
   lastSeen: 'double',
   matchCount: 'double',
   eventCount: 'double',
+  retractionCount: 'double',
+  retracted: 'bool',
   createdAt: 'double',
 } as const;
 

@@ -25,6 +25,8 @@ export function incidentScope(incident: Incident): Record<string, unknown> {
     lastSeen: incident.lastSeen,
     matchCount: incident.matchCount,
     eventCount: incident.eventCount,
+    retractionCount: incident.retractionCount,
+    retracted: incident.retracted,
     createdAt: incident.createdAt,
     ...(incident.acceptedAt === undefined ? {} : { acceptedAt: incident.acceptedAt }),
   };

@@ -106,6 +106,62 @@ describe('cordon replay', () => {
     }
   });
 
+  it('prints a retraction line naming the match a later event withdraws, with or without workers', () => {
+    const content = tempDir('replay-retract');
+    mkdirSync(join(content, 'correlations'));
+    writeFileSync(
+      join(content, 'correlations', 'rules.yaml'),
+      `title: Key created
+name: key_created
+logsource: { category: audit }
+detection: { sel: { name: key_created }, condition: sel }
+---
+title: Key approved
+name: key_approved
+logsource: { category: audit }
+detection: { sel: { name: key_approved }, condition: sel }
+---
+title: Key created without approval
+name: unapproved_key
+correlation:
+  type: temporal
+  rules: [key_created, key_approved]
+  group-by: [user]
+  timespan: 5m
+  condition: key_created and not key_approved
+cordon: { type: absence, lateness: 0s }
+`,
+    );
+    const event = (id: string, name: string, time: number, received = time): string =>
+      JSON.stringify({ id, kind: 'audit', name, time, received, entity: { user: 'u1' } });
+    const input = file([
+      event('c1', 'key_created', T0),
+      event('tick', 'other', T0 + 6 * 60_000),
+      // Recorded after the absence was reported, though it happened within the window.
+      event('a1', 'key_approved', T0 + 60_000, T0 + 7 * 60_000),
+    ]);
+    for (const workers of ['0', '2']) {
+      const run = cordon(['replay', '--json', '--workers', workers, '--content', content, input]);
+      expect(run.code, run.stderr).toBe(0);
+      const lines = run.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(lines).toHaveLength(2);
+      const [match, retraction] = lines;
+      expect(match).toMatchObject({ rule: 'unapproved_key', group: { user: 'u1' } });
+      expect(retraction).toMatchObject({
+        retracted: match?.matchId,
+        rule: 'unapproved_key',
+        group: { user: 'u1' },
+        by: 'replay/a1',
+        time: T0 + 60_000,
+        tooLate: true,
+      });
+      expect(run.stderr).toMatch(/1 matches, 1 retraction/);
+    }
+  });
+
   it('refuses unknown options and missing input with the usage', () => {
     const run = cordon(['replay', '--frobnicate']);
     expect(run.code).toBe(2);

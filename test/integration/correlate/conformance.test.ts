@@ -16,6 +16,7 @@ import {
   TEST_LIMITS,
   compileRules,
   expectMatches,
+  expectRetractions,
   runInMemory,
   runOnTwoWorkers,
   runWithCheckpoints,
@@ -60,6 +61,7 @@ for (const [type, cases] of suites) {
         it('in memory', () => {
           const result = runInMemory(rules, events, limitsOf(c));
           expectMatches(result, c.expect, true);
+          expectRetractions(result, c.retract ?? []);
           if (c.stats) {
             const { rule, ...figures } = c.stats;
             expect(result.stats.get(rule)).toMatchObject(figures);
@@ -74,6 +76,7 @@ for (const [type, cases] of suites) {
             limits: limitsOf(c, 4),
           });
           expectMatches(result, c.expect, false);
+          expectRetractions(result, c.retract ?? []);
         });
 
         it('with checkpoints and crashes (Redis store)', async () => {
@@ -86,10 +89,13 @@ for (const [type, cases] of suites) {
             { every: 3, crashes, limits: limitsOf(c, 4) },
           );
           expectMatches(result, c.expect, false);
+          expectRetractions(result, c.retract ?? []);
         });
 
         it('on two workers', () => {
-          expectMatches(runOnTwoWorkers(rules, events, limitsOf(c, 8)), c.expect, false);
+          const result = runOnTwoWorkers(rules, events, limitsOf(c, 8));
+          expectMatches(result, c.expect, false);
+          expectRetractions(result, c.retract ?? []);
         });
       });
     }

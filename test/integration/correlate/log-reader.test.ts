@@ -10,7 +10,7 @@ import { InlineLogReader } from '../../../src/correlate/log-reader/inline-log-re
 import type { LogReader } from '../../../src/correlate/log-reader/log-reader.js';
 import { ThreadedLogReader } from '../../../src/correlate/log-reader/threaded-log-reader.js';
 import {
-  routedEvents,
+  RoutedCursor,
   seqAt,
   type RoutedBatch,
 } from '../../../src/correlate/routing/routed-batch.js';
@@ -89,8 +89,23 @@ async function drain(reader: LogReader): Promise<unknown[]> {
 
 function flatten(batch: RoutedBatch): unknown[] {
   const out: unknown[] = [];
-  for (const e of routedEvents(batch))
-    out.push({ ...e, seq: seqAt(batch, e.index), index: undefined, routes: [...e.routes] });
+  // The cursor and its routes are reused from one event to the next: copy what they hold.
+  for (const e = new RoutedCursor(batch); e.next(); )
+    out.push({
+      stream: e.stream,
+      time: e.time,
+      received: e.received,
+      ref: e.ref,
+      seq: seqAt(batch, e.index),
+      routes: e.routes.map((r) => ({
+        slot: r.slot,
+        input: r.input,
+        key: r.key,
+        values: r.values,
+        value: r.value,
+        partition: r.partition,
+      })),
+    });
   return out;
 }
 

@@ -10,6 +10,51 @@ const incId = (matchId: string): string => `inc_${sha256Hex(matchId).slice(0, 24
 const N = BASE + 3_600_000;
 
 describe('IncidentStore', () => {
+  it('records a withdrawn match on its incident once; retracted when every match is', async () => {
+    const keys = env.fresh('retract');
+    const store = new IncidentStore(env.t.redis, keys);
+    const m1 = makeMatch({ matchId: 'm_r1', lastTime: BASE + 1_000 });
+    const m2 = makeMatch({ matchId: 'm_r2', lastTime: BASE + 5_000 });
+    const id = incId('m_r1');
+    await store.recordMatch(m1, N);
+    await store.recordMatch(m2, N + 1);
+    const retraction = (matchId: string, at: number) => ({
+      matchId,
+      rule: m1.rule,
+      ruleTitle: m1.ruleTitle,
+      groupKey: m1.groupKey,
+      group: m1.group,
+      ref: 'gateway/e9',
+      time: BASE + 500,
+      reason: 'approved at … arrived after the absence had been reported',
+      retractedAt: at,
+      tooLate: true,
+    });
+    expect(await store.recordRetraction(retraction('m_r1', N + 2), N + 2)).toEqual({
+      outcome: 'recorded',
+      incidentId: id,
+    });
+    // Redelivered after a correlator restart: recorded once.
+    expect(await store.recordRetraction(retraction('m_r1', N + 3), N + 3)).toEqual({
+      outcome: 'replayed',
+      incidentId: id,
+    });
+    let incident = await store.get(id);
+    expect(incident).toMatchObject({ retractionCount: 1, retracted: false, updatedAt: N + 2 });
+    expect(incident?.retractions).toEqual([retraction('m_r1', N + 2)]);
+
+    await store.recordRetraction(retraction('m_r2', N + 4), N + 4);
+    incident = await store.get(id);
+    expect(incident).toMatchObject({ retractionCount: 2, retracted: true, status: 'open' });
+    expect(incident?.retractions.map((r) => r.matchId)).toEqual(['m_r1', 'm_r2']);
+    expect((await store.list({ limit: 10 }))[0]).toMatchObject({ id, retracted: true });
+
+    // A match no incident holds (suppressed, or its incident deleted by retention).
+    expect(await store.recordRetraction(retraction('m_unknown', N + 5), N + 5)).toEqual({
+      outcome: 'no-incident',
+    });
+  });
+
   it('opens, attaches, separates groups, replays, resolves and reopens', async () => {
     const keys = env.fresh('life');
     const store = new IncidentStore(env.t.redis, keys);
@@ -51,8 +96,11 @@ describe('IncidentStore', () => {
       lastSeen: BASE + 2_000,
       matchCount: 1,
       eventCount: 3,
+      retractionCount: 0,
+      retracted: false,
       matches: [m1],
       runs: [],
+      retractions: [],
     });
 
     // Same rule + group: attaches.

@@ -228,4 +228,47 @@ export const CASES: readonly ConformanceCase[] = [
       { rule: 'unapproved_key', first: 20 * MINUTE, suppressedCount: 2 },
     ],
   },
+  {
+    name: 'an expected event within [t, t + T] arriving after the absence fired withdraws it (a retraction), once',
+    rules: rule(),
+    events: [
+      created(0, 'u1'),
+      created(10 * SECOND, 'u2'),
+      // The watermark passes 5m10s: both absences fire.
+      tick(T + 41 * SECOND),
+      // Too late to count (3m is behind the watermark, lateness 0), not to disprove u1's absence.
+      approved(3 * MINUTE, 'u1', { delay: 3 * MINUTE }),
+      // A second one for u1 withdraws nothing more.
+      approved(4 * MINUTE, 'u1', { delay: 2 * MINUTE + 1 }),
+      // After u2's window (10s + 5m), or another user's: nothing to withdraw.
+      approved(T + 10 * SECOND + 1, 'u2', { delay: MINUTE }),
+      tick(8 * MINUTE),
+    ],
+    expect: [
+      { rule: 'unapproved_key', group: { user: 'u1' }, first: 0, at: 2 },
+      { rule: 'unapproved_key', group: { user: 'u2' }, first: 10 * SECOND, at: 2 },
+    ],
+    retract: [{ rule: 'unapproved_key', matchLast: 0, by: 'gw/e3', tooLate: true }],
+    stats: { rule: 'unapproved_key', matches: 2, retracted: 1, lateDropped: 3 },
+  },
+  {
+    name: 'a reported absence is withdrawable for one timespan past the lateness, then it is history',
+    rules: rule(),
+    events: [
+      created(0, 'u1'),
+      created(10 * SECOND, 'u2'),
+      tick(T + 41 * SECOND),
+      // Watermark 9m59s: u1's absence (ending 5m) can still be withdrawn until 10m.
+      tick(10 * MINUTE + 29 * SECOND),
+      approved(MINUTE, 'u1', { delay: 9 * MINUTE + 30 * SECOND }),
+      // Watermark 10m10s + 1 ms: u2's absence (ending 5m10s) is history.
+      tick(10 * MINUTE + 40 * SECOND + 1),
+      approved(MINUTE, 'u2', { delay: 9 * MINUTE + 40 * SECOND + 2 }),
+    ],
+    expect: [
+      { rule: 'unapproved_key', group: { user: 'u1' }, first: 0, at: 2 },
+      { rule: 'unapproved_key', group: { user: 'u2' }, first: 10 * SECOND, at: 2 },
+    ],
+    retract: [{ rule: 'unapproved_key', matchLast: 0, by: 'gw/e4', tooLate: true }],
+  },
 ];

@@ -1,4 +1,13 @@
 import { compareContributions } from '../../engine/contribution-buffer.js';
+import { formatDurationMs } from '../../../shared/duration.js';
+import type { FiredSpan } from '../../engine/fired-memory.js';
+import {
+  firesHorizon,
+  isoTime,
+  keptFires,
+  rememberFire,
+  withdrawFires,
+} from '../../engine/fired-memory.js';
 import type { Contribution, Fire, RuleRuntime } from '../../engine/runtime.js';
 import { NO_FIRES } from '../../engine/runtime.js';
 import type { BooleanExpr, CompiledCorrelation } from '../../rule/types.js';
@@ -54,6 +63,8 @@ interface AbsenceState {
   pending: Contribution[];
   /** Event times of expected events that a later-arriving trigger may still need. */
   seen: number[];
+  /** Absences reported that an expected event arriving later may still withdraw. */
+  fired: FiredSpan[];
 }
 
 function absenceRuntime(rule: CompiledCorrelation): RuleRuntime<AbsenceState> {
@@ -66,7 +77,7 @@ function absenceRuntime(rule: CompiledCorrelation): RuleRuntime<AbsenceState> {
   const deadline = (a: Contribution): number => a.t + T + L + 1;
   return {
     rule,
-    create: () => ({ pending: [], seen: [] }),
+    create: () => ({ pending: [], seen: [], fired: [] }),
     add(g, c, ctx) {
       if (c.input === expected) {
         g.pending = g.pending.filter((a) => !(c.t >= a.t && c.t <= a.t + T));
@@ -85,6 +96,7 @@ function absenceRuntime(rule: CompiledCorrelation): RuleRuntime<AbsenceState> {
       const fires: Fire[] = [];
       while (g.pending.length > 0 && deadline(g.pending[0] as Contribution) <= watermark) {
         const a = g.pending.shift() as Contribution;
+        rememberFire(g.fired, [a.t, a.t + T, `${a.t}:${a.ref}`]);
         fires.push({
           windowStart: a.t,
           windowEnd: a.t + T,
@@ -99,11 +111,29 @@ function absenceRuntime(rule: CompiledCorrelation): RuleRuntime<AbsenceState> {
     prune(g, watermark) {
       // A trigger still to come has t ≥ watermark − L; only expected events after that matter.
       g.seen = g.seen.filter((t) => t >= watermark - L);
-      return g.pending.length === 0 && g.seen.length === 0;
+      g.fired = keptFires(g.fired, firesHorizon(watermark, L, T));
+      return g.pending.length === 0 && g.seen.length === 0 && g.fired.length === 0;
     },
-    encode: (g) => ({ p: g.pending.map((c) => [c.t, c.ref, c.input, c.late ? 1 : 0]), s: g.seen }),
+    // An expected event for a reported absence can only come later than the lateness allows
+    // (the absence waited for it that long), so it is not counted; it still withdraws the match.
+    withdraw(g, c, watermark) {
+      if (c.input !== expected || g.fired.length === 0) return [];
+      return withdrawFires(
+        g.fired,
+        c,
+        firesHorizon(watermark, L, T),
+        (start, end, t) => t >= start && t <= end,
+        (start) =>
+          `${expectedKey} matched at ${isoTime(c.t)}, within ${formatDurationMs(T)} of the trigger at ${isoTime(start)}, and arrived after the absence had been reported`,
+      );
+    },
+    encode: (g) => ({
+      p: g.pending.map((c) => [c.t, c.ref, c.input, c.late ? 1 : 0]),
+      s: g.seen,
+      ...(g.fired.length > 0 ? { f: g.fired } : {}),
+    }),
     decode(data) {
-      const d = data as { p: [number, string, number, 0 | 1][]; s: number[] };
+      const d = data as { p: [number, string, number, 0 | 1][]; s: number[]; f?: FiredSpan[] };
       return {
         pending: d.p.map(([t, ref, input, late]) => ({
           t,
@@ -113,6 +143,7 @@ function absenceRuntime(rule: CompiledCorrelation): RuleRuntime<AbsenceState> {
           late: late === 1,
         })),
         seen: d.s,
+        fired: d.f ?? [],
       };
     },
   };

@@ -46,9 +46,9 @@ function big(t: number, session = 's1', extra: Partial<CaseEvent> = {}): CaseEve
   return llm(t, session, { measures: { tokens_out: 5000 }, ...extra });
 }
 
-/** The `until` rule C: a guardrail block. */
-function block(t: number, session = 's1'): CaseEvent {
-  return llm(t, session, { labels: { guardrail: 'blocked' } });
+/** The `until` rule C: a guardrail block (`delay`: how long after its time it arrives). */
+function block(t: number, session = 's1', delay = 0): CaseEvent {
+  return llm(t, session, { labels: { guardrail: 'blocked' }, ...(delay ? { delay } : {}) });
 }
 
 export const CASES: readonly ConformanceCase[] = [
@@ -290,5 +290,49 @@ export const CASES: readonly ConformanceCase[] = [
       },
     ],
     stats: { rule: 'sequence', late: 1 },
+  },
+  {
+    name: 'and not C: a C between the steps arriving after the sequence fired withdraws it (a retraction)',
+    rules: rule(
+      ['injection', 'big_response', 'blocked'],
+      'injection and big_response and not blocked',
+      '{ lateness: 0s }',
+    ),
+    events: [
+      inj(0, 's1'),
+      inj(0, 's2'),
+      big(2 * MINUTE, 's1'),
+      big(2 * MINUTE, 's2'),
+      // Watermark 1m30s: a block at 1m is too late to count (lateness 0), not to disprove s1.
+      block(MINUTE, 's1'),
+      // A block before the first step or after the last withdraws nothing; nor a second one.
+      block(-MINUTE, 's2'),
+      block(3 * MINUTE, 's2'),
+      block(90 * SECOND, 's1'),
+    ],
+    expect: [
+      { rule: 'sequence', group: { session: 's1' }, first: 0, last: 2 * MINUTE, at: 2 },
+      { rule: 'sequence', group: { session: 's2' }, first: 0, last: 2 * MINUTE, at: 3 },
+    ],
+    retract: [{ rule: 'sequence', matchLast: 2 * MINUTE, by: 'gw/e4', tooLate: true }],
+    stats: { rule: 'sequence', matches: 2, retracted: 1 },
+  },
+  {
+    name: 'and not C: a C within the lateness withdraws the sequence and is counted, flagged late',
+    rules: rule(
+      ['injection', 'big_response', 'blocked'],
+      'injection and big_response and not blocked',
+      '{ lateness: 2m }',
+    ),
+    events: [inj(0), big(2 * MINUTE), block(MINUTE, 's1', 90 * SECOND)],
+    expect: [{ rule: 'sequence', first: 0, last: 2 * MINUTE, at: 1 }],
+    retract: [{ rule: 'sequence', matchLast: 2 * MINUTE, by: 'gw/e2', tooLate: false }],
+    stats: { rule: 'sequence', late: 1, lateDropped: 0, retracted: 1 },
+  },
+  {
+    name: 'without an until rule nothing withdraws a sequence',
+    rules: AB,
+    events: [inj(0), big(2 * MINUTE), inj(MINUTE, 's1', { delay: 2 * MINUTE })],
+    expect: [{ rule: 'sequence', first: 0, last: 2 * MINUTE, at: 1 }],
   },
 ];

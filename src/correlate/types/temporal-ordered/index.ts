@@ -1,4 +1,13 @@
-import type { Contribution } from '../../engine/runtime.js';
+import type { FiredSpan } from '../../engine/fired-memory.js';
+import {
+  firesHorizon,
+  isoTime,
+  keptFires,
+  rememberFire,
+  withdrawFires,
+} from '../../engine/fired-memory.js';
+import type { Contribution, RuleRuntime, Withdrawal } from '../../engine/runtime.js';
+import type { CompiledCorrelation } from '../../rule/types.js';
 import { windowRuntime } from '../../engine/windows/index.js';
 import { parseCondition } from '../../rule/detection/condition.js';
 import type { ConditionNode } from '../../rule/detection/ir.js';
@@ -59,7 +68,7 @@ export const temporalOrdered: CorrelationTypeModule = {
     const last = steps[steps.length - 1] ?? 0;
     const strict = rule.params.strictOrder === true;
     const names = rule.inputs.map((i) => i.key);
-    return windowRuntime(rule, {
+    const inner = windowRuntime(rule, {
       accumulator: () => undefined,
       completes: (c) => c.input === last,
       scan(window: readonly Contribution[]) {
@@ -78,8 +87,73 @@ export const temporalOrdered: CorrelationTypeModule = {
         };
       },
     });
+    // Without `until` steps nothing arriving later can disprove a completed sequence.
+    return until.size === 0 ? inner : withUntilRetractions(rule, inner, until, names);
   },
 };
+
+interface SequenceState {
+  readonly w: unknown;
+  /** Completed sequences an `until` event arriving later may still withdraw. */
+  f: FiredSpan[];
+}
+
+/**
+ * A sequence with `until` steps also remembers the sequences it completed, so an `until`
+ * event that arrives after one completed but happened between its first and last step
+ * withdraws it (a retraction; the match itself stays in history).
+ */
+function withUntilRetractions(
+  rule: CompiledCorrelation,
+  inner: RuleRuntime,
+  until: ReadonlySet<number>,
+  names: readonly string[],
+): RuleRuntime<SequenceState> {
+  const T = rule.timespanMs;
+  const L = rule.allowedLatenessMs;
+  return {
+    rule,
+    create: () => ({ w: inner.create(), f: [] }),
+    add(g, c, ctx) {
+      const fires = inner.add(g.w, c, ctx);
+      for (const fire of fires) {
+        const first = fire.contributions[0];
+        const last = fire.contributions[fire.contributions.length - 1];
+        if (first && last) rememberFire(g.f, [first.t, last.t, fire.windowKey]);
+      }
+      return fires;
+    },
+    nextClose: (g) => inner.nextClose(g.w),
+    close: (g, watermark, ctx) => inner.close(g.w, watermark, ctx),
+    prune(g, watermark) {
+      const empty = inner.prune(g.w, watermark);
+      g.f = keptFires(g.f, firesHorizon(watermark, L, T));
+      return empty && g.f.length === 0;
+    },
+    withdraw(g, c, watermark) {
+      if (!until.has(c.input) || g.f.length === 0) return NO_WITHDRAWALS;
+      return withdrawFires(
+        g.f,
+        c,
+        firesHorizon(watermark, L, T),
+        (start, end, t) => t > start && t < end,
+        (start, end) =>
+          `${names[c.input] ?? 'an until rule'} matched at ${isoTime(c.t)}, between the sequence's first step (${isoTime(start)}) and its last (${isoTime(end)}), and arrived after it had fired`,
+      );
+    },
+    // The window state as it was, plus the completed sequences when there are any: older
+    // checkpoints (the window state alone) still decode.
+    encode: (g) => (g.f.length === 0 ? inner.encode(g.w) : { w: inner.encode(g.w), f: g.f }),
+    decode(data) {
+      const d = data as { w?: unknown; f?: FiredSpan[] };
+      return d.f === undefined
+        ? { w: inner.decode(data), f: [] }
+        : { w: inner.decode(d.w), f: d.f };
+    },
+  };
+}
+
+const NO_WITHDRAWALS: readonly Withdrawal[] = Object.freeze([]);
 
 /** A conjunction of rules and negated rules: the only condition a sequence runs as written. */
 function isSequence(node: ConditionNode): boolean {

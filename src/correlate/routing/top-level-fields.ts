@@ -1,0 +1,150 @@
+/**
+ * The few top-level fields a replay needs of a line no rule reads (its kind, id, source, time
+ * and receipt time), read in one pass over the text without building the object: such lines
+ * are often most of a recording, and parsing each in full costs several times as much.
+ *
+ * Only the plain form a JSON serialiser writes is read: no whitespace outside strings, each
+ * wanted key once, wanted strings without escapes, wanted times as plain integers. Anything
+ * else returns undefined, and the caller parses the line in full (which reads it exactly, or
+ * reports it as bad).
+ */
+export interface TopLevelFields {
+  readonly kind: string;
+  readonly id: string;
+  /** Undefined when the line has no `source`. */
+  readonly source: string | undefined;
+  readonly time: number;
+  /** Undefined when the line has no `received`. */
+  readonly received: number | undefined;
+}
+
+const QUOTE = 34; // "
+const BACKSLASH = 92;
+const COLON = 58;
+const COMMA = 44;
+const OPEN_BRACE = 123;
+const CLOSE_BRACE = 125;
+const OPEN_BRACKET = 91;
+const CLOSE_BRACKET = 93;
+const ZERO = 48;
+const NINE = 57;
+
+export function readTopLevelFields(line: string): TopLevelFields | undefined {
+  const n = line.length;
+  if (line.charCodeAt(0) !== OPEN_BRACE) return undefined;
+  let kind: string | undefined;
+  let id: string | undefined;
+  let source: string | undefined;
+  let time: number | undefined;
+  let received: number | undefined;
+  let at = 1;
+  if (line.charCodeAt(at) === CLOSE_BRACE) return undefined;
+  for (;;) {
+    // A key: no escapes in the keys this reads; an escaped key is read past like any string.
+    if (line.charCodeAt(at) !== QUOTE) return undefined;
+    const keyStart = at + 1;
+    const keyEnd = stringEnd(line, keyStart);
+    if (keyEnd < 0 || line.charCodeAt(keyEnd + 1) !== COLON) return undefined;
+    const key = keyEnd - keyStart <= 8 ? line.slice(keyStart, keyEnd) : '';
+    at = keyEnd + 2;
+    const c = line.charCodeAt(at);
+    let valueEnd: number;
+    if (c === QUOTE) {
+      valueEnd = stringEnd(line, at + 1);
+      if (valueEnd < 0) return undefined;
+      if (key === 'kind' || key === 'id' || key === 'source') {
+        const text = line.slice(at + 1, valueEnd);
+        // An escaped value is read exactly by the full parse.
+        if (text.includes('\\')) return undefined;
+        if (key === 'kind') {
+          if (kind !== undefined) return undefined;
+          kind = text;
+        } else if (key === 'id') {
+          if (id !== undefined) return undefined;
+          id = text;
+        } else {
+          if (source !== undefined) return undefined;
+          source = text;
+        }
+      } else if (key === 'time' || key === 'received') return undefined;
+      valueEnd += 1;
+    } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+      if (
+        key === 'kind' ||
+        key === 'id' ||
+        key === 'source' ||
+        key === 'time' ||
+        key === 'received'
+      )
+        return undefined;
+      valueEnd = nestedEnd(line, at);
+      if (valueEnd < 0) return undefined;
+    } else {
+      valueEnd = at;
+      while (valueEnd < n) {
+        const d = line.charCodeAt(valueEnd);
+        if (d === COMMA || d === CLOSE_BRACE) break;
+        valueEnd += 1;
+      }
+      if (key === 'time' || key === 'received') {
+        const value = plainInteger(line, at, valueEnd);
+        if (value === undefined) return undefined;
+        if (key === 'time') {
+          if (time !== undefined) return undefined;
+          time = value;
+        } else {
+          if (received !== undefined) return undefined;
+          received = value;
+        }
+      } else if (key === 'kind' || key === 'id' || key === 'source') return undefined;
+    }
+    const next = line.charCodeAt(valueEnd);
+    if (next === CLOSE_BRACE) {
+      if (valueEnd !== n - 1) return undefined;
+      break;
+    }
+    if (next !== COMMA) return undefined;
+    at = valueEnd + 1;
+  }
+  if (kind === undefined || id === undefined || time === undefined) return undefined;
+  return { kind, id, source, time, received };
+}
+
+/** Index of the quote closing a string whose text starts at `from`, or -1. */
+function stringEnd(line: string, from: number): number {
+  for (let i = from; i < line.length; i += 1) {
+    const c = line.charCodeAt(i);
+    if (c === QUOTE) return i;
+    if (c === BACKSLASH) i += 1;
+  }
+  return -1;
+}
+
+/** Index just after the object or array opening at `from`, or -1. */
+function nestedEnd(line: string, from: number): number {
+  let depth = 0;
+  for (let i = from; i < line.length; i += 1) {
+    const c = line.charCodeAt(i);
+    if (c === QUOTE) {
+      i = stringEnd(line, i + 1);
+      if (i < 0) return -1;
+    } else if (c === OPEN_BRACE || c === OPEN_BRACKET) depth += 1;
+    else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+      depth -= 1;
+      if (depth === 0) return i + 1;
+    }
+  }
+  return -1;
+}
+
+/** A non-negative integer written plainly (digits only, at most 15 of them), or undefined. */
+function plainInteger(line: string, from: number, to: number): number | undefined {
+  if (to === from || to - from > 15) return undefined;
+  let value = 0;
+  for (let i = from; i < to; i += 1) {
+    const c = line.charCodeAt(i);
+    if (c < ZERO || c > NINE) return undefined;
+    value = value * 10 + (c - ZERO);
+  }
+  return value;
+}

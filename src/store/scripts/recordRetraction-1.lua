@@ -1,0 +1,18 @@
+--[[
+recordRetraction: notes on an incident that one of its matches was withdrawn by an event that
+arrived after it (a late `until` event inside a sequence, an expected event inside a reported
+absence). The match stays; the incident counts and lists its withdrawn matches.
+
+KEYS[1] incident HASH
+
+ARGV[1] now, epoch ms
+ARGV[2] match id
+ARGV[3] the retraction, JSON
+
+Returns 1 recorded, 0 recorded before (redelivery), -1 no such incident.
+]]
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+if redis.call('HSETNX', KEYS[1], 'retraction:' .. ARGV[2], ARGV[3]) == 0 then return 0 end
+redis.call('HINCRBY', KEYS[1], 'retractionCount', 1)
+redis.call('HSET', KEYS[1], 'updatedAt', ARGV[1])
+return 1

@@ -1,0 +1,91 @@
+/**
+ * The replay's one-pass reader of a line's top-level kind, id, source and times agrees with
+ * JSON.parse whenever it answers, answers for the plain form a serialiser writes, and leaves
+ * anything less clear-cut (escapes, whitespace, repeated or oddly typed keys) to the full parse.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { readTopLevelFields } from '../../../src/correlate/routing/top-level-fields.js';
+
+const json = fc.jsonValue({ maxDepth: 3 });
+
+const event = fc.record(
+  {
+    id: fc.string({ maxLength: 12 }),
+    time: fc.integer({ min: 0, max: 2 ** 45 }),
+    kind: fc.constantFrom('audit', 'metric', 'alert'),
+    source: fc.constantFrom('gw', 'splunk-hec', 'a"b', 'x\\y'),
+    received: fc.integer({ min: 0, max: 2 ** 45 }),
+    name: fc.string({ maxLength: 10 }),
+    entity: fc.dictionary(fc.constantFrom('user', 'kind', 'time', 'id'), json, { maxKeys: 3 }),
+    labels: fc.dictionary(fc.string({ maxLength: 6 }), json, { maxKeys: 3 }),
+  },
+  { requiredKeys: ['id', 'time', 'kind'] },
+);
+
+describe('readTopLevelFields', () => {
+  it('agrees with JSON.parse on serialised events whenever it answers', () => {
+    fc.assert(
+      fc.property(event, fc.boolean(), (e, reorder) => {
+        const value = reorder ? Object.fromEntries(Object.entries(e).reverse()) : e;
+        const line = JSON.stringify(value);
+        const read = readTopLevelFields(line);
+        // A wanted value the serialiser escapes (a quote, a backslash, a control character).
+        const plain = ![e.id, e.source ?? ''].some((v) => JSON.stringify(v).includes('\\'));
+        if (!plain) {
+          expect(read).toBeUndefined();
+          return;
+        }
+        expect(read).toEqual({
+          kind: e.kind,
+          id: e.id,
+          source: e.source,
+          time: e.time,
+          received: e.received,
+        });
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it('leaves lines it cannot read exactly to the full parse', () => {
+    const lines = [
+      '{"id":"a","time":1,"kind":"audit","kind":"metric"}', // a repeated key
+      '{"id":"a", "time":1,"kind":"audit"}', // whitespace
+      '{"id":"a","time":"1","kind":"audit"}', // a time as text
+      '{"id":"a","time":1.5,"kind":"audit"}',
+      '{"id":"a","time":-1,"kind":"audit"}',
+      '{"id":"a","time":1e3,"kind":"audit"}',
+      '{"id":"a","time":1,"kind":"au\\"dit"}', // an escape in a wanted value
+      '{"id":7,"time":1,"kind":"audit"}',
+      '{"id":"a","time":1}', // no kind
+      '{"id":"a","time":1,"kind":"audit"', // unterminated
+      '{"id":"a","time":1,"kind":"audit"}x',
+      '{"id":"a","time":1,"kind":"audit","x":{"y":"}"}',
+      '[{"id":"a","time":1,"kind":"audit"}]',
+      '{"id":"a","time":1,"kind":"audit",}',
+      '{}',
+    ];
+    for (const line of lines) expect(readTopLevelFields(line), line).toBeUndefined();
+  });
+
+  it('reads past nested objects, arrays and strings holding braces, quotes and key look-alikes', () => {
+    const line = JSON.stringify({
+      labels: { kind: 'login', time: 5, note: 'a "}{" b', list: [{ id: 'x' }, ']'] },
+      id: 'e1',
+      text: '"kind":"login"',
+      time: 1767225600000,
+      kind: 'audit',
+      ok: true,
+      n: null,
+      v: -1.5e-3,
+    });
+    expect(readTopLevelFields(line)).toEqual({
+      kind: 'audit',
+      id: 'e1',
+      source: undefined,
+      time: 1767225600000,
+      received: undefined,
+    });
+  });
+});
