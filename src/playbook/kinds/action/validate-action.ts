@@ -1,4 +1,11 @@
-import { OPERATIONS, checkInputValue, type OperationSpec } from '../../../actions/operations.js';
+import {
+  OPERATIONS,
+  checkInputValue,
+  type InputSpec,
+  type OperationSpec,
+} from '../../../actions/operations.js';
+import type { ExpressionType } from '../../expressions/cel.js';
+import { computedSource } from '../../expressions/computed.js';
 import { describe } from '../../../shared/duration.js';
 import {
   checkKeys,
@@ -48,9 +55,9 @@ export function validateAction(input: ValidateInput): ActionStateDefinition | un
         ctx,
         label,
       );
-      checkActionInputs(op, inputs, [...path, 'with'], sink, label);
+      checkActionInputs(op, inputs, [...path, 'with'], sink, label, input);
     }
-    checkTemplates([...path, 'with'], inputs);
+    checkTemplates([...path, 'with'], withoutComputed(inputs, op));
   }
   const undo = validateUndo(input, op);
   const undoOnReject = flag(value.undo_on_reject, [...path, 'undo_on_reject'], sink, label);
@@ -156,8 +163,8 @@ function validateUndo(
     return undefined;
   }
   if (inputs) {
-    checkActionInputs(undoOp, inputs, [...at, 'with'], sink, `${label} undo`);
-    input.checkTemplates([...at, 'with'], inputs, true);
+    checkActionInputs(undoOp, inputs, [...at, 'with'], sink, `${label} undo`, input, true);
+    input.checkTemplates([...at, 'with'], withoutComputed(inputs, undoOp), true);
   }
   return { operation: undoOp.name, ...(inputs ? { inputs } : {}) };
 }
@@ -227,12 +234,37 @@ function resolveConnector(
   return { name, type };
 }
 
+/** What a computed input must yield, from the type the operation declares for it. */
+const COMPUTED_TYPE: Readonly<Record<InputSpec['type'], ExpressionType>> = {
+  string: 'text',
+  text: 'text',
+  duration: 'duration',
+  rate: 'string',
+  severity: 'string',
+  json: 'value',
+};
+
+/**
+ * The inputs without those that are one computed value of a known input (checked with their
+ * input's type here, so the generic template check must not report them a second time).
+ */
+function withoutComputed(
+  inputs: Record<string, unknown>,
+  op: OperationSpec | undefined,
+): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(inputs).filter(([k, v]) => !(op?.inputs[k] && computedSource(v) !== undefined)),
+  );
+}
+
 function checkActionInputs(
   op: OperationSpec,
   inputs: Record<string, unknown>,
   path: YamlPath,
   sink: DiagnosticSink,
   label: string,
+  input: ValidateInput,
+  afterRun?: boolean,
 ): void {
   const known = Object.keys(op.inputs);
   for (const [key, v] of Object.entries(inputs)) {
@@ -244,6 +276,18 @@ function checkActionInputs(
         'CORDON_ERR_PLAYBOOK_INPUT',
         `${label}: ${op.name} has no input "${key}".${hint ? ` Did you mean "${hint}"?` : ''} Inputs: ${known.join(', ')}, connector.`,
         true,
+      );
+      continue;
+    }
+    if (computedSource(v) !== undefined) {
+      // Type-checked now against what the operation takes; the value is checked again
+      // when computed, before it runs.
+      input.checkComputed(
+        [...path, key],
+        v as string,
+        COMPUTED_TYPE[spec.type],
+        `input "${key}"`,
+        afterRun,
       );
       continue;
     }
