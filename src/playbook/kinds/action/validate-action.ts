@@ -187,7 +187,7 @@ export function lookupOperation(
   return undefined;
 }
 
-function resolveConnector(
+export function resolveConnector(
   op: OperationSpec,
   name: unknown,
   path: YamlPath,
@@ -248,7 +248,7 @@ const COMPUTED_TYPE: Readonly<Record<InputSpec['type'], ExpressionType>> = {
  * The inputs without those that are one computed value of a known input (checked with their
  * input's type here, so the generic template check must not report them a second time).
  */
-function withoutComputed(
+export function withoutComputed(
   inputs: Record<string, unknown>,
   op: OperationSpec | undefined,
 ): Record<string, unknown> {
@@ -257,7 +257,7 @@ function withoutComputed(
   );
 }
 
-function checkActionInputs(
+export function checkActionInputs(
   op: OperationSpec,
   inputs: Record<string, unknown>,
   path: YamlPath,
