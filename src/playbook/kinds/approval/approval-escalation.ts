@@ -2,13 +2,14 @@ import { checkInputs, OPERATIONS } from '../../../actions/operations.js';
 import { actionInputsHash } from '../../../actions/inputs-hash.js';
 import { deterministicId } from '../../../shared/hash.js';
 import type { ApprovalEscalation } from '../../../store/approval-store.js';
-import type { CompiledPlaybook, RunEvent } from '../../definition/compile-playbook.js';
+import type { CompiledPlaybook, RunContext, RunEvent } from '../../definition/compile-playbook.js';
 import { approvalEffectId, timerEffectId } from '../../runtime/effects.js';
 import type { ActionJob } from '../../runtime/jobs.js';
 import type { RunRecord } from '../../runtime/run-record.js';
 import { runScope } from '../../runtime/run-scope.js';
 import { renderValue } from '../../template.js';
 import type { RunServices } from '../state-kind.js';
+import type { DryRunTimed, PlannedCall } from '../tooling.js';
 import type { ApprovalStateDefinition } from './approval-definition.js';
 
 /**
@@ -151,6 +152,43 @@ function prepareNotify(
       approvalId: null,
     },
   };
+}
+
+/** An approval's escalation steps as dry runs see them, notifications rendered from `context`. */
+export function plannedEscalations(
+  def: ApprovalStateDefinition,
+  state: string,
+  context: RunContext,
+): DryRunTimed[] {
+  return (def.escalate ?? []).map((step, index) => {
+    const notify = step.notify;
+    let call: PlannedCall | undefined;
+    if (notify) {
+      const inputs: Record<string, unknown> = {};
+      const unresolved: string[] = [];
+      for (const [key, value] of Object.entries(notify.inputs)) {
+        const r = renderValue(value, runScope(context));
+        inputs[key] = r.ok ? r.value : value;
+        if (!r.ok) unresolved.push(key);
+      }
+      call = {
+        state,
+        connector: notify.connector,
+        operation: notify.operation,
+        inputs,
+        unresolved,
+        automatic: true,
+        mutating: false,
+        escalation: { afterMs: step.afterMs, roles: step.roles },
+      };
+    }
+    return {
+      delay: escalationDelayName(state, index),
+      afterMs: step.afterMs,
+      roles: step.roles,
+      ...(call ? { call } : {}),
+    };
+  });
 }
 
 /** The delayed event of escalation `index` of the approval state `state`, as xstate names it. */
