@@ -87,6 +87,19 @@ describe('approval escalation through the API', () => {
         addedRoles: ['ml-oncall'],
       }),
     ]);
+    // The privilege change is on the audit trail, once.
+    const audit = (
+      await t.call('GET', '/v1/audit?action=approval.escalated', TOKENS.auditor)
+    ).json();
+    const mine = (audit.entries as Record<string, any>[]).filter(
+      (e) => e.targets?.approvalId === id,
+    );
+    expect(mine).toHaveLength(1);
+    expect(mine[0]).toMatchObject({
+      actor: { id: 'system:runner' },
+      outcome: 'escalated',
+      detail: { escalation: 1, addedRoles: ['ml-oncall'], roles: ['approver', 'ml-oncall'] },
+    });
     const limiter = (await t.call('GET', '/v1/limiter/keys/oscar', TOKENS.analyst)).json();
     // The computed limit: one match, so 5/m rather than a block.
     expect(limiter.rule).toMatchObject({ mode: 'throttle', count: 5, windowMs: 60_000 });

@@ -1,5 +1,6 @@
 import { checkInputs, OPERATIONS } from '../../../actions/operations.js';
 import { actionInputsHash } from '../../../actions/inputs-hash.js';
+import { approvalEscalated } from '../../../audit/audit-inputs.js';
 import { deterministicId } from '../../../shared/hash.js';
 import type { ApprovalEscalation } from '../../../store/approval-store.js';
 import type { CompiledPlaybook, RunContext, RunEvent } from '../../definition/compile-playbook.js';
@@ -100,6 +101,20 @@ export async function escalateApproval(
     },
   );
   if (outcome !== 'escalated' && outcome !== 'already') return; // decided meanwhile
+  if (outcome === 'escalated')
+    await services.deps.audit?.record(
+      approvalEscalated({
+        approvalId,
+        runId: run.id,
+        incidentId: run.incidentId,
+        playbookId: run.playbookId,
+        state: run.state,
+        escalation: index + 1,
+        addedRoles: step.roles,
+        roles,
+        notify: step.notify ? `${step.notify.operation} on ${step.notify.connector}` : null,
+      }),
+    );
   // Queued after the step is recorded: a crash in between re-delivers the timer, which finds
   // the step taken ('already') and queues the same job id again.
   if (notify?.ok) {
