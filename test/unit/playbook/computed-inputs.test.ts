@@ -11,6 +11,7 @@ const CTX: PlaybookContext = {
   connectors: new Map([
     ['gateway', 'builtin-limiter'],
     ['cases', 'builtin-cases'],
+    ['hook', 'http'],
   ]),
   rules: new Map([['model_extraction_by_query_volume', ['api_key', 'model']]]),
 };
@@ -42,6 +43,14 @@ const THROTTLE_WITH = (limit: string, extra = ''): string =>
   ]
     .filter((l) => l !== '')
     .join('\n');
+
+const context = (incident: Record<string, unknown>): RunContext => ({
+  incident,
+  run: { id: 'r1', playbook: 'test', startedAt: 0 },
+  steps: { first: { status: 'succeeded', result: { expiresAt: 5 }, attempts: 1 } },
+  approvals: {},
+  gate: null,
+});
 
 describe('validation of computed inputs', () => {
   it('accepts a computed value of the input type and compiles it', () => {
@@ -103,7 +112,46 @@ describe('validation of computed inputs', () => {
     expect(found[0]!.message).toContain('not one whole computed value');
   });
 
-  it('checks computed values nested in a JSON input and in approval messages', () => {
+  it('wants text from a computed approval message', () => {
+    const text = playbook(
+      [
+        '  first:',
+        '    approval:',
+        '      timeout: 1h',
+        "      message: '${{ incident.tags }}'",
+        '    on: { approved: done, rejected: done }',
+      ].join('\n'),
+    );
+    const found = errors(text);
+    expect(found).toHaveLength(1);
+    expect(found[0]!.message).toContain('yields list<string>, but this place needs text');
+  });
+
+  it('checks computed values nested in a JSON body, and computes them there', () => {
+    const body = (expr: string) =>
+      playbook(
+        [
+          '  first:', //                                          line 7
+          '    action: http.request',
+          '    automatic: true',
+          '    with:',
+          '      method: POST',
+          '      url: /hook',
+          '      body:',
+          `        tags: '${expr}'`, //                         line 14
+          '        id: "{{ incident.id }}"',
+          '    next: done',
+        ].join('\n'),
+      );
+    const bad = errors(body('${{ incident.tagz }}'));
+    expect(bad.map((d) => [d.code, d.line])).toEqual([['CORDON_ERR_PLAYBOOK_EXPRESSION', 14]]);
+    const built = build(body('${{ incident.tags.size() > 0 ? incident.tags : ["none"] }}'));
+    const def = built.playbooks?.[0]?.states.first as ActionStateDefinition;
+    const r = prepareAction(def, context({ id: 'i1', tags: ['a'] }), 'first');
+    expect(r.ok && r.gated.inputs.body).toEqual({ tags: ['a'], id: 'i1' });
+  });
+
+  it('checks computed values in approval messages', () => {
     const text = playbook(
       [
         '  first:',
@@ -120,14 +168,6 @@ describe('validation of computed inputs', () => {
 });
 
 describe('computing inputs', () => {
-  const context = (incident: Record<string, unknown>): RunContext => ({
-    incident,
-    run: { id: 'r1', playbook: 'test', startedAt: 0 },
-    steps: { first: { status: 'succeeded', result: { expiresAt: 5 }, attempts: 1 } },
-    approvals: {},
-    gate: null,
-  });
-
   it('keeps types, turning ints, timestamps and durations into JSON', () => {
     const scope = { incident: { n: 3, tags: ['a', 'b'] }, steps: {}, run: {} };
     expect(renderValue('${{ incident.n * 2.0 }}', scope)).toEqual({ ok: true, value: 6 });

@@ -4,6 +4,7 @@ import { durationOr, MAX_WAIT_MS, toStringList } from '../../definition/value-ch
 import type { ValidateInput } from '../state-kind.js';
 import type { ApprovalStateDefinition } from './approval-definition.js';
 import { validateEscalation } from './validate-escalation.js';
+import { computedSource } from '../../expressions/computed.js';
 
 /** Built-in roles held by machines or by administrators; they never decide approvals. */
 export const NON_APPROVER_ROLES: readonly string[] = ['ingest', 'gateway', 'metrics', 'admin'];
@@ -68,7 +69,15 @@ export function validateApproval(input: ValidateInput): ApprovalStateDefinition 
       expectString(sink, [...path, 'approval', 'message'], a.message, `${label} approval.message`)
     ) {
       message = a.message;
-      checkTemplates([...path, 'approval', 'message'], a.message);
+      // A computed message must come out as text (a map would read "[object Object]").
+      if (computedSource(a.message) !== undefined)
+        input.checkComputed(
+          [...path, 'approval', 'message'],
+          a.message,
+          'text',
+          'approval.message',
+        );
+      else checkTemplates([...path, 'approval', 'message'], a.message);
     }
   }
   const escalate =
