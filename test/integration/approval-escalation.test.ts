@@ -43,10 +43,36 @@ states:
 `;
 
 const MINUTE = 60_000;
+const IN_BRANCH = `
+id: branchy
+on: { correlation: r }
+start: both
+states:
+  both:
+    parallel:
+      branches:
+        asking:
+          start: ask
+          states:
+            ask:
+              approval:
+                timeout: 1h
+                escalate: [ { after: 10m, roles: [soc-lead], notify: { action: ticket.open, with: { summary: "still asking" } } } ]
+              on: { approved: asked, rejected: asked }
+            asked: { end: resolved }
+        casing:
+          start: open_case
+          states:
+            open_case: { action: ticket.open, with: { summary: "case" }, next: cased }
+            cased: { end: resolved }
+    next: done
+  done: { end: resolved }
+`;
+
 let n = 0;
-function harness(): RunHarness {
+function harness(text = ESCALATING): RunHarness {
   n += 1;
-  return createRunHarness(store, `h${n}`, ESCALATING);
+  return createRunHarness(store, `h${n}`, text);
 }
 
 async function started(
@@ -206,5 +232,24 @@ describe('approval escalation', () => {
     await h.settle();
     expect(await escalatedEntries(h, runId)).toHaveLength(1);
     expect((await h.approvals.get(approvalId))?.roles).toEqual(['approver', 'soc-lead']);
+  });
+
+  it('escalates an approval inside a parallel branch without moving any branch', async () => {
+    const h = harness(IN_BRANCH);
+    const runId = 'run_frank';
+    await h.start(runId, { id: 'inc_frank', group: { user: 'frank' } });
+    await h.settle();
+    const before = await h.runs.get(runId);
+    const step = before?.leaves?.ask ?? 0;
+    expect(step).toBeGreaterThan(0);
+    h.clock.advance(10 * MINUTE);
+    await h.settle();
+    const approvalId = approvalEffectId(runId, 'ask', step);
+    expect((await h.approvals.get(approvalId))?.roles).toEqual(['approver', 'soc-lead']);
+    expect(await escalatedEntries(h, runId)).toHaveLength(1);
+    expect(h.calls.map((c) => c.inputs.summary)).toEqual(['case', 'still asking']);
+    const after = await h.runs.get(runId);
+    expect(after?.leaves).toEqual(before?.leaves);
+    expect(after?.step).toBe(before?.step);
   });
 });
