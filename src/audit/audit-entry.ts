@@ -12,6 +12,7 @@ export const AUDIT_ACTIONS = [
   'approval.voted',
   'approval.decided',
   'approval.expired',
+  'approval.escalated',
   'action.applied',
   'action.failed',
   'action.undone',

@@ -135,6 +135,38 @@ export function approvalExpired(approval: {
   };
 }
 
+/** An approval escalated: who may decide widened (a privilege change), a notification went out. */
+export function approvalEscalated(approval: {
+  approvalId: string;
+  runId: string;
+  incidentId: string;
+  playbookId: string;
+  state: string;
+  escalation: number;
+  addedRoles: readonly string[];
+  roles: readonly string[];
+  notify: string | null;
+}): AuditInput {
+  return {
+    actor: systemActor('runner'),
+    action: 'approval.escalated',
+    targets: {
+      approvalId: approval.approvalId,
+      runId: approval.runId,
+      incidentId: approval.incidentId,
+    },
+    outcome: 'escalated',
+    detail: {
+      playbookId: approval.playbookId,
+      state: approval.state,
+      escalation: approval.escalation,
+      addedRoles: approval.addedRoles,
+      roles: approval.roles,
+      notify: approval.notify,
+    },
+  };
+}
+
 /** Operations that reverse another (`ratelimit.clear` undoes `ratelimit.set`). */
 const UNDO_OPERATIONS = new Set(
   Object.values(OPERATIONS).flatMap((op) => (op.reversibleBy ? [op.reversibleBy] : [])),

@@ -1,8 +1,12 @@
+import { computeValue, computedSource } from './expressions/computed.js';
+
 /**
  * `{{ path }}` templates in playbook inputs and messages. Deliberately tiny: a template is a
  * dotted path into the run's scope (`incident.group.api_key`, `steps.throttle.result.expiresAt`),
- * never an expression, so nothing user-written is evaluated. A value that is exactly one
- * template keeps the referenced value's type; otherwise the parts are joined as text.
+ * never an expression. A value that is exactly one template keeps the referenced value's
+ * type; otherwise the parts are joined as text. A value that is exactly `${{ <CEL> }}` is a
+ * computed value instead (expressions/computed.ts), rendered here in the same pass so every
+ * caller (the runner, the approval's binding hash, plan, tests) renders both the same way.
  */
 export type PathSegment = string | number;
 
@@ -76,7 +80,9 @@ export function collectTemplates(
   at: readonly (string | number)[] = [],
 ): { at: (string | number)[]; text: string }[] {
   if (typeof value === 'string')
-    return value.includes('{{') || value.includes('}}') ? [{ at: [...at], text: value }] : [];
+    return computedSource(value) === undefined && (value.includes('{{') || value.includes('}}'))
+      ? [{ at: [...at], text: value }]
+      : [];
   if (Array.isArray(value)) return value.flatMap((v, i) => collectTemplates(v, [...at, i]));
   if (value && typeof value === 'object') {
     return Object.entries(value).flatMap(([k, v]) => collectTemplates(v, [...at, k]));
@@ -114,6 +120,8 @@ export function renderValue(
 }
 
 function renderString(text: string, scope: Readonly<Record<string, unknown>>): RenderResult {
+  const source = computedSource(text);
+  if (source !== undefined) return computeValue(source, scope);
   const parsed = parseTemplate(text);
   if (!parsed.ok) return parsed;
   const values: unknown[] = [];

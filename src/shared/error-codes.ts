@@ -136,7 +136,7 @@ export const ERROR_CODES = {
   CORDON_ERR_PLAYBOOK_EXPRESSION: {
     status: 400,
     description:
-      'A CEL expression (a choice condition, a wait time) does not parse or does not type-check against incident.*, steps.* and run.*.',
+      'A CEL expression (a choice condition, a wait time, a computed ${{ }} value) does not parse or does not type-check against incident.*, steps.*, run.* and the input it feeds.',
   },
   CORDON_WARN_PLAYBOOK_NO_UNDO: {
     status: 400,

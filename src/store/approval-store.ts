@@ -23,6 +23,17 @@ export interface GatedAction {
   readonly inputsHash: string;
 }
 
+/** One escalation step that happened while the approval waited (`approval.escalate`). */
+export interface ApprovalEscalation {
+  /** Its place among the state's declared escalations (0-based). */
+  readonly index: number;
+  readonly at: number;
+  /** Roles it added to those that may decide. */
+  readonly roles: readonly string[];
+  /** The notification it queued (operation on connector), when it declared one. */
+  readonly notify?: { readonly operation: string; readonly connector: string };
+}
+
 export interface Approval {
   readonly id: string;
   readonly status: ApprovalStatus;
@@ -40,9 +51,15 @@ export interface Approval {
   readonly createdAt: number;
   readonly expiresAt: number;
   readonly decidedAt: number | undefined;
+  /** Escalation steps taken so far (roles above already include what they added). */
+  readonly escalations?: readonly ApprovalEscalation[];
+  /** When the next declared escalation happens if still pending; absent when none is left. */
+  readonly nextEscalationAt?: number;
 }
 
-export type NewApproval = Omit<Approval, 'status' | 'votes' | 'decidedAt'>;
+export type NewApproval = Omit<Approval, 'status' | 'votes' | 'decidedAt' | 'escalations'>;
+
+export type EscalateOutcome = 'escalated' | 'already' | 'not-found' | ApprovalStatus;
 
 export type DecideOutcome =
   | { readonly kind: 'decided'; readonly status: 'approved' | 'rejected' }
@@ -76,6 +93,7 @@ export class ApprovalStore {
       gated: JSON.stringify(a.gated),
       createdAt: String(a.createdAt),
       expiresAt: String(a.expiresAt),
+      ...(a.nextEscalationAt === undefined ? {} : { nextEscalationAt: String(a.nextEscalationAt) }),
     };
     const created = await this.#scripts.run(
       'createApproval',
@@ -134,6 +152,35 @@ export class ApprovalStore {
       [this.keys.approval(id), this.keys.approvalPending],
       [now],
     )) as [number, string];
+    return code === -1 ? 'not-found' : (status as ApprovalStatus);
+  }
+
+  /**
+   * Takes escalation step `escalation.index` of a pending approval, once (a second call for the
+   * same index changes nothing and answers 'already'): adds roles, records the step, sets the
+   * next escalation time and appends `timelineEntry` to the run's timeline atomically.
+   */
+  async escalate(
+    id: string,
+    runId: string,
+    escalation: ApprovalEscalation,
+    nextAt: number | undefined,
+    timelineEntry: Readonly<Record<string, unknown>>,
+  ): Promise<EscalateOutcome> {
+    const [code, status] = (await this.#scripts.run(
+      'escalateApproval',
+      [this.keys.approval(id), this.keys.runTimeline(runId)],
+      [
+        escalation.at,
+        escalation.index,
+        JSON.stringify(escalation.roles),
+        JSON.stringify(escalation),
+        nextAt === undefined ? '' : nextAt,
+        JSON.stringify(timelineEntry),
+      ],
+    )) as [number, string];
+    if (code === 1) return 'escalated';
+    if (code === 2) return 'already';
     return code === -1 ? 'not-found' : (status as ApprovalStatus);
   }
 
@@ -224,5 +271,10 @@ function toApproval(h: Record<string, string>): Approval {
     createdAt: Number(h.createdAt ?? 0),
     expiresAt: Number(h.expiresAt ?? 0),
     decidedAt: h.decidedAt ? Number(h.decidedAt) : undefined,
+    ...(h.escalations ? { escalations: JSON.parse(h.escalations) as ApprovalEscalation[] } : {}),
+    // Only a pending approval still escalates.
+    ...(h.nextEscalationAt && (h.status ?? 'pending') === 'pending'
+      ? { nextEscalationAt: Number(h.nextEscalationAt) }
+      : {}),
   };
 }

@@ -46,6 +46,8 @@ export interface RunHarness {
   queuedActions(): string[];
   /** Loses every queued action job (a Redis without persistence, a flushed queue). */
   loseQueuedActions(): void;
+  /** Loses every run job not yet run, delayed timers included. */
+  loseQueuedRunJobs(): void;
 }
 
 const CONNECTORS = new Map([
@@ -210,6 +212,10 @@ export function createRunHarness(store: TestRedis, sub: string, text: string): R
         }
       }
       throw new Error('settle(): jobs kept coming after 500 steps');
+    },
+    loseQueuedRunJobs() {
+      for (const [id, job] of runJobs)
+        if (job.state === 'waiting' || job.state === 'delayed') runJobs.delete(id);
     },
     loseQueuedActions() {
       for (const [id, job] of actionJobs) if (job.state === 'waiting') actionJobs.delete(id);

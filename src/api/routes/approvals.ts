@@ -26,6 +26,16 @@ const approvalSchema = {
     createdAt: { type: 'integer' },
     expiresAt: { type: 'integer' },
     decidedAt: { type: 'integer' },
+    escalations: {
+      type: 'array',
+      description:
+        'Escalation steps taken while it waited (roles already include what they added).',
+      items: openObject,
+    },
+    nextEscalationAt: {
+      type: 'integer',
+      description: 'When the next declared escalation happens if it is still pending (epoch ms).',
+    },
   },
 } as const;
 

@@ -3,9 +3,10 @@ import { SEVERITIES, type Severity } from '../../ingest/canonical-event.js';
 import { describe } from '../../shared/duration.js';
 import { checkKeys, expectMapping, expectString, isMapping, suggest } from '../../shared/shape.js';
 import type { DiagnosticSink, YamlPath } from '../../shared/yaml.js';
-import { checkExpression, type ExpressionScope } from '../expressions/cel.js';
+import { checkExpression, type ExpressionScope, type ExpressionType } from '../expressions/cel.js';
 import { STATE_KINDS } from '../kinds/registry.js';
 import { collectTemplates, parseTemplate, type TemplateRef } from '../template.js';
+import { collectComputed, computedSource, strayComputed } from '../expressions/computed.js';
 import { checkGraph } from './graph-checks.js';
 import type { PlaybookContext, PlaybookDefinition, StateDefinition } from './types.js';
 import { INCIDENT_FIELDS, toStringList, unknownTarget } from './value-checks.js';
@@ -207,6 +208,30 @@ function validateState(
     groupNames: groupNames ? [...groupNames] : undefined,
     stepStates,
   };
+  // Before the state ran, `steps.<itself>` holds nothing (an undo's inputs render after it).
+  const scopeBefore: ExpressionScope = {
+    ...scope,
+    stepStates: stepStates.filter((s) => s !== name),
+  };
+  const checkComputed = (
+    at: YamlPath,
+    text: string,
+    expected: ExpressionType,
+    what: string,
+    afterRun?: boolean,
+  ): boolean => {
+    const source = computedSource(text) ?? '';
+    const checked = checkExpression(source, afterRun ? scope : scopeBefore, expected);
+    if (checked.ok) return true;
+    sink.errorInText(
+      at,
+      'CORDON_ERR_PLAYBOOK_EXPRESSION',
+      `${label} ${what}: the computed value \${{ ${source} }}: ${checked.message}.`,
+      text,
+      text.indexOf(source) + checked.offset,
+    );
+    return false;
+  };
   // The registry's kinds produce the registry's definitions.
   return kind.validate({
     name,
@@ -222,7 +247,7 @@ function validateState(
       unknownTarget(sink, key, v, stateNames, `${label} ${what}`);
       return false;
     },
-    checkTemplates: (at, v, afterRun) =>
+    checkTemplates: (at, v, afterRun) => {
       validateTemplates(
         v,
         at,
@@ -232,7 +257,18 @@ function validateState(
         label,
         afterRun ? '' : name,
         stepStates,
-      ),
+      );
+      // Computed values nested anywhere (a JSON body's fields) may yield any value.
+      for (const found of collectComputed(v, at))
+        checkComputed(
+          found.at,
+          valueAt(v, found.at.slice(at.length)),
+          'value',
+          'computed value',
+          afterRun,
+        );
+    },
+    checkComputed,
     checkExpression: (at, v, expected, what): v is string => {
       if (!expectString(sink, at, v, `${label} ${what}`)) return false;
       const checked = checkExpression(v, scope, expected);
@@ -277,6 +313,12 @@ function runnableKinds(): string[] {
   return STATE_KINDS.filter((k) => k.notImplemented === undefined).map((k) => k.key);
 }
 
+function valueAt(root: unknown, path: readonly (string | number)[]): string {
+  let node = root;
+  for (const key of path) node = (node as Record<string | number, unknown>)[key];
+  return String(node);
+}
+
 function validateTemplates(
   value: unknown,
   at: YamlPath,
@@ -288,6 +330,14 @@ function validateTemplates(
   stepStates: readonly string[],
 ): void {
   for (const found of collectTemplates(value, at)) {
+    if (strayComputed(found.text)) {
+      sink.error(
+        found.at,
+        'CORDON_ERR_PLAYBOOK_EXPRESSION',
+        `${label}: "${found.text}" holds "\${{" but is not one whole computed value; a computed value is the entire string, "\${{ <CEL> }}" (build text in CEL: \${{ "key " + incident.group.api_key }}), and a template is "{{ path }}".`,
+      );
+      continue;
+    }
     const parsed = parseTemplate(found.text);
     if (!parsed.ok) {
       sink.error(found.at, 'CORDON_ERR_PLAYBOOK_TEMPLATE', `${label}: ${parsed.reason}.`);

@@ -20,7 +20,12 @@ export interface ExpressionScope {
   readonly stepStates: readonly string[];
 }
 
-export type ExpressionType = 'bool' | 'time';
+/**
+ * What a place needs an expression to yield: a condition (`bool`), a wait time (`time`), or a
+ * computed action input: `text` (string inputs, which take numbers and booleans too),
+ * `string`, `duration` (a duration string or a CEL duration) or `value` (any JSON).
+ */
+export type ExpressionType = 'bool' | 'time' | 'text' | 'string' | 'duration' | 'value';
 
 export type CheckResult =
   | { readonly ok: true; readonly type: string }
@@ -82,14 +87,22 @@ const RUNNING = new Environment({ homogeneousAggregateLiterals: false, limits: L
   .registerVariable('steps', 'map<string, dyn>')
   .registerVariable('run', 'map<string, dyn>');
 
-const ACCEPTS: Record<ExpressionType, readonly string[]> = {
+const ACCEPTS: Record<ExpressionType, readonly string[] | 'any'> = {
   bool: ['bool', 'dyn'],
   time: ['timestamp', 'google.protobuf.Timestamp', 'double', 'int', 'dyn'],
+  text: ['string', 'double', 'int', 'uint', 'bool', 'dyn'],
+  string: ['string', 'dyn'],
+  duration: ['string', 'google.protobuf.Duration', 'dyn'],
+  value: 'any',
 };
 
 const WANTED: Record<ExpressionType, string> = {
   bool: 'true or false',
   time: 'a time: a timestamp, or epoch milliseconds such as incident.lastSeen + 3600000.0',
+  text: 'text (a string, a number or true/false)',
+  string: 'a string',
+  duration: 'a duration: a string such as "10m", or duration("10m")',
+  value: 'a value',
 };
 
 /**
@@ -115,7 +128,8 @@ export function checkExpression(
     };
   }
   const type = result.type ?? 'dyn';
-  if (!ACCEPTS[expected].includes(type)) {
+  const accepts = ACCEPTS[expected];
+  if (accepts !== 'any' && !accepts.includes(type)) {
     return {
       ok: false,
       message: `yields ${type}, but this place needs ${WANTED[expected]}`,

@@ -167,6 +167,17 @@ export interface ValidateInput {
     what: string,
   ) => v is string;
   /**
+   * True when `text` (a whole `${{ <CEL> }}` value) type-checks to `expected`; reports it at the
+   * place inside the expression otherwise. `afterRun` as for checkTemplates.
+   */
+  readonly checkComputed: (
+    at: YamlPath,
+    text: string,
+    expected: ExpressionType,
+    what: string,
+    afterRun?: boolean,
+  ) => boolean;
+  /**
    * Validates a state nested in this one (a parallel branch's), by its own kind, with
    * transitions kept among `stateNames`.
    */

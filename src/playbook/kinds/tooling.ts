@@ -78,6 +78,22 @@ export interface PlannedCall {
   readonly automatic: boolean;
   /** Changes a production system. */
   readonly mutating: boolean;
+  /** Set for an approval's escalation notification: made only if nobody decided by then. */
+  readonly escalation?: { readonly afterMs: number; readonly roles: readonly string[] };
+}
+
+/**
+ * What happens while a run rests at a state and nobody acts (an approval's escalation): a
+ * timer that does not move the run. Dry runs take it when the clock passes `afterMs`.
+ */
+export interface DryRunTimed {
+  /** The delay's name: the timer's event is `xstate.after.<delay>.<state node id>`. */
+  readonly delay: string;
+  readonly afterMs: number;
+  /** Roles it adds to who may decide. */
+  readonly roles: readonly string[];
+  /** The call it makes, rendered as the runner would. */
+  readonly call?: PlannedCall;
 }
 
 /** How a test script takes an exit. */
@@ -120,6 +136,8 @@ export interface DryRunStep {
    * incident) lists only the exit it would take; undecided, it lists every possible one.
    */
   readonly exits: readonly DryRunExit[];
+  /** Timers that act without moving the run (an approval's escalation steps), in order. */
+  readonly timed?: readonly DryRunTimed[];
   /**
    * Set by a state whose branches run at the same time: dry runs walk each branch from its
    * start; the exits above are the join's (the first when it succeeds, the second when not).

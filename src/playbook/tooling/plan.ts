@@ -129,16 +129,35 @@ export function planRun(
       joinBranches(state, step, at, approval, done, branch);
       return;
     }
+    // An approval's escalation notifications: made on any way out if nobody decided in time.
+    const timedCalls: PlanCall[] = (step?.timed ?? []).flatMap((t) =>
+      t.call
+        ? [
+            {
+              ...t.call,
+              gate: { automatic: true as const },
+              ...(branch === undefined ? {} : { branch }),
+            },
+          ]
+        : [],
+    );
+    const roleNotes = (step?.timed ?? [])
+      .filter((t) => !t.call && t.roles.length > 0)
+      .map(
+        (t) =>
+          `approval "${state}" adds roles ${t.roles.join(', ')} if undecided after ${formatDurationMs(t.afterMs)}`,
+      );
     const withCall = step?.call
       ? [
           ...calls,
+          ...timedCalls,
           {
             ...step.call,
             gate: approval === undefined ? { automatic: true as const } : { approval },
             ...(branch === undefined ? {} : { branch }),
           },
         ]
-      : calls;
+      : [...calls, ...timedCalls];
     for (const exit of step?.exits ?? []) {
       walk(
         exit.to,
@@ -152,7 +171,7 @@ export function planRun(
                 [state]: { status: exit.label === 'failed' ? 'failed' : 'succeeded', attempts: 0 },
               }
             : steps,
-          notes: at.notes,
+          notes: [...at.notes, ...roleNotes],
           before: at.before,
           applied:
             step?.call && exit.label !== 'failed'
@@ -327,7 +346,10 @@ export function formatPlan(plan: Plan, incidentId: string): string {
       const where = call.branch
         ? `state ${call.state}, branch ${call.branch}`
         : `state ${call.state}`;
-      lines.push(`  ${j + 1}. ${call.operation} on ${call.connector} (${where}) - ${gate}`);
+      const when = call.escalation
+        ? `ESCALATION if undecided after ${formatDurationMs(call.escalation.afterMs)}${call.escalation.roles.length ? `, adds roles ${call.escalation.roles.join(', ')}` : ''}, read-only`
+        : gate;
+      lines.push(`  ${j + 1}. ${call.operation} on ${call.connector} (${where}) - ${when}`);
       if (call.undo) {
         const expires = call.undo.expiresMs
           ? `, expires ${formatDurationMs(call.undo.expiresMs)} (undone then)`

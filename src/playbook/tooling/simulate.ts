@@ -292,6 +292,14 @@ export function simulate(compiled: CompiledPlaybook, input: SimulationInput): Si
       if (!due) break;
       timers.delete(due.id);
       now = Math.max(now, due.fireAt);
+      // A timer that acts without moving the run (an approval's escalation): its call, if any.
+      const timed = dryRunOf(due.state)?.timed?.find((t) =>
+        due.event.type.startsWith(`xstate.after.${t.delay}.`),
+      );
+      if (timed) {
+        if (timed.call) calls.push({ ...timed.call, at: now, reply: { ok: true, result: null } });
+        continue;
+      }
       send(due.event as RunEvent);
       // A state entered on the way calls its connector before the clock moves on.
       if (nextCall()) {

@@ -4,6 +4,7 @@ import { actionRefused } from '../../../audit/audit-inputs.js';
 import type { GatedAction } from '../../../store/approval-store.js';
 import type { CompiledPlaybook, RunContext, RunEvent } from '../../definition/compile-playbook.js';
 import { renderValue } from '../../template.js';
+import { computedSource } from '../../expressions/computed.js';
 import { actionEffectId, type StateEffect } from '../../runtime/effects.js';
 import type { ActionJob } from '../../runtime/jobs.js';
 import type { RunRecord } from '../../runtime/run-record.js';
@@ -19,8 +20,14 @@ export function prepareAction(
   ctx: RunContext,
   state: string,
 ): Prepared {
-  const rendered = renderValue(def.inputs, runScope(ctx));
-  if (!rendered.ok) return { ok: false, reason: `State "${state}": ${rendered.reason}.` };
+  const scope = runScope(ctx);
+  const rendered = renderValue(def.inputs, scope);
+  if (!rendered.ok) {
+    // Name the input: a computed value's failure reads better with the input it feeds.
+    const key = Object.keys(def.inputs).find((k) => !renderValue(def.inputs[k], scope).ok);
+    const where = key !== undefined && computedSource(def.inputs[key]) ? ` input "${key}"` : '';
+    return { ok: false, reason: `State "${state}"${where}: ${rendered.reason}.` };
+  }
   const inputs = rendered.value as Record<string, unknown>;
   const op = OPERATIONS[def.operation];
   const problems = op ? checkInputs(op, inputs) : [`operation ${def.operation} is unknown`];

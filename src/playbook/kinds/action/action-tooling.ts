@@ -151,7 +151,8 @@ function withFor(name: string): JsonSchema {
   };
   for (const [key, spec] of Object.entries(op.inputs)) {
     const base = INPUT_SCHEMA[spec.type];
-    // A {{ template }} is checked when rendered, so any string is accepted where one may stand.
+    // A {{ template }} or a ${{ computed }} value is checked by the validator and again when
+    // rendered, so any string holding one is accepted where one may stand.
     properties[key] = {
       description: spec.description,
       anyOf: [base, { type: 'string', pattern: '\\{\\{' }],
@@ -174,7 +175,8 @@ export const actionSchema: JsonSchema = stateObject(
     action: { enum: Object.keys(OPERATIONS), description: 'The operation to run.' },
     with: {
       type: 'object',
-      description: 'The connector and the inputs; values may hold {{ templates }}.',
+      description:
+        'The connector and the inputs; values may hold {{ templates }} or be one computed value, ${{ <CEL> }}.',
     },
     undo: {
       description:

@@ -1,5 +1,12 @@
-import { OPERATIONS, checkInputValue, type OperationSpec } from '../../../actions/operations.js';
+import {
+  OPERATIONS,
+  checkInputValue,
+  type InputSpec,
+  type OperationSpec,
+} from '../../../actions/operations.js';
 import { enableHint } from '../../../actions/connectors/disabled-connectors.js';
+import type { ExpressionType } from '../../expressions/cel.js';
+import { computedSource } from '../../expressions/computed.js';
 import { describe } from '../../../shared/duration.js';
 import {
   checkKeys,
@@ -49,9 +56,9 @@ export function validateAction(input: ValidateInput): ActionStateDefinition | un
         ctx,
         label,
       );
-      checkActionInputs(op, inputs, [...path, 'with'], sink, label);
+      checkActionInputs(op, inputs, [...path, 'with'], sink, label, input);
     }
-    checkTemplates([...path, 'with'], inputs);
+    checkTemplates([...path, 'with'], withoutComputed(inputs, op));
   }
   const undo = validateUndo(input, op);
   const undoOnReject = flag(value.undo_on_reject, [...path, 'undo_on_reject'], sink, label);
@@ -157,8 +164,8 @@ function validateUndo(
     return undefined;
   }
   if (inputs) {
-    checkActionInputs(undoOp, inputs, [...at, 'with'], sink, `${label} undo`);
-    input.checkTemplates([...at, 'with'], inputs, true);
+    checkActionInputs(undoOp, inputs, [...at, 'with'], sink, `${label} undo`, input, true);
+    input.checkTemplates([...at, 'with'], withoutComputed(inputs, undoOp), true);
   }
   return { operation: undoOp.name, ...(inputs ? { inputs } : {}) };
 }
@@ -181,7 +188,7 @@ export function lookupOperation(
   return undefined;
 }
 
-function resolveConnector(
+export function resolveConnector(
   op: OperationSpec,
   name: unknown,
   path: YamlPath,
@@ -237,12 +244,37 @@ function resolveConnector(
   return { name, type };
 }
 
-function checkActionInputs(
+/** What a computed input must yield, from the type the operation declares for it. */
+const COMPUTED_TYPE: Readonly<Record<InputSpec['type'], ExpressionType>> = {
+  string: 'text',
+  text: 'text',
+  duration: 'duration',
+  rate: 'string',
+  severity: 'string',
+  json: 'value',
+};
+
+/**
+ * The inputs without those that are one computed value of a known input (checked with their
+ * input's type here, so the generic template check must not report them a second time).
+ */
+export function withoutComputed(
+  inputs: Record<string, unknown>,
+  op: OperationSpec | undefined,
+): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(inputs).filter(([k, v]) => !(op?.inputs[k] && computedSource(v) !== undefined)),
+  );
+}
+
+export function checkActionInputs(
   op: OperationSpec,
   inputs: Record<string, unknown>,
   path: YamlPath,
   sink: DiagnosticSink,
   label: string,
+  input: ValidateInput,
+  afterRun?: boolean,
 ): void {
   const known = Object.keys(op.inputs);
   for (const [key, v] of Object.entries(inputs)) {
@@ -254,6 +286,18 @@ function checkActionInputs(
         'CORDON_ERR_PLAYBOOK_INPUT',
         `${label}: ${op.name} has no input "${key}".${hint ? ` Did you mean "${hint}"?` : ''} Inputs: ${known.join(', ')}, connector.`,
         true,
+      );
+      continue;
+    }
+    if (computedSource(v) !== undefined) {
+      // Type-checked now against what the operation takes; the value is checked again
+      // when computed, before it runs.
+      input.checkComputed(
+        [...path, key],
+        v as string,
+        COMPUTED_TYPE[spec.type],
+        `input "${key}"`,
+        afterRun,
       );
       continue;
     }

@@ -10,4 +10,21 @@ export interface ApprovalStateDefinition extends BaseStateDefinition {
   readonly timeoutMs: number;
   readonly message: string;
   readonly on: { readonly approved: string; readonly rejected: string; readonly timeout: string };
+  /** What happens while nobody decides, in order of `afterMs` (`escalate:`); absent = nothing. */
+  readonly escalate?: readonly ApprovalEscalationDefinition[];
+}
+
+/** One escalation step: after this long undecided, notify someone and/or widen the roles. */
+export interface ApprovalEscalationDefinition {
+  /** From when the approval was asked for. */
+  readonly afterMs: number;
+  /** Roles added to those that may decide (votes cast afterwards may use them). */
+  readonly roles: readonly string[];
+  /** A non-mutating operation to run (a notification); inputs may hold templates. */
+  readonly notify?: {
+    readonly operation: string;
+    readonly connector: string;
+    readonly connectorType: string;
+    readonly inputs: Readonly<Record<string, unknown>>;
+  };
 }

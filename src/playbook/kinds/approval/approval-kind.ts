@@ -10,6 +10,7 @@ import {
   reconcileApproval,
 } from './approval-runtime.js';
 import { validateApproval } from './validate-approval.js';
+import { escalationDelayName } from './approval-escalation.js';
 import { approvalSchema, dryRunApproval, graphApproval } from './approval-tooling.js';
 
 /**
@@ -56,6 +57,13 @@ export const approvalKind: StateKind<ApprovalStateDefinition> = {
           target: def.on.timeout,
           actions: [{ type: 'recordApproval', params: { state: name, decision: 'timeout' } }],
         },
+        // Escalations: timers with no target; the runner takes them in beforeEvent.
+        ...Object.fromEntries(
+          (def.escalate ?? []).map((step, i) => {
+            machine.delays[escalationDelayName(name, i)] = step.afterMs;
+            return [escalationDelayName(name, i), { actions: [] }];
+          }),
+        ),
       },
     };
   },

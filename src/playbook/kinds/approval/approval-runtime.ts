@@ -7,6 +7,7 @@ import { runScope } from '../../runtime/run-scope.js';
 import { prepareAction } from '../action/action-runtime.js';
 import type { RunServices } from '../state-kind.js';
 import type { ApprovalStateDefinition } from './approval-definition.js';
+import { escalateApproval, escalationIndex, reconcileEscalations } from './approval-escalation.js';
 
 export function approvalDelayName(state: string): string {
   return `approval_${state}`;
@@ -39,17 +40,27 @@ export async function performApproval(
     gated: prepared?.ok ? prepared.gated : null,
     createdAt: effect.at,
     expiresAt: effect.at + def.timeoutMs,
+    ...(def.escalate?.[0] ? { nextEscalationAt: effect.at + def.escalate[0].afterMs } : {}),
   });
 }
 
 /** The approval's timeout fired: it must lose to a decision recorded first. */
 export async function beforeApprovalEvent(
   run: RunRecord,
-  _def: ApprovalStateDefinition,
+  def: ApprovalStateDefinition,
   event: RunEvent,
   services: RunServices,
 ): Promise<RunEvent | 'stale'> {
+  // An escalation's notification reported back: it decides nothing.
+  if (event.type === 'action.succeeded' || event.type === 'action.failed') return 'stale';
   if (!event.type.startsWith('xstate.after.')) return event;
+  const escalation = escalationIndex(event.type, run.state);
+  if (escalation !== undefined) {
+    // Taken here, not as a transition: the run stays at the same step, so the approval's
+    // id, its decisions and its timeout still apply.
+    await escalateApproval(run, def, escalation, services);
+    return 'stale';
+  }
   const now = services.deps.clock.now();
   const approvalId = approvalEffectId(run.id, run.state, run.step);
   const status = await services.deps.approvals.expire(approvalId, now);
@@ -70,7 +81,7 @@ export async function beforeApprovalEvent(
 /** Recreates a lost approval, delivers a decision not delivered, fires a lost timeout. */
 export async function reconcileApproval(
   run: RunRecord,
-  _def: ApprovalStateDefinition,
+  def: ApprovalStateDefinition,
   compiled: CompiledPlaybook,
   services: RunServices,
 ): Promise<void> {
@@ -91,6 +102,8 @@ export async function reconcileApproval(
       `xstate.after.${approvalDelayName(run.state)}.${compiled.nodeIds[run.state] ?? `${compiled.definition.id}.${run.state}`}` as const;
     const timerId = timerEffectId(run.id, type, run.step);
     await services.queueEvent(run.id, { state: run.state, step: run.step }, timerId, { type });
+  } else if (approval.status === 'pending' && def.escalate) {
+    await reconcileEscalations(run, def, compiled, services, approval);
   }
 }
 

@@ -2,9 +2,20 @@ import { formatDurationMs } from '../../../shared/duration.js';
 import { DURATION, STATE_REF, stateObject } from '../schema-parts.js';
 import type { DryRunScope, DryRunStep, GraphNode, JsonSchema } from '../tooling.js';
 import type { ApprovalStateDefinition } from './approval-definition.js';
+import { plannedEscalations } from './approval-escalation.js';
 
 /** The approval id a dry run's decisions carry (nothing is stored). */
 const DRY_RUN_APPROVAL = 'dry-run';
+
+/** `, escalates after 15m (ticket.open, +soc-lead), 30m (+ciso)`, or nothing. */
+function escalationNote(def: ApprovalStateDefinition): string {
+  if (!def.escalate?.length) return '';
+  const steps = def.escalate.map((s) => {
+    const what = [...(s.notify ? [s.notify.operation] : []), ...s.roles.map((r) => `+${r}`)];
+    return `${formatDurationMs(s.afterMs)} (${what.join(', ')})`;
+  });
+  return `, escalates after ${steps.join(', ')}`;
+}
 
 export function graphApproval(def: ApprovalStateDefinition): GraphNode {
   return {
@@ -13,14 +24,16 @@ export function graphApproval(def: ApprovalStateDefinition): GraphNode {
       { to: def.on.rejected, label: 'rejected' },
       { to: def.on.timeout, label: `timeout after ${formatDurationMs(def.timeoutMs)}` },
     ],
-    note: `approval by ${def.quorum > 1 ? `${def.quorum} of ` : ''}${def.roles.join(' or ')}`,
+    note: `approval by ${def.quorum > 1 ? `${def.quorum} of ` : ''}${def.roles.join(' or ')}${escalationNote(def)}`,
     classes: ['approval'],
   };
 }
 
 export function dryRunApproval(def: ApprovalStateDefinition, scope: DryRunScope): DryRunStep {
   const state = scope.name;
+  const timed = plannedEscalations(def, state, scope.context);
   return {
+    ...(timed.length > 0 ? { timed } : {}),
     exits: [
       {
         label: 'approved',
@@ -68,6 +81,41 @@ export const approvalSchema: JsonSchema = stateObject(
         quorum: { type: 'integer', minimum: 1, maximum: 10 },
         timeout: DURATION,
         message: { type: 'string', description: 'Shown to approvers; may hold {{ templates }}.' },
+        escalate: {
+          description:
+            'While nobody decides: after each delay (from when the approval was asked for, shorter than the timeout, in order), notify and/or add roles that may decide.',
+          type: 'array',
+          minItems: 1,
+          maxItems: 5,
+          items: {
+            type: 'object',
+            required: ['after'],
+            anyOf: [{ required: ['notify'] }, { required: ['roles'] }],
+            properties: {
+              after: DURATION,
+              roles: {
+                description: 'Roles added to those that may decide (votes cast afterwards).',
+                anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }],
+              },
+              notify: {
+                type: 'object',
+                description:
+                  'A non-mutating operation to run (notify.slack, notify.teams, ticket.open …).',
+                required: ['action'],
+                properties: {
+                  action: { type: 'string' },
+                  with: {
+                    type: 'object',
+                    description:
+                      'The connector and the inputs; values may hold {{ templates }} or ${{ <CEL> }}.',
+                  },
+                },
+                additionalProperties: false,
+              },
+            },
+            additionalProperties: false,
+          },
+        },
       },
       additionalProperties: false,
     },

@@ -1,8 +1,10 @@
 import { describe } from '../../../shared/duration.js';
-import { checkKeys, expectMapping, expectString } from '../../../shared/shape.js';
+import { checkKeys, expectMapping, expectString, isMapping } from '../../../shared/shape.js';
 import { durationOr, MAX_WAIT_MS, toStringList } from '../../definition/value-checks.js';
 import type { ValidateInput } from '../state-kind.js';
 import type { ApprovalStateDefinition } from './approval-definition.js';
+import { validateEscalation } from './validate-escalation.js';
+import { computedSource } from '../../expressions/computed.js';
 
 /** Built-in roles held by machines or by administrators; they never decide approvals. */
 export const NON_APPROVER_ROLES: readonly string[] = ['ingest', 'gateway', 'metrics', 'admin'];
@@ -19,7 +21,7 @@ export function validateApproval(input: ValidateInput): ApprovalStateDefinition 
   if (a !== undefined && expectMapping(sink, [...path, 'approval'], a, `${label} approval`)) {
     checkKeys(sink, [...path, 'approval'], a, `${label} approval`, {
       required: ['timeout'],
-      optional: ['roles', 'quorum', 'message'],
+      optional: ['roles', 'quorum', 'message', 'escalate'],
     });
     if (a.roles !== undefined) {
       const list = toStringList(a.roles);
@@ -67,9 +69,23 @@ export function validateApproval(input: ValidateInput): ApprovalStateDefinition 
       expectString(sink, [...path, 'approval', 'message'], a.message, `${label} approval.message`)
     ) {
       message = a.message;
-      checkTemplates([...path, 'approval', 'message'], a.message);
+      // A computed message must come out as text (a map would read "[object Object]").
+      if (computedSource(a.message) !== undefined)
+        input.checkComputed(
+          [...path, 'approval', 'message'],
+          a.message,
+          'text',
+          'approval.message',
+        );
+      else checkTemplates([...path, 'approval', 'message'], a.message);
     }
   }
+  const escalate =
+    isMapping(a) && a.escalate !== undefined
+      ? validateEscalation(input, a.escalate, [...path, 'approval', 'escalate'], timeoutMs, (r) =>
+          NON_APPROVER_ROLES.includes(r),
+        )
+      : undefined;
   const on = value.on;
   let outcomes: ApprovalStateDefinition['on'] | undefined;
   if (on !== undefined && expectMapping(sink, [...path, 'on'], on, `${label} on`)) {
@@ -93,5 +109,13 @@ export function validateApproval(input: ValidateInput): ApprovalStateDefinition 
     }
   }
   if (input.erredSince(before) || !outcomes || timeoutMs <= 0) return undefined;
-  return { kind: 'approval', roles, quorum, timeoutMs, message, on: outcomes };
+  return {
+    kind: 'approval',
+    roles,
+    quorum,
+    timeoutMs,
+    message,
+    on: outcomes,
+    ...(escalate ? { escalate } : {}),
+  };
 }
