@@ -2,6 +2,7 @@ import type { Diagnostic } from '../../shared/diagnostics.js';
 import { hasErrors } from '../../shared/diagnostics.js';
 import { DiagnosticSink, loadYaml } from '../../shared/yaml.js';
 import type { YamlSource } from '../../shared/yaml-files.js';
+import { callableIndex } from '../kinds/call/callable-index.js';
 import { compilePlaybook, type CompiledPlaybook } from './compile-playbook.js';
 import type { PlaybookContext } from './types.js';
 import { validatePlaybook } from './validate-playbook.js';
@@ -17,12 +18,24 @@ export function buildPlaybooks(
   const diagnostics: Diagnostic[] = [];
   const compiled: CompiledPlaybook[] = [];
   const ids = new Map<string, string>();
-  for (const source of sources) {
-    const loaded = loadYaml(source.text, source.file);
-    diagnostics.push(...loaded.diagnostics);
-    for (const doc of loaded.documents) {
+  const loaded = sources.map((source) => ({ source, ...loadYaml(source.text, source.file) }));
+  // Calls may name a playbook of any file: every document is read before any is validated.
+  const playbooks =
+    ctx.playbooks ??
+    callableIndex(
+      loaded.flatMap(({ source, documents }) =>
+        documents.map((doc) => ({
+          value: doc.value,
+          at: `${source.file}:${doc.positions.get([]).line}`,
+        })),
+      ),
+    );
+  const withPlaybooks: PlaybookContext = { ...ctx, playbooks };
+  for (const { source, diagnostics: yamlDiagnostics, documents } of loaded) {
+    diagnostics.push(...yamlDiagnostics);
+    for (const doc of documents) {
       const sink = new DiagnosticSink(source.file, doc.positions);
-      const def = validatePlaybook(doc.value, sink, ctx);
+      const def = validatePlaybook(doc.value, sink, withPlaybooks);
       if (def) {
         const at = `${source.file}:${doc.positions.get([]).line}`;
         const prior = ids.get(def.id);

@@ -14,7 +14,13 @@ export { approvalDelayName } from '../kinds/approval/approval-runtime.js';
 /** What a run's machine holds; persisted with every transition. */
 export interface RunContext {
   readonly incident: Readonly<Record<string, unknown>>;
-  readonly run: { readonly id: string; readonly playbook: string; readonly startedAt: number };
+  readonly run: {
+    readonly id: string;
+    readonly playbook: string;
+    readonly startedAt: number;
+    /** What the caller passed, for a sub-run started by a call state. */
+    readonly inputs?: Readonly<Record<string, unknown>>;
+  };
   readonly steps: Readonly<Record<string, StepRecord>>;
   readonly approvals: Readonly<Record<string, ApprovalRecord>>;
   /** Set when an approval lets a run into an action: the inputs hash the approver saw. */
@@ -63,6 +69,16 @@ export type RunEvent =
     }
   | { type: 'approval.rejected'; state: string; approvalId: string; by: string[]; at: number }
   | { type: 'incident.changed'; incident: Readonly<Record<string, unknown>>; at?: number }
+  /** A call's sub-run ended (or could not start); `outputs` are added as it is applied. */
+  | {
+      type: 'call.ended';
+      state: string;
+      child: string;
+      outcome: string;
+      outputs?: Readonly<Record<string, unknown>>;
+      error?: { code: string; message: string };
+      at?: number;
+    }
   | { type: `xstate.after.${string}`; approvalId?: string; at?: number }
   /** An undo job finished (the runner applies it to the undo book, outside the machine). */
   | {

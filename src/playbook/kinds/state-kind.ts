@@ -145,6 +145,8 @@ export interface MachineParts {
 
 export interface ValidateInput {
   readonly name: string;
+  /** The id of the playbook being validated, when it has a usable one. */
+  readonly playbookId: string | undefined;
   readonly value: Record<string, unknown>;
   readonly path: YamlPath;
   /** `State "name"`, the subject of every message. */
@@ -205,6 +207,8 @@ export interface RunServices {
   ): Promise<void>;
   deliverDecision(approval: Approval): Promise<void>;
   perform(run: RunRecord, compiled: CompiledPlaybook, effect: StateEffect): Promise<void>;
+  /** Cancels another run (a call's sub-run) as POST /v1/runs/{id}/cancel would; idempotent. */
+  cancelRun(runId: string, by: string): Promise<unknown>;
   /**
    * Reads the run's incident as it is now and queues an `incident.changed` event for the run at
    * `at` (idempotent: the event id is derived from the run position and the incident's content).
