@@ -24,6 +24,12 @@ export interface CallStateDefinition extends BaseStateDefinition {
   readonly onFailure: string | undefined;
 }
 
+/**
+ * Prefix of a call's effect id, which is also the child run's id. Kept here, with no imports,
+ * so the kind object can read it whichever module of the cycle through the registry loads first.
+ */
+export const CALL_ID_PREFIX = 'cal';
+
 /** How deep calls may nest (a parent's child's child …): a bound on runaway fan-out. */
 export const MAX_CALL_DEPTH = 4;
 

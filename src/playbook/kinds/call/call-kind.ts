@@ -2,11 +2,10 @@ import { assign } from 'xstate';
 import type { RunContext, RunEvent } from '../../definition/compile-playbook.js';
 import { FAILED_STATE } from '../../definition/failed-state.js';
 import type { StateKind } from '../state-kind.js';
-import type { CallStateDefinition } from './call-definition.js';
+import { CALL_ID_PREFIX, type CallStateDefinition } from './call-definition.js';
 import {
   beforeCallEvent,
   cancelCall,
-  CALL_ID_PREFIX,
   callStepRecord,
   callTimeoutName,
   performCall,

@@ -6,10 +6,12 @@ import { stateEffectId, type StateEffect } from '../../runtime/effects.js';
 import { FINAL_STATUSES, type RunRecord } from '../../runtime/run-record.js';
 import { runScope } from '../../runtime/run-scope.js';
 import type { RunServices } from '../state-kind.js';
-import { MAX_CALL_DEPTH, type CallStateDefinition, type RunParent } from './call-definition.js';
-
-/** Prefix of a call's effect id, which is also the child run's id. */
-export const CALL_ID_PREFIX = 'cal';
+import {
+  CALL_ID_PREFIX,
+  MAX_CALL_DEPTH,
+  type CallStateDefinition,
+  type RunParent,
+} from './call-definition.js';
 
 export function childRunId(runId: string, state: string, step: number): string {
   return stateEffectId(CALL_ID_PREFIX, runId, state, step);
@@ -187,7 +189,9 @@ export async function reconcileCall(
     return;
   }
   if (child.parent && FINAL_STATUSES.includes(child.status))
-    await notifyParent(child, child.parent, services.queueEvent);
+    await notifyParent(child, child.parent, (runId, at, eventId, event) =>
+      services.queueEvent(runId, at, eventId, event),
+    );
 }
 
 /** The parent is cancelled (or left the call otherwise): the child is cancelled with it. */

@@ -36,7 +36,8 @@ export function declaredInputs(raw: unknown): Record<string, DeclaredInput> | un
       name,
       {
         required: !isMapping(spec) || spec.required !== false,
-        description: isMapping(spec) && typeof spec.description === 'string' ? spec.description : '',
+        description:
+          isMapping(spec) && typeof spec.description === 'string' ? spec.description : '',
       },
     ]),
   );

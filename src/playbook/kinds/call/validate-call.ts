@@ -4,7 +4,11 @@ import type { YamlPath } from '../../../shared/yaml.js';
 import { durationOr, MAX_WAIT_MS } from '../../definition/value-checks.js';
 import { collectTemplates, parseTemplate } from '../../template.js';
 import type { ValidateInput } from '../state-kind.js';
-import { MAX_CALL_DEPTH, type CallablePlaybook, type CallStateDefinition } from './call-definition.js';
+import {
+  MAX_CALL_DEPTH,
+  type CallablePlaybook,
+  type CallStateDefinition,
+} from './call-definition.js';
 import { callCycle, callDepth } from './callable-index.js';
 
 const HASH = /^[0-9a-f]{64}$/;
@@ -35,7 +39,8 @@ export function validateCall(input: ValidateInput): CallStateDefinition | undefi
     });
     const playbook = spec.playbook;
     const callee =
-      playbook !== undefined && expectString(sink, [...at, 'playbook'], playbook, `${label} call.playbook`)
+      playbook !== undefined &&
+      expectString(sink, [...at, 'playbook'], playbook, `${label} call.playbook`)
         ? checkCallee(input, [...at, 'playbook'], playbook)
         : undefined;
     const version = spec.version;
@@ -57,7 +62,14 @@ export function validateCall(input: ValidateInput): CallStateDefinition | undefi
     const timeoutMs =
       spec.timeout === undefined
         ? undefined
-        : durationOr(spec.timeout, 0, [...at, 'timeout'], sink, `${label} call.timeout`, MAX_WAIT_MS);
+        : durationOr(
+            spec.timeout,
+            0,
+            [...at, 'timeout'],
+            sink,
+            `${label} call.timeout`,
+            MAX_WAIT_MS,
+          );
     def = {
       kind: 'call',
       playbook: String(playbook),
@@ -79,11 +91,7 @@ export function validateCall(input: ValidateInput): CallStateDefinition | undefi
 }
 
 /** The called playbook's summary when it is known and callable from here; reports why not. */
-function checkCallee(
-  input: ValidateInput,
-  at: YamlPath,
-  id: string,
-): CallablePlaybook | undefined {
+function checkCallee(input: ValidateInput, at: YamlPath, id: string): CallablePlaybook | undefined {
   const { sink, label, ctx, playbookId } = input;
   const index = ctx.playbooks;
   if (!index) return undefined;
