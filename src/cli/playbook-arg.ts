@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { buildConnectorSet } from '../config/connectors.js';
 import type { CompiledPlaybook } from '../playbook/definition/compile-playbook.js';
-import { buildPlaybooks } from '../playbook/definition/build-playbooks.js';
+import { buildPlaybooks, callablePlaybooks } from '../playbook/definition/build-playbooks.js';
 import { isPlaybookTestFile } from '../playbook/tooling/playbook-tests.js';
 import { formatDiagnostic } from '../shared/diagnostics.js';
 import { readYamlFiles } from '../shared/yaml-files.js';
@@ -20,14 +20,19 @@ export async function loadPlaybookArg(
   const root = resolve(contentDir);
   const connectors = buildConnectorSet(await readYamlFiles(resolve(root, 'connectors')));
   const isFile = /\.ya?ml$/i.test(arg) && (await exists(arg));
+  const installed = (await readYamlFiles(resolve(root, 'playbooks'))).filter(
+    (s) => !isPlaybookTestFile(s.file),
+  );
   const sources = isFile
     ? (await readYamlFiles(resolve(arg, '..'))).filter((s) => resolve(s.file) === resolve(arg))
-    : (await readYamlFiles(resolve(root, 'playbooks'))).filter((s) => !isPlaybookTestFile(s.file));
+    : installed;
   const { playbooks, diagnostics } = buildPlaybooks(sources, {
     connectors: new Map(
       connectors.connectors.filter((c) => c.kind === 'action').map((c) => [c.name, c.type]),
     ),
     rules: undefined,
+    // A file alone may call the installation's playbooks (its own id wins over theirs).
+    ...(isFile ? { playbooks: callablePlaybooks([...sources, ...installed]) } : {}),
   });
   const errors = [...connectors.diagnostics, ...diagnostics].filter((d) => d.severity === 'error');
   for (const d of errors) console.error(formatDiagnostic(d));

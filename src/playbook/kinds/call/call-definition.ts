@@ -25,10 +25,12 @@ export interface CallStateDefinition extends BaseStateDefinition {
 }
 
 /**
- * Prefix of a call's effect id, which is also the child run's id. Kept here, with no imports,
- * so the kind object can read it whichever module of the cycle through the registry loads first.
+ * Prefix of a call's effect id, which is also the child run's id: a run id like any other
+ * (`run_<24 hex>`, what the API's run routes accept), derived from parent, state and step.
+ * Kept here, with no imports, so the kind object can read it whichever module of the import
+ * cycle through the registry loads first.
  */
-export const CALL_ID_PREFIX = 'cal';
+export const CALL_ID_PREFIX = 'run';
 
 /** How deep calls may nest (a parent's child's child …): a bound on runaway fan-out. */
 export const MAX_CALL_DEPTH = 4;
