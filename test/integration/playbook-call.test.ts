@@ -204,6 +204,42 @@ describe('call', () => {
   });
 });
 
+describe('a failure after the call', () => {
+  it('takes back the child’s effects too, newest first, between the parent’s own', async () => {
+    // After the call, the parent blocks the key (which fails): the parent's failure undoes
+    // what the child did (its block) and then what the parent did before the call.
+    const text = playbooks()
+      .replace(
+        '    next: notify\n    on_failure: escalate',
+        '    next: seal\n    on_failure: escalate',
+      )
+      .replace(
+        '  notify:\n',
+        '  seal:\n    action: key.block\n    automatic: true\n    with: { key: "s-{{ incident.group.user }}" }\n    undo: key.unblock\n    next: notify\n  notify:\n',
+      );
+    const h = harness(text);
+    h.failures.set('key.block', 1);
+    await h.start('run_after', { id: 'inc_after', group: { user: 'fay' } });
+    await h.settle();
+    const childId = childRunId('run_after', 'contain', 2);
+    expect((await h.runs.get(childId))?.status).toBe('resolved');
+    const parent = await h.runs.get('run_after');
+    expect(parent).toMatchObject({ status: 'failed' });
+    expect(ops(h)).toEqual([
+      'ratelimit.set p-fay',
+      'ratelimit.set c-fay',
+      'ticket.open case fay',
+      'key.block s-fay',
+      'ratelimit.clear c-fay',
+      'ratelimit.clear p-fay',
+    ]);
+    expect(await h.limiter.rule('c-fay')).toBeUndefined();
+    expect(await h.limiter.rule('p-fay')).toBeUndefined();
+    const undone = (await h.runs.timeline('run_after')).filter((t) => t.type === 'undo.succeeded');
+    expect(undone.map((t) => t.state)).toEqual(['contain/block', 'throttle']);
+  });
+});
+
 describe('a crash between the child’s end and the parent’s resume', () => {
   it('loses no resume and doubles none: reconcile resumes the parent exactly once', async () => {
     let armed = true;

@@ -6,6 +6,7 @@ import type { MachineParts } from '../kinds/state-kind.js';
 import type { WaitRecord } from '../kinds/wait/wait-kind.js';
 import { FAILED_STATE } from './failed-state.js';
 import type { BranchOutcomes } from '../kinds/parallel/parallel-definition.js';
+import type { UndoEntry } from '../runtime/undo-book.js';
 import type { PlaybookDefinition, StateDefinition } from './types.js';
 
 export { FAILED_STATE } from './failed-state.js';
@@ -76,6 +77,8 @@ export type RunEvent =
       child: string;
       outcome: string;
       outputs?: Readonly<Record<string, unknown>>;
+      /** The sub-run's effects still in force when it resolved (the parent adopts them). */
+      undo?: readonly UndoEntry[];
       error?: { code: string; message: string };
       at?: number;
     }

@@ -90,6 +90,12 @@ export interface StateKind<D extends BaseStateDefinition = BaseStateDefinition> 
    */
   undoable?(def: D, step: UndoableStep): UndoEntry | undefined;
   /**
+   * Effects of another run that this step takes over as it is applied (a call's sub-run that
+   * resolved: its effects still in force). They join this run's undo book after what it did
+   * before, so a later cancel or failure of this run takes them back in order, newest first.
+   */
+  adoptedUndo?(def: D, event: RunEvent): readonly UndoEntry[];
+  /**
    * Withdraws what a run resting here (at `at`) asked for, because the run is cancelled or
    * its branch lost a join: queued jobs removed, pending approvals cancelled. Idempotent.
    */

@@ -299,6 +299,8 @@ export class Runner {
             });
         }
       }
+      for (const adopted of resting?.kind.adoptedUndo?.(resting.def, event) ?? [])
+        book = withEntry(book, adopted);
       const failedAt: FailedAt | null =
         state === FAILED_STATE && resting?.def.kind === 'action' && event.type === 'action.failed'
           ? { state: job.expect.state, gate: run.context.gate }

@@ -4,6 +4,7 @@ import { FAILED_STATE } from '../../definition/failed-state.js';
 import type { StateKind } from '../state-kind.js';
 import { CALL_ID_PREFIX, type CallStateDefinition } from './call-definition.js';
 import {
+  adoptedCallUndo,
   beforeCallEvent,
   cancelCall,
   callStepRecord,
@@ -83,6 +84,7 @@ export const callKind: StateKind<CallStateDefinition> = {
     timelineId: 'childRunId',
   },
   beforeEvent: beforeCallEvent,
+  adoptedUndo: adoptedCallUndo,
   reconcile: reconcileCall,
   cancel: cancelCall,
 };
