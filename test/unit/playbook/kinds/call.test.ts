@@ -2,6 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { callSchema } from '../../../../src/playbook/kinds/call/call-tooling.js';
 import { playbookGraph } from '../../../../src/playbook/tooling/graph.js';
 import { formatPlan, planRun } from '../../../../src/playbook/tooling/plan.js';
+import {
+  parsePlaybookTests,
+  runPlaybookTest,
+} from '../../../../src/playbook/tooling/playbook-tests.js';
 import { simulate } from '../../../../src/playbook/tooling/simulate.js';
 import { build, errors, Run, T0 } from './helpers.js';
 
@@ -279,6 +283,35 @@ describe('call tooling', () => {
     });
     expect(failed.path).toEqual(['contain', 'broken']);
     expect(failed.status).toBe('failed');
+  });
+
+  it('runs as a playbook test case, its outcome scripted as a reply', () => {
+    const { tests, diagnostics } = parsePlaybookTests(
+      'parent.test.yaml',
+      `tests:
+  - name: the sub-run resolves with a ticket
+    incident: { id: inc-1, group: { api_key: k1 } }
+    replies:
+      contain: { result: { ticket: T-1, outcome: resolved } }
+    expect:
+      path: [contain, done]
+      status: resolved
+      calls:
+        - { state: contain, operation: playbook.call, connector: open-case, inputs: { key: k1 } }
+  - name: the sub-run fails
+    incident: { id: inc-2, group: { api_key: k2 } }
+    replies:
+      contain: { error: CORDON_ERR_RUN_CALL }
+    expect: { path: [contain, broken], status: failed }
+`,
+    );
+    expect(diagnostics).toEqual([]);
+    for (const test of tests?.cases ?? [])
+      expect({ name: test.name, problems: runPlaybookTest(compiled()!, test).problems }).toEqual({
+        name: test.name,
+        problems: [],
+      });
+    expect(tests?.cases).toHaveLength(2);
   });
 
   it('publishes a schema fragment requiring the playbook', () => {
