@@ -7,7 +7,7 @@ import {
 } from '../actions/connectors/disabled-connectors.js';
 import { buildConnectorSet } from '../config/connectors.js';
 import type { CompiledPlaybook } from '../playbook/definition/compile-playbook.js';
-import { buildPlaybooks } from '../playbook/definition/build-playbooks.js';
+import { buildPlaybooks, callablePlaybooks } from '../playbook/definition/build-playbooks.js';
 import { isPlaybookTestFile } from '../playbook/tooling/playbook-tests.js';
 import { formatDiagnostic } from '../shared/diagnostics.js';
 import { readYamlFiles } from '../shared/yaml-files.js';
@@ -25,9 +25,12 @@ export async function loadPlaybookArg(
   const root = resolve(contentDir);
   const connectors = buildConnectorSet(await readYamlFiles(resolve(root, 'connectors')));
   const isFile = /\.ya?ml$/i.test(arg) && (await exists(arg));
+  const installed = (await readYamlFiles(resolve(root, 'playbooks'))).filter(
+    (s) => !isPlaybookTestFile(s.file),
+  );
   const sources = isFile
     ? (await readYamlFiles(resolve(arg, '..'))).filter((s) => resolve(s.file) === resolve(arg))
-    : (await readYamlFiles(resolve(root, 'playbooks'))).filter((s) => !isPlaybookTestFile(s.file));
+    : installed;
   const { playbooks, diagnostics } = buildPlaybooks(sources, {
     // Disabled connectors count here so a playbook can be drawn and planned before its
     // connectors are switched on; each one used is flagged below.
@@ -35,6 +38,8 @@ export async function loadPlaybookArg(
       connectors.connectors.filter((c) => c.kind === 'action').map((c) => [c.name, c.type]),
     ),
     rules: undefined,
+    // A file alone may call the installation's playbooks (its own id wins over theirs).
+    ...(isFile ? { playbooks: callablePlaybooks([...sources, ...installed]) } : {}),
   });
   const disabled = disabledActionConnectors(connectors.connectors);
   const errors = [...connectors.diagnostics, ...diagnostics].filter((d) => d.severity === 'error');

@@ -18,19 +18,47 @@ export function playbookSchema(): JsonSchema {
       title: { type: 'string' },
       description: { type: 'string' },
       on: {
-        type: 'object',
-        description: 'The trigger: incidents of these rules (and severities) start a run.',
-        required: ['correlation'],
-        properties: {
-          correlation: stringOrList('A rule name or id, or a list of them.'),
-          severity: {
-            anyOf: [
-              { enum: [...SEVERITIES] },
-              { type: 'array', items: { enum: [...SEVERITIES] }, minItems: 1 },
-            ],
+        description:
+          'The trigger: incidents of these rules (and severities) start a run; or { call: true } for a playbook only other playbooks call.',
+        oneOf: [
+          {
+            type: 'object',
+            required: ['correlation'],
+            properties: {
+              correlation: stringOrList('A rule name or id, or a list of them.'),
+              severity: {
+                anyOf: [
+                  { enum: [...SEVERITIES] },
+                  { type: 'array', items: { enum: [...SEVERITIES] }, minItems: 1 },
+                ],
+              },
+            },
+            additionalProperties: false,
           },
+          {
+            type: 'object',
+            required: ['call'],
+            properties: { call: { const: true } },
+            additionalProperties: false,
+          },
+        ],
+      },
+      inputs: {
+        type: 'object',
+        description:
+          'What a calling playbook passes (call.inputs); templates read run.inputs.<name>.',
+        propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_-]{0,62}$' },
+        additionalProperties: {
+          type: ['object', 'null'],
+          properties: {
+            required: {
+              type: 'boolean',
+              description: 'Whether a call must pass it (default true).',
+            },
+            description: { type: 'string' },
+          },
+          additionalProperties: false,
         },
-        additionalProperties: false,
       },
       start: { type: 'string', description: 'The first state.' },
       states: {

@@ -129,6 +129,11 @@ export const ERROR_CODES = {
     status: 400,
     description: 'A parallel state has malformed branches, a clashing name or an unusable join.',
   },
+  CORDON_ERR_PLAYBOOK_CALL: {
+    status: 400,
+    description:
+      'A call state names an unknown playbook, closes a call cycle, nests calls too deep, or passes inputs the called playbook does not declare.',
+  },
   CORDON_ERR_PLAYBOOK_UNSUPPORTED: {
     status: 400,
     description: 'A playbook uses a state kind this version does not implement yet.',
@@ -272,6 +277,11 @@ export const ERROR_CODES = {
     status: 409,
     description:
       'The run is not in a state that allows this (cancel: already ended or undoing; retry: not failed at an action).',
+  },
+  CORDON_ERR_RUN_CALL: {
+    status: 500,
+    description:
+      'A call state could not start its sub-run (playbook or pinned version not found, inputs not renderable, calls nested too deep), or the sub-run did not resolve (failed, cancelled, timed out).',
   },
 } as const satisfies Record<string, { status: number; description: string }>;
 

@@ -266,6 +266,7 @@ function toFields(run: RunRecord): Record<string, string> {
     updatedAt: String(run.updatedAt),
     ...(run.value === undefined ? {} : { value: JSON.stringify(run.value) }),
     ...(run.leaves === undefined ? {} : { leaves: JSON.stringify(run.leaves) }),
+    ...(run.parent === undefined ? {} : { parent: JSON.stringify(run.parent) }),
   };
 }
 
@@ -289,5 +290,6 @@ function fromFields(h: Record<string, string>): RunRecord {
     ...(h.value ? { value: JSON.parse(h.value) as unknown } : {}),
     ...(h.leaves ? { leaves: JSON.parse(h.leaves) as Record<string, number> } : {}),
     ...(h.failedAt ? { failedAt: JSON.parse(h.failedAt) as FailedAt } : {}),
+    ...(h.parent ? { parent: JSON.parse(h.parent) as RunRecord['parent'] } : {}),
   };
 }

@@ -11,6 +11,7 @@ import type { ActionJob, RunJob, RunQueues } from '../../src/playbook/runtime/jo
 import { PlaybookCatalog } from '../../src/playbook/runtime/playbook-catalog.js';
 import { Runner } from '../../src/playbook/runtime/runner.js';
 import { ManualClock } from '../../src/shared/clock.js';
+import type { CrashHook } from '../../src/shared/crash-points.js';
 import { CordonError } from '../../src/shared/errors.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { ApprovalStore } from '../../src/store/approval-store.js';
@@ -56,23 +57,40 @@ const CONNECTORS = new Map([
 ]);
 
 export function compileOne(text: string): CompiledPlaybook {
+  const pb = compileAll(text)[0];
+  if (!pb) throw new Error('no playbook in the text');
+  return pb;
+}
+
+/** Every playbook of a (multi-document) text; the first is the one `start` runs. */
+export function compileAll(text: string): CompiledPlaybook[] {
   const built = buildPlaybooks([{ file: 'p.yaml', text }], {
     connectors: CONNECTORS,
     rules: undefined,
   });
-  const pb = built.playbooks?.[0];
-  if (!pb) throw new Error(JSON.stringify(built.diagnostics, null, 2));
-  return pb;
+  if (!built.playbooks?.length) throw new Error(JSON.stringify(built.diagnostics, null, 2));
+  return built.playbooks;
 }
 
-export function createRunHarness(store: TestRedis, sub: string, text: string): RunHarness {
+export interface HarnessOptions {
+  /** The runner's crash hook (a test throws from it to die at a named point). */
+  readonly crash?: CrashHook;
+}
+
+export function createRunHarness(
+  store: TestRedis,
+  sub: string,
+  text: string,
+  options: HarnessOptions = {},
+): RunHarness {
   const keys = new Keys(`${store.prefix}:${sub}`);
   const clock = new ManualClock(Date.UTC(2026, 0, 1));
   const runs = new RunStore(store.redis, keys);
   const approvals = new ApprovalStore(store.redis, keys);
   const limiter = new LimiterStore(store.redis, keys);
   const cases = new CaseStore(store.redis, keys);
-  const playbook = compileOne(text);
+  const all = compileAll(text);
+  const playbook = all[0] as CompiledPlaybook;
   type Entry<T> = { id: string; data: T; dueAt: number; seq: number; state: string };
   const runJobs = new Map<string, Entry<RunJob>>();
   const actionJobs = new Map<string, Entry<ActionJob>>();
@@ -116,7 +134,7 @@ export function createRunHarness(store: TestRedis, sub: string, text: string): R
     },
   };
   const logger = createLogger('silent');
-  const catalog = new PlaybookCatalog([playbook], runs);
+  const catalog = new PlaybookCatalog(all, runs);
   const runner = new Runner({
     runs,
     approvals,
@@ -124,7 +142,7 @@ export function createRunHarness(store: TestRedis, sub: string, text: string): R
     queues,
     clock,
     logger,
-    crash: () => undefined,
+    crash: options.crash ?? (() => undefined),
   });
   const calls: RunHarness['calls'] = [];
   const failures = new Map<string, number>();

@@ -28,6 +28,8 @@ const runSchema = {
     failedAt: openObject,
     /** Each position the run rests at (one per parallel branch still going) → its step. */
     leaves: openObject,
+    /** Set on a sub-run started by a call state: the parent run id, its state and step. */
+    parent: openObject,
   },
 } as const;
 

@@ -6,6 +6,7 @@ import type { MachineParts } from '../kinds/state-kind.js';
 import type { WaitRecord } from '../kinds/wait/wait-kind.js';
 import { FAILED_STATE } from './failed-state.js';
 import type { BranchOutcomes } from '../kinds/parallel/parallel-definition.js';
+import type { UndoEntry } from '../runtime/undo-book.js';
 import type { PlaybookDefinition, StateDefinition } from './types.js';
 
 export { FAILED_STATE } from './failed-state.js';
@@ -14,7 +15,13 @@ export { approvalDelayName } from '../kinds/approval/approval-runtime.js';
 /** What a run's machine holds; persisted with every transition. */
 export interface RunContext {
   readonly incident: Readonly<Record<string, unknown>>;
-  readonly run: { readonly id: string; readonly playbook: string; readonly startedAt: number };
+  readonly run: {
+    readonly id: string;
+    readonly playbook: string;
+    readonly startedAt: number;
+    /** What the caller passed, for a sub-run started by a call state. */
+    readonly inputs?: Readonly<Record<string, unknown>>;
+  };
   readonly steps: Readonly<Record<string, StepRecord>>;
   readonly approvals: Readonly<Record<string, ApprovalRecord>>;
   /** Set when an approval lets a run into an action: the inputs hash the approver saw. */
@@ -63,6 +70,18 @@ export type RunEvent =
     }
   | { type: 'approval.rejected'; state: string; approvalId: string; by: string[]; at: number }
   | { type: 'incident.changed'; incident: Readonly<Record<string, unknown>>; at?: number }
+  /** A call's sub-run ended (or could not start); `outputs` are added as it is applied. */
+  | {
+      type: 'call.ended';
+      state: string;
+      child: string;
+      outcome: string;
+      outputs?: Readonly<Record<string, unknown>>;
+      /** The sub-run's effects still in force when it resolved (the parent adopts them). */
+      undo?: readonly UndoEntry[];
+      error?: { code: string; message: string };
+      at?: number;
+    }
   | { type: `xstate.after.${string}`; approvalId?: string; at?: number }
   /** An undo job finished (the runner applies it to the undo book, outside the machine). */
   | {

@@ -1,4 +1,5 @@
 import type { Severity } from '../../ingest/canonical-event.js';
+import type { CallablePlaybook, DeclaredInput } from '../kinds/call/call-definition.js';
 import type { KnownStateDefinition } from '../kinds/registry.js';
 
 /**
@@ -17,6 +18,11 @@ export interface PlaybookDefinition {
     /** Empty = any severity. */
     readonly severities: readonly Severity[];
   };
+  /**
+   * What a caller passes (`call.inputs`), read as `run.inputs.<name>`; absent = none. A
+   * playbook with `on: { call: true }` has no rules and runs only when called.
+   */
+  readonly inputs?: Readonly<Record<string, DeclaredInput>>;
   readonly start: string;
   readonly states: Readonly<Record<string, StateDefinition>>;
 }
@@ -37,6 +43,7 @@ export type { ApprovalStateDefinition } from '../kinds/approval/approval-definit
 export type { EndOutcome, EndStateDefinition } from '../kinds/end/end-kind.js';
 export type { ChoiceStateDefinition } from '../kinds/choice/choice-kind.js';
 export type { WaitStateDefinition } from '../kinds/wait/wait-kind.js';
+export type { CallStateDefinition } from '../kinds/call/call-definition.js';
 
 /** What validation needs to know about the rest of the installation. */
 export interface PlaybookContext {
@@ -52,6 +59,11 @@ export interface PlaybookContext {
    * when rules are not known (the playbook is validated alone); references are then not checked.
    */
   readonly rules: ReadonlyMap<string, readonly string[]> | undefined;
+  /**
+   * The installation's playbooks by id (what call states may name), read from every file
+   * before any is validated; undefined = not known (calls are then not checked).
+   */
+  readonly playbooks?: ReadonlyMap<string, CallablePlaybook>;
 }
 
 /** A connectors/ instance that exists but is switched off. */

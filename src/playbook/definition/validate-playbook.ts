@@ -15,7 +15,8 @@ export { NON_APPROVER_ROLES } from '../kinds/approval/validate-approval.js';
 
 const ID = /^[a-z][a-z0-9-]{0,62}$/;
 const STATE_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,62}$/;
-const RUN_FIELDS = ['id', 'playbook', 'startedAt'];
+const RUN_FIELDS = ['id', 'playbook', 'startedAt', 'inputs'];
+const INPUT_NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,62}$/;
 const STEP_FIELDS = ['status', 'result', 'error', 'attempts'];
 
 /**
@@ -31,7 +32,7 @@ export function validatePlaybook(
   const start = sink.diagnostics.length;
   checkKeys(sink, [], value, 'Playbook', {
     required: ['id', 'on', 'start', 'states'],
-    optional: ['apiVersion', 'title', 'description'],
+    optional: ['apiVersion', 'title', 'description', 'inputs'],
   });
   if (value.apiVersion !== undefined && value.apiVersion !== 'cordon/v1') {
     sink.error(
@@ -51,6 +52,7 @@ export function validatePlaybook(
   const label = typeof id === 'string' ? `Playbook "${id}"` : 'Playbook';
 
   const trigger = validateTrigger(value.on, sink, ctx, label);
+  const inputs = validateInputs(value.inputs, sink, label);
   const states = new Map<string, StateDefinition>();
   const rawStates = value.states;
   if (rawStates !== undefined && expectMapping(sink, ['states'], rawStates, `${label} states`)) {
@@ -66,7 +68,15 @@ export function validatePlaybook(
     const allRaw = { ...rawStates, ...Object.fromEntries(nested.map((n) => [n.name, n.value])) };
     const where = new Map<string, string[]>(names.map((n) => [n, ['a top-level state']]));
     for (const n of nested) where.set(n.name, [...(where.get(n.name) ?? []), n.where]);
-    const env: StateEnv = { sink, ctx, rawStates: allRaw, groupNames, where };
+    const env: StateEnv = {
+      sink,
+      ctx,
+      rawStates: allRaw,
+      groupNames,
+      where,
+      playbookId: typeof id === 'string' ? id : undefined,
+      inputNames: Object.keys(inputs ?? {}),
+    };
     for (const name of names) {
       if (!STATE_NAME.test(name)) {
         sink.error(
@@ -106,6 +116,7 @@ export function validatePlaybook(
     title: typeof value.title === 'string' ? value.title : id,
     description: typeof value.description === 'string' ? value.description : '',
     trigger,
+    ...(inputs ? { inputs } : {}),
     start: startState,
     states: Object.fromEntries(states),
   };
@@ -121,6 +132,17 @@ function validateTrigger(
 ): PlaybookDefinition['trigger'] | undefined {
   if (value === undefined || !expectMapping(sink, ['on'], value, `${label} "on" (its trigger)`))
     return undefined;
+  if (value.call !== undefined) {
+    // Started only by other playbooks' call states: no rule triggers it.
+    checkKeys(sink, ['on'], value, `${label} trigger`, { required: ['call'] });
+    if (value.call !== true)
+      sink.error(
+        ['on', 'call'],
+        'CORDON_ERR_PLAYBOOK_TRIGGER',
+        `${label} on.call must be true (the playbook runs only when another playbook calls it); got ${describe(value.call)}. To trigger it on incidents, use on.correlation instead.`,
+      );
+    return value.call === true ? { rules: [], severities: [] } : undefined;
+  }
   checkKeys(sink, ['on'], value, `${label} trigger`, {
     required: ['correlation'],
     optional: ['severity'],
@@ -160,6 +182,46 @@ function validateTrigger(
   return rules ? { rules, severities } : undefined;
 }
 
+/**
+ * `inputs: { <name>: { required?: bool, description?: text } }`: what a caller passes to this
+ * playbook (its templates read them as run.inputs.<name>). Undefined when absent or broken.
+ */
+function validateInputs(
+  value: unknown,
+  sink: DiagnosticSink,
+  label: string,
+): Record<string, { required: boolean; description: string }> | undefined {
+  if (value === undefined || !expectMapping(sink, ['inputs'], value, `${label} inputs`))
+    return undefined;
+  const out: Record<string, { required: boolean; description: string }> = {};
+  for (const [name, spec] of Object.entries(value)) {
+    const at = ['inputs', name];
+    if (!INPUT_NAME.test(name)) {
+      sink.error(
+        at,
+        'CORDON_ERR_DEFINITION_VALUE',
+        `${label} input name "${name}" must start with a letter or "_" and hold only letters, digits, "_" and "-".`,
+        true,
+      );
+      continue;
+    }
+    const s = spec ?? {};
+    if (!expectMapping(sink, at, s, `${label} input "${name}"`)) continue;
+    checkKeys(sink, at, s, `${label} input "${name}"`, { optional: ['required', 'description'] });
+    if (s.required !== undefined && typeof s.required !== 'boolean')
+      sink.error(
+        [...at, 'required'],
+        'CORDON_ERR_DEFINITION_TYPE',
+        `${label} input "${name}" required must be true or false; got ${describe(s.required)}.`,
+      );
+    out[name] = {
+      required: s.required !== false,
+      description: typeof s.description === 'string' ? s.description : '',
+    };
+  }
+  return out;
+}
+
 /** What validating any state (top-level or nested in a branch) needs of the whole playbook. */
 interface StateEnv {
   readonly sink: DiagnosticSink;
@@ -169,6 +231,9 @@ interface StateEnv {
   readonly groupNames: ReadonlySet<string> | undefined;
   /** Where each state name is defined (more than one entry = a clash). */
   readonly where: ReadonlyMap<string, readonly string[]>;
+  readonly playbookId: string | undefined;
+  /** Inputs the playbook declares (what `run.inputs.<name>` may read). */
+  readonly inputNames: readonly string[];
 }
 
 function validateState(
@@ -235,6 +300,7 @@ function validateState(
   // The registry's kinds produce the registry's definitions.
   return kind.validate({
     name,
+    playbookId: env.playbookId,
     value,
     path,
     label,
@@ -257,6 +323,7 @@ function validateState(
         label,
         afterRun ? '' : name,
         stepStates,
+        env.inputNames,
       );
       // Computed values nested anywhere (a JSON body's fields) may yield any value.
       for (const found of collectComputed(v, at))
@@ -328,6 +395,7 @@ function validateTemplates(
   label: string,
   stateName: string,
   stepStates: readonly string[],
+  inputNames: readonly string[],
 ): void {
   for (const found of collectTemplates(value, at)) {
     if (strayComputed(found.text)) {
@@ -345,7 +413,7 @@ function validateTemplates(
     }
     for (const part of parsed.parts) {
       if (typeof part === 'string') continue;
-      const problem = checkTemplateRef(part, stepStates, groupNames, stateName);
+      const problem = checkTemplateRef(part, stepStates, groupNames, stateName, inputNames);
       if (problem)
         sink.error(
           found.at,
@@ -361,6 +429,7 @@ function checkTemplateRef(
   actionStates: readonly string[],
   groupNames: ReadonlySet<string> | undefined,
   stateName: string,
+  inputNames: readonly string[],
 ): string | undefined {
   const [root, first, second] = ref.path;
   const pick = (v: unknown, list: readonly string[], what: string): string | undefined => {
@@ -375,6 +444,10 @@ function checkTemplateRef(
       }
       return first === undefined ? undefined : pick(first, INCIDENT_FIELDS, 'incident field');
     case 'run':
+      if (first === 'inputs' && second !== undefined)
+        return inputNames.length === 0
+          ? 'reads an input, but the playbook declares none; declare it under "inputs:" at the top of the file'
+          : pick(second, inputNames, 'input');
       return first === undefined ? undefined : pick(first, RUN_FIELDS, 'run field');
     case 'steps': {
       const stateProblem = pick(first, actionStates, 'action state');

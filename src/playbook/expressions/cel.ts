@@ -63,7 +63,13 @@ const STEP_SCHEMA = {
   attempts: 'double',
 } as const;
 
-const RUN_SCHEMA = { id: 'string', playbook: 'string', startedAt: 'double' } as const;
+/** `run.inputs` is what a caller passed (a call state's sub-run); any value, by name. */
+const RUN_SCHEMA = {
+  id: 'string',
+  playbook: 'string',
+  startedAt: 'double',
+  inputs: 'map<string, dyn>',
+} as const;
 
 function checkingEnvironment(scope: ExpressionScope): Environment {
   const group =

@@ -2,6 +2,7 @@ import type { ActionStateDefinition } from './action/action-definition.js';
 import { actionKind } from './action/action-kind.js';
 import type { ApprovalStateDefinition } from './approval/approval-definition.js';
 import { approvalKind } from './approval/approval-kind.js';
+import type { CallStateDefinition } from './call/call-definition.js';
 import { callKind } from './call/call-kind.js';
 import { choiceKind, type ChoiceStateDefinition } from './choice/choice-kind.js';
 import { endKind, type EndStateDefinition } from './end/end-kind.js';
@@ -31,6 +32,7 @@ export type KnownStateDefinition =
   | ChoiceStateDefinition
   | WaitStateDefinition
   | ParallelStateDefinition
+  | CallStateDefinition
   | EndStateDefinition;
 
 const BY_KEY = new Map(STATE_KINDS.map((k) => [k.key, k]));

@@ -90,6 +90,12 @@ export interface StateKind<D extends BaseStateDefinition = BaseStateDefinition> 
    */
   undoable?(def: D, step: UndoableStep): UndoEntry | undefined;
   /**
+   * Effects of another run that this step takes over as it is applied (a call's sub-run that
+   * resolved: its effects still in force). They join this run's undo book after what it did
+   * before, so a later cancel or failure of this run takes them back in order, newest first.
+   */
+  adoptedUndo?(def: D, event: RunEvent): readonly UndoEntry[];
+  /**
    * Withdraws what a run resting here (at `at`) asked for, because the run is cancelled or
    * its branch lost a join: queued jobs removed, pending approvals cancelled. Idempotent.
    */
@@ -145,6 +151,8 @@ export interface MachineParts {
 
 export interface ValidateInput {
   readonly name: string;
+  /** The id of the playbook being validated, when it has a usable one. */
+  readonly playbookId: string | undefined;
   readonly value: Record<string, unknown>;
   readonly path: YamlPath;
   /** `State "name"`, the subject of every message. */
@@ -216,6 +224,8 @@ export interface RunServices {
   ): Promise<void>;
   deliverDecision(approval: Approval): Promise<void>;
   perform(run: RunRecord, compiled: CompiledPlaybook, effect: StateEffect): Promise<void>;
+  /** Cancels another run (a call's sub-run) as POST /v1/runs/{id}/cancel would; idempotent. */
+  cancelRun(runId: string, by: string): Promise<unknown>;
   /**
    * Reads the run's incident as it is now and queues an `incident.changed` event for the run at
    * `at` (idempotent: the event id is derived from the run position and the incident's content).

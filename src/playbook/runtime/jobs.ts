@@ -1,4 +1,5 @@
 import type { RunEvent } from '../definition/compile-playbook.js';
+import type { RunParent } from '../kinds/call/call-definition.js';
 import type { UndoReason } from './undo-book.js';
 
 /** Jobs on the `runs` queue: everything that moves a run forward goes through it. */
@@ -11,6 +12,9 @@ export interface RunStartJob {
   readonly playbookHash: string;
   readonly incident: Readonly<Record<string, unknown>>;
   readonly initiator: string;
+  /** Set for a sub-run started by a call state: the run that waits for it, and its inputs. */
+  readonly parent?: RunParent;
+  readonly inputs?: Readonly<Record<string, unknown>>;
 }
 
 export interface RunEventJob {

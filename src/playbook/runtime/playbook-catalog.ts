@@ -29,6 +29,11 @@ export class PlaybookCatalog {
     );
   }
 
+  /** The current version of playbook `id` (what a call without a pinned version runs). */
+  currentOf(id: string): CompiledPlaybook | undefined {
+    return this.current.find((p) => p.definition.id === id);
+  }
+
   /** Makes `hash` resolvable by any process (runs resume on other machines). */
   async pin(playbook: CompiledPlaybook): Promise<void> {
     await this.runs.storePlaybook(playbook.hash, JSON.stringify(playbook.definition));

@@ -1,4 +1,5 @@
 import type { RunContext } from '../definition/compile-playbook.js';
+import type { RunParent } from '../kinds/call/call-definition.js';
 import type { Effect } from './effects.js';
 import type { UndoBook } from './undo-book.js';
 
@@ -45,6 +46,8 @@ export interface RunRecord {
    * restarts (with the approval gate that admitted that step, if any).
    */
   readonly failedAt?: FailedAt;
+  /** Set on a sub-run: the run whose call state started it (and rests there until it ends). */
+  readonly parent?: RunParent;
 }
 
 export interface FailedAt {

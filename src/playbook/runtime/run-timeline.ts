@@ -30,6 +30,13 @@ export function eventSummary(event: RunEvent): Record<string, unknown> {
     case 'approval.approved':
     case 'approval.rejected':
       return { approvalId: event.approvalId, by: event.by };
+    case 'call.ended':
+      return {
+        state: event.state,
+        childRunId: event.child,
+        outcome: event.outcome,
+        ...(event.error ? { error: event.error } : {}),
+      };
     case 'incident.changed':
     case 'undo.done':
     case 'undo.expire':

@@ -14,6 +14,7 @@ import {
   type RunContext,
   type RunEvent,
 } from '../definition/compile-playbook.js';
+import { afterChildFlush } from '../kinds/call/call-runtime.js';
 import { stateKind } from '../kinds/registry.js';
 import type { RunServices } from '../kinds/state-kind.js';
 import { incidentScope } from './run-scope.js';
@@ -95,6 +96,7 @@ export class Runner {
       deliverDecision: (approval) => this.deliverDecision(approval),
       perform: (run, compiled, effect) => this.perform(run, compiled, effect),
       checkIncident: (run, at) => this.checkIncident(run, at),
+      cancelRun: (runId, by) => this.cancel(runId, by),
     };
   }
 
@@ -129,7 +131,12 @@ export class Runner {
       const now = this.deps.clock.now();
       const input: RunContext = {
         incident: job.incident,
-        run: { id: job.runId, playbook: job.playbookId, startedAt: now },
+        run: {
+          id: job.runId,
+          playbook: job.playbookId,
+          startedAt: now,
+          ...(job.inputs ? { inputs: job.inputs } : {}),
+        },
         steps: {},
         approvals: {},
         gate: null,
@@ -156,6 +163,7 @@ export class Runner {
         createdAt: now,
         updatedAt: now,
         endedAt: FINAL_STATUSES.includes(status) ? now : undefined,
+        ...(job.parent ? { parent: job.parent } : {}),
       };
       await this.deps.runs.create(record, [
         {
@@ -165,6 +173,7 @@ export class Runner {
           playbook: job.playbookId,
           playbookHash: job.playbookHash,
           initiator: job.initiator,
+          ...(job.parent ? { parent: job.parent.runId } : {}),
         },
         ...effectEntries(effects, now),
       ]);
@@ -290,6 +299,8 @@ export class Runner {
             });
         }
       }
+      for (const adopted of resting?.kind.adoptedUndo?.(resting.def, event) ?? [])
+        book = withEntry(book, adopted);
       const failedAt: FailedAt | null =
         state === FAILED_STATE && resting?.def.kind === 'action' && event.type === 'action.failed'
           ? { state: job.expect.state, gate: run.context.gate }
@@ -554,8 +565,22 @@ export class Runner {
     );
   }
 
-  /** Performs the run's outbox, then clears it (compare-and-set). */
+  /**
+   * Performs the run's outbox, then clears it (compare-and-set). A sub-run (a call's) then
+   * tells its parent when it ended; runs without a parent pay nothing more.
+   */
   private async flush(initial: RunRecord): Promise<void> {
+    await this.flushEffects(initial);
+    if (initial.parent)
+      await afterChildFlush((await this.deps.runs.get(initial.id)) ?? initial, {
+        queueEvent: (runId, at, eventId, event) => this.queueEvent(runId, at, eventId, event),
+        crash: this.deps.crash,
+        getRun: (id) => this.deps.runs.get(id),
+        cancelRun: (id, by) => this.cancel(id, by),
+      });
+  }
+
+  private async flushEffects(initial: RunRecord): Promise<void> {
     let run: RunRecord | undefined = initial;
     for (
       let attempt = 0;

@@ -6,7 +6,8 @@ import type { GraphNode, GraphRegion } from '../kinds/tooling.js';
 
 /**
  * Classes the diagram marks states with (Mermaid classDef): approvals, mutations that run with
- * no approval in front of them (`automatic: true`), mutations behind one, and the end states.
+ * no approval in front of them (`automatic: true`), mutations behind one, calls of other
+ * playbooks, and the end states.
  */
 const CLASS_DEFS: Readonly<Record<string, string>> = {
   approval: 'fill:#fff4c2,stroke:#b7950b,stroke-width:2px',
@@ -14,6 +15,7 @@ const CLASS_DEFS: Readonly<Record<string, string>> = {
   mutation: 'fill:#fdebd0,stroke:#ca6f1e',
   final: 'fill:#e8f6ef,stroke:#1e8449',
   failed: 'fill:#f2f3f4,stroke:#7b7d7d',
+  call: 'fill:#e8f0fe,stroke:#2e5cb8,stroke-dasharray:4 2',
 };
 
 /**

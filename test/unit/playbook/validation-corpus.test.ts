@@ -197,7 +197,7 @@ const CASES: readonly Case[] = [
     column: 5,
     path: 'states.done',
     phrase:
-      'must have exactly one of action, approval, choice, wait, parallel, end; got action and end',
+      'must have exactly one of action, approval, choice, wait, parallel, call, end; got action and end',
   },
   {
     fixture: 'state-no-kind',
@@ -225,12 +225,12 @@ const CASES: readonly Case[] = [
     phrase: 'with no timeout, so a run could wait forever',
   },
   {
-    fixture: 'unsupported-call',
-    code: 'CORDON_ERR_PLAYBOOK_UNSUPPORTED',
+    fixture: 'call-unknown-playbook',
+    code: 'CORDON_ERR_PLAYBOOK_CALL',
     line: 19,
-    column: 5,
-    path: 'states.ask_case.call',
-    phrase: 'does not implement yet',
+    column: 23,
+    path: 'states.ask_case.call.playbook',
+    phrase: 'calls playbook "open-a-case", which no file in playbooks/ defines',
   },
   {
     fixture: 'parallel-name-clash',

@@ -1,0 +1,103 @@
+/**
+ * Kill test for the call state: the real CLI process is SIGKILLed right after a sub-run ended
+ * and was saved, before its parent was told (`call.before-resume`), then started again on the
+ * same Redis. The parent must resume exactly once: one `call.ended` transition, the child's
+ * throttle set once and its case opened once.
+ */
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { eventually } from '../helpers/cordon.js';
+import {
+  freePort,
+  generatedTokens,
+  http,
+  spawnCordon,
+  tempHome,
+  waitReady,
+  type CordonProcess,
+} from '../helpers/process.js';
+import { createTestRedis } from '../helpers/redis.js';
+
+const CONTENT = fileURLToPath(new URL('../fixtures/content/call-runtime/', import.meta.url));
+const store = createTestRedis('killcall');
+const running: CordonProcess[] = [];
+
+afterAll(async () => {
+  for (const p of running)
+    if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+  await store.cleanup();
+});
+
+function spawn(env: { home: string; prefix: string; port: number }, crashPoint?: string) {
+  const proc = spawnCordon({
+    ...env,
+    env: {
+      CORDON_CONTENT_DIR: CONTENT,
+      ...(crashPoint ? { CORDON_CRASH_POINTS: crashPoint } : {}),
+    },
+  });
+  running.push(proc);
+  return proc;
+}
+
+describe('killed between a sub-run’s end and its parent’s resume', () => {
+  it('resumes the parent once after the restart', async () => {
+    const user = 'kill-call';
+    const env = { home: tempHome(), prefix: `${store.prefix}-${user}`, port: await freePort() };
+    const first = spawn(env, 'call.before-resume');
+    await waitReady(first);
+    const tokens = generatedTokens(env.home);
+    const now = Date.now();
+    const body = [0, 1, 2]
+      .map((i) =>
+        JSON.stringify({
+          kind: 'login',
+          time: now - 5_000 + i,
+          outcome: 'failure',
+          entity: { user },
+        }),
+      )
+      .join('\n');
+    const res = await http(
+      first.url,
+      'POST',
+      '/v1/ingest/events',
+      tokens.ingest as string,
+      `${body}\n`,
+      'application/x-ndjson',
+    );
+    expect(res.status).toBe(202);
+    const died = await first.exited();
+    expect(died.signal, `process output:\n${first.output()}`).toBe('SIGKILL');
+
+    const second = spawn(env);
+    await waitReady(second);
+    const analyst = tokens.analyst as string;
+    const runs = await eventually(
+      async () => {
+        const list = (await http(second.url, 'GET', '/v1/runs', analyst)).json.runs as any[];
+        const parent = list.find((r) => r.playbookId === 'contain-by-call');
+        return parent?.status === 'resolved' ? list : undefined;
+      },
+      'the parent to resolve after the restart',
+      30_000,
+    );
+    expect(runs).toHaveLength(2);
+    const parent = runs.find((r) => r.playbookId === 'contain-by-call');
+    const child = runs.find((r) => r.playbookId === 'block-user');
+    expect(child).toMatchObject({ status: 'resolved', parent: { runId: parent.id } });
+    const detail = (await http(second.url, 'GET', `/v1/runs/${String(parent.id)}`, analyst)).json;
+    const resumed = (detail.timeline as { type: string; event?: string }[]).filter(
+      (e) => e.type === 'transition' && e.event === 'call.ended',
+    );
+    expect(resumed).toHaveLength(1);
+    expect(detail.context.steps.contain.result.outcome).toBe('resolved');
+    const history = (await http(second.url, 'GET', `/v1/limiter/keys/call-${user}`, analyst)).json
+      .history as { op: string }[];
+    expect(history.map((h) => h.op)).toEqual(['set']);
+    const cases = (await http(second.url, 'GET', '/v1/cases', analyst)).json.cases as unknown[];
+    expect(cases).toHaveLength(1);
+    second.child.kill('SIGTERM');
+    expect(await second.exited()).toEqual({ code: 0, signal: null });
+  }, 90_000);
+});

@@ -1,0 +1,290 @@
+/**
+ * `call` through the real runner, action processor and built-in connectors on real Redis
+ * (queues simulated in memory, see run-harness): the child is a run of its own with `parent`
+ * set, the parent rests until it ends and resumes exactly once with its outputs; failure,
+ * timeout and cancel cascade; and a crash between the child's end and the parent's resume.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { childRunId } from '../../src/playbook/kinds/call/call-runtime.js';
+import type { CrashPoint } from '../../src/shared/crash-points.js';
+import { createRunHarness, type HarnessOptions, type RunHarness } from '../helpers/run-harness.js';
+import { createTestRedis } from '../helpers/redis.js';
+
+const store = createTestRedis('call');
+afterAll(async () => {
+  await store.cleanup();
+});
+
+const playbooks = (timeout = ''): string => `
+id: parent
+on: { correlation: r }
+start: throttle
+states:
+  throttle:
+    action: ratelimit.set
+    automatic: true
+    with: { key: "p-{{ incident.group.user }}", limit: 10/m }
+    undo: ratelimit.clear
+    next: contain
+  contain:
+    call:
+      playbook: child
+      inputs: { user: "{{ incident.group.user }}" }
+      outputs: { case: "{{ steps.open_case.result }}", outcome: "{{ run.outcome }}" }
+${timeout}    next: notify
+    on_failure: escalate
+  notify:
+    action: ticket.open
+    with: { summary: "contained {{ steps.contain.result.outcome }}" }
+    next: done
+  escalate:
+    action: ticket.open
+    with: { summary: "escalate {{ incident.group.user }}" }
+    next: gave_up
+  done: { end: resolved }
+  gave_up: { end: failed }
+---
+id: child
+on: { call: true }
+inputs:
+  user: { description: The user to contain. }
+start: block
+states:
+  block:
+    action: ratelimit.set
+    automatic: true
+    with: { key: "c-{{ run.inputs.user }}", limit: block }
+    undo: ratelimit.clear
+    next: open_case
+  open_case:
+    action: ticket.open
+    with: { summary: "case {{ run.inputs.user }}" }
+    next: done
+  done: { end: resolved }
+`;
+
+let n = 0;
+function harness(text: string, options: HarnessOptions = {}): RunHarness {
+  n += 1;
+  return createRunHarness(store, `c${n}`, text, options);
+}
+
+const ops = (h: RunHarness): string[] =>
+  h.calls.map((c) => `${c.operation} ${String(c.inputs.key ?? c.inputs.summary)}`);
+
+describe('call', () => {
+  it('runs the child as its own run, rests meanwhile, and resumes once with its outputs', async () => {
+    const h = harness(playbooks());
+    h.held.add('ticket.open');
+    await h.start('run_ok', { id: 'inc_ok', group: { user: 'ann' } });
+    await h.settle();
+    const childId = childRunId('run_ok', 'contain', 2);
+    let parent = await h.runs.get('run_ok');
+    expect(parent).toMatchObject({ status: 'running', state: 'contain' });
+    const child = await h.runs.get(childId);
+    expect(child).toMatchObject({
+      playbookId: 'child',
+      status: 'running',
+      state: 'open_case',
+      initiator: 'correlation:test',
+      parent: { runId: 'run_ok', state: 'contain', step: 2, depth: 1 },
+    });
+    expect(child?.context.run.inputs).toEqual({ user: 'ann' });
+    expect(child?.playbookHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(child?.playbookHash).not.toBe(parent?.playbookHash);
+    // Listed among the runs, with its parent.
+    const listed = await h.runs.list({ limit: 10 });
+    expect(listed.find((r) => r.id === childId)?.parent?.runId).toBe('run_ok');
+    // The parent's timeline names the child.
+    expect(await h.runs.timeline('run_ok')).toContainEqual(
+      expect.objectContaining({ type: 'call.started', state: 'contain', childRunId: childId }),
+    );
+
+    h.held.delete('ticket.open');
+    await h.settle();
+    parent = await h.runs.get('run_ok');
+    expect(parent).toMatchObject({ status: 'resolved', state: 'done' });
+    expect((await h.runs.get(childId))?.status).toBe('resolved');
+    const step = parent?.context.steps.contain;
+    expect(step?.status).toBe('succeeded');
+    expect(step?.result).toMatchObject({ outcome: 'resolved' });
+    expect((step?.result as { case: unknown }).case).toEqual(
+      (await h.runs.get(childId))?.context.steps.open_case?.result,
+    );
+    expect(ops(h)).toEqual([
+      'ratelimit.set p-ann',
+      'ratelimit.set c-ann',
+      'ticket.open case ann',
+      'ticket.open contained resolved',
+    ]);
+    const resumed = (await h.runs.timeline('run_ok')).filter(
+      (t) => t.type === 'transition' && t.event === 'call.ended',
+    );
+    expect(resumed).toEqual([
+      expect.objectContaining({
+        from: 'contain',
+        to: 'notify',
+        childRunId: childId,
+        outcome: 'resolved',
+      }),
+    ]);
+  });
+
+  it('a child that fails takes the failure path; each run undoes its own effects', async () => {
+    const h = harness(playbooks());
+    h.failures.set('ticket.open', 1);
+    await h.start('run_fail', { id: 'inc_fail', group: { user: 'bea' } });
+    await h.settle();
+    const childId = childRunId('run_fail', 'contain', 2);
+    expect((await h.runs.get(childId))?.status).toBe('failed');
+    const parent = await h.runs.get('run_fail');
+    expect(parent).toMatchObject({ status: 'failed', state: 'gave_up' });
+    expect(parent?.context.steps.contain).toMatchObject({
+      status: 'failed',
+      error: { code: 'CORDON_ERR_RUN_CALL' },
+    });
+    // The child's block is taken back by the child's failure, the parent's throttle by the
+    // parent's; the escalation ran on the failure path.
+    expect(ops(h)).toEqual([
+      'ratelimit.set p-bea',
+      'ratelimit.set c-bea',
+      'ticket.open case bea',
+      'ratelimit.clear c-bea',
+      'ticket.open escalate bea',
+      'ratelimit.clear p-bea',
+    ]);
+    expect(await h.limiter.rule('c-bea')).toBeUndefined();
+    expect(await h.limiter.rule('p-bea')).toBeUndefined();
+  });
+
+  it('cancelling the parent cancels the child, whose undos run, then the parent’s', async () => {
+    const h = harness(playbooks());
+    h.held.add('ticket.open');
+    await h.start('run_cancel', { id: 'inc_cancel', group: { user: 'cat' } });
+    await h.settle();
+    const childId = childRunId('run_cancel', 'contain', 2);
+    expect((await h.runs.get(childId))?.state).toBe('open_case');
+    const cancelled = await h.runner.cancel('run_cancel', 'alice');
+    expect(cancelled.ok).toBe(true);
+    await h.settle();
+    expect(await h.runs.get('run_cancel')).toMatchObject({ status: 'cancelled' });
+    expect(await h.runs.get(childId)).toMatchObject({ status: 'cancelled' });
+    expect(await h.runs.timeline(childId)).toContainEqual(
+      expect.objectContaining({ type: 'cancelled', by: 'run:run_cancel' }),
+    );
+    // The child's queued case was withdrawn; both blocks were taken back, the child's first.
+    expect(ops(h)).toEqual([
+      'ratelimit.set p-cat',
+      'ratelimit.set c-cat',
+      'ratelimit.clear c-cat',
+      'ratelimit.clear p-cat',
+    ]);
+    expect(h.queuedActions()).toEqual([]);
+    expect(await h.limiter.rule('c-cat')).toBeUndefined();
+    expect(await h.limiter.rule('p-cat')).toBeUndefined();
+  });
+
+  it('a timeout cancels the child and takes the failure path', async () => {
+    const h = harness(playbooks('      timeout: 5m\n'));
+    h.held.add('ticket.open');
+    await h.start('run_slow', { id: 'inc_slow', group: { user: 'dan' } });
+    await h.settle();
+    const childId = childRunId('run_slow', 'contain', 2);
+    h.clock.advance(6 * 60_000);
+    await h.settle();
+    // The child's case job was still queued when the call timed out: the worker frees up now.
+    h.held.delete('ticket.open');
+    await h.settle();
+    expect(await h.runs.get(childId)).toMatchObject({ status: 'cancelled' });
+    const parent = await h.runs.get('run_slow');
+    expect(parent).toMatchObject({ status: 'failed', state: 'gave_up' });
+    expect(parent?.context.steps.contain?.error?.message).toContain('did not end within 5m');
+    // The child's case was never opened (withdrawn with the child); the parent escalated.
+    expect(ops(h).filter((o) => o.startsWith('ticket.open'))).toEqual(['ticket.open escalate dan']);
+  });
+});
+
+describe('a failure after the call', () => {
+  it('takes back the child’s effects too, newest first, between the parent’s own', async () => {
+    // After the call, the parent blocks the key (which fails): the parent's failure undoes
+    // what the child did (its block) and then what the parent did before the call.
+    const text = playbooks()
+      .replace(
+        '    next: notify\n    on_failure: escalate',
+        '    next: seal\n    on_failure: escalate',
+      )
+      .replace(
+        '  notify:\n',
+        '  seal:\n    action: key.block\n    automatic: true\n    with: { key: "s-{{ incident.group.user }}" }\n    undo: key.unblock\n    next: notify\n  notify:\n',
+      );
+    const h = harness(text);
+    h.failures.set('key.block', 1);
+    await h.start('run_after', { id: 'inc_after', group: { user: 'fay' } });
+    await h.settle();
+    const childId = childRunId('run_after', 'contain', 2);
+    expect((await h.runs.get(childId))?.status).toBe('resolved');
+    const parent = await h.runs.get('run_after');
+    expect(parent).toMatchObject({ status: 'failed' });
+    expect(ops(h)).toEqual([
+      'ratelimit.set p-fay',
+      'ratelimit.set c-fay',
+      'ticket.open case fay',
+      'key.block s-fay',
+      'ratelimit.clear c-fay',
+      'ratelimit.clear p-fay',
+    ]);
+    expect(await h.limiter.rule('c-fay')).toBeUndefined();
+    expect(await h.limiter.rule('p-fay')).toBeUndefined();
+    const undone = (await h.runs.timeline('run_after')).filter((t) => t.type === 'undo.succeeded');
+    expect(undone.map((t) => t.state)).toEqual(['contain/block', 'throttle']);
+  });
+});
+
+describe('a crash between the child’s end and the parent’s resume', () => {
+  it('loses no resume and doubles none: reconcile resumes the parent exactly once', async () => {
+    let armed = true;
+    const crash = (point: CrashPoint): void => {
+      if (point === 'call.before-resume' && armed) {
+        armed = false;
+        throw new Error('killed at call.before-resume');
+      }
+    };
+    const h = harness(playbooks(), { crash });
+    await h.start('run_kill', { id: 'inc_kill', group: { user: 'eve' } });
+    // The death is at the worker that applied the child's last step in place; BullMQ hands
+    // the job again, which finds the event applied: the notification is lost, as in a kill.
+    await h.settle();
+    expect(armed).toBe(false);
+    const childId = childRunId('run_kill', 'contain', 2);
+    // The child's end is saved; the parent never heard of it.
+    expect((await h.runs.get(childId))?.status).toBe('resolved');
+    expect(await h.runs.get('run_kill')).toMatchObject({ status: 'running', state: 'contain' });
+
+    // The restarted process heals (twice, as two processes might), and a late duplicate of
+    // the notification arrives too.
+    await h.runner.reconcile();
+    await h.runner.reconcile();
+    await h.settle();
+    const parent = await h.runs.get('run_kill');
+    expect(parent).toMatchObject({ status: 'resolved', state: 'done' });
+    expect(
+      await h.runner.apply({
+        type: 'event',
+        runId: 'run_kill',
+        eventId: `${childId}-ended`,
+        event: { type: 'call.ended', state: 'contain', child: childId, outcome: 'resolved' },
+        expect: { state: 'contain', step: 2 },
+      }),
+    ).toBe('duplicate');
+    const resumed = (await h.runs.timeline('run_kill')).filter(
+      (t) => t.type === 'transition' && t.event === 'call.ended',
+    );
+    expect(resumed).toHaveLength(1);
+    expect(ops(h)).toEqual([
+      'ratelimit.set p-eve',
+      'ratelimit.set c-eve',
+      'ticket.open case eve',
+      'ticket.open contained resolved',
+    ]);
+  });
+});

@@ -1,0 +1,323 @@
+import { describe, expect, it } from 'vitest';
+import { callSchema } from '../../../../src/playbook/kinds/call/call-tooling.js';
+import { playbookGraph } from '../../../../src/playbook/tooling/graph.js';
+import { formatPlan, planRun } from '../../../../src/playbook/tooling/plan.js';
+import {
+  parsePlaybookTests,
+  runPlaybookTest,
+} from '../../../../src/playbook/tooling/playbook-tests.js';
+import { simulate } from '../../../../src/playbook/tooling/simulate.js';
+import { build, errors, Run, T0 } from './helpers.js';
+
+/**
+ * `call`: validated against the other playbooks of the set (unknown id, cycles, depth, declared
+ * inputs), compiled to a state that rests until one `call.ended` event, and shown by the tools.
+ */
+const parent = (call: string, extra = ''): string => `id: parent
+on:
+  correlation: model_extraction_by_query_volume
+start: contain
+states:
+  contain:
+    call:
+${call}
+    next: done
+    on_failure: broken
+  done: { end: resolved }
+  broken: { end: failed }
+${extra}`;
+
+const child = (
+  id: string,
+  body = '',
+  inputs = 'inputs:\n  key: { description: The API key. }\n  reason: { required: false }\n',
+): string => `---
+id: ${id}
+on: { call: true }
+${inputs}start: case
+states:
+${body}  case:
+    action: ticket.open
+    with: { summary: "case {{ run.inputs.key }}" }
+    next: done
+  done: { end: resolved }
+`;
+
+const GOOD_CALL = `      playbook: open-case
+      inputs: { key: "{{ incident.group.api_key }}" }
+      outputs: { ticket: "{{ steps.case.result }}", outcome: "{{ run.outcome }}" }
+      timeout: 10m`;
+
+describe('call validation', () => {
+  it('accepts a call of a playbook declared later in the set', () => {
+    const built = build(parent(GOOD_CALL) + child('open-case'));
+    expect(built.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const def = built.playbooks?.[0]?.definition.states.contain;
+    expect(def).toMatchObject({
+      kind: 'call',
+      playbook: 'open-case',
+      timeoutMs: 600_000,
+      next: 'done',
+      onFailure: 'broken',
+    });
+    expect(built.playbooks?.[1]?.definition.inputs).toEqual({
+      key: { required: true, description: 'The API key.' },
+      reason: { required: false, description: '' },
+    });
+  });
+
+  it('names the known playbooks when the id is unknown, with its location', () => {
+    const found = errors(parent(GOOD_CALL.replace('open-case', 'open-cse')) + child('open-case'));
+    expect(found).toEqual([
+      expect.objectContaining({
+        code: 'CORDON_ERR_PLAYBOOK_CALL',
+        path: 'states.contain.call.playbook',
+        line: 8,
+        column: 17,
+        message:
+          'State "contain" calls playbook "open-cse", which no file in playbooks/ defines. Did you mean "open-case"?',
+      }),
+    ]);
+  });
+
+  it('rejects a call cycle with its path (A calls B calls A)', () => {
+    const back = `  back:\n    call: { playbook: parent, inputs: {} }\n    next: case\n`;
+    const found = errors(
+      parent(GOOD_CALL) + child('open-case', back).replace('start: case', 'start: back'),
+    );
+    expect(found).toContainEqual(
+      expect.objectContaining({
+        code: 'CORDON_ERR_PLAYBOOK_CALL',
+        path: 'states.contain.call.playbook',
+        line: 8,
+        message: expect.stringContaining('closes a call cycle: parent → open-case → parent'),
+      }),
+    );
+    expect(found).toContainEqual(
+      expect.objectContaining({
+        path: 'states.back.call.playbook',
+        message: expect.stringContaining('open-case → parent → open-case'),
+      }),
+    );
+  });
+
+  it('rejects calls nested deeper than the limit, naming the chain', () => {
+    const hop = (id: string, next: string): string =>
+      `---\nid: ${id}\non: { call: true }\nstart: go\nstates:\n  go:\n    call: { playbook: ${next} }\n    next: done\n  done: { end: resolved }\n`;
+    const text =
+      parent('      playbook: l1') +
+      hop('l1', 'l2') +
+      hop('l2', 'l3') +
+      hop('l3', 'l4') +
+      hop('l4', 'l5') +
+      '---\nid: l5\non: { call: true }\nstart: done\nstates:\n  done: { end: resolved }\n';
+    expect(errors(text)).toEqual([
+      expect.objectContaining({
+        code: 'CORDON_ERR_PLAYBOOK_CALL',
+        path: 'states.contain.call.playbook',
+        message: expect.stringContaining(
+          'making calls nest 5 deep (parent → l1 → l2 → l3 → l4 → l5); at most 4 are allowed',
+        ),
+      }),
+    ]);
+  });
+
+  it('checks inputs against what the called playbook declares', () => {
+    const call = `      playbook: open-case
+      inputs: { kye: "{{ incident.group.api_key }}" }`;
+    const found = errors(parent(call) + child('open-case'));
+    expect(found).toEqual([
+      expect.objectContaining({
+        code: 'CORDON_ERR_PLAYBOOK_CALL',
+        path: 'states.contain.call.inputs.kye',
+        line: 9,
+        column: 17,
+        message:
+          'State "contain" passes input "kye" to playbook "open-case", which does not declare it. Did you mean "key"?',
+      }),
+      expect.objectContaining({
+        code: 'CORDON_ERR_PLAYBOOK_CALL',
+        path: 'states.contain.call.inputs',
+        message: expect.stringContaining(
+          'does not pass "key", which playbook "open-case" requires',
+        ),
+      }),
+    ]);
+  });
+
+  it('checks output templates against the called playbook’s steps and input reads', () => {
+    const call = `      playbook: open-case
+      inputs: { key: x }
+      outputs: { ticket: "{{ steps.cse.result }}" }`;
+    expect(errors(parent(call) + child('open-case'))).toEqual([
+      expect.objectContaining({
+        code: 'CORDON_ERR_PLAYBOOK_TEMPLATE',
+        path: 'states.contain.call.outputs.ticket',
+        message: expect.stringContaining('"cse", which is not a step of the called playbook'),
+      }),
+    ]);
+    const undeclared = child('open-case', '', '');
+    expect(errors(parent('      playbook: open-case') + undeclared)).toContainEqual(
+      expect.objectContaining({
+        code: 'CORDON_ERR_PLAYBOOK_TEMPLATE',
+        path: 'states.case.with.summary',
+        message: expect.stringContaining('the playbook declares none'),
+      }),
+    );
+  });
+
+  it('refuses a bad version, an unknown key and on.call that is not true', () => {
+    const call = `      playbook: open-case
+      version: v2
+      inputs: { key: x }
+      retries: 3`;
+    const found = errors(
+      parent(call) + child('open-case').replace('on: { call: true }', 'on: { call: yes-please }'),
+    );
+    expect(found.map((d) => [d.code, d.path])).toEqual([
+      ['CORDON_ERR_DEFINITION_UNKNOWN_KEY', 'states.contain.call.retries'],
+      ['CORDON_ERR_DEFINITION_VALUE', 'states.contain.call.version'],
+      ['CORDON_ERR_PLAYBOOK_TRIGGER', 'on.call'],
+    ]);
+  });
+});
+
+describe('call machine', () => {
+  const compiled = () => {
+    const { playbooks, diagnostics } = build(parent(GOOD_CALL) + child('open-case'));
+    if (!playbooks?.[0]) throw new Error(JSON.stringify(diagnostics));
+    return playbooks[0];
+  };
+
+  it('asks for the call effect on entry and a timeout timer', () => {
+    const run = new Run(compiled(), { group: { api_key: 'k' } });
+    expect(run.state).toBe('contain');
+    expect(run.effects.map((e) => e.kind).sort()).toEqual(['call', 'timer']);
+  });
+
+  it('keeps the outputs under steps.<state> and goes on when the child resolved', () => {
+    const run = new Run(compiled(), { group: { api_key: 'k' } }).send(
+      {
+        type: 'call.ended',
+        state: 'contain',
+        child: 'c1',
+        outcome: 'resolved',
+        outputs: { ticket: { id: 'T-1' } },
+      },
+      T0 + 1,
+    );
+    expect(run.state).toBe('done');
+    expect(run.context.steps.contain).toEqual({
+      status: 'succeeded',
+      result: { ticket: { id: 'T-1' } },
+      attempts: 1,
+    });
+  });
+
+  it('takes on_failure when the child failed, was cancelled or timed out', () => {
+    for (const outcome of ['failed', 'cancelled']) {
+      const run = new Run(compiled(), {}).send(
+        { type: 'call.ended', state: 'contain', child: 'c1', outcome },
+        T0 + 1,
+      );
+      expect(run.state).toBe('broken');
+      expect(run.context.steps.contain?.error?.message).toBe(`sub-run c1 ended ${outcome}`);
+    }
+    const run = new Run(compiled(), {});
+    const timer = run.effects.find((e) => e.kind === 'timer') as { event: { type: string } };
+    run.send({ type: timer.event.type } as never, T0 + 600_000);
+    expect(run.state).toBe('broken');
+    expect(run.context.steps.contain?.error?.message).toContain('did not end within 10m');
+  });
+
+  it('ignores the end of a call of another state', () => {
+    const run = new Run(compiled(), {}).send(
+      { type: 'call.ended', state: 'elsewhere', child: 'c1', outcome: 'resolved' },
+      T0 + 1,
+    );
+    expect(run.state).toBe('contain');
+  });
+});
+
+describe('call tooling', () => {
+  const compiled = () => build(parent(GOOD_CALL) + child('open-case')).playbooks?.[0];
+
+  it('draws the call with its ways out', () => {
+    const text = playbookGraph(compiled()!.definition);
+    expect(text).toContain('  contain --> done : sub-run resolved');
+    expect(text).toContain('  contain --> broken : sub-run failed or cancelled, timeout 10m');
+    expect(text).toContain('  contain : call open-case');
+    expect(text).toContain('  class contain call');
+  });
+
+  it('plans the call with rendered inputs and every way out', () => {
+    const plan = planRun(compiled()!, { id: 'inc-1', group: { api_key: 'key-7' } });
+    expect(plan.paths.map((p) => p.hops.map((h) => `${h.via ?? ''}>${h.state}`).join(' '))).toEqual(
+      ['>contain succeeded>done', '>contain failed>broken', '>contain timeout>broken'],
+    );
+    expect(plan.paths[0]?.calls[0]).toMatchObject({
+      operation: 'playbook.call',
+      connector: 'open-case',
+      inputs: { key: 'key-7' },
+    });
+    expect(formatPlan(plan, 'inc-1')).toContain('playbook.call on open-case (state contain)');
+  });
+
+  it('simulates a scripted child outcome: the reply is the outputs, or the failure', () => {
+    const ok = simulate(compiled()!, {
+      incident: { group: { api_key: 'k' } },
+      replies: { contain: [{ ok: true, result: { ticket: 'T-9' } }] },
+      script: [],
+      startAt: T0,
+    });
+    expect(ok.path).toEqual(['contain', 'done']);
+    expect(ok.context.steps.contain?.result).toEqual({ ticket: 'T-9' });
+    expect(ok.calls.map((c) => [c.operation, c.connector, c.inputs])).toEqual([
+      ['playbook.call', 'open-case', { key: 'k' }],
+    ]);
+    const failed = simulate(compiled()!, {
+      incident: { group: { api_key: 'k' } },
+      replies: { contain: [{ ok: false, code: 'CORDON_ERR_RUN_CALL', message: 'child failed' }] },
+      script: [],
+      startAt: T0,
+    });
+    expect(failed.path).toEqual(['contain', 'broken']);
+    expect(failed.status).toBe('failed');
+  });
+
+  it('runs as a playbook test case, its outcome scripted as a reply', () => {
+    const { tests, diagnostics } = parsePlaybookTests(
+      'parent.test.yaml',
+      `tests:
+  - name: the sub-run resolves with a ticket
+    incident: { id: inc-1, group: { api_key: k1 } }
+    replies:
+      contain: { result: { ticket: T-1, outcome: resolved } }
+    expect:
+      path: [contain, done]
+      status: resolved
+      calls:
+        - { state: contain, operation: playbook.call, connector: open-case, inputs: { key: k1 } }
+  - name: the sub-run fails
+    incident: { id: inc-2, group: { api_key: k2 } }
+    replies:
+      contain: { error: CORDON_ERR_RUN_CALL }
+    expect: { path: [contain, broken], status: failed }
+`,
+    );
+    expect(diagnostics).toEqual([]);
+    for (const test of tests?.cases ?? [])
+      expect({ name: test.name, problems: runPlaybookTest(compiled()!, test).problems }).toEqual({
+        name: test.name,
+        problems: [],
+      });
+    expect(tests?.cases).toHaveLength(2);
+  });
+
+  it('publishes a schema fragment requiring the playbook', () => {
+    expect(callSchema).toMatchObject({
+      required: ['call', 'next'],
+      properties: { call: { required: ['playbook'] } },
+    });
+  });
+});
