@@ -9,13 +9,15 @@ import { contentId } from '../siem-common/content-id.js';
 import { putOwn } from '../siem-common/labels.js';
 import { ecsKind, ecsOutcome, ecsSeverity } from './ecs-classify.js';
 import { EcsFields } from './ecs-fields.js';
+import type { GeoSide } from './ecs-tables.js';
 import {
-  ENTITY_SOURCES,
-  GEO_SOURCES,
-  IP_SOURCES,
-  LABEL_SOURCES,
-  MEASURE_SOURCES,
-} from './ecs-tables.js';
+  ENTITY_FIELDS,
+  GEO_FIELDS_BY_SIDE,
+  IP_FIELDS,
+  LABEL_FIELDS,
+  MEASURE_FIELDS,
+} from './known-fields.js';
+import type { KnownField } from './known-fields.js';
 import { parseEsDate } from './es-date.js';
 import { flattenEcs } from './flatten.js';
 
@@ -84,7 +86,7 @@ function readTime(fields: EcsFields): { ms: number; at: Location } | undefined |
   return undefined;
 }
 
-function first(fields: EcsFields, names: readonly string[]): string | undefined {
+function first(fields: EcsFields, names: readonly KnownField[]): string | undefined {
   for (const name of names) {
     const value = fields.text(name);
     if (value !== undefined) return value;
@@ -94,7 +96,7 @@ function first(fields: EcsFields, names: readonly string[]): string | undefined 
 
 function readEntity(fields: EcsFields): Entity {
   const entity: Entity = {};
-  for (const [field, names] of ENTITY_SOURCES) {
+  for (const [field, names] of ENTITY_FIELDS) {
     const value = first(fields, names);
     if (value !== undefined) entity[field] = value;
   }
@@ -105,24 +107,21 @@ function readEntity(fields: EcsFields): Entity {
     entity.model_version = response;
 
   // Every address is checked, also those not used: a bad one is a shipper bug worth fixing.
-  let side: string | undefined;
-  for (const name of IP_SOURCES) {
-    const text = fields.text(name);
+  let side: GeoSide | undefined;
+  for (const field of IP_FIELDS) {
+    const text = fields.text(field);
     if (text === undefined) continue;
     const ip = parseIp(text);
-    if (!ip.ok) fields.error(name, ip.reason);
-    else if (side === undefined && name !== 'destination.ip') {
+    if (!ip.ok) fields.error(field, ip.reason);
+    else if (side === undefined && field.name !== 'destination.ip') {
       entity.ip = ip.ip;
-      side = name.split('.')[0];
+      side = field.name === 'source.ip' ? 'source' : 'client';
     }
   }
   const geoSide = side ?? (fields.namesUnder('source.geo').length > 0 ? 'source' : 'client');
   const geo: NonNullable<Entity['geo']> = {};
-  for (const [field, names] of GEO_SOURCES) {
-    const value = first(
-      fields,
-      names.map((name) => `${geoSide}.${name}`),
-    );
+  for (const [field, names] of GEO_FIELDS_BY_SIDE[geoSide]) {
+    const value = first(fields, names);
     if (value !== undefined) geo[field] = value;
   }
   if (Object.keys(geo).length > 0) entity.geo = geo;
@@ -131,7 +130,7 @@ function readEntity(fields: EcsFields): Entity {
 
 function readMeasures(fields: EcsFields): Record<string, number> {
   const measures: Record<string, number> = {};
-  for (const [measure, names] of MEASURE_SOURCES) {
+  for (const [measure, names] of MEASURE_FIELDS) {
     for (const name of names) {
       const value = fields.number(name);
       if (value === undefined) continue;
@@ -166,8 +165,8 @@ function readLabels(fields: EcsFields, envelope: EcsEnvelope): Record<string, st
     const value = fields.textList(name);
     if (value !== undefined) putOwn(labels, key, value);
   }
-  for (const [name, label] of LABEL_SOURCES) {
-    const value = fields.textList(name);
+  for (const [field, label] of LABEL_FIELDS) {
+    const value = fields.textList(field);
     if (value !== undefined) labels[label] = value;
   }
   // `source.ip` may carry the port ("203.0.113.7:51522") where a shipper did not split it.

@@ -2,6 +2,8 @@ import type { Location } from '../../normalizers/findings.js';
 import { isJsonObject } from '../../normalizers/json-values.js';
 import type { JsonObject } from '../../normalizers/json-values.js';
 import type { EcsLeaf, FlatDocument } from './flatten.js';
+import { isCurrent, knownFieldSlot, knownValue, walkKnownFields } from './known-fields.js';
+import type { KnownField } from './known-fields.js';
 
 /**
  * Whether any key of the document, at any depth, is dotted (`"user.name"`) or empty. Only then
@@ -23,21 +25,40 @@ export function hasDottedKey(object: JsonObject): boolean {
  * up where it sits is cheaper than first copying every field into a map.
  */
 export class NestedDocument implements FlatDocument {
+  /** The generation of the shared slots holding this document's wanted fields. */
+  readonly #gen: number;
+
   constructor(
     private readonly doc: JsonObject,
     private readonly at: Location,
-  ) {}
+  ) {
+    this.#gen = walkKnownFields(doc);
+  }
 
   get(name: string): EcsLeaf | undefined {
-    const path = pathOf(name);
+    const value = this.value(name);
+    return value === undefined ? undefined : new PathLeaf(value, this.at, pathOf(name));
+  }
+
+  value(name: string): unknown {
+    const slot = knownFieldSlot(name);
+    if (slot !== undefined && isCurrent(this.#gen)) return knownValue(this.#gen, slot);
+    return this.#walk(name);
+  }
+
+  known(field: KnownField): unknown {
+    return isCurrent(this.#gen) ? knownValue(this.#gen, field.slot) : this.#walk(field.name);
+  }
+
+  #walk(name: string): unknown {
     let value: unknown = this.doc;
-    for (const key of path) {
+    for (const key of pathOf(name)) {
       if (!isJsonObject(value)) return undefined;
       const inner = value[key];
       if (inner === undefined || !Object.hasOwn(value, key)) return undefined;
       value = inner;
     }
-    return isJsonObject(value) ? undefined : new PathLeaf(value, this.at, path);
+    return isJsonObject(value) ? undefined : value;
   }
 
   names(): string[] {
