@@ -84,6 +84,11 @@ export const MEASURE_FIELDS = MEASURE_SOURCES.map(
 );
 export const LABEL_FIELDS = LABEL_SOURCES.map(([name, label]) => [known(name), label] as const);
 
+/** Every wanted field (tests compare their slots with a walk of the document). */
+export function knownFields(): KnownField[] {
+  return [...IDS].map(([name, slot]) => ({ name, slot }));
+}
+
 /** The slot of a wanted field, or undefined for any other name. */
 export function knownFieldSlot(name: string): number | undefined {
   return IDS.get(name);
