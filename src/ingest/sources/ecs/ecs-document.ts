@@ -62,14 +62,32 @@ export function readEcsDocument(
   if (!ok || fields.failed || outcome === undefined || time === null) return undefined;
 
   const name = fields.text('event.action') ?? fields.text('event.dataset') ?? kind;
-  const content = { kind, name, severity, outcome, entity, measures, labels, raw: doc };
-  if (time === undefined) return { id, ...withReceiptTime(content, now) };
-  return applyTimeClamp({ id, time: time.ms, ...content }, now, time.at);
+  if (time === undefined) {
+    const content = { id, kind, name, severity, outcome, entity, measures, labels, raw: doc };
+    return withReceiptTime(content, now);
+  }
+  // One literal, not a spread of a partial one: a copy per event shows at batch rates.
+  const event: NormalisedEvent = {
+    id,
+    time: time.ms,
+    kind,
+    name,
+    severity,
+    outcome,
+    entity,
+    measures,
+    labels,
+    raw: doc,
+  };
+  return applyTimeClamp(event, now, time.at);
 }
+
+/** Where ECS documents carry their time, in order of preference. */
+const TIME_FIELDS = ['@timestamp', 'event.created'] as const;
 
 /** undefined = no time in the document; null = a bad one (reported). */
 function readTime(fields: EcsFields): { ms: number; at: Location } | undefined | null {
-  for (const name of ['@timestamp', 'event.created']) {
+  for (const name of TIME_FIELDS) {
     const leaf = fields.flat.get(name);
     if (leaf === undefined || leaf.value === null) continue;
     const date = parseEsDate(leaf.value);
@@ -174,7 +192,9 @@ function readLabels(fields: EcsFields, envelope: EcsEnvelope): Record<string, st
   const port = ipText === undefined ? undefined : parseIp(ipText);
   if (port?.ok === true && port.port !== undefined && labels.source_port === undefined)
     labels.source_port = String(port.port);
-  for (const [key, value] of Object.entries(envelope.labels ?? {}))
-    if (getOwn(labels, key) === undefined) putOwn(labels, key, value);
+  const extra = envelope.labels;
+  if (extra !== undefined)
+    for (const key of Object.keys(extra))
+      if (getOwn(labels, key) === undefined) putOwn(labels, key, extra[key] as string);
   return labels;
 }

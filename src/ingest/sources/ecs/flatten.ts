@@ -1,7 +1,7 @@
 import type { Location } from '../../normalizers/findings.js';
 import { got, isJsonObject } from '../../normalizers/json-values.js';
 import { stableStringify } from '../../../shared/hash.js';
-import { hasDottedKey, NestedDocument } from './nested-document.js';
+import { NestedDocument } from './nested-document.js';
 import type { KnownField } from './known-fields.js';
 
 /** One value of an ECS document under its dotted field name, and where the sender put it. */
@@ -40,7 +40,8 @@ export function flattenEcs(
   doc: Record<string, unknown>,
   at: Location,
 ): { readonly flat: FlatDocument; readonly ok: boolean } {
-  if (!hasDottedKey(doc)) return { flat: new NestedDocument(doc, at), ok: true };
+  const nested = NestedDocument.of(doc, at);
+  if (nested !== undefined) return { flat: nested, ok: true };
   const leaves = new Map<string, EcsLeaf>();
   let ok = true;
   const walk = (object: Record<string, unknown>, prefix: string, here: Place): void => {

@@ -106,14 +106,16 @@ const STAMPS = new Float64Array(IDS.size);
 let generation = 0;
 
 /**
- * Walks a document without dotted keys once, dropping the value of each wanted field (what
- * NestedDocument's path walk would find: a value that is not an object, arrays and null
- * included) into its slot. Returns the generation to read them back with.
+ * Walks a document once: checks that no key at any depth is dotted (`"user.name"`) or empty,
+ * and drops the value of each wanted field (what NestedDocument's path walk would find: a
+ * value that is not an object, arrays and null included) into its slot. Returns the
+ * generation to read them back with, or undefined when a key is dotted or empty (such a
+ * document must be folded and checked by flattenEcs; the slots it half filled belong to no
+ * reader).
  */
-export function walkKnownFields(doc: JsonObject): number {
+export function walkKnownFields(doc: JsonObject): number | undefined {
   generation += 1;
-  fill(doc, ROOT, generation);
-  return generation;
+  return fill(doc, ROOT, generation) ? generation : undefined;
 }
 
 /** Whether the slots still hold the document walked as `gen`. */
@@ -126,16 +128,19 @@ export function knownValue(gen: number, slot: number): unknown {
   return STAMPS[slot] === gen ? VALUES[slot] : undefined;
 }
 
-function fill(object: JsonObject, node: TrieNode, gen: number): void {
+/** False as soon as a dotted or empty key turns up. `node` is undefined off the wanted paths. */
+function fill(object: JsonObject, node: TrieNode | undefined, gen: number): boolean {
   for (const key of Object.keys(object)) {
-    const child = node.children.get(key);
-    if (child === undefined) continue;
+    if (key === '' || key.includes('.')) return false;
+    const child = node?.children.get(key);
     const value = object[key];
     if (isJsonObject(value)) {
-      if (child.children.size > 0) fill(value, child, gen);
-    } else if (child.id >= 0) {
+      if (!fill(value, child !== undefined && child.children.size > 0 ? child : undefined, gen))
+        return false;
+    } else if (child !== undefined && child.id >= 0) {
       VALUES[child.id] = value;
       STAMPS[child.id] = gen;
     }
   }
+  return true;
 }

@@ -6,19 +6,6 @@ import { isCurrent, knownFieldSlot, knownValue, walkKnownFields } from './known-
 import type { KnownField } from './known-fields.js';
 
 /**
- * Whether any key of the document, at any depth, is dotted (`"user.name"`) or empty. Only then
- * can two places share a field name, so only then must the document be folded and checked.
- */
-export function hasDottedKey(object: JsonObject): boolean {
-  for (const key of Object.keys(object)) {
-    if (key === '' || key.includes('.')) return true;
-    const value = object[key];
-    if (isJsonObject(value) && hasDottedKey(value)) return true;
-  }
-  return false;
-}
-
-/**
  * A document without dotted or empty keys, read in place: field `a.b.c` is the value at
  * `doc.a.b.c` when that is not an object, exactly the field flattenEcs would fold it to.
  * Readers ask for some eighty fields by name and a document holds a few dozen, so looking each
@@ -28,11 +15,24 @@ export class NestedDocument implements FlatDocument {
   /** The generation of the shared slots holding this document's wanted fields. */
   readonly #gen: number;
 
-  constructor(
+  /** Use `NestedDocument.of`: only a document without dotted or empty keys can be read in place. */
+  private constructor(
     private readonly doc: JsonObject,
     private readonly at: Location,
+    gen: number,
   ) {
-    this.#gen = walkKnownFields(doc);
+    this.#gen = gen;
+  }
+
+  /**
+   * The document read in place, or undefined when a key at some depth is dotted
+   * (`"user.name"`) or empty: only then can two places share a field name, so only then must
+   * the document be folded and checked (flattenEcs). One walk decides that and finds the
+   * reader's own fields.
+   */
+  static of(doc: JsonObject, at: Location): NestedDocument | undefined {
+    const gen = walkKnownFields(doc);
+    return gen === undefined ? undefined : new NestedDocument(doc, at, gen);
   }
 
   get(name: string): EcsLeaf | undefined {
