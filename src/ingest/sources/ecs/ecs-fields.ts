@@ -32,7 +32,12 @@ export class EcsFields {
 
   /** A single text value (numbers and booleans as text); blank or null = absent. */
   text(name: FieldRef): string | undefined {
-    const value = single(this.#value(name));
+    return this.#text(name, this.#value(name));
+  }
+
+  /** `text` of a value already looked up (each lookup counts, a hundred per document). */
+  #text(name: FieldRef, found: unknown): string | undefined {
+    const value = single(found);
     if (value === null || value === undefined) return undefined;
     if (typeof value === 'string') return value.trim() === '' ? undefined : value;
     if (typeof value === 'number' || typeof value === 'boolean') return String(value);
@@ -48,7 +53,8 @@ export class EcsFields {
   /** Text or a list of scalars joined with "," (ECS multi-valued fields such as `tags`). */
   textList(name: FieldRef): string | undefined {
     const list = this.#value(name);
-    if (!Array.isArray(list)) return this.text(name);
+    if (list === undefined) return undefined;
+    if (!Array.isArray(list)) return this.#text(name, list);
     const items: unknown[] = list;
     const parts: string[] = [];
     for (const item of items) {
