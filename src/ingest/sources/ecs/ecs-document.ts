@@ -4,7 +4,7 @@ import { checkEventId } from '../../normalizers/event-id.js';
 import type { Location } from '../../normalizers/findings.js';
 import { getOwn, got, isJsonObject } from '../../normalizers/json-values.js';
 import { parseIp } from '../../normalizers/ip.js';
-import { applyTimeClamp, withReceiptTime } from '../../normalizers/time-clamp.js';
+import { applyTimeClamp, needsClamp, withReceiptTime } from '../../normalizers/time-clamp.js';
 import { contentId } from '../siem-common/content-id.js';
 import { putOwn } from '../siem-common/labels.js';
 import { ecsKind, ecsOutcome, ecsSeverity } from './ecs-classify.js';
@@ -79,27 +79,31 @@ export function readEcsDocument(
     labels,
     raw: doc,
   };
-  return applyTimeClamp(event, now, time.at);
+  if (!needsClamp(time.ms, now)) return event;
+  // The time field's location, made only now that the clamp reports there.
+  return applyTimeClamp(event, now, fields.flat.get(time.name)?.at ?? at);
 }
 
 /** Where ECS documents carry their time, in order of preference. */
 const TIME_FIELDS = ['@timestamp', 'event.created'] as const;
 
 /** undefined = no time in the document; null = a bad one (reported). */
-function readTime(fields: EcsFields): { ms: number; at: Location } | undefined | null {
+function readTime(fields: EcsFields): { ms: number; name: string } | undefined | null {
   for (const name of TIME_FIELDS) {
-    const leaf = fields.flat.get(name);
-    if (leaf === undefined || leaf.value === null) continue;
-    const date = parseEsDate(leaf.value);
+    const value = fields.raw(name);
+    if (value === undefined || value === null) continue;
+    const date = parseEsDate(value);
     if (!date.parse.ok) {
       fields.error(name, date.parse.reason);
       return null;
     }
     if (date.assumedUtc === true)
-      leaf.at.warn(
-        `${got(leaf.value)} has no zone; read as UTC, as Elasticsearch does. Send a "Z" or an offset.`,
-      );
-    return { ms: date.parse.ms, at: leaf.at };
+      fields.flat
+        .get(name)
+        ?.at.warn(
+          `${got(value)} has no zone; read as UTC, as Elasticsearch does. Send a "Z" or an offset.`,
+        );
+    return { ms: date.parse.ms, name };
   }
   return undefined;
 }

@@ -150,6 +150,18 @@ describe('splunk-hec kind: refusals', () => {
     });
   });
 
+  it("clamps a time far ahead of receipt and warns at that object's time", async () => {
+    const ahead = (SAMPLE_NOW + 3_600_000) / 1000;
+    const result = await runKind(
+      splunkHecKind,
+      `{"event":"a","time":${SAMPLE_NOW / 1000}}{"event":"b","time":${ahead}}`,
+    );
+    const events = okEvents(result);
+    expect(events.map((e) => e.time)).toEqual([SAMPLE_NOW, SAMPLE_NOW]);
+    expect(result.ok && result.warnings).toHaveLength(1);
+    expect(result.ok && result.warnings[0]).toMatch(/^\/1\/time: .*clamped to the receipt time/);
+  });
+
   it('places each warning and error of a Cordon-like event at the value it is about', async () => {
     const result = await run(
       [
