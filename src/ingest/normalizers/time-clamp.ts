@@ -7,6 +7,14 @@ import { clampFutureTime, FUTURE_SKEW_MS } from './time.js';
 export const TIME_CLAMPED_LABEL = `${RESERVED_LABEL_PREFIX}time_clamped_from`;
 
 /**
+ * Whether applyTimeClamp would change an event of this time: callers that read events by the
+ * thousand ask first, so the Location it reports at is only made when it is needed.
+ */
+export function needsClamp(time: number, now: number): boolean {
+  return time > now + FUTURE_SKEW_MS;
+}
+
+/**
  * Applies the future-skew clamp to a finished event (after its id is fixed, so resends
  * still dedupe) and warns about it: a sender's clock running ahead is worth fixing.
  */

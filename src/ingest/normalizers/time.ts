@@ -27,6 +27,67 @@ const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})([Tt ])(\d{2}):(\d{2}):(\d{2})(?:([.,
  * rounding could move an event into the next second (and the next window).
  */
 export function parseRfc3339(text: string): TimeParse {
+  const ms = plainUtcMs(text);
+  return ms === undefined ? parseRfc3339Checked(text) : { ok: true, ms };
+}
+
+/**
+ * The time of the form nearly every sender writes, `2024-06-10T16:01:05[.fraction]Z` with a
+ * year in 2000–2100 and every part in range, read from its characters; undefined for anything
+ * else (lower-case `t`/`z`, offsets, leap seconds, near-misses), which parseRfc3339Checked
+ * reads and explains. The regex, the lists of fixes and the Date it needs showed at batch
+ * rates; for the texts read here both give the same milliseconds.
+ */
+function plainUtcMs(text: string): number | undefined {
+  const n = text.length;
+  if (n < 20 || n > 30 || text.charCodeAt(n - 1) !== 0x5a /* Z */) return undefined;
+  if (
+    text.charCodeAt(4) !== 0x2d ||
+    text.charCodeAt(7) !== 0x2d ||
+    text.charCodeAt(10) !== 0x54 /* T */ ||
+    text.charCodeAt(13) !== 0x3a ||
+    text.charCodeAt(16) !== 0x3a
+  )
+    return undefined;
+  const year = digits(text, 0, 4);
+  const month = digits(text, 5, 2);
+  const day = digits(text, 8, 2);
+  const hour = digits(text, 11, 2);
+  const minute = digits(text, 14, 2);
+  const second = digits(text, 17, 2);
+  let millis = 0;
+  if (n > 20) {
+    // A fraction: "." and 1–9 digits, of which the first three are the milliseconds.
+    if (text.charCodeAt(19) !== 0x2e || n === 21) return undefined;
+    if (digits(text, 20, n - 21) < 0) return undefined;
+    millis = digits(`${text.slice(20, Math.min(23, n - 1))}00`, 0, 3);
+  }
+  if (year < 2000 || year > 2100 || month < 1 || month > 12 || day < 1) return undefined;
+  if (day > DAYS_IN_MONTH[month - 1]! + (month === 2 && isLeapYear(year) ? 1 : 0)) return undefined;
+  if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59)
+    return undefined;
+  return Date.UTC(year, month - 1, day, hour, minute, second, millis);
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] as const;
+
+function isLeapYear(year: number): boolean {
+  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+}
+
+/** The number written by `count` ASCII digits at `from`; -1 when any is not a digit. */
+function digits(text: string, from: number, count: number): number {
+  let value = 0;
+  for (let i = from; i < from + count; i += 1) {
+    const d = text.charCodeAt(i) - 0x30;
+    if (d < 0 || d > 9) return -1;
+    value = value * 10 + d;
+  }
+  return value;
+}
+
+/** parseRfc3339 without its fast path: every form, every near-miss explained. */
+export function parseRfc3339Checked(text: string): TimeParse {
   const fail = (detail: string): TimeParse => ({
     ok: false,
     reason: `must be an RFC 3339 timestamp with a zone, such as ${RFC3339_EXAMPLE}; got ${got(text)}: ${detail}`,

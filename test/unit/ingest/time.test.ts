@@ -1,9 +1,11 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   checkEpochMs,
   clampFutureTime,
   parseEpochSecondsText,
   parseRfc3339,
+  parseRfc3339Checked,
 } from '../../../src/ingest/normalizers/time.js';
 
 function ms(text: string): number {
@@ -82,6 +84,50 @@ describe('parseRfc3339', () => {
   it('quotes long values truncated', () => {
     const text = `2024-06-10T16:01:05Z${'x'.repeat(200)}`;
     expect(reason(parseRfc3339(text)).length).toBeLessThan(400);
+  });
+});
+
+describe('parseRfc3339 fast path', () => {
+  const two = (lo: number, hi: number) =>
+    fc.integer({ min: lo, max: hi }).map((n) => String(n).padStart(2, '0'));
+  // Mostly well-formed times, with every part sometimes out of range or one character off.
+  const text = fc
+    .tuple(
+      fc.oneof(fc.integer({ min: 1999, max: 2101 }), fc.integer({ min: 0, max: 9999 })),
+      two(0, 13),
+      two(0, 32),
+      fc.constantFrom('T', 't', ' ', 'X'),
+      two(0, 24),
+      two(0, 60),
+      two(0, 61),
+      fc.oneof(
+        fc.constant(''),
+        fc.stringMatching(/^[.,][0-9]{0,11}$/),
+        fc.constantFrom('.5', '.123', '.1234567', '.x1'),
+      ),
+      fc.constantFrom('Z', 'z', '+02:00', '', 'ZZ', '-0530'),
+    )
+    .map(
+      ([y, mo, d, t, h, mi, s, frac, zone]) =>
+        `${String(y).padStart(4, '0')}-${mo}-${d}${t}${h}:${mi}:${s}${frac}${zone}`,
+    );
+
+  it('gives what the checked parser gives, for valid and invalid times alike', () => {
+    fc.assert(
+      fc.property(fc.oneof(text, fc.string({ maxLength: 32 })), (t) => {
+        expect(parseRfc3339(t)).toEqual(parseRfc3339Checked(t));
+      }),
+      { numRuns: 20_000 },
+    );
+  });
+
+  it('reads leap days, fractions and the ends of the accepted years', () => {
+    expect(ms('2024-02-29T23:59:59.9999Z')).toBe(Date.UTC(2024, 1, 29, 23, 59, 59, 999));
+    expect(reason(parseRfc3339('2023-02-29T00:00:00Z'))).toContain('day 29 does not exist');
+    expect(reason(parseRfc3339('2100-02-29T00:00:00Z'))).toContain('day 29 does not exist');
+    expect(ms('2000-01-01T00:00:00.5Z')).toBe(Date.UTC(2000, 0, 1, 0, 0, 0, 500));
+    expect(ms('2100-12-31T23:59:59.999999999Z')).toBe(Date.UTC(2100, 11, 31, 23, 59, 59, 999));
+    expect(parseRfc3339('1999-12-31T23:59:59Z').ok).toBe(false);
   });
 });
 

@@ -4,18 +4,20 @@ import { checkEventId } from '../../normalizers/event-id.js';
 import type { Location } from '../../normalizers/findings.js';
 import { getOwn, got, isJsonObject } from '../../normalizers/json-values.js';
 import { parseIp } from '../../normalizers/ip.js';
-import { applyTimeClamp, withReceiptTime } from '../../normalizers/time-clamp.js';
+import { applyTimeClamp, needsClamp, withReceiptTime } from '../../normalizers/time-clamp.js';
 import { contentId } from '../siem-common/content-id.js';
 import { putOwn } from '../siem-common/labels.js';
 import { ecsKind, ecsOutcome, ecsSeverity } from './ecs-classify.js';
 import { EcsFields } from './ecs-fields.js';
+import type { GeoSide } from './ecs-tables.js';
 import {
-  ENTITY_SOURCES,
-  GEO_SOURCES,
-  IP_SOURCES,
-  LABEL_SOURCES,
-  MEASURE_SOURCES,
-} from './ecs-tables.js';
+  ENTITY_FIELDS,
+  GEO_FIELDS_BY_SIDE,
+  IP_FIELDS,
+  LABEL_FIELDS,
+  MEASURE_FIELDS,
+} from './known-fields.js';
+import type { KnownField } from './known-fields.js';
 import { parseEsDate } from './es-date.js';
 import { flattenEcs } from './flatten.js';
 
@@ -60,31 +62,53 @@ export function readEcsDocument(
   if (!ok || fields.failed || outcome === undefined || time === null) return undefined;
 
   const name = fields.text('event.action') ?? fields.text('event.dataset') ?? kind;
-  const content = { kind, name, severity, outcome, entity, measures, labels, raw: doc };
-  if (time === undefined) return { id, ...withReceiptTime(content, now) };
-  return applyTimeClamp({ id, time: time.ms, ...content }, now, time.at);
+  if (time === undefined) {
+    const content = { id, kind, name, severity, outcome, entity, measures, labels, raw: doc };
+    return withReceiptTime(content, now);
+  }
+  // One literal, not a spread of a partial one: a copy per event shows at batch rates.
+  const event: NormalisedEvent = {
+    id,
+    time: time.ms,
+    kind,
+    name,
+    severity,
+    outcome,
+    entity,
+    measures,
+    labels,
+    raw: doc,
+  };
+  if (!needsClamp(time.ms, now)) return event;
+  // The time field's location, made only now that the clamp reports there.
+  return applyTimeClamp(event, now, fields.flat.get(time.name)?.at ?? at);
 }
 
+/** Where ECS documents carry their time, in order of preference. */
+const TIME_FIELDS = ['@timestamp', 'event.created'] as const;
+
 /** undefined = no time in the document; null = a bad one (reported). */
-function readTime(fields: EcsFields): { ms: number; at: Location } | undefined | null {
-  for (const name of ['@timestamp', 'event.created']) {
-    const leaf = fields.flat.get(name);
-    if (leaf === undefined || leaf.value === null) continue;
-    const date = parseEsDate(leaf.value);
+function readTime(fields: EcsFields): { ms: number; name: string } | undefined | null {
+  for (const name of TIME_FIELDS) {
+    const value = fields.raw(name);
+    if (value === undefined || value === null) continue;
+    const date = parseEsDate(value);
     if (!date.parse.ok) {
       fields.error(name, date.parse.reason);
       return null;
     }
     if (date.assumedUtc === true)
-      leaf.at.warn(
-        `${got(leaf.value)} has no zone; read as UTC, as Elasticsearch does. Send a "Z" or an offset.`,
-      );
-    return { ms: date.parse.ms, at: leaf.at };
+      fields.flat
+        .get(name)
+        ?.at.warn(
+          `${got(value)} has no zone; read as UTC, as Elasticsearch does. Send a "Z" or an offset.`,
+        );
+    return { ms: date.parse.ms, name };
   }
   return undefined;
 }
 
-function first(fields: EcsFields, names: readonly string[]): string | undefined {
+function first(fields: EcsFields, names: readonly KnownField[]): string | undefined {
   for (const name of names) {
     const value = fields.text(name);
     if (value !== undefined) return value;
@@ -94,7 +118,7 @@ function first(fields: EcsFields, names: readonly string[]): string | undefined 
 
 function readEntity(fields: EcsFields): Entity {
   const entity: Entity = {};
-  for (const [field, names] of ENTITY_SOURCES) {
+  for (const [field, names] of ENTITY_FIELDS) {
     const value = first(fields, names);
     if (value !== undefined) entity[field] = value;
   }
@@ -105,24 +129,21 @@ function readEntity(fields: EcsFields): Entity {
     entity.model_version = response;
 
   // Every address is checked, also those not used: a bad one is a shipper bug worth fixing.
-  let side: string | undefined;
-  for (const name of IP_SOURCES) {
-    const text = fields.text(name);
+  let side: GeoSide | undefined;
+  for (const field of IP_FIELDS) {
+    const text = fields.text(field);
     if (text === undefined) continue;
     const ip = parseIp(text);
-    if (!ip.ok) fields.error(name, ip.reason);
-    else if (side === undefined && name !== 'destination.ip') {
+    if (!ip.ok) fields.error(field, ip.reason);
+    else if (side === undefined && field.name !== 'destination.ip') {
       entity.ip = ip.ip;
-      side = name.split('.')[0];
+      side = field.name === 'source.ip' ? 'source' : 'client';
     }
   }
   const geoSide = side ?? (fields.namesUnder('source.geo').length > 0 ? 'source' : 'client');
   const geo: NonNullable<Entity['geo']> = {};
-  for (const [field, names] of GEO_SOURCES) {
-    const value = first(
-      fields,
-      names.map((name) => `${geoSide}.${name}`),
-    );
+  for (const [field, names] of GEO_FIELDS_BY_SIDE[geoSide]) {
+    const value = first(fields, names);
     if (value !== undefined) geo[field] = value;
   }
   if (Object.keys(geo).length > 0) entity.geo = geo;
@@ -131,7 +152,7 @@ function readEntity(fields: EcsFields): Entity {
 
 function readMeasures(fields: EcsFields): Record<string, number> {
   const measures: Record<string, number> = {};
-  for (const [measure, names] of MEASURE_SOURCES) {
+  for (const [measure, names] of MEASURE_FIELDS) {
     for (const name of names) {
       const value = fields.number(name);
       if (value === undefined) continue;
@@ -166,8 +187,8 @@ function readLabels(fields: EcsFields, envelope: EcsEnvelope): Record<string, st
     const value = fields.textList(name);
     if (value !== undefined) putOwn(labels, key, value);
   }
-  for (const [name, label] of LABEL_SOURCES) {
-    const value = fields.textList(name);
+  for (const [field, label] of LABEL_FIELDS) {
+    const value = fields.textList(field);
     if (value !== undefined) labels[label] = value;
   }
   // `source.ip` may carry the port ("203.0.113.7:51522") where a shipper did not split it.
@@ -175,7 +196,9 @@ function readLabels(fields: EcsFields, envelope: EcsEnvelope): Record<string, st
   const port = ipText === undefined ? undefined : parseIp(ipText);
   if (port?.ok === true && port.port !== undefined && labels.source_port === undefined)
     labels.source_port = String(port.port);
-  for (const [key, value] of Object.entries(envelope.labels ?? {}))
-    if (getOwn(labels, key) === undefined) putOwn(labels, key, value);
+  const extra = envelope.labels;
+  if (extra !== undefined)
+    for (const key of Object.keys(extra))
+      if (getOwn(labels, key) === undefined) putOwn(labels, key, extra[key] as string);
   return labels;
 }

@@ -31,6 +31,16 @@ export const GEO_SOURCES: readonly (readonly ['country' | 'region' | 'city', rea
     ['city', ['geo.city_name']],
   ];
 
+/** The address sides geo is read beside (the side of the address used, else source or client). */
+export const GEO_SIDES = ['source', 'client'] as const;
+export type GeoSide = (typeof GEO_SIDES)[number];
+
+/** GEO_SOURCES with each side's full field names, spelt out once rather than per document. */
+export const GEO_SOURCES_BY_SIDE: Readonly<Record<GeoSide, typeof GEO_SOURCES>> = {
+  source: GEO_SOURCES.map(([field, names]) => [field, names.map((n) => `source.${n}`)] as const),
+  client: GEO_SOURCES.map(([field, names]) => [field, names.map((n) => `client.${n}`)] as const),
+};
+
 /** Measures read as numbers (converted where the unit differs). */
 export const MEASURE_SOURCES: readonly (readonly [string, readonly string[]])[] = [
   ['risk_score', ['event.risk_score']],

@@ -1,7 +1,8 @@
 import type { Location } from '../../normalizers/findings.js';
 import { got, isJsonObject } from '../../normalizers/json-values.js';
 import { stableStringify } from '../../../shared/hash.js';
-import { hasDottedKey, NestedDocument } from './nested-document.js';
+import { NestedDocument } from './nested-document.js';
+import type { KnownField } from './known-fields.js';
 
 /** One value of an ECS document under its dotted field name, and where the sender put it. */
 export interface EcsLeaf {
@@ -12,6 +13,10 @@ export interface EcsLeaf {
 /** Field name (`source.geo.city_name`) → value: every spelling of a document folded into one. */
 export interface FlatDocument {
   get(name: string): EcsLeaf | undefined;
+  /** The field's value alone (what `get(name)?.value` is), without making a leaf for it. */
+  value(name: string): unknown;
+  /** The value of one of the reader's own fields (see known-fields.ts), as `value` gives it. */
+  known(field: KnownField): unknown;
   /** Every field's name, in the order the document holds them. */
   names(): string[];
   /** The names of the fields under `prefix.` (their full dotted names), in document order. */
@@ -35,7 +40,8 @@ export function flattenEcs(
   doc: Record<string, unknown>,
   at: Location,
 ): { readonly flat: FlatDocument; readonly ok: boolean } {
-  if (!hasDottedKey(doc)) return { flat: new NestedDocument(doc, at), ok: true };
+  const nested = NestedDocument.of(doc, at);
+  if (nested !== undefined) return { flat: nested, ok: true };
   const leaves = new Map<string, EcsLeaf>();
   let ok = true;
   const walk = (object: Record<string, unknown>, prefix: string, here: Place): void => {
@@ -93,6 +99,14 @@ class MapDocument implements FlatDocument {
 
   get(name: string): EcsLeaf | undefined {
     return this.leaves.get(name);
+  }
+
+  value(name: string): unknown {
+    return this.leaves.get(name)?.value;
+  }
+
+  known(field: KnownField): unknown {
+    return this.leaves.get(field.name)?.value;
   }
 
   names(): string[] {

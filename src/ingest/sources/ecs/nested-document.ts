@@ -2,19 +2,8 @@ import type { Location } from '../../normalizers/findings.js';
 import { isJsonObject } from '../../normalizers/json-values.js';
 import type { JsonObject } from '../../normalizers/json-values.js';
 import type { EcsLeaf, FlatDocument } from './flatten.js';
-
-/**
- * Whether any key of the document, at any depth, is dotted (`"user.name"`) or empty. Only then
- * can two places share a field name, so only then must the document be folded and checked.
- */
-export function hasDottedKey(object: JsonObject): boolean {
-  for (const key of Object.keys(object)) {
-    if (key === '' || key.includes('.')) return true;
-    const value = object[key];
-    if (isJsonObject(value) && hasDottedKey(value)) return true;
-  }
-  return false;
-}
+import { isCurrent, knownFieldSlot, knownValue, walkKnownFields } from './known-fields.js';
+import type { KnownField } from './known-fields.js';
 
 /**
  * A document without dotted or empty keys, read in place: field `a.b.c` is the value at
@@ -23,21 +12,53 @@ export function hasDottedKey(object: JsonObject): boolean {
  * up where it sits is cheaper than first copying every field into a map.
  */
 export class NestedDocument implements FlatDocument {
-  constructor(
+  /** The generation of the shared slots holding this document's wanted fields. */
+  readonly #gen: number;
+
+  /** Use `NestedDocument.of`: only a document without dotted or empty keys can be read in place. */
+  private constructor(
     private readonly doc: JsonObject,
     private readonly at: Location,
-  ) {}
+    gen: number,
+  ) {
+    this.#gen = gen;
+  }
+
+  /**
+   * The document read in place, or undefined when a key at some depth is dotted
+   * (`"user.name"`) or empty: only then can two places share a field name, so only then must
+   * the document be folded and checked (flattenEcs). One walk decides that and finds the
+   * reader's own fields.
+   */
+  static of(doc: JsonObject, at: Location): NestedDocument | undefined {
+    const gen = walkKnownFields(doc);
+    return gen === undefined ? undefined : new NestedDocument(doc, at, gen);
+  }
 
   get(name: string): EcsLeaf | undefined {
-    const path = pathOf(name);
+    const value = this.value(name);
+    return value === undefined ? undefined : new PathLeaf(value, this.at, pathOf(name));
+  }
+
+  value(name: string): unknown {
+    const slot = knownFieldSlot(name);
+    if (slot !== undefined && isCurrent(this.#gen)) return knownValue(this.#gen, slot);
+    return this.#walk(name);
+  }
+
+  known(field: KnownField): unknown {
+    return isCurrent(this.#gen) ? knownValue(this.#gen, field.slot) : this.#walk(field.name);
+  }
+
+  #walk(name: string): unknown {
     let value: unknown = this.doc;
-    for (const key of path) {
+    for (const key of pathOf(name)) {
       if (!isJsonObject(value)) return undefined;
       const inner = value[key];
       if (inner === undefined || !Object.hasOwn(value, key)) return undefined;
       value = inner;
     }
-    return isJsonObject(value) ? undefined : new PathLeaf(value, this.at, path);
+    return isJsonObject(value) ? undefined : value;
   }
 
   names(): string[] {

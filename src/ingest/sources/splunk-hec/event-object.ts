@@ -90,9 +90,9 @@ export function looksCanonical(event: JsonObject): boolean {
 }
 
 export function readEventObject(event: JsonObject, at: Location): EventParts | undefined {
-  if (!looksCanonical(event))
-    return { entity: {}, measures: {}, labels: restLabels(event, new Set()) };
-  const used = new Set<string>(STRUCTURED);
+  if (!looksCanonical(event)) return { entity: {}, measures: {}, labels: restLabels(event) };
+  // Keys read into the event besides the STRUCTURED ones (they are not labels as well).
+  const used = new Set<string>();
   let ok = true;
   const entity = readEntityParts(event, at, used);
   const measures = readMeasureParts(event, at, used);
@@ -114,42 +114,41 @@ export function readEventObject(event: JsonObject, at: Location): EventParts | u
   // built by assignment, as the envelope adds to it and a spread copy is slow to extend.
   const merged = restLabels(event, used);
   for (const key of Object.keys(labels)) putOwn(merged, key, labels[key] as string);
-  const parts: EventParts = {
-    entity,
-    measures,
-    labels: merged,
-    ...optional('kind', readKind(getOwn(event, 'kind'), at.child('kind'))),
-    ...optional('name', nonEmpty(getOwn(event, 'name'))),
-    ...optional('severity', readSeverity(getOwn(event, 'severity'), at.child('severity'))),
-    ...optional('outcome', outcome),
-    ...optional('id', id),
-    ...(Object.keys(text).length > 0 ? { text } : {}),
-  };
+  // Assigned one by one rather than spread from per-field objects: this runs per event.
+  const parts: Mutable<EventParts> = { entity, measures, labels: merged };
+  const kind = readKind(getOwn(event, 'kind'), at, 'kind');
+  if (kind !== undefined) parts.kind = kind;
+  const name = nonEmpty(getOwn(event, 'name'));
+  if (name !== undefined) parts.name = name;
+  const severity = readSeverity(getOwn(event, 'severity'), at, 'severity');
+  if (severity !== undefined) parts.severity = severity;
+  if (outcome !== undefined) parts.outcome = outcome;
+  if (id !== undefined) parts.id = id;
+  if (Object.keys(text).length > 0) parts.text = text;
   return parts;
 }
 
-function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
-  return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
-}
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 function nonEmpty(value: unknown): string | undefined {
   return typeof value === 'string' && value.trim() !== '' ? value : undefined;
 }
 
-function readKind(value: unknown, at: Location): EventKind | undefined {
+/** `at.child(key)` is where a warning goes; made only when there is one. */
+function readKind(value: unknown, at: Location, key: string): EventKind | undefined {
   if (value === undefined) return undefined;
   if (isOneOf(value, EVENT_KINDS)) return value;
-  at.warn(
+  at.child(key).warn(
     `${got(value)} is not an event kind (${EVENT_KINDS.join(', ')}); the event is kept as "log".`,
   );
   return undefined;
 }
 
-function readSeverity(value: unknown, at: Location): Severity | undefined {
+function readSeverity(value: unknown, at: Location, key: string): Severity | undefined {
   if (value === undefined || value === null) return undefined;
   const level = typeof value === 'string' ? severityFromWord(value) : undefined;
   if (level === undefined)
-    at.warn(`${got(value)} is not a known severity word; the default was used.`);
+    at.child(key).warn(`${got(value)} is not a known severity word; the default was used.`);
   return level;
 }
 
@@ -184,7 +183,9 @@ function readId(value: unknown, at: Location): string | undefined | null {
 /** Top-level entity fields and aliases, then the `entity` object (which wins). Bad IPs are dropped with a warning. */
 function readEntityParts(event: JsonObject, at: Location, used: Set<string>): Entity {
   const entity: Entity = {};
-  const set = (field: EntityField, value: unknown, where: Location): void => {
+  // `where` is the value's parent location and `key` its name under it: the child location is
+  // only made for a warning, as almost every value is fine.
+  const set = (field: EntityField, value: unknown, where: Location, key: string): void => {
     const text = typeof value === 'number' ? String(value) : value;
     if (typeof text !== 'string' || text.trim() === '') return;
     if (field !== 'ip') {
@@ -193,22 +194,27 @@ function readEntityParts(event: JsonObject, at: Location, used: Set<string>): En
     }
     const ip = parseIp(text);
     if (ip.ok) entity.ip = ip.ip;
-    else where.warn(`${ip.reason} The ip was left out of the entity.`);
+    else where.child(key).warn(`${ip.reason} The ip was left out of the entity.`);
   };
-  for (const [alias, field] of ENTITY_ALIASES)
-    if (getOwn(event, alias) !== undefined) {
+  for (const [alias, field] of ENTITY_ALIASES) {
+    const value = getOwn(event, alias);
+    if (value !== undefined) {
       used.add(alias);
-      set(field, getOwn(event, alias), at.child(alias));
+      set(field, value, at, alias);
     }
-  for (const field of ENTITY_FIELDS)
-    if (getOwn(event, field) !== undefined) {
-      used.add(field);
-      set(field, getOwn(event, field), at.child(field));
+  }
+  for (const field of ENTITY_FIELDS) {
+    const value = getOwn(event, field);
+    if (value !== undefined) {
+      if (!STRUCTURED.has(field)) used.add(field);
+      set(field, value, at, field);
     }
+  }
   const nested = getOwn(event, 'entity');
-  if (isJsonObject(nested))
-    for (const field of ENTITY_FIELDS)
-      set(field, getOwn(nested, field), at.child('entity').child(field));
+  if (isJsonObject(nested)) {
+    const entityAt = at.child('entity');
+    for (const field of ENTITY_FIELDS) set(field, getOwn(nested, field), entityAt, field);
+  }
   const geo = isJsonObject(nested) ? getOwn(nested, 'geo') : getOwn(event, 'geo');
   if (isJsonObject(geo)) {
     const out: NonNullable<Entity['geo']> = {};
@@ -228,6 +234,7 @@ function readMeasureParts(
 ): Record<string, number> | undefined {
   const measures: Record<string, number> = {};
   let ok = true;
+  // As in readEntityParts: the value's location is made only for an error.
   const take = (key: string, value: unknown, where: Location): void => {
     if (value === null) return;
     if (typeof value === 'number' && Number.isFinite(value)) {
@@ -238,18 +245,21 @@ function readMeasureParts(
       typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))
         ? ` Send ${value.trim()} without quotes.`
         : '';
-    where.error(`must be a finite number; got ${got(value)}.${unquote}`);
+    where.child(key).error(`must be a finite number; got ${got(value)}.${unquote}`);
     ok = false;
   };
-  for (const key of HEC_MEASURES)
-    if (getOwn(event, key) !== undefined) {
+  for (const key of HEC_MEASURES) {
+    const value = getOwn(event, key);
+    if (value !== undefined) {
       used.add(key);
-      take(key, getOwn(event, key), at.child(key));
+      take(key, value, at);
     }
+  }
   const nested = getOwn(event, 'measures');
-  if (isJsonObject(nested))
-    for (const [key, v] of Object.entries(nested)) take(key, v, at.child('measures').child(key));
-  else if (nested !== undefined && nested !== null) {
+  if (isJsonObject(nested)) {
+    const measuresAt = at.child('measures');
+    for (const key of Object.keys(nested)) take(key, nested[key], measuresAt);
+  } else if (nested !== undefined && nested !== null) {
     at.child('measures').error(`must be an object of measure name → number; got ${got(nested)}.`);
     ok = false;
   }
@@ -269,10 +279,14 @@ function readTextParts(event: JsonObject, used: Set<string>): NonNullable<Normal
   return text;
 }
 
-/** Top-level scalars not mapped elsewhere, under their own names. */
-function restLabels(event: JsonObject, used: ReadonlySet<string>): Record<string, string> {
+/**
+ * Top-level scalars not mapped elsewhere, under their own names: without `used`, every one
+ * (an opaque log record); with it, all but the STRUCTURED keys and those in `used`.
+ */
+function restLabels(event: JsonObject, used?: ReadonlySet<string>): Record<string, string> {
   const labels: Record<string, string> = {};
-  for (const [key, value] of Object.entries(event))
-    if (!used.has(key)) putLabel(labels, key, scalarText(value));
+  for (const key of Object.keys(event))
+    if (used === undefined || (!STRUCTURED.has(key) && !used.has(key)))
+      putLabel(labels, key, scalarText(event[key]));
   return labels;
 }

@@ -4,7 +4,7 @@ import type { Location } from '../../normalizers/findings.js';
 import { getOwn, got, isJsonObject, truncate } from '../../normalizers/json-values.js';
 import type { JsonObject } from '../../normalizers/json-values.js';
 import { readString } from '../../normalizers/string-map.js';
-import { applyTimeClamp, withReceiptTime } from '../../normalizers/time-clamp.js';
+import { applyTimeClamp, needsClamp, withReceiptTime } from '../../normalizers/time-clamp.js';
 import type { NormaliseContext } from '../../normalizers/types.js';
 import { contentId } from '../siem-common/content-id.js';
 import { putLabel } from '../siem-common/labels.js';
@@ -14,6 +14,9 @@ import { readFields } from './fields.js';
 import { readHecTime } from './hec-time.js';
 
 const ENVELOPE_KEYS = new Set(['event', 'time', 'host', 'source', 'sourcetype', 'index', 'fields']);
+
+/** An envelope without `fields` (readFields gives `{}` for one; only read, never changed). */
+const NO_FIELDS: Readonly<Record<string, string>> = Object.freeze({});
 
 /** Longest message kept as a label; the full text stays in `raw`. */
 export const MESSAGE_LIMIT = 8192;
@@ -48,14 +51,27 @@ export function readEnvelope(value: unknown, at: Location): HecEnvelope | undefi
       at.child(key).warn(
         `is not an HEC envelope key (event, time, host, source, sourcetype, index, fields); ignored. Put it in "event" or "fields".`,
       );
-  const meta = (key: string): string | undefined | null =>
-    readString(getOwn(value, key), at.child(key), { optional: true });
+  // Locations are made only where there is something to report: these run per event.
+  const meta = (key: string): string | undefined | null => {
+    const text = getOwn(value, key);
+    if (text === undefined || text === null) return undefined;
+    if (typeof text === 'string') return text;
+    return readString(text, at.child(key), { optional: true });
+  };
   const host = meta('host');
   const source = meta('source');
   const sourcetype = meta('sourcetype');
   const index = meta('index');
-  const time = readHecTime(getOwn(value, 'time'), at.child('time'));
-  const fields = readFields(getOwn(value, 'fields'), at.child('fields'));
+  const timeValue = getOwn(value, 'time');
+  const time =
+    timeValue === undefined || timeValue === null
+      ? undefined
+      : readHecTime(timeValue, at.child('time'));
+  const fieldsValue = getOwn(value, 'fields');
+  const fields =
+    fieldsValue === undefined || fieldsValue === null
+      ? NO_FIELDS
+      : readFields(fieldsValue, at.child('fields'));
   if (
     host === null ||
     source === null ||
@@ -112,7 +128,7 @@ export function readHecObject(
     text === undefined
       ? { id, kind, name, severity, outcome, entity, measures, labels, raw: value, time }
       : { id, kind, name, severity, outcome, entity, measures, labels, text, raw: value, time };
-  return applyTimeClamp(event, ctx.now, at.child('time'));
+  return needsClamp(time, ctx.now) ? applyTimeClamp(event, ctx.now, at.child('time')) : event;
 }
 
 /** `event`: required and not blank (HEC codes 12 and 13); a string is a log line, an object is read. */

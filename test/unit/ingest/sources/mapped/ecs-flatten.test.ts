@@ -12,6 +12,7 @@ import type { Location } from '../../../../../src/ingest/normalizers/findings.js
 import { got, isJsonObject } from '../../../../../src/ingest/normalizers/json-values.js';
 import { EcsFields } from '../../../../../src/ingest/sources/ecs/ecs-fields.js';
 import { flattenEcs } from '../../../../../src/ingest/sources/ecs/flatten.js';
+import { knownFields } from '../../../../../src/ingest/sources/ecs/known-fields.js';
 import { mayNestDeeper } from '../../../../../src/ingest/sources/elastic-bulk/bulk-lines.js';
 import { findTooDeep } from '../../../../../src/ingest/normalizers/json-depth.js';
 import { stableStringify } from '../../../../../src/shared/hash.js';
@@ -144,5 +145,66 @@ describe('mayNestDeeper', () => {
       }),
       { numRuns: 1_000 },
     );
+  });
+});
+
+/** Documents spelt with the reader's own field names, nested (no dotted keys). */
+const knownSegment = fc.constantFrom(
+  'event',
+  'id',
+  'kind',
+  'category',
+  'source',
+  'ip',
+  'geo',
+  'city_name',
+  'user',
+  'name',
+  'labels',
+  'api_key_hash',
+  'host',
+  '__proto__',
+);
+const nestedDoc = fc.letrec((tie) => ({
+  object: fc.dictionary(knownSegment, fc.oneof({ depthSize: 'small' }, leafValue, tie('object')), {
+    maxKeys: 5,
+  }),
+})).object;
+
+/** What a field is by walking its path: the value there unless it is an object. */
+function walked(doc: Record<string, unknown>, name: string): unknown {
+  let value: unknown = doc;
+  for (const key of name.split('.')) {
+    if (!isJsonObject(value) || !Object.hasOwn(value, key)) return undefined;
+    value = value[key];
+  }
+  return isJsonObject(value) ? undefined : value;
+}
+
+describe('the reader fields found in one walk', () => {
+  it('are what walking each field path finds, also once other documents were read since', () => {
+    fc.assert(
+      fc.property(nestedDoc, nestedDoc, (first, second) => {
+        const a = flattenEcs(first, new Findings().root()).flat;
+        for (const field of knownFields()) {
+          expect(a.known(field)).toBe(walked(first, field.name));
+          expect(a.value(field.name)).toBe(walked(first, field.name));
+        }
+        // Reading `second` reuses the shared slots: `first` must not see its values.
+        const b = flattenEcs(second, new Findings().root()).flat;
+        for (const field of knownFields()) {
+          expect(a.known(field)).toBe(walked(first, field.name));
+          expect(a.value(field.name)).toBe(walked(first, field.name));
+          expect(b.known(field)).toBe(walked(second, field.name));
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('covers the fields the tables ask for', () => {
+    const names = knownFields().map((f) => f.name);
+    for (const name of ['user.name', 'source.ip', 'client.geo.city_name', 'message', 'tags'])
+      expect(names).toContain(name);
   });
 });

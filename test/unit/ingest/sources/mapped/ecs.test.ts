@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { ecsKind } from '../../../../../src/ingest/sources/ecs/index.js';
 import { itIsRegistered } from '../../../../helpers/source-goldens.js';
-import { TIME_MISSING_LABEL } from '../../../../../src/ingest/normalizers/time-clamp.js';
+import {
+  TIME_CLAMPED_LABEL,
+  TIME_MISSING_LABEL,
+} from '../../../../../src/ingest/normalizers/time-clamp.js';
 import {
   expectGolden,
   fixtureBytes,
@@ -124,6 +127,22 @@ describe('ecs source kind: kinds, outcomes and times', () => {
     const result = await runKind(ecsKind, '{"@timestamp":"2024-06-10T16:04:58.441"}');
     expect(okEvents(result)[0]?.time).toBe(1718035498441);
     expect(result.ok && result.warnings.join()).toContain('has no zone');
+  });
+
+  it('clamps a time far ahead of receipt and warns at the field it came from', async () => {
+    const ahead = new Date(SAMPLE_NOW + 3_600_000).toISOString();
+    const nested = await runKind(ecsKind, `{"event":{"created":"${ahead}"}}`);
+    expect(okEvents(nested)[0]?.time).toBe(SAMPLE_NOW);
+    expect(okEvents(nested)[0]?.labels[TIME_CLAMPED_LABEL]).toBe(ahead);
+    expect(nested.ok && nested.warnings.join()).toContain('/event/created: ');
+    const top = await runKind(ecsKind, `{"@timestamp":"${ahead}","a.b":1}`);
+    expect(top.ok && top.warnings.join()).toContain('/@timestamp: ');
+    const near = await runKind(
+      ecsKind,
+      `{"@timestamp":"${new Date(SAMPLE_NOW + 60_000).toISOString()}"}`,
+    );
+    expect(okEvents(near)[0]?.time).toBe(SAMPLE_NOW + 60_000);
+    expect(near.ok && near.warnings).toEqual([]);
   });
 
   it('strips a port from source.ip into source_port', async () => {

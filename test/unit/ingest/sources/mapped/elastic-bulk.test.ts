@@ -53,6 +53,37 @@ describe('elastic-bulk source kind: samples', () => {
   });
 });
 
+describe('elastic-bulk source kind: repeated action lines', () => {
+  it('reads each action of a batch that repeats one action line as its own item', async () => {
+    const create = '{"create":{"_index":"logs-a"}}';
+    const body = [
+      create,
+      '{"@timestamp":"2024-06-10T16:04:58Z","message":"one"}',
+      create,
+      '{"@timestamp":"2024-06-10T16:04:59Z","message":"two","event":{"outcome":"FAILED"}}',
+      '{"index":{"_index":"logs-b","_id":"x-1"}}',
+      '{"@timestamp":"2024-06-10T16:05:00Z","message":"three"}',
+      create,
+      '{"@timestamp":"2024-06-10T16:05:01Z","message":"four"}',
+      '',
+    ].join('\n');
+    const result = await runKind(elasticBulkKind, body);
+    const events = expectPartial(result, 3, { '/3/event/outcome': ['line 4:', '"FAILED"'] });
+    expect(events.map((e) => [e.labels.message, e.labels.es_action, e.labels.es_index])).toEqual([
+      ['one', 'create', 'logs-a'],
+      ['three', 'index', 'logs-b'],
+      ['four', 'create', 'logs-a'],
+    ]);
+    expect(events[1]?.id).toBe('x-1');
+    expect(bulkResponse(Buffer.from(body), result)?.items.map((i) => Object.keys(i)[0])).toEqual([
+      'create',
+      'create',
+      'index',
+      'create',
+    ]);
+  });
+});
+
 describe('elastic-bulk source kind: bad bodies', () => {
   it('refuses bad items by action number and keeps the good one', async () => {
     const result = await runKind(elasticBulkKind, fixtureBytes(MIXED));

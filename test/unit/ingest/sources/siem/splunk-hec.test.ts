@@ -150,6 +150,38 @@ describe('splunk-hec kind: refusals', () => {
     });
   });
 
+  it("clamps a time far ahead of receipt and warns at that object's time", async () => {
+    const ahead = (SAMPLE_NOW + 3_600_000) / 1000;
+    const result = await runKind(
+      splunkHecKind,
+      `{"event":"a","time":${SAMPLE_NOW / 1000}}{"event":"b","time":${ahead}}`,
+    );
+    const events = okEvents(result);
+    expect(events.map((e) => e.time)).toEqual([SAMPLE_NOW, SAMPLE_NOW]);
+    expect(result.ok && result.warnings).toHaveLength(1);
+    expect(result.ok && result.warnings[0]).toMatch(/^\/1\/time: .*clamped to the receipt time/);
+  });
+
+  it('places each warning and error of a Cordon-like event at the value it is about', async () => {
+    const result = await run(
+      [
+        '{"event":{"kind":"nope","severity":"loud","src_ip":"1.2.3","entity":{"ip":"999.1.1.1"},"user":"u"}}',
+        '{"event":{"kind":"inference","measures":{"tokens_in":"12","ok":3},"model":"m"}}',
+      ].join('\n'),
+    );
+    const events = expectPartial(result, 1, {
+      '/1/event/measures/tokens_in': ['must be a finite number', 'Send 12 without quotes'],
+    });
+    expect(events[0]).toMatchObject({ kind: 'log', entity: { user: 'u' } });
+    expect(events[0]?.entity.ip).toBeUndefined();
+    if (!result.ok) throw new Error('expected a partial batch');
+    const warnings = result.warnings.join('\n');
+    expect(warnings).toContain('/0/event/kind: "nope" is not an event kind');
+    expect(warnings).toContain('/0/event/severity: "loud" is not a known severity word');
+    expect(warnings).toMatch(/\/0\/event\/src_ip: .*The ip was left out of the entity/);
+    expect(warnings).toMatch(/\/0\/event\/entity\/ip: .*The ip was left out of the entity/);
+  });
+
   it('addresses a bad object in the middle by its index (blank event = code 13)', async () => {
     const result = await run('{"event":"a"}\n{"event":"  "}\n{"event":"c"}');
     expectPartial(result, 2, { '/1/event': 'HEC code 13' });
