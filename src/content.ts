@@ -8,12 +8,10 @@ import { buildRuleSet, loadRuleSources } from './correlate/rule/index.js';
 import type { RuleSource } from './correlate/rule/index.js';
 import type { CompiledRuleSet } from './correlate/rule/types.js';
 import type { CompiledPlaybook } from './playbook/definition/compile-playbook.js';
-import { buildPlaybooks } from './playbook/definition/build-playbooks.js';
-import { isPlaybookTestFile } from './playbook/tooling/playbook-tests.js';
 import type { Diagnostic } from './shared/diagnostics.js';
 import { hasErrors } from './shared/diagnostics.js';
 import { DefinitionError } from './shared/errors.js';
-import { readYamlFiles } from './shared/yaml-files.js';
+import { readYamlFiles, type YamlSource } from './shared/yaml-files.js';
 
 /** Everything an installation defines in YAML: rules, connectors and playbooks. */
 export interface Content {
@@ -31,28 +29,25 @@ export interface Content {
 /**
  * Loads and validates `correlations/`, `connectors/` and `playbooks/` under `dir`, reporting
  * every problem of every file together. Playbooks are checked against the rules that trigger
- * them and the connectors they act on.
+ * them and the connectors they act on. `playbooks: false` (an offline replay of the rules)
+ * neither reads nor loads them: they cannot change what the rules find.
  */
 export async function loadContent(
   dir: string,
+  options: { readonly playbooks?: boolean } = {},
 ): Promise<{ content: Content | undefined; diagnostics: Diagnostic[] }> {
+  const withPlaybooks = options.playbooks !== false;
   const [ruleSources, connectorSources, playbookSources] = await Promise.all([
     loadRuleSources(resolve(dir, 'correlations')),
     readYamlFiles(resolve(dir, 'connectors')),
-    readYamlFiles(resolve(dir, 'playbooks')),
+    withPlaybooks ? readYamlFiles(resolve(dir, 'playbooks')) : [],
   ]);
-  // Playbook tests (`<id>.test.yaml`) live beside the playbooks; they are not playbooks.
-  const playbookFiles = playbookSources.filter((s) => !isPlaybookTestFile(s.file));
   const rules = buildRuleSet(ruleSources);
   const connectors = buildConnectorSet(connectorSources);
   const triggers = rules.ruleSet ? incidentRules(rules.ruleSet) : undefined;
-  const playbooks = buildPlaybooks(playbookFiles, {
-    // Disabled instances (enabled: false) are validated but offer nothing to playbooks; a
-    // playbook naming one is told how to enable it.
-    connectors: enabledActionConnectors(connectors.connectors),
-    disabledConnectors: disabledActionConnectors(connectors.connectors),
-    rules: triggers,
-  });
+  const playbooks = withPlaybooks
+    ? await buildPlaybookFiles(playbookSources, connectors.connectors, triggers)
+    : { playbooks: [], diagnostics: [] };
   const diagnostics = [...rules.diagnostics, ...connectors.diagnostics, ...playbooks.diagnostics];
   if (hasErrors(diagnostics) || !rules.ruleSet || !playbooks.playbooks) {
     return { content: undefined, diagnostics };
@@ -68,6 +63,32 @@ export async function loadContent(
     },
     diagnostics,
   };
+}
+
+/**
+ * Builds the playbooks, loading the playbook modules only now: the language and its runtime
+ * take a while to load, and an offline replay of the rules does without them.
+ */
+async function buildPlaybookFiles(
+  sources: readonly YamlSource[],
+  connectors: readonly ConnectorDefinition[],
+  rules: ReadonlyMap<string, readonly string[]> | undefined,
+): Promise<{ playbooks?: readonly CompiledPlaybook[]; diagnostics: readonly Diagnostic[] }> {
+  const [{ buildPlaybooks }, { isPlaybookTestFile }] = await Promise.all([
+    import('./playbook/definition/build-playbooks.js'),
+    import('./playbook/tooling/playbook-tests.js'),
+  ]);
+  // Playbook tests (`<id>.test.yaml`) live beside the playbooks; they are not playbooks.
+  return buildPlaybooks(
+    sources.filter((s) => !isPlaybookTestFile(s.file)),
+    {
+      // Disabled instances (enabled: false) are validated but offer nothing to playbooks; a
+      // playbook naming one is told how to enable it.
+      connectors: enabledActionConnectors(connectors),
+      disabledConnectors: disabledActionConnectors(connectors),
+      rules,
+    },
+  );
 }
 
 export async function loadContentOrThrow(dir: string): Promise<Content> {

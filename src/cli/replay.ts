@@ -64,7 +64,7 @@ async function replayInputs(
   pool: ReplayPool | undefined,
 ): Promise<number> {
   const config = loadConfig();
-  const { content, diagnostics } = await loadContent(resolve(contentDir));
+  const { content, diagnostics } = await loadContent(resolve(contentDir), { playbooks: false });
   if (!content) {
     for (const d of diagnostics) console.error(formatDiagnostic(d));
     console.error(`cordon replay: the rules under ${resolve(contentDir)} have errors.`);

@@ -110,6 +110,7 @@ export class Replay {
         this.#engine.advance(now);
         this.#advanced = now;
       }
+      if (!this.#engine.hasOutput) return derived;
       const out = this.#engine.drain();
       for (const m of out.matches) this.onMatch(m);
       if (this.onRetraction) for (const r of out.retractions) this.onRetraction(r);

@@ -488,12 +488,17 @@ export class CorrelationEngine {
     return w - info.latenessMs - span;
   }
 
-  /** Matches and derived events produced since the last call. */
   /** Matches waiting for drain() (a driver attributes new ones to the event it just ran). */
   get pendingMatches(): number {
     return this.#matches.length;
   }
 
+  /** Whether drain() has anything to hand out (a driver asking after every event skips it). */
+  get hasOutput(): boolean {
+    return this.#matches.length + this.#derived.length + this.#retractions.length > 0;
+  }
+
+  /** Matches, derived events and retractions produced since the last call. */
   drain(): EngineOutput {
     const out = { matches: this.#matches, derived: this.#derived, retractions: this.#retractions };
     this.#matches = [];

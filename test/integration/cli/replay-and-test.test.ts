@@ -132,6 +132,9 @@ correlation:
 cordon: { type: absence, lateness: 0s }
 `,
     );
+    // Playbooks cannot change what rules find: replay neither reads nor checks them.
+    mkdirSync(join(content, 'playbooks'));
+    writeFileSync(join(content, 'playbooks', 'broken.yaml'), 'id: [not, a, playbook\n');
     const event = (id: string, name: string, time: number, received = time): string =>
       JSON.stringify({ id, kind: 'audit', name, time, received, entity: { user: 'u1' } });
     const input = file([
