@@ -3,7 +3,7 @@
  * shipped content and on files written here. Offline: neither needs Redis.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../helpers/cordon.js';
@@ -109,28 +109,9 @@ describe('cordon replay', () => {
   it('prints a retraction line naming the match a later event withdraws, with or without workers', () => {
     const content = tempDir('replay-retract');
     mkdirSync(join(content, 'correlations'));
-    writeFileSync(
+    copyFileSync(
+      join(REPO_ROOT, 'test', 'fixtures', 'correlations', 'unapproved-key.yaml'),
       join(content, 'correlations', 'rules.yaml'),
-      `title: Key created
-name: key_created
-logsource: { category: audit }
-detection: { sel: { name: key_created }, condition: sel }
----
-title: Key approved
-name: key_approved
-logsource: { category: audit }
-detection: { sel: { name: key_approved }, condition: sel }
----
-title: Key created without approval
-name: unapproved_key
-correlation:
-  type: temporal
-  rules: [key_created, key_approved]
-  group-by: [user]
-  timespan: 5m
-  condition: key_created and not key_approved
-cordon: { type: absence, lateness: 0s }
-`,
     );
     // Playbooks cannot change what rules find: replay neither reads nor checks them.
     mkdirSync(join(content, 'playbooks'));

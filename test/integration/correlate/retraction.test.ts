@@ -18,27 +18,7 @@ import {
 } from '../../helpers/cordon.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 
-const RULES = `title: Key created
-name: key_created
-logsource: { category: audit }
-detection: { sel: { name: key_created }, condition: sel }
----
-title: Key approved
-name: key_approved
-logsource: { category: audit }
-detection: { sel: { name: key_approved }, condition: sel }
----
-title: Key created without approval
-name: unapproved_key
-level: medium
-correlation:
-  type: temporal
-  rules: [key_created, key_approved]
-  group-by: [user]
-  timespan: 5m
-  condition: key_created and not key_approved
-cordon: { type: absence, lateness: 0s }
-`;
+const RULES = join(REPO_ROOT, 'test', 'fixtures', 'correlations', 'unapproved-key.yaml');
 
 const dir = tempDir('retraction');
 let t: TestCordon;
@@ -46,7 +26,7 @@ let t: TestCordon;
 beforeAll(async () => {
   for (const sub of ['correlations', 'connectors', 'playbooks'])
     mkdirSync(join(dir, sub), { recursive: true });
-  writeFileSync(join(dir, 'correlations', 'rules.yaml'), RULES);
+  copyFileSync(RULES, join(dir, 'correlations', 'rules.yaml'));
   // A playbook that holds its containment until the incident is withdrawn.
   writeFileSync(
     join(dir, 'playbooks', 'hold.yaml'),
