@@ -332,11 +332,14 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
       // decide), and runs waiting on the incident are told, so a playbook can undo.
       const onRetraction = async (r: Retraction): Promise<void> => {
         const recorded = await incidents.recordRetraction(r, clock.now());
-        if (recorded.outcome !== 'recorded') return;
-        logger.info(
-          { incidentId: recorded.incidentId, rule: r.rule, matchId: r.matchId, by: r.ref },
-          'match retracted',
-        );
+        if (recorded.outcome === 'no-incident') return;
+        if (recorded.outcome === 'recorded')
+          logger.info(
+            { incidentId: recorded.incidentId, rule: r.rule, matchId: r.matchId, by: r.ref },
+            'match retracted',
+          );
+        // Redelivered too (a crash may have come between recording and telling): telling
+        // twice is harmless, the runs' events have deterministic ids.
         await runner.incidentChanged(recorded.incidentId);
       };
       const blockMs = 1_000;

@@ -110,4 +110,4 @@ export class RecentRefs {
 }
 
 /** The most refs a size hint makes room for at once (the table grows past it as needed). */
-const MAX_EXPECTED = 1 << 24;
+const MAX_EXPECTED = 1 << 22;

@@ -41,7 +41,7 @@ export interface IncidentDetail extends Incident {
   /** Newest first, capped. */
   readonly matches: readonly Match[];
   readonly runs: readonly string[];
-  /** Its withdrawn matches, oldest first. */
+  /** Its withdrawn matches, oldest first (the first 100; `retractionCount` counts them all). */
   readonly retractions: readonly Retraction[];
 }
 
@@ -62,6 +62,8 @@ export interface RecordMatchOutcome {
 }
 
 const MAX_MATCHES_KEPT = 100;
+/** Withdrawn matches kept in full per incident (the count goes on). */
+const MAX_RETRACTIONS_KEPT = 100;
 /** Match ids are remembered this long (redeliveries within it are recognised). */
 export const MATCH_MEMORY_MS = 30 * 86_400_000;
 
@@ -143,7 +145,7 @@ export class IncidentStore {
     const code = (await this.#scripts.run(
       'recordRetraction',
       [this.keys.incident(incidentId)],
-      [now, r.matchId, JSON.stringify(r)],
+      [now, r.matchId, JSON.stringify(r), MAX_RETRACTIONS_KEPT],
     )) as number;
     if (code === -1) return { outcome: 'no-incident' };
     return { outcome: code === 1 ? 'recorded' : 'replayed', incidentId };
@@ -157,7 +159,7 @@ export class IncidentStore {
     ]);
     if (!hash.id) return undefined;
     const retractions = Object.entries(hash)
-      .filter(([field]) => field.startsWith(RETRACTION_FIELD))
+      .filter(([field, json]) => field.startsWith(RETRACTION_FIELD) && json !== '-')
       .map(([, json]) => JSON.parse(json) as Retraction)
       .sort((a, b) => a.retractedAt - b.retractedAt || a.matchId.localeCompare(b.matchId));
     return {

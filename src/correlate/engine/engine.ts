@@ -226,6 +226,13 @@ export class CorrelationEngine {
   #matches: Match[] = [];
   #derived: CanonicalEvent[] = [];
   #retractions: Retraction[] = [];
+  /**
+   * Per rule (engine slot) that can withdraw fires: the highest watermark the rule had reached
+   * before a new source began feeding it (a new source can lower the rule's watermark). Fires
+   * are withdrawable against the higher of this and the current one, so a fire a sweep forgot
+   * is never one a later event could withdraw: the outcome never depends on when sweeps ran.
+   */
+  readonly #firesHigh: number[] = [];
 
   constructor(
     readonly rules: CompiledRuleSet,
@@ -415,6 +422,8 @@ export class CorrelationEngine {
     for (const r of routes) {
       const sources = this.#sources[r.slot] as Set<string>;
       if (!sources.has(source)) {
+        if (this.#infos[r.slot]?.runtime?.withdraw)
+          this.#firesHigh[r.slot] = this.firesWatermark(r.slot, now);
         sources.add(source);
         for (const p of this.#partitions) p?.dirtyRules.add(r.slot);
       }
@@ -642,7 +651,7 @@ export class CorrelationEngine {
       const rec = runtime.withdraw ? slot.groups.get(r.key) : undefined;
       if (rec) {
         const c: Contribution = { t: time, ref, input: r.input, value: r.value, late: true };
-        this.retract(slot, info, rec, r.key, runtime, c, watermark, now, true);
+        this.retract(slot, info, rec, r.key, runtime, c, now, true);
       }
       return;
     }
@@ -653,8 +662,9 @@ export class CorrelationEngine {
     if (late) stats.late += 1;
     const rec = this.group(slot, info, r.key, r);
     const c: Contribution = { t: time, ref, input: r.input, value: r.value, late };
-    if (late && runtime.withdraw)
-      this.retract(slot, info, rec, r.key, runtime, c, watermark, now, false);
+    // Any event may disprove an earlier match: a late one usually, but an on-time one too when
+    // its source is new to the rule (it held nothing open).
+    if (runtime.withdraw) this.retract(slot, info, rec, r.key, runtime, c, now, false);
     const fires = runtime.add(rec.state, c, this.#ctx);
     this.markChanged(slot, r.key, rec);
     if (info.onClose) this.schedule(slot, runtime, r.key, rec);
@@ -720,6 +730,13 @@ export class CorrelationEngine {
     info.stats.evictedGroups += 1;
   }
 
+  /** The watermark a rule's fires are withdrawable against (see #firesHigh). */
+  private firesWatermark(slot: number, now: number): number {
+    let w = Infinity;
+    for (const s of this.#sources[slot] as Set<string>) w = Math.min(w, this.watermarkOf(s, now));
+    return Math.max(this.#firesHigh[slot] ?? -Infinity, w === Infinity ? -Infinity : w);
+  }
+
   /** Emits a retraction for each earlier fire of this group that `c` withdraws. */
   private retract(
     slot: Slot,
@@ -728,11 +745,12 @@ export class CorrelationEngine {
     key: string,
     runtime: RuleRuntime,
     c: Contribution,
-    watermark: number,
     now: number,
     tooLate: boolean,
   ): void {
-    const withdrawals = runtime.withdraw?.(rec.state, c, watermark);
+    // Only alerting rules' matches reach incidents: nothing to withdraw for the others.
+    if (!info.alerts) return;
+    const withdrawals = runtime.withdraw?.(rec.state, c, this.firesWatermark(info.index, now));
     if (!withdrawals || withdrawals.length === 0) return;
     this.markChanged(slot, key, rec);
     const names = info.groupNames ?? [];
@@ -842,6 +860,8 @@ export class CorrelationEngine {
     // Suppression quiets alerts, not signals: a chained rule still sees every match.
     if (info.chained) this.#derived.push(derivedEvent(match, now));
     if (suppressed && rec) {
+      // A suppressed match reaches no incident: nothing a later event could withdraw.
+      info.runtime?.forgetFire?.(rec.state, fire.windowKey);
       rec.suppressed += 1;
       stats.suppressed += 1;
       return;
@@ -992,9 +1012,13 @@ export class CorrelationEngine {
     const rules: [string, string][] = [];
     for (const index of part.dirtyRules) {
       const info = this.#infos[index] as SlotInfo;
+      const high = this.#firesHigh[index];
       rules.push([
         info.stateKey,
-        JSON.stringify({ sources: [...(this.#sources[index] as Set<string>)] }),
+        JSON.stringify({
+          sources: [...(this.#sources[index] as Set<string>)],
+          ...(high === undefined || high === -Infinity ? {} : { firesHigh: high }),
+        }),
       ]);
     }
     part.dirtyRules.clear();
@@ -1020,8 +1044,10 @@ export class CorrelationEngine {
         stale.push(field);
         continue;
       }
-      const { sources } = JSON.parse(json) as { sources: string[] };
+      const { sources, firesHigh } = JSON.parse(json) as { sources: string[]; firesHigh?: number };
       for (const s of sources) (this.#sources[info.index] as Set<string>).add(s);
+      if (firesHigh !== undefined)
+        this.#firesHigh[info.index] = Math.max(this.#firesHigh[info.index] ?? -Infinity, firesHigh);
     }
     for (const [field, json] of groups) {
       const sep = field.indexOf('\u0000', field.indexOf('\u0000') + 1);

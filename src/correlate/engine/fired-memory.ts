@@ -14,6 +14,8 @@ export type FiredSpan = [start: number, end: number, windowKey: string];
 export const MAX_REMEMBERED_FIRES = 32;
 
 export function rememberFire(list: FiredSpan[], span: FiredSpan): void {
+  // One match per window key (a rule that keeps its window may fire it again): once.
+  if (list.some((f) => f[2] === span[2])) return;
   list.push(span);
   if (list.length > MAX_REMEMBERED_FIRES) list.splice(0, list.length - MAX_REMEMBERED_FIRES);
 }
@@ -55,4 +57,10 @@ export function keptFires(list: FiredSpan[], horizon: number): FiredSpan[] {
 /** An event time as people read it. */
 export function isoTime(t: number): string {
   return new Date(t).toISOString();
+}
+
+/** Forgets the fire with this window key (its match was suppressed). */
+export function forgetFire(list: FiredSpan[], windowKey: string): void {
+  const i = list.findIndex((f) => f[2] === windowKey);
+  if (i >= 0) list.splice(i, 1);
 }

@@ -94,10 +94,12 @@ export interface RuleRuntime<G = unknown> {
    * its source's watermark (late, or too late to count, when the group still exists), before
    * it is added; returns the fires it withdraws, each once. A type that remembers fires for
    * this keeps them in its group state (encoded with it) and forgets them in `prune`; what it
-   * would forget at `watermark` (the rule's, now) it must not withdraw, whether or not a
-   * prune ran since, so the outcome never depends on when groups are swept.
+   * would forget at `watermark` (never below any watermark prune was given) it must not
+   * withdraw, whether or not a prune ran since, so the outcome never depends on sweeps.
    */
   withdraw?(group: G, c: Contribution, watermark: number): readonly Withdrawal[];
+  /** Types that withdraw: forget a fire whose match was suppressed (it reached no incident). */
+  forgetFire?(group: G, windowKey: string): void;
   encode(group: G): unknown;
   decode(data: unknown): G;
 }

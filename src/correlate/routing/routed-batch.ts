@@ -260,8 +260,8 @@ export class RoutedCursor implements RoutedEvent {
   time = 0;
   received = 0;
   ref = '';
-  /** `refHash(ref)` when the batch carries hashes, else 0. */
-  refHash = 0;
+  /** `refHash(ref)` when the batch carries hashes. */
+  refHash: number | undefined = undefined;
   routes: readonly Route[] = [];
   readonly #pool: BatchRoute[] = [];
   /** One array per route count, reused: emptying an array (`length = 0`) costs more. */
@@ -279,7 +279,7 @@ export class RoutedCursor implements RoutedEvent {
     this.time = b.times[i] as number;
     this.received = b.received[i] as number;
     this.ref = b.refs[i] as string;
-    this.refHash = b.refHashes.length > i ? (b.refHashes[i] as number) : 0;
+    this.refHash = b.refHashes.length > i ? b.refHashes[i] : undefined;
     const first = this.#route;
     let end = first;
     while (end < b.routeEvent.length && b.routeEvent[end] === i) end += 1;

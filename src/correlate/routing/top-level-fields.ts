@@ -45,6 +45,9 @@ export function readTopLevelFields(line: string): TopLevelFields | undefined {
     const keyStart = at + 1;
     const keyEnd = stringEnd(line, keyStart);
     if (keyEnd < 0 || line.charCodeAt(keyEnd + 1) !== COLON) return undefined;
+    // An escaped key may spell a wanted one ("\u006bind"): the full parse reads it exactly.
+    const escape = line.indexOf('\\', keyStart);
+    if (escape >= 0 && escape < keyEnd) return undefined;
     const key = keyEnd - keyStart <= 8 ? line.slice(keyStart, keyEnd) : '';
     at = keyEnd + 2;
     const c = line.charCodeAt(at);
@@ -137,9 +140,13 @@ function nestedEnd(line: string, from: number): number {
   return -1;
 }
 
-/** A non-negative integer written plainly (digits only, at most 15 of them), or undefined. */
+/**
+ * A non-negative integer written plainly (digits only, at most 15 of them, no leading zero,
+ * which JSON does not allow), or undefined.
+ */
 function plainInteger(line: string, from: number, to: number): number | undefined {
   if (to === from || to - from > 15) return undefined;
+  if (to - from > 1 && line.charCodeAt(from) === ZERO) return undefined;
   let value = 0;
   for (let i = from; i < to; i += 1) {
     const c = line.charCodeAt(i);

@@ -9,10 +9,16 @@ ARGV[1] now, epoch ms
 ARGV[2] match id
 ARGV[3] the retraction, JSON
 
+ARGV[4] most retractions kept in full; past it a withdrawn match is only marked ('-'), so the
+        hash stays small while redeliveries are still recognised
+
 Returns 1 recorded, 0 recorded before (redelivery), -1 no such incident.
 ]]
 if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
-if redis.call('HSETNX', KEYS[1], 'retraction:' .. ARGV[2], ARGV[3]) == 0 then return 0 end
+local field = 'retraction:' .. ARGV[2]
+if redis.call('HEXISTS', KEYS[1], field) == 1 then return 0 end
+local count = tonumber(redis.call('HGET', KEYS[1], 'retractionCount') or '0')
+redis.call('HSET', KEYS[1], field, count < tonumber(ARGV[4]) and ARGV[3] or '-')
 redis.call('HINCRBY', KEYS[1], 'retractionCount', 1)
 redis.call('HSET', KEYS[1], 'updatedAt', ARGV[1])
 return 1

@@ -65,6 +65,9 @@ describe('readTopLevelFields', () => {
       '[{"id":"a","time":1,"kind":"audit"}]',
       '{"id":"a","time":1,"kind":"audit",}',
       '{}',
+      '{"\\u006bind":"login","id":"a","time":1,"kind":"audit"}', // an escaped key
+      '{"id":"a","kind":"audit","ti\\u006de":1,"time":1}',
+      '{"id":"a","time":0170,"kind":"audit"}', // a leading zero
     ];
     for (const line of lines) expect(readTopLevelFields(line), line).toBeUndefined();
   });

@@ -271,4 +271,46 @@ export const CASES: readonly ConformanceCase[] = [
     ],
     retract: [{ rule: 'unapproved_key', matchLast: 0, by: 'gw/e4', tooLate: true }],
   },
+  {
+    name: 'a suppressed absence reached no incident: an expected event withdraws only the reported one',
+    rules: rule('lateness: 0s, suppress: 10m'),
+    events: [
+      created(0),
+      created(MINUTE),
+      tick(T + MINUTE + 31 * SECOND),
+      // Inside the suppressed absence's window (1m..6m) only: nothing to withdraw.
+      approved(5 * MINUTE + 30 * SECOND, 'u1', { delay: MINUTE }),
+      // Inside the reported one's (0..5m) too.
+      approved(2 * MINUTE, 'u1', { delay: 5 * MINUTE }),
+    ],
+    expect: [{ rule: 'unapproved_key', first: 0, suppressedCount: 0, at: 2 }],
+    retract: [{ rule: 'unapproved_key', matchLast: 0, by: 'gw/e4', tooLate: true }],
+    stats: { rule: 'unapproved_key', matches: 1, suppressed: 1, retracted: 1 },
+  },
+  {
+    name: 'an expected event from a source new to the rule, on time for its source, withdraws a reported absence',
+    rules: rule(),
+    events: [
+      created(0, 'u1'),
+      created(10 * SECOND, 'u2'),
+      // gw alone feeds the rule: its watermark passes 5m10s, both absences are reported.
+      tick(T + 41 * SECOND),
+      tick(9 * MINUTE),
+      // "iam" has never fed the rule: its first event, at 2m, is not late for it. It withdraws
+      // u1's absence.
+      approved(2 * MINUTE, 'u1', { source: 'iam', delay: 7 * MINUTE }),
+      // From now on iam (silent, then following the clock) holds the rule's watermark back, and
+      // with it how long u2's absence stays withdrawable: the same whenever sweeps ran.
+      tick(16 * MINUTE),
+      approved(3 * MINUTE, 'u2', { source: 'iam', delay: 13 * MINUTE + 1 }),
+    ],
+    expect: [
+      { rule: 'unapproved_key', group: { user: 'u1' }, first: 0, at: 2 },
+      { rule: 'unapproved_key', group: { user: 'u2' }, first: 10 * SECOND, at: 2 },
+    ],
+    retract: [
+      { rule: 'unapproved_key', matchLast: 0, by: 'iam/e4', tooLate: false },
+      { rule: 'unapproved_key', matchLast: 10 * SECOND, by: 'iam/e6', tooLate: true },
+    ],
+  },
 ];

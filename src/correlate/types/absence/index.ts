@@ -3,6 +3,7 @@ import { formatDurationMs } from '../../../shared/duration.js';
 import type { FiredSpan } from '../../engine/fired-memory.js';
 import {
   firesHorizon,
+  forgetFire as forgetSpan,
   isoTime,
   keptFires,
   rememberFire,
@@ -116,6 +117,9 @@ function absenceRuntime(rule: CompiledCorrelation): RuleRuntime<AbsenceState> {
     },
     // An expected event for a reported absence can only come later than the lateness allows
     // (the absence waited for it that long), so it is not counted; it still withdraws the match.
+    forgetFire(g, windowKey) {
+      forgetSpan(g.fired, windowKey);
+    },
     withdraw(g, c, watermark) {
       if (c.input !== expected || g.fired.length === 0) return [];
       return withdrawFires(

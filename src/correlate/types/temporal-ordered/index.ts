@@ -1,6 +1,7 @@
 import type { FiredSpan } from '../../engine/fired-memory.js';
 import {
   firesHorizon,
+  forgetFire as forgetSpan,
   isoTime,
   keptFires,
   rememberFire,
@@ -129,6 +130,9 @@ function withUntilRetractions(
       const empty = inner.prune(g.w, watermark);
       g.f = keptFires(g.f, firesHorizon(watermark, L, T));
       return empty && g.f.length === 0;
+    },
+    forgetFire(g, windowKey) {
+      forgetSpan(g.f, windowKey);
     },
     withdraw(g, c, watermark) {
       if (!until.has(c.input) || g.f.length === 0) return NO_WITHDRAWALS;
