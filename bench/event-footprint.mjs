@@ -7,7 +7,7 @@
 //
 // Each variant appends the same generic events (~1 KB of JSON each: entity, measures, labels
 // and a prompt) under its own random prefix and sums MEMORY USAGE (exact, SAMPLES 0) of the
-// log stream, the seen ZSET and the where HASH. Bounded in count; keys deleted at the end.
+// log stream with the text kept beside it (HASH and LIST), the seen LIST and the where HASH. Bounded in count; keys deleted at the end.
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { genericNormaliser } from '../dist/ingest/normalizers/generic.js';
@@ -66,9 +66,19 @@ async function measure(label, shape) {
     await log.append(batch, now, 86_400_000);
   }
   const usage = async (key) => Number(await redis.call('MEMORY', 'USAGE', key, 'SAMPLES', '0'));
-  const logBytes = await usage(keys.eventLog);
+  // An event's prompt/response text (and raw) is stored beside its log entry, for retention.
+  const logBytes =
+    (await usage(keys.eventLog)) +
+    (await usage(keys.eventText)) +
+    (await usage(keys.eventTextOrder));
   const dedupeBytes = (await usage(keys.eventSeenOrder)) + (await usage(keys.eventWhere));
-  await redis.unlink(keys.eventLog, keys.eventSeenOrder, keys.eventWhere);
+  await redis.unlink(
+    keys.eventLog,
+    keys.eventText,
+    keys.eventTextOrder,
+    keys.eventSeenOrder,
+    keys.eventWhere,
+  );
   const perEvent = (logBytes + dedupeBytes) / EVENTS;
   const sent = jsonBytes / EVENTS;
   console.log(

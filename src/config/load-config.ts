@@ -128,6 +128,11 @@ export interface RetentionConfig {
    * stored beside each event, and what becomes of prompt and response text (keep-policy.ts).
    */
   readonly keep: KeepPolicy;
+  /**
+   * Prompt and response text (with the raw item holding it) is removed from stored events this
+   * long after they were accepted; the events stay. 0: kept as long as its event.
+   */
+  readonly textMs: number;
   /** Resolved incidents are deleted this long after resolution. */
   readonly incidentsResolvedMs: number;
   /** Open incidents without a match (and without a running playbook) this long are resolved. */
@@ -324,6 +329,7 @@ function readRetention(read: EnvReader): RetentionConfig {
       rawSample: read.integer('CORDON_RETENTION_RAW_SAMPLE_PERMILLE', 10, 0, 1000) / 1000,
       text: read.oneOf('CORDON_INGEST_TEXT', 'keep', TEXT_POLICIES),
     },
+    textMs: read.integer('CORDON_RETENTION_TEXT_MS', 0, 0, 3_650 * DAY_MS),
     incidentsResolvedMs: age('CORDON_RETENTION_INCIDENTS_RESOLVED_MS', 90 * DAY_MS),
     incidentsIdleMs: age('CORDON_RETENTION_INCIDENTS_IDLE_MS', 30 * DAY_MS),
     incidentsMax: count('CORDON_RETENTION_INCIDENTS_MAX', 100_000),

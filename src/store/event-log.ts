@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { CanonicalEvent } from '../ingest/canonical-event.js';
-import { eventJson } from './event-json.js';
+import { storedEventJson, withStoredText } from './event-json.js';
 import type { Keys } from './keys.js';
 import { ScriptRunner } from './redis-scripts.js';
 
@@ -46,10 +46,20 @@ export class EventLog {
   ): Promise<AppendOutcome[]> {
     if (events.length === 0) return [];
     const args: (string | number)[] = [Math.floor(now), dedupeWindowMs, events.length];
-    for (const e of events) args.push(EventLog.memberOf(e.source, e.id), eventJson(e));
+    for (const e of events) {
+      const stored = storedEventJson(e);
+      args.push(EventLog.memberOf(e.source, e.id), stored.event, stored.text);
+    }
     const seqs = (await this.#scripts.run(
       'appendEvents',
-      [this.keys.eventSeenOrder, this.keys.eventWhere, this.keys.eventLog, this.keys.eventSeenLegacy],
+      [
+        this.keys.eventSeenOrder,
+        this.keys.eventWhere,
+        this.keys.eventLog,
+        this.keys.eventSeenLegacy,
+        this.keys.eventText,
+        this.keys.eventTextOrder,
+      ],
       args,
     )) as string[];
     return events.map((e, i) => {
@@ -62,15 +72,13 @@ export class EventLog {
   async get(source: string, id: string): Promise<LoggedEvent | undefined> {
     const seq = await this.redis.hget(this.keys.eventWhere, EventLog.memberOf(source, id));
     if (!seq) return undefined;
-    const entries = await this.redis.xrange(this.keys.eventLog, seq, seq);
-    const fields = entries[0]?.[1];
-    const payload = fields ? fieldValue(fields, 'e') : undefined;
-    return payload ? { seq, event: JSON.parse(payload) as CanonicalEvent } : undefined;
+    const [entry] = await this.toLogged(await this.redis.xrange(this.keys.eventLog, seq, seq));
+    return entry;
   }
 
   /** The entry at `seq`, if the log still holds it. */
   async at(seq: string): Promise<LoggedEvent | undefined> {
-    const [entry] = toLogged(await this.redis.xrange(this.keys.eventLog, seq, seq));
+    const [entry] = await this.toLogged(await this.redis.xrange(this.keys.eventLog, seq, seq));
     return entry;
   }
 
@@ -93,7 +101,7 @@ export class EventLog {
       this.keys.eventLog,
       after,
     )) as [string, [string, string[]][]][] | null;
-    return toLogged(reply?.[0]?.[1] ?? []);
+    return this.toLogged(reply?.[0]?.[1] ?? []);
   }
 
   /** Entries ever added and entries held now (XINFO STREAM), for lag. */
@@ -197,7 +205,7 @@ export class EventLog {
         string,
         string[],
       ][];
-      for (const [index, logged] of toLogged(entries).entries()) {
+      for (const [index, logged] of (await this.toLogged(entries)).entries()) {
         if (match(logged.event)) {
           events.push(logged);
           if (events.length === limit)
@@ -213,18 +221,41 @@ export class EventLog {
     return { events, next: lastSeen, scanned };
   }
 
+  /**
+   * Removes the text (and raw) of up to `limit` events accepted before `horizon` (-1: none by
+   * age) and of events the log no longer holds; the events stay. Returns how many.
+   */
+  async forgetText(horizon: number, limit: number): Promise<number> {
+    return Number(
+      await this.#scripts.run(
+        'forgetText',
+        [this.keys.eventText, this.keys.eventTextOrder, this.keys.eventLog],
+        [horizon, limit],
+      ),
+    );
+  }
+
   async length(): Promise<number> {
     return this.redis.xlen(this.keys.eventLog);
   }
-}
 
-function toLogged(entries: readonly [string, string[]][]): LoggedEvent[] {
-  const out: LoggedEvent[] = [];
-  for (const [seq, fields] of entries) {
-    const payload = fieldValue(fields, 'e');
-    if (payload) out.push({ seq, event: JSON.parse(payload) as CanonicalEvent });
+  /** Parses entries, putting back the text kept apart (one HMGET for those that have it). */
+  private async toLogged(entries: readonly [string, string[]][]): Promise<LoggedEvent[]> {
+    const out: LoggedEvent[] = [];
+    const withText: LoggedEvent[] = [];
+    for (const [seq, fields] of entries) {
+      const payload = fieldValue(fields, 'e');
+      if (!payload) continue;
+      const logged = { seq, event: JSON.parse(payload) as CanonicalEvent };
+      out.push(logged);
+      if (fieldValue(fields, 't') !== undefined) withText.push(logged);
+    }
+    if (withText.length > 0) {
+      const texts = await this.redis.hmget(this.keys.eventText, ...withText.map((l) => l.seq));
+      withText.forEach((logged, i) => withStoredText(logged.event, texts[i]));
+    }
+    return out;
   }
-  return out;
 }
 
 function fieldValue(fields: readonly string[], name: string): string | undefined {

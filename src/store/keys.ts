@@ -36,6 +36,14 @@ export class Keys {
   get eventWhere(): string {
     return `${this.prefix}:events:where`;
   }
+  /** Prompt/response text (and raw) of logged events, by stream entry id, kept apart for retention. */
+  get eventText(): string {
+    return `${this.prefix}:events:text`;
+  }
+  /** The same entries' ids in accept order (a LIST of "<ms>:<entry id>"), so text can expire. */
+  get eventTextOrder(): string {
+    return `${this.prefix}:events:text-order`;
+  }
   /** One entry of a source's bounded join/delta memory (src/ingest/sources/source-kind.ts). */
   sourceMemory(source: string, key: string): string {
     return `${this.prefix}:srcmem:${source}:${key}`;

@@ -13,6 +13,7 @@ import { IncidentRetention } from './incident-retention.js';
 import { LimiterRetention } from './limiter-retention.js';
 import { RetentionSweeper } from './retention-sweeper.js';
 import { RunRetention } from './run-retention.js';
+import { TextRetention } from './text-retention.js';
 
 export interface SweeperDeps {
   readonly redis: Redis;
@@ -47,6 +48,7 @@ export function buildRetentionSweeper(deps: SweeperDeps): RetentionSweeper {
     new EffectRetention(redis, keys, { ms: r.effectsMs, max: r.effectsMax }),
     new CaseRetention(redis, keys, { ms: r.casesMs, max: r.casesMax }),
     new LimiterRetention(redis, keys, { ms: r.limiterHistoryMs, max: r.limiterHistoryMax }),
+    new TextRetention(deps.eventLog, { ms: r.textMs }),
   ];
   return new RetentionSweeper(
     redis,

@@ -5,7 +5,7 @@ import type { Keys } from '../../../src/store/keys.js';
 import { TEST_REDIS_URL } from '../../helpers/redis.js';
 import { BASE, makeEvent, useStoreRedis } from './store-helpers.js';
 
-/** EventLog (appendEvents-4.lua + consumer groups + trim) against a real Redis. */
+/** EventLog (appendEvents-6.lua + consumer groups + trim) against a real Redis. */
 const env = useStoreRedis('store-evlog');
 const WINDOW = 86_400_000;
 

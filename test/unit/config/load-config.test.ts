@@ -69,6 +69,14 @@ describe('loadConfig', () => {
       '/x',
     ).retention;
     expect(set).toMatchObject({ keep: { raw: 'none' }, incidentsMax: 500 });
+    // Text has no period of its own unless one is set (0: as long as its event).
+    expect(loadConfig({}, '/x').retention.textMs).toBe(0);
+    expect(loadConfig({ CORDON_RETENTION_TEXT_MS: '86400000' }, '/x').retention.textMs).toBe(
+      86_400_000,
+    );
+    expect(() => loadConfig({ CORDON_RETENTION_TEXT_MS: '-1' }, '/x')).toThrow(
+      /CORDON_RETENTION_TEXT_MS must be a whole number from 0/,
+    );
     expect(
       loadConfig(
         {

@@ -24,6 +24,11 @@ export interface CloudEvent {
   /** The payload, parsed; undefined when it is not JSON (then only its size is known). */
   readonly data: unknown;
   readonly dataBytes: number;
+  /**
+   * Set when the data was an Open Inference (V2) binary payload: `data` is then its JSON
+   * header, and the tensors' bytes were checked and dropped (see inference-common/v2-binary.ts).
+   */
+  readonly binary?: { readonly bytes: number; readonly tensors: number };
   /** Where problems of attribute `name` are reported (a header or a body key). */
   attributeAt(name: string): Location;
   /** The item: errors under it refuse this event only. */

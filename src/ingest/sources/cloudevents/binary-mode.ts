@@ -1,6 +1,7 @@
 import type { Location } from '../../normalizers/findings.js';
 import { parseJsonBody } from '../../normalizers/parse-json-body.js';
 import type { SourceRequest } from '../source-kind.js';
+import { readV2Binary, V2_HEADER_LENGTH } from '../inference-common/v2-binary.js';
 import type { CloudEvent } from './attributes.js';
 import { checkSpecVersion, CORE_ATTRIBUTES, headerAt, REQUIRED_ATTRIBUTES } from './attributes.js';
 
@@ -54,7 +55,17 @@ export function readBinaryEvent(
     });
     count += 1;
   }
-  const parsed = parseJsonBody(request.body, root, { expected, maxDepth });
+  const binaryHeader = request.headers[V2_HEADER_LENGTH];
+  const binary =
+    binaryHeader === undefined
+      ? undefined
+      : readV2Binary(request.body, binaryHeader, root, headerAt(root, V2_HEADER_LENGTH), maxDepth);
+  const parsed =
+    binary === undefined
+      ? parseJsonBody(request.body, root, { expected, maxDepth })
+      : binary.ok
+        ? { ok: true as const, value: binary.value.header }
+        : binary;
   return {
     mode: 'binary',
     complete: ok && parsed.ok,
@@ -66,6 +77,9 @@ export function readBinaryEvent(
     extensions,
     data: parsed.ok ? parsed.value : undefined,
     dataBytes: request.body.length,
+    ...(binary?.ok === true
+      ? { binary: { bytes: binary.value.binaryBytes, tensors: binary.value.tensors.length } }
+      : {}),
     attributeAt: (name) => headerAt(root, `${PREFIX}${name}`),
     at: root,
   };

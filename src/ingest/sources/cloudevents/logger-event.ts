@@ -59,6 +59,10 @@ export async function loggerEvent(
   const labels = eventLabels(ce, phase, summary, captured);
   const measures: Record<string, number> = { payload_bytes: ce.dataBytes };
   if (summary.count !== undefined) measures.count = summary.count;
+  if (ce.binary !== undefined) {
+    measures.tensor_bytes = ce.binary.bytes;
+    labels.payload_encoding = 'v2-binary';
+  }
 
   const key = pairKey(ce, dialect);
   let joined: RequestSummary | undefined;
@@ -104,7 +108,7 @@ export async function loggerEvent(
     entity: joined === undefined ? entity : { ...joined.entity, ...entity },
     measures,
     labels: joined === undefined ? labels : { ...joined.labels, ...labels },
-    raw: { attributes: rawAttributes(ce, captured), data: capRaw(ce.data) },
+    raw: { attributes: rawAttributes(ce, captured), data: rawData(ce) },
   };
   return time === undefined
     ? withReceiptTime(event, ctx.now)
@@ -223,6 +227,13 @@ function latencyMs(
     `the response is timed ${-latency} ms before its request; no latency was computed. Check the logger's clock.`,
   );
   return undefined;
+}
+
+/** The payload as sent, capped; of a binary payload its JSON header and what followed it. */
+function rawData(ce: CloudEvent): unknown {
+  const data = capRaw(ce.data);
+  if (ce.binary === undefined || !isJsonObject(data)) return data;
+  return { ...data, cordon_binary: { bytes: ce.binary.bytes, tensors: ce.binary.tensors } };
 }
 
 /** The attributes as sent, but `metadata` without the credentials it may have captured. */

@@ -21,7 +21,8 @@ export function loggerKind(dialect: LoggerDialect): SourceKind<LoggerOptions> {
     type: dialect.type,
     title: dialect.title,
     category: 'inference',
-    contentTypes: ['application/json', STRUCTURED, BATCH],
+    // octet-stream: an Open Inference binary tensor payload (JSON header + raw tensor bytes).
+    contentTypes: ['application/json', STRUCTURED, BATCH, 'application/octet-stream'],
     // The loggers send no credentials (in-cluster HTTP); a mesh or proxy may add a header.
     auth: ['none', 'header', 'bearer'],
     options: LOGGER_OPTIONS,

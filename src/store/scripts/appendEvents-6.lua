@@ -7,12 +7,17 @@ KEYS[2]  where  HASH  "<source>/<event id>" -> stream entry id (the dedupe memor
 KEYS[3]  log    STREAM  field "e" = canonical event JSON
 KEYS[4]  legacy ZSET  the dedupe order of earlier versions (member -> accept time): drained, never
                       written, so a log written by them keeps its dedupe memory bounded
+KEYS[5]  text   HASH  stream entry id -> {"text":…,"raw":…} of an event with prompt/response text,
+                      kept apart so retention can remove it while the entry stays (see
+                      forgetText-3.lua); the entry then has the field "t" = "1"
+KEYS[6]  text order  LIST  "<accept time ms>:<stream entry id>", oldest first
 
 ARGV[1]  now, epoch ms (an integer)
 ARGV[2]  dedupe window, ms: ids older than now - window are forgotten (at most max(1000, 2n)
          per call, so forgetting always outpaces remembering)
 ARGV[3]  n, number of events
-ARGV[4 + 2i], ARGV[5 + 2i]  (i = 0 .. n-1): member, event JSON
+ARGV[4 + 3i], ARGV[5 + 3i], ARGV[6 + 3i]  (i = 0 .. n-1): member, event JSON, the event's text
+         JSON ("" when it has none)
 
 Returns an array of n stream entry ids; a duplicate's entry is "dup:<stream id of the original>".
 
@@ -71,12 +76,20 @@ end
 local stamp = ARGV[1] .. ':'
 local out = {}
 for i = 0, n - 1 do
-  local member = ARGV[4 + 2 * i]
+  local member = ARGV[4 + 3 * i]
   local original = redis.call('HGET', KEYS[2], member)
   if original then
     out[#out + 1] = 'dup:' .. original
   else
-    local seq = redis.call('XADD', KEYS[3], '*', 'e', ARGV[5 + 2 * i])
+    local text = ARGV[6 + 3 * i]
+    local seq
+    if text == '' then
+      seq = redis.call('XADD', KEYS[3], '*', 'e', ARGV[5 + 3 * i])
+    else
+      seq = redis.call('XADD', KEYS[3], '*', 'e', ARGV[5 + 3 * i], 't', '1')
+      redis.call('HSET', KEYS[5], seq, text)
+      redis.call('RPUSH', KEYS[6], stamp .. seq)
+    end
     redis.call('HSET', KEYS[2], member, seq)
     redis.call('RPUSH', KEYS[1], stamp .. member)
     out[#out + 1] = seq

@@ -1,0 +1,29 @@
+import type { EventLog } from '../event-log.js';
+import type { RecordSweep, RoundResult } from './record-sweep.js';
+
+export interface TextRetentionPolicy {
+  /** Prompt/response text is removed this long after its event was accepted; 0 = with its event. */
+  readonly ms: number;
+}
+
+/**
+ * Prompt and response text of logged events (with the raw item, which carries the same text):
+ * removed `ms` after the event was accepted, the event itself staying in the log until its own
+ * retention; and always once the event has left the log. Texts are few bytes of bookkeeping
+ * each, so a round removes ten batches' worth, as the dedupe memory does.
+ */
+export class TextRetention implements RecordSweep {
+  readonly record = 'event_text';
+
+  constructor(
+    private readonly log: EventLog,
+    private readonly policy: TextRetentionPolicy,
+  ) {}
+
+  async round(now: number, batch: number): Promise<RoundResult> {
+    const limit = batch * 10;
+    const horizon = this.policy.ms > 0 ? now - this.policy.ms : -1;
+    const n = await this.log.forgetText(horizon, limit);
+    return { removed: { event_text: n }, more: n >= limit };
+  }
+}
