@@ -300,8 +300,8 @@ function withFields(run: RunRecord, fields: Readonly<Record<string, string>>): R
   const parsed = fromFields({ ...fields, id: run.id }) as unknown as Record<string, unknown>;
   const out: Record<string, unknown> = { ...run };
   for (const name of Object.keys(fields)) {
-    if (parsed[name] === undefined) delete out[name];
-    else out[name] = parsed[name];
+    if (name in parsed) out[name] = parsed[name];
+    else delete out[name];
   }
   return out as unknown as RunRecord;
 }
