@@ -32,6 +32,7 @@ import { LimiterStore } from '../dist/store/limiter-store.js';
 const RUNS = Number(process.env.BENCH_RUNS ?? 2_000);
 const RATE = Number(process.env.BENCH_RATE ?? 100);
 const PROBES = Number(process.env.BENCH_PROBES ?? 300);
+const POLL_MS = 50;
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = `cordon-bench-${randomUUID().slice(0, 8)}`;
 const repo = new URL('..', import.meta.url).pathname;
@@ -161,10 +162,10 @@ const incidents = new IncidentStore(redis, keys);
 const limiter = new LimiterStore(redis, keys);
 let cordon;
 try {
-  const bare = await bareBullmq(
-    new Redis(REDIS_URL, { maxRetriesPerRequest: null }),
-    config.jobs.actionConcurrency,
-  );
+  const bareConnection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+  const bare = await bareBullmq(bareConnection, config.jobs.actionConcurrency);
+  // Left open, this connection kept the process alive after the figures were printed.
+  bareConnection.disconnect();
   cordon = await startCordon({
     config,
     redisUrl: REDIS_URL,
@@ -181,22 +182,25 @@ try {
     return now;
   };
   /**
-   * Waits until every key's throttle was set and lifted; returns the limiter's records. Only
-   * unfinished keys are asked again, so polling stays a small share of Redis's work.
+   * Waits until every run has ended, then returns each key's limiter records (throttle set and
+   * lifted). The figures come from the limiter's own timestamps, not from when a poll saw them,
+   * so the wait asks two cheap questions per poll (runs created, runs still active) instead of
+   * reading every key's records: that polling cost about as much Redis and client work as the
+   * runs themselves and slowed what it measured.
    */
+  let started = 0;
   const settled = async (list) => {
-    const out = new Map();
-    let pending = list;
-    while (pending.length > 0) {
-      await new Promise((r) => setTimeout(r, 50));
-      const histories = await Promise.all(pending.map((k) => limiter.history(k)));
-      pending = pending.filter((k, i) => {
-        const done = histories[i].some((e) => e.op === 'clear');
-        if (done) out.set(k, histories[i]);
-        return !done;
-      });
-    }
-    return list.map((k) => out.get(k));
+    started += list.length;
+    const running = async () =>
+      (await redis.zcard(keys.runIndex)) < started || (await redis.scard(keys.runActive)) > 0;
+    while (await running()) await new Promise((r) => setTimeout(r, POLL_MS));
+    const histories = await Promise.all(list.map((k) => limiter.history(k)));
+    const unfinished = list.filter((k, i) => !histories[i].some((e) => e.op === 'clear'));
+    if (unfinished.length > 0)
+      throw new Error(
+        `${unfinished.length} runs ended without lifting their throttle (e.g. ${unfinished[0]}).`,
+      );
+    return histories;
   };
 
   // Throughput: all at once.

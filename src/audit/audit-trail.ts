@@ -20,13 +20,14 @@ export interface AuditLog {
   /** The last entry's seq and hash; undefined when the trail has no head (empty, or tampered). */
   head(): Promise<AuditHead | undefined>;
   /**
-   * Appends `record` only if the head is still `expected` (compare-and-set). A writer that
-   * loses may be given the next turn, so writers that keep losing take turns (`writer.id` is
-   * one per process; `now` bounds how long a dead writer's turn blocks the others).
+   * Appends `records` (one, or several each sealed against the one before) only if the head is
+   * still `expected` (compare-and-set), all or none. A writer that loses may be given the next
+   * turn, so writers that keep losing take turns (`writer.id` is one per process; `now` bounds
+   * how long a dead writer's turn blocks the others).
    */
   append(
     expected: AuditHead,
-    record: AuditRecord,
+    records: AuditRecord | readonly AuditRecord[],
     writer: { id: string; now: number },
   ): Promise<AppendOutcome>;
 }
@@ -51,11 +52,22 @@ export interface AuditTrailOptions {
   readonly random?: () => number;
 }
 
+/** Entries one append carries at most; more wait for the next (bounded script arguments). */
+const MAX_BATCH = 256;
+
+interface Waiting {
+  readonly input: AuditInput;
+  readonly resolve: (record: AuditRecord) => void;
+  readonly reject: (err: unknown) => void;
+}
+
 export class AuditTrail implements AuditRecorder {
   #head: AuditHead | undefined;
-  // One append at a time per process: concurrent appends from one process would only race
-  // each other for the same head.
-  #tail: Promise<unknown> = Promise.resolve();
+  // One append in flight per process (concurrent appends from one process would only race each
+  // other for the same head); entries recorded meanwhile wait here and go in the next append
+  // together (group commit), so a busy process appends once per round trip, not once per entry.
+  #waiting: Waiting[] = [];
+  #appending = false;
 
   readonly #sleep: (ms: number) => Promise<void>;
   readonly #random: () => number;
@@ -72,33 +84,59 @@ export class AuditTrail implements AuditRecorder {
 
   /** Seals `input` as the next entry and appends it; resolves once it is stored. */
   record(input: AuditInput): Promise<AuditRecord> {
-    const appended = this.#tail.then(() => this.#append(input));
-    this.#tail = appended.catch(() => undefined);
-    return appended;
+    return new Promise<AuditRecord>((resolve, reject) => {
+      this.#waiting.push({ input, resolve, reject });
+      if (!this.#appending) void this.#drain();
+    });
   }
 
-  async #append(input: AuditInput): Promise<AuditRecord> {
+  async #drain(): Promise<void> {
+    this.#appending = true;
+    try {
+      while (this.#waiting.length > 0) {
+        const batch = this.#waiting.splice(0, MAX_BATCH);
+        try {
+          const records = await this.#append(batch.map((w) => w.input));
+          batch.forEach((w, i) => w.resolve(records[i] as AuditRecord));
+        } catch (err) {
+          for (const w of batch) w.reject(err);
+        }
+      }
+    } finally {
+      this.#appending = false;
+    }
+  }
+
+  /** Seals `inputs` in order after the head and appends them in one compare-and-set. */
+  async #append(inputs: readonly AuditInput[]): Promise<AuditRecord[]> {
     // The cached head is a guess (other processes append too); a wrong guess costs one retry.
     let head = this.#head ?? (await this.log.head()) ?? EMPTY_HEAD;
+    const what = inputs.length === 1 ? `"${inputs[0]?.action}"` : `${inputs.length} entries`;
     for (let attempt = 1; attempt <= MAX_APPEND_ATTEMPTS; attempt += 1) {
-      const record = sealAuditEntry(head.hash, {
-        ...input,
-        seq: head.seq + 1,
-        time: this.clock.now(),
-      });
-      const outcome = await this.log.append(head, record, {
+      const records: AuditRecord[] = [];
+      let prev = head;
+      for (const input of inputs) {
+        const record = sealAuditEntry(prev.hash, {
+          ...input,
+          seq: prev.seq + 1,
+          time: this.clock.now(),
+        });
+        records.push(record);
+        prev = { seq: record.seq, hash: record.hash };
+      }
+      const outcome = await this.log.append(head, records, {
         id: this.#writerId,
         now: this.clock.now(),
       });
       if (outcome.kind === 'appended') {
         this.#head = outcome.head;
-        return record;
+        return records;
       }
       if (outcome.kind === 'broken') {
         this.#head = undefined;
         throw new CordonError(
           'CORDON_ERR_AUDIT_BROKEN',
-          `The audit trail has ${outcome.length} entries but no head record, so "${input.action}" was not appended (it would fork the chain). Run "cordon audit verify" and restore the trail from its archive.`,
+          `The audit trail has ${outcome.length} entries but no head record, so ${what} ${inputs.length === 1 ? 'was' : 'were'} not appended (it would fork the chain). Run "cordon audit verify" and restore the trail from its archive.`,
         );
       }
       head = outcome.head;
@@ -108,7 +146,7 @@ export class AuditTrail implements AuditRecorder {
     this.#head = undefined;
     throw new CordonError(
       'CORDON_ERR_AUDIT_CONTENDED',
-      `Could not append "${input.action}" to the audit trail: other processes appended first ${MAX_APPEND_ATTEMPTS} times in a row. Retry; if it persists, fewer processes should write at once.`,
+      `Could not append ${what} to the audit trail: other processes appended first ${MAX_APPEND_ATTEMPTS} times in a row. Retry; if it persists, fewer processes should write at once.`,
     );
   }
 }

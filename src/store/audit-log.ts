@@ -28,21 +28,22 @@ export class RedisAuditLog implements AuditLog {
 
   async append(
     expected: AuditHead,
-    record: AuditRecord,
+    records: AuditRecord | readonly AuditRecord[],
     writer: { id: string; now: number },
   ): Promise<AppendOutcome> {
+    const batch: readonly AuditRecord[] = Array.isArray(records) ? records : [records];
+    const args: (string | number)[] = [
+      expected.seq,
+      expected.hash,
+      writer.id,
+      writer.now,
+      RESERVATION_MS,
+    ];
+    for (const record of batch) args.push(record.hash, serializeAuditRecord(record));
     const [code, seq, hash, reserved] = (await this.#scripts.run(
       'appendAudit',
       [this.keys.auditLog, this.keys.auditHead],
-      [
-        expected.seq,
-        expected.hash,
-        record.hash,
-        serializeAuditRecord(record),
-        writer.id,
-        writer.now,
-        RESERVATION_MS,
-      ],
+      args,
     )) as [number, number, string, number];
     if (code === 1) return { kind: 'appended', head: { seq, hash } };
     if (code === 0) return { kind: 'moved', head: { seq, hash }, nextTurnIsMine: reserved === 1 };

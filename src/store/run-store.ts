@@ -54,23 +54,7 @@ export class RunStore {
   }
 
   async create(run: RunRecord, timeline: readonly TimelineEntry[]): Promise<boolean> {
-    const created = await this.#scripts.run(
-      'createRun',
-      [
-        this.keys.run(run.id),
-        this.keys.runTimeline(run.id),
-        this.keys.runIndex,
-        this.keys.runActive,
-        this.keys.incidentRuns(run.incidentId),
-      ],
-      [
-        run.createdAt,
-        run.id,
-        JSON.stringify(toFields(run)),
-        JSON.stringify(timeline.map((t) => JSON.stringify(t))),
-      ],
-    );
-    return created === 1;
+    return (await this.createAndGet(run, timeline)) !== undefined;
   }
 
   async get(id: string): Promise<RunRecord | undefined> {
@@ -85,6 +69,20 @@ export class RunStore {
     timeline: readonly TimelineEntry[],
     appliedEventId: string,
   ): Promise<'saved' | 'conflict' | 'missing'> {
+    const outcome = await this.commit(run, patch, timeline, appliedEventId);
+    return typeof outcome === 'string' ? outcome : 'saved';
+  }
+
+  /**
+   * `save`, answering with the run as stored after it: built from the very fields written (so
+   * it equals what a read would return) instead of read back, which saves a round trip per step.
+   */
+  async commit(
+    run: RunRecord,
+    patch: RunPatch,
+    timeline: readonly TimelineEntry[],
+    appliedEventId: string,
+  ): Promise<RunRecord | 'conflict' | 'missing'> {
     const fields: Record<string, string> = {
       status: patch.status,
       state: patch.state,
@@ -126,7 +124,32 @@ export class RunStore {
       const m = CORDON_METRICS.runsEnded;
       this.metrics.inc(m.name, m.help, { playbook: run.playbookId, status: patch.status });
     }
-    return code === 1 ? 'saved' : code === 0 ? 'conflict' : 'missing';
+    return code === 1 ? withFields(run, fields) : code === 0 ? 'conflict' : 'missing';
+  }
+
+  /** `create`, answering with the run as a read would return it (or undefined if it existed). */
+  async createAndGet(
+    run: RunRecord,
+    timeline: readonly TimelineEntry[],
+  ): Promise<RunRecord | undefined> {
+    const fields = toFields(run);
+    const created = await this.#scripts.run(
+      'createRun',
+      [
+        this.keys.run(run.id),
+        this.keys.runTimeline(run.id),
+        this.keys.runIndex,
+        this.keys.runActive,
+        this.keys.incidentRuns(run.incidentId),
+      ],
+      [
+        run.createdAt,
+        run.id,
+        JSON.stringify(fields),
+        JSON.stringify(timeline.map((t) => JSON.stringify(t))),
+      ],
+    );
+    return created === 1 ? fromFields(fields) : undefined;
   }
 
   /** Marks the outbox performed (only if nothing changed the run meanwhile). */
@@ -268,6 +291,20 @@ function toFields(run: RunRecord): Record<string, string> {
     ...(run.leaves === undefined ? {} : { leaves: JSON.stringify(run.leaves) }),
     ...(run.parent === undefined ? {} : { parent: JSON.stringify(run.parent) }),
   };
+}
+
+/**
+ * The run after `fields` were written over it: each written field parsed as a read parses it
+ * (an empty string clears it), every other field as it was.
+ */
+function withFields(run: RunRecord, fields: Readonly<Record<string, string>>): RunRecord {
+  const parsed = fromFields({ ...fields, id: run.id }) as unknown as Record<string, unknown>;
+  const out: Record<string, unknown> = { ...run };
+  for (const name of Object.keys(fields)) {
+    if (name in parsed) out[name] = parsed[name];
+    else delete out[name];
+  }
+  return out as unknown as RunRecord;
 }
 
 function fromFields(h: Record<string, string>): RunRecord {

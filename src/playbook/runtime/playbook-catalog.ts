@@ -9,6 +9,7 @@ import type { PlaybookDefinition } from '../definition/types.js';
  */
 export class PlaybookCatalog {
   readonly #byHash = new Map<string, CompiledPlaybook>();
+  readonly #pinned = new Set<string>();
 
   constructor(
     private readonly current: readonly CompiledPlaybook[],
@@ -34,9 +35,14 @@ export class PlaybookCatalog {
     return this.current.find((p) => p.definition.id === id);
   }
 
-  /** Makes `hash` resolvable by any process (runs resume on other machines). */
+  /**
+   * Makes `hash` resolvable by any process (runs resume on other machines). A version is
+   * stored once (SET NX, never changed), so this process writes it once, not once per run.
+   */
   async pin(playbook: CompiledPlaybook): Promise<void> {
+    if (this.#pinned.has(playbook.hash)) return;
     await this.runs.storePlaybook(playbook.hash, JSON.stringify(playbook.definition));
+    this.#pinned.add(playbook.hash);
   }
 
   async byHash(hash: string): Promise<CompiledPlaybook | undefined> {

@@ -165,19 +165,19 @@ export class Runner {
         endedAt: FINAL_STATUSES.includes(status) ? now : undefined,
         ...(job.parent ? { parent: job.parent } : {}),
       };
-      await this.deps.runs.create(record, [
-        {
-          at: now,
-          type: 'started',
-          state,
-          playbook: job.playbookId,
-          playbookHash: job.playbookHash,
-          initiator: job.initiator,
-          ...(job.parent ? { parent: job.parent.runId } : {}),
-        },
-        ...effectEntries(effects, now),
-      ]);
-      run = await this.deps.runs.get(job.runId);
+      run =
+        (await this.deps.runs.createAndGet(record, [
+          {
+            at: now,
+            type: 'started',
+            state,
+            playbook: job.playbookId,
+            playbookHash: job.playbookHash,
+            initiator: job.initiator,
+            ...(job.parent ? { parent: job.parent.runId } : {}),
+          },
+          ...effectEntries(effects, now),
+        ])) ?? (await this.deps.runs.get(job.runId));
       this.deps.logger.info(
         { runId: job.runId, playbookId: job.playbookId, incidentId: record.incidentId },
         'run started',
@@ -192,7 +192,11 @@ export class Runner {
   ): Promise<'applied' | 'duplicate' | 'stale' | 'ignored' | 'missing'> {
     const log = this.deps.logger.child({ runId: job.runId, event: job.event.type });
     for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt += 1) {
-      const run = await this.deps.runs.get(job.runId);
+      // One round trip: the main connection pipelines the two reads.
+      const [run, applied] = await Promise.all([
+        this.deps.runs.get(job.runId),
+        this.deps.runs.wasApplied(job.runId, job.eventId),
+      ]);
       if (!run) {
         log.warn('event for a run that does not exist; dropped');
         return 'missing';
@@ -201,7 +205,7 @@ export class Runner {
         await this.flush(run);
         continue;
       }
-      if (await this.deps.runs.wasApplied(run.id, job.eventId)) return 'duplicate';
+      if (applied) return 'duplicate';
       if (job.event.type === 'undo.done' || job.event.type === 'undo.expire') {
         const outcome = await applyUndoEvent(this.#core, run, job);
         if (outcome === 'conflict') continue;
@@ -346,7 +350,7 @@ export class Runner {
         ...effectEntries(effects, now),
         ...(ended ? [{ at: now, type: 'ended', outcome: status }] : []),
       ];
-      const saved = await this.deps.runs.save(
+      const saved = await this.deps.runs.commit(
         run,
         {
           status: saveStatus,
@@ -369,8 +373,7 @@ export class Runner {
       log.info({ from: run.state, to: state, status }, 'run transition');
       this.observeStep(run, resting?.def.kind, now);
       this.deps.crash('run.after-save');
-      const updated = await this.deps.runs.get(run.id);
-      if (updated) await this.flush(updated);
+      await this.flush(saved);
       return 'applied';
     }
     throw new Error(

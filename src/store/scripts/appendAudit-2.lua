@@ -1,6 +1,6 @@
 --[[
-appendAudit: append one sealed entry to the audit trail if the trail is still where the caller
-saw it. Redis Lua has no sha256, so the caller computes the entry's hash from the head it read
+appendAudit: append sealed entries (one or a batch) to the audit trail if the trail is still where the caller
+saw it. Redis Lua has no sha256, so the caller computes each entry's hash from the one before (the first from the head it read)
 (optimistic check-and-set): when another process appended first, nothing is written and the
 current head is returned for the caller to re-seal and retry.
 
@@ -15,14 +15,16 @@ KEYS[2] head HASH seq and hash of the last record (absent while the trail is emp
 
 ARGV[1] expected head seq (0 for an empty trail)
 ARGV[2] expected head hash (64 zeros for an empty trail)
-ARGV[3] the new record's hash
-ARGV[4] the new record, JSON (its seq is ARGV[1] + 1 and its prev is ARGV[2])
-ARGV[5] writer id (one per process)
-ARGV[6] now, epoch ms
-ARGV[7] reservation length, ms
+ARGV[3] writer id (one per process)
+ARGV[4] now, epoch ms
+ARGV[5] reservation length, ms
+ARGV[6], ARGV[7] the first new record's hash and JSON (its seq is ARGV[1] + 1, its prev ARGV[2]);
+ARGV[8], ARGV[9] … the next records, each sealed against the one before it. A writer appends
+             what it gathered while its last append was in flight in one call (group commit):
+             all of them or none.
 
 Returns {code, seq, hash, reserved}:
-  1 appended (seq, hash of the new head)
+  1 appended (seq, hash of the new head: the last record's)
   0 not appended (seq, hash of the current head): re-seal against it and retry;
     reserved = 1 when the next turn is this writer's (retry at once), 0 otherwise (pause first)
  -1 the head is missing but the log has entries (seq = log length): refuse, appending would fork
@@ -35,18 +37,23 @@ if not seq then
   seq = '0'
   hash = string.rep('0', 64)
 end
-local now = tonumber(ARGV[6])
+local now = tonumber(ARGV[4])
 local holder = redis.call('HGET', KEYS[2], 'reservedBy')
 if holder and now >= tonumber(redis.call('HGET', KEYS[2], 'reservedUntil')) then holder = false end
-if seq ~= ARGV[1] or hash ~= ARGV[2] or (holder and holder ~= ARGV[5]) then
+if seq ~= ARGV[1] or hash ~= ARGV[2] or (holder and holder ~= ARGV[3]) then
   if not holder then
-    redis.call('HSET', KEYS[2], 'reservedBy', ARGV[5], 'reservedUntil', now + tonumber(ARGV[7]))
-    holder = ARGV[5]
+    redis.call('HSET', KEYS[2], 'reservedBy', ARGV[3], 'reservedUntil', now + tonumber(ARGV[5]))
+    holder = ARGV[3]
   end
-  return {0, tonumber(seq), hash, holder == ARGV[5] and 1 or 0}
+  return {0, tonumber(seq), hash, holder == ARGV[3] and 1 or 0}
 end
-local next = tonumber(seq) + 1
-redis.call('RPUSH', KEYS[1], ARGV[4])
-redis.call('HSET', KEYS[2], 'seq', next, 'hash', ARGV[3])
+local next = tonumber(seq)
+local last = hash
+for i = 6, #ARGV, 2 do
+  redis.call('RPUSH', KEYS[1], ARGV[i + 1])
+  next = next + 1
+  last = ARGV[i]
+end
+redis.call('HSET', KEYS[2], 'seq', next, 'hash', last)
 if holder then redis.call('HDEL', KEYS[2], 'reservedBy', 'reservedUntil') end
-return {1, next, ARGV[3], 0}
+return {1, next, last, 0}

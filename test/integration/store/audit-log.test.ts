@@ -5,7 +5,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import type { AuditInput } from '../../../src/audit/audit-entry.js';
-import { AuditTrail } from '../../../src/audit/audit-trail.js';
+import { AuditTrail, type AuditLog } from '../../../src/audit/audit-trail.js';
 import { sealAuditEntry, verifyChain } from '../../../src/audit/chain.js';
 import { ManualClock } from '../../../src/shared/clock.js';
 import { RedisAuditLog } from '../../../src/store/audit-log.js';
@@ -45,6 +45,27 @@ describe('audit log in Redis', () => {
       (raw) => (JSON.parse(raw) as { detail: { n: number } }).detail.n,
     );
     expect(new Set(ns).size).toBe(60);
+  });
+
+  it('appends what one process records meanwhile in one call (group commit), in order', async () => {
+    const keys = new Keys(`${store.prefix}-e`);
+    const log = new RedisAuditLog(store.redis, keys);
+    const calls: number[] = [];
+    const counting: AuditLog = {
+      head: () => log.head(),
+      append: (expected, records, writer) => {
+        calls.push(Array.isArray(records) ? records.length : 1);
+        return log.append(expected, records, writer);
+      },
+    };
+    const trail = new AuditTrail(counting, new ManualClock());
+    const records = await Promise.all(Array.from({ length: 40 }, (_, i) => trail.record(input(i))));
+    // The first append carries one entry; the other 39 were recorded while it was in flight.
+    expect(calls).toEqual([1, 39]);
+    expect(records.map((r) => r.seq)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    expect(records.map((r) => r.detail.n)).toEqual(Array.from({ length: 40 }, (_, i) => i));
+    await expect(verify(log)).resolves.toMatchObject({ ok: true, count: 40 });
+    expect(await log.head()).toEqual({ seq: 40, hash: records[39]?.hash });
   });
 
   it('refuses an append against a head that moved, and returns the current head', async () => {

@@ -249,6 +249,60 @@ describe('RunStore', () => {
     ]);
   });
 
+  it('commit and createAndGet answer with exactly what a read returns, saves that set and clear fields included', async () => {
+    const keys = env.fresh('commit');
+    const store = new RunStore(env.t.redis, keys);
+    const created = await store.createAndGet(runRecord('run_c', { version: 1 }), []);
+    expect(created).toEqual(await store.get('run_c'));
+    expect(await store.createAndGet(runRecord('run_c', { version: 1 }), [])).toBeUndefined();
+
+    // Into a parallel state, failing with a retry point, an undo book and an end time...
+    let run = created as RunRecord;
+    const patches: RunPatch[] = [
+      {
+        status: 'failed',
+        state: 'both',
+        step: 2,
+        context: {
+          ...context('run_c'),
+          steps: { notify: { status: 'succeeded', result: 1, attempts: 1 } },
+        },
+        pendingEffects: [],
+        updatedAt: BASE + 20,
+        endedAt: BASE + 20,
+        value: { both: { a: 'x', b: 'y' } },
+        leaves: { x: 2, y: 2 },
+        failedAt: { state: 'notify', gate: null },
+        undo: { entries: [], pass: null } as unknown as RunPatch['undo'],
+      },
+      // ...then a retry reopens it and clears what the failure set.
+      {
+        status: 'running',
+        state: 'notify',
+        step: 3,
+        context: context('run_c'),
+        pendingEffects: [EFFECT],
+        updatedAt: BASE + 30,
+        value: null,
+        leaves: { notify: 3 },
+        failedAt: null,
+        reopen: true,
+      },
+    ];
+    for (const [i, patch] of patches.entries()) {
+      const saved = await store.commit(run, patch, [entry(BASE + i, 'step')], `ev-${i}`);
+      expect(typeof saved).toBe('object');
+      expect(saved).toEqual(await store.get('run_c'));
+      run = saved as RunRecord;
+    }
+    expect(run).toMatchObject({ status: 'running', step: 3, version: 3, endedAt: undefined });
+    expect(run).not.toHaveProperty('failedAt');
+    expect(run).not.toHaveProperty('value');
+    expect(await store.commit(created as RunRecord, patches[1] as RunPatch, [], 'late')).toBe(
+      'conflict',
+    );
+  });
+
   it('storePlaybook keeps the first definition stored under a hash (NX)', async () => {
     const store = new RunStore(env.t.redis, env.fresh('pb'));
     await store.storePlaybook('h1', '{"id":"contain","version":1}');
