@@ -119,7 +119,8 @@ export const ERROR_CODES = {
   },
   CORDON_ERR_PLAYBOOK_TRIGGER: {
     status: 400,
-    description: 'The `on` trigger names an unknown correlation or severity.',
+    description:
+      'The `on` trigger names an unknown correlation or severity, or a tags, source or group filter is malformed or names a field the triggering rules do not group by.',
   },
   CORDON_ERR_PLAYBOOK_UNDO: {
     status: 400,
@@ -261,7 +262,8 @@ export const ERROR_CODES = {
   },
   CORDON_ERR_ACTION_HOST_REFUSED: {
     status: 403,
-    description: "A request's host is not in the connector's allow_hosts, or it redirected; not sent.",
+    description:
+      "A request's host is not in the connector's allow_hosts, or it redirected; not sent.",
   },
   CORDON_ERR_ACTION_RESPONSE: {
     status: 502,

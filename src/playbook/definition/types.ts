@@ -1,6 +1,7 @@
 import type { Severity } from '../../ingest/canonical-event.js';
 import type { CallablePlaybook, DeclaredInput } from '../kinds/call/call-definition.js';
 import type { KnownStateDefinition } from '../kinds/registry.js';
+import type { TriggerFilters } from './trigger-filters.js';
 
 /**
  * A validated playbook with every default applied and every reference resolved. This, not
@@ -12,7 +13,7 @@ export interface PlaybookDefinition {
   readonly id: string;
   readonly title: string;
   readonly description: string;
-  readonly trigger: {
+  readonly trigger: TriggerFilters & {
     /** Rule keys (name or id) whose incidents start this playbook. */
     readonly rules: readonly string[];
     /** Empty = any severity. */

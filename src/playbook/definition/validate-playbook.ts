@@ -8,6 +8,7 @@ import { STATE_KINDS } from '../kinds/registry.js';
 import { collectTemplates, parseTemplate, type TemplateRef } from '../template.js';
 import { collectComputed, computedSource, strayComputed } from '../expressions/computed.js';
 import { checkGraph } from './graph-checks.js';
+import { validateTriggerFilters } from './trigger-filters.js';
 import type { PlaybookContext, PlaybookDefinition, StateDefinition } from './types.js';
 import { INCIDENT_FIELDS, toStringList, unknownTarget } from './value-checks.js';
 
@@ -145,7 +146,7 @@ function validateTrigger(
   }
   checkKeys(sink, ['on'], value, `${label} trigger`, {
     required: ['correlation'],
-    optional: ['severity'],
+    optional: ['severity', 'tags', 'source', 'group'],
   });
   const rules = toStringList(value.correlation);
   if (value.correlation !== undefined && !rules) {
@@ -179,7 +180,13 @@ function validateTrigger(
       );
     } else severities = list as Severity[];
   }
-  return rules ? { rules, severities } : undefined;
+  const filters = validateTriggerFilters(
+    value,
+    sink,
+    label,
+    rules ? groupNamesOf(rules, ctx) : undefined,
+  );
+  return rules && filters ? { rules, severities, ...filters } : undefined;
 }
 
 /**

@@ -104,10 +104,17 @@ export class Runner {
     return deterministicId('run', playbookId, incidentId);
   }
 
-  /** Queues one start job per matching playbook (deterministic ids make this idempotent). */
-  async trigger(incident: Incident, initiator: string): Promise<string[]> {
+  /**
+   * Queues one start job per matching playbook (deterministic ids make this idempotent).
+   * `sources`: the source connectors of the opening match's events (on.source filters).
+   */
+  async trigger(
+    incident: Incident,
+    initiator: string,
+    sources: readonly string[] = [],
+  ): Promise<string[]> {
     const started: string[] = [];
-    for (const playbook of this.deps.playbooks.forIncident(incident)) {
+    for (const playbook of this.deps.playbooks.forIncident(incident, sources)) {
       await this.deps.playbooks.pin(playbook);
       const runId = Runner.runIdFor(playbook.definition.id, incident.id);
       const job: RunStartJob = {
