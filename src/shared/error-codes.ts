@@ -280,6 +280,21 @@ export const ERROR_CODES = {
     description:
       'The run is not in a state that allows this (cancel: already ended or undoing; retry: not failed at an action).',
   },
+  CORDON_ERR_RUN_START: {
+    status: 400,
+    description:
+      'POST /v1/runs cannot start the playbook as asked: without an incident, only a playbook that declares inputs can run (ad hoc).',
+  },
+  CORDON_ERR_RUN_INPUTS: {
+    status: 400,
+    description:
+      "POST /v1/runs inputs do not fit the playbook's inputs: declaration (an unknown input, or a required one missing).",
+  },
+  CORDON_ERR_RUN_IDEMPOTENCY: {
+    status: 409,
+    description:
+      'The Idempotency-Key already started a run of another playbook or incident; use a new key for a different start.',
+  },
   CORDON_ERR_RUN_CALL: {
     status: 500,
     description:

@@ -131,6 +131,25 @@ export class Runner {
     return started;
   }
 
+  /**
+   * Queues the start of a run a person asked for (POST /v1/runs): the start job triggers
+   * queue, under the caller's `runId` (its idempotency). `incident` is the incident's scope, or
+   * `{}` for an ad-hoc run (templates reading incident.* then fail their step).
+   */
+  async startManual(
+    playbook: CompiledPlaybook,
+    start: Pick<RunStartJob, 'runId' | 'incident' | 'initiator' | 'inputs' | 'comment'>,
+  ): Promise<void> {
+    await this.deps.playbooks.pin(playbook);
+    const job: RunStartJob = {
+      type: 'start',
+      playbookId: playbook.definition.id,
+      playbookHash: playbook.hash,
+      ...start,
+    };
+    await this.deps.queues.addRunJob(job, { jobId: start.runId });
+  }
+
   async start(job: RunStartJob): Promise<void> {
     const compiled = await this.compiled(job.playbookHash, job.runId);
     let run = await this.deps.runs.get(job.runId);
@@ -157,7 +176,7 @@ export class Runner {
         id: job.runId,
         playbookId: job.playbookId,
         playbookHash: job.playbookHash,
-        incidentId: String(job.incident.id),
+        incidentId: typeof job.incident.id === 'string' ? job.incident.id : '',
         initiator: job.initiator,
         status,
         state,
@@ -181,6 +200,7 @@ export class Runner {
           playbookHash: job.playbookHash,
           initiator: job.initiator,
           ...(job.parent ? { parent: job.parent.runId } : {}),
+          ...(job.comment ? { comment: job.comment } : {}),
         },
         ...effectEntries(effects, now),
       ]);
