@@ -1,4 +1,5 @@
 import { describe } from '../../shared/duration.js';
+import { globMatches } from '../../shared/glob.js';
 import { isMapping, suggest } from '../../shared/shape.js';
 import type { DiagnosticSink } from '../../shared/yaml.js';
 import { toStringList } from './value-checks.js';
@@ -24,22 +25,45 @@ export interface TriggerFilters {
 
 const GLOB_TEXT = 'exact, or with "*" matching any run of characters';
 
+/** What the installation tells about a trigger's rules and sources; each undefined = unknown. */
+export interface TriggerKnowledge {
+  /** The group-by fields every triggering rule has. */
+  readonly groupNames?: ReadonlySet<string> | undefined;
+  /** Each triggering rule → its tags (what its incidents carry). */
+  readonly ruleTags?: ReadonlyMap<string, readonly string[]> | undefined;
+  /** Source connector names. */
+  readonly sources?: readonly string[] | undefined;
+}
+
 /**
- * Validates `on.tags`, `on.source` and `on.group`. `groupNames`: the group-by fields every
- * triggering rule has (undefined = rules not known, so fields are not checked).
+ * Validates `on.tags`, `on.source` and `on.group`; with the installation known, also that each
+ * can ever hold (a tag some triggering rule carries, a source that exists, a group-by field).
  */
 export function validateTriggerFilters(
   value: Record<string, unknown>,
   sink: DiagnosticSink,
   label: string,
-  groupNames: ReadonlySet<string> | undefined,
+  known: TriggerKnowledge,
 ): TriggerFilters | undefined {
+  const { groupNames } = known;
   let ok = true;
   const out: { -readonly [K in keyof TriggerFilters]: TriggerFilters[K] } = {};
   if (value.tags !== undefined) {
     const tags = tagsOf(value.tags);
-    if (tags) out.tags = tags;
-    else {
+    if (tags) {
+      out.tags = tags;
+      if (known.ruleTags && !tagsCanMatch(tags, known.ruleTags)) {
+        ok = false;
+        const listed = [...known.ruleTags]
+          .map(([rule, t]) => `"${rule}" has ${t.length > 0 ? t.join(', ') : 'none'}`)
+          .join('; ');
+        sink.error(
+          ['on', 'tags'],
+          'CORDON_ERR_PLAYBOOK_TRIGGER',
+          `${label} on.tags asks for ${tags.match === 'all' ? 'all of' : 'any of'} ${tags.values.join(', ')}, which no incident of its rules carries (an incident has its rule's tags: ${listed}), so it would never start; use a tag of one of those rules, or add the tag to the rule.`,
+        );
+      }
+    } else {
       ok = false;
       sink.error(
         ['on', 'tags'],
@@ -50,8 +74,21 @@ export function validateTriggerFilters(
   }
   if (value.source !== undefined) {
     const sources = toStringList(value.source);
-    if (sources) out.sources = sources;
-    else {
+    if (sources) {
+      out.sources = sources;
+      const known_ = known.sources;
+      if (known_)
+        sources.forEach((pattern, i) => {
+          if (known_.some((s) => globMatches(pattern, s))) return;
+          ok = false;
+          const hint = suggest(pattern, known_);
+          sink.error(
+            ['on', 'source', ...(Array.isArray(value.source) ? [i] : [])],
+            'CORDON_ERR_PLAYBOOK_TRIGGER',
+            `${label} on.source "${pattern}" matches no source connector in connectors/ (${known_.length > 0 ? `sources: ${known_.join(', ')}` : 'there are none'}). ${hint ? `Did you mean "${hint}"? ` : ''}Name a source connector (kind: source), or define it.`,
+          );
+        });
+    } else {
       ok = false;
       sink.error(
         ['on', 'source'],
@@ -66,6 +103,17 @@ export function validateTriggerFilters(
     else ok = false;
   }
   return ok ? out : undefined;
+}
+
+/** Some triggering rule carries the tags asked for (every one of them, for `all`). */
+function tagsCanMatch(
+  tags: NonNullable<TriggerFilters['tags']>,
+  ruleTags: ReadonlyMap<string, readonly string[]>,
+): boolean {
+  return [...ruleTags.values()].some((carried) => {
+    const has = (p: string): boolean => carried.some((t) => globMatches(p, t, true));
+    return tags.match === 'all' ? tags.values.every(has) : tags.values.some(has);
+  });
 }
 
 function tagsOf(value: unknown): TriggerFilters['tags'] | undefined {

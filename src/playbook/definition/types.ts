@@ -60,6 +60,10 @@ export interface PlaybookContext {
    * when rules are not known (the playbook is validated alone); references are then not checked.
    */
   readonly rules: ReadonlyMap<string, readonly string[]> | undefined;
+  /** Rule key (name or id) → its tags (what its incidents carry); undefined = not checked. */
+  readonly ruleTags?: ReadonlyMap<string, readonly string[]>;
+  /** Source connector names (connectors/ with kind source); undefined = not checked. */
+  readonly sources?: readonly string[];
   /**
    * The installation's playbooks by id (what call states may name), read from every file
    * before any is validated; undefined = not known (calls are then not checked).

@@ -180,12 +180,11 @@ function validateTrigger(
       );
     } else severities = list as Severity[];
   }
-  const filters = validateTriggerFilters(
-    value,
-    sink,
-    label,
-    rules ? groupNamesOf(rules, ctx) : undefined,
-  );
+  const filters = validateTriggerFilters(value, sink, label, {
+    groupNames: rules ? groupNamesOf(rules, ctx) : undefined,
+    ruleTags: rules && ctx.ruleTags ? tagsOf(rules, ctx.ruleTags) : undefined,
+    sources: ctx.sources,
+  });
   return rules && filters ? { rules, severities, ...filters } : undefined;
 }
 
@@ -484,4 +483,18 @@ function groupNamesOf(
     names = names ? new Set([...names].filter((n) => fields.includes(n))) : new Set(fields);
   }
   return names;
+}
+
+/** Each triggering rule's tags, or undefined when one of them is not known. */
+function tagsOf(
+  rules: readonly string[],
+  ruleTags: ReadonlyMap<string, readonly string[]>,
+): Map<string, readonly string[]> | undefined {
+  const out = new Map<string, readonly string[]>();
+  for (const rule of rules) {
+    const tags = ruleTags.get(rule);
+    if (!tags) return undefined;
+    out.set(rule, tags);
+  }
+  return out;
 }

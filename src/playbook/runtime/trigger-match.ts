@@ -1,3 +1,4 @@
+import { globMatches } from '../../shared/glob.js';
 import type { Incident } from '../../store/incident-store.js';
 import type { PlaybookDefinition } from '../definition/types.js';
 
@@ -17,19 +18,14 @@ export function filtersAccept(
 ): boolean {
   const { tags, sources, group } = trigger;
   if (tags) {
-    const has = (pattern: string): boolean => {
-      const re = globRegex(pattern, true);
-      return facts.tags.some((t) => re.test(t));
-    };
+    const has = (pattern: string): boolean => facts.tags.some((t) => globMatches(pattern, t, true));
     if (tags.match === 'all' ? !tags.values.every(has) : !tags.values.some(has)) return false;
   }
-  if (sources && !sources.some((p) => facts.sources.some((s) => globRegex(p, false).test(s))))
-    return false;
+  if (sources && !sources.some((p) => facts.sources.some((s) => globMatches(p, s)))) return false;
   if (group) {
     for (const [field, patterns] of Object.entries(group)) {
       const value = facts.group[field];
-      if (value === undefined || !patterns.some((p) => globRegex(p, false).test(value)))
-        return false;
+      if (value === undefined || !patterns.some((p) => globMatches(p, value))) return false;
     }
   }
   return true;
@@ -43,22 +39,4 @@ export function sourcesOfRefs(refs: readonly string[]): string[] {
     if (slash > 0) out.add(ref.slice(0, slash));
   }
   return [...out];
-}
-
-const compiled = new Map<string, RegExp>();
-
-/** `*` matches any run of characters; everything else is literal. */
-function globRegex(pattern: string, ignoreCase: boolean): RegExp {
-  const key = `${ignoreCase ? 'i' : 's'}:${pattern}`;
-  let re = compiled.get(key);
-  if (!re) {
-    const body = pattern
-      .split('*')
-      .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
-      .join('.*');
-    re = new RegExp(`^${body}$`, ignoreCase ? 'is' : 's');
-    // Patterns come from loaded playbooks only (a bounded set), so the cache stays small.
-    compiled.set(key, re);
-  }
-  return re;
 }

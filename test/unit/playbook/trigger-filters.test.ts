@@ -113,6 +113,59 @@ describe('validation of on.tags, on.source and on.group', () => {
   });
 });
 
+describe('on.tags and on.source against the installation', () => {
+  const known: PlaybookContext = {
+    ...CTX,
+    ruleTags: new Map([
+      ['key_abuse', ['atlas.AML.T0024', 'attack.t1110']],
+      ['key_spike', ['atlas.AML.T0024']],
+    ]),
+    sources: ['litellm', 'kong-eu', 'kong-us'],
+  };
+  const check = (on: string) =>
+    buildPlaybooks([{ file: 'playbooks/t.yaml', text: playbook(on) }], known).diagnostics.filter(
+      (d) => d.severity === 'error',
+    );
+
+  it('accepts tags some triggering rule carries (globs, any case) and sources that exist', () => {
+    expect(
+      check(
+        [
+          '  correlation: [key_abuse, key_spike]',
+          '  tags: [ATLAS.aml.*, nowhere]',
+          '  source: ["kong-*", litellm]',
+        ].join('\n'),
+      ),
+    ).toEqual([]);
+    expect(
+      check(
+        ['  correlation: key_abuse', '  tags: { all: [atlas.AML.T0024, attack.t1110] }'].join('\n'),
+      ),
+    ).toEqual([]);
+  });
+
+  it('refuses tags no incident of its rules can carry, naming each rule’s tags', () => {
+    const [err] = check(
+      ['  correlation: [key_abuse, key_spike]', '  tags: { all: [attack.t1110, x] }'].join('\n'),
+    );
+    expect(err).toMatchObject({ code: 'CORDON_ERR_PLAYBOOK_TRIGGER', path: 'on.tags', line: 4 });
+    expect(err?.message).toContain(
+      '"key_abuse" has atlas.AML.T0024, attack.t1110; "key_spike" has atlas.AML.T0024), so it would never start',
+    );
+  });
+
+  it('refuses a source no connector is, at its list item, suggesting the close one', () => {
+    const [err, ...rest] = check(
+      ['  correlation: key_abuse', '  source: [litellm, litelm]'].join('\n'),
+    );
+    expect(rest).toEqual([]);
+    expect(err).toMatchObject({ path: 'on.source[1]', line: 4, column: 21 });
+    expect(err?.message).toBe(
+      'Playbook "trig" on.source "litelm" matches no source connector in connectors/ (sources: litellm, kong-eu, kong-us). Did you mean "litellm"? Name a source connector (kind: source), or define it.',
+    );
+  });
+});
+
 describe('which incidents a trigger accepts', () => {
   const texts = [
     playbook(
