@@ -46,7 +46,12 @@ export async function loadContent(
   const connectors = buildConnectorSet(connectorSources);
   const triggers = rules.ruleSet ? incidentRules(rules.ruleSet) : undefined;
   const playbooks = withPlaybooks
-    ? await buildPlaybookFiles(playbookSources, connectors.connectors, triggers)
+    ? await buildPlaybookFiles(
+        playbookSources,
+        connectors.connectors,
+        triggers,
+        rules.ruleSet ? ruleTagsOf(rules.ruleSet) : undefined,
+      )
     : { playbooks: [], diagnostics: [] };
   const diagnostics = [...rules.diagnostics, ...connectors.diagnostics, ...playbooks.diagnostics];
   if (hasErrors(diagnostics) || !rules.ruleSet || !playbooks.playbooks) {
@@ -73,6 +78,7 @@ async function buildPlaybookFiles(
   sources: readonly YamlSource[],
   connectors: readonly ConnectorDefinition[],
   rules: ReadonlyMap<string, readonly string[]> | undefined,
+  ruleTags: ReadonlyMap<string, readonly string[]> | undefined,
 ): Promise<{ playbooks?: readonly CompiledPlaybook[]; diagnostics: readonly Diagnostic[] }> {
   const [{ buildPlaybooks }, { isPlaybookTestFile }] = await Promise.all([
     import('./playbook/definition/build-playbooks.js'),
@@ -87,6 +93,9 @@ async function buildPlaybookFiles(
       connectors: enabledActionConnectors(connectors),
       disabledConnectors: disabledActionConnectors(connectors),
       rules,
+      // What on.tags and on.source are checked against (a filter nothing can meet is refused).
+      ...(ruleTags ? { ruleTags } : {}),
+      sources: connectors.filter((c) => c.kind === 'source').map((c) => c.name),
     },
   );
 }
@@ -120,6 +129,16 @@ function incidentRules(rules: CompiledRuleSet): Map<string, readonly string[]> {
           k,
           c.groupBy.map((g) => g.name),
         );
+  }
+  return out;
+}
+
+/** Rules that open incidents → their tags (an incident carries its rule's tags). */
+function ruleTagsOf(rules: CompiledRuleSet): Map<string, readonly string[]> {
+  const out = new Map<string, readonly string[]>();
+  for (const r of [...rules.detections.values(), ...rules.correlations]) {
+    if (!r.alerts) continue;
+    for (const k of [r.key, r.name, r.id]) if (k) out.set(k, r.tags);
   }
   return out;
 }

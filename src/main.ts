@@ -29,6 +29,7 @@ import { IngestService } from './ingest/ingest-service.js';
 import type { ActionJob, RunJob, RunQueues } from './playbook/runtime/jobs.js';
 import { PlaybookCatalog } from './playbook/runtime/playbook-catalog.js';
 import { Runner } from './playbook/runtime/runner.js';
+import { sourcesOfRefs } from './playbook/runtime/trigger-match.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import { createCrashHook } from './shared/crash-points.js';
 import { formatDurationMs } from './shared/duration.js';
@@ -326,7 +327,7 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
           );
           return;
         }
-        await runner.trigger(incident, `correlation:${match.rule}`);
+        await runner.trigger(incident, `correlation:${match.rule}`, sourcesOfRefs(match.refs));
       };
       // A match withdrawn by a later event: its incident says so (and is not closed: people
       // decide), and runs waiting on the incident are told, so a playbook can undo.

@@ -18,6 +18,7 @@ export const AUDIT_ACTIONS = [
   'action.undone',
   'run.cancelled',
   'run.retried',
+  'run.started',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

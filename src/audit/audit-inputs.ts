@@ -249,3 +249,33 @@ export function runControlled(
     },
   };
 }
+
+/**
+ * A run started by hand (POST /v1/runs). Its inputs may hold customer keys, so the entry names
+ * them and carries their sha256, never their values.
+ */
+export function runStarted(
+  principal: Principal,
+  run: {
+    id: string;
+    incidentId: string;
+    playbookId: string;
+    playbookHash: string;
+    inputs?: Readonly<Record<string, unknown>>;
+  },
+  comment: string,
+): AuditInput {
+  return {
+    actor: actorOf(principal),
+    action: 'run.started',
+    targets: { runId: run.id, ...(run.incidentId ? { incidentId: run.incidentId } : {}) },
+    outcome: 'ok',
+    detail: {
+      playbookId: run.playbookId,
+      playbookHash: run.playbookHash,
+      inputs: Object.keys(run.inputs ?? {}).sort(),
+      inputsSha256: run.inputs ? sha256Hex(stableStringify(run.inputs)) : null,
+      comment: comment.slice(0, COMMENT_MAX_CHARS),
+    },
+  };
+}

@@ -19,7 +19,7 @@ export function playbookSchema(): JsonSchema {
       description: { type: 'string' },
       on: {
         description:
-          'The trigger: incidents of these rules (and severities) start a run; or { call: true } for a playbook only other playbooks call.',
+          'The trigger: incidents of these rules (narrowed by severity, tags, source and group fields) start a run; or { call: true } for a playbook only other playbooks call. Any playbook may also be started by hand (POST /v1/runs).',
         oneOf: [
           {
             type: 'object',
@@ -31,6 +31,33 @@ export function playbookSchema(): JsonSchema {
                   { enum: [...SEVERITIES] },
                   { type: 'array', items: { enum: [...SEVERITIES] }, minItems: 1 },
                 ],
+              },
+              tags: {
+                description:
+                  'Incident tags: a list = any of them; { all: [...] } = every one. Case-insensitive; "*" matches any run of characters.',
+                anyOf: [
+                  stringOrList('A tag, or a list of tags (any of them).'),
+                  {
+                    type: 'object',
+                    minProperties: 1,
+                    maxProperties: 1,
+                    properties: {
+                      any: stringOrList('The incident has one of these tags.'),
+                      all: stringOrList('The incident has every one of these tags.'),
+                    },
+                    additionalProperties: false,
+                  },
+                ],
+              },
+              source: stringOrList(
+                'Source connector instances (POST /v1/ingest/<source>): one of the opening match\'s events came through one of them. Exact, or "*" globs.',
+              ),
+              group: {
+                type: 'object',
+                description:
+                  'Group-by fields of the triggering rules → accepted values (exact, or "*" globs; a list = any of them), e.g. { api_key: "k-*" }.',
+                minProperties: 1,
+                additionalProperties: stringOrList('A value, or a list of values (any of them).'),
               },
             },
             additionalProperties: false,

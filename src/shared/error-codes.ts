@@ -119,7 +119,8 @@ export const ERROR_CODES = {
   },
   CORDON_ERR_PLAYBOOK_TRIGGER: {
     status: 400,
-    description: 'The `on` trigger names an unknown correlation or severity.',
+    description:
+      'The `on` trigger names an unknown correlation or severity, or a tags, source or group filter is malformed or names a field the triggering rules do not group by.',
   },
   CORDON_ERR_PLAYBOOK_UNDO: {
     status: 400,
@@ -261,7 +262,8 @@ export const ERROR_CODES = {
   },
   CORDON_ERR_ACTION_HOST_REFUSED: {
     status: 403,
-    description: "A request's host is not in the connector's allow_hosts, or it redirected; not sent.",
+    description:
+      "A request's host is not in the connector's allow_hosts, or it redirected; not sent.",
   },
   CORDON_ERR_ACTION_RESPONSE: {
     status: 502,
@@ -277,6 +279,21 @@ export const ERROR_CODES = {
     status: 409,
     description:
       'The run is not in a state that allows this (cancel: already ended or undoing; retry: not failed at an action).',
+  },
+  CORDON_ERR_RUN_START: {
+    status: 400,
+    description:
+      'POST /v1/runs cannot start the playbook as asked: without an incident, only a playbook that declares inputs can run (ad hoc).',
+  },
+  CORDON_ERR_RUN_INPUTS: {
+    status: 400,
+    description:
+      "POST /v1/runs inputs do not fit the playbook's inputs: declaration (an unknown input, or a required one missing).",
+  },
+  CORDON_ERR_RUN_IDEMPOTENCY: {
+    status: 409,
+    description:
+      'The Idempotency-Key already started a run of another playbook or incident; use a new key for a different start.',
   },
   CORDON_ERR_RUN_CALL: {
     status: 500,

@@ -4,6 +4,7 @@ import { CordonError } from '../../shared/errors.js';
 import { principalOf } from '../auth.js';
 import { READ_ROLES, type ApiDeps } from '../deps.js';
 import { errorResponses, idParamsFor, limitQuery, named, openObject } from '../schemas.js';
+import { registerRunStart } from './run-start.js';
 
 const runSchema = {
   type: 'object',
@@ -47,6 +48,7 @@ export const runRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
       approvals: { type: 'array', items: openObject },
     },
   });
+  registerRunStart(app, deps);
   app.get<{ Querystring: { incident?: string; limit: number } }>(
     '/v1/runs',
     {

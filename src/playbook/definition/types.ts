@@ -1,6 +1,7 @@
 import type { Severity } from '../../ingest/canonical-event.js';
 import type { CallablePlaybook, DeclaredInput } from '../kinds/call/call-definition.js';
 import type { KnownStateDefinition } from '../kinds/registry.js';
+import type { TriggerFilters } from './trigger-filters.js';
 
 /**
  * A validated playbook with every default applied and every reference resolved. This, not
@@ -12,7 +13,7 @@ export interface PlaybookDefinition {
   readonly id: string;
   readonly title: string;
   readonly description: string;
-  readonly trigger: {
+  readonly trigger: TriggerFilters & {
     /** Rule keys (name or id) whose incidents start this playbook. */
     readonly rules: readonly string[];
     /** Empty = any severity. */
@@ -59,6 +60,10 @@ export interface PlaybookContext {
    * when rules are not known (the playbook is validated alone); references are then not checked.
    */
   readonly rules: ReadonlyMap<string, readonly string[]> | undefined;
+  /** Rule key (name or id) → its tags (what its incidents carry); undefined = not checked. */
+  readonly ruleTags?: ReadonlyMap<string, readonly string[]>;
+  /** Source connector names (connectors/ with kind source); undefined = not checked. */
+  readonly sources?: readonly string[];
   /**
    * The installation's playbooks by id (what call states may name), read from every file
    * before any is validated; undefined = not known (calls are then not checked).

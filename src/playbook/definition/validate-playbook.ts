@@ -8,6 +8,7 @@ import { STATE_KINDS } from '../kinds/registry.js';
 import { collectTemplates, parseTemplate, type TemplateRef } from '../template.js';
 import { collectComputed, computedSource, strayComputed } from '../expressions/computed.js';
 import { checkGraph } from './graph-checks.js';
+import { validateTriggerFilters } from './trigger-filters.js';
 import type { PlaybookContext, PlaybookDefinition, StateDefinition } from './types.js';
 import { INCIDENT_FIELDS, toStringList, unknownTarget } from './value-checks.js';
 
@@ -145,7 +146,7 @@ function validateTrigger(
   }
   checkKeys(sink, ['on'], value, `${label} trigger`, {
     required: ['correlation'],
-    optional: ['severity'],
+    optional: ['severity', 'tags', 'source', 'group'],
   });
   const rules = toStringList(value.correlation);
   if (value.correlation !== undefined && !rules) {
@@ -179,7 +180,12 @@ function validateTrigger(
       );
     } else severities = list as Severity[];
   }
-  return rules ? { rules, severities } : undefined;
+  const filters = validateTriggerFilters(value, sink, label, {
+    groupNames: rules ? groupNamesOf(rules, ctx) : undefined,
+    ruleTags: rules && ctx.ruleTags ? tagsOf(rules, ctx.ruleTags) : undefined,
+    sources: ctx.sources,
+  });
+  return rules && filters ? { rules, severities, ...filters } : undefined;
 }
 
 /**
@@ -477,4 +483,18 @@ function groupNamesOf(
     names = names ? new Set([...names].filter((n) => fields.includes(n))) : new Set(fields);
   }
   return names;
+}
+
+/** Each triggering rule's tags, or undefined when one of them is not known. */
+function tagsOf(
+  rules: readonly string[],
+  ruleTags: ReadonlyMap<string, readonly string[]>,
+): Map<string, readonly string[]> | undefined {
+  const out = new Map<string, readonly string[]>();
+  for (const rule of rules) {
+    const tags = ruleTags.get(rule);
+    if (!tags) return undefined;
+    out.set(rule, tags);
+  }
+  return out;
 }

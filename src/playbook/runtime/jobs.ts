@@ -15,6 +15,8 @@ export interface RunStartJob {
   /** Set for a sub-run started by a call state: the run that waits for it, and its inputs. */
   readonly parent?: RunParent;
   readonly inputs?: Readonly<Record<string, unknown>>;
+  /** Set on a run started by hand (POST /v1/runs): what the person said, for the timeline. */
+  readonly comment?: string;
 }
 
 export interface RunEventJob {

@@ -1,7 +1,7 @@
-import type { Incident } from '../../store/incident-store.js';
 import type { RunStore } from '../../store/run-store.js';
 import { compilePlaybook, type CompiledPlaybook } from '../definition/compile-playbook.js';
 import type { PlaybookDefinition } from '../definition/types.js';
+import { filtersAccept, type TriggerFacts } from './trigger-match.js';
 
 /**
  * The playbooks this process runs: the current set (from playbooks/) for triggering, and any
@@ -20,13 +20,22 @@ export class PlaybookCatalog {
     for (const p of current) this.#byHash.set(p.hash, p);
   }
 
-  /** Current playbooks whose trigger matches the incident's rule and severity. */
-  forIncident(incident: Pick<Incident, 'rule' | 'severity'>): CompiledPlaybook[] {
+  /**
+   * Current playbooks whose trigger matches the incident: its rule and severity, and the
+   * trigger's tags, source and group filters (`sources`: where the opening match's events came
+   * from).
+   */
+  forIncident(
+    incident: Omit<TriggerFacts, 'sources'>,
+    sources: readonly string[] = [],
+  ): CompiledPlaybook[] {
+    const facts: TriggerFacts = { ...incident, sources };
     return this.current.filter(
       (p) =>
         p.definition.trigger.rules.some((r) => (this.ruleKeys.get(r) ?? r) === incident.rule) &&
         (p.definition.trigger.severities.length === 0 ||
-          p.definition.trigger.severities.includes(incident.severity)),
+          p.definition.trigger.severities.includes(incident.severity)) &&
+        filtersAccept(p.definition.trigger, facts),
     );
   }
 

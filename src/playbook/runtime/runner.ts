@@ -104,10 +104,17 @@ export class Runner {
     return deterministicId('run', playbookId, incidentId);
   }
 
-  /** Queues one start job per matching playbook (deterministic ids make this idempotent). */
-  async trigger(incident: Incident, initiator: string): Promise<string[]> {
+  /**
+   * Queues one start job per matching playbook (deterministic ids make this idempotent).
+   * `sources`: the source connectors of the opening match's events (on.source filters).
+   */
+  async trigger(
+    incident: Incident,
+    initiator: string,
+    sources: readonly string[] = [],
+  ): Promise<string[]> {
     const started: string[] = [];
-    for (const playbook of this.deps.playbooks.forIncident(incident)) {
+    for (const playbook of this.deps.playbooks.forIncident(incident, sources)) {
       await this.deps.playbooks.pin(playbook);
       const runId = Runner.runIdFor(playbook.definition.id, incident.id);
       const job: RunStartJob = {
@@ -122,6 +129,25 @@ export class Runner {
       started.push(runId);
     }
     return started;
+  }
+
+  /**
+   * Queues the start of a run a person asked for (POST /v1/runs): the start job triggers
+   * queue, under the caller's `runId` (its idempotency). `incident` is the incident's scope, or
+   * `{}` for an ad-hoc run (templates reading incident.* then fail their step).
+   */
+  async startManual(
+    playbook: CompiledPlaybook,
+    start: Pick<RunStartJob, 'runId' | 'incident' | 'initiator' | 'inputs' | 'comment'>,
+  ): Promise<void> {
+    await this.deps.playbooks.pin(playbook);
+    const job: RunStartJob = {
+      type: 'start',
+      playbookId: playbook.definition.id,
+      playbookHash: playbook.hash,
+      ...start,
+    };
+    await this.deps.queues.addRunJob(job, { jobId: start.runId });
   }
 
   async start(job: RunStartJob): Promise<void> {
@@ -150,7 +176,7 @@ export class Runner {
         id: job.runId,
         playbookId: job.playbookId,
         playbookHash: job.playbookHash,
-        incidentId: String(job.incident.id),
+        incidentId: typeof job.incident.id === 'string' ? job.incident.id : '',
         initiator: job.initiator,
         status,
         state,
@@ -175,6 +201,7 @@ export class Runner {
             playbookHash: job.playbookHash,
             initiator: job.initiator,
             ...(job.parent ? { parent: job.parent.runId } : {}),
+            ...(job.comment ? { comment: job.comment } : {}),
           },
           ...effectEntries(effects, now),
         ])) ?? (await this.deps.runs.get(job.runId));

@@ -1,4 +1,5 @@
 import { OPERATIONS } from '../../actions/operations.js';
+import { describeTrigger } from '../definition/trigger-filters.js';
 import { FAILED_STATE } from '../definition/failed-state.js';
 import type { PlaybookDefinition, StateDefinition } from '../definition/types.js';
 import { stateKind } from '../kinds/registry.js';
@@ -43,6 +44,7 @@ export function playbookGraph(def: PlaybookDefinition): string {
   };
   const lines = ['stateDiagram-v2'];
   if (def.title) lines.push(`  %% ${oneLine(def.title)} (${def.id})`);
+  lines.push(`  %% trigger: ${oneLine(describeTrigger(def.trigger))}`);
   // Every node, nested ones included, for the classes at the end.
   const all = new Map<string, GraphNode>();
   const declare = (name: string, node: GraphNode, indent: string): void => {

@@ -1,4 +1,5 @@
 import type { CompiledPlaybook, RunContext } from '../definition/compile-playbook.js';
+import { describeTrigger } from '../definition/trigger-filters.js';
 import { FAILED_STATE } from '../definition/failed-state.js';
 import { stateKind } from '../kinds/registry.js';
 import type { DryRunExit, DryRunStep, PlannedCall } from '../kinds/tooling.js';
@@ -58,6 +59,8 @@ type At = Omit<Walk, 'end'>;
 export interface Plan {
   readonly playbook: string;
   readonly hash: string;
+  /** What starts it (rules, severity, tags, source, group), in words. */
+  readonly trigger: string;
   readonly paths: readonly PlanPath[];
   /** More paths than MAX_PATHS exist; the first ones are listed. */
   readonly truncated: boolean;
@@ -306,7 +309,13 @@ export function planRun(
     undefined,
     finish,
   );
-  return { playbook: def.id, hash: compiled.hash, paths, truncated };
+  return {
+    playbook: def.id,
+    hash: compiled.hash,
+    trigger: describeTrigger(def.trigger),
+    paths,
+    truncated,
+  };
 }
 
 /**
@@ -331,6 +340,7 @@ function rejects(
 export function formatPlan(plan: Plan, incidentId: string): string {
   const lines = [
     `Playbook ${plan.playbook} (version ${plan.hash.slice(0, 12)}) for incident ${incidentId}: ${plan.paths.length}${plan.truncated ? '+' : ''} path(s). Nothing was performed.`,
+    `Trigger: ${plan.trigger}.`,
   ];
   plan.paths.forEach((path, i) => {
     const route = formatRoute(path.hops);
