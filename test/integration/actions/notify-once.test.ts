@@ -47,11 +47,12 @@ const post = (connector: string, effectKey: string, text = 'Key throttled') =>
 describe('notify.slack across job retries', () => {
   it('does not post again after a post whose answer timed out (it had landed)', async () => {
     const before = slack.posts.length;
-    slack.server.delayNext(600);
+    // The fake posts at once and answers long after the 300 ms timeout: a margin wide enough
+    // that a loaded machine cannot deliver the answer in time.
+    slack.server.delayNext(3_000);
     await expect(post('chat', 'once-timeout')).rejects.toMatchObject({
       code: 'CORDON_ERR_ACTION_TIMEOUT',
     });
-    await new Promise((r) => setTimeout(r, 400));
     expect(slack.posts.length).toBe(before + 1);
     const retried = await post('chat', 'once-timeout');
     expect(retried).toMatchObject({ posted: 'unknown' });
@@ -97,11 +98,10 @@ describe('notify.slack across job retries', () => {
 
   it('on_unknown: repost posts again after a lost answer (at least once)', async () => {
     const before = slack.posts.length;
-    slack.server.delayNext(600);
+    slack.server.delayNext(3_000);
     await expect(post('chat-loud', 'loud-timeout')).rejects.toMatchObject({
       code: 'CORDON_ERR_ACTION_TIMEOUT',
     });
-    await new Promise((r) => setTimeout(r, 400));
     await expect(post('chat-loud', 'loud-timeout')).resolves.toEqual({ posted: true });
     expect(slack.posts.length).toBe(before + 2);
   });
