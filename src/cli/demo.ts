@@ -4,7 +4,11 @@ import { pino } from 'pino';
 import { loadConfig } from '../config/load-config.js';
 import { parseDemoArgs } from '../demo/demo-args.js';
 import { DemoNamespace } from '../demo/demo-namespace.js';
-import { demoPrincipals, removeDemoCredentials, writeDemoCredentials } from '../demo/demo-principals.js';
+import {
+  demoPrincipals,
+  removeDemoCredentials,
+  writeDemoCredentials,
+} from '../demo/demo-principals.js';
 import { runDemo } from '../demo/run-demo.js';
 import { startCordon } from '../main.js';
 import { createLogger, logDestination } from '../shared/logger.js';
@@ -27,7 +31,9 @@ export async function runDemoCommand(argv: readonly string[]): Promise<number> {
   }
   const args = parsed.args;
   const base = loadConfig();
-  const port = args.port ?? (process.env.CORDON_PORT ? base.port : (await portFree(base.host, 8080)) ? 8080 : 0);
+  const port =
+    args.port ??
+    (process.env.CORDON_PORT ? base.port : (await portFree(base.host, 8080)) ? 8080 : 0);
   const prefix = `${base.redisPrefix}-demo`;
   const config = loadConfig({
     ...process.env,
@@ -62,7 +68,13 @@ export async function runDemoCommand(argv: readonly string[]): Promise<number> {
   };
   let cordon;
   try {
-    cordon = await startCordon({ config, redisUrl: redis.url, logger, principals: directory, listen: true });
+    cordon = await startCordon({
+      config,
+      redisUrl: redis.url,
+      logger,
+      principals: directory,
+      listen: true,
+    });
   } catch (err) {
     await cleanup();
     throw err;

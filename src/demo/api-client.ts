@@ -14,7 +14,12 @@ export class CordonApi {
     return (await res.json()) as T;
   }
 
-  async post(path: string, as: keyof DemoTokens, body: string, contentType: string): Promise<Response> {
+  async post(
+    path: string,
+    as: keyof DemoTokens,
+    body: string,
+    contentType: string,
+  ): Promise<Response> {
     return fetch(`${this.baseUrl}${path}`, {
       method: 'POST',
       headers: { ...this.#auth(as), 'content-type': contentType },

@@ -15,7 +15,9 @@ export const DEFAULT_SPEED = 10;
 export const DEFAULT_DURATION_MS = 120_000;
 
 /** Parses `cordon demo` flags; every problem is reported at once with the fix. */
-export function parseDemoArgs(argv: readonly string[]): { ok: true; args: DemoArgs } | { ok: false; problems: string[] } {
+export function parseDemoArgs(
+  argv: readonly string[],
+): { ok: true; args: DemoArgs } | { ok: false; problems: string[] } {
   const problems: string[] = [];
   let scenarios: readonly Scenario[] = SCENARIOS;
   let speed = DEFAULT_SPEED;
@@ -25,7 +27,10 @@ export function parseDemoArgs(argv: readonly string[]): { ok: true; args: DemoAr
   const names = SCENARIOS.map((s) => s.name).join(', ');
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i] as string;
-    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const [flag, inline] =
+      arg.startsWith('--') && arg.includes('=')
+        ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
+        : [arg, undefined];
     const value = (): string | undefined => {
       if (inline !== undefined) return inline;
       i += 1;
@@ -39,7 +44,9 @@ export function parseDemoArgs(argv: readonly string[]): { ok: true; args: DemoAr
           const picked = v.split(',').map((n) => ({ n, s: findScenario(n.trim()) }));
           const unknown = picked.filter((p) => !p.s).map((p) => `"${p.n}"`);
           if (v === '' || unknown.length > 0)
-            problems.push(`--scenario ${unknown.join(', ') || '(empty)'} is not a scenario; use all, or one or more of: ${names} (comma-separated).`);
+            problems.push(
+              `--scenario ${unknown.join(', ') || '(empty)'} is not a scenario; use all, or one or more of: ${names} (comma-separated).`,
+            );
           else scenarios = picked.map((p) => p.s as Scenario);
         }
         break;
@@ -48,15 +55,21 @@ export function parseDemoArgs(argv: readonly string[]): { ok: true; args: DemoAr
         const v = value();
         const n = Number(v);
         if (!Number.isFinite(n) || n < 1 || n > 600)
-          problems.push(`--speed must be a number from 1 to 600 (simulated time per wall time); got ${JSON.stringify(v ?? '')}.`);
+          problems.push(
+            `--speed must be a number from 1 to 600 (simulated time per wall time); got ${JSON.stringify(v ?? '')}.`,
+          );
         else speed = n;
         break;
       }
       case '--duration': {
         const v = value() ?? '';
-        const d = /^\d+(\.\d+)?$/.test(v) ? { ok: true as const, ms: Number(v) * 1000 } : parseDuration(v);
+        const d = /^\d+(\.\d+)?$/.test(v)
+          ? { ok: true as const, ms: Number(v) * 1000 }
+          : parseDuration(v);
         if (!d.ok || d.ms < 5_000 || d.ms > 3_600_000)
-          problems.push(`--duration must be between 5s and 1h (seconds, or a duration like 90s or 2m); got ${JSON.stringify(v)}.`);
+          problems.push(
+            `--duration must be between 5s and 1h (seconds, or a duration like 90s or 2m); got ${JSON.stringify(v)}.`,
+          );
         else durationMs = d.ms;
         break;
       }
@@ -64,7 +77,9 @@ export function parseDemoArgs(argv: readonly string[]): { ok: true; args: DemoAr
         const v = value();
         const n = Number(v);
         if (!Number.isInteger(n) || n < 0 || n > 65535)
-          problems.push(`--port must be a port number (0: any free port); got ${JSON.stringify(v ?? '')}.`);
+          problems.push(
+            `--port must be a port number (0: any free port); got ${JSON.stringify(v ?? '')}.`,
+          );
         else port = n;
         break;
       }

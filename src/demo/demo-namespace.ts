@@ -43,7 +43,13 @@ export class DemoNamespace {
   async clear(): Promise<void> {
     let cursor = '0';
     do {
-      const [next, keys] = await this.#redis.scan(cursor, 'MATCH', `${this.prefix}:*`, 'COUNT', 1000);
+      const [next, keys] = await this.#redis.scan(
+        cursor,
+        'MATCH',
+        `${this.prefix}:*`,
+        'COUNT',
+        1000,
+      );
       cursor = next;
       if (keys.length > 0) await this.#redis.unlink(...keys);
     } while (cursor !== '0');
@@ -53,7 +59,8 @@ export class DemoNamespace {
     if (this.#renew) clearInterval(this.#renew);
     try {
       await this.clear();
-      if ((await this.#redis.get(this.#lockKey)) === this.#owner) await this.#redis.del(this.#lockKey);
+      if ((await this.#redis.get(this.#lockKey)) === this.#owner)
+        await this.#redis.del(this.#lockKey);
     } finally {
       this.#redis.disconnect();
     }

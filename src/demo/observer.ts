@@ -58,7 +58,8 @@ const groupText = (g: Readonly<Record<string, string>> | undefined): string =>
 
 function limitText(rule: LimitRule): string {
   if (rule.mode === 'block') return 'blocked';
-  const per = rule.windowMs === 60_000 ? 'm' : rule.windowMs === 1_000 ? 's' : `${rule.windowMs} ms`;
+  const per =
+    rule.windowMs === 60_000 ? 'm' : rule.windowMs === 1_000 ? 's' : `${rule.windowMs} ms`;
   return `throttled to ${rule.count}/${per}`;
 }
 
@@ -101,7 +102,10 @@ export class Observer {
       this.#incidents.add(i.id);
       this.#incidentTitles.set(i.id, `${i.rule} (${groupText(i.group)})`);
       const owner = this.#scenarioOf(i);
-      if (owner) this.outcomes.get(owner)?.incidents.push({ rule: i.rule, group: i.group ?? {}, seenAt: this.now() });
+      if (owner)
+        this.outcomes
+          .get(owner)
+          ?.incidents.push({ rule: i.rule, group: i.group ?? {}, seenAt: this.now() });
       this.progress.note(
         `incident opened: ${i.rule} [${i.severity}] for ${groupText(i.group)}${owner ? `  (scenario ${owner})` : ''}`,
       );
@@ -112,8 +116,9 @@ export class Observer {
     const values = new Set(Object.values(i.group ?? {}));
     const s = this.scenarios.find(
       ({ scenario }) =>
-        scenario.expects.some((e) => e.rule === i.rule && groupText(e.group) === groupText(i.group)) ||
-        scenario.containmentKeys.some((k) => values.has(k)),
+        scenario.expects.some(
+          (e) => e.rule === i.rule && groupText(e.group) === groupText(i.group),
+        ) || scenario.containmentKeys.some((k) => values.has(k)),
     );
     return s?.scenario.name;
   }
@@ -159,9 +164,20 @@ export class Observer {
         );
         continue;
       }
-      const who = as === 'keyOwner' ? 'the key owner (principal demo-key-owner)' : 'the on-call engineer (principal demo-oncall)';
-      this.progress.note(`  ${who} will approve in ${(after / 1000).toFixed(0)} s (auto-approval; --no-auto-approve to decide yourself)`);
-      this.#due.push({ id: a.id, at: this.now() + after, as, who, what: `${a.playbookId} / ${a.state}` });
+      const who =
+        as === 'keyOwner'
+          ? 'the key owner (principal demo-key-owner)'
+          : 'the on-call engineer (principal demo-oncall)';
+      this.progress.note(
+        `  ${who} will approve in ${(after / 1000).toFixed(0)} s (auto-approval; --no-auto-approve to decide yourself)`,
+      );
+      this.#due.push({
+        id: a.id,
+        at: this.now() + after,
+        as,
+        who,
+        what: `${a.playbookId} / ${a.state}`,
+      });
     }
   }
 
@@ -181,7 +197,8 @@ export class Observer {
       );
       const text = await res.text();
       if (res.ok) this.progress.note(`approval granted: ${d.what} by ${d.who}: "${comment}"`);
-      else this.progress.note(`approval of ${d.what} refused (${res.status}): ${text.slice(0, 200)}`);
+      else
+        this.progress.note(`approval of ${d.what} refused (${res.status}): ${text.slice(0, 200)}`);
     }
   }
 

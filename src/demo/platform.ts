@@ -116,7 +116,12 @@ export class EventSender {
       })
       .join('\n');
     for (let attempt = 0; ; attempt += 1) {
-      const res = await this.api.post(`/v1/ingest/${SOURCE}`, 'ingest', `${body}\n`, 'application/x-ndjson');
+      const res = await this.api.post(
+        `/v1/ingest/${SOURCE}`,
+        'ingest',
+        `${body}\n`,
+        'application/x-ndjson',
+      );
       const text = await res.text();
       if (res.status === 202 || res.status === 200) return;
       // Backpressure (the correlator catching up) or a Redis hiccup: wait and resend; ids dedupe.
@@ -124,7 +129,9 @@ export class EventSender {
         await new Promise((r) => setTimeout(r, 250));
         continue;
       }
-      throw new Error(`Cordon refused the platform's events (${res.status}): ${text.slice(0, 500)}`);
+      throw new Error(
+        `Cordon refused the platform's events (${res.status}): ${text.slice(0, 500)}`,
+      );
     }
   }
 }

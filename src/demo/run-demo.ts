@@ -95,7 +95,16 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       .map((s) => `${s.scenario.name} at sim ${clock.label(s.startsAt)}`)
       .join(', ')}`,
   );
-  const platform = new Platform(api, sender, clock, now, scheduled, stats, progress, options.seed ?? 7);
+  const platform = new Platform(
+    api,
+    sender,
+    clock,
+    now,
+    scheduled,
+    stats,
+    progress,
+    options.seed ?? 7,
+  );
   const observer = new Observer(api, scheduled, progress, now, {
     autoApproveAfterMs: options.autoApproveAfterMs,
     credentialsHint: options.credentialsHint,

@@ -19,25 +19,23 @@ export const extraction: Scenario = {
   expects: [{ rule: 'model_extraction_by_query_volume', group: { api_key: KEY } }],
   containmentKeys: [KEY],
   traffic(from, to, startedAt, rnd) {
-    return periodicTimes(from, to, PERIOD_MS).map(
-      (offset): SimRequest => ({
-        time: startedAt + offset,
-        actor: attacker(NAME),
-        limiterKey: KEY,
-        event: {
-          kind: 'inference',
-          name: 'predict',
-          outcome: 'success',
-          entity: {
-            api_key: KEY,
-            model: 'fraud-scorer',
-            ip: '203.0.113.7',
-            geo: { region: 'ap-south-1', country: 'IN' },
-          },
-          measures: { latency_ms: 18 + rnd.int(10), status_code: 200 },
-          labels: { input_hash: `x${offset.toString(36)}`, response_format: 'logprobs' },
+    return periodicTimes(from, to, PERIOD_MS).map((offset): SimRequest => ({
+      time: startedAt + offset,
+      actor: attacker(NAME),
+      limiterKey: KEY,
+      event: {
+        kind: 'inference',
+        name: 'predict',
+        outcome: 'success',
+        entity: {
+          api_key: KEY,
+          model: 'fraud-scorer',
+          ip: '203.0.113.7',
+          geo: { region: 'ap-south-1', country: 'IN' },
         },
-      }),
-    );
+        measures: { latency_ms: 18 + rnd.int(10), status_code: 200 },
+        labels: { input_hash: `x${offset.toString(36)}`, response_format: 'logprobs' },
+      },
+    }));
   },
 };

@@ -43,33 +43,34 @@ export const stolenKeyNewRegion: Scenario = {
   expects: [{ rule: 'stolen_key_new_region_then_invocation_burst', group: { api_key: KEY } }],
   containmentKeys: [KEY],
   history(liveStart) {
-    return periodicTimes(liveStart - HISTORY_MS, liveStart, OWNER_PERIOD_MS, liveStart % OWNER_PERIOD_MS).map(
-      (t) => ownerRequest(t, 300),
-    );
+    return periodicTimes(
+      liveStart - HISTORY_MS,
+      liveStart,
+      OWNER_PERIOD_MS,
+      liveStart % OWNER_PERIOD_MS,
+    ).map((t) => ownerRequest(t, 300));
   },
   traffic(from, to, startedAt, rnd) {
     const owners = periodicTimes(from, to, OWNER_PERIOD_MS, 30_000).map((o) =>
       ownerRequest(startedAt + o, 250 + rnd.int(100)),
     );
-    const thief = periodicTimes(from, to, THIEF_PERIOD_MS).map(
-      (o): SimRequest => ({
-        time: startedAt + o,
-        actor: attacker(NAME),
-        limiterKey: KEY,
-        event: {
-          kind: 'inference',
-          name: 'predict',
-          outcome: 'success',
-          entity: {
-            api_key: KEY,
-            model: 'support-llm',
-            ip: '198.51.100.77',
-            geo: { region: 'sa-east-1', country: 'BR' },
-          },
-          measures: { latency_ms: 400 + rnd.int(300), status_code: 200 },
+    const thief = periodicTimes(from, to, THIEF_PERIOD_MS).map((o): SimRequest => ({
+      time: startedAt + o,
+      actor: attacker(NAME),
+      limiterKey: KEY,
+      event: {
+        kind: 'inference',
+        name: 'predict',
+        outcome: 'success',
+        entity: {
+          api_key: KEY,
+          model: 'support-llm',
+          ip: '198.51.100.77',
+          geo: { region: 'sa-east-1', country: 'BR' },
         },
-      }),
-    );
+        measures: { latency_ms: 400 + rnd.int(300), status_code: 200 },
+      },
+    }));
     return [...owners, ...thief];
   },
 };
