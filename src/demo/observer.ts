@@ -35,8 +35,8 @@ interface LimitRule {
 export interface SeenIncident {
   readonly rule: string;
   readonly group: Readonly<Record<string, string>>;
-  /** Wall time the demo first saw it. */
-  readonly seenAt: number;
+  /** When Cordon opened it (its createdAt, wall clock). */
+  readonly openedAt: number;
 }
 
 export interface ScenarioOutcome {
@@ -105,7 +105,7 @@ export class Observer {
       if (owner)
         this.outcomes
           .get(owner)
-          ?.incidents.push({ rule: i.rule, group: i.group ?? {}, seenAt: this.now() });
+          ?.incidents.push({ rule: i.rule, group: i.group ?? {}, openedAt: i.createdAt });
       this.progress.note(
         `incident opened: ${i.rule} [${i.severity}] for ${groupText(i.group)}${owner ? `  (scenario ${owner})` : ''}`,
       );

@@ -18,7 +18,7 @@ export function formatSummary(report: DemoReport, clock: SimClock): string[] {
         (i) => i.rule === e.rule && Object.entries(e.group).every(([k, v]) => i.group[k] === v),
       );
       const group = Object.values(e.group).join(',');
-      return `${e.rule}(${group}) ${seen ? `opened ${rel(seen.seenAt)}` : 'NOT opened'}`;
+      return `${e.rule}(${group}) ${seen ? `opened ${rel(seen.openedAt)}` : 'NOT opened'}`;
     });
     lines.push(`    first attack request ${rel(s.firstAttackAt)}; incidents: ${opened.join('; ')}`);
     if (s.containedAt === undefined) lines.push('    not contained before the demo ended');
