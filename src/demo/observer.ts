@@ -73,6 +73,10 @@ export class Observer {
   readonly #incidents = new Set<string>();
   readonly #runs = new Map<string, Run>();
   readonly #approvals = new Set<string>();
+  /** Pending approvals shown; one leaving the pending list is narrated as decided. */
+  readonly #pending = new Map<string, string>();
+  /** Approvals this observer granted itself (already narrated). */
+  readonly #granted = new Set<string>();
   readonly #due: { id: string; at: number; as: keyof DemoTokens; who: string; what: string }[] = [];
   readonly #limits = new Map<string, string>();
   readonly #incidentTitles = new Map<string, string>();
@@ -145,9 +149,24 @@ export class Observer {
     const { approvals } = await this.api.get<{ approvals: Approval[] }>(
       '/v1/approvals?status=pending&limit=100',
     );
+    const current = new Set(approvals.map((a) => a.id));
+    for (const [id, what] of this.#pending) {
+      if (current.has(id)) continue;
+      this.#pending.delete(id);
+      if (this.#granted.has(id)) continue;
+      const decided = await this.api.get<{
+        status: string;
+        votes?: { by: string; comment?: string }[];
+      }>(`/v1/approvals/${encodeURIComponent(id)}`);
+      const vote = decided.votes?.at(-1);
+      this.progress.note(
+        `approval ${decided.status}: ${what}${vote ? ` by ${vote.by}${vote.comment ? `: "${vote.comment}"` : ''}` : ''}`,
+      );
+    }
     for (const a of approvals) {
       if (this.#approvals.has(a.id)) continue;
       this.#approvals.add(a.id);
+      this.#pending.set(a.id, `${a.playbookId} / ${a.state}`);
       const message = (a.message ?? '').replace(/\s+/g, ' ').trim();
       this.progress.note(
         `approval requested: ${a.playbookId} / ${a.state} (roles: ${a.roles.join(', ')}): ${message}`,
@@ -160,7 +179,7 @@ export class Observer {
           : undefined;
       if (after === undefined || as === undefined) {
         this.progress.note(
-          `  waiting for you: ${this.options.credentialsHint}; curl -X POST ${this.api.baseUrl}/v1/approvals/${a.id}/approve -H "Authorization: Bearer $CORDON_APPROVER_TOKEN"`,
+          `  waiting for you: ${this.options.credentialsHint}; curl -X POST ${this.api.baseUrl}/v1/approvals/${a.id}/approve -H "Authorization: Bearer $CORDON_${a.roles.includes('key-owner') ? 'KEY_OWNER' : 'APPROVER'}_TOKEN"`,
         );
         continue;
       }
@@ -196,6 +215,7 @@ export class Observer {
         'application/json',
       );
       const text = await res.text();
+      if (res.ok) this.#granted.add(d.id);
       if (res.ok) this.progress.note(`approval granted: ${d.what} by ${d.who}: "${comment}"`);
       else
         this.progress.note(`approval of ${d.what} refused (${res.status}): ${text.slice(0, 200)}`);
