@@ -111,7 +111,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
   });
 
   let end = clock.wallStart + options.durationMs;
-  const running = (): boolean => now() < end && !options.signal?.aborted;
+  // A failing loop stops the others at once (they must not outlive Cordon's shutdown).
+  const failed = new AbortController();
+  options.signal?.addEventListener('abort', () => failed.abort(), { once: true });
+  if (options.signal?.aborted) failed.abort();
+  const running = (): boolean => now() < end && !failed.signal.aborted;
   const settled = async (): Promise<void> => {
     await observer.poll();
     const after = options.endAfterContainmentMs;
@@ -119,10 +123,15 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       end = Math.min(end, now() + after);
   };
   const loop = async (every: number, step: () => Promise<void>): Promise<void> => {
-    while (running()) {
-      const started = now();
-      await step();
-      await sleep(Math.max(0, every - (now() - started)), options.signal);
+    try {
+      while (running()) {
+        const started = now();
+        await step();
+        await sleep(Math.max(0, every - (now() - started)), failed.signal);
+      }
+    } catch (err) {
+      failed.abort();
+      throw err;
     }
   };
   const trafficLine = (): void => {
