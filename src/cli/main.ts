@@ -6,6 +6,7 @@ import { formatDiagnostic } from '../shared/diagnostics.js';
 import { DefinitionError, isCordonError } from '../shared/errors.js';
 import {
   AUDIT_USAGE,
+  DEMO_USAGE,
   GRAPH_USAGE,
   INGEST_USAGE,
   PARSE_USAGE,
@@ -37,6 +38,9 @@ Commands:
                      Check the audit trail's hash chain (in Redis, or an export); exit 1 naming
                      the first bad entry
   audit export       Write the audit trail as NDJSON to stdout, its head to stderr
+  demo [--scenario s] [--speed n] [--duration t] [--no-auto-approve]
+                     Cordon with a simulated AI platform under attack, narrated in the
+                     terminal (terminal-only for now: --no-console)
   help [command]     Show this help, or a command's
   version            Show the version (also --version, -v)
 
@@ -52,6 +56,7 @@ const COMMAND_USAGE: Readonly<Record<string, string>> = {
   parse: PARSE_USAGE,
   ingest: INGEST_USAGE,
   audit: AUDIT_USAGE,
+  demo: DEMO_USAGE,
 };
 
 const isHelp = (arg: string | undefined): boolean => arg === '--help' || arg === '-h';
@@ -96,6 +101,8 @@ async function main(argv: readonly string[]): Promise<number> {
       return 0;
     case 'audit':
       return (await import('./audit.js')).runAudit(rest);
+    case 'demo':
+      return (await import('./demo.js')).runDemoCommand(rest);
     case undefined:
     case 'help':
     case '--help':

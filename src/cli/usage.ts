@@ -86,3 +86,26 @@ connector named after its type). Without --from-start it begins at the file's en
 keeps the read position across restarts; lines are sent at least once and Cordon drops resends.
 Batches Cordon asks to retry (429, 503, unreachable) are retried; refused ones (400) are kept by
 Cordon as dead letters and not resent.`;
+
+export const DEMO_USAGE = `Usage: cordon demo [--scenario all|<name>[,<name>…]] [--speed <n>] [--duration <time>]
+                   [--no-auto-approve] [--port <n>] [--no-console]
+
+Starts Cordon (every role, the shipped content, Redis as cordon start finds it) with a simulated
+AI platform beside it: benign inference, LLM and login traffic and scripted attacks played in
+compressed time, behind a built-in gateway that asks Cordon's limiter before serving each
+request. Prints one line per notable thing (scenario started, incident opened, playbook steps,
+approvals, limits set, the gateway's served/refused counts each second), then a summary per
+scenario: time from its first attack request to containment, and what the attacker got through
+before and after. Exit 0 at the end; Ctrl-C ends early (summary printed, everything stopped).
+  --scenario         all (default), or: extraction, stolen-key-new-region, drift-with-login-burst
+  --speed            simulated time per wall time (default 10: a simulated minute each 6 s)
+  --duration         how long it runs (default 2m; seconds or 90s, 2m, …)
+  --no-auto-approve  leave approvals to you (the tokens are in .cordon/demo/credentials.env);
+                     by default a scripted on-call engineer (and the stolen key's owner)
+                     approves each request 3 s after it appears
+  --port             API port (default CORDON_PORT, else 8080 when free, else any free port)
+  --no-console       terminal only; the only mode for now (the console is not built yet)
+The demo keeps its data under the Redis prefix <CORDON_REDIS_PREFIX>-demo (default
+cordon-demo), emptied when it starts and when it ends; its tokens are made for the run.
+The gateway's limits run on the wall clock: a 10/m throttle lets 10 requests through per real
+minute, which is --speed times tighter than in the compressed timeline.`;

@@ -1,0 +1,142 @@
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { loadConfig } from '../config/load-config.js';
+import { parseDemoArgs } from '../demo/demo-args.js';
+import { DemoNamespace } from '../demo/demo-namespace.js';
+import {
+  demoPrincipals,
+  removeDemoCredentials,
+  writeDemoCredentials,
+} from '../demo/demo-principals.js';
+import { runDemo } from '../demo/run-demo.js';
+import { startCordon } from '../main.js';
+import { createLogger, logDestination } from '../shared/logger.js';
+import { resolveRedis } from './embedded-redis.js';
+import { DEMO_USAGE } from './usage.js';
+
+/** Approvals are granted this long after they appear: long enough to read the request. */
+const AUTO_APPROVE_AFTER_MS = 3_000;
+
+/**
+ * `cordon demo`: Cordon on embedded defaults (Redis found as `cordon start` finds it, the
+ * shipped content) plus the simulated platform of src/demo, in one process, for --duration.
+ * Cordon's own log goes to stderr at warn, so stdout is the narration.
+ */
+export async function runDemoCommand(argv: readonly string[]): Promise<number> {
+  const parsed = parseDemoArgs(argv);
+  if (!parsed.ok) {
+    console.error(`cordon demo: ${parsed.problems.join('\n  ')}\n\n${DEMO_USAGE}`);
+    return 2;
+  }
+  const args = parsed.args;
+  const base = loadConfig();
+  const port =
+    args.port ??
+    (process.env.CORDON_PORT ? base.port : (await portFree(base.host, 8080)) ? 8080 : 0);
+  const prefix = `${base.redisPrefix}-demo`;
+  const config = loadConfig({
+    ...process.env,
+    CORDON_REDIS_PREFIX: prefix,
+    CORDON_PORT: String(port),
+    CORDON_LOG_LEVEL: process.env.CORDON_LOG_LEVEL ?? 'warn',
+    CORDON_ROLES: 'api,correlator,runner,worker',
+    // Compressed time replays the timeline from the past towards now, so matches carry
+    // events older than the live-containment bound: contain them anyway.
+    CORDON_CONTAIN_MAX_EVENT_AGE_MS: '0',
+  });
+  const logger = createLogger(
+    config.logLevel,
+    logDestination(config.logFormat, process.stderr, process.stderr) ?? pino.destination(2),
+  );
+  const redis = await resolveRedis(config.redisUrl, config.homeDir);
+  const namespace = new DemoNamespace(redis.url, prefix);
+  try {
+    await namespace.claim();
+  } catch (err) {
+    await redis.stop();
+    throw err;
+  }
+  const { tokens, directory } = demoPrincipals();
+  const credentialsFile = join(config.homeDir, 'demo', 'credentials.env');
+  await writeDemoCredentials(credentialsFile, tokens);
+
+  const cleanup = async (): Promise<void> => {
+    await removeDemoCredentials(credentialsFile);
+    await namespace.release();
+    await redis.stop();
+  };
+  let cordon;
+  try {
+    cordon = await startCordon({
+      config,
+      redisUrl: redis.url,
+      logger,
+      principals: directory,
+      listen: true,
+    });
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+
+  const abort = new AbortController();
+  let signals = 0;
+  const onSignal = (): void => {
+    signals += 1;
+    if (signals > 1) {
+      console.error('cordon demo: second signal, exiting without cleaning up.');
+      process.exit(130);
+    }
+    console.log('\nStopping the demo (Ctrl-C again to exit at once)…');
+    abort.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  console.log(
+    [
+      '',
+      `Cordon demo: Cordon runs at ${cordon.url ?? ''} with the shipped content (${cordon.content.rules.correlations.length} correlations, ${cordon.content.playbooks.length} playbooks)`,
+      `  Redis:       ${redis.origin}${redis.origin === 'REDIS_URL' ? '' : ` ${redis.url}`}, keys under ${prefix}: (emptied at start and end)`,
+      `  Tokens:      made for this run: source ${credentialsFile} to call the API while it runs`,
+      `  Scenarios:   ${args.scenarios.map((s) => s.name).join(', ')}; speed ${args.speed}×; ${Math.round(args.durationMs / 1000)} s`,
+      `  Approvals:   ${args.autoApprove ? `granted by a scripted on-call engineer / key owner ${AUTO_APPROVE_AFTER_MS / 1000} s after they appear` : 'yours to decide (--no-auto-approve)'}`,
+      '  Console:     not built yet; this demo is terminal-only (--no-console).',
+      '',
+    ].join('\n'),
+  );
+
+  let code = 0;
+  try {
+    await runDemo({
+      baseUrl: cordon.url ?? '',
+      tokens,
+      scenarios: args.scenarios,
+      speed: args.speed,
+      durationMs: args.durationMs,
+      autoApproveAfterMs: args.autoApprove ? AUTO_APPROVE_AFTER_MS : undefined,
+      credentialsHint: `source ${credentialsFile}`,
+      write: (line) => console.log(line),
+      signal: abort.signal,
+    });
+  } catch (err) {
+    logger.error({ err }, 'the demo failed');
+    console.error(`cordon demo: ${(err as Error).message}`);
+    code = 1;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await cordon.stop();
+    await cleanup();
+  }
+  return code;
+}
+
+function portFree(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, host, () => server.close(() => resolve(true)));
+  });
+}

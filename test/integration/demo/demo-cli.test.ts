@@ -1,0 +1,91 @@
+/**
+ * `cordon demo` as users meet it: the built CLI in a real process. Ctrl-C ends it early with a
+ * summary and leaves nothing behind: no keys under the demo's Redis prefix, no tokens file.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../../helpers/cordon.js';
+import { TEST_REDIS_URL, uniquePrefix } from '../../helpers/redis.js';
+import { tempDir } from '../../helpers/temp-dir.js';
+
+const CLI = join(REPO_ROOT, 'dist/cli/main.js');
+
+describe('cordon demo (CLI)', () => {
+  it('--help says what it does and that the terminal is the only mode for now', () => {
+    const run = spawnSync(process.execPath, [CLI, 'demo', '--help'], {
+      env: { PATH: process.env.PATH ?? '', REDIS_URL: 'redis://127.0.0.1:1' },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^Usage: cordon demo/);
+    expect(run.stdout).toContain('--no-console');
+    expect(run.stdout).toContain('the only mode for now');
+  });
+
+  it('refuses bad arguments with exit 2 before touching Redis', () => {
+    const run = spawnSync(process.execPath, [CLI, 'demo', '--speed', 'fast'], {
+      env: { PATH: process.env.PATH ?? '', REDIS_URL: 'redis://127.0.0.1:1' },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('--speed must be a number from 1 to 600');
+  });
+
+  it('stops cleanly on Ctrl-C: summary, exit 0, its Redis keys and tokens file gone', async () => {
+    const home = tempDir('demo-home');
+    const base = uniquePrefix('democli');
+    const child = spawn(
+      process.execPath,
+      [CLI, 'demo', '--scenario', 'extraction', '--speed', '30', '--duration', '60', '--port', '0'],
+      {
+        cwd: REPO_ROOT,
+        env: {
+          PATH: process.env.PATH ?? '',
+          REDIS_URL: TEST_REDIS_URL,
+          CORDON_REDIS_PREFIX: base,
+          CORDON_HOME: home,
+          CORDON_LOG_LEVEL: 'error',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let out = '';
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const credentials = join(home, 'demo', 'credentials.env');
+    const redis = new Redis(TEST_REDIS_URL);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`no containment in time:\n${out}\n${err}`)),
+          25_000,
+        );
+        child.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          if (out.includes('scenario extraction: attacker contained')) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+      });
+      expect(existsSync(credentials)).toBe(true);
+      expect((await redis.keys(`${base}-demo:*`)).length).toBeGreaterThan(0);
+      child.kill('SIGINT');
+      expect(await exited, err).toBe(0);
+      expect(out).toContain('Summary');
+      expect(out).toMatch(/contained \+[\d.]+ s/);
+      expect(out).not.toMatch(/cdn_demo_/); // tokens stay in the owner-only file
+      expect(await redis.keys(`${base}-demo*`)).toEqual([]);
+      expect(existsSync(credentials)).toBe(false);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      redis.disconnect();
+    }
+  }, 40_000);
+});
