@@ -223,14 +223,16 @@ export class EventLog {
 
   /**
    * Removes the text (and raw) of up to `limit` events accepted before `horizon` (-1: none by
-   * age) and of events the log no longer holds; the events stay. Returns how many.
+   * age) but before `keepFrom` (the oldest entry some correlator has yet to checkpoint past;
+   * '0-0': none known), and of events the log no longer holds; the events stay. Returns how
+   * many.
    */
-  async forgetText(horizon: number, limit: number): Promise<number> {
+  async forgetText(horizon: number, limit: number, keepFrom = '0-0'): Promise<number> {
     return Number(
       await this.#scripts.run(
         'forgetText',
         [this.keys.eventText, this.keys.eventTextOrder, this.keys.eventLog],
-        [horizon, limit],
+        [horizon, limit, keepFrom],
       ),
     );
   }

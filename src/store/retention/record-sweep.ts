@@ -8,7 +8,16 @@ import type { Redis } from 'ioredis';
 export interface RecordSweep {
   /** Metric label: incident, run, approval, effect, case, limiter_history, ... */
   readonly record: string;
-  round(now: number, batch: number): Promise<RoundResult>;
+  round(now: number, batch: number, context: SweepContext): Promise<RoundResult>;
+}
+
+/** What a pass knows that some sweeps need. */
+export interface SweepContext {
+  /**
+   * The oldest event-log entry some correlator has not checkpointed past ('0-0': none known):
+   * nothing it still has to read may be taken from under it.
+   */
+  readonly keepFrom: string;
 }
 
 export interface RoundResult {

@@ -131,7 +131,7 @@ export class RetentionSweeper {
     removed.correlator_progress = await this.#progress.prune(now, PROGRESS_KEEP_MS);
     for (const sweep of this.records) {
       for (let round = 0; ; round += 1) {
-        const result = await sweep.round(now, this.options.batch);
+        const result = await sweep.round(now, this.options.batch, { keepFrom });
         sum(removed, result.removed);
         if (!result.more) break;
         if (round + 1 >= MAX_ROUNDS) {

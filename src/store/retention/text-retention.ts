@@ -1,5 +1,5 @@
 import type { EventLog } from '../event-log.js';
-import type { RecordSweep, RoundResult } from './record-sweep.js';
+import type { RecordSweep, RoundResult, SweepContext } from './record-sweep.js';
 
 export interface TextRetentionPolicy {
   /** Prompt/response text is removed this long after its event was accepted; 0 = with its event. */
@@ -9,7 +9,8 @@ export interface TextRetentionPolicy {
 /**
  * Prompt and response text of logged events (with the raw item, which carries the same text):
  * removed `ms` after the event was accepted, the event itself staying in the log until its own
- * retention; and always once the event has left the log. Texts are few bytes of bookkeeping
+ * retention, never before every correlator has read past it; and always once the event has
+ * left the log. Texts are few bytes of bookkeeping
  * each, so a round removes ten batches' worth, as the dedupe memory does.
  */
 export class TextRetention implements RecordSweep {
@@ -20,10 +21,12 @@ export class TextRetention implements RecordSweep {
     private readonly policy: TextRetentionPolicy,
   ) {}
 
-  async round(now: number, batch: number): Promise<RoundResult> {
+  async round(now: number, batch: number, context: SweepContext): Promise<RoundResult> {
     const limit = batch * 10;
     const horizon = this.policy.ms > 0 ? now - this.policy.ms : -1;
-    const n = await this.log.forgetText(horizon, limit);
+    // Rules may read the text: a correlator behind (or restoring an old checkpoint) must still
+    // find it on the events it has yet to read, as the log itself is not trimmed under it.
+    const n = await this.log.forgetText(horizon, limit, context.keepFrom);
     return { removed: { event_text: n }, more: n >= limit };
   }
 }

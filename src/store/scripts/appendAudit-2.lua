@@ -29,6 +29,11 @@ Returns {code, seq, hash, reserved}:
     reserved = 1 when the next turn is this writer's (retry at once), 0 otherwise (pause first)
  -1 the head is missing but the log has entries (seq = log length): refuse, appending would fork
 ]]
+-- A script that fails half-way is not undone: check the batch before writing anything, or a
+-- stray odd argument would push records past a head left where it was.
+if #ARGV < 7 or (#ARGV - 5) % 2 ~= 0 then
+  return redis.error_reply('appendAudit: records come as hash, JSON pairs after ARGV[5]')
+end
 local seq = redis.call('HGET', KEYS[2], 'seq')
 local hash = redis.call('HGET', KEYS[2], 'hash')
 if not seq then

@@ -10,6 +10,9 @@ KEYS[3]  log    STREAM  the event log: text of an entry before its first entry i
 
 ARGV[1]  horizon, epoch ms: text accepted before it is removed (-1: none by age, orphans only)
 ARGV[2]  limit: at most this many texts are removed per call
+ARGV[3]  keepFrom, a stream id: the oldest entry some correlator has yet to checkpoint past
+         ('0-0': none known). Text of an entry at or after it stays whatever its age, as the
+         log is not trimmed under a correlator either (rules may read the text).
 
 Returns the number removed. The head is read in pages that grow only while everything read
 was due, so a call with nothing to do reads one page; it stops at the first text still due to
@@ -22,6 +25,14 @@ local limit = tonumber(ARGV[2])
 local function parse(id)
   local dash = string.find(id, '-', 1, true)
   return tonumber(string.sub(id, 1, dash - 1)), tonumber(string.sub(id, dash + 1))
+end
+
+local keepMs, keepSeq = parse(ARGV[3])
+-- '0-0' names no correlator position: age alone decides.
+local function unread(id)
+  if keepMs == 0 and keepSeq == 0 then return false end
+  local ms, seq = parse(id)
+  return ms > keepMs or (ms == keepMs and seq >= keepSeq)
 end
 
 local first = redis.call('XRANGE', KEYS[3], '-', '+', 'COUNT', 1)[1]
@@ -45,7 +56,7 @@ while removed < limit do
     local at = string.find(head[i], ':', 1, true)
     local stamp = tonumber(string.sub(head[i], 1, at - 1))
     local id = string.sub(head[i], at + 1)
-    if stamp < horizon or trimmed(id) then
+    if trimmed(id) or (stamp < horizon and not unread(id)) then
       due[#due + 1] = id
     else
       stop = true

@@ -44,7 +44,7 @@ async function keysOf(keys: Keys): Promise<string[]> {
 async function sweep(s: RecordSweep, now: number, batch = 50): Promise<Record<string, number>> {
   const total: Record<string, number> = {};
   for (let i = 0; i < 100; i += 1) {
-    const r = await s.round(now, batch);
+    const r = await s.round(now, batch, { keepFrom: '0-0' });
     for (const [k, v] of Object.entries(r.removed)) total[k] = (total[k] ?? 0) + v;
     if (!r.more) return total;
   }

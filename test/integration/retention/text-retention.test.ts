@@ -156,6 +156,31 @@ describe('text retention', () => {
     expect(await env.t.redis.llen(keys.eventTextOrder)).toBe(0);
   });
 
+  it('keeps the text of events a correlator has yet to read, whatever their age', async () => {
+    const keys = env.fresh('behind');
+    const log = new EventLog(env.t.redis, keys);
+    const start = Date.now();
+    const seqs: string[] = [];
+    for (let i = 0; i < 6; i += 1) {
+      const [a] = await log.append(
+        [makeEvent({ id: `b${i}`, text: { prompt: `prompt ${i}` } })],
+        start + i * HOUR,
+        DAY * 30,
+      );
+      seqs.push(a!.seq);
+    }
+    const text = new TextRetention(log, { ms: HOUR });
+    // A correlator has checkpointed past b0 and b1 only: b2 on stay, old as they are.
+    const now = start + 20 * HOUR;
+    const round = await text.round(now, 10, { keepFrom: seqs[2]! });
+    expect(round.removed).toEqual({ event_text: 2 });
+    expect((await log.get('gateway', 'b1'))?.event.text).toBeUndefined();
+    expect((await log.get('gateway', 'b2'))?.event.text).toEqual({ prompt: 'prompt 2' });
+    // Once it has read them all, age decides again.
+    expect((await text.round(now, 10, { keepFrom: '0-0' })).removed).toEqual({ event_text: 4 });
+    expect(await env.t.redis.llen(keys.eventTextOrder)).toBe(0);
+  });
+
   it('with no period of its own, text goes only when its event leaves the log', async () => {
     const keys = env.fresh('orphans');
     const log = new EventLog(env.t.redis, keys);
