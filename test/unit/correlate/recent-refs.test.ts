@@ -7,18 +7,21 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { RecentRefs } from '../../../src/correlate/recent-refs.js';
 
-/** The definition, as the replay had it: a map of ref → time, expired in intake order. */
+/**
+ * The definition: a map of ref → time, expired in intake order before each look-up (so a ref
+ * forgotten once the clock has passed it stays forgotten if the clock then steps back).
+ */
 function reference(windowMs: number): (ref: string, now: number) => boolean {
   const seen = new Map<string, number>();
   return (ref, now) => {
-    const at = seen.get(ref);
-    if (at !== undefined && now - at <= windowMs) return true;
-    seen.delete(ref);
-    seen.set(ref, now);
     for (const [r, t] of seen) {
       if (now - t <= windowMs) break;
       seen.delete(r);
     }
+    const at = seen.get(ref);
+    if (at !== undefined && now - at <= windowMs) return true;
+    seen.delete(ref);
+    seen.set(ref, now);
     return false;
   };
 }
@@ -44,6 +47,22 @@ describe('RecentRefs', () => {
           }
         },
       ),
+      {
+        numRuns: 300,
+        // The clock steps back after a repeat moved the window past an older ref.
+        examples: [
+          [
+            16,
+            0,
+            [
+              [7, 0],
+              [4, 1],
+              [4, 16],
+              [7, -1],
+            ],
+          ],
+        ],
+      },
     );
   });
 

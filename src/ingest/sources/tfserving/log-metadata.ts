@@ -100,10 +100,13 @@ function readSamplingRate(meta: JsonObject, at: Location): number | undefined {
   const rate = field(config.value, 'samplingRate');
   const n = typeof rate.value === 'string' ? Number(rate.value) : rate.value;
   if (rate.value === undefined) return undefined;
-  if (typeof n === 'number' && Number.isFinite(n) && n > 0 && n <= 1) return n;
+  // Its inverse weights the event: a rate so small that 1 / rate overflows weights nothing.
+  if (typeof n === 'number' && Number.isFinite(1 / n) && n > 0 && n <= 1) return n;
   at.child(config.key)
     .child(rate.key)
-    .warn(`must be a rate in (0, 1]; got ${got(rate.value)}. It was ignored.`);
+    .warn(
+      `must be a rate in (0, 1] whose inverse is a finite weight; got ${got(rate.value)}. It was ignored.`,
+    );
   return undefined;
 }
 

@@ -126,6 +126,18 @@ describe('tfserving: TF Serving PredictionLog (proto3 JSON)', () => {
     });
   });
 
+  it('ignores a sampling rate so small its inverse weight would be infinite', async () => {
+    const log = sampleLog();
+    log.logMetadata.samplingConfig = { samplingRate: 5e-324 };
+    const [event] = okEvents(
+      await runKind(TFSERVING_KIND, Buffer.from(JSON.stringify(log)), {
+        contentType: 'application/json',
+      }),
+    );
+    expect(event?.measures.sample_weight).toBeUndefined();
+    expect(event?.labels.sampling_rate).toBeUndefined();
+  });
+
   it('never throws or hangs on random bytes, random JSON or cut samples', async () => {
     await fuzzKind(TFSERVING_KIND, [SAMPLE, NDJSON, BAD], {
       run: sentWith([{}], ['application/json', 'application/x-ndjson']),
