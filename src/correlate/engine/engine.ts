@@ -750,14 +750,12 @@ export class CorrelationEngine {
   ): void {
     // Only alerting rules' matches reach incidents: nothing to withdraw for the others.
     if (!info.alerts) return;
-    const withdrawals = runtime.withdraw?.(rec.state, c, this.firesWatermark(info.index, now));
+    const withdrawals = runtime.withdraw?.(rec.state, c, () =>
+      this.firesWatermark(info.index, now),
+    );
     if (!withdrawals || withdrawals.length === 0) return;
     this.markChanged(slot, key, rec);
-    const names = info.groupNames ?? [];
-    const group: Record<string, string> = {};
-    names.forEach((n, i) => {
-      group[n] = rec.values[i] ?? '';
-    });
+    const group = groupOf(info.groupNames ?? [], rec.values);
     for (const w of withdrawals) {
       info.stats.retracted += 1;
       this.#retractions.push({
@@ -818,10 +816,7 @@ export class CorrelationEngine {
         rec.partial = false;
       }
     }
-    const group: Record<string, string> = {};
-    names.forEach((n, i) => {
-      group[n] = values[i] ?? '';
-    });
+    const group = groupOf(names, values);
     const groupKey =
       info.type === 'detection' && info.groupNames === undefined
         ? JSON.stringify(group)
@@ -1166,3 +1161,12 @@ function derivedEvent(match: Match, now: number): CanonicalEvent {
 export type { SlotInfo as EngineRuleInfo };
 export const DETECTION_PRIMARY_ENTITY = PRIMARY_ENTITY;
 export type { CompiledCorrelation };
+
+/** Group-by values by field name, as matches and retractions carry them. */
+function groupOf(names: readonly string[], values: readonly string[]): Record<string, string> {
+  const group: Record<string, string> = {};
+  names.forEach((n, i) => {
+    group[n] = values[i] ?? '';
+  });
+  return group;
+}

@@ -94,10 +94,11 @@ export interface RuleRuntime<G = unknown> {
    * its source's watermark (late, or too late to count, when the group still exists), before
    * it is added; returns the fires it withdraws, each once. A type that remembers fires for
    * this keeps them in its group state (encoded with it) and forgets them in `prune`; what it
-   * would forget at `watermark` (never below any watermark prune was given) it must not
+   * would forget at `watermark()` (never below any watermark prune was given; asked for only
+   * when the group remembers fires, since every event of the rule passes here) it must not
    * withdraw, whether or not a prune ran since, so the outcome never depends on sweeps.
    */
-  withdraw?(group: G, c: Contribution, watermark: number): readonly Withdrawal[];
+  withdraw?(group: G, c: Contribution, watermark: () => number): readonly Withdrawal[];
   /** Types that withdraw: forget a fire whose match was suppressed (it reached no incident). */
   forgetFire?(group: G, windowKey: string): void;
   encode(group: G): unknown;

@@ -125,7 +125,7 @@ function absenceRuntime(rule: CompiledCorrelation): RuleRuntime<AbsenceState> {
       return withdrawFires(
         g.fired,
         c,
-        firesHorizon(watermark, L, T),
+        firesHorizon(watermark(), L, T),
         (start, end, t) => t >= start && t <= end,
         (start) =>
           `${expectedKey} matched at ${isoTime(c.t)}, within ${formatDurationMs(T)} of the trigger at ${isoTime(start)}, and arrived after the absence had been reported`,

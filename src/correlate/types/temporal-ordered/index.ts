@@ -139,7 +139,7 @@ function withUntilRetractions(
       return withdrawFires(
         g.f,
         c,
-        firesHorizon(watermark, L, T),
+        firesHorizon(watermark(), L, T),
         (start, end, t) => t > start && t < end,
         (start, end) =>
           `${names[c.input] ?? 'an until rule'} matched at ${isoTime(c.t)}, between the sequence's first step (${isoTime(start)}) and its last (${isoTime(end)}), and arrived after it had fired`,
