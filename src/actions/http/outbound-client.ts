@@ -202,7 +202,7 @@ export class OutboundClient {
       headers,
       ...(body === undefined ? {} : { body }),
       redirect: 'manual',
-      signal: AbortSignal.any([signal, AbortSignal.timeout(this.instance.timeoutMs)]),
+      signal: withTimeout(signal, this.instance.timeoutMs),
     });
   }
 
@@ -362,4 +362,24 @@ export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
     };
     signal.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/**
+ * `signal`, or a timeout of `ms`, whichever comes first. Not `AbortSignal.any` with
+ * `AbortSignal.timeout`: on Node 20 the combined signal can be garbage-collected while a
+ * fetch waits, and the timeout then never fires (seen as a request waiting out a slow answer
+ * far past its connector's timeout). Here the timer holds the controller; it is unref'd, and
+ * firing after the answer was read aborts nothing.
+ */
+function withTimeout(signal: AbortSignal, ms: number): AbortSignal {
+  const controller = new AbortController();
+  const onAbort = (): void => controller.abort(signal.reason);
+  if (signal.aborted) onAbort();
+  else signal.addEventListener('abort', onAbort, { once: true });
+  const timer = setTimeout(() => {
+    signal.removeEventListener('abort', onAbort);
+    controller.abort(new DOMException(`no answer within ${ms} ms`, 'TimeoutError'));
+  }, ms);
+  timer.unref();
+  return controller.signal;
 }
