@@ -117,8 +117,8 @@ export class ReplayPool {
   }
 
   private apply(r: ChunkResult): void {
-    for (const e = new RoutedCursor(r); e.next();)
-      this.replay.pushRouted(e.stream, e.time, e.received, e.ref, e.routes, e.refHash);
+    const replay = this.replay;
+    for (const e = new RoutedCursor(r); e.next();) replay.pushCursor(e);
     this.derivedSkipped += r.derivedSkipped;
     const label = this.#labels.get(r.seq) ?? '?';
     this.#labels.delete(r.seq);

@@ -7,7 +7,7 @@ import { CorrelationEngine } from './engine/engine.js';
 import type { RuleStats } from './engine/rule-stats.js';
 import type { Match, Retraction } from './match.js';
 import { RecentRefs } from './recent-refs.js';
-import { refHash } from './routing/routed-batch.js';
+import { refHash, type RoutedCursor } from './routing/routed-batch.js';
 import type { CompiledRuleSet } from './rule/types.js';
 
 /**
@@ -58,6 +58,22 @@ export class Replay {
     );
   }
 
+  /**
+   * The event under a cursor over a routed batch (from replay workers): as pushRouted, but a
+   * repeat is found without making its ref string, and the dedupe memory keeps the batch's
+   * joined refs rather than a string per event.
+   */
+  pushCursor(e: RoutedCursor): void {
+    if (this.#recent !== undefined) {
+      const hash = e.refHash ?? refHash(e.ref);
+      if (this.#recent.seenSpan(e.refText, e.refStart, e.refEnd, e.received, hash)) {
+        this.duplicates += 1;
+        return;
+      }
+    }
+    this.take(e.stream, e.time, e.received, e.ref, e.routes);
+  }
+
   /** An event already routed elsewhere (a replay worker): only its routes are applied here. */
   pushRouted(
     source: string,
@@ -71,6 +87,16 @@ export class Replay {
       this.duplicates += 1;
       return;
     }
+    this.take(source, time, received, ref, routes);
+  }
+
+  private take(
+    source: string,
+    time: number,
+    received: number,
+    ref: string,
+    routes: readonly Route[],
+  ): void {
     this.events += 1;
     const now = received;
     if (now > this.#last) this.#last = now;

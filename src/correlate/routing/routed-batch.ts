@@ -20,8 +20,12 @@ export interface RoutedBatch {
   /** Per event: event time and receipt time, epoch ms. */
   readonly times: Float64Array;
   readonly received: Float64Array;
-  /** Per event: `source/id`. */
-  readonly refs: string[];
+  /**
+   * Every event's `source/id`, joined, and where each ends in it: one string to copy when
+   * posting a batch, not one per event, and nothing per event for the receiver to keep.
+   */
+  readonly refText: string;
+  readonly refEnds: Uint32Array;
   /**
    * Per event: `refHash(ref)`, when the builder was asked for them (a replay's dedupe hashes
    * on the routing threads, not on the one that applies); empty otherwise.
@@ -84,6 +88,8 @@ export class RoutedBatchBuilder {
   readonly #times: number[] = [];
   readonly #received: number[] = [];
   readonly #refs: string[] = [];
+  readonly #refEnds: number[] = [];
+  #refLength = 0;
   readonly #refHashes: number[] = [];
   readonly #routeEvent: number[] = [];
   readonly #routes: Route[] = [];
@@ -116,6 +122,8 @@ export class RoutedBatchBuilder {
     this.#times.push(time);
     this.#received.push(received);
     this.#refs.push(ref);
+    this.#refLength += ref.length;
+    this.#refEnds.push(this.#refLength);
     if (this.hashRefs) this.#refHashes.push(refHash(ref));
     for (const r of routes) {
       this.#routeEvent.push(index);
@@ -175,7 +183,8 @@ export class RoutedBatchBuilder {
       streamTable: this.#streamTable,
       times: new Float64Array(this.#times),
       received: new Float64Array(this.#received),
-      refs: this.#refs,
+      refText: this.#refs.join(''),
+      refEnds: new Uint32Array(this.#refEnds),
       refHashes: new Uint32Array(this.#refHashes),
       routeEvent: new Uint32Array(this.#routeEvent),
       routeSlot,
@@ -200,6 +209,7 @@ export function transferList(b: RoutedBatch): ArrayBuffer[] {
     b.streamIndex.buffer as ArrayBuffer,
     b.times.buffer as ArrayBuffer,
     b.received.buffer as ArrayBuffer,
+    b.refEnds.buffer as ArrayBuffer,
     b.refHashes.buffer as ArrayBuffer,
     b.routeEvent.buffer as ArrayBuffer,
     b.routeSlot.buffer as ArrayBuffer,
@@ -259,7 +269,10 @@ export class RoutedCursor implements RoutedEvent {
   stream = '';
   time = 0;
   received = 0;
-  ref = '';
+  /** The event's ref is `refText.slice(refStart, refEnd)`; `ref` makes it. */
+  refText = '';
+  refStart = 0;
+  refEnd = 0;
   /** `refHash(ref)` when the batch carries hashes. */
   refHash: number | undefined = undefined;
   routes: readonly Route[] = [];
@@ -271,6 +284,11 @@ export class RoutedCursor implements RoutedEvent {
 
   constructor(private readonly b: RoutedBatch) {}
 
+  /** The event's `source/id` (a new string each time: read it once). */
+  get ref(): string {
+    return this.refText.slice(this.refStart, this.refEnd);
+  }
+
   next(): boolean {
     const b = this.b;
     const i = (this.index += 1);
@@ -278,7 +296,9 @@ export class RoutedCursor implements RoutedEvent {
     this.stream = b.streamTable[b.streamIndex[i] as number] as string;
     this.time = b.times[i] as number;
     this.received = b.received[i] as number;
-    this.ref = b.refs[i] as string;
+    this.refText = b.refText;
+    this.refStart = i === 0 ? 0 : (b.refEnds[i - 1] as number);
+    this.refEnd = b.refEnds[i] as number;
     this.refHash = b.refHashes.length > i ? b.refHashes[i] : undefined;
     const first = this.#route;
     let end = first;

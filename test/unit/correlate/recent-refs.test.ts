@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { RecentRefs } from '../../../src/correlate/recent-refs.js';
+import { refHash } from '../../../src/correlate/routing/routed-batch.js';
 
 /**
  * The definition: a map of ref → time, expired in intake order before each look-up (so a ref
@@ -63,6 +64,41 @@ describe('RecentRefs', () => {
           ],
         ],
       },
+    );
+  });
+
+  it('finds the same repeats when refs come as spans of joined batch texts', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 50 }),
+        fc.integer({ min: 1, max: 40 }),
+        // A poor hash makes refs of different lengths and texts share table slots and hashes,
+        // so the span comparison itself decides.
+        fc.boolean(),
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 120 }), fc.integer({ min: -5, max: 20 })), {
+          maxLength: 3_000,
+        }),
+        (windowMs, batchSize, poorHash, steps) => {
+          const refs = new RecentRefs(windowMs, 0);
+          const expected = reference(windowMs);
+          let now = 0;
+          for (let at = 0; at < steps.length; at += batchSize) {
+            const batch = steps.slice(at, at + batchSize);
+            const names = batch.map(([id]) => `gw/e${id}`);
+            const text = names.join('');
+            let start = 0;
+            batch.forEach(([, dt], k) => {
+              now += dt;
+              const ref = names[k] as string;
+              const hash = poorHash ? ref.length % 3 : refHash(ref);
+              const end = start + ref.length;
+              expect(refs.seenSpan(text, start, end, now, hash)).toBe(expected(ref, now));
+              start = end;
+            });
+          }
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 
