@@ -322,6 +322,7 @@ export function runOnTwoWorkers(
 export function describeMatch(m: Match, emittedAt?: number): Record<string, unknown> {
   return {
     rule: m.rule,
+    level: m.level,
     group: m.group,
     count: m.count,
     first: m.firstTime - BASE,

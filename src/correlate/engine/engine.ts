@@ -835,7 +835,7 @@ export class CorrelationEngine {
       rule: info.key,
       ruleTitle: info.title,
       ruleType: info.type,
-      level: info.level,
+      level: fire.evaluation.level ?? info.level,
       tags: info.tags,
       groupKey,
       group,

@@ -1,3 +1,4 @@
+import type { Severity } from '../../ingest/canonical-event.js';
 import type { CompiledCorrelation } from '../rule/types.js';
 
 /**
@@ -27,6 +28,8 @@ export interface Evaluation {
   /** Type-specific figures for the match (`value`, `distinct`, `rules`, `baseline` …). */
   readonly aggregate: Readonly<Record<string, unknown>>;
   readonly approximate?: boolean;
+  /** The match's level when the type raises it (risk tiers); the rule's level otherwise. */
+  readonly level?: Severity;
 }
 
 /** A window that satisfied its rule: what the engine turns into a match. */

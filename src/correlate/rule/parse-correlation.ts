@@ -126,6 +126,7 @@ export function parseCorrelationRule(
           cordon: raw,
           timespanMs,
           rules: refs,
+          hasField: (condition.fields?.length ?? 0) > 0,
           threshold: condition.threshold,
           expression: condition.expression?.text,
         })

@@ -68,6 +68,8 @@ export interface RuleInput {
   readonly groupPaths: readonly string[];
   /** Canonical path(s) of the type's `field`, when it has one (a tuple for value_count). */
   readonly fieldPaths: readonly string[];
+  /** The referenced rule's tags (ATT&CK / ATLAS ids, for types that count tactics). */
+  readonly tags: readonly string[];
 }
 
 /** Cordon's per-rule limits (defaults from the configuration). */

@@ -270,6 +270,7 @@ function resolveCorrelation(
       kind: target.kind,
       groupPaths,
       fieldPaths,
+      tags: target.tags,
     });
   });
 

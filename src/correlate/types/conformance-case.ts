@@ -25,6 +25,8 @@ export interface CaseEvent {
 /** What a case says about a match; anything left out is not checked. */
 export interface ExpectedMatch {
   readonly rule: string;
+  /** The match's level (types may raise it above the rule's). */
+  readonly level?: string;
   readonly group?: Record<string, string>;
   readonly count?: number;
   /** Offsets from the base. */

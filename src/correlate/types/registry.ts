@@ -2,6 +2,7 @@ import { absence } from './absence/index.js';
 import { baselineSpike } from './baseline-spike/index.js';
 import { eventCount } from './event-count/index.js';
 import { newTerms } from './new-terms/index.js';
+import { riskAccumulation } from './risk-accumulation/index.js';
 import { temporalOrdered } from './temporal-ordered/index.js';
 import { temporal } from './temporal/index.js';
 import type { CorrelationTypeModule } from './type-module.js';
@@ -23,6 +24,7 @@ export const CORRELATION_TYPES: readonly CorrelationTypeModule[] = [
   newTerms,
   baselineSpike,
   absence,
+  riskAccumulation,
 ];
 
 /**
@@ -31,7 +33,6 @@ export const CORRELATION_TYPES: readonly CorrelationTypeModule[] = [
  */
 export const PLANNED_TYPES: ReadonlyMap<string, string> = new Map([
   ['anomaly', 'streaming anomaly scoring (the learned-detection roadmap item)'],
-  ['risk_accumulation', 'risk-score accumulation across alerts'],
 ]);
 
 const BY_NAME = new Map(CORRELATION_TYPES.map((t) => [t.name, t]));

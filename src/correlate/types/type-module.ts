@@ -51,6 +51,8 @@ export interface TypeParseInput {
   readonly timespanMs: number | undefined;
   /** The rules the correlation reads, as written. */
   readonly rules: readonly string[];
+  /** The condition names a `field`. */
+  readonly hasField: boolean;
   /** The parsed threshold, when the condition is one. */
   readonly threshold: readonly { readonly op: string; readonly value: number }[] | undefined;
   /** The boolean condition's text, when the condition is one. */

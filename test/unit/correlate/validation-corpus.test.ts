@@ -187,6 +187,38 @@ const CASES: readonly Case[] = [
     phrase: 'refines the Sigma type "event_count" or "value_sum"',
   },
   {
+    fixture: 'risk-unknown-rule.yaml',
+    code: 'CORDON_ERR_RULE_UNKNOWN_REFERENCE',
+    line: 29,
+    phrase:
+      'cordon.risk names "scrapping", which correlation.rules does not list (did you mean "scraping"?)',
+  },
+  {
+    fixture: 'risk-missing-score.yaml',
+    code: 'CORDON_ERR_DEFINITION_VALUE',
+    line: 28,
+    phrase: 'cordon.risk has no score for "scraping"',
+  },
+  {
+    fixture: 'risk-two-score-sources.yaml',
+    code: 'CORDON_ERR_DEFINITION_VALUE',
+    line: 27,
+    phrase: 'either from cordon.risk or from condition.field, not both',
+  },
+  {
+    fixture: 'risk-tiers-out-of-order.yaml',
+    code: 'CORDON_ERR_DEFINITION_VALUE',
+    line: 30,
+    phrase:
+      'cordon.tiers.critical must be above the total of the level below it (high: 200); got 150',
+  },
+  {
+    fixture: 'risk-lt.yaml',
+    code: 'CORDON_ERR_DEFINITION_VALUE',
+    line: 24,
+    phrase: 'compares the risk total with gt or gte',
+  },
+  {
     fixture: 'session-without-gap.yaml',
     code: 'CORDON_ERR_DEFINITION_REQUIRED',
     line: 18,
