@@ -178,8 +178,9 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
     const cases = new CaseStore(redis, keys);
     const progress = new CorrelatorProgress(redis, keys);
 
-    // BullMQ gets its own plain connections (no auto-pipelining; it manages its own commands):
-    // producers fail fast like every command, workers wait out an outage as BullMQ requires.
+    // BullMQ gets its own connections: producers fail fast like every command, workers wait out
+    // an outage as BullMQ requires. The workers' is plain (BullMQ manages its commands there);
+    // the producers' auto-pipelines, so the job adds of runs stepping at once share one write.
     const bullRedis = createRedis(options.redisUrl, {
       connectionName: `cordon:${config.instanceId}:bull`,
       enableAutoPipelining: false,
@@ -191,7 +192,6 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
     });
     const queueRedis = createRedis(options.redisUrl, {
       connectionName: `cordon:${config.instanceId}:queues`,
-      enableAutoPipelining: false,
       ...outageOptions('commands', commandTimeoutMs),
     });
     outage.watch('redis:queues', queueRedis);
@@ -283,7 +283,10 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
       audit,
       incidents,
       metrics,
+      startsRuns: has('runner'),
     });
+    // Closed after the workers (closers run in reverse): outbox clears still in flight land first.
+    closers.push(() => runner.settle());
 
     const readiness: ReadinessCheck[] = [
       // The outage monitor's last probe (at most a second old): /readyz never waits on Redis.
