@@ -334,7 +334,9 @@ try {
     `| Cordon: runs of a three-action playbook (saved transitions, ledger, limiter, case) | ${Math.round(runsPerSecond)} | ${chainRatio.toFixed(2)} |`,
   );
   console.log('');
-  console.log('| per unit | node CPU µs | Redis CPU µs | Redis commands (EVALSHA) | socket writes | top commands |');
+  console.log(
+    '| per unit | node CPU µs | Redis CPU µs | Redis commands (EVALSHA) | socket writes | top commands |',
+  );
   console.log('|---|---|---|---|---|---|');
   for (const [what, c] of [
     ['bare BullMQ chain of three jobs', bare.chainCosts],

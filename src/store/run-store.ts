@@ -84,8 +84,7 @@ export class RunStore {
   }
 
   #forget(run: RunRecord): void {
-    const known = this.#recent.get(run.id);
-    if (known && known.version <= run.version + 1) this.#recent.delete(run.id);
+    if (this.#recent.get(run.id)?.version === run.version) this.#recent.delete(run.id);
   }
 
   async get(id: string): Promise<RunRecord | undefined> {
@@ -196,24 +195,18 @@ export class RunStore {
     return stored;
   }
 
-  /**
-   * Marks the outbox performed (only if nothing changed the run meanwhile). The cleared run is
-   * remembered as soon as the clear is sent: a save this process sends next goes over the same
-   * connection after it, so it meets the cleared version.
-   */
+  /** Marks the outbox performed (only if nothing changed the run meanwhile). */
   async clearEffects(
     run: RunRecord,
     now: number,
     timeline: readonly TimelineEntry[] = [],
   ): Promise<boolean> {
-    const cleared: RunRecord = {
-      ...run,
-      pendingEffects: [],
-      version: run.version + 1,
-      updatedAt: now,
+    const fields = {
+      pendingEffects: '[]',
+      version: String(run.version + 1),
+      updatedAt: String(now),
     };
-    this.#remember(cleared);
-    const pending = this.#scripts.run(
+    const code = await this.#scripts.run(
       'saveRun',
       [
         this.keys.run(run.id),
@@ -223,22 +216,17 @@ export class RunStore {
       ],
       [
         String(run.version),
-        JSON.stringify({
-          pendingEffects: '[]',
-          version: String(run.version + 1),
-          updatedAt: String(now),
-        }),
+        JSON.stringify(fields),
         JSON.stringify(timeline.map((t) => JSON.stringify(t))),
         '',
         '0',
         run.id,
       ],
     );
-    const code = await pending.catch((err: unknown) => {
-      this.#forget(run);
-      throw err;
-    });
-    if (code !== 1) this.#forget(run);
+    // Remembered only once stored: until then a remembered copy still shows the outbox, and a
+    // save from it is not tried (the caller reads first).
+    if (code === 1) this.#remember(withFields(run, fields));
+    else this.#forget(run);
     return code === 1;
   }
 

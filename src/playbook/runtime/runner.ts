@@ -269,8 +269,7 @@ export class Runner {
         if (outcome === 'conflict') continue;
         return outcome;
       }
-      if (remembered && (run.status === 'undoing' || FINAL_STATUSES.includes(run.status)))
-        continue;
+      if (remembered && (run.status === 'undoing' || FINAL_STATUSES.includes(run.status))) continue;
       if (run.status === 'undoing' || FINAL_STATUSES.includes(run.status)) {
         const outcome = await adoptLateEffect(this.#core, run, job);
         if (outcome === 'conflict') continue;
