@@ -19,7 +19,8 @@
 // scripts counted once as EVALSHA) and the socket writes this process made to Redis, per run
 // or chain. These hold up on a loaded machine where runs/s does not; on a Redis shared with
 // other work, commandstats counts that work too (give BENCH_REDIS_PRIVATE=1 to start a
-// redis-server of the bench's own, AOF off, on a free port).
+// redis-server of the bench's own, AOF off, on a free port). BENCH_MARKS=1 prints the burst's
+// window on the monotonic clock, to cut a `node --cpu-prof` profile to it.
 // Bounded in count; keys live under a random prefix and are deleted at the end.
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
