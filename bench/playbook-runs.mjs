@@ -114,7 +114,10 @@ async function startRedis() {
       break;
     } catch (err) {
       probe.disconnect();
-      if (i > 100) throw err;
+      if (i > 100) {
+        child.kill('SIGTERM');
+        throw err;
+      }
       await new Promise((r) => setTimeout(r, 50));
     }
   }
