@@ -14,9 +14,18 @@
 //    the last run's third action.
 // 3. Latency: BENCH_PROBES incidents triggered at BENCH_RATE per second; trigger → first
 //    action (the limiter's own record of the throttle) per run.
+// Beside each throughput figure: node CPU (this process: runner, workers and the bench's own
+// triggers) and the commands Redis executed (INFO commandstats, Lua's inner calls included;
+// scripts counted once as EVALSHA) and the socket writes this process made to Redis, per run
+// or chain. These hold up on a loaded machine where runs/s does not; on a Redis shared with
+// other work, commandstats counts that work too (give BENCH_REDIS_PRIVATE=1 to start a
+// redis-server of the bench's own, AOF off, on a free port). BENCH_MARKS=1 prints the burst's
+// window on the monotonic clock, to cut a `node --cpu-prof` profile to it.
 // Bounded in count; keys live under a random prefix and are deleted at the end.
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue, Worker } from 'bullmq';
@@ -33,7 +42,8 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 2_000);
 const RATE = Number(process.env.BENCH_RATE ?? 100);
 const PROBES = Number(process.env.BENCH_PROBES ?? 300);
 const POLL_MS = 50;
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const privateRedis = process.env.BENCH_REDIS_PRIVATE === '1' ? await startRedis() : undefined;
+const REDIS_URL = privateRedis?.url ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const prefix = `cordon-bench-${randomUUID().slice(0, 8)}`;
 const repo = new URL('..', import.meta.url).pathname;
 
@@ -80,11 +90,92 @@ function content() {
   return dir;
 }
 
+/** A redis-server of the bench's own (no persistence), so commandstats counts only the bench. */
+async function startRedis() {
+  const port = await new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port: free } = server.address();
+      server.close(() => resolve(free));
+    });
+  });
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--save', '', '--appendonly', 'no', '--bind', '127.0.0.1'],
+    { stdio: 'ignore' },
+  );
+  const url = `redis://127.0.0.1:${port}`;
+  for (let i = 0; ; i += 1) {
+    const probe = new Redis(url, { lazyConnect: true, retryStrategy: () => null });
+    probe.on('error', () => undefined);
+    try {
+      await probe.connect();
+      await probe.ping();
+      probe.disconnect();
+      break;
+    } catch (err) {
+      probe.disconnect();
+      if (i > 100) {
+        child.kill('SIGTERM');
+        throw err;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  return { url, stop: () => child.kill('SIGTERM') };
+}
+
+// Socket writes to Redis: every socket this process opens is a Redis connection.
+let writes = 0;
+const write = Socket.prototype.write;
+Socket.prototype.write = function (...args) {
+  writes += 1;
+  return write.apply(this, args);
+};
+
+/** Node CPU, Redis commands (by name) and Redis CPU, to diff across a phase. */
+async function costs(redis) {
+  const [stats, cpu] = await Promise.all([redis.info('commandstats'), redis.info('cpu')]);
+  const calls = new Map();
+  for (const m of stats.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) calls.set(m[1], Number(m[2]));
+  const field = (name) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(cpu)?.[1] ?? 0);
+  const node = process.cpuUsage();
+  return {
+    calls,
+    redisCpuUs: (field('used_cpu_user') + field('used_cpu_sys')) * 1e6,
+    nodeCpuUs: node.user + node.system,
+    writes,
+  };
+}
+
+/** Per-unit costs between two `costs` readings (the readings' own INFO calls excluded). */
+function perUnit(before, after, units) {
+  const byName = [];
+  let total = 0;
+  for (const [name, calls] of after.calls) {
+    const n = calls - (before.calls.get(name) ?? 0) - (name === 'info' ? 2 : 0);
+    if (n <= 0) continue;
+    total += n;
+    byName.push([name, n / units]);
+  }
+  byName.sort((a, b) => b[1] - a[1]);
+  return {
+    nodeCpuUs: (after.nodeCpuUs - before.nodeCpuUs) / units,
+    redisCpuUs: (after.redisCpuUs - before.redisCpuUs) / units,
+    commands: total / units,
+    evalsha: byName.find(([n]) => n === 'evalsha')?.[1] ?? 0,
+    writes: (after.writes - before.writes) / units,
+    top: byName
+      .slice(0, Number(process.env.BENCH_TOP ?? 8))
+      .map(([n, c]) => `${n} ${c.toFixed(1)}`)
+      .join(', '),
+  };
+}
+
 function quantile(sorted, q) {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
 }
 
-async function bareBullmq(connection, concurrency) {
+async function bareBullmq(connection, concurrency, redis) {
   const name = 'bare';
   const queue = new Queue(name, { connection, prefix: `${prefix}:bare` });
   let done = 0;
@@ -108,16 +199,18 @@ async function bareBullmq(connection, concurrency) {
   done = 0;
   const chains = new Promise((resolve) => (finish = resolve));
   target = RUNS;
+  const before = await costs(redis);
   t0 = performance.now();
   await queue.addBulk(
     Array.from({ length: RUNS }, (_, i) => ({ name: 'step', data: { chain: i, step: 1 } })),
   );
   await chains;
   const chainsPerSecond = RUNS / ((performance.now() - t0) / 1000);
+  const chainCosts = perUnit(before, await costs(redis), RUNS);
   await worker.close();
   await queue.obliterate({ force: true });
   await queue.close();
-  return { jobsPerSecond, chainsPerSecond };
+  return { jobsPerSecond, chainsPerSecond, chainCosts };
 }
 
 function match(key, now) {
@@ -163,7 +256,7 @@ const limiter = new LimiterStore(redis, keys);
 let cordon;
 try {
   const bareConnection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-  const bare = await bareBullmq(bareConnection, config.jobs.actionConcurrency);
+  const bare = await bareBullmq(bareConnection, config.jobs.actionConcurrency, redis);
   // Left open, this connection kept the process alive after the figures were printed.
   bareConnection.disconnect();
   cordon = await startCordon({
@@ -205,9 +298,15 @@ try {
 
   // Throughput: all at once.
   const burst = Array.from({ length: RUNS }, (_, i) => `burst-${i}`);
+  const before = await costs(redis);
+  const burstFrom = process.hrtime.bigint() / 1000n;
   const t0 = Date.now();
   await Promise.all(burst.map((k) => trigger(k)));
   const histories = await settled(burst);
+  const runCosts = perUnit(before, await costs(redis), RUNS);
+  // For `node --cpu-prof`: the burst's window on the profile's clock (µs, monotonic).
+  if (process.env.BENCH_MARKS === '1')
+    console.log(`burst window (µs, monotonic): ${burstFrom} ${process.hrtime.bigint() / 1000n}`);
   const last = Math.max(...histories.map((h) => h.find((e) => e.op === 'clear').at));
   const runsPerSecond = RUNS / ((last - t0) / 1000);
 
@@ -240,6 +339,18 @@ try {
   );
   console.log('');
   console.log(
+    '| per unit | node CPU µs | Redis CPU µs | Redis commands (EVALSHA) | socket writes | top commands |',
+  );
+  console.log('|---|---|---|---|---|---|');
+  for (const [what, c] of [
+    ['bare BullMQ chain of three jobs', bare.chainCosts],
+    ['Cordon run (three actions; bench triggers included)', runCosts],
+  ])
+    console.log(
+      `| ${what} | ${Math.round(c.nodeCpuUs)} | ${Math.round(c.redisCpuUs)} | ${c.commands.toFixed(1)} (${c.evalsha.toFixed(1)}) | ${c.writes.toFixed(1)} | ${c.top} |`,
+    );
+  console.log('');
+  console.log(
     `trigger → first action at ${RATE} incidents/s (${PROBES} runs): p50 ${quantile(latencies, 0.5)} ms, p90 ${quantile(latencies, 0.9)} ms, p99 ${quantile(latencies, 0.99)} ms, max ${latencies[latencies.length - 1]} ms`,
   );
   console.log(
@@ -258,4 +369,5 @@ try {
   } while (cursor !== '0');
   redis.disconnect();
   rmSync(dir, { recursive: true, force: true });
+  privateRedis?.stop();
 }

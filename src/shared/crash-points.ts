@@ -10,6 +10,8 @@ export const CRASH_POINTS = [
   'undo.after-effect',
   /** The run's new state is saved; its effects (jobs, approvals) are not yet created. */
   'run.after-save',
+  /** A run is created (by its trigger, in place); its first effects are not yet performed. */
+  'run.after-create',
   /** A sub-run ended and is saved; its parent is not yet told (the call has not resumed). */
   'call.before-resume',
   /** An event batch is correlated; its matches are not yet recorded as incidents. */

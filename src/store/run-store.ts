@@ -40,9 +40,18 @@ export interface VersionCount {
   readonly active: number;
 }
 
+/** Runs whose last write this process remembers (a run is ~1-4 KB; ended runs are dropped). */
+const RECENT_RUNS = 10_000;
+
 /** Playbook runs: the record (CAS-saved), its timeline, and the set of applied event ids. */
 export class RunStore {
   readonly #scripts: ScriptRunner;
+  /**
+   * Each run as this process last wrote it, newest last. A hint, never the truth: another
+   * process may have moved the run since, which the next compare-and-set save detects (its
+   * version differs), so a caller may save from it instead of reading the run first.
+   */
+  readonly #recent = new Map<string, RunRecord>();
 
   constructor(
     private readonly redis: Redis,
@@ -55,6 +64,27 @@ export class RunStore {
 
   async create(run: RunRecord, timeline: readonly TimelineEntry[]): Promise<boolean> {
     return (await this.createAndGet(run, timeline)) !== undefined;
+  }
+
+  /**
+   * The run as this process last created or saved it, if it remembers it and the run has not
+   * ended: possibly stale, so only for a compare-and-set save (which refuses a stale version,
+   * or an event already applied) and never for an answer.
+   */
+  recent(id: string): RunRecord | undefined {
+    return this.#recent.get(id);
+  }
+
+  #remember(run: RunRecord): void {
+    this.#recent.delete(run.id);
+    if (FINAL_STATUSES.includes(run.status)) return;
+    this.#recent.set(run.id, run);
+    if (this.#recent.size > RECENT_RUNS)
+      this.#recent.delete(this.#recent.keys().next().value as string);
+  }
+
+  #forget(run: RunRecord): void {
+    if (this.#recent.get(run.id)?.version === run.version) this.#recent.delete(run.id);
   }
 
   async get(id: string): Promise<RunRecord | undefined> {
@@ -70,19 +100,23 @@ export class RunStore {
     appliedEventId: string,
   ): Promise<'saved' | 'conflict' | 'missing'> {
     const outcome = await this.commit(run, patch, timeline, appliedEventId);
+    // An event applied meanwhile moved the version too; a fresh read tells the caller so.
+    if (outcome === 'duplicate') return 'conflict';
     return typeof outcome === 'string' ? outcome : 'saved';
   }
 
   /**
    * `save`, answering with the run as stored after it: built from the very fields written (so
    * it equals what a read would return) instead of read back, which saves a round trip per step.
+   * `duplicate`: `appliedEventId` was applied already (only a save from a remembered copy of
+   * the run, `recent`, can meet this: a fresh read would have said so).
    */
   async commit(
     run: RunRecord,
     patch: RunPatch,
     timeline: readonly TimelineEntry[],
     appliedEventId: string,
-  ): Promise<RunRecord | 'conflict' | 'missing'> {
+  ): Promise<RunRecord | 'conflict' | 'missing' | 'duplicate'> {
     const fields: Record<string, string> = {
       status: patch.status,
       state: patch.state,
@@ -124,7 +158,13 @@ export class RunStore {
       const m = CORDON_METRICS.runsEnded;
       this.metrics.inc(m.name, m.help, { playbook: run.playbookId, status: patch.status });
     }
-    return code === 1 ? withFields(run, fields) : code === 0 ? 'conflict' : 'missing';
+    if (code !== 1) {
+      this.#forget(run);
+      return code === 0 ? 'conflict' : code === 2 ? 'duplicate' : 'missing';
+    }
+    const saved = withFields(run, fields);
+    this.#remember(saved);
+    return saved;
   }
 
   /** `create`, answering with the run as a read would return it (or undefined if it existed). */
@@ -149,7 +189,10 @@ export class RunStore {
         JSON.stringify(timeline.map((t) => JSON.stringify(t))),
       ],
     );
-    return created === 1 ? fromFields(fields) : undefined;
+    if (created !== 1) return undefined;
+    const stored = fromFields(fields);
+    this.#remember(stored);
+    return stored;
   }
 
   /** Marks the outbox performed (only if nothing changed the run meanwhile). */
@@ -158,6 +201,11 @@ export class RunStore {
     now: number,
     timeline: readonly TimelineEntry[] = [],
   ): Promise<boolean> {
+    const fields = {
+      pendingEffects: '[]',
+      version: String(run.version + 1),
+      updatedAt: String(now),
+    };
     const code = await this.#scripts.run(
       'saveRun',
       [
@@ -168,17 +216,17 @@ export class RunStore {
       ],
       [
         String(run.version),
-        JSON.stringify({
-          pendingEffects: '[]',
-          version: String(run.version + 1),
-          updatedAt: String(now),
-        }),
+        JSON.stringify(fields),
         JSON.stringify(timeline.map((t) => JSON.stringify(t))),
         '',
         '0',
         run.id,
       ],
     );
+    // Remembered only once stored: until then a remembered copy still shows the outbox, and a
+    // save from it is not tried (the caller reads first).
+    if (code === 1) this.#remember(withFields(run, fields));
+    else this.#forget(run);
     return code === 1;
   }
 

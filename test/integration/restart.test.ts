@@ -133,6 +133,10 @@ describe('crash and restart', () => {
     await scenario('run.after-save', 'key-crash-save');
   }, 90_000);
 
+  it('resumes after a crash between a trigger creating its run and queueing its first action', async () => {
+    await scenario('run.after-create', 'key-crash-create');
+  }, 90_000);
+
   it('resumes after a crash between a match and its incident, without losing it', async () => {
     await scenario('correlate.before-deliver', 'key-crash-deliver');
   }, 90_000);

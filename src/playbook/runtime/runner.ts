@@ -64,6 +64,11 @@ export interface RunnerDeps {
   readonly incidents?: { get(id: string): Promise<Incident | undefined> };
   /** Step latency and ended runs (cordon_playbook_step_seconds, cordon_runs_ended_total). */
   readonly metrics?: Metrics;
+  /**
+   * This process runs the `runs` queue's worker: a trigger starts its runs here and now (one
+   * queue hop less per run) rather than through a start job, which stays the fallback.
+   */
+  readonly startsRuns?: boolean;
 }
 
 /**
@@ -78,6 +83,8 @@ export class Runner {
   readonly #services: RunServices;
   /** What the helpers in run-control.ts and undo-events.ts use of the runner. */
   readonly #core: RunnerCore;
+  /** Outbox clears sent and not yet answered (see `flush`), for `settle`. */
+  readonly #clearing = new Set<Promise<void>>();
 
   constructor(private readonly deps: RunnerDeps) {
     this.#core = {
@@ -125,8 +132,19 @@ export class Runner {
         incident: incidentScope(incident),
         initiator,
       };
-      await this.deps.queues.addRunJob(job, { jobId: runId });
       started.push(runId);
+      if (this.deps.startsRuns) {
+        try {
+          await this.start(job);
+          continue;
+        } catch (err) {
+          this.deps.logger.warn(
+            { err, runId },
+            'starting a run in place failed; it goes through the run queue',
+          );
+        }
+      }
+      await this.deps.queues.addRunJob(job, { jobId: runId });
     }
     return started;
   }
@@ -209,25 +227,38 @@ export class Runner {
         { runId: job.runId, playbookId: job.playbookId, incidentId: record.incidentId },
         'run started',
       );
+      this.deps.crash('run.after-create');
     }
-    if (run) await this.flush(run);
+    if (run) await this.flush(run, { clearLater: true });
   }
 
-  /** Applies one event to its run (at most once per event id). */
+  /**
+   * Applies one event to its run (at most once per event id). `remembered`: the first attempt
+   * may start from the run as this process last saved it instead of reading it (an action's
+   * outcome, where the run rests at the action: the hot path). Only a clean save is taken from
+   * that copy; the save refuses a stale version or an event applied already, and every other
+   * outcome is decided again from a fresh read.
+   */
   async apply(
     job: RunEventJob,
+    options: { readonly remembered?: boolean } = {},
   ): Promise<'applied' | 'duplicate' | 'stale' | 'ignored' | 'missing'> {
     const log = this.deps.logger.child({ runId: job.runId, event: job.event.type });
     for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt += 1) {
+      const remembered =
+        attempt === 0 && options.remembered ? this.deps.runs.recent(job.runId) : undefined;
       // One round trip: the main connection pipelines the two reads.
-      const [run, applied] = await Promise.all([
-        this.deps.runs.get(job.runId),
-        this.deps.runs.wasApplied(job.runId, job.eventId),
-      ]);
+      const [run, applied] = remembered
+        ? [remembered, false]
+        : await Promise.all([
+            this.deps.runs.get(job.runId),
+            this.deps.runs.wasApplied(job.runId, job.eventId),
+          ]);
       if (!run) {
         log.warn('event for a run that does not exist; dropped');
         return 'missing';
       }
+      if (remembered && run.pendingEffects.length > 0) continue;
       if (run.pendingEffects.length > 0) {
         await this.flush(run);
         continue;
@@ -238,6 +269,7 @@ export class Runner {
         if (outcome === 'conflict') continue;
         return outcome;
       }
+      if (remembered && (run.status === 'undoing' || FINAL_STATUSES.includes(run.status))) continue;
       if (run.status === 'undoing' || FINAL_STATUSES.includes(run.status)) {
         const outcome = await adoptLateEffect(this.#core, run, job);
         if (outcome === 'conflict') continue;
@@ -247,6 +279,7 @@ export class Runner {
       // only while its own position is where it was when the event was queued.
       const leaves = leavesOf(run);
       if (leaves[job.expect.state] !== job.expect.step) {
+        if (remembered) continue;
         log.debug({ expect: job.expect, state: run.state, leaves }, 'stale event ignored');
         return 'stale';
       }
@@ -256,6 +289,8 @@ export class Runner {
 
       const resting = kindOf(compiled.states[job.expect.state]);
       const at = { ...run, state: job.expect.state, step: job.expect.step };
+      // A kind's look before the event may act (expire an approval): only on a fresh read.
+      if (remembered && resting?.kind.beforeEvent) continue;
       if (resting?.kind.beforeEvent) {
         const replaced = await resting.kind.beforeEvent(at, resting.def, event, this.#services);
         if (replaced === 'stale') return 'stale';
@@ -278,6 +313,7 @@ export class Runner {
         actions.length === 0 &&
         next.context === snapshot.context
       ) {
+        if (remembered) continue;
         log.warn({ state: run.state }, 'event not accepted in this state; ignored');
         return 'ignored';
       }
@@ -395,12 +431,13 @@ export class Runner {
         timeline,
         job.eventId,
       );
-      if (saved === 'conflict') continue;
+      if (saved === 'conflict' || (saved === 'duplicate' && remembered)) continue;
+      if (saved === 'duplicate') return 'duplicate';
       if (saved === 'missing') return 'missing';
       log.info({ from: run.state, to: state, status }, 'run transition');
       this.observeStep(run, resting?.def.kind, now);
       this.deps.crash('run.after-save');
-      await this.flush(saved);
+      await this.flush(saved, { clearLater: true });
       return 'applied';
     }
     throw new Error(
@@ -474,7 +511,10 @@ export class Runner {
       const { event, eventId } = outcomeEvent(job, outcome, attempts);
       try {
         const expect = { state: job.state, step: job.step };
-        await this.apply({ type: 'event', runId: job.runId, eventId, event, expect });
+        await this.apply(
+          { type: 'event', runId: job.runId, eventId, event, expect },
+          { remembered: true },
+        );
         return;
       } catch (err) {
         this.deps.logger.warn(
@@ -598,8 +638,23 @@ export class Runner {
   /**
    * Performs the run's outbox, then clears it (compare-and-set). A sub-run (a call's) then
    * tells its parent when it ended; runs without a parent pay nothing more.
+   *
+   * `clearLater`: the clear is sent but not waited for (the step's job completes one round trip
+   * sooner). Nothing depends on it landing: an outbox left uncleared (a crash, a lost race) is
+   * performed again on the run's next touch or by `reconcile`, each effect idempotent, exactly
+   * as after a crash between performing and clearing. Reads and saves this process sends later
+   * go over the same connection, after it.
    */
-  private async flush(initial: RunRecord): Promise<void> {
+  private async flush(
+    initial: RunRecord,
+    options: { readonly clearLater?: boolean } = {},
+  ): Promise<void> {
+    if (options.clearLater && !initial.parent && initial.pendingEffects.length > 0) {
+      const compiled = await this.compiled(initial.playbookHash, initial.id);
+      for (const effect of initial.pendingEffects) await this.perform(initial, compiled, effect);
+      this.#clearInBackground(initial);
+      return;
+    }
     await this.flushEffects(initial);
     if (initial.parent)
       await afterChildFlush((await this.deps.runs.get(initial.id)) ?? initial, {
@@ -608,6 +663,28 @@ export class Runner {
         getRun: (id) => this.deps.runs.get(id),
         cancelRun: (id, by) => this.cancel(id, by),
       });
+  }
+
+  /** Clears a performed outbox without holding up the caller; a lost race flushes again. */
+  #clearInBackground(run: RunRecord): void {
+    const clearing = (async () => {
+      if (await this.deps.runs.clearEffects(run, this.deps.clock.now())) return;
+      const now = await this.deps.runs.get(run.id);
+      if (now) await this.flushEffects(now);
+    })()
+      .catch((err: unknown) =>
+        this.deps.logger.warn(
+          { err, runId: run.id },
+          'clearing a performed outbox failed; the next touch or reconcile performs it again',
+        ),
+      )
+      .finally(() => this.#clearing.delete(clearing));
+    this.#clearing.add(clearing);
+  }
+
+  /** Waits for the outbox clears in flight (before the process closes its connections). */
+  async settle(): Promise<void> {
+    while (this.#clearing.size > 0) await Promise.all([...this.#clearing]);
   }
 
   private async flushEffects(initial: RunRecord): Promise<void> {

@@ -16,8 +16,14 @@ ARGV[4] timeline entries, JSON array of JSON strings
 Returns 1 created, 0 it already existed.
 ]]
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-for k, v in pairs(cjson.decode(ARGV[3])) do redis.call('HSET', KEYS[1], k, v) end
-for _, entry in ipairs(cjson.decode(ARGV[4])) do redis.call('RPUSH', KEYS[2], entry) end
+local fields = {}
+for k, v in pairs(cjson.decode(ARGV[3])) do
+  fields[#fields + 1] = k
+  fields[#fields + 1] = v
+end
+redis.call('HSET', KEYS[1], unpack(fields))
+local entries = cjson.decode(ARGV[4])
+if #entries > 0 then redis.call('RPUSH', KEYS[2], unpack(entries)) end
 redis.call('ZADD', KEYS[3], tonumber(ARGV[1]), ARGV[2])
 redis.call('SADD', KEYS[4], ARGV[2])
 redis.call('SADD', KEYS[5], ARGV[2])

@@ -10,18 +10,29 @@ KEYS[4] active    SET ids of runs not yet ended
 ARGV[1] expected version
 ARGV[2] fields to set, JSON object of strings (must include the new version)
 ARGV[3] timeline entries, JSON array of JSON strings
-ARGV[4] applied event id ('' = none)
+ARGV[4] applied event id ('' = none); a save whose event id was applied already is refused
 ARGV[5] "1" if the run has ended, "2" if an ended run starts again (retry), else "0"
 ARGV[6] run id
 
-Returns 1 saved, 0 version mismatch (reload and retry), -1 no such run.
+Returns 1 saved, 0 version mismatch (reload and retry), -1 no such run, 2 the event was
+applied already (nothing written; a caller that saves from a remembered copy of the run, not a
+fresh read, learns it here).
 ]]
 local version = redis.call('HGET', KEYS[1], 'version')
 if not version then return -1 end
 if version ~= ARGV[1] then return 0 end
-for k, v in pairs(cjson.decode(ARGV[2])) do redis.call('HSET', KEYS[1], k, v) end
-for _, entry in ipairs(cjson.decode(ARGV[3])) do redis.call('RPUSH', KEYS[2], entry) end
-redis.call('LTRIM', KEYS[2], -2000, -1)
+if ARGV[4] ~= '' and redis.call('SISMEMBER', KEYS[3], ARGV[4]) == 1 then return 2 end
+local fields = {}
+for k, v in pairs(cjson.decode(ARGV[2])) do
+  fields[#fields + 1] = k
+  fields[#fields + 1] = v
+end
+redis.call('HSET', KEYS[1], unpack(fields))
+local entries = cjson.decode(ARGV[3])
+if #entries > 0 then
+  redis.call('RPUSH', KEYS[2], unpack(entries))
+  redis.call('LTRIM', KEYS[2], -2000, -1)
+end
 if ARGV[4] ~= '' then redis.call('SADD', KEYS[3], ARGV[4]) end
 if ARGV[5] == '1' then redis.call('SREM', KEYS[4], ARGV[6]) end
 if ARGV[5] == '2' then redis.call('SADD', KEYS[4], ARGV[6]) end

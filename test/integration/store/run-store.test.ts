@@ -303,6 +303,84 @@ describe('RunStore', () => {
     );
   });
 
+  it('remembers each run as it last wrote it; a save from a stale or already-applied copy is refused', async () => {
+    const keys = env.fresh('recent');
+    const mine = new RunStore(env.t.redis, keys);
+    // Another process, with its own memory, on the same Redis.
+    const theirs = new RunStore(env.t.redis, keys);
+    const step: RunPatch = {
+      status: 'running',
+      state: 's2',
+      step: 2,
+      context: context('run_r'),
+      pendingEffects: [EFFECT],
+      updatedAt: BASE + 5,
+    };
+    expect(mine.recent('run_r')).toBeUndefined();
+    const created = (await mine.createAndGet(runRecord('run_r', { version: 1 }), []))!;
+    expect(mine.recent('run_r')).toEqual(created);
+    expect(theirs.recent('run_r')).toBeUndefined();
+
+    const saved = (await mine.commit(
+      created,
+      step,
+      [entry(BASE + 5, 'step')],
+      'ev-1',
+    )) as RunRecord;
+    expect(mine.recent('run_r')).toEqual(saved);
+    expect(await mine.clearEffects(saved, BASE + 6)).toBe(true);
+    const cleared = mine.recent('run_r')!;
+    expect(cleared).toEqual(await mine.get('run_r'));
+    expect(cleared).toMatchObject({ pendingEffects: [], version: saved.version + 1 });
+
+    // The same event again from the remembered copy: refused, nothing written.
+    expect(
+      await mine.commit(cleared, { ...step, step: 3, state: 's3' }, [entry(BASE + 7, 'x')], 'ev-1'),
+    ).toBe('duplicate');
+    expect(await mine.get('run_r')).toEqual(cleared);
+    expect((await mine.timeline('run_r')).map((e) => e.type)).toEqual(['step']);
+    expect(
+      await mine.save(cleared, { ...step, step: 3, state: 's3' }, [], 'ev-1'),
+      'save reports it as a conflict: a fresh read tells the caller why',
+    ).toBe('conflict');
+
+    expect(mine.recent('run_r'), 'a refused save forgets the copy').toBeUndefined();
+
+    // The other process moves the run: this one's remembered copy is stale, its save refused.
+    const again = (await mine.commit(cleared, { ...step, step: 3 }, [], 'ev-2')) as RunRecord;
+    expect(mine.recent('run_r')).toEqual(again);
+    const fresh = (await theirs.get('run_r'))!;
+    const moved = (await theirs.commit(
+      fresh,
+      { ...step, state: 's4', step: 4 },
+      [],
+      'ev-3',
+    )) as RunRecord;
+    expect(await mine.commit(again, { ...step, state: 's5', step: 5 }, [], 'ev-4')).toBe(
+      'conflict',
+    );
+    expect(mine.recent('run_r')).toBeUndefined();
+    expect(await mine.clearEffects(again, BASE + 8)).toBe(false);
+    expect(await mine.get('run_r')).toEqual(moved);
+
+    // An ended run is not remembered.
+    const ended = await theirs.commit(
+      moved,
+      {
+        ...step,
+        state: 'done',
+        step: 5,
+        pendingEffects: [],
+        status: 'resolved',
+        endedAt: BASE + 9,
+      },
+      [],
+      'ev-5',
+    );
+    expect(ended).toMatchObject({ status: 'resolved' });
+    expect(theirs.recent('run_r')).toBeUndefined();
+  });
+
   it('storePlaybook keeps the first definition stored under a hash (NX)', async () => {
     const store = new RunStore(env.t.redis, env.fresh('pb'));
     await store.storePlaybook('h1', '{"id":"contain","version":1}');
