@@ -9,12 +9,12 @@ import type { Approval, ApprovalStore } from '../../store/approval-store.js';
 import type { Incident } from '../../store/incident-store.js';
 import type { RunStore } from '../../store/run-store.js';
 import {
-  FAILED_STATE,
   type CompiledPlaybook,
   type RunContext,
   type RunEvent,
 } from '../definition/compile-playbook.js';
 import { afterChildFlush } from '../kinds/call/call-runtime.js';
+import { failedAtAfter } from '../kinds/parallel/parallel-retry.js';
 import { stateKind } from '../kinds/registry.js';
 import type { RunServices } from '../kinds/state-kind.js';
 import { incidentScope } from './run-scope.js';
@@ -35,7 +35,6 @@ import type { ActionJob, RunEventJob, RunQueues, RunStartJob } from './jobs.js';
 import type { PlaybookCatalog } from './playbook-catalog.js';
 import {
   FINAL_STATUSES,
-  type FailedAt,
   type RunRecord,
   type RunStatus,
   type TimelineEntry,
@@ -332,10 +331,12 @@ export class Runner {
       }
       for (const adopted of resting?.kind.adoptedUndo?.(resting.def, event) ?? [])
         book = withEntry(book, adopted);
-      const failedAt: FailedAt | null =
-        state === FAILED_STATE && resting?.def.kind === 'action' && event.type === 'action.failed'
-          ? { state: job.expect.state, gate: run.context.gate }
-          : null;
+      const failedAt = failedAtAfter(compiled.definition, run, job.expect.state, event, {
+        state,
+        failed: status === 'failed',
+        leaves: position.leaves,
+        context,
+      });
 
       // Failing after side effects takes them all back; a rejection takes back the steps
       // marked undo_on_reject. The run is `undoing` until the pass is over.
@@ -390,7 +391,7 @@ export class Runner {
           updatedAt: now,
           ...(ended ? { endedAt: now } : {}),
           ...(book !== run.undo && book !== EMPTY_BOOK ? { undo: book } : {}),
-          ...(failedAt ? { failedAt } : {}),
+          ...(failedAt !== undefined ? { failedAt } : {}),
         },
         timeline,
         job.eventId,

@@ -81,13 +81,17 @@ describe('call inside a parallel branch', () => {
     const unknown = buildBoth(PARENT.replace('playbook: child', 'playbook: chlid'));
     const err = unknown.diagnostics.find((d) => d.code === 'CORDON_ERR_PLAYBOOK_CALL');
     expect(err?.message).toContain('Did you mean "child"?');
-    expect(err?.path).toBe('states.contain.parallel.branches.by_call.states.contain_user.call.playbook');
+    expect(err?.path).toBe(
+      'states.contain.parallel.branches.by_call.states.contain_user.call.playbook',
+    );
   });
 
   it('the graph draws the call in its branch', () => {
     const lines = playbookGraph(compiled!.definition).split('\n');
     expect(lines).toContain('    state "by_call" as contain__by_call {');
-    expect(lines.some((l) => l.includes('contain_user --> call_done : sub-run resolved'))).toBe(true);
+    expect(lines.some((l) => l.includes('contain_user --> call_done : sub-run resolved'))).toBe(
+      true,
+    );
     expect(lines).toContain('  class contain_user call');
   });
 
