@@ -146,8 +146,14 @@ function validateTrigger(
   }
   checkKeys(sink, ['on'], value, `${label} trigger`, {
     required: ['correlation'],
-    optional: ['severity', 'tags', 'source', 'group'],
+    optional: ['severity', 'tags', 'source', 'group', 'every_match'],
   });
+  if (value.every_match !== undefined && typeof value.every_match !== 'boolean')
+    sink.error(
+      ['on', 'every_match'],
+      'CORDON_ERR_DEFINITION_TYPE',
+      `${label} on.every_match must be true (every match of an incident that passes the trigger starts a run) or false (the default: one run per incident); got ${describe(value.every_match)}.`,
+    );
   const rules = toStringList(value.correlation);
   if (value.correlation !== undefined && !rules) {
     sink.error(
@@ -185,7 +191,9 @@ function validateTrigger(
     ruleTags: rules && ctx.ruleTags ? tagsOf(rules, ctx.ruleTags) : undefined,
     sources: ctx.sources,
   });
-  return rules && filters ? { rules, severities, ...filters } : undefined;
+  return rules && filters
+    ? { rules, severities, ...filters, ...(value.every_match === true ? { everyMatch: true } : {}) }
+    : undefined;
 }
 
 /**

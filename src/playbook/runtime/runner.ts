@@ -103,19 +103,33 @@ export class Runner {
     return deterministicId('run', playbookId, incidentId);
   }
 
+  /** The run a later match starts of a playbook with `on.every_match` (one per match). */
+  static runIdForMatch(playbookId: string, incidentId: string, matchId: string): string {
+    return deterministicId('run', playbookId, incidentId, matchId);
+  }
+
   /**
    * Queues one start job per matching playbook (deterministic ids make this idempotent).
-   * `sources`: the source connectors of the opening match's events (on.source filters).
+   * `sources`: the source connectors of the match's events (on.source filters). `laterMatch`:
+   * the id of a match that joined the incident after it opened; then a playbook that already
+   * has a run for the incident is skipped, unless it says `on.every_match` (a run per match).
    */
   async trigger(
     incident: Incident,
     initiator: string,
     sources: readonly string[] = [],
+    laterMatch?: string,
   ): Promise<string[]> {
     const started: string[] = [];
     for (const playbook of this.deps.playbooks.forIncident(incident, sources)) {
+      const id = playbook.definition.id;
+      const perMatch = laterMatch !== undefined && playbook.definition.trigger.everyMatch === true;
+      const runId = perMatch
+        ? Runner.runIdForMatch(id, incident.id, laterMatch)
+        : Runner.runIdFor(id, incident.id);
+      // One run per playbook and incident: the first match that passes the trigger starts it.
+      if (laterMatch !== undefined && !perMatch && (await this.deps.runs.get(runId))) continue;
       await this.deps.playbooks.pin(playbook);
-      const runId = Runner.runIdFor(playbook.definition.id, incident.id);
       const job: RunStartJob = {
         type: 'start',
         runId,
