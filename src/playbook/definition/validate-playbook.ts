@@ -3,6 +3,7 @@ import { SEVERITIES, type Severity } from '../../ingest/canonical-event.js';
 import { describe } from '../../shared/duration.js';
 import { checkKeys, expectMapping, expectString, isMapping, suggest } from '../../shared/shape.js';
 import type { DiagnosticSink, YamlPath } from '../../shared/yaml.js';
+import { warnAdHocIncidentReads } from './adhoc-incident-reads.js';
 import { checkExpression, type ExpressionScope, type ExpressionType } from '../expressions/cel.js';
 import { STATE_KINDS } from '../kinds/registry.js';
 import { collectTemplates, parseTemplate, type TemplateRef } from '../template.js';
@@ -91,6 +92,7 @@ export function validatePlaybook(
       const state = validateState(name, rawStates[name], ['states', name], names, env);
       if (state) states.set(name, state);
     }
+    if (inputs) warnAdHocIncidentReads(rawStates, sink, label);
   }
   const startState = value.start;
   if (
