@@ -307,8 +307,20 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
             : undefined;
         const outcome = await incidents.recordMatch(match, now, containment);
         if (!outcome.created) {
-          // A match joined an open incident: runs waiting for it to change are told.
-          if (!outcome.replayed) await runner.incidentChanged(outcome.incidentId);
+          if (outcome.replayed) return;
+          // A match joined an open incident: runs waiting for it to change are told, and
+          // playbooks it passes the trigger of start if they have not run for the incident
+          // (or run again per match with on.every_match).
+          await runner.incidentChanged(outcome.incidentId);
+          if (containment || !catalog.triggeredBy(match.rule)) return;
+          const joined = await incidents.get(outcome.incidentId);
+          if (joined?.status === 'open' && !joined.containment)
+            await runner.trigger(
+              joined,
+              `correlation:${match.rule}`,
+              sourcesOfRefs(match.refs, match.sources),
+              match.matchId,
+            );
           return;
         }
         const incident = await incidents.get(outcome.incidentId);
@@ -332,7 +344,11 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
           );
           return;
         }
-        await runner.trigger(incident, `correlation:${match.rule}`, sourcesOfRefs(match.refs));
+        await runner.trigger(
+          incident,
+          `correlation:${match.rule}`,
+          sourcesOfRefs(match.refs, match.sources),
+        );
       };
       // A match withdrawn by a later event: its incident says so (and is not closed: people
       // decide), and runs waiting on the incident are told, so a playbook can undo.

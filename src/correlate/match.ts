@@ -40,6 +40,11 @@ export interface Match {
   /** Contributing events as "<source>/<id>", capped; `count` is the total. */
   readonly refs: readonly string[];
   /**
+   * The distinct sources of every contributing event, set only when `refs` were capped (else
+   * the refs name them all): what a playbook trigger's `on.source` reads.
+   */
+  readonly sources?: readonly string[];
+  /**
    * When Cordon accepted the event that made the rule fire (its `received`), epoch ms; set by
    * the live correlator, absent for a match decided by time alone (a window closing).
    */

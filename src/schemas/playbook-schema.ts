@@ -50,7 +50,7 @@ export function playbookSchema(): JsonSchema {
                 ],
               },
               source: stringOrList(
-                'Source connector instances (POST /v1/ingest/<source>): one of the opening match\'s events came through one of them. Exact, or "*" globs.',
+                'Source connector instances (POST /v1/ingest/<source>): one of the match\'s events came through one of them. Exact, or "*" globs.',
               ),
               group: {
                 type: 'object',
@@ -58,6 +58,11 @@ export function playbookSchema(): JsonSchema {
                   'Group-by fields of the triggering rules → accepted values (exact, or "*" globs; a list = any of them), e.g. { api_key: "k-*" }.',
                 minProperties: 1,
                 additionalProperties: stringOrList('A value, or a list of values (any of them).'),
+              },
+              every_match: {
+                type: 'boolean',
+                description:
+                  'true: every match of an incident that passes the trigger starts a run (one per match). Default false: one run per incident, started by the first match (the opening one or a later one) that passes.',
               },
             },
             additionalProperties: false,

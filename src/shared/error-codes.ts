@@ -148,6 +148,11 @@ export const ERROR_CODES = {
     status: 400,
     description: 'A reversible action declares no undo.',
   },
+  CORDON_WARN_PLAYBOOK_ADHOC_INCIDENT: {
+    status: 400,
+    description:
+      'A playbook that declares inputs (so it can be started by hand without an incident) reads incident.*, which has no value in such a run.',
+  },
 
   // CONNECTOR: connectors/*.yaml.
   CORDON_ERR_CONNECTOR_TYPE: { status: 400, description: 'A connector names an unknown type.' },

@@ -345,9 +345,31 @@ export class DiagnosticSink {
     text: string,
     offset: number,
   ): void {
+    this.inText('error', path, code, message, text, offset);
+  }
+
+  /** A warning inside the text of the scalar at `path` (as errorInText). */
+  warningInText(
+    path: YamlPath,
+    code: ErrorCode,
+    message: string,
+    text: string,
+    offset: number,
+  ): void {
+    this.inText('warning', path, code, message, text, offset);
+  }
+
+  private inText(
+    severity: Diagnostic['severity'],
+    path: YamlPath,
+    code: ErrorCode,
+    message: string,
+    text: string,
+    offset: number,
+  ): void {
     const full = [...this.basePath, ...path];
     const start = this.positions.getText(full);
-    if (!start) return this.error(path, code, message);
+    if (!start) return this.push(severity, path, code, message, false);
     const before = text.slice(0, Math.max(0, Math.min(offset, text.length)));
     const lines = before.split('\n');
     const last = lines[lines.length - 1] ?? '';
@@ -355,7 +377,7 @@ export class DiagnosticSink {
       lines.length === 1
         ? { line: start.line, column: start.column + last.length }
         : { line: start.line + lines.length - 1, column: start.column + last.length };
-    this.push('error', path, code, message, false, at);
+    this.push(severity, path, code, message, false, at);
   }
 
   private push(

@@ -28,8 +28,10 @@ export interface ApprovalEscalation {
   /** Its place among the state's declared escalations (0-based). */
   readonly index: number;
   readonly at: number;
-  /** Roles it added to those that may decide. */
+  /** Roles it added to those that may decide (or, with `set`, the roles that may from then on). */
   readonly roles: readonly string[];
+  /** The roles replaced those that may decide (`roles: { set: [...] }`). */
+  readonly set?: true;
   /** The notification it queued (operation on connector), when it declared one. */
   readonly notify?: { readonly operation: string; readonly connector: string };
 }
@@ -177,6 +179,7 @@ export class ApprovalStore {
         JSON.stringify(escalation),
         nextAt === undefined ? '' : nextAt,
         JSON.stringify(timelineEntry),
+        escalation.set ? '1' : '',
       ],
     )) as [number, string];
     if (code === 1) return 'escalated';

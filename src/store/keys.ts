@@ -113,6 +113,10 @@ export class Keys {
   runApplied(id: string): string {
     return `${this.prefix}:run:${id}:applied`;
   }
+  /** What an Idempotency-Key of POST /v1/runs was first used for (the run it names). */
+  runIdempotency(id: string): string {
+    return `${this.prefix}:run:${id}:idem`;
+  }
   get runIndex(): string {
     return `${this.prefix}:run:index`;
   }

@@ -311,6 +311,20 @@ export class RunStore {
     return out;
   }
 
+  /**
+   * Binds a by-hand run id (derived from principal and Idempotency-Key) to what it starts, if
+   * nothing is bound yet (SET NX, one decision however many requests race). Answers undefined
+   * when this call bound it, else the binding that was there (for `ttlMs` after the first use).
+   */
+  async bindIdempotency<T>(runId: string, binding: T, ttlMs: number): Promise<T | undefined> {
+    const key = this.keys.runIdempotency(runId);
+    const json = JSON.stringify(binding);
+    if ((await this.redis.set(key, json, 'PX', ttlMs, 'NX')) === 'OK') return undefined;
+    const found = await this.redis.get(key);
+    // Expired between the two calls: bind again (a second race is as decided as the first).
+    return found === null ? this.bindIdempotency(runId, binding, ttlMs) : (JSON.parse(found) as T);
+  }
+
   async storePlaybook(hash: string, definitionJson: string): Promise<void> {
     await this.redis.set(this.keys.playbookSource(hash), definitionJson, 'NX');
   }

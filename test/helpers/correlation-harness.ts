@@ -334,6 +334,7 @@ export function describeMatch(m: Match, emittedAt?: number): Record<string, unkn
     approximate: m.approximate,
     suppressedCount: m.suppressedCount,
     refs: m.refs,
+    sources: m.sources,
     aggregate: m.aggregate,
     ...(emittedAt === undefined ? {} : { at: emittedAt }),
   };

@@ -200,6 +200,47 @@ describe('POST /v1/runs', () => {
     );
   });
 
+  it('a burst of repeats before the run exists starts one run and writes one audit entry', async () => {
+    const body = { playbook: 'manual-block', inputs: { user: 'adhoc-burst' } };
+    const answers = await Promise.all(
+      [0, 1, 2, 3, 4].map(() => start(body, TOKENS.approver, 'key-burst')),
+    );
+    const ids = new Set(answers.map((a) => a.json().id as string));
+    expect(ids.size).toBe(1);
+    expect(answers.every((a) => a.statusCode === 202 || a.statusCode === 200)).toBe(true);
+    const [id] = [...ids] as [string];
+    await ended(id);
+    const audit = (await t.call('GET', '/v1/audit?action=run.started', TOKENS.auditor)).json()
+      .entries as Json[];
+    expect(audit.filter((e) => e.targets.runId === id)).toHaveLength(1);
+    expect(await limiterOps('manual-adhoc-burst')).toEqual(['set']);
+  });
+
+  it('a key reused for another playbook is refused at once, even while the run is queued', async () => {
+    const [a, b] = await Promise.all([
+      start(
+        { playbook: 'manual-block', inputs: { user: 'adhoc-race' } },
+        TOKENS.approver,
+        'key-race',
+      ),
+      start({ playbook: 'reads-incident', inputs: {} }, TOKENS.approver, 'key-race'),
+    ]);
+    // Whichever came first started its run; the other is refused naming it.
+    const codes = [a.statusCode, b.statusCode].sort();
+    expect(codes).toEqual([202, 409]);
+    const won = a.statusCode === 202 ? a : b;
+    const lost = a.statusCode === 202 ? b : a;
+    expect(lost.json()).toMatchObject({
+      code: 'CORDON_ERR_RUN_IDEMPOTENCY',
+      details: { runId: won.json().id },
+    });
+    const run = await ended(won.json().id);
+    expect(run.playbookId).toBe(won.json().playbookId);
+    const audit = (await t.call('GET', '/v1/audit?action=run.started', TOKENS.auditor)).json()
+      .entries as Json[];
+    expect(audit.filter((e) => e.targets.runId === run.id)).toHaveLength(1);
+  });
+
   it('starts a new run on every call without an Idempotency-Key', async () => {
     const body = { playbook: 'manual-block', inputs: { user: 'adhoc-3' } };
     const a = await start(body);

@@ -104,26 +104,56 @@ export function registerRunStart(app: FastifyInstance, deps: ApiDeps): void {
       const key = request.headers['idempotency-key'];
       const runId = deterministicId('run', 'manual', principal.id, key ?? randomUUID());
       const incidentId = body.incident ?? '';
-      if (key !== undefined) {
-        const existing = await deps.runs.get(runId);
-        if (existing) {
-          if (existing.playbookId !== body.playbook || existing.incidentId !== incidentId)
-            throw new CordonError(
-              'CORDON_ERR_RUN_IDEMPOTENCY',
-              `Idempotency-Key "${key}" already started run ${existing.id} (playbook "${existing.playbookId}"${existing.incidentId ? `, incident ${existing.incidentId}` : ', ad hoc'}); use a new key for a different start.`,
-              { details: { runId: existing.id } },
-            );
-          const { pendingEffects: _pending, version: _version, ...visible } = existing;
-          return reply.code(200).send(visible);
-        }
-      }
-      await deps.runner.startManual(playbook, {
+      const start = {
         runId,
         incident: scope,
         initiator: principal.id,
         ...(body.inputs ? { inputs: body.inputs } : {}),
         ...(body.comment ? { comment: body.comment } : {}),
-      });
+      };
+      const queued = {
+        id: runId,
+        playbookId: playbook.definition.id,
+        playbookHash: playbook.hash,
+        incidentId,
+        initiator: principal.id,
+        status: 'queued',
+      };
+      if (key !== undefined) {
+        const mismatch = (bound: { playbookId: string; incidentId: string }): never => {
+          throw new CordonError(
+            'CORDON_ERR_RUN_IDEMPOTENCY',
+            `Idempotency-Key "${key}" already started run ${runId} (playbook "${bound.playbookId}"${bound.incidentId ? `, incident ${bound.incidentId}` : ', ad hoc'}); use a new key for a different start.`,
+            { details: { runId } },
+          );
+        };
+        const existing = await deps.runs.get(runId);
+        if (existing) {
+          if (existing.playbookId !== body.playbook || existing.incidentId !== incidentId)
+            mismatch(existing);
+          const { pendingEffects: _pending, version: _version, ...visible } = existing;
+          return reply.code(200).send(visible);
+        }
+        // The first use of the key binds it, atomically, before anything is queued: a repeat
+        // (or a racing request) finds the binding whether or not the runner made the run yet.
+        const binding: IdempotencyBinding = {
+          playbookId: playbook.definition.id,
+          playbookHash: playbook.hash,
+          incidentId,
+          start,
+        };
+        const bound = await deps.runs.bindIdempotency(runId, binding, IDEMPOTENCY_TTL_MS);
+        if (bound) {
+          if (bound.playbookId !== body.playbook || bound.incidentId !== incidentId)
+            mismatch(bound);
+          // Queued by the first request (its job id keeps it to one run); queued again as bound
+          // in case that request died before queueing. Its audit entry is the first request's.
+          if (bound.playbookHash === playbook.hash)
+            await deps.runner.startManual(playbook, bound.start);
+          return reply.code(202).send({ ...queued, initiator: bound.start.initiator });
+        }
+      }
+      await deps.runner.startManual(playbook, start);
       await deps.audit.trail.record(
         runStarted(
           principal,
@@ -141,16 +171,20 @@ export function registerRunStart(app: FastifyInstance, deps: ApiDeps): void {
         { runId, playbookId: body.playbook, by: principal.id },
         'run started by hand',
       );
-      return reply.code(202).send({
-        id: runId,
-        playbookId: playbook.definition.id,
-        playbookHash: playbook.hash,
-        incidentId,
-        initiator: principal.id,
-        status: 'queued',
-      });
+      return reply.code(202).send(queued);
     },
   );
+}
+
+/** How long an Idempotency-Key stays bound to what it first started (a run, once made, stays). */
+const IDEMPOTENCY_TTL_MS = 7 * 24 * 3_600_000;
+
+/** What an Idempotency-Key was first used for: the start job it queued. */
+interface IdempotencyBinding {
+  readonly playbookId: string;
+  readonly playbookHash: string;
+  readonly incidentId: string;
+  readonly start: Parameters<ApiDeps['runner']['startManual']>[1];
 }
 
 /** The inputs fit the playbook's declaration: none unknown, every required one given. */

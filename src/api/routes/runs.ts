@@ -124,7 +124,7 @@ export const runRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
           description:
             control === 'cancel'
               ? 'A pending approval of the run is cancelled and can no longer be approved. With effects to undo the run is `undoing` until they are taken back, then `cancelled`.'
-              : 'Only a run that failed at an action step can be retried; it keeps its pinned playbook hash.',
+              : 'Only a run that failed at an action step can be retried; it keeps its pinned playbook hash. A run that failed at a parallel state\'s join restarts each branch that failed at an action, at that action; branches that resolved are kept.',
           tags: ['runs'],
           params: idParamsFor('run'),
           body: {
@@ -154,7 +154,7 @@ export const runRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
             control === 'cancel'
               ? `Run ${id} is ${outcome.reason}; only a running or waiting run can be cancelled.`
               : outcome.reason === 'not-retryable'
-                ? `Run ${id} failed at a step that cannot be retried (it ended through a failed end state or a failed branch); start a new run instead.`
+                ? `Run ${id} failed at a step that cannot be retried (it ended through a failed end state, or a parallel branch ended other than at a failed action); start a new run instead.`
                 : `Run ${id} is ${outcome.reason}; only a failed run can be retried.`,
             { details: { status: outcome.reason } },
           );

@@ -826,6 +826,9 @@ export class CorrelationEngine {
       if (refs.length >= this.#limits.maxRefsPerMatch) break;
       refs.push(c.ref);
     }
+    // Beyond the refs' cap, the sources of every contribution (playbook triggers' on.source).
+    const sources =
+      fire.contributions.length > refs.length ? sourcesOf(fire.contributions) : undefined;
     const matchId =
       info.type === 'detection'
         ? deterministicId('m', info.key, fire.windowKey)
@@ -851,6 +854,7 @@ export class CorrelationEngine {
       suppressedCount,
       aggregate: fire.evaluation.aggregate,
       refs,
+      ...(sources ? { sources } : {}),
     };
     // Suppression quiets alerts, not signals: a chained rule still sees every match.
     if (info.chained) this.#derived.push(derivedEvent(match, now));
@@ -1169,4 +1173,19 @@ function groupOf(names: readonly string[], values: readonly string[]): Record<st
     group[n] = values[i] ?? '';
   });
   return group;
+}
+
+/** The distinct sources (`<source>/` of each ref) of a window's contributions. */
+function sourcesOf(contributions: readonly { readonly ref: string }[]): string[] {
+  const out = new Set<string>();
+  let last = '';
+  for (const c of contributions) {
+    // Most windows hold one or two sources: skip the slice while the prefix repeats.
+    if (last !== '' && c.ref.startsWith(last)) continue;
+    const slash = c.ref.indexOf('/');
+    if (slash <= 0) continue;
+    last = c.ref.slice(0, slash + 1);
+    out.add(c.ref.slice(0, slash));
+  }
+  return [...out];
 }

@@ -39,6 +39,8 @@ export interface ExpectedMatch {
   readonly approximate?: boolean;
   readonly suppressedCount?: number;
   readonly refs?: readonly string[];
+  /** The sources of every event beyond the refs' cap (absent when the refs hold them all). */
+  readonly sources?: readonly string[] | undefined;
   readonly aggregate?: Record<string, unknown>;
   /** Index of the event whose processing emitted it (events.length: the final flush). */
   readonly at?: number;

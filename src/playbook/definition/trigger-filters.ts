@@ -176,6 +176,7 @@ export function describeTrigger(
   trigger: TriggerFilters & {
     readonly rules: readonly string[];
     readonly severities: readonly string[];
+    readonly everyMatch?: true;
   },
 ): string {
   if (trigger.rules.length === 0) return 'on call (started by other playbooks or by hand)';
@@ -188,5 +189,6 @@ export function describeTrigger(
   if (trigger.sources) parts.push(`from source ${trigger.sources.join(' or ')}`);
   for (const [field, values] of Object.entries(trigger.group ?? {}))
     parts.push(`group ${field} = ${values.join(' or ')}`);
+  if (trigger.everyMatch) parts.push('a run for every match that passes');
   return parts.join('; ');
 }

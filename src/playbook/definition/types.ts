@@ -18,6 +18,11 @@ export interface PlaybookDefinition {
     readonly rules: readonly string[];
     /** Empty = any severity. */
     readonly severities: readonly Severity[];
+    /**
+     * `on.every_match: true`: every match of the incident that passes the trigger starts a run
+     * (one per match); absent: at most one run per incident, by the first match that passes.
+     */
+    readonly everyMatch?: true;
   };
   /**
    * What a caller passes (`call.inputs`), read as `run.inputs.<name>`; absent = none. A

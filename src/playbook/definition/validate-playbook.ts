@@ -3,6 +3,7 @@ import { SEVERITIES, type Severity } from '../../ingest/canonical-event.js';
 import { describe } from '../../shared/duration.js';
 import { checkKeys, expectMapping, expectString, isMapping, suggest } from '../../shared/shape.js';
 import type { DiagnosticSink, YamlPath } from '../../shared/yaml.js';
+import { warnAdHocIncidentReads } from './adhoc-incident-reads.js';
 import { checkExpression, type ExpressionScope, type ExpressionType } from '../expressions/cel.js';
 import { STATE_KINDS } from '../kinds/registry.js';
 import { collectTemplates, parseTemplate, type TemplateRef } from '../template.js';
@@ -91,6 +92,7 @@ export function validatePlaybook(
       const state = validateState(name, rawStates[name], ['states', name], names, env);
       if (state) states.set(name, state);
     }
+    if (inputs) warnAdHocIncidentReads(rawStates, sink, label);
   }
   const startState = value.start;
   if (
@@ -146,8 +148,14 @@ function validateTrigger(
   }
   checkKeys(sink, ['on'], value, `${label} trigger`, {
     required: ['correlation'],
-    optional: ['severity', 'tags', 'source', 'group'],
+    optional: ['severity', 'tags', 'source', 'group', 'every_match'],
   });
+  if (value.every_match !== undefined && typeof value.every_match !== 'boolean')
+    sink.error(
+      ['on', 'every_match'],
+      'CORDON_ERR_DEFINITION_TYPE',
+      `${label} on.every_match must be true (every match of an incident that passes the trigger starts a run) or false (the default: one run per incident); got ${describe(value.every_match)}.`,
+    );
   const rules = toStringList(value.correlation);
   if (value.correlation !== undefined && !rules) {
     sink.error(
@@ -185,7 +193,9 @@ function validateTrigger(
     ruleTags: rules && ctx.ruleTags ? tagsOf(rules, ctx.ruleTags) : undefined,
     sources: ctx.sources,
   });
-  return rules && filters ? { rules, severities, ...filters } : undefined;
+  return rules && filters
+    ? { rules, severities, ...filters, ...(value.every_match === true ? { everyMatch: true } : {}) }
+    : undefined;
 }
 
 /**

@@ -79,7 +79,12 @@ export interface PlannedCall {
   /** Changes a production system. */
   readonly mutating: boolean;
   /** Set for an approval's escalation notification: made only if nobody decided by then. */
-  readonly escalation?: { readonly afterMs: number; readonly roles: readonly string[] };
+  readonly escalation?: {
+    readonly afterMs: number;
+    readonly roles: readonly string[];
+    /** The roles replace those that may decide. */
+    readonly set?: true;
+  };
 }
 
 /**

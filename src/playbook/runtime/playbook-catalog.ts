@@ -39,6 +39,13 @@ export class PlaybookCatalog {
     );
   }
 
+  /** Whether any current playbook is triggered by `rule` (a cheap test before reading more). */
+  triggeredBy(rule: string): boolean {
+    return this.current.some((p) =>
+      p.definition.trigger.rules.some((r) => (this.ruleKeys.get(r) ?? r) === rule),
+    );
+  }
+
   /** The current version of playbook `id` (what a call without a pinned version runs). */
   currentOf(id: string): CompiledPlaybook | undefined {
     return this.current.find((p) => p.definition.id === id);

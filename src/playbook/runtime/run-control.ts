@@ -1,6 +1,8 @@
 import { deterministicId } from '../../shared/hash.js';
+import type { CompiledPlaybook } from '../definition/compile-playbook.js';
+import { branchRestart } from '../kinds/parallel/parallel-retry.js';
 import { stateEffectId, type Effect, type StateEffect } from './effects.js';
-import { FINAL_STATUSES, type RunRecord, type RunStatus } from './run-record.js';
+import { FINAL_STATUSES, type FailedAt, type RunRecord, type RunStatus } from './run-record.js';
 import { kindOf, leavesOf, statusOfState } from './run-positions.js';
 import { effectEntries } from './run-timeline.js';
 import { MAX_CONFLICT_RETRIES, type RunnerCore } from './runner-core.js';
@@ -101,6 +103,11 @@ export async function retryRun(
     if (run.status !== 'failed') return { ok: false, reason: run.status };
     const failedAt = run.failedAt;
     const compiled = await core.compiled(run.playbookHash, run.id);
+    if (failedAt?.branches) {
+      const outcome = await retryBranches(core, run, compiled, failedAt, by);
+      if (outcome === 'conflict') continue;
+      return outcome;
+    }
     const at = failedAt && kindOf(compiled.definition.states[failedAt.state]);
     if (!failedAt || !at?.kind.effect) return { ok: false, reason: 'not-retryable' };
     const now = core.deps.clock.now();
@@ -137,4 +144,81 @@ export async function retryRun(
     return { ok: true, run: (await core.deps.runs.get(runId)) ?? run };
   }
   throw new Error(`Run ${runId}: could not retry after ${MAX_CONFLICT_RETRIES} conflicting saves.`);
+}
+
+/**
+ * Retries a run that failed at a parallel state's join: the branches that failed at an action
+ * restart at that action (with the gate that admitted it), the branches that resolved stay
+ * resolved, and the run rests in the parallel state again until the join.
+ */
+async function retryBranches(
+  core: RunnerCore,
+  run: RunRecord,
+  compiled: CompiledPlaybook,
+  failedAt: FailedAt,
+  by: string,
+): Promise<
+  | 'conflict'
+  | { ok: true; run: RunRecord }
+  | { ok: false; reason: 'missing' | 'not-retryable' | RunStatus }
+> {
+  const restart = branchRestart(compiled.definition, run.context, failedAt);
+  if ('refused' in restart) {
+    core.deps.logger.info({ runId: run.id, why: restart.refused }, 'run not retryable');
+    return { ok: false, reason: 'not-retryable' };
+  }
+  const now = core.deps.clock.now();
+  const step = run.step + 1;
+  const effects: StateEffect[] = [];
+  for (const state of restart.states) {
+    const kind = kindOf(compiled.states[state])?.kind;
+    if (!kind?.effect) return { ok: false, reason: 'not-retryable' };
+    effects.push({
+      kind: kind.key,
+      id: stateEffectId(kind.effect.idPrefix, run.id, state, step),
+      state,
+      step,
+      at: now,
+    });
+  }
+  const saved = await core.deps.runs.save(
+    run,
+    {
+      status: 'running',
+      state: failedAt.state,
+      step,
+      context: {
+        ...run.context,
+        gate: restart.gate,
+        branches: { ...run.context.branches, [failedAt.state]: restart.outcomes },
+      },
+      value: restart.value,
+      leaves: Object.fromEntries(restart.states.map((s) => [s, step])),
+      pendingEffects: effects,
+      updatedAt: now,
+      failedAt: null,
+      reopen: true,
+    },
+    [
+      {
+        at: now,
+        type: 'retried',
+        by,
+        state: failedAt.state,
+        branches: restart.branches,
+        states: restart.states,
+      },
+      ...effectEntries(effects, now),
+    ],
+    '',
+  );
+  if (saved === 'conflict') return 'conflict';
+  if (saved === 'missing') return { ok: false, reason: 'missing' };
+  core.deps.logger.info(
+    { runId: run.id, by, state: failedAt.state, branches: restart.branches },
+    'run retried',
+  );
+  const updated = await core.deps.runs.get(run.id);
+  if (updated) await core.flush(updated);
+  return { ok: true, run: (await core.deps.runs.get(run.id)) ?? run };
 }

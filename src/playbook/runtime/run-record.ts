@@ -51,8 +51,16 @@ export interface RunRecord {
 }
 
 export interface FailedAt {
+  /** The action that failed, or the parallel state whose branches failed. */
   readonly state: string;
   readonly gate: RunContext['gate'];
+  /**
+   * Inside a parallel state: each branch that ended failed at an action (no failure path),
+   * with the gate that admitted it. A retry restarts those branches at those actions.
+   */
+  readonly branches?: Readonly<
+    Record<string, { readonly state: string; readonly gate: RunContext['gate'] }>
+  >;
 }
 
 export type TimelineEntry = {

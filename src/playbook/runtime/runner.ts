@@ -9,12 +9,12 @@ import type { Approval, ApprovalStore } from '../../store/approval-store.js';
 import type { Incident } from '../../store/incident-store.js';
 import type { RunStore } from '../../store/run-store.js';
 import {
-  FAILED_STATE,
   type CompiledPlaybook,
   type RunContext,
   type RunEvent,
 } from '../definition/compile-playbook.js';
 import { afterChildFlush } from '../kinds/call/call-runtime.js';
+import { failedAtAfter } from '../kinds/parallel/parallel-retry.js';
 import { stateKind } from '../kinds/registry.js';
 import type { RunServices } from '../kinds/state-kind.js';
 import { incidentScope } from './run-scope.js';
@@ -35,7 +35,6 @@ import type { ActionJob, RunEventJob, RunQueues, RunStartJob } from './jobs.js';
 import type { PlaybookCatalog } from './playbook-catalog.js';
 import {
   FINAL_STATUSES,
-  type FailedAt,
   type RunRecord,
   type RunStatus,
   type TimelineEntry,
@@ -111,19 +110,33 @@ export class Runner {
     return deterministicId('run', playbookId, incidentId);
   }
 
+  /** The run a later match starts of a playbook with `on.every_match` (one per match). */
+  static runIdForMatch(playbookId: string, incidentId: string, matchId: string): string {
+    return deterministicId('run', playbookId, incidentId, matchId);
+  }
+
   /**
    * Queues one start job per matching playbook (deterministic ids make this idempotent).
-   * `sources`: the source connectors of the opening match's events (on.source filters).
+   * `sources`: the source connectors of the match's events (on.source filters). `laterMatch`:
+   * the id of a match that joined the incident after it opened; then a playbook that already
+   * has a run for the incident is skipped, unless it says `on.every_match` (a run per match).
    */
   async trigger(
     incident: Incident,
     initiator: string,
     sources: readonly string[] = [],
+    laterMatch?: string,
   ): Promise<string[]> {
     const started: string[] = [];
     for (const playbook of this.deps.playbooks.forIncident(incident, sources)) {
+      const id = playbook.definition.id;
+      const perMatch = laterMatch !== undefined && playbook.definition.trigger.everyMatch === true;
+      const runId = perMatch
+        ? Runner.runIdForMatch(id, incident.id, laterMatch)
+        : Runner.runIdFor(id, incident.id);
+      // One run per playbook and incident: the first match that passes the trigger starts it.
+      if (laterMatch !== undefined && !perMatch && (await this.deps.runs.get(runId))) continue;
       await this.deps.playbooks.pin(playbook);
-      const runId = Runner.runIdFor(playbook.definition.id, incident.id);
       const job: RunStartJob = {
         type: 'start',
         runId,
@@ -368,10 +381,12 @@ export class Runner {
       }
       for (const adopted of resting?.kind.adoptedUndo?.(resting.def, event) ?? [])
         book = withEntry(book, adopted);
-      const failedAt: FailedAt | null =
-        state === FAILED_STATE && resting?.def.kind === 'action' && event.type === 'action.failed'
-          ? { state: job.expect.state, gate: run.context.gate }
-          : null;
+      const failedAt = failedAtAfter(compiled.definition, run, job.expect.state, event, {
+        state,
+        failed: status === 'failed',
+        leaves: position.leaves,
+        context,
+      });
 
       // Failing after side effects takes them all back; a rejection takes back the steps
       // marked undo_on_reject. The run is `undoing` until the pass is over.
@@ -426,7 +441,7 @@ export class Runner {
           updatedAt: now,
           ...(ended ? { endedAt: now } : {}),
           ...(book !== run.undo && book !== EMPTY_BOOK ? { undo: book } : {}),
-          ...(failedAt ? { failedAt } : {}),
+          ...(failedAt !== undefined ? { failedAt } : {}),
         },
         timeline,
         job.eventId,

@@ -31,9 +31,15 @@ export function filtersAccept(
   return true;
 }
 
-/** `<source>/<id>` event refs → their distinct sources. */
-export function sourcesOfRefs(refs: readonly string[]): string[] {
-  const out = new Set<string>();
+/**
+ * A match's distinct sources: those of its `<source>/<id>` event refs, and those of the events
+ * beyond the refs' cap (`sources`, set by the engine only then).
+ */
+export function sourcesOfRefs(
+  refs: readonly string[],
+  beyond: readonly string[] = [],
+): string[] {
+  const out = new Set<string>(beyond);
   for (const ref of refs) {
     const slash = ref.indexOf('/');
     if (slash > 0) out.add(ref.slice(0, slash));

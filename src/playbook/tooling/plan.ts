@@ -357,7 +357,7 @@ export function formatPlan(plan: Plan, incidentId: string): string {
         ? `state ${call.state}, branch ${call.branch}`
         : `state ${call.state}`;
       const when = call.escalation
-        ? `ESCALATION if undecided after ${formatDurationMs(call.escalation.afterMs)}${call.escalation.roles.length ? `, adds roles ${call.escalation.roles.join(', ')}` : ''}, read-only`
+        ? `ESCALATION if undecided after ${formatDurationMs(call.escalation.afterMs)}${call.escalation.roles.length ? `, ${call.escalation.set ? 'sets roles to' : 'adds roles'} ${call.escalation.roles.join(', ')}` : ''}, read-only`
         : gate;
       lines.push(`  ${j + 1}. ${call.operation} on ${call.connector} (${where}) - ${when}`);
       if (call.undo) {

@@ -13,6 +13,7 @@ ARGV[3] roles to add, JSON array of strings
 ARGV[4] the escalation record to keep, JSON object
 ARGV[5] next escalation time, epoch ms ('' = none after this one)
 ARGV[6] timeline entry, JSON string
+ARGV[7] '1': the roles replace those that may decide (roles: { set }); '': they are added
 
 Returns {code, status}: 1 escalated now, 2 already escalated (this index), 0 not pending (status
 says what it is), -1 no such approval.
@@ -26,6 +27,7 @@ for _, e in ipairs(escalations) do
   if tonumber(e.index) == index then return {2, status} end
 end
 local roles = cjson.decode(redis.call('HGET', KEYS[1], 'roles') or '[]')
+if ARGV[7] == '1' then roles = {} end
 local have = {}
 for _, r in ipairs(roles) do have[r] = true end
 for _, r in ipairs(cjson.decode(ARGV[3])) do

@@ -5,6 +5,7 @@ import { buildPlaybooks } from '../../../src/playbook/definition/build-playbooks
 import type { PlaybookContext } from '../../../src/playbook/definition/types.js';
 import { PlaybookCatalog } from '../../../src/playbook/runtime/playbook-catalog.js';
 import { sourcesOfRefs } from '../../../src/playbook/runtime/trigger-match.js';
+import { describeTrigger } from '../../../src/playbook/definition/trigger-filters.js';
 import { formatPlan, planRun } from '../../../src/playbook/tooling/plan.js';
 import { playbookGraph } from '../../../src/playbook/tooling/graph.js';
 import type { RunStore } from '../../../src/store/run-store.js';
@@ -242,6 +243,30 @@ describe('which incidents a trigger accepts', () => {
       'kong',
       'litellm',
     ]);
+  });
+
+  it('adds the sources of the events beyond the refs’ cap', () => {
+    expect(sourcesOfRefs(['kong/e1'], ['splunk', 'kong'])).toEqual(['splunk', 'kong']);
+  });
+
+  it('on.every_match: true is kept (and described); false or absent keeps the hash; else refused', () => {
+    const build = (extra: string) =>
+      buildPlaybooks([{ file: 'e.yaml', text: playbook(`  correlation: key_abuse${extra}`) }], CTX);
+    const every = build('\n  every_match: true');
+    expect(every.playbooks?.[0]?.definition.trigger.everyMatch).toBe(true);
+    expect(
+      describeTrigger(every.playbooks?.[0]?.definition.trigger ?? { rules: [], severities: [] }),
+    ).toBe('on incidents of key_abuse; a run for every match that passes');
+    const plain = build('');
+    expect(build('\n  every_match: false').playbooks?.[0]?.hash).toBe(plain.playbooks?.[0]?.hash);
+    expect(plain.playbooks?.[0]?.definition.trigger.everyMatch).toBeUndefined();
+    expect(build('\n  every_match: yes please').diagnostics).toContainEqual(
+      expect.objectContaining({
+        code: 'CORDON_ERR_DEFINITION_TYPE',
+        path: 'on.every_match',
+        line: 4,
+      }),
+    );
   });
 });
 

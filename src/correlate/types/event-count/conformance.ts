@@ -168,7 +168,21 @@ export const CASES: readonly ConformanceCase[] = [
     rules: rule('{ gte: 3 }'),
     limits: { maxRefsPerMatch: 2 },
     events: burst(3, 0, SECOND),
-    expect: [{ rule: 'burst', count: 3, refs: ['gw/e0', 'gw/e1'] }],
+    expect: [{ rule: 'burst', count: 3, refs: ['gw/e0', 'gw/e1'], sources: ['gw'] }],
+  },
+  {
+    name: 'beyond the refs cap, the match still names every source of its events',
+    rules: rule('{ gte: 4 }'),
+    limits: { maxRefsPerMatch: 2 },
+    events: burst(4, 0, SECOND).map((e, i) => ({ ...e, source: i < 3 ? 'gw' : 'kong' })),
+    expect: [{ rule: 'burst', count: 4, refs: ['gw/e0', 'gw/e1'], sources: ['gw', 'kong'] }],
+  },
+  {
+    name: 'within the refs cap, the refs name the sources (no sources field)',
+    rules: rule('{ gte: 2 }'),
+    limits: { maxRefsPerMatch: 2 },
+    events: burst(2, 0, SECOND).map((e, i) => ({ ...e, source: i === 0 ? 'gw' : 'kong' })),
+    expect: [{ rule: 'burst', count: 2, refs: ['gw/e0', 'kong/e1'], sources: undefined }],
   },
   {
     name: 'the per-group event cap evicts the oldest events and flags the match partial',

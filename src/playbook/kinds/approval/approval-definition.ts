@@ -16,10 +16,17 @@ export interface ApprovalStateDefinition extends BaseStateDefinition {
 
 /** One escalation step: after this long undecided, notify someone and/or widen the roles. */
 export interface ApprovalEscalationDefinition {
-  /** From when the approval was asked for. */
+  /** From when the approval was asked for (0 when `after` is computed). */
   readonly afterMs: number;
+  /**
+   * A computed `after` (`${{ <CEL> }}`, a duration): its CEL source, evaluated over the run's
+   * context when the approval is entered; absent for a fixed delay.
+   */
+  readonly after?: string;
   /** Roles added to those that may decide (votes cast afterwards may use them). */
   readonly roles: readonly string[];
+  /** `roles: { set: [...] }`: the roles replace those that may decide instead of adding. */
+  readonly setRoles?: true;
   /** A non-mutating operation to run (a notification); inputs may hold templates. */
   readonly notify?: {
     readonly operation: string;

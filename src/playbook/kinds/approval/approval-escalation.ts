@@ -9,6 +9,8 @@ import type { ActionJob } from '../../runtime/jobs.js';
 import type { RunRecord } from '../../runtime/run-record.js';
 import { runScope } from '../../runtime/run-scope.js';
 import { renderValue } from '../../template.js';
+import { computeValue } from '../../expressions/computed.js';
+import { parseDuration } from '../../../shared/duration.js';
 import type { RunServices } from '../state-kind.js';
 import type { DryRunTimed, PlannedCall } from '../tooling.js';
 import type { ApprovalStateDefinition } from './approval-definition.js';
@@ -41,14 +43,36 @@ export function escalationNotifyKey(approvalId: string, index: number): string {
   return deterministicId('esc', approvalId, String(index));
 }
 
-/** When the step after `index` happens for an approval created at `createdAt`. */
+/**
+ * How long after the approval was asked for step `step` happens: its fixed delay, or its
+ * computed one over the run's context (undefined: it never happens — the CEL could not be
+ * computed, or gave a duration not shorter than the approval's timeout).
+ */
+export function escalationAfterMs(
+  step: NonNullable<ApprovalStateDefinition['escalate']>[number],
+  context: RunContext,
+  timeoutMs: number,
+): number | undefined {
+  if (step.after === undefined) return step.afterMs;
+  const computed = computeValue(step.after, runScope(context));
+  const parsed = computed.ok ? parseDuration(computed.value) : undefined;
+  if (!parsed?.ok || parsed.ms >= timeoutMs) return undefined;
+  return parsed.ms;
+}
+
+/** When the first step after `index` that happens at all does, for an approval created at `createdAt`. */
 export function nextEscalationAt(
   def: ApprovalStateDefinition,
+  context: RunContext,
   createdAt: number,
   index: number,
 ): number | undefined {
-  const next = def.escalate?.[index + 1];
-  return next ? createdAt + next.afterMs : undefined;
+  let next: number | undefined;
+  for (const step of (def.escalate ?? []).slice(index + 1)) {
+    const ms = escalationAfterMs(step, context, def.timeoutMs);
+    if (ms !== undefined && (next === undefined || createdAt + ms < next)) next = createdAt + ms;
+  }
+  return next;
 }
 
 /** Takes escalation step `index` of the approval the run rests at (`run.state`/`run.step`). */
@@ -70,24 +94,29 @@ export async function escalateApproval(
     index,
     at: now,
     roles: step.roles,
+    ...(step.setRoles ? { set: true } : {}),
     ...(step.notify
       ? { notify: { operation: step.notify.operation, connector: step.notify.connector } }
       : {}),
   };
-  const roles = [...new Set([...approval.roles, ...step.roles])];
+  const roles = step.setRoles ? [...step.roles] : [...new Set([...approval.roles, ...step.roles])];
   const outcome = await approvals.escalate(
     approvalId,
     run.id,
     record,
-    nextEscalationAt(def, approval.createdAt, index),
+    nextEscalationAt(def, run.context, approval.createdAt, index),
     {
       at: now,
       type: 'approval.escalated',
       state: run.state,
       approvalId,
       escalation: index + 1,
-      after: step.afterMs,
-      ...(step.roles.length > 0 ? { addedRoles: step.roles, roles } : {}),
+      after: escalationAfterMs(step, run.context, def.timeoutMs) ?? step.afterMs,
+      ...(step.setRoles
+        ? { setRoles: step.roles, roles }
+        : step.roles.length > 0
+          ? { addedRoles: step.roles, roles }
+          : {}),
       ...(notify?.ok
         ? {
             notify: {
@@ -177,6 +206,8 @@ export function plannedEscalations(
 ): DryRunTimed[] {
   return (def.escalate ?? []).map((step, index) => {
     const notify = step.notify;
+    // A computed delay as this context gives it (one that never happens: past the timeout).
+    const afterMs = escalationAfterMs(step, context, def.timeoutMs) ?? def.timeoutMs + 1;
     let call: PlannedCall | undefined;
     if (notify) {
       const inputs: Record<string, unknown> = {};
@@ -194,12 +225,12 @@ export function plannedEscalations(
         unresolved,
         automatic: true,
         mutating: false,
-        escalation: { afterMs: step.afterMs, roles: step.roles },
+        escalation: { afterMs, roles: step.roles, ...(step.setRoles ? { set: true } : {}) },
       };
     }
     return {
       delay: escalationDelayName(state, index),
-      afterMs: step.afterMs,
+      afterMs,
       roles: step.roles,
       ...(call ? { call } : {}),
     };
@@ -227,7 +258,8 @@ export async function reconcileEscalations(
   const now = services.deps.clock.now();
   const taken = new Set((approval.escalations ?? []).map((e) => e.index));
   for (const [index, step] of (def.escalate ?? []).entries()) {
-    if (taken.has(index) || approval.createdAt + step.afterMs > now) continue;
+    const afterMs = escalationAfterMs(step, run.context, def.timeoutMs);
+    if (taken.has(index) || afterMs === undefined || approval.createdAt + afterMs > now) continue;
     const type = escalationEventType(compiled, run.state, index);
     const event: RunEvent = { type };
     await services.queueEvent(

@@ -10,7 +10,7 @@ import {
   reconcileApproval,
 } from './approval-runtime.js';
 import { validateApproval } from './validate-approval.js';
-import { escalationDelayName } from './approval-escalation.js';
+import { escalationAfterMs, escalationDelayName } from './approval-escalation.js';
 import { approvalSchema, dryRunApproval, graphApproval } from './approval-tooling.js';
 
 /**
@@ -60,7 +60,13 @@ export const approvalKind: StateKind<ApprovalStateDefinition> = {
         // Escalations: timers with no target; the runner takes them in beforeEvent.
         ...Object.fromEntries(
           (def.escalate ?? []).map((step, i) => {
-            machine.delays[escalationDelayName(name, i)] = step.afterMs;
+            // A computed delay is computed as the approval is entered, from the run's context;
+            // one that never happens waits past the timeout (leaving the state cancels it).
+            machine.delays[escalationDelayName(name, i)] =
+              step.after === undefined
+                ? step.afterMs
+                : ({ context }: { context: RunContext }): number =>
+                    escalationAfterMs(step, context, def.timeoutMs) ?? def.timeoutMs + 1;
             return [escalationDelayName(name, i), { actions: [] }];
           }),
         ),

@@ -7,7 +7,15 @@ import { runScope } from '../../runtime/run-scope.js';
 import { prepareAction } from '../action/action-runtime.js';
 import type { RunServices } from '../state-kind.js';
 import type { ApprovalStateDefinition } from './approval-definition.js';
-import { escalateApproval, escalationIndex, reconcileEscalations } from './approval-escalation.js';
+import {
+  escalateApproval,
+  escalationIndex,
+  nextEscalationAt,
+  reconcileEscalations,
+} from './approval-escalation.js';
+
+const nextAt = (at: number | undefined): { nextEscalationAt?: number } =>
+  at === undefined ? {} : { nextEscalationAt: at };
 
 export function approvalDelayName(state: string): string {
   return `approval_${state}`;
@@ -40,7 +48,7 @@ export async function performApproval(
     gated: prepared?.ok ? prepared.gated : null,
     createdAt: effect.at,
     expiresAt: effect.at + def.timeoutMs,
-    ...(def.escalate?.[0] ? { nextEscalationAt: effect.at + def.escalate[0].afterMs } : {}),
+    ...nextAt(nextEscalationAt(def, ctx, effect.at, -1)),
   });
 }
 

@@ -11,8 +11,12 @@ const DRY_RUN_APPROVAL = 'dry-run';
 function escalationNote(def: ApprovalStateDefinition): string {
   if (!def.escalate?.length) return '';
   const steps = def.escalate.map((s) => {
-    const what = [...(s.notify ? [s.notify.operation] : []), ...s.roles.map((r) => `+${r}`)];
-    return `${formatDurationMs(s.afterMs)} (${what.join(', ')})`;
+    const what = [
+      ...(s.notify ? [s.notify.operation] : []),
+      ...(s.setRoles ? [`roles = ${s.roles.join(' or ')}`] : s.roles.map((r) => `+${r}`)),
+    ];
+    const after = s.after === undefined ? formatDurationMs(s.afterMs) : `\${{ ${s.after} }}`;
+    return `${after} (${what.join(', ')})`;
   });
   return `, escalates after ${steps.join(', ')}`;
 }
@@ -92,10 +96,38 @@ export const approvalSchema: JsonSchema = stateObject(
             required: ['after'],
             anyOf: [{ required: ['notify'] }, { required: ['roles'] }],
             properties: {
-              after: DURATION,
+              after: {
+                anyOf: [
+                  DURATION,
+                  {
+                    type: 'string',
+                    pattern: '^\\s*\\$\\{\\{[\\s\\S]*\\}\\}\\s*$',
+                    description:
+                      'A computed delay: ${{ <CEL> }} giving a duration, computed when the approval is asked for (one not shorter than the timeout never happens).',
+                  },
+                ],
+              },
               roles: {
-                description: 'Roles added to those that may decide (votes cast afterwards).',
-                anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }],
+                description:
+                  'Roles added to those that may decide (votes cast afterwards); { add: [...] } the same; { set: [...] } the roles that may decide from then on, replacing the others.',
+                anyOf: [
+                  { type: 'string' },
+                  { type: 'array', items: { type: 'string' } },
+                  {
+                    type: 'object',
+                    minProperties: 1,
+                    maxProperties: 1,
+                    properties: {
+                      add: {
+                        anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }],
+                      },
+                      set: {
+                        anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }],
+                      },
+                    },
+                    additionalProperties: false,
+                  },
+                ],
               },
               notify: {
                 type: 'object',

@@ -1,5 +1,6 @@
 import { describe, formatDurationMs } from '../../../shared/duration.js';
-import { checkKeys, expectMapping } from '../../../shared/shape.js';
+import { checkKeys, expectMapping, isMapping } from '../../../shared/shape.js';
+import { computedSource } from '../../expressions/computed.js';
 import type { YamlPath } from '../../../shared/yaml.js';
 import { durationOr, MAX_WAIT_MS, toStringList } from '../../definition/value-checks.js';
 import type { ValidateInput } from '../state-kind.js';
@@ -46,15 +47,27 @@ export function validateEscalation(
       return;
     }
     checkKeys(sink, at, raw, stepLabel, { required: ['after'], optional: ['notify', 'roles'] });
-    const afterMs = durationOr(
-      raw.after,
-      0,
-      [...at, 'after'],
-      sink,
-      `${stepLabel}.after`,
-      MAX_WAIT_MS,
-    );
-    if (raw.after !== undefined && afterMs > 0) {
+    // A computed delay is checked as CEL giving a duration; its value is known at run time
+    // only (one that is not shorter than the timeout, or cannot be computed, never happens).
+    const computed = computedSource(raw.after);
+    if (computed !== undefined) {
+      if (
+        !input.checkComputed(
+          [...at, 'after'],
+          raw.after as string,
+          'duration',
+          `${stepLabel}.after`,
+        )
+      )
+        ok = false;
+    }
+    const afterMs =
+      computed !== undefined
+        ? 0
+        : durationOr(raw.after, 0, [...at, 'after'], sink, `${stepLabel}.after`, MAX_WAIT_MS);
+    if (computed !== undefined) {
+      // Order and timeout are checked when it is computed.
+    } else if (raw.after !== undefined && afterMs > 0) {
       if (timeoutMs > 0 && afterMs >= timeoutMs) {
         sink.error(
           [...at, 'after'],
@@ -81,14 +94,37 @@ export function validateEscalation(
       ok = false;
     }
     let roles: string[] = [];
+    // `roles: [a]` or `{ add: [a] }` widens who may decide; `{ set: [a] }` replaces it.
+    const rolesSpec = isMapping(raw.roles) ? raw.roles : undefined;
+    const setRoles = rolesSpec !== undefined && 'set' in rolesSpec;
+    if (rolesSpec !== undefined)
+      checkKeys(sink, [...at, 'roles'], rolesSpec, `${stepLabel}.roles`, {
+        optional: ['add', 'set'],
+      });
+    if (rolesSpec !== undefined && Object.keys(rolesSpec).length !== 1) {
+      sink.error(
+        [...at, 'roles'],
+        'CORDON_ERR_DEFINITION_VALUE',
+        `${stepLabel}.roles must be a list of roles to add, { add: [...] } or { set: [...] } (the roles that may decide from then on), one of them.`,
+      );
+      ok = false;
+    }
+    const rawRoles = rolesSpec ? (setRoles ? rolesSpec.set : rolesSpec.add) : raw.roles;
     if (raw.roles !== undefined) {
-      const list = toStringList(raw.roles);
+      const list = toStringList(rawRoles);
       const machine = list?.filter(isMachineRole) ?? [];
       if (!list || !list.every((r) => /^[\w.-]{1,64}$/.test(r))) {
         sink.error(
           [...at, 'roles'],
           'CORDON_ERR_DEFINITION_TYPE',
-          `${stepLabel}.roles must be a list of role names (letters, digits, _ . -); got ${describe(raw.roles)}.`,
+          `${stepLabel}.roles must be a list of role names (letters, digits, _ . -); got ${describe(rawRoles)}.`,
+        );
+        ok = false;
+      } else if (setRoles && list.length === 0) {
+        sink.error(
+          [...at, 'roles', 'set'],
+          'CORDON_ERR_DEFINITION_VALUE',
+          `${stepLabel}.roles.set is empty: nobody could decide from then on; name the roles that may (e.g. [soc-lead]).`,
         );
         ok = false;
       } else if (machine.length > 0) {
@@ -105,7 +141,13 @@ export function validateEscalation(
         ? undefined
         : validateNotify(input, raw.notify, [...at, 'notify'], `${stepLabel}.notify`);
     if (raw.notify !== undefined && !notify) ok = false;
-    out.push({ afterMs, roles, ...(notify ? { notify } : {}) });
+    out.push({
+      afterMs,
+      ...(computed !== undefined ? { after: computed } : {}),
+      roles,
+      ...(setRoles ? { setRoles: true as const } : {}),
+      ...(notify ? { notify } : {}),
+    });
   });
   return ok ? out : undefined;
 }

@@ -17,13 +17,31 @@ export function callableIndex(
     const states = isMapping(value.states) ? value.states : {};
     const calls: string[] = [];
     const stepStates: string[] = [];
-    for (const [name, raw] of Object.entries(states)) {
-      if (!isMapping(raw)) continue;
+    for (const [name, raw] of withBranchStates(states)) {
       if (recording.some((k) => k in raw)) stepStates.push(name);
       if (isMapping(raw.call) && typeof raw.call.playbook === 'string')
         calls.push(raw.call.playbook);
     }
     out.set(value.id, { at, inputs: declaredInputs(value.inputs), calls, stepStates });
+  }
+  return out;
+}
+
+/**
+ * Every state of a raw playbook with its name, those inside parallel branches too (a branch
+ * may call, and its actions are steps as top-level ones are).
+ */
+function withBranchStates(states: Record<string, unknown>): [string, Record<string, unknown>][] {
+  const out: [string, Record<string, unknown>][] = [];
+  for (const [name, raw] of Object.entries(states)) {
+    if (!isMapping(raw)) continue;
+    out.push([name, raw]);
+    const branches = isMapping(raw.parallel) ? raw.parallel.branches : undefined;
+    if (!isMapping(branches)) continue;
+    for (const branch of Object.values(branches))
+      if (isMapping(branch) && isMapping(branch.states))
+        for (const [inner, rawInner] of Object.entries(branch.states))
+          if (isMapping(rawInner)) out.push([inner, rawInner]);
   }
   return out;
 }

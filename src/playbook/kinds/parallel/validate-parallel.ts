@@ -6,8 +6,11 @@ import type { ValidateInput } from '../state-kind.js';
 import type { ParallelBranch, ParallelStateDefinition } from './parallel-definition.js';
 
 const BRANCH_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,62}$/;
-/** Kinds a branch may hold: one level of parallelism keeps every branch's position flat. */
-export const NOT_IN_BRANCHES: readonly string[] = ['parallel', 'call'];
+/**
+ * Kinds a branch may not hold: one level of parallelism keeps every branch's position flat. A
+ * `call` may: its sub-run belongs to the branch (withdrawn with it, its effects adopted).
+ */
+export const NOT_IN_BRANCHES: readonly string[] = ['parallel'];
 
 /**
  * `parallel: { join: all|any, branches: { <name>: { start, states } } }` with `next` and an
@@ -106,7 +109,7 @@ function validateBranch(
       sink.error(
         [...at, inner],
         'CORDON_ERR_PLAYBOOK_PARALLEL',
-        `${what} state "${name}" is a "${inner}" state; a branch holds action, approval, choice, wait and end states only. Move it after the join.`,
+        `${what} state "${name}" is a "${inner}" state; a branch holds action, approval, choice, wait, call and end states only (no nested parallel). Move it after the join, or into a playbook the branch calls.`,
       );
       continue;
     }
