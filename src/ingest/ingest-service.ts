@@ -167,7 +167,7 @@ export class IngestService {
             rejected.length,
           )
         : undefined;
-    const appended = await this.o.log.append(events, now, this.o.dedupeWindowMs);
+    const appended = await this.o.log.append(events, now, this.o.dedupeWindowMs, keep.textMs);
     const duplicates = appended.filter((a) => a.duplicate).length;
     this.o.metrics.inc(
       'cordon_ingest_events_total',

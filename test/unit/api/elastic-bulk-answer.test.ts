@@ -16,7 +16,9 @@ const action = fc.record({
   doc: fc.dictionary(fc.string({ maxLength: 4 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 3 }),
 });
 
-function bodyOf(actions: readonly fc.RecordValue<typeof action>[], crlf: boolean): Buffer {
+type Action = typeof action extends fc.Arbitrary<infer T> ? T : never;
+
+function bodyOf(actions: readonly Action[], crlf: boolean): Buffer {
   const eol = crlf ? '\r\n' : '\n';
   let text = '';
   for (const a of actions) {
