@@ -1,5 +1,4 @@
 import { bulkActionsRead } from '../../ingest/sources/elastic-bulk/index.js';
-import type { BulkAction as ReadAction } from '../../ingest/sources/elastic-bulk/index.js';
 import type { DropInContext, DropInProtocol } from './protocol.js';
 
 /** Elasticsearch version Cordon reports to shippers that check it before sending. */
@@ -18,14 +17,13 @@ interface BulkAction {
  */
 export function bulkActions(body: Buffer): BulkAction[] {
   const read = bulkActionsRead(body);
-  return read === undefined ? parseActionLines(body) : read.map(answerAction);
-}
-
-function answerAction(action: ReadAction): BulkAction {
-  const { _index: index, _id: id } = action.meta;
-  return typeof id === 'string'
-    ? { op: action.type, index: typeof index === 'string' ? index : '', id }
-    : { op: action.type, index: typeof index === 'string' ? index : '' };
+  if (read === undefined) return parseActionLines(body);
+  return read.types.map((op, i) => {
+    const { _index: index, _id: id } = read.metas[i] ?? {};
+    return typeof id === 'string'
+      ? { op, index: typeof index === 'string' ? index : '', id }
+      : { op, index: typeof index === 'string' ? index : '' };
+  });
 }
 
 /** The action lines of a body the reader did not split (delete has no document line). */

@@ -4,4 +4,4 @@ export type { BulkResponse, BulkItemResult } from './bulk-response.js';
 export { elasticInfoHandshake } from './handshake.js';
 export type { ElasticBulkOptions } from './options.js';
 export { bulkActionsRead } from './read-actions.js';
-export type { BulkAction } from './bulk-lines.js';
+export type { ReadActions } from './read-actions.js';
