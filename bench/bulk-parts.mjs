@@ -96,6 +96,8 @@ const cpu = (f) => {
   const c = process.cpuUsage(c0);
   return (c.user + c.system) / 5000 / 20;
 };
+// Bytes written, printed so the serialisation cannot be optimised away.
+let written = 0;
 const res = { answer: { old: [], new: [] }, json: { old: [], new: [] } };
 for (let round = 0; round < 16; round++)
   for (const name of round % 2 ? ['new', 'old'] : ['old', 'new']) {
@@ -117,9 +119,9 @@ for (let round = 0; round < 16; round++)
     );
     res.json[name].push(
       cpu(() => {
-        let n = 0;
         for (let k = 0; k < 20; k++)
-          for (const q of p) for (const e of q.events) n += X.json.storedEventJson(e).event.length;
+          for (const q of p)
+            for (const e of q.events) written += X.json.storedEventJson(e).event.length;
       }),
     );
   }
@@ -128,3 +130,4 @@ for (const part of ['answer', 'json'])
   console.log(
     `${part}: other ${med(res[part].old)}, this ${med(res[part].new)} µs/event (median of 16), this/other ${(Number(med(res[part].new)) / Number(med(res[part].old))).toFixed(2)}`,
   );
+console.log(`(${written} bytes of event JSON written)`);
