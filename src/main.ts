@@ -170,6 +170,7 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
       bodyLimitBytes: config.ingest.deadLetterBodyLimitBytes,
       maxBytes: config.ingest.deadLetterMaxBytes,
       maxAgeMs: config.ingest.deadLetterMaxAgeMs,
+      textMsFor: deadLetterTextPeriods(content.connectors, config.retention.textMs),
     });
     const incidents = new IncidentStore(redis, keys);
     const runs = new RunStore(redis, keys, metrics);
@@ -803,4 +804,18 @@ async function listenOrExplain(
       { cause: err },
     );
   }
+}
+
+/**
+ * Each source's text retention period (its `keep.text_ms`, else CORDON_RETENTION_TEXT_MS), as
+ * dead letters apply it to refused bodies: a body may hold prompts.
+ */
+function deadLetterTextPeriods(
+  connectors: readonly ConnectorDefinition[],
+  textMs: number,
+): (source: string) => number {
+  const own = new Map<string, number>();
+  for (const c of connectors)
+    if (c.kind === 'source' && c.keep.textMs !== undefined) own.set(c.name, c.keep.textMs);
+  return (source) => own.get(source) ?? textMs;
 }

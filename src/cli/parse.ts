@@ -88,7 +88,7 @@ export async function runParse(argv: readonly string[]): Promise<number> {
   let method = 'POST';
   let contentType = args.contentType;
   if (args.file?.endsWith('.http.txt') || args.file?.endsWith('.http')) {
-    const parsed = parseHttpRequestFile(bytes.toString('utf8'));
+    const parsed = parseHttpRequestFile(bytes);
     if (!parsed.ok) {
       console.error(`cordon parse: ${args.file}: ${parsed.reason}`);
       return 1;

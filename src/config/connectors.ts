@@ -274,7 +274,10 @@ function parseListen(
   };
 }
 
-/** `keep: { raw: sampled, raw_sample: 0.05, text: redact }` on a source connector. */
+/** Longest `keep.text_ms`, as for CORDON_RETENTION_TEXT_MS. */
+const MAX_TEXT_MS = 3_650 * 86_400_000;
+
+/** `keep: { raw: sampled, raw_sample: 0.05, text: redact, text_ms: 86400000 }` on a source connector. */
 function parseKeep(
   value: unknown,
   kind: 'source' | 'action',
@@ -291,8 +294,10 @@ function parseKeep(
     return {};
   }
   if (!expectMapping(sink, ['keep'], value, 'keep')) return {};
-  checkKeys(sink, ['keep'], value, 'keep', { optional: ['raw', 'raw_sample', 'text'] });
-  const out: { raw?: RawPolicy; rawSample?: number; text?: TextPolicy } = {};
+  checkKeys(sink, ['keep'], value, 'keep', {
+    optional: ['raw', 'raw_sample', 'text', 'text_ms'],
+  });
+  const out: { raw?: RawPolicy; rawSample?: number; text?: TextPolicy; textMs?: number } = {};
   if (value.raw !== undefined) {
     if ((RAW_POLICIES as readonly unknown[]).includes(value.raw)) out.raw = value.raw as RawPolicy;
     else
@@ -320,6 +325,17 @@ function parseKeep(
         ['keep', 'text'],
         'CORDON_ERR_DEFINITION_VALUE',
         `keep.text must be one of ${TEXT_POLICIES.join(', ')}; got ${describe(value.text)}.`,
+      );
+  }
+  if (value.text_ms !== undefined) {
+    const n = value.text_ms;
+    if (typeof n === 'number' && Number.isSafeInteger(n) && n >= 0 && n <= MAX_TEXT_MS)
+      out.textMs = n;
+    else
+      sink.error(
+        ['keep', 'text_ms'],
+        'CORDON_ERR_DEFINITION_VALUE',
+        `keep.text_ms must be whole milliseconds from 0 (as long as the event) to ${MAX_TEXT_MS} (3650 days), such as 86400000 for one day; got ${describe(n)}.`,
       );
   }
   return out;

@@ -1,16 +1,17 @@
+import { readFileSync } from 'node:fs';
 import type { Clock } from '../shared/clock.js';
 import { CordonError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { Metrics } from '../shared/metrics.js';
 import type { DeadLetterStore } from '../store/dead-letters.js';
 import type { EventLog } from '../store/event-log.js';
-import type { CanonicalEvent } from './canonical-event.js';
+import type { CanonicalEvent, NormalisedEvent } from './canonical-event.js';
 import { applyKeepPolicy, DEFAULT_KEEP_POLICY } from './keep-policy.js';
 import type { KeepPolicy } from './keep-policy.js';
 import type { FieldError, NormaliseResult, RejectedItem } from './normalizers/types.js';
 import { LocalSourceMemory } from './sources/memory.js';
 import { getSourceKind } from './sources/registry.js';
-import type { AnySourceKind, SourceMemory } from './sources/source-kind.js';
+import type { AnySourceKind, EnrichContext, SourceMemory } from './sources/source-kind.js';
 
 export interface SourceInfo {
   readonly name: string;
@@ -59,6 +60,10 @@ export interface IngestServiceOptions {
   readonly maxDepth?: number;
   /** Join/delta memory per source (Redis in production; in-process when absent). */
   readonly memoryFor?: (source: string) => SourceMemory;
+  /** What kinds that enrich from a sender's API call (default: the global fetch). */
+  readonly fetch?: typeof fetch;
+  /** Where their secret references are read (default: the process environment and files). */
+  readonly secrets?: EnrichContext['secrets'];
 }
 
 /**
@@ -147,6 +152,8 @@ export class IngestService {
       );
     }
 
+    if (kind.enrich !== undefined && result.events.length > 0)
+      await this.#enrich(source, kind, result.events, now);
     const keep = source.keep ?? DEFAULT_KEEP_POLICY;
     const stamp = { source: source.name, received: now };
     const events: CanonicalEvent[] = result.events.map((e) =>
@@ -167,7 +174,7 @@ export class IngestService {
             rejected.length,
           )
         : undefined;
-    const appended = await this.o.log.append(events, now, this.o.dedupeWindowMs);
+    const appended = await this.o.log.append(events, now, this.o.dedupeWindowMs, keep.textMs);
     const duplicates = appended.filter((a) => a.duplicate).length;
     this.o.metrics.inc(
       'cordon_ingest_events_total',
@@ -249,6 +256,30 @@ export class IngestService {
     );
   }
 
+  /**
+   * A kind's enrichment (I/O apart from its pure normalise). It records its own failures on
+   * the events; a throw is a bug, caught so the events are still accepted, labelled.
+   */
+  async #enrich(
+    source: SourceInfo,
+    kind: AnySourceKind,
+    events: readonly NormalisedEvent[],
+    now: number,
+  ): Promise<void> {
+    try {
+      await kind.enrich?.(events, {
+        options: source.options,
+        now,
+        source: source.name,
+        fetch: this.o.fetch ?? globalThis.fetch,
+        secrets: this.o.secrets ?? PROCESS_SECRETS,
+      });
+    } catch (err) {
+      this.o.logger.error({ source: source.name, err }, 'source enrichment failed');
+      for (const event of events) event.labels[ENRICHMENT_FAILED_LABEL] = 'true';
+    }
+  }
+
   #memory(source: string): SourceMemory {
     let memory = this.#memories.get(source);
     if (!memory) {
@@ -294,6 +325,14 @@ export class IngestService {
     return id;
   }
 }
+
+/** Set on events whose kind's enrichment threw (they are accepted as normalised). */
+export const ENRICHMENT_FAILED_LABEL = 'cordon.enrichment_failed';
+
+const PROCESS_SECRETS: EnrichContext['secrets'] = {
+  env: process.env,
+  readFile: (path) => readFileSync(path, 'utf8'),
+};
 
 /** Node gives repeated headers as arrays; kinds see one string per header. */
 export function flattenHeaders(

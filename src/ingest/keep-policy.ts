@@ -20,6 +20,11 @@ export interface KeepPolicy {
   /** Share of events whose raw is kept under `sampled`, 0..1. */
   readonly rawSample: number;
   readonly text: TextPolicy;
+  /**
+   * How long this source's prompt/response text is kept after its event was accepted (ms; 0:
+   * as long as its event), overriding CORDON_RETENTION_TEXT_MS. Undefined: that setting.
+   */
+  readonly textMs?: number;
 }
 
 export const DEFAULT_KEEP_POLICY: KeepPolicy = { raw: 'always', rawSample: 0.01, text: 'keep' };

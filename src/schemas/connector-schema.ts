@@ -70,6 +70,12 @@ export function connectorSchema(): JsonSchema {
           raw: { type: 'string' },
           raw_sample: { type: 'number' },
           text: { type: 'string' },
+          text_ms: {
+            type: 'integer',
+            minimum: 0,
+            description:
+              'How long prompt/response text is kept after its event was accepted (ms; 0: as long as the event); overrides CORDON_RETENTION_TEXT_MS for this source.',
+          },
         },
         additionalProperties: false,
       },

@@ -41,6 +41,12 @@ export interface DeadLetterLimits {
   /** Bodies and error lists together; the oldest letters go first. */
   readonly maxBytes: number;
   readonly maxAgeMs: number;
+  /**
+   * The text retention period of a source's letters (its `keep.text_ms`, else
+   * CORDON_RETENTION_TEXT_MS): a refused body may hold prompts, so a letter goes once that
+   * period is over, before `maxAgeMs` if shorter. 0 or absent: only the limits above apply.
+   */
+  readonly textMsFor?: (source: string) => number;
 }
 
 /** Evictions per trim call: keeps one script short even after the limits were lowered. */
@@ -72,6 +78,7 @@ export class DeadLetterStore {
     const body = utf8 ? kept.toString('utf8') : kept.toString('base64');
     const errors = JSON.stringify(input.errors);
     const bytes = Buffer.byteLength(body) + Buffer.byteLength(errors);
+    const textMs = this.limits.textMsFor?.(input.source) ?? 0;
     const id = String(
       await this.#scripts.run(
         'addDeadLetter',
@@ -80,6 +87,7 @@ export class DeadLetterStore {
           this.keys.deadLetterBodies,
           this.keys.deadLetterCounts,
           this.keys.deadLetterBytes,
+          this.keys.deadLetterExpiry,
         ],
         [
           bytes,
@@ -102,6 +110,7 @@ export class DeadLetterStore {
           truncated ? '1' : '0',
           'encoding',
           utf8 ? 'utf8' : 'base64',
+          ...(textMs > 0 ? ['expires', input.received + textMs] : []),
         ],
       ),
     );
@@ -116,7 +125,12 @@ export class DeadLetterStore {
   async trim(now: number, keep = ''): Promise<{ evicted: number; entries: number; bytes: number }> {
     const [evicted, entries, bytes] = (await this.#scripts.run(
       'trimDeadLetters',
-      [this.keys.deadLetters, this.keys.deadLetterBodies, this.keys.deadLetterBytes],
+      [
+        this.keys.deadLetters,
+        this.keys.deadLetterBodies,
+        this.keys.deadLetterBytes,
+        this.keys.deadLetterExpiry,
+      ],
       [now, this.limits.maxEntries, this.limits.maxBytes, this.limits.maxAgeMs, keep, TRIM_BUDGET],
     )) as [number, number, number];
     return { evicted, entries, bytes };

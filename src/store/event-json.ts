@@ -11,10 +11,41 @@ import { rawTextOf } from '../ingest/sources/raw-text.js';
 export function eventJson(event: CanonicalEvent): string {
   const text = rawTextOf(event.raw);
   if (text === undefined) return JSON.stringify(event);
-  const { raw: _raw, ...rest } = event;
-  const head = JSON.stringify(rest);
-  // `rest` always holds id, time, kind …: its JSON is an object with members, ending in `}`.
-  return `${head.slice(0, -1)},"raw":${text}}`;
+  return withMembers(jsonWithout(event, 'raw', undefined), `"raw":${text}`);
+}
+
+/**
+ * The event's JSON without one or two of its members, without copying the event to leave them
+ * out (a rest-spread copy of every event was a tenth of storing a `_bulk` event): the members
+ * are set to undefined, which JSON.stringify skips, for the one synchronous call, and put back
+ * at once. Events are plain data objects of the request that made them (never frozen), and
+ * nothing else runs in between, so no reader sees the gap.
+ */
+function jsonWithout(
+  event: CanonicalEvent,
+  first: 'raw' | 'text',
+  second: 'raw' | undefined,
+): string {
+  const mutable = event as unknown as Record<string, unknown>;
+  const firstValue = mutable[first];
+  // Only members that hold a value are blanked: an absent one is not added (keys stay as they were).
+  const blankSecond = second !== undefined && mutable[second] !== undefined;
+  const secondValue = blankSecond ? mutable[second] : undefined;
+  if (firstValue !== undefined) mutable[first] = undefined;
+  if (blankSecond) mutable[second] = undefined;
+  try {
+    return JSON.stringify(event);
+  } finally {
+    if (firstValue !== undefined) mutable[first] = firstValue;
+    if (blankSecond) mutable[second] = secondValue;
+  }
+}
+
+/** `{…}` with `members` (`"key":json`) added last; `{}` takes them without a comma. */
+function withMembers(objectJson: string, members: string): string {
+  return objectJson.length === 2
+    ? `{${members}}`
+    : `${objectJson.slice(0, -1)},${members}}`;
 }
 
 /** Set on an event read back after retention removed its text (README "Retention"). */
@@ -31,10 +62,10 @@ export function storedEventJson(event: CanonicalEvent): {
 } {
   if (event.text === undefined || Object.keys(event.text).length === 0)
     return { event: eventJson(event), text: '' };
-  const { text, raw, ...rest } = event;
+  const { text, raw } = event;
   const rawText = raw === undefined ? undefined : (rawTextOf(raw) ?? JSON.stringify(raw));
   return {
-    event: JSON.stringify(rest),
+    event: jsonWithout(event, 'text', 'raw'),
     text: `{"text":${JSON.stringify(text)}${rawText === undefined ? '' : `,"raw":${rawText}`}}`,
   };
 }

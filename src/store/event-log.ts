@@ -27,6 +27,8 @@ export interface LoggedEvent {
  */
 export class EventLog {
   readonly #scripts: ScriptRunner;
+  /** Text periods this process has registered in `eventTextPeriods` (one SADD each, ever). */
+  readonly #periodsKnown = new Set<number>();
 
   constructor(
     private readonly redis: Redis,
@@ -39,16 +41,33 @@ export class EventLog {
     return `${source}/${id}`;
   }
 
+  /**
+   * Appends a batch atomically (duplicates skipped). `textPeriodMs`: the batch's source keeps
+   * its prompt/response text for its own period (`keep.text_ms`), so the texts go to that
+   * period's order list; undefined: the list of CORDON_RETENTION_TEXT_MS.
+   */
   async append(
     events: readonly CanonicalEvent[],
     now: number,
     dedupeWindowMs: number,
+    textPeriodMs?: number,
   ): Promise<AppendOutcome[]> {
     if (events.length === 0) return [];
     const args: (string | number)[] = [Math.floor(now), dedupeWindowMs, events.length];
+    let withText = false;
     for (const e of events) {
       const stored = storedEventJson(e);
+      if (stored.text !== '') withText = true;
       args.push(EventLog.memberOf(e.source, e.id), stored.event, stored.text);
+    }
+    let textOrder = this.keys.eventTextOrder;
+    if (textPeriodMs !== undefined && withText) {
+      textOrder = this.keys.eventTextOrderFor(textPeriodMs);
+      // Registered before any text goes to the list, so the sweep never misses a list.
+      if (!this.#periodsKnown.has(textPeriodMs)) {
+        await this.redis.sadd(this.keys.eventTextPeriods, String(textPeriodMs));
+        this.#periodsKnown.add(textPeriodMs);
+      }
     }
     const seqs = (await this.#scripts.run(
       'appendEvents',
@@ -58,7 +77,7 @@ export class EventLog {
         this.keys.eventLog,
         this.keys.eventSeenLegacy,
         this.keys.eventText,
-        this.keys.eventTextOrder,
+        textOrder,
       ],
       args,
     )) as string[];
@@ -225,16 +244,29 @@ export class EventLog {
    * Removes the text (and raw) of up to `limit` events accepted before `horizon` (-1: none by
    * age) but before `keepFrom` (the oldest entry some correlator has yet to checkpoint past;
    * '0-0': none known), and of events the log no longer holds; the events stay. Returns how
-   * many.
+   * many. `periodMs`: the texts of sources with that `keep.text_ms` (undefined: the others).
    */
-  async forgetText(horizon: number, limit: number, keepFrom = '0-0'): Promise<number> {
+  async forgetText(
+    horizon: number,
+    limit: number,
+    keepFrom = '0-0',
+    periodMs?: number,
+  ): Promise<number> {
+    const order =
+      periodMs === undefined ? this.keys.eventTextOrder : this.keys.eventTextOrderFor(periodMs);
     return Number(
       await this.#scripts.run(
         'forgetText',
-        [this.keys.eventText, this.keys.eventTextOrder, this.keys.eventLog],
+        [this.keys.eventText, order, this.keys.eventLog],
         [horizon, limit, keepFrom],
       ),
     );
+  }
+
+  /** The text periods of sources that set `keep.text_ms`, ever (each has its own list). */
+  async textPeriods(): Promise<number[]> {
+    const members = await this.redis.smembers(this.keys.eventTextPeriods);
+    return members.map(Number).filter((n) => Number.isSafeInteger(n) && n >= 0);
   }
 
   async length(): Promise<number> {

@@ -44,6 +44,17 @@ export class Keys {
   get eventTextOrder(): string {
     return `${this.prefix}:events:text-order`;
   }
+  /**
+   * The accept-order list of the texts of sources with their own text period (`keep.text_ms`),
+   * one list per period, so each list stays in due order and is swept with its own horizon.
+   */
+  eventTextOrderFor(periodMs: number): string {
+    return `${this.prefix}:events:text-order:${periodMs}`;
+  }
+  /** The periods (ms) that have a list of their own: what the text sweep walks (a SET). */
+  get eventTextPeriods(): string {
+    return `${this.prefix}:events:text-periods`;
+  }
   /** One entry of a source's bounded join/delta memory (src/ingest/sources/source-kind.ts). */
   sourceMemory(source: string, key: string): string {
     return `${this.prefix}:srcmem:${source}:${key}`;
@@ -53,6 +64,10 @@ export class Keys {
   }
   get deadLetterCounts(): string {
     return `${this.prefix}:deadletters:count`;
+  }
+  /** Dead letters by when their source's text period ends (a ZSET of entry ids). */
+  get deadLetterExpiry(): string {
+    return `${this.prefix}:deadletters:expiry`;
   }
   get deadLetterBodies(): string {
     return `${this.prefix}:deadletters:bodies`;

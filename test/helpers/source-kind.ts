@@ -68,7 +68,7 @@ export async function runKindOnHttpFile(
   path: string,
   run: Omit<RunOptions, 'headers' | 'contentType'> = {},
 ): Promise<NormaliseResult> {
-  const parsed = parseHttpRequestFile(fixtureBytes(path).toString('utf8'));
+  const parsed = parseHttpRequestFile(fixtureBytes(path));
   if (!parsed.ok) throw new Error(`${path}: ${parsed.reason}`);
   const { headers, body } = parsed.request;
   const contentType = (headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';

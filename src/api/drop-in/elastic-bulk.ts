@@ -1,3 +1,4 @@
+import { bulkActionsRead } from '../../ingest/sources/elastic-bulk/index.js';
 import type { DropInContext, DropInProtocol } from './protocol.js';
 
 /** Elasticsearch version Cordon reports to shippers that check it before sending. */
@@ -9,8 +10,24 @@ interface BulkAction {
   readonly id?: string;
 }
 
-/** The action lines of a `_bulk` body, in order (delete has no document line). */
+/**
+ * The action lines of a `_bulk` body, in order: the ones the `elastic-bulk` reader parsed when
+ * it read this body (so the answer's items are the reader's items, index for index), else
+ * read here (a body refused before or while it was split).
+ */
 export function bulkActions(body: Buffer): BulkAction[] {
+  const read = bulkActionsRead(body);
+  if (read === undefined) return parseActionLines(body);
+  return read.types.map((op, i) => {
+    const { _index: index, _id: id } = read.metas[i] ?? {};
+    return typeof id === 'string'
+      ? { op, index: typeof index === 'string' ? index : '', id }
+      : { op, index: typeof index === 'string' ? index : '' };
+  });
+}
+
+/** The action lines of a body the reader did not split (delete has no document line). */
+export function parseActionLines(body: Buffer): BulkAction[] {
   const actions: BulkAction[] = [];
   const lines = body.toString('utf8').split('\n');
   for (let i = 0; i < lines.length; i += 1) {

@@ -3,6 +3,12 @@
  * request line, headers, a blank line, then the body. What follows the body (a blank line and
  * then a response `HTTP/1.1 …`, a `--- …` note or `# …` comments) is not part of it. Lets
  * `cordon parse` and the tests replay what signed or header-carrying senders really send.
+ *
+ * A body that is bytes, not text (an Open Inference V2 binary tensor payload), is framed by a
+ * length instead: a comment line `# cordon: body-bytes=<n>` before the request line says the
+ * body is exactly the n bytes after the blank line that ends the headers (LF or CRLF), taken
+ * from the file unchanged; what follows them is not part of it. Given as a Buffer, the file is
+ * read byte for byte, so such a body survives; the head is UTF-8 text either way.
  */
 export interface HttpRequestFile {
   readonly method: string;
@@ -18,11 +24,30 @@ export type HttpRequestFileParse =
 
 const REQUEST_LINE = /^([A-Z]+) (\S+) HTTP\/\d(?:\.\d)?$/;
 const BODY_END = /(?:^|\r?\n\r?\n)(?=HTTP\/\d|--- |# )/;
+/** The end of the request head: the first empty line after the request line. */
+const HEAD_END = /^[A-Z]+ \S+ HTTP\/\d(?:\.\d)?\r?\n(?:[^\r\n]+\r?\n)*\r?\n/m;
 
-export function parseHttpRequestFile(text: string): HttpRequestFileParse {
+/** Text read byte for byte (latin1) back to the UTF-8 it was. */
+function utf8Of(text: string, fromBytes: boolean): string {
+  return fromBytes ? Buffer.from(text, 'latin1').toString('utf8') : text;
+}
+
+const BODY_BYTES = /^#\s*cordon:\s*body-bytes\s*=\s*(\S*)\s*$/;
+
+export function parseHttpRequestFile(file: string | Buffer): HttpRequestFileParse {
+  // A length-framed body counts bytes: read a string holding one as its UTF-8 bytes.
+  if (typeof file === 'string' && /^#\s*cordon:\s*body-bytes/m.test(file))
+    return parseHttpRequestFile(Buffer.from(file, 'utf8'));
+  const bytes = typeof file === 'string' ? undefined : file;
+  const text = typeof file === 'string' ? file : file.toString('latin1');
   const lines = text.split(/\r?\n/);
+  let bodyBytes: string | undefined;
   let i = 0;
-  while (i < lines.length && (lines[i]?.startsWith('#') === true || lines[i]?.trim() === '')) i++;
+  while (i < lines.length && (lines[i]?.startsWith('#') === true || lines[i]?.trim() === '')) {
+    const directive = BODY_BYTES.exec(lines[i] ?? '');
+    if (directive) bodyBytes = directive[1] ?? '';
+    i++;
+  }
   const requestLine = lines[i] ?? '';
   const match = REQUEST_LINE.exec(requestLine);
   if (!match)
@@ -40,10 +65,36 @@ export function parseHttpRequestFile(text: string): HttpRequestFileParse {
         reason: `line ${i + 1}: expected a header "Name: value"; got ${JSON.stringify(line.slice(0, 80))}. End the headers with an empty line.`,
       };
     const name = line.slice(0, colon).trim().toLowerCase();
-    const value = line.slice(colon + 1).trim();
+    const value = utf8Of(line.slice(colon + 1).trim(), bytes !== undefined);
     headers[name] = headers[name] === undefined ? value : `${headers[name]}, ${value}`;
   }
-  const rest = lines.slice(i + 1).join('\n');
+  if (bodyBytes !== undefined) {
+    const n = /^\d{1,12}$/.test(bodyBytes) ? Number(bodyBytes) : Number.NaN;
+    if (!Number.isSafeInteger(n))
+      return {
+        ok: false,
+        reason: `"# cordon: body-bytes=${bodyBytes}" must give the body's length in bytes, such as body-bytes=1024.`,
+      };
+    // Where the body starts in the file: after the request line, the headers and the blank line.
+    const head = HEAD_END.exec(text);
+    const start = head ? head.index + head[0].length : text.length;
+    const source = bytes ?? Buffer.from(text, 'utf8');
+    if (source.length - start < n)
+      return {
+        ok: false,
+        reason: `the body has ${source.length - start} bytes after the headers, fewer than the ${n} that "# cordon: body-bytes" announces: the file is cut short.`,
+      };
+    return {
+      ok: true,
+      request: {
+        method: match[1] ?? 'POST',
+        path: match[2] ?? '/',
+        headers,
+        body: Buffer.from(source.subarray(start, start + n)),
+      },
+    };
+  }
+  const rest = utf8Of(lines.slice(i + 1).join('\n'), bytes !== undefined);
   const end = BODY_END.exec(rest);
   const body = (end ? rest.slice(0, end.index) : rest).replace(/\n+$/, '');
   return {

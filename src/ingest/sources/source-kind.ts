@@ -1,4 +1,18 @@
+import type { NormalisedEvent } from '../canonical-event.js';
 import type { NormaliseContext, NormaliseResult } from '../normalizers/types.js';
+
+/** What `enrich` may use: the connector's options, time, and injected I/O. */
+export interface EnrichContext<Options = unknown> {
+  readonly options: Options;
+  readonly now: number;
+  readonly source: string;
+  readonly fetch: typeof fetch;
+  /** Where `{ env }` / `{ file }` secret references are read (on every call: rotation). */
+  readonly secrets: {
+    readonly env: Readonly<Record<string, string | undefined>>;
+    readFile(path: string): string;
+  };
+}
 
 /**
  * A source kind: one sender's wire format (Grafana webhooks, Okta event hooks, CEF lines …),
@@ -35,6 +49,13 @@ export interface SourceKind<Options = unknown> {
     request: SourceRequest,
     ctx: SourceContext<Options>,
   ): NormaliseResult | Promise<NormaliseResult>;
+  /**
+   * I/O kept apart from the pure `normalise`: fills in what a sender's delivery lacks from the
+   * sender's own API (WhyLabs analyzer results). Runs after `normalise` on its events, which it
+   * may add to (labels, measures, entity). Must never lose an event: a failure is recorded on
+   * the events (a label) and the events are accepted; a throw is caught and recorded alike.
+   */
+  enrich?(events: readonly NormalisedEvent[], ctx: EnrichContext<Options>): Promise<void>;
   /**
    * A request the sender makes that is not an event delivery (Okta's one-time GET
    * verification): answered here, before and instead of normalising. Undefined = not one.

@@ -23,10 +23,21 @@ export class TextRetention implements RecordSweep {
 
   async round(now: number, batch: number, context: SweepContext): Promise<RoundResult> {
     const limit = batch * 10;
-    const horizon = this.policy.ms > 0 ? now - this.policy.ms : -1;
-    // Rules may read the text: a correlator behind (or restoring an old checkpoint) must still
-    // find it on the events it has yet to read, as the log itself is not trimmed under it.
-    const n = await this.log.forgetText(horizon, limit, context.keepFrom);
-    return { removed: { event_text: n }, more: n >= limit };
+    // Sources with their own `keep.text_ms` keep their texts in a list per period, each swept
+    // with its own horizon; a period no connector names any more is still swept, by its own
+    // length, so nothing once listed outlives it. The rest follow CORDON_RETENTION_TEXT_MS.
+    const periods: (number | undefined)[] = [undefined, ...(await this.log.textPeriods())];
+    let removed = 0;
+    let more = false;
+    for (const period of periods) {
+      const ms = period ?? this.policy.ms;
+      const horizon = ms > 0 ? now - ms : -1;
+      // Rules may read the text: a correlator behind (or restoring an old checkpoint) must
+      // still find it on the events it has yet to read, as the log is not trimmed under it.
+      const n = await this.log.forgetText(horizon, limit, context.keepFrom, period);
+      removed += n;
+      if (n >= limit) more = true;
+    }
+    return { removed: { event_text: removed }, more };
   }
 }

@@ -120,4 +120,20 @@ describe('cordon parse', () => {
     expect(typo.status).toBe(2);
     expect(typo.stderr).toContain('Did you mean "okta"?');
   });
+
+  it('reads a binary request file (a V2 tensor body framed by "# cordon: body-bytes")', () => {
+    const run = parse([
+      '--source',
+      'kserve',
+      join(INGEST, 'kserve-cloudevent-v2-binary-request.http.txt'),
+    ]);
+    expect(run.status).toBe(0);
+    const event = JSON.parse(run.stdout.split('\n')[0] ?? '') as {
+      measures: Record<string, number>;
+      labels: Record<string, string>;
+    };
+    expect(event.labels.payload_encoding).toBe('v2-binary');
+    expect(event.measures).toMatchObject({ count: 2, tensor_bytes: 32 });
+    expect(event.measures.tensor_input_input_0_max).toBeCloseTo(6.8, 5);
+  });
 });

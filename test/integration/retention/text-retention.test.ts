@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { IngestService } from '../../../src/ingest/ingest-service.js';
+import type { SourceInfo } from '../../../src/ingest/ingest-service.js';
 import { DEFAULT_KEEP_POLICY } from '../../../src/ingest/keep-policy.js';
 import { ManualClock } from '../../../src/shared/clock.js';
 import { createLogger } from '../../../src/shared/logger.js';
@@ -45,9 +46,17 @@ function sweeper(keys: Keys, log: EventLog, clock: ManualClock, textMs: number, 
   );
 }
 
-function ingestService(keys: Keys, log: EventLog, clock: ManualClock): IngestService {
+function ingestService(
+  keys: Keys,
+  log: EventLog,
+  clock: ManualClock,
+  extra: readonly SourceInfo[] = [],
+): IngestService {
   return new IngestService({
-    sources: new Map([['llm', { name: 'llm', type: 'litellm', keep: DEFAULT_KEEP_POLICY }]]),
+    sources: new Map([
+      ['llm', { name: 'llm', type: 'litellm', keep: DEFAULT_KEEP_POLICY }],
+      ...extra.map((s): [string, SourceInfo] => [s.name, s]),
+    ]),
     log,
     deadLetters: new DeadLetterStore(env.t.redis, keys, {
       maxEntries: 10,
@@ -199,5 +208,59 @@ describe('text retention', () => {
     expect((await s.pass()).removed).toMatchObject({ event: 3, event_text: 3 });
     expect(await env.t.redis.hlen(keys.eventText)).toBe(2);
     expect((await log.get('gateway', 'o4'))?.event.text).toEqual({ prompt: 'p4' });
+  });
+
+  it('keeps a source’s text for its own keep.text_ms, the others for the global period', async () => {
+    const keys = env.fresh('per-source');
+    const log = new EventLog(env.t.redis, keys);
+    const start = Date.now();
+    const clock = new ManualClock(start);
+    const service = ingestService(keys, log, clock, [
+      { name: 'short', type: 'litellm', keep: { ...DEFAULT_KEEP_POLICY, textMs: HOUR } },
+      { name: 'forever', type: 'litellm', keep: { ...DEFAULT_KEEP_POLICY, textMs: 0 } },
+    ]);
+    const ids: Record<string, string> = {};
+    for (const source of ['llm', 'short', 'forever']) {
+      const outcome = await service.ingest(
+        source,
+        { body: LITELLM, contentType: 'application/json' },
+        'test',
+      );
+      ids[source] = outcome.events[0]!.id;
+    }
+    const textOf = async (source: string) => (await log.get(source, ids[source]!))?.event.text;
+    expect(await textOf('short')).toBeDefined();
+    // Global period 24 h; "short" says 1 h; "forever" says as long as its event.
+    const s = sweeper(keys, log, clock, 24 * HOUR, new Metrics());
+    clock.set(start + HOUR - 1);
+    expect((await s.pass()).removed).toMatchObject({ event_text: 0 });
+    clock.set(start + HOUR + 1);
+    expect((await s.pass()).removed).toMatchObject({ event_text: 1 });
+    expect(await textOf('short')).toBeUndefined();
+    expect(await textOf('llm')).toBeDefined();
+    clock.set(start + 24 * HOUR + 1);
+    expect((await s.pass()).removed).toMatchObject({ event_text: 1 });
+    expect(await textOf('llm')).toBeUndefined();
+    clock.set(start + 300 * DAY);
+    expect((await s.pass()).removed).toMatchObject({ event_text: 0 });
+    expect(await textOf('forever')).toBeDefined();
+    expect((await log.textPeriods()).sort()).toEqual([0, HOUR]);
+  });
+
+  it('sweeps a period no connector names any more, by its own length', async () => {
+    const keys = env.fresh('old-period');
+    const log = new EventLog(env.t.redis, keys);
+    const start = Date.now();
+    await log.append([makeEvent({ id: 'x1', text: { prompt: 'old' } })], start, DAY * 30, HOUR);
+    // A later configuration has no source with that period; a fresh process sweeps it anyway.
+    const fresh = new EventLog(env.t.redis, keys);
+    const text = new TextRetention(fresh, { ms: 0 });
+    expect((await text.round(start + HOUR - 1, 10, { keepFrom: '0-0' })).removed).toEqual({
+      event_text: 0,
+    });
+    expect((await text.round(start + HOUR + 1, 10, { keepFrom: '0-0' })).removed).toEqual({
+      event_text: 1,
+    });
+    expect(await env.t.redis.llen(keys.eventTextOrderFor(HOUR))).toBe(0);
   });
 });

@@ -307,4 +307,37 @@ describe('DeadLetterStore', () => {
     expect(await store.get(legacy!)).toBeUndefined();
     expect(await env.t.redis.xlen(keys.deadLetters)).toBe(10);
   });
+
+  it('evicts a letter once its source’s text period is over, ahead of older letters', async () => {
+    const keys = env.fresh('text-period');
+    const HOUR = 3_600_000;
+    const store = new DeadLetterStore(
+      env.t.redis,
+      keys,
+      limits({ textMsFor: (source) => (source === 'llm' ? HOUR : 0) }),
+    );
+    // An older letter of a source without a text period, then two prompt-bearing ones.
+    const older = await store.add(input({ received: BASE }));
+    const prompt = Buffer.from('{"messages":[{"role":"user","content":"my card is 4111"}]}');
+    const first = await store.add(input({ source: 'llm', body: prompt, received: BASE + 10 }));
+    const second = await store.add(
+      input({ source: 'llm', body: prompt, received: BASE + HOUR / 2 }),
+    );
+    const bytesBefore = Number(await env.t.redis.get(keys.deadLetterBytes));
+    expect(await store.trim(BASE + HOUR + 9)).toMatchObject({ evicted: 0, entries: 3 });
+    const after = await store.trim(BASE + HOUR + 11);
+    expect(after).toMatchObject({ evicted: 1, entries: 2 });
+    expect(await store.get(first)).toBeUndefined();
+    expect(await env.t.redis.hexists(keys.deadLetterBodies, first)).toBe(0);
+    expect(after.bytes).toBeLessThan(bytesBefore);
+    expect((await store.get(second))?.body).toBe(prompt.toString());
+    // The letter without a period stays until the store's own age limit.
+    expect((await store.get(older))?.source).toBe('splunk');
+    await store.trim(BASE + HOUR + HOUR / 2 + 1);
+    expect(await store.get(second)).toBeUndefined();
+    expect((await store.get(older))?.source).toBe('splunk');
+    expect(await env.t.redis.zcard(keys.deadLetterExpiry)).toBe(0);
+    // Totals still count every rejection.
+    expect(await store.totals()).toEqual({ splunk: 1, llm: 2 });
+  });
 });

@@ -50,4 +50,32 @@ describe('parseHttpRequestFile', () => {
       reason: expect.stringContaining('line 2: expected a header "Name: value"'),
     });
   });
+
+  it('takes a length-framed body byte for byte, whatever bytes it holds', () => {
+    const body = Buffer.from([0x7b, 0x7d, 0x00, 0xff, 0x0a, 0x0d, 0x0a, 0x23, 0x20, 0x80, 0xfe]);
+    for (const eol of ['\n', '\r\n']) {
+      const head = `# a capture\n# cordon: body-bytes=${body.length}\nPOST /x HTTP/1.1${eol}Ce-Id: é1${eol}${eol}`;
+      const file = Buffer.concat([Buffer.from(head), body, Buffer.from('\n# after\n')]);
+      const parsed = parseHttpRequestFile(file);
+      expect(parsed.ok).toBe(true);
+      if (!parsed.ok) return;
+      expect(parsed.request.body.equals(body)).toBe(true);
+      expect(parsed.request.headers['ce-id']).toBe('é1');
+    }
+  });
+
+  it('refuses a framed body cut short, and a length that is not a number', () => {
+    const short = parseHttpRequestFile('# cordon: body-bytes=10\nPOST / HTTP/1.1\nA: b\n\n12345');
+    expect(short).toEqual({
+      ok: false,
+      reason: expect.stringContaining('5 bytes after the headers, fewer than the 10'),
+    });
+    const bad = parseHttpRequestFile('# cordon: body-bytes=ten\nPOST / HTTP/1.1\n\nx');
+    expect(bad).toEqual({ ok: false, reason: expect.stringContaining('body-bytes=1024') });
+  });
+
+  it('reads a text file given as bytes as it reads the same text', () => {
+    const text = 'POST / HTTP/1.1\nX-Name: café\n\n{"msg":"héllo"}\n\nHTTP/1.1 200 OK\n';
+    expect(parseHttpRequestFile(Buffer.from(text))).toEqual(parseHttpRequestFile(text));
+  });
 });

@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { CanonicalEvent } from '../../../src/ingest/canonical-event.js';
 import { rememberRawText } from '../../../src/ingest/sources/raw-text.js';
-import { eventJson } from '../../../src/store/event-json.js';
+import { eventJson, storedEventJson } from '../../../src/store/event-json.js';
 
 function event(raw: unknown): CanonicalEvent {
   return {
@@ -69,5 +69,90 @@ describe('eventJson', () => {
     expect(eventJson(event(copy))).toBe(JSON.stringify(event(copy)));
     expect(eventJson(event(undefined))).toBe(JSON.stringify(event(undefined)));
     expect(eventJson(event('a line'))).toBe(JSON.stringify(event('a line')));
+  });
+});
+
+/**
+ * Events as sources make them: any subset of the members in any order, free-form maps,
+ * text or not, raw of any JSON (with or without its sender text recorded).
+ */
+const anyEvent = fc
+  .record(
+    {
+      id: fc.string({ maxLength: 8 }),
+      time: fc.integer(),
+      kind: fc.constantFrom('log', 'inference', 'login'),
+      name: fc.string({ maxLength: 8 }),
+      severity: fc.constantFrom('info', 'high'),
+      outcome: fc.constantFrom('unknown', 'failure'),
+      entity: fc.dictionary(fc.string({ maxLength: 4 }), fc.string({ maxLength: 6 }), {
+        maxKeys: 3,
+      }),
+      measures: fc.dictionary(
+        fc.string({ maxLength: 4 }),
+        fc.double({ noNaN: true, noDefaultInfinity: true }),
+        { maxKeys: 3 },
+      ),
+      labels: fc.dictionary(fc.string({ maxLength: 6 }), fc.string({ maxLength: 6 }), {
+        maxKeys: 4,
+      }),
+      text: fc.dictionary(fc.constantFrom('prompt', 'response'), fc.string({ maxLength: 10 }), {
+        maxKeys: 2,
+      }),
+      raw: fc.jsonValue({ maxDepth: 3 }),
+      source: fc.string({ maxLength: 6 }),
+      received: fc.integer(),
+    },
+    { requiredKeys: ['id'] },
+  )
+  .chain((members) =>
+    // Members in a random order: sources build events in different orders.
+    fc
+      .shuffledSubarray(Object.keys(members), { minLength: Object.keys(members).length })
+      .map((order) =>
+        Object.fromEntries(order.map((k) => [k, (members as Record<string, unknown>)[k]])),
+      ),
+  )
+  .chain((event) => fc.tuple(fc.constant(event), fc.boolean()));
+
+/** What the log stored before the serialiser stopped copying events: the reference. */
+function referenceJson(event: CanonicalEvent): string {
+  const { raw, ...rest } = event;
+  const text = typeof raw === 'object' && raw !== null ? recorded.get(raw) : undefined;
+  if (text === undefined) return JSON.stringify(event);
+  const head = JSON.stringify(rest);
+  return head === '{}' ? `{"raw":${text}}` : `${head.slice(0, -1)},"raw":${text}}`;
+}
+const recorded = new WeakMap<object, string>();
+
+describe('eventJson and storedEventJson without copying the event', () => {
+  it('write exactly what JSON.stringify of the event without its kept-apart members gives, and leave the event as it was', () => {
+    fc.assert(
+      fc.property(anyEvent, ([members, recordText]) => {
+        const event = members as unknown as CanonicalEvent;
+        if (recordText && typeof event.raw === 'object' && event.raw !== null) {
+          const text = JSON.stringify(event.raw);
+          rememberRawText(event.raw, text);
+          recorded.set(event.raw, text);
+        }
+        const keysBefore = Object.keys(event);
+        const before = JSON.stringify(event);
+        const whole = eventJson(event);
+        expect(whole).toBe(referenceJson(event));
+        expect(JSON.parse(whole)).toEqual(JSON.parse(before));
+        const stored = storedEventJson(event);
+        if (event.text === undefined || Object.keys(event.text).length === 0) {
+          expect(stored).toEqual({ event: whole, text: '' });
+        } else {
+          const { text, raw, ...rest } = event;
+          expect(stored.event).toBe(JSON.stringify(rest));
+          expect(JSON.parse(stored.text)).toEqual(JSON.parse(JSON.stringify({ text, raw })));
+        }
+        // Blanked members are put back; absent ones are not added.
+        expect(Object.keys(event)).toEqual(keysBefore);
+        expect(JSON.stringify(event)).toBe(before);
+      }),
+      { numRuns: 500 },
+    );
   });
 });

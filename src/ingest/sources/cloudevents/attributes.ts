@@ -1,4 +1,6 @@
 import type { Location } from '../../normalizers/findings.js';
+import type { V2BinaryPayload } from '../inference-common/v2-binary.js';
+import type { TensorStats } from '../inference-common/tensor-stats.js';
 
 /**
  * One CloudEvent as read from either HTTP binding (CloudEvents 1.0 HTTP protocol binding):
@@ -28,11 +30,33 @@ export interface CloudEvent {
    * Set when the data was an Open Inference (V2) binary payload: `data` is then its JSON
    * header, and the tensors' bytes were checked and dropped (see inference-common/v2-binary.ts).
    */
-  readonly binary?: { readonly bytes: number; readonly tensors: number };
+  readonly binary?: BinarySummary;
   /** Where problems of attribute `name` are reported (a header or a body key). */
   attributeAt(name: string): Location;
   /** The item: errors under it refuse this event only. */
   readonly at: Location;
+}
+
+/** What a V2 binary payload's tensors were: their total bytes, count and per-tensor statistics. */
+export interface BinarySummary {
+  readonly bytes: number;
+  readonly tensors: number;
+  readonly stats: readonly TensorStatsEntry[];
+}
+
+export interface TensorStatsEntry extends TensorStats {
+  readonly name: string;
+  readonly io: 'inputs' | 'outputs';
+  readonly datatype: string;
+}
+
+/** The summary a CloudEvent carries of a checked V2 binary payload. */
+export function binarySummary(payload: V2BinaryPayload): BinarySummary {
+  const stats: TensorStatsEntry[] = [];
+  for (const t of payload.tensors)
+    if (t.stats !== undefined)
+      stats.push({ name: t.name, io: t.io, datatype: t.datatype, ...t.stats });
+  return { bytes: payload.binaryBytes, tensors: payload.tensors.length, stats };
 }
 
 /** The attributes every CloudEvent must carry (CloudEvents 1.0 §"Required Attributes"). */

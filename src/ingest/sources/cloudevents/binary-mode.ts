@@ -3,7 +3,13 @@ import { parseJsonBody } from '../../normalizers/parse-json-body.js';
 import type { SourceRequest } from '../source-kind.js';
 import { readV2Binary, V2_HEADER_LENGTH } from '../inference-common/v2-binary.js';
 import type { CloudEvent } from './attributes.js';
-import { checkSpecVersion, CORE_ATTRIBUTES, headerAt, REQUIRED_ATTRIBUTES } from './attributes.js';
+import {
+  binarySummary,
+  checkSpecVersion,
+  CORE_ATTRIBUTES,
+  headerAt,
+  REQUIRED_ATTRIBUTES,
+} from './attributes.js';
 
 const PREFIX = 'ce-';
 /** More extension headers than this is not a model-server logger; the rest are ignored. */
@@ -77,9 +83,7 @@ export function readBinaryEvent(
     extensions,
     data: parsed.ok ? parsed.value : undefined,
     dataBytes: request.body.length,
-    ...(binary?.ok === true
-      ? { binary: { bytes: binary.value.binaryBytes, tensors: binary.value.tensors.length } }
-      : {}),
+    ...(binary?.ok === true ? { binary: binarySummary(binary.value) } : {}),
     attributeAt: (name) => headerAt(root, `${PREFIX}${name}`),
     at: root,
   };

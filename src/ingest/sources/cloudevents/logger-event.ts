@@ -9,7 +9,7 @@ import { snakeKey } from '../inference-common/label-keys.js';
 import { summarisePayload } from '../inference-common/payload-summary.js';
 import type { PayloadSummary } from '../inference-common/payload-summary.js';
 import type { SourceContext } from '../source-kind.js';
-import type { CloudEvent } from './attributes.js';
+import type { CloudEvent, TensorStatsEntry } from './attributes.js';
 import type { LoggerDialect } from './dialect.js';
 import { rememberRequest, takeRequest } from './join.js';
 import type { RequestSummary } from './join.js';
@@ -62,6 +62,7 @@ export async function loggerEvent(
   if (ce.binary !== undefined) {
     measures.tensor_bytes = ce.binary.bytes;
     labels.payload_encoding = 'v2-binary';
+    addTensorMeasures(measures, ce.binary.stats);
   }
 
   const key = pairKey(ce, dialect);
@@ -229,11 +230,37 @@ function latencyMs(
   return undefined;
 }
 
+/** Tensors whose statistics become measures; the rest stay in raw only. */
+const MAX_TENSOR_MEASURES = 16;
+
+/**
+ * `tensor_<input|output>_<name>_{min,max,mean}` of the first numeric binary tensors, so rules
+ * can watch what a model is fed and returns (a shifted input mean, an output out of range).
+ */
+function addTensorMeasures(
+  measures: Record<string, number>,
+  stats: readonly TensorStatsEntry[],
+): void {
+  for (const s of stats.slice(0, MAX_TENSOR_MEASURES)) {
+    const base = `tensor_${s.io === 'inputs' ? 'input' : 'output'}_${snakeKey(s.name)}`;
+    for (const [suffix, value] of [
+      ['min', s.min],
+      ['max', s.max],
+      ['mean', s.mean],
+    ] as const)
+      if (value !== undefined) setOwn(measures, `${base}_${suffix}`, value);
+  }
+}
+
 /** The payload as sent, capped; of a binary payload its JSON header and what followed it. */
 function rawData(ce: CloudEvent): unknown {
   const data = capRaw(ce.data);
   if (ce.binary === undefined || !isJsonObject(data)) return data;
-  return { ...data, cordon_binary: { bytes: ce.binary.bytes, tensors: ce.binary.tensors } };
+  const { bytes, tensors, stats } = ce.binary;
+  return {
+    ...data,
+    cordon_binary: stats.length === 0 ? { bytes, tensors } : { bytes, tensors, stats },
+  };
 }
 
 /** The attributes as sent, but `metadata` without the credentials it may have captured. */

@@ -4,7 +4,9 @@ import { getOwn, isJsonObject } from '../../normalizers/json-values.js';
 import { parseJsonBody } from '../../normalizers/parse-json-body.js';
 import type { NormaliseResult } from '../../normalizers/types.js';
 import type { SourceContext, SourceKind, SourceRequest } from '../source-kind.js';
+import { V2_HEADER_LENGTH } from '../inference-common/v2-binary.js';
 import type { CloudEvent } from './attributes.js';
+import { headerAt } from './attributes.js';
 import { hasBinaryAttributes, readBinaryEvent } from './binary-mode.js';
 import type { LoggerDialect } from './dialect.js';
 import { loggerEvent } from './logger-event.js';
@@ -61,7 +63,7 @@ function readEvents(
   if (!parsed.ok) return [];
   const value = parsed.value;
   if (request.contentType === BATCH || (!structured && Array.isArray(value)))
-    return readBatch(value, root);
+    return readBatch(value, root, ctx.maxDepth);
   if (!structured) {
     if (!looksStructured(value)) {
       root.error(
@@ -75,11 +77,17 @@ function readEvents(
       `is a structured-mode CloudEvent sent as ${request.contentType || 'no content type'}; it was read as ${STRUCTURED}.`,
     );
   }
-  const ce = readStructuredEvent(value, root);
+  const headerLength = request.headers[V2_HEADER_LENGTH];
+  const ce = readStructuredEvent(value, root, {
+    maxDepth: ctx.maxDepth,
+    ...(headerLength === undefined
+      ? {}
+      : { headerLength, headerAt: headerAt(root, V2_HEADER_LENGTH) }),
+  });
   return ce === undefined ? [] : [ce];
 }
 
-function readBatch(value: unknown, root: Location): CloudEvent[] {
+function readBatch(value: unknown, root: Location, maxDepth: number | undefined): CloudEvent[] {
   if (!Array.isArray(value)) {
     root.error(
       `must be a JSON array of CloudEvents (${BATCH}); got a single value. Send it as ${STRUCTURED}.`,
@@ -92,7 +100,7 @@ function readBatch(value: unknown, root: Location): CloudEvent[] {
   }
   const out: CloudEvent[] = [];
   value.forEach((item, index) => {
-    const ce = readStructuredEvent(item, root.batchItem(index));
+    const ce = readStructuredEvent(item, root.batchItem(index), { maxDepth });
     if (ce !== undefined) out.push(ce);
   });
   return out;

@@ -1,7 +1,9 @@
 import type { Location } from '../../normalizers/findings.js';
 import { getOwn, got, isJsonObject } from '../../normalizers/json-values.js';
-import type { CloudEvent } from './attributes.js';
+import { readV2Binary, V2_HEADER_LENGTH } from '../inference-common/v2-binary.js';
+import type { BinarySummary, CloudEvent } from './attributes.js';
 import {
+  binarySummary,
   checkSpecVersion,
   CORE_ATTRIBUTES,
   EXTENSION_NAME,
@@ -9,6 +11,12 @@ import {
 } from './attributes.js';
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+/**
+ * The extension attribute that carries `Inference-Header-Content-Length` in structured mode
+ * (extension names are lower-case letters and digits): `data_base64` then holds an Open
+ * Inference V2 binary payload, checked as in binary mode.
+ */
+export const V2_HEADER_LENGTH_EXTENSION = V2_HEADER_LENGTH.replace(/-/g, '');
 const MAX_EXTENSIONS = 64;
 
 /**
@@ -16,7 +24,11 @@ const MAX_EXTENSIONS = 64;
  * `data_base64`; CloudEvents 0.3 wrote `datacontentencoding: "base64"` with `data`).
  * Legal CloudEvents, though the KServe and Seldon loggers send binary mode.
  */
-export function readStructuredEvent(value: unknown, at: Location): CloudEvent | undefined {
+export function readStructuredEvent(
+  value: unknown,
+  at: Location,
+  v2: V2Context = {},
+): CloudEvent | undefined {
   if (!isJsonObject(value)) {
     at.error(
       `must be a CloudEvent (a JSON object with specversion, id, source, type and data); got ${got(value)}.`,
@@ -49,7 +61,7 @@ export function readStructuredEvent(value: unknown, at: Location): CloudEvent | 
     ok = false;
   }
   const extensions = readExtensions(value, at);
-  const data = readData(value, at);
+  const data = readData(value, at, extensions, v2);
   return {
     mode: 'structured',
     complete: ok && data !== undefined,
@@ -61,6 +73,7 @@ export function readStructuredEvent(value: unknown, at: Location): CloudEvent | 
     extensions,
     data: data?.value,
     dataBytes: data?.bytes ?? 0,
+    ...(data?.binary === undefined ? {} : { binary: data.binary }),
     attributeAt: (name) => at.child(name),
     at,
   };
@@ -99,10 +112,21 @@ function readExtensions(value: Record<string, unknown>, at: Location): Record<st
   return out;
 }
 
+/** How a structured event's `data_base64` may be a V2 binary payload. */
+export interface V2Context {
+  /** The request's `Inference-Header-Content-Length`, for a single structured event. */
+  readonly headerLength?: string;
+  /** Where that header's problems are reported. */
+  readonly headerAt?: Location;
+  readonly maxDepth?: number | undefined;
+}
+
 function readData(
   event: Record<string, unknown>,
   at: Location,
-): { value: unknown; bytes: number } | undefined {
+  extensions: Readonly<Record<string, string>>,
+  v2: V2Context,
+): { value: unknown; bytes: number; binary?: BinarySummary } | undefined {
   const encoding = getOwn(event, 'datacontentencoding');
   const base64 =
     getOwn(event, 'data_base64') ?? (encoding === 'base64' ? getOwn(event, 'data') : undefined);
@@ -119,6 +143,23 @@ function readData(
       return undefined;
     }
     const bytes = Buffer.from(base64, 'base64');
+    const own = Object.hasOwn(extensions, V2_HEADER_LENGTH_EXTENSION)
+      ? extensions[V2_HEADER_LENGTH_EXTENSION]
+      : undefined;
+    const length = own ?? v2.headerLength;
+    if (length !== undefined) {
+      // The decoded bytes are a V2 binary payload: its JSON header, then the tensors' bytes,
+      // checked as in binary mode; problems located under data_base64.
+      const lengthAt =
+        own !== undefined ? at.child(V2_HEADER_LENGTH_EXTENSION) : (v2.headerAt ?? at);
+      const binary = readV2Binary(bytes, length, base64At, lengthAt, v2.maxDepth);
+      if (!binary.ok) return undefined;
+      return {
+        value: binary.value.header,
+        bytes: bytes.length,
+        binary: binarySummary(binary.value),
+      };
+    }
     const text = bytes.toString('utf8');
     try {
       return { value: JSON.parse(text) as unknown, bytes: bytes.length };

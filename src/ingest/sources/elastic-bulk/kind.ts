@@ -8,6 +8,7 @@ import { rememberRawText } from '../raw-text.js';
 import { batchItemAt, EvaluationBudget, mapItem } from '../json-map/index.js';
 import type { BulkAction } from './bulk-lines.js';
 import { parseBulk } from './bulk-lines.js';
+import { rememberBulkActions } from './read-actions.js';
 import { elasticInfoHandshake } from './handshake.js';
 import { elasticBulkOptionsSpec } from './options.js';
 import type { ElasticBulkOptions } from './options.js';
@@ -43,6 +44,7 @@ export const elasticBulkKind: SourceKind<ElasticBulkOptions> = {
       (line === undefined ? root : root.item(line, `line ${line + 1}: `)).error(reason);
       return findings.result([]);
     }
+    rememberBulkActions(request.body, parsed.actions);
     const budget = new EvaluationBudget();
     for (const action of parsed.actions) {
       const at = (line: number): Location =>

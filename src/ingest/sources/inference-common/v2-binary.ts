@@ -4,6 +4,8 @@ import type { JsonObject } from '../../normalizers/json-values.js';
 import { parseJsonBody } from '../../normalizers/parse-json-body.js';
 import type { Parsed } from '../../normalizers/parse-json-body.js';
 import { dimension } from './payload-summary.js';
+import { hasStats, MAX_STAT_ELEMENTS, tensorStats } from './tensor-stats.js';
+import type { TensorStats } from './tensor-stats.js';
 
 /**
  * The Open Inference Protocol (KServe V2) binary tensor extension: a JSON header of
@@ -39,9 +41,13 @@ export const MAX_V2_HEADER_BYTES = 1_048_576;
 
 export interface BinaryTensor {
   readonly name: string;
+  /** Where it was declared: `inputs` or `outputs`. */
+  readonly io: 'inputs' | 'outputs';
   readonly datatype: string;
   readonly elements: number;
   readonly bytes: number;
+  /** Numeric tensors within the payload's statistics budget (tensor-stats.ts). */
+  readonly stats?: TensorStats;
 }
 
 export interface V2BinaryPayload {
@@ -77,6 +83,7 @@ export function readV2Binary(
   const tensors: BinaryTensor[] = [];
   let offset = 0;
   let ok = true;
+  let statBudget = MAX_STAT_ELEMENTS;
   for (const key of ['inputs', 'outputs'] as const) {
     const list = getOwn(header, key);
     if (!Array.isArray(list)) continue;
@@ -90,7 +97,7 @@ export function readV2Binary(
     }
     list.forEach((tensor, index) => {
       const at = root.child(key).child(index);
-      const read = readTensor(tensor, at);
+      const read = readTensor(tensor, at, key);
       if (read === 'json') return;
       if (read === undefined) {
         ok = false;
@@ -111,8 +118,14 @@ export function readV2Binary(
         const slice = body.subarray(headerBytes + offset, headerBytes + offset + read.bytes);
         if (!checkBytesElements(slice, read.elements, at)) ok = false;
       }
+      let stats: TensorStats | undefined;
+      if (hasStats(read.datatype) && read.elements <= statBudget) {
+        statBudget -= read.elements;
+        const start = headerBytes + offset;
+        stats = tensorStats(body.subarray(start, start + read.bytes), read.datatype, read.elements);
+      }
       offset += read.bytes;
-      tensors.push(read);
+      tensors.push(stats === undefined ? read : { ...read, stats });
     });
   }
   if (ok && offset !== binaryBytes) {
@@ -152,7 +165,11 @@ function readHeaderLength(text: string, bodyBytes: number, at: Location): number
 }
 
 /** A binary tensor's declaration; 'json' when its data is in the header (no binary_data_size). */
-function readTensor(tensor: unknown, at: Location): BinaryTensor | 'json' | undefined {
+function readTensor(
+  tensor: unknown,
+  at: Location,
+  io: BinaryTensor['io'],
+): BinaryTensor | 'json' | undefined {
   if (!isJsonObject(tensor)) return 'json';
   const parameters = getOwn(tensor, 'parameters');
   const declared = isJsonObject(parameters) ? getOwn(parameters, 'binary_data_size') : undefined;
@@ -183,7 +200,7 @@ function readTensor(tensor: unknown, at: Location): BinaryTensor | 'json' | unde
     return undefined;
   }
   const name = getOwn(tensor, 'name');
-  return { name: typeof name === 'string' ? name : '', datatype: type, elements, bytes };
+  return { name: typeof name === 'string' ? name : '', io, datatype: type, elements, bytes };
 }
 
 function elementCount(shape: unknown, at: Location): number | undefined {

@@ -7,6 +7,9 @@ import { withReceiptTime } from '../../normalizers/time-clamp.js';
 import type { NormaliseResult } from '../../normalizers/types.js';
 import type { SourceContext, SourceKind, SourceRequest } from '../source-kind.js';
 import { capRaw } from '../monitors-common/raw-cap.js';
+import { enrichNotifications } from './enrich.js';
+import { whylabsOptionsSpec } from './options.js';
+import type { WhylabsOptions } from './options.js';
 import { readNotification } from './read-body.js';
 import type { Notification } from './read-body.js';
 
@@ -21,9 +24,10 @@ const BROKEN_TEMPLATE =
 /**
  * WhyLabs notification webhooks (ingest-formats §7): the default body or any custom template
  * built from the five macros. One delivery is one `drift` event about one monitor; no time is
- * sent, so it carries the receipt time. No options: templates are read by their key names.
+ * sent, so it carries the receipt time. Templates are read by their key names; with
+ * `options.enrich` each notification is completed from the WhyLabs API (enrich.ts).
  */
-export const whylabsKind: SourceKind<undefined> = {
+export const whylabsKind: SourceKind<WhylabsOptions> = {
   type: 'whylabs',
   title: 'WhyLabs monitor notification webhook (default body or custom template)',
   category: 'monitor',
@@ -32,7 +36,9 @@ export const whylabsKind: SourceKind<undefined> = {
   contentTypes: ['application/json', '*'],
   // WhyLabs sends only the static headers configured on the action: a bearer or custom header.
   auth: ['bearer', 'header'],
-  normalise(request: SourceRequest, ctx: SourceContext<undefined>): NormaliseResult {
+  options: whylabsOptionsSpec,
+  enrich: enrichNotifications,
+  normalise(request: SourceRequest, ctx: SourceContext<WhylabsOptions>): NormaliseResult {
     const findings = new Findings();
     const root = findings.root();
     const parsed = parseJsonBody(request.body, root, {

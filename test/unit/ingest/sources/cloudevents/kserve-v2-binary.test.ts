@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseHttpRequestFile } from '../../../../../src/ingest/sources/http-request-file.js';
 import { KSERVE_KIND } from '../../../../../src/ingest/sources/kserve/index.js';
+import { MAX_STAT_ELEMENTS } from '../../../../../src/ingest/sources/inference-common/tensor-stats.js';
 import { LocalSourceMemory } from '../../../../../src/ingest/sources/memory.js';
 import {
   expectGolden,
@@ -139,7 +140,31 @@ describe('kserve: Open Inference (V2) binary tensor payloads', () => {
     expect(response?.labels.request_joined).toBe('true');
     // The tensors' bytes are not kept: raw holds the JSON header and what followed it.
     const raw = response?.raw as { data: Record<string, unknown> };
-    expect(raw.data.cordon_binary).toEqual({ bytes: 33, tensors: 2 });
+    expect(raw.data.cordon_binary).toMatchObject({ bytes: 33, tensors: 2 });
+    // Statistics of the numeric tensors (INT64 [1, 1]); none of the BYTES tensor.
+    expect((raw.data.cordon_binary as { stats: unknown[] }).stats).toEqual([
+      {
+        name: 'output-0',
+        io: 'outputs',
+        datatype: 'INT64',
+        count: 2,
+        finite: 2,
+        min: 1,
+        max: 1,
+        mean: 1,
+      },
+    ]);
+    expect(response?.measures).toMatchObject({
+      tensor_output_output_0_min: 1,
+      tensor_output_output_0_max: 1,
+      tensor_output_output_0_mean: 1,
+    });
+    expect(Object.keys(response?.measures ?? {}).filter((k) => k.includes('label'))).toEqual([]);
+    // The FP32 request: [6.8, 2.8, 4.8, 1.4, 6.0, 3.4, 4.5, 1.6] as float32.
+    const f32 = [...new Float32Array([6.8, 2.8, 4.8, 1.4, 6.0, 3.4, 4.5, 1.6])];
+    expect(request?.measures.tensor_input_input_0_min).toBe(Math.min(...f32));
+    expect(request?.measures.tensor_input_input_0_max).toBe(Math.max(...f32));
+    expect(request?.measures.tensor_input_input_0_mean).toBeCloseTo(3.9125, 5);
     expect(JSON.stringify(raw)).not.toContain('churn"');
   });
 
@@ -301,5 +326,102 @@ describe('kserve: Open Inference (V2) binary tensor payloads', () => {
         [OCTETS],
       ),
     });
+  });
+
+  it('takes statistics within a bounded budget of elements per payload', async () => {
+    const big = MAX_STAT_ELEMENTS + 1;
+    const header = {
+      inputs: [
+        { name: 'big', shape: [big], datatype: 'UINT8', parameters: { binary_data_size: big } },
+        { name: 'small', shape: [3], datatype: 'INT16', parameters: { binary_data_size: 6 } },
+      ],
+    };
+    const small = Buffer.alloc(6);
+    [-5, 7, 1].forEach((v, i) => small.writeInt16LE(v, i * 2));
+    const [event] = okEvents(
+      await runBinary('kserve-cloudevent-v2-request.http.txt', header, [Buffer.alloc(big), small]),
+    );
+    expect(event?.measures).toMatchObject({
+      tensor_input_small_min: -5,
+      tensor_input_small_max: 7,
+      tensor_input_small_mean: 1,
+    });
+    expect(event?.measures.tensor_input_big_min).toBeUndefined();
+  });
+});
+
+const STRUCTURED = 'application/cloudevents+json';
+
+/** A structured-mode CloudEvent whose data_base64 is a V2 binary payload. */
+function structured(header: unknown, tensors: Buffer[], withExtension = true) {
+  const { body, headerBytes } = binaryBody(header, ...tensors);
+  return {
+    headerBytes,
+    event: {
+      specversion: '1.0',
+      id: '5a1e0c9d-77f2-4c1b-8e3a-2b6d9f0e4c21',
+      type: 'org.kubeflow.serving.inference.request',
+      source: 'http://localhost:9081/',
+      time: '2024-06-10T16:04:58.101Z',
+      inferenceservicename: 'churn-model',
+      namespace: 'ml-prod',
+      ...(withExtension ? { inferenceheadercontentlength: String(headerBytes) } : {}),
+      datacontenttype: 'application/octet-stream',
+      data_base64: body.toString('base64'),
+    },
+  };
+}
+
+describe('kserve: V2 binary payloads in structured-mode data_base64', () => {
+  it('reads them as binary mode does: same checks, counts and statistics', async () => {
+    const { event } = structured(REQUEST_HEADER, [REQUEST_TENSOR]);
+    const [fromStructured] = okEvents(
+      await runKind(KSERVE_KIND, Buffer.from(JSON.stringify(event)), { contentType: STRUCTURED }),
+    );
+    const [fromBinary] = okEvents(
+      await runBinary('kserve-cloudevent-v2-request.http.txt', REQUEST_HEADER, [REQUEST_TENSOR]),
+    );
+    expect(fromStructured?.labels.payload_encoding).toBe('v2-binary');
+    for (const key of [
+      'count',
+      'tensor_bytes',
+      'tensor_input_input_0_min',
+      'tensor_input_input_0_max',
+      'tensor_input_input_0_mean',
+    ])
+      expect(fromStructured?.measures[key]).toBe(fromBinary?.measures[key]);
+    expect(fromStructured?.entity.model).toBe('churn-model');
+    // The tensors' bytes are not kept in raw.
+    expect(JSON.stringify(fromStructured?.raw)).not.toContain(event.data_base64);
+  });
+
+  it('takes the header length from the request header for a single event', async () => {
+    const { event, headerBytes } = structured(REQUEST_HEADER, [REQUEST_TENSOR], false);
+    const [read] = okEvents(
+      await runKind(KSERVE_KIND, Buffer.from(JSON.stringify(event)), {
+        contentType: STRUCTURED,
+        headers: { 'inference-header-content-length': String(headerBytes) },
+      }),
+    );
+    expect(read?.measures).toMatchObject({ tensor_bytes: 32 });
+  });
+
+  it('refuses sizes that do not add up, located under data_base64', async () => {
+    const header = {
+      inputs: [{ ...REQUEST_HEADER.inputs[0], parameters: { binary_data_size: 40 } }],
+    };
+    const { event } = structured(header, [REQUEST_TENSOR]);
+    const result = await runKind(KSERVE_KIND, Buffer.from(JSON.stringify(event)), {
+      contentType: STRUCTURED,
+    });
+    expectErrorsAt(result, {
+      '/data_base64/inputs/0/parameters/binary_data_size': 'takes 32 bytes',
+    });
+    const bad = { ...structured(REQUEST_HEADER, [REQUEST_TENSOR]).event };
+    bad.inferenceheadercontentlength = 'ten';
+    expectErrorsAt(
+      await runKind(KSERVE_KIND, Buffer.from(JSON.stringify(bad)), { contentType: STRUCTURED }),
+      { '/inferenceheadercontentlength': 'non-negative integer' },
+    );
   });
 });

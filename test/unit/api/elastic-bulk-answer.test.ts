@@ -1,0 +1,61 @@
+/**
+ * The `_bulk` answer lists the actions the `elastic-bulk` reader parsed instead of parsing the
+ * body's action lines again. Whatever the body, the items it answers with must be the ones a
+ * fresh read of the action lines gives: same operation, index and id, in the same order.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { bulkActions, parseActionLines } from '../../../src/api/drop-in/elastic-bulk.js';
+import { bulkActionsRead, elasticBulkKind } from '../../../src/ingest/sources/elastic-bulk/index.js';
+import { runKind } from '../../helpers/source-kind.js';
+
+const action = fc.record({
+  op: fc.constantFrom('index', 'create', 'delete'),
+  index: fc.option(fc.constantFrom('logs', 'filebeat-8', 'a"b'), { nil: undefined }),
+  id: fc.option(fc.string({ maxLength: 6 }), { nil: undefined }),
+  doc: fc.dictionary(fc.string({ maxLength: 4 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 3 }),
+});
+
+type Action = typeof action extends fc.Arbitrary<infer T> ? T : never;
+
+function bodyOf(actions: readonly Action[], crlf: boolean): Buffer {
+  const eol = crlf ? '\r\n' : '\n';
+  let text = '';
+  for (const a of actions) {
+    const meta: Record<string, string> = {};
+    if (a.index !== undefined) meta._index = a.index;
+    if (a.id !== undefined) meta._id = a.id;
+    text += JSON.stringify({ [a.op]: meta }) + eol;
+    if (a.op !== 'delete') text += JSON.stringify(a.doc) + eol;
+  }
+  return Buffer.from(text);
+}
+
+describe('_bulk answer', () => {
+  it('reuses the reader’s actions, which match a fresh read of the action lines', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(action, { minLength: 1, maxLength: 20 }),
+        fc.boolean(),
+        async (actions, crlf) => {
+          const body = bodyOf(actions, crlf);
+          const fresh = parseActionLines(body);
+          await runKind(elasticBulkKind, body);
+          expect(bulkActionsRead(body)).toBeDefined();
+        const answered = bulkActions(body);
+          expect(answered).toEqual(fresh);
+          expect(answered.map((a) => a.op)).toEqual(actions.map((a) => a.op));
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('reads the action lines itself when the reader did not split the body', () => {
+    const body = Buffer.from('{"index":{"_index":"x","_id":"1"}}\n{"a":1}\nnot json\n');
+    expect(bulkActions(body)).toEqual([
+      { op: 'index', index: 'x', id: '1' },
+      { op: 'index', index: '' },
+    ]);
+  });
+});
