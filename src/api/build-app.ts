@@ -18,6 +18,9 @@ import { playbookRoutes } from './routes/playbooks.js';
 import { runRoutes } from './routes/runs.js';
 import { schemaRoutes } from './routes/schemas.js';
 import { streamRoutes } from './routes/stream.js';
+import { ruleRoutes } from './routes/rules.js';
+import { sourceRoutes } from './routes/sources.js';
+import { whoamiRoutes } from './routes/whoami.js';
 import { registerSharedSchemas } from './schemas.js';
 
 /**
@@ -87,6 +90,9 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(operationRoutes, deps);
   await app.register(auditRoutes, deps);
   await app.register(streamRoutes, deps);
+  await app.register(whoamiRoutes, deps);
+  await app.register(ruleRoutes, deps);
+  await app.register(sourceRoutes, deps);
   return app;
 }
 
