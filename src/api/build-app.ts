@@ -21,6 +21,7 @@ import { streamRoutes } from './routes/stream.js';
 import { ruleRoutes } from './routes/rules.js';
 import { sourceRoutes } from './routes/sources.js';
 import { whoamiRoutes } from './routes/whoami.js';
+import { incidentEventRoutes } from './routes/incident-events.js';
 import { registerSharedSchemas } from './schemas.js';
 
 /**
@@ -93,6 +94,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(whoamiRoutes, deps);
   await app.register(ruleRoutes, deps);
   await app.register(sourceRoutes, deps);
+  await app.register(incidentEventRoutes, deps);
   return app;
 }
 

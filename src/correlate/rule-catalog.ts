@@ -1,7 +1,7 @@
 import type { Diagnostic } from '../shared/diagnostics.js';
 import { parseRuleTests, siblingRuleFile } from './rule-tests.js';
 import type { RuleSource } from './rule/rule-source.js';
-import type { CompiledRuleSet } from './rule/types.js';
+import type { CompiledRuleSet, Condition } from './rule/types.js';
 
 /** One loaded rule as people browse it (GET /v1/rules): what it is, where, and its tests. */
 export interface RuleEntry {
@@ -21,6 +21,9 @@ export interface RuleEntry {
   readonly yaml: string;
   /** Names of the rule test cases that check it. */
   readonly tests: readonly string[];
+  /** Correlations: the window length (ms) and the condition a group's window must meet. */
+  readonly timespanMs?: number;
+  readonly condition?: Condition;
 }
 
 /**
@@ -68,6 +71,12 @@ export function buildRuleCatalog(
           alerts: r.alerts,
           yaml: documentAt(texts.get(file) ?? '', line),
           tests: tests.get(r.key) ?? [],
+          ...(r.kind === 'correlation'
+            ? {
+                timespanMs: r.timespanMs,
+                ...(r.condition ? { condition: r.condition } : {}),
+              }
+            : {}),
         };
       })
       .sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line),

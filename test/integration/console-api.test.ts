@@ -127,3 +127,56 @@ describe('GET /v1/sources', () => {
     expect((await t.call('GET', '/v1/sources', TOKENS.ingest)).statusCode).toBe(403);
   });
 });
+
+describe('GET /v1/incidents/{id}/events', () => {
+  it("resolves the matches' contributing events, lists the ones gone as missing, and gives each match its window and times", async () => {
+    const incidents = (await t.call('GET', '/v1/incidents?limit=500', TOKENS.analyst)).json()
+      .incidents as any[];
+    const incident = await eventually(
+      async () => incidents.find((i) => i.group.api_key === 'key-rules'),
+      'the incident of the rules test',
+    );
+    const full = await t.call(
+      'GET',
+      `/v1/incidents/${incident.id}/events?limit=1000`,
+      TOKENS.analyst,
+    );
+    expect(full.statusCode, full.body).toBe(200);
+    const evidence = full.json();
+    expect(evidence.rule).toMatchObject({ id: RULE, condition: { kind: 'threshold' } });
+    expect(evidence.rule.timespanMs).toBeGreaterThan(0);
+    const [match] = evidence.matches;
+    expect(match.refs.length).toBeGreaterThan(5);
+    expect(evidence.events).toHaveLength(match.refs.length);
+    expect(evidence.missing).toEqual([]);
+    expect(evidence.truncated).toBe(false);
+    for (const e of evidence.events) expect(e.event.entity.api_key).toBe('key-rules');
+    expect(match.eventTimes).toHaveLength(match.refs.length);
+    expect([...match.eventTimes].sort((a: number, b: number) => a - b)).toEqual(match.eventTimes);
+    expect(match.eventTimes[0]).toBeGreaterThanOrEqual(match.windowStart);
+    expect(match.eventTimes.at(-1)).toBeLessThanOrEqual(match.windowEnd);
+
+    // One event the log no longer knows: listed as missing, the rest still resolve.
+    const { Keys } = await import('../../src/store/keys.js');
+    await t.store.redis.hdel(new Keys(t.store.prefix).eventWhere, match.refs[0]);
+    const cut = (
+      await t.call('GET', `/v1/incidents/${incident.id}/events?limit=5`, TOKENS.analyst)
+    ).json();
+    expect(cut.missing).toEqual([match.refs[0]]);
+    expect(cut.events).toHaveLength(4);
+    expect(cut.truncated).toBe(true);
+    expect(cut.matches[0].eventTimes).toHaveLength(4);
+
+    expect(
+      (await t.call('GET', `/v1/incidents/${incident.id}/events`, TOKENS.gateway)).statusCode,
+    ).toBe(403);
+    expect(
+      (await t.call('GET', '/v1/incidents/inc_000000000000000000000000/events', TOKENS.analyst))
+        .statusCode,
+    ).toBe(404);
+    expect(
+      (await t.call('GET', `/v1/incidents/${incident.id}/events?limit=0`, TOKENS.analyst))
+        .statusCode,
+    ).toBe(400);
+  });
+});
