@@ -28,9 +28,9 @@ export class RuleHits {
   async record(rule: string, now: number, opened: boolean): Promise<void> {
     const key = this.keys.ruleHits(rule);
     const bucket = Math.floor(now / HIT_BUCKET_MS);
-    const multi = this.redis.multi().hincrby(key, 'hits', 1).hincrby(key, `b:${bucket}`, 1);
-    if (opened) multi.hincrby(key, 'incidents', 1);
-    const replies = (await multi.exec()) ?? [];
+    const batch = this.redis.pipeline().hincrby(key, 'hits', 1).hincrby(key, `b:${bucket}`, 1);
+    if (opened) batch.hincrby(key, 'incidents', 1);
+    const replies = (await batch.exec()) ?? [];
     // The first match of a new bucket drops the buckets that left the window.
     if (replies[1]?.[1] === 1) {
       const stale = (await this.redis.hkeys(key)).filter(

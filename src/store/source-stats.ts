@@ -26,12 +26,12 @@ export class SourceStats {
   ): Promise<void> {
     if (counts.accepted + counts.duplicates + counts.refused === 0) return;
     const key = this.keys.sourceStats(source);
-    const multi = this.redis.multi();
-    if (counts.accepted > 0) multi.hincrby(key, 'accepted', counts.accepted);
-    if (counts.duplicates > 0) multi.hincrby(key, 'duplicates', counts.duplicates);
-    if (counts.refused > 0) multi.hincrby(key, 'refused', counts.refused);
-    if (counts.accepted > 0) multi.hset(key, 'lastAcceptedAt', now);
-    await multi.exec();
+    const batch = this.redis.pipeline();
+    if (counts.accepted > 0) batch.hincrby(key, 'accepted', counts.accepted);
+    if (counts.duplicates > 0) batch.hincrby(key, 'duplicates', counts.duplicates);
+    if (counts.refused > 0) batch.hincrby(key, 'refused', counts.refused);
+    if (counts.accepted > 0) batch.hset(key, 'lastAcceptedAt', now);
+    await batch.exec();
   }
 
   async read(sources: readonly string[]): Promise<Map<string, SourceCounts>> {
