@@ -10,6 +10,8 @@ import { buildExecutorTable, checkConnectorSecrets } from './actions/connectors/
 import { processSecrets } from './actions/connectors/secrets.js';
 import { buildApp } from './api/build-app.js';
 import { buildOpsApp } from './api/build-ops-app.js';
+import { buildConsoleApp } from './api/console/console-app.js';
+import { defaultConsoleDir, loadConsoleFiles } from './api/console/console-files.js';
 import { configLoaded, contentLoaded } from './audit/audit-inputs.js';
 import { AuditTrail } from './audit/audit-trail.js';
 import { TokenUseAggregator } from './audit/token-use.js';
@@ -42,6 +44,13 @@ import { ApprovalStore } from './store/approval-store.js';
 import { backlogCollector } from './store/backlog-gauges.js';
 import { RedisAuditLog } from './store/audit-log.js';
 import { CaseStore } from './store/case-store.js';
+import { ChangeFeed } from './store/change-feed.js';
+import { ChangeWatcher } from './store/change-watcher.js';
+import { RuleHits } from './store/rule-hits.js';
+import { SourceStats } from './store/source-stats.js';
+import { buildRuleCatalog } from './correlate/rule-catalog.js';
+import { loadRuleTestSources } from './correlate/rule/load-rules.js';
+import { resolve as resolvePath } from 'node:path';
 import { CorrelatorProgress } from './store/correlator-progress.js';
 import { RedisStateStore } from './store/correlation-state-store.js';
 import { DeadLetterStore } from './store/dead-letters.js';
@@ -80,6 +89,10 @@ export interface Cordon {
   readonly app: FastifyInstance | undefined;
   /** Base URL when listening. */
   readonly url: string | undefined;
+  /** Base URL of the browser console (CORDON_CONSOLE_PORT), when listening with the API role. */
+  readonly consoleUrl: string | undefined;
+  /** False when the console port serves the "not built" page (no dist/console/index.html). */
+  readonly consoleBuilt: boolean;
   /** Base URL of the probes and /metrics of a process without the API role (CORDON_OPS_PORT). */
   readonly opsUrl: string | undefined;
   /** Bound addresses of each line-format source's syslog listener, by source name. */
@@ -178,6 +191,8 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
     const limiter = new LimiterStore(redis, keys);
     const cases = new CaseStore(redis, keys);
     const progress = new CorrelatorProgress(redis, keys);
+    const ruleHits = new RuleHits(redis, keys);
+    const sourceStats = new SourceStats(redis, keys);
 
     // BullMQ gets its own plain connections (no auto-pipelining; it manages its own commands):
     // producers fail fast like every command, workers wait out an outage as BullMQ requires.
@@ -307,6 +322,12 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
             ? `No playbook started: the match's last event is ${formatDurationMs(Math.round(ageMs / 1000) * 1000)} old, more than CORDON_CONTAIN_MAX_EVENT_AGE_MS (${formatDurationMs(containMaxAgeMs)}), so this looks like a replay or backfill. Start a playbook by hand if it is still needed.`
             : undefined;
         const outcome = await incidents.recordMatch(match, now, containment);
+        if (!outcome.replayed)
+          await ruleHits
+            .record(match.rule, now, outcome.created)
+            .catch((err: unknown) =>
+              logger.warn({ err, rule: match.rule }, 'rule hit not counted'),
+            );
         if (!outcome.created) {
           if (outcome.replayed) return;
           // A match joined an open incident: runs waiting for it to change are told, and
@@ -529,6 +550,8 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
 
     let app: FastifyInstance | undefined;
     let url: string | undefined;
+    let consoleUrl: string | undefined;
+    let consoleBuilt = false;
     const syslog = new Map<string, { udp?: AddressInfo; tcp?: AddressInfo }>();
     if (has('api') && principals) {
       const sourceConnectors = content.connectors.filter((c) => c.kind === 'source');
@@ -557,6 +580,7 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
         dedupeWindowMs: config.ingest.dedupeWindowMs,
         maxDepth: config.ingest.maxDepth,
         memoryFor: (source) => new RedisSourceMemory(redis, keys, source),
+        stats: sourceStats,
       });
       const tokenUse = new TokenUseAggregator(audit, clock, (err) =>
         logger.error({ err }, 'token use not recorded in the audit trail; kept for the next flush'),
@@ -568,6 +592,17 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
         clearInterval(flushTimer);
         await tokenUse.flush(Number.POSITIVE_INFINITY);
       });
+      // The stream's blocking reads get a connection of their own, opened on first use.
+      const watcher = new ChangeWatcher(
+        () =>
+          createRedis(options.redisUrl, {
+            connectionName: `cordon:${config.instanceId}:changes`,
+            ...outageOptions('blocking', commandTimeoutMs, 5_000),
+          }),
+        keys,
+        logger.child({ domain: 'stream' }),
+      );
+      closers.push(() => watcher.close());
       app = await buildApp({
         principals,
         ingest,
@@ -587,6 +622,21 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
         ingestBodyLimitBytes: config.ingest.bodyLimitBytes,
         senderAuth,
         audit: { trail: audit, reader: auditLog, tokenUse },
+        rules: {
+          catalog: buildRuleCatalog(
+            content.rules,
+            content.ruleSources,
+            await loadRuleTestSources(resolvePath(config.contentDir, 'correlations')),
+          ).rules,
+          hits: ruleHits,
+        },
+        sourceStats,
+        stream: {
+          feed: new ChangeFeed(redis, keys),
+          watcher,
+          maxPerPrincipal: config.stream.maxPerPrincipal,
+          heartbeatMs: config.stream.heartbeatMs,
+        },
         limits: {
           http: config.http,
           redisAvailable: () => outage.available,
@@ -612,9 +662,30 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
       closers.push(async () => clearInterval(deadLetterTrim));
       const api = app;
       // HTTP closes first on stop: no new work; in-flight requests finish.
-      closers.push(() => api.close());
+      const closeApi = (): Promise<void> => api.close();
+      closers.push(closeApi);
       await app.ready();
       if (options.listen) url = await listenOrExplain(app, config.host, config.port, 'CORDON_PORT');
+      if (options.listen && config.consolePort > 0) {
+        const files = await loadConsoleFiles(config.consoleDir ?? defaultConsoleDir());
+        consoleBuilt = files !== undefined;
+        if (!files)
+          logger.warn(
+            { dir: config.consoleDir ?? defaultConsoleDir() },
+            'the console is not built: its port answers 503 until `npm run build` and a restart',
+          );
+        const consoleApp = await buildConsoleApp({ api, files, http: config.http });
+        // Closed after the API (closers run in reverse): the API ends its streams first, which
+        // may be open through this port.
+        closers.splice(closers.indexOf(closeApi), 0, () => consoleApp.close());
+        await consoleApp.ready();
+        consoleUrl = await listenOrExplain(
+          consoleApp,
+          config.host,
+          config.consolePort,
+          'CORDON_CONSOLE_PORT (0: no console)',
+        );
+      }
       for (const connector of sourceConnectors) {
         if (!connector.listen) continue;
         const listener = syslogListenerFor(
@@ -644,6 +715,8 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
     return {
       app,
       url,
+      consoleUrl,
+      consoleBuilt,
       opsUrl,
       syslog,
       content,

@@ -17,6 +17,11 @@ import { recordRoutes } from './routes/records.js';
 import { playbookRoutes } from './routes/playbooks.js';
 import { runRoutes } from './routes/runs.js';
 import { schemaRoutes } from './routes/schemas.js';
+import { streamRoutes } from './routes/stream.js';
+import { ruleRoutes } from './routes/rules.js';
+import { sourceRoutes } from './routes/sources.js';
+import { whoamiRoutes } from './routes/whoami.js';
+import { incidentEventRoutes } from './routes/incident-events.js';
 import { registerSharedSchemas } from './schemas.js';
 
 /**
@@ -85,6 +90,11 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(recordRoutes, deps);
   await app.register(operationRoutes, deps);
   await app.register(auditRoutes, deps);
+  await app.register(streamRoutes, deps);
+  await app.register(whoamiRoutes, deps);
+  await app.register(ruleRoutes, deps);
+  await app.register(sourceRoutes, deps);
+  await app.register(incidentEventRoutes, deps);
   return app;
 }
 

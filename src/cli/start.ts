@@ -54,6 +54,14 @@ export async function runStart(argv: readonly string[] = []): Promise<number> {
     `  Content:     ${cordon.content.rules.detections.size} detection rule(s), ${cordon.content.rules.correlations.length} correlation(s), ${cordon.content.playbooks.length} playbook(s) from ${config.contentDir}`,
     `  Ingest:      POST ${cordon.url ?? ''}/v1/ingest/{${sources.join('|')}}`,
     `  API docs:    ${cordon.url ?? ''}/docs`,
+    ...consoleLines(
+      cordon.consoleUrl,
+      cordon.consoleBuilt,
+      generated?.credentialsFile ??
+        (config.tokensFile === defaultTokensFile
+          ? resolve(config.homeDir, 'credentials.env')
+          : undefined),
+    ),
     `  Auth:        every endpoint but /healthz, /readyz and /docs needs "Authorization: Bearer <token>".`,
     generated
       ? `               Tokens were generated for this installation: source ${generated.credentialsFile}\n               (CORDON_INGEST_TOKEN, CORDON_APPROVER_TOKEN, CORDON_ANALYST_TOKEN, CORDON_GATEWAY_TOKEN, CORDON_ADMIN_TOKEN).`
@@ -87,6 +95,27 @@ export async function runStart(argv: readonly string[] = []): Promise<number> {
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
+}
+
+/**
+ * The console and how to sign in: a link whose #fragment carries the token (browsers never send
+ * a fragment to the server). The banner never prints a token itself: the link is built from
+ * the credentials file, where the generated tokens are.
+ */
+function consoleLines(
+  url: string | undefined,
+  built: boolean,
+  credentials: string | undefined,
+): string[] {
+  if (!url) return [];
+  if (!built) return [`  Console:     ${url} (not built: run npm run build, then restart)`];
+  const link = (name: string): string =>
+    credentials ? `(. ${credentials} && echo "${url}/#token=$${name}")` : `${url}/#token=<token>`;
+  return [
+    `  Console:     ${url}  sign in with a link carrying a token in its #fragment:`,
+    `               approver: ${link('CORDON_APPROVER_TOKEN')}`,
+    `               admin:    ${link('CORDON_ADMIN_TOKEN')}`,
+  ];
 }
 
 async function exists(file: string): Promise<boolean> {

@@ -64,6 +64,14 @@ export interface IngestServiceOptions {
   readonly fetch?: typeof fetch;
   /** Where their secret references are read (default: the process environment and files). */
   readonly secrets?: EnrichContext['secrets'];
+  /** Per-source counters (GET /v1/sources); best effort: a failed count never fails ingest. */
+  readonly stats?: {
+    record(
+      source: string,
+      counts: { accepted: number; duplicates: number; refused: number },
+      now: number,
+    ): Promise<void>;
+  };
 }
 
 /**
@@ -191,6 +199,7 @@ export class IngestService {
       );
     for (const warning of result.warnings)
       this.o.logger.warn({ source: source.name, warning }, 'ingest warning');
+    this.#count(source.name, appended.length - duplicates, duplicates, 0, now);
     return {
       source: source.name,
       accepted: appended.length - duplicates,
@@ -280,6 +289,12 @@ export class IngestService {
     }
   }
 
+  #count(source: string, accepted: number, duplicates: number, refused: number, now: number): void {
+    this.o.stats
+      ?.record(source, { accepted, duplicates, refused }, now)
+      .catch((err: unknown) => this.o.logger.warn({ err, source }, 'source counters not updated'));
+  }
+
   #memory(source: string): SourceMemory {
     let memory = this.#memories.get(source);
     if (!memory) {
@@ -318,6 +333,7 @@ export class IngestService {
       { source: source.name },
       items,
     );
+    this.#count(source.name, 0, 0, items, now);
     this.o.logger.warn(
       { source: source.name, deadLetterId: id, errors: errors.slice(0, 5), size: body.length },
       reason === 'partial' ? 'ingest items rejected' : 'ingest payload rejected',

@@ -13,6 +13,7 @@ import { CORDON_METRICS } from '../shared/metric-families.js';
 import type { Metrics } from '../shared/metrics.js';
 import type { Keys } from './keys.js';
 import { readHashes } from './read-hashes.js';
+import { CHANGE_FEED_MAX_LEN } from './change-feed.js';
 import { ScriptRunner } from './redis-scripts.js';
 
 export interface RunPatch {
@@ -144,6 +145,7 @@ export class RunStore {
         this.keys.runTimeline(run.id),
         this.keys.runApplied(run.id),
         this.keys.runActive,
+        this.keys.changes,
       ],
       [
         String(run.version),
@@ -152,6 +154,7 @@ export class RunStore {
         appliedEventId,
         ended ? '1' : patch.reopen ? '2' : '0',
         run.id,
+        CHANGE_FEED_MAX_LEN,
       ],
     );
     if (code === 1 && ended && this.metrics) {
@@ -181,18 +184,30 @@ export class RunStore {
         this.keys.runIndex,
         this.keys.runActive,
         this.keys.incidentRuns(run.incidentId),
+        this.keys.changes,
       ],
       [
         run.createdAt,
         run.id,
         JSON.stringify(fields),
         JSON.stringify(timeline.map((t) => JSON.stringify(t))),
+        CHANGE_FEED_MAX_LEN,
       ],
     );
     if (created !== 1) return undefined;
     const stored = fromFields(fields);
     this.#remember(stored);
     return stored;
+  }
+
+  /** Runs by id, in the order of `ids`; gone ones left out. */
+  async getMany(ids: readonly string[]): Promise<RunRecord[]> {
+    if (ids.length === 0) return [];
+    const rows = await readHashes(
+      this.redis,
+      ids.map((id) => this.keys.run(id)),
+    );
+    return rows.filter((h) => h.id).map(fromFields);
   }
 
   /** Marks the outbox performed (only if nothing changed the run meanwhile). */
@@ -213,6 +228,7 @@ export class RunStore {
         this.keys.runTimeline(run.id),
         this.keys.runApplied(run.id),
         this.keys.runActive,
+        this.keys.changes,
       ],
       [
         String(run.version),
@@ -221,6 +237,7 @@ export class RunStore {
         '',
         '0',
         run.id,
+        CHANGE_FEED_MAX_LEN,
       ],
     );
     // Remembered only once stored: until then a remembered copy still shows the outbox, and a
