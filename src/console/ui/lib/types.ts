@@ -1,0 +1,190 @@
+/** The API's shapes the console reads (a subset of each; see the OpenAPI document at /docs). */
+
+/** informational, low, medium, high or critical (Sigma levels). */
+export type Severity = string;
+
+export interface Incident {
+  id: string;
+  title: string;
+  status: 'open' | 'resolved';
+  rule: string;
+  ruleTitle?: string;
+  ruleType?: string;
+  severity: Severity;
+  tags?: string[];
+  group?: Record<string, string>;
+  createdAt: number;
+  updatedAt: number;
+  firstSeen?: number;
+  lastSeen?: number;
+  matchCount?: number;
+  eventCount?: number;
+  resolvedAt?: number;
+  resolvedBy?: string;
+  containment?: string;
+}
+
+export interface Match {
+  matchId: string;
+  rule: string;
+  count?: number;
+  firstTime?: number;
+  lastTime?: number;
+  windowStart?: number;
+  windowEnd?: number;
+  firedAt?: number;
+  refs?: string[];
+}
+
+export interface IncidentDetail extends Incident {
+  matches?: Match[];
+  runs?: string[];
+}
+
+export interface GatedAction {
+  state: string;
+  operation: string;
+  connector: string;
+  inputs: Record<string, unknown>;
+}
+
+export interface Vote {
+  by: string;
+  role: string;
+  decision: 'approved' | 'rejected';
+  comment: string;
+  at: number;
+}
+
+export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'expired' | 'cancelled';
+
+export interface Approval {
+  id: string;
+  status: ApprovalStatus;
+  runId: string;
+  playbookId: string;
+  incidentId?: string;
+  state: string;
+  roles: string[];
+  quorum: number;
+  message?: string;
+  initiator?: string;
+  gated?: GatedAction | null;
+  votes?: Vote[];
+  createdAt: number;
+  expiresAt: number;
+  decidedAt?: number;
+}
+
+export type RunStatus = 'running' | 'waiting' | 'undoing' | 'resolved' | 'failed' | 'cancelled';
+
+export interface Run {
+  id: string;
+  playbookId: string;
+  playbookHash: string;
+  incidentId?: string;
+  initiator?: string;
+  status: RunStatus;
+  state: string;
+  createdAt: number;
+  updatedAt: number;
+  endedAt?: number;
+  leaves?: Record<string, number>;
+  undo?: { entries?: unknown[] };
+}
+
+export interface TimelineEntry {
+  at: number;
+  type: string;
+  state?: string;
+  from?: string;
+  to?: string;
+  event?: string;
+  by?: string[] | string;
+  attempts?: number;
+  approvalId?: string;
+  outcome?: string;
+  error?: unknown;
+  [key: string]: unknown;
+}
+
+export interface RunDetail extends Run {
+  timeline: TimelineEntry[];
+  approvals: Approval[];
+}
+
+export interface WhoAmI {
+  principal: string;
+  roles: string[];
+}
+
+export interface RuleSummary {
+  id: string;
+  title: string;
+  level?: string;
+  type?: string;
+  tags?: string[];
+  file?: string;
+  hits?: number;
+  incidents?: number;
+  /** Match counts per hour, oldest first, for the last 24 h. */
+  sparkline?: number[];
+}
+
+export interface RuleDetail extends RuleSummary {
+  yaml?: string;
+  tests?: unknown;
+}
+
+export interface SourceSummary {
+  type: string;
+  accepted: number;
+  duplicates: number;
+  refused: number;
+  lastAcceptedAt?: number | null;
+  deadLetters: number;
+}
+
+export interface DeadLetterError {
+  path: string;
+  reason: string;
+}
+
+export interface DeadLetter {
+  id: string;
+  source: string;
+  reason: string;
+  errors: DeadLetterError[];
+  contentType?: string;
+  principal?: string;
+  received: number;
+  size?: number;
+  truncated?: boolean;
+  body?: string;
+  encoding?: string;
+}
+
+/** GET /v1/incidents/{id}/events: the contributing events and each match's window. */
+export interface IncidentEvents {
+  events: ContributingEvent[];
+  matches: MatchWindow[];
+}
+
+export interface ContributingEvent {
+  id?: string;
+  source?: string;
+  kind?: string;
+  name?: string;
+  time: number;
+  entity?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+export interface MatchWindow {
+  matchId: string;
+  windowStart: number;
+  windowEnd: number;
+  threshold?: number | null;
+  condition?: string;
+  eventTimes: number[];
+}
