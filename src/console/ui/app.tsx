@@ -98,7 +98,7 @@ function SignedIn(props: { env: AppEnv; token: string; onSignOut(why?: string): 
         store.statusDetail.value = detail;
       },
     });
-    const tick = setInterval(() => (now.value = env.now()), env.tickMs ?? 15_000);
+    const tick = setInterval(() => (now.value = env.now()), env.tickMs ?? 5_000);
     return () => {
       live = false;
       stream.close();

@@ -5,7 +5,10 @@ import { formatDuration, formatTime } from '../lib/time';
 export function Time(props: { at: number | undefined | null }) {
   const { now } = useConsole();
   if (props.at === undefined || props.at === null) return <span>—</span>;
-  const t = formatTime(props.at, now.value);
+  // The clock ticks every few seconds: something that happened since the last tick is "just
+  // now", not in the future.
+  const at = props.at;
+  const t = formatTime(at, at > now.value && at - now.value < 60_000 ? at : now.value);
   return (
     <time dateTime={t.iso} title={t.title}>
       {t.text}

@@ -131,6 +131,25 @@ export function layoutGraph(graph: PlaybookGraph): GraphLayout {
     const l = layer.get(n.id) ?? 0;
     rows.set(l, [...(rows.get(l) ?? []), n]);
   }
+  // Fewer crossings: each layer in the mean order of the states that lead into it
+  // (barycentres, one sweep down; ties keep the diagram's order).
+  const index = new Map<string, number>();
+  for (const l of [...rows.keys()].sort((a, b) => a - b)) {
+    const row = rows.get(l)!;
+    const weight = (n: GraphNode): number => {
+      const from = graph.edges
+        .filter((e) => e.to === n.id && !back.has(e) && index.has(e.from))
+        .map((e) => index.get(e.from)!);
+      return from.length ? from.reduce((a, b) => a + b, 0) / from.length : Infinity;
+    };
+    const weights = new Map(row.map((n, i) => [n.id, [weight(n), i] as const]));
+    row.sort((a, b) => {
+      const [wa, ia] = weights.get(a.id)!;
+      const [wb, ib] = weights.get(b.id)!;
+      return wa === wb ? ia - ib : wa - wb;
+    });
+    row.forEach((n, i) => index.set(n.id, i));
+  }
   const widest = Math.max(1, ...[...rows.values()].map((r) => r.length));
   const width = widest * NODE_W + (widest - 1) * GAP_X;
   const placed: PlacedNode[] = [];

@@ -23,6 +23,8 @@ export interface LiveStore {
   /** One polite summary of what the stream just brought ("2 new incidents"). */
   readonly announcement: Signal<string>;
   load(api: Api): Promise<void>;
+  /** An item this tab just changed (a decision, a cancel): shown at once, stream or not. */
+  remember(kind: LiveKind, item: Incident | Approval | Run): void;
   onMessage(message: SseMessage): void;
   dispose(): void;
 }
@@ -110,6 +112,11 @@ export function createLiveStore(options: { announceAfterMs?: number } = {}): Liv
       } catch (err) {
         store.loadError.value = err instanceof Error ? err.message : String(err);
       }
+    },
+    remember(kind, item) {
+      const next = new Map(maps[kind].value);
+      next.set(item.id, item);
+      maps[kind].value = next;
     },
     onMessage(message) {
       if (message.event === 'reset') {

@@ -50,6 +50,7 @@ export function ApprovalPage(props: { id: string }) {
         text ? { comment: text } : {},
       );
       setDecided(answer);
+      store.remember('approval', answer);
     } catch (err) {
       setProblem(err instanceof ApiError ? `${err.message} (${err.code})` : errorText(err));
     } finally {

@@ -8,6 +8,7 @@ import { useConsole } from '../lib/context';
 import { markStates, parseMermaid } from '../lib/graph';
 import { canCancel, canRetry } from '../lib/roles';
 import { Link } from '../lib/router';
+import { absoluteUtc } from '../lib/time';
 import { useLoad } from '../lib/use-load';
 import type { Run, RunDetail, TimelineEntry } from '../lib/types';
 
@@ -25,6 +26,10 @@ export function describeEntry(t: TimelineEntry): string {
       return `approval requested at ${t.state ?? '?'}`;
     case 'ended':
       return `ended: ${t.outcome ?? '?'}`;
+    case 'timer.set':
+      return `timeout timer at ${t.state ?? '?'} set for ${typeof t.fireAt === 'number' ? absoluteUtc(t.fireAt, true) : '?'}`;
+    case 'timer.cancelled':
+      return 'timeout timer cancelled';
     default: {
       const rest = Object.entries(t)
         .filter(
@@ -141,7 +146,7 @@ function Graph(props: { run: RunDetail }) {
 
 /** Cancel (undoes effects: confirmed first, focus on "Keep running") and retry, by role. */
 function Controls(props: { run: Run; onChanged(): void }) {
-  const { api, me } = useConsole();
+  const { api, me, store } = useConsole();
   const { run } = props;
   const [confirming, setConfirming] = useState(false);
   const [problem, setProblem] = useState<string | undefined>(undefined);
@@ -156,7 +161,10 @@ function Controls(props: { run: Run; onChanged(): void }) {
   const act = async (what: 'cancel' | 'retry') => {
     setProblem(undefined);
     try {
-      await api.post(`/v1/runs/${encodeURIComponent(run.id)}/${what}`, {});
+      store.remember(
+        'run',
+        await api.post<Run>(`/v1/runs/${encodeURIComponent(run.id)}/${what}`, {}),
+      );
       setConfirming(false);
       props.onChanged();
     } catch (err) {
