@@ -18,7 +18,7 @@ export function PlaybookGraphView(props: {
   const layout = layoutGraph(props.graph);
   const byId = new Map(layout.nodes.map((n) => [n.id, n]));
   const mark = (name: string): StateMark => props.marks.get(name) ?? 'idle';
-  const M = 8;
+  const M = 48;
   return (
     <div class="graph">
       <svg
@@ -48,9 +48,20 @@ export function PlaybookGraphView(props: {
           const y1 = a.y + NODE_H;
           const x2 = b.x + NODE_W / 2;
           const y2 = b.y;
+          // A transition that skips layers bends out to the side, around the states between.
+          const side = x2 >= x1 ? 1 : -1;
+          const lane = Math.min(
+            layout.width + M - 4,
+            Math.max(
+              -M + 4,
+              (side > 0 ? Math.max(x1, x2) : Math.min(x1, x2)) + side * NODE_W * 0.75,
+            ),
+          );
           const d = e.back
             ? `M${a.x + NODE_W} ${a.y + NODE_H / 2}C${a.x + NODE_W + 40} ${a.y},${b.x + NODE_W + 40} ${b.y + NODE_H},${b.x + NODE_W} ${b.y + NODE_H / 2}`
-            : `M${x1} ${y1}C${x1} ${(y1 + y2) / 2},${x2} ${(y1 + y2) / 2},${x2} ${y2}`;
+            : b.layer - a.layer > 1
+              ? `M${x1} ${y1}C${lane} ${y1 + NODE_H},${lane} ${y2 - NODE_H},${x2} ${y2}`
+              : `M${x1} ${y1}C${x1} ${(y1 + y2) / 2},${x2} ${(y1 + y2) / 2},${x2} ${y2}`;
           return (
             <path key={i} d={d} class="edge" marker-end="url(#arrow)">
               <title>{`${a.name} → ${b.name}: ${e.label}`}</title>
