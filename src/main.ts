@@ -42,6 +42,8 @@ import { ApprovalStore } from './store/approval-store.js';
 import { backlogCollector } from './store/backlog-gauges.js';
 import { RedisAuditLog } from './store/audit-log.js';
 import { CaseStore } from './store/case-store.js';
+import { ChangeFeed } from './store/change-feed.js';
+import { ChangeWatcher } from './store/change-watcher.js';
 import { CorrelatorProgress } from './store/correlator-progress.js';
 import { RedisStateStore } from './store/correlation-state-store.js';
 import { DeadLetterStore } from './store/dead-letters.js';
@@ -546,6 +548,17 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
         clearInterval(flushTimer);
         await tokenUse.flush(Number.POSITIVE_INFINITY);
       });
+      // The stream's blocking reads get a connection of their own, opened on first use.
+      const watcher = new ChangeWatcher(
+        () =>
+          createRedis(options.redisUrl, {
+            connectionName: `cordon:${config.instanceId}:changes`,
+            ...outageOptions('blocking', commandTimeoutMs, 5_000),
+          }),
+        keys,
+        logger.child({ domain: 'stream' }),
+      );
+      closers.push(() => watcher.close());
       app = await buildApp({
         principals,
         ingest,
@@ -565,6 +578,12 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
         ingestBodyLimitBytes: config.ingest.bodyLimitBytes,
         senderAuth,
         audit: { trail: audit, reader: auditLog, tokenUse },
+        stream: {
+          feed: new ChangeFeed(redis, keys),
+          watcher,
+          maxPerPrincipal: config.stream.maxPerPrincipal,
+          heartbeatMs: config.stream.heartbeatMs,
+        },
         limits: {
           http: config.http,
           redisAvailable: () => outage.available,

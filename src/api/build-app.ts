@@ -17,6 +17,7 @@ import { recordRoutes } from './routes/records.js';
 import { playbookRoutes } from './routes/playbooks.js';
 import { runRoutes } from './routes/runs.js';
 import { schemaRoutes } from './routes/schemas.js';
+import { streamRoutes } from './routes/stream.js';
 import { registerSharedSchemas } from './schemas.js';
 
 /**
@@ -85,6 +86,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(recordRoutes, deps);
   await app.register(operationRoutes, deps);
   await app.register(auditRoutes, deps);
+  await app.register(streamRoutes, deps);
   return app;
 }
 

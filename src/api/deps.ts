@@ -11,6 +11,8 @@ import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import type { Metrics } from '../shared/metrics.js';
 import type { ApprovalStore } from '../store/approval-store.js';
+import type { ChangeFeed } from '../store/change-feed.js';
+import type { ChangeWatcher } from '../store/change-watcher.js';
 import type { CaseStore } from '../store/case-store.js';
 import type { DeadLetterStore } from '../store/dead-letters.js';
 import type { EventLog } from '../store/event-log.js';
@@ -50,6 +52,13 @@ export interface ApiDeps {
     readonly trail: AuditRecorder;
     readonly reader: AuditReader;
     readonly tokenUse: TokenUseRecorder;
+  };
+  /** GET /v1/stream: the change feed, this process's watcher of it, and its limits. */
+  readonly stream: {
+    readonly feed: ChangeFeed;
+    readonly watcher: ChangeWatcher;
+    readonly maxPerPrincipal: number;
+    readonly heartbeatMs: number;
   };
   /** Timeouts, outages and backpressure; each absent = not enforced (tests that need none). */
   readonly limits?: ApiLimits;

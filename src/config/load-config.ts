@@ -18,6 +18,13 @@ export interface Config {
   readonly port: number;
   /** Probes and /metrics for a process without the API role; 0: none. */
   readonly opsPort: number;
+  /** The browser console (dist/console/ and the same /v1 API) of a process with the API role; 0: none. */
+  readonly consolePort: number;
+  /** GET /v1/stream: open streams per principal (per process) and the heartbeat interval. */
+  readonly stream: {
+    readonly maxPerPrincipal: number;
+    readonly heartbeatMs: number;
+  };
   /** Explicit REDIS_URL, or undefined to use the embedded default (6379 or a private server). */
   readonly redisUrl: string | undefined;
   /** Prefix of every Redis key Cordon writes (BullMQ queues included). */
@@ -162,6 +169,11 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     host: read.string('CORDON_HOST', '127.0.0.1'),
     port: read.integer('CORDON_PORT', 8080, 0, 65535),
     opsPort: read.integer('CORDON_OPS_PORT', 0, 0, 65535),
+    consolePort: read.integer('CORDON_CONSOLE_PORT', 8081, 0, 65535),
+    stream: {
+      maxPerPrincipal: read.integer('CORDON_STREAMS_PER_PRINCIPAL', 8, 1, 1_000),
+      heartbeatMs: read.integer('CORDON_STREAM_HEARTBEAT_MS', 15_000, 100, 600_000),
+    },
     redisUrl: read.optionalUrl('REDIS_URL', ['redis:', 'rediss:']),
     redisPrefix: read.pattern(
       'CORDON_REDIS_PREFIX',

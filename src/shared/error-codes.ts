@@ -192,6 +192,11 @@ export const ERROR_CODES = {
     status: 429,
     description: 'The principal sent more requests than its rate; retry after Retry-After seconds.',
   },
+  CORDON_ERR_API_STREAM_LIMIT: {
+    status: 429,
+    description:
+      'The principal already has CORDON_STREAMS_PER_PRINCIPAL open GET /v1/stream connections.',
+  },
   CORDON_ERR_API_INTERNAL: {
     status: 500,
     description: 'An unexpected error; the log has the details.',

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from './keys.js';
 import { readHashes } from './read-hashes.js';
+import { CHANGE_FEED_MAX_LEN } from './change-feed.js';
 import { ScriptRunner } from './redis-scripts.js';
 
 export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'expired' | 'cancelled';
@@ -102,8 +103,9 @@ export class ApprovalStore {
         this.keys.approvalIndex,
         this.keys.approvalPending,
         this.keys.runApprovals(a.runId),
+        this.keys.changes,
       ],
-      [a.id, JSON.stringify(fields), a.createdAt, a.expiresAt],
+      [a.id, JSON.stringify(fields), a.createdAt, a.expiresAt, CHANGE_FEED_MAX_LEN],
     );
     return created === 1;
   }
@@ -123,8 +125,8 @@ export class ApprovalStore {
   ): Promise<DecideOutcome> {
     const [code, status] = (await this.#scripts.run(
       'decideApproval',
-      [this.keys.approval(id), this.keys.approvalPending],
-      [now, decision, by, role, comment],
+      [this.keys.approval(id), this.keys.approvalPending, this.keys.changes],
+      [now, decision, by, role, comment, CHANGE_FEED_MAX_LEN],
     )) as [number, string];
     switch (code) {
       case 1:
@@ -149,8 +151,8 @@ export class ApprovalStore {
   async expire(id: string, now: number): Promise<ApprovalStatus | 'not-found'> {
     const [code, status] = (await this.#scripts.run(
       'expireApproval',
-      [this.keys.approval(id), this.keys.approvalPending],
-      [now],
+      [this.keys.approval(id), this.keys.approvalPending, this.keys.changes],
+      [now, CHANGE_FEED_MAX_LEN],
     )) as [number, string];
     return code === -1 ? 'not-found' : (status as ApprovalStatus);
   }
@@ -169,7 +171,7 @@ export class ApprovalStore {
   ): Promise<EscalateOutcome> {
     const [code, status] = (await this.#scripts.run(
       'escalateApproval',
-      [this.keys.approval(id), this.keys.runTimeline(runId)],
+      [this.keys.approval(id), this.keys.runTimeline(runId), this.keys.changes],
       [
         escalation.at,
         escalation.index,
@@ -177,6 +179,7 @@ export class ApprovalStore {
         JSON.stringify(escalation),
         nextAt === undefined ? '' : nextAt,
         JSON.stringify(timelineEntry),
+        CHANGE_FEED_MAX_LEN,
       ],
     )) as [number, string];
     if (code === 1) return 'escalated';
@@ -188,8 +191,8 @@ export class ApprovalStore {
   async cancel(id: string, now: number): Promise<ApprovalStatus | 'not-found'> {
     const [code, status] = (await this.#scripts.run(
       'cancelApproval',
-      [this.keys.approval(id), this.keys.approvalPending],
-      [now],
+      [this.keys.approval(id), this.keys.approvalPending, this.keys.changes],
+      [now, CHANGE_FEED_MAX_LEN],
     )) as [number, string];
     return code === -1 ? 'not-found' : (status as ApprovalStatus);
   }
@@ -241,6 +244,11 @@ export class ApprovalStore {
     const created = await this.redis.zmscore(this.keys.approvalIndex, ...ids);
     const times = created.filter((t): t is string => t !== null).map(Number);
     return { count, oldestCreatedAt: times.length > 0 ? Math.min(...times) : undefined };
+  }
+
+  /** Approvals by id, in the order of `ids`; gone ones left out. */
+  async getMany(ids: readonly string[]): Promise<Approval[]> {
+    return this.load(ids);
   }
 
   private async load(ids: readonly string[]): Promise<Approval[]> {

@@ -4,6 +4,7 @@ import type { Severity } from '../ingest/canonical-event.js';
 import { deterministicId } from '../shared/hash.js';
 import type { Keys } from './keys.js';
 import { readHashes } from './read-hashes.js';
+import { CHANGE_FEED_MAX_LEN } from './change-feed.js';
 import { ScriptRunner } from './redis-scripts.js';
 
 export interface Incident {
@@ -110,6 +111,7 @@ export class IncidentStore {
           this.keys.incidentIndex,
           this.keys.incident(target),
           this.keys.incidentMatches(target),
+          this.keys.changes,
         ],
         [
           now,
@@ -124,6 +126,7 @@ export class IncidentStore {
           match.lastTime,
           match.count,
           match.firstTime,
+          CHANGE_FEED_MAX_LEN,
         ],
       )) as [number, string, number];
       if (status !== -1) return { incidentId: id, created: created === 1, replayed: status === 0 };
@@ -144,8 +147,8 @@ export class IncidentStore {
     if (!incidentId) return { outcome: 'no-incident' };
     const code = (await this.#scripts.run(
       'recordRetraction',
-      [this.keys.incident(incidentId)],
-      [now, r.matchId, JSON.stringify(r), MAX_RETRACTIONS_KEPT],
+      [this.keys.incident(incidentId), this.keys.changes],
+      [now, r.matchId, JSON.stringify(r), MAX_RETRACTIONS_KEPT, CHANGE_FEED_MAX_LEN],
     )) as number;
     if (code === -1) return { outcome: 'no-incident' };
     return { outcome: code === 1 ? 'recorded' : 'replayed', incidentId };
@@ -168,6 +171,16 @@ export class IncidentStore {
       runs: runs.sort(),
       retractions,
     };
+  }
+
+  /** Incidents as GET /v1/incidents lists them (no matches), in the order of `ids`; gone ones left out. */
+  async summaries(ids: readonly string[]): Promise<Incident[]> {
+    if (ids.length === 0) return [];
+    const rows = await readHashes(
+      this.redis,
+      ids.map((id) => this.keys.incident(id)),
+    );
+    return rows.filter((h) => h.id).map(toIncident);
   }
 
   /** Open incidents, one per rule and group. */
@@ -219,8 +232,8 @@ export class IncidentStore {
   ): Promise<'resolved' | 'already-resolved' | 'not-found'> {
     const code = await this.#scripts.run(
       'resolveIncident',
-      [this.keys.incident(id), this.keys.incidentOpen],
-      [now, by, comment],
+      [this.keys.incident(id), this.keys.incidentOpen, this.keys.changes],
+      [now, by, comment, CHANGE_FEED_MAX_LEN],
     );
     return code === 1 ? 'resolved' : code === 0 ? 'already-resolved' : 'not-found';
   }

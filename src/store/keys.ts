@@ -178,6 +178,12 @@ export class Keys {
     return `${this.prefix}:case:dedupe`;
   }
 
+  // change feed
+  /** STREAM of {k: kind, id}: every change of an incident, approval or run (GET /v1/stream). */
+  get changes(): string {
+    return `${this.prefix}:changes`;
+  }
+
   // retention
   /** Which process sweeps now (an efficiency lock: sweeps are idempotent and guarded). */
   get retentionLock(): string {

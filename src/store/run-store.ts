@@ -13,6 +13,7 @@ import { CORDON_METRICS } from '../shared/metric-families.js';
 import type { Metrics } from '../shared/metrics.js';
 import type { Keys } from './keys.js';
 import { readHashes } from './read-hashes.js';
+import { CHANGE_FEED_MAX_LEN } from './change-feed.js';
 import { ScriptRunner } from './redis-scripts.js';
 
 export interface RunPatch {
@@ -110,6 +111,7 @@ export class RunStore {
         this.keys.runTimeline(run.id),
         this.keys.runApplied(run.id),
         this.keys.runActive,
+        this.keys.changes,
       ],
       [
         String(run.version),
@@ -118,6 +120,7 @@ export class RunStore {
         appliedEventId,
         ended ? '1' : patch.reopen ? '2' : '0',
         run.id,
+        CHANGE_FEED_MAX_LEN,
       ],
     );
     if (code === 1 && ended && this.metrics) {
@@ -141,15 +144,27 @@ export class RunStore {
         this.keys.runIndex,
         this.keys.runActive,
         this.keys.incidentRuns(run.incidentId),
+        this.keys.changes,
       ],
       [
         run.createdAt,
         run.id,
         JSON.stringify(fields),
         JSON.stringify(timeline.map((t) => JSON.stringify(t))),
+        CHANGE_FEED_MAX_LEN,
       ],
     );
     return created === 1 ? fromFields(fields) : undefined;
+  }
+
+  /** Runs by id, in the order of `ids`; gone ones left out. */
+  async getMany(ids: readonly string[]): Promise<RunRecord[]> {
+    if (ids.length === 0) return [];
+    const rows = await readHashes(
+      this.redis,
+      ids.map((id) => this.keys.run(id)),
+    );
+    return rows.filter((h) => h.id).map(fromFields);
   }
 
   /** Marks the outbox performed (only if nothing changed the run meanwhile). */
@@ -165,6 +180,7 @@ export class RunStore {
         this.keys.runTimeline(run.id),
         this.keys.runApplied(run.id),
         this.keys.runActive,
+        this.keys.changes,
       ],
       [
         String(run.version),
@@ -177,6 +193,7 @@ export class RunStore {
         '',
         '0',
         run.id,
+        CHANGE_FEED_MAX_LEN,
       ],
     );
     return code === 1;

@@ -66,6 +66,8 @@ export async function startTestCordon(
     logger?: Logger;
     /** Start on this Redis prefix (a restart); the caller then cleans it up, not stop(). */
     store?: TestRedis;
+    /** Listen on a free port (cordon.url) besides answering inject(). */
+    listen?: boolean;
   } = {},
 ): Promise<TestCordon> {
   const owned = options.store === undefined;
@@ -79,6 +81,8 @@ export async function startTestCordon(
       CORDON_LOG_LEVEL: 'silent',
       // Parallel test files share two cores: a loaded event loop must not look like an outage.
       CORDON_REDIS_COMMAND_TIMEOUT_MS: '10000',
+      CORDON_PORT: '0',
+      CORDON_CONSOLE_PORT: '0',
       ...options.env,
     },
     REPO_ROOT,
@@ -88,6 +92,7 @@ export async function startTestCordon(
     redisUrl: TEST_REDIS_URL,
     logger: options.logger ?? createLogger(config.logLevel),
     principals: testPrincipals(),
+    ...(options.listen ? { listen: true } : {}),
   });
   const app = cordon.app as FastifyInstance;
   return {

@@ -7,7 +7,7 @@ import { principalOf } from '../auth.js';
 import { READ_ROLES, type ApiDeps } from '../deps.js';
 import { errorResponses, idParamsFor, limitQuery, named, openObject } from '../schemas.js';
 
-const approvalSchema = {
+export const approvalSchema = {
   type: 'object',
   properties: {
     id: { type: 'string' },

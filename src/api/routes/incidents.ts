@@ -4,7 +4,7 @@ import { principalOf } from '../auth.js';
 import { READ_ROLES, type ApiDeps } from '../deps.js';
 import { errorResponses, idParamsFor, limitQuery, named, openObject } from '../schemas.js';
 
-const incidentSchema = {
+export const incidentSchema = {
   type: 'object',
   properties: {
     id: { type: 'string' },

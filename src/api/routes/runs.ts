@@ -6,7 +6,7 @@ import { READ_ROLES, type ApiDeps } from '../deps.js';
 import { errorResponses, idParamsFor, limitQuery, named, openObject } from '../schemas.js';
 import { registerRunStart } from './run-start.js';
 
-const runSchema = {
+export const runSchema = {
   type: 'object',
   properties: {
     id: { type: 'string' },

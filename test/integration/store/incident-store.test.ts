@@ -3,7 +3,7 @@ import { IncidentStore } from '../../../src/store/incident-store.js';
 import { ScriptRunner } from '../../../src/store/redis-scripts.js';
 import { BASE, makeMatch, sha256Hex, useStoreRedis } from './store-helpers.js';
 
-/** IncidentStore (recordMatch-6.lua, resolveIncident-2.lua) against a real Redis. */
+/** IncidentStore (recordMatch-7.lua, resolveIncident-3.lua) against a real Redis. */
 const env = useStoreRedis('store-inc');
 
 const incId = (matchId: string): string => `inc_${sha256Hex(matchId).slice(0, 24)}`;
@@ -252,7 +252,7 @@ describe('IncidentStore', () => {
     );
   });
 
-  it('recordMatch-6.lua refuses (-1) when the open incident changed since the caller looked', async () => {
+  it('recordMatch-7.lua refuses (-1) when the open incident changed since the caller looked', async () => {
     const keys = env.fresh('cas');
     const store = new IncidentStore(env.t.redis, keys);
     const { incidentId } = await store.recordMatch(makeMatch({ matchId: 'm_cas1' }), N);
@@ -267,6 +267,7 @@ describe('IncidentStore', () => {
         keys.incidentIndex,
         keys.incident('inc_stale'),
         keys.incidentMatches('inc_stale'),
+        keys.changes,
       ],
       [
         N + 1,
@@ -280,6 +281,8 @@ describe('IncidentStore', () => {
         '{}',
         match.lastTime,
         match.count,
+        match.firstTime,
+        1000,
       ],
     );
     expect(reply).toEqual([-1, incidentId, 0]);

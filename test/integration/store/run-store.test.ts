@@ -5,7 +5,7 @@ import type { RunRecord, TimelineEntry } from '../../../src/playbook/runtime/run
 import { RunStore, type RunPatch } from '../../../src/store/run-store.js';
 import { BASE, useStoreRedis } from './store-helpers.js';
 
-/** RunStore (createRun-5.lua, saveRun-4.lua) against a real Redis. */
+/** RunStore (createRun-6.lua, saveRun-5.lua) against a real Redis. */
 const env = useStoreRedis('store-run');
 
 function context(id: string): RunContext {

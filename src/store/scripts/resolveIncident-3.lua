@@ -3,10 +3,12 @@ resolveIncident: close an open incident so the next match of its rule + group op
 
 KEYS[1] incident HASH
 KEYS[2] open     HASH "<rule>\n<group key>" -> open incident id
+KEYS[3] changes  STREAM the change feed (GET /v1/stream): {k = 'incident', id} per change
 
 ARGV[1] now, epoch ms
 ARGV[2] principal id that resolved it
 ARGV[3] comment
+ARGV[4] change feed length kept (approximate MAXLEN)
 
 Returns 1 resolved, 0 already resolved, -1 no such incident.
 ]]
@@ -18,4 +20,5 @@ if redis.call('HGET', KEYS[2], field) == redis.call('HGET', KEYS[1], 'id') then
 end
 redis.call('HSET', KEYS[1], 'status', 'resolved', 'resolvedAt', ARGV[1], 'resolvedBy', ARGV[2],
   'resolveComment', ARGV[3], 'updatedAt', ARGV[1])
+redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[4], '*', 'k', 'incident', 'id', redis.call('HGET', KEYS[1], 'id'))
 return 1

@@ -9,6 +9,7 @@ KEYS[3] open         HASH "<rule>\n<group key>" -> id of the open incident
 KEYS[4] index        ZSET incident id -> created time (ms)
 KEYS[5] incident     HASH of the incident the caller expects to touch (see ARGV[4] / ARGV[5])
 KEYS[6] matches      LIST newest-first match JSON of that incident
+KEYS[7] changes      STREAM the change feed (GET /v1/stream): {k = 'incident', id} per change
 
 ARGV[1]  now, epoch ms
 ARGV[2]  match id
@@ -22,6 +23,7 @@ ARGV[9]  new incident fields as JSON object (title, rule, severity, group, ...)
 ARGV[10] event time of the match's last event (lastSeen), ms
 ARGV[11] match count (events in the match)
 ARGV[12] event time of the match's first event (firstSeen), ms
+ARGV[13] change feed length kept (approximate MAXLEN)
 
 Returns {status, incident id, created}:
   status 0 already recorded, 1 recorded, -1 the open incident changed since the caller looked (retry)
@@ -67,4 +69,5 @@ redis.call('LPUSH', KEYS[6], ARGV[6])
 redis.call('LTRIM', KEYS[6], 0, tonumber(ARGV[7]) - 1)
 redis.call('HSET', KEYS[1], matchId, id .. '|' .. created)
 redis.call('ZADD', KEYS[2], now, matchId)
+redis.call('XADD', KEYS[7], 'MAXLEN', '~', ARGV[13], '*', 'k', 'incident', 'id', id)
 return {1, id, created}

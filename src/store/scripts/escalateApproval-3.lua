@@ -6,6 +6,7 @@ fires twice (a redelivery, a second runner process, a crash and resume) escalate
 
 KEYS[1] approval HASH the approval record (status, roles JSON, escalations JSON)
 KEYS[2] timeline LIST the run's timeline (oldest first, capped at 2000 as saveRun caps it)
+KEYS[3] changes  STREAM the change feed (GET /v1/stream): {k = 'approval', id} per change
 
 ARGV[1] now, epoch ms
 ARGV[2] escalation index (0-based, as declared)
@@ -13,6 +14,7 @@ ARGV[3] roles to add, JSON array of strings
 ARGV[4] the escalation record to keep, JSON object
 ARGV[5] next escalation time, epoch ms ('' = none after this one)
 ARGV[6] timeline entry, JSON string
+ARGV[7] change feed length kept (approximate MAXLEN)
 
 Returns {code, status}: 1 escalated now, 2 already escalated (this index), 0 not pending (status
 says what it is), -1 no such approval.
@@ -43,4 +45,5 @@ else
 end
 redis.call('RPUSH', KEYS[2], ARGV[6])
 redis.call('LTRIM', KEYS[2], -2000, -1)
+redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[7], '*', 'k', 'approval', 'id', redis.call('HGET', KEYS[1], 'id'))
 return {1, status}
