@@ -20,6 +20,40 @@ function api(
     'GET /v1/approvals': () => ({ json: { approvals: lists.approvals ?? [qs.approval] } }),
     'GET /v1/runs': () => ({ json: { runs: lists.runs ?? [qs.runWaiting] } }),
     [`GET /v1/incidents/${qs.incident.id}`]: () => ({ json: qs.incidentDetail }),
+    [`GET /v1/incidents/${qs.incident.id}/events`]: () => ({
+      json: {
+        events: [
+          {
+            id: 'e1',
+            kind: 'inference',
+            name: 'chat.completions',
+            time: qs.incident.lastSeen,
+            entity: { api_key: 'key-demo' },
+          },
+        ],
+        matches: [
+          {
+            matchId: 'm_1',
+            windowStart: qs.incident.lastSeen! - 60_000,
+            windowEnd: qs.incident.lastSeen!,
+            threshold: 100,
+            condition: 'count > 100',
+            eventTimes: Array.from(
+              { length: 101 },
+              (_, i) => qs.incident.lastSeen! - 10_000 + i * 100,
+            ),
+          },
+        ],
+      },
+    }),
+    [`POST /v1/incidents/${qs.incident.id}/resolve`]: (req) => ({
+      json: {
+        ...qs.incident,
+        status: 'resolved',
+        resolvedBy: me.principal,
+        resolveComment: (req.body as { comment: string }).comment,
+      },
+    }),
     [`GET /v1/approvals/${qs.approval.id}`]: () => ({ json: qs.approval }),
     [`POST /v1/approvals/${qs.approval.id}/approve`]: () => ({
       json: {
@@ -196,6 +230,41 @@ describe('console', () => {
     expect(screen.getByText('/1')).toBeTruthy();
     fireEvent.click(screen.getByRole('button', { name: 'Show the raw body' }));
     expect((await screen.findByLabelText('Raw body')).textContent).toContain('{bad json');
+  });
+
+  it('shows the evidence chart against the threshold and lets a responder resolve the incident', async () => {
+    const fake = api(APPROVER);
+    open(`/incidents/${qs.incident.id}`);
+    render(<App env={testEnv(fake.fetch)} />);
+    const chart = await screen.findByRole('img', {
+      name: /^101 contributing events between .* UTC; threshold 100 \(count > 100\)$/,
+    });
+    expect(chart.querySelector('.threshold line')).toBeTruthy();
+    expect(screen.getByRole('link', { name: 'AML.T0024.002' }).getAttribute('href')).toBe(
+      'https://atlas.mitre.org/techniques/AML.T0024.002',
+    );
+    expect(screen.getByText('chat.completions')).toBeTruthy();
+    fireEvent.click(screen.getByText('Resolve this incident'));
+    fireEvent.click(screen.getByRole('button', { name: 'Resolve incident' }));
+    expect((await screen.findByRole('alert')).textContent).toMatch(/comment is required/);
+    fireEvent.input(screen.getByLabelText(/How was it handled/), {
+      target: { value: 'key rotated' },
+    });
+    fireEvent.click(screen.getByRole('button', { name: 'Resolve incident' }));
+    await waitFor(() =>
+      expect(screen.queryByRole('button', { name: 'Resolve incident' })).toBeNull(),
+    );
+    expect(screen.getAllByText('resolved').length).toBeGreaterThan(0);
+    const post = fake.requests.find((r) => r.method === 'POST')!;
+    expect(post.body).toEqual({ comment: 'key rotated' });
+  });
+
+  it('offers no resolve to an analyst', async () => {
+    const fake = api(ANALYST);
+    open(`/incidents/${qs.incident.id}`);
+    render(<App env={testEnv(fake.fetch)} />);
+    await screen.findByRole('heading', { name: 'Evidence' });
+    expect(screen.queryByText('Resolve this incident')).toBeNull();
   });
 
   it('navigates between pages with real links and marks the current one', async () => {

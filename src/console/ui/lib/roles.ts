@@ -34,3 +34,7 @@ export function canRetry(me: WhoAmI, run: Run): boolean {
 export function canRead(me: WhoAmI): boolean {
   return ['analyst', 'approver', 'admin'].some((r) => me.roles.includes(r));
 }
+
+export function canResolveIncidents(me: WhoAmI): boolean {
+  return me.roles.includes('responder') || me.roles.includes('admin');
+}

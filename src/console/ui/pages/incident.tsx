@@ -2,10 +2,19 @@ import { EventChart } from '../components/event-chart';
 import { SeverityBadge, StatusBadge } from '../components/badges';
 import { Empty, LoadError, Loading } from '../components/states';
 import { Time } from '../components/time';
+import { useState } from 'preact/hooks';
+import { ApiError, errorText } from '../lib/api';
 import { useConsole } from '../lib/context';
+import { canResolveIncidents } from '../lib/roles';
 import { Link } from '../lib/router';
 import { useLoad } from '../lib/use-load';
-import type { ContributingEvent, IncidentDetail, IncidentEvents, RuleDetail } from '../lib/types';
+import type {
+  ContributingEvent,
+  Incident,
+  IncidentDetail,
+  IncidentEvents,
+  RuleDetail,
+} from '../lib/types';
 import { RunsTable } from './runs';
 
 /** "atlas.AML.T0024.002" → the ATLAS technique id "AML.T0024.002". */
@@ -16,7 +25,7 @@ export function atlasTechniques(tags: readonly string[] | undefined): string[] {
 }
 
 export function IncidentPage(props: { id: string }) {
-  const { api, store } = useConsole();
+  const { api, store, me } = useConsole();
   const [detail, reload] = useLoad(`inc:${props.id}`, () =>
     api.get<IncidentDetail>(`/v1/incidents/${encodeURIComponent(props.id)}`),
   );
@@ -89,6 +98,7 @@ export function IncidentPage(props: { id: string }) {
         )}
         <RuleYaml rule={incident.rule} />
       </section>
+      {incident.status === 'open' && canResolveIncidents(me) && <Resolve id={incident.id} />}
       <Evidence id={incident.id} />
       <section aria-labelledby="runs">
         <h2 id="runs">Runs</h2>
@@ -186,5 +196,58 @@ function EventsTable(props: { events: ContributingEvent[] }) {
         </tbody>
       </table>
     </div>
+  );
+}
+
+/** Close the incident (responders): the next match of its rule and group opens a new one. */
+function Resolve(props: { id: string }) {
+  const { api, store } = useConsole();
+  const [comment, setComment] = useState('');
+  const [problem, setProblem] = useState<string | undefined>(undefined);
+  const [busy, setBusy] = useState(false);
+  return (
+    <details class="resolve">
+      <summary>Resolve this incident</summary>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          const text = comment.trim();
+          if (!text) {
+            setProblem('Say how it was handled: a comment is required to resolve.');
+            return;
+          }
+          setBusy(true);
+          setProblem(undefined);
+          api
+            .post<Incident>(`/v1/incidents/${encodeURIComponent(props.id)}/resolve`, {
+              comment: text,
+            })
+            .then((resolved) => store.remember('incident', resolved))
+            .catch((err: unknown) =>
+              setProblem(err instanceof ApiError ? `${err.message} (${err.code})` : errorText(err)),
+            )
+            .finally(() => setBusy(false));
+        }}
+      >
+        <label for="resolve-comment">How was it handled? (required)</label>
+        <textarea
+          id="resolve-comment"
+          rows={2}
+          maxLength={4000}
+          value={comment}
+          onInput={(e) => setComment(e.currentTarget.value)}
+        />
+        {problem && (
+          <p class="form-error" role="alert">
+            {problem}
+          </p>
+        )}
+        <div class="actions">
+          <button type="submit" class="primary" disabled={busy}>
+            Resolve incident
+          </button>
+        </div>
+      </form>
+    </details>
   );
 }
