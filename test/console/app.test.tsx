@@ -8,6 +8,8 @@ import { quickStart } from './fixtures';
 
 const qs = quickStart();
 const APPROVER: WhoAmI = { principal: 'alice', roles: ['approver', 'analyst', 'responder'] };
+/** The page's clock: a minute after the recorded approval was asked for. */
+const NOW = () => qs.approval.createdAt + 60_000;
 const ANALYST: WhoAmI = { principal: 'bob', roles: ['analyst'] };
 
 function api(
@@ -66,15 +68,52 @@ function api(
     [`GET /v1/playbooks/${qs.runWaiting.playbookId}/graph`]: () => ({ json: qs.graph }),
     'GET /v1/deadletters': () => ({ json: qs.deadLetters }),
     [`GET /v1/deadletters/${qs.deadLetter.id}`]: () => ({ json: qs.deadLetter }),
+    'GET /v1/rules': () => ({
+      json: {
+        rules: [
+          {
+            id: 'quiet_rule',
+            title: 'A quiet rule',
+            level: 'low',
+            type: 'event_count',
+            hits: 0,
+            incidents: 0,
+            sparkline: Array(48).fill(0),
+            sparklineBucketMs: 1_800_000,
+          },
+          {
+            id: qs.incident.rule,
+            title: qs.incident.ruleTitle,
+            level: 'high',
+            type: 'baseline_spike',
+            hits: 3,
+            incidents: 1,
+            sparkline: [...Array(46).fill(0), 1, 2],
+            sparklineBucketMs: 1_800_000,
+          },
+        ],
+      },
+    }),
+    [`GET /v1/rules/${qs.incident.rule}`]: () => ({
+      json: {
+        id: qs.incident.rule,
+        title: qs.incident.ruleTitle,
+        level: 'high',
+        file: 'correlations/model-extraction.yaml',
+        yaml: 'title: Model extraction by query volume\n',
+        tests: ['fires on the 101st request'],
+      },
+    }),
     'GET /v1/sources': () => ({
       json: {
         sources: [
           {
+            name: 'events',
             type: 'events',
             accepted: 120,
             duplicates: 0,
             refused: 1,
-            lastAcceptedAt: Date.now(),
+            lastAcceptedAt: qs.approval.createdAt,
             deadLetters: 1,
           },
         ],
@@ -95,7 +134,7 @@ describe('console', () => {
   it('signs in from the link fragment, drops the fragment, and sends the token as a Bearer header', async () => {
     const fake = api(APPROVER);
     open('/incidents', 'tok-secret');
-    render(<App env={testEnv(fake.fetch)} />);
+    render(<App env={testEnv(fake.fetch, { now: NOW })} />);
     expect(await screen.findByText('alice')).toBeTruthy();
     expect(window.location.hash).toBe('');
     expect(window.sessionStorage.getItem('cordon.token')).toBe('tok-secret');
@@ -109,7 +148,7 @@ describe('console', () => {
       'GET /v1/whoami': () => ({ status: 401, json: { code: 'CORDON_ERR_AUTH', message: 'no' } }),
     });
     open('/incidents', 'wrong');
-    render(<App env={testEnv(fake.fetch)} />);
+    render(<App env={testEnv(fake.fetch, { now: NOW })} />);
     expect((await screen.findByRole('alert')).textContent).toMatch(/did not accept that token/);
     expect(window.sessionStorage.getItem('cordon.token')).toBeNull();
     fireEvent.input(screen.getByLabelText('API token'), { target: { value: '  ' } });
@@ -120,7 +159,7 @@ describe('console', () => {
   it('shows incidents and approvals that arrive on the stream without a reload, and counts pending approvals in the nav', async () => {
     const fake = api(APPROVER, { incidents: [], approvals: [], runs: [] });
     open('/incidents');
-    render(<App env={testEnv(fake.fetch)} />);
+    render(<App env={testEnv(fake.fetch, { now: NOW })} />);
     await screen.findByText('No incidents yet.');
     await waitFor(() => expect(fake.streamCount).toBe(1));
     fake.push('incident', qs.incident, '1-0');
@@ -144,7 +183,7 @@ describe('console', () => {
   it('holds new rows behind a "new" button while the pointer is over the list', async () => {
     const fake = api(APPROVER);
     open('/incidents');
-    render(<App env={testEnv(fake.fetch)} />);
+    render(<App env={testEnv(fake.fetch, { now: NOW })} />);
     const link = await screen.findByRole('link', { name: qs.incident.title });
     await waitFor(() => expect(fake.streamCount).toBe(1));
     fireEvent.pointerEnter(link.closest('.table-wrap')!);
@@ -158,14 +197,14 @@ describe('console', () => {
   it('shows what an approval will do, requires a comment to reject, and approves with the comment', async () => {
     const fake = api(APPROVER);
     open(`/approvals/${qs.approval.id}`);
-    render(<App env={testEnv(fake.fetch)} />);
+    render(<App env={testEnv(fake.fetch, { now: NOW })} />);
     expect(
       await screen.findByRole('heading', { level: 1, name: 'Approve ticket.open on cases?' }),
     ).toBeTruthy();
     expect(screen.getByText(String(qs.approval.gated!.inputs.summary))).toBeTruthy();
     expect(screen.getByText(qs.approval.message!)).toBeTruthy();
     expect(screen.getByText(qs.approval.initiator!)).toBeTruthy();
-    expect(screen.getByText(/left$/).textContent).toMatch(/min left|h left|s left/);
+    expect(screen.getByText(/left$/).textContent).toBe('29 min left');
     fireEvent.click(screen.getByRole('button', { name: 'Reject' }));
     expect((await screen.findByRole('alert')).textContent).toMatch(/comment is required to reject/);
     expect(fake.requests.some((r) => r.method === 'POST')).toBe(false);
@@ -180,7 +219,7 @@ describe('console', () => {
   it('tells an analyst why they cannot decide, and offers no decision buttons', async () => {
     const fake = api(ANALYST);
     open(`/approvals/${qs.approval.id}`);
-    render(<App env={testEnv(fake.fetch)} />);
+    render(<App env={testEnv(fake.fetch, { now: NOW })} />);
     expect(await screen.findByText(/holds no role that decides approvals/)).toBeTruthy();
     expect(screen.queryByRole('button', { name: /Approve/ })).toBeNull();
     expect(screen.queryByRole('button', { name: 'Reject' })).toBeNull();
@@ -189,7 +228,7 @@ describe('console', () => {
   it('draws the run graph with its current state and lets a responder cancel after a confirmation', async () => {
     const fake = api(APPROVER);
     open(`/runs/${qs.runWaiting.id}`);
-    render(<App env={testEnv(fake.fetch)} />);
+    render(<App env={testEnv(fake.fetch, { now: NOW })} />);
     const states = await screen.findByRole('list', { name: 'Playbook states' });
     const current = states.querySelectorAll('[aria-current="step"]');
     expect(current.length).toBe(1);
@@ -216,7 +255,7 @@ describe('console', () => {
   it('offers no cancel to an analyst', async () => {
     const fake = api(ANALYST);
     open(`/runs/${qs.runWaiting.id}`);
-    render(<App env={testEnv(fake.fetch)} />);
+    render(<App env={testEnv(fake.fetch, { now: NOW })} />);
     await screen.findByRole('list', { name: 'Playbook states' });
     expect(screen.queryByRole('button', { name: /Cancel run/ })).toBeNull();
   });
@@ -224,7 +263,7 @@ describe('console', () => {
   it('lists sources and dead letters with located reasons, and loads a raw body on demand', async () => {
     const fake = api(APPROVER);
     open('/sources');
-    render(<App env={testEnv(fake.fetch)} />);
+    render(<App env={testEnv(fake.fetch, { now: NOW })} />);
     expect(await screen.findByRole('rowheader', { name: 'events' })).toBeTruthy();
     expect(await screen.findByText(/is not valid JSON/)).toBeTruthy();
     expect(screen.getByText('/1')).toBeTruthy();
@@ -235,7 +274,7 @@ describe('console', () => {
   it('shows the evidence chart against the threshold and lets a responder resolve the incident', async () => {
     const fake = api(APPROVER);
     open(`/incidents/${qs.incident.id}`);
-    render(<App env={testEnv(fake.fetch)} />);
+    render(<App env={testEnv(fake.fetch, { now: NOW })} />);
     const chart = await screen.findByRole('img', {
       name: /^101 contributing events between .* UTC; threshold 100 \(count > 100\)$/,
     });
@@ -262,15 +301,30 @@ describe('console', () => {
   it('offers no resolve to an analyst', async () => {
     const fake = api(ANALYST);
     open(`/incidents/${qs.incident.id}`);
-    render(<App env={testEnv(fake.fetch)} />);
+    render(<App env={testEnv(fake.fetch, { now: NOW })} />);
     await screen.findByRole('heading', { name: 'Evidence' });
     expect(screen.queryByText('Resolve this incident')).toBeNull();
+  });
+
+  it('lists rules by hits with a sparkline in words, and shows a rule with its YAML and tests', async () => {
+    const fake = api(APPROVER);
+    open('/rules');
+    render(<App env={testEnv(fake.fetch, { now: NOW })} />);
+    const first = await screen.findByRole('link', { name: qs.incident.ruleTitle! });
+    const rows = screen.getAllByRole('row');
+    expect(rows[1]!.contains(first)).toBe(true);
+    expect(
+      screen.getByRole('img', { name: '3 matches in the last 24 h, at most 2 in 30 min' }),
+    ).toBeTruthy();
+    fireEvent.click(first);
+    expect(await screen.findByText('fires on the 101st request')).toBeTruthy();
+    expect(screen.getByText(/title: Model extraction by query volume/)).toBeTruthy();
   });
 
   it('navigates between pages with real links and marks the current one', async () => {
     const fake = api(APPROVER);
     open('/incidents');
-    render(<App env={testEnv(fake.fetch)} />);
+    render(<App env={testEnv(fake.fetch, { now: NOW })} />);
     const nav = await screen.findByRole('navigation', { name: 'Console' });
     expect(within(nav).getByRole('link', { name: 'Incidents' }).getAttribute('aria-current')).toBe(
       'page',

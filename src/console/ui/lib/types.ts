@@ -127,22 +127,26 @@ export interface RuleSummary {
   file?: string;
   hits?: number;
   incidents?: number;
-  /** Match counts per hour, oldest first, for the last 24 h. */
+  /** Match counts per bucket (sparklineBucketMs each), oldest first, ending at sparklineEndsAt. */
   sparkline?: number[];
+  sparklineBucketMs?: number;
+  sparklineEndsAt?: number;
 }
 
 export interface RuleDetail extends RuleSummary {
   yaml?: string;
-  tests?: unknown;
+  /** Names of the rule tests that check it. */
+  tests?: string[];
 }
 
 export interface SourceSummary {
+  name: string;
   type: string;
-  accepted: number;
-  duplicates: number;
-  refused: number;
+  accepted?: number;
+  duplicates?: number;
+  refused?: number;
   lastAcceptedAt?: number | null;
-  deadLetters: number;
+  deadLetters?: number;
 }
 
 export interface DeadLetterError {

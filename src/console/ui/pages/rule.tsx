@@ -25,7 +25,8 @@ export function RulePage(props: { id: string }) {
       <h1>{r.title}</h1>
       <p class="meta">
         {r.level && <SeverityBadge severity={r.level} />} {r.id} · {r.type} · {r.hits ?? 0} hits ·{' '}
-        {r.incidents ?? 0} incidents {r.sparkline && <Sparkline values={r.sparkline} />}
+        {r.incidents ?? 0} incidents{' '}
+        {r.sparkline && <Sparkline values={r.sparkline} bucketMs={r.sparklineBucketMs} />}
       </p>
       {atlasTechniques(r.tags).length > 0 && <p>ATLAS: {atlasTechniques(r.tags).join(', ')}</p>}
       {incidents.length > 0 && (
@@ -45,13 +46,15 @@ export function RulePage(props: { id: string }) {
           <pre class="code">{r.yaml}</pre>
         </>
       )}
-      {r.tests !== undefined && r.tests !== null && (
-        <>
-          <h2>Tests</h2>
-          <pre class="code">
-            {typeof r.tests === 'string' ? r.tests : JSON.stringify(r.tests, null, 2)}
-          </pre>
-        </>
+      <h2>Rule tests</h2>
+      {r.tests?.length ? (
+        <ul>
+          {r.tests.map((t) => (
+            <li key={t}>{t}</li>
+          ))}
+        </ul>
+      ) : (
+        <p>No rule test checks this rule (see "Rule tests and replays" in the README).</p>
       )}
     </article>
   );

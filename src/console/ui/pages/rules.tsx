@@ -47,7 +47,13 @@ export function RulesPage() {
                     <td>{r.type ?? '—'}</td>
                     <td class="num">{r.hits ?? 0}</td>
                     <td class="num">{r.incidents ?? 0}</td>
-                    <td>{r.sparkline ? <Sparkline values={r.sparkline} /> : '—'}</td>
+                    <td>
+                      {r.sparkline ? (
+                        <Sparkline values={r.sparkline} bucketMs={r.sparklineBucketMs} />
+                      ) : (
+                        '—'
+                      )}
+                    </td>
                   </tr>
                 ))}
             </tbody>

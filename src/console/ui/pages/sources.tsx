@@ -26,6 +26,7 @@ export function SourcesPage() {
             <thead>
               <tr>
                 <th scope="col">Source</th>
+                <th scope="col">Type</th>
                 <th scope="col">Accepted</th>
                 <th scope="col">Duplicates</th>
                 <th scope="col">Refused</th>
@@ -35,12 +36,13 @@ export function SourcesPage() {
             </thead>
             <tbody>
               {sources.data.sources.map((s) => (
-                <tr key={s.type}>
-                  <th scope="row">{s.type}</th>
-                  <td class="num">{s.accepted}</td>
-                  <td class="num">{s.duplicates}</td>
-                  <td class="num">{s.refused}</td>
-                  <td class="num">{s.deadLetters}</td>
+                <tr key={s.name}>
+                  <th scope="row">{s.name}</th>
+                  <td>{s.type}</td>
+                  <td class="num">{s.accepted ?? 0}</td>
+                  <td class="num">{s.duplicates ?? 0}</td>
+                  <td class="num">{s.refused ?? 0}</td>
+                  <td class="num">{s.deadLetters ?? 0}</td>
                   <td>
                     <Time at={s.lastAcceptedAt} />
                   </td>
