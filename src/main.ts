@@ -44,6 +44,11 @@ import { RedisAuditLog } from './store/audit-log.js';
 import { CaseStore } from './store/case-store.js';
 import { ChangeFeed } from './store/change-feed.js';
 import { ChangeWatcher } from './store/change-watcher.js';
+import { RuleHits } from './store/rule-hits.js';
+import { SourceStats } from './store/source-stats.js';
+import { buildRuleCatalog } from './correlate/rule-catalog.js';
+import { loadRuleTestSources } from './correlate/rule/load-rules.js';
+import { resolve as resolvePath } from 'node:path';
 import { CorrelatorProgress } from './store/correlator-progress.js';
 import { RedisStateStore } from './store/correlation-state-store.js';
 import { DeadLetterStore } from './store/dead-letters.js';
@@ -179,6 +184,8 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
     const limiter = new LimiterStore(redis, keys);
     const cases = new CaseStore(redis, keys);
     const progress = new CorrelatorProgress(redis, keys);
+    const ruleHits = new RuleHits(redis, keys);
+    const sourceStats = new SourceStats(redis, keys);
 
     // BullMQ gets its own plain connections (no auto-pipelining; it manages its own commands):
     // producers fail fast like every command, workers wait out an outage as BullMQ requires.
@@ -303,6 +310,12 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
             ? `No playbook started: the match's last event is ${formatDurationMs(Math.round(ageMs / 1000) * 1000)} old, more than CORDON_CONTAIN_MAX_EVENT_AGE_MS (${formatDurationMs(containMaxAgeMs)}), so this looks like a replay or backfill. Start a playbook by hand if it is still needed.`
             : undefined;
         const outcome = await incidents.recordMatch(match, now, containment);
+        if (!outcome.replayed)
+          await ruleHits
+            .record(match.rule, now, outcome.created)
+            .catch((err: unknown) =>
+              logger.warn({ err, rule: match.rule }, 'rule hit not counted'),
+            );
         if (!outcome.created) {
           // A match joined an open incident: runs waiting for it to change are told.
           if (!outcome.replayed) await runner.incidentChanged(outcome.incidentId);
@@ -537,6 +550,7 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
         dedupeWindowMs: config.ingest.dedupeWindowMs,
         maxDepth: config.ingest.maxDepth,
         memoryFor: (source) => new RedisSourceMemory(redis, keys, source),
+        stats: sourceStats,
       });
       const tokenUse = new TokenUseAggregator(audit, clock, (err) =>
         logger.error({ err }, 'token use not recorded in the audit trail; kept for the next flush'),
@@ -578,6 +592,15 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
         ingestBodyLimitBytes: config.ingest.bodyLimitBytes,
         senderAuth,
         audit: { trail: audit, reader: auditLog, tokenUse },
+        rules: {
+          catalog: buildRuleCatalog(
+            content.rules,
+            content.ruleSources,
+            await loadRuleTestSources(resolvePath(config.contentDir, 'correlations')),
+          ).rules,
+          hits: ruleHits,
+        },
+        sourceStats,
         stream: {
           feed: new ChangeFeed(redis, keys),
           watcher,

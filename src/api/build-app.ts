@@ -18,6 +18,10 @@ import { playbookRoutes } from './routes/playbooks.js';
 import { runRoutes } from './routes/runs.js';
 import { schemaRoutes } from './routes/schemas.js';
 import { streamRoutes } from './routes/stream.js';
+import { ruleRoutes } from './routes/rules.js';
+import { sourceRoutes } from './routes/sources.js';
+import { whoamiRoutes } from './routes/whoami.js';
+import { incidentEventRoutes } from './routes/incident-events.js';
 import { registerSharedSchemas } from './schemas.js';
 
 /**
@@ -87,6 +91,10 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(operationRoutes, deps);
   await app.register(auditRoutes, deps);
   await app.register(streamRoutes, deps);
+  await app.register(whoamiRoutes, deps);
+  await app.register(ruleRoutes, deps);
+  await app.register(sourceRoutes, deps);
+  await app.register(incidentEventRoutes, deps);
   return app;
 }
 

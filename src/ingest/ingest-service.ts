@@ -59,6 +59,14 @@ export interface IngestServiceOptions {
   readonly maxDepth?: number;
   /** Join/delta memory per source (Redis in production; in-process when absent). */
   readonly memoryFor?: (source: string) => SourceMemory;
+  /** Per-source counters (GET /v1/sources); best effort: a failed count never fails ingest. */
+  readonly stats?: {
+    record(
+      source: string,
+      counts: { accepted: number; duplicates: number; refused: number },
+      now: number,
+    ): Promise<void>;
+  };
 }
 
 /**
@@ -184,6 +192,7 @@ export class IngestService {
       );
     for (const warning of result.warnings)
       this.o.logger.warn({ source: source.name, warning }, 'ingest warning');
+    this.#count(source.name, appended.length - duplicates, duplicates, 0, now);
     return {
       source: source.name,
       accepted: appended.length - duplicates,
@@ -249,6 +258,12 @@ export class IngestService {
     );
   }
 
+  #count(source: string, accepted: number, duplicates: number, refused: number, now: number): void {
+    this.o.stats
+      ?.record(source, { accepted, duplicates, refused }, now)
+      .catch((err: unknown) => this.o.logger.warn({ err, source }, 'source counters not updated'));
+  }
+
   #memory(source: string): SourceMemory {
     let memory = this.#memories.get(source);
     if (!memory) {
@@ -287,6 +302,7 @@ export class IngestService {
       { source: source.name },
       items,
     );
+    this.#count(source.name, 0, 0, items, now);
     this.o.logger.warn(
       { source: source.name, deadLetterId: id, errors: errors.slice(0, 5), size: body.length },
       reason === 'partial' ? 'ingest items rejected' : 'ingest payload rejected',

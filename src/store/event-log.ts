@@ -76,6 +76,25 @@ export class EventLog {
     return entry;
   }
 
+  /**
+   * Events by "<source>/<id>" (EventLog.memberOf), in order, undefined where the log no longer
+   * holds one (retention) or its id is no longer remembered: two pipelined round trips.
+   */
+  async getMany(members: readonly string[]): Promise<(LoggedEvent | undefined)[]> {
+    if (members.length === 0) return [];
+    const seqs = await this.redis.hmget(this.keys.eventWhere, ...members);
+    const pipeline = this.redis.pipeline();
+    for (const seq of seqs) if (seq) pipeline.xrange(this.keys.eventLog, seq, seq);
+    const replies = (await pipeline.exec()) ?? [];
+    const entries: [string, string[]][] = [];
+    for (const [err, rows] of replies) {
+      if (err) throw err;
+      entries.push(...(rows as [string, string[]][]));
+    }
+    const bySeq = new Map((await this.toLogged(entries)).map((l) => [l.seq, l]));
+    return seqs.map((seq) => (seq ? bySeq.get(seq) : undefined));
+  }
+
   /** The entry at `seq`, if the log still holds it. */
   async at(seq: string): Promise<LoggedEvent | undefined> {
     const [entry] = await this.toLogged(await this.redis.xrange(this.keys.eventLog, seq, seq));

@@ -184,6 +184,15 @@ export class Keys {
     return `${this.prefix}:changes`;
   }
 
+  /** HASH of one rule's match counters: hits, incidents, b:<half-hour bucket> (rule-hits.ts). */
+  ruleHits(rule: string): string {
+    return `${this.prefix}:rulehits:${enc(rule)}`;
+  }
+  /** HASH of one source's ingest counters: accepted, duplicates, refused, lastAcceptedAt. */
+  sourceStats(source: string): string {
+    return `${this.prefix}:srcstats:${enc(source)}`;
+  }
+
   // retention
   /** Which process sweeps now (an efficiency lock: sweeps are idempotent and guarded). */
   get retentionLock(): string {

@@ -59,6 +59,34 @@ async function listYamlFiles(dir: string): Promise<string[]> {
   return out;
 }
 
+/**
+ * The rule tests (`*.test.yaml`) under `dir`, read like the rules (hidden entries skipped,
+ * sorted by path); a missing directory yields `[]`. For listing which tests check a rule.
+ */
+export async function loadRuleTestSources(dir: string): Promise<RuleSource[]> {
+  const found: string[] = [];
+  const walk = async (at: string): Promise<void> => {
+    let entries;
+    try {
+      entries = await readdir(at, { withFileTypes: true });
+    } catch (err) {
+      if (isNotFound(err)) return;
+      throw readError(at, err);
+    }
+    for (const entry of entries) {
+      if (entry.name.startsWith('.')) continue;
+      const full = path.join(at, entry.name);
+      if (entry.isDirectory()) await walk(full);
+      else if (isRuleTestFile(entry.name) && entry.isFile()) found.push(full);
+    }
+  };
+  await walk(dir);
+  const sources = await Promise.all(
+    found.map(async (file) => ({ file: displayPath(file), text: await readFile(file, 'utf8') })),
+  );
+  return sources.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+}
+
 /** `*.test.yaml` files beside the rules are rule tests (`cordon test`), not rules. */
 export function isRuleTestFile(name: string): boolean {
   return /\.test\.ya?ml$/i.test(name);

@@ -1,0 +1,107 @@
+import type { Diagnostic } from '../shared/diagnostics.js';
+import { parseRuleTests, siblingRuleFile } from './rule-tests.js';
+import type { RuleSource } from './rule/rule-source.js';
+import type { CompiledRuleSet, Condition } from './rule/types.js';
+
+/** One loaded rule as people browse it (GET /v1/rules): what it is, where, and its tests. */
+export interface RuleEntry {
+  /** The key incidents carry (`name`, else `id`, else a slug of the title). */
+  readonly id: string;
+  readonly title: string;
+  readonly level: string;
+  /** The correlation type (event_count, temporal, …) or `detection`. */
+  readonly type: string;
+  /** ATLAS / ATT&CK tags as written. */
+  readonly tags: readonly string[];
+  readonly file: string;
+  readonly line: number;
+  /** Its matches open incidents (not only feed a correlation). */
+  readonly alerts: boolean;
+  /** The rule's YAML document as written in its file (comments included). */
+  readonly yaml: string;
+  /** Names of the rule test cases that check it. */
+  readonly tests: readonly string[];
+  /** Correlations: the window length (ms) and the condition a group's window must meet. */
+  readonly timespanMs?: number;
+  readonly condition?: Condition;
+}
+
+/**
+ * Builds the catalog from the loaded rules, their files and the `*.test.yaml` files beside
+ * them. Pure: the caller reads the files. A test case checks a rule when it expects a match of
+ * it, or when its file's scope (by default the rules of its sibling file) includes the rule and
+ * it expects no match at all.
+ */
+export function buildRuleCatalog(
+  rules: CompiledRuleSet,
+  sources: readonly RuleSource[],
+  testFiles: readonly RuleSource[],
+): { rules: RuleEntry[]; diagnostics: Diagnostic[] } {
+  const texts = new Map(sources.map((s) => [s.file, s.text]));
+  const all = [...rules.detections.values(), ...rules.correlations];
+  const byFile = new Map<string, string[]>();
+  for (const r of all) {
+    const { file } = splitOrigin(r.origin);
+    byFile.set(file, [...(byFile.get(file) ?? []), r.key]);
+  }
+  const tests = new Map<string, string[]>();
+  const diagnostics: Diagnostic[] = [];
+  for (const t of testFiles) {
+    const parsed = parseRuleTests(t.file, t.text);
+    diagnostics.push(...parsed.diagnostics);
+    if (!parsed.tests) continue;
+    const scope = parsed.tests.scope ?? byFile.get(siblingRuleFile(t.file)) ?? [];
+    for (const c of parsed.tests.cases) {
+      const checked = c.expect.length > 0 ? c.expect.map((e) => e.rule) : scope;
+      for (const key of new Set(checked)) tests.set(key, [...(tests.get(key) ?? []), c.name]);
+    }
+  }
+  return {
+    rules: all
+      .map((r) => {
+        const { file, line } = splitOrigin(r.origin);
+        return {
+          id: r.key,
+          title: r.title,
+          level: r.level,
+          type: r.kind === 'correlation' ? r.type : 'detection',
+          tags: r.tags,
+          file,
+          line,
+          alerts: r.alerts,
+          yaml: documentAt(texts.get(file) ?? '', line),
+          tests: tests.get(r.key) ?? [],
+          ...(r.kind === 'correlation'
+            ? {
+                timespanMs: r.timespanMs,
+                ...(r.condition ? { condition: r.condition } : {}),
+              }
+            : {}),
+        };
+      })
+      .sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line),
+    diagnostics,
+  };
+}
+
+function splitOrigin(origin: string): { file: string; line: number } {
+  const at = origin.lastIndexOf(':');
+  return { file: origin.slice(0, at), line: Number(origin.slice(at + 1)) || 1 };
+}
+
+/**
+ * The YAML document of a multi-document file that holds `line` (1-based): from after the `---`
+ * before it to the next `---` or `...`, trailing blank lines dropped.
+ */
+export function documentAt(text: string, line: number): string {
+  const lines = text.split(/\r?\n/);
+  const boundary = (l: string | undefined): boolean =>
+    l !== undefined && /^(---|\.\.\.)(\s.*)?$/.test(l);
+  let start = Math.min(Math.max(line - 1, 0), lines.length);
+  while (start > 0 && !boundary(lines[start - 1])) start -= 1;
+  let end = Math.max(line - 1, start);
+  while (end < lines.length && !boundary(lines[end])) end += 1;
+  const doc = lines.slice(start, end);
+  while (doc.length > 0 && (doc[doc.length - 1] ?? '').trim() === '') doc.pop();
+  return doc.join('\n');
+}
