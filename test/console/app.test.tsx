@@ -24,28 +24,39 @@ function api(
     [`GET /v1/incidents/${qs.incident.id}`]: () => ({ json: qs.incidentDetail }),
     [`GET /v1/incidents/${qs.incident.id}/events`]: () => ({
       json: {
-        events: [
-          {
-            id: 'e1',
-            kind: 'inference',
-            name: 'chat.completions',
-            time: qs.incident.lastSeen,
-            entity: { api_key: 'key-demo' },
-          },
-        ],
+        incidentId: qs.incident.id,
+        rule: {
+          id: qs.incident.rule,
+          type: 'baseline_spike',
+          timespanMs: 60_000,
+          condition: { kind: 'threshold', bounds: [{ op: 'gt', value: 100 }] },
+        },
         matches: [
           {
             matchId: 'm_1',
             windowStart: qs.incident.lastSeen! - 60_000,
             windowEnd: qs.incident.lastSeen!,
-            threshold: 100,
-            condition: 'count > 100',
+            count: 101,
             eventTimes: Array.from(
               { length: 101 },
               (_, i) => qs.incident.lastSeen! - 10_000 + i * 100,
             ),
           },
         ],
+        events: [
+          {
+            ref: 'events/e1',
+            seq: '1-0',
+            event: {
+              kind: 'inference',
+              name: 'chat.completions',
+              time: qs.incident.lastSeen,
+              entity: { api_key: 'key-demo' },
+            },
+          },
+        ],
+        missing: ['events/e0'],
+        truncated: false,
       },
     }),
     [`POST /v1/incidents/${qs.incident.id}/resolve`]: (req) => ({
@@ -283,6 +294,7 @@ describe('console', () => {
       'https://atlas.mitre.org/techniques/AML.T0024.002',
     );
     expect(screen.getByText('chat.completions')).toBeTruthy();
+    expect(screen.getByText(/1 contributing events are no longer kept/)).toBeTruthy();
     fireEvent.click(screen.getByText('Resolve this incident'));
     fireEvent.click(screen.getByRole('button', { name: 'Resolve incident' }));
     expect((await screen.findByRole('alert')).textContent).toMatch(/comment is required/);

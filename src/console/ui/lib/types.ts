@@ -169,26 +169,44 @@ export interface DeadLetter {
 }
 
 /** GET /v1/incidents/{id}/events: the contributing events and each match's window. */
-export interface IncidentEvents {
-  events: ContributingEvent[];
-  matches: MatchWindow[];
+export interface IncidentEvidence {
+  incidentId: string;
+  rule: {
+    id: string;
+    type: string;
+    timespanMs?: number;
+    condition?:
+      { kind: 'threshold'; bounds: { op: ThresholdOp; value: number }[] } | { kind: 'boolean' };
+  } | null;
+  matches: {
+    matchId: string;
+    windowStart: number;
+    windowEnd: number;
+    count?: number;
+    eventTimes?: number[];
+  }[];
+  events: { ref: string; seq?: string; event: Omit<ContributingEvent, 'ref'> }[];
+  missing?: string[];
+  truncated?: boolean;
 }
 
+export type ThresholdOp = 'gt' | 'gte' | 'lt' | 'lte' | 'eq' | 'neq';
+
 export interface ContributingEvent {
-  id?: string;
+  ref: string;
   source?: string;
   kind?: string;
   name?: string;
   time: number;
   entity?: Record<string, unknown>;
-  [key: string]: unknown;
 }
 
+/** One match as the chart draws it. */
 export interface MatchWindow {
   matchId: string;
   windowStart: number;
   windowEnd: number;
-  threshold?: number | null;
-  condition?: string;
+  threshold?: number | undefined;
+  condition?: string | undefined;
   eventTimes: number[];
 }

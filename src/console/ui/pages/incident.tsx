@@ -5,6 +5,7 @@ import { Time } from '../components/time';
 import { useState } from 'preact/hooks';
 import { ApiError, errorText } from '../lib/api';
 import { useConsole } from '../lib/context';
+import { evidenceView } from '../lib/evidence';
 import { canResolveIncidents } from '../lib/roles';
 import { Link } from '../lib/router';
 import { useLoad } from '../lib/use-load';
@@ -12,7 +13,7 @@ import type {
   ContributingEvent,
   Incident,
   IncidentDetail,
-  IncidentEvents,
+  IncidentEvidence,
   RuleDetail,
 } from '../lib/types';
 import { RunsTable } from './runs';
@@ -137,7 +138,9 @@ function RuleYaml(props: { rule: string }) {
 function Evidence(props: { id: string }) {
   const { api } = useConsole();
   const [evidence, reload] = useLoad(`events:${props.id}`, () =>
-    api.get<IncidentEvents>(`/v1/incidents/${encodeURIComponent(props.id)}/events`),
+    api
+      .get<IncidentEvidence>(`/v1/incidents/${encodeURIComponent(props.id)}/events`)
+      .then(evidenceView),
   );
   return (
     <section aria-labelledby="evidence">
@@ -152,6 +155,13 @@ function Evidence(props: { id: string }) {
             <EventChart key={m.matchId} match={m} />
           ))}
           <EventsTable events={evidence.data.events} />
+          {(evidence.data.missing > 0 || evidence.data.truncated) && (
+            <p class="muted">
+              {evidence.data.missing > 0 &&
+                `${evidence.data.missing} contributing events are no longer kept (retention). `}
+              {evidence.data.truncated && 'More events contributed than are listed here.'}
+            </p>
+          )}
         </>
       )}
     </section>
@@ -180,7 +190,7 @@ function EventsTable(props: { events: ContributingEvent[] }) {
         </thead>
         <tbody>
           {shown.map((e, i) => (
-            <tr key={e.id ?? i}>
+            <tr key={e.ref || i}>
               <td>
                 <Time at={e.time} />
               </td>
