@@ -345,6 +345,7 @@ async function main() {
     {
       CORDON_REDIS_PREFIX: prefix,
       CORDON_PORT: '0',
+      CORDON_CONSOLE_PORT: '0',
       CORDON_LOG_LEVEL: LOG_LEVEL,
       CORDON_INSTANCE_ID: 'bench',
       CORDON_ROLES: 'api',

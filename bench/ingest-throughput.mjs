@@ -100,6 +100,7 @@ async function main() {
     {
       CORDON_REDIS_PREFIX: prefix,
       CORDON_PORT: '0',
+      CORDON_CONSOLE_PORT: '0',
       CORDON_LOG_LEVEL: 'warn',
       CORDON_INSTANCE_ID: 'bench',
       ...(process.env.CORDON_CORRELATE_CHECKPOINT_MS

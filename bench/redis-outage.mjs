@@ -46,6 +46,7 @@ const principals = new PrincipalDirectory();
 principals.add({ id: 'bench', roles: ['admin'], sources: ['*'] }, sha256Hex(TOKEN));
 const config = loadConfig({
   CORDON_PORT: '0',
+  CORDON_CONSOLE_PORT: '0',
   CORDON_LOG_LEVEL: 'warn',
   CORDON_INSTANCE_ID: 'outage-bench',
   CORDON_CONTENT_DIR: process.cwd(),

@@ -93,6 +93,7 @@ async function main() {
     {
       CORDON_REDIS_PREFIX: prefix,
       CORDON_PORT: '0',
+      CORDON_CONSOLE_PORT: '0',
       CORDON_LOG_LEVEL: 'warn',
       CORDON_INSTANCE_ID: 'bench',
       CORDON_CONTENT_DIR: CONTENT,

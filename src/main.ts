@@ -10,6 +10,8 @@ import { buildExecutorTable, checkConnectorSecrets } from './actions/connectors/
 import { processSecrets } from './actions/connectors/secrets.js';
 import { buildApp } from './api/build-app.js';
 import { buildOpsApp } from './api/build-ops-app.js';
+import { buildConsoleApp } from './api/console/console-app.js';
+import { defaultConsoleDir, loadConsoleFiles } from './api/console/console-files.js';
 import { configLoaded, contentLoaded } from './audit/audit-inputs.js';
 import { AuditTrail } from './audit/audit-trail.js';
 import { TokenUseAggregator } from './audit/token-use.js';
@@ -87,6 +89,10 @@ export interface Cordon {
   readonly app: FastifyInstance | undefined;
   /** Base URL when listening. */
   readonly url: string | undefined;
+  /** Base URL of the browser console (CORDON_CONSOLE_PORT), when listening with the API role. */
+  readonly consoleUrl: string | undefined;
+  /** False when the console port serves the "not built" page (no dist/console/index.html). */
+  readonly consoleBuilt: boolean;
   /** Base URL of the probes and /metrics of a process without the API role (CORDON_OPS_PORT). */
   readonly opsUrl: string | undefined;
   /** Bound addresses of each line-format source's syslog listener, by source name. */
@@ -522,6 +528,8 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
 
     let app: FastifyInstance | undefined;
     let url: string | undefined;
+    let consoleUrl: string | undefined;
+    let consoleBuilt = false;
     const syslog = new Map<string, { udp?: AddressInfo; tcp?: AddressInfo }>();
     if (has('api') && principals) {
       const sourceConnectors = content.connectors.filter((c) => c.kind === 'source');
@@ -632,9 +640,30 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
       closers.push(async () => clearInterval(deadLetterTrim));
       const api = app;
       // HTTP closes first on stop: no new work; in-flight requests finish.
-      closers.push(() => api.close());
+      const closeApi = (): Promise<void> => api.close();
+      closers.push(closeApi);
       await app.ready();
       if (options.listen) url = await listenOrExplain(app, config.host, config.port, 'CORDON_PORT');
+      if (options.listen && config.consolePort > 0) {
+        const files = await loadConsoleFiles(config.consoleDir ?? defaultConsoleDir());
+        consoleBuilt = files !== undefined;
+        if (!files)
+          logger.warn(
+            { dir: config.consoleDir ?? defaultConsoleDir() },
+            'the console is not built: its port answers 503 until `npm run build` and a restart',
+          );
+        const consoleApp = await buildConsoleApp({ api, files, http: config.http });
+        // Closed after the API (closers run in reverse): the API ends its streams first, which
+        // may be open through this port.
+        closers.splice(closers.indexOf(closeApi), 0, () => consoleApp.close());
+        await consoleApp.ready();
+        consoleUrl = await listenOrExplain(
+          consoleApp,
+          config.host,
+          config.consolePort,
+          'CORDON_CONSOLE_PORT (0: no console)',
+        );
+      }
       for (const connector of sourceConnectors) {
         if (!connector.listen) continue;
         const listener = syslogListenerFor(
@@ -664,6 +693,8 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
     return {
       app,
       url,
+      consoleUrl,
+      consoleBuilt,
       opsUrl,
       syslog,
       content,

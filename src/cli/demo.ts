@@ -34,11 +34,20 @@ export async function runDemoCommand(argv: readonly string[]): Promise<number> {
   const port =
     args.port ??
     (process.env.CORDON_PORT ? base.port : (await portFree(base.host, 8080)) ? 8080 : 0);
+  // The console: CORDON_CONSOLE_PORT when set (0: none), else 8081 when free, else any free port.
+  const consolePort = !args.console
+    ? 0
+    : process.env.CORDON_CONSOLE_PORT
+      ? base.consolePort
+      : (await portFree(base.host, 8081))
+        ? 8081
+        : await anyFreePort(base.host);
   const prefix = `${base.redisPrefix}-demo`;
   const config = loadConfig({
     ...process.env,
     CORDON_REDIS_PREFIX: prefix,
     CORDON_PORT: String(port),
+    CORDON_CONSOLE_PORT: String(consolePort),
     CORDON_LOG_LEVEL: process.env.CORDON_LOG_LEVEL ?? 'warn',
     CORDON_ROLES: 'api,correlator,runner,worker',
     // Compressed time replays the timeline from the past towards now, so matches carry
@@ -102,7 +111,7 @@ export async function runDemoCommand(argv: readonly string[]): Promise<number> {
       `  Tokens:      made for this run: source ${credentialsFile} to call the API while it runs`,
       `  Scenarios:   ${args.scenarios.map((s) => s.name).join(', ')}; speed ${args.speed}×; ${Math.round(args.durationMs / 1000)} s`,
       `  Approvals:   ${args.autoApprove ? `granted by a scripted on-call engineer / key owner ${AUTO_APPROVE_AFTER_MS / 1000} s after they appear` : 'yours to decide (--no-auto-approve)'}`,
-      '  Console:     not built yet; this demo is terminal-only (--no-console).',
+      consoleLine(cordon.consoleUrl, cordon.consoleBuilt, tokens.oncall, args.console),
       '',
     ].join('\n'),
   );
@@ -131,6 +140,34 @@ export async function runDemoCommand(argv: readonly string[]): Promise<number> {
     await cleanup();
   }
   return code;
+}
+
+/**
+ * Where to watch: a sign-in link for the on-call approver (the token rides in the fragment,
+ * which browsers never send to the server). The token lives only as long as this run.
+ */
+function consoleLine(
+  url: string | undefined,
+  built: boolean,
+  token: string,
+  wanted: boolean,
+): string {
+  if (!wanted) return '  Console:     off (--no-console); this terminal tells the story.';
+  if (!url) return '  Console:     off (CORDON_CONSOLE_PORT=0); this terminal tells the story.';
+  if (!built)
+    return `  Console:     ${url} answers "not built": run \`npm run build\` first; this terminal tells the story.`;
+  return `  Console:     open ${url}/#token=${token}\n               (signed in as demo-oncall, an approver and responder; the link works while the demo runs)`;
+}
+
+function anyFreePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, host, () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 function portFree(host: string, port: number): Promise<boolean> {

@@ -104,7 +104,9 @@ before and after. Exit 0 at the end; Ctrl-C ends early (summary printed, everyth
                      by default a scripted on-call engineer (and the stolen key's owner)
                      approves each request 3 s after it appears
   --port             API port (default CORDON_PORT, else 8080 when free, else any free port)
-  --no-console       terminal only; the only mode for now (the console is not built yet)
+  --no-console       terminal only: no console port, no sign-in link (by default the console
+                     is served on CORDON_CONSOLE_PORT, else 8081 when free, else any free port,
+                     and a sign-in link for the on-call approver is printed)
 The demo keeps its data under the Redis prefix <CORDON_REDIS_PREFIX>-demo (default
 cordon-demo), emptied when it starts and when it ends; its tokens are made for the run.
 The gateway's limits run on the wall clock: a 10/m throttle lets 10 requests through per real

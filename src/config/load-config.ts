@@ -20,6 +20,8 @@ export interface Config {
   readonly opsPort: number;
   /** The browser console (dist/console/ and the same /v1 API) of a process with the API role; 0: none. */
   readonly consolePort: number;
+  /** The built console's folder; undefined: dist/console/ of this package. */
+  readonly consoleDir: string | undefined;
   /** GET /v1/stream: open streams per principal (per process) and the heartbeat interval. */
   readonly stream: {
     readonly maxPerPrincipal: number;
@@ -170,6 +172,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     port: read.integer('CORDON_PORT', 8080, 0, 65535),
     opsPort: read.integer('CORDON_OPS_PORT', 0, 0, 65535),
     consolePort: read.integer('CORDON_CONSOLE_PORT', 8081, 0, 65535),
+    consoleDir: env.CORDON_CONSOLE_DIR ? resolve(cwd, env.CORDON_CONSOLE_DIR) : undefined,
     stream: {
       maxPerPrincipal: read.integer('CORDON_STREAMS_PER_PRINCIPAL', 8, 1, 1_000),
       heartbeatMs: read.integer('CORDON_STREAM_HEARTBEAT_MS', 15_000, 100, 600_000),

@@ -9,6 +9,8 @@ export interface DemoArgs {
   readonly autoApprove: boolean;
   /** Explicit --port; undefined: CORDON_PORT, else 8080 when free, else any free port. */
   readonly port: number | undefined;
+  /** Serve the browser console and print its sign-in link (false: --no-console). */
+  readonly console: boolean;
 }
 
 export const DEFAULT_SPEED = 10;
@@ -24,6 +26,7 @@ export function parseDemoArgs(
   let durationMs = DEFAULT_DURATION_MS;
   let autoApprove = true;
   let port: number | undefined;
+  let console = true;
   const names = SCENARIOS.map((s) => s.name).join(', ');
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i] as string;
@@ -87,7 +90,7 @@ export function parseDemoArgs(
         autoApprove = false;
         break;
       case '--no-console':
-        // The only mode for now: the console is not built yet.
+        console = false;
         break;
       default:
         problems.push(`unknown argument "${arg}"; see cordon demo --help.`);
@@ -95,5 +98,5 @@ export function parseDemoArgs(
   }
   return problems.length > 0
     ? { ok: false, problems }
-    : { ok: true, args: { scenarios, speed, durationMs, autoApprove, port } };
+    : { ok: true, args: { scenarios, speed, durationMs, autoApprove, port, console } };
 }

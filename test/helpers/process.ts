@@ -57,6 +57,7 @@ export function spawnCordon(options: {
       CORDON_HOME: options.home,
       CORDON_REDIS_PREFIX: options.prefix,
       CORDON_PORT: String(options.port),
+      CORDON_CONSOLE_PORT: '0',
       CORDON_INSTANCE_ID: 'restart-test',
       ...shortTiming,
       CORDON_LOG_LEVEL: 'info',

@@ -81,6 +81,7 @@ describe('a busy port', () => {
         CORDON_INSTANCE_ID: instance,
         CORDON_LOG_LEVEL: 'silent',
         CORDON_PORT: String(port),
+        CORDON_CONSOLE_PORT: '0',
       },
       REPO_ROOT,
     );

@@ -14,7 +14,7 @@ import { tempDir } from '../../helpers/temp-dir.js';
 const CLI = join(REPO_ROOT, 'dist/cli/main.js');
 
 describe('cordon demo (CLI)', () => {
-  it('--help says what it does and that the terminal is the only mode for now', () => {
+  it('--help says what it does and how to do without the console', () => {
     const run = spawnSync(process.execPath, [CLI, 'demo', '--help'], {
       env: { PATH: process.env.PATH ?? '', REDIS_URL: 'redis://127.0.0.1:1' },
       encoding: 'utf8',
@@ -23,7 +23,7 @@ describe('cordon demo (CLI)', () => {
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/^Usage: cordon demo/);
     expect(run.stdout).toContain('--no-console');
-    expect(run.stdout).toContain('the only mode for now');
+    expect(run.stdout).toContain('sign-in link');
   });
 
   it('refuses bad arguments with exit 2 before touching Redis', () => {
@@ -80,7 +80,12 @@ describe('cordon demo (CLI)', () => {
       expect(await exited, err).toBe(0);
       expect(out).toContain('Summary');
       expect(out).toMatch(/contained \+[\d.]+ s/);
-      expect(out).not.toMatch(/cdn_demo_/); // tokens stay in the owner-only file
+      // The console's sign-in link (or, unbuilt, where it would be) is printed…
+      expect(out).toMatch(
+        /Console: {5}(open http:\/\/127\.0\.0\.1:\d+\/#token=cdn_demo_[\w-]+|http:\/\/127\.0\.0\.1:\d+ answers "not built")/,
+      );
+      // …and it is the only token printed: the rest stay in the owner-only file.
+      expect(out.replace(/#token=cdn_demo_[\w-]+/, '')).not.toMatch(/cdn_demo_/);
       expect(await redis.keys(`${base}-demo*`)).toEqual([]);
       expect(existsSync(credentials)).toBe(false);
     } finally {

@@ -26,6 +26,7 @@ describe('cordon demo (every scenario, compressed time)', () => {
         CORDON_CONTENT_DIR: REPO_ROOT,
         CORDON_INSTANCE_ID: `test-${store.prefix}`,
         CORDON_PORT: '0',
+        CORDON_CONSOLE_PORT: '0',
         CORDON_LOG_LEVEL: 'silent',
         CORDON_CONTAIN_MAX_EVENT_AGE_MS: '0',
         CORDON_REDIS_COMMAND_TIMEOUT_MS: '10000',

@@ -22,6 +22,7 @@ beforeAll(async () => {
       CORDON_INSTANCE_ID: `slow-${store.prefix}`,
       CORDON_ROLES: 'api',
       CORDON_PORT: '0',
+      CORDON_CONSOLE_PORT: '0',
       CORDON_LOG_LEVEL: 'silent',
       CORDON_HTTP_HEADERS_TIMEOUT_MS: '400',
       CORDON_HTTP_REQUEST_TIMEOUT_MS: '800',
