@@ -118,6 +118,10 @@ it('signs in with the link, sees an incident arrive live, approves it, and watch
   await page.getByRole('link', { name: title }).click();
   await page.getByRole('heading', { name: title, level: 1 }).waitFor(WAIT);
   await page.getByRole('heading', { name: 'Evidence' }).waitFor(WAIT);
+  // The chart of the 101 contributing events against the rule's threshold.
+  await page
+    .getByRole('img', { name: /^101 contributing events between .* UTC; threshold 100/ })
+    .waitFor(WAIT);
   await page.getByRole('link', { name: 'contain-abusive-key' }).first().waitFor(WAIT);
   await shot(page, 'incident');
 

@@ -13,7 +13,14 @@ const PAD = { left: 40, right: 12, top: 12, bottom: 28 };
 export function EventChart(props: { match: MatchWindow }) {
   const { match } = props;
   const steps = cumulativeSteps(match.eventTimes, match.windowStart, match.windowEnd);
-  const total = steps[steps.length - 1]?.count ?? 0;
+  const known = steps[steps.length - 1]?.count ?? 0;
+  // A match lists the first of its events only: the rest join the line dashed, to the count
+  // reached at its last event.
+  const total = Math.max(known, match.count);
+  const rest = total > known && match.lastTime !== undefined ? total - known : 0;
+  const lastKnown = match.eventTimes.length
+    ? Math.max(...match.eventTimes.filter((t) => t <= match.windowEnd))
+    : match.windowStart;
   const threshold = typeof match.threshold === 'number' ? match.threshold : undefined;
   const top = Math.max(1, total, threshold ?? 0);
   const x = scale([match.windowStart, match.windowEnd], [PAD.left, W - PAD.right]);
@@ -21,7 +28,8 @@ export function EventChart(props: { match: MatchWindow }) {
   const label =
     `${total} contributing events between ${clockUtc(match.windowStart)} and ${clockUtc(match.windowEnd)} UTC` +
     (threshold !== undefined ? `; threshold ${threshold}` : '') +
-    (match.condition ? ` (${match.condition})` : '');
+    (match.condition ? ` (${match.condition})` : '') +
+    (rest ? `; ${known} of them listed with their times, the other ${rest} dashed` : '');
   return (
     <figure class="chart">
       <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={label}>
@@ -54,7 +62,21 @@ export function EventChart(props: { match: MatchWindow }) {
             </text>
           </g>
         )}
-        <path class="series" d={stepPath(steps.map((s) => ({ x: x(s.t), y: y(s.count) })))} />
+        <path
+          class="series"
+          d={stepPath(
+            (rest ? steps.filter((s) => s.t <= lastKnown) : steps).map((s) => ({
+              x: x(s.t),
+              y: y(s.count),
+            })),
+          )}
+        />
+        {rest > 0 && match.lastTime !== undefined && (
+          <path
+            class="series series-rest"
+            d={`M${x(lastKnown)} ${y(known)}L${x(Math.min(match.lastTime, match.windowEnd))} ${y(total)}H${x(match.windowEnd)}`}
+          />
+        )}
       </svg>
       <figcaption>{label}</figcaption>
     </figure>

@@ -36,6 +36,8 @@ export function evidenceView(answer: IncidentEvidence): {
       threshold: lower?.value,
       condition: words,
       eventTimes: m.eventTimes ?? [],
+      count: Math.max(m.count ?? 0, m.eventTimes?.length ?? 0),
+      lastTime: m.lastTime,
     })),
     events: answer.events.map((e) => ({ ...e.event, ref: e.ref })),
     missing: answer.missing?.length ?? 0,

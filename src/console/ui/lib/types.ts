@@ -182,6 +182,7 @@ export interface IncidentEvidence {
     matchId: string;
     windowStart: number;
     windowEnd: number;
+    lastTime?: number;
     count?: number;
     eventTimes?: number[];
   }[];
@@ -208,5 +209,9 @@ export interface MatchWindow {
   windowEnd: number;
   threshold?: number | undefined;
   condition?: string | undefined;
+  /** Times of the events the match lists (its refs are capped: maybe fewer than count). */
   eventTimes: number[];
+  /** Contributing events in all, and when the last one happened. */
+  count: number;
+  lastTime?: number | undefined;
 }

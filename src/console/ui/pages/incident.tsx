@@ -169,8 +169,9 @@ function Evidence(props: { id: string }) {
 }
 
 function EventsTable(props: { events: ContributingEvent[] }) {
+  const [all, setAll] = useState(false);
   if (!props.events.length) return <Empty title="No contributing events are stored any more." />;
-  const shown = props.events.slice(0, 200);
+  const shown = props.events.slice(0, all ? 1000 : 10);
   return (
     <div class="table-wrap">
       <table>
@@ -205,6 +206,11 @@ function EventsTable(props: { events: ContributingEvent[] }) {
           ))}
         </tbody>
       </table>
+      {shown.length < props.events.length && (
+        <button type="button" onClick={() => setAll(true)}>
+          Show all {props.events.length} events
+        </button>
+      )}
     </div>
   );
 }
