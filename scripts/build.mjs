@@ -1,4 +1,4 @@
-// Builds dist/ from src/ (TypeScript, then the Lua scripts). With --if-stale (npm start), does
+// Builds dist/ from src/ (TypeScript, then the Lua scripts, then the browser console with Vite). With --if-stale (npm start), does
 // nothing when every input is older than the last build, so a start without changes is not
 // held up by the compiler.
 import { spawnSync } from 'node:child_process';
@@ -6,7 +6,13 @@ import { chmodSync, cpSync, readdirSync, rmSync, statSync, writeFileSync } from 
 import { join } from 'node:path';
 
 const STAMP = 'dist/.built';
-const INPUTS = ['src', 'tsconfig.json', 'tsconfig.build.json', 'package-lock.json'];
+const INPUTS = [
+  'src',
+  'tsconfig.json',
+  'tsconfig.build.json',
+  'package-lock.json',
+  'vite.console.config.ts',
+];
 
 function newest(path) {
   const stat = statSync(path, { throwIfNoEntry: false });
@@ -34,4 +40,7 @@ rmSync('dist/store/scripts', { recursive: true, force: true });
 cpSync('src/store/scripts', 'dist/store/scripts', { recursive: true });
 // The package's bin: npm links it before `prepare` builds it, so it would not be executable.
 chmodSync('dist/cli/main.js', 0o755);
+// The console (src/console/ui → dist/console/), served by the API process on its own port.
+const { build } = await import('vite');
+await build({ configFile: 'vite.console.config.ts' });
 writeFileSync(STAMP, `${new Date().toISOString()}\n`);

@@ -1,0 +1,351 @@
+// @vitest-environment happy-dom
+import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/preact';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { App } from '../../src/console/ui/app';
+import type { WhoAmI } from '../../src/console/ui/lib/types';
+import { fakeApi, testEnv } from './fake-api';
+import { quickStart } from './fixtures';
+
+const qs = quickStart();
+const APPROVER: WhoAmI = { principal: 'alice', roles: ['approver', 'analyst', 'responder'] };
+/** The page's clock: a minute after the recorded approval was asked for. */
+const NOW = () => qs.approval.createdAt + 60_000;
+const ANALYST: WhoAmI = { principal: 'bob', roles: ['analyst'] };
+
+function api(
+  me: WhoAmI,
+  lists: { incidents?: unknown[]; approvals?: unknown[]; runs?: unknown[] } = {},
+) {
+  return fakeApi({
+    'GET /v1/whoami': () => ({ json: me }),
+    'GET /v1/incidents': () => ({ json: { incidents: lists.incidents ?? [qs.incident] } }),
+    'GET /v1/approvals': () => ({ json: { approvals: lists.approvals ?? [qs.approval] } }),
+    'GET /v1/runs': () => ({ json: { runs: lists.runs ?? [qs.runWaiting] } }),
+    [`GET /v1/incidents/${qs.incident.id}`]: () => ({ json: qs.incidentDetail }),
+    [`GET /v1/incidents/${qs.incident.id}/events`]: () => ({
+      json: {
+        incidentId: qs.incident.id,
+        rule: {
+          id: qs.incident.rule,
+          type: 'baseline_spike',
+          timespanMs: 60_000,
+          condition: { kind: 'threshold', bounds: [{ op: 'gt', value: 100 }] },
+        },
+        matches: [
+          {
+            matchId: 'm_1',
+            windowStart: qs.incident.lastSeen! - 60_000,
+            windowEnd: qs.incident.lastSeen!,
+            count: 101,
+            eventTimes: Array.from(
+              { length: 101 },
+              (_, i) => qs.incident.lastSeen! - 10_000 + i * 100,
+            ),
+          },
+        ],
+        events: [
+          {
+            ref: 'events/e1',
+            seq: '1-0',
+            event: {
+              kind: 'inference',
+              name: 'chat.completions',
+              time: qs.incident.lastSeen,
+              entity: { api_key: 'key-demo' },
+            },
+          },
+        ],
+        missing: ['events/e0'],
+        truncated: false,
+      },
+    }),
+    [`POST /v1/incidents/${qs.incident.id}/resolve`]: (req) => ({
+      json: {
+        ...qs.incident,
+        status: 'resolved',
+        resolvedBy: me.principal,
+        resolveComment: (req.body as { comment: string }).comment,
+      },
+    }),
+    [`GET /v1/approvals/${qs.approval.id}`]: () => ({ json: qs.approval }),
+    [`POST /v1/approvals/${qs.approval.id}/approve`]: () => ({
+      json: {
+        ...qs.approval,
+        status: 'approved',
+        votes: [{ by: me.principal, role: 'approver', decision: 'approved', comment: 'ok', at: 1 }],
+      },
+    }),
+    [`GET /v1/runs/${qs.runWaiting.id}`]: () => ({ json: qs.runWaiting }),
+    [`GET /v1/playbooks/${qs.runWaiting.playbookId}/graph`]: () => ({ json: qs.graph }),
+    'GET /v1/deadletters': () => ({ json: qs.deadLetters }),
+    [`GET /v1/deadletters/${qs.deadLetter.id}`]: () => ({ json: qs.deadLetter }),
+    'GET /v1/rules': () => ({
+      json: {
+        rules: [
+          {
+            id: 'quiet_rule',
+            title: 'A quiet rule',
+            level: 'low',
+            type: 'event_count',
+            hits: 0,
+            incidents: 0,
+            sparkline: Array(48).fill(0),
+            sparklineBucketMs: 1_800_000,
+          },
+          {
+            id: qs.incident.rule,
+            title: qs.incident.ruleTitle,
+            level: 'high',
+            type: 'baseline_spike',
+            hits: 3,
+            incidents: 1,
+            sparkline: [...Array(46).fill(0), 1, 2],
+            sparklineBucketMs: 1_800_000,
+          },
+        ],
+      },
+    }),
+    [`GET /v1/rules/${qs.incident.rule}`]: () => ({
+      json: {
+        id: qs.incident.rule,
+        title: qs.incident.ruleTitle,
+        level: 'high',
+        file: 'correlations/model-extraction.yaml',
+        yaml: 'title: Model extraction by query volume\n',
+        tests: ['fires on the 101st request'],
+      },
+    }),
+    'GET /v1/sources': () => ({
+      json: {
+        sources: [
+          {
+            name: 'events',
+            type: 'events',
+            accepted: 120,
+            duplicates: 0,
+            refused: 1,
+            lastAcceptedAt: qs.approval.createdAt,
+            deadLetters: 1,
+          },
+        ],
+      },
+    }),
+  });
+}
+
+function open(path: string, token = 'tok-1') {
+  window.sessionStorage.clear();
+  window.history.replaceState(null, '', `${path}#token=${token}`);
+}
+
+beforeEach(() => window.sessionStorage.clear());
+afterEach(() => cleanup());
+
+describe('console', () => {
+  it('signs in from the link fragment, drops the fragment, and sends the token as a Bearer header', async () => {
+    const fake = api(APPROVER);
+    open('/incidents', 'tok-secret');
+    render(<App env={testEnv(fake.fetch, { now: NOW })} />);
+    expect(await screen.findByText('alice')).toBeTruthy();
+    expect(window.location.hash).toBe('');
+    expect(window.sessionStorage.getItem('cordon.token')).toBe('tok-secret');
+    await screen.findByRole('link', { name: qs.incident.title });
+    expect(fake.requests.length).toBeGreaterThan(3);
+    for (const r of fake.requests) expect(r.headers.authorization).toBe('Bearer tok-secret');
+  });
+
+  it('returns to sign-in with the reason when the token is refused', async () => {
+    const fake = fakeApi({
+      'GET /v1/whoami': () => ({ status: 401, json: { code: 'CORDON_ERR_AUTH', message: 'no' } }),
+    });
+    open('/incidents', 'wrong');
+    render(<App env={testEnv(fake.fetch, { now: NOW })} />);
+    expect((await screen.findByRole('alert')).textContent).toMatch(/did not accept that token/);
+    expect(window.sessionStorage.getItem('cordon.token')).toBeNull();
+    fireEvent.input(screen.getByLabelText('API token'), { target: { value: '  ' } });
+    fireEvent.submit(screen.getByRole('button', { name: 'Sign in' }).closest('form')!);
+    expect((await screen.findByRole('alert')).textContent).toMatch(/Paste a token/);
+  });
+
+  it('shows incidents and approvals that arrive on the stream without a reload, and counts pending approvals in the nav', async () => {
+    const fake = api(APPROVER, { incidents: [], approvals: [], runs: [] });
+    open('/incidents');
+    render(<App env={testEnv(fake.fetch, { now: NOW })} />);
+    await screen.findByText('No incidents yet.');
+    await waitFor(() => expect(fake.streamCount).toBe(1));
+    fake.push('incident', qs.incident, '1-0');
+    expect(await screen.findByRole('link', { name: qs.incident.title })).toBeTruthy();
+    const nav = screen.getByRole('navigation', { name: 'Console' });
+    expect(within(nav).queryByLabelText(/pending/)).toBeNull();
+    fake.push('approval', qs.approval, '2-0');
+    expect((await within(nav).findByLabelText('1 pending')).textContent).toBe('1');
+    // One polite announcement for the batch.
+    await waitFor(
+      () =>
+        expect(screen.getByRole('status').textContent).toBe(
+          '1 new incident, 1 new approval waiting for a decision',
+        ),
+      { timeout: 3000 },
+    );
+    fake.push('approval', { ...qs.approval, status: 'approved' }, '3-0');
+    await waitFor(() => expect(within(nav).queryByLabelText(/pending/)).toBeNull());
+  });
+
+  it('holds new rows behind a "new" button while the pointer is over the list', async () => {
+    const fake = api(APPROVER);
+    open('/incidents');
+    render(<App env={testEnv(fake.fetch, { now: NOW })} />);
+    const link = await screen.findByRole('link', { name: qs.incident.title });
+    await waitFor(() => expect(fake.streamCount).toBe(1));
+    fireEvent.pointerEnter(link.closest('.table-wrap')!);
+    fake.push('incident', { ...qs.incident, id: 'inc_new', title: 'A second incident' }, '5-0');
+    const more = await screen.findByRole('button', { name: '1 new incident: show' });
+    expect(screen.queryByRole('link', { name: 'A second incident' })).toBeNull();
+    fireEvent.click(more);
+    expect(await screen.findByRole('link', { name: 'A second incident' })).toBeTruthy();
+  });
+
+  it('shows what an approval will do, requires a comment to reject, and approves with the comment', async () => {
+    const fake = api(APPROVER);
+    open(`/approvals/${qs.approval.id}`);
+    render(<App env={testEnv(fake.fetch, { now: NOW })} />);
+    expect(
+      await screen.findByRole('heading', { level: 1, name: 'Approve ticket.open on cases?' }),
+    ).toBeTruthy();
+    expect(screen.getByText(String(qs.approval.gated!.inputs.summary))).toBeTruthy();
+    expect(screen.getByText(qs.approval.message!)).toBeTruthy();
+    expect(screen.getByText(qs.approval.initiator!)).toBeTruthy();
+    expect(screen.getByText(/left$/).textContent).toBe('29 min left');
+    fireEvent.click(screen.getByRole('button', { name: 'Reject' }));
+    expect((await screen.findByRole('alert')).textContent).toMatch(/comment is required to reject/);
+    expect(fake.requests.some((r) => r.method === 'POST')).toBe(false);
+    fireEvent.input(screen.getByLabelText(/Comment/), { target: { value: 'confirmed scraping' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Approve: ticket.open on cases' }));
+    expect((await screen.findByText(/You approved/)).textContent).toMatch(/Follow the run/);
+    const post = fake.requests.find((r) => r.method === 'POST')!;
+    expect(post.path).toBe(`/v1/approvals/${qs.approval.id}/approve`);
+    expect(post.body).toEqual({ comment: 'confirmed scraping' });
+  });
+
+  it('tells an analyst why they cannot decide, and offers no decision buttons', async () => {
+    const fake = api(ANALYST);
+    open(`/approvals/${qs.approval.id}`);
+    render(<App env={testEnv(fake.fetch, { now: NOW })} />);
+    expect(await screen.findByText(/holds no role that decides approvals/)).toBeTruthy();
+    expect(screen.queryByRole('button', { name: /Approve/ })).toBeNull();
+    expect(screen.queryByRole('button', { name: 'Reject' })).toBeNull();
+  });
+
+  it('draws the run graph with its current state and lets a responder cancel after a confirmation', async () => {
+    const fake = api(APPROVER);
+    open(`/runs/${qs.runWaiting.id}`);
+    render(<App env={testEnv(fake.fetch, { now: NOW })} />);
+    const states = await screen.findByRole('list', { name: 'Playbook states' });
+    const current = states.querySelectorAll('[aria-current="step"]');
+    expect(current.length).toBe(1);
+    expect(current[0]!.textContent).toMatch(/^ask_case \(current\)/);
+    expect(document.querySelector('svg g.mark-current[aria-current="step"]')?.textContent).toMatch(
+      /ask_case/,
+    );
+    expect(document.querySelector('svg g.mark-visited')?.textContent).toMatch(/throttle/);
+    expect(
+      screen.getByText(/throttle → ask_case on action.succeeded after 1 attempt/),
+    ).toBeTruthy();
+    fireEvent.click(screen.getByRole('button', { name: 'Cancel run…' }));
+    const dialog = await screen.findByRole('alertdialog');
+    await waitFor(() =>
+      expect(document.activeElement).toBe(
+        within(dialog).getByRole('button', { name: 'Keep running' }),
+      ),
+    );
+    expect(dialog.textContent).toMatch(/1 effect is undone/);
+    fireEvent.keyDown(dialog, { key: 'Escape' });
+    await waitFor(() => expect(screen.queryByRole('alertdialog')).toBeNull());
+  });
+
+  it('offers no cancel to an analyst', async () => {
+    const fake = api(ANALYST);
+    open(`/runs/${qs.runWaiting.id}`);
+    render(<App env={testEnv(fake.fetch, { now: NOW })} />);
+    await screen.findByRole('list', { name: 'Playbook states' });
+    expect(screen.queryByRole('button', { name: /Cancel run/ })).toBeNull();
+  });
+
+  it('lists sources and dead letters with located reasons, and loads a raw body on demand', async () => {
+    const fake = api(APPROVER);
+    open('/sources');
+    render(<App env={testEnv(fake.fetch, { now: NOW })} />);
+    expect(await screen.findByRole('rowheader', { name: 'events' })).toBeTruthy();
+    expect(await screen.findByText(/is not valid JSON/)).toBeTruthy();
+    expect(screen.getByText('/1')).toBeTruthy();
+    fireEvent.click(screen.getByRole('button', { name: 'Show the raw body' }));
+    expect((await screen.findByLabelText('Raw body')).textContent).toContain('{bad json');
+  });
+
+  it('shows the evidence chart against the threshold and lets a responder resolve the incident', async () => {
+    const fake = api(APPROVER);
+    open(`/incidents/${qs.incident.id}`);
+    render(<App env={testEnv(fake.fetch, { now: NOW })} />);
+    const chart = await screen.findByRole('img', {
+      name: /^101 contributing events between .* UTC; threshold 100 \(count > 100\)$/,
+    });
+    expect(chart.querySelector('.threshold line')).toBeTruthy();
+    expect(screen.getByRole('link', { name: 'AML.T0024.002' }).getAttribute('href')).toBe(
+      'https://atlas.mitre.org/techniques/AML.T0024.002',
+    );
+    expect(screen.getByText('chat.completions')).toBeTruthy();
+    expect(screen.getByText(/1 contributing events are no longer kept/)).toBeTruthy();
+    fireEvent.click(screen.getByText('Resolve this incident'));
+    fireEvent.click(screen.getByRole('button', { name: 'Resolve incident' }));
+    expect((await screen.findByRole('alert')).textContent).toMatch(/comment is required/);
+    fireEvent.input(screen.getByLabelText(/How was it handled/), {
+      target: { value: 'key rotated' },
+    });
+    fireEvent.click(screen.getByRole('button', { name: 'Resolve incident' }));
+    await waitFor(() =>
+      expect(screen.queryByRole('button', { name: 'Resolve incident' })).toBeNull(),
+    );
+    expect(screen.getAllByText('resolved').length).toBeGreaterThan(0);
+    const post = fake.requests.find((r) => r.method === 'POST')!;
+    expect(post.body).toEqual({ comment: 'key rotated' });
+  });
+
+  it('offers no resolve to an analyst', async () => {
+    const fake = api(ANALYST);
+    open(`/incidents/${qs.incident.id}`);
+    render(<App env={testEnv(fake.fetch, { now: NOW })} />);
+    await screen.findByRole('heading', { name: 'Evidence' });
+    expect(screen.queryByText('Resolve this incident')).toBeNull();
+  });
+
+  it('lists rules by hits with a sparkline in words, and shows a rule with its YAML and tests', async () => {
+    const fake = api(APPROVER);
+    open('/rules');
+    render(<App env={testEnv(fake.fetch, { now: NOW })} />);
+    const first = await screen.findByRole('link', { name: qs.incident.ruleTitle! });
+    const rows = screen.getAllByRole('row');
+    expect(rows[1]!.contains(first)).toBe(true);
+    expect(
+      screen.getByRole('img', { name: '3 matches in the last 24 h, at most 2 in 30 min' }),
+    ).toBeTruthy();
+    fireEvent.click(first);
+    expect(await screen.findByText('fires on the 101st request')).toBeTruthy();
+    expect(screen.getByText(/title: Model extraction by query volume/)).toBeTruthy();
+  });
+
+  it('navigates between pages with real links and marks the current one', async () => {
+    const fake = api(APPROVER);
+    open('/incidents');
+    render(<App env={testEnv(fake.fetch, { now: NOW })} />);
+    const nav = await screen.findByRole('navigation', { name: 'Console' });
+    expect(within(nav).getByRole('link', { name: 'Incidents' }).getAttribute('aria-current')).toBe(
+      'page',
+    );
+    fireEvent.click(within(nav).getByRole('link', { name: /Runs/ }));
+    expect(await screen.findByRole('heading', { level: 1, name: 'Runs' })).toBeTruthy();
+    expect(window.location.pathname).toBe('/runs');
+    expect(within(nav).getByRole('link', { name: /Runs/ }).getAttribute('aria-current')).toBe(
+      'page',
+    );
+  });
+});

@@ -1,0 +1,177 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { REPO_ROOT } from '../helpers/cordon.js';
+import {
+  freePort,
+  generatedTokens,
+  http,
+  spawnCordon,
+  tempHome,
+  waitReady,
+  type CordonProcess,
+} from '../helpers/process.js';
+import { createTestRedis, type TestRedis } from '../helpers/redis.js';
+
+/**
+ * The console in a real browser (Debian's chromium driven by playwright-core, which downloads
+ * no browser) against a real `cordon start` on its own Redis prefix: sign in as the approver
+ * with the sign-in link, ingest the README quick-start's extraction burst, watch the incident
+ * appear without a reload, approve with a comment, see the run reach `resolved`. Saves a
+ * screenshot of each page to docs/screenshots/ (the README shows them).
+ */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SHOTS = join(REPO_ROOT, 'docs/screenshots');
+const WAIT = { timeout: 30_000 };
+
+let store: TestRedis;
+let cordon: CordonProcess | undefined;
+let browser: Browser | undefined;
+let consoleUrl: string;
+let tokens: Record<string, string>;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM))
+    throw new Error(
+      `The console's browser test needs Chromium at ${CHROMIUM}: apt-get install chromium (.ci/run installs it), or set CHROMIUM_PATH.`,
+    );
+  store = createTestRedis('console-e2e');
+  const home = tempHome();
+  const [port, consolePort] = [await freePort(), await freePort()];
+  cordon = spawnCordon({
+    home,
+    prefix: store.prefix,
+    port,
+    env: { CORDON_CONSOLE_PORT: String(consolePort), CORDON_LOG_LEVEL: 'warn' },
+  });
+  await waitReady(cordon, 30_000);
+  tokens = generatedTokens(home);
+  consoleUrl = `http://127.0.0.1:${consolePort}`;
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    // Root in a container has no user namespace for Chromium's sandbox.
+    args: ['--no-sandbox', '--disable-dev-shm-usage'],
+  });
+  mkdirSync(SHOTS, { recursive: true });
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  if (cordon && cordon.child.exitCode === null) {
+    cordon.child.kill('SIGTERM');
+    await cordon.exited();
+  }
+  await store?.cleanup();
+}, 30_000);
+
+async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+it('signs in with the link, sees an incident arrive live, approves it, and watches the run resolve', async () => {
+  const context = await browser!.newContext({ viewport: { width: 1280, height: 860 } });
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(m.text());
+  });
+  page.on('pageerror', (e) => problems.push(e.message));
+
+  await page.goto(`${consoleUrl}/#token=${tokens.approver}`);
+  const nav = page.getByRole('navigation', { name: 'Console' });
+  await page.getByRole('heading', { name: 'Incidents', level: 1 }).waitFor(WAIT);
+  await page.getByText('approver', { exact: true }).waitFor(WAIT);
+  expect(page.url()).not.toContain('token');
+  await page.getByText('No incidents yet.').waitFor(WAIT);
+  // Live before anything happens: what follows must come over the stream.
+  await page.getByText('Live', { exact: true }).waitFor(WAIT);
+  // (Expressions as text: this file is type-checked without the DOM library.)
+  await page.evaluate('window.marker = 42');
+
+  const now = Date.now();
+  const body = Array.from({ length: 120 }, (_, i) =>
+    JSON.stringify({
+      kind: 'inference',
+      time: now - 30_000 + (i + 1) * 100,
+      name: 'chat.completions',
+      entity: { api_key: 'key-demo', model: 'support-llm' },
+    }),
+  ).join('\n');
+  const ingest = await http(
+    cordon!.url,
+    'POST',
+    '/v1/ingest/events',
+    tokens.ingest!,
+    body,
+    'application/x-ndjson',
+  );
+  expect(ingest.status).toBe(202);
+
+  const title = 'Model extraction by query volume (api_key=key-demo)';
+  await page.getByRole('link', { name: title }).waitFor(WAIT);
+  await nav.getByLabel('1 pending').waitFor(WAIT);
+  // The same document: no reload brought it.
+  expect(await page.evaluate('window.marker')).toBe(42);
+  await shot(page, 'incidents');
+
+  await page.getByRole('link', { name: title }).click();
+  await page.getByRole('heading', { name: title, level: 1 }).waitFor(WAIT);
+  await page.getByRole('heading', { name: 'Evidence' }).waitFor(WAIT);
+  // The chart of the 101 contributing events against the rule's threshold.
+  await page
+    .getByRole('img', { name: /^101 contributing events between .* UTC; threshold 100/ })
+    .waitFor(WAIT);
+  await page.getByRole('link', { name: 'contain-abusive-key' }).first().waitFor(WAIT);
+  await shot(page, 'incident');
+
+  await nav.getByRole('link', { name: /Approvals/ }).click();
+  const card = page.getByRole('link', { name: 'Decide: ticket.open on cases' });
+  await card.waitFor(WAIT);
+  await shot(page, 'approvals');
+  await card.click();
+  await page.getByRole('heading', { name: 'Approve ticket.open on cases?' }).waitFor(WAIT);
+  await page.getByText('Model extraction by query volume (api_key=key-demo)').first().waitFor(WAIT);
+  await shot(page, 'approval');
+  await page.getByLabel(/Comment/).fill('confirmed scraping');
+  await page.getByRole('button', { name: 'Approve: ticket.open on cases' }).click();
+  await page.getByText(/You approved/).waitFor(WAIT);
+  await nav.getByLabel(/pending/).waitFor({ state: 'detached', ...WAIT });
+
+  await page.getByRole('link', { name: 'Follow the run' }).click();
+  await page.getByRole('heading', { name: /contain-abusive-key/, level: 1 }).waitFor(WAIT);
+  const meta = page.locator('p.meta').first();
+  await meta.getByText('resolved', { exact: true }).waitFor(WAIT);
+  await page
+    .getByRole('list', { name: 'Playbook states' })
+    .locator('[aria-current="step"]', { hasText: 'done' })
+    .waitFor(WAIT);
+  await page.getByText(/approval\.approved \(by approver\)/).waitFor(WAIT);
+  await page.getByText('“confirmed scraping”', { exact: false }).first().waitFor(WAIT);
+  await shot(page, 'run');
+
+  await nav.getByRole('link', { name: 'Runs' }).click();
+  await page.getByRole('heading', { name: 'Runs', level: 1 }).waitFor(WAIT);
+  await page.getByRole('link', { name: 'contain-abusive-key' }).waitFor(WAIT);
+  await shot(page, 'runs');
+  await nav.getByRole('link', { name: 'Rules' }).click();
+  await page.getByRole('link', { name: 'Model extraction by query volume' }).waitFor(WAIT);
+  await shot(page, 'rules');
+  await nav.getByRole('link', { name: 'Sources' }).click();
+  await page.getByRole('rowheader', { name: 'events' }).waitFor(WAIT);
+  await shot(page, 'sources');
+
+  // Phone width: the approval page and the nav still fit (no horizontal scrolling).
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(`${consoleUrl}/incidents`);
+  await page.getByRole('link', { name: title }).waitFor(WAIT);
+  const overflow = await page.evaluate(
+    'document.documentElement.scrollWidth - document.documentElement.clientWidth',
+  );
+  expect(overflow).toBeLessThanOrEqual(0);
+  await shot(page, 'incidents-phone');
+
+  // The strict CSP refused nothing the console does, and nothing failed in the page.
+  expect(problems).toEqual([]);
+  await context.close();
+}, 90_000);
