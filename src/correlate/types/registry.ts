@@ -1,4 +1,5 @@
 import { absence } from './absence/index.js';
+import { anomaly } from './anomaly/index.js';
 import { baselineSpike } from './baseline-spike/index.js';
 import { eventCount } from './event-count/index.js';
 import { newTerms } from './new-terms/index.js';
@@ -23,6 +24,7 @@ export const CORRELATION_TYPES: readonly CorrelationTypeModule[] = [
   newTerms,
   baselineSpike,
   absence,
+  anomaly,
 ];
 
 /**
@@ -30,7 +32,6 @@ export const CORRELATION_TYPES: readonly CorrelationTypeModule[] = [
  * as invalid.
  */
 export const PLANNED_TYPES: ReadonlyMap<string, string> = new Map([
-  ['anomaly', 'streaming anomaly scoring (the learned-detection roadmap item)'],
   ['risk_accumulation', 'risk-score accumulation across alerts'],
 ]);
 
