@@ -25,7 +25,15 @@ export function updateEwma(b: Ewma, x: readonly number[], alpha: number, first: 
   }
 }
 
-/** z of `value` against a mean and variance, the deviation floored at `unit` (no ∞ on a flat baseline). */
+/**
+ * z of `value` against a mean and variance, the deviation floored at `unit` and at 5 % of the
+ * mean (no ∞ on a flat baseline, and no alarm at one histogram bin's step).
+ */
 export function zScore(value: number, mean: number, variance: number, unit: number): number {
-  return (value - mean) / Math.max(Math.sqrt(Math.max(0, variance)), unit);
+  return (value - mean) / deviation(mean, variance, unit);
+}
+
+/** The deviation z-scores divide by: the EWMA stdev, floored at `unit` and 5 % of the mean. */
+export function deviation(mean: number, variance: number, unit: number): number {
+  return Math.max(Math.sqrt(Math.max(0, variance)), unit, 0.05 * Math.abs(mean));
 }

@@ -9,6 +9,12 @@ import type { Random } from './prng.js';
  * search: 2·H(n−1) − 2(n−1)/n, with H the harmonic number (computed exactly, not by the
  * paper's ln + γ approximation, so c(2) = 1).
  *
+ * Cuts: `uniform` is the paper's (a feature chosen uniformly among those with a spread);
+ * `range` is Robust Random Cut Forest's (Guha et al., ICML 2016): the feature chosen with
+ * probability proportional to its spread in the node, so on features in comparable units (the
+ * anomaly type divides each by the group's own deviation) a point far out along one feature is
+ * cut off at once however many ordinary features there are.
+ *
  * Scoring here is streaming: the point scored is always part of its own sample (the group's
  * recent windows plus this one), so only its path is grown — the other branches of each tree
  * never matter to its score. A point outside the recent range is isolated at the first splits.
@@ -42,6 +48,7 @@ export function pathLength(
   limit: number,
   random: Random,
   scratch: Int32Array = new Int32Array(points.length),
+  cut: Cut = 'uniform',
 ): number {
   const x = points[target] as readonly number[];
   const d = x.length;
@@ -63,10 +70,33 @@ export function pathLength(
       }
     }
     spread.length = 0;
-    for (let q = 0; q < d; q += 1) if ((hi[q] as number) > (lo[q] as number)) spread.push(q);
+    let total = 0;
+    for (let q = 0; q < d; q += 1) {
+      const w = (hi[q] as number) - (lo[q] as number);
+      if (w > 0) {
+        spread.push(q);
+        total += w;
+      }
+    }
     if (spread.length === 0) break; // every point left equals the target
-    const q = spread[Math.floor(random() * spread.length)] as number;
-    const split = (lo[q] as number) + random() * ((hi[q] as number) - (lo[q] as number));
+    let q: number;
+    let split: number;
+    if (cut === 'uniform') {
+      q = spread[Math.floor(random() * spread.length)] as number;
+      split = (lo[q] as number) + random() * ((hi[q] as number) - (lo[q] as number));
+    } else {
+      // One draw over the summed spreads picks the feature and the cut within it.
+      let r = random() * total;
+      let i = 0;
+      q = spread[0] as number;
+      for (; i < spread.length; i += 1) {
+        q = spread[i] as number;
+        const w = (hi[q] as number) - (lo[q] as number);
+        if (r < w || i === spread.length - 1) break;
+        r -= w;
+      }
+      split = (lo[q] as number) + Math.min(r, (hi[q] as number) - (lo[q] as number));
+    }
     const left = (x[q] as number) < split;
     let kept = 0;
     for (let i = 0; i < size; i += 1) {
@@ -83,17 +113,21 @@ export function pathLength(
 }
 
 /** Mean path length and score of `points[target]` over `trees` random trees. */
+export type Cut = 'uniform' | 'range';
+
 export function isolationScore(
   points: readonly (readonly number[])[],
   target: number,
   trees: number,
   random: Random,
+  cut: Cut = 'uniform',
 ): { readonly score: number; readonly meanPath: number } {
   const psi = points.length;
   const limit = Math.ceil(Math.log2(Math.max(2, psi)));
   const scratch = new Int32Array(psi);
   let total = 0;
-  for (let t = 0; t < trees; t += 1) total += pathLength(points, target, limit, random, scratch);
+  for (let t = 0; t < trees; t += 1)
+    total += pathLength(points, target, limit, random, scratch, cut);
   const meanPath = total / trees;
   return { score: scoreOf(meanPath, psi), meanPath };
 }

@@ -4,7 +4,7 @@ import { NO_FIRES } from '../../engine/runtime.js';
 import { thresholdTest } from '../../engine/aggregation.js';
 import type { CompiledCorrelation, ThresholdCondition } from '../../rule/types.js';
 import { figure } from '../common.js';
-import { updateEwma, zScore } from './baseline.js';
+import { deviation, updateEwma, zScore } from './baseline.js';
 import type { FeatureKind } from './features/feature-kind.js';
 import { featureKind } from './features/index.js';
 import { isolationScore } from './isolation-forest.js';
@@ -118,9 +118,15 @@ export function anomalyRuntime(
     const x = kinds.map((f, i) => f.value(w.acc[i], start, g.memory[i]));
     let fire: Fire | undefined;
     if (g.seen >= params.warmup && g.reservoir.length > 0 && minimum(w.n)) {
-      const points = sampleOf(g.reservoir, x, params.sample, ruleSeed, w.k, g.seen);
+      // Every feature in units of the group's own deviation, so spreads compare across features.
+      const scale = kinds.map((f, i) =>
+        deviation(g.mean[i] as number, g.variance[i] as number, f.unit),
+      );
+      const points = sampleOf(g.reservoir, x, params.sample, ruleSeed, w.k, g.seen).map((p) =>
+        p.map((v, i) => v / (scale[i] as number)),
+      );
       const random = mulberryFor(ruleSeed, w.k, g.seen);
-      const { score } = isolationScore(points, points.length - 1, params.trees, random);
+      const { score } = isolationScore(points, points.length - 1, params.trees, random, params.cut);
       if (score >= params.threshold) fire = fireOf(g, w, x, score);
     }
     updateEwma(g, x, params.alpha, g.seen === 0);

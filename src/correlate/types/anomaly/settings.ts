@@ -2,6 +2,7 @@ import { describe } from '../../../shared/duration.js';
 import { checkKeys, isMapping, suggest } from '../../../shared/shape.js';
 import type { TypeParseInput } from '../type-module.js';
 import { readDuration, readPositive } from '../extension-settings.js';
+import type { Cut } from './isolation-forest.js';
 import { DEFAULT_FEATURES, FEATURE_KINDS, featureKind } from './features/index.js';
 
 /** An anomaly rule's settings, as validated from `cordon:`. */
@@ -19,6 +20,8 @@ export interface AnomalyParams {
   /** Points per tree (ψ), the scored window included. */
   readonly sample: number;
   readonly seed: number;
+  /** How a tree picks the feature to cut: `range` (RRCF, default) or `uniform` (iForest). */
+  readonly cut: Cut;
   /** EWMA weight of the newest window in the baseline. */
   readonly alpha: number;
   /** Idle time after which a group starts over. */
@@ -31,7 +34,7 @@ const DEFAULTS = {
   threshold: 0.7,
   warmup: 12,
   reservoir: 64,
-  trees: 50,
+  trees: 100,
   sample: 32,
   seed: 1,
   alpha: 0.1,
@@ -68,6 +71,7 @@ export function parseAnomaly({ ctx, cordon }: TypeParseInput): AnomalyParams | u
   let trees: number | undefined = DEFAULTS.trees;
   let sample: number | undefined = DEFAULTS.sample;
   let seed: number | undefined = DEFAULTS.seed;
+  let cut: Cut = 'range';
   if (!isMapping(model)) {
     fail(
       ['cordon', 'model'],
@@ -75,8 +79,14 @@ export function parseAnomaly({ ctx, cordon }: TypeParseInput): AnomalyParams | u
     );
   } else {
     checkKeys(ctx.sink, ['cordon', 'model'], model, `${ctx.subject} cordon.model`, {
-      optional: ['reservoir', 'trees', 'sample', 'seed'],
+      optional: ['reservoir', 'trees', 'sample', 'seed', 'cut'],
     });
+    if (model.cut !== undefined && model.cut !== 'range' && model.cut !== 'uniform')
+      fail(
+        [...['cordon', 'model'], 'cut'],
+        `cordon.model.cut is how a tree picks the feature to cut; got ${describe(model.cut)}. Write "cut: range" (Robust Random Cut Forest, the default) or "cut: uniform" (the Isolation Forest paper).`,
+      );
+    else if (model.cut !== undefined) cut = model.cut;
     const at = ['cordon', 'model'];
     reservoir = readCount(
       model.reservoir,
@@ -155,6 +165,7 @@ export function parseAnomaly({ ctx, cordon }: TypeParseInput): AnomalyParams | u
     trees,
     sample,
     seed,
+    cut,
     alpha,
     historyMs,
   };

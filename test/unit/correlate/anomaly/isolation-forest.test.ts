@@ -75,6 +75,35 @@ describe('isolation forest (Liu et al. 2008)', () => {
     for (const p of inliers) expect(scoreOfPoint(p)).toBeLessThan(outScore);
   });
 
+  it('range cuts (RRCF) pick a feature by its spread: far out on one of many is cut at once', () => {
+    // Two points; feature 0 spreads 99, feature 1 spreads 1. A range cut picks feature 0 with
+    // probability 0.99; either cut isolates both at depth 1.
+    expect(
+      pathLength(
+        [
+          [0, 0],
+          [99, 1],
+        ],
+        1,
+        1,
+        mulberry32(1),
+        undefined,
+        'range',
+      ),
+    ).toBe(1);
+    // Inliers in a unit cube in 8 features, one point 50 out along feature 3: a range cut
+    // almost always isolates it at the root; a uniform cut only when it picks feature 3.
+    const random = mulberry32(11);
+    const points = Array.from({ length: 31 }, () => Array.from({ length: 8 }, () => random()));
+    points.push([0.5, 0.5, 0.5, 50, 0.5, 0.5, 0.5, 0.5]);
+    const range = isolationScore(points, 31, 400, mulberry32(3), 'range');
+    const uniform = isolationScore(points, 31, 400, mulberry32(3), 'uniform');
+    // P(root cut isolates it) = 49.5 / (49.5 + ~7·0.95) ≈ 0.88: E(h) ≈ 0.88 + 0.12·(1 + …).
+    expect(range.meanPath).toBeLessThan(1.6);
+    expect(uniform.meanPath).toBeGreaterThan(range.meanPath + 1);
+    expect(range.score).toBeGreaterThan(0.85);
+  });
+
   it('is a pure function of the points and the seed', () => {
     const points = Array.from({ length: 20 }, (_, i) => [i % 7, (i * 3) % 5]);
     const a = isolationScore(points, 19, 50, mulberry32(5));

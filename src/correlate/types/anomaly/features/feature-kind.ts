@@ -59,7 +59,8 @@ export function distinctFeature(
     name,
     summary,
     reads: [path],
-    unit: 1,
+    // A group that never saw anything new: its first new value stands out.
+    unit: novel ? 0.1 : 1,
     start: () => [],
     add: (acc, field) => addDistinct(acc, field(0)),
     value(acc, _start, memory) {
