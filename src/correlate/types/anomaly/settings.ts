@@ -34,7 +34,7 @@ const DEFAULTS = {
   threshold: 0.7,
   warmup: 12,
   reservoir: 64,
-  trees: 100,
+  trees: 50,
   sample: 32,
   seed: 1,
   alpha: 0.1,
