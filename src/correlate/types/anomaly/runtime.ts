@@ -12,9 +12,6 @@ import type { Random } from './prng.js';
 import { mixSeed, mulberry32 } from './prng.js';
 import type { AnomalyParams } from './settings.js';
 
-/** Contributions kept per window for the match's refs: the oldest, and the newest. */
-const KEPT_REFS = 32;
-
 /** A window being filled: feature accumulators and the first events, for the match. */
 interface OpenWindow {
   readonly k: number;
@@ -29,7 +26,7 @@ interface OpenWindow {
  * `reservoir` closed windows (oldest first), the EWMA baseline per feature, and what features
  * that compare with the past remember. Bounded: reservoir × features numbers, 2 × features for
  * the baseline, 64 values per remembering feature, and per open window at most 256 distinct
- * values per feature and KEPT_REFS events.
+ * values per feature and the per-group event cap of listed events (cleared at close).
  */
 export interface AnomalyState {
   open: OpenWindow[];
@@ -95,7 +92,10 @@ export function anomalyRuntime(
     return w;
   };
 
-  const keep = (w: OpenWindow, c: Contribution): void => {
+  // Events listed per window for the match (the oldest, and the newest): the per-group cap
+  // every window type keeps. Features count every event whatever the cap.
+  const keep = (w: OpenWindow, c: Contribution, ctx: RuntimeContext): void => {
+    const KEPT_REFS = rule.limits.maxEventsPerGroup ?? ctx.maxEventsPerGroup;
     const slim: Contribution = {
       t: c.t,
       ref: c.ref,
@@ -178,15 +178,15 @@ export function anomalyRuntime(
         },
       },
       windowKey: `a${w.k}`,
-      // Features count every event of the window; only the refs listed are capped.
-      partial: false,
+      // Features count every event; some were not listed, evicted at the per-group cap.
+      partial: w.n > contributions.length,
     };
   };
 
   return {
     rule,
     create: fresh,
-    add(g, c: Contribution, _ctx: RuntimeContext) {
+    add(g, c: Contribution, ctx: RuntimeContext) {
       const k = Math.floor(c.t / T);
       if (k >= g.lastK + 1 + historyWindows && g.open.length === 0) {
         // Idle longer than the history: the group starts over, as it would had prune already
@@ -201,7 +201,7 @@ export function anomalyRuntime(
         const cols = columns[i] as number[];
         w.acc[i] = (kinds[i] as FeatureKind).add(w.acc[i], (j) => fields[cols[j] as number] ?? '');
       }
-      keep(w, c);
+      keep(w, c, ctx);
       return NO_FIRES;
     },
     nextClose: (g) => (g.open.length === 0 ? undefined : ((g.open[0] as OpenWindow).k + 1) * T + L),
