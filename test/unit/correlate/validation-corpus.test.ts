@@ -178,7 +178,8 @@ const CASES: readonly Case[] = [
     fixture: 'anomaly-unknown-feature.yaml',
     code: 'CORDON_ERR_DEFINITION_VALUE',
     line: 19,
-    phrase: 'cordon.features names an unknown feature; got "error_rate". Did you mean "error_ratio"?',
+    phrase:
+      'cordon.features names an unknown feature; got "error_rate". Did you mean "error_ratio"?',
   },
   {
     fixture: 'anomaly-threshold.yaml',
