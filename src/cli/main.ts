@@ -12,6 +12,7 @@ import {
   PARSE_USAGE,
   PLAN_USAGE,
   REPLAY_USAGE,
+  EVAL_USAGE,
   START_USAGE,
   TEST_USAGE,
   VALIDATE_USAGE,
@@ -34,6 +35,8 @@ Commands:
                      Tail a log file into a running Cordon (servers that only write logs)
   replay [--content dir] [--json] <file.ndjson|dir|->
                      Run recorded canonical events through the rules offline
+  eval [--content dir] [--label field] <labelled.ndjson>
+                     Precision, recall and ROC AUC of the rules on labelled events
   audit verify [--file f] [--expect-head seq:sha256] [--json]
                      Check the audit trail's hash chain (in Redis, or an export); exit 1 naming
                      the first bad entry
@@ -53,6 +56,7 @@ const COMMAND_USAGE: Readonly<Record<string, string>> = {
   graph: GRAPH_USAGE,
   plan: PLAN_USAGE,
   replay: REPLAY_USAGE,
+  eval: EVAL_USAGE,
   parse: PARSE_USAGE,
   ingest: INGEST_USAGE,
   audit: AUDIT_USAGE,
@@ -88,6 +92,8 @@ async function main(argv: readonly string[]): Promise<number> {
       return (await import('./graph.js')).runGraph(rest);
     case 'plan':
       return (await import('./plan.js')).runPlan(rest);
+    case 'eval':
+      return (await import('./eval.js')).runEval(rest);
     case 'replay':
       return (await import('./replay.js')).runReplay(rest);
     case 'ingest':

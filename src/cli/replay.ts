@@ -303,7 +303,7 @@ async function* readStdinChunks(): AsyncGenerator<ArrayBuffer> {
 }
 
 /** Calls `onLine` for every line (without its newline), with the bytes it took. */
-async function readLines(
+export async function readLines(
   path: string,
   onLine: (line: string, bytes: number) => void,
 ): Promise<void> {

@@ -51,6 +51,15 @@ hit counts and timing. With --json, prints one line per match on stdout. Parsing
 with the source and id of one taken in within CORDON_DEDUPE_WINDOW_MS before (by "received")
 is skipped as a duplicate, as ingest would refuse it.`;
 
+export const EVAL_USAGE = `Usage: cordon eval [--content <dir>] [--label <field>] [--json] <labelled.ndjson | ->
+
+Replays labelled canonical events (as cordon replay takes them) through the rules and prints
+precision, recall and ROC AUC per rule and for all rules. An event is labelled positive when
+its --label field (default "label"; a dotted path such as labels.attack) is present and not
+false, 0, "", "0", "false", "benign", "normal" or "none". An event is predicted positive when a
+match lists it among its contributing events; its score is the highest anomaly score of the
+matches listing it (1 for a match without one, 0 when none lists it), which ROC AUC ranks.`;
+
 export const AUDIT_USAGE = `Usage: cordon audit verify [--file <trail.ndjson|->] [--expect-head <seq>:<sha256>] [--json]
        cordon audit export > trail.ndjson
 

@@ -32,6 +32,11 @@ export interface Incident {
   readonly containment?: string;
   /** When Cordon accepted the event that opened it (ingest time), epoch ms, if known. */
   readonly acceptedAt?: number;
+  /**
+   * The type-specific figures of the match that opened it (`score`, `driver` and
+   * `explanation` of an anomaly, `value` and `baseline` of a spike …); {} when it had none.
+   */
+  readonly aggregate: Readonly<Record<string, unknown>>;
   /** Its matches withdrawn by events that arrived after them (see Retraction). */
   readonly retractionCount: number;
   /** Every match behind it was withdrawn: what opened it did not happen as it first looked. */
@@ -96,6 +101,7 @@ export class IncidentStore {
       groupKey: match.groupKey,
       firstSeen: String(match.firstTime),
       lastSeen: String(match.lastTime),
+      aggregate: JSON.stringify(match.aggregate),
       ...(containment === undefined ? {} : { containment }),
       ...(match.received === undefined ? {} : { acceptedAt: String(match.received) }),
     };
@@ -272,6 +278,7 @@ function toIncident(h: Record<string, string>): Incident {
     matchCount: Number(h.matchCount ?? 0),
     eventCount: Number(h.eventCount ?? 0),
     retractionCount: Number(h.retractionCount ?? 0),
+    aggregate: JSON.parse(h.aggregate ?? '{}') as Record<string, unknown>,
     retracted:
       Number(h.matchCount ?? 0) > 0 && Number(h.retractionCount ?? 0) >= Number(h.matchCount),
     ...optional,

@@ -44,6 +44,12 @@ export const incidentSchema = {
       type: 'boolean',
       description: 'Every match behind this incident was withdrawn.',
     },
+    aggregate: {
+      type: 'object',
+      additionalProperties: true,
+      description:
+        "Type-specific figures of the match that opened the incident (an anomaly's score, driver and per-feature explanation; a spike's value and baseline).",
+    },
   },
 } as const;
 

@@ -1122,6 +1122,14 @@ function scalar(value: unknown): string | undefined {
 }
 
 function readValue(plan: InputPlan, event: CanonicalEvent): number | string | undefined {
+  if (plan.value === 'fields') {
+    let text = '';
+    for (let i = 0; i < plan.field.length; i += 1) {
+      const v = scalar((plan.field[i] as FieldGetter)(event)) ?? '';
+      text = i === 0 ? v : `${text}\u001f${v}`;
+    }
+    return text;
+  }
   if (plan.value === 'number') {
     const getter = plan.field[0];
     const v = getter ? getter(event) : undefined;

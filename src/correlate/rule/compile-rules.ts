@@ -57,15 +57,21 @@ export function compileRuleSet(
     const { correlation: c } = rule;
     if (!r || !c.module || c.timespanMs === undefined || !c.sigmaType) continue;
     const action = c.settings.action ?? 'reset';
-    const window = c.settings.window ?? { kind: 'sliding' as const };
+    const window =
+      c.settings.window ??
+      (c.module.windows.includes('sliding')
+        ? { kind: 'sliding' as const }
+        : { kind: 'tumbling' as const });
     const params = {
       ...(c.params ?? {}),
       ...(c.condition?.percentile !== undefined ? { percentile: c.condition.percentile } : {}),
     };
     const value = c.module.value(params, (c.condition?.fields.length ?? 0) > 0);
+    const reads = c.module.reads?.(params);
+    const inputs = reads ? r.inputs.map((input) => ({ ...input, fieldPaths: reads })) : r.inputs;
     const shape = {
       type: c.module.name,
-      inputs: r.inputs,
+      inputs,
       groupBy: c.groupBy.map((g) => g.name),
       timespanMs: c.timespanMs,
       window,
@@ -79,7 +85,7 @@ export function compileRuleSet(
       ...identity(rule, key),
       type: c.module.name,
       sigmaType: c.sigmaType,
-      inputs: r.inputs,
+      inputs,
       groupBy: c.groupBy.map((g) => ({ name: g.name })),
       timespanMs: c.timespanMs,
       window,

@@ -101,8 +101,10 @@ export interface CompiledCorrelation extends RuleIdentity {
   /**
    * What each contribution carries from the type's `field`: nothing, its text (distinct counts,
    * new terms) or its number (sums, averages, percentiles). Events without it are skipped.
+   * `fields`: the texts of the type's own paths (`inputs[].fieldPaths`), joined by U+001F, a
+   * missing one as "" (anomaly features); no event is skipped.
    */
-  readonly value: 'none' | 'text' | 'number';
+  readonly value: 'none' | 'text' | 'number' | 'fields';
   /** Type-specific settings, validated by the type's module. */
   readonly params: Readonly<Record<string, unknown>>;
   /** Changes whenever anything that shapes correlation state changes; state is kept per hash. */

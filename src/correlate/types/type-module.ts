@@ -26,7 +26,12 @@ export interface CorrelationTypeModule {
    */
   readonly field: 'none' | 'required' | 'tuple' | 'optional';
   /** What a contribution carries from `field` (see CompiledCorrelation.value). */
-  value(params: Readonly<Record<string, unknown>>, hasField: boolean): 'none' | 'text' | 'number';
+  value(params: Readonly<Record<string, unknown>>, hasField: boolean): CompiledCorrelation['value'];
+  /**
+   * Canonical event paths a `fields` type reads from every event (instead of `condition.field`):
+   * each contribution carries their texts joined by U+001F, a missing one as "".
+   */
+  reads?(params: Readonly<Record<string, unknown>>): readonly string[];
   /** `condition.percentile` is allowed. */
   readonly percentile?: boolean;
   readonly windows: readonly WindowSpec['kind'][];

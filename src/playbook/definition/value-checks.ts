@@ -74,4 +74,5 @@ export const INCIDENT_FIELDS: readonly string[] = [
   'retractionCount',
   'retracted',
   'createdAt',
+  'aggregate',
 ];

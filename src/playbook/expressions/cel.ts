@@ -54,6 +54,7 @@ const INCIDENT_SCHEMA = {
   retractionCount: 'double',
   retracted: 'bool',
   createdAt: 'double',
+  aggregate: 'map<string, dyn>',
 } as const;
 
 const STEP_SCHEMA = {

@@ -27,6 +27,7 @@ export function incidentScope(incident: Incident): Record<string, unknown> {
     eventCount: incident.eventCount,
     retractionCount: incident.retractionCount,
     retracted: incident.retracted,
+    aggregate: incident.aggregate,
     createdAt: incident.createdAt,
     ...(incident.acceptedAt === undefined ? {} : { acceptedAt: incident.acceptedAt }),
   };

@@ -54,6 +54,7 @@ describe('--help', () => {
     ['validate', 'Usage: cordon validate [dir]'],
     ['test', 'Usage: cordon test [dir]'],
     ['replay', 'Usage: cordon replay'],
+    ['eval', 'Usage: cordon eval'],
   ])('cordon %s --help prints its usage and does nothing else', (command, first) => {
     const run = cordon([command, command === 'start' ? '-h' : '--help']);
     expect(run.code, run.stderr).toBe(0);

@@ -55,6 +55,26 @@ describe('IncidentStore', () => {
     });
   });
 
+  it("keeps the opening match's figures as the incident's aggregate, for playbooks", async () => {
+    const keys = env.fresh('agg');
+    const store = new IncidentStore(env.t.redis, keys);
+    const explanation = [{ feature: 'requests', value: 25, mean: 3.3, stdev: 0.5, z: 21.7 }];
+    const first = makeMatch({
+      matchId: 'm_a1',
+      aggregate: { score: 0.83, driver: 'requests', explanation },
+    });
+    const second = makeMatch({
+      matchId: 'm_a2',
+      lastTime: BASE + 60_000,
+      aggregate: { score: 0.9 },
+    });
+    await store.recordMatch(first, N);
+    await store.recordMatch(second, N + 1);
+    const incident = await store.get(incId('m_a1'));
+    expect(incident?.aggregate).toEqual({ score: 0.83, driver: 'requests', explanation });
+    expect(incident?.matches.map((m) => m.aggregate.score)).toEqual([0.9, 0.83]);
+  });
+
   it('opens, attaches, separates groups, replays, resolves and reopens', async () => {
     const keys = env.fresh('life');
     const store = new IncidentStore(env.t.redis, keys);
@@ -98,6 +118,7 @@ describe('IncidentStore', () => {
       eventCount: 3,
       retractionCount: 0,
       retracted: false,
+      aggregate: { count: 3 },
       matches: [m1],
       runs: [],
       retractions: [],

@@ -175,6 +175,19 @@ const CASES: readonly Case[] = [
       'Write "correlation.type: value_count" (what a plain Sigma backend runs) and "cordon: { type: new_terms }"',
   },
   {
+    fixture: 'anomaly-unknown-feature.yaml',
+    code: 'CORDON_ERR_DEFINITION_VALUE',
+    line: 19,
+    phrase:
+      'cordon.features names an unknown feature; got "error_rate". Did you mean "error_ratio"?',
+  },
+  {
+    fixture: 'anomaly-threshold.yaml',
+    code: 'CORDON_ERR_DEFINITION_VALUE',
+    line: 19,
+    phrase: 'Write e.g. "threshold: 0.7"',
+  },
+  {
     fixture: 'planned-type.yaml',
     code: 'CORDON_ERR_RULE_UNSUPPORTED',
     line: 18,

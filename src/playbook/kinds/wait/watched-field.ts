@@ -4,7 +4,10 @@ import type { YamlPath } from '../../../shared/yaml.js';
 import { INCIDENT_FIELDS } from '../../definition/value-checks.js';
 import type { ValidateInput } from '../state-kind.js';
 
-const WATCHABLE = INCIDENT_FIELDS.filter((f) => f !== 'id' && f !== 'createdAt');
+// The opening match's figures never change.
+const WATCHABLE = INCIDENT_FIELDS.filter(
+  (f) => f !== 'id' && f !== 'createdAt' && f !== 'aggregate',
+);
 
 /** `changes:` names one incident field: `incident.<field>` or `incident.group.<field>`. */
 export function checkWatchedPath(
