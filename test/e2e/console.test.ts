@@ -1,5 +1,6 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { REPO_ROOT } from '../helpers/cordon.js';
@@ -19,10 +20,14 @@ import { createTestRedis, type TestRedis } from '../helpers/redis.js';
  * no browser) against a real `cordon start` on its own Redis prefix: sign in as the approver
  * with the sign-in link, ingest the README quick-start's extraction burst, watch the incident
  * appear without a reload, approve with a comment, see the run reach `resolved`. Saves a
- * screenshot of each page to docs/screenshots/ (the README shows them).
+ * screenshot of each page to a temporary directory, or to CORDON_SCREENSHOTS_DIR when set
+ * (`CORDON_SCREENSHOTS_DIR=docs/screenshots` refreshes the README's): a test run leaves the
+ * checkout as it found it.
  */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SHOTS = join(REPO_ROOT, 'docs/screenshots');
+const SHOTS = process.env.CORDON_SCREENSHOTS_DIR
+  ? resolve(REPO_ROOT, process.env.CORDON_SCREENSHOTS_DIR)
+  : mkdtempSync(join(tmpdir(), 'cordon-console-shots-'));
 const WAIT = { timeout: 30_000 };
 
 let store: TestRedis;

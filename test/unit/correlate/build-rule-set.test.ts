@@ -58,7 +58,8 @@ describe('the shipped correlations/ directory', () => {
       window: { kind: 'sliding' },
       groupBy: [{ name: 'api_key' }],
       alerts: true,
-      chained: false,
+      // api_key_accumulated_risk reads it (with generate: true, so it still alerts).
+      chained: true,
     });
     const detection = ruleSet?.detections.get('inference_request');
     expect(detection).toMatchObject({

@@ -188,12 +188,6 @@ const CASES: readonly Case[] = [
     phrase: 'Write e.g. "threshold: 0.7"',
   },
   {
-    fixture: 'planned-type.yaml',
-    code: 'CORDON_ERR_RULE_UNSUPPORTED',
-    line: 18,
-    phrase: 'is not implemented in this version',
-  },
-  {
     fixture: 'extension-wrong-base.yaml',
     code: 'CORDON_ERR_DEFINITION_VALUE',
     line: 12,
