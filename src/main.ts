@@ -582,9 +582,13 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
         memoryFor: (source) => new RedisSourceMemory(redis, keys, source),
         stats: sourceStats,
       });
-      const tokenUse = new TokenUseAggregator(audit, clock, (err) =>
-        logger.error({ err }, 'token use not recorded in the audit trail; kept for the next flush'),
-      );
+      const tokenUse = new TokenUseAggregator(audit, clock, (err) => {
+        const msg = 'token use not recorded in the audit trail; kept for the next flush';
+        // An outage is logged once by the outage watch; a flush it interrupts is no bug.
+        if (isRedisConnectionError(err))
+          logger.warn({ reason: err instanceof Error ? err.message : String(err) }, msg);
+        else logger.error({ err }, msg);
+      });
       const flushTimer = setInterval(() => void tokenUse.flush(clock.now()), tokenUse.windowMs);
       flushTimer.unref();
       // Registered before the HTTP closer, so it runs after it: the last requests are counted.

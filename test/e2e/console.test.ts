@@ -1,5 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -14,6 +13,7 @@ import {
   type CordonProcess,
 } from '../helpers/process.js';
 import { createTestRedis, type TestRedis } from '../helpers/redis.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 /**
  * The console in a real browser (Debian's chromium driven by playwright-core, which downloads
@@ -27,7 +27,7 @@ import { createTestRedis, type TestRedis } from '../helpers/redis.js';
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = process.env.CORDON_SCREENSHOTS_DIR
   ? resolve(REPO_ROOT, process.env.CORDON_SCREENSHOTS_DIR)
-  : mkdtempSync(join(tmpdir(), 'cordon-console-shots-'));
+  : tempDir('console-shots');
 const WAIT = { timeout: 30_000 };
 
 let store: TestRedis;
