@@ -70,6 +70,68 @@ afterAll(async () => {
   await store?.cleanup();
 }, 30_000);
 
+/**
+ * WCAG AA contrast of every visible text against the background it is drawn on (4.5:1, 3:1 for
+ * large text), computed in the page. Returns the failures as "text: ratio (colour on colour)".
+ * (A string: this file is type-checked without the DOM library.)
+ */
+const CONTRAST_AUDIT = `(() => {
+  const parse = (c) => { const m = c.match(/rgba?\\(([^)]+)\\)/); if (!m) return [0, 0, 0, 0];
+    const p = m[1].split(/[ ,\\/]+/).filter(Boolean).map(Number); return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1]; };
+  const lum = ([r, g, b]) => { const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); };
+  const background = (el) => { for (let e = el; e; e = e.parentElement) { const c = parse(getComputedStyle(e).backgroundColor);
+    if (c[3] > 0.5) return c; } return [255, 255, 255, 1]; };
+  const out = [];
+  for (const el of document.querySelectorAll('body *')) {
+    const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim() !== '');
+    if (!own) continue;
+    const r = el.getBoundingClientRect(); const st = getComputedStyle(el);
+    if (r.width === 0 || r.height === 0 || st.visibility === 'hidden' || st.opacity === '0') continue;
+    if (el.closest('svg')) continue;
+    const fg = parse(st.color); const bg = background(el);
+    const a = fg[3]; const mix = [0, 1, 2].map((i) => fg[i] * a + bg[i] * (1 - a));
+    const [l1, l2] = [lum(mix), lum(bg)].sort((x, y) => y - x);
+    const ratio = (l1 + 0.05) / (l2 + 0.05);
+    const size = parseFloat(st.fontSize); const bold = Number(st.fontWeight) >= 700;
+    const need = size >= 24 || (bold && size >= 18.66) ? 3 : 4.5;
+    if (ratio < need) out.push(el.textContent.trim().slice(0, 40) + ': ' + ratio.toFixed(2) + ' (' + st.color + ' on ' + bg.join(',') + ')');
+  }
+  return out;
+})()`;
+
+/**
+ * Tab through the page: every link, button and field is reached, and each shows a focus
+ * indicator (an outline or a box shadow). Returns what was missed or not indicated.
+ */
+async function keyboardAudit(page: Page): Promise<string[]> {
+  const CONTROLS = `[...document.querySelectorAll('a[href], button:not([disabled]), input:not([type=hidden]), textarea, select')]
+    .filter((e) => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0; })`;
+  const controls = await page.evaluate<number>(`${CONTROLS}.length`);
+  const problems: string[] = [];
+  await page.evaluate('document.activeElement?.blur?.()');
+  for (let i = 0; i < controls + 5; i += 1) {
+    await page.keyboard.press('Tab');
+    const focus = await page.evaluate<{ name: string; shown: boolean } | null>(`(() => {
+      const e = document.activeElement; if (!e || e === document.body) return null;
+      e.setAttribute('data-tabbed', '');
+      const s = getComputedStyle(e);
+      const shown = (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0) || s.boxShadow !== 'none';
+      return { name: (e.tagName + ' ' + (e.textContent || e.getAttribute('aria-label') || '')).trim().slice(0, 40), shown }; })()`);
+    if (focus && !focus.shown) problems.push(`${focus.name}: no visible focus indicator`);
+  }
+  const missed = await page.evaluate<string[]>(
+    `${CONTROLS}.filter((e) => !e.hasAttribute('data-tabbed')).map((e) => (e.tagName + ' ' + (e.textContent || e.getAttribute('aria-label') || '')).trim().slice(0, 40))`,
+  );
+  for (const m of missed) problems.push(`${m}: never reached with Tab`);
+  return [...new Set(problems)];
+}
+
+async function accessible(page: Page, name: string, keyboard = false): Promise<void> {
+  expect(await page.evaluate(CONTRAST_AUDIT), `${name}: contrast`).toEqual([]);
+  if (keyboard) expect(await keyboardAudit(page), `${name}: keyboard`).toEqual([]);
+}
+
 async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 }
@@ -119,6 +181,7 @@ it('signs in with the link, sees an incident arrive live, approves it, and watch
   // The same document: no reload brought it.
   expect(await page.evaluate('window.marker')).toBe(42);
   await shot(page, 'incidents');
+  await accessible(page, 'incidents', true);
 
   await page.getByRole('link', { name: title }).click();
   await page.getByRole('heading', { name: title, level: 1 }).waitFor(WAIT);
@@ -129,6 +192,7 @@ it('signs in with the link, sees an incident arrive live, approves it, and watch
     .waitFor(WAIT);
   await page.getByRole('link', { name: 'contain-abusive-key' }).first().waitFor(WAIT);
   await shot(page, 'incident');
+  await accessible(page, 'incident');
 
   await nav.getByRole('link', { name: /Approvals/ }).click();
   const card = page.getByRole('link', { name: 'Decide: ticket.open on cases' });
@@ -138,6 +202,7 @@ it('signs in with the link, sees an incident arrive live, approves it, and watch
   await page.getByRole('heading', { name: 'Approve ticket.open on cases?' }).waitFor(WAIT);
   await page.getByText('Model extraction by query volume (api_key=key-demo)').first().waitFor(WAIT);
   await shot(page, 'approval');
+  await accessible(page, 'approval', true);
   await page.getByLabel(/Comment/).fill('confirmed scraping');
   await page.getByRole('button', { name: 'Approve: ticket.open on cases' }).click();
   await page.getByText(/You approved/).waitFor(WAIT);
@@ -154,6 +219,7 @@ it('signs in with the link, sees an incident arrive live, approves it, and watch
   await page.getByText(/approval\.approved \(by approver\)/).waitFor(WAIT);
   await page.getByText('“confirmed scraping”', { exact: false }).first().waitFor(WAIT);
   await shot(page, 'run');
+  await accessible(page, 'run');
 
   await nav.getByRole('link', { name: 'Runs' }).click();
   await page.getByRole('heading', { name: 'Runs', level: 1 }).waitFor(WAIT);
@@ -162,9 +228,11 @@ it('signs in with the link, sees an incident arrive live, approves it, and watch
   await nav.getByRole('link', { name: 'Rules' }).click();
   await page.getByRole('link', { name: 'Model extraction by query volume' }).waitFor(WAIT);
   await shot(page, 'rules');
+  await accessible(page, 'rules');
   await nav.getByRole('link', { name: 'Sources' }).click();
   await page.getByRole('rowheader', { name: 'events' }).waitFor(WAIT);
   await shot(page, 'sources');
+  await accessible(page, 'sources', true);
 
   // Phone width: the approval page and the nav still fit (no horizontal scrolling).
   await page.setViewportSize({ width: 390, height: 844 });
