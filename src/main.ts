@@ -24,6 +24,7 @@ import { loadContentOrThrow, type Content } from './content.js';
 import { Correlator } from './correlate/correlator.js';
 import type { Match, Retraction } from './correlate/match.js';
 import type { ConnectorDefinition, ListenConfig } from './config/connectors.js';
+import type { TextPolicy } from './ingest/keep-policy.js';
 import { SyslogListener, toOctetCountedBody } from './ingest/syslog/index.js';
 import { resolveSenderAuth } from './ingest/auth/sender-auth.js';
 import type { ResolvedSenderAuth } from './ingest/auth/sender-auth.js';
@@ -184,6 +185,7 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
       maxBytes: config.ingest.deadLetterMaxBytes,
       maxAgeMs: config.ingest.deadLetterMaxAgeMs,
       textMsFor: deadLetterTextPeriods(content.connectors, config.retention.textMs),
+      textPolicyFor: deadLetterTextPolicies(content.connectors, config.retention.keep.text),
     });
     const incidents = new IncidentStore(redis, keys);
     const runs = new RunStore(redis, keys, metrics);
@@ -895,4 +897,15 @@ function deadLetterTextPeriods(
   for (const c of connectors)
     if (c.kind === 'source' && c.keep.textMs !== undefined) own.set(c.name, c.keep.textMs);
   return (source) => own.get(source) ?? textMs;
+}
+
+/** Each source's `keep.text` (else CORDON_INGEST_TEXT), as dead letters apply it to refused bodies. */
+function deadLetterTextPolicies(
+  connectors: readonly ConnectorDefinition[],
+  text: TextPolicy,
+): (source: string) => TextPolicy {
+  const own = new Map<string, TextPolicy>();
+  for (const c of connectors)
+    if (c.kind === 'source' && c.keep.text !== undefined) own.set(c.name, c.keep.text);
+  return (source) => own.get(source) ?? text;
 }

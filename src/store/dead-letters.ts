@@ -1,5 +1,7 @@
 import { isUtf8 } from 'node:buffer';
+import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { redactText, type TextPolicy } from '../ingest/keep-policy.js';
 import type { FieldError } from '../ingest/normalizers/types.js';
 import type { Keys } from './keys.js';
 import { ScriptRunner } from './redis-scripts.js';
@@ -28,6 +30,14 @@ export interface DeadLetterSummary {
   readonly truncated: boolean;
   /** utf8 when the body was valid UTF-8, else base64. */
   readonly encoding: 'utf8' | 'base64';
+  /**
+   * Why the body was not kept (its source says `keep.text: drop`: a refused body may hold
+   * prompts); `sha256` then names the body as received, so a sender's copy can be matched.
+   */
+  readonly withheld?: string;
+  readonly sha256?: string;
+  /** Secrets, emails and card numbers were replaced in the body (`keep.text: redact`). */
+  readonly redacted?: boolean;
 }
 
 export interface DeadLetter extends DeadLetterSummary {
@@ -47,6 +57,12 @@ export interface DeadLetterLimits {
    * period is over, before `maxAgeMs` if shorter. 0 or absent: only the limits above apply.
    */
   readonly textMsFor?: (source: string) => number;
+  /**
+   * A source's `keep.text`, applied to its refused bodies as to its events' text: `redact`
+   * redacts a text body, `drop` keeps the letter (why, where, size, digest) without the body.
+   * Absent: `keep`.
+   */
+  readonly textPolicyFor?: (source: string) => TextPolicy;
 }
 
 /** Evictions per trim call: keeps one script short even after the limits were lowered. */
@@ -75,7 +91,22 @@ export class DeadLetterStore {
       ? input.body.subarray(0, utf8Boundary(input.body, this.limits.bodyLimitBytes))
       : input.body;
     const utf8 = isUtf8(kept);
-    const body = utf8 ? kept.toString('utf8') : kept.toString('base64');
+    const policy = this.limits.textPolicyFor?.(input.source) ?? 'keep';
+    const privacy: (string | number)[] = [];
+    let body = utf8 ? kept.toString('utf8') : kept.toString('base64');
+    if (policy === 'drop') {
+      body = '';
+      privacy.push(
+        'withheld',
+        'keep.text: drop',
+        'sha256',
+        createHash('sha256').update(input.body).digest('hex'),
+      );
+    } else if (policy === 'redact' && utf8) {
+      const clean = redactText(body);
+      if (clean !== body) privacy.push('redacted', '1');
+      body = clean;
+    }
     const errors = JSON.stringify(input.errors);
     const bytes = Buffer.byteLength(body) + Buffer.byteLength(errors);
     const textMs = this.limits.textMsFor?.(input.source) ?? 0;
@@ -110,6 +141,7 @@ export class DeadLetterStore {
           truncated ? '1' : '0',
           'encoding',
           utf8 ? 'utf8' : 'base64',
+          ...privacy,
           ...(textMs > 0 ? ['expires', input.received + textMs] : []),
         ],
       ),
@@ -200,6 +232,8 @@ function toSummary(id: string, f: Record<string, string>): DeadLetterSummary {
     size: Number(f.size ?? 0),
     truncated: f.truncated === '1',
     encoding: f.encoding === 'base64' ? 'base64' : 'utf8',
+    ...(f.withheld ? { withheld: f.withheld, sha256: f.sha256 ?? '' } : {}),
+    ...(f.redacted === '1' ? { redacted: true } : {}),
   };
 }
 

@@ -44,6 +44,16 @@ const deadLetterSummary = {
     received: { type: 'integer' },
     size: { type: 'integer' },
     truncated: { type: 'boolean' },
+    withheld: {
+      type: 'string',
+      description:
+        'Why the body was not kept: its source says keep.text: drop (a refused body may hold prompts).',
+    },
+    sha256: { type: 'string', description: 'SHA-256 of a withheld body as received (hex).' },
+    redacted: {
+      type: 'boolean',
+      description: 'Secrets, emails and card numbers were replaced in the body (keep.text: redact).',
+    },
   },
 } as const;
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   DeadLetterStore,
@@ -339,5 +340,48 @@ describe('DeadLetterStore', () => {
     expect(await env.t.redis.zcard(keys.deadLetterExpiry)).toBe(0);
     // Totals still count every rejection.
     expect(await store.totals()).toEqual({ splunk: 1, llm: 2 });
+  });
+  it('withholds the body of a source that drops text, keeping why, size and digest', async () => {
+    const store = new DeadLetterStore(
+      env.t.redis,
+      env.fresh('drop'),
+      limits({ textPolicyFor: (source) => (source === 'llm' ? 'drop' : 'keep') }),
+    );
+    const prompt = Buffer.from('{"messages":[{"content":"my card is 4111 1111 1111 1111"}]');
+    const dropped = await store.add(input({ source: 'llm', body: prompt }));
+    const kept = await store.add(input({ source: 'splunk', body: prompt }));
+    const letter = await store.get(dropped);
+    expect(letter).toMatchObject({
+      source: 'llm',
+      size: prompt.length,
+      body: '',
+      withheld: 'keep.text: drop',
+      sha256: createHash('sha256').update(prompt).digest('hex'),
+    });
+    expect(JSON.stringify(await store.list({ limit: 10 }))).not.toContain('4111');
+    expect(await store.get(kept)).toMatchObject({ body: prompt.toString() });
+    expect((await store.get(kept))?.withheld).toBeUndefined();
+    // The letter still counts, for the source's totals.
+    expect(await store.totals()).toEqual({ llm: 1, splunk: 1 });
+  });
+
+  it('redacts the text body of a source that redacts text, and says so', async () => {
+    const store = new DeadLetterStore(
+      env.t.redis,
+      env.fresh('redact'),
+      limits({ textPolicyFor: () => 'redact' }),
+    );
+    const secret = 'sk-proj-abcdefghijklmnopqrstuvwx';
+    const id = await store.add(
+      input({ source: 'llm', body: Buffer.from(`{"prompt":"use ${secret} for me@example.com"`) }),
+    );
+    const letter = await store.get(id);
+    expect(letter?.body).toBe('{"prompt":"use [REDACTED:api_key] for [REDACTED:email]"');
+    expect(letter?.redacted).toBe(true);
+    expect(letter?.size).toBe(Buffer.byteLength(`{"prompt":"use ${secret} for me@example.com"`));
+    // Nothing to redact: stored as sent, not flagged.
+    const plain = await store.add(input({ source: 'llm' }));
+    expect((await store.get(plain))?.redacted).toBeUndefined();
+    expect((await store.get(plain))?.body).toBe('{"time":"yesterday"}');
   });
 });
