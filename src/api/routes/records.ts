@@ -52,7 +52,8 @@ const deadLetterSummary = {
     sha256: { type: 'string', description: 'SHA-256 of a withheld body as received (hex).' },
     redacted: {
       type: 'boolean',
-      description: 'Secrets, emails and card numbers were replaced in the body (keep.text: redact).',
+      description:
+        'Secrets, emails and card numbers were replaced in the body (keep.text: redact).',
     },
   },
 } as const;

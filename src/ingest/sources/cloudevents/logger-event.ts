@@ -5,6 +5,7 @@ import { isJsonObject, setOwn } from '../../normalizers/json-values.js';
 import { parseRfc3339 } from '../../normalizers/time.js';
 import { applyTimeClamp, withReceiptTime } from '../../normalizers/time-clamp.js';
 import { capRaw } from '../inference-common/cap-raw.js';
+import { jsonTensorsStats } from '../inference-common/json-tensor-stats.js';
 import { snakeKey } from '../inference-common/label-keys.js';
 import { summarisePayload } from '../inference-common/payload-summary.js';
 import type { PayloadSummary } from '../inference-common/payload-summary.js';
@@ -64,6 +65,10 @@ export async function loggerEvent(
     labels.payload_encoding = 'v2-binary';
     addTensorMeasures(measures, ce.binary.stats);
   }
+  // The JSON form of a V2 payload gets the figures the binary form gets.
+  const jsonStats =
+    ce.binary === undefined && summary.protocol === 'v2' ? jsonTensorsStats(ce.data) : [];
+  addTensorMeasures(measures, jsonStats);
 
   const key = pairKey(ce, dialect);
   let joined: RequestSummary | undefined;
@@ -109,7 +114,7 @@ export async function loggerEvent(
     entity: joined === undefined ? entity : { ...joined.entity, ...entity },
     measures,
     labels: joined === undefined ? labels : { ...joined.labels, ...labels },
-    raw: { attributes: rawAttributes(ce, captured), data: rawData(ce) },
+    raw: { attributes: rawAttributes(ce, captured), data: rawData(ce, jsonStats) },
   };
   return time === undefined
     ? withReceiptTime(event, ctx.now)
@@ -252,9 +257,14 @@ function addTensorMeasures(
   }
 }
 
-/** The payload as sent, capped; of a binary payload its JSON header and what followed it. */
-function rawData(ce: CloudEvent): unknown {
+/**
+ * The payload as sent, capped; of a binary payload its JSON header and what followed it; of a
+ * JSON V2 payload, its tensors' statistics beside it (`cordon_stats`: capping may cut `data`).
+ */
+function rawData(ce: CloudEvent, jsonStats: readonly TensorStatsEntry[]): unknown {
   const data = capRaw(ce.data);
+  if (ce.binary === undefined && jsonStats.length > 0 && isJsonObject(data))
+    return { ...data, cordon_stats: jsonStats };
   if (ce.binary === undefined || !isJsonObject(data)) return data;
   const { bytes, tensors, stats } = ce.binary;
   return {

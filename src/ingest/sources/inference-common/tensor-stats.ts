@@ -87,3 +87,57 @@ export function halfToNumber(h: number): number {
   if (exponent === 0x1f) return fraction === 0 ? sign * Number.POSITIVE_INFINITY : Number.NaN;
   return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
 }
+
+/**
+ * Statistics of a tensor sent as JSON (`data` of an Open Inference V2 tensor: flat, or nested
+ * row-major arrays), the same figures as the binary reading, within `budget` elements (the
+ * payload's remaining share of MAX_STAT_ELEMENTS). BOOL counts true as 1. Undefined when the
+ * datatype has no statistics or the data is past the budget, which is then left as it was;
+ * otherwise the budget is charged with the elements read.
+ */
+export function jsonTensorStats(
+  data: unknown,
+  datatype: string,
+  budget: { remaining: number },
+): TensorStats | undefined {
+  if (!hasStats(datatype)) return undefined;
+  const bool = datatype === 'BOOL';
+  let count = 0;
+  let finite = 0;
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  let sum = 0;
+  // An explicit stack of (array, next index): nesting comes from the sender and must not grow
+  // the call stack, and a long array is walked in place, not copied.
+  const arrays: unknown[][] = [[data]];
+  const next: number[] = [0];
+  while (arrays.length > 0) {
+    const top = arrays.length - 1;
+    const array = arrays[top] as unknown[];
+    const i = next[top] as number;
+    if (i >= array.length) {
+      arrays.pop();
+      next.pop();
+      continue;
+    }
+    next[top] = i + 1;
+    const item = array[i];
+    if (Array.isArray(item)) {
+      arrays.push(item);
+      next.push(0);
+      continue;
+    }
+    count += 1;
+    if (count > budget.remaining) return undefined;
+    const v = typeof item === 'number' ? item : bool && typeof item === 'boolean' ? +item : NaN;
+    if (!Number.isFinite(v)) continue;
+    if (v < min) min = v;
+    if (v > max) max = v;
+    sum += v;
+    finite += 1;
+  }
+  budget.remaining -= count;
+  if (finite === 0) return { count, finite };
+  const mean = sum / finite;
+  return { count, finite, min, max, ...(Number.isFinite(mean) ? { mean } : {}) };
+}

@@ -96,6 +96,27 @@ describe('kserve: KServe inference logger CloudEvents', () => {
     expect(response?.entity.model_version).toBe('4');
     expect(response?.measures).toMatchObject({ count: 2, latency_ms: 211.785 });
     expect(response?.labels.ce_endpoint).toBe('canary');
+    // JSON tensors get the figures binary tensors get: data [6.8,2.8,4.8,1.4,6.0,3.4,4.5,1.6].
+    expect(request?.measures.tensor_input_input_0_min).toBe(1.4);
+    expect(request?.measures.tensor_input_input_0_max).toBe(6.8);
+    expect(request?.measures.tensor_input_input_0_mean).toBeCloseTo(31.3 / 8, 12);
+    expect(response?.measures).toMatchObject({
+      tensor_output_output_0_min: 1,
+      tensor_output_output_0_max: 1,
+      tensor_output_output_0_mean: 1,
+    });
+    expect((request?.raw as { data: { cordon_stats: unknown } }).data.cordon_stats).toEqual([
+      {
+        name: 'input-0',
+        io: 'inputs',
+        datatype: 'FP32',
+        count: 8,
+        finite: 8,
+        min: 1.4,
+        max: 6.8,
+        mean: request?.measures.tensor_input_input_0_mean,
+      },
+    ]);
   });
 
   it('still emits the response alone when the request was never seen (memory lost)', async () => {

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   halfToNumber,
+  jsonTensorStats,
   tensorStats,
 } from '../../../../../src/ingest/sources/inference-common/tensor-stats.js';
 
@@ -84,5 +85,60 @@ describe('tensorStats', () => {
     bf.writeUInt16LE(0x4040, 2); // 3.0
     expect(tensorStats(bf, 'BF16', 2)).toEqual({ count: 2, finite: 2, min: 1, max: 3, mean: 2 });
     expect(tensorStats(Buffer.from([0, 2, 1]), 'BOOL', 3)).toMatchObject({ min: 0, max: 1 });
+  });
+});
+
+describe('jsonTensorStats', () => {
+  it('agrees with the binary reading of the same values, flat or nested', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.float({ noNaN: false }), { minLength: 0, maxLength: 64 }),
+        fc.integer({ min: 1, max: 4 }),
+        (values, rowLength) => {
+          const f32 = Float32Array.from(values);
+          const numbers = [...f32];
+          const nested: number[][] = [];
+          for (let i = 0; i < numbers.length; i += rowLength)
+            nested.push(numbers.slice(i, i + rowLength));
+          const binary = tensorStats(Buffer.from(f32.buffer), 'FP32', f32.length);
+          expect(jsonTensorStats(numbers, 'FP32', { remaining: 1e6 })).toEqual(binary);
+          expect(jsonTensorStats(nested, 'FP32', { remaining: 1e6 })).toEqual(binary);
+        },
+      ),
+    );
+  });
+
+  it('counts booleans, leaves out what is not a finite number, and keeps to the budget', () => {
+    expect(jsonTensorStats([true, false, true], 'BOOL', { remaining: 10 })).toEqual({
+      count: 3,
+      finite: 3,
+      min: 0,
+      max: 1,
+      mean: 2 / 3,
+    });
+    expect(jsonTensorStats([1, 'x', null, 3], 'INT32', { remaining: 10 })).toEqual({
+      count: 4,
+      finite: 2,
+      min: 1,
+      max: 3,
+      mean: 2,
+    });
+    expect(jsonTensorStats(['a'], 'BYTES', { remaining: 10 })).toBeUndefined();
+    const budget = { remaining: 5 };
+    expect(jsonTensorStats([1, 2, 3], 'INT8', budget)?.count).toBe(3);
+    expect(budget.remaining).toBe(2);
+    // Past the budget: no statistics, and the budget is left for smaller tensors.
+    expect(jsonTensorStats([1, 2, 3], 'INT8', budget)).toBeUndefined();
+    expect(budget.remaining).toBe(2);
+    // Deep nesting is walked without recursion.
+    let deep: unknown = [7];
+    for (let i = 0; i < 100_000; i += 1) deep = [deep];
+    expect(jsonTensorStats(deep, 'INT64', { remaining: 10 })).toEqual({
+      count: 1,
+      finite: 1,
+      min: 7,
+      max: 7,
+      mean: 7,
+    });
   });
 });
