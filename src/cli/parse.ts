@@ -4,6 +4,7 @@ import { LocalSourceMemory } from '../ingest/sources/memory.js';
 import { parseHttpRequestFile } from '../ingest/sources/http-request-file.js';
 import { allSourceKinds, getSourceKind } from '../ingest/sources/registry.js';
 import type { AnySourceKind } from '../ingest/sources/source-kind.js';
+import { addInputHash } from '../ingest/keep-policy.js';
 import { suggest } from '../shared/shape.js';
 import { PARSE_USAGE } from './usage.js';
 
@@ -126,8 +127,11 @@ export async function runParse(argv: readonly string[]): Promise<number> {
     for (const e of result.errors) console.error(`  ${e.path || '(body)'}: ${e.reason}`);
     return 1;
   }
-  for (const event of result.events)
+  for (const event of result.events) {
+    // What accepting adds from the event itself, so parse shows what rules will see.
+    addInputHash(event);
     console.log(JSON.stringify({ ...event, source: kind.type }, null, args.pretty ? 2 : undefined));
+  }
   for (const w of result.warnings) console.error(`warning: ${w}`);
   const rejected = result.rejected ?? [];
   for (const item of rejected)

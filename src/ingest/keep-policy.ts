@@ -73,6 +73,21 @@ function sampled(id: string, share: number): boolean {
 }
 
 /**
+ * A prompt's identity without its words: the first 16 hex digits of the SHA-256 of
+ * `text.prompt`, so rules and anomaly features (input_diversity) can count distinct and
+ * repeated inputs even where `keep.text` drops the text. A sender's own label is kept.
+ */
+export const INPUT_HASH_LABEL = 'input_hash';
+
+/** Labels an event with its prompt's hash (see INPUT_HASH_LABEL); in place. */
+export function addInputHash(event: NormalisedEvent): void {
+  const prompt = event.text?.prompt;
+  if (typeof prompt !== 'string' || prompt === '') return;
+  if (Object.hasOwn(event.labels, INPUT_HASH_LABEL)) return;
+  event.labels[INPUT_HASH_LABEL] = createHash('sha256').update(prompt).digest('hex').slice(0, 16);
+}
+
+/**
  * The stored form of one accepted event under a policy. `rawFromSender`: the generic kind's raw
  * is what the sender itself chose to attach, not a copy of the event, so only `none` drops it.
  */
@@ -91,6 +106,7 @@ export function applyKeepPolicy(
   // Events are fresh objects of this request: stamped in place, since a copy per event is a
   // measurable share of ingest time at batch rates.
   const out = event as CanonicalEvent;
+  addInputHash(out);
   out.source = stamp.source;
   out.received = stamp.received;
   if (!keepRaw) delete out.raw;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { NormalisedEvent } from '../../../src/ingest/canonical-event.js';
 import {
@@ -27,6 +28,24 @@ function llmEvent(id: string): NormalisedEvent {
 }
 
 describe('keep policy', () => {
+  it('labels a prompt with its hash, under every text policy, keeping a sender’s own', () => {
+    const prompt = llmEvent('a').text?.prompt ?? '';
+    const hash = createHash('sha256').update(prompt).digest('hex').slice(0, 16);
+    for (const text of ['keep', 'redact', 'drop'] as const) {
+      const out = applyKeepPolicy(llmEvent('a'), { ...DEFAULT_KEEP_POLICY, text }, stamp, false);
+      // The hash is of the prompt as sent, so redacting or dropping it counts inputs alike.
+      expect(out.labels.input_hash).toBe(hash);
+    }
+    const own = llmEvent('b');
+    own.labels.input_hash = 'sender-chosen';
+    expect(applyKeepPolicy(own, DEFAULT_KEEP_POLICY, stamp, false).labels.input_hash).toBe(
+      'sender-chosen',
+    );
+    const none = llmEvent('c');
+    delete none.text;
+    expect(applyKeepPolicy(none, DEFAULT_KEEP_POLICY, stamp, false).labels).toEqual({});
+  });
+
   it('keeps raw and text by default and stamps source and receipt time', () => {
     const out = applyKeepPolicy(llmEvent('a'), DEFAULT_KEEP_POLICY, stamp, false);
     expect(out).toMatchObject({ source: 'llm', received: stamp.received, raw: expect.any(Object) });

@@ -131,7 +131,7 @@ export function anomalyRuntime(
     }
     updateEwma(g, x, params.alpha, g.seen === 0);
     kinds.forEach((f, i) => {
-      if (f.learn) g.memory[i] = f.learn(w.acc[i], g.memory[i]);
+      if (f.learn) g.memory[i] = f.learn(w.acc[i], g.memory[i], start);
     });
     g.reservoir.push(x);
     if (g.reservoir.length > params.reservoir) g.reservoir.shift();

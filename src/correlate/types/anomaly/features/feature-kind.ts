@@ -19,7 +19,7 @@ export interface FeatureKind<A = unknown, M = unknown> {
   /** The feature's value for a closed window starting at `windowStart` (epoch ms). */
   value(acc: A, windowStart: number, memory: M | undefined): number;
   /** What the group remembers after the window (kinds that compare with the group's past). */
-  learn?(acc: A, memory: M | undefined): M;
+  learn?(acc: A, memory: M | undefined, windowStart: number): M;
 }
 
 /** At most this many distinct values are kept per window and feature. */
