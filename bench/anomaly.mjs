@@ -8,7 +8,7 @@
 //   BENCH_CLI=<path>     another build's dist/cli/main.js for the baseline rule (before/after)
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 500_000);
@@ -131,7 +131,7 @@ try {
       ).toFixed(2)} CPU µs/event  (${r.wall.toFixed(2)} s wall)`,
     );
   console.log(
-    `\n${n(EVENTS)} events, ${n(KEYS)} API keys, 5-minute windows (loaded machine; best of 3)`,
+    `\n${n(EVENTS)} events, ${n(KEYS)} API keys, 5-minute windows (best of 3; load average ${loadavg()[0]?.toFixed(1)} at the end)`,
   );
   line('anomaly (6 features, 50 trees, ψ 32)', best.anomaly);
   line('event_count, same group-by (baseline)', best.count);
