@@ -12,7 +12,13 @@ import { MinHeap } from './min-heap.js';
 import { partitionOf } from './partitioning.js';
 import type { RuleStats } from './rule-stats.js';
 import { emptyStats } from './rule-stats.js';
-import type { Contribution, Fire, RuleRuntime, RuntimeContext } from './runtime.js';
+import type {
+  Contribution,
+  Fire,
+  RuleRuntime,
+  RuntimeContext,
+  SharedRuleState,
+} from './runtime.js';
 import type { EncodedWatermarks, SourceTiming } from './watermarks.js';
 import { Watermarks } from './watermarks.js';
 
@@ -116,6 +122,11 @@ interface SlotInfo {
   readonly runtime: RuleRuntime | undefined;
   readonly onClose: boolean;
   readonly maxGroups: number;
+  /**
+   * Every group of the rule lives in one partition (its runtime keeps rule-level state
+   * across groups: SharedRuleState), chosen by the rule alone.
+   */
+  readonly colocated: boolean;
   /** Fields in checkpoints carry it: state of an edited rule is not reused. */
   readonly stateKey: string;
   readonly correlation: CompiledCorrelation | undefined;
@@ -150,14 +161,16 @@ interface Slot {
   /** `touch` at the last sweep. */
   sweptAt: number;
   sweep: Iterator<[string, GroupRecord]> | undefined;
+  /** The rule-level state of a colocated rule (created when its partition is). */
+  shared: unknown;
 }
 
 class Partition {
   readonly slots: Slot[];
   readonly dirtyRules = new Set<number>();
 
-  constructor(count: number) {
-    this.slots = Array.from({ length: count }, () => ({
+  constructor(runtimes: readonly (RuleRuntime | undefined)[]) {
+    this.slots = runtimes.map((runtime) => ({
       groups: new Map(),
       changed: [],
       timers: new MinHeap(),
@@ -165,6 +178,7 @@ class Partition {
       touch: 0,
       sweptAt: 0,
       sweep: undefined,
+      shared: runtime?.shared?.create(),
     }));
   }
 }
@@ -254,6 +268,9 @@ export class CorrelationEngine {
         throw new Error(`Rule ${corr.key}: no runtime for correlation type ${corr.type}.`);
       const index = this.#infos.length;
       this.#slotByKey.set(corr.key, index);
+      const runtime = module.runtime(corr, this.#ctx);
+      // A colocated rule's groups all live in one partition: its cap is not shared out.
+      const maxGroups = corr.limits.maxGroups ?? options.limits.maxGroupsPerRule;
       this.#infos.push({
         index,
         key: corr.key,
@@ -267,9 +284,10 @@ export class CorrelationEngine {
         latenessMs: corr.allowedLatenessMs,
         groupNames: corr.groupBy.map((g) => g.name),
         caseInsensitive: corr.groupCaseInsensitive,
-        runtime: module.runtime(corr, this.#ctx),
+        runtime,
         onClose: corr.firing === 'on-close',
-        maxGroups: share(corr.limits.maxGroups ?? options.limits.maxGroupsPerRule),
+        maxGroups: runtime.shared ? maxGroups : share(maxGroups),
+        colocated: runtime.shared !== undefined,
         stateKey: `${corr.key}\u0000${corr.stateVersion}`,
         correlation: corr,
         stats: this.statsOf(corr.key),
@@ -307,6 +325,7 @@ export class CorrelationEngine {
           runtime: undefined,
           onClose: false,
           maxGroups: share(options.limits.maxGroupsPerRule),
+          colocated: false,
           stateKey: `${d.key}\u0000${d.stateVersion}`,
           correlation: undefined,
           stats: this.statsOf(d.key),
@@ -328,7 +347,7 @@ export class CorrelationEngine {
 
     const owned = options.owned ? new Set(options.owned) : undefined;
     this.#partitions = Array.from({ length: P }, (_, p) =>
-      !owned || owned.has(p) ? new Partition(this.#infos.length) : undefined,
+      !owned || owned.has(p) ? new Partition(this.#infos.map((i) => i.runtime)) : undefined,
     );
   }
 
@@ -349,7 +368,7 @@ export class CorrelationEngine {
     const want = new Set(partitions);
     for (let p = 0; p < this.#partitions.length; p += 1) {
       if (!want.has(p)) this.#partitions[p] = undefined;
-      else this.#partitions[p] ??= new Partition(this.#infos.length);
+      else this.#partitions[p] ??= new Partition(this.#infos.map((i) => i.runtime));
     }
   }
 
@@ -595,7 +614,7 @@ export class CorrelationEngine {
       key,
       values,
       value,
-      partition: partitionOf(info.key, key, this.#partitions.length),
+      partition: partitionOf(info.key, info.colocated ? '' : key, this.#partitions.length),
     });
   }
 
@@ -874,9 +893,10 @@ export class CorrelationEngine {
       if (!part) continue;
       part.slots.forEach((slot, index) => {
         const info = this.#infos[index] as SlotInfo;
-        if (slot.groups.size === 0) return;
-        const watermark = watermarkOf(this.#sources[index] as Set<string>);
         const runtime = info.runtime;
+        // A colocated rule may hold fires across groups after its groups are gone.
+        if (slot.groups.size === 0 && !runtime?.shared) return;
+        const watermark = watermarkOf(this.#sources[index] as Set<string>);
         if (runtime && info.onClose) {
           for (
             let at = slot.timers.peekTime();
@@ -887,15 +907,41 @@ export class CorrelationEngine {
             const rec = slot.groups.get(key);
             if (!rec || rec.closeAt !== time) continue; // superseded or gone
             rec.closeAt = undefined;
-            const fires = runtime.close(rec.state, watermark, this.#ctx);
+            const at = runtime.shared
+              ? { shared: slot.shared, key, values: rec.values }
+              : undefined;
+            const fires = runtime.close(rec.state, watermark, this.#ctx, at);
             this.markChanged(slot, key, rec);
+            if (at) part.dirtyRules.add(index);
             for (const fire of fires)
               this.emit(info, rec, info.groupNames ?? [], rec.values, key, fire, now);
             this.schedule(slot, runtime, key, rec);
           }
+          if (runtime.shared) this.flushShared(part, slot, info, runtime.shared, watermark, now);
         }
         this.sweep(part, slot, info, watermark);
       });
+    }
+  }
+
+  /** Emits the fires a colocated rule chose across its groups once the watermark allows. */
+  private flushShared(
+    part: Partition,
+    slot: Slot,
+    info: SlotInfo,
+    shared: SharedRuleState,
+    watermark: number,
+    now: number,
+  ): void {
+    if (watermark === -Infinity) return;
+    const chosen = shared.flush(slot.shared, watermark);
+    if (chosen.length === 0) return;
+    part.dirtyRules.add(info.index);
+    for (const { key, values, fire } of chosen) {
+      // The group may have been forgotten since its window closed: the match still stands.
+      const rec = slot.groups.get(key);
+      this.emit(info, rec, info.groupNames ?? [], rec?.values ?? values, key, fire, now);
+      if (rec) this.markChanged(slot, key, rec);
     }
   }
 
@@ -1012,11 +1058,13 @@ export class CorrelationEngine {
     for (const index of part.dirtyRules) {
       const info = this.#infos[index] as SlotInfo;
       const high = this.#firesHigh[index];
+      const shared = info.runtime?.shared;
       rules.push([
         info.stateKey,
         JSON.stringify({
           sources: [...(this.#sources[index] as Set<string>)],
           ...(high === undefined || high === -Infinity ? {} : { firesHigh: high }),
+          ...(shared ? { shared: shared.encode((part.slots[index] as Slot).shared) } : {}),
         }),
       ]);
     }
@@ -1043,8 +1091,14 @@ export class CorrelationEngine {
         stale.push(field);
         continue;
       }
-      const { sources, firesHigh } = JSON.parse(json) as { sources: string[]; firesHigh?: number };
+      const { sources, firesHigh, shared } = JSON.parse(json) as {
+        sources: string[];
+        firesHigh?: number;
+        shared?: unknown;
+      };
       for (const s of sources) (this.#sources[info.index] as Set<string>).add(s);
+      if (shared !== undefined && info.runtime?.shared)
+        (part.slots[info.index] as Slot).shared = info.runtime.shared.decode(shared);
       if (firesHigh !== undefined)
         this.#firesHigh[info.index] = Math.max(this.#firesHigh[info.index] ?? -Infinity, firesHigh);
     }

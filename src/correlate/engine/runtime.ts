@@ -60,6 +60,40 @@ export interface Withdrawal {
   readonly reason: string;
 }
 
+/** A fire of one group, chosen across the groups of a rule (see SharedRuleState.flush). */
+export interface GroupFire {
+  /** The group's key, as routes carry it. */
+  readonly key: string;
+  /** Its group-by values, as the match shows them. */
+  readonly values: readonly string[];
+  readonly fire: Fire;
+}
+
+/** Where a closing window's group sits, for types with rule-level state (SharedRuleState). */
+export interface GroupAt<S = unknown> {
+  readonly shared: S;
+  readonly key: string;
+  readonly values: readonly string[];
+}
+
+/**
+ * Rule-level state shared by every group of a rule: a population baseline, a top-k choice
+ * among groups. A rule whose runtime has it keeps all its groups in one partition (one owner,
+ * one checkpoint), so the state is whole wherever the rule runs, and stays deterministic: it
+ * is changed only as windows close, and windows close in time order. Plain JSON data,
+ * checkpointed with the partition's rule metadata.
+ */
+export interface SharedRuleState<S = unknown> {
+  create(): S;
+  /**
+   * Called after each pass that closed windows up to `watermark`: fires chosen across groups
+   * (a group's own fires come from `close`). Changes `shared` in place.
+   */
+  flush(shared: S, watermark: number): readonly GroupFire[];
+  encode(shared: S): unknown;
+  decode(data: unknown): S;
+}
+
 /** What a runtime returns when nothing fired: shared, so the common case allocates nothing. */
 export const NO_FIRES: readonly Fire[] = Object.freeze([]);
 
@@ -85,8 +119,13 @@ export interface RuleRuntime<G = unknown> {
    * absence deadlines), or undefined when nothing is pending.
    */
   nextClose(group: G): number | undefined;
-  /** Closes what the watermark has passed; returns the windows that fired. */
-  close(group: G, watermark: number, ctx: RuntimeContext): readonly Fire[];
+  /**
+   * Closes what the watermark has passed; returns the windows that fired. `at` holds the
+   * rule-level state and the group's identity for types with `shared`.
+   */
+  close(group: G, watermark: number, ctx: RuntimeContext, at?: GroupAt): readonly Fire[];
+  /** Rule-level state across groups (population baselines, top-k): see SharedRuleState. */
+  readonly shared?: SharedRuleState;
   /**
    * Forgets what can no longer matter once every source has passed `watermark` (nothing older
    * than watermark − lateness can still arrive). Returns true when the group is empty.

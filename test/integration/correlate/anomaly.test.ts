@@ -73,6 +73,42 @@ describe('anomaly on a stream with planted anomalies', () => {
     expect(late).toEqual(base);
   });
 
+  it('population baseline with top_k: the same matches on any partitioning and arrival order', () => {
+    const pop = compileRules(anomalyRules(0.01, '  baseline: { scope: population }\n  top_k: 3\n'));
+    const one = runInMemory(pop, data.events).matches;
+    const base = scores(one);
+    const four = scores(runInMemory(pop, data.events, { ...TEST_LIMITS, partitions: 4 }).matches);
+    const two = scores(
+      runOnTwoWorkers(pop, data.events, { ...TEST_LIMITS, partitions: 8 }).matches,
+    );
+    const shuffled = data.events
+      .map((e, i) => ({ e, at: e.time + ((i * 7919) % 20_000) }))
+      .sort((a, b) => a.at - b.at)
+      .map(({ e, at }) => ({ ...e, received: at }));
+    const late = scores(runInMemory(pop, shuffled).matches);
+    expect(four).toEqual(base);
+    expect(two).toEqual(base);
+    expect(late).toEqual(base);
+    // At most three per window period, ranked 1..n by score; judged against the population.
+    const periods = new Map<number, Match[]>();
+    for (const m of one) periods.set(m.windowStart, [...(periods.get(m.windowStart) ?? []), m]);
+    expect(periods.size).toBeGreaterThan(20);
+    // Thirty keys over a 0.01 threshold: the cap, not the threshold, decides.
+    expect([...periods.values()].filter((ms) => ms.length === 3).length).toBeGreaterThan(20);
+    for (const ms of periods.values()) {
+      expect(ms.length).toBeLessThanOrEqual(3);
+      const byRank = [...ms].sort(
+        (a, b) => (a.aggregate.rank as number) - (b.aggregate.rank as number),
+      );
+      expect(byRank.map((m) => m.aggregate.rank)).toEqual(byRank.map((_, i) => i + 1));
+      for (let i = 1; i < byRank.length; i += 1)
+        expect(byRank[i]?.aggregate.score as number).toBeLessThanOrEqual(
+          byRank[i - 1]?.aggregate.score as number,
+        );
+      for (const m of ms) expect(m.aggregate.baseline).toBe('population');
+    }
+  });
+
   it('a different seed gives different (still ranking) scores; the same seed the same', () => {
     const other = compileRules(anomalyRules(0.01, '  model: { seed: 99 }\n'));
     const a = scores(runInMemory(other, data.events).matches);

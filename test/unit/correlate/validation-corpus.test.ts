@@ -188,6 +188,18 @@ const CASES: readonly Case[] = [
     phrase: 'Write e.g. "threshold: 0.7"',
   },
   {
+    fixture: 'anomaly-baseline-scope.yaml',
+    code: 'CORDON_ERR_DEFINITION_VALUE',
+    line: 19,
+    phrase: 'Write "scope: group"',
+  },
+  {
+    fixture: 'anomaly-top-k.yaml',
+    code: 'CORDON_ERR_DEFINITION_VALUE',
+    line: 19,
+    phrase: 'cordon.top_k must be a whole number from 1 to 1000',
+  },
+  {
     fixture: 'extension-wrong-base.yaml',
     code: 'CORDON_ERR_DEFINITION_VALUE',
     line: 12,

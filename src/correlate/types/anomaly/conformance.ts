@@ -114,4 +114,60 @@ export const CASES: readonly ConformanceCase[] = [
       },
     ],
   },
+  {
+    name: 'population baseline: a key never seen before is judged from its first window',
+    rules: rule('features: [requests, tokens], baseline: { scope: population }'),
+    events: [
+      ...Array.from({ length: 11 }, (_, m) =>
+        ['k1', 'k2', 'k3', 'k4', 'k5', 'k6'].flatMap((k, i) => minute(m, 3 + ((m + i) % 2), k)),
+      ).flat(),
+      ...minute(10, 20, 'fresh'),
+      tick(12 * MINUTE),
+    ],
+    expect: [
+      {
+        rule: 'odd',
+        group: { api_key: 'fresh' },
+        count: 20,
+        windowStart: 10 * MINUTE,
+        aggregate: {
+          baseline: 'population',
+          features: { requests: 20, tokens: 2000 },
+          // Every key's windows of minutes 0–9 (six keys), at most the reservoir's 64.
+          windows: 60,
+        },
+      },
+    ],
+  },
+  {
+    name: 'per-group baseline: the same fresh key is still warming up, so nothing fires',
+    rules: rule('features: [requests, tokens]'),
+    events: [
+      ...Array.from({ length: 11 }, (_, m) =>
+        ['k1', 'k2', 'k3', 'k4', 'k5', 'k6'].flatMap((k, i) => minute(m, 3 + ((m + i) % 2), k)),
+      ).flat(),
+      ...minute(10, 20, 'fresh'),
+      tick(12 * MINUTE),
+    ],
+    expect: [],
+  },
+  {
+    name: 'top_k: of three keys bursting in one minute, only the two highest scores fire, ranked',
+    rules: rule('features: [requests, tokens], top_k: 2'),
+    events: [
+      ...Array.from({ length: 10 }, (_, m) =>
+        ['a', 'b', 'c'].flatMap((k) => minute(m, 3 + (m % 2), k)),
+      ).flat(),
+      // In time order, so no burst is behind another's watermark.
+      ...[...minute(10, 12, 'a'), ...minute(10, 18, 'b'), ...minute(10, 24, 'c')].sort(
+        (x, y) => x.t - y.t,
+      ),
+      tick(12 * MINUTE),
+    ],
+    expect: [
+      // All three scored over the threshold (three candidates); the smallest burst ranked out.
+      { rule: 'odd', group: { api_key: 'b' }, count: 18, aggregate: { candidates: 3, rank: 2 } },
+      { rule: 'odd', group: { api_key: 'c' }, count: 24, aggregate: { candidates: 3, rank: 1 } },
+    ],
+  },
 ];

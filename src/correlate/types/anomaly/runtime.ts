@@ -1,5 +1,11 @@
 import { before } from '../../engine/contribution-buffer.js';
-import type { Contribution, Fire, RuleRuntime, RuntimeContext } from '../../engine/runtime.js';
+import type {
+  Contribution,
+  Fire,
+  GroupAt,
+  RuleRuntime,
+  RuntimeContext,
+} from '../../engine/runtime.js';
 import { NO_FIRES } from '../../engine/runtime.js';
 import { thresholdTest } from '../../engine/aggregation.js';
 import type { CompiledCorrelation, ThresholdCondition } from '../../rule/types.js';
@@ -10,6 +16,8 @@ import { featureKind } from './features/index.js';
 import { isolationScore } from './isolation-forest.js';
 import type { Random } from './prng.js';
 import { mixSeed, mulberry32 } from './prng.js';
+import type { AnomalyShared } from './population.js';
+import { commitBefore, sharedState } from './population.js';
 import type { AnomalyParams } from './settings.js';
 
 /** A window being filled: feature accumulators and the first events, for the match. */
@@ -112,43 +120,68 @@ export function anomalyRuntime(
     if (items.length > KEPT_REFS) items.pop();
   };
 
-  /** Closes one window: its features, its score against the group's recent windows, the fire. */
-  const closeWindow = (g: AnomalyState, w: OpenWindow): Fire | undefined => {
+  const population = params.scope === 'population';
+  /**
+   * Closes one window: its features, its score against the group's recent windows (or, with a
+   * population baseline, every group's windows of earlier periods), the fire. With top_k the
+   * fire waits in the rule's shared state for the period's ranking.
+   */
+  const closeWindow = (g: AnomalyState, w: OpenWindow, at?: GroupAt): Fire | undefined => {
     const start = w.k * T;
     const x = kinds.map((f, i) => f.value(w.acc[i], start, g.memory[i]));
+    const shared = at?.shared as AnomalyShared | undefined;
+    if (population && shared) commitBefore(shared, w.k, params.reservoir);
+    // What the window is judged against: its baseline and the windows it is scored among.
+    const base: { mean: number[]; variance: number[]; seen: number; windows: number[][] } =
+      population && shared
+        ? { mean: shared.mean, variance: shared.variance, seen: shared.seen, windows: shared.pop }
+        : { mean: g.mean, variance: g.variance, seen: g.seen, windows: g.reservoir };
     let fire: Fire | undefined;
-    if (g.seen >= params.warmup && g.reservoir.length > 0 && minimum(w.n)) {
-      // Every feature in units of the group's own deviation, so spreads compare across features.
+    if (base.seen >= params.warmup && base.windows.length > 0 && minimum(w.n)) {
+      // Every feature in units of the baseline's deviation, so spreads compare across features.
       const scale = kinds.map((f, i) =>
-        deviation(g.mean[i] as number, g.variance[i] as number, f.unit),
+        deviation(base.mean[i] as number, base.variance[i] as number, f.unit),
       );
-      const points = sampleOf(g.reservoir, x, params.sample, ruleSeed, w.k, g.seen).map((p) =>
+      const points = sampleOf(base.windows, x, params.sample, ruleSeed, w.k, base.seen).map((p) =>
         p.map((v, i) => v / (scale[i] as number)),
       );
-      const random = mulberryFor(ruleSeed, w.k, g.seen);
+      const random = mulberryFor(ruleSeed, w.k, base.seen);
       const { score } = isolationScore(points, points.length - 1, params.trees, random, params.cut);
-      if (score >= params.threshold) fire = fireOf(g, w, x, score);
+      if (score >= params.threshold) fire = fireOf(base, w, x, score);
+      if (fire && params.topK !== undefined && shared && at) {
+        shared.pending.push([w.k, at.key, [...at.values], score, fire]);
+        fire = undefined;
+      }
     }
+    if (population && shared && at) shared.staged.push([w.k, at.key, x]);
     updateEwma(g, x, params.alpha, g.seen === 0);
     kinds.forEach((f, i) => {
       if (f.learn) g.memory[i] = f.learn(w.acc[i], g.memory[i], start);
     });
-    g.reservoir.push(x);
-    if (g.reservoir.length > params.reservoir) g.reservoir.shift();
+    // A population-judged group keeps no reservoir of its own.
+    if (!population) {
+      g.reservoir.push(x);
+      if (g.reservoir.length > params.reservoir) g.reservoir.shift();
+    }
     g.seen += 1;
     return fire;
   };
 
-  const fireOf = (g: AnomalyState, w: OpenWindow, x: number[], score: number): Fire => {
+  const fireOf = (
+    base: { mean: number[]; variance: number[]; windows: number[][] },
+    w: OpenWindow,
+    x: number[],
+    score: number,
+  ): Fire => {
     const explained = kinds
       .map((f, i) => {
-        const mean = g.mean[i] as number;
-        const z = zScore(x[i] as number, mean, g.variance[i] as number, f.unit);
+        const mean = base.mean[i] as number;
+        const z = zScore(x[i] as number, mean, base.variance[i] as number, f.unit);
         return {
           feature: f.name,
           value: figure(x[i] as number),
           mean: figure(mean),
-          stdev: figure(Math.sqrt(Math.max(0, g.variance[i] as number))),
+          stdev: figure(Math.sqrt(Math.max(0, base.variance[i] as number))),
           z: figure(z),
         };
       })
@@ -174,7 +207,8 @@ export function anomalyRuntime(
           driver: explained[0]?.feature ?? '',
           features,
           explanation: explained,
-          windows: g.reservoir.length,
+          windows: base.windows.length,
+          ...(population ? { baseline: 'population' } : {}),
         },
       },
       windowKey: `a${w.k}`,
@@ -185,6 +219,7 @@ export function anomalyRuntime(
 
   return {
     rule,
+    ...(population || params.topK !== undefined ? { shared: sharedState(params, d, T, L) } : {}),
     create: fresh,
     add(g, c: Contribution, ctx: RuntimeContext) {
       const k = Math.floor(c.t / T);
@@ -205,11 +240,11 @@ export function anomalyRuntime(
       return NO_FIRES;
     },
     nextClose: (g) => (g.open.length === 0 ? undefined : ((g.open[0] as OpenWindow).k + 1) * T + L),
-    close(g, watermark) {
+    close(g, watermark, _ctx, at) {
       let fires: Fire[] | undefined;
       while (g.open.length > 0 && ((g.open[0] as OpenWindow).k + 1) * T + L <= watermark) {
         const w = g.open.shift() as OpenWindow;
-        const f = closeWindow(g, w);
+        const f = closeWindow(g, w, at);
         if (f) (fires ??= []).push(f);
       }
       return fires ?? NO_FIRES;

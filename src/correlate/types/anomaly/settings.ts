@@ -26,10 +26,31 @@ export interface AnomalyParams {
   readonly alpha: number;
   /** Idle time after which a group starts over. */
   readonly historyMs: number;
+  /**
+   * What a window is judged against: the group's own recent windows (`group`, default), or
+   * every group's windows of earlier periods (`population`: a new or rare group is scored from
+   * its first window, against what the rule's groups usually do).
+   */
+  readonly scope: 'group' | 'population';
+  /**
+   * At most this many matches per window period, the highest scores at or above the threshold
+   * across groups, chosen once every group's window of the period has closed. Undefined: every
+   * window at or above the threshold fires.
+   */
+  readonly topK: number | undefined;
 }
 
-export const ANOMALY_KEYS = ['features', 'threshold', 'warmup', 'model', 'baseline', 'history'];
-const LIMITS = { reservoir: 256, trees: 500, sample: 256, warmup: 10_000 };
+export const ANOMALY_KEYS = [
+  'features',
+  'threshold',
+  'warmup',
+  'model',
+  'baseline',
+  'history',
+  'top_k',
+];
+const LIMITS = { reservoir: 256, trees: 500, sample: 256, warmup: 10_000, topK: 1_000 };
+const SCOPES = ['group', 'population'] as const;
 const DEFAULTS = {
   threshold: 0.7,
   warmup: 12,
@@ -126,6 +147,7 @@ export function parseAnomaly({ ctx, cordon }: TypeParseInput): AnomalyParams | u
     );
   }
   let alpha: number | undefined = DEFAULTS.alpha;
+  let scope: AnomalyParams['scope'] = 'group';
   if (!isMapping(baseline)) {
     fail(
       ['cordon', 'baseline'],
@@ -133,8 +155,14 @@ export function parseAnomaly({ ctx, cordon }: TypeParseInput): AnomalyParams | u
     );
   } else {
     checkKeys(ctx.sink, ['cordon', 'baseline'], baseline, `${ctx.subject} cordon.baseline`, {
-      optional: ['alpha'],
+      optional: ['alpha', 'scope'],
     });
+    if (baseline.scope !== undefined && !SCOPES.includes(baseline.scope as 'group'))
+      fail(
+        ['cordon', 'baseline', 'scope'],
+        `cordon.baseline.scope is what a window is judged against; got ${describe(baseline.scope)}. Write "scope: group" (the group's own recent windows, the default) or "scope: population" (every group's windows of earlier periods).`,
+      );
+    else if (baseline.scope !== undefined) scope = baseline.scope as AnomalyParams['scope'];
     alpha = readPositive(
       ctx,
       ['cordon', 'baseline', 'alpha'],
@@ -149,6 +177,18 @@ export function parseAnomaly({ ctx, cordon }: TypeParseInput): AnomalyParams | u
       );
   }
   const historyMs = readDuration(ctx, cordon, 'history', DEFAULTS.historyMs, MAX_HISTORY_MS, '7d');
+  const topK =
+    cordon.top_k === undefined || cordon.top_k === null
+      ? undefined
+      : readCount(
+          cordon.top_k,
+          5,
+          1,
+          LIMITS.topK,
+          ['cordon', 'top_k'],
+          fail,
+          'matches per window period at most, the highest scores across groups',
+        );
   if (!ok || !features || warmup === undefined || reservoir === undefined || trees === undefined)
     return undefined;
   if (sample === undefined || seed === undefined || alpha === undefined || historyMs === undefined)
@@ -168,6 +208,8 @@ export function parseAnomaly({ ctx, cordon }: TypeParseInput): AnomalyParams | u
     cut,
     alpha,
     historyMs,
+    scope,
+    topK,
   };
 }
 
