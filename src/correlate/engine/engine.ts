@@ -127,6 +127,11 @@ interface SlotInfo {
    * across groups: SharedRuleState), chosen by the rule alone.
    */
   readonly colocated: boolean;
+  /**
+   * Of a rule that reads correlations: how long after a match an inner match it counted may
+   * still be withdrawn (the longest inner timespan plus its lateness); 0 for the others.
+   */
+  readonly innerSpanMs: number;
   /** Fields in checkpoints carry it: state of an edited rule is not reused. */
   readonly stateKey: string;
   readonly correlation: CompiledCorrelation | undefined;
@@ -146,7 +151,24 @@ interface GroupRecord {
   closeAt: number | undefined;
   /** Changed since the last checkpoint (its key is in its slot's `changed`). */
   dirty: boolean;
+  /**
+   * Of a rule that reads correlations: its recent matches and the inner matches each counted
+   * ([window key, last event time, inner match ids]), so an inner match withdrawn later
+   * withdraws them too. Kept while an inner match could still be withdrawn.
+   */
+  chained: ChainedFire[] | undefined;
 }
+
+type ChainedFire = [windowKey: string, at: number, inner: string[]];
+
+/** Chained fires remembered per group at most (the oldest go first). */
+const MAX_CHAINED_FIRES = 32;
+/**
+ * A derived event with an id of this prefix withdraws the inner match it names: the rules
+ * that read that inner rule withdraw their matches that counted it.
+ */
+const WITHDRAWN_PREFIX = 'withdrawn-';
+const WITHDRAWN_REF = `${DERIVED_SOURCE}/${WITHDRAWN_PREFIX}`;
 
 interface Slot {
   readonly groups: Map<string, GroupRecord>;
@@ -288,6 +310,7 @@ export class CorrelationEngine {
         onClose: corr.firing === 'on-close',
         maxGroups: runtime.shared ? maxGroups : share(maxGroups),
         colocated: runtime.shared !== undefined,
+        innerSpanMs: innerSpanOf(corr, rules.correlations),
         stateKey: `${corr.key}\u0000${corr.stateVersion}`,
         correlation: corr,
         stats: this.statsOf(corr.key),
@@ -326,6 +349,7 @@ export class CorrelationEngine {
           onClose: false,
           maxGroups: share(options.limits.maxGroupsPerRule),
           colocated: false,
+          innerSpanMs: 0,
           stateKey: `${d.key}\u0000${d.stateVersion}`,
           correlation: undefined,
           stats: this.statsOf(d.key),
@@ -435,9 +459,11 @@ export class CorrelationEngine {
     now: number,
     accept?: (partition: number) => boolean,
   ): void {
-    const watermark = isDerivedStream(source)
+    const derived = isDerivedStream(source);
+    const watermark = derived
       ? this.watermarkOf(source, now)
       : this.#watermarks.observe(source, time, now);
+    const withdrawing = derived && ref.startsWith(WITHDRAWN_REF);
     for (const r of routes) {
       const sources = this.#sources[r.slot] as Set<string>;
       if (!sources.has(source)) {
@@ -449,7 +475,8 @@ export class CorrelationEngine {
       const part = this.#partitions[r.partition];
       if (!part || (accept && !accept(r.partition))) continue;
       const info = this.#infos[r.slot] as SlotInfo;
-      if (info.runtime) this.contribute(part, info, r, source, time, ref, watermark, now);
+      if (withdrawing) this.withdrawChained(part, info, r, ref, time, now);
+      else if (info.runtime) this.contribute(part, info, r, source, time, ref, watermark, now);
       else this.standalone(part, info, r, source, time, ref, watermark, now);
     }
   }
@@ -718,6 +745,7 @@ export class CorrelationEngine {
       touched: slot.touch,
       closeAt: undefined,
       dirty: false,
+      chained: undefined,
     };
     slot.groups.set(key, rec);
     return rec;
@@ -767,28 +795,98 @@ export class CorrelationEngine {
     now: number,
     tooLate: boolean,
   ): void {
-    // Only alerting rules' matches reach incidents: nothing to withdraw for the others.
-    if (!info.alerts) return;
+    // Only alerting rules' matches reach incidents, and chained rules' reach the rules that
+    // read them: nothing to withdraw for the others.
+    if (!info.alerts && !info.chained) return;
     const withdrawals = runtime.withdraw?.(rec.state, c, () =>
       this.firesWatermark(info.index, now),
     );
     if (!withdrawals || withdrawals.length === 0) return;
     this.markChanged(slot, key, rec);
-    const group = groupOf(info.groupNames ?? [], rec.values);
-    for (const w of withdrawals) {
+    for (const w of withdrawals)
+      this.withdrawMatch(
+        info,
+        key,
+        rec.values,
+        w.windowKey,
+        w.by.ref,
+        w.by.t,
+        w.reason,
+        now,
+        tooLate,
+      );
+  }
+
+  /**
+   * Withdraws one earlier match of a group: a retraction for an alerting rule, and for a
+   * chained one a derived event that withdraws what the rules reading it built on it.
+   */
+  private withdrawMatch(
+    info: SlotInfo,
+    key: string,
+    values: readonly string[],
+    windowKey: string,
+    ref: string,
+    time: number,
+    reason: string,
+    now: number,
+    tooLate: boolean,
+  ): void {
+    const matchId = deterministicId('m', info.key, key, windowKey);
+    const group = groupOf(info.groupNames ?? [], values);
+    if (info.alerts) {
       info.stats.retracted += 1;
       this.#retractions.push({
-        matchId: deterministicId('m', info.key, key, w.windowKey),
+        matchId,
         rule: info.key,
         ruleTitle: info.title,
-        groupKey: JSON.stringify(rec.values),
+        groupKey: JSON.stringify(values),
         group,
-        ref: w.by.ref,
-        time: w.by.t,
-        reason: w.reason,
+        ref,
+        time,
+        reason,
         retractedAt: now,
         tooLate,
       });
+    }
+    if (info.chained) this.#derived.push(withdrawalEvent(info, matchId, group, time, now));
+  }
+
+  /**
+   * A derived event withdrawing an inner match reached a rule that reads it: the group's
+   * matches that counted it are withdrawn (and, for a chained rule, what was built on them).
+   */
+  private withdrawChained(
+    part: Partition,
+    info: SlotInfo,
+    r: Route,
+    ref: string,
+    time: number,
+    now: number,
+  ): void {
+    const slot = part.slots[info.index] as Slot;
+    const rec = slot.groups.get(r.key);
+    if (!rec?.chained) return;
+    const inner = ref.slice(DERIVED_SOURCE.length + 1 + WITHDRAWN_PREFIX.length);
+    const hit = rec.chained.filter((f) => f[2].includes(inner));
+    if (hit.length === 0) return;
+    const kept = rec.chained.filter((f) => !f[2].includes(inner));
+    rec.chained = kept.length > 0 ? kept : undefined;
+    this.markChanged(slot, r.key, rec);
+    for (const [windowKey] of hit) {
+      // Its own withdraw memory must not withdraw it a second time.
+      info.runtime?.forgetFire?.(rec.state, windowKey);
+      this.withdrawMatch(
+        info,
+        r.key,
+        rec.values,
+        windowKey,
+        ref,
+        time,
+        `the inner match ${inner} it counted was withdrawn`,
+        now,
+        false,
+      );
     }
   }
 
@@ -886,6 +984,7 @@ export class CorrelationEngine {
     }
     stats.matches += 1;
     if (info.alerts) this.#matches.push(match);
+    if (info.innerSpanMs > 0 && rec) rememberChained(rec, fire, lastTime);
   }
 
   private closeWindows(watermarkOf: (sources: Iterable<string>) => number, now: number): void {
@@ -959,12 +1058,21 @@ export class CorrelationEngine {
       }
       const [key, rec] = next.value;
       const empty = info.runtime ? info.runtime.prune(rec.state, watermark) : true;
+      if (rec.chained) {
+        // Past every inner match's withdrawal: nothing can withdraw these any more.
+        const horizon = watermark - info.innerSpanMs - info.latenessMs;
+        const kept = rec.chained.filter(([, at]) => at >= horizon);
+        if (kept.length !== rec.chained.length) {
+          rec.chained = kept.length > 0 ? kept : undefined;
+          this.markChanged(slot, key, rec);
+        }
+      }
       // Suppression state outlives the period while it holds folded matches, so the next
       // match still reports them (for a day at most).
       const suppressing =
         rec.suppressUntil >= watermark - info.latenessMs ||
         (rec.suppressed > 0 && rec.suppressUntil + SUPPRESSED_KEPT_MS >= watermark);
-      if (empty && !suppressing && rec.closeAt === undefined) {
+      if (empty && !suppressing && rec.closeAt === undefined && !rec.chained) {
         slot.groups.delete(key);
         this.markChanged(slot, key, undefined);
       }
@@ -1128,16 +1236,18 @@ export class CorrelationEngine {
       rec.suppressUntil === -Infinity ? null : rec.suppressUntil,
       rec.suppressed,
       rec.partial ? 1 : 0,
+      ...(rec.chained ? [rec.chained] : []),
     ]);
   }
 
   private decodeGroup(info: SlotInfo, json: string, touch: number): GroupRecord {
-    const [state, values, suppressUntil, suppressed, partial] = JSON.parse(json) as [
+    const [state, values, suppressUntil, suppressed, partial, chained] = JSON.parse(json) as [
       unknown,
       string[],
       number | null,
       number,
       0 | 1,
+      ChainedFire[] | undefined,
     ];
     return {
       state: info.runtime ? info.runtime.decode(state) : undefined,
@@ -1148,6 +1258,7 @@ export class CorrelationEngine {
       touched: touch,
       closeAt: undefined,
       dirty: false,
+      chained,
     };
   }
 
@@ -1250,4 +1361,52 @@ function sourcesOf(contributions: readonly { readonly ref: string }[]): string[]
     out.add(c.ref.slice(0, slash));
   }
   return [...out];
+}
+
+/** The derived event that withdraws a chained rule's match from the rules reading it. */
+function withdrawalEvent(
+  info: SlotInfo,
+  matchId: string,
+  group: Record<string, string>,
+  time: number,
+  now: number,
+): CanonicalEvent {
+  return {
+    id: `${WITHDRAWN_PREFIX}${matchId}`,
+    time,
+    received: now,
+    source: DERIVED_SOURCE,
+    kind: 'alert',
+    name: info.key,
+    severity: info.level,
+    outcome: 'resolved',
+    entity: {},
+    measures: {},
+    labels: { ...group },
+  };
+}
+
+/** Notes which inner matches a rule's match counted (its derived contributions). */
+function rememberChained(rec: GroupRecord, fire: Fire, lastTime: number): void {
+  const inner: string[] = [];
+  const prefix = `${DERIVED_SOURCE}/`;
+  for (const c of fire.contributions)
+    if (c.ref.startsWith(prefix)) inner.push(c.ref.slice(prefix.length));
+  if (inner.length === 0) return;
+  const list = (rec.chained ??= []);
+  list.push([fire.windowKey, lastTime, inner]);
+  if (list.length > MAX_CHAINED_FIRES) list.splice(0, list.length - MAX_CHAINED_FIRES);
+}
+
+/**
+ * How long after its match a rule's inner matches may still be withdrawn: the longest
+ * timespan plus lateness of the correlations it reads; 0 when it reads none.
+ */
+function innerSpanOf(corr: CompiledCorrelation, all: readonly CompiledCorrelation[]): number {
+  let span = 0;
+  for (const input of corr.inputs) {
+    const inner = all.find((c) => c.key === input.key);
+    if (inner) span = Math.max(span, inner.timespanMs + inner.allowedLatenessMs);
+  }
+  return span;
 }

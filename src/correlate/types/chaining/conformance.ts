@@ -92,6 +92,58 @@ function drift(t: number, region: string): CaseEvent {
   };
 }
 
+/**
+ * An `until` sequence read by an outer rule: a withdrawn inner match withdraws the outer one.
+ * `generate`: the outer rule makes the sequence alert too.
+ */
+function withdrawable(generate: boolean): string {
+  return `
+title: Prompt injection
+name: injection
+logsource: { category: llm }
+detection: { sel: { labels.verdict: injection }, condition: sel }
+---
+title: Large response
+name: big_response
+logsource: { category: llm }
+detection: { sel: { tokens_out|gte: 4000 }, condition: sel }
+---
+title: Guardrail block
+name: blocked
+logsource: { category: llm }
+detection: { sel: { labels.guardrail: blocked }, condition: sel }
+---
+title: Injection then exfiltration
+name: sequence
+correlation:
+  type: temporal_ordered
+  rules: [injection, big_response, blocked]
+  group-by: [session]
+  timespan: 5m
+  condition: injection and big_response and not blocked
+cordon: { lateness: 0s }
+---
+title: Exfiltration sequence in a session
+name: session_exfiltration
+correlation:
+  type: event_count
+  rules: [sequence]
+  group-by: [session]
+  timespan: 1h
+  condition: { gte: 1 }
+${generate ? '  generate: true\n' : ''}`;
+}
+
+function llm(t: number, session: string, extra: Partial<CaseEvent>): CaseEvent {
+  return { t, kind: 'llm', name: 'chat', entity: { session }, ...extra };
+}
+const inj = (t: number, session = 's1'): CaseEvent =>
+  llm(t, session, { labels: { verdict: 'injection' } });
+const big = (t: number, session = 's1'): CaseEvent =>
+  llm(t, session, { measures: { tokens_out: 5000 } });
+const block = (t: number, session = 's1'): CaseEvent =>
+  llm(t, session, { labels: { guardrail: 'blocked' } });
+
 export const CASES: readonly ConformanceCase[] = [
   {
     name: 'the outer rule fires when the inner match and the drift meet in one region; the inner match does not alert',
@@ -247,5 +299,43 @@ export const CASES: readonly ConformanceCase[] = [
     ],
     expect: [],
     stats: { rule: 'login_fail_burst', matches: 1 },
+  },
+  {
+    name: 'a withdrawn inner match withdraws the outer match that counted it; another session stays',
+    rules: withdrawable(false),
+    events: [
+      inj(0, 's1'),
+      inj(0, 's2'),
+      big(2 * MINUTE, 's1'),
+      big(2 * MINUTE, 's2'),
+      // Too late to count (lateness 0), not too late to show the s1 sequence was wrong.
+      block(MINUTE, 's1'),
+    ],
+    expect: [
+      { rule: 'session_exfiltration', group: { session: 's1' }, count: 1, last: 2 * MINUTE },
+      { rule: 'session_exfiltration', group: { session: 's2' }, count: 1, last: 2 * MINUTE },
+    ],
+    retract: [{ rule: 'session_exfiltration', matchLast: 2 * MINUTE, tooLate: false }],
+    stats: { rule: 'session_exfiltration', matches: 2, retracted: 1 },
+  },
+  {
+    name: 'generate: true: the inner and the outer match are both withdrawn, each once',
+    rules: withdrawable(true),
+    events: [
+      inj(0, 's1'),
+      big(2 * MINUTE, 's1'),
+      block(MINUTE, 's1'),
+      // A second block inside the sequence withdraws nothing more.
+      block(90 * SECOND, 's1'),
+    ],
+    expect: [
+      { rule: 'sequence', group: { session: 's1' }, last: 2 * MINUTE },
+      { rule: 'session_exfiltration', group: { session: 's1' }, last: 2 * MINUTE },
+    ],
+    retract: [
+      { rule: 'sequence', matchLast: 2 * MINUTE, by: 'gw/e2', tooLate: true },
+      { rule: 'session_exfiltration', matchLast: 2 * MINUTE, tooLate: false },
+    ],
+    stats: { rule: 'session_exfiltration', matches: 1, retracted: 1 },
   },
 ];
