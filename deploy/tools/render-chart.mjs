@@ -95,7 +95,7 @@ function parse(items, defines) {
         nodes.push(block(keyword, rest, item));
       } else if (keyword === 'define') {
         const name = stringLiteral(rest, item);
-        defines.set(name, list(true));
+        defines.set(name, list(item));
         expectEnd(item);
       } else if (keyword === 'template') {
         const [name, ...arg] = splitArgs(rest);
@@ -111,12 +111,12 @@ function parse(items, defines) {
         nodes.push({ type: 'action', pipeline: parsePipeline(item.body, item), item });
       }
     }
-    if (stopAt) throw new TemplateError(`${items[0]?.file ?? '?'}: missing {{ end }}`);
+    if (stopAt) throw new TemplateError(`${where(stopAt)}: this block has no {{ end }}`);
     return nodes;
   }
 
   function block(keyword, rest, item) {
-    const node = { type: keyword, pipeline: parsePipeline(rest, item), body: list(true), item };
+    const node = { type: keyword, pipeline: parsePipeline(rest, item), body: list(item), item };
     const next = items[i];
     if (next && KEYWORD.exec(next.body)?.[1] === 'else') {
       i++;
@@ -127,7 +127,7 @@ function parse(items, defines) {
         return node;
       }
       if (elseRest) throw new TemplateError(`${where(next)}: unsupported "else ${elseRest}"`);
-      node.otherwise = list(true);
+      node.otherwise = list(item);
     }
     expectEnd(item);
     return node;
@@ -274,7 +274,8 @@ function goQuote(v) {
 }
 
 const FUNCTIONS = {
-  toYaml: (v) => (v === undefined || v === null ? 'null' : dump(v, { lineWidth: -1 }).replace(/\n$/, '')),
+  toYaml: (v) =>
+    v === undefined || v === null ? 'null' : dump(v, { lineWidth: -1 }).replace(/\n$/, ''),
   indent: (n, s) => printValue(s).replace(/^/gm, ' '.repeat(n)),
   nindent: (n, s) => '\n' + printValue(s).replace(/^/gm, ' '.repeat(n)),
   quote: (...args) => args.map(goQuote).join(' '),

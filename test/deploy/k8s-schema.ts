@@ -49,7 +49,7 @@ function kindOf(doc: Manifest): (typeof KINDS)[keyof typeof KINDS] {
 export function schemaProblems(doc: Manifest): string[] {
   const { model } = kindOf(doc);
   try {
-    new model(doc as never).validate();
+    new model(doc).validate();
     return [];
   } catch (err) {
     return [(err as Error).message];
