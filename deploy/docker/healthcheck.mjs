@@ -24,7 +24,8 @@ const port = Number(hasApi ? env.CORDON_PORT || 8080 : env.CORDON_OPS_PORT || 0)
 // A wildcard listen address is reached on loopback; a specific one, on itself.
 const listen = (env.CORDON_HOST || '127.0.0.1').trim();
 const host = listen === '0.0.0.0' || listen === '::' ? '127.0.0.1' : listen;
-const timeoutMs = Number(env.CORDON_HEALTHCHECK_TIMEOUT_MS || 4000);
+// Under the Dockerfile's --timeout=5s, so a hung server is reported here, with its reason.
+const timeoutMs = 4000;
 
 if (!Number.isInteger(port) || port <= 0 || port > 65535) {
   finish(1, 'no probe port: a process without the api role needs CORDON_OPS_PORT');

@@ -97,6 +97,18 @@ describe('Dockerfile', () => {
     expect(argv[0]).toBe('node');
     expect(existsSync(argv[1]!)).toBe(true);
     expect(contextCopies(runtime).flat()).toContain(argv[1]);
+    // It reads Cordon's own settings only, and gives up before Docker's timeout does.
+    const script = readFileSync(argv[1]!, 'utf8');
+    const config = readFileSync('src/config/load-config.ts', 'utf8');
+    const names = [...script.matchAll(/env\.([A-Z_]+)/g)].map((m) => m[1]!);
+    expect(names).toEqual(
+      expect.arrayContaining(['CORDON_ROLES', 'CORDON_PORT', 'CORDON_OPS_PORT']),
+    );
+    for (const name of names)
+      expect(config, `${name} is read by load-config.ts`).toContain(`'${name}'`);
+    const dockerTimeoutS = Number(/--timeout=(\d+)s/.exec(checks[0]!)?.[1]);
+    const scriptTimeoutMs = Number(/const timeoutMs = (\d+);/.exec(script)?.[1]);
+    expect(scriptTimeoutMs).toBeLessThan(dockerTimeoutS * 1000);
   });
 
   it('starts `cordon start` through the CLI entrypoint', () => {
