@@ -88,6 +88,10 @@ describe('deploy/k8s', () => {
       'Deployment/cordon-runner',
       'Deployment/cordon-worker',
       'HorizontalPodAutoscaler/cordon-correlator',
+      'PodDisruptionBudget/cordon-api',
+      'PodDisruptionBudget/cordon-correlator',
+      'PodDisruptionBudget/cordon-runner',
+      'PodDisruptionBudget/cordon-worker',
       'Service/cordon-api',
     ]);
     for (const doc of shipped)
@@ -197,6 +201,20 @@ describe('deploy/k8s', () => {
       expect(selects(deploymentFor(shipped, role).spec.template.metadata.labels)).toBe(false);
     const targets = service.spec.ports.map((p: any) => portNumber(c, p.targetPort));
     expect(targets.sort()).toEqual([config.port, config.consolePort].sort());
+  });
+
+  it('lets node drains take one pod of each role at a time', () => {
+    const budgets = byKind(shipped, 'PodDisruptionBudget');
+    for (const role of ROLES) {
+      const d = deploymentFor(shipped, role);
+      const selecting = budgets.filter((b) =>
+        Object.entries(b.spec.selector.matchLabels).every(
+          ([k, v]) => d.spec.template.metadata.labels[k] === v,
+        ),
+      );
+      expect(selecting, `one budget covers the ${role} pods`).toHaveLength(1);
+      expect(selecting[0].spec.maxUnavailable).toBe(1);
+    }
   });
 
   it('scales the correlator Deployment on its lag metric, and leaves its count to the autoscaler', () => {
