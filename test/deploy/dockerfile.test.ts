@@ -1,7 +1,8 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dockerignoreExcludes, parseDockerfile, type Stage } from './dockerfile-parse.js';
 
@@ -72,6 +73,36 @@ describe('Dockerfile', () => {
     // The dev tool chain never reaches the runtime stage.
     expect(copied).not.toContain('src/');
     expect(args(runtime, 'RUN').some((r) => /npm run build/.test(r))).toBe(false);
+  });
+
+  it('needs at run time only modules that a production install has', () => {
+    // The runtime stage installs `dependencies` only: every package dist/ imports must be one.
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
+    const files = readdirSync('dist', { recursive: true, encoding: 'utf8' }).filter(
+      (f) => f.endsWith('.js') && !f.startsWith('console/'),
+    );
+    expect(files.length).toBeGreaterThan(50);
+    const imported = new Set<string>();
+    for (const file of files) {
+      const text = readFileSync(join('dist', file), 'utf8');
+      // Import and export statements (tsc writes them at the start of a line) and import().
+      const specs = [
+        ...text.matchAll(/^(?:import|export)\s[^;]*?\bfrom\s+['"]([^'"]+)['"]/gm),
+        ...text.matchAll(/^import\s+['"]([^'"]+)['"]/gm),
+        ...text.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g),
+      ].map((m) => m[1]!);
+      for (const spec of specs) {
+        if (spec.startsWith('.') || spec.startsWith('node:')) continue;
+        imported.add(
+          spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!,
+        );
+      }
+    }
+    expect(imported.has('fastify')).toBe(true);
+    const missing = [...imported].filter((name) => !(name in pkg.dependencies));
+    expect(missing, 'imported by dist/ but not production dependencies').toEqual([]);
   });
 
   it('runs as a numeric non-root user', () => {
