@@ -200,6 +200,12 @@ const CASES: readonly Case[] = [
     phrase: 'cordon.top_k must be a whole number from 1 to 1000',
   },
   {
+    fixture: 'risk-half-life.yaml',
+    code: 'CORDON_ERR_DEFINITION_VALUE',
+    line: 20,
+    phrase: 'cordon.half_life must be at least 1/64 of the timespan (1350s); got 1m',
+  },
+  {
     fixture: 'extension-wrong-base.yaml',
     code: 'CORDON_ERR_DEFINITION_VALUE',
     line: 12,

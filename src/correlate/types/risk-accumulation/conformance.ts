@@ -253,4 +253,31 @@ cordon: { type: risk_accumulation, risk: { injection: 50, probe_burst: 60 }, min
     ],
     expect: [],
   },
+  {
+    name: 'half_life: an alert counts less as it ages; two alerts 6 h apart stay under the line',
+    rules: rule(`risk: ${RISK}, min_rules: 1, half_life: 6h`, '{ gte: 90 }', '12h'),
+    events: [
+      alert(0, 'injection'),
+      // 50 · 2^−1 + 50 = 75 < 90.
+      alert(6 * HOUR, 'injection'),
+      // An hour later: 50 · 2^−(7/6) + 50 · 2^−(1/6) + 50 = 22.3 + 44.5 + 50 ≈ 116.8 ≥ 90.
+      alert(7 * HOUR, 'injection'),
+    ],
+    expect: [
+      {
+        rule: 'risky_key',
+        count: 3,
+        first: 0,
+        last: 7 * HOUR,
+        aggregate: { value: 116.817404, rules: { injection: 3 }, distinctRules: 1 },
+        at: 2,
+      },
+    ],
+  },
+  {
+    name: 'half_life: without it the same alerts cross the line at the second',
+    rules: rule(`risk: ${RISK}, min_rules: 1`, '{ gte: 90 }', '12h'),
+    events: [alert(0, 'injection'), alert(6 * HOUR, 'injection')],
+    expect: [{ rule: 'risky_key', count: 2, aggregate: { value: 100 }, at: 1 }],
+  },
 ];

@@ -1,4 +1,4 @@
-import { describe } from '../../../shared/duration.js';
+import { describe, formatDurationMs } from '../../../shared/duration.js';
 import { checkKeys, isMapping, suggest } from '../../../shared/shape.js';
 import type { Severity } from '../../../ingest/canonical-event.js';
 import type { Accumulator } from '../../engine/aggregation.js';
@@ -10,6 +10,7 @@ import type { RuleContext } from '../../rule/context.js';
 import type { CompiledCorrelation, ThresholdCondition } from '../../rule/types.js';
 import { figure, thresholdFiring } from '../common.js';
 import type { CorrelationTypeModule } from '../type-module.js';
+import { readDuration } from '../extension-settings.js';
 import { tacticsOf } from './tactics.js';
 
 /**
@@ -28,7 +29,15 @@ interface RiskParams {
   readonly minTactics: number;
   /** Severity tiers, highest score first: the match takes the first tier its score reaches. */
   readonly tiers: readonly { readonly level: Severity; readonly score: number }[];
+  /**
+   * A score's half-life: an alert counts 2^(−age / halfLife) of its score, its age taken at
+   * the window's newest alert. Undefined: scores count whole for the timespan.
+   */
+  readonly halfLifeMs: number | undefined;
 }
+
+/** The shortest half-life, as a share of the timespan (keeps the weights within a double). */
+const MIN_HALF_LIFE_SHARE = 64;
 
 /**
  * Cordon extension `risk_accumulation`, over Sigma `value_sum` (correlation-anchors §3,
@@ -51,8 +60,8 @@ export const riskAccumulation: CorrelationTypeModule = {
   value: (_params, hasField) => (hasField ? 'number' : 'none'),
   windows: ['sliding', 'tumbling'],
   maxTimespanMs: MAX_RISK_TIMESPAN_MS,
-  extensionKeys: ['risk', 'min_rules', 'min_tactics', 'tiers'],
-  parse({ ctx, cordon, rules, threshold, hasField }) {
+  extensionKeys: ['risk', 'min_rules', 'min_tactics', 'tiers', 'half_life'],
+  parse({ ctx, cordon, rules, threshold, hasField, timespanMs }) {
     const { sink, subject } = ctx;
     let ok = true;
     if (threshold?.some((b) => b.op !== 'gt' && b.op !== 'gte')) {
@@ -83,9 +92,18 @@ export const riskAccumulation: CorrelationTypeModule = {
     const minRules = readCount(ctx, cordon, 'min_rules', 1, rules.length, 'different rules');
     const minTactics = readCount(ctx, cordon, 'min_tactics', 0, MAX_TACTICS, 'different tactics');
     const tiers = readTiers(ctx, cordon.tiers);
+    // Without a timespan the rule is refused elsewhere; no half-life to check it against.
+    const halfLifeMs = timespanMs === undefined ? undefined : readHalfLife(ctx, cordon, timespanMs);
     if (!ok || minRules === undefined || minTactics === undefined || tiers === undefined)
       return undefined;
-    const params: RiskParams = { scores: scores ?? undefined, minRules, minTactics, tiers };
+    if (halfLifeMs === null) return undefined;
+    const params: RiskParams = {
+      scores: scores ?? undefined,
+      minRules,
+      minTactics,
+      tiers,
+      halfLifeMs,
+    };
     return params as unknown as Readonly<Record<string, unknown>>;
   },
   firing: thresholdFiring,
@@ -217,6 +235,30 @@ function readTiers(ctx: RuleContext, raw: unknown): RiskParams['tiers'] | undefi
   return ok ? tiers.reverse() : undefined;
 }
 
+/**
+ * `cordon.half_life`: undefined when absent, null after an error. At least 1/64 of the
+ * timespan (older alerts would weigh less than 2^−64) and at most a hundred timespans.
+ */
+function readHalfLife(
+  ctx: RuleContext,
+  cordon: Readonly<Record<string, unknown>>,
+  timespanMs: number,
+): number | undefined | null {
+  if (cordon.half_life === undefined || cordon.half_life === null) return undefined;
+  const min = Math.ceil(timespanMs / MIN_HALF_LIFE_SHARE);
+  const value = readDuration(ctx, cordon, 'half_life', 0, timespanMs * 100, '6h');
+  if (value === undefined) return null;
+  if (value < min) {
+    ctx.sink.error(
+      ['cordon', 'half_life'],
+      'CORDON_ERR_DEFINITION_VALUE',
+      `${ctx.subject} cordon.half_life must be at least 1/${MIN_HALF_LIFE_SHARE} of the timespan (${formatDurationMs(min)}); got ${formatDurationMs(value)}. Shorten the timespan or lengthen the half-life, e.g. "half_life: ${formatDurationMs(Math.ceil(timespanMs / 4))}".`,
+    );
+    return null;
+  }
+  return value;
+}
+
 /** Rules that contributed to a window, listed in a match, at most. */
 const LISTED_RULES = 20;
 
@@ -252,13 +294,31 @@ class RiskAccumulator implements Accumulator {
     this.#perTactic = names.map(() => 0);
   }
 
+  /** With a half-life: the time weights are taken from (the first alert's), and the newest. */
+  #ref = 0;
+  #newest = -Infinity;
+
   #score(c: Contribution): number {
     return this.params.scores ? (this.params.scores[c.input] as number) : (c.value as number);
   }
 
+  /** A score as it is summed: with a half-life, weighted by 2^((t − ref) / halfLife). */
+  #weighted(c: Contribution): number {
+    const h = this.params.halfLifeMs;
+    return h === undefined ? this.#score(c) : this.#score(c) * 2 ** ((c.t - this.#ref) / h);
+  }
+
+  /** The window's total: with a half-life, as of its newest alert. */
+  #value(): number {
+    const h = this.params.halfLifeMs;
+    return h === undefined ? this.#total : this.#total * 2 ** (-(this.#newest - this.#ref) / h);
+  }
+
   add(c: Contribution): void {
+    if (this.#n === 0) this.#ref = c.t;
+    if (c.t > this.#newest) this.#newest = c.t;
     this.#n += 1;
-    this.#total += this.#score(c);
+    this.#total += this.#weighted(c);
     if ((this.#perRule[c.input] = (this.#perRule[c.input] as number) + 1) === 1) this.#rules += 1;
     for (const t of this.#tacticsOf[c.input] as readonly number[])
       if ((this.#perTactic[t] = (this.#perTactic[t] as number) + 1) === 1) this.#tactics += 1;
@@ -266,11 +326,14 @@ class RiskAccumulator implements Accumulator {
 
   remove(c: Contribution): void {
     this.#n -= 1;
-    this.#total -= this.#score(c);
+    this.#total -= this.#weighted(c);
     if ((this.#perRule[c.input] = (this.#perRule[c.input] as number) - 1) === 0) this.#rules -= 1;
     for (const t of this.#tacticsOf[c.input] as readonly number[])
       if ((this.#perTactic[t] = (this.#perTactic[t] as number) - 1) === 0) this.#tactics -= 1;
-    if (this.#n === 0) this.#total = 0; // no floating-point drift survives an empty window
+    if (this.#n === 0) {
+      this.#total = 0; // no floating-point drift survives an empty window
+      this.#newest = -Infinity;
+    }
   }
 
   met(): boolean {
@@ -278,7 +341,7 @@ class RiskAccumulator implements Accumulator {
       this.#n > 0 &&
       this.#rules >= this.params.minRules &&
       this.#tactics >= this.params.minTactics &&
-      this.#test(this.#total)
+      this.#test(this.#value())
     );
   }
 
@@ -290,12 +353,13 @@ class RiskAccumulator implements Accumulator {
     });
     const tactics = this.#tacticNames.filter((_, t) => (this.#perTactic[t] as number) > 0);
     const met = this.met();
-    const tier = met ? this.params.tiers.find((t) => this.#total >= t.score) : undefined;
+    const value = this.#value();
+    const tier = met ? this.params.tiers.find((t) => value >= t.score) : undefined;
     return {
       met,
       count: this.#n,
       aggregate: {
-        value: figure(this.#total),
+        value: figure(value),
         rules,
         distinctRules: this.#rules,
         tactics,
