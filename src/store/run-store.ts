@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { RunContext } from '../playbook/definition/compile-playbook.js';
 import type { Effect } from '../playbook/runtime/effects.js';
+import type { QueuedJobs } from '../playbook/runtime/jobs.js';
 import {
   FINAL_STATUSES,
   type FailedAt,
@@ -117,6 +118,8 @@ export class RunStore {
     patch: RunPatch,
     timeline: readonly TimelineEntry[],
     appliedEventId: string,
+    /** Jobs to add in the same script, only if the save goes through (saveRunAndQueue). */
+    queued?: QueuedJobs,
   ): Promise<RunRecord | 'conflict' | 'missing' | 'duplicate'> {
     const fields: Record<string, string> = {
       status: patch.status,
@@ -138,25 +141,29 @@ export class RunStore {
         : { failedAt: patch.failedAt === null ? '' : JSON.stringify(patch.failedAt) }),
     };
     const ended = patch.endedAt !== undefined;
-    const code = await this.#scripts.run(
-      'saveRun',
-      [
-        this.keys.run(run.id),
-        this.keys.runTimeline(run.id),
-        this.keys.runApplied(run.id),
-        this.keys.runActive,
-        this.keys.changes,
-      ],
-      [
-        String(run.version),
-        JSON.stringify(fields),
-        JSON.stringify(timeline.map((t) => JSON.stringify(t))),
-        appliedEventId,
-        ended ? '1' : patch.reopen ? '2' : '0',
-        run.id,
-        CHANGE_FEED_MAX_LEN,
-      ],
-    );
+    const keys = [
+      this.keys.run(run.id),
+      this.keys.runTimeline(run.id),
+      this.keys.runApplied(run.id),
+      this.keys.runActive,
+      this.keys.changes,
+    ];
+    const args = [
+      String(run.version),
+      JSON.stringify(fields),
+      JSON.stringify(timeline.map((t) => JSON.stringify(t))),
+      appliedEventId,
+      ended ? '1' : patch.reopen ? '2' : '0',
+      run.id,
+      CHANGE_FEED_MAX_LEN,
+    ];
+    const code = queued
+      ? await this.#scripts.run(
+          'saveRunAndQueue',
+          [...keys, ...queued.queueKeys],
+          [...args, queued.jobs.length, ...queued.jobs.flat()],
+        )
+      : await this.#scripts.run('saveRun', keys, args);
     if (code === 1 && ended && this.metrics) {
       const m = CORDON_METRICS.runsEnded;
       this.metrics.inc(m.name, m.help, { playbook: run.playbookId, status: patch.status });
@@ -174,26 +181,32 @@ export class RunStore {
   async createAndGet(
     run: RunRecord,
     timeline: readonly TimelineEntry[],
+    /** Jobs to add in the same script, only if the run is created (createRunAndQueue). */
+    queued?: QueuedJobs,
   ): Promise<RunRecord | undefined> {
     const fields = toFields(run);
-    const created = await this.#scripts.run(
-      'createRun',
-      [
-        this.keys.run(run.id),
-        this.keys.runTimeline(run.id),
-        this.keys.runIndex,
-        this.keys.runActive,
-        this.keys.incidentRuns(run.incidentId),
-        this.keys.changes,
-      ],
-      [
-        run.createdAt,
-        run.id,
-        JSON.stringify(fields),
-        JSON.stringify(timeline.map((t) => JSON.stringify(t))),
-        CHANGE_FEED_MAX_LEN,
-      ],
-    );
+    const keys = [
+      this.keys.run(run.id),
+      this.keys.runTimeline(run.id),
+      this.keys.runIndex,
+      this.keys.runActive,
+      this.keys.incidentRuns(run.incidentId),
+      this.keys.changes,
+    ];
+    const args = [
+      run.createdAt,
+      run.id,
+      JSON.stringify(fields),
+      JSON.stringify(timeline.map((t) => JSON.stringify(t))),
+      CHANGE_FEED_MAX_LEN,
+    ];
+    const created = queued
+      ? await this.#scripts.run(
+          'createRunAndQueue',
+          [...keys, ...queued.queueKeys],
+          [...args, queued.jobs.length, ...queued.jobs.flat()],
+        )
+      : await this.#scripts.run('createRun', keys, args);
     if (created !== 1) return undefined;
     const stored = fromFields(fields);
     this.#remember(stored);

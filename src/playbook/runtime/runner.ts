@@ -31,7 +31,15 @@ import {
 } from './effects.js';
 import { EMPTY_BOOK, entryOf, expiryKey, toUndo, withEntry } from './undo-book.js';
 import { startPass, undoJob, UNDO_RETRY } from './undo-runtime.js';
-import type { ActionJob, RunEventJob, RunQueues, RunStartJob } from './jobs.js';
+import {
+  queuedJobs,
+  type ActionJob,
+  type EncodedJob,
+  type QueuedJobs,
+  type RunEventJob,
+  type RunQueues,
+  type RunStartJob,
+} from './jobs.js';
 import type { PlaybookCatalog } from './playbook-catalog.js';
 import {
   FINAL_STATUSES,
@@ -203,18 +211,24 @@ export class Runner {
       const state = position.state;
       const effects = toEffects(actions, job.runId, { state, step: 1, prevStep: 0, at: now });
       const status = statusOf(snapshot, compiled, position);
+      const incidentId = typeof job.incident.id === 'string' ? job.incident.id : '';
+      const { queued, outbox } = this.#queueWithSave(
+        { id: job.runId, incidentId, playbookId: job.playbookId, context: snapshot.context },
+        compiled,
+        effects,
+      );
       const record: RunRecord = {
         id: job.runId,
         playbookId: job.playbookId,
         playbookHash: job.playbookHash,
-        incidentId: typeof job.incident.id === 'string' ? job.incident.id : '',
+        incidentId,
         initiator: job.initiator,
         status,
         state,
         step: 1,
         version: 1,
         context: snapshot.context as RunContext,
-        pendingEffects: effects,
+        pendingEffects: outbox,
         ...(position.value === undefined ? {} : { value: position.value }),
         leaves: position.leaves,
         createdAt: now,
@@ -223,19 +237,23 @@ export class Runner {
         ...(job.parent ? { parent: job.parent } : {}),
       };
       run =
-        (await this.deps.runs.createAndGet(record, [
-          {
-            at: now,
-            type: 'started',
-            state,
-            playbook: job.playbookId,
-            playbookHash: job.playbookHash,
-            initiator: job.initiator,
-            ...(job.parent ? { parent: job.parent.runId } : {}),
-            ...(job.comment ? { comment: job.comment } : {}),
-          },
-          ...effectEntries(effects, now),
-        ])) ?? (await this.deps.runs.get(job.runId));
+        (await this.deps.runs.createAndGet(
+          record,
+          [
+            {
+              at: now,
+              type: 'started',
+              state,
+              playbook: job.playbookId,
+              playbookHash: job.playbookHash,
+              initiator: job.initiator,
+              ...(job.parent ? { parent: job.parent.runId } : {}),
+              ...(job.comment ? { comment: job.comment } : {}),
+            },
+            ...effectEntries(effects, now),
+          ],
+          queued,
+        )) ?? (await this.deps.runs.get(job.runId));
       this.deps.logger.info(
         { runId: job.runId, playbookId: job.playbookId, incidentId: record.incidentId },
         'run started',
@@ -428,6 +446,8 @@ export class Runner {
         ...effectEntries(effects, now),
         ...(ended ? [{ at: now, type: 'ended', outcome: status }] : []),
       ];
+      // Action jobs go out with the save itself; only the rest waits in the outbox.
+      const { queued, outbox } = this.#queueWithSave({ ...run, context }, compiled, effects);
       const saved = await this.deps.runs.commit(
         run,
         {
@@ -437,7 +457,7 @@ export class Runner {
           value: position.value ?? null,
           leaves: position.leaves,
           context,
-          pendingEffects: effects,
+          pendingEffects: outbox,
           updatedAt: now,
           ...(ended ? { endedAt: now } : {}),
           ...(book !== run.undo && book !== EMPTY_BOOK ? { undo: book } : {}),
@@ -445,6 +465,7 @@ export class Runner {
         },
         timeline,
         job.eventId,
+        queued,
       );
       if (saved === 'conflict' || (saved === 'duplicate' && remembered)) continue;
       if (saved === 'duplicate') return 'duplicate';
@@ -458,6 +479,37 @@ export class Runner {
     throw new Error(
       `Run ${job.runId}: could not apply ${job.event.type} after ${MAX_CONFLICT_RETRIES} conflicting saves.`,
     );
+  }
+
+  /**
+   * Splits a transition's effects: the action jobs the save's own script adds (BullMQ's job,
+   * encoded by BullMQ's code, added atomically with the save, so they need no outbox entry and
+   * no clear after) and the rest, the outbox. Everything stays in the outbox when the queues
+   * cannot encode a job (another queue backend, another BullMQ version) or a kind has no job
+   * to add (its inputs fail: the outbox reports that as before).
+   */
+  #queueWithSave(
+    run: Pick<RunRecord, 'id' | 'incidentId' | 'playbookId'> & { readonly context: unknown },
+    compiled: CompiledPlaybook,
+    effects: readonly Effect[],
+  ): { queued: QueuedJobs | undefined; outbox: Effect[] } {
+    const queues = this.deps.queues;
+    if (!queues.encodeActionJob) return { queued: undefined, outbox: [...effects] };
+    const encoded: EncodedJob[] = [];
+    const outbox: Effect[] = [];
+    for (const effect of effects) {
+      const kind = isStateEffect(effect) ? stateKind(effect.kind) : undefined;
+      const def = isStateEffect(effect) ? compiled.states[effect.state] : undefined;
+      const made =
+        kind?.effect?.queued && def && isStateEffect(effect)
+          ? kind.effect.queued(effect, def, run as RunRecord)
+          : undefined;
+      const job = made && queues.encodeActionJob(made.job, made.options);
+      if (job && (encoded.length === 0 || sameKeys(encoded[0]?.queueKeys, job.queueKeys)))
+        encoded.push(job);
+      else outbox.push(effect);
+    }
+    return { queued: queuedJobs(encoded), outbox };
   }
 
   /** How long the run rested at the step it left (since its last save), by the step's kind. */
@@ -781,6 +833,10 @@ export class Runner {
     }
     return compiled;
   }
+}
+
+function sameKeys(a: readonly string[] | undefined, b: readonly string[]): boolean {
+  return a !== undefined && a.length === b.length && a.every((k, i) => k === b[i]);
 }
 
 /** An action's outcome as the run event it is, with its deterministic event id. */
