@@ -54,6 +54,13 @@ export class RunStore {
    * version differs), so a caller may save from it instead of reading the run first.
    */
   readonly #recent = new Map<string, RunRecord>();
+  /**
+   * Saves and creates of this process not yet answered, by run. A save now adds the run's
+   * next action job itself, so this process's worker can finish that job before the save's
+   * answer is read here; its outcome then waits for the answer (no round trip) rather than
+   * saving from the copy before it, which the save would refuse (a read and a retry).
+   */
+  readonly #writing = new Map<string, Promise<unknown>>();
 
   constructor(
     private readonly redis: Redis,
@@ -75,6 +82,23 @@ export class RunStore {
    */
   recent(id: string): RunRecord | undefined {
     return this.#recent.get(id);
+  }
+
+  /** `recent`, once a save or create of the run this process has sent is answered. */
+  async recentSettled(id: string): Promise<RunRecord | undefined> {
+    const writing = this.#writing.get(id);
+    if (writing) await writing.catch(() => undefined);
+    return this.#recent.get(id);
+  }
+
+  /** `write` of run `id` (the remembered copy updated), known to `recentSettled` until done. */
+  async #tracked<T>(id: string, write: Promise<T>): Promise<T> {
+    this.#writing.set(id, write);
+    try {
+      return await write;
+    } finally {
+      if (this.#writing.get(id) === write) this.#writing.delete(id);
+    }
   }
 
   #remember(run: RunRecord): void {
@@ -113,13 +137,24 @@ export class RunStore {
    * `duplicate`: `appliedEventId` was applied already (only a save from a remembered copy of
    * the run, `recent`, can meet this: a fresh read would have said so).
    */
-  async commit(
+  commit(
     run: RunRecord,
     patch: RunPatch,
     timeline: readonly TimelineEntry[],
     appliedEventId: string,
     /** Jobs to add in the same script, only if the save goes through (saveRunAndQueue). */
     queued?: QueuedJobs,
+  ): Promise<RunRecord | 'conflict' | 'missing' | 'duplicate'> {
+    const saving = this.#commit(run, patch, timeline, appliedEventId, queued);
+    return queued ? this.#tracked(run.id, saving) : saving;
+  }
+
+  async #commit(
+    run: RunRecord,
+    patch: RunPatch,
+    timeline: readonly TimelineEntry[],
+    appliedEventId: string,
+    queued: QueuedJobs | undefined,
   ): Promise<RunRecord | 'conflict' | 'missing' | 'duplicate'> {
     const fields: Record<string, string> = {
       status: patch.status,
@@ -178,11 +213,20 @@ export class RunStore {
   }
 
   /** `create`, answering with the run as a read would return it (or undefined if it existed). */
-  async createAndGet(
+  createAndGet(
     run: RunRecord,
     timeline: readonly TimelineEntry[],
     /** Jobs to add in the same script, only if the run is created (createRunAndQueue). */
     queued?: QueuedJobs,
+  ): Promise<RunRecord | undefined> {
+    const creating = this.#create(run, timeline, queued);
+    return queued ? this.#tracked(run.id, creating) : creating;
+  }
+
+  async #create(
+    run: RunRecord,
+    timeline: readonly TimelineEntry[],
+    queued: QueuedJobs | undefined,
   ): Promise<RunRecord | undefined> {
     const fields = toFields(run);
     const keys = [

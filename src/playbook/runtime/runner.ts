@@ -277,7 +277,9 @@ export class Runner {
     const log = this.deps.logger.child({ runId: job.runId, event: job.event.type });
     for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt += 1) {
       const remembered =
-        attempt === 0 && options.remembered ? this.deps.runs.recent(job.runId) : undefined;
+        attempt === 0 && options.remembered
+          ? await this.deps.runs.recentSettled(job.runId)
+          : undefined;
       // One round trip: the main connection pipelines the two reads.
       const [run, applied] = remembered
         ? [remembered, false]
