@@ -59,6 +59,8 @@ export interface PlanUndo {
   readonly state: string;
   readonly operation: string;
   readonly reason: 'rejected' | 'failed';
+  /** The call may not have been made (a losing branch of a join `any`): undone if it was. */
+  readonly unlessWon?: string;
 }
 
 /** How one branch of a parallel state, or the run itself, ends on one path. */
@@ -341,17 +343,25 @@ export function planRun(
   };
 
   const finish = (w: Walk): void => {
+    const unless = (call: PlanCall) =>
+      call.unlessWon === undefined ? {} : { unlessWon: call.unlessWon };
     const undone: PlanUndo[] = w.undone.map(({ call, reason }) => ({
       state: call.state,
       operation: (call.undo as NonNullable<PlanCall['undo']>).operation,
       reason,
+      ...unless(call),
     }));
     // A run that fails takes back, newest first, every effect still applied.
     if ('outcome' in w.end && w.end.outcome === 'failed') {
       const taken = new Set(w.undone.map((u) => u.call));
       for (const call of [...w.applied].reverse())
         if (call.undo && !taken.has(call))
-          undone.push({ state: call.state, operation: call.undo.operation, reason: 'failed' });
+          undone.push({
+            state: call.state,
+            operation: call.undo.operation,
+            reason: 'failed',
+            ...unless(call),
+          });
     }
     // What the run leaves applied is taken back by its expiries, soonest first.
     const gone = new Set([...w.undone.map((u) => u.call)]);
@@ -457,7 +467,10 @@ export function formatPlan(plan: Plan, incidentId: string): string {
     const undos = (reason: PlanUndo['reason']): string =>
       path.undone
         .filter((u) => u.reason === reason)
-        .map((u) => `${u.operation} (state ${u.state})`)
+        .map(
+          (u) =>
+            `${u.operation} (state ${u.state}${u.unlessWon ? `, if made: unless ${u.unlessWon} won first` : ''})`,
+        )
         .join(', ');
     if (undos('rejected')) lines.push(`  a rejection takes back: ${undos('rejected')}`);
     if (undos('failed'))
