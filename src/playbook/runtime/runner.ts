@@ -191,69 +191,70 @@ export class Runner {
 
   async start(job: RunStartJob): Promise<void> {
     const compiled = await this.compiled(job.playbookHash, job.runId);
-    let run = await this.deps.runs.get(job.runId);
-    if (!run) {
-      const now = this.deps.clock.now();
-      const input: RunContext = {
-        incident: job.incident,
-        run: {
-          id: job.runId,
-          playbook: job.playbookId,
-          startedAt: now,
-          ...(job.inputs ? { inputs: job.inputs } : {}),
-        },
-        steps: {},
-        approvals: {},
-        gate: null,
-      };
-      const [snapshot, actions] = initialTransition(compiled.machine, input);
-      const position = positionOf(snapshot, compiled, {}, undefined, 1);
-      const state = position.state;
-      const effects = toEffects(actions, job.runId, { state, step: 1, prevStep: 0, at: now });
-      const status = statusOf(snapshot, compiled, position);
-      const incidentId = typeof job.incident.id === 'string' ? job.incident.id : '';
-      const { queued, outbox } = this.#queueWithSave(
-        { id: job.runId, incidentId, playbookId: job.playbookId, context: snapshot.context },
-        compiled,
-        effects,
-      );
-      const record: RunRecord = {
+    // No read first (a round trip on every trigger): the create refuses a run that exists (a
+    // start job delivered again, a trigger repeated), whose outbox is then performed instead.
+    const now = this.deps.clock.now();
+    const input: RunContext = {
+      incident: job.incident,
+      run: {
         id: job.runId,
-        playbookId: job.playbookId,
-        playbookHash: job.playbookHash,
-        incidentId,
-        initiator: job.initiator,
-        status,
-        state,
-        step: 1,
-        version: 1,
-        context: snapshot.context as RunContext,
-        pendingEffects: outbox,
-        ...(position.value === undefined ? {} : { value: position.value }),
-        leaves: position.leaves,
-        createdAt: now,
-        updatedAt: now,
-        endedAt: FINAL_STATUSES.includes(status) ? now : undefined,
-        ...(job.parent ? { parent: job.parent } : {}),
-      };
-      run =
-        (await this.deps.runs.createAndGet(
-          record,
-          [
-            {
-              at: now,
-              type: 'started',
-              state,
-              playbook: job.playbookId,
-              playbookHash: job.playbookHash,
-              initiator: job.initiator,
-              ...(job.parent ? { parent: job.parent.runId } : {}),
-              ...(job.comment ? { comment: job.comment } : {}),
-            },
-            ...effectEntries(effects, now),
-          ],
-          queued,
-        )) ?? (await this.deps.runs.get(job.runId));
+        playbook: job.playbookId,
+        startedAt: now,
+        ...(job.inputs ? { inputs: job.inputs } : {}),
+      },
+      steps: {},
+      approvals: {},
+      gate: null,
+    };
+    const [snapshot, actions] = initialTransition(compiled.machine, input);
+    const position = positionOf(snapshot, compiled, {}, undefined, 1);
+    const state = position.state;
+    const effects = toEffects(actions, job.runId, { state, step: 1, prevStep: 0, at: now });
+    const status = statusOf(snapshot, compiled, position);
+    const incidentId = typeof job.incident.id === 'string' ? job.incident.id : '';
+    const { queued, outbox } = this.#queueWithSave(
+      { id: job.runId, incidentId, playbookId: job.playbookId, context: snapshot.context },
+      compiled,
+      effects,
+    );
+    const record: RunRecord = {
+      id: job.runId,
+      playbookId: job.playbookId,
+      playbookHash: job.playbookHash,
+      incidentId,
+      initiator: job.initiator,
+      status,
+      state,
+      step: 1,
+      version: 1,
+      context: snapshot.context as RunContext,
+      pendingEffects: outbox,
+      ...(position.value === undefined ? {} : { value: position.value }),
+      leaves: position.leaves,
+      createdAt: now,
+      updatedAt: now,
+      endedAt: FINAL_STATUSES.includes(status) ? now : undefined,
+      ...(job.parent ? { parent: job.parent } : {}),
+    };
+    const created = await this.deps.runs.createAndGet(
+      record,
+      [
+        {
+          at: now,
+          type: 'started',
+          state,
+          playbook: job.playbookId,
+          playbookHash: job.playbookHash,
+          initiator: job.initiator,
+          ...(job.parent ? { parent: job.parent.runId } : {}),
+          ...(job.comment ? { comment: job.comment } : {}),
+        },
+        ...effectEntries(effects, now),
+      ],
+      queued,
+    );
+    const run = created ?? (await this.deps.runs.get(job.runId));
+    if (created) {
       this.deps.logger.info(
         { runId: job.runId, playbookId: job.playbookId, incidentId: record.incidentId },
         'run started',
