@@ -29,7 +29,8 @@ import { SyslogListener, toOctetCountedBody } from './ingest/syslog/index.js';
 import { resolveSenderAuth } from './ingest/auth/sender-auth.js';
 import type { ResolvedSenderAuth } from './ingest/auth/sender-auth.js';
 import { IngestService } from './ingest/ingest-service.js';
-import type { ActionJob, RunJob, RunQueues } from './playbook/runtime/jobs.js';
+import type { ActionJob, ActionJobOptions, RunJob, RunQueues } from './playbook/runtime/jobs.js';
+import { encodeStandardJob } from './playbook/runtime/queued-job.js';
 import { PlaybookCatalog } from './playbook/runtime/playbook-catalog.js';
 import { Runner } from './playbook/runtime/runner.js';
 import { sourcesOfRefs } from './playbook/runtime/trigger-match.js';
@@ -243,6 +244,17 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
     );
     const keepCompleted = { age: Math.round(config.jobs.keepCompletedMs / 1000) };
     const keepFailed = { age: 30 * 86_400 };
+    const actionJobOptions = (opts: ActionJobOptions) => ({
+      jobId: opts.jobId,
+      attempts: opts.attempts,
+      backoff: {
+        type: opts.backoff.type,
+        delay: opts.backoff.delayMs,
+        ...(opts.backoff.type === 'exponential' ? { jitter: 0.3 } : {}),
+      },
+      removeOnComplete: keepCompleted,
+      removeOnFail: keepFailed,
+    });
     const queues: RunQueues = {
       async addRunJob(job, opts) {
         await runQueue.add(job.type, job, {
@@ -265,18 +277,11 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
           await job.remove().catch(() => undefined);
       },
       async addActionJob(job, opts) {
-        await actionQueue.add(job.operation, job, {
-          jobId: opts.jobId,
-          attempts: opts.attempts,
-          backoff: {
-            type: opts.backoff.type,
-            delay: opts.backoff.delayMs,
-            ...(opts.backoff.type === 'exponential' ? { jitter: 0.3 } : {}),
-          },
-          removeOnComplete: keepCompleted,
-          removeOnFail: keepFailed,
-        });
+        await actionQueue.add(job.operation, job, actionJobOptions(opts));
       },
+      // A run's save adds its next action job in the same script (saveRunAndQueue).
+      encodeActionJob: (job, opts) =>
+        encodeStandardJob(actionQueue, job.operation, job, actionJobOptions(opts)),
       async actionJobState(jobId) {
         const job = await actionQueue.getJob(jobId);
         if (!job) return { state: 'unknown', attempts: 0 };

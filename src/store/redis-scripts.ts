@@ -1,12 +1,18 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
+import { addStandardJob } from 'bullmq/dist/cjs/scripts/addStandardJob-9.js';
 
 /**
  * Lua scripts live in `store/scripts/<verbNoun>-<numKeys>.lua`, one atomic command each, with
  * a header documenting KEYS, ARGV (with units) and returns. The key count comes from the file
  * name so a caller passing the wrong number of keys fails loudly instead of shifting ARGV.
  * Time always arrives in ARGV: no script calls Redis TIME.
+ *
+ * A script that does another's work in the same atomic step includes it rather than copying
+ * it: a line `--- @include <name>` becomes `local function <name>(KEYS, ARGV) … end` holding
+ * that script of ours, and `--- @bullmq <name>` the same around the installed BullMQ's own
+ * script (so a job it adds has exactly the layout that version of BullMQ reads).
  */
 interface Script {
   readonly name: string;
@@ -17,14 +23,35 @@ interface Script {
 
 let cache: ReadonlyMap<string, Script> | undefined;
 
+/** BullMQ scripts a script of ours may include (its text, with BullMQ's includes resolved). */
+const BULLMQ_SCRIPTS: Readonly<Record<string, { readonly content: string }>> = { addStandardJob };
+
+const INCLUDE = /^--- @(include|bullmq) ([a-zA-Z]+)$/gm;
+
+/** `lua` with its include lines replaced by the scripts they name, each as a local function. */
+function compose(file: string, lua: string, ours: ReadonlyMap<string, string>): string {
+  return lua.replace(INCLUDE, (_, from: string, name: string) => {
+    const body = from === 'bullmq' ? BULLMQ_SCRIPTS[name]?.content : ours.get(name);
+    if (body === undefined)
+      throw new Error(
+        `Lua script ${file} includes ${from === 'bullmq' ? "BullMQ's" : 'our'} script "${name}", which is not there.`,
+      );
+    return `local function ${name}(KEYS, ARGV)\n${body}\nend`;
+  });
+}
+
 function loadScripts(): ReadonlyMap<string, Script> {
   if (cache) return cache;
   const dir = new URL('./scripts/', import.meta.url);
   const scripts = new Map<string, Script>();
-  for (const file of readdirSync(dir)) {
+  const files = readdirSync(dir).filter((file) => /^[a-zA-Z]+-\d+\.lua$/.test(file));
+  const texts = new Map<string, string>();
+  for (const file of files)
+    texts.set(file.replace(/-\d+\.lua$/, ''), readFileSync(new URL(file, dir), 'utf8'));
+  for (const file of files) {
     const match = /^([a-zA-Z]+)-(\d+)\.lua$/.exec(file);
     if (!match) continue;
-    const lua = readFileSync(new URL(file, dir), 'utf8');
+    const lua = compose(file, readFileSync(new URL(file, dir), 'utf8'), texts);
     const name = match[1] as string;
     const twin = scripts.get(name);
     if (twin)
@@ -42,7 +69,8 @@ function loadScripts(): ReadonlyMap<string, Script> {
   return scripts;
 }
 
-export type ScriptArg = string | number;
+/** Buffers pass as they are (BullMQ's msgpack-packed arguments); the rest as strings. */
+export type ScriptArg = string | number | Buffer;
 
 export class ScriptRunner {
   readonly #scripts = loadScripts();
@@ -58,8 +86,8 @@ export class ScriptRunner {
     }
     // One array, never spread into the call: a checkpoint can carry more arguments than a
     // JavaScript call may take.
-    const all = [...keys];
-    for (const a of args) all.push(String(a));
+    const all: (string | Buffer)[] = [...keys];
+    for (const a of args) all.push(Buffer.isBuffer(a) ? a : String(a));
     try {
       return await this.redis.evalsha(script.sha1, keys.length, all);
     } catch (err) {

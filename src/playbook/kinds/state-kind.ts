@@ -10,7 +10,7 @@ import type {
 } from '../definition/types.js';
 import type { ExpressionType } from '../expressions/cel.js';
 import type { StateEffect } from '../runtime/effects.js';
-import type { ActionJob } from '../runtime/jobs.js';
+import type { ActionJob, ActionJobOptions } from '../runtime/jobs.js';
 import type { RunRecord, RunStatus } from '../runtime/run-record.js';
 import type { UndoableStep, UndoEntry } from '../runtime/undo-book.js';
 import type { RunnerDeps } from '../runtime/runner.js';
@@ -127,6 +127,16 @@ export interface KindEffect<D extends BaseStateDefinition> {
     compiled: CompiledPlaybook,
     services: RunServices,
   ): Promise<void>;
+  /**
+   * The action job performing the effect would add, when it can be added by the very script
+   * that saves the transition deciding it (then it needs no outbox entry); undefined to
+   * perform it from the outbox. Pure: renders and checks, adds nothing.
+   */
+  queued?(
+    effect: StateEffect,
+    def: D,
+    run: RunRecord,
+  ): { readonly job: ActionJob; readonly options: ActionJobOptions } | undefined;
   /** Timeline entry type recorded when the effect is decided. */
   readonly timeline: string;
   /** Field name of the effect id in that timeline entry. */

@@ -74,20 +74,45 @@ export type JobState =
   | 'waiting-children'
   | 'unknown';
 
+/** A job as BullMQ's addStandardJob takes it: the queue's 9 keys, then its 3 arguments. */
+export interface EncodedJob {
+  readonly queueKeys: readonly string[];
+  readonly args: readonly (string | Buffer)[];
+}
+
+/** Jobs for one queue, to add in the same script as a run's save (saveRunAndQueue). */
+export interface QueuedJobs {
+  readonly queueKeys: readonly string[];
+  readonly jobs: readonly (readonly (string | Buffer)[])[];
+}
+
+/** Several encoded jobs of one queue as one `QueuedJobs` (undefined for none). */
+export function queuedJobs(encoded: readonly EncodedJob[]): QueuedJobs | undefined {
+  const first = encoded[0];
+  if (!first) return undefined;
+  return { queueKeys: first.queueKeys, jobs: encoded.map((e) => e.args) };
+}
+
+/** How an action job is retried (BullMQ attempts and backoff), under its effect id. */
+export interface ActionJobOptions {
+  readonly jobId: string;
+  readonly attempts: number;
+  readonly backoff: { readonly type: 'fixed' | 'exponential'; readonly delayMs: number };
+}
+
 /** The queue operations the runner needs (a port; BullMQ implements it in main). */
 export interface RunQueues {
   addRunJob(job: RunJob, options: { jobId: string; delayMs?: number }): Promise<void>;
   removeRunJob(jobId: string): Promise<void>;
   /** Removes an action job that has not started yet (a running one finishes). */
   removeActionJob(jobId: string): Promise<void>;
-  addActionJob(
-    job: ActionJob,
-    options: {
-      jobId: string;
-      attempts: number;
-      backoff: { type: 'fixed' | 'exponential'; delayMs: number };
-    },
-  ): Promise<void>;
+  addActionJob(job: ActionJob, options: ActionJobOptions): Promise<void>;
+  /**
+   * The action job as BullMQ would add it, for a script of ours to add in the same step as a
+   * run's save (store/scripts/saveRunAndQueue); undefined (or absent) when it cannot be, and
+   * the job is then added with `addActionJob` from the run's outbox.
+   */
+  encodeActionJob?(job: ActionJob, options: ActionJobOptions): EncodedJob | undefined;
   actionJobState(
     jobId: string,
   ): Promise<{ state: JobState; failedReason?: string; attempts: number; returnValue?: unknown }>;

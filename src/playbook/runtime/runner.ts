@@ -31,7 +31,15 @@ import {
 } from './effects.js';
 import { EMPTY_BOOK, entryOf, expiryKey, toUndo, withEntry } from './undo-book.js';
 import { startPass, undoJob, UNDO_RETRY } from './undo-runtime.js';
-import type { ActionJob, RunEventJob, RunQueues, RunStartJob } from './jobs.js';
+import {
+  queuedJobs,
+  type ActionJob,
+  type EncodedJob,
+  type QueuedJobs,
+  type RunEventJob,
+  type RunQueues,
+  type RunStartJob,
+} from './jobs.js';
 import type { PlaybookCatalog } from './playbook-catalog.js';
 import {
   FINAL_STATUSES,
@@ -183,59 +191,70 @@ export class Runner {
 
   async start(job: RunStartJob): Promise<void> {
     const compiled = await this.compiled(job.playbookHash, job.runId);
-    let run = await this.deps.runs.get(job.runId);
-    if (!run) {
-      const now = this.deps.clock.now();
-      const input: RunContext = {
-        incident: job.incident,
-        run: {
-          id: job.runId,
-          playbook: job.playbookId,
-          startedAt: now,
-          ...(job.inputs ? { inputs: job.inputs } : {}),
-        },
-        steps: {},
-        approvals: {},
-        gate: null,
-      };
-      const [snapshot, actions] = initialTransition(compiled.machine, input);
-      const position = positionOf(snapshot, compiled, {}, undefined, 1);
-      const state = position.state;
-      const effects = toEffects(actions, job.runId, { state, step: 1, prevStep: 0, at: now });
-      const status = statusOf(snapshot, compiled, position);
-      const record: RunRecord = {
+    // No read first (a round trip on every trigger): the create refuses a run that exists (a
+    // start job delivered again, a trigger repeated), whose outbox is then performed instead.
+    const now = this.deps.clock.now();
+    const input: RunContext = {
+      incident: job.incident,
+      run: {
         id: job.runId,
-        playbookId: job.playbookId,
-        playbookHash: job.playbookHash,
-        incidentId: typeof job.incident.id === 'string' ? job.incident.id : '',
-        initiator: job.initiator,
-        status,
-        state,
-        step: 1,
-        version: 1,
-        context: snapshot.context as RunContext,
-        pendingEffects: effects,
-        ...(position.value === undefined ? {} : { value: position.value }),
-        leaves: position.leaves,
-        createdAt: now,
-        updatedAt: now,
-        endedAt: FINAL_STATUSES.includes(status) ? now : undefined,
-        ...(job.parent ? { parent: job.parent } : {}),
-      };
-      run =
-        (await this.deps.runs.createAndGet(record, [
-          {
-            at: now,
-            type: 'started',
-            state,
-            playbook: job.playbookId,
-            playbookHash: job.playbookHash,
-            initiator: job.initiator,
-            ...(job.parent ? { parent: job.parent.runId } : {}),
-            ...(job.comment ? { comment: job.comment } : {}),
-          },
-          ...effectEntries(effects, now),
-        ])) ?? (await this.deps.runs.get(job.runId));
+        playbook: job.playbookId,
+        startedAt: now,
+        ...(job.inputs ? { inputs: job.inputs } : {}),
+      },
+      steps: {},
+      approvals: {},
+      gate: null,
+    };
+    const [snapshot, actions] = initialTransition(compiled.machine, input);
+    const position = positionOf(snapshot, compiled, {}, undefined, 1);
+    const state = position.state;
+    const effects = toEffects(actions, job.runId, { state, step: 1, prevStep: 0, at: now });
+    const status = statusOf(snapshot, compiled, position);
+    const incidentId = typeof job.incident.id === 'string' ? job.incident.id : '';
+    const { queued, outbox } = this.#queueWithSave(
+      { id: job.runId, incidentId, playbookId: job.playbookId, context: snapshot.context },
+      compiled,
+      effects,
+    );
+    const record: RunRecord = {
+      id: job.runId,
+      playbookId: job.playbookId,
+      playbookHash: job.playbookHash,
+      incidentId,
+      initiator: job.initiator,
+      status,
+      state,
+      step: 1,
+      version: 1,
+      context: snapshot.context as RunContext,
+      pendingEffects: outbox,
+      ...(position.value === undefined ? {} : { value: position.value }),
+      leaves: position.leaves,
+      createdAt: now,
+      updatedAt: now,
+      endedAt: FINAL_STATUSES.includes(status) ? now : undefined,
+      ...(job.parent ? { parent: job.parent } : {}),
+    };
+    const created = await this.deps.runs.createAndGet(
+      record,
+      [
+        {
+          at: now,
+          type: 'started',
+          state,
+          playbook: job.playbookId,
+          playbookHash: job.playbookHash,
+          initiator: job.initiator,
+          ...(job.parent ? { parent: job.parent.runId } : {}),
+          ...(job.comment ? { comment: job.comment } : {}),
+        },
+        ...effectEntries(effects, now),
+      ],
+      queued,
+    );
+    const run = created ?? (await this.deps.runs.get(job.runId));
+    if (created) {
       this.deps.logger.info(
         { runId: job.runId, playbookId: job.playbookId, incidentId: record.incidentId },
         'run started',
@@ -259,7 +278,9 @@ export class Runner {
     const log = this.deps.logger.child({ runId: job.runId, event: job.event.type });
     for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt += 1) {
       const remembered =
-        attempt === 0 && options.remembered ? this.deps.runs.recent(job.runId) : undefined;
+        attempt === 0 && options.remembered
+          ? await this.deps.runs.recentSettled(job.runId)
+          : undefined;
       // One round trip: the main connection pipelines the two reads.
       const [run, applied] = remembered
         ? [remembered, false]
@@ -428,6 +449,8 @@ export class Runner {
         ...effectEntries(effects, now),
         ...(ended ? [{ at: now, type: 'ended', outcome: status }] : []),
       ];
+      // Action jobs go out with the save itself; only the rest waits in the outbox.
+      const { queued, outbox } = this.#queueWithSave({ ...run, context }, compiled, effects);
       const saved = await this.deps.runs.commit(
         run,
         {
@@ -437,7 +460,7 @@ export class Runner {
           value: position.value ?? null,
           leaves: position.leaves,
           context,
-          pendingEffects: effects,
+          pendingEffects: outbox,
           updatedAt: now,
           ...(ended ? { endedAt: now } : {}),
           ...(book !== run.undo && book !== EMPTY_BOOK ? { undo: book } : {}),
@@ -445,6 +468,7 @@ export class Runner {
         },
         timeline,
         job.eventId,
+        queued,
       );
       if (saved === 'conflict' || (saved === 'duplicate' && remembered)) continue;
       if (saved === 'duplicate') return 'duplicate';
@@ -458,6 +482,37 @@ export class Runner {
     throw new Error(
       `Run ${job.runId}: could not apply ${job.event.type} after ${MAX_CONFLICT_RETRIES} conflicting saves.`,
     );
+  }
+
+  /**
+   * Splits a transition's effects: the action jobs the save's own script adds (BullMQ's job,
+   * encoded by BullMQ's code, added atomically with the save, so they need no outbox entry and
+   * no clear after) and the rest, the outbox. Everything stays in the outbox when the queues
+   * cannot encode a job (another queue backend, another BullMQ version) or a kind has no job
+   * to add (its inputs fail: the outbox reports that as before).
+   */
+  #queueWithSave(
+    run: Pick<RunRecord, 'id' | 'incidentId' | 'playbookId'> & { readonly context: unknown },
+    compiled: CompiledPlaybook,
+    effects: readonly Effect[],
+  ): { queued: QueuedJobs | undefined; outbox: Effect[] } {
+    const queues = this.deps.queues;
+    if (!queues.encodeActionJob) return { queued: undefined, outbox: [...effects] };
+    const encoded: EncodedJob[] = [];
+    const outbox: Effect[] = [];
+    for (const effect of effects) {
+      const kind = isStateEffect(effect) ? stateKind(effect.kind) : undefined;
+      const def = isStateEffect(effect) ? compiled.states[effect.state] : undefined;
+      const made =
+        kind?.effect?.queued && def && isStateEffect(effect)
+          ? kind.effect.queued(effect, def, run as RunRecord)
+          : undefined;
+      const job = made && queues.encodeActionJob(made.job, made.options);
+      if (job && (encoded.length === 0 || sameKeys(encoded[0]?.queueKeys, job.queueKeys)))
+        encoded.push(job);
+      else outbox.push(effect);
+    }
+    return { queued: queuedJobs(encoded), outbox };
   }
 
   /** How long the run rested at the step it left (since its last save), by the step's kind. */
@@ -781,6 +836,10 @@ export class Runner {
     }
     return compiled;
   }
+}
+
+function sameKeys(a: readonly string[] | undefined, b: readonly string[]): boolean {
+  return a !== undefined && a.length === b.length && a.every((k, i) => k === b[i]);
 }
 
 /** An action's outcome as the run event it is, with its deterministic event id. */

@@ -11,6 +11,23 @@ export interface PlanCall extends PlannedCall {
   readonly gate: { readonly automatic: true } | { readonly approval: string };
   /** Set for a call inside a parallel state's branch: the branch's name. */
   readonly branch?: string;
+  /**
+   * Set for a call of a branch that loses a join `any` on this path: it happens only if the
+   * branch makes it before the named winning branch resolves (then it is withdrawn).
+   */
+  readonly unlessWon?: string;
+}
+
+/** An undo the runner performs by itself once a call's `expires` passes (an expiry). */
+export interface PlanExpiry {
+  readonly state: string;
+  /** The call it takes back, and the undo's own operation. */
+  readonly operation: string;
+  readonly undo: string;
+  /** After the call is made. */
+  readonly afterMs: number;
+  /** The call may not happen on this path (a losing branch of a join `any`). */
+  readonly unlessWon?: string;
 }
 
 export interface PlanHop {
@@ -30,6 +47,11 @@ export interface PlanPath {
   readonly notes: readonly string[];
   /** Calls taken back on this path, in the order the runner undoes them. */
   readonly undone: readonly PlanUndo[];
+  /**
+   * The expiry undos of the calls this path leaves applied, soonest first (each counted from
+   * its call): the run's own timeline goes on after it ends with these.
+   */
+  readonly expiries: readonly PlanExpiry[];
 }
 
 /** One undo the runner performs on a path: a rejection's (undo_on_reject) or the failure's. */
@@ -37,6 +59,8 @@ export interface PlanUndo {
   readonly state: string;
   readonly operation: string;
   readonly reason: 'rejected' | 'failed';
+  /** The call may not have been made (a losing branch of a join `any`): undone if it was. */
+  readonly unlessWon?: string;
 }
 
 /** How one branch of a parallel state, or the run itself, ends on one path. */
@@ -226,27 +250,31 @@ export function planRun(
       );
       return ends;
     });
-    const note =
-      spec.join === 'any'
-        ? `${state}: branches run at the same time and the first to resolve wins; the others are withdrawn then, so of their calls listed here only those made before that happen.`
-        : `${state}: branches run at the same time; their states and calls are listed branch by branch, not in the order they happen.`;
-    const combine = (i: number, chosen: Walk[]): void => {
-      if (paths.length >= MAX_PATHS) {
-        truncated = true;
-        return;
-      }
-      const ends = perBranch[i];
-      if (ends !== undefined) {
-        for (const w of ends) combine(i + 1, [...chosen, w]);
-        return;
-      }
-      const resolved = chosen.map((w) => 'outcome' in w.end && w.end.outcome === 'resolved');
+    const names = spec.branches.map((b) => b.name);
+    const isResolved = (w: Walk): boolean => 'outcome' in w.end && w.end.outcome === 'resolved';
+    /** Walks on, past the join, with the branches as `chosen` (the winner's index, if any). */
+    const join = (chosen: readonly Walk[], winner: number | undefined): void => {
+      const resolved = chosen.map(isResolved);
       const exit = (spec.join === 'all' ? resolved.every(Boolean) : resolved.some(Boolean))
         ? joined
         : notJoined;
       const loops = chosen.flatMap((w, j) =>
-        'loopsTo' in w.end ? [`branch ${spec.branches[j]?.name} loops to ${w.end.loopsTo}`] : [],
+        'loopsTo' in w.end ? [`branch ${names[j]} loops to ${w.end.loopsTo}`] : [],
       );
+      const won = winner === undefined ? undefined : names[winner];
+      // A losing branch's calls happen only if made before the winner resolved.
+      const lost = (w: Walk, j: number): PlanCall[] =>
+        won === undefined || j === winner
+          ? w.calls
+          : w.calls.map((c) => ({ ...c, unlessWon: won }));
+      const marked = new Map(chosen.flatMap((w, j) => w.calls.map((c, k) => [c, lost(w, j)[k]])));
+      const mark = (c: PlanCall): PlanCall => marked.get(c) ?? c;
+      const note =
+        won !== undefined
+          ? `${state}: branch ${won} resolves first and wins; ${names.filter((n) => n !== won).join(', ')} ${names.length > 2 ? 'are' : 'is'} withdrawn then, so a call of theirs marked "unless ${won} won first" happens only if made before that.`
+          : spec.join === 'any'
+            ? `${state}: no branch resolves: every branch runs to its end, then the join fails.`
+            : `${state}: branches run at the same time and every one runs to its end; their states and calls are listed branch by branch, not in the order they happen.`;
       walk(
         exit.to,
         {
@@ -255,14 +283,17 @@ export function planRun(
             ...chosen.flatMap((w) => w.hops),
             { state: exit.to, via: exit.label, ...(branch ? { branch } : {}) },
           ],
-          calls: [...at.calls, ...chosen.flatMap((w) => w.calls)],
+          calls: [...at.calls, ...chosen.flatMap((w) => w.calls.map(mark))],
           steps: Object.assign({}, at.steps, ...chosen.map((w) => w.steps)) as RunContext['steps'],
           before: at.before,
-          applied: [...at.applied, ...chosen.flatMap((w) => w.applied)],
+          applied: [...at.applied, ...chosen.flatMap((w) => w.applied.map(mark))],
           // Two branches rejecting take an earlier call back once.
           undone: [
             ...new Map(
-              [...at.undone, ...chosen.flatMap((w) => w.undone)].map((u) => [u.call, u]),
+              [...at.undone, ...chosen.flatMap((w) => w.undone)].map((u) => [
+                u.call,
+                { ...u, call: mark(u.call) },
+              ]),
             ).values(),
           ],
           notes: [
@@ -277,23 +308,77 @@ export function planRun(
         branch,
       );
     };
+    /**
+     * Join `any`: one path per branch that can win (resolve first). A losing branch is cut
+     * when the winner resolves, so how it would have ended does not matter: of its walks, one
+     * per distinct list of calls is kept (its states listed as far as that walk goes).
+     */
+    const seen = new Set<string>();
+    const combine = (i: number, chosen: Walk[]): void => {
+      if (paths.length >= MAX_PATHS) {
+        truncated = true;
+        return;
+      }
+      const ends = perBranch[i];
+      if (ends !== undefined) {
+        for (const w of ends) combine(i + 1, [...chosen, w]);
+        return;
+      }
+      const winners = chosen.flatMap((w, j) => (isResolved(w) ? [j] : []));
+      if (spec.join === 'all' || winners.length === 0) {
+        join(chosen, undefined);
+        return;
+      }
+      for (const winner of winners) {
+        const key = JSON.stringify([
+          winner,
+          chosen.map((w, j) => (j === winner ? w.hops : w.calls.map((c) => c.state))),
+        ]);
+        if (seen.has(key)) continue;
+        seen.add(key);
+        join(chosen, winner);
+      }
+    };
     combine(0, []);
   };
 
   const finish = (w: Walk): void => {
+    const unless = (call: PlanCall) =>
+      call.unlessWon === undefined ? {} : { unlessWon: call.unlessWon };
     const undone: PlanUndo[] = w.undone.map(({ call, reason }) => ({
       state: call.state,
       operation: (call.undo as NonNullable<PlanCall['undo']>).operation,
       reason,
+      ...unless(call),
     }));
     // A run that fails takes back, newest first, every effect still applied.
     if ('outcome' in w.end && w.end.outcome === 'failed') {
       const taken = new Set(w.undone.map((u) => u.call));
       for (const call of [...w.applied].reverse())
         if (call.undo && !taken.has(call))
-          undone.push({ state: call.state, operation: call.undo.operation, reason: 'failed' });
+          undone.push({
+            state: call.state,
+            operation: call.undo.operation,
+            reason: 'failed',
+            ...unless(call),
+          });
     }
-    paths.push({ hops: w.hops, calls: w.calls, end: w.end, notes: w.notes, undone });
+    // What the run leaves applied is taken back by its expiries, soonest first.
+    const gone = new Set([...w.undone.map((u) => u.call)]);
+    const failed = 'outcome' in w.end && w.end.outcome === 'failed';
+    const expiries: PlanExpiry[] = failed
+      ? []
+      : w.applied
+          .filter((c) => c.undo?.expiresMs !== undefined && !gone.has(c))
+          .map((c) => ({
+            state: c.state,
+            operation: c.operation,
+            undo: (c.undo as NonNullable<PlanCall['undo']>).operation,
+            afterMs: c.undo?.expiresMs ?? 0,
+            ...(c.unlessWon === undefined ? {} : { unlessWon: c.unlessWon }),
+          }))
+          .sort((a, b) => a.afterMs - b.afterMs);
+    paths.push({ hops: w.hops, calls: w.calls, end: w.end, notes: w.notes, undone, expiries });
   };
   walk(
     def.start,
@@ -359,7 +444,10 @@ export function formatPlan(plan: Plan, incidentId: string): string {
       const when = call.escalation
         ? `ESCALATION if undecided after ${formatDurationMs(call.escalation.afterMs)}${call.escalation.roles.length ? `, ${call.escalation.set ? 'sets roles to' : 'adds roles'} ${call.escalation.roles.join(', ')}` : ''}, read-only`
         : gate;
-      lines.push(`  ${j + 1}. ${call.operation} on ${call.connector} (${where}) - ${when}`);
+      const unless = call.unlessWon ? ` - unless ${call.unlessWon} won first` : '';
+      lines.push(
+        `  ${j + 1}. ${call.operation} on ${call.connector} (${where}) - ${when}${unless}`,
+      );
       if (call.undo) {
         const expires = call.undo.expiresMs
           ? `, expires ${formatDurationMs(call.undo.expiresMs)} (undone then)`
@@ -379,11 +467,18 @@ export function formatPlan(plan: Plan, incidentId: string): string {
     const undos = (reason: PlanUndo['reason']): string =>
       path.undone
         .filter((u) => u.reason === reason)
-        .map((u) => `${u.operation} (state ${u.state})`)
+        .map(
+          (u) =>
+            `${u.operation} (state ${u.state}${u.unlessWon ? `, if made: unless ${u.unlessWon} won first` : ''})`,
+        )
         .join(', ');
     if (undos('rejected')) lines.push(`  a rejection takes back: ${undos('rejected')}`);
     if (undos('failed'))
       lines.push(`  the run fails, taking back (newest first): ${undos('failed')}`);
+    for (const e of path.expiries)
+      lines.push(
+        `  after ${formatDurationMs(e.afterMs)}: ${e.undo} takes back ${e.operation} (state ${e.state}, expiry)${e.unlessWon ? ` if it was made (unless ${e.unlessWon} won first)` : ''}`,
+      );
   });
   if (plan.truncated) lines.push('', `Only the first ${plan.paths.length} paths are listed.`);
   return `${lines.join('\n')}\n`;

@@ -3,7 +3,7 @@ import type { RunContext, RunEvent, StepRecord } from '../../definition/compile-
 import { FAILED_STATE } from '../../definition/failed-state.js';
 import type { StateKind } from '../state-kind.js';
 import type { ActionStateDefinition } from './action-definition.js';
-import { cancelAction, performAction, reconcileAction } from './action-runtime.js';
+import { cancelAction, performAction, queuedAction, reconcileAction } from './action-runtime.js';
 import { actionUndoEntry } from './action-undo.js';
 import { validateAction } from './validate-action.js';
 import { actionSchema, dryRunAction, graphAction } from './action-tooling.js';
@@ -64,6 +64,7 @@ export const actionKind: StateKind<ActionStateDefinition> = {
     action: 'cordon.action',
     idPrefix: 'act',
     perform: performAction,
+    queued: queuedAction,
     timeline: 'action.queued',
     timelineId: 'jobId',
   },

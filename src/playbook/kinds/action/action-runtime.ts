@@ -6,7 +6,7 @@ import type { CompiledPlaybook, RunContext, RunEvent } from '../../definition/co
 import { renderValue } from '../../template.js';
 import { computedSource } from '../../expressions/computed.js';
 import { actionEffectId, type StateEffect } from '../../runtime/effects.js';
-import type { ActionJob } from '../../runtime/jobs.js';
+import type { ActionJob, ActionJobOptions } from '../../runtime/jobs.js';
 import type { RunRecord } from '../../runtime/run-record.js';
 import { runScope } from '../../runtime/run-scope.js';
 import type { RunServices } from '../state-kind.js';
@@ -43,34 +43,27 @@ export function prepareAction(
   };
 }
 
-/** Queues the action job (id = effect id), or reports the step failed when it must not run. */
-export async function performAction(
+/** The action job an effect queues (id = effect id), or why the step must not run. */
+export function actionJobFor(
   effect: StateEffect,
   def: ActionStateDefinition,
   run: RunRecord,
-  _compiled: CompiledPlaybook,
-  services: RunServices,
-): Promise<void> {
+):
+  | { ok: true; job: ActionJob; options: ActionJobOptions }
+  | { ok: false; code: string; message: string } {
   const ctx = run.context;
   const prepared = prepareAction(def, ctx, effect.state);
-  const fail = async (code: string, message: string): Promise<void> => {
-    await services.deps.audit?.record(actionRefused(run, effect, def, code));
-    await services.reportAction(
-      { runId: run.id, state: effect.state, step: effect.step, effectKey: effect.id } as ActionJob,
-      { ok: false, code, message },
-      0,
-    );
-  };
-  if (!prepared.ok) return fail('CORDON_ERR_ACTION_INPUT', prepared.reason);
+  if (!prepared.ok) return { ok: false, code: 'CORDON_ERR_ACTION_INPUT', message: prepared.reason };
   if (
     ctx.gate &&
     ctx.gate.state === effect.state &&
     ctx.gate.inputsHash !== prepared.gated.inputsHash
   ) {
-    return fail(
-      'CORDON_ERR_ACTION_APPROVAL_MISMATCH',
-      `State "${effect.state}": the inputs differ from what approval ${ctx.gate.approvalId} approved; the action was not run. Start a new approval for the new inputs.`,
-    );
+    return {
+      ok: false,
+      code: 'CORDON_ERR_ACTION_APPROVAL_MISMATCH',
+      message: `State "${effect.state}": the inputs differ from what approval ${ctx.gate.approvalId} approved; the action was not run. Start a new approval for the new inputs.`,
+    };
   }
   const job: ActionJob = {
     runId: run.id,
@@ -91,11 +84,49 @@ export async function performAction(
       ? { acceptedAt: ctx.incident.acceptedAt }
       : {}),
   };
-  await services.deps.queues.addActionJob(job, {
-    jobId: effect.id,
-    attempts: def.retry.attempts,
-    backoff: { type: def.retry.backoff, delayMs: def.retry.delayMs },
-  });
+  return {
+    ok: true,
+    job,
+    options: {
+      jobId: effect.id,
+      attempts: def.retry.attempts,
+      backoff: { type: def.retry.backoff, delayMs: def.retry.delayMs },
+    },
+  };
+}
+
+/**
+ * The job to add in the same script as the save that decides the step (no outbox entry);
+ * undefined when the step must not run, which `performAction` then reports from the outbox.
+ */
+export function queuedAction(
+  effect: StateEffect,
+  def: ActionStateDefinition,
+  run: RunRecord,
+): { job: ActionJob; options: ActionJobOptions } | undefined {
+  const made = actionJobFor(effect, def, run);
+  return made.ok ? { job: made.job, options: made.options } : undefined;
+}
+
+/** Queues the action job (id = effect id), or reports the step failed when it must not run. */
+export async function performAction(
+  effect: StateEffect,
+  def: ActionStateDefinition,
+  run: RunRecord,
+  _compiled: CompiledPlaybook,
+  services: RunServices,
+): Promise<void> {
+  const made = actionJobFor(effect, def, run);
+  if (!made.ok) {
+    await services.deps.audit?.record(actionRefused(run, effect, def, made.code));
+    await services.reportAction(
+      { runId: run.id, state: effect.state, step: effect.step, effectKey: effect.id } as ActionJob,
+      { ok: false, code: made.code, message: made.message },
+      0,
+    );
+    return;
+  }
+  await services.deps.queues.addActionJob(made.job, made.options);
 }
 
 /** A run resting in an action: queue the job again if it vanished, report a lost outcome. */

@@ -106,16 +106,110 @@ describe('cordon plan of a parallel state', () => {
       'Path 1 (ends resolved): contain {limit: throttle --succeeded--> ask_block --approved--> block --succeeded--> limit_done | case: open_case --succeeded--> case_done} --first branch resolved--> notify {one: note_one --succeeded--> one_done | two: note_two --succeeded--> two_done} --all branches resolved--> done',
     );
     expect(text).toContain(
-      '  note: contain: branches run at the same time and the first to resolve wins; the others are withdrawn then, so of their calls listed here only those made before that happen.',
+      '  note: contain: branch limit resolves first and wins; case is withdrawn then, so a call of theirs marked "unless limit won first" happens only if made before that.',
     );
     expect(text).toContain(
-      '  note: notify: branches run at the same time; their states and calls are listed branch by branch, not in the order they happen.',
+      '  note: notify: branches run at the same time and every one runs to its end; their states and calls are listed branch by branch, not in the order they happen.',
     );
     expect(text).toContain(
       '  1. ratelimit.set on gateway (state throttle, branch limit) - AUTOMATIC, changes production',
     );
     expect(text).toContain('       undo: ratelimit.clear, expires 1h (undone then)');
     expect(text).toContain('       undo: ratelimit.clear, undone if a later approval is rejected');
+  });
+});
+
+describe('cordon plan: who wins a join any, and the expiries a path leaves', () => {
+  const plan = planRun(compiled, INCIDENT);
+  const route = (p: (typeof plan.paths)[number]) =>
+    p.hops.map((h) => `${h.branch ? `${h.branch}:` : ''}${h.state}`).join(' ');
+  const resolvedBoth = plan.paths.filter((p) =>
+    route(p).startsWith(
+      'contain limit:throttle limit:ask_block limit:block limit:limit_done case:open_case case:case_done notify one:note_one one:one_done two:note_two two:two_done done',
+    ),
+  );
+
+  it("both branches can resolve: one path per winner, the loser's calls made only before it", () => {
+    expect(resolvedBoth).toHaveLength(2);
+    const [limitWins, caseWins] = resolvedBoth;
+    expect(limitWins?.calls.map((c) => [c.state, c.unlessWon])).toEqual([
+      ['throttle', undefined],
+      ['block', undefined],
+      ['open_case', 'limit'],
+      ['note_one', undefined],
+      ['note_two', undefined],
+    ]);
+    expect(caseWins?.calls.map((c) => [c.state, c.unlessWon])).toEqual([
+      ['throttle', 'case'],
+      ['block', 'case'],
+      ['open_case', undefined],
+      ['note_one', undefined],
+      ['note_two', undefined],
+    ]);
+    const text = formatPlan(plan, 'inc-1');
+    expect(text).toContain(
+      '  1. ratelimit.set on gateway (state throttle, branch limit) - AUTOMATIC, changes production - unless case won first',
+    );
+  });
+
+  it('only a branch that resolves can win; a loser is listed once per list of calls it can make', () => {
+    const caseWins = plan.paths.filter((p) => p.notes[0]?.includes('branch case resolves first'));
+    expect(caseWins.length).toBeGreaterThan(0);
+    // Where case wins it reached case_done; a case that failed never wins.
+    for (const p of caseWins) {
+      expect(p.hops.filter((h) => h.branch === 'case').map((h) => h.state)).toEqual([
+        'open_case',
+        'case_done',
+      ]);
+      expect(p.calls.find((c) => c.state === 'throttle')?.unlessWon).toBe('case');
+      // notify (join all) marks nothing.
+      expect(
+        p.calls.filter((c) => c.branch === 'one' || c.branch === 'two').map((c) => c.unlessWon),
+      ).toEqual([undefined, undefined]);
+    }
+    // The loser limit (cut when case resolves) can make [throttle] or [throttle, block]: each
+    // once per way on past notify, however limit would have ended.
+    const lists = caseWins
+      .filter((p) => route(p).endsWith('two:two_done done'))
+      .map((p) =>
+        p.calls
+          .filter((c) => c.branch === 'limit')
+          .map((c) => c.state)
+          .join(','),
+      );
+    expect(lists.sort()).toEqual(['throttle', 'throttle,block']);
+    // Neither resolves: no winner, every call made, the join's failure exit.
+    const neither = plan.paths.find(
+      (p) => route(p) === 'contain limit:throttle limit:__failed case:open_case case:__failed done',
+    );
+    expect(neither?.notes[0]).toBe(
+      'contain: no branch resolves: every branch runs to its end, then the join fails.',
+    );
+    expect(neither?.calls.map((c) => c.unlessWon)).toEqual([undefined, undefined]);
+  });
+
+  it('a path that ends leaves its expiring calls to their expiries; a failed one undid them', () => {
+    const [limitWins, caseWins] = resolvedBoth;
+    expect(limitWins?.expiries).toEqual([
+      {
+        state: 'throttle',
+        operation: 'ratelimit.set',
+        undo: 'ratelimit.clear',
+        afterMs: 3_600_000,
+      },
+    ]);
+    expect(caseWins?.expiries[0]?.unlessWon).toBe('case');
+    const failed = plan.paths.filter((p) => 'outcome' in p.end && p.end.outcome === 'failed');
+    expect(failed.length).toBeGreaterThan(0);
+    for (const p of failed) expect(p.expiries).toEqual([]);
+    const text = formatPlan(plan, 'inc-1');
+    expect(text).toContain(
+      '  after 1h: ratelimit.clear takes back ratelimit.set (state throttle, expiry)\n',
+    );
+    expect(text).toContain(
+      '  after 1h: ratelimit.clear takes back ratelimit.set (state throttle, expiry) if it was made (unless case won first)',
+    );
+    expect(text).toContain('ratelimit.clear (state throttle, if made: unless case won first)');
   });
 });
 
