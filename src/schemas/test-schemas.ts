@@ -38,6 +38,12 @@ export function playbookTestSchema(): JsonSchema {
               description: 'Stubbed connector replies per action state (a list: one per visit).',
               additionalProperties: { anyOf: [REPLY, { type: 'array', items: REPLY }] },
             },
+            undo_replies: {
+              type: 'object',
+              description:
+                'Stubbed replies to the undo of a state’s effect (default: success); a failed undo is marked and the others go on.',
+              additionalProperties: REPLY,
+            },
             script: {
               type: 'array',
               items: {
@@ -47,6 +53,8 @@ export function playbookTestSchema(): JsonSchema {
                   { required: ['reject'] },
                   { required: ['advance'] },
                   { required: ['change'] },
+                  { required: ['cancel'] },
+                  { required: ['answer'] },
                 ],
                 properties: {
                   approve: { type: 'string', description: 'Approve the approval state named.' },
@@ -54,6 +62,15 @@ export function playbookTestSchema(): JsonSchema {
                   by: BY,
                   advance: DURATION,
                   change: { type: 'object', description: 'Incident fields that change.' },
+                  cancel: {
+                    const: true,
+                    description: 'Cancel the run where it rests: its undos run, newest first.',
+                  },
+                  answer: {
+                    type: 'string',
+                    description:
+                      'Answer this state’s connector call next (the order parallel branches’ calls come back).',
+                  },
                 },
                 additionalProperties: false,
               },
@@ -64,6 +81,11 @@ export function playbookTestSchema(): JsonSchema {
               properties: {
                 path: { type: 'array', items: { type: 'string' } },
                 status: { enum: ['running', 'waiting', 'resolved', 'failed', 'cancelled'] },
+                undo_failed: {
+                  type: 'array',
+                  items: { type: 'string' },
+                  description: 'States whose effect’s undo failed, in the order the undos ran.',
+                },
                 calls: {
                   type: 'array',
                   items: {

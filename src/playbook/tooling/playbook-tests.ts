@@ -34,11 +34,15 @@ export interface PlaybookTestCase {
   readonly line: number;
   readonly incident: Readonly<Record<string, unknown>>;
   readonly replies: Readonly<Record<string, readonly StubReply[]>>;
+  /** Replies to the undo of a state's effect (default: success). */
+  readonly undoReplies: Readonly<Record<string, StubReply>>;
   readonly script: readonly ScriptStep[];
   readonly expect: {
     readonly path?: readonly string[];
     readonly status?: RunStatus;
     readonly calls?: readonly ExpectedCall[];
+    /** States whose effect's undo failed, in the order the undos ran. */
+    readonly undoFailed?: readonly string[];
   };
 }
 
@@ -110,7 +114,7 @@ function parseCase(
   const before = sink.diagnostics.length;
   checkKeys(sink, path, value, what, {
     required: ['name', 'incident', 'expect'],
-    optional: ['replies', 'script'],
+    optional: ['replies', 'undo_replies', 'script'],
   });
   const incident = isMapping(value.incident) ? value.incident : {};
   if (value.incident !== undefined)
@@ -135,6 +139,17 @@ function parseCase(
     }
   }
 
+  const undoReplies: Record<string, StubReply> = {};
+  if (
+    value.undo_replies !== undefined &&
+    expectMapping(sink, [...path, 'undo_replies'], value.undo_replies, `${what} undo_replies`)
+  ) {
+    for (const [state, raw] of Object.entries(value.undo_replies)) {
+      const reply = parseReply(sink, [...path, 'undo_replies', state], raw, what);
+      if (reply) undoReplies[state] = reply;
+    }
+  }
+
   const script: ScriptStep[] = [];
   if (value.script !== undefined) {
     if (!Array.isArray(value.script)) {
@@ -151,12 +166,27 @@ function parseCase(
     }
   }
 
-  const expected: { path?: string[]; status?: RunStatus; calls?: ExpectedCall[] } = {};
+  const expected: {
+    path?: string[];
+    status?: RunStatus;
+    calls?: ExpectedCall[];
+    undoFailed?: string[];
+  } = {};
   const e = value.expect;
   if (e !== undefined && expectMapping(sink, [...path, 'expect'], e, `${what} expect`)) {
     checkKeys(sink, [...path, 'expect'], e, `${what} expect`, {
-      optional: ['path', 'status', 'calls'],
+      optional: ['path', 'status', 'calls', 'undo_failed'],
     });
+    if (e.undo_failed !== undefined) {
+      if (Array.isArray(e.undo_failed) && e.undo_failed.every((p) => typeof p === 'string'))
+        expected.undoFailed = e.undo_failed;
+      else
+        sink.error(
+          [...path, 'expect', 'undo_failed'],
+          'CORDON_ERR_DEFINITION_TYPE',
+          `${what} expect.undo_failed must list the states whose undo failed, in order; got ${describe(e.undo_failed)}.`,
+        );
+    }
     if (e.path !== undefined) {
       if (Array.isArray(e.path) && e.path.every((p) => typeof p === 'string'))
         expected.path = e.path;
@@ -200,7 +230,7 @@ function parseCase(
         });
       }
     }
-    if (!expected.path && !expected.status && !expected.calls)
+    if (!expected.path && !expected.status && !expected.calls && !expected.undoFailed)
       sink.error(
         [...path, 'expect'],
         'CORDON_ERR_DEFINITION_REQUIRED',
@@ -208,7 +238,7 @@ function parseCase(
       );
   }
   if (sink.diagnostics.slice(before).some((d) => d.severity === 'error')) return undefined;
-  return { name, line, incident, replies, script, expect: expected };
+  return { name, line, incident, replies, undoReplies, script, expect: expected };
 }
 
 function parseReply(
@@ -245,13 +275,13 @@ function parseStep(
   value: unknown,
   what: string,
 ): ScriptStep | undefined {
-  const verbs = ['approve', 'reject', 'advance', 'change'];
+  const verbs = ['approve', 'reject', 'advance', 'change', 'cancel', 'answer'];
   const present = isMapping(value) ? verbs.filter((v) => value[v] !== undefined) : [];
   if (!isMapping(value) || present.length !== 1) {
     sink.error(
       at,
       'CORDON_ERR_DEFINITION_VALUE',
-      `${what} script step must have exactly one of ${verbs.join(', ')}; got ${describe(value)}. For example "- approve: ask_case", "- advance: 30m", "- change: { severity: critical }".`,
+      `${what} script step must have exactly one of ${verbs.join(', ')}; got ${describe(value)}. For example "- approve: ask_case", "- advance: 30m", "- change: { severity: critical }", "- cancel: true", "- answer: block_key".`,
     );
     return undefined;
   }
@@ -268,6 +298,21 @@ function parseStep(
   if (value.reject !== undefined)
     return expectString(sink, [...at, 'reject'], value.reject, `${what} reject`)
       ? { reject: value.reject, by }
+      : undefined;
+  if (value.cancel !== undefined) {
+    if (value.cancel !== true) {
+      sink.error(
+        [...at, 'cancel'],
+        'CORDON_ERR_DEFINITION_VALUE',
+        `${what} cancel cancels the run where it rests; got ${describe(value.cancel)}. Write "- cancel: true" (with "by: alice" to name who).`,
+      );
+      return undefined;
+    }
+    return { cancel: true, by };
+  }
+  if (value.answer !== undefined)
+    return expectString(sink, [...at, 'answer'], value.answer, `${what} answer`)
+      ? { answer: value.answer }
       : undefined;
   if (value.advance !== undefined) {
     const d = parseDuration(value.advance);
@@ -290,6 +335,7 @@ export function runPlaybookTest(
   const result = simulate(compiled, {
     incident: test.incident,
     replies: test.replies,
+    undoReplies: test.undoReplies,
     script: test.script,
     startAt: TEST_START,
   });
@@ -300,6 +346,11 @@ export function runPlaybookTest(
   if (status && status !== result.status)
     problems.push(`expected status ${status}, got ${result.status} (at "${result.state}")`);
   if (calls) problems.push(...compareCalls(calls, result.calls));
+  const undoFailed = test.expect.undoFailed;
+  if (undoFailed && !isDeepStrictEqual(undoFailed, result.undoFailed))
+    problems.push(
+      `expected undo failures of [${undoFailed.join(', ')}], got [${result.undoFailed.join(', ')}]`,
+    );
   return { passed: problems.length === 0, problems, path: result.path, calls: result.calls };
 }
 

@@ -29,12 +29,18 @@ export type ScriptStep =
   | { readonly approve: string; readonly by: readonly string[] }
   | { readonly reject: string; readonly by: readonly string[] }
   | { readonly advanceMs: number }
-  | { readonly change: Readonly<Record<string, unknown>> };
+  | { readonly change: Readonly<Record<string, unknown>> }
+  /** Cancel the run where it rests (POST /v1/runs/:id/cancel): its undos run, newest first. */
+  | { readonly cancel: true; readonly by: readonly string[] }
+  /** Answer this state's connector call next (parallel branches: the order calls come back). */
+  | { readonly answer: string };
 
 export interface SimulationInput {
   readonly incident: Readonly<Record<string, unknown>>;
   /** Replies per action state, one per visit (the last repeats); none = ok with a null result. */
   readonly replies: Readonly<Record<string, readonly StubReply[]>>;
+  /** Replies to the undo of a state's effect (default: success); the run goes on either way. */
+  readonly undoReplies?: Readonly<Record<string, StubReply>>;
   readonly script: readonly ScriptStep[];
   readonly startAt: number;
 }
@@ -55,6 +61,8 @@ export interface SimulationResult {
   readonly context: RunContext;
   /** Script steps that did not fit where the run was (each makes a test fail). */
   readonly problems: readonly string[];
+  /** States whose effect's undo failed (the runner marks them undo-failed and goes on). */
+  readonly undoFailed: readonly string[];
 }
 
 const RUN_ID = 'dry-run';
@@ -149,8 +157,11 @@ export function simulate(compiled: CompiledPlaybook, input: SimulationInput): Si
 
   // The undo book, as the runner keeps it: a step that declared an undo joins it when it
   // succeeds; the run failing takes back every effect still applied, a rejection those marked
-  // undo_on_reject (newest first), `expires` each one at its time. Undo calls always succeed.
+  // undo_on_reject (newest first), `expires` each one at its time. Undo calls succeed unless
+  // the test's undo_replies says otherwise; a failed one is marked and the pass goes on.
   const book: { entry: UndoEntry; undone: boolean }[] = [];
+  const undoFailed: string[] = [];
+  let cancelled = false;
   function bookUndo(event: RunEvent, before: RunContext): void {
     const ctx = snapshot.context as RunContext;
     if (event.type === 'action.succeeded') {
@@ -177,6 +188,8 @@ export function simulate(compiled: CompiledPlaybook, input: SimulationInput): Si
   function undoOne(b: { entry: UndoEntry; undone: boolean }, reason: UndoReason): void {
     b.undone = true;
     const { entry } = b;
+    const reply = input.undoReplies?.[entry.state] ?? { ok: true, result: null };
+    if (!reply.ok) undoFailed.push(entry.state);
     calls.push({
       state: entry.state,
       connector: entry.connector,
@@ -186,7 +199,7 @@ export function simulate(compiled: CompiledPlaybook, input: SimulationInput): Si
       automatic: true,
       mutating: OPERATIONS[entry.undo.operation]?.mutating === true,
       at: now,
-      reply: { ok: true, result: null },
+      reply,
       undoOf: reason,
     });
   }
@@ -206,9 +219,19 @@ export function simulate(compiled: CompiledPlaybook, input: SimulationInput): Si
       })
     );
   };
-  /** The first state (in branch order) whose connector call is still to be answered. */
+  /**
+   * The state whose connector call is answered next: the one the script's next `answer` step
+   * names when it is waiting, else the first (in branch order) still to be answered.
+   */
   const nextCall = (): [string, DryRunStep] | undefined => {
-    for (const state of restingStates(compiled, snapshot)) {
+    const wanted = script[0] && 'answer' in script[0] ? script[0].answer : undefined;
+    const resting = restingStates(compiled, snapshot);
+    const order =
+      wanted !== undefined && pending.has(wanted)
+        ? [wanted, ...resting.filter((r) => r !== wanted)]
+        : resting;
+    if (wanted !== undefined && order[0] === wanted && dryRunOf(wanted)?.call) script.shift();
+    for (const state of order) {
       if (!pending.has(state)) continue;
       const dry = dryRunOf(state);
       if (dry?.call) return [state, dry];
@@ -218,7 +241,7 @@ export function simulate(compiled: CompiledPlaybook, input: SimulationInput): Si
   };
 
   for (let n = 0; n < MAX_TRANSITIONS; n += 1) {
-    const active = restingStates(compiled, snapshot);
+    const active = cancelled ? [] : restingStates(compiled, snapshot);
     if (active.length === 0) {
       // The run ended; the clock may still move to see an expiry undo its effect.
       const last = script[0];
@@ -267,6 +290,20 @@ export function simulate(compiled: CompiledPlaybook, input: SimulationInput): Si
       advance(next.advanceMs);
       continue;
     }
+    if ('cancel' in next) {
+      // What the run waited for is withdrawn; every effect still applied is taken back.
+      cancelled = true;
+      timers.clear();
+      pending.clear();
+      undoAll('cancelled', () => true);
+      continue;
+    }
+    if ('answer' in next) {
+      problems.push(
+        `The script says answer ${next.answer}, but no call of "${next.answer}" is waiting (the run rests at "${active.join('", "')}").`,
+      );
+      continue;
+    }
     const taken = scriptedExit(next, active, problems);
     if (!taken) continue;
     const [exit, exitInput] = taken;
@@ -313,7 +350,7 @@ export function simulate(compiled: CompiledPlaybook, input: SimulationInput): Si
   }
 
   function scriptedExit(
-    next: Exclude<ScriptStep, { advanceMs: number }>,
+    next: Exclude<ScriptStep, { advanceMs: number } | { cancel: true } | { answer: string }>,
     active: readonly string[],
     out: string[],
   ): [DryRunExit, ExitInput] | undefined {
@@ -346,14 +383,15 @@ export function simulate(compiled: CompiledPlaybook, input: SimulationInput): Si
   return {
     path,
     calls,
-    status: statusOf(snapshot, compiled, position),
+    undoFailed,
+    status: cancelled ? 'cancelled' : statusOf(snapshot, compiled, position),
     state: position.state,
     context: snapshot.context as RunContext,
     problems: [
       ...problems,
       ...(script.some((s) => !continuations.has(s))
         ? [
-            `The run ${isFinal(compiled, snapshot) ? 'ended' : `rested at "${position.state}"`} with script steps left: ${script
+            `The run ${cancelled || isFinal(compiled, snapshot) ? 'ended' : `rested at "${position.state}"`} with script steps left: ${script
               .filter((s) => !continuations.has(s))
               .map(describeStep)
               .join(', ')}.`,
@@ -434,5 +472,7 @@ function describeStep(step: ScriptStep): string {
   if ('approve' in step) return `approve ${step.approve}`;
   if ('reject' in step) return `reject ${step.reject}`;
   if ('advanceMs' in step) return `advance ${step.advanceMs}ms`;
+  if ('cancel' in step) return 'cancel';
+  if ('answer' in step) return `answer ${step.answer}`;
   return `change ${JSON.stringify(step.change)}`;
 }

@@ -419,3 +419,102 @@ describe('cordon plan lists the undos a path performs', () => {
     );
   });
 });
+
+describe('playbook tests script the order of branch answers, a cancel and a failing undo', () => {
+  const undoCalls = (calls: readonly { operation: string; state: string; undoOf?: string }[]) =>
+    calls.filter((c) => c.undoOf).map((c) => [c.operation, c.state, c.undoOf]);
+  const down = { ok: false as const, code: 'E', message: 'down' };
+
+  it('answer: the case branch comes back first, wins the any join, and no throttle is made', () => {
+    const r = run({ script: [{ answer: 'open_case' }] });
+    expect(r.calls.map((c) => c.state)).toEqual(['open_case', 'note_one', 'note_two']);
+    expect([r.status, r.problems]).toEqual(['resolved', []]);
+    const two = run({ script: [{ answer: 'note_two' }] });
+    expect(two.calls.map((c) => c.state)).toEqual([
+      'throttle',
+      'open_case',
+      'note_two',
+      'note_one',
+    ]);
+    // A state with no call waiting is a problem the test reports.
+    const wrong = run({ script: [{ answer: 'nowhere' }] });
+    expect(wrong.problems.join(' ')).toContain('answer nowhere');
+  });
+
+  it('cancel: the run ends cancelled where it rests and takes back what it did', () => {
+    // The case branch fails, so the any join waits on the throttle branch's approval.
+    const r = run({
+      replies: { open_case: [down] },
+      script: [{ advanceMs: 60_000 }, { cancel: true, by: ['bob'] }],
+    });
+    expect(r.status).toBe('cancelled');
+    expect(undoCalls(r.calls)).toEqual([['ratelimit.clear', 'throttle', 'cancelled']]);
+    expect(r.undoFailed).toEqual([]);
+    // Nothing is left to do after a cancel: a later step is reported.
+    const after = run({
+      replies: { open_case: [down] },
+      script: [
+        { cancel: true, by: ['bob'] },
+        { approve: 'ask_block', by: ['alice'] },
+      ],
+    });
+    expect(after.problems.join(' ')).toContain('ended with script steps left: approve ask_block');
+  });
+
+  it('undo_replies: a failing undo is reported and the other undos still run', () => {
+    // The run fails (a note is down) after the block: both undos run, the block's failing.
+    const r = run({
+      replies: { open_case: [down], note_two: [down] },
+      undoReplies: { block: { ok: false, code: 'CORDON_ERR_ACTION_UPSTREAM', message: '503' } },
+      script: [{ approve: 'ask_block', by: ['alice'] }],
+    });
+    expect(r.status).toBe('failed');
+    expect(r.undoFailed).toEqual(['block']);
+    expect(undoCalls(r.calls)).toEqual([
+      ['ratelimit.clear', 'block', 'failed'],
+      ['ratelimit.clear', 'throttle', 'failed'],
+    ]);
+    expect(r.calls.find((c) => c.undoOf && c.state === 'block')?.reply).toEqual({
+      ok: false,
+      code: 'CORDON_ERR_ACTION_UPSTREAM',
+      message: '503',
+    });
+  });
+
+  it('the test language: cancel, answer, undo_replies and expect.undo_failed', () => {
+    const file = parsePlaybookTests(
+      'x.test.yaml',
+      `tests:
+  - name: cancelled while the approval waits, the throttle's undo failing
+    incident: { id: inc-1, title: T, group: { api_key: k7 } }
+    replies: { open_case: { error: E } }
+    undo_replies: { throttle: { error: CORDON_ERR_ACTION_UPSTREAM, message: "503" } }
+    script:
+      - answer: open_case
+      - cancel: true
+        by: bob
+    expect:
+      status: cancelled
+      undo_failed: [throttle]
+      calls:
+        - { state: open_case, operation: ticket.open }
+        - { state: throttle, operation: ratelimit.set }
+        - { state: throttle, operation: ratelimit.clear }
+`,
+    );
+    expect(file.diagnostics).toEqual([]);
+    const outcome = runPlaybookTest(compiled, file.tests?.cases[0] as never);
+    expect(outcome.problems).toEqual([]);
+    expect(outcome.passed).toBe(true);
+    const bad = parsePlaybookTests(
+      'x.test.yaml',
+      `tests:
+  - name: x
+    incident: {}
+    script: [ { cancel: yes please } ]
+    expect: { status: cancelled }
+`,
+    );
+    expect(bad.diagnostics.map((d) => d.message).join(' ')).toContain('Write "- cancel: true"');
+  });
+});
