@@ -86,6 +86,7 @@ export function planRun(
     incident,
     run: { id: 'plan', playbook: def.id, startedAt: now },
     steps: {},
+    ...(def.connectors ? { connectors: def.connectors } : {}),
     approvals: {},
     gate: null,
   };

@@ -32,6 +32,11 @@ export interface ExpectedCall {
 export interface PlaybookTestCase {
   readonly name: string;
   readonly line: number;
+  /**
+   * connectors/ instances this case runs with as if `enabled: true` (the playbook is loaded
+   * again with them, so routes and `connectors.<name>.enabled` pick them); absent = as written.
+   */
+  readonly connectors?: readonly string[];
   readonly incident: Readonly<Record<string, unknown>>;
   readonly replies: Readonly<Record<string, readonly StubReply[]>>;
   readonly script: readonly ScriptStep[];
@@ -110,8 +115,22 @@ function parseCase(
   const before = sink.diagnostics.length;
   checkKeys(sink, path, value, what, {
     required: ['name', 'incident', 'expect'],
-    optional: ['replies', 'script'],
+    optional: ['replies', 'script', 'connectors'],
   });
+  let connectors: string[] | undefined;
+  if (value.connectors !== undefined) {
+    if (
+      Array.isArray(value.connectors) &&
+      value.connectors.every((c) => typeof c === 'string' && c !== '')
+    )
+      connectors = [...new Set(value.connectors as string[])].sort();
+    else
+      sink.error(
+        [...path, 'connectors'],
+        'CORDON_ERR_DEFINITION_TYPE',
+        `${what} connectors must list connectors/ instance names to run with enabled, e.g. [kong, jira]; got ${describe(value.connectors)}.`,
+      );
+  }
   const incident = isMapping(value.incident) ? value.incident : {};
   if (value.incident !== undefined)
     expectMapping(sink, [...path, 'incident'], value.incident, `${what} incident`);
@@ -208,7 +227,15 @@ function parseCase(
       );
   }
   if (sink.diagnostics.slice(before).some((d) => d.severity === 'error')) return undefined;
-  return { name, line, incident, replies, script, expect: expected };
+  return {
+    name,
+    line,
+    ...(connectors ? { connectors } : {}),
+    incident,
+    replies,
+    script,
+    expect: expected,
+  };
 }
 
 function parseReply(
