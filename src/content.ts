@@ -118,8 +118,11 @@ function enableConnectors(
   return { connectors, diagnostics: set.diagnostics };
 }
 
-export async function loadContentOrThrow(dir: string): Promise<Content> {
-  const { content, diagnostics } = await loadContent(dir);
+export async function loadContentOrThrow(
+  dir: string,
+  options: { readonly enable?: readonly string[] } = {},
+): Promise<Content> {
+  const { content, diagnostics } = await loadContent(dir, options);
   if (!content) {
     const errors = diagnostics.filter((d) => d.severity === 'error');
     throw new DefinitionError(
