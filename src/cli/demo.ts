@@ -152,7 +152,7 @@ export async function runDemoCommand(argv: readonly string[]): Promise<number> {
       credentialsHint: `source ${credentialsFile}`,
       write: (line) => console.log(line),
       signal: abort.signal,
-      ...(fakes ? { gateway: (api) => (fakes as FakeConnectors).gateway(api, Date.now) } : {}),
+      ...(fakes ? { gateway: (api) => fakes.gateway(api, Date.now) } : {}),
     });
     if (fakes) console.log(['', 'Connectors (fakes)', ...fakes.summary()].join('\n'));
   } catch (err) {

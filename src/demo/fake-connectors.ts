@@ -120,7 +120,8 @@ export class FakeConnectors {
           if (!this.#seen.has(key)) this.#seen.set(key, now());
           return this.#seen.get(key) as number;
         };
-        if (!known(key)) return { text: 'key-auth credentials removed at Kong (blocked)', setAt: setAt() };
+        if (!known(key))
+          return { text: 'key-auth credentials removed at Kong (blocked)', setAt: setAt() };
         const plugin = this.#plugin(key);
         const window = plugin
           ? Object.keys(WINDOW_MS).find((w) => typeof plugin.config[w] === 'number')
@@ -151,7 +152,19 @@ export class FakeConnectors {
       (c) => !kong.credentials.some((k) => k.consumer === c),
     );
     return [
-      `  fake Kong (${kong.server.url}): ${limited.length === 0 ? 'no consumer throttled' : limited.map((p) => `${p.consumer} throttled (rate-limiting ${Object.entries(p.config).filter(([w, v]) => w in WINDOW_MS && typeof v === 'number').map(([w, v]) => `${String(v)}/${w}`).join(', ')})`).join('; ')}${blocked.length ? `; key-auth credentials removed (blocked): ${blocked.join(', ')}` : ''}; ${kong.server.requests.length} Admin API request(s)`,
+      `  fake Kong (${kong.server.url}): ${
+        limited.length === 0
+          ? 'no consumer throttled'
+          : limited
+              .map(
+                (p) =>
+                  `${p.consumer} throttled (rate-limiting ${Object.entries(p.config)
+                    .filter(([w, v]) => w in WINDOW_MS && typeof v === 'number')
+                    .map(([w, v]) => `${String(v)}/${w}`)
+                    .join(', ')})`,
+              )
+              .join('; ')
+      }${blocked.length ? `; key-auth credentials removed (blocked): ${blocked.join(', ')}` : ''}; ${kong.server.requests.length} Admin API request(s)`,
       `  fake Jira (${this.#jira.server.url}): ${this.#jira.issues.length === 0 ? 'no ticket opened' : this.#jira.issues.map((i) => `ticket ${i.key} opened "${i.summary}"`).join('; ')}`,
       `  fake Slack (${this.#slack.server.url}): ${this.#slack.posts.length} message(s) posted`,
     ];

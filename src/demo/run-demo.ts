@@ -110,10 +110,18 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     options.seed ?? 7,
     gateway,
   );
-  const observer = new Observer(api, scheduled, progress, now, {
-    autoApproveAfterMs: options.autoApproveAfterMs,
-    credentialsHint: options.credentialsHint,
-  }, gateway, options.gateway ? 'gateway' : 'limiter');
+  const observer = new Observer(
+    api,
+    scheduled,
+    progress,
+    now,
+    {
+      autoApproveAfterMs: options.autoApproveAfterMs,
+      credentialsHint: options.credentialsHint,
+    },
+    gateway,
+    options.gateway ? 'gateway' : 'limiter',
+  );
 
   let end = clock.wallStart + options.durationMs;
   // A failing loop stops the others at once (they must not outlive Cordon's shutdown).

@@ -28,7 +28,9 @@ export interface ExpressionScope {
  */
 export function connectorsNamed(text: string): string[] {
   const out = new Set<string>();
-  for (const m of text.matchAll(/\bconnectors\s*(?:\.\s*([A-Za-z_][\w]*)|\[\s*["']([^"']+)["']\s*\])/g))
+  for (const m of text.matchAll(
+    /\bconnectors\s*(?:\.\s*([A-Za-z_][\w]*)|\[\s*["']([^"']+)["']\s*\])/g,
+  ))
     out.add((m[1] ?? m[2]) as string);
   return [...out];
 }

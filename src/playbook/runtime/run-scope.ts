@@ -8,7 +8,12 @@ export function runScope(ctx: RunContext): {
   steps: RunContext['steps'];
   connectors: NonNullable<RunContext['connectors']>;
 } {
-  return { incident: ctx.incident, run: ctx.run, steps: ctx.steps, connectors: ctx.connectors ?? {} };
+  return {
+    incident: ctx.incident,
+    run: ctx.run,
+    steps: ctx.steps,
+    connectors: ctx.connectors ?? {},
+  };
 }
 
 /** The incident as playbooks see it ({{ incident.* }}). */

@@ -155,7 +155,9 @@ describe('cordon demo (CLI)', () => {
       expect(out).toMatch(
         /fake Kong \(http:\/\/127\.0\.0\.1:\d+\): key-trial-7f3a throttled \(rate-limiting 10\/minute\)/,
       );
-      expect(out).toMatch(/fake Jira \(http:\/\/127\.0\.0\.1:\d+\): ticket SEC-1 opened "Model extraction/);
+      expect(out).toMatch(
+        /fake Jira \(http:\/\/127\.0\.0\.1:\d+\): ticket SEC-1 opened "Model extraction/,
+      );
       // The fake Kong refused the attacker after containment (429s from its data plane).
       const after = /after (\d+) served\/(\d+) refused/.exec(out);
       expect(Number(after?.[2])).toBeGreaterThan(0);

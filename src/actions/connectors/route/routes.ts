@@ -39,7 +39,12 @@ function members(defs: readonly ConnectorDefinition[]): Map<string, Member> {
   for (const d of defs) {
     if (d.kind !== 'action' || !d.action) continue;
     const route = routeOptions(d);
-    out.set(d.name, { name: d.name, type: d.type, enabled: d.action.enabled, ...(route ? { route } : {}) });
+    out.set(d.name, {
+      name: d.name,
+      type: d.type,
+      enabled: d.action.enabled,
+      ...(route ? { route } : {}),
+    });
   }
   return out;
 }
@@ -83,7 +88,9 @@ export function checkRoutes(
         return;
       }
       const missing = opts.operations.filter((op) =>
-        m.route ? !m.route.operations.includes(op) : !OPERATIONS[op]?.connectorTypes.includes(m.type),
+        m.route
+          ? !m.route.operations.includes(op)
+          : !OPERATIONS[op]?.connectorTypes.includes(m.type),
       );
       if (missing.length > 0 && missing.some((op) => OPERATIONS[op]))
         report(
@@ -132,7 +139,8 @@ export function connectorRoutes(defs: readonly ConnectorDefinition[]): Connector
   const resolve = (name: string, operation: string, via: readonly string[]): RouteResolution => {
     const route = all.get(name);
     if (!route?.route) return { ok: false, reason: `"${name}" is not a route` };
-    if (!route.enabled) return { ok: false, reason: `route "${name}" is disabled (enabled: false)` };
+    if (!route.enabled)
+      return { ok: false, reason: `route "${name}" is disabled (enabled: false)` };
     if (!route.route.operations.includes(operation))
       return {
         ok: false,
@@ -144,7 +152,8 @@ export function connectorRoutes(defs: readonly ConnectorDefinition[]): Connector
       if (!member || via.includes(m)) continue;
       if (member.route) {
         const inner = resolve(m, operation, [...via, name]);
-        if (inner.ok) return { ok: true, target: { ...inner.target, via: [name, ...inner.target.via] } };
+        if (inner.ok)
+          return { ok: true, target: { ...inner.target, via: [name, ...inner.target.via] } };
         skipped.push(`${m}: ${inner.reason}`);
         continue;
       }
