@@ -87,12 +87,14 @@ export function checkRoutes(
         report(def, at, `Route "${def.name}" lists itself; remove it.`);
         return;
       }
-      const missing = opts.operations.filter((op) =>
-        m.route
-          ? !m.route.operations.includes(op)
-          : !OPERATIONS[op]?.connectorTypes.includes(m.type),
+      const missing = opts.operations.filter(
+        (op) =>
+          OPERATIONS[op] !== undefined &&
+          (m.route
+            ? !m.route.operations.includes(op)
+            : !OPERATIONS[op]?.connectorTypes.includes(m.type)),
       );
-      if (missing.length > 0 && missing.some((op) => OPERATIONS[op]))
+      if (missing.length > 0)
         report(
           def,
           at,
