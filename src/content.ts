@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import {
+  actionConnectorRoutes,
   disabledActionConnectors,
   enabledActionConnectors,
 } from './actions/connectors/disabled-connectors.js';
@@ -34,7 +35,11 @@ export interface Content {
  */
 export async function loadContent(
   dir: string,
-  options: { readonly playbooks?: boolean } = {},
+  options: {
+    readonly playbooks?: boolean;
+    /** Action connectors to load as if `enabled: true` (playbook tests' `connectors:`). */
+    readonly enable?: readonly string[];
+  } = {},
 ): Promise<{ content: Content | undefined; diagnostics: Diagnostic[] }> {
   const withPlaybooks = options.playbooks !== false;
   const [ruleSources, connectorSources, playbookSources] = await Promise.all([
@@ -43,7 +48,7 @@ export async function loadContent(
     withPlaybooks ? readYamlFiles(resolve(dir, 'playbooks')) : [],
   ]);
   const rules = buildRuleSet(ruleSources);
-  const connectors = buildConnectorSet(connectorSources);
+  const connectors = enableConnectors(buildConnectorSet(connectorSources), options.enable ?? []);
   const triggers = rules.ruleSet ? incidentRules(rules.ruleSet) : undefined;
   const playbooks = withPlaybooks
     ? await buildPlaybookFiles(
@@ -92,6 +97,7 @@ async function buildPlaybookFiles(
       // playbook naming one is told how to enable it.
       connectors: enabledActionConnectors(connectors),
       disabledConnectors: disabledActionConnectors(connectors),
+      routes: actionConnectorRoutes(connectors),
       rules,
       // What on.tags and on.source are checked against (a filter nothing can meet is refused).
       ...(ruleTags ? { ruleTags } : {}),
@@ -100,8 +106,23 @@ async function buildPlaybookFiles(
   );
 }
 
-export async function loadContentOrThrow(dir: string): Promise<Content> {
-  const { content, diagnostics } = await loadContent(dir);
+/** The connector set with the named action connectors switched on (others as written). */
+function enableConnectors(
+  set: ReturnType<typeof buildConnectorSet>,
+  names: readonly string[],
+): ReturnType<typeof buildConnectorSet> {
+  if (names.length === 0) return set;
+  const connectors = set.connectors.map((c) =>
+    c.action && names.includes(c.name) ? { ...c, action: { ...c.action, enabled: true } } : c,
+  );
+  return { connectors, diagnostics: set.diagnostics };
+}
+
+export async function loadContentOrThrow(
+  dir: string,
+  options: { readonly enable?: readonly string[] } = {},
+): Promise<Content> {
+  const { content, diagnostics } = await loadContent(dir, options);
   if (!content) {
     const errors = diagnostics.filter((d) => d.severity === 'error');
     throw new DefinitionError(

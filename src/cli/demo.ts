@@ -9,6 +9,9 @@ import {
   removeDemoCredentials,
   writeDemoCredentials,
 } from '../demo/demo-principals.js';
+import { isIP } from 'node:net';
+import { loadContentOrThrow } from '../content.js';
+import { FakeConnectors } from '../demo/fake-connectors.js';
 import { runDemo } from '../demo/run-demo.js';
 import { startCordon } from '../main.js';
 import { createLogger, logDestination } from '../shared/logger.js';
@@ -76,15 +79,31 @@ export async function runDemoCommand(argv: readonly string[]): Promise<number> {
     await redis.stop();
   };
   let cordon;
+  let fakes: FakeConnectors | undefined;
   try {
+    if (args.connectors === 'fakes') {
+      // Kong knows the attackers' API keys as consumers (addresses stay on Cordon's limiter).
+      const keys = args.scenarios.flatMap((s) => s.containmentKeys).filter((k) => isIP(k) === 0);
+      fakes = await FakeConnectors.start([...new Set(keys)]);
+    }
+    const content = fakes
+      ? await loadContentOrThrow(config.contentDir, { enable: fakes.enable })
+      : undefined;
     cordon = await startCordon({
       config,
       redisUrl: redis.url,
       logger,
       principals: directory,
       listen: true,
+      ...(fakes && content
+        ? {
+            content: { ...content, connectors: fakes.pointAtFakes(content.connectors) },
+            env: { ...process.env, ...fakes.env },
+          }
+        : {}),
     });
   } catch (err) {
+    await fakes?.stop();
     await cleanup();
     throw err;
   }
@@ -112,6 +131,11 @@ export async function runDemoCommand(argv: readonly string[]): Promise<number> {
       `  Scenarios:   ${args.scenarios.map((s) => s.name).join(', ')}; speed ${args.speed}×; ${Math.round(args.durationMs / 1000)} s`,
       `  Approvals:   ${args.autoApprove ? `granted by a scripted on-call engineer / key owner ${AUTO_APPROVE_AFTER_MS / 1000} s after they appear` : 'yours to decide (--no-auto-approve)'}`,
       consoleLine(cordon.consoleUrl, cordon.consoleBuilt, tokens.oncall, args.console),
+      ...(fakes
+        ? [
+            '  Connectors:  fakes on 127.0.0.1: Kong (traffic route: throttles and blocks API keys), Jira (tickets route), Slack; the platform is gated by the fake Kong',
+          ]
+        : []),
       '',
     ].join('\n'),
   );
@@ -128,7 +152,9 @@ export async function runDemoCommand(argv: readonly string[]): Promise<number> {
       credentialsHint: `source ${credentialsFile}`,
       write: (line) => console.log(line),
       signal: abort.signal,
+      ...(fakes ? { gateway: (api) => fakes.gateway(api, Date.now) } : {}),
     });
+    if (fakes) console.log(['', 'Connectors (fakes)', ...fakes.summary()].join('\n'));
   } catch (err) {
     logger.error({ err }, 'the demo failed');
     console.error(`cordon demo: ${(err as Error).message}`);
@@ -137,6 +163,7 @@ export async function runDemoCommand(argv: readonly string[]): Promise<number> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await cordon.stop();
+    await fakes?.stop();
     await cleanup();
   }
   return code;

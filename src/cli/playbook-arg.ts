@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import {
+  actionConnectorRoutes,
   disabledActionConnectors,
   disabledConnectorsUsed,
   enableHint,
@@ -37,6 +38,10 @@ export async function loadPlaybookArg(
     connectors: new Map(
       connectors.connectors.filter((c) => c.kind === 'action').map((c) => [c.name, c.type]),
     ),
+    // Told apart for `connectors.<name>.enabled` (resolution finds them enabled above).
+    disabledConnectors: disabledActionConnectors(connectors.connectors),
+    // Routes pick among the instances as they are enabled (what `cordon start` would bind).
+    routes: actionConnectorRoutes(connectors.connectors),
     rules: undefined,
     // A file alone may call the installation's playbooks (its own id wins over theirs).
     ...(isFile ? { playbooks: callablePlaybooks([...sources, ...installed]) } : {}),

@@ -6,7 +6,8 @@ import { buildRuleSet, loadRuleSources } from '../correlate/rule/index.js';
 import { isRuleTestFile } from '../correlate/rule/load-rules.js';
 import type { RuleTestOutcome } from '../correlate/rule-tests.js';
 import { parseRuleTests, runRuleTest, siblingRuleFile } from '../correlate/rule-tests.js';
-import { loadContent } from '../content.js';
+import { loadContent, type Content } from '../content.js';
+import type { CompiledPlaybook } from '../playbook/definition/compile-playbook.js';
 import {
   parsePlaybookTests,
   runPlaybookTest,
@@ -116,6 +117,7 @@ async function runPlaybookTests(
     tally.broken += files.length;
     return;
   }
+  const cache = new Map<string, Promise<Awaited<ReturnType<typeof loadContent>>>>();
   for (const file of files) {
     const shown = relative(process.cwd(), file) || file;
     const parsed = parsePlaybookTests(shown, await readFile(file, 'utf8'));
@@ -133,9 +135,51 @@ async function runPlaybookTests(
       tally.broken += 1;
       continue;
     }
-    for (const test of parsed.tests.cases)
-      report(shown, test, runPlaybookTest(compiled, test), tally);
+    for (const test of parsed.tests.cases) {
+      const withConnectors = test.connectors
+        ? await contentWith(root, test.connectors, content, cache)
+        : { compiled: undefined, problem: undefined };
+      if (withConnectors.problem) {
+        report(shown, test, { passed: false, problems: [withConnectors.problem] }, tally);
+        continue;
+      }
+      const chosen = withConnectors.compiled?.find((p) => p.definition.id === id) ?? compiled;
+      report(shown, test, runPlaybookTest(chosen, test), tally);
+    }
   }
+}
+
+/**
+ * The playbooks loaded again with a case's `connectors:` enabled (cached per set), so routes
+ * and `connectors.<name>.enabled` choose as they would once those connectors are switched on.
+ */
+async function contentWith(
+  root: string,
+  names: readonly string[],
+  content: Content,
+  cache: Map<string, Promise<Awaited<ReturnType<typeof loadContent>>>>,
+): Promise<{ compiled?: readonly CompiledPlaybook[]; problem?: string }> {
+  const actions = content.connectors.filter((c) => c.kind === 'action').map((c) => c.name);
+  const unknown = names.filter((n) => !actions.includes(n));
+  if (unknown.length > 0)
+    return {
+      problem: `connectors names ${unknown.join(', ')}, which connectors/ does not define as action connectors (${actions.join(', ')})`,
+    };
+  const key = names.join(',');
+  let loading = cache.get(key);
+  if (!loading) {
+    loading = loadContent(root, { enable: names });
+    cache.set(key, loading);
+  }
+  const loaded = await loading;
+  if (!loaded.content)
+    return {
+      problem: `with ${names.join(', ')} enabled the content has errors: ${loaded.diagnostics
+        .filter((d) => d.severity === 'error')
+        .map(formatDiagnostic)
+        .join('; ')}`,
+    };
+  return { compiled: loaded.content.playbooks };
 }
 
 function report(

@@ -97,7 +97,7 @@ Batches Cordon asks to retry (429, 503, unreachable) are retried; refused ones (
 Cordon as dead letters and not resent.`;
 
 export const DEMO_USAGE = `Usage: cordon demo [--scenario all|<name>[,<name>…]] [--speed <n>] [--duration <time>]
-                   [--no-auto-approve] [--port <n>] [--no-console]
+                   [--no-auto-approve] [--port <n>] [--no-console] [--connectors builtin|fakes]
 
 Starts Cordon (every role, the shipped content, Redis as cordon start finds it) with a simulated
 AI platform beside it: benign inference, LLM and login traffic and scripted attacks played in
@@ -116,6 +116,11 @@ before and after. Exit 0 at the end; Ctrl-C ends early (summary printed, everyth
   --no-console       terminal only: no console port, no sign-in link (by default the console
                      is served on CORDON_CONSOLE_PORT, else 8081 when free, else any free port,
                      and a sign-in link for the on-call approver is printed)
+  --connectors       builtin (default): playbooks act on Cordon's own limiter and case store;
+                     fakes: local Kong Admin API, Jira Cloud and Slack webhook fakes start on
+                     127.0.0.1, the kong, jira and slack connectors are enabled and pointed at
+                     them, API keys are throttled and blocked at the fake Kong (its data plane
+                     gates the platform) and tickets open in the fake Jira; the summary shows both
 The demo keeps its data under the Redis prefix <CORDON_REDIS_PREFIX>-demo (default
 cordon-demo), emptied when it starts and when it ends; its tokens are made for the run.
 The gateway's limits run on the wall clock: a 10/m throttle lets 10 requests through per real

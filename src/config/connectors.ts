@@ -9,6 +9,7 @@ import {
   parseActionInstance,
   type ActionInstance,
 } from '../actions/connectors/instance-config.js';
+import { checkRoutes } from '../actions/connectors/route/routes.js';
 import { parseSourceAuth } from './source-auth.js';
 import type { SourceAuth } from './source-auth.js';
 import type { Diagnostic } from '../shared/diagnostics.js';
@@ -68,6 +69,7 @@ export function buildConnectorSet(sources: readonly YamlSource[]): {
   const diagnostics: Diagnostic[] = [];
   const out: ConnectorDefinition[] = [];
   const seen = new Map<string, string>();
+  const sinks = new Map<string, DiagnosticSink>();
   for (const source of sources) {
     const loaded = loadYaml(source.text, source.file);
     diagnostics.push(...loaded.diagnostics);
@@ -91,10 +93,20 @@ export function buildConnectorSet(sources: readonly YamlSource[]): {
         continue;
       }
       seen.set(def.name, def.origin);
+      sinks.set(def.name, sink);
       out.push(def);
     }
   }
-  return { connectors: out, diagnostics };
+  // Routes name other connectors: checked once every file is read, located in the route's file.
+  const bad = new Set<string>();
+  checkRoutes(out, (route, path, message) => {
+    const sink = sinks.get(route.name);
+    if (!sink) return;
+    sink.error(path, 'CORDON_ERR_CONNECTOR_ROUTE', message);
+    diagnostics.push(...sink.diagnostics.slice(-1));
+    bad.add(route.name);
+  });
+  return { connectors: out.filter((c) => !bad.has(c.name)), diagnostics };
 }
 
 function validateConnector(

@@ -11,6 +11,8 @@ export interface DemoArgs {
   readonly port: number | undefined;
   /** Serve the browser console and print its sign-in link (false: --no-console). */
   readonly console: boolean;
+  /** builtin: Cordon's own limiter and cases; fakes: Kong, Jira and Slack fakes on loopback. */
+  readonly connectors: 'builtin' | 'fakes';
 }
 
 export const DEFAULT_SPEED = 10;
@@ -27,6 +29,7 @@ export function parseDemoArgs(
   let autoApprove = true;
   let port: number | undefined;
   let console = true;
+  let connectors: 'builtin' | 'fakes' = 'builtin';
   const names = SCENARIOS.map((s) => s.name).join(', ');
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i] as string;
@@ -92,11 +95,20 @@ export function parseDemoArgs(
       case '--no-console':
         console = false;
         break;
+      case '--connectors': {
+        const v = value();
+        if (v === 'builtin' || v === 'fakes') connectors = v;
+        else
+          problems.push(
+            `--connectors must be builtin (Cordon's own limiter and case store) or fakes (local Kong, Jira and Slack fakes); got ${JSON.stringify(v ?? '')}.`,
+          );
+        break;
+      }
       default:
         problems.push(`unknown argument "${arg}"; see cordon demo --help.`);
     }
   }
   return problems.length > 0
     ? { ok: false, problems }
-    : { ok: true, args: { scenarios, speed, durationMs, autoApprove, port, console } };
+    : { ok: true, args: { scenarios, speed, durationMs, autoApprove, port, console, connectors } };
 }

@@ -1,3 +1,4 @@
+import type { DemoGateway } from './gateway.js';
 import type { CordonApi, DemoTokens } from './api-client.js';
 import type { ScheduledScenario } from './platform.js';
 import type { Progress } from './progress.js';
@@ -24,14 +25,6 @@ interface Approval {
   roles: string[];
   message?: string;
 }
-interface LimitRule {
-  mode: 'throttle' | 'block';
-  count: number;
-  windowMs: number;
-  expiresAt: number;
-  setAt: number;
-}
-
 export interface SeenIncident {
   readonly rule: string;
   readonly group: Readonly<Record<string, string>>;
@@ -55,13 +48,6 @@ const groupText = (g: Readonly<Record<string, string>> | undefined): string =>
   Object.entries(g ?? {})
     .map(([k, v]) => `${k}=${v}`)
     .join(', ');
-
-function limitText(rule: LimitRule): string {
-  if (rule.mode === 'block') return 'blocked';
-  const per =
-    rule.windowMs === 60_000 ? 'm' : rule.windowMs === 1_000 ? 's' : `${rule.windowMs} ms`;
-  return `throttled to ${rule.count}/${per}`;
-}
 
 /**
  * Watches Cordon through its API the way an analyst would and narrates what changes:
@@ -87,6 +73,8 @@ export class Observer {
     private readonly progress: Progress,
     private readonly now: () => number,
     private readonly options: ObserverOptions,
+    private readonly gateway: DemoGateway,
+    private readonly gatewayName = 'limiter',
   ) {
     for (const s of scenarios) this.outcomes.set(s.scenario.name, { incidents: [] });
   }
@@ -229,13 +217,11 @@ export class Observer {
       let allLimited = true;
       let latest = 0;
       for (const key of s.scenario.containmentKeys) {
-        const { rule } = await this.api.get<{ rule: LimitRule | null }>(
-          `/v1/limiter/keys/${encodeURIComponent(key)}`,
-        );
-        const text = rule ? limitText(rule) : 'no limit';
+        const rule = await this.gateway.limit(key);
+        const text = rule ? rule.text : 'no limit';
         if ((this.#limits.get(key) ?? 'no limit') !== text) {
           this.#limits.set(key, text);
-          this.progress.note(`limiter: ${key} ${rule ? text : 'limit lifted'}`);
+          this.progress.note(`${this.gatewayName}: ${key} ${rule ? text : 'limit lifted'}`);
         }
         if (!rule) allLimited = false;
         else latest = Math.max(latest, rule.setAt);

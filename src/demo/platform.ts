@@ -1,4 +1,5 @@
 import type { CordonApi } from './api-client.js';
+import type { DemoGateway } from './gateway.js';
 import { benignHistory, benignTraffic } from './benign.js';
 import type { Progress } from './progress.js';
 import { Random } from './random.js';
@@ -41,6 +42,7 @@ export class Platform {
     private readonly stats: TrafficStats,
     private readonly progress: Progress,
     seed: number,
+    private readonly gateway: DemoGateway,
   ) {
     this.#simDone = clock.liveStart;
     this.#rnd = new Random(seed);
@@ -84,8 +86,8 @@ export class Platform {
         if (r.limiterKey === undefined) continue;
         const scheduled = this.scenarios.find((s) => r.actor.startsWith(`${s.scenario.name}:`));
         if (scheduled && r.actor.endsWith(':attacker')) scheduled.firstAttackAt ??= this.now();
-        const status = await this.api.limiterCheck(r.limiterKey);
-        if (status !== 200 && status !== 429 && status !== 403)
+        const status = await this.gateway.check(r.limiterKey, r.time);
+        if (status !== 200 && status !== 429 && status !== 403 && status !== 401)
           throw new Error(`the limiter answered ${status} for a gateway check`);
         allowed[i] = status === 200;
         this.stats.record(r.actor, status === 200, this.now());

@@ -1,3 +1,4 @@
+import { builtinGateway, type DemoGateway } from './gateway.js';
 import { randomBytes } from 'node:crypto';
 import { CordonApi, type DemoTokens } from './api-client.js';
 import { Observer, type SeenIncident } from './observer.js';
@@ -23,6 +24,8 @@ export interface DemoOptions {
   readonly seed?: number;
   /** Stops the demo early (Ctrl-C); it still prints its summary. */
   readonly signal?: AbortSignal;
+  /** Where requests are gated and limits read; default: Cordon's built-in limiter. */
+  readonly gateway?: (api: CordonApi) => DemoGateway;
   readonly now?: () => number;
   /**
    * End early, this long after every scenario is contained and no approval is left to grant
@@ -95,6 +98,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       .map((s) => `${s.scenario.name} at sim ${clock.label(s.startsAt)}`)
       .join(', ')}`,
   );
+  const gateway = options.gateway?.(api) ?? builtinGateway(api);
   const platform = new Platform(
     api,
     sender,
@@ -104,11 +108,20 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
     stats,
     progress,
     options.seed ?? 7,
+    gateway,
   );
-  const observer = new Observer(api, scheduled, progress, now, {
-    autoApproveAfterMs: options.autoApproveAfterMs,
-    credentialsHint: options.credentialsHint,
-  });
+  const observer = new Observer(
+    api,
+    scheduled,
+    progress,
+    now,
+    {
+      autoApproveAfterMs: options.autoApproveAfterMs,
+      credentialsHint: options.credentialsHint,
+    },
+    gateway,
+    options.gateway ? 'gateway' : 'limiter',
+  );
 
   let end = clock.wallStart + options.durationMs;
   // A failing loop stops the others at once (they must not outlive Cordon's shutdown).

@@ -33,6 +33,12 @@ export function playbookTestSchema(): JsonSchema {
           properties: {
             name: { type: 'string' },
             incident: { type: 'object', description: 'The incident the run starts with.' },
+            connectors: {
+              type: 'array',
+              items: { type: 'string' },
+              description:
+                'connectors/ instances this case runs with enabled (routes and connectors.<name>.enabled pick them).',
+            },
             replies: {
               type: 'object',
               description: 'Stubbed connector replies per action state (a list: one per visit).',

@@ -160,6 +160,11 @@ export const ERROR_CODES = {
     status: 400,
     description: 'A secret reference is inline, malformed or cannot be resolved.',
   },
+  CORDON_ERR_CONNECTOR_ROUTE: {
+    status: 400,
+    description:
+      'A route connector names an unknown operation or connector, lists one that does not offer its operations, or loops.',
+  },
 
   // AUDIT: the hash-chained audit trail.
   CORDON_ERR_AUDIT_CONTENDED: {

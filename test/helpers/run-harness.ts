@@ -21,6 +21,7 @@ import { Keys } from '../../src/store/keys.js';
 import { LimiterStore } from '../../src/store/limiter-store.js';
 import { RunStore } from '../../src/store/run-store.js';
 import type { TestRedis } from './redis.js';
+import { SHIPPED_ROUTES } from './shipped-routes.js';
 
 /**
  * The runner, the action processor and the built-in connectors on real Redis, with the two
@@ -66,6 +67,7 @@ export function compileOne(text: string): CompiledPlaybook {
 export function compileAll(text: string): CompiledPlaybook[] {
   const built = buildPlaybooks([{ file: 'p.yaml', text }], {
     connectors: CONNECTORS,
+    routes: SHIPPED_ROUTES,
     rules: undefined,
   });
   if (!built.playbooks?.length) throw new Error(JSON.stringify(built.diagnostics, null, 2));

@@ -1,6 +1,12 @@
 import type { ConnectorDefinition } from '../../config/connectors.js';
 import type { DisabledConnector } from '../../playbook/definition/types.js';
 import { instanceSecrets } from './executor-table.js';
+import { connectorRoutes, type ConnectorRoutes } from './route/routes.js';
+
+/** The route connectors (type route), resolved over the instances as they are enabled. */
+export function actionConnectorRoutes(defs: readonly ConnectorDefinition[]): ConnectorRoutes {
+  return connectorRoutes(defs);
+}
 
 /** Enabled action connectors by name → type: what playbooks may act on. */
 export function enabledActionConnectors(defs: readonly ConnectorDefinition[]): Map<string, string> {

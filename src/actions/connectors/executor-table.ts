@@ -124,6 +124,8 @@ async function execute(
     undoing?.undo && undoOf
       ? undoing.undo(undoOf, opCtx, instance.client)
       : op.run(inputs, opCtx, instance.client);
+  // The ledger names the concrete instance that acts (a route may have picked it).
+  await deps.ledger.remember(ctx.effectKey, ctx.runId, 'connector', opCtx.connector, ctx.now);
   if (op.ledger === 'atomic') return act();
   const prior = await deps.ledger.result(ctx.effectKey);
   if (prior) return prior.result;

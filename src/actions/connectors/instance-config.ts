@@ -86,13 +86,16 @@ export function parseActionInstance(
   if (typeof enabled !== 'boolean')
     err(['enabled'], `enabled must be true or false; got ${describe(enabled)}.`);
   if (!type.http) {
-    for (const key of ACTION_INSTANCE_KEYS.filter((k) => k !== 'enabled' && value[k] !== undefined))
+    // A non-HTTP type with options (a route) takes them; nothing else applies.
+    const takes = (k: string): boolean => k === 'enabled' || (k === 'options' && !!type.options);
+    for (const key of ACTION_INSTANCE_KEYS.filter((k) => !takes(k) && value[k] !== undefined))
       sink.error(
         [key],
         'CORDON_ERR_DEFINITION_UNKNOWN_KEY',
         `"${key}" does not apply to ${type.type} connectors (Cordon runs them itself); remove it.`,
         true,
       );
+    const options = type.options?.compile(value.options ?? {}, sink, parseSecret);
     return sink.diagnostics.length > before
       ? undefined
       : {
@@ -101,7 +104,7 @@ export function parseActionInstance(
           timeoutMs: 0,
           retry: DEFAULT_RETRY,
           allowHosts: [],
-          options: undefined,
+          options,
         };
   }
   const url = parseUrl(value.url, type, sink, parseSecret);

@@ -10,6 +10,7 @@ import { kserve } from './kserve/index.js';
 import { litellm } from './litellm/index.js';
 import { mlflow } from './mlflow/index.js';
 import { pagerduty } from './pagerduty/index.js';
+import { route } from './route/index.js';
 import { servicenow } from './servicenow/index.js';
 import { slack } from './slack/index.js';
 import { teams } from './teams/index.js';
@@ -30,6 +31,7 @@ export const CONNECTOR_TYPES: readonly ConnectorType[] = [
   litellm,
   kserve,
   awsApiGateway,
+  route,
 ];
 
 const BY_TYPE = new Map(CONNECTOR_TYPES.map((t) => [t.type, t]));

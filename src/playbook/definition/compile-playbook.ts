@@ -23,6 +23,8 @@ export interface RunContext {
     readonly inputs?: Readonly<Record<string, unknown>>;
   };
   readonly steps: Readonly<Record<string, StepRecord>>;
+  /** `connectors.<name>.enabled` as the run's definition pinned it (PlaybookDefinition.connectors). */
+  readonly connectors?: PlaybookDefinition['connectors'];
   readonly approvals: Readonly<Record<string, ApprovalRecord>>;
   /** Set when an approval lets a run into an action: the inputs hash the approver saw. */
   readonly gate: {

@@ -1,6 +1,7 @@
 import type { Severity } from '../../ingest/canonical-event.js';
 import type { CallablePlaybook, DeclaredInput } from '../kinds/call/call-definition.js';
 import type { KnownStateDefinition } from '../kinds/registry.js';
+import type { ConnectorRoutes } from '../../actions/connectors/route/routes.js';
 import type { TriggerFilters } from './trigger-filters.js';
 
 /**
@@ -31,6 +32,12 @@ export interface PlaybookDefinition {
   readonly inputs?: Readonly<Record<string, DeclaredInput>>;
   readonly start: string;
   readonly states: Readonly<Record<string, StateDefinition>>;
+  /**
+   * Whether each connector its expressions name (`connectors.<name>.enabled`) was enabled when
+   * the playbook was loaded; absent = none named. Stored with runs, so a run keeps the branch
+   * its configuration chose even after connectors/ changes.
+   */
+  readonly connectors?: Readonly<Record<string, { readonly enabled: boolean }>>;
 }
 
 /**
@@ -60,6 +67,16 @@ export interface PlaybookContext {
    * the secrets it needs), so a playbook naming one is told it is disabled, not undefined.
    */
   readonly disabledConnectors?: ReadonlyMap<string, DisabledConnector>;
+  /**
+   * Route connectors (type route): an action naming one is bound at validation to the first
+   * enabled instance the route lists for its operation; absent = no routes.
+   */
+  readonly routes?: ConnectorRoutes;
+  /**
+   * Disabled connectors the playbook being validated tests with `connectors.<name>.enabled`:
+   * its states may act on them (only a branch taken while they are enabled reaches them).
+   */
+  readonly guardedConnectors?: ReadonlySet<string>;
   /**
    * Rules that open incidents, by key (name or id) → their group-by field names. Undefined
    * when rules are not known (the playbook is validated alone); references are then not checked.

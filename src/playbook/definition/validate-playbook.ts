@@ -4,7 +4,12 @@ import { describe } from '../../shared/duration.js';
 import { checkKeys, expectMapping, expectString, isMapping, suggest } from '../../shared/shape.js';
 import type { DiagnosticSink, YamlPath } from '../../shared/yaml.js';
 import { warnAdHocIncidentReads } from './adhoc-incident-reads.js';
-import { checkExpression, type ExpressionScope, type ExpressionType } from '../expressions/cel.js';
+import {
+  checkExpression,
+  connectorsNamed,
+  type ExpressionScope,
+  type ExpressionType,
+} from '../expressions/cel.js';
 import { STATE_KINDS } from '../kinds/registry.js';
 import { collectTemplates, parseTemplate, type TemplateRef } from '../template.js';
 import { collectComputed, computedSource, strayComputed } from '../expressions/computed.js';
@@ -57,6 +62,7 @@ export function validatePlaybook(
   const inputs = validateInputs(value.inputs, sink, label);
   const states = new Map<string, StateDefinition>();
   const rawStates = value.states;
+  const named = new Set<string>();
   if (rawStates !== undefined && expectMapping(sink, ['states'], rawStates, `${label} states`)) {
     const names = Object.keys(rawStates);
     if (names.length === 0)
@@ -72,7 +78,8 @@ export function validatePlaybook(
     for (const n of nested) where.set(n.name, [...(where.get(n.name) ?? []), n.where]);
     const env: StateEnv = {
       sink,
-      ctx,
+      ctx: { ...ctx, guardedConnectors: new Set(stringsIn(rawStates).flatMap(connectorsNamed)) },
+      connectorsNamed: named,
       rawStates: allRaw,
       groupNames,
       where,
@@ -122,6 +129,18 @@ export function validatePlaybook(
     ...(inputs ? { inputs } : {}),
     start: startState,
     states: Object.fromEntries(states),
+    ...(named.size > 0
+      ? {
+          connectors: Object.fromEntries(
+            [...named]
+              .sort()
+              .map((n) => [
+                n,
+                { enabled: ctx.connectors.has(n) && !ctx.disabledConnectors?.has(n) },
+              ]),
+          ),
+        }
+      : {}),
   };
   checkGraph(definition, sink, (name) => OPERATIONS[name]);
   return hasErrorsSinceStart() ? undefined : definition;
@@ -242,6 +261,8 @@ function validateInputs(
 interface StateEnv {
   readonly sink: DiagnosticSink;
   readonly ctx: PlaybookContext;
+  /** Connectors the playbook's expressions name (`connectors.<name>.enabled`), collected. */
+  readonly connectorsNamed: Set<string>;
   /** Every state's raw YAML by name, nested ones included (names are unique). */
   readonly rawStates: Record<string, unknown>;
   readonly groupNames: ReadonlySet<string> | undefined;
@@ -288,6 +309,7 @@ function validateState(
   const scope: ExpressionScope = {
     groupNames: groupNames ? [...groupNames] : undefined,
     stepStates,
+    connectorNames: [...ctx.connectors.keys(), ...(ctx.disabledConnectors?.keys() ?? [])],
   };
   // Before the state ran, `steps.<itself>` holds nothing (an undo's inputs render after it).
   const scopeBefore: ExpressionScope = {
@@ -355,6 +377,7 @@ function validateState(
     checkExpression: (at, v, expected, what): v is string => {
       if (!expectString(sink, at, v, `${label} ${what}`)) return false;
       const checked = checkExpression(v, scope, expected);
+      for (const n of connectorsNamed(v)) env.connectorsNamed.add(n);
       if (checked.ok) return true;
       sink.errorInText(
         at,
@@ -507,4 +530,12 @@ function tagsOf(
     out.set(rule, tags);
   }
   return out;
+}
+
+/** Every string value under `value` (where `connectors.<name>` may be named). */
+function stringsIn(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value)) return value.flatMap(stringsIn);
+  if (isMapping(value)) return Object.values(value).flatMap(stringsIn);
+  return [];
 }

@@ -18,6 +18,21 @@ export interface ExpressionScope {
   readonly groupNames: readonly string[] | undefined;
   /** States whose results `steps.<name>` holds (action states). */
   readonly stepStates: readonly string[];
+  /** Action connectors (connectors/) `connectors.<name>.enabled` may name; absent = none. */
+  readonly connectorNames?: readonly string[];
+}
+
+/**
+ * The connectors an expression names (`connectors.mlflow`, `connectors["litellm-proxy"]`), so
+ * the definition can pin whether each was enabled when it was loaded.
+ */
+export function connectorsNamed(text: string): string[] {
+  const out = new Set<string>();
+  for (const m of text.matchAll(
+    /\bconnectors\s*(?:\.\s*([A-Za-z_][\w]*)|\[\s*["']([^"']+)["']\s*\])/g,
+  ))
+    out.add((m[1] ?? m[2]) as string);
+  return [...out];
 }
 
 /**
@@ -80,19 +95,25 @@ function checkingEnvironment(scope: ExpressionScope): Environment {
   const steps = Object.fromEntries(scope.stepStates.map((s) => [s, STEP_SCHEMA]));
   // An empty schema would read as "any key"; a key no state can have keeps it closed.
   if (scope.stepStates.length === 0) steps['0'] = STEP_SCHEMA;
+  const connectors: Record<string, unknown> = Object.fromEntries(
+    (scope.connectorNames ?? []).map((n) => [n, { enabled: 'bool' }]),
+  );
+  if (Object.keys(connectors).length === 0) connectors['0'] = { enabled: 'bool' };
   const env = new Environment({ homogeneousAggregateLiterals: false, limits: LIMITS })
     .registerVariable({
       name: 'incident',
       schema: { ...INCIDENT_SCHEMA, group },
     })
-    .registerVariable({ name: 'run', schema: RUN_SCHEMA });
+    .registerVariable({ name: 'run', schema: RUN_SCHEMA })
+    .registerVariable({ name: 'connectors', schema: connectors as never });
   return env.registerVariable({ name: 'steps', schema: steps });
 }
 
 const RUNNING = new Environment({ homogeneousAggregateLiterals: false, limits: LIMITS })
   .registerVariable('incident', 'map<string, dyn>')
   .registerVariable('steps', 'map<string, dyn>')
-  .registerVariable('run', 'map<string, dyn>');
+  .registerVariable('run', 'map<string, dyn>')
+  .registerVariable('connectors', 'map<string, dyn>');
 
 const ACCEPTS: Record<ExpressionType, readonly string[] | 'any'> = {
   bool: ['bool', 'dyn'],
@@ -154,7 +175,12 @@ const programs = new Map<string, ReturnType<Environment['parse']>>();
 /** Evaluates `text` over plain JSON values. Pure and synchronous; never throws. */
 export function evaluateExpression(
   text: string,
-  scope: { readonly incident: unknown; readonly steps: unknown; readonly run: unknown },
+  scope: {
+    readonly incident: unknown;
+    readonly steps: unknown;
+    readonly run: unknown;
+    readonly connectors?: unknown;
+  },
 ): EvalResult {
   try {
     let program = programs.get(text);
@@ -163,7 +189,7 @@ export function evaluateExpression(
       if (programs.size > 10_000) programs.clear();
       programs.set(text, program);
     }
-    const value: unknown = program(scope);
+    const value: unknown = program({ connectors: {}, ...scope });
     if (value instanceof Promise) return { ok: false, reason: 'the expression is asynchronous' };
     return { ok: true, value };
   } catch (err) {
@@ -204,7 +230,7 @@ function explain(message: string, scope: ExpressionScope, text: string, offset: 
   if (/no such overload: double [-+*/%] int|no such overload: int [-+*/%] double/.test(message))
     return `${message}: numbers from incidents and steps are doubles, so write literals as doubles (3.0, not 3)`;
   if (/^Unknown variable: /.test(message))
-    return `${message}; expressions read only incident, steps and run`;
+    return `${message}; expressions read only incident, steps, run and connectors`;
   return message;
 }
 
@@ -215,5 +241,7 @@ function knownAt(before: string, scope: ExpressionScope): string[] {
   if (/steps\.[A-Za-z][\w-]*\.$/.test(before)) return Object.keys(STEP_SCHEMA);
   if (/steps\.$/.test(before)) return [...scope.stepStates];
   if (/run\.$/.test(before)) return Object.keys(RUN_SCHEMA);
+  if (/connectors\.[\w-]+\.$/.test(before)) return ['enabled'];
+  if (/connectors\.$/.test(before)) return [...(scope.connectorNames ?? [])];
   return [];
 }

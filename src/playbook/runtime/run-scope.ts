@@ -1,13 +1,19 @@
 import type { Incident } from '../../store/incident-store.js';
 import type { RunContext } from '../definition/compile-playbook.js';
 
-/** What templates and expressions read: `incident.*`, `run.*`, `steps.*`. */
+/** What templates and expressions read: `incident.*`, `run.*`, `steps.*`, `connectors.*`. */
 export function runScope(ctx: RunContext): {
   incident: RunContext['incident'];
   run: RunContext['run'];
   steps: RunContext['steps'];
+  connectors: NonNullable<RunContext['connectors']>;
 } {
-  return { incident: ctx.incident, run: ctx.run, steps: ctx.steps };
+  return {
+    incident: ctx.incident,
+    run: ctx.run,
+    steps: ctx.steps,
+    connectors: ctx.connectors ?? {},
+  };
 }
 
 /** The incident as playbooks see it ({{ incident.* }}). */

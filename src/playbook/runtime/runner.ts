@@ -203,6 +203,7 @@ export class Runner {
         ...(job.inputs ? { inputs: job.inputs } : {}),
       },
       steps: {},
+      ...(compiled.definition.connectors ? { connectors: compiled.definition.connectors } : {}),
       approvals: {},
       gate: null,
     };

@@ -110,6 +110,7 @@ export function planRun(
     incident,
     run: { id: 'plan', playbook: def.id, startedAt: now },
     steps: {},
+    ...(def.connectors ? { connectors: def.connectors } : {}),
     approvals: {},
     gate: null,
   };

@@ -32,10 +32,15 @@ export interface ExpectedCall {
 export interface PlaybookTestCase {
   readonly name: string;
   readonly line: number;
+  /**
+   * connectors/ instances this case runs with as if `enabled: true` (the playbook is loaded
+   * again with them, so routes and `connectors.<name>.enabled` pick them); absent = as written.
+   */
+  readonly connectors?: readonly string[];
   readonly incident: Readonly<Record<string, unknown>>;
   readonly replies: Readonly<Record<string, readonly StubReply[]>>;
   /** Replies to the undo of a state's effect (default: success). */
-  readonly undoReplies: Readonly<Record<string, StubReply>>;
+  readonly undoReplies?: Readonly<Record<string, StubReply>>;
   readonly script: readonly ScriptStep[];
   readonly expect: {
     readonly path?: readonly string[];
@@ -114,8 +119,22 @@ function parseCase(
   const before = sink.diagnostics.length;
   checkKeys(sink, path, value, what, {
     required: ['name', 'incident', 'expect'],
-    optional: ['replies', 'undo_replies', 'script'],
+    optional: ['replies', 'undo_replies', 'script', 'connectors'],
   });
+  let connectors: string[] | undefined;
+  if (value.connectors !== undefined) {
+    if (
+      Array.isArray(value.connectors) &&
+      value.connectors.every((c) => typeof c === 'string' && c !== '')
+    )
+      connectors = [...new Set(value.connectors as string[])].sort();
+    else
+      sink.error(
+        [...path, 'connectors'],
+        'CORDON_ERR_DEFINITION_TYPE',
+        `${what} connectors must list connectors/ instance names to run with enabled, e.g. [kong, jira]; got ${describe(value.connectors)}.`,
+      );
+  }
   const incident = isMapping(value.incident) ? value.incident : {};
   if (value.incident !== undefined)
     expectMapping(sink, [...path, 'incident'], value.incident, `${what} incident`);
@@ -238,7 +257,16 @@ function parseCase(
       );
   }
   if (sink.diagnostics.slice(before).some((d) => d.severity === 'error')) return undefined;
-  return { name, line, incident, replies, undoReplies, script, expect: expected };
+  return {
+    name,
+    line,
+    ...(connectors ? { connectors } : {}),
+    incident,
+    replies,
+    undoReplies,
+    script,
+    expect: expected,
+  };
 }
 
 function parseReply(
@@ -335,7 +363,7 @@ export function runPlaybookTest(
   const result = simulate(compiled, {
     incident: test.incident,
     replies: test.replies,
-    undoReplies: test.undoReplies,
+    ...(test.undoReplies ? { undoReplies: test.undoReplies } : {}),
     script: test.script,
     startAt: TEST_START,
   });

@@ -91,6 +91,7 @@ export function simulate(compiled: CompiledPlaybook, input: SimulationInput): Si
     incident: input.incident,
     run: { id: RUN_ID, playbook: def.id, startedAt: now },
     steps: {},
+    ...(def.connectors ? { connectors: def.connectors } : {}),
     approvals: {},
     gate: null,
   };

@@ -8,7 +8,7 @@ import {
   instancesFromYaml,
   type ConnectorHarness,
 } from '../../helpers/action-connectors.js';
-import { apiGatewayFake } from '../../helpers/fakes/aws-apigateway.js';
+import { apiGatewayFake } from '../../../src/demo/fakes/aws-apigateway.js';
 
 const CREDS = {
   accessKeyId: 'AKIDCORDONTEST01',

@@ -11,7 +11,7 @@ import {
   instancesFromYaml,
   type ConnectorHarness,
 } from '../../helpers/action-connectors.js';
-import { jiraFake } from '../../helpers/fakes/jira.js';
+import { jiraFake } from '../../../src/demo/fakes/jira.js';
 
 const TOKEN = 'atlassian-api-token-XYZ123';
 const fake = jiraFake('bot@example.com', TOKEN);

@@ -9,7 +9,7 @@ import {
   instancesFromYaml,
   type ConnectorHarness,
 } from '../../helpers/action-connectors.js';
-import { kongFake } from '../../helpers/fakes/kong.js';
+import { kongFake } from '../../../src/demo/fakes/kong.js';
 
 const ADMIN = 'kong-admin-token-acl-77';
 const fake = kongFake(['alice', 'bob', 'carol', 'dave'], ADMIN, ['models', 'legacy']);

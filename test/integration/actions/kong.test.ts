@@ -9,7 +9,7 @@ import {
   instancesFromYaml,
   type ConnectorHarness,
 } from '../../helpers/action-connectors.js';
-import { kongFake } from '../../helpers/fakes/kong.js';
+import { kongFake } from '../../../src/demo/fakes/kong.js';
 
 const ADMIN = 'kong-admin-token-4242';
 const fake = kongFake(['tenant-a', 'tenant-b', 'tenant-c', 'tenant-d'], ADMIN);

@@ -8,7 +8,7 @@ import {
   instancesFromYaml,
   type ConnectorHarness,
 } from '../../helpers/action-connectors.js';
-import { kserveFake } from '../../helpers/fakes/kserve.js';
+import { kserveFake } from '../../../src/demo/fakes/kserve.js';
 
 const fake = kserveFake('sa-token-k8s-1');
 let h: ConnectorHarness;

@@ -9,8 +9,8 @@ import {
   instancesFromYaml,
   type ConnectorHarness,
 } from '../../helpers/action-connectors.js';
-import { FakeServer } from '../../helpers/fakes/fake-server.js';
-import { mlflowFake } from '../../helpers/fakes/mlflow.js';
+import { FakeServer } from '../../../src/demo/fakes/fake-server.js';
+import { mlflowFake } from '../../../src/demo/fakes/mlflow.js';
 
 const fake = mlflowFake();
 const api = new FakeServer((req) => ({

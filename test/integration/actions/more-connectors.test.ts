@@ -10,10 +10,10 @@ import {
   instancesFromYaml,
   type ConnectorHarness,
 } from '../../helpers/action-connectors.js';
-import { githubFake } from '../../helpers/fakes/github.js';
-import { litellmFake } from '../../helpers/fakes/litellm.js';
-import { servicenowFake } from '../../helpers/fakes/servicenow.js';
-import { teamsFake } from '../../helpers/fakes/teams.js';
+import { githubFake } from '../../../src/demo/fakes/github.js';
+import { litellmFake } from '../../../src/demo/fakes/litellm.js';
+import { servicenowFake } from '../../../src/demo/fakes/servicenow.js';
+import { teamsFake } from '../../../src/demo/fakes/teams.js';
 
 const HASH = 'a'.repeat(64);
 const snow = servicenowFake('cordon', 'snow-password-1');

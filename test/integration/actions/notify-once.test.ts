@@ -9,8 +9,8 @@ import {
   instancesFromYaml,
   type ConnectorHarness,
 } from '../../helpers/action-connectors.js';
-import { slackFake } from '../../helpers/fakes/slack.js';
-import { teamsFake } from '../../helpers/fakes/teams.js';
+import { slackFake } from '../../../src/demo/fakes/slack.js';
+import { teamsFake } from '../../../src/demo/fakes/teams.js';
 
 const HOOK = '/services/T0009/B0009/notifyOnceSecretPath';
 const slack = slackFake(HOOK);

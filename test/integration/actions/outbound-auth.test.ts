@@ -10,7 +10,7 @@ import {
   instancesFromYaml,
   type ConnectorHarness,
 } from '../../helpers/action-connectors.js';
-import { FakeServer } from '../../helpers/fakes/fake-server.js';
+import { FakeServer } from '../../../src/demo/fakes/fake-server.js';
 
 const server = new FakeServer(() => ({ status: 200, body: { ok: true } }));
 const files: Record<string, string> = { '/run/secrets/api-token': 'file-token-v1\n' };

@@ -17,10 +17,10 @@ import {
   TOKENS,
   type TestCordon,
 } from '../../helpers/cordon.js';
-import { jiraFake } from '../../helpers/fakes/jira.js';
-import { kongFake } from '../../helpers/fakes/kong.js';
-import { pagerdutyFake } from '../../helpers/fakes/pagerduty.js';
-import { slackFake } from '../../helpers/fakes/slack.js';
+import { jiraFake } from '../../../src/demo/fakes/jira.js';
+import { kongFake } from '../../../src/demo/fakes/kong.js';
+import { pagerdutyFake } from '../../../src/demo/fakes/pagerduty.js';
+import { slackFake } from '../../../src/demo/fakes/slack.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 
 const SECRETS = {

@@ -10,7 +10,7 @@ import {
   instancesFromYaml,
   type ConnectorHarness,
 } from '../../helpers/action-connectors.js';
-import { servicenowFake } from '../../helpers/fakes/servicenow.js';
+import { servicenowFake } from '../../../src/demo/fakes/servicenow.js';
 
 const PASSWORD = 'snow-update-password-9';
 const snow = servicenowFake('cordon', PASSWORD);

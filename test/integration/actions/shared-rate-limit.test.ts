@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OutboundClient } from '../../../src/actions/http/outbound-client.js';
 import { ManualClock } from '../../../src/shared/clock.js';
 import { instancesFromYaml } from '../../helpers/action-connectors.js';
-import { FakeServer } from '../../helpers/fakes/fake-server.js';
+import { FakeServer } from '../../../src/demo/fakes/fake-server.js';
 import { createTestRedis, type TestRedis } from '../../helpers/redis.js';
 
 const server = new FakeServer(() => ({ status: 200, body: { ok: true } }));

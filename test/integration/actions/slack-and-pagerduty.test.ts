@@ -9,8 +9,8 @@ import {
   instancesFromYaml,
   type ConnectorHarness,
 } from '../../helpers/action-connectors.js';
-import { pagerdutyFake } from '../../helpers/fakes/pagerduty.js';
-import { slackFake } from '../../helpers/fakes/slack.js';
+import { pagerdutyFake } from '../../../src/demo/fakes/pagerduty.js';
+import { slackFake } from '../../../src/demo/fakes/slack.js';
 
 const HOOK_PATH = '/services/T0001/B0002/s3cr3tWebhookPath9';
 const ROUTING_KEY = 'R0UT1NGKEY0123456789abcdef012345';

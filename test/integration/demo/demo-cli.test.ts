@@ -93,4 +93,80 @@ describe('cordon demo (CLI)', () => {
       redis.disconnect();
     }
   }, 40_000);
+  it('--connectors fakes: the key is throttled at the fake Kong and a ticket opens in the fake Jira', async () => {
+    const home = tempDir('demo-home');
+    const base = uniquePrefix('democonn');
+    const child = spawn(
+      process.execPath,
+      [
+        CLI,
+        'demo',
+        '--scenario',
+        'extraction',
+        '--speed',
+        '30',
+        '--duration',
+        '60',
+        '--port',
+        '0',
+        '--no-console',
+        '--connectors',
+        'fakes',
+      ],
+      {
+        cwd: REPO_ROOT,
+        env: {
+          PATH: process.env.PATH ?? '',
+          REDIS_URL: TEST_REDIS_URL,
+          CORDON_REDIS_PREFIX: base,
+          CORDON_HOME: home,
+          CORDON_LOG_LEVEL: 'error',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let out = '';
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const redis = new Redis(TEST_REDIS_URL);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`no ticket in time:\n${out}\n${err}`)),
+          30_000,
+        );
+        child.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          // Contained (the observer read the limit at the fake Kong) and the run's case opened.
+          if (
+            out.includes('scenario extraction: attacker contained') &&
+            /contain-abusive-key: \w+ → done/.test(out)
+          ) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+      });
+      child.kill('SIGINT');
+      expect(await exited, err).toBe(0);
+      expect(out).toContain('Connectors:  fakes on 127.0.0.1');
+      expect(out).toContain('gateway: key-trial-7f3a throttled at Kong to 10/minute');
+      expect(out).toMatch(
+        /fake Kong \(http:\/\/127\.0\.0\.1:\d+\): key-trial-7f3a throttled \(rate-limiting 10\/minute\)/,
+      );
+      expect(out).toMatch(
+        /fake Jira \(http:\/\/127\.0\.0\.1:\d+\): ticket SEC-1 opened "Model extraction/,
+      );
+      // The fake Kong refused the attacker after containment (429s from its data plane).
+      const after = /after (\d+) served\/(\d+) refused/.exec(out);
+      expect(Number(after?.[2])).toBeGreaterThan(0);
+      // Per-run secrets of the fakes are never printed.
+      expect(out + err).not.toMatch(/services\/TDEMO\/BDEMO\/[0-9a-f]{24}/);
+      expect(await redis.keys(`${base}-demo*`)).toEqual([]);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      redis.disconnect();
+    }
+  }, 45_000);
 });

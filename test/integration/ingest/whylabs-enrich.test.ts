@@ -14,7 +14,7 @@ import { createLogger } from '../../../src/shared/logger.js';
 import { Metrics } from '../../../src/shared/metrics.js';
 import { DeadLetterStore } from '../../../src/store/dead-letters.js';
 import { EventLog } from '../../../src/store/event-log.js';
-import { whylabsFake } from '../../helpers/fakes/whylabs.js';
+import { whylabsFake } from '../../../src/demo/fakes/whylabs.js';
 import { useStoreRedis } from '../store/store-helpers.js';
 
 const env = useStoreRedis('whylabs-enrich');

@@ -38,6 +38,8 @@ describe('shipped content', () => {
       'slack:action',
       'splunk:source',
       'teams:action',
+      'tickets:action',
+      'traffic:action',
       'webhook:action',
     ]);
     // The action connectors for outside systems ship disabled: nothing to configure to start.
@@ -114,7 +116,7 @@ describe('broken content', () => {
     });
     const shipped = (await loadContent(REPO_ROOT)).content;
     expect(ok).toContain(
-      `OK: ${shipped?.rules.detections.size} detection rule(s), ${shipped?.rules.correlations.length} correlation(s), 20 connector(s), 5 playbook(s); 0 warning(s).`,
+      `OK: ${shipped?.rules.detections.size} detection rule(s), ${shipped?.rules.correlations.length} correlation(s), 22 connector(s), 5 playbook(s); 0 warning(s).`,
     );
     expect(shipped?.rules.correlations.length).toBeGreaterThan(20);
   });

@@ -7,10 +7,10 @@ import { REPO_ROOT } from '../../helpers/cordon.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 
 /**
- * The shipped playbooks act through the built-in limiter and case store only (the outside
- * connectors ship disabled), and carry their real-platform variants as comments. These must not
- * rot: enable the connectors in a copy of the shipped content, uncomment each variant exactly as
- * the file's header says, and the result must load with no diagnostics.
+ * The shipped playbooks act through the routes connectors/traffic.yaml and tickets.yaml (and,
+ * for the model rollback, `connectors.<name>.enabled`), so enabling an outside connector in a
+ * copy of the shipped content moves them onto it with no playbook edit. The Slack notify step
+ * is still a commented variant (notify.slack and notify.teams differ): it must not rot either.
  */
 
 /** The indented YAML commented out under `#   <state>:` in a file's header, uncommented. */
@@ -34,26 +34,24 @@ function edit(dir: string, file: string, change: (text: string) => string): void
   writeFileSync(path, after);
 }
 
-function replaceState(text: string, state: string, next: string, replacement: string): string {
-  // Line starts only: the header's commented copy holds the same text after "#".
-  const from = text.indexOf(`\n  ${state}:\n`);
-  const to = text.indexOf(`\n  ${next}:\n`, from);
-  expect([from, to].every((i) => i > 0)).toBe(true);
-  return `${text.slice(0, from + 1)}${replacement}${text.slice(to + 1)}`;
+function copyShipped(): string {
+  const dir = tempDir('alternatives');
+  for (const folder of ['correlations', 'connectors', 'playbooks'])
+    cpSync(join(REPO_ROOT, folder), join(dir, folder), { recursive: true });
+  return dir;
+}
+
+function enable(dir: string, ...connectors: string[]): void {
+  for (const connector of connectors)
+    edit(dir, `connectors/${connector}.yaml`, (t) =>
+      t.replace(/^enabled: false$/m, 'enabled: true'),
+    );
 }
 
 describe('the shipped playbooks with their outside connectors enabled', () => {
-  it('load with the commented MLflow rollback, Slack notify and issuer-side key block', async () => {
-    const dir = tempDir('alternatives');
-    for (const folder of ['correlations', 'connectors', 'playbooks'])
-      cpSync(join(REPO_ROOT, folder), join(dir, folder), { recursive: true });
-    for (const connector of ['mlflow', 'slack', 'litellm-proxy'])
-      edit(dir, `connectors/${connector}.yaml`, (t) =>
-        t.replace(/^enabled: false$/m, 'enabled: true'),
-      );
-    edit(dir, 'playbooks/rollback-poisoned-model.yaml', (t) =>
-      replaceState(t, 'rollback', 'verify', commentedState(t, 'rollback')),
-    );
+  it('move onto MLflow, LiteLLM and Jira when those are enabled, with no playbook edit', async () => {
+    const dir = copyShipped();
+    enable(dir, 'mlflow', 'slack', 'litellm-proxy', 'jira');
     edit(dir, 'playbooks/respond-to-prompt-injection.yaml', (t) =>
       t
         .replace(
@@ -62,22 +60,29 @@ describe('the shipped playbooks with their outside connectors enabled', () => {
         )
         .replace(/(dedupe: "\{\{ incident\.id \}\}"\n(?:.*\n)*?    )next: done/, '$1next: notify'),
     );
-    edit(dir, 'playbooks/suspected-stolen-key.yaml', (t) =>
-      t.replaceAll('connector: gateway', 'connector: litellm-proxy'),
-    );
 
     const { content, diagnostics } = await loadContent(dir);
     expect(diagnostics.map(formatDiagnostic)).toEqual([]);
-    const states = (id: string) =>
-      content?.playbooks.find((p) => p.definition.id === id)?.definition.states ?? {};
-    expect(states('rollback-poisoned-model').rollback).toMatchObject({
+    const definition = (id: string) =>
+      content?.playbooks.find((p) => p.definition.id === id)?.definition;
+    const states = (id: string) => definition(id)?.states ?? {};
+    // The rollback branch is pinned in the definition runs are stored with.
+    expect(definition('rollback-poisoned-model')?.connectors).toEqual({
+      kserve: { enabled: false },
+      mlflow: { enabled: true },
+    });
+    expect(states('rollback-poisoned-model').move_alias).toMatchObject({
       kind: 'action',
       operation: 'model.rollback',
       connector: 'mlflow',
       undo: 'model.restore',
       next: 'verify',
     });
-    expect(states('respond-to-prompt-injection').open_case).toMatchObject({ next: 'notify' });
+    expect(states('rollback-poisoned-model').snapshot).toMatchObject({
+      connector: 'jira',
+      connectorType: 'jira',
+      via: 'tickets',
+    });
     expect(states('respond-to-prompt-injection').notify).toMatchObject({
       operation: 'notify.slack',
       connector: 'slack',
@@ -85,22 +90,37 @@ describe('the shipped playbooks with their outside connectors enabled', () => {
     expect(states('suspected-stolen-key').block_key).toMatchObject({
       operation: 'key.block',
       connector: 'litellm-proxy',
+      via: 'traffic',
       undo: 'key.unblock',
+    });
+    // The address and session blocks stay on the built-in limiter (not gateway consumers).
+    expect(states('block-credential-stuffing').block_source).toMatchObject({
+      connector: 'gateway',
     });
   });
 
-  it('do not load as shipped once a playbook names a disabled connector', async () => {
-    // Why the variants stay commented: a disabled connector offers nothing to playbooks.
-    const dir = tempDir('alternatives');
-    for (const folder of ['correlations', 'connectors', 'playbooks'])
-      cpSync(join(REPO_ROOT, folder), join(dir, folder), { recursive: true });
-    edit(dir, 'playbooks/rollback-poisoned-model.yaml', (t) =>
-      replaceState(t, 'rollback', 'verify', commentedState(t, 'rollback')),
+  it('as shipped they act on the built-ins, and naming a disabled connector directly is refused', async () => {
+    const shipped = await loadContent(REPO_ROOT);
+    const states = (id: string) =>
+      shipped.content?.playbooks.find((p) => p.definition.id === id)?.definition.states ?? {};
+    expect(states('contain-abusive-key').throttle).toMatchObject({
+      connector: 'gateway',
+      connectorType: 'builtin-limiter',
+      via: 'traffic',
+    });
+    expect(states('contain-abusive-key').open_case).toMatchObject({
+      connector: 'cases',
+      via: 'tickets',
+    });
+
+    const dir = copyShipped();
+    edit(dir, 'playbooks/contain-abusive-key.yaml', (t) =>
+      t.replace('connector: tickets', 'connector: jira'),
     );
     const { content, diagnostics } = await loadContent(dir);
     expect(content).toBeUndefined();
     expect(diagnostics.map(formatDiagnostic).join('\n')).toMatch(
-      /rollback-poisoned-model\.yaml:\d+:\d+ error CORDON_ERR_PLAYBOOK_UNKNOWN_CONNECTOR .*"mlflow"/,
+      /contain-abusive-key\.yaml:\d+:\d+ error CORDON_ERR_PLAYBOOK_UNKNOWN_CONNECTOR .*"jira", which is disabled/,
     );
   });
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildPlaybooks } from '../../../src/playbook/definition/build-playbooks.js';
 import type { PlaybookContext } from '../../../src/playbook/definition/types.js';
 import type { ApprovalStateDefinition } from '../../../src/playbook/kinds/approval/approval-definition.js';
+import { SHIPPED_ROUTES } from '../../helpers/shipped-routes.js';
 
 /** Validation of `escalate:` under an approval: every problem located, with the fix. */
 const CTX: PlaybookContext = {
@@ -9,6 +10,7 @@ const CTX: PlaybookContext = {
     ['gateway', 'builtin-limiter'],
     ['cases', 'builtin-cases'],
   ]),
+  routes: SHIPPED_ROUTES,
   rules: new Map([['r', ['user']]]),
 };
 

@@ -28,6 +28,7 @@ import {
   toEffects,
   type Effect,
 } from '../../../src/playbook/runtime/effects.js';
+import { SHIPPED_ROUTES } from '../../helpers/shipped-routes.js';
 
 /**
  * The compiled machine of the shipped playbook, driven with xstate's pure transition functions
@@ -40,6 +41,7 @@ const CTX: PlaybookContext = {
     ['gateway', 'builtin-limiter'],
     ['cases', 'builtin-cases'],
   ]),
+  routes: SHIPPED_ROUTES,
   rules: new Map([['model_extraction_by_query_volume', ['api_key']]]),
 };
 

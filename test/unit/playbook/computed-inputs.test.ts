@@ -99,7 +99,7 @@ describe('validation of computed inputs', () => {
 
   it('refuses a variable outside incident, steps and run, and a syntax error', () => {
     expect(errors(playbook(THROTTLE_WITH('${{ process.env.HOME }}')))[0]!.message).toContain(
-      'expressions read only incident, steps and run',
+      'expressions read only incident, steps, run and connectors',
     );
     expect(errors(playbook(THROTTLE_WITH('${{ "10/m" + }}')))[0]!.code).toBe(
       'CORDON_ERR_PLAYBOOK_EXPRESSION',

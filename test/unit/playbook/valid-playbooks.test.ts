@@ -8,6 +8,7 @@ import type {
   PlaybookContext,
   PlaybookDefinition,
 } from '../../../src/playbook/definition/types.js';
+import { SHIPPED_ROUTES } from '../../helpers/shipped-routes.js';
 
 const REPO = new URL('../../../', import.meta.url);
 
@@ -16,6 +17,7 @@ const CTX: PlaybookContext = {
     ['gateway', 'builtin-limiter'],
     ['cases', 'builtin-cases'],
   ]),
+  routes: SHIPPED_ROUTES,
   rules: new Map([['model_extraction_by_query_volume', ['api_key']]]),
 };
 
@@ -86,6 +88,7 @@ describe('the shipped playbook (playbooks/contain-abusive-key.yaml)', () => {
           operation: 'ratelimit.set',
           connector: 'gateway',
           connectorType: 'builtin-limiter',
+          via: 'traffic',
           inputs: {
             key: '{{ incident.group.api_key }}',
             limit: '10/m',
@@ -118,6 +121,7 @@ describe('the shipped playbook (playbooks/contain-abusive-key.yaml)', () => {
           operation: 'ticket.open',
           connector: 'cases',
           connectorType: 'builtin-cases',
+          via: 'tickets',
           inputs: {
             summary: '{{ incident.title }}',
             description: 'Opened by playbook contain-abusive-key for incident {{ incident.id }}.',
@@ -151,6 +155,7 @@ describe('the shipped playbook (playbooks/contain-abusive-key.yaml)', () => {
           operation: 'key.block',
           connector: 'gateway',
           connectorType: 'builtin-limiter',
+          via: 'traffic',
           inputs: { key: '{{ incident.group.api_key }}', reason: '{{ incident.title }}' },
           undo: 'key.unblock',
           expiresMs: 86_400_000,

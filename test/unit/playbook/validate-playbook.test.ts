@@ -9,6 +9,7 @@ import type {
 } from '../../../src/playbook/definition/types.js';
 import { validatePlaybook } from '../../../src/playbook/definition/validate-playbook.js';
 import { DiagnosticSink, PositionMap, loadYaml } from '../../../src/shared/yaml.js';
+import { SHIPPED_ROUTES } from '../../helpers/shipped-routes.js';
 
 /** Behaviours of the validator beyond the one-defect corpus: warnings, templates, graph rules. */
 const CTX: PlaybookContext = {
@@ -16,6 +17,7 @@ const CTX: PlaybookContext = {
     ['gateway', 'builtin-limiter'],
     ['cases', 'builtin-cases'],
   ]),
+  routes: SHIPPED_ROUTES,
   rules: new Map([['model_extraction_by_query_volume', ['api_key']]]),
 };
 

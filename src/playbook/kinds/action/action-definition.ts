@@ -6,6 +6,8 @@ export interface ActionStateDefinition extends BaseStateDefinition {
   readonly operation: string;
   readonly connector: string;
   readonly connectorType: string;
+  /** The route (connectors/, type route) the state named, which picked `connector`. */
+  readonly via?: string;
   /** Inputs as written: values may hold {{ templates }}, rendered when the step runs. */
   readonly inputs: Readonly<Record<string, unknown>>;
   /** The operation that reverses this one, when declared (`undo:`). */

@@ -27,7 +27,7 @@ export function graphAction(def: ActionStateDefinition, input: GraphInput): Grap
         label: `failed (${def.retry.attempts} attempt${def.retry.attempts === 1 ? '' : 's'}, timeout ${formatDurationMs(def.timeoutMs)})`,
       },
     ],
-    note: `${def.operation} on ${def.connector}${undoNote(def)}`,
+    note: `${def.operation} on ${def.connector}${def.via ? ` (via ${def.via})` : ''}${undoNote(def)}`,
     classes: mutating ? [def.automatic ? 'automatic' : 'mutation'] : [],
   };
 }

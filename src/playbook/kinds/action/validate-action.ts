@@ -43,7 +43,7 @@ export function validateAction(input: ValidateInput): ActionStateDefinition | un
   const op = lookupOperation(value.action, [...path, 'action'], sink, label);
   const withValue = value.with ?? {};
   let inputs: Record<string, unknown> = {};
-  let connector: { name: string; type: string } | undefined;
+  let connector: { name: string; type: string; via?: string } | undefined;
   if (expectMapping(sink, [...path, 'with'], withValue, `${label} with`)) {
     const { connector: connectorName, ...rest } = withValue;
     inputs = rest;
@@ -61,6 +61,12 @@ export function validateAction(input: ValidateInput): ActionStateDefinition | un
     checkTemplates([...path, 'with'], withoutComputed(inputs, op));
   }
   const undo = validateUndo(input, op);
+  if (connector && undo && !OPERATIONS[undo.operation]?.connectorTypes.includes(connector.type))
+    sink.error(
+      [...path, 'undo'],
+      'CORDON_ERR_PLAYBOOK_UNKNOWN_ACTION',
+      `${label} acts on connector "${connector.name}" (type ${connector.type}), which does not offer its undo ${undo.operation}; the undo goes to the same connector.`,
+    );
   const undoOnReject = flag(value.undo_on_reject, [...path, 'undo_on_reject'], sink, label);
   const expiresMs =
     value.expires === undefined
@@ -96,6 +102,7 @@ export function validateAction(input: ValidateInput): ActionStateDefinition | un
     operation: op.name,
     connector: connector.name,
     connectorType: connector.type,
+    ...(connector.via ? { via: connector.via } : {}),
     inputs,
     undo: undo?.operation,
     ...(undo?.inputs ? { undoInputs: undo.inputs } : {}),
@@ -195,7 +202,17 @@ export function resolveConnector(
   sink: DiagnosticSink,
   ctx: PlaybookContext,
   label: string,
-): { name: string; type: string } | undefined {
+): { name: string; type: string; via?: string } | undefined {
+  if (typeof name === 'string' && ctx.routes?.has(name)) {
+    const routed = ctx.routes.resolve(name, op.name);
+    if (routed.ok) return { name: routed.target.name, type: routed.target.type, via: name };
+    sink.error(
+      path,
+      'CORDON_ERR_PLAYBOOK_UNKNOWN_CONNECTOR',
+      `${label} runs ${op.name} through route "${name}", but ${routed.reason}.`,
+    );
+    return undefined;
+  }
   const compatible = [...ctx.connectors]
     .filter(([, type]) => op.connectorTypes.includes(type))
     .map(([n]) => n);
@@ -216,6 +233,7 @@ export function resolveConnector(
   if (!expectString(sink, path, name, `${label} connector`)) return undefined;
   const type = ctx.connectors.get(name);
   const disabled = type ? undefined : ctx.disabledConnectors?.get(name);
+  if (disabled && ctx.guardedConnectors?.has(name)) return { name, type: disabled.type };
   if (disabled) {
     sink.error(
       path,

@@ -5,13 +5,21 @@ import { CONNECTOR_TYPES } from '../../../../src/actions/connectors/registry.js'
 import { REPO_ROOT } from '../../../helpers/cordon.js';
 
 describe('README operation table', () => {
-  it('has a row for every operation of every connector type', () => {
-    const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
-    const missing = CONNECTOR_TYPES.flatMap((t) =>
-      Object.keys(t.operations)
-        .filter((op) => !readme.includes('| `' + op + '` | `' + t.type + '` |'))
-        .map((op) => `${t.type} ${op}`),
+  it('has a row for every operation of every connector type: its inputs, idempotency and undo as the code declares them', () => {
+    const lines = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8').split('\n');
+    const wrong = CONNECTOR_TYPES.flatMap((t) =>
+      Object.entries(t.operations).flatMap(([name, op]) => {
+        const inputs = Object.entries(op.contract.inputs)
+          .map(([k, s]) => `\`${k}\`${s.required ? '' : '?'}`)
+          .join(', ');
+        const undo = op.contract.reversibleBy
+          ? `\`${op.contract.reversibleBy}\`: ${op.undoes ?? ''}`
+          : '—';
+        const row = `| \`${name}\` | \`${t.type}\` | ${inputs} | ${op.idempotency} | ${undo} |`;
+        const found = lines.find((l) => l.startsWith(`| \`${name}\` | \`${t.type}\` |`));
+        return found === row ? [] : [{ expected: row, readme: found ?? '(no row)' }];
+      }),
     );
-    expect(missing).toEqual([]);
+    expect(wrong).toEqual([]);
   });
 });

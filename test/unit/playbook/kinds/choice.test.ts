@@ -111,7 +111,7 @@ describe('choice validation', () => {
     );
     expect(errors(text).map((d) => d.message)).toEqual([
       expect.stringContaining('reads "done", which is not there'),
-      expect.stringContaining('expressions read only incident, steps and run'),
+      expect.stringContaining('expressions read only incident, steps, run and connectors'),
     ]);
   });
 

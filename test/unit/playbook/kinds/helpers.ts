@@ -9,12 +9,14 @@ import type {
 import type { PlaybookContext } from '../../../../src/playbook/definition/types.js';
 import type { Diagnostic } from '../../../../src/shared/diagnostics.js';
 import { toEffects, type Effect } from '../../../../src/playbook/runtime/effects.js';
+import { SHIPPED_ROUTES } from '../../../helpers/shipped-routes.js';
 
 export const CTX: PlaybookContext = {
   connectors: new Map([
     ['gateway', 'builtin-limiter'],
     ['cases', 'builtin-cases'],
   ]),
+  routes: SHIPPED_ROUTES,
   rules: new Map([['model_extraction_by_query_volume', ['api_key']]]),
 };
 

@@ -23,7 +23,9 @@ describe('playbook tests', () => {
     const text = readFileSync(new URL(`../../../../${SHIPPED}`, import.meta.url), 'utf8');
     const cases = parse(text);
     expect(cases.length).toBeGreaterThanOrEqual(5);
-    for (const test of cases) {
+    // Cases with `connectors:` need the playbook bound again with those enabled: that is
+    // `cordon test`'s job (test/integration/cli), not this pure runner's.
+    for (const test of cases.filter((c) => !c.connectors)) {
       const outcome = runPlaybookTest(compiled, test);
       expect({ name: test.name, problems: outcome.problems }).toEqual({
         name: test.name,

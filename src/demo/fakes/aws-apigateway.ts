@@ -1,4 +1,4 @@
-import { signV4 } from '../../../src/actions/http/sigv4.js';
+import { signV4 } from '../../actions/http/sigv4.js';
 import { FakeServer, type FakeReply, type FakeRequest } from './fake-server.js';
 
 /**

@@ -1,0 +1,94 @@
+/**
+ * `connectors.<name>.enabled` in CEL: checked against the connectors/ names, pinned in the
+ * definition as it was at load (so a run keeps its branch), and a state may act on a disabled
+ * connector the playbook tests this way.
+ */
+import { describe, expect, it } from 'vitest';
+import { buildPlaybooks } from '../../../src/playbook/definition/build-playbooks.js';
+import type { PlaybookContext } from '../../../src/playbook/definition/types.js';
+import { runPlaybookTest } from '../../../src/playbook/tooling/playbook-tests.js';
+import { formatDiagnostic } from '../../../src/shared/diagnostics.js';
+
+const PLAYBOOK = (when: string): string => `apiVersion: cordon/v1
+id: roll
+on: { correlation: [r] }
+start: pick
+states:
+  pick:
+    choice:
+      - when: ${when}
+        next: ask
+    default: done
+  ask:
+    approval: { roles: [approver], timeout: 1h }
+    on: { approved: move, rejected: done, timeout: done }
+  move:
+    action: model.rollback
+    with: { connector: mlflow, model: m, alias: champion }
+    undo: model.restore
+    next: done
+  done: { end: resolved }
+`;
+
+function ctx(mlflowEnabled: boolean): PlaybookContext {
+  const mlflow = new Map([['mlflow', 'mlflow']]);
+  return {
+    connectors: new Map([['cases', 'builtin-cases'], ...(mlflowEnabled ? mlflow : [])]),
+    disabledConnectors: mlflowEnabled
+      ? new Map()
+      : new Map([['mlflow', { type: 'mlflow', secrets: [] }]]),
+    rules: undefined,
+  };
+}
+
+const run = (enabled: boolean) => {
+  const built = buildPlaybooks(
+    [{ file: 'p.yaml', text: PLAYBOOK('connectors.mlflow.enabled') }],
+    ctx(enabled),
+  );
+  expect(built.diagnostics.map(formatDiagnostic)).toEqual([]);
+  const compiled = built.playbooks?.[0];
+  if (!compiled) throw new Error('no playbook');
+  return {
+    definition: compiled.definition,
+    outcome: runPlaybookTest(compiled, {
+      name: 'x',
+      line: 1,
+      incident: { id: 'i' },
+      replies: {},
+      script: [{ approve: 'ask', by: ['a'] }],
+      expect: {},
+    }),
+  };
+};
+
+describe('connectors.<name>.enabled', () => {
+  it('is pinned in the definition and picks the branch: disabled skips, enabled acts', () => {
+    const off = run(false);
+    expect(off.definition.connectors).toEqual({ mlflow: { enabled: false } });
+    expect(off.outcome.path).toEqual(['pick', 'done']);
+    const on = run(true);
+    expect(on.definition.connectors).toEqual({ mlflow: { enabled: true } });
+    expect(on.outcome.path).toEqual(['pick', 'ask', 'move', 'done']);
+    expect(on.outcome.calls).toMatchObject([{ operation: 'model.rollback', connector: 'mlflow' }]);
+  });
+
+  it('refuses an unknown connector name, suggesting the right one', () => {
+    const built = buildPlaybooks(
+      [{ file: 'p.yaml', text: PLAYBOOK('connectors.mlfow.enabled') }],
+      ctx(true),
+    );
+    expect(built.playbooks).toBeUndefined();
+    expect(built.diagnostics.map(formatDiagnostic).join('\n')).toMatch(
+      /CORDON_ERR_PLAYBOOK_EXPRESSION .*"mlfow".*did you mean "mlflow"/,
+    );
+  });
+
+  it('does not let a playbook act on a disabled connector it never tests', () => {
+    const built = buildPlaybooks([{ file: 'p.yaml', text: PLAYBOOK('true') }], ctx(false));
+    expect(built.playbooks).toBeUndefined();
+    expect(built.diagnostics.map(formatDiagnostic).join('\n')).toMatch(
+      /CORDON_ERR_PLAYBOOK_UNKNOWN_CONNECTOR .*"mlflow", which is disabled/,
+    );
+  });
+});
