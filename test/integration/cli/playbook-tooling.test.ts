@@ -163,7 +163,8 @@ describe('graph, plan and tests of a parallel playbook with undo', () => {
     writeFileSync(incident, JSON.stringify({ id: 'i1', title: 'T', group: { api_key: 'k1' } }));
     const plan = cordon(['plan', 'parallel-and-undo', '--incident', incident, '--content', dir]);
     expect(plan.code, plan.stderr).toBe(0);
-    expect(plan.stdout).toContain('  note: contain: branches run at the same time');
+    expect(plan.stdout).toContain('  note: contain: branch limit resolves first and wins');
+    expect(plan.stdout).toContain('  note: notify: branches run at the same time');
     expect(plan.stdout).toContain('(state throttle, branch limit) - AUTOMATIC, changes production');
     expect(plan.stdout).toContain(
       '  the run fails, taking back (newest first): ratelimit.clear (state block), ratelimit.clear (state throttle)',

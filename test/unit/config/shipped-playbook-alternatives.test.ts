@@ -9,22 +9,9 @@ import { tempDir } from '../../helpers/temp-dir.js';
 /**
  * The shipped playbooks act through the routes connectors/traffic.yaml and tickets.yaml (and,
  * for the model rollback, `connectors.<name>.enabled`), so enabling an outside connector in a
- * copy of the shipped content moves them onto it with no playbook edit. The Slack notify step
- * is still a commented variant (notify.slack and notify.teams differ): it must not rot either.
+ * copy of the shipped content moves them onto it with no playbook edit; the prompt-injection
+ * notice goes to Slack (or Teams) the same way, behind `connectors.<name>.enabled`.
  */
-
-/** The indented YAML commented out under `#   <state>:` in a file's header, uncommented. */
-function commentedState(text: string, state: string): string {
-  const lines = text.split('\n');
-  const start = lines.findIndex((l) => l === `#   ${state}:`);
-  expect(start, `a commented "${state}" state`).toBeGreaterThan(-1);
-  const block: string[] = [];
-  for (const line of lines.slice(start)) {
-    if (!line.startsWith('#   ')) break;
-    block.push(line.slice(2));
-  }
-  return `${block.join('\n')}\n`;
-}
 
 function edit(dir: string, file: string, change: (text: string) => string): void {
   const path = join(dir, file);
@@ -52,14 +39,6 @@ describe('the shipped playbooks with their outside connectors enabled', () => {
   it('move onto MLflow, LiteLLM and Jira when those are enabled, with no playbook edit', async () => {
     const dir = copyShipped();
     enable(dir, 'mlflow', 'slack', 'litellm-proxy', 'jira');
-    edit(dir, 'playbooks/respond-to-prompt-injection.yaml', (t) =>
-      t
-        .replace(
-          '  done:\n    end: resolved',
-          `${commentedState(t, 'notify')}  done:\n    end: resolved`,
-        )
-        .replace(/(dedupe: "\{\{ incident\.id \}\}"\n(?:.*\n)*?    )next: done/, '$1next: notify'),
-    );
 
     const { content, diagnostics } = await loadContent(dir);
     expect(diagnostics.map(formatDiagnostic)).toEqual([]);
@@ -83,9 +62,13 @@ describe('the shipped playbooks with their outside connectors enabled', () => {
       connectorType: 'jira',
       via: 'tickets',
     });
-    expect(states('respond-to-prompt-injection').notify).toMatchObject({
+    expect(states('respond-to-prompt-injection').notify_slack).toMatchObject({
       operation: 'notify.slack',
       connector: 'slack',
+    });
+    expect(definition('respond-to-prompt-injection')?.connectors).toMatchObject({
+      slack: { enabled: true },
+      teams: { enabled: false },
     });
     expect(states('suspected-stolen-key').block_key).toMatchObject({
       operation: 'key.block',
