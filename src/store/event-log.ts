@@ -15,6 +15,24 @@ export interface AppendOutcome {
   readonly duplicate: boolean;
 }
 
+/**
+ * An accepted event as the log takes it: its source and id (the dedupe member), its stored
+ * JSON and its kept-apart text JSON ("" when none), as `storedEventJson` writes them. Ingest
+ * worker threads make these, so the main thread appends text, not objects.
+ */
+export interface StoredEvent {
+  readonly source: string;
+  readonly id: string;
+  readonly event: string;
+  readonly text: string;
+}
+
+/** An accepted event's stored form (the JSON made while the event object is at hand). */
+export function toStoredEvent(event: CanonicalEvent): StoredEvent {
+  const stored = storedEventJson(event);
+  return { source: event.source, id: event.id, event: stored.event, text: stored.text };
+}
+
 export interface LoggedEvent {
   readonly seq: string;
   readonly event: CanonicalEvent;
@@ -52,13 +70,22 @@ export class EventLog {
     dedupeWindowMs: number,
     textPeriodMs?: number,
   ): Promise<AppendOutcome[]> {
+    return this.appendStored(events.map(toStoredEvent), now, dedupeWindowMs, textPeriodMs);
+  }
+
+  /** `append` for events already in their stored form (see StoredEvent). */
+  async appendStored(
+    events: readonly StoredEvent[],
+    now: number,
+    dedupeWindowMs: number,
+    textPeriodMs?: number,
+  ): Promise<AppendOutcome[]> {
     if (events.length === 0) return [];
     const args: (string | number)[] = [Math.floor(now), dedupeWindowMs, events.length];
     let withText = false;
     for (const e of events) {
-      const stored = storedEventJson(e);
-      if (stored.text !== '') withText = true;
-      args.push(EventLog.memberOf(e.source, e.id), stored.event, stored.text);
+      if (e.text !== '') withText = true;
+      args.push(EventLog.memberOf(e.source, e.id), e.event, e.text);
     }
     let textOrder = this.keys.eventTextOrder;
     if (textPeriodMs !== undefined && withText) {
