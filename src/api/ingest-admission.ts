@@ -146,7 +146,7 @@ export async function withIngestRetryAfter<T>(
       err instanceof CordonError &&
       (err.code === 'CORDON_ERR_INGEST_BUSY' || err.code === 'CORDON_ERR_INGEST_WORKER_FAILED')
     )
-      void reply.header('Retry-After', String(err.details?.retryAfterS ?? 1));
+      void reply.header('Retry-After', String(Number(err.details?.retryAfterS ?? 1)));
     throw err;
   }
 }
