@@ -46,7 +46,7 @@ const SOURCES: ReadonlyMap<string, SourceInfo> = new Map(
       { name: 'hec-drop', type: 'splunk-hec', keep: { ...DEFAULT_KEEP_POLICY, text: 'drop' } },
       { name: 'bulk-none', type: 'elastic-bulk', keep: { ...DEFAULT_KEEP_POLICY, raw: 'none' } },
     ] as const
-  ).map((s) => [s.name, { ...s, options: compiled(s.type) } as SourceInfo]),
+  ).map((s) => [s.name, { ...s, options: compiled(s.type) }]),
 );
 
 interface Case {
