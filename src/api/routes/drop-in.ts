@@ -135,6 +135,10 @@ export const dropInRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
                 ),
               );
               const answer = protocol.accepted(outcome, context(request, route.endpoint));
+              // JSON text made by the protocol is sent as it is (Fastify does not serialise a
+              // string whose content type is JSON).
+              if (typeof answer.body === 'string')
+                void reply.header('content-type', 'application/json; charset=utf-8');
               return reply.status(answer.status).send(answer.body);
             },
           );
