@@ -1,4 +1,4 @@
-import type { StoredEvent } from '../store/event-log.js';
+import type { PackedEvents, StoredEvent } from '../store/event-log.js';
 import { toStoredEvent } from '../store/event-log.js';
 import type { NormalisedEvent } from './canonical-event.js';
 import { applyKeepPolicy, DEFAULT_KEEP_POLICY } from './keep-policy.js';
@@ -14,7 +14,8 @@ import type { FieldError, RejectedItem } from './normalizers/types.js';
 export type PreparedBatch =
   | {
       readonly ok: true;
-      readonly events: StoredEvent[];
+      /** Packed when made on a worker thread (one transferable block of bytes). */
+      readonly events: StoredEvent[] | PackedEvents;
       readonly warnings: string[];
       readonly rejected: RejectedItem[];
       /** What the kind remembered of the body (`OffloadSpec.carry`), when read elsewhere. */

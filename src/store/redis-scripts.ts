@@ -42,7 +42,8 @@ function loadScripts(): ReadonlyMap<string, Script> {
   return scripts;
 }
 
-export type ScriptArg = string | number;
+/** Buffers go to Redis as they are (bytes a caller encoded already). */
+export type ScriptArg = string | number | Buffer;
 
 export class ScriptRunner {
   readonly #scripts = loadScripts();
@@ -58,8 +59,8 @@ export class ScriptRunner {
     }
     // One array, never spread into the call: a checkpoint can carry more arguments than a
     // JavaScript call may take.
-    const all = [...keys];
-    for (const a of args) all.push(String(a));
+    const all: (string | Buffer)[] = [...keys];
+    for (const a of args) all.push(typeof a === 'object' ? a : String(a));
     try {
       return await this.redis.evalsha(script.sha1, keys.length, all);
     } catch (err) {

@@ -1,6 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { getSourceKind } from '../sources/registry.js';
 import type { SourceMemory } from '../sources/source-kind.js';
+import { packStoredEvents } from '../../store/event-log.js';
 import { storedEvents } from '../stored-batch.js';
 import type { PreparedBatch } from '../stored-batch.js';
 import type { PoolJob, PoolReply, PoolSource, PoolWorkerInit } from './pool-protocol.js';
@@ -47,11 +48,14 @@ async function prepare(job: PoolJob): Promise<PreparedBatch> {
   if (!result.ok) return { ok: false, errors: result.errors, ...extra };
   return {
     ok: true,
-    events: storedEvents(
-      result.events,
-      source.keep,
-      { source: source.name, received: job.now },
-      kind.category === 'canonical',
+    events: packStoredEvents(
+      source.name,
+      storedEvents(
+        result.events,
+        source.keep,
+        { source: source.name, received: job.now },
+        kind.category === 'canonical',
+      ),
     ),
     warnings: result.warnings,
     rejected: result.rejected ?? [],
@@ -61,7 +65,14 @@ async function prepare(job: PoolJob): Promise<PreparedBatch> {
 
 parentPort?.on('message', (job: PoolJob) => {
   prepare(job).then(
-    (result) => parentPort?.postMessage({ id: job.id, result } satisfies PoolReply),
+    (result) =>
+      parentPort?.postMessage(
+        { id: job.id, result } satisfies PoolReply,
+        // The events' bytes move to the main thread without a copy.
+        result.ok && !Array.isArray(result.events)
+          ? [result.events.bytes.buffer as ArrayBuffer]
+          : [],
+      ),
     (err: unknown) => {
       const e = err instanceof Error ? err : new Error(String(err));
       parentPort?.postMessage({

@@ -63,7 +63,7 @@ const canonical = (n: number, extra: Record<string, unknown> = {}): string =>
     id: `c-${n}`,
     kind: 'llm',
     time: NOW - n * 1000,
-    name: 'chat',
+    name: 'chat ü 日本 😀',
     entity: { api_key: `k-${n % 3}`, user: 'alice@example.com' },
     measures: { tokens_in: n },
     text: { prompt: `my key is sk-proj-ABCDEFGHIJKLMNOPQRST and mail bob${n}@example.com` },
