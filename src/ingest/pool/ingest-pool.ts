@@ -133,6 +133,8 @@ export class IngestPool {
 
   #send(slot: Slot, pending: Pending): void {
     slot.held.set(pending.job.id, pending);
+    // A thread holding bodies keeps the process alive (their answers are owed); an idle one not.
+    if (slot.held.size === 1) slot.worker.ref();
     slot.worker.postMessage(pending.job, [pending.job.body.buffer as ArrayBuffer]);
   }
 
@@ -147,6 +149,7 @@ export class IngestPool {
       const pending = slot.held.get(reply.id);
       if (pending === undefined) return;
       slot.held.delete(reply.id);
+      if (slot.held.size === 0) worker.unref();
       if ('result' in reply) pending.resolve(reply.result);
       else
         pending.reject(

@@ -3,9 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load-config.js';
 
 describe('ingest worker thread settings', () => {
-  it('default to one thread fewer than the cores (at most 4), 64 KiB bodies, 64 waiting', () => {
+  it('default to none below four cores, else cores − 2 (at most 4); 64 KiB bodies, 64 waiting', () => {
+    const cores = availableParallelism();
     expect(loadConfig({}, '/x').ingest).toMatchObject({
-      workers: Math.min(4, Math.max(0, availableParallelism() - 1)),
+      workers: cores >= 4 ? Math.min(4, cores - 2) : 0,
       workerMinBytes: 64 * 1024,
       workerQueue: 64,
     });
