@@ -106,15 +106,16 @@ for (let round = 0; round < 16; round++)
     res.answer[name].push(
       cpu(() => {
         for (let k = 0; k < 20; k++)
-          for (const q of p)
-            JSON.stringify(
-              X.drop.accepted(q.outcome, {
-                body: q.body,
-                params: {},
-                endpoint: 'bulk',
-                headers: {},
-              }).body,
-            );
+          for (const q of p) {
+            const { body } = X.drop.accepted(q.outcome, {
+              body: q.body,
+              params: {},
+              endpoint: 'bulk',
+              headers: {},
+            });
+            // A build that writes the answer's JSON itself returns it as a string.
+            if (typeof body !== 'string') JSON.stringify(body);
+          }
       }),
     );
     res.json[name].push(

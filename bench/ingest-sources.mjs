@@ -16,9 +16,9 @@
 // The load generator (node:http, keep-alive, BENCH_CONCURRENCY sockets) runs in this process,
 // as in ingest-throughput.mjs, for both Cordon and the baseline. Each phase stops dispatching
 // after BENCH_PHASE_MAX_S seconds (default 15). Keys live under a random prefix, deleted at the end.
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import Fastify from 'fastify';
@@ -254,13 +254,35 @@ async function redisCpuSeconds(redis) {
   return read('used_cpu_user') + read('used_cpu_sys');
 }
 
+/**
+ * CPU µs of this process's main thread alone (Linux: /proc/self/task/<pid>/stat, in clock
+ * ticks of 10 ms; Node 20 has no per-thread CPU call). process.cpuUsage counts every thread,
+ * ingest workers included; the difference is what the workers took.
+ */
+function mainThreadCpuUs() {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return NaN;
+  }
+}
+
 async function measured(redis, round) {
   const redis0 = await redisCpuSeconds(redis);
   const cpu0 = process.cpuUsage();
+  const main0 = mainThreadCpuUs();
   const result = await round();
   const cpu = process.cpuUsage(cpu0);
+  const mainUs = mainThreadCpuUs() - main0;
   const redisSeconds = (await redisCpuSeconds(redis)) - redis0;
-  return { ...result, cpuUs: cpu.user + cpu.system, redisCpuUs: redisSeconds * 1e6 };
+  return {
+    ...result,
+    cpuUs: cpu.user + cpu.system,
+    mainCpuUs: mainUs,
+    redisCpuUs: redisSeconds * 1e6,
+  };
 }
 
 function combine(rounds) {
@@ -281,6 +303,8 @@ function combine(rounds) {
     eventsPerSecond: sum('accepted') / seconds,
     // µs of CPU per event sent: this process (server + load generator) and the Redis server.
     cpuUsPerEvent: sum('cpuUs') / Math.max(1, sum('sent')),
+    // The main thread only (server + load generator; ingest workers excluded).
+    mainCpuUsPerEvent: sum('mainCpuUs') / Math.max(1, sum('sent')),
     redisCpuUsPerEvent: sum('redisCpuUs') / Math.max(1, sum('sent')),
     p50: pct(50),
     p99: pct(99),
@@ -354,6 +378,12 @@ async function main() {
       // The per-principal API rate limit (default 500 requests/s) would cap the single-event
       // phase at the limiter, not the ingest path; off unless set.
       CORDON_API_RATE_PER_S: process.env.CORDON_API_RATE_PER_S ?? '0',
+      // Ingest worker threads (default: Cordon's own, by core count); 0 reads every body inline.
+      ...Object.fromEntries(
+        ['CORDON_INGEST_WORKERS', 'CORDON_INGEST_WORKER_MIN_BYTES', 'CORDON_INGEST_WORKER_QUEUE']
+          .filter((k) => process.env[k] !== undefined)
+          .map((k) => [k, process.env[k]]),
+      ),
     },
     process.cwd(),
   );
@@ -412,7 +442,7 @@ async function main() {
         baseline: base,
       });
       log(
-        `${name}: cpu ${cord.cpuUsPerEvent.toFixed(1)} µs/ev (bare ${base.cpuUsPerEvent.toFixed(1)}), redis ${cord.redisCpuUsPerEvent.toFixed(1)} µs/ev (bare ${base.redisCpuUsPerEvent.toFixed(1)}); ` +
+        `${name}: cpu ${cord.cpuUsPerEvent.toFixed(1)} µs/ev (main thread ${cord.mainCpuUsPerEvent.toFixed(1)}; bare ${base.cpuUsPerEvent.toFixed(1)}), load ${loadavg()[0].toFixed(1)}, redis ${cord.redisCpuUsPerEvent.toFixed(1)} µs/ev (bare ${base.redisCpuUsPerEvent.toFixed(1)}); ` +
           `cordon ${Math.round(cord.eventsPerSecond)} ev/s (${cord.accepted}/${cord.sent} accepted, ${cord.seconds.toFixed(2)} s), baseline ${Math.round(base.eventsPerSecond)} ev/s${cord.firstFailure ? `; first refusal: ${cord.firstFailure}` : ''}`,
       );
     }
@@ -427,6 +457,7 @@ async function main() {
       base: fmt(r.baseline.eventsPerSecond),
       ratio: (r.cordon.eventsPerSecond / r.baseline.eventsPerSecond).toFixed(2),
       cpu: `${r.cordon.cpuUsPerEvent.toFixed(1)} / ${r.baseline.cpuUsPerEvent.toFixed(1)}`,
+      main: r.cordon.mainCpuUsPerEvent.toFixed(1),
       rcpu: `${r.cordon.redisCpuUsPerEvent.toFixed(1)} / ${r.baseline.redisCpuUsPerEvent.toFixed(1)}`,
       fail: String(r.cordon.failures),
     }));
@@ -453,6 +484,7 @@ async function main() {
       singleEvents: SINGLE_EVENTS,
       phaseMaxSeconds: PHASE_MAX_S,
       roles: 'api',
+      ingestWorkers: config.ingest.workers,
       node: process.version,
       eventLogLength: inLog,
       acceptedReported: logged,
@@ -468,6 +500,7 @@ async function main() {
         base: 'baseline ev/s',
         ratio: 'ratio',
         cpu: 'node µs/ev (cordon / bare)',
+        main: 'main thread µs/ev',
         rcpu: 'redis µs/ev (cordon / bare)',
         fail: 'failed req',
       };
@@ -478,7 +511,7 @@ async function main() {
       const line = (r) =>
         cols.map((c, i) => (i === 0 ? r[c].padEnd(width[c]) : r[c].padStart(width[c]))).join('  ');
       console.log(
-        `\nbatch ${BATCH}, concurrency ${CONCURRENCY}, ${EVENTS} events per batch phase, ${SINGLE_EVENTS} single; CORDON_ROLES=api; baseline = bare fastify, one XADD of the body per request`,
+        `\nbatch ${BATCH}, concurrency ${CONCURRENCY}, ${EVENTS} events per batch phase, ${SINGLE_EVENTS} single; CORDON_ROLES=api; ingest workers ${config.ingest.workers}; baseline = bare fastify, one XADD of the body per request`,
       );
       console.log(line(head));
       for (const r of rows) console.log(line(r));

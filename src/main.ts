@@ -28,6 +28,7 @@ import type { TextPolicy } from './ingest/keep-policy.js';
 import { SyslogListener, toOctetCountedBody } from './ingest/syslog/index.js';
 import { resolveSenderAuth } from './ingest/auth/sender-auth.js';
 import type { ResolvedSenderAuth } from './ingest/auth/sender-auth.js';
+import { poolForSources } from './ingest/pool/ingest-pool.js';
 import { IngestService } from './ingest/ingest-service.js';
 import type { ActionJob, ActionJobOptions, RunJob, RunQueues } from './playbook/runtime/jobs.js';
 import { encodeStandardJob } from './playbook/runtime/queued-job.js';
@@ -577,8 +578,24 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
         sourceConnectors,
         options.env ?? process.env,
       );
+      const ingestPool = poolForSources(
+        sources.values(),
+        {
+          workers: config.ingest.workers,
+          maxQueued: config.ingest.workerQueue,
+          maxDepth: config.ingest.maxDepth,
+        },
+        (err, lostJobs) =>
+          logger.error(
+            { err, lostJobs },
+            'ingest worker thread stopped; replaced (its bodies answered 503)',
+          ),
+      );
+      // Registered before the HTTP closer, so it runs after it: the last bodies are read.
+      if (ingestPool) closers.push(() => ingestPool.close());
       const ingest = new IngestService({
         sources,
+        ...(ingestPool ? { pool: ingestPool, poolMinBytes: config.ingest.workerMinBytes } : {}),
         log: eventLog,
         deadLetters,
         clock,

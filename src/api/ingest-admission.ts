@@ -130,3 +130,23 @@ export function declareIngestSeries(deps: ApiDeps): void {
     deps.metrics.inc('cordon_ingest_auth_failures_total', AUTH_FAILURE_HELP, { source }, 0);
   }
 }
+
+/**
+ * Runs an ingest, adding Retry-After to the 503s of the ingest worker pool (busy, or a worker
+ * that stopped): nothing was accepted and the sender should come back soon.
+ */
+export async function withIngestRetryAfter<T>(
+  reply: FastifyReply,
+  run: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if (
+      err instanceof CordonError &&
+      (err.code === 'CORDON_ERR_INGEST_BUSY' || err.code === 'CORDON_ERR_INGEST_WORKER_FAILED')
+    )
+      void reply.header('Retry-After', String(Number(err.details?.retryAfterS ?? 1)));
+    throw err;
+  }
+}

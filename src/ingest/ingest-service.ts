@@ -5,10 +5,12 @@ import type { Logger } from '../shared/logger.js';
 import type { Metrics } from '../shared/metrics.js';
 import type { DeadLetterStore } from '../store/dead-letters.js';
 import type { EventLog } from '../store/event-log.js';
-import type { CanonicalEvent, NormalisedEvent } from './canonical-event.js';
-import { applyKeepPolicy, DEFAULT_KEEP_POLICY } from './keep-policy.js';
+import type { NormalisedEvent } from './canonical-event.js';
 import type { KeepPolicy } from './keep-policy.js';
 import type { FieldError, NormaliseResult, RejectedItem } from './normalizers/types.js';
+import type { IngestPool } from './pool/ingest-pool.js';
+import { storedEvents } from './stored-batch.js';
+import type { PreparedBatch } from './stored-batch.js';
 import { LocalSourceMemory } from './sources/memory.js';
 import { getSourceKind } from './sources/registry.js';
 import type { AnySourceKind, EnrichContext, SourceMemory } from './sources/source-kind.js';
@@ -64,6 +66,13 @@ export interface IngestServiceOptions {
   readonly fetch?: typeof fetch;
   /** Where their secret references are read (default: the process environment and files). */
   readonly secrets?: EnrichContext['secrets'];
+  /**
+   * Worker threads for big bodies of stateless kinds (CORDON_INGEST_WORKERS); absent: every
+   * body is read on this thread.
+   */
+  readonly pool?: IngestPool;
+  /** Bodies at least this big go to the pool; smaller ones are read here (a thread hop costs). */
+  readonly poolMinBytes?: number;
   /** Per-source counters (GET /v1/sources); best effort: a failed count never fails ingest. */
   readonly stats?: {
     record(
@@ -140,7 +149,9 @@ export class IngestService {
       });
     }
 
-    const result = await this.normalise(source, kind, request, contentType, now);
+    const result = this.#offloaded(source, kind, body)
+      ? await this.#prepareOnPool(source, kind, request, contentType, now)
+      : await this.#prepareHere(source, kind, request, contentType, now);
     if (!result.ok) {
       const id = await this.#reject(
         source,
@@ -160,14 +171,8 @@ export class IngestService {
       );
     }
 
-    if (kind.enrich !== undefined && result.events.length > 0)
-      await this.#enrich(source, kind, result.events, now);
-    const keep = source.keep ?? DEFAULT_KEEP_POLICY;
-    const stamp = { source: source.name, received: now };
-    const events: CanonicalEvent[] = result.events.map((e) =>
-      applyKeepPolicy(e, keep, stamp, kind.category === 'canonical'),
-    );
-    const rejected = result.rejected ?? [];
+    const keep = source.keep;
+    const { rejected } = result;
     // Refused items first: once the good ones are in, the sender may not resend the rest.
     const deadLetterId =
       rejected.length > 0
@@ -182,7 +187,12 @@ export class IngestService {
             rejected.length,
           )
         : undefined;
-    const appended = await this.o.log.append(events, now, this.o.dedupeWindowMs, keep.textMs);
+    const appended = await this.o.log.appendStored(
+      result.events,
+      now,
+      this.o.dedupeWindowMs,
+      keep?.textMs,
+    );
     const duplicates = appended.filter((a) => a.duplicate).length;
     this.o.metrics.inc(
       'cordon_ingest_events_total',
@@ -236,6 +246,61 @@ export class IngestService {
       );
     }
     return source;
+  }
+
+  /** Whether this body is read on a worker thread (see SourceKind.offload). */
+  #offloaded(source: SourceInfo, kind: AnySourceKind, body: Buffer): boolean {
+    const { pool } = this.o;
+    if (pool === undefined || kind.offload === undefined || kind.enrich !== undefined) return false;
+    if (body.length < (this.o.poolMinBytes ?? 0)) return false;
+    return kind.offload.eligible?.(source.options) ?? true;
+  }
+
+  /** Reads the body here: normalise, enrich, keep policy, stored JSON. */
+  async #prepareHere(
+    source: SourceInfo,
+    kind: AnySourceKind,
+    request: IngestRequest,
+    contentType: string,
+    now: number,
+  ): Promise<PreparedBatch> {
+    const result = await this.normalise(source, kind, request, contentType, now);
+    if (!result.ok) return result;
+    if (kind.enrich !== undefined && result.events.length > 0)
+      await this.#enrich(source, kind, result.events, now);
+    return {
+      ok: true,
+      events: storedEvents(
+        result.events,
+        source.keep,
+        { source: source.name, received: now },
+        kind.category === 'canonical',
+      ),
+      warnings: result.warnings,
+      rejected: result.rejected ?? [],
+    };
+  }
+
+  /** Reads the body on a worker thread; what the kind remembered of it comes back here. */
+  async #prepareOnPool(
+    source: SourceInfo,
+    kind: AnySourceKind,
+    request: IngestRequest,
+    contentType: string,
+    now: number,
+  ): Promise<PreparedBatch> {
+    const pool = this.o.pool as IngestPool;
+    const result = await pool.prepare({
+      source: source.name,
+      body: request.body,
+      contentType,
+      headers: flattenHeaders(request.headers ?? {}),
+      ...(request.endpoint === undefined ? {} : { endpoint: request.endpoint }),
+      ...(request.query === undefined ? {} : { query: request.query }),
+      now,
+    });
+    if (result.carried !== undefined) kind.offload?.restore?.(request.body, result.carried);
+    return result;
   }
 
   /** Runs the source's kind on a request; a kind that throws is a bug, reported as one. */

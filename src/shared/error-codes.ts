@@ -234,6 +234,16 @@ export const ERROR_CODES = {
     description:
       'Correlation lags too far behind the log; nothing was accepted, retry after Retry-After seconds.',
   },
+  CORDON_ERR_INGEST_BUSY: {
+    status: 503,
+    description:
+      "The ingest worker threads' queue is full; nothing was accepted, retry after Retry-After seconds.",
+  },
+  CORDON_ERR_INGEST_WORKER_FAILED: {
+    status: 503,
+    description:
+      'The ingest worker thread reading the body stopped (it was replaced); nothing was accepted, retry.',
+  },
 
   // APPROVAL: POST /v1/approvals/{id}/approve|reject.
   CORDON_ERR_APPROVAL_NOT_PENDING: {

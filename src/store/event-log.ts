@@ -3,6 +3,7 @@ import type { CanonicalEvent } from '../ingest/canonical-event.js';
 import { storedEventJson, withStoredText } from './event-json.js';
 import type { Keys } from './keys.js';
 import { ScriptRunner } from './redis-scripts.js';
+import type { ScriptArg } from './redis-scripts.js';
 
 /** Most entries one trim step removes: keeps each Redis call short. */
 const TRIM_STEP = 10_000;
@@ -13,6 +14,69 @@ export interface AppendOutcome {
   /** Stream entry id: the event's position in the durable log. */
   readonly seq: string;
   readonly duplicate: boolean;
+}
+
+/**
+ * An accepted event as the log takes it: its source and id (the dedupe member), its stored
+ * JSON and its kept-apart text JSON ("" when none), as `storedEventJson` writes them. Ingest
+ * worker threads make these, so the main thread appends text, not objects.
+ */
+export interface StoredEvent {
+  readonly source: string;
+  readonly id: string;
+  readonly event: string;
+  readonly text: string;
+}
+
+/** An accepted event's stored form (the JSON made while the event object is at hand). */
+export function toStoredEvent(event: CanonicalEvent): StoredEvent {
+  const stored = storedEventJson(event);
+  return { source: event.source, id: event.id, event: stored.event, text: stored.text };
+}
+
+/**
+ * Stored events of one source as one UTF-8 block: for each event its member
+ * ("<source>/<id>"), stored JSON and text JSON ("" when none), back to back. An ingest worker
+ * thread sends this (one transferred buffer) instead of strings, which would be copied across
+ * and encoded again on the main thread.
+ */
+export interface PackedEvents {
+  readonly source: string;
+  readonly ids: readonly string[];
+  readonly bytes: Uint8Array;
+  /** End offset in `bytes` of each part: three per event (member, event, text). */
+  readonly ends: Uint32Array;
+  readonly withText: boolean;
+}
+
+function isPacked(events: readonly StoredEvent[] | PackedEvents): events is PackedEvents {
+  return !Array.isArray(events);
+}
+
+/** Packs one source's stored events (see PackedEvents); `bytes` has a buffer of its own. */
+export function packStoredEvents(source: string, events: readonly StoredEvent[]): PackedEvents {
+  const ids = new Array<string>(events.length);
+  const parts = new Array<string>(events.length * 3);
+  let total = 0;
+  let withText = false;
+  for (let i = 0; i < events.length; i += 1) {
+    const e = events[i] as StoredEvent;
+    ids[i] = e.id;
+    parts[3 * i] = EventLog.memberOf(e.source, e.id);
+    parts[3 * i + 1] = e.event;
+    parts[3 * i + 2] = e.text;
+    if (e.text !== '') withText = true;
+  }
+  for (const part of parts) total += Buffer.byteLength(part);
+  // Not from Node's shared pool: the buffer is transferred to another thread whole.
+  const bytes = Buffer.allocUnsafeSlow(total);
+  const ends = new Uint32Array(parts.length);
+  let at = 0;
+  for (let i = 0; i < parts.length; i += 1) {
+    at += bytes.write(parts[i] as string, at, 'utf8');
+    ends[i] = at;
+  }
+  return { source, ids, bytes, ends, withText };
 }
 
 export interface LoggedEvent {
@@ -52,13 +116,39 @@ export class EventLog {
     dedupeWindowMs: number,
     textPeriodMs?: number,
   ): Promise<AppendOutcome[]> {
-    if (events.length === 0) return [];
-    const args: (string | number)[] = [Math.floor(now), dedupeWindowMs, events.length];
+    return this.appendStored(events.map(toStoredEvent), now, dedupeWindowMs, textPeriodMs);
+  }
+
+  /**
+   * `append` for events already in their stored form: StoredEvent objects, or a PackedEvents
+   * block (an ingest worker thread's, whose bytes go to Redis as they are).
+   */
+  async appendStored(
+    events: readonly StoredEvent[] | PackedEvents,
+    now: number,
+    dedupeWindowMs: number,
+    textPeriodMs?: number,
+  ): Promise<AppendOutcome[]> {
+    const packed = isPacked(events);
+    const count = packed ? events.ids.length : events.length;
+    if (count === 0) return [];
+    const args: ScriptArg[] = [Math.floor(now), dedupeWindowMs, count];
     let withText = false;
-    for (const e of events) {
-      const stored = storedEventJson(e);
-      if (stored.text !== '') withText = true;
-      args.push(EventLog.memberOf(e.source, e.id), stored.event, stored.text);
+    if (packed) {
+      withText = events.withText;
+      const { bytes, ends } = events;
+      let start = 0;
+      for (let i = 0; i < ends.length; i += 1) {
+        const end = ends[i] as number;
+        // Views of the block, no copy: the Redis client writes Buffers as they are.
+        args.push(Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start));
+        start = end;
+      }
+    } else {
+      for (const e of events) {
+        if (e.text !== '') withText = true;
+        args.push(EventLog.memberOf(e.source, e.id), e.event, e.text);
+      }
     }
     let textOrder = this.keys.eventTextOrder;
     if (textPeriodMs !== undefined && withText) {
@@ -81,11 +171,15 @@ export class EventLog {
       ],
       args,
     )) as string[];
-    return events.map((e, i) => {
+    const out = new Array<AppendOutcome>(count);
+    for (let i = 0; i < count; i += 1) {
       const seq = seqs[i] ?? '';
       const duplicate = seq.startsWith('dup:');
-      return { id: e.id, source: e.source, seq: duplicate ? seq.slice(4) : seq, duplicate };
-    });
+      const id = packed ? (events.ids[i] as string) : (events[i] as StoredEvent).id;
+      const source = packed ? events.source : (events[i] as StoredEvent).source;
+      out[i] = { id, source, seq: duplicate ? seq.slice(4) : seq, duplicate };
+    }
+    return out;
   }
 
   async get(source: string, id: string): Promise<LoggedEvent | undefined> {

@@ -69,7 +69,7 @@ function loadScripts(): ReadonlyMap<string, Script> {
   return scripts;
 }
 
-/** Buffers pass as they are (BullMQ's msgpack-packed arguments); the rest as strings. */
+/** Buffers go to Redis as they are (BullMQ's msgpack-packed arguments, stored event bytes). */
 export type ScriptArg = string | number | Buffer;
 
 export class ScriptRunner {

@@ -73,6 +73,37 @@ function items(context: DropInContext, refused: ReadonlyMap<number, string>, sta
 }
 
 /**
+ * The success answer as JSON text, written directly: the same text JSON.stringify makes of
+ * `{took, errors, items}` from `items()`, without building an object per item first (the answer
+ * lists every action; as objects it was about 0.5 µs per event of a 500-document body).
+ */
+function answerJson(context: DropInContext, refused: ReadonlyMap<number, string>): string {
+  const pathIndex = context.params.index;
+  const actions = bulkActions(context.body);
+  // A batch's actions mostly share one index: its JSON string is made once per distinct value.
+  const quoted = new Map<string, string>();
+  const quote = (text: string): string => {
+    let json = quoted.get(text);
+    if (json === undefined) {
+      json = JSON.stringify(text);
+      quoted.set(text, json);
+    }
+    return json;
+  };
+  const parts = new Array<string>(actions.length);
+  for (let n = 0; n < actions.length; n += 1) {
+    const action = actions[n] as BulkAction;
+    const reason = refused.get(n);
+    const head = `{${quote(action.op)}:{"_index":${quote(action.index || pathIndex || 'cordon')},"_id":${action.id === undefined ? `"cordon-${n}"` : JSON.stringify(action.id)},`;
+    parts[n] =
+      reason === undefined
+        ? `${head}"status":201,"result":${action.op === 'delete' ? '"not_found"' : '"created"'}}}`
+        : `${head}"status":400,"error":{"type":"mapper_parsing_exception","reason":${JSON.stringify(reason)}}}}`;
+  }
+  return `{"took":0,"errors":${refused.size > 0},"items":[${parts.join(',')}]}`;
+}
+
+/**
  * Elasticsearch `_bulk` (Filebeat, Fluent Bit, Logstash): per-item results, `errors: true` when
  * any item was refused, so shippers drop (or dead-letter) exactly the bad ones and retry nothing.
  */
@@ -113,10 +144,7 @@ export const elasticBulk: DropInProtocol = {
         r.errors.map((e) => `${e.path}: ${e.reason}`).join('; '),
       ]),
     );
-    return {
-      status: 200,
-      body: { took: 0, errors: refused.size > 0, items: items(context, refused, 201) },
-    };
+    return { status: 200, body: answerJson(context, refused) };
   },
   refused(status, error, context) {
     const actions = bulkActions(context.body);

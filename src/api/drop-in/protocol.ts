@@ -13,7 +13,7 @@ export interface DropInProtocol {
   readonly routes: readonly DropInRoute[];
   /** Public GET routes the sender probes before sending (HEC health, Elasticsearch's `GET /`). */
   readonly probes?: readonly DropInProbe[];
-  /** The protocol's success answer for an ingest outcome. */
+  /** The protocol's success answer for an ingest outcome; a string body is JSON text already. */
   accepted(outcome: IngestOutcome, context: DropInContext): { status: number; body: unknown };
   /** The protocol's error answer for Cordon's error (status already chosen by Cordon). */
   refused(status: number, error: ErrorBody, context: DropInContext): unknown;

@@ -8,7 +8,7 @@ import { registerIngestBodyParser } from '../ingest-body.js';
 import { DROP_IN_PROTOCOLS } from '../drop-in/index.js';
 import type { DropInContext, DropInProtocol } from '../drop-in/protocol.js';
 import type { ErrorBody } from '../error-handler.js';
-import { admitSource, verifySignature } from '../ingest-admission.js';
+import { admitSource, verifySignature, withIngestRetryAfter } from '../ingest-admission.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -121,18 +121,24 @@ export const dropInRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
                   typeof v === 'string' ? v : undefined,
                 ]),
               );
-              const outcome = await deps.ingest.ingest(
-                request.dropInSource ?? '',
-                {
-                  body,
-                  contentType: route.mediaType ?? request.headers['content-type'],
-                  headers: request.headers,
-                  endpoint: route.endpoint,
-                  query,
-                },
-                principalOf(request).id,
+              const outcome = await withIngestRetryAfter(reply, () =>
+                deps.ingest.ingest(
+                  request.dropInSource ?? '',
+                  {
+                    body,
+                    contentType: route.mediaType ?? request.headers['content-type'],
+                    headers: request.headers,
+                    endpoint: route.endpoint,
+                    query,
+                  },
+                  principalOf(request).id,
+                ),
               );
               const answer = protocol.accepted(outcome, context(request, route.endpoint));
+              // JSON text made by the protocol is sent as it is (Fastify does not serialise a
+              // string whose content type is JSON).
+              if (typeof answer.body === 'string')
+                void reply.header('content-type', 'application/json; charset=utf-8');
               return reply.status(answer.status).send(answer.body);
             },
           );

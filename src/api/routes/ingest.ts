@@ -1,5 +1,10 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { admitSource, declareIngestSeries, verifySignature } from '../ingest-admission.js';
+import {
+  admitSource,
+  declareIngestSeries,
+  verifySignature,
+  withIngestRetryAfter,
+} from '../ingest-admission.js';
 import { principalOf } from '../auth.js';
 import type { ApiDeps } from '../deps.js';
 import { registerIngestBodyParser } from '../ingest-body.js';
@@ -108,14 +113,16 @@ export const ingestRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
     async (request, reply) => {
       const principal = principalOf(request);
       const { source } = request.params;
-      const outcome = await deps.ingest.ingest(
-        source,
-        {
-          body: bodyOf(request.body),
-          contentType: request.headers['content-type'],
-          headers: request.headers,
-        },
-        principal.id,
+      const outcome = await withIngestRetryAfter(reply, () =>
+        deps.ingest.ingest(
+          source,
+          {
+            body: bodyOf(request.body),
+            contentType: request.headers['content-type'],
+            headers: request.headers,
+          },
+          principal.id,
+        ),
       );
       const { events, warnings, rejected, deadLetterId, ...counts } = outcome;
       return reply.status(202).send({

@@ -61,6 +61,26 @@ export interface SourceKind<Options = unknown> {
    * verification): answered here, before and instead of normalising. Undefined = not one.
    */
   handshake?(request: HandshakeRequest, options: Options): HandshakeReply | undefined;
+  /**
+   * Present when big bodies of this kind may be read on an ingest worker thread
+   * (CORDON_INGEST_WORKERS): `normalise` must then use no `ctx.memory` and the kind no `enrich`
+   * (nothing per source outlives a request), and the compiled options must be plain data
+   * that survives structured cloning. Absent: always read on the main thread.
+   */
+  readonly offload?: OffloadSpec<Options>;
+}
+
+/** How a kind's reading moves to a worker thread (see `SourceKind.offload`). */
+export interface OffloadSpec<Options = unknown> {
+  /** Whether a source with these options may be offloaded (default: yes). */
+  eligible?(options: Options): boolean;
+  /**
+   * What the kind remembered about a body while reading it (plain data), taken in the worker
+   * after `normalise` and handed to `restore` on the main thread with the same body, so the
+   * answer is built as if the body had been read there (`_bulk`: its actions).
+   */
+  carry?(body: Buffer): unknown;
+  restore?(body: Buffer, carried: unknown): void;
 }
 
 export type SourceCategory =

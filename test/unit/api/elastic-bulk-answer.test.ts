@@ -5,8 +5,15 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { bulkActions, parseActionLines } from '../../../src/api/drop-in/elastic-bulk.js';
-import { bulkActionsRead, elasticBulkKind } from '../../../src/ingest/sources/elastic-bulk/index.js';
+import {
+  bulkActions,
+  elasticBulk,
+  parseActionLines,
+} from '../../../src/api/drop-in/elastic-bulk.js';
+import {
+  bulkActionsRead,
+  elasticBulkKind,
+} from '../../../src/ingest/sources/elastic-bulk/index.js';
 import { runKind } from '../../helpers/source-kind.js';
 
 const action = fc.record({
@@ -42,9 +49,64 @@ describe('_bulk answer', () => {
           const fresh = parseActionLines(body);
           await runKind(elasticBulkKind, body);
           expect(bulkActionsRead(body)).toBeDefined();
-        const answered = bulkActions(body);
+          const answered = bulkActions(body);
           expect(answered).toEqual(fresh);
           expect(answered.map((a) => a.op)).toEqual(actions.map((a) => a.op));
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('writes the answer JSON exactly as JSON.stringify writes the answer object', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(action, { minLength: 1, maxLength: 20 }),
+        fc.array(fc.tuple(fc.nat(19), fc.string({ maxLength: 8 }))),
+        fc.option(fc.constantFrom('from-path', 'p"\\ü'), { nil: undefined }),
+        async (actions, refusals, pathIndex) => {
+          const body = bodyOf(actions, false);
+          await runKind(elasticBulkKind, body);
+          const reasons = new Map(refusals.filter(([i]) => i < actions.length));
+          const outcome = {
+            source: 'bulk',
+            accepted: actions.length - reasons.size,
+            duplicates: 0,
+            events: [],
+            warnings: [],
+            rejected: [...reasons].map(([index, reason]) => ({
+              index,
+              errors: [{ path: `/${index}`, reason }],
+            })),
+          };
+          const params = pathIndex === undefined ? {} : { index: pathIndex };
+          const answer = elasticBulk.accepted(outcome, {
+            body,
+            params,
+            endpoint: 'bulk',
+            headers: {},
+          });
+          const expected = {
+            took: 0,
+            errors: reasons.size > 0,
+            items: actions.map((a, n) => {
+              const reason = reasons.get(n);
+              return {
+                [a.op]: {
+                  _index: a.index || pathIndex || 'cordon',
+                  _id: a.id ?? `cordon-${n}`,
+                  ...(reason === undefined
+                    ? { status: 201, result: a.op === 'delete' ? 'not_found' : 'created' }
+                    : {
+                        status: 400,
+                        error: { type: 'mapper_parsing_exception', reason: `/${n}: ${reason}` },
+                      }),
+                },
+              };
+            }),
+          };
+          expect(answer.status).toBe(200);
+          expect(answer.body).toBe(JSON.stringify(expected));
         },
       ),
       { numRuns: 200 },

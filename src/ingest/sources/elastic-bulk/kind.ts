@@ -8,7 +8,7 @@ import { rememberRawText } from '../raw-text.js';
 import { batchItemAt, EvaluationBudget, mapItem } from '../json-map/index.js';
 import type { BulkAction } from './bulk-lines.js';
 import { parseBulk } from './bulk-lines.js';
-import { rememberBulkActions } from './read-actions.js';
+import { bulkActionsRead, rememberBulkActions, restoreBulkActions } from './read-actions.js';
 import { elasticInfoHandshake } from './handshake.js';
 import { elasticBulkOptionsSpec } from './options.js';
 import type { ElasticBulkOptions } from './options.js';
@@ -28,6 +28,13 @@ export const elasticBulkKind: SourceKind<ElasticBulkOptions> = {
   auth: ['basic', 'bearer', 'header'],
   options: elasticBulkOptionsSpec,
   handshake: elasticInfoHandshake,
+  // ECS documents are read statelessly; a mapping (JSONata, compiled) stays on the main thread.
+  // The actions the reader parsed go back with the events: the `_bulk` answer lists them.
+  offload: {
+    eligible: (options) => options.mapping === undefined,
+    carry: (body) => bulkActionsRead(body),
+    restore: (body, carried) => restoreBulkActions(body, carried),
+  },
   async normalise(request, ctx) {
     const findings = new Findings();
     const root = findings.root();

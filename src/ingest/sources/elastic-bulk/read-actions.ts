@@ -31,3 +31,14 @@ export function rememberBulkActions(body: Buffer, actions: readonly BulkAction[]
 export function bulkActionsRead(body: Buffer): ReadActions | undefined {
   return READ.get(body);
 }
+
+/**
+ * Registers actions read from `body` elsewhere (an ingest worker thread read a copy of it and
+ * sent them back as plain data): the answer then lists them as if read here.
+ */
+export function restoreBulkActions(body: Buffer, carried: unknown): void {
+  if (carried === undefined || carried === null || typeof carried !== 'object') return;
+  const { types, metas } = carried as Partial<ReadActions>;
+  if (!Array.isArray(types) || !Array.isArray(metas)) return;
+  READ.set(body, { types, metas });
+}

@@ -12,7 +12,12 @@ import type {
 /** A body-only normaliser (no headers, no options) as a source kind. */
 function fromNormaliser(
   normaliser: Normaliser,
-  meta: { title: string; category: SourceCategory; auth: readonly SenderAuthScheme[] },
+  meta: {
+    title: string;
+    category: SourceCategory;
+    auth: readonly SenderAuthScheme[];
+    offload?: SourceKind<undefined>['offload'];
+  },
 ): SourceKind<undefined> {
   return {
     type: normaliser.format,
@@ -27,6 +32,8 @@ export const BUILTIN_KINDS: readonly AnySourceKind[] = [
     title: "Cordon's canonical events (JSON, array or NDJSON; Cordon's own export included)",
     category: 'canonical',
     auth: ['bearer', 'basic', 'hmac'],
+    // Stateless: a big NDJSON batch may be read on an ingest worker thread.
+    offload: {},
   }),
   fromNormaliser(alertmanagerNormaliser, {
     title: 'Prometheus Alertmanager webhook (version 4)',

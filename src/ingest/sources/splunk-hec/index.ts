@@ -48,6 +48,9 @@ export const splunkHecKind: SourceKind<HecOptions> = {
   contentTypes: ['*'],
   auth: ['splunk'],
   options: HEC_OPTIONS,
+  // Stateless (the kinds a sourcetype selects read one record each, with no memory), and the
+  // options are a plain map: big batches may be read on an ingest worker thread.
+  offload: {},
   normalise(request, ctx): NormaliseResult | Promise<NormaliseResult> {
     const route = request as HecRouteRequest;
     if (route.endpoint === 'raw') {

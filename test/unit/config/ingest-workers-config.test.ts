@@ -1,0 +1,30 @@
+import { availableParallelism } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../src/config/load-config.js';
+
+describe('ingest worker thread settings', () => {
+  it('default to none below four cores, else cores − 2 (at most 4); 64 KiB bodies, 64 waiting', () => {
+    const cores = availableParallelism();
+    expect(loadConfig({}, '/x').ingest).toMatchObject({
+      workers: cores >= 4 ? Math.min(4, cores - 2) : 0,
+      workerMinBytes: 64 * 1024,
+      workerQueue: 64,
+    });
+  });
+
+  it('take 0 (every body on the main thread) and refuse a bad value by name', () => {
+    expect(
+      loadConfig(
+        {
+          CORDON_INGEST_WORKERS: '0',
+          CORDON_INGEST_WORKER_MIN_BYTES: '0',
+          CORDON_INGEST_WORKER_QUEUE: '8',
+        },
+        '/x',
+      ).ingest,
+    ).toMatchObject({ workers: 0, workerMinBytes: 0, workerQueue: 8 });
+    expect(() => loadConfig({ CORDON_INGEST_WORKERS: 'two' }, '/x')).toThrow(
+      /CORDON_INGEST_WORKERS must be a whole number from 0 to 64; got "two"/,
+    );
+  });
+});
