@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 import type { FieldError } from '../ingest/normalizers/types.js';
 import type { Keys } from './keys.js';
 import { ScriptRunner } from './redis-scripts.js';
@@ -62,7 +62,7 @@ export class DeadLetterStore {
   readonly #scripts: ScriptRunner;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
     private readonly limits: DeadLetterLimits,
   ) {

@@ -1,4 +1,5 @@
-import type { Redis } from 'ioredis';
+import { CordonError } from '../shared/errors.js';
+import { masterOf, type RedisClient } from './redis.js';
 import type { CanonicalEvent } from '../ingest/canonical-event.js';
 import { storedEventJson, withStoredText } from './event-json.js';
 import type { Keys } from './keys.js';
@@ -31,8 +32,17 @@ export class EventLog {
   readonly #periodsKnown = new Set<number>();
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
+    /**
+     * Replica acknowledgement (CORDON_INGEST_ACK_REPLICAS): appends run on `connection` (its
+     * own, since WAIT holds it) on the master of the log, then WAIT for `replicas`.
+     */
+    private readonly ack?: {
+      readonly replicas: number;
+      readonly timeoutMs: number;
+      readonly connection: RedisClient;
+    },
   ) {
     this.#scripts = new ScriptRunner(redis);
   }
@@ -69,8 +79,7 @@ export class EventLog {
         this.#periodsKnown.add(textPeriodMs);
       }
     }
-    const seqs = (await this.#scripts.run(
-      'appendEvents',
+    const seqs = (await this.#appendScript(
       [
         this.keys.eventSeenOrder,
         this.keys.eventWhere,
@@ -86,6 +95,31 @@ export class EventLog {
       const duplicate = seq.startsWith('dup:');
       return { id: e.id, source: e.source, seq: duplicate ? seq.slice(4) : seq, duplicate };
     });
+  }
+
+  /**
+   * The append script, then (ack mode) WAIT on the same connection to the same master: WAIT
+   * counts the replicas that have this client's writes, so both go to one node connection
+   * (a cluster's routing would send the keyless WAIT to any node).
+   */
+  async #appendScript(keys: string[], args: (string | number)[]): Promise<unknown> {
+    if (!this.ack || this.ack.replicas === 0) return this.#scripts.run('appendEvents', keys, args);
+    const node = masterOf(this.ack.connection, this.keys.eventLog);
+    const result = await new ScriptRunner(node).run('appendEvents', keys, args);
+    const acked = Number(await node.wait(this.ack.replicas, this.ack.timeoutMs));
+    if (acked < this.ack.replicas)
+      throw new CordonError(
+        'CORDON_ERR_INGEST_NOT_REPLICATED',
+        `Only ${acked} of ${this.ack.replicas} Redis replica(s) acknowledged the events within ${this.ack.timeoutMs} ms (CORDON_INGEST_ACK_REPLICAS, CORDON_INGEST_ACK_TIMEOUT_MS); they may not survive a failover. Retry: the log deduplicates by event id.`,
+        {
+          details: {
+            replicas: this.ack.replicas,
+            acknowledged: acked,
+            timeoutMs: this.ack.timeoutMs,
+          },
+        },
+      );
+    return result;
   }
 
   async get(source: string, id: string): Promise<LoggedEvent | undefined> {
@@ -125,7 +159,7 @@ export class EventLog {
    * `blockingRedis` (a dedicated connection) when there are none yet.
    */
   async readAfter(
-    blockingRedis: Redis,
+    blockingRedis: RedisClient,
     after: string,
     count: number,
     blockMs: number,

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import type { Metrics } from '../shared/metrics.js';
@@ -30,7 +30,7 @@ export class RedisOutage {
   #stopped = false;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly probeIntervalMs: number,
     private readonly clock: Clock,
     private readonly logger: Logger,
@@ -76,7 +76,7 @@ export class RedisOutage {
         if (this.#available) void this.probe();
         return;
       }
-      this.logger.error({ component, err }, `${component}: Redis error`);
+      this.logger.error({ component, err }, `${component}: RedisClient error`);
     });
   }
 
