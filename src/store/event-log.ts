@@ -1,5 +1,5 @@
 import { CordonError } from '../shared/errors.js';
-import { masterOf, type RedisClient } from './redis.js';
+import { masterOf, refreshSlots, type RedisClient } from './redis.js';
 import type { CanonicalEvent } from '../ingest/canonical-event.js';
 import { storedEventJson, withStoredText } from './event-json.js';
 import type { Keys } from './keys.js';
@@ -104,9 +104,17 @@ export class EventLog {
    */
   async #appendScript(keys: string[], args: (string | number)[]): Promise<unknown> {
     if (!this.ack || this.ack.replicas === 0) return this.#scripts.run('appendEvents', keys, args);
-    const node = masterOf(this.ack.connection, this.keys.eventLog);
-    const result = await new ScriptRunner(node).run('appendEvents', keys, args);
-    const acked = Number(await node.wait(this.ack.replicas, this.ack.timeoutMs));
+    const node = await masterOf(this.ack.connection, this.keys.eventLog);
+    let result: unknown;
+    let acked: number;
+    try {
+      result = await new ScriptRunner(node).run('appendEvents', keys, args);
+      acked = Number(await node.wait(this.ack.replicas, this.ack.timeoutMs));
+    } catch (err) {
+      // The node failed or lost the slot (failover): the next append asks the cluster again.
+      void refreshSlots(this.ack.connection);
+      throw err;
+    }
     if (acked < this.ack.replicas)
       throw new CordonError(
         'CORDON_ERR_INGEST_NOT_REPLICATED',

@@ -76,7 +76,7 @@ export class RedisOutage {
         if (this.#available) void this.probe();
         return;
       }
-      this.logger.error({ component, err }, `${component}: RedisClient error`);
+      this.logger.error({ component, err }, `${component}: Redis error`);
     });
   }
 

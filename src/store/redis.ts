@@ -75,14 +75,36 @@ export function masters(redis: RedisClient): Redis[] {
   return isCluster(redis) ? redis.nodes('master') : [redis];
 }
 
-/** The connection of the master that holds `key` (the connection itself on a single Redis). */
-export function masterOf(redis: RedisClient, key: string): Redis {
+/** A node connection in these states has lost its server (a lazy one not yet used is fine). */
+const DEAD = new Set(['close', 'end', 'reconnecting']);
+
+/**
+ * The connection of the master that holds `key` (the connection itself on a single Redis).
+ * Commands sent straight to a node never see MOVED, so the slot map is refreshed when the
+ * master is gone (a failover) and after `refresh()`.
+ */
+export async function masterOf(redis: RedisClient, key: string): Promise<Redis> {
   if (!isCluster(redis)) return redis;
-  const [address] = redis.slots[keySlot(key)] ?? [];
-  const node = redis.nodes('master').find((n) => `${n.options.host}:${n.options.port}` === address);
+  const find = (): Redis | undefined => {
+    const [address] = redis.slots[keySlot(key)] ?? [];
+    return redis
+      .nodes('master')
+      .find((n) => `${n.options.host}:${n.options.port}` === address && !DEAD.has(n.status));
+  };
+  const node = find() ?? (await refreshSlots(redis), find());
   if (!node)
-    throw new Error(`No master holds the slot of ${key} yet (cluster slots not loaded or moving).`);
+    throw new Error(
+      `CLUSTERDOWN no master holds the slot of ${key} now (a failover in progress?); retry.`,
+    );
   return node;
+}
+
+/** Reloads a cluster client's slot map (after a node it was sent to failed). */
+export function refreshSlots(redis: RedisClient): Promise<void> {
+  if (!isCluster(redis)) return Promise.resolve();
+  return new Promise((resolve) => {
+    redis.refreshSlotsCache(() => resolve());
+  });
 }
 
 /**
@@ -119,7 +141,7 @@ export function outageOptions(
 export function isRedisConnectionError(err: unknown): boolean {
   return (
     err instanceof Error &&
-    /Connection is closed|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENOTFOUND|EAI_AGAIN|Command timed out|MaxRetriesPerRequest|Stream isn't writeable|LOADING|Socket closed unexpectedly/i.test(
+    /Connection is closed|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENOTFOUND|EAI_AGAIN|Command timed out|MaxRetriesPerRequest|Stream isn't writeable|LOADING|Socket closed unexpectedly|CLUSTERDOWN|TRYAGAIN|^MOVED /i.test(
       err.message,
     )
   );

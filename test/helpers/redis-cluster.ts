@@ -16,6 +16,8 @@ export interface RedisClusterNode {
   readonly address: string;
   /** SIGKILL: no flush, no goodbye to the cluster. */
   kill(): Promise<void>;
+  /** Starts a killed node again on its data and cluster config. */
+  restart(): Promise<void>;
   readonly alive: boolean;
 }
 
@@ -38,11 +40,10 @@ export async function startRedisCluster(
 ): Promise<LocalRedisCluster> {
   const base = await freeRange(NODES);
   const data = ownedTempDir('redis-cluster');
-  const children: ChildProcess[] = [];
+  const children = new Map<number, ChildProcess>();
   const alive = new Set<number>();
   const nodes: RedisClusterNode[] = [];
-  for (let i = 0; i < NODES; i += 1) {
-    const port = base + i;
+  const spawnNode = (port: number): ChildProcess => {
     const child = spawn(
       'redis-server',
       [
@@ -69,9 +70,16 @@ export async function startRedisCluster(
       ],
       { stdio: 'ignore' },
     );
-    children.push(child);
+    children.set(port, child);
     alive.add(port);
-    child.once('exit', () => alive.delete(port));
+    child.once('exit', () => {
+      if (children.get(port) === child) alive.delete(port);
+    });
+    return child;
+  };
+  for (let i = 0; i < NODES; i += 1) {
+    const port = base + i;
+    spawnNode(port);
     nodes.push({
       port,
       address: `127.0.0.1:${port}`,
@@ -79,10 +87,16 @@ export async function startRedisCluster(
         return alive.has(port);
       },
       async kill() {
-        if (child.exitCode !== null || child.signalCode !== null) return;
+        const child = children.get(port);
+        if (!child || child.exitCode !== null || child.signalCode !== null) return;
         const exited = new Promise((resolve) => child.once('exit', resolve));
         child.kill('SIGKILL');
         await exited;
+      },
+      async restart() {
+        // Its nodes.conf remembers the cluster: it rejoins (as a replica once it was failed over).
+        spawnNode(port);
+        await waitFor(() => ping(port), 10_000, `redis-server on ${port} again`);
       },
     });
   }

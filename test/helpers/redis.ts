@@ -30,8 +30,8 @@ export interface TestRedis {
   cleanup(): Promise<void>;
 }
 
-export function createTestRedis(label?: string): TestRedis {
-  const redis = createRedis(TEST_REDIS_URL, {
+export function createTestRedis(label?: string, url = TEST_REDIS_URL): TestRedis {
+  const redis = createRedis(url, {
     maxRetriesPerRequest: 1,
     enableAutoPipelining: false,
   });
