@@ -4,7 +4,7 @@ import { engineOptions } from './correlate/engine-options.js';
 import { rulesOutlastingDedupe } from './correlate/rule/dedupe-check.js';
 import { Queue, Worker, type Job } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './store/redis.js';
 import { createActionProcessor } from './actions/action-worker.js';
 import { buildExecutorTable, checkConnectorSecrets } from './actions/connectors/executor-table.js';
 import { processSecrets } from './actions/connectors/secrets.js';
@@ -65,6 +65,7 @@ import { RedisSourceMemory } from './store/source-memory.js';
 import { LimiterStore } from './store/limiter-store.js';
 import { createRedis, isRedisConnectionError, outageOptions, waitForRedis } from './store/redis.js';
 import { RedisOutage } from './store/redis-outage.js';
+import { migrateKeyLayout } from './store/key-layout-migration.js';
 import { buildRetentionSweeper } from './store/retention/build-sweeper.js';
 import { RunStore } from './store/run-store.js';
 
@@ -175,12 +176,31 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
     // Bounded: an unreachable Redis fails the start with CORDON_ERR_CONFIG_REDIS_UNAVAILABLE.
     await waitForRedis(redis, options.redisUrl, config.redis.connectWaitMs);
     await warnIfNotDurable(redis, logger);
+    await migrateKeyLayout(redis, keys, logger);
+    // CORDON_INGEST_ACK_REPLICAS: appends and their WAIT get a connection of their own, since
+    // WAIT holds the connection it is sent on until the replicas answer.
+    const ingestAck = (): ConstructorParameters<typeof EventLog>[2] => {
+      if (config.redis.ingestAckReplicas === 0 || !has('api')) return undefined;
+      const connection = createRedis(options.redisUrl, {
+        connectionName: `cordon:${config.instanceId}:ingest-ack`,
+        ...outageOptions('commands', commandTimeoutMs + config.redis.ingestAckTimeoutMs),
+      });
+      outage.watch('redis:ingest-ack', connection);
+      closers.push(async () => {
+        await connection.quit().catch(() => connection.disconnect());
+      });
+      return {
+        replicas: config.redis.ingestAckReplicas,
+        timeoutMs: config.redis.ingestAckTimeoutMs,
+        connection,
+      };
+    };
     const auditLog = new RedisAuditLog(redis, keys);
     const audit = new AuditTrail(auditLog, clock);
     await audit.record(configLoaded(config));
     await audit.record(contentLoaded(config, content));
 
-    const eventLog = new EventLog(redis, keys);
+    const eventLog = new EventLog(redis, keys, ingestAck());
     const deadLetters = new DeadLetterStore(redis, keys, {
       maxEntries: config.ingest.deadLetterMaxEntries,
       bodyLimitBytes: config.ingest.deadLetterBodyLimitBytes,
@@ -874,7 +894,7 @@ async function addSourceTokens(
   }
 }
 
-async function warnIfNotDurable(redis: Redis, logger: Logger): Promise<void> {
+async function warnIfNotDurable(redis: RedisClient, logger: Logger): Promise<void> {
   try {
     const reply = (await redis.config('GET', 'appendonly')) as string[];
     if (reply[1] === 'no') {

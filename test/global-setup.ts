@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { Redis } from 'ioredis';
-import { TEST_REDIS_URL } from './helpers/redis.js';
+const TEST_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 export default async function setup(): Promise<void> {
   const redis = new Redis(TEST_REDIS_URL, {

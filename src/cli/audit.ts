@@ -1,14 +1,13 @@
 import { constants, createReadStream } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
-import { Redis } from 'ioredis';
 import type { AuditHead } from '../audit/audit-entry.js';
 import { verifyChain, type ChainReport } from '../audit/chain.js';
 import { loadConfig } from '../config/load-config.js';
 import { CordonError } from '../shared/errors.js';
 import { RedisAuditLog } from '../store/audit-log.js';
 import { Keys } from '../store/keys.js';
-import { redisAnswers } from '../store/redis.js';
+import { createRedis, redactRedisUrl, redisAnswers } from '../store/redis.js';
 import { resolveRedis } from './embedded-redis.js';
 import { AUDIT_USAGE } from './usage.js';
 
@@ -87,11 +86,12 @@ async function withTrail<T>(use: (log: RedisAuditLog) => Promise<T>): Promise<T>
     if (!(await redisAnswers(resolved.url, 5_000))) {
       throw new CordonError(
         'CORDON_ERR_CONFIG_REDIS_UNAVAILABLE',
-        `Redis at ${new URL(resolved.url).host} does not answer. Check REDIS_URL.`,
+        `Redis at ${redactRedisUrl(resolved.url)} does not answer. Check REDIS_URL.`,
       );
     }
-    const redis = new Redis(resolved.url, {
+    const redis = createRedis(resolved.url, {
       maxRetriesPerRequest: 1,
+      enableAutoPipelining: false,
       connectionName: 'cordon:audit',
     });
     try {

@@ -3,6 +3,7 @@ import type { KeepPolicy, RawPolicy } from '../ingest/keep-policy.js';
 import { availableParallelism, hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { DEFAULT_MAX_DEPTH, MAX_DEPTH_LIMIT } from '../ingest/normalizers/json-depth.js';
+import { isClusterUrl, parseClusterUrl, parseNodes } from '../store/redis-target.js';
 import { CordonError } from '../shared/errors.js';
 import { LOG_FORMATS, type LogFormat } from '../shared/logger.js';
 
@@ -27,7 +28,10 @@ export interface Config {
     readonly maxPerPrincipal: number;
     readonly heartbeatMs: number;
   };
-  /** Explicit REDIS_URL, or undefined to use the embedded default (6379 or a private server). */
+  /**
+   * Explicit REDIS_URL (a cluster as `redis+cluster://host:port,host:port`, also from
+   * CORDON_REDIS_CLUSTER_NODES), or undefined to use the embedded default (6379 or a private server).
+   */
   readonly redisUrl: string | undefined;
   /** Prefix of every Redis key Cordon writes (BullMQ queues included). */
   readonly redisPrefix: string;
@@ -119,6 +123,13 @@ export interface Config {
     readonly commandTimeoutMs: number;
     /** At start, how long Redis may take to answer before Cordon gives up. */
     readonly connectWaitMs: number;
+    /**
+     * Replicas that must acknowledge an ingest append (WAIT) before the 202; 0: none (a 202 just
+     * before a master dies can be lost: replication is asynchronous).
+     */
+    readonly ingestAckReplicas: number;
+    /** How long the WAIT may take before the ingest answers 503 CORDON_ERR_INGEST_NOT_REPLICATED. */
+    readonly ingestAckTimeoutMs: number;
   };
   readonly limits: {
     /** Retry-After of 503s while Redis is away or the correlator lags. */
@@ -183,7 +194,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       maxPerPrincipal: read.integer('CORDON_STREAMS_PER_PRINCIPAL', 8, 1, 1_000),
       heartbeatMs: read.integer('CORDON_STREAM_HEARTBEAT_MS', 15_000, 100, 600_000),
     },
-    redisUrl: read.optionalUrl('REDIS_URL', ['redis:', 'rediss:']),
+    redisUrl: readRedisUrl(read),
     redisPrefix: read.pattern(
       'CORDON_REDIS_PREFIX',
       'cordon',
@@ -308,6 +319,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     redis: {
       commandTimeoutMs: read.integer('CORDON_REDIS_COMMAND_TIMEOUT_MS', 2_000, 50, 60_000),
       connectWaitMs: read.integer('CORDON_REDIS_CONNECT_WAIT_MS', 10_000, 100, 600_000),
+      ingestAckReplicas: read.integer('CORDON_INGEST_ACK_REPLICAS', 0, 0, 16),
+      ingestAckTimeoutMs: read.integer('CORDON_INGEST_ACK_TIMEOUT_MS', 1_000, 10, 60_000),
     },
     limits: {
       retryAfterS: read.integer('CORDON_RETRY_AFTER_S', 5, 1, 3_600),
@@ -381,6 +394,32 @@ function readRetention(read: EnvReader): RetentionConfig {
   };
 }
 
+/**
+ * REDIS_URL (`redis://`, `rediss://`, or a cluster's `redis+cluster://` / `rediss+cluster://`
+ * with its seed nodes), or CORDON_REDIS_CLUSTER_NODES (`host:port,host:port`) for a cluster.
+ */
+function readRedisUrl(read: EnvReader): string | undefined {
+  const nodes = read.optional('CORDON_REDIS_CLUSTER_NODES');
+  const url = read.optionalUrl('REDIS_URL', [
+    'redis:',
+    'rediss:',
+    'redis+cluster:',
+    'rediss+cluster:',
+  ]);
+  if (nodes === undefined) {
+    if (url !== undefined && isClusterUrl(url)) read.check(() => parseClusterUrl(url));
+    return url;
+  }
+  if (url !== undefined) {
+    read.problem(
+      'CORDON_REDIS_CLUSTER_NODES and REDIS_URL are both set; set one: REDIS_URL=redis+cluster://host:port,host:port names a cluster (with its password, if any) on its own.',
+    );
+    return undefined;
+  }
+  const checked = read.check(() => parseNodes(nodes, 'CORDON_REDIS_CLUSTER_NODES'));
+  return checked ? `redis+cluster://${nodes.replace(/\s+/g, '')}` : undefined;
+}
+
 function sanitize(name: string): string {
   return name.replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 64) || 'cordon';
 }
@@ -428,9 +467,29 @@ class EnvReader {
     return value as T;
   }
 
+  optional(name: string): string | undefined {
+    return this.raw(name);
+  }
+
+  problem(message: string): void {
+    this.problems.push(message);
+  }
+
+  /** Runs a parser that throws CordonErrors; its message becomes a problem. */
+  check<T>(parse: () => T): T | undefined {
+    try {
+      return parse();
+    } catch (err) {
+      this.problems.push(err instanceof Error ? err.message : String(err));
+      return undefined;
+    }
+  }
+
   optionalUrl(name: string, protocols: readonly string[]): string | undefined {
     const value = this.raw(name);
     if (value === undefined) return undefined;
+    // Cluster URLs list several host:port, which URL cannot parse: checked by parseClusterUrl.
+    if (isClusterUrl(value) && protocols.some((p) => p.endsWith('+cluster:'))) return value;
     try {
       const url = new URL(value);
       if (!protocols.includes(url.protocol)) throw new Error('protocol');

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../store/redis.js';
 import type { CanonicalEvent } from '../ingest/canonical-event.js';
 import type { Clock } from '../shared/clock.js';
 import type { CrashHook } from '../shared/crash-points.js';
@@ -120,7 +120,7 @@ export class Correlator {
     private readonly engineOptions: Omit<EngineOptions, 'owned'>,
     private readonly log: EventLog,
     /** A connection of its own for XREAD BLOCK; unused with a reader thread. */
-    blockingRedis: Redis | undefined,
+    blockingRedis: RedisClient | undefined,
     private readonly store: CorrelationStateStore,
     private readonly sink: MatchSink,
     private readonly options: CorrelatorOptions,
@@ -135,7 +135,7 @@ export class Correlator {
     this.#reader = this.newReader(blockingRedis);
   }
 
-  private newReader(blockingRedis: Redis | undefined): LogReader {
+  private newReader(blockingRedis: RedisClient | undefined): LogReader {
     const { readerThread, batchSize, blockMs } = this.options;
     if (readerThread)
       return new ThreadedLogReader({

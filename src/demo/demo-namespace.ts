@@ -1,5 +1,5 @@
-import { Redis } from 'ioredis';
 import { CordonError } from '../shared/errors.js';
+import { createRedis, unlinkMatching, type RedisClient } from '../store/redis.js';
 
 const LOCK_TTL_MS = 30_000;
 
@@ -10,7 +10,7 @@ const LOCK_TTL_MS = 30_000;
  * namespace.
  */
 export class DemoNamespace {
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #lockKey: string;
   readonly #owner = `${process.pid}-${Date.now()}`;
   #renew: NodeJS.Timeout | undefined;
@@ -19,7 +19,7 @@ export class DemoNamespace {
     redisUrl: string,
     readonly prefix: string,
   ) {
-    this.#redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, lazyConnect: false });
+    this.#redis = createRedis(redisUrl, { maxRetriesPerRequest: 1, enableAutoPipelining: false });
     this.#lockKey = `${prefix}.lock`;
   }
 
@@ -41,18 +41,7 @@ export class DemoNamespace {
 
   /** Deletes every key under `<prefix>:` (BullMQ's included). */
   async clear(): Promise<void> {
-    let cursor = '0';
-    do {
-      const [next, keys] = await this.#redis.scan(
-        cursor,
-        'MATCH',
-        `${this.prefix}:*`,
-        'COUNT',
-        1000,
-      );
-      cursor = next;
-      if (keys.length > 0) await this.#redis.unlink(...keys);
-    } while (cursor !== '0');
+    await unlinkMatching(this.#redis, `${this.prefix}:*`);
   }
 
   async release(): Promise<void> {

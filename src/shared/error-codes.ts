@@ -229,6 +229,11 @@ export const ERROR_CODES = {
     status: 415,
     description: 'The Content-Type is not one this source accepts.',
   },
+  CORDON_ERR_INGEST_NOT_REPLICATED: {
+    status: 503,
+    description:
+      'CORDON_INGEST_ACK_REPLICAS is set and too few Redis replicas acknowledged the append in time; retry (event ids deduplicate).',
+  },
   CORDON_ERR_INGEST_BACKPRESSURE: {
     status: 503,
     description:

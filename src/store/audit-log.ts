@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 import type { AuditHead, AuditRecord } from '../audit/audit-entry.js';
 import type { AppendOutcome, AuditLog } from '../audit/audit-trail.js';
 import { serializeAuditRecord } from '../audit/chain.js';
@@ -16,7 +16,7 @@ export class RedisAuditLog implements AuditLog {
   readonly #scripts: ScriptRunner;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
   ) {
     this.#scripts = new ScriptRunner(redis);

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 import type { Keys } from './keys.js';
 import { readHashes } from './read-hashes.js';
 import { ScriptRunner } from './redis-scripts.js';
@@ -26,7 +26,7 @@ export class CaseStore {
   readonly #scripts: ScriptRunner;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
   ) {
     this.#scripts = new ScriptRunner(redis);

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 import type { Logger } from '../shared/logger.js';
 import type { Keys } from './keys.js';
 
@@ -13,12 +13,12 @@ const BLOCK_MS = 5_000;
  */
 export class ChangeWatcher {
   readonly #listeners = new Set<() => void>();
-  #connection: Redis | undefined;
+  #connection: RedisClient | undefined;
   #loop: Promise<void> | undefined;
   #closed = false;
 
   constructor(
-    private readonly connect: () => Redis,
+    private readonly connect: () => RedisClient,
     private readonly keys: Keys,
     private readonly logger: Logger,
   ) {}

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 import type { EngineMeta } from '../correlate/engine/engine.js';
 import type { Match } from '../correlate/match.js';
 import type {
@@ -18,7 +18,7 @@ export class RedisStateStore implements CorrelationStateStore {
   readonly #scripts: ScriptRunner;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
   ) {
     this.#scripts = new ScriptRunner(redis);
@@ -154,12 +154,11 @@ export class RedisStateStore implements CorrelationStateStore {
   }
 
   async offsets(partitions: number): Promise<string[]> {
-    const pipeline = this.redis.pipeline();
-    for (let p = 0; p < partitions; p += 1) pipeline.hget(this.keys.partitionMeta(p), 'offset');
-    const replies = (await pipeline.exec()) ?? [];
-    return replies.map(([err, v]) => {
-      if (err) throw err;
-      return typeof v === 'string' ? v : '0-0';
-    });
+    // One HGET each, not one pipeline: partitions live in different cluster slots (and nodes);
+    // the connection's auto-pipelining still sends them together.
+    const reads: Promise<string | null>[] = [];
+    for (let p = 0; p < partitions; p += 1)
+      reads.push(this.redis.hget(this.keys.partitionMeta(p), 'offset'));
+    return (await Promise.all(reads)).map((v) => (typeof v === 'string' ? v : '0-0'));
   }
 }

@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { redactText, type TextPolicy } from '../ingest/keep-policy.js';
+import type { RedisClient } from './redis.js';
 import type { FieldError } from '../ingest/normalizers/types.js';
 import type { Keys } from './keys.js';
 import { ScriptRunner } from './redis-scripts.js';
@@ -78,7 +78,7 @@ export class DeadLetterStore {
   readonly #scripts: ScriptRunner;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
     private readonly limits: DeadLetterLimits,
   ) {

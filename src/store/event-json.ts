@@ -43,9 +43,7 @@ function jsonWithout(
 
 /** `{…}` with `members` (`"key":json`) added last; `{}` takes them without a comma. */
 function withMembers(objectJson: string, members: string): string {
-  return objectJson.length === 2
-    ? `{${members}}`
-    : `${objectJson.slice(0, -1)},${members}}`;
+  return objectJson.length === 2 ? `{${members}}` : `${objectJson.slice(0, -1)},${members}}`;
 }
 
 /** Set on an event read back after retention removed its text (README "Retention"). */

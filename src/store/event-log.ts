@@ -1,4 +1,5 @@
-import type { Redis } from 'ioredis';
+import { CordonError } from '../shared/errors.js';
+import { masterOf, refreshSlots, type RedisClient } from './redis.js';
 import type { CanonicalEvent } from '../ingest/canonical-event.js';
 import { storedEventJson, withStoredText } from './event-json.js';
 import type { Keys } from './keys.js';
@@ -95,8 +96,17 @@ export class EventLog {
   readonly #periodsKnown = new Set<number>();
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
+    /**
+     * Replica acknowledgement (CORDON_INGEST_ACK_REPLICAS): appends run on `connection` (its
+     * own, since WAIT holds it) on the master of the log, then WAIT for `replicas`.
+     */
+    private readonly ack?: {
+      readonly replicas: number;
+      readonly timeoutMs: number;
+      readonly connection: RedisClient;
+    },
   ) {
     this.#scripts = new ScriptRunner(redis);
   }
@@ -159,8 +169,7 @@ export class EventLog {
         this.#periodsKnown.add(textPeriodMs);
       }
     }
-    const seqs = (await this.#scripts.run(
-      'appendEvents',
+    const seqs = (await this.#appendScript(
       [
         this.keys.eventSeenOrder,
         this.keys.eventWhere,
@@ -180,6 +189,39 @@ export class EventLog {
       out[i] = { id, source, seq: duplicate ? seq.slice(4) : seq, duplicate };
     }
     return out;
+  }
+
+  /**
+   * The append script, then (ack mode) WAIT on the same connection to the same master: WAIT
+   * counts the replicas that have this client's writes, so both go to one node connection
+   * (a cluster's routing would send the keyless WAIT to any node).
+   */
+  async #appendScript(keys: string[], args: ScriptArg[]): Promise<unknown> {
+    if (!this.ack || this.ack.replicas === 0) return this.#scripts.run('appendEvents', keys, args);
+    const node = await masterOf(this.ack.connection, this.keys.eventLog);
+    let result: unknown;
+    let acked: number;
+    try {
+      result = await new ScriptRunner(node).run('appendEvents', keys, args);
+      acked = Number(await node.wait(this.ack.replicas, this.ack.timeoutMs));
+    } catch (err) {
+      // The node failed or lost the slot (failover): the next append asks the cluster again.
+      void refreshSlots(this.ack.connection);
+      throw err;
+    }
+    if (acked < this.ack.replicas)
+      throw new CordonError(
+        'CORDON_ERR_INGEST_NOT_REPLICATED',
+        `Only ${acked} of ${this.ack.replicas} Redis replica(s) acknowledged the events within ${this.ack.timeoutMs} ms (CORDON_INGEST_ACK_REPLICAS, CORDON_INGEST_ACK_TIMEOUT_MS); they may not survive a failover. Retry: the log deduplicates by event id.`,
+        {
+          details: {
+            replicas: this.ack.replicas,
+            acknowledged: acked,
+            timeoutMs: this.ack.timeoutMs,
+          },
+        },
+      );
+    return result;
   }
 
   async get(source: string, id: string): Promise<LoggedEvent | undefined> {
@@ -219,7 +261,7 @@ export class EventLog {
    * `blockingRedis` (a dedicated connection) when there are none yet.
    */
   async readAfter(
-    blockingRedis: Redis,
+    blockingRedis: RedisClient,
     after: string,
     count: number,
     blockMs: number,

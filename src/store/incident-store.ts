@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 import type { Match, Retraction } from '../correlate/match.js';
 import type { Severity } from '../ingest/canonical-event.js';
 import { deterministicId } from '../shared/hash.js';
@@ -77,7 +77,7 @@ export class IncidentStore {
   readonly #scripts: ScriptRunner;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
   ) {
     this.#scripts = new ScriptRunner(redis);

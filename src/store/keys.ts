@@ -1,6 +1,18 @@
 /**
- * Every Redis key name Cordon uses, in one place. Keys of one correlation-state partition share
- * the hash tag `{p<n>}` so a checkpoint stays in one cluster slot.
+ * Every Redis key name Cordon uses, in one place. Every Lua script and MULTI touches keys of one
+ * hash tag, so each is one cluster slot on Redis Cluster (test/integration/store/key-slots.test.ts
+ * checks it over the end-to-end flow). The names are the same on a single Redis:
+ * - `<prefix>:{c}:…`   the control plane (incidents, runs, approvals, cases, effects ledger,
+ *   built-in limiter, change feed, dead letters, counters): small volume, scripts cross
+ *   these records (a run and its incident, an effect and its case), so one slot;
+ * - `<prefix>:{e<n>}:events:…` event-log partition n (the log, its dedupe memory, its text);
+ * - `<prefix>:corr:{p<n>}:…` correlation-state partition n (a checkpoint touches one);
+ * - `<prefix>:{audit}:…` the audit chain; `<prefix>:{c}:bull:<queue>:…` BullMQ (its documented
+ *   cluster requirement is a hash-tagged prefix; it shares the control plane's, because a
+ *   playbook step saves its run and adds its next job in one script);
+ * - keys only ever touched one at a time (source memory, outbound buckets) carry no tag.
+ * Earlier versions named the first two groups without tags: store/key-layout-migration.ts
+ * renames them on a single Redis.
  */
 /** User-chosen names inside key names are encoded so `:` or `{}` in them cannot collide or move slots. */
 const enc = (part: string): string => encodeURIComponent(part);
@@ -8,9 +20,19 @@ const enc = (part: string): string => encodeURIComponent(part);
 export class Keys {
   constructor(readonly prefix: string) {}
 
+  /** The control plane's hash tag, after the prefix. */
+  get control(): string {
+    return `${this.prefix}:{c}`;
+  }
+
+  /** Event-log partition `n`'s hash tag, after the prefix. */
+  events(partition: number): string {
+    return `${this.prefix}:{e${partition}}`;
+  }
+
   /** BullMQ's own prefix; queue names are appended by BullMQ. */
   get bullPrefix(): string {
-    return `${this.prefix}:bull`;
+    return `${this.control}:bull`;
   }
 
   // audit trail: one hash tag, so the append script's two keys share a cluster slot
@@ -23,57 +45,57 @@ export class Keys {
 
   // ingest
   get eventLog(): string {
-    return `${this.prefix}:events:log`;
+    return `${this.events(0)}:events:log`;
   }
   /** The ingest dedupe memory's ids in accept order (a LIST), so they can be forgotten. */
   get eventSeenOrder(): string {
-    return `${this.prefix}:events:seen-order`;
+    return `${this.events(0)}:events:seen-order`;
   }
   /** The same, as earlier versions kept it (a time-scored ZSET): drained, no longer written. */
   get eventSeenLegacy(): string {
-    return `${this.prefix}:events:seen`;
+    return `${this.events(0)}:events:seen`;
   }
   get eventWhere(): string {
-    return `${this.prefix}:events:where`;
+    return `${this.events(0)}:events:where`;
   }
   /** Prompt/response text (and raw) of logged events, by stream entry id, kept apart for retention. */
   get eventText(): string {
-    return `${this.prefix}:events:text`;
+    return `${this.events(0)}:events:text`;
   }
   /** The same entries' ids in accept order (a LIST of "<ms>:<entry id>"), so text can expire. */
   get eventTextOrder(): string {
-    return `${this.prefix}:events:text-order`;
+    return `${this.events(0)}:events:text-order`;
   }
   /**
    * The accept-order list of the texts of sources with their own text period (`keep.text_ms`),
    * one list per period, so each list stays in due order and is swept with its own horizon.
    */
   eventTextOrderFor(periodMs: number): string {
-    return `${this.prefix}:events:text-order:${periodMs}`;
+    return `${this.events(0)}:events:text-order:${periodMs}`;
   }
   /** The periods (ms) that have a list of their own: what the text sweep walks (a SET). */
   get eventTextPeriods(): string {
-    return `${this.prefix}:events:text-periods`;
+    return `${this.events(0)}:events:text-periods`;
   }
   /** One entry of a source's bounded join/delta memory (src/ingest/sources/source-kind.ts). */
   sourceMemory(source: string, key: string): string {
     return `${this.prefix}:srcmem:${source}:${key}`;
   }
   get deadLetters(): string {
-    return `${this.prefix}:deadletters`;
+    return `${this.control}:deadletters`;
   }
   get deadLetterCounts(): string {
-    return `${this.prefix}:deadletters:count`;
+    return `${this.control}:deadletters:count`;
   }
   /** Dead letters by when their source's text period ends (a ZSET of entry ids). */
   get deadLetterExpiry(): string {
-    return `${this.prefix}:deadletters:expiry`;
+    return `${this.control}:deadletters:expiry`;
   }
   get deadLetterBodies(): string {
-    return `${this.prefix}:deadletters:bodies`;
+    return `${this.control}:deadletters:bodies`;
   }
   get deadLetterBytes(): string {
-    return `${this.prefix}:deadletters:bytes`;
+    return `${this.control}:deadletters:bytes`;
   }
 
   // correlation state: partitions of (rule, group); one hash tag per partition, so a
@@ -91,130 +113,130 @@ export class Keys {
     return `${this.prefix}:corr:{p${partition}}:outbox`;
   }
   get correlatorMembers(): string {
-    return `${this.prefix}:corr:members`;
+    return `${this.control}:corr:members`;
   }
   /** member -> "<entries read> <at ms>": how far each correlator has read, for backpressure. */
   get correlatorProgress(): string {
-    return `${this.prefix}:corr:progress`;
+    return `${this.control}:corr:progress`;
   }
   get correlatorConfig(): string {
-    return `${this.prefix}:corr:config`;
+    return `${this.control}:corr:config`;
   }
 
   // incidents
   incident(id: string): string {
-    return `${this.prefix}:inc:${id}`;
+    return `${this.control}:inc:${id}`;
   }
   incidentMatches(id: string): string {
-    return `${this.prefix}:inc:${id}:matches`;
+    return `${this.control}:inc:${id}:matches`;
   }
   get incidentIndex(): string {
-    return `${this.prefix}:inc:index`;
+    return `${this.control}:inc:index`;
   }
   get incidentOpen(): string {
-    return `${this.prefix}:inc:open`;
+    return `${this.control}:inc:open`;
   }
   get incidentByMatch(): string {
-    return `${this.prefix}:inc:bymatch`;
+    return `${this.control}:inc:bymatch`;
   }
 
   // playbook runs
   run(id: string): string {
-    return `${this.prefix}:run:${id}`;
+    return `${this.control}:run:${id}`;
   }
   runTimeline(id: string): string {
-    return `${this.prefix}:run:${id}:timeline`;
+    return `${this.control}:run:${id}:timeline`;
   }
   runApplied(id: string): string {
-    return `${this.prefix}:run:${id}:applied`;
+    return `${this.control}:run:${id}:applied`;
   }
   /** What an Idempotency-Key of POST /v1/runs was first used for (the run it names). */
   runIdempotency(id: string): string {
-    return `${this.prefix}:run:${id}:idem`;
+    return `${this.control}:run:${id}:idem`;
   }
   get runIndex(): string {
-    return `${this.prefix}:run:index`;
+    return `${this.control}:run:index`;
   }
   get runActive(): string {
-    return `${this.prefix}:run:active`;
+    return `${this.control}:run:active`;
   }
   incidentRuns(incidentId: string): string {
-    return `${this.prefix}:inc:${incidentId}:runs`;
+    return `${this.control}:inc:${incidentId}:runs`;
   }
   playbookSource(hash: string): string {
-    return `${this.prefix}:playbook:src:${hash}`;
+    return `${this.control}:playbook:src:${hash}`;
   }
 
   // approvals
   approval(id: string): string {
-    return `${this.prefix}:apr:${id}`;
+    return `${this.control}:apr:${id}`;
   }
   get approvalIndex(): string {
-    return `${this.prefix}:apr:index`;
+    return `${this.control}:apr:index`;
   }
   runApprovals(runId: string): string {
-    return `${this.prefix}:run:${runId}:approvals`;
+    return `${this.control}:run:${runId}:approvals`;
   }
   get approvalPending(): string {
-    return `${this.prefix}:apr:pending`;
+    return `${this.control}:apr:pending`;
   }
 
   // effects ledger: one hash per side effect, written atomically with built-in effects
   effect(key: string): string {
-    return `${this.prefix}:effect:${enc(key)}`;
+    return `${this.control}:effect:${enc(key)}`;
   }
   /** ZSET effect key -> time it was recorded (ms), for retention. */
   get effectIndex(): string {
-    return `${this.prefix}:effects:index`;
+    return `${this.control}:effects:index`;
   }
 
   // built-in limiter
   limiterRule(key: string): string {
-    return `${this.prefix}:lim:rule:${enc(key)}`;
+    return `${this.control}:lim:rule:${enc(key)}`;
   }
   limiterCounter(key: string): string {
-    return `${this.prefix}:lim:count:${enc(key)}`;
+    return `${this.control}:lim:count:${enc(key)}`;
   }
   limiterHistory(key: string): string {
-    return `${this.prefix}:lim:history:${enc(key)}`;
+    return `${this.control}:lim:history:${enc(key)}`;
   }
   get limiterIndex(): string {
-    return `${this.prefix}:lim:rules`;
+    return `${this.control}:lim:rules`;
   }
   /** ZSET limited key -> time of its last set/clear (ms), for retention of its history. */
   get limiterHistoryIndex(): string {
-    return `${this.prefix}:lim:histories`;
+    return `${this.control}:lim:histories`;
   }
 
   // built-in case store
   case(id: string): string {
-    return `${this.prefix}:case:${id}`;
+    return `${this.control}:case:${id}`;
   }
   get caseIndex(): string {
-    return `${this.prefix}:case:index`;
+    return `${this.control}:case:index`;
   }
   get caseDedupe(): string {
-    return `${this.prefix}:case:dedupe`;
+    return `${this.control}:case:dedupe`;
   }
 
   // change feed
   /** STREAM of {k: kind, id}: every change of an incident, approval or run (GET /v1/stream). */
   get changes(): string {
-    return `${this.prefix}:changes`;
+    return `${this.control}:changes`;
   }
 
   /** HASH of one rule's match counters: hits, incidents, b:<half-hour bucket> (rule-hits.ts). */
   ruleHits(rule: string): string {
-    return `${this.prefix}:rulehits:${enc(rule)}`;
+    return `${this.control}:rulehits:${enc(rule)}`;
   }
   /** HASH of one source's ingest counters: accepted, duplicates, refused, lastAcceptedAt. */
   sourceStats(source: string): string {
-    return `${this.prefix}:srcstats:${enc(source)}`;
+    return `${this.control}:srcstats:${enc(source)}`;
   }
 
   // retention
   /** Which process sweeps now (an efficiency lock: sweeps are idempotent and guarded). */
   get retentionLock(): string {
-    return `${this.prefix}:retention:lock`;
+    return `${this.control}:retention:lock`;
   }
 }

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 import type { Rate } from '../actions/operations.js';
 import type { Keys } from './keys.js';
 import { ScriptRunner } from './redis-scripts.js';
@@ -51,7 +51,7 @@ export class LimiterStore {
   readonly #scripts: ScriptRunner;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
   ) {
     this.#scripts = new ScriptRunner(redis);

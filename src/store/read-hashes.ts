@@ -1,11 +1,11 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 
 /**
  * HGETALL for many keys in one round trip, in order. A missing key reads as `{}`; a failed
  * command (wrong type, connection) throws instead of passing for an empty record.
  */
 export async function readHashes(
-  redis: Redis,
+  redis: RedisClient,
   keys: readonly string[],
 ): Promise<Record<string, string>[]> {
   if (keys.length === 0) return [];

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import type { Redis } from 'ioredis';
 import { addStandardJob } from 'bullmq/dist/cjs/scripts/addStandardJob-9.js';
+import type { RedisClient } from './redis.js';
 
 /**
  * Lua scripts live in `store/scripts/<verbNoun>-<numKeys>.lua`, one atomic command each, with
@@ -75,7 +75,7 @@ export type ScriptArg = string | number | Buffer;
 export class ScriptRunner {
   readonly #scripts = loadScripts();
 
-  constructor(private readonly redis: Redis) {}
+  constructor(private readonly redis: RedisClient) {}
 
   /** EVALSHA, falling back to EVAL (which caches the script) when Redis lost it. */
   async run(name: string, keys: readonly string[], args: readonly ScriptArg[]): Promise<unknown> {

@@ -1,16 +1,109 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { CordonError } from '../shared/errors.js';
+import { keySlot } from './key-slot.js';
+import {
+  isClusterUrl,
+  parseClusterUrl,
+  redactClusterUrl,
+  type ClusterTarget,
+} from './redis-target.js';
+
+/** A connection to one Redis or to a Redis Cluster: every store takes either. */
+export type RedisClient = Redis | Cluster;
 
 /**
  * Connections: BullMQ needs `maxRetriesPerRequest: null` (it retries on its own); blocking
  * readers (XREAD BLOCK) need their own connection so they never stall other commands.
  */
-export function createRedis(url: string, options: RedisOptions = {}): Redis {
-  return new Redis(url, {
+export function createRedis(url: string, options: RedisOptions = {}): RedisClient {
+  const merged: RedisOptions = {
     maxRetriesPerRequest: null,
     enableAutoPipelining: true,
     connectionName: 'cordon',
     ...options,
+  };
+  if (!isClusterUrl(url)) return new Redis(url, merged);
+  return createCluster(parseClusterUrl(url), merged);
+}
+
+/**
+ * A Redis Cluster client from the same options: per-node options go to every node's
+ * connection; the reconnect policy becomes the cluster's; auto-pipelining batches per node.
+ */
+function createCluster(target: ClusterTarget, options: RedisOptions): Cluster {
+  const {
+    retryStrategy,
+    enableAutoPipelining,
+    autoPipeliningIgnoredCommands,
+    lazyConnect,
+    enableOfflineQueue,
+    ...nodeOptions
+  } = options;
+  return new Cluster(
+    target.nodes.map((n) => ({ host: n.host, port: n.port })),
+    {
+      redisOptions: {
+        ...nodeOptions,
+        ...(target.username !== undefined ? { username: target.username } : {}),
+        ...(target.password !== undefined ? { password: target.password } : {}),
+        ...(target.tls ? { tls: {} } : {}),
+      },
+      ...(retryStrategy ? { clusterRetryStrategy: (times: number) => retryStrategy(times) } : {}),
+      ...(enableAutoPipelining !== undefined ? { enableAutoPipelining } : {}),
+      ...(autoPipeliningIgnoredCommands ? { autoPipeliningIgnoredCommands } : {}),
+      ...(lazyConnect !== undefined ? { lazyConnect } : {}),
+      ...(enableOfflineQueue !== undefined ? { enableOfflineQueue } : {}),
+      // A failover moves slots: wait for the promoted replica rather than fail at once.
+      retryDelayOnFailover: 200,
+      retryDelayOnClusterDown: 200,
+      retryDelayOnTryAgain: 200,
+      maxRedirections: 32,
+    },
+  );
+}
+
+/** Whether a connection is to a Redis Cluster. */
+export function isCluster(redis: RedisClient): redis is Cluster {
+  return redis instanceof Cluster;
+}
+
+/**
+ * Every master's connection (a Cluster), or the connection itself: what SCAN, INFO and WAIT
+ * must be sent to one by one, since they name no key a cluster could route by.
+ */
+export function masters(redis: RedisClient): Redis[] {
+  return isCluster(redis) ? redis.nodes('master') : [redis];
+}
+
+/** A node connection in these states has lost its server (a lazy one not yet used is fine). */
+const DEAD = new Set(['close', 'end', 'reconnecting']);
+
+/**
+ * The connection of the master that holds `key` (the connection itself on a single Redis).
+ * Commands sent straight to a node never see MOVED, so the slot map is refreshed when the
+ * master is gone (a failover) and after `refresh()`.
+ */
+export async function masterOf(redis: RedisClient, key: string): Promise<Redis> {
+  if (!isCluster(redis)) return redis;
+  const find = (): Redis | undefined => {
+    const [address] = redis.slots[keySlot(key)] ?? [];
+    return redis
+      .nodes('master')
+      .find((n) => `${n.options.host}:${n.options.port}` === address && !DEAD.has(n.status));
+  };
+  const node = find() ?? (await refreshSlots(redis), find());
+  if (!node)
+    throw new Error(
+      `CLUSTERDOWN no master holds the slot of ${key} now (a failover in progress?); retry.`,
+    );
+  return node;
+}
+
+/** Reloads a cluster client's slot map (after a node it was sent to failed). */
+export function refreshSlots(redis: RedisClient): Promise<void> {
+  if (!isCluster(redis)) return Promise.resolve();
+  return new Promise((resolve) => {
+    redis.refreshSlotsCache(() => resolve());
   });
 }
 
@@ -48,7 +141,7 @@ export function outageOptions(
 export function isRedisConnectionError(err: unknown): boolean {
   return (
     err instanceof Error &&
-    /Connection is closed|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENOTFOUND|EAI_AGAIN|Command timed out|MaxRetriesPerRequest|Stream isn't writeable|LOADING|Socket closed unexpectedly/i.test(
+    /Connection is closed|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENOTFOUND|EAI_AGAIN|Command timed out|MaxRetriesPerRequest|Stream isn't writeable|LOADING|Socket closed unexpectedly|CLUSTERDOWN|TRYAGAIN|^MOVED /i.test(
       err.message,
     )
   );
@@ -56,6 +149,7 @@ export function isRedisConnectionError(err: unknown): boolean {
 
 /** The URL without its password, for messages and logs. */
 export function redactRedisUrl(url: string): string {
+  if (isClusterUrl(url)) return redactClusterUrl(url);
   try {
     const parsed = new URL(url);
     if (parsed.password) parsed.password = '***';
@@ -69,7 +163,7 @@ export function redactRedisUrl(url: string): string {
  * Waits until `redis` answers PING, at most `waitMs`; then fails with
  * CORDON_ERR_CONFIG_REDIS_UNAVAILABLE rather than retrying forever.
  */
-export async function waitForRedis(redis: Redis, url: string, waitMs: number): Promise<void> {
+export async function waitForRedis(redis: RedisClient, url: string, waitMs: number): Promise<void> {
   const deadline = Date.now() + waitMs;
   // The connection's own error (ECONNREFUSED, ENOTFOUND, NOAUTH) says more than a timed-out PING.
   let connectionError: Error | undefined;
@@ -117,12 +211,13 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 
 /** Resolves when `url` answers PING within `timeoutMs`, false otherwise; never throws. */
 export async function redisAnswers(url: string, timeoutMs = 1_000): Promise<boolean> {
-  const probe = new Redis(url, {
+  const probe = createRedis(url, {
     lazyConnect: true,
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
     connectTimeout: timeoutMs,
     enableOfflineQueue: false,
+    enableAutoPipelining: false,
   });
   probe.on('error', () => undefined);
   try {
@@ -134,4 +229,24 @@ export async function redisAnswers(url: string, timeoutMs = 1_000): Promise<bool
   } finally {
     probe.disconnect();
   }
+}
+
+/**
+ * Deletes every key matching `pattern` (SCAN on each master; one UNLINK per key on a cluster,
+ * where one UNLINK may not span slots). Returns how many were deleted.
+ */
+export async function unlinkMatching(redis: RedisClient, pattern: string): Promise<number> {
+  let deleted = 0;
+  for (const node of masters(redis)) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length === 0) continue;
+      if (isCluster(redis)) await Promise.all(keys.map((k) => node.unlink(k)));
+      else await node.unlink(...keys);
+      deleted += keys.length;
+    } while (cursor !== '0');
+  }
+  return deleted;
 }

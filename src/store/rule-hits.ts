@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 import type { Keys } from './keys.js';
 
 /** Sparkline buckets: 48 half hours, the last 24 h. */
@@ -21,7 +21,7 @@ export interface RuleHitCounts {
  */
 export class RuleHits {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
   ) {}
 

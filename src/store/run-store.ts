@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 import type { RunContext } from '../playbook/definition/compile-playbook.js';
 import type { Effect } from '../playbook/runtime/effects.js';
 import type { QueuedJobs } from '../playbook/runtime/jobs.js';
@@ -63,7 +63,7 @@ export class RunStore {
   readonly #writing = new Map<string, Promise<unknown>>();
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
     /** Counts ended runs (cordon_runs_ended_total), whichever path ended them. */
     private readonly metrics?: Metrics,

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 import type { SourceMemory } from '../ingest/sources/source-kind.js';
 import type { Keys } from './keys.js';
 
@@ -12,7 +12,7 @@ const MAX_KEY_LENGTH = 512;
  */
 export class RedisSourceMemory implements SourceMemory {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
     private readonly source: string,
   ) {}

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 import type { Keys } from './keys.js';
 
 export interface SourceCounts {
@@ -15,7 +15,7 @@ export interface SourceCounts {
 /** Per-source ingest counters in Redis, shared by every API process (GET /v1/sources). */
 export class SourceStats {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
   ) {}
 

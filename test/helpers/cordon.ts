@@ -68,10 +68,12 @@ export async function startTestCordon(
     store?: TestRedis;
     /** Listen on a free port (cordon.url) besides answering inject(). */
     listen?: boolean;
+    /** Another Redis than the tests' (a cluster of the test's own). */
+    redisUrl?: string;
   } = {},
 ): Promise<TestCordon> {
   const owned = options.store === undefined;
-  const store = options.store ?? createTestRedis('e2e');
+  const store = options.store ?? createTestRedis('e2e', options.redisUrl);
   const config = loadConfig(
     {
       CORDON_REDIS_PREFIX: store.prefix,
@@ -89,7 +91,7 @@ export async function startTestCordon(
   );
   const cordon = await startCordon({
     config,
-    redisUrl: TEST_REDIS_URL,
+    redisUrl: options.redisUrl ?? TEST_REDIS_URL,
     logger: options.logger ?? createLogger(config.logLevel),
     principals: testPrincipals(),
     ...(options.listen ? { listen: true } : {}),

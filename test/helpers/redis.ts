@@ -1,7 +1,22 @@
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { inject } from 'vitest';
+import { createRedis, unlinkMatching, type RedisClient } from '../../src/store/redis.js';
+import { isClusterUrl } from '../../src/store/redis-target.js';
 
-export const TEST_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** Set by test/cluster-setup.ts in the `cluster` project: the local cluster's URL. */
+    redisUrl: string | undefined;
+  }
+}
+
+/**
+ * The Redis of the tests: the shared single Redis (REDIS_URL, else 6379), or in the `cluster`
+ * project (vitest.config.ts) the local Redis Cluster its global setup started.
+ */
+export const TEST_REDIS_URL =
+  inject('redisUrl') ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const TEST_REDIS_IS_CLUSTER = isClusterUrl(TEST_REDIS_URL);
 
 /** A random key prefix so each test file owns its keys on the shared Redis. */
 export function uniquePrefix(label = 'test'): string {
@@ -9,14 +24,17 @@ export function uniquePrefix(label = 'test'): string {
 }
 
 export interface TestRedis {
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly prefix: string;
   /** Deletes every key under the prefix (BullMQ's included) and closes the connection. */
   cleanup(): Promise<void>;
 }
 
-export function createTestRedis(label?: string): TestRedis {
-  const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1, lazyConnect: false });
+export function createTestRedis(label?: string, url = TEST_REDIS_URL): TestRedis {
+  const redis = createRedis(url, {
+    maxRetriesPerRequest: 1,
+    enableAutoPipelining: false,
+  });
   const prefix = uniquePrefix(label);
   return {
     redis,
@@ -28,11 +46,6 @@ export function createTestRedis(label?: string): TestRedis {
   };
 }
 
-export async function deleteByPrefix(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length) await redis.unlink(...keys);
-  } while (cursor !== '0');
+export async function deleteByPrefix(redis: RedisClient, prefix: string): Promise<void> {
+  await unlinkMatching(redis, `${prefix}*`);
 }

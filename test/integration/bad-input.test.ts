@@ -168,7 +168,7 @@ describe('dead letters', () => {
       expect(res.statusCode).toBe(400);
       ids.push(String(res.json().details.deadLetterId));
     }
-    const bytes = Number(await t.store.redis.get(`${t.store.prefix}:deadletters:bytes`));
+    const bytes = Number(await t.store.redis.get(`${t.store.prefix}:{c}:deadletters:bytes`));
     expect(bytes).toBeGreaterThan(0);
     expect(bytes).toBeLessThanOrEqual(256 * 1024);
     const list = await t.call('GET', '/v1/deadletters?limit=500', TOKENS.analyst);

@@ -2,6 +2,8 @@
  * The product end to end through the HTTP API only: inference events in → the shipped
  * correlation fires → an incident opens → the shipped playbook throttles the key at the
  * built-in limiter → an approval waits → approving opens a case (rejecting does not).
+ * Runs against the single Redis and a local Redis Cluster (vitest.config.ts), and checks that
+ * every script, MULTI and pipeline of the flow touched one cluster slot (test/helpers/slot-check.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -13,14 +15,20 @@ import {
   TOKENS,
   type TestCordon,
 } from '../helpers/cordon.js';
+import { TEST_REDIS_IS_CLUSTER } from '../helpers/redis.js';
+import { installSlotCheck, type SlotCheck } from '../helpers/slot-check.js';
+import { isCluster } from '../../src/store/redis.js';
 
 let t: TestCordon;
+let slots: SlotCheck;
 
 beforeAll(async () => {
+  slots = installSlotCheck();
   t = await startTestCordon();
 });
 afterAll(async () => {
   await t.stop();
+  slots.uninstall();
 });
 
 async function postEvents(body: string): Promise<{ accepted: number; duplicates: number }> {
@@ -366,5 +374,19 @@ describe('inference flood → incident → throttle → approval', () => {
     );
     expect(ok.statusCode).toBe(200);
     expect(ok.json().votes).toEqual([expect.objectContaining({ by: 'approver-2', comment: '' })]);
+  });
+
+  it('touched one cluster slot in every script, MULTI and pipeline of the flow', () => {
+    // The flow above ran the ingest, correlation, incident, run, approval, limiter, case and
+    // audit scripts: a cross-slot one would fail on Redis Cluster with CROSSSLOT.
+    expect(slots.calls.scripts).toBeGreaterThan(50);
+    expect(slots.calls.pipelines + slots.calls.transactions).toBeGreaterThan(0);
+    expect(slots.violations).toEqual([]);
+  });
+
+  it('ran against the Redis the project names (a cluster in the cluster project)', async () => {
+    const info = TEST_REDIS_IS_CLUSTER ? String(await t.store.redis.cluster('INFO')) : '';
+    if (TEST_REDIS_IS_CLUSTER) expect(info).toContain('cluster_state:ok');
+    expect(isCluster(t.store.redis)).toBe(TEST_REDIS_IS_CLUSTER);
   });
 });

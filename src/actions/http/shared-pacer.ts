@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../store/redis.js';
 import type { Logger } from '../../shared/logger.js';
 import { ScriptRunner } from '../../store/redis-scripts.js';
 import type { Rate } from '../rate.js';
@@ -6,7 +6,7 @@ import { OutboundPacer } from './outbound-pacer.js';
 
 /** Where the shared outbound buckets live: the installation's Redis and key prefix. */
 export interface PacingStore {
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly prefix: string;
 }
 

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../store/redis.js';
 import type { EventLog } from '../../store/event-log.js';
 import type { CorrelationEngine } from '../engine/engine.js';
 import type { RoutedBatch } from '../routing/routed-batch.js';
@@ -14,7 +14,7 @@ export class InlineLogReader implements LogReader {
 
   constructor(
     private readonly log: EventLog,
-    private readonly blockingRedis: Redis,
+    private readonly blockingRedis: RedisClient,
     private readonly router: CorrelationEngine,
     private readonly batchSize: number,
     private readonly blockMs: number,

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import type { Config } from '../../config/load-config.js';
 import type { CorrelationStateStore } from '../../correlate/state-store.js';
 import type { Clock } from '../../shared/clock.js';
@@ -16,7 +16,7 @@ import { RunRetention } from './run-retention.js';
 import { TextRetention } from './text-retention.js';
 
 export interface SweeperDeps {
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly keys: Keys;
   readonly config: Config;
   readonly eventLog: EventLog;

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import type { Keys } from '../keys.js';
 import { ScriptRunner } from '../redis-scripts.js';
 import type { RecordSweep, RoundResult } from './record-sweep.js';
@@ -14,7 +14,7 @@ export class CaseRetention implements RecordSweep {
   readonly #scripts: ScriptRunner;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
     private readonly policy: CaseRetentionPolicy,
   ) {

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import type { Keys } from '../keys.js';
 import { ScriptRunner } from '../redis-scripts.js';
 import { guardedAgeAndCountRound, type RecordSweep, type RoundResult } from './record-sweep.js';
@@ -18,7 +18,7 @@ export class EffectRetention implements RecordSweep {
   readonly #scripts: ScriptRunner;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
     private readonly policy: EffectRetentionPolicy,
   ) {

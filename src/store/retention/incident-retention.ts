@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import { MATCH_MEMORY_MS, type IncidentStore } from '../incident-store.js';
 import type { Keys } from '../keys.js';
 import { ScriptRunner } from '../redis-scripts.js';
@@ -26,7 +26,7 @@ export class IncidentRetention implements RecordSweep {
   readonly #count = new IndexWalk();
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
     private readonly incidents: IncidentStore,
     private readonly policy: IncidentRetentionPolicy,

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 
 /**
  * One kind of record under retention. A round does a bounded amount of work (at most `batch`
@@ -68,7 +68,7 @@ export interface AgeAndCountPolicy {
  * `remove` deletes what it can of the ids given and says how many went.
  */
 export async function guardedAgeAndCountRound(
-  redis: Redis,
+  redis: RedisClient,
   index: string,
   policy: AgeAndCountPolicy,
   now: number,

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import type { CorrelationStateStore } from '../../correlate/state-store.js';
 import type { Clock } from '../../shared/clock.js';
 import type { Logger } from '../../shared/logger.js';
@@ -61,7 +61,7 @@ export class RetentionSweeper {
   readonly #progress: CorrelatorProgress;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
     private readonly log: EventLog,
     private readonly state: CorrelationStateStore,

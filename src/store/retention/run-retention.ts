@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.js';
 import type { Keys } from '../keys.js';
 import { ScriptRunner } from '../redis-scripts.js';
 import { IndexWalk, type RecordSweep, type RoundResult } from './record-sweep.js';
@@ -23,7 +23,7 @@ export class RunRetention implements RecordSweep {
   #approvals = 0;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: Keys,
     private readonly policy: RunRetentionPolicy,
   ) {

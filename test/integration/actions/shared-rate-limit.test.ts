@@ -4,7 +4,7 @@
  * not twice it. A booking beyond max_retry_after is refused (retryable) without being made; a
  * Redis failure falls back to pacing per process.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../../../src/store/redis.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OutboundClient } from '../../../src/actions/http/outbound-client.js';
 import { ManualClock } from '../../../src/shared/clock.js';

@@ -307,11 +307,11 @@ describe('case and limiter retention', () => {
         .filter((k) => !k.includes(':effect'))
         .map((k) => k.slice(keys.prefix.length)),
     ).toEqual([
-      ':lim:count:forever',
-      ':lim:histories',
-      ':lim:history:forever',
-      ':lim:rule:forever',
-      ':lim:rules',
+      ':{c}:lim:count:forever',
+      ':{c}:lim:histories',
+      ':{c}:lim:history:forever',
+      ':{c}:lim:rule:forever',
+      ':{c}:lim:rules',
     ]);
   });
 });

@@ -83,7 +83,7 @@ async function sample(keys: Keys, start: number): Promise<Sample> {
   const deletable = oldest !== undefined && compareStreamIds(oldest[0], keepFrom) <= 0;
   const oldestMs = oldest ? Number(oldest[0].split('-')[0]) : now;
   const record = new RegExp(
-    `^${keys.prefix}:(inc:(?!index$|open$|bymatch)|run:(?!index$|active$)|apr:(?!index$|pending$)|effect:|case:(?!index$|dedupe$)|lim:(rule|history):)`,
+    `^${keys.prefix}:\\{c\\}:(inc:(?!index$|open$|bymatch)|run:(?!index$|active$)|apr:(?!index$|pending$)|effect:|case:(?!index$|dedupe$)|lim:(rule|history):)`,
   );
   return {
     at: now - start,
