@@ -28,6 +28,7 @@ import { PrincipalDirectory } from '../dist/config/principals.js';
 import { startCordon } from '../dist/main.js';
 import { sha256Hex } from '../dist/shared/hash.js';
 import { createLogger } from '../dist/shared/logger.js';
+import { Keys } from '../dist/store/keys.js';
 
 const JSON_OUT = process.argv.includes('--json');
 const BATCH = Number(process.env.BENCH_BATCH ?? 500);
@@ -446,7 +447,7 @@ async function main() {
           `cordon ${Math.round(cord.eventsPerSecond)} ev/s (${cord.accepted}/${cord.sent} accepted, ${cord.seconds.toFixed(2)} s), baseline ${Math.round(base.eventsPerSecond)} ev/s${cord.firstFailure ? `; first refusal: ${cord.firstFailure}` : ''}`,
       );
     }
-    const inLog = await redis.xlen(`${prefix}:events:log`);
+    const inLog = await redis.xlen(new Keys(prefix).eventLog);
 
     const fmt = (x) => Math.round(x).toLocaleString('en-US');
     const rows = results.map((r) => ({

@@ -23,6 +23,7 @@ import { PrincipalDirectory } from '../dist/config/principals.js';
 import { startCordon } from '../dist/main.js';
 import { sha256Hex } from '../dist/shared/hash.js';
 import { createLogger } from '../dist/shared/logger.js';
+import { Keys } from '../dist/store/keys.js';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 40_000);
 const BATCH = Number(process.env.BENCH_BATCH ?? 100);
@@ -217,7 +218,7 @@ async function probe(url, redis, prefix, label, count) {
     await res.arrayBuffer();
     const accepted = performance.now();
     for (;;) {
-      const rule = await redis.hget(`${prefix}:lim:rule:${encodeURIComponent(key)}`, 'mode');
+      const rule = await redis.hget(new Keys(prefix).limiterRule(key), 'mode');
       if (rule) break;
       await new Promise((r) => setImmediate(r));
     }

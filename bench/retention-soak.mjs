@@ -17,6 +17,7 @@ import { PrincipalDirectory } from '../dist/config/principals.js';
 import { startCordon } from '../dist/main.js';
 import { sha256Hex } from '../dist/shared/hash.js';
 import { createLogger } from '../dist/shared/logger.js';
+import { Keys } from '../dist/store/keys.js';
 
 const RATE = Number(process.env.BENCH_RATE ?? 3_000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 180);
@@ -68,7 +69,7 @@ async function sample(redis, prefix) {
     for (const k of found) pipeline.call('MEMORY', 'USAGE', k, 'SAMPLES', '0');
     const sizes = (await pipeline.exec()) ?? [];
     found.forEach((k, i) => {
-      const bull = k.startsWith(`${prefix}:bull:`);
+      const bull = k.startsWith(`${new Keys(prefix).bullPrefix}:`);
       const size = Number(sizes[i]?.[1] ?? 0);
       if (bull) {
         out.bullKeys += 1;
@@ -79,7 +80,7 @@ async function sample(redis, prefix) {
       }
     });
   } while (cursor !== '0');
-  out.log = await redis.xlen(`${prefix}:events:log`);
+  out.log = await redis.xlen(new Keys(prefix).eventLog);
   return out;
 }
 
