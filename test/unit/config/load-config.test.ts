@@ -108,7 +108,13 @@ describe('loadConfig: timeouts and limits', () => {
       CORDON_API_RATE_PER_S: '20',
     });
     expect(config.http.headersTimeoutMs).toBe(500);
-    expect(config.redis).toEqual({ commandTimeoutMs: 750, connectWaitMs: 10_000 });
+    // Acknowledgement by replicas is off unless asked for (README "Scaling out").
+    expect(config.redis).toEqual({
+      commandTimeoutMs: 750,
+      connectWaitMs: 10_000,
+      ingestAckReplicas: 0,
+      ingestAckTimeoutMs: 1000,
+    });
     expect(config.limits).toEqual({
       retryAfterS: 5,
       ingestMaxLagEntries: 0,
