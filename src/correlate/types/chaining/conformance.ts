@@ -1,5 +1,6 @@
 import type { CaseEvent, ConformanceCase } from '../conformance-case.js';
 import { MINUTE, SECOND } from '../conformance-case.js';
+import { LLM_DETECTIONS } from '../temporal-ordered/conformance.js';
 
 /**
  * Chained correlations (not a type): a correlation reading another correlation's matches, which
@@ -97,22 +98,7 @@ function drift(t: number, region: string): CaseEvent {
  * `generate`: the outer rule makes the sequence alert too.
  */
 function withdrawable(generate: boolean): string {
-  return `
-title: Prompt injection
-name: injection
-logsource: { category: llm }
-detection: { sel: { labels.verdict: injection }, condition: sel }
----
-title: Large response
-name: big_response
-logsource: { category: llm }
-detection: { sel: { tokens_out|gte: 4000 }, condition: sel }
----
-title: Guardrail block
-name: blocked
-logsource: { category: llm }
-detection: { sel: { labels.guardrail: blocked }, condition: sel }
----
+  return `${LLM_DETECTIONS}---
 title: Injection then exfiltration
 name: sequence
 correlation:

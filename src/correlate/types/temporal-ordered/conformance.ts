@@ -1,7 +1,8 @@
 import type { CaseEvent, ConformanceCase } from '../conformance-case.js';
 import { MINUTE, SECOND } from '../conformance-case.js';
 
-const DETECTIONS = `
+/** The injection, large-response and guardrail-block detections (the chaining cases reuse them). */
+export const LLM_DETECTIONS = `
 title: Prompt injection
 name: injection
 logsource: { category: llm }
@@ -19,7 +20,7 @@ detection: { sel: { labels.guardrail: blocked }, condition: sel }
 `;
 
 function rule(rules: readonly string[], condition = '', cordon = '', timespan = '5m'): string {
-  return `${DETECTIONS}---
+  return `${LLM_DETECTIONS}---
 title: Injection then exfiltration
 name: sequence
 correlation:
