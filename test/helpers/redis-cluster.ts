@@ -10,6 +10,12 @@ import { ownedTempDir } from './temp-dir.js';
  * `redis-cli --cluster create … --cluster-replicas 1` on ports of a free range (each port and
  * its cluster-bus port, +10000), data in a temporary folder; `stop()` kills them and removes
  * it. The test can SIGKILL a master and wait for its replica's promotion.
+ *
+ * Ready means every replica finished its first sync (`master_link_status:up`), not merely that
+ * it is attached: a replica that never synced refuses to fail over ("Disconnected from master
+ * for longer than allowed", cluster-replica-validity-factor), so a master killed in that
+ * window left its slots down for good — the failover test's hang on a loaded machine. The
+ * first sync also starts at once (`repl-diskless-sync-delay 0`, not Redis's 5 s).
  */
 export interface RedisClusterNode {
   readonly port: number;
@@ -29,15 +35,30 @@ export interface LocalRedisCluster {
   masterOfSlot(slot: number): Promise<RedisClusterNode>;
   /** Waits until every slot is served again (cluster_state:ok on every live node). */
   waitHealthy(timeoutMs?: number): Promise<void>;
+  /**
+   * Waits until another node than `victim` serves `slot` as master and every live node says
+   * cluster_state:ok (the promotion is known cluster-wide, not just to the promoted replica).
+   */
+  waitFailedOver(victim: RedisClusterNode, slot: number, timeoutMs?: number): Promise<void>;
+  /** `--cluster-node-timeout` of every node (ms): a failover takes about this plus ~1-2 s. */
+  readonly nodeTimeoutMs: number;
   stop(): Promise<void>;
 }
 
 const run = promisify(execFile);
 const NODES = 6;
 
+/**
+ * Node timeout: how long a node may not answer before its peers count it failed. 1 s made
+ * healthy nodes look failed when two loaded cores starved a redis-server; 2 s keeps a failover
+ * at ~3-4 s.
+ */
+const NODE_TIMEOUT_MS = 2_000;
+
 export async function startRedisCluster(
   options: { nodeTimeoutMs?: number } = {},
 ): Promise<LocalRedisCluster> {
+  const nodeTimeoutMs = options.nodeTimeoutMs ?? NODE_TIMEOUT_MS;
   const base = await freeRange(NODES);
   const data = ownedTempDir('redis-cluster');
   const children = new Map<number, ChildProcess>();
@@ -56,7 +77,9 @@ export async function startRedisCluster(
         '--cluster-config-file',
         join(data.dir, `nodes-${port}.conf`),
         '--cluster-node-timeout',
-        String(options.nodeTimeoutMs ?? 1_000),
+        String(nodeTimeoutMs),
+        '--repl-diskless-sync-delay',
+        '0',
         '--dir',
         data.dir,
         '--dbfilename',
@@ -115,6 +138,7 @@ export async function startRedisCluster(
       '--cluster-yes',
     ]);
     const cluster: LocalRedisCluster = {
+      nodeTimeoutMs,
       url: `redis+cluster://${nodes.map((n) => n.address).join(',')}`,
       nodes,
       async masterOfSlot(slot) {
@@ -145,21 +169,32 @@ export async function startRedisCluster(
           'cluster_state:ok on every node',
         );
       },
+      async waitFailedOver(victim, slot, timeoutMs = 10 * nodeTimeoutMs + 10_000) {
+        await waitFor(
+          async () => (await cluster.masterOfSlot(slot)) !== victim,
+          timeoutMs,
+          `a replica of ${victim.address} serving slot ${slot}`,
+        );
+        await cluster.waitHealthy(timeoutMs);
+      },
       stop,
     };
     await cluster.waitHealthy();
-    // Every master has its replica attached (WAIT in the tests counts on it).
+    // Every master has its replica attached and synced (WAIT in the tests counts on it, and an
+    // unsynced replica could not take over).
     await waitFor(
       async () => {
         let masters = 0;
+        let synced = 0;
         for (const n of nodes) {
           const info = String(await ask(n.port, ['INFO', 'replication']));
           if (info.includes('role:master') && /connected_slaves:1\b/.test(info)) masters += 1;
+          if (info.includes('role:slave') && info.includes('master_link_status:up')) synced += 1;
         }
-        return masters === 3;
+        return masters === 3 && synced === 3;
       },
-      20_000,
-      'three masters with a connected replica each',
+      30_000,
+      'three masters with a synced replica each',
     );
     return cluster;
   } catch (err) {
