@@ -21,6 +21,7 @@
  * cluster's node timeout instead of fixed guesses.
  */
 import { afterAll, describe, expect, it } from 'vitest';
+import { partitionOf } from '../../../src/correlate/engine/partitioning.js';
 import { Keys } from '../../../src/store/keys.js';
 import { keySlot } from '../../../src/store/key-slot.js';
 import { createRedis } from '../../../src/store/redis.js';
@@ -31,15 +32,20 @@ import {
   TOKENS,
   type TestCordon,
 } from '../../helpers/cordon.js';
-import { startRedisCluster, type LocalRedisCluster } from '../../helpers/redis-cluster.js';
+import {
+  startRedisCluster,
+  type LocalRedisCluster,
+  type RedisClusterNode,
+} from '../../helpers/redis-cluster.js';
 
 /** What a run saw, on the test's output (the losses of the no-ack mode are reported, not asserted). */
 const report = (line: string): void => {
   process.stdout.write(`${line}\n`);
 };
 
-/** API keys pushed over the shipped extraction rule (more than 100 inference events a minute). */
-const KEYS = ['fo-key-a', 'fo-key-b', 'fo-key-c', 'fo-key-d'];
+/** The shipped rule the keys are pushed over (more than 100 inference events a minute). */
+const RULE = 'model_extraction_by_query_volume';
+const PARTITIONS = 16;
 const EVENTS_PER_KEY = 110;
 const BATCH = 5;
 /** Acknowledged events before the kill: the stream is well under way, no key has fired yet. */
@@ -73,23 +79,29 @@ async function failoverUnderLoad(
   clusters.push(cluster);
   const t = await startTestCordon({
     redisUrl: cluster.url,
-    env: { CORDON_REDIS_COMMAND_TIMEOUT_MS: '3000', CORDON_LOG_LEVEL: 'error', ...env },
+    env: {
+      CORDON_REDIS_COMMAND_TIMEOUT_MS: '3000',
+      CORDON_LOG_LEVEL: 'error',
+      CORDON_CORRELATE_PARTITIONS: String(PARTITIONS),
+      ...env,
+    },
   });
   cordons.push(t);
   try {
     const keys = new Keys(t.store.prefix);
     const slot = keySlot(keys.eventLog);
     const victim = await cluster.masterOfSlot(slot);
+    const apiKeys = await keysAround(cluster, keys, victim);
 
     const acknowledged: string[] = [];
     const acknowledgedAfterFailover: string[] = [];
     const refusals = new Map<string, number>();
-    const sentPerKey = new Map(KEYS.map((k) => [k, 0]));
+    const sentPerKey = new Map(apiKeys.map((k) => [k, 0]));
     let promoted = false;
     let batchesAfterFailover = 0;
     let batch = 0;
     const send = async (): Promise<boolean> => {
-      const key = KEYS[batch % KEYS.length] as string;
+      const key = apiKeys[batch % apiKeys.length] as string;
       const first = sentPerKey.get(key) as number;
       const ids = Array.from({ length: BATCH }, (_, i) => `${key}-${first + i}`);
       batch += 1;
@@ -129,12 +141,12 @@ async function failoverUnderLoad(
       batchesAfterFailover >= AFTER_FAILOVER &&
       [...sentPerKey.values()].every((n) => n >= EVENTS_PER_KEY);
 
-    let sendError: unknown;
+    let sendError: Error | undefined;
     const sending = (async () => {
       // Bounded by the test's timeout; a refusal (the failover) waits a little before the retry.
       while (!done()) if (!(await send())) await new Promise((r) => setTimeout(r, 100));
     })().catch((err: unknown) => {
-      sendError = err;
+      sendError = err instanceof Error ? err : new Error(String(err));
     });
     await eventually(
       async () => {
@@ -198,7 +210,7 @@ async function failoverUnderLoad(
         };
       };
       await eventually(
-        async () => ((await Promise.all(KEYS.map(contained))).every(Boolean) ? true : undefined),
+        async () => ((await Promise.all(apiKeys.map(contained))).every(Boolean) ? true : undefined),
         'every key contained',
         60_000,
       );
@@ -217,7 +229,7 @@ async function failoverUnderLoad(
         30_000,
       );
       effects = new Map();
-      for (const key of KEYS) effects.set(key, (await contained(key)) as never);
+      for (const key of apiKeys) effects.set(key, (await contained(key)) as never);
     }
     return {
       acknowledged,
@@ -236,6 +248,28 @@ async function failoverUnderLoad(
   }
 }
 
+/**
+ * Four API keys: two whose extraction-rule state (its correlation partition, by the engine's
+ * group key `["<api_key>"]`) lives on the master that will be killed, so their counts and
+ * checkpoints go through the failover, and two whose state does not.
+ */
+async function keysAround(
+  cluster: LocalRedisCluster,
+  keys: Keys,
+  victim: RedisClusterNode,
+): Promise<string[]> {
+  const onVictim: string[] = [];
+  const elsewhere: string[] = [];
+  for (let n = 0; onVictim.length < 2 || elsewhere.length < 2; n += 1) {
+    const key = `fo-key-${n}`;
+    const partition = partitionOf(RULE, JSON.stringify([key]), PARTITIONS);
+    const master = await cluster.masterOfSlot(keySlot(keys.partitionMeta(partition)));
+    const list = master === victim ? onVictim : elsewhere;
+    if (list.length < 2) list.push(key);
+  }
+  return [...onVictim, ...elsewhere];
+}
+
 function summary(mode: string, o: Outcome, lost: string[]): string {
   return `${mode}: failover ${o.failoverMs} ms, ${o.acknowledged.length} acknowledged (${o.acknowledgedAfterFailover.length} after the promotion), ${lost.length} lost, refusals ${JSON.stringify([...o.refusals])}`;
 }
@@ -251,11 +285,12 @@ describe('a master killed under load', () => {
       );
       const lost = o.acknowledged.filter((id) => !o.inLog.has(id));
       report(summary('ack mode', o, lost));
-      expect(o.acknowledged.length).toBeGreaterThanOrEqual(KEYS.length * EVENTS_PER_KEY);
+      expect(o.acknowledged.length).toBeGreaterThanOrEqual(4 * EVENTS_PER_KEY);
       expect(o.acknowledgedAfterFailover.length).toBeGreaterThanOrEqual(AFTER_FAILOVER * BATCH);
       expect(lost).toEqual([]);
-      for (const key of KEYS)
-        expect(o.effects?.get(key), key).toEqual({ incidents: 1, runs: 1, throttles: 1 });
+      expect(o.effects?.size).toBe(4);
+      for (const [key, counts] of o.effects ?? [])
+        expect(counts, key).toEqual({ incidents: 1, runs: 1, throttles: 1 });
     },
   );
 
