@@ -234,6 +234,11 @@ export async function redisAnswers(url: string, timeoutMs = 1_000): Promise<bool
 /**
  * Deletes every key matching `pattern` (SCAN on each master; one UNLINK per key on a cluster,
  * where one UNLINK may not span slots). Returns how many were deleted.
+ *
+ * On a cluster the UNLINKs go through the cluster client, not the node the SCAN ran on: after a
+ * failover the client's list of masters can still hold the old master, rejoined as a replica;
+ * its SCAN finds the keys (it has a copy) but an UNLINK sent to it answers MOVED. Routed by
+ * slot, the UNLINK reaches the current master (and a key seen on both counts once).
  */
 export async function unlinkMatching(redis: RedisClient, pattern: string): Promise<number> {
   let deleted = 0;
@@ -243,9 +248,9 @@ export async function unlinkMatching(redis: RedisClient, pattern: string): Promi
       const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
       cursor = next;
       if (keys.length === 0) continue;
-      if (isCluster(redis)) await Promise.all(keys.map((k) => node.unlink(k)));
-      else await node.unlink(...keys);
-      deleted += keys.length;
+      if (isCluster(redis))
+        for (const n of await Promise.all(keys.map((k) => redis.unlink(k)))) deleted += n;
+      else deleted += await node.unlink(...keys);
     } while (cursor !== '0');
   }
   return deleted;
