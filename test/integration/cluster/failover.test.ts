@@ -55,7 +55,10 @@ const AFTER_FAILOVER = 20;
 
 const clusters: LocalRedisCluster[] = [];
 const cordons: TestCordon[] = [];
+/** Set when the file ends: a sender of a case that timed out stops too. */
+let closing = false;
 afterAll(async () => {
+  closing = true;
   for (const c of cordons.splice(0)) await c.stop().catch(() => undefined);
   for (const c of clusters.splice(0)) await c.stop();
 });
@@ -87,6 +90,8 @@ async function failoverUnderLoad(
     },
   });
   cordons.push(t);
+  // Ends the sender if the case fails before it is done.
+  let finished = false;
   try {
     const keys = new Keys(t.store.prefix);
     const slot = keySlot(keys.eventLog);
@@ -143,8 +148,9 @@ async function failoverUnderLoad(
 
     let sendError: Error | undefined;
     const sending = (async () => {
-      // Bounded by the test's timeout; a refusal (the failover) waits a little before the retry.
-      while (!done()) if (!(await send())) await new Promise((r) => setTimeout(r, 100));
+      // A refusal (the failover) waits a little before the retry.
+      while (!done() && !finished && !closing)
+        if (!(await send())) await new Promise((r) => setTimeout(r, 100));
     })().catch((err: unknown) => {
       sendError = err instanceof Error ? err : new Error(String(err));
     });
@@ -240,6 +246,7 @@ async function failoverUnderLoad(
       ...(effects ? { effects } : {}),
     };
   } finally {
+    finished = true;
     // Each case's cluster goes when it is done: twelve servers would load the two cores.
     await t.stop();
     cordons.splice(cordons.indexOf(t), 1);
