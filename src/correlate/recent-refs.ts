@@ -14,18 +14,26 @@ import { refHash } from './routing/routed-batch.js';
 export class RecentRefs {
   /**
    * Refs (as spans of texts), times and hashes in intake order; global position p is at index
-   * p − #base. Ref k is `#texts[#textOf[k]].slice(#starts[k], #ends[k])`.
+   * p − #base. Ref k is `#texts[#textOf[k]].slice(#starts[k], #ends[k])`. Typed columns that
+   * double when full: pushing onto plain arrays of a million numbers cost more than the
+   * look-ups, and a typed column is one block the collector never traces.
    */
   #texts: string[] = [];
-  #textOf: number[] = [];
-  #starts: number[] = [];
-  #ends: number[] = [];
-  #times: number[] = [];
-  #hashes: number[] = [];
+  #textOf: Int32Array;
+  #starts: Int32Array;
+  #ends: Int32Array;
+  #times: Float64Array;
+  #hashes: Int32Array;
+  /** Refs in the columns (indices 0 … #count − 1). */
+  #count = 0;
   #base = 0;
   /** Global position of the oldest ref still remembered. */
   #head = 0;
-  /** Slots hold a global position + 1; 0 is empty. */
+  /**
+   * Pairs of (global position + 1, hash); a position of 0 is an empty slot. The hash sits
+   * beside its position, so a probe rejects other refs on the cache line it has already read
+   * instead of chasing each into the columns (at a million refs, every chase is a cache miss).
+   */
   #table: Int32Array;
   #occupied = 0;
 
@@ -39,14 +47,21 @@ export class RecentRefs {
     expected = 0,
   ) {
     let size = 1 << 12;
-    const want = Math.min(Math.max(0, expected), MAX_EXPECTED) * 2;
-    while (size < want) size *= 2;
-    this.#table = new Int32Array(size);
+    const hint = Math.min(Math.max(0, expected), MAX_EXPECTED);
+    while (size < hint * 2) size *= 2;
+    this.#table = new Int32Array(size * 2);
+    // Columns start at most 1M refs long (24 MB) and double from there.
+    const capacity = Math.max(1 << 10, Math.min(hint, 1 << 20));
+    this.#textOf = new Int32Array(capacity);
+    this.#starts = new Int32Array(capacity);
+    this.#ends = new Int32Array(capacity);
+    this.#times = new Float64Array(capacity);
+    this.#hashes = new Int32Array(capacity);
   }
 
   /** Remembered refs (for tests and figures). */
   get size(): number {
-    return this.#base + this.#times.length - this.#head;
+    return this.#base + this.#count - this.#head;
   }
 
   /**
@@ -60,21 +75,23 @@ export class RecentRefs {
   /** seen() for the ref `text.slice(start, end)`, without making that string. */
   seenSpan(text: string, start: number, end: number, now: number, hash: number): boolean {
     this.forgetBefore(now - this.windowMs);
-    const mask = this.#table.length - 1;
+    const table = this.#table;
+    const mask = (table.length >> 1) - 1;
+    const h = hash | 0;
     for (let i = hash & mask; ; i = (i + 1) & mask) {
-      const slot = this.#table[i] as number;
+      const slot = table[i << 1] as number;
       if (slot === 0) break;
+      if (table[(i << 1) + 1] !== h) continue;
       const p = slot - 1;
       if (p < this.#head) continue;
       const k = p - this.#base;
       if (
-        this.#hashes[k] === hash &&
         now - (this.#times[k] as number) <= this.windowMs &&
         this.sameRef(k, text, start, end)
       )
         return true;
     }
-    this.remember(text, start, end, now, hash);
+    this.remember(text, start, end, now, h);
     return false;
   }
 
@@ -88,29 +105,49 @@ export class RecentRefs {
   }
 
   private remember(text: string, start: number, end: number, now: number, hash: number): void {
-    if ((this.#occupied + 1) * 2 > this.#table.length) this.rebuild();
-    const position = this.#base + this.#times.length;
+    if ((this.#occupied + 1) * 2 > this.#table.length >> 1) this.rebuild();
+    if (this.#count === this.#times.length) this.grow();
+    const k = this.#count;
+    const position = this.#base + k;
     const last = this.#texts.length - 1;
     if (last < 0 || this.#texts[last] !== text) this.#texts.push(text);
-    this.#textOf.push(this.#texts.length - 1);
-    this.#starts.push(start);
-    this.#ends.push(end);
-    this.#times.push(now);
-    this.#hashes.push(hash);
+    this.#textOf[k] = this.#texts.length - 1;
+    this.#starts[k] = start;
+    this.#ends[k] = end;
+    this.#times[k] = now;
+    this.#hashes[k] = hash;
+    this.#count = k + 1;
     this.place(position, hash);
   }
 
   private place(position: number, hash: number): void {
-    const mask = this.#table.length - 1;
+    const table = this.#table;
+    const mask = (table.length >> 1) - 1;
     let i = hash & mask;
-    while (this.#table[i] !== 0) i = (i + 1) & mask;
-    this.#table[i] = position + 1;
+    while (table[i << 1] !== 0) i = (i + 1) & mask;
+    table[i << 1] = position + 1;
+    table[(i << 1) + 1] = hash;
     this.#occupied += 1;
+  }
+
+  /** Doubles the columns' room. */
+  private grow(): void {
+    const capacity = this.#times.length * 2;
+    const widen = <T extends Int32Array | Float64Array>(a: T, make: (n: number) => T): T => {
+      const b = make(capacity);
+      b.set(a);
+      return b;
+    };
+    this.#textOf = widen(this.#textOf, (n) => new Int32Array(n));
+    this.#starts = widen(this.#starts, (n) => new Int32Array(n));
+    this.#ends = widen(this.#ends, (n) => new Int32Array(n));
+    this.#times = widen(this.#times, (n) => new Float64Array(n));
+    this.#hashes = widen(this.#hashes, (n) => new Int32Array(n));
   }
 
   /** Forgets refs taken in before `horizon`, oldest first (intake order). */
   private forgetBefore(horizon: number): void {
-    const end = this.#base + this.#times.length;
+    const end = this.#base + this.#count;
     while (this.#head < end && (this.#times[this.#head - this.#base] as number) < horizon)
       this.#head += 1;
   }
@@ -119,24 +156,27 @@ export class RecentRefs {
   private rebuild(): void {
     const drop = this.#head - this.#base;
     if (drop > 0) {
-      this.#starts = this.#starts.slice(drop);
-      this.#ends = this.#ends.slice(drop);
-      this.#times = this.#times.slice(drop);
-      this.#hashes = this.#hashes.slice(drop);
       // Texts no live ref points into go; the others are numbered afresh.
-      const firstText = this.#textOf[drop] ?? this.#texts.length;
+      const firstText = drop < this.#count ? (this.#textOf[drop] as number) : this.#texts.length;
       this.#texts = this.#texts.slice(firstText);
-      this.#textOf = this.#textOf.slice(drop).map((t) => t - firstText);
+      this.#starts.copyWithin(0, drop, this.#count);
+      this.#ends.copyWithin(0, drop, this.#count);
+      this.#times.copyWithin(0, drop, this.#count);
+      this.#hashes.copyWithin(0, drop, this.#count);
+      this.#textOf.copyWithin(0, drop, this.#count);
+      this.#count -= drop;
+      for (let k = 0; k < this.#count; k += 1)
+        this.#textOf[k] = (this.#textOf[k] as number) - firstText;
     }
     // Positions restart at the new front, so they stay below the table's size (Int32 slots).
     this.#base = 0;
     this.#head = 0;
-    const live = this.#times.length;
-    let size = this.#table.length;
+    const live = this.#count;
+    let size = this.#table.length >> 1;
     while ((live + 1) * 4 > size) size *= 2;
-    this.#table = new Int32Array(size);
+    this.#table = new Int32Array(size * 2);
     this.#occupied = 0;
-    for (let k = 0; k < live; k += 1) this.place(this.#base + k, this.#hashes[k] as number);
+    for (let k = 0; k < live; k += 1) this.place(k, this.#hashes[k] as number);
   }
 }
 

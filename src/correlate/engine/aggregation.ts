@@ -38,7 +38,7 @@ export interface ScanResult extends Evaluation {
 /** Scans with a fresh accumulator: the default for accumulating types. */
 export function scanWith(make: () => Accumulator, window: readonly Contribution[]): Evaluation {
   const acc = make();
-  for (const c of window) acc.add(c);
+  for (let i = 0; i < window.length; i += 1) acc.add(window[i] as Contribution);
   return acc.result();
 }
 

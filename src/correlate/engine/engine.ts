@@ -464,7 +464,10 @@ export class CorrelationEngine {
       ? this.watermarkOf(source, now)
       : this.#watermarks.observe(source, time, now);
     const withdrawing = derived && ref.startsWith(WITHDRAWN_REF);
-    for (const r of routes) {
+    // Index loops here and below: this runs per route, and an array iterator the optimiser
+    // leaves in place is an allocation per loop (a tenth of the apply thread's garbage).
+    for (let i = 0; i < routes.length; i += 1) {
+      const r = routes[i] as Route;
       const sources = this.#sources[r.slot] as Set<string>;
       if (!sources.has(source)) {
         if (this.#infos[r.slot]?.runtime?.withdraw)
@@ -714,8 +717,8 @@ export class CorrelationEngine {
     const fires = runtime.add(rec.state, c, this.#ctx);
     this.markChanged(slot, r.key, rec);
     if (info.onClose) this.schedule(slot, runtime, r.key, rec);
-    for (const fire of fires)
-      this.emit(info, rec, info.groupNames ?? [], rec.values, r.key, fire, now);
+    for (let i = 0; i < fires.length; i += 1)
+      this.emit(info, rec, info.groupNames ?? [], rec.values, r.key, fires[i] as Fire, now);
     if (timed) stats.evalMs += (performance.now() - started) * TIMING_SAMPLE;
   }
 

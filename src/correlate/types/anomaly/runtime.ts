@@ -48,6 +48,8 @@ export interface AnomalyState {
   memory: unknown[];
 }
 
+type FieldReader = (i: number) => string;
+
 type EncodedWindow = [number, number, unknown[], [number, string, 0 | 1][]];
 interface Encoded {
   o: EncodedWindow[];
@@ -71,6 +73,14 @@ export function anomalyRuntime(
   // Each feature reads its fields out of the contribution's value: the rule's fields, joined.
   const reads = params.reads;
   const columns = kinds.map((k) => k.reads.map((p) => reads.indexOf(p)));
+  // Each feature's field reader, made once: it reads the event being added (`current`), so
+  // adding an event makes no closure per feature.
+  let current: string[] = [];
+  const readers: FieldReader[] = columns.map(
+    (cols) =>
+      (j: number): string =>
+        current[cols[j] as number] ?? '',
+  );
   const historyWindows = Math.ceil(params.historyMs / T);
   const ruleSeed = mixSeed(params.seed);
 
@@ -104,6 +114,11 @@ export function anomalyRuntime(
   // every window type keeps. Features count every event whatever the cap.
   const keep = (w: OpenWindow, c: Contribution, ctx: RuntimeContext): void => {
     const KEPT_REFS = rule.limits.maxEventsPerGroup ?? ctx.maxEventsPerGroup;
+    const items = w.items;
+    const newest = w.newest === undefined || before(w.newest, c);
+    const listed = items.length < KEPT_REFS || before(c, items[items.length - 1] as Contribution);
+    // The copy (without the value, which a window need not keep) only when it is kept.
+    if (!newest && !listed) return;
     const slim: Contribution = {
       t: c.t,
       ref: c.ref,
@@ -111,9 +126,8 @@ export function anomalyRuntime(
       value: undefined,
       late: c.late,
     };
-    if (w.newest === undefined || before(w.newest, slim)) w.newest = slim;
-    const items = w.items;
-    if (items.length >= KEPT_REFS && !before(slim, items[items.length - 1] as Contribution)) return;
+    if (newest) w.newest = slim;
+    if (!listed) return;
     let i = items.length;
     while (i > 0 && before(slim, items[i - 1] as Contribution)) i -= 1;
     items.splice(i, 0, slim);
@@ -231,11 +245,9 @@ export function anomalyRuntime(
       if (k > g.lastK) g.lastK = k;
       const w = windowOf(g, k);
       w.n += 1;
-      const fields = typeof c.value === 'string' ? c.value.split('\u001f') : [];
-      for (let i = 0; i < d; i += 1) {
-        const cols = columns[i] as number[];
-        w.acc[i] = (kinds[i] as FeatureKind).add(w.acc[i], (j) => fields[cols[j] as number] ?? '');
-      }
+      current = typeof c.value === 'string' ? c.value.split('\u001f') : [];
+      for (let i = 0; i < d; i += 1)
+        w.acc[i] = (kinds[i] as FeatureKind).add(w.acc[i], readers[i] as FieldReader);
       keep(w, c, ctx);
       return NO_FIRES;
     },

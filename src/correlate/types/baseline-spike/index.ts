@@ -146,9 +146,13 @@ function baselineRuntime(rule: CompiledCorrelation): RuleRuntime<SpikeState> {
         }
       },
       met() {
-        // Most windows are below the minimum volume: decided without building anything.
+        // Decided without building anything (result() makes the match's figures): this runs
+        // at every event, and a busy group is above the minimum volume at most of them.
         if (n === 0 || !minimum(total) || !current) return false;
-        return this.result().met;
+        const h = current;
+        if (learning > 0 && end - h.first * B < learning) return false;
+        const base = baseline(h, end);
+        return total > base.mean + sigma * base.stdev && total >= ratio * base.mean;
       },
       result() {
         const value = figure(total);
