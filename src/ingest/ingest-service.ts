@@ -9,7 +9,7 @@ import type { NormalisedEvent } from './canonical-event.js';
 import type { KeepPolicy } from './keep-policy.js';
 import type { FieldError, NormaliseResult, RejectedItem } from './normalizers/types.js';
 import type { IngestPool } from './pool/ingest-pool.js';
-import { storedEvents } from './stored-batch.js';
+import { forTheLog, storedEvents } from './stored-batch.js';
 import type { PreparedBatch } from './stored-batch.js';
 import { LocalSourceMemory } from './sources/memory.js';
 import { getSourceKind } from './sources/registry.js';
@@ -270,11 +270,14 @@ export class IngestService {
       await this.#enrich(source, kind, result.events, now);
     return {
       ok: true,
-      events: storedEvents(
-        result.events,
-        source.keep,
-        { source: source.name, received: now },
-        kind.category === 'canonical',
+      events: forTheLog(
+        source.name,
+        storedEvents(
+          result.events,
+          source.keep,
+          { source: source.name, received: now },
+          kind.category === 'canonical',
+        ),
       ),
       warnings: result.warnings,
       rejected: result.rejected ?? [],

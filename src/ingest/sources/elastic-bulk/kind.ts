@@ -2,12 +2,13 @@ import type { NormalisedEvent } from '../../canonical-event.js';
 import { Findings } from '../../normalizers/findings.js';
 import type { Location } from '../../normalizers/findings.js';
 import { getOwn, got, isJsonObject, setOwn } from '../../normalizers/json-values.js';
+import { utf8Lines } from '../../normalizers/utf8-lines.js';
 import type { SourceKind } from '../source-kind.js';
 import { readEcsDocument } from '../ecs/index.js';
 import { rememberRawText } from '../raw-text.js';
 import { batchItemAt, EvaluationBudget, mapItem } from '../json-map/index.js';
 import type { BulkAction } from './bulk-lines.js';
-import { parseBulk } from './bulk-lines.js';
+import { parseBulkLines } from './bulk-lines.js';
 import { bulkActionsRead, rememberBulkActions, restoreBulkActions } from './read-actions.js';
 import { elasticInfoHandshake } from './handshake.js';
 import { elasticBulkOptionsSpec } from './options.js';
@@ -38,14 +39,12 @@ export const elasticBulkKind: SourceKind<ElasticBulkOptions> = {
   async normalise(request, ctx) {
     const findings = new Findings();
     const root = findings.root();
-    let text: string;
-    try {
-      text = new TextDecoder('utf-8', { fatal: true }).decode(request.body);
-    } catch {
+    const lines = utf8Lines(request.body);
+    if (lines === undefined) {
       root.error('is not valid UTF-8; send the body UTF-8 encoded (Elasticsearch requires it).');
       return findings.result([]);
     }
-    const parsed = parseBulk(text, ctx.maxDepth);
+    const parsed = parseBulkLines(lines, ctx.maxDepth);
     if (!parsed.ok) {
       const { line, reason } = parsed.failure;
       (line === undefined ? root : root.item(line, `line ${line + 1}: `)).error(reason);
