@@ -101,14 +101,16 @@ function readAction(
   const labels: Record<string, string> = { es_action: action.type };
   if (typeof index === 'string' && index !== '') labels.es_index = index;
   if (options.mapping === undefined) {
-    // The document is the event's raw: the log stores its line rather than re-serialising it.
-    if (action.type !== 'update' && action.docText !== undefined && isJsonObject(doc.value))
-      rememberRawText(doc.value, action.docText);
     const event = readEcsDocument(doc.value, doc.at, now, {
       id: typeof id === 'string' && id !== '' ? id : undefined,
       labels,
     });
-    return event === undefined ? [] : [event];
+    if (event === undefined) return [];
+    // The document is the event's raw: the log stores its line rather than re-serialising it.
+    // Recorded once read, so the reader walks the documents as JSON.parse made them.
+    if (action.type !== 'update' && action.docText !== undefined && isJsonObject(doc.value))
+      rememberRawText(doc.value, action.docText);
+    return [event];
   }
   return mapItem(options.mapping, doc, doc, now, budget).then((events) =>
     withLabels(events, labels),
