@@ -87,6 +87,11 @@ export interface CordonOptions {
   /** Listen on config.host:port (the CLI); tests use `app.inject()` instead. */
   readonly listen?: boolean;
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * The ingest worker threads' module (default ingest-worker.js): tests give one whose
+   * answers they can hold back, to fill the bounded queue over HTTP.
+   */
+  readonly ingestWorkerUrl?: URL;
 }
 
 export interface Cordon {
@@ -604,6 +609,7 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
           workers: config.ingest.workers,
           maxQueued: config.ingest.workerQueue,
           maxDepth: config.ingest.maxDepth,
+          workerUrl: options.ingestWorkerUrl,
         },
         (err, lostJobs) =>
           logger.error(

@@ -6,6 +6,7 @@ import { allSourceKinds, getSourceKind } from '../ingest/sources/registry.js';
 import type { AnySourceKind } from '../ingest/sources/source-kind.js';
 import { addInputHash } from '../ingest/keep-policy.js';
 import { suggest } from '../shared/shape.js';
+import { enrichForParse } from './parse-enrichment.js';
 import { PARSE_USAGE } from './usage.js';
 
 /** Media type a file most likely carries when sent, by its extension. */
@@ -127,12 +128,15 @@ export async function runParse(argv: readonly string[]): Promise<number> {
     for (const e of result.errors) console.error(`  ${e.path || '(body)'}: ${e.reason}`);
     return 1;
   }
+  // Enrichment from the sender's API, as the live path runs it (it may need the network).
+  const enrichment = await enrichForParse(kind, result.events, options, now);
   for (const event of result.events) {
     // What accepting adds from the event itself, so parse shows what rules will see.
     addInputHash(event);
     console.log(JSON.stringify({ ...event, source: kind.type }, null, args.pretty ? 2 : undefined));
   }
   for (const w of result.warnings) console.error(`warning: ${w}`);
+  for (const line of enrichment) console.error(line);
   const rejected = result.rejected ?? [];
   for (const item of rejected)
     for (const e of item.errors)

@@ -81,7 +81,9 @@ blank line, body — for signed or header-carrying senders) turns into as the so
 events are printed on stdout, one JSON object per line; warnings and every refused item with its
 located reason on stderr. Exit 0 when everything was accepted, 1 when the body or any item was
 refused, 2 on a usage error. --options takes the connector's options: as JSON; --now fixes the
-receipt time (RFC 3339 or epoch ms) so year-less and missing times are reproducible.`;
+receipt time (RFC 3339 or epoch ms) so year-less and missing times are reproducible. A source
+type that enriches from the sender's API (whylabs with options.enrich) calls it as the live path
+does; unreachable (offline), the events are printed labelled with why, and stderr says so.`;
 
 export const INGEST_USAGE = `Usage: cordon ingest --follow <path> [--format <type>] [--source <name>] [--from-start] [--state <file>]
        cordon ingest <file> --source <name>

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import type { Clock } from '../shared/clock.js';
 import { CordonError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
@@ -6,10 +5,11 @@ import type { Metrics } from '../shared/metrics.js';
 import type { DeadLetterStore } from '../store/dead-letters.js';
 import type { EventLog } from '../store/event-log.js';
 import type { NormalisedEvent } from './canonical-event.js';
+import { enrichEvents, PROCESS_SECRETS } from './enrich-events.js';
 import type { KeepPolicy } from './keep-policy.js';
 import type { FieldError, NormaliseResult, RejectedItem } from './normalizers/types.js';
 import type { IngestPool } from './pool/ingest-pool.js';
-import { storedEvents } from './stored-batch.js';
+import { forTheLog, storedEvents } from './stored-batch.js';
 import type { PreparedBatch } from './stored-batch.js';
 import { LocalSourceMemory } from './sources/memory.js';
 import { getSourceKind } from './sources/registry.js';
@@ -270,11 +270,14 @@ export class IngestService {
       await this.#enrich(source, kind, result.events, now);
     return {
       ok: true,
-      events: storedEvents(
-        result.events,
-        source.keep,
-        { source: source.name, received: now },
-        kind.category === 'canonical',
+      events: forTheLog(
+        source.name,
+        storedEvents(
+          result.events,
+          source.keep,
+          { source: source.name, received: now },
+          kind.category === 'canonical',
+        ),
       ),
       warnings: result.warnings,
       rejected: result.rejected ?? [],
@@ -330,28 +333,25 @@ export class IngestService {
     );
   }
 
-  /**
-   * A kind's enrichment (I/O apart from its pure normalise). It records its own failures on
-   * the events; a throw is a bug, caught so the events are still accepted, labelled.
-   */
+  /** A kind's enrichment (I/O apart from its pure normalise), as enrichEvents runs it. */
   async #enrich(
     source: SourceInfo,
     kind: AnySourceKind,
     events: readonly NormalisedEvent[],
     now: number,
   ): Promise<void> {
-    try {
-      await kind.enrich?.(events, {
+    await enrichEvents(
+      kind,
+      events,
+      {
         options: source.options,
         now,
         source: source.name,
         fetch: this.o.fetch ?? globalThis.fetch,
         secrets: this.o.secrets ?? PROCESS_SECRETS,
-      });
-    } catch (err) {
-      this.o.logger.error({ source: source.name, err }, 'source enrichment failed');
-      for (const event of events) event.labels[ENRICHMENT_FAILED_LABEL] = 'true';
-    }
+      },
+      (err) => this.o.logger.error({ source: source.name, err }, 'source enrichment failed'),
+    );
   }
 
   #count(source: string, accepted: number, duplicates: number, refused: number, now: number): void {
@@ -406,14 +406,6 @@ export class IngestService {
     return id;
   }
 }
-
-/** Set on events whose kind's enrichment threw (they are accepted as normalised). */
-export const ENRICHMENT_FAILED_LABEL = 'cordon.enrichment_failed';
-
-const PROCESS_SECRETS: EnrichContext['secrets'] = {
-  env: process.env,
-  readFile: (path) => readFileSync(path, 'utf8'),
-};
 
 /** Node gives repeated headers as arrays; kinds see one string per header. */
 export function flattenHeaders(

@@ -70,6 +70,8 @@ export async function startTestCordon(
     listen?: boolean;
     /** Another Redis than the tests' (a cluster of the test's own). */
     redisUrl?: string;
+    /** The ingest worker threads' module (CordonOptions.ingestWorkerUrl). */
+    ingestWorkerUrl?: URL;
   } = {},
 ): Promise<TestCordon> {
   const owned = options.store === undefined;
@@ -95,6 +97,7 @@ export async function startTestCordon(
     logger: options.logger ?? createLogger(config.logLevel),
     principals: testPrincipals(),
     ...(options.listen ? { listen: true } : {}),
+    ...(options.ingestWorkerUrl ? { ingestWorkerUrl: options.ingestWorkerUrl } : {}),
   });
   const app = cordon.app as FastifyInstance;
   return {

@@ -206,7 +206,13 @@ function busy(source: string, err: Error): CordonError {
  */
 export function poolForSources(
   sources: Iterable<{ name: string; type: string; options?: unknown; keep?: KeepPolicy }>,
-  settings: { workers: number; maxQueued: number; maxDepth: number | undefined },
+  settings: {
+    workers: number;
+    maxQueued: number;
+    maxDepth: number | undefined;
+    /** The worker module (see IngestPoolOptions.workerUrl). */
+    workerUrl?: URL | undefined;
+  },
   onWorkerLost?: IngestPoolOptions['onWorkerLost'],
 ): IngestPool | undefined {
   if (settings.workers <= 0) return undefined;
@@ -222,6 +228,7 @@ export function poolForSources(
     workers: settings.workers,
     maxQueued: settings.maxQueued,
     init: { sources: offloaded, maxDepth: settings.maxDepth },
+    ...(settings.workerUrl === undefined ? {} : { workerUrl: settings.workerUrl }),
     ...(onWorkerLost === undefined ? {} : { onWorkerLost }),
   });
 }

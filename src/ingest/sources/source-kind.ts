@@ -14,6 +14,12 @@ export interface EnrichContext<Options = unknown> {
   };
 }
 
+/** One event's enrichment, as the kind recorded it (see `SourceKind.enrichmentOf`). */
+export interface EnrichmentOutcome {
+  readonly status: 'ok' | 'failed' | 'skipped';
+  readonly reason?: string | undefined;
+}
+
 /**
  * A source kind: one sender's wire format (Grafana webhooks, Okta event hooks, CEF lines …),
  * implemented as one module under `src/ingest/sources/<type>/` and found through the registry
@@ -56,6 +62,12 @@ export interface SourceKind<Options = unknown> {
    * the events (a label) and the events are accepted; a throw is caught and recorded alike.
    */
   enrich?(events: readonly NormalisedEvent[], ctx: EnrichContext<Options>): Promise<void>;
+  /**
+   * What `enrich` made of one event, read back from what it recorded there: enriched, or why
+   * not (no key, the API unreachable …); undefined when it did not run (not configured).
+   * `cordon parse` reports it, so an offline check says what needed the network.
+   */
+  enrichmentOf?(event: NormalisedEvent): EnrichmentOutcome | undefined;
   /**
    * A request the sender makes that is not an event delivery (Okta's one-time GET
    * verification): answered here, before and instead of normalising. Undefined = not one.

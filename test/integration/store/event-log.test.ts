@@ -62,6 +62,43 @@ describe('EventLog.append', () => {
     expect(await log.append([], BASE, WINDOW)).toEqual([]);
   });
 
+  it('appends a batch bigger than the script writes in one command, duplicates and text included', async () => {
+    // The script looks members up and writes them in commands of 500 (HMGET, HSET, RPUSH):
+    // a batch over two such boundaries, with a duplicate of an event of the first chunk in
+    // the second, one of its own repeats within a chunk, and events with prompt text.
+    const keys = env.fresh('chunks');
+    const log = new EventLog(env.t.redis, keys);
+    const events = Array.from({ length: 1_203 }, (_, i) =>
+      makeEvent({
+        id: `c-${i}`,
+        source: 'gw',
+        ...(i % 100 === 7 ? { text: { prompt: `prompt ${i}` } } : {}),
+      }),
+    );
+    const batch = [...events.slice(0, 700), events[3]!, ...events.slice(700), events[1_100]!];
+    const out = await log.append(batch, BASE, WINDOW);
+    expect(out).toHaveLength(1_205);
+    expect(out.filter((o) => o.duplicate).map((o) => o.id)).toEqual(['c-3', 'c-1100']);
+    expect(out[700]!.seq).toBe(out[3]!.seq);
+    expect(out[1_204]!.seq).toBe(out[1_101]!.seq);
+    expect(await log.length()).toBe(1_203);
+    const order = await env.t.redis.lrange(keys.eventSeenOrder, 0, -1);
+    expect(order).toEqual(events.map((e) => `${BASE}:gw/${e.id}`));
+    expect(await env.t.redis.hlen(keys.eventWhere)).toBe(1_203);
+    expect(await env.t.redis.hget(keys.eventWhere, 'gw/c-1202')).toBe(out[1_204 - 1]!.seq);
+    const withText = out.filter((o) => !o.duplicate && Number(o.id.slice(2)) % 100 === 7);
+    expect(withText).toHaveLength(12);
+    expect(await env.t.redis.hlen(keys.eventText)).toBe(12);
+    expect(await env.t.redis.lrange(keys.eventTextOrder, 0, -1)).toEqual(
+      withText.map((o) => `${BASE}:${o.seq}`),
+    );
+    expect(await log.get('gw', 'c-907')).toEqual({ seq: out[908]!.seq, event: events[907] });
+    // A second call finds all of them, across chunks.
+    const again = await log.append(events, BASE + 1, WINDOW);
+    expect(again.every((o) => o.duplicate)).toBe(true);
+    expect(again.map((o) => o.seq)).toEqual(events.map((e) => out.find((o) => o.id === e.id)!.seq));
+  });
+
   it('forgets ids older than the dedupe window (the boundary itself is still a duplicate)', async () => {
     const keys = env.fresh('window');
     const log = new EventLog(env.t.redis, keys);

@@ -37,7 +37,14 @@ export type BulkParse =
  * since nothing after it can be paired reliably; a bad document fails its own item only.
  */
 export function parseBulk(text: string, maxDepth = DEFAULT_MAX_DEPTH): BulkParse {
-  const lines = text.split('\n');
+  return parseBulkLines(text.split('\n'), maxDepth);
+}
+
+/**
+ * `parseBulk` for a body already split at "\n" (see utf8Lines: a big body is decoded line by
+ * line rather than whole). The array's entries lose a trailing "\r" in place.
+ */
+export function parseBulkLines(lines: string[], maxDepth = DEFAULT_MAX_DEPTH): BulkParse {
   // One pass instead of a mapped copy of every line; CRLF bodies (Windows shippers) lose the \r.
   for (let n = 0; n < lines.length; n += 1) {
     const line = lines[n] as string;

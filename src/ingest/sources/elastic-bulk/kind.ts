@@ -2,12 +2,13 @@ import type { NormalisedEvent } from '../../canonical-event.js';
 import { Findings } from '../../normalizers/findings.js';
 import type { Location } from '../../normalizers/findings.js';
 import { getOwn, got, isJsonObject, setOwn } from '../../normalizers/json-values.js';
+import { utf8Lines } from '../../normalizers/utf8-lines.js';
 import type { SourceKind } from '../source-kind.js';
 import { readEcsDocument } from '../ecs/index.js';
 import { rememberRawText } from '../raw-text.js';
 import { batchItemAt, EvaluationBudget, mapItem } from '../json-map/index.js';
 import type { BulkAction } from './bulk-lines.js';
-import { parseBulk } from './bulk-lines.js';
+import { parseBulkLines } from './bulk-lines.js';
 import { bulkActionsRead, rememberBulkActions, restoreBulkActions } from './read-actions.js';
 import { elasticInfoHandshake } from './handshake.js';
 import { elasticBulkOptionsSpec } from './options.js';
@@ -38,14 +39,12 @@ export const elasticBulkKind: SourceKind<ElasticBulkOptions> = {
   async normalise(request, ctx) {
     const findings = new Findings();
     const root = findings.root();
-    let text: string;
-    try {
-      text = new TextDecoder('utf-8', { fatal: true }).decode(request.body);
-    } catch {
+    const lines = utf8Lines(request.body);
+    if (lines === undefined) {
       root.error('is not valid UTF-8; send the body UTF-8 encoded (Elasticsearch requires it).');
       return findings.result([]);
     }
-    const parsed = parseBulk(text, ctx.maxDepth);
+    const parsed = parseBulkLines(lines, ctx.maxDepth);
     if (!parsed.ok) {
       const { line, reason } = parsed.failure;
       (line === undefined ? root : root.item(line, `line ${line + 1}: `)).error(reason);
@@ -102,14 +101,16 @@ function readAction(
   const labels: Record<string, string> = { es_action: action.type };
   if (typeof index === 'string' && index !== '') labels.es_index = index;
   if (options.mapping === undefined) {
-    // The document is the event's raw: the log stores its line rather than re-serialising it.
-    if (action.type !== 'update' && action.docText !== undefined && isJsonObject(doc.value))
-      rememberRawText(doc.value, action.docText);
     const event = readEcsDocument(doc.value, doc.at, now, {
       id: typeof id === 'string' && id !== '' ? id : undefined,
       labels,
     });
-    return event === undefined ? [] : [event];
+    if (event === undefined) return [];
+    // The document is the event's raw: the log stores its line rather than re-serialising it.
+    // Recorded once read, so the reader walks the documents as JSON.parse made them.
+    if (action.type !== 'update' && action.docText !== undefined && isJsonObject(doc.value))
+      rememberRawText(doc.value, action.docText);
+    return [event];
   }
   return mapItem(options.mapping, doc, doc, now, budget).then((events) =>
     withLabels(events, labels),

@@ -1,6 +1,6 @@
 import type { NormalisedEvent } from '../../canonical-event.js';
 import { getOwn, isJsonObject } from '../../normalizers/json-values.js';
-import type { EnrichContext } from '../source-kind.js';
+import type { EnrichContext, EnrichmentOutcome } from '../source-kind.js';
 import type { ApiKeyRef, WhylabsOptions } from './options.js';
 
 /** Set on every enriched notification: `ok`, `failed` or `skipped` (then `…_error` says why). */
@@ -36,6 +36,13 @@ export async function enrichNotifications(
 }
 
 type Outcome = { status: 'ok' | 'failed' | 'skipped'; reason?: string };
+
+/** What enrichNotifications recorded on a notification (its labels); undefined: it did not run. */
+export function notificationEnrichment(event: NormalisedEvent): EnrichmentOutcome | undefined {
+  const status = event.labels[ENRICHMENT_LABEL];
+  if (status !== 'ok' && status !== 'failed' && status !== 'skipped') return undefined;
+  return { status, reason: event.labels[ENRICHMENT_ERROR_LABEL] };
+}
 
 async function enrichOne(
   event: NormalisedEvent,

@@ -7,7 +7,7 @@ import { withReceiptTime } from '../../normalizers/time-clamp.js';
 import type { NormaliseResult } from '../../normalizers/types.js';
 import type { SourceContext, SourceKind, SourceRequest } from '../source-kind.js';
 import { capRaw } from '../monitors-common/raw-cap.js';
-import { enrichNotifications } from './enrich.js';
+import { enrichNotifications, notificationEnrichment } from './enrich.js';
 import { whylabsOptionsSpec } from './options.js';
 import type { WhylabsOptions } from './options.js';
 import { readNotification } from './read-body.js';
@@ -38,6 +38,7 @@ export const whylabsKind: SourceKind<WhylabsOptions> = {
   auth: ['bearer', 'header'],
   options: whylabsOptionsSpec,
   enrich: enrichNotifications,
+  enrichmentOf: notificationEnrichment,
   normalise(request: SourceRequest, ctx: SourceContext<WhylabsOptions>): NormaliseResult {
     const findings = new Findings();
     const root = findings.root();

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { forTheLog, PACK_FROM_CHARS } from '../../../src/ingest/stored-batch.js';
+import type { PackedEvents, StoredEvent } from '../../../src/store/event-log.js';
+
+function stored(n: number, size: number): StoredEvent[] {
+  return Array.from({ length: n }, (_, i) => ({
+    source: 'bulk',
+    id: `ev-${i}`,
+    event: JSON.stringify({ id: `ev-${i}`, message: `é ${'x'.repeat(size)}` }),
+    text: i % 2 === 0 ? '' : JSON.stringify({ text: { prompt: `p${i} ü` } }),
+  }));
+}
+
+/** The parts of a packed block, decoded back: member, event JSON, text JSON per event. */
+function unpack(packed: PackedEvents): string[] {
+  const parts: string[] = [];
+  let start = 0;
+  for (const end of packed.ends) {
+    parts.push(Buffer.from(packed.bytes).toString('utf8', start, end));
+    start = end;
+  }
+  return parts;
+}
+
+describe('forTheLog', () => {
+  it('leaves a small batch as strings', () => {
+    const events = stored(3, 100);
+    expect(forTheLog('bulk', events)).toBe(events);
+  });
+
+  it('packs a big batch into bytes that hold exactly each event’s member, JSON and text', () => {
+    const events = stored(500, 200);
+    expect(events.reduce((n, e) => n + e.event.length, 0)).toBeGreaterThan(PACK_FROM_CHARS);
+    const out = forTheLog('bulk', events);
+    expect(Array.isArray(out)).toBe(false);
+    const packed = out as PackedEvents;
+    expect(packed.source).toBe('bulk');
+    expect(packed.ids).toEqual(events.map((e) => e.id));
+    expect(packed.withText).toBe(true);
+    expect(unpack(packed)).toEqual(events.flatMap((e) => [`bulk/${e.id}`, e.event, e.text]));
+  });
+});
