@@ -267,6 +267,7 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
     const keepFailed = { age: 30 * 86_400 };
     const actionJobOptions = (opts: ActionJobOptions) => ({
       jobId: opts.jobId,
+      ...(opts.delayMs ? { delay: opts.delayMs } : {}),
       attempts: opts.attempts,
       backoff: {
         type: opts.backoff.type,
@@ -566,6 +567,8 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
         crash,
         metrics,
         audit,
+        // A run's automatic steps go on in the job of the step before (one queue hop less each).
+        continueInPlace: true,
       });
       const worker = new Worker<ActionJob>(ACTION_QUEUE, processor, {
         ...workerOptions,
