@@ -63,6 +63,7 @@ import { IncidentStore } from './store/incident-store.js';
 import { Keys } from './store/keys.js';
 import { RedisSourceMemory } from './store/source-memory.js';
 import { LimiterStore } from './store/limiter-store.js';
+import { preloadScripts } from './store/redis-scripts.js';
 import { createRedis, isRedisConnectionError, outageOptions, waitForRedis } from './store/redis.js';
 import { RedisOutage } from './store/redis-outage.js';
 import { migrateKeyLayout } from './store/key-layout-migration.js';
@@ -177,6 +178,9 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
     await waitForRedis(redis, options.redisUrl, config.redis.connectWaitMs);
     await warnIfNotDurable(redis, logger);
     await migrateKeyLayout(redis, keys, logger);
+    await preloadScripts(redis).catch((err: unknown) =>
+      logger.warn({ err }, 'loading the Lua scripts ahead failed; each loads on first use'),
+    );
     // CORDON_INGEST_ACK_REPLICAS: appends and their WAIT get a connection of their own, since
     // WAIT holds the connection it is sent on until the replicas answer.
     const ingestAck = (): ConstructorParameters<typeof EventLog>[2] => {
