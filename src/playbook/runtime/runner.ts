@@ -1,4 +1,3 @@
-import { initialTransition, transition } from 'xstate';
 import type { Clock } from '../../shared/clock.js';
 import type { CrashHook } from '../../shared/crash-points.js';
 import { CordonError } from '../../shared/errors.js';
@@ -17,6 +16,7 @@ import { afterChildFlush } from '../kinds/call/call-runtime.js';
 import { failedAtAfter } from '../kinds/parallel/parallel-retry.js';
 import { stateKind } from '../kinds/registry.js';
 import type { RunServices } from '../kinds/state-kind.js';
+import { pureInitialTransition, pureTransition } from './pure-transition.js';
 import { incidentScope } from './run-scope.js';
 import {
   isCancelTimer,
@@ -209,7 +209,7 @@ export class Runner {
       approvals: {},
       gate: null,
     };
-    const [snapshot, actions] = initialTransition(compiled.machine, input);
+    const [snapshot, actions] = pureInitialTransition(compiled.machine, input);
     const position = positionOf(snapshot, compiled, {}, undefined, 1);
     const state = position.state;
     const effects = toEffects(actions, job.runId, { state, step: 1, prevStep: 0, at: now });
@@ -353,7 +353,7 @@ export class Runner {
         value: (run.value ?? run.state) as string,
         context: run.context,
       });
-      const [next, actions] = transition(compiled.machine, snapshot, event);
+      const [next, actions] = pureTransition(compiled.machine, snapshot, event);
       const step = run.step + 1;
       const position = positionOf(next, compiled, leaves, job.expect.state, step);
       const state = position.state;
