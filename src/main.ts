@@ -63,6 +63,7 @@ import { IncidentStore } from './store/incident-store.js';
 import { Keys } from './store/keys.js';
 import { RedisSourceMemory } from './store/source-memory.js';
 import { LimiterStore } from './store/limiter-store.js';
+import { preloadScripts } from './store/redis-scripts.js';
 import { createRedis, isRedisConnectionError, outageOptions, waitForRedis } from './store/redis.js';
 import { RedisOutage } from './store/redis-outage.js';
 import { migrateKeyLayout } from './store/key-layout-migration.js';
@@ -182,6 +183,9 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
     await waitForRedis(redis, options.redisUrl, config.redis.connectWaitMs);
     await warnIfNotDurable(redis, logger);
     await migrateKeyLayout(redis, keys, logger);
+    await preloadScripts(redis).catch((err: unknown) =>
+      logger.warn({ err }, 'loading the Lua scripts ahead failed; each loads on first use'),
+    );
     // CORDON_INGEST_ACK_REPLICAS: appends and their WAIT get a connection of their own, since
     // WAIT holds the connection it is sent on until the replicas answer.
     const ingestAck = (): ConstructorParameters<typeof EventLog>[2] => {
@@ -272,6 +276,7 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
     const keepFailed = { age: 30 * 86_400 };
     const actionJobOptions = (opts: ActionJobOptions) => ({
       jobId: opts.jobId,
+      ...(opts.delayMs ? { delay: opts.delayMs } : {}),
       attempts: opts.attempts,
       backoff: {
         type: opts.backoff.type,
@@ -571,6 +576,8 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
         crash,
         metrics,
         audit,
+        // A run's automatic steps go on in the job of the step before (one queue hop less each).
+        continueInPlace: true,
       });
       const worker = new Worker<ActionJob>(ACTION_QUEUE, processor, {
         ...workerOptions,

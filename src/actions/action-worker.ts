@@ -8,7 +8,7 @@ import { CordonError, isCordonError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { CORDON_METRICS } from '../shared/metric-families.js';
 import type { Metrics } from '../shared/metrics.js';
-import type { ActionJob } from '../playbook/runtime/jobs.js';
+import type { ActionJob, HeldAction } from '../playbook/runtime/jobs.js';
 import type { Runner } from '../playbook/runtime/runner.js';
 import type { ApprovalStore } from '../store/approval-store.js';
 import type { EffectLedger } from '../store/effect-ledger.js';
@@ -35,6 +35,11 @@ export interface ActionWorkerDeps {
   readonly metrics?: Metrics;
   /** Records each effect's outcome (before it is reported, so a failed append retries the job). */
   readonly audit?: AuditRecorder;
+  /**
+   * After a success, run the run's next action step in this job when its save allows (see
+   * `createActionProcessor`) instead of queueing a job for it.
+   */
+  readonly continueInPlace?: boolean;
 }
 
 /**
@@ -46,52 +51,153 @@ export interface ActionWorkerDeps {
  * Only a failure of the effect itself is reported as `action.failed`. If reporting fails, the
  * job fails without reporting anything and its retry reports the ledger's result; and a
  * timed-out last attempt whose effect did land (the ledger says so) is reported as a success.
+ *
+ * After a success the job goes on with its run in place (as Temporal's local activities do):
+ * when the step's save decided exactly one next action, that action's job is not queued; the
+ * save records that this job holds it (RunRecord.held) and this job runs it, and so on, each
+ * step saved before the next effect exactly as between queued jobs. A held step that fails
+ * with attempts left is handed to a job of its own for them (its backoff included); a crash
+ * leaves this job stalled, and its retry (the effect answered from the ledger, its outcome
+ * applied already) finds the held step in the run and runs it; reconcile queues the step's own
+ * job only once the holder is finished or gone.
  */
 export function createActionProcessor(
   deps: ActionWorkerDeps,
 ): (job: Job<ActionJob>) => Promise<unknown> {
   return async (job) => {
     const data = job.data;
-    const attempt = job.attemptsMade + 1;
-    const log = deps.logger.child({
-      runId: data.runId,
-      state: data.state,
-      jobId: job.id,
-      operation: data.operation,
-      attempt,
+    const holder = job.id;
+    const outcome = await runStep(deps, data, {
+      attempt: (data.attemptsBefore ?? 0) + job.attemptsMade + 1,
+      last: job.attemptsMade + 1 >= (job.opts.attempts ?? 1),
+      ...(deps.continueInPlace && holder !== undefined && !data.undoOf ? { holder } : {}),
     });
-    let result: unknown;
-    try {
-      result = await runEffect(deps, data);
-    } catch (err) {
-      const code = isCordonError(err) ? err.code : 'CORDON_ERR_ACTION_FAILED';
-      const message = err instanceof Error ? err.message : String(err);
-      const retryable = !NON_RETRYABLE.has(code);
-      const lastAttempt = !retryable || attempt >= (job.opts.attempts ?? 1);
-      log.warn({ err, code, retryable, lastAttempt }, 'action failed');
-      if (!lastAttempt) throw err;
-      // A deadline can pass after the effect committed: believe the ledger over the timer.
-      const landed =
-        code === 'CORDON_ERR_ACTION_TIMEOUT' ? await deps.ledger.result(data.effectKey) : undefined;
-      if (landed) {
-        await deps.audit?.record(actionOutcome(data, attempt, { ok: true }));
-        await deps.runner.completeAction(data, { ok: true, result: landed.result }, attempt);
-        observeFirstAction(deps, data);
-        return landed.result;
-      }
-      await deps.audit?.record(actionOutcome(data, attempt, { ok: false, code }));
-      await deps.runner.completeAction(data, { ok: false, code, message }, attempt);
-      if (!retryable) throw new UnrecoverableError(`${code}: ${message}`);
-      throw err;
+    if (outcome.failed) {
+      if (outcome.final) throw new UnrecoverableError(outcome.failed.message);
+      throw outcome.failed;
     }
-    deps.crash(data.undoOf ? 'undo.after-effect' : 'action.after-effect');
-    await deps.audit?.record(actionOutcome(data, attempt, { ok: true }));
-    // If this throws, the job is retried; the effect is not repeated (ledger) and is reported then.
-    await deps.runner.completeAction(data, { ok: true, result }, attempt);
-    observeFirstAction(deps, data);
-    log.info('action succeeded');
-    return result;
+    if (outcome.next && holder !== undefined) await continueInPlace(deps, holder, outcome.next);
+    return outcome.result;
   };
+}
+
+interface StepOutcome {
+  readonly result?: unknown;
+  /** The step failed and is not over: the error to throw (BullMQ retries it unless `final`). */
+  readonly failed?: Error;
+  readonly final?: boolean;
+  /** The next step, held for the holder to run in place. */
+  readonly next?: HeldAction;
+}
+
+/**
+ * One attempt of one step: the effect, its audit entry, its outcome applied to the run. A
+ * failure is reported to the run only on the step's last attempt.
+ */
+async function runStep(
+  deps: ActionWorkerDeps,
+  data: ActionJob,
+  at: {
+    readonly attempt: number;
+    readonly last: boolean;
+    readonly holder?: string;
+    /** A step held in place (no job of its own). */
+    readonly inPlace?: boolean;
+  },
+): Promise<StepOutcome> {
+  const { attempt } = at;
+  const log = deps.logger.child({
+    runId: data.runId,
+    state: data.state,
+    jobId: data.effectKey,
+    operation: data.operation,
+    attempt,
+  });
+  let result: unknown;
+  try {
+    result = await runEffect(deps, data);
+  } catch (err) {
+    const code = isCordonError(err) ? err.code : 'CORDON_ERR_ACTION_FAILED';
+    const message = err instanceof Error ? err.message : String(err);
+    const retryable = !NON_RETRYABLE.has(code);
+    const lastAttempt = !retryable || at.last;
+    log.warn({ err, code, retryable, lastAttempt }, 'action failed');
+    const error = err instanceof Error ? err : new Error(message);
+    if (!lastAttempt) return { failed: error };
+    // A deadline can pass after the effect committed: believe the ledger over the timer.
+    const landed =
+      code === 'CORDON_ERR_ACTION_TIMEOUT' ? await deps.ledger.result(data.effectKey) : undefined;
+    if (landed) {
+      await deps.audit?.record(actionOutcome(data, attempt, { ok: true }));
+      const next = await deps.runner.completeAction(
+        data,
+        { ok: true, result: landed.result },
+        attempt,
+        at.holder,
+      );
+      observeFirstAction(deps, data);
+      return { result: landed.result, ...(next ? { next } : {}) };
+    }
+    await deps.audit?.record(actionOutcome(data, attempt, { ok: false, code }));
+    await deps.runner.completeAction(data, { ok: false, code, message }, attempt);
+    return retryable
+      ? { failed: error }
+      : { failed: new Error(`${code}: ${message}`), final: true };
+  }
+  deps.crash(
+    data.undoOf
+      ? 'undo.after-effect'
+      : at.inPlace
+        ? 'action.after-held-effect'
+        : 'action.after-effect',
+  );
+  await deps.audit?.record(actionOutcome(data, attempt, { ok: true }));
+  // If this throws, the job is retried; the effect is not repeated (ledger) and is reported then.
+  const next = await deps.runner.completeAction(data, { ok: true, result }, attempt, at.holder);
+  observeFirstAction(deps, data);
+  log.info('action succeeded');
+  return { result, ...(next ? { next } : {}) };
+}
+
+/**
+ * Runs held steps one after another in the holder's job, each one attempt. A step that fails
+ * with attempts left, or that cannot go on here (any error around it), goes to a job of its
+ * own; if even that add fails, reconcile queues it once this job has finished.
+ */
+async function continueInPlace(
+  deps: ActionWorkerDeps,
+  holder: string,
+  first: HeldAction,
+): Promise<void> {
+  let held: HeldAction | undefined = first;
+  while (held) {
+    const step: HeldAction = held;
+    held = undefined;
+    try {
+      const outcome = await runStep(deps, step.job, {
+        attempt: 1,
+        last: step.options.attempts <= 1,
+        holder,
+        inPlace: true,
+      });
+      if (outcome.failed && !outcome.final && step.options.attempts > 1)
+        await deps.runner.handOff(step, 1);
+      held = outcome.next;
+    } catch (err) {
+      deps.logger.warn(
+        { err, runId: step.job.runId, state: step.job.state, holder },
+        'a step held in place could not go on; it gets a job of its own',
+      );
+      await deps.runner
+        .handOff(step, 0)
+        .catch((lost: unknown) =>
+          deps.logger.error(
+            { err: lost, runId: step.job.runId },
+            'handing a held step to a job failed; reconcile queues it',
+          ),
+        );
+    }
+  }
 }
 
 function observeFirstAction(deps: ActionWorkerDeps, data: ActionJob): void {

@@ -6,6 +6,8 @@
 export const CRASH_POINTS = [
   /** The action's side effect is done; its result is not yet reported to the run. */
   'action.after-effect',
+  /** A step run in place by the job before it (RunRecord.held) did its effect; not yet reported. */
+  'action.after-held-effect',
   /** An undo's side effect is done (the original taken back); its result is not yet reported. */
   'undo.after-effect',
   /** The run's new state is saved; its effects (jobs, approvals) are not yet created. */

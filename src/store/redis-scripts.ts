@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { addStandardJob } from 'bullmq/dist/cjs/scripts/addStandardJob-9.js';
+import { Cluster } from 'ioredis';
 import type { RedisClient } from './redis.js';
 
 /**
@@ -95,4 +96,19 @@ export class ScriptRunner {
       return this.redis.eval(script.lua, keys.length, all);
     }
   }
+}
+
+/**
+ * Loads every script into Redis (each master of a cluster) before first use. Without it, a
+ * burst right after start (a flood of triggers) sends each script's first EVALSHAs all at
+ * once: every one is refused (NOSCRIPT) and retried as an EVAL carrying the whole script
+ * (about 30 KB for the scripts that include BullMQ's addStandardJob), one per command in the
+ * burst. A failure here only costs that fallback, which `run` still does.
+ */
+export async function preloadScripts(redis: RedisClient): Promise<void> {
+  const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis];
+  const scripts = [...loadScripts().values()];
+  await Promise.all(
+    nodes.map((node) => Promise.all(scripts.map((s) => node.script('LOAD', s.lua)))),
+  );
 }

@@ -5,6 +5,7 @@ import type { QueuedJobs } from '../playbook/runtime/jobs.js';
 import {
   FINAL_STATUSES,
   type FailedAt,
+  type HeldStep,
   type RunRecord,
   type RunStatus,
   type TimelineEntry,
@@ -33,6 +34,8 @@ export interface RunPatch {
   readonly failedAt?: FailedAt | null;
   /** The run was ended and starts again (a retry): it is active again and has no end time. */
   readonly reopen?: boolean;
+  /** The step saved is run in place by this job (RunRecord.held); null clears it. */
+  readonly held?: HeldStep | null;
 }
 
 /** How many runs one playbook version has, and how many of them are still going. */
@@ -174,6 +177,9 @@ export class RunStore {
       ...(patch.failedAt === undefined
         ? {}
         : { failedAt: patch.failedAt === null ? '' : JSON.stringify(patch.failedAt) }),
+      ...(patch.held === undefined
+        ? {}
+        : { held: patch.held === null ? '' : JSON.stringify(patch.held) }),
     };
     const ended = patch.endedAt !== undefined;
     const keys = [
@@ -453,6 +459,8 @@ function patched(run: RunRecord, patch: RunPatch): RunRecord {
   if (patch.leaves !== undefined) out.leaves = patch.leaves;
   if (patch.failedAt === null) delete out.failedAt;
   else if (patch.failedAt !== undefined) out.failedAt = patch.failedAt;
+  if (patch.held === null) delete out.held;
+  else if (patch.held !== undefined) out.held = patch.held;
   return out as unknown as RunRecord;
 }
 
@@ -491,5 +499,6 @@ function fromFields(h: Record<string, string>): RunRecord {
     ...(h.leaves ? { leaves: JSON.parse(h.leaves) as Record<string, number> } : {}),
     ...(h.failedAt ? { failedAt: JSON.parse(h.failedAt) as FailedAt } : {}),
     ...(h.parent ? { parent: JSON.parse(h.parent) as RunRecord['parent'] } : {}),
+    ...(h.held ? { held: JSON.parse(h.held) as HeldStep } : {}),
   };
 }

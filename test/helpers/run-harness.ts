@@ -50,6 +50,12 @@ export interface RunHarness {
   loseQueuedActions(): void;
   /** Loses every run job not yet run, delayed timers included. */
   loseQueuedRunJobs(): void;
+  /** The ids of every action job ever added, in order. */
+  actionJobIds(): string[];
+  /** An action job as added (whatever its state now). */
+  actionJob(id: string): ActionJob | undefined;
+  /** Sets an action job's state as BullMQ would report it (a job another worker runs). */
+  setActionJobState(id: string, state: 'waiting' | 'active' | 'completed' | 'failed'): void;
 }
 
 const CONNECTORS = new Map([
@@ -77,6 +83,12 @@ export function compileAll(text: string): CompiledPlaybook[] {
 export interface HarnessOptions {
   /** The runner's crash hook (a test throws from it to die at a named point). */
   readonly crash?: CrashHook;
+  /** The action processor's crash hook (a test throws from it to die at a named point). */
+  readonly workerCrash?: CrashHook;
+  /** The action processor runs a run's next action steps in place (as main's does). */
+  readonly inPlace?: boolean;
+  /** BullMQ attempts of every action job (default 1). */
+  readonly attempts?: number;
 }
 
 export function createRunHarness(
@@ -176,7 +188,8 @@ export function createRunHarness(
     approvals,
     clock,
     logger,
-    crash: () => undefined,
+    crash: options.workerCrash ?? (() => undefined),
+    ...(options.inPlace ? { continueInPlace: true } : {}),
   });
 
   const nextDue = (): Entry<RunJob | ActionJob> | undefined => {
@@ -242,6 +255,16 @@ export function createRunHarness(
     },
     queuedActions() {
       return [...actionJobs.values()].filter((j) => j.state === 'waiting').map((j) => j.data.state);
+    },
+    actionJobIds() {
+      return [...actionJobs.values()].sort((a, b) => a.seq - b.seq).map((j) => j.id);
+    },
+    actionJob(id) {
+      return actionJobs.get(id)?.data;
+    },
+    setActionJobState(id, state) {
+      const job = actionJobs.get(id);
+      if (job) job.state = state;
     },
   };
 }

@@ -1,7 +1,8 @@
 /**
  * Kill tests for the playbook runtime: the real CLI process is SIGKILLed inside a parallel
  * state (right after a branch's side effect, and right after a branch's transition is saved)
- * and during an undo (right after an undo took effect), then started again on the same Redis.
+ * and during an undo (right after an undo took effect), and inside a step run in place by the
+ * job of the step before (right after its effect), then started again on the same Redis.
  * Every side effect and every undo must happen exactly once: the limiter's own history says so.
  */
 import { fileURLToPath } from 'node:url';
@@ -179,6 +180,41 @@ describe('killed during undo', () => {
     ]);
     const approvals = run.approvals as { status: string }[];
     expect(approvals.map((a) => a.status)).toEqual(['cancelled']);
+    second.child.kill('SIGTERM');
+    expect(await second.exited()).toEqual({ code: 0, signal: null });
+  }, 90_000);
+});
+
+describe('killed inside a step held in place', () => {
+  it('the holder job runs again after the restart and finishes the held step: each effect once', async () => {
+    // throttle's job holds block_ip (the next automatic step) and dies right after its effect.
+    const user = 'held-kill';
+    const env = { home: tempHome(), prefix: `${store.prefix}-${user}`, port: await freePort() };
+    const first = spawn(env, 'action.after-held-effect');
+    await waitReady(first);
+    const tokens = generatedTokens(env.home);
+    await failLogins(first.url, tokens.ingest as string, user);
+    const died = await first.exited();
+    expect(died.signal, `process output:\n${first.output()}`).toBe('SIGKILL');
+
+    const second = spawn(env);
+    await waitReady(second);
+    const run = await theRun(
+      second.url,
+      tokens.analyst as string,
+      (r) => r.status === 'waiting',
+      'the run to reach its approval after the restart',
+    );
+    expect(run.state).toBe('ask');
+    expect(run.context.steps.block_ip).toMatchObject({ status: 'succeeded' });
+    expect(await history(second.url, tokens.analyst as string, user)).toEqual(['set']);
+    expect(await history(second.url, tokens.analyst as string, `ip-${user}`)).toEqual(['set']);
+    const timeline = run.timeline as { type: string; to?: string }[];
+    // One transition per step: the held step's outcome was applied once, whatever the kill did.
+    expect(timeline.filter((e) => e.type === 'transition').map((e) => e.to)).toEqual([
+      'block_ip',
+      'ask',
+    ]);
     second.child.kill('SIGTERM');
     expect(await second.exited()).toEqual({ code: 0, signal: null });
   }, 90_000);

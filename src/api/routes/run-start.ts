@@ -131,7 +131,7 @@ export function registerRunStart(app: FastifyInstance, deps: ApiDeps): void {
         if (existing) {
           if (existing.playbookId !== body.playbook || existing.incidentId !== incidentId)
             mismatch(existing);
-          const { pendingEffects: _pending, version: _version, ...visible } = existing;
+          const { pendingEffects: _pending, version: _version, held: _held, ...visible } = existing;
           return reply.code(200).send(visible);
         }
         // The first use of the key binds it, atomically, before anything is queued: a repeat

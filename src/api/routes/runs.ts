@@ -102,7 +102,7 @@ export const runRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
         deps.runs.timeline(run.id),
         deps.approvals.list({ limit: 100, runId: run.id }),
       ]);
-      const { pendingEffects: _pending, version: _version, ...visible } = run;
+      const { pendingEffects: _pending, version: _version, held: _held, ...visible } = run;
       return { ...visible, timeline, approvals };
     },
   );
@@ -168,7 +168,7 @@ export const runRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
           ),
         );
         request.log.info({ runId: id, by: principal.id }, `run ${control}`);
-        const { pendingEffects: _pending, version: _version, ...visible } = outcome.run;
+        const { pendingEffects: _pending, version: _version, held: _held, ...visible } = outcome.run;
         return visible;
       },
     );

@@ -54,6 +54,20 @@ export interface ActionJob {
   /** Set on an undo job: the effect it takes back, and why (its outcome goes to the undo book). */
   readonly undoOf?: UndoOf;
   readonly undoReason?: UndoReason;
+  /**
+   * Attempts made before this job existed: a step run in place (HeldAction) whose one attempt
+   * failed is handed to a job of its own for the attempts its retry policy has left.
+   */
+  readonly attemptsBefore?: number;
+}
+
+/**
+ * An action step the worker that finished the step before it runs in place, instead of a job
+ * of its own (its save recorded the hold, RunRecord.held): what the job would have carried.
+ */
+export interface HeldAction {
+  readonly job: ActionJob;
+  readonly options: ActionJobOptions;
 }
 
 /** What an undo job reverses (ActionContext.undoOf for the connector). */
@@ -98,6 +112,8 @@ export interface ActionJobOptions {
   readonly jobId: string;
   readonly attempts: number;
   readonly backoff: { readonly type: 'fixed' | 'exponential'; readonly delayMs: number };
+  /** Wait this long before the first attempt (a held step's retry handed to its own job). */
+  readonly delayMs?: number;
 }
 
 /** The queue operations the runner needs (a port; BullMQ implements it in main). */

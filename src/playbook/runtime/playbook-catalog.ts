@@ -9,7 +9,8 @@ import { filtersAccept, type TriggerFacts } from './trigger-match.js';
  */
 export class PlaybookCatalog {
   readonly #byHash = new Map<string, CompiledPlaybook>();
-  readonly #pinned = new Set<string>();
+  /** Versions stored (or being stored) by this process: concurrent triggers share one write. */
+  readonly #pinned = new Map<string, Promise<void>>();
 
   constructor(
     private readonly current: readonly CompiledPlaybook[],
@@ -53,12 +54,18 @@ export class PlaybookCatalog {
 
   /**
    * Makes `hash` resolvable by any process (runs resume on other machines). A version is
-   * stored once (SET NX, never changed), so this process writes it once, not once per run.
+   * stored once (SET NX, never changed), so this process writes it once, not once per run,
+   * nor once per trigger of a burst that arrives before the first write is answered.
    */
-  async pin(playbook: CompiledPlaybook): Promise<void> {
-    if (this.#pinned.has(playbook.hash)) return;
-    await this.runs.storePlaybook(playbook.hash, JSON.stringify(playbook.definition));
-    this.#pinned.add(playbook.hash);
+  pin(playbook: CompiledPlaybook): Promise<void> {
+    let pinning = this.#pinned.get(playbook.hash);
+    if (!pinning) {
+      pinning = this.runs.storePlaybook(playbook.hash, JSON.stringify(playbook.definition));
+      this.#pinned.set(playbook.hash, pinning);
+      // A failed write is tried again by the next trigger.
+      pinning.catch(() => this.#pinned.delete(playbook.hash));
+    }
+    return pinning;
   }
 
   async byHash(hash: string): Promise<CompiledPlaybook | undefined> {

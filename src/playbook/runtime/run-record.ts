@@ -48,6 +48,17 @@ export interface RunRecord {
   readonly failedAt?: FailedAt;
   /** Set on a sub-run: the run whose call state started it (and rests there until it ends). */
   readonly parent?: RunParent;
+  /**
+   * The step the run rests at is run in place by the action job that finished the step before
+   * it (no job of its own was queued): that job's id and the step. Cleared by the next save.
+   */
+  readonly held?: HeldStep;
+}
+
+/** Who runs a step in place (see RunRecord.held): the holding job, and the step it holds. */
+export interface HeldStep {
+  readonly by: string;
+  readonly step: number;
 }
 
 export interface FailedAt {

@@ -1,4 +1,3 @@
-import { initialTransition, transition } from 'xstate';
 import type { Clock } from '../../shared/clock.js';
 import type { CrashHook } from '../../shared/crash-points.js';
 import { CordonError } from '../../shared/errors.js';
@@ -17,6 +16,7 @@ import { afterChildFlush } from '../kinds/call/call-runtime.js';
 import { failedAtAfter } from '../kinds/parallel/parallel-retry.js';
 import { stateKind } from '../kinds/registry.js';
 import type { RunServices } from '../kinds/state-kind.js';
+import { pureInitialTransition, pureTransition } from './pure-transition.js';
 import { incidentScope } from './run-scope.js';
 import {
   isCancelTimer,
@@ -28,6 +28,7 @@ import {
   stateEffectId,
   toEffects,
   type Effect,
+  type StateEffect,
 } from './effects.js';
 import { EMPTY_BOOK, entryOf, expiryKey, toUndo, withEntry } from './undo-book.js';
 import { startPass, undoJob, UNDO_RETRY } from './undo-runtime.js';
@@ -35,6 +36,7 @@ import {
   queuedJobs,
   type ActionJob,
   type EncodedJob,
+  type HeldAction,
   type QueuedJobs,
   type RunEventJob,
   type RunQueues,
@@ -207,7 +209,7 @@ export class Runner {
       approvals: {},
       gate: null,
     };
-    const [snapshot, actions] = initialTransition(compiled.machine, input);
+    const [snapshot, actions] = pureInitialTransition(compiled.machine, input);
     const position = positionOf(snapshot, compiled, {}, undefined, 1);
     const state = position.state;
     const effects = toEffects(actions, job.runId, { state, step: 1, prevStep: 0, at: now });
@@ -275,7 +277,19 @@ export class Runner {
   async apply(
     job: RunEventJob,
     options: { readonly remembered?: boolean } = {},
-  ): Promise<'applied' | 'duplicate' | 'stale' | 'ignored' | 'missing'> {
+  ): Promise<ApplyOutcome> {
+    return (await this.#apply(job, options)).outcome;
+  }
+
+  /**
+   * `apply`; with `holder` (the id of the action job whose success this event reports), a
+   * transition whose only effect is the next action job does not queue that job: the save
+   * records that the holder runs it in place (RunRecord.held) and answers it as `held`.
+   */
+  async #apply(
+    job: RunEventJob,
+    options: { readonly remembered?: boolean; readonly holder?: string },
+  ): Promise<{ outcome: ApplyOutcome; held?: HeldAction }> {
     const log = this.deps.logger.child({ runId: job.runId, event: job.event.type });
     for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt += 1) {
       const remembered =
@@ -291,24 +305,24 @@ export class Runner {
           ]);
       if (!run) {
         log.warn('event for a run that does not exist; dropped');
-        return 'missing';
+        return { outcome: 'missing' };
       }
       if (remembered && run.pendingEffects.length > 0) continue;
       if (run.pendingEffects.length > 0) {
         await this.flush(run);
         continue;
       }
-      if (applied) return 'duplicate';
+      if (applied) return { outcome: 'duplicate' };
       if (job.event.type === 'undo.done' || job.event.type === 'undo.expire') {
         const outcome = await applyUndoEvent(this.#core, run, job);
         if (outcome === 'conflict') continue;
-        return outcome;
+        return { outcome };
       }
       if (remembered && (run.status === 'undoing' || FINAL_STATUSES.includes(run.status))) continue;
       if (run.status === 'undoing' || FINAL_STATUSES.includes(run.status)) {
         const outcome = await adoptLateEffect(this.#core, run, job);
         if (outcome === 'conflict') continue;
-        return outcome;
+        return { outcome };
       }
       // Each resting position (one per parallel branch) moves on its own: an event applies
       // only while its own position is where it was when the event was queued.
@@ -316,7 +330,7 @@ export class Runner {
       if (leaves[job.expect.state] !== job.expect.step) {
         if (remembered) continue;
         log.debug({ expect: job.expect, state: run.state, leaves }, 'stale event ignored');
-        return 'stale';
+        return { outcome: 'stale' };
       }
       const compiled = await this.compiled(run.playbookHash, run.id);
       const now = this.deps.clock.now();
@@ -328,7 +342,7 @@ export class Runner {
       if (remembered && resting?.kind.beforeEvent) continue;
       if (resting?.kind.beforeEvent) {
         const replaced = await resting.kind.beforeEvent(at, resting.def, event, this.#services);
-        if (replaced === 'stale') return 'stale';
+        if (replaced === 'stale') return { outcome: 'stale' };
         event = replaced;
       }
       // Every event carries when it was applied (a wait computes its time from it).
@@ -339,7 +353,7 @@ export class Runner {
         value: (run.value ?? run.state) as string,
         context: run.context,
       });
-      const [next, actions] = transition(compiled.machine, snapshot, event);
+      const [next, actions] = pureTransition(compiled.machine, snapshot, event);
       const step = run.step + 1;
       const position = positionOf(next, compiled, leaves, job.expect.state, step);
       const state = position.state;
@@ -350,7 +364,7 @@ export class Runner {
       ) {
         if (remembered) continue;
         log.warn({ state: run.state }, 'event not accepted in this state; ignored');
-        return 'ignored';
+        return { outcome: 'ignored' };
       }
       let effects = toEffects(actions, run.id, {
         state,
@@ -450,8 +464,21 @@ export class Runner {
         ...effectEntries(effects, now),
         ...(ended ? [{ at: now, type: 'ended', outcome: status }] : []),
       ];
-      // Action jobs go out with the save itself; only the rest waits in the outbox.
-      const { queued, outbox } = this.#queueWithSave({ ...run, context }, compiled, effects);
+      // Action jobs go out with the save itself; only the rest waits in the outbox. After an
+      // action's success, a lone next action job is not queued at all: its holder runs it.
+      const holder =
+        options.holder !== undefined &&
+        event.type === 'action.succeeded' &&
+        saveStatus === 'running' &&
+        position.value === undefined &&
+        extra.length === 0
+          ? options.holder
+          : undefined;
+      const held =
+        holder === undefined ? undefined : this.#holdable({ ...run, context }, compiled, effects);
+      const { queued, outbox } = held
+        ? { queued: undefined, outbox: [] }
+        : this.#queueWithSave({ ...run, context }, compiled, effects);
       const saved = await this.deps.runs.commit(
         run,
         {
@@ -466,19 +493,24 @@ export class Runner {
           ...(ended ? { endedAt: now } : {}),
           ...(book !== run.undo && book !== EMPTY_BOOK ? { undo: book } : {}),
           ...(failedAt !== undefined ? { failedAt } : {}),
+          ...(held && holder !== undefined
+            ? { held: { by: holder, step } }
+            : run.held
+              ? { held: null }
+              : {}),
         },
         timeline,
         job.eventId,
         queued,
       );
       if (saved === 'conflict' || (saved === 'duplicate' && remembered)) continue;
-      if (saved === 'duplicate') return 'duplicate';
-      if (saved === 'missing') return 'missing';
+      if (saved === 'duplicate') return { outcome: 'duplicate' };
+      if (saved === 'missing') return { outcome: 'missing' };
       log.info({ from: run.state, to: state, status }, 'run transition');
       this.observeStep(run, resting?.def.kind, now);
       this.deps.crash('run.after-save');
       await this.flush(saved, { clearLater: true });
-      return 'applied';
+      return held ? { outcome: 'applied', held } : { outcome: 'applied' };
     }
     throw new Error(
       `Run ${job.runId}: could not apply ${job.event.type} after ${MAX_CONFLICT_RETRIES} conflicting saves.`,
@@ -514,6 +546,70 @@ export class Runner {
       else outbox.push(effect);
     }
     return { queued: queuedJobs(encoded), outbox };
+  }
+
+  /**
+   * The job of a transition's only effect, when that effect is one a kind queues as a job
+   * (`queued`): what the holder runs in place instead of queueing it. Undefined otherwise.
+   */
+  #holdable(
+    run: Pick<RunRecord, 'id' | 'incidentId' | 'playbookId'> & { readonly context: unknown },
+    compiled: CompiledPlaybook,
+    effects: readonly Effect[],
+  ): HeldAction | undefined {
+    const [effect] = effects;
+    if (effects.length !== 1 || !effect || !isStateEffect(effect)) return undefined;
+    const def = compiled.states[effect.state];
+    const kind = stateKind(effect.kind);
+    return def && kind?.effect?.queued
+      ? kind.effect.queued(effect, def, run as RunRecord)
+      : undefined;
+  }
+
+  /**
+   * The step run `runId` rests at, if job `holder` holds it (RunRecord.held): the holder's
+   * own outcome was applied before (it runs again after a crash) and continues with it.
+   */
+  async #heldBy(runId: string, holder: string): Promise<HeldAction | undefined> {
+    const run = await this.deps.runs.get(runId);
+    if (
+      !run?.held ||
+      run.held.by !== holder ||
+      run.held.step !== run.step ||
+      run.pendingEffects.length > 0 ||
+      run.status !== 'running' ||
+      run.value !== undefined
+    )
+      return undefined;
+    const compiled = await this.compiled(run.playbookHash, run.id);
+    const def = compiled.states[run.state];
+    const kind = def ? stateKind(def.kind) : undefined;
+    if (!def || !kind?.effect?.queued) return undefined;
+    const effect: StateEffect = {
+      kind: def.kind,
+      id: stateEffectId(kind.effect.idPrefix, run.id, run.state, run.step),
+      state: run.state,
+      step: run.step,
+      at: run.updatedAt,
+    };
+    return kind.effect.queued(effect, def, run);
+  }
+
+  /**
+   * A held step whose attempt in place failed (with attempts left), or that could not go on in
+   * place: queued as the job it would have been, for the attempts its policy has left, after
+   * its backoff. Its run still says who held it; reconcile looks at this job first.
+   */
+  async handOff(held: HeldAction, attemptsMade: number): Promise<void> {
+    const { options } = held;
+    await this.deps.queues.addActionJob(
+      attemptsMade > 0 ? { ...held.job, attemptsBefore: attemptsMade } : held.job,
+      {
+        ...options,
+        attempts: Math.max(1, options.attempts - attemptsMade),
+        ...(attemptsMade > 0 ? { delayMs: options.backoff.delayMs } : {}),
+      },
+    );
   }
 
   /** How long the run rested at the step it left (since its last save), by the step's kind. */
@@ -577,16 +673,26 @@ export class Runner {
     job: ActionJob,
     outcome: { ok: true; result: unknown } | { ok: false; code: string; message: string },
     attempts: number,
-  ): Promise<void> {
+    /**
+     * The id of the BullMQ job reporting (the job itself, or the job holding this step): after
+     * a success, the next step may be held for it to run in place, which is answered here.
+     */
+    holder?: string,
+  ): Promise<HeldAction | undefined> {
     if (!job.undoOf) {
       const { event, eventId } = outcomeEvent(job, outcome, attempts);
       try {
         const expect = { state: job.state, step: job.step };
-        await this.apply(
+        const hold = holder !== undefined && outcome.ok ? holder : undefined;
+        const applied = await this.#apply(
           { type: 'event', runId: job.runId, eventId, event, expect },
-          { remembered: true },
+          hold === undefined ? { remembered: true } : { remembered: true, holder: hold },
         );
-        return;
+        if (applied.held) return applied.held;
+        // Applied before (this job runs again after a crash): it may hold the next step still.
+        if (applied.outcome === 'duplicate' && hold !== undefined)
+          return await this.#heldBy(job.runId, hold);
+        return undefined;
       } catch (err) {
         this.deps.logger.warn(
           { err, runId: job.runId, eventId },
@@ -595,6 +701,7 @@ export class Runner {
       }
     }
     await this.reportAction(job, outcome, attempts);
+    return undefined;
   }
 
   /** Hands a decided approval to its run (idempotent by approval id). */
@@ -838,6 +945,8 @@ export class Runner {
     return compiled;
   }
 }
+
+type ApplyOutcome = 'applied' | 'duplicate' | 'stale' | 'ignored' | 'missing';
 
 function sameKeys(a: readonly string[] | undefined, b: readonly string[]): boolean {
   return a !== undefined && a.length === b.length && a.every((k, i) => k === b[i]);

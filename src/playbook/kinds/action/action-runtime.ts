@@ -138,6 +138,7 @@ export async function reconcileAction(
 ): Promise<void> {
   const effectId = actionEffectId(run.id, run.state, run.step);
   const job = await services.deps.queues.actionJobState(effectId);
+  if (job.state === 'unknown' && (await heldInPlace(run, services))) return;
   if (job.state === 'unknown') {
     services.deps.logger.warn(
       { runId: run.id, state: run.state },
@@ -170,6 +171,21 @@ export async function reconcileAction(
     };
     await services.queueEvent(run.id, { state: run.state, step: run.step }, failedEvent, event);
   }
+}
+
+/**
+ * The step has no job because the job that finished the step before holds it (runs it in
+ * place, RunRecord.held), and that job is still going: active, or waiting for its retry after
+ * a crash (it then runs this step again). A holder finished or gone, with the run still here
+ * after it, leaves the step to its own job, queued by the caller.
+ */
+async function heldInPlace(run: RunRecord, services: RunServices): Promise<boolean> {
+  if (run.held?.step !== run.step) return false;
+  const holder = await services.deps.queues.actionJobState(run.held.by);
+  if (['active', 'waiting', 'delayed', 'prioritized'].includes(holder.state)) return true;
+  // The holder may have moved the run on just before it finished: then leave it to the next pass.
+  const now = await services.deps.runs.get(run.id);
+  return now?.version !== run.version;
 }
 
 /** The run no longer wants this step: a job still waiting is removed (one already running finishes). */

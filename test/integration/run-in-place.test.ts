@@ -1,0 +1,152 @@
+/**
+ * A run's automatic action steps go on in the job of the step before (RunRecord.held) instead
+ * of a job each: the same effects, each once, the same timeline, every step saved before the
+ * next effect; a held step that fails with attempts left, or cannot go on in place, gets a job
+ * of its own; reconcile leaves a held step to its holder while the holder is going, and queues
+ * it once the holder is gone.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { actionEffectId } from '../../src/playbook/runtime/effects.js';
+import type { ActionJob } from '../../src/playbook/runtime/jobs.js';
+import type { TimelineEntry } from '../../src/playbook/runtime/run-record.js';
+import { createRunHarness, type HarnessOptions } from '../helpers/run-harness.js';
+import { createTestRedis } from '../helpers/redis.js';
+
+const store = createTestRedis('in-place');
+afterAll(async () => {
+  await store.cleanup();
+});
+
+const PLAYBOOK = `
+id: three-steps
+on: { correlation: r }
+start: throttle
+states:
+  throttle:
+    action: ratelimit.set
+    automatic: true
+    with: { key: "{{ incident.group.user }}", limit: 10/m }
+    undo: ratelimit.clear
+    next: ticket
+  ticket:
+    action: ticket.open
+    with: { summary: "contained {{ incident.group.user }}" }
+    retry: { attempts: 2, backoff: fixed, delay: 1s }
+    next: lift
+  lift:
+    action: ratelimit.clear
+    automatic: true
+    with: { key: "{{ incident.group.user }}" }
+    next: done
+  done: { end: resolved }
+`;
+
+const INCIDENT = (user: string) => ({ id: `inc_${user}`, group: { user } });
+
+function harness(sub: string, options: HarnessOptions = {}) {
+  return createRunHarness(store, sub, PLAYBOOK, { inPlace: true, ...options });
+}
+
+/** A timeline with its times taken out (two runs at different times compare equal). */
+function content(timeline: readonly TimelineEntry[]) {
+  return timeline.map(({ at: _at, ...rest }) => rest);
+}
+
+describe('automatic steps in place', () => {
+  it('runs the whole run in its first job, each effect once, with the timeline of queued jobs', async () => {
+    const h = harness('whole');
+    await h.start('run_a', INCIDENT('u1'));
+    await h.settle();
+    const run = await h.runs.get('run_a');
+    expect(run).toMatchObject({ status: 'resolved', state: 'done' });
+    expect(run?.held).toBeUndefined();
+    // One job: the first step's; the two after it ran in it.
+    expect(h.actionJobIds()).toEqual([actionEffectId('run_a', 'throttle', 1)]);
+    expect(h.calls.map((c) => c.operation)).toEqual([
+      'ratelimit.set',
+      'ticket.open',
+      'ratelimit.clear',
+    ]);
+    expect((await h.limiter.history('u1')).map((e) => e.op).sort()).toEqual(['clear', 'set']);
+
+    // The same run through a job per step (the processor without in-place) says the same.
+    const queued = createRunHarness(store, 'whole-queued', PLAYBOOK);
+    await queued.start('run_a', INCIDENT('u1'));
+    await queued.settle();
+    expect(queued.actionJobIds()).toHaveLength(3);
+    expect(content(await h.runs.timeline('run_a'))).toEqual(
+      content(await queued.runs.timeline('run_a')),
+    );
+    expect((await h.runs.get('run_a'))?.context).toEqual((await queued.runs.get('run_a'))?.context);
+  });
+
+  it('hands a held step that failed with attempts left to a job of its own, for the attempts left', async () => {
+    const h = harness('retry');
+    h.failures.set('ticket.open', 1);
+    await h.start('run_r', INCIDENT('u2'));
+    await h.settle();
+    const ticketJob = actionEffectId('run_r', 'ticket', 2);
+    expect(h.actionJobIds()).toEqual([actionEffectId('run_r', 'throttle', 1), ticketJob]);
+    // Its one attempt was made in place: the job carries it, and has the policy's other one.
+    expect(h.actionJob(ticketJob)?.attemptsBefore).toBe(1);
+    const run = await h.runs.get('run_r');
+    expect(run).toMatchObject({ status: 'resolved' });
+    expect(run?.context.steps.ticket).toMatchObject({ status: 'succeeded', attempts: 2 });
+    expect(h.calls.map((c) => c.operation)).toEqual([
+      'ratelimit.set',
+      'ticket.open',
+      'ticket.open',
+      'ratelimit.clear',
+    ]);
+  });
+
+  it('gives a held step that cannot go on in place a job of its own; its effect is not repeated', async () => {
+    let died = false;
+    const h = harness('broken', {
+      workerCrash: (point) => {
+        if (point === 'action.after-held-effect' && !died) {
+          died = true;
+          throw new Error('the step broke after its effect');
+        }
+      },
+    });
+    await h.start('run_b', INCIDENT('u3'));
+    await h.settle();
+    expect(died).toBe(true);
+    expect(await h.runs.get('run_b')).toMatchObject({ status: 'resolved' });
+    // The ticket step broke after its effect and went to its own job; the ledger answered it.
+    expect(h.actionJobIds()).toContain(actionEffectId('run_b', 'ticket', 2));
+    expect((await h.limiter.history('u3')).map((e) => e.op).sort()).toEqual(['clear', 'set']);
+    const cases = h.calls.filter((c) => c.operation === 'ticket.open');
+    expect(new Set(cases.map((c) => c.ctx.effectKey)).size).toBe(1);
+  });
+
+  it('reconcile leaves a held step to a holder still going, and queues it once the holder is gone', async () => {
+    const h = harness('reconcile');
+    h.held.add('ratelimit.set');
+    await h.start('run_c', INCIDENT('u4'));
+    await h.settle();
+    const holder = actionEffectId('run_c', 'throttle', 1);
+    const job = h.actionJob(holder) as ActionJob;
+    // The holder reports its success and is given the next step to run in place.
+    h.setActionJobState(holder, 'active');
+    const held = await h.runner.completeAction(job, { ok: true, result: {} }, 1, holder);
+    expect(held?.job).toMatchObject({ state: 'ticket', step: 2 });
+    expect((await h.runs.get('run_c'))?.held).toEqual({ by: holder, step: 2 });
+
+    // Run again after a crash, the holder finds the step it holds.
+    const again = await h.runner.completeAction(job, { ok: true, result: {} }, 1, holder);
+    expect(again?.job).toEqual(held?.job);
+
+    await h.runner.reconcile();
+    expect(h.queuedActions()).toEqual([]);
+
+    // The holder is gone (failed for good): the step gets its own job, and the run goes on.
+    h.setActionJobState(holder, 'failed');
+    await h.runner.reconcile();
+    expect(h.queuedActions()).toEqual(['ticket']);
+    await h.settle();
+    expect(await h.runs.get('run_c')).toMatchObject({ status: 'resolved' });
+    expect(h.calls.filter((c) => c.operation === 'ticket.open')).toHaveLength(1);
+  });
+});
