@@ -200,7 +200,7 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
     await audit.record(configLoaded(config));
     await audit.record(contentLoaded(config, content));
 
-    const eventLog = new EventLog(redis, keys, ingestAck());
+    const eventLog = new EventLog(redis, keys, ingestAck(), config.redis.eventLogPartitions);
     const deadLetters = new DeadLetterStore(redis, keys, {
       maxEntries: config.ingest.deadLetterMaxEntries,
       bodyLimitBytes: config.ingest.deadLetterBodyLimitBytes,
@@ -591,6 +591,7 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
             type: c.type,
             options: c.options,
             keep: { ...config.retention.keep, ...c.keep },
+            ...(c.partitionBy === undefined ? {} : { partitionBy: c.partitionBy }),
           },
         ]),
       );
