@@ -447,6 +447,7 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
                 readerThread: {
                   redisUrl: options.redisUrl,
                   keyPrefix: keys.prefix,
+                  eventLogPartitions: config.redis.eventLogPartitions,
                   connectionName,
                   commandTimeoutMs,
                   sources: content.ruleSources,
