@@ -560,6 +560,7 @@ export class Correlator {
       this.#lastLag = now;
       const { added } = await this.log.counters();
       const oldest = await this.log.firstTimeAfter(this.#position);
+      if (this.log.partitions > 1) await this.partitionGauges(now);
       this.metrics.set(
         'cordon_correlator_lag_entries',
         'Log entries not yet correlated by this process.',
@@ -580,6 +581,33 @@ export class Correlator {
           groups,
         );
     }
+  }
+
+  /**
+   * Per event-log partition: entries held, and the age of the oldest one this process has not
+   * read yet (a partition that lags shows here; the summed figures are the gauges above).
+   */
+  private async partitionGauges(now: number): Promise<void> {
+    const [counters, firsts] = await Promise.all([
+      this.log.partitionCounters(),
+      this.log.firstTimesAfter(this.#position),
+    ]);
+    counters.forEach((c, p) =>
+      this.metrics.set(
+        'cordon_event_log_partition_entries',
+        'Entries held in each event-log partition.',
+        { log_partition: String(p) },
+        c.length,
+      ),
+    );
+    firsts.forEach((t, p) =>
+      this.metrics.set(
+        'cordon_correlator_partition_oldest_pending_age_seconds',
+        'Age of the oldest entry of each event-log partition not yet correlated by this process, seconds.',
+        { log_partition: String(p) },
+        t === undefined ? 0 : Math.max(0, (now - t) / 1000),
+      ),
+    );
   }
 
   private initMetrics(): void {

@@ -499,15 +499,21 @@ export class EventLog {
 
   /** Time (ms) of the first entry after `position` in any partition, if there is one. */
   async firstTimeAfter(position: string): Promise<number | undefined> {
+    const times = (await this.firstTimesAfter(position)).filter(
+      (t): t is number => t !== undefined,
+    );
+    return times.length === 0 ? undefined : Math.min(...times);
+  }
+
+  /** `firstTimeAfter` of each partition. */
+  async firstTimesAfter(position: string): Promise<(number | undefined)[]> {
     const ids = positionIds(position, this.partitions);
-    const firsts = await Promise.all(
+    return Promise.all(
       this.#keys.map(async (k, p) => {
         const [entry] = await this.redis.xrange(k.log, `(${ids[p]}`, '+', 'COUNT', 1);
         return entry ? Number(entry[0].split('-')[0]) : undefined;
       }),
     );
-    const times = firsts.filter((t): t is number => t !== undefined);
-    return times.length === 0 ? undefined : Math.min(...times);
   }
 
   /**
