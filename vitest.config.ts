@@ -9,7 +9,7 @@ import { consoleJsx } from './vite.console.config.js';
 //
 // Two projects: `single` runs every file against the shared single Redis; `cluster` runs the
 // files that prove Redis Cluster support (the end-to-end flow, the correlation conformance on
-// the Redis store, a crash-point kill test) again against a local six-node Redis Cluster
+// the Redis store, a crash-point kill test, the partitioned event log) again against a local six-node Redis Cluster
 // that test/cluster-setup.ts starts (README "Scaling out"). The failover test
 // (test/integration/cluster/failover.test.ts) starts clusters of its own and kills a master; it
 // is not yet stable on a loaded machine, so it runs on its own: `npm run test:failover`.
@@ -17,6 +17,7 @@ export const CLUSTER_FILES = [
   'test/integration/e2e-playbook.test.ts',
   'test/integration/correlate/conformance.test.ts',
   'test/integration/kill-call.test.ts',
+  'test/integration/store/event-log-partitions.test.ts',
 ];
 
 const FAILOVER_FILE = 'test/integration/cluster/failover.test.ts';

@@ -12,7 +12,9 @@ import { EventLog } from '../../../src/store/event-log.js';
 import { Keys } from '../../../src/store/keys.js';
 import { parseSeq } from '../../../src/store/log-position.js';
 import { compareStreamIds } from '../../../src/store/stream-id.js';
-import { createTestRedis } from '../../helpers/redis.js';
+import { keySlot } from '../../../src/store/key-slot.js';
+import { masterOf } from '../../../src/store/redis.js';
+import { createTestRedis, TEST_REDIS_IS_CLUSTER } from '../../helpers/redis.js';
 
 const env = createTestRedis('event-log-partitions');
 afterAll(() => env.cleanup());
@@ -76,6 +78,31 @@ describe('EventLog with partitions', () => {
     const [a] = await log.append([event('a', 'u1')], Date.now(), DAY);
     expect(a?.seq).toMatch(/^\d+-\d+$/);
     expect(await env.redis.xlen(keys.eventLog)).toBe(1);
+  });
+
+  it('puts the partitions in different cluster slots, on different masters of a cluster', async () => {
+    const keys = freshKeys();
+    const log = new EventLog(env.redis, keys, undefined, 4);
+    const slots = [0, 1, 2, 3].map((p) => keySlot(keys.eventPartition(p).log));
+    expect(new Set(slots).size).toBe(4);
+    // A 3-master cluster made as redis-cli makes it serves 3 equal slot ranges: the 4
+    // partitions' slots fall in all three.
+    expect(new Set(slots.map((s) => Math.floor((s * 3) / 16_384))).size).toBe(3);
+    const users = usersPerPartition(4);
+    await log.append(
+      users.map((u, i) => event(`m${i}`, u)),
+      Date.now(),
+      DAY,
+    );
+    if (!TEST_REDIS_IS_CLUSTER) return;
+    // On the cluster (the `cluster` project): each partition's stream is on its master, and
+    // the masters are three.
+    const nodes = await Promise.all(
+      [0, 1, 2, 3].map((p) => masterOf(env.redis, keys.eventPartition(p).log)),
+    );
+    expect(new Set(nodes.map((n) => `${n.options.host}:${n.options.port}`)).size).toBe(3);
+    for (const [p, node] of nodes.entries())
+      expect(await node.xlen(keys.eventPartition(p).log)).toBe(1);
   });
 
   it('spreads events by their primary entity, and deduplicates each id in its partition', async () => {
