@@ -485,7 +485,10 @@ export class EventLog {
     return Promise.all(
       this.#keys.map(async (k) => {
         try {
-          const info = toRecord((await this.redis.xinfo('STREAM', k.log)) as unknown[]);
+          // XINFO names its key after a subcommand, which a cluster client does not route by:
+          // it goes to the partition's master itself.
+          const node = await masterOf(this.redis, k.log);
+          const info = toRecord((await node.xinfo('STREAM', k.log)) as unknown[]);
           const length = Number(info.length ?? 0);
           return { added: Number(info['entries-added'] ?? length), length };
         } catch (err) {
