@@ -643,9 +643,8 @@ export class EventLog {
       // Take up to a page of entries newest-first across partitions.
       const picks: { p: number; entry: RawEntry }[] = [];
       while (picks.length < page) {
-        await Promise.all(
-          bufs.map((b, p) => (b.length === 0 && !done[p] ? fill(p, page) : undefined)),
-        );
+        const empty = [...bufs.keys()].filter((p) => bufs[p]?.length === 0 && !done[p]);
+        if (empty.length > 0) await Promise.all(empty.map((p) => fill(p, page)));
         let best = -1;
         for (let p = 0; p < n; p += 1) {
           const head = bufs[p]?.[0];
