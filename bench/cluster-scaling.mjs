@@ -145,7 +145,7 @@ async function row(target, url, partitions, k, events) {
   await Promise.all(children.map((c) => new Promise((r) => c.once('exit', r))));
   await deletePrefix(redis, prefix);
   redis.disconnect();
-  return {
+  const result = {
     target,
     partitions,
     correlators: k,
@@ -156,6 +156,8 @@ async function row(target, url, partitions, k, events) {
     correlateRedisUs: ((redis3 - redis2) * 1e6) / events.length,
     matches: stopped.reduce((a, d) => a + d.matches, 0),
   };
+  console.log(JSON.stringify(result));
+  return result;
 }
 
 /** Seconds of CPU every master has used so far (INFO cpu). */
