@@ -10,7 +10,7 @@ import { consoleJsx } from './vite.console.config.js';
 // Three projects, all in `vitest run` (so `npm test` and .ci/run): `single` runs every file
 // against the shared single Redis; `cluster` runs the files that prove Redis Cluster support
 // (the end-to-end flow, the correlation conformance on the Redis store, a crash-point kill
-// test) again against a local six-node Redis Cluster that test/cluster-setup.ts starts
+// test, the partitioned event log) again against a local six-node Redis Cluster that test/cluster-setup.ts starts
 // (README "Scaling out"); `failover` runs the failover test, which starts clusters of its own
 // (one per mode, one at a time) and kills a master under load. `npm run test:failover` runs it
 // alone.
@@ -18,6 +18,7 @@ export const CLUSTER_FILES = [
   'test/integration/e2e-playbook.test.ts',
   'test/integration/correlate/conformance.test.ts',
   'test/integration/kill-call.test.ts',
+  'test/integration/store/event-log-partitions.test.ts',
 ];
 
 const FAILOVER_FILE = 'test/integration/cluster/failover.test.ts';

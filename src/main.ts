@@ -209,7 +209,7 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
     await audit.record(configLoaded(config));
     await audit.record(contentLoaded(config, content));
 
-    const eventLog = new EventLog(redis, keys, ingestAck());
+    const eventLog = new EventLog(redis, keys, ingestAck(), config.redis.eventLogPartitions);
     const deadLetters = new DeadLetterStore(redis, keys, {
       maxEntries: config.ingest.deadLetterMaxEntries,
       bodyLimitBytes: config.ingest.deadLetterBodyLimitBytes,
@@ -457,6 +457,7 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
                 readerThread: {
                   redisUrl: options.redisUrl,
                   keyPrefix: keys.prefix,
+                  eventLogPartitions: config.redis.eventLogPartitions,
                   connectionName,
                   commandTimeoutMs,
                   sources: content.ruleSources,
@@ -603,6 +604,7 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
             type: c.type,
             options: c.options,
             keep: { ...config.retention.keep, ...c.keep },
+            ...(c.partitionBy === undefined ? {} : { partitionBy: c.partitionBy }),
           },
         ]),
       );

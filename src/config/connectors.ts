@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
-import { DERIVED_SOURCE } from '../ingest/canonical-event.js';
+import { DERIVED_SOURCE, type EntityField } from '../ingest/canonical-event.js';
+import { PARTITION_FIELDS, partitionField } from '../ingest/event-partition.js';
 import { RAW_POLICIES, TEXT_POLICIES } from '../ingest/keep-policy.js';
 import type { KeepPolicy, RawPolicy, TextPolicy } from '../ingest/keep-policy.js';
 import { getSourceKind, SOURCE_KIND_TYPES } from '../ingest/sources/registry.js';
@@ -45,6 +46,11 @@ export interface ConnectorDefinition {
   readonly options: unknown;
   /** Source connectors: `keep:` overrides of the configured raw and text policy. */
   readonly keep: Partial<KeepPolicy>;
+  /**
+   * Source connectors: the entity field its events are spread over the event-log partitions by
+   * (`partition_by: entity.<field>`; default: the primary entity, ingest/event-partition.ts).
+   */
+  readonly partitionBy?: EntityField;
   /** Line-format sources: a syslog listener (UDP and/or TCP) feeding this source. */
   readonly listen?: ListenConfig;
   /**
@@ -125,6 +131,7 @@ function validateConnector(
       'watermark',
       'options',
       'keep',
+      'partition_by',
       'listen',
       ...(kind === 'action'
         ? ACTION_INSTANCE_KEYS.filter((k) => k !== 'auth' && k !== 'options')
@@ -178,6 +185,7 @@ function validateConnector(
   }
   const options = kind === 'source' ? parseOptions(value.options, kind, type, sink) : undefined;
   const keep = parseKeep(value.keep, kind, sink);
+  const partitionBy = parsePartitionBy(value.partition_by, kind, sink);
   const listen = parseListen(value.listen, type, sink);
   const watermark = parseWatermark(value.watermark, kind, sink);
   if (sink.diagnostics.length > before || typeof name !== 'string' || typeof type !== 'string')
@@ -192,6 +200,7 @@ function validateConnector(
     senderAuth,
     options,
     keep,
+    ...(partitionBy ? { partitionBy } : {}),
     ...(listen ? { listen } : {}),
     watermark,
     ...(action ? { action: { ...action, name, type } } : {}),
@@ -284,6 +293,34 @@ function parseListen(
     ...(tcp === undefined ? {} : { tcp }),
     allow,
   };
+}
+
+/** `partition_by: entity.user` on a source connector (CORDON_EVENT_LOG_PARTITIONS). */
+function parsePartitionBy(
+  value: unknown,
+  kind: 'source' | 'action',
+  sink: DiagnosticSink,
+): EntityField | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (kind !== 'source') {
+    sink.error(
+      ['partition_by'],
+      'CORDON_ERR_DEFINITION_UNKNOWN_KEY',
+      '"partition_by" applies to source connectors only; remove it.',
+      true,
+    );
+    return undefined;
+  }
+  const field = typeof value === 'string' ? partitionField(value) : undefined;
+  if (field === undefined) {
+    const hint = typeof value === 'string' ? suggest(value, PARTITION_FIELDS) : undefined;
+    sink.error(
+      ['partition_by'],
+      'CORDON_ERR_DEFINITION_VALUE',
+      `partition_by names the entity field this source's events are spread over the event-log partitions by: one of ${PARTITION_FIELDS.join(', ')}; got ${describe(value)}.${hint ? ` Did you mean "${hint}"?` : ''}`,
+    );
+  }
+  return field;
 }
 
 /** Longest `keep.text_ms`, as for CORDON_RETENTION_TEXT_MS. */

@@ -130,6 +130,11 @@ export interface Config {
     readonly ingestAckReplicas: number;
     /** How long the WAIT may take before the ingest answers 503 CORDON_ERR_INGEST_NOT_REPLICATED. */
     readonly ingestAckTimeoutMs: number;
+    /**
+     * Event-log partitions (one hash tag each, so on a cluster they spread over the masters);
+     * 1 is the single stream of earlier versions (README "Scaling out").
+     */
+    readonly eventLogPartitions: number;
   };
   readonly limits: {
     /** Retry-After of 503s while Redis is away or the correlator lags. */
@@ -321,6 +326,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       connectWaitMs: read.integer('CORDON_REDIS_CONNECT_WAIT_MS', 10_000, 100, 600_000),
       ingestAckReplicas: read.integer('CORDON_INGEST_ACK_REPLICAS', 0, 0, 16),
       ingestAckTimeoutMs: read.integer('CORDON_INGEST_ACK_TIMEOUT_MS', 1_000, 10, 60_000),
+      eventLogPartitions: read.integer('CORDON_EVENT_LOG_PARTITIONS', 1, 1, 256),
     },
     limits: {
       retryAfterS: read.integer('CORDON_RETRY_AFTER_S', 5, 1, 3_600),

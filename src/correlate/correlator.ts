@@ -7,11 +7,18 @@ import type { Logger } from '../shared/logger.js';
 import type { Metrics } from '../shared/metrics.js';
 import type { EventLog, LoggedEvent } from '../store/event-log.js';
 import { compareStreamIds } from '../store/event-log.js';
+import {
+  covers,
+  maxPosition,
+  minPosition,
+  positionIds,
+  qualifySeq,
+} from '../store/log-position.js';
 import { isRedisConnectionError } from '../store/redis.js';
 import type { EngineOptions } from './engine/engine.js';
 import { CorrelationEngine } from './engine/engine.js';
 import { InlineLogReader } from './log-reader/inline-log-reader.js';
-import type { LogReader } from './log-reader/log-reader.js';
+import type { LogBatch, LogReader } from './log-reader/log-reader.js';
 import type { ReaderThreadOptions } from './log-reader/reader-thread-init.js';
 import { ThreadedLogReader } from './log-reader/threaded-log-reader.js';
 import {
@@ -70,6 +77,17 @@ export interface CorrelatorOptions {
 }
 
 const EMPTY_BATCH: RoutedBatch = new RoutedBatchBuilder().build();
+const EMPTY_PARTS = new Uint8Array(0);
+
+/** Whether checkpoint offset `a` is before `b` (see restore). */
+function earlier(a: string, b: string, n: number): boolean {
+  if (n === 1) return compareStreamIds(a, b) < 0;
+  const x = positionIds(a, n);
+  const y = positionIds(b, n);
+  const less = x.some((id, p) => compareStreamIds(id, y[p] as string) < 0);
+  const more = x.some((id, p) => compareStreamIds(id, y[p] as string) > 0);
+  return less && !more;
+}
 
 /** Batches the reader thread routes ahead of the one being applied. */
 const READ_AHEAD = 2;
@@ -216,11 +234,13 @@ export class Correlator {
         const now = this.clock.now();
         if (!this.#healthy) await this.rebalance(now, false);
         else if (now - this.#lastMaintain >= this.maintainEveryMs()) await this.maintain(now);
-        const batch = this.#leases.size === 0 ? await this.idle() : await this.#reader.next();
+        const read = this.#leases.size === 0 ? await this.idle() : await this.#reader.next();
+        const batch = read.batch;
         if (this.#stopping && batch.count === 0) break;
         const at = this.clock.now();
         this.#engine.mergeStats(batch.stats);
-        if (batch.count > 0) await this.process(batch, at);
+        if (batch.count > 0) await this.process(read, at);
+        this.advanceTo(read);
         this.#engine.advance(at);
         await this.deliver(at);
         await this.checkpointDue(at);
@@ -248,8 +268,9 @@ export class Correlator {
    * so a big batch neither delays the first match in it nor stalls the rest of the process
    * (ingest, playbook runs) for long.
    */
-  private async process(batch: RoutedBatch, now: number): Promise<void> {
-    const last = seqAt(batch, batch.count - 1);
+  private async process(read: LogBatch, now: number): Promise<void> {
+    const batch = read.batch;
+    const n = this.log.partitions;
     // Partitions just taken over may be behind the others: they skip what they already reflect.
     const behind = [...this.#offsets.values()].some((o) => o !== this.#position);
     let sliceStart = performance.now();
@@ -261,23 +282,37 @@ export class Correlator {
         sliceStart = performance.now();
       }
       i += 1;
-      const seq = behind ? seqAt(batch, e.index) : '';
+      const seq = behind ? this.seqOf(read, e.index) : '';
       const accept = behind
-        ? (p: number): boolean => compareStreamIds(seq, this.#offsets.get(p) ?? '0-0') > 0
+        ? (p: number): boolean => !covers(this.#offsets.get(p) ?? '0-0', seq, n)
         : undefined;
       const pending = this.#engine.pendingMatches;
       try {
         this.#engine.apply(e.stream, e.time, e.ref, e.routes, now, accept);
       } catch (err) {
-        this.setAside(seqAt(batch, e.index), e.ref, err);
+        this.setAside(this.seqOf(read, e.index), e.ref, err);
       }
       this.attribute(pending, e.received);
     }
-    for (const [p, offset] of this.#offsets)
-      if (compareStreamIds(offset, last) < 0) this.#offsets.set(p, last);
-    this.#position = last;
-    this.#read += batch.count;
     this.metrics.inc('cordon_correlator_events_total', 'Log entries correlated.', {}, batch.count);
+  }
+
+  /** The log seq of event `i` of a read (it names its event-log partition). */
+  private seqOf(read: LogBatch, i: number): string {
+    return qualifySeq(read.partitions[i] ?? 0, seqAt(read.batch, i));
+  }
+
+  /**
+   * Moves every owned partition's offset and the reader's position to the end of `read`
+   * (also when it held only progress marks of quiet event-log partitions).
+   */
+  private advanceTo(read: LogBatch): void {
+    if (read.position === this.#position) return;
+    const n = this.log.partitions;
+    for (const [p, offset] of this.#offsets)
+      this.#offsets.set(p, maxPosition(offset, read.position, n));
+    this.#position = read.position;
+    this.#read += read.consumed;
   }
 
   /**
@@ -482,6 +517,7 @@ export class Correlator {
 
   private async restore(heads: ReadonlyMap<number, CheckpointHead>): Promise<void> {
     const owned = [...heads.keys()];
+    const n = this.log.partitions;
     const engine = this.newEngine(owned);
     this.#received = [];
     this.#offsets.clear();
@@ -492,12 +528,21 @@ export class Correlator {
       for await (const chunk of this.store.groups(p)) stale.push(...engine.restore(p, chunk, []));
       if (stale.length > 0) this.#stale.set(p, stale);
       this.#offsets.set(p, head.offset);
-      if (!earliest || compareStreamIds(head.offset, earliest.offset) < 0) earliest = head;
+      if (!earliest || earlier(head.offset, earliest.offset, n)) earliest = head;
     }
     // Watermarks and the arrival sequence as of the earliest offset; re-reading the log from
-    // there brings them (and every later partition) forward exactly as before.
+    // there brings them (and every later partition) forward exactly as before. With several
+    // event-log partitions the offsets are positions in the one merged order the log defines
+    // (EventLog.readMerged), so they are ordered in every partition alike: the earliest is the
+    // least in each, and re-reading from it repeats that order exactly.
     if (earliest?.engine) engine.restoreMeta(earliest.engine);
-    this.#position = earliest?.offset ?? '0-0';
+    this.#position =
+      heads.size === 0
+        ? '0-0'
+        : minPosition(
+            [...heads.values()].map((h) => h.offset),
+            n,
+          );
     if (earliest?.read !== undefined) {
       this.#read = earliest.read;
     } else {
@@ -515,6 +560,7 @@ export class Correlator {
       this.#lastLag = now;
       const { added } = await this.log.counters();
       const oldest = await this.log.firstTimeAfter(this.#position);
+      if (this.log.partitions > 1) await this.partitionGauges(now);
       this.metrics.set(
         'cordon_correlator_lag_entries',
         'Log entries not yet correlated by this process.',
@@ -535,6 +581,33 @@ export class Correlator {
           groups,
         );
     }
+  }
+
+  /**
+   * Per event-log partition: entries held, and the age of the oldest one this process has not
+   * read yet (a partition that lags shows here; the summed figures are the gauges above).
+   */
+  private async partitionGauges(now: number): Promise<void> {
+    const [counters, firsts] = await Promise.all([
+      this.log.partitionCounters(),
+      this.log.firstTimesAfter(this.#position),
+    ]);
+    counters.forEach((c, p) =>
+      this.metrics.set(
+        'cordon_event_log_partition_entries',
+        'Entries held in each event-log partition.',
+        { log_partition: String(p) },
+        c.length,
+      ),
+    );
+    firsts.forEach((t, p) =>
+      this.metrics.set(
+        'cordon_correlator_partition_oldest_pending_age_seconds',
+        'Age of the oldest entry of each event-log partition not yet correlated by this process, seconds.',
+        { log_partition: String(p) },
+        t === undefined ? 0 : Math.max(0, (now - t) / 1000),
+      ),
+    );
   }
 
   private initMetrics(): void {
@@ -575,9 +648,9 @@ export class Correlator {
   }
 
   /** Holding no partition (more correlators than partitions): wait, and keep heartbeating. */
-  private async idle(): Promise<RoutedBatch> {
+  private async idle(): Promise<LogBatch> {
     await this.pause(Math.min(1_000, this.maintainEveryMs()));
-    return EMPTY_BATCH;
+    return { batch: EMPTY_BATCH, position: this.#position, consumed: 0, partitions: EMPTY_PARTS };
   }
 
   private pause(ms: number): Promise<void> {

@@ -4,7 +4,7 @@ import type { Logger } from '../shared/logger.js';
 import type { Metrics } from '../shared/metrics.js';
 import type { DeadLetterStore } from '../store/dead-letters.js';
 import type { EventLog } from '../store/event-log.js';
-import type { NormalisedEvent } from './canonical-event.js';
+import type { EntityField, NormalisedEvent } from './canonical-event.js';
 import { enrichEvents, PROCESS_SECRETS } from './enrich-events.js';
 import type { KeepPolicy } from './keep-policy.js';
 import type { FieldError, NormaliseResult, RejectedItem } from './normalizers/types.js';
@@ -23,6 +23,8 @@ export interface SourceInfo {
   readonly options?: unknown;
   /** What of the sender's payload is stored beside each event (default: DEFAULT_KEEP_POLICY). */
   readonly keep?: KeepPolicy;
+  /** The entity field its events are spread over the event-log partitions by (connector `partition_by`). */
+  readonly partitionBy?: EntityField;
 }
 
 export interface IngestRequest {
@@ -277,6 +279,7 @@ export class IngestService {
           source.keep,
           { source: source.name, received: now },
           kind.category === 'canonical',
+          source.partitionBy,
         ),
       ),
       warnings: result.warnings,

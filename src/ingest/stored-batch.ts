@@ -1,6 +1,6 @@
 import type { PackedEvents, StoredEvent } from '../store/event-log.js';
 import { packStoredEvents, toStoredEvent } from '../store/event-log.js';
-import type { NormalisedEvent } from './canonical-event.js';
+import type { EntityField, NormalisedEvent } from './canonical-event.js';
 import { applyKeepPolicy, DEFAULT_KEEP_POLICY } from './keep-policy.js';
 import type { KeepPolicy } from './keep-policy.js';
 import type { FieldError, RejectedItem } from './normalizers/types.js';
@@ -32,6 +32,8 @@ export function storedEvents(
   keep: KeepPolicy | undefined,
   stamp: { readonly source: string; readonly received: number },
   rawFromSender: boolean,
+  /** The entity field the source partitions the event log by (default: the primary entity). */
+  partitionBy?: EntityField,
 ): StoredEvent[] {
   const policy = keep ?? DEFAULT_KEEP_POLICY;
   const out = new Array<StoredEvent>(events.length);
@@ -39,6 +41,7 @@ export function storedEvents(
   for (let i = 0; i < events.length; i += 1)
     out[i] = toStoredEvent(
       applyKeepPolicy(events[i] as NormalisedEvent, policy, stamp, rawFromSender),
+      partitionBy,
     );
   return out;
 }

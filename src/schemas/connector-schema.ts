@@ -79,6 +79,11 @@ export function connectorSchema(): JsonSchema {
         },
         additionalProperties: false,
       },
+      partition_by: {
+        type: 'string',
+        description:
+          'Source connectors: the entity field (entity.user, entity.api_key, …) its events are spread over the event-log partitions by (CORDON_EVENT_LOG_PARTITIONS); default: the primary entity.',
+      },
       listen: {
         type: 'object',
         properties: {

@@ -1,9 +1,14 @@
 import { CordonError } from '../shared/errors.js';
-import { masterOf, refreshSlots, type RedisClient } from './redis.js';
-import type { CanonicalEvent } from '../ingest/canonical-event.js';
+import { isCluster, masterOf, refreshSlots, type RedisClient } from './redis.js';
+import type { CanonicalEvent, EntityField } from '../ingest/canonical-event.js';
+import { partitionOf, partitionRoute } from '../ingest/event-partition.js';
 import { storedEventJson, withStoredText } from './event-json.js';
-import type { Keys } from './keys.js';
+import type { EventLogKeys, Keys } from './keys.js';
+import { formatPosition, parseSeq, positionIds, qualifySeq } from './log-position.js';
 import { ScriptRunner } from './redis-scripts.js';
+import { compareStreamIds, minStreamId, nextStreamId } from './stream-id.js';
+
+export { compareStreamIds };
 import type { ScriptArg } from './redis-scripts.js';
 
 /** Most entries one trim step removes: keeps each Redis call short. */
@@ -27,12 +32,23 @@ export interface StoredEvent {
   readonly id: string;
   readonly event: string;
   readonly text: string;
+  /** Its partition key's hash (ingest/event-partition.ts): `route % N` is its log partition. */
+  readonly route: number;
 }
 
-/** An accepted event's stored form (the JSON made while the event object is at hand). */
-export function toStoredEvent(event: CanonicalEvent): StoredEvent {
+/**
+ * An accepted event's stored form (the JSON made while the event object is at hand).
+ * `partitionBy`: the entity field its source partitions the log by (default: the primary entity).
+ */
+export function toStoredEvent(event: CanonicalEvent, partitionBy?: EntityField): StoredEvent {
   const stored = storedEventJson(event);
-  return { source: event.source, id: event.id, event: stored.event, text: stored.text };
+  return {
+    source: event.source,
+    id: event.id,
+    event: stored.event,
+    text: stored.text,
+    route: partitionRoute(event, partitionBy),
+  };
 }
 
 /**
@@ -48,6 +64,8 @@ export interface PackedEvents {
   /** End offset in `bytes` of each part: three per event (member, event, text). */
   readonly ends: Uint32Array;
   readonly withText: boolean;
+  /** Each event's StoredEvent.route. */
+  readonly routes: Uint32Array;
 }
 
 function isPacked(events: readonly StoredEvent[] | PackedEvents): events is PackedEvents {
@@ -57,12 +75,14 @@ function isPacked(events: readonly StoredEvent[] | PackedEvents): events is Pack
 /** Packs one source's stored events (see PackedEvents); `bytes` has a buffer of its own. */
 export function packStoredEvents(source: string, events: readonly StoredEvent[]): PackedEvents {
   const ids = new Array<string>(events.length);
+  const routes = new Uint32Array(events.length);
   const parts = new Array<string>(events.length * 3);
   let total = 0;
   let withText = false;
   for (let i = 0; i < events.length; i += 1) {
     const e = events[i] as StoredEvent;
     ids[i] = e.id;
+    routes[i] = e.route;
     parts[3 * i] = EventLog.memberOf(e.source, e.id);
     parts[3 * i + 1] = e.event;
     parts[3 * i + 2] = e.text;
@@ -77,7 +97,7 @@ export function packStoredEvents(source: string, events: readonly StoredEvent[])
     at += bytes.write(parts[i] as string, at, 'utf8');
     ends[i] = at;
   }
-  return { source, ids, bytes, ends, withText };
+  return { source, ids, bytes, ends, withText, routes };
 }
 
 export interface LoggedEvent {
@@ -85,15 +105,33 @@ export interface LoggedEvent {
   readonly event: CanonicalEvent;
 }
 
+/** What one read of every partition handed out (EventLog.readMerged). */
+export interface MergedRead {
+  readonly entries: LoggedEvent[];
+  /** The position after them (see store/log-position.ts). */
+  readonly position: string;
+  /** Log entries they stand for, counting the partitions' progress marks (see readMerged). */
+  readonly consumed: number;
+}
+
+type RawEntry = [string, string[]];
+
+/** A partition's progress mark: an entry with no event, written by a reader (see readMerged). */
+const TICK_FIELD = 'tick';
+
 /**
- * The durable event log: a Redis stream that every accepted event is appended to before the
- * API answers 2xx. Correlators read it from their own checkpointed offsets (see
+ * The durable event log: Redis streams that every accepted event is appended to before the
+ * API answers 2xx, split into `partitions` (CORDON_EVENT_LOG_PARTITIONS) so ingest spreads over
+ * a cluster's masters; each partition is one hash tag with its own dedupe memory and text
+ * (store/keys.ts), and an event's partition is decided by ingest/event-partition.ts.
+ * Correlators read every partition from their own checkpointed positions (see
  * correlate/correlator.ts); trimming never passes the oldest of them.
  */
 export class EventLog {
   readonly #scripts: ScriptRunner;
-  /** Text periods this process has registered in `eventTextPeriods` (one SADD each, ever). */
-  readonly #periodsKnown = new Set<number>();
+  /** "<partition>:<period>" registered in a partition's text periods (one SADD each, ever). */
+  readonly #periodsKnown = new Set<string>();
+  readonly #keys: EventLogKeys[];
 
   constructor(
     private readonly redis: RedisClient,
@@ -107,18 +145,26 @@ export class EventLog {
       readonly timeoutMs: number;
       readonly connection: RedisClient;
     },
+    /** CORDON_EVENT_LOG_PARTITIONS: 1 is the one stream earlier versions wrote. */
+    readonly partitions = 1,
   ) {
     this.#scripts = new ScriptRunner(redis);
+    this.#keys = Array.from({ length: partitions }, (_, p) => keys.eventPartition(p));
   }
 
   static memberOf(source: string, id: string): string {
     return `${source}/${id}`;
   }
 
+  /** Partition `p`'s keys. */
+  keysOf(partition: number): EventLogKeys {
+    return this.#keys[partition] as EventLogKeys;
+  }
+
   /**
-   * Appends a batch atomically (duplicates skipped). `textPeriodMs`: the batch's source keeps
-   * its prompt/response text for its own period (`keep.text_ms`), so the texts go to that
-   * period's order list; undefined: the list of CORDON_RETENTION_TEXT_MS.
+   * Appends a batch atomically per partition (duplicates skipped). `textPeriodMs`: the
+   * batch's source keeps its prompt/response text for its own period (`keep.text_ms`), so the
+   * texts go to that period's order list; undefined: the list of CORDON_RETENTION_TEXT_MS.
    */
   async append(
     events: readonly CanonicalEvent[],
@@ -126,12 +172,19 @@ export class EventLog {
     dedupeWindowMs: number,
     textPeriodMs?: number,
   ): Promise<AppendOutcome[]> {
-    return this.appendStored(events.map(toStoredEvent), now, dedupeWindowMs, textPeriodMs);
+    return this.appendStored(
+      events.map((e) => toStoredEvent(e)),
+      now,
+      dedupeWindowMs,
+      textPeriodMs,
+    );
   }
 
   /**
    * `append` for events already in their stored form: StoredEvent objects, or a PackedEvents
-   * block (an ingest worker thread's, whose bytes go to Redis as they are).
+   * block (an ingest worker thread's, whose bytes go to Redis as they are). With several
+   * partitions each partition's share is one script call (they run side by side): a batch is
+   * atomic per partition, and a failed one is retried whole (the log deduplicates).
    */
   async appendStored(
     events: readonly StoredEvent[] | PackedEvents,
@@ -142,52 +195,70 @@ export class EventLog {
     const packed = isPacked(events);
     const count = packed ? events.ids.length : events.length;
     if (count === 0) return [];
-    const args: ScriptArg[] = [Math.floor(now), dedupeWindowMs, count];
-    let withText = false;
+    const n = this.partitions;
+    // Each partition's args and withText, in the batch's order.
+    const args = new Map<number, { args: ScriptArg[]; at: number[]; withText: boolean }>();
+    const share = (p: number): { args: ScriptArg[]; at: number[]; withText: boolean } => {
+      let s = args.get(p);
+      if (!s) {
+        s = { args: [Math.floor(now), dedupeWindowMs, 0], at: [], withText: false };
+        args.set(p, s);
+      }
+      return s;
+    };
     if (packed) {
-      withText = events.withText;
-      const { bytes, ends } = events;
+      const { bytes, ends, routes } = events;
       let start = 0;
-      for (let i = 0; i < ends.length; i += 1) {
-        const end = ends[i] as number;
-        // Views of the block, no copy: the Redis client writes Buffers as they are.
-        args.push(Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start));
-        start = end;
+      for (let i = 0; i < count; i += 1) {
+        const s = share(partitionOf(routes[i] ?? 0, n));
+        s.at.push(i);
+        for (let k = 3 * i; k < 3 * i + 3; k += 1) {
+          const end = ends[k] as number;
+          // Views of the block, no copy: the Redis client writes Buffers as they are.
+          const part = Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start);
+          s.args.push(part);
+          if (k === 3 * i + 2 && end > start) s.withText = true;
+          start = end;
+        }
       }
     } else {
-      for (const e of events) {
-        if (e.text !== '') withText = true;
-        args.push(EventLog.memberOf(e.source, e.id), e.event, e.text);
+      for (let i = 0; i < count; i += 1) {
+        const e = events[i] as StoredEvent;
+        const s = share(partitionOf(e.route, n));
+        s.at.push(i);
+        if (e.text !== '') s.withText = true;
+        s.args.push(EventLog.memberOf(e.source, e.id), e.event, e.text);
       }
     }
-    let textOrder = this.keys.eventTextOrder;
-    if (textPeriodMs !== undefined && withText) {
-      textOrder = this.keys.eventTextOrderFor(textPeriodMs);
-      // Registered before any text goes to the list, so the sweep never misses a list.
-      if (!this.#periodsKnown.has(textPeriodMs)) {
-        await this.redis.sadd(this.keys.eventTextPeriods, String(textPeriodMs));
-        this.#periodsKnown.add(textPeriodMs);
-      }
-    }
-    const seqs = (await this.#appendScript(
-      [
-        this.keys.eventSeenOrder,
-        this.keys.eventWhere,
-        this.keys.eventLog,
-        this.keys.eventSeenLegacy,
-        this.keys.eventText,
-        textOrder,
-      ],
-      args,
-    )) as string[];
     const out = new Array<AppendOutcome>(count);
-    for (let i = 0; i < count; i += 1) {
-      const seq = seqs[i] ?? '';
-      const duplicate = seq.startsWith('dup:');
-      const id = packed ? (events.ids[i] as string) : (events[i] as StoredEvent).id;
-      const source = packed ? events.source : (events[i] as StoredEvent).source;
-      out[i] = { id, source, seq: duplicate ? seq.slice(4) : seq, duplicate };
-    }
+    await Promise.all(
+      [...args].map(async ([p, s]) => {
+        s.args[2] = s.at.length;
+        const keys = this.keysOf(p);
+        let textOrder = keys.textOrder;
+        if (textPeriodMs !== undefined && s.withText) {
+          textOrder = keys.textOrderFor(textPeriodMs);
+          // Registered before any text goes to the list, so the sweep never misses a list.
+          const known = `${p}:${textPeriodMs}`;
+          if (!this.#periodsKnown.has(known)) {
+            await this.redis.sadd(keys.textPeriods, String(textPeriodMs));
+            this.#periodsKnown.add(known);
+          }
+        }
+        const seqs = (await this.#appendScript(
+          keys.log,
+          [keys.seenOrder, keys.where, keys.log, keys.seenLegacy, keys.text, textOrder],
+          s.args,
+        )) as string[];
+        s.at.forEach((i, k) => {
+          const seq = seqs[k] ?? '';
+          const duplicate = seq.startsWith('dup:');
+          const id = packed ? (events.ids[i] as string) : (events[i] as StoredEvent).id;
+          const source = packed ? events.source : (events[i] as StoredEvent).source;
+          out[i] = { id, source, seq: qualifySeq(p, duplicate ? seq.slice(4) : seq), duplicate };
+        });
+      }),
+    );
     return out;
   }
 
@@ -196,9 +267,9 @@ export class EventLog {
    * counts the replicas that have this client's writes, so both go to one node connection
    * (a cluster's routing would send the keyless WAIT to any node).
    */
-  async #appendScript(keys: string[], args: ScriptArg[]): Promise<unknown> {
+  async #appendScript(log: string, keys: string[], args: ScriptArg[]): Promise<unknown> {
     if (!this.ack || this.ack.replicas === 0) return this.#scripts.run('appendEvents', keys, args);
-    const node = await masterOf(this.ack.connection, this.keys.eventLog);
+    const node = await masterOf(this.ack.connection, log);
     let result: unknown;
     let acked: number;
     try {
@@ -225,40 +296,58 @@ export class EventLog {
   }
 
   async get(source: string, id: string): Promise<LoggedEvent | undefined> {
-    const seq = await this.redis.hget(this.keys.eventWhere, EventLog.memberOf(source, id));
-    if (!seq) return undefined;
-    const [entry] = await this.toLogged(await this.redis.xrange(this.keys.eventLog, seq, seq));
-    return entry;
+    const [found] = await this.getMany([EventLog.memberOf(source, id)]);
+    return found;
   }
 
   /**
    * Events by "<source>/<id>" (EventLog.memberOf), in order, undefined where the log no longer
-   * holds one (retention) or its id is no longer remembered: two pipelined round trips.
+   * holds one (retention) or its id is no longer remembered. Each partition's dedupe memory is
+   * asked (an id is remembered in its event's partition only), then each holding partition
+   * reads its entries: two round trips, each partition's side by side.
    */
   async getMany(members: readonly string[]): Promise<(LoggedEvent | undefined)[]> {
     if (members.length === 0) return [];
-    const seqs = await this.redis.hmget(this.keys.eventWhere, ...members);
-    const pipeline = this.redis.pipeline();
-    for (const seq of seqs) if (seq) pipeline.xrange(this.keys.eventLog, seq, seq);
-    const replies = (await pipeline.exec()) ?? [];
-    const entries: [string, string[]][] = [];
-    for (const [err, rows] of replies) {
-      if (err) throw err;
-      entries.push(...(rows as [string, string[]][]));
-    }
-    const bySeq = new Map((await this.toLogged(entries)).map((l) => [l.seq, l]));
-    return seqs.map((seq) => (seq ? bySeq.get(seq) : undefined));
+    const where = await Promise.all(this.#keys.map((k) => this.redis.hmget(k.where, ...members)));
+    const seqs = members.map((_, i) => {
+      for (let p = 0; p < this.partitions; p += 1) {
+        const id = where[p]?.[i];
+        if (id) return { partition: p, id };
+      }
+      return undefined;
+    });
+    const found = new Map<string, LoggedEvent>();
+    await Promise.all(
+      this.#keys.map(async (k, p) => {
+        const ids = seqs.filter((s) => s?.partition === p).map((s) => s?.id as string);
+        if (ids.length === 0) return;
+        const pipeline = this.redis.pipeline();
+        for (const id of ids) pipeline.xrange(k.log, id, id);
+        const replies = (await pipeline.exec()) ?? [];
+        const entries: RawEntry[] = [];
+        for (const [err, rows] of replies) {
+          if (err) throw err;
+          entries.push(...(rows as RawEntry[]));
+        }
+        for (const l of await this.toLogged(p, entries)) found.set(l.seq, l);
+      }),
+    );
+    return seqs.map((s) => (s ? found.get(qualifySeq(s.partition, s.id)) : undefined));
   }
 
-  /** The entry at `seq`, if the log still holds it. */
+  /** The entry at `seq` (it names its partition), if the log still holds it. */
   async at(seq: string): Promise<LoggedEvent | undefined> {
-    const [entry] = await this.toLogged(await this.redis.xrange(this.keys.eventLog, seq, seq));
+    const at = parseSeq(seq);
+    if (!at || at.partition >= this.partitions) return undefined;
+    const log = this.keysOf(at.partition).log;
+    const [entry] = await this.toLogged(at.partition, await this.redis.xrange(log, at.id, at.id));
     return entry;
   }
 
   /**
-   * Entries after `after` (a stream id; '0-0' for the start), waiting up to `blockMs` on
-   * `blockingRedis` (a dedicated connection) when there are none yet.
+   * Partition 0's entries after `after` (a stream id; '0-0' for the start), waiting up to
+   * `blockMs` on `blockingRedis` (a dedicated connection) when there are none yet; with one
+   * partition, the whole log. Readers of a split log use `readMerged`.
    */
   async readAfter(
     blockingRedis: RedisClient,
@@ -272,37 +361,170 @@ export class EventLog {
       count,
       ...(blockMs > 0 ? ['BLOCK', blockMs] : []),
       'STREAMS',
-      this.keys.eventLog,
+      this.keysOf(0).log,
       after,
-    )) as [string, [string, string[]][]][] | null;
-    return this.toLogged(reply?.[0]?.[1] ?? []);
-  }
-
-  /** Entries ever added and entries held now (XINFO STREAM), for lag. */
-  async counters(): Promise<{ added: number; length: number }> {
-    try {
-      const info = toRecord((await this.redis.xinfo('STREAM', this.keys.eventLog)) as unknown[]);
-      const length = Number(info.length ?? 0);
-      return { added: Number(info['entries-added'] ?? length), length };
-    } catch (err) {
-      if (err instanceof Error && err.message.includes('no such key'))
-        return { added: 0, length: 0 };
-      throw err;
-    }
-  }
-
-  /** Time (ms) of the first entry after `after`, if there is one. */
-  async firstTimeAfter(after: string): Promise<number | undefined> {
-    const [entry] = await this.redis.xrange(this.keys.eventLog, `(${after}`, '+', 'COUNT', 1);
-    return entry ? Number(entry[0].split('-')[0]) : undefined;
+    )) as [string, RawEntry[]][] | null;
+    return this.toLogged(0, reply?.[0]?.[1] ?? []);
   }
 
   /**
-   * Trims entries older than the retention window and, past `maxEntries`, the oldest ones, but
-   * never one at or after `keepFrom` (the oldest entry some correlator has not yet checkpointed
-   * past). Works in steps of at most TRIM_STEP entries and repeats until caught up, so it keeps
-   * up with any ingest rate (one approximate XTRIM stops at 10,000 entries). Returns the number
-   * of entries removed.
+   * Every partition's entries after `position`, merged into one order that is a function of
+   * the log alone, so a correlator re-reading from a checkpoint sees exactly what it saw:
+   * entries in order of (entry id, partition), and an entry only once every other partition
+   * has an entry at or after its id (stream ids only grow, so nothing can come before it
+   * later). A partition that lags behind (a backlog) thus holds the others back rather than
+   * letting them run ahead, which would make its events late; a partition that is merely
+   * quiet would hold everyone back, so the reader appends a progress mark (an entry without
+   * an event) to it and the others go on at once. Waits up to `blockMs` when there is nothing.
+   */
+  async readMerged(
+    client: RedisClient,
+    position: string,
+    count: number,
+    blockMs: number,
+  ): Promise<MergedRead> {
+    const n = this.partitions;
+    if (n === 1) {
+      const entries = await this.readAfter(client, position, count, blockMs);
+      return { entries, position: entries.at(-1)?.seq ?? position, consumed: entries.length };
+    }
+    const ids = positionIds(position, n);
+    let read = await this.readEach(client, ids, count, 0);
+    if (blockMs > 0 && read.every((r) => r.length === 0))
+      read = await this.readEach(client, ids, count, blockMs);
+    const last = read.map((r, p) => r.at(-1)?.[0] ?? (ids[p] as string));
+    const all: { p: number; entry: RawEntry }[] = [];
+    read.forEach((r, p) => {
+      for (const entry of r) all.push({ p, entry });
+    });
+    all.sort((a, b) => compareStreamIds(a.entry[0], b.entry[0]) || a.p - b.p);
+    let safe = 0;
+    for (; safe < all.length; safe += 1) {
+      const { p, entry } = all[safe] as { p: number; entry: RawEntry };
+      if (!last.every((l, q) => q === p || compareStreamIds(entry[0], l) <= 0)) break;
+    }
+    const taken = all.slice(0, safe);
+    if (safe < all.length) {
+      // Held back by quiet partitions (those that returned less than asked): mark them.
+      const first = (all[safe] as { entry: RawEntry }).entry[0];
+      const quiet = last
+        .map((l, q) => ({ l, q }))
+        .filter(({ l, q }) => compareStreamIds(l, first) < 0 && (read[q]?.length ?? 0) < count);
+      await Promise.all(
+        quiet.map(({ q }) => this.redis.xadd(this.keysOf(q).log, '*', TICK_FIELD, '1')),
+      );
+    }
+    for (const { p, entry } of taken) ids[p] = entry[0];
+    const logged = new Map<string, LoggedEvent>();
+    await Promise.all(
+      read.map(async (_, p) => {
+        const mine = taken.filter((t) => t.p === p).map((t) => t.entry);
+        for (const l of await this.toLogged(p, mine)) logged.set(l.seq, l);
+      }),
+    );
+    const entries: LoggedEvent[] = [];
+    for (const { p, entry } of taken) {
+      const l = logged.get(qualifySeq(p, entry[0]));
+      if (l) entries.push(l);
+    }
+    return { entries, position: formatPosition(ids), consumed: taken.length };
+  }
+
+  /**
+   * Each partition's entries after its id: one XREAD for all on a single Redis (it blocks
+   * until any has one), one per partition on a cluster (their keys are in different slots).
+   */
+  private async readEach(
+    client: RedisClient,
+    ids: readonly string[],
+    count: number,
+    blockMs: number,
+  ): Promise<RawEntry[][]> {
+    const block = blockMs > 0 ? ['BLOCK', blockMs] : [];
+    if (!isCluster(client)) {
+      const logs = this.#keys.map((k) => k.log);
+      const reply = (await client.call(
+        'XREAD',
+        'COUNT',
+        count,
+        ...block,
+        'STREAMS',
+        ...logs,
+        ...ids,
+      )) as [string, RawEntry[]][] | null;
+      const byKey = new Map(reply ?? []);
+      return logs.map((l) => byKey.get(l) ?? []);
+    }
+    return Promise.all(
+      this.#keys.map(async (k, p) => {
+        const reply = (await client.call(
+          'XREAD',
+          'COUNT',
+          count,
+          ...block,
+          'STREAMS',
+          k.log,
+          ids[p] as string,
+        )) as [string, RawEntry[]][] | null;
+        return reply?.[0]?.[1] ?? [];
+      }),
+    );
+  }
+
+  /** Entries ever added and entries held now (XINFO STREAM), summed over partitions, for lag. */
+  async counters(): Promise<{ added: number; length: number }> {
+    const each = await this.partitionCounters();
+    return {
+      added: each.reduce((a, c) => a + c.added, 0),
+      length: each.reduce((a, c) => a + c.length, 0),
+    };
+  }
+
+  /** `counters` of each partition. */
+  async partitionCounters(): Promise<{ added: number; length: number }[]> {
+    return Promise.all(
+      this.#keys.map(async (k) => {
+        try {
+          // XINFO names its key after a subcommand, which a cluster client does not route by:
+          // it goes to the partition's master itself.
+          const node = await masterOf(this.redis, k.log);
+          const info = toRecord((await node.xinfo('STREAM', k.log)) as unknown[]);
+          const length = Number(info.length ?? 0);
+          return { added: Number(info['entries-added'] ?? length), length };
+        } catch (err) {
+          if (err instanceof Error && err.message.includes('no such key'))
+            return { added: 0, length: 0 };
+          throw err;
+        }
+      }),
+    );
+  }
+
+  /** Time (ms) of the first entry after `position` in any partition, if there is one. */
+  async firstTimeAfter(position: string): Promise<number | undefined> {
+    const times = (await this.firstTimesAfter(position)).filter(
+      (t): t is number => t !== undefined,
+    );
+    return times.length === 0 ? undefined : Math.min(...times);
+  }
+
+  /** `firstTimeAfter` of each partition. */
+  async firstTimesAfter(position: string): Promise<(number | undefined)[]> {
+    const ids = positionIds(position, this.partitions);
+    return Promise.all(
+      this.#keys.map(async (k, p) => {
+        const [entry] = await this.redis.xrange(k.log, `(${ids[p]}`, '+', 'COUNT', 1);
+        return entry ? Number(entry[0].split('-')[0]) : undefined;
+      }),
+    );
+  }
+
+  /**
+   * Trims entries older than the retention window and, past `maxEntries` (split evenly over
+   * the partitions), the oldest ones, but never one at or after `keepFrom` (the position some
+   * correlator has not yet checkpointed past). Works in steps of at most TRIM_STEP entries and
+   * repeats until caught up, so it keeps up with any ingest rate (one approximate XTRIM stops
+   * at 10,000 entries). Returns the number of entries removed.
    */
   async trim(
     now: number,
@@ -310,18 +532,34 @@ export class EventLog {
     keepFrom: string,
     maxEntries = Number.POSITIVE_INFINITY,
   ): Promise<number> {
+    const floors = positionIds(keepFrom, this.partitions);
+    const each = Math.ceil(maxEntries / this.partitions);
+    let removed = 0;
+    for (let p = 0; p < this.partitions; p += 1)
+      removed += await this.trimPartition(p, now, retentionMs, floors[p] as string, each);
+    return removed;
+  }
+
+  private async trimPartition(
+    p: number,
+    now: number,
+    retentionMs: number,
+    keepFrom: string,
+    maxEntries: number,
+  ): Promise<number> {
+    const log = this.keysOf(p).log;
     const floor = nextStreamId(keepFrom);
-    let removed = await this.trimBefore(minStreamId(`${Math.max(0, now - retentionMs)}-0`, floor));
+    let removed = await this.trimBefore(
+      log,
+      minStreamId(`${Math.max(0, now - retentionMs)}-0`, floor),
+    );
     for (;;) {
-      const excess = (await this.length()) - maxEntries;
+      const excess = (await this.redis.xlen(log)) - maxEntries;
       if (excess <= 0) break;
-      const nth = (await this.#scripts.run(
-        'nthEventId',
-        [this.keys.eventLog],
-        [Math.min(excess, TRIM_STEP)],
-      )) as string | null;
+      const nth = (await this.#scripts.run('nthEventId', [log], [Math.min(excess, TRIM_STEP)])) as
+        string | null;
       if (!nth) break;
-      const n = await this.trimBefore(minStreamId(nextStreamId(nth), floor));
+      const n = await this.trimBefore(log, minStreamId(nextStreamId(nth), floor));
       removed += n;
       // Held by a correlator's checkpoint: what is left has not been correlated yet.
       if (n === 0) break;
@@ -329,40 +567,44 @@ export class EventLog {
     return removed;
   }
 
-  /** Removes every entry before `bound`, in bounded steps. */
-  private async trimBefore(bound: string): Promise<number> {
+  /** Removes every entry of `log` before `bound`, in bounded steps. */
+  private async trimBefore(log: string, bound: string): Promise<number> {
     let removed = 0;
     for (;;) {
       // `~` frees whole stream nodes, at most TRIM_STEP entries per call.
       const n = Number(
-        await this.redis.call('XTRIM', this.keys.eventLog, 'MINID', '~', bound, 'LIMIT', TRIM_STEP),
+        await this.redis.call('XTRIM', log, 'MINID', '~', bound, 'LIMIT', TRIM_STEP),
       );
       removed += n;
       if (n === 0) break;
     }
     // What is left before the bound shares one node with later entries: a few, removed exactly.
-    return removed + Number(await this.redis.call('XTRIM', this.keys.eventLog, 'MINID', bound));
+    return removed + Number(await this.redis.call('XTRIM', log, 'MINID', bound));
   }
 
   /**
-   * Forgets up to `limit` event ids accepted before `horizon` (the dedupe window's start), and
-   * any stamped more than a window ahead of `now` (a clock stepped back); returns how many.
-   * Appends forget as they go; this finishes the job when ingest is quiet.
+   * Forgets up to `limit` event ids (per partition) accepted before `horizon` (the dedupe
+   * window's start), and any stamped more than a window ahead of `now` (a clock stepped back);
+   * returns how many. Appends forget as they go; this finishes the job when ingest is quiet.
    */
   async forget(horizon: number, limit: number, now: number): Promise<number> {
-    return Number(
-      await this.#scripts.run(
-        'forgetSeen',
-        [this.keys.eventSeenOrder, this.keys.eventWhere, this.keys.eventSeenLegacy],
-        [horizon, limit, now + (now - horizon)],
-      ),
-    );
+    let forgotten = 0;
+    for (const k of this.#keys)
+      forgotten += Number(
+        await this.#scripts.run(
+          'forgetSeen',
+          [k.seenOrder, k.where, k.seenLegacy],
+          [horizon, limit, now + (now - horizon)],
+        ),
+      );
+    return forgotten;
   }
 
   /**
-   * Newest-first scan for GET /v1/events: entries before `before` (a stream id; the newest when
-   * absent) that `match`, up to `limit` of them, reading at most `budget` entries so one request
-   * stays short. `next` is where to continue (absent when the log's start was reached).
+   * Newest-first scan for GET /v1/events: entries before `before` (a position, as `next`
+   * gives it; the newest when absent) that `match`, up to `limit` of them, reading at most
+   * `budget` entries so one request stays short. Partitions are merged newest-first by entry
+   * id. `next` is where to continue (absent when every partition's start was reached).
    */
   async scanBackward(
     before: string | undefined,
@@ -370,36 +612,81 @@ export class EventLog {
     limit: number,
     budget: number,
   ): Promise<{ events: LoggedEvent[]; next?: string; scanned: number }> {
+    const n = this.partitions;
+    // Per partition: the exclusive upper bound still to read below ('0-0': nothing left).
+    const ends: (string | undefined)[] =
+      before === undefined ? new Array<undefined>(n).fill(undefined) : positionIds(before, n);
+    const bufs: RawEntry[][] = ends.map(() => []);
+    const done = ends.map((e) => e === '0-0');
+    // What `next` says per partition: the last entry handed out, or (not yet reached) the bound.
+    const cursor = ends.map((e) => e ?? '');
     const events: LoggedEvent[] = [];
-    let end = before === undefined ? '+' : `(${before}`;
     let scanned = 0;
+    const fill = async (p: number, page: number): Promise<void> => {
+      const end = ends[p] === undefined ? '+' : `(${ends[p]}`;
+      const rows = (await this.redis.xrevrange(
+        this.keysOf(p).log,
+        end,
+        '-',
+        'COUNT',
+        page,
+      )) as RawEntry[];
+      bufs[p] = rows;
+      const lastRow = rows.at(-1);
+      if (lastRow) ends[p] = lastRow[0];
+      // Fixes where a partition not yet reached starts, so `next` never admits newer entries.
+      if (cursor[p] === '') cursor[p] = rows[0] ? nextStreamId(rows[0][0]) : '0-0';
+      if (rows.length < page) done[p] = true;
+    };
     while (scanned < budget) {
       const page = Math.min(1_000, budget - scanned);
-      const entries = (await this.redis.xrevrange(this.keys.eventLog, end, '-', 'COUNT', page)) as [
-        string,
-        string[],
-      ][];
-      for (const [index, logged] of (await this.toLogged(entries)).entries()) {
-        if (match(logged.event)) {
-          events.push(logged);
-          if (events.length === limit)
-            return { events, next: logged.seq, scanned: scanned + index + 1 };
+      // Take up to a page of entries newest-first across partitions.
+      const picks: { p: number; entry: RawEntry }[] = [];
+      while (picks.length < page) {
+        const empty = [...bufs.keys()].filter((p) => bufs[p]?.length === 0 && !done[p]);
+        if (empty.length > 0) await Promise.all(empty.map((p) => fill(p, page)));
+        let best = -1;
+        for (let p = 0; p < n; p += 1) {
+          const head = bufs[p]?.[0];
+          if (!head) continue;
+          const top = best < 0 ? undefined : bufs[best]?.[0];
+          if (!top || compareStreamIds(head[0], top[0]) >= 0) best = p;
+        }
+        if (best < 0) break;
+        picks.push({ p: best, entry: (bufs[best] as RawEntry[]).shift() as RawEntry });
+      }
+      const logged = new Map<string, LoggedEvent>();
+      await Promise.all(
+        bufs.map(async (_, p) => {
+          const mine = picks.filter((t) => t.p === p).map((t) => t.entry);
+          for (const l of await this.toLogged(p, mine)) logged.set(l.seq, l);
+        }),
+      );
+      for (const { p, entry } of picks) {
+        scanned += 1;
+        cursor[p] = entry[0];
+        const l = logged.get(qualifySeq(p, entry[0]));
+        if (l && match(l.event)) {
+          events.push(l);
+          if (events.length === limit) return { events, next: this.cursorOf(cursor), scanned };
         }
       }
-      scanned += entries.length;
-      const last = entries[entries.length - 1];
-      if (entries.length < page || !last) return { events, scanned };
-      end = `(${last[0]}`;
+      if (picks.length < page) return { events, scanned };
     }
-    const lastSeen = end.slice(1);
-    return { events, next: lastSeen, scanned };
+    return { events, next: this.cursorOf(cursor), scanned };
+  }
+
+  /** `next` of scanBackward: the plain entry id with one partition (as before partitions). */
+  private cursorOf(cursor: readonly string[]): string {
+    return formatPosition(cursor.map((c) => (c === '' ? '0-0' : c)));
   }
 
   /**
-   * Removes the text (and raw) of up to `limit` events accepted before `horizon` (-1: none by
-   * age) but before `keepFrom` (the oldest entry some correlator has yet to checkpoint past;
-   * '0-0': none known), and of events the log no longer holds; the events stay. Returns how
-   * many. `periodMs`: the texts of sources with that `keep.text_ms` (undefined: the others).
+   * Removes the text (and raw) of up to `limit` events (per partition) accepted before
+   * `horizon` (-1: none by age) but before `keepFrom` (the position some correlator has yet to
+   * checkpoint past; '0-0': none known), and of events the log no longer holds; the events
+   * stay. Returns how many. `periodMs`: the texts of sources with that `keep.text_ms`
+   * (undefined: the others).
    */
   async forgetText(
     horizon: number,
@@ -407,41 +694,56 @@ export class EventLog {
     keepFrom = '0-0',
     periodMs?: number,
   ): Promise<number> {
-    const order =
-      periodMs === undefined ? this.keys.eventTextOrder : this.keys.eventTextOrderFor(periodMs);
-    return Number(
-      await this.#scripts.run(
-        'forgetText',
-        [this.keys.eventText, order, this.keys.eventLog],
-        [horizon, limit, keepFrom],
-      ),
-    );
+    const floors = positionIds(keepFrom, this.partitions);
+    let removed = 0;
+    for (const [p, k] of this.#keys.entries()) {
+      const order = periodMs === undefined ? k.textOrder : k.textOrderFor(periodMs);
+      removed += Number(
+        await this.#scripts.run(
+          'forgetText',
+          [k.text, order, k.log],
+          [horizon, limit, floors[p] as string],
+        ),
+      );
+    }
+    return removed;
   }
 
   /** The text periods of sources that set `keep.text_ms`, ever (each has its own list). */
   async textPeriods(): Promise<number[]> {
-    const members = await this.redis.smembers(this.keys.eventTextPeriods);
-    return members.map(Number).filter((n) => Number.isSafeInteger(n) && n >= 0);
+    const all = new Set<number>();
+    for (const k of this.#keys)
+      for (const m of await this.redis.smembers(k.textPeriods)) {
+        const n = Number(m);
+        if (Number.isSafeInteger(n) && n >= 0) all.add(n);
+      }
+    return [...all];
   }
 
+  /** Entries held now, over every partition. */
   async length(): Promise<number> {
-    return this.redis.xlen(this.keys.eventLog);
+    let total = 0;
+    for (const k of this.#keys) total += await this.redis.xlen(k.log);
+    return total;
   }
 
-  /** Parses entries, putting back the text kept apart (one HMGET for those that have it). */
-  private async toLogged(entries: readonly [string, string[]][]): Promise<LoggedEvent[]> {
+  /**
+   * Parses partition `p`'s entries (progress marks skipped), putting back the text kept apart
+   * (one HMGET for those that have it).
+   */
+  private async toLogged(p: number, entries: readonly RawEntry[]): Promise<LoggedEvent[]> {
     const out: LoggedEvent[] = [];
-    const withText: LoggedEvent[] = [];
-    for (const [seq, fields] of entries) {
+    const withText: { logged: LoggedEvent; id: string }[] = [];
+    for (const [id, fields] of entries) {
       const payload = fieldValue(fields, 'e');
       if (!payload) continue;
-      const logged = { seq, event: JSON.parse(payload) as CanonicalEvent };
+      const logged = { seq: qualifySeq(p, id), event: JSON.parse(payload) as CanonicalEvent };
       out.push(logged);
-      if (fieldValue(fields, 't') !== undefined) withText.push(logged);
+      if (fieldValue(fields, 't') !== undefined) withText.push({ logged, id });
     }
     if (withText.length > 0) {
-      const texts = await this.redis.hmget(this.keys.eventText, ...withText.map((l) => l.seq));
-      withText.forEach((logged, i) => withStoredText(logged.event, texts[i]));
+      const texts = await this.redis.hmget(this.keysOf(p).text, ...withText.map((w) => w.id));
+      withText.forEach((w, i) => withStoredText(w.logged.event, texts[i]));
     }
     return out;
   }
@@ -456,28 +758,4 @@ function toRecord(flat: readonly unknown[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (let i = 0; i + 1 < flat.length; i += 2) out[String(flat[i])] = flat[i + 1];
   return out;
-}
-
-function parseId(id: string): [bigint, bigint] {
-  const [ms, seq] = id.split('-');
-  return [BigInt(ms ?? '0'), BigInt(seq ?? '0')];
-}
-
-/** Orders stream ids ("<ms>-<seq>"): negative when a is before b. */
-export function compareStreamIds(a: string, b: string): number {
-  const [am, as] = parseId(a);
-  const [bm, bs] = parseId(b);
-  if (am !== bm) return am < bm ? -1 : 1;
-  return as === bs ? 0 : as < bs ? -1 : 1;
-}
-
-function minStreamId(a: string, b: string): string {
-  const [am, as] = parseId(a);
-  const [bm, bs] = parseId(b);
-  return am < bm || (am === bm && as <= bs) ? a : b;
-}
-
-function nextStreamId(id: string): string {
-  const [ms, seq] = parseId(id);
-  return `${ms}-${seq + 1n}`;
 }

@@ -14,6 +14,18 @@
  * Earlier versions named the first two groups without tags: store/key-layout-migration.ts
  * renames them on a single Redis.
  */
+/** One event-log partition's keys (see Keys.eventPartition and the getters named event…). */
+export interface EventLogKeys {
+  readonly log: string;
+  readonly seenOrder: string;
+  readonly seenLegacy: string;
+  readonly where: string;
+  readonly text: string;
+  readonly textOrder: string;
+  readonly textOrderFor: (periodMs: number) => string;
+  readonly textPeriods: string;
+}
+
 /** User-chosen names inside key names are encoded so `:` or `{}` in them cannot collide or move slots. */
 const enc = (part: string): string => encodeURIComponent(part);
 
@@ -43,39 +55,53 @@ export class Keys {
     return `${this.prefix}:{audit}:head`;
   }
 
-  // ingest
+  // ingest: every getter below is partition 0's key (the whole log when it is not split)
+  /** The keys of event-log partition `partition` (CORDON_EVENT_LOG_PARTITIONS), one hash tag. */
+  eventPartition(partition: number): EventLogKeys {
+    const tag = this.events(partition);
+    return {
+      log: `${tag}:events:log`,
+      seenOrder: `${tag}:events:seen-order`,
+      seenLegacy: `${tag}:events:seen`,
+      where: `${tag}:events:where`,
+      text: `${tag}:events:text`,
+      textOrder: `${tag}:events:text-order`,
+      textOrderFor: (periodMs: number) => `${tag}:events:text-order:${periodMs}`,
+      textPeriods: `${tag}:events:text-periods`,
+    };
+  }
   get eventLog(): string {
-    return `${this.events(0)}:events:log`;
+    return this.eventPartition(0).log;
   }
   /** The ingest dedupe memory's ids in accept order (a LIST), so they can be forgotten. */
   get eventSeenOrder(): string {
-    return `${this.events(0)}:events:seen-order`;
+    return this.eventPartition(0).seenOrder;
   }
   /** The same, as earlier versions kept it (a time-scored ZSET): drained, no longer written. */
   get eventSeenLegacy(): string {
-    return `${this.events(0)}:events:seen`;
+    return this.eventPartition(0).seenLegacy;
   }
   get eventWhere(): string {
-    return `${this.events(0)}:events:where`;
+    return this.eventPartition(0).where;
   }
   /** Prompt/response text (and raw) of logged events, by stream entry id, kept apart for retention. */
   get eventText(): string {
-    return `${this.events(0)}:events:text`;
+    return this.eventPartition(0).text;
   }
   /** The same entries' ids in accept order (a LIST of "<ms>:<entry id>"), so text can expire. */
   get eventTextOrder(): string {
-    return `${this.events(0)}:events:text-order`;
+    return this.eventPartition(0).textOrder;
   }
   /**
    * The accept-order list of the texts of sources with their own text period (`keep.text_ms`),
    * one list per period, so each list stays in due order and is swept with its own horizon.
    */
   eventTextOrderFor(periodMs: number): string {
-    return `${this.events(0)}:events:text-order:${periodMs}`;
+    return this.eventPartition(0).textOrderFor(periodMs);
   }
   /** The periods (ms) that have a list of their own: what the text sweep walks (a SET). */
   get eventTextPeriods(): string {
-    return `${this.events(0)}:events:text-periods`;
+    return this.eventPartition(0).textPeriods;
   }
   /** One entry of a source's bounded join/delta memory (src/ingest/sources/source-kind.ts). */
   sourceMemory(source: string, key: string): string {

@@ -140,7 +140,8 @@ export const recordRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
               description: 'Event time from (RFC 3339 or epoch ms), inclusive.',
             },
             to: { type: 'string', description: 'Event time to (RFC 3339 or epoch ms), exclusive.' },
-            before: { type: 'string', pattern: '^\\d+-\\d+$' },
+            // One entry id, or one per event-log partition joined by "," (the `next` given).
+            before: { type: 'string', pattern: '^\\d+-\\d+(,\\d+-\\d+){0,255}$' },
             limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
             scan: { type: 'integer', minimum: 100, maximum: 100_000, default: 20_000 },
           },

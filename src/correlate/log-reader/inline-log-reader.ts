@@ -1,8 +1,7 @@
 import type { RedisClient } from '../../store/redis.js';
 import type { EventLog } from '../../store/event-log.js';
 import type { CorrelationEngine } from '../engine/engine.js';
-import type { RoutedBatch } from '../routing/routed-batch.js';
-import type { LogReader } from './log-reader.js';
+import type { LogBatch, LogReader } from './log-reader.js';
 import { routeEntries } from './route-entries.js';
 
 /**
@@ -24,16 +23,15 @@ export class InlineLogReader implements LogReader {
     this.#position = position;
   }
 
-  async next(): Promise<RoutedBatch> {
-    const entries = await this.log.readAfter(
+  async next(): Promise<LogBatch> {
+    const read = await this.log.readMerged(
       this.blockingRedis,
       this.#position,
       this.batchSize,
       this.blockMs,
     );
-    const last = entries[entries.length - 1];
-    if (last) this.#position = last.seq;
-    return routeEntries(this.router, entries);
+    this.#position = read.position;
+    return routeEntries(this.router, read, this.log.partitions);
   }
 
   async close(): Promise<void> {

@@ -1,8 +1,20 @@
 import type { RoutedBatch } from '../routing/routed-batch.js';
 
+/** One read of the event log, routed: the events, and where the log reader stands after them. */
+export interface LogBatch {
+  readonly batch: RoutedBatch;
+  /** The log position after it (store/log-position.ts): every partition's last entry read. */
+  readonly position: string;
+  /** Log entries it stands for, progress marks of quiet partitions included (for lag). */
+  readonly consumed: number;
+  /** Each event's event-log partition (`seqAt` gives the entry id within it); empty when 1. */
+  readonly partitions: Uint8Array;
+}
+
 /**
- * Where the live correlator gets its events: the event log read in order, each entry parsed,
- * validated and routed (the stateless half of correlation), so the correlator only applies.
+ * Where the live correlator gets its events: the event log read in order (every partition,
+ * merged: EventLog.readMerged), each entry parsed, validated and routed (the stateless half of
+ * correlation), so the correlator only applies.
  */
 export interface LogReader {
   /**
@@ -15,6 +27,6 @@ export interface LogReader {
    * a short while when there are none yet (then the batch is empty). Rejects when reading
    * fails; the correlator then restores and seeks again.
    */
-  next(): Promise<RoutedBatch>;
+  next(): Promise<LogBatch>;
   close(): Promise<void>;
 }

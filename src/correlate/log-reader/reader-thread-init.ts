@@ -1,5 +1,5 @@
 import type { EngineOptions } from '../engine/engine.js';
-import type { RoutedBatch } from '../routing/routed-batch.js';
+import type { LogBatch } from './log-reader.js';
 import type { RuleSource } from '../rule/rule-source.js';
 
 /** How the correlator's reader thread connects and routes (plain data: it crosses threads). */
@@ -7,6 +7,8 @@ export interface ReaderThreadOptions {
   readonly redisUrl: string;
   /** Key prefix of this Cordon (the event log's key is derived from it). */
   readonly keyPrefix: string;
+  /** CORDON_EVENT_LOG_PARTITIONS (default 1). */
+  readonly eventLogPartitions?: number;
   readonly connectionName: string;
   readonly commandTimeoutMs: number;
   /** The rule files: the thread compiles them again, to the same rule set as the correlator. */
@@ -31,7 +33,7 @@ export type ReaderReply =
   | {
       readonly type: 'batch';
       readonly epoch: number;
-      readonly batch: RoutedBatch;
+      readonly batch: LogBatch;
     }
   | {
       readonly type: 'error';

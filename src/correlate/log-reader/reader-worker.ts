@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { EventLog, type LoggedEvent } from '../../store/event-log.js';
+import { EventLog, type MergedRead } from '../../store/event-log.js';
 import { Keys } from '../../store/keys.js';
 import { createRedis, outageOptions } from '../../store/redis.js';
 import { CorrelationEngine } from '../engine/engine.js';
@@ -30,14 +30,19 @@ if (parentPort) {
   });
   // Errors surface through the commands that fail (and reach the correlator from there).
   redis.on('error', () => undefined);
-  const log = new EventLog(redis, new Keys(init.keyPrefix));
+  const partitions = init.eventLogPartitions ?? 1;
+  const log = new EventLog(redis, new Keys(init.keyPrefix), undefined, partitions);
 
   let epoch = -1;
   let cursor = '0-0';
   let credits = 0;
   let wake: (() => void) | undefined;
   const post = (reply: ReaderReply): void => {
-    if (reply.type === 'batch') port.postMessage(reply, transferList(reply.batch));
+    if (reply.type === 'batch')
+      port.postMessage(reply, [
+        ...transferList(reply.batch.batch),
+        reply.batch.partitions.buffer as ArrayBuffer,
+      ]);
     else port.postMessage(reply);
   };
 
@@ -55,10 +60,10 @@ if (parentPort) {
   // One read is kept in flight while the previous batch is parsed and routed, so the thread
   // never waits on Redis and Redis never waits on the thread. A read started for an older epoch
   // (a seek came meanwhile) is dropped when it lands.
-  type Read = { epoch: number; entries: Promise<LoggedEvent[]> };
+  type Read = { epoch: number; entries: Promise<MergedRead> };
   let inFlight: Read | undefined;
   const startRead = (): Read => {
-    const read = { epoch, entries: log.readAfter(redis, cursor, init.batchSize, init.blockMs) };
+    const read = { epoch, entries: log.readMerged(redis, cursor, init.batchSize, init.blockMs) };
     // Its failure is reported when it is awaited; until then it must not count as unhandled.
     read.entries.catch(() => undefined);
     return read;
@@ -75,14 +80,13 @@ if (parentPort) {
       if (inFlight?.epoch !== reading) inFlight = startRead();
       let batch;
       try {
-        const entries = await inFlight.entries;
+        const read = await inFlight.entries;
         inFlight = undefined;
         if (epoch !== reading) continue; // sought meanwhile: this read is from the old position
-        const last = entries[entries.length - 1];
-        if (last) cursor = last.seq;
+        cursor = read.position;
         // Ask for the next batch before routing this one (only with credit left for it).
         if (credits > 1) inFlight = startRead();
-        batch = routeEntries(router, entries);
+        batch = routeEntries(router, read, partitions);
       } catch (err) {
         // A read started before routing failed would hold the connection for the next one.
         await inFlight?.entries.catch(() => undefined);

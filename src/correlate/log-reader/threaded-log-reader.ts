@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
-import type { RoutedBatch } from '../routing/routed-batch.js';
+
 import { builtModuleUrl } from '../../shared/built-module-url.js';
-import type { LogReader } from './log-reader.js';
+import type { LogBatch, LogReader } from './log-reader.js';
 import type { ReaderCommand, ReaderReply, ReaderThreadInit } from './reader-thread-init.js';
 
 /**
@@ -12,7 +12,7 @@ import type { ReaderCommand, ReaderReply, ReaderThreadInit } from './reader-thre
 export class ThreadedLogReader implements LogReader {
   #worker: Worker | undefined;
   #epoch = 0;
-  readonly #ready: RoutedBatch[] = [];
+  readonly #ready: LogBatch[] = [];
   #failure: Error | undefined;
   #waiter: (() => void) | undefined;
   #closing = false;
@@ -26,7 +26,7 @@ export class ThreadedLogReader implements LogReader {
     this.send({ type: 'seek', epoch: this.#epoch, position });
   }
 
-  async next(): Promise<RoutedBatch> {
+  async next(): Promise<LogBatch> {
     for (;;) {
       if (this.#failure) throw this.#failure;
       const batch = this.#ready.shift();

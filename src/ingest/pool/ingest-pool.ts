@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { builtModuleUrl } from '../../shared/built-module-url.js';
 import { CordonError } from '../../shared/errors.js';
+import type { EntityField } from '../canonical-event.js';
 import type { KeepPolicy } from '../keep-policy.js';
 import { getSourceKind } from '../sources/registry.js';
 import type { PreparedBatch } from '../stored-batch.js';
@@ -205,7 +206,13 @@ function busy(source: string, err: Error): CordonError {
  * whose options allow it); undefined when `workers` is 0 or no source qualifies.
  */
 export function poolForSources(
-  sources: Iterable<{ name: string; type: string; options?: unknown; keep?: KeepPolicy }>,
+  sources: Iterable<{
+    name: string;
+    type: string;
+    options?: unknown;
+    keep?: KeepPolicy;
+    partitionBy?: EntityField;
+  }>,
   settings: {
     workers: number;
     maxQueued: number;
@@ -221,7 +228,13 @@ export function poolForSources(
     const kind = getSourceKind(s.type);
     if (kind?.offload === undefined || kind.enrich !== undefined) continue;
     if (!(kind.offload.eligible?.(s.options) ?? true)) continue;
-    offloaded.push({ name: s.name, type: s.type, options: s.options, keep: s.keep });
+    offloaded.push({
+      name: s.name,
+      type: s.type,
+      options: s.options,
+      keep: s.keep,
+      ...(s.partitionBy === undefined ? {} : { partitionBy: s.partitionBy }),
+    });
   }
   if (offloaded.length === 0) return undefined;
   return new IngestPool({

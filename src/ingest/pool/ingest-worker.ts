@@ -55,6 +55,7 @@ async function prepare(job: PoolJob): Promise<PreparedBatch> {
         source.keep,
         { source: source.name, received: job.now },
         kind.category === 'canonical',
+        source.partitionBy,
       ),
     ),
     warnings: result.warnings,

@@ -1,3 +1,4 @@
+import type { EntityField } from '../canonical-event.js';
 import type { KeepPolicy } from '../keep-policy.js';
 import type { PreparedBatch } from '../stored-batch.js';
 
@@ -7,6 +8,7 @@ export interface PoolSource {
   readonly type: string;
   readonly options: unknown;
   readonly keep: KeepPolicy | undefined;
+  readonly partitionBy?: EntityField;
 }
 
 /** Given to each worker thread as its workerData. */

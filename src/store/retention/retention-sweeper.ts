@@ -3,7 +3,8 @@ import type { CorrelationStateStore } from '../../correlate/state-store.js';
 import type { Clock } from '../../shared/clock.js';
 import type { Logger } from '../../shared/logger.js';
 import type { Metrics } from '../../shared/metrics.js';
-import { compareStreamIds, type EventLog } from '../event-log.js';
+import type { EventLog } from '../event-log.js';
+import { minPosition } from '../log-position.js';
 import type { Keys } from '../keys.js';
 import { sum, type RecordSweep } from './record-sweep.js';
 import { isRedisConnectionError } from '../redis.js';
@@ -105,7 +106,8 @@ export class RetentionSweeper {
     const keepFrom =
       offsets.length === 0
         ? '0-0'
-        : offsets.reduce((a, b) => (compareStreamIds(a, b) <= 0 ? a : b));
+        : // Each event-log partition's earliest checkpointed entry (one id when not split).
+          minPosition(offsets, this.log.partitions);
     removed.event = await this.log.trim(
       now,
       this.options.eventRetentionMs,

@@ -109,6 +109,8 @@ function rulesFrom(yaml: string): CompiledRuleSet {
 
 /** Whether correlators in the running suite read the log on a thread of their own. */
 let readerThread = false;
+/** CORDON_EVENT_LOG_PARTITIONS of the running suite (every test's log and correlators). */
+let logPartitions = 1;
 
 function startCorrelator(
   keys: Keys,
@@ -126,7 +128,7 @@ function startCorrelator(
   const correlator = new Correlator(
     rules,
     { limits: { ...TEST_LIMITS, partitions: 4 }, timing: TEST_TIMING },
-    new EventLog(redis, keys),
+    new EventLog(redis, keys, undefined, logPartitions),
     blocking,
     wrap(new RedisStateStore(redis, keys)),
     sink,
@@ -143,6 +145,7 @@ function startCorrelator(
             readerThread: {
               redisUrl: TEST_REDIS_URL,
               keyPrefix: keys.prefix,
+              eventLogPartitions: logPartitions,
               connectionName: 'cordon-test-reader',
               commandTimeoutMs: 2_000,
               sources: [{ file: 'rules.yaml', text: ruleText.get(rules) ?? '' }],
@@ -190,17 +193,21 @@ function recordingSink(fail?: (m: Match, attempt: number) => boolean): {
 }
 
 describe.each([
-  ['reading the log on its own thread', false],
-  ['reading the log on a reader thread', true],
-])('Correlator %s', (_mode, threaded) => {
+  ['reading the log on its own thread', false, 1],
+  ['reading the log on a reader thread', true, 1],
+  // The same cases over an event log split into 4 partitions: same matches, same guarantees.
+  ['reading a 4-partition log on its own thread', false, 4],
+  ['reading a 4-partition log on a reader thread', true, 4],
+])('Correlator %s', (_mode, threaded, partitions) => {
   beforeAll(() => {
     readerThread = threaded;
+    logPartitions = partitions;
   });
 
   it('correlates the log, checkpoints, and resumes after a restart without new or lost matches', async () => {
     const keys = freshKeys();
     const rules = rulesFrom(RULES);
-    const log = new EventLog(env.redis, keys);
+    const log = new EventLog(env.redis, keys, undefined, logPartitions);
     await log.append(bursts(['k1', 'k2']), Date.now(), 86_400_000);
     const { sink, ids } = recordingSink();
     const first = startCorrelator(keys, rules, sink);
@@ -225,7 +232,7 @@ describe.each([
 
   it('sets aside an event the engine fails on, with the entry read back from the log, and goes on', async () => {
     const keys = freshKeys();
-    const log = new EventLog(env.redis, keys);
+    const log = new EventLog(env.redis, keys, undefined, logPartitions);
     const appended = await log.append(bursts(['k1', 'k2']), Date.now(), 86_400_000);
     const { sink, ids } = recordingSink();
     const poisoned: [LoggedEvent, string][] = [];
@@ -269,7 +276,7 @@ describe.each([
   it('retries from the last checkpoint when the sink fails, delivering each match once in the end', async () => {
     const keys = freshKeys();
     const rules = rulesFrom(RULES);
-    await new EventLog(env.redis, keys).append(bursts(['k1', 'k2', 'k3']), Date.now(), 86_400_000);
+    await new EventLog(env.redis, keys, undefined, logPartitions).append(bursts(['k1', 'k2', 'k3']), Date.now(), 86_400_000);
     // The first two attempts at every match fail, as if the incident store were down.
     const { sink, ids, deliveries } = recordingSink((_, attempt) => attempt <= 2);
     const h = startCorrelator(keys, rules, sink);
@@ -287,7 +294,7 @@ describe.each([
   it('shares partitions between two correlators, each match delivered by one of them', async () => {
     const keys = freshKeys();
     const rules = rulesFrom(RULES);
-    const log = new EventLog(env.redis, keys);
+    const log = new EventLog(env.redis, keys, undefined, logPartitions);
     const { sink, ids, deliveries } = recordingSink();
     const a = startCorrelator(keys, rules, sink, { member: 'a' });
     const b = startCorrelator(keys, rules, sink, { member: 'b' });
@@ -312,7 +319,7 @@ describe.each([
   it("takes over a dead correlator's partitions after its lease", async () => {
     const keys = freshKeys();
     const rules = rulesFrom(RULES);
-    const log = new EventLog(env.redis, keys);
+    const log = new EventLog(env.redis, keys, undefined, logPartitions);
     const { sink, ids } = recordingSink();
     const store = mortalStore(new RedisStateStore(env.redis, keys));
     const a = startCorrelator(
@@ -352,7 +359,7 @@ title: Two bursts from one key
 name: repeated_burst
 correlation: { type: event_count, rules: [burst], group-by: [api_key], timespan: 10m, condition: { gte: 2 } }
 `);
-    const log = new EventLog(env.redis, keys);
+    const log = new EventLog(env.redis, keys, undefined, logPartitions);
     const { sink, ids } = recordingSink();
     const h = startCorrelator(keys, rules, sink);
     await h.correlator.start();
@@ -396,5 +403,52 @@ correlation: { type: event_count, rules: [burst], group-by: [api_key], timespan:
     const b = startCorrelator(keys, rules, recordingSink().sink, { partitions: 8 });
     await expect(b.correlator.start()).rejects.toThrow(/split into 4 partitions/);
     await b.stop();
+  });
+});
+
+describe('Correlator over a partitioned event log', () => {
+  afterAll(() => {
+    logPartitions = 1;
+  });
+
+  /** Every match of `events` (appended in batches of 25) with the log split `partitions` ways. */
+  async function matchesWith(partitions: number, events: CanonicalEvent[]): Promise<string[]> {
+    logPartitions = partitions;
+    readerThread = false;
+    const keys = freshKeys();
+    const log = new EventLog(env.redis, keys, undefined, partitions);
+    for (let i = 0; i < events.length; i += 25)
+      await log.append(events.slice(i, i + 25), Date.now(), 86_400_000);
+    // Every partition holds some of them.
+    for (let p = 0; p < partitions; p += 1)
+      expect(await env.redis.xlen(keys.eventPartition(p).log)).toBeGreaterThan(0);
+    const { sink, ids } = recordingSink();
+    const h = startCorrelator(keys, rulesFrom(RULES), sink);
+    await h.correlator.start();
+    let seen = -1;
+    await eventually(
+      async () => {
+        const done = ids.size === seen && h.correlator.entriesRead >= events.length;
+        seen = ids.size;
+        return done ? true : undefined;
+      },
+      'the correlator to drain the log',
+      15_000,
+    );
+    await h.stop();
+    return [...ids.values()].map((m) => `${m.matchId} ${JSON.stringify(m.group)}`).sort();
+  }
+
+  it('finds the same matches on the same input with 1 and with 4 partitions', async () => {
+    // 30 keys, spread over the partitions by key; each key's events a little out of order.
+    const events: CanonicalEvent[] = [];
+    for (let round = 0; round < 6; round += 1)
+      for (let k = 0; k < 30; k += 1)
+        if ((k + round) % 3 !== 0)
+          events.push(event(`r${round}-k${k}`, `k${k}`, round * 1_000 + ((k * 37) % 500)));
+    const one = await matchesWith(1, events);
+    const four = await matchesWith(4, events);
+    expect(one.length).toBeGreaterThan(10);
+    expect(four).toEqual(one);
   });
 });

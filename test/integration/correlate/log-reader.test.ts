@@ -81,7 +81,7 @@ function events(count: number): CanonicalEvent[] {
 async function drain(reader: LogReader): Promise<unknown[]> {
   const out: unknown[] = [];
   for (;;) {
-    const batch = await reader.next();
+    const { batch } = await reader.next();
     if (batch.count === 0) return out;
     out.push(...flatten(batch));
   }
@@ -178,12 +178,12 @@ describe('correlator log readers', () => {
     const reader = threaded(keys, TEST_REDIS_URL, 20);
     try {
       reader.seek('0-0');
-      const first = await reader.next();
+      const { batch: first } = await reader.next();
       expect(first.count).toBe(20);
       await new Promise((r) => setTimeout(r, 100)); // let it read ahead
       const middle = appended[59]?.seq as string;
       reader.seek(middle);
-      const next = await reader.next();
+      const { batch: next } = await reader.next();
       expect(seqAt(next, 0)).toBe(appended[60]?.seq);
       const rest = await drain(reader);
       expect(rest).toHaveLength(60 - next.count);

@@ -8,6 +8,7 @@ function stored(n: number, size: number): StoredEvent[] {
     id: `ev-${i}`,
     event: JSON.stringify({ id: `ev-${i}`, message: `é ${'x'.repeat(size)}` }),
     text: i % 2 === 0 ? '' : JSON.stringify({ text: { prompt: `p${i} ü` } }),
+    route: i * 7919,
   }));
 }
 
@@ -37,6 +38,8 @@ describe('forTheLog', () => {
     expect(packed.source).toBe('bulk');
     expect(packed.ids).toEqual(events.map((e) => e.id));
     expect(packed.withText).toBe(true);
+    // Each event's partition route travels with it, so the log splits a packed batch right.
+    expect([...packed.routes]).toEqual(events.map((e) => e.route));
     expect(unpack(packed)).toEqual(events.flatMap((e) => [`bulk/${e.id}`, e.event, e.text]));
   });
 });
