@@ -7,7 +7,12 @@ import {
 } from '../../src/actions/executors.js';
 import { buildPlaybooks } from '../../src/playbook/definition/build-playbooks.js';
 import type { CompiledPlaybook } from '../../src/playbook/definition/compile-playbook.js';
-import type { ActionJob, RunJob, RunQueues } from '../../src/playbook/runtime/jobs.js';
+import type {
+  ActionJob,
+  ActionJobOptions,
+  RunJob,
+  RunQueues,
+} from '../../src/playbook/runtime/jobs.js';
 import { PlaybookCatalog } from '../../src/playbook/runtime/playbook-catalog.js';
 import { Runner } from '../../src/playbook/runtime/runner.js';
 import { ManualClock } from '../../src/shared/clock.js';
@@ -54,6 +59,8 @@ export interface RunHarness {
   actionJobIds(): string[];
   /** An action job as added (whatever its state now). */
   actionJob(id: string): ActionJob | undefined;
+  /** The BullMQ options (attempts, delay, backoff) an action job was added with. */
+  actionJobOptions(id: string): ActionJobOptions | undefined;
   /** Sets an action job's state as BullMQ would report it (a job another worker runs). */
   setActionJobState(id: string, state: 'waiting' | 'active' | 'completed' | 'failed'): void;
 }
@@ -108,6 +115,7 @@ export function createRunHarness(
   type Entry<T> = { id: string; data: T; dueAt: number; seq: number; state: string };
   const runJobs = new Map<string, Entry<RunJob>>();
   const actionJobs = new Map<string, Entry<ActionJob>>();
+  const actionJobOptions = new Map<string, ActionJobOptions>();
   let seq = 0;
   // BullMQ refuses such ids; so does the fake, so a bad id fails here as in production.
   const checkId = (id: string): void => {
@@ -134,6 +142,7 @@ export function createRunHarness(
     async addActionJob(job, opts) {
       checkId(opts.jobId);
       if (actionJobs.has(opts.jobId)) return;
+      actionJobOptions.set(opts.jobId, opts);
       actionJobs.set(opts.jobId, {
         id: opts.jobId,
         data: job,
@@ -261,6 +270,9 @@ export function createRunHarness(
     },
     actionJob(id) {
       return actionJobs.get(id)?.data;
+    },
+    actionJobOptions(id) {
+      return actionJobOptions.get(id);
     },
     setActionJobState(id, state) {
       const job = actionJobs.get(id);

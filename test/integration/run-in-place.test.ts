@@ -89,6 +89,11 @@ describe('automatic steps in place', () => {
     expect(h.actionJobIds()).toEqual([actionEffectId('run_r', 'throttle', 1), ticketJob]);
     // Its one attempt was made in place: the job carries it, and has the policy's other one.
     expect(h.actionJob(ticketJob)?.attemptsBefore).toBe(1);
+    expect(h.actionJobOptions(ticketJob)).toMatchObject({
+      attempts: 1,
+      delayMs: 1_000,
+      backoff: { type: 'fixed', delayMs: 1_000 },
+    });
     const run = await h.runs.get('run_r');
     expect(run).toMatchObject({ status: 'resolved' });
     expect(run?.context.steps.ticket).toMatchObject({ status: 'succeeded', attempts: 2 });
@@ -98,6 +103,26 @@ describe('automatic steps in place', () => {
       'ticket.open',
       'ratelimit.clear',
     ]);
+  });
+
+  it('goes on doubling an exponential backoff from the attempts made in place', async () => {
+    const exponential = PLAYBOOK.replace(
+      'retry: { attempts: 2, backoff: fixed, delay: 1s }',
+      'retry: { attempts: 4, backoff: exponential, delay: 1s }',
+    );
+    const h = createRunHarness(store, 'retry-exp', exponential, { inPlace: true });
+    h.failures.set('ticket.open', 1);
+    await h.start('run_e', INCIDENT('u5'));
+    await h.settle();
+    const ticketJob = actionEffectId('run_e', 'ticket', 2);
+    // Queued from the start, the step would wait 1 s, 2 s, 4 s between its four attempts; its
+    // first attempt was in place, so its job waits 1 s, then BullMQ's exponential from 2 s.
+    expect(h.actionJobOptions(ticketJob)).toMatchObject({
+      attempts: 3,
+      delayMs: 1_000,
+      backoff: { type: 'exponential', delayMs: 2_000 },
+    });
+    expect(await h.runs.get('run_e')).toMatchObject({ status: 'resolved' });
   });
 
   it('gives a held step that cannot go on in place a job of its own; its effect is not repeated', async () => {

@@ -602,12 +602,22 @@ export class Runner {
    */
   async handOff(held: HeldAction, attemptsMade: number): Promise<void> {
     const { options } = held;
+    if (attemptsMade === 0) {
+      await this.deps.queues.addActionJob(held.job, options);
+      return;
+    }
+    // The new job counts its attempts from zero, so an exponential backoff is shifted by the
+    // attempts made in place: its waits go on doubling from where the step left off
+    // (d, 2d, 4d … over the step's attempts) instead of starting again at d.
+    const { backoff } = options;
+    const scale = backoff.type === 'exponential' ? 2 ** attemptsMade : 1;
     await this.deps.queues.addActionJob(
-      attemptsMade > 0 ? { ...held.job, attemptsBefore: attemptsMade } : held.job,
+      { ...held.job, attemptsBefore: attemptsMade },
       {
         ...options,
         attempts: Math.max(1, options.attempts - attemptsMade),
-        ...(attemptsMade > 0 ? { delayMs: options.backoff.delayMs } : {}),
+        delayMs: (backoff.delayMs * scale) / (backoff.type === 'exponential' ? 2 : 1),
+        backoff: { ...backoff, delayMs: backoff.delayMs * scale },
       },
     );
   }
