@@ -37,6 +37,23 @@ export const ENTITY_FIELDS = [
 ] as const;
 export type EntityField = (typeof ENTITY_FIELDS)[number];
 
+/**
+ * An event's primary entity is the first of these it has: what a detection without its own
+ * group-by groups by, and what the event log is partitioned by unless a source says otherwise.
+ */
+export const PRIMARY_ENTITY = [
+  'api_key',
+  'user',
+  'session',
+  'ip',
+  'user_agent',
+  'model',
+  'endpoint',
+  'host',
+  'tenant',
+  'feature',
+] as const satisfies readonly EntityField[];
+
 export const GEO_FIELDS = ['country', 'region', 'city'] as const;
 
 export type Entity = Partial<Record<EntityField, string>> & {

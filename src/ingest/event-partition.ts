@@ -1,10 +1,10 @@
 import type { CanonicalEvent, EntityField } from './canonical-event.js';
-import { ENTITY_FIELDS } from './canonical-event.js';
+import { ENTITY_FIELDS, PRIMARY_ENTITY } from './canonical-event.js';
 
 /**
  * Which event-log partition an event goes to (CORDON_EVENT_LOG_PARTITIONS): the one place this
  * is decided. Each source partitions by a key, by default the event's primary entity (the
- * first of PRIMARY_ENTITY it has, as detections group by), or by the entity field its
+ * first of canonical-event.ts's PRIMARY_ENTITY it has, as detections group by), or by the entity field its
  * connector names (`partition_by: entity.<field>`); the partition is a hash of the key mod N.
  *
  * Dedupe stays exact because the key is part of the event: a resend of an event (same source,
@@ -13,20 +13,6 @@ import { ENTITY_FIELDS } from './canonical-event.js';
  * also repeats. What is not deduplicated across partitions is a *different* event that reuses
  * an id with another key value — the sender's contract is that an id names one event.
  */
-
-/** Entity fields tried in order (the same order as detections' default group-by). */
-export const PRIMARY_ENTITY: readonly EntityField[] = [
-  'api_key',
-  'user',
-  'session',
-  'ip',
-  'user_agent',
-  'model',
-  'endpoint',
-  'host',
-  'tenant',
-  'feature',
-];
 
 /** A connector's `partition_by:` values. */
 export const PARTITION_FIELDS: readonly string[] = ENTITY_FIELDS.map((f) => `entity.${f}`);

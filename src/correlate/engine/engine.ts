@@ -1,6 +1,7 @@
 import type { CanonicalEvent } from '../../ingest/canonical-event.js';
 import {
   DERIVED_SOURCE,
+  PRIMARY_ENTITY,
   compileFieldGetter,
   type FieldGetter,
 } from '../../ingest/canonical-event.js';
@@ -77,20 +78,6 @@ export interface EngineOutput {
   readonly derived: CanonicalEvent[];
   readonly retractions: Retraction[];
 }
-
-/** Entity fields tried in order for a detection without its own group-by. */
-const PRIMARY_ENTITY = [
-  'api_key',
-  'user',
-  'session',
-  'ip',
-  'user_agent',
-  'model',
-  'endpoint',
-  'host',
-  'tenant',
-  'feature',
-] as const;
 
 /**
  * Groups checked for garbage per rule, partition and advance() call: a few always, plus one per
@@ -1339,7 +1326,6 @@ function derivedEvent(match: Match, now: number): CanonicalEvent {
 
 /** The slot info type, for drivers that report on rules. */
 export type { SlotInfo as EngineRuleInfo };
-export const DETECTION_PRIMARY_ENTITY = PRIMARY_ENTITY;
 export type { CompiledCorrelation };
 
 /** Group-by values by field name, as matches and retractions carry them. */

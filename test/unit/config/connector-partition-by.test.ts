@@ -1,8 +1,6 @@
 /** `partition_by:` on a source connector: which entity field spreads its events over the log. */
 import { describe, expect, it } from 'vitest';
 import { buildConnectorSet } from '../../../src/config/connectors.js';
-import { DETECTION_PRIMARY_ENTITY } from '../../../src/correlate/engine/engine.js';
-import { PRIMARY_ENTITY } from '../../../src/ingest/event-partition.js';
 
 function build(lines: string, type = 'generic') {
   const text = `apiVersion: cordon/v1\nname: src\ntype: ${type}\n${lines}\n`;
@@ -32,8 +30,4 @@ describe('source connector partition_by', () => {
       expect(diagnostics[0]?.message).toMatch(/partition_by .*entity\.user, .*got/);
     },
   );
-
-  it('partitions by default in the order detections group by', () => {
-    expect(PRIMARY_ENTITY).toEqual(DETECTION_PRIMARY_ENTITY);
-  });
 });
