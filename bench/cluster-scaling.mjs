@@ -118,20 +118,37 @@ async function row(target, url, partitions, k, events) {
       stdio: ['pipe', 'pipe', 'inherit'],
     }),
   );
-  const said = children.map((c) => {
+  const said = children.map((c, i) => {
     const lines = createInterface({ input: c.stdout });
     const queue = [];
     const waiters = [];
+    let exited;
     lines.on('line', (l) => {
-      const m = JSON.parse(l);
+      let m;
+      try {
+        m = JSON.parse(l);
+      } catch {
+        m = {};
+      }
       // Anything else on its stdout is the correlator's own log (warnings): shown, not read.
-      if (m.bench === undefined) return void console.error(l);
+      if (m.bench === undefined) return void console.error(`c${i}: ${l}`);
       const w = waiters.shift();
-      if (w) w(m);
+      if (w) w.resolve(m);
       else queue.push(m);
     });
+    // A correlator that dies fails the row instead of leaving it waiting for ever.
+    c.once('exit', (code, signal) => {
+      exited = new Error(`correlator c${i} exited (${signal ?? code}) before reporting`);
+      lines.once('close', () => {
+        for (const w of waiters.splice(0)) w.reject(exited);
+      });
+    });
     return () =>
-      queue.length ? Promise.resolve(queue.shift()) : new Promise((r) => waiters.push(r));
+      queue.length
+        ? Promise.resolve(queue.shift())
+        : exited
+          ? Promise.reject(exited)
+          : new Promise((resolve, reject) => waiters.push({ resolve, reject }));
   });
   // Every member is in the member list before any starts: no rebalance in the measurement.
   await Promise.all(said.map((next) => next()));
@@ -146,7 +163,9 @@ async function row(target, url, partitions, k, events) {
   await new Promise((r) => setTimeout(r, 1_000));
   for (const c of children) c.stdin.end();
   const stopped = await Promise.all(said.map((next) => next()));
-  await Promise.all(children.map((c) => new Promise((r) => c.once('exit', r))));
+  await Promise.all(
+    children.map((c) => c.exitCode ?? c.signalCode ?? new Promise((r) => c.once('exit', r))),
+  );
   await deletePrefix(redis, prefix);
   redis.disconnect();
   const result = {
