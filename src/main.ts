@@ -5,6 +5,7 @@ import { rulesOutlastingDedupe } from './correlate/rule/dedupe-check.js';
 import { Queue, Worker, type Job } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import type { RedisClient } from './store/redis.js';
+import type { ReplicaAck } from './store/replica-ack.js';
 import { createActionProcessor } from './actions/action-worker.js';
 import { buildExecutorTable, checkConnectorSecrets } from './actions/connectors/executor-table.js';
 import { processSecrets } from './actions/connectors/secrets.js';
@@ -186,24 +187,40 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
     await preloadScripts(redis).catch((err: unknown) =>
       logger.warn({ err }, 'loading the Lua scripts ahead failed; each loads on first use'),
     );
-    // CORDON_INGEST_ACK_REPLICAS: appends and their WAIT get a connection of their own, since
-    // WAIT holds the connection it is sent on until the replicas answer.
-    const ingestAck = (): ConstructorParameters<typeof EventLog>[2] => {
-      if (config.redis.ingestAckReplicas === 0 || !has('api')) return undefined;
+    // CORDON_INGEST_ACK_REPLICAS (appends) and CORDON_EFFECT_ACK_REPLICAS (effects ledger
+    // records): the writes and their WAIT get a connection of their own, since WAIT holds the
+    // connection it is sent on until the replicas answer.
+    const replicaAck = (
+      name: string,
+      replicas: number,
+      timeoutMs: number,
+      role: ProcessRole,
+    ): ReplicaAck | undefined => {
+      if (replicas === 0 || !has(role)) return undefined;
       const connection = createRedis(options.redisUrl, {
-        connectionName: `cordon:${config.instanceId}:ingest-ack`,
-        ...outageOptions('commands', commandTimeoutMs + config.redis.ingestAckTimeoutMs),
+        connectionName: `cordon:${config.instanceId}:${name}`,
+        ...outageOptions('commands', commandTimeoutMs + timeoutMs),
       });
-      outage.watch('redis:ingest-ack', connection);
+      outage.watch(`redis:${name}`, connection);
       closers.push(async () => {
         await connection.quit().catch(() => connection.disconnect());
       });
-      return {
-        replicas: config.redis.ingestAckReplicas,
-        timeoutMs: config.redis.ingestAckTimeoutMs,
-        connection,
-      };
+      return { replicas, timeoutMs, connection };
     };
+    const ingestAck = (): ReplicaAck | undefined =>
+      replicaAck(
+        'ingest-ack',
+        config.redis.ingestAckReplicas,
+        config.redis.ingestAckTimeoutMs,
+        'api',
+      );
+    const effectAck = (): ReplicaAck | undefined =>
+      replicaAck(
+        'effect-ack',
+        config.redis.effectAckReplicas,
+        config.redis.effectAckTimeoutMs,
+        'worker',
+      );
     const auditLog = new RedisAuditLog(redis, keys);
     const audit = new AuditTrail(auditLog, clock);
     await audit.record(configLoaded(config));
@@ -556,7 +573,7 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
     }
 
     if (has('worker')) {
-      const ledger = new EffectLedger(redis, keys);
+      const ledger = new EffectLedger(redis, keys, effectAck());
       const executors = buildExecutorTable(actionInstances, {
         limiter,
         cases,

@@ -131,6 +131,14 @@ export interface Config {
     /** How long the WAIT may take before the ingest answers 503 CORDON_ERR_INGEST_NOT_REPLICATED. */
     readonly ingestAckTimeoutMs: number;
     /**
+     * Replicas that must acknowledge the effects ledger's records (WAIT) before an outbound call
+     * is made and before its step is reported; 0: none (the control plane's master dying just
+     * after a record could lose it, and the call be made again).
+     */
+    readonly effectAckReplicas: number;
+    /** How long that WAIT may take before the step's attempt fails CORDON_ERR_EFFECT_NOT_REPLICATED. */
+    readonly effectAckTimeoutMs: number;
+    /**
      * Event-log partitions (one hash tag each, so on a cluster they spread over the masters);
      * 1 is the single stream of earlier versions (README "Scaling out").
      */
@@ -326,6 +334,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       connectWaitMs: read.integer('CORDON_REDIS_CONNECT_WAIT_MS', 10_000, 100, 600_000),
       ingestAckReplicas: read.integer('CORDON_INGEST_ACK_REPLICAS', 0, 0, 16),
       ingestAckTimeoutMs: read.integer('CORDON_INGEST_ACK_TIMEOUT_MS', 1_000, 10, 60_000),
+      effectAckReplicas: read.integer('CORDON_EFFECT_ACK_REPLICAS', 0, 0, 16),
+      effectAckTimeoutMs: read.integer('CORDON_EFFECT_ACK_TIMEOUT_MS', 1_000, 10, 60_000),
       eventLogPartitions: read.integer('CORDON_EVENT_LOG_PARTITIONS', 1, 1, 256),
     },
     limits: {

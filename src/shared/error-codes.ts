@@ -277,6 +277,11 @@ export const ERROR_CODES = {
     status: 504,
     description: 'The action exceeded its timeout; retried per its policy.',
   },
+  CORDON_ERR_EFFECT_NOT_REPLICATED: {
+    status: 503,
+    description:
+      "CORDON_EFFECT_ACK_REPLICAS is set and too few Redis replicas acknowledged an effects ledger record in time; the step's attempt fails without acting twice and is retried per its policy.",
+  },
   CORDON_ERR_ACTION_FAILED: { status: 502, description: 'The connector reported a failure.' },
   CORDON_ERR_ACTION_REJECTED: {
     status: 502,

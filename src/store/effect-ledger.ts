@@ -1,6 +1,8 @@
+import { CordonError } from '../shared/errors.js';
 import type { RedisClient } from './redis.js';
 import type { Keys } from './keys.js';
-import { ScriptRunner } from './redis-scripts.js';
+import { ScriptRunner, type ScriptArg } from './redis-scripts.js';
+import { writeAcknowledged, type ReplicaAck } from './replica-ack.js';
 
 /**
  * The effects ledger: one entry per side effect, keyed by its idempotency key. Built-in
@@ -8,6 +10,11 @@ import { ScriptRunner } from './redis-scripts.js';
  * `done` proves the effect happened exactly once, with this result. Outbound connectors record
  * theirs after the call (`record`) and keep what they need across retries (`remember`); their
  * own dedupe look-ups cover the gap between the call and the record.
+ *
+ * With `ack` (CORDON_EFFECT_ACK_REPLICAS), what a retry relies on to not act twice — the
+ * records and memos written before and after an outbound call (the webhooks' attempt markers
+ * among them) — is acknowledged by that many replicas before the call is made or the step is
+ * reported, so it survives the loss of the control plane's master: a promoted replica has it.
  */
 export class EffectLedger {
   readonly #scripts: ScriptRunner;
@@ -15,6 +22,7 @@ export class EffectLedger {
   constructor(
     private readonly redis: RedisClient,
     private readonly keys: Keys,
+    private readonly ack?: ReplicaAck,
   ) {
     this.#scripts = new ScriptRunner(redis);
   }
@@ -34,7 +42,7 @@ export class EffectLedger {
 
   /** Records a result once; returns the result stored first (a racing retry's, maybe). */
   async record(effectKey: string, runId: string, result: unknown, now: number): Promise<unknown> {
-    const stored = await this.#scripts.run(
+    const stored = await this.#write(
       'recordEffect',
       [this.keys.effect(effectKey), this.keys.effectIndex],
       [now, effectKey, JSON.stringify(result ?? null), runId],
@@ -50,12 +58,33 @@ export class EffectLedger {
     value: unknown,
     now: number,
   ): Promise<unknown> {
-    const stored = await this.#scripts.run(
+    const stored = await this.#write(
       'rememberEffect',
       [this.keys.effect(effectKey), this.keys.effectIndex],
       [now, effectKey, name, JSON.stringify(value ?? null), runId],
     );
     return JSON.parse(String(stored)) as unknown;
+  }
+
+  /** A ledger script, then (ack mode) WAIT for the replicas on the control plane's master. */
+  async #write(script: string, keys: string[], args: ScriptArg[]): Promise<unknown> {
+    if (!this.ack || this.ack.replicas === 0) return this.#scripts.run(script, keys, args);
+    const { result, acknowledged } = await writeAcknowledged(this.ack, keys[0] as string, (node) =>
+      new ScriptRunner(node).run(script, keys, args),
+    );
+    if (acknowledged < this.ack.replicas)
+      throw new CordonError(
+        'CORDON_ERR_EFFECT_NOT_REPLICATED',
+        `Only ${acknowledged} of ${this.ack.replicas} Redis replica(s) acknowledged the effects ledger's record of ${keys[0] as string} within ${this.ack.timeoutMs} ms (CORDON_EFFECT_ACK_REPLICAS, CORDON_EFFECT_ACK_TIMEOUT_MS); this attempt fails (before its call, or with the call's record kept for the retry to read back). Attach the replicas, or lower CORDON_EFFECT_ACK_REPLICAS.`,
+        {
+          details: {
+            replicas: this.ack.replicas,
+            acknowledged,
+            timeoutMs: this.ack.timeoutMs,
+          },
+        },
+      );
+    return result;
   }
 
   async recall(effectKey: string, name: string): Promise<unknown> {

@@ -1,5 +1,6 @@
 import { CordonError } from '../shared/errors.js';
-import { isCluster, masterOf, refreshSlots, type RedisClient } from './redis.js';
+import { isCluster, masterOf, type RedisClient } from './redis.js';
+import { writeAcknowledged, type ReplicaAck } from './replica-ack.js';
 import type { CanonicalEvent, EntityField } from '../ingest/canonical-event.js';
 import { partitionOf, partitionRoute } from '../ingest/event-partition.js';
 import { storedEventJson, withStoredText } from './event-json.js';
@@ -140,11 +141,7 @@ export class EventLog {
      * Replica acknowledgement (CORDON_INGEST_ACK_REPLICAS): appends run on `connection` (its
      * own, since WAIT holds it) on the master of the log, then WAIT for `replicas`.
      */
-    private readonly ack?: {
-      readonly replicas: number;
-      readonly timeoutMs: number;
-      readonly connection: RedisClient;
-    },
+    private readonly ack?: ReplicaAck,
     /** CORDON_EVENT_LOG_PARTITIONS: 1 is the one stream earlier versions wrote. */
     readonly partitions = 1,
   ) {
@@ -269,17 +266,9 @@ export class EventLog {
    */
   async #appendScript(log: string, keys: string[], args: ScriptArg[]): Promise<unknown> {
     if (!this.ack || this.ack.replicas === 0) return this.#scripts.run('appendEvents', keys, args);
-    const node = await masterOf(this.ack.connection, log);
-    let result: unknown;
-    let acked: number;
-    try {
-      result = await new ScriptRunner(node).run('appendEvents', keys, args);
-      acked = Number(await node.wait(this.ack.replicas, this.ack.timeoutMs));
-    } catch (err) {
-      // The node failed or lost the slot (failover): the next append asks the cluster again.
-      void refreshSlots(this.ack.connection);
-      throw err;
-    }
+    const { result, acknowledged: acked } = await writeAcknowledged(this.ack, log, (node) =>
+      new ScriptRunner(node).run('appendEvents', keys, args),
+    );
     if (acked < this.ack.replicas)
       throw new CordonError(
         'CORDON_ERR_INGEST_NOT_REPLICATED',

@@ -8,6 +8,7 @@ import { ManualClock } from '../../src/shared/clock.js';
 import type { Logger } from '../../src/shared/logger.js';
 import { EffectLedger } from '../../src/store/effect-ledger.js';
 import { Keys } from '../../src/store/keys.js';
+import type { ReplicaAck } from '../../src/store/replica-ack.js';
 import { createTestRedis, type TestRedis } from './redis.js';
 
 /** Action connector instances from YAML text, as connectors/*.yaml would hold them. */
@@ -48,10 +49,14 @@ export function connectorHarness(
     readFile?: (path: string) => string;
     /** `process`: each instance paces alone (no Redis bucket). Default: shared, as in production. */
     pacing?: 'shared' | 'process';
+    /** Another Redis than the tests' (a private one, a master with replicas). */
+    redisUrl?: string;
+    /** The ledger's replica acknowledgement (CORDON_EFFECT_ACK_REPLICAS). */
+    effectAck?: ReplicaAck;
   } = {},
 ): ConnectorHarness {
-  const redis = createTestRedis('connectors');
-  const ledger = new EffectLedger(redis.redis, new Keys(redis.prefix));
+  const redis = createTestRedis('connectors', options.redisUrl);
+  const ledger = new EffectLedger(redis.redis, new Keys(redis.prefix), options.effectAck);
   const clock = new ManualClock(Date.UTC(2026, 0, 1));
   const sleeps: number[] = [];
   const table = buildExecutorTable(instances, {

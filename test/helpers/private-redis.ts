@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { redisAnswers } from '../../src/store/redis.js';
 import { freePort } from './process.js';
 import { tempDir } from './temp-dir.js';
@@ -21,7 +22,12 @@ export interface PrivateRedis {
   cleanup(): Promise<void>;
 }
 
-export async function createPrivateRedis(): Promise<PrivateRedis> {
+export async function createPrivateRedis(
+  options: {
+    /** `redis://host:port` of a master this one replicates (its start waits for the first sync). */
+    replicaOf?: string;
+  } = {},
+): Promise<PrivateRedis> {
   const port = await freePort();
   const dir = tempDir('redis');
   const url = `redis://127.0.0.1:${port}`;
@@ -55,12 +61,16 @@ export async function createPrivateRedis(): Promise<PrivateRedis> {
           '',
           '--logfile',
           join(dir, 'redis.log'),
+          // A replica's first sync without diskless sync's 5 s wait for more replicas.
+          '--repl-diskless-sync-delay',
+          '0',
+          ...(options.replicaOf ? replicaArgs(options.replicaOf) : []),
         ],
         { stdio: 'ignore' },
       );
       const deadline = Date.now() + 10_000;
       while (Date.now() < deadline) {
-        if (await redisAnswers(url, 300)) return;
+        if ((await redisAnswers(url, 300)) && (!options.replicaOf || (await synced(url)))) return;
         await new Promise((r) => setTimeout(r, 50));
       }
       throw new Error(`redis-server did not start on port ${port}`);
@@ -77,4 +87,22 @@ export async function createPrivateRedis(): Promise<PrivateRedis> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+function replicaArgs(master: string): string[] {
+  const { hostname, port } = new URL(master);
+  return ['--replicaof', hostname, port];
+}
+
+/** Whether a replica has finished its first sync with its master. */
+async function synced(url: string): Promise<boolean> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0 });
+  try {
+    await redis.connect();
+    return /master_link_status:up/.test(await redis.info('replication'));
+  } catch {
+    return false;
+  } finally {
+    redis.disconnect();
+  }
 }

@@ -114,6 +114,8 @@ describe('loadConfig: timeouts and limits', () => {
       connectWaitMs: 10_000,
       ingestAckReplicas: 0,
       ingestAckTimeoutMs: 1000,
+      effectAckReplicas: 0,
+      effectAckTimeoutMs: 1000,
       eventLogPartitions: 1,
     });
     expect(config.limits).toEqual({
