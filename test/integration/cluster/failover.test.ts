@@ -6,7 +6,7 @@
  * playbook's throttle happen across the failover. Its replica is promoted; the old master then
  * rejoins as a replica.
  *
- * - CORDON_INGEST_ACK_REPLICAS=1: every 202-acknowledged event is in the log afterwards, and
+ * - CORDON_INGEST_ACK_REPLICAS=1 (and CORDON_EFFECT_ACK_REPLICAS=1): every 202-acknowledged event is in the log afterwards, and
  *   no side effect repeats: each key has one incident, one playbook run and its throttle set
  *   once (the built-in limiter's history), whatever the correlator re-read after the failover.
  * - Without it (README "Scaling out", the loss window): events acknowledged in the last moment
@@ -287,7 +287,9 @@ describe('a master killed under load', () => {
     { timeout: 180_000 },
     async () => {
       const o = await failoverUnderLoad(
-        { CORDON_INGEST_ACK_REPLICAS: '1' },
+        // The effects ledger acknowledged too: the throttle's records go through WAIT on the
+        // control plane's master (which this test does not kill).
+        { CORDON_INGEST_ACK_REPLICAS: '1', CORDON_EFFECT_ACK_REPLICAS: '1' },
         { checkEffects: true },
       );
       const lost = o.acknowledged.filter((id) => !o.inLog.has(id));
