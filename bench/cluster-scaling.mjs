@@ -5,6 +5,7 @@
 //
 //   npm run build && node bench/cluster-scaling.mjs
 //   BENCH_EVENTS=300000 BENCH_KEYS=20000 BENCH_LOG_PARTITIONS=4 node bench/cluster-scaling.mjs
+//   BENCH_CORRELATORS=1 BENCH_CHILD_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" node bench/cluster-scaling.mjs
 //
 // Per row, a fresh key prefix: the AI-platform workload (bench/ai-workload.mjs) is appended to
 // the event log as ingest appends it (EventLog.append: the dedupe script, 1,000 per call, 8
@@ -32,6 +33,9 @@ const LOG_PARTITIONS = Number(process.env.BENCH_LOG_PARTITIONS ?? 4);
 const STATE_PARTITIONS = 16;
 const CORRELATORS = (process.env.BENCH_CORRELATORS ?? '1,2,4').split(',').map(Number);
 const CONTENT = resolve(process.env.BENCH_CONTENT ?? repo);
+// Node flags for the correlator processes, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" (Node
+// refuses --cpu-prof in NODE_OPTIONS).
+const CHILD_NODE_ARGS = (process.env.BENCH_CHILD_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
 if (process.argv[2] === '--correlator') await correlatorProcess();
 else await main();
@@ -106,17 +110,21 @@ async function row(target, url, partitions, k, events) {
   );
 
   const children = Array.from({ length: k }, (_, i) =>
-    spawn(process.execPath, [new URL(import.meta.url).pathname, '--correlator'], {
-      env: {
-        ...process.env,
-        BENCH_URL: url,
-        BENCH_PREFIX: prefix,
-        BENCH_MEMBER: `c${i}`,
-        BENCH_PARTITIONS: String(partitions),
-        BENCH_TOTAL: String(events.length),
+    spawn(
+      process.execPath,
+      [...CHILD_NODE_ARGS, new URL(import.meta.url).pathname, '--correlator'],
+      {
+        env: {
+          ...process.env,
+          BENCH_URL: url,
+          BENCH_PREFIX: prefix,
+          BENCH_MEMBER: `c${i}`,
+          BENCH_PARTITIONS: String(partitions),
+          BENCH_TOTAL: String(events.length),
+        },
+        stdio: ['pipe', 'pipe', 'inherit'],
       },
-      stdio: ['pipe', 'pipe', 'inherit'],
-    }),
+    ),
   );
   const said = children.map((c, i) => {
     const lines = createInterface({ input: c.stdout });
