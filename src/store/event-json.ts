@@ -1,5 +1,6 @@
 import type { CanonicalEvent } from '../ingest/canonical-event.js';
 import { rawTextOf } from '../ingest/sources/raw-text.js';
+import { RAW_LABELS_MEMBER, splitRawLabels } from './event-log-labels.js';
 
 /**
  * The JSON an event is stored as in the log. When the source kept the text its `raw` was
@@ -11,7 +12,21 @@ import { rawTextOf } from '../ingest/sources/raw-text.js';
 export function eventJson(event: CanonicalEvent): string {
   const text = rawTextOf(event.raw);
   if (text === undefined) return JSON.stringify(event);
-  return withMembers(jsonWithout(event, 'raw', undefined), `"raw":${text}`);
+  // Labels that raw holds verbatim are stored by reference (store/event-log-labels.ts).
+  const split = splitRawLabels(event.labels, event.raw);
+  if (split === undefined)
+    return withMembers(jsonWithout(event, 'raw', undefined), `"raw":${text}`);
+  const mutable = event as unknown as Record<string, unknown>;
+  const labels = mutable.labels;
+  mutable.labels = split.kept;
+  try {
+    return withMembers(
+      jsonWithout(event, 'raw', undefined),
+      `"${RAW_LABELS_MEMBER}":[${split.indexes.join(',')}],"raw":${text}`,
+    );
+  } finally {
+    mutable.labels = labels;
+  }
 }
 
 /**

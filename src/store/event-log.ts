@@ -6,6 +6,7 @@ import { storedEventJson, withStoredText } from './event-json.js';
 import type { EventLogKeys, Keys } from './keys.js';
 import { formatPosition, parseSeq, positionIds, qualifySeq } from './log-position.js';
 import { evalAppend } from './event-log-command.js';
+import { restoreRawLabels } from './event-log-labels.js';
 import type { CommandPart } from './event-log-command.js';
 import { ScriptRunner } from './redis-scripts.js';
 import { compareStreamIds, minStreamId, nextStreamId } from './stream-id.js';
@@ -754,7 +755,10 @@ export class EventLog {
     for (const [id, fields] of entries) {
       const payload = fieldValue(fields, 'e');
       if (!payload) continue;
-      const logged = { seq: qualifySeq(p, id), event: JSON.parse(payload) as CanonicalEvent };
+      const event = JSON.parse(payload) as CanonicalEvent;
+      // Labels stored by reference to the event's raw (store/event-log-labels.ts) put back.
+      if ((event as { lx?: unknown }).lx !== undefined) restoreRawLabels(event);
+      const logged = { seq: qualifySeq(p, id), event };
       out.push(logged);
       if (fieldValue(fields, 't') !== undefined) withText.push({ logged, id });
     }
