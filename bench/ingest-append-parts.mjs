@@ -1,7 +1,9 @@
-// The append of a read `_bulk` body, this build against another in the same run, alternating:
-// node CPU per event from the stored events (StoredEvent strings, as the inline path makes them)
-// to the script's answer: what the build does before sending (packing), the Redis client's
-// encoding and writes, the reply; and the Redis server's CPU per event (INFO, private server).
+// A `_bulk` body's way into the log without HTTP, this build against another in the same run,
+// alternating, CPU per event: (a) node, the append of events read beforehand (StoredEvent
+// strings, as the inline path makes them): what the build does before sending (packing), the
+// Redis client's encoding and writes, the reply; (b) node, the whole of it: read the body
+// (elastic-bulk), the stored JSON, the append; Redis, the server's CPU over (a) (INFO, a
+// private server).
 // Events are 10 bodies x 500 Filebeat-style ECS documents read by elastic-bulk.
 //
 //   npm run build && node --max-semi-space-size=64 bench/ingest-append-parts.mjs <other checkout>
@@ -61,30 +63,31 @@ function ecs(n) {
     process: { name: 'sshd', pid: 4121 },
   };
 }
+// The same bodies for both builds; each build reads them with its own elastic-bulk reader.
+const bodies = [];
+for (let b = 0; b < 10; b++) {
+  let s = '';
+  for (let i = 0; i < 500; i++)
+    s += `{"create":{"_index":"filebeat-8"}}\n${JSON.stringify(ecs(b * 500 + i))}\n`;
+  bodies.push(Buffer.from(s));
+}
+/** A body read up to its stored events (elastic-bulk reader, default keep policy). */
+async function read(X, body) {
+  const ctx = {
+    contentType: 'application/x-ndjson',
+    now: NOW,
+    source: 'bulk',
+    maxDepth: 64,
+    options: X.kind.options.compile(undefined, () => {}),
+    memory: null,
+  };
+  const r = await X.kind.normalise({ body, contentType: 'application/x-ndjson', headers: {} }, ctx);
+  return X.batch.storedEvents(r.events, undefined, { source: 'bulk', received: NOW }, false);
+}
 const prepared = {};
 for (const name of Object.keys(B)) {
-  const X = B[name];
   prepared[name] = [];
-  for (let b = 0; b < 10; b++) {
-    let s = '';
-    for (let i = 0; i < 500; i++)
-      s += `{"create":{"_index":"filebeat-8"}}\n${JSON.stringify(ecs(b * 500 + i))}\n`;
-    const ctx = {
-      contentType: 'application/x-ndjson',
-      now: NOW,
-      source: 'bulk',
-      maxDepth: 64,
-      options: X.kind.options.compile(undefined, () => {}),
-      memory: null,
-    };
-    const r = await X.kind.normalise(
-      { body: Buffer.from(s), contentType: 'application/x-ndjson', headers: {} },
-      ctx,
-    );
-    prepared[name].push(
-      X.batch.storedEvents(r.events, undefined, { source: 'bulk', received: NOW }, false),
-    );
-  }
+  for (const body of bodies) prepared[name].push(await read(B[name], body));
 }
 
 const clients = {};
@@ -96,29 +99,40 @@ const redisCpu = async () => {
   const g = (k) => Number(s.match(new RegExp(`${k}:([\\d.]+)`))[1]);
   return g('used_cpu_sys') + g('used_cpu_user');
 };
-const res = { node: { other: [], this: [] }, redis: { other: [], this: [] } };
+const res = {
+  append: { other: [], this: [] },
+  whole: { other: [], this: [] },
+  redis: { other: [], this: [] },
+};
+// Appends the stored events as the build's ingest path does (the other build packed big
+// batches first: stored-batch.ts forTheLog).
+const append = (X, log, events) =>
+  log.appendStored(X.batch.forTheLog ? X.batch.forTheLog('bulk', events) : events, NOW, 86_400_000);
 for (let round = 0; round < ROUNDS; round++)
   for (const name of round % 2 ? ['this', 'other'] : ['other', 'this']) {
     const X = B[name];
-    const keys = new X.keys.Keys(`bench-append-${name}-${round}`);
-    const log = new X.log.EventLog(clients[name], keys);
+    // (a) the append alone, of events read beforehand; Redis CPU over it.
+    let log = new X.log.EventLog(clients[name], new X.keys.Keys(`bench-append-${name}-${round}`));
     const r0 = await redisCpu();
-    const c0 = process.cpuUsage();
-    for (const events of prepared[name]) {
-      // The other build packed big batches before the append (stored-batch.ts forTheLog).
-      const batch = X.batch.forTheLog ? X.batch.forTheLog('bulk', events) : events;
-      await log.appendStored(batch, NOW, 86_400_000);
-    }
-    const c = process.cpuUsage(c0);
+    let c0 = process.cpuUsage();
+    for (const events of prepared[name]) await append(X, log, events);
+    let c = process.cpuUsage(c0);
     const r1 = await redisCpu();
-    res.node[name].push((c.user + c.system) / 5000);
+    res.append[name].push((c.user + c.system) / 5000);
     res.redis[name].push(((r1 - r0) * 1e6) / 5000);
+    await admin.flushall();
+    // (b) the whole request but HTTP: read the body, store, append.
+    log = new X.log.EventLog(clients[name], new X.keys.Keys(`bench-whole-${name}-${round}`));
+    c0 = process.cpuUsage();
+    for (const body of bodies) await append(X, log, await read(X, body));
+    c = process.cpuUsage(c0);
+    res.whole[name].push((c.user + c.system) / 5000);
     await admin.flushall();
   }
 const med = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
-for (const part of ['node', 'redis'])
+for (const part of ['append', 'whole', 'redis'])
   console.log(
-    `${part} CPU per event: other ${med(res[part].other).toFixed(2)}, this ${med(res[part].this).toFixed(2)} µs (median of ${ROUNDS}), this/other ${(med(res[part].this) / med(res[part].other)).toFixed(2)}`,
+    `${{ append: 'node CPU, append', whole: 'node CPU, read + store + append', redis: 'Redis CPU, append' }[part]} per event: other ${med(res[part].other).toFixed(2)}, this ${med(res[part].this).toFixed(2)} µs (median of ${ROUNDS}), this/other ${(med(res[part].this) / med(res[part].other)).toFixed(2)}`,
   );
 for (const c of Object.values(clients)) c.disconnect();
 admin.disconnect();
