@@ -7,7 +7,9 @@ import { RAW_LABELS_MEMBER, splitRawLabels } from './event-log-labels.js';
  * parsed from (see ingest/sources/raw-text.ts), that text is written in place of a second
  * serialisation of the value: it parses back to the same value, and a shipper's document is
  * most of an event's bytes. `raw` then comes last among the keys, which no reader depends on:
- * every reader parses the stored JSON.
+ * every reader parses the stored JSON. Labels that this raw holds verbatim are then written as
+ * indexes (`lx`, before `raw`; store/event-log-labels.ts), which the log's reader puts back:
+ * this JSON is the log's, not a canonical event for anyone else.
  */
 export function eventJson(event: CanonicalEvent): string {
   const text = rawTextOf(event.raw);
