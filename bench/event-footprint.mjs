@@ -12,6 +12,8 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { genericNormaliser } from '../dist/ingest/normalizers/generic.js';
 import { EventLog } from '../dist/store/event-log.js';
+import { elasticBulkKind } from '../dist/ingest/sources/elastic-bulk/index.js';
+import { applyKeepPolicy, DEFAULT_KEEP_POLICY } from '../dist/ingest/keep-policy.js';
 import { Keys } from '../dist/store/keys.js';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 10_000);
@@ -102,4 +104,82 @@ await measure(
   }),
 );
 await measure('the same, CORDON_RETENTION_RAW=drop', ({ raw: _raw, ...event }) => event);
+
+// Filebeat ECS documents through `_bulk` (the shape bench/ingest-sources.mjs sends): raw is
+// the document, kept as the sender's text; labels copied from it are stored by reference to
+// it (store/event-log-labels.ts). "Before" stores the same events with every label written
+// out (raw copied, so no sender text is known and nothing is referred to).
+function ecsDocument(n) {
+  const ip = `198.51.${(n >> 8) & 255}.${n & 255}`;
+  return {
+    '@timestamp': new Date(Date.now() - (n % 40_000)).toISOString(),
+    ecs: { version: '8.0.0' },
+    message: `Failed password for invalid user admin from ${ip} port 51522 ssh2`,
+    event: {
+      id: `bulk-${n}`,
+      kind: 'event',
+      category: ['authentication'],
+      type: ['start'],
+      action: 'ssh_login',
+      outcome: 'failure',
+      dataset: 'system.auth',
+      module: 'system',
+    },
+    user: { name: `user-${n % 5000}` },
+    source: { ip, port: 51522 },
+    host: { name: 'bastion-1', hostname: 'bastion-1' },
+    agent: { type: 'filebeat', version: '8.11.0', name: 'bastion-1' },
+    log: { file: { path: '/var/log/auth.log' }, offset: 48213 + n },
+    input: { type: 'filestream' },
+    process: { name: 'sshd', pid: 4121 },
+  };
+}
+
+async function measureBulk(label, shape) {
+  const keys = new Keys(`cordon-bench-footprint-${randomUUID().slice(0, 8)}`);
+  const log = new EventLog(redis, keys);
+  let sentBytes = 0;
+  const now = Date.now();
+  for (let i = 0; i < EVENTS; i += 500) {
+    let body = '';
+    for (let j = i; j < Math.min(EVENTS, i + 500); j += 1) {
+      const doc = JSON.stringify(ecsDocument(j));
+      sentBytes += Buffer.byteLength(doc);
+      body += `{"create":{"_index":"filebeat-8"}}\n${doc}\n`;
+    }
+    const result = await elasticBulkKind.normalise(
+      { body: Buffer.from(body), contentType: 'application/x-ndjson', headers: {} },
+      {
+        contentType: 'application/x-ndjson',
+        now,
+        source: 'bulk',
+        maxDepth: 64,
+        options: elasticBulkKind.options.compile(undefined, () => {}),
+        memory: null,
+      },
+    );
+    const stamp = { source: 'bulk', received: now };
+    await log.append(
+      result.events.map((e) => shape(applyKeepPolicy(e, DEFAULT_KEEP_POLICY, stamp, false))),
+      now,
+      86_400_000,
+    );
+  }
+  const usage = async (key) => Number(await redis.call('MEMORY', 'USAGE', key, 'SAMPLES', '0'));
+  const logBytes = await usage(keys.eventLog);
+  const dedupeBytes = (await usage(keys.eventSeenOrder)) + (await usage(keys.eventWhere));
+  await redis.unlink(keys.eventLog, keys.eventSeenOrder, keys.eventWhere);
+  const sent = sentBytes / EVENTS;
+  console.log(
+    `| ${label} | ${Math.round(sent)} B | ${Math.round(logBytes / EVENTS)} B | ${Math.round(dedupeBytes / EVENTS)} B | ${((logBytes + dedupeBytes) / EVENTS / sent).toFixed(2)} |`,
+  );
+}
+
+console.log(`\n${EVENTS} Filebeat ECS documents through _bulk\n`);
+console.log(
+  '| stored | document as sent | log per event | dedupe memory per event | Redis / sent |',
+);
+console.log('|---|---|---|---|---|');
+await measureBulk('before: every label written out', (e) => ({ ...e, raw: { ...e.raw } }));
+await measureBulk('now: labels raw holds stored by reference', (e) => e);
 redis.disconnect();

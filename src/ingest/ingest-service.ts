@@ -9,7 +9,7 @@ import { enrichEvents, PROCESS_SECRETS } from './enrich-events.js';
 import type { KeepPolicy } from './keep-policy.js';
 import type { FieldError, NormaliseResult, RejectedItem } from './normalizers/types.js';
 import type { IngestPool } from './pool/ingest-pool.js';
-import { forTheLog, storedEvents } from './stored-batch.js';
+import { storedEvents } from './stored-batch.js';
 import type { PreparedBatch } from './stored-batch.js';
 import { LocalSourceMemory } from './sources/memory.js';
 import { getSourceKind } from './sources/registry.js';
@@ -272,15 +272,13 @@ export class IngestService {
       await this.#enrich(source, kind, result.events, now);
     return {
       ok: true,
-      events: forTheLog(
-        source.name,
-        storedEvents(
-          result.events,
-          source.keep,
-          { source: source.name, received: now },
-          kind.category === 'canonical',
-          source.partitionBy,
-        ),
+      // Strings: the log writes them once into the append command's frame (store/event-log-command.ts).
+      events: storedEvents(
+        result.events,
+        source.keep,
+        { source: source.name, received: now },
+        kind.category === 'canonical',
+        source.partitionBy,
       ),
       warnings: result.warnings,
       rejected: result.rejected ?? [],

@@ -1,5 +1,5 @@
 import type { PackedEvents, StoredEvent } from '../store/event-log.js';
-import { packStoredEvents, toStoredEvent } from '../store/event-log.js';
+import { toStoredEvent } from '../store/event-log.js';
 import type { EntityField, NormalisedEvent } from './canonical-event.js';
 import { applyKeepPolicy, DEFAULT_KEEP_POLICY } from './keep-policy.js';
 import type { KeepPolicy } from './keep-policy.js';
@@ -44,20 +44,4 @@ export function storedEvents(
       partitionBy,
     );
   return out;
-}
-
-/**
- * Strings this long (UTF-16 units, summed over a batch's parts) go to Redis packed as bytes.
- * The Redis client joins a command's string arguments into one string; over ~128 kB V8 makes
- * that in its large-object space, at about forty times the cost per byte of small strings (the
- * UTF-8 write of that one string was ~18 % of a 500-document `_bulk` request). Packed, each
- * event's JSON is written once into a Buffer, which lives outside the JavaScript heap.
- */
-export const PACK_FROM_CHARS = 64 * 1024;
-
-/** A batch's stored events as the log appends them: packed when big (see PACK_FROM_CHARS). */
-export function forTheLog(source: string, events: StoredEvent[]): StoredEvent[] | PackedEvents {
-  let chars = 0;
-  for (const e of events) chars += e.id.length + e.event.length + e.text.length;
-  return chars >= PACK_FROM_CHARS ? packStoredEvents(source, events) : events;
 }

@@ -1,17 +1,34 @@
 import type { CanonicalEvent } from '../ingest/canonical-event.js';
 import { rawTextOf } from '../ingest/sources/raw-text.js';
+import { RAW_LABELS_MEMBER, splitRawLabels } from './event-log-labels.js';
 
 /**
  * The JSON an event is stored as in the log. When the source kept the text its `raw` was
  * parsed from (see ingest/sources/raw-text.ts), that text is written in place of a second
  * serialisation of the value: it parses back to the same value, and a shipper's document is
  * most of an event's bytes. `raw` then comes last among the keys, which no reader depends on:
- * every reader parses the stored JSON.
+ * every reader parses the stored JSON. Labels that this raw holds verbatim are then written as
+ * indexes (`lx`, before `raw`; store/event-log-labels.ts), which the log's reader puts back:
+ * this JSON is the log's, not a canonical event for anyone else.
  */
 export function eventJson(event: CanonicalEvent): string {
   const text = rawTextOf(event.raw);
   if (text === undefined) return JSON.stringify(event);
-  return withMembers(jsonWithout(event, 'raw', undefined), `"raw":${text}`);
+  // Labels that raw holds verbatim are stored by reference (store/event-log-labels.ts).
+  const split = splitRawLabels(event.labels, event.raw);
+  if (split === undefined)
+    return withMembers(jsonWithout(event, 'raw', undefined), `"raw":${text}`);
+  const mutable = event as unknown as Record<string, unknown>;
+  const labels = mutable.labels;
+  mutable.labels = split.kept;
+  try {
+    return withMembers(
+      jsonWithout(event, 'raw', undefined),
+      `"${RAW_LABELS_MEMBER}":[${split.indexes.join(',')}],"raw":${text}`,
+    );
+  } finally {
+    mutable.labels = labels;
+  }
 }
 
 /**

@@ -6,6 +6,9 @@ import { partitionOf, partitionRoute } from '../ingest/event-partition.js';
 import { storedEventJson, withStoredText } from './event-json.js';
 import type { EventLogKeys, Keys } from './keys.js';
 import { formatPosition, parseSeq, positionIds, qualifySeq } from './log-position.js';
+import { evalAppend } from './event-log-command.js';
+import { restoreRawLabels } from './event-log-labels.js';
+import type { CommandPart } from './event-log-command.js';
 import { ScriptRunner } from './redis-scripts.js';
 import { compareStreamIds, minStreamId, nextStreamId } from './stream-id.js';
 
@@ -194,11 +197,15 @@ export class EventLog {
     if (count === 0) return [];
     const n = this.partitions;
     // Each partition's args and withText, in the batch's order.
-    const args = new Map<number, { args: ScriptArg[]; at: number[]; withText: boolean }>();
-    const share = (p: number): { args: ScriptArg[]; at: number[]; withText: boolean } => {
+    const args = new Map<number, { args: CommandPart[]; at: number[]; withText: boolean }>();
+    const share = (p: number): { args: CommandPart[]; at: number[]; withText: boolean } => {
       let s = args.get(p);
       if (!s) {
-        s = { args: [Math.floor(now), dedupeWindowMs, 0], at: [], withText: false };
+        s = {
+          args: [String(Math.floor(now)), String(dedupeWindowMs), '0'],
+          at: [],
+          withText: false,
+        };
         args.set(p, s);
       }
       return s;
@@ -211,9 +218,8 @@ export class EventLog {
         s.at.push(i);
         for (let k = 3 * i; k < 3 * i + 3; k += 1) {
           const end = ends[k] as number;
-          // Views of the block, no copy: the Redis client writes Buffers as they are.
-          const part = Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start);
-          s.args.push(part);
+          // Views of the block, no copy: the command's frame copies them once.
+          s.args.push(bytes.subarray(start, end));
           if (k === 3 * i + 2 && end > start) s.withText = true;
           start = end;
         }
@@ -230,7 +236,7 @@ export class EventLog {
     const out = new Array<AppendOutcome>(count);
     await Promise.all(
       [...args].map(async ([p, s]) => {
-        s.args[2] = s.at.length;
+        s.args[2] = String(s.at.length);
         const keys = this.keysOf(p);
         let textOrder = keys.textOrder;
         if (textPeriodMs !== undefined && s.withText) {
@@ -260,14 +266,15 @@ export class EventLog {
   }
 
   /**
-   * The append script, then (ack mode) WAIT on the same connection to the same master: WAIT
-   * counts the replicas that have this client's writes, so both go to one node connection
-   * (a cluster's routing would send the keyless WAIT to any node).
+   * The append script (event-log-command.ts: one frame written once), then (ack mode) WAIT on
+   * the same connection to the same master: WAIT counts the replicas that have this client's
+   * writes, so both go to one node connection (a cluster's routing would send the keyless WAIT
+   * to any node).
    */
-  async #appendScript(log: string, keys: string[], args: ScriptArg[]): Promise<unknown> {
-    if (!this.ack || this.ack.replicas === 0) return this.#scripts.run('appendEvents', keys, args);
+  async #appendScript(log: string, keys: string[], args: CommandPart[]): Promise<unknown> {
+    if (!this.ack || this.ack.replicas === 0) return this.#runAppend(this.redis, keys, args);
     const { result, acknowledged: acked } = await writeAcknowledged(this.ack, log, (node) =>
-      new ScriptRunner(node).run('appendEvents', keys, args),
+      this.#runAppend(node, keys, args),
     );
     if (acked < this.ack.replicas)
       throw new CordonError(
@@ -282,6 +289,17 @@ export class EventLog {
         },
       );
     return result;
+  }
+
+  /** EVALSHA as one encoded frame; EVAL through ScriptRunner when Redis lost the script. */
+  async #runAppend(redis: RedisClient, keys: string[], args: CommandPart[]): Promise<unknown> {
+    try {
+      return await evalAppend(redis, keys, args);
+    } catch (err) {
+      if (!(err instanceof Error) || !err.message.includes('NOSCRIPT')) throw err;
+      const scripts = redis === this.redis ? this.#scripts : new ScriptRunner(redis);
+      return scripts.run('appendEvents', keys, args.map(asScriptArg));
+    }
   }
 
   async get(source: string, id: string): Promise<LoggedEvent | undefined> {
@@ -726,7 +744,10 @@ export class EventLog {
     for (const [id, fields] of entries) {
       const payload = fieldValue(fields, 'e');
       if (!payload) continue;
-      const logged = { seq: qualifySeq(p, id), event: JSON.parse(payload) as CanonicalEvent };
+      const event = JSON.parse(payload) as CanonicalEvent;
+      // Labels stored by reference to the event's raw (store/event-log-labels.ts) put back.
+      if ((event as { lx?: unknown }).lx !== undefined) restoreRawLabels(event);
+      const logged = { seq: qualifySeq(p, id), event };
       out.push(logged);
       if (fieldValue(fields, 't') !== undefined) withText.push({ logged, id });
     }
@@ -736,6 +757,13 @@ export class EventLog {
     }
     return out;
   }
+}
+
+/** A frame part as ScriptRunner takes it (a Buffer view of the same bytes, no copy). */
+function asScriptArg(part: CommandPart): ScriptArg {
+  return typeof part === 'string' || Buffer.isBuffer(part)
+    ? part
+    : Buffer.from(part.buffer, part.byteOffset, part.byteLength);
 }
 
 function fieldValue(fields: readonly string[], name: string): string | undefined {

@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rememberRawText } from '../../../src/ingest/sources/raw-text.js';
 import { EventLog, compareStreamIds } from '../../../src/store/event-log.js';
 import type { Keys } from '../../../src/store/keys.js';
 import { TEST_REDIS_URL } from '../../helpers/redis.js';
@@ -119,6 +120,44 @@ describe('EventLog.append', () => {
     // It is remembered again from its new accept time.
     const [again] = await log.append([makeEvent({ id: 'x' })], BASE + win + 2, win);
     expect(again).toEqual({ id: 'x', source: 'gateway', seq: after!.seq, duplicate: true });
+  });
+});
+
+describe('EventLog labels stored by reference to raw', () => {
+  it('reads back whole, through every reader, an event whose labels raw holds verbatim', async () => {
+    const keys = env.fresh('rawlabels');
+    const log = new EventLog(env.t.redis, keys);
+    const raw = {
+      message: 'Failed password for admin from 198.51.0.7',
+      event: { action: 'ssh_login', category: ['authentication'] },
+      source: { port: 51522 },
+    };
+    rememberRawText(raw, JSON.stringify(raw));
+    const event = makeEvent({
+      id: 'ecs-1',
+      source: 'bulk',
+      labels: {
+        message: raw.message,
+        event_action: 'ssh_login',
+        event_category: 'authentication',
+        source_port: '51522',
+        es_index: 'filebeat-8',
+      },
+      raw,
+    });
+    const plain = JSON.parse(JSON.stringify(event)) as unknown;
+    const [out] = await log.append([event], BASE, WINDOW);
+    // Stored by reference: the message is in the entry once.
+    const entries = await env.t.redis.xrange(keys.eventLog, '-', '+');
+    const fields = entries[0]![1];
+    expect(fields[1]!.split(raw.message)).toHaveLength(2);
+    expect(JSON.parse(fields[1]!).labels).toEqual({ es_index: 'filebeat-8' });
+    expect((await log.get('bulk', 'ecs-1'))?.event).toEqual(plain);
+    expect((await log.at(out!.seq))?.event).toEqual(plain);
+    expect((await log.readAfter(blocking, '0-0', 10, 0))[0]?.event).toEqual(plain);
+    expect((await log.scanBackward(undefined, () => true, 10, 100)).events[0]?.event).toEqual(
+      plain,
+    );
   });
 });
 

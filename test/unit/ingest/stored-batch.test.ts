@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { forTheLog, PACK_FROM_CHARS } from '../../../src/ingest/stored-batch.js';
+import { packStoredEvents } from '../../../src/store/event-log.js';
 import type { PackedEvents, StoredEvent } from '../../../src/store/event-log.js';
 
 function stored(n: number, size: number): StoredEvent[] {
@@ -23,18 +23,10 @@ function unpack(packed: PackedEvents): string[] {
   return parts;
 }
 
-describe('forTheLog', () => {
-  it('leaves a small batch as strings', () => {
-    const events = stored(3, 100);
-    expect(forTheLog('bulk', events)).toBe(events);
-  });
-
-  it('packs a big batch into bytes that hold exactly each event’s member, JSON and text', () => {
+describe('packStoredEvents (what an ingest worker thread sends back)', () => {
+  it('packs a batch into bytes that hold exactly each event’s member, JSON and text', () => {
     const events = stored(500, 200);
-    expect(events.reduce((n, e) => n + e.event.length, 0)).toBeGreaterThan(PACK_FROM_CHARS);
-    const out = forTheLog('bulk', events);
-    expect(Array.isArray(out)).toBe(false);
-    const packed = out as PackedEvents;
+    const packed = packStoredEvents('bulk', events);
     expect(packed.source).toBe('bulk');
     expect(packed.ids).toEqual(events.map((e) => e.id));
     expect(packed.withText).toBe(true);
