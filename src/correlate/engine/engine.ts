@@ -127,6 +127,8 @@ interface SlotInfo {
 }
 
 interface GroupRecord {
+  /** Its key in the slot's `groups` (a sweep walks the records, not [key, record] pairs). */
+  readonly key: string;
   state: unknown;
   /** Group-by values as first seen (shown in matches; the key may be case-folded). */
   readonly values: readonly string[];
@@ -169,7 +171,7 @@ interface Slot {
   touch: number;
   /** `touch` at the last sweep. */
   sweptAt: number;
-  sweep: Iterator<[string, GroupRecord]> | undefined;
+  sweep: Iterator<GroupRecord> | undefined;
   /** The rule-level state of a colocated rule (created when its partition is). */
   shared: unknown;
 }
@@ -727,6 +729,7 @@ export class CorrelationEngine {
     }
     if (slot.groups.size >= info.maxGroups) this.evictStalest(slot, info);
     rec = {
+      key,
       state: info.runtime ? info.runtime.create() : undefined,
       values: from.values,
       suppressUntil: -Infinity,
@@ -1039,14 +1042,16 @@ export class CorrelationEngine {
     if (watermark === -Infinity || watermark === Infinity) return;
     const budget = Math.min(SWEEP_MAX, SWEEP_MIN + slot.touch - slot.sweptAt);
     slot.sweptAt = slot.touch;
-    slot.sweep ??= slot.groups.entries();
+    // Records, not entries(): an entry is a [key, record] array made per group swept.
+    slot.sweep ??= slot.groups.values();
     for (let n = 0; n < budget; n += 1) {
       const next = slot.sweep.next();
       if (next.done) {
         slot.sweep = undefined;
         return;
       }
-      const [key, rec] = next.value;
+      const rec = next.value;
+      const key = rec.key;
       const empty = info.runtime ? info.runtime.prune(rec.state, watermark) : true;
       if (rec.chained) {
         // Past every inner match's withdrawal: nothing can withdraw these any more.
@@ -1209,7 +1214,7 @@ export class CorrelationEngine {
       }
       const key = field.slice(sep + 1);
       const slot = part.slots[info.index] as Slot;
-      const rec = this.decodeGroup(info, json, slot.touch);
+      const rec = this.decodeGroup(info, key, json, slot.touch);
       slot.groups.set(key, rec);
       if (info.runtime && info.onClose) {
         rec.closeAt = undefined;
@@ -1230,7 +1235,7 @@ export class CorrelationEngine {
     ]);
   }
 
-  private decodeGroup(info: SlotInfo, json: string, touch: number): GroupRecord {
+  private decodeGroup(info: SlotInfo, key: string, json: string, touch: number): GroupRecord {
     const [state, values, suppressUntil, suppressed, partial, chained] = JSON.parse(json) as [
       unknown,
       string[],
@@ -1240,6 +1245,7 @@ export class CorrelationEngine {
       ChainedFire[] | undefined,
     ];
     return {
+      key,
       state: info.runtime ? info.runtime.decode(state) : undefined,
       values,
       suppressUntil: suppressUntil ?? -Infinity,

@@ -130,7 +130,9 @@ export function anomalyRuntime(
     if (!listed) return;
     let i = items.length;
     while (i > 0 && before(slim, items[i - 1] as Contribution)) i -= 1;
-    items.splice(i, 0, slim);
+    // Mostly the newest: a push, where splice would also make an array of what it removed.
+    if (i === items.length) items.push(slim);
+    else items.splice(i, 0, slim);
     if (items.length > KEPT_REFS) items.pop();
   };
 

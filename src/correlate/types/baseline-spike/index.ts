@@ -2,7 +2,7 @@ import { describe } from '../../../shared/duration.js';
 import { checkKeys, isMapping } from '../../../shared/shape.js';
 import type { Accumulator } from '../../engine/aggregation.js';
 import { scanWith, thresholdTest } from '../../engine/aggregation.js';
-import type { Contribution, RuleRuntime } from '../../engine/runtime.js';
+import type { Contribution, Evaluation, RuleRuntime } from '../../engine/runtime.js';
 import { windowRuntime } from '../../engine/windows/index.js';
 import type { CompiledCorrelation, ThresholdCondition } from '../../rule/types.js';
 import { MAX_WINDOW_TIMESPAN_MS, figure } from '../common.js';
@@ -125,58 +125,65 @@ function baselineRuntime(rule: CompiledCorrelation): RuleRuntime<SpikeState> {
     return h.cache;
   };
 
-  const make = (): Accumulator => {
-    let n = 0;
-    let total = 0;
+  // A class, not an object of closures: a window's accumulator is made again at every rebuild
+  // and lives as long as the group, and each closure was one more object to allocate and keep.
+  class SpikeAccumulator implements Accumulator {
+    n = 0;
+    total = 0;
     // The window's end (its newest event): a window is judged against the buckets before the
     // one it ends in, whichever event (in order or late) made it be evaluated.
-    let end = -Infinity;
-    return {
-      add(c) {
-        n += 1;
-        total += amount(c);
-        if (c.t > end) end = c.t;
-      },
-      remove(c) {
-        n -= 1;
-        total -= amount(c);
-        if (n === 0) {
-          total = 0;
-          end = -Infinity;
-        }
-      },
-      met() {
-        // Decided without building anything (result() makes the match's figures): this runs
-        // at every event, and a busy group is above the minimum volume at most of them.
-        if (n === 0 || !minimum(total) || !current) return false;
-        const h = current;
-        if (learning > 0 && end - h.first * B < learning) return false;
-        const base = baseline(h, end);
-        return total > base.mean + sigma * base.stdev && total >= ratio * base.mean;
-      },
-      result() {
-        const value = figure(total);
-        if (n === 0 || !minimum(total) || !current)
-          return { met: false, count: n, aggregate: { value } };
-        const h = current;
-        const t = end;
-        if (learning > 0 && t - h.first * B < learning)
-          return { met: false, count: n, aggregate: { value } };
-        const base = baseline(h, t);
-        const met = total > base.mean + sigma * base.stdev && total >= ratio * base.mean;
-        const z = base.stdev > 0 ? (total - base.mean) / base.stdev : null;
-        return {
-          met,
-          count: n,
-          aggregate: {
-            value,
-            baseline: { mean: figure(base.mean), stdev: figure(base.stdev), buckets: base.n },
-            z: z === null ? null : figure(z),
-          },
-        };
-      },
-    };
-  };
+    end = -Infinity;
+
+    add(c: Contribution): void {
+      this.n += 1;
+      this.total += amount(c);
+      if (c.t > this.end) this.end = c.t;
+    }
+
+    remove(c: Contribution): void {
+      this.n -= 1;
+      this.total -= amount(c);
+      if (this.n === 0) {
+        this.total = 0;
+        this.end = -Infinity;
+      }
+    }
+
+    met(): boolean {
+      // Decided without building anything (result() makes the match's figures): this runs
+      // at every event, and a busy group is above the minimum volume at most of them.
+      const total = this.total;
+      if (this.n === 0 || !minimum(total) || !current) return false;
+      const h = current;
+      if (learning > 0 && this.end - h.first * B < learning) return false;
+      const base = baseline(h, this.end);
+      return total > base.mean + sigma * base.stdev && total >= ratio * base.mean;
+    }
+
+    result(): Evaluation {
+      const { n, total } = this;
+      const value = figure(total);
+      if (n === 0 || !minimum(total) || !current)
+        return { met: false, count: n, aggregate: { value } };
+      const h = current;
+      const t = this.end;
+      if (learning > 0 && t - h.first * B < learning)
+        return { met: false, count: n, aggregate: { value } };
+      const base = baseline(h, t);
+      const met = total > base.mean + sigma * base.stdev && total >= ratio * base.mean;
+      const z = base.stdev > 0 ? (total - base.mean) / base.stdev : null;
+      return {
+        met,
+        count: n,
+        aggregate: {
+          value,
+          baseline: { mean: figure(base.mean), stdev: figure(base.stdev), buckets: base.n },
+          z: z === null ? null : figure(z),
+        },
+      };
+    }
+  }
+  const make = (): Accumulator => new SpikeAccumulator();
 
   const inner = windowRuntime(rule, { accumulator: make, scan: (w) => scanWith(make, w) });
   return {

@@ -1,6 +1,6 @@
 import type { Accumulator } from '../../engine/aggregation.js';
 import { scanWith, thresholdTest } from '../../engine/aggregation.js';
-import type { Contribution, RuleRuntime } from '../../engine/runtime.js';
+import type { Contribution, Evaluation, RuleRuntime } from '../../engine/runtime.js';
 import type { SlidingState } from '../../engine/windows/sliding.js';
 import { windowRuntime } from '../../engine/windows/index.js';
 import type { CompiledCorrelation, ThresholdCondition } from '../../rule/types.js';
@@ -52,41 +52,54 @@ function distinctAggregation(rule: CompiledCorrelation): {
   scan: (w: readonly Contribution[]) => ReturnType<Accumulator['result']>;
 } {
   const test = thresholdTest(rule.condition as ThresholdCondition | undefined);
-  const make = (): DistinctAccumulator => {
-    const seen = new Map<string, number>();
-    let n = 0;
-    return {
-      get distinct() {
-        return seen.size;
-      },
-      add(c) {
-        const v = c.value as string;
-        seen.set(v, (seen.get(v) ?? 0) + 1);
-        n += 1;
-      },
-      remove(c) {
-        const v = c.value as string;
-        const left = (seen.get(v) ?? 1) - 1;
-        if (left === 0) seen.delete(v);
-        else seen.set(v, left);
-        n -= 1;
-      },
-      met: () => n > 0 && test(seen.size),
-      result() {
-        const values: string[] = [];
-        for (const v of seen.keys()) {
-          if (values.length >= SAMPLE_VALUES) break;
-          values.push(v);
-        }
-        return {
-          met: n > 0 && test(seen.size),
-          count: n,
-          aggregate: { distinct: seen.size, values },
-        };
-      },
-    };
-  };
+  const make = (): DistinctAccumulator => new Distinct(test);
   return { accumulator: make, scan: (w) => scanWith(make, w) };
+}
+
+/**
+ * Occurrences per distinct value. A class, not an object of closures: a window's accumulator
+ * is made again at every rebuild and lives as long as the group.
+ */
+class Distinct implements DistinctAccumulator {
+  readonly #seen = new Map<string, number>();
+  #n = 0;
+
+  constructor(private readonly test: (value: number) => boolean) {}
+
+  get distinct(): number {
+    return this.#seen.size;
+  }
+
+  add(c: Contribution): void {
+    const v = c.value as string;
+    this.#seen.set(v, (this.#seen.get(v) ?? 0) + 1);
+    this.#n += 1;
+  }
+
+  remove(c: Contribution): void {
+    const v = c.value as string;
+    const left = (this.#seen.get(v) ?? 1) - 1;
+    if (left === 0) this.#seen.delete(v);
+    else this.#seen.set(v, left);
+    this.#n -= 1;
+  }
+
+  met(): boolean {
+    return this.#n > 0 && this.test(this.#seen.size);
+  }
+
+  result(): Evaluation {
+    const values: string[] = [];
+    for (const v of this.#seen.keys()) {
+      if (values.length >= SAMPLE_VALUES) break;
+      values.push(v);
+    }
+    return {
+      met: this.#n > 0 && this.test(this.#seen.size),
+      count: this.#n,
+      aggregate: { distinct: this.#seen.size, values },
+    };
+  }
 }
 
 type Switching = { e?: SlidingState; a?: ApproxState };

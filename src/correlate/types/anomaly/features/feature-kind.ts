@@ -40,7 +40,9 @@ export function addDistinct(set: string[], value: string): string[] {
   if (set[lo] === value) return set;
   // Past the cap, keep the smallest values: the same whatever order they came in.
   if (set.length >= MAX_DISTINCT_PER_WINDOW && lo >= set.length) return set;
-  set.splice(lo, 0, value);
+  // A push at the end: splice would also make an array of what it removed (nothing).
+  if (lo === set.length) set.push(value);
+  else set.splice(lo, 0, value);
   if (set.length > MAX_DISTINCT_PER_WINDOW) set.pop();
   return set;
 }
