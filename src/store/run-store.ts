@@ -241,18 +241,21 @@ export class RunStore {
       this.keys.incidentRuns(run.incidentId),
       this.keys.changes,
     ];
-    const args = [
+    const names = Object.keys(fields);
+    const args: (string | number | Buffer)[] = [
       run.createdAt,
       run.id,
-      JSON.stringify(fields),
-      JSON.stringify(timeline.map((t) => JSON.stringify(t))),
       CHANGE_FEED_MAX_LEN,
+      names.length,
+      timeline.length,
     ];
+    for (const name of names) args.push(name, fields[name] as string);
+    for (const entry of timeline) args.push(JSON.stringify(entry));
     const created = queued
       ? await this.#scripts.run(
           'createRunAndQueue',
           [...keys, ...queued.queueKeys],
-          [...args, queued.jobs.length, ...queued.jobs.flat()],
+          [queued.jobs.length, ...queued.jobs.flat(), ...args],
         )
       : await this.#scripts.run('createRun', keys, args);
     if (created !== 1) return undefined;
