@@ -137,12 +137,9 @@ async function execute(
     // round trip per step less): one connection delivers in order, so Redis writes the name
     // first. If either fails the job fails and its retry names it again (the first name
     // stays) and is answered from the ledger.
-    let acting: Promise<unknown>;
-    try {
-      acting = act();
-    } catch (err) {
-      acting = Promise.reject(err);
-    }
+    // An async call runs `act` at once (its command goes out in this tick) and turns a
+    // refusal it throws before sending anything into a rejection.
+    const acting = (async () => act())();
     const [, result] = await Promise.all([naming, acting]);
     return result;
   }
