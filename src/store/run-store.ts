@@ -419,12 +419,18 @@ function saveArgs(
   ended: '0' | '1' | '2',
 ): string[] {
   const names = Object.keys(fields);
+  // The guard makes the stored run the very version `run` is, so what moves is known here.
+  const moved =
+    (fields.status !== undefined && fields.status !== run.status) ||
+    (fields.state !== undefined && fields.state !== run.state) ||
+    (fields.step !== undefined && fields.step !== String(run.step));
   const args = [
     String(run.version),
     appliedEventId,
     ended,
     run.id,
     String(CHANGE_FEED_MAX_LEN),
+    moved ? '1' : '0',
     String(names.length),
     String(timeline.length),
   ];

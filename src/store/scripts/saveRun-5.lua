@@ -13,10 +13,12 @@ ARGV[2] applied event id ('' = none); a save whose event id was applied already 
 ARGV[3] "1" if the run has ended, "2" if an ended run starts again (retry), else "0"
 ARGV[4] run id
 ARGV[5] change feed length kept (approximate MAXLEN)
-ARGV[6] f, the number of fields to set (must include the new version)
-ARGV[7] t, the number of timeline entries
-ARGV[8 .. 7+2f]        the fields, name then value (each value a string as stored)
-ARGV[8+2f .. 7+2f+t]   the timeline entries, each one JSON string
+ARGV[6] "1" if the save changes the run's status, state or step (a change feed entry), else "0":
+        the caller knows, since the guard makes the stored run the version it saves over
+ARGV[7] f, the number of fields to set (must include the new version)
+ARGV[8] t, the number of timeline entries
+ARGV[9 .. 8+2f]        the fields, name then value (each value a string as stored)
+ARGV[9+2f .. 8+2f+t]   the timeline entries, each one JSON string
 
 The fields and entries come as arguments of their own, not inside one JSON document: the run's
 context (the largest field) is then encoded once, by the caller, and never decoded here.
@@ -29,28 +31,16 @@ local version = redis.call('HGET', KEYS[1], 'version')
 if not version then return -1 end
 if version ~= ARGV[1] then return 0 end
 if ARGV[2] ~= '' and redis.call('SISMEMBER', KEYS[3], ARGV[2]) == 1 then return 2 end
-local nFields = tonumber(ARGV[6])
-local nEntries = tonumber(ARGV[7])
-local before = redis.call('HMGET', KEYS[1], 'status', 'state', 'step')
-local moved = false
-local fields = {}
-for i = 8, 7 + 2 * nFields, 2 do
-  local name, value = ARGV[i], ARGV[i + 1]
-  if (name == 'status' and value ~= before[1]) or (name == 'state' and value ~= before[2])
-    or (name == 'step' and value ~= before[3]) then
-    moved = true
-  end
-  fields[#fields + 1] = name
-  fields[#fields + 1] = value
-end
-redis.call('HSET', KEYS[1], unpack(fields))
+local nFields = tonumber(ARGV[7])
+local nEntries = tonumber(ARGV[8])
+redis.call('HSET', KEYS[1], unpack(ARGV, 9, 8 + 2 * nFields))
 if nEntries > 0 then
-  local first = 8 + 2 * nFields
+  local first = 9 + 2 * nFields
   redis.call('RPUSH', KEYS[2], unpack(ARGV, first, first + nEntries - 1))
   redis.call('LTRIM', KEYS[2], -2000, -1)
 end
 if ARGV[2] ~= '' then redis.call('SADD', KEYS[3], ARGV[2]) end
 if ARGV[3] == '1' then redis.call('SREM', KEYS[4], ARGV[4]) end
 if ARGV[3] == '2' then redis.call('SADD', KEYS[4], ARGV[4]) end
-if moved then redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[5], '*', 'k', 'run', 'id', ARGV[4]) end
+if ARGV[6] == '1' then redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[5], '*', 'k', 'run', 'id', ARGV[4]) end
 return 1
