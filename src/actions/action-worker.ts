@@ -9,6 +9,7 @@ import type { Logger } from '../shared/logger.js';
 import { CORDON_METRICS } from '../shared/metric-families.js';
 import type { Metrics } from '../shared/metrics.js';
 import type { ActionJob, HeldAction } from '../playbook/runtime/jobs.js';
+import { lazyChild } from '../playbook/runtime/lazy-log.js';
 import type { Runner } from '../playbook/runtime/runner.js';
 import type { ApprovalStore } from '../store/approval-store.js';
 import type { EffectLedger } from '../store/effect-ledger.js';
@@ -106,13 +107,13 @@ async function runStep(
   },
 ): Promise<StepOutcome> {
   const { attempt } = at;
-  const log = deps.logger.child({
+  const log = lazyChild(deps.logger, () => ({
     runId: data.runId,
     state: data.state,
     jobId: data.effectKey,
     operation: data.operation,
     attempt,
-  });
+  }));
   let result: unknown;
   try {
     result = await runEffect(deps, data);
@@ -121,7 +122,7 @@ async function runStep(
     const message = err instanceof Error ? err.message : String(err);
     const retryable = !NON_RETRYABLE.has(code);
     const lastAttempt = !retryable || at.last;
-    log.warn({ err, code, retryable, lastAttempt }, 'action failed');
+    log().warn({ err, code, retryable, lastAttempt }, 'action failed');
     const error = err instanceof Error ? err : new Error(message);
     if (!lastAttempt) return { failed: error };
     // A deadline can pass after the effect committed: believe the ledger over the timer.
@@ -155,7 +156,7 @@ async function runStep(
   // If this throws, the job is retried; the effect is not repeated (ledger) and is reported then.
   const next = await deps.runner.completeAction(data, { ok: true, result }, attempt, at.holder);
   observeFirstAction(deps, data);
-  log.info('action succeeded');
+  if (deps.logger.isLevelEnabled('info')) log().info('action succeeded');
   return { result, ...(next ? { next } : {}) };
 }
 

@@ -189,20 +189,18 @@ export class RunStore {
       this.keys.runActive,
       this.keys.changes,
     ];
-    const args = [
-      String(run.version),
-      JSON.stringify(fields),
-      JSON.stringify(timeline.map((t) => JSON.stringify(t))),
+    const args = saveArgs(
+      run,
+      fields,
+      timeline,
       appliedEventId,
       ended ? '1' : patch.reopen ? '2' : '0',
-      run.id,
-      CHANGE_FEED_MAX_LEN,
-    ];
+    );
     const code = queued
       ? await this.#scripts.run(
           'saveRunAndQueue',
           [...keys, ...queued.queueKeys],
-          [...args, queued.jobs.length, ...queued.jobs.flat()],
+          [queued.jobs.length, ...queued.jobs.flat(), ...args],
         )
       : await this.#scripts.run('saveRun', keys, args);
     if (code === 1 && ended && this.metrics) {
@@ -243,18 +241,21 @@ export class RunStore {
       this.keys.incidentRuns(run.incidentId),
       this.keys.changes,
     ];
-    const args = [
+    const names = Object.keys(fields);
+    const args: (string | number | Buffer)[] = [
       run.createdAt,
       run.id,
-      JSON.stringify(fields),
-      JSON.stringify(timeline.map((t) => JSON.stringify(t))),
       CHANGE_FEED_MAX_LEN,
+      names.length,
+      timeline.length,
     ];
+    for (const name of names) args.push(name, fields[name] as string);
+    for (const entry of timeline) args.push(JSON.stringify(entry));
     const created = queued
       ? await this.#scripts.run(
           'createRunAndQueue',
           [...keys, ...queued.queueKeys],
-          [...args, queued.jobs.length, ...queued.jobs.flat()],
+          [queued.jobs.length, ...queued.jobs.flat(), ...args],
         )
       : await this.#scripts.run('createRun', keys, args);
     if (created !== 1) return undefined;
@@ -293,15 +294,7 @@ export class RunStore {
         this.keys.runActive,
         this.keys.changes,
       ],
-      [
-        String(run.version),
-        JSON.stringify(fields),
-        JSON.stringify(timeline.map((t) => JSON.stringify(t))),
-        '',
-        '0',
-        run.id,
-        CHANGE_FEED_MAX_LEN,
-      ],
+      saveArgs(run, fields, timeline, '', '0'),
     );
     // Remembered only once stored: until then a remembered copy still shows the outbox, and a
     // save from it is not tried (the caller reads first).
@@ -412,6 +405,38 @@ export class RunStore {
   async loadPlaybook(hash: string): Promise<string | undefined> {
     return (await this.redis.get(this.keys.playbookSource(hash))) ?? undefined;
   }
+}
+
+/**
+ * saveRun's arguments: the guard, then each field and each timeline entry as an argument of
+ * its own (the context is encoded once here and never decoded by the script).
+ */
+function saveArgs(
+  run: RunRecord,
+  fields: Readonly<Record<string, string>>,
+  timeline: readonly TimelineEntry[],
+  appliedEventId: string,
+  ended: '0' | '1' | '2',
+): string[] {
+  const names = Object.keys(fields);
+  // The guard makes the stored run the very version `run` is, so what moves is known here.
+  const moved =
+    (fields.status !== undefined && fields.status !== run.status) ||
+    (fields.state !== undefined && fields.state !== run.state) ||
+    (fields.step !== undefined && fields.step !== String(run.step));
+  const args = [
+    String(run.version),
+    appliedEventId,
+    ended,
+    run.id,
+    String(CHANGE_FEED_MAX_LEN),
+    moved ? '1' : '0',
+    String(names.length),
+    String(timeline.length),
+  ];
+  for (const name of names) args.push(name, fields[name] as string);
+  for (const entry of timeline) args.push(JSON.stringify(entry));
+  return args;
 }
 
 function toFields(run: RunRecord): Record<string, string> {

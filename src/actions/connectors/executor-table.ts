@@ -125,8 +125,25 @@ async function execute(
       ? undoing.undo(undoOf, opCtx, instance.client)
       : op.run(inputs, opCtx, instance.client);
   // The ledger names the concrete instance that acts (a route may have picked it).
-  await deps.ledger.remember(ctx.effectKey, ctx.runId, 'connector', opCtx.connector, ctx.now);
-  if (op.ledger === 'atomic') return act();
+  const naming = deps.ledger.remember(
+    ctx.effectKey,
+    ctx.runId,
+    'connector',
+    opCtx.connector,
+    ctx.now,
+  );
+  if (op.ledger === 'atomic') {
+    // An effect atomic in Redis is sent right behind its naming, without waiting for it (one
+    // round trip per step less): one connection delivers in order, so Redis writes the name
+    // first. If either fails the job fails and its retry names it again (the first name
+    // stays) and is answered from the ledger.
+    // An async call runs `act` at once (its command goes out in this tick) and turns a
+    // refusal it throws before sending anything into a rejection.
+    const acting = (async () => act())();
+    const [, result] = await Promise.all([naming, acting]);
+    return result;
+  }
+  await naming;
   const prior = await deps.ledger.result(ctx.effectKey);
   if (prior) return prior.result;
   let result: unknown;

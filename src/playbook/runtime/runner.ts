@@ -52,6 +52,7 @@ import {
 import { cancelRun, retryRun } from './run-control.js';
 import { kindOf, leavesOf, positionOf, sameValue, statusOf } from './run-positions.js';
 import { effectEntries, eventSummary } from './run-timeline.js';
+import { lazyChild } from './lazy-log.js';
 import { MAX_CONFLICT_RETRIES, type RunnerCore } from './runner-core.js';
 import { adoptLateEffect, applyUndoEvent, reconcileUndo, UNDO_POSITION } from './undo-events.js';
 import { CORDON_METRICS } from '../../shared/metric-families.js';
@@ -290,7 +291,7 @@ export class Runner {
     job: RunEventJob,
     options: { readonly remembered?: boolean; readonly holder?: string },
   ): Promise<{ outcome: ApplyOutcome; held?: HeldAction }> {
-    const log = this.deps.logger.child({ runId: job.runId, event: job.event.type });
+    const log = lazyChild(this.deps.logger, () => ({ runId: job.runId, event: job.event.type }));
     for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt += 1) {
       const remembered =
         attempt === 0 && options.remembered
@@ -304,7 +305,7 @@ export class Runner {
             this.deps.runs.wasApplied(job.runId, job.eventId),
           ]);
       if (!run) {
-        log.warn('event for a run that does not exist; dropped');
+        log().warn('event for a run that does not exist; dropped');
         return { outcome: 'missing' };
       }
       if (remembered && run.pendingEffects.length > 0) continue;
@@ -329,7 +330,7 @@ export class Runner {
       const leaves = leavesOf(run);
       if (leaves[job.expect.state] !== job.expect.step) {
         if (remembered) continue;
-        log.debug({ expect: job.expect, state: run.state, leaves }, 'stale event ignored');
+        log().debug({ expect: job.expect, state: run.state, leaves }, 'stale event ignored');
         return { outcome: 'stale' };
       }
       const compiled = await this.compiled(run.playbookHash, run.id);
@@ -363,7 +364,7 @@ export class Runner {
         next.context === snapshot.context
       ) {
         if (remembered) continue;
-        log.warn({ state: run.state }, 'event not accepted in this state; ignored');
+        log().warn({ state: run.state }, 'event not accepted in this state; ignored');
         return { outcome: 'ignored' };
       }
       let effects = toEffects(actions, run.id, {
@@ -506,7 +507,8 @@ export class Runner {
       if (saved === 'conflict' || (saved === 'duplicate' && remembered)) continue;
       if (saved === 'duplicate') return { outcome: 'duplicate' };
       if (saved === 'missing') return { outcome: 'missing' };
-      log.info({ from: run.state, to: state, status }, 'run transition');
+      if (this.deps.logger.isLevelEnabled('info'))
+        log().info({ from: run.state, to: state, status }, 'run transition');
       this.observeStep(run, resting?.def.kind, now);
       this.deps.crash('run.after-save');
       await this.flush(saved, { clearLater: true });

@@ -11,23 +11,24 @@ KEYS[6] changes   STREAM the change feed (GET /v1/stream): {k = 'run', id} per c
 
 ARGV[1] now, epoch ms
 ARGV[2] run id
-ARGV[3] run fields, JSON object of strings
-ARGV[4] timeline entries, JSON array of JSON strings
-ARGV[5] change feed length kept (approximate MAXLEN)
+ARGV[3] change feed length kept (approximate MAXLEN)
+ARGV[4] f, the number of run fields
+ARGV[5] t, the number of timeline entries
+ARGV[6 .. 5+2f]        the run's fields, name then value (each value a string as stored)
+ARGV[6+2f .. 5+2f+t]   the timeline entries, each one JSON string
 
 Returns 1 created, 0 it already existed.
 ]]
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-local fields = {}
-for k, v in pairs(cjson.decode(ARGV[3])) do
-  fields[#fields + 1] = k
-  fields[#fields + 1] = v
+local nFields = tonumber(ARGV[4])
+local nEntries = tonumber(ARGV[5])
+redis.call('HSET', KEYS[1], unpack(ARGV, 6, 5 + 2 * nFields))
+if nEntries > 0 then
+  local first = 6 + 2 * nFields
+  redis.call('RPUSH', KEYS[2], unpack(ARGV, first, first + nEntries - 1))
 end
-redis.call('HSET', KEYS[1], unpack(fields))
-local entries = cjson.decode(ARGV[4])
-if #entries > 0 then redis.call('RPUSH', KEYS[2], unpack(entries)) end
 redis.call('ZADD', KEYS[3], tonumber(ARGV[1]), ARGV[2])
 redis.call('SADD', KEYS[4], ARGV[2])
 redis.call('SADD', KEYS[5], ARGV[2])
-redis.call('XADD', KEYS[6], 'MAXLEN', '~', ARGV[5], '*', 'k', 'run', 'id', ARGV[2])
+redis.call('XADD', KEYS[6], 'MAXLEN', '~', ARGV[3], '*', 'k', 'run', 'id', ARGV[2])
 return 1

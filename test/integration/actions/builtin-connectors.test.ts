@@ -64,4 +64,27 @@ describe('built-in connector types', () => {
     );
     expect(cleared).toMatchObject({ applied: true });
   });
+
+  it('an atomic effect sent without waiting for its naming still leaves memo:connector, and a refusal before it acts rejects the call', async () => {
+    const ledger = new EffectLedger(store.redis, keys);
+    const table = buildExecutorTable([], {
+      limiter,
+      cases,
+      clock: new ManualClock(),
+      ledger,
+      secrets: { env: {}, readFile: () => '' },
+    });
+    const set = table['builtin-limiter']?.['ratelimit.set'];
+    await expect(
+      set?.({ key: 'k6', limit: '5/m' }, ctx('e6', { connector: 'gateway' })),
+    ).resolves.toMatchObject({ applied: true, count: 5 });
+    await expect(ledger.recall('e6', 'connector')).resolves.toBe('gateway');
+    await expect(ledger.result('e6')).resolves.toMatchObject({ result: { applied: true } });
+    // ratelimit.set refuses a bad limit synchronously, while the naming is already on its way.
+    await expect(
+      set?.({ key: 'k7', limit: 'nonsense' }, ctx('e7', { connector: 'gateway' })),
+    ).rejects.toMatchObject({ code: 'CORDON_ERR_ACTION_INPUT' });
+    await expect(ledger.recall('e7', 'connector')).resolves.toBe('gateway');
+    await expect(ledger.result('e7')).resolves.toBeUndefined();
+  });
 });

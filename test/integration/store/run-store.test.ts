@@ -187,6 +187,48 @@ describe('RunStore', () => {
     );
   });
 
+  it('the change feed gets an entry per save that moves status, state or step, and none for one that does not', async () => {
+    const keys = env.fresh('feed');
+    const store = new RunStore(env.t.redis, keys);
+    const run = runRecord('run_f');
+    await store.create(run, []);
+    const runEntries = async (): Promise<number> =>
+      (await env.t.redis.xrange(keys.changes, '-', '+')).filter(
+        ([, f]) => f[1] === 'run' && f[3] === 'run_f',
+      ).length;
+    expect(await runEntries()).toBe(1);
+    const still: RunPatch = {
+      status: run.status,
+      state: run.state,
+      step: run.step,
+      context: run.context,
+      pendingEffects: [],
+      updatedAt: BASE + 1,
+    };
+    const same = await store.commit(run, still, [], 'ev-f1');
+    expect(same).toMatchObject({ version: 1 });
+    expect(await runEntries()).toBe(1);
+    if (typeof same === 'string') throw new Error(same);
+    expect(await store.clearEffects(same, BASE + 2)).toBe(true);
+    expect(await runEntries()).toBe(1);
+    const moved = await store.commit(
+      (await store.get('run_f'))!,
+      { ...still, state: 's2', step: 2, updatedAt: BASE + 3 },
+      [],
+      'ev-f2',
+    );
+    expect(moved).toMatchObject({ state: 's2', step: 2 });
+    expect(await runEntries()).toBe(2);
+    const stepped = await store.commit(
+      (await store.get('run_f'))!,
+      { ...still, state: 's2', step: 3, updatedAt: BASE + 4 },
+      [],
+      'ev-f3',
+    );
+    expect(stepped).toMatchObject({ step: 3 });
+    expect(await runEntries()).toBe(3);
+  });
+
   it('timeline keeps insertion order across create, save and clearEffects', async () => {
     const store = new RunStore(env.t.redis, env.fresh('timeline'));
     const run = runRecord('run_t');
