@@ -27,6 +27,14 @@ export class EffectLedger {
     this.#scripts = new ScriptRunner(redis);
   }
 
+  /**
+   * Whether records go through their own connection and WAIT (CORDON_EFFECT_ACK_REPLICAS): then
+   * a record and a write sent after it on the shared connection are not ordered by Redis.
+   */
+  get acknowledged(): boolean {
+    return (this.ack?.replicas ?? 0) > 0;
+  }
+
   /** The stored result of a completed effect, or undefined if it has not happened. */
   async result(
     effectKey: string,

@@ -133,6 +133,12 @@ async function execute(
     ctx.now,
   );
   if (op.ledger === 'atomic') {
+    // With replica acknowledgement the naming travels on a connection of its own, so only
+    // awaiting it keeps it ahead of the effect.
+    if (deps.ledger.acknowledged) {
+      await naming;
+      return act();
+    }
     // An effect atomic in Redis is sent right behind its naming, without waiting for it (one
     // round trip per step less): one connection delivers in order, so Redis writes the name
     // first. If either fails the job fails and its retry names it again (the first name

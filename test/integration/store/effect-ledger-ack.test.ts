@@ -9,7 +9,12 @@
  * with its marker only on the master.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildExecutorTable } from '../../../src/actions/connectors/executor-table.js';
 import { slackFake } from '../../../src/demo/fakes/slack.js';
+import { ManualClock } from '../../../src/shared/clock.js';
+import { CaseStore } from '../../../src/store/case-store.js';
+import { EffectLedger } from '../../../src/store/effect-ledger.js';
+import { LimiterStore } from '../../../src/store/limiter-store.js';
 import { createRedis, type RedisClient } from '../../../src/store/redis.js';
 import { Keys } from '../../../src/store/keys.js';
 import {
@@ -92,6 +97,47 @@ describe('effects ledger with replica acknowledgement', () => {
     const before = slack.posts.length;
     await expect(notify(acked, 'ack-paused')).resolves.toBeDefined();
     expect(slack.posts.length).toBe(before + 1);
+  });
+
+  it('names the instance before an atomic built-in effect acts (not beside it) when records are acknowledged', async () => {
+    const keys = new Keys(acked.redis.prefix);
+    const limiter = new LimiterStore(acked.redis.redis, keys);
+    const ledger = new EffectLedger(acked.redis.redis, keys, {
+      replicas: 1,
+      timeoutMs: 300,
+      connection: ackConnection,
+    });
+    const set = buildExecutorTable([], {
+      limiter,
+      cases: new CaseStore(acked.redis.redis, keys),
+      clock: new ManualClock(),
+      ledger,
+      secrets: { env: {}, readFile: () => '' },
+    })['builtin-limiter']?.['ratelimit.set'];
+    const ctx = (effectKey: string) => ({
+      effectKey,
+      runId: 'run_a',
+      incidentId: 'inc_a',
+      now: Date.UTC(2026, 0, 1),
+      signal: new AbortController().signal,
+      connector: 'gateway',
+    });
+    replica.pause();
+    try {
+      await expect(
+        set?.({ key: 'k-ack', limit: '5/m' }, ctx('atomic-paused')),
+      ).rejects.toMatchObject({ code: 'CORDON_ERR_EFFECT_NOT_REPLICATED' });
+      // The throttle was not sent: its naming was not acknowledged.
+      await expect(ledger.result('atomic-paused')).resolves.toBeUndefined();
+      await expect(limiter.rule('k-ack')).resolves.toBeUndefined();
+    } finally {
+      replica.resume();
+    }
+    await expect(
+      set?.({ key: 'k-ack', limit: '5/m' }, ctx('atomic-paused')),
+    ).resolves.toMatchObject({ applied: true, count: 5 });
+    const onReplica = await replicaReader.hgetall(keys.effect('atomic-paused'));
+    expect(onReplica['memo:connector']).toBe('"gateway"');
   });
 
   it('keeps secrets out of the error', async () => {
