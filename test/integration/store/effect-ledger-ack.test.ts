@@ -4,7 +4,8 @@
  * webhooks' attempt markers among them — are acknowledged by the replica before an outbound
  * call is made, so they would survive the control plane's master failing over.
  *
- * The discriminating case pauses the replica (SIGSTOP): with ack mode the attempt fails with
+ * WAIT gets 3 s: a loaded machine (the whole suite in parallel) can take more than 300 ms to
+ * acknowledge. The discriminating case pauses the replica (SIGSTOP): with ack mode the attempt fails with
  * CORDON_ERR_EFFECT_NOT_REPLICATED before the webhook is called; without it the post goes out
  * with its marker only on the master.
  */
@@ -47,7 +48,7 @@ beforeAll(async () => {
   const env = { SLACK_URL: `${slack.server.url}${HOOK}` };
   acked = connectorHarness(instances, env, {
     redisUrl: master.url,
-    effectAck: { replicas: 1, timeoutMs: 300, connection: ackConnection },
+    effectAck: { replicas: 1, timeoutMs: 3_000, connection: ackConnection },
   });
   plain = connectorHarness(instances, env, { redisUrl: master.url });
 }, 30_000);
@@ -84,7 +85,7 @@ describe('effects ledger with replica acknowledgement', () => {
       const before = slack.posts.length;
       await expect(notify(acked, 'ack-paused')).rejects.toMatchObject({
         code: 'CORDON_ERR_EFFECT_NOT_REPLICATED',
-        details: { replicas: 1, acknowledged: 0, timeoutMs: 300 },
+        details: { replicas: 1, acknowledged: 0, timeoutMs: 3_000 },
       });
       expect(slack.posts.length).toBe(before);
       // Without ack mode the same post goes out, its marker only on the master.
@@ -104,7 +105,7 @@ describe('effects ledger with replica acknowledgement', () => {
     const limiter = new LimiterStore(acked.redis.redis, keys);
     const ledger = new EffectLedger(acked.redis.redis, keys, {
       replicas: 1,
-      timeoutMs: 300,
+      timeoutMs: 3_000,
       connection: ackConnection,
     });
     const set = buildExecutorTable([], {
