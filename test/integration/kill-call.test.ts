@@ -67,7 +67,20 @@ describe('killed between a sub-run’s end and its parent’s resume', () => {
       'application/x-ndjson',
     );
     expect(res.status).toBe(202);
-    const died = await first.exited();
+    // Bounded, with the process's output: a run that never reaches the crash point (once in a
+    // full CI run on the cluster, not reproduced since) fails here saying what it did.
+    const died = await Promise.race([
+      first.exited(),
+      new Promise<never>((_, reject) =>
+        setTimeout(
+          () =>
+            reject(
+              new Error(`never reached call.before-resume in 45 s; output:\n${first.output()}`),
+            ),
+          45_000,
+        ),
+      ),
+    ]);
     expect(died.signal, `process output:\n${first.output()}`).toBe('SIGKILL');
 
     const second = spawn(env);
