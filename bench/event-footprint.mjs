@@ -15,6 +15,7 @@ import { EventLog } from '../dist/store/event-log.js';
 import { elasticBulkKind } from '../dist/ingest/sources/elastic-bulk/index.js';
 import { applyKeepPolicy, DEFAULT_KEEP_POLICY } from '../dist/ingest/keep-policy.js';
 import { Keys } from '../dist/store/keys.js';
+import { filebeatSshFailure } from './filebeat-document.mjs';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 10_000);
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -110,29 +111,7 @@ await measure('the same, CORDON_RETENTION_RAW=drop', ({ raw: _raw, ...event }) =
 // it (store/event-log-labels.ts). "Before" stores the same events with every label written
 // out (raw copied, so no sender text is known and nothing is referred to).
 function ecsDocument(n) {
-  const ip = `198.51.${(n >> 8) & 255}.${n & 255}`;
-  return {
-    '@timestamp': new Date(Date.now() - (n % 40_000)).toISOString(),
-    ecs: { version: '8.0.0' },
-    message: `Failed password for invalid user admin from ${ip} port 51522 ssh2`,
-    event: {
-      id: `bulk-${n}`,
-      kind: 'event',
-      category: ['authentication'],
-      type: ['start'],
-      action: 'ssh_login',
-      outcome: 'failure',
-      dataset: 'system.auth',
-      module: 'system',
-    },
-    user: { name: `user-${n % 5000}` },
-    source: { ip, port: 51522 },
-    host: { name: 'bastion-1', hostname: 'bastion-1' },
-    agent: { type: 'filebeat', version: '8.11.0', name: 'bastion-1' },
-    log: { file: { path: '/var/log/auth.log' }, offset: 48213 + n },
-    input: { type: 'filestream' },
-    process: { name: 'sshd', pid: 4121 },
-  };
+  return filebeatSshFailure(n, { time: Date.now() - (n % 40_000), id: `bulk-${n}` });
 }
 
 async function measureBulk(label, shape) {

@@ -13,6 +13,7 @@ import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
+import { filebeatSshFailure } from './filebeat-document.mjs';
 
 const other = process.argv[2];
 if (!other) {
@@ -39,29 +40,7 @@ const B = {
 };
 const NOW = Date.now();
 function ecs(n) {
-  const ip = `198.51.${(n >> 8) & 255}.${n & 255}`;
-  return {
-    '@timestamp': new Date(NOW - 50000 + (n % 40000)).toISOString(),
-    ecs: { version: '8.0.0' },
-    message: `Failed password for invalid user admin from ${ip} port 51522 ssh2`,
-    event: {
-      id: `r-${n}`,
-      kind: 'event',
-      category: ['authentication'],
-      type: ['start'],
-      action: 'ssh_login',
-      outcome: 'failure',
-      dataset: 'system.auth',
-      module: 'system',
-    },
-    user: { name: `user-${n % 5000}` },
-    source: { ip, port: 51522 },
-    host: { name: 'bastion-1', hostname: 'bastion-1' },
-    agent: { type: 'filebeat', version: '8.11.0', name: 'bastion-1' },
-    log: { file: { path: '/var/log/auth.log' }, offset: 48213 + n },
-    input: { type: 'filestream' },
-    process: { name: 'sshd', pid: 4121 },
-  };
+  return filebeatSshFailure(n, { time: NOW - 50000 + (n % 40000) });
 }
 // The same bodies for both builds; each build reads them with its own elastic-bulk reader.
 const bodies = [];

@@ -29,6 +29,7 @@ import { startCordon } from '../dist/main.js';
 import { sha256Hex } from '../dist/shared/hash.js';
 import { createLogger } from '../dist/shared/logger.js';
 import { Keys } from '../dist/store/keys.js';
+import { filebeatSshFailure } from './filebeat-document.mjs';
 
 const JSON_OUT = process.argv.includes('--json');
 const BATCH = Number(process.env.BENCH_BATCH ?? 500);
@@ -83,29 +84,11 @@ function hecEnvelope(tag, n) {
 }
 
 function ecsDocument(tag, n) {
-  const ip = `198.51.${(n >> 8) & 255}.${n & 255}`;
-  return {
-    '@timestamp': new Date(NOW - 50_000 + (n % 40_000)).toISOString(),
-    ecs: { version: '8.0.0' },
-    message: `Failed password for invalid user admin from ${ip} port 51522 ssh2`,
-    event: {
-      id: `${RUN}-${tag}-${n}`,
-      kind: 'event',
-      category: ['authentication'],
-      type: ['start'],
-      action: 'ssh_login',
-      outcome: 'failure',
-      dataset: 'system.auth',
-      module: 'system',
-    },
-    user: { name: `user-${n % KEYS}` },
-    source: { ip, port: 51522 },
-    host: { name: 'bastion-1', hostname: 'bastion-1' },
-    agent: { type: 'filebeat', version: '8.11.0', name: 'bastion-1' },
-    log: { file: { path: '/var/log/auth.log' }, offset: 48213 + n },
-    input: { type: 'filestream' },
-    process: { name: 'sshd', pid: 4121 },
-  };
+  return filebeatSshFailure(n, {
+    time: NOW - 50_000 + (n % 40_000),
+    id: `${RUN}-${tag}-${n}`,
+    user: `user-${n % KEYS}`,
+  });
 }
 
 const BULK_ACTION = JSON.stringify({ create: { _index: 'filebeat-8' } });
