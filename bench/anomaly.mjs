@@ -10,6 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CORDON_NODE_FLAGS } from './cordon-node-flags.mjs';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 500_000);
 const KEYS = Number(process.env.BENCH_KEYS ?? 2_000);
@@ -94,7 +95,7 @@ function timedReplay(bin, dir, file) {
     'bash',
     [
       '-c',
-      `TIMEFORMAT='%R %U %S'; { time node "$0" replay --content "$1" "$2" > /dev/null 2>/dev/null ; } 2>&1`,
+      `TIMEFORMAT='%R %U %S'; { time node ${CORDON_NODE_FLAGS.join(' ')} "$0" replay --content "$1" "$2" > /dev/null 2>/dev/null ; } 2>&1`,
       bin,
       dir,
       file,

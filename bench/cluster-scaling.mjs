@@ -25,6 +25,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import ts from 'typescript';
+import { CORDON_NODE_FLAGS } from './cordon-node-flags.mjs';
 
 const repo = new URL('..', import.meta.url).pathname;
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 200_000);
@@ -34,8 +35,11 @@ const STATE_PARTITIONS = 16;
 const CORRELATORS = (process.env.BENCH_CORRELATORS ?? '1,2,4').split(',').map(Number);
 const CONTENT = resolve(process.env.BENCH_CONTENT ?? repo);
 // Node flags for the correlator processes, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" (Node
-// refuses --cpu-prof in NODE_OPTIONS).
-const CHILD_NODE_ARGS = (process.env.BENCH_CHILD_NODE_ARGS ?? '').split(' ').filter(Boolean);
+// refuses --cpu-prof in NODE_OPTIONS), after the flags `cordon start` runs with.
+const CHILD_NODE_ARGS = [
+  ...CORDON_NODE_FLAGS,
+  ...(process.env.BENCH_CHILD_NODE_ARGS ?? '').split(' ').filter(Boolean),
+];
 
 if (process.argv[2] === '--correlator') await correlatorProcess();
 else await main();

@@ -3,6 +3,7 @@
 //
 //   npm run build && node bench/correlator-drain.mjs [events.ndjson]
 //   BENCH_EVENTS=300000 BENCH_KEYS=10000 BENCH_CONTENT=. node bench/correlator-drain.mjs
+//   BENCH_PROFILE=drain.cpuprofile node bench/correlator-drain.mjs   (main thread, drain only)
 //
 // The defaults make the issue's workload: the whole pack with about 100k live groups (300k
 // events over 10k keys left 109k groups on 2026-12-03; 1M events over 100k keys, the old
@@ -13,9 +14,11 @@
 // rules under BENCH_CONTENT (default: the shipped pack), with real checkpoints to Redis and
 // real incidents; it is measured from start until it has read the last entry. Keys live under
 // a random prefix and are deleted at the end. Needs Redis (REDIS_URL or 127.0.0.1:6379).
+// It runs under the Node flags `cordon start` runs with (bench/cordon-node-flags.mjs).
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import inspector from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
@@ -29,6 +32,9 @@ import { RedisStateStore } from '../dist/store/correlation-state-store.js';
 import { EventLog } from '../dist/store/event-log.js';
 import { IncidentStore } from '../dist/store/incident-store.js';
 import { Keys } from '../dist/store/keys.js';
+import { rerunWithCordonFlags } from './cordon-node-flags.mjs';
+
+rerunWithCordonFlags();
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 300_000);
@@ -142,6 +148,13 @@ try {
     () => undefined,
     async () => undefined,
   );
+  // BENCH_PROFILE=file.cpuprofile: a CPU profile of the main thread over the drain alone.
+  const profiler = process.env.BENCH_PROFILE ? new inspector.Session() : undefined;
+  if (profiler) {
+    profiler.connect();
+    await profiler.post('Profiler.enable');
+    await profiler.post('Profiler.start');
+  }
   t0 = performance.now();
   const cpu0 = process.cpuUsage();
   await correlator.start();
@@ -151,6 +164,11 @@ try {
     await new Promise((r) => setTimeout(r, 20));
   const drainSeconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
+  if (profiler) {
+    const { profile } = await profiler.post('Profiler.stop');
+    writeFileSync(process.env.BENCH_PROFILE, JSON.stringify(profile));
+    profiler.disconnect();
+  }
   // CPU time of every thread of this process: on a busy machine, what the drain costs even
   // when the wall clock says little.
   const cpuMicrosPerEvent = (cpu.user + cpu.system) / events.length;

@@ -14,6 +14,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { CORDON_NODE_FLAGS } from './cordon-node-flags.mjs';
 
 const here = new URL('.', import.meta.url).pathname;
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 300_000);
@@ -47,7 +48,7 @@ try {
       const started = performance.now();
       const run = spawnSync(
         'node',
-        [join(root, 'dist', 'cli', 'main.js'), 'replay', '--content', CONTENT, file],
+        [...CORDON_NODE_FLAGS, join(root, 'dist', 'cli', 'main.js'), 'replay', '--content', CONTENT, file],
         { encoding: 'utf8', maxBuffer: 1 << 30 },
       );
       const seconds = (performance.now() - started) / 1000;

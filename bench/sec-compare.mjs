@@ -17,6 +17,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CORDON_NODE_FLAGS } from './cordon-node-flags.mjs';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const PAIR_EVENTS = Number(process.env.BENCH_PAIR_EVENTS ?? 200_000);
@@ -81,7 +82,8 @@ function timed(cmd, args, cwd) {
 }
 
 function cordon(dir, file, lines) {
-  const r = timed('node', [cli, 'replay', '--content', dir, file]);
+  // As the `cordon` binary runs (its shebang's flags; `node <file>` would bypass them).
+  const r = timed('node', [...CORDON_NODE_FLAGS, cli, 'replay', '--content', dir, file]);
   const matches = Number(/(\d+) matches/.exec(r.stderr)?.[1] ?? NaN);
   return { rate: lines / r.seconds, seconds: r.seconds, matches };
 }
