@@ -103,6 +103,27 @@ export function generatedTokens(home: string): Record<string, string> {
   return tokens;
 }
 
+/**
+ * The process's exit, or an error with its output after `timeoutMs`: a stop that hangs says
+ * what the process was doing instead of running into the test's timeout silently.
+ */
+export function exitedWithin(
+  proc: CordonProcess,
+  timeoutMs: number,
+  what = 'the process to exit',
+): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    proc.exited().finally(() => clearTimeout(timer)),
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`waited ${timeoutMs} ms for ${what}; output:\n${proc.output()}`)),
+        timeoutMs,
+      );
+    }),
+  ]);
+}
+
 export async function http(
   base: string,
   method: 'GET' | 'POST',
@@ -113,6 +134,9 @@ export async function http(
 ): Promise<{ status: number; json: any }> {
   const res = await fetch(`${base}${path}`, {
     method,
+    // A request no test waits on this long: a hung server fails the request, not the test's
+    // whole timeout.
+    signal: AbortSignal.timeout(20_000),
     headers: {
       authorization: `Bearer ${token}`,
       ...(body === undefined ? {} : { 'content-type': contentType }),
