@@ -52,7 +52,7 @@ import { ChangeFeed } from './store/change-feed.js';
 import { ChangeWatcher } from './store/change-watcher.js';
 import { RuleHits } from './store/rule-hits.js';
 import { SourceStats } from './store/source-stats.js';
-import { buildRuleCatalog } from './correlate/rule-catalog.js';
+import { RuleCatalog, buildRuleCatalog } from './correlate/rule-catalog.js';
 import { loadRuleTestSources } from './correlate/rule/load-rules.js';
 import { resolve as resolvePath } from 'node:path';
 import { CorrelatorProgress } from './store/correlator-progress.js';
@@ -683,6 +683,7 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
         logger.child({ domain: 'stream' }),
       );
       closers.push(() => watcher.close());
+      const ruleTests = await loadRuleTestSources(resolvePath(config.contentDir, 'correlations'));
       app = await buildApp({
         principals,
         ingest,
@@ -703,11 +704,9 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
         senderAuth,
         audit: { trail: audit, reader: auditLog, tokenUse },
         rules: {
-          catalog: buildRuleCatalog(
-            content.rules,
-            content.ruleSources,
-            await loadRuleTestSources(resolvePath(config.contentDir, 'correlations')),
-          ).rules,
+          catalog: new RuleCatalog(
+            () => buildRuleCatalog(content.rules, content.ruleSources, ruleTests).rules,
+          ),
           hits: ruleHits,
         },
         sourceStats,

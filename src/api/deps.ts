@@ -15,7 +15,7 @@ import type { ChangeFeed } from '../store/change-feed.js';
 import type { ChangeWatcher } from '../store/change-watcher.js';
 import type { RuleHits } from '../store/rule-hits.js';
 import type { SourceStats } from '../store/source-stats.js';
-import type { RuleEntry } from '../correlate/rule-catalog.js';
+import type { RuleCatalog } from '../correlate/rule-catalog.js';
 import type { CaseStore } from '../store/case-store.js';
 import type { DeadLetterStore } from '../store/dead-letters.js';
 import type { EventLog } from '../store/event-log.js';
@@ -57,7 +57,7 @@ export interface ApiDeps {
     readonly tokenUse: TokenUseRecorder;
   };
   /** GET /v1/rules: the loaded rules and their match counters. */
-  readonly rules: { readonly catalog: readonly RuleEntry[]; readonly hits: RuleHits };
+  readonly rules: { readonly catalog: RuleCatalog; readonly hits: RuleHits };
   /** GET /v1/sources: per-source ingest counters. */
   readonly sourceStats: SourceStats;
   /** GET /v1/stream: the change feed, this process's watcher of it, and its limits. */

@@ -11,7 +11,6 @@ import { errorResponses, idParamsFor, openObject } from '../schemas.js';
  * event times against the rule's condition.
  */
 export const incidentEventRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
-  const rules = new Map(deps.rules.catalog.map((r) => [r.id, r]));
   app.get<{ Params: { id: string }; Querystring: { limit: number } }>(
     '/v1/incidents/:id/events',
     {
@@ -124,7 +123,7 @@ export const incidentEventRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps
         if (logged) byRef.set(ref, logged);
         else missing.push(ref);
       });
-      const rule = rules.get(incident.rule);
+      const rule = deps.rules.catalog.get(incident.rule);
       return {
         incidentId: incident.id,
         rule: rule

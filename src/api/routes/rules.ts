@@ -40,7 +40,6 @@ const ruleIdParams = {
 /** GET /v1/rules and /v1/rules/{id}: the loaded rules with their hit counts. */
 export const ruleRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   const { catalog, hits } = deps.rules;
-  const byId = new Map(catalog.map((r) => [r.id, r]));
   app.addSchema({ $id: 'Rule', ...ruleSchema });
   app.addSchema({
     $id: 'RuleDetail',
@@ -91,7 +90,7 @@ export const ruleRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
         },
       },
     },
-    async () => ({ rules: await withCounts(catalog) }),
+    async () => ({ rules: await withCounts(catalog.entries) }),
   );
 
   app.get<{ Params: { id: string } }>(
@@ -107,7 +106,7 @@ export const ruleRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
       },
     },
     async (request) => {
-      const rule = byId.get(request.params.id);
+      const rule = catalog.get(request.params.id);
       if (!rule) throw new CordonError('CORDON_ERR_API_NOT_FOUND', `No rule ${request.params.id}.`);
       const [detail] = await withCounts([rule]);
       return detail;
