@@ -38,6 +38,8 @@ export class CaseStore {
     dedupe: string,
     fields: Readonly<Record<string, string>>,
     now: number,
+    /** The connector instance that acts: named in the effect's ledger entry by the same script. */
+    connector?: string,
   ): Promise<OpenCaseResult> {
     const json = await this.#scripts.run(
       'openCase',
@@ -48,7 +50,14 @@ export class CaseStore {
         this.keys.effect(effectKey),
         this.keys.effectIndex,
       ],
-      [now, effectKey, dedupe, caseId, JSON.stringify(fields)],
+      [
+        now,
+        effectKey,
+        dedupe,
+        caseId,
+        JSON.stringify(fields),
+        connector === undefined ? '' : JSON.stringify(connector),
+      ],
     );
     return JSON.parse(String(json)) as OpenCaseResult;
   }

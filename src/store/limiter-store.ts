@@ -77,6 +77,8 @@ export class LimiterStore {
     by: string,
     reason: string,
     now: number,
+    /** The connector instance that acts: named in the effect's ledger entry by the same script. */
+    connector?: string,
   ): Promise<SetLimitResult> {
     const json = await this.#scripts.run('setLimit', this.#ruleKeys(key, effectKey), [
       now,
@@ -88,6 +90,7 @@ export class LimiterStore {
       expiresAt,
       by,
       reason,
+      connector === undefined ? '' : JSON.stringify(connector),
     ]);
     return JSON.parse(String(json)) as SetLimitResult;
   }
@@ -98,6 +101,8 @@ export class LimiterStore {
     by: string,
     reason: string,
     now: number,
+    /** As for `set`. */
+    connector?: string,
   ): Promise<ClearLimitResult> {
     const json = await this.#scripts.run('clearLimit', this.#ruleKeys(key, effectKey), [
       now,
@@ -105,6 +110,7 @@ export class LimiterStore {
       key,
       by,
       reason,
+      connector === undefined ? '' : JSON.stringify(connector),
     ]);
     return JSON.parse(String(json)) as ClearLimitResult;
   }

@@ -48,8 +48,9 @@ export interface ConnectorOperation<C> {
   /** How a retry avoids acting twice (README table). */
   readonly idempotency: string;
   /**
-   * `atomic`: the effect writes its own ledger entry (built-in Redis stores). `journal`: the
-   * executor answers a retry from the ledger and records the result after the call.
+   * `atomic`: the effect writes its own ledger entry (built-in Redis stores), its naming
+   * (memo connector, `ctx.connector`) included. `journal`: the executor names the instance,
+   * answers a retry from the ledger and records the result after the call.
    */
   readonly ledger: 'atomic' | 'journal';
   run(

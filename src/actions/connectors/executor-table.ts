@@ -125,31 +125,18 @@ async function execute(
       ? undoing.undo(undoOf, opCtx, instance.client)
       : op.run(inputs, opCtx, instance.client);
   // The ledger names the concrete instance that acts (a route may have picked it).
-  const naming = deps.ledger.remember(
-    ctx.effectKey,
-    ctx.runId,
-    'connector',
-    opCtx.connector,
-    ctx.now,
-  );
+  const naming = (): Promise<unknown> =>
+    deps.ledger.remember(ctx.effectKey, ctx.runId, 'connector', opCtx.connector, ctx.now);
   if (op.ledger === 'atomic') {
-    // With replica acknowledgement the naming travels on a connection of its own, so only
-    // awaiting it keeps it ahead of the effect.
-    if (deps.ledger.acknowledged) {
-      await naming;
-      return act();
-    }
-    // An effect atomic in Redis is sent right behind its naming, without waiting for it (one
-    // round trip per step less): one connection delivers in order, so Redis writes the name
-    // first. If either fails the job fails and its retry names it again (the first name
-    // stays) and is answered from the ledger.
-    // An async call runs `act` at once (its command goes out in this tick) and turns a
-    // refusal it throws before sending anything into a rejection.
-    const acting = (async () => act())();
-    const [, result] = await Promise.all([naming, acting]);
-    return result;
+    // With replica acknowledgement the naming travels on a connection of its own and is
+    // acknowledged before the effect (the effect's own script then finds the name there).
+    if (deps.ledger.acknowledged) await naming();
+    // Otherwise the effect's own script names it (memo connector, the first name stays), in
+    // the same atomic step: one script per step, not a naming script sent ahead of it. An
+    // effect refused before it is sent (bad inputs) names nothing, since nothing acted.
+    return act();
   }
-  await naming;
+  await naming();
   const prior = await deps.ledger.result(ctx.effectKey);
   if (prior) return prior.result;
   let result: unknown;

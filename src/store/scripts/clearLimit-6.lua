@@ -13,9 +13,13 @@ ARGV[2] effect key
 ARGV[3] limited key
 ARGV[4] who cleared it
 ARGV[5] reason
+ARGV[6] the connector instance that acts, JSON ('' or absent = not named here): the effect's
+        ledger entry gets it as memo:connector unless it has one (what the ledger's separate naming
+        writes), in the same atomic step as the effect
 
 Returns JSON {applied, key, existed}.
 ]]
+if ARGV[6] and ARGV[6] ~= '' then redis.call('HSETNX', KEYS[4], 'memo:connector', ARGV[6]) end
 local done = redis.call('HGET', KEYS[4], 'result')
 if done then
   local prior = cjson.decode(done)

@@ -19,10 +19,14 @@ ARGV[6] window, ms (throttle), else 0
 ARGV[7] expiry, epoch ms; 0 = never. Checked against `now` on every decision, not via TTL.
 ARGV[8] who set it (run id or principal)
 ARGV[9] reason
+ARGV[10] the connector instance that acts, JSON ('' or absent = not named here): the effect's
+        ledger entry gets it as memo:connector unless it has one (what the ledger's separate naming
+        writes), in the same atomic step as the effect
 
 Returns JSON {applied, key, mode, count, windowMs, expiresAt, setAt}; applied=false when the
 ledger shows this effect key already ran (the stored result is returned).
 ]]
+if ARGV[10] and ARGV[10] ~= '' then redis.call('HSETNX', KEYS[4], 'memo:connector', ARGV[10]) end
 local done = redis.call('HGET', KEYS[4], 'result')
 if done then
   local prior = cjson.decode(done)

@@ -65,7 +65,7 @@ describe('built-in connector types', () => {
     expect(cleared).toMatchObject({ applied: true });
   });
 
-  it('an atomic effect sent without waiting for its naming still leaves memo:connector, and a refusal before it acts rejects the call', async () => {
+  it('an atomic effect names its connector (memo:connector) in its own script, and a refusal before it acts rejects the call and names nothing', async () => {
     const ledger = new EffectLedger(store.redis, keys);
     const table = buildExecutorTable([], {
       limiter,
@@ -80,11 +80,11 @@ describe('built-in connector types', () => {
     ).resolves.toMatchObject({ applied: true, count: 5 });
     await expect(ledger.recall('e6', 'connector')).resolves.toBe('gateway');
     await expect(ledger.result('e6')).resolves.toMatchObject({ result: { applied: true } });
-    // ratelimit.set refuses a bad limit synchronously, while the naming is already on its way.
+    // ratelimit.set refuses a bad limit synchronously, before its script is sent: nothing acted.
     await expect(
       set?.({ key: 'k7', limit: 'nonsense' }, ctx('e7', { connector: 'gateway' })),
     ).rejects.toMatchObject({ code: 'CORDON_ERR_ACTION_INPUT' });
-    await expect(ledger.recall('e7', 'connector')).resolves.toBe('gateway');
+    await expect(ledger.recall('e7', 'connector')).resolves.toBeUndefined();
     await expect(ledger.result('e7')).resolves.toBeUndefined();
   });
 });

@@ -38,6 +38,7 @@ export const builtinCases = defineConnectorType<CaseStore>({
             incidentId: ctx.incidentId,
           },
           ctx.now,
+          ctx.connector,
         );
       },
     },

@@ -23,7 +23,14 @@ const clear: ConnectorOperation<LimiterStore> = {
   idempotency: ATOMIC,
   ledger: 'atomic',
   run: (inputs, ctx, limiter) =>
-    limiter.clear(ctx.effectKey, text(inputs.key), ctx.runId, text(inputs.reason), ctx.now),
+    limiter.clear(
+      ctx.effectKey,
+      text(inputs.key),
+      ctx.runId,
+      text(inputs.reason),
+      ctx.now,
+      ctx.connector,
+    ),
 };
 
 /**
@@ -60,6 +67,7 @@ export const builtinLimiter = defineConnectorType<LimiterStore>({
           ctx.runId,
           text(inputs.reason),
           ctx.now,
+          ctx.connector,
         );
       },
     },
@@ -78,6 +86,7 @@ export const builtinLimiter = defineConnectorType<LimiterStore>({
           ctx.runId,
           text(inputs.reason),
           ctx.now,
+          ctx.connector,
         ),
     },
     'key.unblock': { ...clear, contract: KEY_UNBLOCK },
