@@ -1,6 +1,7 @@
 // Playbook runs through BullMQ beside bare BullMQ on the same Redis, in the same run.
 //
 //   npm run build && node bench/playbook-runs.mjs
+//   (it runs itself again under CORDON_NODE_FLAGS, bench/cordon-node-flags.mjs, when not given them)
 //   BENCH_RUNS=2000 BENCH_RATE=100 BENCH_PROBES=300 node bench/playbook-runs.mjs
 //
 // 1. Bare BullMQ (the baseline): BENCH_RUNS jobs added at once and processed by a worker with
@@ -38,6 +39,11 @@ import { IncidentStore } from '../dist/store/incident-store.js';
 import { Keys } from '../dist/store/keys.js';
 import { createRedis } from '../dist/store/redis.js';
 import { LimiterStore } from '../dist/store/limiter-store.js';
+import { rerunWithCordonFlags } from './cordon-node-flags.mjs';
+
+// Cordon runs in this process (and the bare BullMQ baseline beside it): under the Node flags
+// it is deployed with, or the runs' scavenges cost about a tenth more CPU per run.
+rerunWithCordonFlags();
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 2_000);
 const RATE = Number(process.env.BENCH_RATE ?? 100);
