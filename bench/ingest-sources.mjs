@@ -253,19 +253,35 @@ function mainThreadCpuUs() {
   }
 }
 
+/**
+ * Minor page faults of this process so far (Linux: /proc/self/stat). Fresh memory faults in
+ * page by page, and in a VM each fault is costly: a count robust to the machine's load.
+ */
+function minorFaults() {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[7]);
+  } catch {
+    return NaN;
+  }
+}
+
 async function measured(redis, round) {
   const redis0 = await redisCpuSeconds(redis);
   const cpu0 = process.cpuUsage();
   const main0 = mainThreadCpuUs();
+  const faults0 = minorFaults();
   const result = await round();
   const cpu = process.cpuUsage(cpu0);
   const mainUs = mainThreadCpuUs() - main0;
+  const faults = minorFaults() - faults0;
   const redisSeconds = (await redisCpuSeconds(redis)) - redis0;
   return {
     ...result,
     cpuUs: cpu.user + cpu.system,
     mainCpuUs: mainUs,
     redisCpuUs: redisSeconds * 1e6,
+    faults,
   };
 }
 
@@ -290,6 +306,8 @@ function combine(rounds) {
     // The main thread only (server + load generator; ingest workers excluded).
     mainCpuUsPerEvent: sum('mainCpuUs') / Math.max(1, sum('sent')),
     redisCpuUsPerEvent: sum('redisCpuUs') / Math.max(1, sum('sent')),
+    // Minor page faults per event, this process (all threads).
+    faultsPerEvent: sum('faults') / Math.max(1, sum('sent')),
     p50: pct(50),
     p99: pct(99),
   };
@@ -426,7 +444,7 @@ async function main() {
         baseline: base,
       });
       log(
-        `${name}: cpu ${cord.cpuUsPerEvent.toFixed(1)} µs/ev (main thread ${cord.mainCpuUsPerEvent.toFixed(1)}; bare ${base.cpuUsPerEvent.toFixed(1)}), load ${loadavg()[0].toFixed(1)}, redis ${cord.redisCpuUsPerEvent.toFixed(1)} µs/ev (bare ${base.redisCpuUsPerEvent.toFixed(1)}); ` +
+        `${name}: cpu ${cord.cpuUsPerEvent.toFixed(1)} µs/ev (main thread ${cord.mainCpuUsPerEvent.toFixed(1)}; bare ${base.cpuUsPerEvent.toFixed(1)}), page faults ${cord.faultsPerEvent.toFixed(2)}/ev (bare ${base.faultsPerEvent.toFixed(2)}), load ${loadavg()[0].toFixed(1)}, redis ${cord.redisCpuUsPerEvent.toFixed(1)} µs/ev (bare ${base.redisCpuUsPerEvent.toFixed(1)}); ` +
           `cordon ${Math.round(cord.eventsPerSecond)} ev/s (${cord.accepted}/${cord.sent} accepted, ${cord.seconds.toFixed(2)} s), baseline ${Math.round(base.eventsPerSecond)} ev/s${cord.firstFailure ? `; first refusal: ${cord.firstFailure}` : ''}`,
       );
     }

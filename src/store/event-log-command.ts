@@ -39,32 +39,67 @@ class EncodedCommand extends Command {
   }
 }
 
-/** The RESP frame of `parts` (the command name first): `*n`, then `$len` + bytes each. */
+/** Decimal digits of a non-negative integer. */
+function digits(n: number): number {
+  let d = 1;
+  while (n >= 10) {
+    n = Math.floor(n / 10);
+    d += 1;
+  }
+  return d;
+}
+
+/** Writes `$<n>\r\n` at `at` (`d` = digits(n)), byte by byte; returns the offset after it. */
+function writeHeader(frame: Buffer, at: number, n: number, d: number): number {
+  frame[at] = 0x24; // $
+  for (let i = d, v = n; i > 0; i -= 1) {
+    frame[at + i] = 0x30 + (v % 10);
+    v = Math.floor(v / 10);
+  }
+  frame.writeUInt16BE(CRLF, at + 1 + d);
+  return at + d + 3;
+}
+
+/**
+ * The RESP frame of `parts` (the command name first): `*n`, then `$len` + bytes each.
+ *
+ * A string's UTF-8 length is not measured before it is written (Buffer.byteLength walks the
+ * whole string, and flattens a concatenated one first: for a 500-event append that was most of
+ * the encoding's time). The frame is sized for the worst case (3 bytes per UTF-16 unit), each
+ * string is written where its length header would end if its bytes were as many as its units
+ * (ASCII, the usual case), and moved up behind a longer header in the rare case they are not.
+ */
 export function encodeCommand(parts: readonly CommandPart[]): Buffer {
-  const lengths = new Array<number>(parts.length);
-  let total = 1 + String(parts.length).length + 2;
+  let bound = 1 + digits(parts.length) + 2;
   for (let i = 0; i < parts.length; i += 1) {
     const part = parts[i] as CommandPart;
-    const n = typeof part === 'string' ? Buffer.byteLength(part, 'utf8') : part.byteLength;
-    lengths[i] = n;
-    total += 1 + String(n).length + 2 + n + 2;
+    const n = typeof part === 'string' ? 3 * part.length : part.byteLength;
+    bound += 1 + digits(n) + 2 + n + 2;
   }
   // Outside Node's shared pool: a frame this size would not fit it, and it is written whole.
-  const frame = Buffer.allocUnsafeSlow(total);
+  const frame = Buffer.allocUnsafeSlow(bound);
   let at = frame.write(`*${parts.length}\r\n`, 0, 'latin1');
   for (let i = 0; i < parts.length; i += 1) {
     const part = parts[i] as CommandPart;
-    const n = lengths[i] as number;
-    at += frame.write(`$${n}\r\n`, at, 'latin1');
-    if (typeof part === 'string') at += frame.write(part, at, n, 'utf8');
-    else {
+    if (typeof part === 'string') {
+      const guess = digits(part.length);
+      const start = at + 1 + guess + 2;
+      const n = frame.write(part, start, bound - start, 'utf8');
+      const d = digits(n);
+      // More bytes than units may need a longer header: the bytes move up behind it.
+      if (d !== guess) frame.copyWithin(start + d - guess, start, start + n);
+      at = writeHeader(frame, at, n, d);
+      at += n;
+    } else {
+      const n = part.byteLength;
+      at = writeHeader(frame, at, n, digits(n));
       frame.set(part, at);
       at += n;
     }
     frame.writeUInt16BE(CRLF, at);
     at += 2;
   }
-  return frame;
+  return at === frame.length ? frame : frame.subarray(0, at);
 }
 
 /**
