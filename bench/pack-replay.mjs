@@ -48,7 +48,14 @@ try {
       const started = performance.now();
       const run = spawnSync(
         'node',
-        [...CORDON_NODE_FLAGS, join(root, 'dist', 'cli', 'main.js'), 'replay', '--content', CONTENT, file],
+        [
+          ...CORDON_NODE_FLAGS,
+          join(root, 'dist', 'cli', 'main.js'),
+          'replay',
+          '--content',
+          CONTENT,
+          file,
+        ],
         { encoding: 'utf8', maxBuffer: 1 << 30 },
       );
       const seconds = (performance.now() - started) / 1000;
@@ -83,7 +90,9 @@ try {
       `| ${name} | ${Math.round(Math.max(...mine.map((r) => r.rate))).toLocaleString('en-US')} | ${cpus[Math.floor(cpus.length / 2)].toFixed(1)} | ${mine[0].matches} |`,
     );
   }
-  console.log(`\nload average: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
+  console.log(
+    `\nload average: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`,
+  );
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }
