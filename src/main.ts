@@ -704,8 +704,8 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
         senderAuth,
         audit: { trail: audit, reader: auditLog, tokenUse },
         rules: {
-          catalog: new RuleCatalog(
-            () => buildRuleCatalog(content.rules, content.ruleSources, ruleTests).rules,
+          catalog: new RuleCatalog(() =>
+            buildRuleCatalog(content.rules, content.ruleSources, ruleTests),
           ),
           hits: ruleHits,
         },
