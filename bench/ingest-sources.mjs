@@ -13,11 +13,13 @@
 // "Accepted" means the response said so (202 with accepted/duplicates counts, HEC code 0,
 // _bulk items with status 201); the event log's length is checked against it at the end.
 // Latency is per request, from send to the end of the response (a whole batch for batches).
-// The load generator (node:http, keep-alive, BENCH_CONCURRENCY sockets) runs in this process,
-// as in ingest-throughput.mjs, for both Cordon and the baseline. Each phase stops dispatching
+// The load generator (node:http, keep-alive, BENCH_CONCURRENCY sockets) runs in a process of
+// its own (bench/ingest-load.mjs), as a shipper does, for both Cordon and the baseline: the
+// node and main-thread figures are the server's alone, the client's CPU is printed apart and
+// still taken from the same cores. Each phase stops dispatching
 // after BENCH_PHASE_MAX_S seconds (default 15). Keys live under a random prefix, deleted at the end.
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
+import { fork } from 'node:child_process';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -29,7 +31,11 @@ import { startCordon } from '../dist/main.js';
 import { sha256Hex } from '../dist/shared/hash.js';
 import { createLogger } from '../dist/shared/logger.js';
 import { Keys } from '../dist/store/keys.js';
-import { filebeatSshFailure } from './filebeat-document.mjs';
+import { shapes } from './ingest-load.mjs';
+import { rerunWithCordonFlags } from './cordon-node-flags.mjs';
+
+// Cordon runs in this process: under the Node flags it is deployed with.
+rerunWithCordonFlags();
 
 const JSON_OUT = process.argv.includes('--json');
 const BATCH = Number(process.env.BENCH_BATCH ?? 500);
@@ -49,186 +55,65 @@ const TARGET_WEBHOOK_RATIO = 0.5;
 const LOG_LEVEL = JSON_OUT ? 'error' : 'warn';
 const log = (...a) => (JSON_OUT ? console.error(...a) : console.log(...a));
 
-// ---------------------------------------------------------------- bodies, one shape per path
+// ---------------------------------------------------------------- the load generator's process
 
 const NOW = Date.now();
 const RUN = randomUUID().slice(0, 8);
+const SHAPES = shapes({ batch: BATCH, keys: KEYS, run: RUN, now: NOW });
+const TOTALS = { ndjson: EVENTS, hec: EVENTS, bulk: EVENTS, webhook: SINGLE_EVENTS };
 
-function canonical(tag, n) {
-  return {
-    id: `${RUN}-${tag}-${n}`,
-    kind: 'inference',
-    time: NOW - 50_000 + (n % 40_000),
-    name: 'chat.completions',
-    entity: { api_key: `key-${n % KEYS}`, model: 'm1' },
-    measures: { latency_ms: 20 + (n % 50), tokens_in: 100 },
-  };
-}
-
-function hecEnvelope(tag, n) {
-  return {
-    time: (NOW - 50_000 + (n % 40_000)) / 1000,
-    host: 'inference-gw-02',
-    source: 'litellm-proxy',
-    sourcetype: '_json',
-    event: {
-      kind: 'inference',
-      request_id: `${RUN}-${tag}-${n}`,
-      api_key: `key-${n % KEYS}`,
-      model: 'gpt-4o-mini',
-      latency_ms: 20 + (n % 50),
-      tokens_in: 512,
-      tokens_out: 187,
-    },
-  };
-}
-
-function ecsDocument(tag, n) {
-  return filebeatSshFailure(n, {
-    time: NOW - 50_000 + (n % 40_000),
-    id: `${RUN}-${tag}-${n}`,
-    user: `user-${n % KEYS}`,
+/**
+ * The load generator (bench/ingest-load.mjs) in its own process, asked one thing at a time:
+ * `prepare` builds a path's bodies there (before any round is measured), `send` posts a slice
+ * of them to a server and returns what it saw.
+ */
+function loadGenerator() {
+  const child = fork(new URL('./ingest-load.mjs', import.meta.url).pathname, ['--child'], {
+    // Without this server's flags (--cpu-prof among them: a profile is of the server alone).
+    execArgv: [],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
-}
-
-const BULK_ACTION = JSON.stringify({ create: { _index: 'filebeat-8' } });
-
-const SHAPES = {
-  ndjson: {
-    path: '/v1/ingest/events',
-    contentType: 'application/x-ndjson',
-    batch: BATCH,
-    total: EVENTS,
-    body: (tag, from, count) => {
-      let s = '';
-      for (let i = 0; i < count; i += 1) s += `${JSON.stringify(canonical(tag, from + i))}\n`;
-      return s;
-    },
-  },
-  hec: {
-    path: '/services/collector/event',
-    contentType: 'application/json',
-    batch: BATCH,
-    total: EVENTS,
-    body: (tag, from, count) => {
-      let s = '';
-      for (let i = 0; i < count; i += 1) s += JSON.stringify(hecEnvelope(tag, from + i));
-      return s;
-    },
-  },
-  bulk: {
-    path: '/_bulk',
-    contentType: 'application/x-ndjson',
-    batch: BATCH,
-    total: EVENTS,
-    body: (tag, from, count) => {
-      let s = '';
-      for (let i = 0; i < count; i += 1)
-        s += `${BULK_ACTION}\n${JSON.stringify(ecsDocument(tag, from + i))}\n`;
-      return s;
-    },
-  },
-  webhook: {
-    path: '/v1/ingest/events',
-    contentType: 'application/json',
-    batch: 1,
-    total: SINGLE_EVENTS,
-    body: (tag, from) => JSON.stringify(canonical(tag, from)),
-  },
-};
-
-function bodies(shape, tag, total) {
-  const out = [];
-  for (let from = 0; from < total; from += shape.batch) {
-    const count = Math.min(shape.batch, total - from);
-    out.push({ buf: Buffer.from(shape.body(tag, from, count)), count });
-  }
-  return out;
-}
-
-// ---------------------------------------------------------------- how many a response accepted
-
-function acceptedBy(name, status, text, count) {
-  if (name === 'hec') {
-    if (status !== 200) return 0;
-    return JSON.parse(text).code === 0 ? count : 0;
-  }
-  if (name === 'bulk') {
-    if (status !== 200) return 0;
-    const r = JSON.parse(text);
-    return r.items.filter((it) => (it.create ?? it.index)?.status === 201).length;
-  }
-  if (status !== 202) return 0;
-  const r = JSON.parse(text);
-  return (r.accepted ?? 0) + (r.duplicates ?? 0);
-}
-
-// ---------------------------------------------------------------- load generator
-
-async function run(base, name, shape, list, maxSeconds = PHASE_MAX_S) {
-  const url = new URL(shape.path, base);
-  const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-  const latencies = [];
-  let next = 0;
-  let accepted = 0;
-  let sent = 0;
-  let failures = 0;
-  let firstFailure;
-  const started = performance.now();
-  const deadline = started + maxSeconds * 1000;
-  const send = ({ buf }) =>
+  let pending;
+  let seq = 0;
+  child.on('message', (m) => {
+    const p = pending;
+    pending = undefined;
+    p?.resolve(m);
+  });
+  child.on('exit', (code, signal) => {
+    pending?.reject(new Error(`the load generator exited (${code ?? signal})`));
+    pending = undefined;
+  });
+  const ask = (message) =>
     new Promise((resolve, reject) => {
-      const req = http.request(
-        {
-          agent,
-          host: url.hostname,
-          port: url.port,
-          path: url.pathname,
-          method: 'POST',
-          headers: {
-            authorization: `Bearer ${TOKEN}`,
-            'content-type': shape.contentType,
-            'content-length': buf.length,
-          },
-        },
-        (res) => {
-          const chunks = [];
-          res.on('data', (c) => chunks.push(c));
-          res.on('end', () =>
-            resolve({ status: res.statusCode, text: Buffer.concat(chunks).toString() }),
-          );
-          res.on('error', reject);
-        },
-      );
-      req.on('error', reject);
-      req.end(buf);
+      pending = { resolve, reject };
+      child.send(message);
     });
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next < list.length && performance.now() < deadline) {
-        const item = list[next];
-        next += 1;
-        const t0 = performance.now();
-        const { status, text } = await send(item);
-        latencies.push(performance.now() - t0);
-        sent += item.count;
-        const ok = acceptedBy(name, status, text, item.count);
-        accepted += ok;
-        if (ok < item.count) {
-          failures += 1;
-          firstFailure ??= `${status} ${text.slice(0, 300)}`;
-        }
-      }
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
-  agent.destroy();
-  return { latencies, sent, accepted, failures, firstFailure, seconds };
+  return {
+    async prepare(name, tag, total) {
+      seq += 1;
+      const id = seq;
+      const base = { batch: BATCH, keys: KEYS, run: RUN, now: NOW };
+      const { batches } = await ask({ type: 'prepare', id, name, tag, total, ...base });
+      return { id, batches };
+    },
+    async send(list, url, from, to, maxSeconds = PHASE_MAX_S) {
+      const message = { type: 'send', id: list.id, url, from, to, maxSeconds };
+      const { result } = await ask({ ...message, concurrency: CONCURRENCY, token: TOKEN });
+      return result;
+    },
+    forget(list) {
+      child.send({ type: 'forget', id: list.id });
+    },
+    close() {
+      child.kill();
+    },
+  };
 }
 
 /**
- * CPU spent during a round: this process (Cordon or the bare route, plus the load generator,
- * which is the same on both sides) and the Redis server (INFO cpu; on a shared Redis other
+ * CPU spent during a round: this process (Cordon or the bare route; the load generator runs
+ * apart and reports its own) and the Redis server (INFO cpu; on a shared Redis other
  * clients' work lands here too). Wall-clock events/s swing with whatever else the machine runs;
  * CPU per event does much less.
  */
@@ -280,6 +165,7 @@ async function measured(redis, round) {
     ...result,
     cpuUs: cpu.user + cpu.system,
     mainCpuUs: mainUs,
+    clientCpuUs: result.clientCpuUs,
     redisCpuUs: redisSeconds * 1e6,
     faults,
   };
@@ -301,9 +187,11 @@ function combine(rounds) {
     firstFailure: rounds.find((r) => r.firstFailure)?.firstFailure,
     seconds,
     eventsPerSecond: sum('accepted') / seconds,
-    // µs of CPU per event sent: this process (server + load generator) and the Redis server.
+    // µs of CPU per event sent: this process (the server), the load generator's process and
+    // the Redis server.
     cpuUsPerEvent: sum('cpuUs') / Math.max(1, sum('sent')),
-    // The main thread only (server + load generator; ingest workers excluded).
+    clientCpuUsPerEvent: sum('clientCpuUs') / Math.max(1, sum('sent')),
+    // The server's main thread only (ingest workers excluded).
     mainCpuUsPerEvent: sum('mainCpuUs') / Math.max(1, sum('sent')),
     redisCpuUsPerEvent: sum('redisCpuUs') / Math.max(1, sum('sent')),
     // Minor page faults per event, this process (all threads).
@@ -397,42 +285,47 @@ async function main() {
     listen: true,
   });
   const baseline = await baselineServer(baseRedis, baselineStream);
+  const client = loadGenerator();
   const results = [];
   let logged = 0;
   try {
     for (const name of ONLY) {
       const shape = SHAPES[name];
       if (!shape) throw new Error(`unknown path ${name}`);
+      const total = TOTALS[name];
       // Warm-up on both (JIT, sockets), not measured; its own ids so nothing dedupes later.
-      const warm = bodies(
-        shape,
+      const warm = await client.prepare(
+        name,
         `${name}-warm`,
-        Math.min(shape.total, shape.batch === 1 ? 2_000 : shape.batch * 20),
+        Math.min(total, shape.batch === 1 ? 2_000 : shape.batch * 20),
       );
-      await run(baseline.url, name, shape, warm);
-      const w = combine([await run(cordon.url, name, shape, warm)]);
+      await client.send(warm, baseline.url, 0, warm.batches);
+      const w = combine([await client.send(warm, cordon.url, 0, warm.batches)]);
+      client.forget(warm);
       if (w.failures) throw new Error(`${name}: warm-up refused: ${w.firstFailure}`);
       logged += w.accepted;
       // Alternating rounds (bare, Cordon, bare, Cordon) so a burst of load from elsewhere on
       // the machine does not land on one side only; each side's rounds are summed.
-      const list = bodies(shape, `${name}-run`, shape.total);
-      const half = Math.ceil(list.length / ROUNDS);
+      const list = await client.prepare(name, `${name}-run`, total);
+      const half = Math.ceil(list.batches / ROUNDS);
       const baseRounds = [];
       const cordRounds = [];
       for (let r = 0; r < ROUNDS; r += 1) {
-        const part = list.slice(r * half, (r + 1) * half);
+        const [from, to] = [r * half, Math.min(list.batches, (r + 1) * half)];
+        const maxSeconds = PHASE_MAX_S / ROUNDS;
         baseRounds.push(
-          await measured(redis, () => run(baseline.url, name, shape, part, PHASE_MAX_S / ROUNDS)),
+          await measured(redis, () => client.send(list, baseline.url, from, to, maxSeconds)),
         );
         const t0 = process.hrtime.bigint();
         cordRounds.push(
-          await measured(redis, () => run(cordon.url, name, shape, part, PHASE_MAX_S / ROUNDS)),
+          await measured(redis, () => client.send(list, cordon.url, from, to, maxSeconds)),
         );
         // Monotonic µs, the clock --cpu-prof stamps samples with: lets a profile be cut to
         // the Cordon rounds only.
         if (process.env.BENCH_TRACE)
           console.error(`trace ${name} cordon ${t0 / 1000n} ${process.hrtime.bigint() / 1000n}`);
       }
+      client.forget(list);
       const base = combine(baseRounds);
       const cord = combine(cordRounds);
       logged += cord.accepted;
@@ -444,7 +337,7 @@ async function main() {
         baseline: base,
       });
       log(
-        `${name}: cpu ${cord.cpuUsPerEvent.toFixed(1)} µs/ev (main thread ${cord.mainCpuUsPerEvent.toFixed(1)}; bare ${base.cpuUsPerEvent.toFixed(1)}), page faults ${cord.faultsPerEvent.toFixed(2)}/ev (bare ${base.faultsPerEvent.toFixed(2)}), load ${loadavg()[0].toFixed(1)}, redis ${cord.redisCpuUsPerEvent.toFixed(1)} µs/ev (bare ${base.redisCpuUsPerEvent.toFixed(1)}); ` +
+        `${name}: cpu ${cord.cpuUsPerEvent.toFixed(1)} µs/ev (main thread ${cord.mainCpuUsPerEvent.toFixed(1)}; bare ${base.cpuUsPerEvent.toFixed(1)}), load generator ${cord.clientCpuUsPerEvent.toFixed(1)} µs/ev (bare ${base.clientCpuUsPerEvent.toFixed(1)}), page faults ${cord.faultsPerEvent.toFixed(2)}/ev (bare ${base.faultsPerEvent.toFixed(2)}), load ${loadavg()[0].toFixed(1)}, redis ${cord.redisCpuUsPerEvent.toFixed(1)} µs/ev (bare ${base.redisCpuUsPerEvent.toFixed(1)}); ` +
           `cordon ${Math.round(cord.eventsPerSecond)} ev/s (${cord.accepted}/${cord.sent} accepted, ${cord.seconds.toFixed(2)} s), baseline ${Math.round(base.eventsPerSecond)} ev/s${cord.firstFailure ? `; first refusal: ${cord.firstFailure}` : ''}`,
       );
     }
@@ -460,6 +353,7 @@ async function main() {
       ratio: (r.cordon.eventsPerSecond / r.baseline.eventsPerSecond).toFixed(2),
       cpu: `${r.cordon.cpuUsPerEvent.toFixed(1)} / ${r.baseline.cpuUsPerEvent.toFixed(1)}`,
       main: r.cordon.mainCpuUsPerEvent.toFixed(1),
+      client: `${r.cordon.clientCpuUsPerEvent.toFixed(1)} / ${r.baseline.clientCpuUsPerEvent.toFixed(1)}`,
       rcpu: `${r.cordon.redisCpuUsPerEvent.toFixed(1)} / ${r.baseline.redisCpuUsPerEvent.toFixed(1)}`,
       fail: String(r.cordon.failures),
     }));
@@ -503,6 +397,7 @@ async function main() {
         ratio: 'ratio',
         cpu: 'node µs/ev (cordon / bare)',
         main: 'main thread µs/ev',
+        client: 'load generator µs/ev',
         rcpu: 'redis µs/ev (cordon / bare)',
         fail: 'failed req',
       };
@@ -524,6 +419,7 @@ async function main() {
         console.log(`${t.pass ? 'PASS' : 'MISS'}  ${t.target}: ${t.value.toLocaleString('en-US')}`);
     }
   } finally {
+    client.close();
     await baseline.app.close();
     await cordon.stop();
     let cursor = '0';

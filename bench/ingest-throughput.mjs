@@ -24,6 +24,10 @@ import { startCordon } from '../dist/main.js';
 import { sha256Hex } from '../dist/shared/hash.js';
 import { createLogger } from '../dist/shared/logger.js';
 import { Keys } from '../dist/store/keys.js';
+import { rerunWithCordonFlags } from './cordon-node-flags.mjs';
+
+// Cordon runs in this process: under the Node flags it is deployed with.
+rerunWithCordonFlags();
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 40_000);
 const BATCH = Number(process.env.BENCH_BATCH ?? 100);
