@@ -65,6 +65,7 @@ import { Keys } from './store/keys.js';
 import { RedisSourceMemory } from './store/source-memory.js';
 import { LimiterStore } from './store/limiter-store.js';
 import { preloadScripts } from './store/redis-scripts.js';
+import { writePerTurn } from './store/write-per-turn.js';
 import { createRedis, isRedisConnectionError, outageOptions, waitForRedis } from './store/redis.js';
 import { RedisOutage } from './store/redis-outage.js';
 import { migrateKeyLayout } from './store/key-layout-migration.js';
@@ -174,6 +175,9 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
       connectionName: `cordon:${config.instanceId}`,
       ...outageOptions('commands', commandTimeoutMs),
     });
+    // The API's requests each write to this connection (an append, counters): one write per
+    // event-loop turn instead (store/write-per-turn.ts).
+    writePerTurn(redis);
     const outage = new RedisOutage(redis, 1_000, clock, logger.child({ domain: 'redis' }), metrics);
     stopOutageWatch = () => outage.stop();
     outage.watch('redis', redis);
