@@ -21,6 +21,7 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fork } from 'node:child_process';
 import { loadavg, tmpdir } from 'node:os';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import Fastify from 'fastify';
@@ -151,8 +152,15 @@ function minorFaults() {
   }
 }
 
+/** Garbage-collection pauses of this process's main thread, ms, summed since start. */
+let gcPauseMs = 0;
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) gcPauseMs += entry.duration;
+}).observe({ entryTypes: ['gc'] });
+
 async function measured(redis, round) {
   const redis0 = await redisCpuSeconds(redis);
+  const gc0 = gcPauseMs;
   const cpu0 = process.cpuUsage();
   const main0 = mainThreadCpuUs();
   const faults0 = minorFaults();
@@ -160,6 +168,9 @@ async function measured(redis, round) {
   const cpu = process.cpuUsage(cpu0);
   const mainUs = mainThreadCpuUs() - main0;
   const faults = minorFaults() - faults0;
+  // Entries of the last collections arrive on a later turn.
+  await new Promise((resolve) => setImmediate(resolve));
+  const gcMs = gcPauseMs - gc0;
   const redisSeconds = (await redisCpuSeconds(redis)) - redis0;
   return {
     ...result,
@@ -167,6 +178,7 @@ async function measured(redis, round) {
     mainCpuUs: mainUs,
     clientCpuUs: result.clientCpuUs,
     redisCpuUs: redisSeconds * 1e6,
+    gcUs: gcMs * 1000,
     faults,
   };
 }
@@ -194,6 +206,8 @@ function combine(rounds) {
     // The server's main thread only (ingest workers excluded).
     mainCpuUsPerEvent: sum('mainCpuUs') / Math.max(1, sum('sent')),
     redisCpuUsPerEvent: sum('redisCpuUs') / Math.max(1, sum('sent')),
+    // Main-thread garbage-collection pauses per event, µs.
+    gcUsPerEvent: sum('gcUs') / Math.max(1, sum('sent')),
     // Minor page faults per event, this process (all threads).
     faultsPerEvent: sum('faults') / Math.max(1, sum('sent')),
     p50: pct(50),
@@ -337,7 +351,7 @@ async function main() {
         baseline: base,
       });
       log(
-        `${name}: cpu ${cord.cpuUsPerEvent.toFixed(1)} µs/ev (main thread ${cord.mainCpuUsPerEvent.toFixed(1)}; bare ${base.cpuUsPerEvent.toFixed(1)}), load generator ${cord.clientCpuUsPerEvent.toFixed(1)} µs/ev (bare ${base.clientCpuUsPerEvent.toFixed(1)}), page faults ${cord.faultsPerEvent.toFixed(2)}/ev (bare ${base.faultsPerEvent.toFixed(2)}), load ${loadavg()[0].toFixed(1)}, redis ${cord.redisCpuUsPerEvent.toFixed(1)} µs/ev (bare ${base.redisCpuUsPerEvent.toFixed(1)}); ` +
+        `${name}: cpu ${cord.cpuUsPerEvent.toFixed(1)} µs/ev (main thread ${cord.mainCpuUsPerEvent.toFixed(1)}; bare ${base.cpuUsPerEvent.toFixed(1)}), load generator ${cord.clientCpuUsPerEvent.toFixed(1)} µs/ev (bare ${base.clientCpuUsPerEvent.toFixed(1)}), gc pauses ${cord.gcUsPerEvent.toFixed(1)} µs/ev (bare ${base.gcUsPerEvent.toFixed(1)}), page faults ${cord.faultsPerEvent.toFixed(2)}/ev (bare ${base.faultsPerEvent.toFixed(2)}), load ${loadavg()[0].toFixed(1)}, redis ${cord.redisCpuUsPerEvent.toFixed(1)} µs/ev (bare ${base.redisCpuUsPerEvent.toFixed(1)}); ` +
           `cordon ${Math.round(cord.eventsPerSecond)} ev/s (${cord.accepted}/${cord.sent} accepted, ${cord.seconds.toFixed(2)} s), baseline ${Math.round(base.eventsPerSecond)} ev/s${cord.firstFailure ? `; first refusal: ${cord.firstFailure}` : ''}`,
       );
     }

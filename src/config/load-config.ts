@@ -197,6 +197,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   const read = new EnvReader(env, problems);
 
   const homeDir = resolve(cwd, read.string('CORDON_HOME', '.cordon'));
+  const roles = read.roles('CORDON_ROLES');
   const config: Config = {
     host: read.string('CORDON_HOST', '127.0.0.1'),
     port: read.integer('CORDON_PORT', 8080, 0, 65535),
@@ -227,7 +228,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       'silent',
     ]),
     logFormat: read.oneOf('CORDON_LOG_FORMAT', 'auto', LOG_FORMATS),
-    roles: read.roles('CORDON_ROLES'),
+    roles,
     instanceId: read.pattern(
       'CORDON_INSTANCE_ID',
       sanitize(hostname()),
@@ -261,15 +262,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
         365 * 86_400_000,
       ),
       maxDepth: read.integer('CORDON_INGEST_MAX_DEPTH', DEFAULT_MAX_DEPTH, 2, MAX_DEPTH_LIMIT),
-      // Measured on two loaded cores, a thread cut the main thread's CPU per `_bulk` event by
-      // ~55 % but raised the process's total by ~25 % and did not raise events/s: threads pay
-      // where cores are spare. From four cores: cores − 2 (main thread and Redis), at most 4.
-      workers: read.integer(
-        'CORDON_INGEST_WORKERS',
-        availableParallelism() >= 4 ? Math.min(4, availableParallelism() - 2) : 0,
-        0,
-        64,
-      ),
+      workers: read.integer('CORDON_INGEST_WORKERS', defaultIngestWorkers(roles), 0, 64),
       workerMinBytes: read.integer(
         'CORDON_INGEST_WORKER_MIN_BYTES',
         64 * 1024,
@@ -539,6 +532,23 @@ class EnvReader {
       );
     return values.filter((v): v is ProcessRole => (ROLES as readonly string[]).includes(v));
   }
+}
+
+/**
+ * Ingest worker threads by default. A process that also correlates or runs playbooks needs its
+ * cores for them: none below four cores, else cores − 2 (main thread and Redis), at most 4
+ * (measured on two loaded cores, a thread cut the main thread's CPU per `_bulk` event by
+ * ~55 % but raised the process's total by ~25 % and did not raise events/s). A process that
+ * only serves the API has nothing else for its other cores: cores − 1, at most 4 (two quiet
+ * cores, Redis on the same machine, bench/ingest-sources.mjs, four alternating pairs: HEC
+ * 53–56k → 59–77k events/s, `_bulk` 40–55k → 44–56k, higher in each pair).
+ */
+export function defaultIngestWorkers(
+  roles: readonly ProcessRole[],
+  cores = availableParallelism(),
+): number {
+  if (roles.length === 1 && roles[0] === 'api') return Math.max(0, Math.min(4, cores - 1));
+  return cores >= 4 ? Math.min(4, cores - 2) : 0;
 }
 
 function deepFreeze<T>(value: T): T {

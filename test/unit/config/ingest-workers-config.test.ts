@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../src/config/load-config.js';
+import { defaultIngestWorkers, loadConfig } from '../../../src/config/load-config.js';
 
 describe('ingest worker thread settings', () => {
   it('default to none below four cores, else cores − 2 (at most 4); 64 KiB bodies, 64 waiting', () => {
@@ -10,6 +10,21 @@ describe('ingest worker thread settings', () => {
       workerMinBytes: 64 * 1024,
       workerQueue: 64,
     });
+  });
+
+  it('give a process that only serves the API every core but one (at most 4)', () => {
+    const cores = availableParallelism();
+    expect(loadConfig({ CORDON_ROLES: 'api' }, '/x').ingest.workers).toBe(
+      Math.max(0, Math.min(4, cores - 1)),
+    );
+    expect(loadConfig({ CORDON_ROLES: 'api,correlator' }, '/x').ingest.workers).toBe(
+      cores >= 4 ? Math.min(4, cores - 2) : 0,
+    );
+    expect([1, 2, 3, 8].map((n) => defaultIngestWorkers(['api'], n))).toEqual([0, 1, 2, 4]);
+    expect([2, 3, 4, 6, 8].map((n) => defaultIngestWorkers(['api', 'runner'], n))).toEqual([
+      0, 0, 2, 4, 4,
+    ]);
+    expect(defaultIngestWorkers(['correlator'], 2)).toBe(0);
   });
 
   it('take 0 (every body on the main thread) and refuse a bad value by name', () => {
