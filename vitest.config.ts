@@ -19,6 +19,7 @@ export const CLUSTER_FILES = [
   'test/integration/correlate/conformance.test.ts',
   'test/integration/kill-call.test.ts',
   'test/integration/store/event-log-partitions.test.ts',
+  'test/integration/store/write-per-turn.test.ts',
 ];
 
 const FAILOVER_FILE = 'test/integration/cluster/failover.test.ts';

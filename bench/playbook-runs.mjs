@@ -131,12 +131,15 @@ async function startRedis() {
   return { url, stop: () => child.kill('SIGTERM') };
 }
 
-// Socket writes to Redis: every socket this process opens is a Redis connection.
+// Socket writes to Redis: every socket this process opens is a Redis connection. Counted
+// where Node hands bytes to the kernel (one write or writev each), not per Socket#write: a
+// connection that holds its writes to the end of the turn (store/write-per-turn.ts) sends
+// many of those in one.
 let writes = 0;
-const write = Socket.prototype.write;
-Socket.prototype.write = function (...args) {
+const writeGeneric = Socket.prototype._writeGeneric;
+Socket.prototype._writeGeneric = function (...args) {
   writes += 1;
-  return write.apply(this, args);
+  return writeGeneric.apply(this, args);
 };
 
 /** Node CPU, Redis commands (by name) and Redis CPU, to diff across a phase. */

@@ -172,11 +172,15 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
   try {
     const commandTimeoutMs = config.redis.commandTimeoutMs;
     const redis = createRedis(options.redisUrl, {
+      // writePerTurn (below) sends a turn's commands in one write. ioredis's auto-pipelining
+      // flushes from a setImmediate of its own, which could land after writePerTurn's and so
+      // wait a whole further turn; without it every command is a write that turn holds.
+      enableAutoPipelining: false,
       connectionName: `cordon:${config.instanceId}`,
       ...outageOptions('commands', commandTimeoutMs),
     });
-    // The API's requests each write to this connection (an append, counters): one write per
-    // event-loop turn instead (store/write-per-turn.ts).
+    // Every request of the API, the correlator's and runner's stores write to this connection
+    // (an append, counters, run saves): one write per event-loop turn (store/write-per-turn.ts).
     writePerTurn(redis);
     const outage = new RedisOutage(redis, 1_000, clock, logger.child({ domain: 'redis' }), metrics);
     stopOutageWatch = () => outage.stop();

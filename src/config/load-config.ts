@@ -547,7 +547,7 @@ export function defaultIngestWorkers(
   roles: readonly ProcessRole[],
   cores = availableParallelism(),
 ): number {
-  if (roles.length === 1 && roles[0] === 'api') return Math.max(0, Math.min(4, cores - 1));
+  if (roles.every((role) => role === 'api')) return Math.max(0, Math.min(4, cores - 1));
   return cores >= 4 ? Math.min(4, cores - 2) : 0;
 }
 

@@ -74,6 +74,37 @@ describe('writePerTurn', () => {
     expect(heldWrites.total()).toBeLessThanOrEqual(2);
   });
 
+  it('holds the writes of a connection patched before it connected, auto-pipelining on', async () => {
+    // As createRedis makes connections by default, and before any node exists (a cluster's
+    // nodes appear later): the patch reaches the sockets made after it. Explicit pipelines
+    // write at once, auto-pipelining or not (each of them a write without the patch).
+    const pipelines = (redis: RedisClient): Promise<unknown>[] =>
+      Array.from({ length: 20 }, (_, i) =>
+        redis
+          .pipeline()
+          .set(key(`p${i}`), `v${i}`)
+          .get(key(`p${i}`))
+          .exec(),
+      );
+    const plain = createRedis(TEST_REDIS_URL);
+    open.push(plain);
+    await plain.set(key('first'), '1');
+    const plainWrites = countWrites(plain);
+    await Promise.all(pipelines(plain));
+    expect(plainWrites.total()).toBeGreaterThanOrEqual(20);
+
+    const redis = createRedis(TEST_REDIS_URL);
+    open.push(redis);
+    writePerTurn(redis);
+    await redis.set(key('first'), '1');
+    const writes = countWrites(redis);
+    const replies = await Promise.all(pipelines(redis));
+    expect(replies.map((r) => (r as [unknown, unknown][])[1]?.[1])).toEqual(
+      Array.from({ length: 20 }, (_, i) => `v${i}`),
+    );
+    expect(writes.total()).toBeLessThanOrEqual(2);
+  });
+
   it('hands a big write to the kernel at once rather than holding it to the end of the turn', async () => {
     const redis = await connection();
     writePerTurn(redis);

@@ -25,6 +25,9 @@ describe('ingest worker thread settings', () => {
       0, 0, 2, 4, 4,
     ]);
     expect(defaultIngestWorkers(['correlator'], 2)).toBe(0);
+    expect(loadConfig({ CORDON_ROLES: 'api,api' }, '/x').ingest.workers).toBe(
+      Math.max(0, Math.min(4, cores - 1)),
+    );
   });
 
   it('take 0 (every body on the main thread) and refuse a bad value by name', () => {
