@@ -16,6 +16,13 @@ import { filebeatSshFailure } from './filebeat-document.mjs';
 
 const BULK_ACTION = JSON.stringify({ create: { _index: 'filebeat-8' } });
 
+/** A batch body: `count` items from `from`, each written by `item`, back to back. */
+const joined = (item) => (tag, from, count) => {
+  let s = '';
+  for (let i = 0; i < count; i += 1) s += item(tag, from + i);
+  return s;
+};
+
 /** The request bodies of each path, one shape per path (the ids carry `run` and `tag`). */
 export function shapes({ batch, keys, run, now }) {
   const time = (n) => now - 50_000 + (n % 40_000);
@@ -49,32 +56,19 @@ export function shapes({ batch, keys, run, now }) {
       path: '/v1/ingest/events',
       contentType: 'application/x-ndjson',
       batch,
-      body: (tag, from, count) => {
-        let s = '';
-        for (let i = 0; i < count; i += 1) s += `${JSON.stringify(canonical(tag, from + i))}\n`;
-        return s;
-      },
+      body: joined((tag, n) => `${JSON.stringify(canonical(tag, n))}\n`),
     },
     hec: {
       path: '/services/collector/event',
       contentType: 'application/json',
       batch,
-      body: (tag, from, count) => {
-        let s = '';
-        for (let i = 0; i < count; i += 1) s += JSON.stringify(hecEnvelope(tag, from + i));
-        return s;
-      },
+      body: joined((tag, n) => JSON.stringify(hecEnvelope(tag, n))),
     },
     bulk: {
       path: '/_bulk',
       contentType: 'application/x-ndjson',
       batch,
-      body: (tag, from, count) => {
-        let s = '';
-        for (let i = 0; i < count; i += 1)
-          s += `${BULK_ACTION}\n${JSON.stringify(ecsDocument(tag, from + i))}\n`;
-        return s;
-      },
+      body: joined((tag, n) => `${BULK_ACTION}\n${JSON.stringify(ecsDocument(tag, n))}\n`),
     },
     webhook: {
       path: '/v1/ingest/events',
