@@ -9,9 +9,11 @@ const FLUSH_BYTES = 16 * 1024;
 
 /**
  * Holds a connection's writes until the end of the event-loop turn (setImmediate), then sends
- * them in one system call: a busy API process writes an append, a counter pipeline and
- * auto-pipelined commands per request, each a `write` to the socket, and on a VM each write
- * costs more CPU than the command it carries. Corking changes no byte and no order.
+ * them in one system call: a busy API process writes an append, a counter pipeline and other
+ * commands per request, each a `write` to the socket, and on a VM each write costs more CPU
+ * than the command it carries. Corking changes no byte and no order. Meant for a connection
+ * without ioredis's auto-pipelining, whose own setImmediate flush could fall after this one's
+ * and wait a further turn.
  */
 export function writePerTurn(redis: RedisClient): void {
   const nodes = (): Redis[] => (redis instanceof Cluster ? redis.nodes() : [redis]);
