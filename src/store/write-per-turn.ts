@@ -16,12 +16,10 @@ const FLUSH_BYTES = 16 * 1024;
  * and wait a further turn.
  */
 export function writePerTurn(redis: RedisClient): void {
-  const nodes = (): Redis[] => (redis instanceof Cluster ? redis.nodes() : [redis]);
-  const patchAll = (): void => {
-    for (const node of nodes()) patchNode(node);
-  };
-  if (redis instanceof Cluster) redis.on('+node', (node: Redis) => patchNode(node));
-  patchAll();
+  if (!(redis instanceof Cluster)) return patchNode(redis);
+  // A cluster's node connections come and go (lazily at first): each as it appears.
+  redis.on('+node', patchNode);
+  for (const node of redis.nodes()) patchNode(node);
 }
 
 function patchNode(node: Redis): void {
