@@ -539,15 +539,18 @@ class EnvReader {
  * cores for them: none below four cores, else cores − 2 (main thread and Redis), at most 4
  * (measured on two loaded cores, a thread cut the main thread's CPU per `_bulk` event by
  * ~55 % but raised the process's total by ~25 % and did not raise events/s). A process that
- * only serves the API has nothing else for its other cores: cores − 1, at most 4 (two quiet
- * cores, Redis on the same machine, bench/ingest-sources.mjs, four alternating pairs: HEC
- * 53–56k → 59–77k events/s, `_bulk` 40–55k → 44–56k, higher in each pair).
+ * only serves the API has nothing else for its cores: cores − 1, at least 2 and at most 4, none
+ * on one core. Its main thread mostly waits on the threads (half idle in a `_bulk` burst with
+ * one), so on two cores a second thread pays: bench/ingest-sources.mjs, Redis on the same
+ * machine, six alternating pairs, `_bulk` 47–56k → 53–61k events/s with two threads, higher
+ * in every pair, HEC higher in three of four.
  */
 export function defaultIngestWorkers(
   roles: readonly ProcessRole[],
   cores = availableParallelism(),
 ): number {
-  if (roles.every((role) => role === 'api')) return Math.max(0, Math.min(4, cores - 1));
+  if (roles.every((role) => role === 'api'))
+    return cores <= 1 ? 0 : Math.min(4, Math.max(2, cores - 1));
   return cores >= 4 ? Math.min(4, cores - 2) : 0;
 }
 

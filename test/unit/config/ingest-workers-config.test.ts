@@ -12,22 +12,21 @@ describe('ingest worker thread settings', () => {
     });
   });
 
-  it('give a process that only serves the API every core but one (at most 4)', () => {
+  it('give a process that only serves the API every core but one (at least 2, at most 4; none on one core)', () => {
     const cores = availableParallelism();
-    expect(loadConfig({ CORDON_ROLES: 'api' }, '/x').ingest.workers).toBe(
-      Math.max(0, Math.min(4, cores - 1)),
-    );
+    const apiOnly = cores <= 1 ? 0 : Math.min(4, Math.max(2, cores - 1));
+    expect(loadConfig({ CORDON_ROLES: 'api' }, '/x').ingest.workers).toBe(apiOnly);
     expect(loadConfig({ CORDON_ROLES: 'api,correlator' }, '/x').ingest.workers).toBe(
       cores >= 4 ? Math.min(4, cores - 2) : 0,
     );
-    expect([1, 2, 3, 8].map((n) => defaultIngestWorkers(['api'], n))).toEqual([0, 1, 2, 4]);
+    expect([1, 2, 3, 4, 5, 8].map((n) => defaultIngestWorkers(['api'], n))).toEqual([
+      0, 2, 2, 3, 4, 4,
+    ]);
     expect([2, 3, 4, 6, 8].map((n) => defaultIngestWorkers(['api', 'runner'], n))).toEqual([
       0, 0, 2, 4, 4,
     ]);
     expect(defaultIngestWorkers(['correlator'], 2)).toBe(0);
-    expect(loadConfig({ CORDON_ROLES: 'api,api' }, '/x').ingest.workers).toBe(
-      Math.max(0, Math.min(4, cores - 1)),
-    );
+    expect(loadConfig({ CORDON_ROLES: 'api,api' }, '/x').ingest.workers).toBe(apiOnly);
   });
 
   it('take 0 (every body on the main thread) and refuse a bad value by name', () => {
