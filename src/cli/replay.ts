@@ -22,7 +22,10 @@ const MAX_REPORTED = 20;
 export async function runReplay(argv: readonly string[]): Promise<number> {
   let contentDir = '.';
   let json = false;
-  let workers = Math.max(1, Math.min(8, availableParallelism()));
+  // By default a routing thread per core (at most 8), one of them left idle while the thread
+  // that applies is the bound, so that it keeps a core (correlate/thread-demand.ts).
+  const cores = availableParallelism();
+  let workers: number | undefined;
   const inputs: string[] = [];
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i] as string;
@@ -38,7 +41,7 @@ export async function runReplay(argv: readonly string[]): Promise<number> {
       return 2;
     } else inputs.push(arg);
   }
-  if (!Number.isInteger(workers) || workers < 0 || workers > 64) {
+  if (workers !== undefined && (!Number.isInteger(workers) || workers < 0 || workers > 64)) {
     console.error(
       `cordon replay: --workers takes a whole number from 0 (no worker threads) to 64.`,
     );
@@ -49,7 +52,12 @@ export async function runReplay(argv: readonly string[]): Promise<number> {
     return 2;
   }
   // Worker threads start loading their modules now, while this one loads the content.
-  const pool = workers > 0 ? new ReplayPool(workers) : undefined;
+  const pool =
+    workers === undefined
+      ? new ReplayPool(Math.max(1, Math.min(8, cores)), { least: Math.min(8, cores - 1) })
+      : workers > 0
+        ? new ReplayPool(workers)
+        : undefined;
   try {
     return await replayInputs(contentDir, inputs[0] as string, json, pool);
   } finally {

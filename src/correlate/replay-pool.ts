@@ -3,15 +3,22 @@ import type { RuleStats } from './engine/rule-stats.js';
 import type { Replay } from './replay.js';
 import { RoutedCursor } from './routing/routed-batch.js';
 import type { ChunkResult, WorkerInit } from './replay-worker.js';
+import { builtModuleUrl } from '../shared/built-module-url.js';
+import { ThreadDemand, type ThreadChange } from './thread-demand.js';
 
 /**
  * Replays with worker threads: the main thread cuts the input into chunks of whole lines and
  * hands them out; workers parse, validate and route them (the stateless, costly part); the
  * main thread applies each chunk's routes to the one engine, strictly in input order, so the
- * result is exactly that of a single-threaded replay.
+ * result is exactly that of a single-threaded replay. How many of its threads get chunks
+ * follows what the applying thread needs (see ThreadDemand).
  */
 export class ReplayPool {
-  readonly #workers: Worker[];
+  readonly #workers: Worker[] = [];
+  /** Chunks sent to each thread and not yet back (a chunk goes to the least busy). */
+  readonly #outstanding: number[] = [];
+  /** Chunks each thread was given. */
+  readonly #handed: number[] = [];
   readonly #pending = new Map<number, ChunkResult>();
   readonly #waiting = new Map<number, (r: ChunkResult) => void>();
   #sent = 0;
@@ -28,26 +35,62 @@ export class ReplayPool {
   #failure: Error | undefined;
 
   #replay: Replay | undefined;
-  readonly #maxInFlight: number;
+  /** Threads chunks are handed to (the first this many); the others wait, loaded. */
+  #active: number;
+  /** The fewest threads chunks are handed to. */
+  readonly #least: number;
+  readonly #maxInFlight: number | undefined;
+  readonly #demand: { applied(waitMs: number, applyMs: number): ThreadChange };
+  #finishing = false;
 
   /**
-   * Starts the threads at once, before the rules are known (`begin` sends them), so loading
-   * their modules overlaps the main thread's loading of the content.
+   * Starts `workers` threads at once, before the rules are known (`begin` sends them), so
+   * loading their modules overlaps the main thread's loading of the content. Chunks go to all
+   * of them, or to as few as `least` while the applying thread is the bound (see
+   * ThreadDemand, or `demand` in its place). `maxInFlight`: chunks sent and not yet applied
+   * (default three per thread in use).
    */
-  constructor(workers: number, maxInFlight = workers * 3) {
-    this.#maxInFlight = maxInFlight;
-    const url = new URL('./replay-worker.js', import.meta.url);
-    this.#workers = Array.from({ length: workers }, () => {
-      const w = new Worker(url);
-      w.on('message', (m: ChunkResult | { stats: [string, RuleStats][] }) => {
-        if ('seq' in m) this.received(m);
-      });
-      w.on('error', (err) => {
-        this.#failure = err;
-        for (const resolve of this.#waiting.values()) resolve(undefined as unknown as ChunkResult);
-      });
-      return w;
+  constructor(
+    workers: number,
+    options: {
+      readonly least?: number;
+      readonly maxInFlight?: number;
+      readonly demand?: { applied(waitMs: number, applyMs: number): ThreadChange };
+    } = {},
+  ) {
+    this.#demand = options.demand ?? new ThreadDemand();
+    this.#active = Math.max(1, workers);
+    this.#least = Math.max(1, Math.min(this.#active, options.least ?? workers));
+    this.#maxInFlight = options.maxInFlight;
+    for (let i = 0; i < workers; i += 1) this.spawn();
+  }
+
+  /** Threads chunks are handed to now. */
+  get threads(): number {
+    return this.#active;
+  }
+
+  /** Chunks each thread was given so far. */
+  get handed(): readonly number[] {
+    return this.#handed;
+  }
+
+  private spawn(): void {
+    const w = new Worker(builtModuleUrl(new URL('./replay-worker.js', import.meta.url)));
+    const index = this.#workers.length;
+    w.on('message', (m: ChunkResult | { stats: [string, RuleStats][] }) => {
+      if ('seq' in m) {
+        this.#outstanding[index] = (this.#outstanding[index] ?? 1) - 1;
+        this.received(m);
+      }
     });
+    w.on('error', (err) => {
+      this.#failure = err;
+      for (const resolve of this.#waiting.values()) resolve(undefined as unknown as ChunkResult);
+    });
+    this.#workers.push(w);
+    this.#outstanding.push(0);
+    this.#handed.push(0);
   }
 
   /** Hands the workers the rules and settings, and names the replay chunks are applied to. */
@@ -63,17 +106,24 @@ export class ReplayPool {
 
   /** Sends the first `length` bytes (whole lines) of a buffer; waits while too many are in flight. */
   async send(buffer: ArrayBuffer, length: number, label: string): Promise<number> {
-    while (this.#sent - this.#applied >= this.#maxInFlight) await this.applyNext();
+    while (this.#sent - this.#applied >= (this.#maxInFlight ?? 3 * this.#active))
+      await this.applyNext();
     const seq = this.#sent;
     this.#sent += 1;
     this.#labels.set(seq, label);
-    const worker = this.#workers[seq % this.#workers.length] as Worker;
-    worker.postMessage({ seq, buffer, length }, [buffer]);
+    let least = 0;
+    for (let i = 1; i < this.#active; i += 1)
+      if ((this.#outstanding[i] as number) < (this.#outstanding[least] as number)) least = i;
+    this.#outstanding[least] = (this.#outstanding[least] as number) + 1;
+    this.#handed[least] = (this.#handed[least] as number) + 1;
+    (this.#workers[least] as Worker).postMessage({ seq, buffer, length }, [buffer]);
     return seq;
   }
 
   /** Applies everything sent, then gathers the workers' figures and stops them. */
   async finish(): Promise<void> {
+    // The tail is always waited for: it says nothing about the threads wanted.
+    this.#finishing = true;
     while (this.#applied < this.#sent) await this.applyNext();
     for (const w of this.#workers) {
       const stats = await new Promise<[string, RuleStats][]>((resolve) => {
@@ -109,11 +159,22 @@ export class ReplayPool {
     const seq = this.#next;
     this.#next += 1;
     let result = this.#pending.get(seq);
+    let waitMs = 0;
     if (result) this.#pending.delete(seq);
-    else result = await new Promise<ChunkResult>((resolve) => this.#waiting.set(seq, resolve));
+    else {
+      const asked = performance.now();
+      result = await new Promise<ChunkResult>((resolve) => this.#waiting.set(seq, resolve));
+      waitMs = performance.now() - asked;
+    }
     if (this.#failure) throw this.#failure;
+    const started = performance.now();
     this.apply(result);
+    const applyMs = performance.now() - started;
     this.#applied += 1;
+    if (this.#finishing) return;
+    const change = this.#demand.applied(waitMs, applyMs);
+    if (change === 'more' && this.#active < this.#workers.length) this.#active += 1;
+    else if (change === 'fewer' && this.#active > this.#least) this.#active -= 1;
   }
 
   private apply(r: ChunkResult): void {

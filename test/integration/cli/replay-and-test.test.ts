@@ -45,15 +45,19 @@ function file(lines: readonly string[]): string {
 describe('cordon replay', () => {
   it('prints one JSON line per match with what an analyst needs, the same with or without workers', () => {
     const input = file([...burst('k1', 'gateway'), ...burst('k2')]);
-    const runs = ['0', '2'].map((w) => cordon(['replay', '--json', '--workers', w, input]));
+    // No threads, two, and the default (threads that follow what the applying thread needs).
+    const runs = [['--workers', '0'], ['--workers', '2'], []].map((w) =>
+      cordon(['replay', '--json', ...w, input]),
+    );
     for (const run of runs) expect(run.code, run.stderr).toBe(0);
-    const [serial, parallel] = runs.map((r) =>
+    const [serial, parallel, adaptive] = runs.map((r) =>
       r.stdout
         .trim()
         .split('\n')
         .map((l) => JSON.parse(l) as Record<string, unknown>),
     );
     expect(parallel).toEqual(serial);
+    expect(adaptive).toEqual(serial);
     const extraction = (serial ?? []).filter((m) => m.rule === 'model_extraction_by_query_volume');
     expect(extraction.map((m) => m.group)).toEqual([{ api_key: 'k1' }, { api_key: 'k2' }]);
     const [first] = extraction;

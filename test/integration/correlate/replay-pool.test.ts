@@ -1,0 +1,133 @@
+/**
+ * The replay pool's threads (real worker threads, built code) on the shipped pack: however many
+ * threads get chunks, and however that number changes during a replay, the matches are those of
+ * a replay on one thread, in the same order.
+ */
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../src/config/load-config.js';
+import { loadContent, type Content } from '../../../src/content.js';
+import { engineOptions } from '../../../src/correlate/engine-options.js';
+import { Replay, readRecordedLine } from '../../../src/correlate/replay.js';
+import { ReplayPool } from '../../../src/correlate/replay-pool.js';
+import type { ThreadChange } from '../../../src/correlate/thread-demand.js';
+import { REPO_ROOT } from '../../helpers/cordon.js';
+
+const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
+const KEYS = 30;
+
+/** One chunk per key: 101 requests within a minute (the extraction rule's threshold). */
+function chunks(): string[] {
+  return Array.from(
+    { length: KEYS },
+    (_, k) =>
+      Array.from({ length: 101 }, (_, i) =>
+        JSON.stringify({
+          id: `k${k}-${i}`,
+          time: T0 + k * 1_000 + i * 500,
+          kind: 'inference',
+          name: 'predict',
+          entity: { api_key: `key-${k}`, model: 'm1' },
+        }),
+      ).join('\n') + '\n',
+  );
+}
+
+function replayOf(content: Content, onMatch: (id: string) => void): Replay {
+  const options = engineOptions(loadConfig({}, REPO_ROOT).correlate, content.connectors, 1);
+  return new Replay(content.rules, options, (m) => onMatch(m.matchId), 0);
+}
+
+async function throughPool(
+  content: Content,
+  pool: ReplayPool,
+  input: readonly string[],
+): Promise<string[]> {
+  const ids: string[] = [];
+  const replay = replayOf(content, (id) => ids.push(id));
+  const options = engineOptions(loadConfig({}, REPO_ROOT).correlate, content.connectors, 1);
+  pool.begin({ sources: content.ruleSources, options, now: T0, defaultSource: 'replay' }, replay);
+  for (const text of input) {
+    const bytes = new TextEncoder().encode(text);
+    await pool.send(bytes.buffer, bytes.length, 'events.ndjson');
+  }
+  await pool.finish();
+  replay.finish();
+  return ids;
+}
+
+/** A demand that asks for the given change at the given chunks, and records the thread count. */
+function scripted(
+  at: Readonly<Record<number, ThreadChange>>,
+  seen: number[],
+  pool: () => ReplayPool,
+): { applied(): ThreadChange } {
+  let n = 0;
+  return {
+    applied(): ThreadChange {
+      seen.push(pool().threads);
+      n += 1;
+      return at[n] ?? 'same';
+    },
+  };
+}
+
+describe('replay pool', () => {
+  it('finds the same matches in the same order while the threads it uses change', async () => {
+    const { content } = await loadContent(REPO_ROOT, { playbooks: false });
+    if (!content) throw new Error('the shipped content does not load');
+    const input = chunks();
+
+    const serial: string[] = [];
+    const inline = replayOf(content, (id) => serial.push(id));
+    for (const text of input)
+      for (const line of text.split('\n').filter(Boolean)) {
+        const read = readRecordedLine(line, T0, 'replay');
+        if (read.ok === true) inline.push(read.event);
+      }
+    inline.finish();
+    expect(serial.length).toBeGreaterThanOrEqual(KEYS);
+
+    // Two threads; one fewer after the 5th chunk applied, one more after the 15th.
+    const seen: number[] = [];
+    const pool: ReplayPool = new ReplayPool(2, {
+      least: 1,
+      maxInFlight: 2,
+      demand: scripted({ 5: 'fewer', 15: 'more' }, seen, () => pool),
+    });
+    try {
+      expect(await throughPool(content, pool, input)).toEqual(serial);
+    } finally {
+      await pool.close();
+    }
+    expect(seen.slice(0, 5)).toEqual([2, 2, 2, 2, 2]);
+    expect(seen.slice(5, 15)).toEqual(Array(10).fill(1));
+    expect(seen.slice(15).every((t) => t === 2)).toBe(true);
+    expect(pool.handed.reduce((a, b) => a + b, 0)).toBe(KEYS);
+    // Two in flight alternate between two threads; the ten or so sent while one was in use all
+    // went to the first (about 20 against 10; alternating throughout would be 15 and 15).
+    const [first = 0, second = 0] = pool.handed;
+    expect(second).toBeGreaterThan(0);
+    expect(first - second).toBeGreaterThanOrEqual(6);
+  });
+
+  it('keeps to one thread when told so from the start, and never below `least`', async () => {
+    const { content } = await loadContent(REPO_ROOT, { playbooks: false });
+    if (!content) throw new Error('the shipped content does not load');
+    const seen: number[] = [];
+    const pool: ReplayPool = new ReplayPool(2, {
+      least: 1,
+      maxInFlight: 2,
+      demand: scripted({ 1: 'fewer', 2: 'fewer', 3: 'fewer' }, seen, () => pool),
+    });
+    try {
+      await throughPool(content, pool, chunks());
+    } finally {
+      await pool.close();
+    }
+    expect(pool.threads).toBe(1);
+    // Two in flight would alternate; only what was sent before the first chunk was applied
+    // went to the second thread.
+    expect(pool.handed[1]).toBeLessThanOrEqual(2);
+    expect(pool.handed[0]).toBeGreaterThanOrEqual(KEYS - 2);
+  });
+});
