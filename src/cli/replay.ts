@@ -22,8 +22,9 @@ const MAX_REPORTED = 20;
 export async function runReplay(argv: readonly string[]): Promise<number> {
   let contentDir = '.';
   let json = false;
-  // By default a routing thread per core (at most 8), one of them left idle while the thread
-  // that applies is the bound, so that it keeps a core (correlate/thread-demand.ts).
+  // By default a routing thread per core (at most 8), all in use at first; one is left idle
+  // while the thread that applies is the bound and has no core of its own (below nine cores),
+  // and put back if it starves (correlate/thread-demand.ts).
   const cores = availableParallelism();
   let workers: number | undefined;
   const inputs: string[] = [];
@@ -54,7 +55,9 @@ export async function runReplay(argv: readonly string[]): Promise<number> {
   // Worker threads start loading their modules now, while this one loads the content.
   const pool =
     workers === undefined
-      ? new ReplayPool(Math.max(1, Math.min(8, cores)), { least: Math.min(8, cores - 1) })
+      ? new ReplayPool(Math.max(1, Math.min(8, cores)), {
+          least: Math.max(1, Math.min(8, cores) - 1),
+        })
       : workers > 0
         ? new ReplayPool(workers)
         : undefined;

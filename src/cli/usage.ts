@@ -47,8 +47,8 @@ export const REPLAY_USAGE = `Usage: cordon replay [--content <dir>] [--json] [--
 Runs recorded canonical events (one JSON object per line, as the generic source takes them;
 "source" and "received" are kept) through the rules in memory, offline, and prints per-rule
 hit counts and timing. With --json, prints one line per match on stdout. Parsing runs on
---workers threads (default: one per core but one, and up to one per core while the thread that
-applies the rules waits for them; 0: none); the result is the same either way. An event
+--workers threads (default: one per core, at most 8, one left idle while the thread that
+applies the rules needs its core more; 0: none); the result is the same either way. An event
 with the source and id of one taken in within CORDON_DEDUPE_WINDOW_MS before (by "received")
 is skipped as a duplicate, as ingest would refuse it.`;
 

@@ -4,7 +4,7 @@ import type { Replay } from './replay.js';
 import { RoutedCursor } from './routing/routed-batch.js';
 import type { ChunkResult, WorkerInit } from './replay-worker.js';
 import { builtModuleUrl } from '../shared/built-module-url.js';
-import { ThreadDemand, type ThreadChange } from './thread-demand.js';
+import { ThreadDemand, type ThreadAdvice } from './thread-demand.js';
 
 /**
  * Replays with worker threads: the main thread cuts the input into chunks of whole lines and
@@ -40,8 +40,9 @@ export class ReplayPool {
   /** The fewest threads chunks are handed to. */
   readonly #least: number;
   readonly #maxInFlight: number | undefined;
-  readonly #demand: { applied(waitMs: number, applyMs: number): ThreadChange };
+  readonly #demand: ThreadAdvice;
   #finishing = false;
+  #closing = false;
 
   /**
    * Starts `workers` threads at once, before the rules are known (`begin` sends them), so
@@ -55,11 +56,15 @@ export class ReplayPool {
     options: {
       readonly least?: number;
       readonly maxInFlight?: number;
-      readonly demand?: { applied(waitMs: number, applyMs: number): ThreadChange };
+      readonly demand?: ThreadAdvice;
     } = {},
   ) {
+    if (!Number.isInteger(workers) || workers < 1)
+      throw new RangeError(
+        `ReplayPool: workers must be a whole number of 1 or more; got ${workers}.`,
+      );
     this.#demand = options.demand ?? new ThreadDemand();
-    this.#active = Math.max(1, workers);
+    this.#active = workers;
     this.#least = Math.max(1, Math.min(this.#active, options.least ?? workers));
     this.#maxInFlight = options.maxInFlight;
     for (let i = 0; i < workers; i += 1) this.spawn();
@@ -80,17 +85,24 @@ export class ReplayPool {
     const index = this.#workers.length;
     w.on('message', (m: ChunkResult | { stats: [string, RuleStats][] }) => {
       if ('seq' in m) {
-        this.#outstanding[index] = (this.#outstanding[index] ?? 1) - 1;
+        this.#outstanding[index] = (this.#outstanding[index] as number) - 1;
         this.received(m);
       }
     });
-    w.on('error', (err) => {
-      this.#failure = err;
-      for (const resolve of this.#waiting.values()) resolve(undefined as unknown as ChunkResult);
+    w.on('error', (err) => this.fail(err));
+    w.on('exit', (code) => {
+      if (!this.#closing) this.fail(new Error(`a replay thread stopped (exit code ${code})`));
     });
     this.#workers.push(w);
     this.#outstanding.push(0);
     this.#handed.push(0);
+  }
+
+  /** A thread failed: whatever waits on a chunk (or on figures) is woken to throw it. */
+  private fail(err: Error): void {
+    this.#failure ??= err;
+    for (const resolve of this.#waiting.values()) resolve(undefined as unknown as ChunkResult);
+    this.#waiting.clear();
   }
 
   /** Hands the workers the rules and settings, and names the replay chunks are applied to. */
@@ -126,22 +138,37 @@ export class ReplayPool {
     this.#finishing = true;
     while (this.#applied < this.#sent) await this.applyNext();
     for (const w of this.#workers) {
-      const stats = await new Promise<[string, RuleStats][]>((resolve) => {
+      const stats = await new Promise<[string, RuleStats][]>((resolve, reject) => {
+        if (this.#failure) {
+          reject(this.#failure);
+          return;
+        }
+        const settle = (): void => {
+          w.off('message', on);
+          w.off('error', stopped);
+          w.off('exit', stopped);
+        };
         const on = (m: { stats?: [string, RuleStats][] }): void => {
-          if (m.stats) {
-            w.off('message', on);
-            resolve(m.stats);
-          }
+          if (!m.stats) return;
+          settle();
+          resolve(m.stats);
+        };
+        const stopped = (): void => {
+          settle();
+          reject(this.#failure ?? new Error('a replay thread stopped before its figures'));
         };
         w.on('message', on);
+        w.on('error', stopped);
+        w.on('exit', stopped);
         w.postMessage('stats');
       });
       this.replay.mergeStats(new Map(stats));
-      await w.terminate();
     }
+    await this.close();
   }
 
   async close(): Promise<void> {
+    this.#closing = true;
     await Promise.all(this.#workers.map((w) => w.terminate()));
   }
 
@@ -162,6 +189,8 @@ export class ReplayPool {
     let waitMs = 0;
     if (result) this.#pending.delete(seq);
     else {
+      // A thread that already failed would never answer: wait only while none has.
+      if (this.#failure) throw this.#failure;
       const asked = performance.now();
       result = await new Promise<ChunkResult>((resolve) => this.#waiting.set(seq, resolve));
       waitMs = performance.now() - asked;
@@ -173,8 +202,10 @@ export class ReplayPool {
     this.#applied += 1;
     if (this.#finishing) return;
     const change = this.#demand.applied(waitMs, applyMs);
-    if (change === 'more' && this.#active < this.#workers.length) this.#active += 1;
-    else if (change === 'fewer' && this.#active > this.#least) this.#active -= 1;
+    if (change === 'more' && this.#active < this.#workers.length) {
+      this.#active += 1;
+      this.#demand.grew();
+    } else if (change === 'fewer' && this.#active > this.#least) this.#active -= 1;
   }
 
   private apply(r: ChunkResult): void {

@@ -9,22 +9,31 @@
  * three quarters for the 5-in-60 s rule; with two, a third for that rule.
  *
  * So: a thread fewer while the applying thread hardly waits (it is the bound), a thread more
- * while it waits a quarter of its time or more, and never fewer again once one was added
- * (that thread was needed; no flapping between the two).
+ * while it waits a quarter of its time or more, and never fewer again once a thread was added
+ * (that thread was needed; no flapping between the two). A 'more' with every thread in use
+ * already adds nothing, so it does not count as one added: only `grew()` does.
  */
 export type ThreadChange = 'more' | 'fewer' | 'same';
+
+/** What a replay pool asks how many threads to use (ThreadDemand; tests script their own). */
+export interface ThreadAdvice {
+  /** One chunk applied, after waiting `waitMs` for it and applying it in `applyMs`. */
+  applied(waitMs: number, applyMs: number): ThreadChange;
+  /** The pool added a thread on a 'more'. */
+  grew(): void;
+}
 
 /** Waiting below this share of applying time: the applying thread is the bound. */
 const BOUND = 0.05;
 /** Waiting at or above this share: it is starved. */
 const STARVED = 0.25;
 
-export class ThreadDemand {
+export class ThreadDemand implements ThreadAdvice {
   #applied = 0;
   #inWindow = 0;
   #waitMs = 0;
   #applyMs = 0;
-  #added = false;
+  #grew = false;
 
   /**
    * `warmupChunks`: chunks not judged (threads are still loading their modules);
@@ -50,10 +59,11 @@ export class ThreadDemand {
     this.#inWindow = 0;
     this.#waitMs = 0;
     this.#applyMs = 0;
-    if (share >= STARVED) {
-      this.#added = true;
-      return 'more';
-    }
-    return share < BOUND && !this.#added ? 'fewer' : 'same';
+    if (share >= STARVED) return 'more';
+    return share < BOUND && !this.#grew ? 'fewer' : 'same';
+  }
+
+  grew(): void {
+    this.#grew = true;
   }
 }

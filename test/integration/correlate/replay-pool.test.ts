@@ -9,7 +9,7 @@ import { loadContent, type Content } from '../../../src/content.js';
 import { engineOptions } from '../../../src/correlate/engine-options.js';
 import { Replay, readRecordedLine } from '../../../src/correlate/replay.js';
 import { ReplayPool } from '../../../src/correlate/replay-pool.js';
-import type { ThreadChange } from '../../../src/correlate/thread-demand.js';
+import type { ThreadAdvice, ThreadChange } from '../../../src/correlate/thread-demand.js';
 import { REPO_ROOT } from '../../helpers/cordon.js';
 
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
@@ -60,7 +60,7 @@ function scripted(
   at: Readonly<Record<number, ThreadChange>>,
   seen: number[],
   pool: () => ReplayPool,
-): { applied(): ThreadChange } {
+): ThreadAdvice {
   let n = 0;
   return {
     applied(): ThreadChange {
@@ -68,6 +68,7 @@ function scripted(
       n += 1;
       return at[n] ?? 'same';
     },
+    grew(): void {},
   };
 }
 
@@ -129,5 +130,34 @@ describe('replay pool', () => {
     // went to the second thread.
     expect(pool.handed[1]).toBeLessThanOrEqual(2);
     expect(pool.handed[0]).toBeGreaterThanOrEqual(KEYS - 2);
+  });
+
+  it('fails, rather than waits forever, when a thread stops', async () => {
+    const { content } = await loadContent(REPO_ROOT, { playbooks: false });
+    if (!content) throw new Error('the shipped content does not load');
+    const pool = new ReplayPool(2, { maxInFlight: 2 });
+    const replay = replayOf(content, () => undefined);
+    const options = engineOptions(loadConfig({}, REPO_ROOT).correlate, content.connectors, 1);
+    // Rules that do not build: each thread throws as it starts and stops.
+    const broken = [{ file: 'bad.yaml', text: 'title: [unclosed' }];
+    pool.begin({ sources: broken, options, now: T0, defaultSource: 'replay' }, replay);
+    // Let them stop first: a chunk asked for after a thread failed must fail too, not wait.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    try {
+      const sending = (async (): Promise<void> => {
+        for (const text of chunks()) {
+          const bytes = new TextEncoder().encode(text);
+          await pool.send(bytes.buffer, bytes.length, 'events.ndjson');
+        }
+        await pool.finish();
+      })();
+      await expect(sending).rejects.toThrow(/rules do not build|replay thread stopped/);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('refuses to start without a thread', () => {
+    expect(() => new ReplayPool(0)).toThrow(RangeError);
   });
 });

@@ -28,11 +28,18 @@ describe('ThreadDemand', () => {
     expect(feed(demand, 8, 2.5, 10)).toEqual(['more']);
   });
 
-  it('never asks for fewer again once it asked for more (no flapping)', () => {
+  it('never asks for fewer again once a thread was added (no flapping)', () => {
     const demand = new ThreadDemand(0, 8);
     expect(feed(demand, 8, 5, 10)).toEqual(['more']);
+    demand.grew();
     expect(feed(demand, 32, 0, 10)).toEqual([]);
     expect(feed(demand, 8, 5, 10)).toEqual(['more']);
+  });
+
+  it('still asks for fewer after a starved window that added nothing (every thread in use)', () => {
+    const demand = new ThreadDemand(0, 8);
+    expect(feed(demand, 8, 5, 10)).toEqual(['more']); // e.g. threads still warming up
+    expect(feed(demand, 8, 0, 10)).toEqual(['fewer']);
   });
 
   it('sums a window: one long wait among quick chunks counts for the window', () => {
