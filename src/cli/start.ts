@@ -6,6 +6,7 @@ import { startCordon } from '../main.js';
 import { createLogger, logDestination } from '../shared/logger.js';
 import { resolveRedis } from './embedded-redis.js';
 import { START_USAGE } from './usage.js';
+import { exitAfterStop } from './exit-after-stop.js';
 
 /**
  * `cordon start`: every role in one process on embedded defaults, until SIGINT/SIGTERM, which
@@ -86,9 +87,11 @@ export async function runStart(argv: readonly string[] = []): Promise<number> {
           await redis.stop();
           logger.info('stopped');
           resolveExit(0);
+          exitAfterStop(0, logger);
         } catch (err) {
           logger.error({ err }, 'error while stopping');
           resolveExit(1);
+          exitAfterStop(1, logger);
         }
       })();
     };

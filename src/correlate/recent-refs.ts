@@ -85,10 +85,7 @@ export class RecentRefs {
       const p = slot - 1;
       if (p < this.#head) continue;
       const k = p - this.#base;
-      if (
-        now - (this.#times[k] as number) <= this.windowMs &&
-        this.sameRef(k, text, start, end)
-      )
+      if (now - (this.#times[k] as number) <= this.windowMs && this.sameRef(k, text, start, end))
         return true;
     }
     this.remember(text, start, end, now, h);

@@ -1,6 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { connectorRoutes, type ConnectorRoutes } from '../../src/actions/connectors/route/routes.js';
+import {
+  connectorRoutes,
+  type ConnectorRoutes,
+} from '../../src/actions/connectors/route/routes.js';
 import { buildConnectorSet } from '../../src/config/connectors.js';
 
 const DIR = new URL('../../connectors/', import.meta.url).pathname;

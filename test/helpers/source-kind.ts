@@ -76,7 +76,8 @@ export async function runKindOnHttpFile(
 }
 
 export function okEvents(result: NormaliseResult): NormalisedEvent[] {
-  if (!result.ok) throw new Error(`expected events, got errors:\n${JSON.stringify(result.errors, null, 2)}`);
+  if (!result.ok)
+    throw new Error(`expected events, got errors:\n${JSON.stringify(result.errors, null, 2)}`);
   return result.events;
 }
 

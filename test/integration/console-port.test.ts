@@ -78,9 +78,7 @@ describe('the console port', () => {
         (r) => {
           let bytes = 0;
           r.on('data', (d: Buffer) => (bytes += d.length));
-          r.on('end', () =>
-            resolve({ encoding: r.headers['content-encoding'], bytes }),
-          );
+          r.on('end', () => resolve({ encoding: r.headers['content-encoding'], bytes }));
         },
       ).end();
     });

@@ -124,7 +124,7 @@ export const runRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
           description:
             control === 'cancel'
               ? 'A pending approval of the run is cancelled and can no longer be approved. With effects to undo the run is `undoing` until they are taken back, then `cancelled`.'
-              : 'Only a run that failed at an action step can be retried; it keeps its pinned playbook hash. A run that failed at a parallel state\'s join restarts each branch that failed at an action, at that action; branches that resolved are kept.',
+              : "Only a run that failed at an action step can be retried; it keeps its pinned playbook hash. A run that failed at a parallel state's join restarts each branch that failed at an action, at that action; branches that resolved are kept.",
           tags: ['runs'],
           params: idParamsFor('run'),
           body: {
@@ -168,7 +168,12 @@ export const runRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
           ),
         );
         request.log.info({ runId: id, by: principal.id }, `run ${control}`);
-        const { pendingEffects: _pending, version: _version, held: _held, ...visible } = outcome.run;
+        const {
+          pendingEffects: _pending,
+          version: _version,
+          held: _held,
+          ...visible
+        } = outcome.run;
         return visible;
       },
     );

@@ -35,10 +35,7 @@ export function filtersAccept(
  * A match's distinct sources: those of its `<source>/<id>` event refs, and those of the events
  * beyond the refs' cap (`sources`, set by the engine only then).
  */
-export function sourcesOfRefs(
-  refs: readonly string[],
-  beyond: readonly string[] = [],
-): string[] {
+export function sourcesOfRefs(refs: readonly string[], beyond: readonly string[] = []): string[] {
   const out = new Set<string>(beyond);
   for (const ref of refs) {
     const slash = ref.indexOf('/');

@@ -276,7 +276,11 @@ describe.each([
   it('retries from the last checkpoint when the sink fails, delivering each match once in the end', async () => {
     const keys = freshKeys();
     const rules = rulesFrom(RULES);
-    await new EventLog(env.redis, keys, undefined, logPartitions).append(bursts(['k1', 'k2', 'k3']), Date.now(), 86_400_000);
+    await new EventLog(env.redis, keys, undefined, logPartitions).append(
+      bursts(['k1', 'k2', 'k3']),
+      Date.now(),
+      86_400_000,
+    );
     // The first two attempts at every match fail, as if the incident store were down.
     const { sink, ids, deliveries } = recordingSink((_, attempt) => attempt <= 2);
     const h = startCorrelator(keys, rules, sink);

@@ -90,7 +90,7 @@ async function drain(reader: LogReader): Promise<unknown[]> {
 function flatten(batch: RoutedBatch): unknown[] {
   const out: unknown[] = [];
   // The cursor and its routes are reused from one event to the next: copy what they hold.
-  for (const e = new RoutedCursor(batch); e.next(); )
+  for (const e = new RoutedCursor(batch); e.next();)
     out.push({
       stream: e.stream,
       time: e.time,

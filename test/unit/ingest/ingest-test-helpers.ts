@@ -55,7 +55,10 @@ export function expectPartial(
   accepted: number,
   phrases: Record<string, string | string[]>,
 ): NormalisedEvent[] {
-  if (!result.ok) throw new Error(`expected a partial batch, got errors:\n${JSON.stringify(result.errors, null, 2)}`);
+  if (!result.ok)
+    throw new Error(
+      `expected a partial batch, got errors:\n${JSON.stringify(result.errors, null, 2)}`,
+    );
   expect(result.events).toHaveLength(accepted);
   const errors = (result.rejected ?? []).flatMap((item) => item.errors);
   expect(errors.map((e) => e.path).sort()).toEqual(Object.keys(phrases).sort());

@@ -23,7 +23,9 @@ describe('cordon graph (Mermaid stateDiagram-v2)', () => {
     expect(lines).toContain('  class block_key mutation');
     expect(lines).toContain('  ask_block --> block_key : approved');
     expect(text).not.toMatch(/class [^\n]*open_case/);
-    expect(lines).toContain('  throttle : ratelimit.set on gateway (via traffic), undo ratelimit.clear');
+    expect(lines).toContain(
+      '  throttle : ratelimit.set on gateway (via traffic), undo ratelimit.clear',
+    );
   });
 
   it('labels choice branches with their conditions and waits with their timers', () => {
