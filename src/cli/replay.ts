@@ -23,8 +23,8 @@ export async function runReplay(argv: readonly string[]): Promise<number> {
   let contentDir = '.';
   let json = false;
   // By default a routing thread per core (at most 8), all in use at first; one is left idle
-  // while the thread that applies is the bound and has no core of its own (below nine cores),
-  // and put back if it starves (correlate/thread-demand.ts).
+  // while the thread that applies is the bound (with up to eight cores it shares one with
+  // them), and put back if it starves (correlate/thread-demand.ts).
   const cores = availableParallelism();
   let workers: number | undefined;
   const inputs: string[] = [];
