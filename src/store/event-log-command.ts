@@ -14,6 +14,17 @@ export const APPEND_SHA = createHash('sha1').update(APPEND_LUA).digest('hex');
 /** One argument of an encoded command: text (written as UTF-8) or bytes (copied as they are). */
 export type CommandPart = string | Uint8Array;
 
+/**
+ * Arguments already written as RESP bulk strings (`$<n>\r\n<bytes>\r\n`, see `frameParts`),
+ * `count` of them in the `[start, end)` byte ranges of `bytes` (`ranges` holds start, end
+ * pairs): a command's frame takes them with one copy per range instead of one per argument.
+ */
+export interface FramedParts {
+  readonly bytes: Uint8Array;
+  readonly ranges: readonly number[];
+  readonly count: number;
+}
+
 const CRLF = 0x0d0a;
 
 /**
@@ -61,7 +72,54 @@ function writeHeader(frame: Buffer, at: number, n: number, d: number): number {
 }
 
 /**
- * The RESP frame of `parts` (the command name first): `*n`, then `$len` + bytes each.
+ * `parts` as RESP bulk strings back to back, in one buffer of its own (not Node's shared pool:
+ * an ingest worker thread transfers it whole); `ends[k]` is where part k's ends. What a worker
+ * thread sends back, so the main thread copies a batch's arguments into its frame in one piece.
+ */
+export function frameParts(parts: readonly string[]): { bytes: Buffer; ends: Uint32Array } {
+  const lengths = new Array<number>(parts.length);
+  let total = 0;
+  for (let i = 0; i < parts.length; i += 1) {
+    const n = Buffer.byteLength(parts[i] as string);
+    lengths[i] = n;
+    total += 1 + digits(n) + 2 + n + 2;
+  }
+  const bytes = Buffer.allocUnsafeSlow(total);
+  const ends = new Uint32Array(parts.length);
+  let at = 0;
+  for (let i = 0; i < parts.length; i += 1) {
+    const n = lengths[i] as number;
+    at = writeHeader(bytes, at, n, digits(n));
+    at += bytes.write(parts[i] as string, at, 'utf8');
+    bytes.writeUInt16BE(CRLF, at);
+    at += 2;
+    ends[i] = at;
+  }
+  return { bytes, ends };
+}
+
+/** The bytes of each argument in `framed` (views, no copy), as a command would take them. */
+export function framedArguments(framed: FramedParts): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  const { bytes, ranges } = framed;
+  for (let r = 0; r + 1 < ranges.length; r += 2) {
+    let at = ranges[r] as number;
+    const end = ranges[r + 1] as number;
+    while (at < end) {
+      let n = 0;
+      let i = at + 1; // after the '$'
+      while (bytes[i] !== 0x0d) n = n * 10 + ((bytes[i++] as number) - 0x30);
+      const start = i + 2;
+      out.push(bytes.subarray(start, start + n));
+      at = start + n + 2;
+    }
+  }
+  return out;
+}
+
+/**
+ * The RESP frame of `parts` (the command name first): `*n`, then `$len` + bytes each; then the
+ * arguments of `framed`, if any, copied range by range.
  *
  * A string's UTF-8 length is not measured before it is written (Buffer.byteLength walks the
  * whole string, and flattens a concatenated one first: for a 500-event append that was most of
@@ -69,8 +127,12 @@ function writeHeader(frame: Buffer, at: number, n: number, d: number): number {
  * string is written where its length header would end if its bytes were as many as its units
  * (ASCII, the usual case), and moved up behind a longer header in the rare case they are not.
  */
-export function encodeCommand(parts: readonly CommandPart[]): Buffer {
-  let bound = 1 + digits(parts.length) + 2;
+export function encodeCommand(parts: readonly CommandPart[], framed?: FramedParts): Buffer {
+  const count = parts.length + (framed?.count ?? 0);
+  let bound = 1 + digits(count) + 2;
+  const ranges = framed?.ranges ?? [];
+  for (let r = 0; r + 1 < ranges.length; r += 2)
+    bound += (ranges[r + 1] as number) - (ranges[r] as number);
   for (let i = 0; i < parts.length; i += 1) {
     const part = parts[i] as CommandPart;
     const n = typeof part === 'string' ? 3 * part.length : part.byteLength;
@@ -78,7 +140,7 @@ export function encodeCommand(parts: readonly CommandPart[]): Buffer {
   }
   // Outside Node's shared pool: a frame this size would not fit it, and it is written whole.
   const frame = Buffer.allocUnsafeSlow(bound);
-  let at = frame.write(`*${parts.length}\r\n`, 0, 'latin1');
+  let at = frame.write(`*${count}\r\n`, 0, 'latin1');
   for (let i = 0; i < parts.length; i += 1) {
     const part = parts[i] as CommandPart;
     if (typeof part === 'string') {
@@ -99,11 +161,21 @@ export function encodeCommand(parts: readonly CommandPart[]): Buffer {
     frame.writeUInt16BE(CRLF, at);
     at += 2;
   }
+  if (framed !== undefined) {
+    const source = Buffer.from(
+      framed.bytes.buffer,
+      framed.bytes.byteOffset,
+      framed.bytes.byteLength,
+    );
+    for (let r = 0; r + 1 < ranges.length; r += 2)
+      at += source.copy(frame, at, ranges[r], ranges[r + 1]);
+  }
   return at === frame.length ? frame : frame.subarray(0, at);
 }
 
 /**
- * EVALSHA of the append script with `keys` and `args`, sent as one encoded frame. A Redis that
+ * EVALSHA of the append script with `keys`, `args` and then `framed`'s arguments, sent as one
+ * encoded frame. A Redis that
  * lost the script (restart, SCRIPT FLUSH) answers NOSCRIPT: the caller then runs it through
  * ScriptRunner, which sends EVAL (and so loads it again).
  */
@@ -111,8 +183,9 @@ export async function evalAppend(
   redis: RedisClient,
   keys: readonly string[],
   args: readonly CommandPart[],
+  framed?: FramedParts,
 ): Promise<unknown> {
   const head = [APPEND_SHA, String(keys.length), ...keys];
-  const frame = encodeCommand(['evalsha', ...head, ...args]);
+  const frame = encodeCommand(['evalsha', ...head, ...args], framed);
   return redis.sendCommand(new EncodedCommand('evalsha', head, frame));
 }

@@ -6,7 +6,8 @@ import { partitionOf, partitionRoute } from '../ingest/event-partition.js';
 import { storedEventJson, withStoredText } from './event-json.js';
 import type { EventLogKeys, Keys } from './keys.js';
 import { formatPosition, parseSeq, positionIds, qualifySeq } from './log-position.js';
-import { evalAppend } from './event-log-command.js';
+import { evalAppend, frameParts, framedArguments } from './event-log-command.js';
+import type { FramedParts } from './event-log-command.js';
 import { restoreRawLabels } from './event-log-labels.js';
 import type { CommandPart } from './event-log-command.js';
 import { ScriptRunner } from './redis-scripts.js';
@@ -56,32 +57,46 @@ export function toStoredEvent(event: CanonicalEvent, partitionBy?: EntityField):
 }
 
 /**
- * Stored events of one source as one UTF-8 block: for each event its member
- * ("<source>/<id>"), stored JSON and text JSON ("" when none), back to back. An ingest worker
- * thread sends this (one transferred buffer) instead of strings, which would be copied across
- * and encoded again on the main thread.
+ * Stored events of one source as one block of bytes: for each event its member
+ * ("<source>/<id>"), stored JSON and text JSON ("" when none), back to back, each already a
+ * RESP bulk string (`$<n>\r\n<UTF-8>\r\n`, event-log-command.ts `frameParts`). An ingest
+ * worker thread sends this (one transferred buffer) instead of strings, which would be copied
+ * across and encoded again on the main thread; the main thread copies a batch's events into its
+ * command in one piece, not argument by argument.
  */
 export interface PackedEvents {
   readonly source: string;
   readonly ids: readonly string[];
   readonly bytes: Uint8Array;
-  /** End offset in `bytes` of each part: three per event (member, event, text). */
+  /** End offset in `bytes` of each part's bulk string: three per event (member, event, text). */
   readonly ends: Uint32Array;
   readonly withText: boolean;
   /** Each event's StoredEvent.route. */
   readonly routes: Uint32Array;
 }
 
+/** One partition's share of an append: its arguments, or its ranges of a packed block. */
+interface Share {
+  readonly args: CommandPart[];
+  /** Indexes in the batch of the share's events. */
+  readonly at: number[];
+  /** Start, end pairs of the share's events in a packed block (event-log-command FramedParts). */
+  readonly ranges: number[];
+  withText: boolean;
+}
+
 function isPacked(events: readonly StoredEvent[] | PackedEvents): events is PackedEvents {
   return !Array.isArray(events);
 }
+
+/** Bytes of an empty argument as a bulk string (`$0\r\n\r\n`): a text part without text. */
+const EMPTY_BULK_BYTES = 6;
 
 /** Packs one source's stored events (see PackedEvents); `bytes` has a buffer of its own. */
 export function packStoredEvents(source: string, events: readonly StoredEvent[]): PackedEvents {
   const ids = new Array<string>(events.length);
   const routes = new Uint32Array(events.length);
   const parts = new Array<string>(events.length * 3);
-  let total = 0;
   let withText = false;
   for (let i = 0; i < events.length; i += 1) {
     const e = events[i] as StoredEvent;
@@ -92,15 +107,7 @@ export function packStoredEvents(source: string, events: readonly StoredEvent[])
     parts[3 * i + 2] = e.text;
     if (e.text !== '') withText = true;
   }
-  for (const part of parts) total += Buffer.byteLength(part);
-  // Not from Node's shared pool: the buffer is transferred to another thread whole.
-  const bytes = Buffer.allocUnsafeSlow(total);
-  const ends = new Uint32Array(parts.length);
-  let at = 0;
-  for (let i = 0; i < parts.length; i += 1) {
-    at += bytes.write(parts[i] as string, at, 'utf8');
-    ends[i] = at;
-  }
+  const { bytes, ends } = frameParts(parts);
   return { source, ids, bytes, ends, withText, routes };
 }
 
@@ -196,14 +203,15 @@ export class EventLog {
     const count = packed ? events.ids.length : events.length;
     if (count === 0) return [];
     const n = this.partitions;
-    // Each partition's args and withText, in the batch's order.
-    const args = new Map<number, { args: CommandPart[]; at: number[]; withText: boolean }>();
-    const share = (p: number): { args: CommandPart[]; at: number[]; withText: boolean } => {
+    // Each partition's args (or ranges of the packed block) and withText, in the batch's order.
+    const args = new Map<number, Share>();
+    const share = (p: number): Share => {
       let s = args.get(p);
       if (!s) {
         s = {
           args: [String(Math.floor(now)), String(dedupeWindowMs), '0'],
           at: [],
+          ranges: [],
           withText: false,
         };
         args.set(p, s);
@@ -211,18 +219,19 @@ export class EventLog {
       return s;
     };
     if (packed) {
-      const { bytes, ends, routes } = events;
+      const { ends, routes } = events;
       let start = 0;
       for (let i = 0; i < count; i += 1) {
         const s = share(partitionOf(routes[i] ?? 0, n));
         s.at.push(i);
-        for (let k = 3 * i; k < 3 * i + 3; k += 1) {
-          const end = ends[k] as number;
-          // Views of the block, no copy: the command's frame copies them once.
-          s.args.push(bytes.subarray(start, end));
-          if (k === 3 * i + 2 && end > start) s.withText = true;
-          start = end;
-        }
+        const end = ends[3 * i + 2] as number;
+        if (end - (ends[3 * i + 1] as number) > EMPTY_BULK_BYTES) s.withText = true;
+        // An event that follows the share's last one in the block extends its range: with
+        // one partition the whole batch is one range, copied into the frame at once.
+        const last = s.ranges.length - 1;
+        if (last > 0 && s.ranges[last] === start) s.ranges[last] = end;
+        else s.ranges.push(start, end);
+        start = end;
       }
     } else {
       for (let i = 0; i < count; i += 1) {
@@ -248,10 +257,14 @@ export class EventLog {
             this.#periodsKnown.add(known);
           }
         }
+        const framed = packed
+          ? { bytes: events.bytes, ranges: s.ranges, count: 3 * s.at.length }
+          : undefined;
         const seqs = (await this.#appendScript(
           keys.log,
           [keys.seenOrder, keys.where, keys.log, keys.seenLegacy, keys.text, textOrder],
           s.args,
+          framed,
         )) as string[];
         s.at.forEach((i, k) => {
           const seq = seqs[k] ?? '';
@@ -271,10 +284,16 @@ export class EventLog {
    * writes, so both go to one node connection (a cluster's routing would send the keyless WAIT
    * to any node).
    */
-  async #appendScript(log: string, keys: string[], args: CommandPart[]): Promise<unknown> {
-    if (!this.ack || this.ack.replicas === 0) return this.#runAppend(this.redis, keys, args);
+  async #appendScript(
+    log: string,
+    keys: string[],
+    args: CommandPart[],
+    framed: FramedParts | undefined,
+  ): Promise<unknown> {
+    if (!this.ack || this.ack.replicas === 0)
+      return this.#runAppend(this.redis, keys, args, framed);
     const { result, acknowledged: acked } = await writeAcknowledged(this.ack, log, (node) =>
-      this.#runAppend(node, keys, args),
+      this.#runAppend(node, keys, args, framed),
     );
     if (acked < this.ack.replicas)
       throw new CordonError(
@@ -292,13 +311,19 @@ export class EventLog {
   }
 
   /** EVALSHA as one encoded frame; EVAL through ScriptRunner when Redis lost the script. */
-  async #runAppend(redis: RedisClient, keys: string[], args: CommandPart[]): Promise<unknown> {
+  async #runAppend(
+    redis: RedisClient,
+    keys: string[],
+    args: CommandPart[],
+    framed: FramedParts | undefined,
+  ): Promise<unknown> {
     try {
-      return await evalAppend(redis, keys, args);
+      return await evalAppend(redis, keys, args, framed);
     } catch (err) {
       if (!(err instanceof Error) || !err.message.includes('NOSCRIPT')) throw err;
       const scripts = redis === this.redis ? this.#scripts : new ScriptRunner(redis);
-      return scripts.run('appendEvents', keys, args.map(asScriptArg));
+      const all = framed === undefined ? args : [...args, ...framedArguments(framed)];
+      return scripts.run('appendEvents', keys, all.map(asScriptArg));
     }
   }
 

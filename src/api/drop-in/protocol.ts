@@ -45,4 +45,6 @@ export interface DropInContext {
   readonly params: Readonly<Record<string, string | undefined>>;
   readonly endpoint: string;
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** Query parameters with a single value (`filter_path` of an Elasticsearch request). */
+  readonly query: Readonly<Record<string, string | undefined>>;
 }

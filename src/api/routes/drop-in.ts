@@ -115,12 +115,7 @@ export const dropInRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
             },
             async (request, reply) => {
               const body = bodyOf(request.body);
-              const query = Object.fromEntries(
-                Object.entries((request.query ?? {}) as Record<string, unknown>).map(([k, v]) => [
-                  k,
-                  typeof v === 'string' ? v : undefined,
-                ]),
-              );
+              const query = queryOf(request);
               const outcome = await withIngestRetryAfter(reply, () =>
                 deps.ingest.ingest(
                   request.dropInSource ?? '',
@@ -191,7 +186,18 @@ function context(request: FastifyRequest, endpoint: string): DropInContext {
     endpoint,
     params: (request.params ?? {}) as Record<string, string | undefined>,
     headers: request.headers,
+    query: queryOf(request),
   };
+}
+
+/** The request's query parameters that have one value (a repeated one has none). */
+function queryOf(request: FastifyRequest): Record<string, string | undefined> {
+  return Object.fromEntries(
+    Object.entries((request.query ?? {}) as Record<string, unknown>).map(([k, v]) => [
+      k,
+      typeof v === 'string' ? v : undefined,
+    ]),
+  );
 }
 
 function bodyOf(body: unknown): Buffer {

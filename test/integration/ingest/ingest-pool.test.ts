@@ -266,7 +266,7 @@ async function observe(keys: Keys, pool: IngestPool | undefined, c: Case) {
     ...(c.endpoint === undefined ? {} : { endpoint: c.endpoint }),
     ...(c.query === undefined ? {} : { query: c.query }),
   };
-  const context = { body, endpoint: c.endpoint ?? '', params: {}, headers: {} };
+  const context = { body, endpoint: c.endpoint ?? '', params: {}, headers: {}, query: {} };
   let outcome: (Omit<IngestOutcome, 'events' | 'deadLetterId'> & { events: unknown[] }) | undefined;
   let error: { code: string; message: string; errors: unknown } | undefined;
   let answer: unknown;

@@ -1,9 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { APPEND_SHA, encodeCommand } from '../../../src/store/event-log-command.js';
+import {
+  APPEND_SHA,
+  encodeCommand,
+  frameParts,
+  framedArguments,
+} from '../../../src/store/event-log-command.js';
 import { EventLog, packStoredEvents, toStoredEvent } from '../../../src/store/event-log.js';
 import { Keys } from '../../../src/store/keys.js';
+import { parseSeq } from '../../../src/store/log-position.js';
 import { createPrivateRedis, type PrivateRedis } from '../../helpers/private-redis.js';
 import { BASE, makeEvent, useStoreRedis } from './store-helpers.js';
 
@@ -20,6 +26,18 @@ describe('encodeCommand', () => {
       Buffer.from('\r\n'),
     ]);
     expect(frame.equals(expected)).toBe(true);
+  });
+
+  it('copies arguments framed beforehand (a worker thread’s) as they are, range by range', () => {
+    const { bytes, ends } = frameParts(['a', 'é€', '', 'zz']);
+    expect(bytes.toString()).toBe('$1\r\na\r\n$5\r\né€\r\n$0\r\n\r\n$2\r\nzz\r\n');
+    // The first and the last two arguments, as a partition's share of a batch would take them.
+    const framed = { bytes, ranges: [0, ends[0]!, ends[1]!, ends[3]!], count: 3 };
+    const frame = encodeCommand(['evalsha', 'x'], framed);
+    expect(frame.toString()).toBe(
+      '*5\r\n$7\r\nevalsha\r\n$1\r\nx\r\n$1\r\na\r\n$0\r\n\r\n$2\r\nzz\r\n',
+    );
+    expect(framedArguments(framed).map((b) => Buffer.from(b).toString())).toEqual(['a', '', 'zz']);
   });
 });
 
@@ -59,6 +77,30 @@ describe('EventLog append frame', () => {
   });
 });
 
+describe('EventLog append of a packed block over several partitions', () => {
+  it('stores each partition’s share (ranges of the block) as the same events given as strings', async () => {
+    const events = Array.from({ length: 30 }, (_, i) =>
+      makeEvent({
+        id: `q-${i}`,
+        source: 'gw',
+        entity: { api_key: `key-${i % 7}` },
+        ...(i % 4 === 0 ? { text: { prompt: `prompt ${i}` } } : {}),
+      }),
+    );
+    const asStrings = new EventLog(env.t.redis, env.fresh('p-strings'), undefined, 3);
+    const asPacked = new EventLog(env.t.redis, env.fresh('p-packed'), undefined, 3);
+    const stored = events.map((e) => toStoredEvent(e));
+    // The events' partitions interleave, so a share is several ranges of the block.
+    expect(new Set(stored.map((e) => e.route % 3)).size).toBe(3);
+    const a = await asStrings.appendStored(stored, BASE, WINDOW);
+    const b = await asPacked.appendStored(packStoredEvents('gw', stored), BASE, WINDOW);
+    const partition = (seq: string) => parseSeq(seq)?.partition;
+    expect(b.map((o) => [o.id, partition(o.seq)])).toEqual(a.map((o) => [o.id, partition(o.seq)]));
+    expect(new Set(b.map((o) => partition(o.seq))).size).toBe(3);
+    for (const e of events) expect((await asPacked.get('gw', e.id))?.event).toEqual(e);
+  });
+});
+
 describe('EventLog append on a Redis that lost its scripts', () => {
   let server: PrivateRedis;
   let redis: Redis;
@@ -86,5 +128,21 @@ describe('EventLog append on a Redis that lost its scripts', () => {
     expect(second[0]!.duplicate).toBe(false);
     expect(await log.length()).toBe(2);
     expect((await log.get('gateway', 'n1'))?.seq).toBe(first[0]!.seq);
+  });
+
+  it('falls back to EVAL for a packed block too, its arguments read back from the block', async () => {
+    await redis.script('FLUSH');
+    const log = new EventLog(redis, new Keys('noscript-packed'));
+    const events = [makeEvent({ id: 'k1', name: 'é' }), makeEvent({ id: 'k2' })];
+    const out = await log.appendStored(
+      packStoredEvents(
+        'gateway',
+        events.map((e) => toStoredEvent(e)),
+      ),
+      BASE,
+      WINDOW,
+    );
+    expect(out.map((o) => o.duplicate)).toEqual([false, false]);
+    expect((await log.get('gateway', 'k1'))?.event).toEqual(events[0]);
   });
 });

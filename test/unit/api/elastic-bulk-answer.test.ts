@@ -10,6 +10,7 @@ import {
   elasticBulk,
   parseActionLines,
 } from '../../../src/api/drop-in/elastic-bulk.js';
+import { filterValue, parseFilterPath } from '../../../src/api/drop-in/filter-path.js';
 import {
   bulkActionsRead,
   elasticBulkKind,
@@ -24,6 +25,68 @@ const action = fc.record({
 });
 
 type Action = typeof action extends fc.Arbitrary<infer T> ? T : never;
+
+const answerCase = fc
+  .record({
+    actions: fc.array(action, { minLength: 1, maxLength: 20 }),
+    refusals: fc.array(fc.tuple(fc.nat(19), fc.string({ maxLength: 8 }))),
+    pathIndex: fc.option(fc.constantFrom('from-path', 'p"\\ü'), { nil: undefined }),
+  })
+  .map(({ actions, refusals, pathIndex }) => ({
+    actions,
+    reasons: new Map(refusals.filter(([i]) => i < actions.length)),
+    pathIndex,
+  }));
+
+/** The answer to `body` when the items at `reasons`' indexes were refused for those reasons. */
+function answerOf(
+  body: Buffer,
+  actions: readonly Action[],
+  reasons: ReadonlyMap<number, string>,
+  pathIndex: string | undefined,
+  query: Record<string, string>,
+) {
+  const outcome = {
+    source: 'bulk',
+    accepted: actions.length - reasons.size,
+    duplicates: 0,
+    events: [],
+    warnings: [],
+    rejected: [...reasons].map(([index, reason]) => ({
+      index,
+      errors: [{ path: `/${index}`, reason }],
+    })),
+  };
+  const params = pathIndex === undefined ? {} : { index: pathIndex };
+  return elasticBulk.accepted(outcome, { body, params, endpoint: 'bulk', headers: {}, query });
+}
+
+/** The whole answer as an object, as Elasticsearch would make it. */
+function expectedAnswer(
+  actions: readonly Action[],
+  reasons: ReadonlyMap<number, string>,
+  pathIndex: string | undefined,
+) {
+  return {
+    took: 0,
+    errors: reasons.size > 0,
+    items: actions.map((a, n) => {
+      const reason = reasons.get(n);
+      return {
+        [a.op]: {
+          _index: a.index || pathIndex || 'cordon',
+          _id: a.id ?? `cordon-${n}`,
+          ...(reason === undefined
+            ? { status: 201, result: a.op === 'delete' ? 'not_found' : 'created' }
+            : {
+                status: 400,
+                error: { type: 'mapper_parsing_exception', reason: `/${n}: ${reason}` },
+              }),
+        },
+      };
+    }),
+  };
+}
 
 function bodyOf(actions: readonly Action[], crlf: boolean): Buffer {
   const eol = crlf ? '\r\n' : '\n';
@@ -60,57 +123,86 @@ describe('_bulk answer', () => {
 
   it('writes the answer JSON exactly as JSON.stringify writes the answer object', async () => {
     await fc.assert(
+      fc.asyncProperty(answerCase, async ({ actions, reasons, pathIndex }) => {
+        const body = bodyOf(actions, false);
+        await runKind(elasticBulkKind, body);
+        const answer = answerOf(body, actions, reasons, pathIndex, {});
+        expect(answer.status).toBe(200);
+        expect(answer.body).toBe(JSON.stringify(expectedAnswer(actions, reasons, pathIndex)));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('writes what the filter_path leaves of that object, as Elasticsearch answers', async () => {
+    const name = fc.constantFrom(
+      'took',
+      'errors',
+      'items',
+      'index',
+      'create',
+      'delete',
+      'status',
+      'error',
+      'reason',
+      'type',
+      '_id',
+      '_index',
+      'result',
+      '*',
+      '**',
+      'err*',
+      '*s',
+      'x',
+    );
+    const path = fc
+      .tuple(fc.boolean(), fc.array(name, { minLength: 1, maxLength: 4 }))
+      .map(([exclude, names]) => `${exclude ? '-' : ''}${names.join('.')}`);
+    await fc.assert(
       fc.asyncProperty(
-        fc.array(action, { minLength: 1, maxLength: 20 }),
-        fc.array(fc.tuple(fc.nat(19), fc.string({ maxLength: 8 }))),
-        fc.option(fc.constantFrom('from-path', 'p"\\ü'), { nil: undefined }),
-        async (actions, refusals, pathIndex) => {
+        answerCase,
+        fc.oneof(
+          fc.array(path, { minLength: 1, maxLength: 3 }).map((p) => p.join(',')),
+          fc.constant('errors,items.*.error,items.*.status'),
+        ),
+        async ({ actions, reasons, pathIndex }, filterPath) => {
           const body = bodyOf(actions, false);
           await runKind(elasticBulkKind, body);
-          const reasons = new Map(refusals.filter(([i]) => i < actions.length));
-          const outcome = {
-            source: 'bulk',
-            accepted: actions.length - reasons.size,
-            duplicates: 0,
-            events: [],
-            warnings: [],
-            rejected: [...reasons].map(([index, reason]) => ({
-              index,
-              errors: [{ path: `/${index}`, reason }],
-            })),
-          };
-          const params = pathIndex === undefined ? {} : { index: pathIndex };
-          const answer = elasticBulk.accepted(outcome, {
-            body,
-            params,
-            endpoint: 'bulk',
-            headers: {},
-          });
-          const expected = {
-            took: 0,
-            errors: reasons.size > 0,
-            items: actions.map((a, n) => {
-              const reason = reasons.get(n);
-              return {
-                [a.op]: {
-                  _index: a.index || pathIndex || 'cordon',
-                  _id: a.id ?? `cordon-${n}`,
-                  ...(reason === undefined
-                    ? { status: 201, result: a.op === 'delete' ? 'not_found' : 'created' }
-                    : {
-                        status: 400,
-                        error: { type: 'mapper_parsing_exception', reason: `/${n}: ${reason}` },
-                      }),
-                },
-              };
-            }),
-          };
-          expect(answer.status).toBe(200);
+          const answer = answerOf(body, actions, reasons, pathIndex, { filter_path: filterPath });
+          const filter = parseFilterPath(filterPath);
+          const whole = expectedAnswer(actions, reasons, pathIndex);
+          const expected = filter === undefined ? whole : (filterValue(whole, filter) ?? {});
           expect(answer.body).toBe(JSON.stringify(expected));
         },
       ),
-      { numRuns: 200 },
+      { numRuns: 300 },
     );
+  });
+
+  it('answers Filebeat’s filter_path with only the errors flag and each item’s status', async () => {
+    const body = Buffer.from(
+      '{"create":{"_index":"filebeat-8"}}\n{"a":1}\n{"create":{"_index":"filebeat-8"}}\n{"b":2}\n',
+    );
+    await runKind(elasticBulkKind, body);
+    const filter_path = 'errors,items.*.error,items.*.status';
+    const ok = answerOf(body, [], new Map(), undefined, { filter_path });
+    expect(JSON.parse(ok.body as string)).toEqual({
+      errors: false,
+      items: [{ create: { status: 201 } }, { create: { status: 201 } }],
+    });
+    const one = answerOf(body, [], new Map([[1, 'bad time']]), undefined, { filter_path });
+    expect(JSON.parse(one.body as string)).toEqual({
+      errors: true,
+      items: [
+        { create: { status: 201 } },
+        {
+          create: {
+            status: 400,
+            error: { type: 'mapper_parsing_exception', reason: '/1: bad time' },
+          },
+        },
+      ],
+    });
   });
 
   it('reads the action lines itself when the reader did not split the body', () => {

@@ -12,14 +12,25 @@ function stored(n: number, size: number): StoredEvent[] {
   }));
 }
 
-/** The parts of a packed block, decoded back: member, event JSON, text JSON per event. */
+/**
+ * The parts of a packed block, decoded back: member, event JSON, text JSON per event, each
+ * read as the RESP bulk string it must be (`$<bytes>\r\n…\r\n`), ending where `ends` says.
+ */
 function unpack(packed: PackedEvents): string[] {
+  const text = Buffer.from(packed.bytes);
   const parts: string[] = [];
   let start = 0;
   for (const end of packed.ends) {
-    parts.push(Buffer.from(packed.bytes).toString('utf8', start, end));
+    const header = /^\$(\d+)\r\n/.exec(text.toString('latin1', start, start + 16));
+    if (header === null) throw new Error(`no bulk string header at ${start}`);
+    const from = start + header[0].length;
+    const n = Number(header[1]);
+    expect(from + n + 2).toBe(end);
+    expect(text.toString('latin1', from + n, end)).toBe('\r\n');
+    parts.push(text.toString('utf8', from, from + n));
     start = end;
   }
+  expect(start).toBe(text.length);
   return parts;
 }
 

@@ -1,0 +1,91 @@
+/**
+ * `filter_path` as Elasticsearch documents it (REST API common options, "Response
+ * filtering"): each case below is one of its examples, answer for answer.
+ */
+import { describe, expect, it } from 'vitest';
+import { filterValue, parseFilterPath } from '../../../src/api/drop-in/filter-path.js';
+
+function filtered(value: unknown, filterPath: string): unknown {
+  const filter = parseFilterPath(filterPath);
+  if (filter === undefined) throw new Error(`no filter in ${filterPath}`);
+  return filterValue(value, filter) ?? {};
+}
+
+const search = {
+  took: 3,
+  timed_out: false,
+  _shards: { total: 1, successful: 1, skipped: 0, failed: 0 },
+  hits: {
+    total: { value: 1, relation: 'eq' },
+    max_score: 1.6,
+    hits: [{ _index: 'my-index', _id: '0', _score: 1.6, _source: { user: 'kimchy' } }],
+  },
+};
+
+const state = {
+  cluster_name: 'c',
+  metadata: {
+    indices: {
+      'my-index-000001': { state: 'open', settings: { shards: 1 }, stats: 7 },
+      'logstash-2026': { state: 'open', settings: { shards: 1 } },
+    },
+  },
+  routing_table: {
+    indices: {
+      'my-index-000001': {
+        shards: { '0': [{ state: 'STARTED', primary: true, node: 'n1' }] },
+      },
+    },
+  },
+};
+
+describe('filter_path', () => {
+  it('keeps the named paths through arrays: took,hits.hits._id,hits.hits._score', () => {
+    expect(filtered(search, 'took,hits.hits._id,hits.hits._score')).toEqual({
+      took: 3,
+      hits: { hits: [{ _id: '0', _score: 1.6 }] },
+    });
+  });
+
+  it('matches part of a name with *: metadata.indices.*.stat*', () => {
+    expect(filtered(state, 'metadata.indices.*.stat*')).toEqual({
+      metadata: {
+        indices: {
+          'my-index-000001': { state: 'open', stats: 7 },
+          'logstash-2026': { state: 'open' },
+        },
+      },
+    });
+  });
+
+  it('matches any depth with **: routing_table.indices.**.state', () => {
+    expect(filtered(state, 'routing_table.indices.**.state')).toEqual({
+      routing_table: {
+        indices: { 'my-index-000001': { shards: { '0': [{ state: 'STARTED' }] } } },
+      },
+    });
+  });
+
+  it('leaves out what a - path names: -_shards', () => {
+    const { _shards: _left, ...rest } = search;
+    expect(filtered(search, '-_shards')).toEqual(rest);
+  });
+
+  it('applies excludes after includes: metadata.indices.*.state,-metadata.indices.logstash-*', () => {
+    expect(filtered(state, 'metadata.indices.*.state,-metadata.indices.logstash-*')).toEqual({
+      metadata: { indices: { 'my-index-000001': { state: 'open' } } },
+    });
+  });
+
+  it('keeps a whole object its path names, and drops objects left empty', () => {
+    expect(filtered(search, 'hits.total')).toEqual({
+      hits: { total: { value: 1, relation: 'eq' } },
+    });
+    expect(filtered(search, 'hits.hits.nothing,took.x')).toEqual({});
+  });
+
+  it('is no filter when the value names no path', () => {
+    expect(parseFilterPath(undefined)).toBeUndefined();
+    expect(parseFilterPath(' , -')).toBeUndefined();
+  });
+});
