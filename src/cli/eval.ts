@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { loadConfig } from '../config/load-config.js';
-import { loadContent } from '../content.js';
+import { loadRuleContent } from '../rule-content.js';
 import { engineOptions } from '../correlate/engine-options.js';
 import { evaluate, eventScores, isPositiveLabel } from '../correlate/evaluate.js';
 import type { Match } from '../correlate/match.js';
@@ -36,7 +36,7 @@ export async function runEval(argv: readonly string[]): Promise<number> {
     return 2;
   }
   const config = loadConfig();
-  const { content, diagnostics } = await loadContent(resolve(contentDir), { playbooks: false });
+  const { content, diagnostics } = await loadRuleContent(resolve(contentDir));
   if (!content) {
     for (const d of diagnostics) console.error(formatDiagnostic(d));
     console.error(`cordon eval: the rules under ${resolve(contentDir)} have errors.`);

@@ -4,7 +4,7 @@ import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { loadConfig } from '../config/load-config.js';
-import { loadContent } from '../content.js';
+import { loadRuleContent } from '../rule-content.js';
 import { engineOptions } from '../correlate/engine-options.js';
 import type { RuleStats } from '../correlate/engine/rule-stats.js';
 import type { Match, Retraction } from '../correlate/match.js';
@@ -75,7 +75,7 @@ async function replayInputs(
   pool: ReplayPool | undefined,
 ): Promise<number> {
   const config = loadConfig();
-  const { content, diagnostics } = await loadContent(resolve(contentDir), { playbooks: false });
+  const { content, diagnostics } = await loadRuleContent(resolve(contentDir));
   if (!content) {
     for (const d of diagnostics) console.error(formatDiagnostic(d));
     console.error(`cordon replay: the rules under ${resolve(contentDir)} have errors.`);

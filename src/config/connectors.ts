@@ -11,10 +11,11 @@ import {
   type ActionInstance,
 } from '../actions/connectors/instance-config.js';
 import { checkRoutes } from '../actions/connectors/route/routes.js';
+import { parseWatermark, type Watermark } from './connector-watermark.js';
 import { parseSourceAuth } from './source-auth.js';
 import type { SourceAuth } from './source-auth.js';
 import type { Diagnostic } from '../shared/diagnostics.js';
-import { describe, parseDuration } from '../shared/duration.js';
+import { describe } from '../shared/duration.js';
 import { checkKeys, expectMapping, expectString, isMapping, suggest } from '../shared/shape.js';
 import { DiagnosticSink, loadYaml } from '../shared/yaml.js';
 import type { YamlSource } from '../shared/yaml-files.js';
@@ -57,7 +58,7 @@ export interface ConnectorDefinition {
    * Source connectors: how far out of order its events may arrive and after how long a silent
    * source stops holding correlation windows open (defaults from the configuration).
    */
-  readonly watermark: { readonly outOfOrdernessMs?: number; readonly idleMs?: number };
+  readonly watermark: Watermark;
   /** Action connectors: url, auth, timeout, retry, rate limit, allow_hosts and options. */
   readonly action?: ActionInstance;
 }
@@ -425,45 +426,6 @@ function parseOptions(
       `options.${path.join('.')}${path.length ? ': ' : ''}${reason}`,
     );
   });
-}
-
-/** `watermark: { out_of_orderness: 10m, idle: 5m }` on a source connector. */
-function parseWatermark(
-  value: unknown,
-  kind: 'source' | 'action',
-  sink: DiagnosticSink,
-): ConnectorDefinition['watermark'] {
-  if (value === undefined || value === null) return {};
-  if (kind !== 'source') {
-    sink.error(
-      ['watermark'],
-      'CORDON_ERR_DEFINITION_UNKNOWN_KEY',
-      '"watermark" applies to source connectors only; remove it.',
-      true,
-    );
-    return {};
-  }
-  if (!expectMapping(sink, ['watermark'], value, 'watermark')) return {};
-  checkKeys(sink, ['watermark'], value, 'watermark', { optional: ['out_of_orderness', 'idle'] });
-  const out: { outOfOrdernessMs?: number; idleMs?: number } = {};
-  for (const [key, field] of [
-    ['out_of_orderness', 'outOfOrdernessMs'],
-    ['idle', 'idleMs'],
-  ] as const) {
-    const raw = value[key];
-    if (raw === undefined || raw === null) continue;
-    const parsed = parseDuration(raw);
-    if (!parsed.ok || parsed.ms > 7 * 86_400_000) {
-      sink.error(
-        ['watermark', key],
-        'CORDON_ERR_DEFINITION_VALUE',
-        `watermark.${key} must be a duration of at most 7d; ${parsed.ok ? `got ${describe(raw)}` : parsed.reason}. Write e.g. "${key}: ${key === 'idle' ? '5m' : '30s'}".`,
-      );
-      continue;
-    }
-    out[field] = parsed.ms;
-  }
-  return out;
 }
 
 export function parseSecretRef(

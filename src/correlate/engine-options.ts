@@ -12,7 +12,7 @@ const MAX_REFS_PER_MATCH = 50;
  */
 export function engineOptions(
   correlate: Config['correlate'],
-  connectors: readonly ConnectorDefinition[],
+  connectors: readonly Pick<ConnectorDefinition, 'name' | 'kind' | 'watermark'>[],
   partitions = correlate.partitions,
 ): EngineOptions {
   const timing = {
