@@ -1,4 +1,5 @@
 import { bulkActionsRead } from '../../ingest/sources/elastic-bulk/index.js';
+import { ELASTIC_SETUP_ROUTES } from './elastic-setup.js';
 import { filterValue, parseFilterPath, type FilterPath } from './filter-path.js';
 import type { DropInContext, DropInProtocol } from './protocol.js';
 
@@ -199,6 +200,7 @@ export const elasticBulk: DropInProtocol = {
       }),
     },
   ],
+  setup: ELASTIC_SETUP_ROUTES,
   accepted(outcome, context) {
     const refused = new Map(
       outcome.rejected.map((r) => [

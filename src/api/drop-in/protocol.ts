@@ -13,6 +13,16 @@ export interface DropInProtocol {
   readonly routes: readonly DropInRoute[];
   /** Public GET routes the sender probes before sending (HEC health, Elasticsearch's `GET /`). */
   readonly probes?: readonly DropInProbe[];
+  /**
+   * POST routes the sender polls to learn that earlier deliveries are durable (HEC indexer
+   * acknowledgement), authenticated as the protocol's ingest routes are.
+   */
+  readonly acknowledgements?: readonly DropInAcknowledgement[];
+  /**
+   * Routes the sender calls once connected to set up what it writes to (an Elasticsearch
+   * shipper's templates and policies), authenticated as the ingest routes are.
+   */
+  readonly setup?: readonly DropInSetupRoute[];
   /** The protocol's success answer for an ingest outcome; a string body is JSON text already. */
   accepted(outcome: IngestOutcome, context: DropInContext): { status: number; body: unknown };
   /** The protocol's error answer for Cordon's error (status already chosen by Cordon). */
@@ -29,6 +39,30 @@ export interface DropInRoute {
    * Content-Type); absent = the request's own.
    */
   readonly mediaType?: string;
+}
+
+export interface DropInAcknowledgement {
+  /** Paths at the root (`/services/collector/ack`); each also under `/v1/ingest/{source}`. */
+  readonly paths: readonly string[];
+  /** Names the route in operationIds as an ingest route's endpoint does (`ack`: splunkHecAck). */
+  readonly name: string;
+  readonly summary: string;
+  /** JSON schema of the 200 answer, for the OpenAPI document. */
+  readonly response: Readonly<Record<string, unknown>>;
+  /** The answer, from the request alone: acknowledging never touches the event log. */
+  answer(context: DropInContext): { status: number; body: unknown };
+}
+
+export interface DropInSetupRoute {
+  /** GET also answers HEAD (Fastify adds it). */
+  readonly method: 'GET' | 'PUT';
+  /** At the root (`/_index_template/:name`); also under `/v1/ingest/{source}`. */
+  readonly path: string;
+  /** OpenAPI operationId (camelCase letters); the scoped route adds `Scoped`. */
+  readonly operation: string;
+  readonly summary: string;
+  /** The answer; `name` is the path's `:name` ('' when it has none). */
+  answer(name: string): { status: number; body: unknown };
 }
 
 export interface DropInProbe {

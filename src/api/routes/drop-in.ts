@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { canIngest } from '../../config/principals.js';
 import { authenticateSender, NO_SENDER_AUTH } from '../../ingest/auth/sender-auth.js';
 import { CordonError } from '../../shared/errors.js';
@@ -68,6 +68,74 @@ export const dropInRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
         },
       });
     }
+    for (const ack of protocol.acknowledgements ?? []) {
+      for (const path of ack.paths) {
+        for (const scoped of [false, true]) {
+          app.post<{ Params: Record<string, string> }>(
+            scoped ? `/v1/ingest/:source${path}` : path,
+            {
+              // Authenticated and admitted exactly as the protocol's ingest routes are.
+              ...admission(deps, protocol, scoped),
+              schema: {
+                operationId: operationIdOf(protocol, ack.name, path, scoped),
+                summary: `${ack.summary}${scoped ? ' (for a named source)' : ''}`,
+                description: `Answers ${protocol.name} shippers that poll for acknowledgement of earlier deliveries, in that protocol's shape; the event log is not read or written.`,
+                tags: ['ingest'],
+                params: {
+                  type: 'object',
+                  properties: scoped ? { source: SOURCE_PARAM } : {},
+                },
+                response: {
+                  200: ack.response,
+                  default: {
+                    description: `The ${protocol.name} protocol's error answer.`,
+                    type: 'object',
+                    additionalProperties: true,
+                  },
+                },
+              },
+            },
+            async (request, reply) => {
+              const answer = ack.answer(context(request, ack.name));
+              return reply.status(answer.status).send(answer.body);
+            },
+          );
+        }
+      }
+    }
+    for (const route of protocol.setup ?? []) {
+      for (const scoped of [false, true]) {
+        app.route<{ Params: Record<string, string> }>({
+          method: route.method,
+          url: scoped ? `/v1/ingest/:source${route.path}` : route.path,
+          // Authenticated and admitted as the protocol's ingest routes are.
+          ...admission(deps, protocol, scoped),
+          schema: {
+            operationId: `${route.operation}${scoped ? 'Scoped' : ''}`,
+            summary: `${route.summary}${scoped ? ' (for a named source)' : ''}`,
+            tags: ['ingest'],
+            params: {
+              type: 'object',
+              properties: {
+                ...(scoped ? { source: SOURCE_PARAM } : {}),
+                ...(route.path.includes(':name') ? { name: { type: 'string' } } : {}),
+              },
+            },
+            response: {
+              default: {
+                description: `What ${protocol.name} shippers expect to find here.`,
+                type: 'object',
+                additionalProperties: true,
+              },
+            },
+          },
+          handler: async (request, reply) => {
+            const answer = route.answer(request.params.name ?? '');
+            return reply.status(answer.status).send(answer.body);
+          },
+        });
+      }
+    }
     for (const route of protocol.routes) {
       for (const path of route.paths) {
         for (const scoped of [false, true]) {
@@ -79,21 +147,9 @@ export const dropInRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
           app.post<{ Params: Record<string, string> }>(
             url,
             {
-              config: { roles: ['ingest'], senderAuth: true, dropIn: protocol.name },
-              onRequest: async (request, reply) => {
-                const source = scoped
-                  ? (request.params.source ?? '')
-                  : chooseSource(deps, request, protocol);
-                request.dropInSource = source;
-                admitSource(deps, request, reply, source);
-              },
-              preHandler: async (request) => {
-                verifySignature(deps, request, bodyOf(request.body));
-              },
+              ...admission(deps, protocol, scoped),
               schema: {
-                operationId: lowerFirst(
-                  `${camel(protocol.name)}${scoped ? 'Scoped' : ''}${camel(route.endpoint)}${path.includes(':index') ? 'Index' : ''}${path.endsWith('1.0') ? 'Versioned' : ''}${path === '/services/collector' ? 'Base' : ''}`,
-                ),
+                operationId: operationIdOf(protocol, route.endpoint, path, scoped),
                 summary: `${protocol.name} ${route.endpoint} endpoint${scoped ? ' for a named source' : ''}`,
                 description: `Takes bodies exactly as ${protocol.name} shippers send them into a source of type ${protocol.sourceType}, and answers in that protocol's shape.`,
                 tags: ['ingest'],
@@ -150,6 +206,26 @@ declare module 'fastify' {
 }
 
 /**
+ * The route options that authenticate a drop-in request and admit it to its source (named in
+ * the path when scoped, else chosen), its HMAC signature checked once the body is read.
+ */
+function admission(deps: ApiDeps, protocol: DropInProtocol, scoped: boolean) {
+  return {
+    config: { roles: ['ingest'], senderAuth: true, dropIn: protocol.name },
+    onRequest: async (request: FastifyRequest, reply: FastifyReply) => {
+      const source = scoped
+        ? ((request.params as { source?: string }).source ?? '')
+        : chooseSource(deps, request, protocol);
+      request.dropInSource = source;
+      admitSource(deps, request, reply, source);
+    },
+    preHandler: async (request: FastifyRequest) => {
+      verifySignature(deps, request, bodyOf(request.body));
+    },
+  };
+}
+
+/**
  * Which source a root drop-in request is for: the one its bearer token may post to, else the
  * one whose sender credentials it carries. Several candidates want the scoped URL instead.
  */
@@ -202,6 +278,18 @@ function queryOf(request: FastifyRequest): Record<string, string | undefined> {
 
 function bodyOf(body: unknown): Buffer {
   return Buffer.isBuffer(body) ? body : Buffer.alloc(0);
+}
+
+/** `splunkHecScopedEventVersioned`: protocol, scope, endpoint, then what tells the path apart. */
+function operationIdOf(
+  protocol: DropInProtocol,
+  endpoint: string,
+  path: string,
+  scoped: boolean,
+): string {
+  return lowerFirst(
+    `${camel(protocol.name)}${scoped ? 'Scoped' : ''}${camel(endpoint)}${path.includes(':index') ? 'Index' : ''}${path.endsWith('1.0') ? 'Versioned' : ''}${path === '/services/collector' ? 'Base' : ''}`,
+  );
 }
 
 function lowerFirst(text: string): string {

@@ -137,6 +137,75 @@ describe('Splunk HEC', () => {
     });
     expect(scoped.statusCode).toBe(200);
   });
+
+  it('hands out ackIds per channel and acknowledges them on /services/collector/ack', async () => {
+    const splunk = { authorization: `Splunk ${HEC_TOKEN}` };
+    // Fresh channels, so their ids start at 0 whatever other cases sent.
+    const [one, two] = [
+      '6b0e1c52-3f7d-4a09-9c1e-5d2f8a7b3e01',
+      '6b0e1c52-3f7d-4a09-9c1e-5d2f8a7b3e02',
+    ];
+    const send = async (url: string, headers: Record<string, string>): Promise<unknown> => {
+      const res = await t.app.inject({
+        method: 'POST',
+        url,
+        headers: { ...splunk, ...headers },
+        payload: '{"event":{"kind":"login","user":"ack"},"time":1718035600}',
+      });
+      expect(res.statusCode, res.body).toBe(200);
+      return res.json().ackId;
+    };
+    const first = await send('/services/collector/event', { 'x-splunk-request-channel': one });
+    const second = await send('/services/collector/event', { 'x-splunk-request-channel': one });
+    expect([first, second]).toEqual([0, 1]);
+    // Ids are per channel; `?channel=` names it as the header does.
+    expect(await send(`/services/collector/raw?channel=${two}`, {})).toBe(0);
+    expect(await send('/services/collector/event', {})).toBeUndefined();
+
+    const ack = await t.app.inject({
+      method: 'POST',
+      url: '/services/collector/ack',
+      headers: { ...splunk, 'x-splunk-request-channel': one },
+      payload: JSON.stringify({ acks: [first, second] }),
+    });
+    expect(ack.statusCode, ack.body).toBe(200);
+    expect(ack.json()).toEqual({ acks: { '0': true, '1': true } });
+    const byQuery = await t.app.inject({
+      method: 'POST',
+      url: `/v1/ingest/hec/services/collector/ack/1.0?channel=${two}`,
+      headers: { authorization: `Bearer ${TOKENS.ingest}` },
+      payload: '{"acks":[0]}',
+    });
+    expect(byQuery.statusCode, byQuery.body).toBe(200);
+    expect(byQuery.json()).toEqual({ acks: { '0': true } });
+
+    const noChannel = await t.app.inject({
+      method: 'POST',
+      url: '/services/collector/ack',
+      headers: splunk,
+      payload: '{"acks":[0]}',
+    });
+    expect(noChannel.statusCode).toBe(400);
+    expect(noChannel.json()).toEqual({ text: 'Data channel is missing', code: 10 });
+    for (const bad of ['{"acks":[-1]}', '{"acks":[1.5]}', '{"acks":"0"}', '[0]', 'not json']) {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/services/collector/ack',
+        headers: { ...splunk, 'x-splunk-request-channel': one },
+        payload: bad,
+      });
+      expect(res.statusCode, bad).toBe(400);
+      expect(res.json(), bad).toMatchObject({ text: 'Invalid data format', code: 6 });
+    }
+    const unauthenticated = await t.app.inject({
+      method: 'POST',
+      url: '/services/collector/ack',
+      headers: { 'x-splunk-request-channel': one },
+      payload: '{"acks":[0]}',
+    });
+    expect(unauthenticated.statusCode).toBe(401);
+    expect(unauthenticated.json()).toMatchObject({ code: 2, text: 'Token is required' });
+  });
 });
 
 describe('Elasticsearch _bulk', () => {
