@@ -36,6 +36,8 @@ export interface FollowOptions {
 export class FileFollower {
   #state: FollowState | undefined;
   #handle: FileHandle | undefined;
+  /** The file was rotated away or missing: the next one opened is new, whatever its inode. */
+  #replaced = false;
   #stopped = false;
   #timer: NodeJS.Timeout | undefined;
   #wake: (() => void) | undefined;
@@ -65,26 +67,56 @@ export class FileFollower {
 
   /** One read-and-deliver round; false when there was nothing new. */
   async #step(): Promise<boolean> {
-    let info;
+    let onPath;
     try {
-      info = await stat(this.o.path);
+      onPath = await stat(this.o.path);
     } catch {
-      return false; // not there yet, or between rotation and re-creation
+      onPath = undefined; // not there yet, or between rotation and re-creation
     }
-    let state = this.#state;
-    if (state === undefined) state = { ino: info.ino, offset: this.o.fromStart ? 0 : info.size };
-    if (state.ino !== info.ino || info.size < state.offset) {
-      // Rotated or truncated: the new file is read from its start.
-      await this.#handle?.close();
+    if (this.#handle && this.#state && onPath?.ino !== this.#state.ino) {
+      // Rotated (or removed): first read what is left of the old file — lines written since
+      // the last round, or by a writer still on it until it reopens — then move on.
+      if (await this.#read(this.#handle, this.#state)) return true;
+      await this.#handle.close();
       this.#handle = undefined;
-      state = { ino: info.ino, offset: 0 };
+      this.#replaced = true;
     }
-    this.#state = state;
-    if (info.size === state.offset) return false;
-    this.#handle ??= await open(this.o.path, 'r');
-    const want = Math.min(info.size - state.offset, 1 << 20);
+    if (!this.#handle) {
+      if (!onPath) {
+        this.#replaced = true; // whatever appears at the path now is new: read it whole
+        return false;
+      }
+      let handle;
+      try {
+        handle = await open(this.o.path, 'r');
+      } catch {
+        return false;
+      }
+      // The position belongs to the file actually opened (the path may have moved on since).
+      const opened = await handle.stat();
+      const saved = this.#state;
+      this.#state = this.#replaced
+        ? { ino: opened.ino, offset: 0 } // a new file (rotated in, or created) is read whole
+        : saved === undefined
+          ? { ino: opened.ino, offset: this.o.fromStart ? 0 : opened.size }
+          : saved.ino === opened.ino
+            ? saved
+            : { ino: opened.ino, offset: 0 }; // rotated while stopped
+      this.#handle = handle;
+      this.#replaced = false;
+    }
+    return this.#read(this.#handle, this.#state as FollowState);
+  }
+
+  /** Reads and delivers the complete lines after `state` in `handle`; false when none. */
+  async #read(handle: FileHandle, state: FollowState): Promise<boolean> {
+    const { size } = await handle.stat();
+    // Truncated (copytruncate): read again from the start.
+    if (size < state.offset) state = this.#state = { ino: state.ino, offset: 0 };
+    if (size === state.offset) return false;
+    const want = Math.min(size - state.offset, 1 << 20);
     const buffer = Buffer.alloc(want);
-    const { bytesRead } = await this.#handle.read(buffer, 0, want, state.offset);
+    const { bytesRead } = await handle.read(buffer, 0, want, state.offset);
     const chunk = buffer.subarray(0, bytesRead);
     // Lines end at a newline byte; the rest is read again next round, when it is complete (by
     // bytes, so a multi-byte character split by the read is never miscounted).
