@@ -8,6 +8,7 @@ import {
 } from '../canonical-event.js';
 import type { CanonicalEvent, NormalisedEvent } from '../canonical-event.js';
 import { RESERVED_LABEL_PREFIX } from './canonical-maps.js';
+import { parseIp } from './ip.js';
 import { isJsonObject } from './json-values.js';
 import type { JsonObject } from './json-values.js';
 import { FUTURE_SKEW_MS, MAX_EVENT_TIME, MIN_EVENT_TIME } from './time.js';
@@ -141,7 +142,11 @@ export function readCanonicalFast(
   };
 }
 
-/** Entity fields must be non-blank strings; numbers, nulls and odd keys take the thorough path. */
+/**
+ * Entity fields must be non-blank strings; numbers, nulls and odd keys take the thorough path.
+ * So does an ip that is not already a bare address as the thorough path writes it (bad, with a
+ * port, upper-case IPv6, padded): only an item that carries an ip pays for its check.
+ */
 function entityOf(value: unknown): CanonicalEvent['entity'] | undefined {
   if (!isJsonObject(value)) return undefined;
   for (const key of Object.keys(value)) {
@@ -153,9 +158,45 @@ function entityOf(value: unknown): CanonicalEvent['entity'] | undefined {
       for (const g of geo) if (!GEO.has(g) || !nonBlank(v[g])) return undefined;
     } else if (!ENTITY.has(key) || !nonBlank(v)) {
       return undefined;
+    } else if (key === 'ip' && !bareIp(v as string)) {
+      return undefined;
     }
   }
   return value;
+}
+
+function bareIp(text: string): boolean {
+  if (dottedQuad(text)) return true;
+  const ip = parseIp(text);
+  return ip.ok && ip.port === undefined && ip.ip === text;
+}
+
+/**
+ * The usual address, `198.51.100.7` (four octets 0–255, no leading zeros), checked by a scan:
+ * a subset of what parseIp returns unchanged, so the answer is the same, only sooner.
+ */
+function dottedQuad(s: string): boolean {
+  let octets = 0;
+  let i = 0;
+  while (i < s.length) {
+    const start = i;
+    let value = 0;
+    while (i < s.length && i - start < 4) {
+      const c = s.charCodeAt(i);
+      if (c < 0x30 || c > 0x39) break;
+      value = value * 10 + (c - 0x30);
+      i += 1;
+    }
+    const digits = i - start;
+    if (digits === 0 || digits > 3 || value > 255) return false;
+    if (digits > 1 && s.charCodeAt(start) === 0x30) return false;
+    octets += 1;
+    if (i === s.length) break;
+    if (octets === 4 || s.charCodeAt(i) !== 0x2e) return false;
+    i += 1;
+    if (i === s.length) return false;
+  }
+  return octets === 4;
 }
 
 function allValues(object: JsonObject, ok: (key: string, v: unknown) => boolean): boolean {

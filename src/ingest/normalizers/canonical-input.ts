@@ -1,6 +1,13 @@
 import { EVENT_KINDS, OUTCOMES, SEVERITIES } from '../canonical-event.js';
 import type { EventKind, NormalisedEvent, Severity } from '../canonical-event.js';
-import { isOneOf, readEntity, readLabels, readMeasures, readText } from './canonical-maps.js';
+import {
+  isOneOf,
+  readEntity,
+  readLabels,
+  readMeasures,
+  readText,
+  SOURCE_PORT_LABEL,
+} from './canonical-maps.js';
 import { readCanonicalFast, senderRaw } from './canonical-fast.js';
 import { checkEventId, contentHashId } from './event-id.js';
 import type { Location } from './findings.js';
@@ -115,13 +122,16 @@ export function readCanonicalThorough(
     return undefined;
   }
 
+  // A port sent with entity.ip is kept as a label, unless the sender set that label.
+  if (entity.port !== undefined && !Object.hasOwn(labels, SOURCE_PORT_LABEL))
+    labels[SOURCE_PORT_LABEL] = String(entity.port);
   const content = {
     time,
     kind,
     name: name ?? kind,
     severity,
     outcome,
-    entity,
+    entity: entity.entity,
     measures,
     labels,
     ...(Object.keys(text).length > 0 ? { text } : {}),

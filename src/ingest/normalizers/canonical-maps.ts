@@ -1,6 +1,7 @@
 import { ENTITY_FIELDS, GEO_FIELDS, TEXT_FIELDS } from '../canonical-event.js';
 import type { CanonicalEvent, Entity } from '../canonical-event.js';
 import type { Location } from './findings.js';
+import { parseIp } from './ip.js';
 import { getOwn, got, isJsonObject, setOwn } from './json-values.js';
 import type { JsonObject } from './json-values.js';
 import { reportUnknownKey } from './unknown-key.js';
@@ -16,7 +17,19 @@ export const RESERVED_LABEL_PREFIX = 'cordon.';
 
 const ENTITY_KEYS: readonly string[] = [...ENTITY_FIELDS, 'geo'];
 
-export function readEntity(value: unknown, at: Location): Entity | undefined {
+/**
+ * Label that keeps the port of an `entity.ip` sent with one (`198.51.100.7:443`), as the ECS
+ * reader keeps `source.port`; a label of that name the sender set wins.
+ */
+export const SOURCE_PORT_LABEL = 'source_port';
+
+export interface ReadEntity {
+  readonly entity: Entity;
+  /** The port `entity.ip` was sent with, split off the address. */
+  readonly port?: number;
+}
+
+export function readEntity(value: unknown, at: Location): ReadEntity | undefined {
   const object = expectObject(
     value,
     at,
@@ -24,6 +37,7 @@ export function readEntity(value: unknown, at: Location): Entity | undefined {
   );
   if (object === undefined) return undefined;
   const entity: Entity = {};
+  let port: number | undefined;
   let ok = true;
   for (const key of Object.keys(object)) {
     const field = at.child(key);
@@ -35,13 +49,24 @@ export function readEntity(value: unknown, at: Location): Entity | undefined {
     } else if (isOneOf(key, ENTITY_FIELDS)) {
       const text = readEntityString(v, field);
       if (text === null) ok = false;
-      else if (text !== undefined) entity[key] = text;
+      else if (text !== undefined && key === 'ip') {
+        // Rules compare addresses: a bad one is refused, a port is split off and kept.
+        const ip = parseIp(text);
+        if (!ip.ok) {
+          field.error(`${ip.reason} Leave the field out (or send null) when it is unknown.`);
+          ok = false;
+        } else {
+          entity.ip = ip.ip;
+          port = ip.port;
+        }
+      } else if (text !== undefined) entity[key] = text;
     } else {
       reportUnknownKey(field, key, ENTITY_KEYS, 'entity');
       ok = false;
     }
   }
-  return ok ? entity : undefined;
+  if (!ok) return undefined;
+  return port === undefined ? { entity } : { entity, port };
 }
 
 function readGeo(value: unknown, at: Location): NonNullable<Entity['geo']> | undefined {

@@ -6,17 +6,18 @@ import type {
   NormalisedEvent,
   Severity,
 } from '../canonical-event.js';
-import { isOneOf } from './canonical-maps.js';
+import { isOneOf, SOURCE_PORT_LABEL } from './canonical-maps.js';
 import { prefixedHashId } from './event-id.js';
 import { Findings } from './findings.js';
 import type { Location } from './findings.js';
+import { parseIp } from './ip.js';
 import { getOwn, got, isJsonObject, setOwn } from './json-values.js';
 import type { JsonObject } from './json-values.js';
 import { parseJsonBody } from './parse-json-body.js';
 import { DEFAULT_ALERT_SEVERITY, severityFromWord } from './severity.js';
 import { readString } from './string-map.js';
 import { parseEpochSecondsText, parseRfc3339 } from './time.js';
-import { applyTimeClamp } from './time-clamp.js';
+import { applyTimeClamp, withReceiptTime } from './time-clamp.js';
 import type { NormaliseContext, NormaliseResult, Normaliser } from './types.js';
 
 /**
@@ -26,7 +27,7 @@ import type { NormaliseContext, NormaliseResult, Normaliser } from './types.js';
  */
 const ENTITY_COLUMNS: readonly (readonly [EntityField, readonly string[]])[] = [
   ['user', ['user']],
-  ['ip', ['src_ip', 'src', 'ip', 'client_ip']],
+  ['ip', ['src_ip', 'src', 'ip', 'client_ip']], // read by resultIp
   ['api_key', ['api_key', 'api_key_hash', 'api_key_id']],
   ['model', ['model']],
   ['model_version', ['model_version']],
@@ -49,6 +50,13 @@ export const SPLUNK_MEASURE_COLUMNS = [
   'status_code',
   'cost',
 ] as const;
+
+/**
+ * Columns for `entity.ip`, first found wins. Each is checked (a bad address refuses the
+ * alert), except `src`: in Splunk's CIM it may name a host, so only an address there is used.
+ */
+const IP_COLUMNS: readonly string[] = ENTITY_COLUMNS.find(([field]) => field === 'ip')?.[1] ?? [];
+const HOST_OR_IP_COLUMN = 'src';
 
 /** Splunk serialises every value as a string; this is what "numeric" means for a measure column. */
 const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
@@ -101,8 +109,9 @@ function readAlert(
   const resultAt = at.child('result');
   const row = readResult(getOwn(body, 'result'), resultAt);
   // Time and measures are checked on the good columns even when others are bad: every problem at once.
-  const time = row === undefined ? undefined : resultTime(row.columns, resultAt, ctx.now);
+  const time = row === undefined ? undefined : resultTime(row.columns, resultAt);
   const measures = row === undefined ? undefined : resultMeasures(row.columns, resultAt);
+  const address = row === undefined ? undefined : resultIp(row.columns, resultAt);
 
   if (
     typeof sid !== 'string' ||
@@ -111,7 +120,8 @@ function readAlert(
     !row.ok
   )
     return undefined;
-  if (time === undefined || measures === undefined) return undefined;
+  if (time === null || measures === undefined || address === undefined || address === null)
+    return undefined;
   const result = row.columns;
 
   const kind = resultKind(result, resultAt);
@@ -120,10 +130,10 @@ function readAlert(
   labels['splunk.sid'] = sid;
   for (const [key, value] of envelope)
     if (typeof value === 'string' && value !== '') labels[`splunk.${key}`] = value;
+  if (address.port !== undefined) labels[SOURCE_PORT_LABEL] = String(address.port);
 
-  const event: NormalisedEvent = {
+  const event: Omit<NormalisedEvent, 'time'> = {
     id: prefixedHashId('spl', sid),
-    time,
     kind,
     name:
       searchName !== undefined && searchName !== null && searchName.trim() !== ''
@@ -131,12 +141,14 @@ function readAlert(
         : sid,
     severity: resultSeverity(result, resultAt),
     outcome: 'unknown',
-    entity: resultEntity(result),
+    entity: resultEntity(result, address.ip),
     measures,
     labels,
     raw: body,
   };
-  return applyTimeClamp(event, ctx.now, resultAt.child('_time'));
+  // Without _time the receipt time stands in, flagged as every kind flags a missing time.
+  if (time === undefined) return withReceiptTime(event, ctx.now);
+  return applyTimeClamp({ ...event, time }, ctx.now, resultAt.child('_time'));
 }
 
 /** The result row's readable columns, and whether every column was readable. */
@@ -188,30 +200,70 @@ function columnText(value: unknown, at: Location): string | undefined | null {
   return null;
 }
 
-/** `_time` is epoch seconds as text; an ISO string is accepted too (searches that reformat it). */
-function resultTime(
-  result: ReadonlyMap<string, Column>,
-  at: Location,
-  now: number,
-): number | undefined {
+/**
+ * `_time` is epoch seconds as text; an ISO string is accepted too (searches that reformat it).
+ * undefined = no _time column (warned: the receipt time is used); null = a bad one (reported).
+ */
+function resultTime(result: ReadonlyMap<string, Column>, at: Location): number | undefined | null {
   const column = result.get('_time');
   const timeAt = at.child('_time');
   if (column === undefined) {
     at.warn(
-      'has no _time column; the event time is the receipt time. Keep _time in the search output (e.g. | table _time, …).',
+      'has no _time column; the event time is the receipt time (label cordon.time_missing). Keep _time in the search output (e.g. | table _time, …).',
     );
-    return now;
+    return undefined;
   }
   if (typeof column.sent !== 'string') {
     timeAt.error(`must be a single value (epoch seconds as a string); got ${got(column.sent)}.`);
-    return undefined;
+    return null;
   }
   const parsed = /^\d{4}-/.test(column.text)
     ? parseRfc3339(column.text)
     : parseEpochSecondsText(column.text);
   if (parsed.ok) return parsed.ms;
   timeAt.error(parsed.reason);
-  return undefined;
+  return null;
+}
+
+/**
+ * The address for `entity.ip` (and the port it was sent with) from the first IP column that
+ * has one. Every value of every IP column but `src` is checked, also those not used, as the
+ * ECS reader does: a bad address is a search bug worth fixing. null = a bad address (reported).
+ */
+function resultIp(
+  result: ReadonlyMap<string, Column>,
+  at: Location,
+): { ip?: string; port?: number } | null {
+  let found: { ip?: string; port?: number } = {};
+  let ok = true;
+  for (const name of IP_COLUMNS) {
+    const column = result.get(name);
+    // `src` is read only when no address was found before it: beside src_ip it names a host.
+    if (column === undefined || (name === HOST_OR_IP_COLUMN && found.ip !== undefined)) continue;
+    // A multivalue column's values are checked one by one; the first address is used.
+    const values: readonly [string, Location][] = Array.isArray(column.sent)
+      ? (column.sent as string[]).map((v, i) => [v, at.child(name).child(i)])
+      : [[column.text, at.child(name)]];
+    for (const [text, valueAt] of values) {
+      // An empty string is how Splunk renders a null field.
+      if (text.trim() === '') continue;
+      const ip = parseIp(text);
+      if (ip.ok) {
+        if (found.ip === undefined)
+          found = ip.port === undefined ? { ip: ip.ip } : { ip: ip.ip, port: ip.port };
+      } else if (name === HOST_OR_IP_COLUMN) {
+        valueAt.warn(
+          `is not an IP address, so it was not used as entity.ip (the CIM src field may name a host); got ${got(text)}.`,
+        );
+      } else {
+        valueAt.error(
+          `${ip.reason} Fix the search, or rename the column if it does not hold the client's address.`,
+        );
+        ok = false;
+      }
+    }
+  }
+  return ok ? found : null;
 }
 
 function resultMeasures(
@@ -267,9 +319,13 @@ function resultSeverity(result: ReadonlyMap<string, Column>, at: Location): Seve
   return DEFAULT_ALERT_SEVERITY;
 }
 
-function resultEntity(result: ReadonlyMap<string, Column>): Entity {
+function resultEntity(result: ReadonlyMap<string, Column>, ip: string | undefined): Entity {
   const entity: Entity = {};
   for (const [field, columns] of ENTITY_COLUMNS) {
+    if (field === 'ip') {
+      if (ip !== undefined) entity.ip = ip;
+      continue;
+    }
     for (const column of columns) {
       const text = result.get(column)?.text;
       if (text !== undefined && text !== '') {

@@ -3,6 +3,7 @@
  * either declines (undefined) or returns exactly what the thorough path returns; and for an
  * item the thorough path rejects, it declines.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { readCanonicalFast } from '../../../src/ingest/normalizers/canonical-fast.js';
 import { readCanonicalThorough } from '../../../src/ingest/normalizers/canonical-input.js';
@@ -31,6 +32,17 @@ const VALID: unknown[] = [
     raw: { anything: [1, 2] },
   },
   { id: 'd', time: T, kind: 'drift', text: {}, name: null, severity: null, outcome: null },
+  { id: 'd6', time: T, kind: 'login', entity: { ip: '2001:db8::7' } },
+];
+
+/** Good addresses the thorough path rewrites: port to a label, v6 lower-cased, padding off. */
+const IP_REWRITTEN: unknown[] = [
+  { id: 'ip1', time: T, kind: 'login', entity: { ip: '198.51.100.7:443' } },
+  { id: 'ip2', time: T, kind: 'login', entity: { ip: '[2001:db8::7]:443' } },
+  { id: 'ip3', time: T, kind: 'login', entity: { ip: '2001:DB8::7' } },
+  { id: 'ip4', time: T, kind: 'login', entity: { ip: ' 10.0.0.1' } },
+  { id: 'ip5', time: T, kind: 'login', entity: { ip: '/10.0.0.1' } },
+  { id: 'ip6', time: T, kind: 'login', entity: { ip: 'fe80::1%eth0' } },
 ];
 
 const DECLINED: unknown[] = [
@@ -44,6 +56,7 @@ const DECLINED: unknown[] = [
   { id: 'k', time: T, kind: 'inference', entity: { geo: {} } },
   { id: 'ü', time: T, kind: 'inference' },
   { id: 'l', time: T, kind: 'inference', source: 'x' },
+  ...IP_REWRITTEN,
   // Invalid: the thorough path rejects these, so the fast path must decline them.
   { id: 'm', time: T, kind: 'nope' },
   { id: 'n', time: T, kind: 'inference', entitiy: {} },
@@ -56,6 +69,9 @@ const DECLINED: unknown[] = [
   { id: 't', time: T, kind: 'inference', name: ' ' },
   { id: 'u', time: T, kind: 'inference', text: { prompt: 1 } },
   { id: 'v', time: T, kind: 'inference', measures: { ' ': 1 } },
+  { id: 'w', time: T, kind: 'login', entity: { ip: 'not-an-ip' } },
+  { id: 'x', time: T, kind: 'login', entity: { ip: '999.1.1.1' } },
+  { id: 'y', time: T, kind: 'login', entity: { ip: '198.51.100.7:99999' } },
   'not an object',
   [1],
   null,
@@ -74,7 +90,39 @@ describe('readCanonicalFast', () => {
 
   it('declines everything the thorough path rejects among the declined items', () => {
     const rejected = DECLINED.filter((item) => thorough(item) === 'rejected');
-    expect(rejected.length).toBeGreaterThanOrEqual(14);
+    expect(rejected.length).toBeGreaterThanOrEqual(17);
+  });
+
+  it('leaves to the thorough path an ip it would rewrite, which it accepts', () => {
+    for (const item of IP_REWRITTEN) {
+      const event = thorough(item) as { entity: { ip: string } };
+      expect(event).not.toBe('rejected');
+      expect(event.entity.ip).not.toBe((item as typeof event).entity.ip);
+    }
+  });
+
+  it('takes an entity.ip only as the thorough path would write it (property)', () => {
+    const digitsAndDots = fc
+      .array(fc.constantFrom(...'0123456789.'), { maxLength: 17 })
+      .map((c) => c.join(''));
+    const address = fc.oneof(
+      fc.ipV4(),
+      fc.ipV4Extended(),
+      fc.ipV6(),
+      digitsAndDots,
+      fc.tuple(fc.ipV4(), fc.integer({ min: 0, max: 99_999 })).map(([ip, p]) => `${ip}:${p}`),
+      fc.string({ maxLength: 12 }),
+    );
+    fc.assert(
+      fc.property(address, (ip) => {
+        const item = { id: 'p', time: T, kind: 'login', entity: { ip } };
+        const fast = readCanonicalFast(item, NOW, false);
+        const slow = thorough(structuredClone(item));
+        if (fast === undefined) return;
+        expect(JSON.stringify(fast)).toBe(JSON.stringify(slow));
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('accepts source and received only for recorded events', () => {

@@ -308,6 +308,57 @@ describe('generic normaliser: invalid input', () => {
     });
   });
 
+  it('validates entity.ip before rules see it: a bad address refuses only its item', () => {
+    const at = { kind: 'login', time: 1718035412000 };
+    const result = normalise(
+      json([
+        { ...at, id: 'ok', entity: { ip: '203.0.113.9' } },
+        { ...at, id: 'text', entity: { user: 'u', ip: 'not-an-ip' } },
+        { ...at, id: 'octet', entity: { ip: '999.1.1.1' } },
+        { ...at, id: 'port', entity: { ip: '198.51.100.7:99999' } },
+        { ...at, id: 'number', entity: { ip: 12345 } },
+      ]),
+    );
+    const [good] = expectPartial(result, 1, {
+      '/1/entity/ip': ['must be an IPv4 or IPv6 address', 'got "not-an-ip"'],
+      '/2/entity/ip': ['must be an IPv4 or IPv6 address', 'got "999.1.1.1"'],
+      '/3/entity/ip': ['has port 99999, above 65535'],
+      '/4/entity/ip': ['must be an IPv4 or IPv6 address', 'got "12345"'],
+    });
+    expect(good?.entity.ip).toBe('203.0.113.9');
+    expect(result.ok && result.rejected?.map((r) => r.index)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('refuses a bad entity.ip on an NDJSON line with its line number', () => {
+    const body = Buffer.from(
+      '{"id":"a","kind":"login","time":1718035412000,"entity":{"ip":"10.0.0.1"}}\n' +
+        '{"id":"b","kind":"login","time":1718035412000,"entity":{"ip":"not-an-ip"}}\n',
+    );
+    expectPartial(normalise(body, NDJSON), 1, {
+      '/1/entity/ip': ['line 2: must be an IPv4 or IPv6 address'],
+    });
+  });
+
+  it('splits a port off entity.ip into the source_port label, as ECS does', () => {
+    const at = { kind: 'login', time: 1718035412000 };
+    const events = expectEvents(
+      normalise(
+        json([
+          { ...at, id: 'v4', entity: { ip: '198.51.100.7:443' } },
+          { ...at, id: 'v6', entity: { ip: '[2001:DB8::7]:8443' }, labels: { team: 'x' } },
+          { ...at, id: 'own', entity: { ip: '198.51.100.7:443' }, labels: { source_port: 'p' } },
+          { ...at, id: 'bare', entity: { ip: ' 2001:DB8::7%eth0 ' } },
+        ]),
+      ),
+    );
+    expect(events.map((e) => [e.entity.ip, e.labels])).toEqual([
+      ['198.51.100.7', { source_port: '443' }],
+      ['2001:db8::7', { team: 'x', source_port: '8443' }],
+      ['198.51.100.7', { source_port: 'p' }],
+      ['2001:db8::7', {}],
+    ]);
+  });
+
   it('checks ids', () => {
     expectErrorsAt(
       normalise(

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { splunkWebhookNormaliser } from '../../../src/ingest/normalizers/splunk-webhook.js';
+import { TIME_MISSING_LABEL } from '../../../src/ingest/normalizers/time-clamp.js';
 import { sha256Hex } from '../../../src/shared/hash.js';
 import {
   ctx,
@@ -84,6 +85,46 @@ describe('splunk-webhook normaliser: mapping rules', () => {
     expect(expectWarnings(result)).toEqual([
       expect.stringContaining('/result: has no _time column'),
     ]);
+  });
+
+  it('flags the receipt time with the time_missing label, as other kinds do, only without _time', () => {
+    const [untimed] = expectEvents(normalise(alert({ user: 'u' })));
+    expect(untimed?.time).toBe(NOW);
+    expect(untimed?.labels[TIME_MISSING_LABEL]).toBe('true');
+    const [timed] = expectEvents(normalise(alert({ _time: '1718035412', user: 'u' })));
+    expect(timed?.labels).not.toHaveProperty(TIME_MISSING_LABEL);
+  });
+
+  it('validates the IP columns: a port is split into source_port, IPv6 normalised', () => {
+    const entityAndPort = (result: Json) => {
+      const [event] = expectEvents(normalise(alert({ _time: '1718035412', ...result })));
+      return [event?.entity.ip, event?.labels.source_port];
+    };
+    expect(entityAndPort({ src_ip: '198.51.100.7:443' })).toEqual(['198.51.100.7', '443']);
+    expect(entityAndPort({ client_ip: '[2001:DB8::7]:8443' })).toEqual(['2001:db8::7', '8443']);
+    expect(entityAndPort({ ip: '203.0.113.5' })).toEqual(['203.0.113.5', undefined]);
+    // Multivalue: every value checked, the first used.
+    expect(entityAndPort({ src_ip: ['192.0.2.1', '192.0.2.2:80'] })).toEqual([
+      '192.0.2.1',
+      undefined,
+    ]);
+    // The raw column stays as sent in its splunk.* label.
+    const [event] = expectEvents(
+      normalise(alert({ _time: '1718035412', src_ip: '198.51.100.7:443' })),
+    );
+    expect(event?.labels['splunk.src_ip']).toBe('198.51.100.7:443');
+  });
+
+  it('uses CIM src only when it holds an address: a host name is warned about and passed over', () => {
+    const result = normalise(alert({ _time: '1718035412', src: 'web-01', client_ip: '192.0.2.9' }));
+    expect(expectEvents(result)[0]?.entity.ip).toBe('192.0.2.9');
+    expect(expectWarnings(result)).toEqual([
+      expect.stringContaining('/result/src: is not an IP address, so it was not used as entity.ip'),
+    ]);
+    // Beside src_ip, src names a host and is not read at all.
+    const both = normalise(alert({ _time: '1718035412', src_ip: '192.0.2.1', src: 'web-01' }));
+    expect(expectEvents(both)[0]?.entity.ip).toBe('192.0.2.1');
+    expect(expectWarnings(both)).toEqual([]);
   });
 
   it('joins multivalue fields and skips null values', () => {
@@ -236,6 +277,29 @@ describe('splunk-webhook normaliser: bad input', () => {
     expectErrorsAt(normalise(alert({ _time: '2024-06-10 16:03:32' })), {
       '/result/_time': 'add a zone',
     });
+  });
+
+  it('refuses a bad address in an IP column at its location', () => {
+    expectErrorsAt(normalise(alert({ _time: '1718035412', src_ip: '999.1.1.1' })), {
+      '/result/src_ip': ['must be an IPv4 or IPv6 address', 'got "999.1.1.1"'],
+    });
+    // Checked also when not used, and with every other problem of the alert.
+    expectErrorsAt(
+      normalise(
+        alert({
+          _time: '1718035412',
+          src_ip: '192.0.2.1',
+          client_ip: 'not-an-ip',
+          ip: ['192.0.2.3', '192.0.2.4:70000'],
+          count: 'many',
+        }),
+      ),
+      {
+        '/result/client_ip': ['got "not-an-ip"'],
+        '/result/ip/1': ['has port 70000, above 65535'],
+        '/result/count': ['must be a single number'],
+      },
+    );
   });
 
   it('requires sid and result and checks the optional strings', () => {

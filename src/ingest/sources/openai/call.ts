@@ -6,17 +6,18 @@ import type { EnvelopePieces } from './pieces.js';
 import { readRequest } from './request.js';
 import { readResponse } from './response.js';
 
-const ENVELOPE_KEYS = ['request', 'response', 'latency_ms', 'user', 'api_key_hash'];
+const ENVELOPE_KEYS = ['request', 'response', 'latency_ms', 'cost', 'user', 'api_key_hash'];
 
 /**
  * One logged call, in one of three shapes: a bare response (`object: "chat.completion"` or
  * `choices`), a bare request (`messages`), or the gateway envelope Cordon defines,
- * `{request, response, latency_ms?, user?, api_key_hash?}` (either half may be missing).
+ * `{request, response, latency_ms?, cost?, user?, api_key_hash?}` (either half may be missing).
+ * `cost` is what the gateway charged for the call, in USD as LiteLLM's `response_cost`.
  */
 export function readCall(value: unknown, at: Location): CallPieces | undefined {
   if (!isJsonObject(value)) {
     at.error(
-      `must be a chat completion, a chat completion request, or {request, response, latency_ms, user, api_key_hash}; got ${got(value)}.`,
+      `must be a chat completion, a chat completion request, or {request, response, latency_ms, cost, user, api_key_hash}; got ${got(value)}.`,
     );
     return undefined;
   }
@@ -83,6 +84,21 @@ function readEnvelopeFields(value: JsonObject, at: Location): EnvelopePieces | u
     );
     ok = false;
   }
+  const cost = getOwn(value, 'cost');
+  if (
+    cost !== undefined &&
+    cost !== null &&
+    !(typeof cost === 'number' && Number.isFinite(cost) && cost >= 0)
+  ) {
+    const unquote =
+      typeof cost === 'string' && cost.trim() !== '' && Number.isFinite(Number(cost))
+        ? ` Send ${cost.trim()} without quotes.`
+        : '';
+    at.child('cost').error(
+      `must be the cost of the call in USD (a number ≥ 0, as LiteLLM's response_cost); got ${got(cost)}.${unquote}`,
+    );
+    ok = false;
+  }
   const text = (key: string): string | undefined => {
     const v = getOwn(value, key);
     if (v === undefined || v === null) return undefined;
@@ -102,6 +118,7 @@ function readEnvelopeFields(value: JsonObject, at: Location): EnvelopePieces | u
   if (!ok) return undefined;
   return {
     latencyMs: typeof latency === 'number' ? latency : undefined,
+    costUsd: typeof cost === 'number' ? cost : undefined,
     user,
     apiKeyHash,
   };

@@ -82,6 +82,8 @@ function entity({ request, response, envelope }: CallPieces): Entity {
 function measures({ response, envelope }: CallPieces): Record<string, number> {
   const out: Record<string, number> = { ...(response?.usage ?? {}) };
   if (envelope?.latencyMs !== undefined) out.latency_ms = envelope.latencyMs;
+  // The same measure as LiteLLM's response_cost, so cost rules work on either kind.
+  if (envelope?.costUsd !== undefined) out.cost_usd = envelope.costUsd;
   if (response !== undefined && response.toolCalls > 0) out.tool_calls = response.toolCalls;
   return out;
 }

@@ -51,6 +51,8 @@ export interface RequestPieces {
 /** Gateway envelope fields beside `request` and `response`. */
 export interface EnvelopePieces {
   readonly latencyMs: number | undefined;
+  /** `cost`: what the call cost, in USD (the unit of LiteLLM's `response_cost`). */
+  readonly costUsd: number | undefined;
   readonly user: string | undefined;
   readonly apiKeyHash: string | undefined;
 }

@@ -71,6 +71,36 @@ describe('openai: OpenAI-style chat completion logs', () => {
     });
   });
 
+  it('reads the envelope cost in USD into measures.cost_usd, as LiteLLM response_cost', async () => {
+    const envelope = JSON.parse(ENVELOPE.toString('utf8'));
+    envelope.cost = 0.00042;
+    const result = await runKind(OPENAI_KIND, JSON.stringify(envelope));
+    expect(result.ok && result.warnings).toEqual([]);
+    const [event] = okEvents(result);
+    expect(event?.measures).toMatchObject({ cost_usd: 0.00042, latency_ms: 1840 });
+    expect(event?.raw).not.toHaveProperty('cost');
+    envelope.cost = 0;
+    expect(
+      okEvents(await runKind(OPENAI_KIND, JSON.stringify(envelope)))[0]?.measures,
+    ).toMatchObject({ cost_usd: 0 });
+    envelope.cost = null;
+    expect(
+      okEvents(await runKind(OPENAI_KIND, JSON.stringify(envelope)))[0]?.measures,
+    ).not.toHaveProperty('cost_usd');
+  });
+
+  it('refuses a bad envelope cost at its location', async () => {
+    const envelope = JSON.parse(ENVELOPE.toString('utf8'));
+    for (const [cost, phrase] of [
+      ['0.5', 'Send 0.5 without quotes'],
+      [-1, 'a number ≥ 0'],
+      [{ usd: 1 }, 'the cost of the call in USD'],
+    ] as const) {
+      envelope.cost = cost;
+      expectErrorsAt(await runKind(OPENAI_KIND, JSON.stringify(envelope)), { '/cost': phrase });
+    }
+  });
+
   it('keeps prompt and completion text out of raw and labels (they live in text only)', async () => {
     const [event] = okEvents(await runKind(OPENAI_KIND, ENVELOPE));
     const elsewhere = JSON.stringify({ raw: event?.raw, labels: event?.labels });
