@@ -30,6 +30,12 @@ export const CORDON_METRICS = {
     type: 'counter',
     labelNames: ['source', 'reason'],
   },
+  ingestRejectedItems: {
+    name: 'cordon_ingest_rejected_items_total',
+    help: 'Items refused (a whole body counts one; each refused item of a batch counts one).',
+    type: 'counter',
+    labelNames: ['source'],
+  },
   ingestAccept: {
     name: 'cordon_ingest_accept_seconds',
     help: 'Time to accept an ingest request (202: read, validated, normalised and durably appended), seconds.',
@@ -141,6 +147,7 @@ export function declareCordonMetrics(
     metrics.inc(m.ingestDuplicates.name, m.ingestDuplicates.help, { source }, 0);
     for (const reason of REJECT_REASONS)
       metrics.inc(m.ingestRejected.name, m.ingestRejected.help, { source, reason }, 0);
+    metrics.inc(m.ingestRejectedItems.name, m.ingestRejectedItems.help, { source }, 0);
   }
   for (const rule of known.rules) {
     metrics.inc(m.incidentsOpened.name, m.incidentsOpened.help, { rule }, 0);

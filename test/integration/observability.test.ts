@@ -41,6 +41,7 @@ describe('GET /metrics', () => {
       'cordon_ingest_events_total{source="events"}',
       'cordon_ingest_duplicates_total{source="alertmanager"}',
       'cordon_ingest_rejected_total{source="splunk",reason="validate"}',
+      'cordon_ingest_rejected_items_total{source="splunk"}',
       'cordon_incidents_opened_total{rule="model_extraction_by_query_volume"}',
       'cordon_incidents_not_contained_total{rule="model_extraction_by_query_volume"}',
       'cordon_limiter_decisions_total{decision="throttle"}',
