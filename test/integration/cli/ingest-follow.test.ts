@@ -8,13 +8,13 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { appendFile, mkdtemp, readFile, rename, rm, truncate, writeFile } from 'node:fs/promises';
+import { appendFile, readFile, rename, rm, truncate, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { tempDir } from '../../helpers/temp-dir.js';
 import { REPO_ROOT, SAMPLES } from '../../helpers/cordon.js';
 
 const TOKEN = 'ingest-follow-test-token';
@@ -170,7 +170,7 @@ async function stop(f: Follower): Promise<number | null> {
 }
 
 beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'cordon-ingest-follow-'));
+  dir = tempDir('ingest-follow');
   logPath = join(dir, 'access_log.log');
   receiver = new Receiver();
 });
