@@ -33,20 +33,23 @@ export function parseFilterPath(value: string | undefined): FilterPath | undefin
     const exclude = text.startsWith('-');
     const path = exclude ? text.slice(1) : text;
     if (path === '') continue;
-    (exclude ? excludes : includes).push({ names: path.split('.') });
+    // `**.**` means what `**` means; a run of them, kept, made matching polynomial in its
+    // length (a filter_path of a few hundred `**.` took minutes per answer).
+    const names = path.split('.').filter((n, k, all) => n !== '**' || all[k - 1] !== '**');
+    (exclude ? excludes : includes).push({ names });
   }
   if (includes.length === 0 && excludes.length === 0) return undefined;
   return {
     keep(path) {
       let below = false;
       for (const p of excludes) {
-        const m = match(p.names, path, 0, 0);
+        const m = match(p.names, path);
         if (m === 'self') return 'none';
         if (m === 'below') below = true;
       }
       let kept: 'all' | 'some' | 'none' = includes.length === 0 ? 'all' : 'none';
       for (const p of includes) {
-        const m = match(p.names, path, 0, 0);
+        const m = match(p.names, path);
         if (m === 'self') {
           kept = 'all';
           break;
@@ -64,17 +67,32 @@ export function parseFilterPath(value: string | undefined): FilterPath | undefin
  * its parents (all of it is in), `below` when the path ends first and the pattern may go on
  * into it, `none` otherwise.
  */
-function match(names: readonly string[], path: readonly string[], i: number, j: number): Match {
+function match(
+  names: readonly string[],
+  path: readonly string[],
+  i = 0,
+  j = 0,
+  memo = new Map<number, Match>(),
+): Match {
   if (i === names.length) return 'self';
+  // Each (i, j) is decided once: with several `**` the ways to split a path between them
+  // grow with its length to the power of their number.
+  const at = i * (path.length + 1) + j;
+  const known = memo.get(at);
+  if (known !== undefined) return known;
   const name = names[i] as string;
+  let m: Match;
   if (name === '**') {
-    const skip = match(names, path, i + 1, j);
-    if (skip === 'self' || j === path.length) return skip === 'none' ? 'below' : skip;
-    const deeper = match(names, path, i, j + 1);
-    return deeper === 'self' || skip === 'none' ? deeper : skip;
-  }
-  if (j === path.length) return 'below';
-  return glob(name, path[j] as string) ? match(names, path, i + 1, j + 1) : 'none';
+    const skip = match(names, path, i + 1, j, memo);
+    if (skip === 'self' || j === path.length) m = skip === 'none' ? 'below' : skip;
+    else {
+      const deeper = match(names, path, i, j + 1, memo);
+      m = deeper === 'self' || skip === 'none' ? deeper : skip;
+    }
+  } else if (j === path.length) m = 'below';
+  else m = glob(name, path[j] as string) ? match(names, path, i + 1, j + 1, memo) : 'none';
+  memo.set(at, m);
+  return m;
 }
 
 /** `*` matches any run of characters (none included); everything else matches itself. */
