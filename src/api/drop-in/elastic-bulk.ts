@@ -149,21 +149,22 @@ interface ItemFilter {
 
 function itemFilter(filter: FilterPath | undefined, op: string): ItemFilter {
   const item = filter === undefined ? 'all' : filter.keep(['items', op]);
-  const member = (name: string): 'all' | 'some' | 'none' =>
-    item === 'some' && filter !== undefined ? filter.keep(['items', op, name]) : item;
+  const leaf = (name: string): boolean =>
+    item === 'all' ||
+    (item === 'some' && filter !== undefined && filter.keepsLeaf(['items', op, name]));
   return {
     item,
-    _index: member('_index') === 'all',
-    _id: member('_id') === 'all',
-    status: member('status') === 'all',
-    result: member('result') === 'all',
-    error: member('error'),
+    _index: leaf('_index'),
+    _id: leaf('_id'),
+    status: leaf('status'),
+    result: leaf('result'),
+    error: item === 'some' && filter !== undefined ? filter.keep(['items', op, 'error']) : item,
   };
 }
 
-/** A top-level scalar is kept only whole: a path into it names nothing. */
+/** Whether a top-level scalar (`took`, `errors`) is written. */
 function keepsLeaf(filter: FilterPath | undefined, name: string): boolean {
-  return filter === undefined || filter.keep([name]) === 'all';
+  return filter === undefined || filter.keepsLeaf([name]);
 }
 
 /**

@@ -63,6 +63,13 @@ const KINDS: readonly {
     }),
   },
   {
+    // Filebeat 7 bootstraps its rollover alias unless it finds one (HEAD /_alias/<name>).
+    path: '/_alias/:name',
+    operation: 'Alias',
+    what: 'an index alias',
+    existing: (name) => ({ [`${name}-000001`]: { aliases: { [name]: { is_write_index: true } } } }),
+  },
+  {
     path: '/_ingest/pipeline/:name',
     operation: 'IngestPipeline',
     what: 'an ingest pipeline',

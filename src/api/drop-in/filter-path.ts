@@ -15,6 +15,12 @@ export interface FilterPath {
    * asked one by one).
    */
   keep(path: readonly string[]): 'all' | 'some' | 'none';
+  /**
+   * Whether a scalar at `path` is written: an exclude reaching below a scalar names nothing
+   * in it, so only an exclude of the path itself (or a parent), or no include reaching it,
+   * leaves it out (Elasticsearch keeps scalars under an exclusive filter).
+   */
+  keepsLeaf(path: readonly string[]): boolean;
 }
 
 type Match = 'self' | 'below' | 'none';
@@ -39,27 +45,46 @@ export function parseFilterPath(value: string | undefined): FilterPath | undefin
     (exclude ? excludes : includes).push({ names });
   }
   if (includes.length === 0 && excludes.length === 0) return undefined;
-  return {
-    keep(path) {
-      let below = false;
-      for (const p of excludes) {
-        const m = match(p.names, path);
-        if (m === 'self') return 'none';
-        if (m === 'below') below = true;
-      }
-      let kept: 'all' | 'some' | 'none' = includes.length === 0 ? 'all' : 'none';
-      for (const p of includes) {
-        const m = match(p.names, path);
-        if (m === 'self') {
-          kept = 'all';
-          break;
-        }
-        if (m === 'below') kept = 'some';
-      }
-      // An exclude that reaches below this value leaves only some of it.
-      return kept === 'all' && below ? 'some' : kept;
-    },
+  // An answer asks about a handful of distinct paths, once per item: each is decided once
+  // (a long filter_path costs its length per path, not per item).
+  const decided = new Map<string, { kept: 'all' | 'some' | 'none'; leaf: boolean }>();
+  const decide = (path: readonly string[]): { kept: 'all' | 'some' | 'none'; leaf: boolean } => {
+    const key = path.join('\u0000');
+    let d = decided.get(key);
+    if (d === undefined) {
+      d = decideFresh(includes, excludes, path);
+      decided.set(key, d);
+    }
+    return d;
   };
+  return {
+    keep: (path) => decide(path).kept,
+    keepsLeaf: (path) => decide(path).leaf,
+  };
+}
+
+function decideFresh(
+  includes: readonly Pattern[],
+  excludes: readonly Pattern[],
+  path: readonly string[],
+): { kept: 'all' | 'some' | 'none'; leaf: boolean } {
+  let below = false;
+  for (const p of excludes) {
+    const m = match(p.names, path);
+    if (m === 'self') return { kept: 'none', leaf: false };
+    if (m === 'below') below = true;
+  }
+  let kept: 'all' | 'some' | 'none' = includes.length === 0 ? 'all' : 'none';
+  for (const p of includes) {
+    const m = match(p.names, path);
+    if (m === 'self') {
+      kept = 'all';
+      break;
+    }
+    if (m === 'below') kept = 'some';
+  }
+  // An exclude that reaches below this value leaves only some of it (a scalar all of it).
+  return { kept: kept === 'all' && below ? 'some' : kept, leaf: kept === 'all' };
 }
 
 /**
@@ -124,12 +149,12 @@ export function filterValue(
 ): unknown {
   const kept = path.length === 0 ? 'some' : filter.keep(path);
   if (kept === 'all') return value;
-  if (kept === 'none' || value === null || typeof value !== 'object') return undefined;
+  if (kept === 'none') return undefined;
+  if (value === null || typeof value !== 'object')
+    return path.length > 0 && filter.keepsLeaf(path) ? value : undefined;
   if (Array.isArray(value)) {
     const items = value
-      .map((item) =>
-        item !== null && typeof item === 'object' ? filterValue(item, filter, path) : undefined,
-      )
+      .map((item) => filterValue(item, filter, path))
       .filter((item) => item !== undefined);
     return items.length === 0 ? undefined : items;
   }

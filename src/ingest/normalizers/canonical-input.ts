@@ -101,7 +101,7 @@ export function readCanonicalThorough(
     'unknown',
     typoHint(OUTCOMES),
   );
-  const entity = readEntity(getOwn(item, 'entity'), at.child('entity'));
+  const entity = readEntity(getOwn(item, 'entity'), at.child('entity'), recorded);
   const measures = readMeasures(getOwn(item, 'measures'), at.child('measures'));
   const labels = readLabels(getOwn(item, 'labels'), at.child('labels'), recorded);
   const text = readText(getOwn(item, 'text'), at.child('text'));

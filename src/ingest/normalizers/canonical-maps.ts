@@ -2,6 +2,7 @@ import { ENTITY_FIELDS, GEO_FIELDS, TEXT_FIELDS } from '../canonical-event.js';
 import type { CanonicalEvent, Entity } from '../canonical-event.js';
 import type { Location } from './findings.js';
 import { parseIp } from './ip.js';
+import { isNoAddress } from './no-address.js';
 import { getOwn, got, isJsonObject, setOwn } from './json-values.js';
 import type { JsonObject } from './json-values.js';
 import { reportUnknownKey } from './unknown-key.js';
@@ -29,7 +30,12 @@ export interface ReadEntity {
   readonly port?: number;
 }
 
-export function readEntity(value: unknown, at: Location): ReadEntity | undefined {
+/**
+ * `recorded` (a replay of Cordon's own log or an export of it): an `entity.ip` that is not an
+ * address is kept as it was, with a warning, since live correlation saw it so (logs written
+ * before addresses were checked hold such values); live input refuses it.
+ */
+export function readEntity(value: unknown, at: Location, recorded = false): ReadEntity | undefined {
   const object = expectObject(
     value,
     at,
@@ -50,9 +56,15 @@ export function readEntity(value: unknown, at: Location): ReadEntity | undefined
       const text = readEntityString(v, field);
       if (text === null) ok = false;
       else if (text !== undefined && key === 'ip') {
-        // Rules compare addresses: a bad one is refused, a port is split off and kept.
+        // Rules compare addresses: a bad one is refused, a port is split off and kept; the
+        // placeholders senders write for "no address" (-, unknown, null) mean no field.
         const ip = parseIp(text);
-        if (!ip.ok) {
+        if (recorded) {
+          if (!ip.ok) field.warn(`${ip.reason} Kept as recorded.`);
+          entity.ip = text;
+        } else if (isNoAddress(text)) {
+          continue;
+        } else if (!ip.ok) {
           field.error(`${ip.reason} Leave the field out (or send null) when it is unknown.`);
           ok = false;
         } else {

@@ -29,6 +29,7 @@ describe('Elasticsearch setup calls', () => {
       '/_component_template/logs-settings',
       '/_ilm/policy/filebeat',
       '/_data_stream/filebeat-8.11.0',
+      '/_alias/filebeat-7.17.0',
       '/_ingest/pipeline/filebeat-8.11.0-system-auth-pipeline',
     ]) {
       const head = await t.app.inject({ method: 'HEAD', url, headers: AS_FILEBEAT });

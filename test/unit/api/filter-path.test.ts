@@ -95,6 +95,23 @@ describe('filter_path', () => {
     expect(parseFilterPath('**.a.**.status')?.keep(['x', 'a', 'y', 'status'])).toBe('all');
   });
 
+  it('keeps a scalar that an exclude reaches below, as Elasticsearch keeps scalars', () => {
+    expect(filtered(search, '-**.error')).toEqual(search);
+    expect(filtered(search, '-took.x,-hits.total.value.y')).toEqual(search);
+    expect(filtered(search, 'took.x')).toEqual({});
+  });
+
+  it('decides each distinct path once, however many items ask', () => {
+    const many = Array.from({ length: 3000 }, (_, i) => `-**.*.*.z${i}`).join(',');
+    const filter = parseFilterPath(many);
+    if (filter === undefined) throw new Error('no filter');
+    const items = Array.from({ length: 2000 }, (_, i) => ({
+      index: { status: 400, error: { type: 't', reason: `r${i}` } },
+    }));
+    // Every item kept whole: no exclude names anything in them.
+    expect(filterValue({ errors: true, items }, filter)).toEqual({ errors: true, items });
+  });
+
   it('is no filter when the value names no path', () => {
     expect(parseFilterPath(undefined)).toBeUndefined();
     expect(parseFilterPath(' , -')).toBeUndefined();

@@ -77,6 +77,29 @@ const DECLINED: unknown[] = [
   null,
 ];
 
+describe('entity.ip placeholders and recorded events', () => {
+  it('reads the placeholders senders write for no address as no address', () => {
+    for (const ip of ['-', 'unknown', 'null'])
+      expect(
+        thorough({ id: 'n', time: T, kind: 'login', entity: { user: 'u', ip } }),
+      ).toMatchObject({
+        entity: { user: 'u' },
+      });
+    expect(thorough({ id: 'n', time: T, kind: 'login', entity: { ip: '-' } })).not.toHaveProperty(
+      'entity.ip',
+    );
+  });
+
+  it('keeps a recorded bad address as it was (a replay sees what live correlation saw)', () => {
+    const item = { id: 'r', time: T, kind: 'login', entity: { ip: 'host-7' }, source: 'gw' };
+    expect(thorough(item)).toBe('rejected');
+    expect(thorough(item, true)).toMatchObject({ entity: { ip: 'host-7' } });
+    expect(thorough({ ...item, entity: { ip: '198.51.100.7:443' } }, true)).toMatchObject({
+      entity: { ip: '198.51.100.7:443' },
+    });
+  });
+});
+
 describe('readCanonicalFast', () => {
   it.each(VALID)('takes a canonical item exactly as the thorough path would: %j', (item) => {
     const fast = readCanonicalFast(item, NOW, false);

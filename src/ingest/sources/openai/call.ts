@@ -85,19 +85,16 @@ function readEnvelopeFields(value: JsonObject, at: Location): EnvelopePieces | u
     ok = false;
   }
   const cost = getOwn(value, 'cost');
-  if (
-    cost !== undefined &&
-    cost !== null &&
-    !(typeof cost === 'number' && Number.isFinite(cost) && cost >= 0)
-  ) {
+  const costOk = typeof cost === 'number' && Number.isFinite(cost) && cost >= 0;
+  if (cost !== undefined && cost !== null && !costOk) {
     const unquote =
       typeof cost === 'string' && cost.trim() !== '' && Number.isFinite(Number(cost))
         ? ` Send ${cost.trim()} without quotes.`
         : '';
-    at.child('cost').error(
-      `must be the cost of the call in USD (a number ≥ 0, as LiteLLM's response_cost); got ${got(cost)}.${unquote}`,
+    // A figure the gateway got wrong does not cost the call's event: it goes without a cost.
+    at.child('cost').warn(
+      `must be the cost of the call in USD (a number ≥ 0, as LiteLLM's response_cost); got ${got(cost)}; the event has no cost_usd.${unquote}`,
     );
-    ok = false;
   }
   const text = (key: string): string | undefined => {
     const v = getOwn(value, key);
@@ -118,7 +115,7 @@ function readEnvelopeFields(value: JsonObject, at: Location): EnvelopePieces | u
   if (!ok) return undefined;
   return {
     latencyMs: typeof latency === 'number' ? latency : undefined,
-    costUsd: typeof cost === 'number' ? cost : undefined,
+    costUsd: costOk ? cost : undefined,
     user,
     apiKeyHash,
   };
