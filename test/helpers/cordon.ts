@@ -1,3 +1,5 @@
+import { cpSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { loadConfig } from '../../src/config/load-config.js';
@@ -6,6 +8,7 @@ import { startCordon, type Cordon } from '../../src/main.js';
 import { sha256Hex } from '../../src/shared/hash.js';
 import { createLogger, type Logger } from '../../src/shared/logger.js';
 import { createTestRedis, TEST_REDIS_URL, type TestRedis } from './redis.js';
+import { tempDir } from './temp-dir.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** Sample payloads (copies of the team's research samples), kept in the repo. */
@@ -197,4 +200,15 @@ export function inferenceEvents(
     );
   }
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * A copy of the repository's content (correlations/, playbooks/, connectors/) in a temporary
+ * folder, for a test to add its own connectors to (or take shipped ones away) before starting.
+ */
+export function repoContentCopy(label: string): string {
+  const dir = tempDir(label);
+  for (const sub of ['correlations', 'playbooks', 'connectors'])
+    cpSync(join(REPO_ROOT, sub), join(dir, sub), { recursive: true });
+  return dir;
 }

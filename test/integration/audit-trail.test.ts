@@ -4,7 +4,7 @@
  * them for auditors only, token use is aggregated, the chain verifies, and no secret (API
  * tokens, a source connector's token, the customer key the playbook acted on) is in any entry.
  */
-import { cpSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditRecord } from '../../src/audit/audit-entry.js';
@@ -14,12 +14,11 @@ import { Keys } from '../../src/store/keys.js';
 import {
   eventually,
   inferenceEvents,
-  REPO_ROOT,
   startTestCordon,
   TOKENS,
   type TestCordon,
+  repoContentCopy,
 } from '../helpers/cordon.js';
-import { tempDir } from '../helpers/temp-dir.js';
 
 const SOURCE_SECRET = 'src-secret-7f3a9c1e5b2d4f60';
 const CUSTOMER_KEY = 'sk-live-audit-4c2e8a1f9b7d';
@@ -29,9 +28,7 @@ let t: TestCordon;
 let contentDir: string;
 
 beforeAll(async () => {
-  contentDir = tempDir('audit');
-  for (const dir of ['correlations', 'playbooks', 'connectors'])
-    cpSync(join(REPO_ROOT, dir), join(contentDir, dir), { recursive: true });
+  contentDir = repoContentCopy('audit');
   writeFileSync(
     join(contentDir, 'connectors', 'secured.yaml'),
     [

@@ -7,7 +7,7 @@
  * routes (Splunk HEC event/raw/ack, Elasticsearch _bulk with any filter_path and its setup
  * routes, OTLP/HTTP logs, Langfuse ingestion) answer in their protocol's shape whatever comes.
  */
-import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deflateSync, gzipSync } from 'node:zlib';
@@ -18,8 +18,14 @@ import { buildConnectorSet } from '../../src/config/connectors.js';
 import { parseHttpRequestFile } from '../../src/ingest/sources/http-request-file.js';
 import { allSourceKinds, getSourceKind } from '../../src/ingest/sources/registry.js';
 import { readYamlFiles } from '../../src/shared/yaml-files.js';
-import { REPO_ROOT, SAMPLES, startTestCordon, TOKENS, type TestCordon } from '../helpers/cordon.js';
-import { tempDir } from '../helpers/temp-dir.js';
+import {
+  REPO_ROOT,
+  SAMPLES,
+  startTestCordon,
+  TOKENS,
+  type TestCordon,
+  repoContentCopy,
+} from '../helpers/cordon.js';
 import { jsonBodies, mutated } from '../unit/fuzz/arbitraries.js';
 
 /** Runs per source connector (31 of them) and per drop-in group (four times as many). */
@@ -158,9 +164,7 @@ const sourceOfType = (type: string): string => {
 
 let t: TestCordon;
 beforeAll(async () => {
-  const contentDir = tempDir('fuzz-sources');
-  for (const dir of ['correlations', 'playbooks', 'connectors'])
-    cpSync(join(REPO_ROOT, dir), join(contentDir, dir), { recursive: true });
+  const contentDir = repoContentCopy('fuzz-sources');
   writeFileSync(join(contentDir, 'connectors', 'fuzz-sources.yaml'), `${EXTRA_CONNECTORS}\n`);
   t = await startTestCordon({
     contentDir,

@@ -3,20 +3,19 @@
  * Bit's request shapes, gzip-compressed as Filebeat sends them), OTLP/HTTP JSON logs, Langfuse's
  * ingestion API, and the syslog listener of a CEF source — each answered in its own protocol's shape.
  */
-import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   eventually,
-  REPO_ROOT,
   SAMPLES,
   startTestCordon,
   TOKENS,
   type TestCordon,
+  repoContentCopy,
 } from '../../helpers/cordon.js';
-import { tempDir } from '../../helpers/temp-dir.js';
 
 let t: TestCordon;
 const HEC_TOKEN = '4f1c2e7a-0d3b-4c55-9a7e-1b2c3d4e5f60';
@@ -24,9 +23,7 @@ const LANGFUSE_SECRET = 'sk-lf-test-secret';
 const sample = (name: string): Buffer => readFileSync(join(SAMPLES, 'ingest', name));
 
 beforeAll(async () => {
-  const contentDir = tempDir('drop-in');
-  for (const dir of ['correlations', 'playbooks', 'connectors'])
-    cpSync(join(REPO_ROOT, dir), join(contentDir, dir), { recursive: true });
+  const contentDir = repoContentCopy('drop-in');
   // This file's own drop-in sources replace the shipped ones (one source per protocol).
   for (const shipped of ['hec.yaml', 'otlp.yaml', 'bulk.yaml'])
     rmSync(join(contentDir, 'connectors', shipped));

@@ -5,18 +5,15 @@
  * shows the canonical events; a body the mapping cannot map is refused with the place in the
  * body and the mapping entry, and kept as a dead letter.
  */
-import { cpSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, startTestCordon, TOKENS, type TestCordon } from '../../helpers/cordon.js';
-import { tempDir } from '../../helpers/temp-dir.js';
+import { startTestCordon, TOKENS, type TestCordon, repoContentCopy } from '../../helpers/cordon.js';
 
 let t: TestCordon;
 
 beforeAll(async () => {
-  const contentDir = tempDir('json-map-http');
-  for (const dir of ['correlations', 'playbooks', 'connectors'])
-    cpSync(join(REPO_ROOT, dir), join(contentDir, dir), { recursive: true });
+  const contentDir = repoContentCopy('json-map-http');
   writeFileSync(
     join(contentDir, 'connectors', 'mapped-webhooks.yaml'),
     `apiVersion: cordon/v1

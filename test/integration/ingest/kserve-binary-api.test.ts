@@ -3,18 +3,15 @@
  * accepted as application/octet-stream, found again with GET /v1/events, and a body whose sizes
  * do not add up refused with its place and kept as a dead letter.
  */
-import { cpSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, startTestCordon, TOKENS, type TestCordon } from '../../helpers/cordon.js';
-import { tempDir } from '../../helpers/temp-dir.js';
+import { startTestCordon, TOKENS, type TestCordon, repoContentCopy } from '../../helpers/cordon.js';
 
 let t: TestCordon;
 
 beforeAll(async () => {
-  const contentDir = tempDir('kserve-binary');
-  for (const dir of ['correlations', 'playbooks', 'connectors'])
-    cpSync(join(REPO_ROOT, dir), join(contentDir, dir), { recursive: true });
+  const contentDir = repoContentCopy('kserve-binary');
   writeFileSync(
     join(contentDir, 'connectors', 'kserve-logger.yaml'),
     'apiVersion: cordon/v1\nname: kserve-logger\ntype: kserve\n',

@@ -3,18 +3,17 @@
  * with a replay window) through the HTTP API, and GET /v1/events finding deliveries again.
  */
 import { createHmac } from 'node:crypto';
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   metricValue,
-  REPO_ROOT,
   SAMPLES,
   startTestCordon,
   TOKENS,
   type TestCordon,
+  repoContentCopy,
 } from '../../helpers/cordon.js';
-import { tempDir } from '../../helpers/temp-dir.js';
 
 let t: TestCordon;
 const SECRETS = {
@@ -25,9 +24,7 @@ const SECRETS = {
 };
 
 beforeAll(async () => {
-  const contentDir = tempDir('sender-auth');
-  for (const dir of ['correlations', 'playbooks', 'connectors'])
-    cpSync(join(REPO_ROOT, dir), join(contentDir, dir), { recursive: true });
+  const contentDir = repoContentCopy('sender-auth');
   writeFileSync(
     join(contentDir, 'connectors', 'test-senders.yaml'),
     `apiVersion: cordon/v1

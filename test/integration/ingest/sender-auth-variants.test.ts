@@ -6,18 +6,17 @@
  * stayed out of the event log and out of the dead letters: it never reached a normaliser.
  */
 import { createHmac } from 'node:crypto';
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   metricValue,
-  REPO_ROOT,
   SAMPLES,
   startTestCordon,
   TOKENS,
   type TestCordon,
+  repoContentCopy,
 } from '../../helpers/cordon.js';
-import { tempDir } from '../../helpers/temp-dir.js';
 
 let t: TestCordon;
 const SECRETS = {
@@ -28,9 +27,7 @@ const SECRETS = {
 };
 
 beforeAll(async () => {
-  const contentDir = tempDir('sender-auth-variants');
-  for (const dir of ['correlations', 'playbooks', 'connectors'])
-    cpSync(join(REPO_ROOT, dir), join(contentDir, dir), { recursive: true });
+  const contentDir = repoContentCopy('sender-auth-variants');
   writeFileSync(
     join(contentDir, 'connectors', 'auth-variants.yaml'),
     `apiVersion: cordon/v1
