@@ -11,6 +11,7 @@ import { prefixedHashId } from './event-id.js';
 import { Findings } from './findings.js';
 import type { Location } from './findings.js';
 import { parseIp } from './ip.js';
+import { isNoAddress } from './no-address.js';
 import { getOwn, got, isJsonObject, setOwn } from './json-values.js';
 import type { JsonObject } from './json-values.js';
 import { parseJsonBody } from './parse-json-body.js';
@@ -245,8 +246,8 @@ function resultIp(
       ? (column.sent as string[]).map((v, i) => [v, at.child(name).child(i)])
       : [[column.text, at.child(name)]];
     for (const [text, valueAt] of values) {
-      // An empty string is how Splunk renders a null field.
-      if (text.trim() === '') continue;
+      // An empty string is how Splunk renders a null field; "-" and "unknown" mean no address.
+      if (isNoAddress(text)) continue;
       const ip = parseIp(text);
       if (ip.ok) {
         if (found.ip === undefined)

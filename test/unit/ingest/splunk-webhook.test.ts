@@ -103,6 +103,12 @@ describe('splunk-webhook normaliser: mapping rules', () => {
     expect(entityAndPort({ src_ip: '198.51.100.7:443' })).toEqual(['198.51.100.7', '443']);
     expect(entityAndPort({ client_ip: '[2001:DB8::7]:8443' })).toEqual(['2001:db8::7', '8443']);
     expect(entityAndPort({ ip: '203.0.113.5' })).toEqual(['203.0.113.5', undefined]);
+    // The placeholders searches write for no address mean none, as in the other source kinds.
+    expect(entityAndPort({ src_ip: '-', client_ip: '203.0.113.6' })).toEqual([
+      '203.0.113.6',
+      undefined,
+    ]);
+    expect(entityAndPort({ src_ip: 'unknown' })).toEqual([undefined, undefined]);
     // Multivalue: every value checked, the first used.
     expect(entityAndPort({ src_ip: ['192.0.2.1', '192.0.2.2:80'] })).toEqual([
       '192.0.2.1',
