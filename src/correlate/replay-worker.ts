@@ -40,6 +40,7 @@ export interface ChunkResult extends RoutedBatch {
 }
 
 const KINDS: ReadonlySet<string> = new Set(EVENT_KINDS);
+const OPEN_BRACE = 123;
 
 if (parentPort) {
   const port = parentPort;
@@ -92,7 +93,8 @@ function routeChunk(
     const line = text.slice(start, end);
     start = end + 1;
     lineNo += 1;
-    if (line.trim() === '') continue;
+    // Blank lines are skipped; a line opening an object (nearly all) is not trimmed to see.
+    if (line.charCodeAt(0) !== OPEN_BRACE && line.trim() === '') continue;
     const quick = unreadKind(engine, line, init.defaultSource);
     if (quick) {
       batch.add('', quick.source, quick.time, quick.received, `${quick.source}/${quick.id}`, []);
