@@ -150,6 +150,54 @@ describe('cordon replay', () => {
     }
   });
 
+  it('finds the same matches whether or not lines no rule can route are parsed', () => {
+    // Workers count a success line without parsing it (the rule needs failures); without
+    // workers every line is parsed. An escaped "failure" must still count.
+    const content = tempDir('replay-skip');
+    mkdirSync(join(content, 'correlations'));
+    writeFileSync(
+      join(content, 'correlations', 'rules.yaml'),
+      `title: Login failure
+name: login_failure
+logsource: { category: login }
+detection: { sel: { outcome: failure }, condition: sel }
+---
+title: Brute force
+name: brute_force
+level: high
+correlation: { type: event_count, rules: [login_failure], group-by: [entity.user], timespan: 60s, condition: { gte: 5 } }
+`,
+    );
+    const login = (id: string, user: string, outcome: string, t: number): string =>
+      JSON.stringify({ id, time: T0 + t, kind: 'login', outcome, entity: { user } });
+    const lines: string[] = [];
+    for (let i = 0; i < 5; i += 1) {
+      lines.push(login(`a${i}`, 'u1', 'failure', i * 1000));
+      lines.push(login(`b${i}`, 'u2', i === 4 ? 'success' : 'failure', i * 1000));
+      lines.push(login(`s${i}`, 'u2', 'success', i * 1000 + 1));
+      lines.push(
+        i === 4
+          ? `{"id":"c4","time":${T0 + 4000},"kind":"login","outcome":"fail\\u0075re","entity":{"user":"u3"}}`
+          : login(`c${i}`, 'u3', 'failure', i * 1000),
+      );
+    }
+    const input = file(lines);
+    const runs = [['--workers', '0'], ['--workers', '2'], []].map((w) =>
+      cordon(['replay', '--json', ...w, '--content', content, input]),
+    );
+    for (const run of runs) {
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stderr).toMatch(/\n20 events in .*, 2 matches\.\n/);
+    }
+    const [serial, ...others] = runs.map((r) => r.stdout);
+    for (const other of others) expect(other).toBe(serial);
+    const groups = (serial ?? '')
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { group: unknown }).group);
+    expect(groups).toEqual([{ 'entity.user': 'u1' }, { 'entity.user': 'u3' }]);
+  });
+
   it('refuses unknown options and missing input with the usage', () => {
     const run = cordon(['replay', '--frobnicate']);
     expect(run.code).toBe(2);
