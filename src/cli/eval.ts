@@ -7,7 +7,7 @@ import type { Match } from '../correlate/match.js';
 import { Replay, readRecordedLine } from '../correlate/replay.js';
 import { getEventField } from '../ingest/canonical-event.js';
 import { formatDiagnostic } from '../shared/diagnostics.js';
-import { readLines } from './replay.js';
+import { readLines } from './replay-inputs.js';
 import { EVAL_USAGE } from './usage.js';
 
 /** Every contributing event is listed in a match here (replay caps them): eval needs them all. */
