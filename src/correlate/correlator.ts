@@ -184,6 +184,11 @@ export class Correlator {
     return this.#read;
   }
 
+  /** Live groups per rule now (the cordon_rule_groups gauge is sampled every few seconds). */
+  groupCounts(): Map<string, number> {
+    return this.#engine.groupCounts();
+  }
+
   /** Partitions held now. */
   owned(): number[] {
     return [...this.#leases.keys()].sort((a, b) => a - b);
