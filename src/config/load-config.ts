@@ -305,7 +305,9 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     jobs: {
       lockDurationMs: read.integer('CORDON_JOB_LOCK_MS', 4_000, 500, 600_000),
       stalledIntervalMs: read.integer('CORDON_JOB_STALLED_INTERVAL_MS', 1_000, 500, 600_000),
-      actionConcurrency: read.integer('CORDON_ACTION_CONCURRENCY', 8, 1, 256),
+      // Action jobs mostly wait on Redis and HTTP. A burst of playbook runs: 621-632 runs/s at
+      // 8, 921-968 at 32, and less CPU per run (more work per turn, so fewer socket writes).
+      actionConcurrency: read.integer('CORDON_ACTION_CONCURRENCY', 32, 1, 256),
       runConcurrency: read.integer('CORDON_RUN_CONCURRENCY', 8, 1, 256),
       keepCompletedMs: read.integer(
         'CORDON_KEEP_COMPLETED_JOBS_MS',
