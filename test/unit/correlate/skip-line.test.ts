@@ -42,6 +42,10 @@ describe('skippableLine', () => {
     // No outcome, or null: the default (unknown) is not what the rule needs.
     expect(skippableLine(e, line({}), 'replay')).toBeDefined();
     expect(skippableLine(e, line({ outcome: null }), 'replay')).toBeDefined();
+    // Whatever a nested field of the same name holds.
+    expect(
+      skippableLine(e, line({ labels: { outcome: 'failure' }, outcome: 'success' }), 'replay'),
+    ).toBeDefined();
   });
 
   it('leaves to the full parse every line a rule could route or the text cannot settle', () => {
@@ -56,6 +60,8 @@ describe('skippableLine', () => {
       line({ outcome: 'success', source: 'cordon' }), // derived: the full read skips it as such
       `{"id":"e1","time":1,"kind":"login","outcome":"success","outcome":"failure"}`,
       `{"id":"e1", "time":1,"kind":"login","outcome":"success"}`,
+      // A label of the same name, mentioned first, must not hide the event's own outcome.
+      `{"id":"e1","time":1,"kind":"login","labels":{"outcome":"success"},"outcome":"failure"}`,
     ])
       expect(skippableLine(e, text, 'r'), text).toBeUndefined();
   });
