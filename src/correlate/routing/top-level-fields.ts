@@ -71,6 +71,8 @@ export function readTopLevelFields(line: string): TopLevelFields | undefined {
     at = keyEnd + 2;
     const c = line.charCodeAt(at);
     let valueEnd: number;
+    // The value of outcome, severity or name: its text, or null.
+    let text: string | null | undefined;
     if (c === QUOTE) {
       valueEnd = end(line, at + 1);
       if (valueEnd < 0) return undefined;
@@ -89,18 +91,8 @@ export function readTopLevelFields(line: string): TopLevelFields | undefined {
           source = text;
         }
       } else if (key === 'outcome' || key === 'severity' || key === 'name') {
-        const text = line.slice(at + 1, valueEnd);
+        text = line.slice(at + 1, valueEnd);
         if (escapes && text.includes('\\')) escaped = true;
-        if (key === 'outcome') {
-          if (outcome !== undefined) return undefined;
-          outcome = text;
-        } else if (key === 'severity') {
-          if (severity !== undefined) return undefined;
-          severity = text;
-        } else {
-          if (name !== undefined) return undefined;
-          name = text;
-        }
       } else if (key === 'time' || key === 'received') return undefined;
       valueEnd += 1;
     } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
@@ -127,17 +119,21 @@ export function readTopLevelFields(line: string): TopLevelFields | undefined {
       } else if (key === 'outcome' || key === 'severity' || key === 'name') {
         // Null is read (the field's default applies); any other non-string is for the full parse.
         if (valueEnd - at !== 4 || !line.startsWith('null', at)) return undefined;
-        if (key === 'outcome') {
-          if (outcome !== undefined) return undefined;
-          outcome = null;
-        } else if (key === 'severity') {
-          if (severity !== undefined) return undefined;
-          severity = null;
-        } else {
-          if (name !== undefined) return undefined;
-          name = null;
-        }
+        text = null;
       } else if (key === 'kind' || key === 'id' || key === 'source') return undefined;
+    }
+    if (text !== undefined) {
+      // Each once: with a repeated key, JSON.parse keeps the last, which the full parse reads.
+      if (key === 'outcome') {
+        if (outcome !== undefined) return undefined;
+        outcome = text;
+      } else if (key === 'severity') {
+        if (severity !== undefined) return undefined;
+        severity = text;
+      } else {
+        if (name !== undefined) return undefined;
+        name = text;
+      }
     }
     const next = line.charCodeAt(valueEnd);
     if (next === CLOSE_BRACE) {

@@ -155,18 +155,9 @@ describe('cordon replay', () => {
     // workers every line is parsed. An escaped "failure" must still count.
     const content = tempDir('replay-skip');
     mkdirSync(join(content, 'correlations'));
-    writeFileSync(
+    copyFileSync(
+      join(REPO_ROOT, 'test', 'fixtures', 'correlations', 'login-brute-force.yaml'),
       join(content, 'correlations', 'rules.yaml'),
-      `title: Login failure
-name: login_failure
-logsource: { category: login }
-detection: { sel: { outcome: failure }, condition: sel }
----
-title: Brute force
-name: brute_force
-level: high
-correlation: { type: event_count, rules: [login_failure], group-by: [entity.user], timespan: 60s, condition: { gte: 5 } }
-`,
     );
     const login = (id: string, user: string, outcome: string, t: number): string =>
       JSON.stringify({ id, time: T0 + t, kind: 'login', outcome, entity: { user } });

@@ -4,24 +4,23 @@
  * needs). Every line a rule could route, and every line the text alone cannot settle, is left
  * to the full parse.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CorrelationEngine } from '../../../src/correlate/engine/engine.js';
 import { skippableLine } from '../../../src/correlate/routing/skip-line.js';
+import { REPO_ROOT } from '../../helpers/cordon.js';
 import { TEST_LIMITS, TEST_TIMING, compileRules } from '../../helpers/correlation-harness.js';
 
 function engine(rules: string): CorrelationEngine {
   return new CorrelationEngine(compileRules(rules), { limits: TEST_LIMITS, timing: TEST_TIMING });
 }
 
-const FAILURES = `title: Login failure
-name: login_failure
-logsource: { category: login }
-detection: { sel: { outcome: failure }, condition: sel }
----
-title: Brute force
-name: brute_force
-correlation: { type: event_count, rules: [login_failure], group-by: [entity.user], timespan: 60s, condition: { gte: 5 } }
-`;
+// A failure rule and a 5-in-60 s threshold over it: what the replay benchmark runs.
+const FAILURES = readFileSync(
+  join(REPO_ROOT, 'test', 'fixtures', 'correlations', 'login-brute-force.yaml'),
+  'utf8',
+);
 
 const line = (fields: Record<string, unknown>): string =>
   JSON.stringify({ id: 'e1', time: 1767225600000, kind: 'login', ...fields });
