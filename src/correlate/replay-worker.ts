@@ -1,19 +1,22 @@
 import { isAscii } from 'node:buffer';
 import { parentPort } from 'node:worker_threads';
+import { DERIVED_SOURCE, EVENT_KINDS } from '../ingest/canonical-event.js';
+import { plainEventId } from '../ingest/normalizers/canonical-fast.js';
+import { FUTURE_SKEW_MS, MAX_EVENT_TIME, MIN_EVENT_TIME } from '../ingest/normalizers/time.js';
 import type { EngineOptions } from './engine/engine.js';
 import { CorrelationEngine } from './engine/engine.js';
 import { readRecordedLine } from './replay.js';
 import { RoutedBatchBuilder, transferList, type RoutedBatch } from './routing/routed-batch.js';
 import { buildRuleSet } from './rule/index.js';
-import { skippableLine } from './routing/skip-line.js';
+import { readTopLevelFields } from './routing/top-level-fields.js';
 import type { RuleSource } from './rule/rule-source.js';
 
 /**
  * A replay worker: parses, validates and routes chunks of recorded NDJSON (the stateless half
  * of correlation) and posts back, per chunk, what the main thread needs to apply them in order:
- * each event's source, time and receipt time, and its routes. Lines no rule can route are not
- * parsed at all when that can be read off their text (routing/skip-line.ts); such lines are
- * counted, not validated.
+ * each event's source, time and receipt time, and its routes. Lines of a kind no rule reads are
+ * not parsed at all when their fields can be read off the text; such lines are counted, not
+ * validated.
  */
 export interface WorkerInit {
   readonly sources: readonly RuleSource[];
@@ -38,6 +41,7 @@ export interface ChunkResult extends RoutedBatch {
   readonly derivedSkipped: number;
 }
 
+const KINDS: ReadonlySet<string> = new Set(EVENT_KINDS);
 const OPEN_BRACE = 123;
 
 if (parentPort) {
@@ -93,7 +97,7 @@ function routeChunk(
     lineNo += 1;
     // Blank lines are skipped; a line opening an object (nearly all) is not trimmed to see.
     if (line.charCodeAt(0) !== OPEN_BRACE && line.trim() === '') continue;
-    const quick = skippableLine(engine, line, init.defaultSource);
+    const quick = unreadKind(engine, line, init.defaultSource, init.now);
     if (quick) {
       batch.add('', quick.source, quick.time, quick.received, `${quick.source}/${quick.id}`, []);
       continue;
@@ -113,4 +117,39 @@ function routeChunk(
     batch.add('', e.source, e.time, e.received, `${e.source}/${e.id}`, engine.route(e));
   }
   return { ...batch.build(), seq, lines: lineNo, bad, derivedSkipped };
+}
+
+const SOURCE = /^[a-z][a-z0-9-]{0,62}$/;
+
+/**
+ * For a line whose kind no rule reads: its source, time and receipt time, read off the text
+ * (see readTopLevelFields). Anything less clear-cut returns undefined and the line is parsed
+ * in full. Its time and id are what a full read would keep, or the line is read in full:
+ * they move watermarks and mark repeats, so a time the full read refuses or clamps, or an id
+ * it refuses, would change what other lines match.
+ */
+function unreadKind(
+  engine: CorrelationEngine,
+  line: string,
+  defaultSource: string,
+  now: number,
+): { source: string; time: number; received: number; id: string } | undefined {
+  // The kind first, from its first mention: a kind some rule reads takes the full parse at
+  // once, without reading the rest (most lines, when most kinds are read).
+  const first = line.indexOf('"kind":"');
+  if (first < 0) return undefined;
+  const kind = first + '"kind":"'.length;
+  const value = line.slice(kind, line.indexOf('"', kind));
+  if (!KINDS.has(value) || engine.readsKind(value)) return undefined;
+  const fields = readTopLevelFields(line);
+  if (fields === undefined || fields.kind !== value) return undefined;
+  const { time, id } = fields;
+  if (time < MIN_EVENT_TIME || time > MAX_EVENT_TIME || time > now + FUTURE_SKEW_MS)
+    return undefined;
+  if (!plainEventId(id)) return undefined;
+  const source = fields.source ?? defaultSource;
+  // Cordon's own derived events are left to the full read, which skips them as such.
+  if (fields.source !== undefined && (!SOURCE.test(source) || source === DERIVED_SOURCE))
+    return undefined;
+  return { source, time: fields.time, received: fields.received ?? fields.time, id: fields.id };
 }

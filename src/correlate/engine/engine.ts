@@ -9,7 +9,6 @@ import { deterministicId } from '../../shared/hash.js';
 import type { Match, Retraction } from '../match.js';
 import { correlationType } from '../types/registry.js';
 import type { CompiledCorrelation, CompiledDetection, CompiledRuleSet } from '../rule/types.js';
-import type { FieldNeeds } from '../rule/detection/required-values.js';
 import { MinHeap } from './min-heap.js';
 import { partitionOf } from './partitioning.js';
 import type { RuleStats } from './rule-stats.js';
@@ -231,7 +230,6 @@ export class CorrelationEngine {
   readonly #infos: SlotInfo[] = [];
   readonly #byKind = new Map<string, CompiledDetection[]>();
   readonly #anyKind: CompiledDetection[] = [];
-  readonly #kindNeeds = new Map<string, readonly FieldNeeds[] | 'any'>();
   readonly #consumers = new Map<string, InputPlan[]>();
   readonly #detectionSlot = new Map<string, number>();
   /** Correlation rule key → slot. */
@@ -419,23 +417,6 @@ export class CorrelationEngine {
   /** Whether any rule reads events of this kind (drivers may skip parsing the others). */
   readsKind(kind: string): boolean {
     return this.#anyKind.length > 0 || this.#byKind.has(kind);
-  }
-
-  /**
-   * What the top-level outcome, severity and name of an event of `kind` must hold for some
-   * rule to route it: one FieldNeeds per detection reading the kind (none: no rule reads it),
-   * or 'any' when one of them needs nothing of these fields. A replay skips parsing a line
-   * that meets none of them (routing/skip-line.ts).
-   */
-  kindNeeds(kind: string): readonly FieldNeeds[] | 'any' {
-    let needs = this.#kindNeeds.get(kind);
-    if (needs === undefined) {
-      const readers = [...(this.#byKind.get(kind) ?? []), ...this.#anyKind];
-      const each = readers.map((d) => d.requires);
-      needs = each.every((n): n is FieldNeeds => n !== undefined && n.size > 0) ? each : 'any';
-      this.#kindNeeds.set(kind, needs);
-    }
-    return needs;
   }
 
   /**

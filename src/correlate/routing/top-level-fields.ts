@@ -1,15 +1,12 @@
 /**
- * The few top-level fields a replay needs of a line no rule can route (its kind, id, source,
- * time and receipt time), and the outcome, severity and name that tell whether some rule
- * could (routing/skip-line.ts), read in one pass over the text without building the object:
- * such lines are often most of a recording, and parsing each in full costs several times as
- * much.
+ * The few top-level fields a replay needs of a line no rule reads (its kind, id, source, time
+ * and receipt time), read in one pass over the text without building the object: such lines
+ * are often most of a recording, and parsing each in full costs several times as much.
  *
  * Only the plain form a JSON serialiser writes is read: no whitespace outside strings, each
  * wanted key once, wanted strings without escapes, wanted times as plain integers. Anything
  * else returns undefined, and the caller parses the line in full (which reads it exactly, or
- * reports it as bad). Outcome, severity and name may be null, and may carry escapes (then
- * `escaped` says their values were not read).
+ * reports it as bad).
  */
 export interface TopLevelFields {
   readonly kind: string;
@@ -19,12 +16,6 @@ export interface TopLevelFields {
   readonly time: number;
   /** Undefined when the line has no `received`. */
   readonly received: number | undefined;
-  /** As written: undefined when absent, null when null (all three undefined when `escaped`). */
-  readonly outcome: string | null | undefined;
-  readonly severity: string | null | undefined;
-  readonly name: string | null | undefined;
-  /** Outcome, severity or name is written with an escape, so none of them is given. */
-  readonly escaped: boolean;
 }
 
 const QUOTE = 34; // "
@@ -46,10 +37,6 @@ export function readTopLevelFields(line: string): TopLevelFields | undefined {
   let source: string | undefined;
   let time: number | undefined;
   let received: number | undefined;
-  let outcome: string | null | undefined;
-  let severity: string | null | undefined;
-  let name: string | null | undefined;
-  let escaped = false;
   // Most lines have no escape at all: then a string ends at the next quote, found by a
   // native search, and no key or value needs checking for one.
   const escapes = line.indexOf('\\') >= 0;
@@ -71,8 +58,6 @@ export function readTopLevelFields(line: string): TopLevelFields | undefined {
     at = keyEnd + 2;
     const c = line.charCodeAt(at);
     let valueEnd: number;
-    // The value of outcome, severity or name: its text, or null.
-    let text: string | null | undefined;
     if (c === QUOTE) {
       valueEnd = end(line, at + 1);
       if (valueEnd < 0) return undefined;
@@ -90,13 +75,17 @@ export function readTopLevelFields(line: string): TopLevelFields | undefined {
           if (source !== undefined) return undefined;
           source = text;
         }
-      } else if (key === 'outcome' || key === 'severity' || key === 'name') {
-        text = line.slice(at + 1, valueEnd);
-        if (escapes && text.includes('\\')) escaped = true;
       } else if (key === 'time' || key === 'received') return undefined;
       valueEnd += 1;
     } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
-      if (key !== '') return undefined;
+      if (
+        key === 'kind' ||
+        key === 'id' ||
+        key === 'source' ||
+        key === 'time' ||
+        key === 'received'
+      )
+        return undefined;
       valueEnd = nestedEnd(line, at, end);
       if (valueEnd < 0) return undefined;
     } else {
@@ -116,24 +105,7 @@ export function readTopLevelFields(line: string): TopLevelFields | undefined {
           if (received !== undefined) return undefined;
           received = value;
         }
-      } else if (key === 'outcome' || key === 'severity' || key === 'name') {
-        // Null is read (the field's default applies); any other non-string is for the full parse.
-        if (valueEnd - at !== 4 || !line.startsWith('null', at)) return undefined;
-        text = null;
       } else if (key === 'kind' || key === 'id' || key === 'source') return undefined;
-    }
-    if (text !== undefined) {
-      // Each once: with a repeated key, JSON.parse keeps the last, which the full parse reads.
-      if (key === 'outcome') {
-        if (outcome !== undefined) return undefined;
-        outcome = text;
-      } else if (key === 'severity') {
-        if (severity !== undefined) return undefined;
-        severity = text;
-      } else {
-        if (name !== undefined) return undefined;
-        name = text;
-      }
     }
     const next = line.charCodeAt(valueEnd);
     if (next === CLOSE_BRACE) {
@@ -144,8 +116,7 @@ export function readTopLevelFields(line: string): TopLevelFields | undefined {
     at = valueEnd + 1;
   }
   if (kind === undefined || id === undefined || time === undefined) return undefined;
-  if (escaped) return { kind, id, source, time, received, escaped, ...UNREAD };
-  return { kind, id, source, time, received, outcome, severity, name, escaped };
+  return { kind, id, source, time, received };
 }
 
 /**
@@ -157,22 +128,15 @@ function wantedKey(line: string, start: number, end: number): string {
     case 2:
       return line.startsWith('id', start) ? 'id' : '';
     case 4:
-      if (line.startsWith('kind', start)) return 'kind';
-      if (line.startsWith('time', start)) return 'time';
-      return line.startsWith('name', start) ? 'name' : '';
+      return line.startsWith('kind', start) ? 'kind' : line.startsWith('time', start) ? 'time' : '';
     case 6:
       return line.startsWith('source', start) ? 'source' : '';
-    case 7:
-      return line.startsWith('outcome', start) ? 'outcome' : '';
     case 8:
-      if (line.startsWith('received', start)) return 'received';
-      return line.startsWith('severity', start) ? 'severity' : '';
+      return line.startsWith('received', start) ? 'received' : '';
     default:
       return '';
   }
 }
-
-const UNREAD = { outcome: undefined, severity: undefined, name: undefined } as const;
 
 /** stringEnd for a line without any backslash. */
 function plainStringEnd(line: string, from: number): number {

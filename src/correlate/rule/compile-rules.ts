@@ -1,6 +1,5 @@
 import { sha256Hex, stableStringify } from '../../shared/hash.js';
 import { compileDetection } from './detection/compile-detection.js';
-import { requiredValues } from './detection/required-values.js';
 import type { ParsedCorrelation, ParsedRule } from './parse-rules.js';
 import type { RuleSource } from './rule-source.js';
 import type { CompiledCorrelation, CompiledDetection, CompiledRuleSet } from './types.js';
@@ -51,7 +50,6 @@ export function compileRuleSet(
         suppressMs: rule.settings.suppressMs,
         stateVersion: version({ groupBy: r.groupBy ?? null }),
         matches: compileDetection(rule.detection),
-        requires: requiredValues(rule.detection),
       });
       continue;
     }

@@ -1,5 +1,4 @@
 import type { CanonicalEvent, Severity } from '../../ingest/canonical-event.js';
-import type { FieldNeeds } from './detection/required-values.js';
 
 /**
  * Compiled forms of `correlations/*.yaml` (Sigma detection and correlation rules, plus Cordon's
@@ -129,11 +128,6 @@ export interface CompiledDetection extends RuleIdentity {
   readonly stateVersion: string;
   /** Pure; never throws. */
   matches(event: CanonicalEvent): boolean;
-  /**
-   * Values of the event's top-level outcome, severity and name without which it cannot match
-   * (detection/required-values.ts); undefined: not known, so nothing may be skipped.
-   */
-  readonly requires?: FieldNeeds;
 }
 
 export type CompiledRule = CompiledDetection | CompiledCorrelation;

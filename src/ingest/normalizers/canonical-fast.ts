@@ -57,7 +57,7 @@ export function readCanonicalFast(
     const v = item[key];
     switch (key) {
       case 'id':
-        if (typeof v !== 'string' || !printableAscii(v)) return undefined;
+        if (typeof v !== 'string' || !plainEventId(v)) return undefined;
         id = v;
         break;
       case 'time':
@@ -221,8 +221,11 @@ function nonBlank(v: unknown): boolean {
   return typeof v === 'string' && v.trim() !== '';
 }
 
-/** 1–256 printable ASCII characters: within what event ids allow, checked without a regex. */
-function printableAscii(s: string): boolean {
+/**
+ * 1–256 printable ASCII characters: within what event ids allow (the thorough reader takes such
+ * an id as it is), checked without a regex.
+ */
+export function plainEventId(s: string): boolean {
   if (s.length === 0 || s.length > 256) return false;
   for (let i = 0; i < s.length; i += 1) {
     const c = s.charCodeAt(i);
