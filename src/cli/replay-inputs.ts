@@ -225,12 +225,21 @@ async function readChunks(
   const handle = await open(path, 'r');
   try {
     let carry = new Uint8Array(0);
+    let first = true;
     for (;;) {
       const buffer = new ArrayBuffer(carry.length + size);
       const bytes = new Uint8Array(buffer);
       bytes.set(carry);
       const { bytesRead } = await handle.read(bytes, carry.length, size, null);
-      const filled = carry.length + bytesRead;
+      let filled = carry.length + bytesRead;
+      if (first) {
+        first = false;
+        if (hasBom(bytes, filled)) {
+          bytes.copyWithin(0, BOM_BYTES, filled);
+          filled -= BOM_BYTES;
+          if (filled === 0) continue;
+        }
+      }
       if (bytesRead === 0) {
         if (filled > 0) await onChunk(buffer, filled);
         return;
@@ -250,8 +259,13 @@ async function readChunks(
 
 async function* readStdinChunks(): AsyncGenerator<ArrayBuffer> {
   let rest: Buffer = Buffer.alloc(0);
+  let checked = false;
   for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
-    const data = rest.length > 0 ? Buffer.concat([rest, chunk]) : chunk;
+    let data = rest.length > 0 ? Buffer.concat([rest, chunk]) : chunk;
+    if (!checked && data.length >= BOM_BYTES) {
+      checked = true;
+      if (hasBom(data, data.length)) data = data.subarray(BOM_BYTES);
+    }
     const cut = data.lastIndexOf(10);
     if (cut < 0) {
       rest = data;
@@ -263,6 +277,17 @@ async function* readStdinChunks(): AsyncGenerator<ArrayBuffer> {
   if (rest.length > 0) yield Uint8Array.from(rest).buffer;
 }
 
+/**
+ * A UTF-8 byte-order mark, which editors on Windows put at the start of a file: dropped there by
+ * every reader of a replay (with or without worker threads), kept anywhere else, where it makes
+ * the line it starts a bad one.
+ */
+const BOM_BYTES = 3;
+
+function hasBom(bytes: Uint8Array, length: number): boolean {
+  return length >= BOM_BYTES && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+}
+
 /** Calls `onLine` for every line (without its newline), with the bytes it took. */
 export async function readLines(
   path: string,
@@ -271,8 +296,13 @@ export async function readLines(
   const stream = path === '-' ? process.stdin : createReadStream(path, { highWaterMark: 1 << 20 });
   const decoder = new StringDecoder('utf8');
   let rest = '';
+  let checked = false;
   for await (const chunk of stream as AsyncIterable<Buffer>) {
-    const text = rest + decoder.write(chunk);
+    let text = rest + decoder.write(chunk);
+    if (!checked && text !== '') {
+      checked = true;
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    }
     let start = 0;
     for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
       onLine(text.slice(start, nl), nl - start + 1);

@@ -46,7 +46,9 @@ const OPEN_BRACE = 123;
 
 if (parentPort) {
   const port = parentPort;
-  const decoder = new TextDecoder();
+  // A byte-order mark is kept: the reader drops the one that starts a file, and a chunk that
+  // starts with another is not the start of one.
+  const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
   // The pool starts threads before the rules are loaded: the first message brings them.
   let started: { engine: CorrelationEngine; init: WorkerInit } | undefined;
   port.on('message', (msg: { init: WorkerInit } | ChunkRequest | 'stats') => {

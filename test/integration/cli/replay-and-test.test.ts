@@ -110,6 +110,24 @@ describe('cordon replay', () => {
     }
   });
 
+  it('drops the byte-order mark a Windows editor puts at the start of a file, with or without workers', () => {
+    const dir = tempDir('replay-bom');
+    const path = join(dir, 'events.ndjson');
+    // A mark anywhere else starts a bad line, with or without workers alike.
+    const lines = burst('k1');
+    writeFileSync(path, `\ufeff${lines.join('\n')}\n\ufeff${lines[0] as string}\n`);
+    const runs = ['0', '2'].map((workers) =>
+      cordon(['replay', '--json', '--workers', workers, path]),
+    );
+    for (const run of runs) {
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stderr).toMatch(/\n101 events in .*, 1 bad line\b/);
+      expect(run.stderr).toMatch(/events\.ndjson:102: not JSON/);
+    }
+    expect(runs[1]?.stdout).toBe(runs[0]?.stdout);
+    expect(runs[0]?.stdout).toMatch(/model_extraction_by_query_volume/);
+  });
+
   it('reads in full a line no rule reads when its time or id is one the full read refuses', () => {
     // Only logins are read here. A time in microseconds and an empty id, on audit lines:
     // counted as they were, the first would move the watermark decades ahead and make the
