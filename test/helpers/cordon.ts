@@ -1,4 +1,4 @@
-import { cpSync } from 'node:fs';
+import { cpSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
@@ -211,4 +211,33 @@ export function repoContentCopy(label: string): string {
   for (const sub of ['correlations', 'playbooks', 'connectors'])
     cpSync(join(REPO_ROOT, sub), join(dir, sub), { recursive: true });
   return dir;
+}
+
+/**
+ * Cordon on the repository's content plus the connectors in `yaml` (written as
+ * connectors/<label>.yaml), with `secrets` in the environment, where connectors read them from,
+ * until stop().
+ */
+export async function startWithConnectors(
+  label: string,
+  yaml: string,
+  secrets: Record<string, string> = {},
+): Promise<TestCordon> {
+  const contentDir = repoContentCopy(label);
+  writeFileSync(join(contentDir, 'connectors', `${label}.yaml`), yaml);
+  const forget = (): void => {
+    for (const k of Object.keys(secrets)) delete process.env[k];
+  };
+  for (const [k, v] of Object.entries(secrets)) process.env[k] = v;
+  const t = await startTestCordon({ contentDir }).catch((err: unknown) => {
+    forget();
+    throw err;
+  });
+  return {
+    ...t,
+    async stop() {
+      await t.stop();
+      forget();
+    },
+  };
 }

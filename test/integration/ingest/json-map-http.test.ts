@@ -5,17 +5,14 @@
  * shows the canonical events; a body the mapping cannot map is refused with the place in the
  * body and the mapping entry, and kept as a dead letter.
  */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestCordon, TOKENS, type TestCordon, repoContentCopy } from '../../helpers/cordon.js';
+import { TOKENS, type TestCordon, startWithConnectors } from '../../helpers/cordon.js';
 
 let t: TestCordon;
 
 beforeAll(async () => {
-  const contentDir = repoContentCopy('json-map-http');
-  writeFileSync(
-    join(contentDir, 'connectors', 'mapped-webhooks.yaml'),
+  t = await startWithConnectors(
+    'json-map-http',
     `apiVersion: cordon/v1
 name: arize
 type: json-map
@@ -48,7 +45,6 @@ options:
     }
 `,
   );
-  t = await startTestCordon({ contentDir });
 });
 afterAll(async () => {
   await t.stop();

@@ -3,20 +3,16 @@
  * accepted as application/octet-stream, found again with GET /v1/events, and a body whose sizes
  * do not add up refused with its place and kept as a dead letter.
  */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestCordon, TOKENS, type TestCordon, repoContentCopy } from '../../helpers/cordon.js';
+import { TOKENS, type TestCordon, startWithConnectors } from '../../helpers/cordon.js';
 
 let t: TestCordon;
 
 beforeAll(async () => {
-  const contentDir = repoContentCopy('kserve-binary');
-  writeFileSync(
-    join(contentDir, 'connectors', 'kserve-logger.yaml'),
+  t = await startWithConnectors(
+    'kserve-binary',
     'apiVersion: cordon/v1\nname: kserve-logger\ntype: kserve\n',
   );
-  t = await startTestCordon({ contentDir });
 });
 afterAll(async () => {
   await t.stop();

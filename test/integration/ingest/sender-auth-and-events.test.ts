@@ -3,16 +3,15 @@
  * with a replay window) through the HTTP API, and GET /v1/events finding deliveries again.
  */
 import { createHmac } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   metricValue,
   SAMPLES,
-  startTestCordon,
   TOKENS,
   type TestCordon,
-  repoContentCopy,
+  startWithConnectors,
 } from '../../helpers/cordon.js';
 
 let t: TestCordon;
@@ -24,9 +23,8 @@ const SECRETS = {
 };
 
 beforeAll(async () => {
-  const contentDir = repoContentCopy('sender-auth');
-  writeFileSync(
-    join(contentDir, 'connectors', 'test-senders.yaml'),
+  t = await startWithConnectors(
+    'sender-auth',
     `apiVersion: cordon/v1
 name: basic-am
 type: alertmanager
@@ -55,13 +53,11 @@ type: okta
 auth:
   header: { name: Authorization, value: { env: HOOK_VALUE } }
 `,
+    SECRETS,
   );
-  for (const [k, v] of Object.entries(SECRETS)) process.env[k] = v;
-  t = await startTestCordon({ contentDir });
 });
 afterAll(async () => {
   await t.stop();
-  for (const k of Object.keys(SECRETS)) delete process.env[k];
 });
 
 const login = (id: string, user: string, extra: object = {}) => ({

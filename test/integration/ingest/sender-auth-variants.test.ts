@@ -6,16 +6,15 @@
  * stayed out of the event log and out of the dead letters: it never reached a normaliser.
  */
 import { createHmac } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   metricValue,
   SAMPLES,
-  startTestCordon,
   TOKENS,
   type TestCordon,
-  repoContentCopy,
+  startWithConnectors,
 } from '../../helpers/cordon.js';
 
 let t: TestCordon;
@@ -27,9 +26,8 @@ const SECRETS = {
 };
 
 beforeAll(async () => {
-  const contentDir = repoContentCopy('sender-auth-variants');
-  writeFileSync(
-    join(contentDir, 'connectors', 'auth-variants.yaml'),
+  t = await startWithConnectors(
+    'sender-auth-variants',
     `apiVersion: cordon/v1
 name: gh-signed
 type: generic
@@ -66,13 +64,11 @@ type: splunk-webhook
 auth:
   query: { name: token, value: { env: SAV_QUERY_TOKEN } }
 `,
+    SECRETS,
   );
-  for (const [k, v] of Object.entries(SECRETS)) process.env[k] = v;
-  t = await startTestCordon({ contentDir });
 });
 afterAll(async () => {
   await t.stop();
-  for (const k of Object.keys(SECRETS)) delete process.env[k];
 });
 
 const login = (id: string, user: string) => ({
