@@ -35,6 +35,17 @@ function burst(key: string, source?: string): string[] {
   );
 }
 
+/** Content of one rule file, a fixture under test/fixtures/correlations. */
+function rulesOnly(label: string, fixture: string): string {
+  const content = tempDir(label);
+  mkdirSync(join(content, 'correlations'));
+  copyFileSync(
+    join(REPO_ROOT, 'test', 'fixtures', 'correlations', fixture),
+    join(content, 'correlations', 'rules.yaml'),
+  );
+  return content;
+}
+
 function file(lines: readonly string[]): string {
   const dir = tempDir('replay');
   const path = join(dir, 'events.ndjson');
@@ -132,12 +143,7 @@ describe('cordon replay', () => {
     // Only logins are read here. A time in microseconds and an empty id, on audit lines:
     // counted as they were, the first would move the watermark decades ahead and make the
     // second user's failures late, and both would be events where a full read refuses them.
-    const content = tempDir('replay-unread');
-    mkdirSync(join(content, 'correlations'));
-    copyFileSync(
-      join(REPO_ROOT, 'test', 'fixtures', 'correlations', 'login-brute-force.yaml'),
-      join(content, 'correlations', 'rules.yaml'),
-    );
+    const content = rulesOnly('replay-unread', 'login-brute-force.yaml');
     const failures = (user: string, from: number): string[] =>
       Array.from({ length: 5 }, (_, i) =>
         JSON.stringify({
@@ -165,12 +171,7 @@ describe('cordon replay', () => {
   });
 
   it('prints a retraction line naming the match a later event withdraws, with or without workers', () => {
-    const content = tempDir('replay-retract');
-    mkdirSync(join(content, 'correlations'));
-    copyFileSync(
-      join(REPO_ROOT, 'test', 'fixtures', 'correlations', 'unapproved-key.yaml'),
-      join(content, 'correlations', 'rules.yaml'),
-    );
+    const content = rulesOnly('replay-retract', 'unapproved-key.yaml');
     // Playbooks cannot change what rules find: replay neither reads nor checks them.
     mkdirSync(join(content, 'playbooks'));
     writeFileSync(join(content, 'playbooks', 'broken.yaml'), 'id: [not, a, playbook\n');
