@@ -1,11 +1,7 @@
 import type { CompiledCorrelation } from '../../rule/types.js';
 import type { Accumulator, Aggregation, ScanResult } from '../aggregation.js';
 import type { EncodedColumns, EncodedContribution } from '../contribution-buffer.js';
-import {
-  ContributionBuffer,
-  decodeContributions,
-  encodeContributions,
-} from '../contribution-buffer.js';
+import { ContributionBuffer, decodeContributions } from '../contribution-buffer.js';
 import type { Contribution, Fire, RuleRuntime, RuntimeContext } from '../runtime.js';
 import { NO_FIRES } from '../runtime.js';
 
@@ -54,9 +50,9 @@ export function slidingRuntime(
   });
 
   const rebuild = (g: SlidingState): void => {
-    const last = g.buf.last();
+    const n = g.buf.length;
     g.acc = aggregation.accumulator();
-    g.accFrom = last === undefined ? 0 : g.buf.lowerBound(last.t - T);
+    g.accFrom = n === 0 ? 0 : g.buf.lowerBound(g.buf.timeAt(n - 1) - T);
     for (let i = g.accFrom; i < g.buf.length; i += 1) g.acc?.add(g.buf.at(i));
     g.accValid = true;
   };
@@ -112,7 +108,7 @@ export function slidingRuntime(
 
   /** Evaluates the window ending at index `end` (inclusive of equal times after it). */
   const evaluateEndingAt = (g: SlidingState, end: number): Fire | undefined => {
-    const endT = g.buf.at(end).t;
+    const endT = g.buf.timeAt(end);
     const from = g.buf.lowerBound(endT - T);
     const to = g.buf.upperBound(endT, end);
     const result = aggregation.scan(g.buf.slice(from, to));
@@ -123,13 +119,13 @@ export function slidingRuntime(
     // A tie with the newest event (same time, earlier ref) joins the same window [t − T, t]:
     // for an accumulating type that is the in-order case, not a rescan of every window.
     const inOrder =
-      index === g.buf.length - 1 || (accumulating && (g.buf.last() as Contribution).t === c.t);
+      index === g.buf.length - 1 || (accumulating && g.buf.timeAt(g.buf.length - 1) === c.t);
     if (inOrder && accumulating) {
       if (!g.accValid) {
         rebuild(g);
       } else {
         g.acc?.add(c);
-        while (g.accFrom < g.buf.length && g.buf.at(g.accFrom).t < c.t - T) {
+        while (g.accFrom < g.buf.length && g.buf.timeAt(g.accFrom) < c.t - T) {
           g.acc?.remove(g.buf.at(g.accFrom));
           g.accFrom += 1;
         }
@@ -141,7 +137,7 @@ export function slidingRuntime(
       if (aggregation.completes && !aggregation.completes(c)) {
         // c may tie with a completing event that arrived before it (same time, earlier ref):
         // the window [t − T, t] ending there now holds c too, so it is decided again.
-        for (let end = index - 1; end >= 0 && g.buf.at(end).t === c.t; end -= 1) {
+        for (let end = index - 1; end >= 0 && g.buf.timeAt(end) === c.t; end -= 1) {
           if (!aggregation.completes(g.buf.at(end))) continue;
           const f = evaluateEndingAt(g, end);
           return f ? [f] : [];
@@ -157,7 +153,7 @@ export function slidingRuntime(
     const last = g.buf.upperBound(c.t + T);
     let decided = -Infinity;
     for (let end = g.buf.lowerBound(c.t); end < last; end += 1) {
-      const endT = g.buf.at(end).t;
+      const endT = g.buf.timeAt(end);
       // Windows ending at tied events are one window (equal times are all inside it).
       if (endT === decided) continue;
       if (aggregation.completes && !aggregation.completes(g.buf.at(end))) continue;
@@ -182,8 +178,7 @@ export function slidingRuntime(
     },
     nextClose(g) {
       if (eager) return undefined;
-      const first = g.buf.first();
-      return first === undefined ? undefined : first.t + T + L + 1;
+      return g.buf.length === 0 ? undefined : g.buf.timeAt(0) + T + L + 1;
     },
     close(g, watermark) {
       if (eager) return NO_FIRES;
@@ -215,12 +210,12 @@ export function slidingRuntime(
     prune(g, watermark) {
       const horizon = watermark - L - T;
       let n = 0;
-      while (n < g.buf.length && g.buf.at(n).t < horizon) n += 1;
+      while (n < g.buf.length && g.buf.timeAt(n) < horizon) n += 1;
       dropFront(g, n);
       return g.buf.length === 0;
     },
     encode(g): Encoded {
-      const c = encodeContributions(g.buf.toArray());
+      const c = g.buf.encode();
       return g.partial ? { c, p: 1 } : { c };
     },
     decode(data) {
