@@ -56,19 +56,23 @@ export class ContributionBuffer {
     return this.length === 0 ? undefined : this.at(this.length - 1);
   }
 
-  /** Inserts in order; returns the index it landed at. */
-  insert(c: Contribution): number {
+  /**
+   * Inserts in order; returns the index it landed at. An element equal to c in time and ref
+   * (one event counted for two of the rule's inputs) stays after it, or, with `afterTies`,
+   * before it.
+   */
+  insert(c: Contribution, afterTies = false): number {
     const n = this.#refs.length;
-    if (this.length === 0 || this.#before(n - 1, c)) {
+    if (this.length === 0 || this.#before(n - 1, c) || (afterTies && !this.#after(n - 1, c))) {
       this.#push(c);
       return this.length - 1;
     }
-    // Binary search for the first element after c.
+    // Binary search for the first element after c (or, with afterTies, after c and its ties).
     let lo = this.#head;
     let hi = n;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.#before(mid, c)) lo = mid + 1;
+      if (afterTies ? !this.#after(mid, c) : this.#before(mid, c)) lo = mid + 1;
       else hi = mid;
     }
     // The value column first: made now, it is as long as the columns before this insert.
@@ -193,6 +197,12 @@ export class ContributionBuffer {
   #before(k: number, c: Contribution): boolean {
     const t = this.#tm[2 * k] as number;
     return t < c.t || (t === c.t && (this.#refs[k] as string) < c.ref);
+  }
+
+  /** Whether element k (a physical index) sorts strictly after c. */
+  #after(k: number, c: Contribution): boolean {
+    const t = this.#tm[2 * k] as number;
+    return t > c.t || (t === c.t && (this.#refs[k] as string) > c.ref);
   }
 
   #reclaim(): void {

@@ -119,6 +119,21 @@ describe('ContributionBuffer', () => {
     ]);
   });
 
+  it('puts an event counted for two inputs before its twin, or after it when asked', () => {
+    const first = { t: T0, ref: 'e', input: 0, value: undefined, late: false };
+    const twin = { ...first, input: 1 };
+    const later = { t: T0 + 1, ref: 'f', input: 0, value: undefined, late: false };
+    const before = new ContributionBuffer([first, later]);
+    expect(before.insert(twin)).toBe(0);
+    expect(before.toArray().map((c) => c.input)).toEqual([1, 0, 0]);
+    const after = new ContributionBuffer([first, later]);
+    expect(after.insert(twin, true)).toBe(1);
+    expect(after.toArray().map((c) => c.input)).toEqual([0, 1, 0]);
+    const alone = new ContributionBuffer([first]);
+    expect(alone.insert(twin, true)).toBe(1);
+    expect(alone.toArray().map((c) => c.input)).toEqual([0, 1]);
+  });
+
   it('hands out copies: changing what it returned changes nothing inside', () => {
     const buf = new ContributionBuffer([{ t: T0, ref: 'a', input: 0, value: 1, late: false }]);
     const got = buf.at(0) as { value: unknown };

@@ -1,7 +1,7 @@
 import type { CompiledCorrelation } from '../../rule/types.js';
 import type { Aggregation, ScanResult } from '../aggregation.js';
 import type { EncodedColumns, EncodedContribution } from '../contribution-buffer.js';
-import { before, decodeContributions, encodeContributions } from '../contribution-buffer.js';
+import { ContributionBuffer, decodeContributions } from '../contribution-buffer.js';
 import type { Contribution, Fire, RuleRuntime, RuntimeContext } from '../runtime.js';
 import { NO_FIRES } from '../runtime.js';
 
@@ -15,7 +15,8 @@ import { NO_FIRES } from '../runtime.js';
 interface Session {
   start: number;
   last: number;
-  items: Contribution[];
+  /** Its events, as columns (see ContributionBuffer: no object per event outlives the add). */
+  items: ContributionBuffer;
   /** Matches fired in this session so far (part of the window key). */
   fired: number;
   /** First event of the session: names its window for match ids. */
@@ -43,8 +44,8 @@ export function sessionRuntime(
 
   const evaluate = (s: Session): ScanResult => {
     const acc = aggregation.accumulator();
-    if (!acc) return aggregation.scan(s.items);
-    for (const c of s.items) acc.add(c);
+    if (!acc) return aggregation.scan(s.items.toArray());
+    for (let i = 0; i < s.items.length; i += 1) acc.add(s.items.at(i));
     return acc.result();
   };
 
@@ -52,7 +53,7 @@ export function sessionRuntime(
     const f: Fire = {
       windowStart: s.start,
       windowEnd: s.last,
-      contributions: result.used ?? s.items,
+      contributions: result.used ?? s.items.toArray(),
       evaluation: result,
       windowKey: `s${s.anchor}:${s.fired}`,
       partial: s.partial,
@@ -63,14 +64,12 @@ export function sessionRuntime(
   };
 
   const insertInto = (s: Session, c: Contribution, ctx: RuntimeContext): void => {
-    let i = s.items.length;
-    while (i > 0 && before(c, s.items[i - 1] as Contribution)) i -= 1;
-    s.items.splice(i, 0, c);
+    s.items.insert(c, true);
     s.start = Math.min(s.start, c.t);
     s.last = Math.max(s.last, c.t);
     const cap = rule.limits.maxEventsPerGroup ?? ctx.maxEventsPerGroup;
     if (s.items.length > cap) {
-      s.items.splice(0, s.items.length - cap);
+      s.items.dropFront(s.items.length - cap);
       s.partial = true;
     }
   };
@@ -88,7 +87,7 @@ export function sessionRuntime(
       target = {
         start: c.t,
         last: c.t,
-        items: [],
+        items: new ContributionBuffer(),
         fired: 0,
         anchor: `${c.t}:${c.ref}`,
         partial: false,
@@ -100,7 +99,7 @@ export function sessionRuntime(
       for (const other of joinable.slice(1)) {
         // c bridges two sessions: they become one, if that stays within the timespan.
         if (Math.max(other.last, target.last) - Math.min(other.start, target.start) > T) break;
-        for (const item of other.items) insertInto(target, item, ctx);
+        for (let i = 0; i < other.items.length; i += 1) insertInto(target, other.items.at(i), ctx);
         target.fired += other.fired;
         target.partial ||= other.partial;
         g.sessions.splice(g.sessions.indexOf(other), 1);
@@ -120,7 +119,7 @@ export function sessionRuntime(
       const result = evaluate(s);
       if (!result.met) return NO_FIRES;
       const f = fire(s, result);
-      if (reset) s.items = [];
+      if (reset) s.items.clear();
       return [f];
     },
     nextClose(g) {
@@ -159,7 +158,7 @@ export function sessionRuntime(
         s.fired,
         s.anchor,
         s.partial ? 1 : 0,
-        encodeContributions(s.items),
+        s.items.encode(),
       ]);
     },
     decode(data) {
@@ -170,7 +169,7 @@ export function sessionRuntime(
           fired,
           anchor,
           partial: partial === 1,
-          items: decodeContributions(items),
+          items: new ContributionBuffer(decodeContributions(items)),
         })),
       };
     },

@@ -1,7 +1,7 @@
 import type { CompiledCorrelation } from '../../rule/types.js';
 import type { Accumulator, Aggregation, ScanResult } from '../aggregation.js';
 import type { EncodedColumns, EncodedContribution } from '../contribution-buffer.js';
-import { before, decodeContributions, encodeContributions } from '../contribution-buffer.js';
+import { ContributionBuffer, decodeContributions } from '../contribution-buffer.js';
 import type { Contribution, Fire, RuleRuntime, RuntimeContext } from '../runtime.js';
 import { NO_FIRES } from '../runtime.js';
 
@@ -12,7 +12,8 @@ import { NO_FIRES } from '../runtime.js';
  */
 interface Bucket {
   readonly k: number;
-  items: Contribution[];
+  /** Its events, as columns (see ContributionBuffer: no object per event outlives the add). */
+  items: ContributionBuffer;
   acc: Accumulator | undefined;
   accValid: boolean;
   /** Matches fired in this bucket so far (part of the window key). */
@@ -38,7 +39,14 @@ export function tumblingRuntime(
   const bucketOf = (g: TumblingState, k: number): Bucket => {
     let b = g.buckets.get(k);
     if (!b) {
-      b = { k, items: [], acc: undefined, accValid: false, fired: 0, partial: false };
+      b = {
+        k,
+        items: new ContributionBuffer(),
+        acc: undefined,
+        accValid: false,
+        fired: 0,
+        partial: false,
+      };
       g.buckets.set(k, b);
     }
     return b;
@@ -47,14 +55,14 @@ export function tumblingRuntime(
   const evaluate = (b: Bucket): ScanResult => {
     if (!b.accValid) {
       b.acc = aggregation.accumulator();
-      if (b.acc) for (const c of b.items) b.acc.add(c);
+      if (b.acc) for (let i = 0; i < b.items.length; i += 1) b.acc.add(b.items.at(i));
       b.accValid = b.acc !== undefined;
     }
-    return b.acc ? b.acc.result() : aggregation.scan(b.items);
+    return b.acc ? b.acc.result() : aggregation.scan(b.items.toArray());
   };
 
   const fire = (b: Bucket, result: ScanResult): Fire => {
-    const used = result.used ?? b.items;
+    const used = result.used ?? b.items.toArray();
     const f: Fire = {
       windowStart: b.k * T,
       windowEnd: (b.k + 1) * T,
@@ -69,19 +77,11 @@ export function tumblingRuntime(
   };
 
   const insert = (b: Bucket, c: Contribution, ctx: RuntimeContext): void => {
-    const last = b.items[b.items.length - 1];
-    if (last === undefined || before(last, c)) {
-      b.items.push(c);
-      if (b.accValid) b.acc?.add(c);
-    } else {
-      let i = b.items.length;
-      while (i > 0 && before(c, b.items[i - 1] as Contribution)) i -= 1;
-      b.items.splice(i, 0, c);
-      if (b.accValid) b.acc?.add(c);
-    }
+    b.items.insert(c, true);
+    if (b.accValid) b.acc?.add(c);
     const cap = rule.limits.maxEventsPerGroup ?? ctx.maxEventsPerGroup;
     if (b.items.length > cap) {
-      b.items.splice(0, b.items.length - cap);
+      b.items.dropFront(b.items.length - cap);
       b.accValid = false;
       b.partial = true;
     }
@@ -99,7 +99,7 @@ export function tumblingRuntime(
       if (!result.met) return NO_FIRES;
       const f = fire(b, result);
       if (reset) {
-        b.items = [];
+        b.items.clear();
         b.accValid = false;
       }
       return [f];
@@ -135,7 +135,7 @@ export function tumblingRuntime(
         b.k,
         b.fired,
         b.partial ? 1 : 0,
-        encodeContributions(b.items),
+        b.items.encode(),
       ]);
     },
     decode(data) {
@@ -145,7 +145,7 @@ export function tumblingRuntime(
           k,
           fired,
           partial: partial === 1,
-          items: decodeContributions(items),
+          items: new ContributionBuffer(decodeContributions(items)),
           acc: undefined,
           accValid: false,
         });
