@@ -1,4 +1,4 @@
-import { before } from '../../engine/contribution-buffer.js';
+import { ContributionBuffer, before } from '../../engine/contribution-buffer.js';
 import type {
   Contribution,
   Fire,
@@ -25,7 +25,8 @@ interface OpenWindow {
   readonly k: number;
   n: number;
   acc: unknown[];
-  items: Contribution[];
+  /** The events listed for the match, as columns (see ContributionBuffer). */
+  items: ContributionBuffer;
   newest: Contribution | undefined;
 }
 
@@ -103,7 +104,7 @@ export function anomalyRuntime(
       k,
       n: 0,
       acc: kinds.map((f) => f.start()),
-      items: [],
+      items: new ContributionBuffer(),
       newest: undefined,
     };
     g.open.splice(i, 0, w);
@@ -116,7 +117,7 @@ export function anomalyRuntime(
     const KEPT_REFS = rule.limits.maxEventsPerGroup ?? ctx.maxEventsPerGroup;
     const items = w.items;
     const newest = w.newest === undefined || before(w.newest, c);
-    const listed = items.length < KEPT_REFS || before(c, items[items.length - 1] as Contribution);
+    const listed = items.length < KEPT_REFS || before(c, items.last() as Contribution);
     // The copy (without the value, which a window need not keep) only when it is kept.
     if (!newest && !listed) return;
     const slim: Contribution = {
@@ -128,12 +129,8 @@ export function anomalyRuntime(
     };
     if (newest) w.newest = slim;
     if (!listed) return;
-    let i = items.length;
-    while (i > 0 && before(slim, items[i - 1] as Contribution)) i -= 1;
-    // Mostly the newest: a push, where splice would also make an array of what it removed.
-    if (i === items.length) items.push(slim);
-    else items.splice(i, 0, slim);
-    if (items.length > KEPT_REFS) items.pop();
+    items.insert(slim, true);
+    if (items.length > KEPT_REFS) items.removeRange(items.length - 1, items.length);
   };
 
   const population = params.scope === 'population';
@@ -206,10 +203,11 @@ export function anomalyRuntime(
     kinds.forEach((f, i) => {
       features[f.name] = figure(x[i] as number);
     });
+    const listed = w.items.toArray();
     const contributions =
-      w.newest && !w.items.some((c) => c.ref === w.newest?.ref && c.t === w.newest.t)
-        ? [...w.items, w.newest]
-        : w.items;
+      w.newest && !listed.some((c) => c.ref === w.newest?.ref && c.t === w.newest.t)
+        ? [...listed, w.newest]
+        : listed;
     return {
       windowStart: w.k * T,
       windowEnd: (w.k + 1) * T,
@@ -272,7 +270,11 @@ export function anomalyRuntime(
           w.k,
           w.n,
           w.acc,
-          [...w.items, ...(w.newest ? [w.newest] : [])].map((c) => [c.t, c.ref, c.late ? 1 : 0]),
+          [...w.items.toArray(), ...(w.newest ? [w.newest] : [])].map((c) => [
+            c.t,
+            c.ref,
+            c.late ? 1 : 0,
+          ]),
         ]),
         s: g.seen,
         l: Number.isFinite(g.lastK) ? g.lastK : null,
@@ -293,7 +295,7 @@ export function anomalyRuntime(
           late: late === 1,
         }));
         const newest = cs.pop();
-        return { k, n, acc: structuredClone(acc), items: cs, newest };
+        return { k, n, acc: structuredClone(acc), items: new ContributionBuffer(cs), newest };
       });
       return {
         open,
