@@ -16,7 +16,7 @@ import type { Contribution } from './runtime.js';
  */
 export class ContributionBuffer {
   /** Per contribution, two numbers: its time, then input × 2 + (late ? 1 : 0). */
-  #tm: number[] = [];
+  #tm: number[] = emptyDoubles();
   #refs: string[] = [];
   /** Per contribution, its value; absent while every value is undefined. */
   #values: (number | string | undefined)[] | undefined;
@@ -136,7 +136,7 @@ export class ContributionBuffer {
   }
 
   clear(): void {
-    this.#tm = [];
+    this.#tm = emptyDoubles();
     this.#refs = [];
     this.#values = undefined;
     this.#head = 0;
@@ -212,6 +212,17 @@ export class ContributionBuffer {
     this.#values = this.#values?.slice(h);
     this.#head = 0;
   }
+}
+
+/**
+ * An empty array that already holds unboxed doubles: `[]` starts as small integers and turns
+ * into doubles at its first push, and a push site that sees both kinds of array calls out to
+ * the generic push instead of appending in place.
+ */
+function emptyDoubles(): number[] {
+  const a = [0.5];
+  a.length = 0;
+  return a;
 }
 
 /** A contribution's input and lateness as one small number. */
