@@ -146,7 +146,7 @@ export class ContributionBuffer {
     return this.slice();
   }
 
-  /** As `encodeContributions(this.toArray())`, read straight off the columns. */
+  /** The contributions' checkpoint form (EncodedColumns), read straight off the columns. */
   encode(): EncodedColumns {
     const h = this.#head;
     const n = this.length;
@@ -257,32 +257,7 @@ export interface EncodedColumns {
 }
 
 export function encodeContributions(list: readonly Contribution[]): EncodedColumns {
-  const n = list.length;
-  const dt = new Array<number>(n);
-  const r = new Array<string>(n);
-  let inputs: number[] | undefined;
-  let values: (number | string | null)[] | undefined;
-  let late: number[] | undefined;
-  const t0 = n > 0 ? (list[0] as Contribution).t : 0;
-  let prev = t0;
-  for (let k = 0; k < n; k += 1) {
-    const c = list[k] as Contribution;
-    dt[k] = c.t - prev;
-    prev = c.t;
-    r[k] = c.ref;
-    if (c.input !== 0) (inputs ??= new Array<number>(n).fill(0))[k] = c.input;
-    if (c.value !== undefined)
-      (values ??= new Array<number | string | null>(n).fill(null))[k] = c.value;
-    if (c.late) (late ??= []).push(k);
-  }
-  return {
-    t0,
-    dt,
-    r,
-    ...(inputs ? { i: inputs } : {}),
-    ...(values ? { v: values } : {}),
-    ...(late ? { l: late } : {}),
-  };
+  return new ContributionBuffer(list).encode();
 }
 
 /** Reads `encodeContributions` output, or the per-contribution arrays older checkpoints hold. */

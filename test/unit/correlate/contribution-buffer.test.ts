@@ -6,18 +6,7 @@ import {
   encodeContributions,
 } from '../../../src/correlate/engine/contribution-buffer.js';
 import type { Contribution } from '../../../src/correlate/engine/runtime.js';
-
-/** A small seeded generator, so a failure names the seed that reproduces it. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as prng } from '../../../src/correlate/types/anomaly/prng.js';
 
 const T0 = 1_767_225_600_000;
 
