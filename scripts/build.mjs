@@ -4,6 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { removeStale } from './remove-stale.mjs';
 
 const STAMP = 'dist/.built';
 const INPUTS = [
@@ -35,6 +36,9 @@ const tsc = spawnSync(
   },
 );
 if (tsc.status !== 0) process.exit(tsc.status ?? 1);
+// tsc never deletes: a compiled file whose source was removed or renamed would stay in dist/
+// and still be importable, hiding a broken import until a clean clone builds.
+removeStale('dist', 'src', [join('dist', 'console'), join('dist', 'store', 'scripts')]);
 // Replaced whole: a script renamed in src (its key count changed) must not linger in dist.
 rmSync('dist/store/scripts', { recursive: true, force: true });
 cpSync('src/store/scripts', 'dist/store/scripts', { recursive: true });
