@@ -1,11 +1,10 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { removeStale } from '../../../scripts/remove-stale.mjs';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 let root = '';
-afterEach(() => rmSync(root, { recursive: true, force: true }));
 
 function touch(path: string): void {
   mkdirSync(dirname(join(root, path)), { recursive: true });
@@ -14,7 +13,7 @@ function touch(path: string): void {
 
 describe('removeStale (the build after tsc)', () => {
   it('deletes compiled files whose source is gone, and the folders that leaves empty', () => {
-    root = mkdtempSync(join(tmpdir(), 'cordon-stale-'));
+    root = tempDir('stale');
     for (const f of ['src/a.ts', 'src/ui/b.tsx', 'src/kept/c.ts']) touch(f);
     const compiled = ['dist/a.js', 'dist/a.js.map', 'dist/ui/b.js', 'dist/kept/c.js'];
     const stale = ['dist/gone.js', 'dist/gone.js.map', 'dist/old/d.js', 'dist/kept/renamed.js'];
