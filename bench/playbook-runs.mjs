@@ -2,17 +2,20 @@
 //
 //   npm run build && node bench/playbook-runs.mjs
 //   (it runs itself again under CORDON_NODE_FLAGS, bench/cordon-node-flags.mjs, when not given them)
-//   BENCH_RUNS=2000 BENCH_RATE=100 BENCH_PROBES=300 node bench/playbook-runs.mjs
+//   BENCH_RUNS=2000 BENCH_WARMUP=1000 BENCH_RATE=100 BENCH_PROBES=300 node bench/playbook-runs.mjs
 //
 // 1. Bare BullMQ (the baseline): BENCH_RUNS jobs added at once and processed by a worker with
 //    the concurrency Cordon's workers use, end to end (added → completed); then BENCH_RUNS
 //    chains of three jobs, each job adding the next from its processor (what a three-step run
-//    is, minus everything else).
+//    is, minus everything else), after BENCH_WARMUP chains not counted.
 // 2. Cordon: BENCH_RUNS incidents triggered at once, each starting a playbook of three
 //    automatic actions on the built-in limiter and case store (throttle the key, open a case,
 //    lift the throttle) through the real runner and action workers: every transition saved by
 //    compare-and-set, every effect through the ledger. Runs/s counts from the first trigger to
-//    the last run's third action.
+//    the last run's third action, after BENCH_WARMUP runs not counted. Both sides are measured
+//    warm: the chains follow the jobs phase and a warm-up of their own, so Cordon's runs get
+//    one too (measured cold, its first runs paid for compiling its code, ~0.6 ms per run more
+//    in a burst of 2,000, which no deployment that has run a while pays).
 // 3. Latency: BENCH_PROBES incidents triggered at BENCH_RATE per second; trigger → first
 //    action (the limiter's own record of the throttle) per run.
 // Beside each throughput figure: node CPU (this process: runner, workers and the bench's own
@@ -46,6 +49,7 @@ import { rerunWithCordonFlags } from './cordon-node-flags.mjs';
 rerunWithCordonFlags();
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 2_000);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 1_000);
 const RATE = Number(process.env.BENCH_RATE ?? 100);
 const PROBES = Number(process.env.BENCH_PROBES ?? 300);
 const POLL_MS = 50;
@@ -206,15 +210,19 @@ async function bareBullmq(connection, concurrency, redis) {
   await queue.addBulk(Array.from({ length: RUNS }, (_, i) => ({ name: 'one', data: { i } })));
   await all;
   const jobsPerSecond = RUNS / ((performance.now() - t0) / 1000);
-  done = 0;
-  const chains = new Promise((resolve) => (finish = resolve));
-  target = RUNS;
+  const chain = async (count) => {
+    done = 0;
+    target = count;
+    const ended = new Promise((resolve) => (finish = resolve));
+    await queue.addBulk(
+      Array.from({ length: count }, (_, i) => ({ name: 'step', data: { chain: i, step: 1 } })),
+    );
+    await ended;
+  };
+  if (WARMUP > 0) await chain(WARMUP);
   const before = await costs(redis);
   t0 = performance.now();
-  await queue.addBulk(
-    Array.from({ length: RUNS }, (_, i) => ({ name: 'step', data: { chain: i, step: 1 } })),
-  );
-  await chains;
+  await chain(RUNS);
   const chainsPerSecond = RUNS / ((performance.now() - t0) / 1000);
   const chainCosts = perUnit(before, await costs(redis), RUNS);
   await worker.close();
@@ -289,26 +297,41 @@ try {
     return now;
   };
   /**
-   * Waits until every run has ended, then returns each key's limiter records (throttle set and
-   * lifted). The figures come from the limiter's own timestamps, not from when a poll saw them,
-   * so the wait asks two cheap questions per poll (runs created, runs still active) instead of
-   * reading every key's records: that polling cost about as much Redis and client work as the
-   * runs themselves and slowed what it measured.
+   * Waits until every run has ended. The figures come from the limiter's own timestamps (see
+   * `histories`), not from when a poll saw them, so the wait asks two cheap questions per poll
+   * (runs created, runs still active) instead of reading every key's records: that polling cost
+   * about as much Redis and client work as the runs themselves and slowed what it measured.
    */
   let started = 0;
-  const settled = async (list) => {
+  const ended = async (list) => {
     started += list.length;
     const running = async () =>
       (await redis.zcard(keys.runIndex)) < started || (await redis.scard(keys.runActive)) > 0;
     while (await running()) await new Promise((r) => setTimeout(r, POLL_MS));
-    const histories = await Promise.all(list.map((k) => limiter.history(k)));
-    const unfinished = list.filter((k, i) => !histories[i].some((e) => e.op === 'clear'));
+  };
+  /**
+   * Each key's limiter records (throttle set and lifted), once its run ended. Read after the
+   * costs are taken: these reads check the runs and are not part of them.
+   */
+  const histories = async (list) => {
+    const found = await Promise.all(list.map((k) => limiter.history(k)));
+    const unfinished = list.filter((k, i) => !found[i].some((e) => e.op === 'clear'));
     if (unfinished.length > 0)
       throw new Error(
         `${unfinished.length} runs ended without lifting their throttle (e.g. ${unfinished[0]}).`,
       );
-    return histories;
+    return found;
   };
+  const settled = async (list) => {
+    await ended(list);
+    return histories(list);
+  };
+
+  if (WARMUP > 0) {
+    const warm = Array.from({ length: WARMUP }, (_, i) => `warm-${i}`);
+    await Promise.all(warm.map((k) => trigger(k)));
+    await settled(warm);
+  }
 
   // Throughput: all at once.
   const burst = Array.from({ length: RUNS }, (_, i) => `burst-${i}`);
@@ -316,12 +339,12 @@ try {
   const burstFrom = process.hrtime.bigint() / 1000n;
   const t0 = Date.now();
   await Promise.all(burst.map((k) => trigger(k)));
-  const histories = await settled(burst);
+  await ended(burst);
   const runCosts = perUnit(before, await costs(redis), RUNS);
   // For `node --cpu-prof`: the burst's window on the profile's clock (µs, monotonic).
   if (process.env.BENCH_MARKS === '1')
     console.log(`burst window (µs, monotonic): ${burstFrom} ${process.hrtime.bigint() / 1000n}`);
-  const last = Math.max(...histories.map((h) => h.find((e) => e.op === 'clear').at));
+  const last = Math.max(...(await histories(burst)).map((h) => h.find((e) => e.op === 'clear').at));
   const runsPerSecond = RUNS / ((last - t0) / 1000);
 
   // Latency: paced triggers.
