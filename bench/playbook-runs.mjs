@@ -292,7 +292,7 @@ try {
   const trigger = async (key) => {
     const now = Date.now();
     const { incidentId } = await incidents.recordMatch(match(key, now), now);
-    const incident = await incidents.get(incidentId);
+    const incident = await incidents.summary(incidentId);
     await cordon.runner.trigger(incident, 'bench');
     return now;
   };

@@ -398,7 +398,7 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
           // (or run again per match with on.every_match).
           await runner.incidentChanged(outcome.incidentId);
           if (containment || !catalog.triggeredBy(match.rule)) return;
-          const joined = await incidents.get(outcome.incidentId);
+          const joined = await incidents.summary(outcome.incidentId);
           if (joined?.status === 'open' && !joined.containment)
             await runner.trigger(
               joined,
@@ -408,7 +408,7 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
             );
           return;
         }
-        const incident = await incidents.get(outcome.incidentId);
+        const incident = await incidents.summary(outcome.incidentId);
         if (!incident) return;
         if (!outcome.replayed)
           logger.info(

@@ -179,6 +179,15 @@ export class IncidentStore {
     };
   }
 
+  /**
+   * The incident without its matches, runs and retractions (one read): what a trigger needs.
+   * `get` parses every match kept (up to MAX_MATCHES_KEPT) on each call.
+   */
+  async summary(id: string): Promise<Incident | undefined> {
+    const hash = await this.redis.hgetall(this.keys.incident(id));
+    return hash.id ? toIncident(hash) : undefined;
+  }
+
   /** Incidents as GET /v1/incidents lists them (no matches), in the order of `ids`; gone ones left out. */
   async summaries(ids: readonly string[]): Promise<Incident[]> {
     if (ids.length === 0) return [];

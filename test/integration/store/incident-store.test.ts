@@ -55,6 +55,22 @@ describe('IncidentStore', () => {
     });
   });
 
+  it('reads an incident without its matches, runs and retractions for a trigger', async () => {
+    const keys = env.fresh('summary');
+    const store = new IncidentStore(env.t.redis, keys);
+    await store.recordMatch(makeMatch({ matchId: 'm_s1', lastTime: BASE + 1_000 }), N);
+    await store.recordMatch(makeMatch({ matchId: 'm_s2', lastTime: BASE + 2_000 }), N + 1);
+    const id = incId('m_s1');
+    const detail = await store.get(id);
+    const summary = await store.summary(id);
+    expect(detail?.matches).toHaveLength(2);
+    const { matches, runs, retractions, ...rest } = detail ?? ({} as NonNullable<typeof detail>);
+    expect([matches.length, runs, retractions]).toEqual([2, [], []]);
+    expect(summary).toEqual(rest);
+    expect(summary).toMatchObject({ matchCount: 2, updatedAt: N + 1 });
+    expect(await store.summary('inc_none')).toBeUndefined();
+  });
+
   it("keeps the opening match's figures as the incident's aggregate, for playbooks", async () => {
     const keys = env.fresh('agg');
     const store = new IncidentStore(env.t.redis, keys);
