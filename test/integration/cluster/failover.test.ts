@@ -18,7 +18,9 @@
  * replicas were still waiting for their first sync (Redis delays it 5 s), and a replica that
  * never synced refuses to take over, so a master killed early left the log's slot down for
  * good. test/helpers/redis-cluster.ts now waits for the sync; the waits here follow the
- * cluster's node timeout instead of fixed guesses.
+ * cluster's node timeout instead of fixed guesses. The sender has a deadline of its own once the
+ * promotion is known (SEND_AFTER_PROMOTION_MS): a request that never gets an answer, or
+ * refusals that never end, fail the case with what the sender saw instead of the case's timeout.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { partitionOf } from '../../../src/correlate/engine/partitioning.js';
@@ -52,6 +54,12 @@ const BATCH = 5;
 const BEFORE_KILL = 200;
 /** Batches acknowledged after the promotion before the sender stops: ingest has resumed. */
 const AFTER_FAILOVER = 20;
+/**
+ * From the promotion, by when the sender must be done (the batches above and every key's events
+ * acknowledged): ~5 s alone, ~15 s with three copies of this file on one core. The command
+ * timeout (3 s) bounds each request's wait on Redis, so far less than this is ever needed.
+ */
+const SEND_AFTER_PROMOTION_MS = 60_000;
 
 const clusters: LocalRedisCluster[] = [];
 const cordons: TestCordon[] = [];
@@ -105,6 +113,9 @@ async function failoverUnderLoad(
     let promoted = false;
     let batchesAfterFailover = 0;
     let batch = 0;
+    // For the message if the sender misses its deadline.
+    let lastRefusal = 'none';
+    let inFlightSince: number | undefined;
     const send = async (): Promise<boolean> => {
       const key = apiKeys[batch % apiKeys.length] as string;
       const first = sentPerKey.get(key) as number;
@@ -123,9 +134,11 @@ async function failoverUnderLoad(
           }),
         )
         .join('\n');
+      inFlightSince = Date.now();
       const res = await t.call('POST', '/v1/ingest/events', TOKENS.ingest, body, {
         'content-type': 'application/x-ndjson',
       });
+      inFlightSince = undefined;
       if (res.statusCode === 202) {
         acknowledged.push(...ids);
         sentPerKey.set(key, first + BATCH);
@@ -137,8 +150,10 @@ async function failoverUnderLoad(
       }
       // Refused batches are sent again (same ids: the log deduplicates), as real senders do.
       batch -= 1;
-      const code = String(res.json<{ code?: string }>().code ?? res.statusCode);
+      const answer = res.json<{ code?: string; message?: string }>();
+      const code = String(answer.code ?? res.statusCode);
       refusals.set(code, (refusals.get(code) ?? 0) + 1);
+      lastRefusal = `${res.statusCode} ${code}: ${answer.message ?? ''}`;
       return false;
     };
     const done = (): boolean =>
@@ -166,12 +181,30 @@ async function failoverUnderLoad(
     const killedAt = Date.now();
     await cluster.waitFailedOver(victim, slot);
     promoted = true;
-    const failoverMs = Date.now() - killedAt;
+    const promotedAt = Date.now();
+    const failoverMs = promotedAt - killedAt;
     // The old master rejoins as the promoted one's replica (its nodes.conf knows the newer
     // epoch): with acks on, ingest needs a replica again. Restarted before the promotion, the
     // empty old master (no persistence) would have kept the slot and its replica copied that.
     await victim.restart();
-    await sending;
+    if (!(await settlesWithin(sending, SEND_AFTER_PROMOTION_MS - (Date.now() - promotedAt)))) {
+      finished = true;
+      const servedBy = await cluster.masterOfSlot(slot).then(
+        (n) => n.address,
+        (err: unknown) => String(err),
+      );
+      const health = await cluster.waitHealthy(1_000).then(
+        () => 'cluster_state:ok on every live node',
+        (err: unknown) => String(err),
+      );
+      throw new Error(
+        `The sender was not done ${SEND_AFTER_PROMOTION_MS} ms after the promotion: ` +
+          `${batchesAfterFailover} of ${AFTER_FAILOVER} batches acknowledged since, events per key ${JSON.stringify([...sentPerKey])} (of ${EVENTS_PER_KEY}), ` +
+          `refusals ${JSON.stringify([...refusals])}, last refusal: ${lastRefusal}; ` +
+          `${inFlightSince === undefined ? 'no request in flight' : `a request unanswered for ${Date.now() - inFlightSince} ms`}; ` +
+          `the log's slot ${slot} served by ${servedBy} (killed: ${victim.address}); ${health}.`,
+      );
+    }
     if (sendError) throw sendError;
 
     const reader = createRedis(cluster.url, { maxRetriesPerRequest: 3, commandTimeout: 5_000 });
@@ -252,6 +285,19 @@ async function failoverUnderLoad(
     cordons.splice(cordons.indexOf(t), 1);
     await cluster.stop();
     clusters.splice(clusters.indexOf(cluster), 1);
+  }
+}
+
+/** Whether `promise` settles within `ms` (it goes on either way). */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), Math.max(0, ms));
+  });
+  try {
+    return await Promise.race([promise.then(() => true), late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
