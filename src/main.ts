@@ -182,7 +182,14 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
     // Every request of the API, the correlator's and runner's stores write to this connection
     // (an append, counters, run saves): one write per event-loop turn (store/write-per-turn.ts).
     writePerTurn(redis);
-    const outage = new RedisOutage(redis, 1_000, clock, logger.child({ domain: 'redis' }), metrics);
+    const outage = new RedisOutage(
+      redis,
+      1_000,
+      clock,
+      logger.child({ domain: 'redis' }),
+      metrics,
+      commandTimeoutMs + 1_000,
+    );
     stopOutageWatch = () => outage.stop();
     outage.watch('redis', redis);
     closers.push(async () => {

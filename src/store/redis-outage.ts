@@ -35,6 +35,13 @@ export class RedisOutage {
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly metrics: Metrics,
+    /**
+     * A probe that has no answer by then fails. The client's command timeout bounds a PING
+     * sent to a node, but not one held in a cluster client's offline queue (while it
+     * re-discovers the cluster, unbounded): such a probe would never settle, probing would stop
+     * and an outage once declared would never end.
+     */
+    private readonly probeDeadlineMs = 5_000,
   ) {
     metrics.set('cordon_redis_up', 'Whether Redis answered the last probe (1) or not (0).', {}, 1);
     metrics.inc('cordon_redis_outages_total', 'Times Redis stopped answering.', {}, 0);
@@ -85,8 +92,7 @@ export class RedisOutage {
    * timeout can be this process's own event loop stalling past the command timeout.
    */
   probe(): Promise<void> {
-    this.#probing ??= this.redis
-      .ping()
+    this.#probing ??= this.#pingWithin(this.probeDeadlineMs)
       .then(
         () => {
           this.#failures = 0;
@@ -102,6 +108,21 @@ export class RedisOutage {
         this.#probing = undefined;
       });
     return this.#probing;
+  }
+
+  async #pingWithin(ms: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`Redis did not answer a PING within ${ms} ms.`)),
+        ms,
+      );
+    });
+    try {
+      await Promise.race([this.redis.ping(), late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private down(err: unknown): void {
