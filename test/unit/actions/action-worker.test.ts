@@ -7,7 +7,7 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import { describe, expect, it } from 'vitest';
 import { createActionProcessor } from '../../../src/actions/action-worker.js';
 import { actionInputsHash } from '../../../src/actions/inputs-hash.js';
-import type { ExecutorTable } from '../../../src/actions/executors.js';
+import type { ActionContext, ExecutorTable } from '../../../src/actions/executors.js';
 import type { ActionJob } from '../../../src/playbook/runtime/jobs.js';
 import type { Runner } from '../../../src/playbook/runtime/runner.js';
 import { ManualClock } from '../../../src/shared/clock.js';
@@ -74,15 +74,15 @@ function approval(changes: Partial<Approval> = {}): Approval {
 }
 
 function setup(options: {
-  effect: () => Promise<unknown>;
+  effect: (inputs: Readonly<Record<string, unknown>>, ctx: ActionContext) => Promise<unknown>;
   reportFails?: number;
   ledger?: unknown;
   approval?: Approval;
 }) {
   let effects = 0;
-  const effect = (): Promise<unknown> => {
+  const effect = (inputs: Readonly<Record<string, unknown>>, ctx: ActionContext) => {
     effects += 1;
-    return options.effect();
+    return options.effect(inputs, ctx);
   };
   const reports: string[] = [];
   let reportFailures = options.reportFails ?? 0;
@@ -164,6 +164,33 @@ describe('action processor', () => {
     const lost = setup({ effect: slow });
     await expect(lost.process(job(0, 1))).rejects.toThrow('did not finish within 50 ms');
     expect(lost.reports).toEqual(['failed:CORDON_ERR_ACTION_TIMEOUT']);
+  });
+
+  it("aborts the connector's signal at the deadline, even one first read after it", async () => {
+    let early: AbortSignal | undefined;
+    const readsAtOnce = setup({
+      effect: (_inputs, ctx) => {
+        early = ctx.signal;
+        expect(early.aborted).toBe(false);
+        return new Promise(() => undefined);
+      },
+    });
+    let lateRead: (signal: AbortSignal) => void = () => undefined;
+    const late = new Promise<AbortSignal>((resolve) => (lateRead = resolve));
+    const readsLate = setup({
+      effect: (_inputs, ctx) =>
+        new Promise((resolve) =>
+          setTimeout(() => {
+            lateRead(ctx.signal);
+            resolve({});
+          }, 100),
+        ),
+    });
+    const [a, b] = [readsAtOnce.process(job(0, 1)), readsLate.process(job(0, 1))];
+    await expect(a).rejects.toThrow('did not finish within 50 ms');
+    await expect(b).rejects.toThrow('did not finish within 50 ms');
+    expect(early?.aborted).toBe(true);
+    expect((await late).aborted).toBe(true);
   });
 
   it('fails at once, without retrying, when inputs are invalid', async () => {
