@@ -32,8 +32,16 @@ local existing = ARGV[3] ~= '' and redis.call('HGET', KEYS[1], ARGV[3])
 if existing then
   caseId = existing
 elseif redis.call('EXISTS', KEYS[3]) == 0 then
-  for k, v in pairs(cjson.decode(ARGV[5])) do redis.call('HSET', KEYS[3], k, v) end
-  redis.call('HSET', KEYS[3], 'id', caseId, 'status', 'open', 'createdAt', now, 'effect', ARGV[2], 'dedupe', ARGV[3])
+  -- One HSET for every field; the fixed ones last, so they win over a field of the same name.
+  local hash = {}
+  for k, v in pairs(cjson.decode(ARGV[5])) do
+    hash[#hash + 1] = k
+    hash[#hash + 1] = v
+  end
+  for _, v in ipairs({'id', caseId, 'status', 'open', 'createdAt', now, 'effect', ARGV[2], 'dedupe', ARGV[3]}) do
+    hash[#hash + 1] = v
+  end
+  redis.call('HSET', KEYS[3], unpack(hash))
   redis.call('ZADD', KEYS[2], now, caseId)
   if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], ARGV[3], caseId) end
   created = true

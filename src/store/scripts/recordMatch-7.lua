@@ -58,10 +58,18 @@ if current ~= '' then
   redis.call('HSET', KEYS[5], 'updatedAt', now)
 else
   id, created = ARGV[5], 1
-  local fields = cjson.decode(ARGV[9])
-  for k, v in pairs(fields) do redis.call('HSET', KEYS[5], k, v) end
-  redis.call('HSET', KEYS[5], 'id', id, 'status', 'open', 'createdAt', now, 'updatedAt', now,
-    'matchCount', 1, 'eventCount', tonumber(ARGV[11]))
+  -- One HSET for every field, not a call per field; the fixed ones come last,
+  -- so they win over a field of the same name, as when they were set after the others.
+  local hash = {}
+  for k, v in pairs(cjson.decode(ARGV[9])) do
+    hash[#hash + 1] = k
+    hash[#hash + 1] = v
+  end
+  for _, v in ipairs({'id', id, 'status', 'open', 'createdAt', now, 'updatedAt', now,
+    'matchCount', 1, 'eventCount', tonumber(ARGV[11])}) do
+    hash[#hash + 1] = v
+  end
+  redis.call('HSET', KEYS[5], unpack(hash))
   redis.call('ZADD', KEYS[4], now, id)
   redis.call('HSET', KEYS[3], ARGV[3], id)
 end
