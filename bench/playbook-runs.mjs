@@ -310,8 +310,8 @@ try {
   /** Opens an incident for `key` and triggers its playbook; returns the trigger time. */
   const trigger = async (key) => {
     const now = Date.now();
-    const { incidentId } = await incidents.recordMatch(match(key, now), now);
-    const incident = await incidents.summary(incidentId);
+    const recorded = await incidents.recordMatch(match(key, now), now);
+    const incident = recorded.incident ?? (await incidents.summary(recorded.incidentId));
     await cordon.runner.trigger(incident, 'bench');
     return now;
   };

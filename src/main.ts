@@ -415,7 +415,8 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
             );
           return;
         }
-        const incident = await incidents.summary(outcome.incidentId);
+        // A replayed creation's incident may have moved on since: read it as it is now.
+        const incident = outcome.incident ?? (await incidents.summary(outcome.incidentId));
         if (!incident) return;
         if (!outcome.replayed)
           logger.info(

@@ -65,6 +65,11 @@ export interface RecordMatchOutcome {
   readonly created: boolean;
   /** The match had been recorded before (redelivery). */
   readonly replayed: boolean;
+  /**
+   * The incident this match created, as created (what `summary` would read right after); not
+   * for a replay, whose incident may have moved on since, nor for a match that joined one.
+   */
+  readonly incident?: Incident;
 }
 
 const MAX_MATCHES_KEPT = 100;
@@ -108,7 +113,7 @@ export class IncidentStore {
     for (let attempt = 0; attempt < 10; attempt += 1) {
       const expected = (await this.redis.hget(this.keys.incidentOpen, openField)) ?? '';
       const target = expected || newId;
-      const [status, id, created] = (await this.#scripts.run(
+      const [status, id, created, stored] = (await this.#scripts.run(
         'recordMatch',
         [
           this.keys.incidentByMatch,
@@ -134,8 +139,10 @@ export class IncidentStore {
           match.firstTime,
           CHANGE_FEED_MAX_LEN,
         ],
-      )) as [number, string, number];
-      if (status !== -1) return { incidentId: id, created: created === 1, replayed: status === 0 };
+      )) as [number, string, number, string[] | undefined];
+      if (status === -1) continue;
+      const outcome = { incidentId: id, created: created === 1, replayed: status === 0 };
+      return stored ? { ...outcome, incident: toIncident(fieldsOf(stored)) } : outcome;
     }
     throw new Error(
       `Incident for ${match.rule} kept changing while recording match ${match.matchId}.`,
@@ -259,6 +266,13 @@ function incidentTitle(match: Match): string {
     .map(([k, v]) => `${k}=${v}`)
     .join(', ');
   return group ? `${match.ruleTitle} (${group})` : match.ruleTitle;
+}
+
+/** An HGETALL reply as a script returns it (field, value, field, value …) as an object. */
+function fieldsOf(flat: readonly string[]): Record<string, string> {
+  const out = Object.create(null) as Record<string, string>;
+  for (let i = 0; i + 1 < flat.length; i += 2) out[flat[i] as string] = flat[i + 1] as string;
+  return out;
 }
 
 function toIncident(h: Record<string, string>): Incident {

@@ -25,8 +25,10 @@ ARGV[11] match count (events in the match)
 ARGV[12] event time of the match's first event (firstSeen), ms
 ARGV[13] change feed length kept (approximate MAXLEN)
 
-Returns {status, incident id, created}:
+Returns {status, incident id, created[, incident]}:
   status 0 already recorded, 1 recorded, -1 the open incident changed since the caller looked (retry)
+  incident (status 1 and created only): HGETALL of the new incident, so the caller that starts
+  playbooks for it need not read it back
 ]]
 local now = tonumber(ARGV[1])
 local matchId = ARGV[2]
@@ -78,4 +80,5 @@ redis.call('LTRIM', KEYS[6], 0, tonumber(ARGV[7]) - 1)
 redis.call('HSET', KEYS[1], matchId, id .. '|' .. created)
 redis.call('ZADD', KEYS[2], now, matchId)
 redis.call('XADD', KEYS[7], 'MAXLEN', '~', ARGV[13], '*', 'k', 'incident', 'id', id)
+if created == 1 then return {1, id, created, redis.call('HGETALL', KEYS[5])} end
 return {1, id, created}

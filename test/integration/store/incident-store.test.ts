@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { IncidentStore } from '../../../src/store/incident-store.js';
+import { IncidentStore, type RecordMatchOutcome } from '../../../src/store/incident-store.js';
 import { ScriptRunner } from '../../../src/store/redis-scripts.js';
 import { BASE, makeMatch, sha256Hex, useStoreRedis } from './store-helpers.js';
 
@@ -8,6 +8,14 @@ const env = useStoreRedis('store-inc');
 
 const incId = (matchId: string): string => `inc_${sha256Hex(matchId).slice(0, 24)}`;
 const N = BASE + 3_600_000;
+
+/** recordMatch's outcome without the incident it may return (checked on its own below). */
+async function outcomeOf(
+  recording: Promise<RecordMatchOutcome>,
+): Promise<Omit<RecordMatchOutcome, 'incident'>> {
+  const { incident: _incident, ...rest } = await recording;
+  return rest;
+}
 
 describe('IncidentStore', () => {
   it('records a withdrawn match on its incident once; retracted when every match is', async () => {
@@ -58,9 +66,22 @@ describe('IncidentStore', () => {
   it('reads an incident without its matches, runs and retractions for a trigger', async () => {
     const keys = env.fresh('summary');
     const store = new IncidentStore(env.t.redis, keys);
-    await store.recordMatch(makeMatch({ matchId: 'm_s1', lastTime: BASE + 1_000 }), N);
-    await store.recordMatch(makeMatch({ matchId: 'm_s2', lastTime: BASE + 2_000 }), N + 1);
+    const opened = await store.recordMatch(
+      makeMatch({ matchId: 'm_s1', lastTime: BASE + 1_000 }),
+      N,
+    );
     const id = incId('m_s1');
+    // The match that creates the incident returns it, as a read right after would.
+    expect(opened.incident).toEqual(await store.summary(id));
+    expect(opened.incident).toMatchObject({ id, status: 'open', matchCount: 1, createdAt: N });
+    const joined = await store.recordMatch(
+      makeMatch({ matchId: 'm_s2', lastTime: BASE + 2_000 }),
+      N + 1,
+    );
+    // One that joins it, or a replay, does not: either would be read when needed.
+    expect([joined.created, joined.incident]).toEqual([false, undefined]);
+    const replay = await store.recordMatch(makeMatch({ matchId: 'm_s1' }), N + 2);
+    expect([replay.replayed, replay.created, replay.incident]).toEqual([true, true, undefined]);
     const detail = await store.get(id);
     const summary = await store.summary(id);
     expect(detail?.matches).toHaveLength(2);
@@ -110,7 +131,7 @@ describe('IncidentStore', () => {
     });
     const id1 = incId('m_one');
 
-    expect(await store.recordMatch(m1, N)).toEqual({
+    expect(await outcomeOf(store.recordMatch(m1, N))).toEqual({
       incidentId: id1,
       created: true,
       replayed: false,
@@ -141,7 +162,7 @@ describe('IncidentStore', () => {
     });
 
     // Same rule + group: attaches.
-    expect(await store.recordMatch(m2, N + 1_000)).toEqual({
+    expect(await outcomeOf(store.recordMatch(m2, N + 1_000))).toEqual({
       incidentId: id1,
       created: false,
       replayed: false,
@@ -161,7 +182,7 @@ describe('IncidentStore', () => {
 
     // Another group: another incident.
     const id3 = incId('m_three');
-    expect(await store.recordMatch(m3, N + 2_000)).toEqual({
+    expect(await outcomeOf(store.recordMatch(m3, N + 2_000))).toEqual({
       incidentId: id3,
       created: true,
       replayed: false,
@@ -176,12 +197,12 @@ describe('IncidentStore', () => {
     );
 
     // Redelivery returns the first outcome and changes nothing.
-    expect(await store.recordMatch(m1, N + 3_000)).toEqual({
+    expect(await outcomeOf(store.recordMatch(m1, N + 3_000))).toEqual({
       incidentId: id1,
       created: true,
       replayed: true,
     });
-    expect(await store.recordMatch(m2, N + 3_000)).toEqual({
+    expect(await outcomeOf(store.recordMatch(m2, N + 3_000))).toEqual({
       incidentId: id1,
       created: false,
       replayed: true,
@@ -208,7 +229,7 @@ describe('IncidentStore', () => {
       lastTime: BASE + 25_000,
     });
     const id4 = incId('m_four');
-    expect(await store.recordMatch(m4, N + 6_000)).toEqual({
+    expect(await outcomeOf(store.recordMatch(m4, N + 6_000))).toEqual({
       incidentId: id4,
       created: true,
       replayed: false,
@@ -223,7 +244,7 @@ describe('IncidentStore', () => {
     );
     expect((await store.get(id1))!.matchCount).toBe(2);
     // A redelivery of an old match still points at the incident it went to.
-    expect(await store.recordMatch(m2, N + 7_000)).toEqual({
+    expect(await outcomeOf(store.recordMatch(m2, N + 7_000))).toEqual({
       incidentId: id1,
       created: false,
       replayed: true,
@@ -279,7 +300,7 @@ describe('IncidentStore', () => {
       late: true,
     });
     const { incidentId } = await store.recordMatch(first, N);
-    expect(await store.recordMatch(late, N + 1)).toEqual({
+    expect(await outcomeOf(store.recordMatch(late, N + 1))).toEqual({
       incidentId,
       created: false,
       replayed: false,
@@ -325,7 +346,7 @@ describe('IncidentStore', () => {
     expect(reply).toEqual([-1, incidentId, 0]);
     expect(await env.t.redis.exists(keys.incident('inc_stale'))).toBe(0);
     // Through the store it retries and attaches.
-    expect(await store.recordMatch(match, N + 2)).toEqual({
+    expect(await outcomeOf(store.recordMatch(match, N + 2))).toEqual({
       incidentId,
       created: false,
       replayed: false,
@@ -335,13 +356,16 @@ describe('IncidentStore', () => {
   it('forgets match ids after the 30-day memory', async () => {
     const store = new IncidentStore(env.t.redis, env.fresh('memory'));
     const old = makeMatch({ matchId: 'm_old', groupKey: '["k-old"]', group: { api_key: 'k-old' } });
-    const first = await store.recordMatch(old, N);
-    expect(await store.recordMatch(old, N + 30 * 86_400_000)).toEqual({ ...first, replayed: true });
+    const first = await outcomeOf(store.recordMatch(old, N));
+    expect(await outcomeOf(store.recordMatch(old, N + 30 * 86_400_000))).toEqual({
+      ...first,
+      replayed: true,
+    });
     await store.recordMatch(
       makeMatch({ matchId: 'm_new', groupKey: '["k-new"]', group: { api_key: 'k-new' } }),
       N + 30 * 86_400_000 + 1,
     );
-    expect(await store.recordMatch(old, N + 30 * 86_400_000 + 2)).toEqual({
+    expect(await outcomeOf(store.recordMatch(old, N + 30 * 86_400_000 + 2))).toEqual({
       incidentId: first.incidentId,
       created: false,
       replayed: false,
