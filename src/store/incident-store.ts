@@ -78,8 +78,17 @@ const MAX_RETRACTIONS_KEPT = 100;
 /** Match ids are remembered this long (redeliveries within it are recognised). */
 export const MATCH_MEMORY_MS = 30 * 86_400_000;
 
+/** Open-incident hints kept (rule and group → incident id), newest last. */
+const OPEN_HINTS = 10_000;
+
 export class IncidentStore {
   readonly #scripts: ScriptRunner;
+  /**
+   * The open incident of each rule and group as this process last saw it: a guess, never the
+   * truth. recordMatch sends it as the incident it expects; the script refuses a wrong guess
+   * and answers the right one, which the next attempt sends. No guess means "none open".
+   */
+  readonly #openHints = new Map<string, string>();
 
   constructor(
     private readonly redis: RedisClient,
@@ -110,8 +119,10 @@ export class IncidentStore {
       ...(containment === undefined ? {} : { containment }),
       ...(match.received === undefined ? {} : { acceptedAt: String(match.received) }),
     };
+    // No read of the open incident first (a round trip per match): the guess is checked by the
+    // script, which answers the right one when it is wrong.
+    let expected = this.#openHints.get(openField) ?? '';
     for (let attempt = 0; attempt < 10; attempt += 1) {
-      const expected = (await this.redis.hget(this.keys.incidentOpen, openField)) ?? '';
       const target = expected || newId;
       const [status, id, created, stored] = (await this.#scripts.run(
         'recordMatch',
@@ -140,13 +151,26 @@ export class IncidentStore {
           CHANGE_FEED_MAX_LEN,
         ],
       )) as [number, string, number, string[] | undefined];
-      if (status === -1) continue;
+      if (status === -1) {
+        expected = id;
+        this.#hint(openField, id);
+        continue;
+      }
+      if (status === 1) this.#hint(openField, id);
       const outcome = { incidentId: id, created: created === 1, replayed: status === 0 };
       return stored ? { ...outcome, incident: toIncident(fieldsOf(stored)) } : outcome;
     }
     throw new Error(
       `Incident for ${match.rule} kept changing while recording match ${match.matchId}.`,
     );
+  }
+
+  #hint(openField: string, id: string): void {
+    this.#openHints.delete(openField);
+    if (id === '') return;
+    this.#openHints.set(openField, id);
+    if (this.#openHints.size > OPEN_HINTS)
+      this.#openHints.delete(this.#openHints.keys().next().value as string);
   }
 
   /**

@@ -63,6 +63,30 @@ describe('IncidentStore', () => {
     });
   });
 
+  it('finds the open incident another process opened, and opens anew after a resolve', async () => {
+    const keys = env.fresh('guess');
+    // Two correlator processes: each guesses the open incident from what it saw itself.
+    const a = new IncidentStore(env.t.redis, keys);
+    const b = new IncidentStore(env.t.redis, keys);
+    const first = await a.recordMatch(makeMatch({ matchId: 'm_g1' }), N);
+    expect(first).toMatchObject({ incidentId: incId('m_g1'), created: true });
+    // b has seen none: its guess ("none open") is refused and it attaches to a's.
+    expect(await outcomeOf(b.recordMatch(makeMatch({ matchId: 'm_g2' }), N + 1))).toEqual({
+      incidentId: incId('m_g1'),
+      created: false,
+      replayed: false,
+    });
+    expect(await b.resolve(incId('m_g1'), 'alice', '', N + 2)).toBe('resolved');
+    // a still guesses the resolved one: refused, it opens a new incident.
+    expect(await outcomeOf(a.recordMatch(makeMatch({ matchId: 'm_g3' }), N + 3))).toEqual({
+      incidentId: incId('m_g3'),
+      created: true,
+      replayed: false,
+    });
+    expect((await a.get(incId('m_g1')))?.matchCount).toBe(2);
+    expect((await a.get(incId('m_g3')))?.matchCount).toBe(1);
+  });
+
   it('reads an incident without its matches, runs and retractions for a trigger', async () => {
     const keys = env.fresh('summary');
     const store = new IncidentStore(env.t.redis, keys);
