@@ -1,12 +1,10 @@
-import { resolve } from 'node:path';
 import { loadConfig } from '../config/load-config.js';
-import { loadRuleContent } from '../rule-content.js';
+import { loadRulesOrReport } from './load-rules.js';
 import { engineOptions } from '../correlate/engine-options.js';
 import { evaluate, eventScores, isPositiveLabel } from '../correlate/evaluate.js';
 import type { Match } from '../correlate/match.js';
 import { Replay, readRecordedLine } from '../correlate/replay.js';
 import { getEventField } from '../ingest/canonical-event.js';
-import { formatDiagnostic } from '../shared/diagnostics.js';
 import { readLines } from './replay-inputs.js';
 import { EVAL_USAGE } from './usage.js';
 
@@ -36,12 +34,8 @@ export async function runEval(argv: readonly string[]): Promise<number> {
     return 2;
   }
   const config = loadConfig();
-  const { content, diagnostics } = await loadRuleContent(resolve(contentDir));
-  if (!content) {
-    for (const d of diagnostics) console.error(formatDiagnostic(d));
-    console.error(`cordon eval: the rules under ${resolve(contentDir)} have errors.`);
-    return 1;
-  }
+  const content = await loadRulesOrReport('eval', contentDir);
+  if (!content) return 1;
   const options = engineOptions(config.correlate, content.connectors, 1);
   const matches: Match[] = [];
   const replay = new Replay(

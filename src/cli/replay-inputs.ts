@@ -1,15 +1,14 @@
 import { createReadStream } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { loadConfig } from '../config/load-config.js';
-import { loadRuleContent } from '../rule-content.js';
+import { loadRulesOrReport } from './load-rules.js';
 import { engineOptions } from '../correlate/engine-options.js';
 import type { RuleStats } from '../correlate/engine/rule-stats.js';
 import type { Match, Retraction } from '../correlate/match.js';
 import { Replay, readRecordedLine } from '../correlate/replay.js';
 import type { ReplayPool } from '../correlate/replay-pool.js';
-import { formatDiagnostic } from '../shared/diagnostics.js';
 
 /** A short canonical event's line, to guess an input's event count from its size. */
 const BYTES_PER_EVENT_GUESS = 120;
@@ -25,12 +24,8 @@ export async function replayInputs(
   pool: ReplayPool | undefined,
 ): Promise<number> {
   const config = loadConfig();
-  const { content, diagnostics } = await loadRuleContent(resolve(contentDir));
-  if (!content) {
-    for (const d of diagnostics) console.error(formatDiagnostic(d));
-    console.error(`cordon replay: the rules under ${resolve(contentDir)} have errors.`);
-    return 1;
-  }
+  const content = await loadRulesOrReport('replay', contentDir);
+  if (!content) return 1;
   const files = await inputFiles(input);
   if (files.length === 0) {
     console.error(`cordon replay: no .ndjson, .jsonl or .json files under ${input}.`);

@@ -73,4 +73,19 @@ describe('cordon eval', () => {
     expect(run.stdout).toContain(`labelled positive by "labels.anomaly"`);
     expect(cordon(['eval']).code).toBe(2);
   });
+
+  it('prints where the rules are wrong and exits 1, as replay does', () => {
+    const bad = join(dir, 'bad-content');
+    mkdirSync(join(bad, 'correlations'), { recursive: true });
+    writeFileSync(join(bad, 'correlations', 'bad.yaml'), 'title: x\nname: bad\n');
+    for (const command of [
+      ['eval', '--content', bad, '--label', 'labels.anomaly', events],
+      ['replay', '--content', bad, events],
+    ]) {
+      const run = cordon(command);
+      expect(run.code, run.stderr).toBe(1);
+      expect(run.stderr).toMatch(/bad\.yaml:1:1 error CORDON_ERR_DEFINITION_REQUIRED/);
+      expect(run.stderr).toContain(`cordon ${command[0]}: the rules under ${bad} have errors.`);
+    }
+  });
 });
