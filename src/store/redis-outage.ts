@@ -92,6 +92,7 @@ export class RedisOutage {
    * timeout can be this process's own event loop stalling past the command timeout.
    */
   probe(): Promise<void> {
+    if (this.#stopped) return Promise.resolve();
     this.#probing ??= this.#pingWithin(this.probeDeadlineMs)
       .then(
         () => {
@@ -113,10 +114,11 @@ export class RedisOutage {
   async #pingWithin(ms: number): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<never>((_, reject) => {
+      // Unref'd: a probe pending at shutdown must not hold the process open.
       timer = setTimeout(
         () => reject(new Error(`Redis did not answer a PING within ${ms} ms.`)),
         ms,
-      );
+      ).unref();
     });
     try {
       await Promise.race([this.redis.ping(), late]);

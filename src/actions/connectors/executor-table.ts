@@ -149,8 +149,9 @@ async function execute(
 }
 
 /**
- * Every field of ActionContext, so adding one fails to compile until `operationContext` passes
- * it on.
+ * Every field of ActionContext: a new one fails to compile here until it is listed, a reminder
+ * to pass it on in `operationContext` (a required one fails there too; an optional one would
+ * not).
  */
 const PASSED_ON: Record<keyof ActionContext, true> = {
   connector: true,
