@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { removeStale } from './remove-stale.mjs';
+import { hasMissingOutput, removeStale } from './remove-stale.mjs';
 
 const STAMP = 'dist/.built';
 const INPUTS = [
@@ -28,6 +28,10 @@ const built = statSync(STAMP, { throwIfNoEntry: false })?.mtimeMs ?? 0;
 if (process.argv.includes('--if-stale') && built > 0 && INPUTS.every((p) => newest(p) < built))
   process.exit(0);
 
+// A compiled file deleted since the last build (by hand, or a half-cleaned dist/) would not be
+// written again: the incremental build info says its source has not changed.
+if (hasMissingOutput('dist', 'src', [join('src', 'console', 'ui')]))
+  rmSync('dist/.tsbuildinfo', { force: true });
 const tsc = spawnSync(
   process.execPath,
   ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'],

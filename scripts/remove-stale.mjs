@@ -22,3 +22,22 @@ export function removeStale(outDir, srcDir, skip = [], dir = outDir) {
   }
   if (dir !== outDir && readdirSync(dir).length === 0) rmSync(dir, { recursive: true });
 }
+
+/**
+ * Whether a TypeScript source under `srcDir` (outside the folders in `skip`) has no compiled
+ * `.js` under `outDir`. tsc's incremental build trusts its build info and does not write an
+ * output again that was deleted since; the caller then builds without that info.
+ */
+export function hasMissingOutput(outDir, srcDir, skip = [], dir = srcDir) {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (!skip.includes(path) && hasMissingOutput(outDir, srcDir, skip, path)) return true;
+      continue;
+    }
+    const source = /^(.*)\.tsx?$/.exec(relative(srcDir, path));
+    if (!source || entry.name.endsWith('.d.ts')) continue;
+    if (!existsSync(join(outDir, `${source[1] ?? ''}.js`))) return true;
+  }
+  return false;
+}

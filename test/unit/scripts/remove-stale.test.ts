@@ -1,7 +1,7 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { removeStale } from '../../../scripts/remove-stale.mjs';
+import { hasMissingOutput, removeStale } from '../../../scripts/remove-stale.mjs';
 import { tempDir } from '../../helpers/temp-dir.js';
 
 let root = '';
@@ -26,5 +26,17 @@ describe('removeStale (the build after tsc)', () => {
     for (const f of [...compiled, ...foreign]) expect(existsSync(join(root, f)), f).toBe(true);
     for (const f of stale) expect(existsSync(join(root, f)), f).toBe(false);
     expect(existsSync(join(root, 'dist/old'))).toBe(false);
+  });
+
+  it('tells when a source has no compiled file, outside the folders skipped', () => {
+    root = tempDir('missing');
+    for (const f of ['src/a.ts', 'src/ui/b.tsx', 'src/types.d.ts', 'src/web/page.tsx']) touch(f);
+    for (const f of ['dist/a.js', 'dist/ui/b.js']) touch(f);
+    const [out, src] = [join(root, 'dist'), join(root, 'src')];
+    const skip = [join(src, 'web')];
+    // Declarations compile to nothing; the skipped folder is another builder's.
+    expect(hasMissingOutput(out, src, skip)).toBe(false);
+    rmSync(join(root, 'dist/ui/b.js'));
+    expect(hasMissingOutput(out, src, skip)).toBe(true);
   });
 });
