@@ -164,8 +164,17 @@ describe('call', () => {
     await h.settle();
     const childId = childRunId('run_cancel', 'contain', 2);
     expect((await h.runs.get(childId))?.state).toBe('open_case');
+    h.held.add('ratelimit.clear');
     const cancelled = await h.runner.cancel('run_cancel', 'alice');
     expect(cancelled.ok).toBe(true);
+    await h.settle();
+    // While the child takes back its block, the parent's own undo is not even queued.
+    expect(h.queuedActions()).toEqual(['block']);
+    expect(await h.runs.get('run_cancel')).toMatchObject({ status: 'undoing' });
+    expect(await h.runs.timeline('run_cancel')).toContainEqual(
+      expect.objectContaining({ type: 'undo.started', after: [childId] }),
+    );
+    h.held.delete('ratelimit.clear');
     await h.settle();
     expect(await h.runs.get('run_cancel')).toMatchObject({ status: 'cancelled' });
     expect(await h.runs.get(childId)).toMatchObject({ status: 'cancelled' });
@@ -204,6 +213,40 @@ describe('call', () => {
   });
 });
 
+describe('a call that times out with no failure path', () => {
+  it('fails the parent, whose undo waits for the cancelled child to take back its own', async () => {
+    const text = playbooks('      timeout: 5m\n')
+      .replace('    on_failure: escalate\n', '')
+      .replace(
+        '  escalate:\n    action: ticket.open\n    with: { summary: "escalate {{ incident.group.user }}" }\n    next: gave_up\n',
+        '',
+      )
+      .replace('  gave_up: { end: failed }\n', '');
+    const h = harness(text);
+    h.held.add('ticket.open');
+    await h.start('run_stall', { id: 'inc_stall', group: { user: 'hal' } });
+    await h.settle();
+    const childId = childRunId('run_stall', 'contain', 2);
+    h.held.add('ratelimit.clear');
+    h.clock.advance(6 * 60_000);
+    await h.settle();
+    expect(await h.runs.get(childId)).toMatchObject({ status: 'undoing' });
+    expect(await h.runs.get('run_stall')).toMatchObject({ status: 'undoing' });
+    expect(h.queuedActions()).toEqual(['block']);
+    h.held.delete('ratelimit.clear');
+    await h.settle();
+    expect(await h.runs.get(childId)).toMatchObject({ status: 'cancelled' });
+    expect(await h.runs.get('run_stall')).toMatchObject({ status: 'failed' });
+    expect(ops(h).filter((o) => o.startsWith('ratelimit.clear'))).toEqual([
+      'ratelimit.clear c-hal',
+      'ratelimit.clear p-hal',
+    ]);
+    expect(await h.runs.timeline('run_stall')).toContainEqual(
+      expect.objectContaining({ type: 'undo.resumed', child: childId, outcome: 'cancelled' }),
+    );
+  });
+});
+
 describe('a failure after the call', () => {
   it('takes back the child’s effects too, newest first, between the parent’s own', async () => {
     // After the call, the parent blocks the key (which fails): the parent's failure undoes
@@ -237,6 +280,64 @@ describe('a failure after the call', () => {
     expect(await h.limiter.rule('p-fay')).toBeUndefined();
     const undone = (await h.runs.timeline('run_after')).filter((t) => t.type === 'undo.succeeded');
     expect(undone.map((t) => t.state)).toEqual(['contain/block', 'throttle']);
+  });
+});
+
+describe('a cancel that reaches a child which has just resolved', () => {
+  it('takes back the child’s effects first, even when its end was lost on the way', async () => {
+    let armed = true;
+    const crash = (point: CrashPoint): void => {
+      if (point === 'call.before-resume' && armed) {
+        armed = false;
+        throw new Error('killed at call.before-resume');
+      }
+    };
+    const h = harness(playbooks(), { crash });
+    await h.start('run_late', { id: 'inc_late', group: { user: 'gus' } });
+    await h.settle();
+    const childId = childRunId('run_late', 'contain', 2);
+    // The child resolved with its block in force; the parent never heard of it.
+    expect((await h.runs.get(childId))?.status).toBe('resolved');
+    expect(await h.limiter.rule('c-gus')).toBeDefined();
+    expect((await h.runner.cancel('run_late', 'alice')).ok).toBe(true);
+    await h.settle();
+    // Nothing is taken back while the child's end is awaited …
+    expect(await h.runs.get('run_late')).toMatchObject({ status: 'undoing' });
+    expect(ops(h).filter((o) => o.startsWith('ratelimit.clear'))).toEqual([]);
+    // … and reconcile finds it ended: its block joins the parent's book and goes first.
+    await h.runner.reconcile();
+    await h.runner.reconcile();
+    await h.settle();
+    expect(await h.runs.get('run_late')).toMatchObject({ status: 'cancelled' });
+    expect(ops(h).filter((o) => o.startsWith('ratelimit.clear'))).toEqual([
+      'ratelimit.clear c-gus',
+      'ratelimit.clear p-gus',
+    ]);
+    expect(await h.limiter.rule('c-gus')).toBeUndefined();
+    expect(await h.limiter.rule('p-gus')).toBeUndefined();
+    const timeline = await h.runs.timeline('run_late');
+    expect(timeline).toContainEqual(
+      expect.objectContaining({
+        type: 'undo.resumed',
+        child: childId,
+        outcome: 'resolved',
+        adopted: 1,
+      }),
+    );
+    expect(timeline.filter((t) => t.type === 'undo.succeeded').map((t) => t.state)).toEqual([
+      'contain/block',
+      'throttle',
+    ]);
+    // The lost notification, delivered late, changes nothing.
+    expect(
+      await h.runner.apply({
+        type: 'event',
+        runId: 'run_late',
+        eventId: `${childId}-ended`,
+        event: { type: 'call.ended', state: 'contain', child: childId, outcome: 'resolved' },
+        expect: { state: 'contain', step: 2 },
+      }),
+    ).toBe('duplicate');
   });
 });
 

@@ -105,6 +105,12 @@ export interface StateKind<D extends BaseStateDefinition = BaseStateDefinition> 
     at: { readonly state: string; readonly step: number },
     services: RunServices,
   ): Promise<void>;
+  /**
+   * The run of its own that a run resting here (at `at`) started and that acts by itself (a
+   * call's sub-run), by id: a cancel or failure of this run takes back that run's effects
+   * before its own (see UndoPass.after).
+   */
+  subRun?(run: RunRecord, def: D, at: { readonly state: string; readonly step: number }): string;
   /** Heals what a crash or a lost message could leave behind for a run resting here. */
   reconcile?(
     run: RunRecord,

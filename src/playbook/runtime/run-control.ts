@@ -7,6 +7,7 @@ import { kindOf, leavesOf, statusOfState } from './run-positions.js';
 import { effectEntries } from './run-timeline.js';
 import { MAX_CONFLICT_RETRIES, type RunnerCore } from './runner-core.js';
 import { EMPTY_BOOK, toUndo } from './undo-book.js';
+import { subRunsToAwait } from './undo-events.js';
 import { startPass } from './undo-runtime.js';
 
 /**
@@ -38,12 +39,25 @@ export async function cancelRun(
     const queue = toUndo(book);
     let effects: Effect[] = [withdraw];
     let status: RunStatus = 'cancelled';
+    // Sub-runs the withdraw cancels take back their (newer) effects before this run's own.
+    const after =
+      queue.length > 0
+        ? await subRunsToAwait(
+            core,
+            await core.compiled(run.playbookHash, run.id),
+            run,
+            withdraw.at,
+            true,
+          )
+        : [];
     if (queue.length > 0) {
-      const pass = startPass(book, 'cancelled', queue, {
-        status: 'cancelled',
-        effects: [],
-        ended: true,
-      });
+      const pass = startPass(
+        book,
+        'cancelled',
+        queue,
+        { status: 'cancelled', effects: [], ended: true },
+        after,
+      );
       book = pass.book;
       effects = [withdraw, ...pass.effects];
       status = 'undoing';
@@ -66,7 +80,15 @@ export async function cancelRun(
       [
         { at: now, type: 'cancelled', by, state: run.state },
         ...(queue.length > 0
-          ? [{ at: now, type: 'undo.started', reason: 'cancelled', effects: queue.length }]
+          ? [
+              {
+                at: now,
+                type: 'undo.started',
+                reason: 'cancelled',
+                effects: queue.length,
+                ...(after.length > 0 ? { after } : {}),
+              },
+            ]
           : []),
         ...effectEntries(effects, now),
         ...(ended ? [{ at: now, type: 'ended', outcome: 'cancelled' }] : []),

@@ -54,7 +54,14 @@ import { kindOf, leavesOf, positionOf, sameValue, statusOf } from './run-positio
 import { effectEntries, eventSummary } from './run-timeline.js';
 import { lazyChild } from './lazy-log.js';
 import { MAX_CONFLICT_RETRIES, type RunnerCore } from './runner-core.js';
-import { adoptLateEffect, applyUndoEvent, reconcileUndo, UNDO_POSITION } from './undo-events.js';
+import {
+  adoptLateEffect,
+  applyUndoEvent,
+  endsAwaitedSubRun,
+  reconcileUndo,
+  subRunsToAwait,
+  UNDO_POSITION,
+} from './undo-events.js';
 import { CORDON_METRICS } from '../../shared/metric-families.js';
 import type { Metrics } from '../../shared/metrics.js';
 
@@ -314,7 +321,11 @@ export class Runner {
         continue;
       }
       if (applied) return { outcome: 'duplicate' };
-      if (job.event.type === 'undo.done' || job.event.type === 'undo.expire') {
+      if (
+        job.event.type === 'undo.done' ||
+        job.event.type === 'undo.expire' ||
+        endsAwaitedSubRun(run, job.event)
+      ) {
         const outcome = await applyUndoEvent(this.#core, run, job);
         if (outcome === 'conflict') continue;
         return { outcome };
@@ -433,12 +444,17 @@ export class Runner {
         event.type === 'approval.rejected' ? toUndo(book, (e) => e.undoOnReject) : [];
       if (failedUndo.length > 0 || rejectedUndo.length > 0) {
         const failing = failedUndo.length > 0;
+        // A sub-run still going (a call that timed out cancelled it) undoes its effects first.
+        const after = failing
+          ? await subRunsToAwait(this.#core, compiled, run, [job.expect], false)
+          : [];
         const pass = startPass(
           book,
           failing ? 'failed' : 'rejected',
           failing ? failedUndo : rejectedUndo,
           // A failure's timer cancels go out now; a rejection's next step waits for the pass.
           { status, effects: failing ? [] : effects, ended },
+          after,
         );
         book = pass.book;
         effects = failing ? [...effects, ...pass.effects] : pass.effects;
@@ -449,6 +465,7 @@ export class Runner {
           type: 'undo.started',
           reason: failing ? 'failed' : 'rejected',
           effects: failing ? failedUndo.length : rejectedUndo.length,
+          ...(after.length > 0 ? { after } : {}),
         });
       }
       const timeline: TimelineEntry[] = [

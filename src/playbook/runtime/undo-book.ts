@@ -35,8 +35,14 @@ export interface UndoEntry {
  */
 export interface UndoPass {
   readonly reason: Exclude<UndoReason, 'expiry'>;
-  /** Effect keys still to undo; the first one's undo job is queued. */
+  /** Effect keys still to undo; the first one's undo job is queued, unless `after` waits. */
   readonly queue: readonly string[];
+  /**
+   * Sub-runs (a call's) this run withdrew as the pass began, each undoing its own effects: no
+   * undo of this run's starts until every one of them has ended, since their effects are
+   * newer. Absent or empty: the pass is undoing `queue`.
+   */
+  readonly after?: readonly string[];
   readonly then: {
     readonly status: RunStatus;
     readonly effects: readonly Effect[];

@@ -1,11 +1,18 @@
+import type { CompiledPlaybook, RunEvent } from '../definition/compile-playbook.js';
+import { callEndedEventId } from '../kinds/call/call-runtime.js';
 import { stateEffectId, type Effect } from './effects.js';
 import type { RunEventJob } from './jobs.js';
-import type { RunRecord, RunStatus, TimelineEntry } from './run-record.js';
+import {
+  FINAL_STATUSES,
+  type RunRecord,
+  type RunStatus,
+  type TimelineEntry,
+} from './run-record.js';
 import { kindOf } from './run-positions.js';
 import { effectEntries } from './run-timeline.js';
 import type { RunnerCore } from './runner-core.js';
 import { EMPTY_BOOK, entryOf, mark, undoKey, withEntry, type UndoBook } from './undo-book.js';
-import { applyUndoDone } from './undo-runtime.js';
+import { applyUndoDone, resumeAfterSubRun } from './undo-runtime.js';
 
 /** Undo outcomes and expiries apply wherever the run is: their events name no position. */
 export const UNDO_POSITION = { state: '__undo', step: 0 } as const;
@@ -32,6 +39,12 @@ export async function applyUndoEvent(
     };
   } else if (event.type === 'undo.done') {
     const outcome = applyUndoDone(run, event, now);
+    if (!outcome) return 'ignored';
+    patch = outcome;
+    finished = outcome.finished;
+  } else if (event.type === 'call.ended') {
+    // A sub-run the pass waits for has ended (its end names the parent's old position).
+    const outcome = resumeAfterSubRun(run, event.child, await core.deps.runs.get(event.child), now);
     if (!outcome) return 'ignored';
     patch = outcome;
     finished = outcome.finished;
@@ -123,8 +136,61 @@ export async function adoptLateEffect(
   return 'applied';
 }
 
+/** Whether `event` ends a sub-run that `run`'s undo pass waits for (applyUndoEvent's). */
+export function endsAwaitedSubRun(run: RunRecord, event: RunEvent): boolean {
+  return event.type === 'call.ended' && run.undo?.pass?.after?.includes(event.child) === true;
+}
+
+/**
+ * The sub-runs started from `positions` (kinds with `subRun`) that an undo pass beginning now
+ * must wait for: those that exist and, unless `ended` is true, have not ended. A sub-run that
+ * has ended but whose end the run has not applied yet (cancel) still has its end on the way,
+ * which is what the pass then waits for; a sub-run not yet started is not waited for.
+ */
+export async function subRunsToAwait(
+  core: RunnerCore,
+  compiled: CompiledPlaybook,
+  run: RunRecord,
+  positions: readonly { readonly state: string; readonly step: number }[],
+  ended: boolean,
+): Promise<string[]> {
+  const out: string[] = [];
+  for (const at of positions) {
+    const resting = kindOf(compiled.states[at.state]);
+    const id = resting?.kind.subRun?.(run, resting.def, at);
+    if (id === undefined) continue;
+    const child = await core.deps.runs.get(id);
+    if (child && (ended || !FINAL_STATUSES.includes(child.status))) out.push(id);
+  }
+  return out;
+}
+
 /** An undo pass whose current job vanished or whose outcome was never applied. */
 export async function reconcileUndo(core: RunnerCore, run: RunRecord): Promise<void> {
+  const awaited = run.undo?.pass?.after ?? [];
+  if (awaited.length > 0) {
+    // The end of a sub-run it waits for was lost (or the sub-run is gone): apply it now, under
+    // the event id its end would have had, so a late delivery is a duplicate.
+    for (const id of awaited) {
+      const child = await core.deps.runs.get(id);
+      if (child && !FINAL_STATUSES.includes(child.status)) continue;
+      const fresh = await core.deps.runs.get(run.id);
+      if (!fresh) return;
+      await applyUndoEvent(core, fresh, {
+        type: 'event',
+        runId: run.id,
+        eventId: callEndedEventId(id),
+        event: {
+          type: 'call.ended',
+          state: child?.parent?.state ?? run.state,
+          child: id,
+          outcome: child?.status ?? 'cancelled',
+        },
+        expect: UNDO_POSITION,
+      });
+    }
+    return;
+  }
   const current = run.undo?.pass?.queue[0];
   const entry = current && entryOf(run.undo ?? EMPTY_BOOK, current);
   if (!entry) return;

@@ -7,6 +7,7 @@ import {
   entryOf,
   mark,
   undoKey,
+  withEntry,
   type UndoBook,
   type UndoEntry,
   type UndoPass,
@@ -50,18 +51,88 @@ export function undoJob(run: RunRecord, entry: UndoEntry, reason: UndoReason): A
 
 /**
  * Starts an undo pass over `queue` (newest first): the entries are marked undoing at once (a
- * later expiry of one of them is then a no-op) and the first one's undo is the only effect.
+ * later expiry of one of them is then a no-op) and the first one's undo is the only effect,
+ * or none while sub-runs in `after` are still taking back their own (resumeAfterSubRun).
  */
 export function startPass(
   book: UndoBook,
   reason: UndoPass['reason'],
   queue: readonly string[],
   then: UndoPass['then'],
+  after: readonly string[] = [],
 ): { book: UndoBook; effects: Effect[] } {
-  const pass: UndoPass = { reason, queue, then };
+  const pass: UndoPass =
+    after.length > 0 ? { reason, queue, then, after } : { reason, queue, then };
   return {
     book: { ...mark(book, queue, 'undoing', reason), pass },
-    effects: [undoEffect(queue[0] as string)],
+    effects: after.length > 0 ? [] : [undoEffect(queue[0] as string)],
+  };
+}
+
+/**
+ * A sub-run's effects still in force, as entries of the run that started it: the same effect
+ * keys (their undo jobs keep their ids, so the sub-run's own expiry and the parent's undo
+ * dedupe on the job id and the effect ledger), named `<call state>/<sub-run state>`. The
+ * expiry stays the sub-run's to keep: the copies carry none.
+ */
+export function inForce(child: RunRecord): UndoEntry[] {
+  const prefix = child.parent?.state ?? child.playbookId;
+  return (child.undo?.entries ?? [])
+    .filter((e) => e.status === 'applied')
+    .map(({ expiresAt: _expires, reason: _reason, ...e }) => ({
+      ...e,
+      state: `${prefix}/${e.state}`,
+    }));
+}
+
+/**
+ * A sub-run the pass waits for (UndoPass.after) has ended (`child`: as stored; undefined if
+ * it is gone). One that resolved before its cancel reached it left effects in force: they join
+ * the book and go first. Once no sub-run is left to wait for, the pass undoes its queue.
+ */
+export function resumeAfterSubRun(
+  run: RunRecord,
+  childId: string,
+  child: RunRecord | undefined,
+  at: number,
+): UndoStepOutcome | undefined {
+  const book = run.undo ?? EMPTY_BOOK;
+  const pass = book.pass;
+  if (!pass?.after?.includes(childId)) return undefined;
+  let next = book;
+  const adopted = child?.status === 'resolved' ? inForce(child) : [];
+  for (const entry of adopted) next = withEntry(next, entry);
+  const taken = adopted
+    .map((e) => e.effectKey)
+    .filter((k) => entryOf(next, k)?.status === 'applied');
+  next = mark(next, taken, 'undoing', pass.reason);
+  const queue = [...taken.reverse(), ...pass.queue];
+  const after = pass.after.filter((id) => id !== childId);
+  const timeline: TimelineEntry[] = [
+    {
+      at,
+      type: 'undo.resumed',
+      child: childId,
+      outcome: child?.status ?? 'missing',
+      ...(taken.length > 0 ? { adopted: taken.length } : {}),
+      ...(after.length > 0 ? { waiting: after } : {}),
+    },
+  ];
+  if (after.length > 0)
+    return { book: { ...next, pass: { ...pass, queue, after } }, effects: [], timeline };
+  const { after: _done, ...rest } = pass;
+  if (queue.length > 0)
+    return {
+      book: { ...next, pass: { ...rest, queue } },
+      effects: [undoEffect(queue[0] as string)],
+      timeline,
+    };
+  const { pass: _over, ...without } = next;
+  return {
+    book: without,
+    effects: pass.then.effects,
+    timeline,
+    finished: { status: pass.then.status, ended: pass.then.ended },
   };
 }
 

@@ -8,6 +8,7 @@ import {
   beforeCallEvent,
   cancelCall,
   callStepRecord,
+  childRunId,
   callTimeoutName,
   performCall,
   reconcileCall,
@@ -87,4 +88,5 @@ export const callKind: StateKind<CallStateDefinition> = {
   adoptedUndo: adoptedCallUndo,
   reconcile: reconcileCall,
   cancel: cancelCall,
+  subRun: (run, _def, at) => childRunId(run.id, at.state, at.step),
 };

@@ -6,6 +6,7 @@ import { stateEffectId, type StateEffect } from '../../runtime/effects.js';
 import { FINAL_STATUSES, type RunRecord } from '../../runtime/run-record.js';
 import { runScope } from '../../runtime/run-scope.js';
 import type { UndoEntry } from '../../runtime/undo-book.js';
+import { inForce } from '../../runtime/undo-runtime.js';
 import type { RunServices } from '../state-kind.js';
 import {
   CALL_ID_PREFIX,
@@ -167,23 +168,9 @@ export async function beforeCallEvent(
   return {
     ...event,
     outputs: rendered.value as Record<string, unknown>,
-    undo: adoptable(child, run.state),
+    // Its effects still in force join this run's book (named `<call state>/<child state>`).
+    undo: inForce(child),
   };
-}
-
-/**
- * The child's effects still in force, as entries of the parent's book: the same effect keys
- * (their undo jobs keep their ids, so the child's own expiry and the parent's undo dedupe on
- * the job id and the effect ledger), named `<call state>/<child state>` in the parent's
- * timeline. The expiry stays the child's to keep: the copies carry none.
- */
-function adoptable(child: RunRecord, callState: string): UndoEntry[] {
-  return (child.undo?.entries ?? [])
-    .filter((e) => e.status === 'applied')
-    .map(({ expiresAt: _expires, reason: _reason, ...e }) => ({
-      ...e,
-      state: `${callState}/${e.state}`,
-    }));
 }
 
 /** A resolved call's adopted effects (beforeCallEvent attached them to the event). */
