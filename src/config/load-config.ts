@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { DEFAULT_MAX_DEPTH, MAX_DEPTH_LIMIT } from '../ingest/normalizers/json-depth.js';
 import { isClusterUrl, parseClusterUrl, parseNodes } from '../store/redis-target.js';
 import { CordonError } from '../shared/errors.js';
-import { LOG_FORMATS, type LogFormat } from '../shared/logger.js';
+import { LOG_FORMATS, type LogFormat } from '../shared/log-format.js';
 
 /**
  * Everything Cordon reads from the environment, read here and nowhere else, validated in

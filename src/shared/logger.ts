@@ -1,5 +1,6 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
 import pretty from 'pino-pretty';
+import type { LogFormat } from './log-format.js';
 
 export type { Logger };
 
@@ -42,9 +43,7 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
   );
 }
 
-/** `auto`: readable lines on a terminal, JSON (one object per line) anywhere else. */
-export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
-export type LogFormat = (typeof LOG_FORMATS)[number];
+export { LOG_FORMATS, type LogFormat } from './log-format.js';
 
 /**
  * Where log lines go: undefined (pino's JSON on stdout) unless the format asks for readable
