@@ -11,7 +11,13 @@ import { kindByEffectAction } from '../kinds/registry.js';
  * and that kind performs it; timers are the runner's own.
  */
 export type Effect =
-  StateEffect | TimerEffect | CancelTimerEffect | UndoEffect | ExpiryEffect | WithdrawEffect;
+  | StateEffect
+  | TimerEffect
+  | CancelTimerEffect
+  | UndoEffect
+  | ExpiryEffect
+  | WithdrawEffect
+  | RedeliverEffect;
 
 /** Queue the undo job of one undo book entry (id = its undo key). */
 export interface UndoEffect {
@@ -35,8 +41,20 @@ export interface WithdrawEffect {
   readonly at: readonly { readonly state: string; readonly step: number }[];
 }
 
+/**
+ * Queue again an event that waited for an undo pass (UndoPass.deferred), under a job id of its
+ * own (`id`): the event keeps its id, so it still applies at most once.
+ */
+export interface RedeliverEffect {
+  readonly kind: 'redeliver';
+  readonly id: string;
+  readonly eventId: string;
+  readonly event: { readonly type: string };
+  readonly expect: { readonly state: string; readonly step: number };
+}
+
 /** Effects the runner performs itself (no state kind asks for them). */
-const RUNNER_KINDS = new Set(['timer', 'cancel-timer', 'undo', 'expiry', 'withdraw']);
+const RUNNER_KINDS = new Set(['timer', 'cancel-timer', 'undo', 'expiry', 'withdraw', 'redeliver']);
 
 export interface StateEffect {
   readonly kind: string;
@@ -74,6 +92,10 @@ export function isUndo(effect: Effect): effect is UndoEffect {
 
 export function isExpiry(effect: Effect): effect is ExpiryEffect {
   return effect.kind === 'expiry';
+}
+
+export function isRedeliver(effect: Effect): effect is RedeliverEffect {
+  return effect.kind === 'redeliver';
 }
 
 export function isWithdraw(effect: Effect): effect is WithdrawEffect {

@@ -8,7 +8,7 @@ import { effectEntries } from './run-timeline.js';
 import { MAX_CONFLICT_RETRIES, type RunnerCore } from './runner-core.js';
 import { EMPTY_BOOK, toUndo } from './undo-book.js';
 import { subRunsToAwait } from './undo-events.js';
-import { startPass } from './undo-runtime.js';
+import { startPass, takeOverPass } from './undo-runtime.js';
 
 /**
  * Cancels a run that has not ended: what its resting state asked for is withdrawn (queued
@@ -23,7 +23,9 @@ export async function cancelRun(
   for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt += 1) {
     const run = await core.deps.runs.get(runId);
     if (!run) return { ok: false, reason: 'missing' };
-    if (run.status === 'undoing' || FINAL_STATUSES.includes(run.status))
+    // A run undoing a rejection would go on afterwards: the cancel takes its pass over.
+    const rejecting = run.status === 'undoing' && run.undo?.pass?.reason === 'rejected';
+    if ((run.status === 'undoing' && !rejecting) || FINAL_STATUSES.includes(run.status))
       return { ok: false, reason: run.status };
     if (run.pendingEffects.length > 0) {
       await core.flush(run);
@@ -35,33 +37,39 @@ export async function cancelRun(
       id: deterministicId('wdr', run.id, String(run.step)),
       at: Object.entries(leavesOf(run)).map(([state, step]) => ({ state, step })),
     };
+    // Sub-runs the withdraw cancels take back their (newer) effects before this run's own,
+    // and one that has just resolved hands over what it left in force.
+    const after = await subRunsToAwait(
+      core,
+      await core.compiled(run.playbookHash, run.id),
+      run,
+      withdraw.at,
+      true,
+    );
     let book = run.undo ?? EMPTY_BOOK;
-    const queue = toUndo(book);
     let effects: Effect[] = [withdraw];
-    let status: RunStatus = 'cancelled';
-    // Sub-runs the withdraw cancels take back their (newer) effects before this run's own.
-    const after =
-      queue.length > 0
-        ? await subRunsToAwait(
-            core,
-            await core.compiled(run.playbookHash, run.id),
-            run,
-            withdraw.at,
-            true,
-          )
-        : [];
-    if (queue.length > 0) {
-      const pass = startPass(
-        book,
-        'cancelled',
-        queue,
-        { status: 'cancelled', effects: [], ended: true },
-        after,
-      );
+    let undoing = 0;
+    if (rejecting) {
+      const pass = takeOverPass(book, after, run.step + 1);
       book = pass.book;
       effects = [withdraw, ...pass.effects];
-      status = 'undoing';
+      undoing = pass.added;
+    } else {
+      const queue = toUndo(book);
+      if (queue.length > 0 || after.length > 0) {
+        const pass = startPass(
+          book,
+          'cancelled',
+          queue,
+          { status: 'cancelled', effects: [], ended: true },
+          after,
+        );
+        book = pass.book;
+        effects = [withdraw, ...pass.effects];
+        undoing = queue.length;
+      }
     }
+    const status: RunStatus = book.pass ? 'undoing' : 'cancelled';
     const ended = status === 'cancelled';
     const saved = await core.deps.runs.save(
       run,
@@ -75,17 +83,18 @@ export async function cancelRun(
         pendingEffects: effects,
         updatedAt: now,
         ...(ended ? { endedAt: now } : {}),
-        ...(queue.length > 0 ? { undo: book } : {}),
+        ...(book !== (run.undo ?? EMPTY_BOOK) ? { undo: book } : {}),
       },
       [
         { at: now, type: 'cancelled', by, state: run.state },
-        ...(queue.length > 0
+        ...(book.pass
           ? [
               {
                 at: now,
                 type: 'undo.started',
                 reason: 'cancelled',
-                effects: queue.length,
+                effects: undoing,
+                ...(rejecting ? { during: 'rejected' } : {}),
                 ...(after.length > 0 ? { after } : {}),
               },
             ]
@@ -97,7 +106,7 @@ export async function cancelRun(
     );
     if (saved === 'conflict') continue;
     if (saved === 'missing') return { ok: false, reason: 'missing' };
-    core.deps.logger.info({ runId, by, undo: queue.length }, 'run cancelled');
+    core.deps.logger.info({ runId, by, undo: undoing }, 'run cancelled');
     const updated = await core.deps.runs.get(runId);
     if (updated) await core.flush(updated);
     return { ok: true, run: (await core.deps.runs.get(runId)) ?? run };

@@ -1,6 +1,14 @@
 import type { RunEvent } from '../definition/compile-playbook.js';
 import { stateKind } from '../kinds/registry.js';
-import { isCancelTimer, isExpiry, isTimer, isUndo, isWithdraw, type Effect } from './effects.js';
+import {
+  isCancelTimer,
+  isExpiry,
+  isRedeliver,
+  isTimer,
+  isUndo,
+  isWithdraw,
+  type Effect,
+} from './effects.js';
 import type { TimelineEntry } from './run-record.js';
 
 export function effectEntries(effects: readonly Effect[], at: number): TimelineEntry[] {
@@ -11,6 +19,8 @@ export function effectEntries(effects: readonly Effect[], at: number): TimelineE
     if (isUndo(e)) return { at, type: 'undo.queued', effectKey: e.effectKey, jobId: e.id };
     if (isExpiry(e)) return { at, type: 'expiry.set', effectKey: e.effectKey, fireAt: e.fireAt };
     if (isWithdraw(e)) return { at, type: 'withdrawn', states: e.at.map((p) => p.state) };
+    if (isRedeliver(e))
+      return { at, type: 'event.redelivered', state: e.expect.state, event: e.event.type };
     const said = stateKind(e.kind)?.effect;
     return {
       at,

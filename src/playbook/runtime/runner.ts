@@ -21,6 +21,7 @@ import { incidentScope } from './run-scope.js';
 import {
   isCancelTimer,
   isExpiry,
+  isRedeliver,
   isStateEffect,
   isTimer,
   isUndo,
@@ -57,6 +58,8 @@ import { MAX_CONFLICT_RETRIES, type RunnerCore } from './runner-core.js';
 import {
   adoptLateEffect,
   applyUndoEvent,
+  deferEvent,
+  waitsForRejection,
   endsAwaitedSubRun,
   reconcileUndo,
   subRunsToAwait,
@@ -331,6 +334,11 @@ export class Runner {
         return { outcome };
       }
       if (remembered && (run.status === 'undoing' || FINAL_STATUSES.includes(run.status))) continue;
+      if (waitsForRejection(run, job)) {
+        const outcome = await deferEvent(this.#core, run, job);
+        if (outcome === 'conflict') continue;
+        return { outcome };
+      }
       if (run.status === 'undoing' || FINAL_STATUSES.includes(run.status)) {
         const outcome = await adoptLateEffect(this.#core, run, job);
         if (outcome === 'conflict') continue;
@@ -442,12 +450,21 @@ export class Runner {
       const failedUndo = status === 'failed' ? toUndo(book) : [];
       const rejectedUndo =
         event.type === 'approval.rejected' ? toUndo(book, (e) => e.undoOnReject) : [];
-      if (failedUndo.length > 0 || rejectedUndo.length > 0) {
-        const failing = failedUndo.length > 0;
-        // A sub-run still going (a call that timed out cancelled it) undoes its effects first.
-        const after = failing
-          ? await subRunsToAwait(this.#core, compiled, run, [job.expect], false)
+      // A sub-run of the position it fails at undoes its (newer) effects first: one a timeout
+      // just cancelled, or one that resolved as the timeout fell, its end still on the way
+      // (only the sub-run's own end says it is over).
+      const after =
+        status === 'failed'
+          ? await subRunsToAwait(
+              this.#core,
+              compiled,
+              run,
+              [job.expect],
+              event.type !== 'call.ended',
+            )
           : [];
+      if (failedUndo.length > 0 || rejectedUndo.length > 0 || after.length > 0) {
+        const failing = status === 'failed';
         const pass = startPass(
           book,
           failing ? 'failed' : 'rejected',
@@ -941,6 +958,19 @@ export class Runner {
         attempts: UNDO_RETRY.attempts,
         backoff: { type: UNDO_RETRY.backoff, delayMs: UNDO_RETRY.delayMs },
       });
+      return;
+    }
+    if (isRedeliver(effect)) {
+      await this.deps.queues.addRunJob(
+        {
+          type: 'event',
+          runId: run.id,
+          eventId: effect.eventId,
+          event: effect.event as RunEvent,
+          expect: effect.expect,
+        },
+        { jobId: effect.id },
+      );
       return;
     }
     if (isWithdraw(effect)) {

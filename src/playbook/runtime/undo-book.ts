@@ -1,4 +1,4 @@
-import type { RunContext } from '../definition/compile-playbook.js';
+import type { RunContext, RunEvent } from '../definition/compile-playbook.js';
 import type { Effect } from './effects.js';
 import type { RunStatus } from './run-record.js';
 
@@ -43,11 +43,23 @@ export interface UndoPass {
    * newer. Absent or empty: the pass is undoing `queue`.
    */
   readonly after?: readonly string[];
+  /**
+   * Events for the run's other positions (another parallel branch) that came while a
+   * rejection's undos ran: applied once the pass is over (queued again then), so a branch's
+   * progress is neither lost nor mistaken for a late effect to undo.
+   */
+  readonly deferred?: readonly DeferredEvent[];
   readonly then: {
     readonly status: RunStatus;
     readonly effects: readonly Effect[];
     readonly ended: boolean;
   };
+}
+
+export interface DeferredEvent {
+  readonly eventId: string;
+  readonly event: RunEvent;
+  readonly expect: { readonly state: string; readonly step: number };
 }
 
 export interface UndoBook {

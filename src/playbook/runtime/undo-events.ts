@@ -8,7 +8,7 @@ import {
   type RunStatus,
   type TimelineEntry,
 } from './run-record.js';
-import { kindOf } from './run-positions.js';
+import { kindOf, leavesOf } from './run-positions.js';
 import { effectEntries } from './run-timeline.js';
 import type { RunnerCore } from './runner-core.js';
 import { EMPTY_BOOK, entryOf, mark, undoKey, withEntry, type UndoBook } from './undo-book.js';
@@ -133,6 +133,55 @@ export async function adoptLateEffect(
   if (saved === 'missing') return 'missing';
   const updated = await core.deps.runs.get(run.id);
   if (updated) await core.flush(updated);
+  return 'applied';
+}
+
+/**
+ * Whether `job` is for a position the run still rests at (another parallel branch) while the
+ * run undoes a rejection: it waits for the pass (deferEvent), since the run goes on afterwards.
+ */
+export function waitsForRejection(run: RunRecord, job: RunEventJob): boolean {
+  return (
+    run.status === 'undoing' &&
+    run.undo?.pass?.reason === 'rejected' &&
+    leavesOf(run)[job.expect.state] === job.expect.step
+  );
+}
+
+/**
+ * Keeps `job`'s event with the rejection's pass (not applied: its id stays free), to be queued
+ * again when the pass is over (redeliveries). A second delivery of it is kept once.
+ */
+export async function deferEvent(
+  core: RunnerCore,
+  run: RunRecord,
+  job: RunEventJob,
+): Promise<'applied' | 'ignored' | 'missing' | 'conflict'> {
+  const book = run.undo ?? EMPTY_BOOK;
+  const pass = book.pass;
+  if (!pass) return 'ignored';
+  if (pass.deferred?.some((d) => d.eventId === job.eventId)) return 'applied';
+  const now = core.deps.clock.now();
+  const deferred = [
+    ...(pass.deferred ?? []),
+    { eventId: job.eventId, event: job.event, expect: job.expect },
+  ];
+  const saved = await core.deps.runs.save(
+    run,
+    {
+      status: run.status,
+      state: run.state,
+      step: run.step,
+      context: run.context,
+      pendingEffects: [],
+      updatedAt: now,
+      undo: { ...book, pass: { ...pass, deferred } },
+    },
+    [{ at: now, type: 'event.deferred', state: job.expect.state, event: job.event.type }],
+    '',
+  );
+  if (saved === 'conflict') return 'conflict';
+  if (saved === 'missing') return 'missing';
   return 'applied';
 }
 

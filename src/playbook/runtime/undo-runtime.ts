@@ -1,11 +1,12 @@
 import { actionInputsHash } from '../../actions/inputs-hash.js';
-import type { Effect, UndoEffect } from './effects.js';
+import type { Effect, RedeliverEffect, UndoEffect } from './effects.js';
 import type { ActionJob } from './jobs.js';
 import type { RunRecord, RunStatus, TimelineEntry } from './run-record.js';
 import {
   EMPTY_BOOK,
   entryOf,
   mark,
+  toUndo,
   undoKey,
   withEntry,
   type UndoBook,
@@ -70,6 +71,45 @@ export function startPass(
 }
 
 /**
+ * A cancel that reaches a run undoing a rejection (UndoPass reason `rejected`, which would go
+ * on along the rejected path): the pass becomes the cancel's. The undo in flight stays first;
+ * then every other effect still in force joins, all newest first; the run ends `cancelled`
+ * instead of taking the rejected path, once `after` (added to any the pass had) have ended.
+ * `effects`: the undo to queue, when none is in flight and nothing is awaited.
+ */
+export function takeOverPass(
+  book: UndoBook,
+  after: readonly string[],
+  /** The run's step after the cancel (new job ids for deferred events). */
+  step: number,
+): { book: UndoBook; effects: Effect[]; added: number } {
+  const pass = book.pass;
+  const order = new Map(book.entries.map((e, i) => [e.effectKey, i]));
+  const extra = toUndo(book);
+  const [current, ...rest] = pass?.queue ?? [];
+  const tail = [...rest, ...extra].sort((a, b) => (order.get(b) ?? 0) - (order.get(a) ?? 0));
+  const queue = current === undefined ? tail : [current, ...tail];
+  const waiting = [...new Set([...(pass?.after ?? []), ...after])];
+  const next: UndoPass = {
+    reason: 'cancelled',
+    queue,
+    then: { status: 'cancelled', effects: [], ended: true },
+    ...(waiting.length > 0 ? { after: waiting } : {}),
+  };
+  const idle = current === undefined && waiting.length === 0 && queue.length > 0;
+  return {
+    book: { ...mark(book, extra, 'undoing', 'cancelled'), pass: next },
+    // Events the rejection deferred meet the cancel now: an action that landed meanwhile is a
+    // late effect, taken back with the rest.
+    effects: [
+      ...(idle ? [undoEffect(queue[0] as string)] : []),
+      ...(pass ? redeliveries(pass, step) : []),
+    ],
+    added: extra.length,
+  };
+}
+
+/**
  * A sub-run's effects still in force, as entries of the run that started it: the same effect
  * keys (their undo jobs keep their ids, so the sub-run's own expiry and the parent's undo
  * dedupe on the job id and the effect ledger), named `<call state>/<sub-run state>`. The
@@ -130,10 +170,24 @@ export function resumeAfterSubRun(
   const { pass: _over, ...without } = next;
   return {
     book: without,
-    effects: pass.then.effects,
+    effects: [...pass.then.effects, ...redeliveries(pass, run.step)],
     timeline,
     finished: { status: pass.then.status, ended: pass.then.ended },
   };
+}
+
+/**
+ * The events a pass deferred (UndoPass.deferred), queued again as it ends; `tag` (the run's
+ * step then) makes their job ids new, since the jobs that brought them may still be kept.
+ */
+export function redeliveries(pass: UndoPass, tag: number): RedeliverEffect[] {
+  return (pass.deferred ?? []).map((d) => ({
+    kind: 'redeliver',
+    id: `${d.eventId}-redelivered-${tag}`,
+    eventId: d.eventId,
+    event: d.event,
+    expect: d.expect,
+  }));
 }
 
 /** What applying one finished undo does to the run: the book, and what the run becomes. */
@@ -169,6 +223,9 @@ export function applyUndoDone(
   const pass = book.pass;
   if (!pass || pass.queue[0] !== entry.effectKey) return { book: next, effects: [], timeline };
   const queue = pass.queue.slice(1);
+  // Sub-runs still taking back their own: the next undo waits for them (resumeAfterSubRun).
+  if (pass.after !== undefined && pass.after.length > 0)
+    return { book: { ...next, pass: { ...pass, queue } }, effects: [], timeline };
   if (queue.length > 0) {
     next = { ...next, pass: { ...pass, queue } };
     return { book: next, effects: [undoEffect(queue[0] as string)], timeline };
@@ -176,7 +233,7 @@ export function applyUndoDone(
   const { pass: _done, ...rest } = next;
   return {
     book: rest,
-    effects: pass.then.effects,
+    effects: [...pass.then.effects, ...redeliveries(pass, run.step)],
     timeline,
     finished: { status: pass.then.status, ended: pass.then.ended },
   };

@@ -164,6 +164,8 @@ export async function beforeCallEvent(
         code: 'CORDON_ERR_RUN_CALL',
         message: `State "${run.state}": sub-run ${childId} resolved but its outputs do not render: ${rendered.reason}.`,
       },
+      // The child resolved all the same: what it left in force is this run's to take back.
+      undo: inForce(child),
     };
   return {
     ...event,
@@ -173,9 +175,9 @@ export async function beforeCallEvent(
   };
 }
 
-/** A resolved call's adopted effects (beforeCallEvent attached them to the event). */
+/** A resolved child's effects still in force (beforeCallEvent attached them to its end). */
 export function adoptedCallUndo(_def: CallStateDefinition, event: RunEvent): readonly UndoEntry[] {
-  return event.type === 'call.ended' && event.outcome === 'resolved' ? (event.undo ?? []) : [];
+  return event.type === 'call.ended' ? (event.undo ?? []) : [];
 }
 
 /**

@@ -1,0 +1,269 @@
+/**
+ * Undo across a `call` and its sub-run, through the real runner, action processor and
+ * built-in connectors on real Redis (queues simulated in memory, see run-harness): whatever
+ * ends a parent resting at a call (cancel, a timeout with no on_failure), the sub-run's effects
+ * are taken back before the parent's own, newest first, including a sub-run that had just
+ * resolved (its end still on the way, or lost), one in the middle of a rejection, and nested
+ * calls where the middle run has nothing of its own.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { childRunId } from '../../src/playbook/kinds/call/call-runtime.js';
+import type { CrashPoint } from '../../src/shared/crash-points.js';
+import { createRunHarness, type HarnessOptions, type RunHarness } from '../helpers/run-harness.js';
+import { createTestRedis } from '../helpers/redis.js';
+
+const store = createTestRedis('call-undo');
+afterAll(async () => {
+  await store.cleanup();
+});
+
+let n = 0;
+function harness(text: string, options: HarnessOptions = {}): RunHarness {
+  n += 1;
+  return createRunHarness(store, `u${n}`, text, options);
+}
+
+const clears = (h: RunHarness): string[] =>
+  h.calls.filter((c) => c.operation === 'ratelimit.clear').map((c) => String(c.inputs.key));
+
+const CHILD = `
+id: child
+on: { call: true }
+inputs:
+  user: { description: The user to contain. }
+start: block
+states:
+  block:
+    action: ratelimit.set
+    automatic: true
+    with: { key: "c-{{ run.inputs.user }}", limit: block }
+    undo: ratelimit.clear
+    next: open_case
+  open_case:
+    action: ticket.open
+    with: { summary: "case {{ run.inputs.user }}" }
+    next: done
+  done: { end: resolved }
+`;
+
+const THROTTLE = `  throttle:
+    action: ratelimit.set
+    automatic: true
+    with: { key: "p-{{ incident.group.user }}", limit: 10/m }
+    undo: ratelimit.clear
+    next: contain
+`;
+
+/** Loses the child's end once, as a kill between its save and the parent's resume would. */
+function loseEnd(): HarnessOptions {
+  let armed = true;
+  return {
+    crash: (point: CrashPoint) => {
+      if (point === 'call.before-resume' && armed) {
+        armed = false;
+        throw new Error('killed at call.before-resume');
+      }
+    },
+  };
+}
+
+async function rejectOnly(h: RunHarness, runId: string): Promise<void> {
+  const [approval] = await h.approvals.list({ limit: 10, runId });
+  expect(approval).toBeDefined();
+  await h.approvals.decide(
+    approval?.id ?? '',
+    'reject',
+    'approver',
+    'approver',
+    'no',
+    h.clock.now(),
+  );
+  const decided = await h.approvals.get(approval?.id ?? '');
+  if (decided) await h.runner.deliverDecision(decided);
+}
+
+describe('a parent with nothing of its own to undo', () => {
+  it('cancelled as its child resolves: the child’s effects are still taken back', async () => {
+    const h = harness(
+      `id: parent
+on: { correlation: r }
+start: contain
+states:
+  contain:
+    call: { playbook: child, inputs: { user: "{{ incident.group.user }}" } }
+    next: done
+  done: { end: resolved }
+---${CHILD}`,
+      loseEnd(),
+    );
+    await h.start('run_thin', { id: 'inc_thin', group: { user: 'tia' } });
+    await h.settle();
+    const childId = childRunId('run_thin', 'contain', 1);
+    expect((await h.runs.get(childId))?.status).toBe('resolved');
+    expect((await h.runner.cancel('run_thin', 'alice')).ok).toBe(true);
+    await h.settle();
+    expect(await h.runs.get('run_thin')).toMatchObject({ status: 'undoing' });
+    await h.runner.reconcile();
+    await h.settle();
+    expect(await h.runs.get('run_thin')).toMatchObject({ status: 'cancelled' });
+    expect(clears(h)).toEqual(['c-tia']);
+    expect(await h.limiter.rule('c-tia')).toBeUndefined();
+  });
+
+  it('in the middle of nested calls: the innermost run’s undo still goes first', async () => {
+    const h = harness(`id: parent
+on: { correlation: r }
+start: throttle
+states:
+${THROTTLE}  contain:
+    call: { playbook: mid, inputs: { user: "{{ incident.group.user }}" } }
+    next: done
+  done: { end: resolved }
+---
+id: mid
+on: { call: true }
+inputs:
+  user: { description: The user. }
+start: inner
+states:
+  inner:
+    call: { playbook: child, inputs: { user: "{{ run.inputs.user }}" } }
+    next: done
+  done: { end: resolved }
+---${CHILD}`);
+    h.held.add('ticket.open');
+    await h.start('run_nest', { id: 'inc_nest', group: { user: 'ned' } });
+    await h.settle();
+    const midId = childRunId('run_nest', 'contain', 2);
+    const leafId = childRunId(midId, 'inner', 1);
+    expect(await h.runs.get(leafId)).toMatchObject({ state: 'open_case' });
+    h.held.add('ratelimit.clear');
+    expect((await h.runner.cancel('run_nest', 'alice')).ok).toBe(true);
+    await h.settle();
+    expect(await h.runs.get(midId)).toMatchObject({ status: 'undoing' });
+    expect(h.queuedActions()).toEqual(['block']);
+    h.held.delete('ratelimit.clear');
+    await h.settle();
+    for (const id of ['run_nest', midId, leafId])
+      expect(await h.runs.get(id)).toMatchObject({ status: 'cancelled' });
+    expect(clears(h)).toEqual(['c-ned', 'p-ned']);
+  });
+});
+
+describe('a call timeout as the child resolves', () => {
+  it('waits for the child’s end and takes its effects back first', async () => {
+    const h = harness(
+      `id: parent
+on: { correlation: r }
+start: throttle
+states:
+${THROTTLE}  contain:
+    call: { playbook: child, inputs: { user: "{{ incident.group.user }}" }, timeout: 5m }
+    next: done
+  done: { end: resolved }
+---${CHILD}`,
+      loseEnd(),
+    );
+    await h.start('run_to', { id: 'inc_to', group: { user: 'tom' } });
+    await h.settle();
+    const childId = childRunId('run_to', 'contain', 2);
+    expect((await h.runs.get(childId))?.status).toBe('resolved');
+    // The timeout is applied before the child's end (lost here; reconcile brings it).
+    h.clock.advance(6 * 60_000);
+    await h.settle();
+    expect(await h.runs.get('run_to')).toMatchObject({ status: 'undoing' });
+    expect(clears(h)).toEqual([]);
+    await h.runner.reconcile();
+    await h.settle();
+    expect(await h.runs.get('run_to')).toMatchObject({ status: 'failed' });
+    expect(clears(h)).toEqual(['c-tom', 'p-tom']);
+  });
+});
+
+describe('a cancel that reaches a child undoing a rejection', () => {
+  it('takes the child’s pass over: the child ends cancelled, not along its rejected path', async () => {
+    const h = harness(`id: parent
+on: { correlation: r }
+start: throttle
+states:
+${THROTTLE}  contain:
+    call: { playbook: child, inputs: { user: "{{ incident.group.user }}" } }
+    next: done
+  done: { end: resolved }
+---
+id: child
+on: { call: true }
+inputs:
+  user: { description: The user to contain. }
+start: block
+states:
+  block:
+    action: ratelimit.set
+    automatic: true
+    with: { key: "c-{{ run.inputs.user }}", limit: block }
+    undo: ratelimit.clear
+    undo_on_reject: true
+    next: mark
+  mark:
+    action: ratelimit.set
+    automatic: true
+    with: { key: "m-{{ run.inputs.user }}", limit: 100/m }
+    undo: ratelimit.clear
+    next: ask
+  ask:
+    approval: { roles: [approver], timeout: 1h, message: "Keep?" }
+    on: { approved: done, rejected: again, timeout: done }
+  again:
+    approval: { roles: [approver], timeout: 30d, message: "Again?" }
+    on: { approved: done, rejected: done, timeout: done }
+  done: { end: resolved }
+`);
+    await h.start('run_rej', { id: 'inc_rej', group: { user: 'rex' } });
+    await h.settle();
+    const childId = childRunId('run_rej', 'contain', 2);
+    expect(await h.runs.get(childId)).toMatchObject({ state: 'ask' });
+    h.held.add('ratelimit.clear');
+    await rejectOnly(h, childId);
+    await h.settle();
+    expect(await h.runs.get(childId)).toMatchObject({ status: 'undoing' });
+    expect((await h.runner.cancel('run_rej', 'alice')).ok).toBe(true);
+    await h.settle();
+    expect(await h.runs.timeline(childId)).toContainEqual(
+      expect.objectContaining({ type: 'undo.started', reason: 'cancelled', during: 'rejected' }),
+    );
+    expect(h.queuedActions()).toEqual(['block']);
+    h.held.delete('ratelimit.clear');
+    await h.settle();
+    const child = await h.runs.get(childId);
+    expect(child).toMatchObject({ status: 'cancelled' });
+    expect(await h.approvals.list({ limit: 10, runId: childId })).toHaveLength(1);
+    expect(await h.runs.get('run_rej')).toMatchObject({ status: 'cancelled' });
+    // The rejection's undo first (in flight), then the child's other effect, then the parent's.
+    expect(clears(h)).toEqual(['c-rex', 'm-rex', 'p-rex']);
+  });
+});
+
+describe('a resolved child whose outputs do not render', () => {
+  it('fails the call, and the parent’s failure takes back the child’s effects too', async () => {
+    const h = harness(`id: parent
+on: { correlation: r }
+start: throttle
+states:
+${THROTTLE}  contain:
+    call:
+      playbook: child
+      inputs: { user: "{{ incident.group.user }}" }
+      outputs: { ticket: "{{ steps.block.result.nothing_here }}" }
+    next: done
+  done: { end: resolved }
+---${CHILD}`);
+    await h.start('run_out', { id: 'inc_out', group: { user: 'ola' } });
+    await h.settle();
+    const childId = childRunId('run_out', 'contain', 2);
+    expect((await h.runs.get(childId))?.status).toBe('resolved');
+    const parent = await h.runs.get('run_out');
+    expect(parent).toMatchObject({ status: 'failed' });
+    expect(parent?.context.steps.contain?.error?.message).toContain('outputs do not render');
+    expect(clears(h)).toEqual(['c-ola', 'p-ola']);
+  });
+});

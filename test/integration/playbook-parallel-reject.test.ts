@@ -1,0 +1,173 @@
+/**
+ * A rejection in one parallel branch undoes that branch's `undo_on_reject` steps while the
+ * other branches go on: their events that come during the undo pass wait for it and then
+ * apply (never mistaken for late effects of a cancelled run, never lost), and a cancel that
+ * comes meanwhile takes them back with the rest. Real runner, action processor, built-in
+ * connectors and Redis; queues simulated in memory (see run-harness).
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { childRunId } from '../../src/playbook/kinds/call/call-runtime.js';
+import { createRunHarness, type RunHarness } from '../helpers/run-harness.js';
+import { createTestRedis } from '../helpers/redis.js';
+
+const store = createTestRedis('par-reject');
+afterAll(async () => {
+  await store.cleanup();
+});
+
+let n = 0;
+function harness(text: string): RunHarness {
+  n += 1;
+  return createRunHarness(store, `pr${n}`, text);
+}
+
+const ops = (h: RunHarness): string[] =>
+  h.calls.map((c) => `${c.operation} ${String(c.inputs.key ?? c.inputs.summary)}`);
+
+const branchA = `        a:
+          start: mark
+          states:
+            mark:
+              action: ratelimit.set
+              automatic: true
+              with: { key: "p-{{ incident.group.user }}", limit: 10/m }
+              undo: ratelimit.clear
+              undo_on_reject: true
+              next: ask
+            ask:
+              approval: { roles: [approver], timeout: 1h, message: "Keep?" }
+              on: { approved: a_done, rejected: a_done, timeout: a_done }
+            a_done: { end: resolved }
+`;
+
+async function reject(h: RunHarness, runId: string): Promise<void> {
+  const [approval] = await h.approvals.list({ limit: 10, runId });
+  expect(approval).toBeDefined();
+  await h.approvals.decide(
+    approval?.id ?? '',
+    'reject',
+    'approver',
+    'approver',
+    'no',
+    h.clock.now(),
+  );
+  const decided = await h.approvals.get(approval?.id ?? '');
+  if (decided) await h.runner.deliverDecision(decided);
+}
+
+const ACTION_BRANCH = `id: par
+on: { correlation: r }
+start: both
+states:
+  both:
+    parallel:
+      join: all
+      branches:
+${branchA}        b:
+          start: blk
+          states:
+            blk:
+              action: key.block
+              automatic: true
+              with: { key: "b-{{ incident.group.user }}" }
+              undo: key.unblock
+              next: b_done
+            b_done: { end: resolved }
+    next: done
+  done: { end: resolved }
+`;
+
+describe('another branch’s action that lands during a rejection’s undo pass', () => {
+  it('waits for the pass, then moves its branch on; its effect is kept', async () => {
+    const h = harness(ACTION_BRANCH);
+    h.held.add('key.block');
+    await h.start('run_pa', { id: 'inc_pa', group: { user: 'pam' } });
+    await h.settle();
+    h.held.add('ratelimit.clear');
+    await reject(h, 'run_pa');
+    await h.settle();
+    expect(await h.runs.get('run_pa')).toMatchObject({ status: 'undoing' });
+    h.held.delete('key.block');
+    await h.settle();
+    expect(await h.runs.timeline('run_pa')).toContainEqual(
+      expect.objectContaining({ type: 'event.deferred', state: 'blk' }),
+    );
+    h.held.delete('ratelimit.clear');
+    await h.settle();
+    expect(await h.runs.get('run_pa')).toMatchObject({ status: 'resolved', state: 'done' });
+    expect(ops(h)).toEqual(['ratelimit.set p-pam', 'key.block b-pam', 'ratelimit.clear p-pam']);
+    const timeline = await h.runs.timeline('run_pa');
+    expect(timeline.some((t) => t.type === 'late-effect')).toBe(false);
+    expect(timeline).toContainEqual(
+      expect.objectContaining({ type: 'event.redelivered', state: 'blk' }),
+    );
+  });
+
+  it('a cancel during the pass takes that effect back too', async () => {
+    const h = harness(ACTION_BRANCH);
+    h.held.add('key.block');
+    await h.start('run_pc', { id: 'inc_pc', group: { user: 'pia' } });
+    await h.settle();
+    h.held.add('ratelimit.clear');
+    await reject(h, 'run_pc');
+    await h.settle();
+    h.held.delete('key.block');
+    await h.settle();
+    expect((await h.runner.cancel('run_pc', 'alice')).ok).toBe(true);
+    h.held.delete('ratelimit.clear');
+    await h.settle();
+    expect(await h.runs.get('run_pc')).toMatchObject({ status: 'cancelled' });
+    // Both effects in force are taken back: the rejection's undo, then the late block.
+    expect(ops(h).slice(2)).toEqual(['ratelimit.clear p-pia', 'key.unblock b-pia']);
+  });
+});
+
+describe('another branch’s call that ends during a rejection’s undo pass', () => {
+  it('resumes that branch once the pass is over', async () => {
+    const h = harness(`id: par
+on: { correlation: r }
+start: both
+states:
+  both:
+    parallel:
+      join: all
+      branches:
+${branchA}        b:
+          start: contain
+          states:
+            contain:
+              call: { playbook: child, inputs: { user: "{{ incident.group.user }}" } }
+              next: b_done
+            b_done: { end: resolved }
+    next: done
+  done: { end: resolved }
+---
+id: child
+on: { call: true }
+inputs:
+  user: { description: The user to contain. }
+start: open_case
+states:
+  open_case:
+    action: ticket.open
+    with: { summary: "case {{ run.inputs.user }}" }
+    next: done
+  done: { end: resolved }
+`);
+    h.held.add('ticket.open');
+    await h.start('run_pcall', { id: 'inc_pcall', group: { user: 'pat' } });
+    await h.settle();
+    const step = (await h.runs.get('run_pcall'))?.leaves?.contain ?? 0;
+    const childId = childRunId('run_pcall', 'contain', step);
+    h.held.add('ratelimit.clear');
+    await reject(h, 'run_pcall');
+    await h.settle();
+    expect(await h.runs.get('run_pcall')).toMatchObject({ status: 'undoing' });
+    h.held.delete('ticket.open'); // the child resolves; its end meets the undoing parent
+    await h.settle();
+    expect((await h.runs.get(childId))?.status).toBe('resolved');
+    h.held.delete('ratelimit.clear');
+    await h.settle();
+    expect(await h.runs.get('run_pcall')).toMatchObject({ status: 'resolved', state: 'done' });
+  });
+});
