@@ -1,8 +1,9 @@
 /**
- * A rejection in one parallel branch undoes that branch's `undo_on_reject` steps while the
- * other branches go on: their events that come during the undo pass wait for it and then
- * apply (never mistaken for late effects of a cancelled run, never lost), and a cancel that
- * comes meanwhile takes them back with the rest. Real runner, action processor, built-in
+ * A rejection in one parallel branch undoes the run's `undo_on_reject` steps while the other
+ * branches go on: their events that come during the undo pass wait for it and then apply
+ * (never mistaken for late effects of a cancelled run, never lost), and a cancel that comes
+ * meanwhile takes the pass over: what landed meanwhile, what a sub-run did and the branches the
+ * rejected path's join left are all taken back, and the run still ends. Real runner, action processor, built-in
  * connectors and Redis; queues simulated in memory (see run-harness).
  */
 import { afterAll, describe, expect, it } from 'vitest';
@@ -169,5 +170,89 @@ states:
     h.held.delete('ratelimit.clear');
     await h.settle();
     expect(await h.runs.get('run_pcall')).toMatchObject({ status: 'resolved', state: 'done' });
+  });
+});
+
+const CALL_BRANCH = (join: string): string => `id: par
+on: { correlation: r }
+start: both
+states:
+  both:
+    parallel:
+      join: ${join}
+      branches:
+${branchA}        b:
+          start: contain
+          states:
+            contain:
+              call: { playbook: child, inputs: { user: "{{ incident.group.user }}" } }
+              next: b_done
+            b_done: { end: resolved }
+    next: review
+  review:
+    approval: { roles: [approver], timeout: 1h, message: "Review?" }
+    on: { approved: done, rejected: done, timeout: done }
+  done: { end: resolved }
+---
+id: child
+on: { call: true }
+inputs:
+  user: { description: The user to contain. }
+start: blk
+states:
+  blk:
+    action: key.block
+    automatic: true
+    with: { key: "c-{{ run.inputs.user }}" }
+    undo: key.unblock
+    next: c_done
+  c_done: { end: resolved }
+`;
+
+describe('a cancel that takes a rejection’s pass over', () => {
+  it('with a child that resolved meanwhile: its effect goes first and the run ends', async () => {
+    const h = harness(CALL_BRANCH('all'));
+    h.held.add('key.block');
+    await h.start('run_s', { id: 'inc_s', group: { user: 'sam' } });
+    await h.settle();
+    const step = (await h.runs.get('run_s'))?.leaves?.contain ?? 0;
+    const childId = childRunId('run_s', 'contain', step);
+    h.held.add('ratelimit.clear'); // the rejection's undo: in flight, slow
+    await reject(h, 'run_s');
+    await h.settle();
+    h.held.delete('key.block'); // the child resolves; its end waits for the pass
+    await h.settle();
+    expect((await h.runs.get(childId))?.status).toBe('resolved');
+    h.held.add('key.unblock');
+    expect((await h.runner.cancel('run_s', 'alice')).ok).toBe(true);
+    await h.settle();
+    h.held.delete('ratelimit.clear'); // the undo in flight finishes behind the child's
+    await h.settle();
+    h.held.delete('key.unblock');
+    await h.settle();
+    expect(await h.runs.get('run_s')).toMatchObject({ status: 'cancelled' });
+    expect(ops(h).slice(2).sort()).toEqual(['key.unblock c-sam', 'ratelimit.clear p-sam']);
+  });
+
+  it('withdraws the branches the rejected path’s join left, and their sub-runs', async () => {
+    const h = harness(CALL_BRANCH('any'));
+    h.held.add('key.block');
+    await h.start('run_any', { id: 'inc_any', group: { user: 'cid' } });
+    await h.settle();
+    const step = (await h.runs.get('run_any'))?.leaves?.contain ?? 0;
+    const childId = childRunId('run_any', 'contain', step);
+    h.held.add('ratelimit.clear');
+    await reject(h, 'run_any');
+    await h.settle();
+    expect(await h.runs.get('run_any')).toMatchObject({ status: 'undoing' });
+    expect((await h.runner.cancel('run_any', 'alice')).ok).toBe(true);
+    h.held.delete('ratelimit.clear');
+    await h.settle();
+    expect(await h.runs.get(childId)).toMatchObject({ status: 'cancelled' });
+    expect(await h.runs.get('run_any')).toMatchObject({ status: 'cancelled' });
+    h.held.delete('key.block');
+    await h.settle();
+    // The child's block was withdrawn with it: never performed.
+    expect(ops(h)).not.toContain('key.block c-cid');
   });
 });

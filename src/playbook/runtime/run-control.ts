@@ -1,7 +1,7 @@
 import { deterministicId } from '../../shared/hash.js';
 import type { CompiledPlaybook } from '../definition/compile-playbook.js';
 import { branchRestart } from '../kinds/parallel/parallel-retry.js';
-import { stateEffectId, type Effect, type StateEffect } from './effects.js';
+import { isWithdraw, stateEffectId, type Effect, type StateEffect } from './effects.js';
 import { FINAL_STATUSES, type FailedAt, type RunRecord, type RunStatus } from './run-record.js';
 import { kindOf, leavesOf, statusOfState } from './run-positions.js';
 import { effectEntries } from './run-timeline.js';
@@ -38,12 +38,16 @@ export async function cancelRun(
       at: Object.entries(leavesOf(run)).map(([state, step]) => ({ state, step })),
     };
     // Sub-runs the withdraw cancels take back their (newer) effects before this run's own,
-    // and one that has just resolved hands over what it left in force.
+    // and one that has just resolved hands over what it left in force. A rejection's pass
+    // holds the withdraw of the branches its join left: the takeover performs it now.
+    const left = rejecting
+      ? (run.undo?.pass?.then.effects ?? []).filter(isWithdraw).flatMap((e) => e.at)
+      : [];
     const after = await subRunsToAwait(
       core,
       await core.compiled(run.playbookHash, run.id),
       run,
-      withdraw.at,
+      [...withdraw.at, ...left],
       true,
     );
     let book = run.undo ?? EMPTY_BOOK;

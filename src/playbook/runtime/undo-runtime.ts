@@ -1,5 +1,11 @@
 import { actionInputsHash } from '../../actions/inputs-hash.js';
-import type { Effect, RedeliverEffect, UndoEffect } from './effects.js';
+import {
+  isCancelTimer,
+  isWithdraw,
+  type Effect,
+  type RedeliverEffect,
+  type UndoEffect,
+} from './effects.js';
 import type { ActionJob } from './jobs.js';
 import type { RunRecord, RunStatus, TimelineEntry } from './run-record.js';
 import {
@@ -99,10 +105,13 @@ export function takeOverPass(
   const idle = current === undefined && waiting.length === 0 && queue.length > 0;
   return {
     book: { ...mark(book, extra, 'undoing', 'cancelled'), pass: next },
-    // Events the rejection deferred meet the cancel now: an action that landed meanwhile is a
-    // late effect, taken back with the rest.
     effects: [
       ...(idle ? [undoEffect(queue[0] as string)] : []),
+      // What the rejected path would have done after the pass is dropped, except what it took
+      // back from the run: the branches its join left (withdrawn) and its timers.
+      ...(pass?.then.effects.filter((e) => isWithdraw(e) || isCancelTimer(e)) ?? []),
+      // Events the rejection deferred meet the cancel now: an action that landed meanwhile is
+      // a late effect, taken back with the rest.
       ...(pass ? redeliveries(pass, step) : []),
     ],
     added: extra.length,
@@ -221,10 +230,14 @@ export function applyUndoDone(
   ];
   let next = mark(book, [entry.effectKey], event.ok ? 'undone' : 'undo-failed');
   const pass = book.pass;
-  if (!pass || pass.queue[0] !== entry.effectKey) return { book: next, effects: [], timeline };
-  const queue = pass.queue.slice(1);
+  if (!pass || !pass.queue.includes(entry.effectKey)) return { book: next, effects: [], timeline };
+  // Usually the head finished. An undo already in flight when a sub-run's effects were put
+  // ahead of it (a cancel taking a rejection over) can finish behind the head: it leaves the
+  // queue, and the head's own outcome moves the pass on.
+  const head = pass.queue[0] === entry.effectKey;
+  const queue = pass.queue.filter((k) => k !== entry.effectKey);
   // Sub-runs still taking back their own: the next undo waits for them (resumeAfterSubRun).
-  if (pass.after !== undefined && pass.after.length > 0)
+  if (!head || (pass.after !== undefined && pass.after.length > 0))
     return { book: { ...next, pass: { ...pass, queue } }, effects: [], timeline };
   if (queue.length > 0) {
     next = { ...next, pass: { ...pass, queue } };
