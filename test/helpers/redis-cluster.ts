@@ -211,6 +211,8 @@ async function ask(port: number, command: string[]): Promise<unknown> {
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
     connectTimeout: 1_000,
+    // A node that accepts but never answers must not hold a poll (waitFor) past its deadline.
+    commandTimeout: 2_000,
   });
   client.on('error', () => undefined);
   try {

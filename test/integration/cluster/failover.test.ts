@@ -86,17 +86,21 @@ async function failoverUnderLoad(
   env: Record<string, string>,
   options: { checkEffects: boolean },
 ): Promise<Outcome> {
-  const cluster = await startRedisCluster();
+  const cluster = await within('starting the six-node cluster', 90_000, startRedisCluster());
   clusters.push(cluster);
-  const t = await startTestCordon({
-    redisUrl: cluster.url,
-    env: {
-      CORDON_REDIS_COMMAND_TIMEOUT_MS: '3000',
-      CORDON_LOG_LEVEL: 'error',
-      CORDON_CORRELATE_PARTITIONS: String(PARTITIONS),
-      ...env,
-    },
-  });
+  const t = await within(
+    'starting Cordon on the cluster',
+    60_000,
+    startTestCordon({
+      redisUrl: cluster.url,
+      env: {
+        CORDON_REDIS_COMMAND_TIMEOUT_MS: '3000',
+        CORDON_LOG_LEVEL: 'error',
+        CORDON_CORRELATE_PARTITIONS: String(PARTITIONS),
+        ...env,
+      },
+    }),
+  );
   cordons.push(t);
   // Ends the sender if the case fails before it is done.
   let finished = false;
@@ -177,16 +181,16 @@ async function failoverUnderLoad(
       `${BEFORE_KILL} events acknowledged before the kill`,
       60_000,
     );
-    await victim.kill();
+    await within('killing the master', 10_000, victim.kill());
     const killedAt = Date.now();
-    await cluster.waitFailedOver(victim, slot);
+    await within('the failover', 60_000, cluster.waitFailedOver(victim, slot));
     promoted = true;
     const promotedAt = Date.now();
     const failoverMs = promotedAt - killedAt;
     // The old master rejoins as the promoted one's replica (its nodes.conf knows the newer
     // epoch): with acks on, ingest needs a replica again. Restarted before the promotion, the
     // empty old master (no persistence) would have kept the slot and its replica copied that.
-    await victim.restart();
+    await within('restarting the old master', 20_000, victim.restart());
     if (!(await settlesWithin(sending, SEND_AFTER_PROMOTION_MS - (Date.now() - promotedAt)))) {
       finished = true;
       const servedBy = await cluster.masterOfSlot(slot).then(
@@ -281,10 +285,27 @@ async function failoverUnderLoad(
   } finally {
     finished = true;
     // Each case's cluster goes when it is done: twelve servers would load the two cores.
-    await t.stop();
+    await within('stopping Cordon', 30_000, t.stop());
     cordons.splice(cordons.indexOf(t), 1);
-    await cluster.stop();
+    await within('stopping the cluster', 20_000, cluster.stop());
     clusters.splice(clusters.indexOf(cluster), 1);
+  }
+}
+
+/**
+ * `promise`, or an error naming `what` once `ms` have passed: a step that hangs under load
+ * (seen once in a full run on two cores, 2026-12-04) fails its case saying where, instead of
+ * running into the case's timeout with no word.
+ */
+async function within<T>(what: string, ms: number, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
