@@ -129,14 +129,19 @@ export async function startRedisCluster(
   };
   try {
     for (const n of nodes) await waitFor(() => ping(n.port), 10_000, `redis-server on ${n.port}`);
-    await run('redis-cli', [
-      '--cluster',
-      'create',
-      ...nodes.map((n) => n.address),
-      '--cluster-replicas',
-      '1',
-      '--cluster-yes',
-    ]);
+    // redis-cli waits for the nodes to agree on the configuration; it is killed past a minute.
+    await run(
+      'redis-cli',
+      [
+        '--cluster',
+        'create',
+        ...nodes.map((n) => n.address),
+        '--cluster-replicas',
+        '1',
+        '--cluster-yes',
+      ],
+      { timeout: 60_000 },
+    );
     const cluster: LocalRedisCluster = {
       nodeTimeoutMs,
       url: `redis+cluster://${nodes.map((n) => n.address).join(',')}`,
