@@ -267,3 +267,50 @@ ${THROTTLE}  contain:
     expect(clears(h)).toEqual(['c-ola', 'p-ola']);
   });
 });
+
+describe('a taken-over effect its sub-run’s own expiry undid first', () => {
+  it('the parent’s cancel still ends: it learns the shared undo’s outcome', async () => {
+    const h = harness(`id: parent
+on: { correlation: r }
+start: contain
+states:
+  contain:
+    call: { playbook: child, inputs: { user: "{{ incident.group.user }}" } }
+    next: review
+  review:
+    approval: { roles: [approver], timeout: 3h, message: "Review?" }
+    on: { approved: done, rejected: done, timeout: done }
+  done: { end: resolved }
+---
+id: child
+on: { call: true }
+inputs:
+  user: { description: The user to contain. }
+start: block
+states:
+  block:
+    action: ratelimit.set
+    automatic: true
+    with: { key: "c-{{ run.inputs.user }}", limit: block }
+    undo: ratelimit.clear
+    expires: 1h
+    next: done
+  done: { end: resolved }
+`);
+    await h.start('run_exp', { id: 'inc_exp', group: { user: 'eve' } });
+    await h.settle();
+    expect((await h.runs.get('run_exp'))?.undo?.entries.map((e) => e.state)).toEqual([
+      'contain/block',
+    ]);
+    h.clock.advance(60 * 60_000 + 1);
+    await h.settle(); // the child's expiry takes the block back
+    expect(clears(h)).toEqual(['c-eve']);
+    expect((await h.runner.cancel('run_exp', 'alice')).ok).toBe(true);
+    await h.settle();
+    // The parent's undo is the same job, done already: reconcile relays its outcome.
+    await h.runner.reconcile();
+    await h.settle();
+    expect(await h.runs.get('run_exp')).toMatchObject({ status: 'cancelled' });
+    expect(clears(h)).toEqual(['c-eve']);
+  });
+});

@@ -256,3 +256,24 @@ describe('a cancel that takes a rejection’s pass over', () => {
     expect(ops(h)).not.toContain('key.block c-cid');
   });
 });
+
+describe('the branches a rejection’s join leaves', () => {
+  it('are withdrawn as the pass begins: their sub-run is cancelled before it acts', async () => {
+    const h = harness(CALL_BRANCH('any'));
+    h.held.add('key.block');
+    await h.start('run_left', { id: 'inc_left', group: { user: 'kim' } });
+    await h.settle();
+    const step = (await h.runs.get('run_left'))?.leaves?.contain ?? 0;
+    const childId = childRunId('run_left', 'contain', step);
+    h.held.add('ratelimit.clear'); // the rejection's undo is slow
+    await reject(h, 'run_left');
+    await h.settle();
+    expect(await h.runs.get('run_left')).toMatchObject({ status: 'undoing' });
+    expect(await h.runs.get(childId)).toMatchObject({ status: 'cancelled' });
+    h.held.delete('key.block');
+    h.held.delete('ratelimit.clear');
+    await h.settle();
+    expect(await h.runs.get('run_left')).toMatchObject({ status: 'waiting', state: 'review' });
+    expect(ops(h)).not.toContain('key.block c-kim');
+  });
+});

@@ -152,7 +152,7 @@ export const runRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
           throw new CordonError(
             'CORDON_ERR_RUN_STATE',
             control === 'cancel'
-              ? `Run ${id} is ${outcome.reason}; only a running or waiting run can be cancelled.`
+              ? `Run ${id} is ${outcome.reason}; only a running or waiting run, or one undoing a rejection, can be cancelled.`
               : outcome.reason === 'not-retryable'
                 ? `Run ${id} failed at a step that cannot be retried (it ended through a failed end state, or a parallel branch ended other than at a failed action); start a new run instead.`
                 : `Run ${id} is ${outcome.reason}; only a failed run can be retried.`,

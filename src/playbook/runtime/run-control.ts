@@ -40,16 +40,20 @@ export async function cancelRun(
     // Sub-runs the withdraw cancels take back their (newer) effects before this run's own,
     // and one that has just resolved hands over what it left in force. A rejection's pass
     // holds the withdraw of the branches its join left: the takeover performs it now.
-    const left = rejecting
-      ? (run.undo?.pass?.then.effects ?? []).filter(isWithdraw).flatMap((e) => e.at)
-      : [];
-    const after = await subRunsToAwait(
-      core,
-      await core.compiled(run.playbookHash, run.id),
-      run,
-      [...withdraw.at, ...left],
-      true,
-    );
+    const compiled = await core.compiled(run.playbookHash, run.id);
+    const rejection = rejecting ? run.undo?.pass : undefined;
+    // The branches a rejection's join left were withdrawn as its pass began (a pass saved by an
+    // earlier version still holds that withdraw): their sub-runs still undoing are awaited.
+    const left = [
+      ...(rejection?.left ?? []),
+      ...(rejection?.then.effects ?? []).filter(isWithdraw).flatMap((e) => e.at),
+    ];
+    const after = [
+      ...new Set([
+        ...(await subRunsToAwait(core, compiled, run, withdraw.at, true)),
+        ...(await subRunsToAwait(core, compiled, run, left, false)),
+      ]),
+    ];
     let book = run.undo ?? EMPTY_BOOK;
     let effects: Effect[] = [withdraw];
     let undoing = 0;

@@ -64,6 +64,7 @@ import {
   reconcileUndo,
   subRunsToAwait,
   UNDO_POSITION,
+  undoOutcomeId,
 } from './undo-events.js';
 import { CORDON_METRICS } from '../../shared/metric-families.js';
 import type { Metrics } from '../../shared/metrics.js';
@@ -465,16 +466,20 @@ export class Runner {
           : [];
       if (failedUndo.length > 0 || rejectedUndo.length > 0 || after.length > 0) {
         const failing = status === 'failed';
+        // What the transition takes back from the run goes out now (the branches a join left
+        // withdrawn, their timers cancelled); a rejection's next step waits for the pass.
+        const atOnce = failing ? effects : effects.filter((e) => isWithdraw(e) || isCancelTimer(e));
+        const later = failing ? [] : effects.filter((e) => !atOnce.includes(e));
         const pass = startPass(
           book,
           failing ? 'failed' : 'rejected',
           failing ? failedUndo : rejectedUndo,
-          // A failure's timer cancels go out now; a rejection's next step waits for the pass.
-          { status, effects: failing ? [] : effects, ended },
+          { status, effects: later, ended },
           after,
+          atOnce.filter(isWithdraw).flatMap((e) => e.at),
         );
         book = pass.book;
-        effects = failing ? [...effects, ...pass.effects] : pass.effects;
+        effects = [...atOnce, ...pass.effects];
         saveStatus = 'undoing';
         ended = false;
         extra.push({
@@ -698,7 +703,7 @@ export class Runner {
       await this.queueEvent(
         job.runId,
         UNDO_POSITION,
-        `${job.effectKey}-${outcome.ok ? 'done' : 'failed'}`,
+        undoOutcomeId(job.effectKey, outcome.ok, job.runId),
         done,
       );
       return;

@@ -49,6 +49,11 @@ export interface UndoPass {
    * progress is neither lost nor mistaken for a late effect to undo.
    */
   readonly deferred?: readonly DeferredEvent[];
+  /**
+   * Positions the transition that began the pass left (a join's other branches), withdrawn
+   * then: a cancel that takes a rejection's pass over awaits their sub-runs still undoing.
+   */
+  readonly left?: readonly { readonly state: string; readonly step: number }[];
   readonly then: {
     readonly status: RunStatus;
     readonly effects: readonly Effect[];

@@ -185,6 +185,15 @@ export async function deferEvent(
   return 'applied';
 }
 
+/**
+ * The id of the event that reports an undo job's outcome to `runId`. It names the run: a
+ * sub-run's effect taken over by its parent shares its undo job (`<effectKey>-undo`, so it is
+ * never undone twice), and each run must still hear how it went.
+ */
+export function undoOutcomeId(undoJobId: string, ok: boolean, runId: string): string {
+  return `${undoJobId}-${ok ? 'done' : 'failed'}-${runId}`;
+}
+
 /** Whether `event` ends a sub-run that `run`'s undo pass waits for (applyUndoEvent's). */
 export function endsAwaitedSubRun(run: RunRecord, event: RunEvent): boolean {
   return event.type === 'call.ended' && run.undo?.pass?.after?.includes(event.child) === true;
@@ -250,7 +259,7 @@ export async function reconcileUndo(core: RunnerCore, run: RunRecord): Promise<v
     await core.perform(run, compiled, { kind: 'undo', id: jobId, effectKey: entry.effectKey });
   } else if (job.state === 'completed' || job.state === 'failed') {
     const ok = job.state === 'completed';
-    await core.queueEvent(run.id, UNDO_POSITION, `${jobId}-${ok ? 'done' : 'failed'}`, {
+    await core.queueEvent(run.id, UNDO_POSITION, undoOutcomeId(jobId, ok, run.id), {
       type: 'undo.done',
       effectKey: entry.effectKey,
       ok,

@@ -67,9 +67,15 @@ export function startPass(
   queue: readonly string[],
   then: UndoPass['then'],
   after: readonly string[] = [],
+  left: UndoPass['left'] = [],
 ): { book: UndoBook; effects: Effect[] } {
-  const pass: UndoPass =
-    after.length > 0 ? { reason, queue, then, after } : { reason, queue, then };
+  const pass: UndoPass = {
+    reason,
+    queue,
+    then,
+    ...(after.length > 0 ? { after } : {}),
+    ...(left.length > 0 ? { left } : {}),
+  };
   return {
     book: { ...mark(book, queue, 'undoing', reason), pass },
     effects: after.length > 0 ? [] : [undoEffect(queue[0] as string)],
@@ -107,8 +113,8 @@ export function takeOverPass(
     book: { ...mark(book, extra, 'undoing', 'cancelled'), pass: next },
     effects: [
       ...(idle ? [undoEffect(queue[0] as string)] : []),
-      // What the rejected path would have done after the pass is dropped, except what it took
-      // back from the run: the branches its join left (withdrawn) and its timers.
+      // What the rejected path would have done after the pass is dropped. Withdraws and timer
+      // cancels go out as a pass begins; one saved by an earlier version still holds them.
       ...(pass?.then.effects.filter((e) => isWithdraw(e) || isCancelTimer(e)) ?? []),
       // Events the rejection deferred meet the cancel now: an action that landed meanwhile is
       // a late effect, taken back with the rest.
