@@ -49,6 +49,11 @@ export interface RunHarness {
   readonly held: Set<string>;
   start(runId: string, incident: Record<string, unknown>): Promise<void>;
   settle(): Promise<void>;
+  /**
+   * Decides the run's first approval as an approver (recorded as 'approver') and hands the
+   * decision to the run, as the API would; fails the test if the run has none.
+   */
+  decideFirst(runId: string, decision: 'approve' | 'reject'): Promise<void>;
   /** The states of the action jobs still queued (not yet run, not removed). */
   queuedActions(): string[];
   /** Loses every queued action job (a Redis without persistence, a flushed queue). */
@@ -261,6 +266,13 @@ export function createRunHarness(
     },
     loseQueuedActions() {
       for (const [id, job] of actionJobs) if (job.state === 'waiting') actionJobs.delete(id);
+    },
+    async decideFirst(runId, decision) {
+      const [approval] = await approvals.list({ limit: 10, runId });
+      if (!approval) throw new Error(`decideFirst: run ${runId} has no approval`);
+      await approvals.decide(approval.id, decision, 'approver', 'approver', '', clock.now());
+      const decided = await approvals.get(approval.id);
+      if (decided) await runner.deliverDecision(decided);
     },
     queuedActions() {
       return [...actionJobs.values()].filter((j) => j.state === 'waiting').map((j) => j.data.state);

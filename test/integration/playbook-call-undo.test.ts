@@ -67,21 +67,6 @@ function loseEnd(): HarnessOptions {
   };
 }
 
-async function rejectOnly(h: RunHarness, runId: string): Promise<void> {
-  const [approval] = await h.approvals.list({ limit: 10, runId });
-  expect(approval).toBeDefined();
-  await h.approvals.decide(
-    approval?.id ?? '',
-    'reject',
-    'approver',
-    'approver',
-    'no',
-    h.clock.now(),
-  );
-  const decided = await h.approvals.get(approval?.id ?? '');
-  if (decided) await h.runner.deliverDecision(decided);
-}
-
 describe('a parent with nothing of its own to undo', () => {
   it('cancelled as its child resolves: the child’s effects are still taken back', async () => {
     const h = harness(
@@ -223,7 +208,7 @@ states:
     const childId = childRunId('run_rej', 'contain', 2);
     expect(await h.runs.get(childId)).toMatchObject({ state: 'ask' });
     h.held.add('ratelimit.clear');
-    await rejectOnly(h, childId);
+    await h.decideFirst(childId, 'reject');
     await h.settle();
     expect(await h.runs.get(childId)).toMatchObject({ status: 'undoing' });
     expect((await h.runner.cancel('run_rej', 'alice')).ok).toBe(true);

@@ -41,21 +41,6 @@ const branchA = `        a:
             a_done: { end: resolved }
 `;
 
-async function reject(h: RunHarness, runId: string): Promise<void> {
-  const [approval] = await h.approvals.list({ limit: 10, runId });
-  expect(approval).toBeDefined();
-  await h.approvals.decide(
-    approval?.id ?? '',
-    'reject',
-    'approver',
-    'approver',
-    'no',
-    h.clock.now(),
-  );
-  const decided = await h.approvals.get(approval?.id ?? '');
-  if (decided) await h.runner.deliverDecision(decided);
-}
-
 const ACTION_BRANCH = `id: par
 on: { correlation: r }
 start: both
@@ -85,7 +70,7 @@ describe('another branch’s action that lands during a rejection’s undo pass'
     await h.start('run_pa', { id: 'inc_pa', group: { user: 'pam' } });
     await h.settle();
     h.held.add('ratelimit.clear');
-    await reject(h, 'run_pa');
+    await h.decideFirst('run_pa', 'reject');
     await h.settle();
     expect(await h.runs.get('run_pa')).toMatchObject({ status: 'undoing' });
     h.held.delete('key.block');
@@ -110,7 +95,7 @@ describe('another branch’s action that lands during a rejection’s undo pass'
     await h.start('run_pc', { id: 'inc_pc', group: { user: 'pia' } });
     await h.settle();
     h.held.add('ratelimit.clear');
-    await reject(h, 'run_pc');
+    await h.decideFirst('run_pc', 'reject');
     await h.settle();
     h.held.delete('key.block');
     await h.settle();
@@ -161,7 +146,7 @@ states:
     const step = (await h.runs.get('run_pcall'))?.leaves?.contain ?? 0;
     const childId = childRunId('run_pcall', 'contain', step);
     h.held.add('ratelimit.clear');
-    await reject(h, 'run_pcall');
+    await h.decideFirst('run_pcall', 'reject');
     await h.settle();
     expect(await h.runs.get('run_pcall')).toMatchObject({ status: 'undoing' });
     h.held.delete('ticket.open'); // the child resolves; its end meets the undoing parent
@@ -218,7 +203,7 @@ describe('a cancel that takes a rejection’s pass over', () => {
     const step = (await h.runs.get('run_s'))?.leaves?.contain ?? 0;
     const childId = childRunId('run_s', 'contain', step);
     h.held.add('ratelimit.clear'); // the rejection's undo: in flight, slow
-    await reject(h, 'run_s');
+    await h.decideFirst('run_s', 'reject');
     await h.settle();
     h.held.delete('key.block'); // the child resolves; its end waits for the pass
     await h.settle();
@@ -242,7 +227,7 @@ describe('a cancel that takes a rejection’s pass over', () => {
     const step = (await h.runs.get('run_any'))?.leaves?.contain ?? 0;
     const childId = childRunId('run_any', 'contain', step);
     h.held.add('ratelimit.clear');
-    await reject(h, 'run_any');
+    await h.decideFirst('run_any', 'reject');
     await h.settle();
     expect(await h.runs.get('run_any')).toMatchObject({ status: 'undoing' });
     expect((await h.runner.cancel('run_any', 'alice')).ok).toBe(true);
@@ -266,7 +251,7 @@ describe('the branches a rejection’s join leaves', () => {
     const step = (await h.runs.get('run_left'))?.leaves?.contain ?? 0;
     const childId = childRunId('run_left', 'contain', step);
     h.held.add('ratelimit.clear'); // the rejection's undo is slow
-    await reject(h, 'run_left');
+    await h.decideFirst('run_left', 'reject');
     await h.settle();
     expect(await h.runs.get('run_left')).toMatchObject({ status: 'undoing' });
     expect(await h.runs.get(childId)).toMatchObject({ status: 'cancelled' });
