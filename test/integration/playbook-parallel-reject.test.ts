@@ -8,7 +8,8 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { childRunId } from '../../src/playbook/kinds/call/call-runtime.js';
-import { createRunHarness, type RunHarness } from '../helpers/run-harness.js';
+import type { CrashPoint } from '../../src/shared/crash-points.js';
+import { createRunHarness, type HarnessOptions, type RunHarness } from '../helpers/run-harness.js';
 import { createTestRedis } from '../helpers/redis.js';
 
 const store = createTestRedis('par-reject');
@@ -17,9 +18,9 @@ afterAll(async () => {
 });
 
 let n = 0;
-function harness(text: string): RunHarness {
+function harness(text: string, options: HarnessOptions = {}): RunHarness {
   n += 1;
-  return createRunHarness(store, `pr${n}`, text);
+  return createRunHarness(store, `pr${n}`, text, options);
 }
 
 const ops = (h: RunHarness): string[] =>
@@ -260,5 +261,37 @@ describe('the branches a rejection’s join leaves', () => {
     await h.settle();
     expect(await h.runs.get('run_left')).toMatchObject({ status: 'waiting', state: 'review' });
     expect(ops(h)).not.toContain('key.block c-kim');
+  });
+});
+
+describe('a left branch’s sub-run that resolved as the rejection came', () => {
+  it('hands its effects over to a cancel that takes the pass over', async () => {
+    // The child's end is lost on the way (as in a kill), so the branch still rests at the call
+    // when its approval in branch a is rejected: the rejection's withdraw finds it resolved.
+    let armed = true;
+    const crash = (point: CrashPoint): void => {
+      if (point === 'call.before-resume' && armed) {
+        armed = false;
+        throw new Error('killed at call.before-resume');
+      }
+    };
+    const h = harness(CALL_BRANCH('any'), { crash });
+    await h.start('run_late', { id: 'inc_late', group: { user: 'lou' } });
+    await h.settle();
+    const step = (await h.runs.get('run_late'))?.leaves?.contain ?? 0;
+    const childId = childRunId('run_late', 'contain', step);
+    expect((await h.runs.get(childId))?.status).toBe('resolved');
+    h.held.add('ratelimit.clear');
+    await h.decideFirst('run_late', 'reject');
+    await h.settle();
+    expect(await h.runs.get('run_late')).toMatchObject({ status: 'undoing' });
+    expect((await h.runner.cancel('run_late', 'alice')).ok).toBe(true);
+    h.held.delete('ratelimit.clear');
+    await h.settle();
+    expect(await h.runs.get('run_late')).toMatchObject({ status: 'cancelled' });
+    expect(ops(h).filter((o) => o.startsWith('key.'))).toEqual([
+      'key.block c-lou',
+      'key.unblock c-lou',
+    ]);
   });
 });

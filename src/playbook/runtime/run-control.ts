@@ -6,9 +6,9 @@ import { FINAL_STATUSES, type FailedAt, type RunRecord, type RunStatus } from '.
 import { kindOf, leavesOf, statusOfState } from './run-positions.js';
 import { effectEntries } from './run-timeline.js';
 import { MAX_CONFLICT_RETRIES, type RunnerCore } from './runner-core.js';
-import { EMPTY_BOOK, toUndo } from './undo-book.js';
-import { subRunsToAwait } from './undo-events.js';
-import { startPass, takeOverPass } from './undo-runtime.js';
+import { EMPTY_BOOK, toUndo, withEntry } from './undo-book.js';
+import { subRunsAt, subRunsToAwait } from './undo-events.js';
+import { inForce, startPass, takeOverPass } from './undo-runtime.js';
 
 /**
  * Cancels a run that has not ended: what its resting state asked for is withdrawn (queued
@@ -38,26 +38,29 @@ export async function cancelRun(
       at: Object.entries(leavesOf(run)).map(([state, step]) => ({ state, step })),
     };
     // Sub-runs the withdraw cancels take back their (newer) effects before this run's own,
-    // and one that has just resolved hands over what it left in force. A rejection's pass
-    // holds the withdraw of the branches its join left: the takeover performs it now.
+    // and one that has just resolved hands over what it left in force.
     const compiled = await core.compiled(run.playbookHash, run.id);
     const rejection = rejecting ? run.undo?.pass : undefined;
     // The branches a rejection's join left were withdrawn as its pass began (a pass saved by an
-    // earlier version still holds that withdraw): their sub-runs still undoing are awaited.
-    const left = [
+    // earlier version still holds that withdraw, performed now). Their sub-runs still going are
+    // awaited; one that resolved all the same (just before the withdraw reached it) hands its
+    // effects still in force over now, since its end, which came during the pass, was dropped.
+    const leftRuns = await subRunsAt(core, compiled, run, [
       ...(rejection?.left ?? []),
       ...(rejection?.then.effects ?? []).filter(isWithdraw).flatMap((e) => e.at),
-    ];
+    ]);
     const after = [
       ...new Set([
         ...(await subRunsToAwait(core, compiled, run, withdraw.at, true)),
-        ...(await subRunsToAwait(core, compiled, run, left, false)),
+        ...leftRuns.filter((c) => !FINAL_STATUSES.includes(c.status)).map((c) => c.id),
       ]),
     ];
     let book = run.undo ?? EMPTY_BOOK;
     let effects: Effect[] = [withdraw];
     let undoing = 0;
     if (rejecting) {
+      for (const child of leftRuns)
+        if (child.status === 'resolved') for (const e of inForce(child)) book = withEntry(book, e);
       const pass = takeOverPass(book, after, run.step + 1);
       book = pass.book;
       effects = [withdraw, ...pass.effects];

@@ -212,13 +212,25 @@ export async function subRunsToAwait(
   positions: readonly { readonly state: string; readonly step: number }[],
   ended: boolean,
 ): Promise<string[]> {
-  const out: string[] = [];
+  return (await subRunsAt(core, compiled, run, positions))
+    .filter((child) => ended || !FINAL_STATUSES.includes(child.status))
+    .map((child) => child.id);
+}
+
+/** The sub-runs started from `positions` (kinds with `subRun`) that exist, as stored. */
+export async function subRunsAt(
+  core: RunnerCore,
+  compiled: CompiledPlaybook,
+  run: RunRecord,
+  positions: readonly { readonly state: string; readonly step: number }[],
+): Promise<RunRecord[]> {
+  const out: RunRecord[] = [];
   for (const at of positions) {
     const resting = kindOf(compiled.states[at.state]);
     const id = resting?.kind.subRun?.(run, resting.def, at);
     if (id === undefined) continue;
     const child = await core.deps.runs.get(id);
-    if (child && (ended || !FINAL_STATUSES.includes(child.status))) out.push(id);
+    if (child) out.push(child);
   }
   return out;
 }
