@@ -350,6 +350,13 @@ export class Runner {
       const leaves = leavesOf(run);
       if (leaves[job.expect.state] !== job.expect.step) {
         if (remembered) continue;
+        // An action's success for a position the run left without it (a branch `join: any`
+        // withdrew while its job was running): the effect landed all the same and is taken back.
+        if (job.event.type === 'action.succeeded') {
+          const outcome = await adoptLateEffect(this.#core, run, job);
+          if (outcome === 'conflict') continue;
+          if (outcome !== 'ignored') return { outcome };
+        }
         log().debug({ expect: job.expect, state: run.state, leaves }, 'stale event ignored');
         return { outcome: 'stale' };
       }

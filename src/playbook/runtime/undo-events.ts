@@ -78,8 +78,9 @@ export async function applyUndoEvent(
 }
 
 /**
- * An action that was already running when its run was cancelled (or failed) still took
- * effect: if it declared an undo, that effect joins the book and is taken back at once.
+ * An action that was already running when its run was cancelled (or failed), or when its
+ * branch was withdrawn (a `join: any` decided, whether or not the run has ended since), still
+ * took effect: if it declared an undo, that effect joins the book and is taken back at once.
  */
 export async function adoptLateEffect(
   core: RunnerCore,
@@ -87,7 +88,7 @@ export async function adoptLateEffect(
   job: RunEventJob,
 ): Promise<'applied' | 'ignored' | 'missing' | 'conflict'> {
   const event = job.event;
-  if (event.type !== 'action.succeeded' || run.status === 'resolved') return 'ignored';
+  if (event.type !== 'action.succeeded') return 'ignored';
   const compiled = await core.compiled(run.playbookHash, run.id);
   const at = kindOf(compiled.states[job.expect.state]);
   if (!at?.kind.undoable || !at.kind.effect) return 'ignored';
