@@ -299,3 +299,47 @@ states:
     expect(clears(h)).toEqual(['c-eve']);
   });
 });
+
+describe('a sub-run’s end that comes after its call timed out to on_failure', () => {
+  it('takes back what the sub-run left in force (the parent had left the call)', async () => {
+    const h = harness(
+      `id: parent
+on: { correlation: r }
+start: contain
+states:
+  contain:
+    call: { playbook: child, inputs: { user: "{{ incident.group.user }}" }, timeout: 5m }
+    next: done
+    on_failure: escalate
+  escalate:
+    action: ticket.open
+    with: { summary: "escalate {{ incident.group.user }}" }
+    next: done
+  done: { end: resolved }
+---${CHILD}`,
+      loseEnd(),
+    );
+    await h.start('run_slowend', { id: 'inc_slowend', group: { user: 'wes' } });
+    await h.settle();
+    const childId = childRunId('run_slowend', 'contain', 1);
+    expect((await h.runs.get(childId))?.status).toBe('resolved');
+    h.clock.advance(6 * 60_000); // the timeout wins: the parent escalates
+    await h.settle();
+    expect(await h.runs.get('run_slowend')).toMatchObject({ status: 'resolved', state: 'done' });
+    // The child's end, late: the position it names is gone.
+    expect(
+      await h.runner.apply({
+        type: 'event',
+        runId: 'run_slowend',
+        eventId: `${childId}-ended`,
+        event: { type: 'call.ended', state: 'contain', child: childId, outcome: 'resolved' },
+        expect: { state: 'contain', step: 1 },
+      }),
+    ).toBe('applied');
+    await h.settle();
+    expect(clears(h)).toEqual(['c-wes']);
+    expect(await h.runs.timeline('run_slowend')).toContainEqual(
+      expect.objectContaining({ type: 'late-effect', child: childId }),
+    );
+  });
+});

@@ -6,7 +6,9 @@
  * active stands for one a worker is running (a withdraw removes only waiting jobs).
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { createRunHarness, type RunHarness } from '../helpers/run-harness.js';
+import { childRunId } from '../../src/playbook/kinds/call/call-runtime.js';
+import type { CrashPoint } from '../../src/shared/crash-points.js';
+import { createRunHarness, type HarnessOptions, type RunHarness } from '../helpers/run-harness.js';
 import { createTestRedis } from '../helpers/redis.js';
 
 const store = createTestRedis('par-late');
@@ -15,9 +17,9 @@ afterAll(async () => {
 });
 
 let n = 0;
-function harness(text: string): RunHarness {
+function harness(text: string, options: HarnessOptions = {}): RunHarness {
   n += 1;
-  return createRunHarness(store, `pl${n}`, text);
+  return createRunHarness(store, `pl${n}`, text, options);
 }
 
 const ops = (h: RunHarness): string[] =>
@@ -93,5 +95,81 @@ describe('an action running in a branch that join: any withdrew', () => {
     await race(h, 'run_end', 'vic');
     expect(await h.runs.get('run_end')).toMatchObject({ status: 'resolved' });
     expect(ops(h)).toEqual(['ratelimit.set a-vic', 'key.block b-vic', 'key.unblock b-vic']);
+  });
+});
+
+describe('a sub-run in a branch that join: any withdrew, which had resolved', () => {
+  it('is taken back when its end comes', async () => {
+    // The child's end is lost on the way (a kill), so branch b still rests at the call when
+    // branch a wins the join; the withdraw finds the child resolved and cannot cancel it.
+    let armed = true;
+    const crash = (point: CrashPoint): void => {
+      if (point === 'call.before-resume' && armed) {
+        armed = false;
+        throw new Error('killed at call.before-resume');
+      }
+    };
+    const h = harness(
+      `id: race
+on: { correlation: r }
+start: both
+states:
+  both:
+    parallel:
+      join: any
+      branches:
+        a:
+          start: ask
+          states:
+            ask:
+              approval: { roles: [approver], timeout: 1h, message: "Go?" }
+              on: { approved: a_done, rejected: a_done, timeout: a_done }
+            a_done: { end: resolved }
+        b:
+          start: contain
+          states:
+            contain:
+              call: { playbook: child, inputs: { user: "{{ incident.group.user }}" } }
+              next: b_done
+            b_done: { end: resolved }
+    next: done
+  done: { end: resolved }
+---
+id: child
+on: { call: true }
+inputs:
+  user: { description: The user to contain. }
+start: blk
+states:
+  blk:
+    action: key.block
+    automatic: true
+    with: { key: "c-{{ run.inputs.user }}" }
+    undo: key.unblock
+    next: c_done
+  c_done: { end: resolved }
+`,
+      { crash },
+    );
+    await h.start('run_sub', { id: 'inc_sub', group: { user: 'xia' } });
+    await h.settle();
+    const step = (await h.runs.get('run_sub'))?.leaves?.contain ?? 0;
+    const childId = childRunId('run_sub', 'contain', step);
+    expect((await h.runs.get(childId))?.status).toBe('resolved');
+    await h.decideFirst('run_sub', 'approve'); // branch a wins the join
+    await h.settle();
+    expect(await h.runs.get('run_sub')).toMatchObject({ status: 'resolved' });
+    // The child's end arrives late (as reconcile or the retried job would send it).
+    expect(
+      await h.runner.apply({
+        type: 'event',
+        runId: 'run_sub',
+        eventId: `${childId}-ended`,
+        event: { type: 'call.ended', state: 'contain', child: childId, outcome: 'resolved' },
+        expect: { state: 'contain', step },
+      }),
+    ).toBe('applied');
+    await h.settle();
+    expect(ops(h)).toEqual(['key.block c-xia', 'key.unblock c-xia']);
   });
 });

@@ -350,9 +350,10 @@ export class Runner {
       const leaves = leavesOf(run);
       if (leaves[job.expect.state] !== job.expect.step) {
         if (remembered) continue;
-        // An action's success for a position the run left without it (a branch `join: any`
-        // withdrew while its job was running): the effect landed all the same and is taken back.
-        if (job.event.type === 'action.succeeded') {
+        // An action's success, or a sub-run's end, for a position the run left without it (a
+        // branch `join: any` withdrew while its job ran, a call that timed out as its sub-run
+        // resolved): the effects landed all the same and are taken back.
+        if (job.event.type === 'action.succeeded' || job.event.type === 'call.ended') {
           const outcome = await adoptLateEffect(this.#core, run, job);
           if (outcome === 'conflict') continue;
           if (outcome !== 'ignored') return { outcome };

@@ -11,8 +11,16 @@ import {
 import { kindOf, leavesOf } from './run-positions.js';
 import { effectEntries } from './run-timeline.js';
 import type { RunnerCore } from './runner-core.js';
-import { EMPTY_BOOK, entryOf, mark, undoKey, withEntry, type UndoBook } from './undo-book.js';
-import { applyUndoDone, resumeAfterSubRun } from './undo-runtime.js';
+import {
+  EMPTY_BOOK,
+  entryOf,
+  mark,
+  undoKey,
+  withEntry,
+  type UndoBook,
+  type UndoEntry,
+} from './undo-book.js';
+import { applyUndoDone, inForce, resumeAfterSubRun } from './undo-runtime.js';
 
 /** Undo outcomes and expiries apply wherever the run is: their events name no position. */
 export const UNDO_POSITION = { state: '__undo', step: 0 } as const;
@@ -81,6 +89,7 @@ export async function applyUndoEvent(
  * An action that was already running when its run was cancelled (or failed), or when its
  * branch was withdrawn (a `join: any` decided, whether or not the run has ended since), still
  * took effect: if it declared an undo, that effect joins the book and is taken back at once.
+ * The same for a sub-run whose end (resolved) comes after its parent left the call.
  */
 export async function adoptLateEffect(
   core: RunnerCore,
@@ -88,31 +97,50 @@ export async function adoptLateEffect(
   job: RunEventJob,
 ): Promise<'applied' | 'ignored' | 'missing' | 'conflict'> {
   const event = job.event;
-  if (event.type !== 'action.succeeded') return 'ignored';
-  const compiled = await core.compiled(run.playbookHash, run.id);
-  const at = kindOf(compiled.states[job.expect.state]);
-  if (!at?.kind.undoable || !at.kind.effect) return 'ignored';
   const now = core.deps.clock.now();
   const book = run.undo ?? EMPTY_BOOK;
-  const effectKey = stateEffectId(
-    at.kind.effect.idPrefix,
-    run.id,
-    job.expect.state,
-    job.expect.step,
-  );
-  if (entryOf(book, effectKey)) return 'ignored';
-  const entry = at.kind.undoable(at.def, {
-    effectKey,
-    state: job.expect.state,
-    before: run.context,
-    after: run.context,
-    result: event.result,
-    at: now,
-  });
-  if (!entry) return 'ignored';
+  let entries: UndoEntry[];
+  let noted: TimelineEntry;
+  if (event.type === 'call.ended') {
+    // A sub-run that resolved as its parent left the call another way (cancelled, timed out,
+    // its branch withdrawn): what it left in force is taken back, as its cancel would have.
+    if (event.outcome !== 'resolved') return 'ignored';
+    const child = await core.deps.runs.get(event.child);
+    entries = child ? inForce(child).filter((e) => !entryOf(book, e.effectKey)) : [];
+    noted = { at: now, type: 'late-effect', state: job.expect.state, child: event.child };
+  } else if (event.type === 'action.succeeded') {
+    const compiled = await core.compiled(run.playbookHash, run.id);
+    const at = kindOf(compiled.states[job.expect.state]);
+    if (!at?.kind.undoable || !at.kind.effect) return 'ignored';
+    const effectKey = stateEffectId(
+      at.kind.effect.idPrefix,
+      run.id,
+      job.expect.state,
+      job.expect.step,
+    );
+    if (entryOf(book, effectKey)) return 'ignored';
+    const entry = at.kind.undoable(at.def, {
+      effectKey,
+      state: job.expect.state,
+      before: run.context,
+      after: run.context,
+      result: event.result,
+      at: now,
+    });
+    entries = entry ? [entry] : [];
+    noted = { at: now, type: 'late-effect', state: job.expect.state, effectKey };
+  } else return 'ignored';
+  if (entries.length === 0) return 'ignored';
   const reason = run.undo?.pass?.reason ?? (run.status === 'failed' ? 'failed' : 'cancelled');
-  const next = mark(withEntry(book, entry), [effectKey], 'undoing', reason);
-  const effects: Effect[] = [{ kind: 'undo', id: undoKey(effectKey), effectKey }];
+  let next = book;
+  for (const entry of entries) next = withEntry(next, entry);
+  const keys = entries.map((e) => e.effectKey).reverse();
+  next = mark(next, keys, 'undoing', reason);
+  const effects: Effect[] = keys.map((effectKey) => ({
+    kind: 'undo',
+    id: undoKey(effectKey),
+    effectKey,
+  }));
   const saved = await core.deps.runs.save(
     run,
     {
@@ -124,10 +152,7 @@ export async function adoptLateEffect(
       updatedAt: now,
       undo: next,
     },
-    [
-      { at: now, type: 'late-effect', state: job.expect.state, effectKey },
-      ...effectEntries(effects, now),
-    ],
+    [noted, ...effectEntries(effects, now)],
     job.eventId,
   );
   if (saved === 'conflict') return 'conflict';
