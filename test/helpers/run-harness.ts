@@ -16,7 +16,7 @@ import type {
 import { PlaybookCatalog } from '../../src/playbook/runtime/playbook-catalog.js';
 import { Runner } from '../../src/playbook/runtime/runner.js';
 import { ManualClock } from '../../src/shared/clock.js';
-import type { CrashHook } from '../../src/shared/crash-points.js';
+import type { CrashHook, CrashPoint } from '../../src/shared/crash-points.js';
 import { CordonError } from '../../src/shared/errors.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { ApprovalStore } from '../../src/store/approval-store.js';
@@ -90,6 +90,20 @@ export function compileAll(text: string): CompiledPlaybook[] {
   });
   if (!built.playbooks?.length) throw new Error(JSON.stringify(built.diagnostics, null, 2));
   return built.playbooks;
+}
+
+/**
+ * A crash hook that dies once at `point` (as a kill there would), then lets everything pass:
+ * e.g. `call.before-resume` loses a sub-run's end on its way to the parent.
+ */
+export function crashOnceAt(point: CrashPoint): CrashHook {
+  let armed = true;
+  return (at: CrashPoint) => {
+    if (at === point && armed) {
+      armed = false;
+      throw new Error(`killed at ${point}`);
+    }
+  };
 }
 
 export interface HarnessOptions {

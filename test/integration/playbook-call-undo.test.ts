@@ -8,8 +8,12 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { childRunId } from '../../src/playbook/kinds/call/call-runtime.js';
-import type { CrashPoint } from '../../src/shared/crash-points.js';
-import { createRunHarness, type HarnessOptions, type RunHarness } from '../helpers/run-harness.js';
+import {
+  crashOnceAt,
+  createRunHarness,
+  type HarnessOptions,
+  type RunHarness,
+} from '../helpers/run-harness.js';
 import { createTestRedis } from '../helpers/redis.js';
 
 const store = createTestRedis('call-undo');
@@ -54,19 +58,6 @@ const THROTTLE = `  throttle:
     next: contain
 `;
 
-/** Loses the child's end once, as a kill between its save and the parent's resume would. */
-function loseEnd(): HarnessOptions {
-  let armed = true;
-  return {
-    crash: (point: CrashPoint) => {
-      if (point === 'call.before-resume' && armed) {
-        armed = false;
-        throw new Error('killed at call.before-resume');
-      }
-    },
-  };
-}
-
 describe('a parent with nothing of its own to undo', () => {
   it('cancelled as its child resolves: the child’s effects are still taken back', async () => {
     const h = harness(
@@ -79,7 +70,7 @@ states:
     next: done
   done: { end: resolved }
 ---${CHILD}`,
-      loseEnd(),
+      { crash: crashOnceAt('call.before-resume') },
     );
     await h.start('run_thin', { id: 'inc_thin', group: { user: 'tia' } });
     await h.settle();
@@ -147,7 +138,7 @@ ${THROTTLE}  contain:
     next: done
   done: { end: resolved }
 ---${CHILD}`,
-      loseEnd(),
+      { crash: crashOnceAt('call.before-resume') },
     );
     await h.start('run_to', { id: 'inc_to', group: { user: 'tom' } });
     await h.settle();
@@ -317,7 +308,7 @@ states:
     next: done
   done: { end: resolved }
 ---${CHILD}`,
-      loseEnd(),
+      { crash: crashOnceAt('call.before-resume') },
     );
     await h.start('run_slowend', { id: 'inc_slowend', group: { user: 'wes' } });
     await h.settle();

@@ -7,7 +7,12 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { childRunId } from '../../src/playbook/kinds/call/call-runtime.js';
 import type { CrashPoint } from '../../src/shared/crash-points.js';
-import { createRunHarness, type HarnessOptions, type RunHarness } from '../helpers/run-harness.js';
+import {
+  crashOnceAt,
+  createRunHarness,
+  type HarnessOptions,
+  type RunHarness,
+} from '../helpers/run-harness.js';
 import { createTestRedis } from '../helpers/redis.js';
 
 const store = createTestRedis('call');
@@ -285,14 +290,7 @@ describe('a failure after the call', () => {
 
 describe('a cancel that reaches a child which has just resolved', () => {
   it('takes back the child’s effects first, even when its end was lost on the way', async () => {
-    let armed = true;
-    const crash = (point: CrashPoint): void => {
-      if (point === 'call.before-resume' && armed) {
-        armed = false;
-        throw new Error('killed at call.before-resume');
-      }
-    };
-    const h = harness(playbooks(), { crash });
+    const h = harness(playbooks(), { crash: crashOnceAt('call.before-resume') });
     await h.start('run_late', { id: 'inc_late', group: { user: 'gus' } });
     await h.settle();
     const childId = childRunId('run_late', 'contain', 2);

@@ -7,8 +7,12 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { childRunId } from '../../src/playbook/kinds/call/call-runtime.js';
-import type { CrashPoint } from '../../src/shared/crash-points.js';
-import { createRunHarness, type HarnessOptions, type RunHarness } from '../helpers/run-harness.js';
+import {
+  crashOnceAt,
+  createRunHarness,
+  type HarnessOptions,
+  type RunHarness,
+} from '../helpers/run-harness.js';
 import { createTestRedis } from '../helpers/redis.js';
 
 const store = createTestRedis('par-late');
@@ -102,13 +106,7 @@ describe('a sub-run in a branch that join: any withdrew, which had resolved', ()
   it('is taken back when its end comes', async () => {
     // The child's end is lost on the way (a kill), so branch b still rests at the call when
     // branch a wins the join; the withdraw finds the child resolved and cannot cancel it.
-    let armed = true;
-    const crash = (point: CrashPoint): void => {
-      if (point === 'call.before-resume' && armed) {
-        armed = false;
-        throw new Error('killed at call.before-resume');
-      }
-    };
+    const crash = crashOnceAt('call.before-resume');
     const h = harness(
       `id: race
 on: { correlation: r }

@@ -8,8 +8,12 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { childRunId } from '../../src/playbook/kinds/call/call-runtime.js';
-import type { CrashPoint } from '../../src/shared/crash-points.js';
-import { createRunHarness, type HarnessOptions, type RunHarness } from '../helpers/run-harness.js';
+import {
+  crashOnceAt,
+  createRunHarness,
+  type HarnessOptions,
+  type RunHarness,
+} from '../helpers/run-harness.js';
 import { createTestRedis } from '../helpers/redis.js';
 
 const store = createTestRedis('par-reject');
@@ -268,13 +272,7 @@ describe('a left branch’s sub-run that resolved as the rejection came', () => 
   it('hands its effects over to a cancel that takes the pass over', async () => {
     // The child's end is lost on the way (as in a kill), so the branch still rests at the call
     // when its approval in branch a is rejected: the rejection's withdraw finds it resolved.
-    let armed = true;
-    const crash = (point: CrashPoint): void => {
-      if (point === 'call.before-resume' && armed) {
-        armed = false;
-        throw new Error('killed at call.before-resume');
-      }
-    };
+    const crash = crashOnceAt('call.before-resume');
     const h = harness(CALL_BRANCH('any'), { crash });
     await h.start('run_late', { id: 'inc_late', group: { user: 'lou' } });
     await h.settle();
