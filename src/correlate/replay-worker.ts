@@ -1,6 +1,6 @@
 import { isAscii } from 'node:buffer';
 import { parentPort } from 'node:worker_threads';
-import { DERIVED_SOURCE, EVENT_KINDS } from '../ingest/canonical-event.js';
+import { DERIVED_SOURCE } from '../ingest/canonical-event.js';
 import { plainEventId } from '../ingest/normalizers/canonical-fast.js';
 import { FUTURE_SKEW_MS, MAX_EVENT_TIME, MIN_EVENT_TIME } from '../ingest/normalizers/time.js';
 import type { EngineOptions } from './engine/engine.js';
@@ -8,14 +8,16 @@ import { CorrelationEngine } from './engine/engine.js';
 import { readRecordedLine } from './replay.js';
 import { RoutedBatchBuilder, transferList, type RoutedBatch } from './routing/routed-batch.js';
 import { buildRuleSet } from './rule/index.js';
+import { LineProbe } from './routing/line-probe.js';
 import { readTopLevelFields } from './routing/top-level-fields.js';
 import type { RuleSource } from './rule/rule-source.js';
 
 /**
  * A replay worker: parses, validates and routes chunks of recorded NDJSON (the stateless half
  * of correlation) and posts back, per chunk, what the main thread needs to apply them in order:
- * each event's source, time and receipt time, and its routes. Lines of a kind no rule reads are
- * not parsed at all when their fields can be read off the text; such lines are counted, not
+ * each event's source, time and receipt time, and its routes. Lines no detection can match
+ * (of a kind no rule reads, or decided on their top-level fields: see LineProbe) are not
+ * parsed at all when their fields can be read off the text; such lines are counted, not
  * validated.
  */
 export interface WorkerInit {
@@ -41,8 +43,13 @@ export interface ChunkResult extends RoutedBatch {
   readonly derivedSkipped: number;
 }
 
-const KINDS: ReadonlySet<string> = new Set(EVENT_KINDS);
 const OPEN_BRACE = 123;
+
+interface Started {
+  readonly engine: CorrelationEngine;
+  readonly probe: LineProbe;
+  readonly init: WorkerInit;
+}
 
 if (parentPort) {
   const port = parentPort;
@@ -50,7 +57,7 @@ if (parentPort) {
   // starts with another is not the start of one.
   const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
   // The pool starts threads before the rules are loaded: the first message brings them.
-  let started: { engine: CorrelationEngine; init: WorkerInit } | undefined;
+  let started: Started | undefined;
   port.on('message', (msg: { init: WorkerInit } | ChunkRequest | 'stats') => {
     if (msg === 'stats') {
       port.postMessage({ stats: started ? [...started.engine.stats()] : [] });
@@ -64,12 +71,12 @@ if (parentPort) {
     const bytes = Buffer.from(msg.buffer, 0, msg.length);
     // Mostly ASCII in practice: a one-byte string is much faster to make and to parse.
     const text = isAscii(bytes) ? bytes.toString('latin1') : decoder.decode(bytes);
-    const result = routeChunk(started.engine, text, msg.seq, started.init);
+    const result = routeChunk(started, text, msg.seq);
     port.postMessage(result, transferList(result));
   });
 }
 
-function start(init: WorkerInit): { engine: CorrelationEngine; init: WorkerInit } {
+function start(init: WorkerInit): Started {
   const { ruleSet } = buildRuleSet(init.sources);
   if (!ruleSet) throw new Error('replay worker: the rules do not build');
   const engine = new CorrelationEngine(ruleSet, {
@@ -77,15 +84,10 @@ function start(init: WorkerInit): { engine: CorrelationEngine; init: WorkerInit 
     owned: [0],
     checkpoints: false,
   });
-  return { engine, init };
+  return { engine, probe: new LineProbe(ruleSet), init };
 }
 
-function routeChunk(
-  engine: CorrelationEngine,
-  text: string,
-  seq: number,
-  init: WorkerInit,
-): ChunkResult {
+function routeChunk({ engine, probe, init }: Started, text: string, seq: number): ChunkResult {
   const batch = new RoutedBatchBuilder(true);
   const bad: [number, string][] = [];
   let derivedSkipped = 0;
@@ -99,7 +101,7 @@ function routeChunk(
     lineNo += 1;
     // Blank lines are skipped; a line opening an object (nearly all) is not trimmed to see.
     if (line.charCodeAt(0) !== OPEN_BRACE && line.trim() === '') continue;
-    const quick = unreadKind(engine, line, init.defaultSource, init.now);
+    const quick = unrouted(probe, line, init.defaultSource, init.now);
     if (quick) {
       batch.add('', quick.source, quick.time, quick.received, `${quick.source}/${quick.id}`, []);
       continue;
@@ -124,27 +126,31 @@ function routeChunk(
 const SOURCE = /^[a-z][a-z0-9-]{0,62}$/;
 
 /**
- * For a line whose kind no rule reads: its source, time and receipt time, read off the text
- * (see readTopLevelFields). Anything less clear-cut returns undefined and the line is parsed
- * in full. Its time and id are what a full read would keep, or the line is read in full:
- * they move watermarks and mark repeats, so a time the full read refuses or clamps, or an id
- * it refuses, would change what other lines match.
+ * For a line no detection can match (see LineProbe): its source, time and receipt time, read
+ * off the text (see readTopLevelFields). Anything less clear-cut returns undefined and the line
+ * is parsed in full. Its time and id are what a full read would keep, or the line is read in
+ * full: they move watermarks and mark repeats, so a time the full read refuses or clamps, or an
+ * id it refuses, would change what other lines match.
  */
-function unreadKind(
-  engine: CorrelationEngine,
+function unrouted(
+  probe: LineProbe,
   line: string,
   defaultSource: string,
   now: number,
 ): { source: string; time: number; received: number; id: string } | undefined {
-  // The kind first, from its first mention: a kind some rule reads takes the full parse at
-  // once, without reading the rest (most lines, when most kinds are read).
+  // The kind first, from its first mention: a kind some rule reads beyond the probe fields
+  // takes the full parse at once, without reading the rest.
   const first = line.indexOf('"kind":"');
   if (first < 0) return undefined;
   const kind = first + '"kind":"'.length;
-  const value = line.slice(kind, line.indexOf('"', kind));
-  if (!KINDS.has(value) || engine.readsKind(value)) return undefined;
+  const mentioned = line.slice(kind, line.indexOf('"', kind));
+  let plan = probe.planOf(mentioned);
+  if (plan === 'parse') return undefined;
   const fields = readTopLevelFields(line);
-  if (fields === undefined || fields.kind !== value) return undefined;
+  if (fields === undefined) return undefined;
+  // The first mention is nearly always the top-level kind; when not, plan for the real one.
+  if (fields.kind !== mentioned) plan = probe.planOf(fields.kind);
+  if (plan === 'parse') return undefined;
   const { time, id } = fields;
   if (time < MIN_EVENT_TIME || time > MAX_EVENT_TIME || time > now + FUTURE_SKEW_MS)
     return undefined;
@@ -153,5 +159,6 @@ function unreadKind(
   // Cordon's own derived events are left to the full read, which skips them as such.
   if (fields.source !== undefined && (!SOURCE.test(source) || source === DERIVED_SOURCE))
     return undefined;
+  if (plan === 'probe' && !probe.matchesNothing(fields, source)) return undefined;
   return { source, time: fields.time, received: fields.received ?? fields.time, id: fields.id };
 }

@@ -414,11 +414,6 @@ export class CorrelationEngine {
     );
   }
 
-  /** Whether any rule reads events of this kind (drivers may skip parsing the others). */
-  readsKind(kind: string): boolean {
-    return this.#anyKind.length > 0 || this.#byKind.has(kind);
-  }
-
   /**
    * The stateless half of process(): which rules an event matters to, with its group key and
    * value for each. Needs no state, so drivers may run it in parallel (replay workers).

@@ -1,12 +1,15 @@
 /**
  * The few top-level fields a replay needs of a line no rule reads (its kind, id, source, time
- * and receipt time), read in one pass over the text without building the object: such lines
- * are often most of a recording, and parsing each in full costs several times as much.
+ * and receipt time), and those a line's detections may be decided on (name, severity and
+ * outcome; see line-probe.ts), read in one pass over the text without building the object:
+ * such lines are often most of a recording, and parsing each in full costs several times as
+ * much.
  *
  * Only the plain form a JSON serialiser writes is read: no whitespace outside strings, each
  * wanted key once, wanted strings without escapes, wanted times as plain integers. Anything
  * else returns undefined, and the caller parses the line in full (which reads it exactly, or
- * reports it as bad).
+ * reports it as bad). A name, severity or outcome that is not such a string is null: the line
+ * can still be counted, but not decided on.
  */
 export interface TopLevelFields {
   readonly kind: string;
@@ -16,6 +19,10 @@ export interface TopLevelFields {
   readonly time: number;
   /** Undefined when the line has no `received`. */
   readonly received: number | undefined;
+  /** Undefined when absent; null when present but not a plain string (or repeated). */
+  readonly name: string | null | undefined;
+  readonly severity: string | null | undefined;
+  readonly outcome: string | null | undefined;
 }
 
 const QUOTE = 34; // "
@@ -37,6 +44,9 @@ export function readTopLevelFields(line: string): TopLevelFields | undefined {
   let source: string | undefined;
   let time: number | undefined;
   let received: number | undefined;
+  let name: string | null | undefined;
+  let severity: string | null | undefined;
+  let outcome: string | null | undefined;
   // Most lines have no escape at all: then a string ends at the next quote, found by a
   // native search, and no key or value needs checking for one.
   const escapes = line.indexOf('\\') >= 0;
@@ -75,6 +85,12 @@ export function readTopLevelFields(line: string): TopLevelFields | undefined {
           if (source !== undefined) return undefined;
           source = text;
         }
+      } else if (key === 'name' || key === 'severity' || key === 'outcome') {
+        const text = line.slice(at + 1, valueEnd);
+        const plain = escapes && text.includes('\\') ? null : text;
+        if (key === 'name') name = name === undefined ? plain : null;
+        else if (key === 'severity') severity = severity === undefined ? plain : null;
+        else outcome = outcome === undefined ? plain : null;
       } else if (key === 'time' || key === 'received') return undefined;
       valueEnd += 1;
     } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
@@ -86,6 +102,9 @@ export function readTopLevelFields(line: string): TopLevelFields | undefined {
         key === 'received'
       )
         return undefined;
+      if (key === 'name') name = null;
+      else if (key === 'severity') severity = null;
+      else if (key === 'outcome') outcome = null;
       valueEnd = nestedEnd(line, at, end);
       if (valueEnd < 0) return undefined;
     } else {
@@ -95,7 +114,10 @@ export function readTopLevelFields(line: string): TopLevelFields | undefined {
         if (d === COMMA || d === CLOSE_BRACE) break;
         valueEnd += 1;
       }
-      if (key === 'time' || key === 'received') {
+      if (key === 'name') name = null;
+      else if (key === 'severity') severity = null;
+      else if (key === 'outcome') outcome = null;
+      else if (key === 'time' || key === 'received') {
         const value = plainInteger(line, at, valueEnd);
         if (value === undefined) return undefined;
         if (key === 'time') {
@@ -116,7 +138,7 @@ export function readTopLevelFields(line: string): TopLevelFields | undefined {
     at = valueEnd + 1;
   }
   if (kind === undefined || id === undefined || time === undefined) return undefined;
-  return { kind, id, source, time, received };
+  return { kind, id, source, time, received, name, severity, outcome };
 }
 
 /**
@@ -128,11 +150,23 @@ function wantedKey(line: string, start: number, end: number): string {
     case 2:
       return line.startsWith('id', start) ? 'id' : '';
     case 4:
-      return line.startsWith('kind', start) ? 'kind' : line.startsWith('time', start) ? 'time' : '';
+      return line.startsWith('kind', start)
+        ? 'kind'
+        : line.startsWith('time', start)
+          ? 'time'
+          : line.startsWith('name', start)
+            ? 'name'
+            : '';
     case 6:
       return line.startsWith('source', start) ? 'source' : '';
+    case 7:
+      return line.startsWith('outcome', start) ? 'outcome' : '';
     case 8:
-      return line.startsWith('received', start) ? 'received' : '';
+      return line.startsWith('received', start)
+        ? 'received'
+        : line.startsWith('severity', start)
+          ? 'severity'
+          : '';
     default:
       return '';
   }

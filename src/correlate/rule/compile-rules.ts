@@ -1,5 +1,6 @@
 import { sha256Hex, stableStringify } from '../../shared/hash.js';
 import { compileDetection } from './detection/compile-detection.js';
+import { fieldsRead } from './detection/fields-read.js';
 import type { ParsedCorrelation, ParsedRule } from './parse-rules.js';
 import type { RuleSource } from './rule-source.js';
 import type { CompiledCorrelation, CompiledDetection, CompiledRuleSet } from './types.js';
@@ -50,6 +51,7 @@ export function compileRuleSet(
         suppressMs: rule.settings.suppressMs,
         stateVersion: version({ groupBy: r.groupBy ?? null }),
         matches: compileDetection(rule.detection),
+        reads: fieldsRead(rule.detection),
       });
       continue;
     }

@@ -128,6 +128,11 @@ export interface CompiledDetection extends RuleIdentity {
   readonly stateVersion: string;
   /** Pure; never throws. */
   matches(event: CanonicalEvent): boolean;
+  /**
+   * The canonical field paths `matches` reads (sorted), or undefined when it may read any
+   * (a keyword search): an event agreeing on these fields gets the same answer.
+   */
+  readonly reads: readonly string[] | undefined;
 }
 
 export type CompiledRule = CompiledDetection | CompiledCorrelation;

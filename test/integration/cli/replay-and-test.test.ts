@@ -170,6 +170,36 @@ describe('cordon replay', () => {
     expect(runs[1]?.stdout).toBe(runs[0]?.stdout);
   });
 
+  it('skips parsing only lines no detection can match, finding the same with or without workers', () => {
+    // Failures are read; successes are decided on their outcome alone and not parsed. A
+    // failure whose outcome is escaped, and a success whose outcome is null, are read in full.
+    const content = rulesOnly('replay-probe', 'login-brute-force.yaml');
+    const login = (id: string, user: string, i: number, outcome: string): string =>
+      `{"id":"${id}","time":${T0 + i * 1000},"kind":"login","outcome":${outcome},"entity":{"user":"${user}"}}`;
+    const lines: string[] = [];
+    for (let i = 0; i < 5; i += 1) {
+      lines.push(login(`f1-${i}`, 'u1', i, '"failure"'));
+      lines.push(login(`s1-${i}`, 'u1', i, '"success"'));
+      lines.push(login(`f2-${i}`, 'u2', i, i === 2 ? '"fail\\u0075re"' : '"failure"'));
+      lines.push(login(`n3-${i}`, 'u3', i, i === 4 ? 'null' : '"success"'));
+    }
+    lines.push(lines[1] as string); // a repeated success: a duplicate either way
+    const input = file(lines);
+    const runs = ['0', '2'].map((workers) =>
+      cordon(['replay', '--json', '--workers', workers, '--content', content, input]),
+    );
+    for (const run of runs) {
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stderr).toMatch(/\n20 events in .*, 2 matches, 1 duplicate skipped\.\n/);
+    }
+    expect(runs[1]?.stdout).toBe(runs[0]?.stdout);
+    const users = (runs[1]?.stdout ?? '')
+      .trim()
+      .split('\n')
+      .map((l) => Object.values((JSON.parse(l) as { group: object }).group).join());
+    expect(users.sort()).toEqual(['u1', 'u2']);
+  });
+
   it('prints a retraction line naming the match a later event withdraws, with or without workers', () => {
     const content = rulesOnly('replay-retract', 'unapproved-key.yaml');
     // Playbooks cannot change what rules find: replay neither reads nor checks them.

@@ -1,6 +1,6 @@
 /**
- * The replay's one-pass reader of a line's top-level kind, id, source and times agrees with
- * JSON.parse whenever it answers, answers for the plain form a serialiser writes, and leaves
+ * The replay's one-pass reader of a line's top-level kind, id, source, times, name, severity
+ * and outcome agrees with JSON.parse whenever it answers, answers for the plain form a serialiser writes, and leaves
  * anything less clear-cut (escapes, whitespace, repeated or oddly typed keys) to the full parse.
  */
 import fc from 'fast-check';
@@ -16,7 +16,9 @@ const event = fc.record(
     kind: fc.constantFrom('audit', 'metric', 'alert'),
     source: fc.constantFrom('gw', 'splunk-hec', 'a"b', 'x\\y'),
     received: fc.integer({ min: 0, max: 2 ** 45 }),
-    name: fc.string({ maxLength: 10 }),
+    name: fc.oneof(fc.string({ maxLength: 10 }), json),
+    severity: fc.oneof(fc.constantFrom('info', 'high', 'Hi"gh', 'x\\y', ''), json),
+    outcome: fc.oneof(fc.constantFrom('success', 'failure', 'fail\n'), json),
     entity: fc.dictionary(fc.constantFrom('user', 'kind', 'time', 'id'), json, { maxKeys: 3 }),
     labels: fc.dictionary(fc.string({ maxLength: 6 }), json, { maxKeys: 3 }),
   },
@@ -36,12 +38,22 @@ describe('readTopLevelFields', () => {
           expect(read).toBeUndefined();
           return;
         }
+        // A string written without escapes is read as is; anything else present is null.
+        const probe = (v: unknown): unknown =>
+          v === undefined
+            ? undefined
+            : typeof v === 'string' && !JSON.stringify(v).includes('\\')
+              ? v
+              : null;
         expect(read).toEqual({
           kind: e.kind,
           id: e.id,
           source: e.source,
           time: e.time,
           received: e.received,
+          name: probe(e.name),
+          severity: probe(e.severity),
+          outcome: probe(e.outcome),
         });
       }),
       { numRuns: 2_000 },
@@ -82,6 +94,7 @@ describe('readTopLevelFields', () => {
       ok: true,
       n: null,
       v: -1.5e-3,
+      outcome: 'failure',
     });
     expect(readTopLevelFields(line)).toEqual({
       kind: 'audit',
@@ -89,6 +102,25 @@ describe('readTopLevelFields', () => {
       source: undefined,
       time: 1767225600000,
       received: undefined,
+      name: undefined,
+      severity: undefined,
+      outcome: 'failure',
     });
+  });
+
+  it('marks a name, severity or outcome it cannot read plainly as null, still reading the line', () => {
+    const base = '"id":"a","time":1,"kind":"login"';
+    const outcomeOf = (tail: string): unknown => readTopLevelFields(`{${base},${tail}}`)?.outcome;
+    expect(outcomeOf('"outcome":"failure"')).toBe('failure');
+    expect(outcomeOf('"outcome":null')).toBeNull();
+    expect(outcomeOf('"outcome":3')).toBeNull();
+    expect(outcomeOf('"outcome":{"a":1}')).toBeNull();
+    expect(outcomeOf('"outcome":["failure"]')).toBeNull();
+    expect(outcomeOf('"outcome":"fail\\u0075re"')).toBeNull(); // an escape
+    expect(outcomeOf('"outcome":"success","outcome":"failure"')).toBeNull(); // repeated
+    expect(outcomeOf('"outcome":null,"outcome":"failure"')).toBeNull();
+    expect(readTopLevelFields(`{${base},"name":"a","name":"b"}`)?.name).toBeNull();
+    expect(readTopLevelFields(`{${base},"severity":"high"}`)?.severity).toBe('high');
+    expect(readTopLevelFields(`{"name":"sshd",${base}}`)).toMatchObject({ name: 'sshd', id: 'a' });
   });
 });
