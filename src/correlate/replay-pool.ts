@@ -105,10 +105,18 @@ export class ReplayPool {
     this.#waiting.clear();
   }
 
-  /** Hands the workers the rules and settings, and names the replay chunks are applied to. */
-  begin(init: WorkerInit, replay: Replay): void {
-    this.#replay = replay;
+  /**
+   * Hands the workers the rules and settings. The replay chunks are applied to is named by
+   * applyTo(), which may come later: the threads build their rules while this one sets up.
+   */
+  begin(init: WorkerInit, replay?: Replay): void {
+    if (replay) this.#replay = replay;
     for (const w of this.#workers) w.postMessage({ init });
+  }
+
+  /** Names the replay chunks are applied to (before the first is sent). */
+  applyTo(replay: Replay): void {
+    this.#replay = replay;
   }
 
   private get replay(): Replay {
