@@ -5,18 +5,18 @@
 //
 //   npm run build && node --expose-gc bench/anomaly.mjs
 //   BENCH_EVENTS=500000  events (default), over BENCH_KEYS=2000 API keys
-//   BENCH_CLI=<path>     another build's dist/cli/main.js for the baseline rule (before/after)
+//   BENCH_CLI=<path>     another build's CLI (its dist/bundle/main.js) for the baseline rule
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CORDON_NODE_FLAGS } from './cordon-node-flags.mjs';
+import { CORDON_NODE_FLAGS, cordonBin } from './cordon-node-flags.mjs';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 500_000);
 const KEYS = Number(process.env.BENCH_KEYS ?? 2_000);
 const WINDOW = 300_000;
 const here = new URL('.', import.meta.url).pathname;
-const cli = join(here, '..', 'dist', 'cli', 'main.js');
+const cli = cordonBin(join(here, '..'));
 const baselineCli = process.env.BENCH_CLI ?? cli;
 const tmp = mkdtempSync(join(tmpdir(), 'cordon-anomaly-'));
 

@@ -1,10 +1,12 @@
 // The Node flags Cordon runs with in production: the `cordon` binary's shebang, `npm start` and
 // the container image all pass them (see src/cli/main.ts). A benchmark that runs Cordon's code
-// in its own process, or spawns `node dist/cli/main.js` (which bypasses the shebang), passes
+// in its own process, or spawns `node <cordonBin()>` (which bypasses the shebang), passes
 // them too, so its figures are the deployed configuration's. The young generation matters:
 // correlation allocates many short-lived objects, and without it the drain spends about a
 // tenth more CPU per event in scavenges.
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 export const CORDON_NODE_FLAGS = ['--max-semi-space-size=64'];
 
@@ -24,4 +26,14 @@ export function rerunWithCordonFlags() {
     { stdio: 'inherit' },
   );
   process.exit(run.status ?? 1);
+}
+
+/**
+ * The `cordon` binary of the checkout at `root`, as its package.json's bin names it: the bundled
+ * CLI (dist/bundle/main.js), or dist/cli/main.js in a checkout from before the bundle. A
+ * benchmark that times a command as users run it spawns this (with CORDON_NODE_FLAGS).
+ */
+export function cordonBin(root) {
+  const { bin } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  return join(root, typeof bin === 'string' ? bin : bin.cordon);
 }

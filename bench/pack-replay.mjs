@@ -4,7 +4,7 @@
 //   npm run build && node bench/pack-replay.mjs [events.ndjson]
 //   BENCH_EVENTS=300000 BENCH_KEYS=15000   the generated workload (when no file is given)
 //   BENCH_CONTENT=.                        the rules (default: this checkout's pack)
-//   BENCH_BASE=/path/to/other/checkout     also run that checkout's dist/cli, alternating
+//   BENCH_BASE=/path/to/other/checkout     also run that checkout's cordon bin, alternating
 //   BENCH_ROUNDS=3                         runs of each build
 //
 // Prints, per run, events/s of wall time (startup included) and CPU per event: user + system
@@ -14,7 +14,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { CORDON_NODE_FLAGS } from './cordon-node-flags.mjs';
+import { CORDON_NODE_FLAGS, cordonBin } from './cordon-node-flags.mjs';
 
 const here = new URL('.', import.meta.url).pathname;
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 300_000);
@@ -48,14 +48,7 @@ try {
       const started = performance.now();
       const run = spawnSync(
         'node',
-        [
-          ...CORDON_NODE_FLAGS,
-          join(root, 'dist', 'cli', 'main.js'),
-          'replay',
-          '--content',
-          CONTENT,
-          file,
-        ],
+        [...CORDON_NODE_FLAGS, cordonBin(root), 'replay', '--content', CONTENT, file],
         { encoding: 'utf8', maxBuffer: 1 << 30 },
       );
       const seconds = (performance.now() - started) / 1000;

@@ -17,12 +17,13 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CORDON_NODE_FLAGS } from './cordon-node-flags.mjs';
+import { CORDON_NODE_FLAGS, cordonBin } from './cordon-node-flags.mjs';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const PAIR_EVENTS = Number(process.env.BENCH_PAIR_EVENTS ?? 200_000);
 const here = new URL('.', import.meta.url).pathname;
-const cli = join(here, '..', 'dist', 'cli', 'main.js');
+// The binary as users run it (package.json's bin: the bundled CLI).
+const cli = cordonBin(join(here, '..'));
 const tmp = mkdtempSync(join(tmpdir(), 'cordon-sec-'));
 
 const FAILURE = `title: Login failure

@@ -1,8 +1,18 @@
-// Builds dist/ from src/ (TypeScript, then the Lua scripts, then the browser console with Vite). With --if-stale (npm start), does
+// Builds dist/ from src/ (TypeScript, then the Lua scripts, then the browser console with Vite),
+// then bundles the CLI and its worker threads into dist/bundle/ (scripts/bundle.mjs: what the
+// `cordon` bin and `npm start` run). With --if-stale (npm start), does
 // nothing when every input is older than the last build, so a start without changes is not
 // held up by the compiler.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { hasMissingOutput, removeStale } from './remove-stale.mjs';
 
@@ -13,6 +23,8 @@ const INPUTS = [
   'tsconfig.build.json',
   'package-lock.json',
   'vite.console.config.ts',
+  'scripts/build.mjs',
+  'scripts/bundle.mjs',
 ];
 
 function newest(path) {
@@ -25,7 +37,13 @@ function newest(path) {
 }
 
 const built = statSync(STAMP, { throwIfNoEntry: false })?.mtimeMs ?? 0;
-if (process.argv.includes('--if-stale') && built > 0 && INPUTS.every((p) => newest(p) < built))
+// dist/bundle/main.js: a dist/ built before the bundle step existed is not up to date either.
+if (
+  process.argv.includes('--if-stale') &&
+  built > 0 &&
+  existsSync('dist/bundle/main.js') &&
+  INPUTS.every((p) => newest(p) < built)
+)
   process.exit(0);
 
 // A compiled file deleted since the last build (by hand, or a half-cleaned dist/) would not be
@@ -42,7 +60,11 @@ const tsc = spawnSync(
 if (tsc.status !== 0) process.exit(tsc.status ?? 1);
 // tsc never deletes: a compiled file whose source was removed or renamed would stay in dist/
 // and still be importable, hiding a broken import until a clean clone builds.
-removeStale('dist', 'src', [join('dist', 'console'), join('dist', 'store', 'scripts')]);
+removeStale('dist', 'src', [
+  join('dist', 'console'),
+  join('dist', 'store', 'scripts'),
+  join('dist', 'bundle'),
+]);
 // Replaced whole: a script renamed in src (its key count changed) must not linger in dist.
 rmSync('dist/store/scripts', { recursive: true, force: true });
 cpSync('src/store/scripts', 'dist/store/scripts', { recursive: true });
@@ -51,4 +73,6 @@ chmodSync('dist/cli/main.js', 0o755);
 // The console (src/console/ui → dist/console/), served by the API process on its own port.
 const { build } = await import('vite');
 await build({ configFile: 'vite.console.config.ts' });
+// Last: it bundles what tsc wrote (dist/bundle/ is replaced whole).
+await import('./bundle.mjs');
 writeFileSync(STAMP, `${new Date().toISOString()}\n`);

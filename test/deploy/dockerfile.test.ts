@@ -143,16 +143,16 @@ describe('Dockerfile', () => {
   });
 
   it('starts `cordon start` through the CLI entrypoint', () => {
-    expect(JSON.parse(args(runtime, 'ENTRYPOINT')[0]!)).toEqual(['node', 'dist/cli/main.js']);
+    expect(JSON.parse(args(runtime, 'ENTRYPOINT')[0]!)).toEqual(['node', 'dist/bundle/main.js']);
     const cmd = JSON.parse(args(runtime, 'CMD')[0]!) as string[];
     expect(cmd).toEqual(['start']);
     // The subcommand exists in the built CLI (a made-up one is refused, so this can fail).
-    const help = spawnSync(process.execPath, ['dist/cli/main.js', 'help', cmd[0]!], {
+    const help = spawnSync(process.execPath, ['dist/bundle/main.js', 'help', cmd[0]!], {
       encoding: 'utf8',
     });
     expect(help.status, help.stderr).toBe(0);
     expect(help.stdout).toMatch(/cordon start/);
-    const unknown = spawnSync(process.execPath, ['dist/cli/main.js', 'help', 'no-such-command']);
+    const unknown = spawnSync(process.execPath, ['dist/bundle/main.js', 'help', 'no-such-command']);
     expect(unknown.status).toBe(2);
   });
 

@@ -114,7 +114,8 @@ interface Started {
 async function start(role: string): Promise<Started> {
   const { env, container, annotations, portMap } = await environmentOf(role);
   let output = '';
-  const child = spawn(process.execPath, ['dist/cli/main.js', ...container.args], {
+  // The image's entrypoint (Dockerfile): the bundled CLI.
+  const child = spawn(process.execPath, ['dist/bundle/main.js', ...container.args], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

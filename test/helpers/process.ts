@@ -32,7 +32,8 @@ export function tempHome(): string {
 /**
  * Runs the built CLI (`node dist/cli/main.js start`) as a real process. Short job locks and
  * reconcile intervals let a restarted process pick up a killed one's work within a second or
- * two; `productionTiming` keeps the shipped defaults instead (recovery-time tests).
+ * two; `productionTiming` keeps the shipped defaults instead (recovery-time tests). `bin`: another
+ * build of the CLI (dist/bundle/main.js, the bundled one the `cordon` binary runs).
  */
 export function spawnCordon(options: {
   home: string;
@@ -40,6 +41,7 @@ export function spawnCordon(options: {
   port: number;
   env?: Record<string, string>;
   productionTiming?: boolean;
+  bin?: string;
 }): CordonProcess {
   const shortTiming = options.productionTiming
     ? {}
@@ -49,7 +51,7 @@ export function spawnCordon(options: {
         CORDON_RECONCILE_INTERVAL_MS: '500',
       };
   let out = '';
-  const child = spawn(process.execPath, ['dist/cli/main.js', 'start'], {
+  const child = spawn(process.execPath, [options.bin ?? 'dist/cli/main.js', 'start'], {
     cwd: REPO_ROOT,
     env: {
       PATH: process.env.PATH ?? '',
