@@ -197,8 +197,12 @@ describe('the cordon binary (dist/bundle/)', () => {
       });
       await waitReady(proc, 30_000);
 
-      // The console, found from the bundle the way dist/api/console/ finds it.
-      const page = await fetch(`http://127.0.0.1:${consolePort}/`);
+      // The console, found from the bundle the way dist/api/console/ finds it. Its port opens
+      // just after the API's, so /readyz may answer first.
+      const page = await eventually(
+        () => fetch(`http://127.0.0.1:${consolePort}/`),
+        'the console port to answer',
+      );
       expect(page.status).toBe(200);
       expect(await page.text()).toMatch(/<html/i);
 
