@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { setFlagsFromString } from 'node:v8';
 import { ReplayPool } from '../correlate/replay-pool.js';
 import { REPLAY_USAGE } from './usage.js';
 
@@ -40,6 +41,10 @@ export async function runReplay(argv: readonly string[]): Promise<number> {
     console.error(`cordon replay: name one input file or directory.\n\n${REPLAY_USAGE}`);
     return 2;
   }
+  // Feedback vectors from a function's first call rather than after several: a replay runs
+  // its hot loops from cold on every thread, and they reach optimised code sooner. V8 reads the
+  // flag as functions are first called (it is process-wide: the threads below share it).
+  setFlagsFromString('--no-lazy-feedback-allocation');
   // Worker threads start loading their modules now, while this one loads its own and the content.
   const pool =
     workers === undefined
