@@ -6,8 +6,9 @@
  * much.
  *
  * Only the plain form a JSON serialiser writes is read: no whitespace outside strings, each
- * wanted key once, wanted strings without escapes, wanted times as plain integers. Anything
- * else returns undefined, and the caller parses the line in full (which reads it exactly, or
+ * wanted key once, wanted strings without escapes, wanted times as plain integers, and no key
+ * a canonical event does not have (the full read refuses those lines). Anything else returns
+ * undefined, and the caller parses the line in full (which reads it exactly, or
  * reports it as bad). A name, severity or outcome that is not such a string is null: the line
  * can still be counted, but not decided on.
  */
@@ -64,7 +65,9 @@ export function readTopLevelFields(line: string): TopLevelFields | undefined {
       const escape = line.indexOf('\\', keyStart);
       if (escape >= 0 && escape < keyEnd) return undefined;
     }
-    const key = wantedKey(line, keyStart, keyEnd);
+    const key = keyOf(line, keyStart, keyEnd);
+    // A key a canonical event does not have: the full read refuses the line, and reports it.
+    if (key === undefined) return undefined;
     at = keyEnd + 2;
     const c = line.charCodeAt(at);
     let valueEnd: number;
@@ -142,13 +145,16 @@ export function readTopLevelFields(line: string): TopLevelFields | undefined {
 }
 
 /**
- * `key` when the text from `start` to `end` is one of the keys read here, else ''. Compared in
- * place: slicing every key of every line to compare it cost more than the rest of the read.
+ * `key` when the text from `start` to `end` is one of the keys read here, '' for another key a
+ * canonical event has, undefined for any other. Compared in place: slicing every key of every
+ * line to compare it cost more than the rest of the read.
  */
-function wantedKey(line: string, start: number, end: number): string {
+function keyOf(line: string, start: number, end: number): string | undefined {
   switch (end - start) {
     case 2:
-      return line.startsWith('id', start) ? 'id' : '';
+      return line.startsWith('id', start) ? 'id' : undefined;
+    case 3:
+      return line.startsWith('raw', start) ? '' : undefined;
     case 4:
       return line.startsWith('kind', start)
         ? 'kind'
@@ -156,19 +162,27 @@ function wantedKey(line: string, start: number, end: number): string {
           ? 'time'
           : line.startsWith('name', start)
             ? 'name'
-            : '';
+            : line.startsWith('text', start)
+              ? ''
+              : undefined;
     case 6:
-      return line.startsWith('source', start) ? 'source' : '';
+      return line.startsWith('source', start)
+        ? 'source'
+        : line.startsWith('entity', start) || line.startsWith('labels', start)
+          ? ''
+          : undefined;
     case 7:
-      return line.startsWith('outcome', start) ? 'outcome' : '';
+      return line.startsWith('outcome', start) ? 'outcome' : undefined;
     case 8:
       return line.startsWith('received', start)
         ? 'received'
         : line.startsWith('severity', start)
           ? 'severity'
-          : '';
+          : line.startsWith('measures', start)
+            ? ''
+            : undefined;
     default:
-      return '';
+      return undefined;
   }
 }
 

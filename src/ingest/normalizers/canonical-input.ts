@@ -23,7 +23,7 @@ import { closest, reportUnknownKey } from './unknown-key.js';
  * nothing downstream can tell a typo (`entitiy`) from an intentional field: an unknown key
  * silently dropped would make a rule never match.
  */
-const EVENT_KEYS = [
+export const EVENT_KEYS = [
   'id',
   'time',
   'kind',

@@ -184,20 +184,27 @@ describe('cordon replay', () => {
       lines.push(login(`n3-${i}`, 'u3', i, i === 4 ? 'null' : '"success"'));
     }
     lines.push(lines[1] as string); // a repeated success: a duplicate either way
+    // A success with a key no canonical event has: refused and reported either way, so its
+    // id does not hide the failure that reuses it.
+    lines.push(login('f3-0', 'u3', 5, '"success","colour":"red"'));
+    for (let i = 0; i < 5; i += 1) lines.push(login(`f3-${i}`, 'u3', 5 + i, '"failure"'));
     const input = file(lines);
     const runs = ['0', '2'].map((workers) =>
       cordon(['replay', '--json', '--workers', workers, '--content', content, input]),
     );
     for (const run of runs) {
       expect(run.code, run.stderr).toBe(0);
-      expect(run.stderr).toMatch(/\n20 events in .*, 2 matches, 1 duplicate skipped\.\n/);
+      expect(run.stderr).toMatch(/events\.ndjson:22: \/colour /);
+      expect(run.stderr).toMatch(
+        /\n25 events in .*, 3 matches, 1 bad line, 1 duplicate skipped\.\n/,
+      );
     }
     expect(runs[1]?.stdout).toBe(runs[0]?.stdout);
     const users = (runs[1]?.stdout ?? '')
       .trim()
       .split('\n')
       .map((l) => Object.values((JSON.parse(l) as { group: object }).group).join());
-    expect(users.sort()).toEqual(['u1', 'u2']);
+    expect(users.sort()).toEqual(['u1', 'u2', 'u3']);
   });
 
   it('prints a retraction line naming the match a later event withdraws, with or without workers', () => {

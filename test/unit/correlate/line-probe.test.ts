@@ -169,9 +169,10 @@ correlation: { type: event_count, rules: [failed_login, loud_vpn], group-by: [en
       }),
       { numRuns: 10_000 },
     );
-    // Neither side is empty: valid lines skipped, and lines that match.
-    expect(skipped, 'valid lines skipped').toBeGreaterThan(300);
-    expect(routed, 'lines routed').toBeGreaterThan(100);
+    // Neither side is empty (about 300 and 240 of the 10,000 random lines, so half of each
+    // leaves room for any seed): valid lines skipped, and lines that match.
+    expect(skipped, 'valid lines skipped').toBeGreaterThan(150);
+    expect(routed, 'lines routed').toBeGreaterThan(120);
   });
 
   it('leaves to the full read a field the full read would refuse or that was not read plainly', () => {

@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { readTopLevelFields } from '../../../src/correlate/routing/top-level-fields.js';
+import { EVENT_KEYS } from '../../../src/ingest/normalizers/canonical-input.js';
 
 const json = fc.jsonValue({ maxDepth: 3 });
 
@@ -88,12 +89,11 @@ describe('readTopLevelFields', () => {
     const line = JSON.stringify({
       labels: { kind: 'login', time: 5, note: 'a "}{" b', list: [{ id: 'x' }, ']'] },
       id: 'e1',
-      text: '"kind":"login"',
+      text: { prompt: '"kind":"login"' },
       time: 1767225600000,
       kind: 'audit',
-      ok: true,
-      n: null,
-      v: -1.5e-3,
+      raw: { ok: true, n: null, v: -1.5e-3 },
+      measures: { v: -1.5e-3 },
       outcome: 'failure',
     });
     expect(readTopLevelFields(line)).toEqual({
@@ -106,6 +106,23 @@ describe('readTopLevelFields', () => {
       severity: undefined,
       outcome: 'failure',
     });
+  });
+
+  it('leaves a line with a key no canonical event has to the full read, which refuses it', () => {
+    const base = '"id":"a","time":1,"kind":"login"';
+    for (const key of [...EVENT_KEYS, 'source', 'received']) {
+      const value = ['time', 'received'].includes(key)
+        ? '2'
+        : ['id', 'kind', 'source', 'name', 'severity', 'outcome'].includes(key)
+          ? '"x"'
+          : '{}';
+      const line = `{${base},"${key}":${value}}`;
+      // A wanted key given twice is left to the full read too; every other one is read past.
+      const repeated = ['id', 'time', 'kind'].includes(key);
+      expect(readTopLevelFields(line) === undefined, line).toBe(repeated);
+    }
+    for (const key of ['colour', 'Entity', 'entities', 'txt', 'row', 'measure'])
+      expect(readTopLevelFields(`{${base},"${key}":{}}`), key).toBeUndefined();
   });
 
   it('marks a name, severity or outcome it cannot read plainly as null, still reading the line', () => {
