@@ -25,6 +25,7 @@ const INPUTS = [
   'vite.console.config.ts',
   'scripts/build.mjs',
   'scripts/bundle.mjs',
+  'scripts/remove-stale.mjs',
 ];
 
 function newest(path) {
