@@ -9,7 +9,7 @@ import { readRecordedLine } from './replay.js';
 import { RoutedBatchBuilder, transferList, type RoutedBatch } from './routing/routed-batch.js';
 import { buildRuleSet } from './rule/index.js';
 import { LineProbe } from './routing/line-probe.js';
-import { readTopLevelFields } from './routing/top-level-fields.js';
+import { readTopLevelFieldsIn } from './routing/top-level-fields.js';
 import type { RuleSource } from './rule/rule-source.js';
 
 /**
@@ -44,6 +44,7 @@ export interface ChunkResult extends RoutedBatch {
 }
 
 const OPEN_BRACE = 123;
+const KIND_KEY = '"kind":"';
 
 interface Started {
   readonly engine: CorrelationEngine;
@@ -93,20 +94,35 @@ function routeChunk({ engine, probe, init }: Started, text: string, seq: number)
   let derivedSkipped = 0;
   let lineNo = 0;
   let start = 0;
+  // The next backslash and the next `"kind":"` in the chunk, each searched for again only once
+  // passed: a search per line would run on to the end of the chunk when there is none.
+  let backslash = -1;
+  let kindKey = -1;
   while (start < text.length) {
     let end = text.indexOf('\n', start);
     if (end < 0) end = text.length;
-    const line = text.slice(start, end);
+    const from = start;
     start = end + 1;
     lineNo += 1;
     // Blank lines are skipped; a line opening an object (nearly all) is not trimmed to see.
-    if (line.charCodeAt(0) !== OPEN_BRACE && line.trim() === '') continue;
-    const quick = unrouted(probe, line, init.defaultSource, init.now);
+    if (text.charCodeAt(from) !== OPEN_BRACE && text.slice(from, end).trim() === '') continue;
+    if (backslash !== Infinity && backslash < from) {
+      backslash = text.indexOf('\\', from);
+      if (backslash < 0) backslash = Infinity;
+    }
+    if (kindKey !== Infinity && kindKey < from) {
+      kindKey = text.indexOf(KIND_KEY, from);
+      if (kindKey < 0) kindKey = Infinity;
+    }
+    const quick =
+      kindKey < end
+        ? unrouted(probe, text, from, end, backslash < end, kindKey, init.defaultSource, init.now)
+        : undefined;
     if (quick) {
       batch.add('', quick.source, quick.time, quick.received, `${quick.source}/${quick.id}`, []);
       continue;
     }
-    const read = readRecordedLine(line, init.now, init.defaultSource);
+    const read = readRecordedLine(text.slice(from, end), init.now, init.defaultSource);
     if (read.ok === 'skip') {
       derivedSkipped += 1;
       continue;
@@ -134,19 +150,23 @@ const SOURCE = /^[a-z][a-z0-9-]{0,62}$/;
  */
 function unrouted(
   probe: LineProbe,
-  line: string,
+  text: string,
+  start: number,
+  end: number,
+  escapes: boolean,
+  kindKey: number,
   defaultSource: string,
   now: number,
 ): { source: string; time: number; received: number; id: string } | undefined {
   // The kind first, from its first mention: a kind some rule reads beyond the probe fields
   // takes the full parse at once, without reading the rest.
-  const first = line.indexOf('"kind":"');
-  if (first < 0) return undefined;
-  const kind = first + '"kind":"'.length;
-  const mentioned = line.slice(kind, line.indexOf('"', kind));
+  const kind = kindKey + KIND_KEY.length;
+  const kindEnd = text.indexOf('"', kind);
+  if (kindEnd < 0 || kindEnd >= end) return undefined;
+  const mentioned = text.slice(kind, kindEnd);
   let plan = probe.planOf(mentioned);
   if (plan === 'parse') return undefined;
-  const fields = readTopLevelFields(line);
+  const fields = readTopLevelFieldsIn(text, start, end, escapes);
   if (fields === undefined) return undefined;
   // The first mention is nearly always the top-level kind; when not, plan for the real one.
   if (fields.kind !== mentioned) plan = probe.planOf(fields.kind);

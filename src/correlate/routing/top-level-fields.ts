@@ -38,8 +38,22 @@ const ZERO = 48;
 const NINE = 57;
 
 export function readTopLevelFields(line: string): TopLevelFields | undefined {
-  const n = line.length;
-  if (line.charCodeAt(0) !== OPEN_BRACE) return undefined;
+  return readTopLevelFieldsIn(line, 0, line.length, line.indexOf('\\') >= 0);
+}
+
+/**
+ * readTopLevelFields for the line `text.slice(start, end)`, read in place: a replay worker reads
+ * its chunk's text without making a string per line (reading a flat string is also faster than
+ * reading a slice of one). `escapes`: whether the line has a backslash (the caller finds them
+ * once per chunk; searching the rest of the chunk for each line would not end at the line).
+ */
+export function readTopLevelFieldsIn(
+  text: string,
+  start: number,
+  end: number,
+  escapes: boolean,
+): TopLevelFields | undefined {
+  if (end - start < 2 || text.charCodeAt(start) !== OPEN_BRACE) return undefined;
   let kind: string | undefined;
   let id: string | undefined;
   let source: string | undefined;
@@ -49,48 +63,49 @@ export function readTopLevelFields(line: string): TopLevelFields | undefined {
   let severity: string | null | undefined;
   let outcome: string | null | undefined;
   // Most lines have no escape at all: then a string ends at the next quote, found by a
-  // native search, and no key or value needs checking for one.
-  const escapes = line.indexOf('\\') >= 0;
-  const end = escapes ? stringEnd : plainStringEnd;
-  let at = 1;
-  if (line.charCodeAt(at) === CLOSE_BRACE) return undefined;
+  // native search, and no key or value needs checking for one. Every end found is checked
+  // against the line's: a search may run on into the next line of a line cut short.
+  const stringEndOf = escapes ? stringEnd : plainStringEnd;
+  let at = start + 1;
+  if (text.charCodeAt(at) === CLOSE_BRACE) return undefined;
   for (;;) {
     // A key: no escapes in the keys this reads; an escaped key is read past like any string.
-    if (line.charCodeAt(at) !== QUOTE) return undefined;
+    if (text.charCodeAt(at) !== QUOTE) return undefined;
     const keyStart = at + 1;
-    const keyEnd = end(line, keyStart);
-    if (keyEnd < 0 || line.charCodeAt(keyEnd + 1) !== COLON) return undefined;
+    const keyEnd = stringEndOf(text, keyStart, end);
+    if (keyEnd < 0 || keyEnd + 1 >= end || text.charCodeAt(keyEnd + 1) !== COLON) return undefined;
     if (escapes) {
       // An escaped key may spell a wanted one ("\u006bind"): the full parse reads it exactly.
-      const escape = line.indexOf('\\', keyStart);
-      if (escape >= 0 && escape < keyEnd) return undefined;
+      for (let i = keyStart; i < keyEnd; i += 1)
+        if (text.charCodeAt(i) === BACKSLASH) return undefined;
     }
-    const key = keyOf(line, keyStart, keyEnd);
+    const key = keyOf(text, keyStart, keyEnd);
     // A key a canonical event does not have: the full read refuses the line, and reports it.
     if (key === undefined) return undefined;
     at = keyEnd + 2;
-    const c = line.charCodeAt(at);
+    if (at >= end) return undefined;
+    const c = text.charCodeAt(at);
     let valueEnd: number;
     if (c === QUOTE) {
-      valueEnd = end(line, at + 1);
+      valueEnd = stringEndOf(text, at + 1, end);
       if (valueEnd < 0) return undefined;
       if (key === 'kind' || key === 'id' || key === 'source') {
-        const text = line.slice(at + 1, valueEnd);
+        const value = text.slice(at + 1, valueEnd);
         // An escaped value is read exactly by the full parse.
-        if (escapes && text.includes('\\')) return undefined;
+        if (escapes && value.includes('\\')) return undefined;
         if (key === 'kind') {
           if (kind !== undefined) return undefined;
-          kind = text;
+          kind = value;
         } else if (key === 'id') {
           if (id !== undefined) return undefined;
-          id = text;
+          id = value;
         } else {
           if (source !== undefined) return undefined;
-          source = text;
+          source = value;
         }
       } else if (key === 'name' || key === 'severity' || key === 'outcome') {
-        const text = line.slice(at + 1, valueEnd);
-        const plain = escapes && text.includes('\\') ? null : text;
+        const value = text.slice(at + 1, valueEnd);
+        const plain = escapes && value.includes('\\') ? null : value;
         if (key === 'name') name = name === undefined ? plain : null;
         else if (key === 'severity') severity = severity === undefined ? plain : null;
         else outcome = outcome === undefined ? plain : null;
@@ -108,12 +123,12 @@ export function readTopLevelFields(line: string): TopLevelFields | undefined {
       if (key === 'name') name = null;
       else if (key === 'severity') severity = null;
       else if (key === 'outcome') outcome = null;
-      valueEnd = nestedEnd(line, at, end);
+      valueEnd = nestedEnd(text, at, end, stringEndOf);
       if (valueEnd < 0) return undefined;
     } else {
       valueEnd = at;
-      while (valueEnd < n) {
-        const d = line.charCodeAt(valueEnd);
+      while (valueEnd < end) {
+        const d = text.charCodeAt(valueEnd);
         if (d === COMMA || d === CLOSE_BRACE) break;
         valueEnd += 1;
       }
@@ -121,7 +136,7 @@ export function readTopLevelFields(line: string): TopLevelFields | undefined {
       else if (key === 'severity') severity = null;
       else if (key === 'outcome') outcome = null;
       else if (key === 'time' || key === 'received') {
-        const value = plainInteger(line, at, valueEnd);
+        const value = plainInteger(text, at, valueEnd);
         if (value === undefined) return undefined;
         if (key === 'time') {
           if (time !== undefined) return undefined;
@@ -132,9 +147,10 @@ export function readTopLevelFields(line: string): TopLevelFields | undefined {
         }
       } else if (key === 'kind' || key === 'id' || key === 'source') return undefined;
     }
-    const next = line.charCodeAt(valueEnd);
+    if (valueEnd >= end) return undefined;
+    const next = text.charCodeAt(valueEnd);
     if (next === CLOSE_BRACE) {
-      if (valueEnd !== n - 1) return undefined;
+      if (valueEnd !== end - 1) return undefined;
       break;
     }
     if (next !== COMMA) return undefined;
@@ -187,31 +203,33 @@ function keyOf(line: string, start: number, end: number): string | undefined {
 }
 
 /** stringEnd for a line without any backslash. */
-function plainStringEnd(line: string, from: number): number {
-  return line.indexOf('"', from);
+function plainStringEnd(text: string, from: number, end: number): number {
+  const at = text.indexOf('"', from);
+  return at < end ? at : -1;
 }
 
-/** Index of the quote closing a string whose text starts at `from`, or -1. */
-function stringEnd(line: string, from: number): number {
-  for (let i = from; i < line.length; i += 1) {
-    const c = line.charCodeAt(i);
+/** Index (before `end`) of the quote closing a string whose text starts at `from`, or -1. */
+function stringEnd(text: string, from: number, end: number): number {
+  for (let i = from; i < end; i += 1) {
+    const c = text.charCodeAt(i);
     if (c === QUOTE) return i;
     if (c === BACKSLASH) i += 1;
   }
   return -1;
 }
 
-/** Index just after the object or array opening at `from`, or -1. */
+/** Index just after the object or array opening at `from` (before `end`), or -1. */
 function nestedEnd(
-  line: string,
+  text: string,
   from: number,
-  end: (line: string, from: number) => number,
+  end: number,
+  stringEndOf: (text: string, from: number, end: number) => number,
 ): number {
   let depth = 0;
-  for (let i = from; i < line.length; i += 1) {
-    const c = line.charCodeAt(i);
+  for (let i = from; i < end; i += 1) {
+    const c = text.charCodeAt(i);
     if (c === QUOTE) {
-      i = end(line, i + 1);
+      i = stringEndOf(text, i + 1, end);
       if (i < 0) return -1;
     } else if (c === OPEN_BRACE || c === OPEN_BRACKET) depth += 1;
     else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {

@@ -5,7 +5,10 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { readTopLevelFields } from '../../../src/correlate/routing/top-level-fields.js';
+import {
+  readTopLevelFields,
+  readTopLevelFieldsIn,
+} from '../../../src/correlate/routing/top-level-fields.js';
 import { EVENT_KEYS } from '../../../src/ingest/normalizers/canonical-input.js';
 
 const json = fc.jsonValue({ maxDepth: 3 });
@@ -58,6 +61,35 @@ describe('readTopLevelFields', () => {
         });
       }),
       { numRuns: 2_000 },
+    );
+  });
+
+  it('reads a line in place in a chunk exactly as on its own, whatever lies beyond it', () => {
+    // Lines cut short anywhere, beside neighbours with quotes, braces and backslashes: a
+    // search that runs past the line's end must not read the next line's text as its own.
+    const neighbour = fc.oneof(
+      event.map((e) => JSON.stringify(e)),
+      fc.constantFrom('"}', '\\', '","kind":"login"}', '', ':1}', '"x":{"y":"}"}'),
+    );
+    fc.assert(
+      fc.property(
+        event,
+        fc.nat(),
+        fc.boolean(),
+        neighbour,
+        neighbour,
+        (e, cut, whole, before, after) => {
+          const full = JSON.stringify(e);
+          const line = whole ? full : full.slice(0, cut % (full.length + 1));
+          const text = `${before}\n${line}\n${after}`;
+          const start = before.length + 1;
+          const end = start + line.length;
+          expect(readTopLevelFieldsIn(text, start, end, line.includes('\\'))).toEqual(
+            readTopLevelFields(line),
+          );
+        },
+      ),
+      { numRuns: 3_000 },
     );
   });
 
