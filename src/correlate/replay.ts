@@ -71,7 +71,9 @@ export class Replay {
         return;
       }
     }
-    this.take(e.stream, e.time, e.received, e.ref, e.routes);
+    // An event routed nowhere needs no ref string (apply reads it only for its routes): most
+    // events, when most lines match no rule.
+    this.take(e.stream, e.time, e.received, e.routes.length === 0 ? '' : e.ref, e.routes);
   }
 
   /** An event already routed elsewhere (a replay worker): only its routes are applied here. */
