@@ -1,4 +1,5 @@
 import type { Job } from 'bullmq';
+import { afterAll } from 'vitest';
 import { createActionProcessor } from '../../src/actions/action-worker.js';
 import {
   builtinExecutors,
@@ -25,7 +26,7 @@ import { EffectLedger } from '../../src/store/effect-ledger.js';
 import { Keys } from '../../src/store/keys.js';
 import { LimiterStore } from '../../src/store/limiter-store.js';
 import { RunStore } from '../../src/store/run-store.js';
-import type { TestRedis } from './redis.js';
+import { createTestRedis, type TestRedis } from './redis.js';
 import { SHIPPED_ROUTES } from './shipped-routes.js';
 
 /**
@@ -115,6 +116,25 @@ export interface HarnessOptions {
   readonly inPlace?: boolean;
   /** BullMQ attempts of every action job (default 1). */
   readonly attempts?: number;
+}
+
+/**
+ * A test file's harnesses: one Redis key prefix for the file (removed once its tests have run)
+ * and, per call, a harness under a key prefix of its own. Call it at the top of the file.
+ */
+export function runHarnesses(label: string): {
+  readonly store: TestRedis;
+  readonly harness: (text: string, options?: HarnessOptions) => RunHarness;
+} {
+  const store = createTestRedis(label);
+  afterAll(async () => {
+    await store.cleanup();
+  });
+  let n = 0;
+  return {
+    store,
+    harness: (text, options = {}) => createRunHarness(store, `h${(n += 1)}`, text, options),
+  };
 }
 
 export function createRunHarness(

@@ -4,16 +4,12 @@
  * on real Redis (queues simulated on a manual clock, see run-harness); plus the load-time
  * checks of both.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { approvalEffectId } from '../../src/playbook/runtime/effects.js';
 import { build } from '../unit/playbook/kinds/helpers.js';
-import { createRunHarness, type RunHarness } from '../helpers/run-harness.js';
-import { createTestRedis } from '../helpers/redis.js';
+import { runHarnesses, type RunHarness } from '../helpers/run-harness.js';
 
-const store = createTestRedis('escalate2');
-afterAll(async () => {
-  await store.cleanup();
-});
+const harnesses = runHarnesses('escalate2');
 
 const MINUTE = 60_000;
 const PLAYBOOK = `
@@ -35,10 +31,8 @@ states:
   done: { end: resolved }
 `;
 
-let n = 0;
 function harness(): RunHarness {
-  n += 1;
-  return createRunHarness(store, `e${n}`, PLAYBOOK);
+  return harnesses.harness(PLAYBOOK);
 }
 
 async function started(h: RunHarness, user: string, severity: string) {

@@ -5,17 +5,13 @@
  * once, or again after a crash between recording the step and queueing the notification), the
  * timeline records each step, and a decided approval escalates no more.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RunEvent } from '../../src/playbook/definition/compile-playbook.js';
 import { escalationDelayName } from '../../src/playbook/kinds/approval/approval-escalation.js';
 import { approvalEffectId, timerEffectId } from '../../src/playbook/runtime/effects.js';
-import { createRunHarness, type RunHarness } from '../helpers/run-harness.js';
-import { createTestRedis } from '../helpers/redis.js';
+import { runHarnesses, type RunHarness } from '../helpers/run-harness.js';
 
-const store = createTestRedis('escalate');
-afterAll(async () => {
-  await store.cleanup();
-});
+const harnesses = runHarnesses('escalate');
 
 const ESCALATING = `
 id: escalating
@@ -69,10 +65,8 @@ states:
   done: { end: resolved }
 `;
 
-let n = 0;
 function harness(text = ESCALATING): RunHarness {
-  n += 1;
-  return createRunHarness(store, `h${n}`, text);
+  return harnesses.harness(text);
 }
 
 async function started(

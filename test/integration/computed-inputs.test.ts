@@ -4,14 +4,10 @@
  * approval is asked for and bound into its hash like a templated input, the action runs with
  * exactly that value, and a value that cannot be computed fails the step with a typed error.
  */
-import { afterAll, describe, expect, it } from 'vitest';
-import { createRunHarness, type RunHarness } from '../helpers/run-harness.js';
-import { createTestRedis } from '../helpers/redis.js';
+import { describe, expect, it } from 'vitest';
+import { runHarnesses } from '../helpers/run-harness.js';
 
-const store = createTestRedis('computed');
-afterAll(async () => {
-  await store.cleanup();
-});
+const { harness } = runHarnesses('computed');
 
 const GATED = `
 id: computed
@@ -37,12 +33,6 @@ states:
     next: done
   done: { end: resolved }
 `;
-
-let n = 0;
-function harness(text: string): RunHarness {
-  n += 1;
-  return createRunHarness(store, `h${n}`, text);
-}
 
 describe('computed inputs', () => {
   it('computes values before the approval, binds them by hash and runs exactly them', async () => {

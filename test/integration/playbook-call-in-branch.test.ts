@@ -5,16 +5,12 @@
  * sub-run (whose undos run), a resolved sub-run's effects join the parent's undo book, and a
  * crash between the sub-run's end and the branch's resume is healed once.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { childRunId } from '../../src/playbook/kinds/call/call-runtime.js';
 import type { CrashPoint } from '../../src/shared/crash-points.js';
-import { createRunHarness, type HarnessOptions, type RunHarness } from '../helpers/run-harness.js';
-import { createTestRedis } from '../helpers/redis.js';
+import { runHarnesses, type RunHarness } from '../helpers/run-harness.js';
 
-const store = createTestRedis('callbranch');
-afterAll(async () => {
-  await store.cleanup();
-});
+const { harness } = runHarnesses('callbranch');
 
 const ASK = `  ask:
     approval: { roles: [approver], timeout: 1h, message: "Open a case?" }
@@ -72,12 +68,6 @@ states:
     next: done
   done: { end: resolved }
 `;
-
-let n = 0;
-function harness(text: string, options: HarnessOptions = {}): RunHarness {
-  n += 1;
-  return createRunHarness(store, `b${n}`, text, options);
-}
 
 const ops = (h: RunHarness): string[] =>
   h.calls.map((c) => `${c.operation} ${String(c.inputs.key ?? c.inputs.summary)}`);

@@ -6,26 +6,11 @@
  * resolved (its end still on the way, or lost), one in the middle of a rejection, and nested
  * calls where the middle run has nothing of its own.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { childRunId } from '../../src/playbook/kinds/call/call-runtime.js';
-import {
-  crashOnceAt,
-  createRunHarness,
-  type HarnessOptions,
-  type RunHarness,
-} from '../helpers/run-harness.js';
-import { createTestRedis } from '../helpers/redis.js';
+import { crashOnceAt, runHarnesses, type RunHarness } from '../helpers/run-harness.js';
 
-const store = createTestRedis('call-undo');
-afterAll(async () => {
-  await store.cleanup();
-});
-
-let n = 0;
-function harness(text: string, options: HarnessOptions = {}): RunHarness {
-  n += 1;
-  return createRunHarness(store, `u${n}`, text, options);
-}
+const { harness } = runHarnesses('call-undo');
 
 const clears = (h: RunHarness): string[] =>
   h.calls.filter((c) => c.operation === 'ratelimit.clear').map((c) => String(c.inputs.key));

@@ -4,21 +4,12 @@
  * set, the parent rests until it ends and resumes exactly once with its outputs; failure,
  * timeout and cancel cascade; and a crash between the child's end and the parent's resume.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { childRunId } from '../../src/playbook/kinds/call/call-runtime.js';
 import type { CrashPoint } from '../../src/shared/crash-points.js';
-import {
-  crashOnceAt,
-  createRunHarness,
-  type HarnessOptions,
-  type RunHarness,
-} from '../helpers/run-harness.js';
-import { createTestRedis } from '../helpers/redis.js';
+import { crashOnceAt, runHarnesses, type RunHarness } from '../helpers/run-harness.js';
 
-const store = createTestRedis('call');
-afterAll(async () => {
-  await store.cleanup();
-});
+const { harness } = runHarnesses('call');
 
 const playbooks = (timeout = ''): string => `
 id: parent
@@ -67,12 +58,6 @@ states:
     next: done
   done: { end: resolved }
 `;
-
-let n = 0;
-function harness(text: string, options: HarnessOptions = {}): RunHarness {
-  n += 1;
-  return createRunHarness(store, `c${n}`, text, options);
-}
 
 const ops = (h: RunHarness): string[] =>
   h.calls.map((c) => `${c.operation} ${String(c.inputs.key ?? c.inputs.summary)}`);

@@ -5,26 +5,11 @@
  * connectors and Redis; queues simulated in memory (see run-harness), where a job marked
  * active stands for one a worker is running (a withdraw removes only waiting jobs).
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { childRunId } from '../../src/playbook/kinds/call/call-runtime.js';
-import {
-  crashOnceAt,
-  createRunHarness,
-  type HarnessOptions,
-  type RunHarness,
-} from '../helpers/run-harness.js';
-import { createTestRedis } from '../helpers/redis.js';
+import { crashOnceAt, runHarnesses, type RunHarness } from '../helpers/run-harness.js';
 
-const store = createTestRedis('par-late');
-afterAll(async () => {
-  await store.cleanup();
-});
-
-let n = 0;
-function harness(text: string, options: HarnessOptions = {}): RunHarness {
-  n += 1;
-  return createRunHarness(store, `pl${n}`, text, options);
-}
+const { harness } = runHarnesses('par-late');
 
 const ops = (h: RunHarness): string[] =>
   h.calls.map((c) => `${c.operation} ${String(c.inputs.key)}`);

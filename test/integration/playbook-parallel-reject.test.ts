@@ -6,26 +6,11 @@
  * rejected path's join left are all taken back, and the run still ends. Real runner, action processor, built-in
  * connectors and Redis; queues simulated in memory (see run-harness).
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { childRunId } from '../../src/playbook/kinds/call/call-runtime.js';
-import {
-  crashOnceAt,
-  createRunHarness,
-  type HarnessOptions,
-  type RunHarness,
-} from '../helpers/run-harness.js';
-import { createTestRedis } from '../helpers/redis.js';
+import { crashOnceAt, runHarnesses, type RunHarness } from '../helpers/run-harness.js';
 
-const store = createTestRedis('par-reject');
-afterAll(async () => {
-  await store.cleanup();
-});
-
-let n = 0;
-function harness(text: string, options: HarnessOptions = {}): RunHarness {
-  n += 1;
-  return createRunHarness(store, `pr${n}`, text, options);
-}
+const { harness } = runHarnesses('par-reject');
 
 const ops = (h: RunHarness): string[] =>
   h.calls.map((c) => `${c.operation} ${String(c.inputs.key ?? c.inputs.summary)}`);

@@ -5,14 +5,10 @@
  * kept (not run again), the timeline says who retried; what cannot be retried is refused; a
  * retry whose queued job is lost is healed by reconcile.
  */
-import { afterAll, describe, expect, it } from 'vitest';
-import { createRunHarness, type RunHarness } from '../helpers/run-harness.js';
-import { createTestRedis } from '../helpers/redis.js';
+import { describe, expect, it } from 'vitest';
+import { runHarnesses, type RunHarness } from '../helpers/run-harness.js';
 
-const store = createTestRedis('pretry');
-afterAll(async () => {
-  await store.cleanup();
-});
+const { harness } = runHarnesses('pretry');
 
 const playbook = (join: 'all' | 'any', caseEnd = 'case_done', after = 'wrap_up'): string => `
 id: contain-both
@@ -50,12 +46,6 @@ states:
     next: done
   done: { end: resolved }
 `;
-
-let n = 0;
-function harness(text: string): RunHarness {
-  n += 1;
-  return createRunHarness(store, `r${n}`, text);
-}
 
 const ops = (h: RunHarness): string[] =>
   h.calls.map((c) => `${c.operation} ${String(c.inputs.key ?? c.inputs.summary)}`);

@@ -3,14 +3,10 @@
  * (queues simulated in memory, see run-harness): every branch moves on its own position, the
  * join follows all/any, the losers are withdrawn, and cancel and failure undo across branches.
  */
-import { afterAll, describe, expect, it } from 'vitest';
-import { createRunHarness, type RunHarness } from '../helpers/run-harness.js';
-import { createTestRedis } from '../helpers/redis.js';
+import { describe, expect, it } from 'vitest';
+import { runHarnesses, type RunHarness } from '../helpers/run-harness.js';
 
-const store = createTestRedis('parallel');
-afterAll(async () => {
-  await store.cleanup();
-});
+const { harness } = runHarnesses('parallel');
 
 const playbook = (join: 'all' | 'any', caseBranch: string): string => `
 id: contain-both
@@ -68,12 +64,6 @@ const APPROVAL_BRANCH = `        owner:
               next: owner_done
             owner_done: { end: resolved }
 `;
-
-let n = 0;
-function harness(text: string): RunHarness {
-  n += 1;
-  return createRunHarness(store, `p${n}`, text);
-}
 
 const ops = (h: RunHarness): string[] =>
   h.calls.map((c) => `${c.operation} ${String(c.inputs.key ?? c.inputs.summary)}`);

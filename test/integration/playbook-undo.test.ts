@@ -3,15 +3,11 @@
  * connectors on real Redis (queues simulated in memory on a manual clock, see run-harness):
  * what was done is taken back newest first, exactly once, with the original in `undoOf`.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { actionEffectId } from '../../src/playbook/runtime/effects.js';
-import { createRunHarness, type RunHarness } from '../helpers/run-harness.js';
-import { createTestRedis } from '../helpers/redis.js';
+import { runHarnesses, type RunHarness } from '../helpers/run-harness.js';
 
-const store = createTestRedis('undo');
-afterAll(async () => {
-  await store.cleanup();
-});
+const { harness } = runHarnesses('undo');
 
 const CONTAIN = `
 id: contain
@@ -61,12 +57,6 @@ states:
     on: { approved: done, rejected: done }
   done: { end: resolved }
 `;
-
-let n = 0;
-function harness(text: string): RunHarness {
-  n += 1;
-  return createRunHarness(store, `h${n}`, text);
-}
 
 async function started(h: RunHarness, user: string): Promise<string> {
   const runId = `run_${user}`;
