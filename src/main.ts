@@ -333,6 +333,10 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
         const job = await runQueue.getJob(jobId);
         if (job && (await job.isDelayed())) await job.remove().catch(() => undefined);
       },
+      async runJobState(jobId) {
+        const job = await runQueue.getJob(jobId);
+        return job ? await job.getState() : 'unknown';
+      },
       async removeActionJob(jobId) {
         const job = await actionQueue.getJob(jobId);
         const state = job ? await job.getState() : 'unknown';

@@ -29,14 +29,28 @@ const BULLMQ_SCRIPTS: Readonly<Record<string, { readonly content: string }>> = {
 
 const INCLUDE = /^--- @(include|bullmq) ([a-zA-Z]+)$/gm;
 
-/** `lua` with its include lines replaced by the scripts they name, each as a local function. */
-function compose(file: string, lua: string, ours: ReadonlyMap<string, string>): string {
+/**
+ * `lua` with its include lines replaced by the scripts they name, each as a local function; a
+ * script of ours included is composed first, so it may include others in turn (`within`: the
+ * scripts being composed around this one, so an include cycle fails rather than recursing).
+ */
+function compose(
+  file: string,
+  lua: string,
+  ours: ReadonlyMap<string, string>,
+  within: readonly string[],
+): string {
   return lua.replace(INCLUDE, (_, from: string, name: string) => {
-    const body = from === 'bullmq' ? BULLMQ_SCRIPTS[name]?.content : ours.get(name);
-    if (body === undefined)
+    const raw = from === 'bullmq' ? BULLMQ_SCRIPTS[name]?.content : ours.get(name);
+    if (raw === undefined)
       throw new Error(
         `Lua script ${file} includes ${from === 'bullmq' ? "BullMQ's" : 'our'} script "${name}", which is not there.`,
       );
+    if (from !== 'bullmq' && within.includes(name))
+      throw new Error(
+        `Lua script ${file} includes itself through ${[...within, name].join(' → ')}; remove one of those includes.`,
+      );
+    const body = from === 'bullmq' ? raw : compose(file, raw, ours, [...within, name]);
     return `local function ${name}(KEYS, ARGV)\n${body}\nend`;
   });
 }
@@ -52,8 +66,8 @@ function loadScripts(): ReadonlyMap<string, Script> {
   for (const file of files) {
     const match = /^([a-zA-Z]+)-(\d+)\.lua$/.exec(file);
     if (!match) continue;
-    const lua = compose(file, readFileSync(new URL(file, dir), 'utf8'), texts);
     const name = match[1] as string;
+    const lua = compose(file, readFileSync(new URL(file, dir), 'utf8'), texts, [name]);
     const twin = scripts.get(name);
     if (twin)
       throw new Error(

@@ -223,7 +223,24 @@ export class RunStore {
     /** Jobs to add in the same script, only if the run is created (createRunAndQueue). */
     queued?: QueuedJobs,
   ): Promise<RunRecord | undefined> {
-    const creating = this.#create(run, timeline, queued);
+    const creating = this.#create(run, timeline, queued, undefined) as Promise<
+      RunRecord | undefined
+    >;
+    return queued ? this.#tracked(run.id, creating) : creating;
+  }
+
+  /**
+   * `createAndGet` for a sub-run, only while its parent still rests at `at` (the call that
+   * started it), checked in the same script (createSubRun): `orphaned` when the parent has left
+   * it, and then nothing is written and no job added.
+   */
+  createSubRunAndGet(
+    run: RunRecord,
+    timeline: readonly TimelineEntry[],
+    at: { readonly runId: string; readonly state: string; readonly step: number },
+    queued?: QueuedJobs,
+  ): Promise<RunRecord | undefined | 'orphaned'> {
+    const creating = this.#create(run, timeline, queued, at);
     return queued ? this.#tracked(run.id, creating) : creating;
   }
 
@@ -231,7 +248,8 @@ export class RunStore {
     run: RunRecord,
     timeline: readonly TimelineEntry[],
     queued: QueuedJobs | undefined,
-  ): Promise<RunRecord | undefined> {
+    parentAt: { readonly runId: string; readonly state: string; readonly step: number } | undefined,
+  ): Promise<RunRecord | undefined | 'orphaned'> {
     const fields = toFields(run);
     const keys = [
       this.keys.run(run.id),
@@ -251,14 +269,25 @@ export class RunStore {
     ];
     for (const name of names) args.push(name, fields[name] as string);
     for (const entry of timeline) args.push(JSON.stringify(entry));
-    const created = queued
+    const withJobs = queued ? [queued.jobs.length, ...queued.jobs.flat(), ...args] : args;
+    const created = parentAt
       ? await this.#scripts.run(
-          'createRunAndQueue',
-          [...keys, ...queued.queueKeys],
-          [queued.jobs.length, ...queued.jobs.flat(), ...args],
+          queued ? 'createSubRunAndQueue' : 'createSubRun',
+          [...keys, ...(queued?.queueKeys ?? []), this.keys.run(parentAt.runId)],
+          [parentAt.state, parentAt.step, ...withJobs],
         )
-      : await this.#scripts.run('createRun', keys, args);
+      : await this.#scripts.run(
+          queued ? 'createRunAndQueue' : 'createRun',
+          [...keys, ...(queued?.queueKeys ?? [])],
+          withJobs,
+        );
+    if (created === 2) return 'orphaned';
     if (created !== 1) return undefined;
+    if (FINAL_STATUSES.includes(run.status) && this.metrics) {
+      // Counted like a run a save ends (a run created ended: its parent had left the call).
+      const m = CORDON_METRICS.runsEnded;
+      this.metrics.inc(m.name, m.help, { playbook: run.playbookId, status: run.status });
+    }
     const stored = fromFields(fields);
     this.#remember(stored);
     return stored;

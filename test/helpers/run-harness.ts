@@ -11,6 +11,7 @@ import type { CompiledPlaybook } from '../../src/playbook/definition/compile-pla
 import type {
   ActionJob,
   ActionJobOptions,
+  JobState,
   RunJob,
   RunQueues,
 } from '../../src/playbook/runtime/jobs.js';
@@ -48,6 +49,8 @@ export interface RunHarness {
   readonly failures: Map<string, number>;
   /** Operations whose jobs stay queued (a busy worker) until removed from the set. */
   readonly held: Set<string>;
+  /** Ids of run jobs (a sub-run's start: its run id) that stay queued until removed. */
+  readonly heldRunJobs: Set<string>;
   start(runId: string, incident: Record<string, unknown>): Promise<void>;
   settle(): Promise<void>;
   /**
@@ -175,6 +178,9 @@ export function createRunHarness(
     async removeRunJob(jobId) {
       if (runJobs.get(jobId)?.state === 'delayed') runJobs.delete(jobId);
     },
+    async runJobState(jobId) {
+      return (runJobs.get(jobId)?.state ?? 'unknown') as JobState;
+    },
     async removeActionJob(jobId) {
       if (actionJobs.get(jobId)?.state === 'waiting') actionJobs.delete(jobId);
     },
@@ -209,6 +215,7 @@ export function createRunHarness(
   const calls: RunHarness['calls'] = [];
   const failures = new Map<string, number>();
   const held = new Set<string>();
+  const heldRunJobs = new Set<string>();
   const builtin = builtinExecutors({ limiter, cases });
   const executors: ExecutorTable = Object.fromEntries(
     Object.entries(builtin).map(([type, ops]) => [
@@ -244,6 +251,7 @@ export function createRunHarness(
     const due = [...runJobs.values(), ...actionJobs.values()]
       .filter((j) => (j.state === 'waiting' || j.state === 'delayed') && j.dueAt <= clock.now())
       .filter((j) => !('operation' in j.data) || !held.has(j.data.operation))
+      .filter((j) => !heldRunJobs.has(j.id))
       .sort((a, b) => a.dueAt - b.dueAt || a.seq - b.seq);
     return due[0];
   };
@@ -257,6 +265,7 @@ export function createRunHarness(
     calls,
     failures,
     held,
+    heldRunJobs,
     async start(runId, incident) {
       await runner.start({
         type: 'start',

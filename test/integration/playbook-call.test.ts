@@ -372,3 +372,119 @@ describe('a crash between the child’s end and the parent’s resume', () => {
     ]);
   });
 });
+
+describe('a parent that leaves the call before its sub-run’s start has run', () => {
+  it('cancelled: the sub-run never acts, is recorded cancelled, and the parent’s undo waits for it', async () => {
+    const h = harness(playbooks());
+    const childId = childRunId('run_early', 'contain', 2);
+    // The runner is busy: the sub-run's start job stays queued.
+    h.heldRunJobs.add(childId);
+    await h.start('run_early', { id: 'inc_early', group: { user: 'ida' } });
+    await h.settle();
+    expect(await h.runs.get(childId)).toBeUndefined();
+    expect(await h.runs.get('run_early')).toMatchObject({ status: 'running', state: 'contain' });
+
+    expect((await h.runner.cancel('run_early', 'alice')).ok).toBe(true);
+    await h.settle();
+    // The start may be running this very moment: the pass waits for its end before the
+    // parent's own throttle is taken back, and reconcile does not call that start lost.
+    expect(await h.runs.get('run_early')).toMatchObject({ status: 'undoing' });
+    expect(await h.runs.timeline('run_early')).toContainEqual(
+      expect.objectContaining({ type: 'undo.started', after: [childId] }),
+    );
+    await h.runner.reconcile();
+    await h.settle();
+    expect(await h.runs.get('run_early')).toMatchObject({ status: 'undoing' });
+    expect(ops(h)).toEqual(['ratelimit.set p-ida']);
+
+    h.heldRunJobs.delete(childId);
+    await h.settle();
+    // The start found the parent gone from the call: no block, no job, a cancelled record.
+    expect(await h.runs.get(childId)).toMatchObject({
+      status: 'cancelled',
+      pendingEffects: [],
+      parent: { runId: 'run_early', state: 'contain', step: 2 },
+    });
+    expect((await h.runs.timeline(childId)).map((t) => t.type)).toEqual([
+      'started',
+      'cancelled',
+      'ended',
+    ]);
+    expect(await h.runs.timeline(childId)).toContainEqual(
+      expect.objectContaining({ type: 'cancelled', by: 'run:run_early', beforeStart: true }),
+    );
+    expect(await h.runs.get('run_early')).toMatchObject({ status: 'cancelled' });
+    expect(await h.runs.activeIds()).toEqual([]);
+    expect(ops(h)).toEqual(['ratelimit.set p-ida', 'ratelimit.clear p-ida']);
+    expect(h.queuedActions()).toEqual([]);
+    expect(await h.limiter.rule('c-ida')).toBeUndefined();
+    expect(await h.limiter.rule('p-ida')).toBeUndefined();
+  });
+
+  it('a start lost from the queue is not waited for: reconcile lets the parent’s undo go on', async () => {
+    const h = harness(playbooks());
+    const childId = childRunId('run_gone', 'contain', 2);
+    h.heldRunJobs.add(childId);
+    await h.start('run_gone', { id: 'inc_gone', group: { user: 'jon' } });
+    await h.settle();
+    expect((await h.runner.cancel('run_gone', 'alice')).ok).toBe(true);
+    await h.settle();
+    expect(await h.runs.get('run_gone')).toMatchObject({ status: 'undoing' });
+    // The queued start is lost (a flushed queue): the sub-run can never come.
+    h.loseQueuedRunJobs();
+    h.heldRunJobs.delete(childId);
+    await h.runner.reconcile();
+    await h.settle();
+    expect(await h.runs.get('run_gone')).toMatchObject({ status: 'cancelled' });
+    expect(await h.runs.get(childId)).toBeUndefined();
+    expect(ops(h)).toEqual(['ratelimit.set p-jon', 'ratelimit.clear p-jon']);
+  });
+
+  it('timed out with a failure path: the sub-run never acts; the parent escalates and fails', async () => {
+    const h = harness(playbooks('      timeout: 5m\n'));
+    const childId = childRunId('run_tardy', 'contain', 2);
+    h.heldRunJobs.add(childId);
+    await h.start('run_tardy', { id: 'inc_tardy', group: { user: 'kim' } });
+    await h.settle();
+    h.clock.advance(6 * 60_000);
+    await h.settle();
+    expect(await h.runs.get('run_tardy')).toMatchObject({ status: 'failed', state: 'gave_up' });
+    h.heldRunJobs.delete(childId);
+    await h.settle();
+    expect(await h.runs.get(childId)).toMatchObject({ status: 'cancelled', pendingEffects: [] });
+    expect(await h.runs.timeline(childId)).toContainEqual(
+      expect.objectContaining({ type: 'cancelled', by: 'run:run_tardy', beforeStart: true }),
+    );
+    // Its failed end takes back its own throttle; nothing of the sub-run's ever ran.
+    expect(ops(h)).toEqual([
+      'ratelimit.set p-kim',
+      'ticket.open escalate kim',
+      'ratelimit.clear p-kim',
+    ]);
+    expect(await h.limiter.rule('c-kim')).toBeUndefined();
+  });
+
+  it('timed out with no failure path: the parent’s undo waits for the start, which does nothing', async () => {
+    const text = playbooks('      timeout: 5m\n')
+      .replace('    on_failure: escalate\n', '')
+      .replace(
+        '  escalate:\n    action: ticket.open\n    with: { summary: "escalate {{ incident.group.user }}" }\n    next: gave_up\n',
+        '',
+      )
+      .replace('  gave_up: { end: failed }\n', '');
+    const h = harness(text);
+    const childId = childRunId('run_idle', 'contain', 2);
+    h.heldRunJobs.add(childId);
+    await h.start('run_idle', { id: 'inc_idle', group: { user: 'lou' } });
+    await h.settle();
+    h.clock.advance(6 * 60_000);
+    await h.settle();
+    expect(await h.runs.get('run_idle')).toMatchObject({ status: 'undoing' });
+    expect(ops(h)).toEqual(['ratelimit.set p-lou']);
+    h.heldRunJobs.delete(childId);
+    await h.settle();
+    expect(await h.runs.get(childId)).toMatchObject({ status: 'cancelled', pendingEffects: [] });
+    expect(await h.runs.get('run_idle')).toMatchObject({ status: 'failed' });
+    expect(ops(h)).toEqual(['ratelimit.set p-lou', 'ratelimit.clear p-lou']);
+  });
+});

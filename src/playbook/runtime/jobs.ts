@@ -120,6 +120,8 @@ export interface ActionJobOptions {
 export interface RunQueues {
   addRunJob(job: RunJob, options: { jobId: string; delayMs?: number }): Promise<void>;
   removeRunJob(jobId: string): Promise<void>;
+  /** Where a run job (a start or an event) is, by id: `unknown` when there is none. */
+  runJobState(jobId: string): Promise<JobState>;
   /** Removes an action job that has not started yet (a running one finishes). */
   removeActionJob(jobId: string): Promise<void>;
   addActionJob(job: ActionJob, options: ActionJobOptions): Promise<void>;

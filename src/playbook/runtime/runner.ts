@@ -251,32 +251,60 @@ export class Runner {
       endedAt: FINAL_STATUSES.includes(status) ? now : undefined,
       ...(job.parent ? { parent: job.parent } : {}),
     };
-    const created = await this.deps.runs.createAndGet(
-      record,
-      [
-        {
-          at: now,
-          type: 'started',
-          state,
-          playbook: job.playbookId,
-          playbookHash: job.playbookHash,
-          initiator: job.initiator,
-          ...(job.parent ? { parent: job.parent.runId } : {}),
-          ...(job.comment ? { comment: job.comment } : {}),
-        },
-        ...effectEntries(effects, now),
-      ],
-      queued,
-    );
-    const run = created ?? (await this.deps.runs.get(job.runId));
-    if (created) {
-      this.deps.logger.info(
-        { runId: job.runId, playbookId: job.playbookId, incidentId: record.incidentId },
-        'run started',
-      );
-      this.deps.crash('run.after-create');
+    const started: TimelineEntry = {
+      at: now,
+      type: 'started',
+      state,
+      playbook: job.playbookId,
+      playbookHash: job.playbookHash,
+      initiator: job.initiator,
+      ...(job.parent ? { parent: job.parent.runId } : {}),
+      ...(job.comment ? { comment: job.comment } : {}),
+    };
+    const timeline = [started, ...effectEntries(effects, now)];
+    const created = job.parent
+      ? await this.deps.runs.createSubRunAndGet(record, timeline, job.parent, queued)
+      : await this.deps.runs.createAndGet(record, timeline, queued);
+    let run: RunRecord | undefined;
+    if (created === 'orphaned') {
+      run = await this.#createOrphaned(record, started, job.parent?.runId ?? '');
+    } else {
+      if (created) {
+        this.deps.logger.info(
+          { runId: job.runId, playbookId: job.playbookId, incidentId: record.incidentId },
+          'run started',
+        );
+        this.deps.crash('run.after-create');
+      }
+      run = created ?? (await this.deps.runs.get(job.runId));
     }
     if (run) await this.flush(run, { clearLater: true });
+  }
+
+  /**
+   * A sub-run whose parent left the call before its start ran (cancelled, timed out, gone on):
+   * recorded as cancelled having done nothing, no job queued, so its end (the flush after)
+   * tells a parent that still waits for it. Answers the run as stored.
+   */
+  async #createOrphaned(
+    record: RunRecord,
+    started: TimelineEntry,
+    parentId: string,
+  ): Promise<RunRecord | undefined> {
+    const at = record.createdAt;
+    const cancelled = await this.deps.runs.createAndGet(
+      { ...record, status: 'cancelled', pendingEffects: [], leaves: {}, endedAt: at },
+      [
+        started,
+        { at, type: 'cancelled', by: `run:${parentId}`, state: record.state, beforeStart: true },
+        { at, type: 'ended', outcome: 'cancelled' },
+      ],
+    );
+    this.deps.logger.info(
+      { runId: record.id, parent: parentId },
+      'sub-run cancelled before it started: its parent no longer waits at the call',
+    );
+    return cancelled ?? (await this.deps.runs.get(record.id));
   }
 
   /**

@@ -1,7 +1,7 @@
 import type { CompiledPlaybook, RunEvent } from '../definition/compile-playbook.js';
 import { callEndedEventId } from '../kinds/call/call-runtime.js';
 import { stateEffectId, type Effect } from './effects.js';
-import type { RunEventJob } from './jobs.js';
+import type { JobState, RunEventJob } from './jobs.js';
 import {
   FINAL_STATUSES,
   type RunRecord,
@@ -229,7 +229,10 @@ export function endsAwaitedSubRun(run: RunRecord, event: RunEvent): boolean {
  * The sub-runs started from `positions` (kinds with `subRun`) that an undo pass beginning now
  * must wait for: those that exist and, unless `ended` is true, have not ended. A sub-run that
  * has ended but whose end the run has not applied yet (cancel) still has its end on the way,
- * which is what the pass then waits for; a sub-run not yet started is not waited for.
+ * which is what the pass then waits for. A sub-run whose start job is still queued is waited
+ * for too: it may be starting this very moment, before the move of this run that the pass
+ * begins with is saved; once that move is saved, the start finds the run gone from the call
+ * and records the sub-run cancelled having done nothing (createSubRun), and its end comes back.
  */
 export async function subRunsToAwait(
   core: RunnerCore,
@@ -238,9 +241,33 @@ export async function subRunsToAwait(
   positions: readonly { readonly state: string; readonly step: number }[],
   ended: boolean,
 ): Promise<string[]> {
-  return (await subRunsAt(core, compiled, run, positions))
-    .filter((child) => ended || !FINAL_STATUSES.includes(child.status))
-    .map((child) => child.id);
+  const out: string[] = [];
+  for (const at of positions) {
+    const id = subRunIdAt(compiled, run, at);
+    if (id === undefined) continue;
+    const child = await core.deps.runs.get(id);
+    if (child ? ended || !FINAL_STATUSES.includes(child.status) : await startQueued(core, id))
+      out.push(id);
+  }
+  return out;
+}
+
+/** A run job that has not run to its end: the start of a sub-run that may still come. */
+const QUEUED: readonly JobState[] = ['waiting', 'delayed', 'prioritized', 'active'];
+
+/** Whether sub-run `id` has a start job that has not run yet (or is running now). */
+async function startQueued(core: RunnerCore, id: string): Promise<boolean> {
+  return QUEUED.includes(await core.deps.queues.runJobState(id));
+}
+
+/** The id of the sub-run a state started at `at`, for kinds that start one (`call`). */
+function subRunIdAt(
+  compiled: CompiledPlaybook,
+  run: RunRecord,
+  at: { readonly state: string; readonly step: number },
+): string | undefined {
+  const resting = kindOf(compiled.states[at.state]);
+  return resting?.kind.subRun?.(run, resting.def, at);
 }
 
 /** The sub-runs started from `positions` (kinds with `subRun`) that exist, as stored. */
@@ -252,8 +279,7 @@ export async function subRunsAt(
 ): Promise<RunRecord[]> {
   const out: RunRecord[] = [];
   for (const at of positions) {
-    const resting = kindOf(compiled.states[at.state]);
-    const id = resting?.kind.subRun?.(run, resting.def, at);
+    const id = subRunIdAt(compiled, run, at);
     if (id === undefined) continue;
     const child = await core.deps.runs.get(id);
     if (child) out.push(child);
@@ -270,6 +296,8 @@ export async function reconcileUndo(core: RunnerCore, run: RunRecord): Promise<v
     for (const id of awaited) {
       const child = await core.deps.runs.get(id);
       if (child && !FINAL_STATUSES.includes(child.status)) continue;
+      // Not started yet, its start still queued: that start ends it (createSubRun).
+      if (!child && (await startQueued(core, id))) continue;
       const fresh = await core.deps.runs.get(run.id);
       if (!fresh) return;
       await applyUndoEvent(core, fresh, {

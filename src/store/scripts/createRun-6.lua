@@ -5,7 +5,7 @@ incident, so a retried start is a no-op).
 KEYS[1] run       HASH the run record
 KEYS[2] timeline  LIST oldest-first JSON timeline entries
 KEYS[3] index     ZSET run id -> created time (ms)
-KEYS[4] active    SET ids of runs not yet ended
+KEYS[4] active    SET ids of runs not yet ended (a run created ended is not added)
 KEYS[5] incidentRuns SET run ids of the incident
 KEYS[6] changes   STREAM the change feed (GET /v1/stream): {k = 'run', id} per change of status, state or step
 
@@ -28,7 +28,12 @@ if nEntries > 0 then
   redis.call('RPUSH', KEYS[2], unpack(ARGV, first, first + nEntries - 1))
 end
 redis.call('ZADD', KEYS[3], tonumber(ARGV[1]), ARGV[2])
-redis.call('SADD', KEYS[4], ARGV[2])
+-- A run created ended (a sub-run whose parent had left the call, a playbook that starts at an
+-- end) is not active.
+local status = redis.call('HGET', KEYS[1], 'status')
+if status ~= 'resolved' and status ~= 'failed' and status ~= 'cancelled' then
+  redis.call('SADD', KEYS[4], ARGV[2])
+end
 redis.call('SADD', KEYS[5], ARGV[2])
 redis.call('XADD', KEYS[6], 'MAXLEN', '~', ARGV[3], '*', 'k', 'run', 'id', ARGV[2])
 return 1

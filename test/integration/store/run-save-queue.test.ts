@@ -169,3 +169,55 @@ describe('a run saved with its next BullMQ job in one script', () => {
     }
   });
 });
+
+describe('a sub-run created with its first BullMQ job (createSubRunAndQueue-16.lua)', () => {
+  it('adds the job only while the parent rests at the call; a real Worker runs it', async () => {
+    const keys = env.fresh('sub-worker');
+    const store = new RunStore(env.t.redis, keys);
+    const queue = new Queue('actions', { connection, prefix: keys.bullPrefix });
+    const encode = (jobId: string) =>
+      encodeStandardJob(queue, 'ratelimit.set', { jobId }, { ...OPTIONS, jobId });
+    await store.create(
+      { ...runRecord('run_parent'), state: 'contain', step: 2, leaves: { contain: 2 } },
+      [],
+    );
+    const at = { runId: 'run_parent', state: 'contain', step: 2 };
+    const child = (id: string): RunRecord => ({ ...runRecord(id), parent: { ...at, depth: 1 } });
+
+    expect(
+      await store.createSubRunAndGet(
+        child('run_late'),
+        [],
+        { ...at, step: 1 },
+        queuedJobs([encode('act_late')!]),
+      ),
+    ).toBe('orphaned');
+    expect(await store.get('run_late')).toBeUndefined();
+    const created = await store.createSubRunAndGet(
+      child('run_on_time'),
+      [],
+      at,
+      queuedJobs([encode('act_on_time')!]),
+    );
+    expect(created).toMatchObject({ id: 'run_on_time', parent: { runId: 'run_parent' } });
+
+    const seen: string[] = [];
+    const worker = new Worker(
+      'actions',
+      async (job: Job) => {
+        seen.push(job.id!);
+      },
+      { connection, prefix: keys.bullPrefix, concurrency: 4 },
+    );
+    try {
+      for (let i = 0; i < 100 && seen.length < 1; i += 1)
+        await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, 200)); // a second job would have come by now
+      expect(seen).toEqual(['act_on_time']);
+      expect(await queue.getJob('act_late')).toBeUndefined();
+    } finally {
+      await worker.close();
+      await queue.close();
+    }
+  });
+});

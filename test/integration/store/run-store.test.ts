@@ -433,3 +433,69 @@ describe('RunStore', () => {
     expect(await store.loadPlaybook('h-missing')).toBeUndefined();
   });
 });
+
+describe('RunStore.createSubRunAndGet (createSubRun-7.lua)', () => {
+  const at = { runId: 'run_parent', state: 'contain', step: 2 };
+  const child = (id = 'run_child'): RunRecord =>
+    runRecord(id, { version: 1, parent: { ...at, depth: 1 } });
+  const started = [entry(BASE, 'started')];
+
+  it('creates the sub-run while its parent rests at the call, as a read returns it', async () => {
+    const keys = env.fresh('sub-create');
+    const store = new RunStore(env.t.redis, keys);
+    await store.create(
+      runRecord('run_parent', { state: 'contain', step: 2, leaves: { contain: 2 } }),
+      [],
+    );
+    const created = await store.createSubRunAndGet(child(), started, at);
+    expect(created).toEqual(child());
+    expect(await store.get('run_child')).toEqual(created);
+    // A start delivered again: it exists, whatever the parent does meanwhile.
+    expect(await store.createSubRunAndGet(child(), started, { ...at, step: 9 })).toBeUndefined();
+  });
+
+  it('a parallel parent resting at the call in one branch among others', async () => {
+    const keys = env.fresh('sub-branch');
+    const store = new RunStore(env.t.redis, keys);
+    await store.create(
+      runRecord('run_parent', { state: 'both', step: 4, leaves: { contain: 2, notify: 4 } }),
+      [],
+    );
+    expect(await store.createSubRunAndGet(child(), started, at)).toEqual(child());
+  });
+
+  it('a parent record from before leaves were kept: its state and step decide', async () => {
+    const keys = env.fresh('sub-legacy');
+    const store = new RunStore(env.t.redis, keys);
+    await store.create(runRecord('run_parent', { state: 'contain', step: 2 }), []);
+    expect(await env.t.redis.hexists(keys.run('run_parent'), 'leaves')).toBe(0);
+    expect(await store.createSubRunAndGet(child('run_a'), started, at)).toEqual(child('run_a'));
+    expect(await store.createSubRunAndGet(child('run_b'), started, { ...at, step: 3 })).toBe(
+      'orphaned',
+    );
+  });
+
+  it('writes nothing once the parent has left the call, ended or is gone', async () => {
+    const keys = env.fresh('sub-orphan');
+    const store = new RunStore(env.t.redis, keys);
+    const parents: [string, Partial<RunRecord>][] = [
+      // Cancelled: a new step and no positions.
+      ['run_moved', { status: 'undoing', state: 'contain', step: 3, leaves: {} }],
+      // Gone on to another state.
+      ['run_on', { state: 'notify', step: 3, leaves: { notify: 3 } }],
+      // Ended while its leaves still name the call.
+      ['run_ended', { status: 'cancelled', state: 'contain', step: 2, leaves: { contain: 2 } }],
+    ];
+    for (const [id, fields] of parents) await store.create(runRecord(id, fields), []);
+    for (const parent of [...parents.map(([id]) => id), 'run_missing']) {
+      const id = `run_child_of_${parent}`;
+      expect(await store.createSubRunAndGet(child(id), started, { ...at, runId: parent })).toBe(
+        'orphaned',
+      );
+      expect(await store.get(id)).toBeUndefined();
+      expect(await store.timeline(id)).toEqual([]);
+    }
+    // A run created ended is not active.
+    expect((await store.activeIds()).sort()).toEqual(['run_moved', 'run_on']);
+  });
+});
