@@ -70,6 +70,8 @@ export interface RunHarness {
   actionJob(id: string): ActionJob | undefined;
   /** The BullMQ options (attempts, delay, backoff) an action job was added with. */
   actionJobOptions(id: string): ActionJobOptions | undefined;
+  /** Sets a run job's state as BullMQ would report it (`delayed`: backing off after a failure). */
+  setRunJobState(id: string, state: 'waiting' | 'delayed' | 'active'): void;
   /** Sets an action job's state as BullMQ would report it (a job another worker runs). */
   setActionJobState(id: string, state: 'waiting' | 'active' | 'completed' | 'failed'): void;
 }
@@ -328,6 +330,10 @@ export function createRunHarness(
     },
     actionJobOptions(id) {
       return actionJobOptions.get(id);
+    },
+    setRunJobState(id, state) {
+      const job = runJobs.get(id);
+      if (job) job.state = state;
     },
     setActionJobState(id, state) {
       const job = actionJobs.get(id);

@@ -4,10 +4,10 @@
  * set, the parent rests until it ends and resumes exactly once with its outputs; failure,
  * timeout and cancel cascade; and a crash between the child's end and the parent's resume.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { childRunId } from '../../src/playbook/kinds/call/call-runtime.js';
 import type { CrashPoint } from '../../src/shared/crash-points.js';
-import { crashOnceAt, runHarnesses, type RunHarness } from '../helpers/run-harness.js';
+import { compileAll, crashOnceAt, runHarnesses, type RunHarness } from '../helpers/run-harness.js';
 
 const { harness } = runHarnesses('call');
 
@@ -440,6 +440,27 @@ describe('a parent that leaves the call before its sub-run’s start has run', (
     expect(ops(h)).toEqual(['ratelimit.set p-jon', 'ratelimit.clear p-jon']);
   });
 
+  it('a start backing off after a failure is removed, not waited for', async () => {
+    const h = harness(playbooks());
+    const childId = childRunId('run_retry', 'contain', 2);
+    h.heldRunJobs.add(childId);
+    await h.start('run_retry', { id: 'inc_retry', group: { user: 'liv' } });
+    await h.settle();
+    // Its first attempt failed (a version that would not load, say): BullMQ waits to retry.
+    h.setRunJobState(childId, 'delayed');
+    expect((await h.runner.cancel('run_retry', 'alice')).ok).toBe(true);
+    await h.settle();
+    expect(await h.runs.get('run_retry')).toMatchObject({ status: 'cancelled' });
+    expect(await h.runs.timeline('run_retry')).not.toContainEqual(
+      expect.objectContaining({ type: 'undo.started', after: [childId] }),
+    );
+    h.heldRunJobs.delete(childId);
+    h.clock.advance(60_000);
+    await h.settle();
+    expect(await h.runs.get(childId)).toBeUndefined();
+    expect(ops(h)).toEqual(['ratelimit.set p-liv', 'ratelimit.clear p-liv']);
+  });
+
   it('timed out with a failure path: the sub-run never acts; the parent escalates and fails', async () => {
     const h = harness(playbooks('      timeout: 5m\n'));
     const childId = childRunId('run_tardy', 'contain', 2);
@@ -487,4 +508,59 @@ describe('a parent that leaves the call before its sub-run’s start has run', (
     expect(await h.runs.get('run_idle')).toMatchObject({ status: 'failed' });
     expect(ops(h)).toEqual(['ratelimit.set p-lou', 'ratelimit.clear p-lou']);
   });
+});
+
+describe('a sub-run whose start lands while its parent times out at the call', () => {
+  for (const failurePath of [true, false])
+    it(`${failurePath ? 'with' : 'without'} a failure path: the sub-run is cancelled once the parent has moved`, async () => {
+      let text = playbooks('      timeout: 5m\n');
+      if (!failurePath)
+        text = text
+          .replace('    on_failure: escalate\n', '')
+          .replace(
+            '  escalate:\n    action: ticket.open\n    with: { summary: "escalate {{ incident.group.user }}" }\n    next: gave_up\n',
+            '',
+          )
+          .replace('  gave_up: { end: failed }\n', '');
+      const h = harness(text);
+      const child = compileAll(text).find((p) => p.definition.id === 'child')!;
+      const childId = childRunId('run_race', 'contain', 2);
+      h.heldRunJobs.add(childId);
+      await h.start('run_race', { id: 'inc_race', group: { user: 'max' } });
+      await h.settle();
+      // The timeout's cancel reads the sub-run (not there yet); its start, in another process,
+      // lands right then, while the parent still rests at the call, so it is let in.
+      const read = h.runs.get.bind(h.runs);
+      let landed = false;
+      vi.spyOn(h.runs, 'get').mockImplementation(async (id: string) => {
+        const found = await read(id);
+        if (!landed && id === childId && found === undefined) {
+          landed = true;
+          await h.runner.start({
+            type: 'start',
+            runId: childId,
+            playbookId: 'child',
+            playbookHash: child.hash,
+            incident: { id: 'inc_race', group: { user: 'max' } },
+            initiator: 'correlation:test',
+            parent: { runId: 'run_race', state: 'contain', step: 2, depth: 1 },
+            inputs: { user: 'max' },
+          });
+        }
+        return found;
+      });
+      h.clock.advance(6 * 60_000);
+      await h.settle();
+      expect(landed).toBe(true);
+      h.heldRunJobs.delete(childId);
+      await h.settle();
+      // Withdrawn once the parent's move was saved: its queued block never ran.
+      expect(await read(childId)).toMatchObject({ status: 'cancelled' });
+      expect(await h.runs.timeline(childId)).toContainEqual(
+        expect.objectContaining({ type: 'cancelled', by: 'run:run_race' }),
+      );
+      expect(ops(h)).not.toContain('ratelimit.set c-max');
+      expect(await h.limiter.rule('c-max')).toBeUndefined();
+      expect(await read('run_race')).toMatchObject({ status: 'failed' });
+    });
 });

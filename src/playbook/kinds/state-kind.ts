@@ -111,6 +111,12 @@ export interface StateKind<D extends BaseStateDefinition = BaseStateDefinition> 
    * before its own (see UndoPass.after).
    */
   subRun?(run: RunRecord, def: D, at: { readonly state: string; readonly step: number }): string;
+  /**
+   * Whether a run leaving a state of this kind on `event` may leave work behind (a call's
+   * sub-run, when the event is not its end): the runner then withdraws the state (`cancel`)
+   * once the move is saved, so what started after `beforeEvent` looked is withdrawn too.
+   */
+  leavesBehind?(def: D, event: RunEvent): boolean;
   /** Heals what a crash or a lost message could leave behind for a run resting here. */
   reconcile?(
     run: RunRecord,

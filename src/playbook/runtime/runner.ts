@@ -430,10 +430,16 @@ export class Runner {
         at: now,
         stepOf: (leaf) => leaves[leaf],
       });
-      // Branches a join left behind (`any`) are withdrawn: queued jobs, pending approvals.
+      // Branches a join left behind (`any`) are withdrawn: queued jobs, pending approvals; so is
+      // the state the event moves from, when its kind may leave work behind on this event.
       const left = Object.entries(leaves)
         .filter(([leaf, at]) => leaf !== job.expect.state && position.leaves[leaf] !== at)
         .map(([leaf, at]) => ({ state: leaf, step: at }));
+      if (
+        position.leaves[job.expect.state] !== job.expect.step &&
+        resting?.kind.leavesBehind?.(resting.def, event)
+      )
+        left.push({ state: job.expect.state, step: job.expect.step });
       if (left.length > 0)
         effects.push({
           kind: 'withdraw',

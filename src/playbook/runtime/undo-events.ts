@@ -245,19 +245,32 @@ export async function subRunsToAwait(
   for (const at of positions) {
     const id = subRunIdAt(compiled, run, at);
     if (id === undefined) continue;
+    // The start job first: it completes only once the sub-run exists, so a start that runs
+    // between the two reads is seen by one of them.
+    const queued = await startQueued(core, id);
     const child = await core.deps.runs.get(id);
-    if (child ? ended || !FINAL_STATUSES.includes(child.status) : await startQueued(core, id))
-      out.push(id);
+    if (child ? ended || !FINAL_STATUSES.includes(child.status) : queued) out.push(id);
   }
   return out;
 }
 
 /** A run job that has not run to its end: the start of a sub-run that may still come. */
-const QUEUED: readonly JobState[] = ['waiting', 'delayed', 'prioritized', 'active'];
+const QUEUED: readonly JobState[] = ['waiting', 'prioritized', 'active'];
 
-/** Whether sub-run `id` has a start job that has not run yet (or is running now). */
+/**
+ * Whether sub-run `id` has a start job that has not run yet (or is running now). Asked only
+ * once its parent has left (or is leaving) the call, so a start backing off after a failure
+ * (delayed) is removed rather than waited for: it could hold the parent's undos for as long
+ * as its retries last, and once the parent's move is saved it could only record itself
+ * cancelled.
+ */
 async function startQueued(core: RunnerCore, id: string): Promise<boolean> {
-  return QUEUED.includes(await core.deps.queues.runJobState(id));
+  let state = await core.deps.queues.runJobState(id);
+  if (state === 'delayed') {
+    await core.deps.queues.removeRunJob(id);
+    state = await core.deps.queues.runJobState(id);
+  }
+  return state === 'delayed' || QUEUED.includes(state);
 }
 
 /** The id of the sub-run a state started at `at`, for kinds that start one (`call`). */
@@ -294,10 +307,11 @@ export async function reconcileUndo(core: RunnerCore, run: RunRecord): Promise<v
     // The end of a sub-run it waits for was lost (or the sub-run is gone): apply it now, under
     // the event id its end would have had, so a late delivery is a duplicate.
     for (const id of awaited) {
+      // Not started yet, its start still queued: that start ends it (createSubRun). The job
+      // is read first, as in subRunsToAwait.
+      const queued = await startQueued(core, id);
       const child = await core.deps.runs.get(id);
-      if (child && !FINAL_STATUSES.includes(child.status)) continue;
-      // Not started yet, its start still queued: that start ends it (createSubRun).
-      if (!child && (await startQueued(core, id))) continue;
+      if (child ? !FINAL_STATUSES.includes(child.status) : queued) continue;
       const fresh = await core.deps.runs.get(run.id);
       if (!fresh) return;
       await applyUndoEvent(core, fresh, {

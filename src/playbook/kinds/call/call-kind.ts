@@ -89,4 +89,7 @@ export const callKind: StateKind<CallStateDefinition> = {
   reconcile: reconcileCall,
   cancel: cancelCall,
   subRun: (run, _def, at) => childRunId(run.id, at.state, at.step),
+  // A timeout: the sub-run beforeCallEvent cancelled may not have existed yet, and its start
+  // may land before the parent's move is saved (createSubRun lets it in): cancelled after too.
+  leavesBehind: (_def, event) => event.type !== 'call.ended',
 };
