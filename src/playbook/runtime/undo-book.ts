@@ -50,8 +50,9 @@ export interface UndoPass {
    */
   readonly deferred?: readonly DeferredEvent[];
   /**
-   * Positions the transition that began the pass left (a join's other branches), withdrawn
-   * then: a cancel that takes a rejection's pass over awaits their sub-runs still undoing.
+   * Positions the transition that began the pass left (a join's other branches; on a failing
+   * timeout, the call itself), withdrawn then: a cancel that takes a rejection's pass over
+   * awaits their sub-runs still undoing.
    */
   readonly left?: readonly { readonly state: string; readonly step: number }[];
   readonly then: {
