@@ -119,6 +119,22 @@ function moduleUrls() {
   };
 }
 
+/**
+ * Each compiled file with tsc's source map, so the bundle's maps lead back to the TypeScript
+ * (node --enable-source-maps then names src/… files and lines in stack traces), not to dist/.
+ */
+function compiledSourceMaps() {
+  return {
+    name: 'cordon-compiled-source-maps',
+    load(id) {
+      if (!id.startsWith(DIST + sep) || !id.endsWith('.js') || !existsSync(`${id}.map`))
+        return null;
+      const code = readFileSync(id, 'utf8').replace(/\n\/\/# sourceMappingURL=\S+\s*$/, '\n');
+      return { code, map: readFileSync(`${id}.map`, 'utf8') };
+    },
+  };
+}
+
 const MARKER = 'globalThis.__cordonBundle';
 rmSync(OUT, { recursive: true, force: true });
 await build({
@@ -126,7 +142,7 @@ await build({
   platform: 'node',
   // Bare specifiers (npm packages) and node: builtins: only relative imports are ours.
   external: (id) => !id.startsWith('.') && !isAbsolute(id),
-  plugins: [moduleUrls()],
+  plugins: [compiledSourceMaps(), moduleUrls()],
   transform: { define: { [MARKER]: 'true' } },
   logLevel: 'warn',
   onLog(level, log, handler) {
@@ -142,7 +158,7 @@ await build({
     chunkFileNames: '[name]-[hash].js',
     keepNames: true,
     minify: false,
-    sourcemap: false,
+    sourcemap: true,
   },
 });
 
@@ -152,6 +168,6 @@ if (first !== readFileSync(MAIN, 'utf8').split('\n', 1)[0])
   throw new Error(`bundle: dist/bundle/main.js starts with ${first}, not main.js's hashbang`);
 chmodSync(join(OUT, 'main.js'), 0o755);
 // The marker replaced everywhere, or builtModuleUrl would start the threads on the unbundled files.
-for (const file of readdirSync(OUT))
+for (const file of readdirSync(OUT).filter((f) => f.endsWith('.js')))
   if (readFileSync(join(OUT, file), 'utf8').includes(MARKER.split('.')[1]))
     throw new Error(`bundle: dist/bundle/${file} still reads ${MARKER}`);

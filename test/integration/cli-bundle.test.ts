@@ -8,7 +8,14 @@
  * compiled file outside dist/bundle/ may load.
  */
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -86,6 +93,50 @@ describe('the cordon binary (dist/bundle/)', () => {
     expect(run.status).toBe(0);
     expect(run.stdout).toBe(`cordon ${pkg.version}\n`);
     expect(cordon(UNBUNDLED, ['--version']).stdout).toBe(cordon(BUNDLED, ['--version']).stdout);
+  });
+
+  it('has source maps that lead back to the TypeScript (node --enable-source-maps)', () => {
+    const dir = join(REPO_ROOT, 'dist', 'bundle');
+    const chunks = readdirSync(dir).filter((f) => f.endsWith('.js'));
+    for (const chunk of chunks) {
+      // rolldown's own helpers: no source of ours.
+      if (chunk.startsWith('rolldown-runtime-')) continue;
+      const map = JSON.parse(readFileSync(join(dir, `${chunk}.map`), 'utf8')) as {
+        sources: string[];
+      };
+      expect(map.sources.length, chunk).toBeGreaterThan(0);
+      for (const source of map.sources) {
+        expect(source, `${chunk}.map`).toMatch(/^\.\.\/\.\.\/src\/.+\.ts$/);
+        accessSync(join(dir, source), constants.R_OK);
+      }
+    }
+    // One line of one chunk, mapped as Node maps a stack frame: to its line in src/.
+    const engine = chunks.find((f) =>
+      readFileSync(join(dir, f), 'utf8').includes('\n\tgroup(slot, info, key, from) {'),
+    );
+    expect(engine, 'the chunk holding CorrelationEngine#group').toBeDefined();
+    const line = readFileSync(join(dir, engine!), 'utf8')
+      .split('\n')
+      .indexOf('\tgroup(slot, info, key, from) {');
+    const url = pathToFileURL(join(dir, engine!)).href;
+    const probe = spawnSync(
+      process.execPath,
+      [
+        '--enable-source-maps',
+        '--input-type=module',
+        '-e',
+        `import { findSourceMap } from 'node:module'; await import(${JSON.stringify(url)}); ` +
+          `console.log(JSON.stringify(findSourceMap(${JSON.stringify(url)}).findEntry(${line}, 1)));`,
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(probe.stderr).toBe('');
+    const entry = JSON.parse(probe.stdout) as { originalSource: string; originalLine: number };
+    expect(entry.originalSource).toBe(
+      pathToFileURL(join(REPO_ROOT, 'src', 'correlate', 'engine', 'engine.ts')).href,
+    );
+    const ts = readFileSync(join(REPO_ROOT, 'src', 'correlate', 'engine', 'engine.ts'), 'utf8');
+    expect(ts.split('\n')[entry.originalLine]).toMatch(/^  private group\($/);
   });
 
   it('validates the shipped content as the unbundled CLI does, and reports problems alike', () => {
