@@ -45,10 +45,13 @@ describe('the shipped playbooks with their outside connectors enabled', () => {
     const definition = (id: string) =>
       content?.playbooks.find((p) => p.definition.id === id)?.definition;
     const states = (id: string) => definition(id)?.states ?? {};
-    // The rollback branch is pinned in the definition runs are stored with.
+    // The rollback branch (and who hears the outcome) is pinned in the definition runs are
+    // stored with.
     expect(definition('rollback-poisoned-model')?.connectors).toEqual({
       kserve: { enabled: false },
       mlflow: { enabled: true },
+      slack: { enabled: true },
+      teams: { enabled: false },
     });
     expect(states('rollback-poisoned-model').move_alias).toMatchObject({
       kind: 'action',
