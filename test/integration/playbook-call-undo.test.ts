@@ -319,3 +319,62 @@ states:
     );
   });
 });
+
+describe('a taken-over effect the parent takes back before its sub-run’s expiry', () => {
+  it('the sub-run’s book says so at once, and its expiry takes nothing back a second time', async () => {
+    const h = harness(`id: parent
+on: { correlation: r }
+start: contain
+states:
+  contain:
+    call: { playbook: child, inputs: { user: "{{ incident.group.user }}" } }
+    next: review
+  review:
+    approval: { roles: [approver], timeout: 3h, message: "Review?" }
+    on: { approved: done, rejected: done, timeout: done }
+  done: { end: resolved }
+---
+id: child
+on: { call: true }
+inputs:
+  user: { description: The user to contain. }
+start: block
+states:
+  block:
+    action: ratelimit.set
+    automatic: true
+    with: { key: "c-{{ run.inputs.user }}", limit: block }
+    undo: ratelimit.clear
+    expires: 1h
+    next: done
+  done: { end: resolved }
+`);
+    await h.start('run_took', { id: 'inc_took', group: { user: 'ned' } });
+    await h.settle();
+    const childId = childRunId('run_took', 'contain', 1);
+    expect(await h.runs.get(childId)).toMatchObject({ status: 'resolved' });
+    expect((await h.runs.get('run_took'))?.undo?.entries).toEqual([
+      expect.objectContaining({ state: 'contain/block', status: 'applied', alsoIn: [childId] }),
+    ]);
+    h.clock.advance(10 * 60_000);
+    expect((await h.runner.cancel('run_took', 'alice')).ok).toBe(true);
+    await h.settle();
+    expect(await h.runs.get('run_took')).toMatchObject({ status: 'cancelled' });
+    expect(clears(h)).toEqual(['c-ned']);
+    // The sub-run hears it from the parent's undo job, not from its own expiry an hour on.
+    const child = await h.runs.get(childId);
+    expect(child).toMatchObject({ status: 'resolved' });
+    expect(child?.undo?.entries).toEqual([
+      expect.objectContaining({ state: 'block', status: 'undone' }),
+    ]);
+    expect(await h.runs.timeline(childId)).toContainEqual(
+      expect.objectContaining({ type: 'undo.succeeded', state: 'block', by: 'run:run_took' }),
+    );
+    h.clock.advance(60 * 60_000);
+    await h.settle();
+    await h.runner.reconcile();
+    await h.settle();
+    expect(clears(h)).toEqual(['c-ned']);
+    expect((await h.runs.timeline(childId)).map((t) => t.type)).not.toContain('expired');
+  });
+});

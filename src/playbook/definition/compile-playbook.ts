@@ -92,6 +92,8 @@ export type RunEvent =
       ok: boolean;
       result?: unknown;
       error?: { code: string; message: string };
+      /** Set when another run's undo job took the effect back (UndoEntry.alsoIn): that run. */
+      by?: string;
       at?: number;
     }
   /** An effect declared with `expires` is due to be undone. */

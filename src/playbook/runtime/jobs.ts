@@ -54,6 +54,8 @@ export interface ActionJob {
   /** Set on an undo job: the effect it takes back, and why (its outcome goes to the undo book). */
   readonly undoOf?: UndoOf;
   readonly undoReason?: UndoReason;
+  /** Set on an undo job: the other runs whose books hold the effect (UndoEntry.alsoIn), told too. */
+  readonly tell?: readonly string[];
   /**
    * Attempts made before this job existed: a step run in place (HeldAction) whose one attempt
    * failed is handed to a job of its own for the attempts its retry policy has left.

@@ -748,6 +748,14 @@ export class Runner {
         undoOutcomeId(job.effectKey, outcome.ok, job.runId),
         done,
       );
+      // The runs whose books hold the effect too (a sub-run whose effect this run took over).
+      for (const other of job.tell ?? [])
+        await this.queueEvent(
+          other,
+          UNDO_POSITION,
+          undoOutcomeId(job.effectKey, outcome.ok, other),
+          { ...done, by: job.runId },
+        );
       return;
     }
     const { event, eventId } = outcomeEvent(job, outcome, attempts);

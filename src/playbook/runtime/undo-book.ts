@@ -26,6 +26,12 @@ export interface UndoEntry {
   readonly expiresAt?: number;
   readonly status: 'applied' | 'undoing' | 'undone' | 'undo-failed';
   readonly reason?: UndoReason;
+  /**
+   * The other runs whose books hold this effect too, when this run took it over from a
+   * sub-run (that sub-run, then any run between): an undo of it by this run tells them, so
+   * their books say it is taken back and their own expiry of it does nothing.
+   */
+  readonly alsoIn?: readonly string[];
 }
 
 /**

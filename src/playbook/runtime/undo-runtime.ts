@@ -11,6 +11,7 @@ import type { RunRecord, RunStatus, TimelineEntry } from './run-record.js';
 import {
   EMPTY_BOOK,
   entryOf,
+  expiryKey,
   mark,
   toUndo,
   undoKey,
@@ -53,6 +54,7 @@ export function undoJob(run: RunRecord, entry: UndoEntry, reason: UndoReason): A
       result: entry.result,
     },
     undoReason: reason,
+    ...(entry.alsoIn?.length ? { tell: entry.alsoIn } : {}),
   };
 }
 
@@ -137,6 +139,7 @@ export function inForce(child: RunRecord): UndoEntry[] {
     .map(({ expiresAt: _expires, reason: _reason, ...e }) => ({
       ...e,
       state: `${prefix}/${e.state}`,
+      alsoIn: [...(e.alsoIn ?? []), child.id],
     }));
 }
 
@@ -214,13 +217,46 @@ export interface UndoStepOutcome {
   readonly finished?: { readonly status: RunStatus; readonly ended: boolean };
 }
 
+/**
+ * An effect of this run's that the run which took it over (its parent, through a call) has
+ * taken back: marked undone here too, its expiry (if any) cancelled, so this run's book says
+ * what is in force and its expiry does not undo the effect once more later.
+ */
+function takenBackElsewhere(
+  book: UndoBook,
+  entry: UndoEntry,
+  by: string,
+  at: number,
+): UndoStepOutcome {
+  return {
+    book: mark(book, [entry.effectKey], 'undone'),
+    effects:
+      entry.expiresAt === undefined
+        ? []
+        : [{ kind: 'cancel-timer', id: expiryKey(entry.effectKey) }],
+    timeline: [
+      {
+        at,
+        type: 'undo.succeeded',
+        state: entry.state,
+        operation: entry.undo.operation,
+        effectKey: entry.effectKey,
+        by: `run:${by}`,
+        message: `taken back by run ${by}, which had taken the effect over`,
+      },
+    ],
+  };
+}
+
 export function applyUndoDone(
   run: RunRecord,
-  event: { effectKey: string; ok: boolean; error?: { code: string; message: string } },
+  event: { effectKey: string; ok: boolean; error?: { code: string; message: string }; by?: string },
   at: number,
 ): UndoStepOutcome | undefined {
   const book = run.undo ?? EMPTY_BOOK;
   const entry = entryOf(book, event.effectKey);
+  if (entry?.status === 'applied' && event.ok && event.by !== undefined)
+    return takenBackElsewhere(book, entry, event.by, at);
   if (!entry || entry.status !== 'undoing') return undefined;
   const timeline: TimelineEntry[] = [
     {
