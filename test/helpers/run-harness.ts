@@ -70,6 +70,8 @@ export interface RunHarness {
   actionJob(id: string): ActionJob | undefined;
   /** The BullMQ options (attempts, delay, backoff) an action job was added with. */
   actionJobOptions(id: string): ActionJobOptions | undefined;
+  /** A run job's state as BullMQ would report it (`unknown`: none, or removed). */
+  runJobState(id: string): string;
   /** Sets a run job's state as BullMQ would report it (`delayed`: backing off after a failure). */
   setRunJobState(id: string, state: 'waiting' | 'delayed' | 'active'): void;
   /** Sets an action job's state as BullMQ would report it (a job another worker runs). */
@@ -330,6 +332,9 @@ export function createRunHarness(
     },
     actionJobOptions(id) {
       return actionJobOptions.get(id);
+    },
+    runJobState(id) {
+      return runJobs.get(id)?.state ?? 'unknown';
     },
     setRunJobState(id, state) {
       const job = runJobs.get(id);

@@ -268,7 +268,9 @@ states:
     expect(clears(h)).toEqual(['c-eve']);
     expect((await h.runner.cancel('run_exp', 'alice')).ok).toBe(true);
     await h.settle();
-    // The parent's undo is the same job, done already: reconcile relays its outcome.
+    // The parent's undo is the same job, done already: the parent is told as it adds it (no
+    // reconcile needed), and a reconcile after changes nothing.
+    expect(await h.runs.get('run_exp')).toMatchObject({ status: 'cancelled' });
     await h.runner.reconcile();
     await h.settle();
     expect(await h.runs.get('run_exp')).toMatchObject({ status: 'cancelled' });
@@ -370,11 +372,128 @@ states:
     expect(await h.runs.timeline(childId)).toContainEqual(
       expect.objectContaining({ type: 'undo.succeeded', state: 'block', by: 'run:run_took' }),
     );
+    // Its expiry timer is gone with it.
+    const [block] = child?.undo?.entries ?? [];
+    expect(h.runJobState(`${block?.effectKey}-expire`)).toBe('unknown');
     h.clock.advance(60 * 60_000);
     await h.settle();
     await h.runner.reconcile();
     await h.settle();
     expect(clears(h)).toEqual(['c-ned']);
     expect((await h.runs.timeline(childId)).map((t) => t.type)).not.toContain('expired');
+  });
+});
+
+describe('a taken-over effect whose undo by the parent fails', () => {
+  it('the sub-run’s book says undo-failed and its expiry does not wait on the failed job', async () => {
+    const h = harness(`id: parent
+on: { correlation: r }
+start: contain
+states:
+  contain:
+    call: { playbook: child, inputs: { user: "{{ incident.group.user }}" } }
+    next: review
+  review:
+    approval: { roles: [approver], timeout: 3h, message: "Review?" }
+    on: { approved: done, rejected: done, timeout: done }
+  done: { end: resolved }
+---
+id: child
+on: { call: true }
+inputs:
+  user: { description: The user to contain. }
+start: block
+states:
+  block:
+    action: ratelimit.set
+    automatic: true
+    with: { key: "c-{{ run.inputs.user }}", limit: block }
+    undo: ratelimit.clear
+    expires: 1h
+    next: done
+  done: { end: resolved }
+`);
+    await h.start('run_fail', { id: 'inc_fail', group: { user: 'oli' } });
+    await h.settle();
+    const childId = childRunId('run_fail', 'contain', 1);
+    h.failures.set('ratelimit.clear', 1);
+    expect((await h.runner.cancel('run_fail', 'alice')).ok).toBe(true);
+    await h.settle();
+    const child = await h.runs.get(childId);
+    expect(child?.undo?.entries).toEqual([
+      expect.objectContaining({ state: 'block', status: 'undo-failed' }),
+    ]);
+    expect(await h.runs.timeline(childId)).toContainEqual(
+      expect.objectContaining({ type: 'undo.failed', state: 'block', by: 'run:run_fail' }),
+    );
+    const [block] = child?.undo?.entries ?? [];
+    expect(h.runJobState(`${block?.effectKey}-expire`)).toBe('unknown');
+    h.clock.advance(2 * 60 * 60_000);
+    await h.settle();
+    expect((await h.runs.get(childId))?.status).toBe('resolved');
+    expect((await h.runs.timeline(childId)).map((t) => t.type)).not.toContain('expired');
+  });
+});
+
+describe('a nested take-over whose innermost run’s expiry undid the effect first', () => {
+  it('the parent’s cancel tells the run between, whose book no longer shows it in force', async () => {
+    const h = harness(`id: parent
+on: { correlation: r }
+start: contain
+states:
+  contain:
+    call: { playbook: mid, inputs: { user: "{{ incident.group.user }}" } }
+    next: review
+  review:
+    approval: { roles: [approver], timeout: 3h, message: "Review?" }
+    on: { approved: done, rejected: done, timeout: done }
+  done: { end: resolved }
+---
+id: mid
+on: { call: true }
+inputs:
+  user: { description: The user to contain. }
+start: inner
+states:
+  inner:
+    call: { playbook: leaf, inputs: { user: "{{ run.inputs.user }}" } }
+    next: done
+  done: { end: resolved }
+---
+id: leaf
+on: { call: true }
+inputs:
+  user: { description: The user to contain. }
+start: block
+states:
+  block:
+    action: ratelimit.set
+    automatic: true
+    with: { key: "c-{{ run.inputs.user }}", limit: block }
+    undo: ratelimit.clear
+    expires: 1h
+    next: done
+  done: { end: resolved }
+`);
+    await h.start('run_nest', { id: 'inc_nest', group: { user: 'pia' } });
+    await h.settle();
+    const midId = childRunId('run_nest', 'contain', 1);
+    const leafId = childRunId(midId, 'inner', 1);
+    expect((await h.runs.get('run_nest'))?.undo?.entries).toEqual([
+      expect.objectContaining({ state: 'contain/inner/block', alsoIn: [leafId, midId] }),
+    ]);
+    h.clock.advance(60 * 60_000 + 1);
+    await h.settle(); // the leaf's own expiry takes the block back
+    expect(clears(h)).toEqual(['c-pia']);
+    expect((await h.runs.get(midId))?.undo?.entries).toEqual([
+      expect.objectContaining({ status: 'applied' }),
+    ]);
+    expect((await h.runner.cancel('run_nest', 'alice')).ok).toBe(true);
+    await h.settle();
+    expect(await h.runs.get('run_nest')).toMatchObject({ status: 'cancelled' });
+    expect((await h.runs.get(midId))?.undo?.entries).toEqual([
+      expect.objectContaining({ status: 'undone' }),
+    ]);
+    expect(clears(h)).toEqual(['c-pia']);
   });
 });

@@ -57,6 +57,7 @@ import { lazyChild } from './lazy-log.js';
 import { MAX_CONFLICT_RETRIES, type RunnerCore } from './runner-core.js';
 import {
   adoptLateEffect,
+  relayFinishedUndo,
   applyUndoEvent,
   deferEvent,
   waitsForRejection,
@@ -1013,6 +1014,9 @@ export class Runner {
         attempts: UNDO_RETRY.attempts,
         backoff: { type: UNDO_RETRY.backoff, delayMs: UNDO_RETRY.delayMs },
       });
+      // Another run's job under this id (a sub-run's own expiry or cancel) may be done already:
+      // then nothing was added, no worker reports to this run, and it is told here.
+      await relayFinishedUndo(this.#core, run.id, entry);
       return;
     }
     if (isRedeliver(effect)) {

@@ -334,23 +334,43 @@ export async function reconcileUndo(core: RunnerCore, run: RunRecord): Promise<v
   if (!entry) return;
   const jobId = undoKey(entry.effectKey);
   const job = await core.deps.queues.actionJobState(jobId);
-  const compiled = await core.compiled(run.playbookHash, run.id);
   if (job.state === 'unknown') {
+    const compiled = await core.compiled(run.playbookHash, run.id);
     await core.perform(run, compiled, { kind: 'undo', id: jobId, effectKey: entry.effectKey });
-  } else if (job.state === 'completed' || job.state === 'failed') {
-    const ok = job.state === 'completed';
-    await core.queueEvent(run.id, UNDO_POSITION, undoOutcomeId(jobId, ok, run.id), {
-      type: 'undo.done',
-      effectKey: entry.effectKey,
-      ok,
-      ...(ok
-        ? { result: job.returnValue ?? null }
-        : {
-            error: {
-              code: 'CORDON_ERR_ACTION_FAILED',
-              message: job.failedReason ?? 'the undo job failed',
-            },
-          }),
+  } else await relayFinishedUndo(core, run.id, entry, job);
+}
+
+/**
+ * Tells `runId`, and the runs whose books hold `entry` too (UndoEntry.alsoIn), how the undo
+ * job of `entry` ended, if it has: a job another run queued first under the same id (a
+ * sub-run's own expiry or cancel) was done already, and adding it again added nothing, so no
+ * worker reports it to this run. Event ids as the worker's report would have them.
+ */
+export async function relayFinishedUndo(
+  core: RunnerCore,
+  runId: string,
+  entry: UndoEntry,
+  known?: Awaited<ReturnType<RunnerCore['deps']['queues']['actionJobState']>>,
+): Promise<void> {
+  const jobId = undoKey(entry.effectKey);
+  const job = known ?? (await core.deps.queues.actionJobState(jobId));
+  if (job.state !== 'completed' && job.state !== 'failed') return;
+  const ok = job.state === 'completed';
+  const done: RunEvent = ok
+    ? { type: 'undo.done', effectKey: entry.effectKey, ok, result: job.returnValue ?? null }
+    : {
+        type: 'undo.done',
+        effectKey: entry.effectKey,
+        ok,
+        error: {
+          code: 'CORDON_ERR_ACTION_FAILED',
+          message: job.failedReason ?? 'the undo job failed',
+        },
+      };
+  await core.queueEvent(runId, UNDO_POSITION, undoOutcomeId(jobId, ok, runId), done);
+  for (const other of entry.alsoIn ?? [])
+    await core.queueEvent(other, UNDO_POSITION, undoOutcomeId(jobId, ok, other), {
+      ...done,
+      by: runId,
     });
-  }
 }

@@ -218,18 +218,20 @@ export interface UndoStepOutcome {
 }
 
 /**
- * An effect of this run's that the run which took it over (its parent, through a call) has
- * taken back: marked undone here too, its expiry (if any) cancelled, so this run's book says
- * what is in force and its expiry does not undo the effect once more later.
+ * An effect of this run's that the run which took it over (its parent, through a call) tried
+ * to take back, with the outcome of that one undo job: marked undone (or undo-failed) here
+ * too and its expiry (if any) cancelled, since the job under that id has run and a second try
+ * of it (this run's expiry) would add nothing and wait for ever.
  */
 function takenBackElsewhere(
   book: UndoBook,
   entry: UndoEntry,
-  by: string,
+  event: { ok: boolean; error?: { code: string; message: string }; by?: string },
   at: number,
 ): UndoStepOutcome {
+  const by = event.by ?? '';
   return {
-    book: mark(book, [entry.effectKey], 'undone'),
+    book: mark(book, [entry.effectKey], event.ok ? 'undone' : 'undo-failed'),
     effects:
       entry.expiresAt === undefined
         ? []
@@ -237,12 +239,13 @@ function takenBackElsewhere(
     timeline: [
       {
         at,
-        type: 'undo.succeeded',
+        type: event.ok ? 'undo.succeeded' : 'undo.failed',
         state: entry.state,
         operation: entry.undo.operation,
         effectKey: entry.effectKey,
         by: `run:${by}`,
-        message: `taken back by run ${by}, which had taken the effect over`,
+        message: `${event.ok ? 'taken back' : 'not taken back'} by run ${by}, which had taken the effect over`,
+        ...(event.error ? { error: event.error } : {}),
       },
     ],
   };
@@ -255,8 +258,8 @@ export function applyUndoDone(
 ): UndoStepOutcome | undefined {
   const book = run.undo ?? EMPTY_BOOK;
   const entry = entryOf(book, event.effectKey);
-  if (entry?.status === 'applied' && event.ok && event.by !== undefined)
-    return takenBackElsewhere(book, entry, event.by, at);
+  if (entry?.status === 'applied' && event.by !== undefined)
+    return takenBackElsewhere(book, entry, event, at);
   if (!entry || entry.status !== 'undoing') return undefined;
   const timeline: TimelineEntry[] = [
     {
