@@ -15,6 +15,35 @@ const { harness } = runHarnesses('call-undo');
 const clears = (h: RunHarness): string[] =>
   h.calls.filter((c) => c.operation === 'ratelimit.clear').map((c) => String(c.inputs.key));
 
+/** A parent that calls a child and waits for a review; the child's block expires after 1 h. */
+const REVIEWED_EXPIRING_CHILD = `id: parent
+on: { correlation: r }
+start: contain
+states:
+  contain:
+    call: { playbook: child, inputs: { user: "{{ incident.group.user }}" } }
+    next: review
+  review:
+    approval: { roles: [approver], timeout: 3h, message: "Review?" }
+    on: { approved: done, rejected: done, timeout: done }
+  done: { end: resolved }
+---
+id: child
+on: { call: true }
+inputs:
+  user: { description: The user to contain. }
+start: block
+states:
+  block:
+    action: ratelimit.set
+    automatic: true
+    with: { key: "c-{{ run.inputs.user }}", limit: block }
+    undo: ratelimit.clear
+    expires: 1h
+    next: done
+  done: { end: resolved }
+`;
+
 const CHILD = `
 id: child
 on: { call: true }
@@ -231,33 +260,7 @@ ${THROTTLE}  contain:
 
 describe('a taken-over effect its sub-run’s own expiry undid first', () => {
   it('the parent’s cancel still ends: it learns the shared undo’s outcome', async () => {
-    const h = harness(`id: parent
-on: { correlation: r }
-start: contain
-states:
-  contain:
-    call: { playbook: child, inputs: { user: "{{ incident.group.user }}" } }
-    next: review
-  review:
-    approval: { roles: [approver], timeout: 3h, message: "Review?" }
-    on: { approved: done, rejected: done, timeout: done }
-  done: { end: resolved }
----
-id: child
-on: { call: true }
-inputs:
-  user: { description: The user to contain. }
-start: block
-states:
-  block:
-    action: ratelimit.set
-    automatic: true
-    with: { key: "c-{{ run.inputs.user }}", limit: block }
-    undo: ratelimit.clear
-    expires: 1h
-    next: done
-  done: { end: resolved }
-`);
+    const h = harness(REVIEWED_EXPIRING_CHILD);
     await h.start('run_exp', { id: 'inc_exp', group: { user: 'eve' } });
     await h.settle();
     expect((await h.runs.get('run_exp'))?.undo?.entries.map((e) => e.state)).toEqual([
@@ -324,33 +327,7 @@ states:
 
 describe('a taken-over effect the parent takes back before its sub-run’s expiry', () => {
   it('the sub-run’s book says so at once, and its expiry takes nothing back a second time', async () => {
-    const h = harness(`id: parent
-on: { correlation: r }
-start: contain
-states:
-  contain:
-    call: { playbook: child, inputs: { user: "{{ incident.group.user }}" } }
-    next: review
-  review:
-    approval: { roles: [approver], timeout: 3h, message: "Review?" }
-    on: { approved: done, rejected: done, timeout: done }
-  done: { end: resolved }
----
-id: child
-on: { call: true }
-inputs:
-  user: { description: The user to contain. }
-start: block
-states:
-  block:
-    action: ratelimit.set
-    automatic: true
-    with: { key: "c-{{ run.inputs.user }}", limit: block }
-    undo: ratelimit.clear
-    expires: 1h
-    next: done
-  done: { end: resolved }
-`);
+    const h = harness(REVIEWED_EXPIRING_CHILD);
     await h.start('run_took', { id: 'inc_took', group: { user: 'ned' } });
     await h.settle();
     const childId = childRunId('run_took', 'contain', 1);
@@ -386,33 +363,7 @@ states:
 
 describe('a taken-over effect whose undo by the parent fails', () => {
   it('the sub-run’s book says undo-failed and its expiry does not wait on the failed job', async () => {
-    const h = harness(`id: parent
-on: { correlation: r }
-start: contain
-states:
-  contain:
-    call: { playbook: child, inputs: { user: "{{ incident.group.user }}" } }
-    next: review
-  review:
-    approval: { roles: [approver], timeout: 3h, message: "Review?" }
-    on: { approved: done, rejected: done, timeout: done }
-  done: { end: resolved }
----
-id: child
-on: { call: true }
-inputs:
-  user: { description: The user to contain. }
-start: block
-states:
-  block:
-    action: ratelimit.set
-    automatic: true
-    with: { key: "c-{{ run.inputs.user }}", limit: block }
-    undo: ratelimit.clear
-    expires: 1h
-    next: done
-  done: { end: resolved }
-`);
+    const h = harness(REVIEWED_EXPIRING_CHILD);
     await h.start('run_fail', { id: 'inc_fail', group: { user: 'oli' } });
     await h.settle();
     const childId = childRunId('run_fail', 'contain', 1);

@@ -62,6 +62,16 @@ states:
 const ops = (h: RunHarness): string[] =>
   h.calls.map((c) => `${c.operation} ${String(c.inputs.key ?? c.inputs.summary)}`);
 
+/** `text` with the parent's failure path (on_failure: escalate, then gave_up) taken out. */
+const withoutFailurePath = (text: string): string =>
+  text
+    .replace('    on_failure: escalate\n', '')
+    .replace(
+      '  escalate:\n    action: ticket.open\n    with: { summary: "escalate {{ incident.group.user }}" }\n    next: gave_up\n',
+      '',
+    )
+    .replace('  gave_up: { end: failed }\n', '');
+
 describe('call', () => {
   it('runs the child as its own run, rests meanwhile, and resumes once with its outputs', async () => {
     const h = harness(playbooks());
@@ -205,13 +215,7 @@ describe('call', () => {
 
 describe('a call that times out with no failure path', () => {
   it('fails the parent, whose undo waits for the cancelled child to take back its own', async () => {
-    const text = playbooks('      timeout: 5m\n')
-      .replace('    on_failure: escalate\n', '')
-      .replace(
-        '  escalate:\n    action: ticket.open\n    with: { summary: "escalate {{ incident.group.user }}" }\n    next: gave_up\n',
-        '',
-      )
-      .replace('  gave_up: { end: failed }\n', '');
+    const text = withoutFailurePath(playbooks('      timeout: 5m\n'));
     const h = harness(text);
     h.held.add('ticket.open');
     await h.start('run_stall', { id: 'inc_stall', group: { user: 'hal' } });
@@ -486,13 +490,7 @@ describe('a parent that leaves the call before its sub-run’s start has run', (
   });
 
   it('timed out with no failure path: the parent’s undo waits for the start, which does nothing', async () => {
-    const text = playbooks('      timeout: 5m\n')
-      .replace('    on_failure: escalate\n', '')
-      .replace(
-        '  escalate:\n    action: ticket.open\n    with: { summary: "escalate {{ incident.group.user }}" }\n    next: gave_up\n',
-        '',
-      )
-      .replace('  gave_up: { end: failed }\n', '');
+    const text = withoutFailurePath(playbooks('      timeout: 5m\n'));
     const h = harness(text);
     const childId = childRunId('run_idle', 'contain', 2);
     h.heldRunJobs.add(childId);
@@ -514,14 +512,7 @@ describe('a sub-run whose start lands while its parent times out at the call', (
   for (const failurePath of [true, false])
     it(`${failurePath ? 'with' : 'without'} a failure path: the sub-run is cancelled once the parent has moved`, async () => {
       let text = playbooks('      timeout: 5m\n');
-      if (!failurePath)
-        text = text
-          .replace('    on_failure: escalate\n', '')
-          .replace(
-            '  escalate:\n    action: ticket.open\n    with: { summary: "escalate {{ incident.group.user }}" }\n    next: gave_up\n',
-            '',
-          )
-          .replace('  gave_up: { end: failed }\n', '');
+      if (!failurePath) text = withoutFailurePath(text);
       const h = harness(text);
       const child = compileAll(text).find((p) => p.definition.id === 'child')!;
       const childId = childRunId('run_race', 'contain', 2);
