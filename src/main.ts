@@ -343,6 +343,10 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
         if (job && (state === 'waiting' || state === 'delayed' || state === 'prioritized'))
           await job.remove().catch(() => undefined);
       },
+      async removeFailedActionJob(jobId) {
+        const job = await actionQueue.getJob(jobId);
+        if (job && (await job.isFailed())) await job.remove().catch(() => undefined);
+      },
       async addActionJob(job, opts) {
         await actionQueue.add(job.operation, job, actionJobOptions(opts));
       },
@@ -355,6 +359,7 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
         return {
           state: await job.getState(),
           attempts: job.attemptsMade,
+          runId: job.data.runId,
           ...(job.failedReason ? { failedReason: job.failedReason } : {}),
           ...(job.returnvalue === undefined || job.returnvalue === null
             ? {}

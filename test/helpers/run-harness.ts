@@ -202,7 +202,14 @@ export function createRunHarness(
     },
     async actionJobState(jobId) {
       const job = actionJobs.get(jobId);
-      return { state: (job?.state ?? 'unknown') as 'waiting', attempts: job ? 1 : 0 };
+      return {
+        state: (job?.state ?? 'unknown') as 'waiting',
+        attempts: job ? 1 : 0,
+        ...(job ? { runId: job.data.runId } : {}),
+      };
+    },
+    async removeFailedActionJob(jobId) {
+      if (actionJobs.get(jobId)?.state === 'failed') actionJobs.delete(jobId);
     },
   };
   const logger = createLogger('silent');

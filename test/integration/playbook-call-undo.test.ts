@@ -445,6 +445,40 @@ states:
     expect((await h.runs.get(midId))?.undo?.entries).toEqual([
       expect.objectContaining({ status: 'undone' }),
     ]);
+    // Named after the run that took it back: the leaf, by its own expiry.
+    expect(await h.runs.timeline(midId)).toContainEqual(
+      expect.objectContaining({ type: 'undo.succeeded', by: `run:${leafId}` }),
+    );
     expect(clears(h)).toEqual(['c-pia']);
+  });
+});
+
+describe('a taken-over effect whose sub-run’s own undo failed', () => {
+  it('the parent’s cancel tries the undo again, as its own job, and both books end undone', async () => {
+    const h = harness(REVIEWED_EXPIRING_CHILD);
+    await h.start('run_again', { id: 'inc_again', group: { user: 'quin' } });
+    await h.settle();
+    const childId = childRunId('run_again', 'contain', 1);
+    h.failures.set('ratelimit.clear', 1);
+    h.clock.advance(60 * 60_000 + 1);
+    await h.settle(); // the child's expiry tries, and fails
+    expect((await h.runs.get(childId))?.undo?.entries).toEqual([
+      expect.objectContaining({ status: 'undo-failed' }),
+    ]);
+    expect((await h.runner.cancel('run_again', 'alice')).ok).toBe(true);
+    await h.settle();
+    // Not the child's failure relayed: a second try, which takes the block back.
+    expect(clears(h)).toEqual(['c-quin', 'c-quin']);
+    expect(await h.limiter.rule('c-quin')).toBeUndefined();
+    expect(await h.runs.get('run_again')).toMatchObject({ status: 'cancelled' });
+    expect((await h.runs.get('run_again'))?.undo?.entries).toEqual([
+      expect.objectContaining({ status: 'undone' }),
+    ]);
+    expect((await h.runs.get(childId))?.undo?.entries).toEqual([
+      expect.objectContaining({ status: 'undone' }),
+    ]);
+    expect(await h.runs.timeline(childId)).toContainEqual(
+      expect.objectContaining({ type: 'undo.succeeded', by: 'run:run_again' }),
+    );
   });
 });

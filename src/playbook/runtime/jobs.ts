@@ -133,7 +133,14 @@ export interface RunQueues {
    * the job is then added with `addActionJob` from the run's outbox.
    */
   encodeActionJob?(job: ActionJob, options: ActionJobOptions): EncodedJob | undefined;
-  actionJobState(
-    jobId: string,
-  ): Promise<{ state: JobState; failedReason?: string; attempts: number; returnValue?: unknown }>;
+  actionJobState(jobId: string): Promise<{
+    state: JobState;
+    failedReason?: string;
+    attempts: number;
+    returnValue?: unknown;
+    /** The run whose job it is (the one that added it first; another's add of the id is a no-op). */
+    runId?: string;
+  }>;
+  /** Removes an action job that has failed for good, so the same id can be added anew. */
+  removeFailedActionJob(jobId: string): Promise<void>;
 }

@@ -1009,6 +1009,16 @@ export class Runner {
     if (isUndo(effect)) {
       const entry = entryOf(run.undo ?? EMPTY_BOOK, effect.effectKey);
       if (!entry) return;
+      // The id may be another run's too: an effect this run took over from a sub-run, or this
+      // sub-run's effect its parent took over. Only then is the queue asked about it first.
+      const shared = (entry.alsoIn?.length ?? 0) > 0 || run.parent !== undefined;
+      if (shared) {
+        const found = await this.deps.queues.actionJobState(effect.id);
+        // Another run's attempt that failed (kept for weeks) is no answer to this run's ask:
+        // the undo is tried again, as this run's job.
+        if (found.state === 'failed' && found.runId !== undefined && found.runId !== run.id)
+          await this.deps.queues.removeFailedActionJob(effect.id);
+      }
       await this.deps.queues.addActionJob(undoJob(run, entry, entry.reason ?? 'cancelled'), {
         jobId: effect.id,
         attempts: UNDO_RETRY.attempts,
@@ -1016,7 +1026,7 @@ export class Runner {
       });
       // Another run's job under this id (a sub-run's own expiry or cancel) may be done already:
       // then nothing was added, no worker reports to this run, and it is told here.
-      await relayFinishedUndo(this.#core, run.id, entry);
+      if (shared) await relayFinishedUndo(this.#core, run.id, entry);
       return;
     }
     if (isRedeliver(effect)) {

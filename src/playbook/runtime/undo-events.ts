@@ -368,9 +368,11 @@ export async function relayFinishedUndo(
         },
       };
   await core.queueEvent(runId, UNDO_POSITION, undoOutcomeId(jobId, ok, runId), done);
+  // Named after the run whose job it was: the one that actually tried.
+  const by = job.runId ?? runId;
   for (const other of entry.alsoIn ?? [])
     await core.queueEvent(other, UNDO_POSITION, undoOutcomeId(jobId, ok, other), {
       ...done,
-      by: runId,
+      by,
     });
 }

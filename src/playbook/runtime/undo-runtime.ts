@@ -258,7 +258,12 @@ export function applyUndoDone(
 ): UndoStepOutcome | undefined {
   const book = run.undo ?? EMPTY_BOOK;
   const entry = entryOf(book, event.effectKey);
-  if (entry?.status === 'applied' && event.by !== undefined)
+  // Another run's undo of an effect this run holds too: still in force here, or this run's
+  // own try failed and that one succeeded.
+  if (
+    event.by !== undefined &&
+    (entry?.status === 'applied' || (entry?.status === 'undo-failed' && event.ok))
+  )
     return takenBackElsewhere(book, entry, event, at);
   if (!entry || entry.status !== 'undoing') return undefined;
   const timeline: TimelineEntry[] = [
