@@ -482,3 +482,32 @@ describe('a taken-over effect whose sub-run’s own undo failed', () => {
     );
   });
 });
+
+describe('a taken-over effect whose sub-run’s own undo was still queued when the parent asked', () => {
+  it('fails after: reconcile has the parent try again, and both books end undone', async () => {
+    const h = harness(REVIEWED_EXPIRING_CHILD);
+    await h.start('run_late_fail', { id: 'inc_late_fail', group: { user: 'rex' } });
+    await h.settle();
+    const childId = childRunId('run_late_fail', 'contain', 1);
+    h.held.add('ratelimit.clear'); // the child's expiry undo waits in the queue
+    h.clock.advance(60 * 60_000 + 1);
+    await h.settle();
+    expect((await h.runner.cancel('run_late_fail', 'alice')).ok).toBe(true);
+    await h.settle();
+    expect(await h.runs.get('run_late_fail')).toMatchObject({ status: 'undoing' });
+    h.failures.set('ratelimit.clear', 1);
+    h.held.delete('ratelimit.clear');
+    await h.settle(); // the child's try fails; the parent has not been told
+    expect((await h.runs.get(childId))?.undo?.entries).toEqual([
+      expect.objectContaining({ status: 'undo-failed' }),
+    ]);
+    await h.runner.reconcile();
+    await h.settle();
+    expect(clears(h)).toEqual(['c-rex', 'c-rex']);
+    expect(await h.limiter.rule('c-rex')).toBeUndefined();
+    expect(await h.runs.get('run_late_fail')).toMatchObject({ status: 'cancelled' });
+    expect((await h.runs.get(childId))?.undo?.entries).toEqual([
+      expect.objectContaining({ status: 'undone' }),
+    ]);
+  });
+});

@@ -1012,14 +1012,17 @@ export class Runner {
       // The id may be another run's too: an effect this run took over from a sub-run, or this
       // sub-run's effect its parent took over. Only then is the queue asked about it first.
       const shared = (entry.alsoIn?.length ?? 0) > 0 || run.parent !== undefined;
-      if (shared) {
+      let job = undoJob(run, entry, entry.reason ?? 'cancelled');
+      if (shared && entry.status === 'undoing') {
         const found = await this.deps.queues.actionJobState(effect.id);
         // Another run's attempt that failed (kept for weeks) is no answer to this run's ask:
-        // the undo is tried again, as this run's job.
-        if (found.state === 'failed' && found.runId !== undefined && found.runId !== run.id)
+        // the undo is tried again, as this run's job, which tells that run too.
+        if (found.state === 'failed' && found.runId !== undefined && found.runId !== run.id) {
           await this.deps.queues.removeFailedActionJob(effect.id);
+          job = { ...job, tell: [...new Set([...(job.tell ?? []), found.runId])] };
+        }
       }
-      await this.deps.queues.addActionJob(undoJob(run, entry, entry.reason ?? 'cancelled'), {
+      await this.deps.queues.addActionJob(job, {
         jobId: effect.id,
         attempts: UNDO_RETRY.attempts,
         backoff: { type: UNDO_RETRY.backoff, delayMs: UNDO_RETRY.delayMs },

@@ -334,7 +334,8 @@ export async function reconcileUndo(core: RunnerCore, run: RunRecord): Promise<v
   if (!entry) return;
   const jobId = undoKey(entry.effectKey);
   const job = await core.deps.queues.actionJobState(jobId);
-  if (job.state === 'unknown') {
+  // Not queued, or another run's attempt that failed: this run asks (perform tries again).
+  if (job.state === 'unknown' || (job.state === 'failed' && job.runId !== run.id)) {
     const compiled = await core.compiled(run.playbookHash, run.id);
     await core.perform(run, compiled, { kind: 'undo', id: jobId, effectKey: entry.effectKey });
   } else await relayFinishedUndo(core, run.id, entry, job);

@@ -218,10 +218,11 @@ export interface UndoStepOutcome {
 }
 
 /**
- * An effect of this run's that the run which took it over (its parent, through a call) tried
- * to take back, with the outcome of that one undo job: marked undone (or undo-failed) here
- * too and its expiry (if any) cancelled, since the job under that id has run and a second try
- * of it (this run's expiry) would add nothing and wait for ever.
+ * An effect this run holds that another run holding it too (the parent that took it over, or
+ * the sub-run it came from) tried to take back, with the outcome of that one undo job, or
+ * whose undo that failed here a later try took back: marked undone (or undo-failed) and its
+ * expiry (if any) cancelled, since the job under that id has run and a second try of it (this
+ * run's expiry) would add nothing and wait for ever.
  */
 function takenBackElsewhere(
   book: UndoBook,
@@ -229,7 +230,8 @@ function takenBackElsewhere(
   event: { ok: boolean; error?: { code: string; message: string }; by?: string },
   at: number,
 ): UndoStepOutcome {
-  const by = event.by ?? '';
+  const by = event.by;
+  const who = by === undefined ? 'by a later try' : `by run ${by}, which holds the effect too`;
   return {
     book: mark(book, [entry.effectKey], event.ok ? 'undone' : 'undo-failed'),
     effects:
@@ -243,8 +245,8 @@ function takenBackElsewhere(
         state: entry.state,
         operation: entry.undo.operation,
         effectKey: entry.effectKey,
-        by: `run:${by}`,
-        message: `${event.ok ? 'taken back' : 'not taken back'} by run ${by}, which had taken the effect over`,
+        ...(by === undefined ? {} : { by: `run:${by}` }),
+        message: `${event.ok ? 'taken back' : 'not taken back'} ${who}`,
         ...(event.error ? { error: event.error } : {}),
       },
     ],
@@ -258,11 +260,11 @@ export function applyUndoDone(
 ): UndoStepOutcome | undefined {
   const book = run.undo ?? EMPTY_BOOK;
   const entry = entryOf(book, event.effectKey);
-  // Another run's undo of an effect this run holds too: still in force here, or this run's
-  // own try failed and that one succeeded.
+  // A later try that succeeded (this run's, or another's that holds the effect too), or another
+  // run's undo of an effect still in force here.
   if (
-    event.by !== undefined &&
-    (entry?.status === 'applied' || (entry?.status === 'undo-failed' && event.ok))
+    (entry?.status === 'undo-failed' && event.ok) ||
+    (entry?.status === 'applied' && event.by !== undefined)
   )
     return takenBackElsewhere(book, entry, event, at);
   if (!entry || entry.status !== 'undoing') return undefined;
