@@ -29,12 +29,17 @@ afterAll(async () => {
   await store.cleanup();
 });
 
-function spawn(env: { home: string; prefix: string; port: number }, crashPoint?: string) {
+function spawn(
+  env: { home: string; prefix: string; port: number },
+  crashPoint?: string,
+  roles?: string,
+) {
   const proc = spawnCordon({
     ...env,
     env: {
       CORDON_CONTENT_DIR: CONTENT,
       ...(crashPoint ? { CORDON_CRASH_POINTS: crashPoint } : {}),
+      ...(roles ? { CORDON_ROLES: roles } : {}),
     },
   });
   running.push(proc);
@@ -105,5 +110,85 @@ describe('killed between a sub-run’s end and its parent’s resume', () => {
       code: 0,
       signal: null,
     });
+  }, 150_000);
+});
+
+describe('a parent cancelled before its sub-run’s start job ran', () => {
+  it('the sub-run, started later by a runner, does nothing and the parent’s cancel ends', async () => {
+    const user = 'early-cancel';
+    const env = { home: tempHome(), prefix: `${store.prefix}-${user}`, port: await freePort() };
+    // Killed right after the trigger created the parent at its call, before the call's effect
+    // (queueing the sub-run's start) was performed.
+    const first = spawn(env, 'run.after-create');
+    await waitReady(first);
+    const tokens = generatedTokens(env.home);
+    const now = Date.now();
+    const body = [0, 1, 2]
+      .map((i) =>
+        JSON.stringify({
+          kind: 'login',
+          time: now - 5_000 + i,
+          outcome: 'failure',
+          entity: { user },
+        }),
+      )
+      .join('\n');
+    const res = await http(
+      first.url,
+      'POST',
+      '/v1/ingest/events',
+      tokens.ingest as string,
+      `${body}\n`,
+      'application/x-ndjson',
+    );
+    expect(res.status).toBe(202);
+    const died = await exitedWithin(first, 45_000, 'the kill at run.after-create');
+    expect(died.signal, `process output:\n${first.output()}`).toBe('SIGKILL');
+
+    // An API without a runner: the cancel performs the parent's pending call (the sub-run's
+    // start job is queued, and no runner takes it), then cancels; the pass waits for that start.
+    const api = spawn({ ...env, port: await freePort() }, undefined, 'api');
+    await waitReady(api);
+    const analyst = tokens.analyst as string;
+    const list = (await http(api.url, 'GET', '/v1/runs', analyst)).json.runs as any[];
+    const parent = list.find((r) => r.playbookId === 'contain-by-call');
+    expect(parent).toMatchObject({ state: 'contain' });
+    const cancelled = await http(
+      api.url,
+      'POST',
+      `/v1/runs/${String(parent.id)}/cancel`,
+      tokens.admin as string,
+      JSON.stringify({ comment: 'false positive' }),
+    );
+    expect(cancelled.status, JSON.stringify(cancelled.json)).toBe(200);
+    expect(cancelled.json).toMatchObject({ status: 'undoing' });
+
+    // A runner comes up: the sub-run's start finds the parent gone from the call.
+    // (No API there, so no /readyz to wait for: the parent's end below says it ran.)
+    const runner = spawn({ ...env, port: await freePort() }, undefined, 'runner,worker');
+    const done = await eventually(
+      async () => {
+        const runs = (await http(api.url, 'GET', '/v1/runs', analyst)).json.runs as any[];
+        const p = runs.find((r) => r.playbookId === 'contain-by-call');
+        return p?.status === 'cancelled' ? runs : undefined;
+      },
+      'the parent’s cancel to end once the sub-run’s start ran',
+      30_000,
+    );
+    const child = done.find((r) => r.playbookId === 'block-user');
+    expect(child).toMatchObject({ status: 'cancelled', parent: { runId: parent.id } });
+    const detail = (await http(api.url, 'GET', `/v1/runs/${String(child.id)}`, analyst)).json;
+    expect(detail.timeline).toContainEqual(
+      expect.objectContaining({ type: 'cancelled', beforeStart: true }),
+    );
+    // The sub-run never throttled the user.
+    const limiter = await http(api.url, 'GET', `/v1/limiter/keys/call-${user}`, analyst);
+    expect(limiter.status === 404 || (limiter.json.history as unknown[]).length === 0).toBe(true);
+    for (const p of [api, runner]) p.child.kill('SIGTERM');
+    for (const p of [api, runner])
+      expect(await exitedWithin(p, 20_000, 'a clean stop after SIGTERM')).toEqual({
+        code: 0,
+        signal: null,
+      });
   }, 150_000);
 });
