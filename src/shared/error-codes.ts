@@ -148,6 +148,11 @@ export const ERROR_CODES = {
     status: 400,
     description: 'A reversible action declares no undo.',
   },
+  CORDON_WARN_PLAYBOOK_TRIGGER_TAG: {
+    status: 400,
+    description:
+      "A tag in a playbook trigger's any-of list is carried by none of its rules: it never decides anything (the others still can).",
+  },
   CORDON_WARN_PLAYBOOK_ADHOC_INCIDENT: {
     status: 400,
     description:

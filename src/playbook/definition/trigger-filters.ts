@@ -52,6 +52,8 @@ export function validateTriggerFilters(
     const tags = tagsOf(value.tags);
     if (tags) {
       out.tags = tags;
+      if (known.ruleTags && tagsCanMatch(tags, known.ruleTags) && tags.match === 'any')
+        warnDeadTags(value.tags, tags.values, known.ruleTags, sink, label);
       if (known.ruleTags && !tagsCanMatch(tags, known.ruleTags)) {
         ok = false;
         const listed = [...known.ruleTags]
@@ -103,6 +105,30 @@ export function validateTriggerFilters(
     else ok = false;
   }
   return ok ? out : undefined;
+}
+
+/**
+ * Warns at each tag (pattern) of an any-of list that no triggering rule carries, when others
+ * do: it can never be why the playbook starts, so it is most likely a typo.
+ */
+function warnDeadTags(
+  raw: unknown,
+  patterns: readonly string[],
+  ruleTags: ReadonlyMap<string, readonly string[]>,
+  sink: DiagnosticSink,
+  label: string,
+): void {
+  const carried = [...new Set([...ruleTags.values()].flat())];
+  const listPath = Array.isArray(raw) ? [] : isMapping(raw) ? ['any'] : undefined;
+  patterns.forEach((pattern, i) => {
+    if (carried.some((t) => globMatches(pattern, t, true))) return;
+    const hint = suggest(pattern, carried);
+    sink.warning(
+      ['on', 'tags', ...(listPath === undefined ? [] : [...listPath, i])],
+      'CORDON_WARN_PLAYBOOK_TRIGGER_TAG',
+      `${label} on.tags lists "${pattern}", which none of its rules carries (${carried.length > 0 ? `they carry ${carried.join(', ')}` : 'they carry no tags'}), so it never decides whether the playbook starts. ${hint ? `Did you mean "${hint}"? ` : ''}Remove it, or add the tag to the rule that should carry it.`,
+    );
+  });
 }
 
 /** Some triggering rule carries the tags asked for (every one of them, for `all`). */

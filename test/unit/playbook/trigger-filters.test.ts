@@ -155,6 +155,35 @@ describe('on.tags and on.source against the installation', () => {
     );
   });
 
+  it('warns at each tag of an any-of list that none of its rules carries, suggesting the close one', () => {
+    const warnings = (on: string) =>
+      buildPlaybooks([{ file: 'playbooks/t.yaml', text: playbook(on) }], known).diagnostics.filter(
+        (d) => d.severity === 'warning',
+      );
+    const [dead, ...rest] = warnings(
+      ['  correlation: [key_abuse, key_spike]', '  tags: [ATLAS.aml.*, atack.t1110]'].join('\n'),
+    );
+    expect(rest).toEqual([]);
+    expect(dead).toMatchObject({
+      code: 'CORDON_WARN_PLAYBOOK_TRIGGER_TAG',
+      path: 'on.tags[1]',
+      line: 4,
+    });
+    expect(dead?.message).toBe(
+      'Playbook "trig" on.tags lists "atack.t1110", which none of its rules carries (they carry atlas.AML.T0024, attack.t1110), so it never decides whether the playbook starts. Did you mean "attack.t1110"? Remove it, or add the tag to the rule that should carry it.',
+    );
+    expect(
+      warnings(['  correlation: key_abuse', '  tags: { any: [attack.t1110, nowhere] }'].join('\n')),
+    ).toMatchObject([{ path: 'on.tags.any[1]' }]);
+    // Every tag of an all-of list must be carried (else an error): nothing to warn about.
+    expect(
+      warnings(
+        ['  correlation: key_abuse', '  tags: { all: [atlas.AML.T0024, attack.t1110] }'].join('\n'),
+      ),
+    ).toEqual([]);
+    expect(warnings(['  correlation: key_abuse', '  tags: [attack.*]'].join('\n'))).toEqual([]);
+  });
+
   it('refuses a source no connector is, at its list item, suggesting the close one', () => {
     const [err, ...rest] = check(
       ['  correlation: key_abuse', '  source: [litellm, litelm]'].join('\n'),
