@@ -293,6 +293,25 @@ export class RunStore {
     return stored;
   }
 
+  /**
+   * The playbooks that have a run of their own for `incidentId` (sub-runs left out, whatever
+   * the run's status): one read of the incident's run set and one pipelined read of each run's
+   * playbook.
+   */
+  async playbooksRunFor(incidentId: string): Promise<Set<string>> {
+    const ids = await this.redis.smembers(this.keys.incidentRuns(incidentId));
+    const out = new Set<string>();
+    if (ids.length === 0) return out;
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) pipeline.hmget(this.keys.run(id), 'playbookId', 'parent');
+    for (const [err, row] of (await pipeline.exec()) ?? []) {
+      if (err) throw err;
+      const [playbookId, parent] = row as (string | null)[];
+      if (playbookId && !parent) out.add(playbookId);
+    }
+    return out;
+  }
+
   /** Runs by id, in the order of `ids`; gone ones left out. */
   async getMany(ids: readonly string[]): Promise<RunRecord[]> {
     if (ids.length === 0) return [];

@@ -88,3 +88,38 @@ describe('a later match joining an open incident', () => {
     expect(runs.every((r) => r.initiator === 'correlation:admin_login_failure')).toBe(true);
   }, 60_000);
 });
+
+describe('a playbook a person started by hand for the incident', () => {
+  it('is not started again by a later match that passes its trigger', async () => {
+    const user = 'later-bob';
+    await failLogin('events', user, 0);
+    const incident = await incidentOf(user, 1);
+    expect(await settledRuns(incident.id, 2)).toEqual({ once: 1, 'every-match': 1 });
+    // Before any match from feed-b, an approver starts from-feed-b for the incident.
+    const started = await t.call('POST', '/v1/runs', TOKENS.approver, {
+      playbook: 'from-feed-b',
+      incident: incident.id,
+      comment: 'seen it first',
+    });
+    expect(started.statusCode, started.body).toBe(202);
+    expect(await settledRuns(incident.id, 3)).toEqual({
+      once: 1,
+      'every-match': 1,
+      'from-feed-b': 1,
+    });
+
+    await failLogin('feed-b', user, 1);
+    await incidentOf(user, 2);
+    // The joining match passes from-feed-b's trigger, but the playbook has run for the incident.
+    expect(await settledRuns(incident.id, 4)).toEqual({
+      once: 1,
+      'every-match': 2,
+      'from-feed-b': 1,
+    });
+    // The match's triggers all ran in one pass: a second from-feed-b run would be there by now.
+    await new Promise((r) => setTimeout(r, 500));
+    const byHand = (await runsOf(incident.id)).filter((r) => r.playbookId === 'from-feed-b');
+    expect(byHand).toHaveLength(1);
+    expect(byHand[0]?.initiator).not.toBe('correlation:admin_login_failure');
+  }, 60_000);
+});

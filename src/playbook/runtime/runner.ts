@@ -151,14 +151,21 @@ export class Runner {
     laterMatch?: string,
   ): Promise<string[]> {
     const started: string[] = [];
+    let byHand: Set<string> | undefined;
     for (const playbook of this.deps.playbooks.forIncident(incident, sources)) {
       const id = playbook.definition.id;
       const perMatch = laterMatch !== undefined && playbook.definition.trigger.everyMatch === true;
       const runId = perMatch
         ? Runner.runIdForMatch(id, incident.id, laterMatch)
         : Runner.runIdFor(id, incident.id);
-      // One run per playbook and incident: the first match that passes the trigger starts it.
-      if (laterMatch !== undefined && !perMatch && (await this.deps.runs.get(runId))) continue;
+      if (laterMatch !== undefined && !perMatch) {
+        // One run per playbook and incident: the first match that passes the trigger starts
+        // it, unless a person started the playbook for the incident by hand already (whatever
+        // became of that run: a cancel is a decision too).
+        if (await this.deps.runs.get(runId)) continue;
+        byHand ??= await this.deps.runs.playbooksRunFor(incident.id);
+        if (byHand.has(id)) continue;
+      }
       await this.deps.playbooks.pin(playbook);
       const job: RunStartJob = {
         type: 'start',
