@@ -118,6 +118,16 @@ export interface ActionJobOptions {
   readonly delayMs?: number;
 }
 
+/** Where an action job is, as the queue reports it. */
+export interface ActionJobStatus {
+  readonly state: JobState;
+  readonly failedReason?: string;
+  readonly attempts: number;
+  readonly returnValue?: unknown;
+  /** The run whose job it is (the one that added it first; another's add of the id is a no-op). */
+  readonly runId?: string;
+}
+
 /** The queue operations the runner needs (a port; BullMQ implements it in main). */
 export interface RunQueues {
   addRunJob(job: RunJob, options: { jobId: string; delayMs?: number }): Promise<void>;
@@ -133,14 +143,7 @@ export interface RunQueues {
    * the job is then added with `addActionJob` from the run's outbox.
    */
   encodeActionJob?(job: ActionJob, options: ActionJobOptions): EncodedJob | undefined;
-  actionJobState(jobId: string): Promise<{
-    state: JobState;
-    failedReason?: string;
-    attempts: number;
-    returnValue?: unknown;
-    /** The run whose job it is (the one that added it first; another's add of the id is a no-op). */
-    runId?: string;
-  }>;
+  actionJobState(jobId: string): Promise<ActionJobStatus>;
   /** Removes an action job that has failed for good, so the same id can be added anew. */
   removeFailedActionJob(jobId: string): Promise<void>;
 }

@@ -1,7 +1,7 @@
 import type { CompiledPlaybook, RunEvent } from '../definition/compile-playbook.js';
 import { callEndedEventId } from '../kinds/call/call-runtime.js';
 import { stateEffectId, type Effect } from './effects.js';
-import type { JobState, RunEventJob } from './jobs.js';
+import type { ActionJobStatus, JobState, RunEventJob } from './jobs.js';
 import {
   FINAL_STATUSES,
   type RunRecord,
@@ -351,7 +351,7 @@ export async function relayFinishedUndo(
   core: RunnerCore,
   runId: string,
   entry: UndoEntry,
-  known?: Awaited<ReturnType<RunnerCore['deps']['queues']['actionJobState']>>,
+  known?: ActionJobStatus,
 ): Promise<void> {
   const jobId = undoKey(entry.effectKey);
   const job = known ?? (await core.deps.queues.actionJobState(jobId));
