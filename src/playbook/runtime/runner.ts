@@ -57,12 +57,12 @@ import { lazyChild } from './lazy-log.js';
 import { MAX_CONFLICT_RETRIES, type RunnerCore } from './runner-core.js';
 import {
   adoptLateEffect,
-  relayFinishedUndo,
   applyUndoEvent,
   deferEvent,
   waitsForRejection,
   endsAwaitedSubRun,
   reconcileUndo,
+  relayFinishedUndo,
   subRunsToAwait,
   UNDO_POSITION,
   undoOutcomeId,
