@@ -148,3 +148,31 @@ export async function http(
   const text = await res.text();
   return { status: res.status, json: text ? JSON.parse(text) : undefined };
 }
+
+/**
+ * Three failed logins of `user` a few seconds ago, through POST /v1/ingest/events of the
+ * Cordon at `url`: enough for the test contents' `gte: 3` rules to open an incident.
+ */
+export async function failLogins(url: string, token: string, user: string): Promise<void> {
+  const now = Date.now();
+  const body = [0, 1, 2]
+    .map((i) =>
+      JSON.stringify({
+        kind: 'login',
+        time: now - 5_000 + i,
+        outcome: 'failure',
+        entity: { user },
+      }),
+    )
+    .join('\n');
+  const res = await http(
+    url,
+    'POST',
+    '/v1/ingest/events',
+    token,
+    `${body}\n`,
+    'application/x-ndjson',
+  );
+  if (res.status !== 202)
+    throw new Error(`ingest answered ${res.status}: ${JSON.stringify(res.json)}`);
+}

@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { eventually } from '../helpers/cordon.js';
 import {
   exitedWithin,
+  failLogins,
   freePort,
   generatedTokens,
   http,
@@ -53,26 +54,7 @@ describe('killed between a sub-run’s end and its parent’s resume', () => {
     const first = spawn(env, 'call.before-resume');
     await waitReady(first);
     const tokens = generatedTokens(env.home);
-    const now = Date.now();
-    const body = [0, 1, 2]
-      .map((i) =>
-        JSON.stringify({
-          kind: 'login',
-          time: now - 5_000 + i,
-          outcome: 'failure',
-          entity: { user },
-        }),
-      )
-      .join('\n');
-    const res = await http(
-      first.url,
-      'POST',
-      '/v1/ingest/events',
-      tokens.ingest as string,
-      `${body}\n`,
-      'application/x-ndjson',
-    );
-    expect(res.status).toBe(202);
+    await failLogins(first.url, tokens.ingest as string, user);
     // Bounded, with the process's output: a run that never reaches the crash point (once in a
     // full CI run on the cluster, not reproduced since) fails here saying what it did.
     const died = await exitedWithin(first, 45_000, 'the kill at call.before-resume');
@@ -122,26 +104,7 @@ describe('a parent cancelled before its sub-run’s start job ran', () => {
     const first = spawn(env, 'run.after-create');
     await waitReady(first);
     const tokens = generatedTokens(env.home);
-    const now = Date.now();
-    const body = [0, 1, 2]
-      .map((i) =>
-        JSON.stringify({
-          kind: 'login',
-          time: now - 5_000 + i,
-          outcome: 'failure',
-          entity: { user },
-        }),
-      )
-      .join('\n');
-    const res = await http(
-      first.url,
-      'POST',
-      '/v1/ingest/events',
-      tokens.ingest as string,
-      `${body}\n`,
-      'application/x-ndjson',
-    );
-    expect(res.status).toBe(202);
+    await failLogins(first.url, tokens.ingest as string, user);
     const died = await exitedWithin(first, 45_000, 'the kill at run.after-create');
     expect(died.signal, `process output:\n${first.output()}`).toBe('SIGKILL');
 

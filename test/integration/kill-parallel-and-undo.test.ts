@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { eventually } from '../helpers/cordon.js';
 import {
+  failLogins,
   freePort,
   generatedTokens,
   http,
@@ -45,29 +46,6 @@ function spawn(env: Env, crashPoint?: string): CordonProcess {
   });
   running.push(proc);
   return proc;
-}
-
-async function failLogins(url: string, token: string, user: string): Promise<void> {
-  const now = Date.now();
-  const body = [0, 1, 2]
-    .map((i) =>
-      JSON.stringify({
-        kind: 'login',
-        time: now - 5_000 + i,
-        outcome: 'failure',
-        entity: { user },
-      }),
-    )
-    .join('\n');
-  const res = await http(
-    url,
-    'POST',
-    '/v1/ingest/events',
-    token,
-    `${body}\n`,
-    'application/x-ndjson',
-  );
-  expect(res.status).toBe(202);
 }
 
 async function theRun(
