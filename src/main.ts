@@ -626,6 +626,28 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
         ...workerOptions,
         concurrency: config.jobs.actionConcurrency,
       });
+      // An undo job's end, once its queue has recorded it, reaches the runs that asked for the
+      // same undo while this job had it (the job's own report reaches its run and `tell`).
+      worker.on('completed', (job, result: unknown) => {
+        if (job.data.undoOf) void runner.undoJobEnded(job.data, { ok: true, result });
+      });
+      worker.on('failed', (job, err) => {
+        if (!job?.data.undoOf) return;
+        void (async () => {
+          // Only a job with no attempt left has ended; one backing off tries again.
+          if ((await job.getState()) !== 'failed') return;
+          await runner.undoJobEnded(job.data, {
+            ok: false,
+            code: 'CORDON_ERR_ACTION_FAILED',
+            message: job.failedReason ?? err.message,
+          });
+        })().catch((e: unknown) =>
+          logger.warn(
+            { err: e, jobId: job.id },
+            'reading a failed undo job failed; reconcile tells its watchers',
+          ),
+        );
+      });
       outage.watch('worker:actions', worker);
       closers.push(() => worker.close());
       readiness.push({ name: 'worker', check: async () => worker.isRunning() });

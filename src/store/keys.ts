@@ -211,6 +211,13 @@ export class Keys {
   effect(key: string): string {
     return `${this.control}:effect:${enc(key)}`;
   }
+  /**
+   * SET of the runs that asked for undo job `jobId` while another run's job under that id was
+   * queued or running (told how it ends: Runner.undoJobEnded).
+   */
+  undoWatchers(jobId: string): string {
+    return `${this.control}:undo:${enc(jobId)}:watchers`;
+  }
   /** ZSET effect key -> time it was recorded (ms), for retention. */
   get effectIndex(): string {
     return `${this.control}:effects:index`;

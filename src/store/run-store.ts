@@ -18,6 +18,9 @@ import { readHashes } from './read-hashes.js';
 import { CHANGE_FEED_MAX_LEN } from './change-feed.js';
 import { ScriptRunner } from './redis-scripts.js';
 
+/** How long an undo job's watchers are kept at most (its failed job is kept as long). */
+const UNDO_WATCH_KEEP_MS = 30 * 86_400_000;
+
 export interface RunPatch {
   readonly status: RunStatus;
   readonly state: string;
@@ -349,6 +352,24 @@ export class RunStore {
     if (code === 1) this.#remember(withFields(run, fields));
     else this.#forget(run);
     return code === 1;
+  }
+
+  /**
+   * Adds `runId` to the runs told how undo job `jobId` ends (Runner.undoJobEnded reads and
+   * forgets them). The expiry only bounds what a job whose end was never seen leaves behind:
+   * such a run still learns the outcome from reconcile.
+   */
+  async watchUndo(jobId: string, runId: string): Promise<void> {
+    const key = this.keys.undoWatchers(jobId);
+    await this.redis.multi().sadd(key, runId).pexpire(key, UNDO_WATCH_KEEP_MS).exec();
+  }
+
+  async undoWatchers(jobId: string): Promise<string[]> {
+    return this.redis.smembers(this.keys.undoWatchers(jobId));
+  }
+
+  async forgetUndoWatchers(jobId: string): Promise<void> {
+    await this.redis.unlink(this.keys.undoWatchers(jobId));
   }
 
   async wasApplied(id: string, eventId: string): Promise<boolean> {

@@ -301,9 +301,15 @@ export function createRunHarness(
               id: job.id,
             } as unknown as Job<ActionJob>);
             job.state = 'completed';
-            void result;
-          } catch {
+            // As main's action worker does on its queue's 'completed' and 'failed' events.
+            await runner.undoJobEnded(job.data as ActionJob, { ok: true, result });
+          } catch (err) {
             job.state = 'failed';
+            await runner.undoJobEnded(job.data as ActionJob, {
+              ok: false,
+              code: 'CORDON_ERR_ACTION_FAILED',
+              message: err instanceof Error ? err.message : String(err),
+            });
           }
         } else {
           const data = job.data as RunJob;

@@ -484,12 +484,35 @@ describe('a taken-over effect whose sub-run’s own undo failed', () => {
 });
 
 describe('a taken-over effect whose sub-run’s own undo was still queued when the parent asked', () => {
-  it('fails after: reconcile has the parent try again, and both books end undone', async () => {
+  it('succeeds after: the parent is told as it ends, with no reconcile', async () => {
+    const h = harness(REVIEWED_EXPIRING_CHILD);
+    await h.start('run_late_ok', { id: 'inc_late_ok', group: { user: 'sol' } });
+    await h.settle();
+    const childId = childRunId('run_late_ok', 'contain', 1);
+    h.held.add('ratelimit.clear'); // the child's expiry undo waits in the queue
+    h.clock.advance(60 * 60_000 + 1);
+    await h.settle();
+    expect((await h.runner.cancel('run_late_ok', 'alice')).ok).toBe(true);
+    await h.settle();
+    expect(await h.runs.get('run_late_ok')).toMatchObject({ status: 'undoing' });
+    h.held.delete('ratelimit.clear');
+    await h.settle(); // the child's job takes the block back, and tells the parent waiting on it
+    expect(clears(h)).toEqual(['c-sol']);
+    expect(await h.runs.get('run_late_ok')).toMatchObject({ status: 'cancelled' });
+    expect((await h.runs.get('run_late_ok'))?.undo?.entries).toEqual([
+      expect.objectContaining({ status: 'undone' }),
+    ]);
+    expect(await h.runs.timeline('run_late_ok')).toContainEqual(
+      expect.objectContaining({ type: 'undo.succeeded', by: `run:${childId}` }),
+    );
+  });
+
+  it('fails after: the parent tries again at once, as its own job, and both books end undone', async () => {
     const h = harness(REVIEWED_EXPIRING_CHILD);
     await h.start('run_late_fail', { id: 'inc_late_fail', group: { user: 'rex' } });
     await h.settle();
     const childId = childRunId('run_late_fail', 'contain', 1);
-    h.held.add('ratelimit.clear'); // the child's expiry undo waits in the queue
+    h.held.add('ratelimit.clear');
     h.clock.advance(60 * 60_000 + 1);
     await h.settle();
     expect((await h.runner.cancel('run_late_fail', 'alice')).ok).toBe(true);
@@ -497,15 +520,60 @@ describe('a taken-over effect whose sub-run’s own undo was still queued when t
     expect(await h.runs.get('run_late_fail')).toMatchObject({ status: 'undoing' });
     h.failures.set('ratelimit.clear', 1);
     h.held.delete('ratelimit.clear');
-    await h.settle(); // the child's try fails; the parent has not been told
-    expect((await h.runs.get(childId))?.undo?.entries).toEqual([
-      expect.objectContaining({ status: 'undo-failed' }),
-    ]);
-    await h.runner.reconcile();
-    await h.settle();
+    await h.settle(); // the child's try fails; the parent, told, tries again
     expect(clears(h)).toEqual(['c-rex', 'c-rex']);
     expect(await h.limiter.rule('c-rex')).toBeUndefined();
     expect(await h.runs.get('run_late_fail')).toMatchObject({ status: 'cancelled' });
+    expect((await h.runs.get('run_late_fail'))?.undo?.entries).toEqual([
+      expect.objectContaining({ status: 'undone' }),
+    ]);
+    expect((await h.runs.get(childId))?.undo?.entries).toEqual([
+      expect.objectContaining({ status: 'undone' }),
+    ]);
+    expect(await h.runs.timeline('run_late_fail')).toContainEqual(
+      expect.objectContaining({ type: 'undo.retried', by: `run:${childId}` }),
+    );
+  });
+
+  it('fails twice: the parent’s own failure still reaches it (not taken for the relay of the first)', async () => {
+    const h = harness(REVIEWED_EXPIRING_CHILD);
+    await h.start('run_twice', { id: 'inc_twice', group: { user: 'tam' } });
+    await h.settle();
+    const childId = childRunId('run_twice', 'contain', 1);
+    h.held.add('ratelimit.clear');
+    h.clock.advance(60 * 60_000 + 1);
+    await h.settle();
+    expect((await h.runner.cancel('run_twice', 'alice')).ok).toBe(true);
+    await h.settle();
+    h.failures.set('ratelimit.clear', 2);
+    h.held.delete('ratelimit.clear');
+    await h.settle();
+    expect(clears(h)).toEqual(['c-tam', 'c-tam']);
+    expect(await h.runs.get('run_twice')).toMatchObject({ status: 'cancelled' });
+    expect((await h.runs.get('run_twice'))?.undo?.entries).toEqual([
+      expect.objectContaining({ status: 'undo-failed' }),
+    ]);
+    expect((await h.runs.get(childId))?.undo?.entries).toEqual([
+      expect.objectContaining({ status: 'undo-failed' }),
+    ]);
+  });
+});
+
+describe('a sub-run whose expiry finds its parent’s undo of the effect still running', () => {
+  it('learns the outcome from the parent’s job, and the undo runs once', async () => {
+    const h = harness(REVIEWED_EXPIRING_CHILD);
+    await h.start('run_first', { id: 'inc_first', group: { user: 'uma' } });
+    await h.settle();
+    const childId = childRunId('run_first', 'contain', 1);
+    h.held.add('ratelimit.clear'); // the parent's undo waits in the queue
+    expect((await h.runner.cancel('run_first', 'alice')).ok).toBe(true);
+    await h.settle();
+    h.clock.advance(60 * 60_000 + 1);
+    await h.settle(); // the child's expiry asks for the same undo job
+    h.held.delete('ratelimit.clear');
+    await h.settle();
+    expect(clears(h)).toEqual(['c-uma']);
+    expect(await h.runs.get('run_first')).toMatchObject({ status: 'cancelled' });
     expect((await h.runs.get(childId))?.undo?.entries).toEqual([
       expect.objectContaining({ status: 'undone' }),
     ]);

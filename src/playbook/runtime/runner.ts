@@ -65,7 +65,8 @@ import {
   relayFinishedUndo,
   subRunsToAwait,
   UNDO_POSITION,
-  undoOutcomeId,
+  undoOutcomeEvent,
+  type UndoJobOutcome,
 } from './undo-events.js';
 import { CORDON_METRICS } from '../../shared/metric-families.js';
 import type { Metrics } from '../../shared/metrics.js';
@@ -105,7 +106,10 @@ export class Runner {
   readonly #services: RunServices;
   /** What the helpers in run-control.ts and undo-events.ts use of the runner. */
   readonly #core: RunnerCore;
-  /** Outbox clears sent and not yet answered (see `flush`), for `settle`. */
+  /**
+   * Outbox clears sent and not yet answered (see `flush`), and undo jobs' watchers being told
+   * (`undoJobEnded`), for `settle`.
+   */
   readonly #clearing = new Set<Promise<void>>();
 
   constructor(private readonly deps: RunnerDeps) {
@@ -741,33 +745,55 @@ export class Runner {
     attempts: number,
   ): Promise<void> {
     if (job.undoOf) {
-      // An undo's outcome goes to the undo book, whatever the run's position now.
-      const done: RunEvent = outcome.ok
-        ? { type: 'undo.done', effectKey: job.undoOf.effectKey, ok: true, result: outcome.result }
-        : {
-            type: 'undo.done',
-            effectKey: job.undoOf.effectKey,
-            ok: false,
-            error: { code: outcome.code, message: outcome.message },
-          };
-      await this.queueEvent(
-        job.runId,
-        UNDO_POSITION,
-        undoOutcomeId(job.effectKey, outcome.ok, job.runId),
-        done,
-      );
-      // The runs whose books hold the effect too (a sub-run whose effect this run took over).
-      for (const other of job.tell ?? [])
-        await this.queueEvent(
-          other,
-          UNDO_POSITION,
-          undoOutcomeId(job.effectKey, outcome.ok, other),
-          { ...done, by: job.runId },
+      // An undo's outcome goes to the undo book, whatever the run's position now; and to the
+      // runs whose books hold the effect too (a sub-run whose effect this run took over).
+      for (const told of [job.runId, ...(job.tell ?? [])]) {
+        const { eventId, event } = undoOutcomeEvent(
+          told,
+          job.runId,
+          job.effectKey,
+          job.undoOf.effectKey,
+          outcome,
         );
+        await this.queueEvent(told, UNDO_POSITION, eventId, event);
+      }
       return;
     }
     const { event, eventId } = outcomeEvent(job, outcome, attempts);
     await this.queueEvent(job.runId, { state: job.state, step: job.step }, eventId, event);
+  }
+
+  /**
+   * An undo job has ended (completed, or failed with no attempt left), seen after its queue
+   * recorded it: the runs that asked for the same undo while this job was queued or running
+   * (another run's, so adding theirs added nothing: relayFinishedUndo) are told now, rather
+   * than by reconcile. The job's own run and `tell` heard it from the job's report. A run that
+   * asks after the job ended reads that it has, so a watcher listed after this read needs
+   * nothing from it; a process that dies before telling leaves it to reconcile.
+   */
+  async undoJobEnded(job: ActionJob, outcome: UndoJobOutcome): Promise<void> {
+    if (!job.undoOf) return;
+    const jobId = job.effectKey;
+    const told = new Set([job.runId, ...(job.tell ?? [])]);
+    const { effectKey } = job.undoOf;
+    const ending = (async () => {
+      for (const watcher of await this.deps.runs.undoWatchers(jobId)) {
+        if (told.has(watcher)) continue;
+        const { eventId, event } = undoOutcomeEvent(watcher, job.runId, jobId, effectKey, outcome);
+        await this.queueEvent(watcher, UNDO_POSITION, eventId, event);
+      }
+      await this.deps.runs.forgetUndoWatchers(jobId);
+    })()
+      .catch((err: unknown) =>
+        this.deps.logger.warn(
+          { err, runId: job.runId, jobId },
+          'telling the runs that wait on an undo job how it ended failed; reconcile tells them',
+        ),
+      )
+      .finally(() => this.#clearing.delete(ending));
+    // Awaited by `settle` too, so a closing process tells the runs before it goes.
+    this.#clearing.add(ending);
+    await ending;
   }
 
   /**
@@ -969,7 +995,10 @@ export class Runner {
     this.#clearing.add(clearing);
   }
 
-  /** Waits for the outbox clears in flight (before the process closes its connections). */
+  /**
+   * Waits for the outbox clears and watcher notices in flight (before the process closes its
+   * connections).
+   */
   async settle(): Promise<void> {
     while (this.#clearing.size > 0) await Promise.all([...this.#clearing]);
   }

@@ -1,7 +1,7 @@
 import type { CompiledPlaybook, RunEvent } from '../definition/compile-playbook.js';
 import { callEndedEventId } from '../kinds/call/call-runtime.js';
 import { stateEffectId, type Effect } from './effects.js';
-import type { ActionJobStatus, JobState, RunEventJob } from './jobs.js';
+import type { JobState, RunEventJob } from './jobs.js';
 import {
   FINAL_STATUSES,
   type RunRecord,
@@ -338,42 +338,71 @@ export async function reconcileUndo(core: RunnerCore, run: RunRecord): Promise<v
   if (job.state === 'unknown' || (job.state === 'failed' && job.runId !== run.id)) {
     const compiled = await core.compiled(run.playbookHash, run.id);
     await core.perform(run, compiled, { kind: 'undo', id: jobId, effectKey: entry.effectKey });
-  } else await relayFinishedUndo(core, run.id, entry, job);
+  } else await relayFinishedUndo(core, run.id, entry);
 }
 
 /**
  * Tells `runId`, and the runs whose books hold `entry` too (UndoEntry.alsoIn), how the undo
  * job of `entry` ended, if it has: a job another run queued first under the same id (a
  * sub-run's own expiry or cancel) was done already, and adding it again added nothing, so no
- * worker reports it to this run. Event ids as the worker's report would have them.
+ * worker reports it to this run. A job not over yet tells `runId` when it is
+ * (Runner.undoJobEnded): the run is listed as watching it before its state is read, so a job
+ * that ends after the read finds the run listed.
  */
 export async function relayFinishedUndo(
   core: RunnerCore,
   runId: string,
   entry: UndoEntry,
-  known?: ActionJobStatus,
 ): Promise<void> {
   const jobId = undoKey(entry.effectKey);
-  const job = known ?? (await core.deps.queues.actionJobState(jobId));
+  await core.deps.runs.watchUndo(jobId, runId);
+  const job = await core.deps.queues.actionJobState(jobId);
   if (job.state !== 'completed' && job.state !== 'failed') return;
-  const ok = job.state === 'completed';
-  const done: RunEvent = ok
-    ? { type: 'undo.done', effectKey: entry.effectKey, ok, result: job.returnValue ?? null }
-    : {
-        type: 'undo.done',
-        effectKey: entry.effectKey,
-        ok,
-        error: {
+  const outcome: UndoJobOutcome =
+    job.state === 'completed'
+      ? { ok: true, result: job.returnValue ?? null }
+      : {
+          ok: false,
           code: 'CORDON_ERR_ACTION_FAILED',
           message: job.failedReason ?? 'the undo job failed',
-        },
-      };
-  await core.queueEvent(runId, UNDO_POSITION, undoOutcomeId(jobId, ok, runId), done);
+        };
   // Named after the run whose job it was: the one that actually tried.
-  const by = job.runId ?? runId;
-  for (const other of entry.alsoIn ?? [])
-    await core.queueEvent(other, UNDO_POSITION, undoOutcomeId(jobId, ok, other), {
-      ...done,
-      by,
-    });
+  const owner = job.runId ?? runId;
+  for (const told of [runId, ...(entry.alsoIn ?? [])]) {
+    const { eventId, event } = undoOutcomeEvent(told, owner, jobId, entry.effectKey, outcome);
+    await core.queueEvent(told, UNDO_POSITION, eventId, event);
+  }
+}
+
+/** How an undo job ended: its result, or its last attempt's error. */
+export type UndoJobOutcome =
+  | { readonly ok: true; readonly result: unknown }
+  | { readonly ok: false; readonly code: string; readonly message: string };
+
+/**
+ * The event telling run `told` how undo job `jobId` of `effectKey`, run by `owner`, ended.
+ * Another run's job says `by` (the run that actually tried). A failure of another run's job has
+ * an id of its own: the told run tries the undo again as its own job (applyUndoDone), and the
+ * report of that job's failure, under the plain id, must not be taken for a duplicate of it.
+ */
+export function undoOutcomeEvent(
+  told: string,
+  owner: string,
+  jobId: string,
+  effectKey: string,
+  outcome: UndoJobOutcome,
+): { eventId: string; event: RunEvent } {
+  const byOther = owner !== told;
+  const event: RunEvent = outcome.ok
+    ? { type: 'undo.done', effectKey, ok: true, result: outcome.result }
+    : {
+        type: 'undo.done',
+        effectKey,
+        ok: false,
+        error: { code: outcome.code, message: outcome.message },
+      };
+  const id = undoOutcomeId(jobId, outcome.ok, told);
+  return byOther
+    ? { eventId: outcome.ok ? id : `${id}-by-${owner}`, event: { ...event, by: owner } }
+    : { eventId: id, event };
 }

@@ -268,6 +268,25 @@ export function applyUndoDone(
   )
     return takenBackElsewhere(book, entry, event, at);
   if (!entry || entry.status !== 'undoing') return undefined;
+  // Another run's try failed while this run waited on it (relayFinishedUndo): no answer to this
+  // run's own ask, which is tried again as its own job (perform removes the failed one).
+  if (!event.ok && event.by !== undefined && event.by !== run.id)
+    return {
+      book,
+      effects: [undoEffect(entry.effectKey)],
+      timeline: [
+        {
+          at,
+          type: 'undo.retried',
+          state: entry.state,
+          operation: entry.undo.operation,
+          effectKey: entry.effectKey,
+          by: `run:${event.by}`,
+          message: `run ${event.by} tried this undo first and failed; this run tries it again`,
+          ...(event.error ? { error: event.error } : {}),
+        },
+      ],
+    };
   const timeline: TimelineEntry[] = [
     {
       at,
@@ -276,6 +295,7 @@ export function applyUndoDone(
       operation: entry.undo.operation,
       effectKey: entry.effectKey,
       reason: entry.reason ?? 'cancelled',
+      ...(event.by === undefined || event.by === run.id ? {} : { by: `run:${event.by}` }),
       ...(entry.reason === 'expiry' && event.ok ? { message: 'undone on expiry' } : {}),
       ...(event.error ? { error: event.error } : {}),
     },
