@@ -633,19 +633,15 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
       });
       worker.on('failed', (job, err) => {
         if (!job?.data.undoOf) return;
-        void (async () => {
-          // Only a job with no attempt left has ended; one backing off tries again.
-          if ((await job.getState()) !== 'failed') return;
-          await runner.undoJobEnded(job.data, {
+        // Only a job with no attempt left has ended; one backing off tries again.
+        void runner.undoJobEnded(
+          job.data,
+          {
             ok: false,
             code: 'CORDON_ERR_ACTION_FAILED',
             message: job.failedReason ?? err.message,
-          });
-        })().catch((e: unknown) =>
-          logger.warn(
-            { err: e, jobId: job.id },
-            'reading a failed undo job failed; reconcile tells its watchers',
-          ),
+          },
+          async () => (await job.getState()) === 'failed',
         );
       });
       outage.watch('worker:actions', worker);

@@ -368,8 +368,8 @@ export class RunStore {
     return this.redis.smembers(this.keys.undoWatchers(jobId));
   }
 
-  async forgetUndoWatchers(jobId: string): Promise<void> {
-    await this.redis.unlink(this.keys.undoWatchers(jobId));
+  async forgetUndoWatchers(jobId: string, runIds: readonly string[]): Promise<void> {
+    if (runIds.length > 0) await this.redis.srem(this.keys.undoWatchers(jobId), ...runIds);
   }
 
   async wasApplied(id: string, eventId: string): Promise<boolean> {

@@ -123,6 +123,11 @@ export interface HarnessOptions {
   readonly inPlace?: boolean;
   /** BullMQ attempts of every action job (default 1). */
   readonly attempts?: number;
+  /**
+   * The run jobs an action job's report queued are processed before the queue records how
+   * the action job ended (a fast run worker beside a queue slow to record), not after.
+   */
+  readonly runJobsBeforeRecord?: boolean;
 }
 
 /**
@@ -258,6 +263,21 @@ export function createRunHarness(
     ...(options.inPlace ? { continueInPlace: true } : {}),
   });
 
+  /** The due run jobs, each applied, while an action job has not yet been recorded as ended. */
+  const drainRunJobs = async (): Promise<void> => {
+    for (let i = 0; i < 100; i += 1) {
+      const due = [...runJobs.values()]
+        .filter((j) => j.state === 'waiting' && j.dueAt <= clock.now() && !heldRunJobs.has(j.id))
+        .sort((a, b) => a.seq - b.seq)[0];
+      if (!due) return;
+      due.state = 'active';
+      const data = due.data;
+      if (data.type === 'start') await runner.start(data);
+      else await runner.apply(data);
+      due.state = 'completed';
+    }
+  };
+
   const nextDue = (): Entry<RunJob | ActionJob> | undefined => {
     const due = [...runJobs.values(), ...actionJobs.values()]
       .filter((j) => (j.state === 'waiting' || j.state === 'delayed') && j.dueAt <= clock.now())
@@ -300,10 +320,12 @@ export function createRunHarness(
               opts: { attempts: 1 },
               id: job.id,
             } as unknown as Job<ActionJob>);
+            if (options.runJobsBeforeRecord) await drainRunJobs();
             job.state = 'completed';
             // As main's action worker does on its queue's 'completed' and 'failed' events.
             await runner.undoJobEnded(job.data as ActionJob, { ok: true, result });
           } catch (err) {
+            if (options.runJobsBeforeRecord) await drainRunJobs();
             job.state = 'failed';
             await runner.undoJobEnded(job.data as ActionJob, {
               ok: false,

@@ -559,6 +559,37 @@ describe('a taken-over effect whose sub-run’s own undo was still queued when t
   });
 });
 
+describe('a sub-run whose expiry finds its parent’s undo of the effect under way, which fails', () => {
+  it('tries again once the failure is recorded, even when the runs move before the queue does', async () => {
+    // The parent's job fails and its report is applied while the queue still shows it active.
+    const h = harness(REVIEWED_EXPIRING_CHILD, { runJobsBeforeRecord: true });
+    await h.start('run_vic', { id: 'inc_vic', group: { user: 'vic' } });
+    await h.settle();
+    const childId = childRunId('run_vic', 'contain', 1);
+    h.held.add('ratelimit.clear'); // the parent's undo waits in the queue
+    expect((await h.runner.cancel('run_vic', 'alice')).ok).toBe(true);
+    await h.settle();
+    h.clock.advance(60 * 60_000 + 1);
+    await h.settle(); // the child's expiry asks for the same undo job
+    expect((await h.runs.get(childId))?.undo?.entries).toEqual([
+      expect.objectContaining({ status: 'undoing' }),
+    ]);
+    h.failures.set('ratelimit.clear', 1);
+    h.held.delete('ratelimit.clear');
+    await h.settle();
+    // The parent's try failed; the child, told once it was recorded, tried again as its own job.
+    expect(clears(h)).toEqual(['c-vic', 'c-vic']);
+    expect(await h.limiter.rule('c-vic')).toBeUndefined();
+    expect((await h.runs.get(childId))?.undo?.entries).toEqual([
+      expect.objectContaining({ status: 'undone' }),
+    ]);
+    expect((await h.runs.get('run_vic'))?.undo?.entries).toEqual([
+      expect.objectContaining({ status: 'undone' }),
+    ]);
+    expect(await h.runs.get('run_vic')).toMatchObject({ status: 'cancelled' });
+  });
+});
+
 describe('a sub-run whose expiry finds its parent’s undo of the effect still running', () => {
   it('learns the outcome from the parent’s job, and the undo runs once', async () => {
     const h = harness(REVIEWED_EXPIRING_CHILD);

@@ -745,9 +745,11 @@ export class Runner {
     attempts: number,
   ): Promise<void> {
     if (job.undoOf) {
-      // An undo's outcome goes to the undo book, whatever the run's position now; and to the
-      // runs whose books hold the effect too (a sub-run whose effect this run took over).
-      for (const told of [job.runId, ...(job.tell ?? [])]) {
+      // An undo's outcome goes to the undo book, whatever the run's position now; a success
+      // also to the runs whose books hold the effect too (a sub-run whose effect this run took
+      // over). A failure reaches those only once the queue has recorded it (undoJobEnded): one
+      // that tries again must find this job failed, not still running.
+      for (const told of outcome.ok ? [job.runId, ...(job.tell ?? [])] : [job.runId]) {
         const { eventId, event } = undoOutcomeEvent(
           told,
           job.runId,
@@ -765,29 +767,39 @@ export class Runner {
 
   /**
    * An undo job has ended (completed, or failed with no attempt left), seen after its queue
-   * recorded it: the runs that asked for the same undo while this job was queued or running
-   * (another run's, so adding theirs added nothing: relayFinishedUndo) are told now, rather
-   * than by reconcile. The job's own run and `tell` heard it from the job's report. A run that
-   * asks after the job ended reads that it has, so a watcher listed after this read needs
-   * nothing from it; a process that dies before telling leaves it to reconcile.
+   * recorded it. Told now: the runs that asked for the same undo while this job was queued or
+   * running (another run's, so adding theirs added nothing: relayFinishedUndo), rather than by
+   * reconcile; and, of a failure, the job's `tell` (a run that tries again finds this job
+   * failed, so its own try is added). The job's report told its own run, and `tell` of a
+   * success. A run that asks after the job ended reads that it has, so a watcher listed after
+   * the read here needs nothing from it. `ended`: for a failure that may be one attempt of
+   * several, whether the job has ended.
    */
-  async undoJobEnded(job: ActionJob, outcome: UndoJobOutcome): Promise<void> {
+  async undoJobEnded(
+    job: ActionJob,
+    outcome: UndoJobOutcome,
+    ended: () => Promise<boolean> = async () => true,
+  ): Promise<void> {
     if (!job.undoOf) return;
     const jobId = job.effectKey;
-    const told = new Set([job.runId, ...(job.tell ?? [])]);
     const { effectKey } = job.undoOf;
     const ending = (async () => {
-      for (const watcher of await this.deps.runs.undoWatchers(jobId)) {
-        if (told.has(watcher)) continue;
-        const { eventId, event } = undoOutcomeEvent(watcher, job.runId, jobId, effectKey, outcome);
-        await this.queueEvent(watcher, UNDO_POSITION, eventId, event);
+      if (!(await ended())) return;
+      const watchers = await this.deps.runs.undoWatchers(jobId);
+      const told = new Set(outcome.ok ? [job.runId, ...(job.tell ?? [])] : [job.runId]);
+      const others = outcome.ok ? watchers : [...new Set([...(job.tell ?? []), ...watchers])];
+      for (const run of others) {
+        if (told.has(run)) continue;
+        const { eventId, event } = undoOutcomeEvent(run, job.runId, jobId, effectKey, outcome);
+        await this.queueEvent(run, UNDO_POSITION, eventId, event);
       }
-      await this.deps.runs.forgetUndoWatchers(jobId);
+      // Only those read: a run listed since waits on a new job under the same id.
+      await this.deps.runs.forgetUndoWatchers(jobId, watchers);
     })()
       .catch((err: unknown) =>
         this.deps.logger.warn(
           { err, runId: job.runId, jobId },
-          'telling the runs that wait on an undo job how it ended failed; reconcile tells them',
+          'telling the runs that wait on an undo job how it ended failed; reconcile tells those still going',
         ),
       )
       .finally(() => this.#clearing.delete(ending));

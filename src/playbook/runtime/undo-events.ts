@@ -358,6 +358,8 @@ export async function relayFinishedUndo(
   await core.deps.runs.watchUndo(jobId, runId);
   const job = await core.deps.queues.actionJobState(jobId);
   if (job.state !== 'completed' && job.state !== 'failed') return;
+  // Told here: nothing else will read this run's listing (the job's end has been seen).
+  await core.deps.runs.forgetUndoWatchers(jobId, [runId]);
   const outcome: UndoJobOutcome =
     job.state === 'completed'
       ? { ok: true, result: job.returnValue ?? null }
