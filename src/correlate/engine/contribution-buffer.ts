@@ -135,6 +135,17 @@ export class ContributionBuffer {
     this.#values?.splice(k, to - from);
   }
 
+  /** Removes every element with this ref (rare: a withdrawn inner match); returns them. */
+  removeRef(ref: string): Contribution[] {
+    const removed: Contribution[] = [];
+    for (let i = this.length - 1; i >= 0; i -= 1) {
+      if (this.#refs[this.#head + i] !== ref) continue;
+      removed.unshift(this.at(i));
+      this.removeRange(i, i + 1);
+    }
+    return removed;
+  }
+
   clear(): void {
     this.#tm = emptyDoubles();
     this.#refs = [];

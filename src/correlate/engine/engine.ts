@@ -841,8 +841,9 @@ export class CorrelationEngine {
   }
 
   /**
-   * A derived event withdrawing an inner match reached a rule that reads it: the group's
-   * matches that counted it are withdrawn (and, for a chained rule, what was built on them).
+   * A derived event withdrawing an inner match reached a rule that reads it: the match leaves
+   * the group's open windows (RuleRuntime.forget), and the group's matches that counted it are
+   * withdrawn (and, for a chained rule, what was built on them).
    */
   private withdrawChained(
     part: Partition,
@@ -854,8 +855,15 @@ export class CorrelationEngine {
   ): void {
     const slot = part.slots[info.index] as Slot;
     const rec = slot.groups.get(r.key);
-    if (!rec?.chained) return;
+    if (!rec) return;
     const inner = ref.slice(DERIVED_SOURCE.length + 1 + WITHDRAWN_PREFIX.length);
+    // Out of the windows still open first, so no later match counts it either.
+    const runtime = info.runtime;
+    if (runtime && (runtime.forget?.(rec.state, `${DERIVED_SOURCE}/${inner}`).length ?? 0) > 0) {
+      this.markChanged(slot, r.key, rec);
+      if (info.onClose) this.schedule(slot, runtime, r.key, rec);
+    }
+    if (!rec.chained) return;
     const hit = rec.chained.filter((f) => f[2].includes(inner));
     if (hit.length === 0) return;
     const kept = rec.chained.filter((f) => !f[2].includes(inner));

@@ -141,6 +141,13 @@ export interface RuleRuntime<G = unknown> {
    * withdraw, whether or not a prune ran since, so the outcome never depends on sweeps.
    */
   withdraw?(group: G, c: Contribution, watermark: () => number): readonly Withdrawal[];
+  /**
+   * Takes back what a withdrawn inner match (a chained rule's input, ref `cordon/<match id>`)
+   * contributed to the windows still held, so no later window counts it; returns the
+   * contributions removed. A type without it (or a window it no longer holds exactly, as a
+   * sketch) keeps such a match counted.
+   */
+  forget?(group: G, ref: string): readonly Contribution[];
   /** Types that withdraw: forget a fire whose match was suppressed (it reached no incident). */
   forgetFire?(group: G, windowKey: string): void;
   encode(group: G): unknown;

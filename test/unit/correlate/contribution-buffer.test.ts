@@ -57,11 +57,17 @@ describe('ContributionBuffer', () => {
           const k = Math.floor(random() * 4);
           buf.dropFront(k);
           ref.items.splice(0, k);
-        } else if (op < 0.95 && ref.items.length > 0) {
+        } else if (op < 0.9 && ref.items.length > 0) {
           const from = Math.floor(random() * ref.items.length);
           const to = from + Math.floor(random() * 3);
           buf.removeRange(from, to);
           ref.items.splice(from, Math.max(0, to - from));
+        } else if (op < 0.95 && ref.items.length > 0) {
+          const gone = (ref.items[Math.floor(random() * ref.items.length)] as Contribution).ref;
+          expect(buf.removeRef(gone), `seed ${seed}`).toEqual(
+            ref.items.filter((c) => c.ref === gone),
+          );
+          ref.items = ref.items.filter((c) => c.ref !== gone);
         } else {
           const t = T0 + Math.floor(random() * 50) * 1000;
           expect(buf.lowerBound(t), `seed ${seed}`).toBe(ref.lowerBound(t));
@@ -121,6 +127,20 @@ describe('ContributionBuffer', () => {
     const alone = new ContributionBuffer([first]);
     expect(alone.insert(twin, true)).toBe(1);
     expect(alone.toArray().map((c) => c.input)).toEqual([0, 1]);
+  });
+
+  it('removes every element of a ref (an event counted for two inputs), wherever they sit', () => {
+    const buf = new ContributionBuffer([
+      { t: T0, ref: 'a', input: 0, value: undefined, late: false },
+      { t: T0 + 1, ref: 'e', input: 0, value: 3, late: false },
+      { t: T0 + 1, ref: 'e', input: 1, value: 3, late: true },
+      { t: T0 + 2, ref: 'f', input: 0, value: undefined, late: false },
+    ]);
+    expect(buf.removeRef('e').map((c) => c.input)).toEqual([0, 1]);
+    expect(buf.toArray().map((c) => c.ref)).toEqual(['a', 'f']);
+    expect(buf.removeRef('a')).toHaveLength(1); // the front
+    expect(buf.removeRef('nothing')).toEqual([]);
+    expect(buf.toArray().map((c) => c.ref)).toEqual(['f']);
   });
 
   it('hands out copies: changing what it returned changes nothing inside', () => {

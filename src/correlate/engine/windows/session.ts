@@ -146,6 +146,13 @@ export function sessionRuntime(
       g.sessions = open;
       return fires;
     },
+    // The session keeps its extent (its events were seen, and it may have fired already): only
+    // what the withdrawn match counted leaves it.
+    forget(g, ref) {
+      const removed: Contribution[] = [];
+      for (const s of g.sessions) removed.push(...s.items.removeRef(ref));
+      return removed;
+    },
     prune(g, watermark) {
       // A session nothing can join any more (no event older than watermark − L can arrive).
       g.sessions = g.sessions.filter((s) => Math.min(s.last + gapMs, s.start + T) >= watermark - L);

@@ -207,6 +207,11 @@ export function slidingRuntime(
       }
       return fires;
     },
+    forget(g, ref) {
+      const removed = g.buf.removeRef(ref);
+      if (removed.length > 0) g.accValid = false;
+      return removed;
+    },
     prune(g, watermark) {
       const horizon = watermark - L - T;
       let n = 0;

@@ -125,6 +125,16 @@ export function tumblingRuntime(
       }
       return fires;
     },
+    forget(g, ref) {
+      const removed: Contribution[] = [];
+      for (const b of g.buckets.values()) {
+        const gone = b.items.removeRef(ref);
+        if (gone.length === 0) continue;
+        b.accValid = false;
+        removed.push(...gone);
+      }
+      return removed;
+    },
     prune(g, watermark) {
       // No event older than watermark − L can still arrive: buckets ending before it are final.
       for (const k of g.buckets.keys()) if ((k + 1) * T <= watermark - L) g.buckets.delete(k);

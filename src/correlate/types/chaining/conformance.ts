@@ -95,9 +95,10 @@ function drift(t: number, region: string): CaseEvent {
 
 /**
  * An `until` sequence read by an outer rule: a withdrawn inner match withdraws the outer one.
- * `generate`: the outer rule makes the sequence alert too.
+ * `generate`: the outer rule makes the sequence alert too; `condition` and `window` (its
+ * `cordon:` settings) shape the outer rule.
  */
-function withdrawable(generate: boolean): string {
+function withdrawable(generate: boolean, condition = '{ gte: 1 }', window = ''): string {
   return `${LLM_DETECTIONS}---
 title: Injection then exfiltration
 name: sequence
@@ -116,8 +117,8 @@ correlation:
   rules: [sequence]
   group-by: [session]
   timespan: 1h
-  condition: { gte: 1 }
-${generate ? '  generate: true\n' : ''}`;
+  condition: ${condition}
+${generate ? '  generate: true\n' : ''}${window ? `cordon: ${window}\n` : ''}`;
 }
 
 function llm(t: number, session: string, extra: Partial<CaseEvent>): CaseEvent {
@@ -304,6 +305,33 @@ export const CASES: readonly ConformanceCase[] = [
     retract: [{ rule: 'session_exfiltration', matchLast: 2 * MINUTE, tooLate: false }],
     stats: { rule: 'session_exfiltration', matches: 2, retracted: 1 },
   },
+  ...(
+    [
+      ['a sliding window', '{ gte: 2 }', ''],
+      ['a sliding window decided on close', '{ gte: 2, lte: 3 }', ''],
+      ['a tumbling window', '{ gte: 2 }', '{ window: tumbling }'],
+      ['a session window', '{ gte: 2 }', '{ window: session, gap: 30m }'],
+    ] as const
+  ).map(([kind, condition, window]): ConformanceCase => ({
+    name: `a withdrawn inner match no outer match counted leaves ${kind}: a later one alone does not fire`,
+    rules: withdrawable(false, condition, window),
+    events: [
+      // s1 and s2 each have two sequences; only s1's first is withdrawn.
+      inj(0, 's1'),
+      inj(0, 's2'),
+      big(2 * MINUTE, 's1'),
+      big(2 * MINUTE, 's2'),
+      block(MINUTE, 's1'), // withdraws s1's first sequence, held by the outer rule, unfired
+      inj(10 * MINUTE, 's1'),
+      inj(10 * MINUTE, 's2'),
+      big(12 * MINUTE, 's1'),
+      big(12 * MINUTE, 's2'),
+      // Moves every watermark past the outer windows' close.
+      inj(3 * HOUR, 's3'),
+    ],
+    expect: [{ rule: 'session_exfiltration', group: { session: 's2' }, count: 2 }],
+    stats: { rule: 'session_exfiltration', matches: 1, retracted: 0 },
+  })),
   {
     name: 'generate: true: the inner and the outer match are both withdrawn, each once',
     rules: withdrawable(true),

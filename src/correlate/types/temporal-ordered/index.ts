@@ -134,6 +134,7 @@ function withUntilRetractions(
     forgetFire(g, windowKey) {
       forgetSpan(g.f, windowKey);
     },
+    forget: (g, ref) => inner.forget?.(g.w, ref) ?? [],
     withdraw(g, c, watermark) {
       if (!until.has(c.input) || g.f.length === 0) return NO_WITHDRAWALS;
       return withdrawFires(

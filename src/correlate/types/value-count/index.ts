@@ -130,6 +130,8 @@ function switchingRuntime(
     },
     nextClose: () => undefined,
     close: () => [],
+    // A sketch cannot take one value back: once switched, a withdrawn inner match stays counted.
+    forget: (g, ref) => (g.e ? (exact.forget?.(g.e, ref) ?? []) : []),
     prune(g, watermark) {
       if (g.a) return approx.prune(g.a, watermark);
       return g.e ? exact.prune(g.e, watermark) : true;
