@@ -421,8 +421,10 @@ export class CorrelationEngine {
   route(event: CanonicalEvent): Route[] {
     const routes: Route[] = [];
     if (event.source === DERIVED_SOURCE) {
+      // A withdrawal names the match it takes back: it carries no figures and needs none.
+      const withdrawal = event.id.startsWith(WITHDRAWN_PREFIX);
       for (const plan of this.#consumers.get(event.name) ?? [])
-        this.routeInput(plan, event, routes);
+        this.routeInput(plan, event, routes, withdrawal);
       return routes;
     }
     const kinded = this.#byKind.get(event.kind);
@@ -599,7 +601,12 @@ export class CorrelationEngine {
     });
   }
 
-  private routeInput(plan: InputPlan, event: CanonicalEvent, routes: Route[]): void {
+  private routeInput(
+    plan: InputPlan,
+    event: CanonicalEvent,
+    routes: Route[],
+    withdrawal = false,
+  ): void {
     const info = this.#infos[plan.slot] as SlotInfo;
     const values: string[] = [];
     let key = '';
@@ -615,7 +622,7 @@ export class CorrelationEngine {
       key = i === 0 ? k : `${key}\u001f${k}`;
     }
     let value: number | string | undefined;
-    if (plan.value !== 'none') {
+    if (plan.value !== 'none' && !withdrawal) {
       value = readValue(plan, event);
       if (value === undefined) {
         info.stats.withoutValue += 1;
@@ -857,11 +864,16 @@ export class CorrelationEngine {
     const rec = slot.groups.get(r.key);
     if (!rec) return;
     const inner = ref.slice(DERIVED_SOURCE.length + 1 + WITHDRAWN_PREFIX.length);
-    // Out of the windows still open first, so no later match counts it either.
     const runtime = info.runtime;
-    if (runtime && (runtime.forget?.(rec.state, `${DERIVED_SOURCE}/${inner}`).length ?? 0) > 0) {
-      this.markChanged(slot, r.key, rec);
-      if (info.onClose) this.schedule(slot, runtime, r.key, rec);
+    if (runtime?.forget) {
+      // Windows the rule's watermark has passed are decided with the match (they fire now, if
+      // met, as the next advance() would have, and are withdrawn below): when a batch ends
+      // must not change what they decide. Only the windows still open lose it.
+      if (info.onClose && !runtime.shared) this.closeDue(slot, info, runtime, r.key, rec, now);
+      if (runtime.forget(rec.state, `${DERIVED_SOURCE}/${inner}`).length > 0) {
+        this.markChanged(slot, r.key, rec);
+        if (info.onClose) this.schedule(slot, runtime, r.key, rec);
+      }
     }
     if (!rec.chained) return;
     const hit = rec.chained.filter((f) => f[2].includes(inner));
@@ -884,6 +896,27 @@ export class CorrelationEngine {
         false,
       );
     }
+  }
+
+  /** Closes one group's windows its rule's watermark has passed (as closeWindows does). */
+  private closeDue(
+    slot: Slot,
+    info: SlotInfo,
+    runtime: RuleRuntime,
+    key: string,
+    rec: GroupRecord,
+    now: number,
+  ): void {
+    let watermark = Infinity;
+    for (const s of this.#sources[info.index] as Set<string>)
+      watermark = Math.min(watermark, this.watermarkOf(s, now));
+    if (watermark === Infinity || rec.closeAt === undefined || rec.closeAt > watermark) return;
+    rec.closeAt = undefined; // its timer, still queued, is skipped as superseded
+    const fires = runtime.close(rec.state, watermark, this.#ctx);
+    this.markChanged(slot, key, rec);
+    for (const fire of fires)
+      this.emit(info, rec, info.groupNames ?? [], rec.values, key, fire, now);
+    this.schedule(slot, runtime, key, rec);
   }
 
   private schedule(slot: Slot, runtime: RuleRuntime, key: string, rec: GroupRecord): void {

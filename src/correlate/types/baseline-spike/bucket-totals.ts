@@ -31,12 +31,6 @@ export class BucketTotals {
     }
   }
 
-  /** Subtracts what `add` added to bucket `k`, if the bucket is still kept. */
-  takeBack(k: number, amount: number): void {
-    const i = this.lowerBound(k);
-    if (this.keys[i] === k) this.values[i] = (this.values[i] as number) - amount;
-  }
-
   /** Sum and sum of squares of the totals in buckets [lo, hi). */
   moments(lo: number, hi: number): { s: number; s2: number } {
     let s = 0;

@@ -213,16 +213,10 @@ function baselineRuntime(rule: CompiledCorrelation): RuleRuntime<SpikeState> {
     },
     nextClose: () => undefined,
     close: () => [],
-    // A withdrawn inner match leaves the window and the group's history (its own baseline).
-    forget(g, ref) {
-      const removed = inner.forget?.(g.w, ref) ?? [];
-      for (const c of removed) {
-        const k = Math.floor(c.t / B);
-        g.h.totals.takeBack(k, amount(c));
-        if (g.h.cache && k < g.h.cache.k) delete g.h.cache;
-      }
-      return removed;
-    },
+    // A withdrawn inner match leaves the window; the group's history (its baseline) keeps it.
+    // Taking it back there would depend on whether the window still held it, which a sweep or
+    // a reset decides, not the events: the outcome must not.
+    forget: (g, ref) => inner.forget?.(g.w, ref) ?? [],
     prune(g, watermark) {
       const emptyWindow = inner.prune(g.w, watermark);
       const horizon = Math.floor((watermark - rule.allowedLatenessMs - B - H) / B);
