@@ -13,6 +13,8 @@ import { sealAuditEntry } from './chain.js';
 export type AppendOutcome =
   | { readonly kind: 'appended'; readonly head: AuditHead }
   | { readonly kind: 'moved'; readonly head: AuditHead; readonly nextTurnIsMine: boolean }
+  /** Nothing appended: the records at `positions` (0-based) carry once-keys recorded already. */
+  | { readonly kind: 'repeated'; readonly positions: readonly number[] }
   | { readonly kind: 'broken'; readonly length: number };
 
 /** Where entries are kept (the Redis adapter is store/audit-log.ts). */
@@ -23,18 +25,21 @@ export interface AuditLog {
    * Appends `records` (one, or several each sealed against the one before) only if the head is
    * still `expected` (compare-and-set), all or none. A writer that loses may be given the next
    * turn, so writers that keep losing take turns (`writer.id` is one per process; `now` bounds
-   * how long a dead writer's turn blocks the others).
+   * how long a dead writer's turn blocks the others). `once[i]`: the once-key of `records[i]`,
+   * if it has one: a record whose key the trail holds already is refused (`repeated`).
    */
   append(
     expected: AuditHead,
     records: AuditRecord | readonly AuditRecord[],
     writer: { id: string; now: number },
+    once?: readonly (string | undefined)[],
   ): Promise<AppendOutcome>;
 }
 
 /** What the hook points need: a fake in tests, the trail in production. */
 export interface AuditRecorder {
-  record(input: AuditInput): Promise<unknown>;
+  /** `once`: the trail holds at most one entry under this key (AuditTrail.record). */
+  record(input: AuditInput, options?: { once: string }): Promise<unknown>;
 }
 
 /** Appends lost to other processes before giving up; each loss means another entry landed. */
@@ -57,7 +62,8 @@ const MAX_BATCH = 256;
 
 interface Waiting {
   readonly input: AuditInput;
-  readonly resolve: (record: AuditRecord) => void;
+  readonly once: string | undefined;
+  readonly resolve: (record: AuditRecord | undefined) => void;
   readonly reject: (err: unknown) => void;
 }
 
@@ -82,10 +88,16 @@ export class AuditTrail implements AuditRecorder {
     this.#random = options.random ?? Math.random;
   }
 
-  /** Seals `input` as the next entry and appends it; resolves once it is stored. */
-  record(input: AuditInput): Promise<AuditRecord> {
-    return new Promise<AuditRecord>((resolve, reject) => {
-      this.#waiting.push({ input, resolve, reject });
+  /**
+   * Seals `input` as the next entry and appends it; resolves once it is stored. `once`: a key
+   * the trail holds at most one entry for, whoever records it and however often (repeats of one
+   * request); an entry whose key the trail holds already is not appended (resolves undefined).
+   */
+  record(input: AuditInput): Promise<AuditRecord>;
+  record(input: AuditInput, options?: { once: string }): Promise<AuditRecord | undefined>;
+  record(input: AuditInput, options: { once?: string } = {}): Promise<AuditRecord | undefined> {
+    return new Promise<AuditRecord | undefined>((resolve, reject) => {
+      this.#waiting.push({ input, once: options.once, resolve, reject });
       if (!this.#appending) void this.#drain();
     });
   }
@@ -96,8 +108,8 @@ export class AuditTrail implements AuditRecorder {
       while (this.#waiting.length > 0) {
         const batch = this.#waiting.splice(0, MAX_BATCH);
         try {
-          const records = await this.#append(batch.map((w) => w.input));
-          batch.forEach((w, i) => w.resolve(records[i] as AuditRecord));
+          const records = await this.#append(batch);
+          batch.forEach((w, i) => w.resolve(records[i]));
         } catch (err) {
           for (const w of batch) w.reject(err);
         }
@@ -107,30 +119,48 @@ export class AuditTrail implements AuditRecorder {
     }
   }
 
-  /** Seals `inputs` in order after the head and appends them in one compare-and-set. */
-  async #append(inputs: readonly AuditInput[]): Promise<AuditRecord[]> {
+  /**
+   * Seals the batch's inputs in order after the head and appends them in one compare-and-set;
+   * answers each one's record, or undefined for one its once-key kept out.
+   */
+  async #append(batch: readonly Waiting[]): Promise<(AuditRecord | undefined)[]> {
     // The cached head is a guess (other processes append too); a wrong guess costs one retry.
     let head = this.#head ?? (await this.log.head()) ?? EMPTY_HEAD;
+    const inputs = batch.map((w) => w.input);
     const what = inputs.length === 1 ? `"${inputs[0]?.action}"` : `${inputs.length} entries`;
+    // Positions in `batch` still to append (a repeated once-key drops its entry).
+    let pending = batch.map((_, i) => i);
+    const out: (AuditRecord | undefined)[] = batch.map(() => undefined);
     for (let attempt = 1; attempt <= MAX_APPEND_ATTEMPTS; attempt += 1) {
+      if (pending.length === 0) return out;
       const records: AuditRecord[] = [];
       let prev = head;
-      for (const input of inputs) {
+      for (const i of pending) {
         const record = sealAuditEntry(prev.hash, {
-          ...input,
+          ...(inputs[i] as AuditInput),
           seq: prev.seq + 1,
           time: this.clock.now(),
         });
         records.push(record);
         prev = { seq: record.seq, hash: record.hash };
       }
-      const outcome = await this.log.append(head, records, {
-        id: this.#writerId,
-        now: this.clock.now(),
-      });
+      const once = pending.map((i) => batch[i]?.once);
+      const outcome = await this.log.append(
+        head,
+        records,
+        { id: this.#writerId, now: this.clock.now() },
+        once.some((k) => k !== undefined) ? once : undefined,
+      );
       if (outcome.kind === 'appended') {
         this.#head = outcome.head;
-        return records;
+        pending.forEach((i, n) => (out[i] = records[n]));
+        return out;
+      }
+      if (outcome.kind === 'repeated') {
+        // The head is where it was: re-sealed without those, at once.
+        const dropped = new Set(outcome.positions);
+        pending = pending.filter((_, n) => !dropped.has(n));
+        continue;
       }
       if (outcome.kind === 'broken') {
         this.#head = undefined;

@@ -9,8 +9,9 @@ import { ScriptRunner } from './redis-scripts.js';
 const RESERVATION_MS = 1_000;
 
 /**
- * The audit trail in Redis: a LIST of stored records (index = seq - 1) and a HASH with the
- * head (seq and hash of the last record), both under one hash tag. Only `appendAudit` writes.
+ * The audit trail in Redis: a LIST of stored records (index = seq - 1), a HASH with the head
+ * (seq and hash of the last record) and a HASH of the once-keys records carried, all under one
+ * hash tag. Only `appendAudit` writes.
  */
 export class RedisAuditLog implements AuditLog {
   readonly #scripts: ScriptRunner;
@@ -30,6 +31,7 @@ export class RedisAuditLog implements AuditLog {
     expected: AuditHead,
     records: AuditRecord | readonly AuditRecord[],
     writer: { id: string; now: number },
+    once: readonly (string | undefined)[] = [],
   ): Promise<AppendOutcome> {
     const batch: readonly AuditRecord[] = Array.isArray(records) ? records : [records];
     const args: (string | number)[] = [
@@ -39,13 +41,16 @@ export class RedisAuditLog implements AuditLog {
       writer.now,
       RESERVATION_MS,
     ];
-    for (const record of batch) args.push(record.hash, serializeAuditRecord(record));
-    const [code, seq, hash, reserved] = (await this.#scripts.run(
+    batch.forEach((record, i) =>
+      args.push(record.hash, serializeAuditRecord(record), once[i] ?? ''),
+    );
+    const [code, seq, hash, reserved, ...repeated] = (await this.#scripts.run(
       'appendAudit',
-      [this.keys.auditLog, this.keys.auditHead],
+      [this.keys.auditLog, this.keys.auditHead, this.keys.auditOnce],
       args,
-    )) as [number, number, string, number];
+    )) as [number, number, string, number, ...number[]];
     if (code === 1) return { kind: 'appended', head: { seq, hash } };
+    if (code === 2) return { kind: 'repeated', positions: repeated.map((n) => n - 1) };
     if (code === 0) return { kind: 'moved', head: { seq, hash }, nextTurnIsMine: reserved === 1 };
     return { kind: 'broken', length: seq };
   }

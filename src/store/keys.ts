@@ -54,6 +54,10 @@ export class Keys {
   get auditHead(): string {
     return `${this.prefix}:{audit}:head`;
   }
+  /** HASH once-key -> seq: records the trail must hold at most once (appendAudit). */
+  get auditOnce(): string {
+    return `${this.prefix}:{audit}:once`;
+  }
 
   // ingest: every getter below is partition 0's key (the whole log when it is not split)
   /** The keys of event-log partition `partition` (CORDON_EVENT_LOG_PARTITIONS), one hash tag. */

@@ -467,6 +467,12 @@ export class RunStore {
     return found === null ? this.bindIdempotency(runId, binding, ttlMs) : (JSON.parse(found) as T);
   }
 
+  /** What a by-hand run id was first bound to (bindIdempotency), while the binding lasts. */
+  async idempotencyBinding<T>(runId: string): Promise<T | undefined> {
+    const found = await this.redis.get(this.keys.runIdempotency(runId));
+    return found === null ? undefined : (JSON.parse(found) as T);
+  }
+
   async storePlaybook(hash: string, definitionJson: string): Promise<void> {
     await this.redis.set(this.keys.playbookSource(hash), definitionJson, 'NX');
   }

@@ -4,6 +4,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Keys } from '../../src/store/keys.js';
 import { eventually, startTestCordon, TOKENS, type TestCordon } from '../helpers/cordon.js';
 import { createTestRedis } from '../helpers/redis.js';
 
@@ -214,6 +215,37 @@ describe('POST /v1/runs', () => {
       .entries as Json[];
     expect(audit.filter((e) => e.targets.runId === id)).toHaveLength(1);
     expect(await limiterOps('manual-adhoc-burst')).toEqual(['set']);
+  });
+
+  it('a repeat writes the audit entry a first request that failed after queueing did not', async () => {
+    const keys = new Keys(t.store.prefix);
+    const runStarted = async (id: string): Promise<Json[]> =>
+      (
+        (await t.call('GET', '/v1/audit?action=run.started&limit=500', TOKENS.auditor)).json()
+          .entries as Json[]
+      ).filter((e) => e.targets.runId === id);
+    // The trail refuses every append while its head is missing: the first request binds its key
+    // and queues the start, then fails writing its entry (as one that died there would).
+    const head = await t.store.redis.hgetall(keys.auditHead);
+    await t.store.redis.del(keys.auditHead);
+    const body = { playbook: 'manual-block', inputs: { user: 'adhoc-died' } };
+    const first = await start(body, TOKENS.approver, 'key-died');
+    await t.store.redis.hset(keys.auditHead, head);
+    expect(first.statusCode, first.body).toBeGreaterThanOrEqual(500);
+    expect(first.body).toContain('CORDON_ERR_AUDIT_BROKEN');
+    const repeats = await Promise.all(
+      [0, 1, 2].map(() => start(body, TOKENS.approver, 'key-died')),
+    );
+    const ids = new Set(repeats.map((r) => r.json().id as string));
+    expect(ids.size).toBe(1);
+    const [id] = [...ids] as [string];
+    await ended(id);
+    const entries = await runStarted(id);
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({ actor: { id: 'approver' }, targets: { runId: id } });
+    // Once written, a later repeat (the run exists now) writes nothing more.
+    expect((await start(body, TOKENS.approver, 'key-died')).statusCode).toBe(200);
+    expect(await runStarted(id)).toHaveLength(1);
   });
 
   it('a key reused for another playbook is refused at once, even while the run is queued', async () => {

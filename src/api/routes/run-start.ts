@@ -119,6 +119,29 @@ export function registerRunStart(app: FastifyInstance, deps: ApiDeps): void {
         initiator: principal.id,
         status: 'queued',
       };
+      // Written once per run however many requests record it (a once-key): a repeat writes it
+      // too, in case the first request died after queueing the start and before this entry.
+      const audited = (b: IdempotencyBinding): Promise<unknown> =>
+        deps.audit.trail.record(
+          runStarted(
+            principal,
+            {
+              id: runId,
+              incidentId: b.incidentId,
+              playbookId: b.playbookId,
+              playbookHash: b.playbookHash,
+              ...(b.start.inputs ? { inputs: b.start.inputs } : {}),
+            },
+            b.start.comment ?? '',
+          ),
+          { once: runId },
+        );
+      const binding: IdempotencyBinding = {
+        playbookId: playbook.definition.id,
+        playbookHash: playbook.hash,
+        incidentId,
+        start,
+      };
       if (key !== undefined) {
         const mismatch = (bound: { playbookId: string; incidentId: string }): never => {
           throw new CordonError(
@@ -132,41 +155,26 @@ export function registerRunStart(app: FastifyInstance, deps: ApiDeps): void {
           if (existing.playbookId !== body.playbook || existing.incidentId !== incidentId)
             mismatch(existing);
           const { pendingEffects: _pending, version: _version, held: _held, ...visible } = existing;
+          const first = await deps.runs.idempotencyBinding<IdempotencyBinding>(runId);
+          if (first) await audited(first);
           return reply.code(200).send(visible);
         }
         // The first use of the key binds it, atomically, before anything is queued: a repeat
         // (or a racing request) finds the binding whether or not the runner made the run yet.
-        const binding: IdempotencyBinding = {
-          playbookId: playbook.definition.id,
-          playbookHash: playbook.hash,
-          incidentId,
-          start,
-        };
         const bound = await deps.runs.bindIdempotency(runId, binding, IDEMPOTENCY_TTL_MS);
         if (bound) {
           if (bound.playbookId !== body.playbook || bound.incidentId !== incidentId)
             mismatch(bound);
           // Queued by the first request (its job id keeps it to one run); queued again as bound
-          // in case that request died before queueing. Its audit entry is the first request's.
+          // in case that request died before queueing, and its audit entry written if it did not.
           if (bound.playbookHash === playbook.hash)
             await deps.runner.startManual(playbook, bound.start);
+          await audited(bound);
           return reply.code(202).send({ ...queued, initiator: bound.start.initiator });
         }
       }
       await deps.runner.startManual(playbook, start);
-      await deps.audit.trail.record(
-        runStarted(
-          principal,
-          {
-            id: runId,
-            incidentId,
-            playbookId: playbook.definition.id,
-            playbookHash: playbook.hash,
-            ...(body.inputs ? { inputs: body.inputs } : {}),
-          },
-          body.comment ?? '',
-        ),
-      );
+      await audited(binding);
       request.log.info(
         { runId, playbookId: body.playbook, by: principal.id },
         'run started by hand',

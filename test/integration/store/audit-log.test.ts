@@ -68,6 +68,35 @@ describe('audit log in Redis', () => {
     expect(await log.head()).toEqual({ seq: 40, hash: records[39]?.hash });
   });
 
+  it('holds one entry per once-key: repeats in one batch, later ones, and other processes’', async () => {
+    const keys = new Keys(`${store.prefix}-o`);
+    const clock = new ManualClock();
+    const trails = [1, 2].map(() => new AuditTrail(new RedisAuditLog(store.redis, keys), clock));
+    const [a, b] = trails as [AuditTrail, AuditTrail];
+    // One batch of a: a once-entry twice, between plain ones; b races it with the same key.
+    const got = await Promise.all([
+      a.record(input(1)),
+      a.record(input(2), { once: 'start-x' }),
+      a.record(input(3), { once: 'start-x' }),
+      b.record(input(4), { once: 'start-x' }),
+      a.record(input(5)),
+      b.record(input(6), { once: 'start-y' }),
+    ]);
+    expect(got.filter((r) => r !== undefined)).toHaveLength(4);
+    // Later, from either process: nothing more for either key; other entries as ever.
+    expect(await b.record(input(7), { once: 'start-x' })).toBeUndefined();
+    expect(await a.record(input(8), { once: 'start-y' })).toBeUndefined();
+    expect((await a.record(input(9))).seq).toBe(5);
+    const log = new RedisAuditLog(store.redis, keys);
+    await expect(verify(log)).resolves.toMatchObject({ ok: true, count: 5 });
+    const ns = (await log.read(0, 100)).map(
+      (raw) => (JSON.parse(raw) as { detail: { n: number } }).detail.n,
+    );
+    expect(ns.filter((n) => [2, 3, 4].includes(n))).toHaveLength(1);
+    expect(ns.filter((n) => [6, 8].includes(n))).toEqual([6]);
+    expect(ns).toEqual(expect.arrayContaining([1, 5, 9]));
+  });
+
   it('refuses an append against a head that moved, and returns the current head', async () => {
     const keys = new Keys(`${store.prefix}-b`);
     const log = new RedisAuditLog(store.redis, keys);
