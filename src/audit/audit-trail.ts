@@ -157,9 +157,12 @@ export class AuditTrail implements AuditRecorder {
         return out;
       }
       if (outcome.kind === 'repeated') {
-        // The head is where it was: re-sealed without those, at once.
+        // The head is where it was: re-sealed without those, at once. Not a lost race, so not
+        // an attempt (each refusal drops at least one entry, so this ends).
         const dropped = new Set(outcome.positions);
         pending = pending.filter((_, n) => !dropped.has(n));
+        if (pending.length === 0) return out;
+        attempt -= 1;
         continue;
       }
       if (outcome.kind === 'broken') {

@@ -4,6 +4,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deterministicId } from '../../src/shared/hash.js';
 import { Keys } from '../../src/store/keys.js';
 import { eventually, startTestCordon, TOKENS, type TestCordon } from '../helpers/cordon.js';
 import { createTestRedis } from '../helpers/redis.js';
@@ -226,11 +227,11 @@ describe('POST /v1/runs', () => {
       ).filter((e) => e.targets.runId === id);
     // The trail refuses every append while its head is missing: the first request binds its key
     // and queues the start, then fails writing its entry (as one that died there would).
-    const head = await t.store.redis.hgetall(keys.auditHead);
-    await t.store.redis.del(keys.auditHead);
+    const aside = `${keys.auditHead}:aside`; // same hash tag: RENAME stays in one slot
+    await t.store.redis.rename(keys.auditHead, aside);
     const body = { playbook: 'manual-block', inputs: { user: 'adhoc-died' } };
     const first = await start(body, TOKENS.approver, 'key-died');
-    await t.store.redis.hset(keys.auditHead, head);
+    await t.store.redis.rename(aside, keys.auditHead);
     expect(first.statusCode, first.body).toBeGreaterThanOrEqual(500);
     expect(first.body).toContain('CORDON_ERR_AUDIT_BROKEN');
     const repeats = await Promise.all(
@@ -246,6 +247,32 @@ describe('POST /v1/runs', () => {
     // Once written, a later repeat (the run exists now) writes nothing more.
     expect((await start(body, TOKENS.approver, 'key-died')).statusCode).toBe(200);
     expect(await runStarted(id)).toHaveLength(1);
+  });
+
+  it('a repeat of a start bound before once-keys writes no second run.started', async () => {
+    // A binding as an older version wrote it (no `audit` mark): its first request wrote its
+    // entry without a once-key, so the trail cannot tell, and a repeat must not write one.
+    const keys = new Keys(t.store.prefix);
+    const id = deterministicId('run', 'manual', 'approver', 'key-old');
+    const inputs = { user: 'adhoc-old' };
+    const start0 = { runId: id, incident: {}, initiator: 'approver', inputs };
+    const hash = (await t.call('GET', '/v1/playbooks', TOKENS.analyst))
+      .json()
+      .playbooks.find((p: Json) => p.id === 'manual-block').hash as string;
+    const binding = {
+      playbookId: 'manual-block',
+      playbookHash: hash,
+      incidentId: '',
+      start: start0,
+    };
+    await t.store.redis.set(keys.runIdempotency(id), JSON.stringify(binding), 'PX', 60_000);
+    const res = await start({ playbook: 'manual-block', inputs }, TOKENS.approver, 'key-old');
+    expect(res.json().id).toBe(id);
+    await ended(id);
+    const audit = (
+      await t.call('GET', '/v1/audit?action=run.started&limit=500', TOKENS.auditor)
+    ).json().entries as Json[];
+    expect(audit.filter((e) => e.targets.runId === id)).toHaveLength(0);
   });
 
   it('a key reused for another playbook is refused at once, even while the run is queued', async () => {

@@ -120,27 +120,32 @@ export function registerRunStart(app: FastifyInstance, deps: ApiDeps): void {
         status: 'queued',
       };
       // Written once per run however many requests record it (a once-key): a repeat writes it
-      // too, in case the first request died after queueing the start and before this entry.
-      const audited = (b: IdempotencyBinding): Promise<unknown> =>
-        deps.audit.trail.record(
-          runStarted(
-            principal,
-            {
-              id: runId,
-              incidentId: b.incidentId,
-              playbookId: b.playbookId,
-              playbookHash: b.playbookHash,
-              ...(b.start.inputs ? { inputs: b.start.inputs } : {}),
-            },
-            b.start.comment ?? '',
-          ),
-          { once: runId },
-        );
+      // too, in case the first request died after queueing the start and before this entry. A
+      // binding from before once-keys (no `audit` mark) had its entry written without one, so
+      // a repeat of it writes none.
+      const audited = async (b: IdempotencyBinding): Promise<unknown> =>
+        b.audit !== 'once'
+          ? undefined
+          : deps.audit.trail.record(
+              runStarted(
+                principal,
+                {
+                  id: runId,
+                  incidentId: b.incidentId,
+                  playbookId: b.playbookId,
+                  playbookHash: b.playbookHash,
+                  ...(b.start.inputs ? { inputs: b.start.inputs } : {}),
+                },
+                b.start.comment ?? '',
+              ),
+              { once: runId },
+            );
       const binding: IdempotencyBinding = {
         playbookId: playbook.definition.id,
         playbookHash: playbook.hash,
         incidentId,
         start,
+        audit: 'once',
       };
       if (key !== undefined) {
         const mismatch = (bound: { playbookId: string; incidentId: string }): never => {
@@ -166,10 +171,13 @@ export function registerRunStart(app: FastifyInstance, deps: ApiDeps): void {
           if (bound.playbookId !== body.playbook || bound.incidentId !== incidentId)
             mismatch(bound);
           // Queued by the first request (its job id keeps it to one run); queued again as bound
-          // in case that request died before queueing, and its audit entry written if it did not.
-          if (bound.playbookHash === playbook.hash)
+          // in case that request died before queueing, and its audit entry written if it did
+          // not. (A playbook edited since cannot queue the bound version: no entry for a start
+          // that may never run; the first request's own stands if it got that far.)
+          if (bound.playbookHash === playbook.hash) {
             await deps.runner.startManual(playbook, bound.start);
-          await audited(bound);
+            await audited(bound);
+          }
           return reply.code(202).send({ ...queued, initiator: bound.start.initiator });
         }
       }
@@ -193,6 +201,8 @@ interface IdempotencyBinding {
   readonly playbookHash: string;
   readonly incidentId: string;
   readonly start: Parameters<ApiDeps['runner']['startManual']>[1];
+  /** Set by versions that record run.started under a once-key (absent: written without). */
+  readonly audit?: 'once';
 }
 
 /** The inputs fit the playbook's declaration: none unknown, every required one given. */

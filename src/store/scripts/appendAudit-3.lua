@@ -72,6 +72,10 @@ for i = 8, #ARGV, 3 do
   end
 end
 if #repeated > 0 then
+  -- Nothing left to append: a turn this writer holds would only block the others.
+  if holder and #repeated == (#ARGV - 5) / 3 then
+    redis.call('HDEL', KEYS[2], 'reservedBy', 'reservedUntil')
+  end
   local reply = {2, tonumber(seq), hash, 0}
   for _, n in ipairs(repeated) do reply[#reply + 1] = n end
   return reply

@@ -97,6 +97,35 @@ describe('audit log in Redis', () => {
     expect(ns).toEqual(expect.arrayContaining([1, 5, 9]));
   });
 
+  it('a writer whose whole batch is refused as repeated leaves no turn behind to block others', async () => {
+    const keys = new Keys(`${store.prefix}-r`);
+    const clock = new ManualClock();
+    const a = new AuditTrail(new RedisAuditLog(store.redis, keys), clock);
+    const b = new AuditTrail(new RedisAuditLog(store.redis, keys), clock);
+    await a.record(input(1)); // a caches the head at seq 1
+    await b.record(input(2), { once: 'k' }); // the head moves on
+    // a loses its first try (a moved head: it is given the next turn), then finds the key held.
+    expect(await a.record(input(3), { once: 'k' })).toBeUndefined();
+    expect(await store.redis.hget(keys.auditHead, 'reservedBy')).toBeNull();
+    // The clock does not move: a turn left behind would refuse b for good.
+    expect((await b.record(input(4))).seq).toBe(3);
+  });
+
+  it('a refusal as repeated is not a lost race: it uses up none of the tries', async () => {
+    let calls = 0;
+    const log: AuditLog = {
+      head: async () => ({ seq: 0, hash: '0'.repeat(64) }),
+      append: async (expected) => {
+        calls += 1;
+        if (calls < 100) return { kind: 'moved', head: expected, nextTurnIsMine: true };
+        return { kind: 'repeated', positions: [0] };
+      },
+    };
+    const trail = new AuditTrail(log, new ManualClock(), { sleep: async () => undefined });
+    await expect(trail.record(input(1), { once: 'x' })).resolves.toBeUndefined();
+    expect(calls).toBe(100);
+  });
+
   it('refuses an append against a head that moved, and returns the current head', async () => {
     const keys = new Keys(`${store.prefix}-b`);
     const log = new RedisAuditLog(store.redis, keys);
