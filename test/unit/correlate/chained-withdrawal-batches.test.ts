@@ -8,7 +8,12 @@
 import { describe, expect, it } from 'vitest';
 import { CorrelationEngine } from '../../../src/correlate/engine/engine.js';
 import type { CanonicalEvent } from '../../../src/ingest/canonical-event.js';
-import { LLM_DETECTIONS } from '../../../src/correlate/types/temporal-ordered/conformance.js';
+import {
+  big,
+  block,
+  inj,
+  withdrawable,
+} from '../../../src/correlate/types/chaining/conformance.js';
 import {
   compileRules,
   TEST_LIMITS,
@@ -19,42 +24,12 @@ import {
 
 const MIN = 60_000;
 
-/** An `until` sequence (2 h) read by an outer rule (10 m unless said). */
-function rules(outer: string, timespan = '10m', window = ''): string {
-  return `${LLM_DETECTIONS}---
-title: Injection then exfiltration
-name: sequence
-correlation:
-  type: temporal_ordered
-  rules: [injection, big_response, blocked]
-  group-by: [session]
-  timespan: 2h
-  condition: injection and big_response and not blocked
-cordon: { lateness: 0s }
----
-title: Exfiltration sequences in a session
-name: outer
-correlation:
-  ${outer}
-  rules: [sequence]
-  group-by: [session]
-  timespan: ${timespan}
-${window ? `cordon: ${window}\n` : ''}`;
-}
-
-const llm = (t: number, session: string, extra: Partial<CaseEvent>): CaseEvent => ({
-  t,
-  kind: 'llm',
-  name: 'chat',
-  entity: { session },
-  ...extra,
-});
-const inj = (t: number, s = 's1'): CaseEvent => llm(t, s, { labels: { verdict: 'injection' } });
-const big = (t: number, s = 's1'): CaseEvent => llm(t, s, { measures: { tokens_out: 5000 } });
-const block = (t: number, s = 's1'): CaseEvent => llm(t, s, { labels: { guardrail: 'blocked' } });
+/** The conformance cases' `until` sequence (here 2 h long) read by an outer rule. */
+const rules = (condition: string, window = '', type = 'event_count', outer = '10m'): string =>
+  withdrawable(false, condition, window, { type, innerTimespan: '2h', outerTimespan: outer });
 
 /**
- * Matches and retractions of `outer`, in order. `advanceEach`: advance() after every event (and
+ * Matches and retractions of the outer rule, in order. `advanceEach`: advance() after every event (and
  * every derived event); otherwise only once all events are in.
  */
 function run(yaml: string, cases: readonly CaseEvent[], advanceEach: boolean): string[] {
@@ -66,8 +41,9 @@ function run(yaml: string, cases: readonly CaseEvent[], advanceEach: boolean): s
   const take = (): CanonicalEvent[] => {
     const d = engine.drain();
     for (const m of d.matches)
-      if (m.rule === 'outer') out.push(`match ${m.group.session} count ${m.count}`);
-    for (const r of d.retractions) if (r.rule === 'outer') out.push(`retract ${r.group.session}`);
+      if (m.rule === 'session_exfiltration') out.push(`match ${m.group.session} count ${m.count}`);
+    for (const r of d.retractions)
+      if (r.rule === 'session_exfiltration') out.push(`retract ${r.group.session}`);
     return d.derived;
   };
   const events = toEvents(cases);
@@ -97,7 +73,7 @@ describe('a withdrawn inner match where batches end', () => {
     ['session', '{ window: session, gap: 5m }'],
   ] as const)
     it(`an on-close ${kind} window the watermark had passed is decided with it, then withdrawn`, () => {
-      const yaml = rules('type: event_count\n  condition: { gte: 2, lte: 3 }', '10m', window);
+      const yaml = rules('{ gte: 2, lte: 3 }', window);
       const cases = [...events, block(MIN)];
       const each = run(yaml, cases, true);
       expect(each).toEqual(['match s1 count 2', 'retract s1']);
@@ -105,7 +81,7 @@ describe('a withdrawn inner match where batches end', () => {
     });
 
   it('reaches a rule that reads a value, and takes the match out of its window', () => {
-    const yaml = rules('type: value_sum\n  condition: { field: count, gte: 4 }', '1h');
+    const yaml = rules('{ field: count, gte: 4 }', '', 'value_sum', '1h');
     const cases = [inj(0), big(2 * MIN), block(MIN), inj(10 * MIN), big(12 * MIN)];
     // Two sequences of two steps each would be 4: the first was withdrawn.
     expect(run(yaml, cases, true)).toEqual([]);

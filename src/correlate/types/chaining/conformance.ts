@@ -94,11 +94,17 @@ function drift(t: number, region: string): CaseEvent {
 }
 
 /**
- * An `until` sequence read by an outer rule: a withdrawn inner match withdraws the outer one.
- * `generate`: the outer rule makes the sequence alert too; `condition` and `window` (its
- * `cordon:` settings) shape the outer rule.
+ * An `until` sequence (`sequence`, lateness 0) read by an outer rule (`session_exfiltration`):
+ * a withdrawn inner match withdraws the outer one. `generate`: the outer rule makes the
+ * sequence alert too; `type`, `condition`, `window` (its `cordon:` settings) and the timespans
+ * shape the rules.
  */
-function withdrawable(generate: boolean, condition = '{ gte: 1 }', window = ''): string {
+export function withdrawable(
+  generate: boolean,
+  condition = '{ gte: 1 }',
+  window = '',
+  shape: { type?: string; innerTimespan?: string; outerTimespan?: string } = {},
+): string {
   return `${LLM_DETECTIONS}---
 title: Injection then exfiltration
 name: sequence
@@ -106,17 +112,17 @@ correlation:
   type: temporal_ordered
   rules: [injection, big_response, blocked]
   group-by: [session]
-  timespan: 5m
+  timespan: ${shape.innerTimespan ?? '5m'}
   condition: injection and big_response and not blocked
 cordon: { lateness: 0s }
 ---
 title: Exfiltration sequence in a session
 name: session_exfiltration
 correlation:
-  type: event_count
+  type: ${shape.type ?? 'event_count'}
   rules: [sequence]
   group-by: [session]
-  timespan: 1h
+  timespan: ${shape.outerTimespan ?? '1h'}
   condition: ${condition}
 ${generate ? '  generate: true\n' : ''}${window ? `cordon: ${window}\n` : ''}`;
 }
@@ -124,11 +130,12 @@ ${generate ? '  generate: true\n' : ''}${window ? `cordon: ${window}\n` : ''}`;
 function llm(t: number, session: string, extra: Partial<CaseEvent>): CaseEvent {
   return { t, kind: 'llm', name: 'chat', entity: { session }, ...extra };
 }
-const inj = (t: number, session = 's1'): CaseEvent =>
+/** A prompt-injection verdict, a big response and a guardrail block in a session. */
+export const inj = (t: number, session = 's1'): CaseEvent =>
   llm(t, session, { labels: { verdict: 'injection' } });
-const big = (t: number, session = 's1'): CaseEvent =>
+export const big = (t: number, session = 's1'): CaseEvent =>
   llm(t, session, { measures: { tokens_out: 5000 } });
-const block = (t: number, session = 's1'): CaseEvent =>
+export const block = (t: number, session = 's1'): CaseEvent =>
   llm(t, session, { labels: { guardrail: 'blocked' } });
 
 export const CASES: readonly ConformanceCase[] = [
