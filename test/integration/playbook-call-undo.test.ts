@@ -8,6 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { childRunId } from '../../src/playbook/kinds/call/call-runtime.js';
+import type { ActionJob } from '../../src/playbook/runtime/jobs.js';
 import { crashOnceAt, runHarnesses, type RunHarness } from '../helpers/run-harness.js';
 
 const { harness } = runHarnesses('call-undo');
@@ -587,6 +588,38 @@ describe('a sub-run whose expiry finds its parent’s undo of the effect under w
       expect.objectContaining({ status: 'undone' }),
     ]);
     expect(await h.runs.get('run_vic')).toMatchObject({ status: 'cancelled' });
+  });
+});
+
+describe('an undo job the queue fails without running it (stalled too often)', () => {
+  it('its own run is told by the notice of its end, and so is the sub-run that holds the effect', async () => {
+    const h = harness(REVIEWED_EXPIRING_CHILD);
+    await h.start('run_stall', { id: 'inc_stall', group: { user: 'wyn' } });
+    await h.settle();
+    const childId = childRunId('run_stall', 'contain', 1);
+    h.held.add('ratelimit.clear');
+    expect((await h.runner.cancel('run_stall', 'alice')).ok).toBe(true);
+    await h.settle();
+    const jobId = h.actionJobIds().find((id) => id.endsWith('-undo')) as string;
+    const job = h.actionJob(jobId) as ActionJob;
+    expect(job.runId).toBe('run_stall');
+    // BullMQ fails it at its next fetch, without calling the processor: no report is sent.
+    h.setActionJobState(jobId, 'failed');
+    await h.runner.undoJobEnded(job, {
+      ok: false,
+      code: 'CORDON_ERR_ACTION_FAILED',
+      message: 'job stalled more than allowable limit',
+    });
+    h.held.delete('ratelimit.clear');
+    await h.settle();
+    expect(clears(h)).toEqual([]);
+    expect(await h.runs.get('run_stall')).toMatchObject({ status: 'cancelled' });
+    expect((await h.runs.get('run_stall'))?.undo?.entries).toEqual([
+      expect.objectContaining({ status: 'undo-failed' }),
+    ]);
+    expect((await h.runs.get(childId))?.undo?.entries).toEqual([
+      expect.objectContaining({ status: 'undo-failed' }),
+    ]);
   });
 });
 

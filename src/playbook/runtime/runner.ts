@@ -770,8 +770,8 @@ export class Runner {
    * recorded it. Told now: the runs that asked for the same undo while this job was queued or
    * running (another run's, so adding theirs added nothing: relayFinishedUndo), rather than by
    * reconcile; and, of a failure, the job's `tell` (a run that tries again finds this job
-   * failed, so its own try is added). The job's report told its own run, and `tell` of a
-   * success. A run that asks after the job ended reads that it has, so a watcher listed after
+   * failed, so its own try is added) and its own run. The job's report told its own run, and
+   * `tell` of a success. A run that asks after the job ended reads that it has, so a watcher listed after
    * the read here needs nothing from it. `ended`: for a failure that may be one attempt of
    * several, whether the job has ended.
    */
@@ -786,10 +786,12 @@ export class Runner {
     const ending = (async () => {
       if (!(await ended())) return;
       const watchers = await this.deps.runs.undoWatchers(jobId);
-      const told = new Set(outcome.ok ? [job.runId, ...(job.tell ?? [])] : [job.runId]);
-      const others = outcome.ok ? watchers : [...new Set([...(job.tell ?? []), ...watchers])];
-      for (const run of others) {
-        if (told.has(run)) continue;
+      // A failure goes to the job's own run too, under the id of its report (a duplicate when
+      // the report was sent): a job BullMQ failed for stalling too often never ran to report.
+      const runs = outcome.ok
+        ? watchers.filter((run) => run !== job.runId && !(job.tell ?? []).includes(run))
+        : [...new Set([job.runId, ...(job.tell ?? []), ...watchers])];
+      for (const run of runs) {
         const { eventId, event } = undoOutcomeEvent(run, job.runId, jobId, effectKey, outcome);
         await this.queueEvent(run, UNDO_POSITION, eventId, event);
       }
