@@ -355,13 +355,17 @@ export class RunStore {
   }
 
   /**
-   * Adds `runId` to the runs told how undo job `jobId` ends (Runner.undoJobEnded reads and
+   * Adds `runIds` to the runs told how undo job `jobId` ends (Runner.undoJobEnded reads and
    * forgets them). The expiry only bounds what a job whose end was never seen leaves behind:
    * such a run still learns the outcome from reconcile.
    */
-  async watchUndo(jobId: string, runId: string): Promise<void> {
+  async watchUndo(jobId: string, runIds: readonly string[]): Promise<void> {
     const key = this.keys.undoWatchers(jobId);
-    await this.redis.multi().sadd(key, runId).pexpire(key, UNDO_WATCH_KEEP_MS).exec();
+    await this.redis
+      .multi()
+      .sadd(key, ...runIds)
+      .pexpire(key, UNDO_WATCH_KEEP_MS)
+      .exec();
   }
 
   async undoWatchers(jobId: string): Promise<string[]> {

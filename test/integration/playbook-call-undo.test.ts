@@ -387,9 +387,8 @@ describe('a taken-over effect whose undo by the parent fails', () => {
   });
 });
 
-describe('a nested take-over whose innermost run’s expiry undid the effect first', () => {
-  it('the parent’s cancel tells the run between, whose book no longer shows it in force', async () => {
-    const h = harness(`id: parent
+/** parent → mid → leaf; the leaf's block expires after 1 h. */
+const NESTED_EXPIRING_LEAF = `id: parent
 on: { correlation: r }
 start: contain
 states:
@@ -426,7 +425,11 @@ states:
     expires: 1h
     next: done
   done: { end: resolved }
-`);
+`;
+
+describe('a nested take-over whose innermost run’s expiry undid the effect first', () => {
+  it('the parent’s cancel tells the run between, whose book no longer shows it in force', async () => {
+    const h = harness(NESTED_EXPIRING_LEAF);
     await h.start('run_nest', { id: 'inc_nest', group: { user: 'pia' } });
     await h.settle();
     const midId = childRunId('run_nest', 'contain', 1);
@@ -588,6 +591,31 @@ describe('a sub-run whose expiry finds its parent’s undo of the effect under w
       expect.objectContaining({ status: 'undone' }),
     ]);
     expect(await h.runs.get('run_vic')).toMatchObject({ status: 'cancelled' });
+  });
+});
+
+describe('a nested take-over whose innermost run’s expiry undo was still queued when the parent asked', () => {
+  it('the run between is told as the job ends, as when the leaf had finished first', async () => {
+    const h = harness(NESTED_EXPIRING_LEAF);
+    await h.start('run_nw', { id: 'inc_nw', group: { user: 'nia' } });
+    await h.settle();
+    const midId = childRunId('run_nw', 'contain', 1);
+    const leafId = childRunId(midId, 'inner', 1);
+    h.held.add('ratelimit.clear');
+    h.clock.advance(60 * 60_000 + 1);
+    await h.settle(); // the leaf's expiry undo waits in the queue
+    expect((await h.runner.cancel('run_nw', 'alice')).ok).toBe(true);
+    await h.settle();
+    h.held.delete('ratelimit.clear');
+    await h.settle();
+    expect(clears(h)).toEqual(['c-nia']);
+    expect(await h.runs.get('run_nw')).toMatchObject({ status: 'cancelled' });
+    expect((await h.runs.get(midId))?.undo?.entries).toEqual([
+      expect.objectContaining({ status: 'undone' }),
+    ]);
+    expect(await h.runs.timeline(midId)).toContainEqual(
+      expect.objectContaining({ type: 'undo.succeeded', by: `run:${leafId}` }),
+    );
   });
 });
 

@@ -345,9 +345,9 @@ export async function reconcileUndo(core: RunnerCore, run: RunRecord): Promise<v
  * Tells `runId`, and the runs whose books hold `entry` too (UndoEntry.alsoIn), how the undo
  * job of `entry` ended, if it has: a job another run queued first under the same id (a
  * sub-run's own expiry or cancel) was done already, and adding it again added nothing, so no
- * worker reports it to this run. A job not over yet tells `runId` when it is
- * (Runner.undoJobEnded): the run is listed as watching it before its state is read, so a job
- * that ends after the read finds the run listed.
+ * worker reports it to this run. A job not over yet tells `runId` and the runs that hold the
+ * entry too when it is (Runner.undoJobEnded): they are listed as watching it before its state
+ * is read, so a job that ends after the read finds them listed.
  */
 export async function relayFinishedUndo(
   core: RunnerCore,
@@ -355,11 +355,12 @@ export async function relayFinishedUndo(
   entry: UndoEntry,
 ): Promise<void> {
   const jobId = undoKey(entry.effectKey);
-  await core.deps.runs.watchUndo(jobId, runId);
+  const listed = [runId, ...(entry.alsoIn ?? [])];
+  await core.deps.runs.watchUndo(jobId, listed);
   const job = await core.deps.queues.actionJobState(jobId);
   if (job.state !== 'completed' && job.state !== 'failed') return;
-  // Told here: nothing else will read this run's listing (the job's end has been seen).
-  await core.deps.runs.forgetUndoWatchers(jobId, [runId]);
+  // Told here: nothing else will read these listings (the job's end has been seen).
+  await core.deps.runs.forgetUndoWatchers(jobId, listed);
   const outcome: UndoJobOutcome =
     job.state === 'completed'
       ? { ok: true, result: job.returnValue ?? null }
