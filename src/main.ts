@@ -360,6 +360,7 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
           state: await job.getState(),
           attempts: job.attemptsMade,
           runId: job.data.runId,
+          job: job.data,
           ...(job.failedReason ? { failedReason: job.failedReason } : {}),
           ...(job.returnvalue === undefined || job.returnvalue === null
             ? {}

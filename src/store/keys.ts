@@ -222,6 +222,13 @@ export class Keys {
   undoWatchers(jobId: string): string {
     return `${this.control}:undo:${enc(jobId)}:watchers`;
   }
+  /**
+   * SET of the undo jobs whose end other runs are still to be told of (watchers, or the `tell`
+   * of a failure): reconcile tells them when the notice after the job's end was lost.
+   */
+  get undoAnnounce(): string {
+    return `${this.control}:undo:announce`;
+  }
   /** ZSET effect key -> time it was recorded (ms), for retention. */
   get effectIndex(): string {
     return `${this.control}:effects:index`;

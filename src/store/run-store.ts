@@ -365,7 +365,22 @@ export class RunStore {
       .multi()
       .sadd(key, ...runIds)
       .pexpire(key, UNDO_WATCH_KEEP_MS)
+      .sadd(this.keys.undoAnnounce, jobId)
       .exec();
+  }
+
+  /** Notes that undo job `jobId`'s end is to be told to other runs (see Keys.undoAnnounce). */
+  async toAnnounce(jobId: string): Promise<void> {
+    await this.redis.sadd(this.keys.undoAnnounce, jobId);
+  }
+
+  /** The undo jobs whose end is still to be told (reconcile's list). */
+  async unannounced(): Promise<string[]> {
+    return this.redis.smembers(this.keys.undoAnnounce);
+  }
+
+  async announced(jobId: string): Promise<void> {
+    await this.redis.srem(this.keys.undoAnnounce, jobId);
   }
 
   async undoWatchers(jobId: string): Promise<string[]> {

@@ -128,6 +128,8 @@ export interface HarnessOptions {
    * the action job ended (a fast run worker beside a queue slow to record), not after.
    */
   readonly runJobsBeforeRecord?: boolean;
+  /** An action job's end is recorded, but the notice after it is lost (its process died). */
+  readonly loseEndNotices?: boolean;
 }
 
 /**
@@ -210,7 +212,7 @@ export function createRunHarness(
       return {
         state: (job?.state ?? 'unknown') as 'waiting',
         attempts: job ? 1 : 0,
-        ...(job ? { runId: job.data.runId } : {}),
+        ...(job ? { runId: job.data.runId, job: job.data } : {}),
       };
     },
     async removeFailedActionJob(jobId) {
@@ -323,15 +325,17 @@ export function createRunHarness(
             if (options.runJobsBeforeRecord) await drainRunJobs();
             job.state = 'completed';
             // As main's action worker does on its queue's 'completed' and 'failed' events.
-            await runner.undoJobEnded(job.data as ActionJob, { ok: true, result });
+            if (!options.loseEndNotices)
+              await runner.undoJobEnded(job.data as ActionJob, { ok: true, result });
           } catch (err) {
             if (options.runJobsBeforeRecord) await drainRunJobs();
             job.state = 'failed';
-            await runner.undoJobEnded(job.data as ActionJob, {
-              ok: false,
-              code: 'CORDON_ERR_ACTION_FAILED',
-              message: err instanceof Error ? err.message : String(err),
-            });
+            if (!options.loseEndNotices)
+              await runner.undoJobEnded(job.data as ActionJob, {
+                ok: false,
+                code: 'CORDON_ERR_ACTION_FAILED',
+                message: err instanceof Error ? err.message : String(err),
+              });
           }
         } else {
           const data = job.data as RunJob;

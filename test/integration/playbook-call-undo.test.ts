@@ -619,6 +619,38 @@ describe('a nested take-over whose innermost run’s expiry undo was still queue
   });
 });
 
+describe('a notice of an undo job’s end lost with its process', () => {
+  it('is sent by reconcile, to an ended sub-run too', async () => {
+    const h = harness(REVIEWED_EXPIRING_CHILD, { loseEndNotices: true });
+    await h.start('run_lost', { id: 'inc_lost', group: { user: 'xan' } });
+    await h.settle();
+    const childId = childRunId('run_lost', 'contain', 1);
+    h.held.add('ratelimit.clear'); // the parent's undo waits in the queue
+    expect((await h.runner.cancel('run_lost', 'alice')).ok).toBe(true);
+    await h.settle();
+    h.clock.advance(60 * 60_000 + 1);
+    await h.settle(); // the child's expiry waits on the parent's job
+    h.failures.set('ratelimit.clear', 1);
+    h.held.delete('ratelimit.clear');
+    await h.settle(); // the parent's job fails; the notice to the child is lost
+    expect(await h.runs.get('run_lost')).toMatchObject({ status: 'cancelled' });
+    expect((await h.runs.get(childId))?.undo?.entries).toEqual([
+      expect.objectContaining({ status: 'undoing' }),
+    ]);
+    await h.runner.reconcile();
+    await h.settle();
+    // Told, the child tried again as its own job, which took the block back.
+    expect(clears(h)).toEqual(['c-xan', 'c-xan']);
+    expect(await h.limiter.rule('c-xan')).toBeUndefined();
+    expect((await h.runs.get(childId))?.undo?.entries).toEqual([
+      expect.objectContaining({ status: 'undone' }),
+    ]);
+    expect((await h.runs.get('run_lost'))?.undo?.entries).toEqual([
+      expect.objectContaining({ status: 'undone' }),
+    ]);
+  });
+});
+
 describe('an undo job the queue fails without running it (stalled too often)', () => {
   it('its own run is told by the notice of its end, and so is the sub-run that holds the effect', async () => {
     const h = harness(REVIEWED_EXPIRING_CHILD);

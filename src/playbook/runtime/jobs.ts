@@ -126,6 +126,8 @@ export interface ActionJobStatus {
   readonly returnValue?: unknown;
   /** The run whose job it is (the one that added it first; another's add of the id is a no-op). */
   readonly runId?: string;
+  /** What the job carries (absent when there is no job). */
+  readonly job?: ActionJob;
 }
 
 /** The queue operations the runner needs (a port; BullMQ implements it in main). */

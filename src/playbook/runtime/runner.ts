@@ -749,6 +749,9 @@ export class Runner {
       // also to the runs whose books hold the effect too (a sub-run whose effect this run took
       // over). A failure reaches those only once the queue has recorded it (undoJobEnded): one
       // that tries again must find this job failed, not still running.
+      // Noted first, so reconcile tells them if the notice after the job's end is lost.
+      if (!outcome.ok && (job.tell?.length ?? 0) > 0)
+        await this.deps.runs.toAnnounce(job.effectKey);
       for (const told of outcome.ok ? [job.runId, ...(job.tell ?? [])] : [job.runId]) {
         const { eventId, event } = undoOutcomeEvent(
           told,
@@ -797,6 +800,8 @@ export class Runner {
       }
       // Only those read: a run listed since waits on a new job under the same id.
       await this.deps.runs.forgetUndoWatchers(jobId, watchers);
+      if ((await this.deps.runs.undoWatchers(jobId)).length === 0)
+        await this.deps.runs.announced(jobId);
     })()
       .catch((err: unknown) =>
         this.deps.logger.warn(
@@ -889,6 +894,31 @@ export class Runner {
         await this.reconcileRun(id);
       } catch (err) {
         this.deps.logger.error({ err, runId: id }, 'reconcile failed for run');
+      }
+    }
+    await this.reconcileAnnouncements();
+  }
+
+  /**
+   * Undo jobs whose end other runs were to be told of (watchers, a failure's `tell`) and were
+   * not, the notice after the end lost with its process: told now (the event ids make a
+   * notice sent twice a duplicate). Ended runs are reached too, which reconcileRun never is.
+   */
+  private async reconcileAnnouncements(): Promise<void> {
+    for (const jobId of await this.deps.runs.unannounced()) {
+      try {
+        const status = await this.deps.queues.actionJobState(jobId);
+        if (status.state === 'unknown' || !status.job) await this.deps.runs.announced(jobId);
+        else if (status.state === 'completed')
+          await this.undoJobEnded(status.job, { ok: true, result: status.returnValue ?? null });
+        else if (status.state === 'failed')
+          await this.undoJobEnded(status.job, {
+            ok: false,
+            code: 'CORDON_ERR_ACTION_FAILED',
+            message: status.failedReason ?? 'the undo job failed',
+          });
+      } catch (err) {
+        this.deps.logger.error({ err, jobId }, 'reconcile failed for an undo job’s notice');
       }
     }
   }
