@@ -379,8 +379,14 @@ export class RunStore {
     return this.redis.smembers(this.keys.undoAnnounce);
   }
 
-  async announced(jobId: string): Promise<void> {
-    await this.redis.srem(this.keys.undoAnnounce, jobId);
+  /** Takes undo job `jobId` off the list, unless runs are listed as watching it (answers whether). */
+  async announced(jobId: string): Promise<boolean> {
+    const done = await this.#scripts.run(
+      'closeAnnouncement',
+      [this.keys.undoWatchers(jobId), this.keys.undoAnnounce],
+      [jobId],
+    );
+    return done === 1;
   }
 
   async undoWatchers(jobId: string): Promise<string[]> {

@@ -648,6 +648,32 @@ describe('a notice of an undo job’s end lost with its process', () => {
     expect((await h.runs.get('run_lost'))?.undo?.entries).toEqual([
       expect.objectContaining({ status: 'undone' }),
     ]);
+    // The child's own job's notice was lost too: the next reconcile sends it, then none is left.
+    await h.runner.reconcile();
+    await h.settle();
+    expect(await h.runs.unannounced()).toEqual([]);
+  });
+
+  it('a job failed without running (stalled too often) whose notice is lost: reconcile sends it', async () => {
+    const h = harness(REVIEWED_EXPIRING_CHILD, { loseEndNotices: true });
+    await h.start('run_stl', { id: 'inc_stl', group: { user: 'yul' } });
+    await h.settle();
+    const childId = childRunId('run_stl', 'contain', 1);
+    h.held.add('ratelimit.clear');
+    expect((await h.runner.cancel('run_stl', 'alice')).ok).toBe(true);
+    await h.settle();
+    const jobId = h.actionJobIds().find((id) => id.endsWith('-undo')) as string;
+    h.setActionJobState(jobId, 'failed'); // no processor ran, no notice was sent
+    h.held.delete('ratelimit.clear');
+    await h.runner.reconcile();
+    await h.settle();
+    expect(clears(h)).toEqual([]);
+    expect(await h.runs.get('run_stl')).toMatchObject({ status: 'cancelled' });
+    for (const id of ['run_stl', childId])
+      expect((await h.runs.get(id))?.undo?.entries).toEqual([
+        expect.objectContaining({ status: 'undo-failed' }),
+      ]);
+    expect(await h.runs.unannounced()).toEqual([]);
   });
 });
 

@@ -749,9 +749,6 @@ export class Runner {
       // also to the runs whose books hold the effect too (a sub-run whose effect this run took
       // over). A failure reaches those only once the queue has recorded it (undoJobEnded): one
       // that tries again must find this job failed, not still running.
-      // Noted first, so reconcile tells them if the notice after the job's end is lost.
-      if (!outcome.ok && (job.tell?.length ?? 0) > 0)
-        await this.deps.runs.toAnnounce(job.effectKey);
       for (const told of outcome.ok ? [job.runId, ...(job.tell ?? [])] : [job.runId]) {
         const { eventId, event } = undoOutcomeEvent(
           told,
@@ -800,8 +797,7 @@ export class Runner {
       }
       // Only those read: a run listed since waits on a new job under the same id.
       await this.deps.runs.forgetUndoWatchers(jobId, watchers);
-      if ((await this.deps.runs.undoWatchers(jobId)).length === 0)
-        await this.deps.runs.announced(jobId);
+      await this.deps.runs.announced(jobId);
     })()
       .catch((err: unknown) =>
         this.deps.logger.warn(
@@ -908,8 +904,15 @@ export class Runner {
     for (const jobId of await this.deps.runs.unannounced()) {
       try {
         const status = await this.deps.queues.actionJobState(jobId);
-        if (status.state === 'unknown' || !status.job) await this.deps.runs.announced(jobId);
-        else if (status.state === 'completed')
+        if (status.state === 'unknown' || !status.job) {
+          // Gone (kept no longer than the queue keeps finished jobs): nothing left to tell
+          // from, unless a run listed since waits on a new job under the id.
+          if (await this.deps.runs.announced(jobId))
+            this.deps.logger.warn(
+              { jobId },
+              'an undo job whose end was still to be told is gone from the queue; its runs learn it from their own reconcile or expiry',
+            );
+        } else if (status.state === 'completed')
           await this.undoJobEnded(status.job, { ok: true, result: status.returnValue ?? null });
         else if (status.state === 'failed')
           await this.undoJobEnded(status.job, {
@@ -1102,6 +1105,10 @@ export class Runner {
           job = { ...job, tell: [...new Set([...(job.tell ?? []), found.runId])] };
         }
       }
+      // Noted before it is queued: a failure's notice to `tell` (sent once the queue has
+      // recorded it) is then reconcile's to send if it is lost, even for a job BullMQ fails
+      // without running it.
+      if ((job.tell?.length ?? 0) > 0) await this.deps.runs.toAnnounce(effect.id);
       await this.deps.queues.addActionJob(job, {
         jobId: effect.id,
         attempts: UNDO_RETRY.attempts,
