@@ -73,6 +73,32 @@ const THROTTLE = `  throttle:
     next: contain
 `;
 
+/**
+ * Starts `runId` (incident `incidentId`, user `user`) and holds every `ratelimit.clear` in the
+ * queue; then the sub-run's block expires and the parent is cancelled, in that order, both
+ * undos waiting in the queue.
+ */
+async function expiryThenCancel(h: RunHarness, runId: string, incidentId: string, user: string) {
+  await h.start(runId, { id: incidentId, group: { user } });
+  await h.settle();
+  h.held.add('ratelimit.clear');
+  h.clock.advance(60 * 60_000 + 1);
+  await h.settle();
+  expect((await h.runner.cancel(runId, 'alice')).ok).toBe(true);
+  await h.settle();
+}
+
+/** As expiryThenCancel, the other way round: the parent is cancelled, then the block expires. */
+async function cancelThenExpiry(h: RunHarness, runId: string, incidentId: string, user: string) {
+  await h.start(runId, { id: incidentId, group: { user } });
+  await h.settle();
+  h.held.add('ratelimit.clear');
+  expect((await h.runner.cancel(runId, 'alice')).ok).toBe(true);
+  await h.settle();
+  h.clock.advance(60 * 60_000 + 1);
+  await h.settle();
+}
+
 describe('a parent with nothing of its own to undo', () => {
   it('cancelled as its child resolves: the child’s effects are still taken back', async () => {
     const h = harness(
@@ -490,14 +516,8 @@ describe('a taken-over effect whose sub-run’s own undo failed', () => {
 describe('a taken-over effect whose sub-run’s own undo was still queued when the parent asked', () => {
   it('succeeds after: the parent is told as it ends, with no reconcile', async () => {
     const h = harness(REVIEWED_EXPIRING_CHILD);
-    await h.start('run_late_ok', { id: 'inc_late_ok', group: { user: 'sol' } });
-    await h.settle();
+    await expiryThenCancel(h, 'run_late_ok', 'inc_late_ok', 'sol');
     const childId = childRunId('run_late_ok', 'contain', 1);
-    h.held.add('ratelimit.clear'); // the child's expiry undo waits in the queue
-    h.clock.advance(60 * 60_000 + 1);
-    await h.settle();
-    expect((await h.runner.cancel('run_late_ok', 'alice')).ok).toBe(true);
-    await h.settle();
     expect(await h.runs.get('run_late_ok')).toMatchObject({ status: 'undoing' });
     h.held.delete('ratelimit.clear');
     await h.settle(); // the child's job takes the block back, and tells the parent waiting on it
@@ -513,14 +533,8 @@ describe('a taken-over effect whose sub-run’s own undo was still queued when t
 
   it('fails after: the parent tries again at once, as its own job, and both books end undone', async () => {
     const h = harness(REVIEWED_EXPIRING_CHILD);
-    await h.start('run_late_fail', { id: 'inc_late_fail', group: { user: 'rex' } });
-    await h.settle();
+    await expiryThenCancel(h, 'run_late_fail', 'inc_late_fail', 'rex');
     const childId = childRunId('run_late_fail', 'contain', 1);
-    h.held.add('ratelimit.clear');
-    h.clock.advance(60 * 60_000 + 1);
-    await h.settle();
-    expect((await h.runner.cancel('run_late_fail', 'alice')).ok).toBe(true);
-    await h.settle();
     expect(await h.runs.get('run_late_fail')).toMatchObject({ status: 'undoing' });
     h.failures.set('ratelimit.clear', 1);
     h.held.delete('ratelimit.clear');
@@ -541,14 +555,8 @@ describe('a taken-over effect whose sub-run’s own undo was still queued when t
 
   it('fails twice: the parent’s own failure still reaches it (not taken for the relay of the first)', async () => {
     const h = harness(REVIEWED_EXPIRING_CHILD);
-    await h.start('run_twice', { id: 'inc_twice', group: { user: 'tam' } });
-    await h.settle();
+    await expiryThenCancel(h, 'run_twice', 'inc_twice', 'tam');
     const childId = childRunId('run_twice', 'contain', 1);
-    h.held.add('ratelimit.clear');
-    h.clock.advance(60 * 60_000 + 1);
-    await h.settle();
-    expect((await h.runner.cancel('run_twice', 'alice')).ok).toBe(true);
-    await h.settle();
     h.failures.set('ratelimit.clear', 2);
     h.held.delete('ratelimit.clear');
     await h.settle();
@@ -567,14 +575,8 @@ describe('a sub-run whose expiry finds its parent’s undo of the effect under w
   it('tries again once the failure is recorded, even when the runs move before the queue does', async () => {
     // The parent's job fails and its report is applied while the queue still shows it active.
     const h = harness(REVIEWED_EXPIRING_CHILD, { runJobsBeforeRecord: true });
-    await h.start('run_vic', { id: 'inc_vic', group: { user: 'vic' } });
-    await h.settle();
+    await cancelThenExpiry(h, 'run_vic', 'inc_vic', 'vic');
     const childId = childRunId('run_vic', 'contain', 1);
-    h.held.add('ratelimit.clear'); // the parent's undo waits in the queue
-    expect((await h.runner.cancel('run_vic', 'alice')).ok).toBe(true);
-    await h.settle();
-    h.clock.advance(60 * 60_000 + 1);
-    await h.settle(); // the child's expiry asks for the same undo job
     expect((await h.runs.get(childId))?.undo?.entries).toEqual([
       expect.objectContaining({ status: 'undoing' }),
     ]);
@@ -597,15 +599,9 @@ describe('a sub-run whose expiry finds its parent’s undo of the effect under w
 describe('a nested take-over whose innermost run’s expiry undo was still queued when the parent asked', () => {
   it('the run between is told as the job ends, as when the leaf had finished first', async () => {
     const h = harness(NESTED_EXPIRING_LEAF);
-    await h.start('run_nw', { id: 'inc_nw', group: { user: 'nia' } });
-    await h.settle();
+    await expiryThenCancel(h, 'run_nw', 'inc_nw', 'nia');
     const midId = childRunId('run_nw', 'contain', 1);
     const leafId = childRunId(midId, 'inner', 1);
-    h.held.add('ratelimit.clear');
-    h.clock.advance(60 * 60_000 + 1);
-    await h.settle(); // the leaf's expiry undo waits in the queue
-    expect((await h.runner.cancel('run_nw', 'alice')).ok).toBe(true);
-    await h.settle();
     h.held.delete('ratelimit.clear');
     await h.settle();
     expect(clears(h)).toEqual(['c-nia']);
@@ -622,14 +618,8 @@ describe('a nested take-over whose innermost run’s expiry undo was still queue
 describe('a notice of an undo job’s end lost with its process', () => {
   it('is sent by reconcile, to an ended sub-run too', async () => {
     const h = harness(REVIEWED_EXPIRING_CHILD, { loseEndNotices: true });
-    await h.start('run_lost', { id: 'inc_lost', group: { user: 'xan' } });
-    await h.settle();
+    await cancelThenExpiry(h, 'run_lost', 'inc_lost', 'xan');
     const childId = childRunId('run_lost', 'contain', 1);
-    h.held.add('ratelimit.clear'); // the parent's undo waits in the queue
-    expect((await h.runner.cancel('run_lost', 'alice')).ok).toBe(true);
-    await h.settle();
-    h.clock.advance(60 * 60_000 + 1);
-    await h.settle(); // the child's expiry waits on the parent's job
     h.failures.set('ratelimit.clear', 1);
     h.held.delete('ratelimit.clear');
     await h.settle(); // the parent's job fails; the notice to the child is lost
@@ -712,14 +702,8 @@ describe('an undo job the queue fails without running it (stalled too often)', (
 describe('a sub-run whose expiry finds its parent’s undo of the effect still running', () => {
   it('learns the outcome from the parent’s job, and the undo runs once', async () => {
     const h = harness(REVIEWED_EXPIRING_CHILD);
-    await h.start('run_first', { id: 'inc_first', group: { user: 'uma' } });
-    await h.settle();
+    await cancelThenExpiry(h, 'run_first', 'inc_first', 'uma');
     const childId = childRunId('run_first', 'contain', 1);
-    h.held.add('ratelimit.clear'); // the parent's undo waits in the queue
-    expect((await h.runner.cancel('run_first', 'alice')).ok).toBe(true);
-    await h.settle();
-    h.clock.advance(60 * 60_000 + 1);
-    await h.settle(); // the child's expiry asks for the same undo job
     h.held.delete('ratelimit.clear');
     await h.settle();
     expect(clears(h)).toEqual(['c-uma']);
