@@ -771,9 +771,10 @@ export class Runner {
    * running (another run's, so adding theirs added nothing: relayFinishedUndo), rather than by
    * reconcile; and, of a failure, the job's `tell` (a run that tries again finds this job
    * failed, so its own try is added) and its own run. The job's report told its own run, and
-   * `tell` of a success. A run that asks after the job ended reads that it has, so a watcher listed after
-   * the read here needs nothing from it. `ended`: for a failure that may be one attempt of
-   * several, whether the job has ended.
+   * `tell` of a success. A run that asks after the job ended reads that it has, so a watcher
+   * listed after the read here needs nothing from it. `ended`: for a failure that may be one
+   * attempt of several, whether the job has ended. A notice lost with its process is sent by
+   * reconcile (reconcileAnnouncements).
    */
   async undoJobEnded(
     job: ActionJob,
@@ -802,7 +803,7 @@ export class Runner {
       .catch((err: unknown) =>
         this.deps.logger.warn(
           { err, runId: job.runId, jobId },
-          'telling the runs that wait on an undo job how it ended failed; reconcile tells those still going',
+          'telling the runs that wait on an undo job how it ended failed; reconcile tells them',
         ),
       )
       .finally(() => this.#clearing.delete(ending));
