@@ -36,6 +36,7 @@ import { encodeStandardJob } from './playbook/runtime/queued-job.js';
 import { PlaybookCatalog } from './playbook/runtime/playbook-catalog.js';
 import { Runner } from './playbook/runtime/runner.js';
 import { sourcesOfRefs } from './playbook/runtime/trigger-match.js';
+import { failedUndoOutcome } from './playbook/runtime/undo-events.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import { createCrashHook } from './shared/crash-points.js';
 import { formatDurationMs } from './shared/duration.js';
@@ -637,11 +638,7 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
         // Only a job with no attempt left has ended; one backing off tries again.
         void runner.undoJobEnded(
           job.data,
-          {
-            ok: false,
-            code: 'CORDON_ERR_ACTION_FAILED',
-            message: job.failedReason ?? err.message,
-          },
+          failedUndoOutcome(job.failedReason ?? err.message),
           async () => (await job.getState()) === 'failed',
         );
       });

@@ -141,9 +141,9 @@ async function runStep(
     }
     await deps.audit?.record(actionOutcome(data, attempt, { ok: false, code }));
     await deps.runner.completeAction(data, { ok: false, code, message }, attempt);
-    return retryable
-      ? { failed: error }
-      : { failed: new Error(`${code}: ${message}`), final: true };
+    // The last attempt's reason names its code: the queue records it, and the runs told of an
+    // undo job's end from the queue (failedUndoOutcome) read the code there.
+    return { failed: new Error(`${code}: ${message}`), final: !retryable };
   }
   deps.crash(
     data.undoOf

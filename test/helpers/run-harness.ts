@@ -17,8 +17,10 @@ import type {
 } from '../../src/playbook/runtime/jobs.js';
 import { PlaybookCatalog } from '../../src/playbook/runtime/playbook-catalog.js';
 import { Runner } from '../../src/playbook/runtime/runner.js';
+import { failedUndoOutcome } from '../../src/playbook/runtime/undo-events.js';
 import { ManualClock } from '../../src/shared/clock.js';
 import type { CrashHook, CrashPoint } from '../../src/shared/crash-points.js';
+import type { ErrorCode } from '../../src/shared/error-codes.js';
 import { CordonError } from '../../src/shared/errors.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { ApprovalStore } from '../../src/store/approval-store.js';
@@ -47,6 +49,8 @@ export interface RunHarness {
   readonly calls: { operation: string; inputs: Record<string, unknown>; ctx: ActionContext }[];
   /** Operation → how many of its next calls fail (a connector error). */
   readonly failures: Map<string, number>;
+  /** Operation → the code its failures carry (default CORDON_ERR_ACTION_FAILED). */
+  readonly failureCodes: Map<string, ErrorCode>;
   /** Operations whose jobs stay queued (a busy worker) until removed from the set. */
   readonly held: Set<string>;
   /** Ids of run jobs (a sub-run's start: its run id) that stay queued until removed. */
@@ -165,7 +169,15 @@ export function createRunHarness(
   const cases = new CaseStore(store.redis, keys);
   const all = compileAll(text);
   const playbook = all[0] as CompiledPlaybook;
-  type Entry<T> = { id: string; data: T; dueAt: number; seq: number; state: string };
+  type Entry<T> = {
+    id: string;
+    data: T;
+    dueAt: number;
+    seq: number;
+    state: string;
+    /** As the queue records a failed job's last error. */
+    failedReason?: string;
+  };
   const runJobs = new Map<string, Entry<RunJob>>();
   const actionJobs = new Map<string, Entry<ActionJob>>();
   const actionJobOptions = new Map<string, ActionJobOptions>();
@@ -213,6 +225,7 @@ export function createRunHarness(
         state: (job?.state ?? 'unknown') as 'waiting',
         attempts: job ? 1 : 0,
         ...(job ? { runId: job.data.runId, job: job.data } : {}),
+        ...(job?.failedReason === undefined ? {} : { failedReason: job.failedReason }),
       };
     },
     async removeFailedActionJob(jobId) {
@@ -232,6 +245,7 @@ export function createRunHarness(
   });
   const calls: RunHarness['calls'] = [];
   const failures = new Map<string, number>();
+  const failureCodes = new Map<string, ErrorCode>();
   const held = new Set<string>();
   const heldRunJobs = new Set<string>();
   const builtin = builtinExecutors({ limiter, cases });
@@ -246,7 +260,8 @@ export function createRunHarness(
             const left = failures.get(op) ?? 0;
             if (left > 0) {
               failures.set(op, left - 1);
-              throw new CordonError('CORDON_ERR_ACTION_FAILED', `${op} refused by the fake.`);
+              const code = failureCodes.get(op) ?? 'CORDON_ERR_ACTION_FAILED';
+              throw new CordonError(code, `${op} refused by the fake.`);
             }
             return exec(inputs, ctx);
           },
@@ -297,6 +312,7 @@ export function createRunHarness(
     playbook,
     calls,
     failures,
+    failureCodes,
     held,
     heldRunJobs,
     async start(runId, incident) {
@@ -330,12 +346,9 @@ export function createRunHarness(
           } catch (err) {
             if (options.runJobsBeforeRecord) await drainRunJobs();
             job.state = 'failed';
+            job.failedReason = err instanceof Error ? err.message : String(err);
             if (!options.loseEndNotices)
-              await runner.undoJobEnded(job.data as ActionJob, {
-                ok: false,
-                code: 'CORDON_ERR_ACTION_FAILED',
-                message: err instanceof Error ? err.message : String(err),
-              });
+              await runner.undoJobEnded(job.data as ActionJob, failedUndoOutcome(job.failedReason));
           }
         } else {
           const data = job.data as RunJob;

@@ -413,6 +413,42 @@ describe('a taken-over effect whose undo by the parent fails', () => {
   });
 });
 
+describe('the code of a failed undo another run is told of', () => {
+  // The job's own run hears its report; the sub-run, told from the queue's record of the job's
+  // end (the worker's notice, or reconcile when that was lost), reads the code there.
+  const cases = [
+    ['a retryable failure on its last attempt', 'CORDON_ERR_ACTION_UNAVAILABLE'],
+    ['a failure a retry cannot fix', 'CORDON_ERR_ACTION_UNAUTHORIZED'],
+  ] as const;
+  for (const [name, code] of cases)
+    for (const lost of [false, true])
+      it(`${name}${lost ? ', its end notice lost' : ''}: the sub-run sees ${code}`, async () => {
+        const h = harness(REVIEWED_EXPIRING_CHILD, { loseEndNotices: lost });
+        const runId = `run_code_${lost ? 'l' : 'n'}${code.length}`;
+        await h.start(runId, { id: `inc_${runId}`, group: { user: 'ode' } });
+        await h.settle();
+        const childId = childRunId(runId, 'contain', 1);
+        h.failures.set('ratelimit.clear', 1);
+        h.failureCodes.set('ratelimit.clear', code);
+        expect((await h.runner.cancel(runId, 'alice')).ok).toBe(true);
+        await h.settle();
+        if (lost) {
+          await h.runner.reconcile();
+          await h.settle();
+        }
+        const failed = { type: 'undo.failed', error: expect.objectContaining({ code }) };
+        expect(await h.runs.timeline(runId)).toContainEqual(
+          expect.objectContaining({ ...failed, state: 'contain/block' }),
+        );
+        expect(await h.runs.timeline(childId)).toContainEqual(
+          expect.objectContaining({ ...failed, state: 'block', by: `run:${runId}` }),
+        );
+        expect((await h.runs.get(childId))?.undo?.entries).toEqual([
+          expect.objectContaining({ status: 'undo-failed' }),
+        ]);
+      });
+});
+
 /** parent → mid → leaf; the leaf's block expires after 1 h. */
 const NESTED_EXPIRING_LEAF = `id: parent
 on: { correlation: r }

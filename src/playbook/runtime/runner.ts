@@ -61,6 +61,7 @@ import {
   deferEvent,
   waitsForRejection,
   endsAwaitedSubRun,
+  failedUndoOutcome,
   reconcileUndo,
   relayFinishedUndo,
   subRunsToAwait,
@@ -916,11 +917,7 @@ export class Runner {
         } else if (status.state === 'completed')
           await this.undoJobEnded(status.job, { ok: true, result: status.returnValue ?? null });
         else if (status.state === 'failed')
-          await this.undoJobEnded(status.job, {
-            ok: false,
-            code: 'CORDON_ERR_ACTION_FAILED',
-            message: status.failedReason ?? 'the undo job failed',
-          });
+          await this.undoJobEnded(status.job, failedUndoOutcome(status.failedReason));
       } catch (err) {
         this.deps.logger.error({ err, jobId }, 'reconcile failed for an undo job’s notice');
       }

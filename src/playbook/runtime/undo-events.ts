@@ -1,3 +1,4 @@
+import { ERROR_CODES } from '../../shared/error-codes.js';
 import type { CompiledPlaybook, RunEvent } from '../definition/compile-playbook.js';
 import { callEndedEventId } from '../kinds/call/call-runtime.js';
 import { stateEffectId, type Effect } from './effects.js';
@@ -364,11 +365,7 @@ export async function relayFinishedUndo(
   const outcome: UndoJobOutcome =
     job.state === 'completed'
       ? { ok: true, result: job.returnValue ?? null }
-      : {
-          ok: false,
-          code: 'CORDON_ERR_ACTION_FAILED',
-          message: job.failedReason ?? 'the undo job failed',
-        };
+      : failedUndoOutcome(job.failedReason);
   // Named after the run whose job it was: the one that actually tried.
   const owner = job.runId ?? runId;
   for (const told of [runId, ...(entry.alsoIn ?? [])]) {
@@ -381,6 +378,21 @@ export async function relayFinishedUndo(
 export type UndoJobOutcome =
   | { readonly ok: true; readonly result: unknown }
   | { readonly ok: false; readonly code: string; readonly message: string };
+
+const RECORDED_FAILURE = /^(CORDON_ERR_[A-Z0-9_]+): ([\s\S]*)$/;
+
+/**
+ * A failed undo job's outcome from the reason its queue recorded. The action worker ends a
+ * step's last attempt with `CODE: message` (runStep), so a run told of another run's job, or
+ * by reconcile, sees the connector's code as the job's own run did; a reason without a known
+ * code (a job failed for stalling too often never ran) reads as CORDON_ERR_ACTION_FAILED.
+ */
+export function failedUndoOutcome(reason: string | undefined): UndoJobOutcome {
+  const recorded = reason === undefined ? null : RECORDED_FAILURE.exec(reason);
+  if (recorded && Object.hasOwn(ERROR_CODES, recorded[1] as string))
+    return { ok: false, code: recorded[1] as string, message: recorded[2] as string };
+  return { ok: false, code: 'CORDON_ERR_ACTION_FAILED', message: reason ?? 'the undo job failed' };
+}
 
 /**
  * The event telling run `told` how undo job `jobId` of `effectKey`, run by `owner`, ended.
