@@ -279,7 +279,8 @@ export class CorrelationEngine {
         throw new Error(`Rule ${corr.key}: no runtime for correlation type ${corr.type}.`);
       const index = this.#infos.length;
       this.#slotByKey.set(corr.key, index);
-      const runtime = module.runtime(corr, this.#ctx);
+      const innerSpanMs = innerSpanOf(corr, rules.correlations);
+      const runtime = module.runtime(corr, { ...this.#ctx, innerSpanMs });
       // A colocated rule's groups all live in one partition: its cap is not shared out.
       const maxGroups = corr.limits.maxGroups ?? options.limits.maxGroupsPerRule;
       this.#infos.push({
@@ -299,7 +300,7 @@ export class CorrelationEngine {
         onClose: corr.firing === 'on-close',
         maxGroups: runtime.shared ? maxGroups : share(maxGroups),
         colocated: runtime.shared !== undefined,
-        innerSpanMs: innerSpanOf(corr, rules.correlations),
+        innerSpanMs,
         stateKey: `${corr.key}\u0000${corr.stateVersion}`,
         correlation: corr,
         stats: this.statsOf(corr.key),

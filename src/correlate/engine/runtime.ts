@@ -105,6 +105,16 @@ export interface RuntimeContext {
   readonly maxDistinctExact: number;
 }
 
+/** What a rule's runtime is built with: the context, and what the engine knows of the rule. */
+export interface RuntimeBuild extends RuntimeContext {
+  /**
+   * How long after its match a rule's inner matches may still be withdrawn (the longest
+   * timespan plus lateness of the correlations it reads; 0 when it reads none): state kept
+   * for a withdrawal is kept while the watermark, less lateness, is within this of it.
+   */
+  readonly innerSpanMs: number;
+}
+
 /**
  * A correlation type's behaviour for one compiled rule. `G` is the group state: plain,
  * JSON-encodable data owned by the engine and handed back on every call.

@@ -1,4 +1,4 @@
-import type { RuntimeContext, RuleRuntime } from '../engine/runtime.js';
+import type { RuleRuntime, RuntimeBuild } from '../engine/runtime.js';
 import type { RuleContext } from '../rule/context.js';
 import type { CompiledCorrelation, Condition, FiringMode, WindowSpec } from '../rule/types.js';
 
@@ -46,7 +46,7 @@ export interface CorrelationTypeModule {
   firing(condition: Condition | undefined, params: Readonly<Record<string, unknown>>): FiringMode;
   /** Whether `cordon.fire: eager` may override an on-close default (never for correctness). */
   readonly eagerAllowed?: boolean;
-  runtime(rule: CompiledCorrelation, ctx: RuntimeContext): RuleRuntime;
+  runtime(rule: CompiledCorrelation, build: RuntimeBuild): RuleRuntime;
 }
 
 export interface TypeParseInput {

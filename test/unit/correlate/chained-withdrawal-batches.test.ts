@@ -9,9 +9,11 @@ import { describe, expect, it } from 'vitest';
 import { CorrelationEngine } from '../../../src/correlate/engine/engine.js';
 import type { CanonicalEvent } from '../../../src/ingest/canonical-event.js';
 import {
+  absenceOverSequence,
   big,
   block,
   inj,
+  review,
   withdrawable,
 } from '../../../src/correlate/types/chaining/conformance.js';
 import {
@@ -32,7 +34,12 @@ const rules = (condition: string, window = '', type = 'event_count', outer = '10
  * Matches and retractions of the outer rule, in order. `advanceEach`: advance() after every event (and
  * every derived event); otherwise only once all events are in.
  */
-function run(yaml: string, cases: readonly CaseEvent[], advanceEach: boolean): string[] {
+function run(
+  yaml: string,
+  cases: readonly CaseEvent[],
+  advanceEach: boolean,
+  outer = 'session_exfiltration',
+): string[] {
   const engine = new CorrelationEngine(compileRules(yaml), {
     limits: TEST_LIMITS,
     timing: TEST_TIMING,
@@ -41,9 +48,8 @@ function run(yaml: string, cases: readonly CaseEvent[], advanceEach: boolean): s
   const take = (): CanonicalEvent[] => {
     const d = engine.drain();
     for (const m of d.matches)
-      if (m.rule === 'session_exfiltration') out.push(`match ${m.group.session} count ${m.count}`);
-    for (const r of d.retractions)
-      if (r.rule === 'session_exfiltration') out.push(`retract ${r.group.session}`);
+      if (m.rule === outer) out.push(`match ${m.group.session} count ${m.count}`);
+    for (const r of d.retractions) if (r.rule === outer) out.push(`retract ${r.group.session}`);
     return d.derived;
   };
   const events = toEvents(cases);
@@ -86,5 +92,48 @@ describe('a withdrawn inner match where batches end', () => {
     // Two sequences of two steps each would be 4: the first was withdrawn.
     expect(run(yaml, cases, true)).toEqual([]);
     expect(run(yaml, [...cases, inj(20 * MIN), big(22 * MIN)], true)).toEqual(['match s1 count 2']);
+  });
+});
+
+describe('a withdrawn inner match an absence reads, where batches end', () => {
+  const shape = { innerTimespan: '2h', outerTimespan: '10m' };
+  const outer = 'absence_over_sequence';
+
+  it('a trigger whose deadline had passed is decided with it, then withdrawn', () => {
+    const yaml = absenceOverSequence('trigger', shape);
+    // The sequence at 2 m waits 10 m for a review; s3 moves the watermark past 12 m; then a
+    // block at 1 m, too late to count, withdraws the sequence.
+    const cases = [inj(0), big(2 * MIN), inj(30 * MIN, 's3'), block(MIN)];
+    const each = run(yaml, cases, true, outer);
+    expect(each).toEqual(['match s1 count 1', 'retract s1']);
+    expect(run(yaml, cases, false, outer)).toEqual(each);
+  });
+
+  it('a trigger still waiting is no longer waited on', () => {
+    const yaml = absenceOverSequence('trigger', shape);
+    const cases = [inj(0), big(2 * MIN), block(MIN), inj(30 * MIN, 's3')];
+    expect(run(yaml, cases, true, outer)).toEqual([]);
+    expect(run(yaml, cases, false, outer)).toEqual([]);
+  });
+
+  it('an expected event withdrawn covers no trigger any more, before or after it', () => {
+    const yaml = absenceOverSequence('expected', shape);
+    // A review at 1 m, cleared by the sequence at 2 m on arrival, waits again once a block at
+    // 70 s (too late to count) withdraws the sequence; one at 90 s arriving after that waits.
+    const before = [inj(0), review(MIN), big(2 * MIN), block(70_000), inj(30 * MIN, 's3')];
+    const after = [inj(0), big(2 * MIN), block(70_000), review(90_000), inj(30 * MIN, 's3')];
+    for (const cases of [before, after]) {
+      expect(run(yaml, cases, true, outer)).toEqual(['match s1 count 1']);
+      expect(run(yaml, cases, false, outer)).toEqual(['match s1 count 1']);
+    }
+    // Without the block, the sequence covers both.
+    expect(
+      run(
+        yaml,
+        before.filter((e) => e.labels?.guardrail === undefined),
+        true,
+        outer,
+      ),
+    ).toEqual([]);
   });
 });

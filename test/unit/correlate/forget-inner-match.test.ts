@@ -24,7 +24,7 @@ function runtimeOf(text: string, name: string): RuleRuntime {
   if (!rule) throw new Error(`${name} did not compile`);
   const module = correlationType(rule.type);
   if (!module) throw new Error(`no type ${rule.type}`);
-  return module.runtime(rule, CTX);
+  return module.runtime(rule, { ...CTX, innerSpanMs: 0 });
 }
 
 const c = (t: number, ref: string, value?: number | string, input = 0): Contribution => ({

@@ -9,10 +9,20 @@ import {
   rememberFire,
   withdrawFires,
 } from '../../engine/fired-memory.js';
-import type { Contribution, Fire, RuleRuntime } from '../../engine/runtime.js';
+import type {
+  Contribution,
+  Fire,
+  RuleRuntime,
+  RuntimeBuild,
+  RuntimeContext,
+} from '../../engine/runtime.js';
 import { NO_FIRES } from '../../engine/runtime.js';
 import type { BooleanExpr, CompiledCorrelation } from '../../rule/types.js';
 import { MAX_WINDOW_TIMESPAN_MS } from '../common.js';
+import { DERIVED_SOURCE } from '../../../ingest/canonical-event.js';
+
+/** The ref of an inner match read by a chained rule (`cordon/<match id>`). */
+const INNER_MATCH = `${DERIVED_SOURCE}/`;
 import type { CorrelationTypeModule } from '../type-module.js';
 
 /**
@@ -64,11 +74,25 @@ interface AbsenceState {
   pending: Contribution[];
   /** Event times of expected events that a later-arriving trigger may still need. */
   seen: number[];
+  /**
+   * Expected events that are inner matches (chained rules), oldest first, each with the
+   * triggers it covered: a withdrawn one covers nothing any more (forget).
+   */
+  chained: InnerExpected[];
   /** Absences reported that an expected event arriving later may still withdraw. */
   fired: FiredSpan[];
 }
 
-function absenceRuntime(rule: CompiledCorrelation): RuleRuntime<AbsenceState> {
+interface InnerExpected {
+  readonly t: number;
+  readonly ref: string;
+  /** Triggers it covered (cleared while waiting, or arrived covered), oldest first. */
+  covered: Contribution[];
+}
+
+type EncodedTrigger = [number, string, number, 0 | 1];
+
+function absenceRuntime(rule: CompiledCorrelation, build: RuntimeBuild): RuleRuntime<AbsenceState> {
   const T = rule.timespanMs;
   const L = rule.allowedLatenessMs;
   const expr = rule.condition?.kind === 'boolean' ? rule.condition.expr : undefined;
@@ -76,20 +100,40 @@ function absenceRuntime(rule: CompiledCorrelation): RuleRuntime<AbsenceState> {
   const expectedKey = rule.inputs[expected]?.key ?? '';
   /** The first watermark past t + T + L (event times are whole milliseconds). */
   const deadline = (a: Contribution): number => a.t + T + L + 1;
+  const covers = (t: number, a: Contribution): boolean => t >= a.t && t <= a.t + T;
+  const capOf = (ctx: RuntimeContext): number =>
+    rule.limits.maxEventsPerGroup ?? ctx.maxEventsPerGroup;
+  const wait = (g: AbsenceState, a: Contribution, cap: number): void => {
+    g.pending.push(a);
+    g.pending.sort(compareContributions);
+    if (g.pending.length > cap) g.pending.splice(0, g.pending.length - cap);
+  };
+  /**
+   * Where trigger `a` goes: nowhere if an expected event that cannot be withdrawn covers it,
+   * to the first inner match that covers it, else it waits.
+   */
+  const place = (g: AbsenceState, a: Contribution, cap: number): void => {
+    if (g.seen.some((t) => covers(t, a))) return;
+    const by = g.chained.find((e) => covers(e.t, a));
+    if (!by) return wait(g, a, cap);
+    by.covered.push(a);
+    by.covered.sort(compareContributions);
+    if (by.covered.length > cap) by.covered.splice(0, by.covered.length - cap);
+  };
   return {
     rule,
-    create: () => ({ pending: [], seen: [], fired: [] }),
+    create: () => ({ pending: [], seen: [], chained: [], fired: [] }),
     add(g, c, ctx) {
-      if (c.input === expected) {
-        g.pending = g.pending.filter((a) => !(c.t >= a.t && c.t <= a.t + T));
-        g.seen.push(c.t);
+      if (c.input !== expected) {
+        place(g, c, capOf(ctx));
         return NO_FIRES;
       }
-      if (g.seen.some((t) => t >= c.t && t <= c.t + T)) return NO_FIRES;
-      g.pending.push(c);
-      g.pending.sort(compareContributions);
-      const cap = rule.limits.maxEventsPerGroup ?? ctx.maxEventsPerGroup;
-      if (g.pending.length > cap) g.pending.splice(0, g.pending.length - cap);
+      const covered = g.pending.filter((a) => covers(c.t, a));
+      if (covered.length > 0) g.pending = g.pending.filter((a) => !covers(c.t, a));
+      if (c.ref.startsWith(INNER_MATCH)) {
+        g.chained.push({ t: c.t, ref: c.ref, covered });
+        g.chained.sort((a, b) => a.t - b.t);
+      } else g.seen.push(c.t);
       return NO_FIRES;
     },
     nextClose: (g) => (g.pending.length > 0 ? deadline(g.pending[0] as Contribution) : undefined),
@@ -112,13 +156,40 @@ function absenceRuntime(rule: CompiledCorrelation): RuleRuntime<AbsenceState> {
     prune(g, watermark) {
       // A trigger still to come has t ≥ watermark − L; only expected events after that matter.
       g.seen = g.seen.filter((t) => t >= watermark - L);
+      // An inner match is kept for its withdrawal as long as the engine keeps matches built on
+      // inner ones (so whether a sweep ran never changes what a withdrawal brings back).
+      const innerHorizon = watermark - L - build.innerSpanMs;
+      g.chained = g.chained.filter((e) => e.t >= innerHorizon);
       g.fired = keptFires(g.fired, firesHorizon(watermark, L, T));
-      return g.pending.length === 0 && g.seen.length === 0 && g.fired.length === 0;
+      return (
+        g.pending.length === 0 &&
+        g.seen.length === 0 &&
+        g.chained.length === 0 &&
+        g.fired.length === 0
+      );
     },
     // An expected event for a reported absence can only come later than the lateness allows
     // (the absence waited for it that long), so it is not counted; it still withdraws the match.
     forgetFire(g, windowKey) {
       forgetSpan(g.fired, windowKey);
+    },
+    // A withdrawn inner match: as a trigger it is no longer waited on (one decided already is
+    // withdrawn with the matches built on it); as an expected event it covers nothing any more,
+    // so the triggers it covered are placed again (one whose deadline has passed fires at the
+    // next close).
+    forget(g, ref) {
+      const removed = g.pending.filter((a) => a.ref === ref);
+      if (removed.length > 0) g.pending = g.pending.filter((a) => a.ref !== ref);
+      for (const e of g.chained) {
+        const i = e.covered.findIndex((a) => a.ref === ref);
+        if (i >= 0) removed.push(...e.covered.splice(i, 1));
+      }
+      const at = g.chained.findIndex((e) => e.ref === ref);
+      if (at < 0) return removed;
+      const [gone] = g.chained.splice(at, 1) as [InnerExpected];
+      // The cap was applied where they were kept; placing them again keeps to it.
+      for (const a of gone.covered) place(g, a, Number.MAX_SAFE_INTEGER);
+      return [...removed, { t: gone.t, ref, input: expected, value: undefined, late: false }];
     },
     withdraw(g, c, watermark) {
       if (c.input !== expected || g.fired.length === 0) return [];
@@ -132,25 +203,40 @@ function absenceRuntime(rule: CompiledCorrelation): RuleRuntime<AbsenceState> {
       );
     },
     encode: (g) => ({
-      p: g.pending.map((c) => [c.t, c.ref, c.input, c.late ? 1 : 0]),
+      p: g.pending.map(encodeTrigger),
       s: g.seen,
+      ...(g.chained.length > 0
+        ? { c: g.chained.map((e) => [e.t, e.ref, e.covered.map(encodeTrigger)]) }
+        : {}),
       ...(g.fired.length > 0 ? { f: g.fired } : {}),
     }),
     decode(data) {
-      const d = data as { p: [number, string, number, 0 | 1][]; s: number[]; f?: FiredSpan[] };
+      const d = data as {
+        p: EncodedTrigger[];
+        s: number[];
+        c?: [number, string, EncodedTrigger[]][];
+        f?: FiredSpan[];
+      };
       return {
-        pending: d.p.map(([t, ref, input, late]) => ({
+        pending: d.p.map(decodeTrigger),
+        seen: d.s,
+        chained: (d.c ?? []).map(([t, ref, covered]) => ({
           t,
           ref,
-          input,
-          value: undefined,
-          late: late === 1,
+          covered: covered.map(decodeTrigger),
         })),
-        seen: d.s,
         fired: d.f ?? [],
       };
     },
   };
+}
+
+function encodeTrigger(c: Contribution): EncodedTrigger {
+  return [c.t, c.ref, c.input, c.late ? 1 : 0];
+}
+
+function decodeTrigger([t, ref, input, late]: EncodedTrigger): Contribution {
+  return { t, ref, input, value: undefined, late: late === 1 };
 }
 
 /** The input under the NOT of "a and not b". */

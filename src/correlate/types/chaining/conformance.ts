@@ -127,6 +127,45 @@ correlation:
 ${generate ? '  generate: true\n' : ''}${window ? `cordon: ${window}\n` : ''}`;
 }
 
+/**
+ * `absence_over_sequence` over the `until` sequence (lateness 0): `trigger and not expected`,
+ * the sequence on either side, a review (an LLM event labelled `review: done`) on the other,
+ * within `outerTimespan` (default 30m).
+ */
+export function absenceOverSequence(
+  sequenceIs: 'trigger' | 'expected',
+  shape: { innerTimespan?: string; outerTimespan?: string } = {},
+): string {
+  const [trigger, expected] =
+    sequenceIs === 'trigger' ? ['sequence', 'reviewed'] : ['reviewed', 'sequence'];
+  return `${LLM_DETECTIONS}---
+title: Review
+name: reviewed
+logsource: { category: llm }
+detection: { sel: { labels.review: done }, condition: sel }
+---
+title: Injection then exfiltration
+name: sequence
+correlation:
+  type: temporal_ordered
+  rules: [injection, big_response, blocked]
+  group-by: [session]
+  timespan: ${shape.innerTimespan ?? '5m'}
+  condition: injection and big_response and not blocked
+cordon: { lateness: 0s }
+---
+title: Absence over the sequence
+name: absence_over_sequence
+correlation:
+  type: temporal
+  rules: [${trigger}, ${expected}]
+  group-by: [session]
+  timespan: ${shape.outerTimespan ?? '30m'}
+  condition: ${trigger} and not ${expected}
+cordon: { type: absence, lateness: 0s }
+`;
+}
+
 function llm(t: number, session: string, extra: Partial<CaseEvent>): CaseEvent {
   return { t, kind: 'llm', name: 'chat', entity: { session }, ...extra };
 }
@@ -137,6 +176,8 @@ export const big = (t: number, session = 's1'): CaseEvent =>
   llm(t, session, { measures: { tokens_out: 5000 } });
 export const block = (t: number, session = 's1'): CaseEvent =>
   llm(t, session, { labels: { guardrail: 'blocked' } });
+export const review = (t: number, session = 's1'): CaseEvent =>
+  llm(t, session, { labels: { review: 'done' } });
 
 export const CASES: readonly ConformanceCase[] = [
   {
@@ -358,5 +399,78 @@ export const CASES: readonly ConformanceCase[] = [
       { rule: 'session_exfiltration', matchLast: 2 * MINUTE, tooLate: false },
     ],
     stats: { rule: 'session_exfiltration', matches: 1, retracted: 1 },
+  },
+  {
+    name: 'an absence whose trigger is a withdrawn inner match does not fire; another session’s does',
+    rules: absenceOverSequence('trigger'),
+    events: [
+      inj(0, 's1'),
+      inj(0, 's2'),
+      big(2 * MINUTE, 's1'),
+      big(2 * MINUTE, 's2'),
+      block(MINUTE, 's1'), // withdraws s1's sequence before its absence is decided
+      // Moves every watermark past both deadlines (2m + 30m).
+      inj(3 * HOUR, 's3'),
+    ],
+    expect: [
+      {
+        rule: 'absence_over_sequence',
+        group: { session: 's2' },
+        count: 1,
+        first: 2 * MINUTE,
+        windowEnd: 32 * MINUTE,
+      },
+    ],
+    stats: { rule: 'absence_over_sequence', matches: 1, retracted: 0 },
+  },
+  {
+    name: 'a withdrawn inner match no longer counts as an absence’s expected event for a later trigger',
+    rules: absenceOverSequence('expected'),
+    events: [
+      inj(0, 's1'),
+      inj(0, 's2'),
+      big(2 * MINUTE, 's1'),
+      big(2 * MINUTE, 's2'),
+      block(MINUTE, 's1'), // withdraws s1's sequence
+      // Triggers at 90 s, arriving after each session's sequence (2m) had been seen: s2's is
+      // covered by it; s1's sequence was withdrawn, so nothing covers s1's.
+      review(90 * SECOND, 's1'),
+      review(90 * SECOND, 's2'),
+      inj(3 * HOUR, 's3'),
+    ],
+    expect: [
+      {
+        rule: 'absence_over_sequence',
+        group: { session: 's1' },
+        count: 1,
+        first: 90 * SECOND,
+        windowEnd: 90 * SECOND + 30 * MINUTE,
+      },
+    ],
+    stats: { rule: 'absence_over_sequence', matches: 1, retracted: 0 },
+  },
+  {
+    name: 'a trigger an inner match covered waits again once that match is withdrawn',
+    rules: absenceOverSequence('expected'),
+    events: [
+      inj(0, 's1'),
+      inj(0, 's2'),
+      review(MINUTE, 's1'),
+      review(MINUTE, 's2'),
+      big(2 * MINUTE, 's1'), // each session's sequence covers its review
+      big(2 * MINUTE, 's2'),
+      block(70 * SECOND, 's1'), // withdraws s1's sequence: s1's review waits again
+      inj(3 * HOUR, 's3'),
+    ],
+    expect: [
+      {
+        rule: 'absence_over_sequence',
+        group: { session: 's1' },
+        count: 1,
+        first: MINUTE,
+        windowEnd: MINUTE + 30 * MINUTE,
+      },
+    ],
+    stats: { rule: 'absence_over_sequence', matches: 1, retracted: 0 },
   },
 ];
