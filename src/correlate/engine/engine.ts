@@ -871,9 +871,14 @@ export class CorrelationEngine {
       // met, as the next advance() would have, and are withdrawn below): when a batch ends
       // must not change what they decide. Only the windows still open lose it.
       if (info.onClose && !runtime.shared) this.closeDue(slot, info, runtime, r.key, rec, now);
-      if (runtime.forget(rec.state, `${DERIVED_SOURCE}/${inner}`).length > 0) {
+      const removed = runtime.forget(rec.state, `${DERIVED_SOURCE}/${inner}`);
+      if (removed.length > 0) {
         this.markChanged(slot, r.key, rec);
         if (info.onClose) this.schedule(slot, runtime, r.key, rec);
+        // An eager window the match kept from firing (a sequence's `until` step) fires now.
+        const fires = runtime.refire?.(rec.state, removed, this.#ctx) ?? [];
+        for (let i = 0; i < fires.length; i += 1)
+          this.emit(info, rec, info.groupNames ?? [], rec.values, r.key, fires[i] as Fire, now);
       }
     }
     if (!rec.chained) return;

@@ -158,6 +158,13 @@ export interface RuleRuntime<G = unknown> {
    * sketch) keeps such a match counted.
    */
   forget?(group: G, ref: string): readonly Contribution[];
+  /**
+   * After `forget` took `removed` out: the windows holding one of them that it kept from
+   * firing and that fire without it, as they would have had it never arrived (a sequence whose
+   * `until` step it was). Only windows that did not fire with it: the others fired already.
+   * Eager types whose condition is not monotone in their events implement it.
+   */
+  refire?(group: G, removed: readonly Contribution[], ctx: RuntimeContext): readonly Fire[];
   /** Types that withdraw: forget a fire whose match was suppressed (it reached no incident). */
   forgetFire?(group: G, windowKey: string): void;
   encode(group: G): unknown;

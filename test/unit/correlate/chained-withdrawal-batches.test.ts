@@ -12,8 +12,11 @@ import {
   absenceOverSequence,
   big,
   block,
+  closed,
   inj,
+  opened,
   review,
+  untilOverSequence,
   withdrawable,
 } from '../../../src/correlate/types/chaining/conformance.js';
 import {
@@ -135,5 +138,17 @@ describe('a withdrawn inner match an absence reads, where batches end', () => {
         outer,
       ),
     ).toEqual([]);
+  });
+});
+
+describe('a withdrawn inner match a sequence read as its until step, where batches end', () => {
+  it('the sequence it blocked completes when the withdrawal arrives, whenever advance() runs', () => {
+    const yaml = untilOverSequence();
+    // Start, the inner sequence at 3 m, end at 5 m (blocked); a block at 2 m withdraws it.
+    const cases = [opened(0), inj(MIN), big(3 * MIN), closed(5 * MIN), block(2 * MIN)];
+    const each = run(yaml, cases, true, 'clean_session');
+    expect(each).toEqual(['match s1 count 2']);
+    expect(run(yaml, cases, false, 'clean_session')).toEqual(each);
+    expect(run(yaml, cases.slice(0, -1), true, 'clean_session')).toEqual([]);
   });
 });

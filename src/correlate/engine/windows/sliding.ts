@@ -1,7 +1,11 @@
 import type { CompiledCorrelation } from '../../rule/types.js';
 import type { Accumulator, Aggregation, ScanResult } from '../aggregation.js';
 import type { EncodedColumns, EncodedContribution } from '../contribution-buffer.js';
-import { ContributionBuffer, decodeContributions } from '../contribution-buffer.js';
+import {
+  ContributionBuffer,
+  compareContributions,
+  decodeContributions,
+} from '../contribution-buffer.js';
 import type { Contribution, Fire, RuleRuntime, RuntimeContext } from '../runtime.js';
 import { NO_FIRES } from '../runtime.js';
 
@@ -164,6 +168,36 @@ export function slidingRuntime(
     return NO_FIRES;
   };
 
+  /**
+   * The windows ending at a completing event that held a removed contribution, earliest
+   * first: the first that is met without it, and was not with it, fires (as the out-of-order
+   * path decides the windows an arrival touches).
+   */
+  const refire = (g: SlidingState, removed: readonly Contribution[]): readonly Fire[] => {
+    if (removed.length === 0) return NO_FIRES;
+    const gone = [...removed].sort(compareContributions);
+    const earliest = (gone[0] as Contribution).t;
+    const latest = (gone[gone.length - 1] as Contribution).t;
+    const last = g.buf.upperBound(latest + T);
+    let decided = -Infinity;
+    for (let end = g.buf.lowerBound(earliest); end < last; end += 1) {
+      const endT = g.buf.timeAt(end);
+      if (endT === decided || aggregation.completes?.(g.buf.at(end)) !== true) continue;
+      decided = endT;
+      const from = g.buf.lowerBound(endT - T);
+      const to = g.buf.upperBound(endT, end);
+      const held = gone.filter((c) => c.t >= endT - T && c.t <= endT);
+      if (held.length === 0) continue;
+      const window = g.buf.slice(from, to);
+      const result = aggregation.scan(window);
+      if (!result.met) continue;
+      if (aggregation.scan([...window, ...held].sort(compareContributions)).met) continue;
+      g.accValid = false;
+      return [fire(g, endT, from, to, result)];
+    }
+    return NO_FIRES;
+  };
+
   return {
     rule,
     create,
@@ -212,6 +246,11 @@ export function slidingRuntime(
       if (removed.length > 0) g.accValid = false;
       return removed;
     },
+    // Only a sequence (an aggregation that completes at a step) can be kept from completing by
+    // an event: counts and sums over the pack's non-negative figures only grow with events.
+    ...(eager && aggregation.completes
+      ? { refire: (g: SlidingState, removed: readonly Contribution[]) => refire(g, removed) }
+      : {}),
     prune(g, watermark) {
       const horizon = watermark - L - T;
       let n = 0;

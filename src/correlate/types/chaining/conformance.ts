@@ -166,6 +166,43 @@ cordon: { type: absence, lateness: 0s }
 `;
 }
 
+/**
+ * `clean_session`: a session's start then its end with no exfiltration `sequence` between
+ * them (the inner rule as an `until` step), within 30m; `cordon` settings added.
+ */
+export function untilOverSequence(cordon = ''): string {
+  return `${LLM_DETECTIONS}---
+title: Session start
+name: session_start
+logsource: { category: llm }
+detection: { sel: { labels.phase: start }, condition: sel }
+---
+title: Session end
+name: session_end
+logsource: { category: llm }
+detection: { sel: { labels.phase: end }, condition: sel }
+---
+title: Injection then exfiltration
+name: sequence
+correlation:
+  type: temporal_ordered
+  rules: [injection, big_response, blocked]
+  group-by: [session]
+  timespan: 5m
+  condition: injection and big_response and not blocked
+cordon: { lateness: 0s }
+---
+title: A session with no exfiltration sequence in it
+name: clean_session
+correlation:
+  type: temporal_ordered
+  rules: [session_start, session_end, sequence]
+  group-by: [session]
+  timespan: 30m
+  condition: session_start and session_end and not sequence
+${cordon ? `cordon: ${cordon}\n` : ''}`;
+}
+
 function llm(t: number, session: string, extra: Partial<CaseEvent>): CaseEvent {
   return { t, kind: 'llm', name: 'chat', entity: { session }, ...extra };
 }
@@ -178,6 +215,10 @@ export const block = (t: number, session = 's1'): CaseEvent =>
   llm(t, session, { labels: { guardrail: 'blocked' } });
 export const review = (t: number, session = 's1'): CaseEvent =>
   llm(t, session, { labels: { review: 'done' } });
+export const opened = (t: number, session = 's1'): CaseEvent =>
+  llm(t, session, { labels: { phase: 'start' } });
+export const closed = (t: number, session = 's1'): CaseEvent =>
+  llm(t, session, { labels: { phase: 'end' } });
 
 export const CASES: readonly ConformanceCase[] = [
   {
@@ -472,5 +513,47 @@ export const CASES: readonly ConformanceCase[] = [
       },
     ],
     stats: { rule: 'absence_over_sequence', matches: 1, retracted: 0 },
+  },
+  {
+    name: 'a sequence an inner match blocked as its `until` step completes once that match is withdrawn',
+    rules: untilOverSequence(),
+    events: [
+      opened(0, 's1'),
+      opened(0, 's2'),
+      inj(MINUTE, 's1'),
+      inj(MINUTE, 's2'),
+      big(3 * MINUTE, 's1'), // each session's inner sequence, at 3m, between start and end
+      big(3 * MINUTE, 's2'),
+      closed(5 * MINUTE, 's1'),
+      closed(5 * MINUTE, 's2'),
+      block(2 * MINUTE, 's1'), // withdraws s1's inner sequence: s1's session was clean
+    ],
+    expect: [
+      {
+        rule: 'clean_session',
+        group: { session: 's1' },
+        count: 2,
+        first: 0,
+        last: 5 * MINUTE,
+        refs: ['gw/e0', 'gw/e6'],
+        at: 8,
+      },
+    ],
+    stats: { rule: 'clean_session', matches: 1, retracted: 0 },
+  },
+  {
+    name: 'a sequence that fired with the inner match outside its span does not fire again when it is withdrawn',
+    rules: untilOverSequence('{ action: continue }'),
+    events: [
+      inj(0, 's1'),
+      big(MINUTE, 's1'), // the inner sequence at 1m, before the session starts
+      opened(2 * MINUTE, 's1'),
+      closed(5 * MINUTE, 's1'), // fires: nothing between start and end
+      block(30 * SECOND, 's1'), // withdraws the inner sequence
+      closed(6 * MINUTE, 's1'), // continue: completes again, a repeat (suppressed)
+    ],
+    expect: [{ rule: 'clean_session', group: { session: 's1' }, last: 5 * MINUTE, at: 3 }],
+    // The withdrawal fired nothing again: only the second end is a suppressed repeat.
+    stats: { rule: 'clean_session', matches: 1, suppressed: 1 },
   },
 ];

@@ -7,7 +7,8 @@ import {
   rememberFire,
   withdrawFires,
 } from '../../engine/fired-memory.js';
-import type { Contribution, RuleRuntime, Withdrawal } from '../../engine/runtime.js';
+import type { Contribution, Fire, RuleRuntime, Withdrawal } from '../../engine/runtime.js';
+import { NO_FIRES } from '../../engine/runtime.js';
 import type { CompiledCorrelation } from '../../rule/types.js';
 import { windowRuntime } from '../../engine/windows/index.js';
 import { parseCondition } from '../../rule/detection/condition.js';
@@ -112,16 +113,17 @@ function withUntilRetractions(
 ): RuleRuntime<SequenceState> {
   const T = rule.timespanMs;
   const L = rule.allowedLatenessMs;
+  const remember = (g: SequenceState, fire: Fire): void => {
+    const first = fire.contributions[0];
+    const last = fire.contributions[fire.contributions.length - 1];
+    if (first && last) rememberFire(g.f, [first.t, last.t, fire.windowKey]);
+  };
   return {
     rule,
     create: () => ({ w: inner.create(), f: [] }),
     add(g, c, ctx) {
       const fires = inner.add(g.w, c, ctx);
-      for (const fire of fires) {
-        const first = fire.contributions[0];
-        const last = fire.contributions[fire.contributions.length - 1];
-        if (first && last) rememberFire(g.f, [first.t, last.t, fire.windowKey]);
-      }
+      for (const fire of fires) remember(g, fire);
       return fires;
     },
     nextClose: (g) => inner.nextClose(g.w),
@@ -135,6 +137,13 @@ function withUntilRetractions(
       forgetSpan(g.f, windowKey);
     },
     forget: (g, ref) => inner.forget?.(g.w, ref) ?? [],
+    // A withdrawn `until` event no longer breaks the sequences it fell inside.
+    refire(g, removed, ctx) {
+      if (!removed.some((c) => until.has(c.input))) return NO_FIRES;
+      const fires = inner.refire?.(g.w, removed, ctx) ?? NO_FIRES;
+      for (const fire of fires) remember(g, fire);
+      return fires;
+    },
     withdraw(g, c, watermark) {
       if (!until.has(c.input) || g.f.length === 0) return NO_WITHDRAWALS;
       return withdrawFires(
