@@ -141,9 +141,12 @@ async function runStep(
     }
     await deps.audit?.record(actionOutcome(data, attempt, { ok: false, code }));
     await deps.runner.completeAction(data, { ok: false, code, message }, attempt);
-    // The last attempt's reason names its code: the queue records it, and the runs told of an
-    // undo job's end from the queue (failedUndoOutcome) read the code there.
-    return { failed: new Error(`${code}: ${message}`), final: !retryable };
+    // The last attempt's reason names its code: the queue records it, and what is read back
+    // from the queue (recordedFailure) reads the code there. The connector's frames are kept.
+    const failed = new Error(`${code}: ${message}`);
+    const frames = error.stack?.indexOf('\n') ?? -1;
+    if (frames >= 0) failed.stack = `Error: ${failed.message}${error.stack?.slice(frames) ?? ''}`;
+    return { failed, final: !retryable };
   }
   deps.crash(
     data.undoOf

@@ -79,7 +79,12 @@ export interface RunHarness {
   /** Sets a run job's state as BullMQ would report it (`delayed`: backing off after a failure). */
   setRunJobState(id: string, state: 'waiting' | 'delayed' | 'active'): void;
   /** Sets an action job's state as BullMQ would report it (a job another worker runs). */
-  setActionJobState(id: string, state: 'waiting' | 'active' | 'completed' | 'failed'): void;
+  /** `failedReason`: what the queue records for a failed job (BullMQ's failedReason). */
+  setActionJobState(
+    id: string,
+    state: 'waiting' | 'active' | 'completed' | 'failed',
+    failedReason?: string,
+  ): void;
 }
 
 const CONNECTORS = new Map([
@@ -392,9 +397,11 @@ export function createRunHarness(
       const job = runJobs.get(id);
       if (job) job.state = state;
     },
-    setActionJobState(id, state) {
+    setActionJobState(id, state, failedReason) {
       const job = actionJobs.get(id);
-      if (job) job.state = state;
+      if (!job) return;
+      job.state = state;
+      if (failedReason !== undefined) job.failedReason = failedReason;
     },
   };
 }

@@ -146,6 +146,25 @@ describe('automatic steps in place', () => {
     expect(new Set(cases.map((c) => c.ctx.effectKey)).size).toBe(1);
   });
 
+  it('reconcile reports a failed job whose report was lost with the code its queue recorded', async () => {
+    const h = harness('lost-failure');
+    h.held.add('ratelimit.set');
+    await h.start('run_lost', INCIDENT('u5'));
+    await h.settle();
+    const job = actionEffectId('run_lost', 'throttle', 1);
+    // The worker's last attempt failed and the queue recorded it; the report never landed.
+    h.setActionJobState(job, 'failed', 'CORDON_ERR_ACTION_UNAUTHORIZED: Kong answered 401');
+    await h.runner.reconcile();
+    await h.settle();
+    expect(await h.runs.timeline('run_lost')).toContainEqual(
+      expect.objectContaining({
+        type: 'transition',
+        event: 'action.failed',
+        error: { code: 'CORDON_ERR_ACTION_UNAUTHORIZED', message: 'Kong answered 401' },
+      }),
+    );
+  });
+
   it('reconcile leaves a held step to a holder still going, and queues it once the holder is gone', async () => {
     const h = harness('reconcile');
     h.held.add('ratelimit.set');

@@ -1,3 +1,4 @@
+import { ERROR_CODES } from '../../shared/error-codes.js';
 import type { RunEvent } from '../definition/compile-playbook.js';
 import type { RunParent } from '../kinds/call/call-definition.js';
 import type { UndoReason } from './undo-book.js';
@@ -128,6 +129,25 @@ export interface ActionJobStatus {
   readonly runId?: string;
   /** What the job carries (absent when there is no job). */
   readonly job?: ActionJob;
+}
+
+const RECORDED_FAILURE = /^(CORDON_ERR_[A-Z0-9_]+): ([\s\S]*)$/;
+
+/**
+ * A failed action job's error from the reason its queue recorded. The action worker ends a
+ * step's last attempt with `CODE: message` (runStep), so what is read back from the queue
+ * (reconcile, runs told of another run's undo job) names the connector's code as the job's
+ * own report did; a reason without a known code (a job failed for stalling too often never
+ * ran) reads as CORDON_ERR_ACTION_FAILED with the whole reason.
+ */
+export function recordedFailure(
+  reason: string | undefined,
+  fallback: string,
+): { readonly code: string; readonly message: string } {
+  const recorded = reason === undefined ? null : RECORDED_FAILURE.exec(reason);
+  if (recorded && Object.hasOwn(ERROR_CODES, recorded[1] as string))
+    return { code: recorded[1] as string, message: recorded[2] as string };
+  return { code: 'CORDON_ERR_ACTION_FAILED', message: reason ?? fallback };
 }
 
 /** The queue operations the runner needs (a port; BullMQ implements it in main). */

@@ -1,8 +1,7 @@
-import { ERROR_CODES } from '../../shared/error-codes.js';
 import type { CompiledPlaybook, RunEvent } from '../definition/compile-playbook.js';
 import { callEndedEventId } from '../kinds/call/call-runtime.js';
 import { stateEffectId, type Effect } from './effects.js';
-import type { JobState, RunEventJob } from './jobs.js';
+import { recordedFailure, type JobState, type RunEventJob } from './jobs.js';
 import {
   FINAL_STATUSES,
   type RunRecord,
@@ -379,19 +378,9 @@ export type UndoJobOutcome =
   | { readonly ok: true; readonly result: unknown }
   | { readonly ok: false; readonly code: string; readonly message: string };
 
-const RECORDED_FAILURE = /^(CORDON_ERR_[A-Z0-9_]+): ([\s\S]*)$/;
-
-/**
- * A failed undo job's outcome from the reason its queue recorded. The action worker ends a
- * step's last attempt with `CODE: message` (runStep), so a run told of another run's job, or
- * by reconcile, sees the connector's code as the job's own run did; a reason without a known
- * code (a job failed for stalling too often never ran) reads as CORDON_ERR_ACTION_FAILED.
- */
+/** A failed undo job's outcome from the reason its queue recorded (see recordedFailure). */
 export function failedUndoOutcome(reason: string | undefined): UndoJobOutcome {
-  const recorded = reason === undefined ? null : RECORDED_FAILURE.exec(reason);
-  if (recorded && Object.hasOwn(ERROR_CODES, recorded[1] as string))
-    return { ok: false, code: recorded[1] as string, message: recorded[2] as string };
-  return { ok: false, code: 'CORDON_ERR_ACTION_FAILED', message: reason ?? 'the undo job failed' };
+  return { ok: false, ...recordedFailure(reason, 'the undo job failed') };
 }
 
 /**

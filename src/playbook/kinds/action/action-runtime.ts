@@ -6,7 +6,7 @@ import type { CompiledPlaybook, RunContext, RunEvent } from '../../definition/co
 import { renderValue } from '../../template.js';
 import { computedSource } from '../../expressions/computed.js';
 import { actionEffectId, type StateEffect } from '../../runtime/effects.js';
-import type { ActionJob, ActionJobOptions } from '../../runtime/jobs.js';
+import { recordedFailure, type ActionJob, type ActionJobOptions } from '../../runtime/jobs.js';
 import type { RunRecord } from '../../runtime/run-record.js';
 import { runScope } from '../../runtime/run-scope.js';
 import type { RunServices } from '../state-kind.js';
@@ -163,10 +163,7 @@ export async function reconcileAction(
     const event: RunEvent = {
       type: 'action.failed',
       state: run.state,
-      error: {
-        code: 'CORDON_ERR_ACTION_FAILED',
-        message: job.failedReason ?? 'the action job failed',
-      },
+      error: recordedFailure(job.failedReason, 'the action job failed'),
       attempts: job.attempts,
     };
     await services.queueEvent(run.id, { state: run.state, step: run.step }, failedEvent, event);
