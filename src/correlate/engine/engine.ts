@@ -1437,13 +1437,24 @@ function rememberChained(rec: GroupRecord, fire: Fire, lastTime: number): void {
 
 /**
  * How long after its match a rule's inner matches may still be withdrawn: the longest
- * timespan plus lateness of the correlations it reads; 0 when it reads none.
+ * timespan plus lateness of the correlations it reads, each with its own inner span added (a
+ * withdrawal two levels down reaches this rule through the one between); 0 when it reads none.
+ * Chains are at most 10 deep (longer ones are refused when rules load).
  */
-function innerSpanOf(corr: CompiledCorrelation, all: readonly CompiledCorrelation[]): number {
+function innerSpanOf(
+  corr: CompiledCorrelation,
+  all: readonly CompiledCorrelation[],
+  depth = 0,
+): number {
+  if (depth > 12) return 0;
   let span = 0;
   for (const input of corr.inputs) {
     const inner = all.find((c) => c.key === input.key);
-    if (inner) span = Math.max(span, inner.timespanMs + inner.allowedLatenessMs);
+    if (inner)
+      span = Math.max(
+        span,
+        inner.timespanMs + inner.allowedLatenessMs + innerSpanOf(inner, all, depth + 1),
+      );
   }
   return span;
 }

@@ -42,9 +42,10 @@ function run(
   cases: readonly CaseEvent[],
   advanceEach: boolean,
   outer = 'session_exfiltration',
+  maxEventsPerGroup = TEST_LIMITS.maxEventsPerGroup,
 ): string[] {
   const engine = new CorrelationEngine(compileRules(yaml), {
-    limits: TEST_LIMITS,
+    limits: { ...TEST_LIMITS, maxEventsPerGroup },
     timing: TEST_TIMING,
   });
   const out: string[] = [];
@@ -138,6 +139,73 @@ describe('a withdrawn inner match an absence reads, where batches end', () => {
         outer,
       ),
     ).toEqual([]);
+  });
+});
+
+describe('an absence over inner matches, where sweeps run', () => {
+  const outer = 'absence_over_sequence';
+
+  it('an inner match that can no longer be withdrawn still covers what another one covered', () => {
+    const yaml = absenceOverSequence('expected');
+    // The review at 70 s is covered by the sequence [95 s, 100 s], then also by [80 s, 90 s],
+    // which arrives after it; s3 moves the watermark on; a block at 97 s withdraws only the
+    // first. The second still covers the review, whether or not a sweep ran in between.
+    const cases = [
+      review(70_000),
+      inj(95_000),
+      big(100_000),
+      inj(80_000),
+      big(90_000),
+      inj(421_000, 's3'),
+      block(97_000),
+    ];
+    expect(run(yaml, cases, true, outer)).toEqual([]);
+    expect(run(yaml, cases, false, outer)).toEqual([]);
+  });
+
+  it('a withdrawal two levels down reaches an absence whatever sweeps ran', () => {
+    // The absence reads `burst`, which counts the sequence (1 h long): a block withdraws the
+    // sequence, then the burst, which covered the review; the review's deadline has passed.
+    const yaml = `${absenceOverSequence('expected', { innerTimespan: '1h' })
+      .replace('rules: [reviewed, sequence]', 'rules: [reviewed, burst]')
+      .replace('condition: reviewed and not sequence', 'condition: reviewed and not burst')}---
+title: A sequence in a session
+name: burst
+correlation:
+  type: event_count
+  rules: [sequence]
+  group-by: [session]
+  timespan: 1m
+  condition: { gte: 1 }
+cordon: { lateness: 0s }
+`;
+    const cases = [inj(0), review(MIN), big(2 * MIN), inj(40 * MIN, 's3'), block(MIN)];
+    expect(run(yaml, cases, true, outer)).toEqual(['match s1 count 1']);
+    expect(run(yaml, cases, false, outer)).toEqual(['match s1 count 1']);
+    expect(run(yaml, cases.slice(0, -1), true, outer)).toEqual([]);
+  });
+
+  it('a trigger placed again after its deadline passed fires once, at the next close', () => {
+    const yaml = absenceOverSequence('expected', { innerTimespan: '2h', outerTimespan: '10m' });
+    // The review at 1 m (deadline 11 m) is covered; s3 moves the watermark to ~30 m; then the
+    // sequence is withdrawn.
+    const cases = [inj(0), review(MIN), big(2 * MIN), inj(30 * MIN, 's3'), block(70_000)];
+    expect(run(yaml, cases, true, outer)).toEqual(['match s1 count 1']);
+    expect(run(yaml, cases, false, outer)).toEqual(['match s1 count 1']);
+  });
+
+  it('triggers placed again keep to the per-group cap, as if the inner match had never come', () => {
+    const yaml = absenceOverSequence('expected');
+    // Two reviews the sequence at 2 m covers, two after it; a cap of 2 events per group.
+    const end = inj(180 * MIN, 's3');
+    const covered = [review(60_000), review(75_000)];
+    const after = [review(3 * MIN), review(210_000)];
+    const withdrawn = [inj(0), ...covered, big(2 * MIN), ...after, block(MIN), end];
+    const never = [...covered, ...after, end];
+    const fired = run(yaml, never, true, outer, 2);
+    expect(fired).toEqual(['match s1 count 1', 'match s1 count 1']);
+    expect(run(yaml, withdrawn, true, outer, 2)).toEqual(fired);
+    expect(run(yaml, withdrawn, false, outer, 2)).toEqual(fired);
   });
 });
 

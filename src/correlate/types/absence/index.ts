@@ -120,6 +120,15 @@ function absenceRuntime(rule: CompiledCorrelation, build: RuntimeBuild): RuleRun
     by.covered.sort(compareContributions);
     if (by.covered.length > cap) by.covered.splice(0, by.covered.length - cap);
   };
+  /**
+   * Inner matches that can no longer be withdrawn cover for good: the triggers they cover,
+   * kept under another inner match for its withdrawal, are dropped there too.
+   */
+  const settle = (g: AbsenceState, final: readonly InnerExpected[]): void => {
+    for (const e of final)
+      for (const other of g.chained) other.covered = other.covered.filter((a) => !covers(e.t, a));
+    for (const e of final) g.seen.push(e.t);
+  };
   return {
     rule,
     create: () => ({ pending: [], seen: [], chained: [], fired: [] }),
@@ -133,6 +142,9 @@ function absenceRuntime(rule: CompiledCorrelation, build: RuntimeBuild): RuleRun
       if (c.ref.startsWith(INNER_MATCH)) {
         g.chained.push({ t: c.t, ref: c.ref, covered });
         g.chained.sort((a, b) => a.t - b.t);
+        // Past the cap the oldest inner match is taken as final (as the horizon does).
+        const cap = capOf(ctx);
+        if (g.chained.length > cap) settle(g, g.chained.splice(0, g.chained.length - cap));
       } else g.seen.push(c.t);
       return NO_FIRES;
     },
@@ -154,12 +166,16 @@ function absenceRuntime(rule: CompiledCorrelation, build: RuntimeBuild): RuleRun
       return fires;
     },
     prune(g, watermark) {
+      // An inner match can be withdrawn for as long as the engine keeps the matches built on
+      // inner ones; past that it is final (settle), so whether a sweep ran changes nothing.
+      const innerHorizon = watermark - L - build.innerSpanMs;
+      const final = g.chained.filter((e) => e.t < innerHorizon);
+      if (final.length > 0) {
+        g.chained = g.chained.filter((e) => e.t >= innerHorizon);
+        settle(g, final);
+      }
       // A trigger still to come has t ≥ watermark − L; only expected events after that matter.
       g.seen = g.seen.filter((t) => t >= watermark - L);
-      // An inner match is kept for its withdrawal as long as the engine keeps matches built on
-      // inner ones (so whether a sweep ran never changes what a withdrawal brings back).
-      const innerHorizon = watermark - L - build.innerSpanMs;
-      g.chained = g.chained.filter((e) => e.t >= innerHorizon);
       g.fired = keptFires(g.fired, firesHorizon(watermark, L, T));
       return (
         g.pending.length === 0 &&
@@ -181,15 +197,19 @@ function absenceRuntime(rule: CompiledCorrelation, build: RuntimeBuild): RuleRun
       const removed = g.pending.filter((a) => a.ref === ref);
       if (removed.length > 0) g.pending = g.pending.filter((a) => a.ref !== ref);
       for (const e of g.chained) {
-        const i = e.covered.findIndex((a) => a.ref === ref);
-        if (i >= 0) removed.push(...e.covered.splice(i, 1));
+        if (!e.covered.some((a) => a.ref === ref)) continue;
+        removed.push(...e.covered.filter((a) => a.ref === ref));
+        e.covered = e.covered.filter((a) => a.ref !== ref);
       }
-      const at = g.chained.findIndex((e) => e.ref === ref);
-      if (at < 0) return removed;
-      const [gone] = g.chained.splice(at, 1) as [InnerExpected];
-      // The cap was applied where they were kept; placing them again keeps to it.
-      for (const a of gone.covered) place(g, a, Number.MAX_SAFE_INTEGER);
-      return [...removed, { t: gone.t, ref, input: expected, value: undefined, late: false }];
+      const gone = g.chained.filter((e) => e.ref === ref);
+      if (gone.length === 0) return removed;
+      g.chained = g.chained.filter((e) => e.ref !== ref);
+      const cap = capOf(build);
+      for (const e of gone) for (const a of e.covered) place(g, a, cap);
+      return [
+        ...removed,
+        { t: (gone[0] as InnerExpected).t, ref, input: expected, value: undefined, late: false },
+      ];
     },
     withdraw(g, c, watermark) {
       if (c.input !== expected || g.fired.length === 0) return [];
