@@ -273,13 +273,14 @@ export class CorrelationEngine {
     const P = Math.max(1, options.limits.partitions);
     const share = (max: number): number => Math.max(1, Math.ceil(max / P));
 
+    const innerSpans = new Map<string, number>();
     for (const corr of rules.correlations) {
       const module = correlationType(corr.type);
       if (!module)
         throw new Error(`Rule ${corr.key}: no runtime for correlation type ${corr.type}.`);
       const index = this.#infos.length;
       this.#slotByKey.set(corr.key, index);
-      const innerSpanMs = innerSpanOf(corr, rules.correlations);
+      const innerSpanMs = innerSpanOf(corr, rules.correlations, innerSpans);
       const runtime = module.runtime(corr, { ...this.#ctx, innerSpanMs });
       // A colocated rule's groups all live in one partition: its cap is not shared out.
       const maxGroups = corr.limits.maxGroups ?? options.limits.maxGroupsPerRule;
@@ -1444,8 +1445,11 @@ function rememberChained(rec: GroupRecord, fire: Fire, lastTime: number): void {
 function innerSpanOf(
   corr: CompiledCorrelation,
   all: readonly CompiledCorrelation[],
+  known = new Map<string, number>(),
   depth = 0,
 ): number {
+  const done = known.get(corr.key);
+  if (done !== undefined) return done;
   if (depth > 12) return 0;
   let span = 0;
   for (const input of corr.inputs) {
@@ -1453,8 +1457,9 @@ function innerSpanOf(
     if (inner)
       span = Math.max(
         span,
-        inner.timespanMs + inner.allowedLatenessMs + innerSpanOf(inner, all, depth + 1),
+        inner.timespanMs + inner.allowedLatenessMs + innerSpanOf(inner, all, known, depth + 1),
       );
   }
+  known.set(corr.key, span);
   return span;
 }

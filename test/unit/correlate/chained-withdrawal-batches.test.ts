@@ -219,4 +219,20 @@ describe('a withdrawn inner match a sequence read as its until step, where batch
     expect(run(yaml, cases, false, 'clean_session')).toEqual(each);
     expect(run(yaml, cases.slice(0, -1), true, 'clean_session')).toEqual([]);
   });
+
+  it('the blocked window keeps its events for as long as the inner match can be withdrawn', () => {
+    // A 5-minute session blocked at 3 m; s3 moves the watermark far past the window before
+    // a block withdraws the 2-hour inner sequence: a sweep between must not lose the window.
+    const yaml = untilOverSequence('', { innerTimespan: '2h', outerTimespan: '5m' });
+    const cases = [
+      opened(0),
+      inj(MIN),
+      big(3 * MIN),
+      closed(4 * MIN),
+      inj(30 * MIN, 's3'),
+      block(2 * MIN),
+    ];
+    expect(run(yaml, cases, true, 'clean_session')).toEqual(['match s1 count 2']);
+    expect(run(yaml, cases, false, 'clean_session')).toEqual(['match s1 count 2']);
+  });
 });

@@ -5,12 +5,20 @@ import { sessionRuntime } from './session.js';
 import { slidingRuntime } from './sliding.js';
 import { tumblingRuntime } from './tumbling.js';
 
-/** The runtime of a window-based type: the rule's window kind around the type's aggregation. */
-export function windowRuntime(rule: CompiledCorrelation, aggregation: Aggregation): RuleRuntime {
+/**
+ * The runtime of a window-based type: the rule's window kind around the type's aggregation.
+ * `keepMs`: how much longer than its timespan a sliding window keeps events (so `refire` can
+ * still decide a window a withdrawal arriving that much later reaches).
+ */
+export function windowRuntime(
+  rule: CompiledCorrelation,
+  aggregation: Aggregation,
+  keepMs = 0,
+): RuleRuntime {
   const window = rule.window;
   switch (window.kind) {
     case 'sliding':
-      return slidingRuntime(rule, aggregation);
+      return slidingRuntime(rule, aggregation, keepMs);
     case 'tumbling':
       return tumblingRuntime(rule, aggregation);
     case 'session':

@@ -38,6 +38,7 @@ type Encoded = { c?: EncodedColumns; b?: EncodedContribution[]; p?: 1 };
 export function slidingRuntime(
   rule: CompiledCorrelation,
   aggregation: Aggregation,
+  keepMs = 0,
 ): RuleRuntime<SlidingState> {
   const T = rule.timespanMs;
   const L = rule.allowedLatenessMs;
@@ -252,7 +253,7 @@ export function slidingRuntime(
       ? { refire: (g: SlidingState, removed: readonly Contribution[]) => refire(g, removed) }
       : {}),
     prune(g, watermark) {
-      const horizon = watermark - L - T;
+      const horizon = watermark - L - T - keepMs;
       let n = 0;
       while (n < g.buf.length && g.buf.timeAt(n) < horizon) n += 1;
       dropFront(g, n);

@@ -170,7 +170,10 @@ cordon: { type: absence, lateness: 0s }
  * `clean_session`: a session's start then its end with no exfiltration `sequence` between
  * them (the inner rule as an `until` step), within 30m; `cordon` settings added.
  */
-export function untilOverSequence(cordon = ''): string {
+export function untilOverSequence(
+  cordon = '',
+  shape: { innerTimespan?: string; outerTimespan?: string } = {},
+): string {
   return `${LLM_DETECTIONS}---
 title: Session start
 name: session_start
@@ -188,7 +191,7 @@ correlation:
   type: temporal_ordered
   rules: [injection, big_response, blocked]
   group-by: [session]
-  timespan: 5m
+  timespan: ${shape.innerTimespan ?? '5m'}
   condition: injection and big_response and not blocked
 cordon: { lateness: 0s }
 ---
@@ -198,7 +201,7 @@ correlation:
   type: temporal_ordered
   rules: [session_start, session_end, sequence]
   group-by: [session]
-  timespan: 30m
+  timespan: ${shape.outerTimespan ?? '30m'}
   condition: session_start and session_end and not sequence
 ${cordon ? `cordon: ${cordon}\n` : ''}`;
 }

@@ -63,32 +63,40 @@ export const temporalOrdered: CorrelationTypeModule = {
     return { strictOrder: strict === true };
   },
   firing: () => 'eager',
-  runtime(rule) {
+  runtime(rule, build) {
     const until =
       rule.condition?.kind === 'boolean' ? negatedInputs(rule.condition.expr) : new Set<number>();
     const steps = rule.inputs.map((_, i) => i).filter((i) => !until.has(i));
     const last = steps[steps.length - 1] ?? 0;
     const strict = rule.params.strictOrder === true;
     const names = rule.inputs.map((i) => i.key);
-    const inner = windowRuntime(rule, {
-      accumulator: () => undefined,
-      completes: (c) => c.input === last,
-      scan(window: readonly Contribution[]) {
-        const chain = tightestChain(window, steps, strict);
-        if (!chain) return { met: false, count: 0, aggregate: {} };
-        const first = chain[0] as Contribution;
-        const end = chain[chain.length - 1] as Contribution;
-        if (end.t - first.t > rule.timespanMs) return { met: false, count: 0, aggregate: {} };
-        const broken = window.some((c) => until.has(c.input) && c.t > first.t && c.t < end.t);
-        if (broken) return { met: false, count: 0, aggregate: {} };
-        return {
-          met: true,
-          count: chain.length,
-          used: chain,
-          aggregate: { steps: chain.map((c) => ({ rule: names[c.input], time: c.t, ref: c.ref })) },
-        };
+    const inner = windowRuntime(
+      rule,
+      {
+        accumulator: () => undefined,
+        completes: (c) => c.input === last,
+        scan(window: readonly Contribution[]) {
+          const chain = tightestChain(window, steps, strict);
+          if (!chain) return { met: false, count: 0, aggregate: {} };
+          const first = chain[0] as Contribution;
+          const end = chain[chain.length - 1] as Contribution;
+          if (end.t - first.t > rule.timespanMs) return { met: false, count: 0, aggregate: {} };
+          const broken = window.some((c) => until.has(c.input) && c.t > first.t && c.t < end.t);
+          if (broken) return { met: false, count: 0, aggregate: {} };
+          return {
+            met: true,
+            count: chain.length,
+            used: chain,
+            aggregate: {
+              steps: chain.map((c) => ({ rule: names[c.input], time: c.t, ref: c.ref })),
+            },
+          };
+        },
       },
-    });
+      // An `until` step that is an inner match can be withdrawn for as long as inner matches
+      // can: the windows it may have blocked keep their events as long (see refire).
+      until.size > 0 ? build.innerSpanMs : 0,
+    );
     // Without `until` steps nothing arriving later can disprove a completed sequence.
     return until.size === 0 ? inner : withUntilRetractions(rule, inner, until, names);
   },
