@@ -74,12 +74,22 @@ export function createActionProcessor(
       ...(deps.continueInPlace && holder !== undefined && !data.undoOf ? { holder } : {}),
     });
     if (outcome.failed) {
-      if (outcome.final) throw new UnrecoverableError(outcome.failed.message);
-      throw outcome.failed;
+      if (!outcome.final) throw outcome.failed;
+      const final = new UnrecoverableError(outcome.failed.message);
+      if (outcome.failed.stack) final.stack = outcome.failed.stack;
+      throw final;
     }
     if (outcome.next && holder !== undefined) await continueInPlace(deps, holder, outcome.next);
     return outcome.result;
   };
+}
+
+/** `CODE: message`, with the frames of the error it stands for (a multi-line message kept whole). */
+function withCode(code: string, message: string, error: Error): Error {
+  const failed = new Error(`${code}: ${message}`);
+  const frames = error.stack?.indexOf('\n    at ') ?? -1;
+  if (frames >= 0) failed.stack = `Error: ${failed.message}${error.stack?.slice(frames) ?? ''}`;
+  return failed;
 }
 
 interface StepOutcome {
@@ -139,13 +149,18 @@ async function runStep(
       observeFirstAction(deps, data);
       return { result: landed.result, ...(next ? { next } : {}) };
     }
-    await deps.audit?.record(actionOutcome(data, attempt, { ok: false, code }));
-    await deps.runner.completeAction(data, { ok: false, code, message }, attempt);
     // The last attempt's reason names its code: the queue records it, and what is read back
-    // from the queue (recordedFailure) reads the code there. The connector's frames are kept.
-    const failed = new Error(`${code}: ${message}`);
-    const frames = error.stack?.indexOf('\n') ?? -1;
-    if (frames >= 0) failed.stack = `Error: ${failed.message}${error.stack?.slice(frames) ?? ''}`;
+    // from the queue (recordedFailure, when the report below did not land) reads it there.
+    const failed = withCode(code, message, error);
+    try {
+      await deps.audit?.record(actionOutcome(data, attempt, { ok: false, code }));
+      await deps.runner.completeAction(data, { ok: false, code, message }, attempt);
+    } catch (lost) {
+      log().error(
+        { err: lost },
+        'reporting the failure failed; reconcile reports it from the queue',
+      );
+    }
     return { failed, final: !retryable };
   }
   deps.crash(

@@ -165,6 +165,35 @@ describe('automatic steps in place', () => {
     );
   });
 
+  it('a failure whose report fails on the last attempt reaches the run through reconcile, code kept', async () => {
+    const h = harness('report-fails');
+    h.failures.set('ratelimit.set', 1);
+    h.failureCodes.set('ratelimit.set', 'CORDON_ERR_ACTION_UNAUTHORIZED');
+    const complete = h.runner.completeAction.bind(h.runner);
+    let broken = true;
+    h.runner.completeAction = async (...args: Parameters<typeof complete>) => {
+      if (broken && !args[1].ok) {
+        broken = false;
+        throw new Error('Connection is closed.');
+      }
+      return complete(...args);
+    };
+    await h.start('run_rf', INCIDENT('u6'));
+    await h.settle();
+    await h.runner.reconcile();
+    await h.settle();
+    expect(await h.runs.timeline('run_rf')).toContainEqual(
+      expect.objectContaining({
+        type: 'transition',
+        event: 'action.failed',
+        error: {
+          code: 'CORDON_ERR_ACTION_UNAUTHORIZED',
+          message: 'ratelimit.set refused by the fake.',
+        },
+      }),
+    );
+  });
+
   it('reconcile leaves a held step to a holder still going, and queues it once the holder is gone', async () => {
     const h = harness('reconcile');
     h.held.add('ratelimit.set');
