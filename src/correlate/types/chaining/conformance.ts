@@ -93,6 +93,21 @@ function drift(t: number, region: string): CaseEvent {
   };
 }
 
+/** The LLM detections and the `until` sequence (lateness 0) that the rules below read. */
+function withSequence(innerTimespan = '5m'): string {
+  return `${LLM_DETECTIONS}---
+title: Injection then exfiltration
+name: sequence
+correlation:
+  type: temporal_ordered
+  rules: [injection, big_response, blocked]
+  group-by: [session]
+  timespan: ${innerTimespan}
+  condition: injection and big_response and not blocked
+cordon: { lateness: 0s }
+`;
+}
+
 /**
  * An `until` sequence (`sequence`, lateness 0) read by an outer rule (`session_exfiltration`):
  * a withdrawn inner match withdraws the outer one. `generate`: the outer rule makes the
@@ -105,17 +120,7 @@ export function withdrawable(
   window = '',
   shape: { type?: string; innerTimespan?: string; outerTimespan?: string } = {},
 ): string {
-  return `${LLM_DETECTIONS}---
-title: Injection then exfiltration
-name: sequence
-correlation:
-  type: temporal_ordered
-  rules: [injection, big_response, blocked]
-  group-by: [session]
-  timespan: ${shape.innerTimespan ?? '5m'}
-  condition: injection and big_response and not blocked
-cordon: { lateness: 0s }
----
+  return `${withSequence(shape.innerTimespan)}---
 title: Exfiltration sequence in a session
 name: session_exfiltration
 correlation:
@@ -138,21 +143,11 @@ export function absenceOverSequence(
 ): string {
   const [trigger, expected] =
     sequenceIs === 'trigger' ? ['sequence', 'reviewed'] : ['reviewed', 'sequence'];
-  return `${LLM_DETECTIONS}---
+  return `${withSequence(shape.innerTimespan)}---
 title: Review
 name: reviewed
 logsource: { category: llm }
 detection: { sel: { labels.review: done }, condition: sel }
----
-title: Injection then exfiltration
-name: sequence
-correlation:
-  type: temporal_ordered
-  rules: [injection, big_response, blocked]
-  group-by: [session]
-  timespan: ${shape.innerTimespan ?? '5m'}
-  condition: injection and big_response and not blocked
-cordon: { lateness: 0s }
 ---
 title: Absence over the sequence
 name: absence_over_sequence
@@ -174,7 +169,7 @@ export function untilOverSequence(
   cordon = '',
   shape: { innerTimespan?: string; outerTimespan?: string } = {},
 ): string {
-  return `${LLM_DETECTIONS}---
+  return `${withSequence(shape.innerTimespan)}---
 title: Session start
 name: session_start
 logsource: { category: llm }
@@ -184,16 +179,6 @@ title: Session end
 name: session_end
 logsource: { category: llm }
 detection: { sel: { labels.phase: end }, condition: sel }
----
-title: Injection then exfiltration
-name: sequence
-correlation:
-  type: temporal_ordered
-  rules: [injection, big_response, blocked]
-  group-by: [session]
-  timespan: ${shape.innerTimespan ?? '5m'}
-  condition: injection and big_response and not blocked
-cordon: { lateness: 0s }
 ---
 title: A session with no exfiltration sequence in it
 name: clean_session
