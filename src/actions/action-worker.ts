@@ -156,6 +156,10 @@ async function runStep(
       await deps.audit?.record(actionOutcome(data, attempt, { ok: false, code }));
       await deps.runner.completeAction(data, { ok: false, code, message }, attempt);
     } catch (lost) {
+      // With attempts left the job retries (the audit entry is written before the run hears,
+      // or the job tries again); a step held in place is handed to a job of its own. Only on
+      // the job's last attempt does the queue's record of it carry the failure to reconcile.
+      if (!at.last || at.inPlace) throw lost;
       log().error(
         { err: lost },
         'reporting the failure failed; reconcile reports it from the queue',

@@ -194,6 +194,28 @@ describe('automatic steps in place', () => {
     );
   });
 
+  it('a step held in place whose failure report fails is handed to a job of its own at once', async () => {
+    const h = harness('held-report-fails');
+    h.failures.set('ticket.open', 1);
+    h.failureCodes.set('ticket.open', 'CORDON_ERR_ACTION_UNAUTHORIZED');
+    const complete = h.runner.completeAction.bind(h.runner);
+    let broken = true;
+    h.runner.completeAction = async (...args: Parameters<typeof complete>) => {
+      if (broken && !args[1].ok) {
+        broken = false;
+        throw new Error('Connection is closed.');
+      }
+      return complete(...args);
+    };
+    await h.start('run_hf', INCIDENT('u7'));
+    await h.settle();
+    // Not left held by a finished job until reconcile: its own job ran it again, and it passed.
+    const run = await h.runs.get('run_hf');
+    expect(run).toMatchObject({ status: 'resolved' });
+    expect(run?.held).toBeUndefined();
+    expect(h.calls.filter((c) => c.operation === 'ticket.open')).toHaveLength(2);
+  });
+
   it('reconcile leaves a held step to a holder still going, and queues it once the holder is gone', async () => {
     const h = harness('reconcile');
     h.held.add('ratelimit.set');
