@@ -72,7 +72,7 @@ afterAll(async () => {
     for (const c of cordons.splice(0))
       await within('stopping Cordon after the file', 5_000, c.stop()).catch(() => undefined);
   } finally {
-    for (const c of clusters.splice(0)) await c.stop();
+    for (const c of clusters.splice(0)) await c.stop().catch(() => undefined);
   }
 }, 60_000);
 

@@ -52,7 +52,8 @@ function run(
   const take = (): CanonicalEvent[] => {
     const d = engine.drain();
     for (const m of d.matches)
-      if (m.rule === outer) out.push(`match ${m.group.session} count ${m.count}`);
+      if (m.rule === outer)
+        out.push(`match ${m.group.session} count ${m.count}${m.partial ? ' partial' : ''}`);
     for (const r of d.retractions) if (r.rule === outer) out.push(`retract ${r.group.session}`);
     return d.derived;
   };
@@ -234,5 +235,20 @@ describe('a withdrawn inner match a sequence read as its until step, where batch
     ];
     expect(run(yaml, cases, true, 'clean_session')).toEqual(['match s1 count 2']);
     expect(run(yaml, cases, false, 'clean_session')).toEqual(['match s1 count 2']);
+  });
+
+  it('events kept only for a late withdrawal do not make a match partial at the cap', () => {
+    const yaml = untilOverSequence('', { innerTimespan: '2h', outerTimespan: '5m' });
+    const starts = [0, 10, 20, 30, 40].map((m) => opened(m * MIN));
+    const cases = [...starts, closed(41 * MIN)];
+    expect(run(yaml, cases, true, 'clean_session', 4)).toEqual(['match s1 count 2']);
+    // A cap the window itself overflows still says so.
+    const crowded = [
+      opened(40 * MIN),
+      opened(40 * MIN + 1),
+      opened(40 * MIN + 2),
+      closed(41 * MIN),
+    ];
+    expect(run(yaml, crowded, true, 'clean_session', 2)).toEqual(['match s1 count 2 partial']);
   });
 });

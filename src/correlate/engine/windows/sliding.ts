@@ -75,8 +75,11 @@ export function slidingRuntime(
     const cap = rule.limits.maxEventsPerGroup ?? ctx.maxEventsPerGroup;
     const excess = g.buf.length - cap;
     if (excess > 0) {
+      // Events kept only for a late withdrawal (keepMs), older than the newest's window, are
+      // no loss to the windows still to be decided.
+      const lost = g.buf.timeAt(excess - 1) >= g.buf.timeAt(g.buf.length - 1) - T;
       dropFront(g, excess);
-      g.partial = true;
+      if (lost || keepMs === 0) g.partial = true;
     }
   };
 

@@ -95,7 +95,7 @@ export const temporalOrdered: CorrelationTypeModule = {
       },
       // An `until` step that is an inner match can be withdrawn for as long as inner matches
       // can: the windows it may have blocked keep their events as long (see refire).
-      until.size > 0 ? build.innerSpanMs : 0,
+      [...until].some((i) => rule.inputs[i]?.kind === 'correlation') ? build.innerSpanMs : 0,
     );
     // Without `until` steps nothing arriving later can disprove a completed sequence.
     return until.size === 0 ? inner : withUntilRetractions(rule, inner, until, names);
