@@ -138,17 +138,7 @@ async function runStep(
     // A deadline can pass after the effect committed: believe the ledger over the timer.
     const landed =
       code === 'CORDON_ERR_ACTION_TIMEOUT' ? await deps.ledger.result(data.effectKey) : undefined;
-    if (landed) {
-      await deps.audit?.record(actionOutcome(data, attempt, { ok: true }));
-      const next = await deps.runner.completeAction(
-        data,
-        { ok: true, result: landed.result },
-        attempt,
-        at.holder,
-      );
-      observeFirstAction(deps, data);
-      return { result: landed.result, ...(next ? { next } : {}) };
-    }
+    if (landed) return reportSuccess(deps, data, at, landed.result, log);
     // The last attempt's reason names its code: the queue records it, and what is read back
     // from the queue (recordedFailure, when the report below did not land) reads it there.
     const failed = withCode(code, message, error);
@@ -174,12 +164,45 @@ async function runStep(
         ? 'action.after-held-effect'
         : 'action.after-effect',
   );
-  await deps.audit?.record(actionOutcome(data, attempt, { ok: true }));
-  // If this throws, the job is retried; the effect is not repeated (ledger) and is reported then.
-  const next = await deps.runner.completeAction(data, { ok: true, result }, attempt, at.holder);
-  observeFirstAction(deps, data);
+  const outcome = await reportSuccess(deps, data, at, result, log);
   if (deps.logger.isLevelEnabled('info')) log().info('action succeeded');
-  return { result, ...(next ? { next } : {}) };
+  return outcome;
+}
+
+/**
+ * A landed effect's audit entry and its report to the run. If either fails, the job is
+ * retried (the effect is not repeated: the ledger answers) and reports then; a step held in
+ * place goes to a job of its own. On an action job's last attempt there is no retry: the job
+ * completes with the result instead, which reconcile reports (failing it would tell the run
+ * an effect that landed had failed). An undo job still fails, as before.
+ */
+async function reportSuccess(
+  deps: ActionWorkerDeps,
+  data: ActionJob,
+  at: {
+    readonly attempt: number;
+    readonly last: boolean;
+    readonly holder?: string;
+    readonly inPlace?: boolean;
+  },
+  result: unknown,
+  log: () => { error(obj: object, msg: string): void },
+): Promise<StepOutcome> {
+  try {
+    await deps.audit?.record(actionOutcome(data, at.attempt, { ok: true }));
+    const next = await deps.runner.completeAction(
+      data,
+      { ok: true, result },
+      at.attempt,
+      at.holder,
+    );
+    observeFirstAction(deps, data);
+    return { result, ...(next ? { next } : {}) };
+  } catch (lost) {
+    if (!at.last || at.inPlace || data.undoOf) throw lost;
+    log().error({ err: lost }, 'reporting the effect failed; reconcile reports it from the queue');
+    return { result };
+  }
 }
 
 /**

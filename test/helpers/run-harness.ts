@@ -182,6 +182,8 @@ export function createRunHarness(
     state: string;
     /** As the queue records a failed job's last error. */
     failedReason?: string;
+    /** As the queue records a completed job's result. */
+    returnValue?: unknown;
   };
   const runJobs = new Map<string, Entry<RunJob>>();
   const actionJobs = new Map<string, Entry<ActionJob>>();
@@ -231,6 +233,7 @@ export function createRunHarness(
         attempts: job ? 1 : 0,
         ...(job ? { runId: job.data.runId, job: job.data } : {}),
         ...(job?.failedReason === undefined ? {} : { failedReason: job.failedReason }),
+        ...(job?.state === 'completed' ? { returnValue: job.returnValue } : {}),
       };
     },
     async removeFailedActionJob(jobId) {
@@ -345,6 +348,7 @@ export function createRunHarness(
             } as unknown as Job<ActionJob>);
             if (options.runJobsBeforeRecord) await drainRunJobs();
             job.state = 'completed';
+            job.returnValue = result;
             // As main's action worker does on its queue's 'completed' and 'failed' events.
             if (!options.loseEndNotices)
               await runner.undoJobEnded(job.data as ActionJob, { ok: true, result });

@@ -194,6 +194,27 @@ describe('automatic steps in place', () => {
     );
   });
 
+  it('an effect whose report fails on the last attempt completes its job; reconcile reports it applied', async () => {
+    const h = harness('success-report-fails');
+    const complete = h.runner.completeAction.bind(h.runner);
+    let broken = true;
+    h.runner.completeAction = async (...args: Parameters<typeof complete>) => {
+      if (broken && args[1].ok && args[0].state === 'throttle') {
+        broken = false;
+        throw new Error('Connection is closed.');
+      }
+      return complete(...args);
+    };
+    await h.start('run_sf', INCIDENT('u8'));
+    await h.settle();
+    expect((await h.runs.get('run_sf'))?.state).toBe('throttle');
+    await h.runner.reconcile();
+    await h.settle();
+    expect(await h.runs.get('run_sf')).toMatchObject({ status: 'resolved' });
+    expect((await h.runs.timeline('run_sf')).map((e) => e.event)).not.toContain('action.failed');
+    expect(h.calls.filter((c) => c.operation === 'ratelimit.set')).toHaveLength(1);
+  });
+
   it('a step held in place whose failure report fails is handed to a job of its own at once', async () => {
     const h = harness('held-report-fails');
     h.failures.set('ticket.open', 1);

@@ -121,11 +121,15 @@ describe('action processor', () => {
 
   it('never reports a failure when only reporting the success failed, even on the last attempt', async () => {
     const { process, reports } = setup({ effect: async () => ({ applied: true }), reportFails: 1 });
-    await expect(process(job(0, 1))).rejects.toThrow('Connection is closed.');
+    await expect(process(job(0, 2))).rejects.toThrow('Connection is closed.');
     expect(reports).toEqual([]);
     // The retry reports it (the real connector answers from its ledger instead of acting again).
     await expect(process(job(1, 2))).resolves.toEqual({ applied: true });
     expect(reports).toEqual(['ok:{"applied":true}']);
+    // With no retry left, the job completes with the result (reconcile reports it from there).
+    const last = setup({ effect: async () => ({ applied: true }), reportFails: 1 });
+    await expect(last.process(job(0, 1))).resolves.toEqual({ applied: true });
+    expect(last.reports).toEqual([]);
   });
 
   it('retries a failing effect, reporting the failure only on the last attempt', async () => {

@@ -250,5 +250,10 @@ describe('a withdrawn inner match a sequence read as its until step, where batch
       closed(41 * MIN),
     ];
     expect(run(yaml, crowded, true, 'clean_session', 2)).toEqual(['match s1 count 2 partial']);
+    // So does one a late event (within the 5m lateness) could still have needed.
+    const late = [21, 20, 29, 29.5].map((m) => opened(m * MIN));
+    expect(
+      run(yaml, [...late, closed(24 * MIN), closed(31 * MIN)], true, 'clean_session', 3),
+    ).toEqual(['match s1 count 2 partial']);
   });
 });

@@ -28,7 +28,10 @@ export interface SlidingState {
   acc: Accumulator | undefined;
   accFrom: number;
   accValid: boolean;
-  /** Events were evicted at the per-group cap since the last match. */
+  /**
+   * Events a window may still need were evicted at the per-group cap since the last match
+   * (not those kept only for a late withdrawal: see enforceCap).
+   */
   partial: boolean;
 }
 
@@ -75,9 +78,9 @@ export function slidingRuntime(
     const cap = rule.limits.maxEventsPerGroup ?? ctx.maxEventsPerGroup;
     const excess = g.buf.length - cap;
     if (excess > 0) {
-      // Events kept only for a late withdrawal (keepMs), older than the newest's window, are
-      // no loss to the windows still to be decided.
-      const lost = g.buf.timeAt(excess - 1) >= g.buf.timeAt(g.buf.length - 1) - T;
+      // Events kept only for a late withdrawal (keepMs), older than any window a late event
+      // (within the lateness) can still open, are no loss to the windows still to be decided.
+      const lost = g.buf.timeAt(excess - 1) >= g.buf.timeAt(g.buf.length - 1) - T - L;
       dropFront(g, excess);
       if (lost || keepMs === 0) g.partial = true;
     }
