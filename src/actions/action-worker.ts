@@ -172,10 +172,9 @@ async function runStep(
 /**
  * A landed effect's audit entry and its report to the run. If either fails, the job is
  * retried (the effect is not repeated: the ledger answers) and reports then; a step held in
- * place goes to a job of its own. On a job's last attempt there is no retry: the job
+ * place goes to a job of its own. On an action job's last attempt there is no retry: the job
  * completes with the result instead, which reconcile reports (failing it would tell the run
- * an effect that landed had failed): a step's from the job's record, an undo's through
- * relayFinishedUndo to the run whose undo pass waits on it.
+ * an effect that landed had failed). An undo job still fails, as before.
  */
 async function reportSuccess(
   deps: ActionWorkerDeps,
@@ -200,7 +199,7 @@ async function reportSuccess(
     observeFirstAction(deps, data);
     return { result, ...(next ? { next } : {}) };
   } catch (lost) {
-    if (!at.last || at.inPlace) throw lost;
+    if (!at.last || at.inPlace || data.undoOf) throw lost;
     log().error({ err: lost }, 'reporting the effect failed; reconcile reports it from the queue');
     return { result };
   }
