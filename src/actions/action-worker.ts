@@ -101,6 +101,15 @@ interface StepOutcome {
   readonly next?: HeldAction;
 }
 
+/** Which attempt of a step runs, and where. */
+interface StepAttempt {
+  readonly attempt: number;
+  readonly last: boolean;
+  readonly holder?: string;
+  /** A step held in place (no job of its own). */
+  readonly inPlace?: boolean;
+}
+
 /**
  * One attempt of one step: the effect, its audit entry, its outcome applied to the run. A
  * failure is reported to the run only on the step's last attempt.
@@ -108,13 +117,7 @@ interface StepOutcome {
 async function runStep(
   deps: ActionWorkerDeps,
   data: ActionJob,
-  at: {
-    readonly attempt: number;
-    readonly last: boolean;
-    readonly holder?: string;
-    /** A step held in place (no job of its own). */
-    readonly inPlace?: boolean;
-  },
+  at: StepAttempt,
 ): Promise<StepOutcome> {
   const { attempt } = at;
   const log = lazyChild(deps.logger, () => ({
@@ -179,12 +182,7 @@ async function runStep(
 async function reportSuccess(
   deps: ActionWorkerDeps,
   data: ActionJob,
-  at: {
-    readonly attempt: number;
-    readonly last: boolean;
-    readonly holder?: string;
-    readonly inPlace?: boolean;
-  },
+  at: StepAttempt,
   result: unknown,
   log: () => { error(obj: object, msg: string): void },
 ): Promise<StepOutcome> {

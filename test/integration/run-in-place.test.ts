@@ -9,7 +9,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { actionEffectId } from '../../src/playbook/runtime/effects.js';
 import type { ActionJob } from '../../src/playbook/runtime/jobs.js';
 import type { TimelineEntry } from '../../src/playbook/runtime/run-record.js';
-import { createRunHarness, type HarnessOptions } from '../helpers/run-harness.js';
+import type { Runner } from '../../src/playbook/runtime/runner.js';
+import { createRunHarness, type HarnessOptions, type RunHarness } from '../helpers/run-harness.js';
 import { createTestRedis } from '../helpers/redis.js';
 
 const store = createTestRedis('in-place');
@@ -45,6 +46,22 @@ const INCIDENT = (user: string) => ({ id: `inc_${user}`, group: { user } });
 
 function harness(sub: string, options: HarnessOptions = {}) {
   return createRunHarness(store, sub, PLAYBOOK, { inPlace: true, ...options });
+}
+
+/** The first report `when` picks fails as a lost Redis connection would (then they go through). */
+function breakReportOnce(
+  h: RunHarness,
+  when: (job: ActionJob, outcome: Parameters<Runner['completeAction']>[1]) => boolean,
+): void {
+  const complete = h.runner.completeAction.bind(h.runner);
+  let broken = true;
+  h.runner.completeAction = async (...args: Parameters<typeof complete>) => {
+    if (broken && when(args[0], args[1])) {
+      broken = false;
+      throw new Error('Connection is closed.');
+    }
+    return complete(...args);
+  };
 }
 
 /** A timeline with its times taken out (two runs at different times compare equal). */
@@ -169,15 +186,7 @@ describe('automatic steps in place', () => {
     const h = harness('report-fails');
     h.failures.set('ratelimit.set', 1);
     h.failureCodes.set('ratelimit.set', 'CORDON_ERR_ACTION_UNAUTHORIZED');
-    const complete = h.runner.completeAction.bind(h.runner);
-    let broken = true;
-    h.runner.completeAction = async (...args: Parameters<typeof complete>) => {
-      if (broken && !args[1].ok) {
-        broken = false;
-        throw new Error('Connection is closed.');
-      }
-      return complete(...args);
-    };
+    breakReportOnce(h, (_job, outcome) => !outcome.ok);
     await h.start('run_rf', INCIDENT('u6'));
     await h.settle();
     await h.runner.reconcile();
@@ -196,15 +205,7 @@ describe('automatic steps in place', () => {
 
   it('an effect whose report fails on the last attempt completes its job; reconcile reports it applied', async () => {
     const h = harness('success-report-fails');
-    const complete = h.runner.completeAction.bind(h.runner);
-    let broken = true;
-    h.runner.completeAction = async (...args: Parameters<typeof complete>) => {
-      if (broken && args[1].ok && args[0].state === 'throttle') {
-        broken = false;
-        throw new Error('Connection is closed.');
-      }
-      return complete(...args);
-    };
+    breakReportOnce(h, (job, outcome) => outcome.ok && job.state === 'throttle');
     await h.start('run_sf', INCIDENT('u8'));
     await h.settle();
     expect((await h.runs.get('run_sf'))?.state).toBe('throttle');
@@ -219,15 +220,7 @@ describe('automatic steps in place', () => {
     const h = harness('held-report-fails');
     h.failures.set('ticket.open', 1);
     h.failureCodes.set('ticket.open', 'CORDON_ERR_ACTION_UNAUTHORIZED');
-    const complete = h.runner.completeAction.bind(h.runner);
-    let broken = true;
-    h.runner.completeAction = async (...args: Parameters<typeof complete>) => {
-      if (broken && !args[1].ok) {
-        broken = false;
-        throw new Error('Connection is closed.');
-      }
-      return complete(...args);
-    };
+    breakReportOnce(h, (_job, outcome) => !outcome.ok);
     await h.start('run_hf', INCIDENT('u7'));
     await h.settle();
     // Not left held by a finished job until reconcile: its own job ran it again, and it passed.
