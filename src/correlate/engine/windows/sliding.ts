@@ -253,8 +253,9 @@ export function slidingRuntime(
       if (removed.length > 0) g.accValid = false;
       return removed;
     },
-    // Only a sequence (an aggregation that completes at a step) can be kept from completing by
-    // an event: counts and sums over the pack's non-negative figures only grow with events.
+    // Only a sequence (an aggregation that completes at a step) is decided again: counts, and
+    // sums of non-negative figures, only shrink without an event (a negative figure taken out
+    // of a sum is not: the README lists it among what is not decided again).
     ...(eager && aggregation.completes
       ? { refire: (g: SlidingState, removed: readonly Contribution[]) => refire(g, removed) }
       : {}),

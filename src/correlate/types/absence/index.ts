@@ -20,10 +20,10 @@ import { NO_FIRES } from '../../engine/runtime.js';
 import type { BooleanExpr, CompiledCorrelation } from '../../rule/types.js';
 import { MAX_WINDOW_TIMESPAN_MS } from '../common.js';
 import { DERIVED_SOURCE } from '../../../ingest/canonical-event.js';
+import type { CorrelationTypeModule } from '../type-module.js';
 
 /** The ref of an inner match read by a chained rule (`cordon/<match id>`). */
 const INNER_MATCH = `${DERIVED_SOURCE}/`;
-import type { CorrelationTypeModule } from '../type-module.js';
 
 /**
  * Cordon extension `absence` (SEC PairWithWindow's timeout, EQL's missing event), over Sigma
