@@ -195,6 +195,8 @@ export class Correlator {
   }
 
   async start(): Promise<void> {
+    // The reader thread loads while the partitions are leased and restored (stop() ends it).
+    this.#reader.prepare?.();
     const configured = await this.store.partitionCount(this.options.partitions);
     if (configured !== this.options.partitions) {
       throw new CordonError(

@@ -18,6 +18,11 @@ export interface LogBatch {
  */
 export interface LogReader {
   /**
+   * Gets ready to read before the first `seek` (a reader thread starts, compiles its rules and
+   * connects), so that work overlaps the correlator's restore instead of following it.
+   */
+  prepare?(): void;
+  /**
    * Reads from just after `position` from now on; anything read ahead of it is dropped. Call
    * before the first `next()` and whenever the correlator restarts from a checkpoint.
    */

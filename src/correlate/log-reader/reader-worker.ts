@@ -6,6 +6,7 @@ import { CorrelationEngine } from '../engine/engine.js';
 import { transferList } from '../routing/routed-batch.js';
 import { buildRuleSet } from '../rule/index.js';
 import type { ReaderCommand, ReaderReply, ReaderThreadInit } from './reader-thread-init.js';
+import { firstReadSize, nextReadSize } from './read-size.js';
 import { routeEntries } from './route-entries.js';
 
 /**
@@ -36,6 +37,7 @@ if (parentPort) {
   let epoch = -1;
   let cursor = '0-0';
   let credits = 0;
+  let readSize = init.batchSize;
   let wake: (() => void) | undefined;
   const post = (reply: ReaderReply): void => {
     if (reply.type === 'batch')
@@ -51,6 +53,7 @@ if (parentPort) {
       epoch = m.epoch;
       cursor = m.position;
       credits = init.readAhead;
+      readSize = firstReadSize(init.batchSize);
     } else if (m.epoch === epoch) {
       credits += 1;
     }
@@ -63,7 +66,8 @@ if (parentPort) {
   type Read = { epoch: number; entries: Promise<MergedRead> };
   let inFlight: Read | undefined;
   const startRead = (): Read => {
-    const read = { epoch, entries: log.readMerged(redis, cursor, init.batchSize, init.blockMs) };
+    const read = { epoch, entries: log.readMerged(redis, cursor, readSize, init.blockMs) };
+    readSize = nextReadSize(readSize, init.batchSize);
     // Its failure is reported when it is awaited; until then it must not count as unhandled.
     read.entries.catch(() => undefined);
     return read;

@@ -19,6 +19,10 @@ export class ThreadedLogReader implements LogReader {
 
   constructor(private readonly init: ReaderThreadInit) {}
 
+  prepare(): void {
+    if (!this.#closing && !this.#worker) this.spawn();
+  }
+
   seek(position: string): void {
     this.#epoch += 1;
     this.#ready.length = 0;

@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { CorrelationEngine } from '../../../src/correlate/engine/engine.js';
 import { InlineLogReader } from '../../../src/correlate/log-reader/inline-log-reader.js';
 import type { LogReader } from '../../../src/correlate/log-reader/log-reader.js';
+import { FIRST_READ_ENTRIES } from '../../../src/correlate/log-reader/read-size.js';
 import { ThreadedLogReader } from '../../../src/correlate/log-reader/threaded-log-reader.js';
 import {
   RoutedCursor,
@@ -187,6 +188,36 @@ describe('correlator log readers', () => {
       expect(seqAt(next, 0)).toBe(appended[60]?.seq);
       const rest = await drain(reader);
       expect(rest).toHaveLength(60 - next.count);
+    } finally {
+      await reader.close();
+    }
+  });
+
+  it('reads small batches first after a seek, growing to the batch size', async () => {
+    const keys = freshKeys();
+    const appended = await new EventLog(env.redis, keys).append(
+      events(1_500),
+      Date.now(),
+      86_400_000,
+    );
+    const reader = threaded(keys, TEST_REDIS_URL, 600);
+    try {
+      reader.prepare(); // the thread starts before the first seek
+      reader.seek('0-0');
+      const counts: number[] = [];
+      for (let read = 0; read < 1_500;) {
+        const { batch } = await reader.next();
+        counts.push(batch.count);
+        read += batch.count;
+      }
+      // The first read is small (the correlator applies it while the thread reads on); each
+      // next one doubles, up to the batch size.
+      expect(counts).toEqual([FIRST_READ_ENTRIES, 2 * FIRST_READ_ENTRIES, 600, 132]);
+      // A seek starts small again.
+      reader.seek(appended[99]?.seq as string);
+      const { batch } = await reader.next();
+      expect(batch.count).toBe(FIRST_READ_ENTRIES);
+      expect(seqAt(batch, 0)).toBe(appended[100]?.seq);
     } finally {
       await reader.close();
     }
