@@ -153,15 +153,22 @@ Socket.prototype._writeGeneric = function (...args) {
 
 /** Node CPU, Redis commands (by name) and Redis CPU, to diff across a phase. */
 async function costs(redis) {
-  const [stats, cpu] = await Promise.all([redis.info('commandstats'), redis.info('cpu')]);
+  const [stats, cpu, net] = await Promise.all([
+    redis.info('commandstats'),
+    redis.info('cpu'),
+    redis.info('stats'),
+  ]);
   const calls = new Map();
   for (const m of stats.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) calls.set(m[1], Number(m[2]));
-  const field = (name) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(cpu)?.[1] ?? 0);
+  const field = (name, info = cpu) =>
+    Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
   const node = process.cpuUsage();
   return {
     calls,
     redisCpuUs: (field('used_cpu_user') + field('used_cpu_sys')) * 1e6,
     nodeCpuUs: node.user + node.system,
+    bytesIn: field('total_net_input_bytes', net),
+    bytesOut: field('total_net_output_bytes', net),
     writes,
   };
 }
@@ -171,7 +178,7 @@ function perUnit(before, after, units) {
   const byName = [];
   let total = 0;
   for (const [name, calls] of after.calls) {
-    const n = calls - (before.calls.get(name) ?? 0) - (name === 'info' ? 2 : 0);
+    const n = calls - (before.calls.get(name) ?? 0) - (name === 'info' ? 3 : 0);
     if (n <= 0) continue;
     total += n;
     byName.push([name, n / units]);
@@ -183,6 +190,8 @@ function perUnit(before, after, units) {
     commands: total / units,
     evalsha: byName.find(([n]) => n === 'evalsha')?.[1] ?? 0,
     writes: (after.writes - before.writes) / units,
+    bytesIn: (after.bytesIn - before.bytesIn) / units,
+    bytesOut: (after.bytesOut - before.bytesOut) / units,
     top: byName
       .slice(0, Number(process.env.BENCH_TOP ?? 8))
       .map(([n, c]) => `${n} ${c.toFixed(1)}`)
@@ -417,15 +426,15 @@ try {
   );
   console.log('');
   console.log(
-    '| per unit | node CPU µs | Redis CPU µs | Redis commands (EVALSHA) | socket writes | top commands |',
+    '| per unit | node CPU µs | Redis CPU µs | Redis commands (EVALSHA) | socket writes | bytes to / from Redis | top commands |',
   );
-  console.log('|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|');
   for (const [what, c] of [
     ['bare BullMQ chain of three jobs', middle.chains.costs],
     ['Cordon run (three actions; bench triggers included)', middle.runs.costs],
   ])
     console.log(
-      `| ${what} | ${Math.round(c.nodeCpuUs)} | ${Math.round(c.redisCpuUs)} | ${c.commands.toFixed(1)} (${c.evalsha.toFixed(1)}) | ${c.writes.toFixed(1)} | ${c.top} |`,
+      `| ${what} | ${Math.round(c.nodeCpuUs)} | ${Math.round(c.redisCpuUs)} | ${c.commands.toFixed(1)} (${c.evalsha.toFixed(1)}) | ${c.writes.toFixed(1)} | ${Math.round(c.bytesIn)} / ${Math.round(c.bytesOut)} | ${c.top} |`,
     );
   console.log('');
   console.log(
