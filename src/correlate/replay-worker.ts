@@ -44,6 +44,7 @@ export interface ChunkResult extends RoutedBatch {
 }
 
 const OPEN_BRACE = 123;
+const NEWLINE = 10;
 const KIND_KEY = '"kind":"';
 
 interface Started {
@@ -71,8 +72,9 @@ if (parentPort) {
     if (!started) throw new Error('replay worker: a chunk came before the rules');
     const bytes = Buffer.from(msg.buffer, 0, msg.length);
     // Mostly ASCII in practice: a one-byte string is much faster to make and to parse.
-    const text = isAscii(bytes) ? bytes.toString('latin1') : decoder.decode(bytes);
-    const result = routeChunk(started, text, msg.seq);
+    const ascii = isAscii(bytes);
+    const texts = textSlices(bytes, (b) => (ascii ? b.toString('latin1') : decoder.decode(b)));
+    const result = routeChunk(started, texts, msg.seq);
     port.postMessage(result, transferList(result));
   });
 }
@@ -88,11 +90,50 @@ function start(init: WorkerInit): Started {
   return { engine, probe: new LineProbe(ruleSet), init };
 }
 
-function routeChunk({ engine, probe, init }: Started, text: string, seq: number): ChunkResult {
+/** Bytes of text decoded at a time: a string under V8's large-object size (see textSlices). */
+const SLICE_BYTES = 96 * 1024;
+
+/**
+ * A chunk's text as strings of whole lines, each about SLICE_BYTES. One string per chunk (a
+ * mebibyte) was a large object: V8 maps fresh pages for each, and the page faults of writing
+ * them cost more than parsing the lines in them. Strings this small come from the young
+ * generation, whose pages are mapped once and reused. A newline byte never falls inside a
+ * multi-byte UTF-8 sequence, so each slice decodes on its own.
+ */
+function* textSlices(bytes: Buffer, decode: (b: Buffer) => string): Generator<string> {
+  for (let from = 0; from < bytes.length;) {
+    let to = bytes.length;
+    if (to - from > SLICE_BYTES) {
+      const cut = bytes.lastIndexOf(NEWLINE, from + SLICE_BYTES - 1);
+      to = cut >= from ? cut + 1 : bytes.indexOf(NEWLINE, from + SLICE_BYTES) + 1 || to;
+    }
+    yield decode(bytes.subarray(from, to));
+    from = to;
+  }
+}
+
+function routeChunk(started: Started, texts: Iterable<string>, seq: number): ChunkResult {
   const batch = new RoutedBatchBuilder(true);
-  const bad: [number, string][] = [];
-  let derivedSkipped = 0;
-  let lineNo = 0;
+  const out = { bad: [] as [number, string][], derivedSkipped: 0, lineNo: 0 };
+  for (const text of texts) routeText(started, text, batch, out);
+  return {
+    ...batch.build(),
+    seq,
+    lines: out.lineNo,
+    bad: out.bad,
+    derivedSkipped: out.derivedSkipped,
+  };
+}
+
+/** Routes the lines of `text` into `batch`, counting them (and bad and skipped ones) in `out`. */
+function routeText(
+  { engine, probe, init }: Started,
+  text: string,
+  batch: RoutedBatchBuilder,
+  out: { bad: [number, string][]; derivedSkipped: number; lineNo: number },
+): void {
+  const bad = out.bad;
+  let lineNo = out.lineNo;
   let start = 0;
   // The next backslash and the next `"kind":"` in the chunk, each searched for again only once
   // passed: a search per line would run on to the end of the chunk when there is none.
@@ -124,7 +165,7 @@ function routeChunk({ engine, probe, init }: Started, text: string, seq: number)
     }
     const read = readRecordedLine(text.slice(from, end), init.now, init.defaultSource);
     if (read.ok === 'skip') {
-      derivedSkipped += 1;
+      out.derivedSkipped += 1;
       continue;
     }
     if (read.ok === false) {
@@ -136,7 +177,7 @@ function routeChunk({ engine, probe, init }: Started, text: string, seq: number)
     // events that no rule reads for copies of one another.
     batch.add('', e.source, e.time, e.received, `${e.source}/${e.id}`, engine.route(e));
   }
-  return { ...batch.build(), seq, lines: lineNo, bad, derivedSkipped };
+  out.lineNo = lineNo;
 }
 
 const SOURCE = /^[a-z][a-z0-9-]{0,62}$/;

@@ -157,6 +157,62 @@ describe('replay pool', () => {
     }
   });
 
+  it('routes a chunk longer than one decoded slice whole: UTF-8, long lines, bad-line numbers', async () => {
+    const { content } = await loadContent(REPO_ROOT, { playbooks: false });
+    if (!content) throw new Error('the shipped content does not load');
+    // ~2,400 lines, ~400 kB: the worker decodes it in several slices (SLICE_BYTES, 96 KiB). A
+    // model name in UTF-8 on every 7th line, a line of ~200 kB (longer than a slice), and
+    // bad lines on either side of it.
+    const lines = Array.from({ length: 2_400 }, (_, i) =>
+      JSON.stringify({
+        id: `e${i}`,
+        time: T0 + i * 100,
+        kind: 'inference',
+        name: 'predict',
+        entity: { api_key: `key-${i % 3}`, model: i % 7 === 0 ? 'modèle-été' : 'm1' },
+        ...(i === 1_200 ? { labels: { note: 'x'.repeat(200_000) } } : {}),
+      }),
+    );
+    lines[700] = 'not json';
+    lines[2_100] = '{"id": "half';
+    const text = `${lines.join('\n')}\n`;
+    expect(new TextEncoder().encode(text).length).toBeGreaterThan(4 * 96 * 1024);
+
+    const serial: string[] = [];
+    const inline = replayOf(content, (id) => serial.push(id));
+    for (const line of lines) {
+      const read = readRecordedLine(line, T0, 'replay');
+      if (read.ok === true) inline.push(read.event);
+    }
+    inline.finish();
+    expect(inline.events).toBe(2_398);
+    expect(serial.length).toBeGreaterThan(0);
+
+    const pool = new ReplayPool(1);
+    const ids: string[] = [];
+    const replay = replayOf(content, (id) => ids.push(id));
+    try {
+      const options = engineOptions(loadConfig({}, REPO_ROOT).correlate, content.connectors, 1);
+      pool.begin(
+        { sources: content.ruleSources, options, now: T0, defaultSource: 'replay' },
+        replay,
+      );
+      const bytes = new TextEncoder().encode(text);
+      await pool.send(bytes.buffer, bytes.length, 'events.ndjson');
+      await pool.finish();
+      replay.finish();
+    } finally {
+      await pool.close();
+    }
+    expect(replay.events).toBe(2_398);
+    expect(ids).toEqual(serial);
+    // Numbered by line in the file, across slices.
+    expect(pool.bad.map((b) => b.split(': ')[0])).toEqual([
+      'events.ndjson:701',
+      'events.ndjson:2101',
+    ]);
+  });
+
   it('refuses to start without a thread', () => {
     expect(() => new ReplayPool(0)).toThrow(RangeError);
   });
