@@ -73,7 +73,9 @@ if (parentPort) {
     const bytes = Buffer.from(msg.buffer, 0, msg.length);
     // Mostly ASCII in practice: a one-byte string is much faster to make and to parse.
     const ascii = isAscii(bytes);
-    const texts = textSlices(bytes, (b) => (ascii ? b.toString('latin1') : decoder.decode(b)));
+    const texts = ascii
+      ? textSlices(bytes, SLICE_BYTES, (b) => b.toString('latin1'))
+      : textSlices(bytes, SLICE_BYTES / 2, (b) => decoder.decode(b));
     const result = routeChunk(started, texts, msg.seq);
     port.postMessage(result, transferList(result));
   });
@@ -90,22 +92,29 @@ function start(init: WorkerInit): Started {
   return { engine, probe: new LineProbe(ruleSet), init };
 }
 
-/** Bytes of text decoded at a time: a string under V8's large-object size (see textSlices). */
+/**
+ * Bytes of ASCII decoded at a time: a one-byte string under V8's large-object size (128 KiB;
+ * see textSlices). Other UTF-8 takes half as many, as it may decode to a two-byte string.
+ */
 const SLICE_BYTES = 96 * 1024;
 
 /**
- * A chunk's text as strings of whole lines, each about SLICE_BYTES. One string per chunk (a
+ * A chunk's text as strings of whole lines, each about `sliceBytes`. One string per chunk (a
  * mebibyte) was a large object: V8 maps fresh pages for each, and the page faults of writing
  * them cost more than parsing the lines in them. Strings this small come from the young
  * generation, whose pages are mapped once and reused. A newline byte never falls inside a
  * multi-byte UTF-8 sequence, so each slice decodes on its own.
  */
-function* textSlices(bytes: Buffer, decode: (b: Buffer) => string): Generator<string> {
+function* textSlices(
+  bytes: Buffer,
+  sliceBytes: number,
+  decode: (b: Buffer) => string,
+): Generator<string> {
   for (let from = 0; from < bytes.length;) {
     let to = bytes.length;
-    if (to - from > SLICE_BYTES) {
-      const cut = bytes.lastIndexOf(NEWLINE, from + SLICE_BYTES - 1);
-      to = cut >= from ? cut + 1 : bytes.indexOf(NEWLINE, from + SLICE_BYTES) + 1 || to;
+    if (to - from > sliceBytes) {
+      const cut = bytes.lastIndexOf(NEWLINE, from + sliceBytes - 1);
+      to = cut >= from ? cut + 1 : bytes.indexOf(NEWLINE, from + sliceBytes) + 1 || to;
     }
     yield decode(bytes.subarray(from, to));
     from = to;
@@ -135,8 +144,8 @@ function routeText(
   const bad = out.bad;
   let lineNo = out.lineNo;
   let start = 0;
-  // The next backslash and the next `"kind":"` in the chunk, each searched for again only once
-  // passed: a search per line would run on to the end of the chunk when there is none.
+  // The next backslash and the next `"kind":"` in the slice, each searched for again only once
+  // passed: a search per line would run on to the end of the slice when there is none.
   let backslash = -1;
   let kindKey = -1;
   while (start < text.length) {

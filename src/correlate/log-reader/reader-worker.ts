@@ -37,7 +37,7 @@ if (parentPort) {
   let epoch = -1;
   let cursor = '0-0';
   let credits = 0;
-  let readSize = init.batchSize;
+  let readSize = firstReadSize(init.batchSize);
   let wake: (() => void) | undefined;
   const post = (reply: ReaderReply): void => {
     if (reply.type === 'batch')
