@@ -3,6 +3,7 @@
 //
 //   npm run build && node bench/correlator-drain.mjs [events.ndjson]
 //   BENCH_EVENTS=300000 BENCH_KEYS=10000 BENCH_CONTENT=. node bench/correlator-drain.mjs
+//   BENCH_BATCH=5000   entries per read (CORDON_CORRELATE_BATCH; deployed default 2,000)
 //   BENCH_PROFILE=drain.cpuprofile node bench/correlator-drain.mjs   (main thread, drain only)
 //   BENCH_HEAP_PROFILE=drain.heapprofile node bench/correlator-drain.mjs   (where the main thread
 //   allocates during the drain, sampled: what a scavenge then copies or frees)
@@ -127,7 +128,7 @@ try {
     {
       member: 'bench',
       partitions: PARTITIONS,
-      batchSize: 5_000,
+      batchSize: Number(process.env.BENCH_BATCH ?? 5_000),
       blockMs: 100,
       checkpointMs: Number(process.env.BENCH_CHECKPOINT_MS ?? 30_000),
       leaseMs: 30_000,
