@@ -629,7 +629,8 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
         concurrency: config.jobs.actionConcurrency,
       });
       // An undo job's end, once its queue has recorded it, reaches the runs that asked for the
-      // same undo while this job had it (the job's own report reaches its run and `tell`).
+      // same undo while this job had it (the job's own report reaches its run and `tell`, or
+      // they are listed among those runs when that report failed: Runner.watchOwnUndo).
       worker.on('completed', (job, result: unknown) => {
         if (job.data.undoOf) void runner.undoJobEnded(job.data, { ok: true, result });
       });

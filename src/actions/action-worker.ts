@@ -175,9 +175,11 @@ async function runStep(
 /**
  * A landed effect's audit entry and its report to the run. If either fails, the job is
  * retried (the effect is not repeated: the ledger answers) and reports then; a step held in
- * place goes to a job of its own. On an action job's last attempt there is no retry: the job
- * completes with the result instead, which reconcile reports (failing it would tell the run
- * an effect that landed had failed). An undo job still fails, as before.
+ * place goes to a job of its own. On a job's last attempt there is no retry: the job completes
+ * with the result instead (failing it would tell the run an effect that landed had failed).
+ * Reconcile reports an action's from the queue. An undo job's run, and its `tell`, are first
+ * listed as watching the job, so its end tells them (Runner.undoJobEnded), or reconcile does
+ * if that notice is lost; if even that listing fails, the job fails as it did before.
  */
 async function reportSuccess(
   deps: ActionWorkerDeps,
@@ -197,7 +199,18 @@ async function reportSuccess(
     observeFirstAction(deps, data);
     return { result, ...(next ? { next } : {}) };
   } catch (lost) {
-    if (!at.last || at.inPlace || data.undoOf) throw lost;
+    if (!at.last || at.inPlace) throw lost;
+    if (data.undoOf) {
+      try {
+        await deps.runner.watchOwnUndo(data);
+      } catch (unlisted) {
+        log().error(
+          { err: unlisted },
+          'reporting an undo failed, and so did listing its runs as watching its job',
+        );
+        throw lost;
+      }
+    }
     log().error({ err: lost }, 'reporting the effect failed; reconcile reports it from the queue');
     return { result };
   }

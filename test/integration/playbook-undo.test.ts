@@ -65,6 +65,20 @@ async function started(h: RunHarness, user: string): Promise<string> {
   return runId;
 }
 
+/** The first successful undo's report fails, as a lost Redis connection would; then they go through. */
+function breakUndoReportOnce(h: RunHarness): void {
+  const complete = h.runner.completeAction.bind(h.runner);
+  let broken = true;
+  h.runner.completeAction = async (...args: Parameters<typeof complete>) => {
+    const [job, outcome] = args;
+    if (broken && job.undoOf && outcome.ok) {
+      broken = false;
+      throw new Error('Connection is closed.');
+    }
+    return complete(...args);
+  };
+}
+
 const ops = (h: RunHarness): string[] =>
   h.calls.map((c) => `${c.operation} ${String(c.inputs.key ?? c.inputs.summary)}`);
 
@@ -350,6 +364,52 @@ describe('undo that cannot complete, and a lost undo job', () => {
       ['undo.succeeded', 'throttle'],
     ]);
     expect(run?.undo?.entries.map((e) => e.status)).toEqual(['undone', 'undo-failed']);
+  });
+
+  it('an undo whose report fails on its last attempt is still told as done, and done once', async () => {
+    const h = harness(CONTAIN);
+    const runId = await started(h, 'kim');
+    breakUndoReportOnce(h);
+    await h.runner.cancel(runId, 'responder-1');
+    await h.settle();
+    const run = await h.runs.get(runId);
+    expect(run?.status).toBe('cancelled');
+    expect(run?.undo?.entries.map((e) => e.status)).toEqual(['undone', 'undone']);
+    const timeline = await h.runs.timeline(runId);
+    expect(timeline.map((e) => e.type)).not.toContain('undo.failed');
+    expect(ops(h).filter((o) => o.startsWith('ratelimit.clear'))).toEqual([
+      'ratelimit.clear ip-kim',
+      'ratelimit.clear kim',
+    ]);
+  });
+
+  it('an expiry undo whose report fails on its last attempt reaches the ended run as done', async () => {
+    const h = harness(EXPIRING);
+    const runId = await started(h, 'lee');
+    const [approval] = await h.approvals.list({ limit: 10, runId });
+    await h.approvals.decide(
+      approval?.id ?? '',
+      'approve',
+      'approver',
+      'approver',
+      '',
+      h.clock.now(),
+    );
+    const decided = await h.approvals.get(approval?.id ?? '');
+    if (decided) await h.runner.deliverDecision(decided);
+    await h.settle();
+    expect((await h.runs.get(runId))?.status).toBe('resolved');
+    breakUndoReportOnce(h);
+    h.clock.advance(10 * 60_000);
+    await h.settle();
+    expect(ops(h)).toEqual(['ratelimit.set lee', 'ratelimit.clear lee']);
+    const run = await h.runs.get(runId);
+    expect(run?.undo?.entries[0]).toMatchObject({ status: 'undone', reason: 'expiry' });
+    const timeline = await h.runs.timeline(runId);
+    expect(timeline.map((e) => e.type)).not.toContain('undo.failed');
+    expect(timeline.find((e) => e.type === 'undo.succeeded')).toMatchObject({
+      message: 'undone on expiry',
+    });
   });
 
   it('reconcile queues a vanished undo job again; the undo still happens once', async () => {

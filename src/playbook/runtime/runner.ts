@@ -772,7 +772,9 @@ export class Runner {
    * running (another run's, so adding theirs added nothing: relayFinishedUndo), rather than by
    * reconcile; and, of a failure, the job's `tell` (a run that tries again finds this job
    * failed, so its own try is added) and its own run. The job's report told its own run, and
-   * `tell` of a success. A run that asks after the job ended reads that it has, so a watcher
+   * `tell` of a success, unless that report failed on the last attempt: then they are listed
+   * as watchers (watchOwnUndo) and told here, like any other. A run told twice finds the second
+   * a duplicate (the same event id). A run that asks after the job ended reads that it has, so a watcher
    * listed after the read here needs nothing from it. `ended`: for a failure that may be one
    * attempt of several, whether the job has ended. A notice lost with its process is sent by
    * reconcile (reconcileAnnouncements).
@@ -791,7 +793,7 @@ export class Runner {
       // A failure goes to the job's own run too, under the id of its report (a duplicate when
       // the report was sent): a job BullMQ failed for stalling too often never ran to report.
       const runs = outcome.ok
-        ? watchers.filter((run) => run !== job.runId && !(job.tell ?? []).includes(run))
+        ? watchers
         : [...new Set([job.runId, ...(job.tell ?? []), ...watchers])];
       for (const run of runs) {
         const { eventId, event } = undoOutcomeEvent(run, job.runId, jobId, effectKey, outcome);
@@ -811,6 +813,15 @@ export class Runner {
     // Awaited by `settle` too, so a closing process tells the runs before it goes.
     this.#clearing.add(ending);
     await ending;
+  }
+
+  /**
+   * An undo job's success could not be reported to its run on the job's last attempt: its run
+   * and `tell` are listed as watching the job, so its end (undoJobEnded), or reconcile if that
+   * notice is lost (reconcileAnnouncements), tells them, as it tells another run's watchers.
+   */
+  async watchOwnUndo(job: ActionJob): Promise<void> {
+    await this.deps.runs.watchUndo(job.effectKey, [job.runId, ...(job.tell ?? [])]);
   }
 
   /**

@@ -78,6 +78,8 @@ function setup(options: {
   reportFails?: number;
   ledger?: unknown;
   approval?: Approval;
+  /** Listing an undo's runs as watching its job fails too. */
+  watchFails?: boolean;
 }) {
   let effects = 0;
   const effect = (inputs: Readonly<Record<string, unknown>>, ctx: ActionContext) => {
@@ -96,6 +98,10 @@ function setup(options: {
         throw new Error('Connection is closed.');
       }
       reports.push(outcome.ok ? `ok:${JSON.stringify(outcome.result)}` : `failed:${outcome.code}`);
+    },
+    async watchOwnUndo(job: ActionJob) {
+      if (options.watchFails) throw new Error('Connection is closed.');
+      reports.push(`watch:${job.runId}`);
     },
   } as unknown as Runner;
   const executors: ExecutorTable = { 'builtin-limiter': { 'ratelimit.clear': effect } };
@@ -130,6 +136,25 @@ describe('action processor', () => {
     const last = setup({ effect: async () => ({ applied: true }), reportFails: 1 });
     await expect(last.process(job(0, 1))).resolves.toEqual({ applied: true });
     expect(last.reports).toEqual([]);
+  });
+
+  it("completes an undo job whose report fails on its last attempt, once its run watches the job's end", async () => {
+    const undo: Partial<ActionJob> = {
+      undoOf: { effectKey: 'act_0', operation: 'ratelimit.set', inputs: { key: 'k' }, result: {} },
+    };
+    const retried = setup({ effect: async () => ({ applied: true }), reportFails: 1 });
+    await expect(retried.process(job(0, 2, undo))).rejects.toThrow('Connection is closed.');
+    expect(retried.reports).toEqual([]);
+    const last = setup({ effect: async () => ({ applied: true }), reportFails: 1 });
+    await expect(last.process(job(0, 1, undo))).resolves.toEqual({ applied: true });
+    expect(last.reports).toEqual(['watch:run_1']);
+    // Not even the listing lands: the job fails, as before (its run hears of a failure).
+    const unlisted = setup({
+      effect: async () => ({ applied: true }),
+      reportFails: 1,
+      watchFails: true,
+    });
+    await expect(unlisted.process(job(0, 1, undo))).rejects.toThrow('Connection is closed.');
   });
 
   it('retries a failing effect, reporting the failure only on the last attempt', async () => {
