@@ -9,7 +9,8 @@
 //
 // Prints, per run, events/s of wall time (startup included) and CPU per event: user + system
 // time of the replay process and all its threads (read from this process's children times in
-// /proc, so Linux only), which on a loaded machine says more than the wall clock.
+// /proc, so Linux only), which on a loaded machine says more than the wall clock, and page
+// faults per event (times bench/page-fault-cost.mjs's figure: their share of that CPU).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,12 +25,22 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const builds = [['this build', join(here, '..')]];
 if (process.env.BENCH_BASE) builds.push(['base', resolve(process.env.BENCH_BASE)]);
 
+/** Fields of this process's /proc stat from field 3 on (proc(5) numbers them from 1). */
+function ownStat() {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
 /** User + system CPU of waited-for children, in µs (clock ticks of 10 ms). */
 function childrenCpuMicros() {
-  const stat = readFileSync('/proc/self/stat', 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // Fields 16 and 17 of proc(5) (cutime, cstime); this list starts at field 3.
+  const fields = ownStat();
+  // Fields 16 and 17 of proc(5) (cutime, cstime).
   return (Number(fields[13]) + Number(fields[14])) * 10_000;
+}
+
+/** Minor page faults of waited-for children (field 11 of proc(5), cminflt). */
+function childrenFaults() {
+  return Number(ownStat()[8]);
 }
 
 const tmp = mkdtempSync(join(tmpdir(), 'cordon-pack-'));
@@ -45,6 +56,7 @@ try {
   for (let round = 0; round < ROUNDS; round += 1) {
     for (const [name, root] of builds) {
       const cpu0 = childrenCpuMicros();
+      const faults0 = childrenFaults();
       const started = performance.now();
       const run = spawnSync(
         'node',
@@ -53,6 +65,7 @@ try {
       );
       const seconds = (performance.now() - started) / 1000;
       const cpu = childrenCpuMicros() - cpu0;
+      const faults = childrenFaults() - faults0;
       if (run.status !== 0) throw new Error(`${name}: replay failed:\n${run.stderr}`);
       const summary = /(\d+) events in [\d.]+ s \(([\d,]+) events\/s\), (\d+) matches/.exec(
         run.stderr,
@@ -65,11 +78,12 @@ try {
         rate: events / seconds,
         running: Number(summary[2].replaceAll(',', '')),
         cpu: cpu / events,
+        faults: faults / events,
         matches: Number(summary[3]),
       });
       const r = rows[rows.length - 1];
       console.log(
-        `${name}, run ${round + 1}: ${Math.round(r.rate).toLocaleString('en-US')} events/s (startup included; ${r.running.toLocaleString('en-US')} as the replay reports it), ${r.cpu.toFixed(1)} µs CPU per event, ${r.matches} matches`,
+        `${name}, run ${round + 1}: ${Math.round(r.rate).toLocaleString('en-US')} events/s (startup included; ${r.running.toLocaleString('en-US')} as the replay reports it), ${r.cpu.toFixed(1)} µs CPU per event, ${r.faults.toFixed(2)} page faults per event, ${r.matches} matches`,
       );
     }
   }
