@@ -191,6 +191,35 @@ correlation:
 ${cordon ? `cordon: ${cordon}\n` : ''}`;
 }
 
+/**
+ * `new_session_for_model` (new_terms, learning 1m) over a sequence grouped by model and
+ * session: a model's first exfiltration sequence from a session not seen for it within a day.
+ */
+const NEW_TERMS_OVER_SEQUENCE = `${LLM_DETECTIONS}---
+title: Injection then exfiltration, per model
+name: model_sequence
+correlation:
+  type: temporal_ordered
+  rules: [injection, big_response, blocked]
+  group-by: [model, session]
+  timespan: 30m
+  condition: injection and big_response and not blocked
+cordon: { lateness: 0s }
+---
+title: A session new to a model with an exfiltration sequence
+name: new_session_for_model
+correlation:
+  type: value_count
+  rules: [model_sequence]
+  group-by: [model]
+  timespan: 1d
+  condition: { field: session, gt: 1 }
+cordon: { type: new_terms, learning: 1m }
+`;
+
+/** `e` on model `m1`. */
+const onModel = (e: CaseEvent): CaseEvent => ({ ...e, entity: { ...e.entity, model: 'm1' } });
+
 function llm(t: number, session: string, extra: Partial<CaseEvent>): CaseEvent {
   return { t, kind: 'llm', name: 'chat', entity: { session }, ...extra };
 }
@@ -543,5 +572,69 @@ export const CASES: readonly ConformanceCase[] = [
     expect: [{ rule: 'clean_session', group: { session: 's1' }, last: 5 * MINUTE, at: 3 }],
     // The withdrawal fired nothing again: only the second end is a suppressed repeat.
     stats: { rule: 'clean_session', matches: 1, suppressed: 1 },
+  },
+  {
+    name: 'new_terms: a withdrawn inner match no longer makes its term known, so its next occurrence is new',
+    rules: NEW_TERMS_OVER_SEQUENCE,
+    events: [
+      // s0's sequence (at 2m) starts the model's learning.
+      inj(0, 's0'),
+      big(2 * MINUTE, 's0'),
+      // s1's sequence at 12m: a new session for m1 (fires), withdrawn by the late block.
+      inj(10 * MINUTE, 's1'),
+      big(12 * MINUTE, 's1'),
+      block(11 * MINUTE, 's1'),
+      // s1 again: new once more, since the withdrawn sequence never happened.
+      inj(20 * MINUTE, 's1'),
+      big(22 * MINUTE, 's1'),
+    ].map(onModel),
+    expect: [
+      { rule: 'new_session_for_model', group: { model: 'm1' }, last: 12 * MINUTE, at: 3 },
+      {
+        rule: 'new_session_for_model',
+        group: { model: 'm1' },
+        last: 22 * MINUTE,
+        aggregate: { term: 's1', known: 1 },
+        at: 6,
+      },
+    ],
+    retract: [{ rule: 'new_session_for_model', matchLast: 12 * MINUTE }],
+    stats: { rule: 'new_session_for_model', matches: 2, retracted: 1 },
+  },
+  {
+    name: 'new_terms: the occurrence a withdrawn inner match kept from firing fires when it is withdrawn',
+    rules: NEW_TERMS_OVER_SEQUENCE,
+    events: [
+      inj(0, 's0'),
+      big(2 * MINUTE, 's0'),
+      inj(10 * MINUTE, 's1'),
+      big(12 * MINUTE, 's1'), // new: fires
+      inj(20 * MINUTE, 's1'),
+      big(22 * MINUTE, 's1'), // known through the sequence at 12m
+      block(11 * MINUTE, 's1'), // withdraws the sequence at 12m: the one at 22m was the first
+    ].map(onModel),
+    expect: [
+      { rule: 'new_session_for_model', group: { model: 'm1' }, last: 12 * MINUTE, at: 3 },
+      { rule: 'new_session_for_model', group: { model: 'm1' }, last: 22 * MINUTE, at: 6 },
+    ],
+    retract: [{ rule: 'new_session_for_model', matchLast: 12 * MINUTE }],
+    stats: { rule: 'new_session_for_model', matches: 2, retracted: 1 },
+  },
+  {
+    name: 'new_terms: a withdrawn inner match whose term was seen before it changes nothing',
+    rules: NEW_TERMS_OVER_SEQUENCE,
+    events: [
+      inj(0, 's0'),
+      big(2 * MINUTE, 's0'),
+      inj(10 * MINUTE, 's1'),
+      big(12 * MINUTE, 's1'), // new: fires
+      inj(20 * MINUTE, 's1'),
+      big(22 * MINUTE, 's1'), // known
+      block(21 * MINUTE, 's1'), // withdraws the sequence at 22m, which did not fire
+      inj(30 * MINUTE, 's1'),
+      big(32 * MINUTE, 's1'), // still known through 12m
+    ].map(onModel),
+    expect: [{ rule: 'new_session_for_model', group: { model: 'm1' }, last: 12 * MINUTE, at: 3 }],
+    stats: { rule: 'new_session_for_model', matches: 1, retracted: 0 },
   },
 ];

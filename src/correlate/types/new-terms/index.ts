@@ -1,4 +1,4 @@
-import type { Contribution, Fire, RuleRuntime } from '../../engine/runtime.js';
+import type { Contribution, Fire, RuleRuntime, RuntimeBuild } from '../../engine/runtime.js';
 import { NO_FIRES } from '../../engine/runtime.js';
 import type { CompiledCorrelation } from '../../rule/types.js';
 import { readDuration } from '../extension-settings.js';
@@ -14,6 +14,8 @@ const MAX_HISTORY_MS = 90 * 86_400_000;
  * (default 1d) from its first event, so a new key does not alert on everything it does; a group
  * with nothing seen within the whole history is new again and learns again. The
  * value_count condition is what a plain Sigma backend would evaluate; Cordon does not use it.
+ * Over correlations (chained), a withdrawn inner match is taken out of what the group has seen
+ * (`forget`), and the occurrence of its term that it kept from firing fires then (`refire`).
  */
 export const newTerms: CorrelationTypeModule = {
   name: 'new_terms',
@@ -31,7 +33,7 @@ export const newTerms: CorrelationTypeModule = {
     return learning === undefined ? undefined : { learningMs: learning };
   },
   firing: () => 'eager',
-  runtime: (rule, ctx) => newTermsRuntime(rule, ctx.maxEventsPerGroup),
+  runtime: (rule, build) => newTermsRuntime(rule, build),
 };
 
 interface TermsState {
@@ -42,13 +44,62 @@ interface TermsState {
   /** Term → latest event time it was seen. */
   terms: Map<string, number>;
   partial: boolean;
+  /**
+   * A rule that reads correlations: what the group's inner matches contributed, kept so a
+   * withdrawn one can be taken out again (undefined until the group's first inner match).
+   */
+  inner?: InnerTerms;
 }
 
-function newTermsRuntime(rule: CompiledCorrelation, defaultCap: number): RuleRuntime<TermsState> {
+/**
+ * A group's inner matches, each with its term and whether it fired; beside them, `plain`
+ * (term → latest time) and `plainFirst` are what the group's other events alone have seen,
+ * so a term's latest time and the group's first can be worked out again without one match.
+ */
+interface InnerTerms {
+  seen: InnerSeen[];
+  plain: Map<string, number>;
+  plainFirst: number;
+}
+
+interface InnerSeen {
+  readonly c: Contribution;
+  readonly term: string;
+  fired: boolean;
+}
+
+function newTermsRuntime(rule: CompiledCorrelation, build: RuntimeBuild): RuleRuntime<TermsState> {
   const history = rule.timespanMs;
   const learning = typeof rule.params.learningMs === 'number' ? rule.params.learningMs : 0;
   const L = rule.allowedLatenessMs;
-  const cap = rule.limits.maxEventsPerGroup ?? defaultCap;
+  const cap = rule.limits.maxEventsPerGroup ?? build.maxEventsPerGroup;
+  const readsInner = rule.inputs.some((i) => i.kind === 'correlation');
+  const fromInner = (c: Contribution): boolean =>
+    readsInner && rule.inputs[c.input]?.kind === 'correlation';
+  // An inner match can be withdrawn until the watermark passes it by the inner span.
+  const innerKeepMs = Math.max(history, build.innerSpanMs);
+
+  const fire = (g: TermsState, c: Contribution, term: string): Fire => {
+    const made: Fire = {
+      windowStart: c.t,
+      windowEnd: c.t,
+      contributions: [c],
+      evaluation: {
+        met: true,
+        count: 1,
+        aggregate: {
+          term,
+          known: knownWithin(g.terms, term, c.t - history),
+          learnedFrom: g.first,
+        },
+      },
+      windowKey: `${term}\n${c.t}:${c.ref}`,
+      partial: g.partial,
+    };
+    g.partial = false;
+    return made;
+  };
+
   return {
     rule,
     create: () => ({ first: Infinity, last: -Infinity, terms: new Map(), partial: false }),
@@ -61,6 +112,17 @@ function newTermsRuntime(rule: CompiledCorrelation, defaultCap: number): RuleRun
         g.terms.clear();
         g.first = Infinity;
         g.partial = false;
+        g.inner = undefined;
+      }
+      let record: InnerSeen | undefined;
+      if (fromInner(c)) {
+        g.inner ??= { seen: [], plain: new Map(g.terms), plainFirst: g.first };
+        record = { c, term, fired: false };
+        g.inner.seen.push(record);
+        if (g.inner.seen.length > cap) g.inner.seen.shift();
+      } else if (g.inner) {
+        g.inner.plain.set(term, Math.max(g.inner.plain.get(term) ?? c.t, c.t));
+        if (c.t < g.inner.plainFirst) g.inner.plainFirst = c.t;
       }
       if (c.t < g.first) g.first = c.t;
       if (c.t > g.last) g.last = c.t;
@@ -73,40 +135,128 @@ function newTermsRuntime(rule: CompiledCorrelation, defaultCap: number): RuleRun
         g.partial = true;
       }
       if (known || c.t < g.first + learning) return NO_FIRES;
-      const fire: Fire = {
-        windowStart: c.t,
-        windowEnd: c.t,
-        contributions: [c],
-        evaluation: {
-          met: true,
-          count: 1,
-          aggregate: {
-            term,
-            known: knownWithin(g.terms, term, c.t - history),
-            learnedFrom: g.first,
-          },
-        },
-        windowKey: `${term}\n${c.t}:${c.ref}`,
-        partial: g.partial,
-      };
-      g.partial = false;
-      return [fire];
+      if (record) record.fired = true;
+      return [fire(g, c, term)];
+    },
+    /**
+     * A withdrawn inner match is taken out as if it had never arrived: its term's latest time,
+     * the group's first and last are worked out again from what is left.
+     */
+    forget(g, ref) {
+      const inner = g.inner;
+      const at = inner ? inner.seen.findIndex((r) => r.c.ref === ref) : -1;
+      if (!inner || at < 0) return [];
+      const [gone] = inner.seen.splice(at, 1) as [InnerSeen];
+      if (g.terms.has(gone.term)) {
+        let latest = inner.plain.get(gone.term) ?? -Infinity;
+        for (const r of inner.seen) if (r.term === gone.term && r.c.t > latest) latest = r.c.t;
+        if (latest === -Infinity) g.terms.delete(gone.term);
+        else g.terms.set(gone.term, latest);
+      }
+      if (gone.c.t <= g.first) {
+        // It was the group's first: learning runs from the next one (nothing older is left).
+        let first = inner.plainFirst;
+        for (const r of inner.seen) if (r.c.t < first) first = r.c.t;
+        g.first = first;
+      }
+      let last = -Infinity;
+      for (const seen of g.terms.values()) if (seen > last) last = seen;
+      g.last = last;
+      return [gone.c];
+    },
+    /**
+     * The first later occurrence of a withdrawn match's term that it kept from firing fires now,
+     * if nothing else within the history before it has the term and the group had learned by
+     * then. A term the group's other events have seen is not decided again (only their latest
+     * time is kept): it stays known.
+     */
+    refire(g, removed) {
+      const inner = g.inner;
+      if (!inner) return NO_FIRES;
+      const fires: Fire[] = [];
+      for (const c of removed) {
+        const term = c.value as string;
+        let next: InnerSeen | undefined;
+        for (const r of inner.seen)
+          if (r.term === term && !r.fired && r.c.t >= c.t && (!next || r.c.t < next.c.t)) next = r;
+        if (!next || next.c.t < g.first + learning) continue;
+        const t = next.c.t;
+        const plain = inner.plain.get(term);
+        if (plain !== undefined && plain >= t - history) continue;
+        const candidate = next;
+        const knownBefore = inner.seen.some(
+          (r) =>
+            r !== candidate &&
+            r.term === term &&
+            (r.c.t < t || (r.c.t === t && r.fired)) &&
+            t - r.c.t <= history,
+        );
+        if (knownBefore) continue;
+        candidate.fired = true;
+        fires.push(fire(g, candidate.c, term));
+      }
+      return fires;
     },
     nextClose: () => undefined,
     close: () => [],
     prune(g, watermark) {
       const horizon = watermark - L - history;
       for (const [term, seen] of g.terms) if (seen < horizon) g.terms.delete(term);
-      return g.terms.size === 0;
+      const inner = g.inner;
+      if (inner) {
+        const innerHorizon = watermark - L - innerKeepMs;
+        inner.seen = inner.seen.filter((r) => r.c.t >= innerHorizon);
+        for (const [term, seen] of inner.plain) if (seen < horizon) inner.plain.delete(term);
+        if (inner.seen.length === 0) g.inner = undefined;
+      }
+      return g.terms.size === 0 && g.inner === undefined;
     },
-    encode: (g) => ({ f: g.first, l: g.last, t: [...g.terms], ...(g.partial ? { p: 1 } : {}) }),
+    encode: (g) => ({
+      f: g.first,
+      l: g.last,
+      t: [...g.terms],
+      ...(g.partial ? { p: 1 } : {}),
+      ...(g.inner
+        ? {
+            i: g.inner.seen.map((r) => [
+              r.c.ref,
+              r.c.input,
+              r.c.t,
+              r.term,
+              r.c.late ? 1 : 0,
+              r.fired ? 1 : 0,
+            ]),
+            ip: [...g.inner.plain],
+            if: g.inner.plainFirst,
+          }
+        : {}),
+    }),
     decode(data) {
-      const d = data as { f: number | null; l?: number | null; t: [string, number][]; p?: 1 };
+      const d = data as {
+        f: number | null;
+        l?: number | null;
+        t: [string, number][];
+        p?: 1;
+        i?: [string, number, number, string, 0 | 1, 0 | 1][];
+        ip?: [string, number][];
+        if?: number | null;
+      };
       const terms = new Map(d.t);
       let last = d.l ?? -Infinity;
       if (d.l === undefined || d.l === null)
         for (const seen of terms.values()) if (seen > last) last = seen;
-      return { first: d.f ?? Infinity, last, terms, partial: d.p === 1 };
+      const state: TermsState = { first: d.f ?? Infinity, last, terms, partial: d.p === 1 };
+      if (d.i)
+        state.inner = {
+          seen: d.i.map(([ref, input, t, term, late, fired]) => ({
+            c: { t, ref, input, value: term, late: late === 1 },
+            term,
+            fired: fired === 1,
+          })),
+          plain: new Map(d.ip ?? []),
+          plainFirst: d.if ?? Infinity,
+        };
+      return state;
     },
   };
 }
