@@ -15,7 +15,7 @@ const MAX_HISTORY_MS = 90 * 86_400_000;
  * with nothing seen within the whole history is new again and learns again. The
  * value_count condition is what a plain Sigma backend would evaluate; Cordon does not use it.
  * Over correlations (chained), a withdrawn inner match is taken out of what the group has seen
- * (`forget`), and the occurrence of its term that it kept from firing fires then (`refire`).
+ * (`forget`), so a later occurrence of its term is new again.
  */
 export const newTerms: CorrelationTypeModule = {
   name: 'new_terms',
@@ -52,20 +52,15 @@ interface TermsState {
 }
 
 /**
- * A group's inner matches, each with its term and whether it fired; beside them, `plain`
- * (term → latest time) and `plainFirst` are what the group's other events alone have seen,
- * so a term's latest time and the group's first can be worked out again without one match.
+ * A group's inner matches (contributions, their value the term), in arrival order; beside
+ * them, `plain` (term → latest time) and `plainFirst` are what the group's other events
+ * have seen (and inner matches evicted at the cap, which can no longer be taken out), so a
+ * term's latest time and the group's first can be worked out again without one match.
  */
 interface InnerTerms {
-  seen: InnerSeen[];
+  seen: Contribution[];
   plain: Map<string, number>;
   plainFirst: number;
-}
-
-interface InnerSeen {
-  readonly c: Contribution;
-  readonly term: string;
-  fired: boolean;
 }
 
 function newTermsRuntime(rule: CompiledCorrelation, build: RuntimeBuild): RuleRuntime<TermsState> {
@@ -76,28 +71,13 @@ function newTermsRuntime(rule: CompiledCorrelation, build: RuntimeBuild): RuleRu
   const readsInner = rule.inputs.some((i) => i.kind === 'correlation');
   const fromInner = (c: Contribution): boolean =>
     readsInner && rule.inputs[c.input]?.kind === 'correlation';
-  // An inner match can be withdrawn until the watermark passes it by the inner span.
-  const innerKeepMs = Math.max(history, build.innerSpanMs);
-
-  const fire = (g: TermsState, c: Contribution, term: string): Fire => {
-    const made: Fire = {
-      windowStart: c.t,
-      windowEnd: c.t,
-      contributions: [c],
-      evaluation: {
-        met: true,
-        count: 1,
-        aggregate: {
-          term,
-          known: knownWithin(g.terms, term, c.t - history),
-          learnedFrom: g.first,
-        },
-      },
-      windowKey: `${term}\n${c.t}:${c.ref}`,
-      partial: g.partial,
-    };
-    g.partial = false;
-    return made;
+  // An inner match can be withdrawn until the watermark passes it by the inner span, and what
+  // it then takes out must be what it was whenever sweeps ran: inner matches and the plain
+  // figures are kept for the history beyond that.
+  const innerKeepMs = history + build.innerSpanMs;
+  const seenPlain = (inner: InnerTerms, term: string, t: number): void => {
+    inner.plain.set(term, Math.max(inner.plain.get(term) ?? t, t));
+    if (t < inner.plainFirst) inner.plainFirst = t;
   };
 
   return {
@@ -114,16 +94,15 @@ function newTermsRuntime(rule: CompiledCorrelation, build: RuntimeBuild): RuleRu
         g.partial = false;
         g.inner = undefined;
       }
-      let record: InnerSeen | undefined;
       if (fromInner(c)) {
         g.inner ??= { seen: [], plain: new Map(g.terms), plainFirst: g.first };
-        record = { c, term, fired: false };
-        g.inner.seen.push(record);
-        if (g.inner.seen.length > cap) g.inner.seen.shift();
-      } else if (g.inner) {
-        g.inner.plain.set(term, Math.max(g.inner.plain.get(term) ?? c.t, c.t));
-        if (c.t < g.inner.plainFirst) g.inner.plainFirst = c.t;
-      }
+        g.inner.seen.push(c);
+        if (g.inner.seen.length > cap) {
+          // The oldest arrival stays seen, as a plain event: it can no longer be taken out.
+          const evicted = g.inner.seen.shift() as Contribution;
+          seenPlain(g.inner, evicted.value as string, evicted.t);
+        }
+      } else if (g.inner) seenPlain(g.inner, term, c.t);
       if (c.t < g.first) g.first = c.t;
       if (c.t > g.last) g.last = c.t;
       const seen = g.terms.get(term);
@@ -135,67 +114,54 @@ function newTermsRuntime(rule: CompiledCorrelation, build: RuntimeBuild): RuleRu
         g.partial = true;
       }
       if (known || c.t < g.first + learning) return NO_FIRES;
-      if (record) record.fired = true;
-      return [fire(g, c, term)];
+      const fire: Fire = {
+        windowStart: c.t,
+        windowEnd: c.t,
+        contributions: [c],
+        evaluation: {
+          met: true,
+          count: 1,
+          aggregate: {
+            term,
+            known: knownWithin(g.terms, term, c.t - history),
+            learnedFrom: g.first,
+          },
+        },
+        windowKey: `${term}\n${c.t}:${c.ref}`,
+        partial: g.partial,
+      };
+      g.partial = false;
+      return [fire];
     },
     /**
-     * A withdrawn inner match is taken out as if it had never arrived: its term's latest time,
-     * the group's first and last are worked out again from what is left.
+     * A withdrawn inner match is taken out of what the group has seen: its term's latest time,
+     * and the group's first and last, are worked out again from what is left, so a later
+     * occurrence of the term is new again unless something else had it within the history.
+     * What arrived before the withdrawal is not decided again (no `refire`): an occurrence it
+     * kept from firing stays seen, and stays quiet.
      */
     forget(g, ref) {
       const inner = g.inner;
-      const at = inner ? inner.seen.findIndex((r) => r.c.ref === ref) : -1;
+      const at = inner ? inner.seen.findIndex((c) => c.ref === ref) : -1;
       if (!inner || at < 0) return [];
-      const [gone] = inner.seen.splice(at, 1) as [InnerSeen];
-      if (g.terms.has(gone.term)) {
-        let latest = inner.plain.get(gone.term) ?? -Infinity;
-        for (const r of inner.seen) if (r.term === gone.term && r.c.t > latest) latest = r.c.t;
-        if (latest === -Infinity) g.terms.delete(gone.term);
-        else g.terms.set(gone.term, latest);
+      const [gone] = inner.seen.splice(at, 1) as [Contribution];
+      const term = gone.value as string;
+      if (g.terms.has(term)) {
+        let latest = inner.plain.get(term) ?? -Infinity;
+        for (const c of inner.seen) if (c.value === term && c.t > latest) latest = c.t;
+        if (latest === -Infinity) g.terms.delete(term);
+        else g.terms.set(term, latest);
       }
-      if (gone.c.t <= g.first) {
+      if (gone.t <= g.first) {
         // It was the group's first: learning runs from the next one (nothing older is left).
         let first = inner.plainFirst;
-        for (const r of inner.seen) if (r.c.t < first) first = r.c.t;
+        for (const c of inner.seen) if (c.t < first) first = c.t;
         g.first = first;
       }
       let last = -Infinity;
       for (const seen of g.terms.values()) if (seen > last) last = seen;
       g.last = last;
-      return [gone.c];
-    },
-    /**
-     * The first later occurrence of a withdrawn match's term that it kept from firing fires now,
-     * if nothing else within the history before it has the term and the group had learned by
-     * then. A term the group's other events have seen is not decided again (only their latest
-     * time is kept): it stays known.
-     */
-    refire(g, removed) {
-      const inner = g.inner;
-      if (!inner) return NO_FIRES;
-      const fires: Fire[] = [];
-      for (const c of removed) {
-        const term = c.value as string;
-        let next: InnerSeen | undefined;
-        for (const r of inner.seen)
-          if (r.term === term && !r.fired && r.c.t >= c.t && (!next || r.c.t < next.c.t)) next = r;
-        if (!next || next.c.t < g.first + learning) continue;
-        const t = next.c.t;
-        const plain = inner.plain.get(term);
-        if (plain !== undefined && plain >= t - history) continue;
-        const candidate = next;
-        const knownBefore = inner.seen.some(
-          (r) =>
-            r !== candidate &&
-            r.term === term &&
-            (r.c.t < t || (r.c.t === t && r.fired)) &&
-            t - r.c.t <= history,
-        );
-        if (knownBefore) continue;
-        candidate.fired = true;
-        fires.push(fire(g, candidate.c, term));
-      }
-      return fires;
+      return [gone];
     },
     nextClose: () => undefined,
     close: () => [],
@@ -205,8 +171,9 @@ function newTermsRuntime(rule: CompiledCorrelation, build: RuntimeBuild): RuleRu
       const inner = g.inner;
       if (inner) {
         const innerHorizon = watermark - L - innerKeepMs;
-        inner.seen = inner.seen.filter((r) => r.c.t >= innerHorizon);
-        for (const [term, seen] of inner.plain) if (seen < horizon) inner.plain.delete(term);
+        if (inner.seen.some((c) => c.t < innerHorizon))
+          inner.seen = inner.seen.filter((c) => c.t >= innerHorizon);
+        for (const [term, seen] of inner.plain) if (seen < innerHorizon) inner.plain.delete(term);
         if (inner.seen.length === 0) g.inner = undefined;
       }
       return g.terms.size === 0 && g.inner === undefined;
@@ -218,14 +185,7 @@ function newTermsRuntime(rule: CompiledCorrelation, build: RuntimeBuild): RuleRu
       ...(g.partial ? { p: 1 } : {}),
       ...(g.inner
         ? {
-            i: g.inner.seen.map((r) => [
-              r.c.ref,
-              r.c.input,
-              r.c.t,
-              r.term,
-              r.c.late ? 1 : 0,
-              r.fired ? 1 : 0,
-            ]),
+            i: g.inner.seen.map((c) => [c.ref, c.input, c.t, c.value, c.late ? 1 : 0]),
             ip: [...g.inner.plain],
             if: g.inner.plainFirst,
           }
@@ -237,7 +197,7 @@ function newTermsRuntime(rule: CompiledCorrelation, build: RuntimeBuild): RuleRu
         l?: number | null;
         t: [string, number][];
         p?: 1;
-        i?: [string, number, number, string, 0 | 1, 0 | 1][];
+        i?: [string, number, number, string, 0 | 1][];
         ip?: [string, number][];
         if?: number | null;
       };
@@ -248,10 +208,12 @@ function newTermsRuntime(rule: CompiledCorrelation, build: RuntimeBuild): RuleRu
       const state: TermsState = { first: d.f ?? Infinity, last, terms, partial: d.p === 1 };
       if (d.i)
         state.inner = {
-          seen: d.i.map(([ref, input, t, term, late, fired]) => ({
-            c: { t, ref, input, value: term, late: late === 1 },
-            term,
-            fired: fired === 1,
+          seen: d.i.map(([ref, input, t, term, late]) => ({
+            t,
+            ref,
+            input,
+            value: term,
+            late: late === 1,
           })),
           plain: new Map(d.ip ?? []),
           plainFirst: d.if ?? Infinity,
