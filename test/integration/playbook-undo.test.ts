@@ -79,6 +79,23 @@ function breakUndoReportOnce(h: RunHarness): void {
   };
 }
 
+/** Approves the run's pending approval and lets it run to its (resolved) end. */
+async function approveAndEnd(h: RunHarness, runId: string): Promise<void> {
+  const [approval] = await h.approvals.list({ limit: 10, runId });
+  await h.approvals.decide(
+    approval?.id ?? '',
+    'approve',
+    'approver',
+    'approver',
+    '',
+    h.clock.now(),
+  );
+  const decided = await h.approvals.get(approval?.id ?? '');
+  if (decided) await h.runner.deliverDecision(decided);
+  await h.settle();
+  expect((await h.runs.get(runId))?.status).toBe('resolved');
+}
+
 const ops = (h: RunHarness): string[] =>
   h.calls.map((c) => `${c.operation} ${String(c.inputs.key ?? c.inputs.summary)}`);
 
@@ -219,19 +236,7 @@ describe('expires', () => {
   it('undoes the effect by a durable delayed job when the duration has passed, after the run ended', async () => {
     const h = harness(EXPIRING);
     const runId = await started(h, 'dave');
-    const [approval] = await h.approvals.list({ limit: 10, runId });
-    await h.approvals.decide(
-      approval?.id ?? '',
-      'approve',
-      'approver',
-      'approver',
-      '',
-      h.clock.now(),
-    );
-    const decided = await h.approvals.get(approval?.id ?? '');
-    if (decided) await h.runner.deliverDecision(decided);
-    await h.settle();
-    expect((await h.runs.get(runId))?.status).toBe('resolved');
+    await approveAndEnd(h, runId);
 
     h.clock.advance(9 * 60_000);
     await h.settle();
@@ -386,19 +391,7 @@ describe('undo that cannot complete, and a lost undo job', () => {
   it('an expiry undo whose report fails on its last attempt reaches the ended run as done', async () => {
     const h = harness(EXPIRING);
     const runId = await started(h, 'lee');
-    const [approval] = await h.approvals.list({ limit: 10, runId });
-    await h.approvals.decide(
-      approval?.id ?? '',
-      'approve',
-      'approver',
-      'approver',
-      '',
-      h.clock.now(),
-    );
-    const decided = await h.approvals.get(approval?.id ?? '');
-    if (decided) await h.runner.deliverDecision(decided);
-    await h.settle();
-    expect((await h.runs.get(runId))?.status).toBe('resolved');
+    await approveAndEnd(h, runId);
     breakUndoReportOnce(h);
     h.clock.advance(10 * 60_000);
     await h.settle();

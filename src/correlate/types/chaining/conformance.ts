@@ -220,6 +220,12 @@ cordon: { type: new_terms, learning: 1m }
 /** `e` on model `m1`. */
 const onModel = (e: CaseEvent): CaseEvent => ({ ...e, entity: { ...e.entity, model: 'm1' } });
 
+/** An exfiltration sequence of `session` ending at `minutes` (its injection 2m before). */
+const sequenceAt = (minutes: number, session: string): CaseEvent[] => [
+  inj((minutes - 2) * MINUTE, session),
+  big(minutes * MINUTE, session),
+];
+
 function llm(t: number, session: string, extra: Partial<CaseEvent>): CaseEvent {
   return { t, kind: 'llm', name: 'chat', entity: { session }, ...extra };
 }
@@ -578,15 +584,12 @@ export const CASES: readonly ConformanceCase[] = [
     rules: NEW_TERMS_OVER_SEQUENCE,
     events: [
       // s0's sequence (at 2m) starts the model's learning.
-      inj(0, 's0'),
-      big(2 * MINUTE, 's0'),
+      ...sequenceAt(2, 's0'),
       // s1's sequence at 12m: a new session for m1 (fires), withdrawn by the late block.
-      inj(10 * MINUTE, 's1'),
-      big(12 * MINUTE, 's1'),
+      ...sequenceAt(12, 's1'),
       block(11 * MINUTE, 's1'),
       // s1 again: new once more, since the withdrawn sequence never happened.
-      inj(20 * MINUTE, 's1'),
-      big(22 * MINUTE, 's1'),
+      ...sequenceAt(22, 's1'),
     ].map(onModel),
     expect: [
       { rule: 'new_session_for_model', group: { model: 'm1' }, last: 12 * MINUTE, at: 3 },
@@ -605,15 +608,11 @@ export const CASES: readonly ConformanceCase[] = [
     name: 'new_terms: an occurrence a withdrawn inner match kept from firing is not decided again, and stays seen',
     rules: NEW_TERMS_OVER_SEQUENCE,
     events: [
-      inj(0, 's0'),
-      big(2 * MINUTE, 's0'),
-      inj(10 * MINUTE, 's1'),
-      big(12 * MINUTE, 's1'), // new: fires
-      inj(20 * MINUTE, 's1'),
-      big(22 * MINUTE, 's1'), // known through the sequence at 12m
+      ...sequenceAt(2, 's0'),
+      ...sequenceAt(12, 's1'), // new: fires
+      ...sequenceAt(22, 's1'), // known through the sequence at 12m
       block(11 * MINUTE, 's1'), // withdraws the sequence at 12m; the one at 22m stays quiet
-      inj(30 * MINUTE, 's1'),
-      big(32 * MINUTE, 's1'), // known through the sequence at 22m
+      ...sequenceAt(32, 's1'), // known through the sequence at 22m
     ].map(onModel),
     expect: [{ rule: 'new_session_for_model', group: { model: 'm1' }, last: 12 * MINUTE, at: 3 }],
     retract: [{ rule: 'new_session_for_model', matchLast: 12 * MINUTE }],
@@ -623,15 +622,11 @@ export const CASES: readonly ConformanceCase[] = [
     name: 'new_terms: a withdrawn inner match whose term was seen before it changes nothing',
     rules: NEW_TERMS_OVER_SEQUENCE,
     events: [
-      inj(0, 's0'),
-      big(2 * MINUTE, 's0'),
-      inj(10 * MINUTE, 's1'),
-      big(12 * MINUTE, 's1'), // new: fires
-      inj(20 * MINUTE, 's1'),
-      big(22 * MINUTE, 's1'), // known
+      ...sequenceAt(2, 's0'),
+      ...sequenceAt(12, 's1'), // new: fires
+      ...sequenceAt(22, 's1'), // known
       block(21 * MINUTE, 's1'), // withdraws the sequence at 22m, which did not fire
-      inj(30 * MINUTE, 's1'),
-      big(32 * MINUTE, 's1'), // still known through 12m
+      ...sequenceAt(32, 's1'), // still known through 12m
     ].map(onModel),
     expect: [{ rule: 'new_session_for_model', group: { model: 'm1' }, last: 12 * MINUTE, at: 3 }],
     stats: { rule: 'new_session_for_model', matches: 1, retracted: 0 },
