@@ -145,6 +145,20 @@ export interface HarnessOptions {
  * A test file's harnesses: one Redis key prefix for the file (removed once its tests have run)
  * and, per call, a harness under a key prefix of its own. Call it at the top of the file.
  */
+/** The first successful undo's report fails, as a lost Redis connection would; then they go through. */
+export function breakUndoReportOnce(h: RunHarness): void {
+  const complete = h.runner.completeAction.bind(h.runner);
+  let broken = true;
+  h.runner.completeAction = async (...args: Parameters<typeof complete>) => {
+    const [job, outcome] = args;
+    if (broken && job.undoOf && outcome.ok) {
+      broken = false;
+      throw new Error('Connection is closed.');
+    }
+    return complete(...args);
+  };
+}
+
 export function runHarnesses(label: string): {
   readonly store: TestRedis;
   readonly harness: (text: string, options?: HarnessOptions) => RunHarness;

@@ -9,7 +9,12 @@
 import { describe, expect, it } from 'vitest';
 import { childRunId } from '../../src/playbook/kinds/call/call-runtime.js';
 import type { ActionJob } from '../../src/playbook/runtime/jobs.js';
-import { crashOnceAt, runHarnesses, type RunHarness } from '../helpers/run-harness.js';
+import {
+  breakUndoReportOnce,
+  crashOnceAt,
+  runHarnesses,
+  type RunHarness,
+} from '../helpers/run-harness.js';
 
 const { harness } = runHarnesses('call-undo');
 
@@ -385,6 +390,29 @@ describe('a taken-over effect the parent takes back before its sub-run’s expir
     await h.settle();
     expect(clears(h)).toEqual(['c-ned']);
     expect((await h.runs.timeline(childId)).map((t) => t.type)).not.toContain('expired');
+  });
+});
+
+describe('a taken-over effect whose undo report fails on the job’s last attempt', () => {
+  it('both books still say undone: the parent and the sub-run it tells watch the job’s end', async () => {
+    const h = harness(REVIEWED_EXPIRING_CHILD);
+    await h.start('run_lost', { id: 'inc_lost', group: { user: 'lou' } });
+    await h.settle();
+    const childId = childRunId('run_lost', 'contain', 1);
+    breakUndoReportOnce(h);
+    expect((await h.runner.cancel('run_lost', 'alice')).ok).toBe(true);
+    await h.settle();
+    expect(await h.runs.get('run_lost')).toMatchObject({ status: 'cancelled' });
+    expect((await h.runs.get('run_lost'))?.undo?.entries).toEqual([
+      expect.objectContaining({ state: 'contain/block', status: 'undone' }),
+    ]);
+    expect((await h.runs.get(childId))?.undo?.entries).toEqual([
+      expect.objectContaining({ state: 'block', status: 'undone' }),
+    ]);
+    expect(await h.runs.timeline(childId)).toContainEqual(
+      expect.objectContaining({ type: 'undo.succeeded', state: 'block', by: 'run:run_lost' }),
+    );
+    expect(clears(h)).toEqual(['c-lou']);
   });
 });
 

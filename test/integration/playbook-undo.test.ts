@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { actionEffectId } from '../../src/playbook/runtime/effects.js';
-import { runHarnesses, type RunHarness } from '../helpers/run-harness.js';
+import { breakUndoReportOnce, runHarnesses, type RunHarness } from '../helpers/run-harness.js';
 
 const { harness } = runHarnesses('undo');
 
@@ -63,20 +63,6 @@ async function started(h: RunHarness, user: string): Promise<string> {
   await h.start(runId, { id: `inc_${user}`, group: { user } });
   await h.settle();
   return runId;
-}
-
-/** The first successful undo's report fails, as a lost Redis connection would; then they go through. */
-function breakUndoReportOnce(h: RunHarness): void {
-  const complete = h.runner.completeAction.bind(h.runner);
-  let broken = true;
-  h.runner.completeAction = async (...args: Parameters<typeof complete>) => {
-    const [job, outcome] = args;
-    if (broken && job.undoOf && outcome.ok) {
-      broken = false;
-      throw new Error('Connection is closed.');
-    }
-    return complete(...args);
-  };
 }
 
 /** Approves the run's pending approval and lets it run to its (resolved) end. */
@@ -403,6 +389,30 @@ describe('undo that cannot complete, and a lost undo job', () => {
     expect(timeline.find((e) => e.type === 'undo.succeeded')).toMatchObject({
       message: 'undone on expiry',
     });
+  });
+
+  it('an expiry undo whose report and end notice are both lost reaches the ended run through reconcile', async () => {
+    const h = harness(EXPIRING);
+    const runId = await started(h, 'max');
+    await approveAndEnd(h, runId);
+    breakUndoReportOnce(h);
+    // The process that ran the job dies before telling the watchers of its end.
+    const ended = h.runner.undoJobEnded.bind(h.runner);
+    h.runner.undoJobEnded = async () => {
+      h.runner.undoJobEnded = ended;
+    };
+    h.clock.advance(10 * 60_000);
+    await h.settle();
+    expect(ops(h)).toEqual(['ratelimit.set max', 'ratelimit.clear max']);
+    // Not told yet: the book still waits on the job.
+    expect((await h.runs.get(runId))?.undo?.entries[0]).toMatchObject({ status: 'undoing' });
+    await h.runner.reconcile();
+    await h.settle();
+    expect((await h.runs.get(runId))?.undo?.entries[0]).toMatchObject({
+      status: 'undone',
+      reason: 'expiry',
+    });
+    expect(ops(h)).toEqual(['ratelimit.set max', 'ratelimit.clear max']);
   });
 
   it('reconcile queues a vanished undo job again; the undo still happens once', async () => {
