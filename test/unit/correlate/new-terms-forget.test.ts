@@ -10,15 +10,18 @@ import { newTerms } from '../../../src/correlate/types/new-terms/index.js';
 const ctx = { maxEventsPerGroup: 1000, maxDistinctExact: 100 };
 
 /** History 10, learning 0, lateness 0, inner span 10; input 0 a detection, 1 a correlation. */
-function runtime(cap = 1000): RuleRuntime {
+function runtime(
+  cap = 1000,
+  shape: { historyMs?: number; innerSpanMs?: number } = {},
+): RuleRuntime {
   const rule = {
-    timespanMs: 10,
+    timespanMs: shape.historyMs ?? 10,
     params: { learningMs: 0 },
     allowedLatenessMs: 0,
     limits: { maxEventsPerGroup: cap },
     inputs: [{ kind: 'detection' }, { kind: 'correlation' }],
   } as unknown as CompiledCorrelation;
-  const build = { ...ctx, maxEventsPerGroup: cap, innerSpanMs: 10 };
+  const build = { ...ctx, maxEventsPerGroup: cap, innerSpanMs: shape.innerSpanMs ?? 10 };
   const made = newTerms.runtime?.(rule, build);
   if (!made) throw new Error('new_terms has no runtime');
   return made;
@@ -113,15 +116,31 @@ describe('new_terms forget', () => {
     expect(play([...steps(kept), inner(12, 'a')])).toEqual(['a@3', 'b@5', 'a@12']);
   });
 
-  it('lets a group that reads no correlations go when prune has forgotten its terms', () => {
+  it('keeps only the inner matches a withdrawal may still reach; older ones stay seen', () => {
+    const rt = runtime(1000, { historyMs: 20, innerSpanMs: 5 });
+    const g = rt.create();
+    const old = inner(3, 'a');
+    const recent = inner(12, 'b');
+    for (const c of [old, recent]) rt.add(g, c, ctx);
+    // At 10 the match at 3 is past the inner span (5): it can no longer be withdrawn.
+    rt.prune(g, 10);
+    const kept = (rt.encode(g) as { i?: unknown[] }).i ?? [];
+    expect(kept).toHaveLength(1);
+    expect(rt.forget?.(g, old.ref)).toEqual([]);
+    expect(rt.forget?.(g, recent.ref)).toEqual([recent]);
+    // a stays seen (known at 14, within the history of 20), b is new again.
+    expect(rt.add(g, inner(14, 'a'), ctx)).toHaveLength(0);
+    expect(rt.add(g, inner(15, 'b'), ctx)).toHaveLength(1);
+  });
+
+  it('lets a group go once prune has forgotten its terms, whether or not it read correlations', () => {
     const rt = runtime();
     const g = rt.create();
     rt.add(g, plain(0, 'a'), ctx);
     expect(rt.prune(g, 11)).toBe(true);
     const h = rt.create();
     rt.add(h, inner(0, 'a'), ctx);
-    // An inner match is kept an inner span longer, for a withdrawal that may still come.
-    expect(rt.prune(h, 11)).toBe(false);
-    expect(rt.prune(h, 21)).toBe(true);
+    expect(rt.prune(h, 10)).toBe(false);
+    expect(rt.prune(h, 11)).toBe(true);
   });
 });

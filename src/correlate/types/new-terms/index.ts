@@ -71,10 +71,10 @@ function newTermsRuntime(rule: CompiledCorrelation, build: RuntimeBuild): RuleRu
   const readsInner = rule.inputs.some((i) => i.kind === 'correlation');
   const fromInner = (c: Contribution): boolean =>
     readsInner && rule.inputs[c.input]?.kind === 'correlation';
-  // An inner match can be withdrawn until the watermark passes it by the inner span, and what
-  // it then takes out must be what it was whenever sweeps ran: inner matches and the plain
-  // figures are kept for the history beyond that.
-  const innerKeepMs = history + build.innerSpanMs;
+  // An inner match can be withdrawn until the watermark, less lateness, passes it by the inner
+  // span; after that it is kept as a plain figure. The plain figures are kept for the history
+  // beyond that, so what a withdrawal takes out is the same whenever sweeps ran.
+  const innerSpan = build.innerSpanMs;
   const seenPlain = (inner: InnerTerms, term: string, t: number): void => {
     inner.plain.set(term, Math.max(inner.plain.get(term) ?? t, t));
     if (t < inner.plainFirst) inner.plainFirst = t;
@@ -170,10 +170,17 @@ function newTermsRuntime(rule: CompiledCorrelation, build: RuntimeBuild): RuleRu
       for (const [term, seen] of g.terms) if (seen < horizon) g.terms.delete(term);
       const inner = g.inner;
       if (inner) {
-        const innerHorizon = watermark - L - innerKeepMs;
-        if (inner.seen.some((c) => c.t < innerHorizon))
-          inner.seen = inner.seen.filter((c) => c.t >= innerHorizon);
-        for (const [term, seen] of inner.plain) if (seen < innerHorizon) inner.plain.delete(term);
+        const withdrawable = watermark - L - innerSpan;
+        if (inner.seen.some((c) => c.t < withdrawable)) {
+          const kept: Contribution[] = [];
+          for (const c of inner.seen)
+            if (c.t < withdrawable) seenPlain(inner, c.value as string, c.t);
+            else kept.push(c);
+          inner.seen = kept;
+        }
+        const plainHorizon = withdrawable - history;
+        for (const [term, seen] of inner.plain) if (seen < plainHorizon) inner.plain.delete(term);
+        // A later inner match starts again from the group's terms, which hold what these did.
         if (inner.seen.length === 0) g.inner = undefined;
       }
       return g.terms.size === 0 && g.inner === undefined;
