@@ -9,15 +9,20 @@ import { newTerms } from '../../../src/correlate/types/new-terms/index.js';
 
 const ctx = { maxEventsPerGroup: 1000, maxDistinctExact: 100 };
 
-/** History 10, learning 0, lateness 0, inner span 10; input 0 a detection, 1 a correlation. */
+/** History 10, learning 0, lateness 0, inner span 10 unless `shape` says otherwise; input 0 a detection, 1 a correlation. */
 function runtime(
   cap = 1000,
-  shape: { historyMs?: number; innerSpanMs?: number } = {},
+  shape: {
+    historyMs?: number;
+    innerSpanMs?: number;
+    learningMs?: number;
+    latenessMs?: number;
+  } = {},
 ): RuleRuntime {
   const rule = {
     timespanMs: shape.historyMs ?? 10,
-    params: { learningMs: 0 },
-    allowedLatenessMs: 0,
+    params: { learningMs: shape.learningMs ?? 0 },
+    allowedLatenessMs: shape.latenessMs ?? 0,
     limits: { maxEventsPerGroup: cap },
     inputs: [{ kind: 'detection' }, { kind: 'correlation' }],
   } as unknown as CompiledCorrelation;
@@ -46,8 +51,12 @@ const plain = (t: number, term: string): Contribution => ({
 type Step = Contribution | { prune: number } | { forget: Contribution } | 'checkpoint';
 
 /** The terms that fired, `term@t`, in order. */
-function play(steps: readonly Step[], cap?: number): string[] {
-  const rt = runtime(cap);
+function play(
+  steps: readonly Step[],
+  cap?: number,
+  shape?: Parameters<typeof runtime>[1],
+): string[] {
+  const rt = runtime(cap, shape);
   let g = rt.create();
   const fired: string[] = [];
   for (const s of steps) {
@@ -81,6 +90,7 @@ describe('new_terms forget', () => {
   });
 
   it('decides the same whether or not prune and checkpoints ran before the withdrawal', () => {
+    // Sweeps at watermarks no later than the arrivals after them (lateness 0), as the engine runs them.
     for (const sweep of [
       [],
       [{ prune: 12 }],
@@ -101,9 +111,29 @@ describe('new_terms forget', () => {
       ).toEqual(['a@0', 'b@3']);
       const p = inner(6, 'c');
       expect(
-        play([plain(0, 'a'), plain(3, 'c'), p, ...sweep, { forget: p }, inner(12, 'c')]),
-      ).toEqual(['a@0', 'c@3']);
+        play([plain(0, 'a'), plain(5, 'c'), p, ...sweep, { forget: p }, inner(14, 'c')]),
+      ).toEqual(['a@0', 'c@5']);
     }
+  });
+
+  it('moves where learning restarts with the withdrawn match: one that bridged a quiet spell', () => {
+    // Learning 3. Without w, b@11 comes after a quiet spell longer than the history (10): the
+    // group starts afresh there and learns until 14, so c@13 is not new yet.
+    const w = inner(8, 'a');
+    const bridged = [inner(0, 'a'), w, inner(11, 'b'), inner(12, 'a')];
+    expect(play([...bridged, { forget: w }, inner(13, 'c')], 1000, { learningMs: 3 })).toEqual([
+      'b@11',
+    ]);
+    const never = [inner(0, 'a'), inner(11, 'b'), inner(12, 'a'), inner(13, 'c')];
+    expect(play(never, 1000, { learningMs: 3 })).toEqual([]);
+  });
+
+  it('moves where learning restarts with the withdrawn match: one that came after a quiet spell', () => {
+    // Lateness 10. x@20 starts the group afresh (nothing within 10 before it); without it, a
+    // late a@14 is known through a@5.
+    const x = inner(20, 'a');
+    const steps: Step[] = [inner(0, 'a'), inner(5, 'a'), x, { forget: x }, inner(14, 'a')];
+    expect(play(steps, 1000, { latenessMs: 10 })).toEqual(['a@0', 'a@20']);
   });
 
   it('counts an inner match evicted at the cap as seen for good: it can no longer be taken out', () => {
@@ -124,7 +154,7 @@ describe('new_terms forget', () => {
     for (const c of [old, recent]) rt.add(g, c, ctx);
     // At 10 the match at 3 is past the inner span (5): it can no longer be withdrawn.
     rt.prune(g, 10);
-    const kept = (rt.encode(g) as { i?: unknown[] }).i ?? [];
+    const kept = (rt.encode(g) as { a?: unknown[] }).a ?? [];
     expect(kept).toHaveLength(1);
     expect(rt.forget?.(g, old.ref)).toEqual([]);
     expect(rt.forget?.(g, recent.ref)).toEqual([recent]);

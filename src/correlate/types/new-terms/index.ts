@@ -36,31 +36,42 @@ export const newTerms: CorrelationTypeModule = {
   runtime: (rule, build) => newTermsRuntime(rule, build),
 };
 
-interface TermsState {
-  /** Event time of the group's first event: learning runs from here. */
+interface TermsState extends Seen {
+  partial: boolean;
+  /**
+   * A rule that reads correlations: what is needed to work the group out again without an
+   * inner match that is withdrawn (undefined until the group's first inner match).
+   */
+  undo?: Undo;
+}
+
+/** What a group has seen: the state a replay of its arrivals rebuilds. */
+interface Seen {
+  /** Event time of the group's first event (since it last started afresh): learning runs from here. */
   first: number;
   /** Latest event time of any term (the newest entry of `terms`). */
   last: number;
   /** Term → latest event time it was seen. */
   terms: Map<string, number>;
-  partial: boolean;
-  /**
-   * A rule that reads correlations: what the group's inner matches contributed, kept so a
-   * withdrawn one can be taken out again (undefined until the group's first inner match).
-   */
-  inner?: InnerTerms;
 }
 
 /**
- * A group's inner matches (contributions, their value the term), in arrival order; beside
- * them, `plain` (term → latest time) and `plainFirst` are what the group's other events
- * have seen (and inner matches evicted at the cap, which can no longer be taken out), so a
- * term's latest time and the group's first can be worked out again without one match.
+ * `base`, what the group had seen before the arrivals in `log`; and `log`, the arrivals since
+ * (plain events and inner matches, in arrival order), from the oldest inner match a withdrawal
+ * may still reach. Taking an inner match out replays the rest of the log over the base, so the
+ * group is what it would be had that match never arrived: its terms, and where its learning
+ * (re)started.
  */
-interface InnerTerms {
-  seen: Contribution[];
-  plain: Map<string, number>;
-  plainFirst: number;
+interface Undo {
+  base: Seen;
+  log: Arrival[];
+}
+
+interface Arrival {
+  readonly t: number;
+  readonly term: string;
+  /** An inner match (it can be withdrawn); undefined for a plain event. */
+  readonly match?: Contribution;
 }
 
 function newTermsRuntime(rule: CompiledCorrelation, build: RuntimeBuild): RuleRuntime<TermsState> {
@@ -72,12 +83,40 @@ function newTermsRuntime(rule: CompiledCorrelation, build: RuntimeBuild): RuleRu
   const fromInner = (c: Contribution): boolean =>
     readsInner && rule.inputs[c.input]?.kind === 'correlation';
   // An inner match can be withdrawn until the watermark, less lateness, passes it by the inner
-  // span; after that it is kept as a plain figure. The plain figures are kept for the history
-  // beyond that, so what a withdrawal takes out is the same whenever sweeps ran.
+  // span (RuntimeBuild.innerSpanMs): until then it stays in the log.
   const innerSpan = build.innerSpanMs;
-  const seenPlain = (inner: InnerTerms, term: string, t: number): void => {
-    inner.plain.set(term, Math.max(inner.plain.get(term) ?? t, t));
-    if (t < inner.plainFirst) inner.plainFirst = t;
+
+  /**
+   * `seen` takes in an arrival at `t` of `term`; returns whether the term was known. Nothing
+   * seen within the history before it: the group is as good as new, which is what it would be
+   * had prune already forgotten it. It learns again from here, so the outcome never depends on
+   * whether other events moved the watermark on in between.
+   */
+  const takeIn = (seen: Seen, t: number, term: string): { known: boolean; evicted: boolean } => {
+    if (seen.last < t - history) {
+      seen.terms.clear();
+      seen.first = Infinity;
+    }
+    if (t < seen.first) seen.first = t;
+    if (t > seen.last) seen.last = t;
+    const at = seen.terms.get(term);
+    // Seen within the history before this event, or already seen later (an older event arriving late).
+    const known = at !== undefined && (at >= t || t - at <= history);
+    seen.terms.set(term, Math.max(at ?? t, t));
+    const evicted = seen.terms.size > cap;
+    if (evicted) evictOldest(seen.terms);
+    return { known, evicted };
+  };
+
+  /** Moves log arrivals into the base, oldest first, while `done` says the first may go. */
+  const fold = (undo: Undo, done: (a: Arrival) => boolean): void => {
+    let n = 0;
+    while (n < undo.log.length && done(undo.log[n] as Arrival)) {
+      const a = undo.log[n] as Arrival;
+      takeIn(undo.base, a.t, a.term);
+      n += 1;
+    }
+    if (n > 0) undo.log.splice(0, n);
   };
 
   return {
@@ -85,34 +124,22 @@ function newTermsRuntime(rule: CompiledCorrelation, build: RuntimeBuild): RuleRu
     create: () => ({ first: Infinity, last: -Infinity, terms: new Map(), partial: false }),
     add(g, c: Contribution) {
       const term = c.value as string;
-      if (g.last < c.t - history) {
-        // Nothing seen within the history before this event: the group is as good as new, which
-        // is what it would be had prune already forgotten it. It learns again from here, so the
-        // outcome never depends on whether other events moved the watermark on in between.
-        g.terms.clear();
-        g.first = Infinity;
-        g.partial = false;
-        g.inner = undefined;
-      }
-      if (fromInner(c)) {
-        g.inner ??= { seen: [], plain: new Map(g.terms), plainFirst: g.first };
-        g.inner.seen.push(c);
-        if (g.inner.seen.length > cap) {
-          // The oldest arrival stays seen, as a plain event: it can no longer be taken out.
-          const evicted = g.inner.seen.shift() as Contribution;
-          seenPlain(g.inner, evicted.value as string, evicted.t);
+      const inner = fromInner(c);
+      if (inner && !g.undo)
+        g.undo = { base: { first: g.first, last: g.last, terms: new Map(g.terms) }, log: [] };
+      if (g.undo) {
+        g.undo.log.push(inner ? { t: c.t, term, match: c } : { t: c.t, term });
+        // Past the cap the oldest arrival goes into the base: if an inner match, it can no
+        // longer be taken out.
+        if (g.undo.log.length > cap) {
+          const oldest = g.undo.log.shift() as Arrival;
+          takeIn(g.undo.base, oldest.t, oldest.term);
+          if (oldest.match) g.partial = true;
         }
-      } else if (g.inner) seenPlain(g.inner, term, c.t);
-      if (c.t < g.first) g.first = c.t;
-      if (c.t > g.last) g.last = c.t;
-      const seen = g.terms.get(term);
-      // Seen within the history before this event, or already seen later (an older event arriving late).
-      const known = seen !== undefined && (seen >= c.t || c.t - seen <= history);
-      g.terms.set(term, Math.max(seen ?? c.t, c.t));
-      if (g.terms.size > cap) {
-        evictOldest(g.terms);
-        g.partial = true;
       }
+      if (g.last < c.t - history) g.partial = false;
+      const { known, evicted } = takeIn(g, c.t, term);
+      if (evicted) g.partial = true;
       if (known || c.t < g.first + learning) return NO_FIRES;
       const fire: Fire = {
         windowStart: c.t,
@@ -134,96 +161,83 @@ function newTermsRuntime(rule: CompiledCorrelation, build: RuntimeBuild): RuleRu
       return [fire];
     },
     /**
-     * A withdrawn inner match is taken out of what the group has seen: its term's latest time,
-     * and the group's first and last, are worked out again from what is left, so a later
-     * occurrence of the term is new again unless something else had it within the history.
-     * What arrived before the withdrawal is not decided again (no `refire`): an occurrence it
-     * kept from firing stays seen, and stays quiet.
+     * A withdrawn inner match is taken out: the group is worked out again from the base and
+     * the rest of the log, as if it had never arrived, so a later occurrence of its term is new
+     * again unless something else had it within the history, and learning (re)starts where it
+     * would have. What arrived before the withdrawal is not decided again (no `refire`): an
+     * occurrence the match kept from firing stays seen, and stays quiet.
      */
     forget(g, ref) {
-      const inner = g.inner;
-      const at = inner ? inner.seen.findIndex((c) => c.ref === ref) : -1;
-      if (!inner || at < 0) return [];
-      const [gone] = inner.seen.splice(at, 1) as [Contribution];
-      const term = gone.value as string;
-      if (g.terms.has(term)) {
-        let latest = inner.plain.get(term) ?? -Infinity;
-        for (const c of inner.seen) if (c.value === term && c.t > latest) latest = c.t;
-        if (latest === -Infinity) g.terms.delete(term);
-        else g.terms.set(term, latest);
-      }
-      if (gone.t <= g.first) {
-        // It was the group's first: learning runs from the next one (nothing older is left).
-        let first = inner.plainFirst;
-        for (const c of inner.seen) if (c.t < first) first = c.t;
-        g.first = first;
-      }
-      let last = -Infinity;
-      for (const seen of g.terms.values()) if (seen > last) last = seen;
-      g.last = last;
-      return [gone];
+      const undo = g.undo;
+      const at = undo ? undo.log.findIndex((a) => a.match?.ref === ref) : -1;
+      if (!undo || at < 0) return [];
+      const [gone] = undo.log.splice(at, 1) as [Arrival];
+      const seen: Seen = {
+        first: undo.base.first,
+        last: undo.base.last,
+        terms: new Map(undo.base.terms),
+      };
+      for (const a of undo.log) takeIn(seen, a.t, a.term);
+      g.first = seen.first;
+      g.last = seen.last;
+      g.terms = seen.terms;
+      return gone.match ? [gone.match] : [];
     },
     nextClose: () => undefined,
     close: () => [],
     prune(g, watermark) {
       const horizon = watermark - L - history;
       for (const [term, seen] of g.terms) if (seen < horizon) g.terms.delete(term);
-      const inner = g.inner;
-      if (inner) {
+      const undo = g.undo;
+      if (undo) {
+        // Arrivals before the oldest inner match a withdrawal may still reach join the base.
         const withdrawable = watermark - L - innerSpan;
-        if (inner.seen.some((c) => c.t < withdrawable)) {
-          const kept: Contribution[] = [];
-          for (const c of inner.seen)
-            if (c.t < withdrawable) seenPlain(inner, c.value as string, c.t);
-            else kept.push(c);
-          inner.seen = kept;
-        }
-        const plainHorizon = withdrawable - history;
-        for (const [term, seen] of inner.plain) if (seen < plainHorizon) inner.plain.delete(term);
-        // A later inner match starts again from the group's terms, which hold what these did.
-        if (inner.seen.length === 0) g.inner = undefined;
+        fold(undo, (a) => a.match === undefined || a.t < withdrawable);
+        for (const [term, seen] of undo.base.terms)
+          if (seen < horizon) undo.base.terms.delete(term);
+        if (undo.log.length === 0) g.undo = undefined;
       }
-      return g.terms.size === 0 && g.inner === undefined;
+      return g.terms.size === 0 && g.undo === undefined;
     },
     encode: (g) => ({
       f: g.first,
       l: g.last,
       t: [...g.terms],
       ...(g.partial ? { p: 1 } : {}),
-      ...(g.inner
+      ...(g.undo
         ? {
-            i: g.inner.seen.map((c) => [c.ref, c.input, c.t, c.value, c.late ? 1 : 0]),
-            ip: [...g.inner.plain],
-            if: g.inner.plainFirst,
+            b: { f: g.undo.base.first, l: g.undo.base.last, t: [...g.undo.base.terms] },
+            a: g.undo.log.map((a) =>
+              a.match
+                ? [a.t, a.term, a.match.ref, a.match.input, a.match.late ? 1 : 0]
+                : [a.t, a.term],
+            ),
           }
         : {}),
     }),
     decode(data) {
-      const d = data as {
-        f: number | null;
-        l?: number | null;
-        t: [string, number][];
+      type EncodedSeen = { f: number | null; l?: number | null; t: [string, number][] };
+      const d = data as EncodedSeen & {
         p?: 1;
-        i?: [string, number, number, string, 0 | 1][];
-        ip?: [string, number][];
-        if?: number | null;
+        b?: EncodedSeen;
+        a?: ([number, string] | [number, string, string, number, 0 | 1])[];
       };
-      const terms = new Map(d.t);
-      let last = d.l ?? -Infinity;
-      if (d.l === undefined || d.l === null)
-        for (const seen of terms.values()) if (seen > last) last = seen;
-      const state: TermsState = { first: d.f ?? Infinity, last, terms, partial: d.p === 1 };
-      if (d.i)
-        state.inner = {
-          seen: d.i.map(([ref, input, t, term, late]) => ({
-            t,
-            ref,
-            input,
-            value: term,
-            late: late === 1,
-          })),
-          plain: new Map(d.ip ?? []),
-          plainFirst: d.if ?? Infinity,
+      const seen = (e: EncodedSeen): Seen => {
+        const terms = new Map(e.t);
+        let last = e.l ?? -Infinity;
+        if (e.l === undefined || e.l === null)
+          for (const at of terms.values()) if (at > last) last = at;
+        return { first: e.f ?? Infinity, last, terms };
+      };
+      const state: TermsState = { ...seen(d), partial: d.p === 1 };
+      if (d.b && d.a)
+        state.undo = {
+          base: seen(d.b),
+          log: d.a.map(([t, term, ref, input, late]) =>
+            ref === undefined
+              ? { t, term }
+              : { t, term, match: { t, ref, input: input ?? 0, value: term, late: late === 1 } },
+          ),
         };
       return state;
     },
