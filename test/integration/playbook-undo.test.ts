@@ -65,8 +65,8 @@ async function started(h: RunHarness, user: string): Promise<string> {
   return runId;
 }
 
-/** Approves the run's pending approval and lets it run to its (resolved) end. */
-async function approveAndEnd(h: RunHarness, runId: string): Promise<void> {
+/** Approves the run's pending approval and delivers the decision; returns the approval's id. */
+async function approve(h: RunHarness, runId: string): Promise<string | undefined> {
   const [approval] = await h.approvals.list({ limit: 10, runId });
   await h.approvals.decide(
     approval?.id ?? '',
@@ -78,6 +78,12 @@ async function approveAndEnd(h: RunHarness, runId: string): Promise<void> {
   );
   const decided = await h.approvals.get(approval?.id ?? '');
   if (decided) await h.runner.deliverDecision(decided);
+  return approval?.id;
+}
+
+/** Approves the run's pending approval and lets it run to its (resolved) end. */
+async function approveAndEnd(h: RunHarness, runId: string): Promise<void> {
+  await approve(h, runId);
   await h.settle();
   expect((await h.runs.get(runId))?.status).toBe('resolved');
 }
@@ -274,22 +280,12 @@ describe('retry of an approved step', () => {
   it('runs again under the approval that admitted it (the worker re-checks it)', async () => {
     const h = harness(GATED);
     const runId = await started(h, 'gina');
-    const [approval] = await h.approvals.list({ limit: 10, runId });
-    await h.approvals.decide(
-      approval?.id ?? '',
-      'approve',
-      'approver',
-      'approver',
-      '',
-      h.clock.now(),
-    );
-    const decided = await h.approvals.get(approval?.id ?? '');
-    if (decided) await h.runner.deliverDecision(decided);
+    const approvalId = await approve(h, runId);
     h.failures.set('ratelimit.set', 1);
     await h.settle();
     expect(await h.runs.get(runId)).toMatchObject({
       status: 'failed',
-      failedAt: { state: 'block', gate: { approvalId: approval?.id } },
+      failedAt: { state: 'block', gate: { approvalId } },
     });
 
     expect((await h.runner.retry(runId, 'responder-1')).ok).toBe(true);
