@@ -5,6 +5,9 @@ import { readDuration } from '../extension-settings.js';
 import type { CorrelationTypeModule } from '../type-module.js';
 
 const MAX_HISTORY_MS = 90 * 86_400_000;
+/** What taking in an arrival found (see takeIn). */
+const KNOWN = 1;
+const EVICTED = 2;
 
 /**
  * Cordon extension `new_terms` (Elastic's new-terms rule), over Sigma `value_count`: fires at
@@ -87,12 +90,13 @@ function newTermsRuntime(rule: CompiledCorrelation, build: RuntimeBuild): RuleRu
   const innerSpan = build.innerSpanMs;
 
   /**
-   * `seen` takes in an arrival at `t` of `term`; returns whether the term was known. Nothing
+   * `seen` takes in an arrival at `t` of `term`; returns KNOWN when the term was known, and
+   * EVICTED when the cap on terms evicted one. Nothing
    * seen within the history before it: the group is as good as new, which is what it would be
    * had prune already forgotten it. It learns again from here, so the outcome never depends on
    * whether other events moved the watermark on in between.
    */
-  const takeIn = (seen: Seen, t: number, term: string): { known: boolean; evicted: boolean } => {
+  const takeIn = (seen: Seen, t: number, term: string): number => {
     if (seen.last < t - history) {
       seen.terms.clear();
       seen.first = Infinity;
@@ -105,7 +109,8 @@ function newTermsRuntime(rule: CompiledCorrelation, build: RuntimeBuild): RuleRu
     seen.terms.set(term, Math.max(at ?? t, t));
     const evicted = seen.terms.size > cap;
     if (evicted) evictOldest(seen.terms);
-    return { known, evicted };
+    // Flags, not an object: this runs for every event of the rule.
+    return (known ? KNOWN : 0) | (evicted ? EVICTED : 0);
   };
 
   /** Moves log arrivals into the base, oldest first, while `done` says the first may go. */
@@ -125,6 +130,7 @@ function newTermsRuntime(rule: CompiledCorrelation, build: RuntimeBuild): RuleRu
     add(g, c: Contribution) {
       const term = c.value as string;
       const inner = fromInner(c);
+      if (g.last < c.t - history) g.partial = false;
       if (inner && !g.undo)
         g.undo = { base: { first: g.first, last: g.last, terms: new Map(g.terms) }, log: [] };
       if (g.undo) {
@@ -137,10 +143,9 @@ function newTermsRuntime(rule: CompiledCorrelation, build: RuntimeBuild): RuleRu
           if (oldest.match) g.partial = true;
         }
       }
-      if (g.last < c.t - history) g.partial = false;
-      const { known, evicted } = takeIn(g, c.t, term);
-      if (evicted) g.partial = true;
-      if (known || c.t < g.first + learning) return NO_FIRES;
+      const taken = takeIn(g, c.t, term);
+      if (taken & EVICTED) g.partial = true;
+      if (taken & KNOWN || c.t < g.first + learning) return NO_FIRES;
       const fire: Fire = {
         windowStart: c.t,
         windowEnd: c.t,
