@@ -159,6 +159,25 @@ export function breakUndoReportOnce(h: RunHarness): void {
   };
 }
 
+/**
+ * Approves run `runId`'s pending approval (as an approver) and delivers the decision to the
+ * runner; returns the approval's id. The caller settles.
+ */
+export async function approvePending(h: RunHarness, runId: string): Promise<string | undefined> {
+  const [approval] = await h.approvals.list({ limit: 10, runId });
+  await h.approvals.decide(
+    approval?.id ?? '',
+    'approve',
+    'approver',
+    'approver',
+    '',
+    h.clock.now(),
+  );
+  const decided = await h.approvals.get(approval?.id ?? '');
+  if (decided) await h.runner.deliverDecision(decided);
+  return approval?.id;
+}
+
 export function runHarnesses(label: string): {
   readonly store: TestRedis;
   readonly harness: (text: string, options?: HarnessOptions) => RunHarness;

@@ -4,7 +4,7 @@
  * join follows all/any, the losers are withdrawn, and cancel and failure undo across branches.
  */
 import { describe, expect, it } from 'vitest';
-import { runHarnesses, type RunHarness } from '../helpers/run-harness.js';
+import { approvePending, runHarnesses, type RunHarness } from '../helpers/run-harness.js';
 
 const { harness } = runHarnesses('parallel');
 
@@ -159,16 +159,7 @@ describe('approval inside a branch, and cancel', () => {
     expect(Object.keys(run?.leaves ?? {})).toEqual(['ask_owner']);
     const [approval] = await h.approvals.list({ limit: 10, runId: 'run_gate' });
     expect(approval?.gated).toMatchObject({ state: 'revoke', inputs: { key: 'revoked-eve' } });
-    await h.approvals.decide(
-      approval?.id ?? '',
-      'approve',
-      'approver',
-      'approver',
-      '',
-      h.clock.now(),
-    );
-    const decided = await h.approvals.get(approval?.id ?? '');
-    if (decided) await h.runner.deliverDecision(decided);
+    await approvePending(h, 'run_gate');
     await h.settle();
     run = await h.runs.get('run_gate');
     expect(run).toMatchObject({ status: 'resolved', state: 'done' });

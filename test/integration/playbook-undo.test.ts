@@ -5,7 +5,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { actionEffectId } from '../../src/playbook/runtime/effects.js';
-import { breakUndoReportOnce, runHarnesses, type RunHarness } from '../helpers/run-harness.js';
+import {
+  approvePending,
+  breakUndoReportOnce,
+  runHarnesses,
+  type RunHarness,
+} from '../helpers/run-harness.js';
 
 const { harness } = runHarnesses('undo');
 
@@ -65,25 +70,9 @@ async function started(h: RunHarness, user: string): Promise<string> {
   return runId;
 }
 
-/** Approves the run's pending approval and delivers the decision; returns the approval's id. */
-async function approve(h: RunHarness, runId: string): Promise<string | undefined> {
-  const [approval] = await h.approvals.list({ limit: 10, runId });
-  await h.approvals.decide(
-    approval?.id ?? '',
-    'approve',
-    'approver',
-    'approver',
-    '',
-    h.clock.now(),
-  );
-  const decided = await h.approvals.get(approval?.id ?? '');
-  if (decided) await h.runner.deliverDecision(decided);
-  return approval?.id;
-}
-
 /** Approves the run's pending approval and lets it run to its (resolved) end. */
 async function approveAndEnd(h: RunHarness, runId: string): Promise<void> {
-  await approve(h, runId);
+  await approvePending(h, runId);
   await h.settle();
   expect((await h.runs.get(runId))?.status).toBe('resolved');
 }
@@ -280,7 +269,7 @@ describe('retry of an approved step', () => {
   it('runs again under the approval that admitted it (the worker re-checks it)', async () => {
     const h = harness(GATED);
     const runId = await started(h, 'gina');
-    const approvalId = await approve(h, runId);
+    const approvalId = await approvePending(h, runId);
     h.failures.set('ratelimit.set', 1);
     await h.settle();
     expect(await h.runs.get(runId)).toMatchObject({

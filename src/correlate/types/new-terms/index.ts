@@ -91,10 +91,10 @@ function newTermsRuntime(rule: CompiledCorrelation, build: RuntimeBuild): RuleRu
 
   /**
    * `seen` takes in an arrival at `t` of `term`; returns KNOWN when the term was known, and
-   * EVICTED when the cap on terms evicted one. Nothing
-   * seen within the history before it: the group is as good as new, which is what it would be
-   * had prune already forgotten it. It learns again from here, so the outcome never depends on
-   * whether other events moved the watermark on in between.
+   * EVICTED when the cap on terms evicted one. With nothing seen within the history before it,
+   * the group is as good as new, which is what it would be had prune already forgotten it: it
+   * learns again from here, so the outcome never depends on whether other events moved the
+   * watermark on in between.
    */
   const takeIn = (seen: Seen, t: number, term: string): number => {
     if (seen.last < t - history) {
