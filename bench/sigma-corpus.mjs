@@ -8,6 +8,9 @@
 // to no canonical event path (Windows and Linux endpoint fields: Image, CommandLine, …) are
 // counted apart; for the others the first error code (and, for modifiers, the modifier) is
 // tallied. `--list CODE` prints the files refused with that code.
+// `--pipeline FILE` (repeatable) validates every rule with that processing pipeline beside it
+// (pySigma's YAML format; e.g. docs/pipelines/endpoint-labels.pipeline.yaml), as a
+// `*.pipeline.yaml` file in correlations/ would be applied.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { buildRuleSet } from '../dist/correlate/rule/index.js';
@@ -15,8 +18,16 @@ import { buildRuleSet } from '../dist/correlate/rule/index.js';
 const root = process.argv[2];
 const listCode =
   process.argv.indexOf('--list') > 0 ? process.argv[process.argv.indexOf('--list') + 1] : undefined;
+const pipelines = process.argv
+  .flatMap((a, i) => (a === '--pipeline' ? [process.argv[i + 1]] : []))
+  .map((file) => ({
+    file: file.endsWith('.pipeline.yaml') ? file : `${file}.pipeline.yaml`,
+    text: readFileSync(file, 'utf8'),
+  }));
 if (!root) {
-  console.error('usage: node bench/sigma-corpus.mjs <sigma checkout or folder> [--list CODE]');
+  console.error(
+    'usage: node bench/sigma-corpus.mjs <sigma checkout or folder> [--list CODE] [--pipeline FILE]...',
+  );
   process.exit(2);
 }
 
@@ -41,6 +52,8 @@ const dirs = tops.filter((d) => {
 const all = (dirs.length ? dirs : [root]).flatMap(files);
 
 let accepted = 0;
+let neverMatch = 0;
+let skipped = 0;
 let fieldsOnly = 0;
 const fieldNames = new Map();
 const causes = new Map();
@@ -48,10 +61,14 @@ const listed = [];
 const started = performance.now();
 for (const file of all) {
   const text = readFileSync(file, 'utf8');
-  const { diagnostics } = buildRuleSet([{ file: relative(root, file), text }]);
+  const { diagnostics } = buildRuleSet([{ file: relative(root, file), text }, ...pipelines]);
   const errors = diagnostics.filter((d) => d.severity === 'error');
   if (errors.length === 0) {
-    accepted += 1;
+    if (diagnostics.some((d) => d.code === 'CORDON_WARN_RULE_SKIPPED_BY_PIPELINE')) skipped += 1;
+    else {
+      accepted += 1;
+      if (diagnostics.some((d) => d.code === 'CORDON_WARN_RULE_NEVER_MATCHES')) neverMatch += 1;
+    }
     continue;
   }
   const other = errors.filter((d) => d.code !== 'CORDON_ERR_RULE_FIELD');
@@ -74,14 +91,23 @@ for (const file of all) {
 }
 const seconds = (performance.now() - started) / 1000;
 const pct = (n) => `${((100 * n) / all.length).toFixed(1)} %`;
-console.log(`${all.length} rule files under ${root} (${seconds.toFixed(1)} s)\n`);
+console.log(
+  `${all.length} rule files under ${root} (${seconds.toFixed(1)} s)${pipelines.length ? `, with ${pipelines.map((p) => p.file).join(', ')}` : ''}\n`,
+);
 console.log('| outcome | files | share |');
 console.log('|---|---|---|');
-console.log(`| loaded as written | ${accepted} | ${pct(accepted)} |`);
+console.log(
+  `| loaded ${pipelines.length ? 'with the pipelines' : 'as written'} | ${accepted} | ${pct(accepted)} |`,
+);
+console.log(
+  `| of which can never match (logsource category not a Cordon event kind) | ${neverMatch} | ${pct(neverMatch)} |`,
+);
+if (pipelines.length)
+  console.log(`| skipped by a pipeline's rule_failure | ${skipped} | ${pct(skipped)} |`);
 console.log(
   `| refused only for field names Cordon does not map | ${fieldsOnly} | ${pct(fieldsOnly)} |`,
 );
-const refused = all.length - accepted - fieldsOnly;
+const refused = all.length - accepted - skipped - fieldsOnly;
 console.log(`| refused for other reasons | ${refused} | ${pct(refused)} |`);
 console.log('\nMost common unmapped field names (files):');
 console.log(

@@ -79,6 +79,22 @@ export const ERROR_CODES = {
     status: 400,
     description: 'A search identifier or alias is defined but never used.',
   },
+  CORDON_ERR_RULE_PLACEHOLDER: {
+    status: 400,
+    description:
+      'An expand value names a placeholder no processing pipeline gives values (vars + value_placeholders).',
+  },
+  CORDON_WARN_RULE_SKIPPED_BY_PIPELINE: {
+    status: 400,
+    description:
+      "A processing pipeline's rule_failure transformation selects the rule, so it is not loaded.",
+  },
+
+  // PIPELINE: correlations/**/*.pipeline.yaml (pySigma processing pipelines).
+  CORDON_ERR_PIPELINE_UNSUPPORTED: {
+    status: 400,
+    description: 'A pipeline uses a transformation or condition type this version does not implement.',
+  },
 
   // PLAYBOOK: playbooks/*.yaml.
   CORDON_ERR_PLAYBOOK_UNKNOWN_TARGET: {

@@ -2,6 +2,7 @@ import type { Diagnostic } from '../../shared/diagnostics.js';
 import { hasErrors } from '../../shared/diagnostics.js';
 import { compileRuleSet } from './compile-rules.js';
 import { parseRuleSources } from './parse-rules.js';
+import { isPipelineFile, parsePipelineSources } from './pipeline/index.js';
 import type { RuleSource } from './rule-source.js';
 import type { CompiledRuleSet } from './types.js';
 import { validateRuleSet } from './validate-rules.js';
@@ -15,15 +16,22 @@ export interface BuildResult {
 
 /**
  * Rule files → compiled rule set: parse each document, check the set as a whole, then compile.
+ * Processing pipelines among them (`*.pipeline.yaml`) are read first and applied to each rule.
  * Pure (no I/O, no clock); every problem is reported at once with file:line:column.
  */
 export function buildRuleSet(sources: readonly RuleSource[]): BuildResult {
   const ordered = [...sources].sort((a, b) => compare(a.file, b.file));
-  const parsed = parseRuleSources(ordered);
-  const resolved = validateRuleSet(parsed.rules);
-  const diagnostics = [...parsed.diagnostics, ...parsed.sinks.flatMap((s) => s.diagnostics)].sort(
-    (a, b) => compare(a.file, b.file) || a.line - b.line || a.column - b.column,
+  const pipelines = parsePipelineSources(ordered.filter((s) => isPipelineFile(s.file)));
+  const parsed = parseRuleSources(
+    ordered.filter((s) => !isPipelineFile(s.file)),
+    pipelines.pipelines,
   );
+  const resolved = validateRuleSet(parsed.rules);
+  const diagnostics = [
+    ...pipelines.diagnostics,
+    ...parsed.diagnostics,
+    ...parsed.sinks.flatMap((s) => s.diagnostics),
+  ].sort((a, b) => compare(a.file, b.file) || a.line - b.line || a.column - b.column);
   if (hasErrors(diagnostics)) return { ruleSet: undefined, diagnostics };
   return { ruleSet: compileRuleSet(parsed.rules, resolved, ordered), diagnostics };
 }

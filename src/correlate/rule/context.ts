@@ -1,4 +1,5 @@
 import type { DiagnosticSink } from '../../shared/yaml.js';
+import type { RulePipeline } from './pipeline/index.js';
 
 /**
  * What a validator needs to report a problem about one rule document: where to report it (the
@@ -8,6 +9,8 @@ import type { DiagnosticSink } from '../../shared/yaml.js';
 export interface RuleContext {
   readonly sink: DiagnosticSink;
   readonly subject: string;
+  /** What the processing pipelines beside the rules do to this rule (none when absent). */
+  readonly pipeline?: RulePipeline;
 }
 
 /** `"a", "b" or "c"` for messages. */

@@ -13,6 +13,8 @@ import { parseCorrelationRule } from './parse-correlation.js';
 import type { RuleMetadata } from './rule-metadata.js';
 import { parseMetadata, readIdentity, ruleSubject } from './rule-metadata.js';
 import type { RuleSource } from './rule-source.js';
+import type { Logsource, Pipeline } from './pipeline/index.js';
+import { pipelineForRule } from './pipeline/index.js';
 
 /**
  * Step one of building a rule set: YAML → one ParsedRule per document, each checked on its own
@@ -82,7 +84,11 @@ export interface ParsedSources {
   readonly diagnostics: readonly Diagnostic[];
 }
 
-export function parseRuleSources(sources: readonly RuleSource[]): ParsedSources {
+/** `pipelines`: the processing pipelines beside the rules, in the order they apply. */
+export function parseRuleSources(
+  sources: readonly RuleSource[],
+  pipelines: readonly Pipeline[] = [],
+): ParsedSources {
   const rules: ParsedRule[] = [];
   const sinks: DiagnosticSink[] = [];
   const diagnostics: Diagnostic[] = [];
@@ -99,7 +105,7 @@ export function parseRuleSources(sources: readonly RuleSource[]): ParsedSources 
       const where = multi
         ? `Document ${doc.index + 1} of ${source.file}`
         : `Document ${source.file}`;
-      const rule = parseDocument(sink, source.file, doc.positions, doc.value, where);
+      const rule = parseDocument(sink, source.file, doc.positions, doc.value, where, pipelines);
       if (rule) rules.push(rule);
     }
   }
@@ -112,6 +118,7 @@ function parseDocument(
   positions: PositionMap,
   value: unknown,
   where: string,
+  pipelines: readonly Pipeline[],
 ): ParsedRule | undefined {
   if (!isMapping(value)) {
     sink.error(
@@ -122,9 +129,21 @@ function parseDocument(
     return undefined;
   }
   const identity = readIdentity(value);
-  const ctx: RuleContext = { sink, subject: ruleSubject(identity, where) };
   const hasDetection = value.detection !== undefined;
   const hasCorrelation = value.correlation !== undefined;
+  const pipeline = pipelineForRule(
+    pipelines,
+    hasCorrelation ? undefined : logsourceOf(value.logsource),
+  );
+  const ctx: RuleContext = { sink, subject: ruleSubject(identity, where), pipeline };
+  if (pipeline.failure) {
+    sink.warning(
+      [],
+      'CORDON_WARN_RULE_SKIPPED_BY_PIPELINE',
+      `${ctx.subject} is skipped: ${pipeline.failure.by} refuses it with "${pipeline.failure.message}". Change that transformation's rule_conditions to load it.`,
+    );
+    return undefined;
+  }
   if (hasDetection === hasCorrelation) {
     sink.error(
       [],
@@ -148,6 +167,14 @@ function parseDocument(
   const metadata = parseMetadata(ctx, value);
   const correlation = parseCorrelationRule(ctx, value);
   return { kind: 'correlation', ...metadata, ctx, file, origin, positions, correlation };
+}
+
+/** The strings of a rule's logsource, as pipeline conditions compare them. */
+function logsourceOf(value: unknown): Logsource {
+  if (!isMapping(value)) return {};
+  const part = (key: string): string | undefined =>
+    typeof value[key] === 'string' ? value[key] : undefined;
+  return { category: part('category'), product: part('product'), service: part('service') };
 }
 
 /**

@@ -1,8 +1,7 @@
 import { suggest } from '../../shared/shape.js';
-import { resolveFieldPath } from '../field-map.js';
 import { quoteList } from './context.js';
 import type { ConditionNode } from './detection/ir.js';
-import { unknownFieldMessage } from './detection/parse-search.js';
+import { resolveSingleField } from './resolve-field.js';
 import type { ParsedCorrelation, ParsedDetection, ParsedRule } from './parse-rules.js';
 import { titleKey } from './rule-metadata.js';
 import type { BooleanExpr, Condition, FiringMode, RuleInput } from './types.js';
@@ -100,14 +99,14 @@ function resolveDetection(rule: ParsedDetection): ResolvedDetection | undefined 
   const groupBy: { name: string; path: string }[] = [];
   let ok = true;
   for (const g of names) {
-    const path = resolveFieldPath(g.name);
+    const path = resolveSingleField(
+      rule.ctx,
+      g.path,
+      g.name,
+      `${rule.ctx.subject} cordon.group-by field "${g.name}"`,
+    );
     if (path === undefined) {
       ok = false;
-      rule.ctx.sink.error(
-        g.path,
-        'CORDON_ERR_RULE_FIELD',
-        unknownFieldMessage(`${rule.ctx.subject} cordon.group-by field "${g.name}"`, g.name),
-      );
     } else {
       groupBy.push({ name: g.name, path });
     }
@@ -324,17 +323,12 @@ function resolveInputField(
     );
     return undefined;
   }
-  const path = resolveFieldPath(field);
-  if (path === undefined) {
-    ctx.sink.error(
-      [...at],
-      'CORDON_ERR_RULE_FIELD',
-      aliased
-        ? unknownFieldMessage(`${ctx.subject} ${what} for rule "${targetKey}"`, field)
-        : unknownFieldMessage(`${ctx.subject} ${what}`, field),
-    );
-  }
-  return path;
+  return resolveSingleField(
+    ctx,
+    at,
+    field,
+    aliased ? `${ctx.subject} ${what} for rule "${targetKey}"` : `${ctx.subject} ${what}`,
+  );
 }
 
 function toBoolean(node: ConditionNode, names: readonly string[]): BooleanExpr {

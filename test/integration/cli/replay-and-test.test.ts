@@ -242,6 +242,70 @@ describe('cordon replay', () => {
     }
   });
 
+  it('applies a processing pipeline beside the rules, with or without workers', () => {
+    // A SigmaHQ-style Windows rule whose fields a pipeline reads from labels, on `log`
+    // events; a burst of three per host opens a match grouped by the mapped host field.
+    const content = tempDir('replay-pipeline');
+    mkdirSync(join(content, 'correlations'));
+    writeFileSync(
+      join(content, 'correlations', 'windows.pipeline.yaml'),
+      [
+        'name: windows-labels',
+        'transformations:',
+        '  - type: field_name_mapping',
+        '    mapping: { Computer: entity.host }',
+        '  - type: field_name_prefix',
+        '    prefix: labels.',
+        '    field_name_conditions: [{ type: exclude_fields, fields: [entity.host] }]',
+        '    rule_conditions: [{ type: logsource, product: windows }]',
+        '  - type: change_logsource',
+        '    category: log',
+        '    rule_conditions: [{ type: logsource, product: windows }]',
+        '',
+      ].join('\n'),
+    );
+    writeFileSync(
+      join(content, 'correlations', 'rules.yaml'),
+      [
+        'title: Whoami run',
+        'name: whoami_run',
+        'logsource: { product: windows, category: process_creation }',
+        "detection: { sel: { Image|endswith: '\\whoami.exe' }, condition: sel }",
+        '---',
+        'title: Whoami burst',
+        'name: whoami_burst',
+        'correlation: { type: event_count, rules: [whoami_run], group-by: [Computer], timespan: 1m, condition: { gte: 3 } }',
+        '',
+      ].join('\n'),
+    );
+    const proc = (id: string, i: number, host: string, image: string): string =>
+      JSON.stringify({
+        id,
+        time: T0 + i * 1000,
+        kind: 'log',
+        name: 'process_creation',
+        entity: { host },
+        labels: { Image: image },
+      });
+    const lines: string[] = [];
+    for (let i = 0; i < 3; i += 1) {
+      lines.push(proc(`a-${i}`, i, 'ws-1', 'C:\\Windows\\System32\\whoami.exe'));
+      lines.push(proc(`b-${i}`, i, 'ws-2', 'C:\\Windows\\explorer.exe'));
+    }
+    const input = file(lines);
+    const runs = ['0', '2'].map((workers) =>
+      cordon(['replay', '--json', '--workers', workers, '--content', content, input]),
+    );
+    for (const run of runs) expect(run.code, run.stderr).toBe(0);
+    expect(runs[1]?.stdout).toBe(runs[0]?.stdout);
+    const matches = (runs[0]?.stdout ?? '')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { rule: string; group: object; count: number });
+    const burst = matches.filter((m) => m.rule === 'whoami_burst');
+    expect(burst).toMatchObject([{ group: { Computer: 'ws-1' }, count: 3 }]);
+  });
+
   it('refuses unknown options and missing input with the usage', () => {
     const run = cordon(['replay', '--frobnicate']);
     expect(run.code).toBe(2);

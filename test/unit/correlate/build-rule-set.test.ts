@@ -198,7 +198,7 @@ describe('diagnostics', () => {
     `);
     expect(diagnostics.map(formatDiagnostic)).toEqual([
       'test.yaml:5:5 error CORDON_ERR_RULE_MODIFIER Rule "many_problems" field "user" uses unknown modifier "contians"; got "user|contians". Did you mean "contains"? (at detection.selection["user|contians"])',
-      'test.yaml:6:5 error CORDON_ERR_RULE_FIELD Rule "many_problems" field "user_agnt" maps to no canonical event path; got "user_agnt". Did you mean "user_agent"? Use a dotted canonical path such as "entity.api_key" or "labels.<name>". (at detection.selection.user_agnt)',
+      'test.yaml:6:5 error CORDON_ERR_RULE_FIELD Rule "many_problems" field "user_agnt" maps to no canonical event path; got "user_agnt". Did you mean "user_agent"? Use a dotted canonical path such as "entity.api_key" or "labels.<name>", or map the name in a processing pipeline (a *.pipeline.yaml file beside the rules). (at detection.selection.user_agnt)',
       'test.yaml:7:14 error CORDON_ERR_RULE_CONDITION Rule "many_problems" condition refers to unknown search identifier "selction" at character 1 of "selction"; got "selction". Did you mean "selection"? (at detection.condition)',
     ]);
   });
@@ -234,7 +234,7 @@ describe('diagnostics', () => {
     const { ruleSet, diagnostics } = buildRuleSet([{ file: 'w.yaml', text }]);
     expect(ruleSet).toBeDefined();
     expect(diagnostics.map(formatDiagnostic)).toEqual([
-      'w.yaml:3:24 warning CORDON_WARN_RULE_NEVER_MATCHES Rule "windows_process" logsource.category is not a Cordon event kind, so the rule never matches; got "process_creation". Use one of alert, drift, login, inference, llm, feedback, audit, metric, log, or remove the category to match every kind. (at logsource.category)',
+      'w.yaml:3:24 warning CORDON_WARN_RULE_NEVER_MATCHES Rule "windows_process" logsource.category is not a Cordon event kind, so the rule never matches; got "process_creation". Use one of alert, drift, login, inference, llm, feedback, audit, metric, log, map it to one with a processing pipeline\'s change_logsource, or remove the category to match every kind. (at logsource.category)',
       'w.yaml:6:3 warning CORDON_WARN_RULE_UNUSED Rule "windows_process" search identifier "filter" is not used by the condition; got a condition that never refers to it. Use it in the condition or remove it. (at detection.filter)',
     ]);
   });

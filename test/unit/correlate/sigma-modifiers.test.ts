@@ -356,11 +356,23 @@ describe('invalid modifier chains', () => {
     expect(found.map((d) => d.code)).toEqual(['CORDON_ERR_RULE_MODIFIER']);
   });
 
-  it('still refuses expand and the time-part modifiers as not implemented', () => {
-    for (const mod of ['expand', 'hour']) {
+  it('still refuses the time-part modifiers as not implemented', () => {
+    for (const mod of ['minute', 'hour']) {
       expect(errors(`prompt|${mod}`, 'abc').map((d) => d.code)).toEqual([
         'CORDON_ERR_RULE_UNSUPPORTED',
       ]);
     }
+  });
+
+  it('expand without a pipeline giving the placeholder values is refused, naming the fix', () => {
+    const found = errors('prompt|expand', '%internal_hosts%');
+    expect(found.map((d) => d.code)).toEqual(['CORDON_ERR_RULE_PLACEHOLDER']);
+    expect(found[0]?.message).toContain('value_placeholders');
+  });
+
+  it('expand takes plain string values only', () => {
+    expect(errors('prompt|expand|re', '%a%').map((d) => d.code)).toEqual([
+      'CORDON_ERR_RULE_MODIFIER',
+    ]);
   });
 });

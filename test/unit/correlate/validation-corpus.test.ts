@@ -29,10 +29,16 @@ const CASES: readonly Case[] = [
     phrase: 'unknown modifier "contians"; got "prompt|contians". Did you mean "contains"?',
   },
   {
+    fixture: 'undefined-placeholder.yaml',
+    code: 'CORDON_ERR_RULE_PLACEHOLDER',
+    line: 6,
+    phrase: 'which no processing pipeline gives values',
+  },
+  {
     fixture: 'unsupported-modifier.yaml',
     code: 'CORDON_ERR_RULE_UNSUPPORTED',
     line: 6,
-    phrase: 'the Sigma modifier "expand"',
+    phrase: 'the Sigma modifier "hour"',
   },
   {
     fixture: 'base64offset-without-contains.yaml',

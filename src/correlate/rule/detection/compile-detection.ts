@@ -94,7 +94,11 @@ function compileSearch(search: SearchIR): Test {
     case 'and':
       return allOf(
         search.items.map((item) =>
-          item.kind === 'keywords' ? compileKeywords(item) : compileField(item),
+          item.kind === 'keywords'
+            ? compileKeywords(item)
+            : item.kind === 'and' || item.kind === 'or'
+              ? compileSearch(item)
+              : compileField(item),
         ),
       );
     case 'or':

@@ -45,6 +45,10 @@ function addPaths(search: SearchIR, out: Set<string>): boolean {
     case 'and':
       for (const item of search.items) {
         if (item.kind === 'keywords') return false;
+        if (item.kind === 'and' || item.kind === 'or') {
+          if (!addPaths(item, out)) return false;
+          continue;
+        }
         out.add(item.path);
         if (item.kind === 'values')
           for (const v of item.values) if (v.kind === 'fieldref') out.add(v.path);

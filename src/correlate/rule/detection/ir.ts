@@ -62,8 +62,11 @@ export interface KeywordsIR {
 }
 
 export type SearchIR =
-  /** A mapping: AND of its entries. */
-  | { readonly kind: 'and'; readonly items: readonly (FieldConditionIR | KeywordsIR)[] }
+  /**
+   * A mapping: AND of its entries. An entry is an OR of mappings when a processing pipeline
+   * maps its field to several.
+   */
+  | { readonly kind: 'and'; readonly items: readonly (FieldConditionIR | KeywordsIR | SearchIR)[] }
   /** A list of mappings: OR. */
   | { readonly kind: 'or'; readonly items: readonly SearchIR[] }
   | KeywordsIR;

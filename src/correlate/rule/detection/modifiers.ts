@@ -40,11 +40,11 @@ const IMPLEMENTED = [
   'neq',
   'cidr',
   'fieldref',
+  'expand',
 ] as const;
 
 /** Sigma modifiers this version refuses, each with the way to express the rule without it. */
 const UNSUPPORTED: Readonly<Record<string, string>> = {
-  expand: 'Write the values out; placeholders are not resolved',
   minute: 'Compare the epoch-ms field "time" with gt/gte/lt/lte instead',
   hour: 'Compare the epoch-ms field "time" with gt/gte/lt/lte instead',
   day: 'Compare the epoch-ms field "time" with gt/gte/lt/lte instead',
@@ -63,6 +63,8 @@ export interface ModifierSet {
   readonly all: boolean;
   readonly cased: boolean;
   readonly neq: boolean;
+  /** `expand`: `%name%` placeholders take their values from the processing pipelines. */
+  readonly expand: boolean;
   readonly reFlags: readonly RegexFlag[];
   /**
    * The position and string-rewriting modifiers in the order written, for values that use a
@@ -104,6 +106,7 @@ export function parseModifiers(
   let all = false;
   let cased = false;
   let neq = false;
+  let expand = false;
   const reFlags: RegexFlag[] = [];
   const steps: ValueStep[] = [];
   /** Names as written, parallel to `steps`, for messages. */
@@ -185,6 +188,8 @@ export function parseModifiers(
       cased = true;
     } else if (mod === 'neq') {
       neq = true;
+    } else if (mod === 'expand') {
+      expand = true;
     } else {
       const hint = suggest(mod, [...IMPLEMENTED, ...Object.keys(UNSUPPORTED)]);
       return fail(
@@ -228,6 +233,13 @@ export function parseModifiers(
       'Keep one of them.',
     );
   }
+  if (expand && type !== 'plain') {
+    return fail(
+      'CORDON_ERR_RULE_MODIFIER',
+      `combines "expand" and "${typeModifier}"; placeholders expand into plain string values only`,
+      'Remove one of them.',
+    );
+  }
   if (all && type === 'exists') {
     return fail(
       'CORDON_ERR_RULE_MODIFIER',
@@ -242,6 +254,7 @@ export function parseModifiers(
     all,
     cased,
     neq,
+    expand,
     reFlags,
     steps: rewriting === undefined ? [] : steps,
   };

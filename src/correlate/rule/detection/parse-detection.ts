@@ -72,8 +72,9 @@ function parseLogsource(
   ctx: RuleContext,
   logsource: unknown,
 ): EventKind | null | undefined | false {
-  if (logsource === undefined) return undefined;
-  if (!isMapping(logsource)) {
+  const changed = ctx.pipeline?.logsource;
+  if (logsource === undefined && changed === undefined) return undefined;
+  if (logsource !== undefined && !isMapping(logsource)) {
     ctx.sink.error(
       ['logsource'],
       'CORDON_ERR_YAML_NOT_MAPPING',
@@ -83,7 +84,7 @@ function parseLogsource(
   }
   let ok = true;
   for (const key of ['category', 'product', 'service', 'definition']) {
-    const value = logsource[key];
+    const value = logsource?.[key];
     if (value !== undefined && typeof value !== 'string') {
       ok = false;
       ctx.sink.error(
@@ -93,15 +94,17 @@ function parseLogsource(
       );
     }
   }
-  const category = logsource.category;
+  // A processing pipeline's change_logsource decides the category the rule runs on.
+  const category = changed ? changed.category : logsource?.category;
   if (!ok) return false;
   if (typeof category !== 'string') return undefined;
   const kind = EVENT_KINDS.find((k) => k === category.toLowerCase());
   if (kind) return kind;
+  const by = changed ? ` (set by ${ctx.pipeline?.logsourceChangedBy ?? 'a pipeline'})` : '';
   ctx.sink.warning(
     ['logsource', 'category'],
     'CORDON_WARN_RULE_NEVER_MATCHES',
-    `${ctx.subject} logsource.category is not a Cordon event kind, so the rule never matches; got "${category}". Use one of ${EVENT_KINDS.join(', ')}, or remove the category to match every kind.`,
+    `${ctx.subject} logsource.category is not a Cordon event kind, so the rule never matches; got "${category}"${by}. Use one of ${EVENT_KINDS.join(', ')}, map it to one with a processing pipeline's change_logsource, or remove the category to match every kind.`,
   );
   return null;
 }

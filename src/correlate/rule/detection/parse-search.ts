@@ -1,8 +1,9 @@
 import { describe } from '../../../shared/duration.js';
-import { isMapping, suggest } from '../../../shared/shape.js';
+import { isMapping } from '../../../shared/shape.js';
 import type { YamlPath } from '../../../shared/yaml.js';
-import { knownFieldNames, resolveFieldPath } from '../../field-map.js';
 import type { RuleContext } from '../context.js';
+import { NO_PIPELINE } from '../pipeline/index.js';
+import { resolveRuleField, unknownFieldMessage } from '../resolve-field.js';
 import { parseNetwork } from './cidr.js';
 import type { FieldConditionIR, KeywordsIR, SearchIR, ValueIR } from './ir.js';
 import type { ModifierSet } from './modifiers.js';
@@ -105,7 +106,7 @@ function parseMapping(
     );
     return undefined;
   }
-  const items: (FieldConditionIR | KeywordsIR)[] = [];
+  const items: (FieldConditionIR | KeywordsIR | SearchIR)[] = [];
   let ok = true;
   for (const key of keys) {
     const item = parseEntry(ctx, [...path, key], key, map[key]);
@@ -120,15 +121,39 @@ function parseEntry(
   path: YamlPath,
   key: string,
   value: unknown,
-): FieldConditionIR | KeywordsIR | undefined {
+): FieldConditionIR | KeywordsIR | SearchIR | undefined {
   const [field = '', ...modifierNames] = key.split('|');
   const mods = parseModifiers(ctx, path, key, modifierNames);
-  const canonical = field === '' ? '' : resolveField(ctx, path, field);
-  if (!mods || canonical === undefined) return undefined;
-  const values = valueList(ctx, path, key, value, mods);
+  const paths = field === '' ? [''] : resolveField(ctx, path, field);
+  if (!mods || paths === undefined) return undefined;
+  const expanded = mods.expand ? expandPlaceholders(ctx, path, key, value) : { value };
+  if (!expanded) return undefined;
+  const values = valueList(ctx, path, key, expanded.value, mods);
   if (!values) return undefined;
   if (field === '') return keywordEntry(ctx, path, key, values, mods);
+  const [canonical = '', ...more] = paths;
+  const condition = fieldCondition(ctx, path, key, value, canonical, values, mods, modifierNames);
+  if (!condition || more.length === 0) return condition;
+  // One field a pipeline maps to several: the condition holds when it holds on any of them.
+  return {
+    kind: 'or',
+    items: [condition, ...more.map((p) => ({ ...condition, path: p }))].map((c) => ({
+      kind: 'and' as const,
+      items: [c],
+    })),
+  };
+}
 
+function fieldCondition(
+  ctx: RuleContext,
+  path: YamlPath,
+  key: string,
+  value: unknown,
+  canonical: string,
+  values: { items: Scalar[]; isList: boolean },
+  mods: ModifierSet,
+  modifierNames: readonly string[],
+): FieldConditionIR | undefined {
   if (mods.type === 'exists') {
     const [only] = values.items;
     if (values.isList || typeof only !== 'boolean') {
@@ -181,28 +206,73 @@ function parseEntry(
   };
 }
 
-function resolveField(ctx: RuleContext, path: YamlPath, field: string): string | undefined {
-  const canonical = resolveFieldPath(field);
-  if (canonical !== undefined) return canonical;
+/** The canonical paths a rule's field reads (several when a pipeline maps it to several). */
+function resolveField(
+  ctx: RuleContext,
+  path: YamlPath,
+  field: string,
+): readonly string[] | undefined {
+  const resolved = resolveRuleField(ctx, field);
+  if (resolved.ok) return resolved.paths;
   ctx.sink.error(
     path,
     'CORDON_ERR_RULE_FIELD',
-    unknownFieldMessage(`${ctx.subject} field "${field}"`, field),
+    unknownFieldMessage(`${ctx.subject} field "${field}"`, field, resolved),
     true,
   );
   return undefined;
 }
 
-/** `<prefix> maps to no canonical event path; got "<field>". <suggestion and fix>` */
-export function unknownFieldMessage(prefix: string, field: string): string {
-  const hint = suggest(field, knownFieldNames());
-  return (
-    `${prefix} maps to no canonical event path; got "${field}". ` +
-    `${hint ? `Did you mean "${hint}"? ` : ''}Use a dotted canonical path such as "entity.api_key" or "labels.<name>".`
-  );
-}
-
 type Scalar = string | number | boolean | null;
+
+const PLACEHOLDER = /%(\w+)%/g;
+
+/**
+ * `expand`: each `%name%` in a string value takes the values the processing pipelines give the
+ * placeholder (`vars` and a value_placeholders or wildcard_placeholders transformation). A
+ * placeholder with several values makes the string several values, any of which may match;
+ * two placeholders in one string make every combination. Undefined after reporting one that
+ * no pipeline gives values.
+ */
+function expandPlaceholders(
+  ctx: RuleContext,
+  path: YamlPath,
+  key: string,
+  value: unknown,
+): { value: unknown } | undefined {
+  const pipeline = ctx.pipeline ?? NO_PIPELINE;
+  const list = Array.isArray(value) ? value : [value];
+  const out: unknown[] = [];
+  let ok = true;
+  list.forEach((item, i) => {
+    if (typeof item !== 'string') {
+      out.push(item);
+      return;
+    }
+    let variants = [''];
+    let last = 0;
+    for (const m of item.matchAll(PLACEHOLDER)) {
+      const name = m[1] ?? '';
+      const values = pipeline.placeholder(name);
+      if (!values) {
+        ok = false;
+        ctx.sink.error(
+          Array.isArray(value) ? [...path, i] : path,
+          'CORDON_ERR_RULE_PLACEHOLDER',
+          `${ctx.subject} field "${key}" expands the placeholder "%${name}%", which no processing pipeline gives values; got "${item}". Add "${name}" to a pipeline's vars with a value_placeholders transformation, or match anything there with wildcard_placeholders.`,
+        );
+        return;
+      }
+      const before = item.slice(last, m.index);
+      variants = variants.flatMap((v) => values.map((x) => v + before + x));
+      last = (m.index ?? 0) + m[0].length;
+    }
+    const rest = item.slice(last);
+    out.push(...variants.map((v) => v + rest));
+  });
+  if (!ok) return undefined;
+  return { value: Array.isArray(value) || out.length > 1 ? out : out[0] };
+}
 
 /** The values of one entry as a list, or undefined after reporting a non-scalar. */
 function valueList(
@@ -392,16 +462,23 @@ function valueIR(
           'Write e.g. "fieldref: entity.user".',
         );
       }
-      const target = resolveFieldPath(value);
-      if (target === undefined) {
+      const target = resolveRuleField(ctx, value);
+      if (!target.ok || target.paths.length !== 1) {
         ctx.sink.error(
           path,
           'CORDON_ERR_RULE_FIELD',
-          unknownFieldMessage(`${where} refers to a field that`, value),
+          target.ok
+            ? `${where} refers to "${value}", which a processing pipeline maps to several fields (${target.paths.join(', ')}); got a comparison that needs one. Map "${value}" to one field.`
+            : unknownFieldMessage(`${where} refers to a field that`, value, target),
         );
         return undefined;
       }
-      return { kind: 'fieldref', path: target, position: mods.position, cased: mods.cased };
+      return {
+        kind: 'fieldref',
+        path: target.paths[0] ?? '',
+        position: mods.position,
+        cased: mods.cased,
+      };
     }
     case 'exists':
       // Handled by the caller; kept for exhaustiveness.

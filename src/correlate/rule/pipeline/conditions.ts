@@ -1,0 +1,186 @@
+import { describe } from '../../../shared/duration.js';
+import { isMapping, suggest } from '../../../shared/shape.js';
+import type { YamlPath } from '../../../shared/yaml.js';
+import type { FieldFilter, ItemContext, Logsource, LogsourceCondition } from './types.js';
+
+const LOGSOURCE_PARTS = ['category', 'product', 'service'] as const;
+/** pySigma's other condition types: refused as not implemented rather than as unknown. */
+const RULE_CONDITIONS_NOT_IMPLEMENTED = [
+  'contains_detection_item',
+  'processing_item_applied',
+  'processing_state',
+  'is_sigma_rule',
+  'is_sigma_correlation_rule',
+  'rule_attribute',
+  'tag',
+];
+const FIELD_CONDITIONS_NOT_IMPLEMENTED = ['processing_item_applied', 'processing_state'];
+
+/** Whether a rule's logsource has every part the condition names (case-insensitively). */
+export function logsourceMatches(condition: LogsourceCondition, rule: Logsource): boolean {
+  return LOGSOURCE_PARTS.every((part) => {
+    const want = condition.logsource[part];
+    return want === undefined || want.toLowerCase() === rule[part]?.toLowerCase();
+  });
+}
+
+/** `rule_conditions`: a list of logsource conditions; undefined after reporting a problem. */
+export function parseRuleConditions(
+  ctx: ItemContext,
+  value: unknown,
+): LogsourceCondition[] | undefined {
+  if (value === undefined) return [];
+  const path = [...ctx.path, 'rule_conditions'];
+  if (!Array.isArray(value) || value.length === 0) {
+    ctx.sink.error(
+      path,
+      'CORDON_ERR_DEFINITION_TYPE',
+      `${ctx.subject} rule_conditions must be a list of conditions; got ${describe(value)}. Write e.g. "rule_conditions: [{ type: logsource, product: windows }]".`,
+    );
+    return undefined;
+  }
+  const out: LogsourceCondition[] = [];
+  let ok = true;
+  value.forEach((c, i) => {
+    const at = [...path, i];
+    const type = isMapping(c) ? c.type : undefined;
+    if (!isMapping(c) || type !== 'logsource') {
+      ok = false;
+      reportType(ctx, at, 'rule condition', type, ['logsource'], RULE_CONDITIONS_NOT_IMPLEMENTED);
+      return;
+    }
+    const logsource: { -readonly [K in keyof Logsource]: string } = {};
+    for (const key of Object.keys(c)) {
+      if (key === 'type') continue;
+      const part = LOGSOURCE_PARTS.find((p) => p === key);
+      const v = c[key];
+      if (!part || typeof v !== 'string' || v === '') {
+        ok = false;
+        ctx.sink.error(
+          [...at, key],
+          part ? 'CORDON_ERR_DEFINITION_TYPE' : 'CORDON_ERR_DEFINITION_UNKNOWN_KEY',
+          part
+            ? `${ctx.subject} logsource condition ${key} must be a non-empty string; got ${describe(v)}.`
+            : `${ctx.subject} logsource condition has unknown key "${key}". Known keys: type, ${LOGSOURCE_PARTS.join(', ')}.`,
+          !part,
+        );
+      } else logsource[part] = v;
+    }
+    out.push({ logsource });
+  });
+  return ok ? out : undefined;
+}
+
+/** `field_name_conditions` (include_fields / exclude_fields), or undefined when absent. */
+export function parseFieldFilter(
+  ctx: ItemContext,
+  item: Readonly<Record<string, unknown>>,
+): FieldFilter | undefined | false {
+  const value = item.field_name_conditions;
+  const op = parseOp(ctx, item, 'field_name_cond_op');
+  const not = parseNot(ctx, item, 'field_name_cond_not');
+  if (op === undefined || not === undefined) return false;
+  if (value === undefined) return undefined;
+  const path = [...ctx.path, 'field_name_conditions'];
+  if (!Array.isArray(value) || value.length === 0) {
+    ctx.sink.error(
+      path,
+      'CORDON_ERR_DEFINITION_TYPE',
+      `${ctx.subject} field_name_conditions must be a list of conditions; got ${describe(value)}. Write e.g. "field_name_conditions: [{ type: include_fields, fields: [Image] }]".`,
+    );
+    return false;
+  }
+  const conditions: FieldFilter['conditions'][number][] = [];
+  let ok = true;
+  value.forEach((c, i) => {
+    const at = [...path, i];
+    const type = isMapping(c) ? c.type : undefined;
+    if (!isMapping(c) || (type !== 'include_fields' && type !== 'exclude_fields')) {
+      ok = false;
+      reportType(
+        ctx,
+        at,
+        'field name condition',
+        type,
+        ['include_fields', 'exclude_fields'],
+        FIELD_CONDITIONS_NOT_IMPLEMENTED,
+      );
+      return;
+    }
+    const fields = c.fields;
+    const list = typeof fields === 'string' ? [fields] : fields;
+    if (!Array.isArray(list) || list.length === 0 || !list.every((f) => typeof f === 'string')) {
+      ok = false;
+      ctx.sink.error(
+        [...at, 'fields'],
+        fields === undefined ? 'CORDON_ERR_DEFINITION_REQUIRED' : 'CORDON_ERR_DEFINITION_TYPE',
+        `${ctx.subject} ${type} needs "fields", a list of field names; got ${describe(fields)}. Write e.g. "fields: [Image, CommandLine]".`,
+      );
+      return;
+    }
+    conditions.push({ include: type === 'include_fields', fields: new Set(list) });
+  });
+  return ok ? { conditions, op, not } : false;
+}
+
+/** Whether a rename applies to `name` under the item's field filter. */
+export function fieldPasses(filter: FieldFilter | undefined, name: string): boolean {
+  if (!filter) return true;
+  const results = filter.conditions.map((c) => c.fields.has(name) === c.include);
+  const combined = filter.op === 'and' ? results.every(Boolean) : results.some(Boolean);
+  return combined !== filter.not;
+}
+
+export function parseOp(
+  ctx: ItemContext,
+  item: Readonly<Record<string, unknown>>,
+  key: string,
+): 'and' | 'or' | undefined {
+  const value = item[key] ?? 'and';
+  if (value === 'and' || value === 'or') return value;
+  ctx.sink.error(
+    [...ctx.path, key],
+    'CORDON_ERR_DEFINITION_VALUE',
+    `${ctx.subject} ${key} must be "and" or "or"; got ${describe(value)}.`,
+  );
+  return undefined;
+}
+
+export function parseNot(
+  ctx: ItemContext,
+  item: Readonly<Record<string, unknown>>,
+  key: string,
+): boolean | undefined {
+  const value = item[key] ?? false;
+  if (typeof value === 'boolean') return value;
+  ctx.sink.error(
+    [...ctx.path, key],
+    'CORDON_ERR_DEFINITION_TYPE',
+    `${ctx.subject} ${key} must be true or false; got ${describe(value)}.`,
+  );
+  return undefined;
+}
+
+function reportType(
+  ctx: ItemContext,
+  at: YamlPath,
+  what: string,
+  type: unknown,
+  implemented: readonly string[],
+  notImplemented: readonly string[],
+): void {
+  if (typeof type === 'string' && notImplemented.includes(type)) {
+    ctx.sink.error(
+      [...at, 'type'],
+      'CORDON_ERR_PIPELINE_UNSUPPORTED',
+      `${ctx.subject} uses the ${what} type "${type}", which Cordon does not implement yet. Use ${implemented.map((t) => `"${t}"`).join(' or ')}, or remove it.`,
+    );
+    return;
+  }
+  const hint = typeof type === 'string' ? suggest(type, implemented) : undefined;
+  ctx.sink.error(
+    typeof type === 'string' ? [...at, 'type'] : at,
+    'CORDON_ERR_DEFINITION_VALUE',
+    `${ctx.subject} has a ${what} of unknown type; got ${describe(type)}.${hint ? ` Did you mean "${hint}"?` : ''} Use ${implemented.map((t) => `"${t}"`).join(' or ')}.`,
+  );
+}

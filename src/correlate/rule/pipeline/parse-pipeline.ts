@@ -1,0 +1,248 @@
+import type { Diagnostic } from '../../../shared/diagnostics.js';
+import { describe } from '../../../shared/duration.js';
+import { checkKeys, isMapping, suggest } from '../../../shared/shape.js';
+import { DiagnosticSink, loadYaml } from '../../../shared/yaml.js';
+import type { RuleSource } from '../rule-source.js';
+import { parseFieldFilter, parseNot, parseOp, parseRuleConditions } from './conditions.js';
+import { NOT_IMPLEMENTED, TRANSFORMATIONS } from './transformations/index.js';
+import type { ItemContext, Pipeline, PipelineItem } from './types.js';
+
+/** A processing pipeline beside the rules is named `*.pipeline.yaml` (or `.yml`). */
+export function isPipelineFile(file: string): boolean {
+  return /\.pipeline\.ya?ml$/i.test(file);
+}
+
+const ITEM_KEYS = [
+  'id',
+  'type',
+  'rule_conditions',
+  'rule_cond_op',
+  'rule_cond_not',
+  'field_name_conditions',
+  'field_name_cond_op',
+  'field_name_cond_not',
+];
+/** Item keys of pySigma that select by what Cordon does not implement. */
+const ITEM_KEYS_NOT_IMPLEMENTED = [
+  'rule_cond_expr',
+  'detection_item_conditions',
+  'detection_item_cond_op',
+  'detection_item_cond_not',
+  'field_name_cond_expr',
+];
+/** What a query backend does with the query; an evaluator builds none, so they are ignored. */
+const QUERY_STAGES = ['postprocessing', 'finalizers'];
+
+export interface ParsedPipelines {
+  /** In the order they apply: by priority, then by file. */
+  readonly pipelines: readonly Pipeline[];
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+/**
+ * Pipeline files → pipelines, every problem reported with its file:line:column. A pipeline
+ * with errors is left out (the rule set then fails to build on those errors anyway).
+ */
+export function parsePipelineSources(sources: readonly RuleSource[]): ParsedPipelines {
+  const pipelines: Pipeline[] = [];
+  const diagnostics: Diagnostic[] = [];
+  for (const source of sources) {
+    const loaded = loadYaml(source.text, source.file);
+    diagnostics.push(...loaded.diagnostics);
+    for (const doc of loaded.documents) {
+      const sink = new DiagnosticSink(source.file, doc.positions);
+      const pipeline = parsePipeline(sink, source.file, doc.value);
+      diagnostics.push(...sink.diagnostics);
+      if (pipeline && sink.diagnostics.every((d) => d.severity !== 'error'))
+        pipelines.push(pipeline);
+    }
+  }
+  // A stable sort: equal priorities keep file order (the sources come sorted by path).
+  pipelines.sort((a, b) => a.priority - b.priority);
+  return { pipelines, diagnostics };
+}
+
+function parsePipeline(sink: DiagnosticSink, file: string, value: unknown): Pipeline | undefined {
+  if (!isMapping(value)) {
+    sink.error(
+      [],
+      'CORDON_ERR_YAML_NOT_MAPPING',
+      `Pipeline file ${file} must hold a mapping with a name and transformations; got ${value === null ? 'an empty document' : describe(value)}. Write e.g. "name: sysmon" and "transformations: [...]".`,
+    );
+    return undefined;
+  }
+  const name = typeof value.name === 'string' && value.name !== '' ? value.name : file;
+  const subject = `Pipeline "${name}"`;
+  checkKeys(sink, [], value, subject, {
+    required: ['name', 'transformations'],
+    optional: ['priority', 'vars', 'allowed_backends', ...QUERY_STAGES],
+  });
+  for (const stage of QUERY_STAGES)
+    if (value[stage] !== undefined)
+      sink.warning(
+        [stage],
+        'CORDON_ERR_PIPELINE_UNSUPPORTED',
+        `${subject} has "${stage}", which shapes a backend's query; Cordon evaluates rules without building one, so it is ignored. Remove it to silence this.`,
+        true,
+      );
+  let priority = 0;
+  if (value.priority !== undefined) {
+    if (typeof value.priority === 'number' && Number.isFinite(value.priority))
+      priority = value.priority;
+    else
+      sink.error(
+        ['priority'],
+        'CORDON_ERR_DEFINITION_TYPE',
+        `${subject} priority must be a number (lower applies first); got ${describe(value.priority)}.`,
+      );
+  }
+  const vars = parseVars(sink, subject, value.vars);
+  const list = value.transformations;
+  if (!Array.isArray(list)) {
+    if (list !== undefined && list !== null)
+      sink.error(
+        ['transformations'],
+        'CORDON_ERR_DEFINITION_TYPE',
+        `${subject} transformations must be a list; got ${describe(list)}. Write e.g. "transformations: [{ type: field_name_mapping, mapping: { Image: labels.image } }]".`,
+      );
+    return undefined;
+  }
+  const items: PipelineItem[] = [];
+  list.forEach((raw, i) => {
+    const item = parseItem(sink, `${subject} (${file})`, subject, i, raw);
+    if (item) items.push(item);
+  });
+  return vars ? { name, file, priority, vars, items } : undefined;
+}
+
+function parseVars(
+  sink: DiagnosticSink,
+  subject: string,
+  value: unknown,
+): Map<string, readonly string[]> | undefined {
+  const vars = new Map<string, readonly string[]>();
+  if (value === undefined || value === null) return vars;
+  if (!isMapping(value)) {
+    sink.error(
+      ['vars'],
+      'CORDON_ERR_DEFINITION_TYPE',
+      `${subject} vars must map placeholder names to values; got ${describe(value)}. Write e.g. "vars: { Admins_Workstations: [ws-01, ws-02] }".`,
+    );
+    return undefined;
+  }
+  let ok = true;
+  for (const [name, v] of Object.entries(value)) {
+    const list = Array.isArray(v) ? v : [v];
+    if (list.length === 0 || !list.every((x) => ['string', 'number'].includes(typeof x))) {
+      ok = false;
+      sink.error(
+        ['vars', name],
+        'CORDON_ERR_DEFINITION_TYPE',
+        `${subject} var "${name}" must be a value or a list of values; got ${describe(v)}.`,
+      );
+    } else vars.set(name, list.map(String));
+  }
+  return ok ? vars : undefined;
+}
+
+function parseItem(
+  sink: DiagnosticSink,
+  label: string,
+  subject: string,
+  index: number,
+  raw: unknown,
+): PipelineItem | undefined {
+  const path = ['transformations', index];
+  if (!isMapping(raw)) {
+    sink.error(
+      path,
+      'CORDON_ERR_YAML_NOT_MAPPING',
+      `${subject} transformation ${index + 1} must be a mapping with a type; got ${describe(raw)}.`,
+    );
+    return undefined;
+  }
+  const id = typeof raw.id === 'string' ? raw.id : undefined;
+  const type = raw.type;
+  const named = `${subject} transformation ${id ? `"${id}"` : index + 1}`;
+  const ctx: ItemContext = {
+    sink,
+    path,
+    subject: typeof type === 'string' ? `${named} (${type})` : named,
+  };
+  const kind = typeof type === 'string' ? TRANSFORMATIONS.get(type) : undefined;
+  if (!kind) {
+    reportType(ctx, type);
+    return undefined;
+  }
+  let ok = true;
+  for (const key of Object.keys(raw)) {
+    if (ITEM_KEYS.includes(key) || kind.keys.includes(key)) continue;
+    ok = false;
+    if (ITEM_KEYS_NOT_IMPLEMENTED.includes(key)) {
+      sink.error(
+        [...path, key],
+        'CORDON_ERR_PIPELINE_UNSUPPORTED',
+        `${ctx.subject} uses "${key}", which Cordon does not implement yet. Select rules with rule_conditions (logsource) and fields with field_name_conditions instead.`,
+        true,
+      );
+      continue;
+    }
+    const known = [...ITEM_KEYS, ...kind.keys];
+    const hint = suggest(key, known);
+    sink.error(
+      [...path, key],
+      'CORDON_ERR_DEFINITION_UNKNOWN_KEY',
+      `${ctx.subject} has unknown key "${key}".${hint ? ` Did you mean "${hint}"?` : ` Known keys: ${known.join(', ')}.`}`,
+      true,
+    );
+  }
+  const ruleConditions = parseRuleConditions(ctx, raw.rule_conditions);
+  const ruleConditionOp = parseOp(ctx, raw, 'rule_cond_op');
+  const ruleConditionNot = parseNot(ctx, raw, 'rule_cond_not');
+  const fieldFilter = parseFieldFilter(ctx, raw);
+  if (fieldFilter && !kind.renamesFields) {
+    ok = false;
+    sink.error(
+      [...path, 'field_name_conditions'],
+      'CORDON_ERR_DEFINITION_VALUE',
+      `${ctx.subject} does not rename fields, so field_name_conditions select nothing here. Remove them.`,
+      true,
+    );
+  }
+  const transformation = kind.parse(ctx, raw);
+  if (
+    !ok ||
+    !transformation ||
+    !ruleConditions ||
+    !ruleConditionOp ||
+    ruleConditionNot === undefined ||
+    fieldFilter === false
+  )
+    return undefined;
+  return {
+    label: `${label} transformation ${id ? `"${id}"` : index + 1}`,
+    ruleConditions,
+    ruleConditionOp,
+    ruleConditionNot,
+    fieldFilter,
+    transformation,
+  };
+}
+
+function reportType(ctx: ItemContext, type: unknown): void {
+  const implemented = [...TRANSFORMATIONS.keys()];
+  if (typeof type === 'string' && NOT_IMPLEMENTED.includes(type)) {
+    ctx.sink.error(
+      [...ctx.path, 'type'],
+      'CORDON_ERR_PIPELINE_UNSUPPORTED',
+      `${ctx.subject} is of type "${type}", which Cordon does not implement yet. Implemented: ${implemented.join(', ')}.`,
+    );
+    return;
+  }
+  const hint = typeof type === 'string' ? suggest(type, implemented) : undefined;
+  ctx.sink.error(
+    type === undefined ? ctx.path : [...ctx.path, 'type'],
+    type === undefined ? 'CORDON_ERR_DEFINITION_REQUIRED' : 'CORDON_ERR_DEFINITION_VALUE',
+    `${ctx.subject} needs a transformation type; got ${describe(type)}.${hint ? ` Did you mean "${hint}"?` : ''} Implemented: ${implemented.join(', ')}.`,
+  );
+}

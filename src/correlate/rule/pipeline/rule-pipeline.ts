@@ -1,0 +1,105 @@
+import { fieldPasses, logsourceMatches } from './conditions.js';
+import type { Logsource, Pipeline, PipelineItem } from './types.js';
+
+/** A field name after the pipelines, and the items that renamed it (for messages). */
+export interface MappedField {
+  readonly names: readonly string[];
+  readonly by: readonly string[];
+}
+
+/** What the processing pipelines do to one rule, worked out before the rule is validated. */
+export interface RulePipeline {
+  /** The logsource after change_logsource items, when one changed it. */
+  readonly logsource: Logsource | undefined;
+  readonly logsourceChangedBy: string | undefined;
+  /** A rule_failure item that selects the rule: its message and label. */
+  readonly failure: { readonly message: string; readonly by: string } | undefined;
+  mapField(name: string): MappedField;
+  /** A placeholder's values, or undefined when no item gives it any. */
+  placeholder(name: string): readonly string[] | undefined;
+}
+
+export const NO_PIPELINE: RulePipeline = {
+  logsource: undefined,
+  logsourceChangedBy: undefined,
+  failure: undefined,
+  mapField: (name) => ({ names: [name], by: [] }),
+  placeholder: () => undefined,
+};
+
+/**
+ * The view of `pipelines` for a rule with `logsource`, as pySigma applies them: items in
+ * order (pipelines by priority), each selected by its rule conditions against the logsource as
+ * earlier items left it. A correlation rule (`logsource` undefined) has no logsource to select
+ * by: only items without rule conditions apply to it.
+ */
+export function pipelineForRule(
+  pipelines: readonly Pipeline[],
+  logsource: Logsource | undefined,
+): RulePipeline {
+  if (pipelines.length === 0) return NO_PIPELINE;
+  let current = logsource;
+  let changedBy: string | undefined;
+  let failure: RulePipeline['failure'];
+  const renames: PipelineItem[] = [];
+  const placeholders: { item: PipelineItem; vars: Pipeline['vars'] }[] = [];
+  for (const pipeline of pipelines) {
+    for (const item of pipeline.items) {
+      if (!selects(item, current)) continue;
+      const t = item.transformation;
+      switch (t.kind) {
+        case 'field':
+          renames.push(item);
+          break;
+        case 'logsource':
+          current = t.change(current ?? {});
+          changedBy = item.label;
+          break;
+        case 'placeholder':
+          placeholders.push({ item, vars: pipeline.vars });
+          break;
+        case 'failure':
+          failure ??= { message: t.message, by: item.label };
+          break;
+      }
+    }
+  }
+  return {
+    logsource: changedBy ? current : undefined,
+    logsourceChangedBy: changedBy,
+    failure,
+    mapField(name) {
+      let names: readonly string[] = [name];
+      const by: string[] = [];
+      for (const item of renames) {
+        if (item.transformation.kind !== 'field') continue;
+        const { rename } = item.transformation;
+        let renamed = false;
+        names = names.flatMap((n) => {
+          const to = fieldPasses(item.fieldFilter, n) ? rename(n) : undefined;
+          if (!to) return [n];
+          renamed = true;
+          return to;
+        });
+        if (renamed) by.push(item.label);
+      }
+      return { names: [...new Set(names)], by };
+    },
+    placeholder(name) {
+      for (const { item, vars } of placeholders) {
+        if (item.transformation.kind !== 'placeholder') continue;
+        const values = item.transformation.replace(name, vars);
+        if (values) return values;
+      }
+      return undefined;
+    },
+  };
+}
+
+function selects(item: PipelineItem, logsource: Logsource | undefined): boolean {
+  if (item.ruleConditions.length === 0) return true;
+  if (logsource === undefined) return false;
+  const results = item.ruleConditions.map((c) => logsourceMatches(c, logsource));
+  const combined = item.ruleConditionOp === 'and' ? results.every(Boolean) : results.some(Boolean);
+  return combined !== item.ruleConditionNot;
+}

@@ -1,0 +1,47 @@
+import type { TransformationKind } from '../types.js';
+import { changeLogsource } from './change-logsource.js';
+import { fieldNamePrefix, fieldNameSuffix } from './field-name-affix.js';
+import { fieldNameMapping } from './field-name-mapping.js';
+import { fieldNamePrefixMapping } from './field-name-prefix-mapping.js';
+import { valuePlaceholders, wildcardPlaceholders } from './placeholders.js';
+import { ruleFailure } from './rule-failure.js';
+
+/** The pySigma transformation types Cordon implements, by their YAML `type`. */
+export const TRANSFORMATIONS: ReadonlyMap<string, TransformationKind> = new Map(
+  [
+    fieldNameMapping,
+    fieldNamePrefixMapping,
+    fieldNamePrefix,
+    fieldNameSuffix,
+    changeLogsource,
+    valuePlaceholders,
+    wildcardPlaceholders,
+    ruleFailure,
+  ].map((k) => [k.type, k]),
+);
+
+/**
+ * pySigma types that exist but are not implemented here (reported as such, not as unknown):
+ * most rewrite values or add conditions in ways a query backend needs and an evaluator does
+ * differently.
+ */
+export const NOT_IMPLEMENTED: readonly string[] = [
+  'field_name_transform',
+  'drop_detection_item',
+  'hashes_fields',
+  'query_expression_placeholders',
+  'add_condition',
+  'add_field',
+  'remove_field',
+  'set_field',
+  'replace_string',
+  'map_string',
+  'set_state',
+  'regex',
+  'set_value',
+  'convert_type',
+  'case',
+  'detection_item_failure',
+  'nest',
+  'set_custom_attribute',
+];

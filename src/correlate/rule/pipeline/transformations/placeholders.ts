@@ -1,0 +1,56 @@
+import { describe } from '../../../../shared/duration.js';
+import type { ItemContext, TransformationKind } from '../types.js';
+
+/** The placeholder names an item handles: `include` (only these) and `exclude`. */
+function nameFilter(
+  ctx: ItemContext,
+  item: Readonly<Record<string, unknown>>,
+): ((name: string) => boolean) | undefined {
+  const lists: Partial<Record<'include' | 'exclude', ReadonlySet<string>>> = {};
+  for (const key of ['include', 'exclude'] as const) {
+    const value = item[key];
+    if (value === undefined) continue;
+    const list = typeof value === 'string' ? [value] : value;
+    if (!Array.isArray(list) || !list.every((v) => typeof v === 'string' && v !== '')) {
+      ctx.sink.error(
+        [...ctx.path, key],
+        'CORDON_ERR_DEFINITION_TYPE',
+        `${ctx.subject} ${key} must list placeholder names; got ${describe(value)}. Write e.g. "${key}: [Admins_Workstations]".`,
+      );
+      return undefined;
+    }
+    lists[key] = new Set(list as string[]);
+  }
+  const { include, exclude } = lists;
+  return (name) => (include === undefined || include.has(name)) && !exclude?.has(name);
+}
+
+/**
+ * `value_placeholders`: a placeholder (`%Admins_Workstations%` in a value with the `expand`
+ * modifier) takes the values the pipeline's `vars` give it; a value with several matches any.
+ */
+export const valuePlaceholders: TransformationKind = {
+  type: 'value_placeholders',
+  keys: ['include', 'exclude'],
+  renamesFields: false,
+  parse(ctx, item) {
+    const handles = nameFilter(ctx, item);
+    if (!handles) return undefined;
+    return {
+      kind: 'placeholder',
+      replace: (name, vars) => (handles(name) ? vars.get(name) : undefined),
+    };
+  },
+};
+
+/** `wildcard_placeholders`: a placeholder no earlier item gave values matches anything (`*`). */
+export const wildcardPlaceholders: TransformationKind = {
+  type: 'wildcard_placeholders',
+  keys: ['include', 'exclude'],
+  renamesFields: false,
+  parse(ctx, item) {
+    const handles = nameFilter(ctx, item);
+    if (!handles) return undefined;
+    return { kind: 'placeholder', replace: (name) => (handles(name) ? ['*'] : undefined) };
+  },
+};

@@ -1,0 +1,21 @@
+import { describe } from '../../../../shared/duration.js';
+import type { TransformationKind } from '../types.js';
+
+/** `rule_failure`: refuses the rules its conditions select, with the pipeline's message. */
+export const ruleFailure: TransformationKind = {
+  type: 'rule_failure',
+  keys: ['message'],
+  renamesFields: false,
+  parse(ctx, item) {
+    const message = item.message;
+    if (typeof message !== 'string' || message.trim() === '') {
+      ctx.sink.error(
+        [...ctx.path, 'message'],
+        message === undefined ? 'CORDON_ERR_DEFINITION_REQUIRED' : 'CORDON_ERR_DEFINITION_TYPE',
+        `${ctx.subject} needs "message", why the rules it selects are refused; got ${describe(message)}. Write e.g. "message: Windows rules need a Windows event source".`,
+      );
+      return undefined;
+    }
+    return { kind: 'failure', message: message.trim() };
+  },
+};

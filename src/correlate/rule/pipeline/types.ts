@@ -1,0 +1,87 @@
+import type { DiagnosticSink, YamlPath } from '../../../shared/yaml.js';
+
+/**
+ * Processing pipelines, as pySigma writes them in YAML (`name`, `priority`, `vars`,
+ * `transformations`), read from `*.pipeline.yaml` files beside the rules: they rename a
+ * rule's fields to canonical event paths, change its logsource, give `expand` placeholders
+ * their values or refuse a rule, before the rule is validated. What Cordon implements of the
+ * format is listed in transformations/index.ts and conditions.ts; anything else is refused as
+ * not implemented, with its location.
+ */
+
+/** A rule's `logsource`, as the strings it holds (what a condition compares). */
+export interface Logsource {
+  readonly category?: string | undefined;
+  readonly product?: string | undefined;
+  readonly service?: string | undefined;
+}
+
+/** What one transformation does to a rule; the hook it fills says when it runs. */
+export type Transformation =
+  /** Renames a field: its new names (several: any of them, as pySigma's one-to-many mapping). */
+  | { readonly kind: 'field'; readonly rename: (name: string) => readonly string[] | undefined }
+  | { readonly kind: 'logsource'; readonly change: (from: Logsource) => Logsource }
+  /** The values of a placeholder (`%name%` in an `expand` value), or undefined when not its own. */
+  | {
+      readonly kind: 'placeholder';
+      readonly replace: (
+        name: string,
+        vars: ReadonlyMap<string, readonly string[]>,
+      ) => readonly string[] | undefined;
+    }
+  | { readonly kind: 'failure'; readonly message: string };
+
+/** Where a transformation's settings are read from, and where problems with them go. */
+export interface ItemContext {
+  readonly sink: DiagnosticSink;
+  /** The item's path in its document (`['transformations', 2]`). */
+  readonly path: YamlPath;
+  /** How messages name it: `Pipeline "sysmon" transformation "image" (field_name_mapping)`. */
+  readonly subject: string;
+}
+
+/**
+ * One transformation type (`field_name_mapping`, `change_logsource`, …): the keys it takes
+ * besides the common ones, and its parser, which reports every problem and returns undefined
+ * when the item cannot be used.
+ */
+export interface TransformationKind {
+  readonly type: string;
+  readonly keys: readonly string[];
+  /** Whether field_name_conditions make sense for it (renames only). */
+  readonly renamesFields: boolean;
+  parse(ctx: ItemContext, item: Readonly<Record<string, unknown>>): Transformation | undefined;
+}
+
+/** A logsource condition (`rule_conditions: [{ type: logsource, product: windows }]`). */
+export interface LogsourceCondition {
+  readonly logsource: Logsource;
+}
+
+/** Which fields a rename applies to (`field_name_conditions`). */
+export interface FieldFilter {
+  readonly conditions: readonly {
+    readonly include: boolean;
+    readonly fields: ReadonlySet<string>;
+  }[];
+  readonly op: 'and' | 'or';
+  readonly not: boolean;
+}
+
+export interface PipelineItem {
+  /** `Pipeline "sysmon" (file.pipeline.yaml) transformation "image"`, for messages. */
+  readonly label: string;
+  readonly ruleConditions: readonly LogsourceCondition[];
+  readonly ruleConditionOp: 'and' | 'or';
+  readonly ruleConditionNot: boolean;
+  readonly fieldFilter: FieldFilter | undefined;
+  readonly transformation: Transformation;
+}
+
+export interface Pipeline {
+  readonly name: string;
+  readonly file: string;
+  readonly priority: number;
+  readonly vars: ReadonlyMap<string, readonly string[]>;
+  readonly items: readonly PipelineItem[];
+}

@@ -1,0 +1,325 @@
+import { describe, expect, it } from 'vitest';
+import { buildRuleSet } from '../../../../src/correlate/rule/index.js';
+import { formatDiagnostic } from '../../../../src/shared/diagnostics.js';
+import { dedent, makeEvent } from '../helpers.js';
+
+/** Builds `rules` with pipeline files beside them; returns the rule set and every diagnostic. */
+function build(rules: string, pipelines: Record<string, string> = {}) {
+  const sources = [
+    { file: 'rules.yaml', text: dedent(rules) },
+    ...Object.entries(pipelines).map(([file, text]) => ({ file, text: dedent(text) })),
+  ];
+  const { ruleSet, diagnostics } = buildRuleSet(sources);
+  return { ruleSet, diagnostics: diagnostics.map(formatDiagnostic) };
+}
+
+function detection(rules: string, pipelines: Record<string, string>, key: string) {
+  const { ruleSet, diagnostics } = build(rules, pipelines);
+  expect(diagnostics).toEqual([]);
+  const found = [...(ruleSet?.detections.values() ?? [])].find((d) => d.key === key);
+  if (!found) throw new Error(`no detection ${key}`);
+  return found;
+}
+
+const WHOAMI = `
+  title: Whoami run
+  name: whoami_run
+  logsource: { product: windows, category: process_creation }
+  detection:
+    sel:
+      Image|endswith: '\\whoami.exe'
+      ParentImage|endswith: '\\cmd.exe'
+    condition: sel
+`;
+
+const log = (labels: Record<string, string>, kind: 'log' | 'alert' = 'log') =>
+  makeEvent({ kind, name: 'process', labels });
+
+describe('processing pipelines beside the rules (*.pipeline.yaml)', () => {
+  it('without one, an endpoint field is refused and the message says a pipeline can map it', () => {
+    const { ruleSet, diagnostics } = build(WHOAMI);
+    expect(ruleSet).toBeUndefined();
+    const errors = diagnostics.filter((d) => d.includes(' error '));
+    expect(errors).toHaveLength(2);
+    expect(errors[0]).toContain('rules.yaml:6:5 error CORDON_ERR_RULE_FIELD');
+    expect(errors[0]).toContain('a *.pipeline.yaml file beside the rules');
+  });
+
+  it('maps fields and changes the logsource of the rules its conditions select, in order', () => {
+    const d = detection(
+      WHOAMI,
+      {
+        'windows.pipeline.yaml': `
+          name: windows
+          transformations:
+            - id: image
+              type: field_name_mapping
+              mapping: { Image: labels.image }
+              rule_conditions: [{ type: logsource, product: windows }]
+            - id: rest
+              type: field_name_prefix
+              prefix: labels.
+              field_name_conditions: [{ type: exclude_fields, fields: [labels.image] }]
+              rule_conditions: [{ type: logsource, product: windows }]
+            - type: change_logsource
+              category: log
+              rule_conditions: [{ type: logsource, category: process_creation }]
+        `,
+      },
+      'whoami_run',
+    );
+    expect(d.eventKind).toBe('log');
+    expect(d.reads).toEqual(['labels.ParentImage', 'labels.image']);
+    const hit = { image: 'C:\\Windows\\whoami.exe', ParentImage: 'C:\\Windows\\cmd.exe' };
+    expect(d.matches(log(hit))).toBe(true);
+    expect(d.matches(log(hit, 'alert'))).toBe(false);
+    expect(d.matches(log({ ...hit, ParentImage: 'C:\\explorer.exe' }))).toBe(false);
+  });
+
+  it('does not touch a rule its conditions do not select', () => {
+    const { diagnostics } = build(WHOAMI.replace('product: windows', 'product: linux'), {
+      'w.pipeline.yaml': `
+        name: windows
+        transformations:
+          - type: field_name_prefix
+            prefix: labels.
+            rule_conditions: [{ type: logsource, product: windows }]
+      `,
+    });
+    expect(diagnostics.filter((d) => d.includes('CORDON_ERR_RULE_FIELD'))).toHaveLength(2);
+  });
+
+  it('a field mapped to several matches on any of them', () => {
+    const d = detection(
+      `
+        title: Whoami anywhere
+        name: whoami_anywhere
+        logsource: { product: windows }
+        detection:
+          sel: { CommandLine|contains: whoami }
+          condition: sel
+      `,
+      {
+        'm.pipeline.yaml': `
+          name: m
+          transformations:
+            - type: field_name_mapping
+              mapping: { CommandLine: [labels.cmd, text.prompt] }
+        `,
+      },
+      'whoami_anywhere',
+    );
+    expect(d.reads).toEqual(['labels.cmd', 'text.prompt']);
+    expect(d.matches(log({ cmd: 'whoami /all' }))).toBe(true);
+    expect(d.matches(makeEvent({ kind: 'llm', text: { prompt: 'run whoami' } }))).toBe(true);
+    expect(d.matches(log({ other: 'whoami' }))).toBe(false);
+  });
+
+  it('pipelines apply by priority, so a later one sees the names an earlier one gave', () => {
+    const rule = `
+      title: T
+      name: t
+      logsource: { product: p }
+      detection: { sel: { A: x }, condition: sel }
+    `;
+    const first = `
+      name: first
+      priority: 10
+      transformations: [{ type: field_name_mapping, mapping: { A: B } }]
+    `;
+    const second = `
+      name: second
+      priority: 20
+      transformations: [{ type: field_name_mapping, mapping: { B: labels.b } }]
+    `;
+    // File order is the reverse of priority order: priority decides.
+    const d = detection(rule, { 'a.pipeline.yaml': second, 'b.pipeline.yaml': first }, 't');
+    expect(d.matches(log({ b: 'x' }))).toBe(true);
+    const swapped = build(rule, {
+      'a.pipeline.yaml': second.replace('priority: 20', 'priority: 5'),
+      'b.pipeline.yaml': first,
+    });
+    expect(swapped.diagnostics.join('\n')).toContain(
+      'maps to no canonical event path; got "B" (renamed from "A" by Pipeline "first" (b.pipeline.yaml) transformation 1)',
+    );
+  });
+
+  it('prefix mapping, suffix and rule_cond_not', () => {
+    const d = detection(
+      `
+        title: T
+        name: t
+        logsource: { product: aws }
+        detection: { sel: { winlog.user: root, eventName: Stop }, condition: sel }
+      `,
+      {
+        'p.pipeline.yaml': `
+          name: p
+          transformations:
+            - type: field_name_prefix_mapping
+              mapping: { winlog.: labels. }
+            - type: field_name_suffix
+              suffix: _name
+              field_name_conditions: [{ type: include_fields, fields: [eventName] }]
+            - type: field_name_prefix
+              prefix: labels.
+              field_name_conditions: [{ type: include_fields, fields: [eventName_name] }]
+              rule_conditions: [{ type: logsource, product: windows }]
+              rule_cond_not: true
+        `,
+      },
+      't',
+    );
+    expect(d.reads).toEqual(['labels.eventName_name', 'labels.user']);
+    expect(d.matches(log({ user: 'root', eventName_name: 'Stop' }))).toBe(true);
+  });
+
+  it('expand takes placeholder values from vars; wildcard_placeholders matches anything', () => {
+    const rules = `
+      title: Admin box
+      name: admin_box
+      logsource: { category: login }
+      detection:
+        sel: { host|expand: '%Admins_Workstations%' }
+        other: { user|expand: 'svc-%Team%-*' }
+        condition: sel or other
+    `;
+    const d = detection(
+      rules,
+      {
+        'v.pipeline.yaml': `
+          name: v
+          vars:
+            Admins_Workstations: [ws-01, ws-02]
+            Team: [ml, data]
+          transformations:
+            - type: value_placeholders
+        `,
+      },
+      'admin_box',
+    );
+    const login = (entity: Record<string, string>) => makeEvent({ kind: 'login', entity });
+    expect(d.matches(login({ host: 'ws-02' }))).toBe(true);
+    expect(d.matches(login({ host: 'ws-03' }))).toBe(false);
+    expect(d.matches(login({ user: 'svc-data-7' }))).toBe(true);
+    expect(d.matches(login({ user: 'svc-web-7' }))).toBe(false);
+
+    const wild = detection(
+      rules,
+      { 'w.pipeline.yaml': 'name: w\ntransformations: [{ type: wildcard_placeholders }]\n' },
+      'admin_box',
+    );
+    expect(wild.matches(login({ host: 'anything' }))).toBe(true);
+
+    const { ruleSet, diagnostics } = build(rules);
+    expect(ruleSet).toBeUndefined();
+    expect(diagnostics[0]).toMatch(
+      /^rules\.yaml:5:23 error CORDON_ERR_RULE_PLACEHOLDER Rule "admin_box" field "host\|expand" expands the placeholder "%Admins_Workstations%", which no processing pipeline gives values/,
+    );
+  });
+
+  it("rule_failure skips the rules it selects with a warning naming the pipeline's message", () => {
+    const { ruleSet, diagnostics } = build(
+      `${dedent(WHOAMI)}---\ntitle: Inference\nname: inference\nlogsource: { category: inference }\ndetection: { sel: { api_key|exists: true }, condition: sel }\n`,
+      {
+        'f.pipeline.yaml': `
+          name: no-windows
+          transformations:
+            - id: refuse
+              type: rule_failure
+              message: Windows rules need a Windows event source
+              rule_conditions: [{ type: logsource, product: windows }]
+        `,
+      },
+    );
+    expect([...(ruleSet?.detections.values() ?? [])].map((d) => d.key)).toEqual(['inference']);
+    expect(diagnostics).toEqual([
+      'rules.yaml:1:1 warning CORDON_WARN_RULE_SKIPPED_BY_PIPELINE Rule "whoami_run" is skipped: Pipeline "no-windows" (f.pipeline.yaml) transformation "refuse" refuses it with "Windows rules need a Windows event source". Change that transformation\'s rule_conditions to load it.',
+    ]);
+  });
+
+  it("a correlation's group-by goes through the items without rule conditions", () => {
+    const { ruleSet, diagnostics } = build(
+      `
+        title: Failure
+        name: failure
+        logsource: { category: login }
+        detection: { sel: { outcome: failure }, condition: sel }
+        ---
+        title: Burst
+        name: burst
+        correlation: { type: event_count, rules: [failure], group-by: [TargetUserName], timespan: 1m, condition: { gte: 3 } }
+      `,
+      {
+        'g.pipeline.yaml': `
+          name: g
+          transformations:
+            - type: field_name_mapping
+              mapping: { TargetUserName: entity.user }
+        `,
+      },
+    );
+    expect(diagnostics).toEqual([]);
+    expect(ruleSet?.correlations[0]?.inputs[0]?.groupPaths).toEqual(['entity.user']);
+  });
+
+  it('reports every problem in a pipeline file with its location, not-implemented apart from unknown', () => {
+    const { ruleSet, diagnostics } = build(
+      `
+        title: T
+        name: t
+        logsource: { category: login }
+        detection: { sel: { user: x }, condition: sel }
+      `,
+      {
+        'bad.pipeline.yaml': `
+          name: bad
+          priority: high
+          postprocessing: [{ type: template }]
+          transformations:
+            - type: field_name_maping
+              mapping: { A: b }
+            - type: add_condition
+              conditions: { a: b }
+            - type: field_name_mapping
+              mapping: { A: [] }
+              rule_cond_expr: a and b
+            - type: change_logsource
+              rule_conditions: [{ type: tag, tag: attack.t1059 }]
+            - type: value_placeholders
+              field_name_conditions: [{ type: include_fields, fields: [a] }]
+              colour: blue
+        `,
+      },
+    );
+    expect(ruleSet).toBeUndefined();
+    expect(diagnostics).toEqual([
+      'bad.pipeline.yaml:2:11 error CORDON_ERR_DEFINITION_TYPE Pipeline "bad" priority must be a number (lower applies first); got "high". (at priority)',
+      'bad.pipeline.yaml:3:1 warning CORDON_ERR_PIPELINE_UNSUPPORTED Pipeline "bad" has "postprocessing", which shapes a backend\'s query; Cordon evaluates rules without building one, so it is ignored. Remove it to silence this. (at postprocessing)',
+      expect.stringMatching(
+        /^bad\.pipeline\.yaml:5:11 error CORDON_ERR_DEFINITION_VALUE Pipeline "bad" transformation 1 \(field_name_maping\) needs a transformation type; got "field_name_maping"\. Did you mean "field_name_mapping"\?/,
+      ),
+      expect.stringMatching(
+        /^bad\.pipeline\.yaml:7:11 error CORDON_ERR_PIPELINE_UNSUPPORTED Pipeline "bad" transformation 2 \(add_condition\) is of type "add_condition", which Cordon does not implement yet\./,
+      ),
+      expect.stringMatching(
+        /^bad\.pipeline\.yaml:10:19 error CORDON_ERR_DEFINITION_TYPE .*\(field_name_mapping\) maps "A" to a list; a field maps to a name or a list of names\./,
+      ),
+      expect.stringMatching(
+        /^bad\.pipeline\.yaml:11:5 error CORDON_ERR_PIPELINE_UNSUPPORTED .* uses "rule_cond_expr", which Cordon does not implement yet\./,
+      ),
+      expect.stringMatching(
+        /^bad\.pipeline\.yaml:12:5 error CORDON_ERR_DEFINITION_REQUIRED .*\(change_logsource\) changes nothing/,
+      ),
+      expect.stringMatching(
+        /^bad\.pipeline\.yaml:13:31 error CORDON_ERR_PIPELINE_UNSUPPORTED .* uses the rule condition type "tag", which Cordon does not implement yet\./,
+      ),
+      expect.stringMatching(
+        /^bad\.pipeline\.yaml:15:5 error CORDON_ERR_DEFINITION_VALUE .*\(value_placeholders\) does not rename fields, so field_name_conditions select nothing here\./,
+      ),
+      expect.stringMatching(
+        /^bad\.pipeline\.yaml:16:5 error CORDON_ERR_DEFINITION_UNKNOWN_KEY .* has unknown key "colour"\./,
+      ),
+    ]);
+  });
+});
