@@ -9,7 +9,7 @@
 // counted apart; for the others the first error code (and, for modifiers, the modifier) is
 // tallied. `--list CODE` prints the files refused with that code.
 // `--pipeline FILE` (repeatable) validates every rule with that processing pipeline beside it
-// (pySigma's YAML format; e.g. docs/pipelines/endpoint-labels.pipeline.yaml), as a
+// (pySigma YAML; e.g. docs/pipelines/sigmahq-labels.pipeline.yaml), as a
 // `*.pipeline.yaml` file in correlations/ would be applied.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';

@@ -1,6 +1,7 @@
 import type { JsonSchema } from '../playbook/kinds/tooling.js';
 import { connectorSchema } from './connector-schema.js';
 import { correlationSchema } from './correlation-schema.js';
+import { pipelineSchema } from './pipeline-schema.js';
 import { playbookSchema } from './playbook-schema.js';
 import { correlationTestSchema, playbookTestSchema } from './test-schemas.js';
 
@@ -15,6 +16,7 @@ export const SCHEMAS: Readonly<Record<string, () => JsonSchema>> = {
   correlation: correlationSchema,
   'correlation-test': correlationTestSchema,
   connector: connectorSchema,
+  pipeline: pipelineSchema,
 };
 
 /** The file text of a schema: two-space JSON and a final newline. */

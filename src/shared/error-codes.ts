@@ -93,7 +93,13 @@ export const ERROR_CODES = {
   // PIPELINE: correlations/**/*.pipeline.yaml (pySigma processing pipelines).
   CORDON_ERR_PIPELINE_UNSUPPORTED: {
     status: 400,
-    description: 'A pipeline uses a transformation or condition type this version does not implement.',
+    description:
+      'A pipeline uses a transformation or condition type this version does not implement.',
+  },
+  CORDON_WARN_PIPELINE_IGNORED: {
+    status: 400,
+    description:
+      "A pipeline's postprocessing or finalizers shape a backend's query; Cordon builds none and ignores them.",
   },
 
   // PLAYBOOK: playbooks/*.yaml.

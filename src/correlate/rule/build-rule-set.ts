@@ -26,7 +26,7 @@ export function buildRuleSet(sources: readonly RuleSource[]): BuildResult {
     ordered.filter((s) => !isPipelineFile(s.file)),
     pipelines.pipelines,
   );
-  const resolved = validateRuleSet(parsed.rules);
+  const resolved = validateRuleSet(parsed.rules, parsed.skipped);
   const diagnostics = [
     ...pipelines.diagnostics,
     ...parsed.diagnostics,

@@ -82,6 +82,8 @@ export interface ParsedSources {
   readonly sinks: readonly DiagnosticSink[];
   /** YAML syntax problems (they have no sink: the file yielded no documents). */
   readonly diagnostics: readonly Diagnostic[];
+  /** Rules a pipeline's rule_failure skipped, by name and id: what skipped them. */
+  readonly skipped: ReadonlyMap<string, string>;
 }
 
 /** `pipelines`: the processing pipelines beside the rules, in the order they apply. */
@@ -92,6 +94,7 @@ export function parseRuleSources(
   const rules: ParsedRule[] = [];
   const sinks: DiagnosticSink[] = [];
   const diagnostics: Diagnostic[] = [];
+  const skipped = new Map<string, string>();
   for (const source of sources) {
     const loaded = loadYaml(source.text, source.file);
     diagnostics.push(...loaded.diagnostics);
@@ -105,11 +108,14 @@ export function parseRuleSources(
       const where = multi
         ? `Document ${doc.index + 1} of ${source.file}`
         : `Document ${source.file}`;
-      const rule = parseDocument(sink, source.file, doc.positions, doc.value, where, pipelines);
+      const rule = parseDocument(sink, source.file, doc.positions, doc.value, where, {
+        pipelines,
+        skipped,
+      });
       if (rule) rules.push(rule);
     }
   }
-  return { rules, sinks, diagnostics };
+  return { rules, sinks, diagnostics, skipped };
 }
 
 function parseDocument(
@@ -118,7 +124,7 @@ function parseDocument(
   positions: PositionMap,
   value: unknown,
   where: string,
-  pipelines: readonly Pipeline[],
+  { pipelines, skipped }: { pipelines: readonly Pipeline[]; skipped: Map<string, string> },
 ): ParsedRule | undefined {
   if (!isMapping(value)) {
     sink.error(
@@ -137,6 +143,7 @@ function parseDocument(
   );
   const ctx: RuleContext = { sink, subject: ruleSubject(identity, where), pipeline };
   if (pipeline.failure) {
+    for (const key of [identity.name, identity.id]) if (key) skipped.set(key, pipeline.failure.by);
     sink.warning(
       [],
       'CORDON_WARN_RULE_SKIPPED_BY_PIPELINE',

@@ -3,6 +3,7 @@ import type { YamlPath } from '../../shared/yaml.js';
 import { knownFieldNames, resolveFieldPath } from '../field-map.js';
 import type { RuleContext } from './context.js';
 import { NO_PIPELINE } from './pipeline/index.js';
+import type { RulePipeline } from './pipeline/index.js';
 
 /** A rule's field name → canonical event paths, through the processing pipelines first. */
 export type ResolvedField =
@@ -10,8 +11,13 @@ export type ResolvedField =
   /** `name`: the (renamed) name that maps nowhere; `by`: the pipeline items that renamed it. */
   | { readonly ok: false; readonly name: string; readonly by: readonly string[] };
 
-export function resolveRuleField(ctx: RuleContext, field: string): ResolvedField {
-  const mapped = (ctx.pipeline ?? NO_PIPELINE).mapField(field);
+/** `pipeline`: whose renames apply (default the rule's own: a correlation passes its input's). */
+export function resolveRuleField(
+  ctx: RuleContext,
+  field: string,
+  pipeline: RulePipeline | undefined = ctx.pipeline,
+): ResolvedField {
+  const mapped = (pipeline ?? NO_PIPELINE).mapField(field);
   const paths: string[] = [];
   for (const name of mapped.names) {
     const path = resolveFieldPath(name);
@@ -30,8 +36,9 @@ export function resolveSingleField(
   path: YamlPath,
   field: string,
   prefix: string,
+  pipeline: RulePipeline | undefined = ctx.pipeline,
 ): string | undefined {
-  const resolved = resolveRuleField(ctx, field);
+  const resolved = resolveRuleField(ctx, field, pipeline);
   if (resolved.ok && resolved.paths.length === 1) return resolved.paths[0];
   ctx.sink.error(
     path,

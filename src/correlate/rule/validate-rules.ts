@@ -41,7 +41,11 @@ export function ruleKey(rule: ParsedRule): string | undefined {
   return rule.name ?? rule.id ?? (rule.title === undefined ? undefined : titleKey(rule.title));
 }
 
-export function validateRuleSet(rules: readonly ParsedRule[]): ResolvedRules {
+/** `skipped`: rules a pipeline's rule_failure skipped (name or id → what skipped them). */
+export function validateRuleSet(
+  rules: readonly ParsedRule[],
+  skipped: ReadonlyMap<string, string> = new Map(),
+): ResolvedRules {
   const registry = registerIdentifiers(rules);
   const correlations = new Map<ParsedCorrelation, ResolvedCorrelation>();
   const detections = new Map<ParsedDetection, ResolvedDetection>();
@@ -54,7 +58,7 @@ export function validateRuleSet(rules: readonly ParsedRule[]): ResolvedRules {
   const acyclic = checkChains(rules, registry);
   for (const rule of rules) {
     if (rule.kind !== 'correlation') continue;
-    const result = resolveCorrelation(rule, registry);
+    const result = resolveCorrelation(rule, registry, skipped);
     if (result && acyclic.has(rule)) correlations.set(rule, result);
   }
   return { correlations, detections };
@@ -179,13 +183,22 @@ function checkChains(
 function resolveCorrelation(
   rule: ParsedCorrelation,
   registry: ReadonlyMap<string, Registration>,
+  skipped: ReadonlyMap<string, string>,
 ): ResolvedCorrelation | undefined {
   const { ctx, correlation } = rule;
   let ok = correlation.ok;
   const targets: ParsedRule[] = [];
   for (const reference of correlation.rules) {
     const target = registry.get(reference.ref)?.rule;
-    if (target === undefined) {
+    const skippedBy = target === undefined ? skipped.get(reference.ref) : undefined;
+    if (skippedBy !== undefined) {
+      ok = false;
+      ctx.sink.error(
+        reference.path,
+        'CORDON_ERR_RULE_UNKNOWN_REFERENCE',
+        `${ctx.subject} correlation rules names "${reference.ref}", which ${skippedBy} skips (rule_failure); got a reference to a rule that is not loaded. Change that transformation's rule_conditions, or remove "${reference.ref}" here.`,
+      );
+    } else if (target === undefined) {
       ok = false;
       const hint = suggest(reference.ref, [...registry.keys()]);
       ctx.sink.error(
@@ -323,11 +336,14 @@ function resolveInputField(
     );
     return undefined;
   }
+  // The name is the detection's own: renamed as the processing pipelines rename that rule's
+  // fields (its logsource selects their items), reported on this correlation.
   return resolveSingleField(
     ctx,
     at,
     field,
     aliased ? `${ctx.subject} ${what} for rule "${targetKey}"` : `${ctx.subject} ${what}`,
+    target.ctx.pipeline,
   );
 }
 

@@ -61,6 +61,22 @@ describe('JSON Schemas', () => {
     }
   });
 
+  it('the example processing pipeline validates against the pipeline schema, which knows each implemented type', () => {
+    for (const doc of documents('docs/pipelines/sigmahq-labels.pipeline.yaml'))
+      expect(check('pipeline', doc)).toEqual([]);
+    const item = (t: object) => ({ name: 'p', transformations: [t] });
+    expect(
+      check('pipeline', item({ type: 'field_name_mapping', mapping: { A: 'labels.a' } })),
+    ).toEqual([]);
+    expect(check('pipeline', item({ type: 'field_name_mapping' })).length).toBeGreaterThan(0);
+    expect(
+      check('pipeline', item({ type: 'add_condition', conditions: {} })).length,
+    ).toBeGreaterThan(0);
+    expect(
+      check('pipeline', item({ type: 'rule_failure', message: 'no', colour: 'red' })).length,
+    ).toBeGreaterThan(0);
+  });
+
   it('accepts the valid playbook fixtures and refuses shapes the validator refuses', () => {
     for (const file of yamlFiles('test/fixtures/playbooks/valid'))
       for (const doc of documents(file))

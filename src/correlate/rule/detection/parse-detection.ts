@@ -100,11 +100,12 @@ function parseLogsource(
   if (typeof category !== 'string') return undefined;
   const kind = EVENT_KINDS.find((k) => k === category.toLowerCase());
   if (kind) return kind;
-  const by = changed ? ` (set by ${ctx.pipeline?.logsourceChangedBy ?? 'a pipeline'})` : '';
   ctx.sink.warning(
     ['logsource', 'category'],
     'CORDON_WARN_RULE_NEVER_MATCHES',
-    `${ctx.subject} logsource.category is not a Cordon event kind, so the rule never matches; got "${category}"${by}. Use one of ${EVENT_KINDS.join(', ')}, map it to one with a processing pipeline's change_logsource, or remove the category to match every kind.`,
+    changed
+      ? `${ctx.subject} logsource.category, as ${ctx.pipeline?.logsourceChangedBy ?? 'a pipeline'} sets it, is not a Cordon event kind, so the rule never matches; got "${category}". Set one of ${EVENT_KINDS.join(', ')} in that change_logsource.`
+      : `${ctx.subject} logsource.category is not a Cordon event kind, so the rule never matches; got "${category}". Use one of ${EVENT_KINDS.join(', ')}, map it to one with a processing pipeline's change_logsource, or remove the category to match every kind.`,
   );
   return null;
 }

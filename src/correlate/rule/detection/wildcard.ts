@@ -186,3 +186,10 @@ export function normaliseTokens(tokens: readonly WildcardToken[]): WildcardToken
 export function hasWildcards(tokens: readonly WildcardToken[]): boolean {
   return tokens.some((t) => t.kind !== 'text');
 }
+
+/** `piece` with a trailing unescaped backslash escaped (`a\` → `a\\`: still one backslash). */
+export function closeEscape(piece: string): string {
+  let run = 0;
+  while (run < piece.length && piece[piece.length - 1 - run] === '\\') run += 1;
+  return run % 2 === 1 ? `${piece}\\` : piece;
+}

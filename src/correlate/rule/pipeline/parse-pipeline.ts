@@ -1,7 +1,7 @@
 import type { Diagnostic } from '../../../shared/diagnostics.js';
 import { describe } from '../../../shared/duration.js';
 import { checkKeys, isMapping, suggest } from '../../../shared/shape.js';
-import { DiagnosticSink, loadYaml } from '../../../shared/yaml.js';
+import { DiagnosticSink, PositionMap, loadYaml } from '../../../shared/yaml.js';
 import type { RuleSource } from '../rule-source.js';
 import { parseFieldFilter, parseNot, parseOp, parseRuleConditions } from './conditions.js';
 import { NOT_IMPLEMENTED, TRANSFORMATIONS } from './transformations/index.js';
@@ -12,7 +12,7 @@ export function isPipelineFile(file: string): boolean {
   return /\.pipeline\.ya?ml$/i.test(file);
 }
 
-const ITEM_KEYS = [
+export const ITEM_KEYS = [
   'id',
   'type',
   'rule_conditions',
@@ -49,6 +49,15 @@ export function parsePipelineSources(sources: readonly RuleSource[]): ParsedPipe
   for (const source of sources) {
     const loaded = loadYaml(source.text, source.file);
     diagnostics.push(...loaded.diagnostics);
+    if (loaded.documents.length === 0 && loaded.diagnostics.length === 0) {
+      const sink = new DiagnosticSink(source.file, new PositionMap());
+      sink.error(
+        [],
+        'CORDON_ERR_YAML_NOT_MAPPING',
+        `Pipeline file ${source.file} is empty; got no document. Write a pipeline ("name:" and "transformations:") or remove the file.`,
+      );
+      diagnostics.push(...sink.diagnostics);
+    }
     for (const doc of loaded.documents) {
       const sink = new DiagnosticSink(source.file, doc.positions);
       const pipeline = parsePipeline(sink, source.file, doc.value);
@@ -81,7 +90,7 @@ function parsePipeline(sink: DiagnosticSink, file: string, value: unknown): Pipe
     if (value[stage] !== undefined)
       sink.warning(
         [stage],
-        'CORDON_ERR_PIPELINE_UNSUPPORTED',
+        'CORDON_WARN_PIPELINE_IGNORED',
         `${subject} has "${stage}", which shapes a backend's query; Cordon evaluates rules without building one, so it is ignored. Remove it to silence this.`,
         true,
       );
@@ -204,8 +213,8 @@ function parseItem(
     ok = false;
     sink.error(
       [...path, 'field_name_conditions'],
-      'CORDON_ERR_DEFINITION_VALUE',
-      `${ctx.subject} does not rename fields, so field_name_conditions select nothing here. Remove them.`,
+      'CORDON_ERR_PIPELINE_UNSUPPORTED',
+      `${ctx.subject} has field_name_conditions, which Cordon implements only for the transformations that rename fields. Select the rules with rule_conditions instead, or remove them.`,
       true,
     );
   }

@@ -1,11 +1,21 @@
 import { fieldPasses, logsourceMatches } from './conditions.js';
-import type { Logsource, Pipeline, PipelineItem } from './types.js';
+import { closeEscape } from '../detection/wildcard.js';
+import type { Logsource, Pipeline, PipelineItem, Transformation } from './types.js';
+
+type Rename = Extract<Transformation, { kind: 'field' }>['rename'];
+type Replace = Extract<Transformation, { kind: 'placeholder' }>['replace'];
 
 /** A field name after the pipelines, and the items that renamed it (for messages). */
 export interface MappedField {
   readonly names: readonly string[];
   readonly by: readonly string[];
 }
+
+export type PlaceholderValues =
+  | { readonly kind: 'values'; readonly values: readonly string[] }
+  /** An item that handles the name (`by`) finds no var for it. */
+  | { readonly kind: 'undefined-var'; readonly by: string }
+  | { readonly kind: 'none' };
 
 /** What the processing pipelines do to one rule, worked out before the rule is validated. */
 export interface RulePipeline {
@@ -15,8 +25,8 @@ export interface RulePipeline {
   /** A rule_failure item that selects the rule: its message and label. */
   readonly failure: { readonly message: string; readonly by: string } | undefined;
   mapField(name: string): MappedField;
-  /** A placeholder's values, or undefined when no item gives it any. */
-  placeholder(name: string): readonly string[] | undefined;
+  /** A placeholder's values as Sigma text, or why there are none. */
+  placeholder(name: string): PlaceholderValues;
 }
 
 export const NO_PIPELINE: RulePipeline = {
@@ -24,7 +34,7 @@ export const NO_PIPELINE: RulePipeline = {
   logsourceChangedBy: undefined,
   failure: undefined,
   mapField: (name) => ({ names: [name], by: [] }),
-  placeholder: () => undefined,
+  placeholder: () => ({ kind: 'none' }),
 };
 
 /**
@@ -41,22 +51,24 @@ export function pipelineForRule(
   let current = logsource;
   let changedBy: string | undefined;
   let failure: RulePipeline['failure'];
-  const renames: PipelineItem[] = [];
-  const placeholders: { item: PipelineItem; vars: Pipeline['vars'] }[] = [];
+  const renames: { readonly item: PipelineItem; readonly rename: Rename }[] = [];
+  const placeholders: { readonly label: string; readonly replace: Replace }[] = [];
+  // As pySigma adds pipelines: their vars merge, a later pipeline's winning.
+  const vars = new Map(pipelines.flatMap((p) => [...p.vars]));
   for (const pipeline of pipelines) {
     for (const item of pipeline.items) {
       if (!selects(item, current)) continue;
       const t = item.transformation;
       switch (t.kind) {
         case 'field':
-          renames.push(item);
+          renames.push({ item, rename: t.rename });
           break;
         case 'logsource':
           current = t.change(current ?? {});
           changedBy = item.label;
           break;
         case 'placeholder':
-          placeholders.push({ item, vars: pipeline.vars });
+          placeholders.push({ label: item.label, replace: t.replace });
           break;
         case 'failure':
           failure ??= { message: t.message, by: item.label };
@@ -71,9 +83,7 @@ export function pipelineForRule(
     mapField(name) {
       let names: readonly string[] = [name];
       const by: string[] = [];
-      for (const item of renames) {
-        if (item.transformation.kind !== 'field') continue;
-        const { rename } = item.transformation;
+      for (const { item, rename } of renames) {
         let renamed = false;
         names = names.flatMap((n) => {
           const to = fieldPasses(item.fieldFilter, n) ? rename(n) : undefined;
@@ -86,12 +96,12 @@ export function pipelineForRule(
       return { names: [...new Set(names)], by };
     },
     placeholder(name) {
-      for (const { item, vars } of placeholders) {
-        if (item.transformation.kind !== 'placeholder') continue;
-        const values = item.transformation.replace(name, vars);
-        if (values) return values;
+      for (const { label, replace } of placeholders) {
+        const values = replace(name, vars);
+        if (values === 'missing') return { kind: 'undefined-var', by: label };
+        if (values) return { kind: 'values', values: values.map(closeEscape) };
       }
-      return undefined;
+      return { kind: 'none' };
     },
   };
 }

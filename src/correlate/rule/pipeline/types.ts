@@ -21,13 +21,16 @@ export type Transformation =
   /** Renames a field: its new names (several: any of them, as pySigma's one-to-many mapping). */
   | { readonly kind: 'field'; readonly rename: (name: string) => readonly string[] | undefined }
   | { readonly kind: 'logsource'; readonly change: (from: Logsource) => Logsource }
-  /** The values of a placeholder (`%name%` in an `expand` value), or undefined when not its own. */
+  /**
+   * The values of a placeholder (`%name%` in an `expand` value): undefined when the item does
+   * not handle that name, `missing` when it does but the pipelines' vars do not define it.
+   */
   | {
       readonly kind: 'placeholder';
       readonly replace: (
         name: string,
         vars: ReadonlyMap<string, readonly string[]>,
-      ) => readonly string[] | undefined;
+      ) => readonly string[] | 'missing' | undefined;
     }
   | { readonly kind: 'failure'; readonly message: string };
 
@@ -48,6 +51,10 @@ export interface ItemContext {
 export interface TransformationKind {
   readonly type: string;
   readonly keys: readonly string[];
+  /** JSON Schema of each of its own keys (for the published pipeline schema). */
+  readonly schema: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  /** Keys it cannot do without. */
+  readonly required?: readonly string[];
   /** Whether field_name_conditions make sense for it (renames only). */
   readonly renamesFields: boolean;
   parse(ctx: ItemContext, item: Readonly<Record<string, unknown>>): Transformation | undefined;

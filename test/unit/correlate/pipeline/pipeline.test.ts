@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildRuleSet } from '../../../../src/correlate/rule/index.js';
+import { buildRuleSet, loadRuleSources } from '../../../../src/correlate/rule/index.js';
 import { formatDiagnostic } from '../../../../src/shared/diagnostics.js';
 import { dedent, makeEvent } from '../helpers.js';
 
@@ -238,29 +238,117 @@ describe('processing pipelines beside the rules (*.pipeline.yaml)', () => {
     ]);
   });
 
-  it("a correlation's group-by goes through the items without rule conditions", () => {
+  it("a correlation's group-by is renamed as each rule it reads renames its fields", () => {
     const { ruleSet, diagnostics } = build(
       `
-        title: Failure
+        title: Windows logon failure
+        name: win_failure
+        logsource: { product: windows, service: security }
+        detection: { sel: { EventID: 4625 }, condition: sel }
+        ---
+        title: Login failure
         name: failure
         logsource: { category: login }
         detection: { sel: { outcome: failure }, condition: sel }
         ---
-        title: Burst
-        name: burst
-        correlation: { type: event_count, rules: [failure], group-by: [TargetUserName], timespan: 1m, condition: { gte: 3 } }
+        title: Both
+        name: both
+        correlation: { type: temporal, rules: [win_failure, failure], group-by: [User], timespan: 1m }
       `,
       {
         'g.pipeline.yaml': `
           name: g
           transformations:
-            - type: field_name_mapping
-              mapping: { TargetUserName: entity.user }
+            - type: field_name_prefix
+              prefix: labels.
+              rule_conditions: [{ type: logsource, product: windows }]
         `,
       },
     );
     expect(diagnostics).toEqual([]);
-    expect(ruleSet?.correlations[0]?.inputs[0]?.groupPaths).toEqual(['entity.user']);
+    expect(ruleSet?.correlations[0]?.inputs.map((i) => i.groupPaths)).toEqual([
+      ['labels.User'],
+      ['entity.user'],
+    ]);
+  });
+
+  it('a reference to a rule a pipeline skipped says so', () => {
+    const { diagnostics } = build(
+      `${dedent(WHOAMI)}---\ntitle: Burst\nname: burst\ncorrelation: { type: event_count, rules: [whoami_run], timespan: 1m, condition: { gte: 2 } }\n`,
+      {
+        'f.pipeline.yaml':
+          'name: f\ntransformations: [{ type: rule_failure, message: no, rule_conditions: [{ type: logsource, product: windows }] }]\n',
+      },
+    );
+    expect(diagnostics.find((d) => d.includes(' error '))).toContain(
+      'correlation rules names "whoami_run", which Pipeline "f" (f.pipeline.yaml) transformation 1 skips (rule_failure)',
+    );
+  });
+
+  it('expand keeps a backslash before a placeholder a backslash, as pySigma parses the pieces apart', () => {
+    const rules = `
+      title: Temp exe
+      name: temp_exe
+      logsource: { category: log }
+      detection:
+        sel: { labels.path|expand: ['C:\\Users\\%user%\\x.exe', '%dir%*.dll'] }
+        condition: sel
+    `;
+    const d = detection(
+      rules,
+      {
+        'a.pipeline.yaml': `
+          name: a
+          vars: { dir: 'C:\\Temp\\' }
+          transformations: [{ type: value_placeholders, include: [dir] }]
+        `,
+        'b.pipeline.yaml': 'name: b\ntransformations: [{ type: wildcard_placeholders }]\n',
+      },
+      'temp_exe',
+    );
+    const at = (path: string) => makeEvent({ kind: 'log', labels: { path } });
+    expect(d.matches(at('C:\\Users\\bob\\x.exe'))).toBe(true);
+    expect(d.matches(at('C:\\Users*\\x.exe'))).toBe(false);
+    expect(d.matches(at('C:\\Temp\\evil.dll'))).toBe(true);
+    expect(d.matches(at('C:\\Tempevil.dll'))).toBe(false);
+  });
+
+  it('vars merge across pipelines; an item that handles a name with no var, or include with exclude, is refused', () => {
+    const rules = `
+      title: T
+      name: t
+      logsource: { category: login }
+      detection: { sel: { host|expand: '%admins%' }, condition: sel }
+    `;
+    const d = detection(
+      rules,
+      {
+        'a.pipeline.yaml': 'name: a\nvars: { admins: [ws-1] }\ntransformations: []\n',
+        'b.pipeline.yaml': 'name: b\ntransformations: [{ type: value_placeholders }]\n',
+      },
+      't',
+    );
+    expect(d.matches(makeEvent({ kind: 'login', entity: { host: 'ws-1' } }))).toBe(true);
+    const missing = build(rules, {
+      'b.pipeline.yaml':
+        'name: b\ntransformations: [{ type: value_placeholders }, { type: wildcard_placeholders }]\n',
+    });
+    expect(missing.diagnostics.join('\n')).toContain(
+      'expands the placeholder "%admins%", which Pipeline "b" (b.pipeline.yaml) transformation 1 handles but no pipeline\'s vars define',
+    );
+    const both = build(rules, {
+      'b.pipeline.yaml':
+        'name: b\ntransformations: [{ type: value_placeholders, include: [a], exclude: [b] }]\n',
+    });
+    expect(both.diagnostics.join('\n')).toContain('has both include and exclude');
+  });
+
+  it('an empty pipeline file is refused', () => {
+    const { ruleSet, diagnostics } = build(WHOAMI, { 'e.pipeline.yaml': '' });
+    expect(ruleSet).toBeUndefined();
+    expect(diagnostics[0]).toContain(
+      'e.pipeline.yaml:1:1 error CORDON_ERR_YAML_NOT_MAPPING Pipeline file e.pipeline.yaml is empty',
+    );
   });
 
   it('reports every problem in a pipeline file with its location, not-implemented apart from unknown', () => {
@@ -295,7 +383,7 @@ describe('processing pipelines beside the rules (*.pipeline.yaml)', () => {
     expect(ruleSet).toBeUndefined();
     expect(diagnostics).toEqual([
       'bad.pipeline.yaml:2:11 error CORDON_ERR_DEFINITION_TYPE Pipeline "bad" priority must be a number (lower applies first); got "high". (at priority)',
-      'bad.pipeline.yaml:3:1 warning CORDON_ERR_PIPELINE_UNSUPPORTED Pipeline "bad" has "postprocessing", which shapes a backend\'s query; Cordon evaluates rules without building one, so it is ignored. Remove it to silence this. (at postprocessing)',
+      'bad.pipeline.yaml:3:1 warning CORDON_WARN_PIPELINE_IGNORED Pipeline "bad" has "postprocessing", which shapes a backend\'s query; Cordon evaluates rules without building one, so it is ignored. Remove it to silence this. (at postprocessing)',
       expect.stringMatching(
         /^bad\.pipeline\.yaml:5:11 error CORDON_ERR_DEFINITION_VALUE Pipeline "bad" transformation 1 \(field_name_maping\) needs a transformation type; got "field_name_maping"\. Did you mean "field_name_mapping"\?/,
       ),
@@ -303,7 +391,7 @@ describe('processing pipelines beside the rules (*.pipeline.yaml)', () => {
         /^bad\.pipeline\.yaml:7:11 error CORDON_ERR_PIPELINE_UNSUPPORTED Pipeline "bad" transformation 2 \(add_condition\) is of type "add_condition", which Cordon does not implement yet\./,
       ),
       expect.stringMatching(
-        /^bad\.pipeline\.yaml:10:19 error CORDON_ERR_DEFINITION_TYPE .*\(field_name_mapping\) maps "A" to a list; a field maps to a name or a list of names\./,
+        /^bad\.pipeline\.yaml:10:19 error CORDON_ERR_DEFINITION_TYPE .*\(field_name_mapping\) maps "A" to an empty list; a field maps to a name or a non-empty list of names\./,
       ),
       expect.stringMatching(
         /^bad\.pipeline\.yaml:11:5 error CORDON_ERR_PIPELINE_UNSUPPORTED .* uses "rule_cond_expr", which Cordon does not implement yet\./,
@@ -315,11 +403,31 @@ describe('processing pipelines beside the rules (*.pipeline.yaml)', () => {
         /^bad\.pipeline\.yaml:13:31 error CORDON_ERR_PIPELINE_UNSUPPORTED .* uses the rule condition type "tag", which Cordon does not implement yet\./,
       ),
       expect.stringMatching(
-        /^bad\.pipeline\.yaml:15:5 error CORDON_ERR_DEFINITION_VALUE .*\(value_placeholders\) does not rename fields, so field_name_conditions select nothing here\./,
+        /^bad\.pipeline\.yaml:15:5 error CORDON_ERR_PIPELINE_UNSUPPORTED .*\(value_placeholders\) has field_name_conditions, which Cordon implements only for the transformations that rename fields\./,
       ),
       expect.stringMatching(
         /^bad\.pipeline\.yaml:16:5 error CORDON_ERR_DEFINITION_UNKNOWN_KEY .* has unknown key "colour"\./,
       ),
     ]);
+  });
+
+  it('the example pipeline for SigmaHQ leaves the shipped pack exactly as it is', async () => {
+    const pack = await loadRuleSources('correlations');
+    const example = await loadRuleSources('docs/pipelines');
+    expect(example.map((e) => e.file)).toEqual(['docs/pipelines/sigmahq-labels.pipeline.yaml']);
+    const shape = (sources: typeof pack) => {
+      const { ruleSet, diagnostics } = buildRuleSet(sources);
+      expect(diagnostics).toEqual([]);
+      return {
+        detections: [...(ruleSet?.detections.values() ?? [])].map((d) => [
+          d.key,
+          d.eventKind,
+          d.reads,
+          d.stateVersion,
+        ]),
+        correlations: ruleSet?.correlations.map((c) => [c.key, c.stateVersion, c.inputs]),
+      };
+    };
+    expect(shape([...pack, ...example])).toEqual(shape(pack));
   });
 });

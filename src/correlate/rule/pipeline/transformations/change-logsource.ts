@@ -10,6 +10,7 @@ const PARTS = ['category', 'product', 'service'] as const;
 export const changeLogsource: TransformationKind = {
   type: 'change_logsource',
   keys: PARTS,
+  schema: Object.fromEntries(PARTS.map((p) => [p, { type: 'string', minLength: 1 }])),
   renamesFields: false,
   parse(ctx, item) {
     const set: { -readonly [K in keyof Logsource]: string } = {};

@@ -9,6 +9,8 @@ function affix(type: string, key: 'prefix' | 'suffix'): TransformationKind {
   return {
     type,
     keys: [key],
+    required: [key],
+    schema: { [key]: { type: 'string', minLength: 1, description: `Text added to field names.` } },
     renamesFields: true,
     parse(ctx, item) {
       const text = item[key];

@@ -10,6 +10,16 @@ import type { TransformationKind } from '../types.js';
 export const fieldNameMapping: TransformationKind = {
   type: 'field_name_mapping',
   keys: ['mapping'],
+  required: ['mapping'],
+  schema: {
+    mapping: {
+      type: 'object',
+      description: 'Sigma field name → a canonical event path, or a list of them (any of which).',
+      additionalProperties: {
+        anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' }, minItems: 1 }],
+      },
+    },
+  },
   renamesFields: true,
   parse(ctx, item) {
     const mapping = item.mapping;
@@ -34,7 +44,7 @@ export const fieldNameMapping: TransformationKind = {
         ctx.sink.error(
           [...ctx.path, 'mapping', from],
           'CORDON_ERR_DEFINITION_TYPE',
-          `${ctx.subject} maps "${from}" to ${describe(target)}; a field maps to a name or a list of names. Write e.g. "${from}: labels.${from.toLowerCase()}".`,
+          `${ctx.subject} maps "${from}" to ${Array.isArray(target) && target.length === 0 ? 'an empty list' : describe(target)}; a field maps to a name or a non-empty list of names. Write e.g. "${from}: labels.${from.toLowerCase()}".`,
         );
         continue;
       }

@@ -6,6 +6,14 @@ import type { TransformationKind } from '../types.js';
 export const fieldNamePrefixMapping: TransformationKind = {
   type: 'field_name_prefix_mapping',
   keys: ['mapping'],
+  required: ['mapping'],
+  schema: {
+    mapping: {
+      type: 'object',
+      description: 'A field name prefix → its replacement.',
+      additionalProperties: { type: 'string' },
+    },
+  },
   renamesFields: true,
   parse(ctx, item) {
     const mapping = item.mapping;

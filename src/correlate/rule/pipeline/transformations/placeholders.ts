@@ -1,6 +1,9 @@
 import { describe } from '../../../../shared/duration.js';
 import type { ItemContext, TransformationKind } from '../types.js';
 
+const names = { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] };
+const NAME_FILTER_SCHEMA = { include: names, exclude: names };
+
 /** The placeholder names an item handles: `include` (only these) and `exclude`. */
 function nameFilter(
   ctx: ItemContext,
@@ -22,6 +25,15 @@ function nameFilter(
     lists[key] = new Set(list as string[]);
   }
   const { include, exclude } = lists;
+  if (include && exclude) {
+    ctx.sink.error(
+      [...ctx.path, 'exclude'],
+      'CORDON_ERR_DEFINITION_VALUE',
+      `${ctx.subject} has both include and exclude; got both. Keep one of them (as pySigma requires).`,
+      true,
+    );
+    return undefined;
+  }
   return (name) => (include === undefined || include.has(name)) && !exclude?.has(name);
 }
 
@@ -32,13 +44,14 @@ function nameFilter(
 export const valuePlaceholders: TransformationKind = {
   type: 'value_placeholders',
   keys: ['include', 'exclude'],
+  schema: NAME_FILTER_SCHEMA,
   renamesFields: false,
   parse(ctx, item) {
     const handles = nameFilter(ctx, item);
     if (!handles) return undefined;
     return {
       kind: 'placeholder',
-      replace: (name, vars) => (handles(name) ? vars.get(name) : undefined),
+      replace: (name, vars) => (handles(name) ? (vars.get(name) ?? 'missing') : undefined),
     };
   },
 };
@@ -47,6 +60,7 @@ export const valuePlaceholders: TransformationKind = {
 export const wildcardPlaceholders: TransformationKind = {
   type: 'wildcard_placeholders',
   keys: ['include', 'exclude'],
+  schema: NAME_FILTER_SCHEMA,
   renamesFields: false,
   parse(ctx, item) {
     const handles = nameFilter(ctx, item);

@@ -5,6 +5,8 @@ import type { TransformationKind } from '../types.js';
 export const ruleFailure: TransformationKind = {
   type: 'rule_failure',
   keys: ['message'],
+  required: ['message'],
+  schema: { message: { type: 'string', description: 'Why the rules it selects are skipped.' } },
   renamesFields: false,
   parse(ctx, item) {
     const message = item.message;

@@ -1,0 +1,84 @@
+import { TRANSFORMATIONS } from '../correlate/rule/pipeline/transformations/index.js';
+import type { JsonSchema } from '../playbook/kinds/tooling.js';
+import { schemaDocument } from './schema-document.js';
+
+const logsource = {
+  type: 'object',
+  required: ['type'],
+  properties: {
+    type: { const: 'logsource' },
+    category: { type: 'string' },
+    product: { type: 'string' },
+    service: { type: 'string' },
+  },
+  additionalProperties: false,
+};
+const fieldCondition = {
+  type: 'object',
+  required: ['type', 'fields'],
+  properties: {
+    type: { enum: ['include_fields', 'exclude_fields'] },
+    fields: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] },
+  },
+  additionalProperties: false,
+};
+const COMMON: Readonly<Record<string, JsonSchema>> = {
+  id: { type: 'string' },
+  rule_conditions: { type: 'array', items: logsource, minItems: 1 },
+  rule_cond_op: { enum: ['and', 'or'] },
+  rule_cond_not: { type: 'boolean' },
+};
+const FIELD_FILTER: Readonly<Record<string, JsonSchema>> = {
+  field_name_conditions: { type: 'array', items: fieldCondition, minItems: 1 },
+  field_name_cond_op: { enum: ['and', 'or'] },
+  field_name_cond_not: { type: 'boolean' },
+};
+
+/**
+ * correlations/**\/*.pipeline.yaml: pySigma processing pipelines as Cordon applies them, one
+ * item shape per implemented transformation type (from the registry).
+ */
+export function pipelineSchema(): JsonSchema {
+  return schemaDocument(
+    'pipeline',
+    'A pySigma processing pipeline applied to the rules beside it (correlations/**/*.pipeline.yaml).',
+    {
+      type: 'object',
+      required: ['name', 'transformations'],
+      properties: {
+        name: { type: 'string' },
+        priority: { type: 'number', description: 'Lower applies first.' },
+        vars: {
+          type: 'object',
+          description: 'Placeholder values for the expand modifier (value_placeholders).',
+          additionalProperties: {
+            anyOf: [
+              { type: ['string', 'number'] },
+              { type: 'array', items: { type: ['string', 'number'] }, minItems: 1 },
+            ],
+          },
+        },
+        allowed_backends: {},
+        postprocessing: { description: 'Ignored: Cordon builds no query.' },
+        finalizers: { description: 'Ignored: Cordon builds no query.' },
+        transformations: {
+          type: 'array',
+          items: {
+            oneOf: [...TRANSFORMATIONS.values()].map((kind) => ({
+              type: 'object',
+              required: ['type', ...(kind.required ?? [])],
+              properties: {
+                type: { const: kind.type },
+                ...COMMON,
+                ...(kind.renamesFields ? FIELD_FILTER : {}),
+                ...kind.schema,
+              },
+              additionalProperties: false,
+            })),
+          },
+        },
+      },
+      additionalProperties: false,
+    },
+  );
+}
