@@ -62,8 +62,12 @@ describe('JSON Schemas', () => {
   });
 
   it('the example processing pipeline validates against the pipeline schema, which knows each implemented type', () => {
-    for (const doc of documents('docs/pipelines/sigmahq-labels.pipeline.yaml'))
-      expect(check('pipeline', doc)).toEqual([]);
+    for (const file of [
+      'docs/pipelines/sigmahq-labels.pipeline.yaml',
+      'test/fixtures/sigma/spec-fields.pipeline.yaml',
+    ])
+      for (const doc of documents(file))
+        expect({ file, errors: check('pipeline', doc) }).toEqual({ file, errors: [] });
     const item = (t: object) => ({ name: 'p', transformations: [t] });
     expect(
       check('pipeline', item({ type: 'field_name_mapping', mapping: { A: 'labels.a' } })),
