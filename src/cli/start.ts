@@ -7,6 +7,7 @@ import { createLogger, logDestination } from '../shared/logger.js';
 import { resolveRedis } from './embedded-redis.js';
 import { START_USAGE } from './usage.js';
 import { exitAfterStop } from './exit-after-stop.js';
+import { pipelinesNote } from './content-summary.js';
 
 /**
  * `cordon start`: every role in one process on embedded defaults, until SIGINT/SIGTERM, which
@@ -52,7 +53,7 @@ export async function runStart(argv: readonly string[] = []): Promise<number> {
       ? [`  Probes:      ${cordon.opsUrl}/healthz, /readyz; metrics at ${cordon.opsUrl}/metrics`]
       : []),
     `  Redis:       ${redis.origin}${redis.origin === 'REDIS_URL' ? '' : ` ${redis.url}`}`,
-    `  Content:     ${cordon.content.rules.detections.size} detection rule(s), ${cordon.content.rules.correlations.length} correlation(s), ${cordon.content.playbooks.length} playbook(s) from ${config.contentDir}`,
+    `  Content:     ${cordon.content.rules.detections.size} detection rule(s), ${cordon.content.rules.correlations.length} correlation(s)${pipelinesNote(cordon.content.rules.pipelines)}, ${cordon.content.playbooks.length} playbook(s) from ${config.contentDir}`,
     `  Ingest:      POST ${cordon.url ?? ''}/v1/ingest/{${sources.join('|')}}`,
     `  API docs:    ${cordon.url ?? ''}/docs`,
     ...consoleLines(

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { loadContent } from '../content.js';
 import { formatDiagnostic } from '../shared/diagnostics.js';
 import { contentDirProblem } from './content-dir.js';
+import { pipelinesNote } from './content-summary.js';
 
 /** `cordon validate [dir]`: checks correlations/, connectors/ and playbooks/; exit 1 on errors. */
 export async function runValidate(dir = '.'): Promise<number> {
@@ -22,7 +23,7 @@ export async function runValidate(dir = '.'): Promise<number> {
     return 1;
   }
   console.log(
-    `OK: ${content.rules.detections.size} detection rule(s), ${content.rules.correlations.length} correlation(s), ` +
+    `OK: ${content.rules.detections.size} detection rule(s), ${content.rules.correlations.length} correlation(s)${pipelinesNote(content.rules.pipelines)}, ` +
       `${content.connectors.length} connector(s), ${content.playbooks.length} playbook(s); ${warnings} warning(s).`,
   );
   return 0;

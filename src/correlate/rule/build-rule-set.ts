@@ -33,7 +33,11 @@ export function buildRuleSet(sources: readonly RuleSource[]): BuildResult {
     ...parsed.sinks.flatMap((s) => s.diagnostics),
   ].sort((a, b) => compare(a.file, b.file) || a.line - b.line || a.column - b.column);
   if (hasErrors(diagnostics)) return { ruleSet: undefined, diagnostics };
-  return { ruleSet: compileRuleSet(parsed.rules, resolved, ordered), diagnostics };
+  const ruleSet = compileRuleSet(parsed.rules, resolved, ordered);
+  return {
+    ruleSet: { ...ruleSet, pipelines: pipelines.pipelines.map((p) => p.name) },
+    diagnostics,
+  };
 }
 
 function compare(a: string, b: string): number {

@@ -143,4 +143,6 @@ export interface CompiledRuleSet {
   readonly correlations: readonly CompiledCorrelation[];
   /** sha256 of the sources, so a running engine can tell when rules changed. */
   readonly hash: string;
+  /** The processing pipelines applied to the rules (`*.pipeline.yaml`), by name, in order. */
+  readonly pipelines?: readonly string[];
 }

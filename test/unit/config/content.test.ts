@@ -1,9 +1,12 @@
 import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadContent } from '../../../src/content.js';
 import { formatDiagnostic } from '../../../src/shared/diagnostics.js';
 import { REPO_ROOT } from '../../helpers/cordon.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const BROKEN = fileURLToPath(new URL('../../fixtures/content/broken/', import.meta.url));
 
@@ -119,5 +122,25 @@ describe('broken content', () => {
       `OK: ${shipped?.rules.detections.size} detection rule(s), ${shipped?.rules.correlations.length} correlation(s), 22 connector(s), 5 playbook(s); 0 warning(s).`,
     );
     expect(shipped?.rules.correlations.length).toBeGreaterThan(20);
+  });
+
+  it('`cordon validate` names the processing pipelines the rules went through', () => {
+    const dir = tempDir('validate-pipeline');
+    mkdirSync(join(dir, 'correlations'));
+    writeFileSync(
+      join(dir, 'correlations', 'win.pipeline.yaml'),
+      'name: win\ntransformations: [{ type: field_name_prefix, prefix: labels. }]\n',
+    );
+    writeFileSync(
+      join(dir, 'correlations', 'rule.yaml'),
+      'title: T\nname: t\nlogsource: { category: log }\ndetection: { sel: { Image: x }, condition: sel }\n',
+    );
+    const ok = execFileSync(process.execPath, ['dist/cli/main.js', 'validate', dir], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+    });
+    expect(ok).toContain(
+      'OK: 1 detection rule(s), 0 correlation(s) (through the processing pipeline(s) win), 0 connector(s)',
+    );
   });
 });
