@@ -74,7 +74,7 @@ describe('JSON Schemas', () => {
     ).toEqual([]);
     expect(check('pipeline', item({ type: 'field_name_mapping' })).length).toBeGreaterThan(0);
     expect(
-      check('pipeline', item({ type: 'add_condition', conditions: {} })).length,
+      check('pipeline', item({ type: 'replace_string', regex: 'a', replacement: 'b' })).length,
     ).toBeGreaterThan(0);
     expect(
       check('pipeline', item({ type: 'rule_failure', message: 'no', colour: 'red' })).length,

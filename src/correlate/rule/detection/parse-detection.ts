@@ -60,8 +60,45 @@ export function parseDetectionRule(
   const conditions = parseConditions(ctx, detection.condition, identifiers);
   if (!conditions) return undefined;
   reportUnused(ctx, identifiers, conditions.used);
-  if (!ok || eventKind === false) return undefined;
-  return { eventKind, searches, conditions: conditions.nodes };
+  const nodes = addPipelineConditions(ctx, searches, conditions.nodes);
+  if (!ok || !nodes || eventKind === false) return undefined;
+  return { eventKind, searches, conditions: nodes };
+}
+
+/**
+ * The rule's condition with the searches processing pipelines add (add_condition) ANDed to it,
+ * each under a name of its own; their fields go through the renames that follow them.
+ * Undefined after reporting a problem with one, on the rule's first line.
+ */
+function addPipelineConditions(
+  ctx: RuleContext,
+  searches: Map<string, SearchIR>,
+  nodes: readonly ConditionNode[],
+): readonly ConditionNode[] | undefined {
+  const pipeline = ctx.pipeline;
+  if (!pipeline || pipeline.added.length === 0) return nodes;
+  let ok = true;
+  const terms: ConditionNode[] = [
+    nodes.length === 1 ? (nodes[0] as ConditionNode) : { kind: 'or', operands: nodes },
+  ];
+  pipeline.added.forEach((added, i) => {
+    let name = `pipeline_condition_${i + 1}`;
+    while (searches.has(name)) name = `_${name}`;
+    const scoped: RuleContext = {
+      ...ctx,
+      subject: `${ctx.subject} (the condition ${added.by} adds)`,
+      pipeline: { ...pipeline, mapField: (field) => pipeline.mapField(field, added.at) },
+    };
+    const search = parseSearch(scoped, [], name, added.search);
+    if (!search) {
+      ok = false;
+      return;
+    }
+    searches.set(name, search);
+    const ref: ConditionNode = { kind: 'ref', name };
+    terms.push(added.negated ? { kind: 'not', operand: ref } : ref);
+  });
+  return ok ? [{ kind: 'and', operands: terms }] : undefined;
 }
 
 /**

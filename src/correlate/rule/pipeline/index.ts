@@ -1,5 +1,5 @@
 export { isPipelineFile, parsePipelineSources } from './parse-pipeline.js';
 export type { ParsedPipelines } from './parse-pipeline.js';
 export { NO_PIPELINE, pipelineForRule } from './rule-pipeline.js';
-export type { MappedField, RulePipeline } from './rule-pipeline.js';
+export type { AddedCondition, MappedField, RulePipeline } from './rule-pipeline.js';
 export type { Logsource, Pipeline } from './types.js';

@@ -17,6 +17,15 @@ export type PlaceholderValues =
   | { readonly kind: 'undefined-var'; readonly by: string }
   | { readonly kind: 'none' };
 
+/** A search an add_condition item ANDs to the rule. */
+export interface AddedCondition {
+  readonly search: Readonly<Record<string, unknown>>;
+  readonly negated: boolean;
+  readonly by: string;
+  /** Its place among the rule's items: only renames after it rename its fields. */
+  readonly at: number;
+}
+
 /** What the processing pipelines do to one rule, worked out before the rule is validated. */
 export interface RulePipeline {
   /** The logsource after change_logsource items, when one changed it. */
@@ -24,7 +33,10 @@ export interface RulePipeline {
   readonly logsourceChangedBy: string | undefined;
   /** A rule_failure item that selects the rule: its message and label. */
   readonly failure: { readonly message: string; readonly by: string } | undefined;
-  mapField(name: string): MappedField;
+  /** Searches add_condition items AND to the rule, in order. */
+  readonly added: readonly AddedCondition[];
+  /** `after`: only the renames that come after that place (an added condition's `at`). */
+  mapField(name: string, after?: number): MappedField;
   /** A placeholder's values as Sigma text, or why there are none. */
   placeholder(name: string): PlaceholderValues;
 }
@@ -33,6 +45,7 @@ export const NO_PIPELINE: RulePipeline = {
   logsource: undefined,
   logsourceChangedBy: undefined,
   failure: undefined,
+  added: [],
   mapField: (name) => ({ names: [name], by: [] }),
   placeholder: () => ({ kind: 'none' }),
 };
@@ -51,17 +64,29 @@ export function pipelineForRule(
   let current = logsource;
   let changedBy: string | undefined;
   let failure: RulePipeline['failure'];
-  const renames: { readonly item: PipelineItem; readonly rename: Rename }[] = [];
+  const renames: { readonly item: PipelineItem; readonly rename: Rename; readonly at: number }[] =
+    [];
+  const added: AddedCondition[] = [];
+  let at = 0;
   const placeholders: { readonly label: string; readonly replace: Replace }[] = [];
   // As pySigma adds pipelines: their vars merge, a later pipeline's winning.
   const vars = new Map(pipelines.flatMap((p) => [...p.vars]));
   for (const pipeline of pipelines) {
     for (const item of pipeline.items) {
       if (!selects(item, current)) continue;
+      at += 1;
       const t = item.transformation;
       switch (t.kind) {
         case 'field':
-          renames.push({ item, rename: t.rename });
+          renames.push({ item, rename: t.rename, at });
+          break;
+        case 'condition':
+          added.push({
+            search: t.template ? fillTemplate(t.search, current ?? {}) : t.search,
+            negated: t.negated,
+            by: item.label,
+            at,
+          });
           break;
         case 'logsource':
           current = t.change(current ?? {});
@@ -80,10 +105,12 @@ export function pipelineForRule(
     logsource: changedBy ? current : undefined,
     logsourceChangedBy: changedBy,
     failure,
-    mapField(name) {
+    added,
+    mapField(name, after = 0) {
       let names: readonly string[] = [name];
       const by: string[] = [];
-      for (const { item, rename } of renames) {
+      for (const { item, rename, at: renameAt } of renames) {
+        if (renameAt <= after) continue;
         let renamed = false;
         names = names.flatMap((n) => {
           const to = fieldPasses(item.fieldFilter, n) ? rename(n) : undefined;
@@ -104,6 +131,23 @@ export function pipelineForRule(
       return { kind: 'none' };
     },
   };
+}
+
+/** pySigma's templates (string.Template): `$category` / `${category}` and the like. */
+function fillTemplate(
+  search: Readonly<Record<string, unknown>>,
+  logsource: Logsource,
+): Record<string, unknown> {
+  const fill = (v: unknown): unknown =>
+    typeof v === 'string'
+      ? v.replace(
+          /\$(?:\{(category|product|service)\}|(category|product|service)\b)/g,
+          (_, a?: string, b?: string) => logsource[(a ?? b) as keyof Logsource] ?? '',
+        )
+      : Array.isArray(v)
+        ? v.map(fill)
+        : v;
+  return Object.fromEntries(Object.entries(search).map(([k, v]) => [k, fill(v)]));
 }
 
 function selects(item: PipelineItem, logsource: Logsource | undefined): boolean {

@@ -32,7 +32,17 @@ export type Transformation =
         vars: ReadonlyMap<string, readonly string[]>,
       ) => readonly string[] | 'missing' | undefined;
     }
-  | { readonly kind: 'failure'; readonly message: string };
+  | { readonly kind: 'failure'; readonly message: string }
+  /**
+   * A search ANDed to the rule's condition (`add_condition`), negated or not; with `template`,
+   * `$category`, `$product` and `$service` in its values take the rule's logsource.
+   */
+  | {
+      readonly kind: 'condition';
+      readonly search: Readonly<Record<string, unknown>>;
+      readonly negated: boolean;
+      readonly template: boolean;
+    };
 
 /** Where a transformation's settings are read from, and where problems with them go. */
 export interface ItemContext {

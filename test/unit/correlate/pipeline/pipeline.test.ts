@@ -351,6 +351,51 @@ describe('processing pipelines beside the rules (*.pipeline.yaml)', () => {
     );
   });
 
+  it('add_condition ANDs a search to the rules it selects, renamed only by the items after it', () => {
+    const sysmon = (first: string, second: string) => ({
+      's.pipeline.yaml': `name: sysmon\ntransformations:\n${first}\n${second}\n  - type: change_logsource\n    category: log\n`,
+    });
+    const addEventId =
+      '  - type: add_condition\n    conditions: { EventID: 1 }\n    rule_conditions: [{ type: logsource, category: process_creation }]';
+    const prefix = '  - type: field_name_prefix\n    prefix: labels.';
+    const d = detection(WHOAMI, sysmon(addEventId, prefix), 'whoami_run');
+    const hit = { Image: 'C:\\Windows\\whoami.exe', ParentImage: 'C:\\Windows\\cmd.exe' };
+    expect(d.reads).toEqual(['labels.EventID', 'labels.Image', 'labels.ParentImage']);
+    expect(d.matches(log({ ...hit, EventID: '1' }))).toBe(true);
+    expect(d.matches(log({ ...hit, EventID: '13' }))).toBe(false);
+    // The prefix before it does not rename the condition's (already canonical) field.
+    const before = detection(
+      WHOAMI,
+      sysmon(prefix, addEventId.replace('EventID', 'labels.EventID')),
+      'whoami_run',
+    );
+    expect(before.reads).toEqual(['labels.EventID', 'labels.Image', 'labels.ParentImage']);
+    expect(before.matches(log({ ...hit, EventID: '1' }))).toBe(true);
+    const negated = detection(
+      WHOAMI,
+      sysmon(addEventId.replace('conditions:', 'negated: true\n    conditions:'), prefix),
+      'whoami_run',
+    );
+    expect(negated.matches(log({ ...hit, EventID: '1' }))).toBe(false);
+    expect(negated.matches(log({ ...hit, EventID: '13' }))).toBe(true);
+    const templated = detection(
+      WHOAMI,
+      sysmon(
+        '  - type: add_condition\n    template: true\n    conditions: { sigma_category: $category, sigma_product: "${product}" }',
+        prefix,
+      ),
+      'whoami_run',
+    );
+    expect(
+      templated.matches(
+        log({ ...hit, sigma_category: 'process_creation', sigma_product: 'windows' }),
+      ),
+    ).toBe(true);
+    expect(
+      templated.matches(log({ ...hit, sigma_category: 'file_event', sigma_product: 'windows' })),
+    ).toBe(false);
+  });
+
   it('reports every problem in a pipeline file with its location, not-implemented apart from unknown', () => {
     const { ruleSet, diagnostics } = build(
       `
@@ -367,8 +412,8 @@ describe('processing pipelines beside the rules (*.pipeline.yaml)', () => {
           transformations:
             - type: field_name_maping
               mapping: { A: b }
-            - type: add_condition
-              conditions: { a: b }
+            - type: detection_item_failure
+              message: no
             - type: field_name_mapping
               mapping: { A: [] }
               rule_cond_expr: a and b
@@ -388,7 +433,7 @@ describe('processing pipelines beside the rules (*.pipeline.yaml)', () => {
         /^bad\.pipeline\.yaml:5:11 error CORDON_ERR_DEFINITION_VALUE Pipeline "bad" transformation 1 \(field_name_maping\) needs a transformation type; got "field_name_maping"\. Did you mean "field_name_mapping"\?/,
       ),
       expect.stringMatching(
-        /^bad\.pipeline\.yaml:7:11 error CORDON_ERR_PIPELINE_UNSUPPORTED Pipeline "bad" transformation 2 \(add_condition\) is of type "add_condition", which Cordon does not implement yet\./,
+        /^bad\.pipeline\.yaml:7:11 error CORDON_ERR_PIPELINE_UNSUPPORTED Pipeline "bad" transformation 2 \(detection_item_failure\) is of type "detection_item_failure", which Cordon does not implement yet\./,
       ),
       expect.stringMatching(
         /^bad\.pipeline\.yaml:10:19 error CORDON_ERR_DEFINITION_TYPE .*\(field_name_mapping\) maps "A" to an empty list; a field maps to a name or a non-empty list of names\./,

@@ -1,4 +1,5 @@
 import type { TransformationKind } from '../types.js';
+import { addCondition } from './add-condition.js';
 import { changeLogsource } from './change-logsource.js';
 import { fieldNamePrefix, fieldNameSuffix } from './field-name-affix.js';
 import { fieldNameMapping } from './field-name-mapping.js';
@@ -17,6 +18,7 @@ export const TRANSFORMATIONS: ReadonlyMap<string, TransformationKind> = new Map(
     valuePlaceholders,
     wildcardPlaceholders,
     ruleFailure,
+    addCondition,
   ].map((k) => [k.type, k]),
 );
 
@@ -30,7 +32,6 @@ export const NOT_IMPLEMENTED: readonly string[] = [
   'drop_detection_item',
   'hashes_fields',
   'query_expression_placeholders',
-  'add_condition',
   'add_field',
   'remove_field',
   'set_field',
