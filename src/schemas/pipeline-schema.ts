@@ -14,13 +14,26 @@ const logsource = {
   additionalProperties: false,
 };
 const fieldCondition = {
-  type: 'object',
-  required: ['type', 'fields'],
-  properties: {
-    type: { enum: ['include_fields', 'exclude_fields'] },
-    fields: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] },
-  },
-  additionalProperties: false,
+  oneOf: [
+    {
+      type: 'object',
+      required: ['type', 'fields'],
+      properties: {
+        type: { enum: ['include_fields', 'exclude_fields'] },
+        fields: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] },
+      },
+      additionalProperties: false,
+    },
+    {
+      type: 'object',
+      required: ['type', 'processing_item_id'],
+      properties: {
+        type: { const: 'processing_item_applied' },
+        processing_item_id: { type: 'string' },
+      },
+      additionalProperties: false,
+    },
+  ],
 };
 const COMMON: Readonly<Record<string, JsonSchema>> = {
   id: { type: 'string' },

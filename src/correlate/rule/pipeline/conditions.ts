@@ -1,7 +1,13 @@
 import { describe } from '../../../shared/duration.js';
 import { isMapping, suggest } from '../../../shared/shape.js';
 import type { YamlPath } from '../../../shared/yaml.js';
-import type { FieldFilter, ItemContext, Logsource, LogsourceCondition } from './types.js';
+import type {
+  FieldCondition,
+  FieldFilter,
+  ItemContext,
+  Logsource,
+  LogsourceCondition,
+} from './types.js';
 
 const LOGSOURCE_PARTS = ['category', 'product', 'service'] as const;
 /** pySigma's other condition types: refused as not implemented rather than as unknown. */
@@ -14,7 +20,7 @@ const RULE_CONDITIONS_NOT_IMPLEMENTED = [
   'rule_attribute',
   'tag',
 ];
-const FIELD_CONDITIONS_NOT_IMPLEMENTED = ['processing_item_applied', 'processing_state'];
+const FIELD_CONDITIONS_NOT_IMPLEMENTED = ['processing_state'];
 
 /** Whether a rule's logsource has every part the condition names (case-insensitively). */
 export function logsourceMatches(condition: LogsourceCondition, rule: Logsource): boolean {
@@ -90,11 +96,24 @@ export function parseFieldFilter(
     );
     return false;
   }
-  const conditions: FieldFilter['conditions'][number][] = [];
+  const conditions: FieldCondition[] = [];
   let ok = true;
   value.forEach((c, i) => {
     const at = [...path, i];
     const type = isMapping(c) ? c.type : undefined;
+    if (isMapping(c) && type === 'processing_item_applied') {
+      const id = c.processing_item_id;
+      if (typeof id === 'string' && id !== '') conditions.push({ kind: 'applied', id });
+      else {
+        ok = false;
+        ctx.sink.error(
+          [...at, 'processing_item_id'],
+          id === undefined ? 'CORDON_ERR_DEFINITION_REQUIRED' : 'CORDON_ERR_DEFINITION_TYPE',
+          `${ctx.subject} processing_item_applied needs "processing_item_id", the id of an earlier item; got ${describe(id)}. Write e.g. "processing_item_id: field_mapping".`,
+        );
+      }
+      return;
+    }
     if (!isMapping(c) || (type !== 'include_fields' && type !== 'exclude_fields')) {
       ok = false;
       reportType(
@@ -102,7 +121,7 @@ export function parseFieldFilter(
         at,
         'field name condition',
         type,
-        ['include_fields', 'exclude_fields'],
+        ['include_fields', 'exclude_fields', 'processing_item_applied'],
         FIELD_CONDITIONS_NOT_IMPLEMENTED,
       );
       return;
@@ -118,15 +137,24 @@ export function parseFieldFilter(
       );
       return;
     }
-    conditions.push({ include: type === 'include_fields', fields: new Set(list) });
+    conditions.push({ kind: 'fields', include: type === 'include_fields', fields: new Set(list) });
   });
   return ok ? { conditions, op, not } : false;
 }
 
-/** Whether a rename applies to `name` under the item's field filter. */
-export function fieldPasses(filter: FieldFilter | undefined, name: string): boolean {
+/**
+ * Whether a rename applies to `name` under the item's field filter; `applied`: the ids of the
+ * items that renamed the field so far.
+ */
+export function fieldPasses(
+  filter: FieldFilter | undefined,
+  name: string,
+  applied: ReadonlySet<string>,
+): boolean {
   if (!filter) return true;
-  const results = filter.conditions.map((c) => c.fields.has(name) === c.include);
+  const results = filter.conditions.map((c) =>
+    c.kind === 'applied' ? applied.has(c.id) : c.fields.has(name) === c.include,
+  );
   const combined = filter.op === 'and' ? results.every(Boolean) : results.some(Boolean);
   return combined !== filter.not;
 }

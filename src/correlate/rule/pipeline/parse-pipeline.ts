@@ -229,6 +229,7 @@ function parseItem(
   )
     return undefined;
   return {
+    id,
     label: `${label} transformation ${id ? `"${id}"` : index + 1}`,
     ruleConditions,
     ruleConditionOp,

@@ -107,20 +107,24 @@ export function pipelineForRule(
     failure,
     added,
     mapField(name, after = 0) {
-      let names: readonly string[] = [name];
+      // Each name with the ids of the items that renamed it (processing_item_applied).
+      let names: readonly { name: string; applied: ReadonlySet<string> }[] = [
+        { name, applied: new Set() },
+      ];
       const by: string[] = [];
       for (const { item, rename, at: renameAt } of renames) {
         if (renameAt <= after) continue;
         let renamed = false;
         names = names.flatMap((n) => {
-          const to = fieldPasses(item.fieldFilter, n) ? rename(n) : undefined;
+          const to = fieldPasses(item.fieldFilter, n.name, n.applied) ? rename(n.name) : undefined;
           if (!to) return [n];
           renamed = true;
-          return to;
+          const applied = item.id ? new Set([...n.applied, item.id]) : n.applied;
+          return to.map((t) => ({ name: t, applied }));
         });
         if (renamed) by.push(item.label);
       }
-      return { names: [...new Set(names)], by };
+      return { names: [...new Set(names.map((n) => n.name))], by };
     },
     placeholder(name) {
       for (const { label, replace } of placeholders) {

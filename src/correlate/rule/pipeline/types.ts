@@ -75,17 +75,23 @@ export interface LogsourceCondition {
   readonly logsource: Logsource;
 }
 
+/** One `field_name_conditions` entry. */
+export type FieldCondition =
+  /** include_fields / exclude_fields: the name is (not) one of these. */
+  | { readonly kind: 'fields'; readonly include: boolean; readonly fields: ReadonlySet<string> }
+  /** processing_item_applied: the item with this id renamed the field earlier. */
+  | { readonly kind: 'applied'; readonly id: string };
+
 /** Which fields a rename applies to (`field_name_conditions`). */
 export interface FieldFilter {
-  readonly conditions: readonly {
-    readonly include: boolean;
-    readonly fields: ReadonlySet<string>;
-  }[];
+  readonly conditions: readonly FieldCondition[];
   readonly op: 'and' | 'or';
   readonly not: boolean;
 }
 
 export interface PipelineItem {
+  /** Its `id`, which processing_item_applied conditions name. */
+  readonly id: string | undefined;
   /** `Pipeline "sysmon" (file.pipeline.yaml) transformation "image"`, for messages. */
   readonly label: string;
   readonly ruleConditions: readonly LogsourceCondition[];

@@ -351,6 +351,41 @@ describe('processing pipelines beside the rules (*.pipeline.yaml)', () => {
     );
   });
 
+  it('processing_item_applied: fields no mapping took are read from labels (the usual pySigma pattern)', () => {
+    const d = detection(
+      `
+        title: Admin whoami
+        name: admin_whoami
+        logsource: { product: windows, category: process_creation }
+        detection: { sel: { User: admin, Image|endswith: whoami.exe }, condition: sel }
+      `,
+      {
+        'w.pipeline.yaml': `
+          name: w
+          transformations:
+            - id: field_mapping
+              type: field_name_mapping
+              mapping: { User: entity.user }
+            - id: rest_under_labels
+              type: field_name_prefix
+              prefix: labels.
+              field_name_cond_not: true
+              field_name_conditions:
+                - { type: processing_item_applied, processing_item_id: field_mapping }
+            - type: change_logsource
+              category: log
+        `,
+      },
+      'admin_whoami',
+    );
+    expect(d.reads).toEqual(['entity.user', 'labels.Image']);
+    expect(
+      d.matches(
+        makeEvent({ kind: 'log', entity: { user: 'admin' }, labels: { Image: 'C:\\whoami.exe' } }),
+      ),
+    ).toBe(true);
+  });
+
   it('add_condition ANDs a search to the rules it selects, renamed only by the items after it', () => {
     const sysmon = (first: string, second: string) => ({
       's.pipeline.yaml': `name: sysmon\ntransformations:\n${first}\n${second}\n  - type: change_logsource\n    category: log\n`,
