@@ -11,7 +11,7 @@ import { parseDetectionRule } from './detection/parse-detection.js';
 import type { CorrelationDraft } from './parse-correlation.js';
 import { parseCorrelationRule } from './parse-correlation.js';
 import type { RuleMetadata } from './rule-metadata.js';
-import { parseMetadata, readIdentity, ruleSubject } from './rule-metadata.js';
+import { parseMetadata, readIdentity, ruleSubject, titleKey } from './rule-metadata.js';
 import type { RuleSource } from './rule-source.js';
 import type { Logsource, Pipeline } from './pipeline/index.js';
 import { pipelineForRule } from './pipeline/index.js';
@@ -143,7 +143,10 @@ function parseDocument(
   );
   const ctx: RuleContext = { sink, subject: ruleSubject(identity, where), pipeline };
   if (pipeline.failure) {
-    for (const key of [identity.name, identity.id]) if (key) skipped.set(key, pipeline.failure.by);
+    const keys = [identity.name, identity.id].filter((k) => k !== undefined);
+    // A rule with neither is referred to by its title's key.
+    if (keys.length === 0 && identity.title !== undefined) keys.push(titleKey(identity.title));
+    for (const key of keys) skipped.set(key, pipeline.failure.by);
     sink.warning(
       [],
       'CORDON_WARN_RULE_SKIPPED_BY_PIPELINE',

@@ -3,7 +3,8 @@ import type { RuleContext } from '../context.js';
 import { NO_PIPELINE } from '../pipeline/index.js';
 import { closeEscape } from './wildcard.js';
 
-const PLACEHOLDER = /%(\w+)%/g;
+/** pySigma's placeholder: `%name%` not preceded by a backslash (`\%` is a plain `%`). */
+const PLACEHOLDER = /(?<!\\)%(\w+)%/g;
 
 /**
  * `expand`: each `%name%` in a string value takes the values the processing pipelines give the
@@ -13,8 +14,8 @@ const PLACEHOLDER = /%(\w+)%/g;
  * no pipeline gives values.
  *
  * The pieces are joined as Sigma text, each keeping its own meaning as pySigma's parsed
- * strings do: a piece ending in an unescaped backslash (`C:\Users\` before `%user%`) gets it
- * escaped, so it stays a backslash instead of escaping the wildcard or text that follows.
+ * strings do: a piece ending in an unescaped backslash (a var's `C:\Temp\` before `*`) gets
+ * it escaped, so it stays a backslash instead of escaping the wildcard that follows.
  */
 export function expandPlaceholders(
   ctx: RuleContext,
@@ -47,13 +48,18 @@ export function expandPlaceholders(
         );
         return;
       }
-      const before = closeEscape(item.slice(last, m.index));
+      const before = closeEscape(unescapePercent(item.slice(last, m.index)));
       variants = variants.flatMap((v) => values.values.map((x) => v + before + x));
       last = (m.index ?? 0) + m[0].length;
     }
-    const rest = item.slice(last);
+    const rest = unescapePercent(item.slice(last));
     out.push(...variants.map((v) => v + rest));
   });
   if (!ok) return undefined;
   return { value: Array.isArray(value) || out.length > 1 ? out : out[0] };
+}
+
+/** `\%` → `%`, as pySigma reads an escaped percent sign once placeholders are expanded. */
+function unescapePercent(text: string): string {
+  return text.replace(/\\%/g, '%');
 }

@@ -82,12 +82,16 @@ function addPipelineConditions(
     nodes.length === 1 ? (nodes[0] as ConditionNode) : { kind: 'or', operands: nodes },
   ];
   pipeline.added.forEach((added, i) => {
-    let name = `pipeline_condition_${i + 1}`;
+    let name = added.name ?? `_cond_${i + 1}`;
     while (searches.has(name)) name = `_${name}`;
     const scoped: RuleContext = {
       ...ctx,
       subject: `${ctx.subject} (the condition ${added.by} adds)`,
-      pipeline: { ...pipeline, mapField: (field) => pipeline.mapField(field, added.at) },
+      pipeline: {
+        ...pipeline,
+        mapField: (field) => pipeline.mapField(field, added.at),
+        placeholder: (placeholder) => pipeline.placeholder(placeholder, added.at),
+      },
     };
     const search = parseSearch(scoped, [], name, added.search);
     if (!search) {

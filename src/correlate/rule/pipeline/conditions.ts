@@ -103,7 +103,8 @@ export function parseFieldFilter(
     const type = isMapping(c) ? c.type : undefined;
     if (isMapping(c) && type === 'processing_item_applied') {
       const id = c.processing_item_id;
-      if (typeof id === 'string' && id !== '') conditions.push({ kind: 'applied', id });
+      if (typeof id === 'string' && id !== '')
+        conditions.push({ kind: 'applied', id, path: [...at, 'processing_item_id'] });
       else {
         ok = false;
         ctx.sink.error(

@@ -46,6 +46,7 @@ export interface ParsedPipelines {
 export function parsePipelineSources(sources: readonly RuleSource[]): ParsedPipelines {
   const pipelines: Pipeline[] = [];
   const diagnostics: Diagnostic[] = [];
+  const sinks = new Map<Pipeline, DiagnosticSink>();
   for (const source of sources) {
     const loaded = loadYaml(source.text, source.file);
     diagnostics.push(...loaded.diagnostics);
@@ -62,13 +63,46 @@ export function parsePipelineSources(sources: readonly RuleSource[]): ParsedPipe
       const sink = new DiagnosticSink(source.file, doc.positions);
       const pipeline = parsePipeline(sink, source.file, doc.value);
       diagnostics.push(...sink.diagnostics);
-      if (pipeline && sink.diagnostics.every((d) => d.severity !== 'error'))
+      if (pipeline && sink.diagnostics.every((d) => d.severity !== 'error')) {
         pipelines.push(pipeline);
+        sinks.set(pipeline, sink);
+      }
     }
   }
   // A stable sort: equal priorities keep file order (the sources come sorted by path).
   pipelines.sort((a, b) => a.priority - b.priority);
+  diagnostics.push(...checkAppliedIds(pipelines, sinks));
   return { pipelines, diagnostics };
+}
+
+/**
+ * A processing_item_applied condition must name a renaming item that comes before it (in the
+ * order the pipelines apply): any other id never holds, and under `field_name_cond_not` its
+ * item would rename every field without a word.
+ */
+function checkAppliedIds(
+  pipelines: readonly Pipeline[],
+  sinks: ReadonlyMap<Pipeline, DiagnosticSink>,
+): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const renamers = new Set<string>();
+  for (const pipeline of pipelines) {
+    const sink = sinks.get(pipeline);
+    for (const item of pipeline.items) {
+      for (const c of item.fieldFilter?.conditions ?? []) {
+        if (c.kind !== 'applied' || renamers.has(c.id) || !sink) continue;
+        const before = sink.diagnostics.length;
+        sink.error(
+          c.path,
+          'CORDON_ERR_DEFINITION_VALUE',
+          `${item.label} has a processing_item_applied condition on "${c.id}", which names no item before it that renames fields; got an id that never holds. Name the id of an earlier field_name_mapping, field_name_prefix_mapping, field_name_prefix or field_name_suffix item.`,
+        );
+        out.push(...sink.diagnostics.slice(before));
+      }
+      if (item.id && item.transformation.kind === 'field') renamers.add(item.id);
+    }
+  }
+  return out;
 }
 
 function parsePipeline(sink: DiagnosticSink, file: string, value: unknown): Pipeline | undefined {

@@ -19,6 +19,7 @@ export type PlaceholderValues =
 
 /** A search an add_condition item ANDs to the rule. */
 export interface AddedCondition {
+  readonly name: string | undefined;
   readonly search: Readonly<Record<string, unknown>>;
   readonly negated: boolean;
   readonly by: string;
@@ -37,8 +38,11 @@ export interface RulePipeline {
   readonly added: readonly AddedCondition[];
   /** `after`: only the renames that come after that place (an added condition's `at`). */
   mapField(name: string, after?: number): MappedField;
-  /** A placeholder's values as Sigma text, or why there are none. */
-  placeholder(name: string): PlaceholderValues;
+  /**
+   * A placeholder's values as Sigma text, or why there are none; `after` as for mapField (an
+   * added condition's placeholders are expanded only by the items after it).
+   */
+  placeholder(name: string, after?: number): PlaceholderValues;
 }
 
 export const NO_PIPELINE: RulePipeline = {
@@ -68,7 +72,8 @@ export function pipelineForRule(
     [];
   const added: AddedCondition[] = [];
   let at = 0;
-  const placeholders: { readonly label: string; readonly replace: Replace }[] = [];
+  const placeholders: { readonly label: string; readonly replace: Replace; readonly at: number }[] =
+    [];
   // As pySigma adds pipelines: their vars merge, a later pipeline's winning.
   const vars = new Map(pipelines.flatMap((p) => [...p.vars]));
   for (const pipeline of pipelines) {
@@ -82,6 +87,7 @@ export function pipelineForRule(
           break;
         case 'condition':
           added.push({
+            name: t.name,
             search: t.template ? fillTemplate(t.search, current ?? {}) : t.search,
             negated: t.negated,
             by: item.label,
@@ -93,7 +99,7 @@ export function pipelineForRule(
           changedBy = item.label;
           break;
         case 'placeholder':
-          placeholders.push({ label: item.label, replace: t.replace });
+          placeholders.push({ label: item.label, replace: t.replace, at });
           break;
         case 'failure':
           failure ??= { message: t.message, by: item.label };
@@ -126,8 +132,9 @@ export function pipelineForRule(
       }
       return { names: [...new Set(names.map((n) => n.name))], by };
     },
-    placeholder(name) {
-      for (const { label, replace } of placeholders) {
+    placeholder(name, after = 0) {
+      for (const { label, replace, at: itemAt } of placeholders) {
+        if (itemAt <= after) continue;
         const values = replace(name, vars);
         if (values === 'missing') return { kind: 'undefined-var', by: label };
         if (values) return { kind: 'values', values: values.map(closeEscape) };
@@ -137,16 +144,25 @@ export function pipelineForRule(
   };
 }
 
-/** pySigma's templates (string.Template): `$category` / `${category}` and the like. */
+/**
+ * pySigma's templates, Python's string.Template.safe_substitute: `$category` / `${category}`
+ * (and product, service) take the rule's logsource, "None" when it has none; `$$` is a `$`;
+ * anything else is left as written.
+ */
 function fillTemplate(
   search: Readonly<Record<string, unknown>>,
   logsource: Logsource,
 ): Record<string, unknown> {
+  const parts = new Set(['category', 'product', 'service']);
   const fill = (v: unknown): unknown =>
     typeof v === 'string'
       ? v.replace(
-          /\$(?:\{(category|product|service)\}|(category|product|service)\b)/g,
-          (_, a?: string, b?: string) => logsource[(a ?? b) as keyof Logsource] ?? '',
+          /\$(?:(\$)|\{([_a-z][_a-z0-9]*)\}|([_a-z][_a-z0-9]*))/gi,
+          (whole, dollar?: string, braced?: string, bare?: string) => {
+            if (dollar) return '$';
+            const name = braced ?? bare ?? '';
+            return parts.has(name) ? (logsource[name as keyof Logsource] ?? 'None') : whole;
+          },
         )
       : Array.isArray(v)
         ? v.map(fill)

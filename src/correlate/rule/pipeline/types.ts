@@ -39,6 +39,8 @@ export type Transformation =
    */
   | {
       readonly kind: 'condition';
+      /** The search identifier it is added under (pySigma's `name`). */
+      readonly name: string | undefined;
       readonly search: Readonly<Record<string, unknown>>;
       readonly negated: boolean;
       readonly template: boolean;
@@ -80,7 +82,7 @@ export type FieldCondition =
   /** include_fields / exclude_fields: the name is (not) one of these. */
   | { readonly kind: 'fields'; readonly include: boolean; readonly fields: ReadonlySet<string> }
   /** processing_item_applied: the item with this id renamed the field earlier. */
-  | { readonly kind: 'applied'; readonly id: string };
+  | { readonly kind: 'applied'; readonly id: string; readonly path: YamlPath };
 
 /** Which fields a rename applies to (`field_name_conditions`). */
 export interface FieldFilter {

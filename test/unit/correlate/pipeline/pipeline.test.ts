@@ -272,7 +272,7 @@ describe('processing pipelines beside the rules (*.pipeline.yaml)', () => {
     ]);
   });
 
-  it('a reference to a rule a pipeline skipped says so', () => {
+  it('a reference to a rule a pipeline skipped says so, by name or by title', () => {
     const { diagnostics } = build(
       `${dedent(WHOAMI)}---\ntitle: Burst\nname: burst\ncorrelation: { type: event_count, rules: [whoami_run], timespan: 1m, condition: { gte: 2 } }\n`,
       {
@@ -283,15 +283,25 @@ describe('processing pipelines beside the rules (*.pipeline.yaml)', () => {
     expect(diagnostics.find((d) => d.includes(' error '))).toContain(
       'correlation rules names "whoami_run", which Pipeline "f" (f.pipeline.yaml) transformation 1 skips (rule_failure)',
     );
+    const byTitle = build(
+      `${dedent(WHOAMI).replace('name: whoami_run\n', '')}---\ntitle: Burst\nname: burst\ncorrelation: { type: event_count, rules: [whoami_run], timespan: 1m, condition: { gte: 2 } }\n`,
+      {
+        'f.pipeline.yaml':
+          'name: f\ntransformations: [{ type: rule_failure, message: no, rule_conditions: [{ type: logsource, product: windows }] }]\n',
+      },
+    );
+    expect(byTitle.diagnostics.find((d) => d.includes(' error '))).toContain(
+      'names "whoami_run", which Pipeline "f" (f.pipeline.yaml) transformation 1 skips',
+    );
   });
 
-  it('expand keeps a backslash before a placeholder a backslash, as pySigma parses the pieces apart', () => {
+  it('expand: a var ending in a backslash stays a backslash, and \\% is a plain percent sign, as in pySigma', () => {
     const rules = `
       title: Temp exe
       name: temp_exe
       logsource: { category: log }
       detection:
-        sel: { labels.path|expand: ['C:\\Users\\%user%\\x.exe', '%dir%*.dll'] }
+        sel: { labels.path|expand: ['C:\\Users\\%user%\\x.exe', '%dir%*.dll', '%home%\\%user%'] }
         condition: sel
     `;
     const d = detection(
@@ -299,18 +309,41 @@ describe('processing pipelines beside the rules (*.pipeline.yaml)', () => {
       {
         'a.pipeline.yaml': `
           name: a
-          vars: { dir: 'C:\\Temp\\' }
-          transformations: [{ type: value_placeholders, include: [dir] }]
+          vars: { dir: 'C:\\Temp\\', home: /home }
+          transformations: [{ type: value_placeholders, include: [dir, home] }]
         `,
         'b.pipeline.yaml': 'name: b\ntransformations: [{ type: wildcard_placeholders }]\n',
       },
       'temp_exe',
     );
     const at = (path: string) => makeEvent({ kind: 'log', labels: { path } });
-    expect(d.matches(at('C:\\Users\\bob\\x.exe'))).toBe(true);
-    expect(d.matches(at('C:\\Users*\\x.exe'))).toBe(false);
+    // "\\%user%" is no placeholder: the text "%user%" after the backslash, as written.
+    expect(d.matches(at('C:\\Users%user%\\x.exe'))).toBe(true);
+    expect(d.matches(at('C:\\Users\\bob\\x.exe'))).toBe(false);
     expect(d.matches(at('C:\\Temp\\evil.dll'))).toBe(true);
     expect(d.matches(at('C:\\Tempevil.dll'))).toBe(false);
+    expect(d.matches(at('/home%user%'))).toBe(true);
+  });
+
+  it('processing_item_applied must name an earlier renaming item', () => {
+    const { ruleSet, diagnostics } = build(WHOAMI, {
+      'w.pipeline.yaml': `
+        name: w
+        transformations:
+          - id: field_mapping
+            type: field_name_mapping
+            mapping: { Image: labels.image }
+          - type: field_name_prefix
+            prefix: labels.
+            field_name_cond_not: true
+            field_name_conditions:
+              - { type: processing_item_applied, processing_item_id: field_maping }
+      `,
+    });
+    expect(ruleSet).toBeUndefined();
+    expect(diagnostics.find((d) => d.includes(' error '))).toMatch(
+      /^w\.pipeline\.yaml:10:62 error CORDON_ERR_DEFINITION_VALUE Pipeline "w" \(w\.pipeline\.yaml\) transformation 2 has a processing_item_applied condition on "field_maping", which names no item before it that renames fields/,
+    );
   });
 
   it('vars merge across pipelines; an item that handles a name with no var, or include with exclude, is refused', () => {
@@ -429,6 +462,17 @@ describe('processing pipelines beside the rules (*.pipeline.yaml)', () => {
     expect(
       templated.matches(log({ ...hit, sigma_category: 'file_event', sigma_product: 'windows' })),
     ).toBe(false);
+    // As Python's string.Template: a logsource part the rule lacks is "None"; $$ is a $.
+    const none = detection(
+      WHOAMI,
+      sysmon(
+        '  - type: add_condition\n    template: true\n    conditions: { sigma_service: $service, cost: "$$5" }',
+        prefix,
+      ),
+      'whoami_run',
+    );
+    expect(none.matches(log({ ...hit, sigma_service: 'None', cost: '$5' }))).toBe(true);
+    expect(none.matches(log({ ...hit, sigma_service: '', cost: '$5' }))).toBe(false);
   });
 
   it('reports every problem in a pipeline file with its location, not-implemented apart from unknown', () => {

@@ -59,6 +59,7 @@ export const addCondition: TransformationKind = {
     if (!ok || !isMapping(conditions)) return undefined;
     return {
       kind: 'condition',
+      name: typeof item.name === 'string' && item.name !== '' ? item.name : undefined,
       search: conditions,
       negated: negated === true,
       template: template === true,

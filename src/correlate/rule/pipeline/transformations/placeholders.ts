@@ -37,34 +37,38 @@ function nameFilter(
   return (name) => (include === undefined || include.has(name)) && !exclude?.has(name);
 }
 
+/** A placeholder transformation: `values` answers for the names its include/exclude let in. */
+function placeholderKind(
+  type: string,
+  values: (
+    name: string,
+    vars: ReadonlyMap<string, readonly string[]>,
+  ) => readonly string[] | 'missing',
+): TransformationKind {
+  return {
+    type,
+    keys: ['include', 'exclude'],
+    schema: NAME_FILTER_SCHEMA,
+    renamesFields: false,
+    parse(ctx, item) {
+      const handles = nameFilter(ctx, item);
+      if (!handles) return undefined;
+      return {
+        kind: 'placeholder',
+        replace: (name, vars) => (handles(name) ? values(name, vars) : undefined),
+      };
+    },
+  };
+}
+
 /**
  * `value_placeholders`: a placeholder (`%Admins_Workstations%` in a value with the `expand`
- * modifier) takes the values the pipeline's `vars` give it; a value with several matches any.
+ * modifier) takes the values the pipelines' `vars` give it; a value with several matches any.
  */
-export const valuePlaceholders: TransformationKind = {
-  type: 'value_placeholders',
-  keys: ['include', 'exclude'],
-  schema: NAME_FILTER_SCHEMA,
-  renamesFields: false,
-  parse(ctx, item) {
-    const handles = nameFilter(ctx, item);
-    if (!handles) return undefined;
-    return {
-      kind: 'placeholder',
-      replace: (name, vars) => (handles(name) ? (vars.get(name) ?? 'missing') : undefined),
-    };
-  },
-};
+export const valuePlaceholders = placeholderKind(
+  'value_placeholders',
+  (name, vars) => vars.get(name) ?? 'missing',
+);
 
 /** `wildcard_placeholders`: a placeholder no earlier item gave values matches anything (`*`). */
-export const wildcardPlaceholders: TransformationKind = {
-  type: 'wildcard_placeholders',
-  keys: ['include', 'exclude'],
-  schema: NAME_FILTER_SCHEMA,
-  renamesFields: false,
-  parse(ctx, item) {
-    const handles = nameFilter(ctx, item);
-    if (!handles) return undefined;
-    return { kind: 'placeholder', replace: (name) => (handles(name) ? ['*'] : undefined) };
-  },
-};
+export const wildcardPlaceholders = placeholderKind('wildcard_placeholders', () => ['*']);
