@@ -2,8 +2,8 @@ import { suggest } from '../../shared/shape.js';
 import type { YamlPath } from '../../shared/yaml.js';
 import { knownFieldNames, resolveFieldPath } from '../field-map.js';
 import type { RuleContext } from './context.js';
-import { NO_PIPELINE } from './pipeline/index.js';
-import type { RulePipeline } from './pipeline/index.js';
+import { NO_PIPELINE } from './pipeline/rule-pipeline.js';
+import type { RulePipeline } from './pipeline/rule-pipeline.js';
 
 /** A rule's field name → canonical event paths, through the processing pipelines first. */
 export type ResolvedField =

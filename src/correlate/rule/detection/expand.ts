@@ -1,6 +1,6 @@
 import type { YamlPath } from '../../../shared/yaml.js';
 import type { RuleContext } from '../context.js';
-import { NO_PIPELINE } from '../pipeline/index.js';
+import { NO_PIPELINE } from '../pipeline/rule-pipeline.js';
 import { closeEscape } from './wildcard.js';
 
 /** pySigma's placeholder: `%name%` not preceded by a backslash (`\%` is a plain `%`). */

@@ -3,7 +3,9 @@ import { describe } from '../../../shared/duration.js';
 import { checkKeys, isMapping, suggest } from '../../../shared/shape.js';
 import { DiagnosticSink, PositionMap, loadYaml } from '../../../shared/yaml.js';
 import type { RuleSource } from '../rule-source.js';
+import { parseSearch } from '../detection/parse-search.js';
 import { parseFieldFilter, parseNot, parseOp, parseRuleConditions } from './conditions.js';
+import type { RulePipeline } from './rule-pipeline.js';
 import { NOT_IMPLEMENTED, TRANSFORMATIONS } from './transformations/index.js';
 import type { ItemContext, Pipeline, PipelineItem } from './types.js';
 
@@ -253,6 +255,15 @@ function parseItem(
     );
   }
   const transformation = kind.parse(ctx, raw);
+  // An added search's shape (modifiers, values) is checked here, once, where it is written;
+  // its field names can only be checked against each rule it is added to.
+  if (transformation?.kind === 'condition')
+    parseSearch(
+      { sink, subject: `${ctx.subject} conditions`, pipeline: ANY_FIELD },
+      [...path, 'conditions'],
+      'conditions',
+      transformation.search,
+    );
   if (
     !ok ||
     !transformation ||
@@ -290,3 +301,13 @@ function reportType(ctx: ItemContext, type: unknown): void {
     `${ctx.subject} needs a transformation type; got ${describe(type)}.${hint ? ` Did you mean "${hint}"?` : ''} Implemented: ${implemented.join(', ')}.`,
   );
 }
+
+/** Resolves every field and placeholder, so that checking a search's shape reports only that. */
+const ANY_FIELD: RulePipeline = {
+  logsource: undefined,
+  logsourceChangedBy: undefined,
+  failure: undefined,
+  added: [],
+  mapField: () => ({ names: ['labels.field'], by: [] }),
+  placeholder: () => ({ kind: 'values', values: ['value'] }),
+};

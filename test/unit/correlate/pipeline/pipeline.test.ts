@@ -498,6 +498,8 @@ describe('processing pipelines beside the rules (*.pipeline.yaml)', () => {
               rule_cond_expr: a and b
             - type: change_logsource
               rule_conditions: [{ type: tag, tag: attack.t1059 }]
+            - type: add_condition
+              conditions: { EventID|contians: 1 }
             - type: value_placeholders
               field_name_conditions: [{ type: include_fields, fields: [a] }]
               colour: blue
@@ -527,10 +529,13 @@ describe('processing pipelines beside the rules (*.pipeline.yaml)', () => {
         /^bad\.pipeline\.yaml:13:31 error CORDON_ERR_PIPELINE_UNSUPPORTED .* uses the rule condition type "tag", which Cordon does not implement yet\./,
       ),
       expect.stringMatching(
-        /^bad\.pipeline\.yaml:15:5 error CORDON_ERR_PIPELINE_UNSUPPORTED .*\(value_placeholders\) has field_name_conditions, which Cordon implements only for the transformations that rename fields\./,
+        /^bad\.pipeline\.yaml:15:19 error CORDON_ERR_RULE_MODIFIER Pipeline "bad" transformation 5 \(add_condition\) conditions field "EventID" uses unknown modifier "contians"/,
       ),
       expect.stringMatching(
-        /^bad\.pipeline\.yaml:16:5 error CORDON_ERR_DEFINITION_UNKNOWN_KEY .* has unknown key "colour"\./,
+        /^bad\.pipeline\.yaml:17:5 error CORDON_ERR_PIPELINE_UNSUPPORTED .*\(value_placeholders\) has field_name_conditions, which Cordon implements only for the transformations that rename fields\./,
+      ),
+      expect.stringMatching(
+        /^bad\.pipeline\.yaml:18:5 error CORDON_ERR_DEFINITION_UNKNOWN_KEY .* has unknown key "colour"\./,
       ),
     ]);
   });
