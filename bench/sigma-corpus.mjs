@@ -53,6 +53,7 @@ const all = (dirs.length ? dirs : [root]).flatMap(files);
 
 let accepted = 0;
 let neverMatch = 0;
+let everyKind = 0;
 let skipped = 0;
 let fieldsOnly = 0;
 const fieldNames = new Map();
@@ -68,6 +69,7 @@ for (const file of all) {
     else {
       accepted += 1;
       if (diagnostics.some((d) => d.code === 'CORDON_WARN_RULE_NEVER_MATCHES')) neverMatch += 1;
+      if (diagnostics.some((d) => d.code === 'CORDON_WARN_RULE_EVERY_KIND')) everyKind += 1;
     }
     continue;
   }
@@ -101,6 +103,9 @@ console.log(
 );
 console.log(
   `| of which can never match (logsource category not a Cordon event kind) | ${neverMatch} | ${pct(neverMatch)} |`,
+);
+console.log(
+  `| of which search keywords in every event kind (a product or service, no category) | ${everyKind} | ${pct(everyKind)} |`,
 );
 if (pipelines.length)
   console.log(`| skipped by a pipeline's rule_failure | ${skipped} | ${pct(skipped)} |`);

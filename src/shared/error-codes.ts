@@ -84,6 +84,11 @@ export const ERROR_CODES = {
     description:
       'An expand value names a placeholder no processing pipeline gives values (vars + value_placeholders).',
   },
+  CORDON_WARN_RULE_EVERY_KIND: {
+    status: 400,
+    description:
+      'A keyword rule names a product or service but no category, so it searches every event kind.',
+  },
   CORDON_WARN_RULE_SKIPPED_BY_PIPELINE: {
     status: 400,
     description:

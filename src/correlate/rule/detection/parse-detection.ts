@@ -5,6 +5,7 @@ import { isMapping } from '../../../shared/shape.js';
 import type { RuleContext } from '../context.js';
 import { parseCondition } from './condition.js';
 import type { ConditionNode, DetectionIR, SearchIR } from './ir.js';
+import { fieldsRead } from './fields-read.js';
 import { parseSearch } from './parse-search.js';
 
 /**
@@ -62,7 +63,26 @@ export function parseDetectionRule(
   reportUnused(ctx, identifiers, conditions.used);
   const nodes = addPipelineConditions(ctx, searches, conditions.nodes);
   if (!ok || !nodes || eventKind === false) return undefined;
-  return { eventKind, searches, conditions: nodes };
+  const ir: DetectionIR = { eventKind, searches, conditions: nodes };
+  warnForeignKeywords(ctx, doc.logsource, ir);
+  return ir;
+}
+
+/**
+ * A keyword search with a product or service but no category reads every string of every
+ * event kind: a Linux or network-device rule from SigmaHQ would search LLM prompts and
+ * responses as if they were its logs (57 of the 92 SigmaHQ rules that load as written do).
+ * Warned, since such a rule of one's own may mean just that.
+ */
+function warnForeignKeywords(ctx: RuleContext, logsource: unknown, ir: DetectionIR): void {
+  if (ir.eventKind !== undefined || !isMapping(logsource) || fieldsRead(ir) !== undefined) return;
+  const named = (['product', 'service'] as const).find((k) => typeof logsource[k] === 'string');
+  if (!named) return;
+  ctx.sink.warning(
+    ['logsource', named],
+    'CORDON_WARN_RULE_EVERY_KIND',
+    `${ctx.subject} searches keywords in every event kind, LLM prompts and responses included, though its logsource names ${named} "${String(logsource[named])}" and no category; got a rule that reads every event as if it came from there. Add a category (a Cordon event kind such as log), or map its logsource with a processing pipeline's change_logsource.`,
+  );
 }
 
 /**

@@ -419,6 +419,33 @@ describe('processing pipelines beside the rules (*.pipeline.yaml)', () => {
     ).toBe(true);
   });
 
+  it('warns about a keyword rule for another product with no category, unless a pipeline gives it one', () => {
+    const rule = `
+      title: Pwnkit
+      name: pwnkit
+      logsource: { product: linux }
+      detection:
+        keywords: ['pkexec', 'The value for environment variable XAUTHORITY contains suscipious content']
+        condition: keywords
+    `;
+    const { ruleSet, diagnostics } = build(rule);
+    expect(ruleSet?.detections.size).toBe(1);
+    expect(diagnostics).toEqual([
+      expect.stringMatching(
+        /^rules\.yaml:3:23 warning CORDON_WARN_RULE_EVERY_KIND Rule "pwnkit" searches keywords in every event kind, LLM prompts and responses included, though its logsource names product "linux" and no category/,
+      ),
+    ]);
+    expect(
+      build(rule.replace('{ product: linux }', '{ product: linux, category: log }')).diagnostics,
+    ).toEqual([]);
+    const mapped = build(rule, {
+      'l.pipeline.yaml':
+        'name: l\ntransformations: [{ type: change_logsource, category: log, rule_conditions: [{ type: logsource, product: linux }] }]\n',
+    });
+    expect(mapped.diagnostics).toEqual([]);
+    expect([...(mapped.ruleSet?.detections.values() ?? [])][0]?.eventKind).toBe('log');
+  });
+
   it('add_condition ANDs a search to the rules it selects, renamed only by the items after it', () => {
     const sysmon = (first: string, second: string) => ({
       's.pipeline.yaml': `name: sysmon\ntransformations:\n${first}\n${second}\n  - type: change_logsource\n    category: log\n`,
