@@ -37,7 +37,27 @@ const fieldCondition = {
 };
 const COMMON: Readonly<Record<string, JsonSchema>> = {
   id: { type: 'string' },
-  rule_conditions: { type: 'array', items: logsource, minItems: 1 },
+  rule_conditions: {
+    type: 'array',
+    items: {
+      oneOf: [
+        logsource,
+        {
+          type: 'object',
+          required: ['type', 'tag'],
+          properties: { type: { const: 'tag' }, tag: { type: 'string' } },
+          additionalProperties: false,
+        },
+        {
+          type: 'object',
+          required: ['type'],
+          properties: { type: { enum: ['is_sigma_rule', 'is_sigma_correlation_rule'] } },
+          additionalProperties: false,
+        },
+      ],
+    },
+    minItems: 1,
+  },
   rule_cond_op: { enum: ['and', 'or'] },
   rule_cond_not: { type: 'boolean' },
 };

@@ -137,10 +137,10 @@ function parseDocument(
   const identity = readIdentity(value);
   const hasDetection = value.detection !== undefined;
   const hasCorrelation = value.correlation !== undefined;
-  const pipeline = pipelineForRule(
-    pipelines,
-    hasCorrelation ? undefined : logsourceOf(value.logsource),
-  );
+  const pipeline = pipelineForRule(pipelines, {
+    logsource: hasCorrelation ? undefined : logsourceOf(value.logsource),
+    tags: Array.isArray(value.tags) ? value.tags.filter((t) => typeof t === 'string') : [],
+  });
   const ctx: RuleContext = { sink, subject: ruleSubject(identity, where), pipeline };
   if (pipeline.failure) {
     const keys = [identity.name, identity.id].filter((k) => k !== undefined);

@@ -6,7 +6,8 @@ import type {
   FieldFilter,
   ItemContext,
   Logsource,
-  LogsourceCondition,
+  RuleCondition,
+  RuleFacts,
 } from './types.js';
 
 const LOGSOURCE_PARTS = ['category', 'product', 'service'] as const;
@@ -15,26 +16,37 @@ const RULE_CONDITIONS_NOT_IMPLEMENTED = [
   'contains_detection_item',
   'processing_item_applied',
   'processing_state',
-  'is_sigma_rule',
-  'is_sigma_correlation_rule',
   'rule_attribute',
-  'tag',
 ];
+const RULE_CONDITIONS = ['logsource', 'tag', 'is_sigma_rule', 'is_sigma_correlation_rule'];
 const FIELD_CONDITIONS_NOT_IMPLEMENTED = ['processing_state'];
 
-/** Whether a rule's logsource has every part the condition names (case-insensitively). */
-export function logsourceMatches(condition: LogsourceCondition, rule: Logsource): boolean {
-  return LOGSOURCE_PARTS.every((part) => {
-    const want = condition.logsource[part];
-    return want === undefined || want.toLowerCase() === rule[part]?.toLowerCase();
-  });
+/**
+ * Whether a rule condition holds: a logsource condition when the rule's logsource has every
+ * part it names (case-insensitively; a correlation has no logsource), a tag condition when the
+ * rule carries the tag (case-insensitively).
+ */
+export function ruleConditionHolds(condition: RuleCondition, rule: RuleFacts): boolean {
+  switch (condition.kind) {
+    case 'rule':
+      return rule.logsource !== undefined;
+    case 'correlation':
+      return rule.logsource === undefined;
+    case 'tag':
+      return rule.tags.some((t) => t.toLowerCase() === condition.tag.toLowerCase());
+    case 'logsource': {
+      const { logsource } = rule;
+      if (logsource === undefined) return false;
+      return LOGSOURCE_PARTS.every((part) => {
+        const want = condition.logsource[part];
+        return want === undefined || want.toLowerCase() === logsource[part]?.toLowerCase();
+      });
+    }
+  }
 }
 
-/** `rule_conditions`: a list of logsource conditions; undefined after reporting a problem. */
-export function parseRuleConditions(
-  ctx: ItemContext,
-  value: unknown,
-): LogsourceCondition[] | undefined {
+/** `rule_conditions`: a list of rule conditions; undefined after reporting a problem. */
+export function parseRuleConditions(ctx: ItemContext, value: unknown): RuleCondition[] | undefined {
   if (value === undefined) return [];
   const path = [...ctx.path, 'rule_conditions'];
   if (!Array.isArray(value) || value.length === 0) {
@@ -45,14 +57,20 @@ export function parseRuleConditions(
     );
     return undefined;
   }
-  const out: LogsourceCondition[] = [];
+  const out: RuleCondition[] = [];
   let ok = true;
   value.forEach((c, i) => {
     const at = [...path, i];
     const type = isMapping(c) ? c.type : undefined;
-    if (!isMapping(c) || type !== 'logsource') {
+    if (!isMapping(c) || typeof type !== 'string' || !RULE_CONDITIONS.includes(type)) {
       ok = false;
-      reportType(ctx, at, 'rule condition', type, ['logsource'], RULE_CONDITIONS_NOT_IMPLEMENTED);
+      reportType(ctx, at, 'rule condition', type, RULE_CONDITIONS, RULE_CONDITIONS_NOT_IMPLEMENTED);
+      return;
+    }
+    if (type !== 'logsource') {
+      const other = parseOtherCondition(ctx, at, type, c);
+      if (other) out.push(other);
+      else ok = false;
       return;
     }
     const logsource: { -readonly [K in keyof Logsource]: string } = {};
@@ -72,9 +90,38 @@ export function parseRuleConditions(
         );
       } else logsource[part] = v;
     }
-    out.push({ logsource });
+    out.push({ kind: 'logsource', logsource });
   });
   return ok ? out : undefined;
+}
+
+/** A tag condition (`tag: attack.t1059`) or is_sigma_rule / is_sigma_correlation_rule. */
+function parseOtherCondition(
+  ctx: ItemContext,
+  at: YamlPath,
+  type: string,
+  c: Readonly<Record<string, unknown>>,
+): RuleCondition | undefined {
+  const keys = type === 'tag' ? ['type', 'tag'] : ['type'];
+  const extra = Object.keys(c).find((k) => !keys.includes(k));
+  if (extra !== undefined) {
+    ctx.sink.error(
+      [...at, extra],
+      'CORDON_ERR_DEFINITION_UNKNOWN_KEY',
+      `${ctx.subject} ${type} condition has unknown key "${extra}". Known keys: ${keys.join(', ')}.`,
+      true,
+    );
+    return undefined;
+  }
+  if (type === 'is_sigma_rule') return { kind: 'rule' };
+  if (type === 'is_sigma_correlation_rule') return { kind: 'correlation' };
+  if (typeof c.tag === 'string' && c.tag !== '') return { kind: 'tag', tag: c.tag };
+  ctx.sink.error(
+    [...at, 'tag'],
+    c.tag === undefined ? 'CORDON_ERR_DEFINITION_REQUIRED' : 'CORDON_ERR_DEFINITION_TYPE',
+    `${ctx.subject} tag condition needs "tag", the tag a rule must carry; got ${describe(c.tag)}. Write e.g. "tag: attack.t1059".`,
+  );
+  return undefined;
 }
 
 /** `field_name_conditions` (include_fields / exclude_fields), or undefined when absent. */

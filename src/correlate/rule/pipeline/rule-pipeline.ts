@@ -1,6 +1,6 @@
-import { fieldPasses, logsourceMatches } from './conditions.js';
+import { fieldPasses, ruleConditionHolds } from './conditions.js';
 import { closeEscape } from '../detection/wildcard.js';
-import type { Logsource, Pipeline, PipelineItem, Transformation } from './types.js';
+import type { Logsource, Pipeline, PipelineItem, RuleFacts, Transformation } from './types.js';
 
 type Rename = Extract<Transformation, { kind: 'field' }>['rename'];
 type Replace = Extract<Transformation, { kind: 'placeholder' }>['replace'];
@@ -57,15 +57,12 @@ export const NO_PIPELINE: RulePipeline = {
 /**
  * The view of `pipelines` for a rule with `logsource`, as pySigma applies them: items in
  * order (pipelines by priority), each selected by its rule conditions against the logsource as
- * earlier items left it. A correlation rule (`logsource` undefined) has no logsource to select
- * by: only items without rule conditions apply to it.
+ * earlier items left it. A correlation rule has no logsource: a logsource condition never
+ * holds for it (its fields are renamed as each rule it reads renames them, elsewhere).
  */
-export function pipelineForRule(
-  pipelines: readonly Pipeline[],
-  logsource: Logsource | undefined,
-): RulePipeline {
+export function pipelineForRule(pipelines: readonly Pipeline[], rule: RuleFacts): RulePipeline {
   if (pipelines.length === 0) return NO_PIPELINE;
-  let current = logsource;
+  let current = rule.logsource;
   let changedBy: string | undefined;
   let failure: RulePipeline['failure'];
   const renames: { readonly item: PipelineItem; readonly rename: Rename; readonly at: number }[] =
@@ -78,7 +75,7 @@ export function pipelineForRule(
   const vars = new Map(pipelines.flatMap((p) => [...p.vars]));
   for (const pipeline of pipelines) {
     for (const item of pipeline.items) {
-      if (!selects(item, current)) continue;
+      if (!selects(item, { logsource: current, tags: rule.tags })) continue;
       at += 1;
       const t = item.transformation;
       switch (t.kind) {
@@ -170,10 +167,9 @@ function fillTemplate(
   return Object.fromEntries(Object.entries(search).map(([k, v]) => [k, fill(v)]));
 }
 
-function selects(item: PipelineItem, logsource: Logsource | undefined): boolean {
+function selects(item: PipelineItem, rule: RuleFacts): boolean {
   if (item.ruleConditions.length === 0) return true;
-  if (logsource === undefined) return false;
-  const results = item.ruleConditions.map((c) => logsourceMatches(c, logsource));
+  const results = item.ruleConditions.map((c) => ruleConditionHolds(c, rule));
   const combined = item.ruleConditionOp === 'and' ? results.every(Boolean) : results.some(Boolean);
   return combined !== item.ruleConditionNot;
 }

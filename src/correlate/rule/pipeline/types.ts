@@ -72,9 +72,20 @@ export interface TransformationKind {
   parse(ctx: ItemContext, item: Readonly<Record<string, unknown>>): Transformation | undefined;
 }
 
-/** A logsource condition (`rule_conditions: [{ type: logsource, product: windows }]`). */
-export interface LogsourceCondition {
-  readonly logsource: Logsource;
+/** One of an item's `rule_conditions`. */
+export type RuleCondition =
+  /** `{ type: logsource, product: windows }`: the rule's logsource has these parts. */
+  | { readonly kind: 'logsource'; readonly logsource: Logsource }
+  /** `{ type: tag, tag: attack.t1059 }`: the rule carries this tag. */
+  | { readonly kind: 'tag'; readonly tag: string }
+  /** `{ type: is_sigma_rule }` / `{ type: is_sigma_correlation_rule }`. */
+  | { readonly kind: 'rule' | 'correlation' };
+
+/** What rule conditions are decided on. */
+export interface RuleFacts {
+  /** Undefined for a correlation rule (it has none). */
+  readonly logsource: Logsource | undefined;
+  readonly tags: readonly string[];
 }
 
 /** One `field_name_conditions` entry. */
@@ -96,7 +107,7 @@ export interface PipelineItem {
   readonly id: string | undefined;
   /** `Pipeline "sysmon" (file.pipeline.yaml) transformation "image"`, for messages. */
   readonly label: string;
-  readonly ruleConditions: readonly LogsourceCondition[];
+  readonly ruleConditions: readonly RuleCondition[];
   readonly ruleConditionOp: 'and' | 'or';
   readonly ruleConditionNot: boolean;
   readonly fieldFilter: FieldFilter | undefined;

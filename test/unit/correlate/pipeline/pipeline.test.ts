@@ -446,6 +446,50 @@ describe('processing pipelines beside the rules (*.pipeline.yaml)', () => {
     expect([...(mapped.ruleSet?.detections.values() ?? [])][0]?.eventKind).toBe('log');
   });
 
+  it('rule conditions by tag, and on detection or correlation rules', () => {
+    const { ruleSet, diagnostics } = build(
+      `
+        title: Tagged
+        name: tagged
+        tags: [attack.T1059]
+        logsource: { category: log }
+        detection: { sel: { Cmd: x }, condition: sel }
+        ---
+        title: Untagged
+        name: untagged
+        logsource: { category: log }
+        detection: { sel: { Cmd: x }, condition: sel }
+        ---
+        title: Many
+        name: many
+        correlation: { type: event_count, rules: [untagged], group-by: [Cmd], timespan: 1m, condition: { gte: 2 } }
+      `,
+      {
+        't.pipeline.yaml': `
+          name: t
+          transformations:
+            - type: field_name_prefix
+              prefix: labels.tagged_
+              rule_conditions: [{ type: tag, tag: attack.t1059 }]
+            - type: field_name_prefix
+              prefix: labels.
+              rule_conditions: [{ type: is_sigma_rule }]
+            - type: rule_failure
+              message: correlations are not wanted here
+              rule_conditions: [{ type: is_sigma_correlation_rule }]
+        `,
+      },
+    );
+    expect([...(ruleSet?.detections.values() ?? [])].map((d) => [d.key, d.reads])).toEqual([
+      ['tagged', ['labels.labels.tagged_Cmd']],
+      ['untagged', ['labels.Cmd']],
+    ]);
+    expect(ruleSet?.correlations).toEqual([]);
+    expect(diagnostics.join('\n')).toContain(
+      'Rule "many" is skipped: Pipeline "t" (t.pipeline.yaml) transformation 3 refuses it',
+    );
+  });
+
   it('add_condition ANDs a search to the rules it selects, renamed only by the items after it', () => {
     const sysmon = (first: string, second: string) => ({
       's.pipeline.yaml': `name: sysmon\ntransformations:\n${first}\n${second}\n  - type: change_logsource\n    category: log\n`,
@@ -524,7 +568,7 @@ describe('processing pipelines beside the rules (*.pipeline.yaml)', () => {
               mapping: { A: [] }
               rule_cond_expr: a and b
             - type: change_logsource
-              rule_conditions: [{ type: tag, tag: attack.t1059 }]
+              rule_conditions: [{ type: rule_attribute, attribute: level, value: high }]
             - type: add_condition
               conditions: { EventID|contians: 1 }
             - type: value_placeholders
@@ -553,7 +597,7 @@ describe('processing pipelines beside the rules (*.pipeline.yaml)', () => {
         /^bad\.pipeline\.yaml:12:5 error CORDON_ERR_DEFINITION_REQUIRED .*\(change_logsource\) changes nothing/,
       ),
       expect.stringMatching(
-        /^bad\.pipeline\.yaml:13:31 error CORDON_ERR_PIPELINE_UNSUPPORTED .* uses the rule condition type "tag", which Cordon does not implement yet\./,
+        /^bad\.pipeline\.yaml:13:31 error CORDON_ERR_PIPELINE_UNSUPPORTED .* uses the rule condition type "rule_attribute", which Cordon does not implement yet\./,
       ),
       expect.stringMatching(
         /^bad\.pipeline\.yaml:15:19 error CORDON_ERR_RULE_MODIFIER Pipeline "bad" transformation 5 \(add_condition\) conditions field "EventID" uses unknown modifier "contians"/,
