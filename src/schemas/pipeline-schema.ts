@@ -45,7 +45,10 @@ const COMMON: Readonly<Record<string, JsonSchema>> = {
         {
           type: 'object',
           required: ['type', 'tag'],
-          properties: { type: { const: 'tag' }, tag: { type: 'string' } },
+          properties: {
+            type: { const: 'tag' },
+            tag: { type: 'string', pattern: '^[^.\\s]+\\.\\S+$' },
+          },
           additionalProperties: false,
         },
         {

@@ -1,5 +1,5 @@
 import type { DiagnosticSink } from '../../shared/yaml.js';
-import type { RulePipeline } from './pipeline/index.js';
+import type { RulePipeline } from './pipeline/rule-pipeline.js';
 
 /**
  * What a validator needs to report a problem about one rule document: where to report it (the

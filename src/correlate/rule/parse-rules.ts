@@ -138,6 +138,7 @@ function parseDocument(
   const hasDetection = value.detection !== undefined;
   const hasCorrelation = value.correlation !== undefined;
   const pipeline = pipelineForRule(pipelines, {
+    correlation: hasCorrelation,
     logsource: hasCorrelation ? undefined : logsourceOf(value.logsource),
     tags: Array.isArray(value.tags) ? value.tags.filter((t) => typeof t === 'string') : [],
   });

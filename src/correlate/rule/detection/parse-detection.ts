@@ -74,7 +74,9 @@ export function parseDetectionRule(
  * responses as if they were its logs (57 of the 92 SigmaHQ rules that load as written do).
  * Warned, since such a rule of one's own may mean just that.
  */
-function warnForeignKeywords(ctx: RuleContext, logsource: unknown, ir: DetectionIR): void {
+function warnForeignKeywords(ctx: RuleContext, written: unknown, ir: DetectionIR): void {
+  // As a pipeline's change_logsource left it, else as written.
+  const logsource: unknown = ctx.pipeline?.logsource ?? written;
   if (ir.eventKind !== undefined || !isMapping(logsource) || fieldsRead(ir) !== undefined) return;
   const named = (['product', 'service'] as const).find((k) => typeof logsource[k] === 'string');
   if (!named) return;

@@ -14,6 +14,7 @@ const LOGSOURCE_PARTS = ['category', 'product', 'service'] as const;
 /** pySigma's other condition types: refused as not implemented rather than as unknown. */
 const RULE_CONDITIONS_NOT_IMPLEMENTED = [
   'contains_detection_item',
+  'contains_field',
   'processing_item_applied',
   'processing_state',
   'rule_attribute',
@@ -24,19 +25,19 @@ const FIELD_CONDITIONS_NOT_IMPLEMENTED = ['processing_state'];
 /**
  * Whether a rule condition holds: a logsource condition when the rule's logsource has every
  * part it names (case-insensitively; a correlation has no logsource), a tag condition when the
- * rule carries the tag (case-insensitively).
+ * rule carries the tag exactly, as pySigma compares them.
  */
 export function ruleConditionHolds(condition: RuleCondition, rule: RuleFacts): boolean {
   switch (condition.kind) {
     case 'rule':
-      return rule.logsource !== undefined;
+      return !rule.correlation;
     case 'correlation':
-      return rule.logsource === undefined;
+      return rule.correlation;
     case 'tag':
-      return rule.tags.some((t) => t.toLowerCase() === condition.tag.toLowerCase());
+      return rule.tags.includes(condition.tag);
     case 'logsource': {
       const { logsource } = rule;
-      if (logsource === undefined) return false;
+      if (logsource === undefined || rule.correlation) return false;
       return LOGSOURCE_PARTS.every((part) => {
         const want = condition.logsource[part];
         return want === undefined || want.toLowerCase() === logsource[part]?.toLowerCase();
@@ -115,11 +116,12 @@ function parseOtherCondition(
   }
   if (type === 'is_sigma_rule') return { kind: 'rule' };
   if (type === 'is_sigma_correlation_rule') return { kind: 'correlation' };
-  if (typeof c.tag === 'string' && c.tag !== '') return { kind: 'tag', tag: c.tag };
+  // pySigma refuses a tag without its namespace (`attack.`), which could never match.
+  if (typeof c.tag === 'string' && /^[^.\s]+\.\S+$/.test(c.tag)) return { kind: 'tag', tag: c.tag };
   ctx.sink.error(
     [...at, 'tag'],
-    c.tag === undefined ? 'CORDON_ERR_DEFINITION_REQUIRED' : 'CORDON_ERR_DEFINITION_TYPE',
-    `${ctx.subject} tag condition needs "tag", the tag a rule must carry; got ${describe(c.tag)}. Write e.g. "tag: attack.t1059".`,
+    c.tag === undefined ? 'CORDON_ERR_DEFINITION_REQUIRED' : 'CORDON_ERR_DEFINITION_VALUE',
+    `${ctx.subject} tag condition needs "tag", a tag with its namespace that a rule must carry; got ${describe(c.tag)}. Write e.g. "tag: attack.t1059".`,
   );
   return undefined;
 }

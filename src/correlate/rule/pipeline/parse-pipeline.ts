@@ -257,7 +257,8 @@ function parseItem(
   const transformation = kind.parse(ctx, raw);
   // An added search's shape (modifiers, values) is checked here, once, where it is written;
   // its field names can only be checked against each rule it is added to.
-  if (transformation?.kind === 'condition')
+  // (A template's values are known only per rule, and checked there.)
+  if (transformation?.kind === 'condition' && !transformation.template)
     parseSearch(
       { sink, subject: `${ctx.subject} conditions`, pipeline: ANY_FIELD },
       [...path, 'conditions'],

@@ -75,7 +75,7 @@ export function pipelineForRule(pipelines: readonly Pipeline[], rule: RuleFacts)
   const vars = new Map(pipelines.flatMap((p) => [...p.vars]));
   for (const pipeline of pipelines) {
     for (const item of pipeline.items) {
-      if (!selects(item, { logsource: current, tags: rule.tags })) continue;
+      if (!selects(item, { ...rule, logsource: current })) continue;
       at += 1;
       const t = item.transformation;
       switch (t.kind) {
@@ -169,6 +169,10 @@ function fillTemplate(
 
 function selects(item: PipelineItem, rule: RuleFacts): boolean {
   if (item.ruleConditions.length === 0) return true;
+  // pySigma decides a correlation's logsource conditions on the rules it reads; Cordon renames
+  // a correlation's fields through those rules' own views instead, so an item selecting by
+  // logsource (negated or not) leaves correlations alone.
+  if (rule.correlation && item.ruleConditions.some((c) => c.kind === 'logsource')) return false;
   const results = item.ruleConditions.map((c) => ruleConditionHolds(c, rule));
   const combined = item.ruleConditionOp === 'and' ? results.every(Boolean) : results.some(Boolean);
   return combined !== item.ruleConditionNot;

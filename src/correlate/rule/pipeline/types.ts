@@ -83,7 +83,8 @@ export type RuleCondition =
 
 /** What rule conditions are decided on. */
 export interface RuleFacts {
-  /** Undefined for a correlation rule (it has none). */
+  readonly correlation: boolean;
+  /** Undefined for a correlation rule (it has none, unless change_logsource gives it one). */
   readonly logsource: Logsource | undefined;
   readonly tags: readonly string[];
 }

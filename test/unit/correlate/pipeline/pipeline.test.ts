@@ -451,7 +451,7 @@ describe('processing pipelines beside the rules (*.pipeline.yaml)', () => {
       `
         title: Tagged
         name: tagged
-        tags: [attack.T1059]
+        tags: [attack.t1059]
         logsource: { category: log }
         detection: { sel: { Cmd: x }, condition: sel }
         ---
@@ -487,6 +487,47 @@ describe('processing pipelines beside the rules (*.pipeline.yaml)', () => {
     expect(ruleSet?.correlations).toEqual([]);
     expect(diagnostics.join('\n')).toContain(
       'Rule "many" is skipped: Pipeline "t" (t.pipeline.yaml) transformation 3 refuses it',
+    );
+  });
+
+  it('a correlation stays a correlation after a change_logsource, and logsource conditions leave it alone', () => {
+    const rules = `
+      title: Failure
+      name: failure
+      logsource: { category: login }
+      detection: { sel: { outcome: failure }, condition: sel }
+      ---
+      title: Many
+      name: many
+      correlation: { type: event_count, rules: [failure], timespan: 1m, condition: { gte: 2 } }
+    `;
+    const keys = (pipeline: string) => {
+      const { ruleSet } = build(rules, { 'p.pipeline.yaml': pipeline });
+      return [
+        ...[...(ruleSet?.detections.values() ?? [])].map((d) => d.key),
+        ...(ruleSet?.correlations ?? []).map((c) => c.key),
+      ];
+    };
+    const failOn = (condition: string) =>
+      `name: p\ntransformations:\n  - { type: change_logsource, product: x }\n  - { type: rule_failure, message: no, rule_conditions: [${condition}] }\n`;
+    expect(keys(failOn('{ type: is_sigma_correlation_rule }'))).toEqual(['failure']);
+    const skipped = build(rules, {
+      'p.pipeline.yaml': failOn('{ type: is_sigma_rule }'),
+    }).diagnostics.flatMap((d) => /Rule "(\w+)" is skipped/.exec(d)?.[1] ?? []);
+    expect(skipped).toEqual(['failure']);
+    // "Refuse all but login rules" refuses no correlation: pySigma would decide that on the
+    // rules it reads, and Cordon renames a correlation's fields through them.
+    expect(
+      keys(
+        'name: p\ntransformations: [{ type: rule_failure, message: no, rule_conditions: [{ type: logsource, category: login }], rule_cond_not: true }]\n',
+      ),
+    ).toEqual(['failure', 'many']);
+    const untagged = build(rules, {
+      'p.pipeline.yaml':
+        'name: p\ntransformations: [{ type: rule_failure, message: no, rule_conditions: [{ type: tag, tag: t1059 }] }]\n',
+    });
+    expect(untagged.diagnostics.join('\n')).toContain(
+      'tag condition needs "tag", a tag with its namespace that a rule must carry; got "t1059"',
     );
   });
 
