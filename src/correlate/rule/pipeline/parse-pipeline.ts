@@ -42,8 +42,8 @@ export interface ParsedPipelines {
 }
 
 /**
- * Pipeline files → pipelines, every problem reported with its file:line:column. A pipeline
- * with errors is left out (the rule set then fails to build on those errors anyway).
+ * Pipeline files → pipelines, every problem reported with its file:line:column. An item with
+ * errors is left out of its pipeline (the rule set then fails to build on those errors anyway).
  */
 export function parsePipelineSources(sources: readonly RuleSource[]): ParsedPipelines {
   const pipelines: Pipeline[] = [];
@@ -65,7 +65,9 @@ export function parsePipelineSources(sources: readonly RuleSource[]): ParsedPipe
       const sink = new DiagnosticSink(source.file, doc.positions);
       const pipeline = parsePipeline(sink, source.file, doc.value);
       diagnostics.push(...sink.diagnostics);
-      if (pipeline && sink.diagnostics.every((d) => d.severity !== 'error')) {
+      // Its items with errors are left out, the others kept: the rule set fails to build on
+      // those errors anyway, and the rules are then not also reported for what they would do.
+      if (pipeline) {
         pipelines.push(pipeline);
         sinks.set(pipeline, sink);
       }
@@ -258,15 +260,18 @@ function parseItem(
   // An added search's shape (modifiers, values) is checked here, once, where it is written;
   // its field names can only be checked against each rule it is added to.
   // (A template's values are known only per rule, and checked there.)
-  if (transformation?.kind === 'condition' && !transformation.template)
+  const shapeOk =
+    transformation?.kind !== 'condition' ||
+    transformation.template ||
     parseSearch(
       { sink, subject: `${ctx.subject} conditions`, pipeline: ANY_FIELD },
       [...path, 'conditions'],
       'conditions',
       transformation.search,
-    );
+    ) !== undefined;
   if (
     !ok ||
+    !shapeOk ||
     !transformation ||
     !ruleConditions ||
     !ruleConditionOp ||

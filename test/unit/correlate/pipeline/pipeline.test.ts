@@ -531,6 +531,27 @@ describe('processing pipelines beside the rules (*.pipeline.yaml)', () => {
     );
   });
 
+  it('an item with errors is left out of its pipeline, the others still apply, so only its errors show', () => {
+    const { ruleSet, diagnostics } = build(WHOAMI, {
+      'p.pipeline.yaml': `
+        name: p
+        transformations:
+          - type: add_condition
+            conditions: { EventID|contians: 1 }
+          - type: field_name_prefix
+            prefix: labels.
+          - type: change_logsource
+            category: log
+      `,
+    });
+    expect(ruleSet).toBeUndefined();
+    expect(diagnostics).toEqual([
+      expect.stringMatching(
+        /^p\.pipeline\.yaml:4:19 error CORDON_ERR_RULE_MODIFIER Pipeline "p" transformation 1 \(add_condition\) conditions field "EventID" uses unknown modifier "contians"/,
+      ),
+    ]);
+  });
+
   it('add_condition ANDs a search to the rules it selects, renamed only by the items after it', () => {
     const sysmon = (first: string, second: string) => ({
       's.pipeline.yaml': `name: sysmon\ntransformations:\n${first}\n${second}\n  - type: change_logsource\n    category: log\n`,
