@@ -108,7 +108,9 @@ console.log(
   `| of which search keywords in every event kind (a product or service, no category) | ${everyKind} | ${pct(everyKind)} |`,
 );
 if (pipelines.length)
-  console.log(`| skipped by a pipeline's rule_failure | ${skipped} | ${pct(skipped)} |`);
+  console.log(
+    `| skipped by a pipeline's rule_failure or detection_item_failure | ${skipped} | ${pct(skipped)} |`,
+  );
 console.log(
   `| refused only for field names Cordon does not map | ${fieldsOnly} | ${pct(fieldsOnly)} |`,
 );

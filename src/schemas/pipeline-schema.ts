@@ -64,8 +64,62 @@ const COMMON: Readonly<Record<string, JsonSchema>> = {
   rule_cond_op: { enum: ['and', 'or'] },
   rule_cond_not: { type: 'boolean' },
 };
+const cond = { enum: ['any', 'all'] };
+const itemCondition = {
+  oneOf: [
+    {
+      type: 'object',
+      required: ['type', 'pattern', 'cond'],
+      properties: {
+        type: { const: 'match_string' },
+        pattern: { type: 'string', description: 'Matched at the start of each string value.' },
+        negate: { type: 'boolean' },
+        cond,
+      },
+      additionalProperties: false,
+    },
+    {
+      type: 'object',
+      required: ['type', 'value', 'cond'],
+      properties: {
+        type: { const: 'match_value' },
+        value: { type: ['string', 'number', 'boolean'] },
+        cond,
+      },
+      additionalProperties: false,
+    },
+    {
+      type: 'object',
+      required: ['type', 'cond'],
+      properties: { type: { enum: ['contains_wildcard', 'is_null'] }, cond },
+      additionalProperties: false,
+    },
+    {
+      type: 'object',
+      required: ['type', 'processing_item_id'],
+      properties: {
+        type: { const: 'processing_item_applied' },
+        processing_item_id: { type: 'string' },
+      },
+      additionalProperties: false,
+    },
+  ],
+};
+const ITEM_FILTER: Readonly<Record<string, JsonSchema>> = {
+  detection_item_conditions: {
+    type: 'array',
+    items: { $ref: '#/$defs/detectionItemCondition' },
+    minItems: 1,
+  },
+  detection_item_cond_op: { enum: ['and', 'or'] },
+  detection_item_cond_not: { type: 'boolean' },
+};
 const FIELD_FILTER: Readonly<Record<string, JsonSchema>> = {
-  field_name_conditions: { type: 'array', items: fieldCondition, minItems: 1 },
+  field_name_conditions: {
+    type: 'array',
+    items: { $ref: '#/$defs/fieldNameCondition' },
+    minItems: 1,
+  },
   field_name_cond_op: { enum: ['and', 'or'] },
   field_name_cond_not: { type: 'boolean' },
 };
@@ -79,6 +133,8 @@ export function pipelineSchema(): JsonSchema {
     'pipeline',
     'A pySigma processing pipeline applied to the rules beside it (correlations/**/*.pipeline.yaml).',
     {
+      // Shared by every item that takes them (each item's shape is written out in full).
+      $defs: { fieldNameCondition: fieldCondition, detectionItemCondition: itemCondition },
       type: 'object',
       required: ['name', 'transformations'],
       properties: {
@@ -106,7 +162,8 @@ export function pipelineSchema(): JsonSchema {
               properties: {
                 type: { const: kind.type },
                 ...COMMON,
-                ...(kind.renamesFields ? FIELD_FILTER : {}),
+                ...(kind.renamesFields || kind.detectionItems ? FIELD_FILTER : {}),
+                ...(kind.detectionItems ? ITEM_FILTER : {}),
                 ...kind.schema,
               },
               additionalProperties: false,

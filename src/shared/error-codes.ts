@@ -92,7 +92,7 @@ export const ERROR_CODES = {
   CORDON_WARN_RULE_SKIPPED_BY_PIPELINE: {
     status: 400,
     description:
-      "A processing pipeline's rule_failure transformation selects the rule, so it is not loaded.",
+      "A processing pipeline's rule_failure selects the rule, or its detection_item_failure one of the rule's detection items, so it is not loaded.",
   },
 
   // PIPELINE: correlations/**/*.pipeline.yaml (pySigma processing pipelines).

@@ -11,6 +11,11 @@ export interface RuleContext {
   readonly subject: string;
   /** What the processing pipelines beside the rules do to this rule (none when absent). */
   readonly pipeline?: RulePipeline;
+  /**
+   * Told when a pipeline's detection_item_failure selects one of the rule's detection items:
+   * the rule is then skipped, as a rule_failure skips it.
+   */
+  readonly onItemFailure?: (failure: { readonly message: string; readonly by: string }) => void;
 }
 
 /** `"a", "b" or "c"` for messages. */

@@ -142,19 +142,32 @@ function parseDocument(
     logsource: hasCorrelation ? undefined : logsourceOf(value.logsource),
     tags: Array.isArray(value.tags) ? value.tags.filter((t) => typeof t === 'string') : [],
   });
-  const ctx: RuleContext = { sink, subject: ruleSubject(identity, where), pipeline };
-  if (pipeline.failure) {
+  let itemFailure: { readonly message: string; readonly by: string } | undefined;
+  const ctx: RuleContext = {
+    sink,
+    subject: ruleSubject(identity, where),
+    pipeline,
+    onItemFailure: (f) => (itemFailure ??= f),
+  };
+  const skip = (
+    failure: { readonly message: string; readonly by: string },
+    what: string,
+  ): undefined => {
     const keys = [identity.name, identity.id].filter((k) => k !== undefined);
     // A rule with neither is referred to by its title's key.
     if (keys.length === 0 && identity.title !== undefined) keys.push(titleKey(identity.title));
-    for (const key of keys) skipped.set(key, pipeline.failure.by);
+    for (const key of keys) skipped.set(key, failure.by);
     sink.warning(
       [],
       'CORDON_WARN_RULE_SKIPPED_BY_PIPELINE',
-      `${ctx.subject} is skipped: ${pipeline.failure.by} refuses it with "${pipeline.failure.message}". Change that transformation's rule_conditions to load it.`,
+      `${ctx.subject} is skipped: ${failure.by} refuses it with "${failure.message}". Change that transformation's ${what} to load it.`,
     );
     return undefined;
-  }
+  };
+  if (pipeline.failure) return skip(pipeline.failure, 'rule_conditions');
+  // What the rule's document reported before a detection_item_failure skips it is withdrawn:
+  // pySigma fails such a rule as a whole (its other problems are the failure's to explain).
+  const reportedBefore = sink.diagnostics.length;
   if (hasDetection === hasCorrelation) {
     sink.error(
       [],
@@ -172,6 +185,10 @@ function parseDocument(
     const metadata = parseMetadata(ctx, value);
     const detection = parseDetectionRule(ctx, value);
     const settings = parseDetectionSettings(ctx, value.cordon);
+    if (itemFailure) {
+      sink.diagnostics.length = reportedBefore;
+      return skip(itemFailure, 'conditions');
+    }
     return { kind: 'detection', ...metadata, ctx, file, origin, positions, detection, settings };
   }
   checkTopLevelKeys(sink, value, ctx.subject, ['title', 'correlation'], CORRELATION_KEYS);

@@ -74,7 +74,19 @@ describe('JSON Schemas', () => {
     ).toEqual([]);
     expect(check('pipeline', item({ type: 'field_name_mapping' })).length).toBeGreaterThan(0);
     expect(
-      check('pipeline', item({ type: 'replace_string', regex: 'a', replacement: 'b' })).length,
+      check('pipeline', item({ type: 'replace_string', regex: 'a', replacement: 'b' })),
+    ).toEqual([]);
+    expect(
+      check('pipeline', item({ type: 'hashes_fields', valid_hash_algos: ['MD5'] })).length,
+    ).toBeGreaterThan(0);
+    const drop = {
+      type: 'drop_detection_item',
+      field_name_conditions: [{ type: 'include_fields', fields: ['EventID'] }],
+      detection_item_conditions: [{ type: 'match_string', pattern: '^1', cond: 'any' }],
+    };
+    expect(check('pipeline', item(drop))).toEqual([]);
+    expect(
+      check('pipeline', item({ ...drop, detection_item_conditions: [{ type: 'is_null' }] })).length,
     ).toBeGreaterThan(0);
     expect(
       check('pipeline', item({ type: 'rule_failure', message: 'no', colour: 'red' })).length,

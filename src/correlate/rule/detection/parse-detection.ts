@@ -52,16 +52,21 @@ export function parseDetectionRule(
       }. Add one, e.g. "selection: { api_key|exists: true }".`,
     );
   }
+  // Searches a pipeline dropped every item of (drop_detection_item).
+  const dropped = new Set<string>();
   for (const name of identifiers) {
     const search = parseSearch(ctx, ['detection', name], name, detection[name]);
     if (search) searches.set(name, search);
+    else if (search === null) dropped.add(name);
     else ok = false;
   }
 
   const conditions = parseConditions(ctx, detection.condition, identifiers);
   if (!conditions) return undefined;
   reportUnused(ctx, identifiers, conditions.used);
-  const nodes = addPipelineConditions(ctx, searches, conditions.nodes);
+  const kept = withoutDropped(ctx, conditions.nodes, dropped);
+  if (!kept) return undefined;
+  const nodes = addPipelineConditions(ctx, searches, kept);
   if (!ok || !nodes || eventKind === false) return undefined;
   const ir: DetectionIR = { eventKind, searches, conditions: nodes };
   warnForeignKeywords(ctx, doc.logsource, ir);
@@ -85,6 +90,48 @@ function warnForeignKeywords(ctx: RuleContext, written: unknown, ir: DetectionIR
     'CORDON_WARN_RULE_EVERY_KIND',
     `${ctx.subject} searches keywords in every event kind, LLM prompts and responses included, though its logsource names ${named} "${String(logsource[named])}" and no category; got a rule that reads every event as if it came from there. Add a category (a Cordon event kind such as log), or map its logsource with a processing pipeline's change_logsource.`,
   );
+}
+
+/**
+ * The condition without the searches a pipeline dropped, as pySigma's queries leave them out:
+ * an AND or OR goes on with its other operands, `not` of a dropped search is dropped too, and
+ * `1 of` / `all of` count the searches left. Undefined after reporting a condition with
+ * nothing left, which would match every event.
+ */
+function withoutDropped(
+  ctx: RuleContext,
+  nodes: readonly ConditionNode[],
+  dropped: ReadonlySet<string>,
+): readonly ConditionNode[] | undefined {
+  if (dropped.size === 0) return nodes;
+  const keep = (node: ConditionNode): ConditionNode | undefined => {
+    switch (node.kind) {
+      case 'ref':
+        return dropped.has(node.name) ? undefined : node;
+      case 'not': {
+        const operand = keep(node.operand);
+        return operand && { kind: 'not', operand };
+      }
+      case 'of': {
+        const names = node.names.filter((n) => !dropped.has(n));
+        return names.length === 0 ? undefined : { ...node, names };
+      }
+      case 'and':
+      case 'or': {
+        const operands = node.operands.map(keep).filter((o) => o !== undefined);
+        if (operands.length <= 1) return operands[0];
+        return { kind: node.kind, operands };
+      }
+    }
+  };
+  const kept = nodes.map(keep).filter((n) => n !== undefined);
+  if (kept.length > 0) return kept;
+  ctx.sink.error(
+    ['detection', 'condition'],
+    'CORDON_ERR_RULE_DETECTION',
+    `${ctx.subject} condition is left with no search: processing pipeline items dropped every item of ${[...dropped].map((n) => `"${n}"`).join(', ')}; got a rule that would match every event. Narrow the drop_detection_item's conditions, or skip such rules with a rule_failure.`,
+  );
+  return undefined;
 }
 
 /**
@@ -112,10 +159,13 @@ function addPipelineConditions(
       pipeline: {
         ...pipeline,
         mapField: (field) => pipeline.mapField(field, added.at),
+        processItem: (field, values) => pipeline.processItem(field, values, added.at),
         placeholder: (placeholder) => pipeline.placeholder(placeholder, added.at),
       },
     };
     const search = parseSearch(scoped, [], name, added.search);
+    // Dropped whole by a drop_detection_item after it: nothing is added.
+    if (search === null) return;
     if (!search) {
       ok = false;
       return;

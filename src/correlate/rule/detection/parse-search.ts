@@ -2,6 +2,9 @@ import { describe } from '../../../shared/duration.js';
 import { isMapping } from '../../../shared/shape.js';
 import type { YamlPath } from '../../../shared/yaml.js';
 import type { RuleContext } from '../context.js';
+import { NO_PIPELINE } from '../pipeline/rule-pipeline.js';
+import type { ItemValue } from '../pipeline/types.js';
+import { resolveFieldPath } from '../../field-map.js';
 import { resolveRuleField, unknownFieldMessage } from '../resolve-field.js';
 import { expandPlaceholders } from './expand.js';
 import { parseNetwork } from './cidr.js';
@@ -11,7 +14,7 @@ import { parseNumber } from './number.js';
 import { parseModifiers } from './modifiers.js';
 import { compileRegex, findUnsupportedRegexConstruct, splitInlineFlags } from './regex.js';
 import { applySteps } from './transforms.js';
-import type { Position, WildcardToken } from './wildcard.js';
+import type { WildcardToken } from './wildcard.js';
 import {
   foldTokens,
   literalTokens,
@@ -23,14 +26,15 @@ import {
 /**
  * Validates one search identifier of a Sigma `detection` block and turns it into SearchIR.
  * Every problem is reported (with the position of the offending key or value); the result is
- * undefined when any was found.
+ * undefined when any was found, and null when a pipeline dropped every item of it (pySigma
+ * leaves it out of the condition).
  */
 export function parseSearch(
   ctx: RuleContext,
   path: YamlPath,
   name: string,
   value: unknown,
-): SearchIR | undefined {
+): SearchIR | null | undefined {
   const where = `${ctx.subject} search identifier "${name}"`;
   if (isMapping(value)) return parseMapping(ctx, path, where, value);
   if (Array.isArray(value)) {
@@ -44,10 +48,13 @@ export function parseSearch(
     }
     if (value.every(isMapping)) {
       const items = value.map((item, i) => parseMapping(ctx, [...path, i], where, item));
-      return items.every((i) => i !== undefined) ? { kind: 'or', items } : undefined;
+      if (!items.every((i) => i !== undefined)) return undefined;
+      // A mapping whose items were all dropped leaves the OR, as pySigma leaves it out.
+      const kept = items.filter((i): i is SearchIR => i !== null);
+      return kept.length === 0 ? null : { kind: 'or', items: kept };
     }
     if (value.every(isKeywordValue)) {
-      return keywordsIR(value, 'any', false);
+      return keywordItem(ctx, path, value, 'any', false);
     }
     ctx.sink.error(
       path,
@@ -68,27 +75,45 @@ function isKeywordValue(v: unknown): v is string | number {
   return typeof v === 'string' || typeof v === 'number';
 }
 
-function keywordsIR(
+/**
+ * Keywords through the pipelines (as one detection item without a field): null when dropped,
+ * undefined when a transformation left a value that is not a string or number.
+ */
+function keywordItem(
+  ctx: RuleContext,
+  path: YamlPath,
   values: readonly (string | number)[],
   combine: 'any' | 'all',
   cased: boolean,
-): KeywordsIR {
-  return {
-    kind: 'keywords',
-    combine,
-    values: values.map((v) => ({ tokens: textTokens(v, 'contains', cased), cased })),
-  };
-}
-
-/** Sigma wildcards for strings; numbers are literal text. Folded when matching ignores case. */
-function textTokens(
-  value: string | number | boolean,
-  position: Position,
-  cased: boolean,
-): WildcardToken[] {
-  const base = typeof value === 'string' ? parseWildcards(value) : literalTokens(String(value));
-  const tokens = normaliseTokens(positionTokens(base, position));
-  return cased ? tokens : foldTokens(tokens);
+): KeywordsIR | null | undefined {
+  const items: ItemValue[] = values.map((v) =>
+    typeof v === 'string'
+      ? { kind: 'string', tokens: parseWildcards(v) }
+      : { kind: 'number', value: v },
+  );
+  const outcome = (ctx.pipeline ?? NO_PIPELINE).processItem(undefined, items);
+  if (outcome.kind === 'failed') {
+    ctx.onItemFailure?.(outcome);
+    return undefined;
+  }
+  const [branch] = outcome.branches;
+  if (!branch) return null;
+  const out: { tokens: WildcardToken[]; cased: boolean }[] = [];
+  for (const v of branch.values) {
+    if (v.kind !== 'string' && v.kind !== 'number') {
+      return reject(
+        ctx,
+        path,
+        `${ctx.subject} keyword search, as a processing pipeline rewrote it, has a value that is not a string or number`,
+        v.kind === 'null' ? null : v.kind === 'boolean' ? v.value : v.kind,
+        'Keywords are text; change the transformation (set_value, map_string) that made it.',
+      );
+    }
+    const base = v.kind === 'string' ? v.tokens : literalTokens(String(v.value));
+    const tokens = normaliseTokens(positionTokens(base, 'contains'));
+    out.push({ tokens: cased ? tokens : foldTokens(tokens), cased });
+  }
+  return { kind: 'keywords', combine, values: out };
 }
 
 function parseMapping(
@@ -96,7 +121,7 @@ function parseMapping(
   path: YamlPath,
   where: string,
   map: Record<string, unknown>,
-): SearchIR | undefined {
+): SearchIR | null | undefined {
   const keys = Object.keys(map);
   if (keys.length === 0) {
     ctx.sink.error(
@@ -111,49 +136,89 @@ function parseMapping(
   for (const key of keys) {
     const item = parseEntry(ctx, [...path, key], key, map[key]);
     if (item) items.push(item);
-    else ok = false;
+    else if (item === undefined) ok = false;
   }
+  // Every entry dropped by a pipeline: the mapping is gone, not an AND of nothing (which would
+  // match every event).
+  if (ok && items.length === 0) return null;
   return ok ? { kind: 'and', items } : undefined;
 }
 
+/**
+ * One `field|modifiers: values` entry (or `|all: keywords`): its values as the modifiers make
+ * them, then the processing pipelines (renames, drops, value transformations, in their order),
+ * then the condition on each field it became. Null when a pipeline dropped it.
+ */
 function parseEntry(
   ctx: RuleContext,
   path: YamlPath,
   key: string,
   value: unknown,
-): FieldConditionIR | KeywordsIR | SearchIR | undefined {
+): FieldConditionIR | KeywordsIR | SearchIR | null | undefined {
   const [field = '', ...modifierNames] = key.split('|');
   const mods = parseModifiers(ctx, path, key, modifierNames);
-  const paths = field === '' ? [''] : resolveField(ctx, path, field);
-  if (!mods || paths === undefined) return undefined;
-  const expanded = mods.expand ? expandPlaceholders(ctx, path, key, value) : { value };
-  if (!expanded) return undefined;
-  const values = valueList(ctx, path, key, expanded.value, mods);
-  if (!values) return undefined;
-  if (field === '') return keywordEntry(ctx, path, key, values, mods);
-  const [canonical = '', ...more] = paths;
-  const condition = fieldCondition(ctx, path, key, value, canonical, values, mods, modifierNames);
-  if (!condition || more.length === 0) return condition;
+  const expanded = mods?.expand ? expandPlaceholders(ctx, path, key, value) : { value };
+  const values = mods && expanded ? valueList(ctx, path, key, expanded.value, mods) : undefined;
+  if (field === '') {
+    if (!mods || !values) return undefined;
+    const keywords = keywordValues(ctx, path, key, values, mods);
+    return keywords && keywordItem(ctx, path, keywords, mods.all ? 'all' : 'any', mods.cased);
+  }
+  const items =
+    mods && values ? itemValues(ctx, path, key, value, values, mods, modifierNames) : undefined;
+  const outcome = (ctx.pipeline ?? NO_PIPELINE).processItem(field, items ?? []);
+  if (outcome.kind === 'failed') {
+    ctx.onItemFailure?.(outcome);
+    return undefined;
+  }
+  // Every field is resolved, even when the values had problems: all of them are reported.
+  const paths = outcome.branches.map((b) =>
+    resolveName(ctx, path, field, b.name ?? field, outcome.by),
+  );
+  if (!mods || !items || paths.some((p) => p === undefined)) return undefined;
+  if (outcome.branches.length === 0) return null;
+  const conditions = outcome.branches.map((b, i) =>
+    fieldCondition(ctx, path, key, value, paths[i] as string, b.values, mods),
+  );
+  if (!conditions.every((c) => c !== undefined)) return undefined;
+  const [only] = conditions;
+  if (conditions.length === 1 && only) return only;
   // One field a pipeline maps to several: the condition holds when it holds on any of them.
-  return {
-    kind: 'or',
-    items: [condition, ...more.map((p) => ({ ...condition, path: p }))].map((c) => ({
-      kind: 'and' as const,
-      items: [c],
-    })),
-  };
+  return { kind: 'or', items: conditions.map((c) => ({ kind: 'and' as const, items: [c] })) };
 }
 
-function fieldCondition(
+/** A (renamed) field's canonical path, or undefined after reporting that it maps nowhere. */
+function resolveName(
+  ctx: RuleContext,
+  path: YamlPath,
+  field: string,
+  name: string,
+  by: readonly string[],
+): string | undefined {
+  const resolved = resolveFieldPath(name);
+  if (resolved !== undefined) return resolved;
+  ctx.sink.error(
+    path,
+    'CORDON_ERR_RULE_FIELD',
+    unknownFieldMessage(`${ctx.subject} field "${field}"`, field, { ok: false, name, by }),
+    true,
+  );
+  return undefined;
+}
+
+/**
+ * The entry's values as pySigma's transformations see them (after the rule's modifiers), or
+ * undefined after reporting one that is wrong for its modifiers.
+ */
+function itemValues(
   ctx: RuleContext,
   path: YamlPath,
   key: string,
   value: unknown,
-  canonical: string,
   values: { items: Scalar[]; isList: boolean },
   mods: ModifierSet,
   modifierNames: readonly string[],
-): FieldConditionIR | undefined {
+): ItemValue[] | undefined {
   if (mods.type === 'exists') {
     const [only] = values.items;
     if (values.isList || typeof only !== 'boolean') {
@@ -165,7 +230,7 @@ function fieldCondition(
         'Write "exists: true" or "exists: false".',
       );
     }
-    return { kind: 'exists', path: canonical, expected: only };
+    return [{ kind: 'other', value: { exists: only } satisfies Other }];
   }
   if (values.items.includes(null)) {
     if (values.isList) {
@@ -186,17 +251,89 @@ function fieldCondition(
         'Write "field: null" alone, and "not" that search identifier in the condition for "is set".',
       );
     }
-    return { kind: 'null', path: canonical };
+    return [{ kind: 'null' }];
   }
-  const irs: ValueIR[] = [];
+  const out: ItemValue[] = [];
   let ok = true;
   values.items.forEach((item, i) => {
     const itemPath = values.isList ? [...path, i] : path;
-    const ir = item === null ? undefined : valueIR(ctx, itemPath, key, item, mods);
-    if (ir) irs.push(ir);
+    const v = item === null ? undefined : itemValue(ctx, itemPath, key, item, mods);
+    if (v) out.push(v);
     else ok = false;
   });
-  if (!ok) return undefined;
+  return ok ? out : undefined;
+}
+
+/** What an `other` item value holds: a value's IR, or an `exists` test. */
+type Other = { readonly ir: ValueIR } | { readonly exists: boolean };
+
+function itemValue(
+  ctx: RuleContext,
+  path: YamlPath,
+  key: string,
+  value: string | number | boolean,
+  mods: ModifierSet,
+): ItemValue | undefined {
+  if (mods.type === 'plain' && mods.steps.length === 0) {
+    if (typeof value === 'number' && mods.position === 'exact') return { kind: 'number', value };
+    if (typeof value === 'boolean' && mods.position === 'exact') return { kind: 'boolean', value };
+    const base = typeof value === 'string' ? parseWildcards(value) : literalTokens(String(value));
+    return { kind: 'string', tokens: normaliseTokens(positionTokens(base, mods.position)) };
+  }
+  const ir = valueIR(ctx, path, key, value, mods);
+  if (!ir) return undefined;
+  // A single string is a Sigma string to the transformations; an expansion is not.
+  if (ir.kind === 'text') return { kind: 'string', tokens: ir.tokens };
+  return { kind: 'other', value: { ir } satisfies Other };
+}
+
+/** The condition on one field, from its values as the pipelines left them. */
+function fieldCondition(
+  ctx: RuleContext,
+  path: YamlPath,
+  key: string,
+  value: unknown,
+  canonical: string,
+  values: readonly ItemValue[],
+  mods: ModifierSet,
+): FieldConditionIR | undefined {
+  const [only] = values;
+  const exists = (v: ItemValue | undefined): v is { kind: 'other'; value: { exists: boolean } } =>
+    v?.kind === 'other' && 'exists' in (v.value as Other);
+  if (values.length === 1 && exists(only))
+    return { kind: 'exists', path: canonical, expected: only.value.exists };
+  if (values.length === 1 && only?.kind === 'null') return { kind: 'null', path: canonical };
+  const odd = values.find((v) => v.kind === 'null' || exists(v));
+  const oddName = odd?.kind === 'null' ? 'null' : 'an exists test';
+  if (odd || values.length === 0) {
+    return reject(
+      ctx,
+      path,
+      `${ctx.subject} field "${key}", as a processing pipeline rewrote it, ${values.length === 0 ? 'has no value' : `lists ${oddName} among other values`}`,
+      value,
+      'Change the transformation that made it (set_value, map_string), or split the item in two.',
+    );
+  }
+  const cased = mods.cased;
+  const irs = values.map((v): ValueIR => {
+    switch (v.kind) {
+      case 'string':
+        return { kind: 'text', tokens: cased ? v.tokens : foldTokens(v.tokens), cased };
+      case 'number':
+        return { kind: 'number', value: v.value };
+      case 'boolean':
+        return { kind: 'boolean', value: v.value };
+      case 'null':
+        // Reported above (odd); kept for exhaustiveness.
+        throw new Error('unreachable: null among values');
+      case 'other': {
+        const { ir } = v.value as { ir: ValueIR };
+        return ir.kind === 'variants' && !cased
+          ? { ...ir, variants: ir.variants.map((t) => foldTokens(t)) }
+          : ir;
+      }
+    }
+  });
   return {
     kind: 'values',
     path: canonical,
@@ -204,23 +341,6 @@ function fieldCondition(
     negate: mods.neq,
     values: irs,
   };
-}
-
-/** The canonical paths a rule's field reads (several when a pipeline maps it to several). */
-function resolveField(
-  ctx: RuleContext,
-  path: YamlPath,
-  field: string,
-): readonly string[] | undefined {
-  const resolved = resolveRuleField(ctx, field);
-  if (resolved.ok) return resolved.paths;
-  ctx.sink.error(
-    path,
-    'CORDON_ERR_RULE_FIELD',
-    unknownFieldMessage(`${ctx.subject} field "${field}"`, field, resolved),
-    true,
-  );
-  return undefined;
 }
 
 type Scalar = string | number | boolean | null;
@@ -292,13 +412,14 @@ function rejectsAllOnOneValue(
   return true;
 }
 
-function keywordEntry(
+/** A keyword entry's values (`|all` or `|cased` only), or undefined after reporting. */
+function keywordValues(
   ctx: RuleContext,
   path: YamlPath,
   key: string,
   values: { items: Scalar[] },
   mods: ModifierSet,
-): KeywordsIR | undefined {
+): (string | number)[] | undefined {
   if (mods.type !== 'plain' || mods.position !== 'exact' || mods.neq || mods.steps.length > 0) {
     return reject(
       ctx,
@@ -319,7 +440,7 @@ function keywordEntry(
       'List strings only.',
     );
   }
-  return keywordsIR(items, mods.all ? 'all' : 'any', mods.cased);
+  return items;
 }
 
 function valueIR(
@@ -332,15 +453,8 @@ function valueIR(
   const where = `${ctx.subject} field "${key}"`;
   switch (mods.type) {
     case 'plain':
-      if (mods.steps.length > 0) return rewrittenIR(ctx, path, where, value, mods);
-      if (typeof value === 'number' && mods.position === 'exact') return { kind: 'number', value };
-      if (typeof value === 'boolean' && mods.position === 'exact')
-        return { kind: 'boolean', value };
-      return {
-        kind: 'text',
-        tokens: textTokens(value, mods.position, mods.cased),
-        cased: mods.cased,
-      };
+      // Without rewriting steps, itemValue makes the value itself.
+      return rewrittenIR(ctx, path, where, value, mods);
     case 'compare': {
       const n =
         typeof value === 'number'
@@ -460,7 +574,8 @@ function rewrittenIR(
   const result = applySteps(parseWildcards(value), mods.steps);
   if (!result.ok) return reject(ctx, path, `${where} ${result.problem}`, value, result.fix);
   const cased = mods.cased;
-  const variants = result.variants.map((tokens) => (cased ? [...tokens] : foldTokens(tokens)));
+  // Not folded yet: a pipeline's string transformations see the value as written.
+  const variants = result.variants.map((tokens) => [...tokens]);
   const [only] = variants;
   if (variants.length === 1 && only) return { kind: 'text', tokens: only, cased };
   return { kind: 'variants', variants, cased };

@@ -44,6 +44,19 @@ export function parseWildcards(value: string): WildcardToken[] {
   return tokens;
 }
 
+/**
+ * A Sigma string's text, as pySigma writes it (`to_plain`): wildcards as `*` and `?`, a literal
+ * `*` or `?` escaped, backslashes as they are. What pipelines' string conditions and
+ * transformations read.
+ */
+export function renderSigma(tokens: readonly WildcardToken[]): string {
+  return tokens
+    .map((t) =>
+      t.kind === 'star' ? '*' : t.kind === 'one' ? '?' : t.text.replace(/([*?])/g, '\\$1'),
+    )
+    .join('');
+}
+
 /** Tokens for a literal string (no wildcard meaning), e.g. a `fieldref` value. */
 export function literalTokens(value: string): WildcardToken[] {
   return value === '' ? [] : [{ kind: 'text', text: value }];

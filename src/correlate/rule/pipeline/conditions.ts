@@ -1,10 +1,15 @@
 import { describe } from '../../../shared/duration.js';
 import { isMapping, suggest } from '../../../shared/shape.js';
 import type { YamlPath } from '../../../shared/yaml.js';
+import { renderSigma } from '../detection/wildcard.js';
+import { pythonRegex } from './python-regex.js';
 import type {
   FieldCondition,
   FieldFilter,
+  ItemCondition,
   ItemContext,
+  ItemFilter,
+  ItemValue,
   Logsource,
   RuleCondition,
   RuleFacts,
@@ -21,6 +26,14 @@ const RULE_CONDITIONS_NOT_IMPLEMENTED = [
 ];
 const RULE_CONDITIONS = ['logsource', 'tag', 'is_sigma_rule', 'is_sigma_correlation_rule'];
 const FIELD_CONDITIONS_NOT_IMPLEMENTED = ['processing_state'];
+const ITEM_CONDITIONS = [
+  'match_string',
+  'match_value',
+  'contains_wildcard',
+  'is_null',
+  'processing_item_applied',
+];
+const ITEM_CONDITIONS_NOT_IMPLEMENTED = ['processing_state'];
 
 /**
  * Whether a rule condition holds: a logsource condition when the rule's logsource has every
@@ -193,17 +206,20 @@ export function parseFieldFilter(
 }
 
 /**
- * Whether a rename applies to `name` under the item's field filter; `applied`: the ids of the
- * items that renamed the field so far.
+ * Whether an item applies to field `name` under its field filter; `applied`: the ids of the
+ * items applied to the field so far. A keyword (no name) is in no include_fields list, as
+ * in pySigma.
  */
 export function fieldPasses(
   filter: FieldFilter | undefined,
-  name: string,
+  name: string | undefined,
   applied: ReadonlySet<string>,
 ): boolean {
   if (!filter) return true;
   const results = filter.conditions.map((c) =>
-    c.kind === 'applied' ? applied.has(c.id) : c.fields.has(name) === c.include,
+    c.kind === 'applied'
+      ? applied.has(c.id)
+      : (name !== undefined && c.fields.has(name)) === c.include,
   );
   const combined = filter.op === 'and' ? results.every(Boolean) : results.some(Boolean);
   return combined !== filter.not;
@@ -261,4 +277,164 @@ function reportType(
     'CORDON_ERR_DEFINITION_VALUE',
     `${ctx.subject} has a ${what} of unknown type; got ${describe(type)}.${hint ? ` Did you mean "${hint}"?` : ''} Use ${implemented.map((t) => `"${t}"`).join(' or ')}.`,
   );
+}
+
+/**
+ * `detection_item_conditions` (with `detection_item_cond_op` / `_not`), or undefined when
+ * absent: match_string, match_value, contains_wildcard and is_null test the item's values
+ * (`cond: any | all`), processing_item_applied what was applied to it.
+ */
+export function parseItemFilter(
+  ctx: ItemContext,
+  item: Readonly<Record<string, unknown>>,
+): ItemFilter | undefined | false {
+  const value = item.detection_item_conditions;
+  const op = parseOp(ctx, item, 'detection_item_cond_op');
+  const not = parseNot(ctx, item, 'detection_item_cond_not');
+  if (op === undefined || not === undefined) return false;
+  if (value === undefined) return undefined;
+  const path = [...ctx.path, 'detection_item_conditions'];
+  if (!Array.isArray(value) || value.length === 0) {
+    ctx.sink.error(
+      path,
+      'CORDON_ERR_DEFINITION_TYPE',
+      `${ctx.subject} detection_item_conditions must be a list of conditions; got ${describe(value)}. Write e.g. "detection_item_conditions: [{ type: match_string, cond: any, pattern: '^C:' }]".`,
+    );
+    return false;
+  }
+  const conditions: ItemCondition[] = [];
+  let ok = true;
+  value.forEach((c, i) => {
+    const condition = parseItemCondition(ctx, [...path, i], c);
+    if (condition) conditions.push(condition);
+    else ok = false;
+  });
+  return ok ? { conditions, op, not } : false;
+}
+
+function parseItemCondition(ctx: ItemContext, at: YamlPath, c: unknown): ItemCondition | undefined {
+  const type = isMapping(c) ? c.type : undefined;
+  if (!isMapping(c) || typeof type !== 'string' || !ITEM_CONDITIONS.includes(type)) {
+    reportType(
+      ctx,
+      at,
+      'detection item condition',
+      type,
+      ITEM_CONDITIONS,
+      ITEM_CONDITIONS_NOT_IMPLEMENTED,
+    );
+    return undefined;
+  }
+  const own: Record<string, readonly string[]> = {
+    match_string: ['pattern', 'negate', 'cond'],
+    match_value: ['value', 'cond'],
+    contains_wildcard: ['cond'],
+    is_null: ['cond'],
+    processing_item_applied: ['processing_item_id'],
+  };
+  const keys = ['type', ...(own[type] ?? [])];
+  const extra = Object.keys(c).find((k) => !keys.includes(k));
+  if (extra !== undefined) {
+    ctx.sink.error(
+      [...at, extra],
+      'CORDON_ERR_DEFINITION_UNKNOWN_KEY',
+      `${ctx.subject} ${type} condition has unknown key "${extra}". Known keys: ${keys.join(', ')}.`,
+      true,
+    );
+    return undefined;
+  }
+  if (type === 'processing_item_applied') {
+    const id = c.processing_item_id;
+    if (typeof id === 'string' && id !== '')
+      return { kind: 'applied', id, path: [...at, 'processing_item_id'] };
+    ctx.sink.error(
+      [...at, 'processing_item_id'],
+      id === undefined ? 'CORDON_ERR_DEFINITION_REQUIRED' : 'CORDON_ERR_DEFINITION_TYPE',
+      `${ctx.subject} processing_item_applied needs "processing_item_id", the id of an earlier item; got ${describe(id)}. Write e.g. "processing_item_id: drop_event_id".`,
+    );
+    return undefined;
+  }
+  // pySigma requires `cond` on every value condition.
+  const cond = c.cond;
+  if (cond !== 'any' && cond !== 'all') {
+    ctx.sink.error(
+      [...at, 'cond'],
+      cond === undefined ? 'CORDON_ERR_DEFINITION_REQUIRED' : 'CORDON_ERR_DEFINITION_VALUE',
+      `${ctx.subject} ${type} needs "cond", whether one value (any) or every value (all) of an item must pass; got ${describe(cond)}. Write "cond: any" or "cond: all".`,
+    );
+    return undefined;
+  }
+  const test = valueTest(ctx, at, type, c);
+  return test ? { kind: 'values', cond, test } : undefined;
+}
+
+function valueTest(
+  ctx: ItemContext,
+  at: YamlPath,
+  type: string,
+  c: Readonly<Record<string, unknown>>,
+): ((value: ItemValue) => boolean) | undefined {
+  switch (type) {
+    case 'is_null':
+      return (v) => v.kind === 'null';
+    case 'contains_wildcard':
+      return (v) => v.kind === 'string' && v.tokens.some((t) => t.kind !== 'text');
+    case 'match_value': {
+      const want = c.value;
+      if (!['string', 'number', 'boolean'].includes(typeof want)) {
+        ctx.sink.error(
+          [...at, 'value'],
+          want === undefined ? 'CORDON_ERR_DEFINITION_REQUIRED' : 'CORDON_ERR_DEFINITION_TYPE',
+          `${ctx.subject} match_value needs "value", a string, number or boolean an item's value must equal; got ${describe(want)}.`,
+        );
+        return undefined;
+      }
+      // As pySigma compares: a string with a Sigma string's text, a number with a number.
+      return (v) =>
+        v.kind === 'string'
+          ? renderSigma(v.tokens) === want
+          : (v.kind === 'number' || v.kind === 'boolean') && v.value === want;
+    }
+    default: {
+      const negate = c.negate ?? false;
+      const compiled =
+        typeof c.pattern === 'string' ? pythonRegex(c.pattern) : { ok: false as const };
+      if (typeof negate !== 'boolean' || !compiled.ok) {
+        const bad = typeof negate !== 'boolean' ? 'negate' : 'pattern';
+        ctx.sink.error(
+          [...at, bad],
+          c[bad] === undefined ? 'CORDON_ERR_DEFINITION_REQUIRED' : 'CORDON_ERR_DEFINITION_VALUE',
+          bad === 'negate'
+            ? `${ctx.subject} match_string negate must be true or false; got ${describe(negate)}.`
+            : `${ctx.subject} match_string needs "pattern", a regular expression matched at the start of each string value${'reason' in compiled ? ` (${compiled.reason})` : ''}; got ${describe(c.pattern)}. Write e.g. "pattern: '^C:'".`,
+        );
+        return undefined;
+      }
+      // Python's re.match: anchored at the start of the value's Sigma text, not at its end.
+      const re = new RegExp(compiled.regex.source, `${compiled.regex.flags}y`);
+      return (v) => {
+        re.lastIndex = 0;
+        const matched = v.kind === 'string' && re.test(renderSigma(v.tokens));
+        return matched !== negate;
+      };
+    }
+  }
+}
+
+/** Whether a detection-item transformation applies to an item with these values. */
+export function itemPasses(
+  filter: ItemFilter | undefined,
+  values: readonly ItemValue[],
+  applied: ReadonlySet<string>,
+): boolean {
+  if (!filter) return true;
+  const results = filter.conditions.map((c) =>
+    c.kind === 'applied'
+      ? applied.has(c.id)
+      : c.cond === 'any'
+        ? values.some(c.test)
+        : values.every(c.test),
+  );
+  const combined = filter.op === 'and' ? results.every(Boolean) : results.some(Boolean);
+  return combined !== filter.not;
 }

@@ -4,7 +4,13 @@ import { checkKeys, isMapping, suggest } from '../../../shared/shape.js';
 import { DiagnosticSink, PositionMap, loadYaml } from '../../../shared/yaml.js';
 import type { RuleSource } from '../rule-source.js';
 import { parseSearch } from '../detection/parse-search.js';
-import { parseFieldFilter, parseNot, parseOp, parseRuleConditions } from './conditions.js';
+import {
+  parseFieldFilter,
+  parseItemFilter,
+  parseNot,
+  parseOp,
+  parseRuleConditions,
+} from './conditions.js';
 import type { RulePipeline } from './rule-pipeline.js';
 import { NOT_IMPLEMENTED, TRANSFORMATIONS } from './transformations/index.js';
 import type { ItemContext, Pipeline, PipelineItem } from './types.js';
@@ -23,14 +29,15 @@ export const ITEM_KEYS = [
   'field_name_conditions',
   'field_name_cond_op',
   'field_name_cond_not',
+  'detection_item_conditions',
+  'detection_item_cond_op',
+  'detection_item_cond_not',
 ];
 /** Item keys of pySigma that select by what Cordon does not implement. */
 const ITEM_KEYS_NOT_IMPLEMENTED = [
   'rule_cond_expr',
-  'detection_item_conditions',
-  'detection_item_cond_op',
-  'detection_item_cond_not',
   'field_name_cond_expr',
+  'detection_item_cond_expr',
 ];
 /** What a query backend does with the query; an evaluator builds none, so they are ignored. */
 const QUERY_STAGES = ['postprocessing', 'finalizers'];
@@ -80,9 +87,9 @@ export function parsePipelineSources(sources: readonly RuleSource[]): ParsedPipe
 }
 
 /**
- * A processing_item_applied condition must name a renaming item that comes before it (in the
- * order the pipelines apply): any other id never holds, and under `field_name_cond_not` its
- * item would rename every field without a word.
+ * A processing_item_applied condition must name an item that comes before it (in the order the
+ * pipelines apply) and renames fields or acts on detection items: any other id never holds,
+ * and under `field_name_cond_not` its item would rename every field without a word.
  */
 function checkAppliedIds(
   pipelines: readonly Pipeline[],
@@ -93,17 +100,21 @@ function checkAppliedIds(
   for (const pipeline of pipelines) {
     const sink = sinks.get(pipeline);
     for (const item of pipeline.items) {
-      for (const c of item.fieldFilter?.conditions ?? []) {
+      for (const c of [
+        ...(item.fieldFilter?.conditions ?? []),
+        ...(item.itemFilter?.conditions ?? []),
+      ]) {
         if (c.kind !== 'applied' || renamers.has(c.id) || !sink) continue;
         const before = sink.diagnostics.length;
         sink.error(
           c.path,
           'CORDON_ERR_DEFINITION_VALUE',
-          `${item.label} has a processing_item_applied condition on "${c.id}", which names no item before it that renames fields; got an id that never holds. Name the id of an earlier field_name_mapping, field_name_prefix_mapping, field_name_prefix or field_name_suffix item.`,
+          `${item.label} has a processing_item_applied condition on "${c.id}", which names no item before it that renames fields or changes detection items; got an id that never holds. Name the id of an earlier field renaming item (field_name_mapping, field_name_prefix, …) or detection item transformation (replace_string, map_string, …).`,
         );
         out.push(...sink.diagnostics.slice(before));
       }
-      if (item.id && item.transformation.kind === 'field') renamers.add(item.id);
+      const kind = item.transformation.kind;
+      if (item.id && (kind === 'field' || kind === 'item')) renamers.add(item.id);
     }
   }
   return out;
@@ -247,12 +258,22 @@ function parseItem(
   const ruleConditionOp = parseOp(ctx, raw, 'rule_cond_op');
   const ruleConditionNot = parseNot(ctx, raw, 'rule_cond_not');
   const fieldFilter = parseFieldFilter(ctx, raw);
-  if (fieldFilter && !kind.renamesFields) {
+  if (fieldFilter && !kind.renamesFields && !kind.detectionItems) {
     ok = false;
     sink.error(
       [...path, 'field_name_conditions'],
       'CORDON_ERR_PIPELINE_UNSUPPORTED',
-      `${ctx.subject} has field_name_conditions, which Cordon implements only for the transformations that rename fields. Select the rules with rule_conditions instead, or remove them.`,
+      `${ctx.subject} has field_name_conditions, which Cordon implements only for the transformations that rename fields or act on detection items. Select the rules with rule_conditions instead, or remove them.`,
+      true,
+    );
+  }
+  const itemFilter = parseItemFilter(ctx, raw);
+  if (itemFilter && !kind.detectionItems) {
+    ok = false;
+    sink.error(
+      [...path, 'detection_item_conditions'],
+      'CORDON_ERR_PIPELINE_UNSUPPORTED',
+      `${ctx.subject} has detection_item_conditions, which only select for the transformations that act on detection items (drop_detection_item, detection_item_failure, replace_string, map_string, set_value). Select the rules with rule_conditions instead, or remove them.`,
       true,
     );
   }
@@ -276,7 +297,8 @@ function parseItem(
     !ruleConditions ||
     !ruleConditionOp ||
     ruleConditionNot === undefined ||
-    fieldFilter === false
+    fieldFilter === false ||
+    itemFilter === false
   )
     return undefined;
   return {
@@ -286,6 +308,7 @@ function parseItem(
     ruleConditionOp,
     ruleConditionNot,
     fieldFilter,
+    itemFilter,
     transformation,
   };
 }
@@ -315,5 +338,10 @@ const ANY_FIELD: RulePipeline = {
   failure: undefined,
   added: [],
   mapField: () => ({ names: ['labels.field'], by: [] }),
+  processItem: (_field, values) => ({
+    kind: 'branches',
+    branches: [{ name: 'labels.field', values }],
+    by: [],
+  }),
   placeholder: () => ({ kind: 'values', values: ['value'] }),
 };

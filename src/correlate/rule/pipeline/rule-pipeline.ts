@@ -1,8 +1,31 @@
-import { fieldPasses, ruleConditionHolds } from './conditions.js';
+import { fieldPasses, itemPasses, ruleConditionHolds } from './conditions.js';
 import { closeEscape } from '../detection/wildcard.js';
-import type { Logsource, Pipeline, PipelineItem, RuleFacts, Transformation } from './types.js';
+import type {
+  ItemValue,
+  Logsource,
+  Pipeline,
+  PipelineItem,
+  RuleFacts,
+  Transformation,
+} from './types.js';
 
 type Rename = Extract<Transformation, { kind: 'field' }>['rename'];
+type Apply = Extract<Transformation, { kind: 'item' }>['apply'];
+
+/** A detection item after the pipelines: one branch per field it became (OR), or none. */
+export type ItemOutcome =
+  /** A detection_item_failure item selected it: the rule is skipped. */
+  | { readonly kind: 'failed'; readonly message: string; readonly by: string }
+  | {
+      readonly kind: 'branches';
+      /** No branch: the item was dropped. `name` undefined: a keyword item. */
+      readonly branches: readonly {
+        readonly name: string | undefined;
+        readonly values: readonly ItemValue[];
+      }[];
+      /** The items that renamed its field (for messages). */
+      readonly by: readonly string[];
+    };
 type Replace = Extract<Transformation, { kind: 'placeholder' }>['replace'];
 
 /** A field name after the pipelines, and the items that renamed it (for messages). */
@@ -39,6 +62,11 @@ export interface RulePipeline {
   /** `after`: only the renames that come after that place (an added condition's `at`). */
   mapField(name: string, after?: number): MappedField;
   /**
+   * A detection item (`field` undefined for keywords) through the renames and the
+   * detection-item transformations, in their order; `after` as for mapField.
+   */
+  processItem(field: string | undefined, values: readonly ItemValue[], after?: number): ItemOutcome;
+  /**
    * A placeholder's values as Sigma text, or why there are none; `after` as for mapField (an
    * added condition's placeholders are expanded only by the items after it).
    */
@@ -51,6 +79,7 @@ export const NO_PIPELINE: RulePipeline = {
   failure: undefined,
   added: [],
   mapField: (name) => ({ names: [name], by: [] }),
+  processItem: (name, values) => ({ kind: 'branches', branches: [{ name, values }], by: [] }),
   placeholder: () => ({ kind: 'none' }),
 };
 
@@ -67,6 +96,21 @@ export function pipelineForRule(pipelines: readonly Pipeline[], rule: RuleFacts)
   let failure: RulePipeline['failure'];
   const renames: { readonly item: PipelineItem; readonly rename: Rename; readonly at: number }[] =
     [];
+  // Renames and detection-item transformations in order: an item sees its field as renamed so far.
+  const steps: (
+    | {
+        readonly kind: 'rename';
+        readonly item: PipelineItem;
+        readonly rename: Rename;
+        readonly at: number;
+      }
+    | {
+        readonly kind: 'item';
+        readonly item: PipelineItem;
+        readonly apply: Apply;
+        readonly at: number;
+      }
+  )[] = [];
   const added: AddedCondition[] = [];
   let at = 0;
   const placeholders: { readonly label: string; readonly replace: Replace; readonly at: number }[] =
@@ -81,6 +125,10 @@ export function pipelineForRule(pipelines: readonly Pipeline[], rule: RuleFacts)
       switch (t.kind) {
         case 'field':
           renames.push({ item, rename: t.rename, at });
+          steps.push({ kind: 'rename', item, rename: t.rename, at });
+          break;
+        case 'item':
+          steps.push({ kind: 'item', item, apply: t.apply, at });
           break;
         case 'condition':
           added.push({
@@ -128,6 +176,59 @@ export function pipelineForRule(pipelines: readonly Pipeline[], rule: RuleFacts)
         if (renamed) by.push(item.label);
       }
       return { names: [...new Set(names.map((n) => n.name))], by };
+    },
+    processItem(field, values, after = 0) {
+      type Branch = {
+        readonly name: string | undefined;
+        readonly applied: ReadonlySet<string>;
+        readonly values: readonly ItemValue[];
+      };
+      let branches: readonly Branch[] = [{ name: field, applied: new Set(), values }];
+      const by: string[] = [];
+      const withId = (applied: ReadonlySet<string>, id: string | undefined): ReadonlySet<string> =>
+        id ? new Set([...applied, id]) : applied;
+      for (const step of steps) {
+        if (step.at <= after) continue;
+        const { item } = step;
+        if (step.kind === 'rename') {
+          let renamed = false;
+          branches = branches.flatMap((b) => {
+            const to =
+              b.name !== undefined && fieldPasses(item.fieldFilter, b.name, b.applied)
+                ? step.rename(b.name)
+                : undefined;
+            if (!to) return [b];
+            renamed = true;
+            const applied = withId(b.applied, item.id);
+            return to.map((name) => ({ name, applied, values: b.values }));
+          });
+          if (renamed) by.push(item.label);
+          continue;
+        }
+        const next: Branch[] = [];
+        for (const b of branches) {
+          const change =
+            fieldPasses(item.fieldFilter, b.name, b.applied) &&
+            itemPasses(item.itemFilter, b.values, b.applied)
+              ? step.apply({ field: b.name, values: b.values, applied: b.applied })
+              : undefined;
+          if (!change) next.push(b);
+          else if (change.kind === 'fail')
+            return { kind: 'failed', message: change.message, by: item.label };
+          else if (change.kind === 'values')
+            next.push({ name: b.name, applied: withId(b.applied, item.id), values: change.values });
+        }
+        branches = next;
+      }
+      // One name reached twice with the same values is one branch.
+      const unique = branches.filter(
+        (b, i) => branches.findIndex((o) => o.name === b.name && o.values === b.values) === i,
+      );
+      return {
+        kind: 'branches',
+        branches: unique.map(({ name, values: v }) => ({ name, values: v })),
+        by,
+      };
     },
     placeholder(name, after = 0) {
       for (const { label, replace, at: itemAt } of placeholders) {

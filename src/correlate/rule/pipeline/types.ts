@@ -1,4 +1,5 @@
 import type { DiagnosticSink, YamlPath } from '../../../shared/yaml.js';
+import type { WildcardToken } from '../detection/wildcard.js';
 
 /**
  * Processing pipelines, as pySigma writes them in YAML (`name`, `priority`, `vars`,
@@ -16,8 +17,45 @@ export interface Logsource {
   readonly service?: string | undefined;
 }
 
+/**
+ * One value of a detection item as pySigma's transformations see it: after the rule's own
+ * modifiers (a `contains` value already has its stars).
+ */
+export type ItemValue =
+  /** A Sigma string: literal text and wildcards. */
+  | { readonly kind: 'string'; readonly tokens: readonly WildcardToken[] }
+  | { readonly kind: 'number'; readonly value: number }
+  | { readonly kind: 'boolean'; readonly value: boolean }
+  | { readonly kind: 'null' }
+  /**
+   * A regular expression, network, comparison, field reference, `exists` or an expansion
+   * (windash, base64offset): string transformations pass it by; `value` is the parser's own.
+   */
+  | { readonly kind: 'other'; readonly value: unknown };
+
+/** A detection item (one `field|modifiers: values` entry, or a keyword list) being processed. */
+export interface DetectionItemView {
+  /** Its field name as the items before have renamed it; undefined for keywords. */
+  readonly field: string | undefined;
+  readonly values: readonly ItemValue[];
+  /** The ids of the items applied to it so far (processing_item_applied). */
+  readonly applied: ReadonlySet<string>;
+}
+
+/** What a detection-item transformation does to an item it selects. */
+export type ItemChange =
+  | { readonly kind: 'drop' }
+  | { readonly kind: 'fail'; readonly message: string }
+  | { readonly kind: 'values'; readonly values: readonly ItemValue[] };
+
 /** What one transformation does to a rule; the hook it fills says when it runs. */
 export type Transformation =
+  /**
+   * Acts on each detection item its field_name_conditions and detection_item_conditions select
+   * (drop_detection_item, detection_item_failure, the value transformations): undefined
+   * leaves the item as it is.
+   */
+  | { readonly kind: 'item'; readonly apply: (item: DetectionItemView) => ItemChange | undefined }
   /** Renames a field: its new names (several: any of them, as pySigma's one-to-many mapping). */
   | { readonly kind: 'field'; readonly rename: (name: string) => readonly string[] | undefined }
   | { readonly kind: 'logsource'; readonly change: (from: Logsource) => Logsource }
@@ -69,6 +107,11 @@ export interface TransformationKind {
   readonly required?: readonly string[];
   /** Whether field_name_conditions make sense for it (renames only). */
   readonly renamesFields: boolean;
+  /**
+   * Whether it acts on detection items: it then takes field_name_conditions and
+   * detection_item_conditions, which select the items.
+   */
+  readonly detectionItems?: boolean;
   parse(ctx: ItemContext, item: Readonly<Record<string, unknown>>): Transformation | undefined;
 }
 
@@ -96,6 +139,23 @@ export type FieldCondition =
   /** processing_item_applied: the item with this id renamed the field earlier. */
   | { readonly kind: 'applied'; readonly id: string; readonly path: YamlPath };
 
+/** One `detection_item_conditions` entry: on the item's values, or what was applied to it. */
+export type ItemCondition =
+  | {
+      readonly kind: 'values';
+      /** Whether one value (`any`) or every value (`all`) must pass. */
+      readonly cond: 'any' | 'all';
+      readonly test: (value: ItemValue) => boolean;
+    }
+  | { readonly kind: 'applied'; readonly id: string; readonly path: YamlPath };
+
+/** Which detection items a transformation applies to (`detection_item_conditions`). */
+export interface ItemFilter {
+  readonly conditions: readonly ItemCondition[];
+  readonly op: 'and' | 'or';
+  readonly not: boolean;
+}
+
 /** Which fields a rename applies to (`field_name_conditions`). */
 export interface FieldFilter {
   readonly conditions: readonly FieldCondition[];
@@ -112,6 +172,7 @@ export interface PipelineItem {
   readonly ruleConditionOp: 'and' | 'or';
   readonly ruleConditionNot: boolean;
   readonly fieldFilter: FieldFilter | undefined;
+  readonly itemFilter: ItemFilter | undefined;
   readonly transformation: Transformation;
 }
 

@@ -1,11 +1,16 @@
 import type { TransformationKind } from '../types.js';
 import { addCondition } from './add-condition.js';
 import { changeLogsource } from './change-logsource.js';
+import { detectionItemFailure } from './detection-item-failure.js';
+import { dropDetectionItem } from './drop-detection-item.js';
 import { fieldNamePrefix, fieldNameSuffix } from './field-name-affix.js';
 import { fieldNameMapping } from './field-name-mapping.js';
 import { fieldNamePrefixMapping } from './field-name-prefix-mapping.js';
+import { mapString } from './map-string.js';
 import { valuePlaceholders, wildcardPlaceholders } from './placeholders.js';
+import { replaceString } from './replace-string.js';
 import { ruleFailure } from './rule-failure.js';
+import { setValue } from './set-value.js';
 
 /** The pySigma transformation types Cordon implements, by their YAML `type`. */
 export const TRANSFORMATIONS: ReadonlyMap<string, TransformationKind> = new Map(
@@ -19,6 +24,11 @@ export const TRANSFORMATIONS: ReadonlyMap<string, TransformationKind> = new Map(
     wildcardPlaceholders,
     ruleFailure,
     addCondition,
+    dropDetectionItem,
+    detectionItemFailure,
+    replaceString,
+    mapString,
+    setValue,
   ].map((k) => [k.type, k]),
 );
 
@@ -29,20 +39,15 @@ export const TRANSFORMATIONS: ReadonlyMap<string, TransformationKind> = new Map(
  */
 export const NOT_IMPLEMENTED: readonly string[] = [
   'field_name_transform',
-  'drop_detection_item',
   'hashes_fields',
   'query_expression_placeholders',
   'add_field',
   'remove_field',
   'set_field',
-  'replace_string',
-  'map_string',
   'set_state',
   'regex',
-  'set_value',
   'convert_type',
   'case',
-  'detection_item_failure',
   'nest',
   'set_custom_attribute',
 ];

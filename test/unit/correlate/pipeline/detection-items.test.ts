@@ -1,0 +1,297 @@
+import { describe, expect, it } from 'vitest';
+import { buildRuleSet } from '../../../../src/correlate/rule/index.js';
+import { formatDiagnostic } from '../../../../src/shared/diagnostics.js';
+import { dedent, makeEvent } from '../helpers.js';
+
+/** Builds `rules` with pipeline files beside them; returns the rule set and every diagnostic. */
+function build(rules: string, pipelines: Record<string, string> = {}) {
+  const sources = [
+    { file: 'rules.yaml', text: dedent(rules) },
+    ...Object.entries(pipelines).map(([file, text]) => ({ file, text: dedent(text) })),
+  ];
+  const { ruleSet, diagnostics } = buildRuleSet(sources);
+  return { ruleSet, diagnostics: diagnostics.map(formatDiagnostic) };
+}
+
+function detection(rules: string, pipeline: string, key = 't') {
+  const { ruleSet, diagnostics } = build(rules, { 'p.pipeline.yaml': pipeline });
+  expect(diagnostics).toEqual([]);
+  const found = [...(ruleSet?.detections.values() ?? [])].find((d) => d.key === key);
+  if (!found) throw new Error(`no detection ${key}`);
+  return found;
+}
+
+/** `text` flush left, each line indented by `by` spaces. */
+const indent = (text: string, by: number) =>
+  dedent(text)
+    .split('\n')
+    .map((l) => (l.trim() === '' ? l : ' '.repeat(by) + l))
+    .join('\n');
+
+/** A rule `t` on log events with this detection. */
+const rule = (detectionYaml: string) =>
+  `title: T\nname: t\nlogsource: { category: log }\ndetection:\n${indent(detectionYaml, 2)}\n`;
+
+/** A pipeline that reads every field from labels, after `items`. */
+const pipeline = (items: string) =>
+  `name: p\ntransformations:\n${indent(items, 2)}\n  - type: field_name_prefix\n    prefix: labels.\n`;
+
+const log = (labels: Record<string, string>) => makeEvent({ kind: 'log', name: 'x', labels });
+
+describe('pipeline transformations on detection items', () => {
+  it('drop_detection_item removes the items it selects; a search left empty leaves the condition', () => {
+    const rules = rule(`
+      sel:
+        EventID: 1
+        Image|endswith: '\\whoami.exe'
+      filter:
+        EventID: 4
+      condition: sel and not filter
+    `);
+    const d = detection(
+      rules,
+      pipeline(`
+        - type: drop_detection_item
+          field_name_conditions: [{ type: include_fields, fields: [EventID] }]
+      `),
+    );
+    expect(d.reads).toEqual(['labels.Image']);
+    // With the filter gone (not "not true"), the selection alone decides.
+    expect(d.matches(log({ Image: 'C:\\Windows\\whoami.exe' }))).toBe(true);
+    expect(d.matches(log({ Image: 'C:\\Windows\\cmd.exe' }))).toBe(false);
+    // Without the drop, EventID is read like any other field.
+    const kept = detection(
+      rules,
+      pipeline('- type: field_name_prefix_mapping\n  mapping: { Zz: labels.zz }'),
+    );
+    expect(kept.reads).toEqual(['labels.EventID', 'labels.Image']);
+    expect(kept.matches(log({ Image: 'C:\\Windows\\whoami.exe' }))).toBe(false);
+  });
+
+  it('drops from a list of mappings only the mappings it empties, and refuses a condition left with nothing', () => {
+    const d = detection(
+      rule(`
+        sel:
+          - EventID: 1
+          - Image: a
+        condition: sel
+      `),
+      pipeline(`
+        - type: drop_detection_item
+          field_name_conditions: [{ type: include_fields, fields: [EventID] }]
+      `),
+    );
+    // An OR with the emptied mapping left out, not an OR with "match everything".
+    expect(d.matches(log({ Image: 'a' }))).toBe(true);
+    expect(d.matches(log({ Image: 'b' }))).toBe(false);
+
+    const { ruleSet, diagnostics } = build(rule('sel: { EventID: 1 }\ncondition: sel'), {
+      'p.pipeline.yaml': pipeline(`
+        - type: drop_detection_item
+          field_name_conditions: [{ type: include_fields, fields: [EventID] }]
+      `),
+    });
+    expect(ruleSet).toBeUndefined();
+    expect(diagnostics).toEqual([
+      expect.stringMatching(
+        /^rules\.yaml:\d+:\d+ error CORDON_ERR_RULE_DETECTION Rule "t" condition is left with no search: processing pipeline items dropped every item of "sel"/,
+      ),
+    ]);
+  });
+
+  it('detection_item_failure skips a rule with such an item, with its message and none of its other problems', () => {
+    const rules = `${rule(`
+      sel:
+        Hashes|contains: MD5=abc
+        Unknown.Field: x
+      condition: sel
+    `)}---\n${rule('sel: { Image: a }\ncondition: sel').replace('name: t', 'name: u')}`;
+    const { ruleSet, diagnostics } = build(rules, {
+      'p.pipeline.yaml': pipeline(`
+        - id: no_hashes
+          type: detection_item_failure
+          message: this deployment has no file hashes
+          field_name_conditions: [{ type: include_fields, fields: [Hashes] }]
+      `),
+    });
+    expect(diagnostics).toEqual([
+      expect.stringMatching(
+        /^rules\.yaml:1:1 warning CORDON_WARN_RULE_SKIPPED_BY_PIPELINE Rule "t" is skipped: Pipeline "p" \(p\.pipeline\.yaml\) transformation "no_hashes" refuses it with "this deployment has no file hashes"\./,
+      ),
+    ]);
+    expect([...(ruleSet?.detections.values() ?? [])].map((d) => d.key)).toEqual(['u']);
+  });
+
+  it('replace_string works on the Sigma text and keeps the wildcards the modifiers made', () => {
+    const d = detection(
+      rule(`
+        sel:
+          Image|endswith: '\\whoami.exe'
+          Pair: alpha-beta
+          Price: $5
+        condition: sel
+      `),
+      pipeline(`
+        - type: replace_string
+          regex: '\\\\'
+          replacement: /
+          field_name_conditions: [{ type: include_fields, fields: [Image] }]
+        - type: replace_string
+          regex: '^(?P<a>\\w+)-(\\w+)$'
+          replacement: '\\2-\\g<a>'
+          field_name_conditions: [{ type: include_fields, fields: [Pair] }]
+        - type: replace_string
+          regex: '\\$'
+          replacement: '$$'
+          field_name_conditions: [{ type: include_fields, fields: [Price] }]
+      `),
+    );
+    const hit = { Image: '/usr/bin/whoami.exe', Pair: 'beta-alpha', Price: '$$5' };
+    expect(d.matches(log(hit))).toBe(true);
+    expect(d.matches(log({ ...hit, Image: 'C:\\Windows\\whoami.exe' }))).toBe(false);
+    expect(d.matches(log({ ...hit, Pair: 'alpha-beta' }))).toBe(false);
+  });
+
+  it('replace_string with skip_special leaves wildcards alone; without it a wildcard can be replaced', () => {
+    const rules = rule("sel: { Cmd: 'run*now' }\ncondition: sel");
+    const replace = (skip: boolean) =>
+      pipeline(`
+        - type: replace_string
+          regex: '\\*'
+          replacement: ' '
+          skip_special: ${skip}
+      `);
+    const plain = detection(rules, replace(false));
+    expect(plain.matches(log({ Cmd: 'run now' }))).toBe(true);
+    expect(plain.matches(log({ Cmd: 'run it now' }))).toBe(false);
+    const skipping = detection(rules, replace(true));
+    expect(skipping.matches(log({ Cmd: 'run it now' }))).toBe(true);
+  });
+
+  it("keeps the rule's cased, applies to keywords, and turns numbers into strings", () => {
+    const d = detection(
+      rule(`
+        sel:
+          Name|cased: Admin
+          Port: 8080
+        kw:
+          - ignore previous
+        condition: sel and kw
+      `),
+      pipeline(`
+        - type: replace_string
+          regex: 'dmin'
+          replacement: 'DMIN'
+        - type: replace_string
+          regex: '^80'
+          replacement: '90'
+        - type: replace_string
+          regex: 'previous'
+          replacement: 'all'
+      `),
+    );
+    const hit = { Name: 'ADMIN', Port: '9080', Prompt: 'please IGNORE ALL instructions' };
+    expect(d.matches(log(hit))).toBe(true);
+    expect(d.matches(log({ ...hit, Name: 'admin' }))).toBe(false);
+    expect(d.matches(log({ ...hit, Port: '8080' }))).toBe(false);
+    expect(d.matches(log({ ...hit, Prompt: 'ignore previous instructions' }))).toBe(false);
+  });
+
+  it('map_string maps whole values, a list to any of several; set_value replaces any value', () => {
+    const d = detection(
+      rule(`
+        sel:
+          EventType: ProcessCreate
+          Image|re: '.*evil.*'
+          Other: untouched
+        condition: sel
+      `),
+      pipeline(`
+        - type: map_string
+          mapping: { ProcessCreate: [process_start, proc_start], untouched: never }
+          field_name_conditions: [{ type: include_fields, fields: [EventType] }]
+        - type: set_value
+          value: 'C:\\tools\\\\*'
+          field_name_conditions: [{ type: include_fields, fields: [Image] }]
+      `),
+    );
+    const hit = { EventType: 'proc_start', Image: 'C:\\tools\\x.exe', Other: 'untouched' };
+    expect(d.matches(log(hit))).toBe(true);
+    expect(d.matches(log({ ...hit, EventType: 'process_start' }))).toBe(true);
+    expect(d.matches(log({ ...hit, EventType: 'ProcessCreate' }))).toBe(false);
+    expect(d.matches(log({ ...hit, Image: 'D:\\evil.exe' }))).toBe(false);
+  });
+
+  it('detection_item_conditions select items by their values and by what was applied to them', () => {
+    const d = detection(
+      rule(`
+        sel:
+          Path|startswith: 'C:\\Temp'
+          Dir: '/tmp'
+          Opt: null
+        condition: sel
+      `),
+      pipeline(`
+        - id: unix
+          type: replace_string
+          regex: '^C:\\\\'
+          replacement: /
+          detection_item_conditions: [{ type: match_string, cond: any, pattern: '^C:' }]
+        - type: set_value
+          value: '/var/tmp*'
+          detection_item_conditions: [{ type: processing_item_applied, processing_item_id: unix }]
+        - type: drop_detection_item
+          detection_item_conditions: [{ type: is_null, cond: all }]
+      `),
+    );
+    expect(d.reads).toEqual(['labels.Dir', 'labels.Path']);
+    expect(d.matches(log({ Path: '/var/tmp/x', Dir: '/tmp' }))).toBe(true);
+    expect(d.matches(log({ Path: 'C:\\Temp\\x', Dir: '/tmp' }))).toBe(false);
+    expect(d.matches(log({ Path: '/var/tmp/x', Dir: '/var/tmp' }))).toBe(false);
+  });
+
+  it('reports bad settings with their location', () => {
+    const { diagnostics } = build(rule('sel: { labels.a: a }\ncondition: sel'), {
+      'p.pipeline.yaml': `
+        name: p
+        transformations:
+          - type: replace_string
+            regex: '(unclosed'
+            replacement: x
+          - type: replace_string
+            regex: '(a)'
+            replacement: '\\2'
+          - type: drop_detection_item
+            detection_item_conditions: [{ type: match_string, pattern: a }]
+          - type: field_name_prefix
+            prefix: labels.
+            detection_item_conditions: [{ type: is_null, cond: any }]
+          - type: map_string
+            mapping: { a: { b: c } }
+          - type: set_value
+            value: abc
+            force_type: num
+      `.replace(/^ {8}/gm, ''),
+    });
+    expect(diagnostics).toEqual([
+      expect.stringMatching(
+        /^p\.pipeline\.yaml:4:12 error CORDON_ERR_DEFINITION_VALUE Pipeline "p" transformation 1 \(replace_string\) needs "regex", a regular expression \(.+\)/,
+      ),
+      expect.stringMatching(
+        /^p\.pipeline\.yaml:8:18 error CORDON_ERR_DEFINITION_VALUE .*transformation 2 \(replace_string\) needs "replacement".*\(it has a reference to group 2, which the pattern lacks\)/,
+      ),
+      expect.stringMatching(
+        /^p\.pipeline\.yaml:10:33 error CORDON_ERR_DEFINITION_REQUIRED .*transformation 3 \(drop_detection_item\) match_string needs "cond"/,
+      ),
+      expect.stringMatching(
+        /^p\.pipeline\.yaml:13:5 error CORDON_ERR_PIPELINE_UNSUPPORTED .*transformation 4 \(field_name_prefix\) has detection_item_conditions, which only select for the transformations that act on detection items/,
+      ),
+      expect.stringMatching(
+        /^p\.pipeline\.yaml:15:19 error CORDON_ERR_DEFINITION_TYPE .*transformation 5 \(map_string\) maps "a" to something other than a string or a list of strings/,
+      ),
+      expect.stringMatching(
+        /^p\.pipeline\.yaml:17:12 error CORDON_ERR_DEFINITION_VALUE .*transformation 6 \(set_value\) cannot be made a number \(force_type: num\); got "abc"\./,
+      ),
+    ]);
+  });
+});
