@@ -156,7 +156,11 @@ function parseDocument(
     const keys = [identity.name, identity.id].filter((k) => k !== undefined);
     // A rule with neither is referred to by its title's key.
     if (keys.length === 0 && identity.title !== undefined) keys.push(titleKey(identity.title));
-    for (const key of keys) skipped.set(key, failure.by);
+    for (const key of keys)
+      skipped.set(
+        key,
+        `${failure.by} (${what === 'rule_conditions' ? 'rule_failure' : 'detection_item_failure'})`,
+      );
     sink.warning(
       [],
       'CORDON_WARN_RULE_SKIPPED_BY_PIPELINE',

@@ -196,7 +196,7 @@ function resolveCorrelation(
       ctx.sink.error(
         reference.path,
         'CORDON_ERR_RULE_UNKNOWN_REFERENCE',
-        `${ctx.subject} correlation rules names "${reference.ref}", which ${skippedBy} skips (rule_failure); got a reference to a rule that is not loaded. Change that transformation's rule_conditions, or remove "${reference.ref}" here.`,
+        `${ctx.subject} correlation rules names "${reference.ref}", which ${skippedBy} skips; got a reference to a rule that is not loaded. Change that transformation's conditions, or remove "${reference.ref}" here.`,
       );
     } else if (target === undefined) {
       ok = false;

@@ -64,9 +64,15 @@ export function parseDetectionRule(
   const conditions = parseConditions(ctx, detection.condition, identifiers);
   if (!conditions) return undefined;
   reportUnused(ctx, identifiers, conditions.used);
-  const kept = withoutDropped(ctx, conditions.nodes, dropped);
-  if (!kept) return undefined;
-  const nodes = addPipelineConditions(ctx, searches, kept);
+  const nodes = addPipelineConditions(ctx, searches, withoutDropped(conditions.nodes, dropped));
+  if (nodes?.length === 0) {
+    ctx.sink.error(
+      ['detection', 'condition'],
+      'CORDON_ERR_RULE_DETECTION',
+      `${ctx.subject} condition is left with no search: processing pipeline items dropped every item of ${[...dropped].map((n) => `"${n}"`).join(', ')}; got a rule that would match every event. Narrow the drop_detection_item's conditions, or skip such rules with a rule_failure.`,
+    );
+    return undefined;
+  }
   if (!ok || !nodes || eventKind === false) return undefined;
   const ir: DetectionIR = { eventKind, searches, conditions: nodes };
   warnForeignKeywords(ctx, doc.logsource, ir);
@@ -95,14 +101,12 @@ function warnForeignKeywords(ctx: RuleContext, written: unknown, ir: DetectionIR
 /**
  * The condition without the searches a pipeline dropped, as pySigma's queries leave them out:
  * an AND or OR goes on with its other operands, `not` of a dropped search is dropped too, and
- * `1 of` / `all of` count the searches left. Undefined after reporting a condition with
- * nothing left, which would match every event.
+ * `1 of` / `all of` count the searches left. Empty when nothing is left.
  */
 function withoutDropped(
-  ctx: RuleContext,
   nodes: readonly ConditionNode[],
   dropped: ReadonlySet<string>,
-): readonly ConditionNode[] | undefined {
+): readonly ConditionNode[] {
   if (dropped.size === 0) return nodes;
   const keep = (node: ConditionNode): ConditionNode | undefined => {
     switch (node.kind) {
@@ -124,14 +128,7 @@ function withoutDropped(
       }
     }
   };
-  const kept = nodes.map(keep).filter((n) => n !== undefined);
-  if (kept.length > 0) return kept;
-  ctx.sink.error(
-    ['detection', 'condition'],
-    'CORDON_ERR_RULE_DETECTION',
-    `${ctx.subject} condition is left with no search: processing pipeline items dropped every item of ${[...dropped].map((n) => `"${n}"`).join(', ')}; got a rule that would match every event. Narrow the drop_detection_item's conditions, or skip such rules with a rule_failure.`,
-  );
-  return undefined;
+  return nodes.map(keep).filter((n) => n !== undefined);
 }
 
 /**
@@ -147,9 +144,11 @@ function addPipelineConditions(
   const pipeline = ctx.pipeline;
   if (!pipeline || pipeline.added.length === 0) return nodes;
   let ok = true;
-  const terms: ConditionNode[] = [
-    nodes.length === 1 ? (nodes[0] as ConditionNode) : { kind: 'or', operands: nodes },
-  ];
+  // The rule's own condition may be gone (every search dropped): the added ones remain.
+  const terms: ConditionNode[] =
+    nodes.length === 0
+      ? []
+      : [nodes.length === 1 ? (nodes[0] as ConditionNode) : { kind: 'or', operands: nodes }];
   pipeline.added.forEach((added, i) => {
     let name = added.name ?? `_cond_${i + 1}`;
     while (searches.has(name)) name = `_${name}`;
@@ -174,7 +173,10 @@ function addPipelineConditions(
     const ref: ConditionNode = { kind: 'ref', name };
     terms.push(added.negated ? { kind: 'not', operand: ref } : ref);
   });
-  return ok ? [{ kind: 'and', operands: terms }] : undefined;
+  if (!ok) return undefined;
+  const [only] = terms;
+  if (terms.length <= 1) return only ? [only] : [];
+  return [{ kind: 'and', operands: terms }];
 }
 
 /**

@@ -166,16 +166,26 @@ function parseEntry(
   }
   const items =
     mods && values ? itemValues(ctx, path, key, value, values, mods, modifierNames) : undefined;
-  const outcome = (ctx.pipeline ?? NO_PIPELINE).processItem(field, items ?? []);
+  const pipeline = ctx.pipeline ?? NO_PIPELINE;
+  if (!mods || !items) {
+    // Values with problems: no transformation acts on them (a condition on values cannot be
+    // decided), but the field is still renamed and resolved, so an unknown one is reported.
+    const mapped = pipeline.mapField(field);
+    mapped.names.every((name) => resolveName(ctx, path, field, name, mapped.by) !== undefined);
+    return undefined;
+  }
+  const outcome = pipeline.processItem(field, items);
   if (outcome.kind === 'failed') {
     ctx.onItemFailure?.(outcome);
     return undefined;
   }
-  // Every field is resolved, even when the values had problems: all of them are reported.
-  const paths = outcome.branches.map((b) =>
-    resolveName(ctx, path, field, b.name ?? field, outcome.by),
-  );
-  if (!mods || !items || paths.some((p) => p === undefined)) return undefined;
+  // One error per entry, for the first name that maps nowhere.
+  const paths: string[] = [];
+  for (const b of outcome.branches) {
+    const resolved = resolveName(ctx, path, field, b.name ?? field, outcome.by);
+    if (resolved === undefined) return undefined;
+    paths.push(resolved);
+  }
   if (outcome.branches.length === 0) return null;
   const conditions = outcome.branches.map((b, i) =>
     fieldCondition(ctx, path, key, value, paths[i] as string, b.values, mods),
@@ -302,7 +312,9 @@ function fieldCondition(
     v?.kind === 'other' && 'exists' in (v.value as Other);
   if (values.length === 1 && exists(only))
     return { kind: 'exists', path: canonical, expected: only.value.exists };
-  if (values.length === 1 && only?.kind === 'null') return { kind: 'null', path: canonical };
+  // Null, or a value set_value made null on each of several (any of them: still null).
+  if (only?.kind === 'null' && values.every((v) => v.kind === 'null'))
+    return { kind: 'null', path: canonical };
   const odd = values.find((v) => v.kind === 'null' || exists(v));
   const oddName = odd?.kind === 'null' ? 'null' : 'an exists test';
   if (odd || values.length === 0) {

@@ -1,7 +1,8 @@
 import { describe } from '../../../shared/duration.js';
 import { isMapping, suggest } from '../../../shared/shape.js';
 import type { YamlPath } from '../../../shared/yaml.js';
-import { renderSigma } from '../detection/wildcard.js';
+import type { WildcardToken } from '../detection/wildcard.js';
+import { normaliseTokens, parseWildcards, renderSigma } from '../detection/wildcard.js';
 import { pythonRegex } from './python-regex.js';
 import type {
   FieldCondition,
@@ -148,7 +149,8 @@ export function parseFieldFilter(
   const op = parseOp(ctx, item, 'field_name_cond_op');
   const not = parseNot(ctx, item, 'field_name_cond_not');
   if (op === undefined || not === undefined) return false;
-  if (value === undefined) return undefined;
+  // pySigma negates even no conditions (`not all([])`): the item then applies to no field.
+  if (value === undefined) return not ? { conditions: [], op, not } : undefined;
   const path = [...ctx.path, 'field_name_conditions'];
   if (!Array.isArray(value) || value.length === 0) {
     ctx.sink.error(
@@ -292,7 +294,8 @@ export function parseItemFilter(
   const op = parseOp(ctx, item, 'detection_item_cond_op');
   const not = parseNot(ctx, item, 'detection_item_cond_not');
   if (op === undefined || not === undefined) return false;
-  if (value === undefined) return undefined;
+  // pySigma negates even no conditions (`not all([])`): the item then applies to no item.
+  if (value === undefined) return not ? { conditions: [], op, not } : undefined;
   const path = [...ctx.path, 'detection_item_conditions'];
   if (!Array.isArray(value) || value.length === 0) {
     ctx.sink.error(
@@ -389,10 +392,19 @@ function valueTest(
         );
         return undefined;
       }
-      // As pySigma compares: a string with a Sigma string's text, a number with a number.
+      // As pySigma compares: a string as the Sigma string it parses to, a number with a number.
+      const tokens = typeof want === 'string' ? normaliseTokens(parseWildcards(want)) : undefined;
+      const same = (a: readonly WildcardToken[], b: readonly WildcardToken[]): boolean =>
+        a.length === b.length &&
+        a.every((t, i) => {
+          const o = b[i];
+          return (
+            t.kind === o?.kind && (t.kind !== 'text' || (o.kind === 'text' && t.text === o.text))
+          );
+        });
       return (v) =>
         v.kind === 'string'
-          ? renderSigma(v.tokens) === want
+          ? tokens !== undefined && same(normaliseTokens(v.tokens), tokens)
           : (v.kind === 'number' || v.kind === 'boolean') && v.value === want;
     }
     default: {

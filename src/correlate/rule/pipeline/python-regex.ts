@@ -9,10 +9,47 @@ import { compileRegex, splitInlineFlags } from '../detection/regex.js';
 export function pythonRegex(
   pattern: string,
 ): { readonly ok: true; readonly regex: RegExp } | { readonly ok: false; readonly reason: string } {
-  const rewritten = pattern.replace(/\(\?P<(\w+)>/g, '(?<$1>').replace(/\(\?P=(\w+)\)/g, '\\k<$1>');
+  const escaped = pythonEscapes(pattern);
+  if (!escaped.ok) return escaped;
+  const rewritten = escaped.source
+    .replace(/\(\?P<(\w+)>/g, '(?<$1>')
+    .replace(/\(\?P=(\w+)\)/g, '\\k<$1>');
   const { source, flags } = splitInlineFlags(rewritten, []);
   const compiled = compileRegex(source, [...flags]);
   return compiled.ok ? { ok: true, regex: compiled.regex } : { ok: false, reason: compiled.reason };
+}
+
+/** Letters JavaScript reads after a backslash (outside a class) as Python does. */
+const SHARED_ESCAPES = new Set([...'dDwWsSbBnrtfvxu']);
+
+/**
+ * `\A` and `\Z` (start and end of the whole value) become look-arounds; any other letter
+ * escape JavaScript would read as a plain letter without a word (`\a`, `\N{…}`, `\U…`) is
+ * refused.
+ */
+function pythonEscapes(
+  pattern: string,
+):
+  { readonly ok: true; readonly source: string } | { readonly ok: false; readonly reason: string } {
+  let out = '';
+  let inClass = false;
+  for (let i = 0; i < pattern.length; i += 1) {
+    const ch = pattern[i] as string;
+    if (ch === '\\') {
+      const next = pattern[i + 1] ?? '';
+      i += 1;
+      if (!inClass && next === 'A') out += '(?<![\\s\\S])';
+      else if (!inClass && next === 'Z') out += '(?![\\s\\S])';
+      else if (/[A-Za-z]/.test(next) && !SHARED_ESCAPES.has(next) && !(inClass && next === 'b'))
+        return { ok: false, reason: `the escape "\\${next}", which JavaScript reads otherwise` };
+      else out += ch + next;
+      continue;
+    }
+    if (inClass && ch === ']') inClass = false;
+    else if (!inClass && ch === '[') inClass = true;
+    out += ch;
+  }
+  return { ok: true, source: out };
 }
 
 /** One piece of a replacement template: literal text, or a group's text by number or name. */

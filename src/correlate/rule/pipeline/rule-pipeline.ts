@@ -269,7 +269,8 @@ function fillTemplate(
 }
 
 function selects(item: PipelineItem, rule: RuleFacts): boolean {
-  if (item.ruleConditions.length === 0) return true;
+  // pySigma negates even no conditions (`not all([])`): such an item selects no rule.
+  if (item.ruleConditions.length === 0) return !item.ruleConditionNot;
   // pySigma decides a correlation's logsource conditions on the rules it reads; Cordon renames
   // a correlation's fields through those rules' own views instead, so an item selecting by
   // logsource (negated or not) leaves correlations alone.

@@ -294,4 +294,114 @@ describe('pipeline transformations on detection items', () => {
       ),
     ]);
   });
+
+  it('a value with problems is reported, never taken for a detection_item_failure or drop', () => {
+    const { ruleSet, diagnostics } = build(
+      rule('sel: { CommandLine|contians: foo }\ncondition: sel'),
+      {
+        'p.pipeline.yaml': pipeline(`
+        - type: detection_item_failure
+          message: null tests unsupported
+          detection_item_conditions: [{ type: is_null, cond: all }]
+      `),
+      },
+    );
+    expect(ruleSet).toBeUndefined();
+    expect(diagnostics).toEqual([
+      expect.stringMatching(
+        /^rules\.yaml:5:10 error CORDON_ERR_RULE_MODIFIER .*unknown modifier "contians"/,
+      ),
+    ]);
+  });
+
+  it("Python's \\A and \\Z anchor the whole value; an escape JavaScript reads otherwise is refused", () => {
+    const d = detection(
+      rule('sel: { A: foo.exe }\ncondition: sel'),
+      pipeline(`
+        - type: replace_string
+          regex: '\\A(\\w+)\\.exe\\Z'
+          replacement: '\\1.bin'
+      `),
+    );
+    expect(d.matches(log({ A: 'foo.bin' }))).toBe(true);
+    expect(d.matches(log({ A: 'foo.exe' }))).toBe(false);
+    const { diagnostics } = build(rule('sel: { labels.a: a }\ncondition: sel'), {
+      'p.pipeline.yaml': pipeline(`
+        - type: replace_string
+          regex: 'a\\N{DASH}'
+          replacement: x
+      `),
+    });
+    expect(diagnostics).toEqual([
+      expect.stringMatching(
+        /error CORDON_ERR_DEFINITION_VALUE .*needs "regex", a regular expression \(the escape "\\N", which JavaScript reads otherwise\)/,
+      ),
+    ]);
+  });
+
+  it('match_value compares the parsed Sigma string; a set_value null on several values is null', () => {
+    const d = detection(
+      rule(`
+        sel:
+          Dir: 'C:\\Windows'
+          Opt: [x, y]
+        condition: sel
+      `),
+      pipeline(`
+        - type: set_value
+          value: D
+          detection_item_conditions: [{ type: match_value, value: 'C:\\Windows', cond: any }]
+        - type: set_value
+          value: null
+          field_name_conditions: [{ type: include_fields, fields: [Opt] }]
+      `),
+    );
+    expect(d.matches(log({ Dir: 'D' }))).toBe(true);
+    expect(d.matches(log({ Dir: 'C:\\Windows' }))).toBe(false);
+    expect(d.matches(log({ Dir: 'D', Opt: 'x' }))).toBe(false);
+  });
+
+  it('a negation with no conditions selects nothing, as in pySigma', () => {
+    const d = detection(
+      rule('sel: { A: a }\ncondition: sel'),
+      pipeline(`
+        - type: set_value
+          value: b
+          detection_item_cond_not: true
+        - type: set_value
+          value: c
+          field_name_cond_not: true
+        - type: set_value
+          value: d
+          rule_cond_not: true
+      `),
+    );
+    expect(d.matches(log({ A: 'a' }))).toBe(true);
+  });
+
+  it('a rule whose searches were all dropped keeps the conditions a pipeline adds', () => {
+    const d = detection(
+      rule('sel: { A: x }\ncondition: sel'),
+      pipeline(`
+        - type: add_condition
+          conditions: { C: z }
+        - type: drop_detection_item
+          field_name_conditions: [{ type: include_fields, fields: [A] }]
+      `),
+    );
+    expect(d.reads).toEqual(['labels.C']);
+    expect(d.matches(log({ C: 'z' }))).toBe(true);
+    expect(d.matches(log({ A: 'x' }))).toBe(false);
+  });
+
+  it('a field mapped to several names that map nowhere is reported once', () => {
+    const { diagnostics } = build(rule('sel: { A: x }\ncondition: sel'), {
+      'p.pipeline.yaml':
+        'name: p\ntransformations:\n  - type: field_name_mapping\n    mapping: { A: [nope1, nope2] }\n',
+    });
+    expect(diagnostics).toHaveLength(1);
+    expect(diagnostics[0]).toContain(
+      'error CORDON_ERR_RULE_FIELD Rule "t" field "A" maps to no canonical event path; got "nope1"',
+    );
+  });
 });

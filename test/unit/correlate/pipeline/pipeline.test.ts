@@ -281,7 +281,7 @@ describe('processing pipelines beside the rules (*.pipeline.yaml)', () => {
       },
     );
     expect(diagnostics.find((d) => d.includes(' error '))).toContain(
-      'correlation rules names "whoami_run", which Pipeline "f" (f.pipeline.yaml) transformation 1 skips (rule_failure)',
+      'correlation rules names "whoami_run", which Pipeline "f" (f.pipeline.yaml) transformation 1 (rule_failure) skips',
     );
     const byTitle = build(
       `${dedent(WHOAMI).replace('name: whoami_run\n', '')}---\ntitle: Burst\nname: burst\ncorrelation: { type: event_count, rules: [whoami_run], timespan: 1m, condition: { gte: 2 } }\n`,
@@ -291,7 +291,7 @@ describe('processing pipelines beside the rules (*.pipeline.yaml)', () => {
       },
     );
     expect(byTitle.diagnostics.find((d) => d.includes(' error '))).toContain(
-      'names "whoami_run", which Pipeline "f" (f.pipeline.yaml) transformation 1 skips',
+      'names "whoami_run", which Pipeline "f" (f.pipeline.yaml) transformation 1 (rule_failure) skips',
     );
   });
 
