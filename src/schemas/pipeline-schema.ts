@@ -35,34 +35,59 @@ const fieldCondition = {
     },
   ],
 };
-const COMMON: Readonly<Record<string, JsonSchema>> = {
-  id: { type: 'string' },
-  rule_conditions: {
-    type: 'array',
-    items: {
-      oneOf: [
-        logsource,
-        {
-          type: 'object',
-          required: ['type', 'tag'],
-          properties: {
-            type: { const: 'tag' },
-            tag: { type: 'string', pattern: '^[^.\\s]+\\.\\S+$' },
-          },
-          additionalProperties: false,
-        },
-        {
-          type: 'object',
-          required: ['type'],
-          properties: { type: { enum: ['is_sigma_rule', 'is_sigma_correlation_rule'] } },
-          additionalProperties: false,
-        },
+const ruleCondition = {
+  oneOf: [
+    logsource,
+    {
+      type: 'object',
+      required: ['type', 'tag'],
+      properties: {
+        type: { const: 'tag' },
+        tag: { type: 'string', pattern: '^[^.\\s]+\\.\\S+$' },
+      },
+      additionalProperties: false,
+    },
+    {
+      type: 'object',
+      required: ['type'],
+      properties: { type: { enum: ['is_sigma_rule', 'is_sigma_correlation_rule'] } },
+      additionalProperties: false,
+    },
+    {
+      type: 'object',
+      required: ['type', 'attribute', 'value'],
+      properties: {
+        type: { const: 'rule_attribute' },
+        attribute: { type: 'string', description: 'A rule key: level, status, date, tags, …' },
+        value: { type: ['string', 'number'] },
+        op: { enum: ['eq', 'ne', 'gte', 'gt', 'lte', 'lt', 'in', 'not_in'] },
+      },
+      additionalProperties: false,
+    },
+  ],
+};
+
+/**
+ * An item's conditions of one sort: a list, or a mapping of names that its `*_cond_expr`
+ * combines (and, or, not, parentheses).
+ */
+function conditions(sort: string, ref: string): Record<string, JsonSchema> {
+  return {
+    [`${sort}_conditions`]: {
+      anyOf: [
+        { type: 'array', items: { $ref: ref }, minItems: 1 },
+        { type: 'object', additionalProperties: { $ref: ref }, minProperties: 1 },
       ],
     },
-    minItems: 1,
-  },
-  rule_cond_op: { enum: ['and', 'or'] },
-  rule_cond_not: { type: 'boolean' },
+    [`${sort}_cond_op`]: { enum: ['and', 'or'] },
+    [`${sort}_cond_not`]: { type: 'boolean' },
+    [`${sort}_cond_expr`]: { type: 'string', description: 'e.g. "a and (b or not c)"' },
+  };
+}
+
+const COMMON: Readonly<Record<string, JsonSchema>> = {
+  id: { type: 'string' },
+  ...conditions('rule', '#/$defs/ruleCondition'),
 };
 const cond = { enum: ['any', 'all'] };
 const itemCondition = {
@@ -105,24 +130,14 @@ const itemCondition = {
     },
   ],
 };
-const ITEM_FILTER: Readonly<Record<string, JsonSchema>> = {
-  detection_item_conditions: {
-    type: 'array',
-    items: { $ref: '#/$defs/detectionItemCondition' },
-    minItems: 1,
-  },
-  detection_item_cond_op: { enum: ['and', 'or'] },
-  detection_item_cond_not: { type: 'boolean' },
-};
-const FIELD_FILTER: Readonly<Record<string, JsonSchema>> = {
-  field_name_conditions: {
-    type: 'array',
-    items: { $ref: '#/$defs/fieldNameCondition' },
-    minItems: 1,
-  },
-  field_name_cond_op: { enum: ['and', 'or'] },
-  field_name_cond_not: { type: 'boolean' },
-};
+const ITEM_FILTER: Readonly<Record<string, JsonSchema>> = conditions(
+  'detection_item',
+  '#/$defs/detectionItemCondition',
+);
+const FIELD_FILTER: Readonly<Record<string, JsonSchema>> = conditions(
+  'field_name',
+  '#/$defs/fieldNameCondition',
+);
 
 /**
  * correlations/**\/*.pipeline.yaml: pySigma processing pipelines as Cordon applies them, one
@@ -134,7 +149,11 @@ export function pipelineSchema(): JsonSchema {
     'A pySigma processing pipeline applied to the rules beside it (correlations/**/*.pipeline.yaml).',
     {
       // Shared by every item that takes them (each item's shape is written out in full).
-      $defs: { fieldNameCondition: fieldCondition, detectionItemCondition: itemCondition },
+      $defs: {
+        ruleCondition,
+        fieldNameCondition: fieldCondition,
+        detectionItemCondition: itemCondition,
+      },
       type: 'object',
       required: ['name', 'transformations'],
       properties: {

@@ -141,6 +141,7 @@ function parseDocument(
     correlation: hasCorrelation,
     logsource: hasCorrelation ? undefined : logsourceOf(value.logsource),
     tags: Array.isArray(value.tags) ? value.tags.filter((t) => typeof t === 'string') : [],
+    attributes: value,
   });
   let itemFailure: { readonly message: string; readonly by: string } | undefined;
   const ctx: RuleContext = {

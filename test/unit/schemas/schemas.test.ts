@@ -85,6 +85,16 @@ describe('JSON Schemas', () => {
       detection_item_conditions: [{ type: 'match_string', pattern: '^1', cond: 'any' }],
     };
     expect(check('pipeline', item(drop))).toEqual([]);
+    const named = {
+      type: 'set_value',
+      value: 'x',
+      rule_conditions: {
+        win: { type: 'logsource', product: 'windows' },
+        high: { type: 'rule_attribute', attribute: 'level', op: 'gte', value: 'high' },
+      },
+      rule_cond_expr: 'win and not high',
+    };
+    expect(check('pipeline', item(named))).toEqual([]);
     expect(
       check('pipeline', item({ ...drop, detection_item_conditions: [{ type: 'is_null' }] })).length,
     ).toBeGreaterThan(0);

@@ -3,8 +3,11 @@ import { isMapping, suggest } from '../../../shared/shape.js';
 import type { YamlPath } from '../../../shared/yaml.js';
 import type { WildcardToken } from '../detection/wildcard.js';
 import { normaliseTokens, parseWildcards, renderSigma } from '../detection/wildcard.js';
+import { evaluateCondExpr, parseCondExpr } from './condition-expression.js';
 import { pythonRegex } from './python-regex.js';
 import type {
+  AttributeOp,
+  Linking,
   FieldCondition,
   FieldFilter,
   ItemCondition,
@@ -23,9 +26,30 @@ const RULE_CONDITIONS_NOT_IMPLEMENTED = [
   'contains_field',
   'processing_item_applied',
   'processing_state',
+];
+const RULE_CONDITIONS = [
+  'logsource',
+  'tag',
+  'is_sigma_rule',
+  'is_sigma_correlation_rule',
   'rule_attribute',
 ];
-const RULE_CONDITIONS = ['logsource', 'tag', 'is_sigma_rule', 'is_sigma_correlation_rule'];
+/** Sigma's levels and statuses in the order rule_attribute compares them (pySigma's). */
+const ORDERED: Readonly<Record<string, readonly string[]>> = {
+  level: ['informational', 'low', 'medium', 'high', 'critical'],
+  status: ['unsupported', 'deprecated', 'experimental', 'test', 'stable'],
+};
+const DATES = ['date', 'modified'];
+const ATTRIBUTE_OPS: readonly AttributeOp[] = [
+  'eq',
+  'ne',
+  'gte',
+  'gt',
+  'lte',
+  'lt',
+  'in',
+  'not_in',
+];
 const FIELD_CONDITIONS_NOT_IMPLEMENTED = ['processing_state'];
 const ITEM_CONDITIONS = [
   'match_string',
@@ -49,6 +73,8 @@ export function ruleConditionHolds(condition: RuleCondition, rule: RuleFacts): b
       return rule.correlation;
     case 'tag':
       return rule.tags.includes(condition.tag);
+    case 'attribute':
+      return attributeHolds(condition, rule.attributes[condition.attribute]);
     case 'logsource': {
       const { logsource } = rule;
       if (logsource === undefined || rule.correlation) return false;
@@ -60,33 +86,33 @@ export function ruleConditionHolds(condition: RuleCondition, rule: RuleFacts): b
   }
 }
 
-/** `rule_conditions`: a list of rule conditions; undefined after reporting a problem. */
-export function parseRuleConditions(ctx: ItemContext, value: unknown): RuleCondition[] | undefined {
-  if (value === undefined) return [];
-  const path = [...ctx.path, 'rule_conditions'];
-  if (!Array.isArray(value) || value.length === 0) {
-    ctx.sink.error(
-      path,
-      'CORDON_ERR_DEFINITION_TYPE',
-      `${ctx.subject} rule_conditions must be a list of conditions; got ${describe(value)}. Write e.g. "rule_conditions: [{ type: logsource, product: windows }]".`,
-    );
-    return undefined;
-  }
+/**
+ * `rule_conditions` with `rule_cond_op`, `rule_cond_not` or `rule_cond_expr`; undefined after
+ * reporting a problem.
+ */
+export function parseRuleConditions(
+  ctx: ItemContext,
+  item: Readonly<Record<string, unknown>>,
+): { conditions: RuleCondition[]; linking: Linking } | undefined {
+  const listed = conditionEntries(ctx, item, 'rule', '[{ type: logsource, product: windows }]');
+  if (!listed) return undefined;
   const out: RuleCondition[] = [];
   let ok = true;
-  value.forEach((c, i) => {
-    const at = [...path, i];
+  for (const [at, c] of listed.entries) {
     const type = isMapping(c) ? c.type : undefined;
     if (!isMapping(c) || typeof type !== 'string' || !RULE_CONDITIONS.includes(type)) {
       ok = false;
       reportType(ctx, at, 'rule condition', type, RULE_CONDITIONS, RULE_CONDITIONS_NOT_IMPLEMENTED);
-      return;
+      continue;
     }
     if (type !== 'logsource') {
-      const other = parseOtherCondition(ctx, at, type, c);
+      const other =
+        type === 'rule_attribute'
+          ? parseAttributeCondition(ctx, at, c)
+          : parseOtherCondition(ctx, at, type, c);
       if (other) out.push(other);
       else ok = false;
-      return;
+      continue;
     }
     const logsource: { -readonly [K in keyof Logsource]: string } = {};
     for (const key of Object.keys(c)) {
@@ -106,8 +132,204 @@ export function parseRuleConditions(ctx: ItemContext, value: unknown): RuleCondi
       } else logsource[part] = v;
     }
     out.push({ kind: 'logsource', logsource });
-  });
-  return ok ? out : undefined;
+  }
+  return ok ? { conditions: out, linking: listed.linking } : undefined;
+}
+
+/**
+ * An item's conditions of one sort (`rule`, `field_name`, `detection_item`): a list, or with a
+ * `<sort>_cond_expr` a mapping of names to conditions, each with its path; and how they
+ * combine. Undefined after reporting a problem. No conditions: an empty list.
+ */
+function conditionEntries(
+  ctx: ItemContext,
+  item: Readonly<Record<string, unknown>>,
+  sort: 'rule' | 'field_name' | 'detection_item',
+  example: string,
+): { entries: [YamlPath, unknown][]; linking: Linking } | undefined {
+  const key = `${sort}_conditions`;
+  const exprKey = `${sort}_cond_expr`;
+  const value = item[key];
+  const exprText = item[exprKey];
+  const op = parseOp(ctx, item, `${sort}_cond_op`);
+  const not = parseNot(ctx, item, `${sort}_cond_not`);
+  if (op === undefined || not === undefined) return undefined;
+  const path = [...ctx.path, key];
+  if (exprText === undefined) {
+    if (value === undefined) return { entries: [], linking: { op, not } };
+    if (!Array.isArray(value) || value.length === 0) {
+      ctx.sink.error(
+        path,
+        'CORDON_ERR_DEFINITION_TYPE',
+        isMapping(value)
+          ? `${ctx.subject} ${key} is a mapping of named conditions, which needs "${exprKey}" to combine them; got no ${exprKey}. Add e.g. "${exprKey}: ${Object.keys(value).slice(0, 2).join(' and ') || 'a'}", or list the conditions.`
+          : `${ctx.subject} ${key} must be a list of conditions; got ${describe(value)}. Write e.g. "${key}: ${example}".`,
+      );
+      return undefined;
+    }
+    return {
+      entries: value.map((c, i): [YamlPath, unknown] => [[...path, i], c]),
+      linking: { op, not },
+    };
+  }
+  const exprPath = [...ctx.path, exprKey];
+  if (item[`${sort}_cond_op`] !== undefined) {
+    ctx.sink.error(
+      [...ctx.path, `${sort}_cond_op`],
+      'CORDON_ERR_DEFINITION_VALUE',
+      `${ctx.subject} has both ${sort}_cond_op and ${exprKey}, which exclude each other (as in pySigma); got both. Keep the expression, or the op with a list of conditions.`,
+      true,
+    );
+    return undefined;
+  }
+  if (!isMapping(value) || Object.keys(value).length === 0) {
+    ctx.sink.error(
+      value === undefined ? exprPath : path,
+      value === undefined ? 'CORDON_ERR_DEFINITION_REQUIRED' : 'CORDON_ERR_DEFINITION_TYPE',
+      `${ctx.subject} ${exprKey} needs "${key}" as a mapping of names to conditions, which the expression combines; got ${describe(value)}. Write e.g. "${key}: { win: { type: logsource, product: windows } }".`,
+    );
+    return undefined;
+  }
+  if (typeof exprText !== 'string' || exprText.trim() === '') {
+    ctx.sink.error(
+      exprPath,
+      'CORDON_ERR_DEFINITION_TYPE',
+      `${ctx.subject} ${exprKey} must be an expression over the condition names (and, or, not, parentheses); got ${describe(exprText)}.`,
+    );
+    return undefined;
+  }
+  const names = Object.keys(value);
+  const parsed = parseCondExpr(exprText, names);
+  if (!parsed.ok) {
+    ctx.sink.errorInText(
+      exprPath,
+      'CORDON_ERR_DEFINITION_VALUE',
+      `${ctx.subject} ${exprKey} ${parsed.problem} at character ${parsed.offset + 1}; got "${exprText}". Combine the names of ${key} with and, or, not and parentheses.`,
+      exprText,
+      parsed.offset,
+    );
+    return undefined;
+  }
+  return {
+    entries: names.map((n): [YamlPath, unknown] => [[...path, n], value[n]]),
+    linking: { op, not, expr: parsed.expr },
+  };
+}
+
+/** Whether conditions with these results select, as their linking combines them. */
+export function linked(results: readonly boolean[], linking: Linking): boolean {
+  const combined = linking.expr
+    ? evaluateCondExpr(linking.expr, results)
+    : linking.op === 'and'
+      ? results.every(Boolean)
+      : results.some(Boolean);
+  return combined !== linking.not;
+}
+
+/** `{ type: rule_attribute, attribute, value, op }`; the value is checked for the known attributes. */
+function parseAttributeCondition(
+  ctx: ItemContext,
+  at: YamlPath,
+  c: Readonly<Record<string, unknown>>,
+): RuleCondition | undefined {
+  const keys = ['type', 'attribute', 'value', 'op'];
+  const extra = Object.keys(c).find((k) => !keys.includes(k));
+  const { attribute, value, op = 'eq' } = c;
+  const fail = (key: string, problem: string, got: unknown): undefined => {
+    ctx.sink.error(
+      [...at, key],
+      got === undefined ? 'CORDON_ERR_DEFINITION_REQUIRED' : 'CORDON_ERR_DEFINITION_VALUE',
+      `${ctx.subject} rule_attribute ${problem}; got ${describe(got)}.`,
+      key === extra,
+    );
+    return undefined;
+  };
+  if (extra !== undefined)
+    return fail(extra, `has unknown key "${extra}" (known: ${keys.join(', ')})`, extra);
+  if (typeof attribute !== 'string' || attribute === '')
+    return fail(
+      'attribute',
+      'needs "attribute", the rule key to compare (level, status, date, author, …)',
+      attribute,
+    );
+  if (typeof value !== 'string' && typeof value !== 'number')
+    return fail('value', 'needs "value", a string or number to compare with', value);
+  if (typeof op !== 'string' || !ATTRIBUTE_OPS.includes(op as AttributeOp))
+    return fail('op', `op must be one of ${ATTRIBUTE_OPS.join(', ')}`, op);
+  const order = ORDERED[attribute];
+  if (order && !order.includes(String(value).toLowerCase()))
+    return fail(
+      'value',
+      `compares ${attribute} with a value that is none of ${order.join(', ')}`,
+      value,
+    );
+  if (DATES.includes(attribute) && isoDate(String(value)) === undefined)
+    return fail(
+      'value',
+      `compares ${attribute} with a value that is not a date (YYYY-MM-DD)`,
+      value,
+    );
+  return { kind: 'attribute', attribute, op: op as AttributeOp, value };
+}
+
+/** `YYYY-MM-DD` (Sigma also writes `YYYY/MM/DD`) as a comparable string, else undefined. */
+function isoDate(text: string): string | undefined {
+  const m = /^(\d{4})[-/](\d{2})[-/](\d{2})$/.exec(text.trim());
+  return m ? `${m[1]}-${m[2]}-${m[3]}` : undefined;
+}
+
+/**
+ * pySigma's rule_attribute on the rule's own value of the key: a list by membership (in,
+ * not_in; eq never holds, ne always), a level or status by its rank, a date as a date, a number
+ * as a number, anything else as a string (eq, ne only). A rule without the key: never.
+ */
+function attributeHolds(
+  condition: Extract<RuleCondition, { kind: 'attribute' }>,
+  actual: unknown,
+): boolean {
+  const { op, value, attribute } = condition;
+  if (actual === undefined || actual === null) return false;
+  if (Array.isArray(actual)) {
+    const member = actual.some((a) => String(a) === String(value));
+    return op === 'in' ? member : op === 'not_in' ? !member : op === 'ne';
+  }
+  // A mapping (pySigma refuses to compare one): never.
+  if (typeof actual === 'object') return false;
+  const scalar = actual as string | number | boolean;
+  if (op === 'in' || op === 'not_in') return false;
+  const order = ORDERED[attribute];
+  let a: string | number | undefined;
+  let b: string | number | undefined;
+  if (order) {
+    a = order.indexOf(String(scalar).toLowerCase());
+    b = order.indexOf(String(value).toLowerCase());
+    if (a < 0) return false;
+  } else if (DATES.includes(attribute)) {
+    a = isoDate(String(scalar));
+    b = isoDate(String(value));
+  } else if (typeof actual === 'number') {
+    a = actual;
+    b = Number(value);
+  } else {
+    // Strings (titles, authors, ids) compare for equality only, as pySigma's do.
+    if (op !== 'eq' && op !== 'ne') return false;
+    return (String(scalar) === String(value)) === (op === 'eq');
+  }
+  if (a === undefined || b === undefined || Number.isNaN(b)) return false;
+  switch (op) {
+    case 'eq':
+      return a === b;
+    case 'ne':
+      return a !== b;
+    case 'gte':
+      return a >= b;
+    case 'gt':
+      return a > b;
+    case 'lte':
+      return a <= b;
+    case 'lt':
+      return a < b;
+  }
 }
 
 /** A tag condition (`tag: attack.t1059`) or is_sigma_rule / is_sigma_correlation_rule. */
@@ -140,30 +362,26 @@ function parseOtherCondition(
   return undefined;
 }
 
-/** `field_name_conditions` (include_fields / exclude_fields), or undefined when absent. */
+/**
+ * `field_name_conditions` (include_fields / exclude_fields / processing_item_applied), or
+ * undefined when absent; false after reporting a problem.
+ */
 export function parseFieldFilter(
   ctx: ItemContext,
   item: Readonly<Record<string, unknown>>,
 ): FieldFilter | undefined | false {
-  const value = item.field_name_conditions;
-  const op = parseOp(ctx, item, 'field_name_cond_op');
-  const not = parseNot(ctx, item, 'field_name_cond_not');
-  if (op === undefined || not === undefined) return false;
+  const listed = conditionEntries(
+    ctx,
+    item,
+    'field_name',
+    '[{ type: include_fields, fields: [Image] }]',
+  );
+  if (!listed) return false;
   // pySigma negates even no conditions (`not all([])`): the item then applies to no field.
-  if (value === undefined) return not ? { conditions: [], op, not } : undefined;
-  const path = [...ctx.path, 'field_name_conditions'];
-  if (!Array.isArray(value) || value.length === 0) {
-    ctx.sink.error(
-      path,
-      'CORDON_ERR_DEFINITION_TYPE',
-      `${ctx.subject} field_name_conditions must be a list of conditions; got ${describe(value)}. Write e.g. "field_name_conditions: [{ type: include_fields, fields: [Image] }]".`,
-    );
-    return false;
-  }
+  if (listed.entries.length === 0 && !listed.linking.not) return undefined;
   const conditions: FieldCondition[] = [];
   let ok = true;
-  value.forEach((c, i) => {
-    const at = [...path, i];
+  for (const [at, c] of listed.entries) {
     const type = isMapping(c) ? c.type : undefined;
     if (isMapping(c) && type === 'processing_item_applied') {
       const id = c.processing_item_id;
@@ -177,7 +395,7 @@ export function parseFieldFilter(
           `${ctx.subject} processing_item_applied needs "processing_item_id", the id of an earlier item; got ${describe(id)}. Write e.g. "processing_item_id: field_mapping".`,
         );
       }
-      return;
+      continue;
     }
     if (!isMapping(c) || (type !== 'include_fields' && type !== 'exclude_fields')) {
       ok = false;
@@ -189,7 +407,7 @@ export function parseFieldFilter(
         ['include_fields', 'exclude_fields', 'processing_item_applied'],
         FIELD_CONDITIONS_NOT_IMPLEMENTED,
       );
-      return;
+      continue;
     }
     const fields = c.fields;
     const list = typeof fields === 'string' ? [fields] : fields;
@@ -200,11 +418,11 @@ export function parseFieldFilter(
         fields === undefined ? 'CORDON_ERR_DEFINITION_REQUIRED' : 'CORDON_ERR_DEFINITION_TYPE',
         `${ctx.subject} ${type} needs "fields", a list of field names; got ${describe(fields)}. Write e.g. "fields: [Image, CommandLine]".`,
       );
-      return;
+      continue;
     }
     conditions.push({ kind: 'fields', include: type === 'include_fields', fields: new Set(list) });
-  });
-  return ok ? { conditions, op, not } : false;
+  }
+  return ok ? { conditions, ...listed.linking } : false;
 }
 
 /**
@@ -223,8 +441,7 @@ export function fieldPasses(
       ? applied.has(c.id)
       : (name !== undefined && c.fields.has(name)) === c.include,
   );
-  const combined = filter.op === 'and' ? results.every(Boolean) : results.some(Boolean);
-  return combined !== filter.not;
+  return linked(results, filter);
 }
 
 export function parseOp(
@@ -290,29 +507,23 @@ export function parseItemFilter(
   ctx: ItemContext,
   item: Readonly<Record<string, unknown>>,
 ): ItemFilter | undefined | false {
-  const value = item.detection_item_conditions;
-  const op = parseOp(ctx, item, 'detection_item_cond_op');
-  const not = parseNot(ctx, item, 'detection_item_cond_not');
-  if (op === undefined || not === undefined) return false;
+  const listed = conditionEntries(
+    ctx,
+    item,
+    'detection_item',
+    "[{ type: match_string, cond: any, pattern: '^C:' }]",
+  );
+  if (!listed) return false;
   // pySigma negates even no conditions (`not all([])`): the item then applies to no item.
-  if (value === undefined) return not ? { conditions: [], op, not } : undefined;
-  const path = [...ctx.path, 'detection_item_conditions'];
-  if (!Array.isArray(value) || value.length === 0) {
-    ctx.sink.error(
-      path,
-      'CORDON_ERR_DEFINITION_TYPE',
-      `${ctx.subject} detection_item_conditions must be a list of conditions; got ${describe(value)}. Write e.g. "detection_item_conditions: [{ type: match_string, cond: any, pattern: '^C:' }]".`,
-    );
-    return false;
-  }
+  if (listed.entries.length === 0 && !listed.linking.not) return undefined;
   const conditions: ItemCondition[] = [];
   let ok = true;
-  value.forEach((c, i) => {
-    const condition = parseItemCondition(ctx, [...path, i], c);
+  for (const [at, c] of listed.entries) {
+    const condition = parseItemCondition(ctx, at, c);
     if (condition) conditions.push(condition);
     else ok = false;
-  });
-  return ok ? { conditions, op, not } : false;
+  }
+  return ok ? { conditions, ...listed.linking } : false;
 }
 
 function parseItemCondition(ctx: ItemContext, at: YamlPath, c: unknown): ItemCondition | undefined {
@@ -447,6 +658,5 @@ export function itemPasses(
         ? values.some(c.test)
         : values.every(c.test),
   );
-  const combined = filter.op === 'and' ? results.every(Boolean) : results.some(Boolean);
-  return combined !== filter.not;
+  return linked(results, filter);
 }

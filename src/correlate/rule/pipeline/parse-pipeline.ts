@@ -4,13 +4,7 @@ import { checkKeys, isMapping, suggest } from '../../../shared/shape.js';
 import { DiagnosticSink, PositionMap, loadYaml } from '../../../shared/yaml.js';
 import type { RuleSource } from '../rule-source.js';
 import { parseSearch } from '../detection/parse-search.js';
-import {
-  parseFieldFilter,
-  parseItemFilter,
-  parseNot,
-  parseOp,
-  parseRuleConditions,
-} from './conditions.js';
+import { parseFieldFilter, parseItemFilter, parseRuleConditions } from './conditions.js';
 import type { RulePipeline } from './rule-pipeline.js';
 import { NOT_IMPLEMENTED, TRANSFORMATIONS } from './transformations/index.js';
 import type { ItemContext, Pipeline, PipelineItem } from './types.js';
@@ -32,9 +26,6 @@ export const ITEM_KEYS = [
   'detection_item_conditions',
   'detection_item_cond_op',
   'detection_item_cond_not',
-];
-/** Item keys of pySigma that select by what Cordon does not implement. */
-const ITEM_KEYS_NOT_IMPLEMENTED = [
   'rule_cond_expr',
   'field_name_cond_expr',
   'detection_item_cond_expr',
@@ -236,15 +227,6 @@ function parseItem(
   for (const key of Object.keys(raw)) {
     if (ITEM_KEYS.includes(key) || kind.keys.includes(key)) continue;
     ok = false;
-    if (ITEM_KEYS_NOT_IMPLEMENTED.includes(key)) {
-      sink.error(
-        [...path, key],
-        'CORDON_ERR_PIPELINE_UNSUPPORTED',
-        `${ctx.subject} uses "${key}", which Cordon does not implement yet. Select rules with rule_conditions (logsource) and fields with field_name_conditions instead.`,
-        true,
-      );
-      continue;
-    }
     const known = [...ITEM_KEYS, ...kind.keys];
     const hint = suggest(key, known);
     sink.error(
@@ -254,9 +236,7 @@ function parseItem(
       true,
     );
   }
-  const ruleConditions = parseRuleConditions(ctx, raw.rule_conditions);
-  const ruleConditionOp = parseOp(ctx, raw, 'rule_cond_op');
-  const ruleConditionNot = parseNot(ctx, raw, 'rule_cond_not');
+  const rules = parseRuleConditions(ctx, raw);
   const fieldFilter = parseFieldFilter(ctx, raw);
   if (fieldFilter && !kind.renamesFields && !kind.detectionItems) {
     ok = false;
@@ -290,23 +270,13 @@ function parseItem(
       'conditions',
       transformation.search,
     ) !== undefined;
-  if (
-    !ok ||
-    !shapeOk ||
-    !transformation ||
-    !ruleConditions ||
-    !ruleConditionOp ||
-    ruleConditionNot === undefined ||
-    fieldFilter === false ||
-    itemFilter === false
-  )
+  if (!ok || !shapeOk || !transformation || !rules || fieldFilter === false || itemFilter === false)
     return undefined;
   return {
     id,
     label: `${label} transformation ${id ? `"${id}"` : index + 1}`,
-    ruleConditions,
-    ruleConditionOp,
-    ruleConditionNot,
+    ruleConditions: rules.conditions,
+    ruleLinking: rules.linking,
     fieldFilter,
     itemFilter,
     transformation,

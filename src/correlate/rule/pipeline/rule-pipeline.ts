@@ -1,4 +1,4 @@
-import { fieldPasses, itemPasses, ruleConditionHolds } from './conditions.js';
+import { fieldPasses, itemPasses, linked, ruleConditionHolds } from './conditions.js';
 import { closeEscape } from '../detection/wildcard.js';
 import type {
   ItemValue,
@@ -270,12 +270,13 @@ function fillTemplate(
 
 function selects(item: PipelineItem, rule: RuleFacts): boolean {
   // pySigma negates even no conditions (`not all([])`): such an item selects no rule.
-  if (item.ruleConditions.length === 0) return !item.ruleConditionNot;
+  if (item.ruleConditions.length === 0) return !item.ruleLinking.not;
   // pySigma decides a correlation's logsource conditions on the rules it reads; Cordon renames
   // a correlation's fields through those rules' own views instead, so an item selecting by
   // logsource (negated or not) leaves correlations alone.
   if (rule.correlation && item.ruleConditions.some((c) => c.kind === 'logsource')) return false;
-  const results = item.ruleConditions.map((c) => ruleConditionHolds(c, rule));
-  const combined = item.ruleConditionOp === 'and' ? results.every(Boolean) : results.some(Boolean);
-  return combined !== item.ruleConditionNot;
+  return linked(
+    item.ruleConditions.map((c) => ruleConditionHolds(c, rule)),
+    item.ruleLinking,
+  );
 }

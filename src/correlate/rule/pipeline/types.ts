@@ -1,5 +1,6 @@
 import type { DiagnosticSink, YamlPath } from '../../../shared/yaml.js';
 import type { WildcardToken } from '../detection/wildcard.js';
+import type { CondExpr } from './condition-expression.js';
 
 /**
  * Processing pipelines, as pySigma writes them in YAML (`name`, `priority`, `vars`,
@@ -122,7 +123,24 @@ export type RuleCondition =
   /** `{ type: tag, tag: attack.t1059 }`: the rule carries this tag. */
   | { readonly kind: 'tag'; readonly tag: string }
   /** `{ type: is_sigma_rule }` / `{ type: is_sigma_correlation_rule }`. */
-  | { readonly kind: 'rule' | 'correlation' };
+  | { readonly kind: 'rule' | 'correlation' }
+  /** `{ type: rule_attribute, attribute: level, op: gte, value: high }`. */
+  | {
+      readonly kind: 'attribute';
+      readonly attribute: string;
+      readonly op: AttributeOp;
+      readonly value: string | number;
+    };
+
+export type AttributeOp = 'eq' | 'ne' | 'gte' | 'gt' | 'lte' | 'lt' | 'in' | 'not_in';
+
+/** How an item's conditions of one sort combine: `*_cond_op`, or a `*_cond_expr`; `*_cond_not`. */
+export interface Linking {
+  readonly op: 'and' | 'or';
+  readonly not: boolean;
+  /** A `*_cond_expr` over the conditions (then given as a mapping of names), instead of op. */
+  readonly expr?: CondExpr | undefined;
+}
 
 /** What rule conditions are decided on. */
 export interface RuleFacts {
@@ -130,6 +148,8 @@ export interface RuleFacts {
   /** Undefined for a correlation rule (it has none, unless change_logsource gives it one). */
   readonly logsource: Logsource | undefined;
   readonly tags: readonly string[];
+  /** The rule document's top-level keys (rule_attribute reads them). */
+  readonly attributes: Readonly<Record<string, unknown>>;
 }
 
 /** One `field_name_conditions` entry. */
@@ -150,17 +170,13 @@ export type ItemCondition =
   | { readonly kind: 'applied'; readonly id: string; readonly path: YamlPath };
 
 /** Which detection items a transformation applies to (`detection_item_conditions`). */
-export interface ItemFilter {
+export interface ItemFilter extends Linking {
   readonly conditions: readonly ItemCondition[];
-  readonly op: 'and' | 'or';
-  readonly not: boolean;
 }
 
 /** Which fields a rename applies to (`field_name_conditions`). */
-export interface FieldFilter {
+export interface FieldFilter extends Linking {
   readonly conditions: readonly FieldCondition[];
-  readonly op: 'and' | 'or';
-  readonly not: boolean;
 }
 
 export interface PipelineItem {
@@ -169,8 +185,7 @@ export interface PipelineItem {
   /** `Pipeline "sysmon" (file.pipeline.yaml) transformation "image"`, for messages. */
   readonly label: string;
   readonly ruleConditions: readonly RuleCondition[];
-  readonly ruleConditionOp: 'and' | 'or';
-  readonly ruleConditionNot: boolean;
+  readonly ruleLinking: Linking;
   readonly fieldFilter: FieldFilter | undefined;
   readonly itemFilter: ItemFilter | undefined;
   readonly transformation: Transformation;

@@ -1,42 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildRuleSet } from '../../../../src/correlate/rule/index.js';
-import { formatDiagnostic } from '../../../../src/shared/diagnostics.js';
-import { dedent, makeEvent } from '../helpers.js';
-
-/** Builds `rules` with pipeline files beside them; returns the rule set and every diagnostic. */
-function build(rules: string, pipelines: Record<string, string> = {}) {
-  const sources = [
-    { file: 'rules.yaml', text: dedent(rules) },
-    ...Object.entries(pipelines).map(([file, text]) => ({ file, text: dedent(text) })),
-  ];
-  const { ruleSet, diagnostics } = buildRuleSet(sources);
-  return { ruleSet, diagnostics: diagnostics.map(formatDiagnostic) };
-}
-
-function detection(rules: string, pipeline: string, key = 't') {
-  const { ruleSet, diagnostics } = build(rules, { 'p.pipeline.yaml': pipeline });
-  expect(diagnostics).toEqual([]);
-  const found = [...(ruleSet?.detections.values() ?? [])].find((d) => d.key === key);
-  if (!found) throw new Error(`no detection ${key}`);
-  return found;
-}
-
-/** `text` flush left, each line indented by `by` spaces. */
-const indent = (text: string, by: number) =>
-  dedent(text)
-    .split('\n')
-    .map((l) => (l.trim() === '' ? l : ' '.repeat(by) + l))
-    .join('\n');
-
-/** A rule `t` on log events with this detection. */
-const rule = (detectionYaml: string) =>
-  `title: T\nname: t\nlogsource: { category: log }\ndetection:\n${indent(detectionYaml, 2)}\n`;
-
-/** A pipeline that reads every field from labels, after `items`. */
-const pipeline = (items: string) =>
-  `name: p\ntransformations:\n${indent(items, 2)}\n  - type: field_name_prefix\n    prefix: labels.\n`;
-
-const log = (labels: Record<string, string>) => makeEvent({ kind: 'log', name: 'x', labels });
+import { build, detection, log, pipeline, rule } from './pipeline-helpers.js';
 
 describe('pipeline transformations on detection items', () => {
   it('drop_detection_item removes the items it selects; a search left empty leaves the condition', () => {

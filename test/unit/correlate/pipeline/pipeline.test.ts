@@ -630,7 +630,7 @@ describe('processing pipelines beside the rules (*.pipeline.yaml)', () => {
               mapping: { A: [] }
               rule_cond_expr: a and b
             - type: change_logsource
-              rule_conditions: [{ type: rule_attribute, attribute: level, value: high }]
+              rule_conditions: [{ type: processing_state, key: k, val: v }]
             - type: add_condition
               conditions: { EventID|contians: 1 }
             - type: value_placeholders
@@ -653,13 +653,13 @@ describe('processing pipelines beside the rules (*.pipeline.yaml)', () => {
         /^bad\.pipeline\.yaml:10:19 error CORDON_ERR_DEFINITION_TYPE .*\(field_name_mapping\) maps "A" to an empty list; a field maps to a name or a non-empty list of names\./,
       ),
       expect.stringMatching(
-        /^bad\.pipeline\.yaml:11:5 error CORDON_ERR_PIPELINE_UNSUPPORTED .* uses "rule_cond_expr", which Cordon does not implement yet\./,
+        /^bad\.pipeline\.yaml:11:21 error CORDON_ERR_DEFINITION_REQUIRED .*\(field_name_mapping\) rule_cond_expr needs "rule_conditions" as a mapping of names to conditions/,
       ),
       expect.stringMatching(
         /^bad\.pipeline\.yaml:12:5 error CORDON_ERR_DEFINITION_REQUIRED .*\(change_logsource\) changes nothing/,
       ),
       expect.stringMatching(
-        /^bad\.pipeline\.yaml:13:31 error CORDON_ERR_PIPELINE_UNSUPPORTED .* uses the rule condition type "rule_attribute", which Cordon does not implement yet\./,
+        /^bad\.pipeline\.yaml:13:31 error CORDON_ERR_PIPELINE_UNSUPPORTED .* uses the rule condition type "processing_state", which Cordon does not implement yet\./,
       ),
       expect.stringMatching(
         /^bad\.pipeline\.yaml:15:19 error CORDON_ERR_RULE_MODIFIER Pipeline "bad" transformation 5 \(add_condition\) conditions field "EventID" uses unknown modifier "contians"/,

@@ -1,0 +1,154 @@
+import { describe, expect, it } from 'vitest';
+import { dedent } from '../helpers.js';
+import { build, detection, log, pipeline, rule } from './pipeline-helpers.js';
+
+/** Rule `t` (A: a) with these top-level keys besides. */
+const ruleWith = (keys: string) =>
+  rule('sel: { A: a }\ncondition: sel').replace('name: t\n', `name: t\n${keys}\n`);
+
+/** Whether an item with these selection keys applies to the rule: it makes A's value "b". */
+function applies(rules: string, selection: string): boolean {
+  const { ruleSet, diagnostics } = build(rules, {
+    'p.pipeline.yaml': pipeline(
+      `- type: set_value\n  value: b\n${dedent(selection)
+        .trim()
+        .split('\n')
+        .map((l) => `  ${l}`)
+        .join('\n')}`,
+    ),
+  });
+  // Custom attributes are warned about as keys Cordon does not use; nothing else may be said.
+  expect(diagnostics.filter((d) => !d.includes('CORDON_WARN_RULE_UNUSED'))).toEqual([]);
+  const d = [...(ruleSet?.detections.values() ?? [])].find((x) => x.key === 't');
+  if (!d) throw new Error('no detection t');
+  return d.matches(log({ A: 'b' }));
+}
+
+describe('pipeline item selection: condition expressions and rule attributes', () => {
+  it('rule_cond_expr combines named rule conditions with and, or, not and parentheses', () => {
+    const expr = `
+      rule_conditions:
+        win: { type: logsource, product: windows }
+        high: { type: rule_attribute, attribute: level, op: gte, value: high }
+        old: { type: rule_attribute, attribute: status, value: deprecated }
+      rule_cond_expr: win and (high or not old)
+    `;
+    const withKeys = (keys: string) =>
+      ruleWith(keys).replace(
+        'logsource: { category: log }',
+        'logsource: { category: log, product: windows }',
+      );
+    expect(applies(withKeys('level: critical\nstatus: deprecated'), expr)).toBe(true);
+    expect(applies(withKeys('level: medium\nstatus: stable'), expr)).toBe(true);
+    expect(applies(withKeys('level: medium\nstatus: deprecated'), expr)).toBe(false);
+    expect(applies(ruleWith('level: critical'), expr)).toBe(false);
+  });
+
+  it('rule_attribute compares levels and statuses by rank, dates as dates, lists by membership, strings for equality', () => {
+    const attr = (attribute: string, op: string, value: string) =>
+      `rule_conditions: [{ type: rule_attribute, attribute: ${attribute}, op: ${op}, value: '${value}' }]`;
+    expect(applies(ruleWith('level: high'), attr('level', 'gt', 'medium'))).toBe(true);
+    expect(applies(ruleWith('level: low'), attr('level', 'gt', 'medium'))).toBe(false);
+    expect(applies(ruleWith('status: test'), attr('status', 'lt', 'stable'))).toBe(true);
+    expect(applies(ruleWith('date: 2023/04/01'), attr('date', 'lt', '2024-01-01'))).toBe(true);
+    expect(applies(ruleWith('date: 2024-06-01'), attr('date', 'lt', '2024-01-01'))).toBe(false);
+    expect(applies(ruleWith('tags: [attack.t1059]'), attr('tags', 'in', 'attack.t1059'))).toBe(
+      true,
+    );
+    expect(applies(ruleWith('tags: [attack.t1059]'), attr('tags', 'not_in', 'attack.t1059'))).toBe(
+      false,
+    );
+    expect(applies(ruleWith('author: Jane'), attr('author', 'eq', 'Jane'))).toBe(true);
+    expect(applies(ruleWith('author: Jane'), attr('author', 'ne', 'Jane'))).toBe(false);
+    // A string has no order; a rule without the attribute is never selected.
+    expect(applies(ruleWith('author: Jane'), attr('author', 'gt', 'A'))).toBe(false);
+    expect(applies(ruleWith('team: ml'), attr('team', 'eq', 'ml'))).toBe(true);
+    expect(applies(ruleWith(''), attr('team', 'eq', 'ml'))).toBe(false);
+  });
+
+  it('field_name_cond_expr and detection_item_cond_expr select fields and items', () => {
+    const rules = rule(`
+      sel:
+        A: a
+        B: C:\\x
+        C: c
+      condition: sel
+    `);
+    const d = detection(
+      rules,
+      pipeline(`
+        - type: set_value
+          value: z
+          field_name_conditions:
+            a: { type: include_fields, fields: [A, B] }
+            b: { type: include_fields, fields: [B] }
+          field_name_cond_expr: a and not b
+        - type: set_value
+          value: y
+          detection_item_conditions:
+            drive: { type: match_string, cond: any, pattern: '^C:' }
+            cee: { type: match_value, value: c, cond: any }
+          detection_item_cond_expr: drive or cee
+      `),
+    );
+    expect(d.matches(log({ A: 'z', B: 'y', C: 'y' }))).toBe(true);
+    expect(d.matches(log({ A: 'a', B: 'y', C: 'y' }))).toBe(false);
+    expect(d.matches(log({ A: 'z', B: 'C:\\x', C: 'y' }))).toBe(false);
+  });
+
+  it('reports an expression with an unknown name at its column, and expressions used wrongly', () => {
+    const { diagnostics } = build(rule('sel: { labels.a: a }\ncondition: sel'), {
+      'p.pipeline.yaml': `
+        name: p
+        transformations:
+          - type: set_value
+            value: b
+            rule_conditions:
+              win: { type: logsource, product: windows }
+            rule_cond_expr: win and lin
+          - type: set_value
+            value: b
+            rule_conditions: [{ type: logsource, product: windows }]
+            rule_cond_expr: win
+          - type: set_value
+            value: b
+            field_name_conditions:
+              a: { type: include_fields, fields: [A] }
+            field_name_cond_op: or
+            field_name_cond_expr: a
+          - type: set_value
+            value: b
+            detection_item_conditions:
+              a: { type: is_null, cond: any }
+          - type: set_value
+            value: b
+            rule_conditions:
+              w: { type: logsource, product: windows }
+            rule_cond_expr: w and (w
+          - type: set_value
+            value: b
+            rule_conditions: [{ type: rule_attribute, attribute: level, op: gte, value: severe }]
+      `,
+    });
+    expect(diagnostics).toEqual([
+      expect.stringMatching(
+        /^p\.pipeline\.yaml:7:29 error CORDON_ERR_DEFINITION_VALUE .*transformation 1 \(set_value\) rule_cond_expr names "lin", which is not one of its conditions \(win\) at character 9/,
+      ),
+      expect.stringMatching(
+        /^p\.pipeline\.yaml:10:22 error CORDON_ERR_DEFINITION_TYPE .*transformation 2 \(set_value\) rule_cond_expr needs "rule_conditions" as a mapping of names/,
+      ),
+      expect.stringMatching(
+        /^p\.pipeline\.yaml:16:5 error CORDON_ERR_DEFINITION_VALUE .*transformation 3 \(set_value\) has both field_name_cond_op and field_name_cond_expr/,
+      ),
+      expect.stringMatching(
+        /^p\.pipeline\.yaml:21:7 error CORDON_ERR_DEFINITION_TYPE .*transformation 4 \(set_value\) detection_item_conditions is a mapping of named conditions, which needs "detection_item_cond_expr"/,
+      ),
+      expect.stringMatching(
+        /^p\.pipeline\.yaml:\d+:\d+ error CORDON_ERR_DEFINITION_VALUE .*transformation 5 \(set_value\) rule_cond_expr has a "\(" that is never closed/,
+      ),
+      expect.stringMatching(
+        /^p\.pipeline\.yaml:\d+:\d+ error CORDON_ERR_DEFINITION_VALUE .*transformation 6 \(set_value\) rule_attribute compares level with a value that is none of informational, low, medium, high, critical; got "severe"\./,
+      ),
+    ]);
+  });
+});
