@@ -58,7 +58,11 @@ const ruleCondition = {
       required: ['type', 'attribute', 'value'],
       properties: {
         type: { const: 'rule_attribute' },
-        attribute: { type: 'string', description: 'A rule key: level, status, date, tags, …' },
+        attribute: {
+          type: 'string',
+          minLength: 1,
+          description: 'A rule key: level, status, date, tags, …',
+        },
         value: { type: ['string', 'number'] },
         op: { enum: ['eq', 'ne', 'gte', 'gt', 'lte', 'lt', 'in', 'not_in'] },
       },
@@ -82,6 +86,18 @@ function conditions(sort: string, ref: string): Record<string, JsonSchema> {
     [`${sort}_cond_op`]: { enum: ['and', 'or'] },
     [`${sort}_cond_not`]: { type: 'boolean' },
     [`${sort}_cond_expr`]: { type: 'string', description: 'e.g. "a and (b or not c)"' },
+  };
+}
+
+/** An expression needs its conditions as a mapping, and excludes the op (as the loader says). */
+function expressionRule(sort: string): JsonSchema {
+  return {
+    if: { required: [`${sort}_cond_expr`] },
+    then: {
+      required: [`${sort}_conditions`],
+      properties: { [`${sort}_conditions`]: { type: 'object' } },
+      not: { required: [`${sort}_cond_op`] },
+    },
   };
 }
 
@@ -185,6 +201,13 @@ export function pipelineSchema(): JsonSchema {
                 ...(kind.detectionItems ? ITEM_FILTER : {}),
                 ...kind.schema,
               },
+              allOf: [
+                expressionRule('rule'),
+                ...(kind.renamesFields || kind.detectionItems
+                  ? [expressionRule('field_name')]
+                  : []),
+                ...(kind.detectionItems ? [expressionRule('detection_item')] : []),
+              ],
               additionalProperties: false,
             })),
           },

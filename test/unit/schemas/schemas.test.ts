@@ -95,6 +95,14 @@ describe('JSON Schemas', () => {
       rule_cond_expr: 'win and not high',
     };
     expect(check('pipeline', item(named))).toEqual([]);
+    const { rule_cond_expr: _expr, ...byOp } = named;
+    expect(check('pipeline', item({ ...byOp, rule_cond_op: 'or' }))).toEqual([]);
+    for (const wrong of [
+      { ...named, rule_cond_op: 'and' },
+      { ...named, rule_conditions: [{ type: 'is_sigma_rule' }] },
+      { type: 'set_value', value: 'x', rule_cond_expr: 'a' },
+    ])
+      expect(check('pipeline', item(wrong)).length).toBeGreaterThan(0);
     expect(
       check('pipeline', item({ ...drop, detection_item_conditions: [{ type: 'is_null' }] })).length,
     ).toBeGreaterThan(0);

@@ -24,7 +24,8 @@ export function parseCondExpr(text: string, names: readonly string[]): ParsedExp
     offset: tokens[i]?.at ?? text.length,
     problem,
   });
-  const peek = (): string | undefined => tokens[i]?.text.toLowerCase();
+  // Keywords are lower case, as pySigma's grammar has them.
+  const peek = (): string | undefined => tokens[i]?.text;
 
   const primary = (): ParsedExpr => {
     const t = tokens[i];
@@ -37,16 +38,16 @@ export function parseCondExpr(text: string, names: readonly string[]): ParsedExp
       i += 1;
       return inner;
     }
-    const lower = t.text.toLowerCase();
-    if (lower === 'not') {
+    const word = t.text;
+    if (word === 'not') {
       i += 1;
       const operand = primary();
       return operand.ok ? { ok: true, expr: { kind: 'not', operand: operand.expr } } : operand;
     }
     const index = names.indexOf(t.text);
-    if (index < 0 || lower === 'and' || lower === 'or')
+    if (index < 0 || word === 'and' || word === 'or')
       return fail(
-        /^[A-Za-z0-9_-]+$/.test(t.text) && lower !== 'and' && lower !== 'or'
+        /^[A-Za-z0-9_-]+$/.test(t.text) && word !== 'and' && word !== 'or'
           ? `names "${t.text}", which is not one of its conditions (${names.join(', ')})`
           : `has "${t.text}" where a condition name should be`,
       );
@@ -83,5 +84,18 @@ export function evaluateCondExpr(expr: CondExpr, results: readonly boolean[]): b
       return evaluateCondExpr(expr.left, results) && evaluateCondExpr(expr.right, results);
     case 'or':
       return evaluateCondExpr(expr.left, results) || evaluateCondExpr(expr.right, results);
+  }
+}
+
+/** The indexes of the conditions an expression uses. */
+export function leaves(expr: CondExpr): number[] {
+  switch (expr.kind) {
+    case 'leaf':
+      return [expr.index];
+    case 'not':
+      return leaves(expr.operand);
+    case 'and':
+    case 'or':
+      return [...leaves(expr.left), ...leaves(expr.right)];
   }
 }

@@ -3,7 +3,7 @@ import { isMapping, suggest } from '../../../shared/shape.js';
 import type { YamlPath } from '../../../shared/yaml.js';
 import type { WildcardToken } from '../detection/wildcard.js';
 import { normaliseTokens, parseWildcards, renderSigma } from '../detection/wildcard.js';
-import { evaluateCondExpr, parseCondExpr } from './condition-expression.js';
+import { evaluateCondExpr, leaves, parseCondExpr } from './condition-expression.js';
 import { pythonRegex } from './python-regex.js';
 import type {
   AttributeOp,
@@ -74,7 +74,7 @@ export function ruleConditionHolds(condition: RuleCondition, rule: RuleFacts): b
     case 'tag':
       return rule.tags.includes(condition.tag);
     case 'attribute':
-      return attributeHolds(condition, rule.attributes[condition.attribute]);
+      return attributeHolds(condition, attributeOf(rule.attributes, condition.attribute));
     case 'logsource': {
       const { logsource } = rule;
       if (logsource === undefined || rule.correlation) return false;
@@ -157,13 +157,17 @@ function conditionEntries(
   const path = [...ctx.path, key];
   if (exprText === undefined) {
     if (value === undefined) return { entries: [], linking: { op, not } };
+    // Named conditions without an expression combine by the op, as a list does (pySigma).
+    if (isMapping(value) && Object.keys(value).length > 0)
+      return {
+        entries: Object.entries(value).map(([n, c]): [YamlPath, unknown] => [[...path, n], c]),
+        linking: { op, not },
+      };
     if (!Array.isArray(value) || value.length === 0) {
       ctx.sink.error(
         path,
         'CORDON_ERR_DEFINITION_TYPE',
-        isMapping(value)
-          ? `${ctx.subject} ${key} is a mapping of named conditions, which needs "${exprKey}" to combine them; got no ${exprKey}. Add e.g. "${exprKey}: ${Object.keys(value).slice(0, 2).join(' and ') || 'a'}", or list the conditions.`
-          : `${ctx.subject} ${key} must be a list of conditions; got ${describe(value)}. Write e.g. "${key}: ${example}".`,
+        `${ctx.subject} ${key} must be a list of conditions, or a mapping of names to them; got ${describe(value)}. Write e.g. "${key}: ${example}".`,
       );
       return undefined;
     }
@@ -207,6 +211,18 @@ function conditionEntries(
       `${ctx.subject} ${exprKey} ${parsed.problem} at character ${parsed.offset + 1}; got "${exprText}". Combine the names of ${key} with and, or, not and parentheses.`,
       exprText,
       parsed.offset,
+    );
+    return undefined;
+  }
+  // pySigma refuses a named condition the expression never uses.
+  const used = new Set(leaves(parsed.expr));
+  const unused = names.filter((_, i) => !used.has(i));
+  if (unused.length > 0) {
+    ctx.sink.error(
+      [...path, unused[0] ?? ''],
+      'CORDON_ERR_DEFINITION_VALUE',
+      `${ctx.subject} ${key} has ${unused.map((n) => `"${n}"`).join(', ')}, which ${exprKey} never uses; got "${exprText}". Use ${unused.length > 1 ? 'them' : 'it'} in the expression or remove ${unused.length > 1 ? 'them' : 'it'} (names are letters, digits, "_" and "-").`,
+      true,
     );
     return undefined;
   }
@@ -256,7 +272,7 @@ function parseAttributeCondition(
     return fail('value', 'needs "value", a string or number to compare with', value);
   if (typeof op !== 'string' || !ATTRIBUTE_OPS.includes(op as AttributeOp))
     return fail('op', `op must be one of ${ATTRIBUTE_OPS.join(', ')}`, op);
-  const order = ORDERED[attribute];
+  const order = Object.hasOwn(ORDERED, attribute) ? ORDERED[attribute] : undefined;
   if (order && !order.includes(String(value).toLowerCase()))
     return fail(
       'value',
@@ -272,10 +288,26 @@ function parseAttributeCondition(
   return { kind: 'attribute', attribute, op: op as AttributeOp, value };
 }
 
-/** `YYYY-MM-DD` (Sigma also writes `YYYY/MM/DD`) as a comparable string, else undefined. */
+/** `YYYY-MM-DD` (Sigma also writes `YYYY/M/D`) as a comparable string, else undefined. */
 function isoDate(text: string): string | undefined {
-  const m = /^(\d{4})[-/](\d{2})[-/](\d{2})$/.exec(text.trim());
-  return m ? `${m[1]}-${m[2]}-${m[3]}` : undefined;
+  const m = /^(\d{4})[-/](\d{1,2})[-/](\d{1,2})$/.exec(text.trim());
+  return m ? `${m[1]}-${m[2]?.padStart(2, '0')}-${m[3]?.padStart(2, '0')}` : undefined;
+}
+
+/** What pySigma's rule object holds for a key the rule leaves out (the lists empty). */
+const ATTRIBUTE_DEFAULTS: Readonly<Record<string, unknown>> = {
+  tags: [],
+  references: [],
+  falsepositives: [],
+  fields: [],
+  taxonomy: 'sigma',
+  title: '',
+};
+
+/** The rule's own value of a key (never an inherited property), or pySigma's default. */
+function attributeOf(attributes: Readonly<Record<string, unknown>>, key: string): unknown {
+  if (Object.hasOwn(attributes, key)) return attributes[key];
+  return Object.hasOwn(ATTRIBUTE_DEFAULTS, key) ? ATTRIBUTE_DEFAULTS[key] : undefined;
 }
 
 /**
@@ -297,7 +329,7 @@ function attributeHolds(
   if (typeof actual === 'object') return false;
   const scalar = actual as string | number | boolean;
   if (op === 'in' || op === 'not_in') return false;
-  const order = ORDERED[attribute];
+  const order = Object.hasOwn(ORDERED, attribute) ? ORDERED[attribute] : undefined;
   let a: string | number | undefined;
   let b: string | number | undefined;
   if (order) {
@@ -311,9 +343,14 @@ function attributeHolds(
     a = actual;
     b = Number(value);
   } else {
-    // Strings (titles, authors, ids) compare for equality only, as pySigma's do.
-    if (op !== 'eq' && op !== 'ne') return false;
-    return (String(scalar) === String(value)) === (op === 'eq');
+    // Strings (titles, authors, ids) compare for equality only, with a string, as pySigma's
+    // do; an id as the UUID it is (any case).
+    if ((op !== 'eq' && op !== 'ne') || typeof value !== 'string') return op === 'ne';
+    const same =
+      attribute === 'id'
+        ? String(scalar).toLowerCase() === value.toLowerCase()
+        : String(scalar) === value;
+    return same === (op === 'eq');
   }
   if (a === undefined || b === undefined || Number.isNaN(b)) return false;
   switch (op) {

@@ -269,8 +269,9 @@ function fillTemplate(
 }
 
 function selects(item: PipelineItem, rule: RuleFacts): boolean {
-  // pySigma negates even no conditions (`not all([])`): such an item selects no rule.
-  if (item.ruleConditions.length === 0) return !item.ruleLinking.not;
+  // No rule conditions select every rule, rule_cond_not or not (pySigma's
+  // `not self.rule_conditions or …`).
+  if (item.ruleConditions.length === 0) return true;
   // pySigma decides a correlation's logsource conditions on the rules it reads; Cordon renames
   // a correlation's fields through those rules' own views instead, so an item selecting by
   // logsource (negated or not) leaves correlations alone.

@@ -324,7 +324,7 @@ describe('pipeline transformations on detection items', () => {
     expect(d.matches(log({ Dir: 'D', Opt: 'x' }))).toBe(false);
   });
 
-  it('a negation with no conditions selects nothing, as in pySigma', () => {
+  it('a negation with no conditions selects no field or item, but every rule, as in pySigma', () => {
     const d = detection(
       rule('sel: { A: a }\ncondition: sel'),
       pipeline(`
@@ -339,7 +339,8 @@ describe('pipeline transformations on detection items', () => {
           rule_cond_not: true
       `),
     );
-    expect(d.matches(log({ A: 'a' }))).toBe(true);
+    expect(d.matches(log({ A: 'd' }))).toBe(true);
+    expect(d.matches(log({ A: 'a' }))).toBe(false);
   });
 
   it('a rule whose searches were all dropped keeps the conditions a pipeline adds', () => {

@@ -120,6 +120,8 @@ describe('pipeline item selection: condition expressions and rule attributes', (
             value: b
             detection_item_conditions:
               a: { type: is_null, cond: any }
+              b.c: { type: is_null, cond: all }
+            detection_item_cond_expr: a
           - type: set_value
             value: b
             rule_conditions:
@@ -141,13 +143,67 @@ describe('pipeline item selection: condition expressions and rule attributes', (
         /^p\.pipeline\.yaml:16:5 error CORDON_ERR_DEFINITION_VALUE .*transformation 3 \(set_value\) has both field_name_cond_op and field_name_cond_expr/,
       ),
       expect.stringMatching(
-        /^p\.pipeline\.yaml:21:7 error CORDON_ERR_DEFINITION_TYPE .*transformation 4 \(set_value\) detection_item_conditions is a mapping of named conditions, which needs "detection_item_cond_expr"/,
+        /^p\.pipeline\.yaml:22:7 error CORDON_ERR_DEFINITION_VALUE .*transformation 4 \(set_value\) detection_item_conditions has "b\.c", which detection_item_cond_expr never uses/,
       ),
       expect.stringMatching(
         /^p\.pipeline\.yaml:\d+:\d+ error CORDON_ERR_DEFINITION_VALUE .*transformation 5 \(set_value\) rule_cond_expr has a "\(" that is never closed/,
       ),
       expect.stringMatching(
         /^p\.pipeline\.yaml:\d+:\d+ error CORDON_ERR_DEFINITION_VALUE .*transformation 6 \(set_value\) rule_attribute compares level with a value that is none of informational, low, medium, high, critical; got "severe"\./,
+      ),
+    ]);
+  });
+
+  it('named conditions without an expression combine by the op; keywords are lower case; built-in attributes default as in pySigma', () => {
+    const named = `
+      rule_conditions:
+        a: { type: is_sigma_rule }
+        b: { type: is_sigma_correlation_rule }
+      rule_cond_op: or
+    `;
+    expect(applies(ruleWith('level: low'), named)).toBe(true);
+    // A rule without tags has none: not_in holds, as for "tags: []".
+    const notIn =
+      "rule_conditions: [{ type: rule_attribute, attribute: tags, op: not_in, value: 'attack.t1059' }]";
+    expect(applies(ruleWith(''), notIn)).toBe(true);
+    expect(
+      applies(
+        ruleWith(''),
+        'rule_conditions: [{ type: rule_attribute, attribute: taxonomy, value: sigma }]',
+      ),
+    ).toBe(true);
+    // An inherited name is no attribute of the rule.
+    expect(
+      applies(
+        ruleWith(''),
+        'rule_conditions: [{ type: rule_attribute, attribute: constructor, op: ne, value: x }]',
+      ),
+    ).toBe(false);
+    expect(
+      applies(
+        ruleWith(''),
+        'rule_conditions: [{ type: rule_attribute, attribute: toString, value: x }]',
+      ),
+    ).toBe(false);
+    expect(
+      applies(
+        ruleWith('id: 2C3F5D8E-1C34-4A8E-9F0E-5B7A6A1D4E21'),
+        'rule_conditions: [{ type: rule_attribute, attribute: id, value: 2c3f5d8e-1c34-4a8e-9f0e-5b7a6a1d4e21 }]',
+      ),
+    ).toBe(true);
+    const { diagnostics } = build(ruleWith(''), {
+      'p.pipeline.yaml': pipeline(`
+        - type: set_value
+          value: b
+          rule_conditions:
+            a: { type: is_sigma_rule }
+            b: { type: is_sigma_rule }
+          rule_cond_expr: a AND b
+      `),
+    });
+    expect(diagnostics).toEqual([
+      expect.stringMatching(
+        /error CORDON_ERR_DEFINITION_VALUE .*rule_cond_expr has "AND" after a complete expression/,
       ),
     ]);
   });
