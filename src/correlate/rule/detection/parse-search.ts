@@ -335,6 +335,8 @@ function fieldCondition(
         return { kind: 'number', value: v.value };
       case 'boolean':
         return { kind: 'boolean', value: v.value };
+      case 'regex':
+        return { kind: 'regex', source: v.source, flags: v.flags };
       case 'null':
         // Reported above (odd); kept for exhaustiveness.
         throw new Error('unreachable: null among values');

@@ -1,4 +1,5 @@
 import type { DiagnosticSink, YamlPath } from '../../../shared/yaml.js';
+import type { RegexFlag } from '../detection/regex.js';
 import type { WildcardToken } from '../detection/wildcard.js';
 import type { CondExpr } from './condition-expression.js';
 
@@ -28,6 +29,8 @@ export type ItemValue =
   | { readonly kind: 'number'; readonly value: number }
   | { readonly kind: 'boolean'; readonly value: boolean }
   | { readonly kind: 'null' }
+  /** A regular expression a transformation made of a string (`regex`), matched unanchored. */
+  | { readonly kind: 'regex'; readonly source: string; readonly flags: readonly RegexFlag[] }
   /**
    * A regular expression, network, comparison, field reference, `exists` or an expansion
    * (windash, base64offset): string transformations pass it by; `value` is the parser's own.

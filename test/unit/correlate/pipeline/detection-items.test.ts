@@ -368,4 +368,60 @@ describe('pipeline transformations on detection items', () => {
       'error CORDON_ERR_RULE_FIELD Rule "t" field "A" maps to no canonical event path; got "nope1"',
     );
   });
+
+  it('case, convert_type and regex rewrite values as pySigma does, anchored where pySigma leaves it to the backend', () => {
+    const d = detection(
+      rule(`
+        sel:
+          Name|cased: ProcessCreate*
+          Code: '42'
+          Port: 8080
+          Path|endswith: '\\Temp\\x.exe'
+          Exact: abc
+        condition: sel
+      `),
+      pipeline(`
+        - type: case
+          method: snake_case
+          field_name_conditions: [{ type: include_fields, fields: [Name] }]
+        - type: convert_type
+          target_type: num
+          field_name_conditions: [{ type: include_fields, fields: [Code] }]
+        - type: convert_type
+          target_type: str
+          field_name_conditions: [{ type: include_fields, fields: [Port] }]
+        - type: regex
+          field_name_conditions: [{ type: include_fields, fields: [Path] }]
+        - type: regex
+          method: plain
+          field_name_conditions: [{ type: include_fields, fields: [Exact] }]
+      `),
+    );
+    const hit = {
+      Name: 'process_create_x',
+      Code: '42.0',
+      Port: '8080',
+      Path: 'C:\\TEMP\\X.EXE',
+      Exact: 'abc',
+    };
+    expect(d.matches(log(hit))).toBe(true);
+    expect(d.matches(log({ ...hit, Name: 'ProcessCreate' }))).toBe(false);
+    expect(d.matches(log({ ...hit, Path: 'C:\\Temp\\x.exe.bak' }))).toBe(false);
+    // plain: case-sensitive, and still a whole-value match.
+    expect(d.matches(log({ ...hit, Exact: 'ABC' }))).toBe(false);
+    expect(d.matches(log({ ...hit, Exact: 'xabc' }))).toBe(false);
+
+    const { ruleSet, diagnostics } = build(rule('sel: { Code: abc }\ncondition: sel'), {
+      'p.pipeline.yaml': pipeline(`
+        - type: convert_type
+          target_type: num
+      `),
+    });
+    expect(ruleSet?.detections.size).toBe(0);
+    expect(diagnostics).toEqual([
+      expect.stringMatching(
+        /warning CORDON_WARN_RULE_SKIPPED_BY_PIPELINE .*refuses it with "value \"abc\" cannot be converted to a number"/,
+      ),
+    ]);
+  });
 });

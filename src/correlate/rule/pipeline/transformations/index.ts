@@ -1,6 +1,8 @@
 import type { TransformationKind } from '../types.js';
 import { addCondition } from './add-condition.js';
+import { caseTransformation } from './case.js';
 import { changeLogsource } from './change-logsource.js';
+import { convertType } from './convert-type.js';
 import { detectionItemFailure } from './detection-item-failure.js';
 import { dropDetectionItem } from './drop-detection-item.js';
 import { fieldNamePrefix, fieldNameSuffix } from './field-name-affix.js';
@@ -8,6 +10,7 @@ import { fieldNameMapping } from './field-name-mapping.js';
 import { fieldNamePrefixMapping } from './field-name-prefix-mapping.js';
 import { mapString } from './map-string.js';
 import { valuePlaceholders, wildcardPlaceholders } from './placeholders.js';
+import { regexTransformation } from './regex.js';
 import { replaceString } from './replace-string.js';
 import { ruleFailure } from './rule-failure.js';
 import { setValue } from './set-value.js';
@@ -29,6 +32,9 @@ export const TRANSFORMATIONS: ReadonlyMap<string, TransformationKind> = new Map(
     replaceString,
     mapString,
     setValue,
+    caseTransformation,
+    convertType,
+    regexTransformation,
   ].map((k) => [k.type, k]),
 );
 
@@ -45,9 +51,11 @@ export const NOT_IMPLEMENTED: readonly string[] = [
   'remove_field',
   'set_field',
   'set_state',
-  'regex',
-  'convert_type',
-  'case',
   'nest',
   'set_custom_attribute',
+  'extract_fields',
+  'strict_field_mapping_failure',
+  'file_placeholders',
+  'http_placeholders',
+  'command_placeholders',
 ];
