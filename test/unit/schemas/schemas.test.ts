@@ -76,9 +76,7 @@ describe('JSON Schemas', () => {
     expect(
       check('pipeline', item({ type: 'replace_string', regex: 'a', replacement: 'b' })),
     ).toEqual([]);
-    expect(
-      check('pipeline', item({ type: 'hashes_fields', valid_hash_algos: ['MD5'] })).length,
-    ).toBeGreaterThan(0);
+    expect(check('pipeline', item({ type: 'nest', items: [] })).length).toBeGreaterThan(0);
     const drop = {
       type: 'drop_detection_item',
       field_name_conditions: [{ type: 'include_fields', fields: ['EventID'] }],

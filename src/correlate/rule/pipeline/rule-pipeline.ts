@@ -217,6 +217,11 @@ export function pipelineForRule(pipelines: readonly Pipeline[], rule: RuleFacts)
             return { kind: 'failed', message: change.message, by: item.label };
           else if (change.kind === 'values')
             next.push({ name: b.name, applied: withId(b.applied, item.id), values: change.values });
+          else if (change.kind === 'split') {
+            const applied = withId(b.applied, item.id);
+            for (const part of change.items)
+              next.push({ name: part.field, applied, values: part.values });
+          }
         }
         branches = next;
       }

@@ -50,7 +50,12 @@ export interface DetectionItemView {
 export type ItemChange =
   | { readonly kind: 'drop' }
   | { readonly kind: 'fail'; readonly message: string }
-  | { readonly kind: 'values'; readonly values: readonly ItemValue[] };
+  | { readonly kind: 'values'; readonly values: readonly ItemValue[] }
+  /** The item becomes several on other fields, any of which may match (hashes_fields). */
+  | {
+      readonly kind: 'split';
+      readonly items: readonly { readonly field: string; readonly values: readonly ItemValue[] }[];
+    };
 
 /** What one transformation does to a rule; the hook it fills says when it runs. */
 export type Transformation =

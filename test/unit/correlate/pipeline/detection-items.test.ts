@@ -424,4 +424,44 @@ describe('pipeline transformations on detection items', () => {
       ),
     ]);
   });
+
+  it('hashes_fields splits a Hashes value into one field per algorithm, any of which may match', () => {
+    const d = detection(
+      rule(`
+        sel:
+          Hashes|contains:
+            - 'SHA256=ABC123'
+            - 'IMPHASH=E772C8'
+            - 'MD5|0123'
+            - 'd41d8cd98f00b204e9800998ecf8427e'
+            - 'CRC32=1234'
+        condition: sel
+      `),
+      pipeline(`
+        - type: hashes_fields
+          valid_hash_algos: [MD5, SHA256, IMPHASH]
+          field_prefix: File
+      `),
+    );
+    expect(d.reads).toEqual(['labels.FileIMPHASH', 'labels.FileMD5', 'labels.FileSHA256']);
+    expect(d.matches(log({ FileSHA256: 'abc123' }))).toBe(true);
+    expect(d.matches(log({ FileMD5: 'd41d8cd98f00b204e9800998ecf8427e' }))).toBe(true);
+    expect(d.matches(log({ FileMD5: '0123' }))).toBe(true);
+    // Exact values now, not "contains"; an algorithm left out is not searched for.
+    expect(d.matches(log({ FileSHA256: 'xabc123' }))).toBe(false);
+    expect(d.matches(log({ FileCRC32: '1234' }))).toBe(false);
+
+    const { ruleSet, diagnostics } = build(rule("sel: { Hashes: 'CRC32=1' }\ncondition: sel"), {
+      'p.pipeline.yaml': pipeline(`
+        - type: hashes_fields
+          valid_hash_algos: [MD5]
+      `),
+    });
+    expect(ruleSet?.detections.size).toBe(0);
+    expect(diagnostics).toEqual([
+      expect.stringMatching(
+        /warning CORDON_WARN_RULE_SKIPPED_BY_PIPELINE .*"No valid hash algorithm found in Hashes\. Please use one of the following: MD5"/,
+      ),
+    ]);
+  });
 });

@@ -8,6 +8,7 @@ import { dropDetectionItem } from './drop-detection-item.js';
 import { fieldNamePrefix, fieldNameSuffix } from './field-name-affix.js';
 import { fieldNameMapping } from './field-name-mapping.js';
 import { fieldNamePrefixMapping } from './field-name-prefix-mapping.js';
+import { hashesFields } from './hashes-fields.js';
 import { mapString } from './map-string.js';
 import { valuePlaceholders, wildcardPlaceholders } from './placeholders.js';
 import { regexTransformation } from './regex.js';
@@ -35,6 +36,7 @@ export const TRANSFORMATIONS: ReadonlyMap<string, TransformationKind> = new Map(
     caseTransformation,
     convertType,
     regexTransformation,
+    hashesFields,
   ].map((k) => [k.type, k]),
 );
 
@@ -45,7 +47,6 @@ export const TRANSFORMATIONS: ReadonlyMap<string, TransformationKind> = new Map(
  */
 export const NOT_IMPLEMENTED: readonly string[] = [
   'field_name_transform',
-  'hashes_fields',
   'query_expression_placeholders',
   'add_field',
   'remove_field',
