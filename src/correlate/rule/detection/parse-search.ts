@@ -111,7 +111,8 @@ function keywordItem(
     }
     const base = v.kind === 'string' ? v.tokens : literalTokens(String(v.value));
     const tokens = normaliseTokens(positionTokens(base, 'contains'));
-    out.push({ tokens: cased ? tokens : foldTokens(tokens), cased });
+    const c = (v.kind === 'string' ? v.cased : undefined) ?? cased;
+    out.push({ tokens: c ? tokens : foldTokens(tokens), cased: c });
   }
   return { kind: 'keywords', combine, values: out };
 }
@@ -188,7 +189,7 @@ function parseEntry(
   }
   if (outcome.branches.length === 0) return null;
   const conditions = outcome.branches.map((b, i) =>
-    fieldCondition(ctx, path, key, value, paths[i] as string, b.values, mods),
+    fieldCondition(ctx, path, key, value, paths[i] as string, b.values, b.plain ? PLAIN : mods),
   );
   if (!conditions.every((c) => c !== undefined)) return undefined;
   const [only] = conditions;
@@ -274,6 +275,9 @@ function itemValues(
   return ok ? out : undefined;
 }
 
+/** The modifiers of an item a split made (hashes_fields): plain values, any of them. */
+const PLAIN: Pick<ModifierSet, 'all' | 'neq' | 'cased'> = { all: false, neq: false, cased: false };
+
 /** What an `other` item value holds: a value's IR, or an `exists` test. */
 type Other = { readonly ir: ValueIR } | { readonly exists: boolean };
 
@@ -305,7 +309,7 @@ function fieldCondition(
   value: unknown,
   canonical: string,
   values: readonly ItemValue[],
-  mods: ModifierSet,
+  mods: Pick<ModifierSet, 'all' | 'neq' | 'cased'>,
 ): FieldConditionIR | undefined {
   const [only] = values;
   const exists = (v: ItemValue | undefined): v is { kind: 'other'; value: { exists: boolean } } =>
@@ -329,14 +333,14 @@ function fieldCondition(
   const cased = mods.cased;
   const irs = values.map((v): ValueIR => {
     switch (v.kind) {
-      case 'string':
-        return { kind: 'text', tokens: cased ? v.tokens : foldTokens(v.tokens), cased };
+      case 'string': {
+        const c = v.cased ?? cased;
+        return { kind: 'text', tokens: c ? v.tokens : foldTokens(v.tokens), cased: c };
+      }
       case 'number':
         return { kind: 'number', value: v.value };
       case 'boolean':
         return { kind: 'boolean', value: v.value };
-      case 'regex':
-        return { kind: 'regex', source: v.source, flags: v.flags };
       case 'null':
         // Reported above (odd); kept for exhaustiveness.
         throw new Error('unreachable: null among values');

@@ -407,59 +407,79 @@ export function parseFieldFilter(
   ctx: ItemContext,
   item: Readonly<Record<string, unknown>>,
 ): FieldFilter | undefined | false {
-  const listed = conditionEntries(
+  return parseFilter(
     ctx,
     item,
     'field_name',
     '[{ type: include_fields, fields: [Image] }]',
-  );
-  if (!listed) return false;
-  // pySigma negates even no conditions (`not all([])`): the item then applies to no field.
-  if (listed.entries.length === 0 && !listed.linking.not) return undefined;
-  const conditions: FieldCondition[] = [];
-  let ok = true;
-  for (const [at, c] of listed.entries) {
-    const type = isMapping(c) ? c.type : undefined;
-    if (isMapping(c) && type === 'processing_item_applied') {
-      const id = c.processing_item_id;
-      if (typeof id === 'string' && id !== '')
-        conditions.push({ kind: 'applied', id, path: [...at, 'processing_item_id'] });
-      else {
-        ok = false;
-        ctx.sink.error(
-          [...at, 'processing_item_id'],
-          id === undefined ? 'CORDON_ERR_DEFINITION_REQUIRED' : 'CORDON_ERR_DEFINITION_TYPE',
-          `${ctx.subject} processing_item_applied needs "processing_item_id", the id of an earlier item; got ${describe(id)}. Write e.g. "processing_item_id: field_mapping".`,
+    (at, c): FieldCondition | undefined => {
+      const type = isMapping(c) ? c.type : undefined;
+      if (isMapping(c) && type === 'processing_item_applied') return appliedCondition(ctx, at, c);
+      if (!isMapping(c) || (type !== 'include_fields' && type !== 'exclude_fields')) {
+        reportType(
+          ctx,
+          at,
+          'field name condition',
+          type,
+          ['include_fields', 'exclude_fields', 'processing_item_applied'],
+          FIELD_CONDITIONS_NOT_IMPLEMENTED,
         );
+        return undefined;
       }
-      continue;
-    }
-    if (!isMapping(c) || (type !== 'include_fields' && type !== 'exclude_fields')) {
-      ok = false;
-      reportType(
-        ctx,
-        at,
-        'field name condition',
-        type,
-        ['include_fields', 'exclude_fields', 'processing_item_applied'],
-        FIELD_CONDITIONS_NOT_IMPLEMENTED,
-      );
-      continue;
-    }
-    const fields = c.fields;
-    const list = typeof fields === 'string' ? [fields] : fields;
-    if (!Array.isArray(list) || list.length === 0 || !list.every((f) => typeof f === 'string')) {
-      ok = false;
+      const fields = c.fields;
+      const list = typeof fields === 'string' ? [fields] : fields;
+      if (Array.isArray(list) && list.length > 0 && list.every((f) => typeof f === 'string'))
+        return { kind: 'fields', include: type === 'include_fields', fields: new Set(list) };
       ctx.sink.error(
         [...at, 'fields'],
         fields === undefined ? 'CORDON_ERR_DEFINITION_REQUIRED' : 'CORDON_ERR_DEFINITION_TYPE',
         `${ctx.subject} ${type} needs "fields", a list of field names; got ${describe(fields)}. Write e.g. "fields: [Image, CommandLine]".`,
       );
-      continue;
-    }
-    conditions.push({ kind: 'fields', include: type === 'include_fields', fields: new Set(list) });
+      return undefined;
+    },
+  );
+}
+
+/**
+ * An item's field name or detection item conditions, each parsed by `one`, with how they
+ * combine; undefined when absent (unless negated: pySigma's `not all([])` then applies the
+ * item to nothing), false after reporting a problem.
+ */
+function parseFilter<C>(
+  ctx: ItemContext,
+  item: Readonly<Record<string, unknown>>,
+  sort: 'field_name' | 'detection_item',
+  example: string,
+  one: (at: YamlPath, c: unknown) => C | undefined,
+): ({ readonly conditions: readonly C[] } & Linking) | undefined | false {
+  const listed = conditionEntries(ctx, item, sort, example);
+  if (!listed) return false;
+  if (listed.entries.length === 0 && !listed.linking.not) return undefined;
+  const conditions: C[] = [];
+  let ok = true;
+  for (const [at, c] of listed.entries) {
+    const condition = one(at, c);
+    if (condition) conditions.push(condition);
+    else ok = false;
   }
   return ok ? { conditions, ...listed.linking } : false;
+}
+
+/** `{ type: processing_item_applied, processing_item_id }`, on a field or a detection item. */
+function appliedCondition(
+  ctx: ItemContext,
+  at: YamlPath,
+  c: Readonly<Record<string, unknown>>,
+): { kind: 'applied'; id: string; path: YamlPath } | undefined {
+  const id = c.processing_item_id;
+  if (typeof id === 'string' && id !== '')
+    return { kind: 'applied', id, path: [...at, 'processing_item_id'] };
+  ctx.sink.error(
+    [...at, 'processing_item_id'],
+    id === undefined ? 'CORDON_ERR_DEFINITION_REQUIRED' : 'CORDON_ERR_DEFINITION_TYPE',
+    `${ctx.subject} processing_item_applied needs "processing_item_id", the id of an earlier item; got ${describe(id)}. Write e.g. "processing_item_id: field_mapping".`,
+  );
+  return undefined;
 }
 
 /**
@@ -544,23 +564,13 @@ export function parseItemFilter(
   ctx: ItemContext,
   item: Readonly<Record<string, unknown>>,
 ): ItemFilter | undefined | false {
-  const listed = conditionEntries(
+  return parseFilter(
     ctx,
     item,
     'detection_item',
     "[{ type: match_string, cond: any, pattern: '^C:' }]",
+    (at, c) => parseItemCondition(ctx, at, c),
   );
-  if (!listed) return false;
-  // pySigma negates even no conditions (`not all([])`): the item then applies to no item.
-  if (listed.entries.length === 0 && !listed.linking.not) return undefined;
-  const conditions: ItemCondition[] = [];
-  let ok = true;
-  for (const [at, c] of listed.entries) {
-    const condition = parseItemCondition(ctx, at, c);
-    if (condition) conditions.push(condition);
-    else ok = false;
-  }
-  return ok ? { conditions, ...listed.linking } : false;
 }
 
 function parseItemCondition(ctx: ItemContext, at: YamlPath, c: unknown): ItemCondition | undefined {
@@ -594,17 +604,7 @@ function parseItemCondition(ctx: ItemContext, at: YamlPath, c: unknown): ItemCon
     );
     return undefined;
   }
-  if (type === 'processing_item_applied') {
-    const id = c.processing_item_id;
-    if (typeof id === 'string' && id !== '')
-      return { kind: 'applied', id, path: [...at, 'processing_item_id'] };
-    ctx.sink.error(
-      [...at, 'processing_item_id'],
-      id === undefined ? 'CORDON_ERR_DEFINITION_REQUIRED' : 'CORDON_ERR_DEFINITION_TYPE',
-      `${ctx.subject} processing_item_applied needs "processing_item_id", the id of an earlier item; got ${describe(id)}. Write e.g. "processing_item_id: drop_event_id".`,
-    );
-    return undefined;
-  }
+  if (type === 'processing_item_applied') return appliedCondition(ctx, at, c);
   // pySigma requires `cond` on every value condition.
   const cond = c.cond;
   if (cond !== 'any' && cond !== 'all') {

@@ -22,6 +22,8 @@ export type ItemOutcome =
       readonly branches: readonly {
         readonly name: string | undefined;
         readonly values: readonly ItemValue[];
+        /** Made by a split: any of its values, whatever the rule's all/neq modifiers said. */
+        readonly plain?: boolean | undefined;
       }[];
       /** The items that renamed its field (for messages). */
       readonly by: readonly string[];
@@ -182,6 +184,7 @@ export function pipelineForRule(pipelines: readonly Pipeline[], rule: RuleFacts)
         readonly name: string | undefined;
         readonly applied: ReadonlySet<string>;
         readonly values: readonly ItemValue[];
+        readonly plain?: boolean;
       };
       let branches: readonly Branch[] = [{ name: field, applied: new Set(), values }];
       const by: string[] = [];
@@ -200,7 +203,7 @@ export function pipelineForRule(pipelines: readonly Pipeline[], rule: RuleFacts)
             if (!to) return [b];
             renamed = true;
             const applied = withId(b.applied, item.id);
-            return to.map((name) => ({ name, applied, values: b.values }));
+            return to.map((name) => ({ ...b, name, applied }));
           });
           if (renamed) by.push(item.label);
           continue;
@@ -216,11 +219,11 @@ export function pipelineForRule(pipelines: readonly Pipeline[], rule: RuleFacts)
           else if (change.kind === 'fail')
             return { kind: 'failed', message: change.message, by: item.label };
           else if (change.kind === 'values')
-            next.push({ name: b.name, applied: withId(b.applied, item.id), values: change.values });
+            next.push({ ...b, applied: withId(b.applied, item.id), values: change.values });
           else if (change.kind === 'split') {
             const applied = withId(b.applied, item.id);
             for (const part of change.items)
-              next.push({ name: part.field, applied, values: part.values });
+              next.push({ name: part.field, applied, values: part.values, plain: true });
           }
         }
         branches = next;
@@ -231,7 +234,7 @@ export function pipelineForRule(pipelines: readonly Pipeline[], rule: RuleFacts)
       );
       return {
         kind: 'branches',
-        branches: unique.map(({ name, values: v }) => ({ name, values: v })),
+        branches: unique.map(({ name, values: v, plain }) => ({ name, values: v, plain })),
         by,
       };
     },

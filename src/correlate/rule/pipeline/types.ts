@@ -1,5 +1,4 @@
 import type { DiagnosticSink, YamlPath } from '../../../shared/yaml.js';
-import type { RegexFlag } from '../detection/regex.js';
 import type { WildcardToken } from '../detection/wildcard.js';
 import type { CondExpr } from './condition-expression.js';
 
@@ -24,13 +23,18 @@ export interface Logsource {
  * modifiers (a `contains` value already has its stars).
  */
 export type ItemValue =
-  /** A Sigma string: literal text and wildcards. */
-  | { readonly kind: 'string'; readonly tokens: readonly WildcardToken[] }
+  /**
+   * A Sigma string: literal text and wildcards. `cased`, when a transformation set it (regex),
+   * decides its case-sensitivity instead of the rule's `cased` modifier.
+   */
+  | {
+      readonly kind: 'string';
+      readonly tokens: readonly WildcardToken[];
+      readonly cased?: boolean | undefined;
+    }
   | { readonly kind: 'number'; readonly value: number }
   | { readonly kind: 'boolean'; readonly value: boolean }
   | { readonly kind: 'null' }
-  /** A regular expression a transformation made of a string (`regex`), matched unanchored. */
-  | { readonly kind: 'regex'; readonly source: string; readonly flags: readonly RegexFlag[] }
   /**
    * A regular expression, network, comparison, field reference, `exists` or an expansion
    * (windash, base64offset): string transformations pass it by; `value` is the parser's own.
@@ -51,7 +55,10 @@ export type ItemChange =
   | { readonly kind: 'drop' }
   | { readonly kind: 'fail'; readonly message: string }
   | { readonly kind: 'values'; readonly values: readonly ItemValue[] }
-  /** The item becomes several on other fields, any of which may match (hashes_fields). */
+  /**
+   * The item becomes several on other fields, any of which may match, each a plain match of
+   * its values (any of them; the rule's modifiers no longer apply), as hashes_fields makes.
+   */
   | {
       readonly kind: 'split';
       readonly items: readonly { readonly field: string; readonly values: readonly ItemValue[] }[];

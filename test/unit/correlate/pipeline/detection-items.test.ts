@@ -464,4 +464,59 @@ describe('pipeline transformations on detection items', () => {
       ),
     ]);
   });
+
+  it('regex keeps a value a pattern (no backtracking), decides its case, and works on keywords', () => {
+    const d = detection(
+      rule(`
+        sel:
+          A|cased: '*a*a*a*a*b*'
+          B|cased: Abc
+        kw:
+          - Evil
+        condition: sel and kw
+      `),
+      pipeline(`
+        - type: regex
+      `),
+    );
+    const hit = { A: 'xAyaza-a-b', B: 'aBC', Prompt: 'so EVIL' };
+    expect(d.matches(log(hit))).toBe(true);
+    // A long value that almost matches: a regular expression of the wildcards would backtrack
+    // for ages here; the pattern answers at once.
+    expect(d.matches(log({ ...hit, A: 'a'.repeat(5000) }))).toBe(false);
+    const plain = detection(
+      rule('sel: { B: Abc }\ncondition: sel'),
+      pipeline('- type: regex\n  method: plain'),
+    );
+    expect(plain.matches(log({ B: 'Abc' }))).toBe(true);
+    expect(plain.matches(log({ B: 'abc' }))).toBe(false);
+  });
+
+  it('hashes_fields makes plain items: |all no longer joins the hashes, and an empty field name is left out', () => {
+    const d = detection(
+      rule(`
+        sel:
+          Hashes|contains|all: ['MD5=aa', 'MD5=bb', 'SHA1=cc']
+        condition: sel
+      `),
+      pipeline(`
+        - type: hashes_fields
+          valid_hash_algos: [MD5]
+          field_prefix: File
+      `),
+    );
+    expect(d.matches(log({ FileMD5: 'aa' }))).toBe(true);
+    expect(d.matches(log({ FileMD5: 'bb' }))).toBe(true);
+    const { ruleSet, diagnostics } = build(rule("sel: { Hashes: 'MD5=aa' }\ncondition: sel"), {
+      'p.pipeline.yaml': pipeline(`
+        - type: hashes_fields
+          valid_hash_algos: [MD5]
+          drop_algo_prefix: true
+      `),
+    });
+    expect(ruleSet?.detections.size).toBe(0);
+    expect(diagnostics).toEqual([
+      expect.stringContaining('No valid hash algorithm found in Hashes'),
+    ]);
+  });
 });

@@ -22,7 +22,7 @@ export const caseTransformation: TransformationKind = {
   renamesFields: false,
   detectionItems: true,
   parse(ctx, item) {
-    const method = item.method ?? 'lower';
+    const method = item.method === undefined ? 'lower' : item.method;
     if (!METHODS.includes(method as Method)) {
       ctx.sink.error(
         [...ctx.path, 'method'],

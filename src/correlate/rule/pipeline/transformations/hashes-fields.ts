@@ -79,8 +79,9 @@ export const hashesFields: TransformationKind = {
             hash = (parts[0] ?? '').replace(/^[*?]+|[*?]+$/g, '');
             algo = BY_LENGTH[hash.length] ?? '';
           }
-          if (!valid.has(algo)) continue;
           const field = `${prefix}${drop ? '' : algo}`;
+          // pySigma leaves out an algorithm it does not keep, and an item with no field name.
+          if (!valid.has(algo) || field === '') continue;
           const list = byField.get(field) ?? [];
           list.push({ kind: 'string', tokens: parseWildcards(hash) });
           byField.set(field, list);

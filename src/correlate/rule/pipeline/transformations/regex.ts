@@ -1,15 +1,16 @@
 import { describe } from '../../../../shared/duration.js';
-import type { RegexFlag } from '../../detection/regex.js';
 import type { ItemValue, TransformationKind } from '../types.js';
 
 const METHODS = ['plain', 'ignore_case_flag', 'ignore_case_brackets'] as const;
 type Method = (typeof METHODS)[number];
 
 /**
- * `regex` (`method: plain | ignore_case_flag | ignore_case_brackets`, default brackets): each
- * string value becomes a regular expression of it, wildcards as `.*` and `.`, for backends that
- * match case-insensitively only that way. Anchored at both ends, so a value keeps matching what
- * it matched (pySigma leaves anchoring to the backend); `plain` matches case-sensitively.
+ * `regex` (`method: plain | ignore_case_flag | ignore_case_brackets`, default brackets): pySigma
+ * makes each string value a regular expression of itself, for backends that match
+ * case-insensitively only that way. Here the value keeps matching as the same pattern (a
+ * regular expression of its wildcards would backtrack on long event text), whole-value as
+ * before, case-sensitively with `plain` and case-insensitively with the other two, whatever
+ * the rule's `cased` said, as the expression would.
  */
 export const regexTransformation: TransformationKind = {
   type: 'regex',
@@ -18,7 +19,7 @@ export const regexTransformation: TransformationKind = {
   renamesFields: false,
   detectionItems: true,
   parse(ctx, item) {
-    const method = item.method ?? 'ignore_case_brackets';
+    const method = item.method === undefined ? 'ignore_case_brackets' : item.method;
     if (!METHODS.includes(method as Method)) {
       ctx.sink.error(
         [...ctx.path, 'method'],
@@ -27,30 +28,12 @@ export const regexTransformation: TransformationKind = {
       );
       return undefined;
     }
-    const escape = (c: string): string => c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-    const literal = (text: string): string =>
-      method === 'ignore_case_brackets'
-        ? [...text]
-            .map((c) =>
-              c.toLowerCase() !== c.toUpperCase()
-                ? `[${escape(c.toLowerCase())}${escape(c.toUpperCase())}]`
-                : escape(c),
-            )
-            .join('')
-        : escape(text);
-    // `s`: a wildcard spans line breaks, as it does in a Sigma string.
-    const flags: RegexFlag[] = method === 'ignore_case_flag' ? ['i', 's'] : ['s'];
+    const cased = method === 'plain';
     return {
       kind: 'item',
       apply(d) {
         if (!d.values.some((v) => v.kind === 'string')) return undefined;
-        const values = d.values.map((v): ItemValue => {
-          if (v.kind !== 'string') return v;
-          const body = v.tokens
-            .map((t) => (t.kind === 'star' ? '.*' : t.kind === 'one' ? '.' : literal(t.text)))
-            .join('');
-          return { kind: 'regex', source: `^(?:${body})$`, flags };
-        });
+        const values = d.values.map((v): ItemValue => (v.kind === 'string' ? { ...v, cased } : v));
         return { kind: 'values', values };
       },
     };
