@@ -376,17 +376,7 @@ function parseOtherCondition(
   type: string,
   c: Readonly<Record<string, unknown>>,
 ): RuleCondition | undefined {
-  const keys = type === 'tag' ? ['type', 'tag'] : ['type'];
-  const extra = Object.keys(c).find((k) => !keys.includes(k));
-  if (extra !== undefined) {
-    ctx.sink.error(
-      [...at, extra],
-      'CORDON_ERR_DEFINITION_UNKNOWN_KEY',
-      `${ctx.subject} ${type} condition has unknown key "${extra}". Known keys: ${keys.join(', ')}.`,
-      true,
-    );
-    return undefined;
-  }
+  if (hasUnknownKey(ctx, at, type, c, type === 'tag' ? ['tag'] : [])) return undefined;
   if (type === 'is_sigma_rule') return { kind: 'rule' };
   if (type === 'is_sigma_correlation_rule') return { kind: 'correlation' };
   // pySigma refuses a tag without its namespace (`attack.`), which could never match.
@@ -463,6 +453,26 @@ function parseFilter<C>(
     else ok = false;
   }
   return ok ? { conditions, ...listed.linking } : false;
+}
+
+/** Whether condition `c` has a key besides `type` and `own` (reported at that key). */
+function hasUnknownKey(
+  ctx: ItemContext,
+  at: YamlPath,
+  type: string,
+  c: Readonly<Record<string, unknown>>,
+  own: readonly string[],
+): boolean {
+  const keys = ['type', ...own];
+  const extra = Object.keys(c).find((k) => !keys.includes(k));
+  if (extra === undefined) return false;
+  ctx.sink.error(
+    [...at, extra],
+    'CORDON_ERR_DEFINITION_UNKNOWN_KEY',
+    `${ctx.subject} ${type} condition has unknown key "${extra}". Known keys: ${keys.join(', ')}.`,
+    true,
+  );
+  return true;
 }
 
 /** `{ type: processing_item_applied, processing_item_id }`, on a field or a detection item. */
@@ -593,17 +603,7 @@ function parseItemCondition(ctx: ItemContext, at: YamlPath, c: unknown): ItemCon
     is_null: ['cond'],
     processing_item_applied: ['processing_item_id'],
   };
-  const keys = ['type', ...(own[type] ?? [])];
-  const extra = Object.keys(c).find((k) => !keys.includes(k));
-  if (extra !== undefined) {
-    ctx.sink.error(
-      [...at, extra],
-      'CORDON_ERR_DEFINITION_UNKNOWN_KEY',
-      `${ctx.subject} ${type} condition has unknown key "${extra}". Known keys: ${keys.join(', ')}.`,
-      true,
-    );
-    return undefined;
-  }
+  if (hasUnknownKey(ctx, at, type, c, own[type] ?? [])) return undefined;
   if (type === 'processing_item_applied') return appliedCondition(ctx, at, c);
   // pySigma requires `cond` on every value condition.
   const cond = c.cond;

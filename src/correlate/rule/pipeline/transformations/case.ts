@@ -1,5 +1,5 @@
-import { describe } from '../../../../shared/duration.js';
 import type { ItemValue, TransformationKind } from '../types.js';
+import { parseMethod } from './method.js';
 
 const METHODS = ['lower', 'upper', 'snake_case'] as const;
 type Method = (typeof METHODS)[number];
@@ -22,16 +22,9 @@ export const caseTransformation: TransformationKind = {
   renamesFields: false,
   detectionItems: true,
   parse(ctx, item) {
-    const method = item.method === undefined ? 'lower' : item.method;
-    if (!METHODS.includes(method as Method)) {
-      ctx.sink.error(
-        [...ctx.path, 'method'],
-        'CORDON_ERR_DEFINITION_VALUE',
-        `${ctx.subject} method must be one of ${METHODS.join(', ')}; got ${describe(method)}.`,
-      );
-      return undefined;
-    }
-    const change = CHANGE[method as Method];
+    const method = parseMethod(ctx, item, METHODS, 'lower');
+    if (method === undefined) return undefined;
+    const change = CHANGE[method];
     return {
       kind: 'item',
       apply(d) {

@@ -1,8 +1,7 @@
-import { describe } from '../../../../shared/duration.js';
 import type { ItemValue, TransformationKind } from '../types.js';
+import { parseMethod } from './method.js';
 
 const METHODS = ['plain', 'ignore_case_flag', 'ignore_case_brackets'] as const;
-type Method = (typeof METHODS)[number];
 
 /**
  * `regex` (`method: plain | ignore_case_flag | ignore_case_brackets`, default brackets): pySigma
@@ -19,15 +18,8 @@ export const regexTransformation: TransformationKind = {
   renamesFields: false,
   detectionItems: true,
   parse(ctx, item) {
-    const method = item.method === undefined ? 'ignore_case_brackets' : item.method;
-    if (!METHODS.includes(method as Method)) {
-      ctx.sink.error(
-        [...ctx.path, 'method'],
-        'CORDON_ERR_DEFINITION_VALUE',
-        `${ctx.subject} method must be one of ${METHODS.join(', ')}; got ${describe(method)}.`,
-      );
-      return undefined;
-    }
+    const method = parseMethod(ctx, item, METHODS, 'ignore_case_brackets');
+    if (method === undefined) return undefined;
     const cased = method === 'plain';
     return {
       kind: 'item',
