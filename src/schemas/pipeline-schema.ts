@@ -13,6 +13,16 @@ const logsource = {
   },
   additionalProperties: false,
 };
+/** processing_item_applied, on a field name or a detection item alike. */
+const appliedCondition = {
+  type: 'object',
+  required: ['type', 'processing_item_id'],
+  properties: {
+    type: { const: 'processing_item_applied' },
+    processing_item_id: { type: 'string' },
+  },
+  additionalProperties: false,
+};
 const fieldCondition = {
   oneOf: [
     {
@@ -24,15 +34,7 @@ const fieldCondition = {
       },
       additionalProperties: false,
     },
-    {
-      type: 'object',
-      required: ['type', 'processing_item_id'],
-      properties: {
-        type: { const: 'processing_item_applied' },
-        processing_item_id: { type: 'string' },
-      },
-      additionalProperties: false,
-    },
+    appliedCondition,
   ],
 };
 const ruleCondition = {
@@ -135,15 +137,7 @@ const itemCondition = {
       properties: { type: { enum: ['contains_wildcard', 'is_null'] }, cond },
       additionalProperties: false,
     },
-    {
-      type: 'object',
-      required: ['type', 'processing_item_id'],
-      properties: {
-        type: { const: 'processing_item_applied' },
-        processing_item_id: { type: 'string' },
-      },
-      additionalProperties: false,
-    },
+    appliedCondition,
   ],
 };
 const ITEM_FILTER: Readonly<Record<string, JsonSchema>> = conditions(
