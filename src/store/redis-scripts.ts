@@ -109,13 +109,18 @@ class FlatCommand extends Command {
  * sendCommand bypasses), no key prefix and no captured call stacks.
  */
 function takesFlatCommands(redis: RedisClient): boolean {
-  const options = redis.options as {
-    enableAutoPipelining?: boolean;
-    keyPrefix?: string;
-    showFriendlyErrorStack?: boolean;
-    redisOptions?: { keyPrefix?: string };
-  };
+  // A stand-in with only evalsha and eval (a test's broken connection) goes the usual way.
+  const options = (redis as { options?: unknown }).options as
+    | {
+        enableAutoPipelining?: boolean;
+        keyPrefix?: string;
+        showFriendlyErrorStack?: boolean;
+        redisOptions?: { keyPrefix?: string };
+      }
+    | undefined;
   return (
+    options !== undefined &&
+    typeof redis.sendCommand === 'function' &&
     options.enableAutoPipelining !== true &&
     !options.keyPrefix &&
     !options.redisOptions?.keyPrefix &&
