@@ -13,13 +13,25 @@ const logsource = {
   },
   additionalProperties: false,
 };
-/** processing_item_applied, on a field name or a detection item alike. */
+/** processing_item_applied, on a rule, a field name or a detection item alike. */
 const appliedCondition = {
   type: 'object',
   required: ['type', 'processing_item_id'],
   properties: {
     type: { const: 'processing_item_applied' },
     processing_item_id: { type: 'string' },
+  },
+  additionalProperties: false,
+};
+/** processing_state: a key of the state set_state items gave, on a rule, a field or an item. */
+const stateCondition = {
+  type: 'object',
+  required: ['type', 'key', 'val'],
+  properties: {
+    type: { const: 'processing_state' },
+    key: { type: 'string', minLength: 1 },
+    val: { type: ['string', 'number', 'boolean'] },
+    op: { enum: ['eq', 'ne', 'gte', 'gt', 'lte', 'lt'] },
   },
   additionalProperties: false,
 };
@@ -35,6 +47,7 @@ const fieldCondition = {
       additionalProperties: false,
     },
     appliedCondition,
+    stateCondition,
   ],
 };
 const ruleCondition = {
@@ -70,6 +83,8 @@ const ruleCondition = {
       },
       additionalProperties: false,
     },
+    appliedCondition,
+    stateCondition,
   ],
 };
 
@@ -138,6 +153,7 @@ const itemCondition = {
       additionalProperties: false,
     },
     appliedCondition,
+    stateCondition,
   ],
 };
 const ITEM_FILTER: Readonly<Record<string, JsonSchema>> = conditions(

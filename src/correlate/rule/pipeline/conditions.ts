@@ -15,24 +15,25 @@ import type {
   ItemFilter,
   ItemValue,
   Logsource,
+  PipelineState,
+  Progress,
   RuleCondition,
   RuleFacts,
+  StateTest,
+  StateValue,
 } from './types.js';
 
 const LOGSOURCE_PARTS = ['category', 'product', 'service'] as const;
 /** pySigma's other condition types: refused as not implemented rather than as unknown. */
-const RULE_CONDITIONS_NOT_IMPLEMENTED = [
-  'contains_detection_item',
-  'contains_field',
-  'processing_item_applied',
-  'processing_state',
-];
+const RULE_CONDITIONS_NOT_IMPLEMENTED = ['contains_detection_item', 'contains_field'];
 const RULE_CONDITIONS = [
   'logsource',
   'tag',
   'is_sigma_rule',
   'is_sigma_correlation_rule',
   'rule_attribute',
+  'processing_item_applied',
+  'processing_state',
 ];
 /** Sigma's levels and statuses in the order rule_attribute compares them (pySigma's). */
 const ORDERED: Readonly<Record<string, readonly string[]>> = {
@@ -50,23 +51,38 @@ const ATTRIBUTE_OPS: readonly AttributeOp[] = [
   'in',
   'not_in',
 ];
-const FIELD_CONDITIONS_NOT_IMPLEMENTED = ['processing_state'];
+const FIELD_CONDITIONS = [
+  'include_fields',
+  'exclude_fields',
+  'processing_item_applied',
+  'processing_state',
+];
 const ITEM_CONDITIONS = [
   'match_string',
   'match_value',
   'contains_wildcard',
   'is_null',
   'processing_item_applied',
+  'processing_state',
 ];
-const ITEM_CONDITIONS_NOT_IMPLEMENTED = ['processing_state'];
+const STATE_OPS: readonly StateTest['op'][] = ['eq', 'ne', 'gte', 'gt', 'lte', 'lt'];
 
 /**
  * Whether a rule condition holds: a logsource condition when the rule's logsource has every
  * part it names (case-insensitively; a correlation has no logsource), a tag condition when the
- * rule carries the tag exactly, as pySigma compares them.
+ * rule carries the tag exactly, as pySigma compares them; processing_item_applied and
+ * processing_state by how far the rule's processing has come.
  */
-export function ruleConditionHolds(condition: RuleCondition, rule: RuleFacts): boolean {
+export function ruleConditionHolds(
+  condition: RuleCondition,
+  rule: RuleFacts,
+  progress: Progress,
+): boolean {
   switch (condition.kind) {
+    case 'applied':
+      return progress.applied.has(condition.id);
+    case 'state':
+      return stateHolds(condition.test, progress.state);
     case 'rule':
       return !rule.correlation;
     case 'correlation':
@@ -109,7 +125,11 @@ export function parseRuleConditions(
       const other =
         type === 'rule_attribute'
           ? parseAttributeCondition(ctx, at, c)
-          : parseOtherCondition(ctx, at, type, c);
+          : type === 'processing_item_applied'
+            ? appliedCondition(ctx, at, c)
+            : type === 'processing_state'
+              ? stateCondition(ctx, at, c)
+              : parseOtherCondition(ctx, at, type, c);
       if (other) out.push(other);
       else ok = false;
       continue;
@@ -405,15 +425,9 @@ export function parseFieldFilter(
     (at, c): FieldCondition | undefined => {
       const type = isMapping(c) ? c.type : undefined;
       if (isMapping(c) && type === 'processing_item_applied') return appliedCondition(ctx, at, c);
+      if (isMapping(c) && type === 'processing_state') return stateCondition(ctx, at, c);
       if (!isMapping(c) || (type !== 'include_fields' && type !== 'exclude_fields')) {
-        reportType(
-          ctx,
-          at,
-          'field name condition',
-          type,
-          ['include_fields', 'exclude_fields', 'processing_item_applied'],
-          FIELD_CONDITIONS_NOT_IMPLEMENTED,
-        );
+        reportType(ctx, at, 'field name condition', type, FIELD_CONDITIONS, []);
         return undefined;
       }
       const fields = c.fields;
@@ -475,12 +489,14 @@ function hasUnknownKey(
   return true;
 }
 
-/** `{ type: processing_item_applied, processing_item_id }`, on a field or a detection item. */
+/** `{ type: processing_item_applied, processing_item_id }`, on a rule, a field or a detection item. */
 function appliedCondition(
   ctx: ItemContext,
   at: YamlPath,
   c: Readonly<Record<string, unknown>>,
 ): { kind: 'applied'; id: string; path: YamlPath } | undefined {
+  if (hasUnknownKey(ctx, at, 'processing_item_applied', c, ['processing_item_id']))
+    return undefined;
   const id = c.processing_item_id;
   if (typeof id === 'string' && id !== '')
     return { kind: 'applied', id, path: [...at, 'processing_item_id'] };
@@ -493,20 +509,100 @@ function appliedCondition(
 }
 
 /**
+ * `{ type: processing_state, key, val, op }`, on a rule, a field or a detection item: `val` a
+ * string, number or boolean as set_state gives them; `op` eq (the default), ne, gte, gt, lte, lt.
+ */
+function stateCondition(
+  ctx: ItemContext,
+  at: YamlPath,
+  c: Readonly<Record<string, unknown>>,
+): { kind: 'state'; test: StateTest } | undefined {
+  if (hasUnknownKey(ctx, at, 'processing_state', c, ['key', 'val', 'op'])) return undefined;
+  const { key, val } = c;
+  const op = c.op ?? 'eq';
+  if (typeof key !== 'string' || key === '') {
+    ctx.sink.error(
+      [...at, 'key'],
+      key === undefined ? 'CORDON_ERR_DEFINITION_REQUIRED' : 'CORDON_ERR_DEFINITION_TYPE',
+      `${ctx.subject} processing_state needs "key", the state key a set_state item sets; got ${describe(key)}. Write e.g. "key: index".`,
+    );
+    return undefined;
+  }
+  if (!isStateValue(val)) {
+    ctx.sink.error(
+      [...at, 'val'],
+      val === undefined ? 'CORDON_ERR_DEFINITION_REQUIRED' : 'CORDON_ERR_DEFINITION_TYPE',
+      `${ctx.subject} processing_state needs "val", a string, number or boolean to compare state key "${key}" with; got ${describe(val)}.`,
+    );
+    return undefined;
+  }
+  const known = STATE_OPS.find((o) => o === op);
+  if (!known) {
+    ctx.sink.error(
+      [...at, 'op'],
+      'CORDON_ERR_DEFINITION_VALUE',
+      `${ctx.subject} processing_state op must be one of ${STATE_OPS.join(', ')}; got ${describe(op)}.`,
+    );
+    return undefined;
+  }
+  return { kind: 'state', test: { key, op: known, value: val } };
+}
+
+/** What set_state may give a key and processing_state compares it with. */
+export function isStateValue(v: unknown): v is StateValue {
+  return (
+    typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v))
+  );
+}
+
+/**
+ * Whether the state holds for a processing_state test, as pySigma compares (Python's `==`,
+ * `<` …): a key never set holds for no op. Strings order by code point; a number and a boolean
+ * compare as numbers (Python's True is 1). A string against a number or boolean is only ever
+ * `ne` (Python raises on ordering them, which a pipeline cannot mean).
+ */
+export function stateHolds(test: StateTest, state: PipelineState): boolean {
+  const have = state.get(test.key);
+  if (have === undefined) return false;
+  const want = test.value;
+  const strings = typeof have === 'string';
+  if (strings !== (typeof want === 'string')) return test.op === 'ne';
+  const a = strings ? have : Number(have);
+  const b = strings ? want : Number(want);
+  switch (test.op) {
+    case 'eq':
+      return a === b;
+    case 'ne':
+      return a !== b;
+    case 'gte':
+      return a >= b;
+    case 'gt':
+      return a > b;
+    case 'lte':
+      return a <= b;
+    case 'lt':
+      return a < b;
+  }
+}
+
+/**
  * Whether an item applies to field `name` under its field filter; `applied`: the ids of the
- * items applied to the field so far. A keyword (no name) is in no include_fields list, as
- * in pySigma.
+ * items applied to the field so far; `state`: the pipeline's state where the item comes. A
+ * keyword (no name) is in no include_fields list, as in pySigma.
  */
 export function fieldPasses(
   filter: FieldFilter | undefined,
   name: string | undefined,
   applied: ReadonlySet<string>,
+  state: PipelineState,
 ): boolean {
   if (!filter) return true;
   const results = filter.conditions.map((c) =>
     c.kind === 'applied'
       ? applied.has(c.id)
-      : (name !== undefined && c.fields.has(name)) === c.include,
+      : c.kind === 'state'
+        ? stateHolds(c.test, state)
+        : (name !== undefined && c.fields.has(name)) === c.include,
   );
   return linked(results, filter);
 }
@@ -586,14 +682,7 @@ export function parseItemFilter(
 function parseItemCondition(ctx: ItemContext, at: YamlPath, c: unknown): ItemCondition | undefined {
   const type = isMapping(c) ? c.type : undefined;
   if (!isMapping(c) || typeof type !== 'string' || !ITEM_CONDITIONS.includes(type)) {
-    reportType(
-      ctx,
-      at,
-      'detection item condition',
-      type,
-      ITEM_CONDITIONS,
-      ITEM_CONDITIONS_NOT_IMPLEMENTED,
-    );
+    reportType(ctx, at, 'detection item condition', type, ITEM_CONDITIONS, []);
     return undefined;
   }
   const own: Record<string, readonly string[]> = {
@@ -601,10 +690,10 @@ function parseItemCondition(ctx: ItemContext, at: YamlPath, c: unknown): ItemCon
     match_value: ['value', 'cond'],
     contains_wildcard: ['cond'],
     is_null: ['cond'],
-    processing_item_applied: ['processing_item_id'],
   };
-  if (hasUnknownKey(ctx, at, type, c, own[type] ?? [])) return undefined;
   if (type === 'processing_item_applied') return appliedCondition(ctx, at, c);
+  if (type === 'processing_state') return stateCondition(ctx, at, c);
+  if (hasUnknownKey(ctx, at, type, c, own[type] ?? [])) return undefined;
   // pySigma requires `cond` on every value condition.
   const cond = c.cond;
   if (cond !== 'any' && cond !== 'all') {
@@ -686,14 +775,17 @@ export function itemPasses(
   filter: ItemFilter | undefined,
   values: readonly ItemValue[],
   applied: ReadonlySet<string>,
+  state: PipelineState,
 ): boolean {
   if (!filter) return true;
   const results = filter.conditions.map((c) =>
     c.kind === 'applied'
       ? applied.has(c.id)
-      : c.cond === 'any'
-        ? values.some(c.test)
-        : values.every(c.test),
+      : c.kind === 'state'
+        ? stateHolds(c.test, state)
+        : c.cond === 'any'
+          ? values.some(c.test)
+          : values.every(c.test),
   );
   return linked(results, filter);
 }

@@ -79,8 +79,9 @@ export function parsePipelineSources(sources: readonly RuleSource[]): ParsedPipe
 
 /**
  * A processing_item_applied condition must name an item that comes before it (in the order the
- * pipelines apply) and renames fields or acts on detection items: any other id never holds,
- * and under `field_name_cond_not` its item would rename every field without a word.
+ * pipelines apply): on a rule, any item (each marks the rules it selects); on a field or a
+ * detection item, one that renames fields or acts on detection items. Any other id never
+ * holds, and under `*_cond_not` its item would apply to everything without a word.
  */
 function checkAppliedIds(
   pipelines: readonly Pipeline[],
@@ -88,9 +89,20 @@ function checkAppliedIds(
 ): Diagnostic[] {
   const out: Diagnostic[] = [];
   const renamers = new Set<string>();
+  const earlier = new Set<string>();
   for (const pipeline of pipelines) {
     const sink = sinks.get(pipeline);
     for (const item of pipeline.items) {
+      for (const c of item.ruleConditions) {
+        if (c.kind !== 'applied' || earlier.has(c.id) || !sink) continue;
+        const before = sink.diagnostics.length;
+        sink.error(
+          c.path,
+          'CORDON_ERR_DEFINITION_VALUE',
+          `${item.label} has a rule condition processing_item_applied on "${c.id}", which names no item before it; got an id that never holds. Name the id of an item that comes earlier (pipelines apply by priority, then file), or remove the condition.`,
+        );
+        out.push(...sink.diagnostics.slice(before));
+      }
       for (const c of [
         ...(item.fieldFilter?.conditions ?? []),
         ...(item.itemFilter?.conditions ?? []),
@@ -106,6 +118,7 @@ function checkAppliedIds(
       }
       const kind = item.transformation.kind;
       if (item.id && (kind === 'field' || kind === 'item')) renamers.add(item.id);
+      if (item.id) earlier.add(item.id);
     }
   }
   return out;

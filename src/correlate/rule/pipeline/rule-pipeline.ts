@@ -5,6 +5,8 @@ import type {
   Logsource,
   Pipeline,
   PipelineItem,
+  PipelineState,
+  Progress,
   RuleFacts,
   Transformation,
 } from './types.js';
@@ -87,17 +89,26 @@ export const NO_PIPELINE: RulePipeline = {
 
 /**
  * The view of `pipelines` for a rule with `logsource`, as pySigma applies them: items in
- * order (pipelines by priority), each selected by its rule conditions against the logsource as
- * earlier items left it. A correlation rule has no logsource: a logsource condition never
- * holds for it (its fields are renamed as each rule it reads renames them, elsewhere).
+ * order (pipelines by priority), each selected by its rule conditions against the logsource,
+ * the items applied and the state as earlier items left them. A correlation rule has no
+ * logsource: a logsource condition never holds for it (its fields are renamed as each rule it
+ * reads renames them, elsewhere). A rename or detection-item step keeps the state it was
+ * reached with, which its processing_state field and item conditions read.
  */
 export function pipelineForRule(pipelines: readonly Pipeline[], rule: RuleFacts): RulePipeline {
   if (pipelines.length === 0) return NO_PIPELINE;
   let current = rule.logsource;
   let changedBy: string | undefined;
   let failure: RulePipeline['failure'];
-  const renames: { readonly item: PipelineItem; readonly rename: Rename; readonly at: number }[] =
-    [];
+  // Replaced, never changed in place: each step keeps the state it was reached with.
+  let state: PipelineState = new Map();
+  const applied = new Set<string>();
+  const renames: {
+    readonly item: PipelineItem;
+    readonly rename: Rename;
+    readonly at: number;
+    readonly state: PipelineState;
+  }[] = [];
   // Renames and detection-item transformations in order: an item sees its field as renamed so far.
   const steps: (
     | {
@@ -105,12 +116,14 @@ export function pipelineForRule(pipelines: readonly Pipeline[], rule: RuleFacts)
         readonly item: PipelineItem;
         readonly rename: Rename;
         readonly at: number;
+        readonly state: PipelineState;
       }
     | {
         readonly kind: 'item';
         readonly item: PipelineItem;
         readonly apply: Apply;
         readonly at: number;
+        readonly state: PipelineState;
       }
   )[] = [];
   const added: AddedCondition[] = [];
@@ -121,16 +134,21 @@ export function pipelineForRule(pipelines: readonly Pipeline[], rule: RuleFacts)
   const vars = new Map(pipelines.flatMap((p) => [...p.vars]));
   for (const pipeline of pipelines) {
     for (const item of pipeline.items) {
-      if (!selects(item, { ...rule, logsource: current })) continue;
+      if (!selects(item, { ...rule, logsource: current }, { applied, state })) continue;
       at += 1;
+      // pySigma marks the rule processed by every item that selects it, whatever it then does.
+      if (item.id !== undefined) applied.add(item.id);
       const t = item.transformation;
       switch (t.kind) {
         case 'field':
-          renames.push({ item, rename: t.rename, at });
-          steps.push({ kind: 'rename', item, rename: t.rename, at });
+          renames.push({ item, rename: t.rename, at, state });
+          steps.push({ kind: 'rename', item, rename: t.rename, at, state });
           break;
         case 'item':
-          steps.push({ kind: 'item', item, apply: t.apply, at });
+          steps.push({ kind: 'item', item, apply: t.apply, at, state });
+          break;
+        case 'state':
+          state = new Map([...state, [t.key, t.value]]);
           break;
         case 'condition':
           added.push({
@@ -165,11 +183,13 @@ export function pipelineForRule(pipelines: readonly Pipeline[], rule: RuleFacts)
         { name, applied: new Set() },
       ];
       const by: string[] = [];
-      for (const { item, rename, at: renameAt } of renames) {
+      for (const { item, rename, at: renameAt, state: then } of renames) {
         if (renameAt <= after) continue;
         let renamed = false;
         names = names.flatMap((n) => {
-          const to = fieldPasses(item.fieldFilter, n.name, n.applied) ? rename(n.name) : undefined;
+          const to = fieldPasses(item.fieldFilter, n.name, n.applied, then)
+            ? rename(n.name)
+            : undefined;
           if (!to) return [n];
           renamed = true;
           const applied = item.id ? new Set([...n.applied, item.id]) : n.applied;
@@ -197,7 +217,7 @@ export function pipelineForRule(pipelines: readonly Pipeline[], rule: RuleFacts)
           let renamed = false;
           branches = branches.flatMap((b) => {
             const to =
-              b.name !== undefined && fieldPasses(item.fieldFilter, b.name, b.applied)
+              b.name !== undefined && fieldPasses(item.fieldFilter, b.name, b.applied, step.state)
                 ? step.rename(b.name)
                 : undefined;
             if (!to) return [b];
@@ -211,8 +231,8 @@ export function pipelineForRule(pipelines: readonly Pipeline[], rule: RuleFacts)
         const next: Branch[] = [];
         for (const b of branches) {
           const change =
-            fieldPasses(item.fieldFilter, b.name, b.applied) &&
-            itemPasses(item.itemFilter, b.values, b.applied)
+            fieldPasses(item.fieldFilter, b.name, b.applied, step.state) &&
+            itemPasses(item.itemFilter, b.values, b.applied, step.state)
               ? step.apply({ field: b.name, values: b.values, applied: b.applied })
               : undefined;
           if (!change) next.push(b);
@@ -276,7 +296,7 @@ function fillTemplate(
   return Object.fromEntries(Object.entries(search).map(([k, v]) => [k, fill(v)]));
 }
 
-function selects(item: PipelineItem, rule: RuleFacts): boolean {
+function selects(item: PipelineItem, rule: RuleFacts, progress: Progress): boolean {
   // No rule conditions select every rule, rule_cond_not or not (pySigma's
   // `not self.rule_conditions or …`).
   if (item.ruleConditions.length === 0) return true;
@@ -285,7 +305,7 @@ function selects(item: PipelineItem, rule: RuleFacts): boolean {
   // logsource (negated or not) leaves correlations alone.
   if (rule.correlation && item.ruleConditions.some((c) => c.kind === 'logsource')) return false;
   return linked(
-    item.ruleConditions.map((c) => ruleConditionHolds(c, rule)),
+    item.ruleConditions.map((c) => ruleConditionHolds(c, rule, progress)),
     item.ruleLinking,
   );
 }

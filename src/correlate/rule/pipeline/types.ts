@@ -87,6 +87,8 @@ export type Transformation =
       ) => readonly string[] | 'missing' | undefined;
     }
   | { readonly kind: 'failure'; readonly message: string }
+  /** Sets a key of the pipeline's state (`set_state`), which later processing_state conditions read. */
+  | { readonly kind: 'state'; readonly key: string; readonly value: StateValue }
   /**
    * A search ANDed to the rule's condition (`add_condition`), negated or not; with `template`,
    * `$category`, `$product` and `$service` in its values take the rule's logsource.
@@ -131,6 +133,22 @@ export interface TransformationKind {
   parse(ctx: ItemContext, item: Readonly<Record<string, unknown>>): Transformation | undefined;
 }
 
+/** A value of the pipeline's state: what set_state gives a key, and processing_state compares. */
+export type StateValue = string | number | boolean;
+
+/**
+ * The pipeline's state at one point of a rule's processing: the keys the set_state items
+ * selected before that point gave (pySigma's `pipeline.state`, started afresh for each rule).
+ */
+export type PipelineState = ReadonlyMap<string, StateValue>;
+
+/** `{ type: processing_state, key, val, op }`: a key of the state compared with a value. */
+export interface StateTest {
+  readonly key: string;
+  readonly op: 'eq' | 'ne' | 'gte' | 'gt' | 'lte' | 'lt';
+  readonly value: StateValue;
+}
+
 /** One of an item's `rule_conditions`. */
 export type RuleCondition =
   /** `{ type: logsource, product: windows }`: the rule's logsource has these parts. */
@@ -145,7 +163,11 @@ export type RuleCondition =
       readonly attribute: string;
       readonly op: AttributeOp;
       readonly value: string | number;
-    };
+    }
+  /** `{ type: processing_item_applied, processing_item_id }`: an earlier item selected the rule. */
+  | { readonly kind: 'applied'; readonly id: string; readonly path: YamlPath }
+  /** `{ type: processing_state, key, val, op }`: the state as the items before left it. */
+  | { readonly kind: 'state'; readonly test: StateTest };
 
 export type AttributeOp = 'eq' | 'ne' | 'gte' | 'gt' | 'lte' | 'lt' | 'in' | 'not_in';
 
@@ -167,12 +189,21 @@ export interface RuleFacts {
   readonly attributes: Readonly<Record<string, unknown>>;
 }
 
+/** How far a rule's processing has come where an item is reached (rule conditions read it too). */
+export interface Progress {
+  /** The ids of the items that selected the rule so far (processing_item_applied). */
+  readonly applied: ReadonlySet<string>;
+  readonly state: PipelineState;
+}
+
 /** One `field_name_conditions` entry. */
 export type FieldCondition =
   /** include_fields / exclude_fields: the name is (not) one of these. */
   | { readonly kind: 'fields'; readonly include: boolean; readonly fields: ReadonlySet<string> }
   /** processing_item_applied: the item with this id renamed the field earlier. */
-  | { readonly kind: 'applied'; readonly id: string; readonly path: YamlPath };
+  | { readonly kind: 'applied'; readonly id: string; readonly path: YamlPath }
+  /** processing_state: the state as it was when the item came (whatever the field). */
+  | { readonly kind: 'state'; readonly test: StateTest };
 
 /** One `detection_item_conditions` entry: on the item's values, or what was applied to it. */
 export type ItemCondition =
@@ -182,7 +213,9 @@ export type ItemCondition =
       readonly cond: 'any' | 'all';
       readonly test: (value: ItemValue) => boolean;
     }
-  | { readonly kind: 'applied'; readonly id: string; readonly path: YamlPath };
+  | { readonly kind: 'applied'; readonly id: string; readonly path: YamlPath }
+  /** processing_state: the state as it was when the item came (whatever the item). */
+  | { readonly kind: 'state'; readonly test: StateTest };
 
 /** Which detection items a transformation applies to (`detection_item_conditions`). */
 export interface ItemFilter extends Linking {

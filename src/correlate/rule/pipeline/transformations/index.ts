@@ -14,6 +14,7 @@ import { valuePlaceholders, wildcardPlaceholders } from './placeholders.js';
 import { regexTransformation } from './regex.js';
 import { replaceString } from './replace-string.js';
 import { ruleFailure } from './rule-failure.js';
+import { setState } from './set-state.js';
 import { setValue } from './set-value.js';
 
 /** The pySigma transformation types Cordon implements, by their YAML `type`. */
@@ -37,6 +38,7 @@ export const TRANSFORMATIONS: ReadonlyMap<string, TransformationKind> = new Map(
     convertType,
     regexTransformation,
     hashesFields,
+    setState,
   ].map((k) => [k.type, k]),
 );
 
@@ -51,7 +53,6 @@ export const NOT_IMPLEMENTED: readonly string[] = [
   'add_field',
   'remove_field',
   'set_field',
-  'set_state',
   'nest',
   'set_custom_attribute',
   'extract_fields',
