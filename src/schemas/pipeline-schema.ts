@@ -19,7 +19,7 @@ const appliedCondition = {
   required: ['type', 'processing_item_id'],
   properties: {
     type: { const: 'processing_item_applied' },
-    processing_item_id: { type: 'string' },
+    processing_item_id: { type: 'string', minLength: 1 },
   },
   additionalProperties: false,
 };

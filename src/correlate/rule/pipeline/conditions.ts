@@ -519,7 +519,7 @@ function stateCondition(
 ): { kind: 'state'; test: StateTest } | undefined {
   if (hasUnknownKey(ctx, at, 'processing_state', c, ['key', 'val', 'op'])) return undefined;
   const { key, val } = c;
-  const op = c.op ?? 'eq';
+  const op = c.op === undefined ? 'eq' : c.op;
   if (typeof key !== 'string' || key === '') {
     ctx.sink.error(
       [...at, 'key'],
@@ -567,22 +567,35 @@ export function stateHolds(test: StateTest, state: PipelineState): boolean {
   const want = test.value;
   const strings = typeof have === 'string';
   if (strings !== (typeof want === 'string')) return test.op === 'ne';
-  const a = strings ? have : Number(have);
-  const b = strings ? want : Number(want);
+  const order = strings
+    ? byCodePoint(have, want as string)
+    : Math.sign(Number(have) - Number(want));
   switch (test.op) {
     case 'eq':
-      return a === b;
+      return order === 0;
     case 'ne':
-      return a !== b;
+      return order !== 0;
     case 'gte':
-      return a >= b;
+      return order >= 0;
     case 'gt':
-      return a > b;
+      return order > 0;
     case 'lte':
-      return a <= b;
+      return order <= 0;
     case 'lt':
-      return a < b;
+      return order < 0;
   }
+}
+
+/** -1, 0 or 1: `a` against `b` by Unicode code point, as Python orders strings. */
+function byCodePoint(a: string, b: string): number {
+  if (a === b) return 0;
+  const x = [...a];
+  const y = [...b];
+  for (let i = 0; i < x.length && i < y.length; i += 1) {
+    const d = (x[i]?.codePointAt(0) ?? 0) - (y[i]?.codePointAt(0) ?? 0);
+    if (d !== 0) return Math.sign(d);
+  }
+  return Math.sign(x.length - y.length);
 }
 
 /**

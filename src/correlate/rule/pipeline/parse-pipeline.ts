@@ -47,6 +47,8 @@ export function parsePipelineSources(sources: readonly RuleSource[]): ParsedPipe
   const pipelines: Pipeline[] = [];
   const diagnostics: Diagnostic[] = [];
   const sinks = new Map<Pipeline, DiagnosticSink>();
+  // Ids of items left out for their errors: a condition naming one is not also reported.
+  const unparsed = new Set<string>();
   for (const source of sources) {
     const loaded = loadYaml(source.text, source.file);
     diagnostics.push(...loaded.diagnostics);
@@ -61,7 +63,7 @@ export function parsePipelineSources(sources: readonly RuleSource[]): ParsedPipe
     }
     for (const doc of loaded.documents) {
       const sink = new DiagnosticSink(source.file, doc.positions);
-      const pipeline = parsePipeline(sink, source.file, doc.value);
+      const pipeline = parsePipeline(sink, source.file, doc.value, unparsed);
       diagnostics.push(...sink.diagnostics);
       // Its items with errors are left out, the others kept: the rule set fails to build on
       // those errors anyway, and the rules are then not also reported for what they would do.
@@ -73,7 +75,7 @@ export function parsePipelineSources(sources: readonly RuleSource[]): ParsedPipe
   }
   // A stable sort: equal priorities keep file order (the sources come sorted by path).
   pipelines.sort((a, b) => a.priority - b.priority);
-  diagnostics.push(...checkAppliedIds(pipelines, sinks));
+  diagnostics.push(...checkAppliedIds(pipelines, sinks, unparsed));
   return { pipelines, diagnostics };
 }
 
@@ -86,6 +88,7 @@ export function parsePipelineSources(sources: readonly RuleSource[]): ParsedPipe
 function checkAppliedIds(
   pipelines: readonly Pipeline[],
   sinks: ReadonlyMap<Pipeline, DiagnosticSink>,
+  unparsed: ReadonlySet<string>,
 ): Diagnostic[] {
   const out: Diagnostic[] = [];
   const renamers = new Set<string>();
@@ -94,7 +97,7 @@ function checkAppliedIds(
     const sink = sinks.get(pipeline);
     for (const item of pipeline.items) {
       for (const c of item.ruleConditions) {
-        if (c.kind !== 'applied' || earlier.has(c.id) || !sink) continue;
+        if (c.kind !== 'applied' || earlier.has(c.id) || unparsed.has(c.id) || !sink) continue;
         const before = sink.diagnostics.length;
         sink.error(
           c.path,
@@ -107,7 +110,7 @@ function checkAppliedIds(
         ...(item.fieldFilter?.conditions ?? []),
         ...(item.itemFilter?.conditions ?? []),
       ]) {
-        if (c.kind !== 'applied' || renamers.has(c.id) || !sink) continue;
+        if (c.kind !== 'applied' || renamers.has(c.id) || unparsed.has(c.id) || !sink) continue;
         const before = sink.diagnostics.length;
         sink.error(
           c.path,
@@ -124,7 +127,12 @@ function checkAppliedIds(
   return out;
 }
 
-function parsePipeline(sink: DiagnosticSink, file: string, value: unknown): Pipeline | undefined {
+function parsePipeline(
+  sink: DiagnosticSink,
+  file: string,
+  value: unknown,
+  unparsed: Set<string>,
+): Pipeline | undefined {
   if (!isMapping(value)) {
     sink.error(
       [],
@@ -172,7 +180,8 @@ function parsePipeline(sink: DiagnosticSink, file: string, value: unknown): Pipe
   const items: PipelineItem[] = [];
   list.forEach((raw, i) => {
     const item = parseItem(sink, `${subject} (${file})`, subject, i, raw);
-    if (item) items.push(item);
+    if (item && vars) items.push(item);
+    else if (isMapping(raw) && typeof raw.id === 'string') unparsed.add(raw.id);
   });
   return vars ? { name, file, priority, vars, items } : undefined;
 }

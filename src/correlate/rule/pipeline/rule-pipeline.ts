@@ -136,9 +136,11 @@ export function pipelineForRule(pipelines: readonly Pipeline[], rule: RuleFacts)
     for (const item of pipeline.items) {
       if (!selects(item, { ...rule, logsource: current }, { applied, state })) continue;
       at += 1;
-      // pySigma marks the rule processed by every item that selects it, whatever it then does.
-      if (item.id !== undefined) applied.add(item.id);
       const t = item.transformation;
+      // pySigma marks the rule processed by every item that selects it, whatever it then does;
+      // only add_condition leaves a correlation alone, unmarked.
+      if (item.id !== undefined && !(t.kind === 'condition' && rule.correlation))
+        applied.add(item.id);
       switch (t.kind) {
         case 'field':
           renames.push({ item, rename: t.rename, at, state });

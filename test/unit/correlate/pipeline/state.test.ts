@@ -95,6 +95,10 @@ describe('pipeline state and rule-level processing_item_applied', () => {
     const d = detection(
       rule('sel: { A: a, B: b }\ncondition: sel'),
       pipeline(`
+        - type: replace_string
+          regex: '^a$'
+          replacement: too-early
+          detection_item_conditions: [{ type: processing_state, key: mode, val: on }]
         - type: field_name_mapping
           mapping: { A: early }
           field_name_conditions: [{ type: processing_state, key: mode, val: on }]
@@ -110,10 +114,125 @@ describe('pipeline state and rule-level processing_item_applied', () => {
           detection_item_conditions: [{ type: processing_state, key: mode, val: on }]
       `),
     );
-    // The first mapping came before the state was set: A stays A.
+    // The first mapping and the first rewrite came before the state was set: A stays A, a.
     expect(d.reads).toEqual(['labels.A', 'labels.late']);
     expect(d.matches(log({ A: 'a', late: 'bee' }))).toBe(true);
     expect(d.matches(log({ A: 'a', late: 'b' }))).toBe(false);
+    expect(d.matches(log({ A: 'too-early', late: 'bee' }))).toBe(false);
+  });
+
+  it('an added condition goes through the renames after it, each with the state it stands in', () => {
+    const d = detection(
+      rule('sel: { A: a }\ncondition: sel'),
+      pipeline(`
+        - type: add_condition
+          conditions: { C: c }
+        - type: field_name_mapping
+          mapping: { C: early }
+          field_name_conditions: [{ type: processing_state, key: mode, val: on }]
+        - type: set_state
+          key: mode
+          val: on
+        - type: field_name_mapping
+          mapping: { C: late }
+          field_name_conditions: [{ type: processing_state, key: mode, val: on }]
+      `),
+    );
+    expect(d.reads).toEqual(['labels.A', 'labels.late']);
+    expect(d.matches(log({ A: 'a', late: 'c' }))).toBe(true);
+    expect(d.matches(log({ A: 'a', early: 'c' }))).toBe(false);
+  });
+
+  it('orders strings by code point, as Python does', () => {
+    const items = (op: string) => `
+      - type: set_state
+        key: s
+        val: "\\U00010000"
+      - type: set_value
+        value: hit
+        rule_conditions: [{ type: processing_state, key: s, val: "\\uE000", op: ${op} }]
+    `;
+    const r = rule('sel: { A: a }\ncondition: sel');
+    expect(valueOf(r, items('gt'), 't', ['a', 'hit'])).toEqual(['hit']);
+    expect(valueOf(r, items('lt'), 't', ['a', 'hit'])).toEqual(['a']);
+  });
+
+  it('on correlations: state and applied ids select them; add_condition leaves them unmarked', () => {
+    const rules = `
+      title: Failure
+      name: failure
+      logsource: { category: login }
+      detection: { sel: { User: x }, condition: sel }
+      ---
+      title: Burst
+      name: burst
+      correlation: { type: event_count, rules: [failure], group-by: [User], timespan: 1m, condition: { gte: 2 } }
+    `;
+    const run = (items: string) =>
+      build(rules, { 'c.pipeline.yaml': `name: c\ntransformations:\n${items}` });
+    // The group-by is renamed as the rule it reads renames its field, under that rule's state.
+    const renamed = run(`
+      - type: set_state
+        key: idp
+        val: okta
+        rule_conditions: [{ type: is_sigma_rule }]
+      - type: field_name_mapping
+        mapping: { User: entity.user }
+        field_name_conditions: [{ type: processing_state, key: idp, val: okta }]
+    `);
+    expect(renamed.diagnostics).toEqual([]);
+    expect(renamed.ruleSet?.correlations[0]?.inputs.map((i) => i.groupPaths)).toEqual([
+      ['entity.user'],
+    ]);
+    // A rename before the state was set does not see it, for the group-by either.
+    const ordered = run(`
+      - type: field_name_mapping
+        mapping: { User: labels.early }
+        field_name_conditions: [{ type: processing_state, key: mode, val: on }]
+      - type: set_state
+        key: mode
+        val: on
+      - type: field_name_mapping
+        mapping: { User: labels.late }
+        field_name_conditions: [{ type: processing_state, key: mode, val: on }]
+    `);
+    expect(ordered.diagnostics).toEqual([]);
+    expect(ordered.ruleSet?.correlations[0]?.inputs.map((i) => i.groupPaths)).toEqual([
+      ['labels.late'],
+    ]);
+    const isSkipped = (items: string, select: string) =>
+      run(`
+      - type: field_name_mapping
+        mapping: { User: entity.user }
+      ${items}
+      - type: rule_failure
+        message: not here
+        rule_conditions: [{ type: is_sigma_correlation_rule }, ${select}]
+    `).diagnostics.some((d) => d.includes('Rule "burst" is skipped'));
+    const setOnCorrelations = `- type: set_state
+        key: scope
+        val: corr
+        rule_conditions: [{ type: is_sigma_correlation_rule }]`;
+    expect(isSkipped(setOnCorrelations, '{ type: processing_state, key: scope, val: corr }')).toBe(
+      true,
+    );
+    expect(isSkipped(setOnCorrelations, '{ type: processing_state, key: scope, val: other }')).toBe(
+      false,
+    );
+    const marking = `- id: marker
+        type: set_state
+        key: k
+        val: 1`;
+    expect(
+      isSkipped(marking, '{ type: processing_item_applied, processing_item_id: marker }'),
+    ).toBe(true);
+    // pySigma's add_condition does nothing to a correlation, and does not mark it.
+    const adding = `- id: adding
+        type: add_condition
+        conditions: { User: y }`;
+    expect(isSkipped(adding, '{ type: processing_item_applied, processing_item_id: adding }')).toBe(
+      false,
+    );
   });
 
   it('processing_item_applied on a rule holds once that item selected the rule, whatever it did', () => {
@@ -160,6 +279,18 @@ describe('pipeline state and rule-level processing_item_applied', () => {
             type: set_state
             key: k
             val: v
+          - type: set_value
+            value: x
+            rule_conditions: [{ type: processing_state, key: k, val: v, op: null }]
+          - id: broken
+            type: set_state
+            key: k
+          - type: set_value
+            value: x
+            rule_conditions: [{ type: processing_item_applied, processing_item_id: broken }]
+          - type: field_name_prefix
+            prefix: x.
+            field_name_conditions: [{ type: processing_item_applied, processing_item_id: later, extra: 1 }]
       `,
     });
     expect(ruleSet).toBeUndefined();
@@ -182,6 +313,10 @@ describe('pipeline state and rule-level processing_item_applied', () => {
       expect.stringMatching(
         /^bad\.pipeline\.yaml:17:76 error CORDON_ERR_DEFINITION_VALUE Pipeline "bad" \(bad\.pipeline\.yaml\) transformation 5 has a rule condition processing_item_applied on "later", which names no item before it/,
       ),
+      expect.stringMatching(/ processing_state op must be one of .*; got null\./),
+      // The broken item is reported once, not again where a condition names it.
+      expect.stringMatching(/transformation "broken" \(set_state\) needs "val"/),
+      expect.stringMatching(/processing_item_applied condition has unknown key "extra"\./),
     ]);
   });
 });
