@@ -1,7 +1,7 @@
 import type { Diagnostic } from '../../../shared/diagnostics.js';
 import { describe } from '../../../shared/duration.js';
 import { checkKeys, isMapping, suggest } from '../../../shared/shape.js';
-import { DiagnosticSink, PositionMap, loadYaml } from '../../../shared/yaml.js';
+import { DiagnosticSink, PositionMap, loadYaml, type YamlPath } from '../../../shared/yaml.js';
 import type { RuleSource } from '../rule-source.js';
 import { parseSearch } from '../detection/parse-search.js';
 import { parseFieldFilter, parseItemFilter, parseRuleConditions } from './conditions.js';
@@ -95,7 +95,7 @@ function checkAppliedIds(
   const earlier = new Set<string>();
   for (const pipeline of pipelines) {
     const sink = sinks.get(pipeline);
-    for (const item of pipeline.items) {
+    for (const item of inOrder(pipeline.items)) {
       for (const c of item.ruleConditions) {
         if (c.kind !== 'applied' || earlier.has(c.id) || unparsed.has(c.id) || !sink) continue;
         const before = sink.diagnostics.length;
@@ -125,6 +125,14 @@ function checkAppliedIds(
     }
   }
   return out;
+}
+
+/** Items in the order they apply: a `nest` item, then the items it holds. */
+function* inOrder(items: readonly PipelineItem[]): Generator<PipelineItem> {
+  for (const item of items) {
+    yield item;
+    if (item.transformation.kind === 'nest') yield* inOrder(item.transformation.items);
+  }
 }
 
 function parsePipeline(
@@ -177,12 +185,13 @@ function parsePipeline(
       );
     return undefined;
   }
-  const items: PipelineItem[] = [];
-  list.forEach((raw, i) => {
-    const item = parseItem(sink, `${subject} (${file})`, subject, i, raw);
-    if (item && vars) items.push(item);
-    else if (isMapping(raw) && typeof raw.id === 'string') unparsed.add(raw.id);
-  });
+  const items = parseItems(
+    { sink, label: `${subject} (${file})`, subject, unparsed },
+    ['transformations'],
+    'transformation',
+    list,
+  );
+  if (!vars) for (const id of itemIds(list)) unparsed.add(id);
   return vars ? { name, file, priority, vars, items } : undefined;
 }
 
@@ -216,29 +225,82 @@ function parseVars(
   return ok ? vars : undefined;
 }
 
+/** Where items are parsed: their document's sink, how messages name the pipeline. */
+interface ItemsScope {
+  readonly sink: DiagnosticSink;
+  /** `Pipeline "sysmon" (sysmon.pipeline.yaml)`, for the labels rules are reported with. */
+  readonly label: string;
+  /** `Pipeline "sysmon"`, for the messages about the pipeline itself. */
+  readonly subject: string;
+  /** Collects the ids of items left out for their errors. */
+  readonly unparsed: Set<string>;
+}
+
+/**
+ * The items of `list` (at `path`), each named `<ordinal> <id or position>`; an item with errors
+ * is reported and left out, its id remembered as unparsed.
+ */
+function parseItems(
+  scope: ItemsScope,
+  path: YamlPath,
+  ordinal: string,
+  list: readonly unknown[],
+): PipelineItem[] {
+  const items: PipelineItem[] = [];
+  list.forEach((raw, i) => {
+    const item = parseItem(scope, [...path, i], ordinal, i, raw);
+    if (item) items.push(item);
+    else for (const id of itemIds([raw])) scope.unparsed.add(id);
+  });
+  return items;
+}
+
+/** The ids written on these raw items, and on the items nested in them. */
+function itemIds(list: readonly unknown[]): string[] {
+  return list.flatMap((raw) =>
+    isMapping(raw)
+      ? [
+          ...(typeof raw.id === 'string' ? [raw.id] : []),
+          ...(Array.isArray(raw.items) ? itemIds(raw.items) : []),
+        ]
+      : [],
+  );
+}
+
 function parseItem(
-  sink: DiagnosticSink,
-  label: string,
-  subject: string,
+  scope: ItemsScope,
+  path: YamlPath,
+  ordinal: string,
   index: number,
   raw: unknown,
 ): PipelineItem | undefined {
-  const path = ['transformations', index];
+  const { sink, label, subject } = scope;
   if (!isMapping(raw)) {
     sink.error(
       path,
       'CORDON_ERR_YAML_NOT_MAPPING',
-      `${subject} transformation ${index + 1} must be a mapping with a type; got ${describe(raw)}.`,
+      `${subject} ${ordinal} ${index + 1} must be a mapping with a type; got ${describe(raw)}.`,
     );
     return undefined;
   }
   const id = typeof raw.id === 'string' ? raw.id : undefined;
   const type = raw.type;
-  const named = `${subject} transformation ${id ? `"${id}"` : index + 1}`;
+  const where = `${ordinal} ${id ? `"${id}"` : index + 1}`;
+  const named = `${subject} ${where}`;
   const ctx: ItemContext = {
     sink,
     path,
     subject: typeof type === 'string' ? `${named} (${type})` : named,
+    nested: (at, list) => {
+      if (Array.isArray(list) && list.length > 0)
+        return parseItems(scope, at, `${where} item`, list);
+      sink.error(
+        at,
+        list === undefined ? 'CORDON_ERR_DEFINITION_REQUIRED' : 'CORDON_ERR_DEFINITION_TYPE',
+        `${named} (${String(type)}) needs "items", a non-empty list of transformations applied in its place; got ${describe(list)}. Write e.g. "items: [{ type: field_name_prefix, prefix: labels. }]".`,
+      );
+      return undefined;
+    },
   };
   const kind = typeof type === 'string' ? TRANSFORMATIONS.get(type) : undefined;
   if (!kind) {
@@ -296,7 +358,7 @@ function parseItem(
     return undefined;
   return {
     id,
-    label: `${label} transformation ${id ? `"${id}"` : index + 1}`,
+    label: `${label} ${where}`,
     ruleConditions: rules.conditions,
     ruleLinking: rules.linking,
     fieldFilter,

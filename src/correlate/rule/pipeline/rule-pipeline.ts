@@ -132,8 +132,8 @@ export function pipelineForRule(pipelines: readonly Pipeline[], rule: RuleFacts)
     [];
   // As pySigma adds pipelines: their vars merge, a later pipeline's winning.
   const vars = new Map(pipelines.flatMap((p) => [...p.vars]));
-  for (const pipeline of pipelines) {
-    for (const item of pipeline.items) {
+  const visit = (items: readonly PipelineItem[]): void => {
+    for (const item of items) {
       if (!selects(item, { ...rule, logsource: current }, { applied, state })) continue;
       at += 1;
       const t = item.transformation;
@@ -152,6 +152,15 @@ export function pipelineForRule(pipelines: readonly Pipeline[], rule: RuleFacts)
         case 'state':
           state = new Map([...state, [t.key, t.value]]);
           break;
+        case 'nest': {
+          // pySigma runs the items as a pipeline of their own: a fresh state, whose keys then
+          // join (and win over) the enclosing pipeline's.
+          const enclosing = state;
+          state = new Map();
+          visit(t.items);
+          state = new Map([...enclosing, ...state]);
+          break;
+        }
         case 'condition':
           added.push({
             name: t.name,
@@ -173,7 +182,8 @@ export function pipelineForRule(pipelines: readonly Pipeline[], rule: RuleFacts)
           break;
       }
     }
-  }
+  };
+  for (const pipeline of pipelines) visit(pipeline.items);
   return {
     logsource: changedBy ? current : undefined,
     logsourceChangedBy: changedBy,

@@ -87,6 +87,11 @@ export type Transformation =
       ) => readonly string[] | 'missing' | undefined;
     }
   | { readonly kind: 'failure'; readonly message: string }
+  /**
+   * Items applied in its place to the rules it selects (`nest`), as a pipeline of their own:
+   * with a fresh state, whose keys then join the enclosing one.
+   */
+  | { readonly kind: 'nest'; readonly items: readonly PipelineItem[] }
   /** Sets a key of the pipeline's state (`set_state`), which later processing_state conditions read. */
   | { readonly kind: 'state'; readonly key: string; readonly value: StateValue }
   /**
@@ -109,6 +114,11 @@ export interface ItemContext {
   readonly path: YamlPath;
   /** How messages name it: `Pipeline "sysmon" transformation "image" (field_name_mapping)`. */
   readonly subject: string;
+  /**
+   * Parses a list of items nested in this one (`nest`'s `items`, at `path`), each reported
+   * where it stands; undefined when the list is no list (reported).
+   */
+  nested(path: YamlPath, list: unknown): readonly PipelineItem[] | undefined;
 }
 
 /**

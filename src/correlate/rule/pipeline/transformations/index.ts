@@ -10,6 +10,7 @@ import { fieldNameMapping } from './field-name-mapping.js';
 import { fieldNamePrefixMapping } from './field-name-prefix-mapping.js';
 import { hashesFields } from './hashes-fields.js';
 import { mapString } from './map-string.js';
+import { nest } from './nest.js';
 import { valuePlaceholders, wildcardPlaceholders } from './placeholders.js';
 import { regexTransformation } from './regex.js';
 import { replaceString } from './replace-string.js';
@@ -39,6 +40,7 @@ export const TRANSFORMATIONS: ReadonlyMap<string, TransformationKind> = new Map(
     regexTransformation,
     hashesFields,
     setState,
+    nest,
   ].map((k) => [k.type, k]),
 );
 
@@ -53,7 +55,6 @@ export const NOT_IMPLEMENTED: readonly string[] = [
   'add_field',
   'remove_field',
   'set_field',
-  'nest',
   'set_custom_attribute',
   'extract_fields',
   'strict_field_mapping_failure',
