@@ -76,7 +76,14 @@ describe('JSON Schemas', () => {
     expect(
       check('pipeline', item({ type: 'replace_string', regex: 'a', replacement: 'b' })),
     ).toEqual([]);
-    expect(check('pipeline', item({ type: 'nest', items: [] })).length).toBeGreaterThan(0);
+    const nest = (inner: object) => ({ type: 'nest', items: [inner] });
+    expect(check('pipeline', item(nest(nest({ type: 'set_state', key: 'k', val: 1 }))))).toEqual(
+      [],
+    );
+    expect(
+      check('pipeline', item(nest({ type: 'set_stat', key: 'k', val: 1 }))).length,
+    ).toBeGreaterThan(0);
+    expect(check('pipeline', item({ type: 'nest', items: null })).length).toBeGreaterThan(0);
     const drop = {
       type: 'drop_detection_item',
       field_name_conditions: [{ type: 'include_fields', fields: ['EventID'] }],

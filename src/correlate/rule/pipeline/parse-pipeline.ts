@@ -186,12 +186,12 @@ function parsePipeline(
     return undefined;
   }
   const items = parseItems(
-    { sink, label: `${subject} (${file})`, subject, unparsed },
+    { sink, label: `${subject} (${file})`, subject, unparsed, within: new Set(), count: { n: 0 } },
     ['transformations'],
     'transformation',
     list,
   );
-  if (!vars) for (const id of itemIds(list)) unparsed.add(id);
+  if (!vars) for (const id of itemIds(list, new Set())) unparsed.add(id);
   return vars ? { name, file, priority, vars, items } : undefined;
 }
 
@@ -225,6 +225,12 @@ function parseVars(
   return ok ? vars : undefined;
 }
 
+/**
+ * Items one pipeline document may hold, nested ones included: YAML aliases can repeat a `nest`
+ * inside itself, doubling the items at each level, and every rule is put through them all.
+ */
+const MAX_ITEMS = 10_000;
+
 /** Where items are parsed: their document's sink, how messages name the pipeline. */
 interface ItemsScope {
   readonly sink: DiagnosticSink;
@@ -234,6 +240,10 @@ interface ItemsScope {
   readonly subject: string;
   /** Collects the ids of items left out for their errors. */
   readonly unparsed: Set<string>;
+  /** The raw items being parsed around this one: a YAML alias can make an item hold itself. */
+  readonly within: Set<unknown>;
+  /** Items parsed so far in the document, nested ones included (MAX_ITEMS). */
+  readonly count: { n: number };
 }
 
 /**
@@ -247,24 +257,45 @@ function parseItems(
   list: readonly unknown[],
 ): PipelineItem[] {
   const items: PipelineItem[] = [];
-  list.forEach((raw, i) => {
+  for (const [i, raw] of list.entries()) {
+    scope.count.n += 1;
+    if (scope.count.n > MAX_ITEMS) {
+      // Reported once, where the limit is passed; every enclosing list then stops too.
+      if (scope.count.n > MAX_ITEMS + 1) return items;
+      scope.sink.error(
+        [...path, i],
+        'CORDON_ERR_DEFINITION_VALUE',
+        `${scope.subject} has more than ${MAX_ITEMS} transformations, nested ones included (YAML aliases repeat what they name); got more at ${ordinal} ${i + 1}. Split the pipeline, or nest fewer aliases.`,
+      );
+      return items;
+    }
+    if (scope.within.has(raw)) {
+      scope.sink.error(
+        [...path, i],
+        'CORDON_ERR_DEFINITION_VALUE',
+        `${scope.subject} ${ordinal} ${i + 1} is a YAML alias of a nest it stands in, so it would hold itself; got an item that nests itself. Write its items out, or alias another item.`,
+      );
+      continue;
+    }
+    scope.within.add(raw);
     const item = parseItem(scope, [...path, i], ordinal, i, raw);
+    scope.within.delete(raw);
     if (item) items.push(item);
-    else for (const id of itemIds([raw])) scope.unparsed.add(id);
-  });
+    else for (const id of itemIds([raw], new Set())) scope.unparsed.add(id);
+  }
   return items;
 }
 
-/** The ids written on these raw items, and on the items nested in them. */
-function itemIds(list: readonly unknown[]): string[] {
-  return list.flatMap((raw) =>
-    isMapping(raw)
-      ? [
-          ...(typeof raw.id === 'string' ? [raw.id] : []),
-          ...(Array.isArray(raw.items) ? itemIds(raw.items) : []),
-        ]
-      : [],
-  );
+/** The ids written on these raw items, and on the items nested in them (each item once). */
+function itemIds(list: readonly unknown[], seen: Set<unknown>): string[] {
+  return list.flatMap((raw) => {
+    if (!isMapping(raw) || seen.has(raw)) return [];
+    seen.add(raw);
+    return [
+      ...(typeof raw.id === 'string' ? [raw.id] : []),
+      ...(Array.isArray(raw.items) ? itemIds(raw.items, seen) : []),
+    ];
+  });
 }
 
 function parseItem(
@@ -292,12 +323,11 @@ function parseItem(
     path,
     subject: typeof type === 'string' ? `${named} (${type})` : named,
     nested: (at, list) => {
-      if (Array.isArray(list) && list.length > 0)
-        return parseItems(scope, at, `${where} item`, list);
+      if (Array.isArray(list)) return parseItems(scope, at, `${where} item`, list);
       sink.error(
         at,
         list === undefined ? 'CORDON_ERR_DEFINITION_REQUIRED' : 'CORDON_ERR_DEFINITION_TYPE',
-        `${named} (${String(type)}) needs "items", a non-empty list of transformations applied in its place; got ${describe(list)}. Write e.g. "items: [{ type: field_name_prefix, prefix: labels. }]".`,
+        `${named} (${String(type)}) needs "items", a list of transformations applied in its place; got ${describe(list)}. Write e.g. "items: [{ type: field_name_prefix, prefix: labels. }]".`,
       );
       return undefined;
     },

@@ -5,7 +5,8 @@ import type { TransformationKind } from '../types.js';
  * one set of rule conditions gates them all (pySigma's NestedProcessingTransformation). As in
  * pySigma the items run as a pipeline of their own: they start with an empty state, and the
  * keys they set then join the enclosing pipeline's. Unlike pySigma's nested pipeline, which
- * has no vars, placeholders inside take the enclosing pipelines' vars.
+ * has no vars, placeholders inside take the enclosing pipelines' vars. An empty list does
+ * nothing but mark the rules selected with the nest's id, as in pySigma.
  */
 export const nest: TransformationKind = {
   type: 'nest',
@@ -14,7 +15,6 @@ export const nest: TransformationKind = {
   schema: {
     items: {
       type: 'array',
-      minItems: 1,
       description: 'Transformations applied in its place, each with its own conditions.',
       items: { $ref: '#/properties/transformations/items' },
     },
