@@ -90,7 +90,7 @@ export function ruleConditionHolds(
     case 'tag':
       return rule.tags.includes(condition.tag);
     case 'attribute':
-      return attributeHolds(condition, attributeOf(rule.attributes, condition.attribute));
+      return attributeHolds(condition, attributeValue(rule, condition.attribute, progress.custom));
     case 'logsource': {
       const { logsource } = rule;
       if (logsource === undefined || rule.correlation) return false;
@@ -323,6 +323,54 @@ const ATTRIBUTE_DEFAULTS: Readonly<Record<string, unknown>> = {
   taxonomy: 'sigma',
   title: '',
 };
+
+/** What pySigma's rule objects hold as attributes of their own (the rest are custom ones). */
+const SIGMA_ATTRIBUTES: ReadonlySet<string> = new Set([
+  'title',
+  'id',
+  'name',
+  'taxonomy',
+  'related',
+  'status',
+  'description',
+  'license',
+  'references',
+  'tags',
+  'author',
+  'date',
+  'modified',
+  'fields',
+  'falsepositives',
+  'level',
+  'scope',
+]);
+const RULE_ATTRIBUTES: ReadonlySet<string> = new Set(['logsource', 'detection']);
+const CORRELATION_ATTRIBUTES: ReadonlySet<string> = new Set([
+  'type',
+  'rules',
+  'generate',
+  'timespan',
+  'group_by',
+  'aliases',
+  'condition',
+]);
+
+/**
+ * What rule_attribute compares, as pySigma's getattr and then custom_attributes: an attribute
+ * Sigma defines is the rule's own; any other is what a set_custom_attribute item gave it, else
+ * the rule's own key of that name (a custom attribute written in the rule).
+ */
+function attributeValue(
+  rule: RuleFacts,
+  key: string,
+  custom: ReadonlyMap<string, unknown>,
+): unknown {
+  const own =
+    SIGMA_ATTRIBUTES.has(key) ||
+    (rule.correlation ? CORRELATION_ATTRIBUTES : RULE_ATTRIBUTES).has(key);
+  if (!own && custom.has(key)) return custom.get(key);
+  return attributeOf(rule.attributes, key);
+}
 
 /** The rule's own value of a key (never an inherited property), or pySigma's default. */
 function attributeOf(attributes: Readonly<Record<string, unknown>>, key: string): unknown {

@@ -103,6 +103,8 @@ export function pipelineForRule(pipelines: readonly Pipeline[], rule: RuleFacts)
   // Replaced, never changed in place: each step keeps the state it was reached with.
   let state: PipelineState = new Map();
   const applied = new Set<string>();
+  // On the rule itself in pySigma, so a nest's items share them (unlike the state).
+  const custom = new Map<string, unknown>();
   const renames: {
     readonly item: PipelineItem;
     readonly rename: Rename;
@@ -134,7 +136,7 @@ export function pipelineForRule(pipelines: readonly Pipeline[], rule: RuleFacts)
   const vars = new Map(pipelines.flatMap((p) => [...p.vars]));
   const visit = (items: readonly PipelineItem[]): void => {
     for (const item of items) {
-      if (!selects(item, { ...rule, logsource: current }, { applied, state })) continue;
+      if (!selects(item, { ...rule, logsource: current }, { applied, state, custom })) continue;
       at += 1;
       const t = item.transformation;
       // pySigma marks the rule processed by every item that selects it, whatever it then does;
@@ -151,6 +153,9 @@ export function pipelineForRule(pipelines: readonly Pipeline[], rule: RuleFacts)
           break;
         case 'state':
           state = new Map([...state, [t.key, t.value]]);
+          break;
+        case 'custom':
+          custom.set(t.attribute, t.value);
           break;
         case 'nest': {
           // pySigma runs the items as a pipeline of their own: a fresh state, whose keys then

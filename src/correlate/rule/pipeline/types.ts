@@ -92,6 +92,11 @@ export type Transformation =
    * with a fresh state, whose keys then join the enclosing one.
    */
   | { readonly kind: 'nest'; readonly items: readonly PipelineItem[] }
+  /**
+   * Sets a custom attribute of the rule (`set_custom_attribute`), which later rule_attribute
+   * conditions read unless Sigma defines an attribute of that name.
+   */
+  | { readonly kind: 'custom'; readonly attribute: string; readonly value: unknown }
   /** Sets a key of the pipeline's state (`set_state`), which later processing_state conditions read. */
   | { readonly kind: 'state'; readonly key: string; readonly value: StateValue }
   /**
@@ -204,6 +209,8 @@ export interface Progress {
   /** The ids of the items that selected the rule so far (processing_item_applied). */
   readonly applied: ReadonlySet<string>;
   readonly state: PipelineState;
+  /** Custom attributes set_custom_attribute items gave the rule so far. */
+  readonly custom: ReadonlyMap<string, unknown>;
 }
 
 /** One `field_name_conditions` entry. */

@@ -624,8 +624,8 @@ describe('processing pipelines beside the rules (*.pipeline.yaml)', () => {
           transformations:
             - type: field_name_maping
               mapping: { A: b }
-            - type: set_custom_attribute
-              attribute: a
+            - type: add_field
+              field: a
             - type: field_name_mapping
               mapping: { A: [] }
               rule_cond_expr: a and b
@@ -647,7 +647,7 @@ describe('processing pipelines beside the rules (*.pipeline.yaml)', () => {
         /^bad\.pipeline\.yaml:5:11 error CORDON_ERR_DEFINITION_VALUE Pipeline "bad" transformation 1 \(field_name_maping\) needs a transformation type; got "field_name_maping"\. Did you mean "field_name_mapping"\?/,
       ),
       expect.stringMatching(
-        /^bad\.pipeline\.yaml:7:11 error CORDON_ERR_PIPELINE_UNSUPPORTED Pipeline "bad" transformation 2 \(set_custom_attribute\) is of type "set_custom_attribute", which Cordon does not implement yet\./,
+        /^bad\.pipeline\.yaml:7:11 error CORDON_ERR_PIPELINE_UNSUPPORTED Pipeline "bad" transformation 2 \(add_field\) is of type "add_field", which Cordon does not implement yet\./,
       ),
       expect.stringMatching(
         /^bad\.pipeline\.yaml:10:19 error CORDON_ERR_DEFINITION_TYPE .*\(field_name_mapping\) maps "A" to an empty list; a field maps to a name or a non-empty list of names\./,

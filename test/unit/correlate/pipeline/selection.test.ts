@@ -207,4 +207,59 @@ describe('pipeline item selection: condition expressions and rule attributes', (
       ),
     ]);
   });
+
+  it('set_custom_attribute gives later rule_attribute conditions a custom attribute, never one Sigma defines', () => {
+    const setting = (attribute: string, value: string) =>
+      `- type: set_custom_attribute\n  attribute: ${attribute}\n  value: ${value}\n  rule_conditions: [{ type: logsource, category: log }]`;
+    /** Whether an item after `items` selecting by `condition` applies (it makes A "b"). */
+    const after = (rules: string, items: string, condition: string) => {
+      const { ruleSet, diagnostics } = build(rules, {
+        'p.pipeline.yaml': pipeline(
+          `${items}\n- type: set_value\n  value: b\n  rule_conditions: [${condition}]`,
+        ),
+      });
+      expect(diagnostics.filter((d) => !d.includes('CORDON_WARN_RULE_UNUSED'))).toEqual([]);
+      const d = [...(ruleSet?.detections.values() ?? [])].find((x) => x.key === 't');
+      return d?.matches(log({ A: 'b' })) === true;
+    };
+    const team = '{ type: rule_attribute, attribute: team, value: ml }';
+    expect(after(ruleWith(''), setting('team', 'ml'), team)).toBe(true);
+    expect(after(ruleWith(''), setting('team', 'web'), team)).toBe(false);
+    // It replaces a custom attribute the rule wrote, as pySigma's custom_attributes[...] = value.
+    expect(after(ruleWith('team: web'), setting('team', 'ml'), team)).toBe(true);
+    expect(after(ruleWith('team: ml'), setting('team', 'web'), team)).toBe(false);
+    // A list compares by membership; an attribute Sigma defines stays the rule's own.
+    expect(
+      after(
+        ruleWith(''),
+        setting('owners', '[alice, bob]'),
+        '{ type: rule_attribute, attribute: owners, op: in, value: bob }',
+      ),
+    ).toBe(true);
+    expect(
+      after(
+        ruleWith('level: low'),
+        setting('level', 'critical'),
+        '{ type: rule_attribute, attribute: level, value: critical }',
+      ),
+    ).toBe(false);
+    // Set after the item that asks for it: not yet there.
+    const { ruleSet } = build(ruleWith(''), {
+      'p.pipeline.yaml': pipeline(
+        `- type: set_value\n  value: b\n  rule_conditions: [${team}]\n${setting('team', 'ml')}`,
+      ),
+    });
+    const d = [...(ruleSet?.detections.values() ?? [])].find((x) => x.key === 't');
+    expect(d?.matches(log({ A: 'b' }))).toBe(false);
+    const bad = build(ruleWith(''), {
+      'p.pipeline.yaml': pipeline(
+        '- type: set_custom_attribute\n  attribute: team\n  value: { a: 1 }',
+      ),
+    });
+    expect(bad.diagnostics).toEqual([
+      expect.stringMatching(
+        /error CORDON_ERR_DEFINITION_TYPE .*\(set_custom_attribute\) needs "value", a string, number or boolean \(or a list of them\) it gives the attribute; got a mapping/,
+      ),
+    ]);
+  });
 });

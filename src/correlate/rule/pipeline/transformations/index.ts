@@ -15,6 +15,7 @@ import { valuePlaceholders, wildcardPlaceholders } from './placeholders.js';
 import { regexTransformation } from './regex.js';
 import { replaceString } from './replace-string.js';
 import { ruleFailure } from './rule-failure.js';
+import { setCustomAttribute } from './set-custom-attribute.js';
 import { setState } from './set-state.js';
 import { setValue } from './set-value.js';
 
@@ -41,6 +42,7 @@ export const TRANSFORMATIONS: ReadonlyMap<string, TransformationKind> = new Map(
     hashesFields,
     setState,
     nest,
+    setCustomAttribute,
   ].map((k) => [k.type, k]),
 );
 
@@ -55,7 +57,6 @@ export const NOT_IMPLEMENTED: readonly string[] = [
   'add_field',
   'remove_field',
   'set_field',
-  'set_custom_attribute',
   'extract_fields',
   'strict_field_mapping_failure',
   'file_placeholders',
