@@ -127,6 +127,7 @@ export function pipelineForRule(pipelines: readonly Pipeline[], rule: RuleFacts)
         readonly at: number;
         readonly state: PipelineState;
       }
+    | { readonly kind: 'strict'; readonly item: PipelineItem; readonly at: number }
   )[] = [];
   const added: AddedCondition[] = [];
   let at = 0;
@@ -156,6 +157,10 @@ export function pipelineForRule(pipelines: readonly Pipeline[], rule: RuleFacts)
           break;
         case 'custom':
           custom.set(t.attribute, t.value);
+          break;
+        case 'strict':
+          // pySigma checks a rule's detection items only; a correlation has none.
+          if (!rule.correlation) steps.push({ kind: 'strict', item, at });
           break;
         case 'nest': {
           // pySigma runs the items as a pipeline of their own: a fresh state, whose keys then
@@ -222,6 +227,8 @@ export function pipelineForRule(pipelines: readonly Pipeline[], rule: RuleFacts)
         readonly applied: ReadonlySet<string>;
         readonly values: readonly ItemValue[];
         readonly plain?: boolean;
+        /** A rename took its field (strict_field_mapping_failure asks). */
+        readonly mapped?: boolean;
       };
       let branches: readonly Branch[] = [{ name: field, applied: new Set(), values }];
       const by: string[] = [];
@@ -240,9 +247,19 @@ export function pipelineForRule(pipelines: readonly Pipeline[], rule: RuleFacts)
             if (!to) return [b];
             renamed = true;
             const applied = withId(b.applied, item.id);
-            return to.map((name) => ({ ...b, name, applied }));
+            return to.map((name) => ({ ...b, name, applied, mapped: true }));
           });
           if (renamed) by.push(item.label);
+          continue;
+        }
+        if (step.kind === 'strict') {
+          const unmapped = branches.find((b) => b.name !== undefined && b.mapped !== true);
+          if (unmapped)
+            return {
+              kind: 'failed',
+              message: `The following fields are not mapped: ${unmapped.name}`,
+              by: item.label,
+            };
           continue;
         }
         const next: Branch[] = [];

@@ -88,6 +88,11 @@ export type Transformation =
     }
   | { readonly kind: 'failure'; readonly message: string }
   /**
+   * Skips a rule with a detection item whose field no rename before it renamed
+   * (`strict_field_mapping_failure`).
+   */
+  | { readonly kind: 'strict' }
+  /**
    * Items applied in its place to the rules it selects (`nest`), as a pipeline of their own:
    * with a fresh state, whose keys then join the enclosing one.
    */

@@ -85,6 +85,49 @@ describe('pipeline transformations on detection items', () => {
     expect([...(ruleSet?.detections.values() ?? [])].map((d) => d.key)).toEqual(['u']);
   });
 
+  it('strict_field_mapping_failure skips a rule with a field no rename before it took', () => {
+    const named = (name: string, detectionYaml: string) =>
+      rule(detectionYaml).replace('name: t', `name: ${name}`);
+    const rules = [
+      named('mapped', 'sel: { User: x }\ncondition: sel'),
+      named('unmapped', 'sel: { User: x, Image: y }\ncondition: sel'),
+      named('keywords', 'words: [evil]\ncondition: words'),
+      named('added', 'sel: { User: x }\ncondition: sel'),
+    ].join('---\n');
+    const { ruleSet, diagnostics } = build(rules, {
+      'p.pipeline.yaml': `
+        name: p
+        transformations:
+          - type: add_condition
+            conditions: { Host: h }
+            rule_conditions: [{ type: rule_attribute, attribute: name, value: added }]
+          - type: field_name_mapping
+            mapping: { User: entity.user, Host: entity.host }
+          - type: add_condition
+            conditions: { Late: z }
+            rule_conditions: [{ type: rule_attribute, attribute: name, value: added }]
+          - id: strict
+            type: strict_field_mapping_failure
+          - type: field_name_prefix
+            prefix: labels.
+      `,
+    });
+    // Image is renamed only after the check, as is the field of the condition added after
+    // the mapping (Late; Host, added before it, was mapped); keywords have no field.
+    expect(diagnostics).toEqual([
+      expect.stringMatching(
+        /warning CORDON_WARN_RULE_SKIPPED_BY_PIPELINE Rule "unmapped" is skipped: Pipeline "p" \(p\.pipeline\.yaml\) transformation "strict" refuses it with "The following fields are not mapped: Image"\./,
+      ),
+      expect.stringMatching(
+        /warning CORDON_WARN_RULE_SKIPPED_BY_PIPELINE Rule "added" is skipped: .* refuses it with "The following fields are not mapped: Late"\./,
+      ),
+    ]);
+    expect([...(ruleSet?.detections.values() ?? [])].map((d) => d.key)).toEqual([
+      'mapped',
+      'keywords',
+    ]);
+  });
+
   it('replace_string works on the Sigma text and keeps the wildcards the modifiers made', () => {
     const d = detection(
       rule(`

@@ -18,6 +18,7 @@ import { ruleFailure } from './rule-failure.js';
 import { setCustomAttribute } from './set-custom-attribute.js';
 import { setState } from './set-state.js';
 import { setValue } from './set-value.js';
+import { strictFieldMappingFailure } from './strict-field-mapping-failure.js';
 
 /** The pySigma transformation types Cordon implements, by their YAML `type`. */
 export const TRANSFORMATIONS: ReadonlyMap<string, TransformationKind> = new Map(
@@ -43,6 +44,7 @@ export const TRANSFORMATIONS: ReadonlyMap<string, TransformationKind> = new Map(
     setState,
     nest,
     setCustomAttribute,
+    strictFieldMappingFailure,
   ].map((k) => [k.type, k]),
 );
 
@@ -58,7 +60,6 @@ export const NOT_IMPLEMENTED: readonly string[] = [
   'remove_field',
   'set_field',
   'extract_fields',
-  'strict_field_mapping_failure',
   'file_placeholders',
   'http_placeholders',
   'command_placeholders',
