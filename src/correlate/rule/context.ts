@@ -1,5 +1,5 @@
 import type { DiagnosticSink } from '../../shared/yaml.js';
-import type { RulePipeline } from './pipeline/rule-pipeline.js';
+import type { PipelineFailure, RulePipeline } from './pipeline/rule-pipeline.js';
 
 /**
  * What a validator needs to report a problem about one rule document: where to report it (the
@@ -12,10 +12,10 @@ export interface RuleContext {
   /** What the processing pipelines beside the rules do to this rule (none when absent). */
   readonly pipeline?: RulePipeline;
   /**
-   * Told when a pipeline's detection_item_failure selects one of the rule's detection items:
-   * the rule is then skipped, as a rule_failure skips it.
+   * Told when a pipeline's detection_item_failure or strict_field_mapping_failure refuses one of
+   * the rule's detection items: the rule is then skipped, as a rule_failure skips it.
    */
-  readonly onItemFailure?: (failure: { readonly message: string; readonly by: string }) => void;
+  readonly onItemFailure?: (failure: PipelineFailure) => void;
 }
 
 /** `"a", "b" or "c"` for messages. */

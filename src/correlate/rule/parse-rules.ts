@@ -14,7 +14,7 @@ import type { RuleMetadata } from './rule-metadata.js';
 import { parseMetadata, readIdentity, ruleSubject, titleKey } from './rule-metadata.js';
 import type { RuleSource } from './rule-source.js';
 import type { Logsource, Pipeline } from './pipeline/index.js';
-import { pipelineForRule } from './pipeline/index.js';
+import { firstFailure, pipelineForRule, type PipelineFailure } from './pipeline/index.js';
 
 /**
  * Step one of building a rule set: YAML → one ParsedRule per document, each checked on its own
@@ -118,6 +118,14 @@ export function parseRuleSources(
   return { rules, sinks, diagnostics, skipped };
 }
 
+/** What the skipped-rule warning tells the author to do, by the refusing item's type. */
+const SKIP_FIX: Readonly<Record<string, string>> = {
+  rule_failure: "Change that transformation's rule_conditions to load it.",
+  detection_item_failure: "Change that transformation's conditions to load it.",
+  strict_field_mapping_failure:
+    'Rename the field with an item before that transformation, or change its rule_conditions, to load it.',
+};
+
 function parseDocument(
   sink: DiagnosticSink,
   file: string,
@@ -143,33 +151,28 @@ function parseDocument(
     tags: Array.isArray(value.tags) ? value.tags.filter((t) => typeof t === 'string') : [],
     attributes: value,
   });
-  let itemFailure: { readonly message: string; readonly by: string } | undefined;
+  let itemFailure: PipelineFailure | undefined;
   const ctx: RuleContext = {
     sink,
     subject: ruleSubject(identity, where),
     pipeline,
-    onItemFailure: (f) => (itemFailure ??= f),
+    // The first refusing item in the pipelines' order, whichever detection item met it.
+    onItemFailure: (f) => (itemFailure = firstFailure(itemFailure, f)),
   };
-  const skip = (
-    failure: { readonly message: string; readonly by: string },
-    what: string,
-  ): undefined => {
+  const skip = (failure: PipelineFailure): undefined => {
     const keys = [identity.name, identity.id].filter((k) => k !== undefined);
     // A rule with neither is referred to by its title's key.
     if (keys.length === 0 && identity.title !== undefined) keys.push(titleKey(identity.title));
-    for (const key of keys)
-      skipped.set(
-        key,
-        `${failure.by} (${what === 'rule_conditions' ? 'rule_failure' : 'detection_item_failure'})`,
-      );
+    for (const key of keys) skipped.set(key, `${failure.by} (${failure.type})`);
     sink.warning(
       [],
       'CORDON_WARN_RULE_SKIPPED_BY_PIPELINE',
-      `${ctx.subject} is skipped: ${failure.by} refuses it with "${failure.message}". Change that transformation's ${what} to load it.`,
+      `${ctx.subject} is skipped: ${failure.by} refuses it with "${failure.message}". ${SKIP_FIX[failure.type] ?? SKIP_FIX.rule_failure}`,
     );
     return undefined;
   };
-  if (pipeline.failure) return skip(pipeline.failure, 'rule_conditions');
+  // A detection rule's items are read first: an item failure earlier in the pipelines wins.
+  if (pipeline.failure && !(hasDetection && !hasCorrelation)) return skip(pipeline.failure);
   // What the rule's document reported before a detection_item_failure skips it is withdrawn:
   // pySigma fails such a rule as a whole (its other problems are the failure's to explain).
   const reportedBefore = sink.diagnostics.length;
@@ -190,9 +193,10 @@ function parseDocument(
     const metadata = parseMetadata(ctx, value);
     const detection = parseDetectionRule(ctx, value);
     const settings = parseDetectionSettings(ctx, value.cordon);
-    if (itemFailure) {
+    const failure = firstFailure(pipeline.failure, itemFailure);
+    if (failure) {
       sink.diagnostics.length = reportedBefore;
-      return skip(itemFailure, 'conditions');
+      return skip(failure);
     }
     return { kind: 'detection', ...metadata, ctx, file, origin, positions, detection, settings };
   }

@@ -326,6 +326,10 @@ const ATTRIBUTE_DEFAULTS: Readonly<Record<string, unknown>> = {
 
 /** What pySigma's rule objects hold as attributes of their own (the rest are custom ones). */
 const SIGMA_ATTRIBUTES: ReadonlySet<string> = new Set([
+  'source',
+  'errors',
+  'custom_attributes',
+  'applied_processing_items',
   'title',
   'id',
   'name',
@@ -346,6 +350,7 @@ const SIGMA_ATTRIBUTES: ReadonlySet<string> = new Set([
 ]);
 const RULE_ATTRIBUTES: ReadonlySet<string> = new Set(['logsource', 'detection']);
 const CORRELATION_ATTRIBUTES: ReadonlySet<string> = new Set([
+  'referenced_rules',
   'type',
   'rules',
   'generate',
@@ -369,6 +374,15 @@ function attributeValue(
     SIGMA_ATTRIBUTES.has(key) ||
     (rule.correlation ? CORRELATION_ATTRIBUTES : RULE_ATTRIBUTES).has(key);
   if (!own && custom.has(key)) return custom.get(key);
+  // A correlation's own attributes are the keys of its `correlation` block (group_by:
+  // `group-by`), which pySigma's rule object holds at its top.
+  if (rule.correlation && CORRELATION_ATTRIBUTES.has(key)) {
+    const block = rule.attributes.correlation;
+    if (!isMapping(block)) return undefined;
+    const name = key === 'group_by' ? 'group-by' : key;
+    if (Object.hasOwn(block, name)) return block[name];
+    return key === 'generate' ? false : undefined;
+  }
   return attributeOf(rule.attributes, key);
 }
 
@@ -390,7 +404,12 @@ function attributeHolds(
   const { op, value, attribute } = condition;
   if (actual === undefined || actual === null) return false;
   if (Array.isArray(actual)) {
-    const member = actual.some((a) => String(a) === String(value));
+    // Python's `in`: a string equals a string, a number or boolean a number (True is 1).
+    const member = actual.some((a) =>
+      typeof a === 'string' || typeof value === 'string'
+        ? a === value
+        : (typeof a === 'number' || typeof a === 'boolean') && Number(a) === value,
+    );
     return op === 'in' ? member : op === 'not_in' ? !member : op === 'ne';
   }
   // A mapping (pySigma refuses to compare one): never.
@@ -407,9 +426,10 @@ function attributeHolds(
   } else if (DATES.includes(attribute)) {
     a = isoDate(String(scalar));
     b = isoDate(String(value));
-  } else if (typeof actual === 'number') {
-    a = actual;
-    b = Number(value);
+  } else if (typeof actual === 'number' || typeof actual === 'boolean') {
+    // pySigma compares a number (a bool is one) with float(value): "1" is 1, "true" is no number.
+    a = Number(actual);
+    b = typeof value === 'string' && value.trim() === '' ? Number.NaN : Number(value);
   } else {
     // Strings (titles, authors, ids) compare for equality only, with a string, as pySigma's
     // do; an id as the UUID it is (any case).

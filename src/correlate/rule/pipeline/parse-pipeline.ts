@@ -389,6 +389,7 @@ function parseItem(
   return {
     id,
     label: `${label} ${where}`,
+    type: kind.type,
     ruleConditions: rules.conditions,
     ruleLinking: rules.linking,
     fieldFilter,

@@ -14,10 +14,33 @@ import type {
 type Rename = Extract<Transformation, { kind: 'field' }>['rename'];
 type Apply = Extract<Transformation, { kind: 'item' }>['apply'];
 
+/**
+ * Why a pipeline item refuses a rule (rule_failure, detection_item_failure,
+ * strict_field_mapping_failure): the first one in the items' order wins, as pySigma stops at it.
+ */
+export interface PipelineFailure {
+  readonly message: string;
+  /** The item's label, for messages. */
+  readonly by: string;
+  /** Its transformation type. */
+  readonly type: string;
+  /** Its place among the items applied to the rule. */
+  readonly at: number;
+}
+
+/** The one of two failures that comes first in the items' order. */
+export function firstFailure(
+  a: PipelineFailure | undefined,
+  b: PipelineFailure | undefined,
+): PipelineFailure | undefined {
+  if (!a || !b) return a ?? b;
+  return b.at < a.at ? b : a;
+}
+
 /** A detection item after the pipelines: one branch per field it became (OR), or none. */
 export type ItemOutcome =
-  /** A detection_item_failure item selected it: the rule is skipped. */
-  | { readonly kind: 'failed'; readonly message: string; readonly by: string }
+  /** A detection_item_failure or strict_field_mapping_failure item refuses it: the rule is skipped. */
+  | ({ readonly kind: 'failed' } & PipelineFailure)
   | {
       readonly kind: 'branches';
       /** No branch: the item was dropped. `name` undefined: a keyword item. */
@@ -59,8 +82,8 @@ export interface RulePipeline {
   /** The logsource after change_logsource items, when one changed it. */
   readonly logsource: Logsource | undefined;
   readonly logsourceChangedBy: string | undefined;
-  /** A rule_failure item that selects the rule: its message and label. */
-  readonly failure: { readonly message: string; readonly by: string } | undefined;
+  /** The first rule_failure item that selects the rule. */
+  readonly failure: PipelineFailure | undefined;
   /** Searches add_condition items AND to the rule, in order. */
   readonly added: readonly AddedCondition[];
   /** `after`: only the renames that come after that place (an added condition's `at`). */
@@ -119,6 +142,7 @@ export function pipelineForRule(pipelines: readonly Pipeline[], rule: RuleFacts)
         readonly rename: Rename;
         readonly at: number;
         readonly state: PipelineState;
+        readonly scope: string;
       }
     | {
         readonly kind: 'item';
@@ -127,7 +151,12 @@ export function pipelineForRule(pipelines: readonly Pipeline[], rule: RuleFacts)
         readonly at: number;
         readonly state: PipelineState;
       }
-    | { readonly kind: 'strict'; readonly item: PipelineItem; readonly at: number }
+    | {
+        readonly kind: 'strict';
+        readonly item: PipelineItem;
+        readonly at: number;
+        readonly scope: string;
+      }
   )[] = [];
   const added: AddedCondition[] = [];
   let at = 0;
@@ -135,7 +164,11 @@ export function pipelineForRule(pipelines: readonly Pipeline[], rule: RuleFacts)
     [];
   // As pySigma adds pipelines: their vars merge, a later pipeline's winning.
   const vars = new Map(pipelines.flatMap((p) => [...p.vars]));
-  const visit = (items: readonly PipelineItem[]): void => {
+  // Which nest an item stands in: '' outside any, '/1', '/1/2' … (strict_field_mapping_failure
+  // counts the renames of its own nest and of the nests that ended inside it, as pySigma's
+  // nested pipeline starts its record of mapped fields afresh and hands it back at its end).
+  let nests = 0;
+  const visit = (items: readonly PipelineItem[], scope: string): void => {
     for (const item of items) {
       if (!selects(item, { ...rule, logsource: current }, { applied, state, custom })) continue;
       at += 1;
@@ -147,7 +180,7 @@ export function pipelineForRule(pipelines: readonly Pipeline[], rule: RuleFacts)
       switch (t.kind) {
         case 'field':
           renames.push({ item, rename: t.rename, at, state });
-          steps.push({ kind: 'rename', item, rename: t.rename, at, state });
+          steps.push({ kind: 'rename', item, rename: t.rename, at, state, scope });
           break;
         case 'item':
           steps.push({ kind: 'item', item, apply: t.apply, at, state });
@@ -160,14 +193,15 @@ export function pipelineForRule(pipelines: readonly Pipeline[], rule: RuleFacts)
           break;
         case 'strict':
           // pySigma checks a rule's detection items only; a correlation has none.
-          if (!rule.correlation) steps.push({ kind: 'strict', item, at });
+          if (!rule.correlation) steps.push({ kind: 'strict', item, at, scope });
           break;
         case 'nest': {
           // pySigma runs the items as a pipeline of their own: a fresh state, whose keys then
           // join (and win over) the enclosing pipeline's.
           const enclosing = state;
           state = new Map();
-          visit(t.items);
+          nests += 1;
+          visit(t.items, `${scope}/${nests}`);
           state = new Map([...enclosing, ...state]);
           break;
         }
@@ -188,12 +222,12 @@ export function pipelineForRule(pipelines: readonly Pipeline[], rule: RuleFacts)
           placeholders.push({ label: item.label, replace: t.replace, at });
           break;
         case 'failure':
-          failure ??= { message: t.message, by: item.label };
+          failure ??= { message: t.message, by: item.label, type: item.type, at };
           break;
       }
     }
   };
-  for (const pipeline of pipelines) visit(pipeline.items);
+  for (const pipeline of pipelines) visit(pipeline.items, '');
   return {
     logsource: changedBy ? current : undefined,
     logsourceChangedBy: changedBy,
@@ -227,8 +261,8 @@ export function pipelineForRule(pipelines: readonly Pipeline[], rule: RuleFacts)
         readonly applied: ReadonlySet<string>;
         readonly values: readonly ItemValue[];
         readonly plain?: boolean;
-        /** A rename took its field (strict_field_mapping_failure asks). */
-        readonly mapped?: boolean;
+        /** The nests (scopes) of the renames that took its field (strict_field_mapping_failure). */
+        readonly mappedIn?: readonly string[];
       };
       let branches: readonly Branch[] = [{ name: field, applied: new Set(), values }];
       const by: string[] = [];
@@ -247,18 +281,26 @@ export function pipelineForRule(pipelines: readonly Pipeline[], rule: RuleFacts)
             if (!to) return [b];
             renamed = true;
             const applied = withId(b.applied, item.id);
-            return to.map((name) => ({ ...b, name, applied, mapped: true }));
+            const mappedIn = [...(b.mappedIn ?? []), step.scope];
+            return to.map((name) => ({ ...b, name, applied, mappedIn }));
           });
           if (renamed) by.push(item.label);
           continue;
         }
         if (step.kind === 'strict') {
-          const unmapped = branches.find((b) => b.name !== undefined && b.mapped !== true);
+          const within = `${step.scope}/`;
+          const unmapped = branches.find(
+            (b) =>
+              b.name !== undefined &&
+              !(b.mappedIn ?? []).some((s) => s === step.scope || s.startsWith(within)),
+          );
           if (unmapped)
             return {
               kind: 'failed',
               message: `The following fields are not mapped: ${unmapped.name}`,
               by: item.label,
+              type: item.type,
+              at: step.at,
             };
           continue;
         }
@@ -271,7 +313,13 @@ export function pipelineForRule(pipelines: readonly Pipeline[], rule: RuleFacts)
               : undefined;
           if (!change) next.push(b);
           else if (change.kind === 'fail')
-            return { kind: 'failed', message: change.message, by: item.label };
+            return {
+              kind: 'failed',
+              message: change.message,
+              by: item.label,
+              type: item.type,
+              at: step.at,
+            };
           else if (change.kind === 'values')
             next.push({ ...b, applied: withId(b.applied, item.id), values: change.values });
           else if (change.kind === 'split') {

@@ -254,6 +254,8 @@ export interface PipelineItem {
   readonly id: string | undefined;
   /** `Pipeline "sysmon" (file.pipeline.yaml) transformation "image"`, for messages. */
   readonly label: string;
+  /** Its transformation type as written (`field_name_mapping`). */
+  readonly type: string;
   readonly ruleConditions: readonly RuleCondition[];
   readonly ruleLinking: Linking;
   readonly fieldFilter: FieldFilter | undefined;

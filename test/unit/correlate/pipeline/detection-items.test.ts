@@ -128,6 +128,59 @@ describe('pipeline transformations on detection items', () => {
     ]);
   });
 
+  it('strict_field_mapping_failure in a nest counts the renames of that nest only; the first refusing item names the failure', () => {
+    const skippedWith = (pipelineYaml: string, rules = rule('sel: { A: a }\ncondition: sel')) =>
+      build(rules, { 'p.pipeline.yaml': pipelineYaml }).diagnostics;
+    const inside = skippedWith(`
+      name: p
+      transformations:
+        - type: field_name_mapping
+          mapping: { A: labels.x }
+        - type: nest
+          items:
+            - id: strict_inside
+              type: strict_field_mapping_failure
+    `);
+    expect(inside).toEqual([
+      expect.stringMatching(
+        /Rule "t" is skipped: .*transformation 2 item "strict_inside" refuses it with "The following fields are not mapped: labels\.x"\. Rename the field with an item before that transformation/,
+      ),
+    ]);
+    const after = skippedWith(`
+      name: p
+      transformations:
+        - type: nest
+          items:
+            - type: field_name_mapping
+              mapping: { A: labels.x }
+        - type: strict_field_mapping_failure
+    `);
+    expect(after).toEqual([]);
+
+    const twoSearches = `${rule('s1: { A: a }\ns2: { B: b }\ncondition: s1 or s2')}---
+title: C
+name: c
+correlation: { type: event_count, rules: [t], timespan: 1m, condition: { gte: 2 } }
+`;
+    const ordered = (first: string, second: string) =>
+      skippedWith(`name: p\ntransformations:\n${first}\n${second}\n`, twoSearches);
+    const itemFailure =
+      '  - type: detection_item_failure\n    message: no B here\n    field_name_conditions: [{ type: include_fields, fields: [B] }]';
+    const strict = '  - type: strict_field_mapping_failure';
+    const ruleFailure = '  - type: rule_failure\n    message: no rules here';
+    // pySigma stops at the first refusing item, whichever search holds the item it refuses.
+    expect(ordered(itemFailure, strict).join('\n')).toContain('refuses it with "no B here"');
+    expect(ordered(strict, itemFailure).join('\n')).toContain(
+      'refuses it with "The following fields are not mapped: A"',
+    );
+    expect(ordered(strict, ruleFailure).join('\n')).toContain('not mapped: A');
+    expect(ordered(ruleFailure, strict).join('\n')).toContain('no rules here');
+    // A correlation naming the skipped rule names the transformation that skipped it.
+    expect(skippedWith(`name: p\ntransformations:\n${strict}\n`, twoSearches).join('\n')).toContain(
+      'transformation 1 (strict_field_mapping_failure) skips',
+    );
+  });
+
   it('replace_string works on the Sigma text and keeps the wildcards the modifiers made', () => {
     const d = detection(
       rule(`

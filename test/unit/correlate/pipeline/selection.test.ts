@@ -251,6 +251,51 @@ describe('pipeline item selection: condition expressions and rule attributes', (
     });
     const d = [...(ruleSet?.detections.values() ?? [])].find((x) => x.key === 't');
     expect(d?.matches(log({ A: 'b' }))).toBe(false);
+    // Numbers and booleans as Python compares them; a list by Python's `in`.
+    expect(
+      after(
+        ruleWith(''),
+        setting('on', 'true'),
+        '{ type: rule_attribute, attribute: on, value: 1 }',
+      ),
+    ).toBe(true);
+    expect(
+      after(
+        ruleWith(''),
+        setting('on', 'true'),
+        "{ type: rule_attribute, attribute: on, value: 'true' }",
+      ),
+    ).toBe(false);
+    expect(
+      after(
+        ruleWith(''),
+        setting('ports', '[1, 2]'),
+        "{ type: rule_attribute, attribute: ports, op: in, value: '1' }",
+      ),
+    ).toBe(false);
+    expect(
+      after(
+        ruleWith(''),
+        setting('ports', '[1, 2]'),
+        '{ type: rule_attribute, attribute: ports, op: in, value: 2 }',
+      ),
+    ).toBe(true);
+    // Names pySigma's rule object has (its source location) are never custom.
+    expect(
+      after(
+        ruleWith(''),
+        setting('source', 'sysmon'),
+        '{ type: rule_attribute, attribute: source, value: sysmon }',
+      ),
+    ).toBe(false);
+    // Custom attributes are the rule's: a nest's items set and see them too.
+    expect(
+      after(
+        ruleWith(''),
+        `- type: nest\n  items:\n    - type: set_custom_attribute\n      attribute: team\n      value: ml`,
+        team,
+      ),
+    ).toBe(true);
     const bad = build(ruleWith(''), {
       'p.pipeline.yaml': pipeline(
         '- type: set_custom_attribute\n  attribute: team\n  value: { a: 1 }',
@@ -261,5 +306,27 @@ describe('pipeline item selection: condition expressions and rule attributes', (
         /error CORDON_ERR_DEFINITION_TYPE .*\(set_custom_attribute\) needs "value", a string, number or boolean \(or a list of them\) it gives the attribute; got a mapping/,
       ),
     ]);
+  });
+
+  it('a correlation’s own attributes are those of its correlation block, as pySigma’s rule object holds them', () => {
+    const rules = `${rule('sel: { labels.User: a }\ncondition: sel')}---
+title: C
+name: c
+correlation: { type: event_count, rules: [t], group-by: [labels.User], timespan: 1m, condition: { gte: 2 } }
+`;
+    const skipsCorrelation = (condition: string) =>
+      build(rules, {
+        'p.pipeline.yaml': `name: p\ntransformations:\n  - type: set_custom_attribute\n    attribute: group_by\n    value: [other]\n  - type: rule_failure\n    message: no\n    rule_conditions: [{ type: is_sigma_correlation_rule }, ${condition}]\n`,
+      }).diagnostics.some((d) => d.includes('Rule "c" is skipped'));
+    expect(
+      skipsCorrelation('{ type: rule_attribute, attribute: group_by, op: in, value: labels.User }'),
+    ).toBe(true);
+    expect(
+      skipsCorrelation('{ type: rule_attribute, attribute: group_by, op: in, value: other }'),
+    ).toBe(false);
+    expect(skipsCorrelation('{ type: rule_attribute, attribute: type, value: event_count }')).toBe(
+      true,
+    );
+    expect(skipsCorrelation('{ type: rule_attribute, attribute: generate, value: 0 }')).toBe(true);
   });
 });
