@@ -109,7 +109,7 @@ console.log(
 );
 if (pipelines.length)
   console.log(
-    `| skipped by a pipeline's rule_failure or detection_item_failure | ${skipped} | ${pct(skipped)} |`,
+    `| skipped by a pipeline's rule_failure, detection_item_failure or strict_field_mapping_failure | ${skipped} | ${pct(skipped)} |`,
   );
 console.log(
   `| refused only for field names Cordon does not map | ${fieldsOnly} | ${pct(fieldsOnly)} |`,

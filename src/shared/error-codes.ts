@@ -92,7 +92,7 @@ export const ERROR_CODES = {
   CORDON_WARN_RULE_SKIPPED_BY_PIPELINE: {
     status: 400,
     description:
-      "A processing pipeline's rule_failure selects the rule, or its detection_item_failure one of the rule's detection items, so it is not loaded.",
+      "A processing pipeline's rule_failure selects the rule, its detection_item_failure one of the rule's detection items, or its strict_field_mapping_failure finds a field no item renamed, so it is not loaded.",
   },
 
   // PIPELINE: correlations/**/*.pipeline.yaml (pySigma processing pipelines).
