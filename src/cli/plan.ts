@@ -1,11 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { formatPlan, planRun } from '../playbook/tooling/plan.js';
-import { loadPlaybookArg } from './playbook-arg.js';
+import { loadPlaybookSet } from './playbook-arg.js';
 import { PLAN_USAGE } from './usage.js';
 
 /**
  * `cordon plan <playbook> --incident <file.json> [--content dir] [--json]`: every path a run
- * can take for that incident and the calls each would make. Performs nothing; needs no Redis.
+ * can take for that incident and the calls each would make, a call state's sub-run planned
+ * under it. Performs nothing; needs no Redis.
  */
 export async function runPlan(argv: readonly string[]): Promise<number> {
   let contentDir = '.';
@@ -41,9 +42,12 @@ export async function runPlan(argv: readonly string[]): Promise<number> {
     console.error(`cordon plan: ${incidentFile} must hold one JSON object (the incident).`);
     return 1;
   }
-  const compiled = await loadPlaybookArg('plan', names[0] as string, contentDir);
-  if (!compiled) return 1;
-  const plan = planRun(compiled, incident as Record<string, unknown>);
+  const loaded = await loadPlaybookSet('plan', names[0] as string, contentDir);
+  if (!loaded) return 1;
+  // Call states are planned into: the sub-runs' paths are listed under their calls.
+  const plan = planRun(loaded.playbook, incident as Record<string, unknown>, Date.now(), {
+    playbooks: loaded.playbooks,
+  });
   const rawId = (incident as { id?: unknown }).id;
   const id = typeof rawId === 'string' || typeof rawId === 'number' ? String(rawId) : '(no id)';
   process.stdout.write(json ? `${JSON.stringify(plan, null, 2)}\n` : formatPlan(plan, id));

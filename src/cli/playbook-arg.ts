@@ -23,6 +23,22 @@ export async function loadPlaybookArg(
   arg: string,
   contentDir: string,
 ): Promise<CompiledPlaybook | undefined> {
+  return (await loadPlaybookSet(command, arg, contentDir))?.playbook;
+}
+
+/**
+ * `loadPlaybookArg`, with the installation's playbooks beside it (what its call states may
+ * start): a playbook file's own id wins over an installed one's; installed playbooks with
+ * errors are left out (the file alone was asked for).
+ */
+export async function loadPlaybookSet(
+  command: string,
+  arg: string,
+  contentDir: string,
+): Promise<
+  | { readonly playbook: CompiledPlaybook; readonly playbooks: readonly CompiledPlaybook[] }
+  | undefined
+> {
   const root = resolve(contentDir);
   const connectors = buildConnectorSet(await readYamlFiles(resolve(root, 'connectors')));
   const isFile = /\.ya?ml$/i.test(arg) && (await exists(arg));
@@ -32,7 +48,7 @@ export async function loadPlaybookArg(
   const sources = isFile
     ? (await readYamlFiles(resolve(arg, '..'))).filter((s) => resolve(s.file) === resolve(arg))
     : installed;
-  const { playbooks, diagnostics } = buildPlaybooks(sources, {
+  const options = {
     // Disabled connectors count here so a playbook can be drawn and planned before its
     // connectors are switched on; each one used is flagged below.
     connectors: new Map(
@@ -43,6 +59,9 @@ export async function loadPlaybookArg(
     // Routes pick among the instances as they are enabled (what `cordon start` would bind).
     routes: actionConnectorRoutes(connectors.connectors),
     rules: undefined,
+  };
+  const { playbooks, diagnostics } = buildPlaybooks(sources, {
+    ...options,
     // A file alone may call the installation's playbooks (its own id wins over theirs).
     ...(isFile ? { playbooks: callablePlaybooks([...sources, ...installed]) } : {}),
   });
@@ -67,7 +86,13 @@ export async function loadPlaybookArg(
         `cordon ${command}: warning: ${enableHint(name, d)} Until then \`cordon start\` refuses this playbook.`,
       );
   }
-  return found;
+  if (!found) return undefined;
+  if (!isFile) return { playbook: found, playbooks };
+  const others = buildPlaybooks(installed, options).playbooks ?? [];
+  return {
+    playbook: found,
+    playbooks: [found, ...others.filter((p) => p.definition.id !== found.definition.id)],
+  };
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -39,8 +39,9 @@ Lists every path a run of the playbook can take for the incident in <file.json> 
 with the incident's fields, as GET /v1/incidents/<id> shows them) and, on each path, the exact
 calls it would make: connector, operation and inputs rendered as the runner renders them, marked
 AUTOMATIC or after which approval. Choices the incident decides are decided; approval outcomes,
-waits, action failures and choices on step results are all listed. Performs nothing and needs
-no Redis. --json prints the plan as JSON.`;
+waits, action failures and choices on step results are all listed. A call of another playbook
+lists that sub-run's own paths and calls under it. Performs nothing and needs no Redis. --json
+prints the plan as JSON.`;
 
 export const REPLAY_USAGE = `Usage: cordon replay [--content <dir>] [--json] [--workers <n>] <file.ndjson | dir | ->
 

@@ -78,6 +78,8 @@ export interface PlannedCall {
   readonly automatic: boolean;
   /** Changes a production system. */
   readonly mutating: boolean;
+  /** Set for a call state: the playbook it starts as a sub-run (its id, a pinned version). */
+  readonly callee?: { readonly playbook: string; readonly version?: string };
   /** Set for an approval's escalation notification: made only if nobody decided by then. */
   readonly escalation?: {
     readonly afterMs: number;

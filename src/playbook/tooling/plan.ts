@@ -4,9 +4,18 @@ import { FAILED_STATE } from '../definition/failed-state.js';
 import { stateKind } from '../kinds/registry.js';
 import type { DryRunExit, DryRunStep, PlannedCall } from '../kinds/tooling.js';
 import { formatDurationMs } from '../../shared/duration.js';
+import { MAX_CALL_DEPTH } from '../kinds/call/call-definition.js';
+
+/**
+ * What a call state's sub-run would do: the called playbook's own plan for the same incident
+ * and the rendered inputs, or why it is not planned.
+ */
+export type SubPlan = { readonly plan: Plan } | { readonly unplanned: string };
 
 /** A side effect on one path, with what lets it happen. */
 export interface PlanCall extends PlannedCall {
+  /** Set for a call state (operation `playbook.call`) when the plan can see other playbooks. */
+  readonly sub?: SubPlan;
   /** `automatic`: nobody is asked; otherwise the approval state whose "approved" it follows. */
   readonly gate: { readonly automatic: true } | { readonly approval: string };
   /** Set for a call inside a parallel state's branch: the branch's name. */
@@ -90,6 +99,20 @@ export interface Plan {
   readonly truncated: boolean;
 }
 
+/** What planning a run needs besides its playbook and incident. */
+export interface PlanOptions {
+  /**
+   * The installation's playbooks, by id (and a pinned version's hash): call states are then
+   * planned into, their sub-runs' paths listed under the call. Without it a call is listed
+   * with its inputs only.
+   */
+  readonly playbooks?: readonly CompiledPlaybook[];
+  /** The inputs of a sub-run (its caller's, rendered). */
+  readonly inputs?: Readonly<Record<string, unknown>>;
+  /** How deep this run is among calls (0: a top-level run). */
+  readonly depth?: number;
+}
+
 const MAX_PATHS = 256;
 /** A state entered this many times on one path ends it as a loop (retry cycles). */
 const MAX_VISITS = 2;
@@ -104,11 +127,17 @@ export function planRun(
   compiled: CompiledPlaybook,
   incident: Readonly<Record<string, unknown>>,
   now = Date.now(),
+  options: PlanOptions = {},
 ): Plan {
   const def = compiled.definition;
   const context: RunContext = {
     incident,
-    run: { id: 'plan', playbook: def.id, startedAt: now },
+    run: {
+      id: 'plan',
+      playbook: def.id,
+      startedAt: now,
+      ...(options.inputs ? { inputs: options.inputs } : {}),
+    },
     steps: {},
     ...(def.connectors ? { connectors: def.connectors } : {}),
     approvals: {},
@@ -399,9 +428,72 @@ export function planRun(
     playbook: def.id,
     hash: compiled.hash,
     trigger: describeTrigger(def.trigger),
-    paths,
+    paths: options.playbooks ? withSubPlans(paths, incident, now, options) : paths,
     truncated,
   };
+}
+
+/**
+ * The paths with each call state's sub-run planned under its call (the same sub-run, with the
+ * same inputs, once): as the runner starts it, the current version of the called playbook or
+ * the pinned one, with the incident and the call's rendered inputs; not past MAX_CALL_DEPTH.
+ */
+function withSubPlans(
+  paths: readonly PlanPath[],
+  incident: Readonly<Record<string, unknown>>,
+  now: number,
+  options: PlanOptions,
+): PlanPath[] {
+  const depth = (options.depth ?? 0) + 1;
+  const planned = new Map<string, SubPlan>();
+  const subPlan = (call: PlanCall): SubPlan | undefined => {
+    const callee = call.callee;
+    if (!callee) return undefined;
+    const key = `${callee.playbook}@${callee.version ?? ''}\n${JSON.stringify(call.inputs)}`;
+    const known = planned.get(key);
+    if (known) return known;
+    const sub = planSubRun(callee, call, incident, now, { ...options, depth });
+    planned.set(key, sub);
+    return sub;
+  };
+  return paths.map((path) => ({
+    ...path,
+    calls: path.calls.map((call) => {
+      const sub = subPlan(call);
+      return sub ? { ...call, sub } : call;
+    }),
+  }));
+}
+
+function planSubRun(
+  callee: NonNullable<PlanCall['callee']>,
+  call: PlanCall,
+  incident: Readonly<Record<string, unknown>>,
+  now: number,
+  options: PlanOptions & { readonly depth: number },
+): SubPlan {
+  if (options.depth > MAX_CALL_DEPTH)
+    return {
+      unplanned: `calls nest deeper than ${MAX_CALL_DEPTH}, where the runner refuses the call`,
+    };
+  const current = (options.playbooks ?? []).find((p) => p.definition.id === callee.playbook);
+  if (!current) return { unplanned: `playbook "${callee.playbook}" is not among the playbooks` };
+  if (callee.version !== undefined && callee.version !== current.hash)
+    return {
+      unplanned: `the call pins version ${callee.version.slice(0, 12)} of "${callee.playbook}", and the playbooks hold ${current.hash.slice(0, 12)}; plan that version's file to see its run`,
+    };
+  if (call.unresolved.length > 0)
+    return {
+      unplanned: `its inputs ${call.unresolved.join(', ')} are known only when the step runs`,
+    };
+  const missing = Object.entries(current.definition.inputs ?? {})
+    .filter(([name, spec]) => spec.required && call.inputs[name] === undefined)
+    .map(([name]) => name);
+  if (missing.length > 0)
+    return {
+      unplanned: `playbook "${callee.playbook}" requires input ${missing.join(', ')}, which the call does not pass: the runner refuses it`,
+    };
+  return { plan: planRun(current, incident, now, { ...options, inputs: call.inputs }) };
 }
 
 /**
@@ -427,7 +519,14 @@ export function formatPlan(plan: Plan, incidentId: string): string {
   const lines = [
     `Playbook ${plan.playbook} (version ${plan.hash.slice(0, 12)}) for incident ${incidentId}: ${plan.paths.length}${plan.truncated ? '+' : ''} path(s). Nothing was performed.`,
     `Trigger: ${plan.trigger}.`,
+    ...pathLines(plan),
   ];
+  return `${lines.join('\n')}\n`;
+}
+
+/** A plan's paths as people read them (a sub-run's too, indented under its call). */
+function pathLines(plan: Plan): string[] {
+  const lines: string[] = [];
   plan.paths.forEach((path, i) => {
     const route = formatRoute(path.hops);
     const end = 'outcome' in path.end ? `ends ${path.end.outcome}` : `loops to ${path.end.loopsTo}`;
@@ -464,6 +563,13 @@ export function formatPlan(plan: Plan, incidentId: string): string {
         lines.push(
           `       REFUSED: ${call.refused.message} [${call.refused.code}] - the step fails`,
         );
+      if (call.sub && 'plan' in call.sub) {
+        const sub = call.sub.plan;
+        lines.push(
+          `       sub-run: playbook ${sub.playbook} (version ${sub.hash.slice(0, 12)}), ${sub.paths.length}${sub.truncated ? '+' : ''} path(s):`,
+          ...pathLines(sub).map((l) => (l === '' ? '       |' : `       | ${l}`)),
+        );
+      } else if (call.sub) lines.push(`       sub-run not planned: ${call.sub.unplanned}`);
     });
     const undos = (reason: PlanUndo['reason']): string =>
       path.undone
@@ -482,7 +588,7 @@ export function formatPlan(plan: Plan, incidentId: string): string {
       );
   });
   if (plan.truncated) lines.push('', `Only the first ${plan.paths.length} paths are listed.`);
-  return `${lines.join('\n')}\n`;
+  return lines;
 }
 
 /**

@@ -173,3 +173,59 @@ describe('graph, plan and tests of a parallel playbook with undo', () => {
     expect(test.stdout).toMatch(/ok {4}.*parallel-and-undo\.test\.yaml:2 the case branch wins/);
   });
 });
+
+describe('cordon plan of a playbook that calls another', () => {
+  it('lists the sub-run’s paths under its call, by id and by file', () => {
+    const caller = `id: throttle-then-case
+on: { correlation: model_extraction_by_query_volume }
+start: throttle
+states:
+  throttle:
+    action: ratelimit.set
+    automatic: true
+    with: { connector: gateway, key: "{{ incident.group.api_key }}", limit: 10/m, reason: plan }
+    next: case
+  case:
+    call:
+      playbook: case-for-key
+      inputs: { key: "{{ incident.group.api_key }}" }
+    next: done
+  done: { end: resolved }
+`;
+    const callee = `id: case-for-key
+on: { call: true }
+inputs:
+  key: { description: The API key. }
+start: open
+states:
+  open:
+    action: ticket.open
+    with: { connector: cases, summary: "Key {{ run.inputs.key }} throttled", description: plan, severity: high }
+    next: done
+  done: { end: resolved }
+`;
+    const dir = content({
+      'playbooks/throttle-then-case.yaml': caller,
+      'playbooks/case-for-key.yaml': callee,
+    });
+    const incident = join(dir, 'incident.json');
+    writeFileSync(incident, JSON.stringify(INCIDENT));
+    const byId = cordon(['plan', 'throttle-then-case', '--incident', incident, '--content', dir]);
+    expect(byId.code, byId.stderr).toBe(0);
+    expect(byId.stdout).toContain('  2. playbook.call on case-for-key (state case)');
+    expect(byId.stdout).toContain('       sub-run: playbook case-for-key (version ');
+    expect(byId.stdout).toContain('       |   1. ticket.open on cases (state open)');
+    expect(byId.stdout).toContain('       |        summary: "Key key-42 throttled"');
+    // A playbook file outside the content plans into the installed playbooks too.
+    const file = join(dir, 'caller.yaml');
+    writeFileSync(file, caller.replace('id: throttle-then-case', 'id: draft-caller'));
+    const byFile = cordon(['plan', file, '--incident', incident, '--content', dir]);
+    expect(byFile.code, byFile.stderr).toBe(0);
+    expect(byFile.stdout).toContain('       |        summary: "Key key-42 throttled"');
+    const json = JSON.parse(
+      cordon(['plan', 'throttle-then-case', '--incident', incident, '--content', dir, '--json'])
+        .stdout,
+    ) as { paths: { calls: { operation: string; sub?: { plan?: { playbook: string } } }[] }[] };
+    expect(json.paths[0]?.calls[1]?.sub?.plan?.playbook).toBe('case-for-key');
+  });
+});

@@ -59,6 +59,7 @@ export function dryRunCall(def: CallStateDefinition, scope: DryRunScope): DryRun
     unresolved,
     automatic: false,
     mutating: false,
+    callee: { playbook: def.playbook, ...(def.version ? { version: def.version } : {}) },
   };
   const child = `dry-run-${scope.name}`;
   const resolved = (input: { result?: unknown }): RunEvent => ({

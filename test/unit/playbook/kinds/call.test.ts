@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { callSchema } from '../../../../src/playbook/kinds/call/call-tooling.js';
 import { playbookGraph } from '../../../../src/playbook/tooling/graph.js';
-import { formatPlan, planRun } from '../../../../src/playbook/tooling/plan.js';
+import { formatPlan, planRun, type PlanOptions } from '../../../../src/playbook/tooling/plan.js';
 import {
   parsePlaybookTests,
   runPlaybookTest,
@@ -261,6 +261,68 @@ describe('call tooling', () => {
       inputs: { key: 'key-7' },
     });
     expect(formatPlan(plan, 'inc-1')).toContain('playbook.call on open-case (state contain)');
+  });
+
+  it('plans the sub-run under its call when the plan sees the other playbooks', () => {
+    const set = build(parent(GOOD_CALL) + child('open-case')).playbooks ?? [];
+    const incident = { id: 'inc-1', group: { api_key: 'key-7' } };
+    const plan = planRun(set[0]!, incident, T0, { playbooks: set });
+    const sub = plan.paths[0]?.calls[0]?.sub;
+    expect(sub && 'plan' in sub ? sub.plan.playbook : sub).toBe('open-case');
+    // The child's own action, rendered with the inputs the call passes.
+    expect(sub && 'plan' in sub ? sub.plan.paths[0]?.calls[0] : undefined).toMatchObject({
+      operation: 'ticket.open',
+      inputs: { summary: 'case key-7' },
+    });
+    // Every path through the call lists the same sub-run, planned once.
+    expect(plan.paths.map((p) => p.calls[0]?.sub)).toEqual([sub, sub, sub]);
+    const text = formatPlan(plan, 'inc-1');
+    expect(text).toContain('       sub-run: playbook open-case (version ');
+    expect(text).toContain('       | Path 1 (ends resolved): case --succeeded--> done');
+    expect(text).toContain('       |   1. ticket.open on');
+    expect(text).toContain('       |        summary: "case key-7"');
+  });
+
+  it('says why a sub-run is not planned: unknown, another version pinned, inputs not known yet, too deep', () => {
+    const set = build(parent(GOOD_CALL) + child('open-case')).playbooks ?? [];
+    const incident = { id: 'inc-1', group: { api_key: 'key-7' } };
+    const unplanned = (
+      options: (set: readonly NonNullable<ReturnType<typeof compiled>>[]) => PlanOptions,
+      call = GOOD_CALL,
+      caller = parent,
+    ) => {
+      const playbooks = build(caller(call) + child('open-case')).playbooks ?? [];
+      const sub = planRun(playbooks[0]!, incident, T0, options(playbooks)).paths[0]?.calls.find(
+        (c) => c.operation === 'playbook.call',
+      )?.sub;
+      return sub && 'unplanned' in sub ? sub.unplanned : sub;
+    };
+    expect(unplanned(() => ({ playbooks: [set[0]!] }))).toBe(
+      'playbook "open-case" is not among the playbooks',
+    );
+    expect(unplanned((p) => ({ playbooks: p, depth: 4 }))).toMatch(/calls nest deeper than 4/);
+    const pinned = `${GOOD_CALL}\n      version: ${'a'.repeat(64)}`;
+    expect(unplanned((p) => ({ playbooks: p }), pinned)).toMatch(
+      /pins version aaaaaaaaaaaa of "open-case", and the playbooks hold /,
+    );
+    // An input read from an earlier step's result is known only when the run gets there.
+    const afterLook = (call: string) =>
+      parent(call)
+        .replace('start: contain', 'start: look')
+        .replace(
+          'states:\n',
+          'states:\n  look:\n    action: ticket.open\n    with: { summary: x }\n    next: contain\n',
+        );
+    const fromStep = GOOD_CALL.replace(
+      '{{ incident.group.api_key }}',
+      '{{ steps.look.result.key }}',
+    );
+    expect(unplanned((p) => ({ playbooks: p }), fromStep, afterLook)).toBe(
+      'its inputs key are known only when the step runs',
+    );
+    expect(formatPlan(planRun(set[0]!, incident, T0, { playbooks: [set[0]!] }), 'inc-1')).toContain(
+      '       sub-run not planned: playbook "open-case" is not among the playbooks',
+    );
   });
 
   it('simulates a scripted child outcome: the reply is the outputs, or the failure', () => {
