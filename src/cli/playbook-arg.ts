@@ -28,8 +28,8 @@ export async function loadPlaybookArg(
 
 /**
  * `loadPlaybookArg`, with the installation's playbooks beside it (what its call states may
- * start): a playbook file's own id wins over an installed one's; installed playbooks with
- * errors are left out (the file alone was asked for).
+ * start): a playbook file's own id wins over an installed one's; when the installed playbooks
+ * have errors, a file is still loaded, without them (a warning says so).
  */
 export async function loadPlaybookSet(
   command: string,
@@ -88,7 +88,12 @@ export async function loadPlaybookSet(
   }
   if (!found) return undefined;
   if (!isFile) return { playbook: found, playbooks };
-  const others = buildPlaybooks(installed, options).playbooks ?? [];
+  const built = buildPlaybooks(installed, options);
+  if (!built.playbooks)
+    console.error(
+      `cordon ${command}: warning: the playbooks under ${resolve(root, 'playbooks')} have errors (\`cordon validate\` lists them), so calls into them are not planned.`,
+    );
+  const others = built.playbooks ?? [];
   return {
     playbook: found,
     playbooks: [found, ...others.filter((p) => p.definition.id !== found.definition.id)],

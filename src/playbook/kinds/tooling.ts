@@ -154,3 +154,19 @@ export interface DryRunStep {
     readonly branches: readonly { readonly name: string; readonly start: string }[];
   };
 }
+
+/**
+ * Whether every input named in `keys` (those a plan could not render) reads only steps that
+ * ran before it on the path: their results are known when the step runs, so the step is not
+ * refused; an input that cannot render for any other reason, the runner refuses.
+ */
+export function readsRanSteps(
+  inputs: Readonly<Record<string, unknown>>,
+  keys: readonly string[],
+  ran: Readonly<Record<string, unknown>>,
+): boolean {
+  return keys.every((k) => {
+    const refs = [...JSON.stringify(inputs[k]).matchAll(/steps\.([A-Za-z][\w-]*)/g)];
+    return refs.length > 0 && refs.every((m) => m[1] !== undefined && m[1] in ran);
+  });
+}

@@ -7,10 +7,11 @@ import { formatDurationMs } from '../../shared/duration.js';
 import { MAX_CALL_DEPTH } from '../kinds/call/call-definition.js';
 
 /**
- * What a call state's sub-run would do: the called playbook's own plan for the same incident
- * and the rendered inputs, or why it is not planned.
+ * What a call state's sub-run would do: the key of its plan among the top-level plan's
+ * `subRuns` (the called playbook's own plan for the same incident and the rendered inputs,
+ * listed once however many paths make the call), or why it is not planned.
  */
-export type SubPlan = { readonly plan: Plan } | { readonly unplanned: string };
+export type SubPlan = { readonly run: string } | { readonly unplanned: string };
 
 /** A side effect on one path, with what lets it happen. */
 export interface PlanCall extends PlannedCall {
@@ -97,6 +98,11 @@ export interface Plan {
   readonly paths: readonly PlanPath[];
   /** More paths than MAX_PATHS exist; the first ones are listed. */
   readonly truncated: boolean;
+  /**
+   * The sub-runs its calls start (and theirs), by the key a call's `sub.run` names: set on a
+   * top-level plan made with the installation's playbooks.
+   */
+  readonly subRuns?: Readonly<Record<string, Plan>>;
 }
 
 /** What planning a run needs besides its playbook and incident. */
@@ -107,11 +113,22 @@ export interface PlanOptions {
    * with its inputs only.
    */
   readonly playbooks?: readonly CompiledPlaybook[];
+  /** The sub-runs planned so far, shared by a plan and the sub-runs planned for it. */
+  readonly subRuns?: SubRunTable;
   /** The inputs of a sub-run (its caller's, rendered). */
   readonly inputs?: Readonly<Record<string, unknown>>;
   /** How deep this run is among calls (0: a top-level run). */
   readonly depth?: number;
 }
+
+/** The distinct sub-runs of one plan, each planned once (by callee, version and inputs). */
+interface SubRunTable {
+  readonly byCall: Map<string, SubPlan>;
+  readonly plans: Map<string, Plan>;
+}
+
+/** At most this many distinct sub-runs are planned for one plan; the rest say so. */
+const MAX_SUB_RUNS = 64;
 
 const MAX_PATHS = 256;
 /** A state entered this many times on one path ends it as a loop (retry cycles). */
@@ -428,13 +445,32 @@ export function planRun(
     playbook: def.id,
     hash: compiled.hash,
     trigger: describeTrigger(def.trigger),
-    paths: options.playbooks ? withSubPlans(paths, incident, now, options) : paths,
+    ...subRunsOf(paths, incident, now, options),
     truncated,
   };
 }
 
+/** The paths with their calls' sub-runs planned, and (top level) the table of those plans. */
+function subRunsOf(
+  paths: PlanPath[],
+  incident: Readonly<Record<string, unknown>>,
+  now: number,
+  options: PlanOptions,
+): { paths: PlanPath[]; subRuns?: Record<string, Plan> } {
+  if (!options.playbooks) return { paths };
+  const table: SubRunTable = options.subRuns ?? {
+    byCall: new Map<string, SubPlan>(),
+    plans: new Map<string, Plan>(),
+  };
+  const planned = withSubPlans(paths, incident, now, { ...options, subRuns: table });
+  // A sub-run's plan leaves its own to the top-level table.
+  return options.subRuns
+    ? { paths: planned }
+    : { paths: planned, subRuns: Object.fromEntries(table.plans) };
+}
+
 /**
- * The paths with each call state's sub-run planned under its call (the same sub-run, with the
+ * The paths with each call state's sub-run planned into the table (the same sub-run, with the
  * same inputs, once): as the runner starts it, the current version of the called playbook or
  * the pinned one, with the incident and the call's rendered inputs; not past MAX_CALL_DEPTH.
  */
@@ -442,18 +478,39 @@ function withSubPlans(
   paths: readonly PlanPath[],
   incident: Readonly<Record<string, unknown>>,
   now: number,
-  options: PlanOptions,
+  options: PlanOptions & { readonly subRuns: SubRunTable },
 ): PlanPath[] {
   const depth = (options.depth ?? 0) + 1;
-  const planned = new Map<string, SubPlan>();
+  const table = options.subRuns;
   const subPlan = (call: PlanCall): SubPlan | undefined => {
     const callee = call.callee;
     if (!callee) return undefined;
-    const key = `${callee.playbook}@${callee.version ?? ''}\n${JSON.stringify(call.inputs)}`;
-    const known = planned.get(key);
+    const key = JSON.stringify([callee.playbook, callee.version, call.inputs, call.unresolved]);
+    const known = table.byCall.get(key);
     if (known) return known;
-    const sub = planSubRun(callee, call, incident, now, { ...options, depth });
-    planned.set(key, sub);
+    if (table.plans.size >= MAX_SUB_RUNS) {
+      const sub = {
+        unplanned: `more than ${MAX_SUB_RUNS} distinct sub-runs; the first are listed`,
+      };
+      table.byCall.set(key, sub);
+      return sub;
+    }
+    const unplanned = whyUnplanned(callee, call, { ...options, depth });
+    if (typeof unplanned === 'string') {
+      const sub = { unplanned };
+      table.byCall.set(key, sub);
+      return sub;
+    }
+    // Named before it is planned: a sub-run that (through others) calls the same again with
+    // the same inputs refers to this one rather than planning without end.
+    const run = `S${table.plans.size + 1}`;
+    const sub = { run };
+    table.byCall.set(key, sub);
+    table.plans.set(run, EMPTY_PLAN);
+    table.plans.set(
+      run,
+      planRun(unplanned, incident, now, { ...options, depth, inputs: call.inputs }),
+    );
     return sub;
   };
   return paths.map((path) => ({
@@ -465,35 +522,30 @@ function withSubPlans(
   }));
 }
 
-function planSubRun(
+/** Placeholder of a sub-run being planned (see withSubPlans). */
+const EMPTY_PLAN: Plan = { playbook: '', hash: '', trigger: '', paths: [], truncated: false };
+
+/** The playbook a call's sub-run runs, as the runner would start it, or why it is not planned. */
+function whyUnplanned(
   callee: NonNullable<PlanCall['callee']>,
   call: PlanCall,
-  incident: Readonly<Record<string, unknown>>,
-  now: number,
   options: PlanOptions & { readonly depth: number },
-): SubPlan {
+): CompiledPlaybook | string {
+  if (call.refused) return 'the runner refuses the call (above), so no sub-run starts';
   if (options.depth > MAX_CALL_DEPTH)
-    return {
-      unplanned: `calls nest deeper than ${MAX_CALL_DEPTH}, where the runner refuses the call`,
-    };
+    return `calls nest deeper than ${MAX_CALL_DEPTH}, where the runner refuses the call`;
   const current = (options.playbooks ?? []).find((p) => p.definition.id === callee.playbook);
-  if (!current) return { unplanned: `playbook "${callee.playbook}" is not among the playbooks` };
+  if (!current) return `playbook "${callee.playbook}" is not among the playbooks`;
   if (callee.version !== undefined && callee.version !== current.hash)
-    return {
-      unplanned: `the call pins version ${callee.version.slice(0, 12)} of "${callee.playbook}", and the playbooks hold ${current.hash.slice(0, 12)}; plan that version's file to see its run`,
-    };
+    return `the call pins version ${callee.version.slice(0, 12)} of "${callee.playbook}", and the playbooks hold ${current.hash.slice(0, 12)}; plan that version's file to see its run`;
   if (call.unresolved.length > 0)
-    return {
-      unplanned: `its inputs ${call.unresolved.join(', ')} are known only when the step runs`,
-    };
+    return `its inputs ${call.unresolved.join(', ')} are known only when the step runs`;
   const missing = Object.entries(current.definition.inputs ?? {})
     .filter(([name, spec]) => spec.required && call.inputs[name] === undefined)
     .map(([name]) => name);
   if (missing.length > 0)
-    return {
-      unplanned: `playbook "${callee.playbook}" requires input ${missing.join(', ')}, which the call does not pass: the runner refuses it`,
-    };
-  return { plan: planRun(current, incident, now, { ...options, inputs: call.inputs }) };
+    return `playbook "${callee.playbook}" requires input ${missing.join(', ')}, which the call does not pass: the runner refuses it`;
+  return current;
 }
 
 /**
@@ -521,10 +573,17 @@ export function formatPlan(plan: Plan, incidentId: string): string {
     `Trigger: ${plan.trigger}.`,
     ...pathLines(plan),
   ];
+  // Each sub-run once, after the paths that start it, its lines marked `|`.
+  for (const [run, sub] of Object.entries(plan.subRuns ?? {}))
+    lines.push(
+      '',
+      `Sub-run ${run}: playbook ${sub.playbook} (version ${sub.hash.slice(0, 12)}), ${sub.paths.length}${sub.truncated ? '+' : ''} path(s):`,
+      ...pathLines(sub).map((l) => (l === '' ? '|' : `| ${l}`)),
+    );
   return `${lines.join('\n')}\n`;
 }
 
-/** A plan's paths as people read them (a sub-run's too, indented under its call). */
+/** A plan's paths as people read them (a sub-run's too). */
 function pathLines(plan: Plan): string[] {
   const lines: string[] = [];
   plan.paths.forEach((path, i) => {
@@ -563,13 +622,11 @@ function pathLines(plan: Plan): string[] {
         lines.push(
           `       REFUSED: ${call.refused.message} [${call.refused.code}] - the step fails`,
         );
-      if (call.sub && 'plan' in call.sub) {
-        const sub = call.sub.plan;
+      if (call.sub && 'run' in call.sub)
         lines.push(
-          `       sub-run: playbook ${sub.playbook} (version ${sub.hash.slice(0, 12)}), ${sub.paths.length}${sub.truncated ? '+' : ''} path(s):`,
-          ...pathLines(sub).map((l) => (l === '' ? '       |' : `       | ${l}`)),
+          `       sub-run ${call.sub.run}: its paths and calls are under "Sub-run ${call.sub.run}"`,
         );
-      } else if (call.sub) lines.push(`       sub-run not planned: ${call.sub.unplanned}`);
+      else if (call.sub) lines.push(`       sub-run not planned: ${call.sub.unplanned}`);
     });
     const undos = (reason: PlanUndo['reason']): string =>
       path.undone

@@ -213,19 +213,37 @@ states:
     const byId = cordon(['plan', 'throttle-then-case', '--incident', incident, '--content', dir]);
     expect(byId.code, byId.stderr).toBe(0);
     expect(byId.stdout).toContain('  2. playbook.call on case-for-key (state case)');
-    expect(byId.stdout).toContain('       sub-run: playbook case-for-key (version ');
-    expect(byId.stdout).toContain('       |   1. ticket.open on cases (state open)');
-    expect(byId.stdout).toContain('       |        summary: "Key key-42 throttled"');
+    expect(byId.stdout).toContain('       sub-run S1: its paths and calls are under "Sub-run S1"');
+    expect(byId.stdout).toContain('\nSub-run S1: playbook case-for-key (version ');
+    expect(byId.stdout).toContain('\n|   1. ticket.open on cases (state open)');
+    expect(byId.stdout).toContain('\n|        summary: "Key key-42 throttled"');
     // A playbook file outside the content plans into the installed playbooks too.
     const file = join(dir, 'caller.yaml');
     writeFileSync(file, caller.replace('id: throttle-then-case', 'id: draft-caller'));
     const byFile = cordon(['plan', file, '--incident', incident, '--content', dir]);
     expect(byFile.code, byFile.stderr).toBe(0);
-    expect(byFile.stdout).toContain('       |        summary: "Key key-42 throttled"');
+    expect(byFile.stdout).toContain('\n|        summary: "Key key-42 throttled"');
     const json = JSON.parse(
       cordon(['plan', 'throttle-then-case', '--incident', incident, '--content', dir, '--json'])
         .stdout,
-    ) as { paths: { calls: { operation: string; sub?: { plan?: { playbook: string } } }[] }[] };
-    expect(json.paths[0]?.calls[1]?.sub?.plan?.playbook).toBe('case-for-key');
+    ) as {
+      paths: { calls: { operation: string; sub?: { run?: string } }[] }[];
+      subRuns: Record<string, { playbook: string }>;
+    };
+    expect(json.paths[0]?.calls[1]?.sub?.run).toBe('S1');
+    expect(json.subRuns.S1?.playbook).toBe('case-for-key');
+    // Installed playbooks with errors: the file is still planned, its call not, and it says why.
+    writeFileSync(
+      join(dir, 'playbooks/broken.yaml'),
+      'id: broken\non: { call: true }\nstart: a\nstates: { a: { end: nope } }\n',
+    );
+    const broken = cordon(['plan', file, '--incident', incident, '--content', dir]);
+    expect(broken.code, broken.stderr).toBe(0);
+    expect(broken.stderr).toMatch(
+      /warning: the playbooks under .* have errors .*calls into them are not planned/,
+    );
+    expect(broken.stdout).toContain(
+      'sub-run not planned: playbook "case-for-key" is not among the playbooks',
+    );
   });
 });

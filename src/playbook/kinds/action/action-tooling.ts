@@ -6,13 +6,14 @@ import { FAILED_STATE } from '../../definition/failed-state.js';
 import { renderValue } from '../../template.js';
 import { runScope } from '../../runtime/run-scope.js';
 import { DURATION, STATE_REF, stateObject } from '../schema-parts.js';
-import type {
-  DryRunScope,
-  DryRunStep,
-  GraphInput,
-  GraphNode,
-  JsonSchema,
-  PlannedCall,
+import {
+  readsRanSteps,
+  type DryRunScope,
+  type DryRunStep,
+  type GraphInput,
+  type GraphNode,
+  type JsonSchema,
+  type PlannedCall,
 } from '../tooling.js';
 import type { ActionStateDefinition } from './action-definition.js';
 import { prepareAction } from './action-runtime.js';
@@ -83,7 +84,7 @@ export function dryRunAction(def: ActionStateDefinition, scope: DryRunScope): Dr
     // What the incident alone cannot render is decided when the step runs; anything else the
     // runner refuses, and the step fails.
     const decidedLater =
-      scope.known === 'incident' && readsRanSteps(def, unresolved, scope.context.steps);
+      scope.known === 'incident' && readsRanSteps(def.inputs, unresolved, scope.context.steps);
     call = {
       state: scope.name,
       connector: def.connector,
@@ -119,18 +120,6 @@ export function dryRunAction(def: ActionStateDefinition, scope: DryRunScope): Dr
       { label: 'failed', to: def.onFailure ?? FAILED_STATE, trigger: 'reply', event: failed },
     ],
   };
-}
-
-/** Whether every unrenderable input reads only steps that ran before (their results unknown). */
-function readsRanSteps(
-  def: ActionStateDefinition,
-  keys: readonly string[],
-  ran: Readonly<Record<string, unknown>>,
-): boolean {
-  return keys.every((k) => {
-    const refs = [...JSON.stringify(def.inputs[k]).matchAll(/steps\.([A-Za-z][\w-]*)/g)];
-    return refs.length > 0 && refs.every((m) => m[1] !== undefined && m[1] in ran);
-  });
 }
 
 const INPUT_SCHEMA: Readonly<Record<InputSpec['type'], JsonSchema>> = {

@@ -5,13 +5,14 @@ import { FAILED_STATE } from '../../definition/failed-state.js';
 import { renderValue } from '../../template.js';
 import { runScope } from '../../runtime/run-scope.js';
 import { DURATION, STATE_REF, stateObject } from '../schema-parts.js';
-import type {
-  DryRunExit,
-  DryRunScope,
-  DryRunStep,
-  GraphNode,
-  JsonSchema,
-  PlannedCall,
+import {
+  readsRanSteps,
+  type DryRunExit,
+  type DryRunScope,
+  type DryRunStep,
+  type GraphNode,
+  type JsonSchema,
+  type PlannedCall,
 } from '../tooling.js';
 import type { CallStateDefinition } from './call-definition.js';
 
@@ -43,14 +44,21 @@ export function graphCall(def: CallStateDefinition): GraphNode {
 export function dryRunCall(def: CallStateDefinition, scope: DryRunScope): DryRunStep {
   const inputs: Record<string, unknown> = {};
   const unresolved: string[] = [];
+  let reason: string | undefined;
   for (const [key, value] of Object.entries(def.inputs)) {
     const r = renderValue(value, runScope(scope.context));
     if (r.ok) inputs[key] = r.value;
     else {
       inputs[key] = value;
       unresolved.push(key);
+      reason ??= r.reason;
     }
   }
+  // What the incident alone cannot render is decided when the step runs (it reads a step
+  // result); anything else the runner refuses, and the call fails (call-runtime.ts).
+  const refused =
+    unresolved.length > 0 &&
+    !(scope.known === 'incident' && readsRanSteps(def.inputs, unresolved, scope.context.steps));
   const call: PlannedCall = {
     state: scope.name,
     connector: target(def),
@@ -60,6 +68,14 @@ export function dryRunCall(def: CallStateDefinition, scope: DryRunScope): DryRun
     automatic: false,
     mutating: false,
     callee: { playbook: def.playbook, ...(def.version ? { version: def.version } : {}) },
+    ...(refused
+      ? {
+          refused: {
+            code: 'CORDON_ERR_RUN_CALL',
+            message: `State "${scope.name}": the call inputs do not render: ${reason ?? 'a template reads nothing'}.`,
+          },
+        }
+      : {}),
   };
   const child = `dry-run-${scope.name}`;
   const resolved = (input: { result?: unknown }): RunEvent => ({
@@ -77,10 +93,12 @@ export function dryRunCall(def: CallStateDefinition, scope: DryRunScope): DryRun
     error: input.error ?? { code: 'CORDON_ERR_RUN_CALL', message: 'the sub-run failed' },
   });
   const exits: DryRunExit[] = [
-    { label: 'succeeded', to: def.next, trigger: 'reply', event: resolved },
+    ...(refused
+      ? []
+      : [{ label: 'succeeded', to: def.next, trigger: 'reply' as const, event: resolved }]),
     { label: 'failed', to: def.onFailure ?? FAILED_STATE, trigger: 'reply', event: failed },
   ];
-  if (def.timeoutMs !== undefined)
+  if (def.timeoutMs !== undefined && !refused)
     exits.push({ label: 'timeout', to: def.onFailure ?? FAILED_STATE, trigger: 'clock' });
   return { call, exits };
 }

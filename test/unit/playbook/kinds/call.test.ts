@@ -263,24 +263,86 @@ describe('call tooling', () => {
     expect(formatPlan(plan, 'inc-1')).toContain('playbook.call on open-case (state contain)');
   });
 
-  it('plans the sub-run under its call when the plan sees the other playbooks', () => {
+  it('plans the sub-run once, for every path that makes the call, when the plan sees the other playbooks', () => {
     const set = build(parent(GOOD_CALL) + child('open-case')).playbooks ?? [];
     const incident = { id: 'inc-1', group: { api_key: 'key-7' } };
     const plan = planRun(set[0]!, incident, T0, { playbooks: set });
     const sub = plan.paths[0]?.calls[0]?.sub;
-    expect(sub && 'plan' in sub ? sub.plan.playbook : sub).toBe('open-case');
+    expect(sub).toEqual({ run: 'S1' });
+    expect(Object.keys(plan.subRuns ?? {})).toEqual(['S1']);
+    expect(plan.subRuns?.S1?.playbook).toBe('open-case');
     // The child's own action, rendered with the inputs the call passes.
-    expect(sub && 'plan' in sub ? sub.plan.paths[0]?.calls[0] : undefined).toMatchObject({
+    expect(plan.subRuns?.S1?.paths[0]?.calls[0]).toMatchObject({
       operation: 'ticket.open',
       inputs: { summary: 'case key-7' },
     });
-    // Every path through the call lists the same sub-run, planned once.
-    expect(plan.paths.map((p) => p.calls[0]?.sub)).toEqual([sub, sub, sub]);
+    for (const path of plan.paths) expect(path.calls[0]?.sub).toBe(sub);
     const text = formatPlan(plan, 'inc-1');
-    expect(text).toContain('       sub-run: playbook open-case (version ');
-    expect(text).toContain('       | Path 1 (ends resolved): case --succeeded--> done');
-    expect(text).toContain('       |   1. ticket.open on');
-    expect(text).toContain('       |        summary: "case key-7"');
+    expect(text.match(/sub-run S1: its paths and calls are under "Sub-run S1"/g)).toHaveLength(3);
+    expect(
+      text.match(/^Sub-run S1: playbook open-case \(version \w{12}\), 2 path\(s\):$/gm),
+    ).toHaveLength(1);
+    expect(text).toContain('\n| Path 1 (ends resolved): case --succeeded--> done\n');
+    expect(text).toContain('\n|   1. ticket.open on');
+    expect(text).toContain('\n|        summary: "case key-7"\n');
+  });
+
+  it('lists each distinct sub-run once, however many paths and nested calls start it', () => {
+    // p0 → p1 → p2, each a chain of three calls whose every way out goes on: 27 paths at the top.
+    const chain = (id: string, calls: string | undefined, first: boolean): string => {
+      const states = [0, 1, 2]
+        .map((i) => {
+          const to = i < 2 ? `s${i + 1}` : 'done';
+          return calls
+            ? `  s${i}:\n    call: { playbook: ${calls}, timeout: 1m }\n    next: ${to}\n    on_failure: ${to}\n`
+            : `  s${i}:\n    action: ticket.open\n    with: { summary: "step ${i}" }\n    next: ${to}\n    on_failure: ${to}\n`;
+        })
+        .join('');
+      const on = first
+        ? 'on:\n  correlation: model_extraction_by_query_volume\n'
+        : 'on: { call: true }\n';
+      return `${first ? '' : '---\n'}id: ${id}\n${on}start: s0\nstates:\n${states}  done: { end: resolved }\n`;
+    };
+    const set =
+      build(chain('p0', 'p1', true) + chain('p1', 'p2', false) + chain('p2', undefined, false))
+        .playbooks ?? [];
+    const plan = planRun(
+      set.find((p) => p.definition.id === 'p0')!,
+      { id: 'inc-1' },
+      T0,
+      {
+        playbooks: set,
+      },
+    );
+    expect(plan.paths).toHaveLength(27);
+    expect(Object.entries(plan.subRuns ?? {}).map(([k, p]) => `${k}:${p.playbook}`)).toEqual([
+      'S1:p1',
+      'S2:p2',
+    ]);
+    expect(plan.subRuns?.S1?.paths[0]?.calls[0]?.sub).toEqual({ run: 'S2' });
+    // Each sub-run is printed once: the text stays in proportion to the distinct plans.
+    expect(formatPlan(plan, 'inc-1').split('\n').length).toBeLessThan(2_000);
+  });
+
+  it('refuses a call whose inputs do not render from the incident, as the runner does', () => {
+    const set =
+      build(
+        parent(GOOD_CALL.replace('incident.group.api_key', 'incident.aggregate.driver')) +
+          child('open-case'),
+      ).playbooks ?? [];
+    const plan = planRun(set[0]!, { id: 'inc-1', group: { api_key: 'key-7' } }, T0, {
+      playbooks: set,
+    });
+    // Only the ways a refused call can go: it fails (no sub-run, no timeout).
+    expect(plan.paths.map((p) => p.hops.map((h) => `${h.via ?? ''}>${h.state}`).join(' '))).toEqual(
+      ['>contain failed>broken'],
+    );
+    expect(plan.paths[0]?.calls[0]?.refused?.message).toMatch(
+      /^State "contain": the call inputs do not render: /,
+    );
+    expect(plan.paths[0]?.calls[0]?.sub).toEqual({
+      unplanned: 'the runner refuses the call (above), so no sub-run starts',
+    });
   });
 
   it('says why a sub-run is not planned: unknown, another version pinned, inputs not known yet, too deep', () => {
