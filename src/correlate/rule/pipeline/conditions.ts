@@ -679,13 +679,23 @@ export function fieldPasses(
 ): boolean {
   if (!filter) return true;
   const results = filter.conditions.map((c) =>
-    c.kind === 'applied'
-      ? applied.has(c.id)
-      : c.kind === 'state'
-        ? stateHolds(c.test, state)
-        : (name !== undefined && c.fields.has(name)) === c.include,
+    c.kind === 'fields'
+      ? (name !== undefined && c.fields.has(name)) === c.include
+      : progressHolds(c, applied, state),
   );
   return linked(results, filter);
+}
+
+/**
+ * A processing_item_applied or processing_state condition, on a field or a detection item
+ * alike: `applied` the ids of the items applied to it so far, `state` where its item stands.
+ */
+function progressHolds(
+  c: Extract<FieldCondition, { kind: 'applied' | 'state' }>,
+  applied: ReadonlySet<string>,
+  state: PipelineState,
+): boolean {
+  return c.kind === 'applied' ? applied.has(c.id) : stateHolds(c.test, state);
 }
 
 export function parseOp(
@@ -860,13 +870,11 @@ export function itemPasses(
 ): boolean {
   if (!filter) return true;
   const results = filter.conditions.map((c) =>
-    c.kind === 'applied'
-      ? applied.has(c.id)
-      : c.kind === 'state'
-        ? stateHolds(c.test, state)
-        : c.cond === 'any'
-          ? values.some(c.test)
-          : values.every(c.test),
+    c.kind === 'values'
+      ? c.cond === 'any'
+        ? values.some(c.test)
+        : values.every(c.test)
+      : progressHolds(c, applied, state),
   );
   return linked(results, filter);
 }
