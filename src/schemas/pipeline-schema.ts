@@ -85,6 +85,22 @@ const ruleCondition = {
     },
     appliedCondition,
     stateCondition,
+    {
+      type: 'object',
+      required: ['type', 'field'],
+      properties: { type: { const: 'contains_field' }, field: { type: 'string', minLength: 1 } },
+      additionalProperties: false,
+    },
+    {
+      type: 'object',
+      required: ['type', 'field', 'value'],
+      properties: {
+        type: { const: 'contains_detection_item' },
+        field: { type: 'string', minLength: 1 },
+        value: { type: ['string', 'number', 'boolean', 'null'] },
+      },
+      additionalProperties: false,
+    },
   ],
 };
 

@@ -8,6 +8,7 @@ import type { DetectionSettings } from './cordon-extension.js';
 import { parseDetectionSettings } from './cordon-extension.js';
 import type { DetectionIR } from './detection/ir.js';
 import { parseDetectionRule } from './detection/parse-detection.js';
+import { writtenItems } from './detection/written-items.js';
 import type { CorrelationDraft } from './parse-correlation.js';
 import { parseCorrelationRule } from './parse-correlation.js';
 import type { RuleMetadata } from './rule-metadata.js';
@@ -150,6 +151,7 @@ function parseDocument(
     logsource: hasCorrelation ? undefined : logsourceOf(value.logsource),
     tags: Array.isArray(value.tags) ? value.tags.filter((t) => typeof t === 'string') : [],
     attributes: value,
+    itemsOf: writtenItems,
   });
   let itemFailure: PipelineFailure | undefined;
   const ctx: RuleContext = {

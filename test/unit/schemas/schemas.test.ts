@@ -114,6 +114,20 @@ describe('JSON Schemas', () => {
     expect(
       check('pipeline', item({ type: 'rule_failure', message: 'no', colour: 'red' })).length,
     ).toBeGreaterThan(0);
+    const contains = (condition: Record<string, unknown>) =>
+      check(
+        'pipeline',
+        item({ type: 'rule_failure', message: 'no', rule_conditions: [condition] }),
+      );
+    expect(contains({ type: 'contains_field', field: 'Image' })).toEqual([]);
+    expect(contains({ type: 'contains_detection_item', field: 'Image', value: null })).toEqual([]);
+    for (const wrong of [
+      { type: 'contains_field' },
+      { type: 'contains_field', field: 'Image', value: 'x' },
+      { type: 'contains_detection_item', field: 'Image' },
+      { type: 'contains_detection_item', field: 'Image', value: ['x'] },
+    ])
+      expect(contains(wrong).length).toBeGreaterThan(0);
   });
 
   it('accepts the valid playbook fixtures and refuses shapes the validator refuses', () => {

@@ -292,12 +292,17 @@ function itemValue(
     if (typeof value === 'number' && mods.position === 'exact') return { kind: 'number', value };
     if (typeof value === 'boolean' && mods.position === 'exact') return { kind: 'boolean', value };
     const base = typeof value === 'string' ? parseWildcards(value) : literalTokens(String(value));
-    return { kind: 'string', tokens: normaliseTokens(positionTokens(base, mods.position)) };
+    const tokens = normaliseTokens(positionTokens(base, mods.position));
+    return mods.cased ? { kind: 'string', tokens, cased: true } : { kind: 'string', tokens };
   }
   const ir = valueIR(ctx, path, key, value, mods);
   if (!ir) return undefined;
-  // A single string is a Sigma string to the transformations; an expansion is not.
-  if (ir.kind === 'text') return { kind: 'string', tokens: ir.tokens };
+  // A single string is a Sigma string to the transformations; an expansion is not. A |cased
+  // one says so (pySigma's SigmaCasedString), which decides it as the modifier would.
+  if (ir.kind === 'text')
+    return mods.cased
+      ? { kind: 'string', tokens: ir.tokens, cased: true }
+      : { kind: 'string', tokens: ir.tokens };
   return { kind: 'other', value: { ir } satisfies Other };
 }
 

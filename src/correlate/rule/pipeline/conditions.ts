@@ -24,8 +24,6 @@ import type {
 } from './types.js';
 
 const LOGSOURCE_PARTS = ['category', 'product', 'service'] as const;
-/** pySigma's other condition types: refused as not implemented rather than as unknown. */
-const RULE_CONDITIONS_NOT_IMPLEMENTED = ['contains_detection_item', 'contains_field'];
 const RULE_CONDITIONS = [
   'logsource',
   'tag',
@@ -34,6 +32,8 @@ const RULE_CONDITIONS = [
   'rule_attribute',
   'processing_item_applied',
   'processing_state',
+  'contains_field',
+  'contains_detection_item',
 ];
 /** Sigma's levels and statuses in the order rule_attribute compares them (pySigma's). */
 const ORDERED: Readonly<Record<string, readonly string[]>> = {
@@ -70,8 +70,9 @@ const STATE_OPS: readonly StateTest['op'][] = ['eq', 'ne', 'gte', 'gt', 'lte', '
 /**
  * Whether a rule condition holds: a logsource condition when the rule's logsource has every
  * part it names (case-insensitively; a correlation has no logsource), a tag condition when the
- * rule carries the tag exactly, as pySigma compares them; processing_item_applied and
- * processing_state by how far the rule's processing has come.
+ * rule carries the tag exactly, as pySigma compares them; processing_item_applied,
+ * processing_state, contains_field and contains_detection_item by how far the rule's
+ * processing has come.
  */
 export function ruleConditionHolds(
   condition: RuleCondition,
@@ -91,6 +92,14 @@ export function ruleConditionHolds(
       return rule.tags.includes(condition.tag);
     case 'attribute':
       return attributeHolds(condition, attributeValue(rule, condition.attribute, progress.custom));
+    case 'contains': {
+      // pySigma looks through a rule's detection items; a correlation has none.
+      if (rule.correlation) return false;
+      const { field, test } = condition;
+      return progress
+        .items()
+        .some((i) => i.field === field && (test === undefined || i.values.some(test)));
+    }
     case 'logsource': {
       const { logsource } = rule;
       if (logsource === undefined || rule.correlation) return false;
@@ -118,7 +127,7 @@ export function parseRuleConditions(
     const type = isMapping(c) ? c.type : undefined;
     if (!isMapping(c) || typeof type !== 'string' || !RULE_CONDITIONS.includes(type)) {
       ok = false;
-      reportType(ctx, at, 'rule condition', type, RULE_CONDITIONS, RULE_CONDITIONS_NOT_IMPLEMENTED);
+      reportType(ctx, at, 'rule condition', type, RULE_CONDITIONS);
       continue;
     }
     if (type !== 'logsource') {
@@ -129,7 +138,9 @@ export function parseRuleConditions(
             ? appliedCondition(ctx, at, c)
             : type === 'processing_state'
               ? stateCondition(ctx, at, c)
-              : parseOtherCondition(ctx, at, type, c);
+              : type === 'contains_field' || type === 'contains_detection_item'
+                ? containsCondition(ctx, at, type, c)
+                : parseOtherCondition(ctx, at, type, c);
       if (other) out.push(other);
       else ok = false;
       continue;
@@ -478,6 +489,76 @@ function parseOtherCondition(
 }
 
 /**
+ * `{ type: contains_field, field }` or `{ type: contains_detection_item, field, value }` (a
+ * string, number, boolean or null, compared as pySigma's contains_detection_item does).
+ */
+function containsCondition(
+  ctx: ItemContext,
+  at: YamlPath,
+  type: 'contains_field' | 'contains_detection_item',
+  c: Readonly<Record<string, unknown>>,
+): RuleCondition | undefined {
+  const withValue = type === 'contains_detection_item';
+  if (hasUnknownKey(ctx, at, type, c, withValue ? ['field', 'value'] : ['field'])) return undefined;
+  const { field } = c;
+  if (typeof field !== 'string' || field === '') {
+    ctx.sink.error(
+      [...at, 'field'],
+      field === undefined ? 'CORDON_ERR_DEFINITION_REQUIRED' : 'CORDON_ERR_DEFINITION_TYPE',
+      `${ctx.subject} ${type} needs "field", the field name a detection item of the rule must have (as the items before this one left it); got ${describe(field)}. Write e.g. "field: Image".`,
+    );
+    return undefined;
+  }
+  if (!withValue) return { kind: 'contains', field };
+  const want = c.value;
+  if (
+    !Object.hasOwn(c, 'value') ||
+    !['string', 'number', 'boolean', 'object'].includes(typeof want) ||
+    (typeof want === 'object' && want !== null)
+  ) {
+    ctx.sink.error(
+      [...at, 'value'],
+      !Object.hasOwn(c, 'value') ? 'CORDON_ERR_DEFINITION_REQUIRED' : 'CORDON_ERR_DEFINITION_TYPE',
+      `${ctx.subject} contains_detection_item needs "value", a string, number, boolean or null one of the item's values must equal; got ${describe(want)}. Write e.g. "value: cmd.exe".`,
+    );
+    return undefined;
+  }
+  return {
+    kind: 'contains',
+    field,
+    test: containedValue(want as string | number | boolean | null),
+  };
+}
+
+/**
+ * pySigma's contains_detection_item test: a value of the same Sigma type that equals `want`. A
+ * string is the Sigma string it parses to (wildcards and escapes), compared case-sensitively
+ * with plain Sigma strings only (not a |cased one, nor one a regex transformation made an
+ * expression); a number with numbers (3 equals 3.0), a boolean with booleans, null with null.
+ */
+function containedValue(want: string | number | boolean | null): (value: ItemValue) => boolean {
+  if (want === null) return (v) => v.kind === 'null';
+  if (typeof want === 'string') {
+    const tokens = normaliseTokens(parseWildcards(want));
+    return (v) =>
+      v.kind === 'string' && v.cased === undefined && sameTokens(normaliseTokens(v.tokens), tokens);
+  }
+  const kind = typeof want === 'number' ? 'number' : 'boolean';
+  return (v) => v.kind === kind && v.value === want;
+}
+
+/** Whether two normalised token lists are the same Sigma string. */
+function sameTokens(a: readonly WildcardToken[], b: readonly WildcardToken[]): boolean {
+  return (
+    a.length === b.length &&
+    a.every((t, i) => {
+      const o = b[i];
+      return t.kind === o?.kind && (t.kind !== 'text' || (o.kind === 'text' && t.text === o.text));
+    })
+  );
+}
+
+/**
  * `field_name_conditions` (include_fields / exclude_fields / processing_item_applied), or
  * undefined when absent; false after reporting a problem.
  */
@@ -495,7 +576,7 @@ export function parseFieldFilter(
       if (isMapping(c) && type === 'processing_item_applied') return appliedCondition(ctx, at, c);
       if (isMapping(c) && type === 'processing_state') return stateCondition(ctx, at, c);
       if (!isMapping(c) || (type !== 'include_fields' && type !== 'exclude_fields')) {
-        reportType(ctx, at, 'field name condition', type, FIELD_CONDITIONS, []);
+        reportType(ctx, at, 'field name condition', type, FIELD_CONDITIONS);
         return undefined;
       }
       const fields = c.fields;
@@ -734,16 +815,7 @@ function reportType(
   what: string,
   type: unknown,
   implemented: readonly string[],
-  notImplemented: readonly string[],
 ): void {
-  if (typeof type === 'string' && notImplemented.includes(type)) {
-    ctx.sink.error(
-      [...at, 'type'],
-      'CORDON_ERR_PIPELINE_UNSUPPORTED',
-      `${ctx.subject} uses the ${what} type "${type}", which Cordon does not implement yet. Use ${implemented.map((t) => `"${t}"`).join(' or ')}, or remove it.`,
-    );
-    return;
-  }
   const hint = typeof type === 'string' ? suggest(type, implemented) : undefined;
   ctx.sink.error(
     typeof type === 'string' ? [...at, 'type'] : at,
@@ -773,7 +845,7 @@ export function parseItemFilter(
 function parseItemCondition(ctx: ItemContext, at: YamlPath, c: unknown): ItemCondition | undefined {
   const type = isMapping(c) ? c.type : undefined;
   if (!isMapping(c) || typeof type !== 'string' || !ITEM_CONDITIONS.includes(type)) {
-    reportType(ctx, at, 'detection item condition', type, ITEM_CONDITIONS, []);
+    reportType(ctx, at, 'detection item condition', type, ITEM_CONDITIONS);
     return undefined;
   }
   const own: Record<string, readonly string[]> = {
@@ -822,17 +894,9 @@ function valueTest(
       }
       // As pySigma compares: a string as the Sigma string it parses to, a number with a number.
       const tokens = typeof want === 'string' ? normaliseTokens(parseWildcards(want)) : undefined;
-      const same = (a: readonly WildcardToken[], b: readonly WildcardToken[]): boolean =>
-        a.length === b.length &&
-        a.every((t, i) => {
-          const o = b[i];
-          return (
-            t.kind === o?.kind && (t.kind !== 'text' || (o.kind === 'text' && t.text === o.text))
-          );
-        });
       return (v) =>
         v.kind === 'string'
-          ? tokens !== undefined && same(normaliseTokens(v.tokens), tokens)
+          ? tokens !== undefined && sameTokens(normaliseTokens(v.tokens), tokens)
           : (v.kind === 'number' || v.kind === 'boolean') && v.value === want;
     }
     default: {

@@ -1,6 +1,8 @@
 import { fieldPasses, itemPasses, linked, ruleConditionHolds } from './conditions.js';
 import { closeEscape } from '../detection/wildcard.js';
+import { isMapping } from '../../../shared/shape.js';
 import type {
+  CurrentItem,
   ItemValue,
   Logsource,
   Pipeline,
@@ -9,6 +11,7 @@ import type {
   Progress,
   RuleFacts,
   Transformation,
+  WrittenItem,
 } from './types.js';
 
 type Rename = Extract<Transformation, { kind: 'field' }>['rename'];
@@ -168,9 +171,133 @@ export function pipelineForRule(pipelines: readonly Pipeline[], rule: RuleFacts)
   // counts the renames of its own nest and of the nests that ended inside it, as pySigma's
   // nested pipeline starts its record of mapped fields afresh and hands it back at its end).
   let nests = 0;
+  // The rule's written items (its own and the added conditions'), read once, when a
+  // contains_field or contains_detection_item condition first asks.
+  let written: readonly WrittenItem[] | undefined;
+  const writtenAdded = new Map<AddedCondition, readonly WrittenItem[]>();
+  const ownItems = (): readonly WrittenItem[] => {
+    if (written) return written;
+    const block = rule.attributes.detection;
+    const searches = isMapping(block)
+      ? Object.fromEntries(
+          Object.entries(block).filter(([k]) => k !== 'condition' && k !== 'timeframe'),
+        )
+      : {};
+    written = rule.itemsOf?.(searches) ?? [];
+    return written;
+  };
+  // The rule's detection items as the steps so far leave them (as pySigma's rule object is when
+  // the item is reached), an added condition's through the steps after it.
+  const currentItems = (): readonly CurrentItem[] => {
+    const out: CurrentItem[] = [];
+    const through = (items: readonly WrittenItem[], after: number): void => {
+      for (const w of items) {
+        const outcome = processItem(w.field, w.values, after);
+        if (outcome.kind === 'branches')
+          for (const b of outcome.branches) out.push({ field: b.name, values: b.values });
+      }
+    };
+    through(ownItems(), 0);
+    for (const a of added) {
+      let items = writtenAdded.get(a);
+      // One search, under a name of its own.
+      if (!items) writtenAdded.set(a, (items = rule.itemsOf?.({ added: a.search }) ?? []));
+      through(items, a.at);
+    }
+    return out;
+  };
+  // Renames and detection-item steps in order; `steps` holds only those before the item
+  // being visited while the rule's items are selected, and all of them afterwards.
+  const processItem: RulePipeline['processItem'] = (field, values, after = 0) => {
+    type Branch = {
+      readonly name: string | undefined;
+      readonly applied: ReadonlySet<string>;
+      readonly values: readonly ItemValue[];
+      readonly plain?: boolean;
+      /** The nests (scopes) of the renames that took its field (strict_field_mapping_failure). */
+      readonly mappedIn?: readonly string[];
+    };
+    let branches: readonly Branch[] = [{ name: field, applied: new Set(), values }];
+    const by: string[] = [];
+    const withId = (applied: ReadonlySet<string>, id: string | undefined): ReadonlySet<string> =>
+      id ? new Set([...applied, id]) : applied;
+    for (const step of steps) {
+      if (step.at <= after) continue;
+      const { item } = step;
+      if (step.kind === 'rename') {
+        let renamed = false;
+        branches = branches.flatMap((b) => {
+          const to =
+            b.name !== undefined && fieldPasses(item.fieldFilter, b.name, b.applied, step.state)
+              ? step.rename(b.name)
+              : undefined;
+          if (!to) return [b];
+          renamed = true;
+          const applied = withId(b.applied, item.id);
+          const mappedIn = [...(b.mappedIn ?? []), step.scope];
+          return to.map((name) => ({ ...b, name, applied, mappedIn }));
+        });
+        if (renamed) by.push(item.label);
+        continue;
+      }
+      if (step.kind === 'strict') {
+        const within = `${step.scope}/`;
+        const unmapped = branches.find(
+          (b) =>
+            b.name !== undefined &&
+            !(b.mappedIn ?? []).some((s) => s === step.scope || s.startsWith(within)),
+        );
+        if (unmapped)
+          return {
+            kind: 'failed',
+            message: `The following fields are not mapped: ${unmapped.name}`,
+            by: item.label,
+            type: item.type,
+            at: step.at,
+          };
+        continue;
+      }
+      const next: Branch[] = [];
+      for (const b of branches) {
+        const change =
+          fieldPasses(item.fieldFilter, b.name, b.applied, step.state) &&
+          itemPasses(item.itemFilter, b.values, b.applied, step.state)
+            ? step.apply({ field: b.name, values: b.values, applied: b.applied })
+            : undefined;
+        if (!change) next.push(b);
+        else if (change.kind === 'fail')
+          return {
+            kind: 'failed',
+            message: change.message,
+            by: item.label,
+            type: item.type,
+            at: step.at,
+          };
+        else if (change.kind === 'values')
+          next.push({ ...b, applied: withId(b.applied, item.id), values: change.values });
+        else if (change.kind === 'split') {
+          const applied = withId(b.applied, item.id);
+          for (const part of change.items)
+            next.push({ name: part.field, applied, values: part.values, plain: true });
+        }
+      }
+      branches = next;
+    }
+    // One name reached twice with the same values is one branch.
+    const unique = branches.filter(
+      (b, i) => branches.findIndex((o) => o.name === b.name && o.values === b.values) === i,
+    );
+    return {
+      kind: 'branches',
+      branches: unique.map(({ name, values: v, plain }) => ({ name, values: v, plain })),
+      by,
+    };
+  };
+
   const visit = (items: readonly PipelineItem[], scope: string): void => {
     for (const item of items) {
-      if (!selects(item, { ...rule, logsource: current }, { applied, state, custom })) continue;
+      const progress = { applied, state, custom, items: currentItems };
+      if (!selects(item, { ...rule, logsource: current }, progress)) continue;
       at += 1;
       const t = item.transformation;
       // pySigma marks the rule processed by every item that selects it, whatever it then does;
@@ -255,91 +382,7 @@ export function pipelineForRule(pipelines: readonly Pipeline[], rule: RuleFacts)
       }
       return { names: [...new Set(names.map((n) => n.name))], by };
     },
-    processItem(field, values, after = 0) {
-      type Branch = {
-        readonly name: string | undefined;
-        readonly applied: ReadonlySet<string>;
-        readonly values: readonly ItemValue[];
-        readonly plain?: boolean;
-        /** The nests (scopes) of the renames that took its field (strict_field_mapping_failure). */
-        readonly mappedIn?: readonly string[];
-      };
-      let branches: readonly Branch[] = [{ name: field, applied: new Set(), values }];
-      const by: string[] = [];
-      const withId = (applied: ReadonlySet<string>, id: string | undefined): ReadonlySet<string> =>
-        id ? new Set([...applied, id]) : applied;
-      for (const step of steps) {
-        if (step.at <= after) continue;
-        const { item } = step;
-        if (step.kind === 'rename') {
-          let renamed = false;
-          branches = branches.flatMap((b) => {
-            const to =
-              b.name !== undefined && fieldPasses(item.fieldFilter, b.name, b.applied, step.state)
-                ? step.rename(b.name)
-                : undefined;
-            if (!to) return [b];
-            renamed = true;
-            const applied = withId(b.applied, item.id);
-            const mappedIn = [...(b.mappedIn ?? []), step.scope];
-            return to.map((name) => ({ ...b, name, applied, mappedIn }));
-          });
-          if (renamed) by.push(item.label);
-          continue;
-        }
-        if (step.kind === 'strict') {
-          const within = `${step.scope}/`;
-          const unmapped = branches.find(
-            (b) =>
-              b.name !== undefined &&
-              !(b.mappedIn ?? []).some((s) => s === step.scope || s.startsWith(within)),
-          );
-          if (unmapped)
-            return {
-              kind: 'failed',
-              message: `The following fields are not mapped: ${unmapped.name}`,
-              by: item.label,
-              type: item.type,
-              at: step.at,
-            };
-          continue;
-        }
-        const next: Branch[] = [];
-        for (const b of branches) {
-          const change =
-            fieldPasses(item.fieldFilter, b.name, b.applied, step.state) &&
-            itemPasses(item.itemFilter, b.values, b.applied, step.state)
-              ? step.apply({ field: b.name, values: b.values, applied: b.applied })
-              : undefined;
-          if (!change) next.push(b);
-          else if (change.kind === 'fail')
-            return {
-              kind: 'failed',
-              message: change.message,
-              by: item.label,
-              type: item.type,
-              at: step.at,
-            };
-          else if (change.kind === 'values')
-            next.push({ ...b, applied: withId(b.applied, item.id), values: change.values });
-          else if (change.kind === 'split') {
-            const applied = withId(b.applied, item.id);
-            for (const part of change.items)
-              next.push({ name: part.field, applied, values: part.values, plain: true });
-          }
-        }
-        branches = next;
-      }
-      // One name reached twice with the same values is one branch.
-      const unique = branches.filter(
-        (b, i) => branches.findIndex((o) => o.name === b.name && o.values === b.values) === i,
-      );
-      return {
-        kind: 'branches',
-        branches: unique.map(({ name, values: v, plain }) => ({ name, values: v, plain })),
-        by,
-      };
-    },
+    processItem,
     placeholder(name, after = 0) {
       for (const { label, replace, at: itemAt } of placeholders) {
         if (itemAt <= after) continue;

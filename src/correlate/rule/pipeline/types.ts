@@ -25,7 +25,8 @@ export interface Logsource {
 export type ItemValue =
   /**
    * A Sigma string: literal text and wildcards. `cased`, when a transformation set it (regex),
-   * decides its case-sensitivity instead of the rule's `cased` modifier.
+   * decides its case-sensitivity instead of the rule's `cased` modifier; the rule's own `cased`
+   * modifier sets it true on the values it reads (pySigma's SigmaCasedString).
    */
   | {
       readonly kind: 'string';
@@ -187,7 +188,17 @@ export type RuleCondition =
   /** `{ type: processing_item_applied, processing_item_id }`: an earlier item selected the rule. */
   | { readonly kind: 'applied'; readonly id: string; readonly path: YamlPath }
   /** `{ type: processing_state, key, val, op }`: the state as the items before left it. */
-  | { readonly kind: 'state'; readonly test: StateTest };
+  | { readonly kind: 'state'; readonly test: StateTest }
+  /**
+   * `{ type: contains_field, field }`, and with `value` `contains_detection_item`: the rule
+   * has a detection item on this field (as the items before left its name), with a value
+   * equal to this one (`test`) when given.
+   */
+  | {
+      readonly kind: 'contains';
+      readonly field: string;
+      readonly test?: ((value: ItemValue) => boolean) | undefined;
+    };
 
 export type AttributeOp = 'eq' | 'ne' | 'gte' | 'gt' | 'lte' | 'lt' | 'in' | 'not_in';
 
@@ -199,6 +210,17 @@ export interface Linking {
   readonly expr?: CondExpr | undefined;
 }
 
+/** A detection item as a rule (or an added condition) writes it, before any pipeline. */
+export interface WrittenItem {
+  /** Undefined for keywords. */
+  readonly field: string | undefined;
+  /** After the rule's own modifiers; none when they could not be read. */
+  readonly values: readonly ItemValue[];
+}
+
+/** A detection item as the pipeline items so far have left it (a renamed field, new values). */
+export type CurrentItem = WrittenItem;
+
 /** What rule conditions are decided on. */
 export interface RuleFacts {
   readonly correlation: boolean;
@@ -207,6 +229,12 @@ export interface RuleFacts {
   readonly tags: readonly string[];
   /** The rule document's top-level keys (rule_attribute reads them). */
   readonly attributes: Readonly<Record<string, unknown>>;
+  /**
+   * The detection items of search identifiers (the rule's own detection block without its
+   * condition, or an added condition's search), for contains_field and contains_detection_item;
+   * read only when such a condition is reached. Absent: none.
+   */
+  readonly itemsOf?: (searches: Readonly<Record<string, unknown>>) => readonly WrittenItem[];
 }
 
 /** How far a rule's processing has come where an item is reached (rule conditions read it too). */
@@ -216,6 +244,11 @@ export interface Progress {
   readonly state: PipelineState;
   /** Custom attributes set_custom_attribute items gave the rule so far. */
   readonly custom: ReadonlyMap<string, unknown>;
+  /**
+   * The rule's detection items (with those add_condition items added) as the items so far have
+   * left them; worked out when first asked for.
+   */
+  readonly items: () => readonly CurrentItem[];
 }
 
 /** One `field_name_conditions` entry. */

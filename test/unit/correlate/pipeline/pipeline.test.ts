@@ -630,7 +630,7 @@ describe('processing pipelines beside the rules (*.pipeline.yaml)', () => {
               mapping: { A: [] }
               rule_cond_expr: a and b
             - type: change_logsource
-              rule_conditions: [{ type: contains_field, field: k }]
+              rule_conditions: [{ type: contains_field, field: 3 }]
             - type: add_condition
               conditions: { EventID|contians: 1 }
             - type: value_placeholders
@@ -659,7 +659,7 @@ describe('processing pipelines beside the rules (*.pipeline.yaml)', () => {
         /^bad\.pipeline\.yaml:12:5 error CORDON_ERR_DEFINITION_REQUIRED .*\(change_logsource\) changes nothing/,
       ),
       expect.stringMatching(
-        /^bad\.pipeline\.yaml:13:31 error CORDON_ERR_PIPELINE_UNSUPPORTED .* uses the rule condition type "contains_field", which Cordon does not implement yet\./,
+        /^bad\.pipeline\.yaml:13:54 error CORDON_ERR_DEFINITION_TYPE .*\(change_logsource\) contains_field needs "field", the field name a detection item of the rule must have \(as the items before this one left it\); got 3\./,
       ),
       expect.stringMatching(
         /^bad\.pipeline\.yaml:15:19 error CORDON_ERR_RULE_MODIFIER Pipeline "bad" transformation 5 \(add_condition\) conditions field "EventID" uses unknown modifier "contians"/,
