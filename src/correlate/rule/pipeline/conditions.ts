@@ -91,7 +91,7 @@ export function ruleConditionHolds(
     case 'tag':
       return rule.tags.includes(condition.tag);
     case 'attribute':
-      return attributeHolds(condition, attributeValue(rule, condition.attribute, progress.custom));
+      return attributeHolds(condition, attributeValue(rule, condition.attribute, progress));
     case 'contains': {
       // pySigma looks through a rule's detection items; a correlation has none.
       if (rule.correlation) return false;
@@ -379,8 +379,10 @@ const CORRELATION_ATTRIBUTES: ReadonlySet<string> = new Set([
 function attributeValue(
   rule: RuleFacts,
   key: string,
-  custom: ReadonlyMap<string, unknown>,
+  { custom, fields }: Pick<Progress, 'custom' | 'fields'>,
 ): unknown {
+  // The list as the items before changed and renamed it.
+  if (key === 'fields') return fields;
   const own =
     SIGMA_ATTRIBUTES.has(key) ||
     (rule.correlation ? CORRELATION_ATTRIBUTES : RULE_ATTRIBUTES).has(key);

@@ -294,9 +294,23 @@ export function pipelineForRule(pipelines: readonly Pipeline[], rule: RuleFacts)
     };
   };
 
+  // The rule's `fields` list, each entry with the ids of the renames that took it
+  // (processing_item_applied field conditions), renamed as the detection items are.
+  const ownFields = rule.attributes.fields;
+  let fields: readonly { readonly name: string; readonly applied: ReadonlySet<string> }[] = (
+    Array.isArray(ownFields) ? ownFields : [ownFields]
+  )
+    .filter((f): f is string => typeof f === 'string')
+    .map((name) => ({ name, applied: new Set<string>() }));
   const visit = (items: readonly PipelineItem[], scope: string): void => {
     for (const item of items) {
-      const progress = { applied, state, custom, items: currentItems };
+      const progress = {
+        applied,
+        state,
+        custom,
+        items: currentItems,
+        fields: fields.map((f) => f.name),
+      };
       if (!selects(item, { ...rule, logsource: current }, progress)) continue;
       at += 1;
       const t = item.transformation;
@@ -308,7 +322,23 @@ export function pipelineForRule(pipelines: readonly Pipeline[], rule: RuleFacts)
         case 'field':
           renames.push({ item, rename: t.rename, at, state });
           steps.push({ kind: 'rename', item, rename: t.rename, at, state, scope });
+          fields = fields.flatMap((f) => {
+            const to = fieldPasses(item.fieldFilter, f.name, f.applied, state)
+              ? t.rename(f.name)
+              : undefined;
+            if (!to) return [f];
+            const marked = item.id ? new Set([...f.applied, item.id]) : f.applied;
+            return to.map((name) => ({ name, applied: marked }));
+          });
           break;
+        case 'fields': {
+          // A name kept keeps what renamed it (pySigma tracks that by name).
+          const marks = new Map(fields.map((f) => [f.name, f.applied]));
+          fields = t
+            .change(fields.map((f) => f.name))
+            .map((name) => ({ name, applied: marks.get(name) ?? new Set<string>() }));
+          break;
+        }
         case 'item':
           steps.push({ kind: 'item', item, apply: t.apply, at, state });
           break;

@@ -103,6 +103,11 @@ export type Transformation =
    * conditions read unless Sigma defines an attribute of that name.
    */
   | { readonly kind: 'custom'; readonly attribute: string; readonly value: unknown }
+  /**
+   * Changes the rule's `fields` list (add_field, remove_field, set_field), which later
+   * rule_attribute conditions on `fields` read.
+   */
+  | { readonly kind: 'fields'; readonly change: (fields: readonly string[]) => readonly string[] }
   /** Sets a key of the pipeline's state (`set_state`), which later processing_state conditions read. */
   | { readonly kind: 'state'; readonly key: string; readonly value: StateValue }
   /**
@@ -244,6 +249,11 @@ export interface Progress {
   readonly state: PipelineState;
   /** Custom attributes set_custom_attribute items gave the rule so far. */
   readonly custom: ReadonlyMap<string, unknown>;
+  /**
+   * The rule's `fields` list as the items so far left it (add_field, remove_field, set_field,
+   * and the renames, which rename its entries as pySigma's do).
+   */
+  readonly fields: readonly string[];
   /**
    * The rule's detection items (with those add_condition items added) as the items so far have
    * left them; worked out when first asked for.

@@ -624,7 +624,7 @@ describe('processing pipelines beside the rules (*.pipeline.yaml)', () => {
           transformations:
             - type: field_name_maping
               mapping: { A: b }
-            - type: add_field
+            - type: extract_fields
               field: a
             - type: field_name_mapping
               mapping: { A: [] }
@@ -647,7 +647,7 @@ describe('processing pipelines beside the rules (*.pipeline.yaml)', () => {
         /^bad\.pipeline\.yaml:5:11 error CORDON_ERR_DEFINITION_VALUE Pipeline "bad" transformation 1 \(field_name_maping\) needs a transformation type; got "field_name_maping"\. Did you mean "field_name_mapping"\?/,
       ),
       expect.stringMatching(
-        /^bad\.pipeline\.yaml:7:11 error CORDON_ERR_PIPELINE_UNSUPPORTED Pipeline "bad" transformation 2 \(add_field\) is of type "add_field", which Cordon does not implement yet\./,
+        /^bad\.pipeline\.yaml:7:11 error CORDON_ERR_PIPELINE_UNSUPPORTED Pipeline "bad" transformation 2 \(extract_fields\) is of type "extract_fields", which Cordon does not implement yet\./,
       ),
       expect.stringMatching(
         /^bad\.pipeline\.yaml:10:19 error CORDON_ERR_DEFINITION_TYPE .*\(field_name_mapping\) maps "A" to an empty list; a field maps to a name or a non-empty list of names\./,

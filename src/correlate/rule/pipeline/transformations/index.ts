@@ -14,6 +14,7 @@ import { nest } from './nest.js';
 import { valuePlaceholders, wildcardPlaceholders } from './placeholders.js';
 import { regexTransformation } from './regex.js';
 import { replaceString } from './replace-string.js';
+import { addField, removeField, setField } from './rule-fields.js';
 import { ruleFailure } from './rule-failure.js';
 import { setCustomAttribute } from './set-custom-attribute.js';
 import { setState } from './set-state.js';
@@ -45,6 +46,9 @@ export const TRANSFORMATIONS: ReadonlyMap<string, TransformationKind> = new Map(
     nest,
     setCustomAttribute,
     strictFieldMappingFailure,
+    addField,
+    removeField,
+    setField,
   ].map((k) => [k.type, k]),
 );
 
@@ -56,9 +60,6 @@ export const TRANSFORMATIONS: ReadonlyMap<string, TransformationKind> = new Map(
 export const NOT_IMPLEMENTED: readonly string[] = [
   'field_name_transform',
   'query_expression_placeholders',
-  'add_field',
-  'remove_field',
-  'set_field',
   'extract_fields',
   'file_placeholders',
   'http_placeholders',
