@@ -11,7 +11,17 @@ import { MAX_CALL_DEPTH } from '../kinds/call/call-definition.js';
  * `subRuns` (the called playbook's own plan for the same incident and the rendered inputs,
  * listed once however many paths make the call), or why it is not planned.
  */
-export type SubPlan = { readonly run: string } | { readonly unplanned: string };
+export type SubPlan =
+  | {
+      readonly run: string;
+      /**
+       * How this path leaves the call (`succeeded`, `failed`, `timeout`) and the sub-run's
+       * paths (1-based) that end so: resolved for `succeeded`, failed or cancelled for
+       * `failed` (a person may cancel any sub-run too). Absent when the plan cannot tell.
+       */
+      readonly join?: { readonly via: string; readonly subPaths: readonly number[] };
+    }
+  | { readonly unplanned: string };
 
 /** A side effect on one path, with what lets it happen. */
 export interface PlanCall extends PlannedCall {
@@ -103,6 +113,11 @@ export interface Plan {
    * top-level plan made with the installation's playbooks.
    */
   readonly subRuns?: Readonly<Record<string, Plan>>;
+  /**
+   * Why paths were left out: each leaves a call as its sub-run resolving where none of the
+   * sub-run's paths resolves (set when any was).
+   */
+  readonly leftOut?: readonly string[];
 }
 
 /** What planning a run needs besides its playbook and incident. */
@@ -456,17 +471,17 @@ function subRunsOf(
   incident: Readonly<Record<string, unknown>>,
   now: number,
   options: PlanOptions,
-): { paths: PlanPath[]; subRuns?: Record<string, Plan> } {
+): { paths: PlanPath[]; subRuns?: Record<string, Plan>; leftOut?: string[] } {
   if (!options.playbooks) return { paths };
   const table: SubRunTable = options.subRuns ?? {
     byCall: new Map<string, SubPlan>(),
     plans: new Map<string, Plan>(),
   };
   const planned = withSubPlans(paths, incident, now, { ...options, subRuns: table });
+  const { kept, leftOut } = possible(planned, table);
+  const out = leftOut.length > 0 ? { paths: kept, leftOut } : { paths: kept };
   // A sub-run's plan leaves its own to the top-level table.
-  return options.subRuns
-    ? { paths: planned }
-    : { paths: planned, subRuns: Object.fromEntries(table.plans) };
+  return options.subRuns ? out : { ...out, subRuns: Object.fromEntries(table.plans) };
 }
 
 /**
@@ -513,13 +528,83 @@ function withSubPlans(
     );
     return sub;
   };
-  return paths.map((path) => ({
-    ...path,
-    calls: path.calls.map((call) => {
-      const sub = subPlan(call);
-      return sub ? { ...call, sub } : call;
-    }),
-  }));
+  return paths.map((path) => {
+    const seen = new Map<string, number>();
+    return {
+      ...path,
+      calls: path.calls.map((call) => {
+        const sub = subPlan(call);
+        if (!sub) return call;
+        // The k-th call of a state is made on its k-th visit (a call state calls every time).
+        const k = seen.get(call.state) ?? 0;
+        seen.set(call.state, k + 1);
+        const via = 'run' in sub ? exitTaken(path.hops, call.state, k) : undefined;
+        const plan = 'run' in sub ? table.plans.get(sub.run) : undefined;
+        const subPaths = via && plan ? endingAs(plan, via) : undefined;
+        return { ...call, sub: subPaths && via ? { ...sub, join: { via, subPaths } } : sub };
+      }),
+    };
+  });
+}
+
+/**
+ * The exit a path takes from the k-th visit of `state`: the `via` of the next hop in the same
+ * branch; undefined when the path ends there (a loop) or leaves the branch.
+ */
+function exitTaken(hops: readonly PlanHop[], state: string, k: number): string | undefined {
+  let visits = 0;
+  for (let i = 0; i < hops.length; i += 1) {
+    const hop = hops[i] as PlanHop;
+    if (hop.state !== state || visits++ !== k) continue;
+    const next = hops[i + 1];
+    return next && next.branch === hop.branch ? next.via : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * The sub-run's paths (1-based) that end as a call's exit `via` needs; undefined when its plan
+ * cannot tell (being planned, cut short, or `via` not decided by how the sub-run ends).
+ */
+function endingAs(plan: Plan, via: string): number[] | undefined {
+  if (plan.truncated || plan.paths.length === 0) return undefined;
+  const wanted =
+    via === 'succeeded'
+      ? (o: string) => o === 'resolved'
+      : via === 'failed'
+        ? (o: string) => o !== 'resolved'
+        : undefined;
+  if (!wanted) return undefined;
+  return plan.paths.flatMap((p, i) => ('outcome' in p.end && wanted(p.end.outcome) ? [i + 1] : []));
+}
+
+/**
+ * The paths that can happen: a path that leaves a call as its sub-run resolving, where the
+ * sub-run has no path that resolves and none that loops (and may yet resolve), cannot; with
+ * why each group was left out.
+ */
+function possible(
+  paths: readonly PlanPath[],
+  table: SubRunTable,
+): {
+  kept: PlanPath[];
+  leftOut: string[];
+} {
+  const why = new Map<string, number>();
+  const kept = paths.filter((path) => {
+    const never = path.calls.find((call) => {
+      const sub = call.sub;
+      if (!sub || !('run' in sub) || sub.join?.via !== 'succeeded' || sub.join.subPaths.length > 0)
+        return false;
+      const plan = table.plans.get(sub.run);
+      return plan !== undefined && plan.paths.every((p) => 'outcome' in p.end);
+    });
+    if (!never?.sub || !('run' in never.sub)) return true;
+    const reason = `leaving state "${never.state}" as its sub-run ${never.sub.run} resolves, which none of ${never.sub.run}'s paths does`;
+    why.set(reason, (why.get(reason) ?? 0) + 1);
+    return false;
+  });
+  return { kept, leftOut: [...why].map(([reason, n]) => `${n} path(s) ${reason}`) };
 }
 
 /** Placeholder of a sub-run being planned (see withSubPlans). */
@@ -622,11 +707,13 @@ function pathLines(plan: Plan): string[] {
         lines.push(
           `       REFUSED: ${call.refused.message} [${call.refused.code}] - the step fails`,
         );
-      if (call.sub && 'run' in call.sub)
+      if (call.sub && 'run' in call.sub) {
         lines.push(
           `       sub-run ${call.sub.run}: its paths and calls are under "Sub-run ${call.sub.run}"`,
         );
-      else if (call.sub) lines.push(`       sub-run not planned: ${call.sub.unplanned}`);
+        const join = call.sub.join;
+        if (join) lines.push(`       ${joinLine(call.sub.run, join)}`);
+      } else if (call.sub) lines.push(`       sub-run not planned: ${call.sub.unplanned}`);
     });
     const undos = (reason: PlanUndo['reason']): string =>
       path.undone
@@ -644,8 +731,22 @@ function pathLines(plan: Plan): string[] {
         `  after ${formatDurationMs(e.afterMs)}: ${e.undo} takes back ${e.operation} (state ${e.state}, expiry)${e.unlessWon ? ` if it was made (unless ${e.unlessWon} won first)` : ''}`,
       );
   });
+  for (const reason of plan.leftOut ?? []) lines.push('', `Left out: ${reason}.`);
   if (plan.truncated) lines.push('', `Only the first ${plan.paths.length} paths are listed.`);
   return lines;
+}
+
+/** Which of the sub-run's paths lead to this path's way out of the call. */
+function joinLine(
+  run: string,
+  join: NonNullable<Extract<SubPlan, { run: string }>['join']>,
+): string {
+  const list = join.subPaths.join(', ');
+  if (join.via === 'succeeded')
+    return `this path: when ${run} resolves (its path${join.subPaths.length > 1 ? 's' : ''} ${list})`;
+  return join.subPaths.length > 0
+    ? `this path: when ${run} fails (its path${join.subPaths.length > 1 ? 's' : ''} ${list}) or is cancelled`
+    : `this path: only when ${run} is cancelled (no path of ${run} ends failed)`;
 }
 
 /**

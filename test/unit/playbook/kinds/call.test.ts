@@ -268,7 +268,7 @@ describe('call tooling', () => {
     const incident = { id: 'inc-1', group: { api_key: 'key-7' } };
     const plan = planRun(set[0]!, incident, T0, { playbooks: set });
     const sub = plan.paths[0]?.calls[0]?.sub;
-    expect(sub).toEqual({ run: 'S1' });
+    expect(sub).toMatchObject({ run: 'S1' });
     expect(Object.keys(plan.subRuns ?? {})).toEqual(['S1']);
     expect(plan.subRuns?.S1?.playbook).toBe('open-case');
     // The child's own action, rendered with the inputs the call passes.
@@ -276,7 +276,7 @@ describe('call tooling', () => {
       operation: 'ticket.open',
       inputs: { summary: 'case key-7' },
     });
-    for (const path of plan.paths) expect(path.calls[0]?.sub).toBe(sub);
+    for (const path of plan.paths) expect(path.calls[0]?.sub).toMatchObject({ run: 'S1' });
     const text = formatPlan(plan, 'inc-1');
     expect(text.match(/sub-run S1: its paths and calls are under "Sub-run S1"/g)).toHaveLength(3);
     expect(
@@ -285,6 +285,75 @@ describe('call tooling', () => {
     expect(text).toContain('\n| Path 1 (ends resolved): case --succeeded--> done\n');
     expect(text).toContain('\n|   1. ticket.open on');
     expect(text).toContain('\n|        summary: "case key-7"\n');
+  });
+
+  it("joins each way out of the call to the sub-run's paths that lead to it", () => {
+    const set = build(parent(GOOD_CALL) + child('open-case')).playbooks ?? [];
+    const plan = planRun(set[0]!, { id: 'inc-1', group: { api_key: 'key-7' } }, T0, {
+      playbooks: set,
+    });
+    // S1: path 1 opens the case and resolves, path 2 fails when the ticket cannot be opened.
+    expect(plan.subRuns?.S1?.paths.map((p) => p.end)).toEqual([
+      { outcome: 'resolved' },
+      { outcome: 'failed' },
+    ]);
+    expect(plan.paths.map((p) => p.calls[0]?.sub)).toEqual([
+      { run: 'S1', join: { via: 'succeeded', subPaths: [1] } },
+      { run: 'S1', join: { via: 'failed', subPaths: [2] } },
+      { run: 'S1' },
+    ]);
+    const text = formatPlan(plan, 'inc-1');
+    expect(text).toContain('\n       this path: when S1 resolves (its path 1)\n');
+    expect(text).toContain('\n       this path: when S1 fails (its path 2) or is cancelled\n');
+    expect(plan.leftOut).toBeUndefined();
+  });
+
+  it('leaves out a way out of the call that the sub-run can never take, and says why', () => {
+    const neverResolves = `---
+id: open-case
+on: { call: true }
+inputs:
+  key: { description: The API key. }
+start: case
+states:
+  case:
+    action: ticket.open
+    with: { summary: "case {{ run.inputs.key }}" }
+    next: gave_up
+  gave_up: { end: failed }
+`;
+    const set = build(parent(GOOD_CALL) + neverResolves).playbooks ?? [];
+    const plan = planRun(set[0]!, { id: 'inc-1', group: { api_key: 'key-7' } }, T0, {
+      playbooks: set,
+    });
+    expect(plan.paths.map((p) => p.hops.map((h) => `${h.via ?? ''}>${h.state}`).join(' '))).toEqual(
+      ['>contain failed>broken', '>contain timeout>broken'],
+    );
+    expect(plan.paths[0]?.calls[0]?.sub).toEqual({
+      run: 'S1',
+      join: { via: 'failed', subPaths: [1, 2] },
+    });
+    expect(plan.leftOut).toEqual([
+      '1 path(s) leaving state "contain" as its sub-run S1 resolves, which none of S1\'s paths does',
+    ]);
+    const text = formatPlan(plan, 'inc-1');
+    expect(text).toContain('\nLeft out: 1 path(s) leaving state "contain" as its sub-run S1');
+    expect(text).toContain('this path: when S1 fails (its paths 1, 2) or is cancelled');
+
+    // A sub-run that always resolves: its failure exit is left only to a cancel.
+    const alwaysResolves = child('open-case').replace(
+      '    next: done\n',
+      '    next: done\n    on_failure: done\n',
+    );
+    const resolving = build(parent(GOOD_CALL) + alwaysResolves).playbooks ?? [];
+    const text2 = formatPlan(
+      planRun(resolving[0]!, { id: 'inc-1', group: { api_key: 'key-7' } }, T0, {
+        playbooks: resolving,
+      }),
+      'inc-1',
+    );
+    expect(text2).toContain('this path: only when S1 is cancelled (no path of S1 ends failed)');
+    expect(text2).toContain('this path: when S1 resolves (its paths 1, 2)');
   });
 
   it('lists each distinct sub-run once, however many paths and nested calls start it', () => {
@@ -319,7 +388,11 @@ describe('call tooling', () => {
       'S1:p1',
       'S2:p2',
     ]);
-    expect(plan.subRuns?.S1?.paths[0]?.calls[0]?.sub).toEqual({ run: 'S2' });
+    expect(plan.subRuns?.S1?.paths[0]?.calls[0]?.sub).toEqual({
+      run: 'S2',
+      // p2's eight paths (each action succeeds or fails, and goes on) all resolve.
+      join: { via: 'succeeded', subPaths: [1, 2, 3, 4, 5, 6, 7, 8] },
+    });
     // Each sub-run is printed once: the text stays in proportion to the distinct plans.
     expect(formatPlan(plan, 'inc-1').split('\n').length).toBeLessThan(2_000);
   });
