@@ -5,29 +5,20 @@ import type { TopLevelFields } from './top-level-fields.js';
 
 /**
  * Which lines a replay worker may count without parsing them: those no detection can match.
- * Per event kind, either no detection reads the kind at all, or every detection that does
- * reads only top-level fields that can be read off the text exactly (kind, id, source, name,
- * severity, outcome): then those fields decide, and a line no detection matches is routed
- * nowhere, as its full read would be. A failed login among a million successes is read in
- * full; the successes are not. Anything else is parsed.
+ * Per event kind, either no detection reads the kind at all, or every detection that does can
+ * be ruled out by top-level fields read off the text exactly (kind, id, source, name,
+ * severity, outcome; CompiledDetection.mayMatch): then a line those fields rule out for every
+ * detection is routed nowhere, as its full read would be, and any other is parsed. A failed
+ * login among a million successes is read in full; the successes are not, even when the
+ * failure rule also reads a reason from the labels. Anything else is parsed.
  */
 export type KindPlan =
   /** No detection reads the kind. */
   | 'unread'
-  /** Every detection of the kind reads only probe fields: decide on them. */
+  /** Every detection of the kind can be ruled out on the top-level fields: try them first. */
   | 'probe'
-  /** Some detection reads more: parse every line of the kind. */
+  /** Some detection cannot: parse every line of the kind. */
   | 'parse';
-
-/** Canonical paths read off a line's text by readTopLevelFields. */
-const PROBE_PATHS: ReadonlySet<string> = new Set([
-  'kind',
-  'id',
-  'source',
-  'name',
-  'severity',
-  'outcome',
-]);
 const KINDS: ReadonlySet<string> = new Set(EVENT_KINDS);
 const SEVERITY: ReadonlySet<string> = new Set(SEVERITIES);
 const OUTCOME: ReadonlySet<string> = new Set(OUTCOMES);
@@ -60,11 +51,7 @@ export class LineProbe {
       this.#detections.set(kind, ds);
       this.#plans.set(
         kind,
-        ds.length === 0
-          ? 'unread'
-          : ds.every((d) => d.reads?.every((p) => PROBE_PATHS.has(p)) === true)
-            ? 'probe'
-            : 'parse',
+        ds.length === 0 ? 'unread' : ds.every((d) => d.mayMatch !== undefined) ? 'probe' : 'parse',
       );
     }
   }
@@ -99,7 +86,7 @@ export class LineProbe {
     event.outcome = (outcome ?? 'unknown') as CanonicalEvent['outcome'];
     const detections = this.#detections.get(kind) ?? [];
     for (let i = 0; i < detections.length; i += 1)
-      if ((detections[i] as CompiledDetection).matches(event)) return false;
+      if ((detections[i] as CompiledDetection).mayMatch?.(event) !== false) return false;
     return true;
   }
 }

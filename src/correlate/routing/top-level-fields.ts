@@ -12,6 +12,19 @@
  * reports it as bad). A name, severity or outcome that is not such a string is null: the line
  * can still be counted, but not decided on.
  */
+/**
+ * The canonical paths read off a line by readTopLevelFields whose values a detection may be
+ * decided on (CompiledDetection.mayMatch).
+ */
+export const DECIDABLE_PATHS: ReadonlySet<string> = new Set([
+  'kind',
+  'id',
+  'source',
+  'name',
+  'severity',
+  'outcome',
+]);
+
 export interface TopLevelFields {
   readonly kind: string;
   readonly id: string;

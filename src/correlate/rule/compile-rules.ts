@@ -1,5 +1,7 @@
 import { sha256Hex, stableStringify } from '../../shared/hash.js';
+import { DECIDABLE_PATHS } from '../routing/top-level-fields.js';
 import { compileDetection } from './detection/compile-detection.js';
+import { compileScreen } from './detection/compile-screen.js';
 import { fieldsRead } from './detection/fields-read.js';
 import type { ParsedCorrelation, ParsedRule } from './parse-rules.js';
 import type { RuleSource } from './rule-source.js';
@@ -52,6 +54,7 @@ export function compileRuleSet(
         stateVersion: version({ groupBy: r.groupBy ?? null }),
         matches: compileDetection(rule.detection),
         reads: fieldsRead(rule.detection),
+        mayMatch: compileScreen(rule.detection, DECIDABLE_PATHS),
       });
       continue;
     }

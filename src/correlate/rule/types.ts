@@ -133,6 +133,12 @@ export interface CompiledDetection extends RuleIdentity {
    * (a keyword search): an event agreeing on these fields gets the same answer.
    */
   readonly reads: readonly string[] | undefined;
+  /**
+   * Whether it may match an event of which only the top-level fields a replay reads off a
+   * line's text are known (DECIDABLE_PATHS; the others empty): false only when those rule it
+   * out. Undefined when they never can. Pure; never throws.
+   */
+  readonly mayMatch: ((event: CanonicalEvent) => boolean) | undefined;
 }
 
 export type CompiledRule = CompiledDetection | CompiledCorrelation;

@@ -13,7 +13,7 @@ import { LineProbe } from '../../../src/correlate/routing/line-probe.js';
 import { readTopLevelFields } from '../../../src/correlate/routing/top-level-fields.js';
 import { parseRuleSources } from '../../../src/correlate/rule/parse-rules.js';
 import { TEST_LIMITS, TEST_TIMING, compileRules } from '../../helpers/correlation-harness.js';
-import { compileDetection, dedent } from './helpers.js';
+import { compileDetection, dedent, makeEvent } from './helpers.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 
@@ -89,6 +89,38 @@ detection: { sel: { labels.team: red }, condition: sel }
 `),
     );
     expect(any.planOf('audit')).toBe('parse');
+    // Detections that read more, but that top-level fields can rule out: still probed first.
+    const screened = new LineProbe(
+      compileRules(`title: Failed login, no provider outage
+name: failed_login
+logsource: { category: login }
+detection:
+  sel: { outcome: failure }
+  outage: { labels.failure_reason: idp_unavailable }
+  condition: sel and not outage
+---
+title: Throttled inference from a key
+name: throttled
+detection:
+  sel: { kind: [inference, llm], status_code: 429 }
+  condition: sel
+`),
+    );
+    expect(screened.planOf('login')).toBe('probe');
+    expect(screened.planOf('drift')).toBe('probe');
+    // A detection of every kind that top-level fields never rule out (\`sel\` unknown, and
+    // \`not other\` true for every kind but audit): every kind is parsed.
+    const unscreened = new LineProbe(
+      compileRules(`title: Any audit with a reason
+name: audit_reason
+detection:
+  sel: { labels.reason|exists: true }
+  other: { kind: audit }
+  condition: sel or not other
+`),
+    );
+    expect(unscreened.planOf('login')).toBe('parse');
+    expect(unscreened.planOf('audit')).toBe('parse');
   });
 
   // Detections over top-level fields only, in the forms Sigma allows: values, wildcards,
@@ -122,6 +154,19 @@ detection:
   sel: { outcome|exists: true }
   known: { outcome: [success, failure] }
   condition: sel and not known
+---
+title: Success, unless the team says so
+name: success_not_red
+logsource: { category: login }
+detection:
+  sel: { outcome: success }
+  red: { labels.team: red }
+  words: [u2]
+  condition: sel and not (red or words)
+---
+title: A user's alert
+name: user_alert
+detection: { sel: { kind: [alert, audit], entity.user: u1 }, condition: sel }
 ---
 title: Burst of failures
 name: failures_burst
@@ -169,10 +214,33 @@ correlation: { type: event_count, rules: [failed_login, loud_vpn], group-by: [en
       }),
       { numRuns: 10_000 },
     );
-    // Neither side is empty (about 300 and 240 of the 10,000 random lines, so half of each
-    // leaves room for any seed): valid lines skipped, and lines that match.
-    expect(skipped, 'valid lines skipped').toBeGreaterThan(150);
+    // Neither side is empty (about 110–140 and 240 of the 10,000 random lines, so half of each
+    // leaves room for any seed): valid lines skipped, every one of them decided by screens
+    // (each kind has a detection reading past the top level), and lines that match.
+    expect(skipped, 'valid lines skipped').toBeGreaterThan(55);
     expect(routed, 'lines routed').toBeGreaterThan(120);
+  });
+
+  it('decides a detection on the top-level fields as three-valued logic does', () => {
+    const rules = compileRules(`title: Quiet
+name: quiet
+logsource: { category: login }
+detection:
+  sel: { outcome: success }
+  loud: { severity: high }
+  red: { labels.team: red }
+  words: [root]
+  condition: not (loud or words) and (sel or red)
+`);
+    const quiet = rules.detections.get('quiet');
+    const may = (outcome: string, severity: string) =>
+      quiet?.mayMatch?.({ ...makeEvent({ kind: 'login', outcome }), severity } as never);
+    // loud true: \`not (loud or words)\` is false whatever the words.
+    expect(may('success', 'high')).toBe(false);
+    // sel true, loud false: \`not words\` is unknown, so it may match.
+    expect(may('success', 'info')).toBe(true);
+    // sel false, red unknown: may match.
+    expect(may('failure', 'info')).toBe(true);
   });
 
   it('leaves to the full read a field the full read would refuse or that was not read plainly', () => {
@@ -182,7 +250,8 @@ correlation: { type: event_count, rules: [failed_login, loud_vpn], group-by: [en
       if (!fields) throw new Error('not read');
       return probe.matchesNothing(fields, 'replay');
     };
-    expect(at(',"outcome":"success"')).toBe(true);
+    expect(at(',"outcome":"success"')).toBe(false); // success_not_red: its labels decide
+    expect(at(',"outcome":"unknown","severity":"low"')).toBe(true);
     expect(at('')).toBe(true); // outcome unknown, name login, severity info
     expect(at(',"outcome":"failure"')).toBe(false); // matches
     expect(at(',"outcome":"FAILURE"')).toBe(false); // refused by the full read

@@ -21,7 +21,7 @@ import { compileWildcard } from './wildcard.js';
  */
 export type EventPredicate = (event: CanonicalEvent) => boolean;
 
-type Test = (event: unknown) => boolean;
+export type Test = (event: unknown) => boolean;
 
 /**
  * One value test. `text` is the event value's string form (undefined for non-scalars) and
@@ -123,7 +123,8 @@ function compileKeywords(ir: KeywordsIR): Test {
   };
 }
 
-function compileField(ir: FieldConditionIR): Test {
+/** One field condition as a test of an event (also read by compile-screen.ts). */
+export function compileField(ir: FieldConditionIR): Test {
   const get = compileGetter(ir.path);
   switch (ir.kind) {
     case 'null':
