@@ -233,8 +233,8 @@ detection:
   condition: not (loud or words) and (sel or red)
 `);
     const quiet = rules.detections.get('quiet');
-    const may = (outcome: string, severity: string) =>
-      quiet?.mayMatch?.({ ...makeEvent({ kind: 'login', outcome }), severity } as never);
+    const may = (outcome: 'success' | 'failure', severity: 'info' | 'high') =>
+      quiet?.mayMatch?.(makeEvent({ kind: 'login', outcome, severity }));
     // loud true: \`not (loud or words)\` is false whatever the words.
     expect(may('success', 'high')).toBe(false);
     // sel true, loud false: \`not words\` is unknown, so it may match.

@@ -100,7 +100,7 @@ function keywordItem(
   if (!branch) return null;
   const out: { tokens: WildcardToken[]; cased: boolean }[] = [];
   for (const v of branch.values) {
-    if (v.kind !== 'string' && v.kind !== 'number') {
+    if (v.kind !== 'string' && v.kind !== 'number' && v.kind !== 'expression') {
       return reject(
         ctx,
         path,
@@ -109,9 +109,9 @@ function keywordItem(
         'Keywords are text; change the transformation (set_value, map_string) that made it.',
       );
     }
-    const base = v.kind === 'string' ? v.tokens : literalTokens(String(v.value));
+    const base = v.kind === 'number' ? literalTokens(String(v.value)) : v.tokens;
     const tokens = normaliseTokens(positionTokens(base, 'contains'));
-    const c = (v.kind === 'string' ? v.cased : undefined) ?? cased;
+    const c = v.kind === 'expression' ? v.cased : v.kind === 'string' ? (v.cased ?? cased) : cased;
     out.push({ tokens: c ? tokens : foldTokens(tokens), cased: c });
   }
   return { kind: 'keywords', combine, values: out };
@@ -298,9 +298,10 @@ function itemValue(
   const ir = valueIR(ctx, path, key, value, mods);
   if (!ir) return undefined;
   // A single string is a Sigma string to the transformations; an expansion is not. A |cased
-  // one says so (pySigma's SigmaCasedString), which decides it as the modifier would.
+  // one says so (pySigma's SigmaCasedString), unless an encoding (base64, wide …) made a new,
+  // plain one of it; matching reads the rule's modifier either way.
   if (ir.kind === 'text')
-    return mods.cased
+    return mods.cased && mods.steps.length === 0
       ? { kind: 'string', tokens: ir.tokens, cased: true }
       : { kind: 'string', tokens: ir.tokens };
   return { kind: 'other', value: { ir } satisfies Other };
@@ -342,6 +343,8 @@ function fieldCondition(
         const c = v.cased ?? cased;
         return { kind: 'text', tokens: c ? v.tokens : foldTokens(v.tokens), cased: c };
       }
+      case 'expression':
+        return { kind: 'text', tokens: v.cased ? v.tokens : foldTokens(v.tokens), cased: v.cased };
       case 'number':
         return { kind: 'number', value: v.value };
       case 'boolean':

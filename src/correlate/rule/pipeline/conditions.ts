@@ -93,8 +93,7 @@ export function ruleConditionHolds(
     case 'attribute':
       return attributeHolds(condition, attributeValue(rule, condition.attribute, progress));
     case 'contains': {
-      // pySigma looks through a rule's detection items; a correlation has none.
-      if (rule.correlation) return false;
+      // A correlation has no detection items (pySigma's condition is false for one too).
       const { field, test } = condition;
       return progress
         .items()

@@ -138,29 +138,7 @@ export function pipelineForRule(pipelines: readonly Pipeline[], rule: RuleFacts)
     readonly state: PipelineState;
   }[] = [];
   // Renames and detection-item transformations in order: an item sees its field as renamed so far.
-  const steps: (
-    | {
-        readonly kind: 'rename';
-        readonly item: PipelineItem;
-        readonly rename: Rename;
-        readonly at: number;
-        readonly state: PipelineState;
-        readonly scope: string;
-      }
-    | {
-        readonly kind: 'item';
-        readonly item: PipelineItem;
-        readonly apply: Apply;
-        readonly at: number;
-        readonly state: PipelineState;
-      }
-    | {
-        readonly kind: 'strict';
-        readonly item: PipelineItem;
-        readonly at: number;
-        readonly scope: string;
-      }
-  )[] = [];
+  const steps: Step[] = [];
   const added: AddedCondition[] = [];
   let at = 0;
   const placeholders: { readonly label: string; readonly replace: Replace; readonly at: number }[] =
@@ -172,115 +150,61 @@ export function pipelineForRule(pipelines: readonly Pipeline[], rule: RuleFacts)
   // nested pipeline starts its record of mapped fields afresh and hands it back at its end).
   let nests = 0;
   // The rule's written items (its own and the added conditions'), read once, when a
-  // contains_field or contains_detection_item condition first asks.
-  let written: readonly WrittenItem[] | undefined;
-  const writtenAdded = new Map<AddedCondition, readonly WrittenItem[]>();
-  const ownItems = (): readonly WrittenItem[] => {
-    if (written) return written;
-    const block = rule.attributes.detection;
-    const searches = isMapping(block)
-      ? Object.fromEntries(
-          Object.entries(block).filter(([k]) => k !== 'condition' && k !== 'timeframe'),
-        )
-      : {};
-    written = rule.itemsOf?.(searches) ?? [];
-    return written;
+  // contains_field or contains_detection_item condition first asks, each then carried through
+  // the steps as they come (a step applies to an item once, however many conditions ask).
+  let tracked: { branches: readonly Branch[] | undefined; done: number; after: number }[] = [];
+  let trackedOwn = false;
+  let trackedAdded = 0;
+  const track = (items: readonly WrittenItem[], after: number): void => {
+    for (const w of items)
+      tracked.push({
+        branches: [{ name: w.field, applied: NONE, values: w.values }],
+        done: 0,
+        after,
+      });
   };
   // The rule's detection items as the steps so far leave them (as pySigma's rule object is when
   // the item is reached), an added condition's through the steps after it.
   const currentItems = (): readonly CurrentItem[] => {
-    const out: CurrentItem[] = [];
-    const through = (items: readonly WrittenItem[], after: number): void => {
-      for (const w of items) {
-        const outcome = processItem(w.field, w.values, after);
-        if (outcome.kind === 'branches')
-          for (const b of outcome.branches) out.push({ field: b.name, values: b.values });
-      }
-    };
-    through(ownItems(), 0);
-    for (const a of added) {
-      let items = writtenAdded.get(a);
-      // One search, under a name of its own.
-      if (!items) writtenAdded.set(a, (items = rule.itemsOf?.({ added: a.search }) ?? []));
-      through(items, a.at);
+    if (!trackedOwn) {
+      trackedOwn = true;
+      const block = rule.attributes.detection;
+      const searches = isMapping(block)
+        ? Object.fromEntries(
+            Object.entries(block).filter(([k]) => k !== 'condition' && k !== 'timeframe'),
+          )
+        : {};
+      track(rule.itemsOf?.(searches) ?? [], 0);
     }
+    // One search, under a name of its own.
+    for (; trackedAdded < added.length; trackedAdded += 1) {
+      const a = added[trackedAdded] as AddedCondition;
+      track(rule.itemsOf?.({ added: a.search }) ?? [], a.at);
+    }
+    const out: CurrentItem[] = [];
+    tracked = tracked.map((t) => {
+      let branches = t.branches;
+      for (let i = t.done; i < steps.length && branches; i += 1) {
+        const step = steps[i] as Step;
+        if (step.at <= t.after) continue;
+        const next = advance(branches, step);
+        // A refused item: the rule is skipped there (its failure is reported elsewhere).
+        branches = 'kind' in next ? undefined : next;
+      }
+      for (const b of branches ?? []) out.push({ field: b.name, values: b.values });
+      return { branches, done: steps.length, after: t.after };
+    });
     return out;
   };
   // Renames and detection-item steps in order; `steps` holds only those before the item
   // being visited while the rule's items are selected, and all of them afterwards.
   const processItem: RulePipeline['processItem'] = (field, values, after = 0) => {
-    type Branch = {
-      readonly name: string | undefined;
-      readonly applied: ReadonlySet<string>;
-      readonly values: readonly ItemValue[];
-      readonly plain?: boolean;
-      /** The nests (scopes) of the renames that took its field (strict_field_mapping_failure). */
-      readonly mappedIn?: readonly string[];
-    };
-    let branches: readonly Branch[] = [{ name: field, applied: new Set(), values }];
+    let branches: readonly Branch[] = [{ name: field, applied: NONE, values }];
     const by: string[] = [];
-    const withId = (applied: ReadonlySet<string>, id: string | undefined): ReadonlySet<string> =>
-      id ? new Set([...applied, id]) : applied;
     for (const step of steps) {
       if (step.at <= after) continue;
-      const { item } = step;
-      if (step.kind === 'rename') {
-        let renamed = false;
-        branches = branches.flatMap((b) => {
-          const to =
-            b.name !== undefined && fieldPasses(item.fieldFilter, b.name, b.applied, step.state)
-              ? step.rename(b.name)
-              : undefined;
-          if (!to) return [b];
-          renamed = true;
-          const applied = withId(b.applied, item.id);
-          const mappedIn = [...(b.mappedIn ?? []), step.scope];
-          return to.map((name) => ({ ...b, name, applied, mappedIn }));
-        });
-        if (renamed) by.push(item.label);
-        continue;
-      }
-      if (step.kind === 'strict') {
-        const within = `${step.scope}/`;
-        const unmapped = branches.find(
-          (b) =>
-            b.name !== undefined &&
-            !(b.mappedIn ?? []).some((s) => s === step.scope || s.startsWith(within)),
-        );
-        if (unmapped)
-          return {
-            kind: 'failed',
-            message: `The following fields are not mapped: ${unmapped.name}`,
-            by: item.label,
-            type: item.type,
-            at: step.at,
-          };
-        continue;
-      }
-      const next: Branch[] = [];
-      for (const b of branches) {
-        const change =
-          fieldPasses(item.fieldFilter, b.name, b.applied, step.state) &&
-          itemPasses(item.itemFilter, b.values, b.applied, step.state)
-            ? step.apply({ field: b.name, values: b.values, applied: b.applied })
-            : undefined;
-        if (!change) next.push(b);
-        else if (change.kind === 'fail')
-          return {
-            kind: 'failed',
-            message: change.message,
-            by: item.label,
-            type: item.type,
-            at: step.at,
-          };
-        else if (change.kind === 'values')
-          next.push({ ...b, applied: withId(b.applied, item.id), values: change.values });
-        else if (change.kind === 'split') {
-          const applied = withId(b.applied, item.id);
-          for (const part of change.items)
-            next.push({ name: part.field, applied, values: part.values, plain: true });
-        }
-      }
+      const next = advance(branches, step, by);
+      if ('kind' in next) return next;
       branches = next;
     }
     // One name reached twice with the same values is one branch.
@@ -423,6 +347,116 @@ export function pipelineForRule(pipelines: readonly Pipeline[], rule: RuleFacts)
       return { kind: 'none' };
     },
   };
+}
+
+/** A rename or detection-item transformation in the order the rule's items reach it. */
+type Step =
+  | {
+      readonly kind: 'rename';
+      readonly item: PipelineItem;
+      readonly rename: Rename;
+      readonly at: number;
+      readonly state: PipelineState;
+      readonly scope: string;
+    }
+  | {
+      readonly kind: 'item';
+      readonly item: PipelineItem;
+      readonly apply: Apply;
+      readonly at: number;
+      readonly state: PipelineState;
+    }
+  | {
+      readonly kind: 'strict';
+      readonly item: PipelineItem;
+      readonly at: number;
+      readonly scope: string;
+    };
+
+/** One field a detection item has become (several: any of them), with what was applied to it. */
+interface Branch {
+  readonly name: string | undefined;
+  readonly applied: ReadonlySet<string>;
+  readonly values: readonly ItemValue[];
+  readonly plain?: boolean;
+  /** The nests (scopes) of the renames that took its field (strict_field_mapping_failure). */
+  readonly mappedIn?: readonly string[];
+}
+
+const NONE: ReadonlySet<string> = new Set();
+
+function withId(applied: ReadonlySet<string>, id: string | undefined): ReadonlySet<string> {
+  return id ? new Set([...applied, id]) : applied;
+}
+
+/**
+ * A detection item's branches after one step, or the failure that refuses it; `by` takes the
+ * label of a rename that took one of its fields.
+ */
+function advance(
+  branches: readonly Branch[],
+  step: Step,
+  by?: string[],
+): readonly Branch[] | Extract<ItemOutcome, { kind: 'failed' }> {
+  const { item } = step;
+  if (step.kind === 'rename') {
+    let renamed = false;
+    const next = branches.flatMap((b) => {
+      const to =
+        b.name !== undefined && fieldPasses(item.fieldFilter, b.name, b.applied, step.state)
+          ? step.rename(b.name)
+          : undefined;
+      if (!to) return [b];
+      renamed = true;
+      const applied = withId(b.applied, item.id);
+      const mappedIn = [...(b.mappedIn ?? []), step.scope];
+      return to.map((name) => ({ ...b, name, applied, mappedIn }));
+    });
+    if (renamed) by?.push(item.label);
+    return next;
+  }
+  if (step.kind === 'strict') {
+    const within = `${step.scope}/`;
+    const unmapped = branches.find(
+      (b) =>
+        b.name !== undefined &&
+        !(b.mappedIn ?? []).some((s) => s === step.scope || s.startsWith(within)),
+    );
+    return unmapped
+      ? {
+          kind: 'failed',
+          message: `The following fields are not mapped: ${unmapped.name}`,
+          by: item.label,
+          type: item.type,
+          at: step.at,
+        }
+      : branches;
+  }
+  const next: Branch[] = [];
+  for (const b of branches) {
+    const change =
+      fieldPasses(item.fieldFilter, b.name, b.applied, step.state) &&
+      itemPasses(item.itemFilter, b.values, b.applied, step.state)
+        ? step.apply({ field: b.name, values: b.values, applied: b.applied })
+        : undefined;
+    if (!change) next.push(b);
+    else if (change.kind === 'fail')
+      return {
+        kind: 'failed',
+        message: change.message,
+        by: item.label,
+        type: item.type,
+        at: step.at,
+      };
+    else if (change.kind === 'values')
+      next.push({ ...b, applied: withId(b.applied, item.id), values: change.values });
+    else if (change.kind === 'split') {
+      const applied = withId(b.applied, item.id);
+      for (const part of change.items)
+        next.push({ name: part.field, applied, values: part.values, plain: true });
+    }
+  }
+  return next;
 }
 
 /**

@@ -24,14 +24,23 @@ export interface Logsource {
  */
 export type ItemValue =
   /**
-   * A Sigma string: literal text and wildcards. `cased`, when a transformation set it (regex),
-   * decides its case-sensitivity instead of the rule's `cased` modifier; the rule's own `cased`
-   * modifier sets it true on the values it reads (pySigma's SigmaCasedString).
+   * A Sigma string: literal text and wildcards. `cased`: read with the rule's `cased` modifier
+   * (pySigma's SigmaCasedString), kept by the transformations that keep that type.
    */
   | {
       readonly kind: 'string';
       readonly tokens: readonly WildcardToken[];
-      readonly cased?: boolean | undefined;
+      readonly cased?: true | undefined;
+    }
+  /**
+   * A string a `regex` transformation made a regular expression of itself (pySigma's
+   * SigmaRegularExpression): it matches as the same whole-value pattern, case-sensitively when
+   * `cased`, and the string transformations and conditions after it leave it alone.
+   */
+  | {
+      readonly kind: 'expression';
+      readonly tokens: readonly WildcardToken[];
+      readonly cased: boolean;
     }
   | { readonly kind: 'number'; readonly value: number }
   | { readonly kind: 'boolean'; readonly value: boolean }

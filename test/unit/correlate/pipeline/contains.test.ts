@@ -8,16 +8,24 @@ import { build, detection, log, pipeline, rule } from './pipeline-helpers.js';
  * object those items changed in place.
  */
 
-/** Whether the set_value item under `condition` selected rule `t` (its `A` then wants "hit"). */
-function selected(detectionYaml: string, condition: string, before = '', key = 't'): boolean {
+/**
+ * Whether the set_value item under `condition` selected rule `t` (its `A` and `B` then want
+ * "hit"), on an event that has "hit" there and whatever `extra` labels the rule also wants.
+ */
+function selected(
+  detectionYaml: string,
+  condition: string,
+  before = '',
+  extra: Record<string, string> = {},
+): boolean {
   const items = `${before}
 - type: set_value
   value: hit
   field_name_conditions: [{ type: include_fields, fields: [A, B] }]
   rule_conditions: [${condition}]
 `;
-  const d = detection(rule(detectionYaml), pipeline(items), key);
-  return d.matches(log({ A: 'hit', B: 'hit' }));
+  const d = detection(rule(detectionYaml), pipeline(items));
+  return d.matches(log({ A: 'hit', B: 'hit', ...extra }));
 }
 
 describe('contains_field and contains_detection_item rule conditions', () => {
@@ -31,14 +39,20 @@ describe('contains_field and contains_detection_item rule conditions', () => {
       selected('sel: { A: a }\nother: { B|startswith: b }\ncondition: sel or other', cond),
     ).toBe(true);
     // Names compare exactly (pySigma's ==).
-    expect(selected('sel: { A: a, b: b }\ncondition: sel', cond)).toBe(false);
-    // A keyword has no field.
+    expect(selected('sel: { A: a, b: b }\ncondition: sel', cond, '', { b: 'b' })).toBe(false);
     expect(
-      selected(
-        'sel: { A: a }\nkw: [B]\ncondition: sel and kw',
-        '{ type: contains_field, field: B }',
-      ),
-    ).toBe(false);
+      selected('sel: { A: a, b: b }\ncondition: sel', '{ type: contains_field, field: b }', '', {
+        b: 'b',
+      }),
+    ).toBe(true);
+    // A keyword has no field; a field reference's target is no item of the rule.
+    const kw = 'sel: { A: a }\nkw: [xBx]\ncondition: sel and kw';
+    expect(selected(kw, '{ type: contains_field, field: A }', '', { note: 'xBx' })).toBe(true);
+    expect(selected(kw, cond, '', { note: 'xBx' })).toBe(false);
+    const ref = 'sel: { A: a, D|fieldref: C }\ncondition: sel';
+    const same = { C: 'c', D: 'c' };
+    expect(selected(ref, '{ type: contains_field, field: D }', '', same)).toBe(true);
+    expect(selected(ref, '{ type: contains_field, field: C }', '', same)).toBe(false);
   });
 
   it('reads field names as the renames before it left them, and not after', () => {
@@ -92,6 +106,71 @@ describe('contains_field and contains_detection_item rule conditions', () => {
     expect(d.matches(log({ A: 'a', C: 'c' }))).toBe(false);
   });
 
+  it('an added condition’s items go through the renames after it only', () => {
+    const before = `
+- type: field_name_mapping
+  mapping: { C: D }
+- type: add_condition
+  conditions: { C: c }`;
+    const rule = 'sel: { A: a }\ncondition: sel';
+    expect(selected(rule, '{ type: contains_field, field: C }', before, { C: 'c' })).toBe(true);
+    expect(selected(rule, '{ type: contains_field, field: D }', before, { C: 'c' })).toBe(false);
+  });
+
+  it('sees renames inside a nest before it, and several conditions decide once each', () => {
+    const nested = (condition: string) => `
+- type: nest
+  items:
+    - type: field_name_mapping
+      mapping: { Z: B }
+    - type: set_value
+      value: hit
+      field_name_conditions: [{ type: include_fields, fields: [A] }]
+      rule_conditions: [${condition}]
+- type: set_value
+  value: never
+  field_name_conditions: [{ type: include_fields, fields: [Q] }]`;
+    const hit = (condition: string) =>
+      detection(rule('sel: { A: a, Z: z }\ncondition: sel'), pipeline(nested(condition))).matches(
+        log({ A: 'hit', B: 'z' }),
+      );
+    expect(hit('{ type: contains_field, field: B }')).toBe(true);
+    expect(hit('{ type: contains_field, field: Z }')).toBe(false);
+    expect(
+      hit(
+        '{ type: contains_field, field: B }, { type: contains_detection_item, field: B, value: z }',
+      ),
+    ).toBe(true);
+    expect(
+      hit(
+        '{ type: contains_field, field: B }, { type: contains_detection_item, field: B, value: y }',
+      ),
+    ).toBe(false);
+  });
+
+  it('an expand value is compared only when it has no placeholder', () => {
+    const fill = `
+- type: value_placeholders`;
+    const doc = (vars: string) => `name: p\nvars: ${vars}\ntransformations:\n`;
+    const run = (condition: string) => {
+      const items = `${fill}
+- type: set_value
+  value: hit
+  field_name_conditions: [{ type: include_fields, fields: [A] }]
+  rule_conditions: [${condition}]
+- type: field_name_prefix
+  prefix: labels.`;
+      const text = doc('{ x: [v1] }') + items.replace(/^/gm, '  ');
+      return detection(
+        rule("sel: { A: a, B|expand: ['%x%', plain] }\ncondition: sel"),
+        text,
+      ).matches(log({ A: 'hit', B: 'plain' }));
+    };
+    expect(run('{ type: contains_field, field: B }')).toBe(true);
+    expect(run("{ type: contains_detection_item, field: B, value: 'plain' }")).toBe(true);
+    expect(run("{ type: contains_detection_item, field: B, value: '%x%' }")).toBe(false);
+  });
+
   it('contains_detection_item compares values as pySigma does', () => {
     const has = (detectionYaml: string, value: string) =>
       selected(
@@ -132,6 +211,43 @@ describe('contains_field and contains_detection_item rule conditions', () => {
     expect(selected('sel: { A: a, B: oldvalue }\ncondition: sel', cond('oldvalue'), replace)).toBe(
       false,
     );
+  });
+
+  it('keeps a |cased value cased through case, and passes a regex-made expression by', () => {
+    const cond = "{ type: contains_detection_item, field: B, value: 'cmd' }";
+    const lower = `
+- type: case
+  method: lower
+  field_name_conditions: [{ type: include_fields, fields: [B] }]`;
+    // pySigma's case changes a SigmaCasedString in place: still cased, never equal.
+    expect(selected('sel: { A: a, B|cased: CMD }\ncondition: sel', cond, lower)).toBe(false);
+    expect(selected('sel: { A: a, B: CMD }\ncondition: sel', cond, lower)).toBe(true);
+    // A regex transformation makes an expression, which case then leaves alone.
+    const regexThenLower = `
+- type: regex
+  method: plain
+  field_name_conditions: [{ type: include_fields, fields: [B] }]${lower}`;
+    expect(selected('sel: { A: a, B: cmd }\ncondition: sel', cond, regexThenLower)).toBe(false);
+    // replace_string: with skip_special the string stays |cased (pySigma changes its parts in
+    // place); without, it is read back as a new, plain string.
+    const replace = (skip: boolean) => `
+- type: replace_string
+  regex: '^C'
+  replacement: c
+  skip_special: ${skip}
+  field_name_conditions: [{ type: include_fields, fields: [B] }]`;
+    const replaced = "{ type: contains_detection_item, field: B, value: 'cMD' }";
+    const casedCmd = 'sel: { A: a, B|cased: CMD }\ncondition: sel';
+    expect(selected(casedCmd, replaced, replace(true))).toBe(false);
+    expect(selected('sel: { A: a, B: CMD }\ncondition: sel', replaced, replace(true))).toBe(true);
+    expect(selected(casedCmd, replaced, replace(false))).toBe(true);
+    // An encoding makes a new, plain string of a |cased one (base64 of "cmd" is "Y21k").
+    expect(
+      selected(
+        'sel: { A: a, B|cased|base64: cmd }\ncondition: sel',
+        '{ type: contains_detection_item, field: B, value: Y21k }',
+      ),
+    ).toBe(true);
   });
 
   it('never holds for a correlation rule, and reports bad conditions where they stand', () => {

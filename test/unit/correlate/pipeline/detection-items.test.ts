@@ -586,6 +586,28 @@ correlation: { type: event_count, rules: [t], timespan: 1m, condition: { gte: 2 
     );
     expect(plain.matches(log({ B: 'Abc' }))).toBe(true);
     expect(plain.matches(log({ B: 'abc' }))).toBe(false);
+    // An expression is no string to the string transformations and value conditions after it,
+    // as pySigma's SigmaRegularExpression is not: case and replace_string leave it alone, and
+    // match_string does not select it.
+    const after = detection(
+      rule('sel: { B: Abc }\ncondition: sel'),
+      pipeline(`
+        - type: regex
+          method: plain
+        - type: case
+          method: lower
+        - type: replace_string
+          regex: A
+          replacement: Z
+        - type: set_value
+          value: matched
+          detection_item_conditions: [{ type: match_string, cond: any, pattern: '^A' }]
+      `),
+    );
+    expect(after.matches(log({ B: 'Abc' }))).toBe(true);
+    expect(after.matches(log({ B: 'abc' }))).toBe(false);
+    expect(after.matches(log({ B: 'Zbc' }))).toBe(false);
+    expect(after.matches(log({ B: 'matched' }))).toBe(false);
   });
 
   it('hashes_fields makes plain items: |all no longer joins the hashes, and an empty field name is left out', () => {

@@ -33,7 +33,8 @@ export const caseTransformation: TransformationKind = {
           v.kind !== 'string'
             ? v
             : {
-                kind: 'string',
+                // pySigma changes the parts in place: a |cased string stays one.
+                ...v,
                 tokens: v.tokens.map((t) =>
                   t.kind === 'text' ? { kind: 'text', text: change(t.text) } : t,
                 ),

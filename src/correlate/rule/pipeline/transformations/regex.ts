@@ -9,7 +9,8 @@ const METHODS = ['plain', 'ignore_case_flag', 'ignore_case_brackets'] as const;
  * case-insensitively only that way. Here the value keeps matching as the same pattern (a
  * regular expression of its wildcards would backtrack on long event text), whole-value as
  * before, case-sensitively with `plain` and case-insensitively with the other two, whatever
- * the rule's `cased` said, as the expression would.
+ * the rule's `cased` said, as the expression would. As in pySigma, the string transformations
+ * and value conditions after it pass an expression by.
  */
 export const regexTransformation: TransformationKind = {
   type: 'regex',
@@ -25,7 +26,9 @@ export const regexTransformation: TransformationKind = {
       kind: 'item',
       apply(d) {
         if (!d.values.some((v) => v.kind === 'string')) return undefined;
-        const values = d.values.map((v): ItemValue => (v.kind === 'string' ? { ...v, cased } : v));
+        const values = d.values.map((v): ItemValue =>
+          v.kind === 'string' ? { kind: 'expression', tokens: v.tokens, cased } : v,
+        );
         return { kind: 'values', values };
       },
     };

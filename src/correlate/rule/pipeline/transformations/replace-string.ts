@@ -98,7 +98,11 @@ export const replaceString: TransformationKind = {
           if (v.kind !== 'string' && v.kind !== 'number') return v;
           changed = true;
           const tokens = v.kind === 'string' ? v.tokens : literalTokens(String(v.value));
-          return { kind: 'string', tokens: onString(tokens) };
+          // With skip_special pySigma changes the parts in place (a |cased string stays one);
+          // otherwise it reads a new, plain string back.
+          return skip && v.kind === 'string' && v.cased
+            ? { kind: 'string', tokens: onString(tokens), cased: true }
+            : { kind: 'string', tokens: onString(tokens) };
         });
         return changed ? { kind: 'values', values } : undefined;
       },
