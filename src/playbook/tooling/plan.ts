@@ -15,9 +15,10 @@ export type SubPlan =
   | {
       readonly run: string;
       /**
-       * How this path leaves the call (`succeeded`, `failed`, `timeout`) and the sub-run's
-       * paths (1-based) that end so: resolved for `succeeded`, failed or cancelled for
-       * `failed` (a person may cancel any sub-run too). Absent when the plan cannot tell.
+       * How this path leaves the call (`succeeded`, `failed`) and the sub-run's paths
+       * (1-based) that end so: resolved for `succeeded`, failed or cancelled for `failed` (a
+       * person may cancel any sub-run too, and outputs that do not render fail the call).
+       * Absent when the plan cannot tell, on a timeout, and for a losing branch's call.
        */
       readonly join?: { readonly via: string; readonly subPaths: readonly number[] };
     }
@@ -538,7 +539,11 @@ function withSubPlans(
         // The k-th call of a state is made on its k-th visit (a call state calls every time).
         const k = seen.get(call.state) ?? 0;
         seen.set(call.state, k + 1);
-        const via = 'run' in sub ? exitTaken(path.hops, call.state, k) : undefined;
+        // A losing branch's call is withdrawn: how it ends decides nothing on this path.
+        const via =
+          'run' in sub && call.unlessWon === undefined
+            ? exitTaken(path.hops, call.state, k)
+            : undefined;
         const plan = 'run' in sub ? table.plans.get(sub.run) : undefined;
         const subPaths = via && plan ? endingAs(plan, via) : undefined;
         return { ...call, sub: subPaths && via ? { ...sub, join: { via, subPaths } } : sub };
@@ -744,9 +749,10 @@ function joinLine(
   const list = join.subPaths.join(', ');
   if (join.via === 'succeeded')
     return `this path: when ${run} resolves (its path${join.subPaths.length > 1 ? 's' : ''} ${list})`;
+  // A sub-run that resolves with outputs its call cannot render fails the call too.
   return join.subPaths.length > 0
-    ? `this path: when ${run} fails (its path${join.subPaths.length > 1 ? 's' : ''} ${list}) or is cancelled`
-    : `this path: only when ${run} is cancelled (no path of ${run} ends failed)`;
+    ? `this path: when ${run} fails (its path${join.subPaths.length > 1 ? 's' : ''} ${list}) or is cancelled, or its outputs do not render`
+    : `this path: only when ${run} is cancelled or its outputs do not render (no path of ${run} ends failed)`;
 }
 
 /**

@@ -93,7 +93,8 @@ export function ruleConditionHolds(
     case 'attribute':
       return attributeHolds(condition, attributeValue(rule, condition.attribute, progress));
     case 'contains': {
-      // A correlation has no detection items (pySigma's condition is false for one too).
+      // pySigma's condition is false for a correlation, whatever add_condition items did.
+      if (rule.correlation) return false;
       const { field, test } = condition;
       return progress
         .items()

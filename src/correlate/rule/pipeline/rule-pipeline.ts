@@ -218,14 +218,14 @@ export function pipelineForRule(pipelines: readonly Pipeline[], rule: RuleFacts)
     };
   };
 
-  // The rule's `fields` list, each entry with the ids of the renames that took it
-  // (processing_item_applied field conditions), renamed as the detection items are.
+  // The rule's `fields` list, renamed as the detection items are, and by name the ids of the
+  // renames that changed a name into it (processing_item_applied field conditions), as
+  // pySigma's field_name_applied_ids tracks them.
   const ownFields = rule.attributes.fields;
-  let fields: readonly { readonly name: string; readonly applied: ReadonlySet<string> }[] = (
-    Array.isArray(ownFields) ? ownFields : [ownFields]
-  )
-    .filter((f): f is string => typeof f === 'string')
-    .map((name) => ({ name, applied: new Set<string>() }));
+  let fields: readonly string[] = (Array.isArray(ownFields) ? ownFields : [ownFields]).filter(
+    (f): f is string => typeof f === 'string',
+  );
+  const fieldMarks = new Map<string, ReadonlySet<string>>();
   const visit = (items: readonly PipelineItem[], scope: string): void => {
     for (const item of items) {
       const progress = {
@@ -233,7 +233,7 @@ export function pipelineForRule(pipelines: readonly Pipeline[], rule: RuleFacts)
         state,
         custom,
         items: currentItems,
-        fields: fields.map((f) => f.name),
+        fields,
       };
       if (!selects(item, { ...rule, logsource: current }, progress)) continue;
       at += 1;
@@ -246,23 +246,23 @@ export function pipelineForRule(pipelines: readonly Pipeline[], rule: RuleFacts)
         case 'field':
           renames.push({ item, rename: t.rename, at, state });
           steps.push({ kind: 'rename', item, rename: t.rename, at, state, scope });
-          fields = fields.flatMap((f) => {
-            const to = fieldPasses(item.fieldFilter, f.name, f.applied, state)
-              ? t.rename(f.name)
+          fields = fields.flatMap((name) => {
+            const marks = fieldMarks.get(name) ?? NONE;
+            const to = fieldPasses(item.fieldFilter, name, marks, state)
+              ? t.rename(name)
               : undefined;
-            if (!to) return [f];
-            const marked = item.id ? new Set([...f.applied, item.id]) : f.applied;
-            return to.map((name) => ({ name, applied: marked }));
+            if (!to) return [name];
+            // Marked only when the name changes.
+            if (to.length !== 1 || to[0] !== name) {
+              fieldMarks.delete(name);
+              for (const n of to) fieldMarks.set(n, withId(marks, item.id));
+            }
+            return to;
           });
           break;
-        case 'fields': {
-          // A name kept keeps what renamed it (pySigma tracks that by name).
-          const marks = new Map(fields.map((f) => [f.name, f.applied]));
-          fields = t
-            .change(fields.map((f) => f.name))
-            .map((name) => ({ name, applied: marks.get(name) ?? new Set<string>() }));
+        case 'fields':
+          fields = t.change(fields);
           break;
-        }
         case 'item':
           steps.push({ kind: 'item', item, apply: t.apply, at, state });
           break;

@@ -272,6 +272,20 @@ transformations:
     // The detection rule is skipped; the correlation is not (it then refers to a skipped rule).
     expect(diagnostics.some((d) => /Rule "base".* is skipped/.test(d))).toBe(true);
     expect(diagnostics.some((d) => /Rule "count".* is skipped/.test(d))).toBe(false);
+    // Not even after an add_condition, which pySigma leaves correlations out of.
+    const added = build(rules, {
+      'p.pipeline.yaml': `
+name: p
+transformations:
+  - type: add_condition
+    conditions: { Added: x }
+  - type: rule_failure
+    message: has Added
+    rule_conditions: [{ type: contains_field, field: Added }]
+`,
+    });
+    expect(added.diagnostics.some((d) => /Rule "base".* is skipped/.test(d))).toBe(true);
+    expect(added.diagnostics.some((d) => /Rule "count".* is skipped/.test(d))).toBe(false);
 
     const bad = build(rule('sel: { A: a }\ncondition: sel'), {
       'p.pipeline.yaml': `

@@ -608,6 +608,18 @@ correlation: { type: event_count, rules: [t], timespan: 1m, condition: { gte: 2 
     expect(after.matches(log({ B: 'abc' }))).toBe(false);
     expect(after.matches(log({ B: 'Zbc' }))).toBe(false);
     expect(after.matches(log({ B: 'matched' }))).toBe(false);
+    // An empty string stays a string (pySigma's regex leaves it), so map_string still maps it.
+    const empty = detection(
+      rule("sel: { B: '' }\ncondition: sel"),
+      pipeline(`
+        - type: regex
+          method: plain
+        - type: map_string
+          mapping: { '': none }
+      `),
+    );
+    expect(empty.matches(log({ B: 'none' }))).toBe(true);
+    expect(empty.matches(log({ B: '' }))).toBe(false);
   });
 
   it('hashes_fields makes plain items: |all no longer joins the hashes, and an empty field name is left out', () => {

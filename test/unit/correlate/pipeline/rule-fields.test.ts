@@ -91,6 +91,15 @@ describe('add_field, remove_field and set_field', () => {
     expect(fieldsAfter('fields: [User, Host]', tracked, ['user.name', 'account', 'Host'])).toEqual([
       'account',
     ]);
+    // Only a rename that changes the name marks it (an identity mapping does not).
+    const identity = `
+- id: first
+  type: field_name_mapping
+  mapping: { Host: Host }
+- type: field_name_mapping
+  mapping: { Host: h2 }
+  field_name_conditions: [{ type: processing_item_applied, processing_item_id: first }]`;
+    expect(fieldsAfter('fields: [Host]', identity, ['Host', 'h2'])).toEqual(['Host']);
   });
 
   it('reports a missing or misshapen field list where it stands', () => {

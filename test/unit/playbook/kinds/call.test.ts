@@ -304,7 +304,9 @@ describe('call tooling', () => {
     ]);
     const text = formatPlan(plan, 'inc-1');
     expect(text).toContain('\n       this path: when S1 resolves (its path 1)\n');
-    expect(text).toContain('\n       this path: when S1 fails (its path 2) or is cancelled\n');
+    expect(text).toContain(
+      '\n       this path: when S1 fails (its path 2) or is cancelled, or its outputs do not render\n',
+    );
     expect(plan.leftOut).toBeUndefined();
   });
 
@@ -339,6 +341,50 @@ states:
     const text = formatPlan(plan, 'inc-1');
     expect(text).toContain('\nLeft out: 1 path(s) leaving state "contain" as its sub-run S1');
     expect(text).toContain('this path: when S1 fails (its paths 1, 2) or is cancelled');
+    // A losing branch of a join \`any\` is withdrawn: its call's way out decides nothing, and
+    // the path where the other branch wins stays.
+    const race = `id: parent
+on:
+  correlation: model_extraction_by_query_volume
+start: contain
+states:
+  contain:
+    parallel:
+      join: any
+      branches:
+        quick:
+          start: throttle
+          states:
+            throttle:
+              action: ratelimit.set
+              automatic: true
+              with: { key: k, limit: 10/m }
+              next: quick_done
+            quick_done: { end: resolved }
+        slow:
+          start: escalate
+          states:
+            escalate:
+              call: { playbook: open-case, inputs: { key: k } }
+              next: slow_done
+              on_failure: slow_failed
+            slow_done: { end: resolved }
+            slow_failed: { end: failed }
+    next: done
+    on_failure: broken
+  done: { end: resolved }
+  broken: { end: failed }
+`;
+    const raced = build(race + neverResolves).playbooks ?? [];
+    const bare = planRun(raced[0]!, { id: 'inc-1' }, T0);
+    const joined = planRun(raced[0]!, { id: 'inc-1' }, T0, { playbooks: raced });
+    const ends = (p: typeof bare) =>
+      p.paths.map((x) => ('outcome' in x.end ? x.end.outcome : 'loop')).join(',');
+    expect(ends(joined)).toContain('resolved');
+    expect(joined.paths.length).toBeLessThanOrEqual(bare.paths.length);
+    for (const path of joined.paths)
+      for (const call of path.calls)
+        if (call.unlessWon !== undefined) expect(call.sub).toEqual({ run: 'S1' });
 
     // A sub-run that always resolves: its failure exit is left only to a cancel.
     const alwaysResolves = child('open-case').replace(
@@ -352,7 +398,9 @@ states:
       }),
       'inc-1',
     );
-    expect(text2).toContain('this path: only when S1 is cancelled (no path of S1 ends failed)');
+    expect(text2).toContain(
+      'this path: only when S1 is cancelled or its outputs do not render (no path of S1 ends failed)',
+    );
     expect(text2).toContain('this path: when S1 resolves (its paths 1, 2)');
   });
 

@@ -25,9 +25,11 @@ export const regexTransformation: TransformationKind = {
     return {
       kind: 'item',
       apply(d) {
-        if (!d.values.some((v) => v.kind === 'string')) return undefined;
+        // pySigma leaves an empty string as it is.
+        const made = (v: ItemValue): boolean => v.kind === 'string' && v.tokens.length > 0;
+        if (!d.values.some(made)) return undefined;
         const values = d.values.map((v): ItemValue =>
-          v.kind === 'string' ? { kind: 'expression', tokens: v.tokens, cased } : v,
+          made(v) && v.kind === 'string' ? { kind: 'expression', tokens: v.tokens, cased } : v,
         );
         return { kind: 'values', values };
       },
