@@ -445,6 +445,34 @@ states:
     expect(formatPlan(plan, 'inc-1').split('\n').length).toBeLessThan(2_000);
   });
 
+  it('plans at most 64 distinct sub-runs for one plan, and says so for the rest', () => {
+    // Seventy calls of one playbook, each with inputs of its own: seventy distinct sub-runs.
+    const states = Array.from(
+      { length: 70 },
+      (_, i) =>
+        `  s${i}:\n    call: { playbook: open-case, inputs: { key: "k${i}" } }\n    next: ${i < 69 ? `s${i + 1}` : 'done'}\n`,
+    ).join('');
+    const many = `id: parent
+on:
+  correlation: model_extraction_by_query_volume
+start: s0
+states:
+${states}  done: { end: resolved }
+`;
+    const set = build(many + child('open-case')).playbooks ?? [];
+    const plan = planRun(set[0]!, { id: 'inc-1' }, T0, { playbooks: set });
+    expect(Object.keys(plan.subRuns ?? {})).toHaveLength(64);
+    const calls = plan.paths[0]?.calls ?? [];
+    expect(calls).toHaveLength(70);
+    expect(calls[63]?.sub).toMatchObject({ run: 'S64' });
+    expect(calls[64]?.sub).toEqual({
+      unplanned: 'more than 64 distinct sub-runs; the first are listed',
+    });
+    expect(formatPlan(plan, 'inc-1')).toContain(
+      'sub-run not planned: more than 64 distinct sub-runs; the first are listed',
+    );
+  });
+
   it('refuses a call whose inputs do not render from the incident, as the runner does', () => {
     const set =
       build(
