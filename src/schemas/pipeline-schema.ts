@@ -43,6 +43,10 @@ const fieldCondition = {
       properties: {
         type: { enum: ['include_fields', 'exclude_fields'] },
         fields: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] },
+        mode: {
+          enum: ['plain', 're'],
+          description: 're: Python regular expressions matched at the start of a field name.',
+        },
       },
       additionalProperties: false,
     },

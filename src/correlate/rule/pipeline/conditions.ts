@@ -581,16 +581,54 @@ export function parseFieldFilter(
         reportType(ctx, at, 'field name condition', type, FIELD_CONDITIONS);
         return undefined;
       }
-      const fields = c.fields;
+      if (hasUnknownKey(ctx, at, type, c, ['fields', 'mode'])) return undefined;
+      const { fields, mode = 'plain' } = c;
+      const include = type === 'include_fields';
+      if (mode !== 'plain' && mode !== 're') {
+        ctx.sink.error(
+          [...at, 'mode'],
+          'CORDON_ERR_DEFINITION_VALUE',
+          `${ctx.subject} ${type} mode must be "plain" (names) or "re" (Python regular expressions matched at a name's start); got ${describe(mode)}.`,
+        );
+        return undefined;
+      }
       const list = typeof fields === 'string' ? [fields] : fields;
-      if (Array.isArray(list) && list.length > 0 && list.every((f) => typeof f === 'string'))
-        return { kind: 'fields', include: type === 'include_fields', fields: new Set(list) };
-      ctx.sink.error(
-        [...at, 'fields'],
-        fields === undefined ? 'CORDON_ERR_DEFINITION_REQUIRED' : 'CORDON_ERR_DEFINITION_TYPE',
-        `${ctx.subject} ${type} needs "fields", a list of field names; got ${describe(fields)}. Write e.g. "fields: [Image, CommandLine]".`,
-      );
-      return undefined;
+      if (!Array.isArray(list) || list.length === 0 || !list.every((f) => typeof f === 'string')) {
+        ctx.sink.error(
+          [...at, 'fields'],
+          fields === undefined ? 'CORDON_ERR_DEFINITION_REQUIRED' : 'CORDON_ERR_DEFINITION_TYPE',
+          `${ctx.subject} ${type} needs "fields", a list of field names${mode === 're' ? ' (regular expressions)' : ''}; got ${describe(fields)}. Write e.g. "fields: [Image, CommandLine]".`,
+        );
+        return undefined;
+      }
+      const names = list;
+      if (mode === 'plain') {
+        const set = new Set(names);
+        return { kind: 'fields', include, matches: (name) => set.has(name) };
+      }
+      // Python's re.match: anchored at the name's start, not at its end.
+      const patterns: RegExp[] = [];
+      for (const [i, pattern] of names.entries()) {
+        const compiled = pythonRegex(pattern);
+        if (!compiled.ok) {
+          ctx.sink.error(
+            [...at, 'fields', ...(typeof fields === 'string' ? [] : [i])],
+            'CORDON_ERR_DEFINITION_VALUE',
+            `${ctx.subject} ${type} field pattern is not a regular expression Cordon can run (${compiled.reason}); got ${describe(pattern)}.`,
+          );
+          return undefined;
+        }
+        patterns.push(new RegExp(compiled.regex.source, `${compiled.regex.flags}y`));
+      }
+      return {
+        kind: 'fields',
+        include,
+        matches: (name) =>
+          patterns.some((re) => {
+            re.lastIndex = 0;
+            return re.test(name);
+          }),
+      };
     },
   );
 }
@@ -763,7 +801,7 @@ export function fieldPasses(
   if (!filter) return true;
   const results = filter.conditions.map((c) =>
     c.kind === 'fields'
-      ? (name !== undefined && c.fields.has(name)) === c.include
+      ? (name !== undefined && c.matches(name)) === c.include
       : progressHolds(c, applied, state),
   );
   return linked(results, filter);

@@ -272,8 +272,15 @@ export interface Progress {
 
 /** One `field_name_conditions` entry. */
 export type FieldCondition =
-  /** include_fields / exclude_fields: the name is (not) one of these. */
-  | { readonly kind: 'fields'; readonly include: boolean; readonly fields: ReadonlySet<string> }
+  /**
+   * include_fields / exclude_fields: the name is (not) one of these, or with `mode: re` matches
+   * (not) one of these Python regular expressions at its start.
+   */
+  | {
+      readonly kind: 'fields';
+      readonly include: boolean;
+      readonly matches: (name: string) => boolean;
+    }
   /** processing_item_applied: the item with this id renamed the field earlier. */
   | { readonly kind: 'applied'; readonly id: string; readonly path: YamlPath }
   /** processing_state: the state as it was when the item came (whatever the field). */

@@ -96,6 +96,63 @@ describe('pipeline item selection: condition expressions and rule attributes', (
     expect(d.matches(log({ A: 'z', B: 'C:\\x', C: 'y' }))).toBe(false);
   });
 
+  it('include_fields and exclude_fields with mode: re match Python patterns at a name’s start', () => {
+    const rules = rule(`
+      sel:
+        Image: a
+        ImageLoaded: b
+        ParentImage: c
+      condition: sel
+    `);
+    const d = detection(
+      rules,
+      pipeline(`
+        - type: set_value
+          value: z
+          field_name_conditions: [{ type: include_fields, mode: re, fields: ['Image'] }]
+        - type: set_value
+          value: y
+          field_name_conditions: [{ type: exclude_fields, mode: re, fields: ['Im', '.*Loaded$'] }]
+      `),
+    );
+    // 'Image' matches Image and ImageLoaded at their start (re.match), not ParentImage.
+    expect(d.matches(log({ Image: 'z', ImageLoaded: 'z', ParentImage: 'y' }))).toBe(true);
+    expect(d.matches(log({ Image: 'z', ImageLoaded: 'b', ParentImage: 'y' }))).toBe(false);
+    expect(d.matches(log({ Image: 'z', ImageLoaded: 'z', ParentImage: 'c' }))).toBe(false);
+    // In plain mode a pattern is a name like any other.
+    const plain = detection(
+      rules,
+      pipeline(`
+        - type: set_value
+          value: z
+          field_name_conditions: [{ type: include_fields, mode: plain, fields: ['Image.*'] }]
+      `),
+    );
+    expect(plain.matches(log({ Image: 'a', ImageLoaded: 'b', ParentImage: 'c' }))).toBe(true);
+
+    const { diagnostics } = build(rules, {
+      'p.pipeline.yaml': pipeline(`
+        - type: set_value
+          value: z
+          field_name_conditions:
+            - { type: include_fields, mode: regex, fields: [A] }
+            - { type: include_fields, mode: re, fields: ['(?P<x'] }
+            - { type: exclude_fields, feilds: [A] }
+      `),
+    });
+    expect(diagnostics).toEqual([
+      expect.stringMatching(
+        /error CORDON_ERR_DEFINITION_VALUE .*include_fields mode must be "plain" \(names\) or "re"/,
+      ),
+      expect.stringMatching(
+        /error CORDON_ERR_DEFINITION_VALUE .*include_fields field pattern is not a regular expression Cordon can run/,
+      ),
+      expect.stringMatching(
+        /error CORDON_ERR_DEFINITION_UNKNOWN_KEY .*exclude_fields condition has unknown key "feilds"/,
+      ),
+    ]);
+  });
+
   it('reports an expression with an unknown name at its column, and expressions used wrongly', () => {
     const { diagnostics } = build(rule('sel: { labels.a: a }\ncondition: sel'), {
       'p.pipeline.yaml': `
