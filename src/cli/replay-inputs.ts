@@ -60,6 +60,7 @@ export async function replayInputs(
   const progress = new Progress(process.stderr, bytes);
   let bad = 0;
   let skipped = 0;
+  let unparsed = 0;
   const badLines: string[] = [];
   if (pool) {
     pool.applyTo(replay);
@@ -72,6 +73,7 @@ export async function replayInputs(
     await pool.finish();
     bad = pool.badCount;
     skipped = pool.derivedSkipped;
+    unparsed = pool.unparsed;
     badLines.push(...pool.bad);
   } else {
     for (const file of files) {
@@ -107,7 +109,8 @@ export async function replayInputs(
       `${bad > 0 ? `, ${plural(bad, 'bad line')}${bad > badLines.length ? ` (first ${badLines.length} shown)` : ''}` : ''}` +
       `${retractions > 0 ? `, ${plural(retractions, 'retraction')}` : ''}` +
       `${replay.duplicates > 0 ? `, ${plural(replay.duplicates, 'duplicate')} skipped` : ''}` +
-      `${skipped > 0 ? `, ${skipped} derived events skipped (re-derived)` : ''}.\n`,
+      `${skipped > 0 ? `, ${skipped} derived events skipped (re-derived)` : ''}` +
+      `${unparsed > 0 ? `; ${plural(unparsed, 'line')} no detection could match counted without parsing` : ''}.\n`,
   );
   return 0;
 }

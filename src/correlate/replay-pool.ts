@@ -28,6 +28,8 @@ export class ReplayPool {
   readonly bad: string[] = [];
   badCount = 0;
   derivedSkipped = 0;
+  /** Lines the threads counted without parsing them: no detection could match them. */
+  unparsed = 0;
   /** Which file each chunk comes from, so bad lines are named by file and line. */
   readonly #labels = new Map<number, string>();
   #label = '';
@@ -220,6 +222,7 @@ export class ReplayPool {
     const replay = this.replay;
     for (const e = new RoutedCursor(r); e.next();) replay.pushCursor(e);
     this.derivedSkipped += r.derivedSkipped;
+    this.unparsed += r.unparsed;
     const label = this.#labels.get(r.seq) ?? '?';
     this.#labels.delete(r.seq);
     if (label !== this.#label) {

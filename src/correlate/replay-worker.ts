@@ -41,6 +41,8 @@ export interface ChunkResult extends RoutedBatch {
   /** Line number in the chunk (1-based) and reason, for lines that are not events. */
   readonly bad: [number, string][];
   readonly derivedSkipped: number;
+  /** Lines no detection could match, counted without being parsed (see LineProbe). */
+  readonly unparsed: number;
 }
 
 const OPEN_BRACE = 123;
@@ -123,7 +125,7 @@ function* textSlices(
 
 function routeChunk(started: Started, texts: Iterable<string>, seq: number): ChunkResult {
   const batch = new RoutedBatchBuilder(true);
-  const out = { bad: [] as [number, string][], derivedSkipped: 0, lineNo: 0 };
+  const out = { bad: [] as [number, string][], derivedSkipped: 0, unparsed: 0, lineNo: 0 };
   for (const text of texts) routeText(started, text, batch, out);
   return {
     ...batch.build(),
@@ -131,6 +133,7 @@ function routeChunk(started: Started, texts: Iterable<string>, seq: number): Chu
     lines: out.lineNo,
     bad: out.bad,
     derivedSkipped: out.derivedSkipped,
+    unparsed: out.unparsed,
   };
 }
 
@@ -139,7 +142,7 @@ function routeText(
   { engine, probe, init }: Started,
   text: string,
   batch: RoutedBatchBuilder,
-  out: { bad: [number, string][]; derivedSkipped: number; lineNo: number },
+  out: { bad: [number, string][]; derivedSkipped: number; unparsed: number; lineNo: number },
 ): void {
   const bad = out.bad;
   let lineNo = out.lineNo;
@@ -170,6 +173,7 @@ function routeText(
         : undefined;
     if (quick) {
       batch.add('', quick.source, quick.time, quick.received, `${quick.source}/${quick.id}`, []);
+      out.unparsed += 1;
       continue;
     }
     const read = readRecordedLine(text.slice(from, end), init.now, init.defaultSource);
