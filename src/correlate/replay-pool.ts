@@ -1,7 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { RuleStats } from './engine/rule-stats.js';
 import type { Replay } from './replay.js';
-import { RoutedCursor } from './routing/routed-batch.js';
 import type { ChunkResult, WorkerInit } from './replay-worker.js';
 import { builtModuleUrl } from '../shared/built-module-url.js';
 import { ThreadDemand, type ThreadAdvice } from './thread-demand.js';
@@ -220,7 +219,7 @@ export class ReplayPool {
 
   private apply(r: ChunkResult): void {
     const replay = this.replay;
-    for (const e = new RoutedCursor(r); e.next();) replay.pushCursor(e);
+    replay.pushBatch(r);
     this.derivedSkipped += r.derivedSkipped;
     this.unparsed += r.unparsed;
     const label = this.#labels.get(r.seq) ?? '?';

@@ -7,7 +7,7 @@ import { CorrelationEngine } from './engine/engine.js';
 import type { RuleStats } from './engine/rule-stats.js';
 import type { Match, Retraction } from './match.js';
 import { RecentRefs } from './recent-refs.js';
-import { refHash, type RoutedCursor } from './routing/routed-batch.js';
+import { refHash, RoutedCursor, type RoutedBatch } from './routing/routed-batch.js';
 import type { CompiledRuleSet } from './rule/types.js';
 
 /**
@@ -59,21 +59,26 @@ export class Replay {
   }
 
   /**
-   * The event under a cursor over a routed batch (from replay workers): as pushRouted, but a
-   * repeat is found without making its ref string, and the dedupe memory keeps the batch's
-   * joined refs rather than a string per event.
+   * The events of a routed batch (from replay workers), in order: a repeat is found without
+   * making its ref string, the repeats of the whole batch at once (RecentRefs.seenBatch), and
+   * the dedupe memory keeps the batch's joined refs rather than a string per event.
    */
-  pushCursor(e: RoutedCursor): void {
-    if (this.#recent !== undefined) {
-      const hash = e.refHash ?? refHash(e.ref);
-      if (this.#recent.seenSpan(e.refText, e.refStart, e.refEnd, e.received, hash)) {
-        this.duplicates += 1;
-        return;
-      }
+  pushBatch(b: RoutedBatch): void {
+    const recent = this.#recent;
+    let repeats: Uint8Array | undefined;
+    if (recent !== undefined) {
+      const hashes = b.refHashes.length >= b.count ? b.refHashes : hashesOf(b);
+      repeats = recent.seenBatch(b.refText, b.refEnds, hashes, b.received, b.count);
     }
-    // An event routed nowhere needs no ref string (apply reads it only for its routes): most
-    // events, when most lines match no rule.
-    this.take(e.stream, e.time, e.received, e.routes.length === 0 ? '' : e.ref, e.routes);
+    for (const e = new RoutedCursor(b); e.next();) {
+      if (repeats !== undefined && repeats[e.index] === 1) {
+        this.duplicates += 1;
+        continue;
+      }
+      // An event routed nowhere needs no ref string (apply reads it only for its routes): most
+      // events, when most lines match no rule.
+      this.take(e.stream, e.time, e.received, e.routes.length === 0 ? '' : e.ref, e.routes);
+    }
   }
 
   /** An event already routed elsewhere (a replay worker): only its routes are applied here. */
@@ -209,4 +214,16 @@ export function readRecordedLine(line: string, now: number, defaultSource: strin
     ...(event.text ? { text: event.text } : {}),
   };
   return { ok: true, event: recorded };
+}
+
+/** `refHash` of each ref of a batch built without them. */
+function hashesOf(b: RoutedBatch): Uint32Array {
+  const hashes = new Uint32Array(b.count);
+  let start = 0;
+  for (let k = 0; k < b.count; k += 1) {
+    const end = b.refEnds[k] as number;
+    hashes[k] = refHash(b.refText.slice(start, end));
+    start = end;
+  }
+  return hashes;
 }

@@ -102,6 +102,45 @@ describe('RecentRefs', () => {
     );
   });
 
+  it('finds the same repeats a batch at a time (seenBatch) as ref by ref', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 50 }),
+        fc.integer({ min: 0, max: 2_000 }),
+        fc.integer({ min: 1, max: 60 }),
+        fc.boolean(),
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 120 }), fc.integer({ min: -5, max: 20 })), {
+          maxLength: 3_000,
+        }),
+        (windowMs, expectedRefs, batchSize, poorHash, steps) => {
+          const refs = new RecentRefs(windowMs, expectedRefs);
+          const expected = reference(windowMs);
+          let now = 0;
+          for (let at = 0; at < steps.length; at += batchSize) {
+            const batch = steps.slice(at, at + batchSize);
+            const names = batch.map(([id]) => `gw/e${id}`);
+            const ends = new Uint32Array(batch.length);
+            const hashes = new Uint32Array(batch.length);
+            const times = new Float64Array(batch.length);
+            let end = 0;
+            const answers = batch.map(([, dt], k) => {
+              const ref = names[k] as string;
+              now += dt;
+              end += ref.length;
+              ends[k] = end;
+              hashes[k] = poorHash ? ref.length % 3 : refHash(ref);
+              times[k] = now;
+              return expected(ref, now) ? 1 : 0;
+            });
+            const got = refs.seenBatch(names.join(''), ends, hashes, times, batch.length);
+            expect([...got]).toEqual(answers);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it('remembers a million refs and forgets them as the window passes', () => {
     const refs = new RecentRefs(1_000);
     // One assertion over the loop: a million expect() calls take longer than the table.
