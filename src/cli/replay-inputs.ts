@@ -1,9 +1,9 @@
 import { createReadStream } from 'node:fs';
-import { open, readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { open } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
 import { loadConfig } from '../config/load-config.js';
 import { loadRulesOrReport } from './load-rules.js';
+import { inputFiles } from './replay-files.js';
 import { engineOptions } from '../correlate/engine-options.js';
 import type { RuleStats } from '../correlate/engine/rule-stats.js';
 import type { Match, Retraction } from '../correlate/match.js';
@@ -39,8 +39,13 @@ export async function replayInputs(
   const started = performance.now();
   const now = Date.now();
   // The threads build their rules while this one sets up the replay (its dedupe memory for a
-  // million events takes ~40 ms to fault in), instead of after.
-  pool?.begin({ sources: content.ruleSources, options, now, defaultSource: 'replay' });
+  // million events takes ~40 ms to fault in), instead of after; until one is ready, this one
+  // routes the chunks itself with the rules it has built.
+  pool?.begin(
+    { sources: content.ruleSources, options, now, defaultSource: 'replay' },
+    undefined,
+    content.rules,
+  );
   const replay = new Replay(
     content.rules,
     options,
@@ -71,6 +76,13 @@ export async function replayInputs(
       });
     }
     await pool.finish();
+    console.error(
+      'routedHere',
+      pool.routedHere,
+      'handed',
+      pool.handed,
+      (performance.now() - started).toFixed(0),
+    );
     bad = pool.badCount;
     skipped = pool.derivedSkipped;
     unparsed = pool.unparsed;
@@ -187,26 +199,6 @@ function summary(
   const line = (cells: readonly string[]): string =>
     cells.map((c, i) => (i < 2 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
   return `${[line(header), ...rows.map(line)].join('\n')}\n`;
-}
-
-interface InputFile {
-  readonly path: string;
-  readonly label: string;
-  readonly size: number;
-}
-
-async function inputFiles(input: string): Promise<InputFile[]> {
-  if (input === '-') return [{ path: '-', label: 'stdin', size: 0 }];
-  const info = await stat(input);
-  if (!info.isDirectory()) return [{ path: input, label: input, size: info.size }];
-  const names = (await readdir(input)).filter((n) => /\.(ndjson|jsonl|json)$/i.test(n)).sort();
-  return Promise.all(
-    names.map(async (n) => ({
-      path: join(input, n),
-      label: join(input, n),
-      size: (await stat(join(input, n))).size,
-    })),
-  );
 }
 
 /**

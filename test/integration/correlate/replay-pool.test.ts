@@ -9,6 +9,7 @@ import { loadContent, type Content } from '../../../src/content.js';
 import { engineOptions } from '../../../src/correlate/engine-options.js';
 import { Replay, readRecordedLine } from '../../../src/correlate/replay.js';
 import { ReplayPool } from '../../../src/correlate/replay-pool.js';
+import type { RuleStats } from '../../../src/correlate/engine/rule-stats.js';
 import type { ThreadAdvice, ThreadChange } from '../../../src/correlate/thread-demand.js';
 import { REPO_ROOT } from '../../helpers/cordon.js';
 
@@ -41,11 +42,16 @@ async function throughPool(
   content: Content,
   pool: ReplayPool,
   input: readonly string[],
+  rules?: Content['rules'],
 ): Promise<string[]> {
   const ids: string[] = [];
   const replay = replayOf(content, (id) => ids.push(id));
   const options = engineOptions(loadConfig({}, REPO_ROOT).correlate, content.connectors, 1);
-  pool.begin({ sources: content.ruleSources, options, now: T0, defaultSource: 'replay' }, replay);
+  pool.begin(
+    { sources: content.ruleSources, options, now: T0, defaultSource: 'replay' },
+    replay,
+    rules,
+  );
   for (const text of input) {
     const bytes = new TextEncoder().encode(text);
     await pool.send(bytes.buffer, bytes.length, 'events.ndjson');
@@ -53,6 +59,31 @@ async function throughPool(
   await pool.finish();
   replay.finish();
   return ids;
+}
+
+/** The matches of a replay of `input` read line by line on this thread, no pool. */
+function serialIds(content: Content, input: readonly string[]): string[] {
+  return serial(content, input).ids;
+}
+
+function serial(content: Content, input: readonly string[]): { ids: string[]; replay: Replay } {
+  const ids: string[] = [];
+  const inline = replayOf(content, (id) => ids.push(id));
+  for (const text of input)
+    for (const line of text.split('\n').filter(Boolean)) {
+      const read = readRecordedLine(line, T0, 'replay');
+      if (read.ok === true) inline.push(read.event);
+    }
+  inline.finish();
+  expect(ids.length).toBeGreaterThanOrEqual(KEYS);
+  return { ids, replay: inline };
+}
+
+/** A replay's per-rule figures, without the timings (which differ from run to run). */
+function counts(replay: Replay): Record<string, Omit<RuleStats, 'evalMs'>> {
+  return Object.fromEntries(
+    [...replay.stats()].map(([rule, { evalMs: _, ...rest }]) => [rule, rest]),
+  );
 }
 
 /** A demand that asks for the given change at the given chunks, and records the thread count. */
@@ -213,7 +244,85 @@ describe('replay pool', () => {
     ]);
   });
 
-  it('refuses to start without a thread', () => {
-    expect(() => new ReplayPool(0)).toThrow(RangeError);
+  it('refuses a thread count that is not a whole number of 0 or more', () => {
+    expect(() => new ReplayPool(-1)).toThrow(RangeError);
+    expect(() => new ReplayPool(1.5)).toThrow(RangeError);
+  });
+
+  it('routes every chunk on this thread when it has no threads, with the same matches', async () => {
+    const { content } = await loadContent(REPO_ROOT, { playbooks: false });
+    if (!content) throw new Error('the shipped content does not load');
+    // Events without the key the rules group by are counted apart (withoutGroup) by the
+    // engine that routes them: the figures of the thread that routed come back too.
+    const input = [
+      ...chunks(),
+      `${JSON.stringify({ id: 'nokey', time: T0 + 60_000, kind: 'inference', name: 'predict', entity: { model: 'm1' } })}\n`,
+    ];
+    const alone = serial(content, input);
+    const pool = new ReplayPool(0);
+    const ids: string[] = [];
+    const replay = replayOf(content, (id) => ids.push(id));
+    const options = engineOptions(loadConfig({}, REPO_ROOT).correlate, content.connectors, 1);
+    try {
+      pool.begin(
+        { sources: content.ruleSources, options, now: T0, defaultSource: 'replay' },
+        replay,
+        content.rules,
+      );
+      for (const text of input) {
+        const bytes = new TextEncoder().encode(text);
+        await pool.send(bytes.buffer, bytes.length, 'events.ndjson');
+      }
+      await pool.finish();
+      replay.finish();
+    } finally {
+      await pool.close();
+    }
+    expect(ids).toEqual(alone.ids);
+    expect(Object.values(counts(alone.replay)).some((c) => c.withoutGroup > 0)).toBe(true);
+    expect(counts(replay)).toEqual(counts(alone.replay));
+    expect(pool.routedHere).toBe(KEYS + 1);
+    expect(pool.handed).toEqual([]);
+    // Without the rules it has nothing to route with.
+    const bare = new ReplayPool(0);
+    expect(() =>
+      bare.begin({ sources: content.ruleSources, options, now: T0, defaultSource: 'replay' }),
+    ).toThrow(/needs the rules/);
+  });
+
+  it('routes chunks on this thread until a thread has its rules, then hands them over', async () => {
+    const { content } = await loadContent(REPO_ROOT, { playbooks: false });
+    if (!content) throw new Error('the shipped content does not load');
+    const input = chunks();
+    const serial = serialIds(content, input);
+    const pool = new ReplayPool(2, { maxInFlight: 4 });
+    const ids: string[] = [];
+    const replay = replayOf(content, (id) => ids.push(id));
+    const options = engineOptions(loadConfig({}, REPO_ROOT).correlate, content.connectors, 1);
+    try {
+      pool.begin(
+        { sources: content.ruleSources, options, now: T0, defaultSource: 'replay' },
+        replay,
+        content.rules,
+      );
+      const send = async (text: string): Promise<void> => {
+        const bytes = new TextEncoder().encode(text);
+        await pool.send(bytes.buffer, bytes.length, 'events.ndjson');
+      };
+      // Sent before a thread could have said it is ready (that takes a turn of the event
+      // loop at least): routed here. Then the threads take the rest.
+      await send(input[0] as string);
+      await send(input[1] as string);
+      expect(pool.routedHere).toBe(2);
+      while (pool.ready === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      for (const text of input.slice(2)) await send(text);
+      await pool.finish();
+      replay.finish();
+    } finally {
+      await pool.close();
+    }
+    expect(ids).toEqual(serial);
+    expect(pool.routedHere).toBe(2);
+    expect(pool.handed.reduce((a, b) => a + b, 0)).toBe(KEYS - 2);
   });
 });

@@ -5,7 +5,7 @@ import type { ConditionNode, DetectionIR, SearchIR } from './ir.js';
  * `fieldref`'s), or undefined when it reads the whole event (a keyword search looks through
  * every string). Only searches its conditions name are counted: an unused one reads nothing.
  * Lets a driver decide that no detection can match an event from a few of its fields, read
- * off the line's text, without parsing the rest (see replay-worker.ts).
+ * off the line's text, without parsing the rest (see replay-routing.ts).
  */
 export function fieldsRead(ir: DetectionIR): readonly string[] | undefined {
   const paths = new Set<string>();

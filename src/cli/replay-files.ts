@@ -1,0 +1,35 @@
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** A file a replay reads: its path, how it is named in messages, and its size. */
+export interface InputFile {
+  readonly path: string;
+  readonly label: string;
+  readonly size: number;
+}
+
+/** The files of a replay's input: the file itself, a directory's NDJSON files by name, or stdin. */
+export async function inputFiles(input: string): Promise<InputFile[]> {
+  if (input === '-') return [{ path: '-', label: 'stdin', size: 0 }];
+  const info = await stat(input);
+  if (!info.isDirectory()) return [{ path: input, label: input, size: info.size }];
+  const names = (await readdir(input)).filter((n) => /\.(ndjson|jsonl|json)$/i.test(n)).sort();
+  return Promise.all(
+    names.map(async (n) => ({
+      path: join(input, n),
+      label: join(input, n),
+      size: (await stat(join(input, n))).size,
+    })),
+  );
+}
+
+/** The bytes of a replay's input; Infinity when not known before reading it (stdin, an error). */
+export async function inputBytes(input: string): Promise<number> {
+  if (input === '-') return Infinity;
+  try {
+    return (await inputFiles(input)).reduce((n, f) => n + f.size, 0);
+  } catch {
+    // Reported when the replay reads its input.
+    return Infinity;
+  }
+}
