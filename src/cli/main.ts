@@ -137,6 +137,9 @@ main(process.argv.slice(2)).then(
       for (const d of err.diagnostics) console.error(`  ${formatDiagnostic(d)}`);
     } else if (isCordonError(err)) {
       console.error(`cordon: ${err.message} [${err.code}]`);
+    } else if (isMissingFile(err)) {
+      // A file named on the command line that is not there: said plainly, no stack trace.
+      console.error(`cordon: ${err.path}: no such file or directory.`);
     } else {
       console.error('cordon: unexpected error:', err);
     }
@@ -144,3 +147,9 @@ main(process.argv.slice(2)).then(
     process.exit(1);
   },
 );
+
+/** A Node file-system error for a path that does not exist. */
+function isMissingFile(err: unknown): err is NodeJS.ErrnoException & { path: string } {
+  const e = err as NodeJS.ErrnoException | undefined;
+  return e instanceof Error && e.code === 'ENOENT' && typeof e.path === 'string';
+}

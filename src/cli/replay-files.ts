@@ -23,11 +23,23 @@ export async function inputFiles(input: string): Promise<InputFile[]> {
   );
 }
 
-/** The bytes of a replay's input; Infinity when not known before reading it (stdin, an error). */
+/**
+ * The bytes of a replay's input; Infinity when not known before reading it: stdin, a named
+ * pipe or anything else that is not a regular file (its size says 0), an error.
+ */
 export async function inputBytes(input: string): Promise<number> {
   if (input === '-') return Infinity;
   try {
-    return (await inputFiles(input)).reduce((n, f) => n + f.size, 0);
+    const info = await stat(input);
+    if (info.isFile()) return info.size;
+    if (!info.isDirectory()) return Infinity;
+    let total = 0;
+    for (const file of await inputFiles(input)) {
+      const entry = await stat(file.path);
+      if (!entry.isFile()) return Infinity;
+      total += entry.size;
+    }
+    return total;
   } catch {
     // Reported when the replay reads its input.
     return Infinity;

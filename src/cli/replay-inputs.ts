@@ -26,7 +26,18 @@ export async function replayInputs(
   const config = loadConfig();
   const content = await loadRulesOrReport('replay', contentDir);
   if (!content) return 1;
-  const files = await inputFiles(input);
+  let files;
+  try {
+    files = await inputFiles(input);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    console.error(
+      code === 'ENOENT'
+        ? `cordon replay: ${input}: no such file or directory; name an NDJSON file, a directory of them, or - for stdin.`
+        : `cordon replay: cannot read ${input} (${code ?? (err instanceof Error ? err.message : String(err))}).`,
+    );
+    return 1;
+  }
   if (files.length === 0) {
     console.error(`cordon replay: no .ndjson, .jsonl or .json files under ${input}.`);
     return 1;
@@ -76,13 +87,6 @@ export async function replayInputs(
       });
     }
     await pool.finish();
-    console.error(
-      'routedHere',
-      pool.routedHere,
-      'handed',
-      pool.handed,
-      (performance.now() - started).toFixed(0),
-    );
     bad = pool.badCount;
     skipped = pool.derivedSkipped;
     unparsed = pool.unparsed;

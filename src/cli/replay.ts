@@ -5,14 +5,15 @@ import { inputBytes } from './replay-files.js';
 import { REPLAY_USAGE } from './usage.js';
 
 /**
- * On two cores, the input size from which a replay gets worker threads by default. Measured
- * there (2026-12-05), main thread alone against two threads: the shipped pack on 100k
- * AI-platform events (30 MB) 4.3 s against 4.2 s, on 50k (15 MB) 2.6 s against 2.8 s, on 100k
- * authentication events (14 MB) 1.1 s against 1.3 s, on 200k (28 MB) 1.8–2.0 s against
- * 1.7–1.9 s (with a quarter less CPU); a one-rule replay of 200k authentication events 1.4 s
- * against 1.5 s, of 20k 0.55 s against 0.83 s.
+ * On one or two cores, the input size from which a replay gets worker threads by default.
+ * Measured on two (2026-12-05), main thread alone against two threads: the shipped pack on
+ * 100k AI-platform events (30 MB) 4.3 s against 4.2 s, on 50k (15 MB) 2.6 s against 2.8 s, on
+ * 100k authentication events (14 MB) 1.1 s against 1.3 s, on 200k (28 MB) 1.8–2.0 s against
+ * 1.7–1.9 s with a quarter less CPU (30 MB with a tenth repeated: 2.2 s against 2.0 s); a
+ * one-rule replay of 200k authentication events 1.4 s against 1.5 s, of 20k 0.55 s against
+ * 0.83 s.
  */
-export const THREADS_FROM_BYTES = 32 * 1024 * 1024;
+export const THREADS_FROM_BYTES = 24 * 1024 * 1024;
 
 /**
  * `cordon replay`: its options, and the worker threads, started before the rest of the replay
@@ -22,7 +23,7 @@ export const THREADS_FROM_BYTES = 32 * 1024 * 1024;
 export async function runReplay(argv: readonly string[]): Promise<number> {
   let contentDir = '.';
   let json = false;
-  // By default a routing thread per core (at most 8; on two cores, for an input of
+  // By default a routing thread per core (at most 8; on one or two cores, for an input of
   // THREADS_FROM_BYTES or more), all in use at first; one is left idle while the thread that applies is the bound
   // (with up to eight cores it shares one with them), and put back if it starves
   // (correlate/thread-demand.ts).
@@ -58,11 +59,11 @@ export async function runReplay(argv: readonly string[]): Promise<number> {
   // flag as functions are first called (it is process-wide: the threads below share it).
   setFlagsFromString('--no-lazy-feedback-allocation');
   // Worker threads start loading their modules now, while this one loads its own and the
-  // content. On two cores, an input smaller than THREADS_FROM_BYTES is routed on this thread
+  // content. On one or two cores, an input smaller than THREADS_FROM_BYTES is routed on this thread
   // alone (as the threads would route it, lines no detection can match counted without
   // parsing): starting threads and building the rules on each takes longer than they save
   // there, since they start on the cores this thread needs. With more cores they start beside
-  // it, and this thread routes only what comes before one is ready (ReplayPool).
+  // it, and this thread routes only what comes before one is ready (ReplayPool's routeHere).
   const threads =
     workers ??
     (cores <= 2 && (await inputBytes(inputs[0] as string)) < THREADS_FROM_BYTES
@@ -74,7 +75,10 @@ export async function runReplay(argv: readonly string[]): Promise<number> {
       ? undefined
       : new ReplayPool(
           threads,
-          workers === undefined ? { least: Math.max(Math.min(1, threads), threads - 1) } : {},
+          // Asked for by number (`--workers n`), threads route every chunk.
+          workers === undefined
+            ? { least: Math.max(Math.min(1, threads), threads - 1), routeHere: true }
+            : {},
         );
   try {
     const { replayInputs } = await import('./replay-inputs.js');

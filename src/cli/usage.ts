@@ -49,9 +49,9 @@ Runs recorded canonical events (one JSON object per line, as the generic source 
 "source" and "received" are kept) through the rules in memory, offline, and prints per-rule
 hit counts and timing. With --json, prints one line per match on stdout. Parsing runs on
 --workers threads (default: one per core, at most 8, one left idle while the thread that
-applies the rules needs its core more; on two cores, none for an input under 32 MiB, which the
-main thread routes in the same way; 0: none, every line read in full); the matches are the
-same either way. An event with the source and id of one taken in within
+applies the rules needs its core more; on one or two cores, none for an input under 24 MiB,
+which the main thread routes in the same way; 0: none, every line read in full); the
+matches are the same either way. An event with the source and id of one taken in within
 CORDON_DEDUPE_WINDOW_MS before (by "received") is skipped as a duplicate, as ingest would
 refuse it.`;
 

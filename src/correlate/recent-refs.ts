@@ -5,7 +5,8 @@
  * through an open-addressing table of their positions keyed by a 32-bit hash, instead of a
  * Map of strings whose every lookup chases several pointers. Expired refs leave the front of
  * the queue; their table slots are reclaimed when the table is rebuilt, which happens when
- * it is half full, so each operation costs O(1) amortised. A ref may be given as a span of a
+ * it is 70 % full (linear probing stays short at that load: a probe reads slot pairs eight to
+ * a cache line), so each operation costs O(1) amortised. A ref may be given as a span of a
  * longer text (a routed batch's joined refs): the text is kept once for all its refs, so the
  * window holds a few strings rather than one per event for the collector to trace.
  */
@@ -42,18 +43,24 @@ export class RecentRefs {
   /**
    * `expected`: about how many refs the window will hold (a replay knows its input's size), so
    * the table is made big enough at once instead of being rebuilt as it fills; a low guess only
-   * costs rebuilds.
+   * costs rebuilds. `smallest`: the table's and the columns' least sizes (tests make them tiny,
+   * so that a few refs rebuild the table and grow the columns many times over).
    */
   constructor(
     private readonly windowMs: number,
     expected = 0,
+    smallest: { readonly slots: number; readonly columns: number } = {
+      slots: 1 << 12,
+      columns: 1 << 10,
+    },
   ) {
-    let size = 1 << 12;
+    let size = 2;
+    while (size < smallest.slots) size *= 2;
     const hint = Math.min(Math.max(0, expected), MAX_EXPECTED);
     while (size < hint * 1.5) size *= 2;
     this.#table = freshTable(size);
     // Columns start at most 1M refs long (24 MB) and double from there.
-    const capacity = Math.max(1 << 10, Math.min(hint, 1 << 20));
+    const capacity = Math.max(1, smallest.columns, Math.min(hint, 1 << 20));
     this.#textOf = new Int32Array(capacity);
     this.#starts = new Int32Array(capacity);
     this.#ends = new Int32Array(capacity);
@@ -182,7 +189,7 @@ export class RecentRefs {
       this.#head += 1;
   }
 
-  /** A table for the live refs only, sized so it is at most a quarter full. */
+  /** A table for the live refs only, sized so it is at most 40 % full. */
   private rebuild(): void {
     const drop = this.#head - this.#base;
     if (drop > 0) {

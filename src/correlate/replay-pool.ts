@@ -52,10 +52,14 @@ export class ReplayPool {
   readonly #least: number;
   readonly #maxInFlight: number | undefined;
   readonly #demand: ThreadAdvice;
+  /** This thread routes chunks while no thread in use is ready (given the rules in begin). */
+  readonly #routeHere: boolean;
   #finishing = false;
   #closing = false;
-  /** Threads that have built their rules. */
-  #ready = 0;
+  /** Per thread: it has built its rules (it said so), and it has not failed. */
+  readonly #isReady: boolean[] = [];
+  /** Per thread: it failed before it was handed a chunk, and is left out (threadFailed). */
+  readonly #dropped: boolean[] = [];
   /** Routes chunks on the main thread until a thread is ready (see begin). */
   #local: Router | undefined;
   /** Chunks the main thread routed (not counted in `handed`, nor by the thread demand). */
@@ -67,8 +71,9 @@ export class ReplayPool {
    * loading their modules overlaps the main thread's loading of the content. Chunks go to all
    * of them, or to as few as `least` while the applying thread is the bound (see
    * ThreadDemand, or `demand` in its place). `maxInFlight`: chunks sent and not yet applied
-   * (default three per thread in use). With no threads (`workers` 0), this thread routes every
-   * chunk itself, with the rules given to `begin`.
+   * (default three per thread in use). `routeHere`: this thread routes the chunks sent while
+   * no thread in use has its rules, with the rules given to `begin`; with no threads
+   * (`workers` 0) it routes every chunk so.
    */
   constructor(
     workers: number,
@@ -76,6 +81,7 @@ export class ReplayPool {
       readonly least?: number;
       readonly maxInFlight?: number;
       readonly demand?: ThreadAdvice;
+      readonly routeHere?: boolean;
     } = {},
   ) {
     if (!Number.isInteger(workers) || workers < 0)
@@ -86,6 +92,7 @@ export class ReplayPool {
     this.#active = workers;
     this.#least = Math.max(Math.min(1, workers), Math.min(this.#active, options.least ?? workers));
     this.#maxInFlight = options.maxInFlight;
+    this.#routeHere = options.routeHere === true || workers === 0;
     for (let i = 0; i < workers; i += 1) this.spawn();
   }
 
@@ -101,7 +108,7 @@ export class ReplayPool {
 
   /** Threads that have built their rules and take chunks. */
   get ready(): number {
-    return this.#ready;
+    return this.#isReady.filter((r, i) => r && !this.#dropped[i]).length;
   }
 
   /** Chunks the main thread routed itself while no thread was ready. */
@@ -116,15 +123,33 @@ export class ReplayPool {
       if ('seq' in m) {
         this.#outstanding[index] = (this.#outstanding[index] as number) - 1;
         this.received(m);
-      } else if ('ready' in m) this.#ready += 1;
+      } else if ('ready' in m) this.#isReady[index] = true;
     });
-    w.on('error', (err) => this.fail(err));
+    w.on('error', (err) => this.threadFailed(index, err));
     w.on('exit', (code) => {
-      if (!this.#closing) this.fail(new Error(`a replay thread stopped (exit code ${code})`));
+      if (!this.#closing)
+        this.threadFailed(index, new Error(`a replay thread stopped (exit code ${code})`));
     });
     this.#workers.push(w);
     this.#outstanding.push(0);
     this.#handed.push(0);
+    this.#isReady.push(false);
+    this.#dropped.push(false);
+  }
+
+  /**
+   * A thread failed. When this thread can route (`#local`) and the failed one was never handed
+   * a chunk (it goes only to threads that are ready), nothing is lost, and it is only left
+   * out: whether it failed before or after this thread routed everything must not decide
+   * whether the replay fails. Otherwise the replay fails (a chunk, or the figures the thread
+   * counted, would be lost).
+   */
+  private threadFailed(index: number, err: Error): void {
+    if (this.#local && (this.#handed[index] as number) === 0) {
+      this.#dropped[index] = true;
+      return;
+    }
+    this.fail(err);
   }
 
   /** A thread failed: whatever waits on a chunk (or on figures) is woken to throw it. */
@@ -137,13 +162,14 @@ export class ReplayPool {
   /**
    * Hands the workers the rules and settings. The replay chunks are applied to is named by
    * applyTo(), which may come later: the threads build their rules while this one sets up.
-   * `rules`: the rules `init.sources` build, already built on this thread; with them, this
-   * thread routes the chunks sent before any thread is ready.
+   * `rules`: the rules `init.sources` build, already built on this thread; with them and
+   * `routeHere`, this thread routes the chunks sent while no thread in use is ready, and chunks
+   * go only to threads that are.
    */
   begin(init: WorkerInit, replay?: Replay, rules?: CompiledRuleSet): void {
     if (replay) this.#replay = replay;
     for (const w of this.#workers) w.postMessage({ init });
-    if (rules) this.#local = startRouter(rules, init);
+    if (rules && this.#routeHere) this.#local = startRouter(rules, init);
     else if (this.#workers.length === 0)
       throw new Error('ReplayPool: with no threads, begin() needs the rules to route with.');
   }
@@ -165,19 +191,37 @@ export class ReplayPool {
     const seq = this.#sent;
     this.#sent += 1;
     this.#labels.set(seq, label);
-    if (this.#ready === 0 && this.#local) {
+    const to = this.threadFor();
+    if (to === undefined) {
       this.#routedHere.add(seq);
       this.#routedHereCount += 1;
-      this.received(routeBytes(this.#local, Buffer.from(buffer, 0, length), seq));
+      this.received(routeBytes(this.#local as Router, Buffer.from(buffer, 0, length), seq));
       return seq;
     }
-    let least = 0;
-    for (let i = 1; i < this.#active; i += 1)
-      if ((this.#outstanding[i] as number) < (this.#outstanding[least] as number)) least = i;
-    this.#outstanding[least] = (this.#outstanding[least] as number) + 1;
-    this.#handed[least] = (this.#handed[least] as number) + 1;
-    (this.#workers[least] as Worker).postMessage({ seq, buffer, length }, [buffer]);
+    this.#outstanding[to] = (this.#outstanding[to] as number) + 1;
+    this.#handed[to] = (this.#handed[to] as number) + 1;
+    (this.#workers[to] as Worker).postMessage({ seq, buffer, length }, [buffer]);
     return seq;
+  }
+
+  /**
+   * The thread in use with the fewest chunks outstanding. When this thread can route
+   * (`#local`), only a thread that has its rules counts, and undefined (route here) when none
+   * has; otherwise any, a chunk waiting in a thread that is still starting.
+   */
+  private threadFor(): number | undefined {
+    let best: number | undefined;
+    for (let i = 0; i < Math.max(1, this.#active) && i < this.#workers.length; i += 1) {
+      if (this.#dropped[i] || (this.#local && !this.#isReady[i])) continue;
+      if (
+        best === undefined ||
+        (this.#outstanding[i] as number) < (this.#outstanding[best] as number)
+      )
+        best = i;
+    }
+    if (best === undefined && !this.#local)
+      throw new Error('ReplayPool: with no threads, begin() needs the rules to route with.');
+    return best;
   }
 
   /** Applies everything sent, then gathers the workers' figures and stops them. */
@@ -188,7 +232,9 @@ export class ReplayPool {
     if (this.#local) this.replay.mergeStats(this.#local.engine.stats());
     // A thread handed no chunk counted nothing: it is not waited for (it may not have
     // started yet, when this thread routed a small input alone).
-    for (const w of this.#workers.filter((_, i) => (this.#handed[i] as number) > 0)) {
+    for (const w of this.#workers.filter(
+      (_, i) => (this.#handed[i] as number) > 0 && !this.#dropped[i],
+    )) {
       const stats = await new Promise<[string, RuleStats][]>((resolve, reject) => {
         if (this.#failure) {
           reject(this.#failure);

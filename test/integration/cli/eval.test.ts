@@ -72,6 +72,12 @@ describe('cordon eval', () => {
     expect(run.stdout).toMatch(/odd_key\s+\d+\s+\d+\s+[\d.]+\s+1\.000\s+[\d.]+/);
     expect(run.stdout).toContain(`labelled positive by "labels.anomaly"`);
     expect(cordon(['eval']).code).toBe(2);
+    // A file that is not there: said plainly, without a stack trace.
+    const missing = cordon(['eval', '--content', join(dir, 'content'), join(dir, 'nope.ndjson')]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr.trim()).toBe(
+      `cordon: ${join(dir, 'nope.ndjson')}: no such file or directory.`,
+    );
   });
 
   it('prints where the rules are wrong and exits 1, as replay does', () => {

@@ -89,6 +89,15 @@ describe('cordon replay', () => {
     expect(runs[0]?.stderr).toMatch(/model_extraction_by_query_volume\s+baseline_spike\s+202\s+2/);
   });
 
+  it('says an input that is not there is not there, without a stack trace', () => {
+    const missing = join(tempDir('replay-missing'), 'nope.ndjson');
+    const run = cordon(['replay', missing]);
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim()).toBe(
+      `cordon replay: ${missing}: no such file or directory; name an NDJSON file, a directory of them, or - for stdin.`,
+    );
+  });
+
   it('reports bad lines by number and skips repeated events as ingest would', () => {
     const lines = burst('k3');
     const input = file([
@@ -114,8 +123,10 @@ describe('cordon replay', () => {
       JSON.stringify({ id: `login-${i}`, time: T0 + i, kind: 'login', outcome: 'success' }),
     );
     const input = file([...unread, ...unrouted, unread[0] as string]);
-    for (const workers of ['0', '2']) {
-      const run = cordon(['replay', '--workers', workers, input]);
+    // By default a file this small is routed on the main thread (on two cores; elsewhere by
+    // threads), in the threads' way.
+    for (const workers of ['0', '2', undefined]) {
+      const run = cordon(['replay', ...(workers ? ['--workers', workers] : []), input]);
       expect(run.code, run.stderr).toBe(0);
       // With threads, none of the eleven lines is parsed: no detection of the shipped rules can
       // match an alert named "disk full" or a successful login, as their top-level fields say.
@@ -124,6 +135,8 @@ describe('cordon replay', () => {
           ? /\n10 events in .*, 0 matches, 1 duplicate skipped\.\n/
           : /\n10 events in .*, 0 matches, 1 duplicate skipped; 11 lines no detection could match counted without parsing\.\n/,
       );
+      // Nothing but the per-rule table and that line.
+      expect(run.stderr).toMatch(/^rule +type +events/);
     }
   });
 

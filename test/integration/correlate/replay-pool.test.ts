@@ -188,6 +188,41 @@ describe('replay pool', () => {
     }
   });
 
+  it('when it can route here, leaves out a thread that fails before its first chunk, however late', async () => {
+    const { content } = await loadContent(REPO_ROOT, { playbooks: false });
+    if (!content) throw new Error('the shipped content does not load');
+    const input = chunks();
+    const serial = serialIds(content, input);
+    const options = engineOptions(loadConfig({}, REPO_ROOT).correlate, content.connectors, 1);
+    // Rules the threads cannot build (each fails as it starts); this thread has good ones.
+    const broken = [{ file: 'bad.yaml', text: 'title: [unclosed' }];
+    for (const waitMs of [0, 500]) {
+      const pool = new ReplayPool(2, { maxInFlight: 2, routeHere: true });
+      const ids: string[] = [];
+      const replay = replayOf(content, (id) => ids.push(id));
+      try {
+        pool.begin(
+          { sources: broken, options, now: T0, defaultSource: 'replay' },
+          replay,
+          content.rules,
+        );
+        // Before or after the threads failed: the same outcome.
+        if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
+        for (const text of input) {
+          const bytes = new TextEncoder().encode(text);
+          await pool.send(bytes.buffer, bytes.length, 'events.ndjson');
+        }
+        await pool.finish();
+        replay.finish();
+      } finally {
+        await pool.close();
+      }
+      expect(ids).toEqual(serial);
+      expect(pool.routedHere).toBe(KEYS);
+      expect(pool.ready).toBe(0);
+    }
+  });
+
   it('routes a chunk longer than one decoded slice whole: UTF-8, long lines, bad-line numbers', async () => {
     const { content } = await loadContent(REPO_ROOT, { playbooks: false });
     if (!content) throw new Error('the shipped content does not load');
@@ -295,7 +330,7 @@ describe('replay pool', () => {
     if (!content) throw new Error('the shipped content does not load');
     const input = chunks();
     const serial = serialIds(content, input);
-    const pool = new ReplayPool(2, { maxInFlight: 4 });
+    const pool = new ReplayPool(2, { maxInFlight: 4, routeHere: true });
     const ids: string[] = [];
     const replay = replayOf(content, (id) => ids.push(id));
     const options = engineOptions(loadConfig({}, REPO_ROOT).correlate, content.connectors, 1);

@@ -1,7 +1,8 @@
 /**
  * The replay's memory of recent event refs agrees with the plain definition (a ref taken in
  * within the window before is a repeat) on any sequence, including times that go backwards,
- * refs that come back after expiring, and tables rebuilt many times over.
+ * refs that come back after expiring, and tables rebuilt many times over (the sequences run to
+ * a few thousand steps, and half the runs start from a table of 8 slots and columns of 4).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -27,6 +28,17 @@ function reference(windowMs: number): (ref: string, now: number) => boolean {
   };
 }
 
+/** The least sizes a RecentRefs starts from: tiny (many rebuilds and column growths) or as deployed. */
+const SIZES = fc.constantFrom({ slots: 8, columns: 4 }, undefined);
+
+/** Steps of (ref number, clock step), up to 2,000 long: fast-check's default size would stop at ten. */
+function steps(maxRef: number): fc.Arbitrary<[number, number][]> {
+  return fc.array(fc.tuple(fc.integer({ min: 0, max: maxRef }), fc.integer({ min: -5, max: 20 })), {
+    maxLength: 2_000,
+    size: 'max',
+  });
+}
+
 describe('RecentRefs', () => {
   it('finds the same repeats as a map of ref → time', () => {
     fc.assert(
@@ -34,11 +46,10 @@ describe('RecentRefs', () => {
         fc.integer({ min: 1, max: 50 }),
         // A size hint, right or wrong, changes when the table is rebuilt, never the answers.
         fc.integer({ min: 0, max: 5_000 }),
-        fc.array(fc.tuple(fc.integer({ min: 0, max: 40 }), fc.integer({ min: -5, max: 20 })), {
-          maxLength: 3_000,
-        }),
-        (windowMs, expectedRefs, steps) => {
-          const refs = new RecentRefs(windowMs, expectedRefs);
+        SIZES,
+        steps(40),
+        (windowMs, expectedRefs, sizes, steps) => {
+          const refs = new RecentRefs(windowMs, expectedRefs, sizes);
           const expected = reference(windowMs);
           let now = 0;
           for (const [id, dt] of steps) {
@@ -49,12 +60,13 @@ describe('RecentRefs', () => {
         },
       ),
       {
-        numRuns: 300,
+        numRuns: 150,
         // The clock steps back after a repeat moved the window past an older ref.
         examples: [
           [
             16,
             0,
+            undefined,
             [
               [7, 0],
               [4, 1],
@@ -75,11 +87,10 @@ describe('RecentRefs', () => {
         // A poor hash makes refs of different lengths and texts share table slots and hashes,
         // so the span comparison itself decides.
         fc.boolean(),
-        fc.array(fc.tuple(fc.integer({ min: 0, max: 120 }), fc.integer({ min: -5, max: 20 })), {
-          maxLength: 3_000,
-        }),
-        (windowMs, batchSize, poorHash, steps) => {
-          const refs = new RecentRefs(windowMs, 0);
+        SIZES,
+        steps(120),
+        (windowMs, batchSize, poorHash, sizes, steps) => {
+          const refs = new RecentRefs(windowMs, 0, sizes);
           const expected = reference(windowMs);
           let now = 0;
           for (let at = 0; at < steps.length; at += batchSize) {
@@ -98,7 +109,7 @@ describe('RecentRefs', () => {
           }
         },
       ),
-      { numRuns: 300 },
+      { numRuns: 150 },
     );
   });
 
@@ -109,11 +120,10 @@ describe('RecentRefs', () => {
         fc.integer({ min: 0, max: 2_000 }),
         fc.integer({ min: 1, max: 60 }),
         fc.boolean(),
-        fc.array(fc.tuple(fc.integer({ min: 0, max: 120 }), fc.integer({ min: -5, max: 20 })), {
-          maxLength: 3_000,
-        }),
-        (windowMs, expectedRefs, batchSize, poorHash, steps) => {
-          const refs = new RecentRefs(windowMs, expectedRefs);
+        SIZES,
+        steps(120),
+        (windowMs, expectedRefs, batchSize, poorHash, sizes, steps) => {
+          const refs = new RecentRefs(windowMs, expectedRefs, sizes);
           const expected = reference(windowMs);
           let now = 0;
           for (let at = 0; at < steps.length; at += batchSize) {
@@ -137,7 +147,7 @@ describe('RecentRefs', () => {
           }
         },
       ),
-      { numRuns: 300 },
+      { numRuns: 150 },
     );
   });
 
