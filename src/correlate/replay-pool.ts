@@ -17,10 +17,11 @@ import { ThreadDemand, type ThreadAdvice } from './thread-demand.js';
  * hands them out; workers parse, validate and route them (the stateless, costly part); the
  * main thread applies each chunk's routes to the one engine, strictly in input order, so the
  * result is exactly that of a single-threaded replay. How many of its threads get chunks
- * follows what the applying thread needs (see ThreadDemand). Until a thread has its rules
- * built, the main thread routes the chunks itself when it was given the rules (`begin`): a
+ * follows what the applying thread needs (see ThreadDemand). With `routeHere` and the rules
+ * (`begin`), the main thread routes the chunks itself until a thread has its rules built: a
  * thread takes a few hundred milliseconds to start, which a small input would otherwise only
- * wait out (20,000 events: 1.1 s with two threads against 0.6 s with none).
+ * wait out (20,000 events: 1.1 s with two threads against 0.6 s with none); with no threads
+ * at all, it routes every chunk.
  */
 export class ReplayPool {
   readonly #workers: Worker[] = [];
