@@ -38,6 +38,18 @@ function replayOf(content: Content, onMatch: (id: string) => void): Replay {
   return new Replay(content.rules, options, (m) => onMatch(m.matchId), 0);
 }
 
+/** Begins `pool` on the shipped pack's settings, with `sources` for its threads. */
+function beginPool(
+  pool: ReplayPool,
+  content: Content,
+  replay: Replay,
+  rules?: Content['rules'],
+  sources: Content['ruleSources'] = content.ruleSources,
+): void {
+  const options = engineOptions(loadConfig({}, REPO_ROOT).correlate, content.connectors, 1);
+  pool.begin({ sources, options, now: T0, defaultSource: 'replay' }, replay, rules);
+}
+
 async function throughPool(
   content: Content,
   pool: ReplayPool,
@@ -46,12 +58,7 @@ async function throughPool(
 ): Promise<string[]> {
   const ids: string[] = [];
   const replay = replayOf(content, (id) => ids.push(id));
-  const options = engineOptions(loadConfig({}, REPO_ROOT).correlate, content.connectors, 1);
-  pool.begin(
-    { sources: content.ruleSources, options, now: T0, defaultSource: 'replay' },
-    replay,
-    rules,
-  );
+  beginPool(pool, content, replay, rules);
   for (const text of input) {
     const bytes = new TextEncoder().encode(text);
     await pool.send(bytes.buffer, bytes.length, 'events.ndjson');
@@ -169,10 +176,9 @@ describe('replay pool', () => {
     if (!content) throw new Error('the shipped content does not load');
     const pool = new ReplayPool(2, { maxInFlight: 2 });
     const replay = replayOf(content, () => undefined);
-    const options = engineOptions(loadConfig({}, REPO_ROOT).correlate, content.connectors, 1);
     // Rules that do not build: each thread throws as it starts and stops.
     const broken = [{ file: 'bad.yaml', text: 'title: [unclosed' }];
-    pool.begin({ sources: broken, options, now: T0, defaultSource: 'replay' }, replay);
+    beginPool(pool, content, replay, undefined, broken);
     // Let them stop first: a chunk asked for after a thread failed must fail too, not wait.
     await new Promise((resolve) => setTimeout(resolve, 500));
     try {
@@ -194,7 +200,6 @@ describe('replay pool', () => {
     if (!content) throw new Error('the shipped content does not load');
     const input = chunks();
     const serial = serialIds(content, input);
-    const options = engineOptions(loadConfig({}, REPO_ROOT).correlate, content.connectors, 1);
     // Rules the threads cannot build (each fails as it starts); this thread has good ones.
     const broken = [{ file: 'bad.yaml', text: 'title: [unclosed' }];
     for (const waitMs of [0, 500]) {
@@ -202,11 +207,7 @@ describe('replay pool', () => {
       const ids: string[] = [];
       const replay = replayOf(content, (id) => ids.push(id));
       try {
-        pool.begin(
-          { sources: broken, options, now: T0, defaultSource: 'replay' },
-          replay,
-          content.rules,
-        );
+        beginPool(pool, content, replay, content.rules, broken);
         // Before or after the threads failed: the same outcome.
         if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
         await sendAll(pool, replay, input);
@@ -254,11 +255,7 @@ describe('replay pool', () => {
     const ids: string[] = [];
     const replay = replayOf(content, (id) => ids.push(id));
     try {
-      const options = engineOptions(loadConfig({}, REPO_ROOT).correlate, content.connectors, 1);
-      pool.begin(
-        { sources: content.ruleSources, options, now: T0, defaultSource: 'replay' },
-        replay,
-      );
+      beginPool(pool, content, replay);
       const bytes = new TextEncoder().encode(text);
       await pool.send(bytes.buffer, bytes.length, 'events.ndjson');
       await pool.finish();
@@ -293,13 +290,8 @@ describe('replay pool', () => {
     const pool = new ReplayPool(0);
     const ids: string[] = [];
     const replay = replayOf(content, (id) => ids.push(id));
-    const options = engineOptions(loadConfig({}, REPO_ROOT).correlate, content.connectors, 1);
     try {
-      pool.begin(
-        { sources: content.ruleSources, options, now: T0, defaultSource: 'replay' },
-        replay,
-        content.rules,
-      );
+      beginPool(pool, content, replay, content.rules);
       await sendAll(pool, replay, input);
     } finally {
       await pool.close();
@@ -311,9 +303,7 @@ describe('replay pool', () => {
     expect(pool.handed).toEqual([]);
     // Without the rules it has nothing to route with.
     const bare = new ReplayPool(0);
-    expect(() =>
-      bare.begin({ sources: content.ruleSources, options, now: T0, defaultSource: 'replay' }),
-    ).toThrow(/needs the rules/);
+    expect(() => beginPool(bare, content, replay)).toThrow(/needs the rules/);
   });
 
   it('routes chunks on this thread until a thread has its rules, then hands them over', async () => {
@@ -324,13 +314,8 @@ describe('replay pool', () => {
     const pool = new ReplayPool(2, { maxInFlight: 4, routeHere: true });
     const ids: string[] = [];
     const replay = replayOf(content, (id) => ids.push(id));
-    const options = engineOptions(loadConfig({}, REPO_ROOT).correlate, content.connectors, 1);
     try {
-      pool.begin(
-        { sources: content.ruleSources, options, now: T0, defaultSource: 'replay' },
-        replay,
-        content.rules,
-      );
+      beginPool(pool, content, replay, content.rules);
       const send = async (text: string): Promise<void> => {
         const bytes = new TextEncoder().encode(text);
         await pool.send(bytes.buffer, bytes.length, 'events.ndjson');
