@@ -1,3 +1,5 @@
+import { EVENT_KEYS } from '../../ingest/normalizers/canonical-input.js';
+
 /**
  * The few top-level fields a replay needs of a line no rule reads (its kind, id, source, time
  * and receipt time), and those a line's detections may be decided on (name, severity and
@@ -173,46 +175,45 @@ export function readTopLevelFieldsIn(
   return { kind, id, source, time, received, name, severity, outcome };
 }
 
+/** The keys read here; keyOf gives '' for the others a recorded line may have. */
+const READ_KEYS: ReadonlySet<string> = new Set([
+  'id',
+  'kind',
+  'time',
+  'received',
+  'source',
+  'name',
+  'severity',
+  'outcome',
+]);
+/**
+ * The keys a recorded line may have (a canonical event's, and the source and receipt time a
+ * recording keeps), as char codes: compared in a loop, they cost the callers less to optimise
+ * than one inlined `startsWith` per key did (about 40 ms of TurboFan per thread, in a replay of
+ * two seconds), and run no slower.
+ */
+const LINE_KEYS: readonly string[] = [...EVENT_KEYS, 'source', 'received'];
+const KEY_CODES: readonly (readonly number[])[] = LINE_KEYS.map((k) =>
+  Array.from(k, (c) => c.charCodeAt(0)),
+);
+const KEY_READ: readonly string[] = LINE_KEYS.map((k) => (READ_KEYS.has(k) ? k : ''));
+
 /**
  * `key` when the text from `start` to `end` is one of the keys read here, '' for another key a
  * canonical event has, undefined for any other. Compared in place: slicing every key of every
  * line to compare it cost more than the rest of the read.
  */
 function keyOf(line: string, start: number, end: number): string | undefined {
-  switch (end - start) {
-    case 2:
-      return line.startsWith('id', start) ? 'id' : undefined;
-    case 3:
-      return line.startsWith('raw', start) ? '' : undefined;
-    case 4:
-      return line.startsWith('kind', start)
-        ? 'kind'
-        : line.startsWith('time', start)
-          ? 'time'
-          : line.startsWith('name', start)
-            ? 'name'
-            : line.startsWith('text', start)
-              ? ''
-              : undefined;
-    case 6:
-      return line.startsWith('source', start)
-        ? 'source'
-        : line.startsWith('entity', start) || line.startsWith('labels', start)
-          ? ''
-          : undefined;
-    case 7:
-      return line.startsWith('outcome', start) ? 'outcome' : undefined;
-    case 8:
-      return line.startsWith('received', start)
-        ? 'received'
-        : line.startsWith('severity', start)
-          ? 'severity'
-          : line.startsWith('measures', start)
-            ? ''
-            : undefined;
-    default:
-      return undefined;
+  const length = end - start;
+  const first = line.charCodeAt(start);
+  for (let k = 0; k < KEY_CODES.length; k += 1) {
+    const codes = KEY_CODES[k] as readonly number[];
+    if (codes.length !== length || codes[0] !== first) continue;
+    let i = 1;
+    while (i < length && line.charCodeAt(start + i) === codes[i]) i += 1;
+    if (i === length) return KEY_READ[k];
   }
+  return undefined;
 }
 
 /** stringEnd for a line without any backslash. */
