@@ -28,8 +28,18 @@ export interface ClearLimitResult {
   readonly existed: boolean;
 }
 
+/** What undoing one effect's limit did (undoLimit). */
+export interface UndoLimitResult {
+  readonly applied: boolean;
+  readonly key: string;
+  /** The effect's limit was still in force (not cleared or lifted since). */
+  readonly existed: boolean;
+  /** The effect key of the limit in force on the key now; '' when none is. */
+  readonly restored: string;
+}
+
 export interface LimiterHistoryEntry {
-  readonly op: 'set' | 'clear';
+  readonly op: 'set' | 'clear' | 'undo';
   readonly at: number;
   readonly effect: string;
   readonly [field: string]: unknown;
@@ -44,6 +54,13 @@ export interface LimitRule {
   readonly setAt: number;
   readonly setBy: string;
   readonly reason: string;
+  /** The effect that set it. */
+  readonly effect: string;
+  /**
+   * The limits it went over and that have not lifted, newest first: in force again when it is
+   * undone or lifts (see setLimit).
+   */
+  readonly under: readonly Omit<LimitRule, 'key' | 'under'>[];
 }
 
 /** Cordon's built-in gateway limiter: rules set by playbooks, decisions asked by gateways. */
@@ -115,6 +132,33 @@ export class LimiterStore {
     return JSON.parse(String(json)) as ClearLimitResult;
   }
 
+  /**
+   * Takes back the limit effect `of` set on `key` (the undo of ratelimit.set and key.block):
+   * the limits it went over are in force again, and one set over it since stays. Exactly once
+   * per `effectKey`, as set and clear are.
+   */
+  async undo(
+    effectKey: string,
+    key: string,
+    of: string,
+    by: string,
+    reason: string,
+    now: number,
+    /** As for `set`. */
+    connector?: string,
+  ): Promise<UndoLimitResult> {
+    const json = await this.#scripts.run('undoLimit', this.#ruleKeys(key, effectKey), [
+      now,
+      effectKey,
+      key,
+      by,
+      reason,
+      connector === undefined ? '' : JSON.stringify(connector),
+      of,
+    ]);
+    return JSON.parse(String(json)) as UndoLimitResult;
+  }
+
   /** Counts the request and decides. */
   async check(key: string, now: number): Promise<LimitDecision> {
     const json = await this.#scripts.run(
@@ -125,19 +169,31 @@ export class LimiterStore {
     return JSON.parse(String(json)) as LimitDecision;
   }
 
-  async rule(key: string): Promise<LimitRule | undefined> {
+  /**
+   * The limit in force on `key` at `now`: the one on top, or when it has lifted the newest it
+   * went over that has not (as checkLimit decides), with those beneath it; undefined when none.
+   * Without `now`, the limit on top as stored, lifted or not, with every one beneath it.
+   */
+  async rule(key: string, now?: number): Promise<LimitRule | undefined> {
     const h = await this.redis.hgetall(this.keys.limiterRule(key));
     if (!h.key) return undefined;
-    return {
-      key: h.key,
-      mode: h.mode === 'block' ? 'block' : 'throttle',
-      count: Number(h.count),
-      windowMs: Number(h.windowMs),
-      expiresAt: Number(h.expiresAt),
-      setAt: Number(h.setAt),
-      setBy: h.setBy ?? '',
-      reason: h.reason ?? '',
-    };
+    const live = (l: { readonly expiresAt: number }): boolean =>
+      now === undefined || l.expiresAt === 0 || l.expiresAt > now;
+    const layers = [
+      {
+        mode: h.mode === 'block' ? ('block' as const) : ('throttle' as const),
+        count: Number(h.count),
+        windowMs: Number(h.windowMs),
+        expiresAt: Number(h.expiresAt),
+        setAt: Number(h.setAt),
+        setBy: h.setBy ?? '',
+        reason: h.reason ?? '',
+        effect: h.effect ?? '',
+      },
+      ...(h.under ? (JSON.parse(h.under) as Omit<LimitRule, 'key' | 'under'>[]) : []),
+    ].filter(live);
+    const [top, ...under] = layers;
+    return top ? { key: h.key, ...top, under } : undefined;
   }
 
   async history(key: string): Promise<LimiterHistoryEntry[]> {

@@ -84,6 +84,6 @@ describe('a parent whose undo waits on its sub-run’s own undo job', () => {
     );
     const history = (await t.call('GET', '/v1/limiter/keys/watch-wes', TOKENS.analyst)).json()
       .history as { op: string }[];
-    expect(history.map((h) => h.op)).toEqual(['clear', 'set']);
+    expect(history.map((h) => h.op)).toEqual(['undo', 'set']);
   });
 });

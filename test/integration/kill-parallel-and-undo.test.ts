@@ -150,10 +150,10 @@ describe('killed during undo', () => {
       'throttle',
     ]);
     expect(timeline.find((e) => e.type === 'cancelled')?.by).toBe('approver');
-    // Newest first in the history: one set, one clear each, whatever the kill did.
-    expect(await history(second.url, tokens.analyst as string, user)).toEqual(['clear', 'set']);
+    // Newest first in the history: one set, one undo each, whatever the kill did.
+    expect(await history(second.url, tokens.analyst as string, user)).toEqual(['undo', 'set']);
     expect(await history(second.url, tokens.analyst as string, `ip-${user}`)).toEqual([
-      'clear',
+      'undo',
       'set',
     ]);
     const approvals = run.approvals as { status: string }[];

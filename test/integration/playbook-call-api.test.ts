@@ -91,6 +91,6 @@ describe('call over the API', () => {
         .history as { op: string }[];
       return h.length === 2 ? h : undefined;
     }, 'the throttle to be undone');
-    expect(history.map((h) => h.op)).toEqual(['clear', 'set']);
+    expect(history.map((h) => h.op)).toEqual(['undo', 'set']);
   });
 });

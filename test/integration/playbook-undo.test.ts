@@ -130,7 +130,7 @@ describe('cancel', () => {
       'throttle',
     ]);
     // Newest first.
-    expect((await h.limiter.history('alice')).map((e) => e.op)).toEqual(['clear', 'set']);
+    expect((await h.limiter.history('alice')).map((e) => e.op)).toEqual(['undo', 'set']);
     expect(await h.limiter.rule('ip-alice')).toBeUndefined();
 
     // Ended runs cannot be cancelled again; nothing more happens.
@@ -244,7 +244,7 @@ describe('expires', () => {
     h.clock.advance(11 * 60_000);
     await h.settle();
     expect(ops(h)).toHaveLength(2);
-    expect((await h.limiter.history('erin')).map((e) => e.op)).toEqual(['clear', 'set']);
+    expect((await h.limiter.history('erin')).map((e) => e.op)).toEqual(['undo', 'set']);
     expect((await h.runs.get(runId))?.status).toBe('cancelled');
   });
 });
@@ -282,6 +282,42 @@ describe('retry of an approved step', () => {
     expect(await h.runs.get(runId)).toMatchObject({ status: 'resolved', state: 'done' });
     expect(ops(h)).toEqual(['ratelimit.set gina', 'ratelimit.set gina']);
     expect(await h.limiter.rule('gina')).toMatchObject({ mode: 'block' });
+  });
+});
+
+describe('two runs limiting one key', () => {
+  it("cancelling one takes back its own limits only: the other's stay in force", async () => {
+    const h = harness(CONTAIN);
+    for (const id of ['first', 'second']) {
+      await h.start(`run_${id}`, { id: `inc_${id}`, group: { user: 'dave' } });
+      await h.settle();
+    }
+    expect((await h.runner.cancel('run_second', 'responder-1')).ok).toBe(true);
+    await h.settle();
+    expect((await h.runs.get('run_second'))?.status).toBe('cancelled');
+    const now = h.clock.now();
+    expect(await h.limiter.rule('dave', now)).toMatchObject({
+      mode: 'throttle',
+      setBy: 'run_first',
+    });
+    expect(await h.limiter.rule('ip-dave', now)).toMatchObject({
+      mode: 'block',
+      setBy: 'run_first',
+    });
+    expect((await h.limiter.check('ip-dave', now)).decision).toBe('block');
+    // The undo step's own reason is recorded.
+    expect((await h.limiter.history('ip-dave'))[0]).toMatchObject({
+      op: 'undo',
+      existed: true,
+      reason: 'block was succeeded',
+      by: 'run_second',
+    });
+
+    // The first run cancelled too: nothing is left on either key.
+    expect((await h.runner.cancel('run_first', 'responder-1')).ok).toBe(true);
+    await h.settle();
+    expect(await h.limiter.rule('dave', h.clock.now())).toBeUndefined();
+    expect((await h.limiter.check('ip-dave', h.clock.now())).decision).toBe('allow');
   });
 });
 

@@ -70,7 +70,7 @@ describe('POST /v1/runs/:id/cancel', () => {
     expect(done.approvals.map((a: any) => a.status)).toEqual(['cancelled']);
     const history = (await t.call('GET', '/v1/limiter/keys/undo-api', TOKENS.analyst)).json()
       .history as { op: string }[];
-    expect(history.map((h) => h.op)).toEqual(['clear', 'set']);
+    expect(history.map((h) => h.op)).toEqual(['undo', 'set']);
 
     const again = await t.call('POST', `/v1/runs/${run.id}/cancel`, TOKENS.approver);
     expect(again.statusCode).toBe(409);
@@ -118,6 +118,6 @@ describe('expires, through BullMQ', () => {
     });
     const history = (await t.call('GET', '/v1/limiter/keys/exp-kim', TOKENS.analyst)).json()
       .history as { op: string }[];
-    expect(history.map((h) => h.op)).toEqual(['clear', 'set']);
+    expect(history.map((h) => h.op)).toEqual(['undo', 'set']);
   });
 });

@@ -94,8 +94,15 @@ export function builtinExecutorTable(
     table[type.type] = Object.fromEntries(
       Object.entries(type.operations).map(([name, op]) => [
         name,
-        async (inputs, ctx) =>
-          op.run(inputs, operationContext(ctx, ctx.connector ?? type.type, noMemo), client),
+        async (inputs, ctx) => {
+          // As execute() does: the undo of an operation that defines its own runs that.
+          const undoOf = (ctx as ActionContext & { undoOf?: UndoOf }).undoOf;
+          const undoing = undoOf ? type.operations[undoOf.operation] : undefined;
+          const opCtx = operationContext(ctx, ctx.connector ?? type.type, noMemo, undoOf);
+          return undoing?.undo && undoOf
+            ? undoing.undo(undoOf, opCtx, client, inputs)
+            : op.run(inputs, opCtx, client);
+        },
       ]),
     );
   }
@@ -122,7 +129,7 @@ async function execute(
   );
   const act = (): Promise<unknown> =>
     undoing?.undo && undoOf
-      ? undoing.undo(undoOf, opCtx, instance.client)
+      ? undoing.undo(undoOf, opCtx, instance.client, inputs)
       : op.run(inputs, opCtx, instance.client);
   // The ledger names the concrete instance that acts (a route may have picked it).
   const naming = (): Promise<unknown> =>

@@ -198,12 +198,10 @@ export const limiterRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
     async (request) => {
       const { key } = request.params;
       const [rule, history] = await Promise.all([
-        deps.limiter.rule(key),
+        deps.limiter.rule(key, deps.clock.now()),
         deps.limiter.history(key),
       ]);
-      const active =
-        rule && (rule.expiresAt === 0 || rule.expiresAt > deps.clock.now()) ? rule : null;
-      return { key, rule: active, history };
+      return { key, rule: rule ?? null, history };
     },
   );
 };

@@ -202,7 +202,7 @@ describe('a real nginx enforcing the built-in limiter through auth_request', () 
     );
     const history = await t.call('GET', `/v1/limiter/keys/${ABUSER}`, TOKENS.analyst);
     expect(history.json()).toMatchObject({ rule: null });
-    expect((history.json().history as { op: string }[]).map((h) => h.op)).toEqual(['clear', 'set']);
+    expect((history.json().history as { op: string }[]).map((h) => h.op)).toEqual(['undo', 'set']);
     expect(await statuses(ABUSER, 3), explain()).toEqual([200, 200, 200]);
   }, 90_000);
 

@@ -41,6 +41,8 @@ describe('LimiterStore', () => {
       setAt: T0,
       setBy: 'run_1',
       reason: 'extraction',
+      effect: 'eff-1',
+      under: [],
     });
     expect(await env.t.redis.pttl(keys.limiterRule('k-1'))).toBe(-1);
 
@@ -153,6 +155,20 @@ describe('LimiterStore', () => {
       setAt: T0 + 20,
       setBy: 'run_2',
       reason: 'second',
+      effect: 'eff-2',
+      // The throttle it went over, in force again if this block is undone or lifts.
+      under: [
+        {
+          mode: 'throttle',
+          count: 3,
+          windowMs: 1_000,
+          expiresAt: 0,
+          setAt: T0,
+          setBy: 'run_1',
+          reason: 'first',
+          effect: 'eff-1',
+        },
+      ],
     });
     expect(await store.history('k-1')).toEqual([
       {
@@ -236,5 +252,110 @@ describe('LimiterStore', () => {
         reason: 'abuse',
       },
     ]);
+  });
+
+  describe('a limit goes over the one in place, and undoing it takes back that limit only', () => {
+    const throttle = (count: number) => ({ mode: 'throttle', count, windowMs: 1_000 }) as const;
+    // Whether `key` is throttled at `at`: its limit over the first window of `at`.
+    const limitAt = async (store: LimiterStore, key: string, at: number): Promise<unknown> => {
+      const d = await store.check(key, at);
+      return d.decision === 'block' ? 'block' : (d.limit ?? 'none');
+    };
+
+    it('undoing the limit on top puts the one it went over back in force; undoing it twice does nothing more', async () => {
+      const keys = env.fresh('undo-top');
+      const store = new LimiterStore(env.t.redis, keys);
+      await store.set('eff-a', 'k', throttle(10), 0, 'run_a', 'a', T0);
+      await store.set('eff-b', 'k', BLOCK, 0, 'run_b', 'b', T0 + 1);
+      expect(await limitAt(store, 'k', T0 + 2)).toBe('block');
+
+      const undone = await store.undo('undo-b', 'k', 'eff-b', 'run_b', 'cancelled', T0 + 3);
+      expect(undone).toEqual({ applied: true, key: 'k', existed: true, restored: 'eff-a' });
+      expect(await limitAt(store, 'k', T0 + 4_000)).toBe(10);
+      expect(await store.rule('k', T0 + 4_000)).toEqual(
+        expect.objectContaining({ mode: 'throttle', count: 10, effect: 'eff-a', under: [] }),
+      );
+      expect((await store.history('k'))[0]).toEqual({
+        op: 'undo',
+        at: T0 + 3,
+        effect: 'undo-b',
+        of: 'eff-b',
+        existed: true,
+        restored: 'eff-a',
+        by: 'run_b',
+        reason: 'cancelled',
+      });
+      // A retried undo: the first result, nothing changed.
+      expect(await store.undo('undo-b', 'k', 'eff-b', 'run_b', 'cancelled', T0 + 5)).toEqual({
+        ...undone,
+        applied: false,
+      });
+      expect(await limitAt(store, 'k', T0 + 5_000)).toBe(10);
+      // The last limit undone: none is left, and the key leaves the index.
+      await store.undo('undo-a', 'k', 'eff-a', 'run_a', 'cancelled', T0 + 6);
+      expect(await store.check('k', T0 + 6_000)).toEqual({ decision: 'allow' });
+      expect(await store.rule('k', T0 + 6_000)).toBeUndefined();
+      expect(await env.t.redis.zscore(keys.limiterIndex, 'k')).toBeNull();
+    });
+
+    it('undoing a limit set under another leaves the one on top in force', async () => {
+      const store = new LimiterStore(env.t.redis, env.fresh('undo-under'));
+      await store.set('eff-a', 'k', throttle(10), 0, 'run_a', 'a', T0);
+      await store.set('eff-b', 'k', throttle(2), 0, 'run_b', 'b', T0 + 1);
+      expect(await store.undo('undo-a', 'k', 'eff-a', 'run_a', 'r', T0 + 2)).toEqual({
+        applied: true,
+        key: 'k',
+        existed: true,
+        restored: 'eff-b',
+      });
+      expect(await limitAt(store, 'k', T0 + 3_000)).toBe(2);
+      expect((await store.rule('k', T0 + 3_000))?.under).toEqual([]);
+      // Then the one on top: nothing of eff-a comes back.
+      await store.undo('undo-b', 'k', 'eff-b', 'run_b', 'r', T0 + 4);
+      expect(await store.check('k', T0 + 4_000)).toEqual({ decision: 'allow' });
+    });
+
+    it('an undo finds nothing once the limit is cleared, and changes nothing', async () => {
+      const store = new LimiterStore(env.t.redis, env.fresh('undo-cleared'));
+      await store.set('eff-a', 'k', throttle(10), 0, 'run_a', 'a', T0);
+      await store.clear('clr', 'k', 'operator', 'done', T0 + 1);
+      await store.set('eff-c', 'k', throttle(4), 0, 'run_c', 'c', T0 + 2);
+      expect(await store.undo('undo-a', 'k', 'eff-a', 'run_a', 'r', T0 + 3)).toEqual({
+        applied: true,
+        key: 'k',
+        existed: false,
+        restored: 'eff-c',
+      });
+      expect(await limitAt(store, 'k', T0 + 3_000)).toBe(4);
+    });
+
+    it('when the limit on top lifts, the newest one under it that has not applies, and the key lives as long as it', async () => {
+      const keys = env.fresh('under-expiry');
+      const store = new LimiterStore(env.t.redis, keys);
+      await store.set('eff-a', 'k', throttle(10), 0, 'run_a', 'a', T0);
+      await store.set('eff-b', 'k', throttle(8), T0 + 5_000, 'run_b', 'b', T0 + 1);
+      await store.set('eff-c', 'k', BLOCK, T0 + 60_000, 'run_c', 'c', T0 + 2);
+      // Never-lifting throttle beneath: the key is kept, whatever the top's expiry.
+      expect(await env.t.redis.pttl(keys.limiterRule('k'))).toBe(-1);
+      expect(await limitAt(store, 'k', T0 + 3)).toBe('block');
+      // eff-b lifted before eff-c did: eff-a applies.
+      expect(await limitAt(store, 'k', T0 + 61_000)).toBe(10);
+      expect(await store.rule('k', T0 + 61_000)).toEqual(
+        expect.objectContaining({ effect: 'eff-a', under: [] }),
+      );
+      // Without `now`, the rule as stored.
+      expect(await store.rule('k')).toEqual(expect.objectContaining({ effect: 'eff-c' }));
+    });
+
+    it('keeps at most 32 limits under the one on top, dropping the oldest', async () => {
+      const store = new LimiterStore(env.t.redis, env.fresh('under-cap'));
+      for (let i = 0; i < 40; i += 1)
+        await store.set(`eff-${i}`, 'k', throttle(i + 1), 0, `run_${i}`, 'r', T0 + i);
+      const rule = await store.rule('k', T0 + 100);
+      expect(rule?.effect).toBe('eff-39');
+      expect(rule?.under.map((l) => l.effect)).toEqual(
+        Array.from({ length: 32 }, (_, i) => `eff-${38 - i}`),
+      );
+    });
   });
 });

@@ -2,7 +2,13 @@ import { parseDuration } from '../../../shared/duration.js';
 import { CordonError } from '../../../shared/errors.js';
 import type { LimiterStore } from '../../../store/limiter-store.js';
 import { parseRate, type Rate } from '../../rate.js';
-import { defineConnectorType, text, type ConnectorOperation } from '../connector-type.js';
+import {
+  defineConnectorType,
+  text,
+  type ConnectorOperation,
+  type OperationContext,
+  type UndoOf,
+} from '../connector-type.js';
 import { KEY_BLOCK, KEY_UNBLOCK, RATELIMIT_CLEAR, RATELIMIT_SET } from '../contracts.js';
 
 const ATOMIC =
@@ -34,6 +40,27 @@ const clear: ConnectorOperation<LimiterStore> = {
 };
 
 /**
+ * The undo of a limit set by `ratelimit.set` or `key.block`: takes back that effect's limit
+ * only, so the limits it went over (another run's containment) are in force again, rather than
+ * lifting every limit on the key as an explicit `ratelimit.clear` does.
+ */
+const undoLimit = (
+  undoOf: UndoOf,
+  ctx: OperationContext,
+  limiter: LimiterStore,
+  inputs: Readonly<Record<string, unknown>>,
+): Promise<unknown> =>
+  limiter.undo(
+    ctx.effectKey,
+    text(undoOf.inputs.key),
+    undoOf.effectKey,
+    ctx.runId,
+    inputs.reason === undefined ? `undo of ${undoOf.operation}` : text(inputs.reason),
+    ctx.now,
+    ctx.connector,
+  );
+
+/**
  * Cordon's own limiter: gateways ask GET /v1/limiter/check per request (nginx auth_request,
  * Envoy ext_authz), so a limit set here takes effect on the next request.
  */
@@ -47,7 +74,9 @@ export const builtinLimiter = defineConnectorType<LimiterStore>({
       contract: RATELIMIT_SET,
       idempotency: ATOMIC,
       ledger: 'atomic',
-      undoes: 'ratelimit.clear removes it.',
+      undoes:
+        'ratelimit.clear as its undo takes back this limit only: the limits it went over (another run’s) are in force again; an explicit ratelimit.clear lifts every limit on the key.',
+      undo: undoLimit,
       run: (inputs, ctx, limiter) => {
         const rate = parseRate(inputs.limit);
         if (!rate.ok)
@@ -76,7 +105,9 @@ export const builtinLimiter = defineConnectorType<LimiterStore>({
       contract: KEY_BLOCK,
       idempotency: ATOMIC,
       ledger: 'atomic',
-      undoes: 'key.unblock removes the block.',
+      undoes:
+        'key.unblock as its undo takes back this block only: the limits it went over (another run’s) are in force again; an explicit key.unblock lifts every limit on the key.',
+      undo: undoLimit,
       run: (inputs, ctx, limiter) =>
         limiter.set(
           ctx.effectKey,
