@@ -1,4 +1,4 @@
-import { BlockList, isIP } from 'node:net';
+import { BlockList, createServer as createNetServer, isIP } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { engineOptions } from './correlate/engine-options.js';
 import { rulesOutlastingDedupe } from './correlate/rule/dedupe-check.js';
@@ -160,6 +160,14 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
   const secrets = { ...processSecrets, env: options.env ?? process.env };
   // Names each missing variable or file (never a value) before anything starts.
   if (has('worker')) checkConnectorSecrets(actionInstances, { secrets });
+
+  // A port in use (another Cordon on this host, say) is found before any role starts: a start
+  // that failed only when it came to listen had first taken the running correlator's partitions.
+  if (options.listen && has('api')) {
+    await portFree(config.host, config.port, 'CORDON_PORT');
+    if (config.consolePort > 0)
+      await portFree(config.host, config.consolePort, 'CORDON_CONSOLE_PORT');
+  }
 
   // Everything started is registered here; stop() (or a failed start) closes it in reverse.
   const closers: (() => Promise<void>)[] = [];
@@ -990,14 +998,34 @@ async function listenOrExplain(
   try {
     return await app.listen({ host, port });
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code !== 'EADDRINUSE' && code !== 'EACCES' && code !== 'EADDRNOTAVAIL') throw err;
-    throw new CordonError(
-      'CORDON_ERR_CONFIG_INVALID',
-      `Cannot listen on ${host}:${port} (${code === 'EADDRINUSE' ? 'another process is using it' : code}). Stop that process or set ${setting} / CORDON_HOST.`,
-      { cause: err },
-    );
+    throw listenError(err, host, port, setting);
   }
+}
+
+/** Throws listenOrExplain's error when `host:port` cannot be listened on now (0: any port). */
+async function portFree(host: string, port: number, setting: string): Promise<void> {
+  if (port === 0) return;
+  const probe = createNetServer();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      probe.once('error', reject);
+      probe.listen({ host, port, exclusive: true }, resolve);
+    });
+  } catch (err) {
+    throw listenError(err, host, port, setting);
+  }
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+}
+
+/** A listen failure said plainly (a busy, forbidden or foreign address); others as they are. */
+function listenError(err: unknown, host: string, port: number, setting: string): unknown {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code !== 'EADDRINUSE' && code !== 'EACCES' && code !== 'EADDRNOTAVAIL') return err;
+  return new CordonError(
+    'CORDON_ERR_CONFIG_INVALID',
+    `Cannot listen on ${host}:${port} (${code === 'EADDRINUSE' ? 'another process is using it' : code}). Stop that process or set ${setting} / CORDON_HOST.`,
+    { cause: err },
+  );
 }
 
 /**

@@ -77,7 +77,8 @@ describe('a busy port', () => {
     const instance = `busy-${store.prefix}`;
     const config = loadConfig(
       {
-        CORDON_REDIS_PREFIX: store.prefix,
+        // Its own prefix: the starts above wrote under the file's.
+        CORDON_REDIS_PREFIX: `${store.prefix}-busy`,
         CORDON_INSTANCE_ID: instance,
         CORDON_LOG_LEVEL: 'silent',
         CORDON_PORT: String(port),
@@ -101,5 +102,8 @@ describe('a busy port', () => {
     blocker.close();
     await new Promise((r) => setTimeout(r, 100));
     expect((await store.redis.client('LIST')) as string).not.toContain(`name=cordon:${instance}`);
+    // Found before any role started: nothing was written (no correlation partition taken from
+    // a Cordon already running there).
+    expect(await store.redis.keys(`${store.prefix}-busy*`)).toEqual([]);
   });
 });
