@@ -5,11 +5,15 @@ import { evaluate, eventScores, isPositiveLabel } from '../correlate/evaluate.js
 import type { Match } from '../correlate/match.js';
 import { Replay, readRecordedLine } from '../correlate/replay.js';
 import { getEventField } from '../ingest/canonical-event.js';
+import { EVENT_KEYS } from '../ingest/normalizers/canonical-input.js';
 import { readLines } from './replay-inputs.js';
 import { EVAL_USAGE } from './usage.js';
 
 /** Every contributing event is listed in a match here (replay caps them): eval needs them all. */
 const ALL_REFS = 10_000_000;
+
+/** The top-level keys a recorded line may have; any other is refused by the canonical read. */
+const LINE_KEYS: ReadonlySet<string> = new Set([...EVENT_KEYS, 'source', 'received']);
 
 export async function runEval(argv: readonly string[]): Promise<number> {
   let contentDir = '.';
@@ -44,6 +48,10 @@ export async function runEval(argv: readonly string[]): Promise<number> {
     (m) => matches.push(m),
     config.ingest.dedupeWindowMs,
   );
+  // A label kept beside the event (the default "label", or e.g. truth.attack) is no field of a
+  // canonical event: it is taken off each line before the line is read as one.
+  const top = label.split('.')[0] ?? '';
+  const labelKey = LINE_KEYS.has(top) ? undefined : top;
   const labels = new Map<string, boolean>();
   const now = Date.now();
   let lineNo = 0;
@@ -51,7 +59,8 @@ export async function runEval(argv: readonly string[]): Promise<number> {
   await readLines(inputs[0] as string, (line) => {
     lineNo += 1;
     if (line.trim() === '') return;
-    const read = readRecordedLine(line, now, 'replay');
+    const { text, value } = takeLabel(line, label, labelKey);
+    const read = readRecordedLine(text, now, 'replay');
     if (read.ok !== true) {
       if (read.ok === false) {
         bad += 1;
@@ -59,8 +68,7 @@ export async function runEval(argv: readonly string[]): Promise<number> {
       }
       return;
     }
-    const raw: unknown = JSON.parse(line);
-    labels.set(`${read.event.source}/${read.event.id}`, isPositiveLabel(getEventField(raw, label)));
+    labels.set(`${read.event.source}/${read.event.id}`, isPositiveLabel(value));
     replay.push(read.event);
   });
   replay.finish();
@@ -84,4 +92,28 @@ export async function runEval(argv: readonly string[]): Promise<number> {
     );
   }
   return bad > 0 && labels.size === 0 ? 1 : 0;
+}
+
+/**
+ * The line's label (read at `label`) and the line to read as a canonical event: without the
+ * top-level key `labelKey` when given (a key beside the event's own), else the line unchanged.
+ * A line that is not a JSON object is passed on as it is, for the canonical read to report.
+ */
+function takeLabel(
+  line: string,
+  label: string,
+  labelKey: string | undefined,
+): { text: string; value: unknown } {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(line);
+  } catch {
+    return { text: line, value: undefined };
+  }
+  const value = getEventField(raw, label);
+  if (labelKey === undefined || typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    return { text: line, value };
+  if (!Object.hasOwn(raw, labelKey)) return { text: line, value };
+  const { [labelKey]: _label, ...event } = raw as Record<string, unknown>;
+  return { text: JSON.stringify(event), value };
 }

@@ -58,9 +58,11 @@ refuse it.`;
 export const EVAL_USAGE = `Usage: cordon eval [--content <dir>] [--label <field>] [--json] <labelled.ndjson | ->
 
 Replays labelled canonical events (as cordon replay takes them) through the rules and prints
-precision, recall and ROC AUC per rule and for all rules. An event is labelled positive when
-its --label field (default "label"; a dotted path such as labels.attack) is present and not
-false, 0, "", "0", "false", "benign", "normal" or "none". An event is predicted positive when a
+precision, recall and ROC AUC per rule and for all rules. The label is a key of each line
+beside the event's own (default "label": {"label":true,"kind":…}), taken off the line before
+the event is read, or a path in the event (labels.attack). An event is labelled positive when
+its label is present and not false, 0, "", "0", "false", "benign", "normal" or "none" (a line
+without one is negative). An event is predicted positive when a
 match lists it among its contributing events; its score is the highest anomaly score of the
 matches listing it (1 for a match without one, 0 when none lists it), which ROC AUC ranks.`;
 

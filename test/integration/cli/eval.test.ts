@@ -59,6 +59,52 @@ describe('cordon eval', () => {
     expect(out.rules.map((r) => r.rule)).toEqual(['odd_key']);
   });
 
+  it('reads the default label, a top-level "label" beside the event, and takes it off the line', () => {
+    // The same events, each labelled as the README shows: {"label":…} next to the event's keys.
+    const topLevel = join(dir, 'top-level-label.ndjson');
+    writeFileSync(
+      topLevel,
+      data.events
+        .map((e) => {
+          const { received: _received, labels, ...event } = e;
+          return JSON.stringify({ label: labels.anomaly ?? false, ...event, labels: {} });
+        })
+        .join('\n'),
+    );
+    const run = cordon(['eval', '--json', '--content', join(dir, 'content'), topLevel]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toBe('');
+    const out = JSON.parse(run.stdout) as Record<string, number | string | null>;
+    expect(out.label).toBe('label');
+    expect(out.events).toBe(data.events.length);
+    expect(out.positives).toBe(data.positives.size);
+    expect(out.recall).toBe(1);
+    // Another key beside the event, read by a dotted path, is taken off the line as well.
+    const nested = join(dir, 'nested-label.ndjson');
+    writeFileSync(
+      nested,
+      data.events
+        .map((e) => {
+          const { received: _received, labels, ...event } = e;
+          return JSON.stringify({ ...event, truth: { attack: labels.anomaly ?? 'benign' } });
+        })
+        .join('\n'),
+    );
+    const byPath = cordon([
+      'eval',
+      '--json',
+      '--content',
+      join(dir, 'content'),
+      '--label',
+      'truth.attack',
+      nested,
+    ]);
+    expect(byPath.code, byPath.stderr).toBe(0);
+    expect((JSON.parse(byPath.stdout) as { positives: number }).positives).toBe(
+      data.positives.size,
+    );
+  });
+
   it('prints a table, and refuses a missing input', () => {
     const run = cordon([
       'eval',
