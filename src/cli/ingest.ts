@@ -26,6 +26,19 @@ class RetryLater extends Error {
   }
 }
 
+/** Cordon refused the token (401, 403): sending again would be refused again. */
+class TokenRefused extends Error {}
+
+/** The token, and where it was found (named when Cordon refuses it). */
+function findToken(flag: string | undefined): { token: string; from: string } | undefined {
+  if (flag) return { token: flag, from: '--token' };
+  for (const name of ['CORDON_TOKEN', 'CORDON_INGEST_TOKEN']) {
+    const token = process.env[name];
+    if (token) return { token, from: name };
+  }
+  return undefined;
+}
+
 /**
  * `cordon ingest --follow <path> --format <type>`: for servers that only write logs
  * (TorchServe, Triton): tails the file and posts its lines to a running Cordon in batches,
@@ -46,11 +59,14 @@ export async function runIngest(argv: readonly string[]): Promise<number> {
     return 2;
   }
   const source = args.source ?? args.format ?? '';
-  const token = args.token ?? process.env.CORDON_TOKEN;
-  if (!token) {
-    console.error('cordon ingest: give an ingest token with --token or CORDON_TOKEN.');
+  const found = findToken(args.token);
+  if (!found) {
+    console.error(
+      'cordon ingest: give an ingest token with --token, CORDON_TOKEN or CORDON_INGEST_TOKEN (`source .cordon/credentials.env` sets the last).',
+    );
     return 2;
   }
+  const { token } = found;
   const accepted = kind?.contentTypes ?? ['application/x-ndjson'];
   const contentType = accepted.includes('application/x-ndjson')
     ? 'application/x-ndjson'
@@ -72,6 +88,16 @@ export async function runIngest(argv: readonly string[]): Promise<number> {
       return;
     }
     const text = await res.text();
+    if (res.status === 401 || res.status === 403) {
+      const why =
+        res.status === 401
+          ? 'is not a token it knows'
+          : `may not send to source "${source}" (its principal lacks the ingest role or this source)`;
+      throw new TokenRefused(
+        `Cordon at ${args.url} refused the token (${res.status}): the token from ${found.from} ${why}. ` +
+          'Check --token, CORDON_TOKEN or CORDON_INGEST_TOKEN (in .cordon/credentials.env).',
+      );
+    }
     if (res.status === 429 || res.status === 503) {
       const after = Number(res.headers.get('retry-after') ?? '5');
       throw new RetryLater(
@@ -92,11 +118,23 @@ export async function runIngest(argv: readonly string[]): Promise<number> {
   if (args.file !== undefined) {
     const text = await readFile(args.file, 'utf8');
     const lines = text.split('\n').filter((l) => l.trim() !== '');
-    for (let i = 0; i < lines.length; i += args.batch)
-      await deliver(lines.slice(i, i + args.batch));
+    let sent = 0;
+    try {
+      for (; sent < lines.length; sent += args.batch)
+        await deliver(lines.slice(sent, sent + args.batch));
+    } catch (err) {
+      if (!(err instanceof TokenRefused || err instanceof RetryLater)) throw err;
+      // Sent once, not retried: say how far it got, without a stack trace.
+      const end = err.message.endsWith('.') ? '' : '.';
+      console.error(
+        `cordon ingest: ${err.message}${end} Stopped after sending ${sent} of ${lines.length} line(s).`,
+      );
+      return 1;
+    }
     console.error(`cordon ingest: sent ${lines.length} line(s) to source "${source}".`);
     return 0;
   }
+  let refused = false;
   const follower = new FileFollower({
     path: args.follow ?? '',
     fromStart: args.fromStart,
@@ -105,8 +143,16 @@ export async function runIngest(argv: readonly string[]): Promise<number> {
     pollMs: args.pollMs,
     maxLineBytes: 256 * 1024,
     deliver,
-    retryMs: (err) => (err instanceof RetryLater ? err.afterMs : 2_000),
-    onError: (err) => console.error(`cordon ingest: ${(err as Error).message}; retrying.`),
+    retryMs: (err) =>
+      err instanceof RetryLater ? err.afterMs : err instanceof TokenRefused ? 0 : 2_000,
+    onError: (err) => {
+      if (err instanceof TokenRefused) {
+        // Every later batch would be refused the same way: stop, the position unsaved.
+        console.error(`cordon ingest: ${err.message}`);
+        refused = true;
+        follower.stop();
+      } else console.error(`cordon ingest: ${(err as Error).message}; retrying.`);
+    },
   });
   const stop = (): void => follower.stop();
   process.once('SIGINT', stop);
@@ -115,7 +161,7 @@ export async function runIngest(argv: readonly string[]): Promise<number> {
     `cordon ingest: following ${args.follow ?? ''} into source "${source}" at ${args.url}.`,
   );
   await follower.run();
-  return 0;
+  return refused ? 1 : 0;
 }
 
 async function post(

@@ -96,13 +96,15 @@ export const INGEST_USAGE = `Usage: cordon ingest --follow <path> [--format <typ
        common: [--url <cordon url>] [--token <ingest token>] [--batch <lines>] [--poll-ms <ms>]
 
 For servers that only write logs (TorchServe, Triton): --follow tails <path> like tail -F
-(across rotation and truncation) and posts complete lines in batches to
-<url>/v1/ingest/<source> (url: CORDON_URL, default http://127.0.0.1:$CORDON_PORT or 8080;
-token: CORDON_TOKEN). --source names the connector (default: the --format type, for a
-connector named after its type). Without --from-start it begins at the file's end. --state
-keeps the read position across restarts; lines are sent at least once and Cordon drops resends.
-Batches Cordon asks to retry (429, 503, unreachable) are retried; refused ones (400) are kept by
-Cordon as dead letters and not resent.`;
+(across rotation and truncation; a path not there yet is waited for) and posts complete lines
+in batches to <url>/v1/ingest/<source>. --source names the connector (default: the --format
+type, for a connector named after its type). Without --from-start it begins at the file's end.
+--state keeps the read position across restarts; lines are sent at least once and Cordon drops
+resends. Batches Cordon asks to retry (429, 503, unreachable) are retried; refused ones (400)
+are kept by Cordon as dead letters and not resent; a refused token (401, 403) ends it, exit 1.
+  url    --url, else CORDON_URL, else http://127.0.0.1:$CORDON_PORT (default port 8080)
+  token  --token, else CORDON_TOKEN, else CORDON_INGEST_TOKEN (the ingest token that
+         \`source .cordon/credentials.env\` sets)`;
 
 export const DEMO_USAGE = `Usage: cordon demo [--scenario all|<name>[,<name>…]] [--speed <n>] [--duration <time>]
                    [--no-auto-approve] [--port <n>] [--no-console] [--connectors builtin|fakes]

@@ -6,7 +6,7 @@
  * (or --from-start), rotation and truncation like tail -F, --state resume, batches, and retries
  * of what Cordon asks to retry (429, 503 with Retry-After, unreachable) but not of a 400.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { appendFile, readFile, rename, rm, truncate, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
@@ -110,7 +110,7 @@ async function follow(args: string[], env: Record<string, string> = {}): Promise
     ['dist/cli/main.js', 'ingest', '--follow', logPath, '--poll-ms', String(POLL_MS), ...args],
     {
       cwd: REPO_ROOT,
-      env: { ...process.env, CORDON_URL: '', CORDON_TOKEN: '', ...env },
+      env: { ...process.env, CORDON_URL: '', CORDON_TOKEN: '', CORDON_INGEST_TOKEN: '', ...env },
       stdio: ['ignore', 'ignore', 'pipe'],
     },
   );
@@ -376,5 +376,96 @@ describe('cordon ingest --follow', () => {
     expect(await acceptedLines(5, f)).toEqual(ACCESS);
     expect(receiver.requests.map((r) => r.status)).toEqual([400, 202]);
     expect(f.stderr()).toContain('3 line(s) refused (400)');
+  });
+
+  it('ends with one line and exit 1 when Cordon refuses the token (401), sending nothing more', async () => {
+    const url = await receiver.listen();
+    receiver.answer = () => ({ status: 401, body: '{"error":"unauthorized"}' });
+    await writeFile(logPath, '');
+    const f = await follow(['--format', 'torchserve', '--url', url], { CORDON_TOKEN: 'wrong' });
+    await appendFile(logPath, text(ACCESS));
+    const code = await Promise.race([f.exited, sleep(5_000).then(() => 'hung' as const)]);
+    expect(code, f.stderr()).toBe(1);
+    expect(receiver.requests.length).toBe(1);
+    const said = f.stderr().trim().split('\n').slice(1);
+    expect(said).toEqual([
+      `cordon ingest: Cordon at ${url} refused the token (401): the token from CORDON_TOKEN is not a token it knows. Check --token, CORDON_TOKEN or CORDON_INGEST_TOKEN (in .cordon/credentials.env).`,
+    ]);
+  });
+});
+
+/** `cordon ingest <file>` (sent once), the built CLI in a child process. */
+describe('cordon ingest <file>', () => {
+  function ingestOnce(
+    args: string[],
+    env: Record<string, string>,
+  ): Promise<{ code: number | null; stderr: string }> {
+    // Asynchronous: the receiver answers in this process.
+    const child = spawn(process.execPath, ['dist/cli/main.js', 'ingest', ...args], {
+      cwd: REPO_ROOT,
+      env: {
+        PATH: process.env.PATH ?? '',
+        CORDON_URL: '',
+        CORDON_TOKEN: '',
+        CORDON_INGEST_TOKEN: '',
+        ...env,
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    children.push(child);
+    let stderr = '';
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (d: string) => (stderr += d));
+    return new Promise((resolve) => child.once('exit', (code) => resolve({ code, stderr })));
+  }
+
+  it('takes the token from CORDON_INGEST_TOKEN (what .cordon/credentials.env sets) when no other is given', async () => {
+    const url = await receiver.listen();
+    await writeFile(logPath, text(ACCESS));
+    const run = await ingestOnce([logPath, '--format', 'torchserve'], {
+      CORDON_URL: url,
+      CORDON_INGEST_TOKEN: TOKEN,
+    });
+    expect(run.code, run.stderr).toBe(0);
+    expect(receiver.accepted()).toEqual(ACCESS);
+    expect(receiver.requests[0]?.headers.authorization).toBe(`Bearer ${TOKEN}`);
+    // CORDON_TOKEN, then --token, go before it.
+    await ingestOnce([logPath, '--format', 'torchserve'], {
+      CORDON_URL: url,
+      CORDON_INGEST_TOKEN: TOKEN,
+      CORDON_TOKEN: 'from-cordon-token',
+    });
+    await ingestOnce([logPath, '--format', 'torchserve', '--token', 'from-flag'], {
+      CORDON_URL: url,
+      CORDON_INGEST_TOKEN: TOKEN,
+      CORDON_TOKEN: 'from-cordon-token',
+    });
+    expect(receiver.requests.map((r) => r.headers.authorization)).toEqual([
+      `Bearer ${TOKEN}`,
+      'Bearer from-cordon-token',
+      'Bearer from-flag',
+    ]);
+    // Without any, it says which to set.
+    const none = spawnSync(
+      process.execPath,
+      ['dist/cli/main.js', 'ingest', logPath, '--format', 'torchserve'],
+      { cwd: REPO_ROOT, env: { PATH: process.env.PATH ?? '' }, encoding: 'utf8' },
+    );
+    expect(none.status).toBe(2);
+    expect(none.stderr).toContain('--token, CORDON_TOKEN or CORDON_INGEST_TOKEN');
+  });
+
+  it('says in one line, without a stack trace, that Cordon refused the token (403), exit 1', async () => {
+    const url = await receiver.listen();
+    receiver.answer = () => ({ status: 403, body: '{"error":"forbidden"}' });
+    await writeFile(logPath, text(ACCESS));
+    const run = await ingestOnce([logPath, '--format', 'torchserve', '--token', 'analyst'], {
+      CORDON_URL: url,
+    });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(
+      `cordon ingest: Cordon at ${url} refused the token (403): the token from --token may not send to source "torchserve" (its principal lacks the ingest role or this source). Check --token, CORDON_TOKEN or CORDON_INGEST_TOKEN (in .cordon/credentials.env). Stopped after sending 0 of 5 line(s).\n`,
+    );
+    expect(receiver.requests.length).toBe(1);
   });
 });
