@@ -33,17 +33,17 @@ Commands:
                      (or the located reasons it is refused); --list shows every source type
   ingest --follow <path> --format <type>
                      Tail a log file into a running Cordon (servers that only write logs)
-  replay [--content dir] [--json] <file.ndjson|dir|->
+  replay [--content dir] [--json] [--workers n] <file.ndjson|dir|->
                      Run recorded canonical events through the rules offline
-  eval [--content dir] [--label field] <labelled.ndjson>
+  eval [--content dir] [--label field] [--json] <labelled.ndjson|->
                      Precision, recall and ROC AUC of the rules on labelled events
   audit verify [--file f] [--expect-head seq:sha256] [--json]
                      Check the audit trail's hash chain (in Redis, or an export); exit 1 naming
                      the first bad entry
   audit export       Write the audit trail as NDJSON to stdout, its head to stderr
-  demo [--scenario s] [--speed n] [--duration t] [--no-auto-approve]
+  demo [--scenario s] [--speed n] [--duration t] [--no-auto-approve] [--no-console]
                      Cordon with a simulated AI platform under attack, narrated in the
-                     terminal (terminal-only for now: --no-console)
+                     terminal and shown in the browser console (terminal only: --no-console)
   help [command]     Show this help, or a command's
   version            Show the version (also --version, -v)
 

@@ -62,6 +62,19 @@ describe('--help', () => {
     expect(run.stderr).toBe('');
   });
 
+  it("the top-level help lists replay's and eval's options and says demo serves the console", () => {
+    const top = cordon(['--help']);
+    expect(top.code, top.stderr).toBe(0);
+    for (const command of ['replay', 'eval']) {
+      const usage = cordon([command, '--help']).stdout.split('\n')[0] ?? '';
+      const line = top.stdout.split('\n').find((l) => l.startsWith(`  ${command} `)) ?? '';
+      for (const option of usage.match(/--[a-z-]+/g) ?? []) expect(line).toContain(option);
+    }
+    // demo serves the console unless --no-console (its own help and the README say so).
+    expect(top.stdout).not.toContain('terminal-only');
+    expect(top.stdout).toMatch(/browser console \(terminal only: --no-console\)/);
+  });
+
   it("help <command> prints that command's usage", () => {
     expect(cordon(['help', 'start']).stdout.startsWith('Usage: cordon start')).toBe(true);
   });
