@@ -29,17 +29,19 @@ export async function runPlan(argv: readonly string[]): Promise<number> {
     );
     return 2;
   }
+  // `--incident -` reads it from standard input, as the other commands read `-`.
+  const from = incidentFile === '-' ? 'standard input' : incidentFile;
   let incident: unknown;
   try {
-    incident = JSON.parse(await readFile(incidentFile, 'utf8'));
+    incident = JSON.parse(incidentFile === '-' ? await readStdin() : await readFile(from, 'utf8'));
   } catch (err) {
     console.error(
-      `cordon plan: cannot read the incident from ${incidentFile}: ${(err as Error).message}. Give a JSON object with the incident's fields (id, title, severity, group …), e.g. from GET /v1/incidents/<id>.`,
+      `cordon plan: cannot read the incident from ${from}: ${(err as Error).message}. Give a JSON object with the incident's fields (id, title, severity, group …), e.g. from GET /v1/incidents/<id>.`,
     );
     return 1;
   }
   if (typeof incident !== 'object' || incident === null || Array.isArray(incident)) {
-    console.error(`cordon plan: ${incidentFile} must hold one JSON object (the incident).`);
+    console.error(`cordon plan: ${from} must hold one JSON object (the incident).`);
     return 1;
   }
   const loaded = await loadPlaybookSet('plan', names[0] as string, contentDir);
@@ -52,4 +54,10 @@ export async function runPlan(argv: readonly string[]): Promise<number> {
   const id = typeof rawId === 'string' || typeof rawId === 'number' ? String(rawId) : '(no id)';
   process.stdout.write(json ? `${JSON.stringify(plan, null, 2)}\n` : formatPlan(plan, id));
   return 0;
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
 }

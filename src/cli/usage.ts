@@ -33,10 +33,11 @@ stateDiagram-v2: every transition labelled (choice conditions, approved / reject
 wait timers, failures), approvals and automatic mutations marked. Paste it into any Mermaid
 renderer (GitHub renders \`\`\`mermaid blocks). Exit 1 when the playbook has errors.`;
 
-export const PLAN_USAGE = `Usage: cordon plan <playbook> --incident <file.json> [--content <dir>] [--json]
+export const PLAN_USAGE = `Usage: cordon plan <playbook> --incident <file.json | -> [--content <dir>] [--json]
 
-Lists every path a run of the playbook can take for the incident in <file.json> (a JSON object
-with the incident's fields, as GET /v1/incidents/<id> shows them) and, on each path, the exact
+Lists every path a run of the playbook can take for the incident in <file.json> (- reads it
+from standard input; a JSON object with the incident's fields, as GET /v1/incidents/<id> shows
+them) and, on each path, the exact
 calls it would make: connector, operation and inputs rendered as the runner renders them, marked
 AUTOMATIC or after which approval. Choices the incident decides are decided; approval outcomes,
 waits, action failures and choices on step results are all listed. A call of another playbook

@@ -9,12 +9,16 @@ import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../helpers/cordon.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 
-function cordon(args: readonly string[]): { code: number | null; stdout: string; stderr: string } {
+function cordon(
+  args: readonly string[],
+  input?: string,
+): { code: number | null; stdout: string; stderr: string } {
   const run = spawnSync(process.execPath, ['dist/cli/main.js', ...args], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? '', CORDON_LOG_LEVEL: 'warn' },
     encoding: 'utf8',
     timeout: 60_000,
+    ...(input === undefined ? {} : { input }),
   });
   return { code: run.status, stdout: run.stdout, stderr: run.stderr };
 }
@@ -81,6 +85,22 @@ describe('cordon plan', () => {
       'key.block',
     ]);
     expect(plan.paths[0]?.calls[1]?.inputs.severity).toBe('critical');
+  });
+
+  it('reads the incident from standard input with --incident -', () => {
+    const dir = tempDir('plan');
+    const incident = join(dir, 'incident.json');
+    writeFileSync(incident, JSON.stringify(INCIDENT));
+    const fromFile = cordon(['plan', 'contain-abusive-key', '--incident', incident]);
+    const fromStdin = cordon(
+      ['plan', 'contain-abusive-key', '--incident', '-'],
+      JSON.stringify(INCIDENT),
+    );
+    expect(fromStdin.code, fromStdin.stderr).toBe(0);
+    expect(fromStdin.stdout).toBe(fromFile.stdout);
+    const bad = cordon(['plan', 'contain-abusive-key', '--incident', '-'], 'not json');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^cordon plan: cannot read the incident from standard input: /);
   });
 
   it('refuses an incident file that is not a JSON object, and a missing --incident', () => {
