@@ -20,11 +20,17 @@ interface VerifyArgs {
 /** `cordon audit verify` and `cordon audit export`. */
 export async function runAudit(args: readonly string[]): Promise<number> {
   const [command, ...rest] = args;
-  if (command === 'export' && rest.length === 0) return withTrail(exportTrail);
+  if (command === 'export') {
+    if (rest.length === 0) return withTrail(exportTrail);
+    console.error(`cordon audit export: unknown option "${rest[0] ?? ''}".\n\n${AUDIT_USAGE}`);
+    return 2;
+  }
   const options = command === 'verify' ? parseVerifyArgs(rest) : undefined;
   if (!options) {
     console.error(
-      command === 'verify' ? AUDIT_USAGE : `cordon audit: unknown command.\n\n${AUDIT_USAGE}`,
+      command === 'verify'
+        ? AUDIT_USAGE
+        : `cordon audit: unknown command${command === undefined ? '' : ` "${command}"`}.\n\n${AUDIT_USAGE}`,
     );
     return 2;
   }
@@ -126,9 +132,15 @@ function parseVerifyArgs(args: readonly string[]): VerifyArgs | undefined {
   for (let i = 0; i < args.length; i += 1) {
     const arg = args[i];
     if (arg === '--json') json = true;
-    else if (arg === '--file' && args[i + 1]) {
+    else if (arg === '--file') {
       file = args[i + 1];
       i += 1;
+      if (!file) {
+        console.error(
+          'cordon audit verify: --file needs a file written by cordon audit export, or -.',
+        );
+        return undefined;
+      }
     } else if (arg === '--expect-head') {
       const match = /^(\d+):([0-9a-f]{64})$/.exec(args[i + 1] ?? '');
       if (!match) {

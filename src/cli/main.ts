@@ -85,9 +85,13 @@ async function main(argv: readonly string[]): Promise<number> {
     case 'start':
       return (await import('./start.js')).runStart(rest);
     case 'validate':
-      return (await import('./validate.js')).runValidate(rest[0]);
-    case 'test':
-      return (await import('./test.js')).runTest(rest[0]);
+    case 'test': {
+      const dir = folderArg(command, rest);
+      if (dir === undefined) return 2;
+      return command === 'validate'
+        ? (await import('./validate.js')).runValidate(dir)
+        : (await import('./test.js')).runTest(dir);
+    }
     case 'graph':
       return (await import('./graph.js')).runGraph(rest);
     case 'plan':
@@ -125,6 +129,23 @@ async function main(argv: readonly string[]): Promise<number> {
       console.error(`cordon: unknown command "${command}".\n\n${USAGE}`);
       return 2;
   }
+}
+
+/**
+ * The one folder `validate` and `test` take (default: the current one), or undefined after
+ * saying what is wrong: an option would otherwise be taken for a folder that does not exist.
+ */
+function folderArg(command: string, args: readonly string[]): string | undefined {
+  const option = args.find((a) => a.startsWith('-'));
+  const problem =
+    option !== undefined
+      ? `unknown option "${option}"`
+      : args.length > 1
+        ? `name one folder (got ${args.map((a) => `"${a}"`).join(', ')})`
+        : undefined;
+  if (problem === undefined) return args[0] ?? '.';
+  console.error(`cordon ${command}: ${problem}.\n\n${COMMAND_USAGE[command] ?? USAGE}`);
+  return undefined;
 }
 
 main(process.argv.slice(2)).then(

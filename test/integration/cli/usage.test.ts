@@ -87,6 +87,34 @@ describe('--help', () => {
   });
 });
 
+describe('arguments that are not commands, options or folders', () => {
+  it.each([
+    ['validate', 'Usage: cordon validate [dir]'],
+    ['test', 'Usage: cordon test [dir]'],
+  ])(
+    'cordon %s refuses an option it does not know, rather than taking it for a folder',
+    (command, usage) => {
+      const run = cordon([command, '--hlep']);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain(`cordon ${command}: unknown option "--hlep".`);
+      expect(run.stderr).toContain(usage);
+      expect(run.stderr).not.toContain('does not exist');
+      const two = cordon([command, 'a', 'b']);
+      expect(two.code).toBe(2);
+      expect(two.stderr).toContain(`cordon ${command}: name one folder (got "a", "b").`);
+    },
+  );
+
+  it('audit export refuses an option; audit verify says --file needs a file', () => {
+    const run = cordon(['audit', 'export', '--json']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('cordon audit export: unknown option "--json".');
+    const file = cordon(['audit', 'verify', '--file']);
+    expect(file.code).toBe(2);
+    expect(file.stderr).toContain('--file needs a file');
+  });
+});
+
 describe('cordon validate and cordon test on a folder that is not there', () => {
   it('fail with the folder named, instead of checking nothing', () => {
     const dir = tempDir('usage');
