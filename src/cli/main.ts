@@ -117,18 +117,29 @@ async function main(argv: readonly string[]): Promise<number> {
     case 'help':
     case '--help':
     case '-h': {
-      const topic = rest[0] === undefined ? undefined : COMMAND_USAGE[rest[0]];
-      if (rest[0] !== undefined && !topic) {
-        console.error(`cordon: no command "${rest[0]}".\n\n${USAGE}`);
+      // `cordon help --help` asks for this help too.
+      const asked = isHelp(rest[0]) ? undefined : rest[0];
+      const topic = asked === undefined ? undefined : COMMAND_USAGE[asked];
+      if (asked !== undefined && !topic) {
+        console.error(await unknownCommand('no command', asked));
         return 2;
       }
       console.log(topic ?? USAGE);
       return 0;
     }
     default:
-      console.error(`cordon: unknown command "${command}".\n\n${USAGE}`);
+      console.error(await unknownCommand('unknown command', command));
       return 2;
   }
+}
+
+/** What to say about a command that is not one: the closest one when it looks like a typo. */
+async function unknownCommand(what: string, command: string): Promise<string> {
+  const { suggest } = await import('../shared/shape.js');
+  const hint = suggest(command, [...Object.keys(COMMAND_USAGE), 'help', 'version']);
+  return hint
+    ? `cordon: ${what} "${command}". Did you mean "${hint}"? (cordon --help lists the commands.)`
+    : `cordon: ${what} "${command}".\n\n${USAGE}`;
 }
 
 /**

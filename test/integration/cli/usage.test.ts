@@ -113,6 +113,27 @@ describe('arguments that are not commands, options or folders', () => {
     expect(file.code).toBe(2);
     expect(file.stderr).toContain('--file needs a file');
   });
+
+  it('cordon help --help prints the top-level help', () => {
+    const run = cordon(['help', '--help']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toBe(cordon(['--help']).stdout);
+    expect(run.stdout.startsWith('Usage: cordon <command>')).toBe(true);
+  });
+
+  it('suggests the command meant by a typo, and lists the commands otherwise', () => {
+    const typo = cordon(['replya']);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toBe(
+      'cordon: unknown command "replya". Did you mean "replay"? (cordon --help lists the commands.)\n',
+    );
+    const help = cordon(['help', 'valdate']);
+    expect(help.code).toBe(2);
+    expect(help.stderr).toContain('cordon: no command "valdate". Did you mean "validate"?');
+    const far = cordon(['xyzzyq']);
+    expect(far.code).toBe(2);
+    expect(far.stderr).toContain('cordon: unknown command "xyzzyq".\n\nUsage: cordon <command>');
+  });
 });
 
 describe('cordon validate and cordon test on a folder that is not there', () => {
