@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { FileFollower } from '../ingest/follow/file-follower.js';
 import { getSourceKind } from '../ingest/sources/registry.js';
 import { INGEST_USAGE } from './usage.js';
@@ -160,6 +160,11 @@ export async function runIngest(argv: readonly string[]): Promise<number> {
   console.error(
     `cordon ingest: following ${args.follow ?? ''} into source "${source}" at ${args.url}.`,
   );
+  // Waited for like tail -F, but said: a mistyped path would otherwise wait silently forever.
+  if (!(await stat(args.follow ?? '').catch(() => undefined)))
+    console.error(
+      `cordon ingest: warning: ${args.follow ?? ''} does not exist yet; waiting for it to appear (then it is read from its start). Check the path if it should be there.`,
+    );
   await follower.run();
   return refused ? 1 : 0;
 }

@@ -262,6 +262,10 @@ describe('cordon ingest --follow', () => {
   it('waits for a file not there yet and sends it whole once it appears, like tail -F', async () => {
     const url = await receiver.listen();
     const f = await follow(['--format', 'torchserve', '--url', url, '--token', TOKEN]);
+    // Said on stderr, so a mistyped path does not wait silently.
+    expect(f.stderr()).toContain(
+      `cordon ingest: warning: ${logPath} does not exist yet; waiting for it to appear`,
+    );
     await writeFile(logPath, text(TS_LOG.slice(0, 3)));
     expect(await acceptedLines(3, f)).toEqual(TS_LOG.slice(0, 3));
     await appendFile(logPath, text(TS_LOG.slice(3)));
@@ -272,6 +276,7 @@ describe('cordon ingest --follow', () => {
     const url = await receiver.listen();
     await writeFile(logPath, '');
     const f = await follow(['--format', 'torchserve', '--url', url, '--token', TOKEN]);
+    expect(f.stderr()).not.toContain('does not exist'); // an existing file: no warning
     await appendFile(logPath, text(TS_METRICS));
     expect(await acceptedLines(11, f)).toEqual(TS_METRICS);
 
