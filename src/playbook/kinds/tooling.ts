@@ -61,6 +61,8 @@ export interface DryRunScope {
 export interface PlannedCall {
   readonly state: string;
   readonly connector: string;
+  /** The route (connectors/ `routes:`) the playbook named, which picked `connector`. */
+  readonly via?: string;
   readonly operation: string;
   /** Rendered inputs; a value that cannot be rendered yet keeps its template text. */
   readonly inputs: Readonly<Record<string, unknown>>;

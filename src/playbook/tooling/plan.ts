@@ -676,8 +676,13 @@ export function formatPlan(plan: Plan, incidentId: string): string {
 /** A plan's paths as people read them (a sub-run's too). */
 function pathLines(plan: Plan): string[] {
   const lines: string[] = [];
+  // The implicit end a failed action leads to is `failed` to readers (as cordon graph draws
+  // it), `__failed` only inside; kept so if the playbook's own `failed` state is on a path too.
+  const ownFailed = plan.paths.some((p) => p.hops.some((h) => h.state === 'failed'));
+  const shown = (state: string): string =>
+    state === FAILED_STATE && !ownFailed ? 'failed' : state;
   plan.paths.forEach((path, i) => {
-    const route = formatRoute(path.hops);
+    const route = formatRoute(path.hops, shown);
     const end = 'outcome' in path.end ? `ends ${path.end.outcome}` : `loops to ${path.end.loopsTo}`;
     lines.push('', `Path ${i + 1} (${end}): ${route}`);
     for (const note of path.notes) lines.push(`  note: ${note}`);
@@ -687,9 +692,8 @@ function pathLines(plan: Plan): string[] {
         'approval' in call.gate
           ? `after approval "${call.gate.approval}"`
           : `AUTOMATIC${call.mutating ? ', changes production' : ', read-only'}`;
-      const where = call.branch
-        ? `state ${call.state}, branch ${call.branch}`
-        : `state ${call.state}`;
+      // The route that picked the connector, in graph's words: `on gateway (via traffic, …`.
+      const where = `${call.via ? `via ${call.via}, ` : ''}state ${call.state}${call.branch ? `, branch ${call.branch}` : ''}`;
       const when = call.escalation
         ? `ESCALATION if undecided after ${formatDurationMs(call.escalation.afterMs)}${call.escalation.roles.length ? `, ${call.escalation.set ? 'sets roles to' : 'adds roles'} ${call.escalation.roles.join(', ')}` : ''}, read-only`
         : gate;
@@ -759,7 +763,7 @@ function joinLine(
  * `a --succeeded--> par {left: x --succeeded--> y | right: z} --all branches resolved--> b`:
  * a parallel state's branches in braces, one after the other.
  */
-function formatRoute(hops: readonly PlanHop[]): string {
+function formatRoute(hops: readonly PlanHop[], shown: (state: string) => string): string {
   let out = '';
   let branch: string | undefined;
   hops.forEach((h, j) => {
@@ -769,11 +773,11 @@ function formatRoute(hops: readonly PlanHop[]): string {
         out += branch === undefined ? ` {${h.branch}: ` : ` | ${h.branch}: `;
       branch = h.branch;
       if (h.branch !== undefined && h.via === undefined) {
-        out += h.state;
+        out += shown(h.state);
         return;
       }
     }
-    out += j === 0 ? h.state : ` --${h.via ?? ''}--> ${h.state}`;
+    out += j === 0 ? shown(h.state) : ` --${h.via ?? ''}--> ${shown(h.state)}`;
   });
   return branch === undefined ? out : `${out}}`;
 }

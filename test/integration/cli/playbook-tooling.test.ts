@@ -72,6 +72,10 @@ describe('cordon plan', () => {
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toContain('for incident inc-42: 8 path(s). Nothing was performed.');
     expect(text.stdout).toContain('AUTOMATIC, changes production');
+    // The route that picked the connector, as cordon graph shows it; the failed end as graph names it.
+    expect(text.stdout).toContain('  1. ratelimit.set on gateway (via traffic, state throttle)');
+    expect(text.stdout).toContain(' --failed--> failed\n');
+    expect(text.stdout).not.toContain('__failed');
     expect(text.stdout).toContain('       key: "key-42"');
     const json = cordon(['plan', 'contain-abusive-key', '--incident', incident, '--json']);
     const plan = JSON.parse(json.stdout) as {

@@ -63,6 +63,7 @@ export function dryRunAction(def: ActionStateDefinition, scope: DryRunScope): Dr
     call = {
       state: scope.name,
       connector: def.connector,
+      ...(def.via ? { via: def.via } : {}),
       operation: def.operation,
       inputs: prepared.gated.inputs,
       unresolved: [],
@@ -88,6 +89,7 @@ export function dryRunAction(def: ActionStateDefinition, scope: DryRunScope): Dr
     call = {
       state: scope.name,
       connector: def.connector,
+      ...(def.via ? { via: def.via } : {}),
       operation: def.operation,
       inputs,
       unresolved,

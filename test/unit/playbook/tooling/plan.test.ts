@@ -36,13 +36,39 @@ describe('cordon plan', () => {
     expect(approved?.calls[1]?.inputs).toMatchObject({ severity: 'high', dedupe: 'inc-1' });
     const text = formatPlan(plan, 'inc-1');
     expect(text).toContain('5 path(s). Nothing was performed.');
+    // The route that picked each connector, in cordon graph's words (README "Routes").
+    expect(approved?.calls.map((c) => [c.connector, c.via])).toEqual([
+      ['gateway', 'traffic'],
+      ['cases', 'tickets'],
+    ]);
     expect(text).toContain(
-      '  1. ratelimit.set on gateway (state throttle) - AUTOMATIC, changes production',
+      '  1. ratelimit.set on gateway (via traffic, state throttle) - AUTOMATIC, changes production',
     );
     expect(text).toContain(
-      '  2. ticket.open on cases (state open_case) - after approval "ask_case"',
+      '  2. ticket.open on cases (via tickets, state open_case) - after approval "ask_case"',
     );
     expect(text).toContain('       key: "key-7"');
+    // The implicit end of a failed action by the name cordon graph gives it, not __failed.
+    expect(text).toContain('Path 5 (ends failed): throttle --failed--> failed\n');
+    expect(text).not.toContain('__failed');
+  });
+
+  it("keeps __failed apart from the playbook's own state named failed", () => {
+    const { playbooks } = build(
+      playbook(
+        'open',
+        `  open:
+    action: ticket.open
+    with: { connector: cases, summary: "{{ incident.title }}" }
+    next: failed
+  failed:
+    end: resolved
+`,
+      ),
+    );
+    const text = formatPlan(planRun((playbooks ?? [])[0]!, INCIDENT), 'inc-1');
+    expect(text).toContain('open --succeeded--> failed\n');
+    expect(text).toContain('open --failed--> __failed\n');
   });
 
   it('shows the key block behind its own approval for a critical incident', () => {
