@@ -23,6 +23,7 @@ import { sourceRoutes } from './routes/sources.js';
 import { whoamiRoutes } from './routes/whoami.js';
 import { incidentEventRoutes } from './routes/incident-events.js';
 import { registerSharedSchemas } from './schemas.js';
+import { apiSchemaController } from './validation.js';
 
 /**
  * Builds the HTTP API without listening (tests drive it with `inject()`; main listens).
@@ -35,14 +36,8 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     loggerInstance: logger,
     // Bodies other than ingest are small JSON documents.
     bodyLimit: 64 * 1024,
-    ajv: {
-      customOptions: {
-        removeAdditional: false,
-        coerceTypes: 'array',
-        useDefaults: true,
-        allErrors: true,
-      },
-    },
+    // Query strings and path parameters are coerced to their types, bodies never (validation.ts).
+    schemaController: apiSchemaController(),
     return503OnClosing: true,
     ...httpTimeouts(deps),
     // Fastify's request lines log URLs verbatim, secrets and all: request-log.ts logs instead.

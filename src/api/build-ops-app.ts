@@ -9,6 +9,7 @@ import { registerErrorHandler } from './error-handler.js';
 import { registerRequestLog } from './request-log.js';
 import { operationRoutes } from './routes/operations.js';
 import { registerSharedSchemas } from './schemas.js';
+import { apiSchemaController } from './validation.js';
 
 export interface OpsDeps {
   readonly principals: PrincipalDirectory;
@@ -29,6 +30,7 @@ export async function buildOpsApp(deps: OpsDeps): Promise<FastifyInstance> {
     bodyLimit: 1024,
     requestTimeout: 10_000,
     return503OnClosing: true,
+    schemaController: apiSchemaController(),
     logController: new LogController({ disableRequestLogging: true }),
   });
   await app.register(swagger, {
