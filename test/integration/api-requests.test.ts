@@ -60,3 +60,53 @@ describe('bodies are not coerced', () => {
     expect(res.statusCode, res.body).toBe(200);
   });
 });
+
+describe('numeric query parameters are finite integers in their range', () => {
+  // Every integer query parameter of the API, with its documented range.
+  const PARAMS: [string, string, number, number][] = [
+    ['/v1/events', 'limit', 1, 500],
+    ['/v1/events', 'scan', 100, 100_000],
+    ['/v1/runs', 'limit', 1, 500],
+    ['/v1/incidents', 'limit', 1, 500],
+    ['/v1/incidents', 'before', 0, Number.MAX_SAFE_INTEGER],
+    ['/v1/approvals', 'limit', 1, 500],
+    ['/v1/cases', 'limit', 1, 500],
+    ['/v1/deadletters', 'limit', 1, 500],
+    [`/v1/incidents/${INC}/events`, 'limit', 1, 1_000],
+    ['/v1/audit', 'limit', 1, 500],
+    ['/v1/audit', 'after', 0, Number.MAX_SAFE_INTEGER],
+    ['/v1/audit', 'since', 0, Number.MAX_SAFE_INTEGER],
+    ['/v1/audit', 'until', 0, Number.MAX_SAFE_INTEGER],
+  ];
+  const cases = PARAMS.flatMap(([path, name, min, max]) =>
+    ['Infinity', '-Infinity', '1e400', '1e300', 'abc', '1.5', String(min - 1), String(max + 1)].map(
+      (value) => [path, name, value, min, max] as const,
+    ),
+  );
+
+  it.each(cases)(
+    'GET %s?%s=%s is a 400 naming the parameter and its range',
+    async (path, name, value, min, max) => {
+      const token = path === '/v1/audit' ? TOKENS.auditor : TOKENS.analyst;
+      const error = await refused('GET', `${path}?${name}=${value}`, token);
+      expect(error.code).toBe('CORDON_ERR_API_INVALID_REQUEST');
+      expect(error.details?.errors).toEqual([
+        { path: `querystring/${name}`, reason: `must be an integer from ${min} to ${max}` },
+      ]);
+      expect(error.message).toContain(`querystring/${name}`);
+    },
+  );
+
+  it('still takes every bound itself', async () => {
+    for (const [path, name, min, max] of PARAMS) {
+      const token = path === '/v1/audit' ? TOKENS.auditor : TOKENS.analyst;
+      for (const value of [min, max]) {
+        const res = await t.call('GET', `${path}?${name}=${value}`, token);
+        // The incident does not exist: its evidence is a 404, after the query was accepted.
+        expect(res.statusCode, `${path}?${name}=${value}: ${res.body}`).toBe(
+          path.endsWith('/events') && path !== '/v1/events' ? 404 : 200,
+        );
+      }
+    }
+  });
+});

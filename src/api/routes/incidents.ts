@@ -83,7 +83,11 @@ export const incidentRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => 
           properties: {
             status: { type: 'string', enum: ['open', 'resolved'] },
             limit: limitQuery,
-            before: { type: 'integer', description: 'createdAt cursor (epoch ms, exclusive)' },
+            before: {
+              type: 'integer',
+              minimum: 0,
+              description: 'createdAt cursor (epoch ms, exclusive)',
+            },
           },
           additionalProperties: false,
         },
