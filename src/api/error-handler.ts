@@ -6,6 +6,7 @@ import type { Metrics } from '../shared/metrics.js';
 import { isRedisConnectionError } from '../store/redis.js';
 import { knownLabel } from './metric-labels.js';
 import { loggableUrl } from './request-log.js';
+import { describeValidationError } from './validation.js';
 
 export interface ErrorBody {
   readonly code: ErrorCode;
@@ -36,19 +37,12 @@ export function registerErrorHandler(
         ...(err.details ? { details: err.details } : {}),
       };
     } else if (err.validation) {
-      const errors = err.validation.map((v) => {
-        const field = v.instancePath
-          ? v.instancePath
-          : ((v.params as { missingProperty?: string }).missingProperty ?? '');
-        return {
-          path: `${err.validationContext ?? 'request'}${field.startsWith('/') ? field : field ? `/${field}` : ''}`,
-          reason: v.message ?? 'is invalid',
-        };
-      });
+      const part = err.validationContext ?? 'request';
+      const errors = err.validation.map((v) => describeValidationError(part, v));
       status = 400;
       body = {
         code: 'CORDON_ERR_API_INVALID_REQUEST',
-        message: `Invalid request: ${errors.map((e) => `${e.path} ${e.reason}`).join('; ')}.`,
+        message: `Invalid request: ${errors.map((e) => `${e.path}: ${e.reason}`).join('; ')}.`,
         details: { errors },
       };
     } else if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {

@@ -1,5 +1,6 @@
 import { Ajv, type AnySchema, type ErrorObject, type Options, type ValidateFunction } from 'ajv';
 import type { FastifySchemaValidationError, FastifyServerOptions } from 'fastify';
+import { suggest } from '../shared/shape.js';
 
 /**
  * Request validation for the API, one Ajv per kind of request part:
@@ -18,6 +19,9 @@ const SHARED: Options = {
   removeAdditional: false,
   useDefaults: true,
   allErrors: true,
+  // Each error carries its schema and value: the 400 names allowed properties, values and
+  // ranges, and echoes what was sent (describeValidationError).
+  verbose: true,
   // Schemas with an $id are compiled where they are used, not registered again.
   addUsedSchema: false,
 };
@@ -126,8 +130,9 @@ function withFiniteNumbers(validate: ValidateFunction, schema: AnySchema): Valid
       ...bad.map((p) => ({
         instancePath: `/${p.name}`,
         schemaPath: `#/properties/${p.name}`,
-        keyword: 'type',
-        params: { type: p.integer ? 'integer' : 'number' },
+        // Not Ajv's own keyword: the message is final (describeValidationError adds the value).
+        keyword: 'range',
+        params: { type: p.integer ? 'integer' : 'number', ...bounds(p.schema) },
         message: `must be ${numberRange(p.schema, p.integer)}`,
         schema: p.schema.type,
         parentSchema: p.schema,
@@ -142,6 +147,14 @@ function withFiniteNumbers(validate: ValidateFunction, schema: AnySchema): Valid
   return wrapped;
 }
 
+function bounds(schema: Record<string, unknown>): Record<string, number> {
+  return Object.fromEntries(
+    (['minimum', 'maximum'] as const).flatMap((k) =>
+      typeof schema[k] === 'number' ? [[k, schema[k]]] : [],
+    ),
+  );
+}
+
 /** "an integer from 1 to 500": what a numeric parameter's schema allows, bounds included. */
 export function numberRange(schema: Record<string, unknown>, integer: boolean): string {
   const min = typeof schema.minimum === 'number' ? schema.minimum : undefined;
@@ -152,4 +165,100 @@ export function numberRange(schema: Record<string, unknown>, integer: boolean): 
   if (min !== undefined) return `a finite number of at least ${min}`;
   if (max !== undefined) return `a finite number of at most ${max}`;
   return 'a finite number';
+}
+
+/** One refused field of a request, as the 400's `details.errors` lists it. */
+export interface FieldProblem {
+  /** The request part and the JSON Pointer in it: `body/comment`, `querystring/limit`. */
+  readonly path: string;
+  readonly reason: string;
+}
+
+type VerboseError = FastifySchemaValidationError & {
+  readonly parentSchema?: unknown;
+  readonly data?: unknown;
+};
+
+/**
+ * An Ajv error as a person reads it: the property it is about (an unknown one by its name, a
+ * missing one by its own), and a reason that says what is allowed (the known properties and
+ * the closest one, the allowed values, the range) and what was sent.
+ */
+export function describeValidationError(part: string, e: VerboseError): FieldProblem {
+  const at = `${part}${e.instancePath}`;
+  const params = e.params;
+  switch (e.keyword) {
+    case 'additionalProperties': {
+      const name = String(params.additionalProperty);
+      const known = Object.keys(propertiesOf(e.parentSchema, 'properties'));
+      const patterns = Object.keys(propertiesOf(e.parentSchema, 'patternProperties'));
+      const hint = suggest(name.slice(0, 100), known);
+      const allowed = [...known, ...patterns.map((p) => `a name matching ${p}`)];
+      return {
+        path: `${at}/${escapePointer(name.length > 100 ? `${name.slice(0, 100)}…` : name)}`,
+        reason:
+          allowed.length === 0
+            ? 'is not allowed: this takes no properties'
+            : `is not a known property${hint ? `; did you mean "${hint}"?` : ''} (allowed: ${allowed.join(', ')})`,
+      };
+    }
+    case 'required':
+      return {
+        path: `${at}/${escapePointer(String(params.missingProperty))}`,
+        reason: 'is required',
+      };
+    case 'enum': {
+      const allowed = Array.isArray(params.allowedValues) ? params.allowedValues : [];
+      return {
+        path: at,
+        reason: `must be one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}${got(e.data)}`,
+      };
+    }
+    case 'type': {
+      const types = String(params.type).split(',');
+      return { path: at, reason: `must be ${types.map(article).join(' or ')}${got(e.data)}` };
+    }
+    case 'minLength':
+    case 'maxLength': {
+      const limit = Number(params.limit);
+      const length = typeof e.data === 'string' ? [...e.data].length : undefined;
+      return {
+        path: at,
+        reason: `must be ${e.keyword === 'minLength' ? 'at least' : 'at most'} ${limit} character${limit === 1 ? '' : 's'} long${length === undefined ? '' : ` (got ${length})`}`,
+      };
+    }
+    case 'pattern':
+      return { path: at, reason: `must match ${String(params.pattern)}${got(e.data)}` };
+    default:
+      return { path: at, reason: `${e.message ?? 'is invalid'}${got(e.data)}` };
+  }
+}
+
+function propertiesOf(
+  schema: unknown,
+  key: 'properties' | 'patternProperties',
+): Record<string, unknown> {
+  if (typeof schema !== 'object' || schema === null) return {};
+  const properties = (schema as Record<string, unknown>)[key];
+  return typeof properties === 'object' && properties !== null
+    ? (properties as Record<string, unknown>)
+    : {};
+}
+
+function escapePointer(name: string): string {
+  return name.replaceAll('~', '~0').replaceAll('/', '~1');
+}
+
+function article(type: string): string {
+  return type === 'null' ? 'null' : /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
+}
+
+/** ` (got "opne")`: what was sent, cut short; objects and arrays by their kind alone. */
+function got(value: unknown): string {
+  if (value === undefined) return '';
+  if (Array.isArray(value)) return ' (got an array)';
+  if (value !== null && typeof value === 'object') return ' (got an object)';
+  const text =
+    typeof value === 'number' && !Number.isFinite(value) ? String(value) : JSON.stringify(value);
+  return ` (got ${text.length > 64 ? `${text.slice(0, 64)}…` : text})`;
 }

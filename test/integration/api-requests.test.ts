@@ -52,7 +52,9 @@ describe('bodies are not coerced', () => {
     const error = await refused('POST', url, TOKENS.approver, body);
     expect(error.code).toBe('CORDON_ERR_API_INVALID_REQUEST');
     expect(error.details?.errors?.map((e) => e.path)).toEqual(paths);
-    expect(error.details?.errors?.every((e) => /must be string/.test(e.reason))).toBe(true);
+    expect(error.details?.errors?.every((e) => /^must be a string \(got /.test(e.reason))).toBe(
+      true,
+    );
   });
 
   it('still coerces query strings: ?limit=10 is the integer 10', async () => {
@@ -91,7 +93,10 @@ describe('numeric query parameters are finite integers in their range', () => {
       const error = await refused('GET', `${path}?${name}=${value}`, token);
       expect(error.code).toBe('CORDON_ERR_API_INVALID_REQUEST');
       expect(error.details?.errors).toEqual([
-        { path: `querystring/${name}`, reason: `must be an integer from ${min} to ${max}` },
+        {
+          path: `querystring/${name}`,
+          reason: `must be an integer from ${min} to ${max} (got ${JSON.stringify(value)})`,
+        },
       ]);
       expect(error.message).toContain(`querystring/${name}`);
     },
@@ -108,5 +113,83 @@ describe('numeric query parameters are finite integers in their range', () => {
         );
       }
     }
+  });
+});
+
+describe('a refused field is named, with what is allowed and what was sent', () => {
+  it('names an unknown body property and lists the allowed ones', async () => {
+    const error = await refused(
+      'POST',
+      `/v1/approvals/${APR}/approve`,
+      TOKENS.approver,
+      '{"comment":"x","approve_as":"admin"}',
+    );
+    expect(error.details?.errors).toEqual([
+      { path: 'body/approve_as', reason: 'is not a known property (allowed: comment)' },
+    ]);
+    expect(error.message).toBe(
+      'Invalid request: body/approve_as: is not a known property (allowed: comment).',
+    );
+  });
+
+  it('suggests the closest allowed property for a typo, in bodies and query strings', async () => {
+    const body = await refused('POST', '/v1/runs', TOKENS.approver, '{"playbok":"manual-block"}');
+    expect(body.details?.errors).toEqual([
+      { path: 'body/playbook', reason: 'is required' },
+      {
+        path: 'body/playbok',
+        reason:
+          'is not a known property; did you mean "playbook"? (allowed: playbook, incident, inputs, comment)',
+      },
+    ]);
+    const query = await refused('GET', '/v1/incidents?limt=5', TOKENS.analyst);
+    expect(query.details?.errors).toEqual([
+      {
+        path: 'querystring/limt',
+        reason: 'is not a known property; did you mean "limit"? (allowed: status, limit, before)',
+      },
+    ]);
+  });
+
+  it('lists the allowed values of an enum and echoes the bad one', async () => {
+    const error = await refused('GET', '/v1/incidents?status=opne', TOKENS.analyst);
+    expect(error.details?.errors).toEqual([
+      { path: 'querystring/status', reason: 'must be one of "open", "resolved" (got "opne")' },
+    ]);
+  });
+
+  it('says a missing property is required, under its own path', async () => {
+    const error = await refused('POST', `/v1/incidents/${INC}/resolve`, TOKENS.approver, '{}');
+    expect(error.message).toBe('Invalid request: body/comment: is required.');
+  });
+
+  it('says which type, length or pattern was expected and what came', async () => {
+    const typed = await refused(
+      'POST',
+      `/v1/approvals/${APR}/reject`,
+      TOKENS.approver,
+      '{"comment":false}',
+    );
+    expect(typed.details?.errors).toEqual([
+      { path: 'body/comment', reason: 'must be a string (got false)' },
+    ]);
+    const long = await refused(
+      'POST',
+      `/v1/approvals/${APR}/reject`,
+      TOKENS.approver,
+      JSON.stringify({ comment: 'x'.repeat(4001) }),
+    );
+    expect(long.details?.errors).toEqual([
+      { path: 'body/comment', reason: 'must be at most 4000 characters long (got 4001)' },
+    ]);
+    const id = await refused(
+      'POST',
+      '/v1/incidents/inc_nope/resolve',
+      TOKENS.approver,
+      '{"comment":"x"}',
+    );
+    expect(id.details?.errors).toEqual([
+      { path: 'params/id', reason: 'must match ^inc_[0-9a-f]{24}$ (got "inc_nope")' },
+    ]);
   });
 });
