@@ -5,6 +5,7 @@ import type { ApiDeps } from './deps.js';
 import { registerErrorHandler } from './error-handler.js';
 import { registerResponseHooks } from './response-hooks.js';
 import { registerGuards } from './guards.js';
+import { registerApiJsonParser } from './json-body.js';
 import { registerRequestLog } from './request-log.js';
 import { approvalRoutes } from './routes/approvals.js';
 import { auditRoutes } from './routes/audit.js';
@@ -73,6 +74,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   );
   registerResponseHooks(app, deps.metrics);
   registerSharedSchemas(app);
+  registerApiJsonParser(app);
   await app.register(ingestRoutes, deps);
   await app.register(ingestHandshakeRoute, deps);
   await app.register(dropInRoutes, deps);

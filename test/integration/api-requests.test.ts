@@ -193,3 +193,35 @@ describe('a refused field is named, with what is allowed and what was sent', () 
     ]);
   });
 });
+
+describe('JSON bodies nest at most 64 levels', () => {
+  /** A run start whose input `reason` nests `arrays` arrays (the body is level 1, inputs 2). */
+  const start = (arrays: number): string =>
+    `{"playbook":"manual-block","inputs":{"user":"deep","reason":${'['.repeat(arrays)}${']'.repeat(arrays)}}}`;
+
+  it('takes a body exactly 64 levels deep', async () => {
+    const res = await t.call('POST', '/v1/runs', TOKENS.approver, start(62));
+    expect(res.statusCode, res.body).toBe(202);
+  });
+
+  it.each([63, 4_500, 20_000])(
+    'refuses a body with %i nested arrays with a 400 naming where, not a 500',
+    async (arrays) => {
+      const error = await refused('POST', '/v1/runs', TOKENS.approver, start(arrays));
+      expect(error.code).toBe('CORDON_ERR_API_INVALID_REQUEST');
+      const column = '{"playbook":"manual-block","inputs":{"user":"deep","reason":'.length + 63;
+      expect(error.details?.errors).toEqual([
+        {
+          path: 'body/inputs/reason/0/0/…',
+          reason: `nests objects and arrays more than 64 levels deep (at line 1, column ${column}); flatten it (deep data can travel as a JSON string)`,
+        },
+      ]);
+    },
+  );
+
+  it('checks every JSON body of the API, objects as well as arrays', async () => {
+    const deep = `{"comment":"x","a":${'{"b":'.repeat(70)}1${'}'.repeat(70)}}`;
+    const error = await refused('POST', `/v1/approvals/${APR}/approve`, TOKENS.approver, deep);
+    expect(error.details?.errors?.[0]?.path).toBe('body/a/b/b/b/…');
+  });
+});
