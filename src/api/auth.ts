@@ -42,12 +42,7 @@ export function registerAuth(
     if (!principal && config.senderAuth) return;
     if (!principal) {
       void reply.header('WWW-Authenticate', 'Bearer realm="cordon"');
-      throw new CordonError(
-        'CORDON_ERR_API_UNAUTHENTICATED',
-        header
-          ? 'The bearer token is not valid. Use a token from the tokens file (see README "Authentication").'
-          : 'This endpoint needs "Authorization: Bearer <token>".',
-      );
+      throw new CordonError('CORDON_ERR_API_UNAUTHENTICATED', unauthenticatedMessage(header));
     }
     request.principal = principal;
     tokenUse?.note(
@@ -62,6 +57,36 @@ export function registerAuth(
       );
     }
   });
+}
+
+/**
+ * Why a request is not authenticated, from its Authorization header (never echoing a token):
+ * none sent, a token of an accepted scheme that no principal has, no scheme before the token,
+ * or a scheme this endpoint does not take. Ingest routes also take Cordon's token the way
+ * shippers carry it (`Splunk <token>`, a Basic password).
+ */
+export function unauthenticatedMessage(
+  header: string | undefined,
+  schemes: readonly string[] = ['Bearer'],
+): string {
+  const wanted = 'Authorization: Bearer <token>';
+  const value = header?.trim() ?? '';
+  if (value === '') return `This endpoint needs "${wanted}".`;
+  const space = value.search(/\s/);
+  if (space < 0) {
+    const scheme = schemes.find((s) => s.toLowerCase() === value.toLowerCase());
+    return scheme
+      ? `The Authorization header says "${scheme}" but carries no token; send "${wanted}".`
+      : `The Authorization header has no scheme: send "${wanted}" (the word Bearer, a space, then the token).`;
+  }
+  const sent = value.slice(0, space);
+  const scheme = schemes.find((s) => s.toLowerCase() === sent.toLowerCase());
+  if (scheme === 'Bearer')
+    return 'The bearer token is not valid. Use a token from the tokens file (see README "Authentication").';
+  if (scheme)
+    return `The token sent as "Authorization: ${scheme} …" is not valid. Use a token from the tokens file (see README "Authentication").`;
+  const named = /^[A-Za-z][A-Za-z0-9._-]{0,31}$/.test(sent) ? `the "${sent}" scheme` : 'a scheme';
+  return `The Authorization header uses ${named}; this endpoint takes "${wanted}"${schemes.length > 1 ? ` (or ${schemes.filter((s) => s !== 'Bearer').join(', ')})` : ''}.`;
 }
 
 export function principalOf(request: FastifyRequest): Principal {

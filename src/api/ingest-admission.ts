@@ -8,6 +8,7 @@ import {
   verifyHmac,
 } from '../ingest/auth/sender-auth.js';
 import { CordonError } from '../shared/errors.js';
+import { unauthenticatedMessage } from './auth.js';
 import type { ApiDeps } from './deps.js';
 
 declare module 'fastify' {
@@ -61,7 +62,7 @@ export function admitSource(
         'CORDON_ERR_API_UNAUTHENTICATED',
         hasSenderAuth(auth)
           ? `The credentials are not valid for source "${source}". Use the credential in its connector's auth, or "Authorization: Bearer <token>".`
-          : 'This endpoint needs "Authorization: Bearer <token>".',
+          : unauthenticatedMessage(request.headers.authorization, CARRIED_SCHEMES),
       );
     }
     request.principal = senderPrincipal(source);
@@ -92,6 +93,9 @@ export function admitSource(
     { details: { source, lagEntries: lag, retryAfterS } },
   );
 }
+
+/** The schemes a Cordon token may come in on ingest routes (carriedToken reads the last two). */
+const CARRIED_SCHEMES = ['Bearer', 'Splunk', 'Basic'] as const;
 
 function carriedToken(header: string | undefined): string | undefined {
   if (!header) return undefined;

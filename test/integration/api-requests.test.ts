@@ -225,3 +225,62 @@ describe('JSON bodies nest at most 64 levels', () => {
     expect(error.details?.errors?.[0]?.path).toBe('body/a/b/b/b/…');
   });
 });
+
+describe('a 401 says what was wrong with the Authorization header', () => {
+  const bearerInvalid =
+    'The bearer token is not valid. Use a token from the tokens file (see README "Authentication").';
+  const noScheme =
+    'The Authorization header has no scheme: send "Authorization: Bearer <token>" (the word Bearer, a space, then the token).';
+
+  it.each([
+    ['/v1/incidents', undefined, 'This endpoint needs "Authorization: Bearer <token>".'],
+    ['/v1/incidents', 'Bearer wrongtoken', bearerInvalid],
+    ['/v1/incidents', TOKENS.analyst, noScheme],
+    [
+      '/v1/incidents',
+      'Bearer',
+      'The Authorization header says "Bearer" but carries no token; send "Authorization: Bearer <token>".',
+    ],
+    [
+      '/v1/incidents',
+      `Token ${TOKENS.analyst}`,
+      'The Authorization header uses the "Token" scheme; this endpoint takes "Authorization: Bearer <token>".',
+    ],
+  ])('GET %s with Authorization %s', async (url, authorization, message) => {
+    const res = await t.app.inject({
+      method: 'GET',
+      url,
+      headers: authorization === undefined ? {} : { authorization },
+    });
+    expect(res.statusCode).toBe(401);
+    expect(res.json()).toEqual({ code: 'CORDON_ERR_API_UNAUTHENTICATED', message });
+    expect(res.body).not.toContain(TOKENS.analyst);
+  });
+
+  it.each([
+    [undefined, 'This endpoint needs "Authorization: Bearer <token>".'],
+    ['Bearer wrongtoken', bearerInvalid],
+    [TOKENS.ingest, noScheme],
+    [
+      'Splunk wrongtoken',
+      'The token sent as "Authorization: Splunk …" is not valid. Use a token from the tokens file (see README "Authentication").',
+    ],
+    [
+      'Token wrongtoken',
+      'The Authorization header uses the "Token" scheme; this endpoint takes "Authorization: Bearer <token>" (or Splunk, Basic).',
+    ],
+  ])('POST /v1/ingest/events with Authorization %s', async (authorization, message) => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/ingest/events',
+      headers: {
+        'content-type': 'application/json',
+        ...(authorization === undefined ? {} : { authorization }),
+      },
+      payload: '{"kind":"login"}',
+    });
+    expect(res.statusCode).toBe(401);
+    expect(res.json()).toEqual({ code: 'CORDON_ERR_API_UNAUTHENTICATED', message });
+    expect(res.body).not.toContain(TOKENS.ingest);
+  });
+});
