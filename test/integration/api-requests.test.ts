@@ -4,6 +4,8 @@
  */
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApprovalStore } from '../../src/store/approval-store.js';
+import { Keys } from '../../src/store/keys.js';
 import { startTestCordon, TOKENS, type TestCordon } from '../helpers/cordon.js';
 
 const CONTENT = fileURLToPath(new URL('../fixtures/content/manual-start/', import.meta.url));
@@ -282,5 +284,47 @@ describe('a 401 says what was wrong with the Authorization header', () => {
     expect(res.statusCode).toBe(401);
     expect(res.json()).toEqual({ code: 'CORDON_ERR_API_UNAUTHENTICATED', message });
     expect(res.body).not.toContain(TOKENS.ingest);
+  });
+});
+
+describe('deciding an approval without a deciding role', () => {
+  const PENDING = `apr_${'a'.repeat(24)}`;
+  beforeAll(async () => {
+    const approvals = new ApprovalStore(t.store.redis, new Keys(t.store.prefix));
+    const now = Date.now();
+    await approvals.create({
+      id: PENDING,
+      runId: RUN,
+      playbookId: 'manual-block',
+      incidentId: INC,
+      state: 'ask',
+      step: 1,
+      roles: ['approver'],
+      quorum: 1,
+      message: 'ok?',
+      initiator: 'correlation:r',
+      gated: null,
+      createdAt: now,
+      expiresAt: now + 3_600_000,
+    });
+  });
+
+  it.each([
+    ['auditor', TOKENS.auditor],
+    ['gateway', TOKENS.gateway],
+    ['analyst', TOKENS.analyst],
+  ])('is a 403 for the %s role, as for the other non-approver roles', async (role, token) => {
+    for (const decision of ['approve', 'reject']) {
+      const res = await t.call('POST', `/v1/approvals/${PENDING}/${decision}`, token, {
+        comment: 'no',
+      });
+      expect(res.statusCode, `${role} ${decision}: ${res.body}`).toBe(403);
+      expect(res.json()).toMatchObject({
+        code: 'CORDON_ERR_APPROVAL_ROLE',
+        message: expect.stringContaining(`holds no role that can decide approvals`),
+      });
+    }
+    const approval = await t.call('GET', `/v1/approvals/${PENDING}`, TOKENS.analyst);
+    expect(approval.json()).toMatchObject({ status: 'pending', votes: [] });
   });
 });

@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { approvalVote } from '../../audit/audit-inputs.js';
 import { CordonError } from '../../shared/errors.js';
 import type { ApprovalStatus } from '../../store/approval-store.js';
-import { hasRole } from '../../config/principals.js';
+import { BUILTIN_ROLES, hasRole } from '../../config/principals.js';
 import { principalOf } from '../auth.js';
 import { READ_ROLES, type ApiDeps } from '../deps.js';
 import { errorResponses, idParamsFor, limitQuery, named, openObject } from '../schemas.js';
@@ -39,15 +39,14 @@ export const approvalSchema = {
   },
 } as const;
 
-/** Built-in roles that never decide approvals on their own (admin and ingest are refused outright). */
-const NON_DECIDING_ROLES: ReadonlySet<string> = new Set([
-  'ingest',
-  'analyst',
-  'responder',
-  'gateway',
-  'metrics',
-  'admin',
-]);
+/**
+ * Built-in roles that never decide approvals on their own (admin and ingest are refused
+ * outright): every one but approver, so a principal holding only these (an auditor, a
+ * gateway) is refused with 403 before any approval is looked up.
+ */
+const NON_DECIDING_ROLES: ReadonlySet<string> = new Set(
+  BUILTIN_ROLES.filter((r) => r !== 'approver'),
+);
 
 export const approvalRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   app.addSchema({ $id: 'Approval', ...approvalSchema });
