@@ -2,7 +2,7 @@ import swagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { registerAuth } from './auth.js';
 import type { ApiDeps } from './deps.js';
-import { registerErrorHandler } from './error-handler.js';
+import { frameworkErrors, MAX_PARAM_LENGTH, registerErrorHandler } from './error-handler.js';
 import { registerResponseHooks } from './response-hooks.js';
 import { registerGuards } from './guards.js';
 import { registerApiJsonParser } from './json-body.js';
@@ -40,6 +40,10 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     // Query strings and path parameters are coerced to their types, bodies never (validation.ts).
     schemaController: apiSchemaController(),
     return503OnClosing: true,
+    // Path parameters up to the longest a schema takes (a limiter key: 512); the router's own
+    // refusals (a longer segment, a URL that does not decode) answer in Cordon's error shape.
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors,
     ...httpTimeouts(deps),
     // Fastify's request lines log URLs verbatim, secrets and all: request-log.ts logs instead.
     logController: new LogController({ disableRequestLogging: true }),

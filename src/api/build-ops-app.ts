@@ -5,7 +5,7 @@ import type { Logger } from '../shared/logger.js';
 import type { Metrics } from '../shared/metrics.js';
 import { registerAuth } from './auth.js';
 import type { ReadinessCheck } from './deps.js';
-import { registerErrorHandler } from './error-handler.js';
+import { frameworkErrors, registerErrorHandler } from './error-handler.js';
 import { registerRequestLog } from './request-log.js';
 import { operationRoutes } from './routes/operations.js';
 import { registerSharedSchemas } from './schemas.js';
@@ -31,6 +31,7 @@ export async function buildOpsApp(deps: OpsDeps): Promise<FastifyInstance> {
     requestTimeout: 10_000,
     return503OnClosing: true,
     schemaController: apiSchemaController(),
+    frameworkErrors,
     logController: new LogController({ disableRequestLogging: true }),
   });
   await app.register(swagger, {

@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ERROR_CODES, type ErrorCode } from '../shared/error-codes.js';
 import { isCordonError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
@@ -7,6 +7,64 @@ import { isRedisConnectionError } from '../store/redis.js';
 import { knownLabel } from './metric-labels.js';
 import { loggableUrl } from './request-log.js';
 import { describeValidationError } from './validation.js';
+
+/** Cordon's code for a Fastify 4xx that has none more specific (each is in the README table). */
+const CODE_BY_STATUS: Readonly<Record<number, ErrorCode>> = {
+  400: 'CORDON_ERR_API_INVALID_REQUEST',
+  401: 'CORDON_ERR_API_UNAUTHENTICATED',
+  403: 'CORDON_ERR_API_FORBIDDEN',
+  404: 'CORDON_ERR_API_NOT_FOUND',
+  409: 'CORDON_ERR_API_CONFLICT',
+  413: 'CORDON_ERR_API_BODY_TOO_LARGE',
+  414: 'CORDON_ERR_API_URI_TOO_LONG',
+  415: 'CORDON_ERR_API_UNSUPPORTED_MEDIA_TYPE',
+  429: 'CORDON_ERR_API_RATE_LIMITED',
+};
+
+/** Ingest and drop-in routes: bodies are events, read by the ingest parser to its own limit. */
+function isIngestRoute(request: FastifyRequest): boolean {
+  return request.routeOptions.config.senderAuth === true;
+}
+
+/**
+ * Fastify's router answers some requests before any route or error handler sees them (a URL
+ * that does not decode, a path segment over the router's length): the same `{ code, message }`
+ * as every other error. Passed as the `frameworkErrors` server option.
+ */
+export function frameworkErrors(
+  error: FastifyError,
+  _request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  let status: number;
+  let body: ErrorBody;
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    status = 414;
+    body = {
+      code: 'CORDON_ERR_API_URI_TOO_LONG',
+      message: `A path segment of the URL is longer than ${MAX_PARAM_LENGTH} characters; no parameter of the API is that long (a limiter key is at most 512 characters).`,
+      details: { maxLength: MAX_PARAM_LENGTH },
+    };
+  } else if (error.code === 'FST_ERR_BAD_URL') {
+    status = 400;
+    body = {
+      code: 'CORDON_ERR_API_INVALID_REQUEST',
+      message:
+        'The URL path does not decode: a %-escape in it is malformed or not UTF-8. Percent-encode each path segment as UTF-8 (encodeURIComponent).',
+    };
+  } else {
+    status = 500;
+    reply.log.error({ err: error }, 'unhandled router error');
+    body = {
+      code: 'CORDON_ERR_API_INTERNAL',
+      message: `Unexpected error (request ${reply.request.id}); the server log has the details.`,
+    };
+  }
+  void reply.status(status).send(body);
+}
+
+/** The router's longest path parameter (Fastify's default, 100, is less than a limiter key). */
+export const MAX_PARAM_LENGTH = 1024;
 
 export interface ErrorBody {
   readonly code: ErrorCode;
@@ -45,7 +103,7 @@ export function registerErrorHandler(
         message: `Invalid request: ${errors.map((e) => `${e.path}: ${e.reason}`).join('; ')}.`,
         details: { errors },
       };
-    } else if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    } else if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' && isIngestRoute(request)) {
       status = 413;
       const sent = (request.params as { source?: string } | undefined)?.source ?? '';
       const source = knownLabel(sent, isSource);
@@ -62,17 +120,31 @@ export function registerErrorHandler(
         message:
           'The body is larger than the limit (CORDON_INGEST_BODY_LIMIT_BYTES). Send smaller batches.',
       };
+    } else if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      status = 413;
+      const limitBytes = request.routeOptions.bodyLimit;
+      body = {
+        code: 'CORDON_ERR_API_BODY_TOO_LARGE',
+        message: `The body is larger than this endpoint takes (${limitBytes} bytes, ${Math.floor(limitBytes / 1024)} KiB); API bodies are small JSON documents (a comment is at most 4000 characters). Events go to POST /v1/ingest/{source}.`,
+        details: { limitBytes },
+      };
+    } else if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      status = 415;
+      const sent = String(request.headers['content-type'] ?? '').slice(0, 100);
+      body = {
+        code: isIngestRoute(request)
+          ? 'CORDON_ERR_INGEST_UNSUPPORTED_MEDIA_TYPE'
+          : 'CORDON_ERR_API_UNSUPPORTED_MEDIA_TYPE',
+        message: `${sent ? `Content-Type "${sent}" is` : 'A body without a Content-Type is'} not accepted here; send the body as JSON with "Content-Type: application/json".`,
+        details: { contentType: sent, accepted: ['application/json'] },
+      };
     } else if (
-      err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ||
       err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ||
       err.code === 'FST_ERR_CTP_INVALID_JSON_BODY'
     ) {
-      status = err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 415 : 400;
+      status = 400;
       body = {
-        code:
-          status === 415
-            ? 'CORDON_ERR_INGEST_UNSUPPORTED_MEDIA_TYPE'
-            : 'CORDON_ERR_API_INVALID_REQUEST',
+        code: 'CORDON_ERR_API_INVALID_REQUEST',
         message: `${err.message}. Send application/json.`,
       };
     } else if (
@@ -81,7 +153,10 @@ export function registerErrorHandler(
       err.statusCode < 500
     ) {
       status = err.statusCode;
-      body = { code: 'CORDON_ERR_API_INVALID_REQUEST', message: err.message };
+      body = {
+        code: CODE_BY_STATUS[status] ?? 'CORDON_ERR_API_INVALID_REQUEST',
+        message: err.message,
+      };
     } else if (isRedisConnectionError(err)) {
       status = 503;
       // The outage itself is logged once (store/redis-outage.ts), not once per request.

@@ -239,6 +239,21 @@ export const ERROR_CODES = {
     description:
       'The principal already has CORDON_STREAMS_PER_PRINCIPAL open GET /v1/stream connections.',
   },
+  CORDON_ERR_API_BODY_TOO_LARGE: {
+    status: 413,
+    description:
+      'A request body other than ingest is larger than the API limit (64 KiB); API bodies are small JSON documents.',
+  },
+  CORDON_ERR_API_UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    description:
+      'A request body other than ingest is not JSON; send Content-Type: application/json.',
+  },
+  CORDON_ERR_API_URI_TOO_LONG: {
+    status: 414,
+    description:
+      'A path segment of the URL is longer than the API takes (1024 characters); no parameter is that long.',
+  },
   CORDON_ERR_API_INTERNAL: {
     status: 500,
     description: 'An unexpected error; the log has the details.',

@@ -4,6 +4,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ERROR_CODES, type ErrorCode } from '../../src/shared/error-codes.js';
 import { ApprovalStore } from '../../src/store/approval-store.js';
 import { Keys } from '../../src/store/keys.js';
 import { startTestCordon, TOKENS, type TestCordon } from '../helpers/cordon.js';
@@ -15,7 +16,10 @@ const RUN = `run_${'0'.repeat(24)}`;
 
 let t: TestCordon;
 beforeAll(async () => {
-  t = await startTestCordon({ contentDir: CONTENT });
+  t = await startTestCordon({
+    contentDir: CONTENT,
+    env: { CORDON_INGEST_BODY_LIMIT_BYTES: String(256 * 1024) },
+  });
 });
 afterAll(async () => {
   await t.stop();
@@ -326,5 +330,63 @@ describe('deciding an approval without a deciding role', () => {
     }
     const approval = await t.call('GET', `/v1/approvals/${PENDING}`, TOKENS.analyst);
     expect(approval.json()).toMatchObject({ status: 'pending', votes: [] });
+  });
+});
+
+describe("Fastify's own refusals answer in Cordon's shape, with API codes off ingest", () => {
+  /** A Cordon error body whose code is documented with this status. */
+  function cordonError(res: { statusCode: number; json: <T>() => T }): ErrorJson {
+    const error = res.json<ErrorJson>();
+    expect(Object.keys(error).filter((k) => !['code', 'message', 'details'].includes(k))).toEqual(
+      [],
+    );
+    expect(ERROR_CODES[error.code as ErrorCode]?.status).toBe(res.statusCode);
+    return error;
+  }
+
+  it('a body over 64 KiB on approve is a 413 naming the API limit, not the ingest one', async () => {
+    const res = await t.call('POST', `/v1/approvals/${APR}/approve`, TOKENS.approver, {
+      comment: 'x'.repeat(70 * 1024),
+    });
+    expect(res.statusCode).toBe(413);
+    const error = cordonError(res);
+    expect(error.code).toBe('CORDON_ERR_API_BODY_TOO_LARGE');
+    expect(error.message).toContain('65536 bytes');
+    expect(error.message).not.toContain('CORDON_INGEST_BODY_LIMIT_BYTES');
+  });
+
+  it('a form-encoded body on approve is a 415 with the API code', async () => {
+    const res = await t.call('POST', `/v1/approvals/${APR}/approve`, TOKENS.approver, 'comment=x', {
+      'content-type': 'application/x-www-form-urlencoded',
+    });
+    expect(res.statusCode).toBe(415);
+    expect(cordonError(res)).toMatchObject({
+      code: 'CORDON_ERR_API_UNSUPPORTED_MEDIA_TYPE',
+      message: expect.stringContaining('"application/x-www-form-urlencoded" is not accepted here'),
+    });
+  });
+
+  it("a URL that does not decode is a 400 in Cordon's shape", async () => {
+    const res = await t.call('POST', '/v1/ingest/%00%ff', TOKENS.ingest, '{}');
+    expect(res.statusCode).toBe(400);
+    expect(cordonError(res).code).toBe('CORDON_ERR_API_INVALID_REQUEST');
+  });
+
+  it('path parameters reach their schema up to 1024 characters, a longer one is a 414', async () => {
+    const key = (n: number): string => `/v1/limiter/keys/${'k'.repeat(n)}`;
+    // A limiter key may be 512 characters (the router stopped at 100).
+    expect((await t.call('GET', key(512), TOKENS.analyst)).statusCode).toBe(200);
+    const long = await t.call('GET', key(600), TOKENS.analyst);
+    expect(long.statusCode).toBe(400);
+    expect(cordonError(long).details?.errors?.[0]?.path).toBe('params/key');
+    const longer = await t.call('GET', key(1_100), TOKENS.analyst);
+    expect(longer.statusCode).toBe(414);
+    expect(cordonError(longer).code).toBe('CORDON_ERR_API_URI_TOO_LONG');
+  });
+
+  it('ingest keeps its own codes', async () => {
+    const res = await t.call('POST', '/v1/ingest/events', TOKENS.ingest, 'x'.repeat(300 * 1024));
+    expect(res.statusCode).toBe(413);
+    expect(cordonError(res).code).toBe('CORDON_ERR_INGEST_BODY_TOO_LARGE');
   });
 });
