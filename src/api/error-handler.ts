@@ -112,7 +112,7 @@ export function registerErrorHandler(
         reason: 'too-large',
       });
       logger.error(
-        { source, contentLength: request.headers['content-length'] },
+        { source, reqId: request.id, contentLength: request.headers['content-length'] },
         'request body over the size limit; rejected unread (the sender may drop it: split the batch or raise CORDON_INGEST_BODY_LIMIT_BYTES)',
       );
       body = {
@@ -160,7 +160,10 @@ export function registerErrorHandler(
     } else if (isRedisConnectionError(err)) {
       status = 503;
       // The outage itself is logged once (store/redis-outage.ts), not once per request.
-      logger.debug({ error: err.message, url: request.url.split('?')[0] }, 'redis unavailable');
+      logger.debug(
+        { error: err.message, reqId: request.id, url: request.url.split('?')[0] },
+        'redis unavailable',
+      );
       void reply.header('Retry-After', String(retryAfterS));
       body = {
         code: 'CORDON_ERR_API_UNAVAILABLE',
@@ -171,7 +174,8 @@ export function registerErrorHandler(
       };
     } else {
       status = 500;
-      logger.error({ err, url: loggableUrl(request) }, 'unhandled error');
+      // With the request id the answer gives, so the line can be found from the answer.
+      logger.error({ err, reqId: request.id, url: loggableUrl(request) }, 'unhandled error');
       body = {
         code: 'CORDON_ERR_API_INTERNAL',
         message: `Unexpected error (request ${request.id}); the server log has the details.`,
