@@ -1,6 +1,8 @@
 /**
  * What the API makes of requests it should refuse, over HTTP (in-process Cordon, real Redis on
- * its own key prefix): bodies keep the types JSON gave them.
+ * its own key prefix): bodies keep the types JSON gave them, numeric query parameters stay in
+ * range, a refused field is named with what is allowed, bodies nest at most 64 levels, a 401
+ * says what was wrong, only approvers decide, and Fastify's own refusals answer as Cordon's.
  */
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
