@@ -321,6 +321,58 @@ describe('two runs limiting one key', () => {
   });
 });
 
+describe('an undo the playbook declares otherwise', () => {
+  it('runs as declared: a limit relaxed rather than taken back, a clear of another key as a clear', async () => {
+    const h = harness(`
+id: relax
+on: { correlation: r }
+start: block
+states:
+  block:
+    action: key.block
+    automatic: true
+    with: { key: "{{ incident.group.user }}" }
+    undo:
+      action: ratelimit.set
+      with: { key: "{{ incident.group.user }}", limit: 100/m, reason: relaxed }
+    next: legacy
+  legacy:
+    action: ratelimit.set
+    automatic: true
+    with: { key: "new-{{ incident.group.user }}", limit: 5/m }
+    undo:
+      action: ratelimit.clear
+      with: { key: "old-{{ incident.group.user }}" }
+    next: ask
+  ask:
+    approval: { roles: [approver], timeout: 1h, message: "Keep it?" }
+    on: { approved: done, rejected: done }
+  done: { end: resolved }
+`);
+    await h.limiter.set(
+      'eff-old',
+      'old-zed',
+      { mode: 'block', count: 0, windowMs: 0 },
+      0,
+      'x',
+      '',
+      h.clock.now(),
+    );
+    const runId = await started(h, 'zed');
+    expect((await h.runner.cancel(runId, 'responder-1')).ok).toBe(true);
+    await h.settle();
+    const now = h.clock.now();
+    expect(await h.limiter.rule('zed', now)).toMatchObject({
+      mode: 'throttle',
+      count: 100,
+      reason: 'relaxed',
+    });
+    // The declared key is cleared; the key the step limited keeps its limit.
+    expect(await h.limiter.rule('old-zed', now)).toBeUndefined();
+    expect(await h.limiter.rule('new-zed', now)).toMatchObject({ count: 5 });
+  });
+});
+
 describe('an effect that lands after the cancel', () => {
   it('joins the undo book and is taken back at once', async () => {
     const h = harness(EXPIRING);

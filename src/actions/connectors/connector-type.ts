@@ -60,13 +60,7 @@ export interface ConnectorOperation<C> {
   ): Promise<unknown>;
   /** Restores what `run` changed, from its recorded result (README: "undo"). */
   readonly undoes?: string;
-  /** `inputs`: the undo step's own (its reason, say), as the playbook declared them. */
-  undo?(
-    undoOf: UndoOf,
-    ctx: OperationContext,
-    client: C,
-    inputs: Readonly<Record<string, unknown>>,
-  ): Promise<unknown>;
+  undo?(undoOf: UndoOf, ctx: OperationContext, client: C): Promise<unknown>;
 }
 
 /** The effect an undo reverses (set on the action context by the playbook runtime). */

@@ -100,7 +100,7 @@ export function builtinExecutorTable(
           const undoing = undoOf ? type.operations[undoOf.operation] : undefined;
           const opCtx = operationContext(ctx, ctx.connector ?? type.type, noMemo, undoOf);
           return undoing?.undo && undoOf
-            ? undoing.undo(undoOf, opCtx, client, inputs)
+            ? undoing.undo(undoOf, opCtx, client)
             : op.run(inputs, opCtx, client);
         },
       ]),
@@ -129,7 +129,7 @@ async function execute(
   );
   const act = (): Promise<unknown> =>
     undoing?.undo && undoOf
-      ? undoing.undo(undoOf, opCtx, instance.client, inputs)
+      ? undoing.undo(undoOf, opCtx, instance.client)
       : op.run(inputs, opCtx, instance.client);
   // The ledger names the concrete instance that acts (a route may have picked it).
   const naming = (): Promise<unknown> =>

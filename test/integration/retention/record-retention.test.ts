@@ -292,16 +292,20 @@ describe('case and limiter retention', () => {
     await limiter.set('s2', 'forever', rate, 0, 'r', '', BASE);
     await limiter.set('s3', 'cleared', rate, 0, 'r', '', BASE);
     await limiter.clear('c3', 'cleared', 'r', '', BASE + 1);
+    // A block that never lifts, under a throttle that has: the block still applies.
+    await limiter.set('s4', 'beneath', { mode: 'block', count: 0, windowMs: 0 }, 0, 'r', '', BASE);
+    await limiter.set('s5', 'beneath', rate, BASE + HOUR, 'r', '', BASE + 1);
     const removed = await sweep(retention, BASE + 31 * DAY);
     expect(removed.limiter_history).toBe(2);
+    expect(await limiter.check('beneath', BASE + 31 * DAY)).toMatchObject({ decision: 'block' });
     expect(await limiter.history('expired')).toEqual([]);
     expect(await limiter.rule('expired')).toBeUndefined();
     expect(await limiter.history('cleared')).toEqual([]);
     expect((await limiter.rule('forever'))?.count).toBe(10);
     expect(await limiter.history('forever')).toHaveLength(1);
-    expect(await env.t.redis.zrange(keys.limiterIndex, 0, -1)).toEqual(['forever']);
+    expect(await env.t.redis.zrange(keys.limiterIndex, 0, -1)).toEqual(['forever', 'beneath']);
     expect(await limiter.check('forever', BASE + 31 * DAY)).toMatchObject({ decision: 'allow' });
-    // What is left is only the live rule, its history and the indexes (plus ledger entries).
+    // What is left is only the live rules, their histories and the indexes (plus ledger entries).
     expect(
       (await keysOf(keys))
         .filter((k) => !k.includes(':effect'))
@@ -309,7 +313,9 @@ describe('case and limiter retention', () => {
     ).toEqual([
       ':{c}:lim:count:forever',
       ':{c}:lim:histories',
+      ':{c}:lim:history:beneath',
       ':{c}:lim:history:forever',
+      ':{c}:lim:rule:beneath',
       ':{c}:lim:rule:forever',
       ':{c}:lim:rules',
     ]);

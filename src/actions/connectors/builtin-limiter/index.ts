@@ -2,13 +2,7 @@ import { parseDuration } from '../../../shared/duration.js';
 import { CordonError } from '../../../shared/errors.js';
 import type { LimiterStore } from '../../../store/limiter-store.js';
 import { parseRate, type Rate } from '../../rate.js';
-import {
-  defineConnectorType,
-  text,
-  type ConnectorOperation,
-  type OperationContext,
-  type UndoOf,
-} from '../connector-type.js';
+import { defineConnectorType, text, type ConnectorOperation } from '../connector-type.js';
 import { KEY_BLOCK, KEY_UNBLOCK, RATELIMIT_CLEAR, RATELIMIT_SET } from '../contracts.js';
 
 const ATOMIC =
@@ -24,41 +18,42 @@ function store(limiter: LimiterStore | undefined): LimiterStore {
   return limiter;
 }
 
+/** The operations that set a limit, whose effect a clear run as their undo takes back. */
+const SETS: ReadonlySet<string> = new Set(['ratelimit.set', 'key.block']);
+
+/**
+ * `ratelimit.clear` and `key.unblock`. Run as the undo of a limit this limiter set on the same
+ * key (`ctx.undoOf`), they take back that effect's limit only, so the limits it went over
+ * (another run's containment) are in force again and one set over it since stays; run as a
+ * step of their own, they lift every limit on the key.
+ */
 const clear: ConnectorOperation<LimiterStore> = {
   contract: RATELIMIT_CLEAR,
   idempotency: ATOMIC,
   ledger: 'atomic',
-  run: (inputs, ctx, limiter) =>
-    limiter.clear(
+  run: (inputs, ctx, limiter) => {
+    const key = text(inputs.key);
+    const undoOf = ctx.undoOf;
+    if (undoOf && SETS.has(undoOf.operation) && text(undoOf.inputs.key) === key)
+      return limiter.undo(
+        ctx.effectKey,
+        key,
+        undoOf.effectKey,
+        ctx.runId,
+        text(inputs.reason),
+        ctx.now,
+        ctx.connector,
+      );
+    return limiter.clear(
       ctx.effectKey,
-      text(inputs.key),
+      key,
       ctx.runId,
       text(inputs.reason),
       ctx.now,
       ctx.connector,
-    ),
+    );
+  },
 };
-
-/**
- * The undo of a limit set by `ratelimit.set` or `key.block`: takes back that effect's limit
- * only, so the limits it went over (another run's containment) are in force again, rather than
- * lifting every limit on the key as an explicit `ratelimit.clear` does.
- */
-const undoLimit = (
-  undoOf: UndoOf,
-  ctx: OperationContext,
-  limiter: LimiterStore,
-  inputs: Readonly<Record<string, unknown>>,
-): Promise<unknown> =>
-  limiter.undo(
-    ctx.effectKey,
-    text(undoOf.inputs.key),
-    undoOf.effectKey,
-    ctx.runId,
-    inputs.reason === undefined ? `undo of ${undoOf.operation}` : text(inputs.reason),
-    ctx.now,
-    ctx.connector,
-  );
 
 /**
  * Cordon's own limiter: gateways ask GET /v1/limiter/check per request (nginx auth_request,
@@ -76,7 +71,6 @@ export const builtinLimiter = defineConnectorType<LimiterStore>({
       ledger: 'atomic',
       undoes:
         'ratelimit.clear as its undo takes back this limit only: the limits it went over (another run’s) are in force again; an explicit ratelimit.clear lifts every limit on the key.',
-      undo: undoLimit,
       run: (inputs, ctx, limiter) => {
         const rate = parseRate(inputs.limit);
         if (!rate.ok)
@@ -107,7 +101,6 @@ export const builtinLimiter = defineConnectorType<LimiterStore>({
       ledger: 'atomic',
       undoes:
         'key.unblock as its undo takes back this block only: the limits it went over (another run’s) are in force again; an explicit key.unblock lifts every limit on the key.',
-      undo: undoLimit,
       run: (inputs, ctx, limiter) =>
         limiter.set(
           ctx.effectKey,
