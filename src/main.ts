@@ -1,4 +1,9 @@
-import { BlockList, createServer as createNetServer, isIP } from 'node:net';
+import {
+  BlockList,
+  createServer as createNetServer,
+  isIP,
+  type Server as NetServer,
+} from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { engineOptions } from './correlate/engine-options.js';
 import { rulesOutlastingDedupe } from './correlate/rule/dedupe-check.js';
@@ -163,11 +168,18 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
 
   // A port in use (another Cordon on this host, say) is found before any role starts: a start
   // that failed only when it came to listen had first taken the running correlator's partitions.
-  if (options.listen && has('api')) {
-    await portFree(config.host, config.port, 'CORDON_PORT');
-    if (config.consolePort > 0)
-      await portFree(config.host, config.consolePort, 'CORDON_CONSOLE_PORT');
-  }
+  if (options.listen)
+    await portsFree(
+      config.host,
+      has('api')
+        ? [
+            [config.port, 'CORDON_PORT'],
+            [config.consolePort, 'CORDON_CONSOLE_PORT'],
+          ]
+        : principals
+          ? [[config.opsPort, 'CORDON_OPS_PORT']]
+          : [],
+    );
 
   // Everything started is registered here; stop() (or a failed start) closes it in reverse.
   const closers: (() => Promise<void>)[] = [];
@@ -1002,19 +1014,33 @@ async function listenOrExplain(
   }
 }
 
-/** Throws listenOrExplain's error when `host:port` cannot be listened on now (0: any port). */
-async function portFree(host: string, port: number, setting: string): Promise<void> {
-  if (port === 0) return;
-  const probe = createNetServer();
+/**
+ * Throws listenOrExplain's error for the first of `ports` that cannot be listened on now (0:
+ * any port, not probed). Each is held until all are bound, so two settings naming one port
+ * fail here too.
+ */
+async function portsFree(
+  host: string,
+  ports: readonly (readonly [port: number, setting: string])[],
+): Promise<void> {
+  const probes: NetServer[] = [];
   try {
-    await new Promise<void>((resolve, reject) => {
-      probe.once('error', reject);
-      probe.listen({ host, port, exclusive: true }, resolve);
-    });
-  } catch (err) {
-    throw listenError(err, host, port, setting);
+    for (const [port, setting] of ports) {
+      if (port === 0) continue;
+      const probe = createNetServer();
+      try {
+        await new Promise<void>((resolve, reject) => {
+          probe.once('error', reject);
+          probe.listen({ host, port, exclusive: true }, resolve);
+        });
+      } catch (err) {
+        throw listenError(err, host, port, setting);
+      }
+      probes.push(probe);
+    }
+  } finally {
+    await Promise.all(probes.map((p) => new Promise<void>((resolve) => p.close(() => resolve()))));
   }
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
 }
 
 /** A listen failure said plainly (a busy, forbidden or foreign address); others as they are. */

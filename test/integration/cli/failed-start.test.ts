@@ -107,3 +107,73 @@ describe('a busy port', () => {
     expect(await store.redis.keys(`${store.prefix}-busy*`)).toEqual([]);
   });
 });
+
+describe('ports checked before any role starts', () => {
+  const busyPort = async () => {
+    const { createServer } = await import('node:net');
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+    return { blocker, port: (blocker.address() as { port: number }).port };
+  };
+
+  it('the ops port of a process without the API', async () => {
+    const { blocker, port } = await busyPort();
+    const prefix = `${store.prefix}-ops`;
+    const config = loadConfig(
+      {
+        CORDON_REDIS_PREFIX: prefix,
+        CORDON_INSTANCE_ID: `ops-${store.prefix}`,
+        CORDON_LOG_LEVEL: 'silent',
+        CORDON_ROLES: 'correlator',
+        CORDON_OPS_PORT: String(port),
+      },
+      REPO_ROOT,
+    );
+    const { testPrincipals } = await import('../../helpers/cordon.js');
+    await expect(
+      startCordon({
+        config,
+        redisUrl: TEST_REDIS_URL,
+        logger: createLogger('silent'),
+        principals: testPrincipals(),
+        listen: true,
+      }),
+    ).rejects.toMatchObject({
+      code: 'CORDON_ERR_CONFIG_INVALID',
+      message: expect.stringContaining(`127.0.0.1:${port}`),
+    });
+    blocker.close();
+    expect(await store.redis.keys(`${prefix}*`)).toEqual([]);
+  });
+
+  it('an API and a console port that are the same', async () => {
+    const { blocker, port } = await busyPort();
+    // Free the port, then name it twice: the second probe finds the first holding it.
+    await new Promise((r) => blocker.close(r));
+    const prefix = `${store.prefix}-same`;
+    const config = loadConfig(
+      {
+        CORDON_REDIS_PREFIX: prefix,
+        CORDON_INSTANCE_ID: `same-${store.prefix}`,
+        CORDON_LOG_LEVEL: 'silent',
+        CORDON_PORT: String(port),
+        CORDON_CONSOLE_PORT: String(port),
+      },
+      REPO_ROOT,
+    );
+    const { testPrincipals } = await import('../../helpers/cordon.js');
+    await expect(
+      startCordon({
+        config,
+        redisUrl: TEST_REDIS_URL,
+        logger: createLogger('silent'),
+        principals: testPrincipals(),
+        listen: true,
+      }),
+    ).rejects.toMatchObject({
+      code: 'CORDON_ERR_CONFIG_INVALID',
+      message: expect.stringContaining('CORDON_CONSOLE_PORT'),
+    });
+    expect(await store.redis.keys(`${prefix}*`)).toEqual([]);
+  });
+});
