@@ -11,10 +11,7 @@ export interface DropInProtocol {
   /** Connector type of the sources this protocol delivers to. */
   readonly sourceType: string;
   readonly routes: readonly DropInRoute[];
-  /**
-   * GET routes the sender probes before sending (HEC health, Elasticsearch's `GET /`),
-   * authenticated as the protocol's ingest routes are.
-   */
+  /** Public GET routes the sender probes before sending (HEC health, Elasticsearch's `GET /`). */
   readonly probes?: readonly DropInProbe[];
   /**
    * POST routes the sender polls to learn that earlier deliveries are durable (HEC indexer
