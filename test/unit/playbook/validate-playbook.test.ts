@@ -563,7 +563,19 @@ describe('approval roles', () => {
       ['CORDON_ERR_DEFINITION_VALUE', 'states.ask_case.approval.roles'],
     ]);
     expect(diagnostics[0]!.message).toContain(
-      '"ingest"; ingest, gateway, metrics, admin may never approve (separation of duties)',
+      '"ingest"; of the built-in roles only approver decides approvals (ingest, analyst, responder, gateway, metrics, auditor, admin may never approve: separation of duties)',
     );
+  });
+
+  it('refuses the built-in roles the API never lets decide on their own (analyst, responder, auditor)', () => {
+    const text = readFileSync(
+      new URL('../../../playbooks/contain-abusive-key.yaml', import.meta.url),
+      'utf8',
+    ).replace('roles: [approver]', 'roles: [auditor, responder, ml-oncall]');
+    const { diagnostics } = build(text);
+    expect(diagnostics.map((d) => [d.code, d.path])).toEqual([
+      ['CORDON_ERR_DEFINITION_VALUE', 'states.ask_case.approval.roles'],
+    ]);
+    expect(diagnostics[0]!.message).toContain('names "auditor", "responder"');
   });
 });

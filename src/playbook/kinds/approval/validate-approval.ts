@@ -5,9 +5,15 @@ import type { ValidateInput } from '../state-kind.js';
 import type { ApprovalStateDefinition } from './approval-definition.js';
 import { validateEscalation } from './validate-escalation.js';
 import { computedSource } from '../../expressions/computed.js';
+import { BUILTIN_ROLES } from '../../../config/principals.js';
 
-/** Built-in roles held by machines or by administrators; they never decide approvals. */
-export const NON_APPROVER_ROLES: readonly string[] = ['ingest', 'gateway', 'metrics', 'admin'];
+/**
+ * Built-in roles that never decide approvals: those of machines and administrators
+ * (separation of duties), and those that read, respond or audit, whose holders the API refuses
+ * a decision unless they also hold approver or a custom role (routes/approvals.ts). Of the
+ * built-in roles only approver decides; any other role name is a custom one that may.
+ */
+export const NON_APPROVER_ROLES: readonly string[] = BUILTIN_ROLES.filter((r) => r !== 'approver');
 
 export function validateApproval(input: ValidateInput): ApprovalStateDefinition | undefined {
   const { name, value, path, sink, label, target, checkTemplates } = input;
@@ -30,7 +36,7 @@ export function validateApproval(input: ValidateInput): ApprovalStateDefinition 
         sink.error(
           [...path, 'approval', 'roles'],
           'CORDON_ERR_DEFINITION_VALUE',
-          `${label} approval.roles names ${machineRoles.map((r) => `"${r}"`).join(', ')}; ${NON_APPROVER_ROLES.join(', ')} may never approve (separation of duties). Name an approver role such as "approver" or a custom one like "ml-oncall".`,
+          `${label} approval.roles names ${machineRoles.map((r) => `"${r}"`).join(', ')}; of the built-in roles only approver decides approvals (${NON_APPROVER_ROLES.join(', ')} may never approve: separation of duties). Name "approver" or a custom role like "ml-oncall".`,
         );
       } else if (!list || !list.every((r) => /^[\w.-]{1,64}$/.test(r))) {
         sink.error(
