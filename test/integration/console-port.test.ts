@@ -121,6 +121,10 @@ describe('the console port', () => {
       ).status,
     ).toBe(403);
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    // A URL that does not decode is refused in Cordon's error shape, as on the API port.
+    const bad = await fetch(`${base}/v1/incidents/%E0%A4%A`);
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ code: 'CORDON_ERR_API_INVALID_REQUEST' });
 
     const stream = await openSse(`${base}/v1/stream`, TOKENS.analyst);
     expect(stream.status).toBe(200);

@@ -1,5 +1,6 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { ConsoleFile } from './console-files.js';
+import { frameworkErrors, MAX_PARAM_LENGTH } from '../error-handler.js';
 
 /** Paths the console port hands to the API (same routes, same authentication). */
 const API_PATH = /^\/(v1\/|v1$|docs(\/|$)|healthz$|readyz$|metrics$)/;
@@ -52,6 +53,10 @@ export async function buildConsoleApp(o: ConsoleAppOptions): Promise<FastifyInst
     // keep-alive socket or a request the closed API can no longer answer.
     forceCloseConnections: true,
     logController: new LogController({ disableRequestLogging: true }),
+    // The router's own refusals (a URL that does not decode, an over-long segment) answer in
+    // Cordon's error shape here too, before an API path could be handed over.
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors,
     ...(o.http
       ? {
           connectionTimeout: o.http.idleTimeoutMs,
