@@ -53,7 +53,7 @@ export function idParamsFor(prefix: 'inc' | 'run' | 'apr' | 'case') {
 export const streamIdParams = {
   type: 'object',
   required: ['id'],
-  properties: { id: { type: 'string', pattern: '^\\d+-\\d+$' } },
+  properties: { id: { type: 'string', pattern: '^\\d{1,16}-\\d{1,16}$' } },
 } as const;
 
 export const limitQuery = { type: 'integer', minimum: 1, maximum: 500, default: 50 } as const;

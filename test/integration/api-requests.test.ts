@@ -124,6 +124,28 @@ describe('numeric query parameters are finite integers in their range', () => {
   });
 });
 
+describe('stream entry ids are refused when Redis could not read them', () => {
+  // Redis refuses an id past 2^64 - 1 ("Invalid stream ID"): these were 500s.
+  const LONG = `${'9'.repeat(20)}-0`;
+  it.each([
+    [`/v1/deadletters/${LONG}`, 'params/id'],
+    [`/v1/deadletters?before=${LONG}`, 'querystring/before'],
+    [`/v1/events?before=${LONG}`, 'querystring/before'],
+  ])('GET %s is a 400 naming %s', async (url, path) => {
+    const error = await refused('GET', url, TOKENS.analyst);
+    expect(error.code).toBe('CORDON_ERR_API_INVALID_REQUEST');
+    expect(error.details?.errors?.map((e) => e.path)).toEqual([path]);
+  });
+
+  it('takes an id as Redis writes them', async () => {
+    for (const url of [
+      '/v1/deadletters?before=1767225600000-0',
+      '/v1/events?before=1767225600000-3',
+    ])
+      expect((await t.call('GET', url, TOKENS.analyst)).statusCode, url).toBe(200);
+  });
+});
+
 describe('a refused field is named, with what is allowed and what was sent', () => {
   it('names an unknown body property and lists the allowed ones', async () => {
     const error = await refused(

@@ -141,7 +141,10 @@ export const recordRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
             },
             to: { type: 'string', description: 'Event time to (RFC 3339 or epoch ms), exclusive.' },
             // One entry id, or one per event-log partition joined by "," (the `next` given).
-            before: { type: 'string', pattern: '^\\d+-\\d+(,\\d+-\\d+){0,255}$' },
+            before: {
+              type: 'string',
+              pattern: '^\\d{1,16}-\\d{1,16}(,\\d{1,16}-\\d{1,16}){0,255}$',
+            },
             limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
             scan: { type: 'integer', minimum: 100, maximum: 100_000, default: 20_000 },
           },
@@ -241,7 +244,7 @@ export const recordRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
           properties: {
             source: { type: 'string' },
             limit: limitQuery,
-            before: { type: 'string', pattern: '^\\d+-\\d+$' },
+            before: { type: 'string', pattern: '^\\d{1,16}-\\d{1,16}$' },
           },
           additionalProperties: false,
         },
