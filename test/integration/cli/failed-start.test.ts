@@ -4,6 +4,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createServer, type Server } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load-config.js';
 import { startCordon } from '../../../src/main.js';
@@ -68,112 +69,82 @@ describe('a failed start', () => {
   });
 });
 
+/** A port held by another server (close it with `blocker`). */
+async function busyPort(): Promise<{ blocker: Server; port: number }> {
+  const blocker = createServer();
+  await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+  return { blocker, port: (blocker.address() as { port: number }).port };
+}
+
+/**
+ * Starts Cordon listening with `env` (under a prefix of its own, `<file prefix>-<name>`),
+ * expects it refused with CORDON_ERR_CONFIG_INVALID and `message`, and that the refusal came
+ * before any role started: nothing written under its prefix (no correlation partition taken
+ * from a Cordon already running there). Gives the instance id.
+ */
+async function refusedStart(
+  name: string,
+  env: Record<string, string>,
+  message: unknown,
+): Promise<string> {
+  const prefix = `${store.prefix}-${name}`;
+  const instance = `${name}-${store.prefix}`;
+  const config = loadConfig(
+    {
+      CORDON_REDIS_PREFIX: prefix,
+      CORDON_INSTANCE_ID: instance,
+      CORDON_LOG_LEVEL: 'silent',
+      ...env,
+    },
+    REPO_ROOT,
+  );
+  const { testPrincipals } = await import('../../helpers/cordon.js');
+  await expect(
+    startCordon({
+      config,
+      redisUrl: TEST_REDIS_URL,
+      logger: createLogger('silent'),
+      principals: testPrincipals(),
+      listen: true,
+    }),
+  ).rejects.toMatchObject({ code: 'CORDON_ERR_CONFIG_INVALID', message });
+  expect(await store.redis.keys(`${prefix}*`)).toEqual([]);
+  return instance;
+}
+
 describe('a busy port', () => {
   it('fails with one clear line and stops what it started', async () => {
-    const { createServer } = await import('node:net');
-    const blocker = createServer();
-    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
-    const port = (blocker.address() as { port: number }).port;
-    const instance = `busy-${store.prefix}`;
-    const config = loadConfig(
-      {
-        // Its own prefix: the starts above wrote under the file's.
-        CORDON_REDIS_PREFIX: `${store.prefix}-busy`,
-        CORDON_INSTANCE_ID: instance,
-        CORDON_LOG_LEVEL: 'silent',
-        CORDON_PORT: String(port),
-        CORDON_CONSOLE_PORT: '0',
-      },
-      REPO_ROOT,
+    const { blocker, port } = await busyPort();
+    const instance = await refusedStart(
+      'busy',
+      { CORDON_PORT: String(port), CORDON_CONSOLE_PORT: '0' },
+      `Cannot listen on 127.0.0.1:${port} (another process is using it). Stop that process or set CORDON_PORT / CORDON_HOST.`,
     );
-    const { testPrincipals } = await import('../../helpers/cordon.js');
-    await expect(
-      startCordon({
-        config,
-        redisUrl: TEST_REDIS_URL,
-        logger: createLogger('silent'),
-        principals: testPrincipals(),
-        listen: true,
-      }),
-    ).rejects.toMatchObject({
-      code: 'CORDON_ERR_CONFIG_INVALID',
-      message: `Cannot listen on 127.0.0.1:${port} (another process is using it). Stop that process or set CORDON_PORT / CORDON_HOST.`,
-    });
     blocker.close();
     await new Promise((r) => setTimeout(r, 100));
     expect((await store.redis.client('LIST')) as string).not.toContain(`name=cordon:${instance}`);
-    // Found before any role started: nothing was written (no correlation partition taken from
-    // a Cordon already running there).
-    expect(await store.redis.keys(`${store.prefix}-busy*`)).toEqual([]);
   });
 });
 
 describe('ports checked before any role starts', () => {
-  const busyPort = async () => {
-    const { createServer } = await import('node:net');
-    const blocker = createServer();
-    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
-    return { blocker, port: (blocker.address() as { port: number }).port };
-  };
-
   it('the ops port of a process without the API', async () => {
     const { blocker, port } = await busyPort();
-    const prefix = `${store.prefix}-ops`;
-    const config = loadConfig(
-      {
-        CORDON_REDIS_PREFIX: prefix,
-        CORDON_INSTANCE_ID: `ops-${store.prefix}`,
-        CORDON_LOG_LEVEL: 'silent',
-        CORDON_ROLES: 'correlator',
-        CORDON_OPS_PORT: String(port),
-      },
-      REPO_ROOT,
+    await refusedStart(
+      'ops',
+      { CORDON_ROLES: 'correlator', CORDON_OPS_PORT: String(port) },
+      expect.stringContaining(`127.0.0.1:${port}`),
     );
-    const { testPrincipals } = await import('../../helpers/cordon.js');
-    await expect(
-      startCordon({
-        config,
-        redisUrl: TEST_REDIS_URL,
-        logger: createLogger('silent'),
-        principals: testPrincipals(),
-        listen: true,
-      }),
-    ).rejects.toMatchObject({
-      code: 'CORDON_ERR_CONFIG_INVALID',
-      message: expect.stringContaining(`127.0.0.1:${port}`),
-    });
     blocker.close();
-    expect(await store.redis.keys(`${prefix}*`)).toEqual([]);
   });
 
   it('an API and a console port that are the same', async () => {
     const { blocker, port } = await busyPort();
     // Free the port, then name it twice: the second probe finds the first holding it.
     await new Promise((r) => blocker.close(r));
-    const prefix = `${store.prefix}-same`;
-    const config = loadConfig(
-      {
-        CORDON_REDIS_PREFIX: prefix,
-        CORDON_INSTANCE_ID: `same-${store.prefix}`,
-        CORDON_LOG_LEVEL: 'silent',
-        CORDON_PORT: String(port),
-        CORDON_CONSOLE_PORT: String(port),
-      },
-      REPO_ROOT,
+    await refusedStart(
+      'same',
+      { CORDON_PORT: String(port), CORDON_CONSOLE_PORT: String(port) },
+      expect.stringContaining('CORDON_CONSOLE_PORT'),
     );
-    const { testPrincipals } = await import('../../helpers/cordon.js');
-    await expect(
-      startCordon({
-        config,
-        redisUrl: TEST_REDIS_URL,
-        logger: createLogger('silent'),
-        principals: testPrincipals(),
-        listen: true,
-      }),
-    ).rejects.toMatchObject({
-      code: 'CORDON_ERR_CONFIG_INVALID',
-      message: expect.stringContaining('CORDON_CONSOLE_PORT'),
-    });
-    expect(await store.redis.keys(`${prefix}*`)).toEqual([]);
   });
 });
