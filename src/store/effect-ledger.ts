@@ -4,6 +4,37 @@ import type { Keys } from './keys.js';
 import { ScriptRunner, type ScriptArg } from './redis-scripts.js';
 import { writeAcknowledged, type ReplicaAck } from './replica-ack.js';
 
+/** One kind of containment (`family`) of one target (`key`) through one connector instance. */
+export interface HoldTarget {
+  readonly instance: string;
+  readonly family: string;
+  readonly key: string;
+}
+
+/** An effect holding containment on a target (EffectLedger.hold). */
+export interface HoldEntry {
+  readonly effect: string;
+  readonly operation: string;
+  readonly inputs: Readonly<Record<string, unknown>>;
+  readonly result: unknown;
+  readonly run: string;
+  readonly at: number;
+}
+
+/** What the undo of a held effect does outside (store/scripts/releaseHold-3.lua). */
+export type HoldRelease =
+  | { readonly held: false }
+  | { readonly held: true; readonly last: true; readonly base: HoldEntry }
+  | {
+      readonly held: true;
+      readonly last: false;
+      /** The hold taken off was the newest: `beneath` is what should be in force now. */
+      readonly top: boolean;
+      /** The effects still holding the target, newest first. */
+      readonly by: readonly string[];
+      readonly beneath: HoldEntry;
+    };
+
 /**
  * The effects ledger: one entry per side effect, keyed by its idempotency key. Built-in
  * connectors write their entry in the same Lua script as the effect, so an entry with status
@@ -72,6 +103,54 @@ export class EffectLedger {
       [now, effectKey, name, JSON.stringify(value ?? null), runId],
     );
     return JSON.parse(String(stored)) as unknown;
+  }
+
+  /**
+   * Records that `effectKey` holds containment on `target`, with what
+   * its undo and the others' need (`entry`); idempotent. Answers how many hold it now.
+   */
+  async hold(
+    target: HoldTarget,
+    effectKey: string,
+    runId: string,
+    entry: HoldEntry,
+    now: number,
+  ): Promise<number> {
+    return Number(
+      await this.#write(
+        'holdEffect',
+        [this.#holds(target), this.keys.effect(effectKey), this.keys.effectIndex],
+        [now, effectKey, runId, JSON.stringify(entry)],
+      ),
+    );
+  }
+
+  /**
+   * Takes `heldKey`'s hold off its target for the undo `undoKey`, once: a retry of that undo
+   * gets the decision made the first time (store/scripts/releaseHold-3.lua).
+   */
+  async releaseHold(
+    target: HoldTarget,
+    heldKey: string,
+    undoKey: string,
+    runId: string,
+    now: number,
+  ): Promise<HoldRelease> {
+    const decided = await this.#write(
+      'releaseHold',
+      [this.#holds(target), this.keys.effect(undoKey), this.keys.effectIndex],
+      [now, heldKey, undoKey, runId],
+    );
+    return JSON.parse(String(decided)) as HoldRelease;
+  }
+
+  /** Forgets every hold on a target (an explicit release lifted them); answers how many. */
+  async dropHolds(target: HoldTarget): Promise<number> {
+    return Number(await this.#write('dropHolds', [this.#holds(target)], []));
+  }
+
+  #holds(target: HoldTarget): string {
+    return this.keys.holds(target.instance, target.family, target.key);
   }
 
   /** A ledger script, then (ack mode) WAIT for the replicas on the control plane's master. */

@@ -233,6 +233,13 @@ export class Keys {
   get effectIndex(): string {
     return `${this.control}:effects:index`;
   }
+  /**
+   * HASH of the effects holding one kind of containment (`family`) on `target` through a
+   * connector instance outside Redis (store/scripts/holdEffect-3.lua); gone when none holds.
+   */
+  holds(instance: string, family: string, target: string): string {
+    return `${this.control}:holds:${enc(instance)}:${enc(family)}:${enc(target)}`;
+  }
 
   // built-in limiter
   limiterRule(key: string): string {

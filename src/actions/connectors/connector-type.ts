@@ -61,6 +61,26 @@ export interface ConnectorOperation<C> {
   /** Restores what `run` changed, from its recorded result (README: "undo"). */
   readonly undoes?: string;
   undo?(undoOf: UndoOf, ctx: OperationContext, client: C): Promise<unknown>;
+  /** Containment other runs may hold on the same target at once (holds.ts). */
+  readonly holds?: HoldSpec;
+}
+
+/**
+ * How an operation takes part in overlapping containment (README "Overlapping containment").
+ * `hold`: it places a hold on the instance's target (the `key` input); its undo takes back
+ * only that hold, so a target another run still holds stays contained. `release`: run as a
+ * step of its own (not as an undo), it lifts the target whoever held it, and the holds go.
+ * Holds of one `family` on one target stack, newest on top.
+ */
+export interface HoldSpec {
+  readonly family: string;
+  readonly role: 'hold' | 'release';
+  /**
+   * A hold undone from the top of the stack, with holds left beneath, runs the operation of
+   * the newest one left again with its inputs (a rate limit: the one beneath is in force
+   * again). Without it the target stays as it is (a blocked key stays blocked).
+   */
+  readonly reapply?: boolean;
 }
 
 /** The effect an undo reverses (set on the action context by the playbook runtime). */

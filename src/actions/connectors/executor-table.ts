@@ -13,6 +13,7 @@ import type {
   UndoOf,
 } from './connector-type.js';
 import type { ActionInstance } from './instance-config.js';
+import { actWithHolds } from './holds.js';
 import { CONNECTOR_TYPES, connectorType } from './registry.js';
 import { resolveSecret } from './secrets.js';
 
@@ -148,7 +149,18 @@ async function execute(
   if (prior) return prior.result;
   let result: unknown;
   try {
-    result = instance.redactor.value(await act());
+    result = instance.redactor.value(
+      await actWithHolds({
+        type,
+        name,
+        op,
+        inputs,
+        ctx: opCtx,
+        client: instance.client,
+        ledger: deps.ledger,
+        redactor: instance.redactor,
+      }),
+    );
   } catch (err) {
     throw redactError(err, instance.redactor);
   }

@@ -108,8 +108,9 @@ export const awsApiGateway = defineConnectorType<OutboundClient>({
       idempotency:
         'The plans the key is in are read once and kept with the effect before it moves; removing a key a plan no longer has (404) and adding one it has (409, read back) are success.',
       ledger: 'journal',
+      holds: { family: 'ratelimit', role: 'hold', reapply: true },
       undoes:
-        'ratelimit.clear moves the key out of the throttle plan and back into the plans it was in.',
+        'ratelimit.clear moves the key out of the throttle plans and back into the plans it was in.',
       run: async (inputs, ctx, client) => {
         const key = text(inputs.key);
         const plan = planFor(client, inputs.limit);
@@ -119,7 +120,11 @@ export const awsApiGateway = defineConnectorType<OutboundClient>({
       },
       undo: async (undoOf: UndoOf, ctx, client) => {
         const r = undoOf.result as MoveResult;
-        await moveKey(client, r.key, [r.plan], r.previousPlans, ctx);
+        // Out of every throttle plan, not only its own: the plan in force may be another run's
+        // (the last of overlapping limits undone restores what the first one found).
+        const throttles = Object.values(optionsOf(client).throttlePlans);
+        const from = [r.plan, ...throttles.filter((p) => p !== r.plan)];
+        await moveKey(client, r.key, from, r.previousPlans, ctx);
         return { key: r.key, plans: r.previousPlans };
       },
     },
@@ -128,6 +133,7 @@ export const awsApiGateway = defineConnectorType<OutboundClient>({
       idempotency:
         'The plans the key is in are read once and kept with the effect; it leaves the throttle plans and joins options.release_plan (409 on add, read back, and 404 on remove are success).',
       ledger: 'journal',
+      holds: { family: 'ratelimit', role: 'release' },
       run: async (inputs, ctx, client) => {
         const key = text(inputs.key);
         const { throttlePlans, releasePlan } = optionsOf(client);
@@ -148,6 +154,7 @@ export const awsApiGateway = defineConnectorType<OutboundClient>({
       idempotency:
         'Reads the key\'s enabled flag once (kept with the effect), then replaces /enabled with "false": the same patch twice is the same state.',
       ledger: 'journal',
+      holds: { family: 'key', role: 'hold' },
       undoes: 'key.unblock re-enables the key if it was enabled before.',
       run: async (inputs, ctx, client) => {
         const key = text(inputs.key);
@@ -171,6 +178,7 @@ export const awsApiGateway = defineConnectorType<OutboundClient>({
       contract: KEY_UNBLOCK,
       idempotency: 'Replaces /enabled with "true": the same patch twice is the same state.',
       ledger: 'journal',
+      holds: { family: 'key', role: 'release' },
       run: async (inputs, ctx, client) => {
         await setEnabled(client, text(inputs.key), true, ctx);
         return { key: text(inputs.key), enabled: true };

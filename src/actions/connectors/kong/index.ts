@@ -190,6 +190,7 @@ export const kong = defineConnectorType<OutboundClient>({
       idempotency:
         'Whether the consumer was in the group is read once and kept with the effect; adding it again answers 409 (applied), and the acl plugin is created once (409 = there) or PATCHed only when its deny list lacks the group.',
       ledger: 'journal',
+      holds: { family: 'access', role: 'hold' },
       undoes:
         'access.allow takes the consumer out of the group if access.deny put it there (the plugin stays: denying an empty group changes nothing).',
       run: async (inputs, ctx, client) => {
@@ -220,6 +221,7 @@ export const kong = defineConnectorType<OutboundClient>({
       },
       idempotency: 'DELETE of the group membership; 404 (not in it) is success.',
       ledger: 'journal',
+      holds: { family: 'access', role: 'release' },
       run: async (inputs, ctx, client) => {
         const consumer = text(inputs.key);
         const { aclGroup } = kongOptions(client);
@@ -232,6 +234,7 @@ export const kong = defineConnectorType<OutboundClient>({
       idempotency:
         "Reads the consumer's rate-limiting plugin first (kept with the effect) and PATCHes it, or POSTs one; a 409 on POST (an earlier attempt created it) is treated as applied and PATCHed.",
       ledger: 'journal',
+      holds: { family: 'ratelimit', role: 'hold', reapply: true },
       undoes: 'Removes the plugin it created, or PATCHes the replaced windows back.',
       run: async (inputs, ctx, client) => {
         const config = limitConfig(inputs.limit);
@@ -325,6 +328,7 @@ export const kong = defineConnectorType<OutboundClient>({
       contract: RATELIMIT_CLEAR,
       idempotency: "DELETE of the consumer's plugin; none (or 404) is success.",
       ledger: 'journal',
+      holds: { family: 'ratelimit', role: 'release' },
       run: (inputs, ctx, client) => clearLimit(inputs.key, ctx, client),
     },
     'key.block': {
@@ -332,6 +336,7 @@ export const kong = defineConnectorType<OutboundClient>({
       idempotency:
         "The consumer's credentials are listed once and kept with the effect before any is deleted; deletes are by id, 404 = already gone.",
       ledger: 'journal',
+      holds: { family: 'key', role: 'hold' },
       undoes: 'key.unblock re-creates the same credentials (id and key) from what was kept.',
       run: async (inputs, ctx, client) => {
         const consumer = text(inputs.key);
@@ -389,6 +394,7 @@ export const kong = defineConnectorType<OutboundClient>({
       contract: KEY_UNBLOCK,
       idempotency: 'Re-creating a credential that exists answers 409, treated as restored.',
       ledger: 'journal',
+      holds: { family: 'key', role: 'release' },
       run: () => {
         throw new CordonError(
           'CORDON_ERR_ACTION_INPUT',

@@ -118,6 +118,7 @@ export const litellm = defineConnectorType<OutboundClient>({
       contract: KEY_BLOCK,
       idempotency: 'Blocking a blocked key is not an error; the state is confirmed with /key/info.',
       ledger: 'journal',
+      holds: { family: 'key', role: 'hold' },
       undoes: 'key.unblock unblocks it.',
       run: (inputs, ctx, client) => setBlocked(client, checkHash(inputs.key), true, ctx),
       undo: (undoOf: UndoOf, ctx, client) =>
@@ -127,6 +128,7 @@ export const litellm = defineConnectorType<OutboundClient>({
       contract: KEY_UNBLOCK,
       idempotency: 'Unblocking an unblocked key is not an error.',
       ledger: 'journal',
+      holds: { family: 'key', role: 'release' },
       run: (inputs, ctx, client) => setBlocked(client, checkHash(inputs.key), false, ctx),
     },
     'ratelimit.set': {
@@ -134,6 +136,7 @@ export const litellm = defineConnectorType<OutboundClient>({
       idempotency:
         'The limits before are read once and kept with the effect; /key/update with the same body gives the same state.',
       ledger: 'journal',
+      holds: { family: 'ratelimit', role: 'hold', reapply: true },
       undoes: 'ratelimit.clear restores the rpm/tpm limits it replaced (null = none).',
       run: async (inputs, ctx, client) => {
         const key = checkHash(inputs.key);
@@ -165,6 +168,7 @@ export const litellm = defineConnectorType<OutboundClient>({
       contract: RATELIMIT_CLEAR,
       idempotency: 'Sets rpm_limit to null (no limit); repeating changes nothing.',
       ledger: 'journal',
+      holds: { family: 'ratelimit', role: 'release' },
       run: async (inputs, ctx, client) => {
         const key = checkHash(inputs.key);
         await updateLimits(client, key, { rpm_limit: null }, ctx);
