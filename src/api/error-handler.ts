@@ -83,6 +83,8 @@ export function registerErrorHandler(
   metrics: Metrics,
   retryAfterS = 5,
   isSource: (name: string) => boolean = () => false,
+  /** The ingest routes' body limit (CORDON_INGEST_BODY_LIMIT_BYTES), named in their 413s. */
+  ingestBodyLimitBytes?: number,
 ): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     let status: number;
@@ -112,13 +114,24 @@ export function registerErrorHandler(
         reason: 'too-large',
       });
       logger.error(
-        { source, reqId: request.id, contentLength: request.headers['content-length'] },
+        {
+          source,
+          reqId: request.id,
+          contentLength: request.headers['content-length'],
+          limitBytes: ingestBodyLimitBytes,
+        },
         'request body over the size limit; rejected unread (the sender may drop it: split the batch or raise CORDON_INGEST_BODY_LIMIT_BYTES)',
       );
+      const limit =
+        ingestBodyLimitBytes === undefined
+          ? 'the limit'
+          : `the limit of ${ingestBodyLimitBytes} bytes (${(ingestBodyLimitBytes / 1048576).toFixed(1)} MiB)`;
       body = {
         code: 'CORDON_ERR_INGEST_BODY_TOO_LARGE',
-        message:
-          'The body is larger than the limit (CORDON_INGEST_BODY_LIMIT_BYTES). Send smaller batches.',
+        message: `The body is larger than ${limit}, CORDON_INGEST_BODY_LIMIT_BYTES. Send smaller batches, or raise the setting.`,
+        ...(ingestBodyLimitBytes === undefined
+          ? {}
+          : { details: { limitBytes: ingestBodyLimitBytes } }),
       };
     } else if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       status = 413;

@@ -318,6 +318,10 @@ describe('bad input', () => {
     const res = await t.call('POST', '/v1/ingest/events', TOKENS.ingest, big);
     expect(res.statusCode).toBe(413);
     expect(res.json().code).toBe('CORDON_ERR_INGEST_BODY_TOO_LARGE');
+    // The limit is named with its value, so the sender knows how far to split.
+    expect(res.json().details.limitBytes).toBeGreaterThan(0);
+    expect(res.json().message).toContain(`${String(res.json().details.limitBytes)} bytes`);
+    expect(res.json().message).toContain('CORDON_INGEST_BODY_LIMIT_BYTES');
   });
 
   it('rejects an empty body', async () => {
