@@ -24,6 +24,7 @@ import { sourceRoutes } from './routes/sources.js';
 import { whoamiRoutes } from './routes/whoami.js';
 import { incidentEventRoutes } from './routes/incident-events.js';
 import { registerSharedSchemas } from './schemas.js';
+import { refuseWhileClosing } from './closing.js';
 import { apiSchemaController } from './validation.js';
 
 /**
@@ -39,7 +40,8 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     bodyLimit: 64 * 1024,
     // Query strings and path parameters are coerced to their types, bodies never (validation.ts).
     schemaController: apiSchemaController(),
-    return503OnClosing: true,
+    // Refused in Cordon's shape instead (closing.ts).
+    return503OnClosing: false,
     // Path parameters up to the longest a schema takes (a limiter key: 512); the router's own
     // refusals (a longer segment, a URL that does not decode) answer in Cordon's error shape.
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
@@ -66,6 +68,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
       security: [{ bearer: [] }],
     },
   });
+  refuseWhileClosing(app);
   registerRequestLog(app);
   registerAuth(app, deps.principals, deps.audit.tokenUse);
   if (deps.limits) registerGuards(app, deps.limits, deps.metrics);
@@ -75,6 +78,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     deps.metrics,
     deps.limits?.retryAfterS,
     (name) => !!deps.ingest.source(name),
+    deps.ingestBodyLimitBytes,
   );
   registerResponseHooks(app, deps.metrics);
   registerSharedSchemas(app);

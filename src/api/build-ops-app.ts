@@ -9,6 +9,7 @@ import { frameworkErrors, registerErrorHandler } from './error-handler.js';
 import { registerRequestLog } from './request-log.js';
 import { operationRoutes } from './routes/operations.js';
 import { registerSharedSchemas } from './schemas.js';
+import { refuseWhileClosing } from './closing.js';
 import { apiSchemaController } from './validation.js';
 
 export interface OpsDeps {
@@ -29,7 +30,8 @@ export async function buildOpsApp(deps: OpsDeps): Promise<FastifyInstance> {
     loggerInstance: logger,
     bodyLimit: 1024,
     requestTimeout: 10_000,
-    return503OnClosing: true,
+    // Refused in Cordon's shape instead (closing.ts).
+    return503OnClosing: false,
     schemaController: apiSchemaController(),
     frameworkErrors,
     logController: new LogController({ disableRequestLogging: true }),
@@ -42,6 +44,7 @@ export async function buildOpsApp(deps: OpsDeps): Promise<FastifyInstance> {
       security: [{ bearer: [] }],
     },
   });
+  refuseWhileClosing(app);
   registerRequestLog(app);
   registerAuth(app, deps.principals);
   registerErrorHandler(app, deps.logger, deps.metrics);

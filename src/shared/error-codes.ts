@@ -228,7 +228,8 @@ export const ERROR_CODES = {
   },
   CORDON_ERR_API_UNAVAILABLE: {
     status: 503,
-    description: 'A dependency (Redis) is unavailable; retry after Retry-After seconds.',
+    description:
+      'A dependency (Redis) is unavailable, or the process is stopping; retry after Retry-After seconds.',
   },
   CORDON_ERR_API_RATE_LIMITED: {
     status: 429,
