@@ -21,20 +21,6 @@ export interface HoldEntry {
   readonly at: number;
 }
 
-/** What the undo of a held effect does outside (store/scripts/releaseHold-3.lua). */
-export type HoldRelease =
-  | { readonly held: false }
-  | { readonly held: true; readonly last: true; readonly base: HoldEntry }
-  | {
-      readonly held: true;
-      readonly last: false;
-      /** The hold taken off was the newest: `beneath` is what should be in force now. */
-      readonly top: boolean;
-      /** The effects still holding the target, newest first. */
-      readonly by: readonly string[];
-      readonly beneath: HoldEntry;
-    };
-
 /**
  * The effects ledger: one entry per side effect, keyed by its idempotency key. Built-in
  * connectors write their entry in the same Lua script as the effect, so an entry with status
@@ -126,8 +112,9 @@ export class EffectLedger {
   }
 
   /**
-   * Takes `heldKey`'s hold off its target for the undo `undoKey`, once: a retry of that undo
-   * gets the decision made the first time (store/scripts/releaseHold-3.lua).
+   * Takes `heldKey`'s hold (or dropped hold) off its target once the undo `undoKey` has done
+   * outside what the stack asked, and notes it in the undo's ledger entry (memo
+   * `hold-release`). Answers how many holds are left.
    */
   async releaseHold(
     target: HoldTarget,
@@ -135,18 +122,42 @@ export class EffectLedger {
     undoKey: string,
     runId: string,
     now: number,
-  ): Promise<HoldRelease> {
-    const decided = await this.#write(
-      'releaseHold',
-      [this.#holds(target), this.keys.effect(undoKey), this.keys.effectIndex],
-      [now, heldKey, undoKey, runId],
+  ): Promise<number> {
+    return Number(
+      await this.#write(
+        'releaseHold',
+        [this.#holds(target), this.keys.effect(undoKey), this.keys.effectIndex],
+        [now, heldKey, undoKey, runId],
+      ),
     );
-    return JSON.parse(String(decided)) as HoldRelease;
   }
 
-  /** Forgets every hold on a target (an explicit release lifted them); answers how many. */
+  /** Turns every hold on a target into a dropped hold (an explicit release lifted them). */
   async dropHolds(target: HoldTarget): Promise<number> {
     return Number(await this.#write('dropHolds', [this.#holds(target)], []));
+  }
+
+  /** The target's holds as stored (store/scripts/holdEffect-3.lua names the fields). */
+  async holdsOf(target: HoldTarget): Promise<Record<string, string>> {
+    return this.redis.hgetall(this.#holds(target));
+  }
+
+  /**
+   * Takes the target for `owner` for `leaseMs` (lockHolds-1.lua): 0 when taken, else the ms
+   * until the holder's lease ends.
+   */
+  async lockHolds(
+    target: HoldTarget,
+    owner: string,
+    now: number,
+    leaseMs: number,
+  ): Promise<number> {
+    return Number(await this.#write('lockHolds', [this.#holds(target)], [now, owner, leaseMs]));
+  }
+
+  /** Gives the target back (only its owner can). */
+  async unlockHolds(target: HoldTarget, owner: string): Promise<void> {
+    await this.#write('unlockHolds', [this.#holds(target)], [owner]);
   }
 
   #holds(target: HoldTarget): string {

@@ -159,6 +159,7 @@ async function execute(
         client: instance.client,
         ledger: deps.ledger,
         redactor: instance.redactor,
+        clock: deps.clock,
       }),
     );
   } catch (err) {

@@ -194,7 +194,7 @@ describe('LiteLLM key.block and ratelimit.set', () => {
       { key: HASH, reason: 'abuse' },
       { effectKey: 'llm-block' },
     );
-    expect(result).toEqual({ key: HASH, blocked: true, propagating: true });
+    expect(result).toEqual({ key: HASH, blocked: true, propagating: true, wasBlocked: false });
     expect(llm.keys.get(HASH)).toMatchObject({ blocked: true, changedBy: ['cordon/run_1'] });
     await h.run(
       'litellm-proxy',

@@ -12,11 +12,18 @@ import {
 import { apiGatewayFake } from '../../../src/demo/fakes/aws-apigateway.js';
 import { kongFake } from '../../../src/demo/fakes/kong.js';
 import { litellmFake } from '../../../src/demo/fakes/litellm.js';
+import { Keys } from '../../../src/store/keys.js';
 
 const ADMIN = 'kong-admin-token-holds';
-const kong = kongFake(['c-1', 'c-2', 'c-3', 'c-4', 'c-5', 'c-6'], ADMIN);
+const kong = kongFake(['c-1', 'c-2', 'c-3', 'c-4', 'c-5', 'c-6', 'c-7', 'c-8', 'c-9'], ADMIN);
 const HASH = 'b'.repeat(64);
-const llm = litellmFake('sk-master-holds', { [HASH]: { rpm_limit: 100, tpm_limit: null } });
+const HASH2 = 'd'.repeat(64);
+const HASH3 = 'e'.repeat(64);
+const llm = litellmFake('sk-master-holds', {
+  [HASH]: { rpm_limit: 100, tpm_limit: null },
+  [HASH2]: {},
+  [HASH3]: { blocked: true },
+});
 const CREDS = {
   accessKeyId: 'AKIDHOLDS0001',
   secretAccessKey: 'holds-secret/+',
@@ -80,6 +87,23 @@ function undo(
 const kongLimit = (consumer: string): Record<string, unknown> | undefined =>
   kong.plugins.find((p) => p.consumer === consumer && p.name === 'rate-limiting')?.config;
 
+/** The ledger's `method` fails once for `effectKey`, as a lost Redis reply would; undoes it. */
+function failOnce(method: 'hold' | 'releaseHold', effectKey: string): () => void {
+  const ledger = h.ledger as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+  const original = ledger[method] as (...args: unknown[]) => Promise<unknown>;
+  let failed = false;
+  ledger[method] = (...args: unknown[]) => {
+    if (!failed && args[1] === effectKey) {
+      failed = true;
+      return Promise.reject(new Error(`simulated: ${method} lost`));
+    }
+    return original.apply(h.ledger, args);
+  };
+  return () => {
+    ledger[method] = original;
+  };
+}
+
 describe('two runs rate-limit one Kong consumer', () => {
   it('undoing the first leaves the second in force; undoing the second restores the state before both', async () => {
     const a = await act('kong', 'ratelimit.set', { key: 'c-1', limit: '10/m' }, 'k1-a');
@@ -115,35 +139,83 @@ describe('two runs rate-limit one Kong consumer', () => {
     expect(kongLimit('c-2')).toMatchObject({ hour: 500, minute: null, second: null });
   });
 
-  it('an undo retried after its decision was taken gets the same decision and takes nothing else back', async () => {
+  it('an undo retried after it acted decides again from the stack as it is then', async () => {
     const a = await act('kong', 'ratelimit.set', { key: 'c-3', limit: '10/m' }, 'k3-a');
     const b = await act('kong', 'ratelimit.set', { key: 'c-3', limit: '2/s' }, 'k3-b');
-    // The first try of a's undo decides (b keeps it) and then "crashes" before the ledger
-    // records its result: the retry must not see a stack without a and take b's limit away.
-    await h.ledger.releaseHold(
-      { instance: 'gw', family: 'ratelimit', key: 'c-3' },
-      'k3-a',
-      'undo:k3-a',
-      'run-k3-a',
-      h.clock.now(),
-    );
-    const retried = await undo('kong', 'ratelimit.clear', a);
-    expect(retried).toMatchObject({ holds: { released: 'beneath', keptBy: ['k3-b'] } });
-    expect(kongLimit('c-3')).toMatchObject({ second: 2 });
-    await undo('kong', 'ratelimit.clear', b);
+    // b's undo puts a's limit back, then fails to take its hold off (a lost Redis reply)...
+    const restore = failOnce('releaseHold', 'k3-b');
+    await expect(undo('kong', 'ratelimit.clear', b)).rejects.toThrow(/simulated/);
+    restore();
+    expect(kongLimit('c-3')).toMatchObject({ minute: 10 });
+    // ...meanwhile run c throttles the consumer harder: its hold is the newest.
+    const c = await act('kong', 'ratelimit.set', { key: 'c-3', limit: '5/s' }, 'k3-c');
+    // b's retry finds c above it: nothing to do outside, c's limit stays.
+    const retried = await undo('kong', 'ratelimit.clear', b);
+    expect(retried).toMatchObject({ holds: { released: 'beneath', keptBy: ['k3-c', 'k3-a'] } });
+    expect(kongLimit('c-3')).toMatchObject({ second: 5 });
+    await undo('kong', 'ratelimit.clear', c);
+    expect(kongLimit('c-3')).toMatchObject({ minute: 10 });
+    await undo('kong', 'ratelimit.clear', a);
     expect(kongLimit('c-3')).toBeUndefined();
   });
 
-  it('an explicit ratelimit.clear lifts every hold: a later undo runs on its own', async () => {
+  it('two undos at once go one after the other: the last one finds itself last', async () => {
+    const a = await act('kong', 'ratelimit.set', { key: 'c-7', limit: '10/m' }, 'k7-a');
+    const b = await act('kong', 'ratelimit.set', { key: 'c-7', limit: '2/s' }, 'k7-b');
+    // b's undo (top: a's limit back) is slow at Kong; a's undo comes meanwhile.
+    kong.server.delayNext(150);
+    const [top, last] = await Promise.all([
+      undo('kong', 'ratelimit.clear', b),
+      new Promise((r) => setTimeout(r, 20)).then(() => undo('kong', 'ratelimit.clear', a)),
+    ]);
+    expect(top).toMatchObject({ holds: { released: 'top', reapplied: 'k7-a' } });
+    expect(last).toMatchObject({ holds: { released: 'last', restoredFrom: 'k7-a' } });
+    expect(kongLimit('c-7')).toBeUndefined();
+  });
+
+  it('an effect whose hold was not recorded keeps the target until its retry places it', async () => {
+    const restore = failOnce('hold', 'k8-a');
+    await expect(
+      act('kong', 'ratelimit.set', { key: 'c-8', limit: '10/m' }, 'k8-a'),
+    ).rejects.toThrow(/simulated/);
+    restore();
+    // Another run's throttle waits: deciding now would make it the base, and its undo would
+    // "restore" a's limit as the state before both.
+    let bDone = false;
+    const bActing = act('kong', 'ratelimit.set', { key: 'c-8', limit: '2/s' }, 'k8-b').then((r) => {
+      bDone = true;
+      return r;
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(bDone).toBe(false);
+    const a = await act('kong', 'ratelimit.set', { key: 'c-8', limit: '10/m' }, 'k8-a');
+    const b = await bActing;
+    await undo('kong', 'ratelimit.clear', a);
+    const last = await undo('kong', 'ratelimit.clear', b);
+    expect(last).toMatchObject({ holds: { released: 'last', restoredFrom: 'k8-a' } });
+    expect(kongLimit('c-8')).toBeUndefined();
+  });
+
+  it('an explicit ratelimit.clear lifts every hold: a later undo of one does nothing outside', async () => {
     const a = await act('kong', 'ratelimit.set', { key: 'c-4', limit: '10/m' }, 'k4-a');
     await act('kong', 'ratelimit.set', { key: 'c-4', limit: '2/s' }, 'k4-b');
     await act('kong', 'ratelimit.clear', { key: 'c-4' }, 'k4-clear');
     expect(kongLimit('c-4')).toBeUndefined();
-    // a's undo finds no hold: its own undo runs (the plugin it created is gone: 404 is fine)
-    // and nothing comes back into force.
+    // a's undo finds its hold dropped: nothing outside, nothing comes back into force.
+    const calls = kong.server.requests.length;
     const r = await undo('kong', 'ratelimit.clear', a);
-    expect(r).not.toHaveProperty('holds');
+    expect(r).toMatchObject({ holds: { released: 'dropped' } });
+    expect(kong.server.requests.length).toBe(calls);
     expect(kongLimit('c-4')).toBeUndefined();
+  });
+
+  it('a hold dropped by an explicit release does not lift a hold placed since', async () => {
+    const a = await act('litellm-proxy', 'key.block', { key: HASH2 }, 'x-a');
+    await act('litellm-proxy', 'key.unblock', { key: HASH2 }, 'x-release');
+    await act('litellm-proxy', 'key.block', { key: HASH2 }, 'x-c');
+    // a's run ends later (cancel, expiry): c still holds the key.
+    await undo('litellm-proxy', 'key.unblock', a);
+    expect(llm.keys.get(HASH2)?.blocked).toBe(true);
   });
 });
 
@@ -178,6 +250,13 @@ describe('LiteLLM and API Gateway', () => {
     expect(llm.keys.get(HASH)?.blocked).toBe(false);
   });
 
+  it('a LiteLLM key blocked before any run stays blocked after the last undo', async () => {
+    const a = await act('litellm-proxy', 'key.block', { key: HASH3 }, 'l3-a');
+    expect(a.result).toMatchObject({ wasBlocked: true });
+    await undo('litellm-proxy', 'key.unblock', a);
+    expect(llm.keys.get(HASH3)?.blocked).toBe(true);
+  });
+
   it('an API Gateway key throttled by two runs returns to its own plan only after both', async () => {
     aws.keys.set('kh1', { enabled: true });
     for (const id of ['standard', 'gold', 'thr10', 'thr1']) {
@@ -194,5 +273,18 @@ describe('LiteLLM and API Gateway', () => {
     expect(planOf()).toEqual(['thr1']);
     await undo('aws-apigateway', 'ratelimit.clear', b);
     expect(planOf()).toEqual(['gold']);
+  });
+});
+
+describe('a Kong block whose kept credentials are gone', () => {
+  it('the undo says so and fails rather than restoring nothing in silence', async () => {
+    kong.credentials.push({ id: 'c-9-cred', key: 'secret-c-9', consumer: 'c-9' });
+    const a = await act('kong', 'key.block', { key: 'c-9' }, 'k9-a');
+    // Effect retention swept a's ledger entry (the credentials it kept went with it).
+    await h.redis.redis.del(new Keys(h.redis.prefix).effect('k9-a'));
+    await expect(undo('kong', 'key.unblock', a)).rejects.toMatchObject({
+      code: 'CORDON_ERR_ACTION_INPUT',
+      message: expect.stringContaining('k9-a') as unknown,
+    });
   });
 });

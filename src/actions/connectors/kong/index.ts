@@ -379,8 +379,13 @@ export const kong = defineConnectorType<OutboundClient>({
         return { consumer, disabled: kept.map((c) => c.id) };
       },
       undo: async (undoOf, ctx, client) => {
-        const kept =
-          (await ctx.memo.recallFrom<KeptCredential[]>(undoOf.effectKey, 'credentials')) ?? [];
+        const kept = await ctx.memo.recallFrom<KeptCredential[]>(undoOf.effectKey, 'credentials');
+        // Said, not undone in silence: the key values were kept with that effect only.
+        if (kept === undefined)
+          throw new CordonError(
+            'CORDON_ERR_ACTION_INPUT',
+            `Kong key.unblock cannot restore consumer "${text((undoOf.result as { consumer?: unknown }).consumer)}": the credentials key.block ${undoOf.effectKey} removed are no longer kept (its effects ledger entry is gone, e.g. after CORDON_RETENTION_EFFECTS_MS). Re-create the consumer's key-auth credentials in Kong.`,
+          );
         for (const c of kept) client.redactor.add(c.key);
         return restoreCredentials(
           text((undoOf.result as { consumer?: unknown }).consumer),

@@ -63,7 +63,7 @@ async function setBlocked(
   key: string,
   blocked: boolean,
   ctx: OperationContext,
-): Promise<unknown> {
+): Promise<{ key: string; blocked: boolean; propagating: true }> {
   await client.request(
     {
       method: 'POST',
@@ -119,10 +119,22 @@ export const litellm = defineConnectorType<OutboundClient>({
       idempotency: 'Blocking a blocked key is not an error; the state is confirmed with /key/info.',
       ledger: 'journal',
       holds: { family: 'key', role: 'hold' },
-      undoes: 'key.unblock unblocks it.',
-      run: (inputs, ctx, client) => setBlocked(client, checkHash(inputs.key), true, ctx),
-      undo: (undoOf: UndoOf, ctx, client) =>
-        setBlocked(client, checkHash((undoOf.result as { key?: unknown }).key), false, ctx),
+      undoes: 'key.unblock unblocks it, unless it was blocked before.',
+      run: async (inputs, ctx, client) => {
+        const key = checkHash(inputs.key);
+        // Kept with the effect: the undo leaves a key blocked that was blocked before.
+        const wasBlocked = await ctx.memo.remember(
+          'wasBlocked',
+          async () => (await keyInfo(client, key, ctx)).blocked === true,
+        );
+        return { ...(await setBlocked(client, key, true, ctx)), wasBlocked };
+      },
+      undo: (undoOf: UndoOf, ctx, client) => {
+        const r = undoOf.result as { key?: unknown; wasBlocked?: unknown };
+        return r.wasBlocked === true
+          ? Promise.resolve({ key: r.key, blocked: true, keptBlocked: true })
+          : setBlocked(client, checkHash(r.key), false, ctx);
+      },
     },
     'key.unblock': {
       contract: KEY_UNBLOCK,
