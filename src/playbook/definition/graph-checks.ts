@@ -23,6 +23,8 @@ export function checkGraph(
   operation: (name: string) => OperationSpec | undefined,
   /** Where the graph's `states` sit (a parallel branch's); [] = the playbook's own. */
   at: YamlPath = [],
+  /** Whether connectors/ has the connector but disabled (absent: none is). */
+  disabled: (connector: string) => boolean = () => false,
 ): void {
   const names = Object.keys(def.states);
   const reachable = walk(def, def.start, () => true);
@@ -54,6 +56,7 @@ export function checkGraph(
   }
 
   checkTransientLoops(def, sink, at);
+  checkDisabledConnectors(def, reachable, sink, at, disabled);
 
   // A mutating action must be entered only through an approval's `approved` outcome: that is
   // what lets the approver see (and bind, by hash) the exact inputs it will run with.
@@ -120,6 +123,80 @@ function checkTransientLoops(def: StateGraph, sink: DiagnosticSink, at: YamlPath
       );
     }
   }
+}
+
+/**
+ * A state may act on a disabled connector only where every path to it passes a choice whose
+ * condition requires the connector enabled (`connectors.<name>.enabled`, alone or as an `&&`
+ * term): mentioning the connector anywhere is not enough (`!connectors.kong.enabled` leads a
+ * run straight to the disabled connector, and the action fails at run time). Inside a
+ * parallel branch the guard must be inside the branch.
+ */
+function checkDisabledConnectors(
+  def: StateGraph,
+  reachable: ReadonlySet<string>,
+  sink: DiagnosticSink,
+  at: YamlPath,
+  disabled: (connector: string) => boolean,
+): void {
+  const known = enabledOnArrival(def, reachable);
+  for (const name of reachable) {
+    const state = def.states[name];
+    if (!state) continue;
+    for (const connector of connectorsUsedBy(state)) {
+      if (!disabled(connector) || known.get(name)?.has(connector)) continue;
+      sink.error(
+        [...at, 'states', name],
+        'CORDON_ERR_PLAYBOOK_UNKNOWN_CONNECTOR',
+        `State "${name}" acts on connector "${connector}", which is disabled, and a run can reach it without passing a choice that requires it enabled. Lead every path to it through a choice branch whose condition is connectors.${connector}.enabled (alone or joined with &&), or enable the connector.`,
+      );
+    }
+  }
+}
+
+/** For each reachable state, the connectors known enabled on every path from the start to it. */
+function enabledOnArrival(
+  def: StateGraph,
+  reachable: ReadonlySet<string>,
+): Map<string, ReadonlySet<string>> {
+  // A must-analysis: sets only shrink (intersections over incoming paths), so it settles.
+  const known = new Map<string, ReadonlySet<string>>([[def.start, new Set()]]);
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const name of reachable) {
+      const here = known.get(name);
+      const state = def.states[name];
+      if (!here || !state) continue;
+      for (const edge of edgesOf(state)) {
+        const via = new Set([...here, ...(edge.requires ?? [])]);
+        const prior = known.get(edge.to);
+        const next = prior ? new Set([...prior].filter((c) => via.has(c))) : via;
+        if (!prior || next.size !== prior.size) {
+          known.set(edge.to, next);
+          changed = true;
+        }
+      }
+    }
+  }
+  return known;
+}
+
+/** The connectors a state's own definition names (its nested states' are theirs). */
+function connectorsUsedBy(state: StateDefinition): string[] {
+  const nested = new Set<unknown>(Object.values(stateKind(state.kind)?.children?.(state) ?? {}));
+  const found = new Set<string>();
+  const visit = (v: unknown): void => {
+    if (typeof v !== 'object' || v === null || nested.has(v)) return;
+    if (Array.isArray(v)) {
+      for (const x of v) visit(x);
+      return;
+    }
+    const o = v as Record<string, unknown>;
+    if (typeof o.connector === 'string') found.add(o.connector);
+    for (const x of Object.values(o)) visit(x);
+  };
+  visit(state);
+  return [...found];
 }
 
 function walk(def: StateGraph, from: string, follow: (edge: Edge) => boolean): Set<string> {

@@ -142,7 +142,7 @@ export function validatePlaybook(
         }
       : {}),
   };
-  checkGraph(definition, sink, (name) => OPERATIONS[name]);
+  checkGraph(definition, sink, (name) => OPERATIONS[name], [], isDisabledIn(ctx));
   return hasErrorsSinceStart() ? undefined : definition;
 }
 
@@ -393,7 +393,8 @@ function validateState(
       const places = env.where.get(inner) ?? [];
       return places.length > 1 ? places.join(' and ') : undefined;
     },
-    checkBranchGraph: (branch, at) => checkGraph(branch, sink, (op) => OPERATIONS[op], at),
+    checkBranchGraph: (branch, at) =>
+      checkGraph(branch, sink, (op) => OPERATIONS[op], at, isDisabledIn(ctx)),
     mark: () => sink.diagnostics.length,
     erredSince: (mark) => sink.diagnostics.some((d, i) => i >= mark && d.severity === 'error'),
   }) as StateDefinition | undefined;
@@ -538,4 +539,10 @@ function stringsIn(value: unknown): string[] {
   if (Array.isArray(value)) return value.flatMap(stringsIn);
   if (isMapping(value)) return Object.values(value).flatMap(stringsIn);
   return [];
+}
+
+/** Whether a connector is defined but disabled in connectors/ (enabled: false). */
+function isDisabledIn(ctx: PlaybookContext): (connector: string) => boolean {
+  return (connector) =>
+    !ctx.connectors.has(connector) && ctx.disabledConnectors?.has(connector) === true;
 }

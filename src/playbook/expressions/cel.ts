@@ -35,6 +35,64 @@ export function connectorsNamed(text: string): string[] {
   return [...out];
 }
 
+interface CelNode {
+  readonly op: string;
+  readonly args: unknown;
+}
+
+/**
+ * The connectors a condition is true only while they are enabled: those whose
+ * `connectors.<name>.enabled` (or `== true`) is the condition or one of its top-level `&&`
+ * terms. Anything else (a negation, an `||`, a ternary) guarantees nothing. A condition that
+ * does not parse guarantees nothing either.
+ */
+export function connectorsRequired(text: string): string[] {
+  let ast: CelNode;
+  try {
+    ast = (RUNNING.parse(text) as unknown as { ast: CelNode }).ast;
+  } catch {
+    return [];
+  }
+  const out = new Set<string>();
+  const visit = (n: CelNode): void => {
+    const args = Array.isArray(n.args) ? (n.args as CelNode[]) : [];
+    if (n.op === '&&') {
+      for (const a of args) visit(a);
+      return;
+    }
+    const [l, r] = args;
+    const name =
+      enabledRead(n) ??
+      (n.op === '==' && l && r
+        ? isTrue(r)
+          ? enabledRead(l)
+          : isTrue(l)
+            ? enabledRead(r)
+            : undefined
+        : undefined);
+    if (name !== undefined) out.add(name);
+  };
+  visit(ast);
+  return [...out];
+}
+
+function isTrue(n: CelNode): boolean {
+  return n.op === 'value' && n.args === true;
+}
+
+/** `connectors.<name>.enabled` or `connectors["<name>"].enabled`: the name. */
+function enabledRead(n: CelNode): string | undefined {
+  if (n.op !== '.' || !Array.isArray(n.args) || n.args[1] !== 'enabled') return undefined;
+  const of = n.args[0] as CelNode;
+  const parts = Array.isArray(of.args) ? (of.args as unknown[]) : [];
+  const root = parts[0] as CelNode | undefined;
+  if (root?.op !== 'id' || root.args !== 'connectors') return undefined;
+  if (of.op === '.' && typeof parts[1] === 'string') return parts[1];
+  const index = parts[1] as CelNode | undefined;
+  if (of.op === '[]' && index?.op === 'value' && typeof index.args === 'string') return index.args;
+  return undefined;
+}
+
 /**
  * What a place needs an expression to yield: a condition (`bool`), a wait time (`time`), or a
  * computed action input: `text` (string inputs, which take numbers and booleans too),

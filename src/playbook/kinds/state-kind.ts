@@ -159,6 +159,8 @@ export interface Edge {
   readonly to: string;
   /** Taken only after an approver said yes. */
   readonly approved: boolean;
+  /** Connectors this edge is taken only while enabled (a choice on connectors.<name>.enabled). */
+  readonly requires?: readonly string[];
 }
 
 export type Guard = (args: { context: unknown; event: unknown }, params: never) => boolean;

@@ -84,6 +84,40 @@ describe('connectors.<name>.enabled', () => {
     );
   });
 
+  it.each([
+    ["'!connectors.mlflow.enabled'"],
+    ['true || connectors.mlflow.enabled'],
+    ['connectors.mlflow.enabled == false'],
+    ["'connectors.mlflow.enabled ? false : true'"],
+  ])('refuses a condition that names the disabled connector without requiring it: %s', (when) => {
+    const built = buildPlaybooks([{ file: 'p.yaml', text: PLAYBOOK(when) }], ctx(false));
+    expect(built.playbooks).toBeUndefined();
+    expect(built.diagnostics.map(formatDiagnostic).join('\n')).toMatch(
+      /p\.yaml:\d+:\d+ .*CORDON_ERR_PLAYBOOK_UNKNOWN_CONNECTOR .*State "move" acts on connector "mlflow", which is disabled, and a run can reach it without passing a choice that requires it enabled/,
+    );
+  });
+
+  it.each([
+    ['connectors.mlflow.enabled && incident.severity == "high"'],
+    ['connectors["mlflow"].enabled == true'],
+    ['(incident.severity == "high") && (true == connectors.mlflow.enabled)'],
+  ])('accepts a condition that requires the connector enabled: %s', (when) => {
+    const built = buildPlaybooks([{ file: 'p.yaml', text: PLAYBOOK(when) }], ctx(false));
+    expect(built.diagnostics.map(formatDiagnostic)).toEqual([]);
+  });
+
+  it('refuses a disabled connector reached by a second path that skips the guard', () => {
+    const text = PLAYBOOK('connectors.mlflow.enabled').replace(
+      '    default: done',
+      '    default: ask',
+    );
+    const built = buildPlaybooks([{ file: 'p.yaml', text }], ctx(false));
+    expect(built.playbooks).toBeUndefined();
+    expect(built.diagnostics.map(formatDiagnostic).join('\n')).toMatch(
+      /State "move" acts on connector "mlflow", which is disabled/,
+    );
+  });
+
   it('does not let a playbook act on a disabled connector it never tests', () => {
     const built = buildPlaybooks([{ file: 'p.yaml', text: PLAYBOOK('true') }], ctx(false));
     expect(built.playbooks).toBeUndefined();

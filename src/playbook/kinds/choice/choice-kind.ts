@@ -2,7 +2,7 @@ import { assign } from 'xstate';
 import { checkKeys, expectMapping } from '../../../shared/shape.js';
 import type { RunContext } from '../../definition/compile-playbook.js';
 import type { BaseStateDefinition } from '../../definition/types.js';
-import { evaluateExpression } from '../../expressions/cel.js';
+import { connectorsRequired, evaluateExpression } from '../../expressions/cel.js';
 import { runScope } from '../../runtime/run-scope.js';
 import type { StateKind } from '../state-kind.js';
 import { choicePassedTo, choiceSchema, dryRunChoice, graphChoice } from './choice-tooling.js';
@@ -69,7 +69,11 @@ export const choiceKind: StateKind<ChoiceStateDefinition> = {
     return { kind: 'choice', branches, default: fallback };
   },
   edges: (def) => [
-    ...def.branches.map((b) => ({ to: b.next, approved: false })),
+    ...def.branches.map((b) => ({
+      to: b.next,
+      approved: false,
+      requires: connectorsRequired(b.when),
+    })),
     { to: def.default, approved: false },
   ],
   compile: (name, def) => ({
