@@ -79,11 +79,23 @@ export async function loadPlaybookSet(
       `cordon ${command}: no playbook "${arg}" under ${resolve(root, 'playbooks')}. Playbooks: ${ids.join(', ') || '(none)'}; or name a playbook file.`,
     );
   }
-  for (const name of found ? disabledConnectorsUsed(found.definition, disabled) : []) {
+  const used = found ? disabledConnectorsUsed(found.definition, disabled) : [];
+  // Whether `cordon start` (disabled connectors are disabled there) takes this playbook: a
+  // state acting on a disabled connector behind a choice that requires it enabled is fine.
+  const refused =
+    used.length > 0 &&
+    buildPlaybooks(sources, {
+      ...options,
+      connectors: new Map([...options.connectors].filter(([n]) => !disabled.has(n))),
+      ...(isFile ? { playbooks: callablePlaybooks([...sources, ...installed]) } : {}),
+    }).playbooks === undefined;
+  for (const name of used) {
     const d = disabled.get(name);
     if (d)
       console.error(
-        `cordon ${command}: warning: ${enableHint(name, d)} Until then \`cordon start\` refuses this playbook.`,
+        refused
+          ? `cordon ${command}: warning: ${enableHint(name, d)} Until then \`cordon start\` refuses this playbook.`
+          : `cordon ${command}: note: connector "${name}" is disabled: \`cordon start\` takes this playbook, and its branches that act on "${name}" are not taken until it is enabled (shown here as if it were).`,
       );
   }
   if (!found) return undefined;

@@ -54,6 +54,43 @@ describe('cordon graph', () => {
     expect(byFile.stdout).toBe(byId.stdout);
   });
 
+  it('says whether `cordon start` takes a playbook that acts on disabled connectors', () => {
+    // The shipped rollback acts on mlflow, kserve, slack and teams only behind choices that
+    // require them enabled: start takes it.
+    const guarded = cordon(['graph', 'rollback-poisoned-model']);
+    expect(guarded.code, guarded.stderr).toBe(0);
+    expect(guarded.stderr).toContain(
+      'note: connector "mlflow" is disabled: `cordon start` takes this playbook',
+    );
+    expect(guarded.stderr).not.toContain('refuses');
+    const dir = content({
+      'playbooks/kong-direct.yaml': `apiVersion: cordon/v1
+id: kong-direct
+on: { correlation: [brute_force] }
+start: block
+states:
+  block:
+    action: key.block
+    automatic: true
+    with: { connector: kong, key: "{{ incident.group.user }}" }
+    next: case
+  case:
+    action: ticket.open
+    with: { summary: "{{ incident.title }}", severity: high }
+    next: done
+  done: { end: resolved }
+`,
+    });
+    const direct = cordon(['graph', 'kong-direct', '--content', dir]);
+    expect(direct.code, direct.stderr).toBe(0);
+    expect(direct.stderr).toMatch(
+      /warning: Connector "kong" .* is disabled .* Until then `cordon start` refuses this playbook/,
+    );
+    // ticket.open without "connector:" is the one enabled connector offering it (cases), as
+    // `cordon start` resolves it, though disabled ones (jira, servicenow …) offer it too.
+    expect(direct.stdout).toContain('ticket.open');
+  });
+
   it('names the playbooks there are when the one asked for is not', () => {
     const run = cordon(['graph', 'contain-abusive-kee']);
     expect(run.code).toBe(1);

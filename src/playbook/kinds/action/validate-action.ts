@@ -217,8 +217,12 @@ export function resolveConnector(
     .filter(([, type]) => op.connectorTypes.includes(type))
     .map(([n]) => n);
   if (name === undefined) {
-    if (compatible.length === 1) {
-      const only = compatible[0] as string;
+    // The one enabled connector offering it, as `cordon start` resolves it (plan and graph
+    // list disabled ones too, to draw playbooks before they are switched on).
+    const enabled = compatible.filter((n) => !ctx.disabledConnectors?.has(n));
+    const pick = enabled.length === 1 ? enabled : enabled.length === 0 ? compatible : [];
+    if (pick.length === 1) {
+      const only = pick[0] as string;
       return { name: only, type: ctx.connectors.get(only) as string };
     }
     sink.error(
@@ -226,7 +230,7 @@ export function resolveConnector(
       'CORDON_ERR_PLAYBOOK_UNKNOWN_CONNECTOR',
       compatible.length === 0
         ? `${label} runs ${op.name}, but no connector of type ${op.connectorTypes.join(' or ')} is configured. ${disabledOffering(op, ctx) || 'Add one in connectors/.'}`
-        : `${label} runs ${op.name}, which ${compatible.length} connectors offer (${compatible.join(', ')}); name one with "connector:".`,
+        : `${label} runs ${op.name}, which ${(enabled.length > 1 ? enabled : compatible).length} connectors offer (${(enabled.length > 1 ? enabled : compatible).join(', ')}); name one with "connector:".`,
     );
     return undefined;
   }
