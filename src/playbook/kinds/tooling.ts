@@ -99,8 +99,9 @@ export interface DryRunTimed {
   /** The delay's name: the timer's event is `xstate.after.<delay>.<state node id>`. */
   readonly delay: string;
   readonly afterMs: number;
-  /** Roles it adds to who may decide. */
+  /** Roles it adds to who may decide (with `set`, the roles that decide from then on). */
   readonly roles: readonly string[];
+  readonly set?: boolean;
   /** The call it makes, rendered as the runner would. */
   readonly call?: PlannedCall;
 }
@@ -167,8 +168,12 @@ export function readsRanSteps(
   keys: readonly string[],
   ran: Readonly<Record<string, unknown>>,
 ): boolean {
-  return keys.every((k) => {
-    const refs = [...JSON.stringify(inputs[k]).matchAll(/steps\.([A-Za-z][\w-]*)/g)];
-    return refs.length > 0 && refs.every((m) => m[1] !== undefined && m[1] in ran);
-  });
+  // Nothing unresolved: the inputs rendered, and what the runner refuses now it refuses then.
+  return (
+    keys.length > 0 &&
+    keys.every((k) => {
+      const refs = [...JSON.stringify(inputs[k]).matchAll(/steps\.([A-Za-z][\w-]*)/g)];
+      return refs.length > 0 && refs.every((m) => m[1] !== undefined && m[1] in ran);
+    })
+  );
 }

@@ -235,7 +235,7 @@ export function planRun(
       .filter((t) => !t.call && t.roles.length > 0)
       .map(
         (t) =>
-          `approval "${state}" adds roles ${t.roles.join(', ')} if undecided after ${formatDurationMs(t.afterMs)}`,
+          `approval "${state}" ${t.set ? 'sets its roles to' : 'adds roles'} ${t.roles.join(', ')} if undecided after ${formatDurationMs(t.afterMs)}`,
       );
     const withCall = step?.call
       ? [

@@ -232,6 +232,7 @@ export function plannedEscalations(
       delay: escalationDelayName(state, index),
       afterMs,
       roles: step.roles,
+      ...(step.setRoles ? { set: true } : {}),
       ...(call ? { call } : {}),
     };
   });

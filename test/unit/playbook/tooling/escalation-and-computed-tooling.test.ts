@@ -65,6 +65,18 @@ describe('escalation and computed inputs in the tooling', () => {
     expect(text).toContain('limit: "block"');
   });
 
+  it('plan says an escalation that sets the roles sets them, as graph does', () => {
+    const { playbooks, diagnostics } = build(
+      TEXT.replace('roles: [ciso]', 'roles: { set: [ciso] }'),
+    );
+    const [pb] = playbooks ?? [];
+    if (!pb) throw new Error(JSON.stringify(diagnostics));
+    expect(playbookGraph(pb.definition)).toContain('30m (roles = ciso)');
+    const text = formatPlan(planRun(pb, INCIDENT), 'inc-1');
+    expect(text).toContain('note: approval "ask" sets its roles to ciso if undecided after 30m');
+    expect(text).not.toContain('adds roles ciso');
+  });
+
   it('a playbook test sees the notification only once the clock passes it', () => {
     const { tests, diagnostics } = parsePlaybookTests(
       't.test.yaml',

@@ -132,4 +132,28 @@ describe('cordon plan', () => {
     // The key reads a step that never ran on this path: the runner would refuse the call.
     expect(critical.paths[0]?.calls[0]?.refused?.code).toBe('CORDON_ERR_ACTION_INPUT');
   });
+
+  it('shows REFUSED for inputs that render but the runner refuses, as the run would fail', () => {
+    const { playbooks } = build(
+      playbook(
+        'throttle',
+        `  throttle:
+    action: ratelimit.set
+    automatic: true
+    with: { connector: gateway, key: "{{ incident.group.api_key }}", limit: "{{ incident.title }}" }
+    next: done
+  done:
+    end: resolved
+`,
+      ),
+    );
+    const pb = (playbooks ?? [])[0]!;
+    const plan = planRun(pb, INCIDENT);
+    const call = plan.paths[0]?.calls[0];
+    expect(call?.unresolved).toEqual([]);
+    expect(call?.refused?.code).toBe('CORDON_ERR_ACTION_INPUT');
+    expect(plan.paths.map((p) => p.hops.map((h) => h.state).join(' '))).toEqual([
+      'throttle __failed',
+    ]);
+  });
 });
