@@ -170,6 +170,17 @@ function validateUndo(
     );
     return undefined;
   }
+  // An undo runs with no approval (on cancel, failure or expiry): an operation whose reverse
+  // is known may be undone by that reverse only, never by another change (ratelimit.set
+  // undone by key.block would block the key hours later with nobody asked).
+  if (op?.reversibleBy && undoOp.name !== op.reversibleBy) {
+    sink.error(
+      isMapping(value.undo) ? [...at, 'action'] : at,
+      'CORDON_ERR_PLAYBOOK_UNDO',
+      `${label} runs ${op.name}, whose undo is ${op.reversibleBy}, but declares "${undoOp.name}" as its undo. Write "undo: ${op.reversibleBy}".`,
+    );
+    return undefined;
+  }
   if (inputs) {
     checkActionInputs(undoOp, inputs, [...at, 'with'], sink, `${label} undo`, input, true);
     input.checkTemplates([...at, 'with'], withoutComputed(inputs, undoOp), true);
