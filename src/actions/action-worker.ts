@@ -291,6 +291,7 @@ async function runEffect(deps: ActionWorkerDeps, data: ActionJob): Promise<unkno
       get signal() {
         return signal();
       },
+      timeoutMs: data.timeoutMs,
       ...(data.undoOf ? { undoOf: data.undoOf } : {}),
     }),
   );

@@ -11,6 +11,8 @@ export interface ActionContext {
   readonly incidentId: string;
   readonly now: number;
   readonly signal: AbortSignal;
+  /** How long this attempt may take (its signal aborts then); absent = not bounded here. */
+  readonly timeoutMs?: number;
   /**
    * Set when this call takes back an earlier effect (a playbook `undo`): that effect's key,
    * operation, inputs and result, so the connector can restore what the original replaced.

@@ -92,49 +92,64 @@ export class EffectLedger {
   }
 
   /**
-   * Records that `effectKey` holds containment on `target`, with what
-   * its undo and the others' need (`entry`); idempotent. Answers how many hold it now.
+   * Records that `effectKey` holds containment on `target` (with what its undo and the others'
+   * need: `entry`) and records its `result`, in one script; answers the result stored (a
+   * racing retry's, maybe: then the hold was placed by that one).
    */
   async hold(
     target: HoldTarget,
     effectKey: string,
     runId: string,
     entry: HoldEntry,
+    result: unknown,
     now: number,
-  ): Promise<number> {
-    return Number(
-      await this.#write(
-        'holdEffect',
-        [this.#holds(target), this.keys.effect(effectKey), this.keys.effectIndex],
-        [now, effectKey, runId, JSON.stringify(entry)],
-      ),
+  ): Promise<unknown> {
+    const stored = await this.#write(
+      'holdEffect',
+      [this.#holds(target), this.keys.effect(effectKey), this.keys.effectIndex],
+      [now, effectKey, runId, JSON.stringify(entry), JSON.stringify(result ?? null)],
     );
+    return JSON.parse(String(stored)) as unknown;
   }
 
   /**
    * Takes `heldKey`'s hold (or dropped hold) off its target once the undo `undoKey` has done
-   * outside what the stack asked, and notes it in the undo's ledger entry (memo
-   * `hold-release`). Answers how many holds are left.
+   * outside what the holds asked, and records the undo's `result`, in one script; answers the
+   * result stored.
    */
   async releaseHold(
     target: HoldTarget,
     heldKey: string,
     undoKey: string,
     runId: string,
+    result: unknown,
     now: number,
-  ): Promise<number> {
-    return Number(
-      await this.#write(
-        'releaseHold',
-        [this.#holds(target), this.keys.effect(undoKey), this.keys.effectIndex],
-        [now, heldKey, undoKey, runId],
-      ),
+  ): Promise<unknown> {
+    const stored = await this.#write(
+      'releaseHold',
+      [this.#holds(target), this.keys.effect(undoKey), this.keys.effectIndex],
+      [now, heldKey, undoKey, runId, JSON.stringify(result ?? null)],
     );
+    return JSON.parse(String(stored)) as unknown;
   }
 
-  /** Turns every hold on a target into a dropped hold (an explicit release lifted them). */
-  async dropHolds(target: HoldTarget): Promise<number> {
-    return Number(await this.#write('dropHolds', [this.#holds(target)], []));
+  /**
+   * Turns every hold on a target into a dropped hold (the explicit release `effectKey` lifted
+   * them) and records the release's `result`, in one script; answers the result stored.
+   */
+  async dropHolds(
+    target: HoldTarget,
+    effectKey: string,
+    runId: string,
+    result: unknown,
+    now: number,
+  ): Promise<unknown> {
+    const stored = await this.#write(
+      'dropHolds',
+      [this.#holds(target), this.keys.effect(effectKey), this.keys.effectIndex],
+      [now, effectKey, runId, JSON.stringify(result ?? null)],
+    );
+    return JSON.parse(String(stored)) as unknown;
   }
 
   /** The target's holds as stored (store/scripts/holdEffect-3.lua names the fields). */

@@ -149,19 +149,20 @@ async function execute(
   if (prior) return prior.result;
   let result: unknown;
   try {
-    result = instance.redactor.value(
-      await actWithHolds({
-        type,
-        name,
-        op,
-        inputs,
-        ctx: opCtx,
-        client: instance.client,
-        ledger: deps.ledger,
-        redactor: instance.redactor,
-        clock: deps.clock,
-      }),
-    );
+    const acted = await actWithHolds({
+      type,
+      name,
+      op,
+      inputs,
+      ctx: opCtx,
+      client: instance.client,
+      ledger: deps.ledger,
+      redactor: instance.redactor,
+      clock: deps.clock,
+    });
+    // Recorded with the hold it placed or took off, in the same script.
+    if (acted.recorded) return acted.result;
+    result = instance.redactor.value(acted.result);
   } catch (err) {
     throw redactError(err, instance.redactor);
   }
@@ -180,6 +181,7 @@ const PASSED_ON: Record<keyof ActionContext, true> = {
   incidentId: true,
   now: true,
   signal: true,
+  timeoutMs: true,
   undoOf: true,
 };
 void PASSED_ON;
@@ -204,6 +206,7 @@ function operationContext(
     get signal() {
       return ctx.signal;
     },
+    ...(ctx.timeoutMs === undefined ? {} : { timeoutMs: ctx.timeoutMs }),
     memo,
     ...(undoOf ? { undoOf } : {}),
   };

@@ -20,16 +20,19 @@ import {
  * built-in limiter keeps its layers in its own Lua (setLimit, undoLimit); this is the same for
  * the outbound connectors whose operations declare `holds`.
  *
- * Every step that reads or changes a target's stack and acts on the target outside does so
- * with the target taken (a lease in Redis, lockHolds-1.lua), one effect at a time: a set acts
- * and places its hold, an undo reads the stack, acts and takes its hold off, an explicit
- * release acts and drops the holds. So the first hold placed is the first effect that acted,
- * two undos never decide from one stack, and an undo retried after a crash decides again from
- * the stack as it is then (its hold is taken off only after it acted).
+ * Every step that reads or changes a target's holds and acts on the target outside does so
+ * with the target taken (a lease in Redis, lockHolds-1.lua, as long as the attempt may take),
+ * one effect at a time: a set acts, then places its hold; an undo reads the holds, acts, then
+ * takes its hold off; an explicit release acts, then drops the holds. Each of those last
+ * steps records the effect's result in the effects ledger in the same script, so a retry of a
+ * step that finished answers from the ledger and never acts again, and one that did not finish
+ * decides again from the holds as they are then.
  */
 
-/** How long a target stays taken by an effect that died holding it. */
+/** How long a target stays taken when the attempt's own timeout is not known. */
 export const HOLD_LEASE_MS = 120_000;
+/** Beyond the attempt's timeout: a lease outlives the attempt that took it. */
+const LEASE_MARGIN_MS = 5_000;
 /** The longest pause between tries to take a busy target. */
 const MAX_WAIT_STEP_MS = 100;
 
@@ -86,46 +89,55 @@ export function planUndo(fields: Readonly<Record<string, string>>, held: string)
   };
 }
 
+/** What acting answered; `recorded`: the ledger holds it already (with the holds' change). */
+export interface Acted {
+  readonly result: unknown;
+  readonly recorded: boolean;
+}
+
 /**
  * Runs the operation, or the undo of `ctx.undoOf`, keeping the target's holds: what
  * `execute` calls for a journal-ledger operation in place of running it directly.
  */
-export async function actWithHolds(a: Acting): Promise<unknown> {
+export async function actWithHolds(a: Acting): Promise<Acted> {
   const { ctx } = a;
+  const plain = async (work: Promise<unknown>): Promise<Acted> => ({
+    result: await work,
+    recorded: false,
+  });
   const undoOf = ctx.undoOf;
   if (undoOf) {
     const undoing = a.type.operations[undoOf.operation];
-    if (!undoing?.undo) return a.op.run(a.inputs, ctx, a.client);
+    if (!undoing?.undo) return plain(a.op.run(a.inputs, ctx, a.client));
     const spec = undoing.holds;
-    if (spec?.role !== 'hold') return undoing.undo(undoOf, ctx, a.client);
+    if (spec?.role !== 'hold') return plain(undoing.undo(undoOf, ctx, a.client));
     const target = targetOf(ctx.connector, spec.family, undoOf.inputs);
-    return taken(a, target, () => undoHeld(a, undoing, undoOf, target));
+    return taken(a, target, (acted) => undoHeld(a, undoing, undoOf, target, acted));
   }
   const spec = a.op.holds;
-  if (!spec) return a.op.run(a.inputs, ctx, a.client);
+  if (!spec) return plain(a.op.run(a.inputs, ctx, a.client));
   const target = targetOf(ctx.connector, spec.family, a.inputs);
-  return taken(a, target, async (keep) => {
-    const result = await a.op.run(a.inputs, ctx, a.client);
-    // It acted: should what follows fail, its retry (the same owner) takes the target again
-    // at once, and no other effect acts or decides before it has placed or dropped its holds.
-    keep();
-    if (spec.role === 'release') {
-      await a.ledger.dropHolds(target);
-      return result;
-    }
+  return taken(a, target, async (acted) => {
+    const result = a.redactor.value((await a.op.run(a.inputs, ctx, a.client)) ?? null);
+    acted();
+    const now = a.clock.now();
+    if (spec.role === 'release')
+      return {
+        result: await a.ledger.dropHolds(target, ctx.effectKey, ctx.runId, result, now),
+        recorded: true,
+      };
     const entry: HoldEntry = {
       effect: ctx.effectKey,
       operation: a.name,
       inputs: a.inputs,
-      result: a.redactor.value(result ?? null),
+      result,
       run: ctx.runId,
       at: ctx.now,
     };
-    // Before the ledger records the effect: a retry after a crash here runs the (idempotent)
-    // operation again and places the hold then; after the record it would answer from the
-    // ledger and the hold would be lost.
-    await a.ledger.hold(target, ctx.effectKey, ctx.runId, entry, a.clock.now());
-    return result;
+    return {
+      result: await a.ledger.hold(target, ctx.effectKey, ctx.runId, entry, result, now),
+      recorded: true,
+    };
   });
 }
 
@@ -134,17 +146,15 @@ async function undoHeld(
   undoing: ConnectorOperation<unknown>,
   undoOf: UndoOf,
   target: HoldTarget,
-): Promise<unknown> {
+  acted: () => void,
+): Promise<Acted> {
   const { ctx } = a;
   if (!undoing.undo) throw new Error('undoHeld: the operation has no undo');
-  // A retry of an undo that took its hold off already: it acted before doing so.
-  if ((await a.ledger.recall(ctx.effectKey, 'hold-release')) !== undefined)
-    return { key: target.key, holds: { released: 'before' } };
   const plan = planUndo(await a.ledger.holdsOf(target), undoOf.effectKey);
   let result: unknown;
   switch (plan.kind) {
     case 'own':
-      return undoing.undo(undoOf, ctx, a.client);
+      return { result: await undoing.undo(undoOf, ctx, a.client), recorded: false };
     case 'dropped':
       result = { key: target.key, holds: { released: 'dropped' } };
       break;
@@ -179,43 +189,55 @@ async function undoHeld(
       break;
     }
   }
-  await a.ledger.releaseHold(target, undoOf.effectKey, ctx.effectKey, ctx.runId, a.clock.now());
-  return result;
+  acted();
+  const stored = await a.ledger.releaseHold(
+    target,
+    undoOf.effectKey,
+    ctx.effectKey,
+    ctx.runId,
+    a.redactor.value(result ?? null),
+    a.clock.now(),
+  );
+  return { result: stored, recorded: true };
 }
 
 /**
- * Runs `work` with the target taken for this effect, waiting while another has it. Given back
- * at the end, or on a failure unless `work` called `keep` first: then it stays this effect's
- * until its retry (or the lease ends).
+ * Runs `work` with the target taken for this effect, waiting while another has it (until this
+ * attempt's deadline), and gives it back after. The lease is as long as the attempt may take,
+ * so it outlives an attempt that dies holding it, and the attempt's retry (the same owner)
+ * takes it again at once. Once `work` says it acted outside (`acted`), a failure keeps the
+ * target taken until the lease ends: only this effect's retry may go on from a state its
+ * record does not show yet (another effect deciding meanwhile would take a stale base).
  */
 async function taken<T>(
   a: Acting,
   target: HoldTarget,
-  work: (keep: () => void) => Promise<T>,
+  work: (acted: () => void) => Promise<T>,
 ): Promise<T> {
   const owner = a.ctx.effectKey;
+  const leaseMs = (a.ctx.timeoutMs ?? HOLD_LEASE_MS) + LEASE_MARGIN_MS;
   for (;;) {
-    const waitMs = await a.ledger.lockHolds(target, owner, a.clock.now(), HOLD_LEASE_MS);
-    if (waitMs === 0) break;
     const signal = a.ctx.signal;
     if (signal.aborted)
       throw new CordonError(
         'CORDON_ERR_ACTION_TIMEOUT',
         `Connector "${target.instance}": ${target.family} of "${target.key}" stayed taken by another run's effect until this attempt's deadline; it is retried.`,
       );
+    const waitMs = await a.ledger.lockHolds(target, owner, a.clock.now(), leaseMs);
+    if (waitMs === 0) break;
     await pause(Math.min(waitMs, MAX_WAIT_STEP_MS), signal);
   }
-  let kept = false;
+  let outside = false;
   let result: T;
   try {
     result = await work(() => {
-      kept = true;
+      outside = true;
     });
   } catch (err) {
-    if (!kept) await a.ledger.unlockHolds(target, owner).catch(() => undefined);
+    if (!outside) await a.ledger.unlockHolds(target, owner).catch(() => undefined);
     throw err;
   }
-  await a.ledger.unlockHolds(target, owner);
+  await a.ledger.unlockHolds(target, owner).catch(() => undefined);
   return result;
 }
 

@@ -13,9 +13,13 @@ import { apiGatewayFake } from '../../../src/demo/fakes/aws-apigateway.js';
 import { kongFake } from '../../../src/demo/fakes/kong.js';
 import { litellmFake } from '../../../src/demo/fakes/litellm.js';
 import { Keys } from '../../../src/store/keys.js';
+import { HOLD_LEASE_MS } from '../../../src/actions/connectors/holds.js';
 
 const ADMIN = 'kong-admin-token-holds';
-const kong = kongFake(['c-1', 'c-2', 'c-3', 'c-4', 'c-5', 'c-6', 'c-7', 'c-8', 'c-9'], ADMIN);
+const kong = kongFake(
+  ['c-1', 'c-2', 'c-3', 'c-4', 'c-5', 'c-6', 'c-7', 'c-8', 'c-9', 'c-10', 'c-11'],
+  ADMIN,
+);
 const HASH = 'b'.repeat(64);
 const HASH2 = 'd'.repeat(64);
 const HASH3 = 'e'.repeat(64);
@@ -147,8 +151,11 @@ describe('two runs rate-limit one Kong consumer', () => {
     await expect(undo('kong', 'ratelimit.clear', b)).rejects.toThrow(/simulated/);
     restore();
     expect(kongLimit('c-3')).toMatchObject({ minute: 10 });
-    // ...meanwhile run c throttles the consumer harder: its hold is the newest.
+    // The target stays taken for b's retry until its lease runs out (the attempt's timeout,
+    // here the default, plus a margin); then run c throttles the consumer harder.
+    h.clock.set(h.clock.now() + HOLD_LEASE_MS + 5_001);
     const c = await act('kong', 'ratelimit.set', { key: 'c-3', limit: '5/s' }, 'k3-c');
+    // (c took the target and gave it back: it went in only once the lease had run out.)
     // b's retry finds c above it: nothing to do outside, c's limit stays.
     const retried = await undo('kong', 'ratelimit.clear', b);
     expect(retried).toMatchObject({ holds: { released: 'beneath', keptBy: ['k3-c', 'k3-a'] } });
@@ -173,27 +180,80 @@ describe('two runs rate-limit one Kong consumer', () => {
     expect(kongLimit('c-7')).toBeUndefined();
   });
 
-  it('an effect whose hold was not recorded keeps the target until its retry places it', async () => {
+  it('a hold and its record land together: a retry after a lost one places both, then answers from the ledger', async () => {
     const restore = failOnce('hold', 'k8-a');
     await expect(
       act('kong', 'ratelimit.set', { key: 'c-8', limit: '10/m' }, 'k8-a'),
     ).rejects.toThrow(/simulated/);
     restore();
-    // Another run's throttle waits: deciding now would make it the base, and its undo would
-    // "restore" a's limit as the state before both.
-    let bDone = false;
-    const bActing = act('kong', 'ratelimit.set', { key: 'c-8', limit: '2/s' }, 'k8-b').then((r) => {
-      bDone = true;
-      return r;
-    });
-    await new Promise((r) => setTimeout(r, 300));
-    expect(bDone).toBe(false);
+    // Neither the hold nor the record is there: the retry acts again (idempotently) and
+    // places both; a further retry answers from the ledger without calling Kong.
+    expect(await h.ledger.result('k8-a')).toBeUndefined();
     const a = await act('kong', 'ratelimit.set', { key: 'c-8', limit: '10/m' }, 'k8-a');
-    const b = await bActing;
-    await undo('kong', 'ratelimit.clear', a);
-    const last = await undo('kong', 'ratelimit.clear', b);
+    const calls = kong.server.requests.length;
+    const again = await act('kong', 'ratelimit.set', { key: 'c-8', limit: '10/m' }, 'k8-a');
+    expect(kong.server.requests.length).toBe(calls);
+    expect(again.result).toEqual(a.result);
+    expect(kong.plugins.filter((p) => p.consumer === 'c-8')).toHaveLength(1);
+    const last = await undo('kong', 'ratelimit.clear', a);
     expect(last).toMatchObject({ holds: { released: 'last', restoredFrom: 'k8-a' } });
     expect(kongLimit('c-8')).toBeUndefined();
+  });
+
+  it('an undo that acted but was not recorded keeps the target for its retry: no stale base', async () => {
+    const a = await act('kong', 'ratelimit.set', { key: 'c-11', limit: '10/m' }, 'k11-a');
+    const restore = failOnce('releaseHold', 'k11-a');
+    await expect(undo('kong', 'ratelimit.clear', a)).rejects.toThrow(/simulated/);
+    restore();
+    expect(kongLimit('c-11')).toBeUndefined();
+    // Another run cannot go in before a's undo is recorded (it would take a's stale base)...
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 250);
+    await expect(
+      h.run(
+        'kong',
+        'ratelimit.set',
+        { key: 'c-11', limit: '2/s' },
+        { effectKey: 'k11-b', runId: 'run-k11-b', signal: ac.signal },
+      ),
+    ).rejects.toMatchObject({ code: 'CORDON_ERR_ACTION_TIMEOUT' });
+    // ...the undo's retry goes in, finds itself last again and is recorded; then b holds.
+    await undo('kong', 'ratelimit.clear', a);
+    const b = await act('kong', 'ratelimit.set', { key: 'c-11', limit: '2/s' }, 'k11-b');
+    expect(kongLimit('c-11')).toMatchObject({ second: 2 });
+    const last = await undo('kong', 'ratelimit.clear', b);
+    expect(last).toMatchObject({ holds: { released: 'last', restoredFrom: 'k11-b' } });
+    expect(kongLimit('c-11')).toBeUndefined();
+  });
+
+  it('a target taken by an attempt that died stays taken for its timeout, and its retry takes it at once', async () => {
+    const target = { instance: 'gw', family: 'ratelimit', key: 'c-10' };
+    // An attempt of k10-a took the target (timeout 2 s) and died.
+    expect(await h.ledger.lockHolds(target, 'k10-a', h.clock.now(), 7_000)).toBe(0);
+    // Another run's attempt waits, then gives up at its own deadline (retried later).
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 250);
+    await expect(
+      h.run(
+        'kong',
+        'ratelimit.set',
+        { key: 'c-10', limit: '2/s' },
+        {
+          effectKey: 'k10-b',
+          runId: 'run-k10-b',
+          signal: ac.signal,
+        },
+      ),
+    ).rejects.toMatchObject({ code: 'CORDON_ERR_ACTION_TIMEOUT' });
+    expect(kongLimit('c-10')).toBeUndefined();
+    // Once the lease has run out, the other run goes in.
+    h.clock.set(h.clock.now() + 7_001);
+    await act('kong', 'ratelimit.set', { key: 'c-10', limit: '2/s' }, 'k10-b');
+    expect(kongLimit('c-10')).toMatchObject({ second: 2 });
+    // Before it runs out, the dead attempt's own retry (same effect) goes in at once.
+    expect(await h.ledger.lockHolds(target, 'k10-c', h.clock.now(), 7_000)).toBe(0);
+    await act('kong', 'ratelimit.set', { key: 'c-10', limit: '10/m' }, 'k10-c');
+    expect(kongLimit('c-10')).toMatchObject({ minute: 10 });
   });
 
   it('an explicit ratelimit.clear lifts every hold: a later undo of one does nothing outside', async () => {
