@@ -3,13 +3,16 @@
  * here reaches Redis (a `start` that ignored --help would try, and hang or fail).
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../helpers/cordon.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 
-function cordon(args: readonly string[]): { code: number | null; stdout: string; stderr: string } {
+function cordon(
+  args: readonly string[],
+  env: Record<string, string> = {},
+): { code: number | null; stdout: string; stderr: string } {
   const run = spawnSync(process.execPath, ['dist/cli/main.js', ...args], {
     cwd: REPO_ROOT,
     // A Redis nobody answers on: a command that tried to start would fail, not pass.
@@ -17,6 +20,7 @@ function cordon(args: readonly string[]): { code: number | null; stdout: string;
       PATH: process.env.PATH ?? '',
       CORDON_LOG_LEVEL: 'warn',
       REDIS_URL: 'redis://127.0.0.1:1',
+      ...env,
     },
     encoding: 'utf8',
     timeout: 30_000,
@@ -160,5 +164,31 @@ describe('cordon validate and cordon test on a folder that is not there', () => 
     const run = cordon(['validate', '.']);
     expect(run.code, run.stdout).toBe(0);
     expect(run.stdout).toMatch(/^OK: \d+ detection rule\(s\)/m);
+  });
+});
+
+describe('cordon validate and the secrets cordon start needs', () => {
+  it("warns, naming the variable, when an enabled connector's secret is not set here", () => {
+    const dir = tempDir('validate-secrets');
+    try {
+      for (const sub of ['correlations', 'connectors', 'playbooks'])
+        cpSync(join(REPO_ROOT, sub), join(dir, sub), { recursive: true });
+      const slack = join(dir, 'connectors', 'slack.yaml');
+      writeFileSync(slack, readFileSync(slack, 'utf8').replace('enabled: false', 'enabled: true'));
+      const missing = cordon(['validate', dir]);
+      expect(missing.code, missing.stderr).toBe(0);
+      expect(missing.stdout).toMatch(
+        /warning CORDON_ERR_CONNECTOR_SECRET \(here, cordon start refuses\): .*SLACK_WEBHOOK_URL/,
+      );
+      expect(missing.stdout).toMatch(/; 1 warning\(s\)\.\n$/);
+      const set = cordon(['validate', dir], {
+        SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T0/B0/secret-value-xyz',
+      });
+      expect(set.code, set.stderr).toBe(0);
+      expect(set.stdout).not.toContain('CORDON_ERR_CONNECTOR_SECRET');
+      expect(set.stdout + set.stderr).not.toContain('secret-value-xyz');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
