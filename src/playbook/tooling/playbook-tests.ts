@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Diagnostic } from '../../shared/diagnostics.js';
 import { describe, parseDuration } from '../../shared/duration.js';
-import { checkKeys, expectMapping, expectString, isMapping } from '../../shared/shape.js';
+import { checkKeys, expectMapping, expectString, isMapping, suggest } from '../../shared/shape.js';
 import type { DiagnosticSink } from '../../shared/yaml.js';
 import { loadSingleDocument, type YamlPath } from '../../shared/yaml.js';
 import type { CompiledPlaybook } from '../definition/compile-playbook.js';
@@ -368,6 +368,20 @@ export function runPlaybookTest(
     startAt: TEST_START,
   });
   const problems = [...result.problems];
+  // A stub for a state the playbook does not have (a typo) would never be used: said, not
+  // ignored, so the case cannot pass on the default replies by accident.
+  const known = Object.keys(compiled.states);
+  for (const [field, stubs] of [
+    ['replies', test.replies],
+    ['undo_replies', test.undoReplies ?? {}],
+  ] as const)
+    for (const state of Object.keys(stubs))
+      if (!known.includes(state)) {
+        const hint = suggest(state, known);
+        problems.push(
+          `${field} names state "${state}", which playbook ${compiled.definition.id} does not have${hint ? ` (did you mean "${hint}"?)` : ''}`,
+        );
+      }
   const { path, status, calls } = test.expect;
   if (path && !isDeepStrictEqual(path, result.path))
     problems.push(`expected path [${path.join(', ')}], got [${result.path.join(', ')}]`);

@@ -63,6 +63,22 @@ describe('playbook tests', () => {
     expect(outcome.problems.some((p) => p.startsWith('expected 2 call(s), got 1'))).toBe(true);
   });
 
+  it('a stub for a state the playbook does not have fails the case, suggesting the name', () => {
+    const [test] = parse(`tests:
+  - name: typo
+    incident: ${INCIDENT}
+    replies: { throtle: { error: CORDON_ERR_ACTION_UNAVAILABLE } }
+    undo_replies: { nowhere: { result: {} } }
+    expect: { status: waiting }
+`);
+    const outcome = runPlaybookTest(compiled, test!);
+    expect(outcome.passed).toBe(false);
+    expect(outcome.problems).toEqual([
+      'replies names state "throtle", which playbook contain-abusive-key does not have (did you mean "throttle"?)',
+      'undo_replies names state "nowhere", which playbook contain-abusive-key does not have',
+    ]);
+  });
+
   it('a script step that does not fit where the run rests fails the case', () => {
     const [test] = parse(`tests:
   - name: approve the wrong state
