@@ -171,6 +171,10 @@ export const ERROR_CODES = {
     description:
       'A CEL expression (a choice condition, a wait time, a computed ${{ }} value) does not parse or does not type-check against incident.*, steps.*, run.* and the input it feeds.',
   },
+  CORDON_WARN_PLAYBOOK_ACTION_LOOP: {
+    status: 400,
+    description: 'Actions and choices form a loop with no approval or wait on it.',
+  },
   CORDON_WARN_PLAYBOOK_NO_UNDO: {
     status: 400,
     description: 'A reversible action declares no undo.',

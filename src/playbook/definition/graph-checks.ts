@@ -39,6 +39,7 @@ export function checkGraph(
     }
   }
 
+  const endless = new Set<string>();
   for (const name of names) {
     if (!reachable.has(name)) continue;
     const canEnd = [...walk(def, name, () => true)].some((n) => {
@@ -46,6 +47,7 @@ export function checkGraph(
       return state !== undefined && stateKind(state.kind)?.resting === 'final';
     });
     if (!canEnd) {
+      endless.add(name);
       sink.error(
         [...at, 'states', name],
         'CORDON_ERR_PLAYBOOK_NO_END',
@@ -56,6 +58,8 @@ export function checkGraph(
   }
 
   checkTransientLoops(def, sink, at);
+  // A loop with no way out is an error above already.
+  checkActionLoops(def, sink, at, (n) => reachable.has(n) && !endless.has(n));
   checkDisabledConnectors(def, reachable, sink, at, disabled);
 
   // A mutating action must be entered only through an approval's `approved` outcome: that is
@@ -120,6 +124,53 @@ function checkTransientLoops(def: StateGraph, sink: DiagnosticSink, at: YamlPath
         ...edgesOf(def.states[n] as StateDefinition)
           .map((e) => e.to)
           .filter(transient),
+      );
+    }
+  }
+}
+
+/**
+ * A loop of actions and choices alone (no approval, no wait on it) acts again and again with
+ * nobody asked and no pause: legal (a retry loop on a failure path may be meant), so a
+ * warning at each action on it.
+ */
+function checkActionLoops(
+  def: StateGraph,
+  sink: DiagnosticSink,
+  at: YamlPath,
+  checked: (state: string) => boolean,
+): void {
+  const kindOfState = (n: string) => {
+    const state = def.states[n];
+    return state ? stateKind(state.kind) : undefined;
+  };
+  const unattended = (n: string): boolean => {
+    const kind = kindOfState(n);
+    return kind?.resting === 'transient' || kind?.mutation !== undefined;
+  };
+  for (const name of Object.keys(def.states)) {
+    if (kindOfState(name)?.mutation === undefined || !checked(name)) continue;
+    const seen = new Set<string>();
+    const queue = edgesOf(def.states[name] as StateDefinition)
+      .map((e) => e.to)
+      .filter(unattended);
+    while (queue.length > 0) {
+      const n = queue.shift() as string;
+      if (n === name) {
+        sink.warning(
+          [...at, 'states', name],
+          'CORDON_WARN_PLAYBOOK_ACTION_LOOP',
+          `State "${name}" can lead back to itself through actions and choices only, so a run could act again and again with no approval and no pause. Put an approval or a wait on that loop (a wait with "for" bounds how fast it repeats), or end it.`,
+          true,
+        );
+        break;
+      }
+      if (seen.has(n)) continue;
+      seen.add(n);
+      queue.push(
+        ...edgesOf(def.states[n] as StateDefinition)
+          .map((e) => e.to)
+          .filter(unattended),
       );
     }
   }

@@ -523,6 +523,29 @@ describe('graph checks', () => {
     ]);
   });
 
+  it('warns at each action of a loop of actions with no approval or wait on it', () => {
+    // spam -> spam2 -> spam, each leaving to the end only on failure.
+    expect(
+      check(
+        def(
+          {
+            spam: act('spam2', { onFailure: 'e' }),
+            spam2: act('spam', { onFailure: 'e' }),
+            e: end,
+          },
+          'spam',
+        ),
+      ),
+    ).toEqual([
+      'CORDON_WARN_PLAYBOOK_ACTION_LOOP states.spam',
+      'CORDON_WARN_PLAYBOOK_ACTION_LOOP states.spam2',
+    ]);
+    // An approval on the loop: no warning.
+    expect(
+      check(def({ spam: act('ask', { onFailure: 'e' }), ask: ask('spam', 'e'), e: end }, 'spam')),
+    ).toEqual([]);
+  });
+
   it('does not report an unreachable state as having no end', () => {
     expect(check(def({ a: act('e'), e: end, loop: act('loop') }))).toEqual([
       'CORDON_ERR_PLAYBOOK_UNREACHABLE states.loop',
