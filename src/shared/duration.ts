@@ -59,7 +59,12 @@ export function formatDurationMs(ms: number): string {
 
 export function describe(value: unknown): string {
   if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
+  // The list itself, shortened: "got a list" after "must be a list of …" says nothing.
+  if (Array.isArray(value)) {
+    if (value.length === 0) return 'an empty list';
+    const shown = JSON.stringify(value) ?? '[…]';
+    return `the list ${shown.length > 60 ? `${shown.slice(0, 57)}…]` : shown}`;
+  }
   if (typeof value === 'object') return 'a mapping';
   if (typeof value === 'string') return `"${value}"`;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);

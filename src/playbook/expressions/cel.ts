@@ -289,6 +289,11 @@ function explain(message: string, scope: ExpressionScope, text: string, offset: 
     return `${message}: numbers from incidents and steps are doubles, so write literals as doubles (3.0, not 3)`;
   if (/^Unknown variable: /.test(message))
     return `${message}; expressions read only incident, steps, run and connectors`;
+  const overload = /^no such overload: (\w+) (\S+) (\w+)$/.exec(message);
+  if (overload)
+    return `does not type-check: ${overload[1]} ${overload[2]} ${overload[3]} has no meaning in CEL (${message}); compare or combine values of one type: a string with "text", a number with 3.0, or convert (double(x), string(x))`;
+  if (/^Unexpected (token|end)|EOF/.test(message))
+    return `does not parse: ${message}; check for a missing operand, parenthesis or quote`;
   return message;
 }
 

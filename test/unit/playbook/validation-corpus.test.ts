@@ -88,7 +88,7 @@ const CASES: readonly Case[] = [
     line: 2,
     column: 1,
     path: '',
-    phrase: 'A playbook document must be a mapping; got a list',
+    phrase: 'A playbook document must be a mapping; got the list',
   },
   // ── Top level ────────────────────────────────────────────────────────────────────────
   {

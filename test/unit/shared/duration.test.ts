@@ -60,7 +60,7 @@ describe('parseDuration', () => {
   it.each([
     [null, 'null'],
     [true, 'true'],
-    [['1s'], 'a list'],
+    [['1s'], 'the list ["1s"]'],
     [{ s: 1 }, 'a mapping'],
     [undefined, 'undefined'],
   ])('rejects a non-string (%j), describing it', (value, described) => {
@@ -100,7 +100,12 @@ describe('formatDurationMs', () => {
 describe('describe (value descriptions in messages)', () => {
   it.each([
     [null, 'null'],
-    [[1], 'a list'],
+    [[1], 'the list [1]'],
+    [[], 'an empty list'],
+    [
+      Array.from({ length: 40 }, (_, i) => i),
+      'the list [0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,…]',
+    ],
     [{}, 'a mapping'],
     ['x', '"x"'],
     [3, '3'],

@@ -153,7 +153,7 @@ describe('expectString', () => {
     ['   ', '"   "'],
     [3, '3'],
     [null, 'null'],
-    [['a'], 'a list'],
+    [['a'], 'the list ["a"]'],
   ])('rejects %j', (value, described) => {
     const s = sink();
     expect(expectString(s, ['name'], value, 'Name')).toBe(false);
@@ -178,9 +178,9 @@ describe('expectStringList', () => {
   });
 
   it.each([
-    [[], 'a list'],
-    [['a', ''], 'a list'],
-    [['a', 1], 'a list'],
+    [[], 'an empty list'],
+    [['a', ''], 'the list ["a",""]'],
+    [['a', 1], 'the list ["a",1]'],
     ['', '""'],
     [{ a: 'b' }, 'a mapping'],
   ])('rejects %j', (value, described) => {

@@ -307,7 +307,7 @@ transformations:
         /^p\.pipeline\.yaml:6:9 error CORDON_ERR_DEFINITION_REQUIRED .*contains_detection_item needs "value", a string, number, boolean or null/,
       ),
       expect.stringMatching(
-        /^p\.pipeline\.yaml:7:59 error CORDON_ERR_DEFINITION_TYPE .*contains_detection_item needs "value".*got a list/,
+        /^p\.pipeline\.yaml:7:59 error CORDON_ERR_DEFINITION_TYPE .*contains_detection_item needs "value".*got the list/,
       ),
       expect.stringMatching(
         /^p\.pipeline\.yaml:8:43 error CORDON_ERR_DEFINITION_UNKNOWN_KEY .*contains_field condition has unknown key "value"\. Known keys: type, field\./,

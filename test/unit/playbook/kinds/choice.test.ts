@@ -81,6 +81,9 @@ describe('choice validation', () => {
       path: 'states.pick.choice[0].when',
     });
     expect(d?.message).toContain('no such overload: string > int');
+    // With what to do about it, not the library's words alone.
+    expect(d?.message).toContain('does not type-check: string > int has no meaning in CEL');
+    expect(d?.message).toContain('compare or combine values of one type');
   });
 
   it('says which keys exist when an expression reads one that does not', () => {
