@@ -175,6 +175,10 @@ export const ERROR_CODES = {
     status: 400,
     description: 'Actions and choices form a loop with no approval or wait on it.',
   },
+  CORDON_WARN_PLAYBOOK_UNDO_NOT_REVERSE: {
+    status: 400,
+    description: "An action's undo is a change of its own, not the operation's reverse.",
+  },
   CORDON_WARN_PLAYBOOK_NO_UNDO: {
     status: 400,
     description: 'A reversible action declares no undo.',

@@ -301,14 +301,6 @@ const CASES: readonly Case[] = [
     phrase: 'undo "ticket.open" cannot act on the connector types of ratelimit.set',
   },
   {
-    fixture: 'undo-not-the-reverse',
-    code: 'CORDON_ERR_PLAYBOOK_UNDO',
-    line: 14,
-    column: 11,
-    path: 'states.throttle.undo',
-    phrase: 'runs ratelimit.set, whose undo is ratelimit.clear, but declares "key.block" as its undo. Write "undo: ratelimit.clear".',
-  },
-  {
     fixture: 'unknown-connector',
     code: 'CORDON_ERR_PLAYBOOK_UNKNOWN_CONNECTOR',
     line: 13,

@@ -170,17 +170,15 @@ function validateUndo(
     );
     return undefined;
   }
-  // An undo runs with no approval (on cancel, failure or expiry): an operation whose reverse
-  // is known may be undone by that reverse only, never by another change (ratelimit.set
-  // undone by key.block would block the key hours later with nobody asked).
-  if (op?.reversibleBy && undoOp.name !== op.reversibleBy) {
-    sink.error(
+  // An undo runs with no approval (on cancel, failure or expiry). Another operation than the
+  // reverse may be meant (a block relaxed to a throttle), or a slip that changes more than it
+  // takes back (ratelimit.set undone by key.block blocks the key hours later, nobody asked).
+  if (op?.reversibleBy && undoOp.name !== op.reversibleBy && undoOp.reversibleBy)
+    sink.warning(
       isMapping(value.undo) ? [...at, 'action'] : at,
-      'CORDON_ERR_PLAYBOOK_UNDO',
-      `${label} runs ${op.name}, whose undo is ${op.reversibleBy}, but declares "${undoOp.name}" as its undo. Write "undo: ${op.reversibleBy}".`,
+      'CORDON_WARN_PLAYBOOK_UNDO_NOT_REVERSE',
+      `${label} runs ${op.name}, whose reverse is ${op.reversibleBy}, but declares "${undoOp.name}" as its undo: a change of its own, made with nobody asked when the run is cancelled, fails or its containment expires. If that is meant (a block relaxed to a throttle), keep it; else write "undo: ${op.reversibleBy}".`,
     );
-    return undefined;
-  }
   if (inputs) {
     checkActionInputs(undoOp, inputs, [...at, 'with'], sink, `${label} undo`, input, true);
     input.checkTemplates([...at, 'with'], withoutComputed(inputs, undoOp), true);

@@ -86,4 +86,21 @@ describe('action undo keys', () => {
       }),
     );
   });
+
+  it('warns of an undo that is a change of its own rather than the reverse, and builds it', () => {
+    const escalating = build(action('    undo: key.block\n    expires: 2h\n'));
+    expect(escalating.playbooks).toBeDefined();
+    expect(escalating.diagnostics).toEqual([
+      expect.objectContaining({
+        severity: 'warning',
+        code: 'CORDON_WARN_PLAYBOOK_UNDO_NOT_REVERSE',
+        path: 'states.throttle.undo',
+        message: expect.stringContaining(
+          'runs ratelimit.set, whose reverse is ratelimit.clear, but declares "key.block" as its undo',
+        ) as unknown,
+      }),
+    ]);
+    // The reverse, and an undo with no reverse of its own (a ticket), are not warned of.
+    expect(build(action('    undo: ratelimit.clear\n')).diagnostics).toEqual([]);
+  });
 });
