@@ -13,7 +13,7 @@ import type {
   UndoOf,
 } from './connector-type.js';
 import type { ActionInstance } from './instance-config.js';
-import { actWithHolds } from './holds.js';
+import { actWithHolds, heldTarget } from './holds.js';
 import { CONNECTOR_TYPES, connectorType } from './registry.js';
 import { resolveSecret } from './secrets.js';
 
@@ -146,7 +146,12 @@ async function execute(
   }
   await naming();
   const prior = await deps.ledger.result(ctx.effectKey);
-  if (prior) return prior.result;
+  if (prior) {
+    // An attempt that recorded but did not hear back kept its target taken: give it back.
+    const target = heldTarget(type, op, inputs, opCtx);
+    if (target) await deps.ledger.unlockHolds(target, ctx.effectKey);
+    return prior.result;
+  }
   let result: unknown;
   try {
     const acted = await actWithHolds({

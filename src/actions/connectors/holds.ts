@@ -1,5 +1,5 @@
 import type { Clock } from '../../shared/clock.js';
-import { CordonError } from '../../shared/errors.js';
+import { CordonError, isCordonError } from '../../shared/errors.js';
 import type { EffectLedger, HoldEntry, HoldTarget } from '../../store/effect-ledger.js';
 import type { Redactor } from '../http/redactor.js';
 import {
@@ -54,8 +54,15 @@ export type UndoPlan =
   | { readonly kind: 'own' }
   /** An explicit release dropped its hold: nothing outside (a newer hold may be in force). */
   | { readonly kind: 'dropped' }
-  /** The last hold: the base's undo restores what was there before any hold. */
-  | { readonly kind: 'last'; readonly base: HoldEntry }
+  /**
+   * The last hold: the base's undo restores what was there before any hold, with what the base
+   * kept while it acted (`baseMemo`: memo name -> JSON), should its own entry be gone.
+   */
+  | {
+      readonly kind: 'last';
+      readonly base: HoldEntry;
+      readonly baseMemo: Readonly<Record<string, string>>;
+    }
   /**
    * Others still hold the target (`by`, newest first), so it stays contained; `top`: this
    * hold was the newest, and `beneath` (the newest left) is what should be in force now.
@@ -78,7 +85,11 @@ export function planUndo(fields: Readonly<Record<string, string>>, held: string)
     if (name.startsWith('s:') && name !== `s:${held}`)
       others.push({ effect: name.slice(2), seq: Number(value) });
   if (others.length === 0)
-    return { kind: 'last', base: JSON.parse(fields.base ?? own) as HoldEntry };
+    return {
+      kind: 'last',
+      base: JSON.parse(fields.base ?? own) as HoldEntry,
+      baseMemo: JSON.parse(fields.basememo ?? '{}') as Record<string, string>,
+    };
   others.sort((a, b) => b.seq - a.seq);
   const newest = others[0] as { effect: string; seq: number };
   return {
@@ -118,8 +129,10 @@ export async function actWithHolds(a: Acting): Promise<Acted> {
   if (!spec) return plain(a.op.run(a.inputs, ctx, a.client));
   const target = targetOf(ctx.connector, spec.family, a.inputs);
   return taken(a, target, async (acted) => {
-    const result = a.redactor.value((await a.op.run(a.inputs, ctx, a.client)) ?? null);
+    // From the first call on: a call that reached the system but whose answer was lost (a
+    // timeout) may have acted, and only this effect's retry may go on from there.
     acted();
+    const result = a.redactor.value((await a.op.run(a.inputs, ctx, a.client)) ?? null);
     const now = a.clock.now();
     if (spec.role === 'release')
       return {
@@ -159,13 +172,14 @@ async function undoHeld(
       result = { key: target.key, holds: { released: 'dropped' } };
       break;
     case 'last': {
+      acted();
       const base = plan.base;
       // The base found the target as it was before any hold; its undo puts that back. The
       // undo of a held operation is absolute (restores a recorded state, whatever is there).
       const baseOp = a.type.operations[base.operation];
       const restored = await (baseOp?.undo ? baseOp : undoing).undo?.(
         undoOfEntry(base),
-        ctx,
+        withBaseMemo(ctx, base.effect, plan.baseMemo),
         a.client,
       );
       result = withHolds(restored, { released: 'last', restoredFrom: base.effect });
@@ -175,6 +189,7 @@ async function undoHeld(
       const beneathOp = a.type.operations[plan.beneath.operation];
       const released = plan.top ? 'top' : 'beneath';
       if (plan.top && undoing.holds?.reapply && beneathOp) {
+        acted();
         const { undoOf: _undone, ...plain } = ctx;
         void _undone;
         const reapplied = await beneathOp.run(plan.beneath.inputs, plain, a.client);
@@ -189,7 +204,6 @@ async function undoHeld(
       break;
     }
   }
-  acted();
   const stored = await a.ledger.releaseHold(
     target,
     undoOf.effectKey,
@@ -205,9 +219,10 @@ async function undoHeld(
  * Runs `work` with the target taken for this effect, waiting while another has it (until this
  * attempt's deadline), and gives it back after. The lease is as long as the attempt may take,
  * so it outlives an attempt that dies holding it, and the attempt's retry (the same owner)
- * takes it again at once. Once `work` says it acted outside (`acted`), a failure keeps the
- * target taken until the lease ends: only this effect's retry may go on from a state its
- * record does not show yet (another effect deciding meanwhile would take a stale base).
+ * takes it again at once. Once `work` says it is acting outside (`acted`, before its first
+ * call), a failure keeps the target taken until the lease ends: only this effect's retry may
+ * go on from a state its record does not show yet (another effect deciding meanwhile would
+ * take a stale base). A failure before that gives it back.
  */
 async function taken<T>(
   a: Acting,
@@ -234,7 +249,9 @@ async function taken<T>(
       outside = true;
     });
   } catch (err) {
-    if (!outside) await a.ledger.unlockHolds(target, owner).catch(() => undefined);
+    // Inputs refused are refused before any call (nothing acted): the target goes back too.
+    const refused = isCordonError(err) && err.code === 'CORDON_ERR_ACTION_INPUT';
+    if (!outside || refused) await a.ledger.unlockHolds(target, owner).catch(() => undefined);
     throw err;
   }
   await a.ledger.unlockHolds(target, owner).catch(() => undefined);
@@ -253,12 +270,51 @@ function pause(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+/**
+ * The target an operation (or the undo of `ctx.undoOf`) takes while it acts, if it keeps holds:
+ * what a retry answered from the ledger gives back (its attempt may have died holding it).
+ */
+export function heldTarget(
+  type: ConnectorType,
+  op: ConnectorOperation<unknown>,
+  inputs: Readonly<Record<string, unknown>>,
+  ctx: OperationContext,
+): HoldTarget | undefined {
+  const undoOf = ctx.undoOf;
+  if (undoOf) {
+    const spec = type.operations[undoOf.operation]?.holds;
+    return spec?.role === 'hold' ? targetOf(ctx.connector, spec.family, undoOf.inputs) : undefined;
+  }
+  return op.holds ? targetOf(ctx.connector, op.holds.family, inputs) : undefined;
+}
+
 function targetOf(
   instance: string,
   family: string,
   inputs: Readonly<Record<string, unknown>>,
 ): HoldTarget {
   return { instance, family, key: text(inputs.key) };
+}
+
+/** `ctx` whose memo reads the base's kept values from the holds when its entry is gone. */
+function withBaseMemo(
+  ctx: OperationContext,
+  base: string,
+  kept: Readonly<Record<string, string>>,
+): OperationContext {
+  const memo = ctx.memo;
+  return {
+    ...ctx,
+    memo: {
+      remember: (name, compute) => memo.remember(name, compute),
+      recall: (name) => memo.recall(name),
+      recallFrom: async <T>(effectKey: string, name: string): Promise<T | undefined> => {
+        const found = await memo.recallFrom<T>(effectKey, name);
+        const raw = effectKey === base ? kept[name] : undefined;
+        return found !== undefined || raw === undefined ? found : (JSON.parse(raw) as T);
+      },
+    },
+  };
 }
 
 function undoOfEntry(entry: HoldEntry): UndoOf {

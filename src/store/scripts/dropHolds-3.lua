@@ -27,7 +27,7 @@ for _, name in ipairs(redis.call('HKEYS', KEYS[1])) do
     redis.call('HDEL', KEYS[1], name, 's:' .. effect)
   end
 end
-redis.call('HDEL', KEYS[1], 'base', 'seq')
+redis.call('HDEL', KEYS[1], 'base', 'basememo', 'seq')
 redis.call('HSET', KEYS[2], 'status', 'done', 'result', ARGV[4], 'at', tonumber(ARGV[1]), 'run', ARGV[3])
 redis.call('ZADD', KEYS[3], tonumber(ARGV[1]), ARGV[2])
 return ARGV[4]

@@ -11,7 +11,8 @@ with the target taken (lockHolds), right after the effect acted.
 KEYS[1] holds   HASH the target's holds: h:<effect key> -> entry JSON (stored as given: cjson
                 would rewrite its numbers and empty arrays), s:<effect key> -> its place in the
                 stack, `seq` -> the last place given, `base` -> the base entry JSON (until the
-                stack is empty), d:<effect key> -> a hold an explicit release dropped
+                stack is empty), `basememo` -> the base's memos (name -> JSON), d:<effect key>
+                -> a hold an explicit release dropped
 KEYS[2] ledger  HASH the effect's ledger entry
 KEYS[3] effects ZSET effect key -> time recorded (ms), for retention
 
@@ -27,7 +28,16 @@ local done = redis.call('HGET', KEYS[2], 'result')
 if done then return done end
 if redis.call('HEXISTS', KEYS[1], 'h:' .. ARGV[2]) == 0 then
   local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
-  redis.call('HSETNX', KEYS[1], 'base', ARGV[4])
+  if redis.call('HSETNX', KEYS[1], 'base', ARGV[4]) == 1 then
+    -- What the base kept while it acted (memo:<name>: the credentials a block removed), for
+    -- the last undo: the base's own ledger entry may be swept by retention long before.
+    local memos = {}
+    local flat = redis.call('HGETALL', KEYS[2])
+    for i = 1, #flat, 2 do
+      if string.sub(flat[i], 1, 5) == 'memo:' then memos[string.sub(flat[i], 6)] = flat[i + 1] end
+    end
+    redis.call('HSET', KEYS[1], 'basememo', next(memos) and cjson.encode(memos) or '{}')
+  end
   redis.call('HSET', KEYS[1], 'h:' .. ARGV[2], ARGV[4], 's:' .. ARGV[2], seq)
 end
 redis.call('HSET', KEYS[2], 'status', 'done', 'result', ARGV[5], 'at', tonumber(ARGV[1]), 'run', ARGV[3])

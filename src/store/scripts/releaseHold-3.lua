@@ -24,7 +24,7 @@ local left = false
 for _, name in ipairs(redis.call('HKEYS', KEYS[1])) do
   if string.sub(name, 1, 2) == 'h:' then left = true break end
 end
-if not left then redis.call('HDEL', KEYS[1], 'base', 'seq') end
+if not left then redis.call('HDEL', KEYS[1], 'base', 'basememo', 'seq') end
 redis.call('HSET', KEYS[2], 'status', 'done', 'result', ARGV[5], 'at', tonumber(ARGV[1]), 'run', ARGV[4])
 redis.call('ZADD', KEYS[3], tonumber(ARGV[1]), ARGV[3])
 return ARGV[5]

@@ -336,15 +336,41 @@ describe('LiteLLM and API Gateway', () => {
   });
 });
 
-describe('a Kong block whose kept credentials are gone', () => {
-  it('the undo says so and fails rather than restoring nothing in silence', async () => {
+describe('a Kong block whose ledger entry is gone', () => {
+  it('the last undo restores the credentials from what the holds kept of the first block', async () => {
     kong.credentials.push({ id: 'c-9-cred', key: 'secret-c-9', consumer: 'c-9' });
     const a = await act('kong', 'key.block', { key: 'c-9' }, 'k9-a');
     // Effect retention swept a's ledger entry (the credentials it kept went with it).
     await h.redis.redis.del(new Keys(h.redis.prefix).effect('k9-a'));
-    await expect(undo('kong', 'key.unblock', a)).rejects.toMatchObject({
+    const r = await undo('kong', 'key.unblock', a);
+    expect(r).toMatchObject({ holds: { released: 'last', restoredFrom: 'k9-a' } });
+    expect(kong.credentials.filter((c) => c.consumer === 'c-9').map((c) => c.key)).toEqual([
+      'secret-c-9',
+    ]);
+    // Secrets stay out of the result.
+    expect(JSON.stringify(r)).not.toContain('secret-c-9');
+  });
+
+  it('an undo with nothing kept anywhere says so and fails rather than restoring nothing', async () => {
+    // An effect placed before holds were kept, its ledger entry swept.
+    const undone = h.run(
+      'kong',
+      'key.unblock',
+      { key: 'c-9' },
+      {
+        effectKey: 'undo:k9-old',
+        runId: 'run-k9-old',
+        undoOf: {
+          effectKey: 'k9-old',
+          operation: 'key.block',
+          inputs: { key: 'c-9' },
+          result: { consumer: 'c-9', disabled: ['c-9-cred'] },
+        },
+      },
+    );
+    await expect(undone).rejects.toMatchObject({
       code: 'CORDON_ERR_ACTION_INPUT',
-      message: expect.stringContaining('k9-a') as unknown,
+      message: expect.stringContaining('k9-old') as unknown,
     });
   });
 });
