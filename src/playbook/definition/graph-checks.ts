@@ -97,35 +97,15 @@ export function checkGraph(
  * them would never come to rest.
  */
 function checkTransientLoops(def: StateGraph, sink: DiagnosticSink, at: YamlPath): void {
-  const transient = (n: string): boolean => {
-    const state = def.states[n];
-    return state !== undefined && stateKind(state.kind)?.resting === 'transient';
-  };
+  const transient = (n: string): boolean => kindAt(def, n)?.resting === 'transient';
   for (const name of Object.keys(def.states)) {
-    if (!transient(name)) continue;
-    const seen = new Set<string>();
-    const queue = edgesOf(def.states[name] as StateDefinition)
-      .map((e) => e.to)
-      .filter(transient);
-    while (queue.length > 0) {
-      const n = queue.shift() as string;
-      if (n === name) {
-        sink.error(
-          [...at, 'states', name],
-          'CORDON_ERR_PLAYBOOK_NO_END',
-          `State "${name}" can lead back to itself through choice states only, so a run could loop without ever resting. Put a wait, an approval or an action on that loop, or break it.`,
-          true,
-        );
-        break;
-      }
-      if (seen.has(n)) continue;
-      seen.add(n);
-      queue.push(
-        ...edgesOf(def.states[n] as StateDefinition)
-          .map((e) => e.to)
-          .filter(transient),
-      );
-    }
+    if (!transient(name) || !loopsBack(def, name, transient)) continue;
+    sink.error(
+      [...at, 'states', name],
+      'CORDON_ERR_PLAYBOOK_NO_END',
+      `State "${name}" can lead back to itself through choice states only, so a run could loop without ever resting. Put a wait, an approval or an action on that loop, or break it.`,
+      true,
+    );
   }
 }
 
@@ -140,40 +120,40 @@ function checkActionLoops(
   at: YamlPath,
   checked: (state: string) => boolean,
 ): void {
-  const kindOfState = (n: string) => {
-    const state = def.states[n];
-    return state ? stateKind(state.kind) : undefined;
-  };
-  const unattended = (n: string): boolean => {
-    const kind = kindOfState(n);
-    return kind?.resting === 'transient' || kind?.mutation !== undefined;
-  };
+  const acts = (n: string): boolean => kindAt(def, n)?.mutation !== undefined;
+  const unattended = (n: string): boolean => acts(n) || kindAt(def, n)?.resting === 'transient';
   for (const name of Object.keys(def.states)) {
-    if (kindOfState(name)?.mutation === undefined || !checked(name)) continue;
-    const seen = new Set<string>();
-    const queue = edgesOf(def.states[name] as StateDefinition)
-      .map((e) => e.to)
-      .filter(unattended);
-    while (queue.length > 0) {
-      const n = queue.shift() as string;
-      if (n === name) {
-        sink.warning(
-          [...at, 'states', name],
-          'CORDON_WARN_PLAYBOOK_ACTION_LOOP',
-          `State "${name}" can lead back to itself through actions and choices only, so a run could act again and again with no approval and no pause. Put an approval or a wait on that loop (a wait with "for" bounds how fast it repeats), or end it.`,
-          true,
-        );
-        break;
-      }
-      if (seen.has(n)) continue;
-      seen.add(n);
-      queue.push(
-        ...edgesOf(def.states[n] as StateDefinition)
-          .map((e) => e.to)
-          .filter(unattended),
-      );
-    }
+    if (!acts(name) || !checked(name) || !loopsBack(def, name, unattended)) continue;
+    sink.warning(
+      [...at, 'states', name],
+      'CORDON_WARN_PLAYBOOK_ACTION_LOOP',
+      `State "${name}" can lead back to itself through actions and choices only, so a run could act again and again with no approval and no pause. Put an approval or a wait on that loop (a wait with "for" bounds how fast it repeats), or end it.`,
+      true,
+    );
   }
+}
+
+function kindAt(def: StateGraph, name: string) {
+  const state = def.states[name];
+  return state ? stateKind(state.kind) : undefined;
+}
+
+/** Whether `from` leads back to itself through states that `through` lets pass only. */
+function loopsBack(def: StateGraph, from: string, through: (state: string) => boolean): boolean {
+  const next = (n: string): string[] =>
+    edgesOf(def.states[n] as StateDefinition)
+      .map((e) => e.to)
+      .filter(through);
+  const seen = new Set<string>();
+  const queue = next(from);
+  while (queue.length > 0) {
+    const n = queue.shift() as string;
+    if (n === from) return true;
+    if (seen.has(n)) continue;
+    seen.add(n);
+    queue.push(...next(n));
+  }
+  return false;
 }
 
 /**
