@@ -82,12 +82,19 @@ export async function loadPlaybookSet(
   const used = found ? disabledConnectorsUsed(found.definition, disabled) : [];
   // Whether `cordon start` (disabled connectors are disabled there) takes this playbook: a
   // state acting on a disabled connector behind a choice that requires it enabled is fine.
+  // Only the playbook's own file is built again: another playbook's errors are not its.
+  const callable = callablePlaybooks(isFile ? [...sources, ...installed] : installed);
+  const own = sources.filter((s) =>
+    buildPlaybooks([s], { ...options, playbooks: callable }).playbooks?.some(
+      (p) => p.definition.id === found?.definition.id,
+    ),
+  );
   const refused =
     used.length > 0 &&
-    buildPlaybooks(sources, {
+    buildPlaybooks(own, {
       ...options,
       connectors: new Map([...options.connectors].filter(([n]) => !disabled.has(n))),
-      ...(isFile ? { playbooks: callablePlaybooks([...sources, ...installed]) } : {}),
+      playbooks: callable,
     }).playbooks === undefined;
   for (const name of used) {
     const d = disabled.get(name);
@@ -95,7 +102,7 @@ export async function loadPlaybookSet(
       console.error(
         refused
           ? `cordon ${command}: warning: ${enableHint(name, d)} Until then \`cordon start\` refuses this playbook.`
-          : `cordon ${command}: note: connector "${name}" is disabled: \`cordon start\` takes this playbook, and its branches that act on "${name}" are not taken until it is enabled (shown here as if it were).`,
+          : `cordon ${command}: note: connector "${name}" is disabled: \`cordon start\` takes this playbook, and its branches that act on "${name}" are taken only once it is enabled.`,
       );
   }
   if (!found) return undefined;

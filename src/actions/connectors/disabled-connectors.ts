@@ -58,7 +58,8 @@ export function disabledConnectorsUsed(
     if (typeof v !== 'object' || v === null) return;
     const o = v as Record<string, unknown>;
     if (typeof o.connector === 'string' && disabled.has(o.connector)) found.add(o.connector);
-    for (const x of Object.values(o)) walk(x);
+    // Inputs are data (an http.request body may say "connector"), not what the state acts on.
+    for (const [key, x] of Object.entries(o)) if (key !== 'inputs' && key !== 'undoInputs') walk(x);
   };
   walk(definition);
   return [...found];

@@ -179,7 +179,7 @@ function checkDisabledConnectors(
       sink.error(
         [...at, 'states', name],
         'CORDON_ERR_PLAYBOOK_UNKNOWN_CONNECTOR',
-        `State "${name}" acts on connector "${connector}", which is disabled, and a run can reach it without passing a choice that requires it enabled. Lead every path to it through a choice branch whose condition is connectors.${connector}.enabled (alone or joined with &&), or enable the connector.`,
+        `State "${name}" acts on connector "${connector}", which is disabled, and a run can reach it without passing a choice that requires it enabled. Lead every path to it through a choice branch whose condition is connectors.${connector}.enabled (alone or joined with &&)${at.length > 0 ? ', inside this parallel branch (a choice before the parallel state does not count here)' : ''}, or enable the connector.`,
       );
     }
   }
@@ -212,7 +212,13 @@ function enabledOnArrival(
   return known;
 }
 
-/** The connectors a state's own definition names (its nested states' are theirs). */
+/** Definition keys that hold an operation's or a call's inputs: data, not connectors. */
+const INPUT_KEYS = new Set(['inputs', 'undoInputs']);
+
+/**
+ * The connectors a state's own definition acts on (an action's, an escalation's notify): its
+ * nested states' are theirs, and inputs are data (an http.request body may say "connector").
+ */
 function connectorsUsedBy(state: StateDefinition): string[] {
   const nested = new Set<unknown>(Object.values(stateKind(state.kind)?.children?.(state) ?? {}));
   const found = new Set<string>();
@@ -224,7 +230,7 @@ function connectorsUsedBy(state: StateDefinition): string[] {
     }
     const o = v as Record<string, unknown>;
     if (typeof o.connector === 'string') found.add(o.connector);
-    for (const x of Object.values(o)) visit(x);
+    for (const [key, x] of Object.entries(o)) if (!INPUT_KEYS.has(key)) visit(x);
   };
   visit(state);
   return [...found];

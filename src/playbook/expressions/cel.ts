@@ -76,6 +76,46 @@ export function connectorsRequired(text: string): string[] {
   return [...out];
 }
 
+/**
+ * The connectors a condition is false only while they are enabled: `!connectors.<name>.enabled`
+ * (or `== false`), alone or as an `||` term. A choice's later branches and its default are
+ * taken only when it is false, so they require those.
+ */
+export function connectorsRequiredIfFalse(text: string): string[] {
+  let ast: CelNode;
+  try {
+    ast = (RUNNING.parse(text) as unknown as { ast: CelNode }).ast;
+  } catch {
+    return [];
+  }
+  const out = new Set<string>();
+  const visit = (n: CelNode): void => {
+    const args = Array.isArray(n.args) ? (n.args as CelNode[]) : [];
+    if (n.op === '||') {
+      for (const a of args) visit(a);
+      return;
+    }
+    const [l, r] = args;
+    const name =
+      n.op === '!_'
+        ? enabledRead(n.args as CelNode)
+        : n.op === '==' && l && r
+          ? isFalse(r)
+            ? enabledRead(l)
+            : isFalse(l)
+              ? enabledRead(r)
+              : undefined
+          : undefined;
+    if (name) out.add(name);
+  };
+  visit(ast);
+  return [...out];
+}
+
+function isFalse(n: CelNode): boolean {
+  return n.op === 'value' && n.args === false;
+}
+
 function isTrue(n: CelNode): boolean {
   return n.op === 'value' && n.args === true;
 }
@@ -289,7 +329,7 @@ function explain(message: string, scope: ExpressionScope, text: string, offset: 
     return `${message}: numbers from incidents and steps are doubles, so write literals as doubles (3.0, not 3)`;
   if (/^Unknown variable: /.test(message))
     return `${message}; expressions read only incident, steps, run and connectors`;
-  const overload = /^no such overload: (\w+) (\S+) (\w+)$/.exec(message);
+  const overload = /^no such overload: (.+?) (==|!=|<=|>=|<|>|\+|-|\*|\/|%|in) (.+)$/.exec(message);
   if (overload)
     return `does not type-check: ${overload[1]} ${overload[2]} ${overload[3]} has no meaning in CEL (${message}); compare or combine values of one type: a string with "text", a number with 3.0, or convert (double(x), string(x))`;
   if (/^Unexpected (token|end)|EOF/.test(message))

@@ -89,6 +89,11 @@ states:
     // ticket.open without "connector:" is the one enabled connector offering it (cases), as
     // `cordon start` resolves it, though disabled ones (jira, servicenow …) offer it too.
     expect(direct.stdout).toContain('ticket.open');
+    // Another playbook's refusal is not this one's.
+    const beside = cordon(['graph', 'rollback-poisoned-model', '--content', dir]);
+    expect(beside.code, beside.stderr).toBe(0);
+    expect(beside.stderr).toContain('note: connector "mlflow" is disabled');
+    expect(beside.stderr).not.toContain('refuses');
   });
 
   it('names the playbooks there are when the one asked for is not', () => {

@@ -106,6 +106,27 @@ describe('connectors.<name>.enabled', () => {
     expect(built.diagnostics.map(formatDiagnostic)).toEqual([]);
   });
 
+  it('accepts the default (or a later branch) of a choice whose branch is taken when it is disabled', () => {
+    const text = PLAYBOOK("'!connectors.mlflow.enabled'").replace(
+      '        next: ask\n    default: done',
+      '        next: done\n    default: ask',
+    );
+    const built = buildPlaybooks([{ file: 'p.yaml', text }], ctx(false));
+    expect(built.diagnostics.map(formatDiagnostic)).toEqual([]);
+  });
+
+  it('refuses a guarded disabled connector of a type that does not offer the operation', () => {
+    const text = PLAYBOOK('connectors.mlflow.enabled').replace(
+      'action: model.rollback\n    with: { connector: mlflow, model: m, alias: champion }\n    undo: model.restore',
+      'action: ratelimit.set\n    with: { connector: mlflow, key: k, limit: 10/m }',
+    );
+    const built = buildPlaybooks([{ file: 'p.yaml', text }], ctx(false));
+    expect(built.playbooks).toBeUndefined();
+    expect(built.diagnostics.map(formatDiagnostic).join('\n')).toMatch(
+      /runs ratelimit\.set on connector "mlflow" of type mlflow, which does not offer it/,
+    );
+  });
+
   it('refuses a disabled connector reached by a second path that skips the guard', () => {
     const text = PLAYBOOK('connectors.mlflow.enabled').replace(
       '    default: done',

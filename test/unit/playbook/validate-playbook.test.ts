@@ -546,6 +546,28 @@ describe('graph checks', () => {
     ).toEqual([]);
   });
 
+  it('reads only the connector a state acts on: a "connector" key in its inputs is data', () => {
+    const sink = new DiagnosticSink('g.yaml', new PositionMap());
+    const body = { ...act('e'), inputs: { body: { connector: 'kong' } } };
+    checkGraph(
+      def({ a: body, e: end }),
+      sink,
+      (name) => OPERATIONS[name],
+      [],
+      (c) => c === 'kong',
+    );
+    expect(sink.diagnostics).toEqual([]);
+    // The state's own connector, disabled and unguarded, is refused.
+    checkGraph(
+      def({ a: act('e'), e: end }),
+      sink,
+      (name) => OPERATIONS[name],
+      [],
+      (c) => c === 'c',
+    );
+    expect(sink.diagnostics.map((d) => d.code)).toEqual(['CORDON_ERR_PLAYBOOK_UNKNOWN_CONNECTOR']);
+  });
+
   it('does not report an unreachable state as having no end', () => {
     expect(check(def({ a: act('e'), e: end, loop: act('loop') }))).toEqual([
       'CORDON_ERR_PLAYBOOK_UNREACHABLE states.loop',

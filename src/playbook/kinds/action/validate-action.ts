@@ -173,7 +173,7 @@ function validateUndo(
   // An undo runs with no approval (on cancel, failure or expiry). Another operation than the
   // reverse may be meant (a block relaxed to a throttle), or a slip that changes more than it
   // takes back (ratelimit.set undone by key.block blocks the key hours later, nobody asked).
-  if (op?.reversibleBy && undoOp.name !== op.reversibleBy && undoOp.reversibleBy)
+  if (op?.reversibleBy && undoOp.name !== op.reversibleBy)
     sink.warning(
       isMapping(value.undo) ? [...at, 'action'] : at,
       'CORDON_WARN_PLAYBOOK_UNDO_NOT_REVERSE',
@@ -246,7 +246,15 @@ export function resolveConnector(
   if (!expectString(sink, path, name, `${label} connector`)) return undefined;
   const type = ctx.connectors.get(name);
   const disabled = type ? undefined : ctx.disabledConnectors?.get(name);
-  if (disabled && ctx.guardedConnectors?.has(name)) return { name, type: disabled.type };
+  if (disabled && ctx.guardedConnectors?.has(name)) {
+    if (op.connectorTypes.includes(disabled.type)) return { name, type: disabled.type };
+    sink.error(
+      path,
+      'CORDON_ERR_PLAYBOOK_UNKNOWN_CONNECTOR',
+      `${label} runs ${op.name} on connector "${name}" of type ${disabled.type}, which does not offer it; ${op.name} needs ${op.connectorTypes.join(' or ')}.`,
+    );
+    return undefined;
+  }
   if (disabled) {
     sink.error(
       path,

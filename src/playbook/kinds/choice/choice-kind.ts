@@ -2,7 +2,11 @@ import { assign } from 'xstate';
 import { checkKeys, expectMapping } from '../../../shared/shape.js';
 import type { RunContext } from '../../definition/compile-playbook.js';
 import type { BaseStateDefinition } from '../../definition/types.js';
-import { connectorsRequired, evaluateExpression } from '../../expressions/cel.js';
+import {
+  connectorsRequired,
+  connectorsRequiredIfFalse,
+  evaluateExpression,
+} from '../../expressions/cel.js';
 import { runScope } from '../../runtime/run-scope.js';
 import type { StateKind } from '../state-kind.js';
 import { choicePassedTo, choiceSchema, dryRunChoice, graphChoice } from './choice-tooling.js';
@@ -68,14 +72,19 @@ export const choiceKind: StateKind<ChoiceStateDefinition> = {
     if (input.erredSince(before) || !okDefault) return undefined;
     return { kind: 'choice', branches, default: fallback };
   },
-  edges: (def) => [
-    ...def.branches.map((b) => ({
-      to: b.next,
-      approved: false,
-      requires: connectorsRequired(b.when),
-    })),
-    { to: def.default, approved: false },
-  ],
+  edges: (def) => {
+    // A branch is taken when its condition holds and every one before it failed; the default
+    // when all failed: each carries what those say of connectors.<name>.enabled.
+    const ifFalse = def.branches.map((b) => connectorsRequiredIfFalse(b.when));
+    return [
+      ...def.branches.map((b, i) => ({
+        to: b.next,
+        approved: false,
+        requires: [...connectorsRequired(b.when), ...ifFalse.slice(0, i).flat()],
+      })),
+      { to: def.default, approved: false, requires: ifFalse.flat() },
+    ];
+  },
   compile: (name, def) => ({
     always: [
       ...def.branches.map((b, i) => ({

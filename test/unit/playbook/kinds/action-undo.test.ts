@@ -100,7 +100,11 @@ describe('action undo keys', () => {
         ) as unknown,
       }),
     ]);
-    // The reverse, and an undo with no reverse of its own (a ticket), are not warned of.
+    // The reverse of another operation is warned of too (it never takes this one back).
+    expect(build(action('    undo: key.unblock\n')).diagnostics).toEqual([
+      expect.objectContaining({ code: 'CORDON_WARN_PLAYBOOK_UNDO_NOT_REVERSE' }),
+    ]);
+    // The reverse is not.
     expect(build(action('    undo: ratelimit.clear\n')).diagnostics).toEqual([]);
   });
 });

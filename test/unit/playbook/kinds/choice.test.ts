@@ -84,6 +84,15 @@ describe('choice validation', () => {
     // With what to do about it, not the library's words alone.
     expect(d?.message).toContain('does not type-check: string > int has no meaning in CEL');
     expect(d?.message).toContain('compare or combine values of one type');
+    const [list] = errors(
+      playbook(
+        'pick',
+        `  pick:\n    choice:\n      - when: 'incident.tags == "a"'\n        next: done\n    default: other\n${END}`,
+      ),
+    );
+    expect(list?.message).toContain(
+      'does not type-check: list<string> == string has no meaning in CEL',
+    );
   });
 
   it('says which keys exist when an expression reads one that does not', () => {
