@@ -1,6 +1,7 @@
 import type { Clock } from '../../shared/clock.js';
 import { CordonError, isCordonError } from '../../shared/errors.js';
 import type { EffectLedger, HoldEntry, HoldTarget } from '../../store/effect-ledger.js';
+import { NON_RETRYABLE_CONNECTOR_CODES } from '../http/outbound-errors.js';
 import type { Redactor } from '../http/redactor.js';
 import {
   text,
@@ -33,6 +34,12 @@ import {
 export const HOLD_LEASE_MS = 120_000;
 /** Beyond the attempt's timeout: a lease outlives the attempt that took it. */
 const LEASE_MARGIN_MS = 5_000;
+/** Failures the action worker does not retry (action-worker.ts NON_RETRYABLE). */
+const FINAL_CODES = new Set<string>([
+  'CORDON_ERR_ACTION_INPUT',
+  'CORDON_ERR_ACTION_CONNECTOR',
+  ...NON_RETRYABLE_CONNECTOR_CODES,
+]);
 /** The longest pause between tries to take a busy target. */
 const MAX_WAIT_STEP_MS = 100;
 
@@ -123,12 +130,18 @@ export async function actWithHolds(a: Acting): Promise<Acted> {
     const spec = undoing.holds;
     if (spec?.role !== 'hold') return plain(undoing.undo(undoOf, ctx, a.client));
     const target = targetOf(ctx.connector, spec.family, undoOf.inputs);
-    return taken(a, target, (acted) => undoHeld(a, undoing, undoOf, target, acted));
+    return taken(
+      a,
+      target,
+      async (acted) => (await recordedMeanwhile(a)) ?? undoHeld(a, undoing, undoOf, target, acted),
+    );
   }
   const spec = a.op.holds;
   if (!spec) return plain(a.op.run(a.inputs, ctx, a.client));
   const target = targetOf(ctx.connector, spec.family, a.inputs);
   return taken(a, target, async (acted) => {
+    const done = await recordedMeanwhile(a);
+    if (done) return done;
     // From the first call on: a call that reached the system but whose answer was lost (a
     // timeout) may have acted, and only this effect's retry may go on from there.
     acted();
@@ -216,13 +229,23 @@ async function undoHeld(
 }
 
 /**
+ * The effect's result, if another attempt of it (one that timed out but ran on, a stalled
+ * job's duplicate) recorded it between execute()'s look at the ledger and taking the target:
+ * then this attempt must not act (its own undo would take back a hold that is not its own).
+ */
+async function recordedMeanwhile(a: Acting): Promise<Acted | undefined> {
+  const prior = await a.ledger.result(a.ctx.effectKey);
+  return prior ? { result: prior.result, recorded: true } : undefined;
+}
+
+/**
  * Runs `work` with the target taken for this effect, waiting while another has it (until this
  * attempt's deadline), and gives it back after. The lease is as long as the attempt may take,
  * so it outlives an attempt that dies holding it, and the attempt's retry (the same owner)
  * takes it again at once. Once `work` says it is acting outside (`acted`, before its first
  * call), a failure keeps the target taken until the lease ends: only this effect's retry may
  * go on from a state its record does not show yet (another effect deciding meanwhile would
- * take a stale base). A failure before that gives it back.
+ * take a stale base). A failure before that, or one no retry follows, gives it back.
  */
 async function taken<T>(
   a: Acting,
@@ -249,9 +272,10 @@ async function taken<T>(
       outside = true;
     });
   } catch (err) {
-    // Inputs refused are refused before any call (nothing acted): the target goes back too.
-    const refused = isCordonError(err) && err.code === 'CORDON_ERR_ACTION_INPUT';
-    if (!outside || refused) await a.ledger.unlockHolds(target, owner).catch(() => undefined);
+    // A failure no retry follows (inputs refused, the system refusing the request) leaves
+    // nothing for this effect's retry to go on from: the target goes back too.
+    const final = isCordonError(err) && FINAL_CODES.has(err.code);
+    if (!outside || final) await a.ledger.unlockHolds(target, owner).catch(() => undefined);
     throw err;
   }
   await a.ledger.unlockHolds(target, owner).catch(() => undefined);

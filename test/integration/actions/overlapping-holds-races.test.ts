@@ -71,6 +71,25 @@ const abortAfter = (ms: number): AbortSignal => {
   return ac.signal;
 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/**
+ * Aborts once `server` has received one more `method` request under `path` than now: the
+ * call has landed (its answer is held back by delayNext), whatever the machine's speed.
+ */
+function abortOnceReceived(
+  server: { calls(method: string, path?: string): unknown[] },
+  method: string,
+  path: string,
+): AbortSignal {
+  const ac = new AbortController();
+  const before = server.calls(method, path).length;
+  const poll = setInterval(() => {
+    if (server.calls(method, path).length > before) {
+      clearInterval(poll);
+      ac.abort();
+    }
+  }, 5);
+  return ac.signal;
+}
 const kongLimit = (consumer: string) =>
   kong.plugins.find((p) => p.consumer === consumer && p.name === 'rate-limiting')?.config;
 
@@ -80,7 +99,13 @@ describe('a step whose call landed but whose answer was lost (timeout)', () => {
     llm.server.delayNext(0);
     llm.server.delayNext(600);
     await expect(
-      act('litellm-proxy', 'key.block', { key: K1 }, 'rv-a', abortAfter(150)),
+      act(
+        'litellm-proxy',
+        'key.block',
+        { key: K1 },
+        'rv-a',
+        abortOnceReceived(llm.server, 'POST', '/key/block'),
+      ),
     ).rejects.toThrow();
     await sleep(600);
     expect(llm.keys.get(K1)?.blocked).toBe(true);
@@ -101,7 +126,9 @@ describe('a step whose call landed but whose answer was lost (timeout)', () => {
     const a = await act('kong', 'ratelimit.set', { key: 'r-1', limit: '10/m' }, 'rv-ka');
     // a's undo (last): DELETE of a's plugin lands, its answer is late.
     kong.server.delayNext(700);
-    await expect(undo('kong', 'ratelimit.clear', a, abortAfter(150))).rejects.toThrow();
+    await expect(
+      undo('kong', 'ratelimit.clear', a, abortOnceReceived(kong.server, 'DELETE', '/plugins/')),
+    ).rejects.toThrow();
     await sleep(700);
     expect(kongLimit('r-1')).toBeUndefined();
     // Run c throttles r-1 meanwhile: it waits (it would create a plugin under a stale base).

@@ -53,7 +53,11 @@ interface SetResult {
   readonly replaced: { readonly enabled: boolean; readonly config: Record<string, unknown> } | null;
 }
 
-/** A credential key.block removed; kept with the effect only (the key value is a secret). */
+/**
+ * A credential key.block removed; kept with the effect (its memo) and, for the first block of
+ * overlapping ones, with the target's holds until the last undo (holds.ts): the key value is a
+ * secret, never in a result.
+ */
 interface KeptCredential {
   readonly id: string;
   readonly key: string;
