@@ -4,6 +4,7 @@ import {
   disabledActionConnectors,
   enabledActionConnectors,
 } from './actions/connectors/disabled-connectors.js';
+import { connectorType } from './actions/connectors/registry.js';
 import { buildConnectorSet, type ConnectorDefinition } from './config/connectors.js';
 import { buildRuleSet, loadRuleSources } from './correlate/rule/index.js';
 import type { RuleSource } from './correlate/rule/index.js';
@@ -39,6 +40,8 @@ export async function loadContent(
     readonly playbooks?: boolean;
     /** Action connectors to load as if `enabled: true` (playbook tests' `connectors:`). */
     readonly enable?: readonly string[];
+    /** With `enable`: every other outbound (HTTP) action connector loads as disabled. */
+    readonly only?: boolean;
   } = {},
 ): Promise<{ content: Content | undefined; diagnostics: Diagnostic[] }> {
   const withPlaybooks = options.playbooks !== false;
@@ -48,7 +51,11 @@ export async function loadContent(
     withPlaybooks ? readYamlFiles(resolve(dir, 'playbooks')) : [],
   ]);
   const rules = buildRuleSet(ruleSources);
-  const connectors = enableConnectors(buildConnectorSet(connectorSources), options.enable ?? []);
+  const connectors = enableConnectors(
+    buildConnectorSet(connectorSources),
+    options.enable ?? [],
+    options.only === true,
+  );
   const triggers = rules.ruleSet ? incidentRules(rules.ruleSet) : undefined;
   const playbooks = withPlaybooks
     ? await buildPlaybookFiles(
@@ -106,15 +113,23 @@ async function buildPlaybookFiles(
   );
 }
 
-/** The connector set with the named action connectors switched on (others as written). */
+/**
+ * The connector set with the named action connectors switched on; with `only`, every other
+ * outbound (HTTP) one switched off (the built-in limiter and case store stay as written).
+ */
 function enableConnectors(
   set: ReturnType<typeof buildConnectorSet>,
   names: readonly string[],
+  only: boolean,
 ): ReturnType<typeof buildConnectorSet> {
-  if (names.length === 0) return set;
-  const connectors = set.connectors.map((c) =>
-    c.action && names.includes(c.name) ? { ...c, action: { ...c.action, enabled: true } } : c,
-  );
+  if (names.length === 0 && !only) return set;
+  const connectors = set.connectors.map((c) => {
+    if (!c.action) return c;
+    if (names.includes(c.name)) return { ...c, action: { ...c.action, enabled: true } };
+    if (only && connectorType(c.action.type)?.http === true)
+      return { ...c, action: { ...c.action, enabled: false } };
+    return c;
+  });
   return { connectors, diagnostics: set.diagnostics };
 }
 

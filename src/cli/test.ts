@@ -150,8 +150,9 @@ async function runPlaybookTests(
 }
 
 /**
- * The playbooks loaded again with a case's `connectors:` enabled (cached per set), so routes
- * and `connectors.<name>.enabled` choose as they would once those connectors are switched on.
+ * The playbooks loaded again with a case's `connectors:` enabled and no other outbound one
+ * (cached per set), so routes and `connectors.<name>.enabled` choose as they would with exactly
+ * those switched on, whatever connectors/ enables where the tests run.
  */
 async function contentWith(
   root: string,
@@ -168,7 +169,7 @@ async function contentWith(
   const key = names.join(',');
   let loading = cache.get(key);
   if (!loading) {
-    loading = loadContent(root, { enable: names });
+    loading = loadContent(root, { enable: names, only: true });
     cache.set(key, loading);
   }
   const loaded = await loading;

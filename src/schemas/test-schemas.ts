@@ -25,6 +25,12 @@ export function playbookTestSchema(): JsonSchema {
     required: ['tests'],
     properties: {
       playbook: { type: 'string', description: 'The playbook id (default: from the file name).' },
+      connectors: {
+        type: 'array',
+        items: { type: 'string' },
+        description:
+          'The outbound connectors/ instances every case runs with enabled, and no other ([] = none), unless a case says otherwise.',
+      },
       tests: {
         type: 'array',
         items: {
@@ -37,7 +43,7 @@ export function playbookTestSchema(): JsonSchema {
               type: 'array',
               items: { type: 'string' },
               description:
-                'connectors/ instances this case runs with enabled (routes and connectors.<name>.enabled pick them).',
+                'The outbound connectors/ instances this case runs with enabled, and no other (routes and connectors.<name>.enabled pick them); [] = none.',
             },
             replies: {
               type: 'object',

@@ -33,8 +33,10 @@ export interface PlaybookTestCase {
   readonly name: string;
   readonly line: number;
   /**
-   * connectors/ instances this case runs with as if `enabled: true` (the playbook is loaded
-   * again with them, so routes and `connectors.<name>.enabled` pick them); absent = as written.
+   * The outbound connectors/ instances this case runs with, as if `enabled: true`, and no other
+   * (the playbook is loaded again so, and routes and `connectors.<name>.enabled` pick them; the
+   * built-in limiter and case store stay as written); the file's `connectors:` when the case
+   * has none; absent in both = connectors/ as written.
    */
   readonly connectors?: readonly string[];
   readonly incident: Readonly<Record<string, unknown>>;
@@ -83,7 +85,11 @@ export function parsePlaybookTests(
   let playbook: string | undefined;
   const what = `Playbook test file ${file}`;
   if (expectMapping(sink, [], value, what)) {
-    checkKeys(sink, [], value, what, { required: ['tests'], optional: ['playbook'] });
+    checkKeys(sink, [], value, what, {
+      required: ['tests'],
+      optional: ['playbook', 'connectors'],
+    });
+    const fileConnectors = parseConnectors(sink, ['connectors'], value.connectors, what);
     if (
       value.playbook !== undefined &&
       expectString(sink, ['playbook'], value.playbook, `${what} playbook`)
@@ -91,7 +97,13 @@ export function parsePlaybookTests(
       playbook = value.playbook;
     if (Array.isArray(value.tests)) {
       value.tests.forEach((t: unknown, i) => {
-        const parsed = parseCase(sink, ['tests', i], t, doc.positions.get(['tests', i]).line);
+        const parsed = parseCase(
+          sink,
+          ['tests', i],
+          t,
+          doc.positions.get(['tests', i]).line,
+          fileConnectors,
+        );
         if (parsed) cases.push(parsed);
       });
     } else if (value.tests !== undefined) {
@@ -107,11 +119,30 @@ export function parsePlaybookTests(
   return { tests: ok ? { file, playbook, cases } : undefined, diagnostics };
 }
 
+/** A `connectors:` list (file or case), or undefined when absent or bad (reported). */
+function parseConnectors(
+  sink: DiagnosticSink,
+  path: YamlPath,
+  value: unknown,
+  what: string,
+): string[] | undefined {
+  if (value === undefined) return undefined;
+  if (Array.isArray(value) && value.every((c) => typeof c === 'string' && c !== ''))
+    return [...new Set(value as string[])].sort();
+  sink.error(
+    path,
+    'CORDON_ERR_DEFINITION_TYPE',
+    `${what} connectors must list the connectors/ instance names to run with enabled (and no other), e.g. [kong, jira], or [] for none; got ${describe(value)}.`,
+  );
+  return undefined;
+}
+
 function parseCase(
   sink: DiagnosticSink,
   path: YamlPath,
   value: unknown,
   line: number,
+  fileConnectors: readonly string[] | undefined,
 ): PlaybookTestCase | undefined {
   if (!expectMapping(sink, path, value, `Test ${path.join('.')}`)) return undefined;
   const name = typeof value.name === 'string' ? value.name : `tests[${String(path[1])}]`;
@@ -121,20 +152,8 @@ function parseCase(
     required: ['name', 'incident', 'expect'],
     optional: ['replies', 'undo_replies', 'script', 'connectors'],
   });
-  let connectors: string[] | undefined;
-  if (value.connectors !== undefined) {
-    if (
-      Array.isArray(value.connectors) &&
-      value.connectors.every((c) => typeof c === 'string' && c !== '')
-    )
-      connectors = [...new Set(value.connectors as string[])].sort();
-    else
-      sink.error(
-        [...path, 'connectors'],
-        'CORDON_ERR_DEFINITION_TYPE',
-        `${what} connectors must list connectors/ instance names to run with enabled, e.g. [kong, jira]; got ${describe(value.connectors)}.`,
-      );
-  }
+  const connectors =
+    parseConnectors(sink, [...path, 'connectors'], value.connectors, what) ?? fileConnectors;
   const incident = isMapping(value.incident) ? value.incident : {};
   if (value.incident !== undefined)
     expectMapping(sink, [...path, 'incident'], value.incident, `${what} incident`);

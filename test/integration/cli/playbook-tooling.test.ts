@@ -170,6 +170,21 @@ describe('cordon test (playbooks)', () => {
     );
   });
 
+  it('gives the shipped playbook tests the same results whatever connectors/ enables', () => {
+    // The shipped test files name the outbound connectors each case runs with (none by
+    // default): enabling slack, kong and jira where the tests run changes no result.
+    const dir = tempDir('pbtool-enabled');
+    for (const sub of ['correlations', 'connectors', 'playbooks'])
+      cpSync(join(REPO_ROOT, sub), join(dir, sub), { recursive: true });
+    for (const name of ['slack', 'kong', 'jira']) {
+      const file = join(dir, 'connectors', `${name}.yaml`);
+      writeFileSync(file, readFileSync(file, 'utf8').replace('enabled: false', 'enabled: true'));
+    }
+    const run = cordon(['test', dir]);
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.stdout).toMatch(/\n(\d+) passed, 0 failed\.\n$/);
+  });
+
   it('fails a case whose path differs, showing expected and got', () => {
     const dir = content({
       'playbooks/contain-abusive-key.test.yaml': `tests:

@@ -63,6 +63,24 @@ describe('playbook tests', () => {
     expect(outcome.problems.some((p) => p.startsWith('expected 2 call(s), got 1'))).toBe(true);
   });
 
+  it("takes the file's connectors for cases that name none; a case's own list wins", () => {
+    const { tests } = parsePlaybookTests(
+      't.test.yaml',
+      `connectors: [jira, kong]
+tests:
+  - { name: a, incident: ${INCIDENT}, expect: { status: waiting } }
+  - { name: b, incident: ${INCIDENT}, connectors: [], expect: { status: waiting } }
+  - { name: c, incident: ${INCIDENT}, connectors: [slack], expect: { status: waiting } }
+`,
+    );
+    expect(tests?.cases.map((c) => c.connectors)).toEqual([['jira', 'kong'], [], ['slack']]);
+    const none = parsePlaybookTests(
+      't.test.yaml',
+      `tests: [ { name: a, incident: {}, expect: { status: waiting } } ]\n`,
+    );
+    expect(none.tests?.cases[0]?.connectors).toBeUndefined();
+  });
+
   it('a stub for a state the playbook does not have fails the case, suggesting the name', () => {
     const [test] = parse(`tests:
   - name: typo
