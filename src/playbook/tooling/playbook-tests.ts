@@ -5,6 +5,7 @@ import { checkKeys, expectMapping, expectString, isMapping, suggest } from '../.
 import type { DiagnosticSink } from '../../shared/yaml.js';
 import { loadSingleDocument, type YamlPath } from '../../shared/yaml.js';
 import type { CompiledPlaybook } from '../definition/compile-playbook.js';
+import { stateKind } from '../kinds/registry.js';
 import type { RunStatus } from '../runtime/run-record.js';
 import { simulate, type ScriptStep, type SimulatedCall, type StubReply } from './simulate.js';
 
@@ -390,17 +391,28 @@ export function runPlaybookTest(
   // A stub for a state the playbook does not have (a typo) would never be used: said, not
   // ignored, so the case cannot pass on the default replies by accident.
   const known = Object.keys(compiled.states);
+  // Replies go to states that call something (their result is steps.<state>); undo replies
+  // to states whose effect has an undo.
+  const answers = (state: string, field: 'replies' | 'undo_replies'): boolean => {
+    const def = compiled.states[state];
+    const kind = def ? stateKind(def.kind) : undefined;
+    return field === 'replies' ? kind?.recordsStep === true : kind?.undoable !== undefined;
+  };
   for (const [field, stubs] of [
     ['replies', test.replies],
     ['undo_replies', test.undoReplies ?? {}],
   ] as const)
-    for (const state of Object.keys(stubs))
+    for (const state of Object.keys(stubs)) {
       if (!known.includes(state)) {
         const hint = suggest(state, known);
         problems.push(
           `${field} names state "${state}", which playbook ${compiled.definition.id} does not have${hint ? ` (did you mean "${hint}"?)` : ''}`,
         );
-      }
+      } else if (!answers(state, field))
+        problems.push(
+          `${field} names state "${state}", which ${field === 'replies' ? 'calls nothing a reply could answer (replies go to action and call states)' : 'has no effect to undo (undo_replies go to action states)'}`,
+        );
+    }
   const { path, status, calls } = test.expect;
   if (path && !isDeepStrictEqual(path, result.path))
     problems.push(`expected path [${path.join(', ')}], got [${result.path.join(', ')}]`);

@@ -95,6 +95,15 @@ tests:
       'replies names state "throtle", which playbook contain-abusive-key does not have (did you mean "throttle"?)',
       'undo_replies names state "nowhere", which playbook contain-abusive-key does not have',
     ]);
+    const [misplaced] = parse(`tests:
+  - name: a reply to an approval
+    incident: ${INCIDENT}
+    replies: { ask_case: { result: {} } }
+    expect: { status: waiting }
+`);
+    expect(runPlaybookTest(compiled, misplaced!).problems).toEqual([
+      'replies names state "ask_case", which calls nothing a reply could answer (replies go to action and call states)',
+    ]);
   });
 
   it('a script step that does not fit where the run rests fails the case', () => {
