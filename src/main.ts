@@ -25,7 +25,11 @@ import { RateLimiter } from './api/rate-limit.js';
 import { IngestBackpressure } from './ingest/backpressure.js';
 import type { ReadinessCheck } from './api/deps.js';
 import type { Config, ProcessRole } from './config/load-config.js';
-import { loadPrincipals, readSecret, type PrincipalDirectory } from './config/principals.js';
+import {
+  loadPrincipals,
+  resolveSourceTokens,
+  type PrincipalDirectory,
+} from './config/principals.js';
 import { loadContentOrThrow, type Content } from './content.js';
 import { Correlator } from './correlate/correlator.js';
 import type { Match, Retraction } from './correlate/match.js';
@@ -962,23 +966,12 @@ async function addSourceTokens(
   content: Content,
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<void> {
-  const problems: string[] = [];
-  for (const source of content.connectors.filter((c) => c.kind === 'source')) {
-    for (const ref of source.bearerTokens) {
-      const secret = await readSecret(
-        'env' in ref ? ref.env : undefined,
-        'file' in ref ? ref.file : undefined,
-        env,
-      );
-      if (!secret.ok)
-        problems.push(`connector ${source.name} (${source.origin}) auth.bearer: ${secret.reason}`);
-      else
-        principals.add(
-          { id: `source:${source.name}`, roles: ['ingest'], sources: [source.name] },
-          sha256Hex(secret.value),
-        );
-    }
-  }
+  const { tokens, problems } = await resolveSourceTokens(content, env);
+  for (const t of tokens)
+    principals.add(
+      { id: `source:${t.source}`, roles: ['ingest'], sources: [t.source] },
+      sha256Hex(t.value),
+    );
   if (problems.length > 0) {
     throw new CordonError(
       'CORDON_ERR_CONNECTOR_SECRET',

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { checkConnectorSecrets } from '../actions/connectors/executor-table.js';
 import { processSecrets } from '../actions/connectors/secrets.js';
+import { resolveSourceTokens } from '../config/principals.js';
 import { loadContent } from '../content.js';
 import { formatDiagnostic } from '../shared/diagnostics.js';
 import { contentDirProblem } from './content-dir.js';
@@ -37,6 +38,10 @@ export async function runValidate(dir = '.'): Promise<number> {
     for (const line of lines)
       console.log(`warning CORDON_ERR_CONNECTOR_SECRET (here, cordon start refuses): ${line}`);
     warnings += lines.length;
+  }
+  for (const line of (await resolveSourceTokens(content, process.env)).problems) {
+    console.log(`warning CORDON_ERR_CONNECTOR_SECRET (here, cordon start refuses): ${line}`);
+    warnings += 1;
   }
   console.log(
     `OK: ${content.rules.detections.size} detection rule(s), ${content.rules.correlations.length} correlation(s)${pipelinesNote(content.rules.pipelines)}, ` +

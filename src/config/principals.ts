@@ -259,3 +259,36 @@ export async function generateDefaultPrincipals(tokensFile: string): Promise<Gen
   await chmod(credentialsFile, 0o600);
   return { tokensFile, credentialsFile, tokens };
 }
+
+/**
+ * The bearer tokens source connectors name (`auth.bearer`: a variable or a file), read from
+ * `env` and the files, and what could not be read (never a value): what `cordon start` needs
+ * for the API, and what `cordon validate` warns of.
+ */
+export async function resolveSourceTokens(
+  content: {
+    readonly connectors: readonly {
+      readonly kind: string;
+      readonly name: string;
+      readonly origin: string;
+      readonly bearerTokens: readonly ({ env: string } | { file: string })[];
+    }[];
+  },
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<{ tokens: { source: string; value: string }[]; problems: string[] }> {
+  const tokens: { source: string; value: string }[] = [];
+  const problems: string[] = [];
+  for (const source of content.connectors.filter((c) => c.kind === 'source')) {
+    for (const ref of source.bearerTokens) {
+      const secret = await readSecret(
+        'env' in ref ? ref.env : undefined,
+        'file' in ref ? ref.file : undefined,
+        env,
+      );
+      if (secret.ok) tokens.push({ source: source.name, value: secret.value });
+      else
+        problems.push(`connector ${source.name} (${source.origin}) auth.bearer: ${secret.reason}`);
+    }
+  }
+  return { tokens, problems };
+}

@@ -181,12 +181,24 @@ describe('cordon validate and the secrets cordon start needs', () => {
         /warning CORDON_ERR_CONNECTOR_SECRET \(here, cordon start refuses\): .*SLACK_WEBHOOK_URL/,
       );
       expect(missing.stdout).toMatch(/; 1 warning\(s\)\.\n$/);
+      // A source's own bearer token, not set here: start would refuse too.
+      writeFileSync(
+        join(dir, 'connectors', 'events.yaml'),
+        `${readFileSync(join(dir, 'connectors', 'events.yaml'), 'utf8')}auth: { bearer: [{ env: EVENTS_TOKEN }] }\n`,
+      );
+      const source = cordon(['validate', dir]);
+      expect(source.code, source.stderr).toBe(0);
+      expect(source.stdout).toMatch(
+        /warning CORDON_ERR_CONNECTOR_SECRET \(here, cordon start refuses\): connector events .*auth\.bearer: .*EVENTS_TOKEN/,
+      );
       const set = cordon(['validate', dir], {
         SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T0/B0/secret-value-xyz',
+        EVENTS_TOKEN: 'events-token-value-123',
       });
       expect(set.code, set.stderr).toBe(0);
       expect(set.stdout).not.toContain('CORDON_ERR_CONNECTOR_SECRET');
       expect(set.stdout + set.stderr).not.toContain('secret-value-xyz');
+      expect(set.stdout + set.stderr).not.toContain('events-token-value-123');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
