@@ -320,10 +320,13 @@ export function checkActionInputs(
     const spec = op.inputs[key];
     if (!spec) {
       const hint = suggest(key, known);
+      // Where `connector` reaches here it cannot be set (an undo acts through its action's).
       sink.error(
         [...path, key],
         'CORDON_ERR_PLAYBOOK_INPUT',
-        `${label}: ${op.name} has no input "${key}".${hint ? ` Did you mean "${hint}"?` : ''} Inputs: ${known.join(', ')}, connector.`,
+        key === 'connector'
+          ? `${label}: "connector" cannot be set here: ${op.name} acts through the connector of the action it belongs to. Remove it. Inputs: ${known.join(', ')}.`
+          : `${label}: ${op.name} has no input "${key}".${hint ? ` Did you mean "${hint}"?` : ''} Inputs: ${known.join(', ')}, connector.`,
         true,
       );
       continue;

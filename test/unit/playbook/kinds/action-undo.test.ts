@@ -107,4 +107,18 @@ describe('action undo keys', () => {
     // The reverse is not.
     expect(build(action('    undo: ratelimit.clear\n')).diagnostics).toEqual([]);
   });
+
+  it("says an undo acts through its action's connector when its with names one", () => {
+    const [d] = errors(
+      action(
+        '    undo:\n      action: ratelimit.clear\n      with: { connector: gateway, key: k }\n',
+      ),
+    );
+    expect(d).toMatchObject({
+      code: 'CORDON_ERR_PLAYBOOK_INPUT',
+      path: 'states.throttle.undo.with.connector',
+    });
+    expect(d?.message).toContain('"connector" cannot be set here');
+    expect(d?.message).not.toMatch(/Inputs: .*connector/);
+  });
 });
