@@ -1,4 +1,4 @@
-import { OPERATIONS, type InputSpec } from '../../../actions/operations.js';
+import { OPERATIONS, checkInputValue, type InputSpec } from '../../../actions/operations.js';
 import { SEVERITIES } from '../../../ingest/canonical-event.js';
 import { formatDurationMs } from '../../../shared/duration.js';
 import type { RunEvent } from '../../definition/compile-playbook.js';
@@ -84,8 +84,18 @@ export function dryRunAction(def: ActionStateDefinition, scope: DryRunScope): Dr
     }
     // What the incident alone cannot render is decided when the step runs; anything else the
     // runner refuses, and the step fails.
+    // An input that rendered and is invalid fails the step whatever the step results say.
+    const spec = OPERATIONS[def.operation];
+    const renderedInvalid = Object.entries(inputs).some(
+      ([key, v]) =>
+        !unresolved.includes(key) &&
+        spec?.inputs[key] !== undefined &&
+        checkInputValue(spec.inputs[key], v) !== undefined,
+    );
     const decidedLater =
-      scope.known === 'incident' && readsRanSteps(def.inputs, unresolved, scope.context.steps);
+      scope.known === 'incident' &&
+      !renderedInvalid &&
+      readsRanSteps(def.inputs, unresolved, scope.context.steps);
     call = {
       state: scope.name,
       connector: def.connector,

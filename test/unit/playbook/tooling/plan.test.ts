@@ -155,5 +155,31 @@ describe('cordon plan', () => {
     expect(plan.paths.map((p) => p.hops.map((h) => h.state).join(' '))).toEqual([
       'throttle __failed',
     ]);
+    // Also when another input reads a step result (known only when it runs): the invalid one
+    // that rendered fails the step whatever that result is.
+    const { playbooks: more } = build(
+      playbook(
+        'open',
+        `  open:
+    action: ticket.open
+    with: { connector: cases, summary: s }
+    next: throttle
+  throttle:
+    action: ratelimit.set
+    automatic: true
+    with: { connector: gateway, key: "{{ steps.open.result.id }}", limit: "{{ incident.title }}" }
+    next: done
+  done:
+    end: resolved
+`,
+      ),
+    );
+    const later = planRun((more ?? [])[0]!, INCIDENT);
+    expect(later.paths.map((p) => p.hops.map((h) => h.state).join(' '))).toContain(
+      'open throttle __failed',
+    );
+    expect(later.paths.map((p) => p.hops.map((h) => h.state).join(' '))).not.toContain(
+      'open throttle done',
+    );
   });
 });
