@@ -129,7 +129,7 @@ async function runStep(
   }));
   let result: unknown;
   try {
-    result = await runEffect(deps, data);
+    result = await runEffect(deps, data, at.last);
   } catch (err) {
     const code = isCordonError(err) ? err.code : 'CORDON_ERR_ACTION_FAILED';
     const message = err instanceof Error ? err.message : String(err);
@@ -264,7 +264,11 @@ function observeFirstAction(deps: ActionWorkerDeps, data: ActionJob): void {
   deps.metrics.observe(name, help, { playbook: data.playbookId }, seconds, buckets);
 }
 
-async function runEffect(deps: ActionWorkerDeps, data: ActionJob): Promise<unknown> {
+async function runEffect(
+  deps: ActionWorkerDeps,
+  data: ActionJob,
+  lastAttempt: boolean,
+): Promise<unknown> {
   const executor = deps.executors[data.connectorType]?.[data.operation];
   if (!executor) {
     throw new CordonError(
@@ -292,6 +296,7 @@ async function runEffect(deps: ActionWorkerDeps, data: ActionJob): Promise<unkno
         return signal();
       },
       timeoutMs: data.timeoutMs,
+      lastAttempt,
       ...(data.undoOf ? { undoOf: data.undoOf } : {}),
     }),
   );

@@ -13,6 +13,8 @@ export interface ActionContext {
   readonly signal: AbortSignal;
   /** How long this attempt may take (its signal aborts then); absent = not bounded here. */
   readonly timeoutMs?: number;
+  /** This is the step's last attempt: no retry of this effect follows a failure. */
+  readonly lastAttempt?: boolean;
   /**
    * Set when this call takes back an earlier effect (a playbook `undo`): that effect's key,
    * operation, inputs and result, so the connector can restore what the original replaced.

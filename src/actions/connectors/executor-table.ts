@@ -187,6 +187,7 @@ const PASSED_ON: Record<keyof ActionContext, true> = {
   now: true,
   signal: true,
   timeoutMs: true,
+  lastAttempt: true,
   undoOf: true,
 };
 void PASSED_ON;
@@ -212,6 +213,7 @@ function operationContext(
       return ctx.signal;
     },
     ...(ctx.timeoutMs === undefined ? {} : { timeoutMs: ctx.timeoutMs }),
+    ...(ctx.lastAttempt === undefined ? {} : { lastAttempt: ctx.lastAttempt }),
     memo,
     ...(undoOf ? { undoOf } : {}),
   };

@@ -272,9 +272,10 @@ async function taken<T>(
       outside = true;
     });
   } catch (err) {
-    // A failure no retry follows (inputs refused, the system refusing the request) leaves
-    // nothing for this effect's retry to go on from: the target goes back too.
-    const final = isCordonError(err) && FINAL_CODES.has(err.code);
+    // A failure no retry follows (the step's last attempt, inputs refused, the system
+    // refusing the request) leaves nothing for this effect's retry to go on from: the target
+    // goes back too (a run retried through the API acts under a new effect key).
+    const final = a.ctx.lastAttempt === true || (isCordonError(err) && FINAL_CODES.has(err.code));
     if (!outside || final) await a.ledger.unlockHolds(target, owner).catch(() => undefined);
     throw err;
   }

@@ -134,3 +134,35 @@ describe('a step refused by the vendor before it changed anything (non-retryable
     ).resolves.toBeDefined();
   });
 });
+
+describe("a step's last attempt", () => {
+  it('gives the target back when it fails, even after acting: no retry of it follows', async () => {
+    // a's set fails after its first call (every answer a 5xx): retryable, but this is the last
+    // attempt, so a run retried through the API (a new effect key) must not wait for it.
+    const server = kong.server as unknown as { handler: (req: unknown) => unknown };
+    const handler = server.handler;
+    server.handler = () => ({ status: 503, body: { message: 'unavailable' } });
+    try {
+      await expect(
+        h.run(
+          'kong',
+          'ratelimit.set',
+          { key: 'v-2', limit: '10/m' },
+          { effectKey: 'rv6-la', runId: 'run-la', lastAttempt: true },
+        ),
+      ).rejects.toMatchObject({ code: 'CORDON_ERR_ACTION_UNAVAILABLE' });
+    } finally {
+      server.handler = handler;
+    }
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 400);
+    await expect(
+      h.run(
+        'kong',
+        'ratelimit.set',
+        { key: 'v-2', limit: '2/s' },
+        { effectKey: 'rv6-lb', runId: 'run-lb', signal: ac.signal },
+      ),
+    ).resolves.toBeDefined();
+  });
+});

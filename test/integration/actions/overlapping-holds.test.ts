@@ -17,7 +17,7 @@ import { HOLD_LEASE_MS } from '../../../src/actions/connectors/holds.js';
 
 const ADMIN = 'kong-admin-token-holds';
 const kong = kongFake(
-  ['c-1', 'c-2', 'c-3', 'c-4', 'c-5', 'c-6', 'c-7', 'c-8', 'c-9', 'c-10', 'c-11'],
+  ['c-1', 'c-2', 'c-3', 'c-4', 'c-5', 'c-6', 'c-7', 'c-8', 'c-9', 'c-10', 'c-11', 'c-12'],
   ADMIN,
 );
 const HASH = 'b'.repeat(64);
@@ -333,6 +333,37 @@ describe('LiteLLM and API Gateway', () => {
     expect(planOf()).toEqual(['thr1']);
     await undo('aws-apigateway', 'ratelimit.clear', b);
     expect(planOf()).toEqual(['gold']);
+  });
+});
+
+describe('a Kong block that fails part-way', () => {
+  it('puts back the credentials it deleted before failing, so none is lost to a retry', async () => {
+    kong.credentials.push(
+      { id: 'c-12-a', key: 'secret-c-12-a', consumer: 'c-12' },
+      { id: 'c-12-b', key: 'secret-c-12-b', consumer: 'c-12' },
+    );
+    // Kong refuses every delete of the second credential (5xx: retried, then given up).
+    const server = kong.server as unknown as {
+      handler: (req: { method: string; path: string }) => unknown;
+    };
+    const handler = server.handler;
+    server.handler = (req) =>
+      req.method === 'DELETE' && req.path.endsWith('/c-12-b')
+        ? { status: 500, body: { message: 'An unexpected error occurred' } }
+        : handler(req);
+    try {
+      await expect(act('kong', 'key.block', { key: 'c-12' }, 'k12-a')).rejects.toMatchObject({
+        code: 'CORDON_ERR_ACTION_UNAVAILABLE',
+      });
+    } finally {
+      server.handler = handler;
+    }
+    expect(
+      kong.credentials
+        .filter((c) => c.consumer === 'c-12')
+        .map((c) => c.id)
+        .sort(),
+    ).toEqual(['c-12-a', 'c-12-b']);
   });
 });
 

@@ -367,17 +367,33 @@ export const kong = defineConnectorType<OutboundClient>({
             ttl: d.ttl ?? null,
           }));
         });
-        for (const cred of kept) {
-          client.redactor.add(cred.key);
-          await client.request(
-            {
-              method: 'DELETE',
-              path: `${consumerPath(consumer)}/key-auth/${encodeURIComponent(cred.id)}`,
-              idempotent: true,
-              accept: [404],
-            },
-            ctx.signal,
-          );
+        for (const cred of kept) client.redactor.add(cred.key);
+        const deleted: KeptCredential[] = [];
+        try {
+          for (const cred of kept) {
+            await client.request(
+              {
+                method: 'DELETE',
+                path: `${consumerPath(consumer)}/key-auth/${encodeURIComponent(cred.id)}`,
+                idempotent: true,
+                accept: [404],
+              },
+              ctx.signal,
+            );
+            deleted.push(cred);
+          }
+        } catch (err) {
+          // Half a block is not left behind: a step that fails is not undone (it took no
+          // effect), and a retry under a new effect key (a run retried through the API) lists
+          // only the credentials left, so those deleted here would be lost. Put them back.
+          if (deleted.length > 0)
+            await restoreCredentials(
+              consumer,
+              deleted,
+              { ...ctx, signal: AbortSignal.timeout(10_000) },
+              client,
+            ).catch(() => undefined);
+          throw err;
         }
         // Ids only: the key values stay with the effect for key.unblock, never in a result.
         return { consumer, disabled: kept.map((c) => c.id) };
