@@ -102,3 +102,44 @@ export function connectorHarness(
     cleanup: () => redis.cleanup(),
   };
 }
+
+/** An effect a harness ran: what its undo is handed as `undoOf`. */
+export interface RanEffect {
+  readonly effectKey: string;
+  readonly operation: string;
+  readonly inputs: Record<string, unknown>;
+  readonly result: unknown;
+}
+
+/**
+ * Effects and their undos through a harness, as the runtime runs them: each effect under its
+ * own run id (`run-<effectKey>`), its undo under the effect key `undo:<effectKey>`.
+ */
+export function effectSteps(harness: () => ConnectorHarness): {
+  act: (
+    type: string,
+    operation: string,
+    inputs: Record<string, unknown>,
+    effectKey: string,
+    signal?: AbortSignal,
+  ) => Promise<RanEffect>;
+  undo: (type: string, operation: string, of: RanEffect, signal?: AbortSignal) => Promise<unknown>;
+} {
+  return {
+    act: async (type, operation, inputs, effectKey, signal) => {
+      const result = await harness().run(type, operation, inputs, {
+        effectKey,
+        runId: `run-${effectKey}`,
+        ...(signal ? { signal } : {}),
+      });
+      return { effectKey, operation, inputs, result };
+    },
+    undo: (type, operation, of, signal) =>
+      harness().run(type, operation, of.inputs, {
+        effectKey: `undo:${of.effectKey}`,
+        runId: `run-${of.effectKey}`,
+        undoOf: of,
+        ...(signal ? { signal } : {}),
+      }),
+  };
+}

@@ -47,33 +47,7 @@ interface CelNode {
  * does not parse guarantees nothing either.
  */
 export function connectorsRequired(text: string): string[] {
-  let ast: CelNode;
-  try {
-    ast = (RUNNING.parse(text) as unknown as { ast: CelNode }).ast;
-  } catch {
-    return [];
-  }
-  const out = new Set<string>();
-  const visit = (n: CelNode): void => {
-    const args = Array.isArray(n.args) ? (n.args as CelNode[]) : [];
-    if (n.op === '&&') {
-      for (const a of args) visit(a);
-      return;
-    }
-    const [l, r] = args;
-    const name =
-      enabledRead(n) ??
-      (n.op === '==' && l && r
-        ? isTrue(r)
-          ? enabledRead(l)
-          : isTrue(l)
-            ? enabledRead(r)
-            : undefined
-        : undefined);
-    if (name !== undefined) out.add(name);
-  };
-  visit(ast);
-  return [...out];
+  return connectorTerms(text, '&&', (n) => enabledRead(n) ?? comparedWith(n, isTrue));
 }
 
 /**
@@ -82,6 +56,17 @@ export function connectorsRequired(text: string): string[] {
  * taken only when it is false, so they require those.
  */
 export function connectorsRequiredIfFalse(text: string): string[] {
+  return connectorTerms(text, '||', (n) =>
+    n.op === '!_' ? enabledRead(n.args as CelNode) : comparedWith(n, isFalse),
+  );
+}
+
+/** `read(term)` of each top-level `joiner` term of the parsed condition (none if it does not parse). */
+function connectorTerms(
+  text: string,
+  joiner: '&&' | '||',
+  read: (term: CelNode) => string | undefined,
+): string[] {
   let ast: CelNode;
   try {
     ast = (RUNNING.parse(text) as unknown as { ast: CelNode }).ast;
@@ -90,26 +75,23 @@ export function connectorsRequiredIfFalse(text: string): string[] {
   }
   const out = new Set<string>();
   const visit = (n: CelNode): void => {
-    const args = Array.isArray(n.args) ? (n.args as CelNode[]) : [];
-    if (n.op === '||') {
-      for (const a of args) visit(a);
+    if (n.op === joiner && Array.isArray(n.args)) {
+      for (const a of n.args as CelNode[]) visit(a);
       return;
     }
-    const [l, r] = args;
-    const name =
-      n.op === '!_'
-        ? enabledRead(n.args as CelNode)
-        : n.op === '==' && l && r
-          ? isFalse(r)
-            ? enabledRead(l)
-            : isFalse(l)
-              ? enabledRead(r)
-              : undefined
-          : undefined;
-    if (name) out.add(name);
+    const name = read(n);
+    if (name !== undefined) out.add(name);
   };
   visit(ast);
   return [...out];
+}
+
+/** `connectors.<name>.enabled == <literal>` (either side) where `literal` holds: the name. */
+function comparedWith(n: CelNode, literal: (n: CelNode) => boolean): string | undefined {
+  if (n.op !== '==' || !Array.isArray(n.args)) return undefined;
+  const [l, r] = n.args as CelNode[];
+  if (!l || !r) return undefined;
+  return literal(r) ? enabledRead(l) : literal(l) ? enabledRead(r) : undefined;
 }
 
 function isFalse(n: CelNode): boolean {

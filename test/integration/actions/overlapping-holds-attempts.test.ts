@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   connectorHarness,
   instancesFromYaml,
+  effectSteps,
   type ConnectorHarness,
 } from '../../helpers/action-connectors.js';
 import { kongFake } from '../../../src/demo/fakes/kong.js';
@@ -34,28 +35,7 @@ afterAll(async () => {
   for (const f of [kong.server, llm.server]) await f.stop();
 });
 
-type Done = {
-  effectKey: string;
-  operation: string;
-  inputs: Record<string, unknown>;
-  result: unknown;
-};
-async function act(
-  type: string,
-  operation: string,
-  inputs: Record<string, unknown>,
-  effectKey: string,
-): Promise<Done> {
-  const result = await h.run(type, operation, inputs, { effectKey, runId: `run-${effectKey}` });
-  return { effectKey, operation, inputs, result };
-}
-function undo(type: string, op: string, of: Done): Promise<unknown> {
-  return h.run(type, op, of.inputs, {
-    effectKey: `undo:${of.effectKey}`,
-    runId: `run-${of.effectKey}`,
-    undoOf: of,
-  });
-}
+const { act, undo } = effectSteps(() => h);
 const kongLimit = (consumer: string) =>
   kong.plugins.find((p) => p.consumer === consumer && p.name === 'rate-limiting')?.config;
 

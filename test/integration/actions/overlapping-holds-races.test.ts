@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   connectorHarness,
   instancesFromYaml,
+  effectSteps,
   type ConnectorHarness,
 } from '../../helpers/action-connectors.js';
 import { kongFake } from '../../../src/demo/fakes/kong.js';
@@ -37,34 +38,7 @@ afterAll(async () => {
   for (const f of [kong.server, llm.server]) await f.stop();
 });
 
-type Done = {
-  effectKey: string;
-  operation: string;
-  inputs: Record<string, unknown>;
-  result: unknown;
-};
-async function act(
-  type: string,
-  operation: string,
-  inputs: Record<string, unknown>,
-  effectKey: string,
-  signal?: AbortSignal,
-): Promise<Done> {
-  const result = await h.run(type, operation, inputs, {
-    effectKey,
-    runId: `run-${effectKey}`,
-    ...(signal ? { signal } : {}),
-  });
-  return { effectKey, operation, inputs, result };
-}
-function undo(type: string, op: string, of: Done, signal?: AbortSignal): Promise<unknown> {
-  return h.run(type, op, of.inputs, {
-    effectKey: `undo:${of.effectKey}`,
-    runId: `run-${of.effectKey}`,
-    undoOf: of,
-    ...(signal ? { signal } : {}),
-  });
-}
+const { act, undo } = effectSteps(() => h);
 const abortAfter = (ms: number): AbortSignal => {
   const ac = new AbortController();
   setTimeout(() => ac.abort(), ms);
