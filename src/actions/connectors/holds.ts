@@ -78,6 +78,8 @@ export type UndoPlan =
       readonly kind: 'kept';
       readonly top: boolean;
       readonly by: readonly string[];
+      /** The runs of those holds (each once, newest first): what a person reads. */
+      readonly runs: readonly string[];
       readonly beneath: HoldEntry;
     };
 
@@ -99,10 +101,12 @@ export function planUndo(fields: Readonly<Record<string, string>>, held: string)
     };
   others.sort((a, b) => b.seq - a.seq);
   const newest = others[0] as { effect: string; seq: number };
+  const runs = others.map((o) => (JSON.parse(fields[`h:${o.effect}`] ?? '{}') as HoldEntry).run);
   return {
     kind: 'kept',
     top: mine > newest.seq,
     by: others.map((o) => o.effect),
+    runs: [...new Set(runs.filter((r) => typeof r === 'string'))],
     beneath: JSON.parse(fields[`h:${newest.effect}`] ?? 'null') as HoldEntry,
   };
 }
@@ -182,7 +186,7 @@ async function undoHeld(
     case 'own':
       return { result: await undoing.undo(undoOf, ctx, a.client), recorded: false };
     case 'dropped':
-      result = { key: target.key, holds: { released: 'dropped' } };
+      result = { key: target.key, holds: { released: 'dropped', key: target.key } };
       break;
     case 'last': {
       acted();
@@ -195,7 +199,12 @@ async function undoHeld(
         withBaseMemo(ctx, base.effect, plan.baseMemo),
         a.client,
       );
-      result = withHolds(restored, { released: 'last', restoredFrom: base.effect });
+      result = withHolds(restored, {
+        released: 'last',
+        key: target.key,
+        restoredFrom: base.effect,
+        restoredFromRun: base.run,
+      });
       break;
     }
     case 'kept': {
@@ -208,11 +217,16 @@ async function undoHeld(
         const reapplied = await beneathOp.run(plan.beneath.inputs, plain, a.client);
         result = withHolds(reapplied, {
           released,
+          key: target.key,
           keptBy: plan.by,
+          keptByRuns: plan.runs,
           reapplied: plan.beneath.effect,
         });
       } else {
-        result = { key: target.key, holds: { released, keptBy: plan.by } };
+        result = {
+          key: target.key,
+          holds: { released, key: target.key, keptBy: plan.by, keptByRuns: plan.runs },
+        };
       }
       break;
     }
@@ -356,4 +370,42 @@ function withHolds(result: unknown, holds: Record<string, unknown>): unknown {
   return result !== null && typeof result === 'object' && !Array.isArray(result)
     ? { ...result, holds }
     : { result: result ?? null, holds };
+}
+
+/**
+ * What an undo's holds decided, in words for the run's timeline (an undo that left the target
+ * contained for another run must not read as if it lifted the containment), or undefined for
+ * a result without holds (an operation that keeps none, an undo planned `own`).
+ */
+export function describeHeldUndo(result: unknown): string | undefined {
+  if (result === null || typeof result !== 'object') return undefined;
+  const holds = (result as { holds?: unknown }).holds;
+  if (holds === null || typeof holds !== 'object') return undefined;
+  const h = holds as Record<string, unknown>;
+  const target = typeof h.key === 'string' ? `"${h.key}"` : 'the target';
+  const list = (v: unknown): string[] =>
+    Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+  switch (h.released) {
+    case 'dropped':
+      return `an explicit release had already dropped this hold on ${target}; nothing was changed outside`;
+    case 'last': {
+      const run = typeof h.restoredFromRun === 'string' ? ` (run ${h.restoredFromRun})` : '';
+      return `the last hold on ${target}: restored what was there before the first hold${run}`;
+    }
+    case 'top':
+    case 'beneath': {
+      const runs = list(h.keptByRuns);
+      const holders =
+        runs.length > 0
+          ? `run${runs.length > 1 ? 's' : ''} ${runs.join(', ')}`
+          : `${list(h.keptBy).length} other hold(s)`;
+      const again =
+        typeof h.reapplied === 'string'
+          ? `; the newest remaining containment (effect ${h.reapplied}) is in force again`
+          : '';
+      return `this run's hold on ${target} is taken back, but ${target} stays contained: ${holders} still hold${runs.length === 1 ? 's' : ''} it${again}`;
+    }
+    default:
+      return undefined;
+  }
 }

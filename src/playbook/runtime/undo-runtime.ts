@@ -1,3 +1,4 @@
+import { describeHeldUndo } from '../../actions/connectors/holds.js';
 import { actionInputsHash } from '../../actions/inputs-hash.js';
 import {
   isCancelTimer,
@@ -253,9 +254,32 @@ function takenBackElsewhere(
   };
 }
 
+/**
+ * The `message` of an undo's timeline entry: what its target's holds decided (the undo of a
+ * held effect may leave the target contained for another run, or restore an older state),
+ * after "undone on expiry" for an expiry's.
+ */
+function undoMessage(
+  expiry: boolean,
+  event: { ok: boolean; result?: unknown },
+): { message?: string } {
+  if (!event.ok) return {};
+  const parts = [
+    ...(expiry ? ['undone on expiry'] : []),
+    ...[describeHeldUndo(event.result)].filter((m): m is string => m !== undefined),
+  ];
+  return parts.length > 0 ? { message: parts.join('; ') } : {};
+}
+
 export function applyUndoDone(
   run: RunRecord,
-  event: { effectKey: string; ok: boolean; error?: { code: string; message: string }; by?: string },
+  event: {
+    effectKey: string;
+    ok: boolean;
+    result?: unknown;
+    error?: { code: string; message: string };
+    by?: string;
+  },
   at: number,
 ): UndoStepOutcome | undefined {
   const book = run.undo ?? EMPTY_BOOK;
@@ -296,7 +320,7 @@ export function applyUndoDone(
       effectKey: entry.effectKey,
       reason: entry.reason ?? 'cancelled',
       ...(event.by === undefined || event.by === run.id ? {} : { by: `run:${event.by}` }),
-      ...(entry.reason === 'expiry' && event.ok ? { message: 'undone on expiry' } : {}),
+      ...undoMessage(entry.reason === 'expiry', event),
       ...(event.error ? { error: event.error } : {}),
     },
   ];

@@ -13,7 +13,7 @@ import { apiGatewayFake } from '../../../src/demo/fakes/aws-apigateway.js';
 import { kongFake } from '../../../src/demo/fakes/kong.js';
 import { litellmFake } from '../../../src/demo/fakes/litellm.js';
 import { Keys } from '../../../src/store/keys.js';
-import { HOLD_LEASE_MS } from '../../../src/actions/connectors/holds.js';
+import { describeHeldUndo, HOLD_LEASE_MS } from '../../../src/actions/connectors/holds.js';
 
 const ADMIN = 'kong-admin-token-holds';
 const kong = kongFake(
@@ -115,13 +115,17 @@ describe('two runs rate-limit one Kong consumer', () => {
     expect(kongLimit('c-1')).toMatchObject({ second: 2, minute: null });
 
     const first = await undo('kong', 'ratelimit.clear', a);
-    expect(first).toMatchObject({ holds: { released: 'beneath', keptBy: ['k1-b'] } });
+    expect(first).toMatchObject({
+      holds: { released: 'beneath', key: 'c-1', keptBy: ['k1-b'], keptByRuns: ['run-k1-b'] },
+    });
+    // What the run's timeline says of this undo (undo-runtime.ts): not a lifted containment.
+    expect(describeHeldUndo(first)).toContain('"c-1" stays contained: run run-k1-b still holds it');
     expect(kongLimit('c-1')).toMatchObject({ second: 2, minute: null });
 
     const second = await undo('kong', 'ratelimit.clear', b);
     expect(second).toMatchObject({
       removed: true,
-      holds: { released: 'last', restoredFrom: 'k1-a' },
+      holds: { released: 'last', key: 'c-1', restoredFrom: 'k1-a', restoredFromRun: 'run-k1-a' },
     });
     expect(kongLimit('c-1')).toBeUndefined();
   });
@@ -137,7 +141,10 @@ describe('two runs rate-limit one Kong consumer', () => {
     const a = await act('kong', 'ratelimit.set', { key: 'c-2', limit: '10/m' }, 'k2-a');
     const b = await act('kong', 'ratelimit.set', { key: 'c-2', limit: '2/s' }, 'k2-b');
     const top = await undo('kong', 'ratelimit.clear', b);
-    expect(top).toMatchObject({ holds: { released: 'top', keptBy: ['k2-a'], reapplied: 'k2-a' } });
+    expect(top).toMatchObject({
+      holds: { released: 'top', keptBy: ['k2-a'], keptByRuns: ['run-k2-a'], reapplied: 'k2-a' },
+    });
+    expect(describeHeldUndo(top)).toContain('(effect k2-a) is in force again');
     expect(kongLimit('c-2')).toMatchObject({ minute: 10, second: null, hour: null });
     await undo('kong', 'ratelimit.clear', a);
     expect(kongLimit('c-2')).toMatchObject({ hour: 500, minute: null, second: null });
