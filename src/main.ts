@@ -69,6 +69,7 @@ import { CorrelatorProgress } from './store/correlator-progress.js';
 import { RedisStateStore } from './store/correlation-state-store.js';
 import { DeadLetterStore } from './store/dead-letters.js';
 import { EffectLedger } from './store/effect-ledger.js';
+import { holdsReader } from './actions/connectors/holds-view.js';
 import { EventLog } from './store/event-log.js';
 import { IncidentStore } from './store/incident-store.js';
 import { Keys } from './store/keys.js';
@@ -761,6 +762,7 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
         runner,
         playbooks: content.playbooks,
         limiter,
+        holds: holdsReader(actionInstances, new EffectLedger(redis, keys)),
         cases,
         metrics,
         clock,

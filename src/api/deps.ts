@@ -1,3 +1,4 @@
+import type { HoldsReader } from '../actions/connectors/holds-view.js';
 import type { ResolvedSenderAuth } from '../ingest/auth/sender-auth.js';
 import type { AuditReader } from '../audit/audit-query.js';
 import type { AuditRecorder } from '../audit/audit-trail.js';
@@ -42,6 +43,8 @@ export interface ApiDeps {
   /** The playbooks loaded from playbooks/ (the current versions); absent = none. */
   readonly playbooks?: readonly CompiledPlaybook[];
   readonly limiter: LimiterStore;
+  /** GET /v1/connectors/:name/holds/:key: the outbound gateways' holds (absent = no connectors). */
+  readonly holds?: HoldsReader;
   readonly cases: CaseStore;
   readonly metrics: Metrics;
   readonly clock: Clock;

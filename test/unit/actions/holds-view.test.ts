@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { holdFamilies, holdsView } from '../../../src/actions/connectors/holds-view.js';
+
+describe('holdsView', () => {
+  it('reads a damaged entry as who held the target, and a lease past its end as free', () => {
+    const view = holdsView(
+      'key',
+      { 'h:act_a': '{not json', 's:act_a': '3', lock: 'act_x', lockUntil: '1000', base: '{}' },
+      1_000,
+    );
+    expect(view).toEqual({
+      family: 'key',
+      holders: [{ effect: 'act_a', run: '', operation: '', at: 0, place: 3 }],
+      dropped: [],
+      takenBy: null,
+    });
+    expect(holdsView('key', { lock: 'act_x', lockUntil: '1001' }, 1_000).takenBy).toEqual({
+      effect: 'act_x',
+      until: 1_001,
+    });
+  });
+});
+
+describe('holdFamilies', () => {
+  it('lists the kinds of containment a type keeps holds for, none for the built-ins', () => {
+    expect(holdFamilies({ type: 'kong' })).toEqual(['access', 'key', 'ratelimit']);
+    expect(holdFamilies({ type: 'builtin-limiter' })).toEqual([]);
+    expect(holdFamilies({ type: 'no-such-type' })).toEqual([]);
+  });
+});
