@@ -19,6 +19,7 @@ export const AUDIT_ACTIONS = [
   'run.cancelled',
   'run.retried',
   'run.started',
+  'run.undo-retried',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -233,7 +233,7 @@ export function actionRefused(
 export function runControlled(
   principal: Principal,
   run: { id: string; incidentId: string; playbookId: string; playbookHash: string; state: string },
-  action: 'run.cancelled' | 'run.retried',
+  action: 'run.cancelled' | 'run.retried' | 'run.undo-retried',
   comment: string,
 ): AuditInput {
   return {

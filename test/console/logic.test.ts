@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { cumulativeSteps, sparklinePath, stepPath } from '../../src/console/ui/lib/chart';
 import { layoutGraph, markStates, parseMermaid } from '../../src/console/ui/lib/graph';
-import { whyNoDecision, canCancel, canRetry } from '../../src/console/ui/lib/roles';
+import {
+  whyNoDecision,
+  canCancel,
+  canRetry,
+  canRetryUndo,
+  failedUndos,
+} from '../../src/console/ui/lib/roles';
 import { takeToken } from '../../src/console/ui/lib/session';
 import { SseParser } from '../../src/console/ui/lib/sse';
 import { absoluteUtc, formatDuration, formatTime } from '../../src/console/ui/lib/time';
@@ -238,6 +244,22 @@ describe('roles', () => {
       true,
     );
     expect(canRetry({ principal: 'r', roles: ['responder'] }, run)).toBe(false);
+  });
+  it('offers failed undos again to responders, not while the run is undoing', () => {
+    const responder = { principal: 'r', roles: ['responder'] };
+    const failed = {
+      ...qs.runResolved,
+      status: 'cancelled' as const,
+      undo: { entries: [{ status: 'undone' }, { status: 'undo-failed' }] },
+    };
+    expect(failedUndos(failed)).toBe(1);
+    expect(canRetryUndo(responder, failed)).toBe(true);
+    expect(canRetryUndo({ principal: 'a', roles: ['analyst'] }, failed)).toBe(false);
+    expect(canRetryUndo(responder, { ...failed, status: 'undoing' })).toBe(false);
+    expect(canRetryUndo(responder, { ...failed, undo: { entries: [{ status: 'undone' }] } })).toBe(
+      false,
+    );
+    expect(canRetryUndo(responder, qs.runResolved)).toBe(false);
   });
 });
 

@@ -430,6 +430,64 @@ describe('undo that cannot complete, and a lost undo job', () => {
     expect(run?.undo?.entries.map((e) => e.status)).toEqual(['undone', 'undo-failed']);
   });
 
+  it('a failed undo is tried again on request, however often, until it takes the effect back', async () => {
+    const h = harness(CONTAIN);
+    const runId = await started(h, 'iris');
+    h.failures.set('ratelimit.clear', 1);
+    await h.runner.cancel(runId, 'responder-1');
+    await h.settle();
+    expect(await h.limiter.rule('ip-iris')).toMatchObject({ mode: 'block' });
+    const undoTypes = async (): Promise<string[]> =>
+      (await h.runs.timeline(runId))
+        .filter(
+          (e) => e.type.startsWith('undo.') && !['undo.started', 'undo.queued'].includes(e.type),
+        )
+        .map((e) => `${e.type}${typeof e.state === 'string' ? ` ${e.state}` : ''}`);
+
+    // Tried again and failing again: the second failure is recorded too (its own event id).
+    h.failures.set('ratelimit.clear', 1);
+    const first = await h.runner.retryUndos(runId, 'responder-2');
+    expect(first).toMatchObject({ ok: true, effects: [actionEffectId(runId, 'block_ip', 2)] });
+    await h.settle();
+    let run = await h.runs.get(runId);
+    expect(run?.status).toBe('cancelled');
+    expect(run?.undo?.entries.map((e) => [e.state, e.status, e.tries])).toEqual([
+      ['throttle', 'undone', undefined],
+      ['block_ip', 'undo-failed', 1],
+    ]);
+    expect(await h.limiter.rule('ip-iris')).toMatchObject({ mode: 'block' });
+
+    const second = await h.runner.retryUndos(runId, 'responder-2');
+    expect(second.ok).toBe(true);
+    await h.settle();
+    run = await h.runs.get(runId);
+    expect(run?.status).toBe('cancelled');
+    expect(run?.undo?.entries.map((e) => e.status)).toEqual(['undone', 'undone']);
+    expect(await h.limiter.rule('ip-iris')).toBeUndefined();
+    expect(await undoTypes()).toEqual([
+      'undo.failed block_ip',
+      'undo.succeeded throttle',
+      'undo.retried',
+      'undo.failed block_ip',
+      'undo.retried',
+      'undo.succeeded block_ip',
+    ]);
+    const retried = (await h.runs.timeline(runId)).filter((e) => e.type === 'undo.retried');
+    expect(retried[0]).toMatchObject({ by: 'responder-2', states: ['block_ip'] });
+    // Each try is one clear of the key, and only the failed undo ran again.
+    expect(ops(h).filter((o) => o === 'ratelimit.clear ip-iris')).toHaveLength(3);
+    expect(ops(h).filter((o) => o === 'ratelimit.clear iris')).toHaveLength(1);
+
+    expect(await h.runner.retryUndos(runId, 'responder-2')).toEqual({
+      ok: false,
+      reason: 'nothing-to-retry',
+    });
+    expect(await h.runner.retryUndos('run_nobody', 'responder-2')).toEqual({
+      ok: false,
+      reason: 'missing',
+    });
+  });
+
   it('an undo whose report fails on its last attempt is still told as done, and done once', async () => {
     const h = harness(CONTAIN);
     const runId = await started(h, 'kim');

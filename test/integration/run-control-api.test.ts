@@ -78,6 +78,20 @@ describe('POST /v1/runs/:id/cancel', () => {
     const retry = await t.call('POST', `/v1/runs/${run.id}/retry`, TOKENS.admin);
     expect(retry.statusCode).toBe(409);
     expect(retry.json().message).toContain('only a failed run can be retried');
+    // Its undo succeeded: nothing to try again (a failed one is, playbook-undo.test.ts).
+    const undoAgain = await t.call('POST', `/v1/runs/${run.id}/retry-undo`, TOKENS.approver, {});
+    expect(undoAgain.statusCode).toBe(409);
+    expect(undoAgain.json()).toMatchObject({
+      code: 'CORDON_ERR_RUN_STATE',
+      message: `Run ${run.id} has no undo that failed; nothing to try again.`,
+    });
+    expect(
+      (await t.call('POST', `/v1/runs/${run.id}/retry-undo`, TOKENS.analyst, {})).statusCode,
+    ).toBe(403);
+    expect(
+      (await t.call('POST', '/v1/runs/run_000000000000000000000000/retry-undo', TOKENS.approver))
+        .statusCode,
+    ).toBe(404);
 
     const audit = (await t.call('GET', '/v1/audit?action=run.cancelled', TOKENS.auditor)).json();
     expect(audit.entries).toEqual([
@@ -93,6 +107,7 @@ describe('POST /v1/runs/:id/cancel', () => {
     const doc = (await t.call('GET', '/docs/openapi.json', undefined)).json();
     expect(doc.paths['/v1/runs/{id}/cancel'].post.operationId).toBe('cancelRun');
     expect(doc.paths['/v1/runs/{id}/retry'].post.operationId).toBe('retryRun');
+    expect(doc.paths['/v1/runs/{id}/retry-undo'].post.operationId).toBe('retryRunUndos');
   });
 });
 

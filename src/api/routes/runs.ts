@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { runControlled } from '../../audit/audit-inputs.js';
+import type { RunRecord } from '../../playbook/runtime/run-record.js';
 import { CordonError } from '../../shared/errors.js';
 import { principalOf } from '../auth.js';
 import { READ_ROLES, type ApiDeps } from '../deps.js';
@@ -168,14 +169,63 @@ export const runRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
           ),
         );
         request.log.info({ runId: id, by: principal.id }, `run ${control}`);
-        const {
-          pendingEffects: _pending,
-          version: _version,
-          held: _held,
-          ...visible
-        } = outcome.run;
-        return visible;
+        return visibleRun(outcome.run);
       },
     );
   }
+
+  app.post<{ Params: { id: string }; Body: { comment?: string } }>(
+    '/v1/runs/:id/retry-undo',
+    {
+      config: { roles: CONTROL_ROLES },
+      preValidation: async (request) => {
+        request.body ??= {};
+      },
+      schema: {
+        operationId: 'retryRunUndos',
+        summary: 'Try again the undos of a run that failed after their retries',
+        description:
+          "Containment whose undo failed (the gateway down while it ran, say) stays in force: each such effect's undo runs again as a new undo job, whatever the run's status (an ended run too), and its outcome reaches the run's undo book and timeline. The run's status does not change.",
+        tags: ['runs'],
+        params: idParamsFor('run'),
+        body: {
+          type: 'object',
+          properties: { comment: { type: 'string', minLength: 1, maxLength: 4000 } },
+          additionalProperties: false,
+        },
+        response: {
+          200: named('Run', 'The run, its failed undos queued again (their entries `undoing`).'),
+          ...errorResponses,
+          409: named('Error', 'The run is undoing, or has no failed undo.'),
+        },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      const id = request.params.id;
+      const outcome = await deps.runner.retryUndos(id, principal.id);
+      if (!outcome.ok) {
+        if (outcome.reason === 'missing')
+          throw new CordonError('CORDON_ERR_API_NOT_FOUND', `No run ${id}.`);
+        throw new CordonError(
+          'CORDON_ERR_RUN_STATE',
+          outcome.reason === 'nothing-to-retry'
+            ? `Run ${id} has no undo that failed; nothing to try again.`
+            : `Run ${id} is ${outcome.reason}; wait until its undos are over, then try again the ones that failed.`,
+          { details: { status: outcome.reason } },
+        );
+      }
+      await deps.audit.trail.record(
+        runControlled(principal, outcome.run, 'run.undo-retried', request.body?.comment ?? ''),
+      );
+      request.log.info({ runId: id, by: principal.id, effects: outcome.effects }, 'run undo retry');
+      return visibleRun(outcome.run);
+    },
+  );
 };
+
+/** A run as the API shows it (no outbox, version or holder). */
+function visibleRun(run: RunRecord): Omit<RunRecord, 'pendingEffects' | 'version' | 'held'> {
+  const { pendingEffects: _pending, version: _version, held: _held, ...visible } = run;
+  return visible;
+}

@@ -57,6 +57,8 @@ export interface ActionJob {
   readonly undoReason?: UndoReason;
   /** Set on an undo job: the other runs whose books hold the effect (UndoEntry.alsoIn), told too. */
   readonly tell?: readonly string[];
+  /** Set on an undo job a person tried again (UndoEntry.tries): its outcome's event id says so. */
+  readonly undoTry?: number;
   /**
    * Attempts made before this job existed: a step run in place (HeldAction) whose one attempt
    * failed is handed to a job of its own for the attempts its retry policy has left.

@@ -6,7 +6,7 @@ import { FINAL_STATUSES, type FailedAt, type RunRecord, type RunStatus } from '.
 import { kindOf, leavesOf, statusOfState } from './run-positions.js';
 import { effectEntries } from './run-timeline.js';
 import { MAX_CONFLICT_RETRIES, type RunnerCore } from './runner-core.js';
-import { EMPTY_BOOK, toUndo, withEntry } from './undo-book.js';
+import { EMPTY_BOOK, mark, toUndo, undoKey, withEntry } from './undo-book.js';
 import { subRunsAt, subRunsToAwait } from './undo-events.js';
 import { inForce, startPass, takeOverPass } from './undo-runtime.js';
 
@@ -124,6 +124,83 @@ export async function cancelRun(
   }
   throw new Error(
     `Run ${runId}: could not cancel after ${MAX_CONFLICT_RETRIES} conflicting saves.`,
+  );
+}
+
+/**
+ * Tries again the undos that failed after their retries (`undo-failed`: containment left in
+ * force, say a consumer still throttled because the gateway was down while its undo ran), each
+ * as a new undo job under its own key, whatever the run's status (an ended run too). Each
+ * outcome reaches the book as any undo's (`undo.succeeded` / `undo.failed`); the run's status
+ * does not change. Refused while the run is `undoing` (its pass is under way) or has no
+ * failed undo.
+ */
+export async function retryUndos(
+  core: RunnerCore,
+  runId: string,
+  by: string,
+): Promise<
+  | { ok: true; run: RunRecord; effects: readonly string[] }
+  | { ok: false; reason: 'missing' | 'nothing-to-retry' | RunStatus }
+> {
+  for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt += 1) {
+    const run = await core.deps.runs.get(runId);
+    if (!run) return { ok: false, reason: 'missing' };
+    if (run.status === 'undoing') return { ok: false, reason: run.status };
+    if (run.pendingEffects.length > 0) {
+      await core.flush(run);
+      continue;
+    }
+    const book = run.undo ?? EMPTY_BOOK;
+    // Newest first, the order a pass takes them back in.
+    const failed = book.entries.filter((e) => e.status === 'undo-failed').reverse();
+    if (failed.length === 0) return { ok: false, reason: 'nothing-to-retry' };
+    const keys = failed.map((e) => e.effectKey);
+    // BullMQ keeps a failed job (for weeks) and adds nothing under its id while it is there.
+    for (const key of keys) await core.deps.queues.removeFailedActionJob(undoKey(key));
+    const now = core.deps.clock.now();
+    const effects: Effect[] = keys.map((effectKey) => ({
+      kind: 'undo',
+      id: undoKey(effectKey),
+      effectKey,
+    }));
+    const saved = await core.deps.runs.save(
+      run,
+      {
+        status: run.status,
+        state: run.state,
+        step: run.step,
+        context: run.context,
+        pendingEffects: effects,
+        updatedAt: now,
+        undo: {
+          ...book,
+          entries: mark(book, keys, 'undoing').entries.map((e) =>
+            keys.includes(e.effectKey) ? { ...e, tries: (e.tries ?? 0) + 1 } : e,
+          ),
+        },
+      },
+      [
+        {
+          at: now,
+          type: 'undo.retried',
+          by,
+          states: failed.map((e) => e.state),
+          message: `${failed.length} undo${failed.length === 1 ? '' : 's'} that failed tried again by ${by}`,
+        },
+        ...effectEntries(effects, now),
+      ],
+      '',
+    );
+    if (saved === 'conflict') continue;
+    if (saved === 'missing') return { ok: false, reason: 'missing' };
+    core.deps.logger.info({ runId, by, effects: keys }, 'failed undos retried');
+    const updated = await core.deps.runs.get(runId);
+    if (updated) await core.flush(updated);
+    return { ok: true, run: (await core.deps.runs.get(runId)) ?? run, effects: keys };
+  }
+  throw new Error(
+    `Run ${runId}: could not retry its undos after ${MAX_CONFLICT_RETRIES} conflicting saves.`,
   );
 }
 

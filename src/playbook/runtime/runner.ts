@@ -50,7 +50,7 @@ import {
   type RunStatus,
   type TimelineEntry,
 } from './run-record.js';
-import { cancelRun, retryRun } from './run-control.js';
+import { cancelRun, retryRun, retryUndos } from './run-control.js';
 import { kindOf, leavesOf, positionOf, sameValue, statusOf } from './run-positions.js';
 import { effectEntries, eventSummary } from './run-timeline.js';
 import { lazyChild } from './lazy-log.js';
@@ -739,6 +739,10 @@ export class Runner {
     return retryRun(this.#core, runId, by);
   }
 
+  retryUndos(runId: string, by: string): ReturnType<typeof retryUndos> {
+    return retryUndos(this.#core, runId, by);
+  }
+
   /** Reports an action job's outcome to its run as an event (idempotent by job id). */
   async reportAction(
     job: ActionJob,
@@ -757,6 +761,7 @@ export class Runner {
           job.effectKey,
           job.undoOf.effectKey,
           outcome,
+          job.undoTry,
         );
         await this.queueEvent(told, UNDO_POSITION, eventId, event);
       }
@@ -796,7 +801,14 @@ export class Runner {
         ? watchers
         : [...new Set([job.runId, ...(job.tell ?? []), ...watchers])];
       for (const run of runs) {
-        const { eventId, event } = undoOutcomeEvent(run, job.runId, jobId, effectKey, outcome);
+        const { eventId, event } = undoOutcomeEvent(
+          run,
+          job.runId,
+          jobId,
+          effectKey,
+          outcome,
+          job.undoTry,
+        );
         await this.queueEvent(run, UNDO_POSITION, eventId, event);
       }
       // Only those read: a run listed since waits on a new job under the same id.

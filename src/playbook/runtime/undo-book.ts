@@ -32,6 +32,8 @@ export interface UndoEntry {
    * their books say it is taken back and their own expiry of it does nothing.
    */
   readonly alsoIn?: readonly string[];
+  /** How often a person tried its failed undo again (POST /v1/runs/{id}/retry-undo). */
+  readonly tries?: number;
 }
 
 /**

@@ -216,8 +216,14 @@ export async function deferEvent(
  * sub-run's effect taken over by its parent shares its undo job (`<effectKey>-undo`, so it is
  * never undone twice), and each run must still hear how it went.
  */
-export function undoOutcomeId(undoJobId: string, ok: boolean, runId: string): string {
-  return `${undoJobId}-${ok ? 'done' : 'failed'}-${runId}`;
+export function undoOutcomeId(
+  undoJobId: string,
+  ok: boolean,
+  runId: string,
+  /** A person's retry of a failed undo (UndoEntry.tries): its outcome is news again. */
+  undoTry?: number,
+): string {
+  return `${undoJobId}-${ok ? 'done' : 'failed'}-${runId}${undoTry ? `-t${undoTry}` : ''}`;
 }
 
 /** Whether `event` ends a sub-run that `run`'s undo pass waits for (applyUndoEvent's). */
@@ -368,7 +374,14 @@ export async function relayFinishedUndo(
   // Named after the run whose job it was: the one that actually tried.
   const owner = job.runId ?? runId;
   for (const told of [runId, ...(entry.alsoIn ?? [])]) {
-    const { eventId, event } = undoOutcomeEvent(told, owner, jobId, entry.effectKey, outcome);
+    const { eventId, event } = undoOutcomeEvent(
+      told,
+      owner,
+      jobId,
+      entry.effectKey,
+      outcome,
+      entry.tries,
+    );
     await core.queueEvent(told, UNDO_POSITION, eventId, event);
   }
 }
@@ -395,6 +408,7 @@ export function undoOutcomeEvent(
   jobId: string,
   effectKey: string,
   outcome: UndoJobOutcome,
+  undoTry?: number,
 ): { eventId: string; event: RunEvent } {
   const byOther = owner !== told;
   const event: RunEvent = outcome.ok
@@ -405,7 +419,7 @@ export function undoOutcomeEvent(
         ok: false,
         error: { code: outcome.code, message: outcome.message },
       };
-  const id = undoOutcomeId(jobId, outcome.ok, told);
+  const id = undoOutcomeId(jobId, outcome.ok, told, undoTry);
   return byOther
     ? { eventId: outcome.ok ? id : `${id}-by-${owner}`, event: { ...event, by: owner } }
     : { eventId: id, event };

@@ -56,6 +56,7 @@ export function undoJob(run: RunRecord, entry: UndoEntry, reason: UndoReason): A
     },
     undoReason: reason,
     ...(entry.alsoIn?.length ? { tell: entry.alsoIn } : {}),
+    ...(entry.tries ? { undoTry: entry.tries } : {}),
   };
 }
 

@@ -31,6 +31,17 @@ export function canRetry(me: WhoAmI, run: Run): boolean {
   return canControlRuns(me) && run.status === 'failed';
 }
 
+/** Undos that failed after their retries (containment left in force) can be tried again. */
+export function failedUndos(run: Run): number {
+  return (run.undo?.entries ?? []).filter(
+    (e) => (e as { status?: unknown } | null)?.status === 'undo-failed',
+  ).length;
+}
+
+export function canRetryUndo(me: WhoAmI, run: Run): boolean {
+  return canControlRuns(me) && run.status !== 'undoing' && failedUndos(run) > 0;
+}
+
 export function canRead(me: WhoAmI): boolean {
   return ['analyst', 'approver', 'admin'].some((r) => me.roles.includes(r));
 }

@@ -6,7 +6,7 @@ import { Time } from '../components/time';
 import { ApiError, errorText } from '../lib/api';
 import { useConsole } from '../lib/context';
 import { markStates, parseMermaid } from '../lib/graph';
-import { canCancel, canRetry } from '../lib/roles';
+import { canCancel, canRetry, canRetryUndo, failedUndos } from '../lib/roles';
 import { Link } from '../lib/router';
 import { absoluteUtc } from '../lib/time';
 import { useLoad } from '../lib/use-load';
@@ -144,7 +144,7 @@ function Graph(props: { run: RunDetail }) {
   );
 }
 
-/** Cancel (undoes effects: confirmed first, focus on "Keep running") and retry, by role. */
+/** Cancel (undoes effects: confirmed first, focus on "Keep running"), retry and retry of failed undos, by role. */
 function Controls(props: { run: Run; onChanged(): void }) {
   const { api, me, store } = useConsole();
   const { run } = props;
@@ -157,8 +157,9 @@ function Controls(props: { run: Run; onChanged(): void }) {
   }, [confirming]);
   const cancel = canCancel(me, run);
   const retry = canRetry(me, run);
-  if (!cancel && !retry) return null;
-  const act = async (what: 'cancel' | 'retry') => {
+  const retryUndo = canRetryUndo(me, run);
+  if (!cancel && !retry && !retryUndo) return null;
+  const act = async (what: 'cancel' | 'retry' | 'retry-undo') => {
     setProblem(undefined);
     try {
       store.remember(
@@ -182,6 +183,11 @@ function Controls(props: { run: Run; onChanged(): void }) {
       {retry && (
         <button type="button" class="primary" onClick={() => void act('retry')}>
           Retry from the failed step
+        </button>
+      )}
+      {retryUndo && (
+        <button type="button" class="primary" onClick={() => void act('retry-undo')}>
+          Try the failed undo{failedUndos(run) > 1 ? 's' : ''} again
         </button>
       )}
       {confirming && (
