@@ -120,17 +120,54 @@ function checkActionLoops(
   at: YamlPath,
   checked: (state: string) => boolean,
 ): void {
-  const acts = (n: string): boolean => kindAt(def, n)?.mutation !== undefined;
-  const unattended = (n: string): boolean => acts(n) || kindAt(def, n)?.resting === 'transient';
+  const mutates = (s: StateDefinition): boolean => stateKind(s.kind)?.mutation !== undefined;
+  // A parallel state acts when a branch of it does, and passes unattended when no branch has
+  // an approval, a wait or a call in it (a call's playbook is not known here: it may ask).
+  const acts = (n: string): boolean => {
+    const state = def.states[n];
+    return state !== undefined && (mutates(state) || nestedStates(state).some(mutates));
+  };
+  const unattended = (n: string): boolean => {
+    const state = def.states[n];
+    return state !== undefined && passesUnattended(state);
+  };
   for (const name of Object.keys(def.states)) {
     if (!acts(name) || !checked(name) || !loopsBack(def, name, unattended)) continue;
+    const state = def.states[name] as StateDefinition;
     sink.warning(
       [...at, 'states', name],
       'CORDON_WARN_PLAYBOOK_ACTION_LOOP',
-      `State "${name}" can lead back to itself through actions and choices only, so a run could act again and again with no approval and no pause. Put an approval or a wait on that loop (a wait with "for" bounds how fast it repeats), or end it.`,
+      `State "${name}"${mutates(state) ? '' : ' (its branches act)'} can lead back to itself through actions, choices and parallel states without an approval or a wait only, so a run could act again and again with no approval and no pause. Put an approval or a wait on that loop (a wait with "for" bounds how fast it repeats), or end it.`,
       true,
     );
   }
+}
+
+/** The states nested in `state` (a parallel's branch states), at every depth. */
+function nestedStates(state: StateDefinition): StateDefinition[] {
+  const children = Object.values(stateKind(state.kind)?.children?.(state) ?? {});
+  return children.flatMap((c) => [c, ...nestedStates(c)]);
+}
+
+/**
+ * Whether a run goes through `state` with nobody asked and no pause: an action, a choice, or a
+ * state whose nested states all do so (or end), such as a parallel of automatic branches.
+ */
+function passesUnattended(state: StateDefinition): boolean {
+  const kind = stateKind(state.kind);
+  if (!kind) return false;
+  if (kind.mutation !== undefined || kind.resting === 'transient') return true;
+  if (!kind.children) return false;
+  return nestedStates(state).every((s) => {
+    const k = stateKind(s.kind);
+    return (
+      k !== undefined &&
+      (k.mutation !== undefined ||
+        k.resting === 'transient' ||
+        k.resting === 'final' ||
+        k.children !== undefined)
+    );
+  });
 }
 
 function kindAt(def: StateGraph, name: string) {

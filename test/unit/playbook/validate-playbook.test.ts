@@ -68,6 +68,50 @@ describe('warnings', () => {
     ]);
   });
 
+  it('warns of a loop through a parallel state whose branches act unattended, not one with an approval inside', () => {
+    const looping = (branchExtra: string): string =>
+      playbook(
+        [
+          '  first:',
+          '    parallel:',
+          '      join: all',
+          '      branches:',
+          '        gw:',
+          '          start: limit',
+          '          states:',
+          '            limit:',
+          '              action: ratelimit.set',
+          '              automatic: true',
+          '              with: { key: "{{ incident.group.api_key }}", limit: 10/m }',
+          '              undo: ratelimit.clear',
+          `              next: ${branchExtra ? 'ask' : 'gw_done'}`,
+          ...(branchExtra ? [branchExtra] : []),
+          '            gw_done: { end: resolved }',
+          '        note:',
+          '          start: note_done',
+          '          states:',
+          '            note_done: { end: resolved }',
+          '    next: again',
+          '  again:',
+          '    choice:',
+          '      - when: "incident.severity == \'critical\'"',
+          '        next: first',
+          '    default: done',
+          CLEAN_END,
+        ].join('\n'),
+      );
+    const codes = (text: string): string[] =>
+      build(text).diagnostics.map((d) => `${d.code} ${d.path}`);
+    expect(codes(looping(''))).toEqual(['CORDON_WARN_PLAYBOOK_ACTION_LOOP states.first']);
+    expect(build(looping('')).diagnostics[0]?.message).toContain('"first" (its branches act)');
+    const ask = [
+      '            ask:',
+      '              approval: { roles: [approver], timeout: 1h, message: "Again?" }',
+      '              on: { approved: gw_done, rejected: gw_done, timeout: gw_done }',
+    ].join('\n');
+    expect(codes(looping(ask))).toEqual([]);
+  });
+
   it('still compiles a playbook whose only diagnostics are warnings', () => {
     // BUG (src/playbook/definition/validate-playbook.ts:75): any diagnostic — a warning too —
     // makes validatePlaybook return undefined, so the playbook is silently dropped.
