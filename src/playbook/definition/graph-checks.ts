@@ -206,19 +206,32 @@ function checkDisabledConnectors(
   sink: DiagnosticSink,
   at: YamlPath,
   disabled: (connector: string) => boolean,
+  /** What every path to this graph's start guarantees (a branch: its parallel state's). */
+  entry: ReadonlySet<string> = new Set(),
 ): void {
-  const known = enabledOnArrival(def, reachable);
+  const known = enabledOnArrival(def, reachable, entry);
   for (const name of reachable) {
     const state = def.states[name];
     if (!state) continue;
+    const here = known.get(name) ?? new Set<string>();
     for (const connector of connectorsUsedBy(state)) {
-      if (!disabled(connector) || known.get(name)?.has(connector)) continue;
+      if (!disabled(connector) || here.has(connector)) continue;
       sink.error(
         [...at, 'states', name],
         'CORDON_ERR_PLAYBOOK_UNKNOWN_CONNECTOR',
-        `State "${name}" acts on connector "${connector}", which is disabled, and a run can reach it without passing a choice that requires it enabled. Lead every path to it through a choice branch whose condition is connectors.${connector}.enabled (alone or joined with &&)${at.length > 0 ? ', inside this parallel branch (a choice before the parallel state does not count here)' : ''}, or enable the connector.`,
+        `State "${name}" acts on connector "${connector}", which is disabled, and a run can reach it without passing a choice that requires it enabled. Lead every path to it through a choice branch whose condition is connectors.${connector}.enabled (alone or joined with &&; before the parallel state, or inside the branch), or enable the connector.`,
       );
     }
+    // A run enters each branch with what it knew arriving at the parallel state.
+    for (const nested of stateKind(state.kind)?.graphs?.(state) ?? [])
+      checkDisabledConnectors(
+        nested.graph,
+        walk(nested.graph, nested.graph.start, () => true),
+        sink,
+        [...at, 'states', name, ...nested.at],
+        disabled,
+        here,
+      );
   }
 }
 
@@ -226,9 +239,10 @@ function checkDisabledConnectors(
 function enabledOnArrival(
   def: StateGraph,
   reachable: ReadonlySet<string>,
+  entry: ReadonlySet<string>,
 ): Map<string, ReadonlySet<string>> {
   // A must-analysis: sets only shrink (intersections over incoming paths), so it settles.
-  const known = new Map<string, ReadonlySet<string>>([[def.start, new Set()]]);
+  const known = new Map<string, ReadonlySet<string>>([[def.start, new Set(entry)]]);
   for (let changed = true; changed;) {
     changed = false;
     for (const name of reachable) {

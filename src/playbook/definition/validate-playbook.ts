@@ -393,8 +393,16 @@ function validateState(
       const places = env.where.get(inner) ?? [];
       return places.length > 1 ? places.join(' and ') : undefined;
     },
+    // Disabled connectors in a branch are checked from the playbook's own graph, which knows
+    // what the choices before the parallel state guarantee (checkDisabledConnectors).
     checkBranchGraph: (branch, at) =>
-      checkGraph(branch, sink, (op) => OPERATIONS[op], at, isDisabledIn(ctx)),
+      checkGraph(
+        branch,
+        sink,
+        (op) => OPERATIONS[op],
+        at,
+        () => false,
+      ),
     mark: () => sink.diagnostics.length,
     erredSince: (mark) => sink.diagnostics.some((d, i) => i >= mark && d.severity === 'error'),
   }) as StateDefinition | undefined;

@@ -51,6 +51,17 @@ export interface StateKind<D extends BaseStateDefinition = BaseStateDefinition> 
   watchesIncident?(def: D): boolean;
   /** States nested in one of this kind (a parallel's branch states), by their unique names. */
   children?(def: D): Readonly<Record<string, StateDefinition>>;
+  /**
+   * The state machines nested in one of this kind (a parallel's branches), each with where it
+   * sits below the state's own path, for checks that follow a run into them.
+   */
+  graphs?(def: D): readonly {
+    readonly at: YamlPath;
+    readonly graph: {
+      readonly start: string;
+      readonly states: Readonly<Record<string, StateDefinition>>;
+    };
+  }[];
   /** Whether `steps.<name>` holds this state's result once it ran. */
   readonly recordsStep?: boolean;
   /** The xstate state node for `def`; may add named delays to `machine`. */

@@ -139,6 +139,78 @@ describe('connectors.<name>.enabled', () => {
     );
   });
 
+  /** `pick` leads to a parallel state whose branch acts on mlflow after its own approval. */
+  const PARALLEL = (
+    when: string,
+    inBranch = '',
+    otherwise = 'done',
+  ): string => `apiVersion: cordon/v1
+id: roll
+on: { correlation: [r] }
+start: pick
+states:
+  pick:
+    choice:
+      - when: ${when}
+        next: both
+    default: ${otherwise}
+  both:
+    parallel:
+      branches:
+        roll:
+          start: ${inBranch ? 'check' : 'ask'}
+          states:${inBranch}
+            ask:
+              approval: { roles: [approver], timeout: 1h }
+              on: { approved: move, rejected: roll_done, timeout: roll_done }
+            move:
+              action: model.rollback
+              with: { connector: mlflow, model: m, alias: champion }
+              undo: model.restore
+              next: roll_done
+            roll_done: { end: resolved }
+        note:
+          start: note_done
+          states:
+            note_done: { end: resolved }
+    next: done
+  done: { end: resolved }
+`;
+
+  it('counts a choice before a parallel state inside its branches', () => {
+    const built = buildPlaybooks(
+      [{ file: 'p.yaml', text: PARALLEL('connectors.mlflow.enabled') }],
+      ctx(false),
+    );
+    expect(built.diagnostics.map(formatDiagnostic)).toEqual([]);
+    const inside = `
+            check:
+              choice:
+                - when: connectors.mlflow.enabled
+                  next: ask
+              default: roll_done`;
+    expect(
+      buildPlaybooks([{ file: 'p.yaml', text: PARALLEL("'true'", inside) }], ctx(false))
+        .diagnostics,
+    ).toEqual([]);
+  });
+
+  it('refuses a branch reaching a disabled connector that no choice before or inside guards', () => {
+    // The default reaches the parallel state too, skipping the guard.
+    const built = buildPlaybooks(
+      [{ file: 'p.yaml', text: PARALLEL('connectors.mlflow.enabled', '', 'both') }],
+      ctx(false),
+    );
+    expect(built.playbooks).toBeUndefined();
+    const text = built.diagnostics.map(formatDiagnostic).join('\n');
+    expect(text).toMatch(
+      /CORDON_ERR_PLAYBOOK_UNKNOWN_CONNECTOR State "move" acts on connector "mlflow", which is disabled/,
+    );
+    expect(built.diagnostics.map((d) => d.path)).toEqual([
+      'states.both.parallel.branches.roll.states.move',
+    ]);
+  });
+
   it('does not let a playbook act on a disabled connector it never tests', () => {
     const built = buildPlaybooks([{ file: 'p.yaml', text: PLAYBOOK('true') }], ctx(false));
     expect(built.playbooks).toBeUndefined();

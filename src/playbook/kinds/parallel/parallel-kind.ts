@@ -29,6 +29,11 @@ export const parallelKind: StateKind<ParallelStateDefinition> = {
     ...(def.onFailure ? [{ to: def.onFailure, approved: false }] : []),
   ],
   implicitFailure: (def) => def.onFailure === undefined,
+  graphs: (def) =>
+    Object.entries(def.branches).map(([branch, graph]) => ({
+      at: ['parallel', 'branches', branch],
+      graph,
+    })),
   children: (def) =>
     Object.assign({}, ...Object.values(def.branches).map((b) => b.states)) as Record<
       string,
