@@ -101,14 +101,24 @@ export function planUndo(fields: Readonly<Record<string, string>>, held: string)
     };
   others.sort((a, b) => b.seq - a.seq);
   const newest = others[0] as { effect: string; seq: number };
-  const runs = others.map((o) => (JSON.parse(fields[`h:${o.effect}`] ?? '{}') as HoldEntry).run);
+  const runs = others.map((o) => runOf(fields[`h:${o.effect}`]));
   return {
     kind: 'kept',
     top: mine > newest.seq,
     by: others.map((o) => o.effect),
-    runs: [...new Set(runs.filter((r) => typeof r === 'string'))],
+    runs: [...new Set(runs.filter((r): r is string => r !== undefined))],
     beneath: JSON.parse(fields[`h:${newest.effect}`] ?? 'null') as HoldEntry,
   };
+}
+
+/** The run of a stored hold entry, or undefined for a damaged one (it still holds). */
+function runOf(entry: string | undefined): string | undefined {
+  try {
+    const run = (JSON.parse(entry ?? '{}') as Partial<HoldEntry>).run;
+    return typeof run === 'string' ? run : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** What acting answered; `recorded`: the ledger holds it already (with the holds' change). */

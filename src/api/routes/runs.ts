@@ -211,7 +211,9 @@ export const runRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
           'CORDON_ERR_RUN_STATE',
           outcome.reason === 'nothing-to-retry'
             ? `Run ${id} has no undo that failed; nothing to try again.`
-            : `Run ${id} is ${outcome.reason}; wait until its undos are over, then try again the ones that failed.`,
+            : outcome.reason === 'undo-running'
+              ? `Run ${id} has an undo whose job is still queued or running (a failed attempt about to be tried again, or a stalled job); wait for it to end, then try again.`
+              : `Run ${id} is ${outcome.reason}; wait until its undos are over, then try again the ones that failed.`,
           { details: { status: outcome.reason } },
         );
       }

@@ -7,7 +7,7 @@ import { kindOf, leavesOf, statusOfState } from './run-positions.js';
 import { effectEntries } from './run-timeline.js';
 import { MAX_CONFLICT_RETRIES, type RunnerCore } from './runner-core.js';
 import { EMPTY_BOOK, mark, toUndo, undoKey, withEntry } from './undo-book.js';
-import { subRunsAt, subRunsToAwait } from './undo-events.js';
+import { relayFinishedUndo, subRunsAt, subRunsToAwait } from './undo-events.js';
 import { inForce, startPass, takeOverPass } from './undo-runtime.js';
 
 /**
@@ -141,7 +141,7 @@ export async function retryUndos(
   by: string,
 ): Promise<
   | { ok: true; run: RunRecord; effects: readonly string[] }
-  | { ok: false; reason: 'missing' | 'nothing-to-retry' | RunStatus }
+  | { ok: false; reason: 'missing' | 'nothing-to-retry' | 'undo-running' | RunStatus }
 > {
   for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt += 1) {
     const run = await core.deps.runs.get(runId);
@@ -153,11 +153,28 @@ export async function retryUndos(
     }
     const book = run.undo ?? EMPTY_BOOK;
     // Newest first, the order a pass takes them back in.
-    const failed = book.entries.filter((e) => e.status === 'undo-failed').reverse();
-    if (failed.length === 0) return { ok: false, reason: 'nothing-to-retry' };
+    const candidates = book.entries.filter((e) => e.status === 'undo-failed').reverse();
+    if (candidates.length === 0) return { ok: false, reason: 'nothing-to-retry' };
+    // The undo job under each id, as the queue has it: a failure is reported to the run from
+    // inside the job, before the queue records the job failed (and a stalled one runs again).
+    const jobs = await Promise.all(
+      candidates.map((e) => core.deps.queues.actionJobState(undoKey(e.effectKey))),
+    );
+    const busy = jobs.find((j) => !['failed', 'completed', 'unknown'].includes(j.state));
+    if (busy) return { ok: false, reason: 'undo-running' };
+    // One that completed after all (its success not applied yet): told now, not run again.
+    const completed = candidates.filter((_, i) => jobs[i]?.state === 'completed');
+    for (const entry of completed) await relayFinishedUndo(core, run.id, entry);
+    const failed = candidates.filter((_, i) => jobs[i]?.state !== 'completed');
+    if (failed.length === 0) return { ok: true, run, effects: [] };
     const keys = failed.map((e) => e.effectKey);
     // BullMQ keeps a failed job (for weeks) and adds nothing under its id while it is there.
-    for (const key of keys) await core.deps.queues.removeFailedActionJob(undoKey(key));
+    // Another run's failed job stays for `perform`, which removes it and tells that run too.
+    for (const [i, entry] of candidates.entries()) {
+      const job = jobs[i];
+      if (job?.state === 'failed' && (job.runId === undefined || job.runId === run.id))
+        await core.deps.queues.removeFailedActionJob(undoKey(entry.effectKey));
+    }
     const now = core.deps.clock.now();
     const effects: Effect[] = keys.map((effectKey) => ({
       kind: 'undo',

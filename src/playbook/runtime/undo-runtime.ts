@@ -229,7 +229,12 @@ export interface UndoStepOutcome {
 function takenBackElsewhere(
   book: UndoBook,
   entry: UndoEntry,
-  event: { ok: boolean; error?: { code: string; message: string }; by?: string },
+  event: {
+    ok: boolean;
+    result?: unknown;
+    error?: { code: string; message: string };
+    by?: string;
+  },
   at: number,
 ): UndoStepOutcome {
   const by = event.by;
@@ -248,7 +253,10 @@ function takenBackElsewhere(
         operation: entry.undo.operation,
         effectKey: entry.effectKey,
         ...(by === undefined ? {} : { by: `run:${by}` }),
-        message: `${event.ok ? 'taken back' : 'not taken back'} ${who}`,
+        message: [
+          `${event.ok ? 'taken back' : 'not taken back'} ${who}`,
+          ...(event.ok ? [describeHeldUndo(event.result)].filter((m) => m !== undefined) : []),
+        ].join('; '),
         ...(event.error ? { error: event.error } : {}),
       },
     ],
@@ -261,12 +269,19 @@ function takenBackElsewhere(
  * after "undone on expiry" for an expiry's.
  */
 function undoMessage(
-  expiry: boolean,
+  entry: UndoEntry,
   event: { ok: boolean; result?: unknown },
 ): { message?: string } {
   if (!event.ok) return {};
   const parts = [
-    ...(expiry ? ['undone on expiry'] : []),
+    // A person's retry of it (retry-undo) is what took it back, whatever first asked.
+    ...(entry.tries
+      ? [
+          `undone when tried again on request (${entry.tries === 1 ? 'once' : `${entry.tries} times`})`,
+        ]
+      : entry.reason === 'expiry'
+        ? ['undone on expiry']
+        : []),
     ...[describeHeldUndo(event.result)].filter((m): m is string => m !== undefined),
   ];
   return parts.length > 0 ? { message: parts.join('; ') } : {};
@@ -321,7 +336,7 @@ export function applyUndoDone(
       effectKey: entry.effectKey,
       reason: entry.reason ?? 'cancelled',
       ...(event.by === undefined || event.by === run.id ? {} : { by: `run:${event.by}` }),
-      ...undoMessage(entry.reason === 'expiry', event),
+      ...undoMessage(entry, event),
       ...(event.error ? { error: event.error } : {}),
     },
   ];

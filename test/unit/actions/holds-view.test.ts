@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { planUndo } from '../../../src/actions/connectors/holds.js';
 import { holdFamilies, holdsView } from '../../../src/actions/connectors/holds-view.js';
 
 describe('holdsView', () => {
@@ -26,5 +27,24 @@ describe('holdFamilies', () => {
     expect(holdFamilies({ type: 'kong' })).toEqual(['access', 'key', 'ratelimit']);
     expect(holdFamilies({ type: 'builtin-limiter' })).toEqual([]);
     expect(holdFamilies({ type: 'no-such-type' })).toEqual([]);
+  });
+});
+
+describe('planUndo', () => {
+  it('names the runs still holding the target, passing over a damaged entry instead of failing the undo', () => {
+    const entry = (effect: string, run: string): string =>
+      JSON.stringify({ effect, operation: 'key.block', inputs: {}, result: null, run, at: 1 });
+    const plan = planUndo(
+      {
+        'h:a': entry('a', 'run-a'),
+        's:a': '2',
+        'h:b': '{damaged',
+        's:b': '1',
+        'h:c': entry('c', 'run-c'),
+        's:c': '3',
+      },
+      'a',
+    );
+    expect(plan).toMatchObject({ kind: 'kept', top: false, by: ['c', 'b'], runs: ['run-c'] });
   });
 });

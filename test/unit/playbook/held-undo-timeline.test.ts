@@ -94,6 +94,26 @@ describe('the timeline entry of an undo', () => {
     });
   });
 
+  it("says a person's retry took it back, rather than the expiry that first asked", () => {
+    const out = applyUndoDone(
+      runWith({ ...entry, tries: 2 }, 'expiry'),
+      { effectKey: 'act_a', ok: true, result: { applied: true } },
+      5,
+    );
+    expect(out?.timeline[0]?.message).toBe('undone when tried again on request (2 times)');
+  });
+
+  it("carries the holds' decision when another run's undo took the effect back", () => {
+    const out = applyUndoDone(
+      runWith({ ...entry, status: 'applied' }),
+      { effectKey: 'act_a', ok: true, result: kept, by: 'run-parent' },
+      5,
+    );
+    expect(out?.timeline[0]?.message).toBe(
+      `taken back by run run-parent, which holds the effect too; this run's hold on "alice" is taken back, but "alice" stays contained: run run-b still holds it`,
+    );
+  });
+
   it('after "undone on expiry" for an expiry, and alone for a plain undo', () => {
     const expired = applyUndoDone(
       runWith(entry, 'expiry'),
