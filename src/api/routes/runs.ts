@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { runControlled } from '../../audit/audit-inputs.js';
 import type { RunRecord } from '../../playbook/runtime/run-record.js';
+import type { Runner } from '../../playbook/runtime/runner.js';
 import { CordonError } from '../../shared/errors.js';
 import { principalOf } from '../auth.js';
 import { READ_ROLES, type ApiDeps } from '../deps.js';
@@ -108,24 +109,18 @@ export const runRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
     },
   );
 
-  for (const control of ['cancel', 'retry'] as const) {
+  for (const [path, control] of Object.entries(CONTROLS)) {
     app.post<{ Params: { id: string }; Body: { comment?: string } }>(
-      `/v1/runs/:id/${control}`,
+      `/v1/runs/:id/${path}`,
       {
         config: { roles: CONTROL_ROLES },
         preValidation: async (request) => {
           request.body ??= {};
         },
         schema: {
-          operationId: control === 'cancel' ? 'cancelRun' : 'retryRun',
-          summary:
-            control === 'cancel'
-              ? 'Cancel a run: withdraw its pending step and undo its effects, newest first'
-              : 'Retry a failed run from the action step that failed (same playbook version)',
-          description:
-            control === 'cancel'
-              ? 'A pending approval of the run is cancelled and can no longer be approved. With effects to undo the run is `undoing` until they are taken back, then `cancelled`.'
-              : "Only a run that failed at an action step can be retried; it keeps its pinned playbook hash. A run that failed at a parallel state's join restarts each branch that failed at an action, at that action; branches that resolved are kept.",
+          operationId: control.operationId,
+          summary: control.summary,
+          description: control.description,
           tags: ['runs'],
           params: idParamsFor('run'),
           body: {
@@ -134,7 +129,7 @@ export const runRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
             additionalProperties: false,
           },
           response: {
-            200: named('Run', 'The run after the request (cancelled, undoing or running).'),
+            200: named('Run', control.answer),
             ...errorResponses,
             409: named('Error', 'The run is not in a state that allows this.'),
           },
@@ -143,87 +138,81 @@ export const runRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
       async (request) => {
         const principal = principalOf(request);
         const id = request.params.id;
-        const outcome =
-          control === 'cancel'
-            ? await deps.runner.cancel(id, principal.id)
-            : await deps.runner.retry(id, principal.id);
+        const outcome = await control.run(deps.runner, id, principal.id);
         if (!outcome.ok) {
           if (outcome.reason === 'missing')
             throw new CordonError('CORDON_ERR_API_NOT_FOUND', `No run ${id}.`);
-          throw new CordonError(
-            'CORDON_ERR_RUN_STATE',
-            control === 'cancel'
-              ? `Run ${id} is ${outcome.reason}; only a running or waiting run, or one undoing a rejection, can be cancelled.`
-              : outcome.reason === 'not-retryable'
-                ? `Run ${id} failed at a step that cannot be retried (it ended through a failed end state, or a parallel branch ended other than at a failed action); start a new run instead.`
-                : `Run ${id} is ${outcome.reason}; only a failed run can be retried.`,
-            { details: { status: outcome.reason } },
-          );
+          throw new CordonError('CORDON_ERR_RUN_STATE', control.refused(id, outcome.reason), {
+            details: { status: outcome.reason },
+          });
         }
         await deps.audit.trail.record(
-          runControlled(
-            principal,
-            outcome.run,
-            control === 'cancel' ? 'run.cancelled' : 'run.retried',
-            request.body?.comment ?? '',
-          ),
+          runControlled(principal, outcome.run, control.audit, request.body?.comment ?? ''),
         );
-        request.log.info({ runId: id, by: principal.id }, `run ${control}`);
+        request.log.info({ runId: id, by: principal.id }, `run ${path}`);
         return visibleRun(outcome.run);
       },
     );
   }
+};
 
-  app.post<{ Params: { id: string }; Body: { comment?: string } }>(
-    '/v1/runs/:id/retry-undo',
+type ControlOutcome =
+  { readonly ok: true; readonly run: RunRecord } | { readonly ok: false; readonly reason: string };
+
+/** POST /v1/runs/:id/<path>: what a responder may do to a run, each its own refusal. */
+const CONTROLS: Readonly<
+  Record<
+    string,
     {
-      config: { roles: CONTROL_ROLES },
-      preValidation: async (request) => {
-        request.body ??= {};
-      },
-      schema: {
-        operationId: 'retryRunUndos',
-        summary: 'Try again the undos of a run that failed after their retries',
-        description:
-          "Containment whose undo failed (the gateway down while it ran, say) stays in force: each such effect's undo runs again as a new undo job, whatever the run's status (an ended run too), and its outcome reaches the run's undo book and timeline. The run's status does not change.",
-        tags: ['runs'],
-        params: idParamsFor('run'),
-        body: {
-          type: 'object',
-          properties: { comment: { type: 'string', minLength: 1, maxLength: 4000 } },
-          additionalProperties: false,
-        },
-        response: {
-          200: named('Run', 'The run, its failed undos queued again (their entries `undoing`).'),
-          ...errorResponses,
-          409: named('Error', 'The run is undoing, or has no failed undo.'),
-        },
-      },
-    },
-    async (request) => {
-      const principal = principalOf(request);
-      const id = request.params.id;
-      const outcome = await deps.runner.retryUndos(id, principal.id);
-      if (!outcome.ok) {
-        if (outcome.reason === 'missing')
-          throw new CordonError('CORDON_ERR_API_NOT_FOUND', `No run ${id}.`);
-        throw new CordonError(
-          'CORDON_ERR_RUN_STATE',
-          outcome.reason === 'nothing-to-retry'
-            ? `Run ${id} has no undo that failed; nothing to try again.`
-            : outcome.reason === 'undo-running'
-              ? `Run ${id} has an undo whose job is still queued or running (a failed attempt about to be tried again, or a stalled job); wait for it to end, then try again.`
-              : `Run ${id} is ${outcome.reason}; wait until its undos are over, then try again the ones that failed.`,
-          { details: { status: outcome.reason } },
-        );
-      }
-      await deps.audit.trail.record(
-        runControlled(principal, outcome.run, 'run.undo-retried', request.body?.comment ?? ''),
-      );
-      request.log.info({ runId: id, by: principal.id, effects: outcome.effects }, 'run undo retry');
-      return visibleRun(outcome.run);
-    },
-  );
+      readonly operationId: string;
+      readonly summary: string;
+      readonly description: string;
+      readonly answer: string;
+      readonly audit: 'run.cancelled' | 'run.retried' | 'run.undo-retried';
+      run(runner: Runner, id: string, by: string): Promise<ControlOutcome>;
+      refused(id: string, reason: string): string;
+    }
+  >
+> = {
+  cancel: {
+    operationId: 'cancelRun',
+    summary: 'Cancel a run: withdraw its pending step and undo its effects, newest first',
+    description:
+      'A pending approval of the run is cancelled and can no longer be approved. With effects to undo the run is `undoing` until they are taken back, then `cancelled`.',
+    answer: 'The run after the request (cancelled or undoing).',
+    audit: 'run.cancelled',
+    run: (runner, id, by) => runner.cancel(id, by),
+    refused: (id, reason) =>
+      `Run ${id} is ${reason}; only a running or waiting run, or one undoing a rejection, can be cancelled.`,
+  },
+  retry: {
+    operationId: 'retryRun',
+    summary: 'Retry a failed run from the action step that failed (same playbook version)',
+    description:
+      "Only a run that failed at an action step can be retried; it keeps its pinned playbook hash. A run that failed at a parallel state's join restarts each branch that failed at an action, at that action; branches that resolved are kept.",
+    answer: 'The run after the request (running again).',
+    audit: 'run.retried',
+    run: (runner, id, by) => runner.retry(id, by),
+    refused: (id, reason) =>
+      reason === 'not-retryable'
+        ? `Run ${id} failed at a step that cannot be retried (it ended through a failed end state, or a parallel branch ended other than at a failed action); start a new run instead.`
+        : `Run ${id} is ${reason}; only a failed run can be retried.`,
+  },
+  'retry-undo': {
+    operationId: 'retryRunUndos',
+    summary: 'Try again the undos of a run that failed after their retries',
+    description:
+      "Containment whose undo failed (the gateway down while it ran, say) stays in force: each such effect's undo runs again as a new undo job, whatever the run's status (an ended run too), and its outcome reaches the run's undo book and timeline. The run's status does not change.",
+    answer: 'The run, its failed undos queued again (their entries `undoing`).',
+    audit: 'run.undo-retried',
+    run: (runner, id, by) => runner.retryUndos(id, by),
+    refused: (id, reason) =>
+      reason === 'nothing-to-retry'
+        ? `Run ${id} has no undo that failed; nothing to try again.`
+        : reason === 'undo-running'
+          ? `Run ${id} has an undo whose job is still queued or running (a failed attempt about to be tried again, or a stalled job); wait for it to end, then try again.`
+          : `Run ${id} is ${reason}; wait until its undos are over, then try again the ones that failed.`,
+  },
 };
 
 /** A run as the API shows it (no outbox, version or holder). */

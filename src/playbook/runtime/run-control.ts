@@ -7,7 +7,7 @@ import { kindOf, leavesOf, statusOfState } from './run-positions.js';
 import { effectEntries } from './run-timeline.js';
 import { MAX_CONFLICT_RETRIES, type RunnerCore } from './runner-core.js';
 import { EMPTY_BOOK, mark, toUndo, undoKey, withEntry } from './undo-book.js';
-import { relayFinishedUndo, subRunsAt, subRunsToAwait } from './undo-events.js';
+import { askUndos, relayFinishedUndo, subRunsAt, subRunsToAwait } from './undo-events.js';
 import { inForce, startPass, takeOverPass } from './undo-runtime.js';
 
 /**
@@ -176,44 +176,23 @@ export async function retryUndos(
         await core.deps.queues.removeFailedActionJob(undoKey(entry.effectKey));
     }
     const now = core.deps.clock.now();
-    const effects: Effect[] = keys.map((effectKey) => ({
-      kind: 'undo',
-      id: undoKey(effectKey),
-      effectKey,
-    }));
-    const saved = await core.deps.runs.save(
-      run,
-      {
-        status: run.status,
-        state: run.state,
-        step: run.step,
-        context: run.context,
-        pendingEffects: effects,
-        updatedAt: now,
-        undo: {
-          ...book,
-          entries: mark(book, keys, 'undoing').entries.map((e) =>
-            keys.includes(e.effectKey) ? { ...e, tries: (e.tries ?? 0) + 1 } : e,
-          ),
-        },
-      },
-      [
-        {
-          at: now,
-          type: 'undo.retried',
-          by,
-          states: failed.map((e) => e.state),
-          message: `${failed.length} undo${failed.length === 1 ? '' : 's'} that failed tried again by ${by}`,
-        },
-        ...effectEntries(effects, now),
-      ],
-      '',
-    );
+    const retried = {
+      ...book,
+      entries: mark(book, keys, 'undoing').entries.map((e) =>
+        keys.includes(e.effectKey) ? { ...e, tries: (e.tries ?? 0) + 1 } : e,
+      ),
+    };
+    const noted = {
+      at: now,
+      type: 'undo.retried',
+      by,
+      states: failed.map((e) => e.state),
+      message: `${failed.length} undo${failed.length === 1 ? '' : 's'} that failed tried again by ${by}`,
+    };
+    const saved = await askUndos(core, run, retried, keys, noted, '', now);
     if (saved === 'conflict') continue;
     if (saved === 'missing') return { ok: false, reason: 'missing' };
     core.deps.logger.info({ runId, by, effects: keys }, 'failed undos retried');
-    const updated = await core.deps.runs.get(runId);
-    if (updated) await core.flush(updated);
     return { ok: true, run: (await core.deps.runs.get(runId)) ?? run, effects: keys };
   }
   throw new Error(

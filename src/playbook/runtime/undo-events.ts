@@ -136,6 +136,23 @@ export async function adoptLateEffect(
   for (const entry of entries) next = withEntry(next, entry);
   const keys = entries.map((e) => e.effectKey).reverse();
   next = mark(next, keys, 'undoing', reason);
+  return askUndos(core, run, next, keys, noted, job.eventId, now);
+}
+
+/**
+ * Saves `book` (its `keys` marked undoing) with their undo jobs in the outbox, the run where
+ * and as it is (an ended run too), then performs them: a late effect taken back at once, failed
+ * undos tried again.
+ */
+export async function askUndos(
+  core: RunnerCore,
+  run: RunRecord,
+  book: UndoBook,
+  keys: readonly string[],
+  noted: TimelineEntry,
+  eventId: string,
+  now: number,
+): Promise<'applied' | 'conflict' | 'missing'> {
   const effects: Effect[] = keys.map((effectKey) => ({
     kind: 'undo',
     id: undoKey(effectKey),
@@ -150,13 +167,12 @@ export async function adoptLateEffect(
       context: run.context,
       pendingEffects: effects,
       updatedAt: now,
-      undo: next,
+      undo: book,
     },
     [noted, ...effectEntries(effects, now)],
-    job.eventId,
+    eventId,
   );
-  if (saved === 'conflict') return 'conflict';
-  if (saved === 'missing') return 'missing';
+  if (saved === 'conflict' || saved === 'missing') return saved;
   const updated = await core.deps.runs.get(run.id);
   if (updated) await core.flush(updated);
   return 'applied';
