@@ -100,6 +100,12 @@ export const CORDON_METRICS = {
     type: 'counter',
     labelNames: ['playbook', 'status'],
   },
+  undos: {
+    name: 'cordon_undos_total',
+    help: "Undos of a run's effects that ended, by playbook and outcome (succeeded, failed: the effect stays in force until its undo is tried again).",
+    type: 'counter',
+    labelNames: ['playbook', 'outcome'],
+  },
   stepSeconds: {
     name: 'cordon_playbook_step_seconds',
     help: 'Time a run spent at a step before moving on (an action running, an approval waiting, a wait), seconds, by the kind of state.',
@@ -118,6 +124,8 @@ export const CORDON_METRICS = {
 /** Run statuses before a run ends (cordon_runs_active). */
 export const ACTIVE_RUN_STATUSES = ['running', 'waiting', 'undoing'] as const;
 const FINAL_STATUSES = ['resolved', 'failed', 'cancelled'] as const;
+/** How an undo ended (cordon_undos_total). */
+export const UNDO_OUTCOMES = ['succeeded', 'failed'] as const;
 
 /** Queue states reported by cordon_queue_jobs. */
 export const QUEUE_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'failed'] as const;
@@ -160,7 +168,10 @@ export function declareCordonMetrics(
       metrics.set(m.queueJobs.name, m.queueJobs.help, { queue, state }, 0);
   for (const status of ACTIVE_RUN_STATUSES)
     metrics.set(m.runsActive.name, m.runsActive.help, { status }, 0);
-  for (const playbook of known.playbooks ?? [])
+  for (const playbook of known.playbooks ?? []) {
     for (const status of FINAL_STATUSES)
       metrics.inc(m.runsEnded.name, m.runsEnded.help, { playbook, status }, 0);
+    for (const outcome of UNDO_OUTCOMES)
+      metrics.inc(m.undos.name, m.undos.help, { playbook, outcome }, 0);
+  }
 }

@@ -1,3 +1,4 @@
+import type { Metrics } from '../../src/shared/metrics.js';
 import type { Job } from 'bullmq';
 import { afterAll } from 'vitest';
 import { createActionProcessor } from '../../src/actions/action-worker.js';
@@ -126,6 +127,8 @@ export function crashOnceAt(point: CrashPoint): CrashHook {
 export interface HarnessOptions {
   /** The runner's crash hook (a test throws from it to die at a named point). */
   readonly crash?: CrashHook;
+  /** The runner's metrics (cordon_undos_total, step latency). */
+  readonly metrics?: Metrics;
   /** The action processor's crash hook (a test throws from it to die at a named point). */
   readonly workerCrash?: CrashHook;
   /** The action processor runs a run's next action steps in place (as main's does). */
@@ -283,6 +286,7 @@ export function createRunHarness(
     clock,
     logger,
     crash: options.crash ?? (() => undefined),
+    ...(options.metrics ? { metrics: options.metrics } : {}),
   });
   const calls: RunHarness['calls'] = [];
   const failures = new Map<string, number>();

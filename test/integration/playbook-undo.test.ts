@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { actionEffectId } from '../../src/playbook/runtime/effects.js';
+import { Metrics } from '../../src/shared/metrics.js';
 import {
   approvePending,
   breakUndoReportOnce,
@@ -431,7 +432,10 @@ describe('undo that cannot complete, and a lost undo job', () => {
   });
 
   it('a failed undo is tried again on request, however often, until it takes the effect back', async () => {
-    const h = harness(CONTAIN);
+    const metrics = new Metrics();
+    const h = harness(CONTAIN, { metrics });
+    const undos = (outcome: string): number =>
+      metrics.get('cordon_undos_total', { playbook: 'contain', outcome });
     const runId = await started(h, 'iris');
     h.failures.set('ratelimit.clear', 1);
     await h.runner.cancel(runId, 'responder-1');
@@ -456,6 +460,8 @@ describe('undo that cannot complete, and a lost undo job', () => {
       ['block_ip', 'undo-failed', 1],
     ]);
     expect(await h.limiter.rule('ip-iris')).toMatchObject({ mode: 'block' });
+    // Each undo that ended counted once: throttle's, and block_ip's two failures.
+    expect([undos('succeeded'), undos('failed')]).toEqual([1, 2]);
 
     const second = await h.runner.retryUndos(runId, 'responder-2');
     expect(second.ok).toBe(true);
@@ -464,6 +470,7 @@ describe('undo that cannot complete, and a lost undo job', () => {
     expect(run?.status).toBe('cancelled');
     expect(run?.undo?.entries.map((e) => e.status)).toEqual(['undone', 'undone']);
     expect(await h.limiter.rule('ip-iris')).toBeUndefined();
+    expect([undos('succeeded'), undos('failed')]).toEqual([2, 2]);
     expect(await undoTypes()).toEqual([
       'undo.failed block_ip',
       'undo.succeeded throttle',

@@ -71,6 +71,16 @@ describe('POST /v1/runs/:id/cancel', () => {
     const history = (await t.call('GET', '/v1/limiter/keys/undo-api', TOKENS.analyst)).json()
       .history as { op: string }[];
     expect(history.map((h) => h.op)).toEqual(['undo', 'set']);
+    // Each undo is counted once, by the process that saved its outcome (this run throttles twice).
+    const undone = done.timeline.filter((e: any) => e.type === 'undo.succeeded').length;
+    expect(undone).toBe(2);
+    const metrics = (await t.call('GET', '/metrics', TOKENS.analyst)).body;
+    expect(metrics).toContain(
+      `cordon_undos_total{playbook="${run.playbookId}",outcome="succeeded"} ${undone}\n`,
+    );
+    expect(metrics).toContain(
+      `cordon_undos_total{playbook="${run.playbookId}",outcome="failed"} 0`,
+    );
 
     const again = await t.call('POST', `/v1/runs/${run.id}/cancel`, TOKENS.approver);
     expect(again.statusCode).toBe(409);

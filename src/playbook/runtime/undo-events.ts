@@ -11,6 +11,7 @@ import {
 import { kindOf, leavesOf } from './run-positions.js';
 import { effectEntries } from './run-timeline.js';
 import type { RunnerCore } from './runner-core.js';
+import { CORDON_METRICS } from '../../shared/metric-families.js';
 import {
   EMPTY_BOOK,
   entryOf,
@@ -80,9 +81,27 @@ export async function applyUndoEvent(
   );
   if (saved === 'conflict') return 'conflict';
   if (saved === 'missing') return 'missing';
+  countUndos(core, run.playbookId, patch.timeline);
   const updated = await core.deps.runs.get(run.id);
   if (updated) await core.flush(updated);
   return 'applied';
+}
+
+/**
+ * Counts the undos a saved step recorded as ended (cordon_undos_total), once each: the save
+ * applied the event once, and an undo another run took back (`by`) is that run's to count.
+ */
+function countUndos(core: RunnerCore, playbook: string, timeline: readonly TimelineEntry[]): void {
+  const metrics = core.deps.metrics;
+  if (!metrics) return;
+  const m = CORDON_METRICS.undos;
+  for (const entry of timeline) {
+    if (entry.by !== undefined) continue;
+    if (entry.type === 'undo.succeeded')
+      metrics.inc(m.name, m.help, { playbook, outcome: 'succeeded' });
+    else if (entry.type === 'undo.failed')
+      metrics.inc(m.name, m.help, { playbook, outcome: 'failed' });
+  }
 }
 
 /**
