@@ -57,6 +57,8 @@ describe('GET /metrics', () => {
       'cordon_runs_active{status="undoing"}',
       'cordon_runs_ended_total{playbook="contain-abusive-key",status="resolved"}',
       'cordon_runs_ended_total{playbook="contain-abusive-key",status="failed"}',
+      'cordon_undos_total{playbook="contain-abusive-key",outcome="succeeded"}',
+      'cordon_undos_total{playbook="contain-abusive-key",outcome="failed"}',
     ])
       expect(series(text, zero), zero).toBe(0);
     for (const histogram of [
