@@ -39,6 +39,44 @@ states:
   done: { end: resolved }
 `;
 
+const NESTED = `id: parent
+on: { correlation: r }
+start: contain
+states:
+  contain:
+    call: { playbook: middle, inputs: { user: "{{ incident.group.user }}" } }
+    next: review
+  review:
+    approval: { roles: [approver], timeout: 3h, message: "Review?" }
+    on: { approved: done, rejected: done, timeout: done }
+  done: { end: resolved }
+---
+id: middle
+on: { call: true }
+inputs:
+  user: { description: The user to contain. }
+start: go
+states:
+  go:
+    call: { playbook: child, inputs: { user: "{{ run.inputs.user }}" } }
+    next: done
+  done: { end: resolved }
+---
+id: child
+on: { call: true }
+inputs:
+  user: { description: The user to contain. }
+start: block
+states:
+  block:
+    action: ratelimit.set
+    automatic: true
+    with: { key: "c-{{ run.inputs.user }}", limit: block }
+    undo: ratelimit.clear
+    next: done
+  done: { end: resolved }
+`;
+
 const CONTAIN = `id: contain
 on: { correlation: r }
 start: block
@@ -122,5 +160,23 @@ describe('retry of an undo a sub-run shares with its parent', () => {
     expect(await h.limiter.rule('c-oli')).toBeUndefined();
     expect(await statuses(h, child)).toEqual(['undone']);
     expect(await statuses(h, 'run_p')).toEqual(['undone']);
+  });
+
+  it('from the innermost of three nested runs tells the run between too', async () => {
+    const h = harness(NESTED);
+    await h.start('run_n', { id: 'inc_n', group: { user: 'nia' } });
+    await h.settle();
+    const middle = childRunId('run_n', 'contain', 1);
+    const leaf = childRunId(middle, 'go', 1);
+    h.failures.set('ratelimit.clear', 1);
+    expect((await h.runner.cancel('run_n', 'alice')).ok).toBe(true);
+    await h.settle();
+    for (const run of ['run_n', middle, leaf])
+      expect(await statuses(h, run)).toEqual(['undo-failed']);
+
+    expect((await h.runner.retryUndos(leaf, 'responder-1')).ok).toBe(true);
+    await h.settle();
+    expect(await h.limiter.rule('c-nia')).toBeUndefined();
+    for (const run of ['run_n', middle, leaf]) expect(await statuses(h, run)).toEqual(['undone']);
   });
 });

@@ -93,12 +93,22 @@ export function planUndo(fields: Readonly<Record<string, string>>, held: string)
   for (const [name, value] of Object.entries(fields))
     if (name.startsWith('s:') && name !== `s:${held}`)
       others.push({ effect: name.slice(2), seq: Number(value) });
-  if (others.length === 0)
-    return {
-      kind: 'last',
-      base: JSON.parse(fields.base ?? own) as HoldEntry,
-      baseMemo: JSON.parse(fields.basememo ?? '{}') as Record<string, string>,
-    };
+  if (others.length === 0) {
+    const base = entryOf(fields.base ?? own);
+    // Without the first hold's record nothing says what to restore: the undo fails, loudly.
+    if (!base)
+      throw new CordonError(
+        'CORDON_ERR_ACTION_FAILED',
+        `The record of the first hold on this target is damaged (${held}'s undo would restore what that hold found); restore the target by hand, then release it with an explicit step.`,
+      );
+    let baseMemo: Record<string, string> = {};
+    try {
+      baseMemo = JSON.parse(fields.basememo ?? '{}') as Record<string, string>;
+    } catch {
+      // The base's own ledger entry may still hold its memos (withBaseMemo reads it first).
+    }
+    return { kind: 'last', base, baseMemo };
+  }
   others.sort((a, b) => b.seq - a.seq);
   const newest = others[0] as { effect: string; seq: number };
   const runs = others.map((o) => runOf(fields[`h:${o.effect}`]));
@@ -107,18 +117,36 @@ export function planUndo(fields: Readonly<Record<string, string>>, held: string)
     top: mine > newest.seq,
     by: others.map((o) => o.effect),
     runs: [...new Set(runs.filter((r): r is string => r !== undefined))],
-    beneath: JSON.parse(fields[`h:${newest.effect}`] ?? 'null') as HoldEntry,
+    // A damaged newest entry still holds the target; it only cannot be put back in force.
+    beneath: entryOf(fields[`h:${newest.effect}`]) ?? {
+      effect: newest.effect,
+      operation: '',
+      inputs: {},
+      result: null,
+      run: '',
+      at: 0,
+    },
   };
 }
 
-/** The run of a stored hold entry, or undefined for a damaged one (it still holds). */
-function runOf(entry: string | undefined): string | undefined {
+/** A stored hold entry, or undefined for a damaged one (it still holds the target). */
+function entryOf(raw: string | undefined): HoldEntry | undefined {
   try {
-    const run = (JSON.parse(entry ?? '{}') as Partial<HoldEntry>).run;
-    return typeof run === 'string' ? run : undefined;
+    const entry = JSON.parse(raw ?? 'null') as Partial<HoldEntry> | null;
+    return entry !== null &&
+      typeof entry === 'object' &&
+      typeof entry.effect === 'string' &&
+      typeof entry.operation === 'string'
+      ? (entry as HoldEntry)
+      : undefined;
   } catch {
     return undefined;
   }
+}
+
+function runOf(raw: string | undefined): string | undefined {
+  const run = entryOf(raw)?.run;
+  return typeof run === 'string' ? run : undefined;
 }
 
 /** What acting answered; `recorded`: the ledger holds it already (with the holds' change). */

@@ -131,7 +131,7 @@ export const runRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
           response: {
             200: named('Run', control.answer),
             ...errorResponses,
-            409: named('Error', 'The run is not in a state that allows this.'),
+            409: named('Error', control.conflict),
           },
         },
       },
@@ -149,7 +149,14 @@ export const runRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
         await deps.audit.trail.record(
           runControlled(principal, outcome.run, control.audit, request.body?.comment ?? ''),
         );
-        request.log.info({ runId: id, by: principal.id }, `run ${path}`);
+        request.log.info(
+          {
+            runId: id,
+            by: principal.id,
+            ...('effects' in outcome ? { effects: outcome.effects } : {}),
+          },
+          `run ${path}`,
+        );
         return visibleRun(outcome.run);
       },
     );
@@ -157,7 +164,8 @@ export const runRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
 };
 
 type ControlOutcome =
-  { readonly ok: true; readonly run: RunRecord } | { readonly ok: false; readonly reason: string };
+  | { readonly ok: true; readonly run: RunRecord; readonly effects?: readonly string[] }
+  | { readonly ok: false; readonly reason: string };
 
 /** POST /v1/runs/:id/<path>: what a responder may do to a run, each its own refusal. */
 const CONTROLS: Readonly<
@@ -168,6 +176,7 @@ const CONTROLS: Readonly<
       readonly summary: string;
       readonly description: string;
       readonly answer: string;
+      readonly conflict: string;
       readonly audit: 'run.cancelled' | 'run.retried' | 'run.undo-retried';
       run(runner: Runner, id: string, by: string): Promise<ControlOutcome>;
       refused(id: string, reason: string): string;
@@ -180,6 +189,7 @@ const CONTROLS: Readonly<
     description:
       'A pending approval of the run is cancelled and can no longer be approved. With effects to undo the run is `undoing` until they are taken back, then `cancelled`.',
     answer: 'The run after the request (cancelled or undoing).',
+    conflict: 'The run has ended, or is undoing after a cancel or failure.',
     audit: 'run.cancelled',
     run: (runner, id, by) => runner.cancel(id, by),
     refused: (id, reason) =>
@@ -191,6 +201,7 @@ const CONTROLS: Readonly<
     description:
       "Only a run that failed at an action step can be retried; it keeps its pinned playbook hash. A run that failed at a parallel state's join restarts each branch that failed at an action, at that action; branches that resolved are kept.",
     answer: 'The run after the request (running again).',
+    conflict: 'The run has not failed, or failed at a step that cannot be retried.',
     audit: 'run.retried',
     run: (runner, id, by) => runner.retry(id, by),
     refused: (id, reason) =>
@@ -204,6 +215,8 @@ const CONTROLS: Readonly<
     description:
       "Containment whose undo failed (the gateway down while it ran, say) stays in force: each such effect's undo runs again as a new undo job, whatever the run's status (an ended run too), and its outcome reaches the run's undo book and timeline. The run's status does not change.",
     answer: 'The run, its failed undos queued again (their entries `undoing`).',
+    conflict:
+      "The run is undoing, has no failed undo, or a failed undo's job is still queued or running.",
     audit: 'run.undo-retried',
     run: (runner, id, by) => runner.retryUndos(id, by),
     refused: (id, reason) =>

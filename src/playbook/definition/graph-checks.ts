@@ -150,23 +150,37 @@ function nestedStates(state: StateDefinition): StateDefinition[] {
 }
 
 /**
- * Whether a run goes through `state` with nobody asked and no pause: an action, a choice, or a
- * state whose nested states all do so (or end), such as a parallel of automatic branches.
+ * Whether a run can go through `state` with nobody asked and no pause: an action, a choice, or
+ * a state of nested graphs (a parallel's branches) that can move on once those that must have
+ * ended (every one, or any one: `joins`) each can reach an end that way (an approval or wait
+ * on one path of a branch does not stop a run that takes another).
  */
 function passesUnattended(state: StateDefinition): boolean {
   const kind = stateKind(state.kind);
   if (!kind) return false;
   if (kind.mutation !== undefined || kind.resting === 'transient') return true;
-  if (!kind.children) return false;
-  return nestedStates(state).every((s) => {
-    const k = stateKind(s.kind);
-    return (
-      k !== undefined &&
-      (k.mutation !== undefined ||
-        k.resting === 'transient' ||
-        k.resting === 'final' ||
-        k.children !== undefined)
-    );
+  const graphs = kind.graphs?.(state);
+  if (!graphs || graphs.length === 0) return false;
+  const ends = graphs.map(({ graph }) =>
+    [...walkThrough(graph, (s) => passesUnattended(s) || isFinal(s))].some((n) => {
+      const s = graph.states[n];
+      return s !== undefined && isFinal(s);
+    }),
+  );
+  return kind.joins?.(state) === 'any' ? ends.some(Boolean) : ends.every(Boolean);
+}
+
+function isFinal(state: StateDefinition): boolean {
+  return stateKind(state.kind)?.resting === 'final';
+}
+
+/** The states reachable from `graph`'s start through states `through` lets a run pass. */
+function walkThrough(graph: StateGraph, through: (s: StateDefinition) => boolean): Set<string> {
+  const start = graph.states[graph.start];
+  if (!start || !through(start)) return new Set();
+  return walk(graph, graph.start, (edge) => {
+    const to = graph.states[edge.to];
+    return to !== undefined && through(to);
   });
 }
 
@@ -219,7 +233,7 @@ function checkDisabledConnectors(
       sink.error(
         [...at, 'states', name],
         'CORDON_ERR_PLAYBOOK_UNKNOWN_CONNECTOR',
-        `State "${name}" acts on connector "${connector}", which is disabled, and a run can reach it without passing a choice that requires it enabled. Lead every path to it through a choice branch whose condition is connectors.${connector}.enabled (alone or joined with &&; before the parallel state, or inside the branch), or enable the connector.`,
+        `State "${name}" acts on connector "${connector}", which is disabled, and a run can reach it without passing a choice that requires it enabled. Lead every path to it through a choice branch whose condition is connectors.${connector}.enabled (alone or joined with &&${at.length > 0 ? '; before the parallel state, or inside the branch' : ''}), or enable the connector.`,
       );
     }
     // A run enters each branch with what it knew arriving at the parallel state.

@@ -62,6 +62,8 @@ export interface StateKind<D extends BaseStateDefinition = BaseStateDefinition> 
       readonly states: Readonly<Record<string, StateDefinition>>;
     };
   }[];
+  /** Whether a run moves on once all of those graphs have ended, or once any has (default all). */
+  joins?(def: D): 'all' | 'any';
   /** Whether `steps.<name>` holds this state's result once it ran. */
   readonly recordsStep?: boolean;
   /** The xstate state node for `def`; may add named delays to `machine`. */

@@ -1123,7 +1123,9 @@ export class Runner {
         // the undo is tried again, as this run's job, which tells that run too.
         if (found.state === 'failed' && found.runId !== undefined && found.runId !== run.id) {
           await this.deps.queues.removeFailedActionJob(effect.id);
-          job = { ...job, tell: [...new Set([...(job.tell ?? []), found.runId])] };
+          // That run, and the runs its job was to tell (the runs between it and a sub-run).
+          const tell = [...(job.tell ?? []), found.runId, ...(found.job?.tell ?? [])];
+          job = { ...job, tell: [...new Set(tell)].filter((r) => r !== run.id) };
         }
       }
       // Noted before it is queued: a failure's notice to `tell` (sent once the queue has

@@ -48,3 +48,26 @@ describe('planUndo', () => {
     expect(plan).toMatchObject({ kind: 'kept', top: false, by: ['c', 'b'], runs: ['run-c'] });
   });
 });
+
+describe('planUndo with damaged records', () => {
+  const entry = (effect: string, run: string): string =>
+    JSON.stringify({ effect, operation: 'ratelimit.set', inputs: {}, result: null, run, at: 1 });
+
+  it('keeps the target contained under a damaged newest hold, which is not put back in force', () => {
+    const plan = planUndo(
+      { 'h:a': entry('a', 'run-a'), 's:a': '2', 'h:c': '{damaged', 's:c': '3' },
+      'a',
+    );
+    expect(plan).toMatchObject({ kind: 'kept', top: false, by: ['c'], runs: [] });
+    expect(plan.kind === 'kept' && plan.beneath).toMatchObject({ effect: 'c', operation: '' });
+  });
+
+  it('fails the last undo with a clear error when the first hold’s record is damaged', () => {
+    expect(() => planUndo({ 'h:a': entry('a', 'run-a'), 's:a': '1', base: '{bad' }, 'a')).toThrow(
+      expect.objectContaining({
+        code: 'CORDON_ERR_ACTION_FAILED',
+        message: expect.stringContaining('restore the target by hand') as unknown,
+      }),
+    );
+  });
+});

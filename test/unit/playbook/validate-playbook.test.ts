@@ -69,12 +69,16 @@ describe('warnings', () => {
   });
 
   it('warns of a loop through a parallel state whose branches act unattended, not one with an approval inside', () => {
-    const looping = (branchExtra: string): string =>
+    const looping = (
+      branchExtra: string,
+      join = 'all',
+      note = '            note_done: { end: resolved }',
+    ): string =>
       playbook(
         [
           '  first:',
           '    parallel:',
-          '      join: all',
+          `      join: ${join}`,
           '      branches:',
           '        gw:',
           '          start: limit',
@@ -88,9 +92,9 @@ describe('warnings', () => {
           ...(branchExtra ? [branchExtra] : []),
           '            gw_done: { end: resolved }',
           '        note:',
-          '          start: note_done',
+          `          start: ${note.includes('note_ask') ? 'note_ask' : 'note_done'}`,
           '          states:',
-          '            note_done: { end: resolved }',
+          note,
           '    next: again',
           '  again:',
           '    choice:',
@@ -110,6 +114,29 @@ describe('warnings', () => {
       '              on: { approved: gw_done, rejected: gw_done, timeout: gw_done }',
     ].join('\n');
     expect(codes(looping(ask))).toEqual([]);
+    // A wait on one path of a branch only: the run can take the other.
+    const maybeWait = [
+      '            ask:',
+      '              choice:',
+      '                - when: "incident.severity == \'high\'"',
+      '                  next: pause',
+      '              default: gw_done',
+      '            pause:',
+      '              wait: { for: 1h }',
+      '              next: gw_done',
+    ].join('\n');
+    expect(codes(looping(maybeWait))).toEqual(['CORDON_WARN_PLAYBOOK_ACTION_LOOP states.first']);
+    // join: any moves on when the acting branch ends, the one asking withdrawn; join: all waits.
+    const askingNote = [
+      '            note_ask:',
+      '              approval: { roles: [approver], timeout: 1h, message: "Note?" }',
+      '              on: { approved: note_done, rejected: note_done, timeout: note_done }',
+      '            note_done: { end: resolved }',
+    ].join('\n');
+    expect(codes(looping('', 'any', askingNote))).toEqual([
+      'CORDON_WARN_PLAYBOOK_ACTION_LOOP states.first',
+    ]);
+    expect(codes(looping('', 'all', askingNote))).toEqual([]);
   });
 
   it('still compiles a playbook whose only diagnostics are warnings', () => {

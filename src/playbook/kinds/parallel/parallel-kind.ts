@@ -29,6 +29,7 @@ export const parallelKind: StateKind<ParallelStateDefinition> = {
     ...(def.onFailure ? [{ to: def.onFailure, approved: false }] : []),
   ],
   implicitFailure: (def) => def.onFailure === undefined,
+  joins: (def) => def.join,
   graphs: (def) =>
     Object.entries(def.branches).map(([branch, graph]) => ({
       at: ['parallel', 'branches', branch],
