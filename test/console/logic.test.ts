@@ -8,6 +8,7 @@ import {
   canRetryUndo,
   failedUndos,
 } from '../../src/console/ui/lib/roles';
+import { describeEntry } from '../../src/console/ui/pages/run';
 import { takeToken } from '../../src/console/ui/lib/session';
 import { SseParser } from '../../src/console/ui/lib/sse';
 import { absoluteUtc, formatDuration, formatTime } from '../../src/console/ui/lib/time';
@@ -308,5 +309,40 @@ describe('incident filters and ATLAS', () => {
       'AML.T0034',
     ]);
     expect(atlasTechniques(['attack.t1078', 'atlas.AML.M0004'])).toEqual([]);
+  });
+});
+
+describe('a run timeline in words', () => {
+  it('says what an undo did, with what the holds decided, and why one failed', () => {
+    expect(
+      describeEntry({
+        at: 1,
+        type: 'undo.succeeded',
+        state: 'throttle',
+        operation: 'ratelimit.clear',
+        message: 'this run’s hold on "alice" is taken back, but "alice" stays contained',
+      }),
+    ).toBe(
+      'undo of throttle (ratelimit.clear) done: this run’s hold on "alice" is taken back, but "alice" stays contained',
+    );
+    expect(
+      describeEntry({
+        at: 1,
+        type: 'undo.failed',
+        state: 'block',
+        operation: 'key.unblock',
+        error: { code: 'CORDON_ERR_ACTION_UNAVAILABLE', message: 'Kong answered 503' },
+      }),
+    ).toBe('undo of block (key.unblock) failed: CORDON_ERR_ACTION_UNAVAILABLE: Kong answered 503');
+    expect(
+      describeEntry({
+        at: 1,
+        type: 'undo.retried',
+        message: '1 undo that failed tried again by r',
+      }),
+    ).toBe('1 undo that failed tried again by r');
+    expect(describeEntry({ at: 1, type: 'undo.started', effects: 2, reason: 'failed' })).toBe(
+      'undoing 2 effect(s), newest first (failed)',
+    );
   });
 });

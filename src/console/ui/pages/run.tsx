@@ -30,6 +30,20 @@ export function describeEntry(t: TimelineEntry): string {
       return `timeout timer at ${t.state ?? '?'} set for ${typeof t.fireAt === 'number' ? absoluteUtc(t.fireAt, true) : '?'}`;
     case 'timer.cancelled':
       return 'timeout timer cancelled';
+    case 'undo.started':
+      return `undoing ${typeof t.effects === 'number' ? t.effects : 0} effect(s), newest first (${typeof t.reason === 'string' ? t.reason : 'cancelled'})`;
+    case 'undo.succeeded':
+    case 'undo.failed': {
+      // What the undo decided (holds kept by another run, a retry on request) is its message.
+      const what = `undo of ${t.state ?? '?'}${typeof t.operation === 'string' ? ` (${t.operation})` : ''}`;
+      const failure = errorLine(t.error);
+      const said = typeof t.message === 'string' ? `: ${t.message}` : '';
+      return t.type === 'undo.succeeded'
+        ? `${what} done${said}`
+        : `${what} failed${failure ? `: ${failure}` : ''}${said}`;
+    }
+    case 'undo.retried':
+      return typeof t.message === 'string' ? t.message : 'undo tried again';
     default: {
       const rest = Object.entries(t)
         .filter(
@@ -41,6 +55,14 @@ export function describeEntry(t: TimelineEntry): string {
       return `${t.type}${rest ? `: ${rest}` : ''}`;
     }
   }
+}
+
+/** `CODE: message` of a timeline entry's error, if it has one. */
+function errorLine(error: unknown): string | undefined {
+  if (error === null || typeof error !== 'object') return undefined;
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  const parts = [code, message].filter((p): p is string => typeof p === 'string');
+  return parts.length > 0 ? parts.join(': ') : undefined;
 }
 
 export function RunPage(props: { id: string }) {
