@@ -257,13 +257,20 @@ async function undoHeld(
           released,
           key: target.key,
           keptBy: plan.by,
-          keptByRuns: plan.runs,
+          keptByRuns: plan.runs.filter((r) => r !== ctx.runId),
+          ...(plan.runs.includes(ctx.runId) ? { keptByThisRun: true } : {}),
           reapplied: plan.beneath.effect,
         });
       } else {
         result = {
           key: target.key,
-          holds: { released, key: target.key, keptBy: plan.by, keptByRuns: plan.runs },
+          holds: {
+            released,
+            key: target.key,
+            keptBy: plan.by,
+            keptByRuns: plan.runs.filter((r) => r !== ctx.runId),
+            ...(plan.runs.includes(ctx.runId) ? { keptByThisRun: true } : {}),
+          },
         };
       }
       break;
@@ -433,15 +440,18 @@ export function describeHeldUndo(result: unknown): string | undefined {
     case 'top':
     case 'beneath': {
       const runs = list(h.keptByRuns);
-      const holders =
-        runs.length > 0
-          ? `run${runs.length > 1 ? 's' : ''} ${runs.join(', ')}`
-          : `${list(h.keptBy).length} other hold(s)`;
+      const holders = [
+        ...(runs.length > 0 ? [`run${runs.length > 1 ? 's' : ''} ${runs.join(', ')}`] : []),
+        // A run that contained the target twice (two of its steps) keeps it by the other one.
+        ...(h.keptByThisRun === true ? ['another step of this run'] : []),
+      ];
+      const who =
+        holders.length > 0 ? holders.join(' and ') : `${list(h.keptBy).length} other hold(s)`;
       const again =
         typeof h.reapplied === 'string'
           ? `; the newest remaining containment (effect ${h.reapplied}) is in force again`
           : '';
-      return `this run's hold on ${target} is taken back, but ${target} stays contained: ${holders} still hold${runs.length === 1 ? 's' : ''} it${again}`;
+      return `this run's hold on ${target} is taken back, but ${target} stays contained: ${who} still hold${holders.length === 1 && runs.length <= 1 ? 's' : ''} it${again}`;
     }
     default:
       return undefined;

@@ -66,6 +66,22 @@ describe('describeHeldUndo', () => {
     );
   });
 
+  it('does not name the undoing run itself among those that keep the target', () => {
+    expect(
+      describeHeldUndo({
+        holds: {
+          released: 'beneath',
+          key: 'alice',
+          keptBy: ['act_b'],
+          keptByRuns: [],
+          keptByThisRun: true,
+        },
+      }),
+    ).toBe(
+      `this run's hold on "alice" is taken back, but "alice" stays contained: another step of this run still holds it`,
+    );
+  });
+
   it('says when the last hold restored the state before the first, and when a release had dropped it', () => {
     expect(
       describeHeldUndo({
