@@ -235,6 +235,8 @@ export function runControlled(
   run: { id: string; incidentId: string; playbookId: string; playbookHash: string; state: string },
   action: 'run.cancelled' | 'run.retried' | 'run.undo-retried',
   comment: string,
+  /** The effects a retry-undo queued again (their keys). */
+  effects?: readonly string[],
 ): AuditInput {
   return {
     actor: actorOf(principal),
@@ -246,6 +248,7 @@ export function runControlled(
       playbookHash: run.playbookHash,
       state: run.state,
       comment: comment.slice(0, COMMENT_MAX_CHARS),
+      ...(effects ? { effects } : {}),
     },
   };
 }

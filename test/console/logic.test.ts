@@ -344,5 +344,18 @@ describe('a run timeline in words', () => {
     expect(describeEntry({ at: 1, type: 'undo.started', effects: 2, reason: 'failed' })).toBe(
       'undoing 2 effect(s), newest first (failed)',
     );
+    expect(describeEntry({ at: 1, type: 'undo.failed', state: 'throttle', reason: 'expiry' })).toBe(
+      'undo of throttle failed (on expiry)',
+    );
+  });
+
+  it('does not repeat the entry type the page shows beside it, and shows times as times', () => {
+    expect(describeEntry({ at: 1, type: 'withdrawn' })).toBe('');
+    expect(describeEntry({ at: 1, type: 'undo.queued', effectKey: 'act_1', jobId: 'j' })).toBe(
+      'effectKey act_1, jobId j',
+    );
+    expect(describeEntry({ at: 1, type: 'expiry.set', effectKey: 'act_1', fireAt: 0 })).toMatch(
+      /^expires: undone automatically at 1 Jan 1970, 00:00:00 UTC$/,
+    );
   });
 });

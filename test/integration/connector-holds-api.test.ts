@@ -69,8 +69,23 @@ describe('GET /v1/connectors/:name/holds/:key', () => {
     expect(body.holds[0]).toMatchObject({
       family: 'key',
       holders: [
-        { effect: 'act_b', run: 'run_b', operation: 'key.block', at: 2_000, place: 2 },
-        { effect: 'act_a', run: 'run_a', operation: 'key.block', at: 1_000, place: 1 },
+        // These runs exist in the holds only: their status is unknown.
+        {
+          effect: 'act_b',
+          run: 'run_b',
+          runStatus: 'unknown',
+          operation: 'key.block',
+          at: 2_000,
+          place: 2,
+        },
+        {
+          effect: 'act_a',
+          run: 'run_a',
+          runStatus: 'unknown',
+          operation: 'key.block',
+          at: 1_000,
+          place: 1,
+        },
       ],
       dropped: [],
       takenBy: null,

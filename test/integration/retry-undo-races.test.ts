@@ -77,6 +77,23 @@ states:
   done: { end: resolved }
 `;
 
+const EXPIRING = `id: expiring
+on: { correlation: r }
+start: throttle
+states:
+  throttle:
+    action: ratelimit.set
+    automatic: true
+    with: { key: "{{ incident.group.user }}", limit: 10/m }
+    undo: ratelimit.clear
+    expires: 10m
+    next: ask
+  ask:
+    approval: { roles: [approver], timeout: 1h, message: "Anything else?" }
+    on: { approved: done, rejected: done }
+  done: { end: resolved }
+`;
+
 const CONTAIN = `id: contain
 on: { correlation: r }
 start: block
@@ -140,6 +157,42 @@ describe('retry of a failed undo whose job is not over', () => {
     await h.settle();
     expect(await statuses(h, 'run_late')).toEqual(['undone']);
     expect(h.calls.length).toBe(calls);
+  });
+});
+
+describe('a failed undo while the run goes on', () => {
+  it('a second retry while the first is still being tried is refused as running, not as nothing to retry', async () => {
+    const h = harness(CONTAIN);
+    await failedUndo(h, 'run_twice', 'tia');
+    h.failures.set('ratelimit.clear', 1);
+    expect((await h.runner.retryUndos('run_twice', 'responder-1')).ok).toBe(true);
+    // Not settled: the retried undo's job has not ended yet.
+    expect(await h.runner.retryUndos('run_twice', 'responder-2')).toEqual({
+      ok: false,
+      reason: 'undo-running',
+    });
+    await h.settle();
+    expect(await statuses(h, 'run_twice')).toEqual(['undo-failed']);
+  });
+
+  it('a cancel says which effects stay in force because their undo failed earlier', async () => {
+    const h = harness(EXPIRING);
+    await h.start('run_exp', { id: 'inc_exp', group: { user: 'eve' } });
+    await h.settle();
+    h.failures.set('ratelimit.clear', 1);
+    h.clock.advance(11 * 60_000);
+    await h.settle();
+    expect((await h.runs.get('run_exp'))?.status).toBe('waiting');
+    expect(await statuses(h, 'run_exp')).toEqual(['undo-failed']);
+    expect((await h.runner.cancel('run_exp', 'responder-1')).ok).toBe(true);
+    await h.settle();
+    const cancelled = (await h.runs.timeline('run_exp')).find((e) => e.type === 'cancelled');
+    expect(cancelled).toMatchObject({
+      undoFailed: ['throttle'],
+      message:
+        '1 effect whose undo failed earlier (throttle) stays in force: try its undo again (retry-undo)',
+    });
+    expect(await h.limiter.rule('eve')).toMatchObject({ mode: 'throttle' });
   });
 });
 

@@ -14,6 +14,11 @@ const holdsViewSchema = {
         properties: {
           effect: { type: 'string' },
           run: { type: 'string' },
+          runStatus: {
+            type: 'string',
+            description:
+              "The holder run's status now ('unknown': gone): a cancelled or failed run still holding means its undo failed (POST /v1/runs/{id}/retry-undo).",
+          },
           operation: { type: 'string' },
           at: { type: 'integer' },
           place: { type: 'integer' },
@@ -37,7 +42,7 @@ const holdsViewSchema = {
  * Overlapping containment on an outbound gateway, as a person asks of it: which runs keep this
  * Kong consumer (LiteLLM key, API Gateway key) contained, so an undo left it contained.
  */
-export const holdsRoutes: FastifyPluginAsync<Pick<ApiDeps, 'holds' | 'clock'>> = async (
+export const holdsRoutes: FastifyPluginAsync<Pick<ApiDeps, 'holds' | 'clock' | 'runs'>> = async (
   app,
   deps,
 ) => {
@@ -86,13 +91,19 @@ export const holdsRoutes: FastifyPluginAsync<Pick<ApiDeps, 'holds' | 'clock'>> =
           'CORDON_ERR_API_NOT_FOUND',
           `Connector "${name}" keeps no holds (only the outbound gateways do: kong, litellm-proxy, aws-apigateway); the built-in limiter shows its layers at GET /v1/limiter/keys/<key>.`,
         );
-      const holds = await deps.holds?.read(name, families, key, deps.clock.now());
-      const views = holds ?? [];
+      const views = (await deps.holds?.read(name, families, key, deps.clock.now())) ?? [];
+      // Who holds it, and whether that run still goes on (one that ended holding: its undo failed).
+      const ids = [...new Set(views.flatMap((v) => v.holders.map((h) => h.run)))];
+      const runs = await Promise.all(ids.map(async (id) => (id ? deps.runs.get(id) : undefined)));
+      const status = new Map(ids.map((id, i) => [id, runs[i]?.status ?? 'unknown']));
       return {
         connector: name,
         key,
         contained: views.some((v) => v.holders.length > 0),
-        holds: views,
+        holds: views.map((v) => ({
+          ...v,
+          holders: v.holders.map((h) => ({ ...h, runStatus: status.get(h.run) ?? 'unknown' })),
+        })),
       };
     },
   );

@@ -147,7 +147,13 @@ export const runRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
           });
         }
         await deps.audit.trail.record(
-          runControlled(principal, outcome.run, control.audit, request.body?.comment ?? ''),
+          runControlled(
+            principal,
+            outcome.run,
+            control.audit,
+            request.body?.comment ?? '',
+            'effects' in outcome ? outcome.effects : undefined,
+          ),
         );
         request.log.info(
           {

@@ -6,7 +6,7 @@ import { FINAL_STATUSES, type FailedAt, type RunRecord, type RunStatus } from '.
 import { kindOf, leavesOf, statusOfState } from './run-positions.js';
 import { effectEntries } from './run-timeline.js';
 import { MAX_CONFLICT_RETRIES, type RunnerCore } from './runner-core.js';
-import { EMPTY_BOOK, mark, toUndo, undoKey, withEntry } from './undo-book.js';
+import { EMPTY_BOOK, mark, toUndo, undoKey, withEntry, type UndoBook } from './undo-book.js';
 import { askUndos, relayFinishedUndo, subRunsAt, subRunsToAwait } from './undo-events.js';
 import { inForce, startPass, takeOverPass } from './undo-runtime.js';
 
@@ -97,7 +97,15 @@ export async function cancelRun(
         ...(book !== (run.undo ?? EMPTY_BOOK) ? { undo: book } : {}),
       },
       [
-        { at: now, type: 'cancelled', by, state: run.state },
+        {
+          at: now,
+          type: 'cancelled',
+          by,
+          state: run.state,
+          // A cancel takes back what is in force; one whose undo failed earlier is not tried
+          // again by it, and stays in force: said here, so nobody takes the cancel for its undo.
+          ...stillInForce(book),
+        },
         ...(book.pass
           ? [
               {
@@ -127,6 +135,17 @@ export async function cancelRun(
   );
 }
 
+/** The effects whose undo failed (in force still), for a cancel's timeline entry. */
+function stillInForce(book: UndoBook): { undoFailed?: string[]; message?: string } {
+  const failed = book.entries.filter((e) => e.status === 'undo-failed').map((e) => e.state);
+  return failed.length === 0
+    ? {}
+    : {
+        undoFailed: failed,
+        message: `${failed.length} effect${failed.length === 1 ? '' : 's'} whose undo failed earlier (${failed.join(', ')}) stay${failed.length === 1 ? 's' : ''} in force: try ${failed.length === 1 ? 'its undo' : 'their undos'} again (retry-undo)`,
+      };
+}
+
 /**
  * Tries again the undos that failed after their retries (`undo-failed`: containment left in
  * force, say a consumer still throttled because the gateway was down while its undo ran), each
@@ -154,7 +173,14 @@ export async function retryUndos(
     const book = run.undo ?? EMPTY_BOOK;
     // Newest first, the order a pass takes them back in.
     const candidates = book.entries.filter((e) => e.status === 'undo-failed').reverse();
-    if (candidates.length === 0) return { ok: false, reason: 'nothing-to-retry' };
+    // An undo tried again and not over yet (failing again, backing off) is not "nothing".
+    if (candidates.length === 0)
+      return {
+        ok: false,
+        reason: book.entries.some((e) => e.status === 'undoing')
+          ? 'undo-running'
+          : 'nothing-to-retry',
+      };
     // The undo job under each id, as the queue has it: a failure is reported to the run from
     // inside the job, before the queue records the job failed (and a stalled one runs again).
     const jobs = await Promise.all(

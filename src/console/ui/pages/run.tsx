@@ -38,21 +38,28 @@ export function describeEntry(t: TimelineEntry): string {
       const what = `undo of ${t.state ?? '?'}${typeof t.operation === 'string' ? ` (${t.operation})` : ''}`;
       const failure = errorLine(t.error);
       const said = typeof t.message === 'string' ? `: ${t.message}` : '';
+      const onExpiry = t.reason === 'expiry' && t.type === 'undo.failed' ? ' (on expiry)' : '';
       return t.type === 'undo.succeeded'
         ? `${what} done${said}`
-        : `${what} failed${failure ? `: ${failure}` : ''}${said}`;
+        : `${what} failed${onExpiry}${failure ? `: ${failure}` : ''}${said}`;
     }
     case 'undo.retried':
       return typeof t.message === 'string' ? t.message : 'undo tried again';
+    case 'expiry.set':
+      return `expires: undone automatically at ${typeof t.fireAt === 'number' ? absoluteUtc(t.fireAt, true) : '?'}`;
     default: {
-      const rest = Object.entries(t)
+      // The page shows the type beside this: the rest of the entry's plain fields.
+      return Object.entries(t)
         .filter(
           ([k, v]) =>
             !['at', 'type'].includes(k) && (typeof v === 'string' || typeof v === 'number'),
         )
-        .map(([k, v]) => `${k} ${String(v)}`)
+        .map(([k, v]) =>
+          k === 'fireAt' && typeof v === 'number'
+            ? `${k} ${absoluteUtc(v, true)}`
+            : `${k} ${String(v)}`,
+        )
         .join(', ');
-      return `${t.type}${rest ? `: ${rest}` : ''}`;
     }
   }
 }
@@ -194,7 +201,10 @@ function Controls(props: { run: Run; onChanged(): void }) {
       setProblem(err instanceof ApiError ? `${err.message} (${err.code})` : errorText(err));
     }
   };
-  const effects = run.undo?.entries?.length ?? 0;
+  // Only effects in force are taken back by a cancel (one whose undo failed waits for a retry).
+  const effects = (run.undo?.entries ?? []).filter(
+    (e) => (e as { status?: unknown } | null)?.status === 'applied',
+  ).length;
   return (
     <div class="actions">
       {cancel && !confirming && (
