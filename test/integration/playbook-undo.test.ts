@@ -193,7 +193,7 @@ describe('failure after side effects, then retry', () => {
       reason: 'missing',
     });
 
-    const retried = await h.runner.retry(runId, 'responder-1');
+    const retried = await h.runner.retry(runId, 'responder-1', 'the case store is back');
     expect(retried.ok).toBe(true);
     await h.settle();
     const run = await h.runs.get(runId);
@@ -207,6 +207,7 @@ describe('failure after side effects, then retry', () => {
     expect((await h.runs.timeline(runId)).find((e) => e.type === 'retried')).toMatchObject({
       by: 'responder-1',
       state: 'ticket',
+      comment: 'the case store is back',
     });
     expect(await h.runs.activeIds()).toContain(runId);
     // Only a failed run can be retried.
@@ -463,7 +464,7 @@ describe('undo that cannot complete, and a lost undo job', () => {
     // Each undo that ended counted once: throttle's, and block_ip's two failures.
     expect([undos('succeeded'), undos('failed')]).toEqual([1, 2]);
 
-    const second = await h.runner.retryUndos(runId, 'responder-2');
+    const second = await h.runner.retryUndos(runId, 'responder-2', 'Kong is back');
     expect(second.ok).toBe(true);
     await h.settle();
     run = await h.runs.get(runId);
@@ -481,6 +482,8 @@ describe('undo that cannot complete, and a lost undo job', () => {
     ]);
     const retried = (await h.runs.timeline(runId)).filter((e) => e.type === 'undo.retried');
     expect(retried[0]).toMatchObject({ by: 'responder-2', states: ['block_ip'] });
+    expect(retried[0]).not.toHaveProperty('comment');
+    expect(retried[1]).toMatchObject({ comment: 'Kong is back' });
     // Each try is one clear of the key, and only the failed undo ran again.
     expect(ops(h).filter((o) => o === 'ratelimit.clear ip-iris')).toHaveLength(3);
     expect(ops(h).filter((o) => o === 'ratelimit.clear iris')).toHaveLength(1);

@@ -66,6 +66,7 @@ describe('POST /v1/runs/:id/cancel', () => {
     }, 'the run to be cancelled');
     expect(done.timeline.find((e: any) => e.type === 'cancelled')).toMatchObject({
       by: 'approver',
+      comment: 'false positive',
     });
     expect(done.approvals.map((a: any) => a.status)).toEqual(['cancelled']);
     const history = (await t.call('GET', '/v1/limiter/keys/undo-api', TOKENS.analyst)).json()

@@ -138,7 +138,12 @@ export const runRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
       async (request) => {
         const principal = principalOf(request);
         const id = request.params.id;
-        const outcome = await control.run(deps.runner, id, principal.id);
+        const outcome = await control.run(
+          deps.runner,
+          id,
+          principal.id,
+          request.body?.comment ?? '',
+        );
         if (!outcome.ok) {
           if (outcome.reason === 'missing')
             throw new CordonError('CORDON_ERR_API_NOT_FOUND', `No run ${id}.`);
@@ -184,7 +189,7 @@ const CONTROLS: Readonly<
       readonly answer: string;
       readonly conflict: string;
       readonly audit: 'run.cancelled' | 'run.retried' | 'run.undo-retried';
-      run(runner: Runner, id: string, by: string): Promise<ControlOutcome>;
+      run(runner: Runner, id: string, by: string, comment: string): Promise<ControlOutcome>;
       refused(id: string, reason: string): string;
     }
   >
@@ -197,7 +202,7 @@ const CONTROLS: Readonly<
     answer: 'The run after the request (cancelled or undoing).',
     conflict: 'The run has ended, or is undoing after a cancel or failure.',
     audit: 'run.cancelled',
-    run: (runner, id, by) => runner.cancel(id, by),
+    run: (runner, id, by, comment) => runner.cancel(id, by, comment),
     refused: (id, reason) =>
       `Run ${id} is ${reason}; only a running or waiting run, or one undoing a rejection, can be cancelled.`,
   },
@@ -209,7 +214,7 @@ const CONTROLS: Readonly<
     answer: 'The run after the request (running again).',
     conflict: 'The run has not failed, or failed at a step that cannot be retried.',
     audit: 'run.retried',
-    run: (runner, id, by) => runner.retry(id, by),
+    run: (runner, id, by, comment) => runner.retry(id, by, comment),
     refused: (id, reason) =>
       reason === 'not-retryable'
         ? `Run ${id} failed at a step that cannot be retried (it ended through a failed end state, or a parallel branch ended other than at a failed action); start a new run instead.`
@@ -224,7 +229,7 @@ const CONTROLS: Readonly<
     conflict:
       "The run is undoing, has no failed undo, or a failed undo's job is still queued or running.",
     audit: 'run.undo-retried',
-    run: (runner, id, by) => runner.retryUndos(id, by),
+    run: (runner, id, by, comment) => runner.retryUndos(id, by, comment),
     refused: (id, reason) =>
       reason === 'nothing-to-retry'
         ? `Run ${id} has no undo that failed; nothing to try again.`

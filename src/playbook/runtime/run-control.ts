@@ -19,6 +19,8 @@ export async function cancelRun(
   core: RunnerCore,
   runId: string,
   by: string,
+  /** Why, as the person said it: on the timeline entry (and in the audit trail). */
+  comment = '',
 ): Promise<{ ok: true; run: RunRecord } | { ok: false; reason: 'missing' | RunStatus }> {
   for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt += 1) {
     const run = await core.deps.runs.get(runId);
@@ -102,6 +104,7 @@ export async function cancelRun(
           type: 'cancelled',
           by,
           state: run.state,
+          ...said(comment),
           // A cancel takes back what is in force; one whose undo failed earlier is not tried
           // again by it, and stays in force: said here, so nobody takes the cancel for its undo.
           ...stillInForce(book),
@@ -135,6 +138,11 @@ export async function cancelRun(
   );
 }
 
+/** A person's comment on a timeline entry, when there is one. */
+function said(comment: string): { comment?: string } {
+  return comment === '' ? {} : { comment };
+}
+
 /** The effects whose undo failed (in force still), for a cancel's timeline entry. */
 function stillInForce(book: UndoBook): { undoFailed?: string[]; message?: string } {
   const failed = book.entries.filter((e) => e.status === 'undo-failed').map((e) => e.state);
@@ -158,6 +166,8 @@ export async function retryUndos(
   core: RunnerCore,
   runId: string,
   by: string,
+  /** Why, as the person said it: on the timeline entry (and in the audit trail). */
+  comment = '',
 ): Promise<
   | { ok: true; run: RunRecord; effects: readonly string[] }
   | { ok: false; reason: 'missing' | 'nothing-to-retry' | 'undo-running' | RunStatus }
@@ -212,6 +222,7 @@ export async function retryUndos(
       at: now,
       type: 'undo.retried',
       by,
+      ...said(comment),
       states: failed.map((e) => e.state),
       message: `${failed.length} undo${failed.length === 1 ? '' : 's'} that failed tried again by ${by}`,
     };
@@ -235,6 +246,8 @@ export async function retryRun(
   core: RunnerCore,
   runId: string,
   by: string,
+  /** Why, as the person said it: on the timeline entry (and in the audit trail). */
+  comment = '',
 ): Promise<
   { ok: true; run: RunRecord } | { ok: false; reason: 'missing' | 'not-retryable' | RunStatus }
 > {
@@ -245,7 +258,7 @@ export async function retryRun(
     const failedAt = run.failedAt;
     const compiled = await core.compiled(run.playbookHash, run.id);
     if (failedAt?.branches) {
-      const outcome = await retryBranches(core, run, compiled, failedAt, by);
+      const outcome = await retryBranches(core, run, compiled, failedAt, by, comment);
       if (outcome === 'conflict') continue;
       return outcome;
     }
@@ -274,7 +287,10 @@ export async function retryRun(
         failedAt: null,
         reopen: true,
       },
-      [{ at: now, type: 'retried', by, state: failedAt.state }, ...effectEntries([effect], now)],
+      [
+        { at: now, type: 'retried', by, state: failedAt.state, ...said(comment) },
+        ...effectEntries([effect], now),
+      ],
       '',
     );
     if (saved === 'conflict') continue;
@@ -298,6 +314,7 @@ async function retryBranches(
   compiled: CompiledPlaybook,
   failedAt: FailedAt,
   by: string,
+  comment: string,
 ): Promise<
   | 'conflict'
   | { ok: true; run: RunRecord }
@@ -346,6 +363,7 @@ async function retryBranches(
         type: 'retried',
         by,
         state: failedAt.state,
+        ...said(comment),
         branches: restart.branches,
         states: restart.states,
       },

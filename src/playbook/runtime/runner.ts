@@ -731,16 +731,16 @@ export class Runner {
       );
   }
 
-  cancel(runId: string, by: string): ReturnType<typeof cancelRun> {
-    return cancelRun(this.#core, runId, by);
+  cancel(runId: string, by: string, comment?: string): ReturnType<typeof cancelRun> {
+    return cancelRun(this.#core, runId, by, comment);
   }
 
-  retry(runId: string, by: string): ReturnType<typeof retryRun> {
-    return retryRun(this.#core, runId, by);
+  retry(runId: string, by: string, comment?: string): ReturnType<typeof retryRun> {
+    return retryRun(this.#core, runId, by, comment);
   }
 
-  retryUndos(runId: string, by: string): ReturnType<typeof retryUndos> {
-    return retryUndos(this.#core, runId, by);
+  retryUndos(runId: string, by: string, comment?: string): ReturnType<typeof retryUndos> {
+    return retryUndos(this.#core, runId, by, comment);
   }
 
   /** Reports an action job's outcome to its run as an event (idempotent by job id). */
