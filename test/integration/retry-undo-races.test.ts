@@ -12,19 +12,21 @@ import { runHarnesses, type RunHarness } from '../helpers/run-harness.js';
 
 const { harness } = runHarnesses('retry-undo');
 
-const PARENT_AND_CHILD = `id: parent
+/** A parent that calls `callee` (which contains the user), then waits for a review. */
+const parentCalling = (callee: string): string => `id: parent
 on: { correlation: r }
 start: contain
 states:
   contain:
-    call: { playbook: child, inputs: { user: "{{ incident.group.user }}" } }
+    call: { playbook: ${callee}, inputs: { user: "{{ incident.group.user }}" } }
     next: review
   review:
     approval: { roles: [approver], timeout: 3h, message: "Review?" }
     on: { approved: done, rejected: done, timeout: done }
   done: { end: resolved }
----
-id: child
+`;
+
+const CHILD = `id: child
 on: { call: true }
 inputs:
   user: { description: The user to contain. }
@@ -39,18 +41,11 @@ states:
   done: { end: resolved }
 `;
 
-const NESTED = `id: parent
-on: { correlation: r }
-start: contain
-states:
-  contain:
-    call: { playbook: middle, inputs: { user: "{{ incident.group.user }}" } }
-    next: review
-  review:
-    approval: { roles: [approver], timeout: 3h, message: "Review?" }
-    on: { approved: done, rejected: done, timeout: done }
-  done: { end: resolved }
----
+const PARENT_AND_CHILD = `${parentCalling('child')}---
+${CHILD}`;
+
+/** parent → middle → child: the effect is in three runs' books. */
+const NESTED = `${parentCalling('middle')}---
 id: middle
 on: { call: true }
 inputs:
@@ -62,20 +57,7 @@ states:
     next: done
   done: { end: resolved }
 ---
-id: child
-on: { call: true }
-inputs:
-  user: { description: The user to contain. }
-start: block
-states:
-  block:
-    action: ratelimit.set
-    automatic: true
-    with: { key: "c-{{ run.inputs.user }}", limit: block }
-    undo: ratelimit.clear
-    next: done
-  done: { end: resolved }
-`;
+${CHILD}`;
 
 const EXPIRING = `id: expiring
 on: { correlation: r }
