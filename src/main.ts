@@ -70,6 +70,7 @@ import { RedisStateStore } from './store/correlation-state-store.js';
 import { DeadLetterStore } from './store/dead-letters.js';
 import { EffectLedger } from './store/effect-ledger.js';
 import { holdsReader } from './actions/connectors/holds-view.js';
+import { containmentReader } from './actions/containment.js';
 import { EventLog } from './store/event-log.js';
 import { IncidentStore } from './store/incident-store.js';
 import { Keys } from './store/keys.js';
@@ -763,6 +764,11 @@ export async function startCordon(options: CordonOptions): Promise<Cordon> {
         playbooks: content.playbooks,
         limiter,
         holds: holdsReader(actionInstances, new EffectLedger(redis, keys)),
+        containment: containmentReader(actionInstances, {
+          limiter,
+          ledger: new EffectLedger(redis, keys),
+          runs,
+        }),
         cases,
         metrics,
         clock,

@@ -13,6 +13,7 @@ import { dropInRoutes } from './routes/drop-in.js';
 import { incidentRoutes } from './routes/incidents.js';
 import { ingestHandshakeRoute, ingestRoutes } from './routes/ingest.js';
 import { holdsRoutes } from './routes/holds.js';
+import { containmentRoutes } from './routes/containment.js';
 import { limiterRoutes } from './routes/limiter.js';
 import { operationRoutes } from './routes/operations.js';
 import { recordRoutes } from './routes/records.js';
@@ -94,6 +95,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(approvalRoutes, deps);
   await app.register(limiterRoutes, deps);
   await app.register(holdsRoutes, deps);
+  await app.register(containmentRoutes, deps);
   await app.register(recordRoutes, deps);
   await app.register(operationRoutes, deps);
   await app.register(auditRoutes, deps);

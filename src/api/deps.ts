@@ -1,4 +1,5 @@
 import type { HoldsReader } from '../actions/connectors/holds-view.js';
+import type { ContainmentReader } from '../actions/containment.js';
 import type { ResolvedSenderAuth } from '../ingest/auth/sender-auth.js';
 import type { AuditReader } from '../audit/audit-query.js';
 import type { AuditRecorder } from '../audit/audit-trail.js';
@@ -45,6 +46,8 @@ export interface ApiDeps {
   readonly limiter: LimiterStore;
   /** GET /v1/connectors/:name/holds/:key: the outbound gateways' holds (absent = no connectors). */
   readonly holds?: HoldsReader;
+  /** GET /v1/containment: the limiter's keys and the gateways' held targets. */
+  readonly containment: ContainmentReader;
   readonly cases: CaseStore;
   readonly metrics: Metrics;
   readonly clock: Clock;

@@ -1,6 +1,7 @@
 import { CordonError } from '../shared/errors.js';
 import type { RedisClient } from './redis.js';
 import type { Keys } from './keys.js';
+import { newestFirst, type Scored } from './newest-first.js';
 import { ScriptRunner, type ScriptArg } from './redis-scripts.js';
 import { writeAcknowledged, type ReplicaAck } from './replica-ack.js';
 
@@ -9,6 +10,25 @@ export interface HoldTarget {
   readonly instance: string;
   readonly family: string;
   readonly key: string;
+}
+
+/** A target's member in the ZSET of the targets held now (Keys.heldTargets). */
+export function heldMember(target: HoldTarget): string {
+  return JSON.stringify([target.instance, target.family, target.key]);
+}
+
+/** The target a member of Keys.heldTargets names; undefined for one that names none. */
+export function heldTargetOf(member: string): HoldTarget | undefined {
+  try {
+    const parts = JSON.parse(member) as unknown;
+    if (Array.isArray(parts) && parts.length === 3 && parts.every((p) => typeof p === 'string')) {
+      const [instance, family, key] = parts as [string, string, string];
+      return { instance, family, key };
+    }
+  } catch {
+    // Not one of ours: the caller skips it.
+  }
+  return undefined;
 }
 
 /** An effect holding containment on a target (EffectLedger.hold). */
@@ -106,8 +126,20 @@ export class EffectLedger {
   ): Promise<unknown> {
     const stored = await this.#write(
       'holdEffect',
-      [this.#holds(target), this.keys.effect(effectKey), this.keys.effectIndex],
-      [now, effectKey, runId, JSON.stringify(entry), JSON.stringify(result ?? null)],
+      [
+        this.#holds(target),
+        this.keys.effect(effectKey),
+        this.keys.effectIndex,
+        this.keys.heldTargets,
+      ],
+      [
+        now,
+        effectKey,
+        runId,
+        JSON.stringify(entry),
+        JSON.stringify(result ?? null),
+        heldMember(target),
+      ],
     );
     return JSON.parse(String(stored)) as unknown;
   }
@@ -127,8 +159,13 @@ export class EffectLedger {
   ): Promise<unknown> {
     const stored = await this.#write(
       'releaseHold',
-      [this.#holds(target), this.keys.effect(undoKey), this.keys.effectIndex],
-      [now, heldKey, undoKey, runId, JSON.stringify(result ?? null)],
+      [
+        this.#holds(target),
+        this.keys.effect(undoKey),
+        this.keys.effectIndex,
+        this.keys.heldTargets,
+      ],
+      [now, heldKey, undoKey, runId, JSON.stringify(result ?? null), heldMember(target)],
     );
     return JSON.parse(String(stored)) as unknown;
   }
@@ -146,13 +183,29 @@ export class EffectLedger {
   ): Promise<unknown> {
     const stored = await this.#write(
       'dropHolds',
-      [this.#holds(target), this.keys.effect(effectKey), this.keys.effectIndex],
-      [now, effectKey, runId, JSON.stringify(result ?? null)],
+      [
+        this.#holds(target),
+        this.keys.effect(effectKey),
+        this.keys.effectIndex,
+        this.keys.heldTargets,
+      ],
+      [now, effectKey, runId, JSON.stringify(result ?? null), heldMember(target)],
     );
     return JSON.parse(String(stored)) as unknown;
   }
 
-  /** The target's holds as stored (store/scripts/holdEffect-3.lua names the fields). */
+  /**
+   * The targets held now, newest hold first (by the time of their newest hold, ms), from the
+   * top or from a page's last time `from` (store/newest-first.ts says what comes back).
+   */
+  async heldTargets(
+    count: number,
+    from?: number,
+  ): Promise<{ items: readonly Scored[]; more: boolean }> {
+    return newestFirst(this.redis, this.keys.heldTargets, count, from);
+  }
+
+  /** The target's holds as stored (store/scripts/holdEffect-4.lua names the fields). */
   async holdsOf(target: HoldTarget): Promise<Record<string, string>> {
     return this.redis.hgetall(this.#holds(target));
   }

@@ -235,10 +235,17 @@ export class Keys {
   }
   /**
    * HASH of the effects holding one kind of containment (`family`) on `target` through a
-   * connector instance outside Redis (store/scripts/holdEffect-3.lua); gone when none holds.
+   * connector instance outside Redis (store/scripts/holdEffect-4.lua); gone when none holds.
    */
   holds(instance: string, family: string, target: string): string {
     return `${this.control}:holds:${enc(instance)}:${enc(family)}:${enc(target)}`;
+  }
+  /**
+   * ZSET of the targets held now (at least one hold on them), member JSON [instance, family,
+   * target] -> time of the newest hold placed (ms): GET /v1/containment pages through it.
+   */
+  get heldTargets(): string {
+    return `${this.control}:holds:held`;
   }
 
   // built-in limiter

@@ -1,6 +1,7 @@
 import type { RedisClient } from './redis.js';
 import type { Rate } from '../actions/operations.js';
 import type { Keys } from './keys.js';
+import { newestFirst, type Scored } from './newest-first.js';
 import { ScriptRunner } from './redis-scripts.js';
 
 export interface LimitDecision {
@@ -194,6 +195,18 @@ export class LimiterStore {
     ].filter(live);
     const [top, ...under] = layers;
     return top ? { key: h.key, ...top, under } : undefined;
+  }
+
+  /**
+   * Keys with a limit set (lifted ones too, until retention deletes their rule), newest set
+   * first, from the top or from a page's last time `from` (store/newest-first.ts says what
+   * comes back).
+   */
+  async limitedKeys(
+    count: number,
+    from?: number,
+  ): Promise<{ items: readonly Scored[]; more: boolean }> {
+    return newestFirst(this.redis, this.keys.limiterIndex, count, from);
   }
 
   async history(key: string): Promise<LimiterHistoryEntry[]> {

@@ -32,7 +32,7 @@ export function holdFamilies(instance: Pick<ActionInstance, 'type'>): string[] {
   return [...new Set(families)].sort();
 }
 
-/** A target's stored holds fields (holdEffect-3.lua names them) as a view; pure. */
+/** A target's stored holds fields (holdEffect-4.lua names them) as a view; pure. */
 export function holdsView(
   family: string,
   fields: Readonly<Record<string, string>>,

@@ -83,7 +83,7 @@ export type UndoPlan =
       readonly beneath: HoldEntry;
     };
 
-/** Decides an undo from the target's stored fields (holdEffect-3.lua names them). Pure. */
+/** Decides an undo from the target's stored fields (holdEffect-4.lua names them). Pure. */
 export function planUndo(fields: Readonly<Record<string, string>>, held: string): UndoPlan {
   const own = fields[`h:${held}`];
   if (own === undefined)

@@ -10,11 +10,13 @@ right after the release acted.
 KEYS[1] holds   HASH the target's holds (see holdEffect)
 KEYS[2] ledger  HASH the release's ledger entry
 KEYS[3] effects ZSET effect key -> time recorded (ms), for retention
+KEYS[4] held    ZSET the targets held now (see holdEffect): this target leaves it
 
 ARGV[1] now, epoch ms
 ARGV[2] effect key of the release
 ARGV[3] run id
 ARGV[4] the release's result, JSON
+ARGV[5] the target's member in KEYS[4]: JSON [instance, family, target]
 
 Returns the stored result JSON (this one, or the one recorded before: then nothing changes).
 ]]
@@ -28,6 +30,7 @@ for _, name in ipairs(redis.call('HKEYS', KEYS[1])) do
   end
 end
 redis.call('HDEL', KEYS[1], 'base', 'basememo', 'seq')
+redis.call('ZREM', KEYS[4], ARGV[5])
 redis.call('HSET', KEYS[2], 'status', 'done', 'result', ARGV[4], 'at', tonumber(ARGV[1]), 'run', ARGV[3])
 redis.call('ZADD', KEYS[3], tonumber(ARGV[1]), ARGV[2])
 return ARGV[4]

@@ -15,12 +15,16 @@ KEYS[1] holds   HASH the target's holds: h:<effect key> -> entry JSON (stored as
                 -> a hold an explicit release dropped
 KEYS[2] ledger  HASH the effect's ledger entry
 KEYS[3] effects ZSET effect key -> time recorded (ms), for retention
+KEYS[4] held    ZSET the targets held now: member ARGV[6] -> time of the newest hold placed
+                (ms), what GET /v1/containment pages through; releaseHold and dropHolds take a
+                target off when no hold is left on it
 
 ARGV[1] now, epoch ms
 ARGV[2] effect key
 ARGV[3] run id
 ARGV[4] entry JSON: {effect, operation, inputs, result, run, at}
 ARGV[5] the effect's result, JSON (as recordEffect records it)
+ARGV[6] the target's member in KEYS[4]: JSON [instance, family, target]
 
 Returns the stored result JSON (this one, or the one recorded before: then nothing changes).
 ]]
@@ -39,6 +43,7 @@ if redis.call('HEXISTS', KEYS[1], 'h:' .. ARGV[2]) == 0 then
     redis.call('HSET', KEYS[1], 'basememo', next(memos) and cjson.encode(memos) or '{}')
   end
   redis.call('HSET', KEYS[1], 'h:' .. ARGV[2], ARGV[4], 's:' .. ARGV[2], seq)
+  redis.call('ZADD', KEYS[4], tonumber(ARGV[1]), ARGV[6])
 end
 redis.call('HSET', KEYS[2], 'status', 'done', 'result', ARGV[5], 'at', tonumber(ARGV[1]), 'run', ARGV[3])
 redis.call('ZADD', KEYS[3], tonumber(ARGV[1]), ARGV[2])

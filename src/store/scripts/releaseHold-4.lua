@@ -8,12 +8,15 @@ base goes too.
 KEYS[1] holds   HASH the target's holds (see holdEffect)
 KEYS[2] ledger  HASH the undo's own ledger entry
 KEYS[3] effects ZSET effect key -> time recorded (ms), for retention
+KEYS[4] held    ZSET the targets held now (see holdEffect): this target leaves it with its
+                last hold
 
 ARGV[1] now, epoch ms
 ARGV[2] effect key of the held effect being undone
 ARGV[3] effect key of this undo
 ARGV[4] run id of this undo
 ARGV[5] the undo's result, JSON
+ARGV[6] the target's member in KEYS[4]: JSON [instance, family, target]
 
 Returns the stored result JSON (this one, or the one recorded before: then nothing changes).
 ]]
@@ -24,7 +27,10 @@ local left = false
 for _, name in ipairs(redis.call('HKEYS', KEYS[1])) do
   if string.sub(name, 1, 2) == 'h:' then left = true break end
 end
-if not left then redis.call('HDEL', KEYS[1], 'base', 'basememo', 'seq') end
+if not left then
+  redis.call('HDEL', KEYS[1], 'base', 'basememo', 'seq')
+  redis.call('ZREM', KEYS[4], ARGV[6])
+end
 redis.call('HSET', KEYS[2], 'status', 'done', 'result', ARGV[5], 'at', tonumber(ARGV[1]), 'run', ARGV[4])
 redis.call('ZADD', KEYS[3], tonumber(ARGV[1]), ARGV[3])
 return ARGV[5]

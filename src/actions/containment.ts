@@ -1,0 +1,327 @@
+import { CordonError } from '../shared/errors.js';
+import { heldTargetOf, type HoldTarget } from '../store/effect-ledger.js';
+import type { LimitRule } from '../store/limiter-store.js';
+import type { Scored } from '../store/newest-first.js';
+import { holdFamilies, holdsView } from './connectors/holds-view.js';
+import type { ActionInstance } from './connectors/instance-config.js';
+
+/**
+ * Everything Cordon keeps contained now, for a person (GET /v1/containment): the keys its
+ * built-in limiter throttles or blocks and the targets runs hold on outbound gateways (Kong,
+ * LiteLLM, API Gateway), newest first, each with the runs holding it and when it lifts. The
+ * two come from two indexes (the limiter's keys, the held targets); this pages through both
+ * as one list, in one order, with a cursor that survives changes between pages.
+ */
+
+/** One run (or person) keeping a target contained; the first of an item's is in force. */
+export interface ContainmentHolder {
+  /** The run that placed it (the limiter: whoever set it, a run id or a principal). */
+  readonly run: string;
+  /** That run's status now; 'unknown' when it is gone or was no run. */
+  readonly runStatus: string;
+  readonly effect: string;
+  readonly at: number;
+  /** When it lifts by itself (its `expires`); null: only an undo or a release lifts it. */
+  readonly expiresAt: number | null;
+}
+
+export interface ContainmentItem {
+  /** The connector instance holding it; null for the built-in limiter (one for all). */
+  readonly connector: string | null;
+  /** The connector type ('builtin-limiter', 'kong', …; 'unknown' for an instance since removed). */
+  readonly type: string;
+  /** The limiter's mode ('throttle', 'block') or the hold's family ('ratelimit', 'key', 'access'). */
+  readonly kind: string;
+  readonly key: string;
+  /** When the containment in force now was placed. */
+  readonly at: number;
+  /** When the target is free by itself: the last holder's expiry; null if one never expires. */
+  readonly expiresAt: number | null;
+  readonly holders: readonly ContainmentHolder[];
+  /** The API path that shows everything on the target. */
+  readonly detail: string;
+}
+
+/** Where a page ends: the last item's score and its id in the order (source tag + member). */
+export interface ContainmentCursor {
+  readonly score: number;
+  readonly id: string;
+}
+
+export interface ContainmentPage {
+  readonly items: readonly ContainmentItem[];
+  readonly next: ContainmentCursor | null;
+}
+
+/** What the reader reads through (the stores; fakes in unit tests). */
+export interface ContainmentSources {
+  readonly limiter: {
+    limitedKeys(count: number, from?: number): Promise<{ items: readonly Scored[]; more: boolean }>;
+    rule(key: string, now?: number): Promise<LimitRule | undefined>;
+  };
+  readonly ledger: {
+    heldTargets(count: number, from?: number): Promise<{ items: readonly Scored[]; more: boolean }>;
+    holdsOf(target: HoldTarget): Promise<Record<string, string>>;
+  };
+  readonly runs: {
+    get(
+      id: string,
+    ): Promise<
+      | { readonly status: string; readonly undo?: { readonly entries: readonly UndoLike[] } }
+      | undefined
+    >;
+  };
+}
+
+interface UndoLike {
+  readonly effectKey: string;
+  readonly expiresAt?: number;
+}
+
+export interface ContainmentQuery {
+  /** Only this connector's (a builtin-limiter instance: the limiter's). */
+  readonly connector?: string;
+  readonly limit: number;
+  readonly after?: ContainmentCursor;
+}
+
+export interface ContainmentReader {
+  page(query: ContainmentQuery, now: number): Promise<ContainmentPage>;
+}
+
+/** Index entries looked at per item asked for, at most, before a page ends short (`next` goes on). */
+const SCAN_PER_ITEM = 10;
+
+const LIMITER = 'l';
+const HELD = 'h';
+
+/** Whether `a` comes before `b`: higher score first, then the higher id (a total order). */
+function before(a: ContainmentCursor, b: ContainmentCursor): boolean {
+  return a.score > b.score || (a.score === b.score && a.id > b.id);
+}
+
+/** The cursor as it travels in a URL (base64url JSON); pure. */
+export function encodeCursor(cursor: ContainmentCursor): string {
+  return Buffer.from(JSON.stringify([cursor.score, cursor.id])).toString('base64url');
+}
+
+/** A cursor from a URL; a CordonError naming the fix when it is not one `next` gave. */
+export function decodeCursor(text: string): ContainmentCursor {
+  try {
+    const parsed = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as unknown;
+    if (
+      Array.isArray(parsed) &&
+      parsed.length === 2 &&
+      typeof parsed[0] === 'number' &&
+      Number.isFinite(parsed[0]) &&
+      typeof parsed[1] === 'string'
+    )
+      return { score: parsed[0], id: parsed[1] };
+  } catch {
+    // Falls through to the error below.
+  }
+  throw new CordonError(
+    'CORDON_ERR_API_INVALID_REQUEST',
+    `querystring/cursor ${JSON.stringify(text.slice(0, 64))} is not a cursor this API gave; pass the "next" of the page before, or leave cursor out for the first page.`,
+  );
+}
+
+interface Candidate extends ContainmentCursor {
+  readonly source: typeof LIMITER | typeof HELD;
+  readonly member: string;
+}
+
+/**
+ * A reader over the enabled connector instances (`instances`: which names hold what) and the
+ * stores. Index entries whose containment has lifted (a limit past its expiry, a target whose
+ * holds are gone) are skipped; a page looks at most SCAN_PER_ITEM entries per item asked for,
+ * so one may end short with `next` set: follow `next` until it is null.
+ */
+export function containmentReader(
+  instances: readonly ActionInstance[],
+  sources: ContainmentSources,
+): ContainmentReader {
+  const enabled = instances.filter((i) => i.enabled);
+  const typeOf = new Map(instances.map((i) => [i.name, i.type] as const));
+  return {
+    async page(query, now) {
+      const only = query.connector;
+      let limiter = true;
+      let held = true;
+      if (only !== undefined) {
+        const instance = enabled.find((i) => i.name === only);
+        if (!instance)
+          throw new CordonError(
+            'CORDON_ERR_API_NOT_FOUND',
+            `No enabled action connector "${only}" in connectors/. Name one of the connectors your playbooks act through, or leave connector out for everything contained.`,
+          );
+        limiter = instance.type === 'builtin-limiter';
+        held = holdFamilies(instance).length > 0;
+        if (!limiter && !held)
+          throw new CordonError(
+            'CORDON_ERR_API_NOT_FOUND',
+            `Connector "${only}" (${instance.type}) keeps nothing contained that Cordon tracks: only the built-in limiter and the outbound gateways do (kong, litellm-proxy, aws-apigateway).`,
+          );
+      }
+      const items: Draft[] = [];
+      let after = query.after;
+      let budget = query.limit * SCAN_PER_ITEM;
+      for (;;) {
+        const want = Math.min(query.limit - items.length + 1, budget);
+        const [fromLimiter, fromHeld] = await Promise.all([
+          limiter ? sources.limiter.limitedKeys(want, after?.score) : none(),
+          held ? sources.ledger.heldTargets(want, after?.score) : none(),
+        ]);
+        const { candidates, complete } = merge(
+          tagged(LIMITER, fromLimiter),
+          tagged(HELD, fromHeld),
+          after,
+        );
+        const taken = candidates.slice(0, Math.min(query.limit - items.length, budget));
+        const resolved = await Promise.all(
+          taken.map((c) => (c.source === LIMITER ? limited(c, now) : heldOn(c, only, now))),
+        );
+        for (const item of resolved) if (item) items.push(item);
+        budget -= taken.length;
+        const last = taken.at(-1);
+        if (last) after = { score: last.score, id: last.id };
+        const exhausted = complete && taken.length === candidates.length;
+        if (exhausted) return { items: await withRuns(items, sources), next: null };
+        if (items.length >= query.limit || budget <= 0)
+          return { items: await withRuns(items, sources), next: after ?? null };
+      }
+    },
+  };
+
+  async function limited(c: Candidate, now: number): Promise<Draft | undefined> {
+    const rule = await sources.limiter.rule(c.member, now);
+    if (!rule) return undefined;
+    const layers = [rule, ...rule.under];
+    return {
+      connector: null,
+      type: 'builtin-limiter',
+      kind: rule.mode,
+      key: rule.key,
+      at: rule.setAt,
+      holders: layers.map((l) => ({
+        run: l.setBy,
+        effect: l.effect,
+        at: l.setAt,
+        expiresAt: l.expiresAt > 0 ? l.expiresAt : null,
+      })),
+      detail: `/v1/limiter/keys/${encodeURIComponent(rule.key)}`,
+    };
+  }
+
+  async function heldOn(
+    c: Candidate,
+    only: string | undefined,
+    now: number,
+  ): Promise<Draft | undefined> {
+    const target = heldTargetOf(c.member);
+    if (!target || (only !== undefined && target.instance !== only)) return undefined;
+    const view = holdsView(target.family, await sources.ledger.holdsOf(target), now);
+    const top = view.holders[0];
+    if (!top) return undefined;
+    return {
+      connector: target.instance,
+      type: typeOf.get(target.instance) ?? 'unknown',
+      kind: target.family,
+      key: target.key,
+      at: top.at,
+      // From the holder runs' books (withRuns): when each one's undo is scheduled.
+      holders: view.holders.map((h) => ({
+        run: h.run,
+        effect: h.effect,
+        at: h.at,
+        expiresAt: null,
+      })),
+      detail: `/v1/connectors/${encodeURIComponent(target.instance)}/holds/${encodeURIComponent(target.key)}`,
+    };
+  }
+}
+
+/** An item before its holders' run statuses (and, for holds, their expiries) are read. */
+type Draft = Omit<ContainmentItem, 'holders' | 'expiresAt'> & {
+  readonly holders: readonly Omit<ContainmentHolder, 'runStatus'>[];
+};
+
+async function none(): Promise<{ items: readonly Scored[]; more: boolean }> {
+  return { items: [], more: false };
+}
+
+function tagged(
+  source: typeof LIMITER | typeof HELD,
+  read: { items: readonly Scored[]; more: boolean },
+): { candidates: Candidate[]; more: boolean } {
+  return {
+    candidates: read.items.map((s) => ({
+      source,
+      member: s.member,
+      score: s.score,
+      id: source + s.member,
+    })),
+    more: read.more,
+  };
+}
+
+/**
+ * Both sources' candidates after `after`, in the one order, cut where a source that may have
+ * more stops (below its last entry read, what it holds is not known yet); pure.
+ */
+export function merge(
+  a: { candidates: readonly Candidate[]; more: boolean },
+  b: { candidates: readonly Candidate[]; more: boolean },
+  after: ContainmentCursor | undefined,
+): { candidates: Candidate[]; complete: boolean } {
+  const bounds = [a, b]
+    .filter((s) => s.more)
+    .map((s) => lowest(s.candidates))
+    .filter((c): c is Candidate => c !== undefined);
+  // The higher of the cut points: below it one source's entries are not all read.
+  const cut = bounds.reduce<Candidate | undefined>(
+    (hi, c) => (hi === undefined || before(c, hi) ? c : hi),
+    undefined,
+  );
+  const all = [...a.candidates, ...b.candidates]
+    .filter((c) => after === undefined || before(after, c))
+    .filter((c) => cut === undefined || !before(cut, c))
+    .sort((x, y) => (before(x, y) ? -1 : before(y, x) ? 1 : 0));
+  return { candidates: all, complete: cut === undefined };
+}
+
+function lowest(candidates: readonly Candidate[]): Candidate | undefined {
+  return candidates.reduce<Candidate | undefined>(
+    (lo, c) => (lo === undefined || before(lo, c) ? c : lo),
+    undefined,
+  );
+}
+
+/** Each holder's run status, and for holds the expiry its run's book schedules. */
+async function withRuns(
+  drafts: readonly Draft[],
+  sources: ContainmentSources,
+): Promise<ContainmentItem[]> {
+  const ids = [...new Set(drafts.flatMap((d) => d.holders.map((h) => h.run)))].filter((id) =>
+    id.startsWith('run_'),
+  );
+  const runs = await Promise.all(ids.map((id) => sources.runs.get(id)));
+  const byId = new Map(ids.map((id, i) => [id, runs[i]] as const));
+  return drafts.map((d) => {
+    const holders = d.holders.map((h) => {
+      const run = byId.get(h.run);
+      const scheduled = run?.undo?.entries.find((e) => e.effectKey === h.effect)?.expiresAt;
+      return {
+        ...h,
+        runStatus: run?.status ?? 'unknown',
+        expiresAt: h.expiresAt ?? (scheduled && scheduled > 0 ? scheduled : null),
+      };
+    });
+    const expiries = holders.map((h) => h.expiresAt);
+    return {
+      ...d,
+      holders,
+      expiresAt: expiries.some((e) => e === null) ? null : Math.max(...(expiries as number[])),
+    };
+  });
+}

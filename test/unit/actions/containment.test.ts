@@ -1,0 +1,260 @@
+import { describe, expect, it } from 'vitest';
+import {
+  containmentReader,
+  decodeCursor,
+  encodeCursor,
+  merge,
+  type ContainmentSources,
+} from '../../../src/actions/containment.js';
+import type { ActionInstance } from '../../../src/actions/connectors/instance-config.js';
+import { heldMember } from '../../../src/store/effect-ledger.js';
+import type { LimitRule } from '../../../src/store/limiter-store.js';
+import type { Scored } from '../../../src/store/newest-first.js';
+
+const NOW = 1_000_000;
+
+/** newestFirst's contract over an in-memory index (ties in Redis's byte order). */
+function index(entries: Scored[]) {
+  const sorted = [...entries].sort(
+    (a, b) => b.score - a.score || Buffer.compare(Buffer.from(b.member), Buffer.from(a.member)),
+  );
+  return async (count: number, from?: number) => {
+    const head = from === undefined ? [] : sorted.filter((e) => e.score === from);
+    const below = sorted.filter((e) => from === undefined || e.score < from).slice(0, count);
+    const last = below.at(-1);
+    if (!last || below.length < count) return { items: [...head, ...below], more: false };
+    return {
+      items: [
+        ...head,
+        ...below.filter((e) => e.score > last.score),
+        ...sorted.filter((e) => e.score === last.score),
+      ],
+      more: true,
+    };
+  };
+}
+
+const instance = (name: string, type: string, enabled = true) =>
+  ({ name, type, enabled }) as unknown as ActionInstance;
+
+const INSTANCES = [
+  instance('gw', 'kong'),
+  instance('limits', 'builtin-limiter'),
+  instance('cases', 'builtin-cases'),
+];
+
+function rule(
+  key: string,
+  setAt: number,
+  setBy: string,
+  expiresAt = 0,
+  under: LimitRule['under'] = [],
+): LimitRule {
+  return {
+    key,
+    mode: 'block',
+    count: 0,
+    windowMs: 0,
+    expiresAt,
+    setAt,
+    setBy,
+    reason: 'r',
+    effect: `act_${key}`,
+    under,
+  };
+}
+
+const holdFields = (...holds: [effect: string, run: string, at: number][]) =>
+  Object.fromEntries(
+    holds.flatMap(([effect, run, at], i) => [
+      [`h:${effect}`, JSON.stringify({ effect, run, at, operation: 'key.block' })],
+      [`s:${effect}`, String(i + 1)],
+    ]),
+  );
+
+function sources(over: {
+  limited?: Scored[];
+  rules?: Record<string, LimitRule>;
+  held?: Scored[];
+  holds?: Record<string, Record<string, string>>;
+  runs?: Record<
+    string,
+    { status: string; undo?: { entries: { effectKey: string; expiresAt?: number }[] } }
+  >;
+}): ContainmentSources {
+  return {
+    limiter: {
+      limitedKeys: index(over.limited ?? []),
+      rule: async (key) => over.rules?.[key],
+    },
+    ledger: {
+      heldTargets: index(over.held ?? []),
+      holdsOf: async (target) =>
+        over.holds?.[`${target.instance}/${target.family}/${target.key}`] ?? {},
+    },
+    runs: { get: async (id) => over.runs?.[id] },
+  };
+}
+
+describe('containmentReader', () => {
+  it('gives each holder its run status and, for holds, the expiry its run schedules', async () => {
+    const reader = containmentReader(
+      INSTANCES,
+      sources({
+        held: [{ member: heldMember({ instance: 'gw', family: 'key', key: 'alice' }), score: 20 }],
+        holds: { 'gw/key/alice': holdFields(['act_a', 'run_a', 10], ['act_b', 'run_b', 20]) },
+        limited: [{ member: 'k1', score: 5 }],
+        rules: {
+          k1: rule('k1', 5, 'run_l', 900, [
+            { ...rule('k1', 4, 'analyst', 800), key: undefined } as never,
+          ]),
+        },
+        runs: {
+          run_a: {
+            status: 'cancelled',
+            undo: { entries: [{ effectKey: 'act_a', expiresAt: 5_000 }] },
+          },
+          run_b: {
+            status: 'resolved',
+            undo: { entries: [{ effectKey: 'act_b', expiresAt: 7_000 }] },
+          },
+          run_l: { status: 'running' },
+        },
+      }),
+    );
+    const page = await reader.page({ limit: 10 }, NOW);
+    expect(page.next).toBeNull();
+    expect(page.items.map((i) => i.key)).toEqual(['alice', 'k1']);
+    expect(page.items[0]).toMatchObject({
+      connector: 'gw',
+      type: 'kong',
+      kind: 'key',
+      at: 20,
+      // Free when the last holder lets go.
+      expiresAt: 7_000,
+      holders: [
+        { run: 'run_b', runStatus: 'resolved', effect: 'act_b', at: 20, expiresAt: 7_000 },
+        { run: 'run_a', runStatus: 'cancelled', effect: 'act_a', at: 10, expiresAt: 5_000 },
+      ],
+    });
+    expect(page.items[1]).toMatchObject({
+      connector: null,
+      type: 'builtin-limiter',
+      kind: 'block',
+      expiresAt: 900,
+      holders: [
+        { run: 'run_l', runStatus: 'running', expiresAt: 900 },
+        // Set by a person: no run to look up.
+        { run: 'analyst', runStatus: 'unknown', expiresAt: 800 },
+      ],
+    });
+  });
+
+  it('says a target never frees by itself when one holder has no expiry', async () => {
+    const reader = containmentReader(
+      INSTANCES,
+      sources({
+        held: [{ member: heldMember({ instance: 'gw', family: 'key', key: 'alice' }), score: 20 }],
+        holds: { 'gw/key/alice': holdFields(['act_a', 'run_a', 10], ['act_b', 'run_b', 20]) },
+        runs: {
+          run_b: {
+            status: 'resolved',
+            undo: { entries: [{ effectKey: 'act_b', expiresAt: 7_000 }] },
+          },
+        },
+      }),
+    );
+    const [item] = (await reader.page({ limit: 10 }, NOW)).items;
+    expect(item?.expiresAt).toBeNull();
+    expect(item?.holders.map((h) => h.expiresAt)).toEqual([7_000, null]);
+  });
+
+  it('skips lifted entries, and ends a page short with `next` once it has looked at enough', async () => {
+    const limited = Array.from({ length: 40 }, (_, i) => ({ member: `gone${i}`, score: 100 - i }));
+    limited.push({ member: 'live', score: 1 });
+    const reader = containmentReader(
+      INSTANCES,
+      sources({ limited, rules: { live: rule('live', 1, 'run_x') } }),
+    );
+    // limit 2: at most 20 entries looked at.
+    const first = await reader.page({ limit: 2 }, NOW);
+    expect(first.items).toEqual([]);
+    expect(first.next).toEqual({ score: 81, id: 'lgone19' });
+    const second = await reader.page({ limit: 2, after: first.next! }, NOW);
+    expect(second.items).toEqual([]);
+    const third = await reader.page({ limit: 2, after: second.next! }, NOW);
+    expect(third.items.map((i) => i.key)).toEqual(['live']);
+    expect(third.next).toBeNull();
+  });
+
+  it('filters by connector and refuses one that keeps nothing contained', async () => {
+    const reader = containmentReader(
+      [...INSTANCES, instance('gw2', 'kong'), instance('off', 'kong', false)],
+      sources({
+        held: [
+          { member: heldMember({ instance: 'gw', family: 'key', key: 'a' }), score: 3 },
+          { member: heldMember({ instance: 'gw2', family: 'key', key: 'b' }), score: 2 },
+        ],
+        holds: {
+          'gw/key/a': holdFields(['e1', 'r1', 3]),
+          'gw2/key/b': holdFields(['e2', 'r2', 2]),
+        },
+        limited: [{ member: 'k', score: 1 }],
+        rules: { k: rule('k', 1, 'r3') },
+      }),
+    );
+    const keys = async (connector: string) =>
+      (await reader.page({ limit: 10, connector }, NOW)).items.map((i) => i.key);
+    expect(await keys('gw2')).toEqual(['b']);
+    expect(await keys('limits')).toEqual(['k']);
+    await expect(reader.page({ limit: 10, connector: 'cases' }, NOW)).rejects.toMatchObject({
+      code: 'CORDON_ERR_API_NOT_FOUND',
+    });
+    await expect(reader.page({ limit: 10, connector: 'off' }, NOW)).rejects.toThrow(
+      /No enabled action connector "off"/,
+    );
+  });
+});
+
+describe('merge', () => {
+  const c = (source: 'l' | 'h', member: string, score: number) => ({
+    source,
+    member,
+    score,
+    id: source + member,
+  });
+
+  it('stops where a source that may have more stops, so nothing below it jumps ahead', () => {
+    const limiter = { candidates: [c('l', 'a', 9), c('l', 'b', 1)], more: false };
+    const held = { candidates: [c('h', 'x', 8), c('h', 'y', 5)], more: true };
+    const out = merge(limiter, held, undefined);
+    expect(out.candidates.map((x) => x.member)).toEqual(['a', 'x', 'y']);
+    expect(out.complete).toBe(false);
+  });
+
+  it('orders ties by id and drops what comes before the cursor', () => {
+    const out = merge(
+      { candidates: [c('l', 'a', 5), c('l', 'b', 5)], more: false },
+      { candidates: [c('h', 'z', 5)], more: false },
+      { score: 5, id: 'lb' },
+    );
+    // 'hz' sorts below 'lb' among ties: after the cursor.
+    expect(out.candidates.map((x) => x.id)).toEqual(['la', 'hz']);
+    expect(out.complete).toBe(true);
+  });
+});
+
+describe('cursors', () => {
+  it('round-trip, and a foreign one is refused naming the parameter', () => {
+    const cursor = { score: 1_700_000_000_123, id: 'h["gw","key","ü"]' };
+    expect(decodeCursor(encodeCursor(cursor))).toEqual(cursor);
+    for (const bad of [
+      'x',
+      encodeCursor({ score: 1, id: 'a' }).slice(2),
+      Buffer.from('[1]').toString('base64url'),
+    ])
+      expect(() => decodeCursor(bad)).toThrow(
+        /querystring\/cursor .* is not a cursor this API gave/,
+      );
+  });
+});
