@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import { containmentPath } from '../../src/console/ui/lib/api';
 import { cumulativeSteps, sparklinePath, stepPath } from '../../src/console/ui/lib/chart';
+import {
+  appendPage,
+  holdersText,
+  kindText,
+  liftsWhen,
+  undoFailed,
+  whereText,
+} from '../../src/console/ui/lib/containment';
 import { layoutGraph, markStates, parseMermaid } from '../../src/console/ui/lib/graph';
 import {
   whyNoDecision,
@@ -14,7 +23,8 @@ import { SseParser } from '../../src/console/ui/lib/sse';
 import { absoluteUtc, formatDuration, formatTime } from '../../src/console/ui/lib/time';
 import { filterIncidents } from '../../src/console/ui/pages/incidents';
 import { atlasTechniques } from '../../src/console/ui/pages/incident';
-import { quickStart } from './fixtures';
+import type { Containment, ContainmentHolder } from '../../src/console/ui/lib/types';
+import { containmentItems, quickStart } from './fixtures';
 
 const qs = quickStart();
 
@@ -356,6 +366,79 @@ describe('a run timeline in words', () => {
     );
     expect(describeEntry({ at: 1, type: 'expiry.set', effectKey: 'act_1', fireAt: 0 })).toMatch(
       /^expires: undone automatically at 1 Jan 1970, 00:00:00 UTC$/,
+    );
+  });
+});
+
+describe('containment in words', () => {
+  const now = Date.UTC(2026, 11, 3, 9, 30, 0);
+  const [alice, limiter, bob, carol] = containmentItems(now, 'run_w') as [
+    Containment,
+    Containment,
+    Containment,
+    Containment,
+  ];
+  const holder = (runStatus: string, expiresAt: number | null = null): ContainmentHolder => ({
+    run: `run_${runStatus}`,
+    runStatus,
+    effect: `act_${runStatus}`,
+    at: now,
+    expiresAt,
+  });
+
+  it('names where and what: the connector or the built-in limiter, the kind in words', () => {
+    expect(whereText(alice)).toBe('kong-prod');
+    expect(whereText(limiter)).toBe('built-in limiter');
+    expect(['throttle', 'block', 'ratelimit', 'key', 'access', 'quarantine'].map(kindText)).toEqual(
+      ['throttled', 'blocked', 'rate limited', 'key blocked', 'access denied', 'quarantine'],
+    );
+    expect([0, 1, 2].map(holdersText)).toEqual(['0 holders', '1 holder', '2 holders']);
+  });
+
+  it('flags a cancelled or failed holder (its undo failed), not a resolved, running or unknown one', () => {
+    expect(
+      ['cancelled', 'failed', 'resolved', 'running', 'waiting', 'undoing', 'unknown'].map((s) =>
+        undoFailed({ runStatus: s }),
+      ),
+    ).toEqual([true, true, false, false, false, false, false]);
+  });
+
+  it('lifts at its expiry; with none, on undo while a run may still undo it, else never', () => {
+    expect(liftsWhen(alice)).toEqual({ at: now + 55 * 60_000 });
+    expect(liftsWhen(limiter)).toBe('on undo');
+    // Ended with the undo failed: a retry of the undo lifts it.
+    expect(liftsWhen(carol)).toBe('on undo');
+    // A resolved run undoes nothing more; a person's limit (unknown) has no run to undo it.
+    expect(liftsWhen(bob)).toBe('never');
+    expect(liftsWhen({ expiresAt: null, holders: [holder('unknown')] })).toBe('never');
+    expect(liftsWhen({ expiresAt: null, holders: [] })).toBe('never');
+    // One holder kept for good keeps the target, whoever else may undo theirs.
+    expect(liftsWhen({ expiresAt: null, holders: [holder('running'), holder('resolved')] })).toBe(
+      'never',
+    );
+    // A resolved holder whose hold expires goes by itself: the running one decides.
+    expect(
+      liftsWhen({ expiresAt: null, holders: [holder('running'), holder('resolved', now + 1)] }),
+    ).toBe('on undo');
+  });
+
+  it('appends a page in order, once per target, with the newer answer for a repeated one', () => {
+    const again = { ...bob, holders: [holder('cancelled')] };
+    const rows = appendPage([alice, limiter, bob], [again, carol]);
+    expect(rows.map((r) => r.key)).toEqual(['alice', 'key-demo', 'bob', 'carol']);
+    expect(rows[2]).toBe(again);
+    // The same key under another kind or connector is another target.
+    const blocked = { ...limiter, kind: 'block' };
+    expect(appendPage([limiter], [blocked, { ...limiter, connector: 'kong-prod' }])).toHaveLength(
+      3,
+    );
+  });
+
+  it('asks for a page with only the query it has, each value escaped', () => {
+    expect(containmentPath({})).toBe('/v1/containment');
+    expect(containmentPath({ connector: '  ', cursor: null })).toBe('/v1/containment');
+    expect(containmentPath({ connector: ' kong prod ', cursor: 'a=1&b/2', limit: 50 })).toBe(
+      '/v1/containment?connector=kong%20prod&limit=50&cursor=a%3D1%26b%2F2',
     );
   });
 });

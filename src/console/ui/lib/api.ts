@@ -1,3 +1,5 @@
+import type { ContainmentListing } from './types';
+
 /** The console's HTTP client: the signed-in token on every call, API errors as ApiError. */
 
 export class ApiError extends Error {
@@ -55,6 +57,28 @@ export function createApi(token: string, fetchImpl: Fetch): Api {
     get: (path) => call('GET', path),
     post: (path, body) => call('POST', path, body ?? {}),
   };
+}
+
+export interface ContainmentQuery {
+  /** Only what this connector keeps contained ('' or absent: everything). */
+  connector?: string | undefined;
+  cursor?: string | null | undefined;
+  limit?: number | undefined;
+}
+
+/** GET /v1/containment: one page of what Cordon keeps contained, newest first. */
+export function getContainment(api: Api, q: ContainmentQuery = {}): Promise<ContainmentListing> {
+  return api.get<ContainmentListing>(containmentPath(q));
+}
+
+export function containmentPath(q: ContainmentQuery): string {
+  const params = [
+    ['connector', q.connector?.trim()],
+    ['limit', q.limit === undefined ? undefined : String(q.limit)],
+    ['cursor', q.cursor ?? undefined],
+  ].filter((p): p is [string, string] => typeof p[1] === 'string' && p[1] !== '');
+  const query = params.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
+  return `/v1/containment${query ? `?${query}` : ''}`;
 }
 
 function parseJson(text: string): unknown {

@@ -215,3 +215,36 @@ export interface MatchWindow {
   count: number;
   lastTime?: number | undefined;
 }
+
+/** One holder of a contained target: the run whose effect placed it (newest first). */
+export interface ContainmentHolder {
+  run: string;
+  /** The run's status now: 'unknown' when the run is gone or a person set the limit. */
+  runStatus: string;
+  effect: string;
+  at: number;
+  expiresAt: number | null;
+}
+
+/** GET /v1/containment: one target Cordon keeps contained now. */
+export interface Containment {
+  /** null: Cordon's built-in limiter (every builtin-limiter connector shares it). */
+  connector: string | null;
+  /** The connector type: builtin-limiter, kong, litellm-proxy or aws-apigateway. */
+  type: string;
+  /** Limiter: throttle or block; outbound gateways: ratelimit, key or access. */
+  kind: string;
+  key: string;
+  /** When the containment now in force was placed. */
+  at: number;
+  /** When it lifts by itself; null: only on undo or an explicit release. */
+  expiresAt: number | null;
+  holders: ContainmentHolder[];
+  /** The API path with this target's full story (holds or limiter layers). */
+  detail: string;
+}
+
+export interface ContainmentListing {
+  items: Containment[];
+  next: string | null;
+}
