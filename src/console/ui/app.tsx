@@ -15,6 +15,7 @@ import { ApprovalsPage } from './pages/approvals';
 import { ApprovalPage } from './pages/approval';
 import { RunsPage } from './pages/runs';
 import { RunPage } from './pages/run';
+import { ContainmentPage } from './pages/containment';
 import { RulesPage } from './pages/rules';
 import { RulePage } from './pages/rule';
 import { SourcesPage } from './pages/sources';
@@ -121,6 +122,7 @@ const NAV = [
   { href: '/incidents', label: 'Incidents' },
   { href: '/approvals', label: 'Approvals' },
   { href: '/runs', label: 'Runs' },
+  { href: '/containment', label: 'Containment' },
   { href: '/rules', label: 'Rules' },
   { href: '/sources', label: 'Sources' },
 ] as const;
@@ -199,6 +201,7 @@ function Page(props: { path: string }) {
   if ((p = matchPath('/rules/:id', path))) return <RulePage id={p.id!} />;
   if (matchPath('/approvals', path)) return <ApprovalsPage />;
   if (matchPath('/runs', path)) return <RunsPage />;
+  if (matchPath('/containment', path)) return <ContainmentPage />;
   if (matchPath('/rules', path)) return <RulesPage />;
   if (matchPath('/sources', path)) return <SourcesPage />;
   if (matchPath('/incidents', path) || matchPath('/', path)) return <IncidentsPage />;

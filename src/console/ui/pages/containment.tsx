@@ -1,0 +1,250 @@
+import { useState } from 'preact/hooks';
+import { StatusBadge } from '../components/badges';
+import { Empty, LoadError, Loading } from '../components/states';
+import { Time } from '../components/time';
+import { ApiError, errorText, getContainment } from '../lib/api';
+import {
+  appendPage,
+  containmentId,
+  holdersText,
+  kindText,
+  liftsWhen,
+  undoFailed,
+  whereText,
+} from '../lib/containment';
+import { useConsole } from '../lib/context';
+import { Link } from '../lib/router';
+import { useLoad } from '../lib/use-load';
+import type { Containment, ContainmentHolder, ContainmentListing } from '../lib/types';
+
+/** A first page, or the API's word that the filter names no connector keeping containment. */
+type FirstPage = ContainmentListing | { unknownConnector: string };
+
+/**
+ * What Cordon keeps contained now: limited keys and targets held on outbound gateways, newest
+ * first. A snapshot (the stream does not carry containment): "Reload" asks again.
+ */
+export function ContainmentPage() {
+  const { api } = useConsole();
+  const [connector, setConnector] = useState('');
+  const [first, reload] = useLoad<FirstPage>(`containment:${connector}`, () =>
+    getContainment(api, { connector }).catch((err: unknown) => {
+      // A name that is no such connector is the reader's to fix, beside the field: not a failure.
+      if (connector && err instanceof ApiError && err.status === 404)
+        return { unknownConnector: err.message };
+      throw err;
+    }),
+  );
+  const problem =
+    first.state === 'ready' && 'unknownConnector' in first.data
+      ? first.data.unknownConnector
+      : undefined;
+  return (
+    <section>
+      <h1>Containment</h1>
+      <ConnectorFilter
+        applied={connector}
+        problem={problem}
+        onApply={setConnector}
+        onReload={reload}
+      />
+      {first.state === 'loading' ? (
+        <Loading what="containment" />
+      ) : first.state === 'error' ? (
+        <LoadError what="containment" error={first.error} retry={reload} />
+      ) : 'unknownConnector' in first.data ? null : (
+        <ContainmentList first={first.data} connector={connector} />
+      )}
+    </section>
+  );
+}
+
+function ConnectorFilter(props: {
+  applied: string;
+  problem: string | undefined;
+  onApply(connector: string): void;
+  onReload(): void;
+}) {
+  const [text, setText] = useState(props.applied);
+  return (
+    <form
+      class="filters"
+      aria-label="Filter containment"
+      onSubmit={(e) => {
+        e.preventDefault();
+        props.onApply(text.trim());
+      }}
+    >
+      <label>
+        Connector
+        <input
+          type="search"
+          value={text}
+          placeholder="kong-prod (empty: all)"
+          aria-invalid={props.problem ? true : undefined}
+          aria-describedby={props.problem ? 'connector-problem' : undefined}
+          onInput={(e) => setText(e.currentTarget.value)}
+        />
+      </label>
+      <button type="submit">Filter</button>
+      <button type="button" class="quiet" onClick={() => props.onReload()}>
+        Reload
+      </button>
+      {props.problem && (
+        <p id="connector-problem" class="form-error" role="alert">
+          {props.problem}
+        </p>
+      )}
+    </form>
+  );
+}
+
+/** The first page's rows, and the pages "Load more" adds after it (forgotten on a new first page). */
+function ContainmentList(props: { first: ContainmentListing; connector: string }) {
+  const { api } = useConsole();
+  const [more, setMore] = useState<{
+    after: ContainmentListing;
+    items: Containment[];
+    next: string | null;
+    problem?: string;
+  }>();
+  const [busy, setBusy] = useState(false);
+  const paged = more?.after === props.first ? more : undefined;
+  const items = paged?.items ?? props.first.items;
+  const next = paged ? paged.next : props.first.next;
+  const loadMore = async () => {
+    const after = props.first;
+    setBusy(true);
+    try {
+      const page = await getContainment(api, { connector: props.connector, cursor: next });
+      setMore({ after, items: appendPage(items, page.items), next: page.next });
+    } catch (err) {
+      // The rows stay and the button with them: the same cursor is asked again.
+      setMore({
+        after,
+        items,
+        next,
+        problem: `Could not load more containment: ${errorText(err)}`,
+      });
+    } finally {
+      setBusy(false);
+    }
+  };
+  if (items.length === 0)
+    return (
+      <Empty
+        title={
+          props.connector
+            ? `Connector ${props.connector} keeps nothing contained right now.`
+            : 'Nothing is contained right now.'
+        }
+      >
+        <p>
+          Playbooks contain a key by throttling or blocking it in Cordon's built-in limiter, or on
+          Kong, LiteLLM or AWS API Gateway; it stays here until it expires, is undone or is
+          released.
+        </p>
+      </Empty>
+    );
+  return (
+    <>
+      <ContainmentTable items={items} />
+      {next !== null && (
+        <div class="actions">
+          <button type="button" disabled={busy} onClick={() => void loadMore()}>
+            {busy ? 'Loading more…' : 'Load more'}
+          </button>
+        </div>
+      )}
+      {paged?.problem && (
+        <p class="form-error" role="alert">
+          {paged.problem}
+        </p>
+      )}
+    </>
+  );
+}
+
+function ContainmentTable(props: { items: Containment[] }) {
+  return (
+    <div class="table-wrap">
+      <table>
+        <caption class="sr-only">Contained targets, newest first</caption>
+        <thead>
+          <tr>
+            <th scope="col">Target</th>
+            <th scope="col">Where</th>
+            <th scope="col">Kind</th>
+            <th scope="col">Since</th>
+            <th scope="col">Lifts</th>
+            <th scope="col">Holders</th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.items.map((c) => (
+            <tr key={containmentId(c)}>
+              <th scope="row">
+                <code>{c.key}</code>
+              </th>
+              <td>
+                {whereText(c)}
+                <div class="muted small">
+                  {c.type} ·{' '}
+                  <code title="This target's holds or limiter layers, from the API">
+                    {c.detail}
+                  </code>
+                </div>
+              </td>
+              <td>{kindText(c.kind)}</td>
+              <td>
+                <Time at={c.at} />
+              </td>
+              <td>
+                <Lifts item={c} />
+              </td>
+              <td>
+                <Holders holders={c.holders} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function Lifts(props: { item: Containment }) {
+  const when = liftsWhen(props.item);
+  if (when === 'on undo') return <span title="when its run undoes it, or on release">on undo</span>;
+  if (when === 'never') return <span title="only an explicit release lifts it">never</span>;
+  return <Time at={when.at} />;
+}
+
+/** How many hold the target, who is in force (the newest), and every undo that failed. */
+function Holders(props: { holders: ContainmentHolder[] }) {
+  const newest = props.holders[0];
+  const failed = props.holders.filter(undoFailed);
+  return (
+    <>
+      {holdersText(props.holders.length)}
+      {newest && (
+        <div>
+          newest: <RunLink holder={newest} /> <StatusBadge status={newest.runStatus} />
+        </div>
+      )}
+      {failed.map((h) => (
+        <p key={h.effect} class="flag">
+          undo failed — left in force: <RunLink holder={h} /> ({h.runStatus}); try the undo again
+          from its run page
+        </p>
+      ))}
+    </>
+  );
+}
+
+function RunLink(props: { holder: ContainmentHolder }) {
+  const { run } = props.holder;
+  // No run: a person set the limit.
+  if (!run) return <span>no run</span>;
+  return <Link href={`/runs/${encodeURIComponent(run)}`}>{run}</Link>;
+}
