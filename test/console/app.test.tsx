@@ -3,8 +3,8 @@ import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-li
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { App } from '../../src/console/ui/app';
 import type { WhoAmI } from '../../src/console/ui/lib/types';
-import { fakeApi, testEnv } from './fake-api';
-import { quickStart } from './fixtures';
+import { containmentRoute, fakeApi, testEnv, type Handler } from './fake-api';
+import { containmentItems, quickStart } from './fixtures';
 
 const qs = quickStart();
 const APPROVER: WhoAmI = { principal: 'alice', roles: ['approver', 'analyst', 'responder'] };
@@ -14,9 +14,16 @@ const ANALYST: WhoAmI = { principal: 'bob', roles: ['analyst'] };
 
 function api(
   me: WhoAmI,
-  lists: { incidents?: unknown[]; approvals?: unknown[]; runs?: unknown[] } = {},
+  lists: {
+    incidents?: unknown[];
+    approvals?: unknown[];
+    runs?: unknown[];
+    containment?: Handler;
+  } = {},
 ) {
   return fakeApi({
+    'GET /v1/containment':
+      lists.containment ?? containmentRoute(containmentItems(NOW(), qs.runWaiting.id)),
     'GET /v1/whoami': () => ({ json: me }),
     'GET /v1/incidents': () => ({ json: { incidents: lists.incidents ?? [qs.incident] } }),
     'GET /v1/approvals': () => ({ json: { approvals: lists.approvals ?? [qs.approval] } }),
@@ -347,5 +354,147 @@ describe('console', () => {
     expect(within(nav).getByRole('link', { name: /Runs/ }).getAttribute('aria-current')).toBe(
       'page',
     );
+  });
+
+  it('lists what is contained: target, where, kind, since, lifts and holders, and flags an undo that failed', async () => {
+    const fake = api(ANALYST);
+    open('/containment');
+    render(<App env={testEnv(fake.fetch, { now: NOW })} />);
+    const nav = await screen.findByRole('navigation', { name: 'Console' });
+    expect(
+      within(nav).getByRole('link', { name: 'Containment' }).getAttribute('aria-current'),
+    ).toBe('page');
+    const alice = await screen.findByRole('row', { name: /^alice/ });
+    const cells = within(alice)
+      .getAllByRole('cell')
+      .map((c) => c.textContent);
+    expect(cells.slice(0, 4)).toEqual([
+      'kong-prodkong · /v1/connectors/kong-prod/holds/alice',
+      'rate limited',
+      '5 min ago',
+      'in 55 min',
+    ]);
+    expect(cells[4]).toMatch(/^2 holdersnewest: run_kong_new resolved/);
+    expect(within(alice).getByRole('link', { name: 'run_kong_new' }).getAttribute('href')).toBe(
+      '/runs/run_kong_new',
+    );
+    // The older holder's run was cancelled and its undo failed: named, linked, in words.
+    const flag = within(alice).getByText(/undo failed — left in force/);
+    expect(flag.textContent).toBe(
+      'undo failed — left in force: run_kong_old (cancelled); try the undo again from its run page',
+    );
+    expect(within(flag).getByRole('link', { name: 'run_kong_old' }).getAttribute('href')).toBe(
+      '/runs/run_kong_old',
+    );
+    const limiter = screen.getByRole('row', { name: /^key-demo/ });
+    expect(within(limiter).getByText('built-in limiter')).toBeTruthy();
+    expect(within(limiter).getByText('throttled')).toBeTruthy();
+    expect(within(limiter).getByText('on undo')).toBeTruthy();
+    expect(within(limiter).queryByText(/undo failed/)).toBeNull();
+    // A resolved run with no expiry: nothing will undo it, only a release lifts it.
+    const bob = screen.getByRole('row', { name: /^bob/ });
+    expect(within(bob).getByText('never')).toBeTruthy();
+    expect(within(bob).queryByText(/undo failed/)).toBeNull();
+    const carol = screen.getByRole('row', { name: /^carol/ });
+    expect(within(carol).getByText(/undo failed — left in force/).textContent).toMatch(
+      /run_aws \(failed\)/,
+    );
+    expect(screen.queryByRole('button', { name: 'Load more' })).toBeNull();
+    // The holder's link opens its run in the console.
+    fireEvent.click(within(limiter).getByRole('link', { name: qs.runWaiting.id }));
+    expect(await screen.findByRole('list', { name: 'Playbook states' })).toBeTruthy();
+    expect(window.location.pathname).toBe(`/runs/${qs.runWaiting.id}`);
+  });
+
+  it('pages with "Load more", passing the cursor the API gave back as it was', async () => {
+    const items = containmentItems(NOW(), qs.runWaiting.id);
+    const fake = api(ANALYST, { containment: containmentRoute(items, { pageSize: 3 }) });
+    open('/containment');
+    render(<App env={testEnv(fake.fetch, { now: NOW })} />);
+    await screen.findByRole('row', { name: /^alice/ });
+    expect(screen.getAllByRole('row')).toHaveLength(1 + 3);
+    expect(screen.queryByRole('row', { name: /^carol/ })).toBeNull();
+    fireEvent.click(screen.getByRole('button', { name: 'Load more' }));
+    expect(await screen.findByRole('row', { name: /^carol/ })).toBeTruthy();
+    expect(
+      screen.getAllByRole('row').map((r) => within(r).queryByRole('rowheader')?.textContent),
+    ).toEqual([undefined, 'alice', 'key-demo', 'bob', 'carol']);
+    expect(screen.queryByRole('button', { name: 'Load more' })).toBeNull();
+    const asked = fake.requests.filter((r) => r.path.startsWith('/v1/containment'));
+    expect(asked.map((r) => r.path)).toEqual([
+      '/v1/containment',
+      `/v1/containment?cursor=${encodeURIComponent('after=3&order=newest')}`,
+    ]);
+  });
+
+  it('keeps the rows when a further page fails, says why, and asks for it again', async () => {
+    const items = containmentItems(NOW(), qs.runWaiting.id);
+    const paged = containmentRoute(items, { pageSize: 2 });
+    let fail = true;
+    const fake = api(ANALYST, {
+      containment: (req) =>
+        req.path.includes('cursor=') && fail
+          ? { status: 503, json: { code: 'CORDON_ERR_UNAVAILABLE', message: 'Redis is down.' } }
+          : paged(req),
+    });
+    open('/containment');
+    render(<App env={testEnv(fake.fetch, { now: NOW })} />);
+    await screen.findByRole('row', { name: /^key-demo/ });
+    fireEvent.click(screen.getByRole('button', { name: 'Load more' }));
+    expect((await screen.findByRole('alert')).textContent).toBe(
+      'Could not load more containment: Redis is down.',
+    );
+    expect(screen.getAllByRole('row')).toHaveLength(1 + 2);
+    fail = false;
+    fireEvent.click(screen.getByRole('button', { name: 'Load more' }));
+    expect(await screen.findByRole('row', { name: /^bob/ })).toBeTruthy();
+    expect(screen.queryByRole('alert')).toBeNull();
+    expect(screen.getAllByRole('row')).toHaveLength(1 + 4);
+  });
+
+  it("filters by connector, and shows the API's message for a name that is no connector", async () => {
+    const fake = api(ANALYST);
+    open('/containment');
+    render(<App env={testEnv(fake.fetch, { now: NOW })} />);
+    await screen.findByRole('row', { name: /^alice/ });
+    const field = screen.getByLabelText('Connector');
+    fireEvent.input(field, { target: { value: 'kong-staging' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Filter' }));
+    expect((await screen.findByRole('alert')).textContent).toBe(
+      'No connector "kong-staging" keeps containment. Name a builtin-limiter, kong, litellm-proxy or aws-apigateway connector from connectors/.',
+    );
+    expect(screen.queryByRole('table')).toBeNull();
+    expect(field.getAttribute('aria-invalid')).toBe('true');
+    fireEvent.input(field, { target: { value: ' kong-prod ' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Filter' }));
+    await screen.findByRole('row', { name: /^alice/ });
+    expect(screen.getAllByRole('row')).toHaveLength(1 + 1);
+    expect(screen.queryByRole('alert')).toBeNull();
+    expect(field.getAttribute('aria-invalid')).toBeNull();
+    // The shared limiter answers to a builtin-limiter connector's name.
+    fireEvent.input(field, { target: { value: 'limiter' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Filter' }));
+    await waitFor(() => expect(screen.queryByRole('row', { name: /^alice/ })).toBeNull());
+    expect(screen.getByRole('row', { name: /^key-demo/ })).toBeTruthy();
+    expect(
+      fake.requests.filter((r) => r.path.startsWith('/v1/containment')).map((r) => r.path),
+    ).toEqual([
+      '/v1/containment',
+      '/v1/containment?connector=kong-staging',
+      '/v1/containment?connector=kong-prod',
+      '/v1/containment?connector=limiter',
+    ]);
+  });
+
+  it('says when nothing is contained, and names the connector filtered on', async () => {
+    const fake = api(ANALYST, { containment: containmentRoute([], { limiters: ['limiter'] }) });
+    open('/containment');
+    render(<App env={testEnv(fake.fetch, { now: NOW })} />);
+    expect(await screen.findByText('Nothing is contained right now.')).toBeTruthy();
+    fireEvent.input(screen.getByLabelText('Connector'), { target: { value: 'limiter' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Filter' }));
+    expect(
+      await screen.findByText('Connector limiter keeps nothing contained right now.'),
+    ).toBeTruthy();
   });
 });

@@ -1,6 +1,7 @@
 import type { AppEnv } from '../../src/console/ui/app';
+import type { Containment } from '../../src/console/ui/lib/types';
 
-type Handler = (req: {
+export type Handler = (req: {
   method: string;
   path: string;
   body: unknown;
@@ -88,5 +89,69 @@ export function testEnv(fetch: AppEnv['fetch'], options: { now?: () => number } 
     window,
     now: options.now ?? (() => Date.now()),
     tickMs: 60_000,
+  };
+}
+
+/**
+ * GET /v1/containment as its contract says: newest first as given, `limit` 1..500 (default
+ * 100, `pageSize` here so a test can page a few items), an opaque cursor, `connector` filtering
+ * (a builtin-limiter connector's name selects the shared limiter's items, connector null) and 404
+ * for a name that is no connector keeping containment.
+ */
+export function containmentRoute(
+  items: readonly Containment[],
+  options: { limiters?: readonly string[]; pageSize?: number } = {},
+): Handler {
+  const limiters = new Set(options.limiters ?? ['limiter']);
+  return (req) => {
+    const query = new Map(
+      (req.path.split('?')[1] ?? '')
+        .split('&')
+        .filter(Boolean)
+        .map((pair) => {
+          const at = pair.indexOf('=');
+          return [pair.slice(0, at), decodeURIComponent(pair.slice(at + 1))] as const;
+        }),
+    );
+    const connector = query.get('connector');
+    const known = new Set(items.flatMap((i) => (i.connector ? [i.connector] : [])));
+    if (connector !== undefined && !known.has(connector) && !limiters.has(connector))
+      return {
+        status: 404,
+        json: {
+          code: 'CORDON_ERR_API_NOT_FOUND',
+          message: `No connector "${connector}" keeps containment. Name a builtin-limiter, kong, litellm-proxy or aws-apigateway connector from connectors/.`,
+        },
+      };
+    const limit = Number(query.get('limit') ?? options.pageSize ?? 100);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 500)
+      return {
+        status: 400,
+        json: { code: 'CORDON_ERR_VALIDATION', message: 'limit must be 1 to 500.' },
+      };
+    // Opaque to the console, and unreadable unless it reaches the fake as given (escaped).
+    const cursor = query.get('cursor');
+    const from = cursor === undefined ? 0 : Number(/^after=(\d+)&order=newest$/.exec(cursor)?.[1]);
+    if (Number.isNaN(from))
+      return {
+        status: 400,
+        json: {
+          code: 'CORDON_ERR_VALIDATION',
+          message: `cursor ${cursor} is not one this API gave.`,
+        },
+      };
+    const kept = items.filter(
+      (i) =>
+        connector === undefined ||
+        i.connector === connector ||
+        (i.connector === null && limiters.has(connector)),
+    );
+    const end = from + limit;
+    return {
+      json: {
+        items: kept.slice(from, end),
+        next: end < kept.length ? `after=${end}&order=newest` : null,
+      },
+    };
   };
 }
