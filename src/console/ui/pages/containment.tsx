@@ -183,26 +183,21 @@ function ContainmentTable(props: { items: Containment[] }) {
         <tbody>
           {props.items.map((c) => (
             <tr key={containmentId(c)}>
-              <th scope="row">
+              <th scope="row" class="col-id">
                 <code>{c.key}</code>
               </th>
-              <td>
+              <td class="col-id">
                 {whereText(c)}
-                <div class="muted small">
-                  {c.type} ·{' '}
-                  <code title="This target's holds or limiter layers, from the API">
-                    {c.detail}
-                  </code>
-                </div>
+                <div class="muted small">{c.type}</div>
               </td>
-              <td>{kindText(c.kind)}</td>
-              <td>
+              <td class="words">{kindText(c.kind)}</td>
+              <td class="words">
                 <Time at={c.at} />
               </td>
-              <td>
+              <td class="words">
                 <Lifts item={c} />
               </td>
-              <td>
+              <td class="col-holders">
                 <Holders holders={c.holders} />
               </td>
             </tr>
