@@ -376,7 +376,7 @@ describe('console', () => {
     // The older holder's run was cancelled and its undo failed: named, linked, in words.
     const flag = within(alice).getByText(/undo failed — left in force/);
     expect(flag.textContent).toBe(
-      'undo failed — left in force: run_kong_old (cancelled); try the undo again from its run page',
+      'undo failed — left in force: run_kong_old (cancelled); try the undo again on its run page (responder or admin)',
     );
     expect(within(flag).getByRole('link', { name: 'run_kong_old' }).getAttribute('href')).toBe(
       '/runs/run_kong_old',

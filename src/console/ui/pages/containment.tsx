@@ -229,8 +229,8 @@ function Holders(props: { holders: ContainmentHolder[] }) {
       )}
       {failed.map((h) => (
         <p key={h.effect} class="flag">
-          undo failed — left in force: <RunLink holder={h} /> ({h.runStatus}); try the undo again
-          from its run page
+          undo failed — left in force: <RunLink holder={h} /> ({h.runStatus}); try the undo again on
+          its run page (responder or admin)
         </p>
       ))}
     </>
