@@ -388,7 +388,7 @@ describe('console', () => {
     expect(within(limiter).queryByText(/undo failed/)).toBeNull();
     // A resolved run with no expiry: nothing will undo it, only a release lifts it.
     const bob = screen.getByRole('row', { name: /^bob/ });
-    expect(within(bob).getByText('never')).toBeTruthy();
+    expect(within(bob).getByText('on release')).toBeTruthy();
     expect(within(bob).queryByText(/undo failed/)).toBeNull();
     const carol = screen.getByRole('row', { name: /^carol/ });
     expect(within(carol).getByText(/undo failed — left in force/).textContent).toMatch(
@@ -479,6 +479,22 @@ describe('console', () => {
       '/v1/containment?connector=kong-prod',
       '/v1/containment?connector=limiter',
     ]);
+  });
+
+  it('names the person who set a limit by hand rather than linking a run', async () => {
+    const [item] = containmentItems(NOW(), qs.runWaiting.id).filter((i) => i.connector === null);
+    const byHand = {
+      ...item!,
+      key: 'by-hand',
+      holders: [{ ...item!.holders[0]!, run: 'analyst', runStatus: 'unknown' }],
+    };
+    const fake = api(ANALYST, { containment: containmentRoute([byHand]) });
+    open('/containment');
+    render(<App env={testEnv(fake.fetch, { now: NOW })} />);
+    const row = await screen.findByRole('row', { name: /^by-hand/ });
+    expect(within(row).getByText('set by analyst')).toBeTruthy();
+    expect(within(row).queryByRole('link')).toBeNull();
+    expect(within(row).getByText('on release')).toBeTruthy();
   });
 
   it('says when nothing is contained, and names the connector filtered on', async () => {

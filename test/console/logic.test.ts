@@ -403,18 +403,18 @@ describe('containment in words', () => {
     ).toEqual([true, true, false, false, false, false, false]);
   });
 
-  it('lifts at its expiry; with none, on undo while a run may still undo it, else never', () => {
+  it('lifts at its expiry; with none, on undo while a run may still undo it, else on release', () => {
     expect(liftsWhen(alice)).toEqual({ at: now + 55 * 60_000 });
     expect(liftsWhen(limiter)).toBe('on undo');
     // Ended with the undo failed: a retry of the undo lifts it.
     expect(liftsWhen(carol)).toBe('on undo');
     // A resolved run undoes nothing more; a person's limit (unknown) has no run to undo it.
-    expect(liftsWhen(bob)).toBe('never');
-    expect(liftsWhen({ expiresAt: null, holders: [holder('unknown')] })).toBe('never');
-    expect(liftsWhen({ expiresAt: null, holders: [] })).toBe('never');
+    expect(liftsWhen(bob)).toBe('on release');
+    expect(liftsWhen({ expiresAt: null, holders: [holder('unknown')] })).toBe('on release');
+    expect(liftsWhen({ expiresAt: null, holders: [] })).toBe('on release');
     // One holder kept for good keeps the target, whoever else may undo theirs.
     expect(liftsWhen({ expiresAt: null, holders: [holder('running'), holder('resolved')] })).toBe(
-      'never',
+      'on release',
     );
     // A resolved holder whose hold expires goes by itself: the running one decides.
     expect(

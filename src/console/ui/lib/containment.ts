@@ -39,14 +39,14 @@ const MAY_UNDO: ReadonlySet<string> = new Set([
 
 /**
  * When the containment lifts: at its expiry; with none, "on undo" while every holder without
- * an expiry has a run that may still undo it, else "never" (only an explicit release lifts it).
+ * an expiry has a run that may still undo it, else "on release" (only an explicit release lifts it).
  */
 export function liftsWhen(
   item: Pick<Containment, 'expiresAt' | 'holders'>,
-): { at: number } | 'on undo' | 'never' {
+): { at: number } | 'on undo' | 'on release' {
   if (item.expiresAt !== null) return { at: item.expiresAt };
   const forGood = item.holders.filter((h) => h.expiresAt === null && !MAY_UNDO.has(h.runStatus));
-  return item.holders.length > 0 && forGood.length === 0 ? 'on undo' : 'never';
+  return item.holders.length > 0 && forGood.length === 0 ? 'on undo' : 'on release';
 }
 
 export function holdersText(count: number): string {

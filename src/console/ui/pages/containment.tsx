@@ -211,7 +211,8 @@ function ContainmentTable(props: { items: Containment[] }) {
 function Lifts(props: { item: Containment }) {
   const when = liftsWhen(props.item);
   if (when === 'on undo') return <span title="when its run undoes it, or on release">on undo</span>;
-  if (when === 'never') return <span title="only an explicit release lifts it">never</span>;
+  if (when === 'on release')
+    return <span title="no run will undo it: only an explicit release lifts it">on release</span>;
   return <Time at={when.at} />;
 }
 
@@ -239,7 +240,7 @@ function Holders(props: { holders: ContainmentHolder[] }) {
 
 function RunLink(props: { holder: ContainmentHolder }) {
   const { run } = props.holder;
-  // No run: a person set the limit.
-  if (!run) return <span>no run</span>;
+  // Not a run: a person set the limit by hand (the limiter names who).
+  if (!run.startsWith('run_')) return <span>set by {run || 'unknown'}</span>;
   return <Link href={`/runs/${encodeURIComponent(run)}`}>{run}</Link>;
 }
