@@ -229,6 +229,14 @@ it('signs in with the link, sees an incident arrive live, approves it, and watch
   await page.getByRole('link', { name: 'Model extraction by query volume' }).waitFor(WAIT);
   await shot(page, 'rules');
   await accessible(page, 'rules');
+  // The run's throttle of key-demo stays after it resolved, until its expiry an hour on.
+  await nav.getByRole('link', { name: 'Containment' }).click();
+  const contained = page.getByRole('row', { name: /^key-demo/ });
+  await contained.waitFor(WAIT);
+  await contained.getByText('built-in limiter').waitFor(WAIT);
+  await contained.getByText('throttled').waitFor(WAIT);
+  await shot(page, 'containment');
+  await accessible(page, 'containment', true);
   await nav.getByRole('link', { name: 'Sources' }).click();
   await page.getByRole('rowheader', { name: 'events' }).waitFor(WAIT);
   await shot(page, 'sources');

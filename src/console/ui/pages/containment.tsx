@@ -188,7 +188,8 @@ function ContainmentTable(props: { items: Containment[] }) {
               </th>
               <td class="col-id">
                 {whereText(c)}
-                <div class="muted small">{c.type}</div>
+                {/* The limiter names itself; a connector's type says what system it is. */}
+                {c.connector !== null && <div class="muted small">{c.type}</div>}
               </td>
               <td class="words">{kindText(c.kind)}</td>
               <td class="words">
