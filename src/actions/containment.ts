@@ -21,8 +21,17 @@ export interface ContainmentHolder {
   readonly runStatus: string;
   readonly effect: string;
   readonly at: number;
-  /** When it lifts by itself (its `expires`); null: only an undo or a release lifts it. */
+  /**
+   * When it lets go by itself: the limiter's own expiry of its limit, or the undo its run
+   * scheduled (`expires`) while that is still to come; null: only an undo or a release.
+   */
   readonly expiresAt: number | null;
+  /**
+   * Its entry in the run's undo book: 'applied' (in force, undone on cancel, failure or expiry),
+   * 'undoing', 'undo-failed' (the undo failed after its retries and left it in force: POST
+   * /v1/runs/{id}/retry-undo), or null (no undo declared, or no run to ask).
+   */
+  readonly undo: string | null;
 }
 
 export interface ContainmentItem {
@@ -33,7 +42,7 @@ export interface ContainmentItem {
   /** The limiter's mode ('throttle', 'block') or the hold's family ('ratelimit', 'key', 'access'). */
   readonly kind: string;
   readonly key: string;
-  /** When the containment in force now was placed. */
+  /** When containment was last placed on it (a hold, or a limit): the list's order. */
   readonly at: number;
   /** When the target is free by itself: the last holder's expiry; null if one never expires. */
   readonly expiresAt: number | null;
@@ -64,7 +73,7 @@ export interface ContainmentSources {
     holdsOf(target: HoldTarget): Promise<Record<string, string>>;
   };
   readonly runs: {
-    get(
+    undoView(
       id: string,
     ): Promise<
       | { readonly status: string; readonly undo?: { readonly entries: readonly UndoLike[] } }
@@ -76,6 +85,7 @@ export interface ContainmentSources {
 interface UndoLike {
   readonly effectKey: string;
   readonly expiresAt?: number;
+  readonly status: string;
 }
 
 export interface ContainmentQuery {
@@ -141,7 +151,6 @@ export function containmentReader(
   instances: readonly ActionInstance[],
   sources: ContainmentSources,
 ): ContainmentReader {
-  const enabled = instances.filter((i) => i.enabled);
   const typeOf = new Map(instances.map((i) => [i.name, i.type] as const));
   return {
     async page(query, now) {
@@ -149,11 +158,12 @@ export function containmentReader(
       let limiter = true;
       let held = true;
       if (only !== undefined) {
-        const instance = enabled.find((i) => i.name === only);
+        // A disabled connector's holds stay until undone: it may be asked for too.
+        const instance = instances.find((i) => i.name === only);
         if (!instance)
           throw new CordonError(
             'CORDON_ERR_API_NOT_FOUND',
-            `No enabled action connector "${only}" in connectors/. Name one of the connectors your playbooks act through, or leave connector out for everything contained.`,
+            `No action connector "${only}" in connectors/. Name one of the connectors your playbooks act through, or leave connector out for everything contained.`,
           );
         limiter = instance.type === 'builtin-limiter';
         held = holdFamilies(instance).length > 0;
@@ -166,8 +176,10 @@ export function containmentReader(
       const items: Draft[] = [];
       let after = query.after;
       let budget = query.limit * SCAN_PER_ITEM;
+      // Entries read per round: what is still wanted, doubling while lifted entries are
+      // skipped, so a page takes a handful of rounds whatever it skips.
+      let want = query.limit + 1;
       for (;;) {
-        const want = Math.min(query.limit - items.length + 1, budget);
         const [fromLimiter, fromHeld] = await Promise.all([
           limiter ? sources.limiter.limitedKeys(want, after?.score) : none(),
           held ? sources.ledger.heldTargets(want, after?.score) : none(),
@@ -177,18 +189,25 @@ export function containmentReader(
           tagged(HELD, fromHeld),
           after,
         );
-        const taken = candidates.slice(0, Math.min(query.limit - items.length, budget));
+        const looked = candidates.slice(0, budget);
         const resolved = await Promise.all(
-          taken.map((c) => (c.source === LIMITER ? limited(c, now) : heldOn(c, only, now))),
+          looked.map((c) => (c.source === LIMITER ? limited(c, now) : heldOn(c, only, now))),
         );
-        for (const item of resolved) if (item) items.push(item);
-        budget -= taken.length;
-        const last = taken.at(-1);
+        // Up to the page's last item: what lies beyond it is read again by the next page.
+        let used = 0;
+        for (const item of resolved) {
+          used += 1;
+          if (item) items.push(item);
+          if (items.length >= query.limit) break;
+        }
+        budget -= used;
+        const last = looked[used - 1];
         if (last) after = { score: last.score, id: last.id };
-        const exhausted = complete && taken.length === candidates.length;
-        if (exhausted) return { items: await withRuns(items, sources), next: null };
+        if (complete && used === candidates.length)
+          return { items: await withRuns(items, sources, now), next: null };
         if (items.length >= query.limit || budget <= 0)
-          return { items: await withRuns(items, sources), next: after ?? null };
+          return { items: await withRuns(items, sources, now), next: after ?? null };
+        want = Math.min(budget, Math.max(want * 2, query.limit - items.length + 1));
       }
     },
   };
@@ -202,11 +221,12 @@ export function containmentReader(
       type: 'builtin-limiter',
       kind: rule.mode,
       key: rule.key,
-      at: rule.setAt,
+      at: c.score,
       holders: layers.map((l) => ({
         run: l.setBy,
         effect: l.effect,
         at: l.setAt,
+        // The limiter lifts it at its expiry, whatever its run's undo does.
         expiresAt: l.expiresAt > 0 ? l.expiresAt : null,
       })),
       detail: `/v1/limiter/keys/${encodeURIComponent(rule.key)}`,
@@ -221,14 +241,13 @@ export function containmentReader(
     const target = heldTargetOf(c.member);
     if (!target || (only !== undefined && target.instance !== only)) return undefined;
     const view = holdsView(target.family, await sources.ledger.holdsOf(target), now);
-    const top = view.holders[0];
-    if (!top) return undefined;
+    if (view.holders.length === 0) return undefined;
     return {
       connector: target.instance,
       type: typeOf.get(target.instance) ?? 'unknown',
       kind: target.family,
       key: target.key,
-      at: top.at,
+      at: c.score,
       // From the holder runs' books (withRuns): when each one's undo is scheduled.
       holders: view.holders.map((h) => ({
         run: h.run,
@@ -243,7 +262,7 @@ export function containmentReader(
 
 /** An item before its holders' run statuses (and, for holds, their expiries) are read. */
 type Draft = Omit<ContainmentItem, 'holders' | 'expiresAt'> & {
-  readonly holders: readonly Omit<ContainmentHolder, 'runStatus'>[];
+  readonly holders: readonly Omit<ContainmentHolder, 'runStatus' | 'undo'>[];
 };
 
 async function none(): Promise<{ items: readonly Scored[]; more: boolean }> {
@@ -297,24 +316,33 @@ function lowest(candidates: readonly Candidate[]): Candidate | undefined {
   );
 }
 
-/** Each holder's run status, and for holds the expiry its run's book schedules. */
+/**
+ * Each holder's run status and undo-book entry; for holds, the expiry that entry schedules
+ * while it is still to come (an undo that failed on expiry leaves the hold in force: none).
+ */
 async function withRuns(
   drafts: readonly Draft[],
   sources: ContainmentSources,
+  now: number,
 ): Promise<ContainmentItem[]> {
   const ids = [...new Set(drafts.flatMap((d) => d.holders.map((h) => h.run)))].filter((id) =>
     id.startsWith('run_'),
   );
-  const runs = await Promise.all(ids.map((id) => sources.runs.get(id)));
+  const runs = await Promise.all(ids.map((id) => sources.runs.undoView(id)));
   const byId = new Map(ids.map((id, i) => [id, runs[i]] as const));
   return drafts.map((d) => {
     const holders = d.holders.map((h) => {
       const run = byId.get(h.run);
-      const scheduled = run?.undo?.entries.find((e) => e.effectKey === h.effect)?.expiresAt;
+      const entry = run?.undo?.entries.find((e) => e.effectKey === h.effect);
+      const scheduled =
+        entry?.status === 'applied' && entry.expiresAt !== undefined && entry.expiresAt > now
+          ? entry.expiresAt
+          : null;
       return {
         ...h,
         runStatus: run?.status ?? 'unknown',
-        expiresAt: h.expiresAt ?? (scheduled && scheduled > 0 ? scheduled : null),
+        expiresAt: h.expiresAt ?? scheduled,
+        undo: entry?.status ?? null,
       };
     });
     const expiries = holders.map((h) => h.expiresAt);

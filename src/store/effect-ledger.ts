@@ -202,7 +202,7 @@ export class EffectLedger {
     count: number,
     from?: number,
   ): Promise<{ items: readonly Scored[]; more: boolean }> {
-    return newestFirst(this.redis, this.keys.heldTargets, count, from);
+    return newestFirst(this.#scripts, this.keys.heldTargets, count, from);
   }
 
   /** The target's holds as stored (store/scripts/holdEffect-4.lua names the fields). */

@@ -206,7 +206,7 @@ export class LimiterStore {
     count: number,
     from?: number,
   ): Promise<{ items: readonly Scored[]; more: boolean }> {
-    return newestFirst(this.redis, this.keys.limiterIndex, count, from);
+    return newestFirst(this.#scripts, this.keys.limiterIndex, count, from);
   }
 
   async history(key: string): Promise<LimiterHistoryEntry[]> {

@@ -1,4 +1,4 @@
-import type { RedisClient } from './redis.js';
+import type { ScriptRunner } from './redis-scripts.js';
 
 /** A ZSET member with its score. */
 export interface Scored {
@@ -15,45 +15,22 @@ export interface Scored {
  * a page's last score (`from`): every member scored `from` (the caller drops those it has
  * shown), then `count` scored below it and the rest of the last one's score. Every member
  * scored at or above the lowest score answered is in the answer; `more` says whether members
- * scored below it may follow.
+ * scored below it may follow. One script (pageNewest-1.lua): a member removed meanwhile cannot
+ * split the reads.
  */
 export async function newestFirst(
-  redis: RedisClient,
+  scripts: ScriptRunner,
   key: string,
   count: number,
   from?: number,
 ): Promise<{ readonly items: readonly Scored[]; readonly more: boolean }> {
-  const [atFrom, flat] = await Promise.all([
-    from === undefined ? [] : redis.zrangebyscore(key, String(from), String(from)),
-    redis.zrevrangebyscore(
-      key,
-      from === undefined ? '+inf' : `(${from}`,
-      '-inf',
-      'WITHSCORES',
-      'LIMIT',
-      0,
-      count,
-    ),
-  ]);
-  const head = atFrom.map((member) => ({ member, score: from as number }));
-  const below = pairs(flat);
-  const last = below.at(-1);
-  if (!last || below.length < count) return { items: [...head, ...below], more: false };
-  const tie = String(last.score);
-  const ties = await redis.zrangebyscore(key, tie, tie);
-  return {
-    items: [
-      ...head,
-      ...below.filter((i) => i.score > last.score),
-      ...ties.map((member) => ({ member, score: last.score })),
-    ],
-    more: true,
-  };
-}
-
-function pairs(flat: readonly string[]): Scored[] {
-  const out: Scored[] = [];
-  for (let i = 0; i + 1 < flat.length; i += 2)
-    out.push({ member: flat[i] as string, score: Number(flat[i + 1]) });
-  return out;
+  const flat = (await scripts.run(
+    'pageNewest',
+    [key],
+    [Math.max(1, Math.floor(count)), from === undefined ? '' : String(from)],
+  )) as (string | number)[];
+  const items: Scored[] = [];
+  for (let i = 1; i + 1 < flat.length; i += 2)
+    items.push({ member: String(flat[i]), score: Number(flat[i + 1]) });
+  return { items, more: Number(flat[0]) === 1 };
 }

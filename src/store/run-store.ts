@@ -124,6 +124,16 @@ export class RunStore {
     return h.id ? fromFields(h) : undefined;
   }
 
+  /** A run's status and undo book only (GET /v1/containment reads them of each holder). */
+  async undoView(id: string): Promise<{ status: RunStatus; undo?: UndoBook } | undefined> {
+    const [found, status, undo] = await this.redis.hmget(this.keys.run(id), 'id', 'status', 'undo');
+    if (!found) return undefined;
+    return {
+      status: (status ?? 'running') as RunStatus,
+      ...(undo ? { undo: JSON.parse(undo) as UndoBook } : {}),
+    };
+  }
+
   /** Saves a transition if the run is still at `expectedVersion`. */
   async save(
     run: RunRecord,

@@ -481,6 +481,36 @@ describe('console', () => {
     ]);
   });
 
+  it('follows pages the API answers empty (lifted entries skipped) before saying nothing is contained', async () => {
+    const items = containmentItems(NOW(), qs.runWaiting.id);
+    const fake = api(ANALYST, { containment: containmentRoute(items, { lifted: 3 }) });
+    open('/containment');
+    render(<App env={testEnv(fake.fetch, { now: NOW })} />);
+    await screen.findByRole('row', { name: /^alice/ });
+    expect(screen.queryByText('Nothing is contained right now.')).toBeNull();
+    expect(
+      fake.requests.filter((r) => r.path.startsWith('/v1/containment')).map((r) => r.path),
+    ).toEqual([
+      '/v1/containment',
+      '/v1/containment?cursor=lifted%3D1',
+      '/v1/containment?cursor=lifted%3D2',
+      '/v1/containment?cursor=lifted%3D3',
+    ]);
+  });
+
+  it('says none found yet, not nothing contained, when every page it followed was empty', async () => {
+    const items = containmentItems(NOW(), qs.runWaiting.id);
+    const fake = api(ANALYST, { containment: containmentRoute(items, { lifted: 12 }) });
+    open('/containment');
+    render(<App env={testEnv(fake.fetch, { now: NOW })} />);
+    expect(
+      await screen.findByText('None found yet among the entries looked at; more may follow.'),
+    ).toBeTruthy();
+    expect(screen.queryByText('Nothing is contained right now.')).toBeNull();
+    fireEvent.click(screen.getByRole('button', { name: 'Load more' }));
+    await screen.findByRole('row', { name: /^alice/ });
+  });
+
   it('names the person who set a limit by hand rather than linking a run', async () => {
     const [item] = containmentItems(NOW(), qs.runWaiting.id).filter((i) => i.connector === null);
     const byHand = {

@@ -100,7 +100,15 @@ export function testEnv(fetch: AppEnv['fetch'], options: { now?: () => number } 
  */
 export function containmentRoute(
   items: readonly Containment[],
-  options: { limiters?: readonly string[]; pageSize?: number } = {},
+  options: {
+    limiters?: readonly string[];
+    pageSize?: number;
+    /**
+     * Pages answered empty with `next` set before the first item, as the API answers when
+     * lifted entries fill a page's budget (it skips them).
+     */
+    lifted?: number;
+  } = {},
 ): Handler {
   const limiters = new Set(options.limiters ?? ['limiter']);
   return (req) => {
@@ -131,7 +139,15 @@ export function containmentRoute(
       };
     // Opaque to the console, and unreadable unless it reaches the fake as given (escaped).
     const cursor = query.get('cursor');
-    const from = cursor === undefined ? 0 : Number(/^after=(\d+)&order=newest$/.exec(cursor)?.[1]);
+    const skipped = Number(
+      /^lifted=(\d+)$/.exec(cursor ?? '')?.[1] ?? (cursor === undefined ? 0 : NaN),
+    );
+    if (!Number.isNaN(skipped) && skipped < (options.lifted ?? 0))
+      return { json: { items: [], next: `lifted=${skipped + 1}` } };
+    const from =
+      cursor === undefined || !Number.isNaN(skipped)
+        ? 0
+        : Number(/^after=(\d+)&order=newest$/.exec(cursor)?.[1]);
     if (Number.isNaN(from))
       return {
         status: 400,

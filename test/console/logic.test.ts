@@ -378,12 +378,17 @@ describe('containment in words', () => {
     Containment,
     Containment,
   ];
-  const holder = (runStatus: string, expiresAt: number | null = null): ContainmentHolder => ({
+  const holder = (
+    runStatus: string,
+    expiresAt: number | null = null,
+    undo: string | null = 'applied',
+  ): ContainmentHolder => ({
     run: `run_${runStatus}`,
     runStatus,
     effect: `act_${runStatus}`,
     at: now,
     expiresAt,
+    undo,
   });
 
   it('names where and what: the connector or the built-in limiter, the kind in words', () => {
@@ -395,12 +400,10 @@ describe('containment in words', () => {
     expect([0, 1, 2].map(holdersText)).toEqual(['0 holders', '1 holder', '2 holders']);
   });
 
-  it('flags a cancelled or failed holder (its undo failed), not a resolved, running or unknown one', () => {
+  it('flags a holder whose undo failed, whatever its run status; not one with no undo', () => {
     expect(
-      ['cancelled', 'failed', 'resolved', 'running', 'waiting', 'undoing', 'unknown'].map((s) =>
-        undoFailed({ runStatus: s }),
-      ),
-    ).toEqual([true, true, false, false, false, false, false]);
+      ['undo-failed', 'applied', 'undoing', 'undone', null].map((undo) => undoFailed({ undo })),
+    ).toEqual([true, false, false, false, false]);
   });
 
   it('lifts at its expiry; with none, on undo while a run may still undo it, else on release', () => {
@@ -410,7 +413,17 @@ describe('containment in words', () => {
     expect(liftsWhen(carol)).toBe('on undo');
     // A resolved run undoes nothing more; a person's limit (unknown) has no run to undo it.
     expect(liftsWhen(bob)).toBe('on release');
-    expect(liftsWhen({ expiresAt: null, holders: [holder('unknown')] })).toBe('on release');
+    expect(liftsWhen({ expiresAt: null, holders: [holder('unknown', null, null)] })).toBe(
+      'on release',
+    );
+    // A cancelled run whose step declared no undo: nothing will take it back.
+    expect(liftsWhen({ expiresAt: null, holders: [holder('cancelled', null, null)] })).toBe(
+      'on release',
+    );
+    // An undo on expiry failed in a resolved run: a retry of the undo lifts it.
+    expect(liftsWhen({ expiresAt: null, holders: [holder('resolved', null, 'undo-failed')] })).toBe(
+      'on undo',
+    );
     expect(liftsWhen({ expiresAt: null, holders: [] })).toBe('on release');
     // One holder kept for good keeps the target, whoever else may undo theirs.
     expect(liftsWhen({ expiresAt: null, holders: [holder('running'), holder('resolved')] })).toBe(

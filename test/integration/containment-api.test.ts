@@ -11,6 +11,7 @@ import { EffectLedger, type HoldEntry, type HoldTarget } from '../../src/store/e
 import { Keys } from '../../src/store/keys.js';
 import { LimiterStore } from '../../src/store/limiter-store.js';
 import { newestFirst } from '../../src/store/newest-first.js';
+import { ScriptRunner } from '../../src/store/redis-scripts.js';
 import { REPO_ROOT, startTestCordon, TOKENS, type TestCordon } from '../helpers/cordon.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
@@ -158,8 +159,16 @@ describe('GET /v1/containment', () => {
           effect: 'act_l4',
           at: T + 1,
           expiresAt: T + 600_000,
+          undo: null,
         },
-        { run: 'run_l2', runStatus: 'unknown', effect: 'act_l2', at: T, expiresAt: T + 3_600_000 },
+        {
+          run: 'run_l2',
+          runStatus: 'unknown',
+          effect: 'act_l2',
+          at: T,
+          expiresAt: T + 3_600_000,
+          undo: null,
+        },
       ],
       detail: '/v1/limiter/keys/k2',
     });
@@ -173,8 +182,15 @@ describe('GET /v1/containment', () => {
       // Outbound holds lift when their runs undo them; these runs are not known.
       expiresAt: null,
       holders: [
-        { run: 'run_b', runStatus: 'unknown', effect: 'act_b', at: T, expiresAt: null },
-        { run: 'run_a', runStatus: 'unknown', effect: 'act_a', at: T - 5_000, expiresAt: null },
+        { run: 'run_b', runStatus: 'unknown', effect: 'act_b', at: T, expiresAt: null, undo: null },
+        {
+          run: 'run_a',
+          runStatus: 'unknown',
+          effect: 'act_a',
+          at: T - 5_000,
+          expiresAt: null,
+          undo: null,
+        },
       ],
       detail: '/v1/connectors/gw/holds/alice',
     });
@@ -223,10 +239,9 @@ describe('GET /v1/containment', () => {
     expect(await t.store.redis.zscore(held, '["gw","key","frank"]')).toBeNull();
   });
 
-  it('answers 404 naming the fix for a connector that is unknown, disabled or keeps nothing', async () => {
+  it('answers 404 naming the fix for a connector that is unknown or keeps nothing', async () => {
     for (const [name, says] of [
-      ['nope', 'No enabled action connector "nope"'],
-      ['off', 'No enabled action connector "off"'],
+      ['nope', 'No action connector "nope"'],
       ['cases', 'Connector "cases" (builtin-cases) keeps nothing contained'],
     ] as const) {
       const res = await t.call('GET', `/v1/containment?connector=${name}`, TOKENS.analyst);
@@ -236,6 +251,23 @@ describe('GET /v1/containment', () => {
         message: expect.stringContaining(says),
       });
     }
+  });
+
+  it("lists a disabled connector's holds: they stay until undone", async () => {
+    await hold({ instance: 'off', family: 'key', key: 'gail' }, 'act_off', 'run_off', T - 3);
+    expect((await page('?connector=off')).items.map(id)).toEqual(['off/key/gail']);
+    expect((await page('')).items.find((i) => i.key === 'gail')).toMatchObject({
+      connector: 'off',
+      type: 'kong',
+    });
+    await ledger.releaseHold(
+      { instance: 'off', family: 'key', key: 'gail' },
+      'act_off',
+      'act_off-undo',
+      'run_off',
+      {},
+      T,
+    );
   });
 
   it('answers 400 naming the parameter for a cursor it did not give', async () => {
@@ -256,18 +288,19 @@ describe('GET /v1/containment', () => {
 describe('newestFirst (the two indexes are read through it)', () => {
   it('answers every member at or above the lowest score it answers, ties read whole', async () => {
     const key = `${t.store.prefix}:test:newest-first`;
+    const scripts = new ScriptRunner(t.store.redis);
     // Redis orders ties by bytes, JavaScript by UTF-16 units: these two disagree on 😀 and Ａ.
     await t.store.redis.zadd(key, 9, 'top', 5, 'a', 5, '😀', 5, 'Ａ', 5, 'ü', 1, 'low');
-    const first = await newestFirst(t.store.redis, key, 2);
+    const first = await newestFirst(scripts, key, 2);
     expect(first.more).toBe(true);
     expect(first.items.map((i) => i.member).sort()).toEqual(['top', 'a', '😀', 'Ａ', 'ü'].sort());
     // From a page's last score: all of that score again (the caller drops those shown), then below.
-    const from = await newestFirst(t.store.redis, key, 1, 5);
+    const from = await newestFirst(scripts, key, 1, 5);
     expect(from.items.map((i) => `${i.member}@${i.score}`).sort()).toEqual(
       ['a@5', '😀@5', 'Ａ@5', 'ü@5', 'low@1'].sort(),
     );
     expect(from.more).toBe(true);
-    const end = await newestFirst(t.store.redis, key, 5, 1);
+    const end = await newestFirst(scripts, key, 5, 1);
     expect(end).toEqual({ items: [{ member: 'low', score: 1 }], more: false });
   });
 });

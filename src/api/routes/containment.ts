@@ -13,15 +13,19 @@ const holderSchema = {
     },
     runStatus: {
       type: 'string',
-      description:
-        "That run's status now ('unknown': gone, or no run). A cancelled or failed run still holding: its undo failed and left the containment in force (POST /v1/runs/{id}/retry-undo).",
+      description: "That run's status now ('unknown': gone, or no run).",
     },
     effect: { type: 'string' },
     at: { type: 'integer' },
     expiresAt: {
       type: ['integer', 'null'],
       description:
-        'When this holder lets go by itself (its `expires`); null: only an undo or a release.',
+        "When this holder lets go by itself: the limiter's expiry of its limit, or the undo its run scheduled (`expires`) while still to come; null: only an undo or a release.",
+    },
+    undo: {
+      type: ['string', 'null'],
+      description:
+        "Its entry in the run's undo book: 'applied', 'undoing', 'undo-failed' (the undo failed after its retries and left it in force: POST /v1/runs/{id}/retry-undo), or null (no undo declared, or no run).",
     },
   },
 } as const;
@@ -42,7 +46,8 @@ const itemSchema = {
     key: { type: 'string' },
     at: {
       type: 'integer',
-      description: 'When the containment in force now was placed (epoch ms).',
+      description:
+        'When containment was last placed on it (epoch ms; a hold, or a limit): the order of the list.',
     },
     expiresAt: {
       type: ['integer', 'null'],
@@ -99,7 +104,7 @@ export const containmentRoutes: FastifyPluginAsync<Pick<ApiDeps, 'containment' |
         response: {
           200: {
             description:
-              'A page, newest first. A page may hold fewer than `limit` items (lifted containment is skipped, at most 10 index entries looked at per item asked for): follow `next` until it is null.',
+              'A page, newest first. A page may hold fewer than `limit` items, none even (lifted containment is skipped, at most 10 index entries looked at per item asked for): follow `next` until it is null. A target contained again while you page moves to the top (ask again from the first page to see it).',
             type: 'object',
             properties: {
               items: { type: 'array', items: itemSchema },

@@ -79,7 +79,10 @@ function sources(over: {
   holds?: Record<string, Record<string, string>>;
   runs?: Record<
     string,
-    { status: string; undo?: { entries: { effectKey: string; expiresAt?: number }[] } }
+    {
+      status: string;
+      undo?: { entries: { effectKey: string; expiresAt?: number; status: string }[] };
+    }
   >;
 }): ContainmentSources {
   return {
@@ -92,7 +95,7 @@ function sources(over: {
       holdsOf: async (target) =>
         over.holds?.[`${target.instance}/${target.family}/${target.key}`] ?? {},
     },
-    runs: { get: async (id) => over.runs?.[id] },
+    runs: { undoView: async (id) => over.runs?.[id] },
   };
 }
 
@@ -105,20 +108,23 @@ describe('containmentReader', () => {
         holds: { 'gw/key/alice': holdFields(['act_a', 'run_a', 10], ['act_b', 'run_b', 20]) },
         limited: [{ member: 'k1', score: 5 }],
         rules: {
-          k1: rule('k1', 5, 'run_l', 900, [
-            { ...rule('k1', 4, 'analyst', 800), key: undefined } as never,
+          k1: rule('k1', 5, 'run_l', NOW + 900, [
+            { ...rule('k1', 4, 'analyst', NOW + 800), key: undefined } as never,
           ]),
         },
         runs: {
           run_a: {
-            status: 'cancelled',
-            undo: { entries: [{ effectKey: 'act_a', expiresAt: 5_000 }] },
+            status: 'waiting',
+            undo: { entries: [{ effectKey: 'act_a', expiresAt: NOW + 5_000, status: 'applied' }] },
           },
           run_b: {
             status: 'resolved',
-            undo: { entries: [{ effectKey: 'act_b', expiresAt: 7_000 }] },
+            undo: { entries: [{ effectKey: 'act_b', expiresAt: NOW + 7_000, status: 'applied' }] },
           },
-          run_l: { status: 'running' },
+          run_l: {
+            status: 'running',
+            undo: { entries: [{ effectKey: 'act_k1', expiresAt: NOW + 900, status: 'applied' }] },
+          },
         },
       }),
     );
@@ -131,21 +137,35 @@ describe('containmentReader', () => {
       kind: 'key',
       at: 20,
       // Free when the last holder lets go.
-      expiresAt: 7_000,
+      expiresAt: NOW + 7_000,
       holders: [
-        { run: 'run_b', runStatus: 'resolved', effect: 'act_b', at: 20, expiresAt: 7_000 },
-        { run: 'run_a', runStatus: 'cancelled', effect: 'act_a', at: 10, expiresAt: 5_000 },
+        {
+          run: 'run_b',
+          runStatus: 'resolved',
+          effect: 'act_b',
+          at: 20,
+          expiresAt: NOW + 7_000,
+          undo: 'applied',
+        },
+        {
+          run: 'run_a',
+          runStatus: 'waiting',
+          effect: 'act_a',
+          at: 10,
+          expiresAt: NOW + 5_000,
+          undo: 'applied',
+        },
       ],
     });
     expect(page.items[1]).toMatchObject({
       connector: null,
       type: 'builtin-limiter',
       kind: 'block',
-      expiresAt: 900,
+      expiresAt: NOW + 900,
       holders: [
-        { run: 'run_l', runStatus: 'running', expiresAt: 900 },
+        { run: 'run_l', runStatus: 'running', expiresAt: NOW + 900, undo: 'applied' },
         // Set by a person: no run to look up.
-        { run: 'analyst', runStatus: 'unknown', expiresAt: 800 },
+        { run: 'analyst', runStatus: 'unknown', expiresAt: NOW + 800, undo: null },
       ],
     });
   });
@@ -159,14 +179,75 @@ describe('containmentReader', () => {
         runs: {
           run_b: {
             status: 'resolved',
-            undo: { entries: [{ effectKey: 'act_b', expiresAt: 7_000 }] },
+            undo: { entries: [{ effectKey: 'act_b', expiresAt: NOW + 7_000, status: 'applied' }] },
           },
         },
       }),
     );
     const [item] = (await reader.page({ limit: 10 }, NOW)).items;
     expect(item?.expiresAt).toBeNull();
-    expect(item?.holders.map((h) => h.expiresAt)).toEqual([7_000, null]);
+    expect(item?.holders.map((h) => h.expiresAt)).toEqual([NOW + 7_000, null]);
+  });
+
+  it('tells an undo that failed from a run that ended, and gives it no expiry', async () => {
+    const reader = containmentReader(
+      INSTANCES,
+      sources({
+        held: [{ member: heldMember({ instance: 'gw', family: 'key', key: 'alice' }), score: 30 }],
+        holds: {
+          'gw/key/alice': holdFields(
+            ['act_a', 'run_a', 10],
+            ['act_b', 'run_b', 20],
+            ['act_c', 'run_c', 30],
+          ),
+        },
+        runs: {
+          // Its expiry came and its undo failed: the run stays resolved, the hold in force.
+          run_a: {
+            status: 'resolved',
+            undo: { entries: [{ effectKey: 'act_a', expiresAt: NOW - 1, status: 'undo-failed' }] },
+          },
+          // Cancelled, but the step declared no undo: nothing to try again.
+          run_b: { status: 'cancelled', undo: { entries: [] } },
+          // An expiry due but not yet run: no time in the past.
+          run_c: {
+            status: 'resolved',
+            undo: { entries: [{ effectKey: 'act_c', expiresAt: NOW - 5, status: 'applied' }] },
+          },
+        },
+      }),
+    );
+    const [item] = (await reader.page({ limit: 10 }, NOW)).items;
+    expect(item?.holders.map((h) => [h.effect, h.runStatus, h.undo, h.expiresAt])).toEqual([
+      ['act_c', 'resolved', 'applied', null],
+      ['act_b', 'cancelled', null, null],
+      ['act_a', 'resolved', 'undo-failed', null],
+    ]);
+    expect(item?.expiresAt).toBeNull();
+  });
+
+  it('reads a page that skips many lifted entries in a few rounds', async () => {
+    const limited = Array.from({ length: 4_000 }, (_, i) => ({
+      member: `gone${i}`,
+      score: 10_000 - i,
+    }));
+    limited.push({ member: 'live', score: 1 });
+    const base = sources({ limited, rules: { live: rule('live', 1, 'run_x') } });
+    let reads = 0;
+    const reader = containmentReader(INSTANCES, {
+      ...base,
+      limiter: {
+        ...base.limiter,
+        limitedKeys: (count, from) => {
+          reads += 1;
+          return base.limiter.limitedKeys(count, from);
+        },
+      },
+    });
+    const page = await reader.page({ limit: 500 }, NOW);
+    expect(page.items.map((i) => i.key)).toEqual(['live']);
+    expect(page.next).toBeNull();
+    expect(reads).toBeLessThanOrEqual(5);
   });
 
   it('skips lifted entries, and ends a page short with `next` once it has looked at enough', async () => {
@@ -210,8 +291,10 @@ describe('containmentReader', () => {
     await expect(reader.page({ limit: 10, connector: 'cases' }, NOW)).rejects.toMatchObject({
       code: 'CORDON_ERR_API_NOT_FOUND',
     });
-    await expect(reader.page({ limit: 10, connector: 'off' }, NOW)).rejects.toThrow(
-      /No enabled action connector "off"/,
+    // A disabled connector's holds stay until undone: it may be asked for.
+    expect(await keys('off')).toEqual([]);
+    await expect(reader.page({ limit: 10, connector: 'nope' }, NOW)).rejects.toThrow(
+      /No action connector "nope"/,
     );
   });
 });

@@ -71,6 +71,22 @@ export function getContainment(api: Api, q: ContainmentQuery = {}): Promise<Cont
   return api.get<ContainmentListing>(containmentPath(q));
 }
 
+/**
+ * A page of containment with something in it: a page may come back empty with `next` set (the
+ * API skips lifted entries, so many at once fill a page's budget), and is followed at once, up to
+ * `pages` of them; an empty answer with `next` still set means none among those looked at.
+ */
+export async function getContainmentFilled(
+  api: Api,
+  q: ContainmentQuery = {},
+  pages = 10,
+): Promise<ContainmentListing> {
+  let page = await getContainment(api, q);
+  for (let i = 1; i < pages && page.items.length === 0 && page.next !== null; i += 1)
+    page = await getContainment(api, { ...q, cursor: page.next });
+  return page;
+}
+
 export function containmentPath(q: ContainmentQuery): string {
   const params = [
     ['connector', q.connector?.trim()],

@@ -19,23 +19,29 @@ export function whereText(item: Pick<Containment, 'connector'>): string {
 }
 
 /**
- * A cancelled or failed run still holding means its undo failed and left the containment in
- * force (its run page can try the undo again). A resolved run still holding is normal.
+ * The run's undo of this holder failed after its retries and left the containment in force
+ * (its run page can try the undo again); whatever the run's status (an undo on expiry fails
+ * in a resolved run too). A cancelled run whose step declared no undo has nothing to retry.
  */
-export function undoFailed(holder: Pick<ContainmentHolder, 'runStatus'>): boolean {
-  return holder.runStatus === 'cancelled' || holder.runStatus === 'failed';
+export function undoFailed(holder: Pick<ContainmentHolder, 'undo'>): boolean {
+  return holder.undo === 'undo-failed';
 }
 
-// Runs that may still undo what they hold: going on (a cancel or failure undoes), undoing now,
-// or ended with an undo that failed (retry-undo). A resolved run undoes nothing any more, and an
-// unknown holder (run gone, or a person set it) has no run to undo it.
-const MAY_UNDO: ReadonlySet<string> = new Set([
-  'running',
-  'waiting',
-  'undoing',
-  'cancelled',
-  'failed',
-]);
+// Runs still going undo what they applied if they are cancelled or fail.
+const GOING: ReadonlySet<string> = new Set(['running', 'waiting', 'undoing']);
+
+/**
+ * Whether a run may still undo this holder: its undo is running, failed (a retry on request
+ * lifts it), or is declared in a run still going. A resolved run undoes nothing any more, and a
+ * holder with no undo (none declared, or a person set it) has none.
+ */
+function mayUndo(h: Pick<ContainmentHolder, 'undo' | 'runStatus'>): boolean {
+  return (
+    h.undo === 'undoing' ||
+    h.undo === 'undo-failed' ||
+    (h.undo === 'applied' && GOING.has(h.runStatus))
+  );
+}
 
 /**
  * When the containment lifts: at its expiry; with none, "on undo" while every holder without
@@ -45,7 +51,7 @@ export function liftsWhen(
   item: Pick<Containment, 'expiresAt' | 'holders'>,
 ): { at: number } | 'on undo' | 'on release' {
   if (item.expiresAt !== null) return { at: item.expiresAt };
-  const forGood = item.holders.filter((h) => h.expiresAt === null && !MAY_UNDO.has(h.runStatus));
+  const forGood = item.holders.filter((h) => h.expiresAt === null && !mayUndo(h));
   return item.holders.length > 0 && forGood.length === 0 ? 'on undo' : 'on release';
 }
 

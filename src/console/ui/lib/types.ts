@@ -224,6 +224,11 @@ export interface ContainmentHolder {
   effect: string;
   at: number;
   expiresAt: number | null;
+  /**
+   * Its entry in the run's undo book: 'applied', 'undoing', 'undo-failed' (the undo failed after
+   * its retries and left it in force), or null (no undo declared, or no run).
+   */
+  undo: string | null;
 }
 
 /** GET /v1/containment: one target Cordon keeps contained now. */
@@ -235,7 +240,7 @@ export interface Containment {
   /** Limiter: throttle or block; outbound gateways: ratelimit, key or access. */
   kind: string;
   key: string;
-  /** When the containment now in force was placed. */
+  /** When containment was last placed on it (a hold or a limit): the list's order. */
   at: number;
   /** When it lifts by itself; null: only on undo or an explicit release. */
   expiresAt: number | null;

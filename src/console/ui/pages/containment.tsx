@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { StatusBadge } from '../components/badges';
 import { Empty, LoadError, Loading } from '../components/states';
 import { Time } from '../components/time';
-import { ApiError, errorText, getContainment } from '../lib/api';
+import { ApiError, errorText, getContainmentFilled } from '../lib/api';
 import {
   appendPage,
   containmentId,
@@ -28,7 +28,7 @@ export function ContainmentPage() {
   const { api } = useConsole();
   const [connector, setConnector] = useState('');
   const [first, reload] = useLoad<FirstPage>(`containment:${connector}`, () =>
-    getContainment(api, { connector }).catch((err: unknown) => {
+    getContainmentFilled(api, { connector }).catch((err: unknown) => {
       // A name that is no such connector is the reader's to fix, beside the field: not a failure.
       if (connector && err instanceof ApiError && err.status === 404)
         return { unknownConnector: err.message };
@@ -116,7 +116,7 @@ function ContainmentList(props: { first: ContainmentListing; connector: string }
     const after = props.first;
     setBusy(true);
     try {
-      const page = await getContainment(api, { connector: props.connector, cursor: next });
+      const page = await getContainmentFilled(api, { connector: props.connector, cursor: next });
       setMore({ after, items: appendPage(items, page.items), next: page.next });
     } catch (err) {
       // The rows stay and the button with them: the same cursor is asked again.
@@ -130,7 +130,7 @@ function ContainmentList(props: { first: ContainmentListing; connector: string }
       setBusy(false);
     }
   };
-  if (items.length === 0)
+  if (items.length === 0 && next === null)
     return (
       <Empty
         title={
@@ -148,7 +148,12 @@ function ContainmentList(props: { first: ContainmentListing; connector: string }
     );
   return (
     <>
-      <ContainmentTable items={items} />
+      {items.length > 0 ? (
+        <ContainmentTable items={items} />
+      ) : (
+        // Only lifted containment so far (its entries linger until retention): more may follow.
+        <p class="muted">None found yet among the entries looked at; more may follow.</p>
+      )}
       {next !== null && (
         <div class="actions">
           <button type="button" disabled={busy} onClick={() => void loadMore()}>
@@ -175,7 +180,9 @@ function ContainmentTable(props: { items: Containment[] }) {
             <th scope="col">Target</th>
             <th scope="col">Where</th>
             <th scope="col">Kind</th>
-            <th scope="col">Since</th>
+            <th scope="col" title="when containment was last placed on it">
+              Placed
+            </th>
             <th scope="col">Lifts</th>
             <th scope="col">Holders</th>
           </tr>
