@@ -67,6 +67,8 @@ export interface ContainmentSources {
   readonly limiter: {
     limitedKeys(count: number, from?: number): Promise<{ items: readonly Scored[]; more: boolean }>;
     rule(key: string, now?: number): Promise<LimitRule | undefined>;
+    /** Takes a key whose every limit has lifted off the index (false: one is in force again). */
+    forgetLifted(key: string, now: number): Promise<boolean>;
   };
   readonly ledger: {
     heldTargets(count: number, from?: number): Promise<{ items: readonly Scored[]; more: boolean }>;
@@ -101,6 +103,11 @@ export interface ContainmentReader {
 
 /** Index entries looked at per item asked for, at most, before a page ends short (`next` goes on). */
 const SCAN_PER_ITEM = 10;
+
+/** Index reads one page makes at most, whatever it skips. */
+const MAX_ROUNDS = 16;
+/** Entries one index read asks for at most (more when a page's budget is bigger). */
+const MAX_READ = 5_000;
 
 const LIMITER = 'l';
 const HELD = 'h';
@@ -175,11 +182,16 @@ export function containmentReader(
       }
       const items: Draft[] = [];
       let after = query.after;
+      // Entries resolved (a Redis read each) before the page ends short; another connector's
+      // held targets, skipped by name alone, cost nothing and do not count.
       let budget = query.limit * SCAN_PER_ITEM;
-      // Entries read per round: what is still wanted, doubling while lifted entries are
-      // skipped, so a page takes a handful of rounds whatever it skips.
+      // Entries read per round: what is still wanted, doubling while entries are skipped, so a
+      // page takes a handful of rounds whatever it skips (and MAX_ROUNDS at most).
       let want = query.limit + 1;
-      for (;;) {
+      const maxRead = Math.max(query.limit * SCAN_PER_ITEM, MAX_READ);
+      const skippedByName = (c: Candidate): boolean =>
+        only !== undefined && c.source === HELD && heldTargetOf(c.member)?.instance !== only;
+      for (let round = 1; ; round += 1) {
         const [fromLimiter, fromHeld] = await Promise.all([
           limiter ? sources.limiter.limitedKeys(want, after?.score) : none(),
           held ? sources.ledger.heldTargets(want, after?.score) : none(),
@@ -189,32 +201,49 @@ export function containmentReader(
           tagged(HELD, fromHeld),
           after,
         );
-        const looked = candidates.slice(0, budget);
+        const looked: Candidate[] = [];
+        let cost = 0;
+        for (const c of candidates) {
+          const free = skippedByName(c);
+          if (!free && cost >= budget) break;
+          if (!free) cost += 1;
+          looked.push(c);
+        }
         const resolved = await Promise.all(
-          looked.map((c) => (c.source === LIMITER ? limited(c, now) : heldOn(c, only, now))),
+          looked.map((c) =>
+            skippedByName(c)
+              ? Promise.resolve(undefined)
+              : c.source === LIMITER
+                ? limited(c, now)
+                : heldOn(c, now),
+          ),
         );
         // Up to the page's last item: what lies beyond it is read again by the next page.
         let used = 0;
-        for (const item of resolved) {
+        for (const [n, item] of resolved.entries()) {
           used += 1;
+          if (!skippedByName(looked[n] as Candidate)) budget -= 1;
           if (item) items.push(item);
           if (items.length >= query.limit) break;
         }
-        budget -= used;
         const last = looked[used - 1];
         if (last) after = { score: last.score, id: last.id };
         if (complete && used === candidates.length)
-          return { items: await withRuns(items, sources, now), next: null };
-        if (items.length >= query.limit || budget <= 0)
-          return { items: await withRuns(items, sources, now), next: after ?? null };
-        want = Math.min(budget, Math.max(want * 2, query.limit - items.length + 1));
+          return { items: await withRuns(items, sources), next: null };
+        if (items.length >= query.limit || budget <= 0 || round >= MAX_ROUNDS)
+          return { items: await withRuns(items, sources), next: after ?? null };
+        want = Math.min(maxRead, Math.max(want * 2, query.limit - items.length + 1));
       }
     },
   };
 
   async function limited(c: Candidate, now: number): Promise<Draft | undefined> {
     const rule = await sources.limiter.rule(c.member, now);
-    if (!rule) return undefined;
+    if (!rule) {
+      // Lifted: off the index, so the next list does not wade through it again.
+      await sources.limiter.forgetLifted(c.member, now);
+      return undefined;
+    }
     const layers = [rule, ...rule.under];
     return {
       connector: null,
@@ -233,13 +262,9 @@ export function containmentReader(
     };
   }
 
-  async function heldOn(
-    c: Candidate,
-    only: string | undefined,
-    now: number,
-  ): Promise<Draft | undefined> {
+  async function heldOn(c: Candidate, now: number): Promise<Draft | undefined> {
     const target = heldTargetOf(c.member);
-    if (!target || (only !== undefined && target.instance !== only)) return undefined;
+    if (!target) return undefined;
     const view = holdsView(target.family, await sources.ledger.holdsOf(target), now);
     if (view.holders.length === 0) return undefined;
     return {
@@ -317,13 +342,13 @@ function lowest(candidates: readonly Candidate[]): Candidate | undefined {
 }
 
 /**
- * Each holder's run status and undo-book entry; for holds, the expiry that entry schedules
- * while it is still to come (an undo that failed on expiry leaves the hold in force: none).
+ * Each holder's run status and undo-book entry, and when it lets go by itself: the earlier of
+ * the limiter's own expiry and the undo its run schedules (an undo that failed on expiry
+ * leaves it in force: no expiry).
  */
 async function withRuns(
   drafts: readonly Draft[],
   sources: ContainmentSources,
-  now: number,
 ): Promise<ContainmentItem[]> {
   const ids = [...new Set(drafts.flatMap((d) => d.holders.map((h) => h.run)))].filter((id) =>
     id.startsWith('run_'),
@@ -334,14 +359,18 @@ async function withRuns(
     const holders = d.holders.map((h) => {
       const run = byId.get(h.run);
       const entry = run?.undo?.entries.find((e) => e.effectKey === h.effect);
+      // An expiry still to run (overdue too: its undo is queued or its worker is behind);
+      // one whose undo failed is no expiry any more.
       const scheduled =
-        entry?.status === 'applied' && entry.expiresAt !== undefined && entry.expiresAt > now
+        entry?.status === 'applied' && entry.expiresAt !== undefined && entry.expiresAt > 0
           ? entry.expiresAt
           : null;
+      const expiries = [h.expiresAt, scheduled].filter((e): e is number => e !== null);
       return {
         ...h,
         runStatus: run?.status ?? 'unknown',
-        expiresAt: h.expiresAt ?? scheduled,
+        // The limiter lifts at its own expiry; the run's undo may come first.
+        expiresAt: expiries.length > 0 ? Math.min(...expiries) : null,
         undo: entry?.status ?? null,
       };
     });

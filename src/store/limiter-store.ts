@@ -198,6 +198,19 @@ export class LimiterStore {
   }
 
   /**
+   * Takes `key` off the index of limited keys if every limit on it has lifted by `now`
+   * (forgetLifted-2.lua); answers whether it did.
+   */
+  async forgetLifted(key: string, now: number): Promise<boolean> {
+    const removed = await this.#scripts.run(
+      'forgetLifted',
+      [this.keys.limiterRule(key), this.keys.limiterIndex],
+      [key, now],
+    );
+    return Number(removed) === 1;
+  }
+
+  /**
    * Keys with a limit set (lifted ones too, until retention deletes their rule), newest set
    * first, from the top or from a page's last time `from` (store/newest-first.ts says what
    * comes back).

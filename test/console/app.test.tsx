@@ -511,6 +511,16 @@ describe('console', () => {
     await screen.findByRole('row', { name: /^alice/ });
   });
 
+  it('says an expiry whose undo has not run yet is due, not a time it lifted', async () => {
+    const [item] = containmentItems(NOW(), qs.runWaiting.id);
+    const due = { ...item!, key: 'overdue', expiresAt: NOW() - 2 * 60_000 };
+    const fake = api(ANALYST, { containment: containmentRoute([due]) });
+    open('/containment');
+    render(<App env={testEnv(fake.fetch, { now: NOW })} />);
+    const row = await screen.findByRole('row', { name: /^overdue/ });
+    expect(within(row).getByTitle(/its expiry passed/).textContent).toBe('due 2 min ago');
+  });
+
   it('names the person who set a limit by hand rather than linking a run', async () => {
     const [item] = containmentItems(NOW(), qs.runWaiting.id).filter((i) => i.connector === null);
     const byHand = {

@@ -118,10 +118,9 @@ describe('GET /v1/connectors/:name/holds/:key', () => {
     expect(res.json()).toEqual({ connector: 'gw', key: 'nobody', contained: false, holds: [] });
   });
 
-  it('is a 404 naming the fix for a connector that is unknown, disabled or keeps no holds', async () => {
+  it('is a 404 naming the fix for a connector that is unknown or keeps no holds', async () => {
     for (const [name, says] of [
-      ['nope', 'No enabled action connector "nope"'],
-      ['off', 'No enabled action connector "off"'],
+      ['nope', 'No action connector "nope"'],
       ['cases', 'Connector "cases" keeps no holds'],
     ] as const) {
       const res = await t.call('GET', `/v1/connectors/${name}/holds/alice`, TOKENS.analyst);
@@ -131,6 +130,14 @@ describe('GET /v1/connectors/:name/holds/:key', () => {
         message: expect.stringContaining(says),
       });
     }
+  });
+
+  it("reads a disabled connector's holds: they stay until undone", async () => {
+    const target = { instance: 'off', family: 'key', key: 'hank' };
+    await ledger.hold(target, 'act_off', 'run_off', entry('act_off', 'run_off', 5_000), {}, 5_000);
+    const res = await t.call('GET', '/v1/connectors/off/holds/hank', TOKENS.analyst);
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ connector: 'off', key: 'hank', contained: true });
   });
 
   it('needs a token with a read role', async () => {

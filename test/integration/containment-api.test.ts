@@ -6,6 +6,7 @@
 import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ContainmentItem } from '../../src/actions/containment.js';
 import type { Rate } from '../../src/actions/operations.js';
 import { EffectLedger, type HoldEntry, type HoldTarget } from '../../src/store/effect-ledger.js';
 import { Keys } from '../../src/store/keys.js';
@@ -22,22 +23,10 @@ let t: TestCordon;
 let ledger: EffectLedger;
 let limiter: LimiterStore;
 
-interface Item {
-  connector: string | null;
-  type: string;
-  kind: string;
-  key: string;
-  at: number;
-  expiresAt: number | null;
-  holders: {
-    run: string;
-    runStatus: string;
-    effect: string;
-    at: number;
-    expiresAt: number | null;
-  }[];
-  detail: string;
-}
+const throttle: Rate = { mode: 'throttle', count: 10, windowMs: 60_000 };
+const block: Rate = { mode: 'block', count: 0, windowMs: 0 };
+
+type Item = ContainmentItem;
 interface Page {
   items: Item[];
   next: string | null;
@@ -100,8 +89,6 @@ beforeAll(async () => {
   const keys = new Keys(t.store.prefix);
   ledger = new EffectLedger(t.store.redis, keys);
   limiter = new LimiterStore(t.store.redis, keys);
-  const throttle: Rate = { mode: 'throttle', count: 10, windowMs: 60_000 };
-  const block: Rate = { mode: 'block', count: 0, windowMs: 0 };
   // Many at one millisecond, on both indexes, so pages split ties between the two.
   await limiter.set('act_l1', 'k1', throttle, 0, 'run_l1', 'test', T);
   await limiter.set('act_l2', 'k2', block, T + 3_600_000, 'run_l2', 'test', T);
@@ -251,6 +238,31 @@ describe('GET /v1/containment', () => {
         message: expect.stringContaining(says),
       });
     }
+  });
+
+  it('takes a limit whose every layer lifted off the index as it skips it; its rule stays', async () => {
+    const keys = new Keys(t.store.prefix);
+    await page('');
+    expect(await t.store.redis.zscore(keys.limiterIndex, 'gone')).toBeNull();
+    expect(await t.store.redis.hget(keys.limiterRule('gone'), 'key')).toBe('gone');
+    // Limits in force stay indexed.
+    expect(await t.store.redis.zscore(keys.limiterIndex, 'k1')).not.toBeNull();
+    // Set again, it is listed again.
+    await limiter.set('act_again', 'gone', throttle, 0, 'run_again', 'test', T + 30);
+    expect((await page('?limit=1')).items.map(id)).toEqual(['limiter/throttle/gone']);
+    await limiter.undo('act_again-undo', 'gone', 'act_again', 'run_again', 'test', T + 31);
+  });
+
+  it('never moves a held target down the list (a hold placed by a process whose clock is behind)', async () => {
+    const target = { instance: 'gw', family: 'key', key: 'ivan' };
+    await hold(target, 'act_i1', 'run_i1', T + 40);
+    await hold(target, 'act_i2', 'run_i2', T + 35);
+    const keys = new Keys(t.store.prefix);
+    expect(Number(await t.store.redis.zscore(keys.heldTargets, '["gw","key","ivan"]'))).toBe(
+      T + 40,
+    );
+    await ledger.releaseHold(target, 'act_i1', 'act_i1-undo', 'run_i1', {}, T + 41);
+    await ledger.releaseHold(target, 'act_i2', 'act_i2-undo', 'run_i2', {}, T + 42);
   });
 
   it("lists a disabled connector's holds: they stay until undone", async () => {

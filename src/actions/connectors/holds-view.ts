@@ -71,7 +71,10 @@ export function holdsView(
 
 /** What the API reads holds through (ApiDeps.holds). */
 export interface HoldsReader {
-  /** The families `connector` keeps holds for; undefined when no enabled action connector has the name. */
+  /**
+   * The families `connector` keeps holds for; undefined when no action connector has the name
+   * (a disabled one's holds stay until undone, so it is read too).
+   */
   families(connector: string): readonly string[] | undefined;
   read(
     connector: string,
@@ -81,14 +84,12 @@ export interface HoldsReader {
   ): Promise<readonly HoldsView[]>;
 }
 
-/** A HoldsReader over the enabled action connector instances and the ledger's holds. */
+/** A HoldsReader over the action connector instances, disabled ones too, and the ledger's holds. */
 export function holdsReader(
   instances: readonly ActionInstance[],
   ledger: { holdsOf(target: HoldTarget): Promise<Record<string, string>> },
 ): HoldsReader {
-  const byName = new Map(
-    instances.filter((i) => i.enabled).map((i) => [i.name, holdFamilies(i)] as const),
-  );
+  const byName = new Map(instances.map((i) => [i.name, holdFamilies(i)] as const));
   return {
     families: (connector) => byName.get(connector),
     read: async (connector, families, key, now) => {

@@ -20,7 +20,7 @@ const holderSchema = {
     expiresAt: {
       type: ['integer', 'null'],
       description:
-        "When this holder lets go by itself: the limiter's expiry of its limit, or the undo its run scheduled (`expires`) while still to come; null: only an undo or a release.",
+        "When this holder lets go by itself: the earlier of the limiter's expiry of its limit and the undo its run scheduled (`expires`; past when that undo is overdue); null: only an undo or a release.",
     },
     undo: {
       type: ['string', 'null'],

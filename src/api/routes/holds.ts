@@ -84,7 +84,7 @@ export const holdsRoutes: FastifyPluginAsync<Pick<ApiDeps, 'holds' | 'clock' | '
       if (families === undefined)
         throw new CordonError(
           'CORDON_ERR_API_NOT_FOUND',
-          `No enabled action connector "${name}" in connectors/. Name one of the connectors your playbooks act through.`,
+          `No action connector "${name}" in connectors/. Name one of the connectors your playbooks act through.`,
         );
       if (families.length === 0)
         throw new CordonError(

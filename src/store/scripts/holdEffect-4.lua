@@ -16,8 +16,9 @@ KEYS[1] holds   HASH the target's holds: h:<effect key> -> entry JSON (stored as
 KEYS[2] ledger  HASH the effect's ledger entry
 KEYS[3] effects ZSET effect key -> time recorded (ms), for retention
 KEYS[4] held    ZSET the targets held now: member ARGV[6] -> time of the newest hold placed
-                (ms), what GET /v1/containment pages through; releaseHold and dropHolds take a
-                target off when no hold is left on it
+                (ms; never lowered, so a process whose clock is behind cannot move a target
+                down the list under a client paging through it), what GET /v1/containment
+                pages through; releaseHold and dropHolds take a target off when no hold is left
 
 ARGV[1] now, epoch ms
 ARGV[2] effect key
@@ -43,7 +44,10 @@ if redis.call('HEXISTS', KEYS[1], 'h:' .. ARGV[2]) == 0 then
     redis.call('HSET', KEYS[1], 'basememo', next(memos) and cjson.encode(memos) or '{}')
   end
   redis.call('HSET', KEYS[1], 'h:' .. ARGV[2], ARGV[4], 's:' .. ARGV[2], seq)
-  redis.call('ZADD', KEYS[4], tonumber(ARGV[1]), ARGV[6])
+  local placed = redis.call('ZSCORE', KEYS[4], ARGV[6])
+  if not placed or tonumber(placed) < tonumber(ARGV[1]) then
+    redis.call('ZADD', KEYS[4], tonumber(ARGV[1]), ARGV[6])
+  end
 end
 redis.call('HSET', KEYS[2], 'status', 'done', 'result', ARGV[5], 'at', tonumber(ARGV[1]), 'run', ARGV[3])
 redis.call('ZADD', KEYS[3], tonumber(ARGV[1]), ARGV[2])

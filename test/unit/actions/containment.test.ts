@@ -89,6 +89,7 @@ function sources(over: {
     limiter: {
       limitedKeys: index(over.limited ?? []),
       rule: async (key) => over.rules?.[key],
+      forgetLifted: async () => true,
     },
     ledger: {
       heldTargets: index(over.held ?? []),
@@ -209,7 +210,7 @@ describe('containmentReader', () => {
           },
           // Cancelled, but the step declared no undo: nothing to try again.
           run_b: { status: 'cancelled', undo: { entries: [] } },
-          // An expiry due but not yet run: no time in the past.
+          // An expiry due but not yet run (its worker behind): the time, past, it was due.
           run_c: {
             status: 'resolved',
             undo: { entries: [{ effectKey: 'act_c', expiresAt: NOW - 5, status: 'applied' }] },
@@ -219,11 +220,80 @@ describe('containmentReader', () => {
     );
     const [item] = (await reader.page({ limit: 10 }, NOW)).items;
     expect(item?.holders.map((h) => [h.effect, h.runStatus, h.undo, h.expiresAt])).toEqual([
-      ['act_c', 'resolved', 'applied', null],
+      ['act_c', 'resolved', 'applied', NOW - 5],
       ['act_b', 'cancelled', null, null],
       ['act_a', 'resolved', 'undo-failed', null],
     ]);
     expect(item?.expiresAt).toBeNull();
+  });
+
+  it("gives a limiter holder the earlier of the limiter's expiry and its run's undo", async () => {
+    const reader = containmentReader(
+      INSTANCES,
+      sources({
+        limited: [{ member: 'k', score: 5 }],
+        rules: { k: rule('k', 5, 'run_l', NOW + 3_600_000) },
+        runs: {
+          run_l: {
+            status: 'resolved',
+            undo: {
+              entries: [{ effectKey: 'act_k', expiresAt: NOW + 600_000, status: 'applied' }],
+            },
+          },
+        },
+      }),
+    );
+    const [item] = (await reader.page({ limit: 10 }, NOW)).items;
+    expect(item?.holders[0]?.expiresAt).toBe(NOW + 600_000);
+    expect(item?.expiresAt).toBe(NOW + 600_000);
+  });
+
+  it("skips another connector's held targets by name without spending the page's budget", async () => {
+    const held = Array.from({ length: 3_000 }, (_, i) => ({
+      member: heldMember({ instance: 'gw2', family: 'key', key: `k${i}` }),
+      score: 10_000 - i,
+    }));
+    held.push({ member: heldMember({ instance: 'gw', family: 'key', key: 'mine' }), score: 1 });
+    let reads = 0;
+    const base = sources({ held, holds: { 'gw/key/mine': holdFields(['e', 'r', 1]) } });
+    const reader = containmentReader([...INSTANCES, instance('gw2', 'kong')], {
+      ...base,
+      ledger: {
+        ...base.ledger,
+        holdsOf: (target) => {
+          reads += 1;
+          return base.ledger.holdsOf(target);
+        },
+      },
+    });
+    const page = await reader.page({ limit: 5, connector: 'gw' }, NOW);
+    expect(page.items.map((i) => i.key)).toEqual(['mine']);
+    expect(page.next).toBeNull();
+    // Only the one of its own was read.
+    expect(reads).toBe(1);
+  });
+
+  it('forgets a lifted limit from the index as it skips it', async () => {
+    const forgotten: string[] = [];
+    const base = sources({
+      limited: [
+        { member: 'gone', score: 9 },
+        { member: 'live', score: 1 },
+      ],
+      rules: { live: rule('live', 1, 'run_x') },
+    });
+    const reader = containmentReader(INSTANCES, {
+      ...base,
+      limiter: {
+        ...base.limiter,
+        forgetLifted: async (key) => {
+          forgotten.push(key);
+          return true;
+        },
+      },
+    });
+    expect((await reader.page({ limit: 10 }, NOW)).items.map((i) => i.key)).toEqual(['live']);
+    expect(forgotten).toEqual(['gone']);
   });
 
   it('reads a page that skips many lifted entries in a few rounds', async () => {

@@ -217,10 +217,18 @@ function ContainmentTable(props: { items: Containment[] }) {
 }
 
 function Lifts(props: { item: Containment }) {
+  const { now } = useConsole();
   const when = liftsWhen(props.item);
   if (when === 'on undo') return <span title="when its run undoes it, or on release">on undo</span>;
   if (when === 'on release')
     return <span title="no run will undo it: only an explicit release lifts it">on release</span>;
+  // Its expiry's undo is queued or its worker behind: it lifts when that runs.
+  if (when.at <= now.value)
+    return (
+      <span title="its expiry passed; the undo runs as soon as a worker takes it">
+        due <Time at={when.at} />
+      </span>
+    );
   return <Time at={when.at} />;
 }
 
