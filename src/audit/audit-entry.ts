@@ -20,6 +20,7 @@ export const AUDIT_ACTIONS = [
   'run.retried',
   'run.started',
   'run.undo-retried',
+  'limiter.cleared',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

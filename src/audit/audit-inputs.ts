@@ -282,3 +282,22 @@ export function runStarted(
     },
   };
 }
+
+/**
+ * A person lifted every limit on a key of the built-in limiter (POST
+ * /v1/limiter/keys/{key}/clear). The key may be a customer's API key: the entry carries its
+ * sha256, never the key.
+ */
+export function limiterCleared(
+  principal: Principal,
+  cleared: { key: string; effect: string; existed: boolean; repeated: boolean },
+  comment: string,
+): AuditInput {
+  return {
+    actor: actorOf(principal),
+    action: 'limiter.cleared',
+    targets: { effect: cleared.effect },
+    outcome: cleared.repeated ? 'repeated' : cleared.existed ? 'ok' : 'nothing-in-force',
+    detail: { keySha256: sha256Hex(cleared.key), comment: comment.slice(0, COMMENT_MAX_CHARS) },
+  };
+}

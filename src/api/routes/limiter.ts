@@ -1,5 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { limiterCleared } from '../../audit/audit-inputs.js';
+import { sha256Hex } from '../../shared/hash.js';
 import { CordonError } from '../../shared/errors.js';
+import { principalOf } from '../auth.js';
 import { READ_ROLES, type ApiDeps } from '../deps.js';
 import { errorResponses, named, openObject } from '../schemas.js';
 
@@ -202,6 +206,91 @@ export const limiterRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
         deps.limiter.history(key),
       ]);
       return { key, rule: rule ?? null, history };
+    },
+  );
+
+  app.post<{
+    Params: { key: string };
+    Body: { comment: string };
+    Headers: { 'idempotency-key'?: string };
+  }>(
+    '/v1/limiter/keys/:key/clear',
+    {
+      config: { roles: ['responder'] },
+      schema: {
+        operationId: 'clearLimiterKey',
+        summary: 'Lift every limit on a key of the built-in limiter now, by hand',
+        description:
+          "An explicit release, as a playbook's ratelimit.clear step is: every limit on the key goes, whoever set it, and the runs that set them find nothing to undo (their undo does nothing). Recorded in the key's history (who, the comment) and the audit trail (limiter.cleared, the key's sha256). With an `Idempotency-Key` header a repeat answers the first one's outcome (`repeated`) and clears nothing again, not even a limit set since.",
+        tags: ['limiter'],
+        params: {
+          type: 'object',
+          required: ['key'],
+          properties: { key: { type: 'string', minLength: 1, maxLength: 512 } },
+        },
+        headers: {
+          type: 'object',
+          properties: {
+            'idempotency-key': {
+              type: 'string',
+              minLength: 1,
+              maxLength: 200,
+              pattern: '^[\\x21-\\x7E]+$',
+              description:
+                'Makes the clear idempotent for this principal and key (printable ASCII).',
+            },
+          },
+        },
+        body: {
+          type: 'object',
+          required: ['comment'],
+          properties: {
+            comment: {
+              type: 'string',
+              minLength: 1,
+              maxLength: 4000,
+              description: 'Why (kept in the history and the audit trail).',
+            },
+          },
+          additionalProperties: false,
+        },
+        response: {
+          200: {
+            description: 'Cleared (existed: whether a limit was in force).',
+            type: 'object',
+            properties: {
+              key: { type: 'string' },
+              existed: { type: 'boolean' },
+              repeated: { type: 'boolean' },
+              clearedAt: { type: 'integer', description: 'When (absent on a repeat).' },
+              by: { type: 'string' },
+              effect: { type: 'string' },
+            },
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      const { key } = request.params;
+      const comment = request.body.comment;
+      const idem = request.headers['idempotency-key'];
+      // One effect per request, or per principal, key and Idempotency-Key: the limiter's
+      // ledger then answers a repeat without clearing again.
+      const effect = `man_${sha256Hex(
+        idem === undefined ? randomUUID() : `${principal.id}\n${key}\n${idem}`,
+      ).slice(0, 24)}`;
+      const now = deps.clock.now();
+      const result = await deps.limiter.clear(effect, key, principal.id, comment, now);
+      const cleared = { key, effect, existed: result.existed, repeated: !result.applied };
+      await deps.audit.trail.record(limiterCleared(principal, cleared, comment));
+      request.log.info(
+        { by: principal.id, effect, existed: result.existed },
+        'limiter key cleared',
+      );
+      // A repeat answers the first clear's outcome; when that was is in the key's history.
+      return { ...cleared, ...(cleared.repeated ? {} : { clearedAt: now }), by: principal.id };
     },
   );
 };
