@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { containmentPath } from '../../src/console/ui/lib/api';
+import { containmentPath, createApi, liftLimit } from '../../src/console/ui/lib/api';
 import { cumulativeSteps, sparklinePath, stepPath } from '../../src/console/ui/lib/chart';
 import {
   appendPage,
   holdersText,
   kindText,
+  liftedText,
   liftsWhen,
   undoFailed,
   whereText,
@@ -13,6 +14,7 @@ import { layoutGraph, markStates, parseMermaid } from '../../src/console/ui/lib/
 import {
   whyNoDecision,
   canCancel,
+  canLiftLimits,
   canRetry,
   canRetryUndo,
   failedUndos,
@@ -256,6 +258,12 @@ describe('roles', () => {
     );
     expect(canRetry({ principal: 'r', roles: ['responder'] }, run)).toBe(false);
   });
+  it("lets responders and admins lift the built-in limiter's limits, not analysts or approvers", () => {
+    expect(canLiftLimits({ principal: 'r', roles: ['responder'] })).toBe(true);
+    expect(canLiftLimits({ principal: 'o', roles: ['admin'] })).toBe(true);
+    expect(canLiftLimits({ principal: 'a', roles: ['analyst', 'approver'] })).toBe(false);
+    expect(canLiftLimits({ principal: 'g', roles: ['gateway', 'ingest'] })).toBe(false);
+  });
   it('offers failed undos again to responders, not while the run is undoing', () => {
     const responder = { principal: 'r', roles: ['responder'] };
     const failed = {
@@ -445,6 +453,32 @@ describe('containment in words', () => {
     expect(appendPage([limiter], [blocked, { ...limiter, connector: 'kong-prod' }])).toHaveLength(
       3,
     );
+  });
+
+  it('says what a lift did: lifted, or nothing in force any more', () => {
+    expect(liftedText({ key: 'alice', existed: true })).toBe('Lifted alice.');
+    expect(liftedText({ key: 'alice', existed: false })).toBe(
+      'Nothing was in force on alice any more.',
+    );
+  });
+
+  it('lifts a key by posting its comment as JSON to the key escaped in the path', async () => {
+    const sent: { path: string; init: RequestInit | undefined }[] = [];
+    const answer = { key: 'a/b c', existed: true, clearedAt: 1, by: 'r', effect: 'man_1' };
+    const api = createApi('tok', async (path, init) => {
+      sent.push({ path, init });
+      return new Response(JSON.stringify(answer), { status: 200 });
+    });
+    expect(await liftLimit(api, 'a/b c', 'false positive')).toEqual(answer);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.path).toBe('/v1/limiter/keys/a%2Fb%20c/clear');
+    expect(sent[0]!.init?.method).toBe('POST');
+    expect(sent[0]!.init?.headers).toEqual({
+      authorization: 'Bearer tok',
+      accept: 'application/json',
+      'content-type': 'application/json',
+    });
+    expect(JSON.parse(sent[0]!.init?.body as string)).toEqual({ comment: 'false positive' });
   });
 
   it('asks for a page with only the query it has, each value escaped', () => {

@@ -1,4 +1,4 @@
-import type { ContainmentListing } from './types';
+import type { ContainmentListing, LimitCleared } from './types';
 
 /** The console's HTTP client: the signed-in token on every call, API errors as ApiError. */
 
@@ -95,6 +95,16 @@ export function containmentPath(q: ContainmentQuery): string {
   ].filter((p): p is [string, string] => typeof p[1] === 'string' && p[1] !== '');
   const query = params.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
   return `/v1/containment${query ? `?${query}` : ''}`;
+}
+
+/**
+ * POST /v1/limiter/keys/{key}/clear: lifts every limit the built-in limiter keeps on the key, an
+ * explicit release (the runs that set them find nothing to undo). Posted as the run page posts
+ * its controls, JSON through the API client with no Idempotency-Key: a repeat answers
+ * `existed: false`.
+ */
+export function liftLimit(api: Api, key: string, comment: string): Promise<LimitCleared> {
+  return api.post<LimitCleared>(`/v1/limiter/keys/${encodeURIComponent(key)}/clear`, { comment });
 }
 
 function parseJson(text: string): unknown {

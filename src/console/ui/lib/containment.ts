@@ -1,4 +1,4 @@
-import type { Containment, ContainmentHolder } from './types';
+import type { Containment, ContainmentHolder, LimitCleared } from './types';
 
 const KIND_WORD: Readonly<Record<string, string>> = {
   throttle: 'throttled',
@@ -78,4 +78,11 @@ export function appendPage(
     const id = containmentId(i);
     return !seen.has(id) && !!seen.add(id);
   });
+}
+
+/** What a lift did, in words: lifted, or nothing was in force any more (an undo or expiry won). */
+export function liftedText(cleared: Pick<LimitCleared, 'key' | 'existed'>): string {
+  return cleared.existed
+    ? `Lifted ${cleared.key}.`
+    : `Nothing was in force on ${cleared.key} any more.`;
 }

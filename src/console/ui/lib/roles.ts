@@ -49,3 +49,8 @@ export function canRead(me: WhoAmI): boolean {
 export function canResolveIncidents(me: WhoAmI): boolean {
   return me.roles.includes('responder') || me.roles.includes('admin');
 }
+
+/** Lifting the built-in limiter's limits on a key by hand (POST /v1/limiter/keys/{key}/clear). */
+export function canLiftLimits(me: WhoAmI): boolean {
+  return me.roles.includes('responder') || me.roles.includes('admin');
+}

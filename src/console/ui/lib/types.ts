@@ -253,3 +253,13 @@ export interface ContainmentListing {
   items: Containment[];
   next: string | null;
 }
+
+/** POST /v1/limiter/keys/{key}/clear: every limit on the key lifted at once. */
+export interface LimitCleared {
+  key: string;
+  /** false: nothing was in force on the key any more. */
+  existed: boolean;
+  clearedAt: number;
+  by: string;
+  effect: string;
+}
