@@ -2,8 +2,8 @@
 import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/preact';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { App } from '../../src/console/ui/app';
-import type { WhoAmI } from '../../src/console/ui/lib/types';
-import { containmentRoute, fakeApi, testEnv, type Handler } from './fake-api';
+import type { Containment, WhoAmI } from '../../src/console/ui/lib/types';
+import { containmentRoute, fakeApi, limiterClearRoute, testEnv, type Handler } from './fake-api';
 import { containmentItems, quickStart } from './fixtures';
 
 const qs = quickStart();
@@ -19,11 +19,16 @@ function api(
     approvals?: unknown[];
     runs?: unknown[];
     containment?: Handler;
+    /** What the containment route lists and a lift takes limiter rows out of. */
+    contained?: Containment[];
+    lift?: Handler;
   } = {},
 ) {
+  const contained = lists.contained ?? containmentItems(NOW(), qs.runWaiting.id);
   return fakeApi({
-    'GET /v1/containment':
-      lists.containment ?? containmentRoute(containmentItems(NOW(), qs.runWaiting.id)),
+    'GET /v1/containment': lists.containment ?? containmentRoute(contained),
+    'POST /v1/limiter/keys/{key}/clear':
+      lists.lift ?? limiterClearRoute(contained, me, { now: NOW }),
     'GET /v1/whoami': () => ({ json: me }),
     'GET /v1/incidents': () => ({ json: { incidents: lists.incidents ?? [qs.incident] } }),
     'GET /v1/approvals': () => ({ json: { approvals: lists.approvals ?? [qs.approval] } }),
@@ -547,5 +552,134 @@ describe('console', () => {
     expect(
       await screen.findByText('Connector limiter keeps nothing contained right now.'),
     ).toBeTruthy();
+  });
+  it("offers no Lift… to an analyst, and none on an outbound gateway's rows", async () => {
+    const fake = api(ANALYST);
+    open('/containment');
+    render(<App env={testEnv(fake.fetch, { now: NOW })} />);
+    await screen.findByRole('row', { name: /^key-demo/ });
+    expect(screen.queryByRole('button', { name: /^Lift/ })).toBeNull();
+    cleanup();
+    render(<App env={testEnv(api(APPROVER).fetch, { now: NOW })} />);
+    const limiter = await screen.findByRole('row', { name: /^key-demo/ });
+    expect(within(limiter).getByRole('button', { name: 'Lift key-demo…' })).toBeTruthy();
+    expect(within(limiter).getByRole('button').textContent).toBe('Lift…');
+    for (const key of ['alice', 'bob', 'carol'])
+      expect(
+        within(screen.getByRole('row', { name: new RegExp(`^${key}`) })).queryByRole('button'),
+      ).toBeNull();
+    expect(screen.getAllByRole('button', { name: /^Lift/ })).toHaveLength(1);
+  });
+
+  it('lets a responder lift a limiter key with a comment, then lists again and says what happened', async () => {
+    const contained = containmentItems(NOW(), qs.runWaiting.id);
+    const [, limiter] = contained;
+    // A key that must be escaped in the path, blocked as well as throttled: both rows lift.
+    const odd = { ...limiter!, key: 'tenant/a b' };
+    contained.splice(2, 0, odd, { ...odd, kind: 'block' });
+    const fake = api(APPROVER, { contained });
+    open('/containment');
+    render(<App env={testEnv(fake.fetch, { now: NOW })} />);
+    const rows = await screen.findAllByRole('row', { name: /^tenant\/a b/ });
+    expect(rows).toHaveLength(2);
+    const opener = within(rows[0]!).getByRole('button', { name: 'Lift tenant/a b…' });
+    fireEvent.click(opener);
+    const dialog = await screen.findByRole('alertdialog', {
+      name: 'Lift every limit on tenant/a b now?',
+    });
+    expect(dialog.getAttribute('aria-describedby')).toBe('lift-what');
+    expect(dialog.textContent).toMatch(
+      /^Lift every limit on tenant\/a b now\? The runs that set them will have nothing to undo\./,
+    );
+    const comment = within(dialog).getByLabelText('Why? (required)');
+    await waitFor(() => expect(document.activeElement).toBe(comment));
+    // No comment, or only spaces: nothing is sent.
+    const lift = within(dialog).getByRole('button', { name: 'Lift every limit' });
+    fireEvent.click(lift);
+    expect((await within(dialog).findByRole('alert')).textContent).toBe(
+      'Say why: a comment is required to lift a limit.',
+    );
+    fireEvent.input(comment, { target: { value: '   ' } });
+    fireEvent.click(lift);
+    expect(fake.requests.some((r) => r.method === 'POST')).toBe(false);
+    expect(screen.getByRole('alertdialog')).toBe(dialog);
+    const listed = fake.requests.filter((r) => r.path.startsWith('/v1/containment')).length;
+    fireEvent.input(comment, { target: { value: '  false positive: load test  ' } });
+    fireEvent.click(lift);
+    // The note says what happened, and takes the focus (the row it was opened from is gone).
+    const note = await screen.findByText('Lifted tenant/a b.');
+    expect(note.getAttribute('role')).toBe('status');
+    await waitFor(() => expect(document.activeElement).toBe(note));
+    expect(screen.queryByRole('alertdialog')).toBeNull();
+    const posts = fake.requests.filter((r) => r.method === 'POST');
+    expect(posts).toHaveLength(1);
+    expect(posts[0]!.path).toBe('/v1/limiter/keys/tenant%2Fa%20b/clear');
+    expect(posts[0]!.body).toEqual({ comment: 'false positive: load test' });
+    expect(posts[0]!.headers.authorization).toBe('Bearer tok-1');
+    expect(posts[0]!.headers['content-type']).toBe('application/json');
+    // As the run page posts its controls: no Idempotency-Key.
+    expect(posts[0]!.headers['idempotency-key']).toBeUndefined();
+    // The list was asked again and no longer has the key.
+    await waitFor(() => expect(screen.queryByRole('row', { name: /^tenant\/a b/ })).toBeNull());
+    expect(fake.requests.filter((r) => r.path.startsWith('/v1/containment')).length).toBe(
+      listed + 1,
+    );
+    expect(screen.getByRole('row', { name: /^key-demo/ })).toBeTruthy();
+  });
+
+  it('says nothing was in force when the key had no limit left', async () => {
+    const fake = api(APPROVER, { lift: limiterClearRoute([], APPROVER) });
+    open('/containment');
+    render(<App env={testEnv(fake.fetch, { now: NOW })} />);
+    const row = await screen.findByRole('row', { name: /^key-demo/ });
+    fireEvent.click(within(row).getByRole('button', { name: 'Lift key-demo…' }));
+    const dialog = await screen.findByRole('alertdialog');
+    fireEvent.input(within(dialog).getByLabelText('Why? (required)'), {
+      target: { value: 'done by hand' },
+    });
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Lift every limit' }));
+    expect(await screen.findByText('Nothing was in force on key-demo any more.')).toBeTruthy();
+    expect(screen.queryByText(/^Lifted/)).toBeNull();
+  });
+
+  it("keeps the dialog open with the API's message when a lift fails, and closes it with Escape, focus back on Lift…", async () => {
+    const fake = api(APPROVER, {
+      lift: () => ({
+        status: 503,
+        json: { code: 'CORDON_ERR_UNAVAILABLE', message: 'Redis is down.' },
+      }),
+    });
+    open('/containment');
+    render(<App env={testEnv(fake.fetch, { now: NOW })} />);
+    const row = await screen.findByRole('row', { name: /^key-demo/ });
+    const opener = within(row).getByRole('button', { name: 'Lift key-demo…' });
+    fireEvent.click(opener);
+    const dialog = await screen.findByRole('alertdialog');
+    const comment = within(dialog).getByLabelText('Why? (required)');
+    fireEvent.input(comment, { target: { value: 'false positive' } });
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Lift every limit' }));
+    expect((await within(dialog).findByRole('alert')).textContent).toBe(
+      'Redis is down. (CORDON_ERR_UNAVAILABLE)',
+    );
+    expect(screen.getByRole('alertdialog')).toBe(dialog);
+    expect((comment as HTMLTextAreaElement).value).toBe('false positive');
+    expect(within(dialog).getByRole('button', { name: 'Lift every limit' })).toHaveProperty(
+      'disabled',
+      false,
+    );
+    expect(screen.queryByText(/^Lifted|^Nothing was in force/)).toBeNull();
+    fireEvent.keyDown(comment, { key: 'Escape' });
+    await waitFor(() => expect(screen.queryByRole('alertdialog')).toBeNull());
+    await waitFor(() => expect(document.activeElement).toBe(opener));
+    // "Keep the limits" closes it as well, and nothing was lifted.
+    fireEvent.click(opener);
+    fireEvent.click(
+      within(await screen.findByRole('alertdialog')).getByRole('button', {
+        name: 'Keep the limits',
+      }),
+    );
+    await waitFor(() => expect(screen.queryByRole('alertdialog')).toBeNull());
+    await waitFor(() => expect(document.activeElement).toBe(opener));
+    expect(screen.getByRole('row', { name: /^key-demo/ })).toBeTruthy();
   });
 });

@@ -1,5 +1,5 @@
 import type { AppEnv } from '../../src/console/ui/app';
-import type { Containment } from '../../src/console/ui/lib/types';
+import type { Containment, WhoAmI } from '../../src/console/ui/lib/types';
 
 export type Handler = (req: {
   method: string;
@@ -46,7 +46,10 @@ export function fakeApi(routes: Record<string, Handler>) {
       });
       return response(200, undefined, stream);
     }
-    const handler = routes[`${method} ${input.split('?')[0]}`] ?? routes[`${method} ${input}`];
+    const handler =
+      routes[`${method} ${input.split('?')[0]}`] ??
+      routes[`${method} ${input}`] ??
+      patterned(routes, `${method} ${input.split('?')[0]}`);
     if (!handler)
       return response(404, {
         code: 'CORDON_ERR_API_NOT_FOUND',
@@ -68,6 +71,22 @@ export function fakeApi(routes: Record<string, Handler>) {
       return streams.length;
     },
   };
+}
+
+/**
+ * A route whose path has `{name}` segments (`POST /v1/limiter/keys/{key}/clear`): each matches
+ * one escaped segment, so a key sent unescaped (a `/` in it) finds no route.
+ */
+function patterned(routes: Record<string, Handler>, route: string): Handler | undefined {
+  const found = Object.keys(routes).find((pattern) =>
+    new RegExp(
+      `^${pattern
+        .split(/\{[^}]+\}/)
+        .map((part) => part.replace(/[.*+?^$()|[\]\\]/g, '\\$&'))
+        .join('[^/]+')}$`,
+    ).test(route),
+  );
+  return found === undefined ? undefined : routes[found];
 }
 
 function response(status: number, json: unknown, body?: ReadableStream<Uint8Array>): Response {
@@ -167,6 +186,60 @@ export function containmentRoute(
       json: {
         items: kept.slice(from, end),
         next: end < kept.length ? `after=${end}&order=newest` : null,
+      },
+    };
+  };
+}
+
+/**
+ * POST /v1/limiter/keys/{key}/clear as its contract says: responder or admin (403 otherwise),
+ * a comment of 1..2000 characters (400 otherwise), the key escaped in the path. It takes the
+ * key's limiter rows (connector null) out of `items`, so a containment route given the same
+ * array lists them no more, and answers whether any was in force.
+ */
+export function limiterClearRoute(
+  items: Containment[],
+  me: WhoAmI,
+  options: { now?: () => number } = {},
+): Handler {
+  return (req) => {
+    const escaped = /^\/v1\/limiter\/keys\/([^/?]+)\/clear$/.exec(req.path)?.[1];
+    if (escaped === undefined)
+      return {
+        status: 404,
+        json: { code: 'CORDON_ERR_API_NOT_FOUND', message: `No route POST ${req.path}` },
+      };
+    if (!me.roles.includes('responder') && !me.roles.includes('admin'))
+      return {
+        status: 403,
+        json: {
+          code: 'CORDON_ERR_API_FORBIDDEN',
+          message: `Principal "${me.principal}" lacks the role this endpoint needs: one of responder, admin.`,
+        },
+      };
+    const comment = (req.body as { comment?: unknown } | undefined)?.comment;
+    if (typeof comment !== 'string' || comment.length < 1 || comment.length > 2000)
+      return {
+        status: 400,
+        json: {
+          code: 'CORDON_ERR_API_INVALID_REQUEST',
+          message: 'body/comment must be a string of 1 to 2000 characters.',
+        },
+      };
+    const key = decodeURIComponent(escaped);
+    let existed = false;
+    for (let i = items.length - 1; i >= 0; i -= 1)
+      if (items[i]!.connector === null && items[i]!.key === key) {
+        items.splice(i, 1);
+        existed = true;
+      }
+    return {
+      json: {
+        key,
+        existed,
+        clearedAt: (options.now ?? Date.now)(),
+        by: me.principal,
+        effect: `man_${key}`,
       },
     };
   };

@@ -1,18 +1,20 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { StatusBadge } from '../components/badges';
 import { Empty, LoadError, Loading } from '../components/states';
 import { Time } from '../components/time';
-import { ApiError, errorText, getContainmentFilled } from '../lib/api';
+import { ApiError, errorText, getContainmentFilled, liftLimit } from '../lib/api';
 import {
   appendPage,
   containmentId,
   holdersText,
   kindText,
+  liftedText,
   liftsWhen,
   undoFailed,
   whereText,
 } from '../lib/containment';
 import { useConsole } from '../lib/context';
+import { canLiftLimits } from '../lib/roles';
 import { Link } from '../lib/router';
 import { useLoad } from '../lib/use-load';
 import type { Containment, ContainmentHolder, ContainmentListing } from '../lib/types';
@@ -53,7 +55,7 @@ export function ContainmentPage() {
       ) : first.state === 'error' ? (
         <LoadError what="containment" error={first.error} retry={reload} />
       ) : 'unknownConnector' in first.data ? null : (
-        <ContainmentList first={first.data} connector={connector} />
+        <ContainmentList first={first.data} connector={connector} onChanged={reload} />
       )}
     </section>
   );
@@ -99,9 +101,16 @@ function ConnectorFilter(props: {
   );
 }
 
-/** The first page's rows, and the pages "Load more" adds after it (forgotten on a new first page). */
-function ContainmentList(props: { first: ContainmentListing; connector: string }) {
-  const { api } = useConsole();
+/**
+ * The first page's rows, and the pages "Load more" adds after it (forgotten on a new first page);
+ * a responder's "Lift…" on a limiter row, confirmed with a comment, then the list asked again.
+ */
+function ContainmentList(props: {
+  first: ContainmentListing;
+  connector: string;
+  onChanged(): void;
+}) {
+  const { api, me } = useConsole();
   const [more, setMore] = useState<{
     after: ContainmentListing;
     items: Containment[];
@@ -109,6 +118,23 @@ function ContainmentList(props: { first: ContainmentListing; connector: string }
     problem?: string;
   }>();
   const [busy, setBusy] = useState(false);
+  // The limiter key being lifted (its dialog open), the button that opened it, what a lift did.
+  const [lifting, setLifting] = useState<string>();
+  const opener = useRef<HTMLElement | null>(null);
+  const [lifted, setLifted] = useState<string>();
+  const note = useRef<HTMLParagraphElement>(null);
+  useEffect(() => {
+    if (lifted) note.current?.focus();
+  }, [lifted]);
+  const startLift = (key: string, button: HTMLElement) => {
+    opener.current = button;
+    setLifted(undefined);
+    setLifting(key);
+  };
+  const keepLimit = () => {
+    setLifting(undefined);
+    setTimeout(() => opener.current?.focus());
+  };
   const paged = more?.after === props.first ? more : undefined;
   const items = paged?.items ?? props.first.items;
   const next = paged ? paged.next : props.first.next;
@@ -130,26 +156,49 @@ function ContainmentList(props: { first: ContainmentListing; connector: string }
       setBusy(false);
     }
   };
+  // The dialog, or what the last lift did (focused: its row is usually gone after the reload).
+  const liftArea = lifting ? (
+    <LiftDialog
+      key={lifting}
+      target={lifting}
+      onKeep={keepLimit}
+      onLifted={(text) => {
+        setLifting(undefined);
+        setLifted(text);
+        props.onChanged();
+      }}
+    />
+  ) : (
+    lifted && (
+      <p class="note" role="status" tabIndex={-1} ref={note}>
+        {lifted}
+      </p>
+    )
+  );
   if (items.length === 0 && next === null)
     return (
-      <Empty
-        title={
-          props.connector
-            ? `Connector ${props.connector} keeps nothing contained right now.`
-            : 'Nothing is contained right now.'
-        }
-      >
-        <p>
-          Playbooks contain a key by throttling or blocking it in Cordon's built-in limiter, or on
-          Kong, LiteLLM or AWS API Gateway; it stays here until it expires, is undone or is
-          released.
-        </p>
-      </Empty>
+      <>
+        {liftArea}
+        <Empty
+          title={
+            props.connector
+              ? `Connector ${props.connector} keeps nothing contained right now.`
+              : 'Nothing is contained right now.'
+          }
+        >
+          <p>
+            Playbooks contain a key by throttling or blocking it in Cordon's built-in limiter, or on
+            Kong, LiteLLM or AWS API Gateway; it stays here until it expires, is undone or is
+            released.
+          </p>
+        </Empty>
+      </>
     );
   return (
     <>
+      {liftArea}
       {items.length > 0 ? (
-        <ContainmentTable items={items} />
+        <ContainmentTable items={items} onLift={canLiftLimits(me) ? startLift : undefined} />
       ) : (
         // Only lifted containment so far (its entries linger until retention): more may follow.
         <p class="muted">None found yet among the entries looked at; more may follow.</p>
@@ -170,7 +219,86 @@ function ContainmentList(props: { first: ContainmentListing; connector: string }
   );
 }
 
-function ContainmentTable(props: { items: Containment[] }) {
+/**
+ * Confirms a lift with a comment (required by the API); focus starts in the comment. An error
+ * from the API shows here and the dialog stays; Escape or "Keep" closes it.
+ */
+function LiftDialog(props: { target: string; onKeep(): void; onLifted(text: string): void }) {
+  const { api } = useConsole();
+  const [comment, setComment] = useState('');
+  const [problem, setProblem] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  const field = useRef<HTMLTextAreaElement>(null);
+  useEffect(() => field.current?.focus(), []);
+  const lift = async () => {
+    const text = comment.trim();
+    if (!text) {
+      setProblem('Say why: a comment is required to lift a limit.');
+      field.current?.focus();
+      return;
+    }
+    setBusy(true);
+    setProblem(undefined);
+    try {
+      props.onLifted(liftedText(await liftLimit(api, props.target, text)));
+    } catch (err) {
+      setProblem(err instanceof ApiError ? `${err.message} (${err.code})` : errorText(err));
+      setBusy(false);
+    }
+  };
+  return (
+    // In an actions row as the run page's cancel confirmation is, and styled as it.
+    <div class="actions">
+      <form
+        role="alertdialog"
+        aria-labelledby="lift-title"
+        aria-describedby="lift-what"
+        class="confirm"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void lift();
+        }}
+        onKeyDown={(e) => {
+          if (e.key === 'Escape') props.onKeep();
+        }}
+      >
+        <p>
+          <strong id="lift-title">Lift every limit on {props.target} now?</strong>{' '}
+          <span id="lift-what">The runs that set them will have nothing to undo.</span>
+        </p>
+        <label for="lift-comment">Why? (required)</label>
+        <textarea
+          id="lift-comment"
+          ref={field}
+          rows={2}
+          maxLength={2000}
+          value={comment}
+          aria-invalid={problem && !comment.trim() ? true : undefined}
+          onInput={(e) => setComment(e.currentTarget.value)}
+        />
+        {problem && (
+          <p class="form-error" role="alert">
+            {problem}
+          </p>
+        )}
+        <div class="actions">
+          <button type="button" onClick={() => props.onKeep()}>
+            Keep the limits
+          </button>
+          <button type="submit" class="danger" disabled={busy}>
+            {busy ? 'Lifting…' : 'Lift every limit'}
+          </button>
+        </div>
+      </form>
+    </div>
+  );
+}
+
+function ContainmentTable(props: {
+  items: Containment[];
+  /** Offered on the limiter's rows when set (the principal may lift limits). */
+  onLift?: ((key: string, opener: HTMLElement) => void) | undefined;
+}) {
   return (
     <div class="table-wrap">
       <table>
@@ -204,6 +332,19 @@ function ContainmentTable(props: { items: Containment[] }) {
               </td>
               <td class="words">
                 <Lifts item={c} />
+                {c.connector === null && props.onLift && (
+                  <div>
+                    <button
+                      type="button"
+                      class="danger"
+                      // Its row's key in its name: a list of buttons tells the rows apart.
+                      aria-label={`Lift ${c.key}…`}
+                      onClick={(e) => props.onLift?.(c.key, e.currentTarget)}
+                    >
+                      Lift…
+                    </button>
+                  </div>
+                )}
               </td>
               <td class="col-holders">
                 <Holders holders={c.holders} />
