@@ -237,6 +237,13 @@ it('signs in with the link, sees an incident arrive live, approves it, and watch
   await contained.getByText('throttled').waitFor(WAIT);
   await shot(page, 'containment');
   await accessible(page, 'containment', true);
+  // A responder lifts it by hand: the real API clears the limiter and the row goes.
+  await contained.getByRole('button', { name: 'Lift key-demo…' }).click();
+  await page.getByLabel('Why? (required)').fill('customer confirmed the traffic');
+  await page.getByRole('button', { name: 'Lift every limit' }).click();
+  await page.getByText('Lifted key-demo.').waitFor(WAIT);
+  await contained.waitFor({ state: 'detached', ...WAIT });
+  await page.getByText('Nothing is contained right now.').waitFor(WAIT);
   await nav.getByRole('link', { name: 'Sources' }).click();
   await page.getByRole('rowheader', { name: 'events' }).waitFor(WAIT);
   await shot(page, 'sources');
