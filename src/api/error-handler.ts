@@ -174,7 +174,7 @@ export function registerErrorHandler(
       status = 503;
       // The outage itself is logged once (store/redis-outage.ts), not once per request.
       logger.debug(
-        { error: err.message, reqId: request.id, url: request.url.split('?')[0] },
+        { error: err.message, reqId: request.id, url: loggableUrl(request) },
         'redis unavailable',
       );
       void reply.header('Retry-After', String(retryAfterS));
@@ -188,7 +188,10 @@ export function registerErrorHandler(
     } else {
       status = 500;
       // With the request id the answer gives, so the line can be found from the answer.
-      logger.error({ err, reqId: request.id, url: loggableUrl(request) }, 'unhandled error');
+      logger.error(
+        { err: withoutCommand(err), reqId: request.id, url: loggableUrl(request) },
+        'unhandled error',
+      );
       body = {
         code: 'CORDON_ERR_API_INTERNAL',
         message: `Unexpected error (request ${request.id}); the server log has the details.`,
@@ -203,4 +206,20 @@ export function registerErrorHandler(
       message: `No route ${request.method} ${request.url.split('?')[0] ?? ''}. The API is described at /docs.`,
     } satisfies ErrorBody),
   );
+}
+
+/**
+ * An error as it may be logged: ioredis hangs the failed command on its errors (`command`:
+ * name and arguments), and a script's arguments hold what the request held (a customer's API
+ * key the limiter was asked to clear, a comment): the log keeps the command's name only.
+ */
+export function withoutCommand(err: Error): Error {
+  const command = (err as { command?: { name?: unknown } }).command;
+  if (command === undefined) return err;
+  const copy = Object.assign(Object.create(Object.getPrototypeOf(err) as object) as Error, err, {
+    command: { name: command.name },
+  });
+  copy.message = err.message;
+  copy.stack = err.stack ?? '';
+  return copy;
 }

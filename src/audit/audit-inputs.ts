@@ -290,14 +290,14 @@ export function runStarted(
  */
 export function limiterCleared(
   principal: Principal,
-  cleared: { key: string; effect: string; existed: boolean; repeated: boolean },
+  cleared: { key: string; effect: string; existed: boolean },
   comment: string,
 ): AuditInput {
   return {
     actor: actorOf(principal),
     action: 'limiter.cleared',
     targets: { effect: cleared.effect },
-    outcome: cleared.repeated ? 'repeated' : cleared.existed ? 'ok' : 'nothing-in-force',
+    outcome: cleared.existed ? 'ok' : 'nothing-in-force',
     detail: { keySha256: sha256Hex(cleared.key), comment: comment.slice(0, COMMENT_MAX_CHARS) },
   };
 }

@@ -617,8 +617,8 @@ describe('console', () => {
     expect(posts[0]!.body).toEqual({ comment: 'false positive: load test' });
     expect(posts[0]!.headers.authorization).toBe('Bearer tok-1');
     expect(posts[0]!.headers['content-type']).toBe('application/json');
-    // As the run page posts its controls: no Idempotency-Key.
-    expect(posts[0]!.headers['idempotency-key']).toBeUndefined();
+    // One Idempotency-Key per confirmation: a retry after a lost answer lifts nothing more.
+    expect(posts[0]!.headers['idempotency-key']).toMatch(/^lift-[0-9a-f]{32}$/);
     // The list was asked again and no longer has the key.
     await waitFor(() => expect(screen.queryByRole('row', { name: /^tenant\/a b/ })).toBeNull());
     expect(fake.requests.filter((r) => r.path.startsWith('/v1/containment')).length).toBe(
@@ -640,6 +640,86 @@ describe('console', () => {
     fireEvent.click(within(dialog).getByRole('button', { name: 'Lift every limit' }));
     expect(await screen.findByText('Nothing was in force on key-demo any more.')).toBeTruthy();
     expect(screen.queryByText(/^Lifted/)).toBeNull();
+  });
+
+  it('says a lift worked even when the list after it fails to load', async () => {
+    let lists = 0;
+    const contained = containmentItems(NOW(), qs.runWaiting.id);
+    const route = containmentRoute(contained);
+    const fake = api(APPROVER, {
+      contained,
+      containment: (req) => {
+        lists += 1;
+        return lists === 1
+          ? route(req)
+          : { status: 503, json: { code: 'CORDON_ERR_API_UNAVAILABLE', message: 'Redis down' } };
+      },
+    });
+    open('/containment');
+    render(<App env={testEnv(fake.fetch, { now: NOW })} />);
+    const row = await screen.findByRole('row', { name: /^key-demo/ });
+    fireEvent.click(within(row).getByRole('button', { name: 'Lift key-demo…' }));
+    const dialog = await screen.findByRole('alertdialog');
+    fireEvent.input(within(dialog).getByLabelText('Why? (required)'), {
+      target: { value: 'false positive' },
+    });
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Lift every limit' }));
+    const note = await screen.findByText('Lifted key-demo.');
+    expect(await screen.findByText(/Redis down/)).toBeTruthy();
+    expect(note.isConnected).toBe(true);
+    await waitFor(() => expect(document.activeElement).toBe(note));
+  });
+
+  it('holds the dialog while its lift is on the way, and a retry after an error sends the same Idempotency-Key', async () => {
+    let release: () => void = () => undefined;
+    let calls = 0;
+    const inner = api(APPROVER, {
+      lift: () => {
+        calls += 1;
+        return calls === 1
+          ? { status: 503, json: { code: 'CORDON_ERR_API_UNAVAILABLE', message: 'Redis down' } }
+          : {
+              json: {
+                key: 'key-demo',
+                existed: true,
+                repeated: false,
+                by: 'approver',
+                effect: 'man_1',
+              },
+            };
+      },
+    });
+    const gated: typeof inner.fetch = async (input, init) => {
+      if (init?.method === 'POST') await new Promise<void>((r) => (release = r));
+      return inner.fetch(input, init);
+    };
+    open('/containment');
+    render(<App env={testEnv(gated, { now: NOW })} />);
+    const row = await screen.findByRole('row', { name: /^key-demo/ });
+    fireEvent.click(within(row).getByRole('button', { name: 'Lift key-demo…' }));
+    const dialog = await screen.findByRole('alertdialog');
+    const comment = within(dialog).getByLabelText('Why? (required)');
+    fireEvent.input(comment, { target: { value: 'false positive' } });
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Lift every limit' }));
+    await waitFor(() =>
+      expect(within(dialog).getByRole('button', { name: 'Keep the limits' })).toHaveProperty(
+        'disabled',
+        true,
+      ),
+    );
+    fireEvent.keyDown(comment, { key: 'Escape' });
+    expect(screen.getByRole('alertdialog')).toBe(dialog);
+    release();
+    expect((await within(dialog).findByRole('alert')).textContent).toMatch(/Redis down/);
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Lift every limit' }));
+    await waitFor(() => expect(inner.requests.filter((r) => r.method === 'POST')).toHaveLength(1));
+    release();
+    expect(await screen.findByText('Lifted key-demo.')).toBeTruthy();
+    const keys = inner.requests
+      .filter((r) => r.method === 'POST')
+      .map((r) => r.headers['idempotency-key']);
+    expect(keys).toHaveLength(2);
+    expect(keys[1]).toBe(keys[0]);
   });
 
   it("keeps the dialog open with the API's message when a lift fails, and closes it with Escape, focus back on Lift…", async () => {

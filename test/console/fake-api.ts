@@ -202,6 +202,7 @@ export function limiterClearRoute(
   me: WhoAmI,
   options: { now?: () => number } = {},
 ): Handler {
+  const attempts = new Map<string, { key: string; existed: boolean; by: string; effect: string }>();
   return (req) => {
     const escaped = /^\/v1\/limiter\/keys\/([^/?]+)\/clear$/.exec(req.path)?.[1];
     if (escaped === undefined)
@@ -214,33 +215,31 @@ export function limiterClearRoute(
         status: 403,
         json: {
           code: 'CORDON_ERR_API_FORBIDDEN',
-          message: `Principal "${me.principal}" lacks the role this endpoint needs: one of responder, admin.`,
+          message: `Principal "${me.principal}" lacks the role this endpoint needs: one of responder.`,
         },
       };
     const comment = (req.body as { comment?: unknown } | undefined)?.comment;
-    if (typeof comment !== 'string' || comment.length < 1 || comment.length > 2000)
+    if (typeof comment !== 'string' || comment.length < 1 || comment.length > 4000)
       return {
         status: 400,
         json: {
           code: 'CORDON_ERR_API_INVALID_REQUEST',
-          message: 'body/comment must be a string of 1 to 2000 characters.',
+          message: 'body/comment must be a string of 1 to 4000 characters.',
         },
       };
     const key = decodeURIComponent(escaped);
+    // As the API: a repeat of one Idempotency-Key answers the first lift and lifts nothing.
+    const attempt = req.headers['idempotency-key'];
+    const first = attempt === undefined ? undefined : attempts.get(`${key}\n${attempt}`);
+    if (first) return { json: { ...first, repeated: true } };
     let existed = false;
     for (let i = items.length - 1; i >= 0; i -= 1)
       if (items[i]!.connector === null && items[i]!.key === key) {
         items.splice(i, 1);
         existed = true;
       }
-    return {
-      json: {
-        key,
-        existed,
-        clearedAt: (options.now ?? Date.now)(),
-        by: me.principal,
-        effect: `man_${key}`,
-      },
-    };
+    const answer = { key, existed, by: me.principal, effect: `man_${key}` };
+    if (attempt !== undefined) attempts.set(`${key}\n${attempt}`, answer);
+    return { json: { ...answer, repeated: false, clearedAt: (options.now ?? Date.now)() } };
   };
 }

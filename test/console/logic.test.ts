@@ -464,12 +464,19 @@ describe('containment in words', () => {
 
   it('lifts a key by posting its comment as JSON to the key escaped in the path', async () => {
     const sent: { path: string; init: RequestInit | undefined }[] = [];
-    const answer = { key: 'a/b c', existed: true, clearedAt: 1, by: 'r', effect: 'man_1' };
+    const answer = {
+      key: 'a/b c',
+      existed: true,
+      repeated: false,
+      clearedAt: 1,
+      by: 'r',
+      effect: 'man_1',
+    };
     const api = createApi('tok', async (path, init) => {
       sent.push({ path, init });
       return new Response(JSON.stringify(answer), { status: 200 });
     });
-    expect(await liftLimit(api, 'a/b c', 'false positive')).toEqual(answer);
+    expect(await liftLimit(api, 'a/b c', 'false positive', 'lift-1')).toEqual(answer);
     expect(sent).toHaveLength(1);
     expect(sent[0]!.path).toBe('/v1/limiter/keys/a%2Fb%20c/clear');
     expect(sent[0]!.init?.method).toBe('POST');
@@ -477,6 +484,7 @@ describe('containment in words', () => {
       authorization: 'Bearer tok',
       accept: 'application/json',
       'content-type': 'application/json',
+      'idempotency-key': 'lift-1',
     });
     expect(JSON.parse(sent[0]!.init?.body as string)).toEqual({ comment: 'false positive' });
   });

@@ -95,10 +95,34 @@ describe('POST /v1/limiter/keys/{key}/clear', () => {
     });
     expect(again.json()).not.toHaveProperty('clearedAt');
     expect(await decision(key)).toBe('block');
+    // One audit entry for the clear, however often it is asked (the effect is its once-key).
+    const audit = await t.call('GET', '/v1/audit?action=limiter.cleared', TOKENS.auditor);
+    const effect = first.json<{ effect: string }>().effect;
+    expect(
+      audit
+        .json<{ entries: { targets: { effect: string } }[] }>()
+        .entries.filter((e) => e.targets.effect === effect),
+    ).toHaveLength(1);
     // Another key, or no header: a clear of its own.
     const fresh = await clear(key, TOKENS.approver, { comment: 'lift again' });
     expect(fresh.json()).toMatchObject({ existed: true, repeated: false });
     expect(await decision(key)).toBe('allow');
+  });
+
+  it('says nothing was in force on a key whose limits had all lifted, and deletes them', async () => {
+    const key = 'k-lifted';
+    await limiter.set(
+      'act_e',
+      key,
+      throttle,
+      Date.now() - 1_000,
+      'run_e',
+      'test',
+      Date.now() - 5_000,
+    );
+    const res = await clear(key, TOKENS.approver, { comment: 'tidy' });
+    expect(res.json()).toMatchObject({ existed: false, repeated: false });
+    expect(await limiter.rule(key)).toBeUndefined();
   });
 
   it('says nothing was in force on a key with no limit', async () => {

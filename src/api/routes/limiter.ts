@@ -284,7 +284,9 @@ export const limiterRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
       const now = deps.clock.now();
       const result = await deps.limiter.clear(effect, key, principal.id, comment, now);
       const cleared = { key, effect, existed: result.existed, repeated: !result.applied };
-      await deps.audit.trail.record(limiterCleared(principal, cleared, comment));
+      // Under the effect as its once-key: a repeat writes the entry if the first clear's was
+      // lost (the clear landed, the append failed), and never a second one.
+      await deps.audit.trail.record(limiterCleared(principal, cleared, comment), { once: effect });
       request.log.info(
         { by: principal.id, effect, existed: result.existed },
         'limiter key cleared',

@@ -17,7 +17,8 @@ ARGV[6] the connector instance that acts, JSON ('' or absent = not named here): 
         ledger entry gets it as memo:connector unless it has one (what the ledger's separate naming
         writes), in the same atomic step as the effect
 
-Returns JSON {applied, key, existed}.
+Returns JSON {applied, key, existed}: existed = a limit on the key was in force at `now` (a
+rule whose every layer has lifted is deleted all the same, and did not exist).
 ]]
 if ARGV[6] and ARGV[6] ~= '' then redis.call('HSETNX', KEYS[4], 'memo:connector', ARGV[6]) end
 local done = redis.call('HGET', KEYS[4], 'result')
@@ -27,7 +28,21 @@ if done then
   return cjson.encode(prior)
 end
 local now = tonumber(ARGV[1])
-local existed = redis.call('DEL', KEYS[1]) == 1
+local function live(expiresAt)
+  local e = tonumber(expiresAt or '0') or 0
+  return e == 0 or e > now
+end
+local r = redis.call('HMGET', KEYS[1], 'key', 'expiresAt', 'under')
+local existed = false
+if r[1] then
+  existed = live(r[2])
+  if not existed and r[3] and r[3] ~= '' then
+    for _, l in ipairs(cjson.decode(r[3])) do
+      if live(l.expiresAt) then existed = true break end
+    end
+  end
+end
+redis.call('DEL', KEYS[1])
 redis.call('ZREM', KEYS[3], ARGV[3])
 redis.call('LPUSH', KEYS[2], cjson.encode({ op = 'clear', at = now, effect = ARGV[2], existed = existed, by = ARGV[4], reason = ARGV[5] }))
 redis.call('LTRIM', KEYS[2], 0, 999)

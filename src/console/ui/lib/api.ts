@@ -18,12 +18,18 @@ export type Fetch = (input: string, init?: RequestInit) => Promise<Response>;
 
 export interface Api {
   get<T>(path: string): Promise<T>;
-  post<T>(path: string, body?: unknown): Promise<T>;
+  post<T>(path: string, body?: unknown, headers?: Readonly<Record<string, string>>): Promise<T>;
 }
 
 export function createApi(token: string, fetchImpl: Fetch): Api {
-  const call = async <T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> => {
+  const call = async <T>(
+    method: 'GET' | 'POST',
+    path: string,
+    body?: unknown,
+    extra: Readonly<Record<string, string>> = {},
+  ): Promise<T> => {
     const headers: Record<string, string> = {
+      ...extra,
       authorization: `Bearer ${token}`,
       accept: 'application/json',
     };
@@ -55,7 +61,7 @@ export function createApi(token: string, fetchImpl: Fetch): Api {
   };
   return {
     get: (path) => call('GET', path),
-    post: (path, body) => call('POST', path, body ?? {}),
+    post: (path, body, headers) => call('POST', path, body ?? {}, headers),
   };
 }
 
@@ -99,12 +105,21 @@ export function containmentPath(q: ContainmentQuery): string {
 
 /**
  * POST /v1/limiter/keys/{key}/clear: lifts every limit the built-in limiter keeps on the key, an
- * explicit release (the runs that set them find nothing to undo). Posted as the run page posts
- * its controls, JSON through the API client with no Idempotency-Key: a repeat answers
- * `existed: false`.
+ * explicit release (the runs that set them find nothing to undo). `attempt` is the
+ * Idempotency-Key, one per confirmation: a retry after an answer that was lost answers the
+ * first lift (`repeated`) and lifts nothing set since, and the audit trail keeps one entry.
  */
-export function liftLimit(api: Api, key: string, comment: string): Promise<LimitCleared> {
-  return api.post<LimitCleared>(`/v1/limiter/keys/${encodeURIComponent(key)}/clear`, { comment });
+export function liftLimit(
+  api: Api,
+  key: string,
+  comment: string,
+  attempt: string,
+): Promise<LimitCleared> {
+  return api.post<LimitCleared>(
+    `/v1/limiter/keys/${encodeURIComponent(key)}/clear`,
+    { comment },
+    { 'idempotency-key': attempt },
+  );
 }
 
 function parseJson(text: string): unknown {

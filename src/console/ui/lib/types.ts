@@ -259,7 +259,10 @@ export interface LimitCleared {
   key: string;
   /** false: nothing was in force on the key any more. */
   existed: boolean;
-  clearedAt: number;
+  /** true: an earlier post of the same confirmation lifted it (this answers that one). */
+  repeated: boolean;
+  /** Absent on a repeat. */
+  clearedAt?: number;
   by: string;
   effect: string;
 }

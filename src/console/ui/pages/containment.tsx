@@ -41,6 +41,13 @@ export function ContainmentPage() {
     first.state === 'ready' && 'unknownConnector' in first.data
       ? first.data.unknownConnector
       : undefined;
+  // What the last lift did: kept here, above whatever the reload after it shows (the rows, or
+  // its error), and focused (the row it was opened from is usually gone).
+  const [lifted, setLifted] = useState<string>();
+  const note = useRef<HTMLParagraphElement>(null);
+  useEffect(() => {
+    if (lifted) note.current?.focus();
+  }, [lifted]);
   return (
     <section>
       <h1>Containment</h1>
@@ -50,12 +57,25 @@ export function ContainmentPage() {
         onApply={setConnector}
         onReload={reload}
       />
+      {lifted && (
+        <p class="note" role="status" tabIndex={-1} ref={note}>
+          {lifted}
+        </p>
+      )}
       {first.state === 'loading' ? (
         <Loading what="containment" />
       ) : first.state === 'error' ? (
         <LoadError what="containment" error={first.error} retry={reload} />
       ) : 'unknownConnector' in first.data ? null : (
-        <ContainmentList first={first.data} connector={connector} onChanged={reload} />
+        <ContainmentList
+          first={first.data}
+          connector={connector}
+          onLiftStart={() => setLifted(undefined)}
+          onLifted={(text) => {
+            setLifted(text);
+            reload();
+          }}
+        />
       )}
     </section>
   );
@@ -108,7 +128,8 @@ function ConnectorFilter(props: {
 function ContainmentList(props: {
   first: ContainmentListing;
   connector: string;
-  onChanged(): void;
+  onLiftStart(): void;
+  onLifted(text: string): void;
 }) {
   const { api, me } = useConsole();
   const [more, setMore] = useState<{
@@ -118,17 +139,12 @@ function ContainmentList(props: {
     problem?: string;
   }>();
   const [busy, setBusy] = useState(false);
-  // The limiter key being lifted (its dialog open), the button that opened it, what a lift did.
+  // The limiter key being lifted (its dialog open), and the button that opened it.
   const [lifting, setLifting] = useState<string>();
   const opener = useRef<HTMLElement | null>(null);
-  const [lifted, setLifted] = useState<string>();
-  const note = useRef<HTMLParagraphElement>(null);
-  useEffect(() => {
-    if (lifted) note.current?.focus();
-  }, [lifted]);
   const startLift = (key: string, button: HTMLElement) => {
     opener.current = button;
-    setLifted(undefined);
+    props.onLiftStart();
     setLifting(key);
   };
   const keepLimit = () => {
@@ -156,24 +172,16 @@ function ContainmentList(props: {
       setBusy(false);
     }
   };
-  // The dialog, or what the last lift did (focused: its row is usually gone after the reload).
-  const liftArea = lifting ? (
+  const liftArea = lifting && (
     <LiftDialog
       key={lifting}
       target={lifting}
       onKeep={keepLimit}
       onLifted={(text) => {
         setLifting(undefined);
-        setLifted(text);
-        props.onChanged();
+        props.onLifted(text);
       }}
     />
-  ) : (
-    lifted && (
-      <p class="note" role="status" tabIndex={-1} ref={note}>
-        {lifted}
-      </p>
-    )
   );
   if (items.length === 0 && next === null)
     return (
@@ -228,6 +236,8 @@ function LiftDialog(props: { target: string; onKeep(): void; onLifted(text: stri
   const [comment, setComment] = useState('');
   const [problem, setProblem] = useState<string>();
   const [busy, setBusy] = useState(false);
+  // One Idempotency-Key per confirmation: a retry after a lost answer lifts nothing set since.
+  const [attempt] = useState(newAttempt);
   const field = useRef<HTMLTextAreaElement>(null);
   useEffect(() => field.current?.focus(), []);
   const lift = async () => {
@@ -240,7 +250,7 @@ function LiftDialog(props: { target: string; onKeep(): void; onLifted(text: stri
     setBusy(true);
     setProblem(undefined);
     try {
-      props.onLifted(liftedText(await liftLimit(api, props.target, text)));
+      props.onLifted(liftedText(await liftLimit(api, props.target, text, attempt)));
     } catch (err) {
       setProblem(err instanceof ApiError ? `${err.message} (${err.code})` : errorText(err));
       setBusy(false);
@@ -259,7 +269,8 @@ function LiftDialog(props: { target: string; onKeep(): void; onLifted(text: stri
           void lift();
         }}
         onKeyDown={(e) => {
-          if (e.key === 'Escape') props.onKeep();
+          // Not while the lift is on its way: its answer is this dialog's to show.
+          if (e.key === 'Escape' && !busy) props.onKeep();
         }}
       >
         <p>
@@ -282,7 +293,7 @@ function LiftDialog(props: { target: string; onKeep(): void; onLifted(text: stri
           </p>
         )}
         <div class="actions">
-          <button type="button" onClick={() => props.onKeep()}>
+          <button type="button" disabled={busy} onClick={() => props.onKeep()}>
             Keep the limits
           </button>
           <button type="submit" class="danger" disabled={busy}>
@@ -400,4 +411,10 @@ function RunLink(props: { holder: ContainmentHolder }) {
   // Not a run: a person set the limit by hand (the limiter names who).
   if (!run.startsWith('run_')) return <span>set by {run || 'unknown'}</span>;
   return <Link href={`/runs/${encodeURIComponent(run)}`}>{run}</Link>;
+}
+
+/** A fresh Idempotency-Key (getRandomValues: randomUUID needs a secure context, http does not give one). */
+function newAttempt(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return `lift-${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`;
 }
