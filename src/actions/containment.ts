@@ -149,10 +149,11 @@ interface Candidate extends ContainmentCursor {
 }
 
 /**
- * A reader over the enabled connector instances (`instances`: which names hold what) and the
- * stores. Index entries whose containment has lifted (a limit past its expiry, a target whose
- * holds are gone) are skipped; a page looks at most SCAN_PER_ITEM entries per item asked for,
- * so one may end short with `next` set: follow `next` until it is null.
+ * A reader over the connector instances, disabled ones too (`instances`: which names hold
+ * what) and the stores. Index entries whose containment has lifted (a limit past its expiry, a
+ * target whose holds are gone) are skipped, lifted limits taken off the limiter's index; a page
+ * resolves at most SCAN_PER_ITEM entries per item asked for, so one may end short with `next`
+ * set: follow `next` until it is null.
  */
 export function containmentReader(
   instances: readonly ActionInstance[],
