@@ -57,3 +57,19 @@ export const streamIdParams = {
 } as const;
 
 export const limitQuery = { type: 'integer', minimum: 1, maximum: 500, default: 50 } as const;
+
+/** The `Idempotency-Key` header a route honours (printable ASCII, up to 200 characters). */
+export function idempotencyKeyHeaders(description: string) {
+  return {
+    type: 'object',
+    properties: {
+      'idempotency-key': {
+        type: 'string',
+        minLength: 1,
+        maxLength: 200,
+        pattern: '^[\\x21-\\x7E]+$',
+        description,
+      },
+    },
+  } as const;
+}

@@ -5,7 +5,7 @@ import { sha256Hex } from '../../shared/hash.js';
 import { CordonError } from '../../shared/errors.js';
 import { principalOf } from '../auth.js';
 import { READ_ROLES, type ApiDeps } from '../deps.js';
-import { errorResponses, named, openObject } from '../schemas.js';
+import { errorResponses, idempotencyKeyHeaders, named, openObject } from '../schemas.js';
 
 const decisionSchema = {
   type: 'object',
@@ -228,19 +228,9 @@ export const limiterRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
           required: ['key'],
           properties: { key: { type: 'string', minLength: 1, maxLength: 512 } },
         },
-        headers: {
-          type: 'object',
-          properties: {
-            'idempotency-key': {
-              type: 'string',
-              minLength: 1,
-              maxLength: 200,
-              pattern: '^[\\x21-\\x7E]+$',
-              description:
-                'Makes the clear idempotent for this principal and key (printable ASCII).',
-            },
-          },
-        },
+        headers: idempotencyKeyHeaders(
+          'Makes the clear idempotent for this principal and key (printable ASCII).',
+        ),
         body: {
           type: 'object',
           required: ['comment'],

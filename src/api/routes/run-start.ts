@@ -8,7 +8,7 @@ import { deterministicId } from '../../shared/hash.js';
 import { suggest } from '../../shared/shape.js';
 import { principalOf } from '../auth.js';
 import type { ApiDeps } from '../deps.js';
-import { errorResponses, named, openObject } from '../schemas.js';
+import { errorResponses, idempotencyKeyHeaders, named, openObject } from '../schemas.js';
 
 /** Who may start runs by hand (admin always may): the incident responders, as for cancel. */
 const START_ROLES = ['responder'] as const;
@@ -48,18 +48,9 @@ export function registerRunStart(app: FastifyInstance, deps: ApiDeps): void {
         description:
           "With `incident`, the playbook runs for that incident whatever its trigger says (a person chose it); without one, only a playbook that declares `inputs:` can run, and its templates have no incident (reading incident.* fails that step). `inputs` are checked against the declaration. The principal is the run's initiator, so it cannot approve the run's own approvals. With an `Idempotency-Key` header a repeat returns the same run (200 once it exists); without one every call starts a new run.",
         tags: ['runs'],
-        headers: {
-          type: 'object',
-          properties: {
-            'idempotency-key': {
-              type: 'string',
-              minLength: 1,
-              maxLength: 200,
-              pattern: '^[\\x21-\\x7E]+$',
-              description: 'Makes the start idempotent for this principal (printable ASCII).',
-            },
-          },
-        },
+        headers: idempotencyKeyHeaders(
+          'Makes the start idempotent for this principal (printable ASCII).',
+        ),
         body: {
           type: 'object',
           required: ['playbook'],
